@@ -1,0 +1,65 @@
+#include "base/ids.h"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace simpleclaw {
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
+    throw std::runtime_error("RAND_bytes failed");  // no entropy: nothing safe to do
+  return out;
+}
+
+std::string base64url(std::string_view in) {
+  static constexpr char kAlpha[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve((in.size() * 4 + 2) / 3);
+  std::size_t i = 0;
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(in[k]); };
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (b(i) << 16) | (b(i + 1) << 8) | b(i + 2);
+    out += kAlpha[(v >> 18) & 63];
+    out += kAlpha[(v >> 12) & 63];
+    out += kAlpha[(v >> 6) & 63];
+    out += kAlpha[v & 63];
+  }
+  if (i + 1 == in.size()) {
+    unsigned v = b(i) << 16;
+    out += kAlpha[(v >> 18) & 63];
+    out += kAlpha[(v >> 12) & 63];
+  } else if (i + 2 == in.size()) {
+    unsigned v = (b(i) << 16) | (b(i + 1) << 8);
+    out += kAlpha[(v >> 18) & 63];
+    out += kAlpha[(v >> 12) & 63];
+    out += kAlpha[(v >> 6) & 63];
+  }
+  return out;
+}
+
+std::string hex(std::string_view in) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(in.size() * 2);
+  for (unsigned char c : in) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::string uuid_v4() {
+  std::string b = random_bytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
+  std::string h = hex(b);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20);
+}
+
+std::string random_token() { return base64url(random_bytes(32)); }
+
+}  // namespace simpleclaw

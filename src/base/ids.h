@@ -1,0 +1,16 @@
+// Random identifiers: OS-random bytes (OpenSSL RAND_bytes), base64url, UUID v4, hex.
+// Thread-safe.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace simpleclaw {
+
+std::string random_bytes(std::size_t n);
+std::string base64url(std::string_view bytes);  // no padding
+std::string hex(std::string_view bytes);
+std::string uuid_v4();
+std::string random_token();  // 32 random bytes, base64url (43 chars)
+
+}  // namespace simpleclaw

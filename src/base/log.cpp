@@ -1,0 +1,84 @@
+#include "base/log.h"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace simpleclaw::log {
+namespace {
+
+// Formats one record as a JSON line; spdlog's pattern language cannot escape the message.
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    using namespace std::chrono;
+    auto ms = duration_cast<milliseconds>(msg.time.time_since_epoch()).count();
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char ts[40];
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::string line = "{\"ts\":\"";
+    line += ts;
+    line += fmt::format(".{:03d}Z\",\"level\":\"", static_cast<int>(ms % 1000));
+    auto lv = spdlog::level::to_string_view(msg.level);
+    line.append(lv.data(), lv.size());
+    line += "\",\"msg\":\"";
+    line += json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
+    line += "\"}\n";
+    dest.append(line.data(), line.data() + line.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
+};
+
+}  // namespace
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+void init(const Options& opts) {
+  std::vector<spdlog::sink_ptr> sinks;
+  if (opts.to_stderr) {
+    auto s = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    s->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
+    sinks.push_back(s);
+  }
+  if (!opts.file.empty()) {
+    try {
+      auto f = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(opts.file, opts.max_bytes,
+                                                                      opts.max_files);
+      f->set_formatter(std::make_unique<JsonFormatter>());
+      sinks.push_back(f);
+    } catch (const spdlog::spdlog_ex& e) {
+      fprintf(stderr, "warning: cannot open log file %s: %s\n", opts.file.c_str(), e.what());
+    }
+  }
+  auto logger = std::make_shared<spdlog::logger>("simpleclaw", sinks.begin(), sinks.end());
+  logger->flush_on(spdlog::level::info);  // logs.tail readers see lines at once
+  spdlog::set_default_logger(logger);
+  set_level(opts.level);
+}
+
+void set_level(const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); }
+
+}  // namespace simpleclaw::log

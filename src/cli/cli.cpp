@@ -1,0 +1,168 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "base/fs.h"
+#include "config/config.h"
+#include "gateway/methods/table.h"
+#include "gateway/runtime.h"
+
+namespace simpleclaw::cli {
+namespace {
+
+std::string env(const char* n) {
+  const char* v = std::getenv(n);
+  return v ? v : "";
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+void print_error(const Error& e) {
+  std::string line = std::string("error: ") + error_code_name(e.code) + ": " + e.message;
+  if (!e.details.is_null()) line += " " + e.details.dump();
+  fprintf(stderr, "%s\n", line.c_str());
+  if (e.code == ErrorCode::kUnavailable && e.message.find("cannot connect") != std::string::npos)
+    fprintf(stderr, "hint: is the gateway running? start it with `simpleclaw gateway`\n");
+}
+
+int do_call(Target& t, const std::string& method, const std::string& params_text, bool json_out) {
+  Json params;
+  if (!params_text.empty()) {
+    params = Json::parse(params_text, nullptr, false);
+    if (params.is_discarded()) {
+      fprintf(stderr, "error: --params is not valid JSON\n");
+      return 2;
+    }
+  }
+  resolve_target(t);
+  auto c = WsClient::connect(client_options(t));
+  if (!c.ok()) {
+    print_error(c.error());
+    return 1;
+  }
+  auto r = (*c)->call(method, params);
+  (*c)->close();
+  if (!r.ok()) {
+    if (json_out) printf("%s\n", Json{{"ok", false}, {"error", r.error().to_json()}}.dump(2).c_str());
+    print_error(r.error());
+    return 1;
+  }
+  printf("%s\n", r->dump(json_out ? 2 : 2, ' ', false, Json::error_handler_t::replace).c_str());
+  return 0;
+}
+
+}  // namespace
+
+ClientOptions client_options(const Target& t) {
+  ClientOptions o;
+  o.url = t.url;
+  o.token = t.token;
+  o.password = t.password;
+  o.msgpack = t.msgpack;
+  o.timeout_ms = t.timeout_ms;
+  // Pin the gateway's own certificate when it is the one in our state dir.
+  if (t.url.rfind("wss://", 0) == 0) {
+    if (auto rt = read_file(t.state_dir + "/gateway.json"); rt.ok()) {
+      Json j = Json::parse(*rt, nullptr, false);
+      if (j.is_object() && j.value("url", "") == t.url) o.tls_fingerprint = j.value("tlsSha256", "");
+    }
+  }
+  return o;
+}
+
+void resolve_target(Target& t) {
+  t.state_dir = gateway::resolve_state_dir(t.state_dir);
+  t.config_path = gateway::resolve_config_path(t.config_path, t.state_dir);
+  config::Parsed cfg = config::parse(config::read_state(t.config_path).raw);
+  if (t.url.empty()) {
+    if (auto rt = read_file(t.state_dir + "/gateway.json"); rt.ok()) {
+      Json j = Json::parse(*rt, nullptr, false);
+      if (j.is_object()) t.url = j.value("url", "");
+    }
+  }
+  if (t.url.empty()) {
+    int port = cfg.ok() ? cfg.config.gateway.port : 18789;
+    if (std::string p = env("SIMPLECLAW_PORT"); !p.empty()) port = std::atoi(p.c_str());
+    bool tls = cfg.ok() && cfg.config.gateway.tls.enabled;
+    t.url = std::string(tls ? "wss://" : "ws://") + "127.0.0.1:" + std::to_string(port);
+  }
+  if (t.token.empty()) t.token = env("SIMPLECLAW_GATEWAY_TOKEN");
+  if (t.token.empty() && cfg.ok()) t.token = cfg.config.gateway.auth.token;
+  if (t.token.empty())
+    if (auto f = read_file(t.state_dir + "/gateway.token"); f.ok()) t.token = trim(*f);
+  if (t.password.empty()) t.password = env("SIMPLECLAW_GATEWAY_PASSWORD");
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"simpleclaw — an AI-assistant gateway (OpenClaw protocol v4 compatible)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(SIMPLECLAW_VERSION));
+  Target t;
+  bool json_out = false;
+  auto add_client_opts = [&](CLI::App* sub) {
+    sub->add_option("--url", t.url, "gateway URL (default: the running gateway, else ws://127.0.0.1:18789)");
+    sub->add_option("--token", t.token, "gateway token (default: $SIMPLECLAW_GATEWAY_TOKEN or <state>/gateway.token)");
+    sub->add_option("--password", t.password, "gateway password (auth mode password)");
+    sub->add_option("--state-dir", t.state_dir, "state directory (default: $SIMPLECLAW_HOME or ~/.simpleclaw)");
+    sub->add_option("--config", t.config_path, "config file (default: <state>/config.yaml)");
+    sub->add_option("--timeout", t.timeout_ms, "milliseconds to wait for the gateway")->capture_default_str();
+    sub->add_flag("--msgpack", t.msgpack, "use MessagePack framing (subprotocol simpleclaw.msgpack)");
+    sub->add_flag("--json", json_out, "print machine-readable JSON only");
+  };
+
+  // gateway
+  gateway::GatewayOptions gopts;
+  int port = -1;
+  auto* g = app.add_subcommand("gateway", "run the gateway server");
+  g->add_option("--port", port, "port (0 = any free port; default $SIMPLECLAW_PORT, gateway.port, 18789)");
+  g->add_option("--bind", gopts.bind, "loopback | all | an IP address (default gateway.bind, loopback)");
+  g->add_option("--config", gopts.config_path, "config file (default $SIMPLECLAW_CONFIG or <state>/config.yaml)");
+  g->add_option("--state-dir", gopts.state_dir, "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
+  g->add_flag("--verbose,-v", gopts.verbose, "debug logging");
+
+  // call
+  std::string method, params_text;
+  std::string methods_help = "one RPC; methods:\n";
+  for (const auto& m : gateway::method_table())
+    methods_help += "  " + std::string(m.name) + " — " + std::string(m.summary) + "\n";
+  auto* call = app.add_subcommand("call", methods_help);
+  call->add_option("method", method, "method name")->required();
+  call->add_option("--params", params_text, "params as JSON");
+  add_client_opts(call);
+
+  auto* health = app.add_subcommand("health", "print the gateway's health snapshot");
+  add_client_opts(health);
+  auto* status = app.add_subcommand("status", "print version, uptime, connections");
+  add_client_opts(status);
+
+  // config
+  std::vector<std::string> config_args;
+  auto* cfg = app.add_subcommand("config", "config get [path] | set <path> <value> | patch <json> | validate [file]");
+  cfg->add_option("args", config_args, "subcommand and its arguments")->required();
+  add_client_opts(cfg);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (g->parsed()) {
+    if (port >= 0) gopts.port = port;
+    return gateway::run_gateway(gopts);
+  }
+  if (call->parsed()) return do_call(t, method, params_text, json_out);
+  if (health->parsed()) return do_call(t, "health", "", json_out);
+  if (status->parsed()) return do_call(t, "status", "", json_out);
+  if (cfg->parsed()) return config_command(0, config_args, t, json_out);
+  return 2;
+}
+
+}  // namespace simpleclaw::cli

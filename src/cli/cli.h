@@ -1,0 +1,26 @@
+// The `simpleclaw` command line (SPEC §10): gateway, call, health, status,
+// config get|set|patch|validate. Exit codes: 0 ok, 1 error, 2 usage.
+#pragma once
+#include <string>
+
+#include "base/result.h"
+#include "cli/ws_client.h"
+
+namespace simpleclaw::cli {
+
+int run(int argc, char** argv);
+
+// Where a client finds the gateway: flags, then the running gateway's
+// <state>/gateway.json, then the config's port. Token: flag, SIMPLECLAW_GATEWAY_TOKEN,
+// config, <state>/gateway.token.
+struct Target {
+  std::string state_dir, config_path, url, token, password;
+  bool msgpack = false;
+  int timeout_ms = 10000;
+};
+ClientOptions client_options(const Target& t);
+void resolve_target(Target& t);
+
+int config_command(int argc_rest, const std::vector<std::string>& args, Target& t, bool json_out);
+
+}  // namespace simpleclaw::cli

@@ -1,0 +1,72 @@
+// WsClient: a blocking protocol-v4 client (ws:// and wss://) used by the CLI, the tests
+// and the benchmark's setup. Every blocking call has a timeout. It speaks the same codec
+// as the server (JSON, or MessagePack with the simpleclaw.msgpack subprotocol).
+// One thread at a time; owns its own io_context.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace simpleclaw::cli {
+
+struct ClientOptions {
+  std::string url = "ws://127.0.0.1:18789";
+  std::string token;
+  std::string password;
+  bool msgpack = false;               // offer the simpleclaw.msgpack subprotocol
+  std::vector<std::string> scopes = {"operator.admin"};
+  std::string role = "operator";
+  std::string client_id = "simpleclaw-cli";
+  std::string client_mode = "cli";
+  int timeout_ms = 10000;
+  std::string origin;                 // sent as the Origin header when set (browser-like)
+  std::string tls_fingerprint;        // pin: SHA-256 hex of the server certificate
+  int min_protocol = 4, max_protocol = 4;
+};
+
+// One thing read from the socket: a decoded frame, or the close the server sent.
+struct Incoming {
+  Json frame;                 // null when closed
+  bool closed = false;
+  int close_code = 0;
+  std::string close_reason;
+  bool binary = false;
+};
+
+class WsClient {
+ public:
+  ~WsClient();
+  // TCP + (TLS) + WebSocket upgrade. Does not read anything yet.
+  static Result<std::unique_ptr<WsClient>> open(const ClientOptions& opts);
+  // open + read connect.challenge + connect; returns the client ready for calls.
+  static Result<std::unique_ptr<WsClient>> connect(const ClientOptions& opts, Json* hello = nullptr);
+
+  Status send_text(const std::string& text);
+  Status send_binary(const std::string& bytes);
+  Status send_frame(const Json& frame);  // in the negotiated encoding
+  Result<Incoming> read(int timeout_ms = -1);
+  // Sends connect with the options' credentials; returns the res frame (ok or not).
+  Result<Json> send_connect(const std::string& nonce);
+  // req -> matching res; events read meanwhile are kept in events(). Error = the res
+  // error (code/message/details preserved) or a transport failure (UNAVAILABLE).
+  Result<Json> call(const std::string& method, const Json& params = nullptr);
+  std::vector<Json>& events() { return events_; }
+  std::string negotiated_subprotocol() const;
+  void close(int code = 1000);
+
+ private:
+  WsClient();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  ClientOptions opts_;
+  std::vector<Json> events_;
+  unsigned long next_id_ = 1;
+};
+
+// Error from a res frame's error object.
+Error error_from_json(const Json& err);
+
+}  // namespace simpleclaw::cli

@@ -1,0 +1,152 @@
+// The gateway's configuration: typed structs (defaults beside each field) built from
+// ~/.simpleclaw/config.yaml, or from the embedded default when the file is missing.
+//
+// Loading = YAML parse (keeping each node's line) -> ${ENV} substitution -> JSON Schema
+// validation (src/config/config.schema.json, embedded) -> semantic checks -> typed structs.
+// Every problem is reported, each with its YAML path and line, never just the first.
+//
+// Plain values, no globals: the loop thread owns the live Config; loading is pure and
+// may run anywhere.
+#pragma once
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace simpleclaw::config {
+
+struct TlsConfig {
+  bool enabled = false;  // serve wss:// and https://
+  std::string cert;      // PEM path; empty with enabled = self-signed pair in <state>/tls/
+  std::string key;       // PEM path
+};
+
+struct AuthConfig {
+  std::string mode = "token";  // token | password | none (none: loopback bind only)
+  std::string token;           // empty = SIMPLECLAW_GATEWAY_TOKEN or <state>/gateway.token
+  std::string password;        // required when mode = password
+};
+
+struct TimersConfig {
+  int handshake_ms = 15000;    // connect must complete within this after accept
+  int tick_ms = 30000;         // `tick` event period (policy.tickIntervalMs)
+  int ping_ms = 25000;         // WS ping period after auth; no pong in as long = terminate
+  int maintenance_ms = 15000;  // health snapshot refresh period
+};
+
+struct LimitsConfig {
+  int max_preauth_per_ip = 32;               // unauthenticated sockets per client IP
+  long long max_preauth_frame = 64 * 1024;   // bytes, before connect succeeds (close 1009)
+  long long max_payload = 26214400;          // bytes, after connect (policy.maxPayload)
+  long long max_buffered = 52428800;         // outbound bytes per socket (policy.maxBufferedBytes)
+  int max_connections = 20000;               // all sockets; excess upgrades get HTTP 503
+};
+
+struct GatewayConfig {
+  int port = 18789;                          // --port > SIMPLECLAW_PORT > this
+  std::string bind = "loopback";             // loopback | all | literal IPv4/IPv6
+  std::string mode = "local";                // local | shared
+  AuthConfig auth;
+  TlsConfig tls;
+  std::vector<std::string> allowed_origins;  // browser Origins allowed to upgrade
+  TimersConfig timers;
+  LimitsConfig limits;
+};
+
+struct LoggingConfig {
+  std::string level = "info";                // trace | debug | info | warn | error
+  long long max_bytes = 10 * 1024 * 1024;    // rotate gateway.log at this size
+  int max_files = 5;                         // rotated files kept
+};
+
+struct Config {
+  GatewayConfig gateway;
+  LoggingConfig logging;
+  Json doc;  // the whole validated document after ${ENV} substitution
+};
+
+// One validation problem. `path` is the dotted YAML path ("gateway.auth.mode",
+// "gateway.allowed_origins[1]", "" for the root); `line` is 1-based, 0 if unknown.
+struct Issue {
+  std::string path;
+  int line = 0;
+  std::string message;
+  std::string to_string() const;  // "gateway.port (line 3): must be <= 65535"
+};
+
+struct Parsed {
+  Config config;           // valid only when issues is empty
+  std::vector<Issue> issues;
+  bool ok() const { return issues.empty(); }
+};
+
+// Environment lookup, injectable for tests. Default: getenv.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_env();
+
+// Parses and validates YAML text. Never throws.
+Parsed parse(std::string_view yaml_text, const EnvLookup& env = process_env());
+
+// The embedded default config text (works out of the box) and the config JSON Schema.
+std::string_view default_text();
+const Json& schema();
+// Hints for UIs: {"gateway.auth.token": {"sensitive": true, "label": ...}, ...}
+Json ui_hints();
+
+// Secret handling. A key is secret when its name is token, password, api_key, apiKey,
+// secret, or ends with _token/_secret/_password. redact() replaces secret values with
+// kRedacted; redact_raw() does the same in YAML text (comments and layout kept).
+inline constexpr std::string_view kRedacted = "__SIMPLECLAW_REDACTED__";
+bool is_secret_key(std::string_view key);
+Json redact(const Json& doc);
+std::string redact_raw(std::string_view yaml_text);
+// Puts back the secret values a client echoed as kRedacted: every kRedacted scalar in
+// `new_text` at a path where `old_text` has a value gets that value. Returns new text.
+Result<std::string> restore_redacted(std::string_view new_text, std::string_view old_text);
+
+// RFC 7396 JSON merge patch: objects merge, null deletes, arrays/scalars replace.
+Json merge_patch(Json target, const Json& patch);
+// YAML text for a JSON document (block style, key order kept).
+std::string to_yaml(const Json& doc);
+// Parses YAML (or JSON, a YAML subset) text into JSON without validation.
+Result<Json> yaml_to_json(std::string_view text);
+
+// The config file on disk with compare-and-swap writes (SPEC §5 Config).
+struct FileState {
+  std::string path;
+  bool exists = false;
+  std::string raw;   // file bytes, or the embedded default when missing
+  std::string hash;  // SHA-256 hex of the file bytes; empty when the file is missing
+  std::string error; // set when the file exists but cannot be read (raw and hash empty)
+};
+FileState read_state(const std::string& path);
+
+// Validates `new_text` and writes it atomically iff the file's current hash equals
+// base_hash (any base_hash is accepted while the file does not exist). On any failure the
+// file is untouched. Errors: INVALID_REQUEST "config changed since last load; re-run
+// config.get and retry" (details.code CONFIG_CONFLICT), or "invalid config: ..." with
+// details {code:"INVALID_CONFIG", issues:[{path,line,message}]}.
+struct WriteResult {
+  FileState state;  // after the write
+  Config config;    // the new validated config
+};
+Result<WriteResult> write_checked(const std::string& path, std::string_view new_text,
+                                  const std::string& base_hash, const EnvLookup& env = process_env());
+// config.patch: merge `patch` (JSON object) into the current file's document (without
+// env substitution, so ${VARS} stay), then write_checked the YAML of the result.
+Result<WriteResult> patch_checked(const std::string& path, const Json& patch,
+                                  const std::string& base_hash, const EnvLookup& env = process_env());
+
+// Issues as JSON [{path, line, message}], and the INVALID_REQUEST error a rejected config
+// gives: "invalid config: <first issue>", details {code:"INVALID_CONFIG", issues}.
+Json issues_to_json(const std::vector<Issue>& issues);
+Error invalid_config_error(const std::vector<Issue>& issues);
+
+// Keys whose change needs a restart (bind, port, TLS); the rest hot-applies.
+bool needs_restart(const Config& before, const Config& after);
+
+}  // namespace simpleclaw::config

@@ -1,0 +1,654 @@
+#include "gateway/gateway.h"
+
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <fstream>
+
+#include "base/ids.h"
+#include "base/log.h"
+#include "gateway/methods/table.h"
+#include "gateway/protocol/schemas.h"
+
+namespace simpleclaw::gateway {
+
+using protocol::Encoding;
+using protocol::Scope;
+using protocol::SharedPayload;
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+std::string hostname() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+std::int64_t rss_bytes() {
+  std::ifstream in("/proc/self/statm");
+  long long pages = 0, resident = 0;
+  in >> pages >> resident;
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
+
+// "http://localhost:5173" -> "localhost"; "" when it does not look like an origin.
+std::string origin_host(std::string_view origin) {
+  auto p = origin.find("://");
+  if (p == std::string_view::npos) return {};
+  std::string_view rest = origin.substr(p + 3);
+  if (!rest.empty() && rest.front() == '[') {
+    auto e = rest.find(']');
+    return e == std::string_view::npos ? std::string{} : std::string(rest.substr(0, e + 1));
+  }
+  return std::string(rest.substr(0, rest.find_first_of(":/")));
+}
+
+std::string strip_port(std::string_view host) {
+  if (!host.empty() && host.front() == '[') return std::string(host.substr(0, host.find(']') + 1));
+  return std::string(host.substr(0, host.find(':')));
+}
+
+bool is_loopback_bind(const std::string& bind) {
+  return bind == "loopback" || bind == "127.0.0.1" || bind == "::1" || bind == "localhost";
+}
+
+}  // namespace
+
+Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg,
+                 config::FileState file, AuthSettings auth)
+    : io_(io),
+      info_(std::move(info)),
+      cfg_(std::move(cfg)),
+      file_(std::move(file)),
+      auth_(std::move(auth)),
+      presence_(Json{{"host", hostname()},
+                     {"ip", "127.0.0.1"},
+                     {"version", SIMPLECLAW_VERSION},
+                     {"platform", "linux"},
+                     {"mode", "gateway"},
+                     {"reason", "self"},
+                     {"text", "simpleclaw gateway"},
+                     {"ts", now_ms()}}),
+      started_(std::chrono::steady_clock::now()),
+      started_wall_ms_(now_ms()),
+      tick_timer_(io),
+      maintenance_timer_(io),
+      shutdown_timer_(io),
+      loop_monitor_(io) {
+  config_reload_ = Json{{"lastReloadAt", nullptr}, {"ok", true}, {"restartRequired", false}};
+  refresh_health(false);
+}
+
+Gateway::~Gateway() = default;
+
+std::int64_t Gateway::uptime_ms() const {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now() - started_).count();
+}
+
+Json Gateway::state_version() const {
+  return Json{{"presence", presence_.version()}, {"health", health_version_}};
+}
+
+void Gateway::start() {
+  ready_ = true;
+  loop_monitor_.start();
+  schedule_tick();
+  schedule_maintenance();
+}
+
+void Gateway::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::milliseconds(cfg_.gateway.timers.tick_ms));
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || draining_) return;
+    broadcast("tick", Json{{"ts", now_ms()}}, Scope::kNone, true);
+    schedule_tick();
+  });
+}
+
+void Gateway::schedule_maintenance() {
+  maintenance_timer_.expires_after(std::chrono::milliseconds(cfg_.gateway.timers.maintenance_ms));
+  maintenance_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || draining_) return;
+    refresh_health(true);
+    schedule_maintenance();
+  });
+}
+
+// ---------------------------------------------------------------- admission
+
+int Gateway::admit_upgrade(const PeerInfo& peer, std::string_view host_header) {
+  if (draining_) return 503;
+  if (!peer.origin.empty()) {
+    const auto& allowed = cfg_.gateway.allowed_origins;
+    bool ok = std::find(allowed.begin(), allowed.end(), peer.origin) != allowed.end() ||
+              std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
+    std::string oh = origin_host(peer.origin);
+    if (!ok && !oh.empty() && oh == strip_port(host_header)) ok = true;  // same origin
+    if (!ok && is_loopback_bind(cfg_.gateway.bind) && peer.origin.rfind("http://", 0) == 0 &&
+        (oh == "localhost" || oh == "127.0.0.1" || oh == "[::1]"))
+      ok = true;
+    if (!ok) {
+      ++metrics_.connections_rejected;
+      log::warn("refused WebSocket upgrade from origin {} ({}): not in gateway.allowed_origins",
+                peer.origin, peer.remote_ip);
+      return 403;
+    }
+  }
+  if (static_cast<int>(clients_.size()) >= cfg_.gateway.limits.max_connections) {
+    ++metrics_.connections_rejected;
+    return 503;
+  }
+  int& n = preauth_by_ip_[peer.remote_ip];
+  if (n >= cfg_.gateway.limits.max_preauth_per_ip) {
+    ++metrics_.connections_rejected;
+    return 503;
+  }
+  ++n;
+  return 0;
+}
+
+void Gateway::upgrade_failed(const PeerInfo& peer) {
+  auto it = preauth_by_ip_.find(peer.remote_ip);
+  if (it != preauth_by_ip_.end() && --it->second <= 0) preauth_by_ip_.erase(it);
+}
+
+void Gateway::release_preauth(Client& c) {
+  if (!c.counted_preauth) return;
+  c.counted_preauth = false;
+  upgrade_failed(c.peer);
+}
+
+// ---------------------------------------------------------------- open / close
+
+std::uint64_t Gateway::on_open(std::shared_ptr<Transport> t, const PeerInfo& peer) {
+  std::uint64_t id = next_id_++;
+  Client& c = clients_[id];
+  c.id = id;
+  c.conn_id = uuid_v4();
+  c.transport = std::move(t);
+  c.peer = peer;
+  c.enc = peer.msgpack ? Encoding::kMsgpack : Encoding::kJson;
+  c.nonce = uuid_v4();
+  c.connected_at_ms = now_ms();
+  ++metrics_.connections_accepted;
+
+  c.handshake_timer = std::make_unique<boost::asio::steady_timer>(io_);
+  c.handshake_timer->expires_after(std::chrono::milliseconds(cfg_.gateway.timers.handshake_ms));
+  c.handshake_timer->async_wait([this, id](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = clients_.find(id);
+    if (it == clients_.end() || it->second.authed) return;
+    ++metrics_.handshakes_failed;
+    log::debug("closing {}: no connect within {} ms", it->second.peer.remote_ip,
+               cfg_.gateway.timers.handshake_ms);
+    it->second.transport->close(1008, "handshake timeout");
+  });
+
+  SharedPayload challenge(Json{{"nonce", c.nonce}, {"ts", c.connected_at_ms}});
+  c.transport->send(std::make_shared<const std::string>(protocol::encode_event(
+                        "connect.challenge", &challenge, std::nullopt, nullptr, c.enc)),
+                    false);
+  return id;
+}
+
+void Gateway::on_close(std::uint64_t id) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  Client& c = it->second;
+  release_preauth(c);
+  if (c.handshake_timer) c.handshake_timer->cancel();
+  bool was_present = c.authed && presence_.remove(c.conn_id);
+  clients_.erase(it);
+  if (was_present && !draining_)
+    broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true);
+  finish_shutdown_if_idle();
+}
+
+// ---------------------------------------------------------------- messages
+
+void Gateway::on_message(std::uint64_t id, std::string_view data, bool binary) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  Client& c = it->second;
+  if (!c.authed) {
+    handle_handshake(c, data, binary);
+    return;
+  }
+  Result<Json> frame = protocol::decode(data, binary, c.enc);
+  if (!frame.ok()) {
+    // Nothing to answer: without a parsed frame there is no id to reply to.
+    ++metrics_.frames_invalid;
+    log::debug("ignored undecodable frame from {}: {}", c.peer.remote_ip, frame.error().message);
+    return;
+  }
+  dispatch(c, *frame);
+}
+
+void Gateway::fail_handshake(Client& c, const Json& id, const Error& e, std::uint16_t code) {
+  ++metrics_.handshakes_failed;
+  if (!id.is_null()) send_res(c, id, e);
+  c.transport->close(code, e.message.substr(0, 120));  // close reasons are capped at 123 bytes
+}
+
+void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
+  if (c.transport == nullptr) return;
+  Result<Json> decoded = protocol::decode(data, binary, c.enc);
+  if (!decoded.ok()) {
+    ++metrics_.handshakes_failed;
+    c.transport->close(1000, "invalid handshake: not JSON");
+    return;
+  }
+  const Json& frame = *decoded;
+  if (!frame.is_object() || frame.value("type", Json()) != "req") {
+    ++metrics_.handshakes_failed;
+    c.transport->close(1008, "invalid handshake: first frame must be a req");
+    return;
+  }
+  Json id = frame.contains("id") && frame["id"].is_string() ? frame["id"] : Json();
+  if (auto v = protocol::validate("frames/req", frame); !v.ok()) {
+    return fail_handshake(c, id, Error::invalid("invalid request frame: " + v.error().message), 1008);
+  }
+  if (frame["method"] != "connect") {
+    return fail_handshake(
+        c, id, Error::invalid("invalid handshake: first request must be connect"), 1008);
+  }
+  const Json params = frame.contains("params") ? frame["params"] : Json();
+  if (auto v = protocol::validate("methods/connect.params", params); !v.ok()) {
+    return fail_handshake(c, id, Error::invalid("invalid connect params: " + v.error().message),
+                          1008);
+  }
+  int minp = params["minProtocol"].get<int>(), maxp = params["maxProtocol"].get<int>();
+  if (minp > kProtocolVersion || maxp < kProtocolVersion) {
+    Error e = Error::invalid("protocol mismatch", "PROTOCOL_MISMATCH");
+    e.details["expectedProtocol"] = kProtocolVersion;
+    return fail_handshake(c, id, e, 1002);
+  }
+
+  // Auth, behind the failed-attempt limiter.
+  std::string key = AuthLimiter::key(c.peer);
+  bool exempt = AuthLimiter::exempt(c.peer);
+  std::int64_t now = now_ms();
+  if (!exempt) {
+    if (auto left = limiter_.locked_for(key, now)) {
+      Error e = Error::invalid("unauthorized: too many failed attempts; retry later",
+                               "AUTH_RATE_LIMITED");
+      e.retry_after_ms = *left;
+      return fail_handshake(c, id, e, 1008);
+    }
+  }
+  auto granted = check_credentials(auth_, params.value("auth", Json::object()));
+  if (!granted.ok()) {
+    ++metrics_.auth_failures;
+    log::warn("auth failed from {}{}{}: {}", c.peer.remote_ip, c.peer.origin.empty() ? "" : " origin ",
+              c.peer.origin, granted.error().details.value("code", ""));
+    if (!exempt) {
+      if (auto lock = limiter_.record_failure(key, now)) {
+        ++metrics_.auth_lockouts;
+        log::warn("locking out {} {} for {} s after repeated auth failures", c.peer.remote_ip,
+                  c.peer.origin, *lock / 1000);
+      }
+    }
+    return fail_handshake(c, id, granted.error(), 1008);
+  }
+  if (!exempt) limiter_.record_success(key);
+
+  // Authenticated.
+  c.authed = true;
+  c.role = params.value("role", std::string("operator"));
+  std::vector<std::string> requested;
+  if (params.contains("scopes"))
+    for (const auto& s : params["scopes"]) requested.push_back(s.get<std::string>());
+  c.scopes = c.role == "operator" ? protocol::ScopeSet::negotiate(requested, *granted)
+                                  : protocol::ScopeSet();
+  c.client_info = params["client"];
+  if (c.handshake_timer) c.handshake_timer->cancel();
+  release_preauth(c);
+  ++metrics_.handshakes_ok;
+  c.transport->on_authenticated(static_cast<std::size_t>(cfg_.gateway.limits.max_payload),
+                                cfg_.gateway.timers.ping_ms);
+  send_res(c, id, Reply(hello_ok(c)));
+  log::debug("client {} {} connected from {} as {}", c.client_info.value("id", "?"),
+             c.client_info.value("version", "?"), c.peer.remote_ip, c.role);
+  if (c.role == "operator") {
+    presence_.upsert(c.conn_id, presence_entry(c));
+    broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true);
+  }
+}
+
+Json Gateway::presence_entry(const Client& c) const {
+  const Json& ci = c.client_info;
+  Json e{{"host", ci.value("displayName", ci.value("id", "client"))},
+         {"ip", c.peer.remote_ip},
+         {"version", ci.value("version", "")},
+         {"platform", ci.value("platform", "")},
+         {"mode", ci.value("mode", "")},
+         {"reason", "connect"},
+         {"ts", c.connected_at_ms}};
+  if (ci.contains("instanceId")) e["instanceId"] = ci["instanceId"];
+  if (ci.contains("deviceFamily")) e["deviceFamily"] = ci["deviceFamily"];
+  e["roles"] = Json::array({c.role});
+  e["scopes"] = c.scopes.names();
+  return e;
+}
+
+Json Gateway::hello_ok(const Client& c) {
+  Json methods = Json::array(), events = Json::array();
+  for (const auto& m : method_table()) methods.push_back(m.name);
+  for (auto e : event_names()) events.push_back(e);
+  return Json{
+      {"type", "hello-ok"},
+      {"protocol", kProtocolVersion},
+      {"server", {{"version", SIMPLECLAW_VERSION}, {"connId", c.conn_id}}},
+      {"features", {{"methods", methods}, {"events", events}}},
+      {"snapshot",
+       {{"presence", presence_.list()},
+        {"health", health_->json()},
+        {"stateVersion", state_version()},
+        {"uptimeMs", uptime_ms()},
+        {"sessionDefaults",
+         {{"defaultAgentId", "main"},
+          {"mainKey", "main"},
+          {"mainSessionKey", "agent:main:main"},
+          {"scope", "per-sender"}}},
+        {"authMode", auth_.mode}}},
+      {"auth", {{"role", c.role}, {"scopes", c.scopes.names()}}},
+      {"policy",
+       {{"maxPayload", cfg_.gateway.limits.max_payload},
+        {"maxBufferedBytes", cfg_.gateway.limits.max_buffered},
+        {"tickIntervalMs", cfg_.gateway.timers.tick_ms}}}};
+}
+
+void Gateway::dispatch(Client& c, const Json& frame) {
+  ++metrics_.requests;
+  if (auto v = protocol::validate("frames/req", frame); !v.ok()) {
+    ++metrics_.frames_invalid;
+    if (frame.is_object() && frame.contains("id") && frame["id"].is_string() &&
+        !frame["id"].get_ref<const std::string&>().empty())
+      send_res(c, frame["id"], Error::invalid("invalid request frame: " + v.error().message));
+    return;
+  }
+  const Json& id = frame["id"];
+  const std::string& method = frame["method"].get_ref<const std::string&>();
+  const MethodSpec* spec = find_method(method);
+  if (spec == nullptr || method == "connect") {
+    if (method == "connect")
+      return send_res(c, id, Error::invalid("invalid request: already connected"));
+    return send_res(c, id, Error::invalid("unknown method: " + method));
+  }
+  if (!c.scopes.has(spec->scope)) {
+    std::string scope(protocol::scope_name(spec->scope));
+    return send_res(c, id, Error{ErrorCode::kForbidden, "missing scope: " + scope,
+                                 Json{{"code", "MISSING_SCOPE"},
+                                      {"missingScope", scope},
+                                      {"requiredScopes", Json::array({scope})}},
+                                 std::nullopt});
+  }
+  static const Json kNull;
+  const Json& params = frame.contains("params") ? frame["params"] : kNull;
+  std::string schema = "methods/" + method + ".params";
+  if (auto v = protocol::validate(schema, params); !v.ok())
+    return send_res(c, id, Error::invalid("invalid " + method + " params: " + v.error().message));
+  MethodCall call{*this, c, method, params};
+  send_res(c, id, spec->handler(call));
+}
+
+void Gateway::send_res(Client& c, const Json& id, const Result<Reply>& r) {
+  if (!c.transport) return;
+  std::string bytes;
+  if (!r.ok()) {
+    ++metrics_.request_errors;
+    bytes = protocol::encode_res_error(id, r.error(), c.enc);
+  } else if (r->shared) {
+    bytes = protocol::encode_res_ok(id, *r->shared, c.enc);
+  } else {
+    bytes = protocol::encode_res_ok(id, r->json, c.enc);
+  }
+  c.transport->send(std::make_shared<const std::string>(std::move(bytes)), false);
+}
+
+// ---------------------------------------------------------------- events
+
+void Gateway::send_event(Client& c, std::string_view event, const SharedPayload* payload,
+                         bool droppable, const Json* state_version) {
+  std::uint64_t seq = ++c.seq;  // advances even when the frame is dropped (SPEC §3)
+  auto bytes = std::make_shared<const std::string>(
+      protocol::encode_event(event, payload, seq, state_version, c.enc));
+  if (c.transport->send(std::move(bytes), droppable)) {
+    ++metrics_.events_sent;
+  } else {
+    ++metrics_.events_dropped;
+  }
+}
+
+void Gateway::broadcast(std::string_view event, Json payload, Scope scope, bool droppable,
+                        bool with_state_version) {
+  SharedPayload shared(std::move(payload));
+  Json sv = with_state_version ? state_version() : Json();
+  for (auto& [id, c] : clients_) {
+    if (!c.authed || !c.transport) continue;
+    if (scope != Scope::kNone && (c.role != "operator" || !c.scopes.has(scope))) continue;
+    send_event(c, event, &shared, droppable, with_state_version ? &sv : nullptr);
+  }
+}
+
+// ---------------------------------------------------------------- health & status
+
+Json Gateway::build_health() {
+  // The shape OpenClaw clients validate as a closed object (SPEC §3): nothing else at top
+  // level, and each agent entry carries heartbeat + sessions blocks.
+  std::string db = info_.state_dir + "/simpleclaw.db";
+  Json sessions{{"path", db}, {"count", 0}, {"recent", Json::array()}};
+  Json heartbeat{{"enabled", false}, {"every", "off"},  {"everyMs", nullptr},
+                 {"prompt", ""},     {"target", "none"}, {"ackMaxChars", 300}};
+  return Json{
+      {"ok", true},
+      {"channels", Json::object()},
+      {"channelOrder", Json::array()},
+      {"channelLabels", Json::object()},
+      {"heartbeatSeconds", 0},
+      {"defaultAgentId", "main"},
+      {"agents", Json::array({Json{{"agentId", "main"},
+                                   {"isDefault", true},
+                                   {"heartbeat", heartbeat},
+                                   {"sessions", sessions}}})},
+      {"sessions", sessions},
+      {"plugins", {{"loaded", Json::array()}, {"errors", Json::array()}}},
+      {"eventLoop", loop_monitor_.snapshot()},
+      {"configReload", {{"hotReloadStatus", "active"}}}};
+}
+
+void Gateway::refresh_health(bool broadcast_if_changed) {
+  auto t0 = std::chrono::steady_clock::now();
+  Json body = build_health();
+  // Loop-delay figures move on every refresh; only their verdict counts as a change.
+  Json significant = body;
+  significant["eventLoop"] = Json{{"degraded", body["eventLoop"]["degraded"]},
+                                  {"reasons", body["eventLoop"]["reasons"]}};
+  bool changed = significant != health_body_;
+  health_body_ = std::move(significant);
+  body["ts"] = now_ms();
+  body["durationMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - t0)
+                           .count();
+  health_ = std::make_shared<const SharedPayload>(std::move(body));
+  if (changed && health_ != nullptr && broadcast_if_changed) {
+    ++health_version_;
+    broadcast("health", health_->json(), Scope::kNone, true, true);
+  } else if (changed) {
+    ++health_version_;
+  }
+}
+
+protocol::SharedPayloadPtr Gateway::health_snapshot(bool probe) {
+  if (probe) refresh_health(true);
+  return health_;
+}
+
+Json Gateway::status() const {
+  std::size_t authed = 0, operators = 0, nodes = 0;
+  for (const auto& [_, c] : clients_) {
+    if (!c.authed) continue;
+    ++authed;
+    (c.role == "node" ? nodes : operators)++;
+  }
+  return Json{
+      {"version", SIMPLECLAW_VERSION},
+      {"protocol", kProtocolVersion},
+      {"pid", ::getpid()},
+      {"uptimeMs", uptime_ms()},
+      {"startedAt", started_wall_ms_},
+      {"rssBytes", rss_bytes()},
+      {"stateDir", info_.state_dir},
+      {"gateway",
+       {{"bind", info_.bind_host},
+        {"port", info_.port},
+        {"url", std::string(info_.tls ? "wss://" : "ws://") +
+                    (info_.bind_host.find(':') != std::string::npos ? "[" + info_.bind_host + "]"
+                                                                     : info_.bind_host) +
+                    ":" + std::to_string(info_.port)},
+        {"mode", cfg_.gateway.mode},
+        {"authMode", auth_.mode},
+        {"tls", {{"enabled", info_.tls}, {"sha256", info_.tls_fingerprint}}}}},
+      {"connections",
+       {{"total", clients_.size()},
+        {"authenticated", authed},
+        {"operators", operators},
+        {"nodes", nodes},
+        {"pending", clients_.size() - authed}}},
+      {"subsystems",
+       {{"config",
+         {{"path", info_.config_path},
+          {"exists", file_.exists},
+          {"hash", file_.hash},
+          {"reload", config_reload_}}},
+        {"eventLoop", loop_monitor_.snapshot()},
+        {"channels", {{"configured", 0}, {"running", 0}}},
+        {"agents", {{"count", 1}, {"defaultId", "main"}}},
+        {"sessions", {{"count", 0}}},
+        {"plugins", {{"count", 0}}},
+        {"logs", {{"file", info_.log_file}}}}},
+      {"stateVersion", state_version()}};
+}
+
+std::string Gateway::metrics_text() const {
+  std::size_t authed = 0;
+  for (const auto& [_, c] : clients_) authed += c.authed ? 1 : 0;
+  std::string out;
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    out += fmt::format("# HELP simpleclaw_{0} {1}\n# TYPE simpleclaw_{0} counter\nsimpleclaw_{0} {2}\n",
+                       name, help, v);
+  };
+  auto gauge = [&](const char* name, const char* help, double v) {
+    out += fmt::format("# HELP simpleclaw_{0} {1}\n# TYPE simpleclaw_{0} gauge\nsimpleclaw_{0} {2}\n",
+                       name, help, v);
+  };
+  counter("connections_accepted_total", "WebSocket connections accepted", metrics_.connections_accepted);
+  counter("connections_rejected_total", "Upgrades refused (origin, caps)", metrics_.connections_rejected);
+  counter("handshakes_total", "Successful connect handshakes", metrics_.handshakes_ok);
+  counter("handshake_failures_total", "Failed connect handshakes", metrics_.handshakes_failed);
+  counter("auth_failures_total", "Failed authentication attempts", metrics_.auth_failures);
+  counter("auth_lockouts_total", "Lockouts started by the auth limiter", metrics_.auth_lockouts);
+  counter("requests_total", "Requests received after connect", metrics_.requests);
+  counter("request_errors_total", "Requests answered with an error", metrics_.request_errors);
+  counter("frames_invalid_total", "Frames that failed to decode or validate", metrics_.frames_invalid);
+  counter("events_sent_total", "Events queued to sockets", metrics_.events_sent);
+  counter("events_dropped_total", "Droppable events skipped for slow sockets", metrics_.events_dropped);
+  counter("slow_consumer_closes_total", "Sockets closed for exceeding the outbound cap",
+          metrics_.slow_consumer_closes);
+  counter("config_reloads_total", "Config reloads applied", metrics_.config_reloads);
+  gauge("connections", "Open WebSocket connections", static_cast<double>(clients_.size()));
+  gauge("connections_authenticated", "Authenticated connections", static_cast<double>(authed));
+  gauge("uptime_seconds", "Seconds since start", static_cast<double>(uptime_ms()) / 1000.0);
+  gauge("resident_memory_bytes", "Resident set size", static_cast<double>(rss_bytes()));
+  gauge("ready", "1 when ready to serve", ready() ? 1 : 0);
+  return out;
+}
+
+// ---------------------------------------------------------------- config
+
+bool Gateway::apply_config(config::Config next, config::FileState file) {
+  bool restart = config::needs_restart(cfg_, next);
+  bool timers_changed = next.gateway.timers.tick_ms != cfg_.gateway.timers.tick_ms ||
+                        next.gateway.timers.maintenance_ms != cfg_.gateway.timers.maintenance_ms;
+  if (next.logging.level != cfg_.logging.level) log::set_level(next.logging.level);
+  // Auth follows the file unless the token came from the environment or the token file.
+  auth_.mode = next.gateway.auth.mode;
+  auth_.password = next.gateway.auth.password;
+  if (!next.gateway.auth.token.empty()) auth_.token = next.gateway.auth.token;
+  cfg_ = std::move(next);
+  file_ = std::move(file);
+  ++metrics_.config_reloads;
+  config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", true}, {"restartRequired", restart}};
+  if (timers_changed && ready_) {
+    tick_timer_.cancel();
+    maintenance_timer_.cancel();
+    schedule_tick();
+    schedule_maintenance();
+  }
+  broadcast("config.changed", Json{{"path", info_.config_path}, {"hash", file_.hash}},
+            Scope::kRead, false);
+  refresh_health(true);
+  return restart;
+}
+
+Status Gateway::reload_config() {
+  config::FileState fs = config::read_state(info_.config_path);
+  config::Parsed p = config::parse(fs.raw);
+  if (!fs.error.empty()) p.issues.insert(p.issues.begin(), config::Issue{"", 0, fs.error});
+  if (!p.ok()) {
+    std::string first = p.issues.front().to_string();
+    for (const auto& i : p.issues) log::error("config reload: {}", i.to_string());
+    log::error("config reload failed: keeping the running config; fix {} and send SIGHUP again",
+               info_.config_path);
+    config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", false}, {"error", first},
+                          {"restartRequired", false}};
+    refresh_health(true);
+    return Error::invalid("invalid config: " + first);
+  }
+  bool restart = apply_config(std::move(p.config), std::move(fs));
+  log::info("config reloaded from {}{}", info_.config_path,
+            restart ? " (bind/port/TLS changes need a restart)" : "");
+  return Ok{};
+}
+
+// ---------------------------------------------------------------- shutdown
+
+void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
+  if (draining_) return;
+  draining_ = true;
+  on_drained_ = std::move(done);
+  tick_timer_.cancel();
+  maintenance_timer_.cancel();
+  loop_monitor_.stop();
+  SharedPayload payload(Json{{"reason", reason}});
+  for (auto& [id, c] : clients_) {
+    if (c.authed) send_event(c, "shutdown", &payload, false, nullptr);
+    c.transport->close(1012, "service restart");
+  }
+  // Peers that never answer the close frame must not hold the process: 3 s grace.
+  shutdown_timer_.expires_after(std::chrono::seconds(3));
+  shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto cb = std::move(on_drained_)) {
+      on_drained_ = nullptr;
+      cb();
+    }
+  });
+  finish_shutdown_if_idle();
+}
+
+void Gateway::finish_shutdown_if_idle() {
+  if (!draining_ || !clients_.empty() || !on_drained_) return;
+  shutdown_timer_.cancel();
+  auto cb = std::move(on_drained_);
+  on_drained_ = nullptr;
+  boost::asio::post(io_, std::move(cb));
+}
+
+}  // namespace simpleclaw::gateway

@@ -1,0 +1,166 @@
+// Gateway: the core of the control plane. It owns every piece of mutable runtime state
+// (clients, presence, health, config, auth limiter, timers) and is driven by the
+// transport through on_open / on_message / on_close and by HTTP routes.
+//
+// Threading: one io_context thread (the loop) calls everything here; there are no
+// locks. Transports are held by shared_ptr in the client table and call back with the
+// numeric client id, so a socket closing never leaves a dangling pointer.
+//
+// Life of a request: ws_session reads a message -> on_message -> decode (JSON or
+// MessagePack) -> frame schema -> method table lookup -> scope check -> params schema ->
+// handler -> res frame queued on the same socket.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "config/config.h"
+#include "gateway/protocol/codec.h"
+#include "gateway/protocol/scopes.h"
+#include "gateway/state/auth.h"
+#include "gateway/state/event_loop.h"
+#include "gateway/state/metrics.h"
+#include "gateway/state/presence.h"
+#include "gateway/state/transport.h"
+
+namespace simpleclaw::gateway {
+
+inline constexpr int kProtocolVersion = 4;
+
+// Where the gateway lives on disk and what it listens on; fixed after start-up except
+// the config, which config.set/patch and SIGHUP replace.
+struct RuntimeInfo {
+  std::string state_dir;
+  std::string config_path;
+  std::string log_file;
+  std::string bind_host;     // the address actually bound, e.g. "127.0.0.1"
+  int port = 0;              // the port actually bound
+  bool tls = false;
+  std::string tls_fingerprint;  // SHA-256 of the certificate (hex, colon-free)
+  std::string token_source;  // "config" | "env" | "file:<path>" | "generated:<path>"
+};
+
+struct Client {
+  std::uint64_t id = 0;
+  std::string conn_id;  // uuid, shown to the client in hello-ok
+  std::shared_ptr<Transport> transport;
+  PeerInfo peer;
+  protocol::Encoding enc = protocol::Encoding::kJson;
+  bool authed = false;
+  bool counted_preauth = true;
+  std::string nonce;
+  std::int64_t connected_at_ms = 0;
+  std::uint64_t seq = 0;  // last event seq sent (or dropped) on this socket
+  std::string role;
+  protocol::ScopeSet scopes;
+  Json client_info;  // connect.params.client
+  std::unique_ptr<boost::asio::steady_timer> handshake_timer;
+};
+
+// A method handler's answer: a fresh JSON payload or a shared pre-encoded one.
+struct Reply {
+  Json json;
+  protocol::SharedPayloadPtr shared;
+  Reply(Json j) : json(std::move(j)) {}  // NOLINT: implicit on purpose
+  Reply(protocol::SharedPayloadPtr s) : shared(std::move(s)) {}  // NOLINT
+};
+
+class Gateway;
+struct MethodCall {
+  Gateway& gw;
+  Client& client;
+  const std::string& method;
+  const Json& params;  // null when absent
+};
+
+class Gateway {
+ public:
+  Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg,
+          config::FileState file, AuthSettings auth);
+  ~Gateway();
+
+  // --- lifecycle
+  void start();  // maintenance timers; call after the listener is bound
+  // Graceful stop: `shutdown` event to every client, close 1012, then `done` once all
+  // sockets closed or after the grace period.
+  void shutdown(const std::string& reason, std::function<void()> done);
+  bool ready() const { return ready_ && !draining_; }
+
+  // --- transport hooks
+  // 0 = may upgrade; else an HTTP status (403 origin refused, 503 over a cap).
+  int admit_upgrade(const PeerInfo& peer, std::string_view host_header);
+  void upgrade_failed(const PeerInfo& peer);  // undo admit_upgrade's reservation
+  std::uint64_t on_open(std::shared_ptr<Transport> t, const PeerInfo& peer);
+  void on_message(std::uint64_t id, std::string_view data, bool binary);
+  void on_close(std::uint64_t id);
+
+  // --- HTTP
+  std::string metrics_text() const;
+
+  // --- used by method handlers
+  void broadcast(std::string_view event, Json payload, protocol::Scope scope, bool droppable,
+                 bool with_state_version = false);
+  protocol::SharedPayloadPtr health_snapshot(bool probe);
+  Json status() const;
+  Json presence_list() const { return presence_.list(); }
+  Json state_version() const;
+  const RuntimeInfo& info() const { return info_; }
+  void set_listen_port(int port) { info_.port = port; }
+  const config::Config& config() const { return cfg_; }
+  const config::FileState& config_file() const { return file_; }
+  // Hot-applies a validated config written by config.set/patch or read on SIGHUP;
+  // returns true when some changed key needs a restart (bind, port, TLS).
+  bool apply_config(config::Config next, config::FileState file);
+  Status reload_config();  // SIGHUP
+  std::int64_t uptime_ms() const;
+  std::size_t client_count() const { return clients_.size(); }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  void handle_handshake(Client& c, std::string_view data, bool binary);
+  void dispatch(Client& c, const Json& frame);
+  void send_res(Client& c, const Json& id, const Result<Reply>& r);
+  void send_event(Client& c, std::string_view event, const protocol::SharedPayload* payload,
+                  bool droppable, const Json* state_version);
+  void fail_handshake(Client& c, const Json& id, const Error& e, std::uint16_t close_code);
+  Json hello_ok(const Client& c);
+  Json presence_entry(const Client& c) const;
+  Json build_health();
+  void refresh_health(bool broadcast_if_changed);
+  void schedule_tick();
+  void schedule_maintenance();
+  void release_preauth(Client& c);
+  void finish_shutdown_if_idle();
+
+  boost::asio::io_context& io_;
+  RuntimeInfo info_;
+  config::Config cfg_;
+  config::FileState file_;
+  AuthSettings auth_;
+  AuthLimiter limiter_;
+  Metrics metrics_;
+  Presence presence_;
+  std::unordered_map<std::uint64_t, Client> clients_;
+  std::unordered_map<std::string, int> preauth_by_ip_;
+  std::uint64_t next_id_ = 1;
+  std::uint64_t health_version_ = 1;
+  protocol::SharedPayloadPtr health_;
+  Json health_body_;  // snapshot without ts/durationMs, to detect changes
+  std::chrono::steady_clock::time_point started_;
+  std::int64_t started_wall_ms_ = 0;
+  boost::asio::steady_timer tick_timer_, maintenance_timer_, shutdown_timer_;
+  EventLoopMonitor loop_monitor_;
+  bool ready_ = false;
+  bool draining_ = false;
+  std::function<void()> on_drained_;
+  Json config_reload_;  // {lastReloadAt, ok, error?, restartRequired}
+};
+
+std::int64_t now_ms();  // wall clock, epoch milliseconds
+
+}  // namespace simpleclaw::gateway

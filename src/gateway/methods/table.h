@@ -1,0 +1,39 @@
+// The one method table (SPEC §5): name, required scope and handler for every method
+// the gateway implements. The dispatcher, hello-ok's features.methods, protocol.schema
+// and `simpleclaw call --help` all read it; a method absent here answers
+// "unknown method: <m>". Params schemas live in protocol/schemas/methods/<name>.params.json.
+// Immutable after static initialisation; any thread may read it.
+#pragma once
+#include <span>
+#include <string_view>
+
+#include "gateway/gateway.h"
+
+namespace simpleclaw::gateway {
+
+using Handler = Result<Reply> (*)(MethodCall&);
+
+struct MethodSpec {
+  std::string_view name;
+  protocol::Scope scope;  // kNone = any authenticated client
+  Handler handler;
+  std::string_view summary;  // one line for --help and docs
+};
+
+std::span<const MethodSpec> method_table();
+const MethodSpec* find_method(std::string_view name);
+// Events the gateway can emit (hello-ok features.events).
+std::span<const std::string_view> event_names();
+
+// Handlers, one file per family.
+Result<Reply> method_health(MethodCall&);
+Result<Reply> method_status(MethodCall&);
+Result<Reply> method_system_presence(MethodCall&);
+Result<Reply> method_protocol_schema(MethodCall&);
+Result<Reply> method_logs_tail(MethodCall&);
+Result<Reply> method_config_get(MethodCall&);
+Result<Reply> method_config_schema(MethodCall&);
+Result<Reply> method_config_set(MethodCall&);
+Result<Reply> method_config_patch(MethodCall&);
+
+}  // namespace simpleclaw::gateway

@@ -1,0 +1,125 @@
+#include "gateway/protocol/schemas.h"
+
+#include <map>
+#include <memory>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include "base/embedded.h"
+
+namespace simpleclaw::protocol {
+
+const EmbeddedFile* embedded_schema_files(std::size_t* count);
+
+namespace {
+
+struct Registry {
+  Json all = Json::object();
+  std::map<std::string, std::unique_ptr<valijson::Schema>, std::less<>> compiled;
+  std::string error;
+};
+
+Registry build() {
+  Registry r;
+  std::size_t n = 0;
+  const EmbeddedFile* files = embedded_schema_files(&n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string name(files[i].name);
+    if (name.size() > 5 && name.ends_with(".json")) name.resize(name.size() - 5);
+    Json doc = Json::parse(files[i].view(), nullptr, false);
+    if (doc.is_discarded()) {
+      r.error += "schema " + name + " is not valid JSON; ";
+      continue;
+    }
+    try {
+      auto schema = std::make_unique<valijson::Schema>();
+      valijson::SchemaParser parser;
+      valijson::adapters::NlohmannJsonAdapter adapter(doc);
+      parser.populateSchema(adapter, *schema);
+      r.compiled.emplace(name, std::move(schema));
+      r.all[name] = std::move(doc);
+    } catch (const std::exception& e) {
+      r.error += "schema " + name + ": " + e.what() + "; ";
+    }
+  }
+  return r;
+}
+
+Registry& registry() {
+  static Registry r = build();
+  return r;
+}
+
+// valijson context ["<root>", "[params]", "[0]"] -> "/params/0"
+std::string pointer(const std::vector<std::string>& ctx) {
+  std::string p;
+  for (const auto& c : ctx) {
+    if (c == "<root>") continue;
+    std::string part = (c.size() >= 2 && c.front() == '[' && c.back() == ']')
+                           ? c.substr(1, c.size() - 2)
+                           : c;
+    if (part.size() >= 2 && part.front() == '"' && part.back() == '"')
+      part = part.substr(1, part.size() - 2);
+    p += "/" + part;
+  }
+  return p.empty() ? "/" : p;
+}
+
+// Turns valijson's sentences into short reasons a client can show.
+std::string reason(std::string d) {
+  auto starts = [&](std::string_view s) { return d.rfind(s, 0) == 0; };
+  if (starts("Object contains a property that could not be validated")) {
+    auto q = d.find('\'');
+    auto e = d.rfind('\'');
+    if (q != std::string::npos && e > q) return "unexpected property '" + d.substr(q + 1, e - q - 1) + "'";
+    return "unexpected property";
+  }
+  if (starts("Missing required property")) {
+    auto q = d.find('\'');
+    auto e = d.rfind('\'');
+    if (q != std::string::npos && e > q) return "must have required property '" + d.substr(q + 1, e - q - 1) + "'";
+  }
+  if (!d.empty() && d.back() == '.') d.pop_back();
+  return d;
+}
+
+}  // namespace
+
+Status load_schemas() {
+  Registry& r = registry();
+  if (!r.error.empty()) return Error::invalid(r.error);
+  return Ok{};
+}
+
+bool has_schema(std::string_view name) { return registry().compiled.count(name) != 0; }
+
+const Json& all_schemas() { return registry().all; }
+
+Result<Ok> validate(std::string_view schema_name, const Json& value) {
+  Registry& r = registry();
+  auto it = r.compiled.find(schema_name);
+  if (it == r.compiled.end()) return Error::invalid("no schema named " + std::string(schema_name));
+  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  valijson::adapters::NlohmannJsonAdapter adapter(value);
+  // Fast path without collecting errors; collect only to explain a failure.
+  if (validator.validate(*it->second, adapter, nullptr)) return Ok{};
+  valijson::ValidationResults results;
+  validator.validate(*it->second, adapter, &results);
+  // The deepest error is the most specific one; parents repeat it vaguely.
+  valijson::ValidationResults::Error err, best;
+  std::size_t depth = 0;
+  bool have = false;
+  while (results.popError(err)) {
+    if (!have || err.context.size() > depth) {
+      best = err;
+      depth = err.context.size();
+      have = true;
+    }
+  }
+  return Error::invalid(pointer(best.context) + ": " + reason(best.description));
+}
+
+}  // namespace simpleclaw::protocol

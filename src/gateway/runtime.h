@@ -1,0 +1,26 @@
+// run_gateway: the `simpleclaw gateway` process. Resolves the state dir and config,
+// starts each subsystem in the spec's order (logging each step's duration), serves until
+// SIGTERM/SIGINT (graceful drain, exit 0 within 5 s), reloads config on SIGHUP.
+// Runs the loop on the calling thread.
+#pragma once
+#include <optional>
+#include <string>
+
+namespace simpleclaw::gateway {
+
+struct GatewayOptions {
+  std::string state_dir;    // "" = SIMPLECLAW_HOME or ~/.simpleclaw
+  std::string config_path;  // "" = SIMPLECLAW_CONFIG or <state>/config.yaml
+  std::optional<int> port;  // --port
+  std::string bind;         // --bind
+  bool verbose = false;
+};
+
+// Process exit code: 0 after a clean stop, 1 on a start-up error (bad config, port in use).
+int run_gateway(const GatewayOptions& opts);
+
+// Shared with the CLI so client and server agree on where things are.
+std::string resolve_state_dir(const std::string& flag);
+std::string resolve_config_path(const std::string& flag, const std::string& state_dir);
+
+}  // namespace simpleclaw::gateway

@@ -1,0 +1,36 @@
+// Server: the listening sockets (TCP, optionally TLS) for HTTP and WebSocket on one
+// port. It hands each upgraded socket to the Gateway; Beast types stay inside
+// server/*.cpp. Loop thread only.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace simpleclaw::gateway {
+
+class Gateway;
+struct TlsMaterial;
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, Gateway& gw);
+  ~Server();
+  Status enable_tls(const TlsMaterial& m);
+  // Binds every host on `port` (0 = any free port, the same one for all hosts). The first
+  // host must bind; later ones (e.g. ::1 when IPv6 is off) only warn on failure.
+  Status listen(const std::vector<std::string>& hosts, int port);
+  int port() const;
+  void stop_accepting();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// What a bind setting means: loopback -> 127.0.0.1 + ::1, all -> 0.0.0.0 + ::, else itself.
+std::vector<std::string> bind_hosts(const std::string& bind);
+
+}  // namespace simpleclaw::gateway

