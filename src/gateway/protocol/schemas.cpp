@@ -72,8 +72,9 @@ std::string pointer(const std::vector<std::string>& ctx) {
 std::string reason(std::string d) {
   auto starts = [&](std::string_view s) { return d.rfind(s, 0) == 0; };
   if (starts("Object contains a property that could not be validated")) {
-    auto q = d.find('\'');
+    // "...: 'name'." -- the property is the last quoted word.
     auto e = d.rfind('\'');
+    auto q = e == std::string::npos || e == 0 ? std::string::npos : d.rfind('\'', e - 1);
     if (q != std::string::npos && e > q) return "unexpected property '" + d.substr(q + 1, e - q - 1) + "'";
     return "unexpected property";
   }

@@ -1,0 +1,24 @@
+# The two commands (see README): `make run` and `make test`. Both install missing
+# Debian packages first (scripts/deps.sh, idempotent).
+.PHONY: deps build run test bench fuzz clean
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake --preset default >/dev/null
+	@cmake --build --preset default
+
+# Runs the gateway on the embedded default config (or ~/.simpleclaw/config.yaml).
+# Extra flags: make run ARGS="--port 18790 --verbose"
+run: build
+	./build/src/simpleclaw gateway $(ARGS)
+
+test:
+	@bash scripts/test.sh
+
+bench: build
+	@bash bench/run.sh build
+
+clean:
+	rm -rf build build-asan build-fuzz
