@@ -228,7 +228,12 @@ Result<Incoming> WsClient::read(int timeout_ms) {
   if (!im.run_until(done, timeout_ms)) return Error::unavailable("timed out waiting for the gateway", 1000);
   Incoming in;
   if (ec) {
-    if (ec == websocket::error::closed) {
+    // The server's close frame counts even when echoing it failed: a server that closes
+    // with unread input (e.g. after an oversize frame, 1009) resets the connection before
+    // our echo lands, and the read then ends with "broken pipe" instead of `closed`.
+    int received = 0;
+    im.with_ws([&](auto& w) { received = w.reason().code; });
+    if (ec == websocket::error::closed || received != 0) {
       in.closed = true;
       im.with_ws([&](auto& w) {
         in.close_code = w.reason().code;

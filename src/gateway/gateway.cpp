@@ -312,13 +312,20 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   ++metrics_.handshakes_ok;
   c.transport->on_authenticated(static_cast<std::size_t>(cfg_.gateway.limits.max_payload),
                                 cfg_.gateway.timers.ping_ms);
-  send_res(c, id, Reply(hello_ok(c)));
+  // Presence first, so hello-ok's snapshot (presence + stateVersion) includes this client.
+  if (c.role == "operator") presence_.upsert(c.conn_id, presence_entry(c));
+  Json hello = hello_ok(c);
+#ifndef NDEBUG
+  if (auto v = protocol::validate("methods/connect.result", hello); !v.ok())
+    log::error("hello-ok does not match its schema: {}", v.error().message);
+  if (auto v = protocol::validate("methods/health.result", hello["snapshot"]["health"]); !v.ok())
+    log::error("health snapshot does not match its schema: {}", v.error().message);
+#endif
+  send_res(c, id, Reply(std::move(hello)));
   log::debug("client {} {} connected from {} as {}", c.client_info.value("id", "?"),
              c.client_info.value("version", "?"), c.peer.remote_ip, c.role);
-  if (c.role == "operator") {
-    presence_.upsert(c.conn_id, presence_entry(c));
+  if (c.role == "operator")
     broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true);
-  }
 }
 
 Json Gateway::presence_entry(const Client& c) const {
@@ -395,7 +402,22 @@ void Gateway::dispatch(Client& c, const Json& frame) {
   if (auto v = protocol::validate(schema, params); !v.ok())
     return send_res(c, id, Error::invalid("invalid " + method + " params: " + v.error().message));
   MethodCall call{*this, c, method, params};
-  send_res(c, id, spec->handler(call));
+  Result<Reply> result = spec->handler(call);
+#ifndef NDEBUG
+  // Debug builds (and so the sanitizer test run) check every answer against its schema.
+  if (result.ok()) {
+    std::string rs = "methods/" + method + ".result";
+    const Json& body = result->shared ? result->shared->json() : result->json;
+    if (protocol::has_schema(rs)) {
+      if (auto v = protocol::validate(rs, body); !v.ok()) {
+        log::error("{} result does not match its schema: {}", method, v.error().message);
+        result = Error::invalid("internal error: " + method + " result does not match its schema: " +
+                                v.error().message);
+      }
+    }
+  }
+#endif
+  send_res(c, id, result);
 }
 
 void Gateway::send_res(Client& c, const Json& id, const Result<Reply>& r) {
@@ -573,7 +595,12 @@ std::string Gateway::metrics_text() const {
 // ---------------------------------------------------------------- config
 
 bool Gateway::apply_config(config::Config next, config::FileState file) {
-  bool restart = config::needs_restart(cfg_, next);
+  // Judge "needs a restart" on the file's own values (the running config carries the
+  // command-line overrides, which the new file does not), then re-apply the overrides.
+  config::Parsed before = config::parse(file_.raw);
+  bool restart = config::needs_restart(before.ok() ? before.config : cfg_, next);
+  if (info_.port_override) next.gateway.port = *info_.port_override;
+  if (info_.bind_override) next.gateway.bind = *info_.bind_override;
   bool timers_changed = next.gateway.timers.tick_ms != cfg_.gateway.timers.tick_ms ||
                         next.gateway.timers.maintenance_ms != cfg_.gateway.timers.maintenance_ms;
   if (next.logging.level != cfg_.logging.level) log::set_level(next.logging.level);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -43,6 +44,9 @@ struct RuntimeInfo {
   bool tls = false;
   std::string tls_fingerprint;  // SHA-256 of the certificate (hex, colon-free)
   std::string token_source;  // "config" | "env" | "file:<path>" | "generated:<path>"
+  // --port / SIMPLECLAW_PORT and --bind: they win over the file, also after a reload.
+  std::optional<int> port_override;
+  std::optional<std::string> bind_override;
 };
 
 struct Client {

@@ -104,9 +104,11 @@ int run_gateway(const GatewayOptions& opts) {
   }
   config::Config cfg = std::move(parsed.config);
   if (!opts.verbose) log::set_level(cfg.logging.level);
-  if (opts.port) cfg.gateway.port = *opts.port;
-  else if (std::string p = env("SIMPLECLAW_PORT"); !p.empty()) cfg.gateway.port = std::atoi(p.c_str());
-  if (!opts.bind.empty()) cfg.gateway.bind = opts.bind;
+  if (opts.port) info.port_override = *opts.port;
+  else if (std::string p = env("SIMPLECLAW_PORT"); !p.empty()) info.port_override = std::atoi(p.c_str());
+  if (!opts.bind.empty()) info.bind_override = opts.bind;
+  if (info.port_override) cfg.gateway.port = *info.port_override;
+  if (info.bind_override) cfg.gateway.bind = *info.bind_override;
   if (cfg.gateway.port < 0 || cfg.gateway.port > 65535) {
     log::error("port {} is out of range (0-65535)", cfg.gateway.port);
     return 1;
@@ -188,25 +190,8 @@ int run_gateway(const GatewayOptions& opts) {
   // 7. discovery
   StepTimer("discovery").done(loopback ? "off (bound to loopback)" : "off (not configured)");
 
-  // Runtime file: lets `simpleclaw call` and tests find this gateway.
-  std::string runtime_file = info.state_dir + "/gateway.json";
-  Json rt{{"pid", ::getpid()}, {"port", info.port}, {"url", url}, {"bind", info.bind_host},
-          {"tls", info.tls}, {"startedAt", now_ms()}};
-  if (info.tls) rt["tlsSha256"] = info.tls_fingerprint;
-  if (auto s = write_file_atomic(runtime_file, rt.dump() + "\n", 0600); !s.ok())
-    log::warn("cannot write {}: {}", runtime_file, s.error().message);
-
-  auto ready_ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t_start).count() / 1000.0;
-  std::string where = auth.mode == "token"
-                          ? (info.token_source.rfind("file:", 0) == 0 || info.token_source.rfind("generated:", 0) == 0
-                                 ? "token in " + info.token_source.substr(info.token_source.find(':') + 1)
-                                 : "token from " + info.token_source)
-                          : "auth " + auth.mode;
-  log::info("simpleclaw {} ready in {:.1f} ms on {} ({}; logs {})", SIMPLECLAW_VERSION, ready_ms, url,
-            where, info.log_file);
-  if (info.token_source.rfind("generated:", 0) == 0)
-    log::info("generated a new gateway token; clients read it from {}", info.token_source.substr(10));
-
+  // Signals are handled before gateway.json announces readiness: a SIGHUP/SIGTERM sent
+  // as soon as the file appears must reload/drain, not kill the process.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int sig) {
@@ -229,6 +214,25 @@ int run_gateway(const GatewayOptions& opts) {
   };
   signals.async_wait(on_signal);
   ::signal(SIGPIPE, SIG_IGN);
+
+  // Runtime file: lets `simpleclaw call` and tests find this gateway.
+  std::string runtime_file = info.state_dir + "/gateway.json";
+  Json rt{{"pid", ::getpid()}, {"port", info.port}, {"url", url}, {"bind", info.bind_host},
+          {"tls", info.tls}, {"startedAt", now_ms()}};
+  if (info.tls) rt["tlsSha256"] = info.tls_fingerprint;
+  if (auto s = write_file_atomic(runtime_file, rt.dump() + "\n", 0600); !s.ok())
+    log::warn("cannot write {}: {}", runtime_file, s.error().message);
+
+  auto ready_ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t_start).count() / 1000.0;
+  std::string where = auth.mode == "token"
+                          ? (info.token_source.rfind("file:", 0) == 0 || info.token_source.rfind("generated:", 0) == 0
+                                 ? "token in " + info.token_source.substr(info.token_source.find(':') + 1)
+                                 : "token from " + info.token_source)
+                          : "auth " + auth.mode;
+  log::info("simpleclaw {} ready in {:.1f} ms on {} ({}; logs {})", SIMPLECLAW_VERSION, ready_ms, url,
+            where, info.log_file);
+  if (info.token_source.rfind("generated:", 0) == 0)
+    log::info("generated a new gateway token; clients read it from {}", info.token_source.substr(10));
 
   io.run();
   ::unlink(runtime_file.c_str());

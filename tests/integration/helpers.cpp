@@ -349,7 +349,7 @@ Json handshake(const ClientOptions& o, ClientPtr* out) {
 // ------------------------------------------------------------------ HTTP
 
 HttpResponse http_request(int port, const std::string& method, const std::string& target,
-                          const std::vector<std::string>& extra_headers) {
+                          const std::vector<std::string>& extra_headers, bool headers_only) {
   HttpResponse r;
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return r;
@@ -362,8 +362,13 @@ HttpResponse http_request(int port, const std::string& method, const std::string
     return r;
   }
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                    std::to_string(port) + "\r\nConnection: close\r\n";
-  for (const auto& h : extra_headers) req += h + "\r\n";
+                    std::to_string(port) + "\r\n";
+  bool has_connection = false;
+  for (const auto& h : extra_headers) {
+    req += h + "\r\n";
+    has_connection |= h.rfind("Connection:", 0) == 0;
+  }
+  if (!has_connection) req += "Connection: close\r\n";
   req += "\r\n";
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
@@ -380,6 +385,7 @@ HttpResponse http_request(int port, const std::string& method, const std::string
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     raw.append(buf, static_cast<std::size_t>(n));
+    if (headers_only && raw.find("\r\n\r\n") != std::string::npos) break;
   }
   ::close(fd);
   auto head_end = raw.find("\r\n\r\n");

@@ -64,6 +64,12 @@ struct StartOptions {
   bool wait_ready = true;           // wait for gateway.json (false: for start-up failures)
 };
 
+inline StartOptions with_config(std::string yaml) {
+  StartOptions o;
+  o.config_yaml = std::move(yaml);
+  return o;
+}
+
 class GatewayProcess {
  public:
   // Starts the gateway; on failure records a gtest failure (with the child's stderr) and
@@ -145,9 +151,12 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 };
-// One request on a fresh TCP connection (Connection: close). status 0 on failure.
+// One request on a fresh TCP connection (Connection: close unless extra_headers set a
+// Connection header). status 0 on failure. headers_only: stop after the response head
+// (for upgrades, which keep the socket open).
 HttpResponse http_request(int port, const std::string& method, const std::string& target,
-                          const std::vector<std::string>& extra_headers = {});
+                          const std::vector<std::string>& extra_headers = {},
+                          bool headers_only = false);
 
 // Polls `pred` every 10 ms until true or the timeout.
 bool eventually(const std::function<bool()>& pred, int timeout_ms = kTimeoutMs);

@@ -9,9 +9,12 @@ using namespace simpleclaw;
 
 TEST(Schemas, AllLoadAndEveryMethodHasParamsSchema) {
   ASSERT_TRUE(protocol::load_schemas().ok());
-  for (const auto& m : gateway::method_table())
+  for (const auto& m : gateway::method_table()) {
     EXPECT_TRUE(protocol::has_schema("methods/" + std::string(m.name) + ".params")) << m.name;
-  for (const char* f : {"frames/req", "frames/res", "frames/event", "methods/connect.params"})
+    EXPECT_TRUE(protocol::has_schema("methods/" + std::string(m.name) + ".result")) << m.name;
+  }
+  for (const char* f : {"frames/req", "frames/res", "frames/event", "methods/connect.params",
+                        "methods/connect.result"})
     EXPECT_TRUE(protocol::has_schema(f)) << f;
   EXPECT_TRUE(protocol::all_schemas().contains("frames/req"));
 }
