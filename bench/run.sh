@@ -167,4 +167,12 @@ for c in "${CASES[@]}"; do
   met=$(ok "$grps >= 50000 && $grps >= 0.5*$erps")
   cell() { echo "$(field rps "$1") ($(field p50_us "$1") / $(field p99_us "$1") µs; CPU $(field cpu_server "$1")% / $(field cpu_client "$1")%)"; }
   echo "| health RPC, $n conns × pipeline $k: req/s (p50 / p99 latency; CPU server / loadgen) | $(cell "$g") | $(cell "$e") | $ratio | $target | $met |"
+  for r in "$g" "$e"; do
+    awk "BEGIN{exit !($(field cpu_server "$r") < 90)}" && LOW_CPU=$((${LOW_CPU:-0} + 1))
+  done
 done
+if ((${LOW_CPU:-0} > 0)); then
+  echo
+  echo "Note: in $LOW_CPU throughput runs the server used < 90% of its CPU: the machine was busy" \
+       "(other processes on the pinned CPUs) or the load generator was the limit; rerun on an idle machine."
+fi

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "gateway/methods/table.h"
 #include "gateway/protocol/schemas.h"
+#include "gateway/runtime.h"
 
 namespace simpleclaw::gateway {
 
@@ -607,7 +608,12 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   // Auth follows the file unless the token came from the environment or the token file.
   auth_.mode = next.gateway.auth.mode;
   auth_.password = next.gateway.auth.password;
-  if (!next.gateway.auth.token.empty()) auth_.token = next.gateway.auth.token;
+  if (auth_.mode == "token") {
+    // A token removed from the file falls back to the env/file token, never to "none".
+    auto tok = resolve_token(next, info_.state_dir);
+    if (tok.ok()) auth_.token = tok->first;
+    else log::error("cannot resolve the gateway token: {}; keeping the previous one", tok.error().message);
+  }
   cfg_ = std::move(next);
   file_ = std::move(file);
   ++metrics_.config_reloads;

@@ -37,8 +37,8 @@ class StepTimer {
   std::chrono::steady_clock::time_point t0_;
 };
 
-// The token for auth mode `token`: config > SIMPLECLAW_GATEWAY_TOKEN > <state>/gateway.token,
-// generating the file (0600) on first start.
+}  // namespace
+
 Result<std::pair<std::string, std::string>> resolve_token(const config::Config& cfg,
                                                           const std::string& state_dir) {
   if (!cfg.gateway.auth.token.empty()) return std::pair{cfg.gateway.auth.token, std::string("config")};
@@ -60,8 +60,6 @@ Result<std::pair<std::string, std::string>> resolve_token(const config::Config& 
   if (auto s = write_file_atomic(path, t + "\n", 0600); !s.ok()) return s.error();
   return std::pair{t, "generated:" + path};
 }
-
-}  // namespace
 
 std::string resolve_state_dir(const std::string& flag) {
   if (!flag.empty()) return flag;
@@ -121,11 +119,6 @@ int run_gateway(const GatewayOptions& opts) {
     return 1;
   }
   AuthSettings auth{cfg.gateway.auth.mode, "", cfg.gateway.auth.password};
-  if (auth.mode == "password" && auth.password.empty()) auth.password = env("SIMPLECLAW_GATEWAY_PASSWORD");
-  if (auth.mode == "password" && auth.password.empty()) {
-    log::error("auth mode 'password' needs gateway.auth.password or SIMPLECLAW_GATEWAY_PASSWORD");
-    return 1;
-  }
   if (auth.mode == "token") {
     auto tok = resolve_token(cfg, info.state_dir);
     if (!tok.ok()) {

@@ -257,6 +257,27 @@ TEST(ConfigMethods, TokenChangeHotAppliesToNewConnections) {
   EXPECT_TRUE(c->call("health").ok()) << "existing sessions are not dropped";
 }
 
+// Regression: removing gateway.auth.token from the file kept the old token valid; it must
+// fall back to the token file (generated if needed), like a fresh start would.
+TEST(ConfigMethods, RemovingTheConfigTokenFallsBackToTheTokenFile) {
+  START_GATEWAY(gw, with_token_config());
+  auto c = gw->connect();
+  ASSERT_TRUE(c);
+  auto got = c->call("config.get");
+  ASSERT_TRUE(got.ok());
+  auto r = c->call("config.patch", Json{{"raw", {{"gateway", {{"auth", {{"token", nullptr}}}}}}},
+                                        {"baseHash", (*got)["hash"]}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ClientOptions o = gw->options();
+  auto old_token = WsClient::connect(o);
+  ASSERT_FALSE(old_token.ok()) << "the removed config token must stop working";
+  std::string file_token = read_text(gw->state_dir() + "/gateway.token");
+  while (!file_token.empty() && file_token.back() == '\n') file_token.pop_back();
+  ASSERT_GE(file_token.size(), 43u) << "a token file is generated";
+  o.token = file_token;
+  EXPECT_TRUE(gw->connect(o));
+}
+
 TEST(ConfigMethods, RoundTripOfRedactedRawKeepsTheRealToken) {
   START_GATEWAY(gw, with_token_config());
   auto c = gw->connect();

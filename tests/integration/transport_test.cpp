@@ -170,13 +170,13 @@ TEST(Upgrade, MaxConnectionsCapsAllSockets) {
 TEST(KeepAlive, ResponsiveClientSurvivesPingsSilentOneIsDropped) {
   // Ticks every 50 ms keep `live` inside a read (a WsClient read that times out closes
   // the socket), and a pending read is what answers the gateway's pings.
-  START_GATEWAY(gw, with_config("gateway:\n  timers:\n    ping_ms: 100\n    tick_ms: 50\n"));
+  START_GATEWAY(gw, with_config("gateway:\n  timers:\n    ping_ms: 250\n    tick_ms: 50\n"));
   auto silent = gw->connect();
   ASSERT_TRUE(silent);
   auto live = gw->connect();
   ASSERT_TRUE(live);
   // `live` keeps reading for well over 2 ping periods.
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(600);
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
   while (std::chrono::steady_clock::now() < until) {
     auto in = live->read(kTimeoutMs);
     ASSERT_TRUE(in.ok()) << in.error().message;

@@ -48,6 +48,12 @@ Result<Reply> method_logs_tail(MethodCall& call) {
     pos = nl + 1;
   }
   bool truncated = false;
+  if (follow && lines.empty() && len > 0 && len == max_bytes) {
+    // One line longer than maxBytes: skip it rather than leave the cursor stuck forever.
+    out["skippedBytes"] = len;
+    truncated = true;
+    pos = static_cast<std::size_t>(len);
+  }
   std::size_t first = 0, last = lines.size();
   if (static_cast<std::int64_t>(lines.size()) > limit) {
     truncated = true;
@@ -56,7 +62,7 @@ Result<Reply> method_logs_tail(MethodCall& call) {
   }
   Json arr = Json::array();
   for (std::size_t i = first; i < last; ++i) arr.push_back(std::string(lines[i].first));
-  std::int64_t cursor = follow ? (last > 0 ? lines[last - 1].second : start)
+  std::int64_t cursor = follow ? (last > 0 ? lines[last - 1].second : start + static_cast<std::int64_t>(pos))
                               : (lines.empty() ? start + static_cast<std::int64_t>(pos)
                                                : lines.back().second);
   if (!follow && start > 0) truncated = true;
