@@ -373,7 +373,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
         if (j.is_discarded() || j.value("event", "") != "connect.challenge")
           return fail("expected connect.challenge, got: " + std::string(msg.substr(0, 200)));
         state_ = State::kHello;
-        write(b_.connect_frame, false);
+        write(b_.connect_frame);
         break;
       }
       case State::kHello: {
@@ -447,10 +447,10 @@ class Conn : public std::enable_shared_from_this<Conn> {
     ++b_.outstanding;
     char frame[96];
     int n = std::snprintf(frame, sizeof frame, R"({"type":"req","id":"%)" PRIu64 R"(","method":"health"})", id);
-    write(std::string(frame, static_cast<std::size_t>(n)), true);
+    write(std::string(frame, static_cast<std::size_t>(n)));
   }
 
-  void write(std::string frame, bool) {
+  void write(std::string frame) {
     out_.push_back(std::move(frame));
     if (!writing_) do_write();
   }

@@ -192,20 +192,13 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
 
 std::string WsClient::negotiated_subprotocol() const { return impl_->subprotocol; }
 
-Status WsClient::send_text(const std::string& text) {
-  beast::error_code ec;
-  impl_->with_ws([&](auto& w) {
-    w.text(true);
-    w.write(net::buffer(text), ec);
-  });
-  if (ec) return transport_error("send failed", ec);
-  return Ok{};
-}
+Status WsClient::send_text(const std::string& text) { return send_message(text, false); }
+Status WsClient::send_binary(const std::string& bytes) { return send_message(bytes, true); }
 
-Status WsClient::send_binary(const std::string& bytes) {
+Status WsClient::send_message(const std::string& bytes, bool binary) {
   beast::error_code ec;
   impl_->with_ws([&](auto& w) {
-    w.binary(true);
+    w.binary(binary);
     w.write(net::buffer(bytes), ec);
   });
   if (ec) return transport_error("send failed", ec);

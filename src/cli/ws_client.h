@@ -59,6 +59,7 @@ class WsClient {
 
  private:
   WsClient();
+  Status send_message(const std::string& bytes, bool binary);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   ClientOptions opts_;

@@ -80,6 +80,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       tick_timer_(io),
       maintenance_timer_(io),
       shutdown_timer_(io),
+      presence_timer_(io),
       loop_monitor_(io) {
   config_reload_ = Json{{"lastReloadAt", nullptr}, {"ok", true}, {"restartRequired", false}};
   refresh_health(false);
@@ -192,8 +193,8 @@ std::uint64_t Gateway::on_open(std::shared_ptr<Transport> t, const PeerInfo& pee
   });
 
   SharedPayload challenge(Json{{"nonce", c.nonce}, {"ts", c.connected_at_ms}});
-  c.transport->send(std::make_shared<const std::string>(protocol::encode_event(
-                        "connect.challenge", &challenge, std::nullopt, nullptr, c.enc)),
+  c.transport->send(OutFrame{std::make_shared<const std::string>(protocol::encode_event(
+                                "connect.challenge", &challenge, std::nullopt, nullptr, c.enc))},
                     false);
   return id;
 }
@@ -206,8 +207,7 @@ void Gateway::on_close(std::uint64_t id) {
   if (c.handshake_timer) c.handshake_timer->cancel();
   bool was_present = c.authed && presence_.remove(c.conn_id);
   clients_.erase(it);
-  if (was_present && !draining_)
-    broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true);
+  if (was_present) presence_changed();
   finish_shutdown_if_idle();
 }
 
@@ -326,7 +326,7 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   log::debug("client {} {} connected from {} as {}", c.client_info.value("id", "?"),
              c.client_info.value("version", "?"), c.peer.remote_ip, c.role);
   if (c.role == "operator")
-    broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true);
+    presence_changed();
 }
 
 Json Gateway::presence_entry(const Client& c) const {
@@ -423,26 +423,43 @@ void Gateway::dispatch(Client& c, const Json& frame) {
 
 void Gateway::send_res(Client& c, const Json& id, const Result<Reply>& r) {
   if (!c.transport) return;
-  std::string bytes;
+  OutFrame f;
   if (!r.ok()) {
     ++metrics_.request_errors;
-    bytes = protocol::encode_res_error(id, r.error(), c.enc);
+    f.head = std::make_shared<const std::string>(protocol::encode_res_error(id, r.error(), c.enc));
   } else if (r->shared) {
-    bytes = protocol::encode_res_ok(id, *r->shared, c.enc);
+    f = protocol::res_ok_frame(id, *r->shared, c.enc);  // the payload bytes are not copied
   } else {
-    bytes = protocol::encode_res_ok(id, r->json, c.enc);
+    f.head = std::make_shared<const std::string>(protocol::encode_res_ok(id, r->json, c.enc));
   }
-  c.transport->send(std::make_shared<const std::string>(std::move(bytes)), false);
+  c.transport->send(std::move(f), false);
 }
 
 // ---------------------------------------------------------------- events
 
-void Gateway::send_event(Client& c, std::string_view event, const SharedPayload* payload,
-                         bool droppable, const Json* state_version) {
+// One event to many sockets: the head and the payload are encoded once per encoding and
+// shared by every socket's frame; only the tail (seq, stateVersion) is per socket.
+class Gateway::EventFanout {
+ public:
+  EventFanout(std::string_view event, const SharedPayload* payload, const Json* sv)
+      : event_(event), payload_(payload), sv_(sv && !sv->is_null() ? sv : nullptr) {}
+  OutFrame frame(Encoding enc, std::uint64_t seq) {
+    Bytes& head = heads_[static_cast<int>(enc)];
+    if (!head) head = protocol::encode_event_head(event_, payload_ != nullptr, true, sv_ != nullptr, enc);
+    return OutFrame{head, payload_ ? payload_->encoded_ptr(enc) : nullptr,
+                    protocol::encode_event_tail(payload_ != nullptr, seq, sv_, enc)};
+  }
+
+ private:
+  std::string_view event_;
+  const SharedPayload* payload_;
+  const Json* sv_;
+  Bytes heads_[2];
+};
+
+void Gateway::send_event(Client& c, EventFanout& fanout, bool droppable) {
   std::uint64_t seq = ++c.seq;  // advances even when the frame is dropped (SPEC §3)
-  auto bytes = std::make_shared<const std::string>(
-      protocol::encode_event(event, payload, seq, state_version, c.enc));
-  if (c.transport->send(std::move(bytes), droppable)) {
+  if (c.transport->send(fanout.frame(c.enc, seq), droppable)) {
     ++metrics_.events_sent;
   } else {
     ++metrics_.events_dropped;
@@ -453,11 +470,34 @@ void Gateway::broadcast(std::string_view event, Json payload, Scope scope, bool 
                         bool with_state_version) {
   SharedPayload shared(std::move(payload));
   Json sv = with_state_version ? state_version() : Json();
+  EventFanout fanout(event, &shared, &sv);
   for (auto& [id, c] : clients_) {
     if (!c.authed || !c.transport) continue;
     if (scope != Scope::kNone && (c.role != "operator" || !c.scopes.has(scope))) continue;
-    send_event(c, event, &shared, droppable, with_state_version ? &sv : nullptr);
+    send_event(c, fanout, droppable);
   }
+}
+
+// Presence changes are coalesced: at most one `presence` broadcast per kPresenceInterval,
+// the first at once. With N operators connecting together this sends O(N) lists rather
+// than O(N^2); the event carries the newest list and stateVersion, and clients refetch on
+// a gap anyway (SPEC §3).
+void Gateway::presence_changed() {
+  if (presence_flush_pending_ || draining_) return;
+  auto now = std::chrono::steady_clock::now();
+  auto due = last_presence_broadcast_ + kPresenceInterval;
+  if (now >= due) return flush_presence();
+  presence_flush_pending_ = true;
+  presence_timer_.expires_at(due);
+  presence_timer_.async_wait([this](const boost::system::error_code& ec) {
+    presence_flush_pending_ = false;
+    if (!ec && !draining_) flush_presence();
+  });
+}
+
+void Gateway::flush_presence() {
+  last_presence_broadcast_ = std::chrono::steady_clock::now();
+  broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true);
 }
 
 // ---------------------------------------------------------------- health & status
@@ -659,9 +699,11 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
   tick_timer_.cancel();
   maintenance_timer_.cancel();
   loop_monitor_.stop();
+  presence_timer_.cancel();
   SharedPayload payload(Json{{"reason", reason}});
+  EventFanout fanout("shutdown", &payload, nullptr);
   for (auto& [id, c] : clients_) {
-    if (c.authed) send_event(c, "shutdown", &payload, false, nullptr);
+    if (c.authed) send_event(c, fanout, false);
     c.transport->close(1012, "service restart");
   }
   // Peers that never answer the close frame must not hold the process: 3 s grace.

@@ -129,8 +129,10 @@ class Gateway {
   void handle_handshake(Client& c, std::string_view data, bool binary);
   void dispatch(Client& c, const Json& frame);
   void send_res(Client& c, const Json& id, const Result<Reply>& r);
-  void send_event(Client& c, std::string_view event, const protocol::SharedPayload* payload,
-                  bool droppable, const Json* state_version);
+  class EventFanout;
+  void send_event(Client& c, EventFanout& fanout, bool droppable);
+  void presence_changed();
+  void flush_presence();
   void fail_handshake(Client& c, const Json& id, const Error& e, std::uint16_t close_code);
   Json hello_ok(const Client& c);
   Json presence_entry(const Client& c) const;
@@ -157,7 +159,10 @@ class Gateway {
   Json health_body_;  // snapshot without ts/durationMs, to detect changes
   std::chrono::steady_clock::time_point started_;
   std::int64_t started_wall_ms_ = 0;
-  boost::asio::steady_timer tick_timer_, maintenance_timer_, shutdown_timer_;
+  static constexpr std::chrono::milliseconds kPresenceInterval{250};
+  boost::asio::steady_timer tick_timer_, maintenance_timer_, shutdown_timer_, presence_timer_;
+  bool presence_flush_pending_ = false;
+  std::chrono::steady_clock::time_point last_presence_broadcast_{};
   EventLoopMonitor loop_monitor_;
   bool ready_ = false;
   bool draining_ = false;

@@ -132,6 +132,43 @@ TEST(Events, PresenceEventsOnConnectAndDisconnectCarryStateVersion) {
   EXPECT_TRUE(has_host(*p, "watcher"));
 }
 
+// Regression (bench: 800 operators drove the gateway to 16 GB): a burst of connects must
+// produce a bounded number of presence broadcasts (coalesced, at most one per 250 ms),
+// and the last one must still list everybody.
+TEST(Events, PresenceBroadcastsAreCoalescedDuringAConnectBurst) {
+  START_GATEWAY(gw);
+  ClientOptions ow = gw->options();
+  ow.client_id = "watcher";
+  auto watcher = gw->connect(ow);
+  ASSERT_TRUE(watcher);
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<ClientPtr> crowd;
+  for (int i = 0; i < 40; ++i) {
+    ClientOptions o = gw->options();
+    o.client_id = "crowd-" + std::to_string(i);
+    crowd.push_back(gw->connect(o));
+    ASSERT_TRUE(crowd.back());
+  }
+  auto burst_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0).count();
+  // Collect presence events until one lists all 41 clients (+ the gateway itself).
+  int presence_events = 0;
+  bool complete = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!complete && std::chrono::steady_clock::now() < deadline) {
+    auto ev = wait_event(*watcher, "presence", 2000);
+    if (!ev) break;
+    ++presence_events;
+    complete = (*ev)["payload"]["presence"].size() == 42u;
+  }
+  EXPECT_TRUE(complete) << "the newest presence list reaches the watcher";
+  auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LE(presence_events, elapsed_ms / 250 + 2)
+      << presence_events << " presence events for 40 connects in " << burst_ms << " ms";
+  EXPECT_LT(presence_events, 40) << "one broadcast per connect is the O(N^2) behaviour";
+}
+
 TEST(Events, PresenceNeedsReadScopeButTickGoesToEveryone) {
   START_GATEWAY(gw, with_config(kFastTicks));
   ClientOptions o = gw->options();

@@ -76,13 +76,26 @@ void res_ok_prefix_mp(std::string& out, const Json& id) {
 
 }  // namespace
 
-const std::string& SharedPayload::encoded(Encoding enc) const {
+const Bytes& SharedPayload::encoded_ptr(Encoding enc) const {
   if (enc == Encoding::kJson) {
-    if (json_.empty()) json_ = dump(value_);
+    if (!json_) json_ = std::make_shared<const std::string>(dump(value_));
     return json_;
   }
-  if (msgpack_.empty()) mp_json(msgpack_, value_);
+  if (!msgpack_) {
+    std::string out;
+    mp_json(out, value_);
+    msgpack_ = std::make_shared<const std::string>(std::move(out));
+  }
   return msgpack_;
+}
+
+std::string OutFrame::flatten() const {
+  std::string s;
+  s.reserve(size());
+  if (head) s += *head;
+  if (body) s += *body;
+  s += tail;
+  return s;
 }
 
 Result<Json> decode(std::string_view bytes, bool binary, Encoding socket_encoding) {
@@ -103,20 +116,22 @@ std::string encode(const Json& frame, Encoding enc) {
   return out;
 }
 
-std::string encode_res_ok(const Json& id, const SharedPayload& payload, Encoding enc) {
-  const std::string& body = payload.encoded(enc);
+OutFrame res_ok_frame(const Json& id, const SharedPayload& payload, Encoding enc) {
+  OutFrame f;
   if (enc == Encoding::kJson) {
-    std::string s = res_ok_prefix_json(id);
-    s.reserve(s.size() + body.size() + 1);
-    s += body;
-    s += '}';
-    return s;
+    f.head = std::make_shared<const std::string>(res_ok_prefix_json(id));
+    f.tail = "}";
+  } else {
+    std::string h;
+    res_ok_prefix_mp(h, id);
+    f.head = std::make_shared<const std::string>(std::move(h));
   }
-  std::string out;
-  out.reserve(32 + body.size());
-  res_ok_prefix_mp(out, id);
-  out += body;
-  return out;
+  f.body = payload.encoded_ptr(enc);
+  return f;
+}
+
+std::string encode_res_ok(const Json& id, const SharedPayload& payload, Encoding enc) {
+  return res_ok_frame(id, payload, enc).flatten();
 }
 
 std::string encode_res_ok(const Json& id, const Json& payload, Encoding enc) {
@@ -137,17 +152,29 @@ std::string encode_res_error(const Json& id, const Error& error, Encoding enc) {
   return encode(frame, enc);
 }
 
-std::string encode_event(std::string_view event, const SharedPayload* payload,
-                         std::optional<std::uint64_t> seq, const Json* state_version,
-                         Encoding enc) {
-  bool has_sv = state_version && !state_version->is_null();
+Bytes encode_event_head(std::string_view event, bool has_payload, bool has_seq, bool has_sv,
+                        Encoding enc) {
+  std::string s;
   if (enc == Encoding::kJson) {
-    std::string s = "{\"type\":\"event\",\"event\":";
+    s = "{\"type\":\"event\",\"event\":";
     s += dump(Json(event));
-    if (payload) {
-      s += ",\"payload\":";
-      s += payload->encoded(enc);
-    }
+    if (has_payload) s += ",\"payload\":";
+  } else {
+    mp_map_header(s, 2 + (has_payload ? 1 : 0) + (has_seq ? 1 : 0) + (has_sv ? 1 : 0));
+    mp_str(s, "type");
+    mp_str(s, "event");
+    mp_str(s, "event");
+    mp_str(s, event);
+    if (has_payload) mp_str(s, "payload");
+  }
+  return std::make_shared<const std::string>(std::move(s));
+}
+
+std::string encode_event_tail(bool has_payload, std::optional<std::uint64_t> seq,
+                              const Json* state_version, Encoding enc) {
+  bool has_sv = state_version && !state_version->is_null();
+  std::string s;
+  if (enc == Encoding::kJson) {
     if (seq) {
       s += ",\"seq\":";
       s += std::to_string(*seq);
@@ -159,25 +186,25 @@ std::string encode_event(std::string_view event, const SharedPayload* payload,
     s += '}';
     return s;
   }
-  std::string out;
-  mp_map_header(out, 2 + (payload ? 1 : 0) + (seq ? 1 : 0) + (has_sv ? 1 : 0));
-  mp_str(out, "type");
-  mp_str(out, "event");
-  mp_str(out, "event");
-  mp_str(out, event);
-  if (payload) {
-    mp_str(out, "payload");
-    out += payload->encoded(enc);
-  }
   if (seq) {
-    mp_str(out, "seq");
-    mp_uint(out, *seq);
+    mp_str(s, "seq");
+    mp_uint(s, *seq);
   }
   if (has_sv) {
-    mp_str(out, "stateVersion");
-    mp_json(out, *state_version);
+    mp_str(s, "stateVersion");
+    mp_json(s, *state_version);
   }
-  return out;
+  return s;
+}
+
+std::string encode_event(std::string_view event, const SharedPayload* payload,
+                         std::optional<std::uint64_t> seq, const Json* state_version,
+                         Encoding enc) {
+  bool has_sv = state_version && !state_version->is_null();
+  OutFrame f{encode_event_head(event, payload != nullptr, seq.has_value(), has_sv, enc),
+             payload ? payload->encoded_ptr(enc) : nullptr,
+             encode_event_tail(payload != nullptr, seq, state_version, enc)};
+  return f.flatten();
 }
 
 }  // namespace simpleclaw::protocol

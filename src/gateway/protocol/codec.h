@@ -20,16 +20,32 @@ namespace simpleclaw::protocol {
 enum class Encoding : std::uint8_t { kJson, kMsgpack };
 inline constexpr std::string_view kMsgpackSubprotocol = "simpleclaw.msgpack";
 
-// A payload encoded at most once per encoding.
+using Bytes = std::shared_ptr<const std::string>;
+
+// A payload encoded at most once per encoding; the encoded bytes are shared (not copied)
+// by every socket's outbound frame.
 class SharedPayload {
  public:
   explicit SharedPayload(Json value) : value_(std::move(value)) {}
   const Json& json() const { return value_; }
-  const std::string& encoded(Encoding enc) const;
+  const std::string& encoded(Encoding enc) const { return *encoded_ptr(enc); }
+  const Bytes& encoded_ptr(Encoding enc) const;
 
  private:
   Json value_;
-  mutable std::string json_, msgpack_;
+  mutable Bytes json_, msgpack_;
+};
+
+// One outbound WS message as up to three pieces written as one buffer sequence: a
+// shared head, a shared body (a broadcast's payload) and a per-socket tail (its seq).
+struct OutFrame {
+  Bytes head;
+  Bytes body;
+  std::string tail;
+  std::size_t size() const {
+    return (head ? head->size() : 0) + (body ? body->size() : 0) + tail.size();
+  }
+  std::string flatten() const;  // tests and clients
 };
 using SharedPayloadPtr = std::shared_ptr<const SharedPayload>;
 
@@ -39,8 +55,18 @@ Result<Json> decode(std::string_view bytes, bool binary, Encoding socket_encodin
 std::string encode(const Json& frame, Encoding enc);
 
 std::string encode_res_ok(const Json& id, const SharedPayload& payload, Encoding enc);
+// The same answer without copying the shared payload (the cached health snapshot).
+OutFrame res_ok_frame(const Json& id, const SharedPayload& payload, Encoding enc);
 std::string encode_res_ok(const Json& id, const Json& payload, Encoding enc);
 std::string encode_res_error(const Json& id, const Error& error, Encoding enc);
+// An event frame in pieces: head = {"type":"event","event":E,"payload": (shareable by all
+// sockets with the same encoding), body = the payload, tail = seq + stateVersion.
+// The field set (payload/seq/stateVersion present or not) must match between head and tail.
+Bytes encode_event_head(std::string_view event, bool has_payload, bool has_seq, bool has_sv,
+                        Encoding enc);
+std::string encode_event_tail(bool has_payload, std::optional<std::uint64_t> seq,
+                              const Json* state_version, Encoding enc);
+
 // `seq` absent for pre-handshake events (connect.challenge); `state_version` may be null.
 std::string encode_event(std::string_view event, const SharedPayload* payload,
                          std::optional<std::uint64_t> seq, const Json* state_version,

@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <array>
 #include <deque>
 
 #include "base/log.h"
@@ -51,9 +52,9 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
     });
   }
 
-  bool send(Bytes frame, bool droppable) override {
+  bool send(OutFrame frame, bool droppable) override {
     if (closing_) return false;
-    if (queued_ + frame->size() > max_buffered_) {
+    if (queued_ + frame.size() > max_buffered_) {
       if (droppable) return false;
       log::warn("closing {}: outbound buffer over {} bytes (slow consumer)", peer_.remote_ip,
                 max_buffered_);
@@ -61,7 +62,7 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
       close(1008, "slow consumer");
       return false;
     }
-    queued_ += frame->size();
+    queued_ += frame.size();
     out_.push_back(std::move(frame));
     if (!writing_) do_write();
     return true;
@@ -118,7 +119,12 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
   void do_write() {
     writing_ = true;
     ws_.binary(peer_.msgpack);
-    ws_.async_write(boost::asio::buffer(*out_.front()),
+    const OutFrame& f = out_.front();
+    std::array<boost::asio::const_buffer, 3> bufs{
+        f.head ? boost::asio::buffer(*f.head) : boost::asio::const_buffer(),
+        f.body ? boost::asio::buffer(*f.body) : boost::asio::const_buffer(),
+        boost::asio::buffer(f.tail)};
+    ws_.async_write(bufs,
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                       self->on_write(ec);
                     });
@@ -126,7 +132,7 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
 
   void on_write(beast::error_code ec) {
     writing_ = false;
-    queued_ -= out_.front()->size();
+    queued_ -= out_.front().size();
     out_.pop_front();
     if (ec) {  // the read side sees the failure too and calls finish()
       out_.clear();
@@ -155,7 +161,7 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
   Gateway& gw_;
   PeerInfo peer_;
   std::size_t max_buffered_;
-  std::deque<Bytes> out_;
+  std::deque<OutFrame> out_;
   std::size_t queued_ = 0;
   bool writing_ = false;
   bool closing_ = false;

@@ -6,9 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "gateway/protocol/codec.h"
+
 namespace simpleclaw::gateway {
 
-using Bytes = std::shared_ptr<const std::string>;
+using Bytes = protocol::Bytes;
+using protocol::OutFrame;
 
 class Transport {
  public:
@@ -16,7 +19,7 @@ class Transport {
   // Queues one WS message. Returns false if it was not queued: dropped because the
   // outbound buffer is over its cap and the frame is droppable, or the socket is closing
   // (a non-droppable frame over the cap closes the socket 1008 "slow consumer").
-  virtual bool send(Bytes frame, bool droppable) = 0;
+  virtual bool send(OutFrame frame, bool droppable) = 0;
   // Sends a close frame after the queued frames, then closes the socket.
   virtual void close(std::uint16_t code, std::string reason) = 0;
   // After a successful connect: raise the frame cap and start keep-alive pings.
