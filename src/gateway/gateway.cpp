@@ -374,7 +374,8 @@ Json Gateway::hello_ok(const Client& c) {
 
 void Gateway::dispatch(Client& c, const Json& frame) {
   ++metrics_.requests;
-  if (auto v = protocol::validate("frames/req", frame); !v.ok()) {
+  static const protocol::SchemaHandle kReqSchema = protocol::find_schema("frames/req");
+  if (auto v = protocol::validate_with(kReqSchema, frame); !v.ok()) {
     ++metrics_.frames_invalid;
     if (frame.is_object() && frame.contains("id") && frame["id"].is_string() &&
         !frame["id"].get_ref<const std::string&>().empty())
@@ -399,18 +400,16 @@ void Gateway::dispatch(Client& c, const Json& frame) {
   }
   static const Json kNull;
   const Json& params = frame.contains("params") ? frame["params"] : kNull;
-  std::string schema = "methods/" + method + ".params";
-  if (auto v = protocol::validate(schema, params); !v.ok())
+  if (auto v = protocol::validate_with(params_schema(*spec), params); !v.ok())
     return send_res(c, id, Error::invalid("invalid " + method + " params: " + v.error().message));
   MethodCall call{*this, c, method, params};
   Result<Reply> result = spec->handler(call);
 #ifndef NDEBUG
   // Debug builds (and so the sanitizer test run) check every answer against its schema.
   if (result.ok()) {
-    std::string rs = "methods/" + method + ".result";
     const Json& body = result->shared ? result->shared->json() : result->json;
-    if (protocol::has_schema(rs)) {
-      if (auto v = protocol::validate(rs, body); !v.ok()) {
+    if (protocol::SchemaHandle rs = result_schema(*spec)) {
+      if (auto v = protocol::validate_with(rs, body); !v.ok()) {
         log::error("{} result does not match its schema: {}", method, v.error().message);
         result = Error::invalid("internal error: " + method + " result does not match its schema: " +
                                 v.error().message);

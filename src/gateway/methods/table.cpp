@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace simpleclaw::gateway {
 namespace {
@@ -25,11 +28,35 @@ constexpr std::string_view kEvents[] = {"connect.challenge", "tick",   "shutdown
 
 std::span<const MethodSpec> method_table() { return kMethods; }
 
-const MethodSpec* find_method(std::string_view name) {
-  for (const auto& m : kMethods)
-    if (m.name == name) return &m;
-  return nullptr;
+namespace {
+struct Index {
+  std::unordered_map<std::string_view, std::size_t> by_name;
+  std::vector<protocol::SchemaHandle> params, results;
+};
+const Index& index() {
+  static const Index idx = [] {
+    Index i;
+    for (std::size_t k = 0; k < std::size(kMethods); ++k) {
+      std::string base = "methods/" + std::string(kMethods[k].name);
+      i.by_name.emplace(kMethods[k].name, k);
+      i.params.push_back(protocol::find_schema(base + ".params"));
+      i.results.push_back(protocol::find_schema(base + ".result"));
+    }
+    return i;
+  }();
+  return idx;
 }
+std::size_t position(const MethodSpec& m) { return static_cast<std::size_t>(&m - kMethods); }
+}  // namespace
+
+const MethodSpec* find_method(std::string_view name) {
+  const auto& by_name = index().by_name;
+  auto it = by_name.find(name);
+  return it == by_name.end() ? nullptr : &kMethods[it->second];
+}
+
+protocol::SchemaHandle params_schema(const MethodSpec& m) { return index().params[position(m)]; }
+protocol::SchemaHandle result_schema(const MethodSpec& m) { return index().results[position(m)]; }
 
 std::span<const std::string_view> event_names() { return kEvents; }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "gateway/gateway.h"
+#include "gateway/protocol/schemas.h"
 
 namespace simpleclaw::gateway {
 
@@ -22,6 +23,9 @@ struct MethodSpec {
 
 std::span<const MethodSpec> method_table();
 const MethodSpec* find_method(std::string_view name);
+// Compiled params / result schemas of a method, looked up once (result may be null).
+protocol::SchemaHandle params_schema(const MethodSpec& m);
+protocol::SchemaHandle result_schema(const MethodSpec& m);
 // Events the gateway can emit (hello-ok features.events).
 std::span<const std::string_view> event_names();
 

@@ -99,16 +99,27 @@ bool has_schema(std::string_view name) { return registry().compiled.count(name) 
 
 const Json& all_schemas() { return registry().all; }
 
-Result<Ok> validate(std::string_view schema_name, const Json& value) {
+SchemaHandle find_schema(std::string_view schema_name) {
   Registry& r = registry();
   auto it = r.compiled.find(schema_name);
-  if (it == r.compiled.end()) return Error::invalid("no schema named " + std::string(schema_name));
+  return it == r.compiled.end() ? nullptr : it->second.get();
+}
+
+Result<Ok> validate(std::string_view schema_name, const Json& value) {
+  SchemaHandle h = find_schema(schema_name);
+  if (h == nullptr) return Error::invalid("no schema named " + std::string(schema_name));
+  return validate_with(h, value);
+}
+
+Result<Ok> validate_with(SchemaHandle handle, const Json& value) {
+  if (handle == nullptr) return Error::invalid("/: no schema for this message");  // fail closed
+  const auto& schema = *static_cast<const valijson::Schema*>(handle);
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::adapters::NlohmannJsonAdapter adapter(value);
   // Fast path without collecting errors; collect only to explain a failure.
-  if (validator.validate(*it->second, adapter, nullptr)) return Ok{};
+  if (validator.validate(schema, adapter, nullptr)) return Ok{};
   valijson::ValidationResults results;
-  validator.validate(*it->second, adapter, &results);
+  validator.validate(schema, adapter, &results);
   // The deepest error is the most specific one; parents repeat it vaguely.
   valijson::ValidationResults::Error err, best;
   std::size_t depth = 0;

@@ -16,6 +16,11 @@ namespace simpleclaw::protocol {
 // (deepest) problem. An unknown schema name is a programming error reported as invalid.
 Result<Ok> validate(std::string_view schema_name, const Json& value);
 bool has_schema(std::string_view schema_name);
+// A compiled schema looked up once, for hot paths (nullptr when there is none).
+using SchemaHandle = const void*;
+SchemaHandle find_schema(std::string_view schema_name);
+// (Named differently so a string literal never converts to a handle.)
+Result<Ok> validate_with(SchemaHandle schema, const Json& value);
 // {"frames/req": {...}, "methods/health.params": {...}, ...} for protocol.schema.
 const Json& all_schemas();
 // Compiles every embedded schema now (start-up), so the first request pays nothing and a
