@@ -101,9 +101,10 @@ IDLE_BEFORE=$(field rss_before_kb "$IDLE"); PER_CONN=$(field per_conn_kb "$IDLE"
 IDLE_SETUP=$(field setup_s "$IDLE")
 stop_server
 
-# The same with operator connections, which get presence: every hello-ok broadcasts the
-# full presence list to every operator, so this is kept small.
-OPS=${BENCH_OPERATOR_CONNS:-200}
+# The same with operator connections, which get presence: each connect changes the
+# presence list every operator receives (coalesced to <= 1 broadcast per 250 ms) and each
+# hello-ok carries the whole list.
+OPS=${BENCH_OPERATOR_CONNS:-1000}
 log "$OPS idle operator connections (presence fan-out)"
 start_gateway operators
 sleep 0.5
