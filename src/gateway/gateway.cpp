@@ -644,7 +644,15 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   bool timers_changed = next.gateway.timers.tick_ms != cfg_.gateway.timers.tick_ms ||
                         next.gateway.timers.maintenance_ms != cfg_.gateway.timers.maintenance_ms;
   if (next.logging.level != cfg_.logging.level) log::set_level(next.logging.level);
-  // Auth follows the file unless the token came from the environment or the token file.
+  // Auth follows the file, failing closed: `none` never applies to a non-loopback bind
+  // (possible when --bind overrides the file's loopback).
+  std::string reload_error;
+  if (next.gateway.auth.mode == "none" && !is_loopback_bind(next.gateway.bind)) {
+    reload_error = "auth mode 'none' refused with bind '" + next.gateway.bind +
+                   "'; keeping auth mode '" + auth_.mode + "'";
+    log::error("config: {}", reload_error);
+    next.gateway.auth.mode = auth_.mode;
+  }
   auth_.mode = next.gateway.auth.mode;
   auth_.password = next.gateway.auth.password;
   if (auth_.mode == "token") {
@@ -656,7 +664,8 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   cfg_ = std::move(next);
   file_ = std::move(file);
   ++metrics_.config_reloads;
-  config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", true}, {"restartRequired", restart}};
+  config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
+  if (!reload_error.empty()) config_reload_["error"] = reload_error;
   if (timers_changed && ready_) {
     tick_timer_.cancel();
     maintenance_timer_.cancel();

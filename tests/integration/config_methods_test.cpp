@@ -278,6 +278,31 @@ TEST(ConfigMethods, RemovingTheConfigTokenFallsBackToTheTokenFile) {
   EXPECT_TRUE(gw->connect(o));
 }
 
+// Fail closed: the file may say auth none (its bind is loopback) while --bind all
+// overrides it; hot-applying that must not open the gateway to the network.
+TEST(ConfigMethods, AuthNoneIsNotHotAppliedToANonLoopbackBind) {
+  StartOptions o = with_token_config();
+  o.args = {"--bind", "all"};
+  START_GATEWAY(gw, o);
+  auto c = gw->connect();
+  ASSERT_TRUE(c);
+  auto got = c->call("config.get");
+  ASSERT_TRUE(got.ok());
+  auto r = c->call("config.patch", Json{{"raw", {{"gateway", {{"auth", {{"mode", "none"}}}}}}},
+                                        {"baseHash", (*got)["hash"]}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ClientOptions anon = gw->options();
+  anon.token.clear();
+  auto no_token = WsClient::connect(anon);
+  ASSERT_FALSE(no_token.ok()) << "a client without credentials must still be refused";
+  EXPECT_EQ(no_token.error().details["code"], "AUTH_TOKEN_MISSING");
+  auto st = c->call("status");
+  ASSERT_TRUE(st.ok());
+  const Json& reload = (*st)["subsystems"]["config"]["reload"];
+  EXPECT_EQ(reload["ok"], false);
+  EXPECT_NE(reload.value("error", "").find("none"), std::string::npos) << reload.dump();
+}
+
 TEST(ConfigMethods, RoundTripOfRedactedRawKeepsTheRealToken) {
   START_GATEWAY(gw, with_token_config());
   auto c = gw->connect();
