@@ -1,3 +1,4 @@
+#include <thread>
 // Transport (SPEC §2): HTTP routes on the WebSocket port, TLS with a generated
 // self-signed certificate and a pinned client, the outbound buffer cap (slow consumer).
 #include <openssl/evp.h>
@@ -312,6 +313,35 @@ TEST(SlowConsumer, ClientThatNeverReadsIsClosedAndOthersAreUnaffected) {
   })) << "the slow consumer must leave the connection table";
   HttpResponse m = http_request(gw->port(), "GET", "/metrics");
   EXPECT_NE(m.body.find("simpleclaw_slow_consumer_closes_total 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sctest
+
+namespace sctest {
+namespace {
+
+// A socket that once received a huge frame must not keep a buffer that size while idle.
+TEST(Memory, ALargeFrameDoesNotPinItsBufferToTheSocket) {
+  START_GATEWAY(gw, with_config("gateway:\n  timers:\n    maintenance_ms: 100\n"));
+  auto c = gw->connect();
+  ASSERT_TRUE(c);
+  auto before = c->call("status");
+  ASSERT_TRUE(before.ok());
+  long long rss0 = (*before)["rssBytes"];
+  // 20 MiB request (under the 25 MiB cap); its params fail validation, which is fine.
+  Json req{{"type", "req"}, {"id", "big"}, {"method", "health"},
+           {"params", {{"pad", std::string(20 * 1024 * 1024, 'x')}}}};
+  ASSERT_TRUE(c->send_frame(req).ok());
+  auto res = read_one(*c, 20000);
+  ASSERT_TRUE(res.ok());
+  ASSERT_EQ(res->frame.value("id", ""), "big");
+  EXPECT_EQ(res->frame["ok"], false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a maintenance pass
+  auto after = c->call("status");
+  ASSERT_TRUE(after.ok());
+  long long grown = (*after)["rssBytes"].get<long long>() - rss0;
+  EXPECT_LT(grown, 8LL * 1024 * 1024) << "RSS grew by " << grown << " bytes after one 20 MiB frame";
 }
 
 }  // namespace

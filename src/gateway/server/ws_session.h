@@ -113,6 +113,8 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
     std::string_view view(static_cast<const char*>(data.data()), data.size());
     gw_.on_message(id_, view, !ws_.got_text());
     buf_.consume(buf_.size());
+    // One large frame (up to 25 MiB) must not pin that much memory to an idle socket.
+    if (buf_.capacity() > kKeepReadCapacity) buf_.shrink_to_fit();
     do_read();  // also after close(): the read completes when the peer's close arrives
   }
 
@@ -156,6 +158,7 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
     if (id_ != 0) gw_.on_close(id_);
   }
 
+  static constexpr std::size_t kKeepReadCapacity = 64 * 1024;
   websocket::stream<Stream> ws_;
   beast::flat_buffer buf_;
   Gateway& gw_;
