@@ -300,6 +300,13 @@ Incoming wait_close(WsClient& c, int timeout_ms, std::vector<Json>* seen) {
 
 // ------------------------------------------------------------------ handshakes
 
+void expect_unauthorized(const Json& res, const std::string& detail_code) {
+  EXPECT_EQ(res["ok"], false) << res.dump();
+  EXPECT_EQ(res["error"]["code"], "INVALID_REQUEST") << res.dump();
+  EXPECT_EQ(res["error"].value("message", "").rfind("unauthorized: ", 0), 0u) << res.dump();
+  EXPECT_EQ(res["error"]["details"]["code"], detail_code) << res.dump();
+}
+
 ClientPtr open_raw(const ClientOptions& o, Json* challenge) {
   auto c = WsClient::open(o);
   if (!c.ok()) {

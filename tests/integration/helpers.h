@@ -134,6 +134,10 @@ std::optional<Json> wait_event(WsClient& c, const std::string& name, int timeout
 // read meanwhile are appended to `seen` when given.
 Incoming wait_close(WsClient& c, int timeout_ms = kTimeoutMs, std::vector<Json>* seen = nullptr);
 
+// Checks a refused connect: ok:false, INVALID_REQUEST, "unauthorized: ..." and the
+// given details.code.
+void expect_unauthorized(const Json& res, const std::string& detail_code);
+
 // ---- raw handshakes
 
 // WsClient::open + the connect.challenge frame; nullptr (and a failure) if either fails.
