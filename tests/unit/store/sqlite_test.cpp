@@ -1,0 +1,194 @@
+// The SQLite wrapper and migrations against real database files in a temp dir.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "store/migrations.h"
+#include "store/sqlite.h"
+
+using namespace simpleclaw;
+using namespace simpleclaw::store;
+
+namespace {
+
+class StoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sc-store-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    path_ = dir_ + "/test.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_, path_;
+};
+
+constexpr Migration kMigrations[] = {
+    {1, "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"},
+    {2, "ALTER TABLE a ADD COLUMN note TEXT; CREATE INDEX a_name ON a(name);"},
+};
+
+bool next(Stmt& st) {
+  auto r = st.step();
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() && r.value();
+}
+
+std::int64_t version(Db& db) {
+  auto v = db.user_version();
+  EXPECT_TRUE(v.ok());
+  return v.ok() ? v.value() : -1;
+}
+
+std::int64_t count(Db& db, const std::string& sql) {
+  auto st = db.prepare(sql);
+  EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+  auto row = st->step();
+  EXPECT_TRUE(row.ok() && *row);
+  return st->int64(0);
+}
+
+}  // namespace
+
+TEST_F(StoreTest, OpensInWalModeWithFullSync) {
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  auto mode = db->prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.ok());
+  ASSERT_TRUE(next(*mode));
+  EXPECT_EQ(mode->text(0), "wal");
+  EXPECT_EQ(count(*db, "PRAGMA synchronous"), 2);  // FULL
+  EXPECT_EQ(count(*db, "PRAGMA foreign_keys"), 1);
+  auto integrity = db->integrity_check();
+  ASSERT_TRUE(integrity.ok());
+  EXPECT_EQ(integrity.value(), "ok");
+}
+
+TEST_F(StoreTest, BindAndColumnRoundTrip) {
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->exec("CREATE TABLE t (i INTEGER, s TEXT, b BLOB, n TEXT)").ok());
+  auto ins = db->prepare("INSERT INTO t VALUES (?, ?, ?, ?)");
+  ASSERT_TRUE(ins.ok());
+  std::string blob("\0\x01\xff binary", 10);
+  std::string text = "héllo \"quoted\" 'x'; DROP TABLE t; --";
+  ins->bind(1, std::int64_t{1} << 53).bind(2, text).bind_blob(3, blob).bind_null(4);
+  ASSERT_TRUE(ins->run().ok());
+  EXPECT_EQ(db->changes(), 1);
+  auto sel = db->prepare("SELECT i, s, b, n FROM t");
+  ASSERT_TRUE(sel.ok());
+  ASSERT_TRUE(next(*sel));
+  EXPECT_EQ(sel->int64(0), std::int64_t{1} << 53);
+  EXPECT_EQ(sel->text(1), text) << "parameters are bound, never spliced into SQL";
+  EXPECT_EQ(sel->blob(2), blob);
+  EXPECT_TRUE(sel->is_null(3));
+  EXPECT_FALSE(next(*sel));
+}
+
+TEST_F(StoreTest, ErrorsNameTheStatement) {
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db.ok());
+  auto bad = db->prepare("SELEC nonsense");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("SELEC nonsense"), std::string::npos) << bad.error().message;
+  ASSERT_TRUE(db->exec("CREATE TABLE u (k TEXT PRIMARY KEY)").ok());
+  auto ins = db->prepare("INSERT INTO u VALUES (?)");
+  ins->bind(1, std::string_view("same"));
+  ASSERT_TRUE(ins->run().ok());
+  ins->reset();
+  ins->bind(1, std::string_view("same"));
+  auto dup = ins->run();
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message.find("UNIQUE"), std::string::npos) << dup.error().message;
+}
+
+TEST_F(StoreTest, TransactionRollsBackUnlessCommitted) {
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->exec("CREATE TABLE t (x INTEGER)").ok());
+  {
+    Transaction tx(*db);
+    ASSERT_TRUE(tx.began().ok());
+    ASSERT_TRUE(db->exec("INSERT INTO t VALUES (1)").ok());
+  }  // no commit
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM t"), 0);
+  {
+    Transaction tx(*db);
+    ASSERT_TRUE(db->exec("INSERT INTO t VALUES (2)").ok());
+    ASSERT_TRUE(tx.commit().ok());
+  }
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM t"), 1);
+}
+
+TEST_F(StoreTest, CommittedRowsSurviveReopen) {
+  {
+    auto db = Db::open(path_);
+    ASSERT_TRUE(db->exec("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('kept')").ok());
+  }
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM t WHERE x = 'kept'"), 1);
+}
+
+TEST_F(StoreTest, MigrationsApplyInOrderOnce) {
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db.ok());
+  auto v = migrate(*db, kMigrations);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(*v, 2);
+  EXPECT_EQ(version(*db), 2);
+  ASSERT_TRUE(db->exec("INSERT INTO a (name, note) VALUES ('x', 'y')").ok());
+  // Running again changes nothing (and does not fail on the existing table).
+  auto again = migrate(*db, kMigrations);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM a"), 1);
+}
+
+TEST_F(StoreTest, FromAnOlderVersionOnlyPendingMigrationsRun) {
+  {
+    auto db = Db::open(path_);
+    ASSERT_TRUE(migrate(*db, std::span(kMigrations, 1)).ok());
+    ASSERT_TRUE(db->exec("INSERT INTO a (name) VALUES ('old row')").ok());
+  }
+  auto db = Db::open(path_);
+  auto v = migrate(*db, kMigrations);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(*v, 2);
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM a WHERE name = 'old row' AND note IS NULL"), 1);
+}
+
+TEST_F(StoreTest, AFailingMigrationLeavesThePreviousVersionIntact) {
+  constexpr Migration broken[] = {
+      {1, "CREATE TABLE a (id INTEGER PRIMARY KEY);"},
+      {2, "CREATE TABLE b (id INTEGER); INSERT INTO nowhere VALUES (1);"},
+  };
+  auto db = Db::open(path_);
+  auto v = migrate(*db, broken);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().message.find("migration 2 failed"), std::string::npos) << v.error().message;
+  EXPECT_EQ(version(*db), 1);
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM sqlite_master WHERE name = 'b'"), 0)
+      << "the half-applied step was rolled back";
+}
+
+TEST_F(StoreTest, ANewerDatabaseIsRefused) {
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db->set_user_version(7).ok());
+  auto v = migrate(*db, kMigrations);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().message.find("newer than this simpleclaw supports"), std::string::npos);
+  EXPECT_EQ(version(*db), 7) << "nothing was touched";
+}
+
+TEST_F(StoreTest, AFileThatIsNotADatabaseIsAClearError) {
+  std::ofstream(path_) << "this is a text file, not SQLite, padded to look like a real file "
+                       << std::string(4096, 'x');
+  auto db = Db::open(path_);
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.error().message.find("not a usable SQLite database"), std::string::npos)
+      << db.error().message;
+  EXPECT_NE(db.error().message.find("move it aside"), std::string::npos);
+}
