@@ -1,5 +1,6 @@
-# The two commands (see README): `make run` and `make test`. Both install missing
-# Debian packages first (scripts/deps.sh, idempotent).
+# Shortcuts for the README's two commands (scripts/run.sh, scripts/test.sh), which need
+# only bash: a fresh Debian 12 may not have make yet. Both install missing Debian
+# packages first (scripts/deps.sh, idempotent).
 .PHONY: deps build run test bench fuzz clean
 
 deps:
@@ -11,8 +12,8 @@ build: deps
 
 # Runs the gateway on the embedded default config (or ~/.simpleclaw/config.yaml).
 # Extra flags: make run ARGS="--port 18790 --verbose"
-run: build
-	./build/src/simpleclaw gateway $(ARGS)
+run:
+	@bash scripts/run.sh $(ARGS)
 
 test:
 	@bash scripts/test.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test run, as CI runs it (.ci/run -> make test -> this script):
+# The whole test run, as CI runs it (.ci/run -> this script; `make test` is the same):
 #   1. install missing Debian packages
 #   2. fuzz smoke: build the libFuzzer targets (clang) and run each briefly
 #   3. ASan+UBSan build and its unit + integration tests

@@ -11,6 +11,7 @@
 #include "gateway/methods/table.h"
 #include "gateway/protocol/schemas.h"
 #include "gateway/runtime.h"
+#include "gateway/server/server.h"
 
 namespace simpleclaw::gateway {
 
@@ -55,9 +56,6 @@ std::string strip_port(std::string_view host) {
   return std::string(host.substr(0, host.find(':')));
 }
 
-bool is_loopback_bind(const std::string& bind) {
-  return bind == "loopback" || bind == "127.0.0.1" || bind == "::1" || bind == "localhost";
-}
 
 }  // namespace
 
@@ -543,12 +541,9 @@ void Gateway::refresh_health(bool broadcast_if_changed) {
                            std::chrono::steady_clock::now() - t0)
                            .count();
   health_ = std::make_shared<const SharedPayload>(std::move(body));
-  if (changed && health_ != nullptr && broadcast_if_changed) {
-    ++health_version_;
-    broadcast("health", health_->json(), Scope::kNone, true, true);
-  } else if (changed) {
-    ++health_version_;
-  }
+  if (!changed) return;
+  ++health_version_;
+  if (broadcast_if_changed) broadcast("health", health_->json(), Scope::kNone, true, true);
 }
 
 protocol::SharedPayloadPtr Gateway::health_snapshot(bool probe) {

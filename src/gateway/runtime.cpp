@@ -111,8 +111,7 @@ int run_gateway(const GatewayOptions& opts) {
     log::error("port {} is out of range (0-65535)", cfg.gateway.port);
     return 1;
   }
-  bool loopback = cfg.gateway.bind == "loopback" || cfg.gateway.bind == "127.0.0.1" ||
-                  cfg.gateway.bind == "::1" || cfg.gateway.bind == "localhost";
+  bool loopback = is_loopback_bind(cfg.gateway.bind);
   if (cfg.gateway.auth.mode == "none" && !loopback) {
     log::error("auth mode 'none' is refused with bind '{}': anyone on the network could "
                "control the gateway. Use bind: loopback or auth mode token.", cfg.gateway.bind);

@@ -233,6 +233,13 @@ void Server::stop_accepting() {
   }
 }
 
+bool is_loopback_bind(const std::string& bind) {
+  if (bind == "loopback" || bind == "localhost" || bind == "::1") return true;
+  boost::system::error_code ec;
+  auto a = net::ip::make_address(bind, ec);
+  return !ec && a.is_v4() && (a.to_v4().to_uint() >> 24) == 127;
+}
+
 std::vector<std::string> bind_hosts(const std::string& bind) {
   if (bind == "loopback" || bind == "localhost") return {"127.0.0.1", "::1"};
   if (bind == "all") return {"0.0.0.0", "::"};

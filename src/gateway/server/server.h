@@ -32,5 +32,7 @@ class Server {
 
 // What a bind setting means: loopback -> 127.0.0.1 + ::1, all -> 0.0.0.0 + ::, else itself.
 std::vector<std::string> bind_hosts(const std::string& bind);
+// True when a bind setting only listens on this machine (loopback, localhost, 127.x, ::1).
+bool is_loopback_bind(const std::string& bind);
 
 }  // namespace simpleclaw::gateway
