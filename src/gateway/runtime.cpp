@@ -207,14 +207,6 @@ int run_gateway(const GatewayOptions& opts) {
   signals.async_wait(on_signal);
   ::signal(SIGPIPE, SIG_IGN);
 
-  // Runtime file: lets `simpleclaw call` and tests find this gateway.
-  std::string runtime_file = info.state_dir + "/gateway.json";
-  Json rt{{"pid", ::getpid()}, {"port", info.port}, {"url", url}, {"bind", info.bind_host},
-          {"tls", info.tls}, {"startedAt", now_ms()}};
-  if (info.tls) rt["tlsSha256"] = info.tls_fingerprint;
-  if (auto s = write_file_atomic(runtime_file, rt.dump() + "\n", 0600); !s.ok())
-    log::warn("cannot write {}: {}", runtime_file, s.error().message);
-
   auto ready_ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t_start).count() / 1000.0;
   std::string where = auth.mode == "token"
                           ? (info.token_source.rfind("file:", 0) == 0 || info.token_source.rfind("generated:", 0) == 0
@@ -225,6 +217,14 @@ int run_gateway(const GatewayOptions& opts) {
             where, info.log_file);
   if (info.token_source.rfind("generated:", 0) == 0)
     log::info("generated a new gateway token; clients read it from {}", info.token_source.substr(10));
+  // Runtime file: lets `simpleclaw call` and tests find this gateway. Written last, so a
+  // watcher that sees it also sees the complete start-up log.
+  std::string runtime_file = info.state_dir + "/gateway.json";
+  Json rt{{"pid", ::getpid()}, {"port", info.port}, {"url", url}, {"bind", info.bind_host},
+          {"tls", info.tls}, {"startedAt", now_ms()}};
+  if (info.tls) rt["tlsSha256"] = info.tls_fingerprint;
+  if (auto s = write_file_atomic(runtime_file, rt.dump() + "\n", 0600); !s.ok())
+    log::warn("cannot write {}: {}", runtime_file, s.error().message);
 
   io.run();
   ::unlink(runtime_file.c_str());
