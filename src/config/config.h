@@ -63,11 +63,77 @@ struct LoggingConfig {
   int max_files = 5;                         // rotated files kept
 };
 
+// One model a provider serves (models.providers.<name>.models[]).
+struct ModelEntry {
+  std::string id;                 // the provider's model id, e.g. "gpt-4o-mini"
+  std::string name;               // display name; empty = id
+  int context_window = 128000;    // tokens the model accepts (history is trimmed to fit)
+  int max_tokens = 4096;          // reply budget sent with each request
+  bool reasoning = false;         // a reasoning model (shown in models.list)
+};
+
+// One LLM endpoint (models.providers.<name>).
+struct ProviderConfig {
+  std::string name;               // the key under models.providers
+  std::string api = "openai";     // openai | anthropic | ollama (wire format)
+  std::string base_url;           // empty = the api's public default (see default_base_url)
+  std::string api_key;            // sent as Bearer / x-api-key; ${ENV} recommended
+  std::map<std::string, std::string> headers;  // extra request headers
+  std::vector<ModelEntry> models;
+};
+
+struct RetryConfig {
+  int attempts = 3;               // tries per model on 429/5xx/connection errors
+  int base_ms = 500;              // first backoff; doubles each try, with jitter
+  int max_ms = 20000;             // backoff cap (a longer Retry-After is not waited for)
+};
+
+struct ModelsConfig {
+  std::string default_model;      // "provider/model"; empty = first model of first provider
+  std::vector<ProviderConfig> providers;  // in file order
+  RetryConfig retry;
+  int connect_timeout_ms = 10000; // TCP + TLS + proxy set-up
+  int first_byte_timeout_ms = 120000;  // request sent -> response head
+  int idle_timeout_ms = 60000;    // no stream bytes for this long = timeout
+  int request_timeout_ms = 600000;  // whole request, streaming included
+  int probe_interval_ms = 0;      // > 0: re-probe provider availability this often
+};
+
+// One agent (agents.list[]). Agent `main` always exists (added when absent).
+struct AgentConfig {
+  std::string id;                 // slug: [a-z0-9][a-z0-9_-]*
+  std::string name;               // display name; empty = id
+  std::string model;              // "provider/model"; empty = models.default
+  std::vector<std::string> fallbacks;  // tried in order when the model fails
+  std::string workspace;          // empty = <state>/agents/<id>/workspace
+};
+
+struct AgentsConfig {
+  std::string default_id = "main";  // agent for keys without an agent (e.g. "main")
+  std::vector<AgentConfig> list;    // always holds the default agent after loading
+};
+
+struct SessionsConfig {
+  std::string queue_mode = "followup";  // followup | collect | interrupt
+  int max_queue = 20;                 // queued messages per session before chat.send refuses
+  int dedupe_ttl_ms = 300000;         // idempotencyKey remembered this long...
+  int dedupe_max = 1000;              // ...and at most this many keys
+  int run_timeout_ms = 600000;        // a run longer than this is aborted (timeoutMs overrides)
+};
+
 struct Config {
   GatewayConfig gateway;
   LoggingConfig logging;
+  ModelsConfig models;
+  AgentsConfig agents;
+  SessionsConfig sessions;
   Json doc;  // the whole validated document after ${ENV} substitution
 };
+
+// "https://api.openai.com/v1", "https://api.anthropic.com", "http://127.0.0.1:11434".
+std::string default_base_url(std::string_view api);
+// The agent with this id, or nullptr.
+const AgentConfig* find_agent(const Config& c, std::string_view id);
 
 // One validation problem. `path` is the dotted YAML path ("gateway.auth.mode",
 // "gateway.allowed_origins[1]", "" for the root); `line` is 1-based, 0 if unknown.

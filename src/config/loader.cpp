@@ -602,6 +602,18 @@ Json ui_hints() {
   };
 }
 
+std::string default_base_url(std::string_view api) {
+  if (api == "anthropic") return "https://api.anthropic.com";
+  if (api == "ollama") return "http://127.0.0.1:11434";
+  return "https://api.openai.com/v1";
+}
+
+const AgentConfig* find_agent(const Config& c, std::string_view id) {
+  for (const AgentConfig& a : c.agents.list)
+    if (a.id == id) return &a;
+  return nullptr;
+}
+
 bool needs_restart(const Config& before, const Config& after) {
   const GatewayConfig& a = before.gateway;
   const GatewayConfig& b = after.gateway;

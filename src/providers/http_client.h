@@ -1,0 +1,96 @@
+// HttpClient: one outbound HTTP/1.1 request with a streamed response body, fully async
+// on the caller's io_context (no thread per request). Used by the LLM providers.
+//
+// * http:// and https:// (OpenSSL: certificate chain verified against the system store
+//   or SSL_CERT_FILE / SSL_CERT_DIR, host name checked, SNI sent).
+// * Proxies from the standard environment variables: https_proxy/HTTPS_PROXY (CONNECT
+//   tunnel), http_proxy/HTTP_PROXY (absolute-form request), no_proxy/NO_PROXY (comma
+//   list of hosts/domain suffixes, "*" = all). Loopback targets never use a proxy.
+// * Response bodies: Content-Length, chunked, or read-until-close; the body reaches
+//   on_body in pieces as they arrive (chunk framing removed), so SSE/NDJSON streams can
+//   be decoded incrementally.
+// * Timeouts: connect (TCP+proxy+TLS), first byte (request sent -> response head), idle
+//   (no bytes for this long while reading the body) and total. Each ends the call with a
+//   kTimeout error naming which one fired.
+// * cancel() stops the call at once (socket closed); on_done then gets kCancelled.
+//
+// Threading: start() and cancel() on the io_context's thread; every callback runs on it.
+// The call keeps itself alive until on_done has run; on_done runs exactly once, and no
+// callback runs after it.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace simpleclaw::providers {
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;  // http://host[:port]/path?query or https://...
+  std::vector<std::pair<std::string, std::string>> headers;  // Host/Content-Length added
+  std::string body;
+};
+
+struct HttpOptions {
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds first_byte_timeout{120000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds total_timeout{600000};
+  std::size_t max_header_bytes = 64 * 1024;  // response head larger than this = kProtocol
+};
+
+struct HttpHead {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Case-insensitive lookup; "" when absent.
+  std::string header(std::string_view name) const;
+};
+
+struct HttpError {
+  enum Kind { kConnect, kTls, kTimeout, kProtocol, kCancelled };
+  Kind kind = kConnect;
+  std::string message;  // human-readable, names host:port and the cause, never secrets
+};
+
+struct HttpCallbacks {
+  std::function<void(const HttpHead&)> on_head;   // once, before any body bytes
+  std::function<void(std::string_view)> on_body;  // zero or more times
+  // Exactly once. nullptr = the body completed normally.
+  std::function<void(const HttpError*)> on_done;
+};
+
+class HttpCall {
+ public:
+  virtual ~HttpCall() = default;
+  virtual void cancel() = 0;  // idempotent; a no-op after on_done ran
+};
+
+std::shared_ptr<HttpCall> http_start(boost::asio::io_context& io, HttpRequest req,
+                                     HttpOptions opts, HttpCallbacks cb);
+
+// Parsed URL. Result of parse_url; ok=false with `error` when it is not http(s).
+struct Url {
+  bool ok = false;
+  std::string error;
+  bool https = false;
+  std::string host;  // without brackets for IPv6
+  std::string port;  // "80"/"443" when absent
+  std::string target = "/";  // path + query
+};
+Url parse_url(std::string_view url);
+
+// The proxy URL to use for `url` given the environment ("" = connect directly).
+// Exposed for tests; the env lookup is injectable.
+std::string proxy_for(const Url& url,
+                      const std::function<const char*(const char*)>& getenv_fn);
+
+}  // namespace simpleclaw::providers

@@ -1,0 +1,39 @@
+// Session keys (SPEC §5 Sessions): which conversation a message belongs to.
+//
+//   agent:<agentId>:main                                 the operator's main chat
+//   agent:<agentId>:<channel>:direct:<peer>              a DM on a channel
+//   agent:<agentId>:<channel>:group:<groupId>[:thread:<id>]
+//
+// Keys are lowercased. A bare "main" (or any key without the "agent:" prefix) belongs
+// to the default agent: "main" -> "agent:<default>:main", "foo" -> "agent:<default>:foo".
+// Pure functions; any thread.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace simpleclaw::sessions {
+
+inline constexpr std::size_t kMaxKeyLength = 512;
+
+struct SessionKey {
+  std::string key;       // canonical, lowercased, always "agent:<id>:..."
+  std::string agent_id;  // the <agentId> part
+  std::string rest;      // what follows "agent:<id>:", e.g. "main", "telegram:direct:42"
+  std::string channel;   // "telegram" for channel keys, "" otherwise
+  std::string kind;      // "direct" (main and DMs) | "group" | "unknown"
+};
+
+// Canonicalises `raw`. Errors (INVALID_REQUEST, message says what is wrong): empty,
+// longer than kMaxKeyLength, control characters or whitespace, an empty segment
+// ("agent::main", trailing ':'), an agent id that is not a valid slug.
+Result<SessionKey> parse_session_key(std::string_view raw, std::string_view default_agent);
+
+// Agent ids: [a-z0-9][a-z0-9_-]{0,63}.
+bool valid_agent_id(std::string_view id);
+// The id agents.create derives from a name: lowercased, runs of other characters become
+// one '-', trimmed of '-', cut to 64; "" when nothing usable is left.
+std::string slugify(std::string_view name);
+
+}  // namespace simpleclaw::sessions

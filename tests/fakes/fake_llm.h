@@ -1,0 +1,94 @@
+// FakeLlm: a fake LLM server for tests and benchmarks. Real HTTP/1.1 on 127.0.0.1 (port
+// 0 = any free port, optionally TLS with a generated self-signed certificate for
+// 127.0.0.1/localhost) that speaks the real wire formats, so the production provider
+// clients talk to it unchanged:
+//
+//   POST .../chat/completions   OpenAI-compatible SSE: "data: {chat.completion.chunk}"
+//                               lines, a final chunk with finish_reason and usage (when
+//                               stream_options.include_usage), then "data: [DONE]"
+//   POST .../v1/messages        Anthropic Messages SSE: message_start, content_block_start,
+//                               content_block_delta (text_delta), content_block_stop,
+//                               message_delta (stop_reason, usage), message_stop
+//   POST .../api/chat           Ollama NDJSON: {"model","created_at","message":{"role":
+//                               "assistant","content"},"done":false} ... then done:true
+//                               with done_reason, prompt_eval_count, eval_count
+//   GET  .../models, /v1/models, /api/tags   model lists (probes)
+//
+// Which reply a request gets: the first queued Script whose `when` matches (substring
+// of the last user message's text; "" matches anything) and whose `model` matches
+// (empty = any); else the default script. The default answers "echo: <last user text>"
+// in word-sized chunks at once. Errors use each API's real error body shape.
+//
+// Threading: the server runs on its own thread (one io_context, async I/O, thousands of
+// concurrent streams); every public method is thread-safe.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sctest::fakes {
+
+struct Script {
+  std::string when;                 // substring of the last user message; "" = any
+  std::string model;                // only requests for this model id; "" = any
+  int status = 200;                 // != 200: an error response in the API's shape
+  std::string error_message = "fake error";  // for status != 200 and in-stream errors
+  int retry_after_s = -1;           // >= 0: send Retry-After
+  std::vector<std::string> chunks;  // reply text pieces; empty = "echo: <last user text>"
+  int head_delay_ms = 0;            // wait before the response head
+  int chunk_delay_ms = 0;           // wait before each chunk
+  int disconnect_after = -1;        // >= 0: close the socket after this many chunks
+  bool malformed = false;           // send one malformed (non-JSON) data chunk after the chunks
+  bool in_stream_error = false;     // send the API's in-stream error event after the chunks
+  bool hang_after_head = false;     // send the head (and chunks), then nothing, never close
+  std::int64_t input_tokens = 11, output_tokens = 7;
+  std::string stop_reason;          // "" = the API's normal stop ("stop"/"end_turn")
+  int times = 1;                    // how many requests this script answers (-1 = forever)
+};
+
+struct Received {
+  std::string method, path;
+  std::map<std::string, std::string> headers;  // lower-case names
+  nlohmann::json body;                         // parsed JSON body (null if none/invalid)
+  std::string api;                             // "openai" | "anthropic" | "ollama" | "probe"
+};
+
+struct FakeOptions {
+  bool tls = false;   // serve HTTPS with a self-signed cert for 127.0.0.1 and localhost
+  int port = 0;
+  int threads = 1;
+};
+
+class FakeLlm {
+ public:
+  explicit FakeLlm(FakeOptions opts = {});  // listening when the constructor returns
+  ~FakeLlm();                               // stops and joins; open streams are closed
+  FakeLlm(const FakeLlm&) = delete;
+  FakeLlm& operator=(const FakeLlm&) = delete;
+
+  int port() const;
+  // "http(s)://127.0.0.1:<port>" (no path: openai base_url is this + "/v1").
+  std::string url() const;
+  const std::string& cert_pem() const;  // the self-signed certificate (tls only)
+
+  void push(Script s);            // queue a script (FIFO among those that match)
+  void set_default(Script s);     // replaces the default echo behaviour
+  void clear();                   // drop queued scripts, restore the default
+
+  std::vector<Received> requests() const;  // every chat request so far, in arrival order
+  std::size_t request_count() const;       // chat requests (probes not counted)
+  void clear_requests();
+  // Waits until request_count() >= n; false on timeout.
+  bool wait_requests(std::size_t n, int timeout_ms = 5000) const;
+  int open_streams() const;       // responses currently being written
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sctest::fakes
