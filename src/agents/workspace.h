@@ -9,8 +9,17 @@
 // reading and writing; content is at most kMaxFileBytes. Writes are atomic (temp file +
 // fsync + rename) and create the workspace directory (0700) when missing.
 //
+// Paths: WorkspaceFile::path is the workspace as given (made absolute, not resolved) + "/" +
+// name, so a symlinked workspace keeps its configured spelling. A workspace that does not
+// exist yet reads as every file missing. A symlink inside the workspace pointing to a
+// file inside it is followed (reads and writes go to its target); a broken symlink, a
+// directory or a special file under an allowed name is refused. list_workspace_files
+// never fails because of one unsafe file: it logs a warning and reports it missing.
+// All errors are INVALID_REQUEST.
+//
 // Blocking file I/O: call from a worker thread, not the loop. No shared state.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,11 +37,11 @@ bool is_workspace_file_name(std::string_view name);
 
 struct WorkspaceFile {
   std::string name;
-  std::string path;          // absolute path (workspace + "/" + name)
+  std::string path;  // absolute path (workspace + "/" + name)
   bool missing = true;
   std::int64_t size = 0;
   std::int64_t updated_at_ms = 0;
-  std::string content;       // only filled by read_workspace_file
+  std::string content;                    // only filled by read_workspace_file
   Json to_json(bool with_content) const;  // {name, path, missing, size?, updatedAtMs?, content?}
 };
 
@@ -44,10 +53,12 @@ Result<WorkspaceFile> read_workspace_file(const std::string& workspace, std::str
 Result<WorkspaceFile> write_workspace_file(const std::string& workspace, std::string_view name,
                                            std::string_view content);
 
-// The system prompt: a fixed header naming the agent, then each present, non-empty
-// file in workspace_file_names() order as "## <name>\n\n<content>\n", skipping files
-// that cannot be read safely (the error is logged, never fatal). Total capped at
-// max_bytes (later files truncated with a marker).
+// The system prompt: a fixed header naming the agent ("You are <name>, an assistant
+// running in simpleclaw.\n"), then each present file whose content is not blank, in
+// workspace_file_names() order, as "\n## <name>\n\n<content>\n", skipping files that
+// cannot be read safely (a warning naming the file is logged, never fatal). The result is
+// at most max_bytes: the file that does not fit is cut (at a UTF-8 boundary) and followed
+// by "\n[truncated]\n", later files are left out.
 std::string assemble_system_prompt(const std::string& workspace, std::string_view agent_name,
                                    std::size_t max_bytes = 256 * 1024);
 

@@ -90,7 +90,7 @@ struct RetryConfig {
 
 struct ModelsConfig {
   std::string default_model;      // "provider/model"; empty = first model of first provider
-  std::vector<ProviderConfig> providers;  // in file order
+  std::vector<ProviderConfig> providers;  // sorted by name
   RetryConfig retry;
   int connect_timeout_ms = 10000; // TCP + TLS + proxy set-up
   int first_byte_timeout_ms = 120000;  // request sent -> response head

@@ -548,7 +548,11 @@ Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
       substitute_env(doc, "", y, env, issues);
       validate_schema(doc, y, issues);
       semantic_checks(doc, y, issues);
-      if (issues.empty()) fill(doc, out.config);
+      detail::check_models_agents(doc, y, issues);
+      if (issues.empty()) {
+        fill(doc, out.config);
+        detail::fill_models_agents(doc, out.config);
+      }
       out.config.doc = std::move(doc);
     } catch (const std::exception& e) {  // an EnvLookup that throws, bad_alloc, ...
       issues.push_back(Issue{"", 0, std::string("cannot load config: ") + e.what()});
@@ -597,6 +601,14 @@ Json ui_hints() {
       {"gateway.allowed_origins", {{"label", "Allowed browser origins"}}},
       {"gateway.timers", {{"label", "Timers"}, {"advanced", true}}},
       {"gateway.limits", {{"label", "Limits"}, {"advanced", true}}},
+      {"models", {{"label", "Models"}}},
+      {"models.default", {{"label", "Default model"}}},
+      {"models.providers", {{"label", "Providers"}}},
+      {"models.retry", {{"label", "Retries"}, {"advanced", true}}},
+      {"agents", {{"label", "Agents"}}},
+      {"agents.default", {{"label", "Default agent"}}},
+      {"sessions", {{"label", "Sessions"}}},
+      {"sessions.queue_mode", {{"label", "Queue mode"}}},
       {"logging", {{"label", "Logging"}}},
       {"logging.level", {{"label", "Log level"}}},
   };

@@ -87,4 +87,8 @@ void redact_in_place(OJson& doc);
 // an error names the first one that has nothing to take.
 Status restore_redacted_doc(OJson& doc, const OJson& old);
 
+// models / agents / sessions (models_agents.cpp): cross-reference checks and typed fill.
+void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
+void fill_models_agents(const Json& doc, Config& c);
+
 }  // namespace simpleclaw::config::detail

@@ -16,12 +16,18 @@
 //
 // Threading: start() and cancel() on the io_context's thread; every callback runs on it.
 // The call keeps itself alive until on_done has run; on_done runs exactly once, and no
-// callback runs after it.
+// callback runs after it. on_done is always posted (it never runs inside http_start() or
+// cancel()). If the io_context is destroyed with the call in flight, the call is freed
+// without on_done; callbacks must therefore not own the HttpCall (they are dropped after
+// on_done, which breaks such a cycle only on the normal path).
+//
+// One request per connection (Connection: close); pooling/keep-alive is future work.
 #pragma once
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +39,10 @@ class io_context;
 
 namespace simpleclaw::providers {
 
+// The client adds Host, Content-Length (when there is a body, and always for POST/PUT/PATCH),
+// User-Agent (unless given) and Connection: close; a caller's Host, Content-Length,
+// Transfer-Encoding or Connection header is dropped. Header values with CR/LF/NUL are
+// refused (kProtocol). Header values never appear in error messages.
 struct HttpRequest {
   std::string method = "POST";
   std::string url;  // http://host[:port]/path?query or https://...
@@ -40,12 +50,20 @@ struct HttpRequest {
   std::string body;
 };
 
+// Timeouts <= 0 mean "no limit". first_byte runs from the start of the request write
+// until the response head is complete; idle restarts on every read after the head.
 struct HttpOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds first_byte_timeout{120000};
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds total_timeout{600000};
   std::size_t max_header_bytes = 64 * 1024;  // response head larger than this = kProtocol
+  // PEM file of the CAs this call trusts instead of the shared context's store (a private
+  // CA for one provider; tests). "" = the shared context (system store, SSL_CERT_FILE/DIR).
+  std::string ca_file;
+  // nullopt = from the environment (proxy_for); "" = direct; else this proxy URL
+  // ("http://[user:pass@]host[:port]" or "host:port"), used even for loopback targets.
+  std::optional<std::string> proxy;
 };
 
 struct HttpHead {
@@ -55,6 +73,12 @@ struct HttpHead {
   std::string header(std::string_view name) const;
 };
 
+// kConnect: invalid URL or proxy setting, DNS, TCP connect, a proxy refusing the tunnel,
+//           the connection failing or closing before any response byte.
+// kTls: CA store, handshake or certificate verification (the message says how to trust a
+//       private CA). kTimeout: one of the four timeouts, named in the message.
+// kProtocol: malformed or truncated response, head over max_header_bytes, invalid request
+//            header. kCancelled: cancel(). An HTTP error status is not an HttpError.
 struct HttpError {
   enum Kind { kConnect, kTls, kTimeout, kProtocol, kCancelled };
   Kind kind = kConnect;
@@ -77,7 +101,15 @@ class HttpCall {
 std::shared_ptr<HttpCall> http_start(boost::asio::io_context& io, HttpRequest req,
                                      HttpOptions opts, HttpCallbacks cb);
 
-// Parsed URL. Result of parse_url; ok=false with `error` when it is not http(s).
+// https calls share one TLS client context per process, created by the first one (it
+// loads the CA store: SSL_CERT_FILE / SSL_CERT_DIR as they are then, else the system's).
+// This drops it, so the next call loads the store again (tests after setenv, a CA bundle
+// update). Calls in flight keep the context they started with. Loop thread only.
+void reset_shared_tls_context();
+
+// Parsed URL. Result of parse_url; ok=false with `error` when it is not http(s), has
+// credentials (user@), a bad host or port, or a space/control character. The host is
+// lowercased; a fragment is dropped. `error` never repeats the whole URL (it may hold keys).
 struct Url {
   bool ok = false;
   std::string error;
@@ -89,7 +121,11 @@ struct Url {
 Url parse_url(std::string_view url);
 
 // The proxy URL to use for `url` given the environment ("" = connect directly).
-// Exposed for tests; the env lookup is injectable.
+// Exposed for tests; the env lookup is injectable. https_proxy/HTTPS_PROXY for https,
+// http_proxy/HTTP_PROXY for http; the lowercase name wins and an empty value counts as
+// unset. no_proxy/NO_PROXY: comma list; "*" = all; a name matches itself and its
+// subdomains (leading '.' optional); IP literals match exactly; ":port" is ignored.
+// Loopback hosts (localhost, *.localhost, 127.0.0.0/8, ::1) never use a proxy.
 std::string proxy_for(const Url& url,
                       const std::function<const char*(const char*)>& getenv_fn);
 

@@ -6,9 +6,11 @@
 //              message_delta / message_stop / error events
 //   ollama     POST <base>/api/chat, NDJSON {"message":{"content":...},"done":false} ...
 //
-// Pure code: no I/O, no clocks, no globals; any thread. The network lives in
-// http_client.h and the retry/failover policy in the provider runner.
+// Pure code: no I/O, no globals; any thread. The only clock read is classify_http_error's
+// system_clock::now() for a Retry-After HTTP date (an overload takes `now` instead). The
+// network lives in http_client.h and the retry/failover policy in the provider runner.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -101,6 +103,9 @@ struct HttpFailure {
   std::string message;  // "openai: 429 Too Many Requests: <provider message>"
 };
 HttpFailure classify_http_error(Api api, const HttpHead& head, std::string_view body);
+// The same with the current time given (a Retry-After HTTP date is relative to `now`).
+HttpFailure classify_http_error(Api api, const HttpHead& head, std::string_view body,
+                                std::chrono::system_clock::time_point now);
 
 // Server-Sent Events parser (WHATWG rules: "data:" lines joined with \n, "event:",
 // comments ":" ignored, CR/LF/CRLF line ends, blank line dispatches). Exposed for tests
@@ -113,13 +118,20 @@ class SseParser {
  public:
   explicit SseParser(std::size_t max_bytes = 1 << 20) : max_(max_bytes) {}
   bool feed(std::string_view bytes, std::vector<SseEvent>& out);
+  // End of the body. WHATWG discards an event without its closing blank line; we dispatch
+  // it when all its lines were complete (servers that close right after the last line),
+  // and discard it when the body stopped mid-line.
+  void finish(std::vector<SseEvent>& out);
 
  private:
+  bool process_line(std::vector<SseEvent>& out);
+
   std::size_t max_;
   std::string line_;
   SseEvent cur_;
   bool has_data_ = false;
   bool last_cr_ = false;
+  bool failed_ = false;  // a limit was exceeded; every later feed() returns false
 };
 
 }  // namespace simpleclaw::providers

@@ -8,6 +8,7 @@
 // to the default agent: "main" -> "agent:<default>:main", "foo" -> "agent:<default>:foo".
 // Pure functions; any thread.
 #pragma once
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -25,15 +26,25 @@ struct SessionKey {
   std::string kind;      // "direct" (main and DMs) | "group" | "unknown"
 };
 
-// Canonicalises `raw`. Errors (INVALID_REQUEST, message says what is wrong): empty,
-// longer than kMaxKeyLength, control characters or whitespace, an empty segment
-// ("agent::main", trailing ':'), an agent id that is not a valid slug.
+// Canonicalises `raw`. Errors (INVALID_REQUEST, message starts "invalid session key: " and
+// says what is wrong): empty, longer than kMaxKeyLength bytes once canonicalised, control
+// characters or whitespace anywhere (nothing is trimmed; Unicode spaces and C1 controls
+// count too), not valid UTF-8, an empty segment ("agent::main", trailing ':'), "agent:<id>"
+// with nothing after it, an agent id that is not a valid slug. Only ASCII letters are
+// lowercased; other bytes are kept as they are.
+//
+// kind/channel: rest "main" -> direct, no channel; "<channel>:direct:<peer>" -> direct;
+// "<channel>:group:<groupId>" with an optional ":thread:<threadId>" -> group; anything else
+// (including peers that contain ':') -> unknown, no channel.
 Result<SessionKey> parse_session_key(std::string_view raw, std::string_view default_agent);
 
 // Agent ids: [a-z0-9][a-z0-9_-]{0,63}.
 bool valid_agent_id(std::string_view id);
 // The id agents.create derives from a name: lowercased, runs of other characters become
-// one '-', trimmed of '-', cut to 64; "" when nothing usable is left.
+// one '-', trimmed of '-', cut to 64; "" when nothing usable is left. ASCII letters,
+// digits and '_' are kept; every other byte (including each byte of a non-ASCII
+// character) is an "other character". Leading '_' is trimmed too, so a non-empty result
+// always satisfies valid_agent_id: "My Agent!" -> "my-agent", "Ünïcode" -> "n-code".
 std::string slugify(std::string_view name);
 
 }  // namespace simpleclaw::sessions

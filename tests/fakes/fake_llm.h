@@ -19,8 +19,18 @@
 // (empty = any); else the default script. The default answers "echo: <last user text>"
 // in word-sized chunks at once. Errors use each API's real error body shape.
 //
-// Threading: the server runs on its own thread (one io_context, async I/O, thousands of
-// concurrent streams); every public method is thread-safe.
+// A streamed reply: head (after head_delay_ms), the API's preamble, one event per chunk
+// (each after chunk_delay_ms; disconnect_after closes the socket before chunk N, or after
+// the last one when N >= the chunk count), the malformed event, the in-stream error
+// event, then the normal ending (finish reason, usage, terminator) unless there was an
+// in-stream error; hang_after_head replaces the ending with silence until the client
+// goes away. Non-streaming requests (openai/anthropic without "stream": true, ollama
+// with "stream": false) get the whole reply as one JSON body (malformed: a non-JSON
+// body; in_stream_error: the error body with status 200). Probes always succeed.
+//
+// Threading: the server runs on its own thread(s) (one io_context run by
+// FakeOptions::threads threads, async I/O, thousands of concurrent streams); every public
+// method is thread-safe. The destructor closes every connection, hanging ones included.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -38,6 +48,8 @@ struct Script {
   int status = 200;                 // != 200: an error response in the API's shape
   std::string error_message = "fake error";  // for status != 200 and in-stream errors
   int retry_after_s = -1;           // >= 0: send Retry-After
+  std::string error_type;           // "" = the API's type for the status (openai: also the
+                                    // code); else this type, e.g. "insufficient_quota"
   std::vector<std::string> chunks;  // reply text pieces; empty = "echo: <last user text>"
   int head_delay_ms = 0;            // wait before the response head
   int chunk_delay_ms = 0;           // wait before each chunk
@@ -51,7 +63,7 @@ struct Script {
 };
 
 struct Received {
-  std::string method, path;
+  std::string method, path;                    // path: the request target as sent
   std::map<std::string, std::string> headers;  // lower-case names
   nlohmann::json body;                         // parsed JSON body (null if none/invalid)
   std::string api;                             // "openai" | "anthropic" | "ollama" | "probe"
@@ -60,7 +72,7 @@ struct Received {
 struct FakeOptions {
   bool tls = false;   // serve HTTPS with a self-signed cert for 127.0.0.1 and localhost
   int port = 0;
-  int threads = 1;
+  int threads = 1;    // io threads running the one io_context
 };
 
 class FakeLlm {
@@ -80,8 +92,9 @@ class FakeLlm {
   void clear();                   // drop queued scripts, restore the default
 
   std::vector<Received> requests() const;  // every chat request so far, in arrival order
+  std::vector<Received> probes() const;    // every model-list probe (api "probe")
   std::size_t request_count() const;       // chat requests (probes not counted)
-  void clear_requests();
+  void clear_requests();                   // requests() and probes()
   // Waits until request_count() >= n; false on timeout.
   bool wait_requests(std::size_t n, int timeout_ms = 5000) const;
   int open_streams() const;       // responses currently being written

@@ -421,3 +421,87 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace simpleclaw::config
+
+// ---- models / agents / sessions (issue 3)
+
+TEST(ModelsConfig, ProvidersModelsAndAgentsAreTyped) {
+  auto p = simpleclaw::config::parse(R"(
+models:
+  default: local/llama3
+  providers:
+    local:
+      api: ollama
+      base_url: http://127.0.0.1:11434
+      models: [{id: llama3, context_window: 8192, max_tokens: 512}]
+    cloud:
+      api: openai
+      api_key: sk-test
+      headers: {X-Org: acme}
+      models: [{id: gpt-4o-mini}]
+  retry: {attempts: 5, base_ms: 10}
+agents:
+  list:
+    - id: helper
+      name: Helper
+      model: cloud/gpt-4o-mini
+      fallbacks: [local/llama3]
+sessions:
+  queue_mode: collect
+)");
+  ASSERT_TRUE(p.ok()) << p.issues.front().to_string();
+  const auto& c = p.config;
+  EXPECT_EQ(c.models.default_model, "local/llama3");
+  ASSERT_EQ(c.models.providers.size(), 2u);
+  EXPECT_EQ(c.models.providers[0].name, "cloud");
+  EXPECT_EQ(c.models.providers[0].headers.at("X-Org"), "acme");
+  EXPECT_EQ(c.models.providers[1].models[0].context_window, 8192);
+  EXPECT_EQ(c.models.providers[1].models[0].max_tokens, 512);
+  EXPECT_EQ(c.models.retry.attempts, 5);
+  EXPECT_EQ(c.models.retry.base_ms, 10);
+  EXPECT_EQ(c.sessions.queue_mode, "collect");
+  // main is added beside the configured agent
+  ASSERT_NE(simpleclaw::config::find_agent(c, "main"), nullptr);
+  const auto* helper = simpleclaw::config::find_agent(c, "helper");
+  ASSERT_NE(helper, nullptr);
+  EXPECT_EQ(helper->name, "Helper");
+  EXPECT_EQ(helper->fallbacks, std::vector<std::string>{"local/llama3"});
+}
+
+TEST(ModelsConfig, DefaultModelIsFirstModelWhenUnset) {
+  auto p = simpleclaw::config::parse("models:\n  providers:\n    b:\n      api: openai\n"
+                                     "      models: [{id: m1}, {id: m2}]\n");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.config.models.default_model, "b/m1");
+}
+
+TEST(ModelsConfig, BadReferencesAreReportedWithPathAndLine) {
+  auto p = simpleclaw::config::parse(R"(models:
+  default: nowhere/x
+  providers:
+    p:
+      api: openai
+agents:
+  list:
+    - id: a
+      model: p
+    - id: a
+      fallbacks: [ghost/m]
+)");
+  ASSERT_FALSE(p.ok());
+  std::string all;
+  for (const auto& i : p.issues) all += i.to_string() + "\n";
+  EXPECT_NE(all.find("models.default (line 2): names provider 'nowhere'"), std::string::npos) << all;
+  EXPECT_NE(all.find("agents.list[0].model (line 9): must be provider/model"), std::string::npos) << all;
+  EXPECT_NE(all.find("agents.list[1].id (line 10): duplicate agent id 'a'"), std::string::npos) << all;
+  EXPECT_NE(all.find("agents.list[1].fallbacks[0]"), std::string::npos) << all;
+}
+
+TEST(ModelsConfig, UnknownApiAndBadAgentIdAreSchemaErrors) {
+  auto p = simpleclaw::config::parse(
+      "models:\n  providers:\n    p:\n      api: gemini\nagents:\n  list:\n    - id: Bad Id\n");
+  ASSERT_FALSE(p.ok());
+  std::string all;
+  for (const auto& i : p.issues) all += i.to_string() + "\n";
+  EXPECT_NE(all.find("models.providers.p.api"), std::string::npos) << all;
+  EXPECT_NE(all.find("agents.list[0].id"), std::string::npos) << all;
+}

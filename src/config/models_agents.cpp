@@ -1,0 +1,146 @@
+// models / agents / sessions sections: the cross-reference checks the JSON Schema cannot
+// express (every provider/model reference names a configured provider, agent ids are
+// unique) and the typed structs. Called by parse() after schema validation.
+#include <set>
+
+#include "config/config.h"
+#include "config/yaml_json.h"
+
+namespace simpleclaw::config::detail {
+namespace {
+
+const Json& object_at(const Json& obj, const char* key) {
+  static const Json kEmpty = Json::object();
+  if (!obj.is_object()) return kEmpty;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_object() ? *it : kEmpty;
+}
+const Json& array_at(const Json& obj, const char* key) {
+  static const Json kEmpty = Json::array();
+  if (!obj.is_object()) return kEmpty;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_array() ? *it : kEmpty;
+}
+template <typename T>
+void read(const Json& obj, const char* key, T& out) {
+  if (!obj.is_object()) return;
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return;
+  try {
+    out = it->get<T>();
+  } catch (const std::exception&) {
+  }
+}
+
+}  // namespace
+
+void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) {
+  auto add = [&](const std::string& path, std::string msg) {
+    issues.push_back(Issue{path, line_of(y, path), std::move(msg)});
+  };
+  const Json& providers = object_at(object_at(doc, "models"), "providers");
+  // "provider/model" must name a configured provider (the model id itself may be one the
+  // catalog does not list: providers add models faster than configs are edited).
+  auto check_ref = [&](const std::string& path, const Json& v) {
+    if (!v.is_string()) return;
+    const std::string& ref = v.get_ref<const std::string&>();
+    if (ref.empty()) return;
+    auto slash = ref.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size()) {
+      add(path, "must be provider/model (got '" + ref + "')");
+      return;
+    }
+    std::string provider = ref.substr(0, slash);
+    if (!providers.contains(provider))
+      add(path, "names provider '" + provider + "', which is not under models.providers");
+  };
+  const Json& models = object_at(doc, "models");
+  if (auto it = models.find("default"); it != models.end()) check_ref("models.default", *it);
+
+  const Json& agents = object_at(doc, "agents");
+  const Json& list = array_at(agents, "list");
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Json& a = list[i];
+    std::string path = index_path("agents.list", i);
+    if (!a.is_object()) continue;
+    if (auto id = a.find("id"); id != a.end() && id->is_string() &&
+                                !ids.insert(id->get<std::string>()).second)
+      add(child_path(path, "id"), "duplicate agent id '" + id->get<std::string>() + "'");
+    if (auto m = a.find("model"); m != a.end()) check_ref(child_path(path, "model"), *m);
+    const Json& fb = array_at(a, "fallbacks");
+    for (std::size_t k = 0; k < fb.size(); ++k)
+      check_ref(index_path(child_path(path, "fallbacks"), k), fb[k]);
+  }
+}
+
+void fill_models_agents(const Json& doc, Config& c) {
+  const Json& models = object_at(doc, "models");
+  read(models, "default", c.models.default_model);
+  for (const auto& [name, p] : object_at(models, "providers").items()) {
+    ProviderConfig pc;
+    pc.name = name;
+    read(p, "api", pc.api);
+    read(p, "base_url", pc.base_url);
+    read(p, "api_key", pc.api_key);
+    read(p, "headers", pc.headers);
+    for (const Json& m : array_at(p, "models")) {
+      ModelEntry e;
+      read(m, "id", e.id);
+      read(m, "name", e.name);
+      read(m, "context_window", e.context_window);
+      read(m, "max_tokens", e.max_tokens);
+      read(m, "reasoning", e.reasoning);
+      pc.models.push_back(std::move(e));
+    }
+    c.models.providers.push_back(std::move(pc));
+  }
+  const Json& retry = object_at(models, "retry");
+  read(retry, "attempts", c.models.retry.attempts);
+  read(retry, "base_ms", c.models.retry.base_ms);
+  read(retry, "max_ms", c.models.retry.max_ms);
+  read(models, "connect_timeout_ms", c.models.connect_timeout_ms);
+  read(models, "first_byte_timeout_ms", c.models.first_byte_timeout_ms);
+  read(models, "idle_timeout_ms", c.models.idle_timeout_ms);
+  read(models, "request_timeout_ms", c.models.request_timeout_ms);
+  read(models, "probe_interval_ms", c.models.probe_interval_ms);
+  if (c.models.default_model.empty()) {
+    for (const ProviderConfig& p : c.models.providers) {
+      if (!p.models.empty()) {
+        c.models.default_model = p.name + "/" + p.models.front().id;
+        break;
+      }
+    }
+  }
+
+  const Json& agents = object_at(doc, "agents");
+  read(agents, "default", c.agents.default_id);
+  for (const Json& a : array_at(agents, "list")) {
+    AgentConfig ac;
+    read(a, "id", ac.id);
+    read(a, "name", ac.name);
+    read(a, "model", ac.model);
+    read(a, "fallbacks", ac.fallbacks);
+    read(a, "workspace", ac.workspace);
+    if (ac.name.empty()) ac.name = ac.id;
+    c.agents.list.push_back(std::move(ac));
+  }
+  // The default agent always exists, and so does `main`.
+  for (const std::string& id : {c.agents.default_id, std::string("main")}) {
+    if (!find_agent(c, id)) {
+      AgentConfig ac;
+      ac.id = id;
+      ac.name = id == "main" ? "Main" : id;
+      c.agents.list.insert(c.agents.list.begin(), std::move(ac));
+    }
+  }
+
+  const Json& sessions = object_at(doc, "sessions");
+  read(sessions, "queue_mode", c.sessions.queue_mode);
+  read(sessions, "max_queue", c.sessions.max_queue);
+  read(sessions, "dedupe_ttl_ms", c.sessions.dedupe_ttl_ms);
+  read(sessions, "dedupe_max", c.sessions.dedupe_max);
+  read(sessions, "run_timeout_ms", c.sessions.run_timeout_ms);
+}
+
+}  // namespace simpleclaw::config::detail

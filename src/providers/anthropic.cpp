@@ -1,0 +1,163 @@
+// The Anthropic Messages wire format: request building and the SSE stream decoder.
+//
+//   event: message_start        {"message":{"usage":{"input_tokens":11,"output_tokens":1}}}
+//   event: content_block_delta  {"delta":{"type":"text_delta","text":"Hel"}}
+//   event: message_delta        {"delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":7}}
+//   event: message_stop
+//   event: error                {"error":{"type":"overloaded_error","message":"Overloaded"}}
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "providers/provider.h"
+#include "providers/wire_internal.h"
+
+namespace simpleclaw::providers::wire {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kAnthropicVersion = "2023-06-01";
+
+void add_auth(HttpRequest& r, const config::ProviderConfig& provider) {
+  if (std::string key = api_key(provider); !key.empty()) set_header(r, "x-api-key", key);
+  set_header(r, "anthropic-version", kAnthropicVersion);
+}
+
+class AnthropicDecoder final : public DecoderBase {
+ protected:
+  void on_bytes(std::string_view bytes, std::vector<StreamEvent>& out) override {
+    events_.clear();
+    bool ok = sse_.feed(bytes, events_);
+    handle(out);
+    if (!ok) emit_error(out, ErrorKind::kUnknown, std::string(kTooLarge));
+  }
+
+  void on_finish(std::vector<StreamEvent>& out) override {
+    events_.clear();
+    sse_.finish(events_);
+    handle(out);  // no message_stop: the base reports the truncation
+  }
+
+ private:
+  void handle(std::vector<StreamEvent>& out) {
+    for (const SseEvent& ev : events_) {
+      if (ended()) return;
+      on_event(ev, out);
+    }
+  }
+
+  void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) {
+    if (trim_space(ev.data).empty()) return;
+    std::optional<json> j = parse_object(ev.data);
+    if (!j) {
+      if (ev.event == "error") {
+        emit_error(out, ErrorKind::kUnknown, provider_error_text(Api::kAnthropic, ev.data, ""));
+      } else {
+        emit_malformed(out, ev.data);
+      }
+      return;
+    }
+    const std::string type = string_field(*j, "type", ev.event);
+    if (type == "content_block_delta") {
+      auto d = j->find("delta");
+      if (d != j->end() && string_field(*d, "type") == "text_delta")
+        emit_text(out, string_field(*d, "text"));
+    } else if (type == "message_start") {
+      auto m = j->find("message");
+      if (m != j->end() && m->is_object()) {
+        if (auto u = m->find("usage"); u != m->end() && u->is_object()) take_usage(*u, out);
+      }
+    } else if (type == "message_delta") {
+      if (auto d = j->find("delta"); d != j->end()) {
+        if (std::string reason = string_field(*d, "stop_reason"); !reason.empty())
+          stop_reason_ = std::move(reason);
+      }
+      if (auto u = j->find("usage"); u != j->end() && u->is_object()) take_usage(*u, out);
+    } else if (type == "message_stop") {
+      if (stop_reason_ == "refusal") {
+        emit_error(out, ErrorKind::kRefusal, "the provider refused to answer (refusal)");
+      } else {
+        emit_done(out, stop_reason_.empty() ? "end_turn" : stop_reason_);
+      }
+    } else if (type == "error") {
+      auto e = j->find("error");
+      on_error(e != j->end() ? *e : json(), out);
+    }
+    // ping, content_block_start/stop and unknown events are ignored.
+  }
+
+  // Input = uncached + cache-write + cache-read prompt tokens (what the context holds).
+  // message_delta usually carries only output_tokens: the input count is kept.
+  void take_usage(const json& u, std::vector<StreamEvent>& out) {
+    if (u.contains("input_tokens")) {
+      input_ = int_field(u, "input_tokens") + int_field(u, "cache_creation_input_tokens") +
+               int_field(u, "cache_read_input_tokens");
+    }
+    output_ = int_field(u, "output_tokens", output_);
+    emit_usage(out, Usage{input_, output_});
+  }
+
+  void on_error(const json& err, std::vector<StreamEvent>& out) {
+    std::string type = string_field(err, "type");
+    std::string message = err.is_string() ? err.get<std::string>() : string_field(err, "message");
+    ErrorKind kind = ErrorKind::kUnknown;  // overloaded_error, api_error, ...
+    if (type == "rate_limit_error") {
+      kind = ErrorKind::kRateLimit;
+    } else if (type == "request_too_large" ||
+               (type == "invalid_request_error" && mentions_context_length(message))) {
+      kind = ErrorKind::kContextLength;
+    }
+    emit_error(out, kind, provider_error_text(Api::kAnthropic, message, type));
+  }
+
+  SseParser sse_{kMaxLineBytes};
+  std::vector<SseEvent> events_;
+  std::string stop_reason_;
+  std::int64_t input_ = 0;
+  std::int64_t output_ = 0;
+};
+
+}  // namespace
+
+HttpRequest anthropic_chat_request(const config::ProviderConfig& provider, const ChatRequest& req) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = base_url(Api::kAnthropic, provider) + "/v1/messages";
+  set_header(r, "Content-Type", "application/json");
+  set_header(r, "Accept", "text/event-stream");
+  add_auth(r, provider);
+  add_extra_headers(r, provider);
+
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  for (const Message& m : req.messages) messages.push_back({{"role", m.role}, {"content", m.text}});
+  nlohmann::ordered_json body;
+  body["model"] = req.model;
+  body["max_tokens"] = req.max_tokens;
+  body["stream"] = true;
+  if (!req.system.empty()) body["system"] = req.system;
+  body["messages"] = std::move(messages);
+  r.body = dump_body(body);
+  return r;
+}
+
+HttpRequest anthropic_probe_request(const config::ProviderConfig& provider) {
+  HttpRequest r;
+  r.method = "GET";
+  r.url = base_url(Api::kAnthropic, provider) + "/v1/models";
+  add_auth(r, provider);
+  add_extra_headers(r, provider);
+  return r;
+}
+
+std::unique_ptr<StreamDecoder> make_anthropic_decoder() {
+  return std::make_unique<AnthropicDecoder>();
+}
+
+}  // namespace simpleclaw::providers::wire

@@ -1,0 +1,121 @@
+#include "providers/catalog.h"
+
+#include <chrono>
+
+namespace simpleclaw::providers {
+namespace {
+std::int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void Catalog::set_config(const config::ModelsConfig& models) {
+  std::map<std::string, ProbeState> kept;
+  for (const config::ProviderConfig& p : models.providers) {
+    auto it = probes_.find(p.name);
+    bool same = false;
+    for (const config::ProviderConfig& old : models_.providers)
+      if (old.name == p.name && old.base_url == p.base_url && old.api == p.api &&
+          old.api_key == p.api_key)
+        same = true;
+    if (it != probes_.end() && same) kept[p.name] = it->second;
+  }
+  models_ = models;
+  probes_ = std::move(kept);
+  ++generation_;
+}
+
+Result<ResolvedModel> Catalog::resolve(const std::string& ref) const {
+  auto slash = ref.find('/');
+  if (ref.empty())
+    return Error::invalid(
+        "no model configured: add a provider under models.providers in config.yaml "
+        "(and models.default)",
+        "NO_MODEL");
+  if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size())
+    return Error::invalid("invalid model '" + ref + "': expected provider/model", "NO_MODEL");
+  std::string provider = ref.substr(0, slash), id = ref.substr(slash + 1);
+  for (const config::ProviderConfig& p : models_.providers) {
+    if (p.name != provider) continue;
+    auto api = parse_api(p.api);
+    if (!api) return Error::invalid("provider " + p.name + " has unknown api " + p.api, "NO_MODEL");
+    ResolvedModel r;
+    r.ref = ref;
+    r.provider = &p;
+    r.api = *api;
+    r.model.id = id;
+    for (const config::ModelEntry& m : p.models)
+      if (m.id == id) r.model = m;
+    if (r.model.name.empty()) r.model.name = r.model.id;
+    return r;
+  }
+  return Error::invalid("unknown provider '" + provider + "' in model '" + ref +
+                            "': add it under models.providers in config.yaml",
+                        "NO_MODEL");
+}
+
+Json Catalog::list_json() const {
+  Json models = Json::array();
+  for (const config::ProviderConfig& p : models_.providers) {
+    auto pr = probes_.find(p.name);
+    bool available = pr != probes_.end() && pr->second.ok;
+    for (const config::ModelEntry& m : p.models) {
+      models.push_back(Json{{"id", p.name + "/" + m.id},
+                            {"name", m.name.empty() ? m.id : m.name},
+                            {"provider", p.name},
+                            {"contextWindow", m.context_window},
+                            {"reasoning", m.reasoning},
+                            {"available", available}});
+    }
+  }
+  return Json{{"models", std::move(models)}};
+}
+
+void Catalog::probe(std::function<void()> done) {
+  if (done) waiters_.push_back(std::move(done));
+  if (in_flight_ > 0) return;
+  auto finish_one = [this]() {
+    if (--in_flight_ > 0) return;
+    auto waiters = std::move(waiters_);
+    waiters_.clear();
+    for (auto& w : waiters) w();
+  };
+  std::uint64_t gen = generation_;
+  for (const config::ProviderConfig& p : models_.providers) {
+    auto api = parse_api(p.api);
+    if (!api) continue;
+    ++in_flight_;
+    HttpOptions opts;
+    opts.connect_timeout = std::chrono::milliseconds(models_.connect_timeout_ms);
+    opts.first_byte_timeout = std::chrono::milliseconds(models_.connect_timeout_ms);
+    opts.idle_timeout = std::chrono::milliseconds(models_.connect_timeout_ms);
+    opts.total_timeout = std::chrono::milliseconds(2 * models_.connect_timeout_ms);
+    auto status = std::make_shared<int>(0);
+    std::string name = p.name;
+    HttpCallbacks cb;
+    cb.on_head = [status](const HttpHead& h) { *status = h.status; };
+    cb.on_body = [](std::string_view) {};
+    std::weak_ptr<int> alive = alive_;
+    cb.on_done = [this, alive, status, name, gen, finish_one](const HttpError* err) {
+      if (alive.expired()) return;  // the catalog is gone (shutdown)
+      if (gen == generation_) {  // not an answer about a provider since reconfigured
+        ProbeState& st = probes_[name];
+        st.probed = true;
+        st.at_ms = wall_ms();
+        st.ok = !err && *status >= 200 && *status < 300;
+        st.error = err ? err->message
+                       : (st.ok ? std::string() : "HTTP " + std::to_string(*status));
+      }
+      finish_one();
+    };
+    http_start(io_, build_probe_request(*api, p), opts, std::move(cb));
+  }
+  if (in_flight_ == 0) {
+    auto waiters = std::move(waiters_);
+    waiters_.clear();
+    for (auto& w : waiters) w();
+  }
+}
+
+}  // namespace simpleclaw::providers

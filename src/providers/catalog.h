@@ -1,0 +1,68 @@
+// Catalog: the models the config names (models.providers.*.models), how to reach each,
+// and whether its provider answered the last availability probe.
+//
+// A model reference is "provider/model". resolve() accepts a model id the provider does
+// not list (providers add models faster than configs change) with default limits.
+// Probing sends one cheap GET per provider (provider.h build_probe_request); the result
+// feeds models.list `available`.
+//
+// Threading: loop thread only. Rebuilt from config on hot reload (probe state kept for
+// providers whose endpoint did not change).
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "config/config.h"
+#include "providers/provider.h"
+
+namespace simpleclaw::providers {
+
+struct ResolvedModel {
+  std::string ref;  // "provider/model"
+  const config::ProviderConfig* provider = nullptr;  // points into the catalog's config
+  Api api = Api::kOpenAI;
+  config::ModelEntry model;  // listed entry, or defaults for an unlisted id
+};
+
+struct ProbeState {
+  bool probed = false;
+  bool ok = false;
+  std::int64_t at_ms = 0;
+  std::string error;
+};
+
+class Catalog {
+ public:
+  explicit Catalog(boost::asio::io_context& io) : io_(io) {}
+  void set_config(const config::ModelsConfig& models);
+
+  // "provider/model" -> where and how; errors name what is missing and how to fix it.
+  Result<ResolvedModel> resolve(const std::string& ref) const;
+  const std::string& default_model() const { return models_.default_model; }
+  const config::ModelsConfig& config() const { return models_; }
+
+  // models.list payload: {models:[{id, name, provider, contextWindow, reasoning, available}]}
+  Json list_json() const;
+  // Probes every provider (at most one probe in flight per provider); `done` runs once
+  // all have answered or failed. Safe to call while a probe is running.
+  void probe(std::function<void()> done);
+  bool probing() const { return in_flight_ > 0; }
+  const std::map<std::string, ProbeState>& probe_states() const { return probes_; }
+
+ private:
+  boost::asio::io_context& io_;
+  config::ModelsConfig models_;
+  std::map<std::string, ProbeState> probes_;  // by provider name
+  int in_flight_ = 0;
+  std::vector<std::function<void()>> waiters_;
+  std::uint64_t generation_ = 0;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // callbacks check it  // bumps on set_config; stale probe answers are ignored
+};
+
+}  // namespace simpleclaw::providers

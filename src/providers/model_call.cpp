@@ -1,0 +1,228 @@
+#include "providers/model_call.h"
+
+#include <algorithm>
+#include <random>
+
+#include "base/log.h"
+
+namespace simpleclaw::providers {
+namespace {
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
+double unit_random() {
+  static std::minstd_rand rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+CallResult cancelled_result() {
+  CallResult r;
+  r.cancelled = true;
+  return r;
+}
+
+std::string http_error_text(const std::string& provider, const HttpError& e) {
+  return provider + ": " + e.message;
+}
+}  // namespace
+
+std::int64_t backoff_ms(const config::RetryConfig& r, int n, double u) {
+  double d = static_cast<double>(r.base_ms) * static_cast<double>(1LL << std::clamp(n - 1, 0, 30));
+  d = std::min(d, static_cast<double>(r.max_ms));
+  return static_cast<std::int64_t>(d * (0.5 + 0.5 * std::clamp(u, 0.0, 1.0)));
+}
+
+std::shared_ptr<ModelCall> ModelCall::start(boost::asio::io_context& io,
+                                            std::vector<ResolvedModel> candidates,
+                                            const config::ModelsConfig& cfg, CallCallbacks cb) {
+  std::shared_ptr<ModelCall> call(new ModelCall(io, std::move(candidates), cfg, std::move(cb)));
+  if (call->candidates_.empty()) {
+    CallResult r;
+    r.error = "no model configured";
+    call->finish(std::move(r));
+  } else {
+    call->attempt();
+  }
+  return call;
+}
+
+ModelCall::ModelCall(boost::asio::io_context& io, std::vector<ResolvedModel> c,
+                     const config::ModelsConfig& cfg, CallCallbacks cb)
+    : io_(io), candidates_(std::move(c)), retry_(cfg.retry), cb_(std::move(cb)), backoff_(io) {
+  http_opts_.connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  http_opts_.first_byte_timeout = std::chrono::milliseconds(cfg.first_byte_timeout_ms);
+  http_opts_.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
+  http_opts_.total_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
+}
+
+ModelCall::~ModelCall() = default;
+
+void ModelCall::attempt() {
+  const ResolvedModel& m = candidates_[index_];
+  ++tries_;
+  ++total_attempts_;
+  decoder_ = make_decoder(m.api);
+  head_ = HttpHead{};
+  error_body_.clear();
+  stream_finished_ = false;
+  result_.model_ref = m.ref;
+  ChatRequest req = cb_.build(m);
+  HttpCallbacks hc;
+  std::weak_ptr<ModelCall> weak = weak_from_this();
+  const std::uint64_t id = ++attempt_id_;
+  // Callbacks of an attempt that was already given up (stream error, cancel) are ignored.
+  auto current = [weak, id]() -> std::shared_ptr<ModelCall> {
+    auto self = weak.lock();
+    return self && self->attempt_id_ == id && !self->done_ ? self : nullptr;
+  };
+  hc.on_head = [current](const HttpHead& h) {
+    if (auto self = current()) self->head_ = h;
+  };
+  hc.on_body = [current](std::string_view bytes) {
+    auto self = current();
+    if (!self || self->stream_finished_) return;
+    if (self->head_.status < 200 || self->head_.status >= 300) {
+      if (self->error_body_.size() < kMaxErrorBody)
+        self->error_body_.append(bytes.substr(0, kMaxErrorBody - self->error_body_.size()));
+      return;
+    }
+    std::vector<StreamEvent> events;
+    self->decoder_->feed(bytes, events);
+    for (StreamEvent& ev : events) {
+      if (self->done_ || self->stream_finished_) break;
+      switch (ev.type) {
+        case StreamEvent::kText:
+          if (ev.text.empty()) break;
+          self->text_sent_ = true;
+          if (self->cb_.on_text) self->cb_.on_text(ev.text);
+          break;
+        case StreamEvent::kUsage:
+          self->result_.usage = ev.usage;
+          break;
+        case StreamEvent::kDone:
+          self->stream_finished_ = true;
+          self->result_.stop_reason = ev.stop_reason;
+          break;
+        case StreamEvent::kError:
+          self->stream_finished_ = true;
+          // Retrying a stream that broke before any text is safe; after text it is final.
+          self->fail_attempt(ev.error_kind, self->candidates_[self->index_].provider->name +
+                                                ": " + ev.error_message,
+                             !self->text_sent_, std::nullopt);
+          return;
+      }
+    }
+  };
+  hc.on_done = [current](const HttpError* err) {
+    if (auto self = current()) self->on_http_done(err);
+  };
+  http_ = http_start(io_, build_chat_request(m.api, *m.provider, req), http_opts_,
+                     std::move(hc));
+}
+
+void ModelCall::on_http_done(const HttpError* err) {
+  if (done_) return;
+  if (cancelled_) return finish(cancelled_result());
+  const std::string& provider = candidates_[index_].provider->name;
+  if (err) {
+    ErrorKind kind = err->kind == HttpError::kTimeout ? ErrorKind::kTimeout : ErrorKind::kUnknown;
+    bool retryable = err->kind != HttpError::kTls && !text_sent_;
+    return fail_attempt(kind, http_error_text(provider, *err), retryable, std::nullopt);
+  }
+  if (head_.status < 200 || head_.status >= 300) {
+    HttpFailure f = classify_http_error(candidates_[index_].api, head_, error_body_);
+    return fail_attempt(f.kind, f.message, f.retryable, f.retry_after_ms);
+  }
+  if (!stream_finished_) {
+    std::vector<StreamEvent> events;
+    decoder_->finish(events);
+    for (StreamEvent& ev : events) {
+      if (ev.type == StreamEvent::kText && !ev.text.empty()) {
+        text_sent_ = true;
+        if (cb_.on_text) cb_.on_text(ev.text);
+      } else if (ev.type == StreamEvent::kUsage) {
+        result_.usage = ev.usage;
+      } else if (ev.type == StreamEvent::kDone) {
+        result_.stop_reason = ev.stop_reason;
+        stream_finished_ = true;
+      } else if (ev.type == StreamEvent::kError) {
+        return fail_attempt(ev.error_kind, provider + ": " + ev.error_message, !text_sent_,
+                            std::nullopt);
+      }
+    }
+    if (!stream_finished_)
+      return fail_attempt(ErrorKind::kUnknown,
+                          provider + ": stream ended before the reply was complete", !text_sent_,
+                          std::nullopt);
+  }
+  CallResult r = result_;
+  r.ok = true;
+  finish(std::move(r));
+}
+
+void ModelCall::fail_attempt(ErrorKind kind, std::string message, bool retryable,
+                             std::optional<std::int64_t> retry_after_ms) {
+  if (done_) return;
+  if (cancelled_) return finish(cancelled_result());
+  ++attempt_id_;  // this attempt is over: its late callbacks are ignored
+  if (http_) http_->cancel();
+  http_.reset();
+  bool same_again = retryable && !text_sent_ && tries_ < retry_.attempts;
+  std::int64_t wait = backoff_ms(retry_, tries_, unit_random());
+  if (retry_after_ms) {
+    if (*retry_after_ms > retry_.max_ms) same_again = false;  // too long: fail over instead
+    wait = std::max(wait, *retry_after_ms);
+  }
+  bool next_model = !text_sent_ && index_ + 1 < candidates_.size();
+  if (!same_again && !next_model) {
+    CallResult r = result_;
+    r.ok = false;
+    r.kind = kind;
+    r.error = std::move(message);
+    return finish(std::move(r));
+  }
+  std::string what;
+  if (same_again) {
+    what = message + "; retrying " + candidates_[index_].ref + " in " + std::to_string(wait) +
+           " ms (try " + std::to_string(tries_ + 1) + " of " + std::to_string(retry_.attempts) +
+           ")";
+  } else {
+    ++index_;
+    tries_ = 0;
+    wait = 0;
+    what = message + "; failing over to " + candidates_[index_].ref;
+  }
+  log::warn("model call: {}", what);
+  if (cb_.on_retry) cb_.on_retry(what);
+  backoff_.expires_after(std::chrono::milliseconds(wait));
+  std::weak_ptr<ModelCall> weak = weak_from_this();
+  backoff_.async_wait([weak](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || self->done_) return;
+    if (self->cancelled_) return self->finish(cancelled_result());
+    self->attempt();
+  });
+}
+
+void ModelCall::cancel() {
+  if (done_ || cancelled_) return;
+  cancelled_ = true;
+  backoff_.cancel();
+  if (http_) {
+    http_->cancel();  // on_done(kCancelled) follows and finishes the call
+  } else {
+    // Waiting on the backoff timer: its handler finishes the call.
+  }
+}
+
+void ModelCall::finish(CallResult r) {
+  if (done_) return;
+  done_ = true;
+  r.attempts = total_attempts_;
+  if (r.model_ref.empty() && index_ < candidates_.size()) r.model_ref = candidates_[index_].ref;
+  backoff_.cancel();
+  auto keep = shared_from_this();  // the caller may drop its pointer inside on_done
+  if (cb_.on_done) cb_.on_done(r);
+  cb_ = {};
+}
+
+}  // namespace simpleclaw::providers

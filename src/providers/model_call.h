@@ -1,0 +1,89 @@
+// ModelCall: one streamed LLM answer with the retry and failover policy (SPEC §7).
+//
+// Candidates are tried in order (the agent's model, then its fallbacks). Each gets up to
+// retry.attempts tries on retryable failures (429, 408, 5xx, 529, connection errors,
+// timeouts, a stream that broke before any text) with exponential backoff and jitter;
+// a Retry-After longer than retry.max_ms moves on to the next candidate instead of
+// stalling the run. Once text has reached the caller a failure is final (retrying would
+// repeat text the user already saw). There is no shared cooldown: one session's
+// failures never block another session's calls.
+//
+// Threading: loop thread. The call keeps itself alive until on_done, which runs exactly
+// once (also after cancel(), with cancelled = true); nothing runs after it.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "providers/catalog.h"
+#include "providers/provider.h"
+
+namespace simpleclaw::providers {
+
+struct CallResult {
+  bool ok = false;
+  bool cancelled = false;
+  std::string model_ref;     // the candidate that answered (or failed last)
+  std::string stop_reason;   // ok: "stop", "length", "end_turn", ...
+  ErrorKind kind = ErrorKind::kUnknown;
+  std::string error;         // !ok: clear message for the user
+  Usage usage;
+  int attempts = 0;          // HTTP requests made in total
+};
+
+struct CallCallbacks {
+  // Builds the request for a candidate (context trimmed to its window). Required.
+  std::function<ChatRequest(const ResolvedModel&)> build;
+  std::function<void(std::string_view)> on_text;   // reply text, in order
+  std::function<void(const CallResult&)> on_done;  // exactly once
+  // Optional: a retry or failover is about to happen (for logs and `agent` events).
+  std::function<void(const std::string& what)> on_retry;
+};
+
+class ModelCall : public std::enable_shared_from_this<ModelCall> {
+ public:
+  static std::shared_ptr<ModelCall> start(boost::asio::io_context& io,
+                                          std::vector<ResolvedModel> candidates,
+                                          const config::ModelsConfig& cfg, CallCallbacks cb);
+  void cancel();
+  ~ModelCall();
+
+ private:
+  ModelCall(boost::asio::io_context& io, std::vector<ResolvedModel> c,
+            const config::ModelsConfig& cfg, CallCallbacks cb);
+  void attempt();
+  void on_http_done(const HttpError* err);
+  void fail_attempt(ErrorKind kind, std::string message, bool retryable,
+                    std::optional<std::int64_t> retry_after_ms);
+  void finish(CallResult r);
+
+  boost::asio::io_context& io_;
+  std::vector<ResolvedModel> candidates_;
+  config::RetryConfig retry_;
+  HttpOptions http_opts_;
+  CallCallbacks cb_;
+  std::size_t index_ = 0;  // current candidate
+  int tries_ = 0;          // tries of the current candidate
+  int total_attempts_ = 0;
+  std::uint64_t attempt_id_ = 0;
+  bool text_sent_ = false;
+  bool done_ = false;
+  bool cancelled_ = false;
+  // Per attempt:
+  std::shared_ptr<HttpCall> http_;
+  std::unique_ptr<StreamDecoder> decoder_;
+  HttpHead head_;
+  std::string error_body_;
+  bool stream_finished_ = false;  // decoder emitted kDone / kError
+  CallResult result_;
+  boost::asio::steady_timer backoff_;
+};
+
+// Backoff before try n (1-based) of a candidate: min(max, base * 2^(n-1)) scaled by a
+// random factor in [0.5, 1]. Exposed for tests.
+std::int64_t backoff_ms(const config::RetryConfig& r, int n, double unit_random);
+
+}  // namespace simpleclaw::providers

@@ -1,0 +1,123 @@
+// Internals shared by the three wire formats (openai.cpp, anthropic.cpp, ollama.cpp) and
+// the dispatch in provider.cpp: request-building helpers, the per-API entry points, text
+// sanitising, Retry-After parsing and DecoderBase (the "nothing after the terminal event"
+// rule in one place). Not part of the library's interface; tests include it to check the
+// helpers directly.
+//
+// Pure code like provider.h: no I/O, no clocks, no globals; any thread. A decoder is
+// owned by whoever made it and used from one thread at a time.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "providers/http_client.h"
+#include "providers/provider.h"
+
+namespace simpleclaw::providers::wire {
+
+// A single SSE/NDJSON line or event larger than this is a kError.
+inline constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+inline constexpr std::string_view kStreamEnded = "stream ended before the reply was complete";
+inline constexpr std::string_view kTooLarge =
+    "the provider sent a stream line or event larger than 1 MiB";
+
+// ---- requests ----------------------------------------------------------------------
+
+// provider.base_url, or the api's default when empty, without trailing '/'.
+std::string base_url(Api api, const config::ProviderConfig& provider);
+// Sets `name: value`, replacing an existing header of that name (case-insensitive) in
+// place. CR, LF and NUL are removed from both (no header injection from config).
+void set_header(HttpRequest& req, std::string_view name, std::string_view value);
+// The api key without surrounding whitespace ("" = send no auth header).
+std::string api_key(const config::ProviderConfig& provider);
+// The provider's extra headers (config `headers`), each replacing a same-named one.
+void add_extra_headers(HttpRequest& req, const config::ProviderConfig& provider);
+// Compact JSON text; invalid UTF-8 in strings is replaced (U+FFFD), never thrown on.
+std::string dump_body(const nlohmann::ordered_json& body);
+
+HttpRequest openai_chat_request(const config::ProviderConfig& provider, const ChatRequest& req);
+HttpRequest openai_probe_request(const config::ProviderConfig& provider);
+HttpRequest anthropic_chat_request(const config::ProviderConfig& provider, const ChatRequest& req);
+HttpRequest anthropic_probe_request(const config::ProviderConfig& provider);
+HttpRequest ollama_chat_request(const config::ProviderConfig& provider, const ChatRequest& req);
+HttpRequest ollama_probe_request(const config::ProviderConfig& provider);
+
+std::unique_ptr<StreamDecoder> make_openai_decoder();
+std::unique_ptr<StreamDecoder> make_anthropic_decoder();
+std::unique_ptr<StreamDecoder> make_ollama_decoder();
+
+// ---- text --------------------------------------------------------------------------
+
+// At most `max_bytes` of `s` as valid UTF-8 for a user-facing message: control characters
+// become spaces, runs of whitespace collapse, ends trimmed, invalid bytes become U+FFFD, a
+// sequence cut by the limit is dropped, and "..." marks a cut.
+std::string sanitize(std::string_view s, std::size_t max_bytes);
+// `s` without leading/trailing spaces, tabs, CRs and LFs.
+std::string_view trim_space(std::string_view s);
+// ASCII case-insensitive substring search for any of `needles`.
+bool contains_any_ci(std::string_view haystack, std::initializer_list<std::string_view> needles);
+// "context_length_exceeded", "maximum context length", "prompt is too long", ...
+bool mentions_context_length(std::string_view text);
+// "content_filter", "content policy", "safety".
+bool mentions_refusal(std::string_view text);
+// The user-facing text of an error the provider reported: "<api>: <message> (<type>)",
+// sanitised; the type is left out when empty or already in the message.
+std::string provider_error_text(Api api, std::string_view message, std::string_view type);
+// The provider's own message in an error body (JSON shapes of all three APIs, also inside
+// a one-element array); "" when the body is not such JSON.
+std::string error_body_message(std::string_view body);
+
+// ---- HTTP errors -------------------------------------------------------------------
+
+// "Too Many Requests" for 429 ...; "" for codes without a well-known phrase.
+std::string_view reason_phrase(int status);
+// A Retry-After value: delta-seconds (a decimal fraction is accepted) or an HTTP-date
+// (IMF-fixdate, RFC 850 or asctime; a past date gives 0). nullopt when unparseable.
+std::optional<std::int64_t> parse_retry_after(std::string_view value,
+                                              std::chrono::system_clock::time_point now);
+// A retry-after-ms value (non-negative decimal milliseconds). nullopt when unparseable.
+std::optional<std::int64_t> parse_retry_after_ms(std::string_view value);
+
+// ---- decoders ----------------------------------------------------------------------
+
+// Base of the three decoders: enforces "after kDone/kError nothing more" and turns an
+// end of body without a terminal event into kError kStreamEnded.
+class DecoderBase : public StreamDecoder {
+ public:
+  void feed(std::string_view bytes, std::vector<StreamEvent>& out) final;
+  void finish(std::vector<StreamEvent>& out) final;
+
+ protected:
+  virtual void on_bytes(std::string_view bytes, std::vector<StreamEvent>& out) = 0;
+  // End of body; may emit a terminal event (else the base reports kStreamEnded).
+  virtual void on_finish(std::vector<StreamEvent>& out) = 0;
+
+  bool ended() const { return ended_; }
+  void emit_text(std::vector<StreamEvent>& out, std::string text);
+  void emit_usage(std::vector<StreamEvent>& out, Usage usage);
+  void emit_done(std::vector<StreamEvent>& out, std::string stop_reason);
+  void emit_error(std::vector<StreamEvent>& out, ErrorKind kind, std::string message);
+  // kError kUnknown "malformed stream chunk from the provider: <first 200 bytes>".
+  void emit_malformed(std::vector<StreamEvent>& out, std::string_view chunk);
+
+ private:
+  bool ended_ = false;
+};
+
+// Parses one stream chunk as a JSON object; nullopt when it is not one.
+std::optional<nlohmann::json> parse_object(std::string_view text);
+// j[key] as a string / integer when it is one, else the fallback.
+std::string string_field(const nlohmann::json& j, std::string_view key, std::string fallback = {});
+std::int64_t int_field(const nlohmann::json& j, std::string_view key, std::int64_t fallback = 0);
+
+}  // namespace simpleclaw::providers::wire

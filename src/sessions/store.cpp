@@ -1,0 +1,464 @@
+#include "sessions/store.h"
+
+#include <algorithm>
+
+#include "base/ids.h"
+#include "store/migrations.h"
+
+namespace simpleclaw::sessions {
+namespace {
+
+constexpr store::Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE sessions (
+  key            TEXT PRIMARY KEY,
+  session_id     TEXT NOT NULL UNIQUE,
+  agent_id       TEXT NOT NULL,
+  kind           TEXT NOT NULL DEFAULT 'direct',
+  channel        TEXT NOT NULL DEFAULT '',
+  label          TEXT NOT NULL DEFAULT '',
+  model_override TEXT NOT NULL DEFAULT '',
+  pinned         INTEGER NOT NULL DEFAULT 0,
+  archived       INTEGER NOT NULL DEFAULT 0,
+  status         TEXT NOT NULL DEFAULT 'idle',
+  input_tokens   INTEGER NOT NULL DEFAULT 0,
+  output_tokens  INTEGER NOT NULL DEFAULT 0,
+  last_preview   TEXT NOT NULL DEFAULT '',
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_updated ON sessions(updated_at DESC);
+CREATE TABLE transcripts (
+  session_id TEXT PRIMARY KEY,
+  key        TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  ended_at   INTEGER
+);
+CREATE INDEX transcripts_by_key ON transcripts(key);
+CREATE TABLE entries (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id    TEXT NOT NULL,
+  message_id    TEXT NOT NULL UNIQUE,
+  run_id        TEXT NOT NULL DEFAULT '',
+  role          TEXT NOT NULL,
+  text          TEXT NOT NULL,
+  state         TEXT NOT NULL DEFAULT 'complete',
+  stop_reason   TEXT NOT NULL DEFAULT '',
+  model         TEXT NOT NULL DEFAULT '',
+  label         TEXT NOT NULL DEFAULT '',
+  input_tokens  INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX entries_by_session ON entries(session_id, id);
+CREATE TABLE runs (
+  run_id      TEXT PRIMARY KEY,
+  session_key TEXT NOT NULL,
+  session_id  TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  error       TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  ended_at    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_by_status ON runs(status);
+)sql"},
+};
+
+constexpr const char* kSessionCols =
+    "key, session_id, agent_id, kind, channel, label, model_override, pinned, archived, status, "
+    "input_tokens, output_tokens, last_preview, created_at, updated_at";
+constexpr const char* kEntryCols =
+    "id, session_id, message_id, run_id, role, text, state, stop_reason, model, label, "
+    "input_tokens, output_tokens, created_at";
+
+SessionRow read_session(const store::Stmt& s) {
+  SessionRow r;
+  r.key = s.text(0);
+  r.session_id = s.text(1);
+  r.agent_id = s.text(2);
+  r.kind = s.text(3);
+  r.channel = s.text(4);
+  r.label = s.text(5);
+  r.model_override = s.text(6);
+  r.pinned = s.int64(7) != 0;
+  r.archived = s.int64(8) != 0;
+  r.status = s.text(9);
+  r.input_tokens = s.int64(10);
+  r.output_tokens = s.int64(11);
+  r.last_preview = s.text(12);
+  r.created_at = s.int64(13);
+  r.updated_at = s.int64(14);
+  return r;
+}
+
+Entry read_entry(const store::Stmt& s) {
+  Entry e;
+  e.seq = s.int64(0);
+  e.session_id = s.text(1);
+  e.message_id = s.text(2);
+  e.run_id = s.text(3);
+  e.role = s.text(4);
+  e.text = s.text(5);
+  e.state = s.text(6);
+  e.stop_reason = s.text(7);
+  e.model = s.text(8);
+  e.label = s.text(9);
+  e.input_tokens = s.int64(10);
+  e.output_tokens = s.int64(11);
+  e.created_at = s.int64(12);
+  return e;
+}
+
+RunRow read_run(const store::Stmt& s) {
+  return RunRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.int64(6)};
+}
+
+// First 120 characters of a message for sessions.list, cut on a UTF-8 boundary.
+std::string preview_of(const std::string& text) {
+  constexpr std::size_t kMax = 120;
+  if (text.size() <= kMax) return text;
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "…";
+}
+
+Error not_found(const std::string& key) {
+  return Error::invalid("session not found: " + key, "SESSION_NOT_FOUND");
+}
+
+}  // namespace
+
+Json Entry::to_message() const {
+  Json m{{"role", role},
+         {"content", Json::array({Json{{"type", "text"}, {"text", text}}})},
+         {"timestamp", created_at},
+         {"id", message_id}};
+  if (!run_id.empty()) m["runId"] = run_id;
+  if (!stop_reason.empty()) m["stopReason"] = stop_reason;
+  if (!model.empty()) m["model"] = model;
+  if (input_tokens || output_tokens)
+    m["usage"] = Json{{"input", input_tokens}, {"output", output_tokens},
+                      {"totalTokens", input_tokens + output_tokens}};
+  if (state != "complete") m["state"] = state;
+  if (!label.empty()) m["label"] = label;
+  return m;
+}
+
+Result<SessionStore> SessionStore::open(const std::string& path) {
+  auto db = store::Db::open(path);
+  if (!db.ok()) return db.error();
+  if (auto v = store::migrate(*db, kMigrations); !v.ok()) return v.error();
+  return SessionStore(std::move(db).value());
+}
+
+Result<store::Stmt> SessionStore::prep(const char* sql) { return db_.prepare(sql); }
+
+Result<int> SessionStore::recover(std::int64_t now) {
+  auto s = prep(
+      "UPDATE runs SET status = 'error', error = 'interrupted by a gateway restart', "
+      "ended_at = ?1 WHERE status IN ('queued', 'running')");
+  if (!s.ok()) return s.error();
+  s->bind(1, now);
+  if (auto r = s->run(); !r.ok()) return r.error();
+  int marked = db_.changes();
+  if (auto r = db_.exec("UPDATE sessions SET status = 'idle' WHERE status != 'idle'"); !r.ok())
+    return r.error();
+  return marked;
+}
+
+Result<std::optional<SessionRow>> SessionStore::get(const std::string& key) {
+  auto s = prep((std::string("SELECT ") + kSessionCols + " FROM sessions WHERE key = ?1").c_str());
+  if (!s.ok()) return s.error();
+  s->bind(1, key);
+  auto row = s->step();
+  if (!row.ok()) return row.error();
+  if (!*row) return std::optional<SessionRow>{};
+  return std::optional<SessionRow>{read_session(*s)};
+}
+
+Result<SessionRow> SessionStore::ensure(const SessionKey& key, std::int64_t now) {
+  auto existing = get(key.key);
+  if (!existing.ok()) return existing.error();
+  if (*existing) return **existing;
+  SessionRow r;
+  r.key = key.key;
+  r.session_id = uuid_v4();
+  r.agent_id = key.agent_id;
+  r.kind = key.kind;
+  r.channel = key.channel;
+  r.created_at = r.updated_at = now;
+  auto s = prep(
+      "INSERT INTO sessions (key, session_id, agent_id, kind, channel, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+  if (!s.ok()) return s.error();
+  s->bind(1, r.key).bind(2, r.session_id).bind(3, r.agent_id).bind(4, r.kind).bind(5, r.channel);
+  s->bind(6, now);
+  if (auto x = s->run(); !x.ok()) return x.error();
+  auto t = prep("INSERT INTO transcripts (session_id, key, created_at) VALUES (?1, ?2, ?3)");
+  if (!t.ok()) return t.error();
+  t->bind(1, r.session_id).bind(2, r.key).bind(3, now);
+  if (auto x = t->run(); !x.ok()) return x.error();
+  return r;
+}
+
+Result<std::optional<RunRow>> SessionStore::get_run(const std::string& run_id) {
+  auto s = prep(
+      "SELECT run_id, session_key, session_id, status, error, created_at, ended_at FROM runs "
+      "WHERE run_id = ?1");
+  if (!s.ok()) return s.error();
+  s->bind(1, run_id);
+  auto row = s->step();
+  if (!row.ok()) return row.error();
+  if (!*row) return std::optional<RunRow>{};
+  return std::optional<RunRow>{read_run(*s)};
+}
+
+namespace {
+Status insert_entry(store::Db& db, Entry& e) {
+  auto s = db.prepare(
+      "INSERT INTO entries (session_id, message_id, run_id, role, text, state, stop_reason, "
+      "model, label, input_tokens, output_tokens, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!s.ok()) return s.error();
+  s->bind(1, e.session_id).bind(2, e.message_id).bind(3, e.run_id).bind(4, e.role);
+  s->bind(5, e.text).bind(6, e.state).bind(7, e.stop_reason).bind(8, e.model).bind(9, e.label);
+  s->bind(10, e.input_tokens).bind(11, e.output_tokens).bind(12, e.created_at);
+  if (auto r = s->run(); !r.ok()) return r.error();
+  e.seq = db.last_insert_rowid();
+  return Ok{};
+}
+}  // namespace
+
+Result<BeginRunResult> SessionStore::begin_run(const BeginRun& b) {
+  BeginRunResult out;
+  auto existing = get_run(b.run_id);
+  if (!existing.ok()) return existing.error();
+  auto session = ensure(b.key, b.now);
+  if (!session.ok()) return session.error();
+  out.session = std::move(session).value();
+  if (*existing) {
+    out.existing = std::move(*existing);
+    return out;
+  }
+  auto r = prep(
+      "INSERT INTO runs (run_id, session_key, session_id, status, created_at) "
+      "VALUES (?1, ?2, ?3, 'queued', ?4)");
+  if (!r.ok()) return r.error();
+  r->bind(1, b.run_id).bind(2, b.key.key).bind(3, out.session.session_id).bind(4, b.now);
+  if (auto x = r->run(); !x.ok()) return x.error();
+  out.user.session_id = out.session.session_id;
+  out.user.message_id = b.message_id;
+  out.user.run_id = b.run_id;
+  out.user.role = "user";
+  out.user.text = b.text;
+  out.user.created_at = b.now;
+  if (auto x = insert_entry(db_, out.user); !x.ok()) return x.error();
+  auto u = prep(
+      "UPDATE sessions SET updated_at = ?2, last_preview = ?3, status = 'running' WHERE key = ?1");
+  if (!u.ok()) return u.error();
+  u->bind(1, b.key.key).bind(2, b.now).bind(3, preview_of(b.text));
+  if (auto x = u->run(); !x.ok()) return x.error();
+  out.session.updated_at = b.now;
+  out.session.last_preview = preview_of(b.text);
+  out.session.status = "running";
+  return out;
+}
+
+Status SessionStore::set_session_status(const std::string& key, const std::string& status,
+                                        std::int64_t now) {
+  auto u = prep("UPDATE sessions SET status = ?2 WHERE key = ?1");
+  if (!u.ok()) return u.error();
+  u->bind(1, key).bind(2, status);
+  return u->run();
+}
+
+Result<std::optional<Entry>> SessionStore::finish_run(const FinishRun& f) {
+  auto run = get_run(f.run_id);
+  if (!run.ok()) return run.error();
+  if (!*run) return Error::invalid("unknown run: " + f.run_id, "RUN_NOT_FOUND");
+  std::optional<Entry> reply = f.reply;
+  if (reply) {
+    reply->session_id = (*run)->session_id;
+    reply->run_id = f.run_id;
+    reply->role = "assistant";
+    reply->created_at = f.now;
+    if (auto x = insert_entry(db_, *reply); !x.ok()) return x.error();
+  }
+  auto r = prep("UPDATE runs SET status = ?2, error = ?3, ended_at = ?4 WHERE run_id = ?1");
+  if (!r.ok()) return r.error();
+  r->bind(1, f.run_id).bind(2, f.status).bind(3, f.error).bind(4, f.now);
+  if (auto x = r->run(); !x.ok()) return x.error();
+  // The session may have been reset meanwhile: only its current transcript's row moves.
+  auto u = prep(
+      "UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, "
+      "updated_at = ?4, last_preview = CASE WHEN ?5 = '' THEN last_preview ELSE ?5 END "
+      "WHERE key = ?1");
+  if (!u.ok()) return u.error();
+  u->bind(1, f.session_key).bind(2, f.input_tokens).bind(3, f.output_tokens).bind(4, f.now);
+  u->bind(5, reply && !reply->text.empty() ? preview_of(reply->text) : std::string());
+  if (auto x = u->run(); !x.ok()) return x.error();
+  return reply;
+}
+
+Result<Entry> SessionStore::inject(const SessionKey& key, const std::string& message_id,
+                                   const std::string& text, const std::string& label,
+                                   std::int64_t now) {
+  auto session = ensure(key, now);
+  if (!session.ok()) return session.error();
+  Entry e;
+  e.session_id = session->session_id;
+  e.message_id = message_id;
+  e.role = "assistant";
+  e.text = text;
+  e.state = "injected";
+  e.label = label;
+  e.created_at = now;
+  if (auto x = insert_entry(db_, e); !x.ok()) return x.error();
+  auto u = prep("UPDATE sessions SET updated_at = ?2, last_preview = ?3 WHERE key = ?1");
+  if (!u.ok()) return u.error();
+  u->bind(1, key.key).bind(2, now).bind(3, preview_of(text));
+  if (auto x = u->run(); !x.ok()) return x.error();
+  return e;
+}
+
+Result<HistoryPage> SessionStore::history(const std::string& key, int limit, int offset) {
+  HistoryPage page;
+  auto session = get(key);
+  if (!session.ok()) return session.error();
+  if (!*session) return not_found(key);
+  page.session = **session;
+  // One row more than asked tells whether older entries exist.
+  auto s = prep((std::string("SELECT ") + kEntryCols +
+                 " FROM entries WHERE session_id = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3")
+                    .c_str());
+  if (!s.ok()) return s.error();
+  s->bind(1, page.session.session_id).bind(2, std::int64_t{limit} + 1).bind(3, offset);
+  for (;;) {
+    auto row = s->step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    page.entries.push_back(read_entry(*s));
+  }
+  if (page.entries.size() > static_cast<std::size_t>(limit)) {
+    page.has_more = true;
+    page.entries.pop_back();
+  }
+  std::reverse(page.entries.begin(), page.entries.end());
+  return page;
+}
+
+Result<std::vector<Entry>> SessionStore::context(const std::string& session_id,
+                                                 int max_entries) {
+  auto s = prep((std::string("SELECT ") + kEntryCols +
+                 " FROM entries WHERE session_id = ?1 AND role IN ('user', 'assistant') "
+                 "AND state IN ('complete', 'aborted', 'injected') ORDER BY id DESC LIMIT ?2")
+                    .c_str());
+  if (!s.ok()) return s.error();
+  s->bind(1, session_id).bind(2, std::int64_t{max_entries});
+  std::vector<Entry> out;
+  for (;;) {
+    auto row = s->step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    out.push_back(read_entry(*s));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::pair<std::vector<SessionRow>, int>> SessionStore::list(const ListFilter& f) {
+  std::string where = " WHERE 1=1";
+  if (!f.agent_id.empty()) where += " AND agent_id = ?1";
+  if (!f.search.empty())
+    where += " AND (instr(lower(key), lower(?2)) > 0 OR instr(lower(label), lower(?2)) > 0)";
+  if (f.active_since > 0) where += " AND updated_at >= ?3";
+  if (!f.include_archived) where += " AND archived = 0";
+  auto bind_filters = [&](store::Stmt& s) {
+    if (!f.agent_id.empty()) s.bind(1, f.agent_id);
+    if (!f.search.empty()) s.bind(2, f.search);
+    if (f.active_since > 0) s.bind(3, f.active_since);
+  };
+  auto count = prep(("SELECT count(*) FROM sessions" + where).c_str());
+  if (!count.ok()) return count.error();
+  bind_filters(*count);
+  auto crow = count->step();
+  if (!crow.ok()) return crow.error();
+  int total = static_cast<int>(count->int64(0));
+  auto s = prep((std::string("SELECT ") + kSessionCols + " FROM sessions" + where +
+                 " ORDER BY pinned DESC, updated_at DESC, key LIMIT ?4 OFFSET ?5")
+                    .c_str());
+  if (!s.ok()) return s.error();
+  bind_filters(*s);
+  s->bind(4, std::int64_t{f.limit}).bind(5, std::int64_t{f.offset});
+  std::vector<SessionRow> rows;
+  for (;;) {
+    auto row = s->step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    rows.push_back(read_session(*s));
+  }
+  return std::make_pair(std::move(rows), total);
+}
+
+Result<SessionRow> SessionStore::reset(const std::string& key, const std::string& new_session_id,
+                                       std::int64_t now) {
+  auto session = get(key);
+  if (!session.ok()) return session.error();
+  if (!*session) return not_found(key);
+  auto end = prep("UPDATE transcripts SET ended_at = ?2 WHERE session_id = ?1");
+  if (!end.ok()) return end.error();
+  end->bind(1, (*session)->session_id).bind(2, now);
+  if (auto x = end->run(); !x.ok()) return x.error();
+  auto t = prep("INSERT INTO transcripts (session_id, key, created_at) VALUES (?1, ?2, ?3)");
+  if (!t.ok()) return t.error();
+  t->bind(1, new_session_id).bind(2, key).bind(3, now);
+  if (auto x = t->run(); !x.ok()) return x.error();
+  auto u = prep(
+      "UPDATE sessions SET session_id = ?2, updated_at = ?3, input_tokens = 0, "
+      "output_tokens = 0, last_preview = '' WHERE key = ?1");
+  if (!u.ok()) return u.error();
+  u->bind(1, key).bind(2, new_session_id).bind(3, now);
+  if (auto x = u->run(); !x.ok()) return x.error();
+  SessionRow r = **session;
+  r.session_id = new_session_id;
+  r.updated_at = now;
+  r.input_tokens = r.output_tokens = 0;
+  r.last_preview.clear();
+  return r;
+}
+
+Result<bool> SessionStore::remove(const std::string& key) {
+  for (const char* sql :
+       {"DELETE FROM entries WHERE session_id IN (SELECT session_id FROM transcripts WHERE key = ?1)",
+        "DELETE FROM runs WHERE session_key = ?1", "DELETE FROM transcripts WHERE key = ?1",
+        "DELETE FROM sessions WHERE key = ?1"}) {
+    auto s = prep(sql);
+    if (!s.ok()) return s.error();
+    s->bind(1, key);
+    if (auto x = s->run(); !x.ok()) return x.error();
+  }
+  return db_.changes() > 0;
+}
+
+Result<SessionRow> SessionStore::patch(const std::string& key, const SessionPatch& p,
+                                       std::int64_t now) {
+  auto session = get(key);
+  if (!session.ok()) return session.error();
+  if (!*session) return not_found(key);
+  SessionRow r = **session;
+  if (p.label) r.label = *p.label;
+  if (p.model_override) r.model_override = *p.model_override;
+  if (p.pinned) r.pinned = *p.pinned;
+  if (p.archived) r.archived = *p.archived;
+  r.updated_at = now;
+  auto u = prep(
+      "UPDATE sessions SET label = ?2, model_override = ?3, pinned = ?4, archived = ?5, "
+      "updated_at = ?6 WHERE key = ?1");
+  if (!u.ok()) return u.error();
+  u->bind(1, key).bind(2, r.label).bind(3, r.model_override).bind(4, std::int64_t{r.pinned});
+  u->bind(5, std::int64_t{r.archived}).bind(6, now);
+  if (auto x = u->run(); !x.ok()) return x.error();
+  return r;
+}
+
+}  // namespace simpleclaw::sessions

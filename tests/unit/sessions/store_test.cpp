@@ -1,0 +1,277 @@
+// SessionStore and DbWorker against real SQLite files in a temp directory.
+#include "sessions/store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+
+#include "sessions/db_worker.h"
+
+using namespace simpleclaw;
+using namespace simpleclaw::sessions;
+
+namespace {
+
+struct TempDb {
+  std::string dir, path;
+  TempDb() {
+    char tmpl[] = "/tmp/sc-store-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    path = dir + "/sessions.db";
+  }
+  ~TempDb() { std::filesystem::remove_all(dir); }
+};
+
+SessionKey key(const std::string& rest, const std::string& agent = "main") {
+  SessionKey k;
+  k.key = "agent:" + agent + ":" + rest;
+  k.agent_id = agent;
+  k.rest = rest;
+  k.kind = "direct";
+  return k;
+}
+
+BeginRun begin(const std::string& k, const std::string& run, const std::string& text,
+               std::int64_t now = 1000) {
+  return BeginRun{key(k), run, "m-" + run, text, now};
+}
+
+FinishRun finish(const std::string& k, const std::string& run, const std::string& text,
+                 const std::string& status = "final", std::int64_t now = 2000) {
+  FinishRun f;
+  f.run_id = run;
+  f.session_key = "agent:main:" + k;
+  f.status = status;
+  Entry e;
+  e.message_id = "a-" + run;
+  e.text = text;
+  e.state = status == "final" ? "complete" : status;
+  e.stop_reason = status == "final" ? "stop" : "";
+  e.input_tokens = 10;
+  e.output_tokens = 5;
+  f.reply = e;
+  f.input_tokens = 10;
+  f.output_tokens = 5;
+  f.now = now;
+  return f;
+}
+
+}  // namespace
+
+TEST(SessionStore, UserMessageIsDurableAndVisibleAfterReopen) {
+  TempDb t;
+  {
+    auto s = SessionStore::open(t.path);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    auto r = s->begin_run(begin("main", "r1", "hello"));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_FALSE(r->existing);
+    EXPECT_EQ(r->user.text, "hello");
+    EXPECT_EQ(r->session.status, "running");
+  }
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  auto h = s->history("agent:main:main", 200, 0);
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_EQ(h->entries.size(), 1u);
+  EXPECT_EQ(h->entries[0].role, "user");
+  EXPECT_EQ(h->entries[0].text, "hello");
+  EXPECT_EQ(h->entries[0].run_id, "r1");
+}
+
+TEST(SessionStore, DuplicateRunIdWritesNothingAndReportsTheExistingRun) {
+  TempDb t;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->begin_run(begin("main", "r1", "hello")).ok());
+  ASSERT_TRUE(s->finish_run(finish("main", "r1", "hi there")).ok());
+  auto again = s->begin_run(begin("main", "r1", "hello"));
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again->existing);
+  EXPECT_EQ(again->existing->status, "final");
+  auto h = s->history("agent:main:main", 200, 0);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->entries.size(), 2u);  // user + assistant, no second user message
+}
+
+TEST(SessionStore, FinishRunAppendsReplyAndCountsTokens) {
+  TempDb t;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->begin_run(begin("main", "r1", "hello")).ok());
+  auto f = s->finish_run(finish("main", "r1", "hi there"));
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_TRUE(*f);
+  auto sess = s->get("agent:main:main");
+  ASSERT_TRUE(sess.ok() && *sess);
+  EXPECT_EQ((*sess)->input_tokens, 10);
+  EXPECT_EQ((*sess)->output_tokens, 5);
+  EXPECT_EQ((*sess)->last_preview, "hi there");
+  auto run = s->get_run("r1");
+  ASSERT_TRUE(run.ok() && *run);
+  EXPECT_EQ((*run)->status, "final");
+  Json m = (*f)->to_message();
+  EXPECT_EQ(m["role"], "assistant");
+  EXPECT_EQ(m["content"][0]["text"], "hi there");
+  EXPECT_EQ(m["stopReason"], "stop");
+  EXPECT_EQ(m["usage"]["totalTokens"], 15);
+}
+
+TEST(SessionStore, RecoverMarksInterruptedRunsAndContextSkipsErrors) {
+  TempDb t;
+  {
+    auto s = SessionStore::open(t.path);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE(s->begin_run(begin("main", "r1", "first")).ok());
+    ASSERT_TRUE(s->finish_run(finish("main", "r1", "answer one")).ok());
+    ASSERT_TRUE(s->begin_run(begin("main", "r2", "second")).ok());  // crash while running
+  }
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  auto marked = s->recover(5000);
+  ASSERT_TRUE(marked.ok());
+  EXPECT_EQ(*marked, 1);
+  auto run = s->get_run("r2");
+  ASSERT_TRUE(run.ok() && *run);
+  EXPECT_EQ((*run)->status, "error");
+  EXPECT_NE((*run)->error.find("interrupted"), std::string::npos);
+  auto sess = s->get("agent:main:main");
+  EXPECT_EQ((*sess)->status, "idle");
+  // The acknowledged user message stays in history and in the model's context.
+  auto ctx = s->context((*sess)->session_id, 100);
+  ASSERT_TRUE(ctx.ok());
+  ASSERT_EQ(ctx->size(), 3u);
+  EXPECT_EQ((*ctx)[2].text, "second");
+}
+
+TEST(SessionStore, HistoryPagesNewestFirstWithHasMore) {
+  TempDb t;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  for (int i = 0; i < 5; ++i) {
+    std::string run = "r" + std::to_string(i);
+    ASSERT_TRUE(s->begin_run(begin("main", run, "q" + std::to_string(i), 1000 + i)).ok());
+    ASSERT_TRUE(s->finish_run(finish("main", run, "a" + std::to_string(i))).ok());
+  }
+  auto p1 = s->history("agent:main:main", 4, 0);
+  ASSERT_TRUE(p1.ok());
+  ASSERT_EQ(p1->entries.size(), 4u);
+  EXPECT_TRUE(p1->has_more);
+  EXPECT_EQ(p1->entries.front().text, "q3");  // chronological within the page
+  EXPECT_EQ(p1->entries.back().text, "a4");
+  auto p3 = s->history("agent:main:main", 4, 8);
+  ASSERT_TRUE(p3.ok());
+  ASSERT_EQ(p3->entries.size(), 2u);
+  EXPECT_FALSE(p3->has_more);
+  EXPECT_EQ(p3->entries.front().text, "q0");
+  auto missing = s->history("agent:main:nope", 10, 0);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("session not found"), std::string::npos);
+}
+
+TEST(SessionStore, ResetStartsANewTranscriptAndKeepsTheOld) {
+  TempDb t;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->begin_run(begin("main", "r1", "old message")).ok());
+  std::string old_id = (*s->get("agent:main:main"))->session_id;
+  auto r = s->reset("agent:main:main", "new-session-id", 3000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->session_id, "new-session-id");
+  auto h = s->history("agent:main:main", 10, 0);
+  ASSERT_TRUE(h.ok());
+  EXPECT_TRUE(h->entries.empty());
+  auto old = s->context(old_id, 10);
+  ASSERT_TRUE(old.ok());
+  ASSERT_EQ(old->size(), 1u);
+  EXPECT_EQ((*old)[0].text, "old message");
+}
+
+TEST(SessionStore, ListFiltersSearchPatchAndRemove) {
+  TempDb t;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->begin_run(BeginRun{key("main"), "r1", "m1", "x", 100}).ok());
+  ASSERT_TRUE(s->begin_run(BeginRun{key("main", "ops"), "r2", "m2", "y", 200}).ok());
+  ASSERT_TRUE(s->begin_run(BeginRun{key("telegram:direct:42"), "r3", "m3", "z", 300}).ok());
+  ListFilter all;
+  auto l = s->list(all);
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  EXPECT_EQ(l->second, 3);
+  EXPECT_EQ(l->first.front().key, "agent:main:telegram:direct:42");  // newest first
+  ListFilter by_agent;
+  by_agent.agent_id = "ops";
+  EXPECT_EQ(s->list(by_agent)->second, 1);
+  SessionPatch p;
+  p.label = "Work Chat";
+  p.pinned = true;
+  auto patched = s->patch("agent:main:main", p, 400);
+  ASSERT_TRUE(patched.ok());
+  EXPECT_EQ(patched->label, "Work Chat");
+  ListFilter search;
+  search.search = "work";
+  auto found = s->list(search);
+  ASSERT_EQ(found->second, 1);
+  EXPECT_EQ(found->first[0].key, "agent:main:main");
+  EXPECT_EQ(s->list(all)->first.front().key, "agent:main:main");  // pinned first
+  auto removed = s->remove("agent:main:main");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_TRUE(*removed);
+  EXPECT_FALSE(*s->get("agent:main:main"));
+  EXPECT_EQ(s->list(all)->second, 2);
+}
+
+TEST(DbWorker, GroupCommitsABurstAndCompletesInOrder) {
+  TempDb t;
+  boost::asio::io_context io;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  DbWorker w(io, std::move(s).value());
+  std::vector<int> order;
+  constexpr int kJobs = 300;
+  for (int i = 0; i < kJobs; ++i) {
+    std::string run = "r" + std::to_string(i);
+    w.post([run](SessionStore& st) { return st.begin_run(begin("s" + run, run, "hi")); },
+           [&order, i](Result<BeginRunResult> r) {
+             EXPECT_TRUE(r.ok());
+             order.push_back(i);
+           });
+  }
+  while (static_cast<int>(order.size()) < kJobs)
+    if (io.run_one() == 0) io.restart();  // stopped when it ran out of work
+  for (int i = 0; i < kJobs; ++i) ASSERT_EQ(order[i], i);
+  EXPECT_LT(w.batches(), static_cast<std::uint64_t>(kJobs));  // batched, not one fsync each
+  w.stop();
+  auto again = SessionStore::open(t.path);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->list(ListFilter{})->second, kJobs);
+}
+
+TEST(DbWorker, AFailingJobRollsBackAloneOthersCommit) {
+  TempDb t;
+  boost::asio::io_context io;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  DbWorker w(io, std::move(s).value());
+  int done = 0;
+  bool failed = false;
+  w.post([](SessionStore& st) { return st.begin_run(begin("a", "r1", "kept")); },
+         [&](Result<BeginRunResult> r) { EXPECT_TRUE(r.ok()); ++done; });
+  w.post(
+      [](SessionStore& st) -> Status {
+        // Writes a session, then fails: the write must not survive.
+        (void)st.ensure(key("doomed"), 1);
+        return Error::invalid("boom");
+      },
+      [&](Status r) { failed = !r.ok(); ++done; });
+  while (done < 2)
+    if (io.run_one() == 0) io.restart();
+  EXPECT_TRUE(failed);
+  w.stop();
+  auto again = SessionStore::open(t.path);
+  EXPECT_TRUE(*again->get("agent:main:a"));
+  EXPECT_FALSE(*again->get("agent:main:doomed"));
+}
