@@ -80,12 +80,70 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       maintenance_timer_(io),
       shutdown_timer_(io),
       presence_timer_(io),
-      loop_monitor_(io) {
+      loop_monitor_(io),
+      catalog_(io) {
   config_reload_ = Json{{"lastReloadAt", nullptr}, {"ok", true}, {"restartRequired", false}};
+  catalog_.set_config(cfg_.models);
   refresh_health(false);
 }
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() {
+  chat_.reset();  // before the worker: its completions refer to the service
+  if (db_) db_->stop();  // queued writes are committed before the process exits
+}
+
+Status Gateway::open_store(const std::string& path) {
+  auto store = sessions::SessionStore::open(path);
+  if (!store.ok()) return store.error();
+  auto marked = store->recover(now_ms());
+  if (!marked.ok()) return marked.error();
+  if (*marked > 0)
+    log::warn("{} run(s) were interrupted by the last shutdown; marked as failed", *marked);
+  db_ = std::make_unique<sessions::DbWorker>(io_, std::move(store).value());
+  chat_ = std::make_unique<agents::ChatService>(io_, *db_, catalog_, *this, info_.state_dir);
+  chat_->set_config(cfg_);
+  return Ok{};
+}
+
+Responder MethodCall::defer() {
+  deferred = true;
+  Gateway* g = &gw;
+  return [g, client = client.id, id = *this->id, m = method](Result<Json> r) {
+    if (r.ok()) g->respond(client, id, m, Reply(std::move(r).value()));
+    else g->respond(client, id, m, r.error());
+  };
+}
+
+void Gateway::respond(std::uint64_t client_id, const Json& id, const std::string& method,
+                      Result<Reply> result) {
+  auto it = clients_.find(client_id);
+  if (it == clients_.end()) return;  // the socket closed meanwhile
+#ifndef NDEBUG
+  if (result.ok()) {
+    if (const MethodSpec* spec = find_method(method)) {
+      if (protocol::SchemaHandle rs = result_schema(*spec)) {
+        const Json& body = result->shared ? result->shared->json() : result->json;
+        if (auto v = protocol::validate_with(rs, body); !v.ok()) {
+          log::error("{} result does not match its schema: {}", method, v.error().message);
+          result = Error::invalid("internal error: " + method +
+                                  " result does not match its schema: " + v.error().message);
+        }
+      }
+    }
+  }
+#endif
+  send_res(it->second, id, result);
+}
+
+void Gateway::chat_event(const std::string& run_id, Json payload, bool delta) {
+  broadcast("chat", std::move(payload), Scope::kRead, delta);
+}
+
+void Gateway::agent_event(const std::string& run_id, Json payload, bool droppable) {
+  broadcast("agent", std::move(payload), Scope::kRead, droppable);
+}
+
+
 
 std::int64_t Gateway::uptime_ms() const {
   using namespace std::chrono;
@@ -404,8 +462,9 @@ void Gateway::dispatch(Client& c, const Json& frame) {
   const Json& params = frame.contains("params") ? frame["params"] : kNull;
   if (auto v = protocol::validate_with(params_schema(*spec), params); !v.ok())
     return send_res(c, id, Error::invalid("invalid " + method + " params: " + v.error().message));
-  MethodCall call{*this, c, method, params};
+  MethodCall call{*this, c, method, params, &id};
   Result<Reply> result = spec->handler(call);
+  if (call.deferred) return;  // answered later through respond()
 #ifndef NDEBUG
   // Debug builds (and so the sanitizer test run) check every answer against its schema.
   if (result.ok()) {
@@ -662,6 +721,8 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   }
   cfg_ = std::move(next);
   file_ = std::move(file);
+  catalog_.set_config(cfg_.models);  // agents, models, sessions hot-apply
+  if (chat_) chat_->set_config(cfg_);
   ++metrics_.config_reloads;
   config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
   if (!reload_error.empty()) config_reload_["error"] = reload_error;
@@ -707,6 +768,13 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
   maintenance_timer_.cancel();
   loop_monitor_.stop();
   presence_timer_.cancel();
+  if (chat_) {
+    chat_drained_ = false;
+    chat_->shutdown([this] {
+      chat_drained_ = true;
+      finish_shutdown_if_idle();
+    });
+  }
   SharedPayload payload(Json{{"reason", reason}});
   EventFanout fanout("shutdown", &payload, nullptr);
   for (auto& [id, c] : clients_) {
@@ -726,11 +794,19 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
 }
 
 void Gateway::finish_shutdown_if_idle() {
-  if (!draining_ || !clients_.empty() || !on_drained_) return;
+  if (!draining_ || !clients_.empty() || !chat_drained_ || !on_drained_) return;
   shutdown_timer_.cancel();
   auto cb = std::move(on_drained_);
   on_drained_ = nullptr;
   boost::asio::post(io_, std::move(cb));
+}
+
+void Gateway::sessions_changed(Json payload) {
+  SharedPayload shared(std::move(payload));
+  EventFanout fanout("sessions.changed", &shared, nullptr);
+  for (auto& [id, c] : clients_)
+    if (c.authed && c.transport && c.sessions_subscribed && c.scopes.has(Scope::kRead))
+      send_event(c, fanout, true);
 }
 
 }  // namespace simpleclaw::gateway

@@ -20,7 +20,10 @@
 #include <string>
 #include <unordered_map>
 
+#include "agents/chat_service.h"
 #include "config/config.h"
+#include "providers/catalog.h"
+#include "sessions/db_worker.h"
 #include "gateway/protocol/codec.h"
 #include "gateway/protocol/scopes.h"
 #include "gateway/state/auth.h"
@@ -63,6 +66,7 @@ struct Client {
   std::string role;
   protocol::ScopeSet scopes;
   Json client_info;  // connect.params.client
+  bool sessions_subscribed = false;  // sessions.subscribe: gets sessions.changed
   std::unique_ptr<boost::asio::steady_timer> handshake_timer;
 };
 
@@ -75,14 +79,21 @@ struct Reply {
 };
 
 class Gateway;
+// A handler that answers later (after a database commit, a probe) calls defer() and
+// returns anything; the function it gets sends the res frame when called (once), if the
+// socket is still open.
+using Responder = std::function<void(Result<Json>)>;
 struct MethodCall {
   Gateway& gw;
   Client& client;
   const std::string& method;
   const Json& params;  // null when absent
+  const Json* id = nullptr;
+  bool deferred = false;
+  Responder defer();
 };
 
-class Gateway {
+class Gateway : public agents::ChatSink {
  public:
   Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg,
           config::FileState file, AuthSettings auth);
@@ -124,6 +135,18 @@ class Gateway {
   std::int64_t uptime_ms() const;
   std::size_t client_count() const { return clients_.size(); }
   Metrics& metrics() { return metrics_; }
+  // Opens <state>/sessions.db (migrations, crash recovery) and starts the chat service.
+  Status open_store(const std::string& path);
+  agents::ChatService& chat() { return *chat_; }
+  providers::Catalog& catalog() { return catalog_; }
+  // Sends a deferred answer (see MethodCall::defer).
+  void respond(std::uint64_t client_id, const Json& id, const std::string& method,
+               Result<Reply> r);
+
+  // agents::ChatSink
+  void chat_event(const std::string& run_id, Json payload, bool delta) override;
+  void agent_event(const std::string& run_id, Json payload, bool droppable) override;
+  void sessions_changed(Json payload) override;
 
  private:
   void handle_handshake(Client& c, std::string_view data, bool binary);
@@ -168,6 +191,10 @@ class Gateway {
   bool draining_ = false;
   std::function<void()> on_drained_;
   Json config_reload_;  // {lastReloadAt, ok, error?, restartRequired}
+  providers::Catalog catalog_;
+  std::unique_ptr<sessions::DbWorker> db_;
+  std::unique_ptr<agents::ChatService> chat_;
+  bool chat_drained_ = true;  // false while shutdown waits for runs to be written
 };
 
 std::int64_t now_ms();  // wall clock, epoch milliseconds

@@ -135,7 +135,13 @@ int run_gateway(const GatewayOptions& opts) {
 
   // 2-4. plugins, model catalog, channels: their subsystems arrive in later releases.
   StepTimer("plugins").done("0 discovered");
-  StepTimer("model catalog").done("0 providers");
+  std::size_t model_count = 0;
+  for (const auto& p : cfg.models.providers) model_count += p.models.size();
+  StepTimer("model catalog")
+      .done(std::to_string(cfg.models.providers.size()) + " providers, " +
+            std::to_string(model_count) + " models" +
+            (cfg.models.default_model.empty() ? std::string(", no default model")
+                                              : ", default " + cfg.models.default_model));
   StepTimer("channels").done("0 configured");
 
   // 5. WebSocket server
@@ -157,6 +163,12 @@ int run_gateway(const GatewayOptions& opts) {
   std::vector<std::string> hosts = bind_hosts(cfg.gateway.bind);
   info.bind_host = hosts.front();
   Gateway gw(io, info, cfg, file, auth);
+  // Sessions and transcripts: migrations and crash recovery run before anyone connects.
+  if (auto s = gw.open_store(info.state_dir + "/sessions.db"); !s.ok()) {
+    log::error("session store: {}", s.error().message);
+    return 1;
+  }
+  gw.catalog().probe(nullptr);  // availability for models.list; never delays readiness
   Server server(io, gw);
   if (tls) {
     if (auto s = server.enable_tls(*tls); !s.ok()) {

@@ -20,10 +20,24 @@ constexpr MethodSpec kMethods[] = {
     {"config.schema", Scope::kRead, method_config_schema, "JSON Schema of config.yaml + UI hints"},
     {"config.set", Scope::kAdmin, method_config_set, "replace config.yaml ({raw, baseHash})"},
     {"config.patch", Scope::kAdmin, method_config_patch, "JSON merge patch ({raw, baseHash})"},
+    {"chat.send", Scope::kWrite, method_chat_send, "send a message; reply streams as chat events"},
+    {"chat.abort", Scope::kWrite, method_chat_abort, "stop a session's runs ({sessionKey, runId?})"},
+    {"chat.history", Scope::kRead, method_chat_history, "transcript page ({sessionKey, limit, offset})"},
+    {"chat.inject", Scope::kAdmin, method_chat_inject, "append an assistant message without a run"},
+    {"sessions.list", Scope::kRead, method_sessions_list, "sessions, newest first (filters, paging)"},
+    {"sessions.get", Scope::kRead, method_sessions_get, "one session's messages ({key, limit})"},
+    {"sessions.reset", Scope::kAdmin, method_sessions_reset, "new sessionId; the old transcript is kept"},
+    {"sessions.send", Scope::kWrite, method_sessions_send, "like chat.send, by session key"},
+    {"sessions.delete", Scope::kAdmin, method_sessions_delete, "delete a session and its transcripts"},
+    {"sessions.patch", Scope::kWrite, method_sessions_patch, "label, model override, pinned, archived"},
+    {"sessions.subscribe", Scope::kRead, method_sessions_subscribe, "receive sessions.changed events"},
+    {"models.list", Scope::kRead, method_models_list, "the model catalog with availability"},
+    {"agents.list", Scope::kRead, method_agents_list, "configured agents"},
 };
 
-constexpr std::string_view kEvents[] = {"connect.challenge", "tick",   "shutdown",
-                                        "presence",          "health", "config.changed"};
+constexpr std::string_view kEvents[] = {"connect.challenge", "tick",          "shutdown",
+                                        "presence",          "health",        "config.changed",
+                                        "chat",              "agent",         "sessions.changed"};
 }  // namespace
 
 std::span<const MethodSpec> method_table() { return kMethods; }

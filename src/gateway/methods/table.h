@@ -39,5 +39,18 @@ Result<Reply> method_config_get(MethodCall&);
 Result<Reply> method_config_schema(MethodCall&);
 Result<Reply> method_config_set(MethodCall&);
 Result<Reply> method_config_patch(MethodCall&);
+Result<Reply> method_chat_send(MethodCall&);
+Result<Reply> method_chat_abort(MethodCall&);
+Result<Reply> method_chat_history(MethodCall&);
+Result<Reply> method_chat_inject(MethodCall&);
+Result<Reply> method_sessions_list(MethodCall&);
+Result<Reply> method_sessions_get(MethodCall&);
+Result<Reply> method_sessions_reset(MethodCall&);
+Result<Reply> method_sessions_send(MethodCall&);
+Result<Reply> method_sessions_delete(MethodCall&);
+Result<Reply> method_sessions_patch(MethodCall&);
+Result<Reply> method_sessions_subscribe(MethodCall&);
+Result<Reply> method_models_list(MethodCall&);
+Result<Reply> method_agents_list(MethodCall&);
 
 }  // namespace simpleclaw::gateway

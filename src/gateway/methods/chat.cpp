@@ -1,0 +1,124 @@
+// chat.*, sessions.* and models.list / agents.list: thin adapters from protocol params
+// to agents::ChatService (which owns sessions and runs) and the model catalog.
+#include "base/ids.h"
+#include "gateway/methods/table.h"
+
+namespace simpleclaw::gateway {
+namespace {
+
+std::string str(const Json& p, const char* key, std::string def = {}) {
+  auto it = p.find(key);
+  return it != p.end() && it->is_string() ? it->get<std::string>() : def;
+}
+int num(const Json& p, const char* key, int def) {
+  auto it = p.find(key);
+  return it != p.end() && it->is_number_integer() ? it->get<int>() : def;
+}
+
+Result<Reply> send_common(MethodCall& call, const char* key_field, bool key_optional_idem) {
+  agents::SendParams sp;
+  sp.session_key = str(call.params, key_field);
+  sp.message = str(call.params, "message");
+  sp.idempotency_key = str(call.params, "idempotencyKey");
+  if (sp.idempotency_key.empty() && key_optional_idem) sp.idempotency_key = uuid_v4();
+  sp.agent_id = str(call.params, "agentId");
+  sp.queue_mode = str(call.params, "queueMode");
+  if (call.params.contains("timeoutMs")) sp.timeout_ms = num(call.params, "timeoutMs", 0);
+  call.gw.chat().send(std::move(sp), call.defer());
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+}  // namespace
+
+Result<Reply> method_chat_send(MethodCall& call) { return send_common(call, "sessionKey", false); }
+Result<Reply> method_sessions_send(MethodCall& call) { return send_common(call, "key", true); }
+
+Result<Reply> method_chat_abort(MethodCall& call) {
+  auto r = call.gw.chat().abort(str(call.params, "sessionKey"), str(call.params, "runId"));
+  if (!r.ok()) return r.error();
+  return Reply(std::move(r).value());
+}
+
+Result<Reply> method_chat_history(MethodCall& call) {
+  call.gw.chat().history(str(call.params, "sessionKey"), num(call.params, "limit", 200),
+                         num(call.params, "offset", 0), call.defer());
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+Result<Reply> method_chat_inject(MethodCall& call) {
+  call.gw.chat().inject(str(call.params, "sessionKey"), str(call.params, "message"),
+                        str(call.params, "label"), call.defer());
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+Result<Reply> method_sessions_list(MethodCall& call) {
+  sessions::ListFilter f;
+  f.limit = num(call.params, "limit", 100);
+  f.offset = num(call.params, "offset", 0);
+  f.agent_id = str(call.params, "agentId");
+  f.search = str(call.params, "search");
+  int active = num(call.params, "activeMinutes", 0);
+  if (active > 0) f.active_since = now_ms() - std::int64_t{active} * 60000;
+  call.gw.chat().list_sessions(f, call.defer());
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+Result<Reply> method_sessions_get(MethodCall& call) {
+  call.gw.chat().get_session(str(call.params, "key"), num(call.params, "limit", 200),
+                             call.defer());
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+Result<Reply> method_sessions_reset(MethodCall& call) {
+  call.gw.chat().reset_session(str(call.params, "key"), call.defer());
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+Result<Reply> method_sessions_delete(MethodCall& call) {
+  call.gw.chat().delete_session(str(call.params, "key"), call.defer());
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+Result<Reply> method_sessions_patch(MethodCall& call) {
+  sessions::SessionPatch p;
+  const Json& j = call.params;
+  if (j.contains("label")) p.label = j["label"].is_string() ? j["label"].get<std::string>() : "";
+  if (j.contains("model")) p.model_override = j["model"].is_string() ? j["model"].get<std::string>() : "";
+  if (j.contains("pinned")) p.pinned = j["pinned"].get<bool>();
+  if (j.contains("archived")) p.archived = j["archived"].get<bool>();
+  call.gw.chat().patch_session(str(j, "key"), p, call.defer());
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+Result<Reply> method_sessions_subscribe(MethodCall& call) {
+  bool on = !call.params.is_object() || call.params.value("subscribe", true);
+  call.client.sessions_subscribed = on;
+  return Reply(Json{{"ok", true}, {"subscribed", on}});
+}
+
+Result<Reply> method_models_list(MethodCall& call) {
+  providers::Catalog& cat = call.gw.catalog();
+  if (!cat.probing()) return Reply(cat.list_json());
+  // A probe is running (start-up, health probe): answer with its result.
+  Responder respond = call.defer();
+  cat.probe([&cat, respond] { respond(cat.list_json()); });
+  return Reply(Json());  // ignored: answered through the responder
+}
+
+Result<Reply> method_agents_list(MethodCall& call) {
+  const config::Config& cfg = call.gw.config();
+  Json agents = Json::array();
+  for (const config::AgentConfig& a : cfg.agents.list) {
+    Json j{{"id", a.id}, {"name", a.name.empty() ? a.id : a.name},
+           {"workspace", call.gw.chat().workspace_of(a.id)}};
+    std::string model = a.model.empty() ? cfg.models.default_model : a.model;
+    if (!model.empty()) j["model"] = model;
+    agents.push_back(std::move(j));
+  }
+  return Reply(Json{{"defaultId", cfg.agents.default_id},
+                    {"mainKey", "agent:" + cfg.agents.default_id + ":main"},
+                    {"scope", "per-sender"},
+                    {"agents", std::move(agents)}});
+}
+
+}  // namespace simpleclaw::gateway

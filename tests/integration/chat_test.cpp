@@ -1,0 +1,385 @@
+// Chat end to end: the real gateway process, a real SQLite store, and the fake LLM server
+// (tests/fakes) speaking the providers' real wire formats.
+#include <signal.h>
+
+#include "fakes/fake_llm.h"
+#include "helpers.h"
+
+namespace sctest {
+namespace {
+
+using fakes::FakeLlm;
+using fakes::Script;
+
+std::string config_for(const FakeLlm& llm, const std::string& extra = {}) {
+  return "models:\n"
+         "  default: fake/gpt-test\n"
+         "  retry: {attempts: 2, base_ms: 10, max_ms: 50}\n"
+         "  providers:\n"
+         "    fake:\n"
+         "      api: openai\n"
+         "      base_url: " + llm.url() + "/v1\n"
+         "      api_key: sk-test\n"
+         "      models: [{id: gpt-test, context_window: 8192, max_tokens: 256}]\n"
+         "    claude:\n"
+         "      api: anthropic\n"
+         "      base_url: " + llm.url() + "\n"
+         "      models: [{id: claude-test}]\n"
+         "    local:\n"
+         "      api: ollama\n"
+         "      base_url: " + llm.url() + "\n"
+         "      models: [{id: llama-test}]\n" + extra;
+}
+
+Json send(WsClient& c, const std::string& key, const std::string& text, const std::string& idem) {
+  auto r = c.call("chat.send", Json{{"sessionKey", key}, {"message", text}, {"idempotencyKey", idem}});
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? *r : Json();
+}
+
+// Reads chat events of `run_id` until a terminal one; returns them all.
+std::vector<Json> chat_events(WsClient& c, const std::string& run_id, int timeout_ms = 10000) {
+  std::vector<Json> out;
+  for (;;) {
+    auto ev = wait_event(c, "chat", timeout_ms);
+    if (!ev) {
+      ADD_FAILURE() << "no terminal chat event for " << run_id;
+      return out;
+    }
+    const Json& p = (*ev)["payload"];
+    if (p["runId"] != run_id) continue;
+    out.push_back(p);
+    if (p["state"] != "delta") return out;
+  }
+}
+
+TEST(Chat, SendStreamsDeltasThenFinalAndHistoryHasBoth) {
+  FakeLlm llm;
+  Script s;
+  s.chunks = {"Hello", ", ", "world"};
+  llm.push(s);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  Json ack = send(*c, "main", "hi there", "run-1");
+  EXPECT_EQ(ack["runId"], "run-1");
+  EXPECT_EQ(ack["status"], "started");
+  auto evs = chat_events(*c, "run-1");
+  ASSERT_GE(evs.size(), 2u);
+  std::string joined;
+  for (std::size_t i = 0; i + 1 < evs.size(); ++i) {
+    EXPECT_EQ(evs[i]["state"], "delta");
+    EXPECT_EQ(evs[i]["seq"], static_cast<int>(i));
+    joined += evs[i]["deltaText"].get<std::string>();
+    EXPECT_EQ(evs[i]["message"]["content"][0]["text"], joined);  // cumulative
+  }
+  EXPECT_EQ(joined, "Hello, world");
+  const Json& fin = evs.back();
+  EXPECT_EQ(fin["state"], "final");
+  EXPECT_EQ(fin["sessionKey"], "agent:main:main");
+  EXPECT_EQ(fin["message"]["content"][0]["text"], "Hello, world");
+  EXPECT_EQ(fin["usage"]["input"], 11);
+  // The request the provider got: system prompt first, then the user's message, with the key.
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].headers["authorization"], "Bearer sk-test");
+  EXPECT_EQ(reqs[0].body["model"], "gpt-test");
+  EXPECT_EQ(reqs[0].body["messages"][0]["role"], "system");
+  EXPECT_EQ(reqs[0].body["messages"].back()["content"], "hi there");
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_EQ((*h)["messages"].size(), 2u);
+  EXPECT_EQ((*h)["messages"][0]["role"], "user");
+  EXPECT_EQ((*h)["messages"][0]["content"][0]["text"], "hi there");
+  EXPECT_EQ((*h)["messages"][1]["content"][0]["text"], "Hello, world");
+  EXPECT_EQ((*h)["hasMore"], false);
+  // A second turn carries the first as context.
+  send(*c, "main", "again", "run-2");
+  chat_events(*c, "run-2");
+  reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  const Json& msgs = reqs[1].body["messages"];
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[2]["content"], "Hello, world");
+  EXPECT_EQ(msgs[3]["content"], "again");
+}
+
+TEST(Chat, AnthropicAndOllamaProvidersStreamToo) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  for (const std::string model : {"claude/claude-test", "local/llama-test"}) {
+    std::string key = "agent:main:" + model.substr(0, model.find('/'));
+    auto p = c->call("sessions.patch", Json{{"key", key}, {"model", model}});
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    send(*c, key, "ping " + model, "run-" + model);
+    auto evs = chat_events(*c, "run-" + model);
+    ASSERT_FALSE(evs.empty());
+    EXPECT_EQ(evs.back()["state"], "final") << evs.back().dump();
+    EXPECT_EQ(evs.back()["message"]["content"][0]["text"], "echo: ping " + model);
+  }
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].api, "anthropic");
+  EXPECT_EQ(reqs[1].api, "ollama");
+}
+
+TEST(Chat, DuplicateIdempotencyKeyIsInFlightThenTheCachedResult) {
+  FakeLlm llm;
+  Script slow;
+  slow.chunks = {"a", "b"};
+  slow.chunk_delay_ms = 300;
+  llm.push(slow);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(send(*c, "main", "once", "k1")["status"], "started");
+  EXPECT_EQ(send(*c, "main", "once", "k1")["status"], "in_flight");
+  chat_events(*c, "k1");
+  Json again = send(*c, "main", "once", "k1");
+  EXPECT_EQ(again["status"], "final");
+  EXPECT_EQ(again["message"]["content"][0]["text"], "ab");
+  EXPECT_EQ(llm.request_count(), 1u);
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  EXPECT_EQ((*h)["messages"].size(), 2u);  // one user message, one reply
+}
+
+TEST(Chat, AbortMidStreamSavesThePartialReply) {
+  FakeLlm llm;
+  Script s;
+  s.chunks = {"partial ", "text ", "never", " sent"};
+  s.chunk_delay_ms = 400;
+  llm.push(s);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "talk slowly", "r-abort");
+  // Wait for the first delta, then abort.
+  auto first = wait_event(*c, "chat", 5000);
+  ASSERT_TRUE(first);
+  ASSERT_EQ((*first)["payload"]["state"], "delta");
+  auto a = c->call("chat.abort", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ((*a)["aborted"], true);
+  EXPECT_EQ((*a)["runIds"], Json::array({"r-abort"}));
+  auto evs = chat_events(*c, "r-abort");
+  ASSERT_FALSE(evs.empty());
+  EXPECT_EQ(evs.back()["state"], "aborted");
+  std::string partial = evs.back()["message"]["content"][0]["text"];
+  EXPECT_EQ(partial.rfind("partial ", 0), 0u);
+  EXPECT_EQ(partial.find("never"), std::string::npos);
+  EXPECT_TRUE(eventually([&] { return llm.open_streams() == 0; }, 2000))
+      << "the HTTP stream to the provider was not closed";
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_EQ((*h)["messages"].size(), 2u);
+  EXPECT_EQ((*h)["messages"][1]["state"], "aborted");
+  EXPECT_EQ((*h)["messages"][1]["content"][0]["text"], partial);
+}
+
+TEST(Chat, MalformedStreamIsAClearErrorAndTheSessionStaysUsable) {
+  FakeLlm llm;
+  Script bad;
+  bad.chunks = {"half"};
+  bad.malformed = true;
+  llm.push(bad);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "first", "r-bad");
+  auto evs = chat_events(*c, "r-bad");
+  ASSERT_FALSE(evs.empty());
+  EXPECT_EQ(evs.back()["state"], "error");
+  EXPECT_EQ(evs.back()["errorKind"], "unknown");
+  EXPECT_NE(evs.back()["errorMessage"].get<std::string>().find("malformed"), std::string::npos)
+      << evs.back().dump();
+  send(*c, "main", "second", "r-good");
+  auto ok = chat_events(*c, "r-good");
+  EXPECT_EQ(ok.back()["state"], "final");
+  // The failed half reply is not sent to the model again.
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  for (const Json& m : reqs[1].body["messages"]) EXPECT_NE(m["content"], "half");
+}
+
+TEST(Chat, RateLimitIsRetriedThenFailsOverToTheFallback) {
+  FakeLlm llm;
+  Script limited;
+  limited.model = "gpt-test";
+  limited.status = 429;
+  limited.retry_after_s = 0;
+  limited.times = -1;
+  llm.push(limited);
+  START_GATEWAY(gw, with_config(config_for(llm, "agents:\n  list:\n    - id: main\n"
+                                                "      fallbacks: [local/llama-test]\n")));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "hello", "r-fo");
+  auto evs = chat_events(*c, "r-fo");
+  ASSERT_FALSE(evs.empty());
+  EXPECT_EQ(evs.back()["state"], "final") << evs.back().dump();
+  EXPECT_EQ(evs.back()["message"]["model"], "local/llama-test");
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 3u);  // 2 tries of the primary, then the fallback
+  EXPECT_EQ(reqs[0].api, "openai");
+  EXPECT_EQ(reqs[1].api, "openai");
+  EXPECT_EQ(reqs[2].api, "ollama");
+}
+
+TEST(Chat, RateLimitWithoutFallbackIsARateLimitError) {
+  FakeLlm llm;
+  Script limited;
+  limited.status = 429;
+  limited.times = -1;
+  llm.push(limited);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "hello", "r-rl");
+  auto evs = chat_events(*c, "r-rl");
+  EXPECT_EQ(evs.back()["state"], "error");
+  EXPECT_EQ(evs.back()["errorKind"], "rate_limit");
+}
+
+TEST(Chat, ConcurrentSessionsRunInParallelAndFollowupQueues) {
+  FakeLlm llm;
+  Script slow;
+  slow.chunks = {"slow"};
+  slow.head_delay_ms = 300;
+  slow.times = -1;
+  llm.set_default(slow);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  for (int i = 0; i < 5; ++i) send(*c, "s" + std::to_string(i), "go", "p" + std::to_string(i));
+  // Five sessions: five requests in flight at once.
+  EXPECT_TRUE(llm.wait_requests(5, 3000));
+  // Same session: the second message waits for the first run.
+  send(*c, "s0", "next", "p0b");
+  for (int i = 0; i < 5; ++i) chat_events(*c, "p" + std::to_string(i));
+  chat_events(*c, "p0b");
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 6u);
+  const Json& msgs = reqs[5].body["messages"];
+  EXPECT_EQ(msgs.back()["content"], "next");
+  EXPECT_EQ(msgs[msgs.size() - 2]["content"], "slow");  // the first run's reply came first
+}
+
+TEST(Chat, KillDuringStreamingLosesNothingAcknowledged) {
+  FakeLlm llm;
+  Script s;
+  s.chunks = {"never ", "finished"};
+  s.chunk_delay_ms = 2000;
+  llm.push(s);
+  TempDir keep;
+  StartOptions o = with_config(config_for(llm));
+  o.state_dir = keep.path() + "/state";
+  std::string token;
+  {
+    START_GATEWAY(gw, o);
+    token = gw->token();
+    auto c = gw->connect();
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(send(*c, "main", "precious", "r-kill")["status"], "started");
+    ASSERT_TRUE(llm.wait_requests(1, 3000));
+    gw->signal(SIGKILL);
+    EXPECT_EQ(gw->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
+  }
+  START_GATEWAY(gw2, o);
+  auto c = gw2->connect();
+  ASSERT_NE(c, nullptr);
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_EQ((*h)["messages"].size(), 1u);
+  EXPECT_EQ((*h)["messages"][0]["content"][0]["text"], "precious");
+  // The interrupted run is reported as failed; the next turn works.
+  Json dup = send(*c, "main", "precious", "r-kill");
+  EXPECT_EQ(dup["status"], "error");
+  EXPECT_NE(dup["errorMessage"].get<std::string>().find("interrupted"), std::string::npos);
+  llm.clear();
+  send(*c, "main", "next", "r-next");
+  auto evs = chat_events(*c, "r-next");
+  EXPECT_EQ(evs.back()["state"], "final");
+  Json msgs = llm.requests().back().body["messages"];
+  EXPECT_EQ(msgs[1]["content"], "precious\n\nnext");  // no half reply, roles alternate
+}
+
+TEST(Sessions, ListPatchResetKeepsOldTranscriptAndDelete) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(c->call("sessions.subscribe").ok());
+  send(*c, "main", "one", "a1");
+  chat_events(*c, "a1");
+  auto changed = wait_event(*c, "sessions.changed", 2000);
+  ASSERT_TRUE(changed);
+  EXPECT_EQ((*changed)["payload"]["sessionKey"], "agent:main:main");
+  auto l = c->call("sessions.list");
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  ASSERT_EQ((*l)["count"], 1);
+  const Json& row = (*l)["sessions"][0];
+  EXPECT_EQ(row["key"], "agent:main:main");
+  EXPECT_EQ(row["model"], "fake/gpt-test");
+  EXPECT_GT(row["inputTokens"].get<int>(), 0);
+  std::string old_id = row["sessionId"];
+  auto p = c->call("sessions.patch", Json{{"key", "main"}, {"label", "Daily"}});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ((*p)["session"]["label"], "Daily");
+  auto r = c->call("sessions.reset", Json{{"key", "main"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_NE((*r)["sessionId"], old_id);
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  EXPECT_TRUE((*h)["messages"].empty());
+  // The old transcript is still in the database file.
+  std::string db = read_text(gw->state_dir() + "/sessions.db") +
+                   read_text(gw->state_dir() + "/sessions.db-wal");
+  EXPECT_NE(db.find(old_id), std::string::npos);
+  auto d = c->call("sessions.delete", Json{{"key", "main"}});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ((*d)["deleted"], true);
+  EXPECT_EQ((*c->call("sessions.list"))["count"], 0);
+}
+
+TEST(Chat, BadInputGetsClearErrors) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto bad_key = c->call("chat.send", Json{{"sessionKey", "a b"}, {"message", "x"}, {"idempotencyKey", "k"}});
+  ASSERT_FALSE(bad_key.ok());
+  EXPECT_NE(bad_key.error().message.find("invalid session key"), std::string::npos);
+  auto no_agent = c->call("chat.send", Json{{"sessionKey", "agent:ghost:main"}, {"message", "x"}, {"idempotencyKey", "k2"}});
+  ASSERT_FALSE(no_agent.ok());
+  EXPECT_NE(no_agent.error().message.find("unknown agent: ghost"), std::string::npos);
+  auto empty = c->call("chat.send", Json{{"sessionKey", "main"}, {"message", ""}, {"idempotencyKey", "k3"}});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().message, "message is empty");
+  auto missing = c->call("chat.send", Json{{"sessionKey", "main"}, {"message", "x"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("idempotencyKey"), std::string::npos);
+  EXPECT_EQ(llm.request_count(), 0u);
+}
+
+TEST(Models, ListShowsTheCatalogWithProbeAvailability) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm) + "    down:\n      api: openai\n"
+                                                  "      base_url: http://127.0.0.1:9/v1\n"
+                                                  "      models: [{id: nothing}]\n"));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto m = c->call("models.list");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  std::map<std::string, bool> avail;
+  for (const Json& x : (*m)["models"]) avail[x["id"]] = x["available"];
+  EXPECT_TRUE(avail.at("fake/gpt-test"));
+  EXPECT_TRUE(avail.at("local/llama-test"));
+  EXPECT_FALSE(avail.at("down/nothing"));
+  auto a = c->call("agents.list");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ((*a)["defaultId"], "main");
+  EXPECT_EQ((*a)["agents"][0]["model"], "fake/gpt-test");
+}
+
+}  // namespace
+}  // namespace sctest
