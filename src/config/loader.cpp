@@ -457,24 +457,8 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
 
 // ---- typed structs ------------------------------------------------------------------
 
-template <typename T>
-void read(const Json& obj, const char* key, T& out) {
-  if (!obj.is_object()) return;
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return;
-  try {
-    out = it->get<T>();
-  } catch (const std::exception&) {
-    // validated beforehand; keep the default if a type still slipped through
-  }
-}
-
-const Json& section(const Json& obj, const char* key) {
-  static const Json kEmpty = Json::object();
-  if (!obj.is_object()) return kEmpty;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_object() ? *it : kEmpty;
-}
+using detail::read;
+using detail::section;
 
 void fill(const Json& doc, Config& c) {
   const Json& gw = section(doc, "gateway");

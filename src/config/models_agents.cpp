@@ -9,36 +9,19 @@
 namespace simpleclaw::config::detail {
 namespace {
 
-const Json& object_at(const Json& obj, const char* key) {
-  static const Json kEmpty = Json::object();
-  if (!obj.is_object()) return kEmpty;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_object() ? *it : kEmpty;
-}
 const Json& array_at(const Json& obj, const char* key) {
   static const Json kEmpty = Json::array();
   if (!obj.is_object()) return kEmpty;
   auto it = obj.find(key);
   return it != obj.end() && it->is_array() ? *it : kEmpty;
 }
-template <typename T>
-void read(const Json& obj, const char* key, T& out) {
-  if (!obj.is_object()) return;
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return;
-  try {
-    out = it->get<T>();
-  } catch (const std::exception&) {
-  }
-}
-
 }  // namespace
 
 void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) {
   auto add = [&](const std::string& path, std::string msg) {
     issues.push_back(Issue{path, line_of(y, path), std::move(msg)});
   };
-  const Json& providers = object_at(object_at(doc, "models"), "providers");
+  const Json& providers = section(section(doc, "models"), "providers");
   // "provider/model" must name a configured provider (the model id itself may be one the
   // catalog does not list: providers add models faster than configs are edited).
   auto check_ref = [&](const std::string& path, const Json& v) {
@@ -54,10 +37,10 @@ void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& 
     if (!providers.contains(provider))
       add(path, "names provider '" + provider + "', which is not under models.providers");
   };
-  const Json& models = object_at(doc, "models");
+  const Json& models = section(doc, "models");
   if (auto it = models.find("default"); it != models.end()) check_ref("models.default", *it);
 
-  const Json& agents = object_at(doc, "agents");
+  const Json& agents = section(doc, "agents");
   const Json& list = array_at(agents, "list");
   std::set<std::string> ids;
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -75,9 +58,9 @@ void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& 
 }
 
 void fill_models_agents(const Json& doc, Config& c) {
-  const Json& models = object_at(doc, "models");
+  const Json& models = section(doc, "models");
   read(models, "default", c.models.default_model);
-  for (const auto& [name, p] : object_at(models, "providers").items()) {
+  for (const auto& [name, p] : section(models, "providers").items()) {
     ProviderConfig pc;
     pc.name = name;
     read(p, "api", pc.api);
@@ -95,7 +78,7 @@ void fill_models_agents(const Json& doc, Config& c) {
     }
     c.models.providers.push_back(std::move(pc));
   }
-  const Json& retry = object_at(models, "retry");
+  const Json& retry = section(models, "retry");
   read(retry, "attempts", c.models.retry.attempts);
   read(retry, "base_ms", c.models.retry.base_ms);
   read(retry, "max_ms", c.models.retry.max_ms);
@@ -113,7 +96,7 @@ void fill_models_agents(const Json& doc, Config& c) {
     }
   }
 
-  const Json& agents = object_at(doc, "agents");
+  const Json& agents = section(doc, "agents");
   read(agents, "default", c.agents.default_id);
   for (const Json& a : array_at(agents, "list")) {
     AgentConfig ac;
@@ -135,7 +118,7 @@ void fill_models_agents(const Json& doc, Config& c) {
     }
   }
 
-  const Json& sessions = object_at(doc, "sessions");
+  const Json& sessions = section(doc, "sessions");
   read(sessions, "queue_mode", c.sessions.queue_mode);
   read(sessions, "max_queue", c.sessions.max_queue);
   read(sessions, "dedupe_ttl_ms", c.sessions.dedupe_ttl_ms);

@@ -87,6 +87,26 @@ void redact_in_place(OJson& doc);
 // an error names the first one that has nothing to take.
 Status restore_redacted_doc(OJson& doc, const OJson& old);
 
+// Typed fill helpers: copy obj[key] into out when present and of the right type (the
+// document was validated before, so a mismatch keeps the default); section() is the
+// object at key or an empty object.
+template <typename T>
+void read(const Json& obj, const char* key, T& out) {
+  if (!obj.is_object()) return;
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return;
+  try {
+    out = it->get<T>();
+  } catch (const std::exception&) {
+  }
+}
+inline const Json& section(const Json& obj, const char* key) {
+  static const Json kEmpty = Json::object();
+  if (!obj.is_object()) return kEmpty;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_object() ? *it : kEmpty;
+}
+
 // models / agents / sessions (models_agents.cpp): cross-reference checks and typed fill.
 void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
 void fill_models_agents(const Json& doc, Config& c);
