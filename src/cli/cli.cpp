@@ -141,6 +141,15 @@ int run(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "print version, uptime, connections");
   add_client_opts(status);
 
+  // chat
+  std::string chat_session = "main";
+  int reply_timeout_ms = 600000;
+  auto* chat = app.add_subcommand("chat", "interactive chat; replies stream as they arrive");
+  chat->add_option("--session", chat_session, "session key (default: main)")->capture_default_str();
+  chat->add_option("--reply-timeout", reply_timeout_ms, "milliseconds to wait for a reply")
+      ->capture_default_str();
+  add_client_opts(chat);
+
   // config
   std::vector<std::string> config_args;
   auto* cfg = app.add_subcommand("config", "config get [path] | set <path> <value> | patch <json> | validate [file]");
@@ -161,6 +170,7 @@ int run(int argc, char** argv) {
   if (call->parsed()) return do_call(t, method, params_text, json_out);
   if (health->parsed()) return do_call(t, "health", "", json_out);
   if (status->parsed()) return do_call(t, "status", "", json_out);
+  if (chat->parsed()) return chat_command(t, chat_session, reply_timeout_ms);
   if (cfg->parsed()) return config_command(0, config_args, t, json_out);
   return 2;
 }

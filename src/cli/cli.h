@@ -21,6 +21,9 @@ struct Target {
 ClientOptions client_options(const Target& t);
 void resolve_target(Target& t);
 
+// `simpleclaw chat`: interactive chat on a session (exit code of the last reply).
+int chat_command(Target& t, const std::string& session, int reply_timeout_ms);
+
 int config_command(int argc_rest, const std::vector<std::string>& args, Target& t, bool json_out);
 
 }  // namespace simpleclaw::cli

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "fakes/fake_llm.h"
 #include "integration/helpers.h"
 
 namespace sctest {
@@ -18,16 +19,18 @@ struct CliResult {
 };
 
 // Runs SIMPLECLAW_BIN with args (no shell), HOME pointed at `home` so nothing real is read.
-CliResult run_cli(const std::vector<std::string>& args, const std::string& home) {
+CliResult run_cli(const std::vector<std::string>& args, const std::string& home,
+                  const std::string& stdin_text = {}) {
   TempDir tmp;
-  std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
+  std::string out = tmp.path() + "/out", err = tmp.path() + "/err", in = tmp.path() + "/in";
+  write_text(in, stdin_text);
   pid_t pid = ::fork();
   if (pid == 0) {
     int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(o, 1);
     ::dup2(e, 2);
-    int devnull = ::open("/dev/null", O_RDONLY);
+    int devnull = ::open(in.c_str(), O_RDONLY);
     ::dup2(devnull, 0);
     for (const char* v : {"SIMPLECLAW_HOME", "SIMPLECLAW_CONFIG", "SIMPLECLAW_PORT",
                           "SIMPLECLAW_GATEWAY_TOKEN", "SIMPLECLAW_GATEWAY_PASSWORD"})
@@ -237,6 +240,37 @@ TEST(Cli, BindLiteralAddressIsHonoured) {
   auto st = c->call("status");
   ASSERT_TRUE(st.ok());
   EXPECT_EQ((*st)["gateway"]["bind"], "127.0.0.1");
+}
+
+TEST(Cli, ChatStreamsRepliesAndKeepsTheSession) {
+  fakes::FakeLlm llm;
+  START_GATEWAY(gw, with_config("models:\n  providers:\n    fake:\n      api: openai\n"
+                                "      base_url: " + llm.url() + "/v1\n"
+                                "      models: [{id: m}]\n"));
+  auto r = run_cli(at(*gw, {"chat", "--session", "cli-test"}), gw->dir(),
+                   "first question\n/history\nsecond one\n");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("echo: first question\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("user: first question\nassistant: echo: first question\n"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("echo: second one\n"), std::string::npos) << r.out;
+  ASSERT_EQ(llm.request_count(), 2u);
+  // The second question went to the same session, with the first turn as context.
+  EXPECT_EQ(llm.requests()[1].body["messages"].size(), 4u);
+}
+
+TEST(Cli, ChatReportsProviderErrorsWithExitCode1) {
+  fakes::FakeLlm llm;
+  fakes::Script s;
+  s.status = 401;
+  s.times = -1;
+  llm.push(s);
+  START_GATEWAY(gw, with_config("models:\n  providers:\n    fake:\n      api: openai\n"
+                                "      base_url: " + llm.url() + "/v1\n"
+                                "      models: [{id: m}]\n"));
+  auto r = run_cli(at(*gw, {"chat"}), gw->dir(), "hello\n");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("api_key"), std::string::npos) << r.err;
 }
 
 }  // namespace
