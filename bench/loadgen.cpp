@@ -13,6 +13,11 @@
 //                handshakes in flight, below the gateway's 32 pre-auth sockets per IP),
 //                reports when all are up, holds them --hold S. With --rss-pid, prints the
 //                server's VmRSS before and after and the per-connection delta.
+//   chat         like rpc, but each in-flight slot is a chat session: chat.send, then the
+//                latency until that run's terminal `chat` event (final = success); the
+//                next message on the slot's session follows at once. Run it against a
+//                gateway whose model is sc_fake_llm answering instantly, so the figure
+//                is the gateway's own overhead (commit, queue, stream, commit, events).
 //   first-hello  spawns the gateway itself (fresh state dir, free port, pinned with
 //                --gateway-cpu), polls TCP connect every 100 us and times exec -> first
 //                hello-ok received; --repeat times; median and max.
@@ -47,6 +52,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -263,7 +269,7 @@ class Histogram {
 
 // ---------------------------------------------------------------- the async client
 
-enum class Mode { kRpc, kEcho, kIdle };
+enum class Mode { kRpc, kEcho, kIdle, kChat };
 
 class Conn;
 
@@ -402,6 +408,14 @@ class Conn : public std::enable_shared_from_this<Conn> {
     if (msg.substr(0, kEvent.size()) == kEvent) {
       ++b_.events;
       b_.event_bytes += msg.size();
+      if (b_.mode == Mode::kChat) on_chat_event(msg);
+      return;
+    }
+    if (b_.mode == Mode::kChat) {  // chat.send acks: only failures matter
+      if (msg.find(R"("ok":false)") != std::string_view::npos) {
+        ++b_.errors;
+        if (b_.first_error.empty()) b_.first_error = std::string(msg.substr(0, 300));
+      }
       return;
     }
     constexpr std::string_view kId = R"("id":")";
@@ -439,7 +453,67 @@ class Conn : public std::enable_shared_from_this<Conn> {
     else if (b_.finishing && b_.outstanding == 0) b_.io.stop();
   }
 
+  // chat: a run ends with a terminal `chat` event for one of our runIds ("<conn>-<id>").
+  void on_chat_event(std::string_view msg) {
+    if (msg.find(R"("event":"chat")") == std::string_view::npos) return;
+    bool final = msg.find(R"("state":"final")") != std::string_view::npos;
+    bool failed = msg.find(R"("state":"error")") != std::string_view::npos ||
+                  msg.find(R"("state":"aborted")") != std::string_view::npos;
+    if (!final && !failed) return;
+    Json j = Json::parse(msg, nullptr, false);
+    if (j.is_discarded()) return;
+    std::string run = j["payload"].value("runId", "");
+    auto it = runs_.find(run);
+    if (it == runs_.end()) return;  // another connection's run
+    auto now = Clock::now();
+    Clock::time_point sent = it->second.first;
+    int slot = it->second.second;
+    runs_.erase(it);
+    --inflight_;
+    --b_.outstanding;
+    if (b_.measuring) {
+      if (final) {
+        ++b_.completed;
+        b_.hist.record(static_cast<std::uint64_t>((now - sent).count()));
+      } else {
+        ++b_.errors;
+        if (b_.first_error.empty()) b_.first_error = std::string(msg.substr(0, 300));
+      }
+    }
+    if (b_.sending) send_chat(slot);
+    else if (b_.finishing && b_.outstanding == 0) b_.io.stop();
+  }
+
+  void send_chat(int slot) {
+    std::uint64_t id = next_id_++;
+    // runIds are idempotency keys: unique per process, or a rerun would get cached results.
+    static const std::string prefix = std::to_string(::getpid()) + "." +
+                                      std::to_string(Clock::now().time_since_epoch().count());
+    std::string run = prefix + "-" + std::to_string(index_) + "-" + std::to_string(id);
+    runs_[run] = {Clock::now(), slot};
+    ++inflight_;
+    ++b_.outstanding;
+    Json req{{"type", "req"},
+             {"id", std::to_string(id)},
+             {"method", "chat.send"},
+             {"params",
+              // A fresh session per message: the figure is the gateway's per-turn overhead,
+              // not the cost of an ever-growing history.
+              {{"sessionKey", "bench-" + run},
+               {"message", "hello from the benchmark"},
+               {"idempotencyKey", run}}}};
+    write(req.dump());
+  }
+
+ public:
+  int index_ = 0;
+  int next_slot_ = 0;
+
+ private:
+  std::unordered_map<std::string, std::pair<Clock::time_point, int>> runs_;
+
   void send_request() {
+    if (b_.mode == Mode::kChat) return send_chat(next_slot_++);
     if (sent_.empty()) sent_.resize(2 * static_cast<std::size_t>(b_.opt.pipeline));
     std::uint64_t id = next_id_++;
     sent_[id % sent_.size()] = Clock::now();
@@ -485,6 +559,7 @@ void Bench::start_more() {
     ++started;
     ++pending;
     conns.push_back(std::make_shared<Conn>(*this));
+    conns.back()->index_ = started;
     conns.back()->start();
   }
 }
@@ -542,10 +617,14 @@ int run_traffic(Options o, Mode mode) {
                           {"mode", mode == Mode::kIdle ? "probe" : "cli"}}},
               {"role", o.role},
               {"auth", {{"token", o.token}}}};
-  if (o.role == "operator") params["scopes"] = Json::array({o.scope});
+  if (o.role == "operator")
+    params["scopes"] = Json::array({mode == Mode::kChat ? std::string("operator.write") : o.scope});
   b.connect_frame = Json{{"type", "req"}, {"id", "c"}, {"method", "connect"}, {"params", params}}.dump();
 
-  const char* mode_name = mode == Mode::kRpc ? "rpc" : mode == Mode::kEcho ? "echo" : "idle";
+  const char* mode_name = mode == Mode::kRpc    ? "rpc"
+                          : mode == Mode::kEcho ? "echo"
+                          : mode == Mode::kChat ? "chat"
+                                                : "idle";
   long rss_before = o.rss_pid ? vm_rss_kb(o.rss_pid) : -1;
   long rss_ready = -1, rss_after = -1;
 
@@ -831,6 +910,7 @@ int main(int argc, char** argv) {
   raise_nofile();
   ::signal(SIGPIPE, SIG_IGN);
   if (o.mode == "rpc") return run_traffic(o, Mode::kRpc);
+  if (o.mode == "chat") return run_traffic(o, Mode::kChat);
   if (o.mode == "echo") return run_traffic(o, Mode::kEcho);
   if (o.mode == "idle") return run_traffic(o, Mode::kIdle);
   if (o.mode == "first-hello") return run_first_hello(o);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# bench/chat.sh [BUILD_DIR] — the chat scenario of docs/benchmarks.md (issue 3).
+#
+# A gateway (pinned to CPU 0) whose only model is sc_fake_llm answering instantly
+# (pinned to CPU 1 with the load generator), so the latency measured is the gateway's
+# own overhead per turn: user message committed, run queued and started, transcript and
+# system prompt loaded, provider request streamed, reply committed, `final` sent.
+# sc_loadgen chat keeps 1, 100 and 1,000 sessions busy (each message in a fresh session)
+# and reports chat.send -> final p50/p99; the gateway's peak RSS and CPU are read from
+# /proc. Builds nothing; prints progress on stderr and one markdown table on stdout.
+# Knobs: BENCH_DURATION [5], BENCH_WARMUP [1], BENCH_CHAT_SESSIONS ["1 100 1000"].
+set -euo pipefail
+
+BUILD=${1:-build}
+GATEWAY=$BUILD/src/simpleclaw
+LOADGEN=$BUILD/bench/sc_loadgen
+FAKE=$BUILD/tests/sc_fake_llm
+DURATION=${BENCH_DURATION:-5}
+WARMUP=${BENCH_WARMUP:-1}
+SESSIONS=${BENCH_CHAT_SESSIONS:-"1 100 1000"}
+for b in "$GATEWAY" "$LOADGEN" "$FAKE"; do
+  [[ -x $b ]] || { echo "chat.sh: $b not found; build first (cmake --build $BUILD)" >&2; exit 2; }
+done
+PIN_S=(taskset -c 0) PIN_C=(taskset -c 1)
+taskset -c 1 true 2>/dev/null || PIN_S=() PIN_C=()
+
+WORK=$(mktemp -d /tmp/sc-chat-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+"${PIN_C[@]}" "$FAKE" --port 0 >"$WORK/fake.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q '^port ' "$WORK/fake.out" && break; sleep 0.05; done
+FPORT=$(awk '/^port /{print $2}' "$WORK/fake.out")
+[[ -n $FPORT ]] || { echo "chat.sh: sc_fake_llm did not start" >&2; exit 1; }
+cat >"$WORK/config.yaml" <<YAML
+models:
+  providers:
+    fake: {api: openai, base_url: "http://127.0.0.1:$FPORT/v1", models: [{id: instant}]}
+sessions: {max_queue: 10000}
+logging: {level: warn}
+YAML
+"${PIN_S[@]}" "$GATEWAY" gateway --port 0 --state-dir "$WORK/state" --config "$WORK/config.yaml" \
+  2>"$WORK/gateway.err" &
+GPID=$!
+PIDS+=($GPID)
+for _ in $(seq 100); do [[ -f $WORK/state/gateway.json ]] && break; sleep 0.05; done
+[[ -f $WORK/state/gateway.json ]] || { cat "$WORK/gateway.err" >&2; exit 1; }
+
+echo "| sessions | turns/s | p50 ms | p99 ms | errors | gateway CPU | gateway peak RSS |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+for n in $SESSIONS; do
+  echo "[bench] chat: $n concurrent sessions, ${DURATION}s" >&2
+  out=$("${PIN_C[@]}" "$LOADGEN" chat --state-dir "$WORK/state" --conns 1 --pipeline "$n" \
+          --duration "$DURATION" --warmup "$WARMUP" --server-pid "$GPID" | grep '^RESULT')
+  val() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$out"; }
+  hwm=$(awk '/VmHWM/{printf "%.1f MB", $2/1024}' /proc/$GPID/status)
+  printf "| %s | %s | %.2f | %.2f | %s | %s%% | %s |\n" "$n" "$(val rps)" \
+    "$(awk "BEGIN{print $(val p50_us)/1000}")" "$(awk "BEGIN{print $(val p99_us)/1000}")" \
+    "$(val errors)" "$(val cpu_server)" "$hwm"
+done
