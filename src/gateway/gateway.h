@@ -139,6 +139,13 @@ class Gateway : public agents::ChatSink {
   Status open_store(const std::string& path);
   agents::ChatService& chat() { return *chat_; }
   providers::Catalog& catalog() { return catalog_; }
+  // Runs blocking work (file I/O) on the store's worker thread, in order with the
+  // database jobs; `done(result)` runs on the loop. `work` must only touch its captures.
+  template <typename Work, typename Done>
+  void run_blocking(Work work, Done done) {
+    db_->post([work = std::move(work)](sessions::SessionStore&) mutable { return work(); },
+              std::move(done));
+  }
   // Sends a deferred answer (see MethodCall::defer).
   void respond(std::uint64_t client_id, const Json& id, const std::string& method,
                Result<Reply> r);

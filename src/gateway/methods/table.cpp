@@ -33,6 +33,9 @@ constexpr MethodSpec kMethods[] = {
     {"sessions.subscribe", Scope::kRead, method_sessions_subscribe, "receive sessions.changed events"},
     {"models.list", Scope::kRead, method_models_list, "the model catalog with availability"},
     {"agents.list", Scope::kRead, method_agents_list, "configured agents"},
+    {"agents.files.list", Scope::kRead, method_agents_files_list, "an agent's workspace files"},
+    {"agents.files.get", Scope::kRead, method_agents_files_get, "one workspace file with content"},
+    {"agents.files.set", Scope::kAdmin, method_agents_files_set, "write one workspace file (<= 2 MiB)"},
 };
 
 constexpr std::string_view kEvents[] = {"connect.challenge", "tick",          "shutdown",

@@ -52,5 +52,8 @@ Result<Reply> method_sessions_patch(MethodCall&);
 Result<Reply> method_sessions_subscribe(MethodCall&);
 Result<Reply> method_models_list(MethodCall&);
 Result<Reply> method_agents_list(MethodCall&);
+Result<Reply> method_agents_files_list(MethodCall&);
+Result<Reply> method_agents_files_get(MethodCall&);
+Result<Reply> method_agents_files_set(MethodCall&);
 
 }  // namespace simpleclaw::gateway
