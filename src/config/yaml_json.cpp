@@ -2,6 +2,7 @@
 // are plain format conversions: merge_patch, to_yaml, yaml_to_json.
 #include "config/yaml_json.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,7 +11,11 @@
 #include <cstdlib>
 #include <exception>
 #include <limits>
+#include <optional>
+#include <sstream>
 #include <vector>
+
+#include "base/utf8.h"
 
 namespace simpleclaw::config {
 namespace detail {
@@ -20,6 +25,48 @@ constexpr std::size_t kMaxNodes = 100000;  // alias expansion ("billion laughs")
 constexpr int kMaxDepth = 128;
 
 struct TooLarge {};
+
+// Records where each document starts and nothing else. yaml-cpp 0.7's LoadAll loops
+// forever (allocating a null document per turn) on a token no rule consumes, such as a
+// stray ',' in block context (jbeder/yaml-cpp#1040, fixed upstream in 0.8). We walk the
+// documents ourselves, at most three, and call a document that starts where the
+// previous one started a syntax error instead of looping.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Throws YAML::ParserException for the stuck-parser case; returns the start of a second
+// document when there is one.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts seen;
+  for (int i = 0; i < 3 && parser.HandleNextDocument(seen); ++i) {
+    const auto& s = seen.starts;
+    if (s.size() >= 2 && s[s.size() - 1].pos == s[s.size() - 2].pos) {
+      YAML::Mark at = s.back();
+      std::string what = at.pos >= 0 && static_cast<std::size_t>(at.pos) < text.size()
+                             ? std::string("unexpected '") + text[at.pos] + "'"
+                             : std::string("unexpected token");
+      throw YAML::ParserException(at, what);
+    }
+  }
+  if (seen.starts.size() >= 2) return seen.starts[1];
+  return std::nullopt;
+}
 
 bool is_digits(std::string_view s, int (*pred)(int)) {
   if (s.empty()) return false;
@@ -328,21 +375,28 @@ std::string index_path(const std::string& parent, std::size_t index) {
 YamlDoc parse_yaml(std::string_view text) {
   YamlDoc out;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) {
-      YAML::Mark m = docs[1].Mark();
-      out.issues.push_back(
-          Issue{"", m.line >= 0 ? m.line + 1 : 0, "only one YAML document is allowed"});
+    // YAML is Unicode text; invalid bytes would reach the JSON dumper and valijson's
+    // length checks, which both assume UTF-8.
+    if (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+      int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + bad, '\n'));
+      out.syntax_error = true;
+      out.issues.push_back(Issue{"", line, "not valid UTF-8 text (save the file as UTF-8)"});
+      return out;
     }
-    if (docs.empty() || docs[0].IsNull()) {
+    std::string owned(text);
+    if (std::optional<YAML::Mark> m = second_document(owned))
+      out.issues.push_back(
+          Issue{"", m->line >= 0 ? m->line + 1 : 0, "only one YAML document is allowed"});
+    YAML::Node doc = YAML::Load(owned);
+    if (doc.IsNull()) {
       out.doc = OJson::object();
       out.sites.emplace("", Site{});
       return out;
     }
     Converter conv(text, out);
     Site root;
-    root.line = docs[0].Mark().line >= 0 ? docs[0].Mark().line + 1 : 0;
-    out.doc = conv.convert(docs[0], "", OJson::json_pointer(), root, false, 0);
+    root.line = doc.Mark().line >= 0 ? doc.Mark().line + 1 : 0;
+    out.doc = conv.convert(doc, "", OJson::json_pointer(), root, false, 0);
   } catch (const YAML::Exception& e) {
     out = YamlDoc{};
     out.syntax_error = true;

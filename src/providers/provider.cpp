@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/utf8.h"
 #include "providers/provider.h"
 #include "providers/wire_internal.h"
 
@@ -161,34 +162,6 @@ std::string strip_ctl(std::string_view s) {
   for (char c : s)
     if (c != '\r' && c != '\n' && c != '\0') out += c;
   return out;
-}
-
-// Length of the valid UTF-8 sequence starting at s[i] (2..4); 0 when invalid; -1 when it
-// is a valid prefix cut by the end of `s`.
-int utf8_length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  int len;
-  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  for (int k = 1; k < len; ++k) {
-    if (i + k >= s.size()) return -1;
-    unsigned char x = b(i + k);
-    if (k == 1 ? (x < lo || x > hi) : (x < 0x80 || x > 0xBF)) return 0;
-  }
-  return len;
 }
 
 // A non-negative decimal number ("12", "1.5"); nullopt for anything else.
@@ -337,7 +310,7 @@ std::string sanitize(std::string_view s, std::size_t max_bytes) {
       ++i;
       continue;
     }
-    int len = utf8_length(s, i);
+    int len = utf8_sequence_length(s, i);
     if (len == -1 && cut) break;  // a sequence cut by our limit: drop it
     if (len <= 0) {
       put("\xEF\xBF\xBD");

@@ -20,7 +20,7 @@ Result<std::pair<std::string, std::string>> agent_workspace(MethodCall& call) {
 Result<Reply> method_agents_files_list(MethodCall& call) {
   auto a = agent_workspace(call);
   if (!a.ok()) return a.error();
-  auto [id, ws] = *a;
+  std::string id = a->first, ws = a->second;  // named copies: lambdas capture them
   Responder respond = call.defer();
   call.gw.run_blocking([ws] { return agents::list_workspace_files(ws); },
                        [id, ws, respond](Result<std::vector<agents::WorkspaceFile>> r) {
@@ -35,7 +35,7 @@ Result<Reply> method_agents_files_list(MethodCall& call) {
 Result<Reply> method_agents_files_get(MethodCall& call) {
   auto a = agent_workspace(call);
   if (!a.ok()) return a.error();
-  auto [id, ws] = *a;
+  std::string id = a->first, ws = a->second;  // named copies: lambdas capture them
   std::string name = call.params.value("name", "");
   Responder respond = call.defer();
   call.gw.run_blocking([ws, name] { return agents::read_workspace_file(ws, name); },
@@ -52,7 +52,7 @@ Result<Reply> method_agents_files_get(MethodCall& call) {
 Result<Reply> method_agents_files_set(MethodCall& call) {
   auto a = agent_workspace(call);
   if (!a.ok()) return a.error();
-  auto [id, ws] = *a;
+  std::string id = a->first, ws = a->second;  // named copies: lambdas capture them
   std::string name = call.params.value("name", "");
   std::string content = call.params.value("content", "");
   Responder respond = call.defer();

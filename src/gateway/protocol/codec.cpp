@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/utf8.h"
+
 namespace simpleclaw::protocol {
 namespace {
 
@@ -102,6 +104,9 @@ Result<Json> decode(std::string_view bytes, bool binary, Encoding socket_encodin
   if (binary && socket_encoding == Encoding::kMsgpack) {
     Json j = Json::from_msgpack(bytes.begin(), bytes.end(), true, false);
     if (j.is_discarded()) return Error::invalid("invalid frame: not valid MessagePack");
+    // JSON text is checked by the parser; MessagePack strings are raw bytes, and bad UTF-8
+    // would make every later dump() throw.
+    if (!strings_are_utf8(j)) return Error::invalid("invalid frame: strings must be UTF-8");
     return j;
   }
   Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);

@@ -67,6 +67,40 @@ TEST(YamlJson, ErrorsCarryTheLine) {
   EXPECT_NE(d.error().message.find("duplicate key 'a'"), std::string::npos) << d.error().message;
 }
 
+// yaml-cpp 0.7 loops forever on these (a token no grammar rule consumes); found by
+// fuzz_config_loader. Each must be a prompt syntax error naming the line.
+TEST(YamlJson, StrayCommaIsASyntaxErrorNotAHang) {
+  for (const char* text : {",", "  , a: b\n", "a: 1\n, b: 2\n", "gateway:\n  # tls:\n  ,   x: 1\n"}) {
+    Result<Json> j = yaml_to_json(text);
+    ASSERT_FALSE(j.ok()) << text;
+    EXPECT_NE(j.error().message.find("YAML syntax error"), std::string::npos)
+        << j.error().message;
+  }
+  EXPECT_NE(yaml_to_json("  , a: b\n").error().message.find("unexpected ','"), std::string::npos);
+  Result<Json> j = yaml_to_json("\n\n, b: 2\n");
+  ASSERT_FALSE(j.ok());
+  EXPECT_NE(j.error().message.find("line 3"), std::string::npos) << j.error().message;
+}
+
+TEST(YamlJson, InvalidUtf8IsRejectedWithTheLine) {
+  Result<Json> j = yaml_to_json("a: ok\nb: caf\xE9\n");  // Latin-1, not UTF-8
+  ASSERT_FALSE(j.ok());
+  EXPECT_NE(j.error().message.find("line 2"), std::string::npos) << j.error().message;
+  EXPECT_NE(j.error().message.find("UTF-8"), std::string::npos) << j.error().message;
+  EXPECT_TRUE(yaml_to_json("b: caf\xC3\xA9\n").ok());
+  Result<Json> s = yaml_to_json("a: \"\\uD800\"\n");
+  EXPECT_FALSE(s.ok()) << "a lone surrogate escape is not text either";
+}
+
+TEST(YamlJson, SecondDocumentIsRejectedWithItsLine) {
+  Result<Json> j = yaml_to_json("a: 1\n---\nb: 2\n");
+  ASSERT_FALSE(j.ok());
+  EXPECT_NE(j.error().message.find("only one YAML document"), std::string::npos)
+      << j.error().message;
+  EXPECT_NE(j.error().message.find("line 2"), std::string::npos) << j.error().message;
+  EXPECT_TRUE(yaml_to_json("---\na: 1\n...\n").ok()) << "explicit markers on one document";
+}
+
 TEST(YamlJson, RecordsLinesForEveryNode) {
   detail::YamlDoc y = detail::parse_yaml(
       "# c\n"

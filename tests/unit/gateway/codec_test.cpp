@@ -69,6 +69,16 @@ TEST(Codec, RejectsGarbage) {
   EXPECT_FALSE(protocol::decode(std::string("\x82\xa4type", 6), true, Encoding::kMsgpack).ok());
 }
 
+TEST(Codec, MsgpackStringsMustBeUtf8) {
+  // {"type": "req", "method": "\xff"}: valid MessagePack, invalid text.
+  std::string frame("\x82\xa4type\xa3req\xa6method\xa1\xff", 19);
+  auto r = protocol::decode(frame, true, Encoding::kMsgpack);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("UTF-8"), std::string::npos) << r.error().message;
+  std::string good("\x82\xa4type\xa3req\xa6method\xa2\xc3\xa9", 20);
+  EXPECT_TRUE(protocol::decode(good, true, Encoding::kMsgpack).ok());
+}
+
 TEST(Codec, BinaryFramesOnAJsonSocketAreJson) {
   auto r = protocol::decode(R"({"type":"req","id":"1","method":"health"})", true, Encoding::kJson);
   ASSERT_TRUE(r.ok());

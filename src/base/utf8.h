@@ -1,0 +1,25 @@
+// UTF-8 validity checks for input that reaches code which assumes valid text (JSON
+// dumping throws on bad UTF-8; valijson's length checks read out of bounds on it).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace simpleclaw {
+
+// Length of the valid UTF-8 sequence starting at s[i] (1..4); 0 when invalid; -1 when it
+// is a valid prefix cut by the end of `s`. Overlong forms and surrogates are invalid.
+int utf8_sequence_length(std::string_view s, std::size_t i);
+
+// Offset of the first byte that is not valid UTF-8, or npos when all of `s` is valid.
+std::size_t first_invalid_utf8(std::string_view s);
+
+inline bool valid_utf8(std::string_view s) { return first_invalid_utf8(s) == std::string_view::npos; }
+
+// True when every string and object key in `j` is valid UTF-8 (MessagePack decoding
+// does not check; JSON text parsing does).
+bool strings_are_utf8(const Json& j);
+
+}  // namespace simpleclaw
