@@ -280,6 +280,27 @@ Result<WorkspaceFile> write_workspace_file(const std::string& workspace, std::st
   return f;
 }
 
+Result<std::vector<std::string>> remove_workspace_files(const std::string& workspace) {
+  Result<Workspace> ws = open_workspace(workspace, false);
+  if (!ws) return ws.error();
+  std::vector<std::string> removed;
+  if (ws->real.empty()) return removed;
+  for (std::string_view name : workspace_file_names()) {
+    std::string path = ws->real + "/" + std::string(name);
+    struct stat lst;
+    if (::lstat(path.c_str(), &lst) != 0) continue;
+    if (S_ISDIR(lst.st_mode)) continue;  // not ours to delete
+    if (::unlink(path.c_str()) != 0)
+      return Error::invalid("cannot delete workspace file " + std::string(name) + ": " +
+                            errno_text(errno));
+    removed.emplace_back(name);
+  }
+  // Only an empty directory goes: anything the user put there stays, and so does it.
+  if (::rmdir(ws->real.c_str()) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+    log::warn("agents.delete: workspace {} kept: {}", ws->shown, errno_text(errno));
+  return removed;
+}
+
 std::string assemble_system_prompt(const std::string& workspace, std::string_view agent_name,
                                    std::size_t max_bytes) {
   std::string name;

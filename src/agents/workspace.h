@@ -53,6 +53,11 @@ Result<WorkspaceFile> read_workspace_file(const std::string& workspace, std::str
 Result<WorkspaceFile> write_workspace_file(const std::string& workspace, std::string_view name,
                                            std::string_view content);
 
+// agents.delete {deleteFiles:true}: removes the allowed files (a symlink is removed
+// itself, never its target), then the workspace directory if that left it empty; other
+// files are never touched. Returns the names removed. A missing workspace removes nothing.
+Result<std::vector<std::string>> remove_workspace_files(const std::string& workspace);
+
 // The system prompt: a fixed header naming the agent ("You are <name>, an assistant
 // running in simpleclaw.\n"), then each present file whose content is not blank, in
 // workspace_file_names() order, as "\n## <name>\n\n<content>\n", skipping files that

@@ -206,6 +206,13 @@ Result<WriteResult> write_checked(const std::string& path, std::string_view new_
 // env substitution, so ${VARS} stay), then write_checked the YAML of the result.
 Result<WriteResult> patch_checked(const std::string& path, const Json& patch,
                                   const std::string& base_hash, const EnvLookup& env = process_env());
+// Methods that change one part of the config (agents.create/update/delete) edit the
+// file's own document the same way: `edit` gets it (${VARS} unexpanded, key order kept)
+// and may refuse with an error; the result is write_checked against the hash read here,
+// so a concurrent writer gives CONFIG_CONFLICT rather than a lost update.
+using DocEdit = std::function<Status(nlohmann::ordered_json& doc)>;
+Result<WriteResult> edit_checked(const std::string& path, const DocEdit& edit,
+                                 const EnvLookup& env = process_env());
 
 // Issues as JSON [{path, line, message}], and the INVALID_REQUEST error a rejected config
 // gives: "invalid config: <first issue>", details {code:"INVALID_CONFIG", issues}.

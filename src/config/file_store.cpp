@@ -86,27 +86,51 @@ Result<WriteResult> write_checked(const std::string& path, std::string_view new_
   return out;
 }
 
-Result<WriteResult> patch_checked(const std::string& path, const Json& patch,
-                                  const std::string& base_hash, const EnvLookup& env) {
-  if (!patch.is_object()) return Error::invalid("config.patch raw must be a JSON object");
-  Result<Current> cur = read_current(path);
-  if (!cur) return cur.error();
-  if (cur->exists && cur->hash != base_hash) return conflict_error();
+namespace {
 
-  // The file's own document, ${VARS} unexpanded, key order kept.
+// The file's own document (${VARS} unexpanded, key order kept), edited, then written
+// through write_checked against `base_hash`.
+Result<WriteResult> edit_current(const std::string& path, const Current& cur,
+                                 const std::string& base_hash, const DocEdit& edit,
+                                 const EnvLookup& env) {
   detail::YamlDoc base =
-      detail::parse_yaml(cur->exists ? std::string_view(cur->raw) : default_text());
+      detail::parse_yaml(cur.exists ? std::string_view(cur.raw) : default_text());
   if (base.syntax_error) {
     Error e = invalid_config_error(base.issues);
     e.message = "invalid config: the current file does not parse (" +
                 base.issues.front().to_string() + "); replace it with config.set";
     return e;
   }
-  detail::OJson merged = base.doc;
-  merged.merge_patch(detail::OJson(patch));
-  Status restored = detail::restore_redacted_doc(merged, base.doc);
+  detail::OJson edited = base.doc;
+  Status changed = edit(edited);
+  if (!changed) return changed.error();
+  Status restored = detail::restore_redacted_doc(edited, base.doc);
   if (!restored) return restored.error();
-  return write_checked(path, detail::emit_yaml(merged), base_hash, env);
+  return write_checked(path, detail::emit_yaml(edited), base_hash, env);
+}
+
+}  // namespace
+
+Result<WriteResult> patch_checked(const std::string& path, const Json& patch,
+                                  const std::string& base_hash, const EnvLookup& env) {
+  if (!patch.is_object()) return Error::invalid("config.patch raw must be a JSON object");
+  Result<Current> cur = read_current(path);
+  if (!cur) return cur.error();
+  if (cur->exists && cur->hash != base_hash) return conflict_error();
+  return edit_current(
+      path, *cur, base_hash,
+      [&](detail::OJson& doc) {
+        doc.merge_patch(detail::OJson(patch));
+        return Status(Ok{});
+      },
+      env);
+}
+
+Result<WriteResult> edit_checked(const std::string& path, const DocEdit& edit,
+                                 const EnvLookup& env) {
+  Result<Current> cur = read_current(path);
+  if (!cur) return cur.error();
+  return edit_current(path, *cur, cur->hash, edit, env);
 }
 
 }  // namespace simpleclaw::config

@@ -3,56 +3,13 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "fakes/fake_llm.h"
-#include "helpers.h"
+#include "chat_helpers.h"
 
 namespace sctest {
 namespace {
 
 using fakes::FakeLlm;
 using fakes::Script;
-
-std::string config_for(const FakeLlm& llm, const std::string& extra = {}) {
-  return "models:\n"
-         "  default: fake/gpt-test\n"
-         "  retry: {attempts: 2, base_ms: 10, max_ms: 50}\n"
-         "  providers:\n"
-         "    fake:\n"
-         "      api: openai\n"
-         "      base_url: " + llm.url() + "/v1\n"
-         "      api_key: sk-test\n"
-         "      models: [{id: gpt-test, context_window: 8192, max_tokens: 256}]\n"
-         "    claude:\n"
-         "      api: anthropic\n"
-         "      base_url: " + llm.url() + "\n"
-         "      models: [{id: claude-test}]\n"
-         "    local:\n"
-         "      api: ollama\n"
-         "      base_url: " + llm.url() + "\n"
-         "      models: [{id: llama-test}]\n" + extra;
-}
-
-Json send(WsClient& c, const std::string& key, const std::string& text, const std::string& idem) {
-  auto r = c.call("chat.send", Json{{"sessionKey", key}, {"message", text}, {"idempotencyKey", idem}});
-  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-  return r.ok() ? *r : Json();
-}
-
-// Reads chat events of `run_id` until a terminal one; returns them all.
-std::vector<Json> chat_events(WsClient& c, const std::string& run_id, int timeout_ms = 10000) {
-  std::vector<Json> out;
-  for (;;) {
-    auto ev = wait_event(c, "chat", timeout_ms);
-    if (!ev) {
-      ADD_FAILURE() << "no terminal chat event for " << run_id;
-      return out;
-    }
-    const Json& p = (*ev)["payload"];
-    if (p["runId"] != run_id) continue;
-    out.push_back(p);
-    if (p["state"] != "delta") return out;
-  }
-}
 
 TEST(Chat, SendStreamsDeltasThenFinalAndHistoryHasBoth) {
   FakeLlm llm;
@@ -380,70 +337,6 @@ TEST(Models, ListShowsTheCatalogWithProbeAvailability) {
   ASSERT_TRUE(a.ok());
   EXPECT_EQ((*a)["defaultId"], "main");
   EXPECT_EQ((*a)["agents"][0]["model"], "fake/gpt-test");
-}
-
-}  // namespace
-}  // namespace sctest
-
-namespace sctest {
-namespace {
-
-TEST(AgentFiles, SetGetListAndTheSystemPromptUsesThem) {
-  fakes::FakeLlm llm;
-  START_GATEWAY(gw, with_config(config_for(llm)));
-  auto c = gw->connect();
-  ASSERT_NE(c, nullptr);
-  auto set = c->call("agents.files.set",
-                     Json{{"agentId", "main"}, {"name", "SOUL.md"}, {"content", "Be brief."}});
-  ASSERT_TRUE(set.ok()) << set.error().message;
-  EXPECT_EQ((*set)["file"]["size"], 9);
-  auto get = c->call("agents.files.get", Json{{"agentId", "main"}, {"name", "SOUL.md"}});
-  ASSERT_TRUE(get.ok()) << get.error().message;
-  EXPECT_EQ((*get)["file"]["content"], "Be brief.");
-  auto missing = c->call("agents.files.get", Json{{"agentId", "main"}, {"name", "USER.md"}});
-  ASSERT_TRUE(missing.ok());
-  EXPECT_EQ((*missing)["file"]["missing"], true);
-  auto list = c->call("agents.files.list", Json{{"agentId", "main"}});
-  ASSERT_TRUE(list.ok());
-  EXPECT_EQ((*list)["files"].size(), 8u);
-  EXPECT_EQ((*list)["files"][0]["name"], "AGENTS.md");
-  send(*c, "main", "hi", "af-1");
-  chat_events(*c, "af-1");
-  std::string system = llm.requests().back().body["messages"][0]["content"];
-  EXPECT_NE(system.find("Be brief."), std::string::npos) << system;
-}
-
-TEST(AgentFiles, PathEscapesAreRejectedAndNothingIsWritten) {
-  fakes::FakeLlm llm;
-  START_GATEWAY(gw, with_config(config_for(llm)));
-  auto c = gw->connect();
-  ASSERT_NE(c, nullptr);
-  std::string outside = gw->dir() + "/outside.md";
-  for (const std::string name : {"../outside.md", "/etc/passwd", "notes.txt", "SOUL.md/../../x"}) {
-    auto r = c->call("agents.files.set",
-                     Json{{"agentId", "main"}, {"name", name}, {"content", "pwned"}});
-    ASSERT_FALSE(r.ok()) << name;
-    EXPECT_NE(r.error().message.find("workspace file"), std::string::npos) << r.error().message;
-  }
-  // A symlink inside the workspace pointing outside is refused for reading and writing.
-  write_text(outside, "secret");
-  std::string ws = gw->state_dir() + "/agents/main/workspace";
-  ASSERT_TRUE(c->call("agents.files.set",
-                      Json{{"agentId", "main"}, {"name", "AGENTS.md"}, {"content", "x"}}).ok());
-  ASSERT_EQ(::symlink(outside.c_str(), (ws + "/MEMORY.md").c_str()), 0);
-  auto rd = c->call("agents.files.get", Json{{"agentId", "main"}, {"name", "MEMORY.md"}});
-  ASSERT_FALSE(rd.ok());
-  EXPECT_NE(rd.error().message.find("escapes the workspace"), std::string::npos);
-  auto wr = c->call("agents.files.set",
-                    Json{{"agentId", "main"}, {"name", "MEMORY.md"}, {"content", "pwned"}});
-  ASSERT_FALSE(wr.ok());
-  EXPECT_EQ(read_text(outside), "secret");
-  auto big = c->call("agents.files.set", Json{{"agentId", "main"}, {"name", "USER.md"},
-                                              {"content", std::string(2 * 1024 * 1024 + 1, 'a')}});
-  ASSERT_FALSE(big.ok());
-  auto ghost = c->call("agents.files.list", Json{{"agentId", "ghost"}});
-  ASSERT_FALSE(ghost.ok());
-  EXPECT_NE(ghost.error().message.find("unknown agent: ghost"), std::string::npos);
 }
 
 }  // namespace

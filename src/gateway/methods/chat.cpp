@@ -105,20 +105,4 @@ Result<Reply> method_models_list(MethodCall& call) {
   return Reply(Json());  // ignored: answered through the responder
 }
 
-Result<Reply> method_agents_list(MethodCall& call) {
-  const config::Config& cfg = call.gw.config();
-  Json agents = Json::array();
-  for (const config::AgentConfig& a : cfg.agents.list) {
-    Json j{{"id", a.id}, {"name", a.name.empty() ? a.id : a.name},
-           {"workspace", call.gw.chat().workspace_of(a.id)}};
-    std::string model = a.model.empty() ? cfg.models.default_model : a.model;
-    if (!model.empty()) j["model"] = model;
-    agents.push_back(std::move(j));
-  }
-  return Reply(Json{{"defaultId", cfg.agents.default_id},
-                    {"mainKey", "agent:" + cfg.agents.default_id + ":main"},
-                    {"scope", "per-sender"},
-                    {"agents", std::move(agents)}});
-}
-
 }  // namespace simpleclaw::gateway

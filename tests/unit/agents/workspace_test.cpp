@@ -236,6 +236,31 @@ TEST_F(WorkspaceFiles, ReadReturnsContentAndMetadata) {
   EXPECT_EQ(r->to_json(true)["content"], "name: Ada\n");
 }
 
+TEST_F(WorkspaceFiles, RemoveDeletesOnlyTheAllowedFilesAndNeverASymlinkTarget) {
+  make_ws();
+  put(outside_ + "/secret", "TOP SECRET");
+  ASSERT_EQ(::symlink((outside_ + "/secret").c_str(), (ws_ + "/SOUL.md").c_str()), 0);
+  put(ws_ + "/AGENTS.md", "a");
+  put(ws_ + "/notes.txt", "user's own");
+  fs::create_directory(ws_ + "/MEMORY.md");  // a directory under an allowed name stays
+  Result<std::vector<std::string>> r = remove_workspace_files(ws_);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_THAT(*r, ElementsAre("AGENTS.md", "SOUL.md"));
+  EXPECT_EQ(get(outside_ + "/secret"), "TOP SECRET");
+  EXPECT_THAT(entries(ws_), ElementsAre("MEMORY.md", "notes.txt"));
+
+  fs::remove(ws_ + "/notes.txt");
+  fs::remove(ws_ + "/MEMORY.md");
+  put(ws_ + "/USER.md", "u");
+  r = remove_workspace_files(ws_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(*r, ElementsAre("USER.md"));
+  EXPECT_FALSE(fs::exists(ws_)) << "an emptied workspace directory is removed";
+  r = remove_workspace_files(ws_);
+  ASSERT_TRUE(r.ok()) << "a missing workspace removes nothing";
+  EXPECT_TRUE(r->empty());
+}
+
 TEST_F(WorkspaceFiles, SymlinkedFilePointingOutsideIsRefused) {
   make_ws();
   put(outside_ + "/secret", "TOP SECRET");
