@@ -136,12 +136,16 @@ void Gateway::respond(std::uint64_t client_id, const Json& id, const std::string
 }
 
 void Gateway::chat_event(const std::string& run_id, Json payload, bool delta) {
-  broadcast("chat", std::move(payload), Scope::kRead, delta);
+  if (delta) return stream_delta("chat", run_id, std::move(payload));
+  broadcast("chat", std::move(payload), Scope::kRead, false);
 }
 
 void Gateway::agent_event(const std::string& run_id, Json payload, bool droppable) {
+  if (droppable && payload.value("stream", "") == "assistant")
+    return stream_delta("agent", run_id, std::move(payload));
   broadcast("agent", std::move(payload), Scope::kRead, droppable);
 }
+
 
 
 
@@ -518,6 +522,8 @@ class Gateway::EventFanout {
 };
 
 void Gateway::send_event(Client& c, EventFanout& fanout, bool droppable) {
+  // Held deltas go first, so a final never overtakes the delta before it.
+  if (!c.held.empty()) flush_held(c);
   std::uint64_t seq = ++c.seq;  // advances even when the frame is dropped (SPEC §3)
   if (c.transport->send(fanout.frame(c.enc, seq), droppable)) {
     ++metrics_.events_sent;
@@ -536,6 +542,71 @@ void Gateway::broadcast(std::string_view event, Json payload, Scope scope, bool 
     if (scope != Scope::kNone && (c.role != "operator" || !c.scopes.has(scope))) continue;
     send_event(c, fanout, droppable);
   }
+}
+
+namespace {
+
+// `newer` absorbs `older`: the text appended since the delta the client last got is the
+// older delta's text followed by the newer one's; everything else (cumulative message,
+// per-run seq, ts) is the newer one's.
+void merge_delta(const Json& older, Json& newer) {
+  if (newer.contains("deltaText")) {  // chat
+    newer["deltaText"] = older.value("deltaText", "") + newer.value("deltaText", "");
+  } else if (newer.contains("data") && older.contains("data")) {  // agent assistant
+    newer["data"]["delta"] =
+        older["data"].value("delta", "") + newer["data"].value("delta", "");
+  }
+}
+
+}  // namespace
+
+// Streaming deltas carry the cumulative text, so a socket that is still writing earlier
+// frames needs only the newest one per run: it is held back (merged with any delta already
+// held) and sent when the socket drains. A fast socket gets each delta at once; a slow
+// one gets fewer, larger deltas, and its buffer holds at most one delta per run instead
+// of every cumulative copy. Nothing is lost: merged deltaText still concatenates to the
+// full text.
+void Gateway::stream_delta(std::string_view event, const std::string& run_id, Json payload) {
+  std::optional<SharedPayload> shared;  // encoded once, only if some socket is idle
+  std::optional<EventFanout> fanout;
+  for (auto& [id, c] : clients_) {
+    if (!c.authed || !c.transport) continue;
+    if (c.role != "operator" || !c.scopes.has(Scope::kRead)) continue;
+    if (c.transport->buffered_bytes() == 0 && c.held.empty()) {
+      if (!fanout) {
+        shared.emplace(payload);
+        fanout.emplace(event, &*shared, nullptr);
+      }
+      send_event(c, *fanout, true);
+      continue;
+    }
+    auto it = std::find_if(c.held.begin(), c.held.end(), [&](const Client::HeldDelta& h) {
+      return h.event == event && h.run_id == run_id;
+    });
+    if (it == c.held.end()) {
+      c.held.push_back(Client::HeldDelta{std::string(event), run_id, payload});
+    } else {
+      Json merged = payload;
+      merge_delta(it->payload, merged);
+      it->payload = std::move(merged);
+    }
+    ++metrics_.deltas_coalesced;
+  }
+}
+
+void Gateway::flush_held(Client& c) {
+  std::vector<Client::HeldDelta> held = std::move(c.held);
+  c.held.clear();
+  for (Client::HeldDelta& h : held) {
+    SharedPayload shared(std::move(h.payload));
+    EventFanout fanout(h.event, &shared, nullptr);
+    send_event(c, fanout, true);
+  }
+}
+
+void Gateway::on_drained(std::uint64_t id) {
+  auto it = clients_.find(id);
+  if (it != clients_.end() && !it->second.held.empty()) flush_held(it->second);
 }
 
 // Presence changes are coalesced: at most one `presence` broadcast per kPresenceInterval,
@@ -679,6 +750,8 @@ std::string Gateway::metrics_text() const {
   counter("frames_invalid_total", "Frames that failed to decode or validate", metrics_.frames_invalid);
   counter("events_sent_total", "Events queued to sockets", metrics_.events_sent);
   counter("events_dropped_total", "Droppable events skipped for slow sockets", metrics_.events_dropped);
+  counter("deltas_coalesced_total", "Streaming deltas merged into a later one for a busy socket",
+          metrics_.deltas_coalesced);
   counter("slow_consumer_closes_total", "Sockets closed for exceeding the outbound cap",
           metrics_.slow_consumer_closes);
   counter("config_reloads_total", "Config reloads applied", metrics_.config_reloads);

@@ -67,6 +67,14 @@ struct Client {
   protocol::ScopeSet scopes;
   Json client_info;  // connect.params.client
   bool sessions_subscribed = false;  // sessions.subscribe: gets sessions.changed
+  // Streaming deltas held back while this socket's previous frames are still being
+  // written: one per (event, run), merged (see Gateway::stream_delta).
+  struct HeldDelta {
+    std::string event;  // "chat" | "agent"
+    std::string run_id;
+    Json payload;
+  };
+  std::vector<HeldDelta> held;
   std::unique_ptr<boost::asio::steady_timer> handshake_timer;
 };
 
@@ -113,6 +121,8 @@ class Gateway : public agents::ChatSink {
   std::uint64_t on_open(std::shared_ptr<Transport> t, const PeerInfo& peer);
   void on_message(std::uint64_t id, std::string_view data, bool binary);
   void on_close(std::uint64_t id);
+  // The socket's outbound queue became empty: send what was held back for it.
+  void on_drained(std::uint64_t id);
 
   // --- HTTP
   std::string metrics_text() const;
@@ -161,6 +171,8 @@ class Gateway : public agents::ChatSink {
   void send_res(Client& c, const Json& id, const Result<Reply>& r);
   class EventFanout;
   void send_event(Client& c, EventFanout& fanout, bool droppable);
+  void stream_delta(std::string_view event, const std::string& run_id, Json payload);
+  void flush_held(Client& c);
   void presence_changed();
   void flush_presence();
   void fail_handshake(Client& c, const Json& id, const Error& e, std::uint16_t close_code);

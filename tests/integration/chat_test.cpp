@@ -25,9 +25,11 @@ TEST(Chat, SendStreamsDeltasThenFinalAndHistoryHasBoth) {
   auto evs = chat_events(*c, "run-1");
   ASSERT_GE(evs.size(), 2u);
   std::string joined;
+  // Per-run seq from 0, increasing; deltas to a busy socket may be merged (a gap).
+  EXPECT_EQ(evs[0]["seq"], 0);
   for (std::size_t i = 0; i + 1 < evs.size(); ++i) {
     EXPECT_EQ(evs[i]["state"], "delta");
-    EXPECT_EQ(evs[i]["seq"], static_cast<int>(i));
+    if (i > 0) EXPECT_GT(evs[i]["seq"].get<int>(), evs[i - 1]["seq"].get<int>());
     joined += evs[i]["deltaText"].get<std::string>();
     EXPECT_EQ(evs[i]["message"]["content"][0]["text"], joined);  // cumulative
   }
@@ -197,6 +199,47 @@ TEST(Chat, RateLimitWithoutFallbackIsARateLimitError) {
   auto evs = chat_events(*c, "r-rl");
   EXPECT_EQ(evs.back()["state"], "error");
   EXPECT_EQ(evs.back()["errorKind"], "rate_limit");
+}
+
+// A client that stops reading while a long reply streams: its deltas are merged while
+// its socket is busy, so it gets fewer, larger deltas whose deltaText still adds up to the
+// whole reply (without merging, the cumulative copies overflow the 50 MiB buffer and
+// deltas are dropped, leaving holes). A client that keeps reading gets it all too.
+TEST(Chat, DeltasToASlowSocketAreMergedAndStillAddUpToTheReply) {
+  FakeLlm llm;
+  Script s;
+  for (int i = 0; i < 400; ++i) s.chunks.push_back(std::string(999, static_cast<char>('a' + i % 26)) + "\n");
+  llm.push(s);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto slow = gw->connect();
+  auto fast = gw->connect();
+  ASSERT_NE(slow, nullptr);
+  ASSERT_NE(fast, nullptr);
+  send(*fast, "main", "write a lot", "long-1");
+  auto fast_events = chat_events(*fast, "long-1", 30000);  // slow reads nothing meanwhile
+  ASSERT_FALSE(fast_events.empty());
+  ASSERT_EQ(fast_events.back()["state"], "final");
+  std::string full = fast_events.back()["message"]["content"][0]["text"];
+  ASSERT_EQ(full.size(), 400u * 1000u);
+
+  auto slow_events = chat_events(*slow, "long-1", 30000);
+  ASSERT_FALSE(slow_events.empty());
+  EXPECT_EQ(slow_events.back()["state"], "final");
+  EXPECT_EQ(slow_events.back()["message"]["content"][0]["text"], full);
+  for (auto* evs : {&fast_events, &slow_events}) {
+    std::string joined;
+    std::int64_t last_seq = -1;
+    for (const Json& e : *evs) {
+      EXPECT_GT(e["seq"].get<std::int64_t>(), last_seq);
+      last_seq = e["seq"];
+      if (e["state"] == "delta") joined += e["deltaText"].get<std::string>();
+    }
+    EXPECT_EQ(joined.size(), full.size());
+    EXPECT_TRUE(joined == full) << "deltaText of the received deltas must add up to the reply";
+  }
+  EXPECT_LT(slow_events.size(), 200u) << "the busy socket's deltas were merged";
+  // Nothing was dropped or closed: the slow socket still answers.
+  EXPECT_TRUE(slow->call("health").ok());
 }
 
 TEST(Chat, ConcurrentSessionsRunInParallelAndFollowupQueues) {

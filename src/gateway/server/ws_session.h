@@ -1,6 +1,7 @@
 // WsSession: one accepted WebSocket (plain or TLS), implementing Transport for the
 // Gateway. It owns one outbound queue with one write in flight, enforces the outbound
-// byte cap (droppable frames are skipped, others close 1008 "slow consumer"), the
+// byte cap (droppable frames are skipped, others close 1008 "slow consumer"), tells the
+// Gateway when the queue drains (it holds streaming deltas back until then), the
 // inbound frame cap (Beast closes 1009), and keep-alive pings after auth.
 // Kept alive by its pending read; the Gateway holds a shared_ptr until on_close.
 // Included only by server.cpp (Beast-heavy). Loop thread only.
@@ -142,7 +143,8 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
       return;
     }
     if (!out_.empty()) return do_write();
-    if (closing_) do_close();
+    if (closing_) return do_close();
+    gw_.on_drained(id_);  // may queue held-back deltas (and so start a write)
   }
 
   void do_close() {

@@ -18,6 +18,7 @@ struct Metrics {
   std::uint64_t frames_invalid = 0;
   std::uint64_t events_sent = 0;
   std::uint64_t events_dropped = 0;
+  std::uint64_t deltas_coalesced = 0;  // streaming deltas held back and merged
   std::uint64_t slow_consumer_closes = 0;
   std::uint64_t config_reloads = 0;
 };
