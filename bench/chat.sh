@@ -7,8 +7,12 @@
 # system prompt loaded, provider request streamed, reply committed, `final` sent.
 # sc_loadgen chat keeps 1, 100 and 1,000 sessions busy (each message in a fresh session)
 # and reports chat.send -> final p50/p99; the gateway's peak RSS and CPU are read from
-# /proc. Builds nothing; prints progress on stderr and one markdown table on stdout.
-# Knobs: BENCH_DURATION [5], BENCH_WARMUP [1], BENCH_CHAT_SESSIONS ["1 100 1000"].
+# /proc. "Saturated" rows send each session's next message at once (the latency is then
+# mostly queueing: sessions / throughput); paced rows pause ~P ms per session between
+# turns, a load below saturation where the latency is the gateway's own overhead.
+# Builds nothing; prints progress on stderr and one markdown table on stdout.
+# Knobs: BENCH_DURATION [5], BENCH_WARMUP [1],
+#        BENCH_CHAT_RUNS ["1:0 100:0 1000:0 100:1000 100:100 1000:1000"] (sessions:pause_ms).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -17,7 +21,7 @@ LOADGEN=$BUILD/bench/sc_loadgen
 FAKE=$BUILD/tests/sc_fake_llm
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
-SESSIONS=${BENCH_CHAT_SESSIONS:-"1 100 1000"}
+RUNS=${BENCH_CHAT_RUNS:-"1:0 100:0 1000:0 100:1000 100:100 1000:1000"}
 for b in "$GATEWAY" "$LOADGEN" "$FAKE"; do
   [[ -x $b ]] || { echo "chat.sh: $b not found; build first (cmake --build $BUILD)" >&2; exit 2; }
 done
@@ -48,15 +52,18 @@ PIDS+=($GPID)
 for _ in $(seq 100); do [[ -f $WORK/state/gateway.json ]] && break; sleep 0.05; done
 [[ -f $WORK/state/gateway.json ]] || { cat "$WORK/gateway.err" >&2; exit 1; }
 
-echo "| sessions | turns/s | p50 ms | p99 ms | errors | gateway CPU | gateway peak RSS |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
-for n in $SESSIONS; do
-  echo "[bench] chat: $n concurrent sessions, ${DURATION}s" >&2
+echo "| sessions | pause between turns | turns/s | p50 ms | p99 ms | errors | gateway CPU | gateway peak RSS |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+for run in $RUNS; do
+  n=${run%%:*} pause=${run##*:}
+  echo "[bench] chat: $n concurrent sessions, pause ${pause} ms, ${DURATION}s" >&2
   out=$("${PIN_C[@]}" "$LOADGEN" chat --state-dir "$WORK/state" --conns 1 --pipeline "$n" \
-          --duration "$DURATION" --warmup "$WARMUP" --server-pid "$GPID" | grep '^RESULT')
+          --pause-ms "$pause" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$GPID" |
+        grep '^RESULT')
   val() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$out"; }
   hwm=$(awk '/VmHWM/{printf "%.1f MB", $2/1024}' /proc/$GPID/status)
-  printf "| %s | %s | %.2f | %.2f | %s | %s%% | %s |\n" "$n" "$(val rps)" \
+  pause_txt=$([[ $pause == 0 ]] && echo "none (saturated)" || echo "~$pause ms")
+  printf "| %s | %s | %s | %.2f | %.2f | %s | %s%% | %s |\n" "$n" "$pause_txt" "$(val rps)" \
     "$(awk "BEGIN{print $(val p50_us)/1000}")" "$(awk "BEGIN{print $(val p99_us)/1000}")" \
     "$(val errors)" "$(val cpu_server)" "$hwm"
 done

@@ -15,7 +15,9 @@
 //                server's VmRSS before and after and the per-connection delta.
 //   chat         like rpc, but each in-flight slot is a chat session: chat.send, then the
 //                latency until that run's terminal `chat` event (final = success); the
-//                next message on the slot's session follows at once. Run it against a
+//                next message on the slot's session follows at once, or --pause-ms P
+//                later (jittered 0.5P..1.5P; first sends spread over P): a paced load
+//                below saturation, where latency is the gateway's, not a queue's. Run it against a
 //                gateway whose model is sc_fake_llm answering instantly, so the figure
 //                is the gateway's own overhead (commit, queue, stream, commit, events).
 //   first-hello  spawns the gateway itself (fresh state dir, free port, pinned with
@@ -50,6 +52,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -88,6 +91,7 @@ struct Options {
   int repeat = 10;
   int gateway_cpu = -1;
   double setup_timeout = 120;  // connecting phase cap (seconds)
+  int pause_ms = 0;            // chat: pause between a final and the slot's next message
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -114,7 +118,8 @@ void usage() {
       "  --server-pid PID    rpc/echo: report this process's CPU use while measuring\n"
       "  --gateway BIN       first-hello: the simpleclaw binary\n"
       "  --repeat N          first-hello: runs (default 10)\n"
-      "  --gateway-cpu C     first-hello: pin the spawned gateway to CPU C\n",
+      "  --gateway-cpu C     first-hello: pin the spawned gateway to CPU C\n"
+      "  --pause-ms P        chat: each session pauses ~P ms before its next message\n",
       stderr);
 }
 
@@ -152,6 +157,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--repeat") o.repeat = std::stoi(val());
     else if (a == "--gateway-cpu") o.gateway_cpu = std::stoi(val());
     else if (a == "--setup-timeout") o.setup_timeout = std::stod(val());
+    else if (a == "--pause-ms") o.pause_ms = std::stoi(val());
     else if (a == "-h" || a == "--help") {
       usage();
       std::exit(0);
@@ -167,6 +173,7 @@ Options parse_args(int argc, char** argv) {
   if (o.hold < 0 || o.hold > 600) die("--hold must be in [0, 600]");
   if (o.max_pending < 1 || o.max_pending > 31) die("--max-pending must be 1..31");
   if (o.repeat < 1 || o.repeat > 100) die("--repeat must be 1..100");
+  if (o.pause_ms < 0 || o.pause_ms > 60000) die("--pause-ms must be 0..60000");
   if (o.role != "operator" && o.role != "node") die("--role must be operator or node");
   return o;
 }
@@ -309,6 +316,10 @@ class Conn : public std::enable_shared_from_this<Conn> {
 
   // Fills the pipeline (rpc/echo traffic start).
   void fill() {
+    if (b_.mode == Mode::kChat && b_.opt.pause_ms > 0) {
+      for (int i = 0; i < b_.opt.pipeline; ++i) send_chat_after(next_slot_++, 0.0, 1.0);
+      return;
+    }
     while (inflight_ < static_cast<std::uint64_t>(b_.opt.pipeline) && b_.sending) send_request();
   }
   std::uint64_t inflight() const { return inflight_; }
@@ -480,8 +491,23 @@ class Conn : public std::enable_shared_from_this<Conn> {
         if (b_.first_error.empty()) b_.first_error = std::string(msg.substr(0, 300));
       }
     }
-    if (b_.sending) send_chat(slot);
+    if (b_.sending && b_.opt.pause_ms > 0) send_chat_after(slot, 0.5, 1.5);
+    else if (b_.sending) send_chat(slot);
     else if (b_.finishing && b_.outstanding == 0) b_.io.stop();
+  }
+
+  // Sends the slot's next message after a pause drawn uniformly from [lo, hi] x pause_ms.
+  void send_chat_after(int slot, double lo, double hi) {
+    std::uniform_real_distribution<double> d(lo, hi);
+    auto t = std::make_shared<net::steady_timer>(b_.io);
+    t->expires_after(std::chrono::microseconds(
+        static_cast<std::int64_t>(d(rng_) * b_.opt.pause_ms * 1000.0)));
+    ++b_.outstanding;  // the finishing phase waits for paused slots too
+    t->async_wait([self = shared_from_this(), t, slot](beast::error_code ec) {
+      --self->b_.outstanding;
+      if (!ec && self->b_.sending) return self->send_chat(slot);
+      if (self->b_.finishing && self->b_.outstanding == 0) self->b_.io.stop();
+    });
   }
 
   void send_chat(int slot) {
@@ -511,6 +537,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
 
  private:
   std::unordered_map<std::string, std::pair<Clock::time_point, int>> runs_;
+  std::mt19937_64 rng_{std::random_device{}()};
 
   void send_request() {
     if (b_.mode == Mode::kChat) return send_chat(next_slot_++);

@@ -27,6 +27,31 @@ Json text_message(const std::string& text, std::int64_t ts) {
               {"content", Json::array({Json{{"type", "text"}, {"text", text}}})},
               {"timestamp", ts}};
 }
+// What a run needs before its model call: the transcript (every entry up to this run's
+// user message), the session's model override, and the system prompt from the workspace.
+struct Loaded {
+  std::vector<sessions::Entry> entries;
+  std::string system, model_override;
+};
+
+// On the DB worker. Read-only: a batch of only these commits without writing or fsync.
+Result<Loaded> load_for_run(SessionStore& s, const std::string& key, const std::string& session_id,
+                            const std::string& workspace, const std::string& agent_name) {
+  Loaded l;
+  auto ctx = s.context(session_id, kMaxContextEntries);
+  if (!ctx.ok()) return ctx.error();
+  l.entries = std::move(ctx).value();
+  auto row = s.get(key);
+  if (row.ok() && *row) l.model_override = (*row)->model_override;
+  l.system = assemble_system_prompt(workspace, agent_name);
+  return l;
+}
+
+struct Begun {
+  sessions::BeginRunResult begun;
+  std::optional<Loaded> loaded;  // prefetched for a run that will start at once
+};
+
 }  // namespace
 
 struct ChatService::Run {
@@ -46,6 +71,7 @@ struct ChatService::Run {
   // Set by abort before the model call exists: applied once loading finishes.
   std::optional<std::pair<std::string, std::string>> pending_abort;  // (status, error)
   ErrorKind pending_kind = ErrorKind::kUnknown;
+  std::optional<Loaded> prefetched;  // loaded with the user message (see send)
 };
 
 ChatService::ChatService(boost::asio::io_context& io, sessions::DbWorker& db,
@@ -211,14 +237,35 @@ void ChatService::send(SendParams p, Reply reply) {
   std::string mode = p.queue_mode.empty() ? cfg_.sessions.queue_mode : p.queue_mode;
   dedupe_in_flight(run_id);
   sessions::BeginRun b{*key, run_id, uuid_v4(), p.message, wall_ms()};
+  // A message to an idle session starts at once: load what the model needs in the same
+  // job as the commit, saving a round trip to the DB thread on the common path. Used only
+  // if the run does start at once (see start_next); otherwise it is loaded again then.
+  bool prefetch = !rt.active && rt.queue.empty();
+  std::string workspace = prefetch ? workspace_of(key->agent_id) : std::string();
+  const config::AgentConfig* agent = config::find_agent(cfg_, key->agent_id);
+  std::string agent_name = agent ? agent->name : key->agent_id;
   ++pending_;
   std::weak_ptr<int> alive = alive_;
-  db_.post([b](SessionStore& s) { return s.begin_run(b); },
+  db_.post([b, prefetch, workspace, agent_name](SessionStore& s) -> Result<Begun> {
+             Begun out;
+             auto r = s.begin_run(b);
+             if (!r.ok()) return r.error();
+             out.begun = std::move(r).value();
+             if (prefetch && !out.begun.existing) {
+               auto l = load_for_run(s, b.key.key, out.begun.session.session_id, workspace,
+                                     agent_name);
+               if (l.ok()) out.loaded = std::move(l).value();  // else: loaded again at start
+             }
+             return out;
+           },
            [this, alive, b, p = std::move(p), mode, reply = std::move(reply)](
-               Result<sessions::BeginRunResult> r) mutable {
+               Result<Begun> begun) mutable {
              if (alive.expired()) return;
              pending_done();
              const std::string& run_id = b.run_id;
+             Result<sessions::BeginRunResult> r =
+                 begun.ok() ? Result<sessions::BeginRunResult>(std::move(begun->begun))
+                            : Result<sessions::BeginRunResult>(begun.error());
              if (!r.ok()) {
                forget(run_id);
                log::error("chat.send {}: {}", b.key.key, r.error().message);
@@ -244,6 +291,7 @@ void ChatService::send(SendParams p, Reply reply) {
              run->user_seq = r->user.seq;
              run->timeout_ms = p.timeout_ms;
              run->mode = mode;
+             if (begun.ok()) run->prefetched = std::move(begun->loaded);
              reply(Json{{"runId", run_id}, {"status", "started"}});
              changed(b.key.key, "message", &r->session);
              if (shutting_down_) return finish_queued(std::move(run), "gateway shutting down");
@@ -256,7 +304,7 @@ void ChatService::enqueue(std::unique_ptr<Run> run, const std::string& mode) {
   SessionRt& rt = sessions_[key];
   if (!rt.active) {
     rt.queue.push_back(std::move(run));
-    return start_next(key);
+    return start_next(key, rt.queue.size() == 1);  // nothing ahead of it: prefetch is fresh
   }
   if (mode == "interrupt") {
     rt.queue.push_front(std::move(run));
@@ -266,7 +314,7 @@ void ChatService::enqueue(std::unique_ptr<Run> run, const std::string& mode) {
   rt.queue.push_back(std::move(run));  // followup and collect (merged when it starts)
 }
 
-void ChatService::start_next(const std::string& key) {
+void ChatService::start_next(const std::string& key, bool prefetch_fresh) {
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return;
   SessionRt& rt = it->second;
@@ -303,32 +351,21 @@ void ChatService::start_next(const std::string& key) {
                     agent_payload(run, "lifecycle", Json{{"phase", "start"},
                                                          {"startedAt", run.started_ms}}),
                     false);
-  // Load what the model needs: transcript (with every user message up to this run's),
-  // the session's model override, and the system prompt from the workspace files.
-  struct Loaded {
-    std::vector<sessions::Entry> entries;
-    std::string system, model_override;
-  };
+  if (run.prefetched && prefetch_fresh) {
+    Loaded l = std::move(*run.prefetched);
+    run.prefetched.reset();
+    return begin_model_call(run, std::move(l.entries), std::move(l.system),
+                            std::move(l.model_override));
+  }
+  run.prefetched.reset();  // stale: earlier runs of this session have replied since
   std::string session_id = run.session_id;
   std::string workspace = workspace_of(run.agent_id);
   const config::AgentConfig* agent = config::find_agent(cfg_, run.agent_id);
   std::string agent_name = agent ? agent->name : run.agent_id;
   ++pending_;
   db_.post(
-      [key, session_id, workspace, agent_name, run_id](SessionStore& s) -> Result<Loaded> {
-        Loaded l;
-        auto ctx = s.context(session_id, kMaxContextEntries);
-        if (!ctx.ok()) return ctx.error();
-        l.entries = std::move(ctx).value();
-        auto row = s.get(key);
-        if (row.ok() && *row) l.model_override = (*row)->model_override;
-        auto st = s.db().prepare("UPDATE runs SET status = 'running' WHERE run_id = ?1");
-        if (st.ok()) {
-          st->bind(1, run_id);
-          (void)st->run();
-        }
-        l.system = assemble_system_prompt(workspace, agent_name);
-        return l;
+      [key, session_id, workspace, agent_name](SessionStore& s) {
+        return load_for_run(s, key, session_id, workspace, agent_name);
       },
       [this, alive, key, run_id](Result<Loaded> r) {
         if (alive.expired()) return;

@@ -109,7 +109,9 @@ class ChatService {
   };
 
   void enqueue(std::unique_ptr<Run> run, const std::string& mode);
-  void start_next(const std::string& key);
+  // Starts the session's next queued run. prefetch_fresh: it was queued just now behind
+  // nothing, so what send() loaded with its user message is current.
+  void start_next(const std::string& key, bool prefetch_fresh = false);
   void begin_model_call(Run& run, std::vector<sessions::Entry> entries, std::string system,
                         std::string model_override);
   void on_text(Run& run, std::string_view text);

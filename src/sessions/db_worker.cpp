@@ -45,21 +45,21 @@ void DbWorker::thread_main() {
       queue_.clear();
     }
     std::optional<Error> commit_error;
-    if (auto b = db.exec("BEGIN IMMEDIATE"); !b.ok()) commit_error = b.error();
+    if (auto b = db.run("BEGIN IMMEDIATE"); !b.ok()) commit_error = b.error();
     if (!commit_error) {
       for (Job& job : batch) {
         // A savepoint per job: a failing job undoes only its own writes.
-        if (auto s = db.exec("SAVEPOINT job"); !s.ok()) {
+        if (auto s = db.run("SAVEPOINT job"); !s.ok()) {
           job.fail(s.error());
           continue;
         }
         bool ok = job.run(store_);
-        if (!ok) (void)db.exec("ROLLBACK TO job");
-        (void)db.exec("RELEASE job");
+        if (!ok) (void)db.run("ROLLBACK TO job");
+        (void)db.run("RELEASE job");
       }
-      if (auto c = db.exec("COMMIT"); !c.ok()) {
+      if (auto c = db.run("COMMIT"); !c.ok()) {
         commit_error = c.error();
-        (void)db.exec("ROLLBACK");
+        (void)db.run("ROLLBACK");
       }
     }
     if (commit_error) log::error("session store commit failed: {}", commit_error->message);

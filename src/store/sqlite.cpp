@@ -14,15 +14,30 @@ Error sql_error(sqlite3* db, std::string_view what) {
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
   if (this != &o) {
-    sqlite3_finalize(s_);
+    release();
     s_ = o.s_;
     db_ = o.db_;
+    in_use_ = o.in_use_;
+    bind_status_ = std::move(o.bind_status_);
     o.s_ = nullptr;
+    o.in_use_ = nullptr;
   }
   return *this;
 }
 
-Stmt::~Stmt() { sqlite3_finalize(s_); }
+Stmt::~Stmt() { release(); }
+
+void Stmt::release() {
+  if (in_use_) {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    *in_use_ = false;
+    in_use_ = nullptr;
+  } else {
+    sqlite3_finalize(s_);
+  }
+  s_ = nullptr;
+}
 
 Stmt& Stmt::bind(int i, std::int64_t v) {
   if (sqlite3_bind_int64(s_, i, v) != SQLITE_OK) bind_status_ = sql_error(db_, "bind");
@@ -105,17 +120,33 @@ Result<Db> Db::open(const std::string& path) {
   return db;
 }
 
+Db::Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+Db::Db(Db&& o) noexcept : db_(o.db_), path_(std::move(o.path_)), cache_(std::move(o.cache_)) {
+  o.db_ = nullptr;
+  o.cache_.clear();
+}
+
 Db& Db::operator=(Db&& o) noexcept {
   if (this != &o) {
-    sqlite3_close_v2(db_);
+    close();
     db_ = o.db_;
     path_ = std::move(o.path_);
+    cache_ = std::move(o.cache_);
     o.db_ = nullptr;
+    o.cache_.clear();
   }
   return *this;
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() { close(); }
+
+void Db::close() {
+  for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
+  cache_.clear();
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
 
 Status Db::exec(std::string_view sql) {
   std::string s(sql);
@@ -129,10 +160,26 @@ Status Db::exec(std::string_view sql) {
 }
 
 Result<Stmt> Db::prepare(std::string_view sql) {
+  std::string key(sql);
+  auto it = cache_.find(key);
+  if (it != cache_.end() && !*it->second.in_use) {
+    *it->second.in_use = true;
+    return Stmt(it->second.stmt, db_, it->second.in_use.get());
+  }
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK)
     return sql_error(db_, "prepare `" + std::string(sql.substr(0, 80)) + "`");
-  return Stmt(st, db_);
+  if (it != cache_.end() || cache_.size() >= kMaxCached) return Stmt(st, db_);  // owned
+  Cached& c = cache_[std::move(key)];
+  c.stmt = st;
+  c.in_use = std::make_unique<bool>(true);
+  return Stmt(st, db_, c.in_use.get());
+}
+
+Status Db::run(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st.ok()) return st.error();
+  return st->run();
 }
 
 Result<std::int64_t> Db::user_version() {
@@ -157,15 +204,15 @@ Result<std::string> Db::integrity_check() {
 
 // ---------------------------------------------------------------- Transaction
 
-Transaction::Transaction(Db& db) : db_(db) { began_ = db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Db& db) : db_(db) { began_ = db_.run("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {
-  if (began_.ok() && !done_) (void)db_.exec("ROLLBACK");
+  if (began_.ok() && !done_) (void)db_.run("ROLLBACK");
 }
 
 Status Transaction::commit() {
   if (!began_.ok()) return began_;
-  auto s = db_.exec("COMMIT");
+  auto s = db_.run("COMMIT");
   if (s.ok()) done_ = true;
   return s;
 }

@@ -4,14 +4,19 @@
 // committed. Every failure is a Result error naming the statement and SQLite's message.
 //
 // A Db is used by one thread at a time (the store's writer thread, or a reader); it is
-// movable, not copyable.
+// movable, not copyable. prepare() keeps each distinct SQL text compiled (the writer runs
+// the same few statements thousands of times a second; compiling them was a third of its
+// time): a Stmt borrowed from that cache is reset when it goes out of scope, and must not
+// outlive its Db.
 #pragma once
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/result.h"
 
@@ -20,7 +25,10 @@ namespace simpleclaw::store {
 class Stmt {
  public:
   Stmt() = default;
-  Stmt(Stmt&& o) noexcept : s_(o.s_), db_(o.db_) { o.s_ = nullptr; }
+  Stmt(Stmt&& o) noexcept : s_(o.s_), db_(o.db_), in_use_(o.in_use_) {
+    o.s_ = nullptr;
+    o.in_use_ = nullptr;
+  }
   Stmt& operator=(Stmt&& o) noexcept;
   ~Stmt();
 
@@ -42,9 +50,11 @@ class Stmt {
 
  private:
   friend class Db;
-  Stmt(sqlite3_stmt* s, sqlite3* db) : s_(s), db_(db) {}
+  Stmt(sqlite3_stmt* s, sqlite3* db, bool* in_use = nullptr) : s_(s), db_(db), in_use_(in_use) {}
+  void release();  // finalize an owned statement, or reset and return a cached one
   sqlite3_stmt* s_ = nullptr;
   sqlite3* db_ = nullptr;
+  bool* in_use_ = nullptr;  // set when borrowed from the Db's cache
   Status bind_status_ = Ok{};
 };
 
@@ -54,12 +64,15 @@ class Db {
   // sets WAL, synchronous=FULL, foreign_keys=ON, busy_timeout. A file that is not a
   // database is an error that says so.
   static Result<Db> open(const std::string& path);
-  Db(Db&& o) noexcept : db_(o.db_), path_(std::move(o.path_)) { o.db_ = nullptr; }
+  Db(Db&& o) noexcept;
   Db& operator=(Db&& o) noexcept;
   ~Db();
 
   Status exec(std::string_view sql);  // one or more statements, no results
+  // One statement; compiled once per Db and reused (a second live use of the same SQL,
+  // e.g. inside a loop over its rows, gets its own compiled copy).
   Result<Stmt> prepare(std::string_view sql);
+  Status run(std::string_view sql);  // prepare + run, for statements like SAVEPOINT
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   Result<std::int64_t> user_version();
@@ -70,9 +83,16 @@ class Db {
   sqlite3* raw() { return db_; }
 
  private:
-  Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Db(sqlite3* db, std::string path);
+  void close();
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    std::unique_ptr<bool> in_use;  // heap: Stmts point at it, and the map may rehash
+  };
+  static constexpr std::size_t kMaxCached = 256;
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::unordered_map<std::string, Cached> cache_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() succeeded.

@@ -88,6 +88,48 @@ TEST_F(StoreTest, BindAndColumnRoundTrip) {
   EXPECT_FALSE(next(*sel));
 }
 
+// prepare() reuses the compiled statement: same handle, bindings cleared, reset, and
+// a nested use of the same SQL (a loop over its rows that runs it again) gets its own.
+TEST_F(StoreTest, PreparedStatementsAreReusedAndNestedUseIsSafe) {
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->exec("CREATE TABLE t (n INTEGER)").ok());
+  const char* ins = "INSERT INTO t (n) VALUES (?1)";
+  sqlite3_stmt* first = nullptr;
+  {
+    auto st = db->prepare(ins);
+    ASSERT_TRUE(st.ok());
+    first = sqlite3_next_stmt(db->raw(), nullptr);
+    ASSERT_TRUE(st->bind(1, 1).run().ok());
+  }
+  for (int i = 2; i <= 3; ++i) {
+    auto st = db->prepare(ins);
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(sqlite3_next_stmt(db->raw(), nullptr), first) << "compiled once";
+    ASSERT_TRUE(st->bind(1, i).run().ok());
+  }
+  {
+    auto unbound = db->prepare(ins);  // bindings of the last use are cleared: NULL
+    ASSERT_TRUE(unbound->run().ok());
+  }
+  const char* sel = "SELECT n FROM t WHERE n IS NOT NULL ORDER BY n";
+  auto outer = db->prepare(sel);
+  ASSERT_TRUE(outer.ok());
+  int rows = 0, inner_rows = 0;
+  while (next(*outer)) {
+    ++rows;
+    auto inner = db->prepare(sel);  // same SQL while the outer is mid-iteration
+    ASSERT_TRUE(inner.ok());
+    while (next(*inner)) ++inner_rows;
+  }
+  EXPECT_EQ(rows, 3);
+  EXPECT_EQ(inner_rows, 9);
+  ASSERT_TRUE(db->run("BEGIN IMMEDIATE").ok());
+  ASSERT_TRUE(db->run("ROLLBACK").ok());
+  ASSERT_TRUE(db->run("BEGIN IMMEDIATE").ok()) << "the cached BEGIN runs again";
+  ASSERT_TRUE(db->run("COMMIT").ok());
+}
+
 TEST_F(StoreTest, ErrorsNameTheStatement) {
   auto db = Db::open(path_);
   ASSERT_TRUE(db.ok());
