@@ -10,9 +10,11 @@
 namespace sctest {
 
 // Providers: fake (openai, with a key), claude (anthropic), local (ollama); default
-// fake/gpt-test. `extra` is appended (more top-level YAML).
-inline std::string config_for(const fakes::FakeLlm& llm, const std::string& extra = {}) {
-  return "models:\n"
+// fake/gpt-test. `extra` is appended (more top-level YAML); `models_extra` adds keys
+// under models (each line indented by two spaces, e.g. "  idle_timeout_ms: 300\n").
+inline std::string config_for(const fakes::FakeLlm& llm, const std::string& extra = {},
+                              const std::string& models_extra = {}) {
+  return "models:\n" + models_extra +
          "  default: fake/gpt-test\n"
          "  retry: {attempts: 2, base_ms: 10, max_ms: 50}\n"
          "  providers:\n"

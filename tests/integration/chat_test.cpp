@@ -266,6 +266,212 @@ TEST(Chat, ConcurrentSessionsRunInParallelAndFollowupQueues) {
   EXPECT_EQ(msgs[msgs.size() - 2]["content"], "slow");  // the first run's reply came first
 }
 
+Json send_mode(WsClient& c, const std::string& key, const std::string& text,
+               const std::string& idem, const std::string& mode) {
+  auto r = c.call("chat.send", Json{{"sessionKey", key}, {"message", text},
+                                    {"idempotencyKey", idem}, {"queueMode", mode}});
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? *r : Json();
+}
+
+// collect: messages queued behind a running turn are answered together by one run.
+TEST(Chat, CollectModeAnswersTheQueuedMessagesWithOneReply) {
+  FakeLlm llm;
+  Script slow;
+  slow.when = "first";
+  slow.chunks = {"one"};
+  slow.head_delay_ms = 400;
+  llm.push(slow);
+  Script both;
+  both.chunks = {"both answered"};
+  llm.push(both);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "first", "c1");
+  ASSERT_TRUE(llm.wait_requests(1, 3000));
+  send_mode(*c, "main", "second", "c2", "collect");
+  send_mode(*c, "main", "third", "c3", "collect");
+  EXPECT_EQ(chat_events(*c, "c1").back()["state"], "final");
+  auto e2 = chat_events(*c, "c2");
+  auto e3 = chat_events(*c, "c3");
+  ASSERT_EQ(e2.back()["state"], "final");
+  ASSERT_EQ(e3.back()["state"], "final");
+  EXPECT_EQ(e2.back()["message"]["content"][0]["text"], "both answered");
+  EXPECT_EQ(e3.back()["message"], e2.back()["message"]) << "one reply answers both";
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 2u) << "one model call for the two collected messages";
+  const Json& msgs = reqs[1].body["messages"];
+  EXPECT_EQ(msgs.back()["content"], "second\n\nthird");
+  EXPECT_EQ(msgs[msgs.size() - 2]["content"], "one");
+}
+
+// interrupt: the running turn is aborted (its partial reply kept) and the new message
+// is answered next.
+TEST(Chat, InterruptModeAbortsTheRunningTurnAndAnswersTheNewMessage) {
+  FakeLlm llm;
+  Script slow;
+  slow.when = "long story";
+  slow.chunks = {"once ", "upon ", "a ", "time"};
+  slow.chunk_delay_ms = 500;
+  llm.push(slow);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "tell me a long story", "i1");
+  auto first = wait_event(*c, "chat", 5000);  // the first delta: the run is streaming
+  ASSERT_TRUE(first.has_value());
+  send_mode(*c, "main", "stop, urgent question", "i2", "interrupt");
+  auto e1 = chat_events(*c, "i1");
+  ASSERT_FALSE(e1.empty());
+  EXPECT_EQ(e1.back()["state"], "aborted");
+  auto e2 = chat_events(*c, "i2");
+  ASSERT_FALSE(e2.empty());
+  EXPECT_EQ(e2.back()["state"], "final");
+  EXPECT_EQ(e2.back()["message"]["content"][0]["text"], "echo: stop, urgent question");
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].body["messages"].back()["content"], "stop, urgent question");
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(h.ok());
+  bool partial_kept = false;
+  for (const Json& m : (*h)["messages"])
+    if (m.value("state", "") == "aborted" && m["content"][0]["text"] == "once ") partial_kept = true;
+  EXPECT_TRUE(partial_kept) << h->dump();
+}
+
+// A stream that goes quiet after some text: the idle timeout ends it as errorKind
+// timeout (no retry once text was shown), and the session's next turn works.
+TEST(Chat, AStalledStreamIsATimeoutErrorAndTheNextTurnWorks) {
+  FakeLlm llm;
+  Script stall;
+  stall.chunks = {"half a "};
+  stall.hang_after_head = true;
+  llm.push(stall);
+  START_GATEWAY(gw, with_config(config_for(llm, "", "  idle_timeout_ms: 300\n")));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "hello?", "t1");
+  auto evs = chat_events(*c, "t1");
+  ASSERT_FALSE(evs.empty());
+  EXPECT_EQ(evs.back()["state"], "error");
+  EXPECT_EQ(evs.back()["errorKind"], "timeout") << evs.back().dump();
+  EXPECT_EQ(llm.request_count(), 1u) << "no retry after text was streamed";
+  send(*c, "main", "again", "t2");
+  auto next = chat_events(*c, "t2");
+  ASSERT_FALSE(next.empty());
+  EXPECT_EQ(next.back()["state"], "final");
+}
+
+// Backing off for one session's 429 never blocks another session on the same provider:
+// a waits out its Retry-After (2 s, twice) while b is answered at once.
+TEST(Chat, ARateLimitedSessionDoesNotHoldUpOtherSessions) {
+  FakeLlm llm;
+  Script limited;
+  limited.when = "busy";
+  limited.status = 429;
+  limited.retry_after_s = 2;
+  limited.times = -1;
+  llm.push(limited);
+  std::string cfg = "models:\n"
+                    "  default: fake/gpt-test\n"
+                    "  retry: {attempts: 2, base_ms: 10, max_ms: 5000}\n"
+                    "  providers:\n"
+                    "    fake:\n"
+                    "      api: openai\n"
+                    "      base_url: " + llm.url() + "/v1\n"
+                    "      models: [{id: gpt-test}]\n";
+  START_GATEWAY(gw, with_config(cfg));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "a", "busy", "rl-a");
+  ASSERT_TRUE(llm.wait_requests(1, 3000));
+  auto t0 = std::chrono::steady_clock::now();
+  send(*c, "b", "quick", "rl-b");
+  // Terminal events of both runs, in arrival order, with when they came.
+  std::vector<std::pair<Json, std::chrono::milliseconds>> ends;
+  while (ends.size() < 2) {
+    auto ev = wait_event(*c, "chat", 10000);
+    ASSERT_TRUE(ev.has_value()) << "missing terminal chat events";
+    const Json& p = (*ev)["payload"];
+    if (p["state"] == "delta") continue;
+    ends.emplace_back(p, std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - t0));
+  }
+  EXPECT_EQ(ends[0].first["runId"], "rl-b");
+  EXPECT_EQ(ends[0].first["state"], "final");
+  EXPECT_LT(ends[0].second.count(), 1500) << "session b waited for a's Retry-After";
+  EXPECT_EQ(ends[1].first["runId"], "rl-a");
+  EXPECT_EQ(ends[1].first["errorKind"], "rate_limit");
+  EXPECT_GE(ends[1].second.count(), 1500) << "a honoured its Retry-After";
+  EXPECT_EQ(llm.request_count(), 3u) << "a: two tries; b: one";
+}
+
+// HTTPS with certificate verification: trusted through SSL_CERT_FILE it works; an
+// untrusted certificate is a clear error, never a silent plaintext fallback.
+TEST(Chat, HttpsProviderIsVerifiedAgainstTheTrustStore) {
+  fakes::FakeOptions fo;
+  fo.tls = true;
+  FakeLlm llm(fo);
+  TempDir certs;
+  std::string ca = certs.path() + "/fake-ca.pem";
+  write_text(ca, llm.cert_pem());
+  StartOptions o = with_config(config_for(llm));
+  o.env["SSL_CERT_FILE"] = ca;
+  {
+    START_GATEWAY(gw, o);
+    auto c = gw->connect();
+    ASSERT_NE(c, nullptr);
+    send(*c, "main", "over tls", "tls-1");
+    auto evs = chat_events(*c, "tls-1");
+    ASSERT_FALSE(evs.empty());
+    EXPECT_EQ(evs.back()["state"], "final") << evs.back().dump();
+    EXPECT_EQ(evs.back()["message"]["content"][0]["text"], "echo: over tls");
+  }
+  std::size_t served = llm.request_count();
+  o.env["SSL_CERT_FILE"] = certs.path() + "/missing.pem";  // the fake's cert is not trusted
+  START_GATEWAY(gw, o);
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "over tls", "tls-2");
+  auto evs = chat_events(*c, "tls-2", 20000);
+  ASSERT_FALSE(evs.empty());
+  EXPECT_EQ(evs.back()["state"], "error");
+  EXPECT_NE(evs.back()["errorMessage"].get<std::string>().find("certificate"), std::string::npos)
+      << evs.back().dump();
+  EXPECT_EQ(llm.request_count(), served) << "no request got through an unverified connection";
+}
+
+// A long conversation on a small-context model: the provider gets only the newest turns
+// that fit; the transcript keeps everything.
+TEST(Chat, HistoryIsTrimmedToTheModelsContextWindowAndTheTranscriptKeepsAll) {
+  FakeLlm llm;
+  std::string cfg = "models:\n"
+                    "  default: fake/tiny\n"
+                    "  providers:\n"
+                    "    fake:\n"
+                    "      api: openai\n"
+                    "      base_url: " + llm.url() + "/v1\n"
+                    "      models: [{id: tiny, context_window: 700, max_tokens: 100}]\n";
+  START_GATEWAY(gw, with_config(cfg));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  for (int i = 0; i < 6; ++i) {
+    std::string id = "ctx-" + std::to_string(i);
+    send(*c, "main", "m" + std::to_string(i) + " " + std::string(400, 'x'), id);
+    ASSERT_EQ(chat_events(*c, id).back()["state"], "final");
+  }
+  Json msgs = llm.requests().back().body["messages"];
+  // system + the newest turns only: each turn is ~2 x 105 tokens of a 600-token budget.
+  EXPECT_LT(msgs.size(), 1u + 11u);
+  EXPECT_GE(msgs.size(), 2u);
+  EXPECT_EQ(msgs[1]["role"], "user") << "starts with a whole turn";
+  EXPECT_EQ(msgs.back()["content"].get<std::string>().substr(0, 2), "m5");
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ((*h)["messages"].size(), 12u);
+}
+
 TEST(Chat, KillDuringStreamingLosesNothingAcknowledged) {
   FakeLlm llm;
   Script s;
