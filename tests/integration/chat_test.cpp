@@ -511,6 +511,35 @@ TEST(Chat, KillDuringStreamingLosesNothingAcknowledged) {
   EXPECT_EQ(msgs[1]["content"], "precious\n\nnext");  // no half reply, roles alternate
 }
 
+// The reply is committed before `final` is sent: kill -9 the moment final arrives and
+// the restarted gateway still has it, and its token usage.
+TEST(Chat, KillRightAfterFinalKeepsTheReply) {
+  FakeLlm llm;
+  TempDir keep;
+  StartOptions o = with_config(config_for(llm));
+  o.state_dir = keep.path() + "/state";
+  {
+    START_GATEWAY(gw, o);
+    auto c = gw->connect();
+    ASSERT_NE(c, nullptr);
+    send(*c, "main", "remember me", "r-final");
+    auto evs = chat_events(*c, "r-final");
+    ASSERT_EQ(evs.back()["state"], "final");
+    gw->signal(SIGKILL);
+    EXPECT_EQ(gw->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
+  }
+  START_GATEWAY(gw2, o);
+  auto c = gw2->connect();
+  ASSERT_NE(c, nullptr);
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_EQ((*h)["messages"].size(), 2u);
+  EXPECT_EQ((*h)["messages"][1]["content"][0]["text"], "echo: remember me");
+  auto l = c->call("sessions.list");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ((*l)["sessions"][0]["outputTokens"], 7);
+}
+
 TEST(Sessions, ListPatchResetKeepsOldTranscriptAndDelete) {
   FakeLlm llm;
   START_GATEWAY(gw, with_config(config_for(llm)));
