@@ -30,30 +30,10 @@ void add_auth(HttpRequest& r, const config::ProviderConfig& provider) {
   set_header(r, "anthropic-version", kAnthropicVersion);
 }
 
-class AnthropicDecoder final : public DecoderBase {
- protected:
-  void on_bytes(std::string_view bytes, std::vector<StreamEvent>& out) override {
-    events_.clear();
-    bool ok = sse_.feed(bytes, events_);
-    handle(out);
-    if (!ok) emit_error(out, ErrorKind::kUnknown, std::string(kTooLarge));
-  }
-
-  void on_finish(std::vector<StreamEvent>& out) override {
-    events_.clear();
-    sse_.finish(events_);
-    handle(out);  // no message_stop: the base reports the truncation
-  }
-
+// Without message_stop at the end of the body, the base reports the truncation.
+class AnthropicDecoder final : public SseDecoderBase {
  private:
-  void handle(std::vector<StreamEvent>& out) {
-    for (const SseEvent& ev : events_) {
-      if (ended()) return;
-      on_event(ev, out);
-    }
-  }
-
-  void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) {
+  void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) override {
     if (trim_space(ev.data).empty()) return;
     std::optional<json> j = parse_object(ev.data);
     if (!j) {
@@ -117,8 +97,6 @@ class AnthropicDecoder final : public DecoderBase {
     emit_error(out, kind, provider_error_text(Api::kAnthropic, message, type));
   }
 
-  SseParser sse_{kMaxLineBytes};
-  std::vector<SseEvent> events_;
   std::string stop_reason_;
   std::int64_t input_ = 0;
   std::int64_t output_ = 0;

@@ -28,29 +28,11 @@ void add_auth(HttpRequest& r, const config::ProviderConfig& provider) {
     set_header(r, "Authorization", "Bearer " + key);
 }
 
-class OpenAiDecoder final : public DecoderBase {
- protected:
-  void on_bytes(std::string_view bytes, std::vector<StreamEvent>& out) override {
-    events_.clear();
-    bool ok = sse_.feed(bytes, events_);
-    handle(out);
-    if (!ok) emit_error(out, ErrorKind::kUnknown, std::string(kTooLarge));
-  }
-
-  void on_finish(std::vector<StreamEvent>& out) override {
-    events_.clear();
-    sse_.finish(events_);
-    handle(out);
-    // llama.cpp and Ollama's /v1 end after the finish_reason chunk without [DONE].
-    if (finish_reason_) terminate(out);
-  }
-
+class OpenAiDecoder final : public SseDecoderBase {
  private:
-  void handle(std::vector<StreamEvent>& out) {
-    for (const SseEvent& ev : events_) {
-      if (ended()) return;
-      on_event(ev, out);
-    }
+  // llama.cpp and Ollama's /v1 end after the finish_reason chunk without [DONE].
+  void on_sse_end(std::vector<StreamEvent>& out) override {
+    if (finish_reason_) terminate(out);
   }
 
   // [DONE] or the end of a stream that had a finish_reason. content_filter is a kError
@@ -64,7 +46,7 @@ class OpenAiDecoder final : public DecoderBase {
     }
   }
 
-  void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) {
+  void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) override {
     std::string_view data = ev.data;
     if (trim_space(data).empty()) return;  // keep-alive "data:" with nothing in it
     if (trim_space(data) == "[DONE]") {
@@ -117,8 +99,6 @@ class OpenAiDecoder final : public DecoderBase {
     emit_error(out, kind, provider_error_text(Api::kOpenAI, message, code.empty() ? type : code));
   }
 
-  SseParser sse_{kMaxLineBytes};
-  std::vector<SseEvent> events_;
   std::optional<std::string> finish_reason_;
 };
 

@@ -114,6 +114,38 @@ class DecoderBase : public StreamDecoder {
   bool ended_ = false;
 };
 
+// The SSE framing the OpenAI and Anthropic decoders share: bytes -> SSE events ->
+// on_event (until the stream has ended), an over-long line -> an error, and at the end
+// of the body any last event, then on_sse_end.
+class SseDecoderBase : public DecoderBase {
+ protected:
+  virtual void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) = 0;
+  virtual void on_sse_end(std::vector<StreamEvent>& /*out*/) {}
+
+ private:
+  void on_bytes(std::string_view bytes, std::vector<StreamEvent>& out) final {
+    events_.clear();
+    bool ok = sse_.feed(bytes, events_);
+    handle(out);
+    if (!ok) emit_error(out, ErrorKind::kUnknown, std::string(kTooLarge));
+  }
+  void on_finish(std::vector<StreamEvent>& out) final {
+    events_.clear();
+    sse_.finish(events_);
+    handle(out);
+    if (!ended()) on_sse_end(out);
+  }
+  void handle(std::vector<StreamEvent>& out) {
+    for (const SseEvent& ev : events_) {
+      if (ended()) return;
+      on_event(ev, out);
+    }
+  }
+
+  SseParser sse_{kMaxLineBytes};
+  std::vector<SseEvent> events_;
+};
+
 // Parses one stream chunk as a JSON object; nullopt when it is not one.
 std::optional<nlohmann::json> parse_object(std::string_view text);
 // j[key] as a string / integer when it is one, else the fallback.

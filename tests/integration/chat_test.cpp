@@ -472,6 +472,31 @@ TEST(Chat, HistoryIsTrimmedToTheModelsContextWindowAndTheTranscriptKeepsAll) {
   EXPECT_EQ((*h)["messages"].size(), 12u);
 }
 
+// Runs `before` against a gateway on `o`'s state dir, kill -9s it there, and returns a
+// client of a new gateway started on the same state.
+struct Restarted {
+  std::unique_ptr<GatewayProcess> gw;
+  ClientPtr c;
+};
+Restarted kill9_and_restart(const StartOptions& o, const std::function<void(WsClient&)>& before) {
+  {
+    auto gw = GatewayProcess::start(o);
+    EXPECT_NE(gw, nullptr);
+    if (!gw) return {};
+    auto c = gw->connect();
+    EXPECT_NE(c, nullptr);
+    if (!c) return {};
+    before(*c);
+    gw->signal(SIGKILL);
+    EXPECT_EQ(gw->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
+  }
+  Restarted r;
+  r.gw = GatewayProcess::start(o);
+  if (r.gw) r.c = r.gw->connect();
+  EXPECT_NE(r.c, nullptr) << "restart after kill -9";
+  return r;
+}
+
 TEST(Chat, KillDuringStreamingLosesNothingAcknowledged) {
   FakeLlm llm;
   Script s;
@@ -481,20 +506,12 @@ TEST(Chat, KillDuringStreamingLosesNothingAcknowledged) {
   TempDir keep;
   StartOptions o = with_config(config_for(llm));
   o.state_dir = keep.path() + "/state";
-  std::string token;
-  {
-    START_GATEWAY(gw, o);
-    token = gw->token();
-    auto c = gw->connect();
-    ASSERT_NE(c, nullptr);
-    EXPECT_EQ(send(*c, "main", "precious", "r-kill")["status"], "started");
-    ASSERT_TRUE(llm.wait_requests(1, 3000));
-    gw->signal(SIGKILL);
-    EXPECT_EQ(gw->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
-  }
-  START_GATEWAY(gw2, o);
-  auto c = gw2->connect();
-  ASSERT_NE(c, nullptr);
+  Restarted r = kill9_and_restart(o, [&](WsClient& c) {
+    EXPECT_EQ(send(c, "main", "precious", "r-kill")["status"], "started");
+    EXPECT_TRUE(llm.wait_requests(1, 3000));
+  });
+  ASSERT_NE(r.c, nullptr);
+  auto& c = r.c;
   auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
   ASSERT_TRUE(h.ok()) << h.error().message;
   ASSERT_EQ((*h)["messages"].size(), 1u);
@@ -518,24 +535,16 @@ TEST(Chat, KillRightAfterFinalKeepsTheReply) {
   TempDir keep;
   StartOptions o = with_config(config_for(llm));
   o.state_dir = keep.path() + "/state";
-  {
-    START_GATEWAY(gw, o);
-    auto c = gw->connect();
-    ASSERT_NE(c, nullptr);
-    send(*c, "main", "remember me", "r-final");
-    auto evs = chat_events(*c, "r-final");
-    ASSERT_EQ(evs.back()["state"], "final");
-    gw->signal(SIGKILL);
-    EXPECT_EQ(gw->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
-  }
-  START_GATEWAY(gw2, o);
-  auto c = gw2->connect();
-  ASSERT_NE(c, nullptr);
-  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  Restarted r = kill9_and_restart(o, [&](WsClient& c) {
+    send(c, "main", "remember me", "r-final");
+    EXPECT_EQ(chat_events(c, "r-final").back()["state"], "final");
+  });
+  ASSERT_NE(r.c, nullptr);
+  auto h = r.c->call("chat.history", Json{{"sessionKey", "main"}});
   ASSERT_TRUE(h.ok()) << h.error().message;
   ASSERT_EQ((*h)["messages"].size(), 2u);
   EXPECT_EQ((*h)["messages"][1]["content"][0]["text"], "echo: remember me");
-  auto l = c->call("sessions.list");
+  auto l = r.c->call("sessions.list");
   ASSERT_TRUE(l.ok());
   EXPECT_EQ((*l)["sessions"][0]["outputTokens"], 7);
 }
