@@ -586,6 +586,56 @@ TEST(Sessions, ListPatchResetKeepsOldTranscriptAndDelete) {
   EXPECT_EQ((*c->call("sessions.list"))["count"], 0);
 }
 
+// inject appends without a model call and is announced as a final; history pages
+// newest-first with hasMore; sessions.send is chat.send by key; sessions.patch's model
+// override is what the next turn uses.
+TEST(Sessions, InjectHistoryPagingSendAndModelOverride) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto inj = c->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "note from ops"},
+                                         {"label", "ops"}});
+  ASSERT_TRUE(inj.ok()) << inj.error().message;
+  std::string injected_id = (*inj)["messageId"];
+  auto ev = wait_event(*c, "chat", 3000);
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ((*ev)["payload"]["state"], "final");
+  EXPECT_EQ((*ev)["payload"]["message"]["content"][0]["text"], "note from ops");
+  EXPECT_EQ(llm.request_count(), 0u) << "inject never runs the agent";
+
+  for (int i = 0; i < 3; ++i) {
+    std::string id = "sp-" + std::to_string(i);
+    auto r = c->call("sessions.send", Json{{"key", "main"}, {"message", "q" + std::to_string(i)},
+                                           {"idempotencyKey", id}});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ((*r)["runId"], id);
+    ASSERT_EQ(chat_events(*c, id).back()["state"], "final");
+  }
+  // 7 messages: the note, then 3 x (question, answer). Newest first in pages of 3.
+  auto p1 = c->call("chat.history", Json{{"sessionKey", "main"}, {"limit", 3}});
+  ASSERT_TRUE(p1.ok());
+  ASSERT_EQ((*p1)["messages"].size(), 3u);
+  EXPECT_EQ((*p1)["hasMore"], true);
+  EXPECT_EQ((*p1)["messages"][2]["content"][0]["text"], "echo: q2");
+  auto p3 = c->call("chat.history", Json{{"sessionKey", "main"}, {"limit", 3}, {"offset", 6}});
+  ASSERT_TRUE(p3.ok());
+  ASSERT_EQ((*p3)["messages"].size(), 1u);
+  EXPECT_EQ((*p3)["hasMore"], false);
+  EXPECT_EQ((*p3)["messages"][0]["id"], injected_id);
+  auto got = c->call("sessions.get", Json{{"key", "main"}, {"limit", 2}});
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ((*got)["messages"].size(), 2u);
+
+  auto patched = c->call("sessions.patch", Json{{"key", "main"}, {"model", "local/llama-test"}});
+  ASSERT_TRUE(patched.ok()) << patched.error().message;
+  EXPECT_EQ((*patched)["session"]["model"], "local/llama-test");
+  send(*c, "main", "which model?", "sp-model");
+  ASSERT_EQ(chat_events(*c, "sp-model").back()["state"], "final");
+  EXPECT_EQ(llm.requests().back().api, "ollama");
+  EXPECT_EQ(llm.requests().back().body["model"], "llama-test");
+}
+
 TEST(Chat, BadInputGetsClearErrors) {
   FakeLlm llm;
   START_GATEWAY(gw, with_config(config_for(llm)));
