@@ -257,9 +257,10 @@ std::uint64_t Gateway::on_open(std::shared_ptr<Transport> t, const PeerInfo& pee
   });
 
   SharedPayload challenge(Json{{"nonce", c.nonce}, {"ts", c.connected_at_ms}});
-  c.transport->send(OutFrame{std::make_shared<const std::string>(protocol::encode_event(
-                                "connect.challenge", &challenge, std::nullopt, nullptr, c.enc))},
-                    false);
+  OutFrame frame;
+  frame.head = std::make_shared<const std::string>(
+      protocol::encode_event("connect.challenge", &challenge, std::nullopt, nullptr, c.enc));
+  c.transport->send(std::move(frame), false);
   return id;
 }
 
