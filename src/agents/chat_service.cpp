@@ -458,7 +458,8 @@ void ChatService::begin_model_call(Run& run, std::vector<sessions::Entry> entrie
     if (!res.ok) return finish(key, "error", res.error, res.kind, &res);
     finish(key, "final", "", ErrorKind::kUnknown, &res);
   };
-  run.call = providers::ModelCall::start(io_, std::move(candidates), cfg_.models, std::move(cb));
+  run.call = providers::ModelCall::start(io_, std::move(candidates), cfg_.models, std::move(cb),
+                                         catalog_.pool());
 }
 
 void ChatService::on_text(Run& run, std::string_view text) {

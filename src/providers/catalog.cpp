@@ -87,6 +87,7 @@ void Catalog::probe(std::function<void()> done) {
     if (!api) continue;
     ++in_flight_;
     HttpOptions opts;
+    opts.pool = pool_;
     opts.connect_timeout = std::chrono::milliseconds(models_.connect_timeout_ms);
     opts.first_byte_timeout = std::chrono::milliseconds(models_.connect_timeout_ms);
     opts.idle_timeout = std::chrono::milliseconds(models_.connect_timeout_ms);

@@ -53,11 +53,14 @@ class Catalog {
   // all have answered or failed. Safe to call while a probe is running.
   void probe(std::function<void()> done);
   bool probing() const { return in_flight_ > 0; }
+  // Keep-alive connections to the providers, shared by probes and model calls.
+  const std::shared_ptr<ConnectionPool>& pool() const { return pool_; }
   const std::map<std::string, ProbeState>& probe_states() const { return probes_; }
 
  private:
   boost::asio::io_context& io_;
   config::ModelsConfig models_;
+  std::shared_ptr<ConnectionPool> pool_ = std::make_shared<ConnectionPool>();
   std::map<std::string, ProbeState> probes_;  // by provider name
   int in_flight_ = 0;
   std::vector<std::function<void()>> waiters_;

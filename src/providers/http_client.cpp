@@ -27,8 +27,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
+#include <poll.h>
+
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <vector>
 
@@ -303,6 +306,69 @@ bool is_tls_error(const error_code& ec) {
          ec.category() == ssl::error::get_stream_category();
 }
 
+// --- connections and the pool ---------------------------------------------------------
+
+// One TCP connection, with TLS on top when https. Heap-held so it can move between a
+// call and the pool (the TLS stream refers to the socket).
+struct Conn {
+  explicit Conn(net::io_context& io) : socket(io) {}
+  tcp::socket socket;
+  std::shared_ptr<ssl::context> tls_ctx;
+  std::optional<ssl::stream<tcp::socket&>> tls;  // after socket: destroyed first
+};
+
+}  // namespace
+
+struct ConnectionPool::Impl {
+  static constexpr std::size_t kPerOrigin = 8, kTotal = 64;
+  static constexpr std::chrono::seconds kMaxIdle{30};
+  struct Idle {
+    std::string origin;
+    std::unique_ptr<Conn> conn;
+    Clock::time_point since;
+  };
+  std::deque<Idle> idle;  // oldest first
+
+  void expire(Clock::time_point now) {
+    while (!idle.empty() && now - idle.front().since > kMaxIdle) idle.pop_front();
+  }
+  // The newest idle connection to `origin` that still looks usable.
+  std::unique_ptr<Conn> take(const std::string& origin) {
+    expire(Clock::now());
+    for (auto it = idle.end(); it != idle.begin();) {
+      --it;
+      if (it->origin != origin) continue;
+      std::unique_ptr<Conn> c = std::move(it->conn);
+      it = idle.erase(it);
+      // Between responses the server has nothing to say: readable means it closed the
+      // connection (EOF) or sent junk. Either way, not reusable.
+      pollfd p{c->socket.native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, 0) == 0) return c;
+    }
+    return nullptr;
+  }
+  void put(const std::string& origin, std::unique_ptr<Conn> c) {
+    expire(Clock::now());
+    std::size_t same = 0;
+    for (const Idle& i : idle) same += i.origin == origin;
+    if (same >= kPerOrigin) {
+      for (auto it = idle.begin(); it != idle.end(); ++it)
+        if (it->origin == origin) {
+          idle.erase(it);
+          break;
+        }
+    }
+    if (idle.size() >= kTotal) idle.pop_front();
+    idle.push_back(Idle{origin, std::move(c), Clock::now()});
+  }
+};
+
+ConnectionPool::ConnectionPool() : impl_(std::make_unique<Impl>()) {}
+ConnectionPool::~ConnectionPool() = default;
+std::size_t ConnectionPool::idle() const { return impl_->idle.size(); }
+
+namespace {
+
 // --- the call ---------------------------------------------------------------------------
 
 class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
@@ -313,7 +379,7 @@ class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
         opts_(std::move(opts)),
         cb_(std::move(cb)),
         resolver_(io),
-        socket_(io),
+        conn_(std::make_unique<Conn>(io)),
         phase_timer_(io),
         total_timer_(io) {}
 
@@ -366,10 +432,10 @@ class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
 
   template <class F>
   void with_stream(F&& f) {
-    if (tls_)
-      f(*tls_);
+    if (conn_->tls)
+      f(*conn_->tls);
     else
-      f(socket_);
+      f(conn_->socket);
   }
 
   std::string connect_target() const {
@@ -377,6 +443,8 @@ class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
   }
   std::string for_target() const { return proxy_ ? " (for " + where_ + ")" : ""; }
   std::string build_request_head(std::string& error) const;
+  void open_connection();
+  bool retry_on_fresh_connection();
   void on_resolved(const error_code& ec, const tcp::resolver::results_type& results);
   void connect();
   void on_connected(const error_code& ec);
@@ -416,9 +484,10 @@ class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
 
   tcp::resolver resolver_;
   std::vector<tcp::endpoint> endpoints_;
-  tcp::socket socket_;
-  std::shared_ptr<ssl::context> tls_ctx_;
-  std::optional<ssl::stream<tcp::socket&>> tls_;  // after socket_: destroyed first
+  std::unique_ptr<Conn> conn_;
+  std::string origin_;      // pool key: scheme, host:port, proxy, CA file
+  bool reused_ = false;     // conn_ came from the pool (it may have gone stale)
+  bool keep_alive_ = false; // the response allows reusing the connection
 
   net::steady_timer phase_timer_;
   net::steady_timer total_timer_;
@@ -460,7 +529,19 @@ void Call::start() {
     });
   }
   set_phase(Phase::kConnect, opts_.connect_timeout);
+  if (opts_.pool) {
+    origin_ = std::string(url_.https ? "https://" : "http://") + where_ + " " +
+              (proxy_ ? proxy_url : std::string()) + " " + opts_.ca_file;
+    if (std::unique_ptr<Conn> c = opts_.pool->impl_->take(origin_)) {
+      conn_ = std::move(c);
+      reused_ = true;
+      return write_request();
+    }
+  }
+  open_connection();
+}
 
+void Call::open_connection() {
   const std::string& host = proxy_ ? proxy_->host : url_.host;
   const std::string& port = proxy_ ? proxy_->port : url_.port;
   net::ip::address ip;
@@ -473,6 +554,23 @@ void Call::start() {
       [self = shared_from_this()](const error_code& ec, const tcp::resolver::results_type& r) {
         self->on_resolved(ec, r);
       });
+}
+
+// A pooled connection that failed before any response byte was most likely closed by
+// the server while idle: send the request once more on a new connection. False when
+// that does not apply.
+bool Call::retry_on_fresh_connection() {
+  if (!reused_ || any_response_bytes_ || finished_) return false;
+  reused_ = false;
+  error_code ignored;
+  conn_->socket.close(ignored);
+  conn_ = std::make_unique<Conn>(io_);
+  in_begin_ = in_end_ = 0;
+  parser_.reset();
+  endpoints_.clear();
+  set_phase(Phase::kConnect, opts_.connect_timeout);
+  open_connection();
+  return true;
 }
 
 std::string Call::build_request_head(std::string& error) const {
@@ -514,7 +612,7 @@ std::string Call::build_request_head(std::string& error) const {
     out += "Content-Length: " + std::to_string(req_.body.size()) + "\r\n";
   if (proxy_ && !url_.https && !proxy_->authorization.empty())
     out += "Proxy-Authorization: " + proxy_->authorization + "\r\n";
-  out += "Connection: close\r\n\r\n";
+  out += opts_.pool ? "\r\n" : "Connection: close\r\n\r\n";
   return out;
 }
 
@@ -528,7 +626,7 @@ void Call::on_resolved(const error_code& ec, const tcp::resolver::results_type& 
 }
 
 void Call::connect() {
-  net::async_connect(socket_, endpoints_,
+  net::async_connect(conn_->socket, endpoints_,
                      [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
                        self->on_connected(ec);
                      });
@@ -540,7 +638,7 @@ void Call::on_connected(const error_code& ec) {
     return fail(HttpError::kConnect,
                 "cannot connect to " + connect_target() + for_target() + ": " + ec.message());
   error_code ignored;
-  socket_.set_option(tcp::no_delay(true), ignored);
+  conn_->socket.set_option(tcp::no_delay(true), ignored);
   if (proxy_ && url_.https) return send_connect();
   if (url_.https) return start_tls();
   write_request();
@@ -552,7 +650,7 @@ void Call::send_connect() {
   if (!proxy_->authorization.empty())
     connect_out_ += "Proxy-Authorization: " + proxy_->authorization + "\r\n";
   connect_out_ += "User-Agent: simpleclaw/" SIMPLECLAW_VERSION "\r\n\r\n";
-  net::async_write(socket_, net::buffer(connect_out_),
+  net::async_write(conn_->socket, net::buffer(connect_out_),
                    [self = shared_from_this()](const error_code& ec, std::size_t) {
                      if (self->finished_) return;
                      if (ec)
@@ -564,15 +662,15 @@ void Call::send_connect() {
 void Call::start_tls() {
   std::string error;
   if (!opts_.ca_file.empty()) {
-    tls_ctx_ = make_tls_context(opts_.ca_file, error);
+    conn_->tls_ctx = make_tls_context(opts_.ca_file, error);
   } else {
     auto& shared = shared_tls_slot();
     if (!shared) shared = make_tls_context("", error);
-    tls_ctx_ = shared;
+    conn_->tls_ctx = shared;
   }
-  if (!tls_ctx_) return fail(HttpError::kTls, "TLS to " + where_ + ": " + error);
-  tls_.emplace(socket_, *tls_ctx_);
-  SSL* ssl = tls_->native_handle();
+  if (!conn_->tls_ctx) return fail(HttpError::kTls, "TLS to " + where_ + ": " + error);
+  conn_->tls.emplace(conn_->socket, *conn_->tls_ctx);
+  SSL* ssl = conn_->tls->native_handle();
   std::string name = url_.host;
   if (!name.empty() && name.back() == '.') name.pop_back();
   if (is_ip_literal(name)) {
@@ -582,7 +680,7 @@ void Call::start_tls() {
     SSL_set_tlsext_host_name(ssl, name.c_str());
     SSL_set1_host(ssl, name.c_str());
   }
-  tls_->async_handshake(
+  conn_->tls->async_handshake(
       ssl::stream_base::client,
       [self = shared_from_this()](const error_code& ec) { self->on_handshake(ec); });
 }
@@ -590,7 +688,7 @@ void Call::start_tls() {
 void Call::on_handshake(const error_code& ec) {
   if (finished_) return;
   if (ec) {
-    long verify = SSL_get_verify_result(tls_->native_handle());
+    long verify = SSL_get_verify_result(conn_->tls->native_handle());
     if (verify != X509_V_OK)
       return fail(HttpError::kTls,
                   "TLS: the certificate of " + where_ + " could not be verified (" +
@@ -609,10 +707,16 @@ void Call::write_request() {
     net::async_write(stream, buffers,
                      [self = shared_from_this()](const error_code& ec, std::size_t) {
                        if (self->finished_) return;
-                       if (ec) return self->fail_io("sending the request to " + self->where_, ec);
-                       // The request is out: free it (bodies can be large).
-                       std::string().swap(self->head_out_);
-                       std::string().swap(self->req_.body);
+                       if (ec) {
+                         if (self->retry_on_fresh_connection()) return;
+                         return self->fail_io("sending the request to " + self->where_, ec);
+                       }
+                       // The request is out: free it (bodies can be large), unless it
+                       // may have to go out again on a fresh connection.
+                       if (!self->reused_) {
+                         std::string().swap(self->head_out_);
+                         std::string().swap(self->req_.body);
+                       }
                        self->start_reading(Reading::kResponse);
                      });
   });
@@ -663,12 +767,18 @@ void Call::on_read(const error_code& ec, std::size_t n) {
   if (n > 0 && head_delivered_) set_phase(Phase::kIdle, opts_.idle_timeout);
   bool eof = false;
   if (ec) {
+    if (retry_on_fresh_connection()) return;
     // A peer that closes a TLS connection without close_notify ends a close-delimited body
     // the same way as a plain EOF (what browsers and curl accept too).
     if (ec == net::error::eof || ec == ssl::error::stream_truncated)
       eof = true;
     else
       return fail_io("reading the response from " + connect_target(), ec);
+  }
+  if (n > 0 && reused_) {  // the connection answered: it is no longer suspect
+    reused_ = false;
+    std::string().swap(head_out_);
+    std::string().swap(req_.body);
   }
   feed(eof);
 }
@@ -730,6 +840,9 @@ bool Call::message_done() {
     new_parser(Reading::kResponse);
     return true;
   }
+  // Reusable when the server keeps it open and nothing beyond this response was sent.
+  keep_alive_ = opts_.pool && parser_->keep_alive() && in_begin_ == in_end_ &&
+                !(proxy_ && !url_.https);
   finish(std::nullopt);
   return false;
 }
@@ -824,7 +937,12 @@ void Call::finish(std::optional<HttpError> error) {
   resolver_.cancel();
   phase_timer_.cancel();
   total_timer_.cancel();
-  socket_.close(ignored);  // pending reads/writes/handshakes complete with an error
+  if (!error && keep_alive_) {
+    opts_.pool->impl_->put(origin_, std::move(conn_));  // nothing is pending on it
+    conn_ = std::make_unique<Conn>(io_);
+  } else {
+    conn_->socket.close(ignored);  // pending reads/writes/handshakes complete with an error
+  }
   net::post(io_, [self = shared_from_this(), error = std::move(error)]() {
     HttpCallbacks cb = std::move(self->cb_);
     self->cb_ = {};  // drop what the callbacks captured, even if on_done keeps `self`

@@ -33,8 +33,10 @@ std::int64_t backoff_ms(const config::RetryConfig& r, int n, double u) {
 
 std::shared_ptr<ModelCall> ModelCall::start(boost::asio::io_context& io,
                                             std::vector<ResolvedModel> candidates,
-                                            const config::ModelsConfig& cfg, CallCallbacks cb) {
-  std::shared_ptr<ModelCall> call(new ModelCall(io, std::move(candidates), cfg, std::move(cb)));
+                                            const config::ModelsConfig& cfg, CallCallbacks cb,
+                                            std::shared_ptr<ConnectionPool> pool) {
+  std::shared_ptr<ModelCall> call(
+      new ModelCall(io, std::move(candidates), cfg, std::move(cb), std::move(pool)));
   if (call->candidates_.empty()) {
     CallResult r;
     r.error = "no model configured";
@@ -46,8 +48,10 @@ std::shared_ptr<ModelCall> ModelCall::start(boost::asio::io_context& io,
 }
 
 ModelCall::ModelCall(boost::asio::io_context& io, std::vector<ResolvedModel> c,
-                     const config::ModelsConfig& cfg, CallCallbacks cb)
+                     const config::ModelsConfig& cfg, CallCallbacks cb,
+                     std::shared_ptr<ConnectionPool> pool)
     : io_(io), candidates_(std::move(c)), retry_(cfg.retry), cb_(std::move(cb)), backoff_(io) {
+  http_opts_.pool = std::move(pool);
   http_opts_.connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
   http_opts_.first_byte_timeout = std::chrono::milliseconds(cfg.first_byte_timeout_ms);
   http_opts_.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);

@@ -45,15 +45,17 @@ struct CallCallbacks {
 
 class ModelCall : public std::enable_shared_from_this<ModelCall> {
  public:
+  // `pool`: keep-alive connections to reuse (the catalog's); nullptr = none.
   static std::shared_ptr<ModelCall> start(boost::asio::io_context& io,
                                           std::vector<ResolvedModel> candidates,
-                                          const config::ModelsConfig& cfg, CallCallbacks cb);
+                                          const config::ModelsConfig& cfg, CallCallbacks cb,
+                                          std::shared_ptr<ConnectionPool> pool = nullptr);
   void cancel();
   ~ModelCall();
 
  private:
   ModelCall(boost::asio::io_context& io, std::vector<ResolvedModel> c,
-            const config::ModelsConfig& cfg, CallCallbacks cb);
+            const config::ModelsConfig& cfg, CallCallbacks cb, std::shared_ptr<ConnectionPool> pool);
   void attempt();
   void on_http_done(const HttpError* err);
   void fail_attempt(ErrorKind kind, std::string message, bool retryable,

@@ -39,19 +39,21 @@ inline Json send(WsClient& c, const std::string& key, const std::string& text, c
   return r.ok() ? *r : Json();
 }
 
-// Reads chat events of `run_id` until a terminal one; returns them all.
-inline std::vector<Json> chat_events(WsClient& c, const std::string& run_id, int timeout_ms = 10000) {
+// Reads chat events of `run_id` until a terminal one; returns them all. Other runs'
+// events stay stashed on the client for their own chat_events call.
+inline std::vector<Json> chat_events(WsClient& c, const std::string& run_id,
+                                     int timeout_ms = 10000) {
   std::vector<Json> out;
   for (;;) {
-    auto ev = wait_event(c, "chat", timeout_ms);
+    auto ev = wait_event_if(
+        c, "chat", [&](const Json& f) { return f["payload"].value("runId", "") == run_id; },
+        timeout_ms);
     if (!ev) {
       ADD_FAILURE() << "no terminal chat event for " << run_id;
       return out;
     }
-    const Json& p = (*ev)["payload"];
-    if (p["runId"] != run_id) continue;
-    out.push_back(p);
-    if (p["state"] != "delta") return out;
+    out.push_back((*ev)["payload"]);
+    if (out.back()["state"] != "delta") return out;
   }
 }
 

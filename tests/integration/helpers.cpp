@@ -262,9 +262,17 @@ ClientPtr GatewayProcess::connect(const ClientOptions& o, Json* hello) const {
 Result<Incoming> read_one(WsClient& c, int timeout_ms) { return c.read(timeout_ms); }
 
 std::optional<Json> wait_event(WsClient& c, const std::string& name, int timeout_ms) {
+  return wait_event_if(c, name, [](const Json&) { return true; }, timeout_ms);
+}
+
+std::optional<Json> wait_event_if(WsClient& c, const std::string& name,
+                                  const std::function<bool(const Json&)>& match, int timeout_ms) {
+  auto is_it = [&](const Json& f) {
+    return f.value("type", "") == "event" && f.value("event", "") == name && match(f);
+  };
   auto& stash = c.events();
   for (auto it = stash.begin(); it != stash.end(); ++it) {
-    if (it->value("type", "") == "event" && it->value("event", "") == name) {
+    if (is_it(*it)) {
       Json e = std::move(*it);
       stash.erase(it);
       return e;
@@ -276,8 +284,7 @@ std::optional<Json> wait_event(WsClient& c, const std::string& name, int timeout
     if (left.count() <= 0) return std::nullopt;
     auto in = c.read(static_cast<int>(left.count()));
     if (!in.ok() || in->closed) return std::nullopt;
-    if (in->frame.value("type", "") == "event" && in->frame.value("event", "") == name)
-      return std::move(in->frame);
+    if (is_it(in->frame)) return std::move(in->frame);
     stash.push_back(std::move(in->frame));
   }
 }

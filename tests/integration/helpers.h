@@ -130,6 +130,10 @@ Result<Incoming> read_one(WsClient& c, int timeout_ms = kTimeoutMs);
 // read from the socket, keeping the other events in c.events(). nullopt on timeout or
 // close.
 std::optional<Json> wait_event(WsClient& c, const std::string& name, int timeout_ms = kTimeoutMs);
+// The first event named `name` for which `match(frame)` holds; every other frame read
+// meanwhile (other events, other runs' events) stays in c.events() for later waits.
+std::optional<Json> wait_event_if(WsClient& c, const std::string& name,
+                                  const std::function<bool(const Json&)>& match, int timeout_ms);
 // Reads until the server closes the socket; the close (closed=false on timeout). Frames
 // read meanwhile are appended to `seen` when given.
 Incoming wait_close(WsClient& c, int timeout_ms = kTimeoutMs, std::vector<Json>* seen = nullptr);

@@ -342,6 +342,14 @@ HttpRequest get(const std::string& url) {
   return r;
 }
 
+HttpRequest post(const std::string& url, std::string body) {
+  HttpRequest r;
+  r.url = url;
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = std::move(body);
+  return r;
+}
+
 // --- parse_url ------------------------------------------------------------------------
 
 TEST(HttpUrl, ParseTable) {
@@ -1207,6 +1215,124 @@ TEST_F(HttpProxy, UnreachableProxyIsConnectErrorNamingIt) {
   EXPECT_NE(rec.message().find("proxy 127.0.0.1:" + std::to_string(port)), std::string::npos)
       << rec.message();
   EXPECT_EQ(rec.message().find("secretpw"), std::string::npos);
+}
+
+}  // namespace
+
+// --- keep-alive pool --------------------------------------------------------------------
+
+namespace {
+
+using HttpKeepAlive = HttpFixture;
+
+constexpr const char* kOkBody =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
+
+TEST_F(HttpKeepAlive, TheNextCallToTheSameOriginReusesTheConnection) {
+  Listener l(io_);
+  std::vector<std::string> seen;
+  // One accept only: a second connection would never be answered.
+  serve(l, [&](tcp::socket& s) -> awaitable<void> {
+    for (int i = 0; i < 3; ++i) {
+      seen.push_back(co_await read_request(s));
+      co_await send(s, kOkBody);
+    }
+    co_await wait_for_close(s);
+  });
+  auto pool = std::make_shared<ConnectionPool>();
+  HttpOptions o = fast_options();
+  o.pool = pool;
+  for (int i = 0; i < 3; ++i) {
+    Recorder rec;
+    auto call = start(rec, post(l.url("http", "/v1/chat"), "{\"n\":" + std::to_string(i) + "}"), o);
+    ASSERT_TRUE(run_until_done(rec)) << "call " << i;
+    EXPECT_TRUE(rec.ok) << rec.message();
+    EXPECT_EQ(rec.body, "ok");
+    EXPECT_EQ(pool->idle(), 1u);
+  }
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].find("Connection: close"), std::string::npos) << seen[0];
+  EXPECT_NE(seen[2].find("{\"n\":2}"), std::string::npos);
+}
+
+TEST_F(HttpKeepAlive, AConnectionTheServerClosedWhileIdleIsNotUsed) {
+  Listener l(io_);
+  bool closed = false;
+  serve(l, [&](tcp::socket& s) -> awaitable<void> {
+    co_await read_request(s);
+    co_await send(s, kOkBody);
+    s.close();  // the server's idle timeout, right away
+    closed = true;
+  });
+  auto pool = std::make_shared<ConnectionPool>();
+  HttpOptions o = fast_options();
+  o.pool = pool;
+  Recorder first;
+  auto c1 = start(first, post(l.url("http", "/v1/chat"), "{}"), o);
+  ASSERT_TRUE(run_until_done(first));
+  ASSERT_TRUE(run_until(io_, [&] { return closed; }));
+  EXPECT_EQ(pool->idle(), 1u);
+  serve(l, [&](tcp::socket& s) -> awaitable<void> {  // the second connection
+    co_await read_request(s);
+    co_await send(s, kOkBody);
+    co_await wait_for_close(s);
+  });
+  Recorder second;
+  auto c2 = start(second, post(l.url("http", "/v1/chat"), "{}"), o);
+  ASSERT_TRUE(run_until_done(second));
+  EXPECT_TRUE(second.ok) << second.message();
+}
+
+TEST_F(HttpKeepAlive, ARequestThatDiesOnAReusedConnectionGoesOutAgainOnAFreshOne) {
+  Listener l(io_);
+  std::string retried;
+  serve(l, [&](tcp::socket& s) -> awaitable<void> {
+    co_await read_request(s);
+    co_await send(s, kOkBody);
+    co_await read_request(s);  // the second request arrives as the server gives up
+    s.close();
+  });
+  serve(l, [&](tcp::socket& s) -> awaitable<void> {
+    retried = co_await read_request(s);
+    co_await send(s, kOkBody);
+    co_await wait_for_close(s);
+  });
+  auto pool = std::make_shared<ConnectionPool>();
+  HttpOptions o = fast_options();
+  o.pool = pool;
+  Recorder first;
+  auto c1 = start(first, post(l.url("http", "/v1/chat"), "{\"first\":1}"), o);
+  ASSERT_TRUE(run_until_done(first));
+  Recorder second;
+  auto c2 = start(second, post(l.url("http", "/v1/chat"), "{\"second\":2}"), o);
+  ASSERT_TRUE(run_until_done(second));
+  EXPECT_TRUE(second.ok) << second.message();
+  EXPECT_EQ(second.body, "ok");
+  EXPECT_NE(retried.find("{\"second\":2}"), std::string::npos) << "the whole request again";
+}
+
+TEST_F(HttpKeepAlive, ConnectionCloseAndUnreadBytesAreNeverPooled) {
+  Listener l(io_);
+  serve(l, [&](tcp::socket& s) -> awaitable<void> {
+    co_await read_request(s);
+    co_await send(s, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+    co_await wait_for_close(s);
+  });
+  serve(l, [&](tcp::socket& s) -> awaitable<void> {
+    co_await read_request(s);
+    co_await send(s, std::string(kOkBody) + "HTTP/1.1 200 OK\r\n");  // junk after it
+    co_await wait_for_close(s);
+  });
+  auto pool = std::make_shared<ConnectionPool>();
+  HttpOptions o = fast_options();
+  o.pool = pool;
+  for (int i = 0; i < 2; ++i) {
+    Recorder rec;
+    auto call = start(rec, post(l.url("http", "/v1/chat"), "{}"), o);
+    ASSERT_TRUE(run_until_done(rec));
+    EXPECT_TRUE(rec.ok) << rec.message();
+    EXPECT_EQ(pool->idle(), 0u) << "response " << i;
+  }
 }
 
 }  // namespace
