@@ -573,7 +573,7 @@ void Gateway::stream_delta(std::string_view event, const std::string& run_id, Js
   for (auto& [id, c] : clients_) {
     if (!c.authed || !c.transport) continue;
     if (c.role != "operator" || !c.scopes.has(Scope::kRead)) continue;
-    if (c.transport->buffered_bytes() == 0 && c.held.empty()) {
+    if (c.transport->buffered_bytes() == 0) {  // idle socket (send_event flushes any held)
       if (!fanout) {
         shared.emplace(payload);
         fanout.emplace(event, &*shared, nullptr);
