@@ -36,14 +36,14 @@ struct Loaded {
 
 // On the DB worker. Read-only: a batch of only these commits without writing or fsync.
 Result<Loaded> load_for_run(SessionStore& s, const std::string& key, const std::string& session_id,
-                            const std::string& workspace, const std::string& agent_name) {
+                            const ChatService::PromptSource& src) {
   Loaded l;
   auto ctx = s.context(session_id, kMaxContextEntries);
   if (!ctx.ok()) return ctx.error();
   l.entries = std::move(ctx).value();
   auto row = s.get(key);
   if (row.ok() && *row) l.model_override = (*row)->model_override;
-  l.system = assemble_system_prompt(workspace, agent_name);
+  l.system = assemble_system_prompt(src.workspace, src.agent_name);
   return l;
 }
 
@@ -105,6 +105,11 @@ std::string ChatService::workspace_of(const std::string& agent_id) const {
     if (home) ws = std::string(home) + ws.substr(1);
   }
   return ws;
+}
+
+ChatService::PromptSource ChatService::prompt_source(const std::string& agent_id) const {
+  const config::AgentConfig* a = config::find_agent(cfg_, agent_id);
+  return PromptSource{workspace_of(agent_id), a ? a->name : agent_id};
 }
 
 std::size_t ChatService::active_runs() const {
@@ -240,20 +245,17 @@ void ChatService::send(SendParams p, Reply reply) {
   // A message to an idle session starts at once: load what the model needs in the same
   // job as the commit, saving a round trip to the DB thread on the common path. Used only
   // if the run does start at once (see start_next); otherwise it is loaded again then.
-  bool prefetch = !rt.active && rt.queue.empty();
-  std::string workspace = prefetch ? workspace_of(key->agent_id) : std::string();
-  const config::AgentConfig* agent = config::find_agent(cfg_, key->agent_id);
-  std::string agent_name = agent ? agent->name : key->agent_id;
+  std::optional<PromptSource> prefetch;
+  if (!rt.active && rt.queue.empty()) prefetch = prompt_source(key->agent_id);
   ++pending_;
   std::weak_ptr<int> alive = alive_;
-  db_.post([b, prefetch, workspace, agent_name](SessionStore& s) -> Result<Begun> {
+  db_.post([b, prefetch](SessionStore& s) -> Result<Begun> {
              Begun out;
              auto r = s.begin_run(b);
              if (!r.ok()) return r.error();
              out.begun = std::move(r).value();
              if (prefetch && !out.begun.existing) {
-               auto l = load_for_run(s, b.key.key, out.begun.session.session_id, workspace,
-                                     agent_name);
+               auto l = load_for_run(s, b.key.key, out.begun.session.session_id, *prefetch);
                if (l.ok()) out.loaded = std::move(l).value();  // else: loaded again at start
              }
              return out;
@@ -263,14 +265,12 @@ void ChatService::send(SendParams p, Reply reply) {
              if (alive.expired()) return;
              pending_done();
              const std::string& run_id = b.run_id;
-             Result<sessions::BeginRunResult> r =
-                 begun.ok() ? Result<sessions::BeginRunResult>(std::move(begun->begun))
-                            : Result<sessions::BeginRunResult>(begun.error());
-             if (!r.ok()) {
+             if (!begun.ok()) {
                forget(run_id);
-               log::error("chat.send {}: {}", b.key.key, r.error().message);
-               return reply(r.error());
+               log::error("chat.send {}: {}", b.key.key, begun.error().message);
+               return reply(begun.error());
              }
+             sessions::BeginRunResult* r = &begun->begun;
              if (r->existing) {
                // Known from before a restart: answer from the runs table.
                const sessions::RunRow& ex = *r->existing;
@@ -291,7 +291,7 @@ void ChatService::send(SendParams p, Reply reply) {
              run->user_seq = r->user.seq;
              run->timeout_ms = p.timeout_ms;
              run->mode = mode;
-             if (begun.ok()) run->prefetched = std::move(begun->loaded);
+             run->prefetched = std::move(begun->loaded);
              reply(Json{{"runId", run_id}, {"status", "started"}});
              changed(b.key.key, "message", &r->session);
              if (shutting_down_) return finish_queued(std::move(run), "gateway shutting down");
@@ -359,13 +359,10 @@ void ChatService::start_next(const std::string& key, bool prefetch_fresh) {
   }
   run.prefetched.reset();  // stale: earlier runs of this session have replied since
   std::string session_id = run.session_id;
-  std::string workspace = workspace_of(run.agent_id);
-  const config::AgentConfig* agent = config::find_agent(cfg_, run.agent_id);
-  std::string agent_name = agent ? agent->name : run.agent_id;
   ++pending_;
   db_.post(
-      [key, session_id, workspace, agent_name](SessionStore& s) {
-        return load_for_run(s, key, session_id, workspace, agent_name);
+      [key, session_id, src = prompt_source(run.agent_id)](SessionStore& s) {
+        return load_for_run(s, key, session_id, src);
       },
       [this, alive, key, run_id](Result<Loaded> r) {
         if (alive.expired()) return;

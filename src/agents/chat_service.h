@@ -92,6 +92,11 @@ class ChatService {
   Result<sessions::SessionKey> parse_key(const std::string& raw,
                                          const std::string& agent_override = {}) const;
   std::string workspace_of(const std::string& agent_id) const;
+  // Where an agent's system prompt comes from (read on the DB worker).
+  struct PromptSource {
+    std::string workspace, agent_name;
+  };
+  PromptSource prompt_source(const std::string& agent_id) const;
   std::size_t active_runs() const;
   std::size_t queued_runs() const;
   std::vector<std::string> run_ids(const std::string& key) const;  // active first

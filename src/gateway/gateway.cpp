@@ -146,9 +146,6 @@ void Gateway::agent_event(const std::string& run_id, Json payload, bool droppabl
   broadcast("agent", std::move(payload), Scope::kRead, droppable);
 }
 
-
-
-
 std::int64_t Gateway::uptime_ms() const {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now() - started_).count();

@@ -349,15 +349,9 @@ struct ConnectionPool::Impl {
   }
   void put(const std::string& origin, std::unique_ptr<Conn> c) {
     expire(Clock::now());
-    std::size_t same = 0;
-    for (const Idle& i : idle) same += i.origin == origin;
-    if (same >= kPerOrigin) {
-      for (auto it = idle.begin(); it != idle.end(); ++it)
-        if (it->origin == origin) {
-          idle.erase(it);
-          break;
-        }
-    }
+    auto same = [&](const Idle& i) { return i.origin == origin; };
+    if (static_cast<std::size_t>(std::count_if(idle.begin(), idle.end(), same)) >= kPerOrigin)
+      idle.erase(std::find_if(idle.begin(), idle.end(), same));  // the oldest of them
     if (idle.size() >= kTotal) idle.pop_front();
     idle.push_back(Idle{origin, std::move(c), Clock::now()});
   }
@@ -445,6 +439,10 @@ class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
   std::string build_request_head(std::string& error) const;
   void open_connection();
   bool retry_on_fresh_connection();
+  void release_request() {
+    std::string().swap(head_out_);
+    std::string().swap(req_.body);
+  }
   void on_resolved(const error_code& ec, const tcp::resolver::results_type& results);
   void connect();
   void on_connected(const error_code& ec);
@@ -713,10 +711,7 @@ void Call::write_request() {
                        }
                        // The request is out: free it (bodies can be large), unless it
                        // may have to go out again on a fresh connection.
-                       if (!self->reused_) {
-                         std::string().swap(self->head_out_);
-                         std::string().swap(self->req_.body);
-                       }
+                       if (!self->reused_) self->release_request();
                        self->start_reading(Reading::kResponse);
                      });
   });
@@ -777,8 +772,7 @@ void Call::on_read(const error_code& ec, std::size_t n) {
   }
   if (n > 0 && reused_) {  // the connection answered: it is no longer suspect
     reused_ = false;
-    std::string().swap(head_out_);
-    std::string().swap(req_.body);
+    release_request();
   }
   feed(eof);
 }

@@ -14,16 +14,15 @@
 namespace simpleclaw::gateway {
 namespace {
 
+Error agent_not_found(const std::string& id) {
+  return Error::invalid("unknown agent: " + id + " (see agents.list)", "AGENT_NOT_FOUND");
+}
+
 // The agent's id and workspace, or an error naming the unknown agent.
 Result<std::pair<std::string, std::string>> agent_workspace(MethodCall& call) {
   std::string id = call.params.value("agentId", "");
-  if (!config::find_agent(call.gw.config(), id))
-    return Error::invalid("unknown agent: " + id + " (see agents.list)", "AGENT_NOT_FOUND");
+  if (!config::find_agent(call.gw.config(), id)) return agent_not_found(id);
   return std::make_pair(id, call.gw.chat().workspace_of(id));
-}
-
-Error agent_not_found(const std::string& id) {
-  return Error::invalid("unknown agent: " + id + " (see agents.list)", "AGENT_NOT_FOUND");
 }
 
 using OJson = nlohmann::ordered_json;
@@ -147,12 +146,8 @@ Result<Reply> method_agents_delete(MethodCall& call) {
                           "AGENT_PROTECTED");
   std::string ws = call.gw.chat().workspace_of(id);  // before the entry goes
   Status st = write_agents(call, "agent " + id + " deleted", [&](OJson& list) -> Status {
-    for (auto it = list.begin(); it != list.end(); ++it) {
-      if (it->is_object() && it->value("id", "") == id) {
-        list.erase(it);
-        break;
-      }
-    }
+    std::erase_if(list.get_ref<OJson::array_t&>(),
+                  [&](const OJson& a) { return a.is_object() && a.value("id", "") == id; });
     return Ok{};
   });
   if (!st) return st.error();

@@ -1225,6 +1225,12 @@ namespace {
 
 using HttpKeepAlive = HttpFixture;
 
+HttpOptions pooled_options(std::shared_ptr<ConnectionPool> pool) {
+  HttpOptions o = fast_options();
+  o.pool = std::move(pool);
+  return o;
+}
+
 constexpr const char* kOkBody =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
 
@@ -1240,8 +1246,7 @@ TEST_F(HttpKeepAlive, TheNextCallToTheSameOriginReusesTheConnection) {
     co_await wait_for_close(s);
   });
   auto pool = std::make_shared<ConnectionPool>();
-  HttpOptions o = fast_options();
-  o.pool = pool;
+  HttpOptions o = pooled_options(pool);
   for (int i = 0; i < 3; ++i) {
     Recorder rec;
     auto call = start(rec, post(l.url("http", "/v1/chat"), "{\"n\":" + std::to_string(i) + "}"), o);
@@ -1265,8 +1270,7 @@ TEST_F(HttpKeepAlive, AConnectionTheServerClosedWhileIdleIsNotUsed) {
     closed = true;
   });
   auto pool = std::make_shared<ConnectionPool>();
-  HttpOptions o = fast_options();
-  o.pool = pool;
+  HttpOptions o = pooled_options(pool);
   Recorder first;
   auto c1 = start(first, post(l.url("http", "/v1/chat"), "{}"), o);
   ASSERT_TRUE(run_until_done(first));
@@ -1298,8 +1302,7 @@ TEST_F(HttpKeepAlive, ARequestThatDiesOnAReusedConnectionGoesOutAgainOnAFreshOne
     co_await wait_for_close(s);
   });
   auto pool = std::make_shared<ConnectionPool>();
-  HttpOptions o = fast_options();
-  o.pool = pool;
+  HttpOptions o = pooled_options(pool);
   Recorder first;
   auto c1 = start(first, post(l.url("http", "/v1/chat"), "{\"first\":1}"), o);
   ASSERT_TRUE(run_until_done(first));
@@ -1324,8 +1327,7 @@ TEST_F(HttpKeepAlive, ConnectionCloseAndUnreadBytesAreNeverPooled) {
     co_await wait_for_close(s);
   });
   auto pool = std::make_shared<ConnectionPool>();
-  HttpOptions o = fast_options();
-  o.pool = pool;
+  HttpOptions o = pooled_options(pool);
   for (int i = 0; i < 2; ++i) {
     Recorder rec;
     auto call = start(rec, post(l.url("http", "/v1/chat"), "{}"), o);
