@@ -9,6 +9,7 @@ PACKAGES=(
   libboost1.81-dev nlohmann-json3-dev libvalijson-dev libyaml-cpp-dev libsqlite3-dev
   libssl-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
   clang libclang-rt-14-dev   # libFuzzer targets
+  bubblewrap                 # exec tool sandbox
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
 )
 
