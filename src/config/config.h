@@ -99,6 +99,53 @@ struct ModelsConfig {
   int probe_interval_ms = 0;      // > 0: re-probe provider availability this often
 };
 
+// The exec tool's policy (tools.exec, overridable per agent; SPEC §8).
+struct ExecToolConfig {
+  std::string security = "allowlist";  // deny | allowlist | full
+  std::string ask = "on-miss";         // off | on-miss | always
+  std::vector<std::string> allow;      // "<absolute binary> <argv globs...> [**]"
+  std::optional<bool> sandbox;         // bubblewrap; unset = on when bwrap is installed
+  bool network = true;                 // sandbox only: false = no network
+  int timeout_ms = 120000;             // command killed (process group) after this
+  long long max_output = 200000;       // output bytes kept for the model
+  int approval_timeout_ms = 300000;    // unresolved approval -> deny (reason timeout)
+};
+
+struct WebFetchConfig {
+  long long max_bytes = 2000000;  // response bytes kept
+  int timeout_ms = 30000;         // whole fetch
+  int max_redirects = 5;          // redirects followed
+  bool allow_private = false;     // loopback/private/link-local targets refused unless true
+};
+
+// Tool policy (tools.*; agents.list[].tools overrides allow/deny/exec/max_steps).
+struct ToolsConfig {
+  std::vector<std::string> allow;  // tool names; empty = all
+  std::vector<std::string> deny;   // wins over allow
+  ExecToolConfig exec;
+  int max_steps = 25;              // model calls per run
+  WebFetchConfig web_fetch;
+  // Whether the tool `name` is enabled by allow/deny.
+  bool permits(std::string_view name) const;
+};
+
+// One MCP server (mcp.servers.<name>).
+struct McpServerConfig {
+  std::string name;               // the key; tools are exposed as <name>__<tool>
+  std::string command;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;  // added to the scrubbed environment
+  std::string cwd;                // empty = the state dir
+  bool enabled = true;
+  int timeout_ms = 60000;         // per request
+};
+
+struct NodesConfig {
+  std::vector<std::string> allow_commands{"system.run", "system.info"};  // node.invoke commands
+  int invoke_timeout_ms = 30000;     // default node.invoke timeout
+  bool auto_approve_loopback = true; // pair loopback devices without asking
+};
+
 // One agent (agents.list[]). Agent `main` always exists (added when absent).
 struct AgentConfig {
   std::string id;                 // slug: [a-z0-9][a-z0-9_-]*
@@ -106,6 +153,7 @@ struct AgentConfig {
   std::string model;              // "provider/model"; empty = models.default
   std::vector<std::string> fallbacks;  // tried in order when the model fails
   std::string workspace;          // empty = <state>/agents/<id>/workspace
+  ToolsConfig tools;              // tools.* with this agent's overrides applied
 };
 
 struct AgentsConfig {
@@ -127,6 +175,9 @@ struct Config {
   ModelsConfig models;
   AgentsConfig agents;
   SessionsConfig sessions;
+  ToolsConfig tools;                   // defaults (each agent has its resolved copy)
+  std::vector<McpServerConfig> mcp;    // sorted by name
+  NodesConfig nodes;
   Json doc;  // the whole validated document after ${ENV} substitution
 };
 

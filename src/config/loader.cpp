@@ -533,9 +533,11 @@ Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
       validate_schema(doc, y, issues);
       semantic_checks(doc, y, issues);
       detail::check_models_agents(doc, y, issues);
+      detail::check_tools(doc, y, issues);
       if (issues.empty()) {
         fill(doc, out.config);
         detail::fill_models_agents(doc, out.config);
+        detail::fill_tools_mcp_nodes(doc, out.config);
       }
       out.config.doc = std::move(doc);
     } catch (const std::exception& e) {  // an EnvLookup that throws, bad_alloc, ...

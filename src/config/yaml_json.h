@@ -110,5 +110,9 @@ inline const Json& section(const Json& obj, const char* key) {
 // models / agents / sessions (models_agents.cpp): cross-reference checks and typed fill.
 void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
 void fill_models_agents(const Json& doc, Config& c);
+// tools / mcp / nodes (tools_config.cpp). fill runs after fill_models_agents (agents get
+// their resolved tool policy).
+void check_tools(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
+void fill_tools_mcp_nodes(const Json& doc, Config& c);
 
 }  // namespace simpleclaw::config::detail

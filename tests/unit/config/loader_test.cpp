@@ -505,3 +505,75 @@ TEST(ModelsConfig, UnknownApiAndBadAgentIdAreSchemaErrors) {
   EXPECT_NE(all.find("models.providers.p.api"), std::string::npos) << all;
   EXPECT_NE(all.find("agents.list[0].id"), std::string::npos) << all;
 }
+
+namespace simpleclaw::config {
+namespace {
+
+TEST(ToolsConfig, DefaultsAndPerAgentOverrides) {
+  Parsed p = parse(R"(
+tools:
+  deny: [web_fetch]
+  exec:
+    allow: ["/usr/bin/git status **"]
+    timeout_ms: 5000
+agents:
+  list:
+    - id: main
+    - id: ops
+      tools:
+        allow: [exec, read]
+        exec: {security: full, ask: always, sandbox: false}
+        max_steps: 3
+mcp:
+  servers:
+    fs: {command: npx, args: [-y, server], env: {A: b}}
+nodes:
+  allow_commands: [system.info]
+)", [](const std::string&) { return std::nullopt; });
+  ASSERT_TRUE(p.ok()) << p.issues.front().to_string();
+  const Config& c = p.config;
+  EXPECT_EQ(c.tools.exec.security, "allowlist");
+  EXPECT_EQ(c.tools.exec.ask, "on-miss");
+  EXPECT_FALSE(c.tools.exec.sandbox.has_value());
+  EXPECT_EQ(c.tools.exec.timeout_ms, 5000);
+  const AgentConfig* main = find_agent(c, "main");
+  const AgentConfig* ops = find_agent(c, "ops");
+  ASSERT_TRUE(main && ops);
+  EXPECT_FALSE(main->tools.permits("web_fetch"));
+  EXPECT_TRUE(main->tools.permits("exec"));
+  EXPECT_EQ(main->tools.exec.allow, std::vector<std::string>{"/usr/bin/git status **"});
+  EXPECT_EQ(ops->tools.exec.security, "full");
+  EXPECT_EQ(ops->tools.exec.ask, "always");
+  EXPECT_EQ(ops->tools.exec.sandbox, false);
+  EXPECT_EQ(ops->tools.exec.timeout_ms, 5000);  // inherited
+  EXPECT_EQ(ops->tools.max_steps, 3);
+  EXPECT_TRUE(ops->tools.permits("read"));
+  EXPECT_FALSE(ops->tools.permits("write"));
+  EXPECT_FALSE(ops->tools.permits("web_fetch"));  // deny is inherited and wins
+  ASSERT_EQ(c.mcp.size(), 1u);
+  EXPECT_EQ(c.mcp[0].name, "fs");
+  EXPECT_EQ(c.mcp[0].args, (std::vector<std::string>{"-y", "server"}));
+  EXPECT_EQ(c.mcp[0].env.at("A"), "b");
+  EXPECT_EQ(c.nodes.allow_commands, std::vector<std::string>{"system.info"});
+}
+
+TEST(ToolsConfig, BadPolicyValuesAreReportedWithTheirLines) {
+  Parsed p = parse(R"(tools:
+  exec:
+    security: yolo
+    allow: ["git status"]
+mcp:
+  servers:
+    "bad name": {command: x}
+)", [](const std::string&) { return std::nullopt; });
+  ASSERT_FALSE(p.ok());
+  std::string all;
+  for (const Issue& i : p.issues) all += i.to_string() + "\n";
+  EXPECT_NE(all.find("tools.exec.security (line 3)"), std::string::npos) << all;
+  EXPECT_NE(all.find("tools.exec.allow[0] (line 4)"), std::string::npos) << all;
+  EXPECT_NE(all.find("absolute path"), std::string::npos) << all;
+  EXPECT_NE(all.find("mcp.servers"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace simpleclaw::config

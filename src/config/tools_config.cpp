@@ -1,0 +1,115 @@
+// tools / mcp / nodes sections: typed structs, per-agent tool overrides applied over the
+// tools.* defaults, and the checks the JSON Schema cannot express (exec allowlist
+// patterns must start with an absolute binary path).
+#include <algorithm>
+#include <cctype>
+
+#include "config/config.h"
+#include "config/yaml_json.h"
+
+namespace simpleclaw::config {
+
+bool ToolsConfig::permits(std::string_view name) const {
+  auto has = [&](const std::vector<std::string>& v) {
+    return std::find(v.begin(), v.end(), name) != v.end();
+  };
+  if (has(deny)) return false;
+  return allow.empty() || has(allow);
+}
+
+namespace detail {
+namespace {
+
+const Json& array_of(const Json& obj, const char* key) {
+  static const Json kEmpty = Json::array();
+  if (!obj.is_object()) return kEmpty;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_array() ? *it : kEmpty;
+}
+
+void fill_exec(const Json& e, ExecToolConfig& x) {
+  if (!e.is_object()) return;
+  read(e, "security", x.security);
+  read(e, "ask", x.ask);
+  read(e, "allow", x.allow);
+  if (auto it = e.find("sandbox"); it != e.end() && it->is_boolean()) x.sandbox = it->get<bool>();
+  read(e, "network", x.network);
+  read(e, "timeout_ms", x.timeout_ms);
+  read(e, "max_output", x.max_output);
+  read(e, "approval_timeout_ms", x.approval_timeout_ms);
+}
+
+// Fields present in `t` override `x` (the defaults or an agent's copy of them).
+void fill_tools(const Json& t, ToolsConfig& x) {
+  if (!t.is_object()) return;
+  read(t, "allow", x.allow);
+  read(t, "deny", x.deny);
+  fill_exec(section(t, "exec"), x.exec);
+  read(t, "max_steps", x.max_steps);
+  const Json& wf = section(t, "web_fetch");
+  read(wf, "max_bytes", x.web_fetch.max_bytes);
+  read(wf, "timeout_ms", x.web_fetch.timeout_ms);
+  read(wf, "max_redirects", x.web_fetch.max_redirects);
+  read(wf, "allow_private", x.web_fetch.allow_private);
+}
+
+void check_allow(const Json& tools, const std::string& path, const YamlDoc& y,
+                 std::vector<Issue>& issues) {
+  const Json& allow = array_of(section(tools, "exec"), "allow");
+  for (std::size_t i = 0; i < allow.size(); ++i) {
+    if (!allow[i].is_string()) continue;
+    const std::string& p = allow[i].get_ref<const std::string&>();
+    if (p.empty() || p[0] != '/') {
+      std::string at = index_path(path + ".exec.allow", i);
+      issues.push_back(Issue{at, line_of(y, at),
+                             "must start with the absolute path of the binary (e.g. '/usr/bin/git "
+                             "status'), got '" + p + "'"});
+    }
+  }
+}
+}  // namespace
+
+void check_tools(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) {
+  // Server names become tool name prefixes (<server>__<tool>): keep them simple.
+  for (const auto& [name, s] : section(section(doc, "mcp"), "servers").items()) {
+    bool ok = !name.empty() && name.size() <= 32 && name.find("__") == std::string::npos;
+    for (char ch : name) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-');
+    if (!ok) {
+      std::string at = child_path("mcp.servers", name);
+      issues.push_back(Issue{at, line_of(y, at),
+                             "server name must be 1-32 letters, digits, '_' or '-' (no '__')"});
+    }
+  }
+  check_allow(section(doc, "tools"), "tools", y, issues);
+  const Json& list = array_of(section(doc, "agents"), "list");
+  for (std::size_t i = 0; i < list.size(); ++i)
+    check_allow(section(list[i], "tools"), index_path("agents.list", i) + ".tools", y, issues);
+}
+
+void fill_tools_mcp_nodes(const Json& doc, Config& c) {
+  fill_tools(section(doc, "tools"), c.tools);
+  const Json& list = array_of(section(doc, "agents"), "list");
+  for (AgentConfig& a : c.agents.list) {
+    a.tools = c.tools;
+    for (const Json& j : list)
+      if (j.is_object() && j.value("id", "") == a.id) fill_tools(section(j, "tools"), a.tools);
+  }
+  for (const auto& [name, s] : section(section(doc, "mcp"), "servers").items()) {
+    McpServerConfig m;
+    m.name = name;
+    read(s, "command", m.command);
+    read(s, "args", m.args);
+    read(s, "env", m.env);
+    read(s, "cwd", m.cwd);
+    read(s, "enabled", m.enabled);
+    read(s, "timeout_ms", m.timeout_ms);
+    c.mcp.push_back(std::move(m));
+  }
+  const Json& nodes = section(doc, "nodes");
+  read(nodes, "allow_commands", c.nodes.allow_commands);
+  read(nodes, "invoke_timeout_ms", c.nodes.invoke_timeout_ms);
+  read(nodes, "auto_approve_loopback", c.nodes.auto_approve_loopback);
+}
+
+}  // namespace detail
+}  // namespace simpleclaw::config
