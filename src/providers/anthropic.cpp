@@ -5,6 +5,11 @@
 //   event: message_delta        {"delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":7}}
 //   event: message_stop
 //   event: error                {"error":{"type":"overloaded_error","message":"Overloaded"}}
+//
+// Tool calls are content blocks: content_block_start {"content_block":{"type":"tool_use",
+// "id","name","input":{}}}, input_json_delta pieces of the arguments' JSON text, then
+// content_block_stop (the call is complete); the message ends with stop_reason "tool_use".
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +35,39 @@ void add_auth(HttpRequest& r, const config::ProviderConfig& provider) {
   set_header(r, "anthropic-version", kAnthropicVersion);
 }
 
+// Messages in Anthropic's shape: an assistant message with tool calls is a list of
+// content blocks (text, then tool_use); consecutive tool results form one user message of
+// tool_result blocks (the API wants every result of a turn in the next user message).
+nlohmann::ordered_json messages_json(const std::vector<Message>& in) {
+  using oj = nlohmann::ordered_json;
+  oj messages = oj::array();
+  for (const Message& m : in) {
+    if (m.role == "tool") {
+      oj block{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.text}};
+      if (m.is_error) block["is_error"] = true;
+      if (!messages.empty() && messages.back()["role"] == "user" &&
+          messages.back()["content"].is_array() &&
+          messages.back()["content"].back().value("type", "") == "tool_result") {
+        messages.back()["content"].push_back(std::move(block));
+      } else {
+        messages.push_back({{"role", "user"}, {"content", oj::array({std::move(block)})}});
+      }
+    } else if (!m.tool_calls.empty()) {
+      oj content = oj::array();
+      if (!m.text.empty()) content.push_back({{"type", "text"}, {"text", m.text}});
+      for (const ToolCall& c : m.tool_calls)
+        content.push_back({{"type", "tool_use"},
+                           {"id", c.id},
+                           {"name", c.name},
+                           {"input", arguments_object(c.arguments)}});
+      messages.push_back({{"role", m.role}, {"content", std::move(content)}});
+    } else {
+      messages.push_back({{"role", m.role}, {"content", m.text}});
+    }
+  }
+  return messages;
+}
+
 // Without message_stop at the end of the body, the base reports the truncation.
 class AnthropicDecoder final : public SseDecoderBase {
  private:
@@ -47,8 +85,33 @@ class AnthropicDecoder final : public SseDecoderBase {
     const std::string type = string_field(*j, "type", ev.event);
     if (type == "content_block_delta") {
       auto d = j->find("delta");
-      if (d != j->end() && string_field(*d, "type") == "text_delta")
+      if (d == j->end()) return;
+      std::string dtype = string_field(*d, "type");
+      if (dtype == "text_delta") {
         emit_text(out, string_field(*d, "text"));
+      } else if (dtype == "input_json_delta") {
+        auto it = tools_.find(int_field(*j, "index", -1));
+        if (it == tools_.end()) return;
+        it->second.arguments += string_field(*d, "partial_json");
+        if (it->second.arguments.size() > kMaxLineBytes)
+          emit_error(out, ErrorKind::kUnknown, std::string(kToolArgsTooLarge));
+      }
+    } else if (type == "content_block_start") {
+      auto b = j->find("content_block");
+      if (b == j->end() || !b->is_object() || string_field(*b, "type") != "tool_use") return;
+      if (tools_.size() >= kMaxToolCalls) {
+        emit_error(out, ErrorKind::kUnknown, "the model made more than " +
+                                                 std::to_string(kMaxToolCalls) +
+                                                 " tool calls in one reply");
+        return;
+      }
+      ToolCall call{string_field(*b, "id"), string_field(*b, "name"), ""};
+      // Arguments normally arrive as deltas; a non-empty input here is the whole of them.
+      if (auto in = b->find("input"); in != b->end() && in->is_object() && !in->empty())
+        call.arguments = in->dump();
+      tools_[int_field(*j, "index", -1)] = std::move(call);
+    } else if (type == "content_block_stop") {
+      flush_tool(int_field(*j, "index", -1), out);
     } else if (type == "message_start") {
       auto m = j->find("message");
       if (m != j->end() && m->is_object()) {
@@ -61,6 +124,7 @@ class AnthropicDecoder final : public SseDecoderBase {
       }
       if (auto u = j->find("usage"); u != j->end() && u->is_object()) take_usage(*u, out);
     } else if (type == "message_stop") {
+      while (!tools_.empty()) flush_tool(tools_.begin()->first, out);  // never closed: as is
       if (stop_reason_ == "refusal") {
         emit_error(out, ErrorKind::kRefusal, "the provider refused to answer (refusal)");
       } else {
@@ -70,7 +134,17 @@ class AnthropicDecoder final : public SseDecoderBase {
       auto e = j->find("error");
       on_error(e != j->end() ? *e : json(), out);
     }
-    // ping, content_block_start/stop and unknown events are ignored.
+    // ping, text content_block_start/stop and unknown events are ignored.
+  }
+
+  void flush_tool(std::int64_t index, std::vector<StreamEvent>& out) {
+    auto it = tools_.find(index);
+    if (it == tools_.end()) return;
+    ToolCall call = std::move(it->second);
+    tools_.erase(it);
+    if (call.arguments.empty()) call.arguments = "{}";  // a tool without parameters
+    if (call.id.empty()) call.id = "toolu_" + std::to_string(index);
+    emit_tool_call(out, std::move(call));
   }
 
   // Input = uncached + cache-write + cache-read prompt tokens (what the context holds).
@@ -98,6 +172,7 @@ class AnthropicDecoder final : public SseDecoderBase {
   }
 
   std::string stop_reason_;
+  std::map<std::int64_t, ToolCall> tools_;  // open tool_use blocks by index
   std::int64_t input_ = 0;
   std::int64_t output_ = 0;
 };
@@ -113,14 +188,24 @@ HttpRequest anthropic_chat_request(const config::ProviderConfig& provider, const
   add_auth(r, provider);
   add_extra_headers(r, provider);
 
-  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
-  for (const Message& m : req.messages) messages.push_back({{"role", m.role}, {"content", m.text}});
   nlohmann::ordered_json body;
   body["model"] = req.model;
   body["max_tokens"] = req.max_tokens;
   body["stream"] = true;
   if (!req.system.empty()) body["system"] = req.system;
-  body["messages"] = std::move(messages);
+  body["messages"] = messages_json(req.messages);
+  if (!req.tools.empty()) {
+    nlohmann::ordered_json tools = nlohmann::ordered_json::array();
+    for (const ToolSpec& t : req.tools) {
+      nlohmann::ordered_json x;
+      x["name"] = t.name;
+      x["description"] = t.description;
+      x["input_schema"] = t.parameters.is_object() ? nlohmann::ordered_json(t.parameters)
+                                                   : nlohmann::ordered_json{{"type", "object"}};
+      tools.push_back(std::move(x));
+    }
+    body["tools"] = std::move(tools);
+  }
   r.body = dump_body(body);
   return r;
 }

@@ -69,6 +69,7 @@ void ModelCall::attempt() {
   error_body_.clear();
   stream_finished_ = false;
   result_.model_ref = m.ref;
+  result_.tool_calls.clear();  // a retried attempt starts over
   ChatRequest req = cb_.build(m);
   HttpCallbacks hc;
   std::weak_ptr<ModelCall> weak = weak_from_this();
@@ -101,6 +102,9 @@ void ModelCall::attempt() {
           break;
         case StreamEvent::kUsage:
           self->result_.usage = ev.usage;
+          break;
+        case StreamEvent::kToolCall:
+          self->result_.tool_calls.push_back(std::move(ev.tool_call));
           break;
         case StreamEvent::kDone:
           self->stream_finished_ = true;
@@ -145,6 +149,8 @@ void ModelCall::on_http_done(const HttpError* err) {
         if (cb_.on_text) cb_.on_text(ev.text);
       } else if (ev.type == StreamEvent::kUsage) {
         result_.usage = ev.usage;
+      } else if (ev.type == StreamEvent::kToolCall) {
+        result_.tool_calls.push_back(std::move(ev.tool_call));
       } else if (ev.type == StreamEvent::kDone) {
         result_.stop_reason = ev.stop_reason;
         stream_finished_ = true;

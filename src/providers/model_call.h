@@ -31,6 +31,7 @@ struct CallResult {
   ErrorKind kind = ErrorKind::kUnknown;
   std::string error;         // !ok: clear message for the user
   Usage usage;
+  std::vector<ToolCall> tool_calls;  // ok: the tools the model called, in order
   int attempts = 0;          // HTTP requests made in total
 };
 

@@ -4,6 +4,10 @@
 //   {"model":"m","message":{"role":"assistant","content":""},"done":true,
 //    "done_reason":"stop","prompt_eval_count":11,"eval_count":7}
 //   {"error":"model 'm' not found"}
+//
+// Tool calls come whole, arguments as a JSON object:
+//   {"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"read",
+//    "arguments":{"path":"a.txt"}}}]},"done":false}
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,7 +76,25 @@ class OllamaDecoder final : public DecoderBase {
       emit_error(out, kind, provider_error_text(Api::kOllama, message, ""));
       return;
     }
-    if (auto m = j->find("message"); m != j->end()) emit_text(out, string_field(*m, "content"));
+    if (auto m = j->find("message"); m != j->end() && m->is_object()) {
+      emit_text(out, string_field(*m, "content"));
+      if (auto tc = m->find("tool_calls"); tc != m->end() && tc->is_array()) {
+        for (const json& c : *tc) {
+          if (!c.is_object()) continue;
+          ToolCall call;
+          call.id = string_field(c, "id");
+          if (call.id.empty()) call.id = "call_" + std::to_string(next_id_);
+          ++next_id_;
+          if (auto f = c.find("function"); f != c.end() && f->is_object()) {
+            call.name = string_field(*f, "name");
+            if (auto a = f->find("arguments"); a != f->end())
+              call.arguments = a->is_string() ? a->get<std::string>() : a->dump();
+          }
+          if (call.arguments.empty()) call.arguments = "{}";
+          emit_tool_call(out, std::move(call));
+        }
+      }
+    }
     if (auto d = j->find("done"); d != j->end() && d->is_boolean() && d->get<bool>()) {
       emit_usage(out, Usage{int_field(*j, "prompt_eval_count"), int_field(*j, "eval_count")});
       emit_done(out, string_field(*j, "done_reason", "stop"));
@@ -80,6 +102,7 @@ class OllamaDecoder final : public DecoderBase {
   }
 
   std::string line_;
+  int next_id_ = 0;
 };
 
 }  // namespace
@@ -94,11 +117,22 @@ HttpRequest ollama_chat_request(const config::ProviderConfig& provider, const Ch
 
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   if (!req.system.empty()) messages.push_back({{"role", "system"}, {"content", req.system}});
-  for (const Message& m : req.messages) messages.push_back({{"role", m.role}, {"content", m.text}});
+  for (const Message& m : req.messages) {
+    nlohmann::ordered_json j{{"role", m.role}, {"content", m.text}};
+    if (m.role == "tool") j["tool_name"] = m.tool_name;
+    if (!m.tool_calls.empty()) {
+      nlohmann::ordered_json calls = nlohmann::ordered_json::array();
+      for (const ToolCall& c : m.tool_calls)
+        calls.push_back({{"function", {{"name", c.name}, {"arguments", arguments_object(c.arguments)}}}});
+      j["tool_calls"] = std::move(calls);
+    }
+    messages.push_back(std::move(j));
+  }
   nlohmann::ordered_json body;
   body["model"] = req.model;
   body["stream"] = true;
   body["messages"] = std::move(messages);
+  if (!req.tools.empty()) body["tools"] = function_tools(req.tools);
   body["options"] = {{"num_predict", req.max_tokens}};
   r.body = dump_body(body);
   return r;

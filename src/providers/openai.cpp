@@ -5,6 +5,13 @@
 //   data: {"choices":[{"delta":{},"finish_reason":"stop"}]}
 //   data: {"choices":[],"usage":{"prompt_tokens":11,"completion_tokens":7}}
 //   data: [DONE]
+//
+// Tool calls stream as pieces keyed by index (id and name in the first piece, the
+// arguments' JSON text spread over the rest) and end with finish_reason "tool_calls":
+//   data: {"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function",
+//          "function":{"name":"read","arguments":"{\"pa"}}]}}]}
+//   data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"th\"}"}}]}}]}
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +35,30 @@ void add_auth(HttpRequest& r, const config::ProviderConfig& provider) {
     set_header(r, "Authorization", "Bearer " + key);
 }
 
+nlohmann::ordered_json message_json(const Message& m) {
+  nlohmann::ordered_json j;
+  j["role"] = m.role;
+  if (m.role == "tool") {
+    j["tool_call_id"] = m.tool_call_id;
+    j["content"] = m.text;
+    return j;
+  }
+  if (m.tool_calls.empty()) {
+    j["content"] = m.text;
+    return j;
+  }
+  j["content"] = m.text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(m.text);
+  nlohmann::ordered_json calls = nlohmann::ordered_json::array();
+  for (const ToolCall& c : m.tool_calls) {
+    nlohmann::ordered_json f;
+    f["name"] = c.name;
+    f["arguments"] = c.arguments.empty() ? std::string("{}") : c.arguments;
+    calls.push_back({{"id", c.id}, {"type", "function"}, {"function", std::move(f)}});
+  }
+  j["tool_calls"] = std::move(calls);
+  return j;
+}
+
 class OpenAiDecoder final : public SseDecoderBase {
  private:
   // llama.cpp and Ollama's /v1 end after the finish_reason chunk without [DONE].
@@ -38,6 +69,11 @@ class OpenAiDecoder final : public SseDecoderBase {
   // [DONE] or the end of a stream that had a finish_reason. content_filter is a kError
   // kRefusal: the user got no valid answer (the text so far has been emitted already).
   void terminate(std::vector<StreamEvent>& out) {
+    for (auto& [index, call] : calls_) {
+      if (call.id.empty()) call.id = "call_" + std::to_string(index);
+      emit_tool_call(out, std::move(call));
+    }
+    calls_.clear();
     std::string reason = finish_reason_.value_or("stop");
     if (reason == "content_filter") {
       emit_error(out, ErrorKind::kRefusal, "the provider refused to answer (content filter)");
@@ -69,14 +105,38 @@ class OpenAiDecoder final : public SseDecoderBase {
     if (auto it = j->find("choices"); it != j->end() && it->is_array() && !it->empty()) {
       const json& choice = it->front();
       if (choice.is_object()) {
-        if (auto d = choice.find("delta"); d != choice.end())
+        if (auto d = choice.find("delta"); d != choice.end() && d->is_object()) {
           emit_text(out, string_field(*d, "content"));
+          if (auto tc = d->find("tool_calls"); tc != d->end() && tc->is_array())
+            for (const json& piece : *tc) take_tool_piece(piece, out);
+        }
         if (std::string reason = string_field(choice, "finish_reason"); !reason.empty())
           finish_reason_ = std::move(reason);
       }
     }
     if (auto it = j->find("usage"); it != j->end() && it->is_object()) {
       emit_usage(out, Usage{int_field(*it, "prompt_tokens"), int_field(*it, "completion_tokens")});
+    }
+  }
+
+  // One piece of a streamed tool call: pieces with the same index build one call.
+  void take_tool_piece(const json& piece, std::vector<StreamEvent>& out) {
+    if (!piece.is_object() || ended()) return;
+    std::int64_t index = int_field(piece, "index", static_cast<std::int64_t>(calls_.size()));
+    if (index < 0 || (!calls_.count(index) && calls_.size() >= kMaxToolCalls)) {
+      emit_error(out, ErrorKind::kUnknown,
+                 "the model made more than " + std::to_string(kMaxToolCalls) +
+                     " tool calls in one reply");
+      return;
+    }
+    ToolCall& call = calls_[index];
+    if (std::string id = string_field(piece, "id"); !id.empty() && call.id.empty()) call.id = id;
+    if (auto f = piece.find("function"); f != piece.end() && f->is_object()) {
+      if (std::string name = string_field(*f, "name"); !name.empty() && call.name.empty())
+        call.name = name;
+      call.arguments += string_field(*f, "arguments");
+      if (call.arguments.size() > kMaxLineBytes)
+        emit_error(out, ErrorKind::kUnknown, std::string(kToolArgsTooLarge));
     }
   }
 
@@ -100,6 +160,7 @@ class OpenAiDecoder final : public SseDecoderBase {
   }
 
   std::optional<std::string> finish_reason_;
+  std::map<std::int64_t, ToolCall> calls_;  // by index, until the stream finishes
 };
 
 }  // namespace
@@ -115,10 +176,11 @@ HttpRequest openai_chat_request(const config::ProviderConfig& provider, const Ch
 
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   if (!req.system.empty()) messages.push_back({{"role", "system"}, {"content", req.system}});
-  for (const Message& m : req.messages) messages.push_back({{"role", m.role}, {"content", m.text}});
+  for (const Message& m : req.messages) messages.push_back(message_json(m));
   nlohmann::ordered_json body;
   body["model"] = req.model;
   body["messages"] = std::move(messages);
+  if (!req.tools.empty()) body["tools"] = function_tools(req.tools);
   body["stream"] = true;
   body["stream_options"] = {{"include_usage", true}};
   body["max_tokens"] = req.max_tokens;

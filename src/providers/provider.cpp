@@ -445,6 +445,39 @@ void DecoderBase::emit_usage(std::vector<StreamEvent>& out, Usage usage) {
   out.push_back(std::move(e));
 }
 
+void DecoderBase::emit_tool_call(std::vector<StreamEvent>& out, ToolCall call) {
+  if (ended_) return;
+  if (++tool_calls_ > kMaxToolCalls) {
+    emit_error(out, ErrorKind::kUnknown,
+               "the model made more than " + std::to_string(kMaxToolCalls) +
+                   " tool calls in one reply");
+    return;
+  }
+  StreamEvent e;
+  e.type = StreamEvent::kToolCall;
+  e.tool_call = std::move(call);
+  out.push_back(std::move(e));
+}
+
+nlohmann::ordered_json arguments_object(const std::string& arguments) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(arguments, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return nlohmann::ordered_json::object();
+  return j;
+}
+
+nlohmann::ordered_json function_tools(const std::vector<ToolSpec>& tools) {
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (const ToolSpec& t : tools) {
+    nlohmann::ordered_json f;
+    f["name"] = t.name;
+    f["description"] = t.description;
+    f["parameters"] = t.parameters.is_object() ? nlohmann::ordered_json(t.parameters)
+                                               : nlohmann::ordered_json::object();
+    arr.push_back({{"type", "function"}, {"function", std::move(f)}});
+  }
+  return arr;
+}
+
 void DecoderBase::emit_done(std::vector<StreamEvent>& out, std::string stop_reason) {
   if (ended_) return;
   ended_ = true;

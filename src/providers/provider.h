@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/result.h"
 #include "config/config.h"
 #include "providers/http_client.h"
@@ -28,16 +30,39 @@ enum class Api { kOpenAI, kAnthropic, kOllama };
 std::optional<Api> parse_api(std::string_view name);  // "openai" | "anthropic" | "ollama"
 std::string_view api_name(Api api);
 
-// What the model is asked. Roles: "user" | "assistant" (the system prompt is separate).
+// A tool call the model made. `arguments` is the JSON text as the model streamed it:
+// it may be invalid (the caller answers that with a tool error, and stores "{}").
+struct ToolCall {
+  std::string id;         // the provider's id (ollama sends none: "call_<n>" is made up)
+  std::string name;
+  std::string arguments;  // JSON object text
+};
+
+// What the model is asked. Roles: "user" | "assistant" | "tool" (the system prompt is
+// separate). An assistant message may carry tool calls; each is answered by one "tool"
+// message with its tool_call_id, right after it (anthropic: merged into one user message
+// of tool_result blocks).
 struct Message {
   std::string role;
   std::string text;
+  std::vector<ToolCall> tool_calls;  // assistant
+  std::string tool_call_id;          // tool: the call it answers
+  std::string tool_name;             // tool: the tool's name (ollama wants it)
+  bool is_error = false;             // tool: the result is an error
+};
+
+// A tool the model may call: name, description and a JSON Schema of its arguments.
+struct ToolSpec {
+  std::string name;
+  std::string description;
+  nlohmann::json parameters;  // JSON Schema object
 };
 
 struct ChatRequest {
   std::string model;   // the provider's model id (no "provider/" prefix)
   std::string system;  // may be empty (then no system message/field is sent)
   std::vector<Message> messages;
+  std::vector<ToolSpec> tools;  // empty = no tools field
   int max_tokens = 4096;
 };
 
@@ -52,6 +77,8 @@ HttpRequest build_chat_request(Api api, const config::ProviderConfig& provider,
 // <base>/api/tags (ollama), with the same auth headers.
 HttpRequest build_probe_request(Api api, const config::ProviderConfig& provider);
 
+inline constexpr std::size_t kMaxToolCalls = 64;  // per model reply
+
 enum class ErrorKind { kRefusal, kTimeout, kRateLimit, kContextLength, kUnknown };
 std::string_view error_kind_name(ErrorKind kind);  // "refusal", "timeout", "rate_limit", ...
 
@@ -64,11 +91,13 @@ struct StreamEvent {
   enum Type {
     kText,   // `text` is appended to the reply
     kUsage,  // token counts so far (later events supersede earlier ones)
-    kDone,   // the stream finished; `stop_reason` set ("stop", "length", "refusal", ...)
+    kToolCall,  // a complete tool call (`tool_call`), in the order the model made them
+    kDone,   // the stream finished; `stop_reason` set ("stop", "tool_calls", "tool_use", ...)
     kError,  // the provider reported an error in-stream, or the stream was malformed
   };
   Type type = kText;
   std::string text;
+  ToolCall tool_call;
   Usage usage;
   std::string stop_reason;
   ErrorKind error_kind = ErrorKind::kUnknown;
@@ -77,7 +106,10 @@ struct StreamEvent {
 
 // Incremental decoder of one response body. feed() accepts any split of the bytes
 // (a line or a UTF-8 sequence may be cut anywhere). After a kDone or kError nothing
-// more is emitted. Bounded: a single line/event over 1 MiB is a kError.
+// more is emitted. Bounded: a single line/event over 1 MiB is a kError, and so are more
+// than kMaxToolCalls tool calls or tool arguments over 1 MiB. Tool calls are emitted
+// once complete (openai: when the stream finishes; anthropic: at content_block_stop;
+// ollama: as they arrive), always before kDone.
 class StreamDecoder {
  public:
   virtual ~StreamDecoder() = default;

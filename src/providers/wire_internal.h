@@ -44,6 +44,16 @@ std::string api_key(const config::ProviderConfig& provider);
 void add_extra_headers(HttpRequest& req, const config::ProviderConfig& provider);
 // Compact JSON text; invalid UTF-8 in strings is replaced (U+FFFD), never thrown on.
 std::string dump_body(const nlohmann::ordered_json& body);
+// Tool arguments as a JSON object for APIs that want an object (anthropic input, ollama
+// arguments): the parsed text when it is an object, else {} (the call was answered with
+// an error result, and a replayed request must stay valid).
+nlohmann::ordered_json arguments_object(const std::string& arguments);
+// The OpenAI/Ollama "tools" array: [{type:"function", function:{name, description,
+// parameters}}].
+nlohmann::ordered_json function_tools(const std::vector<ToolSpec>& tools);
+// "the model's tool arguments exceed 1 MiB" etc.
+inline constexpr std::string_view kToolArgsTooLarge =
+    "the model sent tool call arguments larger than 1 MiB";
 
 HttpRequest openai_chat_request(const config::ProviderConfig& provider, const ChatRequest& req);
 HttpRequest openai_probe_request(const config::ProviderConfig& provider);
@@ -105,6 +115,8 @@ class DecoderBase : public StreamDecoder {
   bool ended() const { return ended_; }
   void emit_text(std::vector<StreamEvent>& out, std::string text);
   void emit_usage(std::vector<StreamEvent>& out, Usage usage);
+  // A complete tool call; more than kMaxToolCalls in one reply is a kError instead.
+  void emit_tool_call(std::vector<StreamEvent>& out, ToolCall call);
   void emit_done(std::vector<StreamEvent>& out, std::string stop_reason);
   void emit_error(std::vector<StreamEvent>& out, ErrorKind kind, std::string message);
   // kError kUnknown "malformed stream chunk from the provider: <first 200 bytes>".
@@ -112,6 +124,7 @@ class DecoderBase : public StreamDecoder {
 
  private:
   bool ended_ = false;
+  std::size_t tool_calls_ = 0;
 };
 
 // The SSE framing the OpenAI and Anthropic decoders share: bytes -> SSE events ->

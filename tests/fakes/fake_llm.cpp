@@ -151,7 +151,8 @@ struct Server {
 
   Received make_received(const Request& req, std::string api) const;
   void record(Received r);  // chat requests and probes (api "probe")
-  Script pick(const std::string& text, const std::string& model);
+  Script pick(const std::string& text, const std::optional<std::string>& tool_result,
+              const std::string& model);
   std::vector<std::string> model_ids() const;
   wire::ReplyContext context(Api api, const nlohmann::json& body);
 
@@ -210,10 +211,14 @@ void Server::record(Received r) {
   cv.notify_all();
 }
 
-Script Server::pick(const std::string& text, const std::string& model) {
+Script Server::pick(const std::string& text, const std::optional<std::string>& tool_result,
+                    const std::string& model) {
   std::lock_guard lk(mu);
   for (auto it = scripts.begin(); it != scripts.end(); ++it) {
     if (!it->when.empty() && text.find(it->when) == std::string::npos) continue;
+    if (!it->when_tool_result.empty() &&
+        (!tool_result || tool_result->find(it->when_tool_result) == std::string::npos))
+      continue;
     if (!it->model.empty() && it->model != model) continue;
     Script s = *it;
     if (it->times > 0 && --it->times == 0) scripts.erase(it);
@@ -387,7 +392,7 @@ awaitable<bool> reply_chat(Server& impl, Stream& s, const Request& req, Api api)
   auto model_it = body.find("model");
   std::string model =
       model_it != body.end() && model_it->is_string() ? model_it->get<std::string>() : "";
-  Script sc = impl.pick(text, model);
+  Script sc = impl.pick(text, wire::last_tool_result(body), model);
 
   co_await sleep_ms(sc.head_delay_ms);
   if (sc.status != 200) {
@@ -396,8 +401,8 @@ awaitable<bool> reply_chat(Server& impl, Stream& s, const Request& req, Api api)
     if (sc.retry_after_s >= 0) res.set(http::field::retry_after, std::to_string(sc.retry_after_s));
     co_return co_await send(s, res);
   }
-  std::vector<std::string> pieces =
-      sc.chunks.empty() ? wire::split_words("echo: " + text) : sc.chunks;
+  std::vector<std::string> pieces = sc.chunks;
+  if (pieces.empty() && sc.tool_calls.empty()) pieces = wire::split_words("echo: " + text);
   wire::ReplyContext ctx = impl.context(api, body);
   if (!wire::wants_stream(api, body)) co_return co_await reply_whole(s, req, api, sc, ctx, pieces);
   co_return co_await reply_stream(s, req, api, sc, ctx, pieces);

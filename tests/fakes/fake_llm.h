@@ -15,7 +15,8 @@
 //   GET  .../models, /v1/models, /api/tags   model lists (probes)
 //
 // Which reply a request gets: the first queued Script whose `when` matches (substring
-// of the last user message's text; "" matches anything) and whose `model` matches
+// of the last user message's text; "" matches anything), whose `when_tool_result`
+// matches (substring of a last-message tool result) and whose `model` matches
 // (empty = any); else the default script. The default answers "echo: <last user text>"
 // in word-sized chunks at once. Errors use each API's real error body shape.
 //
@@ -42,8 +43,21 @@
 
 namespace sctest::fakes {
 
+// A tool call the fake model makes (after its text chunks). `arguments` is sent as the
+// model would stream it, cut into `pieces` parts (it may be deliberately invalid JSON).
+struct FakeToolCall {
+  std::string id;                   // "" = "call_<n>"/"toolu_<n>" (ollama sends none)
+  std::string name;
+  std::string arguments = "{}";
+  int pieces = 3;
+};
+
 struct Script {
   std::string when;                 // substring of the last user message; "" = any
+  // Non-empty: only a request whose last message is a tool result containing this.
+  std::string when_tool_result;
+  std::vector<FakeToolCall> tool_calls;  // the reply calls these tools (stop: tool_calls/
+                                         // tool_use); with no chunks there is no text
   std::string model;                // only requests for this model id; "" = any
   int status = 200;                 // != 200: an error response in the API's shape
   std::string error_message = "fake error";  // for status != 200 and in-stream errors

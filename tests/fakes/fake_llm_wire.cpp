@@ -29,6 +29,16 @@ std::string sse(const char* event, const ojson& data) {
 }
 std::string ndjson(const ojson& line) { return text_of(line) + "\n"; }
 
+// `text` in `n` nearly equal parts (at least one part, possibly empty).
+std::vector<std::string> cut(const std::string& text, int n) {
+  std::vector<std::string> out;
+  n = std::max(1, n);
+  std::size_t step = (text.size() + n - 1) / n;
+  if (step == 0) return {text};
+  for (std::size_t i = 0; i < text.size(); i += step) out.push_back(text.substr(i, step));
+  return out;
+}
+
 std::string stop_or(const Script& s, const char* normal) {
   return s.stop_reason.empty() ? std::string(normal) : s.stop_reason;
 }
@@ -176,12 +186,49 @@ Route route_for(std::string_view path) {
   return Route::kUnknown;
 }
 
+namespace {
+// An anthropic user message made only of tool_result blocks.
+bool is_tool_result_message(const nlohmann::json& m) {
+  auto c = m.find("content");
+  if (c == m.end() || !c->is_array() || c->empty()) return false;
+  for (const auto& part : *c)
+    if (!part.is_object() || part.value("type", nlohmann::json()) != "tool_result") return false;
+  return true;
+}
+
+std::string content_text(const nlohmann::json& c) {
+  if (c.is_string()) return c.get<std::string>();
+  std::string out;
+  if (c.is_array())
+    for (const auto& part : c)
+      if (part.is_object() && part.contains("text") && part["text"].is_string())
+        out += part["text"].get<std::string>();
+  return out;
+}
+}  // namespace
+
+std::optional<std::string> last_tool_result(const nlohmann::json& body) {
+  if (!body.is_object()) return std::nullopt;
+  auto it = body.find("messages");
+  if (it == body.end() || !it->is_array() || it->empty()) return std::nullopt;
+  const nlohmann::json& m = it->back();
+  if (!m.is_object()) return std::nullopt;
+  if (m.value("role", nlohmann::json()) == "tool") return content_text(m.value("content", nlohmann::json()));
+  if (m.value("role", nlohmann::json()) == "user" && is_tool_result_message(m)) {
+    std::string out;
+    for (const auto& part : m["content"]) out += content_text(part.value("content", nlohmann::json()));
+    return out;
+  }
+  return std::nullopt;
+}
+
 std::string last_user_text(const nlohmann::json& body) {
   if (!body.is_object()) return "";
   auto it = body.find("messages");
   if (it == body.end() || !it->is_array()) return "";
   for (auto m = it->rbegin(); m != it->rend(); ++m) {
     if (!m->is_object() || m->value("role", nlohmann::json()) != "user") continue;
+    if (is_tool_result_message(*m)) continue;
     auto c = m->find("content");
     if (c == m->end()) return "";
     if (c->is_string()) return c->get<std::string>();
@@ -246,13 +293,35 @@ StreamPlan plan_stream(Api api, const ReplyContext& ctx, const Script& s,
         delta["content"] = pieces[i];
         p.chunks.push_back(sse(openai_chunk(ctx, openai_choice(std::move(delta), nullptr))));
       }
+      for (std::size_t t = 0; t < s.tool_calls.size(); ++t) {
+        const FakeToolCall& tc = s.tool_calls[t];
+        std::vector<std::string> parts = cut(tc.arguments, tc.pieces);
+        for (std::size_t k = 0; k < parts.size(); ++k) {
+          ojson call;
+          call["index"] = t;
+          if (k == 0) {
+            call["id"] = tc.id.empty() ? "call_" + std::to_string(t) : tc.id;
+            call["type"] = "function";
+            call["function"]["name"] = tc.name;
+          }
+          call["function"]["arguments"] = parts[k];
+          ojson delta;
+          if (pieces.empty() && t == 0 && k == 0) {
+            delta["role"] = "assistant";
+            delta["content"] = nullptr;
+          }
+          delta["tool_calls"] = ojson::array({std::move(call)});
+          p.chunks.push_back(sse(openai_chunk(ctx, openai_choice(std::move(delta), nullptr))));
+        }
+      }
       p.malformed = "data: {\"id\":\"" + ctx.id + "\",\"choices\":[{not json\n\n";
       ojson err;
       err["error"]["message"] = s.error_message;
       err["error"]["type"] = s.error_type.empty() ? "server_error" : s.error_type;
       p.error = sse(err);
-      p.finish.push_back(
-          sse(openai_chunk(ctx, openai_choice(ojson::object(), stop_or(s, "stop")))));
+      p.finish.push_back(sse(openai_chunk(
+          ctx, openai_choice(ojson::object(),
+                             stop_or(s, s.tool_calls.empty() ? "stop" : "tool_calls")))));
       if (ctx.include_usage) {
         ojson u = openai_chunk(ctx, ojson::array());
         u["usage"] = openai_usage(s);
@@ -291,18 +360,44 @@ StreamPlan plan_stream(Api api, const ReplyContext& ctx, const Script& s,
         d["delta"]["text"] = piece;
         p.chunks.push_back(sse("content_block_delta", d));
       }
+      if (!s.tool_calls.empty()) {  // the text block ends before the tool_use blocks
+        p.chunks.push_back(sse("content_block_stop", ojson{{"type", "content_block_stop"}, {"index", 0}}));
+        for (std::size_t t = 0; t < s.tool_calls.size(); ++t) {
+          const FakeToolCall& tc = s.tool_calls[t];
+          int index = static_cast<int>(t) + 1;
+          ojson b;
+          b["type"] = "content_block_start";
+          b["index"] = index;
+          b["content_block"]["type"] = "tool_use";
+          b["content_block"]["id"] = tc.id.empty() ? "toolu_" + std::to_string(t) : tc.id;
+          b["content_block"]["name"] = tc.name;
+          b["content_block"]["input"] = ojson::object();
+          p.chunks.push_back(sse("content_block_start", b));
+          for (const std::string& part : cut(tc.arguments, tc.pieces)) {
+            ojson d;
+            d["type"] = "content_block_delta";
+            d["index"] = index;
+            d["delta"]["type"] = "input_json_delta";
+            d["delta"]["partial_json"] = part;
+            p.chunks.push_back(sse("content_block_delta", d));
+          }
+          p.chunks.push_back(sse("content_block_stop", ojson{{"type", "content_block_stop"}, {"index", index}}));
+        }
+      }
       p.malformed =
           "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",{not json\n\n";
       p.error =
           sse("error", anthropic_error(s.error_type.empty() ? "overloaded_error" : s.error_type,
                                        s.error_message));
-      ojson stop;
-      stop["type"] = "content_block_stop";
-      stop["index"] = 0;
-      p.finish.push_back(sse("content_block_stop", stop));
+      if (s.tool_calls.empty()) {
+        ojson stop;
+        stop["type"] = "content_block_stop";
+        stop["index"] = 0;
+        p.finish.push_back(sse("content_block_stop", stop));
+      }
       ojson md;
       md["type"] = "message_delta";
-      md["delta"]["stop_reason"] = stop_or(s, "end_turn");
+      md["delta"]["stop_reason"] = stop_or(s, s.tool_calls.empty() ? "end_turn" : "tool_use");
       md["delta"]["stop_sequence"] = nullptr;
       md["usage"]["output_tokens"] = s.output_tokens;
       p.finish.push_back(sse("message_delta", md));
@@ -312,6 +407,19 @@ StreamPlan plan_stream(Api api, const ReplyContext& ctx, const Script& s,
     case Api::kOllama: {
       p.content_type = "application/x-ndjson";
       for (const auto& piece : pieces) p.chunks.push_back(ndjson(ollama_line(ctx, piece, false)));
+      if (!s.tool_calls.empty()) {  // ollama sends all calls at once, arguments as objects
+        ojson line = ollama_line(ctx, "", false);
+        ojson calls = ojson::array();
+        for (const FakeToolCall& tc : s.tool_calls) {
+          ojson c;
+          c["function"]["name"] = tc.name;
+          ojson args = ojson::parse(tc.arguments, nullptr, false);
+          c["function"]["arguments"] = args.is_discarded() ? ojson(tc.arguments) : args;
+          calls.push_back(std::move(c));
+        }
+        line["message"]["tool_calls"] = std::move(calls);
+        p.chunks.push_back(ndjson(line));
+      }
       p.malformed = "{\"model\":\"" + ctx.model + "\",\"message\":{not json\n";
       p.error = ndjson(ojson{{"error", s.error_message}});
       p.finish.push_back(ndjson(ollama_done(ctx, s, "")));

@@ -4,6 +4,7 @@
 // and the model lists. Pure code: no I/O, no clocks, no globals; any thread. Everything
 // that needs a time or an id takes it in ReplyContext.
 #pragma once
+#include <optional>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,9 +22,12 @@ const char* api_name(Api api);  // "openai" | "anthropic" | "ollama"
 enum class Route { kOpenAI, kAnthropic, kOllama, kModels, kTags, kUnknown };
 Route route_for(std::string_view path);
 
-// The last message with role "user": its string content, or its text parts joined with
+// The last message with role "user" (not counting anthropic tool_result-only ones): its string content, or its text parts joined with
 // "\n" (parts of other types are skipped). "" when there is none.
 std::string last_user_text(const nlohmann::json& body);
+// When the last message is a tool result (openai/ollama role "tool", anthropic a user
+// message of tool_result blocks): its content text; nullopt otherwise.
+std::optional<std::string> last_tool_result(const nlohmann::json& body);
 // "model" of the request body, or "fake-model".
 std::string request_model(const nlohmann::json& body);
 // Whether the client asked for a stream: openai/anthropic "stream": true; ollama streams

@@ -43,10 +43,11 @@ struct CallRun {
   std::vector<std::string> retries;
   std::optional<CallResult> result;
 
-  void add_provider(const std::string& name, const std::string& base_url) {
+  void add_provider(const std::string& name, const std::string& base_url,
+                    const std::string& api = "openai") {
     config::ProviderConfig p;
     p.name = name;
-    p.api = "openai";
+    p.api = api;
     p.base_url = base_url;
     providers.push_back(p);
   }
@@ -129,3 +130,27 @@ TEST(ModelCallRetry, NoRetryOrFailoverOnceTextWasStreamed) {
 }
 
 }  // namespace
+
+// The fake scripts tool calls in each API's real stream shape (arguments cut into
+// pieces); the production decoder reassembles them and the call result carries them.
+TEST(ModelCallTools, ToolCallsArriveWholeInEveryApi) {
+  for (std::string api : {"openai", "anthropic", "ollama"}) {
+    FakeLlm llm;
+    Script s;
+    s.chunks = {"Let me ", "check."};
+    s.tool_calls = {{"", "read", R"({"path": "notes/a.txt"})", 4}, {"", "ls", "{}", 1}};
+    llm.push(s);
+    CallRun run;
+    run.add_provider("p", api == "openai" ? llm.url() + "/v1" : llm.url(), api);
+    run.go({"p/m"});
+    ASSERT_TRUE(run.result->ok) << api << ": " << run.result->error;
+    EXPECT_EQ(run.text, "Let me check.") << api;
+    ASSERT_EQ(run.result->tool_calls.size(), 2u) << api;
+    EXPECT_EQ(run.result->tool_calls[0].name, "read");
+    EXPECT_EQ(nlohmann::json::parse(run.result->tool_calls[0].arguments),
+              (nlohmann::json{{"path", "notes/a.txt"}})) << api;
+    EXPECT_FALSE(run.result->tool_calls[0].id.empty());
+    EXPECT_NE(run.result->tool_calls[0].id, run.result->tool_calls[1].id);
+    EXPECT_EQ(run.result->tool_calls[1].name, "ls");
+  }
+}

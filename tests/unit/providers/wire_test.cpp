@@ -220,6 +220,8 @@ std::string render(const StreamEvent& e) {
     case StreamEvent::kUsage:
       return "usage:" + std::to_string(e.usage.input_tokens) + "/" +
              std::to_string(e.usage.output_tokens);
+    case StreamEvent::kToolCall:
+      return "tool:" + e.tool_call.id + ":" + e.tool_call.name + ":" + e.tool_call.arguments;
     case StreamEvent::kDone: return "done:" + e.stop_reason;
     case StreamEvent::kError:
       return "error:" + std::string(error_kind_name(e.error_kind)) + ":" + e.error_message;
@@ -538,6 +540,48 @@ data: {"type":"message_stop"}
        "{\"done\":true}\n{\"message\":{\"content\":\"late\"}}\nnot json\n",
        {"usage:0/0", "done:stop"}},
       {"ollama_empty_body", Api::kOllama, "", {kEnded}},
+      // ---- tool calls
+      {"openai_tool_calls_assembled_by_index",
+       Api::kOpenAI,
+       "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"Let me look.\"}}]}\n\n"
+       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"read\",\"arguments\":\"\"}}]}}]}\n\n"
+       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"function\":{\"name\":\"ls\",\"arguments\":\"{}\"}}]}}]}\n\n"
+       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"path\\\":\"}}]}}]}\n\n"
+       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"a.txt\\\"}\"}}]}}]}\n\n"
+       "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+       "data: [DONE]\n\n",
+       {"text:Let me look.", "tool:call_a:read:{\"path\":\"a.txt\"}", "tool:call_b:ls:{}",
+        "done:tool_calls"}},
+      {"openai_tool_call_without_id_or_with_broken_json_is_passed_on",
+       Api::kOpenAI,
+       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"exec\",\"arguments\":\"{\\\"command\\\": \\\"ls\"}}]}}]}\n\n"
+       "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n",
+       {"tool:call_0:exec:{\"command\": \"ls", "done:tool_calls"}},
+      {"openai_tool_call_cut_before_finish_is_an_error_not_a_call",
+       Api::kOpenAI,
+       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"exec\",\"arguments\":\"{\"}}]}}]}\n\n",
+       {kEnded}},
+      {"anthropic_tool_use_blocks",
+       Api::kAnthropic,
+       "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+       "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Checking.\"}}\n\n"
+       "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+       "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"read\",\"input\":{}}}\n\n"
+       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"path\\\": \"}}\n\n"
+       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"x\\\"}\"}}\n\n"
+       "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
+       "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"ls\",\"input\":{}}}\n\n"
+       "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":2}\n\n"
+       "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}\n\n"
+       "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+       {"usage:5/1", "text:Checking.", "tool:toolu_1:read:{\"path\": \"x\"}", "tool:toolu_2:ls:{}",
+        "usage:5/9", "done:tool_use"}},
+      {"ollama_tool_calls_with_object_arguments",
+       Api::kOllama,
+       "{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"read\",\"arguments\":{\"path\":\"a\"}}},{\"function\":{\"name\":\"ls\",\"arguments\":{}}}]},\"done\":false}\n"
+       "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":3,\"eval_count\":4}\n",
+       {"tool:call_0:read:{\"path\":\"a\"}", "tool:call_1:ls:{}", "usage:3/4", "done:stop"}},
   };
   return cases;
 }
@@ -986,6 +1030,117 @@ TEST(WireSanitize, ControlCharsInvalidUtf8AndCuts) {
   EXPECT_EQ(wire::sanitize("ab\xE2\x9C", 100), "ab\xEF\xBF\xBD\xEF\xBF\xBD")
       << "cut by the body itself";
   EXPECT_EQ(wire::sanitize("", 10), "");
+}
+
+}  // namespace
+}  // namespace simpleclaw::providers
+
+namespace simpleclaw::providers {
+namespace {
+
+// A conversation with a tool round: user, assistant text + two calls (one with arguments
+// the model got wrong), both results (one an error), and the tool list.
+ChatRequest tool_round() {
+  ChatRequest req;
+  req.model = "m";
+  req.messages.push_back(Message{"user", "what is in a.txt?"});
+  Message a{"assistant", "Looking."};
+  a.tool_calls = {{"call_1", "read", R"({"path":"a.txt"})"}, {"call_2", "exec", R"({"command": "ls)"}};
+  req.messages.push_back(a);
+  Message r1{"tool", "hello"};
+  r1.tool_call_id = "call_1";
+  r1.tool_name = "read";
+  Message r2{"tool", "invalid JSON arguments"};
+  r2.tool_call_id = "call_2";
+  r2.tool_name = "exec";
+  r2.is_error = true;
+  req.messages.push_back(r1);
+  req.messages.push_back(r2);
+  req.tools = {{"read", "Read a file", {{"type", "object"}, {"properties", {{"path", {{"type", "string"}}}}}}}};
+  return req;
+}
+
+config::ProviderConfig plain(const char* api) {
+  config::ProviderConfig p;
+  p.name = api;
+  p.api = api;
+  p.base_url = "http://127.0.0.1:1";
+  return p;
+}
+
+TEST(WireToolRequest, OpenAiSendsToolCallsAndToolMessages) {
+  auto body = nlohmann::json::parse(build_chat_request(Api::kOpenAI, plain("openai"), tool_round()).body);
+  const auto& m = body["messages"];
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[1]["content"], "Looking.");
+  EXPECT_EQ(m[1]["tool_calls"][0], (nlohmann::json{{"id", "call_1"}, {"type", "function"},
+                                                   {"function", {{"name", "read"}, {"arguments", R"({"path":"a.txt"})"}}}}));
+  EXPECT_EQ(m[2], (nlohmann::json{{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "hello"}}));
+  EXPECT_EQ(m[3]["tool_call_id"], "call_2");
+  EXPECT_EQ(body["tools"][0]["type"], "function");
+  EXPECT_EQ(body["tools"][0]["function"]["name"], "read");
+  EXPECT_EQ(body["tools"][0]["function"]["parameters"]["properties"]["path"]["type"], "string");
+  // No tools: no field at all (some servers reject an empty list).
+  ChatRequest plain_req = tool_round();
+  plain_req.tools.clear();
+  EXPECT_FALSE(nlohmann::json::parse(build_chat_request(Api::kOpenAI, plain("openai"), plain_req).body)
+                   .contains("tools"));
+}
+
+TEST(WireToolRequest, AnthropicUsesBlocksAndMergesResultsIntoOneUserMessage) {
+  auto body = nlohmann::json::parse(build_chat_request(Api::kAnthropic, plain("anthropic"), tool_round()).body);
+  const auto& m = body["messages"];
+  ASSERT_EQ(m.size(), 3u);  // user, assistant, user(tool_result x2)
+  EXPECT_EQ(m[1]["content"][0], (nlohmann::json{{"type", "text"}, {"text", "Looking."}}));
+  EXPECT_EQ(m[1]["content"][1]["type"], "tool_use");
+  EXPECT_EQ(m[1]["content"][1]["input"], (nlohmann::json{{"path", "a.txt"}}));
+  // Broken arguments are replayed as {} so the request stays valid.
+  EXPECT_EQ(m[1]["content"][2]["input"], nlohmann::json::object());
+  EXPECT_EQ(m[2]["role"], "user");
+  ASSERT_EQ(m[2]["content"].size(), 2u);
+  EXPECT_EQ(m[2]["content"][0], (nlohmann::json{{"type", "tool_result"}, {"tool_use_id", "call_1"}, {"content", "hello"}}));
+  EXPECT_EQ(m[2]["content"][1]["is_error"], true);
+  EXPECT_EQ(body["tools"][0]["name"], "read");
+  EXPECT_EQ(body["tools"][0]["input_schema"]["type"], "object");
+}
+
+TEST(WireToolRequest, OllamaSendsObjectArgumentsAndToolNames) {
+  auto body = nlohmann::json::parse(build_chat_request(Api::kOllama, plain("ollama"), tool_round()).body);
+  const auto& m = body["messages"];
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[1]["tool_calls"][0]["function"]["arguments"], (nlohmann::json{{"path", "a.txt"}}));
+  EXPECT_EQ(m[1]["tool_calls"][1]["function"]["arguments"], nlohmann::json::object());
+  EXPECT_EQ(m[2], (nlohmann::json{{"role", "tool"}, {"content", "hello"}, {"tool_name", "read"}}));
+  EXPECT_EQ(body["tools"][0]["function"]["name"], "read");
+}
+
+TEST(WireToolDecode, TooManyToolCallsIsAnError) {
+  std::string body;
+  for (std::size_t i = 0; i <= kMaxToolCalls; ++i)
+    body += "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":" + std::to_string(i) +
+            ",\"id\":\"c\",\"function\":{\"name\":\"ls\",\"arguments\":\"{}\"}}]}}]}\n\n";
+  body += "data: [DONE]\n\n";
+  auto d = make_decoder(Api::kOpenAI);
+  std::vector<StreamEvent> ev;
+  d->feed(body, ev);
+  d->finish(ev);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().type, StreamEvent::kError);
+  EXPECT_NE(ev.back().error_message.find("more than 64 tool calls"), std::string::npos);
+}
+
+TEST(WireToolDecode, HugeToolArgumentsAreAnError) {
+  std::string piece(600 * 1024, 'x');
+  std::string body;
+  for (int i = 0; i < 2; ++i)
+    body += "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"" +
+            piece + "\"}}]}}]}\n\n";
+  auto d = make_decoder(Api::kOpenAI);
+  std::vector<StreamEvent> ev;
+  d->feed(body, ev);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().type, StreamEvent::kError);
+  EXPECT_EQ(ev.back().error_message, std::string(wire::kToolArgsTooLarge));
 }
 
 }  // namespace
