@@ -45,8 +45,12 @@ ContextOutput build_context(const ContextInput& in) {
     std::stable_sort(t.entries.begin(), t.entries.end(), [](auto* a, auto* b) {
       return (a->role == "user") > (b->role == "user");  // user first, then replies
     });
-    for (const sessions::Entry* e : t.entries)
+    for (const sessions::Entry* e : t.entries) {
       t.tokens += estimate_tokens(e->text) + kPerMessageOverhead;
+      if (e->tool_calls.is_array())
+        for (const Json& c : e->tool_calls)
+          t.tokens += estimate_tokens(c.value("arguments", "")) + kPerMessageOverhead;
+    }
   }
 
   ContextOutput out;
@@ -63,16 +67,53 @@ ContextOutput build_context(const ContextInput& in) {
   out.estimated_tokens = total + estimate_tokens(in.system);
 
   // Providers want user first and alternating roles: merge neighbours of the same role,
-  // drop leading assistant messages.
+  // drop leading assistant messages. Every tool call is followed by its result: results
+  // are taken from the turn by call id (a result without its call is dropped; a call
+  // without a stored result, which only old or damaged data can have, gets an error
+  // result), so a provider never sees a dangling call.
   for (std::size_t i = first; i < turns.size(); ++i) {
-    for (const sessions::Entry* e : turns[i].entries) {
-      if (e->text.empty()) continue;
+    const auto& es = turns[i].entries;
+    std::vector<bool> used(es.size(), false);
+    for (std::size_t k = 0; k < es.size(); ++k) {
+      const sessions::Entry* e = es[k];
+      if (e->role == "tool") continue;  // emitted right after its call, or an orphan
+      bool has_calls = e->role == "assistant" && e->tool_calls.is_array() && !e->tool_calls.empty();
+      if (e->text.empty() && !has_calls) continue;
       if (out.messages.empty() && e->role != "user") continue;
-      if (!out.messages.empty() && out.messages.back().role == e->role) {
-        out.messages.back().text += "\n\n" + e->text;
-      } else {
-        out.messages.push_back(providers::Message{e->role, e->text});
+      if (!has_calls) {
+        if (!out.messages.empty() && out.messages.back().role == e->role &&
+            out.messages.back().tool_calls.empty()) {
+          out.messages.back().text += "\n\n" + e->text;
+        } else {
+          out.messages.push_back(providers::Message{e->role, e->text});
+        }
+        continue;
       }
+      providers::Message call_msg{"assistant", e->text};
+      for (const Json& c : e->tool_calls)
+        call_msg.tool_calls.push_back(providers::ToolCall{c.value("id", ""), c.value("name", ""),
+                                                          c.value("arguments", "{}")});
+      std::vector<providers::Message> results;
+      for (const providers::ToolCall& c : call_msg.tool_calls) {
+        providers::Message r{"tool", ""};
+        r.tool_call_id = c.id;
+        r.tool_name = c.name;
+        bool found = false;
+        for (std::size_t j = k + 1; j < es.size() && !found; ++j) {
+          if (used[j] || es[j]->role != "tool" || es[j]->tool_call_id != c.id) continue;
+          used[j] = true;
+          found = true;
+          r.text = es[j]->text;
+          r.is_error = es[j]->is_error;
+        }
+        if (!found) {
+          r.text = "error: the tool result was not recorded (the run was interrupted)";
+          r.is_error = true;
+        }
+        results.push_back(std::move(r));
+      }
+      out.messages.push_back(std::move(call_msg));
+      for (auto& r : results) out.messages.push_back(std::move(r));
     }
   }
   return out;

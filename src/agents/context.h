@@ -9,8 +9,9 @@
 //
 // Trimming: whole turns are dropped from the oldest end until the estimate (bytes / 4
 // per message + overhead, and the system prompt) fits context_window - max_tokens; the
-// newest turn is always kept. A turn (user message + its replies; later: tool calls and
-// their results) is dropped or kept as a unit so pairs never split.
+// newest turn is always kept. A turn (user message + its replies, tool calls and their
+// results) is dropped or kept as a unit so pairs never split; within a turn each tool
+// call is followed by its result (see build_context).
 //
 // Pure functions; any thread.
 #pragma once

@@ -62,6 +62,25 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_by_status ON runs(status);
 )sql"},
+    // Tool calls (an assistant entry's tool_calls: JSON [{id, name, arguments}]) and
+    // their results (role 'tool'), and exec approvals that must survive a restart.
+    {2, R"sql(
+ALTER TABLE entries ADD COLUMN tool_calls TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN tool_call_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN tool_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN is_error INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE approvals (
+  id          TEXT PRIMARY KEY,
+  request     TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  resolved_at INTEGER NOT NULL DEFAULT 0,
+  resolved_by TEXT NOT NULL DEFAULT '',
+  reason      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX approvals_by_status ON approvals(status);
+)sql"},
 };
 
 constexpr const char* kSessionCols =
@@ -69,7 +88,7 @@ constexpr const char* kSessionCols =
     "input_tokens, output_tokens, last_preview, created_at, updated_at";
 constexpr const char* kEntryCols =
     "id, session_id, message_id, run_id, role, text, state, stop_reason, model, label, "
-    "input_tokens, output_tokens, created_at";
+    "input_tokens, output_tokens, created_at, tool_calls, tool_call_id, tool_name, is_error";
 
 SessionRow read_session(const store::Stmt& s) {
   SessionRow r;
@@ -106,6 +125,13 @@ Entry read_entry(const store::Stmt& s) {
   e.input_tokens = s.int64(10);
   e.output_tokens = s.int64(11);
   e.created_at = s.int64(12);
+  if (std::string calls = s.text(13); !calls.empty()) {
+    e.tool_calls = Json::parse(calls, nullptr, false);
+    if (e.tool_calls.is_discarded() || !e.tool_calls.is_array()) e.tool_calls = Json::array();
+  }
+  e.tool_call_id = s.text(14);
+  e.tool_name = s.text(15);
+  e.is_error = s.int64(16) != 0;
   return e;
 }
 
@@ -129,10 +155,29 @@ Error not_found(const std::string& key) {
 }  // namespace
 
 Json Entry::to_message() const {
-  Json m{{"role", role},
-         {"content", Json::array({Json{{"type", "text"}, {"text", text}}})},
-         {"timestamp", created_at},
-         {"id", message_id}};
+  if (role == "tool") {
+    Json m{{"role", "toolResult"},
+           {"toolCallId", tool_call_id},
+           {"toolName", tool_name},
+           {"content", Json::array({Json{{"type", "text"}, {"text", text}}})},
+           {"isError", is_error},
+           {"timestamp", created_at},
+           {"id", message_id}};
+    if (!run_id.empty()) m["runId"] = run_id;
+    return m;
+  }
+  Json content = Json::array();
+  if (!text.empty() || !tool_calls.is_array() || tool_calls.empty())
+    content.push_back(Json{{"type", "text"}, {"text", text}});
+  if (tool_calls.is_array())
+    for (const Json& c : tool_calls) {
+      Json args = Json::parse(c.value("arguments", "{}"), nullptr, false);
+      content.push_back(Json{{"type", "toolCall"},
+                             {"id", c.value("id", "")},
+                             {"name", c.value("name", "")},
+                             {"arguments", args.is_discarded() ? Json::object() : args}});
+    }
+  Json m{{"role", role}, {"content", std::move(content)}, {"timestamp", created_at}, {"id", message_id}};
   if (!run_id.empty()) m["runId"] = run_id;
   if (!stop_reason.empty()) m["stopReason"] = stop_reason;
   if (!model.empty()) m["model"] = model;
@@ -217,12 +262,15 @@ namespace {
 Status insert_entry(store::Db& db, Entry& e) {
   auto s = db.prepare(
       "INSERT INTO entries (session_id, message_id, run_id, role, text, state, stop_reason, "
-      "model, label, input_tokens, output_tokens, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "model, label, input_tokens, output_tokens, created_at, tool_calls, tool_call_id, "
+      "tool_name, is_error) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   if (!s.ok()) return s.error();
   s->bind(1, e.session_id).bind(2, e.message_id).bind(3, e.run_id).bind(4, e.role);
   s->bind(5, e.text).bind(6, e.state).bind(7, e.stop_reason).bind(8, e.model).bind(9, e.label);
   s->bind(10, e.input_tokens).bind(11, e.output_tokens).bind(12, e.created_at);
+  s->bind(13, e.tool_calls.is_array() && !e.tool_calls.empty() ? e.tool_calls.dump() : std::string());
+  s->bind(14, e.tool_call_id).bind(15, e.tool_name).bind(16, std::int64_t{e.is_error ? 1 : 0});
   if (auto r = s->run(); !r.ok()) return r.error();
   e.seq = db.last_insert_rowid();
   return Ok{};
@@ -300,6 +348,20 @@ Result<std::optional<Entry>> SessionStore::finish_run(const FinishRun& f) {
   return reply;
 }
 
+Status SessionStore::append_step(const std::string& run_id, std::vector<Entry>& entries,
+                                 std::int64_t now) {
+  auto run = get_run(run_id);
+  if (!run.ok()) return run.error();
+  if (!*run) return Error::invalid("unknown run: " + run_id, "RUN_NOT_FOUND");
+  for (Entry& e : entries) {
+    e.session_id = (*run)->session_id;
+    e.run_id = run_id;
+    e.created_at = now;
+    if (auto x = insert_entry(db_, e); !x.ok()) return x.error();
+  }
+  return Ok{};
+}
+
 Result<Entry> SessionStore::inject(const SessionKey& key, const std::string& message_id,
                                    const std::string& text, const std::string& label,
                                    std::int64_t now) {
@@ -350,7 +412,7 @@ Result<HistoryPage> SessionStore::history(const std::string& key, int limit, int
 Result<std::vector<Entry>> SessionStore::context(const std::string& session_id,
                                                  int max_entries) {
   auto s = prep((std::string("SELECT ") + kEntryCols +
-                 " FROM entries WHERE session_id = ?1 AND role IN ('user', 'assistant') "
+                  " FROM entries WHERE session_id = ?1 AND role IN ('user', 'assistant', 'tool') "
                  "AND state IN ('complete', 'aborted', 'injected') ORDER BY id DESC LIMIT ?2")
                     .c_str());
   if (!s.ok()) return s.error();

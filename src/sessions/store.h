@@ -4,7 +4,9 @@
 //                override, pinned/archived, status, token counters, last preview
 //   transcripts  every sessionId a key ever had (sessions.reset starts a new one and
 //                keeps the old transcript)
-//   entries      append-only messages of a transcript (user, assistant, injected)
+//   entries      append-only messages of a transcript (user, assistant, injected, tool
+//                results; an assistant entry may carry tool calls)
+//   approvals    exec approvals (pending ones survive a restart)
 //   runs         one row per chat run, keyed by runId (= the client's idempotencyKey):
 //                durable de-duplication and crash recovery
 //
@@ -39,14 +41,19 @@ struct SessionRow {
 struct Entry {
   std::int64_t seq = 0;  // row id: global order of appends
   std::string message_id, session_id, run_id;
-  std::string role;                 // user | assistant
+  std::string role;                 // user | assistant | tool (a tool call's result)
   std::string text;
   std::string state = "complete";   // complete | aborted | error | injected
   std::string stop_reason, model, label;
   std::int64_t input_tokens = 0, output_tokens = 0;
   std::int64_t created_at = 0;
-  // The protocol message: {role, content:[{type:"text",text}], timestamp, id, runId?,
-  // stopReason?, usage?, model?, state?(when not complete), label?}.
+  Json tool_calls;                  // assistant: [{id, name, arguments (JSON text)}] or null
+  std::string tool_call_id, tool_name;  // tool: the call it answers
+  bool is_error = false;            // tool: the result is an error
+  // The protocol message: {role, content:[{type:"text",text}, {type:"toolCall", id, name,
+  // arguments}...], timestamp, id, runId?, stopReason?, usage?, model?, state?(when not
+  // complete), label?}; a tool result is {role:"toolResult", toolCallId, toolName,
+  // content:[{type:"text",text}], isError, timestamp, id, runId}.
   Json to_message() const;
 };
 
@@ -112,6 +119,10 @@ class SessionStore {
   Status set_session_status(const std::string& key, const std::string& status, std::int64_t now);
   // Appends the reply (if any), closes the run, adds tokens; returns the reply entry.
   Result<std::optional<Entry>> finish_run(const FinishRun& f);
+  // One tool round of a run, committed together so a call is never stored without its
+  // results: the assistant entry with tool_calls, then one role-'tool' entry per call.
+  // Fills session_id, run_id, created_at and seq of each entry.
+  Status append_step(const std::string& run_id, std::vector<Entry>& entries, std::int64_t now);
   // chat.inject: an assistant message appended without a run.
   Result<Entry> inject(const SessionKey& key, const std::string& message_id,
                        const std::string& text, const std::string& label, std::int64_t now);
