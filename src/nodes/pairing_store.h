@@ -1,0 +1,154 @@
+// The pairing store (SPEC §4 "Device identity", §5 node.pair.*): pending pairing
+// requests from unknown devices, the devices an operator approved, and the device tokens
+// handed out in hello-ok.auth.deviceToken.
+//
+// State lives in memory and in one JSON file, `<state>/devices.json` (mode 0600). It is
+// loaded once by open(); a file that cannot be parsed is an error naming the file and
+// the fix, never silently replaced. Every mutation builds the new state, writes it
+// atomically (write_file_atomic) and only then takes it: a failed write returns the
+// error and leaves memory as it was, so memory never claims more than the disk holds.
+// Device tokens are returned once and stored only as SHA-256 hex.
+//
+// Threads: owned by the loop thread; a plain class without locking. Writes are small,
+// blocking and rare (pairing, approval, token mint, revoke, last-seen).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace simpleclaw::nodes {
+
+// A device asking to be paired (from its connect request).
+struct PairingInput {
+  std::string device_id;
+  std::string public_key;  // any form raw_public_key() takes; stored as base64url
+  std::string display_name;
+  std::string platform;
+  std::string client_id;
+  std::string role;  // "node" or "operator"
+  std::vector<std::string> scopes;
+  std::string remote_ip;
+};
+
+struct PairingRequest {
+  std::string request_id;  // uuid
+  std::string device_id;
+  std::string public_key;  // base64url raw key
+  std::string display_name;
+  std::string platform;
+  std::string client_id;
+  std::string role;
+  std::vector<std::string> scopes;
+  std::string remote_ip;
+  std::int64_t created_at_ms = 0;
+
+  Json to_json() const;  // camelCase, as in node.pair.list
+};
+
+struct DeviceToken {
+  std::string role;
+  std::string hash;  // SHA-256 hex of the token; never leaves the store
+  std::int64_t created_at_ms = 0;
+};
+
+struct PairedDevice {
+  std::string device_id;
+  std::string public_key;  // base64url raw key
+  std::string display_name;
+  std::string platform;
+  std::vector<std::string> roles;
+  std::vector<std::string> scopes;
+  std::int64_t approved_at_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  std::vector<DeviceToken> tokens;  // at most one per role
+
+  // camelCase, as in node.pair.list; tokens appear as {role, createdAtMs} only.
+  Json to_json() const;
+  bool has_role(std::string_view role) const;
+};
+
+// request_pairing's answer: `created` is false when an existing request was returned
+// (the caller then does not announce it again).
+struct PairingOutcome {
+  PairingRequest request;
+  bool created = false;
+};
+
+// verify_token's answer.
+struct TokenOwner {
+  std::string device_id;
+  std::string role;
+};
+
+class PairingStore {
+ public:
+  static constexpr std::size_t kMaxPending = 100;         // oldest dropped beyond this
+  static constexpr std::int64_t kPendingTtlMs = 3600000;  // a request expires after 1 h
+
+  // Loads `path` (normally <state>/devices.json). A missing file is an empty store.
+  static Result<PairingStore> open(std::string path);
+
+  // Files a request, or returns the pending one for the same device and role (its scopes
+  // widened to include the new ones). Expired requests are dropped first. Fails when
+  // the device id does not belong to the public key.
+  Result<PairingOutcome> request_pairing(const PairingInput& in, std::int64_t now_ms);
+  // Approves a pending request: the device becomes (or stays) paired, gaining the role and
+  // scopes of the request. Unknown/expired id: INVALID_REQUEST, PAIRING_REQUEST_NOT_FOUND.
+  Result<PairedDevice> approve(std::string_view request_id, std::int64_t now_ms);
+  // Drops a pending request and returns it (for the resolved event).
+  Result<PairingRequest> reject(std::string_view request_id);
+  // Pairs without a request (loopback auto-approval, NodesConfig::auto_approve_loopback).
+  Result<PairedDevice> pair_directly(const PairingInput& in, std::int64_t now_ms);
+
+  // True when the device is paired with this role and `public_key` (any accepted form)
+  // is the key it was paired with.
+  bool is_paired(std::string_view device_id, std::string_view public_key,
+                 std::string_view role) const;
+  const PairedDevice* find_paired(std::string_view device_id) const;
+  const PairingRequest* find_request(std::string_view request_id) const;
+  const std::vector<PairingRequest>& pending() const { return pending_; }
+  const std::vector<PairedDevice>& paired() const { return paired_; }
+
+  // A new token for a paired device+role (32 random bytes, base64url), replacing any
+  // previous one for that role. Not paired with that role: NOT_PAIRED.
+  Result<std::string> mint_token(std::string_view device_id, std::string_view role,
+                                 std::int64_t now_ms);
+  // Which device and role a token belongs to. Every stored hash is compared, in constant
+  // time. Unknown token: INVALID_REQUEST, AUTH_DEVICE_TOKEN_MISMATCH.
+  Result<TokenOwner> verify_token(std::string_view token) const;
+
+  // Forgets a device: its pairing, its tokens and its pending requests. True if it was
+  // paired.
+  Result<bool> revoke(std::string_view device_id);
+  // Records a connect of a paired device (no-op for unknown devices).
+  Status mark_seen(std::string_view device_id, std::int64_t now_ms);
+  // Drops pending requests older than kPendingTtlMs; returns how many.
+  Result<std::size_t> expire(std::int64_t now_ms);
+
+  // node.pair.list payload: {pending:[...], paired:[...]}; no token hashes. Call
+  // expire(now) first to leave out requests older than an hour.
+  Json list() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  struct State {
+    std::vector<PairingRequest> pending;
+    std::vector<PairedDevice> paired;
+  };
+  explicit PairingStore(std::string path) : path_(std::move(path)) {}
+
+  Status commit(State next);  // persist, then adopt
+  State snapshot() const { return State{pending_, paired_}; }
+  static void drop_expired(State& s, std::int64_t now_ms);
+  static PairedDevice& upsert_paired(State& s, const PairingRequest& r, std::int64_t now_ms);
+
+  std::string path_;
+  std::vector<PairingRequest> pending_;  // oldest first
+  std::vector<PairedDevice> paired_;
+};
+
+}  // namespace simpleclaw::nodes
