@@ -1,0 +1,136 @@
+#include "tools/tool_runner.h"
+
+#include <boost/asio/post.hpp>
+#include <algorithm>
+
+#include "base/fs.h"
+#include "base/utf8.h"
+#include "tools/file_tools.h"
+
+namespace simpleclaw::tools {
+namespace {
+
+Json object_schema(Json properties, std::vector<std::string> required) {
+  return Json{{"type", "object"},
+              {"properties", std::move(properties)},
+              {"required", std::move(required)},
+              {"additionalProperties", false}};
+}
+
+const std::vector<providers::ToolSpec>& file_specs() {
+  static const std::vector<providers::ToolSpec> specs = {
+      {"read", "Read a text file from the agent's workspace (paths are relative to it).",
+       object_schema({{"path", {{"type", "string"}, {"description", "File path in the workspace"}}}},
+                     {"path"})},
+      {"write",
+       "Create or replace a file in the workspace with the given content (parent directories "
+       "are created).",
+       object_schema({{"path", {{"type", "string"}}}, {"content", {{"type", "string"}}}},
+                     {"path", "content"})},
+      {"edit",
+       "Replace the one occurrence of `old` with `new` in a workspace file (include enough "
+       "context to make `old` unique).",
+       object_schema({{"path", {{"type", "string"}}}, {"old", {{"type", "string"}}},
+                      {"new", {{"type", "string"}}}},
+                     {"path", "old", "new"})},
+      {"ls", "List a directory of the workspace (default: its root).",
+       object_schema({{"path", {{"type", "string"}}}}, {})},
+  };
+  return specs;
+}
+
+bool is_file_tool(const std::string& name) {
+  return name == "read" || name == "write" || name == "edit" || name == "ls";
+}
+
+// A task that is already done or cannot be stopped (file tools finish quickly).
+class NoopTask final : public ToolTask {
+ public:
+  void cancel() override {}
+};
+
+}  // namespace
+
+std::string cap_tool_text(std::string text) {
+  if (text.size() <= kMaxToolResultBytes) return text;
+  std::size_t cut = kMaxToolResultBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::size_t total = text.size();
+  text.resize(cut);
+  text += "\n[... output cut: " + std::to_string(total) + " bytes in all]";
+  return text;
+}
+
+ToolRunner::ToolRunner(boost::asio::io_context& io) : io_(io) {}
+
+ToolRunner::~ToolRunner() {
+  alive_.reset();
+  pool_.join();
+}
+
+void ToolRunner::add_provider(ToolProvider* p) { providers_.push_back(p); }
+
+std::vector<providers::ToolSpec> ToolRunner::specs(const config::ToolsConfig& policy) const {
+  std::vector<providers::ToolSpec> out;
+  auto add = [&](const providers::ToolSpec& s) {
+    if (!policy.permits(s.name)) return;
+    for (const auto& o : out)
+      if (o.name == s.name) return;
+    out.push_back(s);
+  };
+  for (const ToolProvider* p : providers_)
+    for (const auto& s : p->specs()) add(s);
+  for (const auto& s : file_specs()) add(s);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+std::shared_ptr<ToolTask> ToolRunner::start(const ToolContext& ctx, const providers::ToolCall& call,
+                                            ToolDone done) {
+  auto fail = [&](std::string why) {
+    // Asynchronous like every other outcome: the caller never re-enters itself.
+    boost::asio::post(io_, [done = std::move(done), why = std::move(why)] {
+      done(ToolOutcome{why, true});
+    });
+    return std::make_shared<NoopTask>();
+  };
+  Json args = Json::parse(call.arguments.empty() ? std::string("{}") : call.arguments, nullptr, false);
+  if (args.is_discarded() || !args.is_object()) {
+    std::string shown = call.arguments.substr(0, 200);
+    if (!valid_utf8(shown)) shown = "(not UTF-8)";
+    return fail("error: the arguments for " + call.name +
+                " are not a JSON object: " + shown + "; call the tool again with a JSON object");
+  }
+  if (!ctx.policy.permits(call.name))
+    return fail("error: tool '" + call.name + "' is not allowed for this agent");
+  for (ToolProvider* p : providers_)
+    if (p->handles(call.name)) return p->start(ctx, call.name, args, std::move(done));
+  if (is_file_tool(call.name)) return start_file_tool(ctx, call.name, std::move(args), std::move(done));
+  return fail("error: unknown tool '" + call.name + "'");
+}
+
+std::shared_ptr<ToolTask> ToolRunner::start_file_tool(const ToolContext& ctx, const std::string& name,
+                                                      Json args, ToolDone done) {
+  std::weak_ptr<int> alive = alive_;
+  boost::asio::post(pool_, [this, alive, ws = ctx.workspace, name, args = std::move(args),
+                            done = std::move(done)]() mutable {
+    ToolOutcome out;
+    if (auto s = make_dirs(ws, 0700); !s.ok()) {
+      out = {"error: " + s.error().message, true};
+    } else {
+      Result<std::string> r = name == "read"    ? read_tool(ws, args)
+                              : name == "write" ? write_tool(ws, args)
+                              : name == "edit"  ? edit_tool(ws, args)
+                                                : ls_tool(ws, args);
+      out = r.ok() ? ToolOutcome{cap_tool_text(std::move(r).value()), false}
+                   : ToolOutcome{"error: " + r.error().message, true};
+    }
+    if (alive.expired()) return;
+    boost::asio::post(io_, [alive, out = std::move(out), done = std::move(done)]() mutable {
+      if (!alive.expired()) done(std::move(out));
+    });
+  });
+  return std::make_shared<NoopTask>();
+}
+
+}  // namespace simpleclaw::tools
