@@ -271,6 +271,31 @@ TEST_F(McpTest, RestartBackoffGrows) {
   // 100 + 200 + 400 ms at least before the third restart.
 }
 
+TEST_F(McpTest, BackoffResetsAfterAHealthyRun) {
+  auto o = options();
+  o.backoff_initial = 1000ms;
+  o.backoff_max = 10000ms;
+  o.healthy_reset = 1500ms;
+  auto c = McpClient::create(io_, fake("fake"), o);
+  clients_.push_back(c);
+  c->start();
+  auto crash_and_delay = [&] {
+    EXPECT_TRUE(wait_ready(c, 30s));
+    auto r = call(c, "crash");
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(c->state(), McpState::kFailed);
+    return c->status()["restartInMs"].get<long long>();
+  };
+  EXPECT_LE(crash_and_delay(), 1000);    // 1 s
+  long long second = crash_and_delay();  // crashed again at once: 2 s
+  EXPECT_GT(second, 1000);
+  EXPECT_LE(second, 2000);
+  ASSERT_TRUE(wait_ready(c, 30s));
+  run_for(1600ms);                     // healthy for longer than healthy_reset
+  EXPECT_LE(crash_and_delay(), 1000);  // back to 1 s
+  EXPECT_EQ(c->restarts(), 2);
+}
+
 TEST_F(McpTest, CallsMadeWhileStartingWaitForReady) {
   auto c = start(fake("fake"));
   ASSERT_EQ(c->state(), McpState::kStarting);
