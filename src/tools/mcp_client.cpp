@@ -1,0 +1,829 @@
+// McpClient and McpManager (see mcp_client.h).
+//
+// Bookkeeping: `requests_` holds every JSON-RPC request we sent and await (by id);
+// `calls_` holds every tools/call the caller made and has not been answered (by call id),
+// including calls still waiting for the server to become ready (rpc_id 0). A call's timer
+// runs from call(), so waiting counts against its timeout. complete_call() is the single
+// exit for a call: it removes the call (and its request), cancels its timer and posts the
+// callback. Process callbacks carry the process generation and a weak_ptr, so a late line
+// from a dead server or a destroyed client is ignored.
+#include "tools/mcp_client.h"
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "base/log.h"
+#include "tools/subprocess.h"
+
+namespace simpleclaw::tools {
+
+namespace net = boost::asio;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kProtocolVersion = "2025-06-18";
+constexpr std::size_t kMaxTools = 1000;
+constexpr int kMaxPages = 100;
+constexpr std::size_t kStderrTail = 20;       // lines kept for status()
+constexpr std::size_t kStderrLogLines = 200;  // lines logged per process
+constexpr std::size_t kStderrLineMax = 2000;  // bytes of one logged line
+constexpr std::size_t kStderrPartialMax = 64 * 1024;
+
+bool supported_version(const std::string& v) {
+  return v == "2024-11-05" || v == "2025-03-26" || v == "2025-06-18";
+}
+
+Error unavailable(std::string msg) {
+  return Error{ErrorCode::kUnavailable, std::move(msg), nullptr, std::nullopt};
+}
+
+std::string clip(std::string_view s, std::size_t n) {
+  if (s.size() <= n) return std::string(s);
+  return std::string(s.substr(0, n)) + "...";
+}
+
+// Bytes of base64 data once decoded.
+std::size_t base64_size(const std::string& b64) {
+  std::size_t n = 0, pad = 0;
+  for (char c : b64) {
+    if (c == '=')
+      ++pad;
+    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '-' ||
+             c == '_')
+      ++n;
+  }
+  (void)pad;
+  return n * 3 / 4;
+}
+
+std::string str_field(const Json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// tools/call result -> text for the model.
+ToolCallResult to_tool_result(Json result) {
+  ToolCallResult out;
+  if (result.is_object()) {
+    auto e = result.find("isError");
+    out.is_error = e != result.end() && e->is_boolean() && e->get<bool>();
+    std::vector<std::string> parts;
+    auto c = result.find("content");
+    if (c != result.end() && c->is_array()) {
+      for (const auto& part : *c) {
+        std::string type = str_field(part, "type");
+        if (type == "text") {
+          parts.push_back(str_field(part, "text"));
+        } else if (type == "image" || type == "audio") {
+          std::string mime = str_field(part, "mimeType");
+          parts.push_back("[" + type + (mime.empty() ? "" : " " + mime) + " " +
+                          std::to_string(base64_size(str_field(part, "data"))) + " bytes]");
+        } else if (type == "resource") {
+          const Json& res = part.contains("resource") ? part["resource"] : Json();
+          if (res.is_object() && res.contains("text") && res["text"].is_string())
+            parts.push_back(res["text"].get<std::string>());
+          else
+            parts.push_back("[resource " + str_field(res, "uri") + "]");
+        } else if (type == "resource_link") {
+          std::string name = str_field(part, "name");
+          parts.push_back("[resource_link " + str_field(part, "uri") +
+                          (name.empty() ? "" : " " + name) + "]");
+        } else {
+          parts.push_back("[" + (type.empty() ? std::string("unknown") : type) + " content]");
+        }
+      }
+    }
+    if (parts.empty()) {
+      auto s = result.find("structuredContent");
+      if (s != result.end() && !s->is_null())
+        parts.push_back(s->dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      if (i) out.text += "\n";
+      out.text += parts[i];
+    }
+  }
+  out.raw = std::move(result);
+  return out;
+}
+
+}  // namespace
+
+const char* mcp_state_name(McpState s) {
+  switch (s) {
+    case McpState::kStarting:
+      return "starting";
+    case McpState::kReady:
+      return "ready";
+    case McpState::kFailed:
+      return "failed";
+    case McpState::kStopped:
+      return "stopped";
+  }
+  return "stopped";
+}
+
+struct McpClient::Pending {
+  std::uint64_t rpc_id = 0;   // the JSON-RPC id once sent
+  std::uint64_t call_id = 0;  // tools/call only
+  std::string method;
+  std::string tool;  // tools/call only
+  Json arguments;    // tools/call only
+  int timeout_ms = 0;
+  ResponseFn on_response;  // internal requests; runs inline
+  CallCallback on_call;    // tools/call; posted
+  std::unique_ptr<net::steady_timer> timer;
+};
+
+struct McpClient::Impl {
+  explicit Impl(net::io_context& io) : restart(io), kill(io) {}
+  net::steady_timer restart;  // backoff before the next spawn
+  net::steady_timer kill;     // stop(): SIGTERM -> SIGKILL -> give up
+  Clock::time_point restart_at{};
+};
+
+std::shared_ptr<McpClient> McpClient::create(net::io_context& io, config::McpServerConfig cfg,
+                                             McpClientOptions opts) {
+  return std::shared_ptr<McpClient>(new McpClient(io, std::move(cfg), std::move(opts)));
+}
+
+McpClient::McpClient(net::io_context& io, config::McpServerConfig cfg, McpClientOptions opts)
+    : impl_(std::make_unique<Impl>(io)), io_(io), cfg_(std::move(cfg)), opts_(std::move(opts)) {}
+
+McpClient::~McpClient() {
+  // Dropped without stop(): do not leave the server running.
+  if (proc_) {
+    proc_->close_stdin();
+    proc_->kill_group(SIGKILL);
+  }
+}
+
+pid_t McpClient::pid() const { return proc_ ? proc_->pid() : -1; }
+
+const McpTool* McpClient::find_tool(std::string_view name) const {
+  for (const auto& t : tools_)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+void McpClient::set_state(McpState s) {
+  if (state_ == s) return;
+  state_ = s;
+  log::debug("{}: {}", prefix(), mcp_state_name(s));
+  if (on_state_change) on_state_change(s);
+}
+
+void McpClient::start() {
+  if (started_ || stopping_) return;
+  started_ = true;
+  spawn();
+}
+
+void McpClient::spawn() {
+  ++gen_;
+  line_buf_.clear();
+  err_buf_.clear();
+  err_lines_logged_ = 0;
+  exit_reason_.clear();
+  ready_since_ = {};
+  protocol_version_.clear();
+  listing_ = relist_ = false;
+  set_state(McpState::kStarting);
+
+  ProcessSpec spec;
+  spec.argv.push_back(cfg_.command);
+  spec.argv.insert(spec.argv.end(), cfg_.args.begin(), cfg_.args.end());
+  spec.env = scrubbed_env(cfg_.env);
+  spec.cwd = cfg_.cwd.empty() ? opts_.default_cwd : cfg_.cwd;
+  spec.pipe_stdin = true;
+  spec.merge_stderr = false;
+  std::weak_ptr<McpClient> weak = weak_from_this();
+  std::uint64_t gen = gen_;
+  ProcessCallbacks cb;
+  cb.on_stdout = [weak, gen](std::string_view d) {
+    if (auto self = weak.lock()) self->on_stdout(gen, d);
+  };
+  cb.on_stderr = [weak, gen](std::string_view d) {
+    if (auto self = weak.lock()) self->on_stderr(gen, d);
+  };
+  cb.on_exit = [weak, gen](const ExitStatus& st) {
+    if (auto self = weak.lock()) self->on_exit(gen, st.exit_code, st.term_signal);
+  };
+  auto p = Process::spawn(io_, std::move(spec), std::move(cb));
+  if (!p) {
+    last_error_ = prefix() + ": " + p.error().message;
+    log::warn("{}", last_error_);
+    fail_all(last_error_);
+    set_state(McpState::kFailed);
+    schedule_restart();
+    return;
+  }
+  proc_ = std::move(*p);
+  log::info("{}: started (pid {})", prefix(), proc_->pid());
+  initialize();
+}
+
+// ---- wire ----
+
+void McpClient::send(const Json& msg) {
+  if (!proc_) return;
+  std::string line = msg.dump(-1, ' ', false, Json::error_handler_t::replace);
+  line += '\n';
+  auto st = proc_->write_stdin(std::move(line));
+  if (!st.ok() && st.error().message.find("queue full") != std::string::npos)
+    kill_process("is not reading its stdin");
+  // Otherwise stdin is closed: the process is going away and on_exit follows.
+}
+
+void McpClient::on_stdout(std::uint64_t gen, std::string_view data) {
+  if (gen != gen_ || !exit_reason_.empty()) return;
+  while (!data.empty()) {
+    auto nl = data.find('\n');
+    std::string_view piece = data.substr(0, nl);
+    if (line_buf_.size() + piece.size() > opts_.max_line) {
+      line_buf_.clear();
+      kill_process("sent a message over " + std::to_string(opts_.max_line / (1024 * 1024)) +
+                   " MiB");
+      return;
+    }
+    line_buf_.append(piece);
+    if (nl == std::string_view::npos) return;
+    data.remove_prefix(nl + 1);
+    std::string line = std::move(line_buf_);
+    line_buf_.clear();
+    handle_line(line);
+    if (gen != gen_ || !exit_reason_.empty()) return;
+  }
+}
+
+void McpClient::on_stderr(std::uint64_t gen, std::string_view data) {
+  if (gen != gen_) return;
+  err_buf_.append(data);
+  auto emit = [this](std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::string l = clip(line, kStderrLineMax);
+    if (err_lines_logged_ < kStderrLogLines)
+      log::debug("{} stderr: {}", prefix(), l);
+    else if (err_lines_logged_ == kStderrLogLines)
+      log::debug("{}: further stderr lines are not logged", prefix());
+    ++err_lines_logged_;
+    err_tail_.push_back(std::move(l));
+    if (err_tail_.size() > kStderrTail) err_tail_.erase(err_tail_.begin());
+  };
+  std::size_t start = 0, nl;
+  while ((nl = err_buf_.find('\n', start)) != std::string::npos) {
+    emit(std::string_view(err_buf_).substr(start, nl - start));
+    start = nl + 1;
+  }
+  err_buf_.erase(0, start);
+  if (err_buf_.size() > kStderrPartialMax) {
+    emit(err_buf_);
+    err_buf_.clear();
+  }
+}
+
+void McpClient::handle_line(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+    line.remove_suffix(1);
+  if (line.empty()) return;
+  Json msg = Json::parse(line.begin(), line.end(), nullptr, false);
+  if (msg.is_discarded() || !(msg.is_object() || msg.is_array())) {
+    log::warn("{}: skipped a line that is not a JSON-RPC message: {}", prefix(), clip(line, 200));
+    return;
+  }
+  if (msg.is_array()) {  // a batch (protocol 2025-03-26)
+    for (const auto& m : msg) {
+      if (m.is_object()) handle_message(m);
+      if (!exit_reason_.empty()) return;
+    }
+    return;
+  }
+  handle_message(msg);
+}
+
+void McpClient::handle_message(const Json& msg) {
+  auto m = msg.find("method");
+  auto id = msg.find("id");
+  bool has_id = id != msg.end() && !id->is_null();
+  if (m != msg.end() && m->is_string()) {
+    if (has_id) {
+      handle_server_request(msg);
+      return;
+    }
+    const std::string method = m->get<std::string>();
+    if (method == "notifications/tools/list_changed") {
+      if (state_ != McpState::kReady) return;  // the list in progress will be fresh
+      if (listing_)
+        relist_ = true;
+      else
+        list_tools({}, {}, 0);
+    } else if (method == "notifications/message") {
+      log::debug(
+          "{} log: {}", prefix(),
+          clip(msg.value("params", Json()).dump(-1, ' ', false, Json::error_handler_t::replace),
+               kStderrLineMax));
+    }
+    return;  // other notifications (progress, resources...) are not used
+  }
+  if (!has_id || !id->is_number_unsigned()) {
+    log::debug("{}: ignored a message without a usable id", prefix());
+    return;
+  }
+  std::uint64_t rid = id->get<std::uint64_t>();
+  if (!requests_.count(rid)) {
+    log::debug("{}: late or unknown response id {}", prefix(), rid);
+    return;
+  }
+  auto err = msg.find("error");
+  if (err != msg.end() && !err->is_null()) {
+    std::string text = str_field(*err, "message");
+    long long code = err->is_object() && err->contains("code") && (*err)["code"].is_number()
+                         ? (*err)["code"].get<long long>()
+                         : 0;
+    const std::string& method = requests_[rid]->method;
+    Error e = Error::invalid(prefix() + ": " + method + " failed: " + clip(text, 2000) + " (code " +
+                             std::to_string(code) + ")");
+    e.details = Json{{"code", "MCP_ERROR"}, {"rpcCode", code}};
+    finish_request(rid, e);
+    return;
+  }
+  auto res = msg.find("result");
+  finish_request(rid, res != msg.end() ? *res : Json::object());
+}
+
+void McpClient::handle_server_request(const Json& msg) {
+  const std::string method = msg["method"].get<std::string>();
+  if (method == "ping") {
+    send(Json{{"jsonrpc", "2.0"}, {"id", msg["id"]}, {"result", Json::object()}});
+    return;
+  }
+  log::debug("{}: refused server request {}", prefix(), clip(method, 100));
+  send(Json{{"jsonrpc", "2.0"},
+            {"id", msg["id"]},
+            {"error", {{"code", -32601}, {"message", "Method not found: " + clip(method, 100)}}}});
+}
+
+std::uint64_t McpClient::request(const std::string& method, Json params, int timeout_ms,
+                                 ResponseFn fn) {
+  auto p = std::make_shared<Pending>();
+  std::uint64_t id = next_id_++;
+  p->rpc_id = id;
+  p->method = method;
+  p->timeout_ms = timeout_ms;
+  p->on_response = std::move(fn);
+  if (timeout_ms > 0) {
+    p->timer = std::make_unique<net::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
+    std::weak_ptr<McpClient> weak = weak_from_this();
+    p->timer->async_wait([weak, id, method, timeout_ms](const error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self || !self->requests_.count(id)) return;
+      self->send(Json{{"jsonrpc", "2.0"},
+                      {"method", "notifications/cancelled"},
+                      {"params", {{"requestId", id}, {"reason", "timeout"}}}});
+      self->finish_request(id, unavailable(self->prefix() + ": " + method + " timed out after " +
+                                           std::to_string(timeout_ms) + " ms"));
+    });
+  }
+  requests_[id] = p;
+  Json msg{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+  if (!params.is_null()) msg["params"] = std::move(params);
+  send(msg);
+  return id;
+}
+
+void McpClient::finish_request(std::uint64_t id, Result<Json> r) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  auto p = it->second;
+  requests_.erase(it);
+  if (p->timer) p->timer->cancel();
+  if (p->on_response) p->on_response(std::move(r));
+}
+
+// ---- lifecycle ----
+
+void McpClient::initialize() {
+  std::weak_ptr<McpClient> weak = weak_from_this();
+  std::uint64_t gen = gen_;
+  Json params{{"protocolVersion", kProtocolVersion},
+              {"capabilities", Json::object()},
+              {"clientInfo", {{"name", "simpleclaw"}, {"version", opts_.client_version}}}};
+  request("initialize", std::move(params), cfg_.timeout_ms, [weak, gen](Result<Json> r) {
+    auto self = weak.lock();
+    if (!self || gen != self->gen_ || !self->proc_ || self->stopping_) return;
+    if (!r.ok()) {
+      self->kill_process("failed to initialize: " + r.error().message);
+      return;
+    }
+    std::string v = str_field(*r, "protocolVersion");
+    if (!supported_version(v)) {
+      self->kill_process("answered protocol version '" + clip(v, 40) + "', which is not supported");
+      return;
+    }
+    self->protocol_version_ = v;
+    Json info = r->is_object() ? r->value("serverInfo", Json()) : Json();
+    log::info("{}: initialized ({} {}, protocol {})", self->prefix(), str_field(info, "name"),
+              str_field(info, "version"), v);
+    self->send(Json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+    self->list_tools({}, {}, 0);
+  });
+}
+
+void McpClient::list_tools(std::string cursor, std::vector<McpTool> acc, int pages) {
+  listing_ = true;
+  std::weak_ptr<McpClient> weak = weak_from_this();
+  std::uint64_t gen = gen_;
+  Json params = cursor.empty() ? Json() : Json{{"cursor", cursor}};
+  auto on_done = [weak, gen, cursor, acc = std::move(acc), pages](Result<Json> r) mutable {
+    auto self = weak.lock();
+    if (!self || gen != self->gen_ || !self->proc_ || self->stopping_) return;
+    std::string next;
+    if (!r.ok()) {
+      log::warn("{}: {}", self->prefix(), r.error().message);
+    } else {
+      const Json& list = r->is_object() ? r->value("tools", Json()) : Json();
+      if (list.is_array()) {
+        for (const auto& t : list) {
+          if (acc.size() >= kMaxTools) {
+            log::warn("{}: more than {} tools; the rest are ignored", self->prefix(), kMaxTools);
+            break;
+          }
+          std::string name = str_field(t, "name");
+          if (name.empty()) continue;
+          McpTool tool{name, str_field(t, "description"),
+                       t.contains("inputSchema") && t["inputSchema"].is_object()
+                           ? t["inputSchema"]
+                           : Json{{"type", "object"}}};
+          acc.push_back(std::move(tool));
+        }
+      }
+      next = str_field(*r, "nextCursor");
+      if (next == cursor || pages + 1 >= kMaxPages || acc.size() >= kMaxTools) next.clear();
+    }
+    if (!next.empty()) {
+      self->list_tools(next, std::move(acc), pages + 1);
+      return;
+    }
+    self->tools_ = std::move(acc);
+    self->listing_ = false;
+    if (self->state_ == McpState::kStarting) {
+      self->ready_since_ = Clock::now();
+      self->last_error_.clear();
+      log::info("{}: ready with {} tools", self->prefix(), self->tools_.size());
+      self->set_state(McpState::kReady);
+      // Calls that waited for the server go out now, oldest first.
+      std::vector<std::uint64_t> waiting;
+      for (const auto& [id, p] : self->calls_)
+        if (p->rpc_id == 0) waiting.push_back(id);
+      for (auto id : waiting) self->send_call(id);
+    }
+    if (self->on_tools_changed) self->on_tools_changed();
+    if (self->relist_ && self->state_ == McpState::kReady) {
+      self->relist_ = false;
+      self->list_tools({}, {}, 0);
+    }
+  };
+  request("tools/list", std::move(params), cfg_.timeout_ms, std::move(on_done));
+}
+
+void McpClient::kill_process(const std::string& reason) {
+  if (!proc_ || !exit_reason_.empty()) return;
+  exit_reason_ = reason;
+  log::warn("{} {}; killing it", prefix(), reason);
+  proc_->kill_group(SIGKILL);
+}
+
+void McpClient::on_exit(std::uint64_t gen, int exit_code, int term_signal) {
+  if (gen != gen_) return;
+  proc_.reset();
+  std::string what = !exit_reason_.empty() ? exit_reason_
+                     : term_signal != 0    ? "exited (signal " + std::to_string(term_signal) + ")"
+                                           : "exited (code " + std::to_string(exit_code) + ")";
+  if (stopping_) {
+    log::info("{}: stopped", prefix());
+    fail_all(prefix() + " stopped");
+    end_stop();
+    return;
+  }
+  std::string msg = prefix() + " " + what + "; restarting";
+  last_error_ = msg;
+  if (!err_tail_.empty())
+    log::warn("{} (last stderr line: {})", msg, err_tail_.back());
+  else
+    log::warn("{}", msg);
+  fail_all(msg);
+  set_state(McpState::kFailed);
+  schedule_restart();
+}
+
+void McpClient::fail_all(const std::string& message) {
+  auto calls = std::move(calls_);
+  calls_.clear();
+  for (auto& [id, p] : calls) {
+    if (p->timer) p->timer->cancel();
+    if (p->rpc_id) requests_.erase(p->rpc_id);
+    net::post(io_, [cb = std::move(p->on_call), message]() {
+      if (cb) cb(unavailable(message));
+    });
+  }
+  auto reqs = std::move(requests_);
+  requests_.clear();
+  for (auto& [id, p] : reqs) {
+    if (p->timer) p->timer->cancel();
+    if (p->on_response) p->on_response(unavailable(message));
+  }
+}
+
+void McpClient::schedule_restart() {
+  if (stopping_) return;
+  auto now = Clock::now();
+  if (ready_since_ != Clock::time_point{} && now - ready_since_ >= opts_.healthy_reset)
+    backoff_step_ = 0;
+  auto delay = opts_.backoff_initial * (1LL << std::min(backoff_step_, 20));
+  if (delay > opts_.backoff_max) delay = opts_.backoff_max;
+  ++backoff_step_;
+  impl_->restart_at = now + delay;
+  log::info("{}: restarting in {} ms", prefix(), delay.count());
+  impl_->restart.expires_after(delay);
+  std::weak_ptr<McpClient> weak = weak_from_this();
+  impl_->restart.async_wait([weak](const error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->stopping_ || self->proc_) return;
+    ++self->restarts_;
+    self->spawn();
+  });
+}
+
+void McpClient::stop(std::function<void()> done) {
+  if (done) stop_waiters_.push_back(std::move(done));
+  if (stopping_) {
+    if (!proc_) end_stop();  // already stopped: just report it
+    return;
+  }
+  stopping_ = true;
+  impl_->restart.cancel();
+  fail_all(prefix() + " stopped");
+  if (!proc_) {
+    end_stop();
+    return;
+  }
+  proc_->close_stdin();
+  proc_->kill_group(SIGTERM);
+  // The timer's handler keeps the client alive until the process is gone (or given up).
+  auto self = shared_from_this();
+  impl_->kill.expires_after(opts_.stop_grace);
+  impl_->kill.async_wait([self](const error_code& ec) {
+    if (ec || !self->proc_) return;
+    log::warn("{}: did not exit after SIGTERM; sending SIGKILL", self->prefix());
+    self->proc_->kill_group(SIGKILL);
+    self->impl_->kill.expires_after(std::chrono::seconds(5));
+    self->impl_->kill.async_wait([self](const error_code& ec2) {
+      if (ec2 || !self->proc_) return;
+      log::warn("{}: not reaped after SIGKILL; giving up on it", self->prefix());
+      self->proc_->close_output();
+      self->proc_.reset();
+      self->end_stop();
+    });
+  });
+}
+
+void McpClient::end_stop() {
+  impl_->kill.cancel();
+  impl_->restart.cancel();
+  set_state(McpState::kStopped);
+  auto waiters = std::move(stop_waiters_);
+  stop_waiters_.clear();
+  for (auto& w : waiters) net::post(io_, std::move(w));
+}
+
+// ---- calls ----
+
+std::uint64_t McpClient::call(const std::string& tool, Json arguments, int timeout_ms,
+                              CallCallback cb) {
+  std::uint64_t id = next_call_++;
+  auto fail_now = [&](Error e) {
+    net::post(io_, [cb = std::move(cb), e = std::move(e)]() {
+      if (cb) cb(e);
+    });
+    return id;
+  };
+  if (arguments.is_null()) arguments = Json::object();
+  if (!arguments.is_object())
+    return fail_now(Error::invalid(prefix() + ": tool arguments must be a JSON object"));
+  if (state_ == McpState::kStopped) return fail_now(unavailable(prefix() + " is not running"));
+  if (state_ == McpState::kFailed) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(impl_->restart_at - Clock::now())
+            .count();
+    Error e = unavailable(last_error_.empty() ? prefix() + " is not running" : last_error_);
+    e.retry_after_ms = std::max<long long>(0, left);
+    return fail_now(std::move(e));
+  }
+  int t = timeout_ms > 0 ? timeout_ms : cfg_.timeout_ms;
+  auto p = std::make_shared<Pending>();
+  p->call_id = id;
+  p->method = "tools/call";
+  p->tool = tool;
+  p->arguments = std::move(arguments);
+  p->timeout_ms = t;
+  p->on_call = std::move(cb);
+  if (t > 0) {
+    p->timer = std::make_unique<net::steady_timer>(io_, std::chrono::milliseconds(t));
+    std::weak_ptr<McpClient> weak = weak_from_this();
+    p->timer->async_wait([weak, id, t](const error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      auto it = self->calls_.find(id);
+      if (it == self->calls_.end()) return;
+      std::uint64_t rpc = it->second->rpc_id;
+      if (rpc)
+        self->send(Json{{"jsonrpc", "2.0"},
+                        {"method", "notifications/cancelled"},
+                        {"params", {{"requestId", rpc}, {"reason", "timeout"}}}});
+      self->complete_call(id, unavailable(self->prefix() + ": tools/call timed out after " +
+                                          std::to_string(t) + " ms"));
+    });
+  }
+  calls_[id] = p;
+  if (state_ == McpState::kReady) send_call(id);
+  return id;
+}
+
+void McpClient::send_call(std::uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end() || it->second->rpc_id) return;
+  auto& p = it->second;
+  std::weak_ptr<McpClient> weak = weak_from_this();
+  Json params{{"name", p->tool}, {"arguments", p->arguments}};
+  p->arguments = nullptr;
+  p->rpc_id = request("tools/call", std::move(params), 0, [weak, call_id](Result<Json> r) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!r.ok())
+      self->complete_call(call_id, r.error());
+    else
+      self->complete_call(call_id, to_tool_result(std::move(*r)));
+  });
+}
+
+void McpClient::complete_call(std::uint64_t call_id, Result<ToolCallResult> r) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  auto p = it->second;
+  calls_.erase(it);
+  if (p->timer) p->timer->cancel();
+  if (p->rpc_id) requests_.erase(p->rpc_id);
+  net::post(io_, [cb = std::move(p->on_call), r = std::move(r)]() mutable {
+    if (cb) cb(std::move(r));
+  });
+}
+
+void McpClient::cancel(std::uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  std::uint64_t rpc = it->second->rpc_id;
+  if (rpc)
+    send(Json{{"jsonrpc", "2.0"},
+              {"method", "notifications/cancelled"},
+              {"params", {{"requestId", rpc}, {"reason", "cancelled"}}}});
+  complete_call(call_id, unavailable(prefix() + ": tools/call cancelled"));
+}
+
+Json McpClient::status() const {
+  Json tools = Json::array();
+  for (const auto& t : tools_) tools.push_back(t.name);
+  Json j{{"name", cfg_.name},
+         {"state", mcp_state_name(state_)},
+         {"pid", pid()},
+         {"restarts", restarts_},
+         {"tools", std::move(tools)},
+         {"protocolVersion", protocol_version_},
+         {"pendingCalls", calls_.size()},
+         {"stderrTail", err_tail_}};
+  if (!last_error_.empty()) j["lastError"] = last_error_;
+  if (state_ == McpState::kFailed) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(impl_->restart_at - Clock::now())
+            .count();
+    j["restartInMs"] = std::max<long long>(0, left);
+  }
+  return j;
+}
+
+// ---- McpManager ----
+
+namespace {
+
+bool same_process_config(const config::McpServerConfig& a, const config::McpServerConfig& b) {
+  return a.command == b.command && a.args == b.args && a.env == b.env && a.cwd == b.cwd &&
+         a.timeout_ms == b.timeout_ms;
+}
+
+}  // namespace
+
+McpManager::McpManager(net::io_context& io, McpClientOptions opts)
+    : io_(io), opts_(std::move(opts)) {}
+
+McpManager::~McpManager() {
+  for (auto& [name, c] : clients_) c->stop();
+}
+
+void McpManager::apply(const std::vector<config::McpServerConfig>& servers) {
+  std::map<std::string, const config::McpServerConfig*, std::less<>> wanted;
+  for (const auto& s : servers)
+    if (s.enabled && !s.name.empty()) wanted[s.name] = &s;
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    auto w = wanted.find(it->first);
+    if (w == wanted.end() || !same_process_config(it->second->config(), *w->second)) {
+      log::info("mcp server {}: {}", it->first,
+                w == wanted.end() ? "removed from the config" : "config changed; restarting");
+      it->second->stop();  // keeps itself alive until the process is gone
+      it = clients_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [name, cfg] : wanted) {
+    if (clients_.count(name)) continue;
+    auto c = McpClient::create(io_, *cfg, opts_);
+    clients_[name] = c;
+    c->start();
+  }
+}
+
+std::vector<McpToolSpec> McpManager::tool_specs() const {
+  std::vector<McpToolSpec> out;
+  for (const auto& [name, c] : clients_)
+    for (const auto& t : c->tools())
+      out.push_back(McpToolSpec{name + "__" + t.name, name, t.name, t.description, t.input_schema});
+  std::sort(out.begin(), out.end(),
+            [](const McpToolSpec& a, const McpToolSpec& b) { return a.full_name < b.full_name; });
+  return out;
+}
+
+std::shared_ptr<McpClient> McpManager::client(std::string_view server) const {
+  auto it = clients_.find(server);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+McpCallId McpManager::call(std::string_view full_name, Json arguments, int timeout_ms,
+                           McpClient::CallCallback cb) {
+  // The longest server name that prefixes "<server>__" wins (names may contain "__").
+  std::shared_ptr<McpClient> target;
+  std::string tool;
+  for (const auto& [name, c] : clients_) {
+    if (full_name.size() > name.size() + 2 && full_name.substr(0, name.size()) == name &&
+        full_name.substr(name.size(), 2) == "__" &&
+        (!target || name.size() > target->name().size())) {
+      target = c;
+      tool = std::string(full_name.substr(name.size() + 2));
+    }
+  }
+  auto fail = [&](std::string msg) {
+    net::post(io_, [cb = std::move(cb), msg = std::move(msg)]() {
+      if (cb) cb(Error::invalid(msg, "UNKNOWN_TOOL"));
+    });
+    return McpCallId{};
+  };
+  if (!target) return fail("unknown MCP tool " + clip(full_name, 200));
+  // While a server is starting its list is not known yet: let the server decide.
+  if (!target->tools().empty() && !target->find_tool(tool))
+    return fail("unknown MCP tool " + clip(full_name, 200) + " (server " + target->name() +
+                " has no tool " + clip(tool, 100) + ")");
+  std::uint64_t id = target->call(tool, std::move(arguments), timeout_ms, std::move(cb));
+  return McpCallId{target->name(), id};
+}
+
+void McpManager::cancel(const McpCallId& id) {
+  if (auto c = client(id.server)) c->cancel(id.id);
+}
+
+Json McpManager::status() const {
+  Json servers = Json::array();
+  for (const auto& [name, c] : clients_) servers.push_back(c->status());
+  return Json{{"servers", std::move(servers)}};
+}
+
+void McpManager::stop_all(std::function<void()> done) {
+  auto left = std::make_shared<std::size_t>(clients_.size());
+  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+  if (clients_.empty()) {
+    net::post(io_, [shared_done] {
+      if (*shared_done) (*shared_done)();
+    });
+    return;
+  }
+  auto clients = std::move(clients_);
+  clients_.clear();
+  for (auto& [name, c] : clients)
+    c->stop([left, shared_done] {
+      if (--*left == 0 && *shared_done) (*shared_done)();
+    });
+}
+
+}  // namespace simpleclaw::tools

@@ -1,0 +1,213 @@
+// MCP (Model Context Protocol) client over stdio, and the manager that exposes the tools of
+// all configured servers to agents as "<server>__<tool>" (SPEC §8).
+//
+// McpClient runs one server (config::McpServerConfig) as a Process and speaks JSON-RPC 2.0
+// to it: one JSON object per line on stdin/stdout, stderr lines go to the debug log.
+//   start -> initialize (protocolVersion 2025-06-18; the server may answer 2024-11-05 or
+//   2025-03-26 too) -> notifications/initialized -> tools/list (nextCursor pages, at most
+//   1000 tools) -> ready. notifications/tools/list_changed lists the tools again.
+//   Server -> client requests: ping is answered {}, anything else gets -32601.
+// * Every request has a deadline (the call's timeout_ms, else the config's timeout_ms);
+//   a timed-out tools/call fails with "mcp server X: tools/call timed out after N ms" and
+//   the server gets notifications/cancelled.
+// * A non-JSON line on stdout is logged and skipped. A line over 8 MiB kills the server.
+// * When the server exits (crash, oversize line, failed initialize) every pending call
+//   fails with "mcp server X exited (code N); restarting" and the server is started again
+//   after a backoff of 1 s, 2 s, 4 s ... capped at 60 s; the backoff resets once a server
+//   has been ready for 60 s. Calls made while it is not ready wait for it (within their
+//   own timeout) while it is starting, and fail at once while a restart is pending.
+// * stop() closes stdin, sends SIGTERM to the process group and SIGKILL 2 s later.
+//
+// Threading: loop thread only; every callback runs there. A call's callback runs exactly
+// once and is always posted (never inside call() or cancel()). The client is held by a
+// shared_ptr (its owner: McpManager); pending operations hold it too, so it lives until
+// stop() has finished. Nothing is called after stop()'s done callback.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "config/config.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace simpleclaw::tools {
+
+class Process;
+
+struct McpTool {
+  std::string name;
+  std::string description;
+  Json input_schema;  // the server's inputSchema ({"type":"object"} when absent)
+};
+
+struct ToolCallResult {
+  // Text parts joined with "\n"; other parts summarised ("[image image/png 1234 bytes]",
+  // "[resource file:///x]"); structuredContent as JSON when there is no content.
+  std::string text;
+  bool is_error = false;  // the tool reported an error (isError); the call itself worked
+  Json raw;               // the whole tools/call result
+};
+
+enum class McpState { kStarting, kReady, kFailed, kStopped };
+const char* mcp_state_name(McpState s);  // "starting" | "ready" | "failed" | "stopped"
+
+struct McpClientOptions {
+  std::string default_cwd;                          // used when the config's cwd is empty
+  std::string client_version = "0.1.0";             // clientInfo.version
+  std::chrono::milliseconds backoff_initial{1000};  // first restart delay
+  std::chrono::milliseconds backoff_max{60000};
+  std::chrono::milliseconds healthy_reset{60000};  // ready this long = backoff reset
+  std::chrono::milliseconds stop_grace{2000};      // SIGTERM -> SIGKILL
+  std::size_t max_line = 8 * 1024 * 1024;          // bytes in one stdout line
+};
+
+class McpClient : public std::enable_shared_from_this<McpClient> {
+ public:
+  using CallCallback = std::function<void(Result<ToolCallResult>)>;
+
+  static std::shared_ptr<McpClient> create(boost::asio::io_context& io, config::McpServerConfig cfg,
+                                           McpClientOptions opts = {});
+  ~McpClient();
+  McpClient(const McpClient&) = delete;
+  McpClient& operator=(const McpClient&) = delete;
+
+  // Spawns the server and initializes it. A no-op unless stopped and never started.
+  void start();
+  // Fails pending calls ("mcp server X stopped"), ends the process (see above), then posts
+  // `done` (may be null). Idempotent: a second stop() just posts its done when finished.
+  void stop(std::function<void()> done = nullptr);
+
+  // Calls a tool. timeout_ms <= 0 = the config's timeout_ms. Returns an id for cancel().
+  std::uint64_t call(const std::string& tool, Json arguments, int timeout_ms, CallCallback cb);
+  // The callback gets "mcp server X: tools/call cancelled"; the server gets
+  // notifications/cancelled. Unknown or finished ids are ignored.
+  void cancel(std::uint64_t call_id);
+
+  McpState state() const { return state_; }
+  const std::vector<McpTool>& tools() const { return tools_; }
+  const McpTool* find_tool(std::string_view name) const;
+  const config::McpServerConfig& config() const { return cfg_; }
+  const std::string& name() const { return cfg_.name; }
+  int restarts() const { return restarts_; }  // spawns after the first
+  const std::string& last_error() const { return last_error_; }
+  const std::string& protocol_version() const { return protocol_version_; }
+  pid_t pid() const;  // -1 when no process runs
+  // {name, state, pid, restarts, tools, protocolVersion, lastError?, stderrTail[]}
+  Json status() const;
+
+  // Optional observers (set before start()).
+  std::function<void(McpState)> on_state_change;
+  std::function<void()> on_tools_changed;  // after each completed tools/list
+
+  struct Pending;
+
+ private:
+  McpClient(boost::asio::io_context& io, config::McpServerConfig cfg, McpClientOptions opts);
+  void spawn();
+  void set_state(McpState s);
+  void on_stdout(std::uint64_t gen, std::string_view data);
+  void on_stderr(std::uint64_t gen, std::string_view data);
+  void on_exit(std::uint64_t gen, int exit_code, int term_signal);
+  void handle_line(std::string_view line);
+  void handle_message(const Json& msg);
+  void handle_server_request(const Json& msg);
+  void send(const Json& msg);
+  using ResponseFn = std::function<void(Result<Json>)>;
+  std::uint64_t request(const std::string& method, Json params, int timeout_ms, ResponseFn fn);
+  void finish_request(std::uint64_t id, Result<Json> r);
+  void initialize();
+  void list_tools(std::string cursor, std::vector<McpTool> acc, int pages);
+  void send_call(std::uint64_t call_id);
+  void complete_call(std::uint64_t call_id, Result<ToolCallResult> r);
+  void fail_all(const std::string& message);
+  void kill_process(const std::string& reason);
+  void schedule_restart();
+  void end_stop();
+  std::string prefix() const { return "mcp server " + cfg_.name; }
+
+  struct Impl;  // timers; defined in mcp_client.cpp
+  std::unique_ptr<Impl> impl_;
+  boost::asio::io_context& io_;
+  config::McpServerConfig cfg_;
+  McpClientOptions opts_;
+  McpState state_ = McpState::kStopped;
+  bool started_ = false;
+  bool stopping_ = false;
+  std::shared_ptr<Process> proc_;
+  std::uint64_t gen_ = 0;  // process generation; stale callbacks are ignored
+  std::string line_buf_;   // partial stdout line
+  std::string err_buf_;    // partial stderr line
+  std::size_t err_lines_logged_ = 0;
+  std::vector<std::string> err_tail_;                           // last stderr lines
+  std::string exit_reason_;                                     // set before a deliberate kill
+  std::uint64_t next_id_ = 1;                                   // JSON-RPC ids
+  std::uint64_t next_call_ = 1;                                 // call ids
+  std::map<std::uint64_t, std::shared_ptr<Pending>> requests_;  // by JSON-RPC id
+  std::map<std::uint64_t, std::shared_ptr<Pending>> calls_;     // by call id
+  std::vector<McpTool> tools_;
+  bool listing_ = false;
+  bool relist_ = false;
+  std::string protocol_version_;
+  int restarts_ = 0;
+  int backoff_step_ = 0;
+  std::chrono::steady_clock::time_point ready_since_{};
+  std::string last_error_;
+  std::vector<std::function<void()>> stop_waiters_;
+};
+
+// The tools of one server as agents see them.
+struct McpToolSpec {
+  std::string full_name;  // "<server>__<tool>"
+  std::string server;
+  std::string tool;
+  std::string description;
+  Json input_schema;
+};
+
+struct McpCallId {
+  std::string server;
+  std::uint64_t id = 0;  // 0 = the call failed at once (nothing to cancel)
+};
+
+// All configured servers. Loop thread only. Call stop_all() and wait for it before
+// destroying the manager's io_context; the destructor stops (without waiting) whatever
+// is still running.
+class McpManager {
+ public:
+  explicit McpManager(boost::asio::io_context& io, McpClientOptions opts = {});
+  ~McpManager();
+  McpManager(const McpManager&) = delete;
+  McpManager& operator=(const McpManager&) = delete;
+
+  // Starts servers that are new (and enabled), stops removed or disabled ones, restarts
+  // those whose command, args, env, cwd or timeout changed.
+  void apply(const std::vector<config::McpServerConfig>& servers);
+  // Tools of all servers as last listed (a restarting server keeps its list, so the
+  // model's tool set does not flap), sorted by full name.
+  std::vector<McpToolSpec> tool_specs() const;
+  // Routes "<server>__<tool>"; an unknown name fails with "unknown MCP tool X". The
+  // callback is always posted.
+  McpCallId call(std::string_view full_name, Json arguments, int timeout_ms,
+                 McpClient::CallCallback cb);
+  void cancel(const McpCallId& id);
+  // {servers: [client.status()...]}
+  Json status() const;
+  void stop_all(std::function<void()> done);
+  std::shared_ptr<McpClient> client(std::string_view server) const;
+
+ private:
+  boost::asio::io_context& io_;
+  McpClientOptions opts_;
+  std::map<std::string, std::shared_ptr<McpClient>, std::less<>> clients_;
+};
+
+}  // namespace simpleclaw::tools
