@@ -72,6 +72,19 @@ struct ChatService::Run {
   std::optional<std::pair<std::string, std::string>> pending_abort;  // (status, error)
   ErrorKind pending_kind = ErrorKind::kUnknown;
   std::optional<Loaded> prefetched;  // loaded with the user message (see send)
+  // The model calls (first and after each tool round) share these:
+  std::shared_ptr<std::vector<sessions::Entry>> entries;  // context, plus committed rounds
+  std::shared_ptr<std::string> system;
+  std::vector<providers::ResolvedModel> candidates;
+  int steps = 0;                  // model calls made
+  providers::Usage usage;         // summed over the steps
+  std::string model_ref;          // the model that answered last
+  // The tool round in progress:
+  std::string round_text;
+  std::vector<providers::ToolCall> round_calls;
+  std::vector<tools::ToolOutcome> round_results;
+  std::shared_ptr<tools::ToolTask> tool_task;
+  bool committing = false;        // the round is being written
 };
 
 ChatService::ChatService(boost::asio::io_context& io, sessions::DbWorker& db,
@@ -407,8 +420,20 @@ void ChatService::begin_model_call(Run& run, std::vector<sessions::Entry> entrie
   if (candidates.empty())
     return finish(run.key, "error", first_error, ErrorKind::kUnknown, nullptr);
 
-  auto shared_entries = std::make_shared<std::vector<sessions::Entry>>(std::move(entries));
-  auto shared_system = std::make_shared<std::string>(std::move(system));
+  run.candidates = std::move(candidates);
+  run.entries = std::make_shared<std::vector<sessions::Entry>>(std::move(entries));
+  run.system = std::make_shared<std::string>(std::move(system));
+  call_model(run);
+}
+
+void ChatService::call_model(Run& run) {
+  const config::AgentConfig* agent = config::find_agent(cfg_, run.agent_id);
+  auto specs = std::make_shared<std::vector<providers::ToolSpec>>();
+  if (tools_ && agent) *specs = tools_->specs(agent->tools);
+  ++run.steps;
+  run.text.clear();  // each step's text is its own assistant message
+  auto shared_entries = run.entries;
+  auto shared_system = run.system;
   std::int64_t upto = run.user_seq;
   std::weak_ptr<int> alive = alive_;
   std::string key = run.key, run_id = run.run_id;
@@ -420,7 +445,7 @@ void ChatService::begin_model_call(Run& run, std::vector<sessions::Entry> entrie
     return it->second.active.get();
   };
   providers::CallCallbacks cb;
-  cb.build = [shared_entries, shared_system, upto](const providers::ResolvedModel& m) {
+  cb.build = [shared_entries, shared_system, upto, specs](const providers::ResolvedModel& m) {
     ContextInput in;
     in.entries = *shared_entries;
     in.upto_seq = upto;
@@ -432,6 +457,7 @@ void ChatService::begin_model_call(Run& run, std::vector<sessions::Entry> entrie
     req.model = m.model.id;
     req.system = *shared_system;
     req.messages = std::move(out.messages);
+    req.tools = *specs;
     req.max_tokens = m.model.max_tokens;
     return req;
   };
@@ -448,15 +474,142 @@ void ChatService::begin_model_call(Run& run, std::vector<sessions::Entry> entrie
     Run* r = current();
     if (!r) return;
     r->call.reset();
+    r->usage.input_tokens += res.usage.input_tokens;
+    r->usage.output_tokens += res.usage.output_tokens;
+    if (!res.model_ref.empty()) r->model_ref = res.model_ref;
     if (res.cancelled) {
       auto [status, error] = r->pending_abort.value_or(std::make_pair(std::string("aborted"), std::string()));
       return finish(key, status, error, r->pending_kind, &res);
     }
     if (!res.ok) return finish(key, "error", res.error, res.kind, &res);
+    if (!res.tool_calls.empty() && tools_) return start_tools(*r, res);
     finish(key, "final", "", ErrorKind::kUnknown, &res);
   };
-  run.call = providers::ModelCall::start(io_, std::move(candidates), cfg_.models, std::move(cb),
+  run.call = providers::ModelCall::start(io_, run.candidates, cfg_.models, std::move(cb),
                                          catalog_.pool());
+}
+
+// ---------------------------------------------------------------- tool loop
+
+void ChatService::start_tools(Run& run, const providers::CallResult& res) {
+  const config::AgentConfig* agent = config::find_agent(cfg_, run.agent_id);
+  int max_steps = agent ? agent->tools.max_steps : cfg_.tools.max_steps;
+  if (run.steps >= max_steps)
+    return finish(run.key, "error",
+                  "the agent stopped after " + std::to_string(run.steps) +
+                      " model calls without a final answer (tools.max_steps)",
+                  ErrorKind::kUnknown, &res);
+  run.round_text = std::move(run.text);
+  run.text.clear();
+  run.round_calls = res.tool_calls;
+  run.round_results.clear();
+  run_next_tool(run);
+}
+
+void ChatService::run_next_tool(Run& run) {
+  std::size_t i = run.round_results.size();
+  if (i == run.round_calls.size()) return commit_round(run);
+  const providers::ToolCall& call = run.round_calls[i];
+  if (run.pending_abort) {  // aborted between calls: the rest are answered, not run
+    run.round_results.push_back(tools::ToolOutcome{"error: not run: the run was aborted", true});
+    return run_next_tool(run);
+  }
+  Json args = Json::parse(call.arguments, nullptr, false);
+  sink_.agent_event(run.run_id,
+                    agent_payload(run, "tool",
+                                  Json{{"phase", "start"},
+                                       {"name", call.name},
+                                       {"toolCallId", call.id},
+                                       {"args", args.is_discarded() ? Json(call.arguments) : args}}),
+                    false);
+  tools::ToolContext ctx;
+  ctx.run_id = run.run_id;
+  ctx.session_key = run.key;
+  ctx.agent_id = run.agent_id;
+  ctx.workspace = workspace_of(run.agent_id);
+  if (const config::AgentConfig* a = config::find_agent(cfg_, run.agent_id)) ctx.policy = a->tools;
+  std::weak_ptr<int> alive = alive_;
+  std::string key = run.key, run_id = run.run_id;
+  run.tool_task = tools_->start(ctx, call, [this, alive, key, run_id](tools::ToolOutcome out) {
+    if (alive.expired()) return;
+    auto it = sessions_.find(key);
+    if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id) return;
+    Run& r = *it->second.active;
+    r.tool_task.reset();
+    out.text = tools::cap_tool_text(std::move(out.text));
+    const providers::ToolCall& c = r.round_calls[r.round_results.size()];
+    sink_.agent_event(r.run_id,
+                      agent_payload(r, "tool",
+                                    Json{{"phase", "result"},
+                                         {"name", c.name},
+                                         {"toolCallId", c.id},
+                                         {"result", out.text},
+                                         {"isError", out.is_error}}),
+                      false);
+    r.round_results.push_back(std::move(out));
+    run_next_tool(r);
+  });
+}
+
+void ChatService::commit_round(Run& run) {
+  // Stored arguments are always a JSON object, so replaying the transcript to any
+  // provider is valid even when the model sent broken JSON (its result says so).
+  Json calls = Json::array();
+  for (const providers::ToolCall& c : run.round_calls) {
+    Json args = Json::parse(c.arguments, nullptr, false);
+    calls.push_back(Json{{"id", c.id},
+                         {"name", c.name},
+                         {"arguments", args.is_object() ? c.arguments : std::string("{}")}});
+  }
+  std::vector<sessions::Entry> entries;
+  sessions::Entry a;
+  a.message_id = uuid_v4();
+  a.role = "assistant";
+  a.text = run.round_text;
+  a.tool_calls = std::move(calls);
+  a.stop_reason = "toolUse";
+  a.model = run.model_ref;
+  entries.push_back(std::move(a));
+  for (std::size_t i = 0; i < run.round_calls.size(); ++i) {
+    sessions::Entry t;
+    t.message_id = uuid_v4();
+    t.role = "tool";
+    t.text = run.round_results[i].text;
+    t.is_error = run.round_results[i].is_error;
+    t.tool_call_id = run.round_calls[i].id;
+    t.tool_name = run.round_calls[i].name;
+    entries.push_back(std::move(t));
+  }
+  run.committing = true;
+  ++pending_;
+  std::weak_ptr<int> alive = alive_;
+  std::string key = run.key, run_id = run.run_id;
+  std::int64_t now = wall_ms();
+  db_.post(
+      [run_id, entries, now](SessionStore& s) mutable -> Result<std::vector<sessions::Entry>> {
+        if (auto x = s.append_step(run_id, entries, now); !x.ok()) return x.error();
+        return entries;
+      },
+      [this, alive, key, run_id](Result<std::vector<sessions::Entry>> r) {
+        if (alive.expired()) return;
+        pending_done();
+        auto it = sessions_.find(key);
+        if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id)
+          return;
+        Run& run = *it->second.active;
+        run.committing = false;
+        run.round_text.clear();
+        if (!r.ok())
+          return finish(key, "error", "cannot store the tool results: " + r.error().message,
+                        ErrorKind::kUnknown, nullptr);
+        for (auto& e : *r) run.entries->push_back(std::move(e));
+        if (run.pending_abort) {
+          auto [status, error] = *run.pending_abort;
+          return finish(key, status, error, run.pending_kind, nullptr);
+        }
+        changed(key, "tool", nullptr);
+        call_model(run);
+      });
 }
 
 void ChatService::on_text(Run& run, std::string_view text) {
@@ -475,8 +628,13 @@ void ChatService::abort_run(Run& run, const std::string& status, const std::stri
   if (run.finishing || run.pending_abort) return;
   run.pending_abort = std::make_pair(status, error);
   run.pending_kind = kind;
-  if (run.call) run.call->cancel();  // closes the HTTP stream now; on_done finishes the run
-  // Otherwise the run is still loading its context: the load completion finishes it.
+  if (run.call) {
+    run.call->cancel();  // closes the HTTP stream now; on_done finishes the run
+  } else if (run.tool_task) {
+    run.tool_task->cancel();  // kills the command / withdraws the approval; the round ends
+  }
+  // Otherwise the run is loading its context or committing a tool round: that job's
+  // completion finishes it.
 }
 
 Result<Json> ChatService::abort(const std::string& raw_key, const std::string& run_id) {
@@ -547,21 +705,17 @@ void ChatService::finish(const std::string& key, const std::string& status,
   f.status = status;
   f.error = error;
   f.now = wall_ms();
-  if (result) {
-    f.input_tokens = result->usage.input_tokens;
-    f.output_tokens = result->usage.output_tokens;
-  }
+  f.input_tokens = run.usage.input_tokens;  // every step of the run
+  f.output_tokens = run.usage.output_tokens;
   if (!run.text.empty() || status == "final") {
     sessions::Entry e;
     e.message_id = uuid_v4();
     e.text = run.text;
     e.state = status == "final" ? "complete" : status;
-    if (result) {
-      e.stop_reason = status == "final" ? result->stop_reason : std::string();
-      e.model = result->model_ref;
-      e.input_tokens = result->usage.input_tokens;
-      e.output_tokens = result->usage.output_tokens;
-    }
+    if (result) e.stop_reason = status == "final" ? result->stop_reason : std::string();
+    e.model = run.model_ref;
+    e.input_tokens = run.usage.input_tokens;
+    e.output_tokens = run.usage.output_tokens;
     f.reply = std::move(e);
   }
   std::vector<sessions::FinishRun> absorbed;

@@ -6,8 +6,10 @@
 // Life of a run: send() -> DbWorker begin_run (user message + run row, group-committed)
 // -> ack {runId, status:"started"} -> the session's queue -> start: DbWorker loads the
 // transcript + system prompt -> build_context() -> providers::ModelCall (retries,
-// failover) -> deltas -> DbWorker finish_run (reply committed) -> `final`/`aborted`/
-// `error` -> the next queued run. One active run per session key; sessions run in
+// failover) -> deltas -> [tool calls: each run by the ToolRunner (`agent` tool events),
+// the round committed as one DbWorker job, the model called again; at most
+// tools.max_steps model calls] -> DbWorker finish_run (reply committed) ->
+// `final`/`aborted`/`error` -> the next queued run. One active run per session key; sessions run in
 // parallel with each other.
 //
 // Queue modes while a run is active: followup (each queued message gets its own run,
@@ -38,6 +40,7 @@
 #include "providers/model_call.h"
 #include "sessions/db_worker.h"
 #include "sessions/keys.h"
+#include "tools/tool_runner.h"
 
 namespace simpleclaw::agents {
 
@@ -70,6 +73,8 @@ class ChatService {
               ChatSink& sink, std::string state_dir);
   ~ChatService();
   void set_config(const config::Config& cfg);
+  // The tools runs may call (nullptr = none: the model is offered no tools). Not owned.
+  void set_tools(tools::ToolRunner* tools) { tools_ = tools; }
 
   // chat.send / sessions.send
   void send(SendParams p, Reply reply);
@@ -119,6 +124,13 @@ class ChatService {
   void start_next(const std::string& key, bool prefetch_fresh = false);
   void begin_model_call(Run& run, std::vector<sessions::Entry> entries, std::string system,
                         std::string model_override);
+  // One model call of the run (the first, or the next after a tool round).
+  void call_model(Run& run);
+  // The tool loop: run each call of the round in order, then commit the round (the
+  // assistant's calls and every result together) and call the model again.
+  void start_tools(Run& run, const providers::CallResult& res);
+  void run_next_tool(Run& run);
+  void commit_round(Run& run);
   void on_text(Run& run, std::string_view text);
   // Ends the active run of `key`: commits the reply, emits the terminal events, starts
   // the next queued run.
@@ -141,6 +153,7 @@ class ChatService {
   sessions::DbWorker& db_;
   providers::Catalog& catalog_;
   ChatSink& sink_;
+  tools::ToolRunner* tools_ = nullptr;
   std::string state_dir_;
   config::Config cfg_;
   std::unordered_map<std::string, SessionRt> sessions_;

@@ -1,0 +1,212 @@
+#include "tools/approvals.h"
+
+#include <boost/asio/post.hpp>
+#include <algorithm>
+#include <chrono>
+
+#include "base/ids.h"
+#include "base/log.h"
+
+namespace simpleclaw::tools {
+
+std::int64_t approvals_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Json ApprovalRecord::to_json() const {
+  Json j{{"id", id},
+         {"request", request},
+         {"createdAtMs", created_ms},
+         {"expiresAtMs", expires_ms},
+         {"status", status}};
+  if (status != "pending") {
+    j["decision"] = status;
+    j["resolvedBy"] = resolved_by;
+    j["resolvedAtMs"] = resolved_ms;
+    if (!reason.empty()) j["reason"] = reason;
+  }
+  return j;
+}
+
+ApprovalManager::ApprovalManager(boost::asio::io_context& io, ApprovalStore& store,
+                                 ApprovalSink& sink)
+    : io_(io), store_(store), sink_(sink) {}
+
+ApprovalManager::~ApprovalManager() {
+  for (auto& [id, p] : pending_)
+    if (p.timer) p.timer->cancel();
+}
+
+void ApprovalManager::load(std::function<void()> done) {
+  std::weak_ptr<int> alive = alive_;
+  store_.load_pending([this, alive, done = std::move(done)](std::vector<ApprovalRecord> rows) {
+    if (alive.expired()) return;
+    std::int64_t now = approvals_now_ms();
+    int offered = 0, expired = 0;
+    for (ApprovalRecord& r : rows) {
+      if (pending_.count(r.id)) continue;
+      if (r.expires_ms <= now) {
+        r.status = "deny";
+        r.reason = "timeout";
+        r.resolved_ms = now;
+        store_.save(r);
+        ++expired;
+        continue;
+      }
+      Pending& p = pending_[r.id];
+      p.rec = std::move(r);
+      arm(p);
+      sink_.approval_event("exec.approval.requested",
+                           Json{{"id", p.rec.id},
+                                {"request", p.rec.request},
+                                {"createdAtMs", p.rec.created_ms},
+                                {"expiresAtMs", p.rec.expires_ms}});
+      ++offered;
+    }
+    if (offered || expired)
+      log::info("approvals: {} pending from before the restart re-offered, {} expired", offered,
+                expired);
+    if (done) done();
+  });
+}
+
+std::string ApprovalManager::request(Json request, int timeout_ms, Decided decided) {
+  std::string id = uuid_v4();
+  std::int64_t now = approvals_now_ms();
+  if (pending_.size() >= kMaxPending) {
+    boost::asio::post(io_, [decided = std::move(decided)] { decided("deny", "too many pending approvals", ""); });
+    return id;
+  }
+  Pending& p = pending_[id];
+  p.rec.id = id;
+  p.rec.request = std::move(request);
+  p.rec.created_ms = now;
+  p.rec.expires_ms = now + timeout_ms;
+  p.decided = std::move(decided);
+  arm(p);
+  store_.save(p.rec);
+  log::info("approval {} requested: {}", id, p.rec.request.value("command", ""));
+  sink_.approval_event("exec.approval.requested", Json{{"id", id},
+                                                       {"request", p.rec.request},
+                                                       {"createdAtMs", p.rec.created_ms},
+                                                       {"expiresAtMs", p.rec.expires_ms}});
+  return id;
+}
+
+void ApprovalManager::arm(Pending& p) {
+  p.timer = std::make_unique<boost::asio::steady_timer>(io_);
+  std::int64_t left = std::max<std::int64_t>(0, p.rec.expires_ms - approvals_now_ms());
+  p.timer->expires_after(std::chrono::milliseconds(left));
+  std::weak_ptr<int> alive = alive_;
+  std::string id = p.rec.id;
+  p.timer->async_wait([this, alive, id](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || !pending_.count(id)) return;
+    log::info("approval {} expired: nobody answered in time", id);
+    end(id, "deny", "timeout", "");
+  });
+}
+
+Result<std::string> ApprovalManager::find_id(const std::string& key) const {
+  if (pending_.count(key) || resolved_.count(key)) return key;
+  if (key.size() >= 6) {
+    std::string found;
+    int n = 0;
+    auto scan = [&](const auto& m) {
+      for (auto it = m.lower_bound(key); it != m.end() && it->first.compare(0, key.size(), key) == 0; ++it) {
+        if (it->first != found) ++n;
+        found = it->first;
+      }
+    };
+    scan(pending_);
+    scan(resolved_);
+    if (n == 1) return found;
+    if (n > 1) return Error::invalid("approval id prefix '" + key + "' is ambiguous; give more characters");
+  }
+  Error e{ErrorCode::kApprovalNotFound, "unknown approval id: " + key + " (see exec.approval.list)",
+          Json{{"code", "APPROVAL_NOT_FOUND"}}, std::nullopt};
+  return e;
+}
+
+Result<Json> ApprovalManager::resolve(const std::string& key, const std::string& decision,
+                                      const std::string& by) {
+  if (decision != "allow-once" && decision != "allow-always" && decision != "deny")
+    return Error::invalid("decision must be allow-once, allow-always or deny");
+  auto id = find_id(key);
+  if (!id.ok()) return id.error();
+  if (auto r = resolved_.find(*id); r != resolved_.end()) {
+    if (r->second.status == decision)
+      return Json{{"ok", true}, {"id", *id}, {"decision", decision}, {"alreadyResolved", true}};
+    std::string was = r->second.status + (r->second.reason.empty() ? "" : " (" + r->second.reason + ")");
+    return Error::invalid("approval " + *id + " was already resolved as " + was,
+                          "APPROVAL_ALREADY_RESOLVED");
+  }
+  Pending& p = pending_.at(*id);
+  if (decision == "allow-always" && !p.rec.request.value("allowAlways", false))
+    return Error::invalid("allow-always is not available for this command (" +
+                              p.rec.request.value("allowAlwaysUnavailable", std::string("it runs other commands")) +
+                              "); use allow-once or deny",
+                          "ALLOW_ALWAYS_UNAVAILABLE");
+  log::info("approval {} resolved {} by {}", *id, decision, by);
+  end(*id, decision, decision == "deny" ? "denied" : "", by);
+  return Json{{"ok", true}, {"id", *id}, {"decision", decision}};
+}
+
+void ApprovalManager::cancel(const std::string& id, const std::string& reason) {
+  if (pending_.count(id)) end(id, "deny", reason, "");
+}
+
+void ApprovalManager::shutdown() {
+  std::vector<std::string> ids;
+  for (auto& [id, p] : pending_) ids.push_back(id);
+  for (const auto& id : ids) end(id, "deny", "shutdown", "", /*save=*/false);
+}
+
+void ApprovalManager::end(const std::string& id, const std::string& decision,
+                          const std::string& reason, const std::string& by, bool save) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  if (p.timer) p.timer->cancel();
+  p.rec.status = decision;
+  p.rec.reason = reason;
+  p.rec.resolved_by = by;
+  p.rec.resolved_ms = approvals_now_ms();
+  if (save) store_.save(p.rec);
+  resolved_[id] = p.rec;
+  resolved_order_.push_back(id);
+  while (resolved_order_.size() > kKeepResolved) {
+    resolved_.erase(resolved_order_.front());
+    resolved_order_.pop_front();
+  }
+  if (reason != "shutdown") {
+    Json ev{{"id", id}, {"decision", decision}, {"resolvedBy", by}, {"ts", p.rec.resolved_ms}};
+    if (!reason.empty()) ev["reason"] = reason;
+    sink_.approval_event("exec.approval.resolved", std::move(ev));
+  }
+  if (p.decided) {
+    p.decided(decision, reason, by);
+  } else if (decision == "allow-always" && on_orphan_allow_always) {
+    on_orphan_allow_always(p.rec);
+  }
+}
+
+Json ApprovalManager::list() const {
+  std::vector<const ApprovalRecord*> recs;
+  for (const auto& [id, p] : pending_) recs.push_back(&p.rec);
+  std::sort(recs.begin(), recs.end(),
+            [](auto* a, auto* b) { return a->created_ms < b->created_ms; });
+  Json arr = Json::array();
+  for (const auto* r : recs) arr.push_back(r->to_json());
+  return Json{{"approvals", std::move(arr)}};
+}
+
+Result<Json> ApprovalManager::get(const std::string& key) const {
+  auto id = find_id(key);
+  if (!id.ok()) return id.error();
+  if (auto it = pending_.find(*id); it != pending_.end()) return it->second.rec.to_json();
+  return resolved_.at(*id).to_json();
+}
+
+}  // namespace simpleclaw::tools

@@ -1,0 +1,113 @@
+// ApprovalManager: exec commands waiting for a human (SPEC §5 exec.approval.*, §8).
+//
+// An approval is an explicit object, like a blocked client in Redis: an id, the request
+// exactly as it will run (command, cwd, agent, session, the resolved binaries), a
+// deadline timer, and one `decided` callback that runs exactly once — on resolve, on
+// expiry (deny, reason "timeout"), on cancel (the run was aborted) or at shutdown.
+// Operators with operator.approvals get `exec.approval.requested` when one is created
+// and `exec.approval.resolved` when it ends.
+//
+// Resolving is idempotent: the same decision again answers ok with alreadyResolved;
+// a different decision after the first is refused (APPROVAL_ALREADY_RESOLVED). An id
+// may be given as a unique prefix of at least 6 characters (chat /approve commands).
+//
+// Durability: every approval is saved through ApprovalStore (the sessions database).
+// After a restart, load() re-offers the pending ones whose deadline has not passed
+// (their run is gone: a decision is recorded, and allow-always still stores its
+// pattern through on_orphan_allow_always) and expires the rest.
+//
+// Threading: loop thread only.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace simpleclaw::tools {
+
+struct ApprovalRecord {
+  std::string id;
+  Json request;                  // {command, cwd, agentId, sessionKey, runId, commands, ...}
+  std::int64_t created_ms = 0, expires_ms = 0;
+  std::string status = "pending";  // pending | allow-once | allow-always | deny
+  std::string reason;            // deny: denied | timeout | cancelled | restart
+  std::string resolved_by;
+  std::int64_t resolved_ms = 0;
+  Json to_json() const;          // {id, request, createdAtMs, expiresAtMs, status, ...}
+};
+
+// Where approvals are kept across restarts (the gateway implements it on the DbWorker).
+class ApprovalStore {
+ public:
+  virtual ~ApprovalStore() = default;
+  virtual void save(const ApprovalRecord& r) = 0;  // insert or replace, asynchronously
+  virtual void load_pending(std::function<void(std::vector<ApprovalRecord>)> done) = 0;
+};
+
+// Where the events go (the gateway, to operators with operator.approvals).
+class ApprovalSink {
+ public:
+  virtual ~ApprovalSink() = default;
+  virtual void approval_event(const char* event, Json payload) = 0;
+};
+
+class ApprovalManager {
+ public:
+  // decision: allow-once | allow-always | deny; reason (deny): denied | timeout |
+  // cancelled | shutdown; by: who resolved ("" for timeout/cancel).
+  using Decided = std::function<void(const std::string& decision, const std::string& reason,
+                                     const std::string& by)>;
+  static constexpr std::size_t kMaxPending = 1000;
+  static constexpr std::size_t kKeepResolved = 1000;
+
+  ApprovalManager(boost::asio::io_context& io, ApprovalStore& store, ApprovalSink& sink);
+  ~ApprovalManager();
+
+  // Re-offers / expires what a previous process left pending; `done` when finished.
+  void load(std::function<void()> done);
+  // A new approval; returns its id. Too many pending = decided at once (deny).
+  std::string request(Json request, int timeout_ms, Decided decided);
+  Result<Json> resolve(const std::string& id_or_prefix, const std::string& decision,
+                       const std::string& by);
+  // Ends a pending approval as deny with `reason` (no human decided).
+  void cancel(const std::string& id, const std::string& reason);
+  // Every pending approval decided deny "shutdown" (not saved: re-offered after restart).
+  void shutdown();
+
+  Json list() const;  // {approvals:[pending, oldest first]}
+  Result<Json> get(const std::string& id_or_prefix) const;
+  std::size_t pending_count() const { return pending_.size(); }
+
+  // An allow-always decided for an approval whose run is gone (after a restart).
+  std::function<void(const ApprovalRecord&)> on_orphan_allow_always;
+
+ private:
+  struct Pending {
+    ApprovalRecord rec;
+    Decided decided;  // empty for an approval re-offered after a restart
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  Result<std::string> find_id(const std::string& id_or_prefix) const;
+  void arm(Pending& p);
+  void end(const std::string& id, const std::string& decision, const std::string& reason,
+           const std::string& by, bool save = true);
+
+  boost::asio::io_context& io_;
+  ApprovalStore& store_;
+  ApprovalSink& sink_;
+  std::map<std::string, Pending> pending_;
+  std::map<std::string, ApprovalRecord> resolved_;  // recent, for idempotent resolves
+  std::deque<std::string> resolved_order_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+std::int64_t approvals_now_ms();
+
+}  // namespace simpleclaw::tools
