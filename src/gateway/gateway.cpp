@@ -89,6 +89,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
 
 Gateway::~Gateway() {
   chat_.reset();  // before the worker: its completions refer to the service
+  tools_.reset();
   if (db_) db_->stop();  // queued writes are committed before the process exits
 }
 
@@ -100,8 +101,23 @@ Status Gateway::open_store(const std::string& path) {
   if (*marked > 0)
     log::warn("{} run(s) were interrupted by the last shutdown; marked as failed", *marked);
   db_ = std::make_unique<sessions::DbWorker>(io_, std::move(store).value());
+  tools_ = std::make_unique<AgentTools>(
+      io_, *db_, *this, info_.state_dir,
+      [this](const std::string& agent, const std::vector<std::string>& patterns) {
+        persist_allow(agent, patterns);
+      });
+  tools_->set_config(cfg_);
+  tools_->approvals().on_orphan_allow_always = [this](const tools::ApprovalRecord& r) {
+    std::vector<std::string> patterns;
+    if (r.request.contains("allowAlwaysPatterns") && r.request["allowAlwaysPatterns"].is_array())
+      for (const Json& p : r.request["allowAlwaysPatterns"])
+        if (p.is_string()) patterns.push_back(p.get<std::string>());
+    persist_allow(r.request.value("agentId", ""), patterns);
+  };
+  tools_->start(nullptr);
   chat_ = std::make_unique<agents::ChatService>(io_, *db_, catalog_, *this, info_.state_dir);
   chat_->set_config(cfg_);
+  chat_->set_tools(&tools_->runner());
   return Ok{};
 }
 
@@ -794,6 +810,7 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   file_ = std::move(file);
   catalog_.set_config(cfg_.models);  // agents, models, sessions hot-apply
   if (chat_) chat_->set_config(cfg_);
+  if (tools_) tools_->set_config(cfg_);  // MCP servers started/stopped/restarted
   ++metrics_.config_reloads;
   config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
   if (!reload_error.empty()) config_reload_["error"] = reload_error;
@@ -839,6 +856,16 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
   maintenance_timer_.cancel();
   loop_monitor_.stop();
   presence_timer_.cancel();
+  if (tools_) {
+    // First: waiting commands end without a decision being stored, so their approvals
+    // are still pending after the restart.
+    tools_->approvals().shutdown();
+    tools_drained_ = false;
+    tools_->mcp().stop_all([this] {
+      tools_drained_ = true;
+      finish_shutdown_if_idle();
+    });
+  }
   if (chat_) {
     chat_drained_ = false;
     chat_->shutdown([this] {
@@ -865,7 +892,8 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
 }
 
 void Gateway::finish_shutdown_if_idle() {
-  if (!draining_ || !clients_.empty() || !chat_drained_ || !on_drained_) return;
+  if (!draining_ || !clients_.empty() || !chat_drained_ || !tools_drained_ || !on_drained_)
+    return;
   shutdown_timer_.cancel();
   auto cb = std::move(on_drained_);
   on_drained_ = nullptr;
@@ -878,6 +906,45 @@ void Gateway::sessions_changed(Json payload) {
   for (auto& [id, c] : clients_)
     if (c.authed && c.transport && c.sessions_subscribed && c.scopes.has(Scope::kRead))
       send_event(c, fanout, true);
+}
+
+void Gateway::approval_event(const char* event, Json payload) {
+  broadcast(event, std::move(payload), Scope::kApprovals, false);
+}
+
+void Gateway::persist_allow(const std::string& agent_id, const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return;
+  using OJson = nlohmann::ordered_json;
+  auto w = config::edit_checked(info_.config_path, [&](OJson& doc) -> Status {
+    if (!doc.contains("agents") || !doc["agents"].is_object()) doc["agents"] = OJson::object();
+    OJson& list = doc["agents"]["list"];
+    if (!list.is_array()) list = OJson::array();
+    OJson* entry = nullptr;
+    for (OJson& a : list)
+      if (a.is_object() && a.value("id", "") == agent_id) entry = &a;
+    if (!entry) {
+      list.push_back(OJson{{"id", agent_id}});
+      entry = &list.back();
+    }
+    OJson& allow = (*entry)["tools"]["exec"]["allow"];
+    if (!allow.is_array()) {
+      // Start from the inherited defaults so adding a pattern never drops them.
+      allow = OJson::array();
+      if (const config::AgentConfig* a = config::find_agent(cfg_, agent_id))
+        for (const std::string& p : a->tools.exec.allow) allow.push_back(p);
+    }
+    for (const std::string& p : patterns)
+      if (std::find(allow.begin(), allow.end(), p) == allow.end()) allow.push_back(p);
+    return Ok{};
+  });
+  if (!w.ok()) {
+    log::error("allow-always for agent {}: cannot store {} in {}: {}", agent_id,
+               patterns.front(), info_.config_path, w.error().message);
+    return;
+  }
+  log::info("allow-always: agent {} may now run {} (stored in {})", agent_id, patterns.front(),
+            info_.config_path);
+  apply_config(std::move(w->config), std::move(w->state));
 }
 
 }  // namespace simpleclaw::gateway

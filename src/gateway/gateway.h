@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "agents/chat_service.h"
+#include "gateway/agent_tools.h"
 #include "config/config.h"
 #include "providers/catalog.h"
 #include "sessions/db_worker.h"
@@ -101,7 +102,7 @@ struct MethodCall {
   Responder defer();
 };
 
-class Gateway : public agents::ChatSink {
+class Gateway : public agents::ChatSink, public tools::ApprovalSink {
  public:
   Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg,
           config::FileState file, AuthSettings auth);
@@ -148,6 +149,7 @@ class Gateway : public agents::ChatSink {
   // Opens <state>/sessions.db (migrations, crash recovery) and starts the chat service.
   Status open_store(const std::string& path);
   agents::ChatService& chat() { return *chat_; }
+  AgentTools& agent_tools() { return *tools_; }
   providers::Catalog& catalog() { return catalog_; }
   // Runs blocking work (file I/O) on the store's worker thread, in order with the
   // database jobs; `done(result)` runs on the loop. `work` must only touch its captures.
@@ -164,6 +166,8 @@ class Gateway : public agents::ChatSink {
   void chat_event(const std::string& run_id, Json payload, bool delta) override;
   void agent_event(const std::string& run_id, Json payload, bool droppable) override;
   void sessions_changed(Json payload) override;
+  // tools::ApprovalSink: exec.approval.* to operators with operator.approvals
+  void approval_event(const char* event, Json payload) override;
 
  private:
   void handle_handshake(Client& c, std::string_view data, bool binary);
@@ -184,6 +188,8 @@ class Gateway : public agents::ChatSink {
   void schedule_maintenance();
   void release_preauth(Client& c);
   void finish_shutdown_if_idle();
+  // allow-always: the shown patterns go into the agent's tools.exec.allow in config.yaml.
+  void persist_allow(const std::string& agent_id, const std::vector<std::string>& patterns);
 
   boost::asio::io_context& io_;
   RuntimeInfo info_;
@@ -212,8 +218,10 @@ class Gateway : public agents::ChatSink {
   Json config_reload_;  // {lastReloadAt, ok, error?, restartRequired}
   providers::Catalog catalog_;
   std::unique_ptr<sessions::DbWorker> db_;
+  std::unique_ptr<AgentTools> tools_;
   std::unique_ptr<agents::ChatService> chat_;
-  bool chat_drained_ = true;  // false while shutdown waits for runs to be written
+  bool chat_drained_ = true;
+  bool tools_drained_ = true;  // false while shutdown waits for MCP servers to stop  // false while shutdown waits for runs to be written
 };
 
 std::int64_t now_ms();  // wall clock, epoch milliseconds

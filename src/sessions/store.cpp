@@ -523,4 +523,30 @@ Result<SessionRow> SessionStore::patch(const std::string& key, const SessionPatc
   return r;
 }
 
+Status SessionStore::save_approval(const ApprovalRow& a) {
+  auto s = prep(
+      "INSERT OR REPLACE INTO approvals (id, request, status, created_at, expires_at, "
+      "resolved_at, resolved_by, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!s.ok()) return s.error();
+  s->bind(1, a.id).bind(2, a.request_json).bind(3, a.status).bind(4, a.created_at);
+  s->bind(5, a.expires_at).bind(6, a.resolved_at).bind(7, a.resolved_by).bind(8, a.reason);
+  return s->run();
+}
+
+Result<std::vector<ApprovalRow>> SessionStore::pending_approvals() {
+  auto s = prep(
+      "SELECT id, request, status, created_at, expires_at, resolved_at, resolved_by, reason "
+      "FROM approvals WHERE status = 'pending' ORDER BY created_at");
+  if (!s.ok()) return s.error();
+  std::vector<ApprovalRow> out;
+  for (;;) {
+    auto row = s->step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    out.push_back(ApprovalRow{s->text(0), s->text(1), s->text(2), s->text(7), s->text(6),
+                              s->int64(3), s->int64(4), s->int64(5)});
+  }
+  return out;
+}
+
 }  // namespace simpleclaw::sessions

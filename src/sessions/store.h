@@ -95,6 +95,12 @@ struct ListFilter {
   bool include_archived = true;
 };
 
+// One exec approval row (tools::ApprovalRecord is the loop's view of it).
+struct ApprovalRow {
+  std::string id, request_json, status, reason, resolved_by;
+  std::int64_t created_at = 0, expires_at = 0, resolved_at = 0;
+};
+
 struct SessionPatch {
   std::optional<std::string> label, model_override;
   std::optional<bool> pinned, archived;
@@ -136,6 +142,10 @@ class SessionStore {
                            std::int64_t now);
   Result<bool> remove(const std::string& key);  // transcripts kept on disk? no: deleted
   Result<SessionRow> patch(const std::string& key, const SessionPatch& p, std::int64_t now);
+
+  // Exec approvals: insert or replace one; the pending ones (oldest first).
+  Status save_approval(const ApprovalRow& a);
+  Result<std::vector<ApprovalRow>> pending_approvals();
 
  private:
   explicit SessionStore(store::Db db) : db_(std::move(db)) {}

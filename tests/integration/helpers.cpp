@@ -268,7 +268,8 @@ std::optional<Json> wait_event(WsClient& c, const std::string& name, int timeout
 std::optional<Json> wait_event_if(WsClient& c, const std::string& name,
                                   const std::function<bool(const Json&)>& match, int timeout_ms) {
   auto is_it = [&](const Json& f) {
-    return f.value("type", "") == "event" && f.value("event", "") == name && match(f);
+    return f.value("type", "") == "event" && (name.empty() || f.value("event", "") == name) &&
+           match(f);
   };
   auto& stash = c.events();
   for (auto it = stash.begin(); it != stash.end(); ++it) {

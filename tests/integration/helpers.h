@@ -130,7 +130,7 @@ Result<Incoming> read_one(WsClient& c, int timeout_ms = kTimeoutMs);
 // read from the socket, keeping the other events in c.events(). nullopt on timeout or
 // close.
 std::optional<Json> wait_event(WsClient& c, const std::string& name, int timeout_ms = kTimeoutMs);
-// The first event named `name` for which `match(frame)` holds; every other frame read
+// The first event named `name` ("" = any event) for which `match(frame)` holds; every other frame read
 // meanwhile (other events, other runs' events) stays in c.events() for later waits.
 std::optional<Json> wait_event_if(WsClient& c, const std::string& name,
                                   const std::function<bool(const Json&)>& match, int timeout_ms);

@@ -39,11 +39,16 @@ constexpr MethodSpec kMethods[] = {
     {"agents.files.list", Scope::kRead, method_agents_files_list, "an agent's workspace files"},
     {"agents.files.get", Scope::kRead, method_agents_files_get, "one workspace file with content"},
     {"agents.files.set", Scope::kAdmin, method_agents_files_set, "write one workspace file (<= 2 MiB)"},
+    {"exec.approval.list", Scope::kApprovals, method_exec_approval_list, "pending exec approvals"},
+    {"exec.approval.get", Scope::kApprovals, method_exec_approval_get, "one approval by id or prefix"},
+    {"exec.approval.resolve", Scope::kApprovals, method_exec_approval_resolve,
+     "allow-once | allow-always | deny a pending command"},
 };
 
 constexpr std::string_view kEvents[] = {"connect.challenge", "tick",          "shutdown",
                                         "presence",          "health",        "config.changed",
-                                        "chat",              "agent",         "sessions.changed"};
+                                        "chat",              "agent",         "sessions.changed",
+                                        "exec.approval.requested", "exec.approval.resolved"};
 }  // namespace
 
 std::span<const MethodSpec> method_table() { return kMethods; }

@@ -58,5 +58,8 @@ Result<Reply> method_agents_delete(MethodCall&);
 Result<Reply> method_agents_files_list(MethodCall&);
 Result<Reply> method_agents_files_get(MethodCall&);
 Result<Reply> method_agents_files_set(MethodCall&);
+Result<Reply> method_exec_approval_list(MethodCall&);
+Result<Reply> method_exec_approval_get(MethodCall&);
+Result<Reply> method_exec_approval_resolve(MethodCall&);
 
 }  // namespace simpleclaw::gateway

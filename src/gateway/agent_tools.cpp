@@ -1,0 +1,78 @@
+#include "gateway/agent_tools.h"
+
+#include "base/log.h"
+
+namespace simpleclaw::gateway {
+namespace {
+
+tools::McpClientOptions mcp_options(const std::string& state_dir) {
+  tools::McpClientOptions o;
+  o.default_cwd = state_dir;
+  o.client_version = SIMPLECLAW_VERSION;
+  return o;
+}
+
+}  // namespace
+
+AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db,
+                       tools::ApprovalSink& sink, std::string state_dir,
+                       tools::ExecTool::PersistAllow persist_allow)
+    : io_(io),
+      db_(db),
+      approvals_(io, *this, sink),
+      mcp_(io, mcp_options(state_dir)),
+      mcp_tools_(mcp_),
+      exec_(io, approvals_, state_dir, std::move(persist_allow)),
+      runner_(io) {
+  runner_.add_provider(&exec_);
+  runner_.add_provider(&mcp_tools_);
+}
+
+AgentTools::~AgentTools() = default;
+
+void AgentTools::set_config(const config::Config& cfg) { mcp_.apply(cfg.mcp); }
+
+void AgentTools::start(std::function<void()> ready) { approvals_.load(std::move(ready)); }
+
+void AgentTools::shutdown(std::function<void()> done) {
+  approvals_.shutdown();
+  mcp_.stop_all(std::move(done));
+}
+
+void AgentTools::save(const tools::ApprovalRecord& r) {
+  sessions::ApprovalRow row{r.id, r.request.dump(), r.status, r.reason, r.resolved_by,
+                            r.created_ms, r.expires_ms, r.resolved_ms};
+  db_.post([row](sessions::SessionStore& s) { return s.save_approval(row); },
+           [id = r.id](Status st) {
+             if (!st.ok()) log::error("approval {}: cannot store it: {}", id, st.error().message);
+           });
+}
+
+void AgentTools::load_pending(std::function<void(std::vector<tools::ApprovalRecord>)> done) {
+  std::weak_ptr<int> alive = alive_;
+  db_.post([](sessions::SessionStore& s) { return s.pending_approvals(); },
+           [alive, done = std::move(done)](Result<std::vector<sessions::ApprovalRow>> rows) {
+             if (alive.expired()) return;
+             std::vector<tools::ApprovalRecord> out;
+             if (!rows.ok()) {
+               log::error("approvals: cannot load the pending ones: {}", rows.error().message);
+             } else {
+               for (const auto& r : *rows) {
+                 tools::ApprovalRecord a;
+                 a.id = r.id;
+                 a.request = Json::parse(r.request_json, nullptr, false);
+                 if (a.request.is_discarded()) a.request = Json::object();
+                 a.status = r.status;
+                 a.reason = r.reason;
+                 a.resolved_by = r.resolved_by;
+                 a.created_ms = r.created_at;
+                 a.expires_ms = r.expires_at;
+                 a.resolved_ms = r.resolved_at;
+                 out.push_back(std::move(a));
+               }
+             }
+             done(std::move(out));
+           });
+}
+
+}  // namespace simpleclaw::gateway
