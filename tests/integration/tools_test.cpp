@@ -177,7 +177,7 @@ TEST(Tools, ExecAsksASecondOperatorAndRunsWhatWasShown) {
   ASSERT_NE(reader, nullptr);
   auto denied = reader->call("exec.approval.resolve", Json{{"id", p["id"]}, {"decision", "allow-once"}});
   ASSERT_FALSE(denied.ok());
-  EXPECT_EQ(denied.error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(denied.error().code, simpleclaw::ErrorCode::kForbidden);
   auto listed = op->call("exec.approval.list");
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ((*listed)["approvals"].size(), 1u);
@@ -237,12 +237,13 @@ TEST(Tools, DeniedAndExpiredApprovalsNeverRunAndTheModelIsTold) {
 
 TEST(Tools, AllowAlwaysStoresTheExactPatternAndTheNextRunNeedsNoApproval) {
   FakeLlm llm;
-  Script again = calls({{"", "exec", R"({"command":"echo again-and-again"})"}});
-  again.times = 2;
-  llm.push(again);
+  // First in line (the FIFO picks the first match): the answer to a tool result.
   Script fin = answer("done", "again-and-again");
   fin.times = 2;
   llm.push(fin);
+  Script again = calls({{"", "exec", R"({"command":"echo again-and-again"})"}});
+  again.times = 2;
+  llm.push(again);
   START_GATEWAY(gw, with_config(config_for(llm)));
   auto c = gw->connect();
   auto op = gw->connect(approver(*gw));
@@ -354,7 +355,9 @@ TEST(Tools, ToolPolicyHidesAndRefusesDeniedTools) {
   ASSERT_EQ(t.tool_events.size(), 2u);
   EXPECT_NE(t.tool_events[1]["result"].get<std::string>().find("not allowed"), std::string::npos);
   EXPECT_FALSE(file_exists(workspace(*gw) + "/x.txt"));
-  for (const Json& tool : llm.requests()[0].body["tools"]) {
+  const Json offered = llm.requests()[0].body["tools"];
+  ASSERT_TRUE(offered.is_array());
+  for (const Json& tool : offered) {
     EXPECT_NE(tool["function"]["name"], "write");
     EXPECT_NE(tool["function"]["name"], "exec");
   }
@@ -375,11 +378,12 @@ TEST(Tools, McpServerToolEndToEnd) {
     std::string id = "probe" + std::to_string(i);
     send(*c, "agent:main:probe", "probe", id);
     trace(*c, id);
-    for (const Json& t : llm.requests().back().body["tools"])
+    const Json tools = llm.requests().back().body["tools"];  // a copy: requests() is a temporary
+    for (const Json& t : tools)
       if (t["function"]["name"] == "demo__echo") offered = true;
     if (!offered) ::usleep(100000);
   }
-  ASSERT_TRUE(offered) << "demo__echo never offered";
+  ASSERT_TRUE(offered) << "demo__echo never offered; log: " << read_text(gw->log_file());
   llm.clear();
   llm.push(calls({{"", "demo__echo", R"({"text":"from mcp"})"}}));
   llm.push(answer("mcp said so", "from mcp"));
