@@ -13,6 +13,8 @@ stage() { echo; echo "==> [$(( $(date +%s) - start ))s] $*"; }
 
 stage "dependencies"
 bash scripts/deps.sh
+# Real MCP servers from npm for the MCP client tests (skipped quietly when offline).
+bash tests/fakes/install_mcp_servers.sh
 
 if [ "${SIMPLECLAW_SKIP_FUZZ:-0}" != 1 ]; then
   stage "fuzz targets (clang + libFuzzer), ${FUZZ_SECONDS:-20}s each"
