@@ -150,6 +150,10 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   add_client_opts(chat);
 
+  // node
+  auto* node = app.add_subcommand("node", "run this machine as a node host (system.run, system.info)");
+  add_client_opts(node);
+
   // config
   std::vector<std::string> config_args;
   auto* cfg = app.add_subcommand("config", "config get [path] | set <path> <value> | patch <json> | validate [file]");
@@ -172,6 +176,7 @@ int run(int argc, char** argv) {
   if (status->parsed()) return do_call(t, "status", "", json_out);
   if (chat->parsed()) return chat_command(t, chat_session, reply_timeout_ms);
   if (cfg->parsed()) return config_command(0, config_args, t, json_out);
+  if (node->parsed()) return node_command(t);
   return 2;
 }
 

@@ -24,6 +24,9 @@ void resolve_target(Target& t);
 // `simpleclaw chat`: interactive chat on a session (exit code of the last reply).
 int chat_command(Target& t, const std::string& session, int reply_timeout_ms);
 
+// `simpleclaw node`: this machine as a node host (system.run, system.info); runs until killed.
+int node_command(Target& t);
+
 int config_command(int argc_rest, const std::vector<std::string>& args, Target& t, bool json_out);
 
 }  // namespace simpleclaw::cli

@@ -1,5 +1,7 @@
 #include "cli/ws_client.h"
 
+#include <chrono>
+
 #include <openssl/x509.h>
 
 #include <boost/asio/connect.hpp>
@@ -254,6 +256,7 @@ Result<Json> WsClient::send_connect(const std::string& nonce) {
   Json auth = Json::object();
   if (!opts_.token.empty()) auth["token"] = opts_.token;
   if (!opts_.password.empty()) auth["password"] = opts_.password;
+  if (opts_.token.empty() && !opts_.device_token.empty()) auth["deviceToken"] = opts_.device_token;
   Json params{{"minProtocol", opts_.min_protocol},
               {"maxProtocol", opts_.max_protocol},
               {"client",
@@ -264,6 +267,23 @@ Result<Json> WsClient::send_connect(const std::string& nonce) {
               {"role", opts_.role},
               {"scopes", opts_.scopes},
               {"auth", auth}};
+  if (!opts_.display_name.empty()) params["client"]["displayName"] = opts_.display_name;
+  if (!opts_.commands.empty()) params["commands"] = opts_.commands;
+  if (!opts_.caps.empty()) params["caps"] = opts_.caps;
+  if (opts_.device) {
+    nodes::SignedFields f;
+    f.client_id = opts_.client_id;
+    f.client_mode = opts_.client_mode;
+    f.role = opts_.role;
+    f.scopes = opts_.scopes;
+    f.token = !opts_.token.empty() ? opts_.token : opts_.device_token;
+    f.platform = "linux";
+    using namespace std::chrono;
+    std::int64_t now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    nodes::DeviceProof p = opts_.device->prove(f, nonce, now);
+    params["device"] = Json{{"id", p.id}, {"publicKey", p.public_key}, {"signature", p.signature},
+                            {"signedAt", p.signed_at_ms}, {"nonce", p.nonce}};
+  }
   std::string id = "c" + std::to_string(next_id_++);
   if (auto s = send_frame(Json{{"type", "req"}, {"id", id}, {"method", "connect"}, {"params", params}}); !s.ok())
     return s.error();

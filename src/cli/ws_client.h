@@ -4,11 +4,13 @@
 // One thread at a time; owns its own io_context.
 #pragma once
 #include <memory>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "nodes/device_identity.h"
 
 namespace simpleclaw::cli {
 
@@ -25,6 +27,12 @@ struct ClientOptions {
   std::string origin;                 // sent as the Origin header when set (browser-like)
   std::string tls_fingerprint;        // pin: SHA-256 hex of the server certificate
   int min_protocol = 4, max_protocol = 4;
+  // Device identity (nodes, paired apps): the connect is signed with this key over the
+  // challenge nonce; device_token is sent as auth.deviceToken when `token` is empty.
+  std::shared_ptr<const nodes::DeviceKey> device;
+  std::string device_token;
+  std::string display_name;
+  std::vector<std::string> commands, caps;  // what a node offers
 };
 
 // One thing read from the socket: a decoded frame, or the close the server sent.

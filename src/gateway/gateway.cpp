@@ -101,6 +101,20 @@ Status Gateway::open_store(const std::string& path) {
   if (*marked > 0)
     log::warn("{} run(s) were interrupted by the last shutdown; marked as failed", *marked);
   db_ = std::make_unique<sessions::DbWorker>(io_, std::move(store).value());
+  nodes_ = std::make_unique<NodeHub>(
+      io_,
+      [this](std::uint64_t client_id, const char* event, Json payload) {
+        return send_event_to(client_id, event, std::move(payload));
+      },
+      [this](const char* event, Json payload, Scope scope) {
+        broadcast(event, std::move(payload), scope, false);
+      },
+      [this](const std::string& device_id, const std::string& why) {
+        for (auto& [id, c] : clients_)
+          if (c.device_id == device_id && c.transport) c.transport->close(1008, why);
+      });
+  if (auto s = nodes_->open(info_.state_dir); !s.ok()) return s.error();
+  nodes_->set_config(cfg_.nodes);
   tools_ = std::make_unique<AgentTools>(
       io_, *db_, *this, info_.state_dir,
       [this](const std::string& agent, const std::vector<std::string>& patterns) {
@@ -284,6 +298,7 @@ void Gateway::on_close(std::uint64_t id) {
   release_preauth(c);
   if (c.handshake_timer) c.handshake_timer->cancel();
   bool was_present = c.authed && presence_.remove(c.conn_id);
+  if (nodes_ && c.role == "node") nodes_->client_closed(id);
   clients_.erase(it);
   if (was_present) presence_changed();
   finish_shutdown_if_idle();
@@ -361,7 +376,22 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
       return fail_handshake(c, id, e, 1008);
     }
   }
-  auto granted = check_credentials(auth_, params.value("auth", Json::object()));
+  // Credentials: the gateway's token/password, or a paired device's own token (checked
+  // together with the device's signed proof below).
+  const Json auth = params.value("auth", Json::object());
+  const bool device_token_auth = nodes_ && auth.is_object() && auth.contains("deviceToken") &&
+                                 !auth.contains("token") && !auth.contains("password");
+  auto granted = device_token_auth ? nodes_->check_device_token(params)
+                                   : check_credentials(auth_, auth);
+  std::optional<DeviceAdmission> admitted;
+  if (granted.ok() && nodes_) {
+    // The device proof: the key's signature over this socket's challenge nonce.
+    auto a = nodes_->admit(params, c.nonce, c.peer.remote_ip, AuthLimiter::exempt(c.peer),
+                           device_token_auth);
+    if (!a.ok() && a.error().code == ErrorCode::kNotPaired) return fail_handshake(c, id, a.error(), 1008);
+    if (!a.ok()) granted = a.error();
+    else admitted = std::move(a).value();
+  }
   if (!granted.ok()) {
     ++metrics_.auth_failures;
     log::warn("auth failed from {}{}{}: {}", c.peer.remote_ip, c.peer.origin.empty() ? "" : " origin ",
@@ -386,6 +416,10 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   c.scopes = c.role == "operator" ? protocol::ScopeSet::negotiate(requested, *granted)
                                   : protocol::ScopeSet();
   c.client_info = params["client"];
+  if (admitted) {
+    c.device_id = admitted->device_id;
+    c.device_token = admitted->device_token;
+  }
   c.handshake_timer.reset();  // cancels the wait; an authenticated socket needs no deadline
   release_preauth(c);
   ++metrics_.handshakes_ok;
@@ -400,7 +434,12 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   if (auto v = protocol::validate("methods/health.result", hello["snapshot"]["health"]); !v.ok())
     log::error("health snapshot does not match its schema: {}", v.error().message);
 #endif
+  if (!c.device_token.empty()) {
+    hello["auth"]["deviceToken"] = std::move(c.device_token);
+    c.device_token.clear();
+  }
   send_res(c, id, Reply(std::move(hello)));
+  if (c.role == "node" && nodes_) nodes_->node_connected(c, c.device_id, params);
   log::debug("client {} {} connected from {} as {}", c.client_info.value("id", "?"),
              c.client_info.value("version", "?"), c.peer.remote_ip, c.role);
   if (c.role == "operator")
@@ -811,6 +850,7 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   catalog_.set_config(cfg_.models);  // agents, models, sessions hot-apply
   if (chat_) chat_->set_config(cfg_);
   if (tools_) tools_->set_config(cfg_);  // MCP servers started/stopped/restarted
+  if (nodes_) nodes_->set_config(cfg_.nodes);
   ++metrics_.config_reloads;
   config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
   if (!reload_error.empty()) config_reload_["error"] = reload_error;
@@ -945,6 +985,15 @@ void Gateway::persist_allow(const std::string& agent_id, const std::vector<std::
   log::info("allow-always: agent {} may now run {} (stored in {})", agent_id, patterns.front(),
             info_.config_path);
   apply_config(std::move(w->config), std::move(w->state));
+}
+
+bool Gateway::send_event_to(std::uint64_t client_id, const char* event, Json payload) {
+  auto it = clients_.find(client_id);
+  if (it == clients_.end() || !it->second.authed || !it->second.transport) return false;
+  SharedPayload shared(std::move(payload));
+  EventFanout fanout(event, &shared, nullptr);
+  send_event(it->second, fanout, false);
+  return true;
 }
 
 }  // namespace simpleclaw::gateway

@@ -22,6 +22,7 @@
 
 #include "agents/chat_service.h"
 #include "gateway/agent_tools.h"
+#include "gateway/node_hub.h"
 #include "config/config.h"
 #include "providers/catalog.h"
 #include "sessions/db_worker.h"
@@ -67,6 +68,8 @@ struct Client {
   std::string role;
   protocol::ScopeSet scopes;
   Json client_info;  // connect.params.client
+  std::string device_id;     // a device identity that proved its key (else "")
+  std::string device_token;  // minted for this connect's hello-ok (sent once)
   bool sessions_subscribed = false;  // sessions.subscribe: gets sessions.changed
   // Streaming deltas held back while this socket's previous frames are still being
   // written: one per (event, run), merged (see Gateway::stream_delta).
@@ -150,6 +153,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink {
   Status open_store(const std::string& path);
   agents::ChatService& chat() { return *chat_; }
   AgentTools& agent_tools() { return *tools_; }
+  NodeHub& nodes() { return *nodes_; }
   providers::Catalog& catalog() { return catalog_; }
   // Runs blocking work (file I/O) on the store's worker thread, in order with the
   // database jobs; `done(result)` runs on the loop. `work` must only touch its captures.
@@ -175,6 +179,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink {
   void send_res(Client& c, const Json& id, const Result<Reply>& r);
   class EventFanout;
   void send_event(Client& c, EventFanout& fanout, bool droppable);
+  bool send_event_to(std::uint64_t client_id, const char* event, Json payload);
   void stream_delta(std::string_view event, const std::string& run_id, Json payload);
   void flush_held(Client& c);
   void presence_changed();
@@ -219,6 +224,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink {
   providers::Catalog catalog_;
   std::unique_ptr<sessions::DbWorker> db_;
   std::unique_ptr<AgentTools> tools_;
+  std::unique_ptr<NodeHub> nodes_;
   std::unique_ptr<agents::ChatService> chat_;
   bool chat_drained_ = true;
   bool tools_drained_ = true;  // false while shutdown waits for MCP servers to stop  // false while shutdown waits for runs to be written

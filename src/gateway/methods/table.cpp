@@ -43,12 +43,25 @@ constexpr MethodSpec kMethods[] = {
     {"exec.approval.get", Scope::kApprovals, method_exec_approval_get, "one approval by id or prefix"},
     {"exec.approval.resolve", Scope::kApprovals, method_exec_approval_resolve,
      "allow-once | allow-always | deny a pending command"},
+    {"exec.approval.request", Scope::kNone, method_exec_approval_request,
+     "node role: ask operators to approve a command"},
+    {"node.list", Scope::kRead, method_node_list, "paired and connected nodes"},
+    {"node.describe", Scope::kRead, method_node_describe, "one node: commands, caps, state"},
+    {"node.invoke", Scope::kWrite, method_node_invoke, "run a command on a node"},
+    {"node.invoke.result", Scope::kNone, method_node_invoke_result, "node role: answer an invoke"},
+    {"node.event", Scope::kNone, method_node_event, "node role: publish an event"},
+    {"node.pair.list", Scope::kPairing, method_node_pair_list, "pending pairing requests, paired devices"},
+    {"node.pair.approve", Scope::kPairing, method_node_pair_approve, "approve a pairing request"},
+    {"node.pair.reject", Scope::kPairing, method_node_pair_reject,
+     "reject a request, or revoke a paired device"},
 };
 
 constexpr std::string_view kEvents[] = {"connect.challenge", "tick",          "shutdown",
                                         "presence",          "health",        "config.changed",
                                         "chat",              "agent",         "sessions.changed",
-                                        "exec.approval.requested", "exec.approval.resolved"};
+                                        "exec.approval.requested", "exec.approval.resolved",
+                                        "node.invoke.request", "node.event",
+                                        "node.pair.requested", "node.pair.resolved"};
 }  // namespace
 
 std::span<const MethodSpec> method_table() { return kMethods; }

@@ -61,5 +61,14 @@ Result<Reply> method_agents_files_set(MethodCall&);
 Result<Reply> method_exec_approval_list(MethodCall&);
 Result<Reply> method_exec_approval_get(MethodCall&);
 Result<Reply> method_exec_approval_resolve(MethodCall&);
+Result<Reply> method_exec_approval_request(MethodCall&);
+Result<Reply> method_node_list(MethodCall&);
+Result<Reply> method_node_describe(MethodCall&);
+Result<Reply> method_node_invoke(MethodCall&);
+Result<Reply> method_node_invoke_result(MethodCall&);
+Result<Reply> method_node_event(MethodCall&);
+Result<Reply> method_node_pair_list(MethodCall&);
+Result<Reply> method_node_pair_approve(MethodCall&);
+Result<Reply> method_node_pair_reject(MethodCall&);
 
 }  // namespace simpleclaw::gateway
