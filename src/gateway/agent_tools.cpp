@@ -23,8 +23,10 @@ AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db,
       mcp_(io, mcp_options(state_dir)),
       mcp_tools_(mcp_),
       exec_(io, approvals_, state_dir, std::move(persist_allow)),
+      web_fetch_(io),
       runner_(io) {
   runner_.add_provider(&exec_);
+  runner_.add_provider(&web_fetch_);
   runner_.add_provider(&mcp_tools_);
 }
 

@@ -1,5 +1,5 @@
 // AgentTools: everything agents can call, assembled for the gateway — the ToolRunner
-// (file tools), the exec tool with its ApprovalManager, and the MCP servers — plus the
+// (file tools), the exec tool with its ApprovalManager, web_fetch, and the MCP servers — plus the
 // approvals' persistence on the session database (this class is their ApprovalStore).
 //
 // Threading: loop thread. Owned by the Gateway; destroyed before the DbWorker.
@@ -16,6 +16,7 @@
 #include "tools/mcp_client.h"
 #include "tools/mcp_tools.h"
 #include "tools/tool_runner.h"
+#include "tools/web_fetch.h"
 
 namespace simpleclaw::gateway {
 
@@ -47,6 +48,7 @@ class AgentTools final : public tools::ApprovalStore {
   tools::McpManager mcp_;
   tools::McpTools mcp_tools_;
   tools::ExecTool exec_;
+  tools::WebFetchTool web_fetch_;
   tools::ToolRunner runner_;
 };
 

@@ -544,6 +544,10 @@ void Call::open_connection() {
   const std::string& port = proxy_ ? proxy_->port : url_.port;
   net::ip::address ip;
   if (parse_ip(host, ip)) {  // no resolver round trip for literals
+    if (!proxy_ && opts_.address_check) {
+      if (std::string why = opts_.address_check(ip.to_string()); !why.empty())
+        return fail(HttpError::kConnect, "refused " + ip.to_string() + for_target() + ": " + why);
+    }
     endpoints_.emplace_back(ip, static_cast<unsigned short>(std::stoul(port)));
     return connect();
   }
@@ -619,7 +623,19 @@ void Call::on_resolved(const error_code& ec, const tcp::resolver::results_type& 
   if (ec)
     return fail(HttpError::kConnect,
                 "cannot resolve " + connect_target() + for_target() + ": " + ec.message());
-  for (const auto& entry : results) endpoints_.push_back(entry.endpoint());
+  std::string refused;
+  for (const auto& entry : results) {
+    if (!proxy_ && opts_.address_check) {
+      std::string ip = entry.endpoint().address().to_string();
+      if (std::string why = opts_.address_check(ip); !why.empty()) {
+        if (refused.empty()) refused = ip + ": " + why;
+        continue;
+      }
+    }
+    endpoints_.push_back(entry.endpoint());
+  }
+  if (endpoints_.empty())
+    return fail(HttpError::kConnect, "refused " + connect_target() + for_target() + " (" + refused + ")");
   connect();
 }
 

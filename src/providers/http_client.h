@@ -86,6 +86,11 @@ struct HttpOptions {
   std::optional<std::string> proxy;
   // Reuse connections through this pool (see above); nullptr = one per request.
   std::shared_ptr<ConnectionPool> pool;
+  // Called with each address the target resolved to (textual IP) before connecting; a
+  // non-empty answer refuses that address with that reason, and a target left with no
+  // address fails (kConnect). Only the checked addresses are connected to, so a DNS
+  // answer cannot change between check and connect. Not applied through a proxy.
+  std::function<std::string(const std::string& ip)> address_check;
 };
 
 struct HttpHead {
