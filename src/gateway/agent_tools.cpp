@@ -16,7 +16,8 @@ tools::McpClientOptions mcp_options(const std::string& state_dir) {
 
 AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db,
                        tools::ApprovalSink& sink, std::string state_dir,
-                       tools::ExecTool::PersistAllow persist_allow)
+                       tools::ExecTool::PersistAllow persist_allow,
+                       tools::MessageTool::Deliver deliver)
     : io_(io),
       db_(db),
       approvals_(io, *this, sink),
@@ -24,9 +25,11 @@ AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db,
       mcp_tools_(mcp_),
       exec_(io, approvals_, state_dir, std::move(persist_allow)),
       web_fetch_(io),
+      message_(std::move(deliver)),
       runner_(io) {
   runner_.add_provider(&exec_);
   runner_.add_provider(&web_fetch_);
+  runner_.add_provider(&message_);
   runner_.add_provider(&mcp_tools_);
 }
 

@@ -16,6 +16,7 @@
 #include "tools/mcp_client.h"
 #include "tools/mcp_tools.h"
 #include "tools/tool_runner.h"
+#include "tools/message_tool.h"
 #include "tools/web_fetch.h"
 
 namespace simpleclaw::gateway {
@@ -23,7 +24,8 @@ namespace simpleclaw::gateway {
 class AgentTools final : public tools::ApprovalStore {
  public:
   AgentTools(boost::asio::io_context& io, sessions::DbWorker& db, tools::ApprovalSink& sink,
-             std::string state_dir, tools::ExecTool::PersistAllow persist_allow);
+             std::string state_dir, tools::ExecTool::PersistAllow persist_allow,
+             tools::MessageTool::Deliver deliver);
   ~AgentTools() override;
 
   void set_config(const config::Config& cfg);  // (re)starts/stops MCP servers
@@ -49,6 +51,7 @@ class AgentTools final : public tools::ApprovalStore {
   tools::McpTools mcp_tools_;
   tools::ExecTool exec_;
   tools::WebFetchTool web_fetch_;
+  tools::MessageTool message_;
   tools::ToolRunner runner_;
 };
 

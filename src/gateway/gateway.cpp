@@ -119,6 +119,10 @@ Status Gateway::open_store(const std::string& path) {
       io_, *db_, *this, info_.state_dir,
       [this](const std::string& agent, const std::vector<std::string>& patterns) {
         persist_allow(agent, patterns);
+      },
+      [this](const std::string& channel, const std::string& to, const std::string& text,
+             const std::string& from_agent, std::function<void(Result<std::string>)> done) {
+        deliver_message(channel, to, text, from_agent, std::move(done));
       });
   tools_->set_config(cfg_);
   tools_->approvals().on_orphan_allow_always = [this](const tools::ApprovalRecord& r) {
@@ -994,6 +998,20 @@ bool Gateway::send_event_to(std::uint64_t client_id, const char* event, Json pay
   EventFanout fanout(event, &shared, nullptr);
   send_event(it->second, fanout, false);
   return true;
+}
+
+void Gateway::deliver_message(const std::string& channel, const std::string& to,
+                              const std::string& text, const std::string& from_agent,
+                              std::function<void(Result<std::string>)> done) {
+  if (channel != "webchat")
+    return done(Error::invalid("unknown channel '" + channel + "' (available: webchat)",
+                               "CHANNEL_NOT_FOUND"));
+  // webchat: the gateway's own chat; the text lands in that session as an assistant message.
+  chat_->inject(to, text, "message from agent " + from_agent,
+                [to, done = std::move(done)](Result<Json> r) {
+                  if (!r.ok()) return done(r.error());
+                  done(std::string("sent to webchat session ") + to);
+                });
 }
 
 }  // namespace simpleclaw::gateway

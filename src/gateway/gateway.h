@@ -193,6 +193,9 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink {
   void schedule_maintenance();
   void release_preauth(Client& c);
   void finish_shutdown_if_idle();
+  // The message tool's delivery: channel `webchat` = a session key (chat.inject).
+  void deliver_message(const std::string& channel, const std::string& to, const std::string& text,
+                       const std::string& from_agent, std::function<void(Result<std::string>)> done);
   // allow-always: the shown patterns go into the agent's tools.exec.allow in config.yaml.
   void persist_allow(const std::string& agent_id, const std::vector<std::string>& patterns);
 

@@ -86,7 +86,12 @@ std::vector<providers::ToolSpec> ToolRunner::specs(const config::ToolsConfig& po
 }
 
 std::shared_ptr<ToolTask> ToolRunner::start(const ToolContext& ctx, const providers::ToolCall& call,
-                                            ToolDone done) {
+                                            ToolDone done_direct) {
+  // Every outcome arrives asynchronously, even from a provider that answers at once:
+  // the caller never re-enters itself from inside start().
+  ToolDone done = [io = &io_, d = std::move(done_direct)](ToolOutcome o) {
+    boost::asio::post(*io, [d, o = std::move(o)]() mutable { d(std::move(o)); });
+  };
   auto fail = [&](std::string why) {
     // Asynchronous like every other outcome: the caller never re-enters itself.
     boost::asio::post(io_, [done = std::move(done), why = std::move(why)] {

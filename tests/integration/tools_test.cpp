@@ -397,3 +397,30 @@ TEST(Tools, McpServerToolEndToEnd) {
 
 }  // namespace
 }  // namespace sctest
+
+namespace sctest {
+namespace {
+
+TEST(Tools, MessageToolDeliversToAWebchatSession) {
+  FakeLlm llm;
+  llm.push(calls({{"", "message", R"({"channel":"webchat","to":"agent:main:alice","text":"Build finished."})"},
+                  {"", "message", R"({"channel":"carrier-pigeon","to":"x","text":"hi"})"}}));
+  llm.push(answer("told alice", "sent to webchat"));
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  send(*c, "main", "tell alice", "msg1");
+  RunTrace t = trace(*c, "msg1");
+  EXPECT_EQ(t.terminal["state"], "final") << t.terminal.dump();
+  ASSERT_EQ(t.tool_events.size(), 4u);
+  EXPECT_EQ(t.tool_events[1]["isError"], false);
+  EXPECT_NE(t.tool_events[3]["result"].get<std::string>().find("unknown channel 'carrier-pigeon'"),
+            std::string::npos);
+  auto h = c->call("chat.history", Json{{"sessionKey", "agent:main:alice"}});
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ((*h)["messages"].size(), 1u);
+  EXPECT_EQ((*h)["messages"][0]["content"][0]["text"], "Build finished.");
+  EXPECT_EQ((*h)["messages"][0]["label"], "message from agent main");
+}
+
+}  // namespace
+}  // namespace sctest
