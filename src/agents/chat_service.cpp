@@ -125,6 +125,13 @@ ChatService::PromptSource ChatService::prompt_source(const std::string& agent_id
   return PromptSource{workspace_of(agent_id), a ? a->name : agent_id};
 }
 
+ChatService::Run* ChatService::active_run(const std::string& key, const std::string& run_id) {
+  auto it = sessions_.find(key);
+  if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id)
+    return nullptr;
+  return it->second.active.get();
+}
+
 std::size_t ChatService::active_runs() const {
   std::size_t n = 0;
   for (const auto& [k, rt] : sessions_) n += rt.active ? 1 : 0;
@@ -355,9 +362,9 @@ void ChatService::start_next(const std::string& key, bool prefetch_fresh) {
   std::string run_id = run.run_id;
   run.timer->async_wait([this, alive, key, run_id, timeout](const boost::system::error_code& ec) {
     if (ec || alive.expired()) return;
-    auto it = sessions_.find(key);
-    if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id) return;
-    abort_run(*it->second.active, "error", "run timed out after " + std::to_string(timeout) + " ms",
+    Run* r = active_run(key, run_id);
+    if (!r) return;
+    abort_run(*r, "error", "run timed out after " + std::to_string(timeout) + " ms",
               ErrorKind::kTimeout);
   });
   sink_.agent_event(run.run_id,
@@ -380,10 +387,9 @@ void ChatService::start_next(const std::string& key, bool prefetch_fresh) {
       [this, alive, key, run_id](Result<Loaded> r) {
         if (alive.expired()) return;
         pending_done();
-        auto it = sessions_.find(key);
-        if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id)
-          return;
-        Run& run = *it->second.active;
+        Run* active = active_run(key, run_id);
+        if (!active) return;
+        Run& run = *active;
         if (run.pending_abort) {
           auto [status, error] = *run.pending_abort;
           return finish(key, status, error, run.pending_kind, nullptr);
@@ -438,11 +444,7 @@ void ChatService::call_model(Run& run) {
   std::weak_ptr<int> alive = alive_;
   std::string key = run.key, run_id = run.run_id;
   auto current = [this, alive, key, run_id]() -> Run* {
-    if (alive.expired()) return nullptr;
-    auto it = sessions_.find(key);
-    if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id)
-      return nullptr;
-    return it->second.active.get();
+    return alive.expired() ? nullptr : active_run(key, run_id);
   };
   providers::CallCallbacks cb;
   cb.build = [shared_entries, shared_system, upto, specs](const providers::ResolvedModel& m) {
@@ -532,9 +534,9 @@ void ChatService::run_next_tool(Run& run) {
   std::string key = run.key, run_id = run.run_id;
   run.tool_task = tools_->start(ctx, call, [this, alive, key, run_id](tools::ToolOutcome out) {
     if (alive.expired()) return;
-    auto it = sessions_.find(key);
-    if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id) return;
-    Run& r = *it->second.active;
+    Run* active = active_run(key, run_id);
+    if (!active) return;
+    Run& r = *active;
     r.tool_task.reset();
     out.text = tools::cap_tool_text(std::move(out.text));
     const providers::ToolCall& c = r.round_calls[r.round_results.size()];
@@ -593,10 +595,9 @@ void ChatService::commit_round(Run& run) {
       [this, alive, key, run_id](Result<std::vector<sessions::Entry>> r) {
         if (alive.expired()) return;
         pending_done();
-        auto it = sessions_.find(key);
-        if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id)
-          return;
-        Run& run = *it->second.active;
+        Run* active = active_run(key, run_id);
+        if (!active) return;
+        Run& run = *active;
         run.committing = false;
         run.round_text.clear();
         if (!r.ok())
@@ -744,10 +745,8 @@ void ChatService::finish(const std::string& key, const std::string& status,
           Result<std::optional<sessions::Entry>> r) {
         if (alive.expired()) return;
         pending_done();
-        auto it = sessions_.find(key);
-        if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id)
-          return;
-        std::unique_ptr<Run> run = std::move(it->second.active);
+        if (!active_run(key, run_id)) return;
+        std::unique_ptr<Run> run = std::move(sessions_.at(key).active);
         std::string st = status, err = error;
         if (!r.ok()) {  // the reply could not be stored: say so rather than claim success
           log::error("run {}: cannot commit the reply: {}", run_id, r.error().message);

@@ -118,6 +118,8 @@ class ChatService {
     std::int64_t expires_ms = 0;
   };
 
+  // The session's active run if it is still `run_id` (completions arriving late check).
+  Run* active_run(const std::string& key, const std::string& run_id);
   void enqueue(std::unique_ptr<Run> run, const std::string& mode);
   // Starts the session's next queued run. prefetch_fresh: it was queued just now behind
   // nothing, so what send() loaded with its user message is current.

@@ -7,16 +7,6 @@
 #include "config/yaml_json.h"
 
 namespace simpleclaw::config::detail {
-namespace {
-
-const Json& array_at(const Json& obj, const char* key) {
-  static const Json kEmpty = Json::array();
-  if (!obj.is_object()) return kEmpty;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_array() ? *it : kEmpty;
-}
-}  // namespace
-
 void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) {
   auto add = [&](const std::string& path, std::string msg) {
     issues.push_back(Issue{path, line_of(y, path), std::move(msg)});

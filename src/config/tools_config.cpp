@@ -20,12 +20,6 @@ bool ToolsConfig::permits(std::string_view name) const {
 namespace detail {
 namespace {
 
-const Json& array_of(const Json& obj, const char* key) {
-  static const Json kEmpty = Json::array();
-  if (!obj.is_object()) return kEmpty;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_array() ? *it : kEmpty;
-}
 
 void fill_exec(const Json& e, ExecToolConfig& x) {
   if (!e.is_object()) return;
@@ -55,7 +49,7 @@ void fill_tools(const Json& t, ToolsConfig& x) {
 
 void check_allow(const Json& tools, const std::string& path, const YamlDoc& y,
                  std::vector<Issue>& issues) {
-  const Json& allow = array_of(section(tools, "exec"), "allow");
+  const Json& allow = array_at(section(tools, "exec"), "allow");
   for (std::size_t i = 0; i < allow.size(); ++i) {
     if (!allow[i].is_string()) continue;
     const std::string& p = allow[i].get_ref<const std::string&>();
@@ -81,14 +75,14 @@ void check_tools(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) 
     }
   }
   check_allow(section(doc, "tools"), "tools", y, issues);
-  const Json& list = array_of(section(doc, "agents"), "list");
+  const Json& list = array_at(section(doc, "agents"), "list");
   for (std::size_t i = 0; i < list.size(); ++i)
     check_allow(section(list[i], "tools"), index_path("agents.list", i) + ".tools", y, issues);
 }
 
 void fill_tools_mcp_nodes(const Json& doc, Config& c) {
   fill_tools(section(doc, "tools"), c.tools);
-  const Json& list = array_of(section(doc, "agents"), "list");
+  const Json& list = array_at(section(doc, "agents"), "list");
   for (AgentConfig& a : c.agents.list) {
     a.tools = c.tools;
     for (const Json& j : list)

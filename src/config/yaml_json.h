@@ -107,6 +107,14 @@ inline const Json& section(const Json& obj, const char* key) {
   return it != obj.end() && it->is_object() ? *it : kEmpty;
 }
 
+// obj[key] when it is an array, else an empty array.
+inline const Json& array_at(const Json& obj, const char* key) {
+  static const Json kEmpty = Json::array();
+  if (!obj.is_object()) return kEmpty;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_array() ? *it : kEmpty;
+}
+
 // models / agents / sessions (models_agents.cpp): cross-reference checks and typed fill.
 void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
 void fill_models_agents(const Json& doc, Config& c);

@@ -708,7 +708,8 @@ ExecCheck check_exec(std::string_view command, const config::ExecToolConfig& pol
     }
   }
 
-  if (policy.security == "full") {
+  // Allowed by the policy: still asked when ask is "always".
+  auto allow = [&] {
     if (policy.ask == "always") {
       out.decision = Decision::kAsk;
       out.reason = "ask: always (every command needs approval)";
@@ -716,7 +717,8 @@ ExecCheck check_exec(std::string_view command, const config::ExecToolConfig& pol
       out.decision = Decision::kAllow;
     }
     return out;
-  }
+  };
+  if (policy.security == "full") return allow();
   if (policy.security != "allowlist") {
     out.decision = Decision::kDeny;
     out.reason = "unknown exec security mode '" + policy.security + "'";
@@ -724,15 +726,7 @@ ExecCheck check_exec(std::string_view command, const config::ExecToolConfig& pol
   }
 
   bool all_matched = std::all_of(matched.begin(), matched.end(), [](bool b) { return b; });
-  if (clean && all_matched && first_reason.empty()) {
-    if (policy.ask == "always") {
-      out.decision = Decision::kAsk;
-      out.reason = "ask: always (every command needs approval)";
-    } else {
-      out.decision = Decision::kAllow;
-    }
-    return out;
-  }
+  if (clean && all_matched && first_reason.empty()) return allow();
   out.decision = policy.ask == "off" ? Decision::kDeny : Decision::kAsk;
   out.reason = first_reason;
   if (policy.ask == "off") out.reason += " (ask: off)";

@@ -616,20 +616,7 @@ class Parser {
     if (n == '(' && peek(2) == '(') {
       scan_arith(w);
     } else if (n == '(') {
-      pos_ += 2;
-      if (!enter(start)) return;
-      ++st_.out.substitutions;
-      bool saved = in_subst_;
-      in_subst_ = true;
-      parse_list(Term::kParen);
-      in_subst_ = saved;
-      leave();
-      if (done()) return;
-      if (peek() != ')') {
-        fail(start, "unterminated '$(' command substitution");
-        return;
-      }
-      ++pos_;
+      if (!parse_substituted_list(start, "unterminated '$(' command substitution")) return;
       w.value.append(src_.substr(start, pos_ - start));
       dynamic(w, "command substitution");
     } else if (n == '{') {
@@ -831,24 +818,33 @@ class Parser {
     dynamic(w, "command substitution");
   }
 
-  // <( ... ) and >( ... ): a word whose inner list runs in a substitution.
-  void parse_process_subst(ShellWord& w) {
-    std::size_t start = pos_;
-    w.offset = base_ + pos_;
-    pos_ += 2;
-    if (!enter(start)) return;
+  // `X( list )` at `start` (X = '$', '<' or '>'): parses the inner list as a
+  // substitution and steps past the ')'. False when parsing stopped (an error is set).
+  bool parse_substituted_list(std::size_t start, const std::string& unterminated) {
+    pos_ = start + 2;
+    if (!enter(start)) return false;
     ++st_.out.substitutions;
     bool saved = in_subst_;
     in_subst_ = true;
     parse_list(Term::kParen);
     in_subst_ = saved;
     leave();
-    if (done()) return;
+    if (done()) return false;
     if (peek() != ')') {
-      fail(start, std::string("unterminated '") + src_[start] + "(' process substitution");
-      return;
+      fail(start, unterminated);
+      return false;
     }
     ++pos_;
+    return true;
+  }
+
+  // <( ... ) and >( ... ): a word whose inner list runs in a substitution.
+  void parse_process_subst(ShellWord& w) {
+    std::size_t start = pos_;
+    w.offset = base_ + pos_;
+    if (!parse_substituted_list(
+            start, std::string("unterminated '") + src_[start] + "(' process substitution"))
+      return;
     w.raw.assign(src_.substr(start, pos_ - start));
     w.value = w.raw;
     dynamic(w, "process substitution");

@@ -433,6 +433,9 @@ TEST(Handshake, NodeRoleGetsNoOperatorScopesAndNoPresence) {
   o.role = "node";
   o.client_id = "node-host";
   o.client_mode = "node";
+  o.scopes = {};
+  // Nodes need a device identity (auto-paired from loopback).
+  o.device = std::make_shared<const simpleclaw::nodes::DeviceKey>(simpleclaw::nodes::DeviceKey::generate());
   Json hello;
   auto n = gw->connect(o, &hello);
   ASSERT_TRUE(n);

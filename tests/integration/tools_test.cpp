@@ -424,3 +424,41 @@ TEST(Tools, MessageToolDeliversToAWebchatSession) {
 
 }  // namespace
 }  // namespace sctest
+
+namespace sctest {
+namespace {
+
+// The command runs with the gateway's secrets scrubbed from its environment and, in the
+// sandbox, cannot read the state dir (tokens) or write outside the workspace.
+TEST(Tools, ExecRunsSandboxedWithoutTheGatewaysSecrets) {
+  FakeLlm llm;
+  const bool sandboxed = file_exists("/usr/bin/bwrap");  // on by default when installed
+  std::string probe = "env; echo; echo inside > in.txt && echo WS-OK";
+  if (sandboxed)  // (without a sandbox these would really touch the machine)
+    probe += "; cat ../../../gateway.token && echo TOKEN-READ; touch /etc/sc-test-x && echo ETC-WRITTEN";
+  Json args{{"command", probe}};
+  llm.push(calls({{"", "exec", args.dump()}}));
+  llm.push(answer("checked", "WS-OK"));
+  StartOptions o = with_config(config_for(llm, "tools:\n  exec: {security: full, ask: off}\n"));
+  o.env["OPENAI_API_KEY"] = "sk-very-secret-value";
+  o.env["MY_SERVICE_TOKEN"] = "tok-very-secret-value";
+  START_GATEWAY(gw, o);
+  auto c = gw->connect();
+  send(*c, "main", "probe", "s1");
+  RunTrace t = trace(*c, "s1");
+  ASSERT_EQ(t.tool_events.size(), 2u);
+  std::string out = t.tool_events[1]["result"];
+  EXPECT_EQ(out.find("very-secret-value"), std::string::npos) << out;
+  EXPECT_EQ(out.find("SIMPLECLAW_"), std::string::npos) << out;
+  EXPECT_NE(out.find("PATH=/usr/local/bin:/usr/bin:/bin"), std::string::npos) << out;
+  EXPECT_NE(out.find("WS-OK"), std::string::npos) << out;
+  EXPECT_EQ(read_text(workspace(*gw) + "/in.txt"), "inside\n");
+  if (sandboxed) {
+    EXPECT_EQ(out.find("TOKEN-READ"), std::string::npos) << out;
+    EXPECT_EQ(out.find("ETC-WRITTEN"), std::string::npos) << out;
+    EXPECT_FALSE(file_exists("/etc/sc-test-x"));
+  }
+}
+
+}  // namespace
+}  // namespace sctest

@@ -276,6 +276,22 @@ check_call "cli health with --params" ok \
   'j.ok === true && Number.isInteger(j.ts)' \
   -- health --token "$TOKEN" --params '{"probe":false}'
 
+check_call "cli exec.approval.list" ok \
+  'Array.isArray(j.approvals)' \
+  -- exec.approval.list --token "$TOKEN"
+
+check_call "cli node.list" ok \
+  'Array.isArray(j.nodes) && Number.isInteger(j.ts)' \
+  -- node.list --token "$TOKEN"
+
+check_call "cli node.pair.list" ok \
+  'Array.isArray(j.pending) && Array.isArray(j.paired)' \
+  -- node.pair.list --token "$TOKEN"
+
+check_call "cli exec.approval.resolve unknown id fails" fail \
+  'j.ok === false && j.error.code === "APPROVAL_NOT_FOUND"' \
+  -- exec.approval.resolve --token "$TOKEN" --params '{"id":"00000000-0000-4000-8000-000000000000","decision":"deny"}'
+
 # Errors: with --json the CLI prints {ok:false,error:{type,code,message,details?,retryable}} and exits 1.
 check_call "cli unknown method fails" fail \
   'j.ok === false && j.error.type === "gateway_request_error" && j.error.code === "INVALID_REQUEST" && j.error.message === "unknown method: simpleclaw.no-such-method"' \

@@ -6,6 +6,8 @@
 #include "tools/mcp_client.h"
 
 #include <gtest/gtest.h>
+
+#include "test_util.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -33,24 +35,10 @@ using namespace simpleclaw::tools;
 
 const std::string kFakeServer = std::string(SIMPLECLAW_SOURCE_DIR) + "/tests/fakes/mcp_server.py";
 
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sc-mcp-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string path;
+struct TempDir : simpleclaw::tools::test_util::TempDir {
+  TempDir() : simpleclaw::tools::test_util::TempDir("sc-mcp") {}
 };
-
-std::string read_file(const std::string& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using simpleclaw::tools::test_util::read_file;
 
 bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;

@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include "test_util.h"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,25 +36,10 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 using namespace simpleclaw::tools;
 
-// A temp dir removed at the end of the test.
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sc-subproc-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string path;
+struct TempDir : simpleclaw::tools::test_util::TempDir {
+  TempDir() : simpleclaw::tools::test_util::TempDir("sc-subproc") {}
 };
-
-std::string read_file(const std::string& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using simpleclaw::tools::test_util::read_file;
 
 class SubprocessTest : public ::testing::Test {
  protected:
