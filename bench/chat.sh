@@ -12,7 +12,8 @@
 # turns, a load below saturation where the latency is the gateway's own overhead.
 # Builds nothing; prints progress on stderr and one markdown table on stdout.
 # Knobs: BENCH_DURATION [5], BENCH_WARMUP [1],
-#        BENCH_CHAT_RUNS ["1:0 100:0 1000:0 100:1000 100:100 1000:1000"] (sessions:pause_ms).
+#        BENCH_CHAT_RUNS ["1:0 100:0 1000:0 100:1000 100:100 1000:1000"] (sessions:pause_ms),
+#        BENCH_FAKE_ARGS [""] (e.g. --tool-round: every turn = model call, `ls` tool, model call).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -33,7 +34,8 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-"${PIN_C[@]}" "$FAKE" --port 0 >"$WORK/fake.out" 2>&1 &
+# shellcheck disable=SC2086  # BENCH_FAKE_ARGS is a list of flags
+"${PIN_C[@]}" "$FAKE" --port 0 ${BENCH_FAKE_ARGS:-} >"$WORK/fake.out" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q '^port ' "$WORK/fake.out" && break; sleep 0.05; done
 FPORT=$(awk '/^port /{print $2}' "$WORK/fake.out")

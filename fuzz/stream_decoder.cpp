@@ -6,7 +6,7 @@
 // body is decoded twice, in one feed and in pseudo-random pieces (1..64 bytes), then
 // finish(). Besides never crashing, leaking or hanging, it checks: both decodes give the
 // same events, at most one terminal event and only as the last one, and every string an
-// event or failure carries is valid UTF-8 (it ends up in JSON frames).
+// event or failure carries (tool calls included) is valid UTF-8 (it ends up in JSON frames).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,7 +33,9 @@ void check_utf8(const std::string& s) {
 bool same(const StreamEvent& a, const StreamEvent& b) {
   return a.type == b.type && a.text == b.text && a.usage.input_tokens == b.usage.input_tokens &&
          a.usage.output_tokens == b.usage.output_tokens && a.stop_reason == b.stop_reason &&
-         a.error_kind == b.error_kind && a.error_message == b.error_message;
+         a.error_kind == b.error_kind && a.error_message == b.error_message &&
+         a.tool_call.id == b.tool_call.id && a.tool_call.name == b.tool_call.name &&
+         a.tool_call.arguments == b.tool_call.arguments;
 }
 
 std::vector<StreamEvent> decode(Api api, std::string_view body, std::uint32_t seed, bool pieces) {
@@ -77,6 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_utf8(whole[i].text);
     check_utf8(whole[i].stop_reason);
     check_utf8(whole[i].error_message);
+    check_utf8(whole[i].tool_call.id);
+    check_utf8(whole[i].tool_call.name);
+    check_utf8(whole[i].tool_call.arguments);
   }
   if (whole.empty()) std::abort();  // finish() always ends the stream
 

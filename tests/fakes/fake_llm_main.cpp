@@ -2,9 +2,11 @@
 // runs. Prints "port <N>" on stdout once listening, then serves until SIGTERM/SIGINT.
 //
 //   sc_fake_llm [--port N] [--tls] [--threads N] [--chunks N] [--chunk-delay-ms N]
-//               [--head-delay-ms N]
+//               [--head-delay-ms N] [--tool-round]
 //
 // --chunks N replaces the echo with a reply of N word chunks ("word1 word2 ... wordN").
+// --tool-round: every turn is a tool round — the model first calls `ls {}`, and answers
+// once it gets the result (an empty workspace lists as "(empty directory)").
 #include <signal.h>
 
 #include <cstdio>
@@ -20,7 +22,7 @@ namespace {
 void usage() {
   std::fprintf(stderr,
                "usage: sc_fake_llm [--port N] [--tls] [--threads N] [--chunks N]\n"
-               "                   [--chunk-delay-ms N] [--head-delay-ms N]\n");
+               "                   [--chunk-delay-ms N] [--head-delay-ms N] [--tool-round]\n");
 }
 
 bool parse_int(const char* s, int min, int* out) {
@@ -36,6 +38,7 @@ bool parse_int(const char* s, int min, int* out) {
 int main(int argc, char** argv) {
   sctest::fakes::FakeOptions opts;
   int chunks = 0, chunk_delay_ms = 0, head_delay_ms = 0;
+  bool tool_round = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto int_flag = [&](std::string_view name, int min, int* out) {
@@ -49,6 +52,8 @@ int main(int argc, char** argv) {
     };
     if (a == "--tls") {
       opts.tls = true;
+    } else if (a == "--tool-round") {
+      tool_round = true;
     } else if (a == "-h" || a == "--help") {
       usage();
       return 0;
@@ -79,6 +84,13 @@ int main(int argc, char** argv) {
     def.chunk_delay_ms = chunk_delay_ms;
     def.head_delay_ms = head_delay_ms;
     def.times = -1;
+    if (tool_round) {
+      sctest::fakes::Script answer = def;  // answers a tool result
+      answer.when_tool_result = "(empty directory)";
+      fake.push(answer);
+      def.chunks.clear();
+      def.tool_calls = {{"", "ls", "{}", 1}};
+    }
     fake.set_default(def);
     std::printf("port %d\n", fake.port());
     std::fflush(stdout);

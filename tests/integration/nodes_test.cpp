@@ -184,6 +184,14 @@ TEST(Nodes, InvokeRoundTripTimeoutErrorsAndIdempotency) {
   auto op = gw->connect();
   ASSERT_NE(op, nullptr);
   std::string nid = key->device_id();
+  auto d = op->call("node.describe", Json{{"nodeId", nid}});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ((*d)["connected"], true);
+  EXPECT_EQ((*d)["paired"], true);
+  EXPECT_EQ((*d)["commands"], (Json{"system.info", "system.run"}));
+  auto nd = op->call("node.describe", Json{{"nodeId", "no-such-node"}});
+  ASSERT_FALSE(nd.ok());
+  EXPECT_EQ(nd.error().details["code"], "NODE_NOT_FOUND");
 
   // The operator's call blocks until answered, so the node answers from a thread.
   std::vector<std::string> seen_keys;
