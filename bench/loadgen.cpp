@@ -60,6 +60,8 @@
 #include <thread>
 #include <vector>
 
+#include "nodes/device_identity.h"
+
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
@@ -68,6 +70,12 @@ using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
 namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // ---------------------------------------------------------------- options
 
@@ -287,6 +295,10 @@ struct Bench {
   tcp::endpoint ep;
   std::string host_header;
   std::string connect_frame;  // the req connect text (same for every socket)
+  // Role node: the connect params and the device key; each socket signs its own
+  // challenge nonce (nodes must prove a device identity).
+  Json connect_params;
+  std::unique_ptr<simpleclaw::nodes::DeviceKey> device;
   std::vector<std::shared_ptr<Conn>> conns;
   int started = 0, pending = 0, ready = 0, failed = 0, closed_after_ready = 0;
   std::string first_error;
@@ -390,7 +402,19 @@ class Conn : public std::enable_shared_from_this<Conn> {
         if (j.is_discarded() || j.value("event", "") != "connect.challenge")
           return fail("expected connect.challenge, got: " + std::string(msg.substr(0, 200)));
         state_ = State::kHello;
-        write(b_.connect_frame);
+        if (!b_.device) {
+          write(b_.connect_frame);
+          break;
+        }
+        std::string nonce = j["payload"].value("nonce", "");
+        simpleclaw::nodes::SignedFields f{"sc-loadgen", b_.connect_params["client"]["mode"], "node",
+                                          {}, b_.opt.token, "linux", ""};
+        auto proof = b_.device->prove(f, nonce, wall_ms());
+        Json params = b_.connect_params;
+        params["device"] = Json{{"id", proof.id}, {"publicKey", proof.public_key},
+                                {"signature", proof.signature}, {"signedAt", proof.signed_at_ms},
+                                {"nonce", proof.nonce}};
+        write(Json{{"type", "req"}, {"id", "c"}, {"method", "connect"}, {"params", params}}.dump());
         break;
       }
       case State::kHello: {
@@ -647,6 +671,10 @@ int run_traffic(Options o, Mode mode) {
   if (o.role == "operator")
     params["scopes"] = Json::array({mode == Mode::kChat ? std::string("operator.write") : o.scope});
   b.connect_frame = Json{{"type", "req"}, {"id", "c"}, {"method", "connect"}, {"params", params}}.dump();
+  if (o.role == "node") {  // one identity for every socket (a device may hold many)
+    b.connect_params = params;
+    b.device = std::make_unique<simpleclaw::nodes::DeviceKey>(simpleclaw::nodes::DeviceKey::generate());
+  }
 
   const char* mode_name = mode == Mode::kRpc    ? "rpc"
                           : mode == Mode::kEcho ? "echo"

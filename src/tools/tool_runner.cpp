@@ -65,7 +65,7 @@ ToolRunner::ToolRunner(boost::asio::io_context& io) : io_(io) {}
 
 ToolRunner::~ToolRunner() {
   alive_.reset();
-  pool_.join();
+  if (pool_) pool_->join();
 }
 
 void ToolRunner::add_provider(ToolProvider* p) { providers_.push_back(p); }
@@ -117,7 +117,8 @@ std::shared_ptr<ToolTask> ToolRunner::start(const ToolContext& ctx, const provid
 std::shared_ptr<ToolTask> ToolRunner::start_file_tool(const ToolContext& ctx, const std::string& name,
                                                       Json args, ToolDone done) {
   std::weak_ptr<int> alive = alive_;
-  boost::asio::post(pool_, [this, alive, ws = ctx.workspace, name, args = std::move(args),
+  if (!pool_) pool_ = std::make_unique<boost::asio::thread_pool>(2);
+  boost::asio::post(*pool_, [this, alive, ws = ctx.workspace, name, args = std::move(args),
                             done = std::move(done)]() mutable {
     ToolOutcome out;
     if (auto s = make_dirs(ws, 0700); !s.ok()) {

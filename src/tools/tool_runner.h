@@ -79,7 +79,8 @@ class ToolRunner {
                                             Json args, ToolDone done);
 
   boost::asio::io_context& io_;
-  boost::asio::thread_pool pool_{2};
+  // Made on the first file tool call: an idle gateway keeps no worker threads (RSS).
+  std::unique_ptr<boost::asio::thread_pool> pool_;
   std::vector<ToolProvider*> providers_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -14,7 +14,7 @@ Result<Reply> method_status(MethodCall& call) { return Reply(call.gw.status()); 
 Result<Reply> method_system_presence(MethodCall& call) { return Reply(call.gw.presence_list()); }
 
 Result<Reply> method_protocol_schema(MethodCall& call) {
-  const Json& all = protocol::all_schemas();
+  const Json all = protocol::all_schemas();
   if (call.params.is_object() && call.params.contains("name")) {
     const std::string name = call.params["name"].get<std::string>();
     if (!all.contains(name))

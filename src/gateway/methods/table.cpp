@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -67,24 +68,36 @@ constexpr std::string_view kEvents[] = {"connect.challenge", "tick",          "s
 std::span<const MethodSpec> method_table() { return kMethods; }
 
 namespace {
+// Method name -> position, and each method's params/result schema handle, looked up the
+// first time it is needed (compiling a schema is lazy, see protocol/schemas.h).
 struct Index {
   std::unordered_map<std::string_view, std::size_t> by_name;
+  std::vector<std::once_flag> params_once, results_once;
   std::vector<protocol::SchemaHandle> params, results;
 };
-const Index& index() {
-  static const Index idx = [] {
+Index& index() {
+  static Index idx = [] {
     Index i;
-    for (std::size_t k = 0; k < std::size(kMethods); ++k) {
-      std::string base = "methods/" + std::string(kMethods[k].name);
-      i.by_name.emplace(kMethods[k].name, k);
-      i.params.push_back(protocol::find_schema(base + ".params"));
-      i.results.push_back(protocol::find_schema(base + ".result"));
-    }
+    for (std::size_t k = 0; k < std::size(kMethods); ++k) i.by_name.emplace(kMethods[k].name, k);
+    i.params_once = std::vector<std::once_flag>(std::size(kMethods));
+    i.results_once = std::vector<std::once_flag>(std::size(kMethods));
+    i.params.assign(std::size(kMethods), nullptr);
+    i.results.assign(std::size(kMethods), nullptr);
     return i;
   }();
   return idx;
 }
 std::size_t position(const MethodSpec& m) { return static_cast<std::size_t>(&m - kMethods); }
+protocol::SchemaHandle schema_of(const MethodSpec& m, bool params) {
+  Index& i = index();
+  std::size_t k = position(m);
+  auto& flag = params ? i.params_once[k] : i.results_once[k];
+  auto& slot = params ? i.params[k] : i.results[k];
+  std::call_once(flag, [&] {
+    slot = protocol::find_schema("methods/" + std::string(m.name) + (params ? ".params" : ".result"));
+  });
+  return slot;
+}
 }  // namespace
 
 const MethodSpec* find_method(std::string_view name) {
@@ -93,8 +106,8 @@ const MethodSpec* find_method(std::string_view name) {
   return it == by_name.end() ? nullptr : &kMethods[it->second];
 }
 
-protocol::SchemaHandle params_schema(const MethodSpec& m) { return index().params[position(m)]; }
-protocol::SchemaHandle result_schema(const MethodSpec& m) { return index().results[position(m)]; }
+protocol::SchemaHandle params_schema(const MethodSpec& m) { return schema_of(m, true); }
+protocol::SchemaHandle result_schema(const MethodSpec& m) { return schema_of(m, false); }
 
 std::span<const std::string_view> event_names() { return kEvents; }
 

@@ -1,8 +1,8 @@
 // The protocol's JSON Schemas (src/gateway/protocol/schemas/, embedded at build time):
 // one per frame type (frames/req.json, ...) and per method's params and result
-// (methods/<method>.params.json, methods/<method>.result.json). Compiled once with
-// valijson on first use; validation is read-only afterwards. Loop thread (or any single
-// thread) — the registry is built lazily without locks on first call from main().
+// (methods/<method>.params.json, methods/<method>.result.json). Each is compiled with
+// valijson the first time it is looked up (under a lock; any thread) and kept; validation
+// is read-only afterwards.
 #pragma once
 #include <string>
 #include <string_view>
@@ -21,10 +21,11 @@ using SchemaHandle = const void*;
 SchemaHandle find_schema(std::string_view schema_name);
 // (Named differently so a string literal never converts to a handle.)
 Result<Ok> validate_with(SchemaHandle schema, const Json& value);
-// {"frames/req": {...}, "methods/health.params": {...}, ...} for protocol.schema.
-const Json& all_schemas();
-// Compiles every embedded schema now (start-up), so the first request pays nothing and a
-// broken schema fails loudly at start.
+// {"frames/req": {...}, "methods/health.params": {...}, ...} for protocol.schema (parsed
+// on each call: it is rare).
+Json all_schemas();
+// Checks at start-up that every embedded schema compiles, so a broken one fails loudly;
+// the compiled forms are not kept (they are made on first use).
 Status load_schemas();
 
 }  // namespace simpleclaw::protocol
