@@ -215,7 +215,8 @@ const Json& schema();
 Json ui_hints();
 
 // Secret handling. A key is secret when its name is token, password, api_key, apiKey,
-// secret, or ends with _token/_secret/_password. redact() replaces secret values with
+// secret, or ends with _token/_secret/_password/_key/_credentials (any case; also the
+// camelCase and dash forms). redact() replaces secret values with
 // kRedacted; redact_raw() does the same in YAML text (comments and layout kept).
 inline constexpr std::string_view kRedacted = "__SIMPLECLAW_REDACTED__";
 bool is_secret_key(std::string_view key);

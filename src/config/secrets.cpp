@@ -186,8 +186,11 @@ bool is_secret_key(std::string_view key) {
   static const std::string_view kExact[] = {"token", "password", "api_key", "apikey", "secret"};
   for (std::string_view e : kExact)
     if (lower == e) return true;
+  // "_key" also covers environment variables handed to MCP servers (BRAVE_API_KEY,
+  // AWS_SECRET_ACCESS_KEY, ...); no non-secret config key ends that way.
   static const std::string_view kSuffixes[] = {"_token", "_secret", "_password", "_api_key",
-                                               "-token", "-secret", "-password", "-api-key"};
+                                               "_key", "-token", "-secret", "-password",
+                                               "-api-key", "-key", "_credentials"};
   for (std::string_view s : kSuffixes)
     if (ends_with(lower, s)) return true;
   // camelCase, as OpenClaw-style configs write them: botToken, clientSecret, openaiApiKey.
