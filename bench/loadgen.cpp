@@ -299,6 +299,7 @@ struct Bench {
   // challenge nonce (nodes must prove a device identity).
   Json connect_params;
   std::unique_ptr<simpleclaw::nodes::DeviceKey> device;
+  std::string device_token;  // the newest one a hello-ok gave; sent so no more are minted
   std::vector<std::shared_ptr<Conn>> conns;
   int started = 0, pending = 0, ready = 0, failed = 0, closed_after_ready = 0;
   std::string first_error;
@@ -411,6 +412,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
                                           {}, b_.opt.token, "linux", ""};
         auto proof = b_.device->prove(f, nonce, wall_ms());
         Json params = b_.connect_params;
+        if (!b_.device_token.empty()) params["auth"]["deviceToken"] = b_.device_token;
         params["device"] = Json{{"id", proof.id}, {"publicKey", proof.public_key},
                                 {"signature", proof.signature}, {"signedAt", proof.signed_at_ms},
                                 {"nonce", proof.nonce}};
@@ -423,6 +425,10 @@ class Conn : public std::enable_shared_from_this<Conn> {
         if (j.value("type", "") == "event") break;  // not expected, but harmless
         if (j.value("type", "") != "res" || !j.value("ok", false))
           return fail("connect refused: " + std::string(msg.substr(0, 300)));
+        if (b_.device) {
+          std::string t = j["payload"]["auth"].value("deviceToken", "");
+          if (!t.empty()) b_.device_token = std::move(t);
+        }
         state_ = State::kReady;
         b_.conn_ready();
         break;

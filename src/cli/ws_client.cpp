@@ -256,7 +256,7 @@ Result<Json> WsClient::send_connect(const std::string& nonce) {
   Json auth = Json::object();
   if (!opts_.token.empty()) auth["token"] = opts_.token;
   if (!opts_.password.empty()) auth["password"] = opts_.password;
-  if (opts_.token.empty() && !opts_.device_token.empty()) auth["deviceToken"] = opts_.device_token;
+  if (!opts_.device_token.empty()) auth["deviceToken"] = opts_.device_token;
   Json params{{"minProtocol", opts_.min_protocol},
               {"maxProtocol", opts_.max_protocol},
               {"client",

@@ -28,7 +28,8 @@ struct ClientOptions {
   std::string tls_fingerprint;        // pin: SHA-256 hex of the server certificate
   int min_protocol = 4, max_protocol = 4;
   // Device identity (nodes, paired apps): the connect is signed with this key over the
-  // challenge nonce; device_token is sent as auth.deviceToken when `token` is empty.
+  // challenge nonce; device_token is sent as auth.deviceToken (alone it authenticates;
+  // next to the gateway token it tells the gateway no new device token is needed).
   std::shared_ptr<const nodes::DeviceKey> device;
   std::string device_token;
   std::string display_name;

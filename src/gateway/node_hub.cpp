@@ -142,7 +142,14 @@ Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const 
     }
   }
   (void)store_->mark_seen(proof.id, now);
-  if (!used_device_token) {
+  // A client that already holds a valid device token (sent with the gateway token, or
+  // used alone) keeps it: minting again would cost a file write per connect.
+  bool holds_token = used_device_token;
+  if (!holds_token && !str(auth, "deviceToken").empty()) {
+    auto owner = store_->verify_token(str(auth, "deviceToken"));
+    holds_token = owner.ok() && owner->device_id == proof.id && owner->role == role;
+  }
+  if (!holds_token) {
     auto t = store_->mint_token(proof.id, role, now);
     if (!t.ok()) return t.error();
     out.device_token = std::move(t).value();

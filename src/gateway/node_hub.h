@@ -6,8 +6,8 @@
 // = SHA-256 of the key). A device not yet paired for the role is refused with
 // PAIRING_REQUIRED and a pending request an operator approves (node.pair.approve), except
 // from loopback when nodes.auto_approve_loopback. A paired device gets a device token in
-// hello-ok.auth.deviceToken and may use it (auth.deviceToken, with its proof) instead of
-// the gateway token. Role `node` requires a device identity.
+// hello-ok.auth.deviceToken (unless it sent a valid one) and may use it (auth.deviceToken,
+// with its proof) instead of the gateway token. Role `node` requires a device identity.
 //
 // Invoke: node.invoke sends `node.invoke.request` to the node's socket and answers the
 // caller when the node sends node.invoke.result, or with an error on timeout or

@@ -358,6 +358,15 @@ Result<bool> PairingStore::revoke(std::string_view device_id) {
 }
 
 Status PairingStore::mark_seen(std::string_view device_id, std::int64_t now_ms) {
+  // Informational: written at most once a minute per device, so a reconnect storm does
+  // not cost one file write + fsync per connect.
+  auto written = seen_written_.find(std::string(device_id));
+  if (written != seen_written_.end() && now_ms - written->second < kSeenWriteIntervalMs) {
+    for (PairedDevice& d : paired_)
+      if (d.device_id == device_id) d.last_seen_ms = now_ms;
+    return Ok{};
+  }
+  seen_written_[std::string(device_id)] = now_ms;
   State next = snapshot();
   for (PairedDevice& d : next.paired) {
     if (d.device_id != device_id) continue;

@@ -14,6 +14,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +89,7 @@ class PairingStore {
  public:
   static constexpr std::size_t kMaxPending = 100;         // oldest dropped beyond this
   static constexpr std::int64_t kPendingTtlMs = 3600000;  // a request expires after 1 h
+  static constexpr std::int64_t kSeenWriteIntervalMs = 60000;  // lastSeen persisted this often
 
   // Loads `path` (normally <state>/devices.json). A missing file is an empty store.
   static Result<PairingStore> open(std::string path);
@@ -124,7 +126,8 @@ class PairingStore {
   // Forgets a device: its pairing, its tokens and its pending requests. True if it was
   // paired.
   Result<bool> revoke(std::string_view device_id);
-  // Records a connect of a paired device (no-op for unknown devices).
+  // Records a connect of a paired device (no-op for unknown devices). Kept in memory and
+  // written to the file at most every kSeenWriteIntervalMs.
   Status mark_seen(std::string_view device_id, std::int64_t now_ms);
   // Drops pending requests older than kPendingTtlMs; returns how many.
   Result<std::size_t> expire(std::int64_t now_ms);
@@ -149,6 +152,7 @@ class PairingStore {
   std::string path_;
   std::vector<PairingRequest> pending_;  // oldest first
   std::vector<PairedDevice> paired_;
+  std::map<std::string, std::int64_t, std::less<>> seen_written_;  // lastSeen last written
 };
 
 }  // namespace simpleclaw::nodes

@@ -86,6 +86,13 @@ TEST(Nodes, UnknownDeviceNeedsApprovalThenGetsATokenAndRevocationClosesIt) {
   Json hello2;
   auto node2 = WsClient::connect(by_token, &hello2);
   ASSERT_TRUE(node2.ok()) << node2.error().message;
+  // With the gateway token and its valid device token: no new token (no write per connect).
+  ClientOptions both = no;
+  both.device_token = device_token;
+  Json hello3;
+  auto node3 = WsClient::connect(both, &hello3);
+  ASSERT_TRUE(node3.ok()) << node3.error().message;
+  EXPECT_FALSE(hello3["auth"].contains("deviceToken")) << hello3["auth"].dump();
   // ...but not with another key.
   ClientOptions stolen = by_token;
   stolen.device = new_key();

@@ -396,3 +396,34 @@ TEST_F(PairingStoreTest, FailedWriteLeavesStateUnchanged) {
 
 }  // namespace
 }  // namespace simpleclaw::nodes
+
+namespace simpleclaw::nodes {
+namespace {
+
+
+TEST(PairingSeen, LastSeenIsWrittenAtMostOnceAMinute) {
+  std::string tmpl = ::testing::TempDir() + "sc_seen_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  std::string path = tmpl + "/devices.json";
+  DeviceKey key = DeviceKey::generate();
+  PairingInput in;
+  in.device_id = key.device_id();
+  in.public_key = key.public_key_b64url();
+  in.role = "node";
+  const std::int64_t t0 = 1'700'000'000'000;
+  {
+    PairingStore s = *PairingStore::open(path);
+    ASSERT_TRUE(s.pair_directly(in, t0).ok());
+    ASSERT_TRUE(s.mark_seen(key.device_id(), t0 + 100000).ok());  // written
+    ASSERT_TRUE(s.mark_seen(key.device_id(), t0 + 130000).ok());  // memory only
+    EXPECT_EQ(s.find_paired(key.device_id())->last_seen_ms, t0 + 130000);
+    ASSERT_TRUE(s.mark_seen(key.device_id(), t0 + 170000).ok());  // a minute on: written
+    ASSERT_TRUE(s.mark_seen(key.device_id(), t0 + 175000).ok());  // memory only
+  }
+  PairingStore again = *PairingStore::open(path);
+  EXPECT_EQ(again.find_paired(key.device_id())->last_seen_ms, t0 + 170000);
+  std::filesystem::remove_all(tmpl);
+}
+
+}  // namespace
+}  // namespace simpleclaw::nodes
