@@ -74,7 +74,8 @@ ExecTool::ExecTool(boost::asio::io_context& io, ApprovalManager& approvals, std:
       persist_allow_(std::move(persist_allow)) {}
 
 std::vector<providers::ToolSpec> ExecTool::specs() const {
-  return {{"exec",
+  // Built once: the model is offered it on every call.
+  static const std::vector<providers::ToolSpec> kSpecs = {{"exec",
            "Run a shell command in the agent's workspace (sh syntax). Commands outside the "
            "allowlist wait for a human to approve them. Output and run time are capped.",
            Json{{"type", "object"},
@@ -84,6 +85,7 @@ std::vector<providers::ToolSpec> ExecTool::specs() const {
                   {"timeoutMs", {{"type", "integer"}, {"minimum", 100}}}}},
                 {"required", {"command"}},
                 {"additionalProperties", false}}}};
+  return kSpecs;
 }
 
 std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::string& name,

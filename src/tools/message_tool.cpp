@@ -16,7 +16,8 @@ std::string arg(const Json& a, const char* k) {
 }  // namespace
 
 std::vector<providers::ToolSpec> MessageTool::specs() const {
-  return {{"message",
+  // Built once: the model is offered it on every call.
+  static const std::vector<providers::ToolSpec> kSpecs = {{"message",
            "Send a message to someone on a channel. channel: webchat (the gateway's own chat; "
            "`to` is a session key such as agent:main:main).",
            Json{{"type", "object"},
@@ -26,6 +27,7 @@ std::vector<providers::ToolSpec> MessageTool::specs() const {
                   {"text", {{"type", "string"}}}}},
                 {"required", {"channel", "to", "text"}},
                 {"additionalProperties", false}}}};
+  return kSpecs;
 }
 
 std::shared_ptr<ToolTask> MessageTool::start(const ToolContext& ctx, const std::string&,

@@ -251,13 +251,15 @@ std::string html_to_text(std::string_view html) {
 }
 
 std::vector<providers::ToolSpec> WebFetchTool::specs() const {
-  return {{"web_fetch",
+  // Built once: the model is offered it on every call.
+  static const std::vector<providers::ToolSpec> kSpecs = {{"web_fetch",
            "Fetch a web page or API response (HTTP GET) and return its text. Size, time and "
            "redirects are capped; private network addresses are refused.",
            Json{{"type", "object"},
                 {"properties", {{"url", {{"type", "string"}, {"description", "http(s) URL"}}}}},
                 {"required", {"url"}},
                 {"additionalProperties", false}}}};
+  return kSpecs;
 }
 
 std::shared_ptr<ToolTask> WebFetchTool::start(const ToolContext& ctx, const std::string& name,
