@@ -266,6 +266,14 @@ using DocEdit = std::function<Status(nlohmann::ordered_json& doc)>;
 Result<WriteResult> edit_checked(const std::string& path, const DocEdit& edit,
                                  const EnvLookup& env = process_env());
 
+// The same for agents.list (created when absent): agents.create/update/delete and an
+// exec allow-always edit the file's list. agent_entry() finds an agent's entry in it
+// (nullptr for an implicit agent such as main without one).
+using AgentsEdit = std::function<Status(nlohmann::ordered_json& list)>;
+Result<WriteResult> edit_agents_checked(const std::string& path, const AgentsEdit& edit,
+                                        const EnvLookup& env = process_env());
+nlohmann::ordered_json* agent_entry(nlohmann::ordered_json& list, std::string_view id);
+
 // Issues as JSON [{path, line, message}], and the INVALID_REQUEST error a rejected config
 // gives: "invalid config: <first issue>", details {code:"INVALID_CONFIG", issues}.
 Json issues_to_json(const std::vector<Issue>& issues);

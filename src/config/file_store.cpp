@@ -133,4 +133,24 @@ Result<WriteResult> edit_checked(const std::string& path, const DocEdit& edit,
   return edit_current(path, *cur, cur->hash, edit, env);
 }
 
+Result<WriteResult> edit_agents_checked(const std::string& path, const AgentsEdit& edit,
+                                        const EnvLookup& env) {
+  return edit_checked(
+      path,
+      [&](nlohmann::ordered_json& doc) -> Status {
+        if (!doc.contains("agents") || !doc["agents"].is_object())
+          doc["agents"] = nlohmann::ordered_json::object();
+        nlohmann::ordered_json& list = doc["agents"]["list"];
+        if (!list.is_array()) list = nlohmann::ordered_json::array();
+        return edit(list);
+      },
+      env);
+}
+
+nlohmann::ordered_json* agent_entry(nlohmann::ordered_json& list, std::string_view id) {
+  for (nlohmann::ordered_json& a : list)
+    if (a.is_object() && a.value("id", "") == id) return &a;
+  return nullptr;
+}
+
 }  // namespace simpleclaw::config

@@ -420,10 +420,7 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   c.scopes = c.role == "operator" ? protocol::ScopeSet::negotiate(requested, *granted)
                                   : protocol::ScopeSet();
   c.client_info = params["client"];
-  if (admitted) {
-    c.device_id = admitted->device_id;
-    c.device_token = admitted->device_token;
-  }
+  if (admitted) c.device_id = admitted->device_id;
   c.handshake_timer.reset();  // cancels the wait; an authenticated socket needs no deadline
   release_preauth(c);
   ++metrics_.handshakes_ok;
@@ -438,10 +435,8 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   if (auto v = protocol::validate("methods/health.result", hello["snapshot"]["health"]); !v.ok())
     log::error("health snapshot does not match its schema: {}", v.error().message);
 #endif
-  if (!c.device_token.empty()) {
-    hello["auth"]["deviceToken"] = std::move(c.device_token);
-    c.device_token.clear();
-  }
+  if (admitted && !admitted->device_token.empty())
+    hello["auth"]["deviceToken"] = std::move(admitted->device_token);
   send_res(c, id, Reply(std::move(hello)));
   if (c.role == "node" && nodes_) nodes_->node_connected(c, c.device_id, params);
   log::debug("client {} {} connected from {} as {}", c.client_info.value("id", "?"),
@@ -959,13 +954,8 @@ void Gateway::approval_event(const char* event, Json payload) {
 void Gateway::persist_allow(const std::string& agent_id, const std::vector<std::string>& patterns) {
   if (patterns.empty()) return;
   using OJson = nlohmann::ordered_json;
-  auto w = config::edit_checked(info_.config_path, [&](OJson& doc) -> Status {
-    if (!doc.contains("agents") || !doc["agents"].is_object()) doc["agents"] = OJson::object();
-    OJson& list = doc["agents"]["list"];
-    if (!list.is_array()) list = OJson::array();
-    OJson* entry = nullptr;
-    for (OJson& a : list)
-      if (a.is_object() && a.value("id", "") == agent_id) entry = &a;
+  auto w = config::edit_agents_checked(info_.config_path, [&](OJson& list) -> Status {
+    OJson* entry = config::agent_entry(list, agent_id);
     if (!entry) {
       list.push_back(OJson{{"id", agent_id}});
       entry = &list.back();

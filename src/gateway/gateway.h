@@ -69,7 +69,6 @@ struct Client {
   protocol::ScopeSet scopes;
   Json client_info;  // connect.params.client
   std::string device_id;     // a device identity that proved its key (else "")
-  std::string device_token;  // minted for this connect's hello-ok (sent once)
   bool sessions_subscribed = false;  // sessions.subscribe: gets sessions.changed
   // Streaming deltas held back while this socket's previous frames are still being
   // written: one per (event, run), merged (see Gateway::stream_delta).

@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <boost/asio/post.hpp>
 
 #include "base/fs.h"
 #include "base/log.h"
@@ -31,9 +30,7 @@ class ExecTask final : public ToolTask, public std::enable_shared_from_this<Exec
     if (finished_) return;
     finished_ = true;
     auto done = std::move(done_);
-    boost::asio::post(io_, [done = std::move(done), text = std::move(text), is_error]() mutable {
-      done(ToolOutcome{std::move(text), is_error});
-    });
+    done(ToolOutcome{std::move(text), is_error});  // the ToolRunner delivers it later
   }
 
   boost::asio::io_context& io_;

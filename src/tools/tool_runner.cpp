@@ -93,10 +93,7 @@ std::shared_ptr<ToolTask> ToolRunner::start(const ToolContext& ctx, const provid
     boost::asio::post(*io, [d, o = std::move(o)]() mutable { d(std::move(o)); });
   };
   auto fail = [&](std::string why) {
-    // Asynchronous like every other outcome: the caller never re-enters itself.
-    boost::asio::post(io_, [done = std::move(done), why = std::move(why)] {
-      done(ToolOutcome{why, true});
-    });
+    done(ToolOutcome{std::move(why), true});  // posted by the wrapper above
     return std::make_shared<NoopTask>();
   };
   Json args = Json::parse(call.arguments.empty() ? std::string("{}") : call.arguments, nullptr, false);

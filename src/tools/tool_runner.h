@@ -8,7 +8,8 @@
 // wrong and what to do), never an exception or a crash. Output is capped.
 //
 // Threading: loop thread. start() returns at once; `done` runs exactly once, on the loop
-// thread (also after cancel(), with the outcome saying so). Blocking work happens on the
+// thread and never inside start() (also after cancel(), with the outcome saying so).
+// Providers may answer synchronously: start() wraps `done` in a post. Blocking work happens on the
 // runner's worker threads, which take values in and hand values back.
 #pragma once
 #include <boost/asio/io_context.hpp>

@@ -1,7 +1,6 @@
 #include "tools/web_fetch.h"
 
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 
@@ -137,9 +136,7 @@ class Fetch final : public ToolTask, public std::enable_shared_from_this<Fetch> 
     finished_ = true;
     deadline_.cancel();
     auto done = std::move(done_);
-    net::post(io_, [done = std::move(done), text = std::move(text), is_error]() mutable {
-      done(ToolOutcome{std::move(text), is_error});
-    });
+    done(ToolOutcome{std::move(text), is_error});  // the ToolRunner delivers it later
   }
 
   net::io_context& io_;

@@ -29,13 +29,8 @@ using OJson = nlohmann::ordered_json;
 
 // Edits the file's agents.list (created when absent) and hot-applies the result.
 Status write_agents(MethodCall& call, const std::string& what,
-                    const std::function<Status(OJson& list)>& edit) {
-  auto w = config::edit_checked(call.gw.info().config_path, [&](OJson& doc) -> Status {
-    if (!doc.contains("agents") || !doc["agents"].is_object()) doc["agents"] = OJson::object();
-    OJson& list = doc["agents"]["list"];
-    if (!list.is_array()) list = OJson::array();
-    return edit(list);
-  });
+                    const config::AgentsEdit& edit) {
+  auto w = config::edit_agents_checked(call.gw.info().config_path, edit);
   if (!w.ok()) return w.error();
   std::string hash = w->state.hash;
   call.gw.apply_config(std::move(w->config), std::move(w->state));
@@ -44,13 +39,6 @@ Status write_agents(MethodCall& call, const std::string& what,
   return Ok{};
 }
 
-// The entry for `id` in the file's list; nullptr when the agent is implicit (main or
-// the default agent, which exist without an entry).
-OJson* entry_of(OJson& list, const std::string& id) {
-  for (OJson& a : list)
-    if (a.is_object() && a.value("id", "") == id) return &a;
-  return nullptr;
-}
 
 // A model given to agents.create/update must resolve now (the config check alone would
 // name a line of a file the caller never wrote).
@@ -114,7 +102,7 @@ Result<Reply> method_agents_update(MethodCall& call) {
   if (!config::find_agent(call.gw.config(), id)) return agent_not_found(id);
   if (Status m = check_model(call, p); !m) return m.error();
   Status st = write_agents(call, "agent " + id + " updated", [&](OJson& list) -> Status {
-    OJson* a = entry_of(list, id);
+    OJson* a = config::agent_entry(list, id);
     if (!a) {
       list.push_back(OJson{{"id", id}});
       a = &list.back();

@@ -33,6 +33,12 @@ struct Events : ApprovalSink {
 struct Decision {
   std::string decision, reason, by;
   int calls = 0;
+  // The `decided` callback that records into this.
+  ApprovalManager::Decided recorder() {
+    return [this](const std::string& dec, const std::string& why, const std::string& who) {
+      *this = {dec, why, who, calls + 1};
+    };
+  }
 };
 
 Json req(bool allow_always = true) {
@@ -46,9 +52,7 @@ TEST(Approvals, ResolveOnceIdempotentAndConflicting) {
   Events ev;
   ApprovalManager m(io, store, ev);
   Decision d;
-  std::string id = m.request(req(), 60000, [&](auto& dec, auto& reason, auto& by) {
-    d = {dec, reason, by, d.calls + 1};
-  });
+  std::string id = m.request(req(), 60000, d.recorder());
   ASSERT_EQ(ev.got.size(), 1u);
   EXPECT_EQ(ev.got[0].first, "exec.approval.requested");
   EXPECT_EQ(ev.got[0].second["request"]["command"], "rm -rf build");
@@ -84,9 +88,7 @@ TEST(Approvals, ExpiryDeniesWithReasonTimeout) {
   Events ev;
   ApprovalManager m(io, store, ev);
   Decision d;
-  std::string id = m.request(req(), 50, [&](auto& dec, auto& reason, auto& by) {
-    d = {dec, reason, by, d.calls + 1};
-  });
+  std::string id = m.request(req(), 50, d.recorder());
   io.run_for(std::chrono::milliseconds(500));
   EXPECT_EQ(d.calls, 1);
   EXPECT_EQ(d.decision, "deny");
@@ -106,9 +108,7 @@ TEST(Approvals, AllowAlwaysOnlyWhenOfferedAndCancelDenies) {
   Decision d;
   Json r = req(false);
   r["allowAlwaysUnavailable"] = "sh -c runs another command";
-  std::string id = m.request(r, 60000, [&](auto& dec, auto& reason, auto& by) {
-    d = {dec, reason, by, d.calls + 1};
-  });
+  std::string id = m.request(r, 60000, d.recorder());
   auto aa = m.resolve(id, "allow-always", "alice");
   ASSERT_FALSE(aa.ok());
   EXPECT_NE(aa.error().message.find("sh -c runs another command"), std::string::npos);

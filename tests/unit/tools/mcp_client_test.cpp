@@ -47,17 +47,9 @@ bool contains(std::string_view hay, std::string_view needle) {
 class McpTest : public ::testing::Test {
  protected:
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
-    auto deadline = Clock::now() + timeout;
-    while (!pred()) {
-      if (Clock::now() >= deadline) return false;
-      io_.run_one_until(deadline);
-    }
-    return true;
+    return test_util::run_until(io_, pred, timeout);
   }
-  void run_for(std::chrono::milliseconds d) {
-    auto deadline = Clock::now() + d;
-    while (Clock::now() < deadline) io_.run_one_until(deadline);
-  }
+  void run_for(std::chrono::milliseconds d) { test_util::run_for(io_, d); }
 
   static McpClientOptions options() {
     McpClientOptions o;

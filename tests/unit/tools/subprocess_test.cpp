@@ -43,20 +43,10 @@ using simpleclaw::tools::test_util::read_file;
 
 class SubprocessTest : public ::testing::Test {
  protected:
-  // Runs the loop until `pred` holds or `timeout` passes.
   bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
-    auto deadline = Clock::now() + timeout;
-    while (!pred()) {
-      if (Clock::now() >= deadline) return false;
-      io_.run_one_until(deadline);
-    }
-    return true;
+    return test_util::run_until(io_, pred, timeout);
   }
-  // Runs the loop for `d` (lets other work proceed; never sleeps the thread idle-blind).
-  void run_for(std::chrono::milliseconds d) {
-    auto deadline = Clock::now() + d;
-    while (Clock::now() < deadline) io_.run_one_until(deadline);
-  }
+  void run_for(std::chrono::milliseconds d) { test_util::run_for(io_, d); }
 
   ProcessSpec spec(std::vector<std::string> argv) {
     ProcessSpec s;
