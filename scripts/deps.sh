@@ -10,6 +10,8 @@ PACKAGES=(
   libssl-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
   clang libclang-rt-14-dev   # libFuzzer targets
   bubblewrap                 # exec tool sandbox
+  ngircd                     # IRC channel tests run against a real IRC server
+  python3-websockets         # fake Discord gateway and Slack Socket Mode servers (tests/fakes)
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
 )
 
