@@ -10,6 +10,11 @@
 namespace simpleclaw::log {
 namespace {
 
+// The fields of the structured record being logged on this thread (log::event), as the
+// text to splice into the JSON line: ',"event":"x","k":v'. The logger is synchronous,
+// so the formatter runs on the calling thread while this is set.
+thread_local std::string t_extra;
+
 // Formats one record as a JSON line; spdlog's pattern language cannot escape the message.
 class JsonFormatter final : public spdlog::formatter {
  public:
@@ -28,7 +33,9 @@ class JsonFormatter final : public spdlog::formatter {
     line.append(lv.data(), lv.size());
     line += "\",\"msg\":\"";
     line += json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
-    line += "\"}\n";
+    line += "\"";
+    line += t_extra;
+    line += "}\n";
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -79,6 +86,21 @@ void init(const Options& opts) {
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
   set_level(opts.level);
+}
+
+void event(std::string_view name, const nlohmann::json& fields, std::string_view summary,
+           spdlog::level::level_enum level) {
+  std::string extra = ",\"event\":\"" + json_escape(name) + "\"";
+  if (fields.is_object()) {
+    for (const auto& [k, v] : fields.items()) {
+      if (k == "ts" || k == "level" || k == "msg" || k == "event") continue;
+      extra += ",\"" + json_escape(k) + "\":" +
+               v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+  }
+  t_extra = std::move(extra);
+  spdlog::log(level, "{} {}", name, summary);
+  t_extra.clear();
 }
 
 void set_level(const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); }

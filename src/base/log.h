@@ -3,10 +3,12 @@
 // init() is called once at start-up; the log functions are thread-safe (spdlog).
 // Never pass a secret (token, password, API key) to a log call.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace simpleclaw::log {
 
@@ -22,6 +24,14 @@ void init(const Options& opts);
 void set_level(const std::string& level);
 // Escapes a string for a JSON string body (no quotes added).
 std::string json_escape(std::string_view s);
+
+// A structured diagnostic record: one info line on stderr ("<event> <summary>") and, in
+// the JSON log file, {"ts","level","msg","event":<event>,...fields} so that logs.tail
+// readers can filter on it (channel connect/disconnect/stuck/restart, plugin restarts).
+// `fields` must be a JSON object (its keys never overwrite ts/level/msg/event) and must
+// not hold secrets. Thread-safe.
+void event(std::string_view name, const nlohmann::json& fields, std::string_view summary,
+           spdlog::level::level_enum level = spdlog::level::info);
 
 using spdlog::debug;
 using spdlog::error;

@@ -8,6 +8,8 @@
 
 #include "base/ids.h"
 #include "base/log.h"
+#include "config/yaml_json.h"
+#include "plugins/registry.h"
 #include "gateway/methods/table.h"
 #include "gateway/protocol/schemas.h"
 #include "gateway/runtime.h"
@@ -88,6 +90,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
 }
 
 Gateway::~Gateway() {
+  channels_.reset();  // connectors first: they hand messages to the chat service
   chat_.reset();  // before the worker: its completions refer to the service
   tools_.reset();
   if (db_) db_->stop();  // queued writes are committed before the process exits
@@ -136,7 +139,42 @@ Status Gateway::open_store(const std::string& path) {
   chat_ = std::make_unique<agents::ChatService>(io_, *db_, catalog_, *this, info_.state_dir);
   chat_->set_config(cfg_);
   chat_->set_tools(&tools_->runner());
+  // Channels start connecting now, in the background: a platform that cannot be reached
+  // never delays readiness (SPEC §1 start-up order).
+  channels_ = std::make_unique<channels::ChannelManager>(io_, info_.state_dir, *this,
+                                                         plugins::builtin_registry());
+  configure_channels();
   return Ok{};
+}
+
+void Gateway::configure_channels() {
+  if (!channels_) return;
+  channels_->configure(config::detail::section(cfg_.doc, "channels"),
+                       config::detail::array_at(cfg_.doc, "bindings"), cfg_.agents.default_id);
+}
+
+void Gateway::submit(channels::Submission s, std::function<void(Status)> accepted) {
+  agents::SendParams p;
+  p.session_key = std::move(s.session_key);
+  p.message = std::move(s.text);
+  p.idempotency_key = std::move(s.run_id);
+  p.agent_id = std::move(s.agent_id);
+  chat_->send(std::move(p), [accepted = std::move(accepted)](Result<Json> r) {
+    // started, in_flight (a redelivery) and a cached result all mean: it is durable.
+    if (!r.ok()) return accepted(r.error());
+    accepted(Ok{});
+  });
+}
+
+Result<Json> Gateway::resolve_approval(const std::string& id_or_prefix, const std::string& decision,
+                                       const std::string& by) {
+  if (!tools_) return Error::invalid("approvals are not available");
+  return tools_->approvals().resolve(id_or_prefix, decision, by);
+}
+
+void Gateway::channels_changed(Json payload) {
+  broadcast("channels.changed", std::move(payload), Scope::kRead, false);
+  if (ready_ && !draining_) refresh_health(true);
 }
 
 Responder MethodCall::defer() {
@@ -171,6 +209,7 @@ void Gateway::respond(std::uint64_t client_id, const Json& id, const std::string
 
 void Gateway::chat_event(const std::string& run_id, Json payload, bool delta) {
   if (delta) return stream_delta("chat", run_id, std::move(payload));
+  if (channels_) channels_->on_chat_event(run_id, payload);  // replies to platforms
   broadcast("chat", std::move(payload), Scope::kRead, false);
 }
 
@@ -692,11 +731,17 @@ Json Gateway::build_health() {
   Json sessions{{"path", db}, {"count", 0}, {"recent", Json::array()}};
   Json heartbeat{{"enabled", false}, {"every", "off"},  {"everyMs", nullptr},
                  {"prompt", ""},     {"target", "none"}, {"ackMaxChars", 300}};
+  Json channels = channels_ ? channels_->health_json() : Json::object();
+  Json order = Json::array(), labels = Json::object();
+  for (const auto& [name, accounts] : channels.items()) {
+    order.push_back(name);
+    labels[name] = name;
+  }
   return Json{
       {"ok", true},
-      {"channels", Json::object()},
-      {"channelOrder", Json::array()},
-      {"channelLabels", Json::object()},
+      {"channels", channels},
+      {"channelOrder", order},
+      {"channelLabels", labels},
       {"heartbeatSeconds", 0},
       {"defaultAgentId", "main"},
       {"agents", Json::array({Json{{"agentId", "main"},
@@ -812,6 +857,7 @@ std::string Gateway::metrics_text() const {
   gauge("uptime_seconds", "Seconds since start", static_cast<double>(uptime_ms()) / 1000.0);
   gauge("resident_memory_bytes", "Resident set size", static_cast<double>(rss_bytes()));
   gauge("ready", "1 when ready to serve", ready() ? 1 : 0);
+  if (channels_) out += channels_->metrics_text();
   return out;
 }
 
@@ -850,6 +896,7 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   if (chat_) chat_->set_config(cfg_);
   if (tools_) tools_->set_config(cfg_);  // MCP servers started/stopped/restarted
   if (nodes_) nodes_->set_config(cfg_.nodes);
+  configure_channels();  // accounts added, removed or changed are (re)started
   ++metrics_.config_reloads;
   config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
   if (!reload_error.empty()) config_reload_["error"] = reload_error;
@@ -895,6 +942,9 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
   maintenance_timer_.cancel();
   loop_monitor_.stop();
   presence_timer_.cancel();
+  // No new platform messages from here on; replies still queued are lost only if the
+  // platform never comes back (they are not persisted).
+  if (channels_) channels_->stop_all();
   if (tools_) {
     // First: waiting commands end without a decision being stored, so their approvals
     // are still pending after the restart.
@@ -948,6 +998,7 @@ void Gateway::sessions_changed(Json payload) {
 }
 
 void Gateway::approval_event(const char* event, Json payload) {
+  if (channels_) channels_->on_approval_event(event, payload);  // prompts in the chat
   broadcast(event, std::move(payload), Scope::kApprovals, false);
 }
 
@@ -993,9 +1044,12 @@ bool Gateway::send_event_to(std::uint64_t client_id, const char* event, Json pay
 void Gateway::deliver_message(const std::string& channel, const std::string& to,
                               const std::string& text, const std::string& from_agent,
                               std::function<void(Result<std::string>)> done) {
-  if (channel != "webchat")
-    return done(Error::invalid("unknown channel '" + channel + "' (available: webchat)",
-                               "CHANNEL_NOT_FOUND"));
+  if (channel != "webchat") {
+    if (!channels_ || !channels_->has_channel(channel))
+      return done(Error::invalid("unknown channel '" + channel + "' (configured channels are "
+                                 "listed by channels.status)", "CHANNEL_NOT_FOUND"));
+    return channels_->deliver(channel, "", to, text, std::move(done));
+  }
   // webchat: the gateway's own chat; the text lands in that session as an assistant message.
   chat_->inject(to, text, "message from agent " + from_agent,
                 [to, done = std::move(done)](Result<Json> r) {

@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "agents/chat_service.h"
+#include "channels/channel_manager.h"
 #include "gateway/agent_tools.h"
 #include "gateway/node_hub.h"
 #include "config/config.h"
@@ -104,7 +105,7 @@ struct MethodCall {
   Responder defer();
 };
 
-class Gateway : public agents::ChatSink, public tools::ApprovalSink {
+class Gateway : public agents::ChatSink, public tools::ApprovalSink, public channels::ChannelDispatch {
  public:
   Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg,
           config::FileState file, AuthSettings auth);
@@ -153,6 +154,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink {
   agents::ChatService& chat() { return *chat_; }
   AgentTools& agent_tools() { return *tools_; }
   NodeHub& nodes() { return *nodes_; }
+  channels::ChannelManager& channels() { return *channels_; }
   providers::Catalog& catalog() { return catalog_; }
   // Runs blocking work (file I/O) on the store's worker thread, in order with the
   // database jobs; `done(result)` runs on the loop. `work` must only touch its captures.
@@ -171,6 +173,11 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink {
   void sessions_changed(Json payload) override;
   // tools::ApprovalSink: exec.approval.* to operators with operator.approvals
   void approval_event(const char* event, Json payload) override;
+  // channels::ChannelDispatch: platform messages become chat runs; approvals from chat.
+  void submit(channels::Submission s, std::function<void(Status)> accepted) override;
+  Result<Json> resolve_approval(const std::string& id_or_prefix, const std::string& decision,
+                                const std::string& by) override;
+  void channels_changed(Json payload) override;
 
  private:
   void handle_handshake(Client& c, std::string_view data, bool binary);
@@ -188,6 +195,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink {
   Json presence_entry(const Client& c) const;
   Json build_health();
   void refresh_health(bool broadcast_if_changed);
+  void configure_channels();
   void schedule_tick();
   void schedule_maintenance();
   void release_preauth(Client& c);
@@ -228,6 +236,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink {
   std::unique_ptr<AgentTools> tools_;
   std::unique_ptr<NodeHub> nodes_;
   std::unique_ptr<agents::ChatService> chat_;
+  std::unique_ptr<channels::ChannelManager> channels_;
   bool chat_drained_ = true;
   bool tools_drained_ = true;  // false while shutdown waits for MCP servers to stop  // false while shutdown waits for runs to be written
 };

@@ -55,6 +55,16 @@ constexpr MethodSpec kMethods[] = {
     {"node.pair.approve", Scope::kPairing, method_node_pair_approve, "approve a pairing request"},
     {"node.pair.reject", Scope::kPairing, method_node_pair_reject,
      "reject a request, or revoke a paired device"},
+    {"channels.status", Scope::kRead, method_channels_status,
+     "channel accounts: connected, health, reconnects, last traffic and error"},
+    {"channels.start", Scope::kAdmin, method_channels_start, "start a channel (or one account)"},
+    {"channels.stop", Scope::kAdmin, method_channels_stop, "stop a channel (or one account)"},
+    {"channels.logout", Scope::kAdmin, method_channels_logout,
+     "stop an account and forget the platform session it holds"},
+    {"channels.pairing.list", Scope::kPairing, method_channels_pairing_list,
+     "pending DM pairing codes (dm_policy: pairing)"},
+    {"channels.pairing.approve", Scope::kPairing, method_channels_pairing_approve,
+     "approve a sender's pairing code"},
 };
 
 constexpr std::string_view kEvents[] = {"connect.challenge", "tick",          "shutdown",
@@ -62,7 +72,8 @@ constexpr std::string_view kEvents[] = {"connect.challenge", "tick",          "s
                                         "chat",              "agent",         "sessions.changed",
                                         "exec.approval.requested", "exec.approval.resolved",
                                         "node.invoke.request", "node.event",
-                                        "node.pair.requested", "node.pair.resolved"};
+                                        "node.pair.requested", "node.pair.resolved",
+                                        "channels.changed"};
 }  // namespace
 
 std::span<const MethodSpec> method_table() { return kMethods; }

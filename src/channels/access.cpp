@@ -1,0 +1,117 @@
+#include "channels/access.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+#include "base/fs.h"
+
+namespace simpleclaw::channels {
+namespace {
+
+bool listed(const std::vector<std::string>& v, const std::string& id) {
+  return std::find(v.begin(), v.end(), id) != v.end();
+}
+
+}  // namespace
+
+AccessDecision decide_access(const AccountSettings& a, const sdk::InboundMessage& m, bool paired) {
+  bool allowed = paired || listed(a.allow_from, m.sender_id) || listed(a.allow_from, "*");
+  if (!m.peer.group) {
+    if (a.dm_policy == "disabled") return {Access::kDeny, "direct messages are disabled"};
+    if (allowed || a.dm_policy == "open") return {Access::kAllow, {}};
+    if (a.dm_policy == "pairing") return {Access::kPair, "unknown sender: pairing code"};
+    return {Access::kDeny, "sender not in allow_from"};
+  }
+  if (!listed(a.groups, m.peer.chat_id) && !listed(a.groups, "*"))
+    return {Access::kDeny, "group not in groups"};
+  if (!allowed) return {Access::kDeny, "sender not in allow_from"};
+  if (a.activation != "always" && !m.mentioned) return {Access::kIgnore, "not mentioned"};
+  return {Access::kAllow, {}};
+}
+
+bool may_approve(const AccountSettings& a, const std::string& sender_id, bool paired) {
+  return paired || listed(a.allow_from, sender_id);
+}
+
+PairingStore::PairingStore(std::string file) : file_(std::move(file)) {
+  auto raw = read_file(file_);
+  if (!raw) return;
+  Json j = Json::parse(*raw, nullptr, false);
+  if (!j.is_object()) return;
+  if (auto it = j.find("approved"); it != j.end() && it->is_array())
+    for (const Json& v : *it)
+      if (v.is_string() && approved_.size() < kMaxApproved) approved_.push_back(v.get<std::string>());
+  if (auto it = j.find("pending"); it != j.end() && it->is_array())
+    for (const Json& p : *it)
+      if (p.is_object() && pending_.size() < kMaxPending)
+        pending_.push_back({p.value("code", ""), p.value("senderId", ""),
+                            p.value("senderName", ""), p.value("createdAtMs", std::int64_t{0})});
+}
+
+bool PairingStore::approved(const std::string& sender_id) const {
+  return listed(approved_, sender_id);
+}
+
+void PairingStore::expire(std::int64_t now_ms) {
+  std::erase_if(pending_, [&](const Pending& p) { return now_ms - p.created_ms > kCodeTtlMs; });
+}
+
+std::string PairingStore::code_for(const std::string& sender_id, const std::string& sender_name,
+                                   std::int64_t now_ms, bool* fresh) {
+  expire(now_ms);
+  *fresh = false;
+  for (const Pending& p : pending_)
+    if (p.sender_id == sender_id) return p.code;
+  // 8 characters from an alphabet without look-alikes (0/O, 1/I/L): ~40 bits.
+  static constexpr char kAlphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+  unsigned char rnd[8];
+  RAND_bytes(rnd, sizeof rnd);
+  std::string code;
+  for (unsigned char b : rnd) code += kAlphabet[b % (sizeof kAlphabet - 1)];
+  if (pending_.size() >= kMaxPending) pending_.erase(pending_.begin());
+  pending_.push_back({code, sender_id, sender_name.substr(0, 200), now_ms});
+  *fresh = true;
+  save();
+  return code;
+}
+
+Result<PairingStore::Pending> PairingStore::approve(const std::string& code, std::int64_t now_ms) {
+  expire(now_ms);
+  std::string want = code;
+  std::transform(want.begin(), want.end(), want.begin(), ::toupper);
+  auto it = std::find_if(pending_.begin(), pending_.end(),
+                         [&](const Pending& p) { return p.code == want; });
+  if (it == pending_.end())
+    return Error::invalid("unknown or expired pairing code: " + code +
+                          " (codes last an hour; ask the sender to message the bot again)");
+  Pending p = *it;
+  pending_.erase(it);
+  if (!approved(p.sender_id) && approved_.size() < kMaxApproved) approved_.push_back(p.sender_id);
+  save();
+  return p;
+}
+
+bool PairingStore::revoke(const std::string& sender_id) {
+  auto n = std::erase(approved_, sender_id);
+  if (n) save();
+  return n > 0;
+}
+
+std::vector<PairingStore::Pending> PairingStore::pending(std::int64_t now_ms) const {
+  std::vector<Pending> out;
+  for (const Pending& p : pending_)
+    if (now_ms - p.created_ms <= kCodeTtlMs) out.push_back(p);
+  return out;
+}
+
+void PairingStore::save() {
+  Json j{{"approved", approved_}, {"pending", Json::array()}};
+  for (const Pending& p : pending_)
+    j["pending"].push_back({{"code", p.code}, {"senderId", p.sender_id},
+                            {"senderName", p.sender_name}, {"createdAtMs", p.created_ms}});
+  auto st = write_file_atomic(file_, j.dump(2) + "\n", 0600);
+  error_ = st ? "" : st.error().message;
+}
+
+}  // namespace simpleclaw::channels

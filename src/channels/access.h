@@ -1,0 +1,69 @@
+// Who may talk to the bot on a channel account (SPEC §9 Access), and the pairing codes
+// of `dm_policy: pairing`.
+//
+// * DMs: a sender in allow_from ("*" = anyone) or approved through pairing may talk;
+//   otherwise dm_policy decides: allowlist = ignored, pairing = answered with a
+//   one-time code, open = allowed, disabled = no DMs at all (even from allow_from).
+// * Groups: only groups listed in `groups` ("*" = any), only senders who pass the DM
+//   rule's allow_from/pairing check, and, with activation: mention, only when the bot
+//   was addressed.
+// * Approving exec requests from chat needs more: the sender must be listed by id in
+//   allow_from or approved through pairing ("*" and dm_policy open never grant it).
+//
+// Ids are compared exactly as the platform gives them (stable ids, never names).
+// PairingStore: one per account, a small JSON file in the account's state dir, written
+// atomically on every change (rare: a code issued or approved). Loop thread.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "channels/account_settings.h"
+#include "simpleclaw/channel.h"
+
+namespace simpleclaw::channels {
+
+enum class Access { kAllow, kDeny, kPair, kIgnore };
+struct AccessDecision {
+  Access what = Access::kDeny;
+  std::string reason;  // for the log: "sender not in allow_from", "not mentioned", ...
+};
+
+AccessDecision decide_access(const AccountSettings& a, const sdk::InboundMessage& m, bool paired);
+bool may_approve(const AccountSettings& a, const std::string& sender_id, bool paired);
+
+class PairingStore {
+ public:
+  static constexpr std::size_t kMaxPending = 20;     // oldest code dropped beyond this
+  static constexpr std::int64_t kCodeTtlMs = 3600000; // a code is valid for an hour
+  static constexpr std::size_t kMaxApproved = 10000;
+
+  explicit PairingStore(std::string file);  // loads it; a missing/bad file = empty
+  bool approved(const std::string& sender_id) const;
+  // The sender's pending code (the same one again while valid) or a new one; `fresh` is
+  // set when it was just issued (the bot answers only then, so a spammer gets one reply).
+  std::string code_for(const std::string& sender_id, const std::string& sender_name,
+                       std::int64_t now_ms, bool* fresh);
+  struct Pending {
+    std::string code, sender_id, sender_name;
+    std::int64_t created_ms = 0;
+  };
+  // Approves a pending code: the sender is allowed from now on. Errors: unknown or
+  // expired code (INVALID_REQUEST).
+  Result<Pending> approve(const std::string& code, std::int64_t now_ms);
+  bool revoke(const std::string& sender_id);
+  std::vector<Pending> pending(std::int64_t now_ms) const;
+  const std::vector<std::string>& approved_ids() const { return approved_; }
+  const std::string& error() const { return error_; }  // the last write failure, if any
+
+ private:
+  void expire(std::int64_t now_ms);
+  void save();
+  std::string file_;
+  std::vector<Pending> pending_;
+  std::vector<std::string> approved_;
+  std::string error_;
+};
+
+}  // namespace simpleclaw::channels

@@ -1,0 +1,107 @@
+// Account: one configured channel account at run time. It is the connector's
+// ChannelHost, owns the connector object, the account's health (connected state,
+// failures, times, last error, liveness) and its outbound queue, and runs the
+// reconnect/backoff and stuck detection for it. Routing decisions are the manager's.
+//
+// Threading: loop thread only. Owned by the ChannelManager through a shared_ptr so that
+// routes and timers can hold weak references.
+#pragma once
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "channels/access.h"
+#include "channels/account_settings.h"
+#include "simpleclaw/channel.h"
+
+namespace simpleclaw::channels {
+
+class ChannelManager;
+
+class Account final : public sdk::ChannelHost, public std::enable_shared_from_this<Account> {
+ public:
+  static constexpr std::size_t kMaxQueue = 1000;       // replies waiting per account
+  static constexpr int kMaxSendAttempts = 5;           // failed sends while connected
+
+  Account(ChannelManager& mgr, AccountSettings settings);
+  ~Account() override;
+
+  // sdk::ChannelHost
+  boost::asio::io_context& io() override;
+  const std::string& channel_name() const override { return settings_.channel; }
+  const std::string& account_id() const override { return settings_.account_id; }
+  const Json& settings() const override { return settings_.raw; }
+  const std::string& state_dir() const override { return state_dir_; }
+  void inbound(sdk::InboundMessage m, std::function<void()> handled) override;
+  void button(sdk::ButtonPress p) override;
+  void connected(const std::string& detail) override;
+  void disconnected(const std::string& error) override;
+  void alive() override;
+  void set_liveness_window(std::chrono::milliseconds window) override;
+  void diagnostic(const std::string& event, Json fields) override;
+
+  const AccountSettings& config() const { return settings_; }
+  std::string key() const { return settings_.channel + "/" + settings_.account_id; }
+  PairingStore& pairing() { return pairing_; }
+  const PairingStore& pairing() const { return pairing_; }
+
+  // Operator / manager control.
+  void start();  // (re)start wanted: connect now
+  void stop(const std::string& why);  // stopped until start(); the queue is kept
+  Status logout();
+  bool running() const { return wanted_; }
+  bool is_connected() const { return connected_; }
+  sdk::Channel* connector() { return channel_.get(); }
+
+  // Outbound: queued, sent in order, one at a time, retried across reconnects.
+  void enqueue(sdk::OutboundMessage m, std::function<void(Result<std::string>)> done = {});
+  void typing(const sdk::Peer& peer);
+  std::size_t max_text() const;
+  bool supports_buttons() const { return channel_ && channel_->supports_buttons(); }
+
+  Json status_json() const;
+  const std::string& health_state() const { return state_; }
+  std::size_t queued() const { return queue_.size(); }
+
+ private:
+  struct Outgoing {
+    sdk::OutboundMessage msg;
+    int attempts = 0;
+    std::function<void(Result<std::string>)> done;
+  };
+  void connect();
+  void fail(const std::string& error, const char* event);
+  void schedule_reconnect();
+  void arm_monitor();
+  void check_liveness();
+  void set_state(const std::string& s);
+  void pump();
+  std::chrono::milliseconds window() const;
+
+  ChannelManager& mgr_;
+  AccountSettings settings_;
+  std::string state_dir_;
+  PairingStore pairing_;
+  std::unique_ptr<sdk::Channel> channel_;
+  bool wanted_ = false;     // enabled and not stopped by an operator
+  bool connected_ = false;
+  std::string state_ = "stopped";  // stopped|disabled|starting|healthy|reconnecting|stuck|failed
+  std::string detail_;             // from connected(), e.g. "@my_bot"
+  int failures_ = 0;               // in a row, reset by connected()
+  std::uint64_t reconnect_attempts_ = 0;
+  std::int64_t last_connected_ms_ = 0, last_inbound_ms_ = 0, last_outbound_ms_ = 0;
+  std::string last_error_;
+  std::chrono::steady_clock::time_point last_alive_{};
+  std::chrono::milliseconds window_{0};  // from the connector; 0 = unknown
+  boost::asio::steady_timer reconnect_timer_, monitor_timer_, retry_timer_;
+  std::deque<Outgoing> queue_;
+  bool sending_ = false;
+  std::uint64_t generation_ = 0;  // bumped per connect; stale completions are ignored
+  std::shared_ptr<int> alive_token_ = std::make_shared<int>(0);
+};
+
+std::int64_t wall_ms();
+
+}  // namespace simpleclaw::channels

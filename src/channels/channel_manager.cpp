@@ -1,0 +1,517 @@
+#include "channels/channel_manager.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "base/log.h"
+#include "channels/account.h"
+#include "channels/chunker.h"
+#include "base/crypto.h"
+#include "plugins/registry.h"
+
+namespace simpleclaw::channels {
+
+namespace {
+
+constexpr std::size_t kMaxRoutes = 10000;   // replies awaited at once
+constexpr auto kTypingEvery = std::chrono::seconds(4);
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// A conversation id as a session key segment: ':' would split the key, whitespace is
+// not allowed in keys.
+std::string key_part(const std::string& id) {
+  std::string out;
+  for (unsigned char c : id) out += (c == ':' || c <= 0x20 || c == 0x7f) ? '_' : char(c);
+  return out.substr(0, 128);
+}
+
+std::string reply_text(const Json& payload) {
+  std::string text;
+  const Json& msg = payload.contains("message") ? payload["message"] : Json();
+  if (msg.is_object() && msg.contains("content") && msg["content"].is_array()) {
+    for (const Json& part : msg["content"])
+      if (part.is_object() && part.value("type", "") == "text") text += part.value("text", "");
+  }
+  return text;
+}
+
+// "/approve <id> <decision>" -> (id, decision); decision aliases accepted.
+bool parse_approve(const std::string& text, std::string& id, std::string& decision) {
+  std::string t = text;
+  if (t.rfind("/approve", 0) != 0) return false;
+  std::vector<std::string> words;
+  std::string w;
+  for (char c : t.substr(8)) {
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (!w.empty()) words.push_back(w), w.clear();
+    } else {
+      w += c;
+    }
+  }
+  if (!w.empty()) words.push_back(w);
+  id = words.size() > 0 ? words[0] : "";
+  decision = words.size() > 1 ? lower(words[1]) : "";
+  if (decision == "once" || decision == "allow" || decision == "yes") decision = "allow-once";
+  if (decision == "always") decision = "allow-always";
+  if (decision == "no" || decision == "reject") decision = "deny";
+  return true;
+}
+
+}  // namespace
+
+ChannelManager::ChannelManager(boost::asio::io_context& io, std::string state_dir,
+                               ChannelDispatch& dispatch, const plugins::Registry& registry)
+    : io_(io),
+      state_dir_(std::move(state_dir)),
+      dispatch_(dispatch),
+      registry_(registry),
+      typing_timer_(io) {}
+
+ChannelManager::~ChannelManager() { stop_all(); }
+
+sdk::ChannelFactory ChannelManager::factory(const std::string& channel) const {
+  if (const auto* ext = registry_.channel(channel)) return ext->factory;
+  if (extra_) return extra_(channel);
+  return {};
+}
+
+void ChannelManager::configure(const Json& channels, const Json& bindings,
+                               const std::string& default_agent) {
+  bindings_ = parse_bindings(bindings);
+  default_agent_ = default_agent.empty() ? "main" : default_agent;
+  std::map<std::string, AccountSettings> next;
+  for (AccountSettings& a : parse_accounts(channels)) {
+    std::string k = a.channel + "/" + a.account_id;
+    next.emplace(k, std::move(a));
+  }
+  // webchat is the gateway's own page: always there unless configured otherwise.
+  if (!next.count("webchat/default")) {
+    AccountSettings w;
+    w.channel = "webchat";
+    w.account_id = "default";
+    w.raw = Json::object();
+    next.emplace("webchat/default", std::move(w));
+  }
+  for (auto it = accounts_.begin(); it != accounts_.end();) {
+    auto n = next.find(it->first);
+    if (n == next.end() || n->second.raw != it->second->config().raw) {
+      it->second->stop(n == next.end() ? "removed from config" : "config changed");
+      it = accounts_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [k, settings] : next) {
+    if (accounts_.count(k)) continue;
+    auto acc = std::make_shared<Account>(*this, std::move(settings));
+    accounts_.emplace(k, acc);
+    changed(*acc);
+    acc->start();  // connectors connect asynchronously: start-up is not delayed
+  }
+}
+
+void ChannelManager::stop_all() {
+  typing_timer_.cancel();
+  for (auto& [k, a] : accounts_) a->stop("gateway shutting down");
+  accounts_.clear();
+  runs_.clear();
+  sessions_.clear();
+}
+
+Account* ChannelManager::find(const std::string& channel, const std::string& account) const {
+  for (const auto& [k, a] : accounts_)
+    if (a->channel_name() == channel && (account.empty() || a->account_id() == account))
+      return a.get();
+  return nullptr;
+}
+
+std::vector<Account*> ChannelManager::select(const std::string& channel,
+                                             const std::string& account) const {
+  std::vector<Account*> out;
+  for (const auto& [k, a] : accounts_)
+    if (a->channel_name() == channel && (account.empty() || a->account_id() == account))
+      out.push_back(a.get());
+  return out;
+}
+
+bool ChannelManager::has_channel(const std::string& channel) const {
+  return find(channel, "") != nullptr;
+}
+
+std::string ChannelManager::agent_for(const Account& a, const sdk::InboundMessage& m) const {
+  for (const Binding& b : bindings_) {
+    if (b.channel != a.channel_name()) continue;
+    if (!b.account.empty() && b.account != a.account_id()) continue;
+    if (!b.peer.empty() && (m.peer.group || b.peer != m.sender_id)) continue;
+    if (!b.group.empty() && (!m.peer.group || b.group != m.peer.chat_id)) continue;
+    return b.agent;
+  }
+  if (!a.config().agent.empty()) return a.config().agent;
+  return default_agent_;
+}
+
+void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void()> handled) {
+  auto finish = [this, handled = std::move(handled)]() mutable {
+    if (handled) boost::asio::post(io_, std::move(handled));
+  };
+  if (m.text.rfind("/approve", 0) == 0) {
+    approve_command(a, m);
+    return finish();
+  }
+  bool paired = a.pairing().approved(m.sender_id);
+  AccessDecision d = decide_access(a.config(), m, paired);
+  Json who{{"channel", a.channel_name()}, {"accountId", a.account_id()},
+           {"senderId", m.sender_id}, {"chatId", m.peer.chat_id}, {"group", m.peer.group}};
+  switch (d.what) {
+    case Access::kDeny:
+      ++counters_.denied;
+      who["reason"] = d.reason;
+      log::event("channel.inbound_denied", who, a.key() + ": message from " + m.sender_id +
+                                                    " refused (" + d.reason + ")");
+      return finish();
+    case Access::kIgnore:
+      ++counters_.ignored;
+      return finish();
+    case Access::kPair: {
+      bool fresh = false;
+      std::string code = a.pairing().code_for(m.sender_id, m.sender_name, wall_ms(), &fresh);
+      if (fresh) {
+        ++counters_.pairing_codes;
+        log::event("channel.pairing_requested", who, a.key() + ": pairing code issued to " +
+                                                         m.sender_id);
+        a.enqueue({m.peer,
+                   "Hi! I don't know you yet. Your pairing code is " + code +
+                       ". Ask the operator of this assistant to approve it with:\n"
+                       "simpleclaw call channels.pairing.approve --params '{\"channel\":\"" +
+                       a.channel_name() + "\",\"code\":\"" + code + "\"}'",
+                   {}, m.message_id});
+        dispatch_.channels_changed({{"channel", a.channel_name()},
+                                    {"accountId", a.account_id()},
+                                    {"pairingRequested", true},
+                                    {"ts", wall_ms()}});
+      }
+      return finish();
+    }
+    case Access::kAllow:
+      break;
+  }
+  Submission s;
+  s.agent_id = agent_for(a, m);
+  std::string conv = m.peer.group ? "group:" + key_part(m.peer.chat_id)
+                                  : "direct:" + key_part(m.sender_id);
+  if (m.peer.group && !m.peer.thread_id.empty()) conv += ":thread:" + key_part(m.peer.thread_id);
+  s.session_key = lower("agent:" + s.agent_id + ":" + a.channel_name() + ":" + conv);
+  // The run id is the idempotency key: a platform redelivering the same message (after
+  // a crash before its offset was saved) finds the run already there.
+  std::string mid = a.channel_name() + ":" + a.account_id() + ":" + m.message_id;
+  s.run_id = "ch-" + (mid.size() > 120 ? sha256_hex(mid).substr(0, 40) : mid);
+  s.text = m.peer.group && !m.sender_name.empty() ? "[" + m.sender_name + "] " + m.text : m.text;
+  Route r{a.weak_from_this(), m.peer, m.message_id};
+  sessions_[s.session_key] = r;
+  std::string run_id = s.run_id;
+  dispatch_.submit(std::move(s), [this, r, run_id, finish = std::move(finish)](Status st) mutable {
+    auto acc = r.account.lock();
+    if (st) {
+      if (runs_.size() < kMaxRoutes) runs_[run_id] = r;
+      if (acc) acc->typing(r.peer);
+      schedule_typing();
+    } else if (acc) {
+      acc->enqueue({r.peer, "Sorry, I could not take your message: " + st.error().message, {},
+                    r.reply_to});
+    }
+    finish();
+  });
+}
+
+void ChannelManager::schedule_typing() {
+  if (typing_armed_ || runs_.empty()) return;
+  typing_armed_ = true;
+  typing_timer_.expires_after(kTypingEvery);
+  typing_timer_.async_wait([this](const boost::system::error_code& ec) {
+    typing_armed_ = false;
+    if (ec) return;
+    for (auto& [id, r] : runs_)
+      if (auto acc = r.account.lock()) acc->typing(r.peer);
+    schedule_typing();
+  });
+}
+
+void ChannelManager::on_chat_event(const std::string& run_id, const Json& payload) {
+  auto it = runs_.find(run_id);
+  if (it == runs_.end()) return;
+  std::string state = payload.value("state", "");
+  if (state == "delta") return;
+  Route r = it->second;
+  runs_.erase(it);
+  auto acc = r.account.lock();
+  if (!acc) return;
+  std::string text;
+  if (state == "final") {
+    text = reply_text(payload);
+    if (text.empty()) return;  // a run that chose to say nothing
+  } else if (state == "aborted") {
+    text = reply_text(payload);
+    if (text.empty()) return;
+  } else if (state == "error") {
+    text = "Sorry, something went wrong: " + payload.value("errorMessage", std::string("error"));
+  } else {
+    return;
+  }
+  bool first = true;
+  for (std::string& chunk : chunk_text(text, acc->max_text())) {
+    acc->enqueue({r.peer, std::move(chunk), {}, first ? r.reply_to : std::string()});
+    first = false;
+  }
+}
+
+void ChannelManager::on_approval_event(const char* event, const Json& payload) {
+  if (std::string(event) != "exec.approval.requested") return;
+  const Json& req = payload.contains("request") ? payload["request"] : Json();
+  std::string key = req.is_object() ? req.value("sessionKey", "") : "";
+  std::string id = payload.value("id", "");
+  if (key.empty() || id.empty()) return;
+  auto it = sessions_.find(key);
+  std::shared_ptr<Account> acc;
+  sdk::Peer peer;
+  if (it != sessions_.end()) {
+    acc = it->second.account.lock();
+    peer = it->second.peer;
+  }
+  if (!acc) {
+    // After a restart the conversation is known only from the key:
+    // agent:<a>:<channel>:direct:<peer> (DM chat id = sender id on most platforms).
+    auto parts = std::vector<std::string>();
+    std::string cur;
+    for (char c : key) {
+      if (c == ':') parts.push_back(cur), cur.clear();
+      else cur += c;
+    }
+    parts.push_back(cur);
+    if (parts.size() < 5) return;
+    Account* a = find(parts[2], "");
+    if (!a) return;
+    acc = a->shared_from_this();
+    peer.chat_id = parts[4];
+    peer.group = parts[3] == "group";
+  }
+  std::string short_id = id.substr(0, 8);
+  std::string text = "Approval needed (" + short_id + "): run `" + req.value("command", "") +
+                     "` in " + req.value("cwd", "") + "?\nReply /approve " + short_id +
+                     " allow-once | " + (req.value("allowAlways", false) ? "allow-always | " : "") +
+                     "deny";
+  std::vector<sdk::Button> buttons{{"Allow once", "apr:" + short_id + ":o"}};
+  if (req.value("allowAlways", false)) buttons.push_back({"Always allow", "apr:" + short_id + ":a"});
+  buttons.push_back({"Deny", "apr:" + short_id + ":d"});
+  sdk::OutboundMessage m{peer, text, acc->supports_buttons() ? buttons : std::vector<sdk::Button>{}, {}};
+  for (std::string& chunk : chunk_text(m.text, acc->max_text())) {
+    m.text = std::move(chunk);
+    acc->enqueue(m);
+    m.buttons.clear();  // buttons ride on the first chunk only
+  }
+}
+
+void ChannelManager::approve_command(Account& a, const sdk::InboundMessage& m) {
+  std::string id, decision;
+  parse_approve(m.text, id, decision);
+  reply_decision(a, m.peer, m.sender_id, id, decision);
+}
+
+void ChannelManager::button(Account& a, sdk::ButtonPress p) {
+  // apr:<short id>:o|a|d
+  if (p.data.rfind("apr:", 0) != 0) return;
+  auto colon = p.data.rfind(':');
+  if (colon <= 4) return;
+  std::string id = p.data.substr(4, colon - 4);
+  std::string d = p.data.substr(colon + 1);
+  std::string decision = d == "o" ? "allow-once" : d == "a" ? "allow-always" : d == "d" ? "deny" : "";
+  reply_decision(a, p.peer, p.sender_id, id, decision);
+}
+
+void ChannelManager::reply_decision(Account& a, const sdk::Peer& peer, const std::string& sender,
+                                    const std::string& id, std::string decision) {
+  auto say = [&](std::string text) { a.enqueue({peer, std::move(text), {}, {}}); };
+  if (!may_approve(a.config(), sender, a.pairing().approved(sender))) {
+    log::event("channel.approval_refused",
+               {{"channel", a.channel_name()}, {"accountId", a.account_id()}, {"senderId", sender}},
+               a.key() + ": " + sender + " may not approve");
+    return say("You are not allowed to approve commands here (only senders listed by id in "
+               "allow_from or paired may).");
+  }
+  if (id.empty() || (decision != "allow-once" && decision != "allow-always" && decision != "deny"))
+    return say("Usage: /approve <id> allow-once | allow-always | deny");
+  auto r = dispatch_.resolve_approval(id, decision, a.channel_name() + ":" + sender);
+  if (!r) return say("Could not resolve " + id + ": " + r.error().message);
+  ++counters_.approvals;
+  say(std::string(decision == "deny" ? "Denied " : "Approved (") + id +
+      (decision == "deny" ? "." : ", " + decision + ")."));
+}
+
+void ChannelManager::changed(const Account& a) {
+  dispatch_.channels_changed({{"channel", a.channel_name()},
+                              {"accountId", a.account_id()},
+                              {"healthState", a.health_state()},
+                              {"connected", a.is_connected()},
+                              {"ts", wall_ms()}});
+}
+
+Json ChannelManager::status_json() const {
+  Json order = Json::array(), channels = Json::object(), accounts = Json::object();
+  for (const auto& [k, a] : accounts_) {
+    const std::string& ch = a->channel_name();
+    if (!accounts.contains(ch)) {
+      order.push_back(ch);
+      accounts[ch] = Json::array();
+    }
+    accounts[ch].push_back(a->status_json());
+  }
+  for (const auto& ch : order) {
+    const std::string name = ch.get<std::string>();
+    int connected = 0, running = 0;
+    std::string worst = "healthy";
+    for (const Json& acc : accounts[name]) {
+      connected += acc["connected"].get<bool>();
+      running += acc["running"].get<bool>();
+      std::string st = acc["healthState"];
+      if (st != "healthy" && st != "disabled" && st != "stopped") worst = st;
+    }
+    channels[name] = {{"configured", true},
+                      {"accounts", accounts[name].size()},
+                      {"running", running},
+                      {"connected", connected},
+                      {"healthState", running ? worst : "stopped"}};
+  }
+  return {{"ts", wall_ms()}, {"channelOrder", order}, {"channels", channels},
+          {"channelAccounts", accounts}};
+}
+
+Json ChannelManager::health_json() const {
+  Json out = Json::object();
+  for (const auto& [k, a] : accounts_)
+    out[a->channel_name()][a->account_id()] = {{"healthState", a->health_state()},
+                                               {"connected", a->is_connected()}};
+  return out;
+}
+
+std::string ChannelManager::metrics_text() const {
+  std::string out;
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(v) + "\n";
+  };
+  counter("simpleclaw_channel_inbound_total", "Platform messages received.", counters_.inbound);
+  counter("simpleclaw_channel_denied_total", "Messages refused by access control.", counters_.denied);
+  counter("simpleclaw_channel_outbound_total", "Messages delivered to platforms.", counters_.outbound);
+  counter("simpleclaw_channel_outbound_failed_total", "Failed send attempts (retried).",
+          counters_.outbound_failed);
+  counter("simpleclaw_channel_outbound_dropped_total", "Messages given up on.",
+          counters_.outbound_dropped);
+  counter("simpleclaw_channel_reconnects_total", "Account reconnects.", counters_.reconnects);
+  counter("simpleclaw_channel_stuck_total", "Stalled inbound paths detected.", counters_.stuck);
+  counter("simpleclaw_channel_restarts_total", "Connectors rebuilt after repeated failures.",
+          counters_.restarts);
+  out += "# HELP simpleclaw_channel_connected Account connected (1) or not (0).\n"
+         "# TYPE simpleclaw_channel_connected gauge\n";
+  for (const auto& [k, a] : accounts_)
+    out += "simpleclaw_channel_connected{channel=\"" + a->channel_name() + "\",account=\"" +
+           a->account_id() + "\",state=\"" + a->health_state() + "\"} " +
+           (a->is_connected() ? "1" : "0") + "\n";
+  return out;
+}
+
+Result<Json> ChannelManager::start_account(const std::string& channel, const std::string& account) {
+  auto list = select(channel, account);
+  if (list.empty()) return Error::invalid("unknown channel account: " + channel +
+                                          (account.empty() ? "" : "/" + account));
+  Json started = Json::array();
+  for (Account* a : list) {
+    if (!a->config().enabled)
+      return Error::invalid(a->key() + " is disabled in config (set enabled: true)");
+    a->start();
+    started.push_back(a->account_id());
+  }
+  return Json{{"ok", true}, {"channel", channel}, {"accounts", started}};
+}
+
+Result<Json> ChannelManager::stop_account(const std::string& channel, const std::string& account) {
+  auto list = select(channel, account);
+  if (list.empty()) return Error::invalid("unknown channel account: " + channel +
+                                          (account.empty() ? "" : "/" + account));
+  Json stopped = Json::array();
+  for (Account* a : list) {
+    a->stop("stopped by an operator");
+    stopped.push_back(a->account_id());
+  }
+  return Json{{"ok", true}, {"channel", channel}, {"accounts", stopped}};
+}
+
+Result<Json> ChannelManager::logout(const std::string& channel, const std::string& account) {
+  auto list = select(channel, account);
+  if (list.empty()) return Error::invalid("unknown channel account: " + channel +
+                                          (account.empty() ? "" : "/" + account));
+  Json out = Json::array();
+  for (Account* a : list) {
+    a->stop("logged out by an operator");
+    Status st = a->logout();
+    if (!st) return st.error();
+    out.push_back(a->account_id());
+  }
+  return Json{{"ok", true}, {"channel", channel}, {"accounts", out}, {"loggedOut", true}};
+}
+
+Json ChannelManager::pairing_list(const std::string& channel) const {
+  Json list = Json::array();
+  for (const auto& [k, a] : accounts_) {
+    if (!channel.empty() && a->channel_name() != channel) continue;
+    for (const auto& p : a->pairing().pending(wall_ms()))
+      list.push_back({{"channel", a->channel_name()}, {"accountId", a->account_id()},
+                      {"code", p.code}, {"senderId", p.sender_id}, {"senderName", p.sender_name},
+                      {"createdAtMs", p.created_ms}});
+  }
+  return {{"requests", list}};
+}
+
+Result<Json> ChannelManager::pairing_approve(const std::string& channel, const std::string& account,
+                                             const std::string& code) {
+  auto list = select(channel, account);
+  if (list.empty()) return Error::invalid("unknown channel account: " + channel);
+  for (Account* a : list) {
+    for (const auto& p : a->pairing().pending(wall_ms())) {
+      std::string want = code;
+      std::transform(want.begin(), want.end(), want.begin(), ::toupper);
+      if (p.code != want) continue;
+      auto r = a->pairing().approve(code, wall_ms());
+      if (!r) return r.error();
+      log::event("channel.pairing_approved",
+                 {{"channel", a->channel_name()}, {"accountId", a->account_id()},
+                  {"senderId", r->sender_id}},
+                 a->key() + ": " + r->sender_id + " approved");
+      a->enqueue({{r->sender_id, false, {}}, "You're approved: you can talk to me now.", {}, {}});
+      return Json{{"ok", true}, {"channel", a->channel_name()}, {"accountId", a->account_id()},
+                  {"senderId", r->sender_id}, {"senderName", r->sender_name}};
+    }
+  }
+  return Error::invalid("unknown or expired pairing code: " + code +
+                        " (channels.pairing.list shows the pending ones)");
+}
+
+void ChannelManager::deliver(const std::string& channel, const std::string& account,
+                             const std::string& to, const std::string& text,
+                             std::function<void(Result<std::string>)> done) {
+  Account* a = find(channel, account);
+  if (!a) return done(Error::invalid("unknown channel: " + channel));
+  auto chunks = chunk_text(text, a->max_text());
+  if (chunks.empty()) return done(Error::invalid("empty message"));
+  // One result for the whole message: the last chunk's.
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    bool last = i + 1 == chunks.size();
+    a->enqueue({{to, false, {}}, std::move(chunks[i]), {}, {}},
+               last ? std::move(done) : std::function<void(Result<std::string>)>());
+  }
+}
+
+}  // namespace simpleclaw::channels

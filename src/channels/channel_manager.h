@@ -1,0 +1,140 @@
+// ChannelManager: every configured channel account (SPEC §9) and what happens to a
+// platform message between the connector and the agent.
+//
+// Life of an inbound message: connector -> Account::inbound -> `/approve` command? ->
+// access control (allow_from, dm_policy, pairing, groups, mention) -> binding (first
+// matching `bindings` entry, else the account's `agent`, else the default agent) ->
+// session key agent:<id>:<channel>:direct:<sender> | :group:<chat>[:thread:<t>] ->
+// ChannelDispatch::submit (chat.send; the message is durable when it answers) -> the
+// connector may acknowledge it to the platform -> the run's `chat` final reaches
+// on_chat_event -> the reply is chunked to the platform's limit and queued on the
+// account -> sent one at a time; a failed send stays at the head of the queue and is
+// sent again after the reconnect, so a reply survives a stalled platform.
+//
+// Health: each account tracks connected state, reconnect attempts, last inbound /
+// outbound / connect times and last error. Liveness is judged on the inbound path: no
+// alive() for longer than the liveness window means `stuck`, even if sends work. A
+// failure or a stall reconnects with exponential backoff and jitter; after
+// restart_after_failures in a row the connector object is rebuilt. Every state change
+// is a structured log record, a channels.changed event and a counter on /metrics.
+//
+// Threading: loop thread only; owns the accounts, their connectors and queues.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "channels/account_settings.h"
+#include "simpleclaw/channel.h"
+
+namespace simpleclaw::plugins {
+class Registry;
+}
+
+namespace simpleclaw::channels {
+
+// A message on its way to an agent run (what chat.send gets).
+struct Submission {
+  std::string session_key, agent_id, text, run_id;
+};
+
+// What the manager needs from the gateway. Loop thread.
+class ChannelDispatch {
+ public:
+  virtual ~ChannelDispatch() = default;
+  // Starts a run like chat.send; `accepted` runs once the user message is durable (ok)
+  // or the send was refused (error).
+  virtual void submit(Submission s, std::function<void(Status)> accepted) = 0;
+  virtual Result<Json> resolve_approval(const std::string& id_or_prefix,
+                                        const std::string& decision, const std::string& by) = 0;
+  // channels.changed {channel, accountId, healthState, connected, lastError?, ts}
+  virtual void channels_changed(Json payload) = 0;
+};
+
+class Account;
+
+class ChannelManager {
+ public:
+  ChannelManager(boost::asio::io_context& io, std::string state_dir, ChannelDispatch& dispatch,
+                 const plugins::Registry& registry);
+  ~ChannelManager();
+
+  // Factories for channels that are not compiled in (out-of-process plugins).
+  using ExtraFactory = std::function<sdk::ChannelFactory(const std::string& channel)>;
+  void set_extra_factories(ExtraFactory f) { extra_ = std::move(f); }
+
+  // Applies channels / bindings / agents from a validated config: new accounts are
+  // started, removed ones stopped, changed ones restarted. Safe to call again (reload).
+  void configure(const Json& channels, const Json& bindings, const std::string& default_agent);
+  void stop_all();  // shutdown: every connector stopped, nothing is called afterwards
+
+  // Gateway hooks.
+  void on_chat_event(const std::string& run_id, const Json& payload);
+  void on_approval_event(const char* event, const Json& payload);
+
+  // Methods.
+  Json status_json() const;   // channels.status
+  Json health_json() const;   // the health snapshot's `channels`
+  std::string metrics_text() const;
+  Result<Json> start_account(const std::string& channel, const std::string& account);
+  Result<Json> stop_account(const std::string& channel, const std::string& account);
+  Result<Json> logout(const std::string& channel, const std::string& account);
+  Json pairing_list(const std::string& channel) const;
+  Result<Json> pairing_approve(const std::string& channel, const std::string& account,
+                               const std::string& code);
+  // The message tool: `to` is a chat id on the channel's account ("" = the first one).
+  void deliver(const std::string& channel, const std::string& account, const std::string& to,
+               const std::string& text, std::function<void(Result<std::string>)> done);
+  bool has_channel(const std::string& channel) const;
+
+  // Used by Account.
+  void route(Account& a, sdk::InboundMessage m, std::function<void()> handled);
+  void button(Account& a, sdk::ButtonPress p);
+  void changed(const Account& a);
+  sdk::ChannelFactory factory(const std::string& channel) const;
+  boost::asio::io_context& io() { return io_; }
+  const std::string& state_dir() const { return state_dir_; }
+
+  struct Counters {
+    std::uint64_t inbound = 0, denied = 0, ignored = 0, pairing_codes = 0, outbound = 0,
+                  outbound_failed = 0, outbound_dropped = 0, reconnects = 0, stuck = 0,
+                  restarts = 0, approvals = 0;
+  };
+  Counters& counters() { return counters_; }
+
+ private:
+  struct Route {
+    std::weak_ptr<Account> account;
+    sdk::Peer peer;
+    std::string reply_to;
+  };
+  Account* find(const std::string& channel, const std::string& account) const;
+  std::vector<Account*> select(const std::string& channel, const std::string& account) const;
+  std::string agent_for(const Account& a, const sdk::InboundMessage& m) const;
+  void approve_command(Account& a, const sdk::InboundMessage& m);
+  void reply_decision(Account& a, const sdk::Peer& peer, const std::string& sender,
+                      const std::string& id, std::string decision);
+  void schedule_typing();
+
+  boost::asio::io_context& io_;
+  std::string state_dir_;
+  ChannelDispatch& dispatch_;
+  const plugins::Registry& registry_;
+  ExtraFactory extra_;
+  std::map<std::string, std::shared_ptr<Account>> accounts_;  // "<channel>/<account>"
+  std::vector<Binding> bindings_;
+  std::string default_agent_ = "main";
+  std::unordered_map<std::string, Route> runs_;      // run id -> where the reply goes
+  std::unordered_map<std::string, Route> sessions_;  // session key -> last conversation
+  boost::asio::steady_timer typing_timer_;
+  bool typing_armed_ = false;
+  Counters counters_;
+};
+
+}  // namespace simpleclaw::channels

@@ -1,0 +1,320 @@
+// Telegram: the Bot API over HTTPS with long polling (SPEC §9).
+//
+// start(): getMe (checks the token, learns the bot's username for mentions) ->
+// connected("@name") -> getUpdates?offset=N&timeout=T in a loop. Each update is handed
+// to the host one at a time; the offset moves past it (and is saved to
+// <account state>/offset) only once the host says the message is durable, so a crash
+// loses nothing: Telegram sends the update again and the run id (channel + update id)
+// makes the second delivery a no-op. Every answered poll, even an empty one, is
+// alive(); the liveness window is the poll timeout plus a grace, so a poll that never
+// returns is seen as a stall by the health monitor even while sendMessage still works.
+//
+// Threading: loop thread; all HTTP through providers::http_start.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <memory>
+#include <string>
+
+#include "base/fs.h"
+#include "plugins/registry.h"
+#include "providers/http_client.h"
+
+namespace simpleclaw::channels {
+namespace {
+
+constexpr std::size_t kMaxBody = 8 << 20;  // a getUpdates answer larger than this is refused
+
+struct Call {
+  int status = 0;
+  std::string body;
+};
+
+class TelegramChannel final : public sdk::Channel {
+ public:
+  explicit TelegramChannel(sdk::ChannelHost& host) : host_(host) {
+    const Json& s = host.settings();
+    token_ = s.value("token", "");
+    api_base_ = s.value("api_base", "https://api.telegram.org");
+    while (!api_base_.empty() && api_base_.back() == '/') api_base_.pop_back();
+    poll_timeout_s_ = s.value("poll_timeout_s", 30);
+    offset_file_ = host.state_dir() + "/offset";
+    if (auto raw = read_file(offset_file_)) {
+      try {
+        offset_ = std::stoll(*raw);
+      } catch (...) {
+        offset_ = 0;  // unreadable: Telegram resends what is unconfirmed
+      }
+    }
+  }
+  ~TelegramChannel() override { stop(); }
+
+  void start() override {
+    stop();
+    alive_ = std::make_shared<int>(0);
+    if (token_.empty()) return fail("no bot token: set channels.telegram.token");
+    int grace = std::max(2, poll_timeout_s_ / 2);
+    host_.set_liveness_window(std::chrono::seconds(poll_timeout_s_ + grace));
+    api("getMe", Json::object(), 15, [this](Result<Json> r) {
+      if (!r) return fail("getMe failed: " + r.error().message);
+      username_ = r->value("username", "");
+      bot_id_ = id_of((*r)["id"]);
+      host_.connected("@" + username_);
+      poll();
+    });
+  }
+
+  void stop() override {
+    alive_.reset();  // every pending completion sees this and does nothing
+    pending_.clear();  // not confirmed: Telegram sends them again on the next poll
+    for (auto& c : calls_)
+      if (auto p = c.lock()) p->cancel();
+    calls_.clear();
+  }
+
+  void send(sdk::OutboundMessage m, std::function<void(Status)> done) override {
+    Json body{{"chat_id", m.peer.chat_id}, {"text", m.text}};
+    if (!m.peer.thread_id.empty()) body["message_thread_id"] = to_num(m.peer.thread_id);
+    if (!m.reply_to.empty())
+      body["reply_parameters"] = {{"message_id", to_num(m.reply_to)},
+                                  {"allow_sending_without_reply", true}};
+    if (!m.buttons.empty()) {
+      Json row = Json::array();
+      for (const auto& b : m.buttons) row.push_back({{"text", b.label}, {"callback_data", b.data}});
+      body["reply_markup"] = {{"inline_keyboard", Json::array({row})}};
+    }
+    api("sendMessage", std::move(body), 30, [done = std::move(done)](Result<Json> r) {
+      if (!r) return done(r.error());
+      done(Ok{});
+    });
+  }
+
+  void typing(const sdk::Peer& peer) override {
+    Json body{{"chat_id", peer.chat_id}, {"action", "typing"}};
+    if (!peer.thread_id.empty()) body["message_thread_id"] = to_num(peer.thread_id);
+    api("sendChatAction", std::move(body), 15, [](Result<Json>) {});
+  }
+
+  std::size_t max_text() const override { return 4096; }
+  bool supports_buttons() const override { return true; }
+
+  Status logout() override {
+    // The bot token lives in config.yaml; what this account holds is the poll offset.
+    std::error_code ec;
+    std::filesystem::remove(offset_file_, ec);
+    offset_ = 0;
+    return Ok{};
+  }
+
+  Json status_extra() const override {
+    Json j{{"offset", offset_}};
+    if (!username_.empty()) j["botUsername"] = username_;
+    return j;
+  }
+
+ private:
+  static std::string id_of(const Json& v) {
+    if (v.is_number_integer()) return std::to_string(v.get<long long>());
+    if (v.is_string()) return v.get<std::string>();
+    return {};
+  }
+  static Json to_num(const std::string& s) {
+    try {
+      return std::stoll(s);
+    } catch (...) {
+      return s;
+    }
+  }
+
+  void fail(const std::string& why) {
+    if (!alive_) return;
+    alive_.reset();
+    for (auto& c : calls_)
+      if (auto p = c.lock()) p->cancel();
+    calls_.clear();
+    host_.disconnected(why);
+  }
+
+  // One Bot API call: POST JSON, parse {ok, result} / {ok:false, description}.
+  void api(const std::string& method, Json body, int timeout_s,
+           std::function<void(Result<Json>)> done) {
+    if (!alive_) {
+      boost::asio::post(host_.io(), [done] { done(Error::invalid("telegram: channel stopped")); });
+      return;
+    }
+    providers::HttpRequest req;
+    req.method = "POST";
+    req.url = api_base_ + "/bot" + token_ + "/" + method;
+    req.headers = {{"Content-Type", "application/json"}};
+    req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+    providers::HttpOptions opts;
+    opts.connect_timeout = std::chrono::seconds(10);
+    opts.first_byte_timeout = std::chrono::seconds(timeout_s);
+    opts.total_timeout = std::chrono::seconds(timeout_s + 10);
+    auto out = std::make_shared<Call>();
+    std::weak_ptr<int> token = alive_;
+    std::string what = method;
+    providers::HttpCallbacks cb;
+    cb.on_head = [out](const providers::HttpHead& h) { out->status = h.status; };
+    cb.on_body = [out](std::string_view b) {
+      if (out->body.size() + b.size() <= kMaxBody) out->body.append(b);
+    };
+    cb.on_done = [token, out, what, done = std::move(done)](const providers::HttpError* e) {
+      if (token.expired()) return;  // stopped meanwhile: nothing may reach the host
+      if (e) {
+        if (e->kind == providers::HttpError::kCancelled) return;
+        // The URL holds the token: say which call failed, not where it went.
+        return done(Error::invalid("telegram " + what + ": " + redact(e->message)));
+      }
+      Json j = Json::parse(out->body, nullptr, false);
+      if (!j.is_object())
+        return done(Error::invalid("telegram " + what + ": HTTP " + std::to_string(out->status) +
+                                   ", not a Bot API answer"));
+      if (!j.value("ok", false)) {
+        std::string desc = j.value("description", std::string("error"));
+        if (out->status == 401 || out->status == 404)
+          desc += " (check channels.telegram.token)";
+        if (j.contains("parameters") && j["parameters"].contains("retry_after"))
+          desc += " (retry after " + j["parameters"]["retry_after"].dump() + " s)";
+        return done(Error::invalid("telegram " + what + ": " + desc));
+      }
+      done(j.contains("result") ? j["result"] : Json());
+    };
+    auto call = providers::http_start(host_.io(), std::move(req), std::move(opts), std::move(cb));
+    std::erase_if(calls_, [](const std::weak_ptr<providers::HttpCall>& c) { return c.expired(); });
+    calls_.push_back(call);
+  }
+
+  // Anything that might echo the URL (and with it the token) is cut at "/bot".
+  static std::string redact(std::string s) {
+    for (auto p = s.find("/bot"); p != std::string::npos; p = s.find("/bot", p + 1)) {
+      auto end = s.find_first_of(" /\"'", p + 4);
+      s.replace(p, (end == std::string::npos ? s.size() : end) - p, "/bot<token>");
+    }
+    return s;
+  }
+
+  void poll() {
+    if (!alive_) return;
+    Json body{{"timeout", poll_timeout_s_},
+              {"allowed_updates", Json::array({"message", "edited_message", "callback_query"})}};
+    if (offset_ > 0) body["offset"] = offset_;
+    api("getUpdates", std::move(body), poll_timeout_s_ + 5, [this](Result<Json> r) {
+      if (!r) return fail(r.error().message);
+      host_.alive();
+      if (r->is_array())
+        for (Json& u : *r) pending_.push_back(std::move(u));
+      next_update();
+    });
+  }
+
+  // Hands the received updates over one at a time, in order; polls again when done.
+  void next_update() {
+    if (!alive_) return;
+    if (pending_.empty()) return poll();
+    Json u = std::move(pending_.front());
+    pending_.pop_front();
+    long long id = u.value("update_id", 0LL);
+    std::weak_ptr<int> token = alive_;
+    auto advance = [this, token, id] {
+      if (token.expired()) return;
+      if (id >= offset_) {
+        offset_ = id + 1;
+        // The rename is atomic: a crash leaves the old or the new offset, never junk.
+        (void)write_file_atomic(offset_file_, std::to_string(offset_) + "\n", 0600);
+      }
+      next_update();
+    };
+    if (u.contains("callback_query")) return handle_callback(u["callback_query"], advance);
+    const Json* msg = nullptr;
+    if (u.contains("message")) msg = &u["message"];
+    else if (u.contains("edited_message")) msg = &u["edited_message"];
+    if (!msg || !msg->is_object()) return boost::asio::post(host_.io(), advance);
+    auto in = to_inbound(*msg, id);
+    if (!in) return boost::asio::post(host_.io(), advance);
+    host_.inbound(std::move(*in), advance);
+  }
+
+  std::optional<sdk::InboundMessage> to_inbound(const Json& msg, long long update_id) {
+    const Json& from = msg.contains("from") ? msg["from"] : Json();
+    const Json& chat = msg.contains("chat") ? msg["chat"] : Json();
+    if (!from.is_object() || !chat.is_object()) return std::nullopt;
+    if (from.value("is_bot", false)) return std::nullopt;
+    std::string text = msg.contains("text") && msg["text"].is_string() ? msg["text"].get<std::string>()
+                       : msg.contains("caption") && msg["caption"].is_string()
+                           ? msg["caption"].get<std::string>()
+                           : "";
+    if (text.empty()) return std::nullopt;  // stickers, photos without caption, joins
+    sdk::InboundMessage m;
+    m.message_id = std::to_string(update_id);
+    m.sender_id = id_of(from["id"]);
+    std::string name = from.value("first_name", "");
+    if (from.contains("last_name")) name += " " + from.value("last_name", "");
+    if (from.contains("username")) name += " (@" + from.value("username", "") + ")";
+    m.sender_name = name;
+    std::string type = chat.value("type", "private");
+    m.peer.chat_id = id_of(chat["id"]);
+    m.peer.group = type != "private";
+    if (msg.value("is_topic_message", false) && msg.contains("message_thread_id"))
+      m.peer.thread_id = id_of(msg["message_thread_id"]);
+    if (m.peer.group) {
+      std::string at = "@" + username_;
+      if (!username_.empty()) {
+        auto p = text.find(at);
+        if (p != std::string::npos) {
+          m.mentioned = true;
+          text.erase(p, at.size());
+          while (!text.empty() && text.front() == ' ') text.erase(0, 1);
+        }
+      }
+      if (msg.contains("reply_to_message") && msg["reply_to_message"].is_object()) {
+        const Json& rf = msg["reply_to_message"].value("from", Json::object());
+        if (rf.is_object() && id_of(rf.value("id", Json())) == bot_id_) m.mentioned = true;
+      }
+    }
+    // "/approve@my_bot x y" is the command form in groups.
+    if (text.rfind("/approve@", 0) == 0) {
+      auto sp = text.find(' ');
+      text = "/approve" + (sp == std::string::npos ? "" : text.substr(sp));
+    }
+    m.text = std::move(text);
+    return m;
+  }
+
+  void handle_callback(const Json& q, std::function<void()> advance) {
+    if (q.is_object()) {
+      std::string qid = q.value("id", "");
+      if (!qid.empty()) api("answerCallbackQuery", {{"callback_query_id", qid}}, 15, [](Result<Json>) {});
+      const Json& from = q.value("from", Json::object());
+      const Json& msg = q.value("message", Json::object());
+      const Json& chat = msg.is_object() ? msg.value("chat", Json::object()) : Json::object();
+      sdk::ButtonPress p;
+      p.sender_id = from.is_object() ? id_of(from.value("id", Json())) : "";
+      p.sender_name = from.is_object() ? from.value("first_name", "") : "";
+      p.peer.chat_id = chat.is_object() ? id_of(chat.value("id", Json())) : p.sender_id;
+      p.peer.group = chat.is_object() && chat.value("type", "private") != "private";
+      p.data = q.value("data", "");
+      if (!p.sender_id.empty() && !p.data.empty()) host_.button(std::move(p));
+    }
+    boost::asio::post(host_.io(), std::move(advance));
+  }
+
+  sdk::ChannelHost& host_;
+  std::string token_, api_base_, username_, bot_id_, offset_file_;
+  int poll_timeout_s_ = 30;
+  long long offset_ = 0;
+  std::deque<Json> pending_;
+  std::vector<std::weak_ptr<providers::HttpCall>> calls_;
+  std::shared_ptr<int> alive_;
+};
+
+}  // namespace
+
+void register_telegram(plugins::Registry& r) {
+  r.add_channel({"telegram", "Telegram Bot API (long polling)",
+                 [](sdk::ChannelHost& h) { return std::make_unique<TelegramChannel>(h); }});
+}
+
+}  // namespace simpleclaw::channels

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""A fake Telegram Bot API server (the real wire format: POST /bot<token>/<method> with
+JSON, answers {"ok":true,"result":...} or {"ok":false,"error_code","description"}).
+
+getUpdates implements the real offset semantics (an offset confirms every update below
+it; unconfirmed updates are sent again) and long polling (waits up to `timeout` seconds
+for an update). A control API lets a test act as Telegram users and as faults:
+
+  POST /control/message   {from_id, chat_id?, text, chat_type?, first_name?,
+                           reply_to_bot?, thread_id?}          -> {update_id}
+  POST /control/callback  {from_id, chat_id, data}             -> {update_id}
+  POST /control/stall     {count}   the next `count` getUpdates calls never answer
+  POST /control/fail_send {count, code}  the next sendMessage calls fail (429 / 500)
+  GET  /control/sent      messages the bot sent (sendMessage bodies, in order)
+  GET  /control/state     {getUpdates, offsets, pending, actions, answered, stalled}
+
+Usage: fake_telegram.py <token>; prints {"port": N} on stdout once listening.
+Standard library only.
+"""
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+TOKEN = sys.argv[1] if len(sys.argv) > 1 else "TEST:TOKEN"
+BOT = {"id": 999000, "is_bot": True, "first_name": "Claw", "username": "claw_test_bot"}
+
+lock = threading.Condition()
+updates = []          # unconfirmed updates, in order
+next_id = [1000]
+sent = []
+actions = []
+answered = []
+offsets = []
+calls = {"getUpdates": 0}
+stall = [0]
+fail_send = [0, 429]
+message_id = [1]
+
+
+def add_update(u):
+    with lock:
+        u["update_id"] = next_id[0]
+        next_id[0] += 1
+        updates.append(u)
+        lock.notify_all()
+        return u["update_id"]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, code, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        try:
+            return json.loads(raw or b"{}")
+        except ValueError:
+            return None
+
+    def do_GET(self):
+        if self.path == "/control/sent":
+            with lock:
+                return self.reply(200, sent)
+        if self.path == "/control/state":
+            with lock:
+                return self.reply(200, {"getUpdates": calls["getUpdates"], "offsets": offsets,
+                                        "pending": [u["update_id"] for u in updates],
+                                        "actions": actions, "answered": answered,
+                                        "stalled": stall[0]})
+        self.reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+
+    def do_POST(self):
+        b = self.body()
+        if self.path.startswith("/control/"):
+            return self.control(self.path[len("/control/"):], b or {})
+        parts = self.path.split("/")
+        if len(parts) != 3 or not parts[1].startswith("bot"):
+            return self.reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        if parts[1][3:] != TOKEN:
+            return self.reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        if b is None:
+            return self.reply(400, {"ok": False, "error_code": 400,
+                                    "description": "Bad Request: can't parse JSON"})
+        method = parts[2]
+        if method == "getMe":
+            return self.reply(200, {"ok": True, "result": BOT})
+        if method == "getUpdates":
+            return self.get_updates(b)
+        if method == "sendMessage":
+            with lock:
+                if fail_send[0] > 0:
+                    fail_send[0] -= 1
+                    code = fail_send[1]
+                    desc = "Too Many Requests: retry after 1" if code == 429 else "Internal Server Error"
+                    obj = {"ok": False, "error_code": code, "description": desc}
+                    if code == 429:
+                        obj["parameters"] = {"retry_after": 1}
+                    return self.reply(code, obj)
+                if not b.get("chat_id") or not isinstance(b.get("text"), str) or not b["text"]:
+                    return self.reply(400, {"ok": False, "error_code": 400,
+                                            "description": "Bad Request: message text is empty"})
+                if len(b["text"]) > 4096:
+                    return self.reply(400, {"ok": False, "error_code": 400,
+                                            "description": "Bad Request: message is too long"})
+                sent.append(b)
+                message_id[0] += 1
+                return self.reply(200, {"ok": True, "result": {
+                    "message_id": message_id[0], "date": int(time.time()),
+                    "chat": {"id": b["chat_id"]}, "text": b["text"]}})
+        if method == "sendChatAction":
+            with lock:
+                actions.append(b)
+            return self.reply(200, {"ok": True, "result": True})
+        if method == "answerCallbackQuery":
+            with lock:
+                answered.append(b)
+            return self.reply(200, {"ok": True, "result": True})
+        self.reply(404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
+
+    def get_updates(self, b):
+        offset = b.get("offset")
+        timeout = min(int(b.get("timeout") or 0), 50)
+        with lock:
+            calls["getUpdates"] += 1
+            if offset is not None:
+                offsets.append(offset)
+                updates[:] = [u for u in updates if u["update_id"] >= offset]
+            if stall[0] > 0:
+                stall[0] -= 1
+                stalled = True
+            else:
+                stalled = False
+        if stalled:
+            # A dead long poll: the connection stays open and nothing ever comes back.
+            time.sleep(3600)
+            return
+        deadline = time.time() + timeout
+        with lock:
+            while not updates and time.time() < deadline:
+                lock.wait(max(0.0, deadline - time.time()))
+            result = list(updates)
+        self.reply(200, {"ok": True, "result": result})
+
+    def control(self, what, b):
+        if what == "message":
+            chat_type = b.get("chat_type", "private")
+            chat_id = b.get("chat_id", b["from_id"])
+            msg = {"message_id": message_id[0] + 1, "date": int(time.time()),
+                   "from": {"id": b["from_id"], "is_bot": False,
+                            "first_name": b.get("first_name", "User")},
+                   "chat": {"id": chat_id, "type": chat_type}, "text": b["text"]}
+            if b.get("reply_to_bot"):
+                msg["reply_to_message"] = {"message_id": 1, "from": BOT, "text": "earlier"}
+            if b.get("thread_id"):
+                msg["message_thread_id"] = b["thread_id"]
+                msg["is_topic_message"] = True
+            return self.reply(200, {"update_id": add_update({"message": msg})})
+        if what == "callback":
+            q = {"id": "cq%d" % next_id[0], "from": {"id": b["from_id"], "is_bot": False,
+                                                      "first_name": "User"},
+                 "message": {"message_id": 1, "chat": {"id": b.get("chat_id", b["from_id"]),
+                                                       "type": "private"}},
+                 "data": b["data"]}
+            return self.reply(200, {"update_id": add_update({"callback_query": q})})
+        if what == "stall":
+            with lock:
+                stall[0] = int(b.get("count", 1))
+            return self.reply(200, {"ok": True})
+        if what == "fail_send":
+            with lock:
+                fail_send[0] = int(b.get("count", 1))
+                fail_send[1] = int(b.get("code", 429))
+            return self.reply(200, {"ok": True})
+        self.reply(404, {"error": "unknown control " + what})
+
+
+def main():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    print(json.dumps({"port": srv.server_address[1]}), flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
