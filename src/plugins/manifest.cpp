@@ -108,7 +108,12 @@ Result<PluginManifest> parse_manifest(std::string_view text, const std::string& 
     return bad(path, "name: '" + m.name +
                          "' must match [a-z0-9][a-z0-9_-]{0,31} (lower case letters, digits, "
                          "'_' and '-', at most 32)");
-  if (auto s = str("version", true, kMaxVersion, m.version); !s.ok()) return s.error();
+  // `version: 1.0` is a number in YAML; take its text rather than refuse it.
+  if (auto it = j.find("version"); it != j.end() && it->is_number()) {
+    m.version = it->dump();
+  } else if (auto s = str("version", true, kMaxVersion, m.version); !s.ok()) {
+    return s.error();
+  }
   std::string kind;
   if (auto s = str("kind", true, 16, kind); !s.ok()) return s.error();
   if (kind == "channel")
