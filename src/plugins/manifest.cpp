@@ -57,6 +57,98 @@ std::string resolve_command(const std::string& cmd, const fs::path& dir) {
   return cmd;
 }
 
+
+// valijson is built without exceptions here (as in src/config): on a malformed schema its
+// parser prints and aborts. So a plugin's schema is first checked against this draft-07
+// meta-schema (trimmed to the keywords whose shape valijson relies on) and for $refs
+// that point outside the document or nowhere; only then is it handed to the parser.
+const char* const kMetaSchema = R"JSON({
+  "definitions": {
+    "schemaArray": {"type": "array", "minItems": 1, "items": {"$ref": "#"}},
+    "nonNegativeInteger": {"type": "integer", "minimum": 0},
+    "simpleTypes": {"enum": ["array", "boolean", "integer", "null", "number", "object", "string"]},
+    "stringArray": {"type": "array", "items": {"type": "string"}}
+  },
+  "type": ["object", "boolean"],
+  "properties": {
+    "$id": {"type": "string"}, "$schema": {"type": "string"}, "$ref": {"type": "string"},
+    "$comment": {"type": "string"}, "title": {"type": "string"},
+    "description": {"type": "string"},
+    "multipleOf": {"type": "number", "exclusiveMinimum": 0},
+    "maximum": {"type": "number"}, "exclusiveMaximum": {"type": "number"},
+    "minimum": {"type": "number"}, "exclusiveMinimum": {"type": "number"},
+    "maxLength": {"$ref": "#/definitions/nonNegativeInteger"},
+    "minLength": {"$ref": "#/definitions/nonNegativeInteger"},
+    "pattern": {"type": "string"},
+    "additionalItems": {"$ref": "#"},
+    "items": {"anyOf": [{"$ref": "#"}, {"$ref": "#/definitions/schemaArray"}]},
+    "maxItems": {"$ref": "#/definitions/nonNegativeInteger"},
+    "minItems": {"$ref": "#/definitions/nonNegativeInteger"},
+    "uniqueItems": {"type": "boolean"},
+    "contains": {"$ref": "#"},
+    "maxProperties": {"$ref": "#/definitions/nonNegativeInteger"},
+    "minProperties": {"$ref": "#/definitions/nonNegativeInteger"},
+    "required": {"$ref": "#/definitions/stringArray"},
+    "additionalProperties": {"$ref": "#"},
+    "definitions": {"type": "object", "additionalProperties": {"$ref": "#"}},
+    "properties": {"type": "object", "additionalProperties": {"$ref": "#"}},
+    "patternProperties": {"type": "object", "additionalProperties": {"$ref": "#"}},
+    "dependencies": {"type": "object", "additionalProperties":
+        {"anyOf": [{"$ref": "#"}, {"$ref": "#/definitions/stringArray"}]}},
+    "propertyNames": {"$ref": "#"},
+    "enum": {"type": "array", "minItems": 1},
+    "type": {"anyOf": [{"$ref": "#/definitions/simpleTypes"},
+                       {"type": "array", "items": {"$ref": "#/definitions/simpleTypes"},
+                        "minItems": 1, "uniqueItems": true}]},
+    "format": {"type": "string"},
+    "if": {"$ref": "#"}, "then": {"$ref": "#"}, "else": {"$ref": "#"},
+    "allOf": {"$ref": "#/definitions/schemaArray"},
+    "anyOf": {"$ref": "#/definitions/schemaArray"},
+    "oneOf": {"$ref": "#/definitions/schemaArray"},
+    "not": {"$ref": "#"}
+  }
+})JSON";
+
+// Every "$ref" is a local pointer ("#", "#/definitions/x") that resolves in `root`.
+bool refs_ok(const Json& node, const Json& root, int depth = 0) {
+  if (depth > 64) return false;
+  if (node.is_object()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it.key() == "$ref") {
+        if (!it->is_string()) return false;
+        const std::string& r = it->get_ref<const std::string&>();
+        if (r == "#") continue;
+        if (r.rfind("#/", 0) != 0) return false;
+        try {
+          if (!root.contains(Json::json_pointer(r.substr(1)))) return false;
+        } catch (const std::exception&) {
+          return false;
+        }
+      } else if (!refs_ok(*it, root, depth + 1)) {
+        return false;
+      }
+    }
+  } else if (node.is_array()) {
+    for (const auto& v : node)
+      if (!refs_ok(v, root, depth + 1)) return false;
+  }
+  return true;
+}
+
+Status run_validator(const valijson::Schema& compiled, const Json& value);
+
+const valijson::Schema& meta_schema() {
+  static const valijson::Schema* compiled = [] {
+    auto* s = new valijson::Schema();
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    Json doc = Json::parse(kMetaSchema);
+    valijson::adapters::NlohmannJsonAdapter adapter(doc);
+    parser.populateSchema(adapter, *s);
+    return s;
+  }();
+  return *compiled;
+}
+
 }  // namespace
 
 const char* plugin_kind_name(PluginKind k) {
@@ -237,6 +329,11 @@ Discovery discover(const std::vector<std::string>& dirs) {
 }
 
 Status validate_json(const Json& schema, const Json& value) {
+  if (!schema.is_object()) return Error::invalid("invalid schema: must be an object");
+  if (auto st = run_validator(meta_schema(), schema); !st.ok())
+    return Error::invalid("invalid schema: " + st.error().message);
+  if (!refs_ok(schema, schema))
+    return Error::invalid("invalid schema: every $ref must be a local pointer (#/...) that exists");
   valijson::Schema compiled;
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
@@ -245,6 +342,12 @@ Status validate_json(const Json& schema, const Json& value) {
   } catch (const std::exception& e) {
     return Error::invalid(std::string("invalid schema: ") + e.what());
   }
+  return run_validator(compiled, value);
+}
+
+namespace {
+
+Status run_validator(const valijson::Schema& compiled, const Json& value) {
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(value);
@@ -286,5 +389,7 @@ Status validate_json(const Json& schema, const Json& value) {
   for (const auto& m : msgs) text += (text.empty() ? "" : "; ") + m;
   return Error::invalid(text.empty() ? "does not match the schema" : text, "PLUGIN_CONFIG");
 }
+
+}  // namespace
 
 }  // namespace simpleclaw::plugins
