@@ -86,11 +86,18 @@ void PluginChannel::start() {
     auto it = dir->runtimes.find(plugin_);
     if (it != dir->runtimes.end()) rt = it->second;
   }
-  if (!rt) {
+  std::string why;
+  if (!rt)
+    why = "plugin " + plugin_ + " is not configured";
+  else if (rt->state() == PluginState::kDisabled)
+    why = "plugin " + plugin_ + " is disabled";
+  else if (rt->state() == PluginState::kFailed || rt->state() == PluginState::kStopped)
+    why = rt->last_error().empty() ? "plugin " + plugin_ + " is not running" : rt->last_error();
+  if (!why.empty()) {
     // Reported from the loop, not inside start(): the manager may not expect it inline.
     std::weak_ptr<int> alive = alive_;
-    net::post(host_.io(), [this, alive] {
-      if (alive.lock()) fail("plugin " + plugin_ + " is not configured");
+    net::post(host_.io(), [this, alive, why] {
+      if (alive.lock()) fail(why);
     });
     return;
   }

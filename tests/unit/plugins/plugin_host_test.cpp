@@ -226,6 +226,15 @@ TEST_F(PluginHostTest, ConfigCheckedAgainstManifestSchema) {
   EXPECT_NE(dice.value("lastError", "").find("/max_sides"), std::string::npos);
   EXPECT_FALSE(dice.contains("pid"));
   EXPECT_EQ(state("echo-channel"), "failed");
+  {  // Its accounts report the config error instead of waiting for a process.
+    testing::RecordingHost rh(io_, "echo-channel", Json::object(), dir_.path + "/ch", "main");
+    auto ch = h.channel_factory("echo-channel")(rh);
+    ch->start();
+    ASSERT_TRUE(run_until([&] { return !rh.errors_.empty(); }));
+    EXPECT_NE(rh.errors_[0].find("channels.echo-channel.accounts.main: /port"), std::string::npos)
+        << rh.errors_[0];
+    ch->stop();
+  }
 
   // Fixed by a config reload: the plugin starts; a disabled one does not.
   problems_ = h.configure(Json{{"dirs", {kExamples}},
