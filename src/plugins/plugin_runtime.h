@@ -1,0 +1,145 @@
+// PluginRuntime: one out-of-process plugin's life (internal to src/plugins; the gateway
+// uses PluginHost). It runs the manifest's command as a StdioRpcPeer, does the
+// `initialize` handshake (and `tools/list` for a tool plugin) within init_timeout,
+// probes it with `ping` every ping_interval (no answer within ping_timeout = hung: killed),
+// and restarts it after a crash, a hang or a protocol violation (flood, garbage) with
+// exponential backoff and jitter, reset once it stayed up for healthy_reset. stop() asks
+// politely (`shutdown`), then SIGTERM, then SIGKILL after stop_grace.
+//
+// A channel plugin serves every account of its channel from one process: each account's
+// PluginChannel attaches itself by account id; the runtime routes the plugin's
+// channel/* messages to it and tells every attached account when the process comes up or
+// goes down.
+//
+// Threading: loop thread only. Owned by PluginHost through a shared_ptr; timers and the
+// peer's callbacks hold weak_ptrs, except stop(), which keeps the runtime alive until the
+// process is gone so the host can drop it at once (config reload).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "plugins/manifest.h"
+#include "tools/stdio_rpc.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace simpleclaw::plugins {
+
+class PluginChannel;
+
+struct PluginHostOptions {
+  std::chrono::milliseconds init_timeout{10000};     // initialize (+ tools/list) answered
+  std::chrono::milliseconds ping_interval{15000};    // health probe period
+  std::chrono::milliseconds ping_timeout{5000};      // no pong within = hung -> killed
+  std::chrono::milliseconds backoff_initial{1000};   // first restart delay
+  std::chrono::milliseconds backoff_max{60000};
+  double backoff_jitter = 0.2;                       // delay * (1 +- jitter), uniform
+  std::chrono::milliseconds healthy_reset{60000};    // up this long = backoff reset
+  std::chrono::milliseconds shutdown_timeout{1000};  // `shutdown` answered, then SIGTERM
+  std::chrono::milliseconds stop_grace{3000};        // SIGTERM -> SIGKILL
+  std::chrono::milliseconds call_timeout{60000};     // tools/call, channel/send, channel/start
+  std::size_t max_line = 1024 * 1024;                // bytes in one stdout line
+  std::size_t max_bytes_per_sec = 4 * 1024 * 1024;   // stdout bytes per second
+  int max_bad_lines = 20;                            // non-JSON lines in a row
+  std::size_t stderr_lines_per_sec = 20;             // logged at debug
+};
+
+enum class PluginState { kDiscovered, kStarting, kRunning, kBackoff, kStopped, kFailed, kDisabled };
+const char* plugin_state_name(PluginState s);
+
+struct PluginToolInfo {
+  std::string name;
+  std::string description;
+  Json input_schema;
+};
+
+// What configure() decided for one plugin.
+struct PluginSetup {
+  PluginManifest manifest;
+  bool enabled = true;
+  Json config = Json::object();        // plugins.entries.<name>.config
+  Json accounts = Json::array();       // channel plugins: enabled account ids
+  std::string config_error;            // non-empty = failed: never started
+  Json fingerprint() const;            // equal = nothing to restart
+};
+
+class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
+ public:
+  PluginRuntime(boost::asio::io_context& io, PluginSetup setup, const PluginHostOptions& opts);
+  ~PluginRuntime();
+
+  void start();  // a no-op when disabled, failed, or already started
+  // Stops (see above) and posts `done` when the process is gone. Idempotent.
+  void stop(std::function<void()> done = nullptr);
+
+  const PluginSetup& setup() const { return setup_; }
+  const std::string& name() const { return setup_.manifest.name; }
+  PluginKind kind() const { return setup_.manifest.kind; }
+  PluginState state() const { return state_; }
+  bool running() const { return state_ == PluginState::kRunning && peer_; }
+  int restarts() const { return restarts_; }
+  const std::string& last_error() const { return last_error_; }
+  pid_t pid() const { return peer_ ? peer_->pid() : -1; }
+  const Json& capabilities() const { return capabilities_; }
+  const std::vector<PluginToolInfo>& tools() const { return tools_; }
+  const PluginHostOptions& options() const { return opts_; }
+  Json status() const;  // one plugins.list entry
+
+  // JSON-RPC to the running process; fails (posted) when it is not running.
+  std::uint64_t request(const std::string& method, Json params, std::chrono::milliseconds timeout,
+                        tools::StdioRpcPeer::ResponseFn fn);
+  void forget(std::uint64_t id);
+  void notify(const std::string& method, Json params);
+
+  // Channel accounts (PluginChannel only). attach() replaces an older channel of the id.
+  void attach(const std::string& account, PluginChannel* ch);
+  void detach(const std::string& account, PluginChannel* ch);
+
+ private:
+  void spawn();
+  void on_exit(std::uint64_t gen, const tools::ExitStatus& st, const std::string& reason);
+  void on_request(const std::string& method, const Json& params,
+                  tools::StdioRpcPeer::Responder r);
+  void on_notification(const std::string& method, const Json& params);
+  void handshake_done(std::uint64_t gen, Result<Json> init);
+  void list_tools(std::uint64_t gen);
+  void became_running();
+  void schedule_ping(std::uint64_t gen);
+  void schedule_restart();
+  void fail_process(const std::string& reason);  // kill + restart
+  void end_stop();
+  void channels_down(const std::string& error);
+  PluginChannel* channel_for(const Json& params) const;
+  std::string prefix() const { return "plugin " + name(); }
+
+  struct Timers;
+  boost::asio::io_context& io_;
+  PluginSetup setup_;
+  PluginHostOptions opts_;
+  std::unique_ptr<Timers> timers_;
+  std::shared_ptr<tools::StdioRpcPeer> peer_;
+  std::uint64_t gen_ = 0;
+  PluginState state_ = PluginState::kDiscovered;
+  bool started_ = false;
+  bool stopping_ = false;
+  int restarts_ = 0;
+  int backoff_step_ = 0;
+  std::string last_error_;
+  std::string version_;  // from initialize, else the manifest's
+  Json capabilities_ = Json::object();
+  std::vector<PluginToolInfo> tools_;
+  std::int64_t started_at_ms_ = 0;
+  std::chrono::steady_clock::time_point running_since_{};
+  std::map<std::string, PluginChannel*> channels_;
+  std::vector<std::function<void()>> stop_waiters_;
+};
+
+}  // namespace simpleclaw::plugins
