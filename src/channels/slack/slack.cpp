@@ -15,11 +15,16 @@
 // redelivered; a redelivered one (retry after a slow ack) is dropped by message_id here
 // (RecentIds) and by the host.
 //
-// Liveness: every frame calls alive(). Slack's server pings the socket and drops it when
-// our pongs stop; the WebSocket client answers those pings itself and does not report
-// them, so while the socket is open and no frame arrives the channel calls alive() every
-// ping_interval_ms (window = 2x). A half-open TCP connection is then noticed only when
-// Slack closes it or a send fails; see the ws_client note in docs.
+// Liveness: Socket Mode has no app-level heartbeat; Slack's server sends WebSocket pings
+// and drops a socket whose pongs stop. Our WebSocket client (channels/ws_client.h) answers
+// those pings itself and neither reports them nor sends its own, so: every frame calls
+// alive(), and while the socket is open the channel also calls alive() every
+// ping_interval_ms (window = 2x), trusting the open socket. Without that, a quiet
+// workspace would look stuck every window and the manager would reopen the connection
+// each time (apps.connections.open is rate-limited). The cost: a half-open TCP
+// connection is noticed only when Slack's side closes it or the OS gives up; once the
+// client can report pongs (a ping_interval option with an on_pong callback), alive()
+// belongs there instead of on the timer.
 //
 // Threading: loop thread only. `alive_` is the object's token (replaced by stop(), so
 // nothing reaches the host after stop() returns); `session_` is one start()'s token, so
@@ -64,7 +69,8 @@ long long setting_int(const Json& s, const char* key, long long def, long long l
 std::string excerpt(std::string_view s) {
   std::string out;
   for (char c : s.substr(0, kMaxReasonBytes))
-    out += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
+    out +=
+        (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
   return out;
 }
 
@@ -127,7 +133,7 @@ class SlackChannel final : public sdk::Channel {
   std::chrono::milliseconds ping_interval_{30000};
 
   slack::Identity me_;
-  bool ready_ = false;  // hello seen on the current socket
+  bool ready_ = false;                               // hello seen on the current socket
   std::shared_ptr<providers::HttpCall> setup_call_;  // auth.test / connections.open
   std::shared_ptr<WsConnection> ws_;
   std::unique_ptr<asio::steady_timer> hello_timer_, keepalive_timer_;
@@ -177,29 +183,30 @@ void SlackChannel::start() {
 
 void SlackChannel::auth_test() {
   std::weak_ptr<Session> w = session_;
-  setup_call_ = slack::api_call(
-      host_.io(), api_base_, "auth.test", bot_token_, std::nullopt, http_options(),
-      [this, w](slack::ApiResult r) {
-        if (!w.lock() || r.cancelled) return;
-        setup_call_.reset();
-        if (!r.ok()) {
-          if (!r.transport_error.empty())
-            return fail("slack auth.test failed: " + r.transport_error);
-          return fail("slack auth.test refused the bot token (" + r.slack_error() +
-                      "): check bot_token (xoxb-...)");
-        }
-        auto str = [&](const char* k) {
-          auto it = r.body.find(k);
-          return it != r.body.end() && it->is_string() && it->size() <= slack::kMaxIdBytes
-                     ? it->get<std::string>()
-                     : std::string();
-        };
-        me_.user_id = str("user_id");
-        me_.user = excerpt(str("user"));
-        me_.bot_id = str("bot_id");
-        if (me_.user_id.empty()) return fail("slack auth.test answered without a user_id");
-        connections_open();
-      });
+  setup_call_ = slack::api_call(host_.io(), api_base_, "auth.test", bot_token_, std::nullopt,
+                                http_options(), [this, w](slack::ApiResult r) {
+                                  if (!w.lock() || r.cancelled) return;
+                                  setup_call_.reset();
+                                  if (!r.ok()) {
+                                    if (!r.transport_error.empty())
+                                      return fail("slack auth.test failed: " + r.transport_error);
+                                    return fail("slack auth.test refused the bot token (" +
+                                                r.slack_error() + "): check bot_token (xoxb-...)");
+                                  }
+                                  auto str = [&](const char* k) {
+                                    auto it = r.body.find(k);
+                                    return it != r.body.end() && it->is_string() &&
+                                                   it->size() <= slack::kMaxIdBytes
+                                               ? it->get<std::string>()
+                                               : std::string();
+                                  };
+                                  me_.user_id = str("user_id");
+                                  me_.user = excerpt(str("user"));
+                                  me_.bot_id = str("bot_id");
+                                  if (me_.user_id.empty())
+                                    return fail("slack auth.test answered without a user_id");
+                                  connections_open();
+                                });
 }
 
 void SlackChannel::connections_open() {
@@ -304,8 +311,10 @@ void SlackChannel::teardown(bool graceful) {
   if (auto ws = std::exchange(ws_, nullptr)) {
     // Graceful: the closing handshake runs on its own (the connection keeps itself
     // alive); its callbacks see the expired session and do nothing.
-    if (graceful) ws->close(1000);
-    else ws->cancel();
+    if (graceful)
+      ws->close(1000);
+    else
+      ws->cancel();
   }
   if (hello_timer_) hello_timer_->cancel();
   if (keepalive_timer_) keepalive_timer_->cancel();
@@ -355,8 +364,8 @@ void SlackChannel::post_send(std::uint64_t id) {
   ++op.attempts;
   std::weak_ptr<int> w = alive_;
   op.call = slack::api_call(
-      host_.io(), api_base_, "chat.postMessage", bot_token_, op.body,
-      http_options(), [this, w, id](slack::ApiResult r) {
+      host_.io(), api_base_, "chat.postMessage", bot_token_, op.body, http_options(),
+      [this, w, id](slack::ApiResult r) {
         if (!w.lock() || r.cancelled) return;
         auto it = sends_.find(id);
         if (it == sends_.end()) return;
@@ -365,8 +374,7 @@ void SlackChannel::post_send(std::uint64_t id) {
         if (r.ok()) return finish_send(id, Ok{});
         std::string err = r.slack_error();
         if (r.ratelimited()) {
-          auto wait = r.retry_after.count() > 0 ? r.retry_after
-                                                : std::chrono::milliseconds(1000);
+          auto wait = r.retry_after.count() > 0 ? r.retry_after : std::chrono::milliseconds(1000);
           host_.diagnostic("rate_limited", {{"method", "chat.postMessage"},
                                             {"retry_after_ms", wait.count()},
                                             {"attempt", op.attempts}});
@@ -380,8 +388,8 @@ void SlackChannel::post_send(std::uint64_t id) {
             });
             return;
           }
-          return finish_send(id, Error::unavailable("slack chat.postMessage: ratelimited",
-                                                    wait.count()));
+          return finish_send(
+              id, Error::unavailable("slack chat.postMessage: ratelimited", wait.count()));
         }
         if (retryable(r))
           return finish_send(id, Error::unavailable("slack chat.postMessage failed: " + err, 5000));

@@ -23,7 +23,8 @@ std::string ApiResult::slack_error() const {
     if (it != body.end() && it->is_string()) {
       const auto& s = it->get_ref<const std::string&>();
       bool word = !s.empty() && s.size() <= 64;
-      for (char c : s) word = word && ((c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9'));
+      for (char c : s)
+        word = word && ((c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9'));
       if (word) return s;
     }
   }
@@ -31,10 +32,8 @@ std::string ApiResult::slack_error() const {
   return "unexpected answer";
 }
 
-std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io,
-                                              const std::string& base,
-                                              const std::string& method,
-                                              const std::string& token,
+std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io, const std::string& base,
+                                              const std::string& method, const std::string& token,
                                               std::optional<Json> json_body,
                                               providers::HttpOptions opts,
                                               std::function<void(ApiResult)> done) {
@@ -77,8 +76,10 @@ std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io,
     if (st->too_big) {
       r.transport_error = method + ": answer over " + std::to_string(kMaxApiReplyBytes) + " bytes";
     } else if (err) {
-      if (err->kind == providers::HttpError::kCancelled) r.cancelled = true;
-      else r.transport_error = method + ": " + err->message;
+      if (err->kind == providers::HttpError::kCancelled)
+        r.cancelled = true;
+      else
+        r.transport_error = method + ": " + err->message;
     } else {
       r.body = Json::parse(st->raw, nullptr, /*allow_exceptions=*/false);
       if (r.body.is_discarded()) r.body = nullptr;

@@ -27,17 +27,15 @@ struct ApiResult {
   Json body;                    // the answer object (null when not JSON)
   std::chrono::milliseconds retry_after{0};  // from Retry-After (429), 0 when absent
 
-  bool ok() const;                 // transport fine, 2xx and "ok": true
-  bool ratelimited() const;        // HTTP 429 or "error": "ratelimited"
+  bool ok() const;                  // transport fine, 2xx and "ok": true
+  bool ratelimited() const;         // HTTP 429 or "error": "ratelimited"
   std::string slack_error() const;  // "invalid_auth", "http 500", or the transport error
 };
 
 // POSTs {base}/{method}. `json_body` nullopt = an empty form body (auth.test,
 // apps.connections.open take no arguments).
-std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io,
-                                              const std::string& base,
-                                              const std::string& method,
-                                              const std::string& token,
+std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io, const std::string& base,
+                                              const std::string& method, const std::string& token,
                                               std::optional<Json> json_body,
                                               providers::HttpOptions opts,
                                               std::function<void(ApiResult)> done);

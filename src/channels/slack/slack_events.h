@@ -20,12 +20,12 @@ namespace simpleclaw::channels::slack {
 
 // Limits on what the network may hand us. Slack's own limits are lower; these only keep
 // a broken or hostile peer from making us allocate or log without bound.
-inline constexpr std::size_t kMaxFrameBytes = 1 << 20;        // one Socket Mode frame
-inline constexpr std::size_t kMaxApiReplyBytes = 1 << 20;     // one Web API answer
-inline constexpr std::size_t kMaxEnvelopeIdBytes = 256;       // longer ids are not acked
+inline constexpr std::size_t kMaxFrameBytes = 1 << 20;          // one Socket Mode frame
+inline constexpr std::size_t kMaxApiReplyBytes = 1 << 20;       // one Web API answer
+inline constexpr std::size_t kMaxEnvelopeIdBytes = 256;         // longer ids are not acked
 inline constexpr std::size_t kMaxInboundTextBytes = 64 * 1024;  // Slack caps at 40k chars
-inline constexpr std::size_t kMaxIdBytes = 256;               // user/channel/ts fields
-inline constexpr std::size_t kMaxButtonValueBytes = 2000;     // Slack's own cap on value
+inline constexpr std::size_t kMaxIdBytes = 256;                 // user/channel/ts fields
+inline constexpr std::size_t kMaxButtonValueBytes = 2000;       // Slack's own cap on value
 
 // Who we are on Slack (auth.test): our messages are ignored, <@user_id> is a mention.
 struct Identity {

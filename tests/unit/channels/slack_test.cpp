@@ -67,8 +67,7 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"hello", R"({"type":"hello","num_connections":1})", Envelope::kHello, ""},
         ParseCase{"disconnect", R"({"type":"disconnect","reason":"refresh_requested"})",
                   Envelope::kDisconnect, ""},
-        ParseCase{"im message",
-                  events_api(with(msg("D1", "U1", "hi there"), "channel_type", "im")),
+        ParseCase{"im message", events_api(with(msg("D1", "U1", "hi there"), "channel_type", "im")),
                   Envelope::kMessage, "e1", "U1", "D1", "", "hi there", "D1:1.1", false, false},
         ParseCase{"channel message with mention stripped",
                   events_api(with(msg("C1", "U1", "<@UBOT> status?"), "channel_type", "channel")),
@@ -94,8 +93,8 @@ INSTANTIATE_TEST_SUITE_P(
                   Envelope::kIgnored, "e1"},
         ParseCase{"bot message ignored", events_api(with(msg("C1", "U1", "x"), "bot_id", "B9")),
                   Envelope::kIgnored, "e1"},
-        ParseCase{"our own message ignored", events_api(msg("C1", "UBOT", "x")),
-                  Envelope::kIgnored, "e1"},
+        ParseCase{"our own message ignored", events_api(msg("C1", "UBOT", "x")), Envelope::kIgnored,
+                  "e1"},
         ParseCase{"other event type ignored",
                   events_api({{"type", "reaction_added"}, {"user", "U1"}}), Envelope::kIgnored,
                   "e1"},
@@ -103,10 +102,12 @@ INSTANTIATE_TEST_SUITE_P(
                   Envelope::kIgnored, "e1"},
         ParseCase{"text of the wrong type", events_api(with(msg("C1", "U1", "x"), "text", 5)),
                   Envelope::kMalformed, "e1"},
-        ParseCase{"missing ts", events_api({{"type", "message"}, {"channel", "C1"},
-                                            {"user", "U1"}, {"text", "x"}}),
-                  Envelope::kMalformed, "e1"},
-        ParseCase{"event not an object", R"({"envelope_id":"e7","type":"events_api","payload":{"event":[1]}})",
+        ParseCase{
+            "missing ts",
+            events_api({{"type", "message"}, {"channel", "C1"}, {"user", "U1"}, {"text", "x"}}),
+            Envelope::kMalformed, "e1"},
+        ParseCase{"event not an object",
+                  R"({"envelope_id":"e7","type":"events_api","payload":{"event":[1]}})",
                   Envelope::kMalformed, "e7"},
         ParseCase{"no type but an id", R"({"envelope_id":"e8"})", Envelope::kMalformed, "e8"},
         ParseCase{"envelope id not a string", R"({"envelope_id":5,"type":"hello"})",
@@ -163,10 +164,13 @@ TEST(SlackParse, BlockActionsBecomeButtonPress) {
 TEST(SlackParse, OversizedInputIsBounded) {
   std::string big(kMaxFrameBytes + 1, ' ');
   EXPECT_EQ(parse_envelope(big, kMe).kind, Envelope::kMalformed);
-  Envelope e = parse_envelope(events_api(msg("C1", "U1", std::string(kMaxInboundTextBytes + 1, 'x').c_str())), kMe);
+  Envelope e = parse_envelope(
+      events_api(msg("C1", "U1", std::string(kMaxInboundTextBytes + 1, 'x').c_str())), kMe);
   EXPECT_EQ(e.kind, Envelope::kIgnored);
   EXPECT_EQ(e.envelope_id, "e1");
-  e = parse_envelope(Json{{"envelope_id", std::string(kMaxEnvelopeIdBytes + 1, 'e')}, {"type", "hello"}}.dump(), kMe);
+  e = parse_envelope(
+      Json{{"envelope_id", std::string(kMaxEnvelopeIdBytes + 1, 'e')}, {"type", "hello"}}.dump(),
+      kMe);
   EXPECT_EQ(e.envelope_id, "");
   // Deep nesting is parsed without recursion and refused as a shape, not a crash.
   std::string deep = R"({"envelope_id":"d","type":"events_api","payload":)" +
@@ -242,8 +246,13 @@ class FakeSlack {
   FakeSlack(boost::asio::io_context& io, double ping_interval_s = 0) : io_(io) {
     tools::ProcessSpec spec;
     std::string py = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-    spec.argv = {py, SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_slack.py", "--app-token",
-                 "xapp-good", "--bot-token", "xoxb-good", "--ping-interval",
+    spec.argv = {py,
+                 SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_slack.py",
+                 "--app-token",
+                 "xapp-good",
+                 "--bot-token",
+                 "xoxb-good",
+                 "--ping-interval",
                  std::to_string(ping_interval_s)};
     spec.env = tools::scrubbed_env();
     spec.pipe_stdin = true;  // the fake exits when its stdin closes
@@ -321,13 +330,14 @@ class SlackChannelTest : public ::testing::Test {
     fake_.reset();
   }
   Json settings(const std::string& app = "xapp-good", const std::string& bot = "xoxb-good") {
-    return {{"app_token", app}, {"bot_token", bot}, {"api_base", fake_->api_base()},
+    return {{"app_token", app},
+            {"bot_token", bot},
+            {"api_base", fake_->api_base()},
             {"ping_interval_ms", ping_interval_ms_}};
   }
   void make(Json s) {
     channel_.reset();  // before the host it refers to
-    dir_ = std::filesystem::temp_directory_path() /
-           ("slack_test_" + std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() / ("slack_test_" + std::to_string(::getpid()));
     host_ = std::make_unique<testing::RecordingHost>(io_, "slack", std::move(s), dir_.string());
     const auto* ext = plugins::builtin_registry().channel("slack");
     ASSERT_NE(ext, nullptr);
@@ -378,8 +388,12 @@ TEST_F(SlackChannelTest, ConnectedAfterHello) {
 
 TEST_F(SlackChannelTest, ImMessageBecomesDirectMessage) {
   connect();
-  std::string id = fake_->event({{"type", "message"}, {"channel", "D42"}, {"channel_type", "im"},
-                                 {"user", "U1"}, {"text", "hello bot"}, {"ts", "100.1"}});
+  std::string id = fake_->event({{"type", "message"},
+                                 {"channel", "D42"},
+                                 {"channel_type", "im"},
+                                 {"user", "U1"},
+                                 {"text", "hello bot"},
+                                 {"ts", "100.1"}});
   ASSERT_TRUE(host_->run_until([&] { return !host_->inbound_.empty(); }));
   const auto& m = host_->inbound_[0];
   EXPECT_EQ(m.sender_id, "U1");
@@ -394,8 +408,12 @@ TEST_F(SlackChannelTest, ImMessageBecomesDirectMessage) {
 
 TEST_F(SlackChannelTest, ChannelMentionStrippedAndAppMentionNotDeliveredTwice) {
   connect();
-  Json ev{{"type", "message"}, {"channel", "C9"}, {"channel_type", "channel"}, {"user", "U1"},
-          {"text", "<@UBOT> what is up"}, {"ts", "200.2"}};
+  Json ev{{"type", "message"},
+          {"channel", "C9"},
+          {"channel_type", "channel"},
+          {"user", "U1"},
+          {"text", "<@UBOT> what is up"},
+          {"ts", "200.2"}};
   std::string a = fake_->event(ev);
   ev["type"] = "app_mention";
   ev.erase("channel_type");
@@ -411,16 +429,24 @@ TEST_F(SlackChannelTest, ChannelMentionStrippedAndAppMentionNotDeliveredTwice) {
   EXPECT_EQ(m.text, "what is up");
   EXPECT_EQ(m.message_id, "C9:200.2");
   // A later message without a mention is delivered, not mentioned.
-  fake_->event({{"type", "message"}, {"channel", "C9"}, {"channel_type", "channel"},
-                {"user", "U1"}, {"text", "just chatting"}, {"ts", "201.0"}});
+  fake_->event({{"type", "message"},
+                {"channel", "C9"},
+                {"channel_type", "channel"},
+                {"user", "U1"},
+                {"text", "just chatting"},
+                {"ts", "201.0"}});
   ASSERT_TRUE(host_->run_until([&] { return host_->inbound_.size() == 2; }));
   EXPECT_FALSE(host_->inbound_[1].mentioned);
 }
 
 TEST_F(SlackChannelTest, ThreadedMessageAndReplyInThread) {
   connect();
-  fake_->event({{"type", "app_mention"}, {"channel", "C9"}, {"user", "U1"},
-                {"text", "<@UBOT> in a thread"}, {"ts", "300.3"}, {"thread_ts", "299.0"}});
+  fake_->event({{"type", "app_mention"},
+                {"channel", "C9"},
+                {"user", "U1"},
+                {"text", "<@UBOT> in a thread"},
+                {"ts", "300.3"},
+                {"thread_ts", "299.0"}});
   ASSERT_TRUE(host_->run_until([&] { return !host_->inbound_.empty(); }));
   sdk::Peer peer = host_->inbound_[0].peer;
   EXPECT_EQ(peer.thread_id, "299.0");
@@ -487,8 +513,12 @@ TEST_F(SlackChannelTest, DisconnectEnvelopeThenRestartOpensAFreshConnection) {
   EXPECT_EQ(host_->connects_, 2);
   EXPECT_EQ(fake_->state()["opens"], 2);
   // And the new socket works.
-  fake_->event({{"type", "message"}, {"channel", "D1"}, {"channel_type", "im"}, {"user", "U1"},
-                {"text", "still there?"}, {"ts", "400.0"}});
+  fake_->event({{"type", "message"},
+                {"channel", "D1"},
+                {"channel_type", "im"},
+                {"user", "U1"},
+                {"text", "still there?"},
+                {"ts", "400.0"}});
   ASSERT_TRUE(host_->run_until([&] { return !host_->inbound_.empty(); }));
 }
 
@@ -522,12 +552,19 @@ TEST_F(SlackChannelTest, BadBotTokenNamesBotToken) {
 
 TEST_F(SlackChannelTest, OwnAndBotMessagesIgnored) {
   connect();
-  std::string a = fake_->event({{"type", "message"}, {"channel", "C9"}, {"user", "UBOT"},
-                                {"text", "my own reply"}, {"ts", "500.1"}});
-  std::string b = fake_->event({{"type", "message"}, {"channel", "C9"}, {"user", "U5"},
-                                {"bot_id", "B77"}, {"text", "another bot"}, {"ts", "500.2"}});
-  std::string c = fake_->event({{"type", "message"}, {"subtype", "message_changed"},
-                                {"channel", "C9"}, {"ts", "500.3"}});
+  std::string a = fake_->event({{"type", "message"},
+                                {"channel", "C9"},
+                                {"user", "UBOT"},
+                                {"text", "my own reply"},
+                                {"ts", "500.1"}});
+  std::string b = fake_->event({{"type", "message"},
+                                {"channel", "C9"},
+                                {"user", "U5"},
+                                {"bot_id", "B77"},
+                                {"text", "another bot"},
+                                {"ts", "500.2"}});
+  std::string c = fake_->event(
+      {{"type", "message"}, {"subtype", "message_changed"}, {"channel", "C9"}, {"ts", "500.3"}});
   ASSERT_TRUE(acked(a));
   ASSERT_TRUE(acked(b));
   ASSERT_TRUE(acked(c));
@@ -543,9 +580,10 @@ TEST_F(SlackChannelTest, MalformedEnvelopesAckedOrIgnoredWithoutCrash) {
   fake_->control("/control/inject",
                  {{"frame", {{"envelope_id", "m2"}, {"type", "events_api"}, {"payload", 7}}}});
   fake_->control("/control/inject",
-                 {{"frame", {{"envelope_id", "m3"},
-                             {"type", "events_api"},
-                             {"payload", {{"event", {{"type", "message"}, {"user", 5}}}}}}}});
+                 {{"frame",
+                   {{"envelope_id", "m3"},
+                    {"type", "events_api"},
+                    {"payload", {{"event", {{"type", "message"}, {"user", 5}}}}}}}});
   EXPECT_TRUE(acked("m1"));
   EXPECT_TRUE(acked("m2"));
   EXPECT_TRUE(acked("m3"));
@@ -555,8 +593,12 @@ TEST_F(SlackChannelTest, MalformedEnvelopesAckedOrIgnoredWithoutCrash) {
   // Still connected and working.
   EXPECT_TRUE(host_->is_connected_);
   EXPECT_TRUE(host_->errors_.empty());
-  fake_->event({{"type", "message"}, {"channel", "D1"}, {"channel_type", "im"}, {"user", "U1"},
-                {"text", "ok?"}, {"ts", "600.0"}});
+  fake_->event({{"type", "message"},
+                {"channel", "D1"},
+                {"channel_type", "im"},
+                {"user", "U1"},
+                {"text", "ok?"},
+                {"ts", "600.0"}});
   ASSERT_TRUE(host_->run_until([&] { return host_->inbound_.size() == 1; }));
 }
 
