@@ -1,0 +1,415 @@
+// slack: one Slack app account. Inbound over Socket Mode (no public URL needed): the app
+// token (xapp-) opens a WebSocket with apps.connections.open, Slack pushes envelopes on
+// it and each is acknowledged at once. Outbound over the Web API with the bot token
+// (xoxb-): chat.postMessage, with Block Kit buttons for approvals.
+//
+// Life of a connection: start() -> auth.test (who are we: our user id is how mentions
+// and our own messages are recognised) -> apps.connections.open -> WebSocket -> `hello`
+// = connected("@name"). Any failure, a socket close or a `disconnect` envelope (Slack
+// rotates connections every few hours) is reported once as disconnected() and the
+// channel sits idle until the manager's stop()+start(), which opens a fresh connection.
+//
+// Acknowledging: Slack redelivers an envelope not acknowledged within 3 s, so every
+// envelope is acked when it arrives, before the host has made it durable (the host's
+// `handled` may take longer than that). A message lost to a crash in that window is not
+// redelivered; a redelivered one (retry after a slow ack) is dropped by message_id here
+// (RecentIds) and by the host.
+//
+// Liveness: Socket Mode has no app-level heartbeat; Slack's server sends WebSocket pings
+// and drops a socket whose pongs stop. Our WebSocket client (channels/ws_client.h) answers
+// those pings itself and neither reports them nor sends its own, so: every frame calls
+// alive(), and while the socket is open the channel also calls alive() every
+// ping_interval_ms (window = 2x), trusting the open socket. Without that, a quiet
+// workspace would look stuck every window and the manager would reopen the connection
+// each time (apps.connections.open is rate-limited). The cost: a half-open TCP
+// connection is noticed only when Slack's side closes it or the OS gives up; once the
+// client can report pongs (a ping_interval option with an on_pong callback), alive()
+// belongs there instead of on the timer.
+//
+// Threading: loop thread only. `alive_` is the object's token (replaced by stop(), so
+// nothing reaches the host after stop() returns); `session_` is one start()'s token, so
+// a stale socket or HTTP completion from an earlier connection is ignored.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+
+#include "base/log.h"
+#include "channels/slack/slack_api.h"
+#include "channels/slack/slack_events.h"
+#include "channels/ws_client.h"
+#include "plugins/registry.h"
+
+namespace simpleclaw::channels {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+constexpr std::size_t kMaxText = 4000;  // Slack truncates text over 40k; 4k reads well
+constexpr std::chrono::milliseconds kHelloTimeout = 15s;
+constexpr std::chrono::milliseconds kMaxRetryAfter = 30s;  // longer: fail, host retries
+constexpr std::size_t kMaxPendingSends = 64;
+constexpr std::size_t kMaxReasonBytes = 120;  // a peer's close reason quoted in an error
+constexpr std::size_t kMaxUrlBytes = 4096;
+
+std::string setting(const Json& s, const char* key, std::string def = {}) {
+  auto it = s.is_object() ? s.find(key) : s.end();
+  if (it == s.end() || !it->is_string()) return def;
+  return it->get<std::string>();
+}
+
+long long setting_int(const Json& s, const char* key, long long def, long long lo, long long hi) {
+  auto it = s.is_object() ? s.find(key) : s.end();
+  if (it == s.end() || !it->is_number_integer()) return def;
+  return std::clamp(it->get<long long>(), lo, hi);
+}
+
+// A printable, bounded excerpt of a string that came from the network.
+std::string excerpt(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, kMaxReasonBytes))
+    out +=
+        (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
+  return out;
+}
+
+// Slack errors worth retrying later; anything else (channel_not_found, not_in_channel,
+// invalid_auth, msg_too_long ...) will fail the same way again.
+bool retryable(const slack::ApiResult& r) {
+  if (!r.transport_error.empty() || r.ratelimited() || r.status >= 500) return true;
+  std::string e = r.slack_error();
+  return e == "internal_error" || e == "fatal_error" || e == "service_unavailable" ||
+         e == "request_timeout";
+}
+
+class SlackChannel final : public sdk::Channel {
+ public:
+  explicit SlackChannel(sdk::ChannelHost& host)
+      : host_(host), pool_(std::make_shared<providers::ConnectionPool>()) {}
+  ~SlackChannel() override { stop(); }
+
+  void start() override;
+  void stop() override;
+  void send(sdk::OutboundMessage m, std::function<void(Status)> done) override;
+  std::size_t max_text() const override { return kMaxText; }
+  bool supports_buttons() const override { return true; }
+  Json status_extra() const override {
+    Json j = Json::object();
+    if (!me_.user_id.empty()) j["botUserId"] = me_.user_id;
+    if (!me_.user.empty()) j["botUsername"] = me_.user;
+    return j;
+  }
+
+ private:
+  struct Session {};
+  struct SendOp {
+    Json body;
+    std::function<void(Status)> done;
+    int attempts = 0;
+    std::shared_ptr<providers::HttpCall> call;
+    std::unique_ptr<asio::steady_timer> retry;
+  };
+
+  void read_settings();
+  providers::HttpOptions http_options() const;
+  void auth_test();
+  void connections_open();
+  void connect_socket(const std::string& url);
+  void on_frame(std::string_view data, bool binary);
+  void keepalive();
+  void fail(std::string why);
+  void teardown(bool graceful);
+  void post_send(std::uint64_t id);
+  void finish_send(std::uint64_t id, Status st);
+
+  sdk::ChannelHost& host_;
+  std::shared_ptr<providers::ConnectionPool> pool_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  std::shared_ptr<Session> session_;  // null = idle (stopped, or failed and reported)
+
+  // Settings, read by start() (and by a send() before any start()).
+  std::string app_token_, bot_token_, api_base_;
+  std::chrono::milliseconds ping_interval_{30000};
+
+  slack::Identity me_;
+  bool ready_ = false;                               // hello seen on the current socket
+  std::shared_ptr<providers::HttpCall> setup_call_;  // auth.test / connections.open
+  std::shared_ptr<WsConnection> ws_;
+  std::unique_ptr<asio::steady_timer> hello_timer_, keepalive_timer_;
+  slack::RecentIds recent_{2048};  // kept across reconnects: redeliveries span them
+
+  std::uint64_t next_send_ = 1;
+  std::map<std::uint64_t, SendOp> sends_;
+};
+
+void SlackChannel::read_settings() {
+  const Json& s = host_.settings();
+  app_token_ = setting(s, "app_token");
+  bot_token_ = setting(s, "bot_token");
+  api_base_ = setting(s, "api_base", "https://slack.com/api");
+  while (!api_base_.empty() && api_base_.back() == '/') api_base_.pop_back();
+  ping_interval_ = std::chrono::milliseconds(setting_int(s, "ping_interval_ms", 30000, 50, 600000));
+}
+
+providers::HttpOptions SlackChannel::http_options() const {
+  providers::HttpOptions o;
+  o.connect_timeout = 10s;
+  o.first_byte_timeout = 30s;
+  o.idle_timeout = 30s;
+  o.total_timeout = 60s;
+  o.pool = pool_;
+  return o;
+}
+
+void SlackChannel::start() {
+  if (session_) return;  // already running
+  session_ = std::make_shared<Session>();
+  ready_ = false;
+  read_settings();
+  // Check what a user can get wrong before touching the network, and say which key.
+  if (bot_token_.empty()) return fail("slack: bot_token is not set (the xoxb-... bot token)");
+  if (app_token_.empty())
+    return fail("slack: app_token is not set (the xapp-... app-level token for Socket Mode)");
+  if (app_token_.rfind("xapp-", 0) != 0)
+    return fail("slack: app_token is not an app-level token (xapp-...): check app_token");
+  if (bot_token_.rfind("xoxb-", 0) != 0 && bot_token_.rfind("xoxp-", 0) != 0)
+    return fail("slack: bot_token is not a bot token (xoxb-...): check bot_token");
+  if (!providers::parse_url(api_base_ + "/").ok)
+    return fail("slack: api_base is not an http(s) URL");
+  host_.set_liveness_window(2 * ping_interval_);
+  auth_test();
+}
+
+void SlackChannel::auth_test() {
+  std::weak_ptr<Session> w = session_;
+  setup_call_ = slack::api_call(host_.io(), api_base_, "auth.test", bot_token_, std::nullopt,
+                                http_options(), [this, w](slack::ApiResult r) {
+                                  if (!w.lock() || r.cancelled) return;
+                                  setup_call_.reset();
+                                  if (!r.ok()) {
+                                    if (!r.transport_error.empty())
+                                      return fail("slack auth.test failed: " + r.transport_error);
+                                    return fail("slack auth.test refused the bot token (" +
+                                                r.slack_error() + "): check bot_token (xoxb-...)");
+                                  }
+                                  auto str = [&](const char* k) {
+                                    auto it = r.body.find(k);
+                                    return it != r.body.end() && it->is_string() &&
+                                                   it->size() <= slack::kMaxIdBytes
+                                               ? it->get<std::string>()
+                                               : std::string();
+                                  };
+                                  me_.user_id = str("user_id");
+                                  me_.user = excerpt(str("user"));
+                                  me_.bot_id = str("bot_id");
+                                  if (me_.user_id.empty())
+                                    return fail("slack auth.test answered without a user_id");
+                                  connections_open();
+                                });
+}
+
+void SlackChannel::connections_open() {
+  std::weak_ptr<Session> w = session_;
+  setup_call_ = slack::api_call(
+      host_.io(), api_base_, "apps.connections.open", app_token_, std::nullopt, http_options(),
+      [this, w](slack::ApiResult r) {
+        if (!w.lock() || r.cancelled) return;
+        setup_call_.reset();
+        if (!r.ok()) {
+          if (!r.transport_error.empty())
+            return fail("slack apps.connections.open failed: " + r.transport_error);
+          return fail("slack apps.connections.open refused the app token (" + r.slack_error() +
+                      "): check app_token (xapp-..., with the connections:write scope)");
+        }
+        auto it = r.body.find("url");
+        std::string url = it != r.body.end() && it->is_string() ? it->get<std::string>() : "";
+        if (url.empty() || url.size() > kMaxUrlBytes ||
+            (url.rfind("wss://", 0) != 0 && url.rfind("ws://", 0) != 0))
+          return fail("slack apps.connections.open answered without a WebSocket url");
+        connect_socket(url);
+      });
+}
+
+void SlackChannel::connect_socket(const std::string& url) {
+  std::weak_ptr<Session> w = session_;
+  WsClientOptions opts;
+  opts.url = url;  // holds a one-use ticket: never logged
+  opts.max_message = slack::kMaxFrameBytes;
+  opts.connect_timeout = 10s;
+  WsClientCallbacks cb;
+  cb.on_message = [this, w](std::string_view data, bool binary) {
+    if (w.lock()) on_frame(data, binary);
+  };
+  cb.on_close = [this, w](int code, const std::string& reason) {
+    if (!w.lock()) return;
+    ws_.reset();
+    fail("slack socket closed (" + std::to_string(code) +
+         (reason.empty() ? std::string() : " " + excerpt(reason)) + ")");
+  };
+  ws_ = ws_connect(host_.io(), std::move(opts), std::move(cb));
+  hello_timer_ = std::make_unique<asio::steady_timer>(host_.io(), kHelloTimeout);
+  hello_timer_->async_wait([this, w](const boost::system::error_code& ec) {
+    if (ec || !w.lock() || ready_) return;
+    fail("slack socket sent no hello within " + std::to_string(kHelloTimeout.count()) + " ms");
+  });
+}
+
+void SlackChannel::on_frame(std::string_view data, bool binary) {
+  host_.alive();  // any frame: the inbound path works
+  if (binary) {
+    host_.diagnostic("slack_binary_frame", {{"bytes", data.size()}});
+    return;
+  }
+  slack::Envelope e = slack::parse_envelope(data, me_);
+  // Ack first, whatever the envelope holds: Slack redelivers what is not acked in 3 s.
+  if (!e.envelope_id.empty() && ws_) ws_->send(Json{{"envelope_id", e.envelope_id}}.dump());
+  switch (e.kind) {
+    case slack::Envelope::kHello:
+      if (!ready_) {
+        ready_ = true;
+        if (hello_timer_) hello_timer_->cancel();
+        host_.connected("@" + (me_.user.empty() ? me_.user_id : me_.user));
+        keepalive();
+      }
+      break;
+    case slack::Envelope::kMessage:
+      // `message` and `app_mention` both arrive for a mention: deliver the first only.
+      if (recent_.insert(e.dedupe_key)) host_.inbound(std::move(e.message), [] {});
+      break;
+    case slack::Envelope::kButton:
+      host_.button(std::move(e.button));
+      break;
+    case slack::Envelope::kDisconnect:
+      fail("slack asked to reconnect" + (e.reason.empty() ? std::string() : " (" + e.reason + ")"));
+      break;
+    case slack::Envelope::kIgnored:
+      log::debug("slack: envelope ignored: {}", e.reason);
+      break;
+    case slack::Envelope::kMalformed:
+      host_.diagnostic("slack_malformed_envelope",
+                       {{"reason", e.reason}, {"acked", !e.envelope_id.empty()}});
+      break;
+  }
+}
+
+void SlackChannel::keepalive() {
+  std::weak_ptr<Session> w = session_;
+  keepalive_timer_ = std::make_unique<asio::steady_timer>(host_.io(), ping_interval_);
+  keepalive_timer_->async_wait([this, w](const boost::system::error_code& ec) {
+    if (ec || !w.lock() || !ws_) return;
+    // The socket is open and Slack's pings are being answered (else Slack closes it).
+    host_.alive();
+    keepalive();
+  });
+}
+
+void SlackChannel::teardown(bool graceful) {
+  session_.reset();
+  ready_ = false;
+  if (setup_call_) std::exchange(setup_call_, nullptr)->cancel();
+  if (auto ws = std::exchange(ws_, nullptr)) {
+    // Graceful: the closing handshake runs on its own (the connection keeps itself
+    // alive); its callbacks see the expired session and do nothing.
+    if (graceful)
+      ws->close(1000);
+    else
+      ws->cancel();
+  }
+  if (hello_timer_) hello_timer_->cancel();
+  if (keepalive_timer_) keepalive_timer_->cancel();
+}
+
+void SlackChannel::fail(std::string why) {
+  if (!session_) return;  // reported already; idle until stop()+start()
+  teardown(/*graceful=*/true);
+  log::warn("slack account {}: {}", host_.account_id(), why);
+  asio::post(host_.io(), [this, w = std::weak_ptr<int>(alive_), why = std::move(why)] {
+    if (w.lock()) host_.disconnected(why);
+  });
+}
+
+void SlackChannel::stop() {
+  teardown(/*graceful=*/false);
+  alive_ = std::make_shared<int>(0);  // nothing queued for the host runs after this
+  // Sends in flight fail (posted, never inline); their HTTP completions find no entry.
+  for (auto& [id, op] : sends_) {
+    if (op.call) op.call->cancel();
+    if (op.retry) op.retry->cancel();
+    asio::post(host_.io(), [done = std::move(op.done)] {
+      done(Error::unavailable("slack channel stopped before the message was sent", 1000));
+    });
+  }
+  sends_.clear();
+}
+
+void SlackChannel::send(sdk::OutboundMessage m, std::function<void(Status)> done) {
+  if (bot_token_.empty()) read_settings();
+  auto fail_now = [&](Error e) {
+    asio::post(host_.io(), [done = std::move(done), e = std::move(e)] { done(e); });
+  };
+  if (m.peer.chat_id.empty()) return fail_now(Error::invalid("slack: no channel to send to"));
+  if (bot_token_.empty()) return fail_now(Error::invalid("slack: bot_token is not set"));
+  if (sends_.size() >= kMaxPendingSends)
+    return fail_now(Error::unavailable("slack: too many sends in flight", 1000));
+  std::uint64_t id = next_send_++;
+  auto& op = sends_[id];
+  op.body = slack::build_post_message(m);
+  op.done = std::move(done);
+  post_send(id);
+}
+
+void SlackChannel::post_send(std::uint64_t id) {
+  auto& op = sends_.at(id);
+  ++op.attempts;
+  std::weak_ptr<int> w = alive_;
+  op.call = slack::api_call(
+      host_.io(), api_base_, "chat.postMessage", bot_token_, op.body, http_options(),
+      [this, w, id](slack::ApiResult r) {
+        if (!w.lock() || r.cancelled) return;
+        auto it = sends_.find(id);
+        if (it == sends_.end()) return;
+        auto& op = it->second;
+        op.call.reset();
+        if (r.ok()) return finish_send(id, Ok{});
+        std::string err = r.slack_error();
+        if (r.ratelimited()) {
+          auto wait = r.retry_after.count() > 0 ? r.retry_after : std::chrono::milliseconds(1000);
+          host_.diagnostic("rate_limited", {{"method", "chat.postMessage"},
+                                            {"retry_after_ms", wait.count()},
+                                            {"attempt", op.attempts}});
+          // Honour Retry-After once; a second limit (or a long wait) goes back to the
+          // host, whose queue retries on its own schedule.
+          if (op.attempts == 1 && wait <= kMaxRetryAfter) {
+            op.retry = std::make_unique<asio::steady_timer>(host_.io(), wait);
+            op.retry->async_wait([this, w, id](const boost::system::error_code& ec) {
+              if (ec || !w.lock() || !sends_.count(id)) return;
+              post_send(id);
+            });
+            return;
+          }
+          return finish_send(
+              id, Error::unavailable("slack chat.postMessage: ratelimited", wait.count()));
+        }
+        if (retryable(r))
+          return finish_send(id, Error::unavailable("slack chat.postMessage failed: " + err, 5000));
+        finish_send(id, Error::invalid("slack chat.postMessage failed: " + err, err));
+      });
+}
+
+void SlackChannel::finish_send(std::uint64_t id, Status st) {
+  auto it = sends_.find(id);
+  if (it == sends_.end()) return;
+  auto done = std::move(it->second.done);
+  sends_.erase(it);
+  done(std::move(st));  // inside an HTTP completion: already not inline to send()
+}
+
+}  // namespace
+
+void register_slack(plugins::Registry& r) {
+  r.add_channel({"slack", "Slack app over Socket Mode (inbound) and the Web API (outbound)",
+                 [](sdk::ChannelHost& h) { return std::make_unique<SlackChannel>(h); }});
+}
+
+}  // namespace simpleclaw::channels

@@ -1,0 +1,395 @@
+#include "channels/slack/slack_events.h"
+
+#include <optional>
+
+#include "base/utf8.h"
+
+namespace simpleclaw::channels::slack {
+namespace {
+
+// Slack's limits for Block Kit (api.slack.com/reference/block-kit): a section's text is
+// at most 3000 characters, a button label 75, a message 50 blocks, an actions block 25
+// elements. Counting bytes stays within the character limits.
+constexpr std::size_t kSectionTextBytes = 3000;
+constexpr std::size_t kButtonLabelBytes = 75;
+constexpr std::size_t kMaxSections = 40;
+constexpr std::size_t kMaxButtons = 25;
+constexpr std::size_t kReasonBytes = 64;  // network strings quoted in a reason
+
+// The longest prefix of `s` of at most `max` bytes that does not cut a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    int n = utf8_sequence_length(s, i);
+    std::size_t step = n > 0 ? static_cast<std::size_t>(n) : 1;
+    if (i + step > max) break;
+    i += step;
+  }
+  return s.substr(0, i);
+}
+
+// A network string quoted in a diagnostic: bounded, and never with invalid UTF-8 (the
+// diagnostic is dumped as JSON).
+std::string quote(std::string_view s) {
+  std::string out(utf8_prefix(s, kReasonBytes));
+  if (!valid_utf8(out)) return "(binary)";
+  return out;
+}
+
+// A string field: "" when absent or null, nullopt when present with another type or
+// longer than `max` (the envelope is then malformed).
+std::optional<std::string> field(const Json& o, const char* key, std::size_t max = kMaxIdBytes) {
+  if (!o.is_object()) return std::string();
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return std::nullopt;
+  const auto& s = it->get_ref<const std::string&>();
+  if (s.size() > max) return std::nullopt;
+  return s;
+}
+
+const Json& member(const Json& o, const char* key) {
+  static const Json kNull;
+  if (!o.is_object()) return kNull;
+  auto it = o.find(key);
+  return it == o.end() ? kNull : *it;
+}
+
+void trim(std::string& s) {
+  auto ws = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
+  std::size_t b = 0, e = s.size();
+  while (b < e && ws(s[b])) ++b;
+  while (e > b && ws(s[e - 1])) --e;
+  s = s.substr(b, e - b);
+}
+
+Envelope& malformed(Envelope& e, std::string why) {
+  e.kind = Envelope::kMalformed;
+  e.reason = std::move(why);
+  return e;
+}
+
+Envelope& ignored(Envelope& e, std::string why) {
+  e.kind = Envelope::kIgnored;
+  e.reason = std::move(why);
+  return e;
+}
+
+// A D... channel id is a direct message conversation (C/G are channels, private
+// channels and group DMs).
+bool is_dm_channel(std::string_view id) { return !id.empty() && id[0] == 'D'; }
+
+void parse_event(const Json& payload, const Identity& me, Envelope& e) {
+  const Json& ev = member(payload, "event");
+  if (!ev.is_object()) {
+    malformed(e, "events_api without an event object");
+    return;
+  }
+  auto type = field(ev, "type");
+  if (!type) {
+    malformed(e, "event type is not a string");
+    return;
+  }
+  if (*type != "message" && *type != "app_mention") {
+    ignored(e, "event type " + quote(*type));
+    return;
+  }
+  auto subtype = field(ev, "subtype");
+  if (!subtype) {
+    malformed(e, "message subtype is not a string");
+    return;
+  }
+  // Edits, deletions, joins, bot_message ... are not someone talking to the agent.
+  if (!subtype->empty() && *subtype != "thread_broadcast" && *subtype != "file_share") {
+    ignored(e, "message subtype " + quote(*subtype));
+    return;
+  }
+  // Any app's message (ours included) carries bot_id: answering bots loops.
+  if (!member(ev, "bot_id").is_null()) {
+    ignored(e, "message from a bot");
+    return;
+  }
+  auto user = field(ev, "user"), channel = field(ev, "channel"), ts = field(ev, "ts"),
+       thread_ts = field(ev, "thread_ts"), channel_type = field(ev, "channel_type");
+  if (!user || !channel || !ts || !thread_ts || !channel_type) {
+    malformed(e, "message field of the wrong type or too long");
+    return;
+  }
+  if (user->empty() || channel->empty() || ts->empty()) {
+    malformed(e, "message without user, channel or ts");
+    return;
+  }
+  if (!me.user_id.empty() && *user == me.user_id) {
+    ignored(e, "our own message");
+    return;
+  }
+  const Json& text_j = member(ev, "text");
+  if (!text_j.is_null() && !text_j.is_string()) {
+    malformed(e, "message text is not a string");
+    return;
+  }
+  std::string text = text_j.is_string() ? text_j.get<std::string>() : std::string();
+  if (text.size() > kMaxInboundTextBytes) {
+    ignored(e, "message text over " + std::to_string(kMaxInboundTextBytes) + " bytes");
+    return;
+  }
+  bool mentioned = !me.user_id.empty() && strip_mention(text, me.user_id);
+  if (*type == "app_mention") mentioned = true;
+  text = unescape_text(text);
+  trim(text);
+  if (text.empty()) {
+    ignored(e, "message without text");
+    return;
+  }
+
+  auto& m = e.message;
+  m.sender_id = *user;
+  m.sender_name = *user;
+  const Json& profile = member(ev, "user_profile");
+  for (const char* k : {"display_name", "real_name", "name"}) {
+    auto n = field(profile, k, 128);
+    if (n && !n->empty() && valid_utf8(*n)) {
+      m.sender_name = *n;
+      break;
+    }
+  }
+  // app_mention carries no channel_type; it never happens in an IM, but go by the id.
+  bool dm = *channel_type == "im" || (channel_type->empty() && is_dm_channel(*channel));
+  m.peer.chat_id = *channel;
+  m.peer.group = !dm;
+  if (!dm) m.peer.thread_id = *thread_ts;
+  m.text = std::move(text);
+  m.mentioned = mentioned;
+  m.message_id = *channel + ":" + *ts;
+  e.dedupe_key = m.message_id;
+  e.kind = Envelope::kMessage;
+}
+
+void parse_interactive(const Json& payload, Envelope& e) {
+  if (!payload.is_object()) {
+    malformed(e, "interactive without a payload object");
+    return;
+  }
+  auto type = field(payload, "type");
+  if (!type) {
+    malformed(e, "interactive type is not a string");
+    return;
+  }
+  if (*type != "block_actions") {
+    ignored(e, "interactive type " + quote(*type));
+    return;
+  }
+  const Json& user = member(payload, "user");
+  const Json& container = member(payload, "container");
+  auto user_id = field(user, "id"), user_name = field(user, "username", 128),
+       channel = field(member(payload, "channel"), "id"),
+       container_channel = field(container, "channel_id"),
+       thread_ts = field(container, "thread_ts"),
+       message_thread_ts = field(member(payload, "message"), "thread_ts");
+  if (!user_id || !user_name || !channel || !container_channel || !thread_ts ||
+      !message_thread_ts) {
+    malformed(e, "block_actions field of the wrong type or too long");
+    return;
+  }
+  if (user_id->empty()) {
+    malformed(e, "block_actions without user.id");
+    return;
+  }
+  std::string chan = !channel->empty() ? *channel : *container_channel;
+  if (chan.empty()) {
+    ignored(e, "block_actions outside a conversation");
+    return;
+  }
+  const Json& actions = member(payload, "actions");
+  if (!actions.is_array() || actions.empty()) {
+    malformed(e, "block_actions without actions");
+    return;
+  }
+  auto value = field(actions[0], "value", kMaxButtonValueBytes);
+  if (!value) {
+    malformed(e, "button value is not a string or too long");
+    return;
+  }
+  if (value->empty()) {
+    ignored(e, "action without a value (not one of our buttons)");
+    return;
+  }
+  auto& b = e.button;
+  b.sender_id = *user_id;
+  b.sender_name = !user_name->empty() && valid_utf8(*user_name) ? *user_name : *user_id;
+  b.peer.chat_id = chan;
+  b.peer.group = !is_dm_channel(chan);
+  if (b.peer.group) b.peer.thread_id = !thread_ts->empty() ? *thread_ts : *message_thread_ts;
+  b.data = *value;
+  e.kind = Envelope::kButton;
+}
+
+}  // namespace
+
+Envelope parse_envelope(std::string_view frame, const Identity& me) {
+  Envelope e;
+  if (frame.size() > kMaxFrameBytes) return malformed(e, "frame too large");
+  Json j = Json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return malformed(e, "frame is not a JSON object");
+  // Read the id first: whatever else is wrong, an envelope with an id gets its ack.
+  auto id = field(j, "envelope_id", kMaxEnvelopeIdBytes);
+  if (id && valid_utf8(*id)) e.envelope_id = *id;
+  auto type = field(j, "type");
+  if (!type || type->empty()) return malformed(e, "envelope without a type");
+  try {
+    if (*type == "hello") {
+      e.kind = Envelope::kHello;
+    } else if (*type == "disconnect") {
+      e.kind = Envelope::kDisconnect;
+      auto r = field(j, "reason");
+      e.reason = r ? quote(*r) : std::string();
+    } else if (*type == "events_api") {
+      parse_event(member(j, "payload"), me, e);
+    } else if (*type == "interactive") {
+      parse_interactive(member(j, "payload"), e);
+    } else {
+      // slash_commands and future types: acknowledged, otherwise not ours.
+      ignored(e, "envelope type " + quote(*type));
+    }
+  } catch (const std::exception& ex) {
+    // nlohmann's accessors are checked above; this is the belt to those braces.
+    Envelope bad;
+    bad.envelope_id = e.envelope_id;
+    return malformed(bad, std::string("unexpected field shape: ") + ex.what());
+  }
+  return e;
+}
+
+bool strip_mention(std::string& text, std::string_view user_id) {
+  if (user_id.empty()) return false;
+  const std::string open = "<@" + std::string(user_id);
+  bool found = false;
+  std::size_t pos = 0;
+  while ((pos = text.find(open, pos)) != std::string::npos) {
+    std::size_t after = pos + open.size();
+    std::size_t end = std::string::npos;
+    if (after < text.size() && text[after] == '>') {
+      end = after + 1;
+    } else if (after < text.size() && text[after] == '|') {
+      end = text.find('>', after);
+      if (end != std::string::npos) ++end;
+    }
+    if (end == std::string::npos) {  // <@UBOTX...> is somebody else
+      pos = after;
+      continue;
+    }
+    text.erase(pos, end - pos);
+    // "hey <@U1> there" -> "hey there", not "hey  there".
+    if (pos > 0 && pos < text.size() && text[pos - 1] == ' ' && text[pos] == ' ')
+      text.erase(pos, 1);
+    found = true;
+  }
+  return found;
+}
+
+std::string unescape_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '&') {
+      if (s.substr(i, 4) == "&lt;") {
+        out += '<';
+        i += 3;
+        continue;
+      }
+      if (s.substr(i, 4) == "&gt;") {
+        out += '>';
+        i += 3;
+        continue;
+      }
+      if (s.substr(i, 5) == "&amp;") {
+        out += '&';
+        i += 4;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+std::string escape_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+Json build_post_message(const sdk::OutboundMessage& m) {
+  Json j{{"channel", m.peer.chat_id}, {"text", escape_text(m.text)}};
+  // Slack threads a reply by the parent's ts; our message ids are "<channel>:<ts>".
+  std::string thread = m.peer.thread_id;
+  if (thread.empty() && !m.reply_to.empty()) {
+    std::string prefix = m.peer.chat_id + ":";
+    if (m.reply_to.size() > prefix.size() && m.reply_to.compare(0, prefix.size(), prefix) == 0)
+      thread = m.reply_to.substr(prefix.size());
+  }
+  if (!thread.empty()) j["thread_ts"] = thread;
+  if (m.buttons.empty()) return j;
+
+  Json blocks = Json::array();
+  // Cut the text at UTF-8 boundaries so each escaped piece fits one section.
+  std::string_view rest = m.text;
+  while (!rest.empty() && blocks.size() < kMaxSections) {
+    std::size_t i = 0, escaped = 0;
+    while (i < rest.size()) {
+      int n = utf8_sequence_length(rest, i);
+      std::size_t step = n > 0 ? static_cast<std::size_t>(n) : 1;
+      char c = rest[i];
+      std::size_t grow = c == '&' ? 5 : (c == '<' || c == '>') ? 4 : step;
+      if (escaped + grow > kSectionTextBytes) break;
+      escaped += grow;
+      i += step;
+    }
+    if (i == 0) break;  // cannot happen with a 3000-byte budget; never loop forever
+    blocks.push_back({{"type", "section"},
+                      {"text", {{"type", "mrkdwn"}, {"text", escape_text(rest.substr(0, i))}}}});
+    rest.remove_prefix(i);
+  }
+  Json elements = Json::array();
+  for (std::size_t k = 0; k < m.buttons.size() && k < kMaxButtons; ++k) {
+    const auto& b = m.buttons[k];
+    std::string label(utf8_prefix(b.label, kButtonLabelBytes));
+    if (label.empty()) label = "?";
+    elements.push_back({{"type", "button"},
+                        {"text", {{"type", "plain_text"}, {"text", label}}},
+                        {"value", std::string(utf8_prefix(b.data, kMaxButtonValueBytes))},
+                        {"action_id", "sc_button_" + std::to_string(k)}});
+  }
+  blocks.push_back({{"type", "actions"}, {"elements", std::move(elements)}});
+  j["blocks"] = std::move(blocks);
+  return j;
+}
+
+bool RecentIds::insert(const std::string& key) {
+  if (set_.count(key)) return false;
+  set_.insert(key);
+  order_.push_back(key);
+  while (order_.size() > capacity_) {
+    set_.erase(order_.front());
+    order_.pop_front();
+  }
+  return true;
+}
+
+}  // namespace simpleclaw::channels::slack

@@ -1,0 +1,265 @@
+// WsConnection against a real WebSocket server (tests/fakes/ws_echo.py, python3-websockets):
+// open, send and echo, our close and the server's close with their codes, upgrade
+// headers, an oversize incoming message, a full send queue, connect refused, upgrade
+// refused, a bad URL, and cancel() silencing every callback.
+#include "channels/ws_client.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace simpleclaw::channels {
+namespace {
+
+// A Python fake started in its own process group; prints one JSON line with its ports.
+struct PyFake {
+  pid_t pid = -1;
+  int in_fd = -1, out_fd = -1;
+  Json info;
+  explicit PyFake(const std::string& script, std::vector<std::string> args = {}) {
+    const char* py = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    int in[2], out[2];
+    if (::pipe(in) != 0 || ::pipe(out) != 0) return;
+    pid = ::fork();
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      ::close(in[1]);
+      ::close(out[0]);
+      std::vector<std::string> argv{py, script};
+      argv.insert(argv.end(), args.begin(), args.end());
+      std::vector<char*> cargv;
+      for (auto& a : argv) cargv.push_back(a.data());
+      cargv.push_back(nullptr);
+      ::execvp(py, cargv.data());
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    in_fd = in[1];
+    out_fd = out[0];
+    std::string line;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out_fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[512];
+      ssize_t n = ::read(out_fd, buf, sizeof buf);
+      if (n <= 0) break;
+      line.append(buf, n);
+    }
+    info = Json::parse(line.substr(0, line.find('\n')), nullptr, false);
+  }
+  ~PyFake() {
+    if (in_fd >= 0) ::close(in_fd);
+    if (out_fd >= 0) ::close(out_fd);
+    if (pid > 0) {
+      ::kill(-pid, SIGTERM);
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  int port(const char* key = "port") const {
+    return info.is_object() && info.contains(key) ? info[key].get<int>() : 0;
+  }
+};
+
+std::string echo_script() { return SIMPLECLAW_SOURCE_DIR "/tests/fakes/ws_echo.py"; }
+
+// What a connection reported.
+struct Events {
+  int opens = 0, closes = 0;
+  std::vector<std::string> messages;
+  int code = 0;
+  std::string reason;
+  WsClientCallbacks callbacks() {
+    WsClientCallbacks cb;
+    cb.on_open = [this] { ++opens; };
+    cb.on_message = [this](std::string_view d, bool) { messages.emplace_back(d); };
+    cb.on_close = [this](int c, const std::string& r) {
+      ++closes;
+      code = c;
+      reason = r;
+    };
+    return cb;
+  }
+};
+
+bool run_until(boost::asio::io_context& io, const std::function<bool()>& pred,
+               int timeout_ms = 5000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!pred() && std::chrono::steady_clock::now() < deadline) {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(5));
+  }
+  return pred();
+}
+
+void run_for(boost::asio::io_context& io, int ms) {
+  io.restart();
+  io.run_for(std::chrono::milliseconds(ms));
+}
+
+std::string url(const PyFake& f, const std::string& path) {
+  return "ws://127.0.0.1:" + std::to_string(f.port()) + path;
+}
+
+TEST(WsClient, OpenSendEchoAndOurClose) {
+  PyFake fake(echo_script());
+  ASSERT_GT(fake.port(), 0);
+  boost::asio::io_context io;
+  Events ev;
+  auto c = ws_connect(io, {url(fake, "/echo")}, ev.callbacks());
+  c->send("queued before open");
+  EXPECT_EQ(ev.opens, 0) << "no callback inside ws_connect";
+  ASSERT_TRUE(run_until(io, [&] { return ev.opens == 1; }));
+  c->send("hello");
+  c->send(std::string(100000, 'y'));
+  ASSERT_TRUE(run_until(io, [&] { return ev.messages.size() == 3; }));
+  EXPECT_EQ(ev.messages[0], "queued before open");
+  EXPECT_EQ(ev.messages[1], "hello");
+  EXPECT_EQ(ev.messages[2].size(), 100000u);
+  c->close(1000, "done");
+  EXPECT_EQ(ev.closes, 0) << "no callback inside close()";
+  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }));
+  EXPECT_EQ(ev.code, 1000);
+  c->send("after close is a no-op");
+  run_for(io, 50);
+  EXPECT_EQ(ev.closes, 1);
+}
+
+TEST(WsClient, HeadersReachTheServer) {
+  PyFake fake(echo_script());
+  boost::asio::io_context io;
+  Events ev;
+  WsClientOptions o{url(fake, "/echo")};
+  o.headers = {{"X-Test", "abc123"}};
+  auto c = ws_connect(io, o, ev.callbacks());
+  c->send("headers?");
+  ASSERT_TRUE(run_until(io, [&] { return ev.messages.size() == 1; }));
+  EXPECT_EQ(ev.messages[0], "abc123");
+  c->cancel();
+}
+
+TEST(WsClient, ServerCloseCodeAndReason) {
+  PyFake fake(echo_script());
+  boost::asio::io_context io;
+  Events ev;
+  auto c = ws_connect(io, {url(fake, "/echo")}, ev.callbacks());
+  c->send("close-me");
+  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }));
+  EXPECT_EQ(ev.opens, 1);
+  EXPECT_EQ(ev.code, 4001);
+  EXPECT_EQ(ev.reason, "bye");
+}
+
+TEST(WsClient, OversizeIncomingMessageCloses1009) {
+  PyFake fake(echo_script());
+  boost::asio::io_context io;
+  Events ev;
+  WsClientOptions o{url(fake, "/big")};
+  o.max_message = 64 * 1024;
+  auto c = ws_connect(io, o, ev.callbacks());
+  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }));
+  EXPECT_EQ(ev.code, 1009);
+  EXPECT_TRUE(ev.messages.empty());
+}
+
+TEST(WsClient, FullSendQueueCloses1008) {
+  PyFake fake(echo_script());
+  boost::asio::io_context io;
+  Events ev;
+  auto c = ws_connect(io, {url(fake, "/echo")}, ev.callbacks());
+  ASSERT_TRUE(run_until(io, [&] { return ev.opens == 1; }));
+  for (int i = 0; i < 9; ++i) c->send(std::string(1 << 20, 'z'));
+  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }, 10000));
+  EXPECT_EQ(ev.code, 1008);
+  EXPECT_LE(ev.messages.size(), 1u) << "the queue was dropped, at most the write in flight";
+}
+
+TEST(WsClient, ConnectRefusedReportsAnError) {
+  boost::asio::io_context io;
+  int port;
+  {
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    port = a.local_endpoint().port();
+  }
+  Events ev;
+  auto c = ws_connect(io, {"ws://127.0.0.1:" + std::to_string(port) + "/"}, ev.callbacks());
+  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }));
+  EXPECT_EQ(ev.opens, 0);
+  EXPECT_EQ(ev.code, 1006);
+  EXPECT_NE(ev.reason.find("refused"), std::string::npos) << ev.reason;
+}
+
+TEST(WsClient, UpgradeRefusedAndBadUrl) {
+  PyFake fake(echo_script());
+  boost::asio::io_context io;
+  Events ev;
+  auto c = ws_connect(io, {url(fake, "/reject")}, ev.callbacks());
+  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }));
+  EXPECT_EQ(ev.opens, 0);
+  EXPECT_NE(ev.reason.find("HTTP 403"), std::string::npos) << ev.reason;
+
+  Events bad;
+  auto b = ws_connect(io, {"http://example.com/"}, bad.callbacks());
+  EXPECT_EQ(bad.closes, 0) << "posted, never inline";
+  ASSERT_TRUE(run_until(io, [&] { return bad.closes == 1; }));
+  EXPECT_EQ(bad.code, 1006);
+}
+
+TEST(WsClient, CancelSilencesEveryCallback) {
+  PyFake fake(echo_script());
+  boost::asio::io_context io;
+  // While connecting.
+  Events a;
+  auto c1 = ws_connect(io, {url(fake, "/echo")}, a.callbacks());
+  c1->cancel();
+  // While open, with a message in flight.
+  Events b;
+  auto c2 = ws_connect(io, {url(fake, "/echo")}, b.callbacks());
+  ASSERT_TRUE(run_until(io, [&] { return b.opens == 1; }));
+  c2->send("ping");
+  c2->cancel();
+  // After close() started.
+  Events d;
+  auto c3 = ws_connect(io, {url(fake, "/echo")}, d.callbacks());
+  c3->close();
+  c3->cancel();
+  run_for(io, 300);
+  EXPECT_EQ(a.opens + a.closes + int(a.messages.size()), 0);
+  EXPECT_EQ(b.closes + int(b.messages.size()), 0);
+  EXPECT_EQ(d.opens + d.closes, 0);
+}
+
+TEST(WsClient, ConnectTimeout) {
+  // A listener that never accepts: the TCP connect succeeds (backlog), the upgrade never
+  // gets an answer.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  Events ev;
+  WsClientOptions o{"ws://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/"};
+  o.connect_timeout = std::chrono::milliseconds(200);
+  auto c = ws_connect(io, o, ev.callbacks());
+  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }, 3000));
+  EXPECT_EQ(ev.code, 1006);
+  EXPECT_NE(ev.reason.find("timed out"), std::string::npos) << ev.reason;
+}
+
+}  // namespace
+}  // namespace simpleclaw::channels
