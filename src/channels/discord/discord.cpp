@@ -17,10 +17,10 @@
 //
 // Secrets: the token goes only into the Authorization header and IDENTIFY/RESUME; the
 // interaction token only into its callback URL. Neither appears in errors or diagnostics.
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -43,8 +43,8 @@ using providers::HttpCall;
 using providers::HttpError;
 using providers::HttpHead;
 
-constexpr std::int64_t kDefaultIntents = 1 | 512 | 4096 | 32768;  // GUILDS, GUILD_MESSAGES,
-                                                                   // DIRECT_MESSAGES, MESSAGE_CONTENT
+// GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT.
+constexpr std::int64_t kDefaultIntents = 1 | 512 | 4096 | 32768;
 constexpr std::size_t kMaxFrame = 4u << 20;
 constexpr std::size_t kMaxRestBody = 64 * 1024;
 constexpr std::size_t kMaxText = 2000;
@@ -114,7 +114,9 @@ double jitter() {
 class DiscordChannel final : public sdk::Channel {
  public:
   explicit DiscordChannel(sdk::ChannelHost& host)
-      : host_(host), io_(host.io()), hb_timer_(io_),
+      : host_(host),
+        io_(host.io()),
+        hb_timer_(io_),
         pool_(std::make_shared<providers::ConnectionPool>()) {
     const Json& s = host.settings();
     token_ = str(s, "token");
@@ -179,10 +181,11 @@ class DiscordChannel final : public sdk::Channel {
         bool danger = l.find("deny") != std::string::npos ||
                       l.find("reject") != std::string::npos ||
                       l.find("cancel") != std::string::npos;
-        rows.back()["components"].push_back({{"type", 2},
-                                             {"style", danger ? 4 : 1},
-                                             {"label", clip(b.label.empty() ? b.data : b.label, 80)},
-                                             {"custom_id", clip(b.data, 100)}});
+        rows.back()["components"].push_back(
+            {{"type", 2},
+             {"style", danger ? 4 : 1},
+             {"label", clip(b.label.empty() ? b.data : b.label, 80)},
+             {"custom_id", clip(b.data, 100)}});
       }
       body["components"] = std::move(rows);
     }
@@ -264,13 +267,14 @@ class DiscordChannel final : public sdk::Channel {
 
   // --- REST --------------------------------------------------------------------------
 
-  void rest(std::uint64_t id, const std::string& method, const std::string& path,
-            std::string body, RestDone done) {
+  void rest(std::uint64_t id, const std::string& method, const std::string& path, std::string body,
+            RestDone done) {
     providers::HttpRequest req;
     req.method = method;
     req.url = api_base_ + path;
     req.headers = {{"Authorization", "Bot " + token_}};
-    if (!body.empty() || method == "POST") req.headers.push_back({"Content-Type", "application/json"});
+    if (!body.empty() || method == "POST")
+      req.headers.push_back({"Content-Type", "application/json"});
     req.body = std::move(body);
     providers::HttpOptions opts;
     opts.connect_timeout = 10s;
@@ -294,8 +298,8 @@ class DiscordChannel final : public sdk::Channel {
         acc->body.append(s.substr(0, kMaxRestBody - acc->body.size()));
     };
     cb.on_done = guarded([acc, done = std::move(done)](const HttpError* e) {
-      done(acc->have_head ? acc->head.status : 0, acc->body,
-           acc->have_head ? &acc->head : nullptr, e);
+      done(acc->have_head ? acc->head.status : 0, acc->body, acc->have_head ? &acc->head : nullptr,
+           e);
     });
     auto call = providers::http_start(io_, std::move(req), opts, std::move(cb));
     if (id != 0) {
@@ -316,8 +320,8 @@ class DiscordChannel final : public sdk::Channel {
     std::string copy = body;
     rest(id, "POST", path, std::move(body),
          [this, id, path, copy = std::move(copy), attempt](int status, const std::string& rbody,
-                                                             const HttpHead* head,
-                                                             const HttpError* e) mutable {
+                                                           const HttpHead* head,
+                                                           const HttpError* e) mutable {
            auto it = rest_.find(id);
            if (it == rest_.end()) return;
            auto finish = [this, id](Status s) {
@@ -344,16 +348,17 @@ class DiscordChannel final : public sdk::Channel {
                                                {"global", global},
                                                {"attempt", attempt}});
              if (attempt > 0 || wait > kMaxRetryWait)
-               return finish(Error::unavailable("discord rate limit: retry after " +
-                                                    std::to_string(wait.count()) + " ms",
-                                                wait.count()));
+               return finish(Error::unavailable(
+                   "discord rate limit: retry after " + std::to_string(wait.count()) + " ms",
+                   wait.count()));
              auto& r = it->second;
              r.call.reset();
              r.timer = std::make_unique<net::steady_timer>(io_, wait);
-             r.timer->async_wait(guarded([this, id, path, copy](const boost::system::error_code& ec) {
-               if (ec || !rest_.count(id)) return;
-               post_message(id, path, copy, 1);
-             }));
+             r.timer->async_wait(
+                 guarded([this, id, path, copy](const boost::system::error_code& ec) {
+                   if (ec || !rest_.count(id)) return;
+                   post_message(id, path, copy, 1);
+                 }));
              return;
            }
            std::string what = "discord refused the message (HTTP " + std::to_string(status) +
@@ -373,8 +378,10 @@ class DiscordChannel final : public sdk::Channel {
            if (!running_) return;
            if (e) return fail("discord: GET /gateway/bot failed: " + e->message);
            if (status == 401)
-             return fail("discord rejected the bot token (HTTP 401 from /gateway/bot): check "
-                         "channels." + host_.channel_name() + ".token");
+             return fail(
+                 "discord rejected the bot token (HTTP 401 from /gateway/bot): check "
+                 "channels." +
+                 host_.channel_name() + ".token");
            if (status != 200)
              return fail("discord: GET /gateway/bot answered HTTP " + std::to_string(status) +
                          discord_message(body));
@@ -429,13 +436,16 @@ class DiscordChannel final : public sdk::Channel {
     switch (code) {
       case 4004:
         drop_session();
-        return fail("discord rejected the bot token (gateway close 4004, authentication "
-                    "failed): check " + cfg);
+        return fail(
+            "discord rejected the bot token (gateway close 4004, authentication "
+            "failed): check " +
+            cfg);
       case 4014:
         drop_session();
-        return fail("discord refused a privileged intent (gateway close 4014): enable the "
-                    "MESSAGE CONTENT intent for the bot in the Discord developer portal, or "
-                    "set intents");
+        return fail(
+            "discord refused a privileged intent (gateway close 4014): enable the "
+            "MESSAGE CONTENT intent for the bot in the Discord developer portal, or "
+            "set intents");
       case 4013:
         drop_session();
         return fail("discord: invalid intents (gateway close 4013): check intents");
@@ -453,8 +463,7 @@ class DiscordChannel final : public sdk::Channel {
         break;
     }
     if (code == 1006) return fail("discord gateway: " + why);
-    fail("discord gateway closed (" + std::to_string(code) + (why.empty() ? "" : ": " + why) +
-         ")");
+    fail("discord gateway closed (" + std::to_string(code) + (why.empty() ? "" : ": " + why) + ")");
   }
 
   void bad_frame(const std::string& why) {
@@ -487,13 +496,16 @@ class DiscordChannel final : public sdk::Channel {
     if (j.contains("s") && j["s"].is_number_integer()) seq_ = j["s"].get<std::int64_t>();
     const Json& d = j.contains("d") ? j["d"] : Json();
     switch (j["op"].get<int>()) {
-      case 10: return on_hello(d);
+      case 10:
+        return on_hello(d);
       case 11:
         hb_acked_ = true;
         host_.alive();
         return;
-      case 1: return send_heartbeat();  // the server asks for one now
-      case 7: return fail("discord gateway asked to reconnect (op 7); will resume");
+      case 1:
+        return send_heartbeat();  // the server asks for one now
+      case 7:
+        return fail("discord gateway asked to reconnect (op 7); will resume");
       case 9: {
         bool resumable = d.is_boolean() && d.get<bool>();
         if (!resumable) drop_session();
@@ -505,13 +517,13 @@ class DiscordChannel final : public sdk::Channel {
         host_.alive();
         return on_dispatch(t, d);
       }
-      default: return;
+      default:
+        return;
     }
   }
 
   void on_hello(const Json& d) {
-    if (!d.is_object() || !d.contains("heartbeat_interval") ||
-        !d["heartbeat_interval"].is_number())
+    if (!d.is_object() || !d.contains("heartbeat_interval") || !d["heartbeat_interval"].is_number())
       return bad_frame("HELLO without heartbeat_interval");
     auto iv = std::chrono::milliseconds(
         static_cast<long long>(std::clamp(d["heartbeat_interval"].get<double>(), 50.0, 600000.0)));
@@ -522,14 +534,17 @@ class DiscordChannel final : public sdk::Channel {
     schedule_heartbeat(std::chrono::milliseconds(static_cast<long long>(iv.count() * jitter())));
     if (resuming_) {
       send_gateway({{"op", 6},
-                    {"d", {{"token", token_}, {"session_id", session_id_},
-                           {"seq", seq_ ? Json(*seq_) : Json(nullptr)}}}});
+                    {"d",
+                     {{"token", token_},
+                      {"session_id", session_id_},
+                      {"seq", seq_ ? Json(*seq_) : Json(nullptr)}}}});
     } else {
       send_gateway({{"op", 2},
-                    {"d", {{"token", token_},
-                           {"intents", intents_},
-                           {"properties", {{"os", "linux"}, {"browser", "simpleclaw"},
-                                           {"device", "simpleclaw"}}}}}});
+                    {"d",
+                     {{"token", token_},
+                      {"intents", intents_},
+                      {"properties",
+                       {{"os", "linux"}, {"browser", "simpleclaw"}, {"device", "simpleclaw"}}}}}});
     }
   }
 
@@ -568,8 +583,7 @@ class DiscordChannel final : public sdk::Channel {
     if (!d.is_object() || !d.contains("author") || !d["author"].is_object())
       return bad_frame("MESSAGE_CREATE without author");
     const Json& author = d["author"];
-    std::string author_id = str(author, "id"), id = str(d, "id"),
-                channel_id = str(d, "channel_id");
+    std::string author_id = str(author, "id"), id = str(d, "id"), channel_id = str(d, "channel_id");
     if (!is_snowflake(author_id) || !is_snowflake(id) || !is_snowflake(channel_id))
       return bad_frame("MESSAGE_CREATE without ids");
     if (author.value("bot", false) || author_id == user_id_ || d.contains("webhook_id")) return;
@@ -615,7 +629,10 @@ class DiscordChannel final : public sdk::Channel {
     m.sender_id = author_id;
     std::string nick = d.contains("member") ? str(d["member"], "nick") : std::string();
     std::string global = str(author, "global_name");
-    m.sender_name = clip(!nick.empty() ? nick : !global.empty() ? global : str(author, "username"), 100);
+    m.sender_name = clip(!nick.empty()     ? nick
+                         : !global.empty() ? global
+                                           : str(author, "username"),
+                         100);
     m.peer.chat_id = channel_id;  // a thread is a channel: replies go to it directly
     m.peer.group = !str(d, "guild_id").empty();
     m.text = std::move(text);
@@ -631,7 +648,7 @@ class DiscordChannel final : public sdk::Channel {
     const Json& data = d.contains("data") ? d["data"] : Json();
     std::string custom_id = str(data, "custom_id");
     Json user = d.contains("member") && d["member"].is_object() ? d["member"].value("user", Json())
-                                                                 : d.value("user", Json());
+                                                                : d.value("user", Json());
     std::string uid = str(user, "id");
     if (!is_snowflake(id) || !is_url_token(itoken) || !is_snowflake(channel_id) ||
         !is_snowflake(uid) || custom_id.empty() || custom_id.size() > 100)
@@ -639,8 +656,7 @@ class DiscordChannel final : public sdk::Channel {
     // Acknowledge first (Discord wants it within 3 s): a deferred update, nothing shown.
     std::uint64_t rid = ++next_rest_;
     rest_[rid];
-    rest(rid, "POST", "/interactions/" + id + "/" + itoken + "/callback",
-         Json{{"type", 6}}.dump(),
+    rest(rid, "POST", "/interactions/" + id + "/" + itoken + "/callback", Json{{"type", 6}}.dump(),
          [this, rid](int status, const std::string&, const HttpHead*, const HttpError* e) {
            rest_.erase(rid);
            if (e || status < 200 || status >= 300)

@@ -4,14 +4,13 @@
 // presses and their ACK, zombie detection, RESUME after a drop, a bad token, garbage
 // frames, op 9, and stop() silencing everything.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -264,14 +263,13 @@ TEST(Discord, SendWithButtonsAndReply) {
 TEST(Discord, ButtonPressReachesTheHostAndIsAcknowledged) {
   Fixture f;
   ASSERT_TRUE(f.start_connected());
-  f.inject("INTERACTION_CREATE",
-           {{"id", "5001"},
-            {"type", 3},
-            {"token", "interaction-token_abc.1"},
-            {"channel_id", "200"},
-            {"guild_id", "300"},
-            {"member", {{"user", {{"id", "400"}, {"username", "alice"}}}}},
-            {"data", {{"custom_id", "approve:abc"}, {"component_type", 2}}}});
+  f.inject("INTERACTION_CREATE", {{"id", "5001"},
+                                  {"type", 3},
+                                  {"token", "interaction-token_abc.1"},
+                                  {"channel_id", "200"},
+                                  {"guild_id", "300"},
+                                  {"member", {{"user", {{"id", "400"}, {"username", "alice"}}}}},
+                                  {"data", {{"custom_id", "approve:abc"}, {"component_type", 2}}}});
   ASSERT_TRUE(f.h().run_until([&] { return f.h().buttons_.size() == 1; }));
   const auto& p = f.h().buttons_[0];
   EXPECT_EQ(p.data, "approve:abc");
@@ -291,11 +289,11 @@ TEST(Discord, MissingHeartbeatAckDisconnects) {
   f.call("POST", "/_control/stop_acks");
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(f.h().run_until([&] { return !f.h().errors_.empty(); }, 3000));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_LE(ms, 700) << "within ~2-3 heartbeat intervals of 200 ms";
-  EXPECT_NE(f.h().errors_[0].find("heartbeat ACK missing"), std::string::npos)
-      << f.h().errors_[0];
+  EXPECT_NE(f.h().errors_[0].find("heartbeat ACK missing"), std::string::npos) << f.h().errors_[0];
   EXPECT_FALSE(f.h().is_connected_);
   f.h().run_until([] { return false; }, 500);
   EXPECT_EQ(f.h().errors_.size(), 1u) << "reported once, then idle";

@@ -5,6 +5,7 @@
 #include "channels/ws_client.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,8 +13,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -189,7 +188,8 @@ TEST(WsClient, FullSendQueueCloses1008) {
   auto c = ws_connect(io, {url(fake, "/echo")}, ev.callbacks());
   ASSERT_TRUE(run_until(io, [&] { return ev.opens == 1; }));
   for (int i = 0; i < 9; ++i) c->send(std::string(1 << 20, 'z'));
-  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }, 10000));
+  ASSERT_TRUE(run_until(
+      io, [&] { return ev.closes == 1; }, 10000));
   EXPECT_EQ(ev.code, 1008);
   EXPECT_LE(ev.messages.size(), 1u) << "the queue was dropped, at most the write in flight";
 }
@@ -253,13 +253,15 @@ TEST(WsClient, CancelSilencesEveryCallback) {
 // works; through the system store it fails verification; for another name (the IP) the
 // host-name check fails even with the CA trusted.
 TEST(WsClient, TlsVerifiesChainAndHostName) {
-  std::string dir = (std::filesystem::temp_directory_path() /
-                     ("sc-ws-tls-" + std::to_string(::getpid()))).string();
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("sc-ws-tls-" + std::to_string(::getpid())))
+          .string();
   std::filesystem::create_directories(dir);
   std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                    "-addext subjectAltName=DNS:localhost -keyout " + key + " -out " + cert +
-                    " >/dev/null 2>&1";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "no openssl command";
   {
     PyFake fake(echo_script(), {cert, key});
@@ -309,7 +311,8 @@ TEST(WsClient, ConnectTimeout) {
   WsClientOptions o{"ws://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/"};
   o.connect_timeout = std::chrono::milliseconds(200);
   auto c = ws_connect(io, o, ev.callbacks());
-  ASSERT_TRUE(run_until(io, [&] { return ev.closes == 1; }, 3000));
+  ASSERT_TRUE(run_until(
+      io, [&] { return ev.closes == 1; }, 3000));
   EXPECT_EQ(ev.code, 1006);
   EXPECT_NE(ev.reason.find("timed out"), std::string::npos) << ev.reason;
 }
