@@ -43,6 +43,7 @@ class State:
         self.identifies = 0
         self.resumes = 0
         self.last_connect = ""
+        self.resume_seq = None          # the seq the last RESUME asked from
         self.heartbeats = 0
         self.last_heartbeat_seq = None
         self.connections = 0
@@ -108,6 +109,7 @@ async def gateway(ws, path):
                     continue
                 S.resumes += 1
                 S.last_connect = "resume"
+                S.resume_seq = d.get("seq")
                 since = d.get("seq") or 0
                 for seq, t, dd in list(S.events):
                     if seq > since:
@@ -173,6 +175,7 @@ async def control(method, what, j):
     if what == "state":
         return reply(200, {
             "identifies": S.identifies, "resumes": S.resumes, "last_connect": S.last_connect,
+            "resume_seq": S.resume_seq,
             "connections": S.connections, "connected": S.ws is not None,
             "heartbeats": S.heartbeats, "last_heartbeat_seq": S.last_heartbeat_seq,
             "seq": S.seq, "posted": S.posted, "typing": S.typing, "callbacks": S.callbacks})

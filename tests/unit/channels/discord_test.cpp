@@ -164,6 +164,7 @@ TEST(Discord, IdentifyReadyConnected) {
   Json st = f.state();
   EXPECT_EQ(st["identifies"], 1);
   EXPECT_EQ(st["last_connect"], "identify");
+  EXPECT_EQ(st["last_heartbeat_seq"], 1) << "heartbeats carry the last seq (READY's)";
   EXPECT_TRUE(f.h().errors_.empty());
   EXPECT_EQ(f.ch->max_text(), 2000u);
   EXPECT_TRUE(f.ch->supports_buttons());
@@ -292,7 +293,7 @@ TEST(Discord, MissingHeartbeatAckDisconnects) {
   auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
-  EXPECT_LE(ms, 700) << "within ~2-3 heartbeat intervals of 200 ms";
+  EXPECT_LE(ms, 1000) << "within ~2-3 heartbeat intervals of 200 ms (slack for a busy box)";
   EXPECT_NE(f.h().errors_[0].find("heartbeat ACK missing"), std::string::npos) << f.h().errors_[0];
   EXPECT_FALSE(f.h().is_connected_);
   f.h().run_until([] { return false; }, 500);
@@ -315,6 +316,7 @@ TEST(Discord, DropThenResumeReplaysMissedEventsWithoutDuplicates) {
   EXPECT_EQ(st["last_connect"], "resume");
   EXPECT_EQ(st["resumes"], 1);
   EXPECT_EQ(st["identifies"], 1);
+  EXPECT_EQ(st["resume_seq"], 2) << "READY was 1, the message before the drop 2";
   ASSERT_TRUE(f.h().run_until([&] { return f.h().inbound_.size() >= 2; }));
   f.h().run_until([] { return false; }, 200);
   ASSERT_EQ(f.h().inbound_.size(), 2u);
