@@ -113,8 +113,13 @@ class Conn final : public WsConnection, public std::enable_shared_from_this<Conn
 
  public:
   Conn(net::io_context& io, WsClientOptions opts, WsClientCallbacks cb, WsUrl url)
-      : io_(io), opts_(std::move(opts)), cb_(std::move(cb)), url_(std::move(url)),
-        resolver_(io), connect_timer_(io), close_timer_(io) {
+      : io_(io),
+        opts_(std::move(opts)),
+        cb_(std::move(cb)),
+        url_(std::move(url)),
+        resolver_(io),
+        connect_timer_(io),
+        close_timer_(io) {
     where_ = url_.host_header;
   }
 
@@ -144,8 +149,9 @@ class Conn final : public WsConnection, public std::enable_shared_from_this<Conn
         [self = this->shared_from_this()](const error_code& ec, tcp::resolver::results_type r) {
           if (self->done_) return;
           if (ec) return self->fail_connect("resolving " + self->url_.host, ec);
-          beast::get_lowest_layer(*self->ws_).async_connect(
-              r, [self](const error_code& ec, const tcp::endpoint&) { self->on_connect(ec); });
+          beast::get_lowest_layer(*self->ws_)
+              .async_connect(
+                  r, [self](const error_code& ec, const tcp::endpoint&) { self->on_connect(ec); });
         });
   }
 
@@ -254,22 +260,21 @@ class Conn final : public WsConnection, public std::enable_shared_from_this<Conn
 
   void upgrade() {
     ws_->read_message_max(opts_.max_message);
-    ws_->set_option(websocket::stream_base::decorator(
-        [headers = opts_.headers](websocket::request_type& req) {
+    ws_->set_option(
+        websocket::stream_base::decorator([headers = opts_.headers](websocket::request_type& req) {
           req.set(beast::http::field::user_agent, "simpleclaw");
           for (const auto& [name, value] : headers) req.set(name, value);
         }));
-    ws_->async_handshake(res_, url_.host_header, url_.target,
-                         [self = this->shared_from_this()](const error_code& ec) {
-                           if (self->done_) return;
-                           if (ec == websocket::error::upgrade_declined)
-                             return self->finish(
-                                 kAbnormal, "WebSocket upgrade refused by " + self->where_ +
-                                                ": HTTP " + std::to_string(self->res_.result_int()));
-                           if (ec) return self->fail_connect("WebSocket handshake with " +
-                                                                 self->where_, ec);
-                           self->on_open();
-                         });
+    ws_->async_handshake(
+        res_, url_.host_header, url_.target,
+        [self = this->shared_from_this()](const error_code& ec) {
+          if (self->done_) return;
+          if (ec == websocket::error::upgrade_declined)
+            return self->finish(kAbnormal, "WebSocket upgrade refused by " + self->where_ +
+                                               ": HTTP " + std::to_string(self->res_.result_int()));
+          if (ec) return self->fail_connect("WebSocket handshake with " + self->where_, ec);
+          self->on_open();
+        });
   }
 
   void on_open() {
@@ -322,20 +327,18 @@ class Conn final : public WsConnection, public std::enable_shared_from_this<Conn
     if (!queue_.empty()) {
       writing_ = true;
       ws_->text(true);
-      ws_->async_write(net::buffer(queue_.front()),
-                       [self = this->shared_from_this()](const error_code& ec, std::size_t) {
-                         self->writing_ = false;
-                         if (self->done_) return;
-                         self->queued_bytes_ -= self->queue_.front().size();
-                         self->queue_.pop_front();
-                         if (ec) {
-                           if (self->close_requested_)
-                             return self->finish(self->close_code_, self->close_reason_);
-                           return self->finish(kAbnormal, "sending to " + self->where_ +
-                                                              " failed: " + ec.message());
-                         }
-                         self->do_write();
-                       });
+      ws_->async_write(net::buffer(queue_.front()), [self = this->shared_from_this()](
+                                                        const error_code& ec, std::size_t) {
+        self->writing_ = false;
+        if (self->done_) return;
+        self->queued_bytes_ -= self->queue_.front().size();
+        self->queue_.pop_front();
+        if (ec) {
+          if (self->close_requested_) return self->finish(self->close_code_, self->close_reason_);
+          return self->finish(kAbnormal, "sending to " + self->where_ + " failed: " + ec.message());
+        }
+        self->do_write();
+      });
       return;
     }
     if (close_requested_ && !close_sent_) {

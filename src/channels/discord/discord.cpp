@@ -1,0 +1,705 @@
+// discord: a bot account over the Discord gateway (WebSocket, API v10, JSON encoding)
+// for inbound events and the REST API for sends, typing and interaction answers.
+//
+// Gateway life: GET /gateway/bot (once, cached) or the configured gateway_url ->
+// HELLO -> heartbeats every heartbeat_interval (the first after interval * jitter) ->
+// IDENTIFY -> READY (session id, resume URL, our user) = connected. A heartbeat due
+// while the previous one is un-ACKed means a zombie connection: it is closed (with
+// 4000, so the session stays resumable) and reported. start() after a failure resumes
+// the session when there is one (RESUME on resume_gateway_url, missed events replayed,
+// RESUMED = connected), else identifies. The session (id, seq, resume URL) lives across
+// stop()/start() on this object, as the manager expects.
+//
+// Threading: loop thread only. Every completion (WebSocket, HTTP, timers) is guarded by
+// `alive_`, a token replaced by stop(), and WebSocket callbacks also by a generation
+// number, so an old connection still closing never touches the new one. No host
+// callback runs inside start(), stop() or send().
+//
+// Secrets: the token goes only into the Authorization header and IDENTIFY/RESUME; the
+// interaction token only into its callback URL. Neither appears in errors or diagnostics.
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+
+#include "channels/ws_client.h"
+#include "plugins/registry.h"
+#include "providers/http_client.h"
+
+namespace simpleclaw::channels {
+namespace {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+using providers::HttpCall;
+using providers::HttpError;
+using providers::HttpHead;
+
+// GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT.
+constexpr std::int64_t kDefaultIntents = 1 | 512 | 4096 | 32768;
+constexpr std::size_t kMaxFrame = 4u << 20;
+constexpr std::size_t kMaxRestBody = 64 * 1024;
+constexpr std::size_t kMaxText = 2000;
+constexpr auto kHelloTimeout = 30s;
+constexpr auto kMaxRetryWait = 10s;  // a longer 429 wait fails the send (the host retries)
+constexpr std::size_t kRecentIds = 512;
+
+bool is_snowflake(const std::string& s) {
+  return !s.empty() && s.size() <= 20 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Interaction tokens are URL-safe base64-ish; anything else would change the URL path.
+bool is_url_token(const std::string& s) {
+  return !s.empty() && s.size() <= 1024 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+std::string str(const Json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// At most `n` bytes, not cutting a UTF-8 sequence.
+std::string clip(std::string s, std::size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+  return s;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void trim(std::string& s) {
+  auto ws = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
+  while (!s.empty() && ws(s.back())) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && ws(s[i])) ++i;
+  s.erase(0, i);
+}
+
+// ws:// is only for loopback (tests, a local proxy): the token travels in IDENTIFY.
+bool acceptable_gateway_url(const std::string& url) {
+  if (url.rfind("wss://", 0) == 0) return providers::parse_url("https://" + url.substr(6)).ok;
+  if (url.rfind("ws://", 0) != 0) return false;
+  auto u = providers::parse_url("http://" + url.substr(5));
+  return u.ok && (u.host == "localhost" || u.host.rfind("127.", 0) == 0 || u.host == "::1");
+}
+
+std::string with_query(std::string url) {
+  if (url.find('?') != std::string::npos) return url;
+  auto scheme_end = url.find("://");
+  if (url.find('/', scheme_end + 3) == std::string::npos) url += '/';
+  return url + "?v=10&encoding=json";
+}
+
+double jitter() {
+  static std::mt19937 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+class DiscordChannel final : public sdk::Channel {
+ public:
+  explicit DiscordChannel(sdk::ChannelHost& host)
+      : host_(host),
+        io_(host.io()),
+        hb_timer_(io_),
+        pool_(std::make_shared<providers::ConnectionPool>()) {
+    const Json& s = host.settings();
+    token_ = str(s, "token");
+    api_base_ = str(s, "api_base");
+    if (api_base_.empty()) api_base_ = "https://discord.com/api/v10";
+    while (!api_base_.empty() && api_base_.back() == '/') api_base_.pop_back();
+    gateway_setting_ = str(s, "gateway_url");
+    if (s.is_object() && s.contains("intents") && s["intents"].is_number_integer())
+      intents_ = s["intents"].get<std::int64_t>();
+    if (intents_ <= 0) intents_ = kDefaultIntents;
+  }
+  ~DiscordChannel() override { stop(); }
+
+  void start() override {
+    if (running_) return;
+    running_ = true;
+    failed_ = false;
+    if (token_.empty())
+      return post_fail("discord: no bot token configured (set channels." + host_.channel_name() +
+                       ".token)");
+    if (!session_id_.empty() && !resume_url_.empty()) return open_gateway(resume_url_, true);
+    if (!gateway_setting_.empty()) return open_gateway(gateway_setting_, false);
+    if (!gateway_cache_.empty()) return open_gateway(gateway_cache_, false);
+    fetch_gateway();
+  }
+
+  void stop() override {
+    running_ = false;
+    teardown_gateway();
+    if (gateway_call_) gateway_call_->cancel();
+    gateway_call_.reset();
+    for (auto& [id, r] : rest_) {
+      if (r.call) r.call->cancel();
+      if (r.timer) r.timer->cancel();
+      if (r.done)
+        net::post(io_, [done = std::move(r.done)] {
+          done(Error::unavailable("discord: the channel stopped before the send completed", 0));
+        });
+    }
+    rest_.clear();
+    alive_ = std::make_shared<int>(0);  // every pending completion is now ignored
+  }
+
+  void send(sdk::OutboundMessage m, std::function<void(Status)> done) override {
+    if (!is_snowflake(m.peer.chat_id)) {
+      net::post(io_, [done = std::move(done)] {
+        done(Error::invalid("discord: chat_id is not a channel id"));
+      });
+      return;
+    }
+    Json body{{"content", clip(m.text, kMaxText)},
+              {"allowed_mentions", {{"parse", Json::array({"users"})}}}};
+    if (is_snowflake(m.reply_to))
+      body["message_reference"] = {{"message_id", m.reply_to}, {"fail_if_not_exists", false}};
+    if (!m.buttons.empty()) {
+      // Up to 5 rows of 5 buttons (Discord's limits); custom_id <= 100, label <= 80.
+      Json rows = Json::array();
+      for (std::size_t i = 0; i < m.buttons.size() && i < 25; ++i) {
+        if (i % 5 == 0) rows.push_back({{"type", 1}, {"components", Json::array()}});
+        const auto& b = m.buttons[i];
+        std::string l = lower(b.label + " " + b.data);
+        bool danger = l.find("deny") != std::string::npos ||
+                      l.find("reject") != std::string::npos ||
+                      l.find("cancel") != std::string::npos;
+        rows.back()["components"].push_back(
+            {{"type", 2},
+             {"style", danger ? 4 : 1},
+             {"label", clip(b.label.empty() ? b.data : b.label, 80)},
+             {"custom_id", clip(b.data, 100)}});
+      }
+      body["components"] = std::move(rows);
+    }
+    std::uint64_t id = ++next_rest_;
+    rest_[id].done = std::move(done);
+    post_message(id, "/channels/" + m.peer.chat_id + "/messages", body.dump(), 0);
+  }
+
+  void typing(const sdk::Peer& peer) override {
+    if (!is_snowflake(peer.chat_id) || token_.empty()) return;
+    std::uint64_t id = ++next_rest_;
+    rest_[id];
+    rest(id, "POST", "/channels/" + peer.chat_id + "/typing", "",
+         [this, id](int, const std::string&, const HttpHead*, const HttpError*) {
+           rest_.erase(id);
+         });
+  }
+
+  std::size_t max_text() const override { return kMaxText; }
+  bool supports_buttons() const override { return true; }
+
+  Status logout() override {
+    drop_session();
+    return Ok{};
+  }
+
+  Json status_extra() const override {
+    Json j = Json::object();
+    if (!username_.empty()) j["botUsername"] = username_;
+    if (!user_id_.empty()) j["botUserId"] = user_id_;
+    j["resumable"] = !session_id_.empty();
+    return j;
+  }
+
+ private:
+  struct Rest {
+    std::shared_ptr<HttpCall> call;
+    std::unique_ptr<net::steady_timer> timer;
+    std::function<void(Status)> done;  // sends only
+  };
+  using RestDone =
+      std::function<void(int status, const std::string& body, const HttpHead*, const HttpError*)>;
+
+  // Wraps a completion so that it runs only while this start()..stop() is current.
+  template <typename F>
+  auto guarded(F f) {
+    return [w = std::weak_ptr<int>(alive_), f = std::move(f)](auto&&... a) mutable {
+      if (w.expired()) return;
+      f(std::forward<decltype(a)>(a)...);
+    };
+  }
+
+  void post_fail(std::string error) {
+    net::post(io_, guarded([this, error = std::move(error)] { fail(error); }));
+  }
+
+  // Reports the failure once and goes idle until the manager's stop()/start().
+  void fail(const std::string& error) {
+    if (failed_ || !running_) return;
+    failed_ = true;
+    teardown_gateway();
+    if (gateway_call_) gateway_call_->cancel();
+    gateway_call_.reset();
+    host_.disconnected(error);
+  }
+
+  void drop_session() {
+    session_id_.clear();
+    resume_url_.clear();
+    seq_.reset();
+  }
+
+  void teardown_gateway() {
+    ++gen_;
+    hb_timer_.cancel();
+    if (ws_) ws_->close(4000, "reconnecting");  // not 1000: that would end the session
+    ws_.reset();
+  }
+
+  // --- REST --------------------------------------------------------------------------
+
+  void rest(std::uint64_t id, const std::string& method, const std::string& path, std::string body,
+            RestDone done) {
+    providers::HttpRequest req;
+    req.method = method;
+    req.url = api_base_ + path;
+    req.headers = {{"Authorization", "Bot " + token_}};
+    if (!body.empty() || method == "POST")
+      req.headers.push_back({"Content-Type", "application/json"});
+    req.body = std::move(body);
+    providers::HttpOptions opts;
+    opts.connect_timeout = 10s;
+    opts.first_byte_timeout = 20s;
+    opts.idle_timeout = 20s;
+    opts.total_timeout = 30s;
+    opts.pool = pool_;
+    struct Acc {
+      HttpHead head;
+      std::string body;
+      bool have_head = false;
+    };
+    auto acc = std::make_shared<Acc>();
+    providers::HttpCallbacks cb;
+    cb.on_head = [acc](const HttpHead& h) {
+      acc->head = h;
+      acc->have_head = true;
+    };
+    cb.on_body = [acc](std::string_view s) {
+      if (acc->body.size() < kMaxRestBody)
+        acc->body.append(s.substr(0, kMaxRestBody - acc->body.size()));
+    };
+    cb.on_done = guarded([acc, done = std::move(done)](const HttpError* e) {
+      done(acc->have_head ? acc->head.status : 0, acc->body, acc->have_head ? &acc->head : nullptr,
+           e);
+    });
+    auto call = providers::http_start(io_, std::move(req), opts, std::move(cb));
+    if (id != 0) {
+      auto it = rest_.find(id);
+      if (it != rest_.end()) it->second.call = call;
+    } else {
+      gateway_call_ = call;
+    }
+  }
+
+  static std::string discord_message(const std::string& body) {
+    Json j = Json::parse(body, nullptr, false);
+    std::string m = str(j, "message");
+    return m.empty() ? std::string() : ": " + clip(m, 200);
+  }
+
+  void post_message(std::uint64_t id, const std::string& path, std::string body, int attempt) {
+    std::string copy = body;
+    rest(id, "POST", path, std::move(body),
+         [this, id, path, copy = std::move(copy), attempt](int status, const std::string& rbody,
+                                                           const HttpHead* head,
+                                                           const HttpError* e) mutable {
+           auto it = rest_.find(id);
+           if (it == rest_.end()) return;
+           auto finish = [this, id](Status s) {
+             auto it = rest_.find(id);
+             if (it == rest_.end()) return;
+             auto done = std::move(it->second.done);
+             rest_.erase(it);
+             if (done) done(std::move(s));
+           };
+           if (e) return finish(Error::unavailable("discord send failed: " + e->message, 1000));
+           if (status >= 200 && status < 300) return finish(Ok{});
+           if (status == 429) {
+             Json j = Json::parse(rbody, nullptr, false);
+             double secs = 1.0;
+             if (j.is_object() && j.contains("retry_after") && j["retry_after"].is_number())
+               secs = j["retry_after"].get<double>();
+             else if (head && !head->header("Retry-After").empty())
+               secs = std::atof(head->header("Retry-After").c_str());
+             secs = std::clamp(secs, 0.0, 3600.0);
+             auto wait = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+             bool global = j.is_object() && j.value("global", false);
+             host_.diagnostic("rate_limited", {{"channel", "discord"},
+                                               {"retry_after_ms", wait.count()},
+                                               {"global", global},
+                                               {"attempt", attempt}});
+             if (attempt > 0 || wait > kMaxRetryWait)
+               return finish(Error::unavailable(
+                   "discord rate limit: retry after " + std::to_string(wait.count()) + " ms",
+                   wait.count()));
+             auto& r = it->second;
+             r.call.reset();
+             r.timer = std::make_unique<net::steady_timer>(io_, wait);
+             r.timer->async_wait(
+                 guarded([this, id, path, copy](const boost::system::error_code& ec) {
+                   if (ec || !rest_.count(id)) return;
+                   post_message(id, path, copy, 1);
+                 }));
+             return;
+           }
+           std::string what = "discord refused the message (HTTP " + std::to_string(status) +
+                              discord_message(rbody) + ")";
+           if (status == 401) what += "; check the bot token";
+           if (status >= 500) return finish(Error::unavailable(what, 1000));
+           finish(Error::invalid(what));
+         });
+  }
+
+  // --- gateway -----------------------------------------------------------------------
+
+  void fetch_gateway() {
+    rest(0, "GET", "/gateway/bot", "",
+         [this](int status, const std::string& body, const HttpHead*, const HttpError* e) {
+           gateway_call_.reset();
+           if (!running_) return;
+           if (e) return fail("discord: GET /gateway/bot failed: " + e->message);
+           if (status == 401)
+             return fail(
+                 "discord rejected the bot token (HTTP 401 from /gateway/bot): check "
+                 "channels." +
+                 host_.channel_name() + ".token");
+           if (status != 200)
+             return fail("discord: GET /gateway/bot answered HTTP " + std::to_string(status) +
+                         discord_message(body));
+           std::string url = str(Json::parse(body, nullptr, false), "url");
+           if (!acceptable_gateway_url(url))
+             return fail("discord: GET /gateway/bot gave no usable wss:// URL");
+           gateway_cache_ = url;
+           open_gateway(url, false);
+         });
+  }
+
+  void open_gateway(const std::string& url, bool resume) {
+    if (!acceptable_gateway_url(url)) {
+      if (resume) {
+        drop_session();
+        return post_fail("discord: the resume URL was not usable; will identify again");
+      }
+      return post_fail("discord: gateway_url must be wss:// (ws:// only for loopback)");
+    }
+    resuming_ = resume;
+    hb_acked_ = true;
+    hb_interval_ = 0ms;
+    std::uint64_t gen = ++gen_;
+    WsClientOptions o;
+    o.url = with_query(url);
+    o.max_message = kMaxFrame;
+    o.connect_timeout = 15s;
+    WsClientCallbacks cb;
+    cb.on_message = guarded([this, gen](std::string_view data, bool binary) {
+      if (gen != gen_) return;
+      if (binary) return bad_frame("binary frame");
+      on_frame(data);
+    });
+    cb.on_close = guarded([this, gen](int code, const std::string& reason) {
+      if (gen != gen_) return;
+      ws_.reset();
+      on_gateway_close(code, reason);
+    });
+    ws_ = ws_connect(io_, std::move(o), std::move(cb));
+    // HELLO must come (connect included) within this; heartbeats reuse the timer.
+    hb_timer_.expires_after(kHelloTimeout);
+    hb_timer_.async_wait(guarded([this, gen](const boost::system::error_code& ec) {
+      if (ec || gen != gen_) return;
+      fail("discord gateway sent no HELLO within " +
+           std::to_string(std::chrono::seconds(kHelloTimeout).count()) + " s");
+    }));
+  }
+
+  void on_gateway_close(int code, const std::string& reason) {
+    std::string why = clip(reason, 200);
+    std::string cfg = "channels." + host_.channel_name() + ".token";
+    switch (code) {
+      case 4004:
+        drop_session();
+        return fail(
+            "discord rejected the bot token (gateway close 4004, authentication "
+            "failed): check " +
+            cfg);
+      case 4014:
+        drop_session();
+        return fail(
+            "discord refused a privileged intent (gateway close 4014): enable the "
+            "MESSAGE CONTENT intent for the bot in the Discord developer portal, or "
+            "set intents");
+      case 4013:
+        drop_session();
+        return fail("discord: invalid intents (gateway close 4013): check intents");
+      case 4010:
+      case 4011:
+      case 4012:
+        drop_session();
+        return fail("discord gateway close " + std::to_string(code) + " (" + why + ")");
+      case 4007:
+      case 4009:
+        drop_session();
+        return fail("discord gateway session expired (close " + std::to_string(code) +
+                    "); will identify again");
+      default:
+        break;
+    }
+    if (code == 1006) return fail("discord gateway: " + why);
+    fail("discord gateway closed (" + std::to_string(code) + (why.empty() ? "" : ": " + why) + ")");
+  }
+
+  void bad_frame(const std::string& why) {
+    host_.diagnostic("discord_bad_frame", {{"reason", why}});
+  }
+
+  void send_gateway(const Json& j) {
+    if (ws_) ws_->send(j.dump());
+  }
+
+  void send_heartbeat() { send_gateway({{"op", 1}, {"d", seq_ ? Json(*seq_) : Json(nullptr)}}); }
+
+  void schedule_heartbeat(std::chrono::milliseconds delay) {
+    std::uint64_t gen = gen_;
+    hb_timer_.expires_after(delay);
+    hb_timer_.async_wait(guarded([this, gen](const boost::system::error_code& ec) {
+      if (ec || gen != gen_) return;
+      if (!hb_acked_)
+        return fail("discord gateway heartbeat ACK missing (zombie connection); reconnecting");
+      send_heartbeat();
+      hb_acked_ = false;
+      schedule_heartbeat(hb_interval_);
+    }));
+  }
+
+  void on_frame(std::string_view data) {
+    Json j = Json::parse(data, nullptr, false);
+    if (!j.is_object() || !j.contains("op") || !j["op"].is_number_integer())
+      return bad_frame("not a gateway payload");
+    if (j.contains("s") && j["s"].is_number_integer()) seq_ = j["s"].get<std::int64_t>();
+    const Json& d = j.contains("d") ? j["d"] : Json();
+    switch (j["op"].get<int>()) {
+      case 10:
+        return on_hello(d);
+      case 11:
+        hb_acked_ = true;
+        host_.alive();
+        return;
+      case 1:
+        return send_heartbeat();  // the server asks for one now
+      case 7:
+        return fail("discord gateway asked to reconnect (op 7); will resume");
+      case 9: {
+        bool resumable = d.is_boolean() && d.get<bool>();
+        if (!resumable) drop_session();
+        return fail(std::string("discord gateway invalidated the session (op 9); will ") +
+                    (resumable ? "resume" : "identify again"));
+      }
+      case 0: {
+        std::string t = str(j, "t");
+        host_.alive();
+        return on_dispatch(t, d);
+      }
+      default:
+        return;
+    }
+  }
+
+  void on_hello(const Json& d) {
+    if (!d.is_object() || !d.contains("heartbeat_interval") || !d["heartbeat_interval"].is_number())
+      return bad_frame("HELLO without heartbeat_interval");
+    auto iv = std::chrono::milliseconds(
+        static_cast<long long>(std::clamp(d["heartbeat_interval"].get<double>(), 50.0, 600000.0)));
+    hb_interval_ = iv;
+    hb_acked_ = true;
+    host_.set_liveness_window(2 * iv + 1000ms);
+    host_.alive();
+    schedule_heartbeat(std::chrono::milliseconds(static_cast<long long>(iv.count() * jitter())));
+    if (resuming_) {
+      send_gateway({{"op", 6},
+                    {"d",
+                     {{"token", token_},
+                      {"session_id", session_id_},
+                      {"seq", seq_ ? Json(*seq_) : Json(nullptr)}}}});
+    } else {
+      send_gateway({{"op", 2},
+                    {"d",
+                     {{"token", token_},
+                      {"intents", intents_},
+                      {"properties",
+                       {{"os", "linux"}, {"browser", "simpleclaw"}, {"device", "simpleclaw"}}}}}});
+    }
+  }
+
+  void on_dispatch(const std::string& t, const Json& d) {
+    if (t == "READY") {
+      const Json& user = d.is_object() && d.contains("user") ? d["user"] : Json();
+      std::string sid = str(d, "session_id"), uid = str(user, "id");
+      if (sid.empty() || !is_snowflake(uid)) return fail("discord: malformed READY");
+      session_id_ = sid;
+      resume_url_ = str(d, "resume_gateway_url");
+      if (!acceptable_gateway_url(resume_url_)) resume_url_.clear();
+      user_id_ = uid;
+      username_ = clip(str(user, "username"), 100);
+      host_.connected("@" + username_);
+    } else if (t == "RESUMED") {
+      host_.connected("@" + username_ + " (resumed)");
+    } else if (t == "MESSAGE_CREATE") {
+      on_message_create(d);
+    } else if (t == "INTERACTION_CREATE") {
+      on_interaction(d);
+    }
+  }
+
+  bool seen(const std::string& id) {
+    if (recent_set_.count(id)) return true;
+    recent_set_.insert(id);
+    recent_.push_back(id);
+    if (recent_.size() > kRecentIds) {
+      recent_set_.erase(recent_.front());
+      recent_.pop_front();
+    }
+    return false;
+  }
+
+  void on_message_create(const Json& d) {
+    if (!d.is_object() || !d.contains("author") || !d["author"].is_object())
+      return bad_frame("MESSAGE_CREATE without author");
+    const Json& author = d["author"];
+    std::string author_id = str(author, "id"), id = str(d, "id"), channel_id = str(d, "channel_id");
+    if (!is_snowflake(author_id) || !is_snowflake(id) || !is_snowflake(channel_id))
+      return bad_frame("MESSAGE_CREATE without ids");
+    if (author.value("bot", false) || author_id == user_id_ || d.contains("webhook_id")) return;
+    // Only user messages (0 default, 19 reply); joins, pins, boosts are system messages.
+    if (d.contains("type") && d["type"].is_number_integer()) {
+      int type = d["type"].get<int>();
+      if (type != 0 && type != 19) return;
+    }
+    std::string text = str(d, "content");
+    bool mentioned = false;
+    if (!user_id_.empty()) {
+      if (d.contains("mentions") && d["mentions"].is_array())
+        for (const auto& m : d["mentions"])
+          if (str(m, "id") == user_id_) mentioned = true;
+      for (const std::string& tag : {"<@" + user_id_ + ">", "<@!" + user_id_ + ">"}) {
+        for (auto p = text.find(tag); p != std::string::npos; p = text.find(tag, p)) {
+          text.erase(p, tag.size());
+          mentioned = true;
+        }
+      }
+      if (d.contains("referenced_message") &&
+          str(d["referenced_message"].value("author", Json()), "id") == user_id_)
+        mentioned = true;
+    }
+    trim(text);
+    if (d.contains("attachments") && d["attachments"].is_array()) {
+      std::size_t n = 0;
+      for (const auto& a : d["attachments"]) {
+        std::string url = str(a, "url");
+        if (url.empty() || ++n > 10) continue;
+        text += (text.empty() ? "" : "\n") + std::string("[attachment: ") +
+                clip(str(a, "filename"), 200) + " " + clip(url, 2000) + "]";
+      }
+    }
+    if (text.empty()) {
+      // Usually the MESSAGE CONTENT intent is missing (content arrives empty).
+      host_.diagnostic("discord_empty_message", {{"message_id", id}, {"channel_id", channel_id}});
+      return;
+    }
+    if (seen(id)) return;
+    sdk::InboundMessage m;
+    m.message_id = id;
+    m.sender_id = author_id;
+    std::string nick = d.contains("member") ? str(d["member"], "nick") : std::string();
+    std::string global = str(author, "global_name");
+    m.sender_name = clip(!nick.empty()     ? nick
+                         : !global.empty() ? global
+                                           : str(author, "username"),
+                         100);
+    m.peer.chat_id = channel_id;  // a thread is a channel: replies go to it directly
+    m.peer.group = !str(d, "guild_id").empty();
+    m.text = std::move(text);
+    m.mentioned = mentioned;
+    host_.inbound(std::move(m), [] {});
+  }
+
+  void on_interaction(const Json& d) {
+    if (!d.is_object()) return bad_frame("INTERACTION_CREATE without data");
+    if (!d.contains("type") || !d["type"].is_number_integer() || d["type"].get<int>() != 3)
+      return;  // only message components (buttons)
+    std::string id = str(d, "id"), itoken = str(d, "token"), channel_id = str(d, "channel_id");
+    const Json& data = d.contains("data") ? d["data"] : Json();
+    std::string custom_id = str(data, "custom_id");
+    Json user = d.contains("member") && d["member"].is_object() ? d["member"].value("user", Json())
+                                                                : d.value("user", Json());
+    std::string uid = str(user, "id");
+    if (!is_snowflake(id) || !is_url_token(itoken) || !is_snowflake(channel_id) ||
+        !is_snowflake(uid) || custom_id.empty() || custom_id.size() > 100)
+      return bad_frame("malformed component interaction");
+    // Acknowledge first (Discord wants it within 3 s): a deferred update, nothing shown.
+    std::uint64_t rid = ++next_rest_;
+    rest_[rid];
+    rest(rid, "POST", "/interactions/" + id + "/" + itoken + "/callback", Json{{"type", 6}}.dump(),
+         [this, rid](int status, const std::string&, const HttpHead*, const HttpError* e) {
+           rest_.erase(rid);
+           if (e || status < 200 || status >= 300)
+             host_.diagnostic("discord_interaction_ack_failed",
+                              {{"status", status}, {"error", e ? e->message : ""}});
+         });
+    sdk::ButtonPress p;
+    p.sender_id = uid;
+    std::string global = str(user, "global_name");
+    p.sender_name = clip(!global.empty() ? global : str(user, "username"), 100);
+    p.peer.chat_id = channel_id;
+    p.peer.group = !str(d, "guild_id").empty();
+    p.data = custom_id;
+    host_.button(std::move(p));
+  }
+
+  sdk::ChannelHost& host_;
+  net::io_context& io_;
+  std::string token_, api_base_, gateway_setting_;
+  std::int64_t intents_ = 0;
+  // Kept across stop()/start(): the session to resume and what we know of ourselves.
+  std::string session_id_, resume_url_, gateway_cache_, user_id_, username_;
+  std::optional<std::int64_t> seq_;
+  std::deque<std::string> recent_;  // message ids delivered (a RESUME replay is not new)
+  std::set<std::string> recent_set_;
+  // This run.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  std::uint64_t gen_ = 0;  // gateway connection generation
+  bool running_ = false, failed_ = false, resuming_ = false, hb_acked_ = true;
+  std::chrono::milliseconds hb_interval_{0};
+  net::steady_timer hb_timer_;
+  std::shared_ptr<WsConnection> ws_;
+  std::shared_ptr<HttpCall> gateway_call_;
+  std::shared_ptr<providers::ConnectionPool> pool_;
+  std::map<std::uint64_t, Rest> rest_;
+  std::uint64_t next_rest_ = 0;
+};
+
+}  // namespace
+
+void register_discord(plugins::Registry& r) {
+  r.add_channel({"discord", "Discord bot (gateway WebSocket + REST API v10)",
+                 [](sdk::ChannelHost& h) { return std::make_unique<DiscordChannel>(h); }});
+}
+
+}  // namespace simpleclaw::channels
