@@ -91,6 +91,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
 
 Gateway::~Gateway() {
   channels_.reset();  // connectors first: they hand messages to the chat service
+  plugins_.reset();
   chat_.reset();  // before the worker: its completions refer to the service
   tools_.reset();
   if (db_) db_->stop();  // queued writes are committed before the process exits
@@ -139,10 +140,18 @@ Status Gateway::open_store(const std::string& path) {
   chat_ = std::make_unique<agents::ChatService>(io_, *db_, catalog_, *this, info_.state_dir);
   chat_->set_config(cfg_);
   chat_->set_tools(&tools_->runner());
+  // Out-of-process plugins (SPEC §1 start-up order: before the channels that may be theirs).
+  plugins_ = std::make_unique<plugins::PluginHost>(io_, info_.state_dir);
+  plugins_->configure(config::detail::section(cfg_.doc, "plugins"),
+                      config::detail::section(cfg_.doc, "channels"));
+  plugins_->start();
+  tools_->runner().add_provider(plugins_->tool_provider());
   // Channels start connecting now, in the background: a platform that cannot be reached
   // never delays readiness (SPEC §1 start-up order).
   channels_ = std::make_unique<channels::ChannelManager>(io_, info_.state_dir, *this,
                                                          plugins::builtin_registry());
+  channels_->set_extra_factories(
+      [this](const std::string& name) { return plugins_->channel_factory(name); });
   configure_channels();
   return Ok{};
 }
@@ -724,6 +733,21 @@ void Gateway::flush_presence() {
 
 // ---------------------------------------------------------------- health & status
 
+Json Gateway::plugins_health() const {
+  Json loaded = Json::array(), errors = Json::array();
+  if (plugins_) {
+    Json list = plugins_->list_json();
+    for (const Json& p : list.value("plugins", Json::array())) {
+      if (p.value("state", "") == "running") loaded.push_back(p.value("name", ""));
+      if (p.contains("lastError") && p["lastError"].is_string())
+        errors.push_back(p.value("name", "") + ": " + p["lastError"].get<std::string>());
+    }
+    for (const Json& e : list.value("errors", Json::array()))
+      errors.push_back(e.value("path", "") + ": " + e.value("message", ""));
+  }
+  return {{"loaded", loaded}, {"errors", errors}};
+}
+
 Json Gateway::build_health() {
   // The shape OpenClaw clients validate as a closed object (SPEC §3): nothing else at top
   // level, and each agent entry carries heartbeat + sessions blocks.
@@ -749,7 +773,7 @@ Json Gateway::build_health() {
                                    {"heartbeat", heartbeat},
                                    {"sessions", sessions}}})},
       {"sessions", sessions},
-      {"plugins", {{"loaded", Json::array()}, {"errors", Json::array()}}},
+      {"plugins", plugins_health()},
       {"eventLoop", loop_monitor_.snapshot()},
       {"configReload", {{"hotReloadStatus", "active"}}}};
 }
@@ -896,6 +920,9 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   if (chat_) chat_->set_config(cfg_);
   if (tools_) tools_->set_config(cfg_);  // MCP servers started/stopped/restarted
   if (nodes_) nodes_->set_config(cfg_.nodes);
+  if (plugins_)
+    plugins_->configure(config::detail::section(cfg_.doc, "plugins"),
+                        config::detail::section(cfg_.doc, "channels"));
   configure_channels();  // accounts added, removed or changed are (re)started
   ++metrics_.config_reloads;
   config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
@@ -945,6 +972,13 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
   // No new platform messages from here on; replies still queued are lost only if the
   // platform never comes back (they are not persisted).
   if (channels_) channels_->stop_all();
+  if (plugins_) {
+    plugins_drained_ = false;
+    plugins_->stop([this] {
+      plugins_drained_ = true;
+      finish_shutdown_if_idle();
+    });
+  }
   if (tools_) {
     // First: waiting commands end without a decision being stored, so their approvals
     // are still pending after the restart.
@@ -981,7 +1015,8 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
 }
 
 void Gateway::finish_shutdown_if_idle() {
-  if (!draining_ || !clients_.empty() || !chat_drained_ || !tools_drained_ || !on_drained_)
+  if (!draining_ || !clients_.empty() || !chat_drained_ || !tools_drained_ ||
+      !plugins_drained_ || !on_drained_)
     return;
   shutdown_timer_.cancel();
   auto cb = std::move(on_drained_);

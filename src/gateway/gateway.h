@@ -22,6 +22,7 @@
 
 #include "agents/chat_service.h"
 #include "channels/channel_manager.h"
+#include "plugins/plugin_host.h"
 #include "gateway/agent_tools.h"
 #include "gateway/node_hub.h"
 #include "config/config.h"
@@ -155,6 +156,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   AgentTools& agent_tools() { return *tools_; }
   NodeHub& nodes() { return *nodes_; }
   channels::ChannelManager& channels() { return *channels_; }
+  plugins::PluginHost& plugins() { return *plugins_; }
   providers::Catalog& catalog() { return catalog_; }
   // Runs blocking work (file I/O) on the store's worker thread, in order with the
   // database jobs; `done(result)` runs on the loop. `work` must only touch its captures.
@@ -194,6 +196,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   Json hello_ok(const Client& c);
   Json presence_entry(const Client& c) const;
   Json build_health();
+  Json plugins_health() const;
   void refresh_health(bool broadcast_if_changed);
   void configure_channels();
   void schedule_tick();
@@ -236,7 +239,9 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   std::unique_ptr<AgentTools> tools_;
   std::unique_ptr<NodeHub> nodes_;
   std::unique_ptr<agents::ChatService> chat_;
+  std::unique_ptr<plugins::PluginHost> plugins_;
   std::unique_ptr<channels::ChannelManager> channels_;
+  bool plugins_drained_ = true;  // false while shutdown waits for plugin processes
   bool chat_drained_ = true;
   bool tools_drained_ = true;  // false while shutdown waits for MCP servers to stop  // false while shutdown waits for runs to be written
 };

@@ -55,7 +55,9 @@ class TelegramChannel final : public sdk::Channel {
     stop();
     alive_ = std::make_shared<int>(0);
     if (token_.empty()) return fail("no bot token: set channels.telegram.token");
-    int grace = std::max(2, poll_timeout_s_ / 2);
+    // Window = poll timeout + half of it (>= 1 s): a stall is caught and recovered
+    // within 2x the poll timeout.
+    int grace = std::max(1, poll_timeout_s_ / 2);
     host_.set_liveness_window(std::chrono::seconds(poll_timeout_s_ + grace));
     api("getMe", Json::object(), 15, [this](Result<Json> r) {
       if (!r) return fail("getMe failed: " + r.error().message);

@@ -63,6 +63,8 @@ constexpr MethodSpec kMethods[] = {
      "stop an account and forget the platform session it holds"},
     {"channels.pairing.list", Scope::kPairing, method_channels_pairing_list,
      "pending DM pairing codes (dm_policy: pairing)"},
+    {"plugins.list", Scope::kRead, method_plugins_list,
+     "plugins: state, version, restarts, last error; built-in extensions"},
     {"channels.pairing.approve", Scope::kPairing, method_channels_pairing_approve,
      "approve a sender's pairing code"},
 };

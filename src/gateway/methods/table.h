@@ -53,6 +53,7 @@ Result<Reply> method_sessions_subscribe(MethodCall&);
 Result<Reply> method_models_list(MethodCall&);
 Result<Reply> method_agents_list(MethodCall&);
 Result<Reply> method_channels_status(MethodCall&);
+Result<Reply> method_plugins_list(MethodCall&);
 Result<Reply> method_channels_start(MethodCall&);
 Result<Reply> method_channels_stop(MethodCall&);
 Result<Reply> method_channels_logout(MethodCall&);

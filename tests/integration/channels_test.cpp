@@ -1,0 +1,235 @@
+// Channels end to end: the real gateway, a fake Telegram Bot API (tests/fakes/
+// fake_telegram.py, the real wire format) and the fake LLM. A Telegram user's message
+// reaches the agent and the reply arrives on Telegram; unknown senders, pairing codes,
+// group mention gating, long replies, a stalled long poll, approvals from the chat, and
+// no update lost or handled twice across a restart.
+#include <thread>
+
+#include "chat_helpers.h"
+#include "fakes/py_fake.h"
+
+namespace sctest {
+namespace {
+
+using fakes::FakeLlm;
+using ::fakes::PyFake;
+using fakes::Script;
+
+constexpr const char* kToken = "4242:TESTTOKEN";
+
+std::unique_ptr<PyFake> start_telegram() {
+  auto tg = std::make_unique<PyFake>(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_telegram.py",
+                                     std::vector<std::string>{kToken});
+  EXPECT_TRUE(tg->ok()) << "fake Telegram did not start";
+  return tg;
+}
+
+std::string telegram_config(const PyFake& tg, const std::string& extra = {}) {
+  return "channels:\n"
+         "  telegram:\n"
+         "    token: \"" + std::string(kToken) + "\"\n"
+         "    api_base: " + tg.url() + "\n"
+         "    poll_timeout_s: 2\n"
+         "    allow_from: [111]\n"
+         "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: 100}\n" +
+         extra;
+}
+
+Script answer(std::string text) {
+  Script s;
+  s.chunks = {std::move(text)};
+  return s;
+}
+
+// Polls the fake until pred(sent messages) or the timeout.
+Json wait_sent(PyFake& tg, const std::function<bool(const Json&)>& pred, int timeout_ms = 10000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  Json sent;
+  while (std::chrono::steady_clock::now() < deadline) {
+    sent = tg.get("/control/sent");
+    if (sent.is_array() && pred(sent)) return sent;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return sent;
+}
+
+bool wait_connected(WsClient& c, const std::string& channel, int timeout_ms = 10000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto st = c.call("channels.status", Json::object());
+    if (st.ok() && (*st)["channelAccounts"].contains(channel) &&
+        (*st)["channelAccounts"][channel][0]["connected"] == true)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+Json message(long long from, const std::string& text, Json extra = Json::object()) {
+  Json j{{"from_id", from}, {"text", text}};
+  for (auto& [k, v] : extra.items()) j[k] = v;
+  return j;
+}
+
+TEST(ChannelsTelegram, DmReachesTheAgentReplyArrivesUnknownSenderDeniedAndRestartLosesNothing) {
+  FakeLlm llm;
+  llm.push(answer("Hello from the agent."));
+  auto tg = start_telegram();
+  START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+
+  tg->post("/control/message", message(222, "let me in"));  // not in allow_from
+  tg->post("/control/message", message(111, "hi bot"));
+  Json sent = wait_sent(*tg, [](const Json& s) { return !s.empty(); });
+  ASSERT_EQ(sent.size(), 1u) << sent.dump();
+  EXPECT_EQ(sent[0]["chat_id"], "111");
+  EXPECT_EQ(sent[0]["text"], "Hello from the agent.");
+  ASSERT_EQ(llm.requests().size(), 1u);  // the unknown sender never reached the model
+  EXPECT_NE(llm.requests()[0].body.dump().find("hi bot"), std::string::npos);
+  // Typing was shown while the agent worked.
+  Json state = tg->get("/control/state");
+  EXPECT_FALSE(state["actions"].empty());
+  // The conversation is a session with the spec's key and the transcript holds both.
+  auto hist = c->call("chat.history", Json{{"sessionKey", "agent:main:telegram:direct:111"}});
+  ASSERT_TRUE(hist.ok()) << hist.error().message;
+  ASSERT_EQ((*hist)["messages"].size(), 2u);
+  // The unknown sender is in the log as a structured record.
+  auto tail = c->call("logs.tail", Json{{"limit", 200}});
+  ASSERT_TRUE(tail.ok());
+  EXPECT_NE(tail->dump().find("channel.inbound_denied"), std::string::npos);
+
+  // Restart on the same state dir: the saved offset means nothing is handled twice.
+  std::string state_dir = gw->state_dir();
+  int calls_before = tg->get("/control/state")["getUpdates"];
+  gw->stop();
+  StartOptions again = with_config(config_for(llm, telegram_config(*tg)));
+  again.state_dir = state_dir;
+  START_GATEWAY(gw2, again);
+  auto c2 = gw2->connect();
+  ASSERT_NE(c2, nullptr);
+  ASSERT_TRUE(wait_connected(*c2, "telegram"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (tg->get("/control/state")["getUpdates"].get<int>() < calls_before + 1 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(tg->get("/control/sent").size(), 1u);
+  EXPECT_EQ(llm.requests().size(), 1u);
+  Json offsets = tg->get("/control/state")["offsets"];
+  ASSERT_FALSE(offsets.empty());
+  EXPECT_GT(offsets.back().get<long long>(), 1001);  // both updates confirmed
+}
+
+TEST(ChannelsTelegram, PairingCodeFlowThenTheSenderIsAnswered) {
+  FakeLlm llm;
+  llm.push(answer("Nice to meet you."));
+  auto tg = start_telegram();
+  START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg, "    dm_policy: pairing\n"))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  tg->post("/control/message", message(333, "hello?"));
+  Json sent = wait_sent(*tg, [](const Json& s) { return !s.empty(); });
+  ASSERT_EQ(sent.size(), 1u);
+  std::string text = sent[0]["text"];
+  auto list = c->call("channels.pairing.list", Json::object());
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ((*list)["requests"].size(), 1u);
+  std::string code = (*list)["requests"][0]["code"];
+  EXPECT_EQ((*list)["requests"][0]["senderId"], "333");
+  EXPECT_NE(text.find(code), std::string::npos) << text;
+  // A second message while pending: no second code, no model call.
+  tg->post("/control/message", message(333, "hello??"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(tg->get("/control/sent").size(), 1u);
+  EXPECT_TRUE(llm.requests().empty());
+  // A wrong code is refused; the right one approves.
+  auto bad = c->call("channels.pairing.approve", Json{{"channel", "telegram"}, {"code", "ZZZZZZZZ"}});
+  EXPECT_FALSE(bad.ok());
+  auto ok = c->call("channels.pairing.approve", Json{{"channel", "telegram"}, {"code", code}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ((*ok)["senderId"], "333");
+  wait_sent(*tg, [](const Json& s) { return s.size() >= 2; });
+  tg->post("/control/message", message(333, "now?"));
+  sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 3; });
+  ASSERT_GE(sent.size(), 3u);
+  EXPECT_EQ(sent[2]["text"], "Nice to meet you.");
+  EXPECT_EQ(llm.requests().size(), 1u);
+}
+
+TEST(ChannelsTelegram, GroupsAnswerOnlyWhenMentionedAndLongRepliesAreChunked) {
+  FakeLlm llm;
+  std::string para(1500, 'x');
+  std::string longtext;
+  for (int i = 0; i < 7; ++i) longtext += para + "\n\n";  // ~10.5 KB
+  llm.push(answer(longtext));
+  auto tg = start_telegram();
+  START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg, "    groups: [-100500]\n"))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  Json group{{"chat_id", -100500}, {"chat_type", "supergroup"}};
+  tg->post("/control/message", message(111, "just chatting", group));
+  tg->post("/control/message", message(111, "hi", Json{{"chat_id", -999}, {"chat_type", "group"}}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_TRUE(llm.requests().empty());  // not mentioned / a group not listed
+  tg->post("/control/message", message(111, "@claw_test_bot write a lot", group));
+  Json sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 3; });
+  ASSERT_GE(sent.size(), 3u) << sent.dump().substr(0, 300);
+  std::string joined;
+  for (const Json& m : sent) {
+    EXPECT_EQ(m["chat_id"], "-100500");
+    EXPECT_LE(m["text"].get<std::string>().size(), 4096u);
+    joined += m["text"].get<std::string>();
+  }
+  EXPECT_EQ(std::count(joined.begin(), joined.end(), 'x'), 7 * 1500);
+  ASSERT_EQ(llm.requests().size(), 1u);
+  EXPECT_EQ(llm.requests()[0].body.dump().find("@claw_test_bot"), std::string::npos);
+  auto hist = c->call("chat.history", Json{{"sessionKey", "agent:main:telegram:group:-100500"}});
+  ASSERT_TRUE(hist.ok());
+  EXPECT_EQ((*hist)["messages"].size(), 2u);
+}
+
+TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubled) {
+  FakeLlm llm;
+  llm.push(answer("Got it."));
+  auto tg = start_telegram();
+  START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  // The next getUpdates never answers (sendMessage keeps working).
+  tg->post("/control/stall", Json{{"count", 1}});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (tg->get("/control/state")["stalled"].get<int>() > 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto stalled_at = std::chrono::steady_clock::now();
+  tg->post("/control/message", message(111, "are you there?"));
+  Json sent = wait_sent(*tg, [](const Json& s) { return !s.empty(); }, 15000);
+  auto took = std::chrono::steady_clock::now() - stalled_at;
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["text"], "Got it.");
+  // Detected and recovered within 2x the poll timeout (2 s), plus the model's turn.
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), 4000 + 1500);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(tg->get("/control/sent").size(), 1u);
+  EXPECT_EQ(llm.requests().size(), 1u);
+  auto st = c->call("channels.status", Json::object());
+  ASSERT_TRUE(st.ok());
+  Json acc = (*st)["channelAccounts"]["telegram"][0];
+  EXPECT_GE(acc["reconnectAttempts"].get<int>(), 1);
+  EXPECT_NE(acc["lastError"].get<std::string>().find("no inbound activity"), std::string::npos);
+  EXPECT_EQ(acc["healthState"], "healthy");
+  auto tail = c->call("logs.tail", Json{{"limit", 500}});
+  ASSERT_TRUE(tail.ok());
+  EXPECT_NE(tail->dump().find("channel.stuck"), std::string::npos);
+  // /metrics counts it.
+  HttpResponse h = http_request(gw->port(), "GET", "/metrics");
+  EXPECT_NE(h.body.find("simpleclaw_channel_stuck_total 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sctest
