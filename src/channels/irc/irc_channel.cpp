@@ -9,6 +9,11 @@
 // channel may be destroyed while a QUIT is still being written. Session::closed_ is the
 // weak "alive" token: once set (by stop() or by a failure), no completion reaches the host
 // any more, except the `done` of sends that were pending, which get an error, posted.
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,11 +21,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -43,12 +43,12 @@ using error_code = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::size_t kMaxText = 400;             // max_text(): host chunks to this
-constexpr std::size_t kMaxQueuedLines = 2000;     // outbound PRIVMSG lines waiting
-constexpr std::size_t kMaxControlLines = 256;     // PONG/JOIN/... waiting
-constexpr std::size_t kMaxCapBytes = 16 * 1024;   // accumulated CAP LS replies
-constexpr std::size_t kSaslChunk = 400;           // AUTHENTICATE payload piece
-constexpr int kMaxBadLineDiagnostics = 10;        // per connection
+constexpr std::size_t kMaxText = 400;            // max_text(): host chunks to this
+constexpr std::size_t kMaxQueuedLines = 2000;    // outbound PRIVMSG lines waiting
+constexpr std::size_t kMaxControlLines = 256;    // PONG/JOIN/... waiting
+constexpr std::size_t kMaxCapBytes = 16 * 1024;  // accumulated CAP LS replies
+constexpr std::size_t kSaslChunk = 400;          // AUTHENTICATE payload piece
+constexpr int kMaxBadLineDiagnostics = 10;       // per connection
 // Our prefix as other clients see it is ":nick!user@host "; before we learn it from our
 // own JOIN, assume a long user (10) and host (63) so lines are never cut by the server.
 constexpr std::size_t kAssumedUserHost = 10 + 1 + 63;
@@ -122,7 +122,8 @@ Settings read_settings(const Json& j) {
     s.error = "irc: the nick is missing or not a valid IRC nick";
   else if (!is_word(s.username))
     s.error = "irc: the username is not a valid IRC user name";
-  else if (s.password.find_first_of("\r\n") != std::string::npos || s.realname.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+  else if (s.password.find_first_of("\r\n") != std::string::npos ||
+           s.realname.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
     s.error = "irc: the password or realname holds a line break";
   else if (s.sasl && (s.sasl_user.empty() || s.sasl_password.empty()))
     s.error = "irc: sasl needs a user and a password";
@@ -138,8 +139,14 @@ bool is_ip_literal(const std::string& host) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(sdk::ChannelHost& host, Settings s, std::string id_prefix)
-      : host_(host), s_(std::move(s)), id_prefix_(std::move(id_prefix)), resolver_(host.io()),
-        socket_(host.io()), tick_(host.io()), flood_timer_(host.io()), join_timer_(host.io()),
+      : host_(host),
+        s_(std::move(s)),
+        id_prefix_(std::move(id_prefix)),
+        resolver_(host.io()),
+        socket_(host.io()),
+        tick_(host.io()),
+        flood_timer_(host.io()),
+        join_timer_(host.io()),
         where_(s_.server + ":" + s_.port) {}
 
   void start() {
@@ -270,8 +277,7 @@ class Session : public std::enable_shared_from_this<Session> {
       long verify = SSL_get_verify_result(tls_->native_handle());
       if (s_.tls_verify && verify != X509_V_OK)
         return fail("TLS: the certificate of " + where_ + " could not be verified (" +
-                    X509_verify_cert_error_string(verify) +
-                    "); set ca_file to trust a private CA");
+                    X509_verify_cert_error_string(verify) + "); set ca_file to trust a private CA");
       return fail("TLS handshake with " + where_ + " failed: " + ec.message());
     }
     begin_registration();
@@ -487,7 +493,8 @@ class Session : public std::enable_shared_from_this<Session> {
         sasl_started_ = true;
         return control("AUTHENTICATE PLAIN");
       }
-      if (s_.sasl && !sasl_started_) return fail("SASL: the server did not grant the sasl capability");
+      if (s_.sasl && !sasl_started_)
+        return fail("SASL: the server did not grant the sasl capability");
       if (!s_.sasl) cap_end();
       return;
     }
@@ -513,26 +520,35 @@ class Session : public std::enable_shared_from_this<Session> {
     payload += s_.sasl_password;
     std::string b64 = irc::base64(payload);
     std::size_t off = 0;
-    for (; off < b64.size(); off += kSaslChunk) control("AUTHENTICATE " + b64.substr(off, kSaslChunk));
+    for (; off < b64.size(); off += kSaslChunk)
+      control("AUTHENTICATE " + b64.substr(off, kSaslChunk));
     if (b64.size() % kSaslChunk == 0) control("AUTHENTICATE +");
   }
 
   void on_numeric(int code, const irc::Message& m) {
     switch (code) {
-      case 1: return on_welcome(m);
+      case 1:
+        return on_welcome(m);
       case 903:  // RPL_SASLSUCCESS
       case 907:  // ERR_SASLALREADY
         sasl_ok_ = true;
         return cap_end();
-      case 902: return fail("SASL login as " + s_.sasl_user + " failed: the account is unavailable (902)");
-      case 904: return fail("SASL login as " + s_.sasl_user + " failed: wrong account or password (904)");
-      case 905: return fail("SASL login as " + s_.sasl_user + " failed: message too long (905)");
-      case 906: return fail("SASL login as " + s_.sasl_user + " was aborted (906)");
-      case 464: return fail("the server " + where_ + " refused the password (464)");
-      case 465: return fail("the server " + where_ + " has banned this client (465)");
+      case 902:
+        return fail("SASL login as " + s_.sasl_user + " failed: the account is unavailable (902)");
+      case 904:
+        return fail("SASL login as " + s_.sasl_user + " failed: wrong account or password (904)");
+      case 905:
+        return fail("SASL login as " + s_.sasl_user + " failed: message too long (905)");
+      case 906:
+        return fail("SASL login as " + s_.sasl_user + " was aborted (906)");
+      case 464:
+        return fail("the server " + where_ + " refused the password (464)");
+      case 465:
+        return fail("the server " + where_ + " has banned this client (465)");
       case 421:
         // ERR_UNKNOWNCOMMAND for CAP: a pre-IRCv3 server; fine unless SASL is required.
-        if (m.param(1) == "CAP" && s_.sasl) return fail("SASL: the server " + where_ + " has no CAP support");
+        if (m.param(1) == "CAP" && s_.sasl)
+          return fail("SASL: the server " + where_ + " has no CAP support");
         return;
       case 432:
         if (!registered_) return fail("the server refused the nick " + nick_ + " (432)");
@@ -547,9 +563,17 @@ class Session : public std::enable_shared_from_this<Session> {
           nick_ = next;
           return control("NICK " + nick_);
         }
-      case 403: case 405: case 471: case 473: case 474: case 475: case 476: case 477:
+      case 403:
+      case 405:
+      case 471:
+      case 473:
+      case 474:
+      case 475:
+      case 476:
+      case 477:
         return join_failed(code, m.param(1));
-      default: return;
+      default:
+        return;
     }
   }
 
@@ -561,7 +585,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!m.param(0).empty()) nick_ = m.param(0).substr(0, 64);
     for (const auto& c : s_.channels) {
       if (!irc::is_channel_name(c) || !irc::valid_target(c)) {
-        host_.diagnostic("irc_join_failed", Json{{"channel", irc::to_utf8(c)}, {"reason", "invalid name"}});
+        host_.diagnostic("irc_join_failed",
+                         Json{{"channel", irc::to_utf8(c)}, {"reason", "invalid name"}});
         continue;
       }
       if (!pending_joins_.insert(irc::casefold(c)).second) continue;
@@ -587,7 +612,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void join_failed(int code, const std::string& channel) {
     if (!pending_joins_.erase(irc::casefold(channel))) return;
     log::warn("irc[{}]: cannot join {} ({})", host_.account_id(), irc::to_utf8(channel), code);
-    host_.diagnostic("irc_join_failed", Json{{"channel", irc::to_utf8(channel)}, {"numeric", code}});
+    host_.diagnostic("irc_join_failed",
+                     Json{{"channel", irc::to_utf8(channel)}, {"numeric", code}});
     if (pending_joins_.empty()) ready();
   }
 
@@ -678,8 +704,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (tokens_ < 1.0) {
         if (flood_wait_) return;
         flood_wait_ = true;
-        auto wait = std::chrono::duration<double, std::milli>((1.0 - tokens_) *
-                                                              s_.send_interval.count());
+        auto wait =
+            std::chrono::duration<double, std::milli>((1.0 - tokens_) * s_.send_interval.count());
         flood_timer_.expires_after(std::chrono::ceil<milliseconds>(wait));
         auto self = shared_from_this();
         flood_timer_.async_wait([self](const error_code& ec) {
@@ -775,9 +801,8 @@ class IrcChannel final : public sdk::Channel {
   void send(sdk::OutboundMessage m, std::function<void(Status)> done) override {
     if (session_) return session_->send(std::move(m), std::move(done));
     if (done)
-      net::post(host_.io(), [done = std::move(done)] {
-        done(Error::unavailable("irc: not connected", 1000));
-      });
+      net::post(host_.io(),
+                [done = std::move(done)] { done(Error::unavailable("irc: not connected", 1000)); });
   }
 
   std::size_t max_text() const override { return kMaxText; }

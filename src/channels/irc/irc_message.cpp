@@ -25,11 +25,21 @@ std::string unescape_tag_value(std::string_view v) {
     }
     if (++i == v.size()) break;
     switch (v[i]) {
-      case ':': out += ';'; break;
-      case 's': out += ' '; break;
-      case 'r': out += '\r'; break;
-      case 'n': out += '\n'; break;
-      default: out += v[i]; break;
+      case ':':
+        out += ';';
+        break;
+      case 's':
+        out += ' ';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      default:
+        out += v[i];
+        break;
     }
   }
   return out;
@@ -61,18 +71,23 @@ bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' 
 
 // Characters a nick may hold (RFC 2812 letter / digit / special / '-'), both case forms.
 bool is_nick_char(char c) {
-  return is_letter(c) || is_digit(c) || c == '-' || c == '_' || c == '[' || c == ']' ||
-         c == '\\' || c == '`' || c == '^' || c == '{' || c == '|' || c == '}' || c == '~';
+  return is_letter(c) || is_digit(c) || c == '-' || c == '_' || c == '[' || c == ']' || c == '\\' ||
+         c == '`' || c == '^' || c == '{' || c == '|' || c == '}' || c == '~';
 }
 
 char fold(char c) {
   if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
   switch (c) {
-    case '[': return '{';
-    case ']': return '}';
-    case '\\': return '|';
-    case '~': return '^';
-    default: return c;
+    case '[':
+      return '{';
+    case ']':
+      return '}';
+    case '\\':
+      return '|';
+    case '~':
+      return '^';
+    default:
+      return c;
   }
 }
 
@@ -202,8 +217,7 @@ Mention detect_mention(std::string_view text, std::string_view nick) {
   Mention r{false, std::string(text)};
   if (nick.empty() || text.size() < nick.size()) return r;
   std::size_t n = nick.size();
-  if (text.size() > n && same_name(text.substr(0, n), nick) &&
-      (text[n] == ':' || text[n] == ',')) {
+  if (text.size() > n && same_name(text.substr(0, n), nick) && (text[n] == ':' || text[n] == ',')) {
     std::string_view rest = text.substr(n + 1);
     while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
     return {true, std::string(rest)};
@@ -274,7 +288,8 @@ std::string base64(std::string_view in) {
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];

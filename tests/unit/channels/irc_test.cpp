@@ -5,6 +5,7 @@
 // garbage lines.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,8 +13,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -61,17 +60,33 @@ TEST(IrcParser, Table) {
       {":n!u@h PRIVMSG #chan ::-) smile", true, "n!u@h", "PRIVMSG", {"#chan", ":-) smile"}, {}},
       {":n!u@h PRIVMSG #chan :", true, "n!u@h", "PRIVMSG", {"#chan", ""}, {}},
       {":srv 001 bot :Welcome", true, "srv", "001", {"bot", "Welcome"}, {}},
-      {":srv   005  bot  A=1   B :are supported", true, "srv", "005",
-       {"bot", "A=1", "B", "are supported"}, {}},
-      {"@msgid=abc;time=2024-01-01T00:00:00Z :n!u@h PRIVMSG #c :hi", true, "n!u@h", "PRIVMSG",
-       {"#c", "hi"}, {{"msgid", "abc"}, {"time", "2024-01-01T00:00:00Z"}}},
-      {"@a=x\\:y\\sz\\\\w\\r\\n;b;c=;a=last PING 1", true, "", "PING", {"1"},
+      {":srv   005  bot  A=1   B :are supported",
+       true,
+       "srv",
+       "005",
+       {"bot", "A=1", "B", "are supported"},
+       {}},
+      {"@msgid=abc;time=2024-01-01T00:00:00Z :n!u@h PRIVMSG #c :hi",
+       true,
+       "n!u@h",
+       "PRIVMSG",
+       {"#c", "hi"},
+       {{"msgid", "abc"}, {"time", "2024-01-01T00:00:00Z"}}},
+      {"@a=x\\:y\\sz\\\\w\\r\\n;b;c=;a=last PING 1",
+       true,
+       "",
+       "PING",
+       {"1"},
        {{"a", "last"}, {"b", ""}, {"c", ""}}},
       {"@k=trail\\ PING 1", true, "", "PING", {"1"}, {{"k", "trail"}}},
       {"@+draft/x=1;=bad PING 1", true, "", "PING", {"1"}, {{"+draft/x", "1"}}},
       // RFC 2812: after 14 middle parameters the rest is the 15th, ':' or not.
-      {"CMD 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", true, "", "CMD",
-       {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15 16"}, {}},
+      {"CMD 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
+       true,
+       "",
+       "CMD",
+       {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15 16"},
+       {}},
       {"", false, "", "", {}, {}},
       {":", false, "", "", {}, {}},
       {": PING", false, "", "", {}, {}},
@@ -125,21 +140,31 @@ TEST(IrcText, PrefixAndCase) {
 TEST(IrcText, StripFormattingTable) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"plain text", "plain text"},
-      {"\x02" "bold\x02 \x1Ditalic\x1D \x1Funder\x1F \x1Estrike\x1E \x11mono\x11 \x16rev\x16\x0F",
+      {"\x02"
+       "bold\x02 \x1Ditalic\x1D \x1Funder\x1F \x1Estrike\x1E \x11mono\x11 \x16rev\x16\x0F",
        "bold italic under strike mono rev"},
-      {"\x03" "4red\x03 \x03" "04,12both\x03 \x03" "123", "red both 3"},
-      {"\x03" ",5comma stays", ",5comma stays"},
-      {"\x04" "FF00AAhex\x04 \x04" "ff0000,00ff00two", "hex two"},
+      {"\x03"
+       "4red\x03 \x03"
+       "04,12both\x03 \x03"
+       "123",
+       "red both 3"},
+      {"\x03"
+       ",5comma stays",
+       ",5comma stays"},
+      {"\x04"
+       "FF00AAhex\x04 \x04"
+       "ff0000,00ff00two",
+       "hex two"},
       {"tab\tkept, bell\x07 and nul-free\x7f", "tab\tkept, bell and nul-free"},
   };
   for (const auto& [in, out] : cases) EXPECT_EQ(irc::strip_formatting(in), out) << in;
 }
 
 TEST(IrcText, Utf8Repair) {
-  EXPECT_EQ(irc::to_utf8("caf\xc3\xa9"), "caf\xc3\xa9");      // valid: unchanged
-  EXPECT_EQ(irc::to_utf8("caf\xe9"), "caf\xc3\xa9");          // Latin-1 é
+  EXPECT_EQ(irc::to_utf8("caf\xc3\xa9"), "caf\xc3\xa9");  // valid: unchanged
+  EXPECT_EQ(irc::to_utf8("caf\xe9"), "caf\xc3\xa9");      // Latin-1 é
   EXPECT_EQ(irc::to_utf8("\xff\xfe"), "\xc3\xbf\xc3\xbe");
-  EXPECT_EQ(irc::to_utf8("\xe2\x82"), "\xc3\xa2\xc2\x82");    // cut sequence
+  EXPECT_EQ(irc::to_utf8("\xe2\x82"), "\xc3\xa2\xc2\x82");  // cut sequence
 }
 
 TEST(IrcText, MentionTable) {
@@ -400,7 +425,9 @@ class IrcUser {
   std::string nick_, buf_;
 };
 
-const char* python() { return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"; }
+const char* python() {
+  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
 
 std::unique_ptr<sdk::Channel> make_irc(RecordingHost& host) {
   const auto* ext = plugins::builtin_registry().channel("irc");
@@ -450,10 +477,11 @@ class IrcNgircd : public ::testing::Test {
   }
 
   void write_cert() {
-    std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                      "-nodes -days 2 -subj /CN=localhost "
-                      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-                      dir_ + "/key.pem -out " + dir_ + "/cert.pem >/dev/null 2>&1";
+    std::string cmd =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+        "-nodes -days 2 -subj /CN=localhost "
+        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+        dir_ + "/key.pem -out " + dir_ + "/cert.pem >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
   }
 
@@ -485,7 +513,7 @@ class IrcNgircd : public ::testing::Test {
   }
 
   Json settings(Json extra = Json::object()) {
-    Json s{{"server", "127.0.0.1"}, {"port", port_},        {"tls", false},
+    Json s{{"server", "127.0.0.1"}, {"port", port_},         {"tls", false},
            {"nick", "scbot"},       {"channels", {"#test"}}, {"ping_interval_ms", 2000},
            {"send_interval_ms", 0}, {"send_burst", 4}};
     s.update(extra);
@@ -568,7 +596,9 @@ TEST_F(IrcNgircd, ConnectJoinAndReceiveGroupAndDirectMessages) {
   user_->send("PRIVMSG scbot :a private question");
   user_->send("PRIVMSG scbot :\x01VERSION\x01");  // CTCP: ignored
   user_->send("NOTICE scbot :a notice");          // NOTICE: never answered
-  user_->send("PRIVMSG #test :\x01" "ACTION waves at scbot\x01");
+  user_->send(
+      "PRIVMSG #test :\x01"
+      "ACTION waves at scbot\x01");
   ASSERT_TRUE(wait([&] { return host_->inbound_.size() >= 5; }));
   wait([] { return false; }, 200);  // nothing else trickles in
   ASSERT_EQ(host_->inbound_.size(), 5u);
@@ -631,7 +661,8 @@ TEST_F(IrcNgircd, LongMultilineSendIsSplitWithinLimitsAndFloodControlled) {
   connect_bot();
 
   std::string words;
-  for (int i = 0; words.size() < 1100; ++i) words += (i ? " " : "") + std::string("word") + std::to_string(i);
+  for (int i = 0; words.size() < 1100; ++i)
+    words += (i ? " " : "") + std::string("word") + std::to_string(i);
   std::string accents;
   for (int i = 0; i < 350; ++i) accents += "\xc3\xa9";  // 700 bytes, no space
   std::string text = words + "\n\n   \nsecond line\n" + accents + "\n";
@@ -735,8 +766,8 @@ TEST_F(IrcNgircd, TlsWithUntrustedCertificateFailsClearly) {
   // The same server with verification off (operator's explicit choice) connects.
   channel_->stop();
   channel_.reset();
-  make_channel(settings({{"server", "127.0.0.1"}, {"port", tls_port_}, {"tls", true},
-                         {"tls_verify", false}}));
+  make_channel(settings(
+      {{"server", "127.0.0.1"}, {"port", tls_port_}, {"tls", true}, {"tls_verify", false}}));
   connect_bot();
 }
 
@@ -752,8 +783,7 @@ TEST_F(IrcNgircd, ServerKilledIsReportedAndStartReconnects) {
   ASSERT_TRUE(wait([&] { return !host_->errors_.empty(); }));
   EXPECT_FALSE(host_->is_connected_);
   bool send_failed = false;
-  channel_->send({{"alice", false, {}}, "lost", {}, {}},
-                 [&](Status s) { send_failed = !s.ok(); });
+  channel_->send({{"alice", false, {}}, "lost", {}, {}}, [&](Status s) { send_failed = !s.ok(); });
   ASSERT_TRUE(wait([&] { return send_failed; }));
   wait([] { return false; }, 200);
   EXPECT_EQ(host_->errors_.size(), 1u) << "reported once";
@@ -813,10 +843,9 @@ class IrcFake : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   void start_fake(const std::string& mode, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {python(),
-                                     std::string(SIMPLECLAW_SOURCE_DIR) +
-                                         "/tests/fakes/irc_fake_server.py",
-                                     mode, log_};
+    std::vector<std::string> args = {
+        python(), std::string(SIMPLECLAW_SOURCE_DIR) + "/tests/fakes/irc_fake_server.py", mode,
+        log_};
     for (auto& e : extra) args.push_back(e);
     if (std::string(python()) == "python3") args.insert(args.begin(), "/usr/bin/env");
     fake_ = std::make_unique<Child>();
@@ -825,8 +854,8 @@ class IrcFake : public ::testing::Test {
     ASSERT_GT(port_, 0) << read_file(dir_ + "/fake.err");
   }
   void make_channel(Json extra = Json::object()) {
-    Json s{{"server", "127.0.0.1"}, {"port", port_}, {"tls", false}, {"nick", "scbot"},
-           {"channels", {"#c"}},    {"ping_interval_ms", 2000}};
+    Json s{{"server", "127.0.0.1"}, {"port", port_},      {"tls", false},
+           {"nick", "scbot"},       {"channels", {"#c"}}, {"ping_interval_ms", 2000}};
     s.update(extra);
     host_ = std::make_unique<RecordingHost>(io_, "irc", s, dir_ + "/state");
     channel_ = make_irc(*host_);
