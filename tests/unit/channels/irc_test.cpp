@@ -446,7 +446,8 @@ TEST(IrcRegistry, RegisteredAsIrc) {
   const auto* ext = plugins::builtin_registry().channel("irc");
   ASSERT_NE(ext, nullptr);
   boost::asio::io_context io;
-  RecordingHost host(io, "irc", Json::object(), make_temp_dir() + "/state");
+  std::string dir = make_temp_dir();
+  RecordingHost host(io, "irc", Json::object(), dir + "/state");
   auto ch = ext->factory(host);
   EXPECT_EQ(ch->max_text(), 400u);
   EXPECT_FALSE(ch->supports_buttons());
@@ -456,6 +457,7 @@ TEST(IrcRegistry, RegisteredAsIrc) {
   ASSERT_TRUE(host.run_until([&] { return !host.errors_.empty(); }, 2000));
   EXPECT_NE(host.errors_[0].find("server"), std::string::npos) << host.errors_[0];
   ch->stop();
+  fs::remove_all(dir);
 }
 
 // --- against ngircd ----------------------------------------------------------------------
