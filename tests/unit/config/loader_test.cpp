@@ -57,16 +57,30 @@ TEST(ConfigDefault, EmptyFileIsEmptyObjectWithStructDefaults) {
   }
 }
 
-// Walks the schema: every property carries a description, every object is strict.
-void check_schema_node(const Json& node, const std::string& path) {
+// Walks the schema: every property carries a description (a "$ref" node through its
+// target), every object says what it does with unknown keys: false (strict), or, where
+// the keys are open by design (plugin channels' settings, validated against the
+// plugin's own manifest schema), a schema or an explicit true.
+void check_schema_node(const Json& node, const std::string& path, int depth = 0) {
   ASSERT_TRUE(node.is_object()) << path;
+  ASSERT_LT(depth, 32) << "$ref loop at " << path;
+  if (node.contains("$ref")) {
+    std::string ref = node["$ref"];
+    ASSERT_EQ(ref.rfind("#/definitions/", 0), 0u) << path;
+    const Json& defs = schema()["definitions"];
+    ASSERT_TRUE(defs.contains(ref.substr(14))) << "dangling " << ref << " at " << path;
+    return check_schema_node(defs[ref.substr(14)], path, depth + 1);
+  }
   EXPECT_TRUE(node.contains("description")) << "no description at " << path;
   if (node.contains("properties")) {
-    EXPECT_EQ(node.value("additionalProperties", Json(true)), Json(false)) << path;
+    EXPECT_TRUE(node.contains("additionalProperties")) << "unknown keys unspecified at " << path;
+    bool open = node.value("additionalProperties", Json(false)) != Json(false);
+    if (!path.empty() && path.rfind("channels", 0) != 0)
+      EXPECT_FALSE(open) << "only channel settings may be open: " << path;
     for (const auto& [k, child] : node["properties"].items())
-      check_schema_node(child, path.empty() ? k : path + "." + k);
+      check_schema_node(child, path.empty() ? k : path + "." + k, depth);
   }
-  if (node.contains("items")) check_schema_node(node["items"], path + "[]");
+  if (node.contains("items")) check_schema_node(node["items"], path + "[]", depth);
 }
 
 TEST(ConfigSchema, IsDraft07StrictAndDescribed) {
