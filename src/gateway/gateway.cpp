@@ -153,6 +153,7 @@ Status Gateway::open_store(const std::string& path) {
   channels_->set_extra_factories(
       [this](const std::string& name) { return plugins_->channel_factory(name); });
   configure_channels();
+  refresh_health(false);  // the first snapshot clients see already lists channels and plugins
   return Ok{};
 }
 

@@ -231,5 +231,115 @@ TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubl
   EXPECT_NE(h.body.find("simpleclaw_channel_stuck_total 1"), std::string::npos);
 }
 
+Script exec_call(const std::string& command) {
+  Script s;
+  s.tool_calls = {{"", "exec", Json{{"command", command}}.dump()}};
+  return s;
+}
+
+Script answer_after(std::string text, std::string when_result) {
+  Script s;
+  s.chunks = {std::move(text)};
+  s.when_tool_result = std::move(when_result);
+  return s;
+}
+
+TEST(ChannelsTelegram, ApprovalsFromTheChatByButtonAndByCommand) {
+  FakeLlm llm;
+  llm.push(exec_call("echo approved-run"));
+  llm.push(answer_after("It printed approved-run.", "approved-run"));
+  auto tg = start_telegram();
+  START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  tg->post("/control/message", message(111, "run it"));
+  Json sent = wait_sent(*tg, [](const Json& s) { return !s.empty(); }, 15000);
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].contains("reply_markup")) << sent[0].dump();
+  EXPECT_NE(sent[0]["text"].get<std::string>().find("echo approved-run"), std::string::npos);
+  Json buttons = sent[0]["reply_markup"]["inline_keyboard"][0];
+  ASSERT_GE(buttons.size(), 2u);
+  std::string allow = buttons[0]["callback_data"];
+  EXPECT_EQ(allow.substr(0, 4), "apr:");
+  // A press from a sender who may not approve changes nothing.
+  tg->post("/control/callback", Json{{"from_id", 222}, {"chat_id", 111}, {"data", allow}});
+  sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 2; });
+  ASSERT_GE(sent.size(), 2u);
+  EXPECT_NE(sent[1]["text"].get<std::string>().find("not allowed"), std::string::npos);
+  auto pending = c->call("exec.approval.list", Json::object());
+  ASSERT_TRUE(pending.ok());
+  EXPECT_NE(pending->dump().find("echo approved-run"), std::string::npos);
+  // The allowed user's press runs the command and the run finishes on Telegram.
+  tg->post("/control/callback", Json{{"from_id", 111}, {"chat_id", 111}, {"data", allow}});
+  sent = wait_sent(*tg, [](const Json& s) {
+    for (const Json& m : s)
+      if (m["text"] == "It printed approved-run.") return true;
+    return false;
+  }, 15000);
+  bool approved_note = false, final_reply = false;
+  for (const Json& m : sent) {
+    approved_note |= m["text"].get<std::string>().find("Approved") != std::string::npos;
+    final_reply |= m["text"] == "It printed approved-run.";
+  }
+  EXPECT_TRUE(approved_note) << sent.dump();
+  EXPECT_TRUE(final_reply) << sent.dump();
+  EXPECT_FALSE(tg->get("/control/state")["answered"].empty());  // the button press was answered
+
+  // Second command, denied by text: /approve <id> deny.
+  llm.push(exec_call("echo never-run"));
+  llm.push(answer_after("Understood, not running it.", ""));
+  std::size_t before = sent.size();
+  tg->post("/control/message", message(111, "run another"));
+  sent = wait_sent(*tg, [&](const Json& s) { return s.size() > before; }, 15000);
+  ASSERT_GT(sent.size(), before);
+  std::string prompt = sent[before]["text"];
+  auto p = prompt.find("/approve ");
+  ASSERT_NE(p, std::string::npos) << prompt;
+  std::string short_id = prompt.substr(p + 9, 8);
+  tg->post("/control/message", message(111, "/approve " + short_id + " deny"));
+  sent = wait_sent(*tg, [](const Json& s) {
+    for (const Json& m : s)
+      if (m["text"] == "Understood, not running it.") return true;
+    return false;
+  }, 15000);
+  bool denied = false;
+  for (const Json& m : sent) denied |= m["text"].get<std::string>().rfind("Denied", 0) == 0;
+  EXPECT_TRUE(denied) << sent.dump();
+  // The model was told who denied it: the command never ran.
+  auto last = llm.requests().back().body.dump();
+  EXPECT_NE(last.find("exec denied by telegram:111"), std::string::npos) << last.substr(0, 2000);
+}
+
+TEST(ChannelsTelegram, BindingsPickTheAgentAndChannelsCanBeStoppedAndStarted) {
+  FakeLlm llm;
+  llm.push(answer("work agent here"));
+  auto tg = start_telegram();
+  std::string cfg = config_for(llm, telegram_config(*tg) +
+                                        "agents:\n  list:\n    - id: main\n    - id: work\n"
+                                        "bindings:\n  - {channel: telegram, peer: 111, agent: work}\n");
+  START_GATEWAY(gw, with_config(cfg));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  tg->post("/control/message", message(111, "which agent?"));
+  wait_sent(*tg, [](const Json& s) { return !s.empty(); });
+  auto hist = c->call("chat.history", Json{{"sessionKey", "agent:work:telegram:direct:111"}});
+  ASSERT_TRUE(hist.ok()) << hist.error().message;
+  EXPECT_EQ((*hist)["messages"].size(), 2u);
+  // channels.stop: the account stops polling and says so; channels.start brings it back.
+  auto stopped = c->call("channels.stop", Json{{"channel", "telegram"}});
+  ASSERT_TRUE(stopped.ok()) << stopped.error().message;
+  auto ev = wait_event_if(*c, "channels.changed", [](const Json& f) {
+    return f["payload"]["healthState"] == "stopped";
+  }, 5000);
+  EXPECT_TRUE(ev.has_value());
+  auto st = c->call("channels.status", Json::object());
+  EXPECT_EQ((*st)["channelAccounts"]["telegram"][0]["running"], false);
+  EXPECT_FALSE(c->call("channels.stop", Json{{"channel", "nope"}}).ok());
+  ASSERT_TRUE(c->call("channels.start", Json{{"channel", "telegram"}}).ok());
+  EXPECT_TRUE(wait_connected(*c, "telegram"));
+}
+
 }  // namespace
 }  // namespace sctest
