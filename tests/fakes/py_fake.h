@@ -24,12 +24,16 @@ class PyFake {
   // script: a path; args: its arguments. Uses /usr/bin/python3 when present (Debian's,
   // with python3-websockets), else python3 from PATH.
   PyFake(const std::string& script, std::vector<std::string> args = {}) {
-    int out[2];
-    if (pipe(out) != 0) return;
+    // stdin stays open until kill(): fakes that exit when their stdin closes do so
+    // even when this process dies without running destructors.
+    int in[2], out[2];
+    if (pipe(in) != 0 || pipe(out) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
       setpgid(0, 0);
+      dup2(in[0], 0);
       dup2(out[1], 1);
+      close(in[1]);
       close(out[0]);
       close(out[1]);
       std::string py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
@@ -41,7 +45,9 @@ class PyFake {
       execvp(av[0], av.data());
       _exit(127);
     }
+    close(in[0]);
     close(out[1]);
+    in_fd_ = in[1];
     std::string line;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
@@ -70,9 +76,16 @@ class PyFake {
       pid_ = -1;
     }
     if (out_fd_ >= 0) close(out_fd_), out_fd_ = -1;
+    if (in_fd_ >= 0) close(in_fd_), in_fd_ = -1;
   }
-  bool ok() const { return port_ > 0; }
+  bool ok() const { return info_.is_object(); }
   int port() const { return port_; }
+  // A named port from the first line, for fakes with several ({"rest": N, "gateway": M}).
+  int port(const char* key) const {
+    return info_.is_object() && info_.contains(key) && info_[key].is_number_integer()
+               ? info_[key].get<int>()
+               : 0;
+  }
   const nlohmann::json& info() const { return info_; }  // the whole first line
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
@@ -116,6 +129,7 @@ class PyFake {
  private:
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int in_fd_ = -1;
   int port_ = 0;
   nlohmann::json info_;
 };

@@ -22,62 +22,16 @@
 #include <vector>
 
 #include "base/result.h"
+#include "fakes/py_fake.h"
 
 namespace simpleclaw::channels {
 namespace {
 
 // A Python fake started in its own process group; prints one JSON line with its ports.
-struct PyFake {
-  pid_t pid = -1;
-  int in_fd = -1, out_fd = -1;
-  Json info;
-  explicit PyFake(const std::string& script, std::vector<std::string> args = {}) {
-    const char* py = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    int in[2], out[2];
-    if (::pipe(in) != 0 || ::pipe(out) != 0) return;
-    pid = ::fork();
-    if (pid == 0) {
-      ::setpgid(0, 0);
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::close(in[1]);
-      ::close(out[0]);
-      std::vector<std::string> argv{py, script};
-      argv.insert(argv.end(), args.begin(), args.end());
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      ::execvp(py, cargv.data());
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    in_fd = in[1];
-    out_fd = out[0];
-    std::string line;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char buf[512];
-      ssize_t n = ::read(out_fd, buf, sizeof buf);
-      if (n <= 0) break;
-      line.append(buf, n);
-    }
-    info = Json::parse(line.substr(0, line.find('\n')), nullptr, false);
-  }
-  ~PyFake() {
-    if (in_fd >= 0) ::close(in_fd);
-    if (out_fd >= 0) ::close(out_fd);
-    if (pid > 0) {
-      ::kill(-pid, SIGTERM);
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-  int port(const char* key = "port") const {
-    return info.is_object() && info.contains(key) ? info[key].get<int>() : 0;
-  }
+struct PyFake : ::fakes::PyFake {
+  using ::fakes::PyFake::PyFake;
+  using ::fakes::PyFake::port;
+  int port() const { return ::fakes::PyFake::port("port"); }
 };
 
 std::string echo_script() { return SIMPLECLAW_SOURCE_DIR "/tests/fakes/ws_echo.py"; }
