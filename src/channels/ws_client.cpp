@@ -1,6 +1,7 @@
 // WsConnection over Boost.Beast: one class template for ws:// (tcp_stream) and wss://
 // (ssl_stream over tcp_stream). See ws_client.h for the contract.
 #include "channels/ws_client.h"
+#include "providers/tls_client.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -35,36 +36,6 @@ using error_code = boost::system::error_code;
 constexpr std::size_t kMaxQueuedBytes = 8u << 20;
 constexpr std::chrono::seconds kCloseTimeout{5};
 constexpr int kAbnormal = 1006;
-
-std::shared_ptr<ssl::context> make_tls_context(const std::string& ca_file, std::string& error) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  error_code ec;
-  if (ca_file.empty()) {
-    ctx->set_default_verify_paths(ec);
-    if (ec) error = "cannot load the system CA store: " + ec.message();
-  } else {
-    ctx->load_verify_file(ca_file, ec);
-    if (ec) error = "cannot load the CA file " + ca_file + ": " + ec.message();
-  }
-  if (ec) return nullptr;
-  ctx->set_verify_mode(ssl::verify_peer, ec);
-  return ctx;
-}
-
-// Loading the system store costs milliseconds: one context for every connection that
-// uses it (loop thread only).
-std::shared_ptr<ssl::context> shared_tls_context(std::string& error) {
-  static std::shared_ptr<ssl::context> ctx;
-  if (!ctx) ctx = make_tls_context("", error);
-  return ctx;
-}
-
-bool is_ip_literal(const std::string& host) {
-  error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
-}
 
 bool bad_header_value(const std::string& v) {
   return v.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos;
@@ -129,8 +100,7 @@ class Conn final : public WsConnection, public std::enable_shared_from_this<Conn
         return post_finish(kAbnormal, "invalid header for " + where_ + " (CR/LF/NUL)");
     if constexpr (kTls) {
       std::string error;
-      tls_ctx_ = opts_.ca_file.empty() ? shared_tls_context(error)
-                                       : make_tls_context(opts_.ca_file, error);
+      tls_ctx_ = providers::client_tls_context(opts_.ca_file, error);
       if (!tls_ctx_) return post_finish(kAbnormal, "TLS to " + where_ + ": " + error);
       ws_.emplace(io_, *tls_ctx_);
     } else {
@@ -229,16 +199,7 @@ class Conn final : public WsConnection, public std::enable_shared_from_this<Conn
     if (done_) return;
     if (ec) return fail_connect("connecting to " + where_, ec);
     if constexpr (kTls) {
-      SSL* ssl = ws_->next_layer().native_handle();
-      std::string name = url_.host;
-      if (!name.empty() && name.back() == '.') name.pop_back();
-      if (is_ip_literal(name)) {
-        // No SNI for addresses (RFC 6066); the certificate must name the IP.
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
-      } else {
-        SSL_set_tlsext_host_name(ssl, name.c_str());
-        SSL_set1_host(ssl, name.c_str());
-      }
+      providers::set_tls_peer_name(ws_->next_layer().native_handle(), url_.host);
       ws_->next_layer().async_handshake(
           ssl::stream_base::client, [self = this->shared_from_this()](const error_code& ec) {
             if (self->done_) return;

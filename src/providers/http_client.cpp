@@ -10,6 +10,7 @@
 // the Call and returns at once when the call has finished, so finish() (error, timeout,
 // cancel, or end of body) is the single place that closes the socket and posts on_done.
 #include "providers/http_client.h"
+#include "providers/tls_client.h"
 
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -278,28 +279,6 @@ bool no_proxy_matches(std::string_view list, std::string_view host) {
 }
 
 // --- TLS contexts ---------------------------------------------------------------------
-
-std::shared_ptr<ssl::context> make_tls_context(const std::string& ca_file, std::string& error) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  error_code ec;
-  if (ca_file.empty()) {
-    ctx->set_default_verify_paths(ec);
-    if (ec) error = "cannot load the system CA store: " + ec.message();
-  } else {
-    ctx->load_verify_file(ca_file, ec);
-    if (ec) error = "cannot load the CA file " + ca_file + ": " + ec.message();
-  }
-  if (ec) return nullptr;
-  ctx->set_verify_mode(ssl::verify_peer, ec);
-  return ctx;
-}
-
-// The process-wide client context (loop thread only; see reset_shared_tls_context).
-std::shared_ptr<ssl::context>& shared_tls_slot() {
-  static std::shared_ptr<ssl::context> ctx;
-  return ctx;
-}
 
 bool is_tls_error(const error_code& ec) {
   return ec.category() == net::error::get_ssl_category() ||
@@ -675,25 +654,10 @@ void Call::send_connect() {
 
 void Call::start_tls() {
   std::string error;
-  if (!opts_.ca_file.empty()) {
-    conn_->tls_ctx = make_tls_context(opts_.ca_file, error);
-  } else {
-    auto& shared = shared_tls_slot();
-    if (!shared) shared = make_tls_context("", error);
-    conn_->tls_ctx = shared;
-  }
+  conn_->tls_ctx = client_tls_context(opts_.ca_file, error);
   if (!conn_->tls_ctx) return fail(HttpError::kTls, "TLS to " + where_ + ": " + error);
   conn_->tls.emplace(conn_->socket, *conn_->tls_ctx);
-  SSL* ssl = conn_->tls->native_handle();
-  std::string name = url_.host;
-  if (!name.empty() && name.back() == '.') name.pop_back();
-  if (is_ip_literal(name)) {
-    // No SNI for addresses (RFC 6066); the certificate must name the IP.
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
-  } else {
-    SSL_set_tlsext_host_name(ssl, name.c_str());
-    SSL_set1_host(ssl, name.c_str());
-  }
+  set_tls_peer_name(conn_->tls->native_handle(), url_.host);
   conn_->tls->async_handshake(
       ssl::stream_base::client,
       [self = shared_from_this()](const error_code& ec) { self->on_handshake(ec); });
@@ -1030,6 +994,5 @@ std::shared_ptr<HttpCall> http_start(boost::asio::io_context& io, HttpRequest re
   return call;
 }
 
-void reset_shared_tls_context() { shared_tls_slot().reset(); }
 
 }  // namespace simpleclaw::providers

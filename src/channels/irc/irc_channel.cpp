@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "channels/irc/irc_message.h"
 #include "plugins/registry.h"
+#include "providers/tls_client.h"
 
 namespace simpleclaw::channels {
 namespace {
@@ -128,12 +129,6 @@ Settings read_settings(const Json& j) {
   else if (s.sasl && (s.sasl_user.empty() || s.sasl_password.empty()))
     s.error = "irc: sasl needs a user and a password";
   return s;
-}
-
-bool is_ip_literal(const std::string& host) {
-  error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -240,32 +235,12 @@ class Session : public std::enable_shared_from_this<Session> {
     error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
     if (!s_.tls) return begin_registration();
-    tls_ctx_ = std::make_unique<ssl::context>(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(tls_ctx_->native_handle(), TLS1_2_VERSION);
-    error_code cec;
-    if (s_.tls_verify) {
-      if (s_.ca_file.empty()) {
-        tls_ctx_->set_default_verify_paths(cec);
-        if (cec) return fail("TLS: cannot load the system CA store: " + cec.message());
-      } else {
-        tls_ctx_->load_verify_file(s_.ca_file, cec);
-        if (cec) return fail("TLS: cannot load ca_file " + s_.ca_file + ": " + cec.message());
-      }
-      tls_ctx_->set_verify_mode(ssl::verify_peer, cec);
-    } else {
-      tls_ctx_->set_verify_mode(ssl::verify_none, cec);
-    }
+    std::string error;
+    tls_ctx_ = s_.tls_verify ? providers::client_tls_context(s_.ca_file, error)
+                             : providers::unverified_tls_context();
+    if (!tls_ctx_) return fail("TLS: " + error + " (check channels.irc.ca_file)");
     tls_.emplace(socket_, *tls_ctx_);
-    SSL* ssl = tls_->native_handle();
-    std::string name = s_.server;
-    if (!name.empty() && name.back() == '.') name.pop_back();
-    if (is_ip_literal(name)) {
-      // No SNI for addresses (RFC 6066); the certificate must name the IP.
-      if (s_.tls_verify) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
-    } else {
-      SSL_set_tlsext_host_name(ssl, name.c_str());
-      if (s_.tls_verify) SSL_set1_host(ssl, name.c_str());
-    }
+    providers::set_tls_peer_name(tls_->native_handle(), s_.server, s_.tls_verify);
     auto self = shared_from_this();
     tls_->async_handshake(ssl::stream_base::client,
                           [self](const error_code& ec) { self->on_handshake(ec); });
@@ -745,7 +720,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string id_prefix_;
   tcp::resolver resolver_;
   tcp::socket socket_;
-  std::unique_ptr<ssl::context> tls_ctx_;
+  std::shared_ptr<ssl::context> tls_ctx_;
   std::optional<ssl::stream<tcp::socket&>> tls_;  // after socket_: destroyed first
   net::steady_timer tick_, flood_timer_, join_timer_;
   std::string where_;
