@@ -5,7 +5,7 @@
 // no update lost or handled twice across a restart.
 #include <thread>
 
-#include "chat_helpers.h"
+#include "channel_helpers.h"
 #include "fakes/py_fake.h"
 
 namespace sctest {
@@ -13,7 +13,6 @@ namespace {
 
 using fakes::FakeLlm;
 using ::fakes::PyFake;
-using fakes::Script;
 
 constexpr const char* kToken = "4242:TESTTOKEN";
 
@@ -35,12 +34,6 @@ std::string telegram_config(const PyFake& tg, const std::string& extra = {}) {
          extra;
 }
 
-Script answer(std::string text) {
-  Script s;
-  s.chunks = {std::move(text)};
-  return s;
-}
-
 // Polls the fake until pred(sent messages) or the timeout.
 Json wait_sent(PyFake& tg, const std::function<bool(const Json&)>& pred, int timeout_ms = 10000) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -51,18 +44,6 @@ Json wait_sent(PyFake& tg, const std::function<bool(const Json&)>& pred, int tim
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return sent;
-}
-
-bool wait_connected(WsClient& c, const std::string& channel, int timeout_ms = 10000) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto st = c.call("channels.status", Json::object());
-    if (st.ok() && (*st)["channelAccounts"].contains(channel) &&
-        (*st)["channelAccounts"][channel][0]["connected"] == true)
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 Json message(long long from, const std::string& text, Json extra = Json::object()) {
@@ -229,19 +210,6 @@ TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubl
   // /metrics counts it.
   HttpResponse h = http_request(gw->port(), "GET", "/metrics");
   EXPECT_NE(h.body.find("simpleclaw_channel_stuck_total 1"), std::string::npos);
-}
-
-Script exec_call(const std::string& command) {
-  Script s;
-  s.tool_calls = {{"", "exec", Json{{"command", command}}.dump()}};
-  return s;
-}
-
-Script answer_after(std::string text, std::string when_result) {
-  Script s;
-  s.chunks = {std::move(text)};
-  s.when_tool_result = std::move(when_result);
-  return s;
 }
 
 TEST(ChannelsTelegram, ApprovalsFromTheChatByButtonAndByCommand) {
