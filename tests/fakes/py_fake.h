@@ -19,6 +19,39 @@
 
 namespace fakes {
 
+// One blocking HTTP/1.1 request to 127.0.0.1:port with a JSON body; the JSON body of the
+// answer (null on failure). 5 s receive timeout.
+inline nlohmann::json http_json(int port, const std::string& method, const std::string& path,
+                                const std::string& body) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return nullptr;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return nullptr;
+  }
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                    "Content-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::string resp;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    resp.append(buf, n);
+  }
+  close(fd);
+  auto p = resp.find("\r\n\r\n");
+  if (p == std::string::npos) return nullptr;
+  return nlohmann::json::parse(resp.substr(p + 4), nullptr, false);
+}
+
 class PyFake {
  public:
   // script: a path; args: its arguments. Uses /usr/bin/python3 when present (Debian's,
@@ -94,36 +127,10 @@ class PyFake {
     return request("POST", path, body.dump());
   }
 
-  // One request to 127.0.0.1:port(); the JSON body of the answer (null on failure).
+  // One request to 127.0.0.1:port (default: port()); the JSON body of the answer.
   nlohmann::json request(const std::string& method, const std::string& path,
                          const std::string& body, int port = 0) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return nullptr;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port ? port : port_);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      close(fd);
-      return nullptr;
-    }
-    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                      "Content-Type: application/json\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n" + body;
-    ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-    std::string resp;
-    char buf[4096];
-    for (;;) {
-      ssize_t n = recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      resp.append(buf, n);
-    }
-    close(fd);
-    auto p = resp.find("\r\n\r\n");
-    if (p == std::string::npos) return nullptr;
-    return nlohmann::json::parse(resp.substr(p + 4), nullptr, false);
+    return http_json(port ? port : port_, method, path, body);
   }
 
  private:
