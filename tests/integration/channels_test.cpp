@@ -311,3 +311,45 @@ TEST(ChannelsTelegram, BindingsPickTheAgentAndChannelsCanBeStoppedAndStarted) {
 
 }  // namespace
 }  // namespace sctest
+
+namespace sctest {
+namespace {
+
+// webchat: the page at / and the exact flow it runs, as a browser on the same origin.
+TEST(Webchat, PageIsServedAndItsFlowWorksFromTheSameOrigin) {
+  FakeLlm llm;
+  llm.push(answer("hello browser"));
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  HttpResponse page = http_request(gw->port(), "GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<title>simpleclaw webchat</title>"), std::string::npos);
+  // The page speaks the protocol: challenge -> connect -> chat.history / chat.send.
+  for (const char* needle : {"connect.challenge", "\"chat.history\"", "\"chat.send\"",
+                             "operator.write", "textContent"})
+    EXPECT_NE(page.body.find(needle), std::string::npos) << needle;
+  EXPECT_EQ(page.body.find("innerHTML"), std::string::npos) << "model text must never be HTML";
+
+  ClientOptions o = gw->options();
+  o.origin = "http://127.0.0.1:" + std::to_string(gw->port());
+  o.client_id = "simpleclaw-webchat";
+  o.client_mode = "webchat";
+  o.scopes = {"operator.read", "operator.write"};
+  auto c = gw->connect(o);
+  ASSERT_NE(c, nullptr);
+  auto hist = c->call("chat.history", Json{{"sessionKey", "main"}, {"limit", 200}});
+  ASSERT_TRUE(hist.ok()) << hist.error().message;
+  EXPECT_EQ((*hist)["sessionKey"], "agent:main:main");
+  send(*c, "main", "hi from the page", "web-1");
+  auto events = chat_events(*c, "web-1");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["state"], "final");
+  EXPECT_EQ(events.back()["sessionKey"], "agent:main:main");
+  EXPECT_EQ(events.back()["message"]["content"][0]["text"], "hello browser");
+  // A page from another origin may not open the socket.
+  o.origin = "http://evil.example";
+  auto bad = WsClient::open(o);
+  EXPECT_FALSE(bad.ok());
+}
+
+}  // namespace
+}  // namespace sctest

@@ -1,5 +1,5 @@
 // Plain HTTP routes on the gateway port (SPEC §2): /health, /healthz, /ready, /readyz,
-// /metrics and the placeholder web page. No Beast here: a route returns status, type and
+// /metrics and the webchat page (web/index.html, embedded). No Beast here: a route returns status, type and
 // body, and http_session writes it. Loop thread only.
 #pragma once
 #include <string>
