@@ -19,8 +19,9 @@ bash tests/fakes/install_mcp_servers.sh
 if [ "${SIMPLECLAW_SKIP_FUZZ:-0}" != 1 ]; then
   stage "fuzz targets (clang + libFuzzer), ${FUZZ_SECONDS:-20}s each"
   cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz --target fuzz_frame_decoder fuzz_config_loader fuzz_stream_decoder fuzz_shell_parser
-  for f in fuzz_frame_decoder fuzz_config_loader fuzz_stream_decoder fuzz_shell_parser; do
+  targets="fuzz_frame_decoder fuzz_config_loader fuzz_stream_decoder fuzz_shell_parser fuzz_irc_message fuzz_channel_payloads"
+  cmake --build --preset fuzz --target $targets
+  for f in $targets; do
     corpus=$(mktemp -d)
     cp fuzz/corpus/"${f#fuzz_}"/* "$corpus"/ 2>/dev/null || true
     echo "fuzz: $f"

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "base/fs.h"
+#include "channels/telegram/telegram_update.h"
 #include "plugins/registry.h"
 #include "providers/http_client.h"
 
@@ -61,8 +62,9 @@ class TelegramChannel final : public sdk::Channel {
     host_.set_liveness_window(std::chrono::seconds(poll_timeout_s_ + grace));
     api("getMe", Json::object(), 15, [this](Result<Json> r) {
       if (!r) return fail("getMe failed: " + r.error().message);
-      username_ = r->value("username", "");
-      bot_id_ = id_of((*r)["id"]);
+      const Json& name = r->is_object() && r->contains("username") ? (*r)["username"] : Json();
+      username_ = name.is_string() ? name.get<std::string>() : "";
+      bot_id_ = telegram::id_text((*r)["id"]);
       host_.connected("@" + username_);
       poll();
     });
@@ -117,11 +119,6 @@ class TelegramChannel final : public sdk::Channel {
   }
 
  private:
-  static std::string id_of(const Json& v) {
-    if (v.is_number_integer()) return std::to_string(v.get<long long>());
-    if (v.is_string()) return v.get<std::string>();
-    return {};
-  }
   static Json to_num(const std::string& s) {
     try {
       return std::stoll(s);
@@ -174,8 +171,11 @@ class TelegramChannel final : public sdk::Channel {
       if (!j.is_object())
         return done(Error::invalid("telegram " + what + ": HTTP " + std::to_string(out->status) +
                                    ", not a Bot API answer"));
-      if (!j.value("ok", false)) {
-        std::string desc = j.value("description", std::string("error"));
+      // Typed checks: a field of the wrong type from the network must not throw.
+      if (!(j.contains("ok") && j["ok"].is_boolean() && j["ok"].get<bool>())) {
+        std::string desc = j.contains("description") && j["description"].is_string()
+                               ? j["description"].get<std::string>()
+                               : "error";
         if (out->status == 401 || out->status == 404)
           desc += " (check channels.telegram.token)";
         if (j.contains("parameters") && j["parameters"].contains("retry_after"))
@@ -218,7 +218,9 @@ class TelegramChannel final : public sdk::Channel {
     if (pending_.empty()) return poll();
     Json u = std::move(pending_.front());
     pending_.pop_front();
-    long long id = u.value("update_id", 0LL);
+    long long id = u.is_object() && u.contains("update_id") && u["update_id"].is_number_integer()
+                       ? u["update_id"].get<long long>()
+                       : 0;
     std::weak_ptr<int> token = alive_;
     auto advance = [this, token, id] {
       if (token.expired()) return;
@@ -229,78 +231,20 @@ class TelegramChannel final : public sdk::Channel {
       }
       next_update();
     };
-    if (u.contains("callback_query")) return handle_callback(u["callback_query"], advance);
-    const Json* msg = nullptr;
-    if (u.contains("message")) msg = &u["message"];
-    else if (u.contains("edited_message")) msg = &u["edited_message"];
-    if (!msg || !msg->is_object()) return boost::asio::post(host_.io(), advance);
-    auto in = to_inbound(*msg, id);
-    if (!in) return boost::asio::post(host_.io(), advance);
-    host_.inbound(std::move(*in), advance);
-  }
-
-  std::optional<sdk::InboundMessage> to_inbound(const Json& msg, long long update_id) {
-    const Json& from = msg.contains("from") ? msg["from"] : Json();
-    const Json& chat = msg.contains("chat") ? msg["chat"] : Json();
-    if (!from.is_object() || !chat.is_object()) return std::nullopt;
-    if (from.value("is_bot", false)) return std::nullopt;
-    std::string text = msg.contains("text") && msg["text"].is_string() ? msg["text"].get<std::string>()
-                       : msg.contains("caption") && msg["caption"].is_string()
-                           ? msg["caption"].get<std::string>()
-                           : "";
-    if (text.empty()) return std::nullopt;  // stickers, photos without caption, joins
-    sdk::InboundMessage m;
-    m.message_id = std::to_string(update_id);
-    m.sender_id = id_of(from["id"]);
-    std::string name = from.value("first_name", "");
-    if (from.contains("last_name")) name += " " + from.value("last_name", "");
-    if (from.contains("username")) name += " (@" + from.value("username", "") + ")";
-    m.sender_name = name;
-    std::string type = chat.value("type", "private");
-    m.peer.chat_id = id_of(chat["id"]);
-    m.peer.group = type != "private";
-    if (msg.value("is_topic_message", false) && msg.contains("message_thread_id"))
-      m.peer.thread_id = id_of(msg["message_thread_id"]);
-    if (m.peer.group) {
-      std::string at = "@" + username_;
-      if (!username_.empty()) {
-        auto p = text.find(at);
-        if (p != std::string::npos) {
-          m.mentioned = true;
-          text.erase(p, at.size());
-          while (!text.empty() && text.front() == ' ') text.erase(0, 1);
-        }
-      }
-      if (msg.contains("reply_to_message") && msg["reply_to_message"].is_object()) {
-        const Json& rf = msg["reply_to_message"].value("from", Json::object());
-        if (rf.is_object() && id_of(rf.value("id", Json())) == bot_id_) m.mentioned = true;
-      }
+    telegram::Update up = telegram::parse_update(u, {username_, bot_id_});
+    switch (up.kind) {
+      case telegram::Update::kMessage:
+        return host_.inbound(std::move(up.message), advance);
+      case telegram::Update::kButton:
+        if (!up.callback_id.empty())
+          api("answerCallbackQuery", {{"callback_query_id", up.callback_id}}, 15,
+              [](Result<Json>) {});
+        host_.button(std::move(up.button));
+        break;
+      case telegram::Update::kSkip:
+        break;
     }
-    // "/approve@my_bot x y" is the command form in groups.
-    if (text.rfind("/approve@", 0) == 0) {
-      auto sp = text.find(' ');
-      text = "/approve" + (sp == std::string::npos ? "" : text.substr(sp));
-    }
-    m.text = std::move(text);
-    return m;
-  }
-
-  void handle_callback(const Json& q, std::function<void()> advance) {
-    if (q.is_object()) {
-      std::string qid = q.value("id", "");
-      if (!qid.empty()) api("answerCallbackQuery", {{"callback_query_id", qid}}, 15, [](Result<Json>) {});
-      const Json& from = q.value("from", Json::object());
-      const Json& msg = q.value("message", Json::object());
-      const Json& chat = msg.is_object() ? msg.value("chat", Json::object()) : Json::object();
-      sdk::ButtonPress p;
-      p.sender_id = from.is_object() ? id_of(from.value("id", Json())) : "";
-      p.sender_name = from.is_object() ? from.value("first_name", "") : "";
-      p.peer.chat_id = chat.is_object() ? id_of(chat.value("id", Json())) : p.sender_id;
-      p.peer.group = chat.is_object() && chat.value("type", "private") != "private";
-      p.data = q.value("data", "");
-      if (!p.sender_id.empty() && !p.data.empty()) host_.button(std::move(p));
-    }
-    boost::asio::post(host_.io(), std::move(advance));
+    boost::asio::post(host_.io(), advance);
   }
 
   sdk::ChannelHost& host_;
