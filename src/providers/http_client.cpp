@@ -103,11 +103,6 @@ bool parse_ip(std::string_view host, net::ip::address& out) {
   return !ec;
 }
 
-bool is_ip_literal(std::string_view host) {
-  net::ip::address a;
-  return parse_ip(host, a);
-}
-
 bool is_loopback_host(std::string_view host) {
   if (!host.empty() && host.back() == '.') host.remove_suffix(1);
   if (host == "localhost" || ends_with(host, ".localhost")) return true;

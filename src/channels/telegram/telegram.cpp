@@ -155,6 +155,7 @@ class TelegramChannel final : public sdk::Channel {
     opts.connect_timeout = std::chrono::seconds(10);
     opts.first_byte_timeout = std::chrono::seconds(timeout_s);
     opts.total_timeout = std::chrono::seconds(timeout_s + 10);
+    opts.pool = pool_;  // keep-alive: no TCP + TLS set-up per poll and per reply
     auto out = std::make_shared<Call>();
     std::weak_ptr<int> token = alive_;
     std::string what = method;
@@ -274,6 +275,8 @@ class TelegramChannel final : public sdk::Channel {
   std::deque<Json> pending_;
   std::vector<std::weak_ptr<providers::HttpCall>> calls_;
   std::shared_ptr<int> alive_;
+  // Idle keep-alive connections to the Bot API (one account, closed with it).
+  std::shared_ptr<providers::ConnectionPool> pool_ = std::make_shared<providers::ConnectionPool>();
 };
 
 }  // namespace
