@@ -391,5 +391,41 @@ TEST_F(ChannelsIrc, ServerKilledMidConversationTheAccountReconnectsAndNothingIsL
   EXPECT_EQ(texts(*alice, "alice").size(), 2u) << "each reply once";
 }
 
+// IRC nicks and channel names are case-insensitive: "Alice" is the alice of allow_from,
+// "#OPS" (created in upper case by a human) is the #ops of groups. Found by this test: both
+// were denied (exact comparison against the configured spelling).
+TEST_F(ChannelsIrc, NicksAndChannelsMatchTheAccessListsWhateverTheirCase) {
+  FakeLlm llm;
+  llm.push(answer("Hello Alice."));
+  llm.push(answer("Hello channel."));
+  auto alice = user("Alice");
+  ASSERT_TRUE(alice->join("#OPS"));  // the channel is created with this spelling
+  START_GATEWAY(gw, with_config(config_for(llm, irc_config(server_->port()))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "irc"));
+  // Replies go to the configured spelling; the server delivers them to the same user and
+  // channel (it may show the target either way).
+  auto got = [&](bool channel, const std::string& text) {
+    for (const auto& p : alice->from("scbot"))
+      if ((p.target[0] == '#') == channel && p.text == text) return true;
+    return false;
+  };
+  alice->privmsg("scbot", "hi from capital Alice");
+  ASSERT_TRUE(alice->wait_for([&] { return got(false, "Hello Alice."); })) << joined(alice->lines);
+  alice->privmsg("#OPS", "SCBOT: upper case everywhere");
+  ASSERT_TRUE(alice->wait_for([&] { return got(true, "Hello channel."); })) << joined(alice->lines);
+  ASSERT_EQ(llm.requests().size(), 2u);
+  auto dm = c->call("chat.history", Json{{"sessionKey", "agent:main:irc:direct:alice"}});
+  ASSERT_TRUE(dm.ok());
+  EXPECT_EQ((*dm)["messages"].size(), 2u);
+  auto group = c->call("chat.history", Json{{"sessionKey", "agent:main:irc:group:#ops"}});
+  ASSERT_TRUE(group.ok());
+  EXPECT_EQ((*group)["messages"].size(), 2u);
+  auto tail = c->call("logs.tail", Json{{"limit", 300}});
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail->dump().find("channel.inbound_denied"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sctest

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -455,6 +456,32 @@ TEST_F(IrcNgircd, ConnectJoinAndReceiveGroupAndDirectMessages) {
   // ngircd relays it as QUIT :"bye".
   ASSERT_TRUE(wait([&] { return user_->saw("scbot!") && user_->saw(" QUIT :\"bye\""); }));
   EXPECT_EQ(static_cast<int>(host_->errors_.size()), errors);
+}
+
+TEST_F(IrcNgircd, IdsAreCaseInsensitiveAndUseTheConfiguredSpelling) {
+  start_ngircd();
+  user_ = join_user("Alice", false);
+  user2_ = join_user("MiXeD", false);
+  user_->send("JOIN #TeSt");  // created with this spelling
+  ASSERT_TRUE(wait([&] { return user_->saw(" 366 "); }));
+  make_channel(settings({{"allow_from", {"alice"}}, {"groups", {"#Test"}}}));
+  connect_bot();
+  user_->send("PRIVMSG scbot :dm");
+  user2_->send("PRIVMSG scbot :dm too");
+  user_->send("PRIVMSG #TEST :scbot: in the channel");
+  ASSERT_TRUE(wait([&] { return host_->inbound_.size() == 3; }));
+  std::map<std::string, sdk::InboundMessage> by_text;
+  for (const auto& m : host_->inbound_) by_text[m.text] = m;
+  EXPECT_EQ(by_text["dm"].sender_id, "alice");  // allow_from's spelling
+  EXPECT_EQ(by_text["dm"].peer.chat_id, "alice");
+  EXPECT_EQ(by_text["dm too"].sender_id, "mixed");  // not listed: lower-cased
+  EXPECT_EQ(by_text["in the channel"].peer.chat_id, "#Test");  // groups' spelling
+  EXPECT_EQ(by_text["in the channel"].sender_name.rfind("Alice!", 0), 0u);  // display as is
+  // A reply to the id reaches the user.
+  bool done = false;
+  channel_->send({{"alice", false, {}}, "found you", {}, {}}, [&](Status s) { done = s.ok(); });
+  ASSERT_TRUE(wait([&] { return done && !user_->privmsgs.empty(); }));
+  EXPECT_EQ(user_->privmsgs[0].text, "found you");
 }
 
 TEST_F(IrcNgircd, LongMultilineSendIsSplitWithinLimitsAndFloodControlled) {
