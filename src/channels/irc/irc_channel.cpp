@@ -1,7 +1,9 @@
 // irc: one IRC network account (RFC 1459/2812, IRCv3 CAP/SASL PLAIN, TLS). The bot
 // connects as a client, registers (PASS, CAP LS 302, optional SASL PLAIN, NICK/USER with
 // nick_, nick__, nick1.. on collision), joins the configured channels and then turns
-// PRIVMSGs into InboundMessages and replies into flood-controlled PRIVMSG lines.
+// PRIVMSGs into InboundMessages and replies into flood-controlled PRIVMSG lines. Sender and
+// channel ids are case-insensitive: the spelling in allow_from/groups when one matches,
+// else the name with A-Z lower-cased.
 //
 // Ownership and threading: everything runs on host.io(). The IrcChannel owns at most one
 // Session (one TCP/TLS connection); the Session is a shared_ptr kept alive by its own
@@ -64,6 +66,10 @@ struct Settings {
   bool sasl = false;
   std::string sasl_user, sasl_password;
   std::vector<std::string> channels;
+  // The nicks and channels the account's access settings name (allow_from, groups), as
+  // written: an inbound nick or channel that matches one IRC-case-insensitively is
+  // reported with that spelling, so "Alice" passes allow_from: [alice].
+  std::vector<std::string> known_ids;
   milliseconds ping_interval{60000};
   milliseconds send_interval{700};
   int send_burst = 4;
@@ -113,6 +119,12 @@ Settings read_settings(const Json& j) {
   if (auto it = j.find("channels"); it != j.end() && it->is_array()) {
     for (const auto& c : *it)
       if (c.is_string() && s.channels.size() < 100) s.channels.push_back(c.get<std::string>());
+  }
+  for (const char* key : {"allow_from", "groups"}) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_array()) continue;
+    for (const auto& v : *it)
+      if (v.is_string() && s.known_ids.size() < 4096) s.known_ids.push_back(v.get<std::string>());
   }
   s.ping_interval = milliseconds(num(j, "ping_interval_ms", 60000, 50, 3600000));
   s.send_interval = milliseconds(num(j, "send_interval_ms", 700, 0, 60000));
@@ -428,6 +440,25 @@ class Session : public std::enable_shared_from_this<Session> {
 
   bool same_nick(std::string_view n) const { return irc::same_name(n, nick_); }
 
+  // The id of a nick or channel as the gateway sees it (sender ids, chat ids). IRC names
+  // are case-insensitive ("Alice" and "alice" are one user on a network), the gateway's
+  // access lists compare exactly: the configured spelling when one matches, else the
+  // name with A-Z lower-cased, so one user or channel always has one id. Only ASCII
+  // letters are folded: every server's CASEMAPPING (ascii, rfc1459) folds those, so a
+  // reply addressed to the id still reaches the same nick.
+  static std::string ascii_lower(std::string_view name) {
+    std::string out(name);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  }
+  std::string canonical_id(std::string_view name) const {
+    std::string folded = ascii_lower(name);
+    for (const auto& id : s_.known_ids)
+      if (ascii_lower(id) == folded) return irc::to_utf8(id);
+    return irc::to_utf8(folded);
+  }
+
   // --- registration -------------------------------------------------------------------
 
   void on_cap(const irc::Message& m) {
@@ -624,10 +655,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (text.find_first_not_of(" \t") == std::string::npos) return;
 
     sdk::InboundMessage in;
-    in.sender_id = irc::to_utf8(nick);
+    in.sender_id = canonical_id(nick);
     in.sender_name = irc::to_utf8(m.prefix);
     if (irc::is_channel_name(target)) {
-      in.peer = {irc::to_utf8(target), true, {}};
+      in.peer = {canonical_id(target), true, {}};
       auto mention = irc::detect_mention(text, nick_);
       in.mentioned = mention.mentioned;
       in.text = std::move(mention.text);

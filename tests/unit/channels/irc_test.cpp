@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -28,10 +28,9 @@
 #include <vector>
 
 #include "channels/irc/irc_message.h"
+#include "fakes/ngircd.h"
 #include "plugins/registry.h"
 #include "unit/channels/recording_host.h"
-
-extern char** environ;
 
 namespace simpleclaw {
 namespace {
@@ -250,7 +249,11 @@ TEST(IrcText, NickCandidatesAndBase64) {
   EXPECT_FALSE(irc::valid_target(""));
 }
 
-// --- processes, sockets ------------------------------------------------------------------
+// --- processes, sockets (tests/fakes/ngircd.h) --------------------------------------------
+
+using ::fakes::ChildProcess;
+using ::fakes::IrcClient;
+using ::fakes::Ngircd;
 
 std::string make_temp_dir() {
   std::string tmpl = (fs::temp_directory_path() / "sc_irc_XXXXXX").string();
@@ -258,172 +261,7 @@ std::string make_temp_dir() {
   return d ? std::string(d) : std::string();
 }
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-int connect_to(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool wait_port(int port, int timeout_ms = 5000) {
-  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (Clock::now() < deadline) {
-    int fd = connect_to(port);
-    if (fd >= 0) {
-      close(fd);
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-// A child process: stdout to a pipe (capture) or to a log file; killed and reaped on
-// destruction.
-class Child {
- public:
-  ~Child() { kill(SIGKILL); }
-  bool spawn(const std::vector<std::string>& args, const std::string& log, bool capture) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    int p[2] = {-1, -1};
-    if (capture) {
-      if (pipe(p) != 0) return false;
-      posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-      posix_spawn_file_actions_addclose(&fa, p[0]);
-      posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    } else {
-      posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    }
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (capture) {
-      close(p[1]);
-      out_fd_ = p[0];
-    }
-    if (rc != 0) pid_ = -1;
-    return rc == 0;
-  }
-  std::string read_line(int timeout_ms = 5000) {
-    std::string line;
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (Clock::now() < deadline) {
-      pollfd pfd{out_fd_, POLLIN, 0};
-      if (poll(&pfd, 1, 50) <= 0) continue;
-      char c;
-      if (read(out_fd_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line += c;
-    }
-    return line;
-  }
-  void kill(int sig) {
-    if (pid_ > 0) {
-      ::kill(pid_, sig);
-      int st;
-      waitpid(pid_, &st, 0);
-      pid_ = -1;
-    }
-    if (out_fd_ >= 0) close(out_fd_);
-    out_fd_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
-};
-
-// The human on IRC: a plain socket, read without blocking from the test's predicates.
-class IrcUser {
- public:
-  struct Privmsg {
-    Clock::time_point at;
-    std::string raw;  // the whole line as received, without CRLF
-    std::string from, target, text;
-  };
-  ~IrcUser() { close_socket(); }
-  bool connect(int port, const std::string& nick) {
-    fd_ = connect_to(port);
-    if (fd_ < 0) return false;
-    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
-    nick_ = nick;
-    send("NICK " + nick);
-    send("USER " + nick + " 0 * :test user");
-    return true;
-  }
-  void close_socket() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-  void send(const std::string& line) {
-    std::string s = line + "\r\n";
-    std::size_t off = 0;
-    while (fd_ >= 0 && off < s.size()) {
-      ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (n > 0)
-        off += static_cast<std::size_t>(n);
-      else if (n < 0 && errno == EAGAIN)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      else
-        break;
-    }
-  }
-  void poll() {
-    char buf[4096];
-    while (fd_ >= 0) {
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      buf_.append(buf, static_cast<std::size_t>(n));
-    }
-    std::size_t nl;
-    while ((nl = buf_.find('\n')) != std::string::npos) {
-      std::string line = buf_.substr(0, nl);
-      buf_.erase(0, nl + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      lines_.push_back(line);
-      auto m = irc::parse_line(line);
-      if (!m) continue;
-      if (m->command == "PING") send("PONG :" + m->param(0));
-      if (m->command == "PRIVMSG")
-        privmsgs_.push_back({Clock::now(), line, std::string(irc::prefix_nick(m->prefix)),
-                             m->param(0), m->param(1)});
-    }
-  }
-  bool saw(const std::string& needle) const {
-    for (const auto& l : lines_)
-      if (l.find(needle) != std::string::npos) return true;
-    return false;
-  }
-
-  std::vector<std::string> lines_;
-  std::vector<Privmsg> privmsgs_;
-
- private:
-  int fd_ = -1;
-  std::string nick_, buf_;
-};
+std::string read_file(const std::string& path) { return ::fakes::read_text_file(path); }
 
 const char* python() {
   return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
@@ -433,13 +271,6 @@ std::unique_ptr<sdk::Channel> make_irc(RecordingHost& host) {
   const auto* ext = plugins::builtin_registry().channel("irc");
   if (!ext) return nullptr;
   return ext->factory(host);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 TEST(IrcRegistry, RegisteredAsIrc) {
@@ -465,10 +296,9 @@ TEST(IrcRegistry, RegisteredAsIrc) {
 class IrcNgircd : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (access("/usr/sbin/ngircd", X_OK) != 0) GTEST_SKIP() << "ngircd is not installed";
+    if (!Ngircd::installed()) GTEST_SKIP() << "ngircd is not installed";
     dir_ = make_temp_dir();
     ASSERT_FALSE(dir_.empty());
-    port_ = free_port();
   }
   void TearDown() override {
     user_.reset();
@@ -478,40 +308,12 @@ class IrcNgircd : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  void write_cert() {
-    std::string cmd =
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-        "-nodes -days 2 -subj /CN=localhost "
-        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-        dir_ + "/key.pem -out " + dir_ + "/cert.pem >/dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
-
+  // The first call picks the port(s); later calls start the same server again.
   void start_ngircd(bool tls = false) {
-    if (tls && tls_port_ == 0) {
-      write_cert();
-      tls_port_ = free_port();
-    }
-    std::ofstream conf(dir_ + "/ngircd.conf");
-    conf << "[Global]\nName = irc.test\nInfo = simpleclaw test\nListen = 127.0.0.1\n"
-         << "Ports = " << port_ << "\nPidFile = " << dir_ << "/ngircd.pid\nMotdPhrase = hi\n"
-         << "[Limits]\nMaxConnectionsIP = 0\nMaxNickLength = 30\nMaxPenaltyTime = 0\n"
-         << "PingTimeout = 300\nPongTimeout = 60\nMaxJoins = 0\n"
-         << "[Options]\nPAM = no\nIdent = no\nDNS = no\n";
-    if (tls_port_)
-      conf << "[SSL]\nCertFile = " << dir_ << "/cert.pem\nKeyFile = " << dir_
-           << "/key.pem\nPorts = " << tls_port_ << "\n";
-    conf.close();
-    std::string check = "/usr/sbin/ngircd --configtest -f " + dir_ + "/ngircd.conf >" + dir_ +
-                        "/configtest.log 2>&1";
-    ASSERT_EQ(std::system(check.c_str()), 0) << read_file(dir_ + "/configtest.log");
-    ngircd_ = std::make_unique<Child>();
-    ASSERT_TRUE(ngircd_->spawn({"/usr/sbin/ngircd", "-n", "-f", dir_ + "/ngircd.conf"},
-                               dir_ + "/ngircd.log", false));
-    ASSERT_TRUE(wait_port(port_)) << read_file(dir_ + "/ngircd.log");
-    if (tls_port_) {
-      ASSERT_TRUE(wait_port(tls_port_)) << read_file(dir_ + "/ngircd.log");
-    }
+    if (!ngircd_) ngircd_ = std::make_unique<Ngircd>(tls);
+    ASSERT_TRUE(ngircd_->start()) << ngircd_->error();
+    port_ = ngircd_->port();
+    tls_port_ = ngircd_->tls_port();
   }
 
   Json settings(Json extra = Json::object()) {
@@ -529,8 +331,8 @@ class IrcNgircd : public ::testing::Test {
   }
 
   // A user registered on the server and (optionally) in #test.
-  std::unique_ptr<IrcUser> join_user(const std::string& nick, bool join = true) {
-    auto u = std::make_unique<IrcUser>();
+  std::unique_ptr<IrcClient> join_user(const std::string& nick, bool join = true) {
+    auto u = std::make_unique<IrcClient>();
     EXPECT_TRUE(u->connect(port_, nick));
     EXPECT_TRUE(wait([&] {
       u->poll();
@@ -575,10 +377,10 @@ class IrcNgircd : public ::testing::Test {
   boost::asio::io_context io_;
   std::string dir_;
   int port_ = 0, tls_port_ = 0;
-  std::unique_ptr<Child> ngircd_;
+  std::unique_ptr<Ngircd> ngircd_;
   std::unique_ptr<RecordingHost> host_;
   std::unique_ptr<sdk::Channel> channel_;
-  std::unique_ptr<IrcUser> user_, user2_;
+  std::unique_ptr<IrcClient> user_, user2_;
 };
 
 TEST_F(IrcNgircd, ConnectJoinAndReceiveGroupAndDirectMessages) {
@@ -642,11 +444,11 @@ TEST_F(IrcNgircd, ConnectJoinAndReceiveGroupAndDirectMessages) {
     st = s;
   });
   EXPECT_FALSE(done) << "done is never called inline";
-  ASSERT_TRUE(wait([&] { return done && !user_->privmsgs_.empty(); }));
+  ASSERT_TRUE(wait([&] { return done && !user_->privmsgs.empty(); }));
   EXPECT_TRUE(st.ok());
-  EXPECT_EQ(user_->privmsgs_[0].from, "scbot");
-  EXPECT_EQ(user_->privmsgs_[0].target, "alice");
-  EXPECT_EQ(user_->privmsgs_[0].text, "here is the answer");
+  EXPECT_EQ(user_->privmsgs[0].from, "scbot");
+  EXPECT_EQ(user_->privmsgs[0].target, "alice");
+  EXPECT_EQ(user_->privmsgs[0].text, "here is the answer");
 
   // stop(): QUIT reaches the server, and no host callback afterwards.
   int errors = static_cast<int>(host_->errors_.size());
@@ -654,6 +456,32 @@ TEST_F(IrcNgircd, ConnectJoinAndReceiveGroupAndDirectMessages) {
   // ngircd relays it as QUIT :"bye".
   ASSERT_TRUE(wait([&] { return user_->saw("scbot!") && user_->saw(" QUIT :\"bye\""); }));
   EXPECT_EQ(static_cast<int>(host_->errors_.size()), errors);
+}
+
+TEST_F(IrcNgircd, IdsAreCaseInsensitiveAndUseTheConfiguredSpelling) {
+  start_ngircd();
+  user_ = join_user("Alice", false);
+  user2_ = join_user("MiXeD", false);
+  user_->send("JOIN #TeSt");  // created with this spelling
+  ASSERT_TRUE(wait([&] { return user_->saw(" 366 "); }));
+  make_channel(settings({{"allow_from", {"alice"}}, {"groups", {"#Test"}}}));
+  connect_bot();
+  user_->send("PRIVMSG scbot :dm");
+  user2_->send("PRIVMSG scbot :dm too");
+  user_->send("PRIVMSG #TEST :scbot: in the channel");
+  ASSERT_TRUE(wait([&] { return host_->inbound_.size() == 3; }));
+  std::map<std::string, sdk::InboundMessage> by_text;
+  for (const auto& m : host_->inbound_) by_text[m.text] = m;
+  EXPECT_EQ(by_text["dm"].sender_id, "alice");  // allow_from's spelling
+  EXPECT_EQ(by_text["dm"].peer.chat_id, "alice");
+  EXPECT_EQ(by_text["dm too"].sender_id, "mixed");  // not listed: lower-cased
+  EXPECT_EQ(by_text["in the channel"].peer.chat_id, "#Test");  // groups' spelling
+  EXPECT_EQ(by_text["in the channel"].sender_name.rfind("Alice!", 0), 0u);  // display as is
+  // A reply to the id reaches the user.
+  bool done = false;
+  channel_->send({{"alice", false, {}}, "found you", {}, {}}, [&](Status s) { done = s.ok(); });
+  ASSERT_TRUE(wait([&] { return done && !user_->privmsgs.empty(); }));
+  EXPECT_EQ(user_->privmsgs[0].text, "found you");
 }
 
 TEST_F(IrcNgircd, LongMultilineSendIsSplitWithinLimitsAndFloodControlled) {
@@ -683,10 +511,10 @@ TEST_F(IrcNgircd, LongMultilineSendIsSplitWithinLimitsAndFloodControlled) {
   // Everything written: wait until the user has it all (the last piece ends the accents).
   ASSERT_TRUE(wait([&] {
     std::string all;
-    for (const auto& p : user_->privmsgs_) all += p.text;
+    for (const auto& p : user_->privmsgs) all += p.text;
     return all.size() >= accents.size() && all.ends_with("\xc3\xa9");
   }));
-  const auto& got = user_->privmsgs_;
+  const auto& got = user_->privmsgs;
   ASSERT_GE(got.size(), 5u);
   for (const auto& p : got) {
     EXPECT_LE(p.raw.size() + 2, 512u) << p.raw;
@@ -736,8 +564,8 @@ TEST_F(IrcNgircd, NickCollisionFallsBackToUnderscore) {
 
   bool done = false;
   channel_->send({{"#test", true, {}}, "yes", {}, {}}, [&](Status) { done = true; });
-  ASSERT_TRUE(wait([&] { return done && !user2_->privmsgs_.empty(); }));
-  EXPECT_EQ(user2_->privmsgs_[0].from, "scbot_");
+  ASSERT_TRUE(wait([&] { return done && !user2_->privmsgs.empty(); }));
+  EXPECT_EQ(user2_->privmsgs[0].from, "scbot_");
 }
 
 TEST_F(IrcNgircd, TlsWithPrivateCaConnects) {
@@ -746,7 +574,7 @@ TEST_F(IrcNgircd, TlsWithPrivateCaConnects) {
   make_channel(settings({{"server", "localhost"},  // SNI and host name check
                          {"port", tls_port_},
                          {"tls", true},
-                         {"ca_file", dir_ + "/cert.pem"}}));
+                         {"ca_file", ngircd_->cert_file()}}));
   connect_bot();
   EXPECT_NE(host_->connected_detail_.find("localhost:"), std::string::npos);
   user_->send("PRIVMSG scbot :over tls");
@@ -781,7 +609,7 @@ TEST_F(IrcNgircd, ServerKilledIsReportedAndStartReconnects) {
   user_->send("PRIVMSG scbot :before");
   ASSERT_TRUE(wait([&] { return host_->inbound_.size() == 1; }));
 
-  ngircd_->kill(SIGKILL);
+  ngircd_->kill();
   ASSERT_TRUE(wait([&] { return !host_->errors_.empty(); }));
   EXPECT_FALSE(host_->is_connected_);
   bool send_failed = false;
@@ -801,8 +629,8 @@ TEST_F(IrcNgircd, ServerKilledIsReportedAndStartReconnects) {
   EXPECT_NE(host_->inbound_[1].message_id, host_->inbound_[0].message_id);
   bool done = false;
   channel_->send({{"alice", false, {}}, "back again", {}, {}}, [&](Status s) { done = s.ok(); });
-  ASSERT_TRUE(wait([&] { return done && !user_->privmsgs_.empty(); }));
-  EXPECT_EQ(user_->privmsgs_[0].text, "back again");
+  ASSERT_TRUE(wait([&] { return done && !user_->privmsgs.empty(); }));
+  EXPECT_EQ(user_->privmsgs[0].text, "back again");
 }
 
 TEST_F(IrcNgircd, StopWhileConnectingIsSilent) {
@@ -850,7 +678,7 @@ class IrcFake : public ::testing::Test {
         log_};
     for (auto& e : extra) args.push_back(e);
     if (std::string(python()) == "python3") args.insert(args.begin(), "/usr/bin/env");
-    fake_ = std::make_unique<Child>();
+    fake_ = std::make_unique<ChildProcess>();
     ASSERT_TRUE(fake_->spawn(args, dir_ + "/fake.err", true));
     port_ = std::atoi(fake_->read_line().c_str());
     ASSERT_GT(port_, 0) << read_file(dir_ + "/fake.err");
@@ -870,7 +698,7 @@ class IrcFake : public ::testing::Test {
   boost::asio::io_context io_;
   std::string dir_, log_;
   int port_ = 0;
-  std::unique_ptr<Child> fake_;
+  std::unique_ptr<ChildProcess> fake_;
   std::unique_ptr<RecordingHost> host_;
   std::unique_ptr<sdk::Channel> channel_;
 };
