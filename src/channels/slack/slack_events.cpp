@@ -225,6 +225,42 @@ void parse_interactive(const Json& payload, Envelope& e) {
   e.kind = Envelope::kButton;
 }
 
+// A slash command the app registered (`/approve ...`). Slack never delivers a message
+// that starts with "/" as a message: it runs it as a command, and a command not
+// registered by any app is refused in the client ("not a valid command"). So the
+// approval prompt's "/approve <id> ..." reaches us only this way: as the text
+// "<command> <text>" from the user in the conversation it was typed in.
+void parse_slash_command(const Json& payload, Envelope& e) {
+  if (!payload.is_object()) {
+    malformed(e, "slash_commands without a payload object");
+    return;
+  }
+  auto command = field(payload, "command", 64), text = field(payload, "text", kMaxInboundTextBytes),
+       user = field(payload, "user_id"), user_name = field(payload, "user_name", 128),
+       channel = field(payload, "channel_id"), trigger = field(payload, "trigger_id");
+  if (!command || !text || !user || !user_name || !channel || !trigger) {
+    malformed(e, "slash command field of the wrong type or too long");
+    return;
+  }
+  if (command->size() < 2 || (*command)[0] != '/' || user->empty() || channel->empty()) {
+    malformed(e, "slash command without command, user_id or channel_id");
+    return;
+  }
+  auto& m = e.message;
+  m.sender_id = *user;
+  m.sender_name = !user_name->empty() && valid_utf8(*user_name) ? *user_name : *user;
+  m.peer.chat_id = *channel;
+  m.peer.group = !is_dm_channel(*channel);
+  std::string args = unescape_text(*text);
+  trim(args);
+  m.text = *command + (args.empty() ? std::string() : " " + args);
+  m.mentioned = true;  // a command is addressed to the app that registered it
+  // No ts: the trigger (one per invocation) or the envelope names it for dedupe.
+  m.message_id = *channel + ":cmd:" + (!trigger->empty() ? *trigger : e.envelope_id);
+  e.dedupe_key = m.message_id;
+  e.kind = Envelope::kMessage;
+}
+
 }  // namespace
 
 Envelope parse_envelope(std::string_view frame, const Identity& me) {
@@ -248,8 +284,10 @@ Envelope parse_envelope(std::string_view frame, const Identity& me) {
       parse_event(member(j, "payload"), me, e);
     } else if (*type == "interactive") {
       parse_interactive(member(j, "payload"), e);
+    } else if (*type == "slash_commands") {
+      parse_slash_command(member(j, "payload"), e);
     } else {
-      // slash_commands and future types: acknowledged, otherwise not ours.
+      // Future types: acknowledged, otherwise not ours.
       ignored(e, "envelope type " + quote(*type));
     }
   } catch (const std::exception& ex) {
@@ -337,14 +375,12 @@ std::string escape_text(std::string_view s) {
 
 Json build_post_message(const sdk::OutboundMessage& m) {
   Json j{{"channel", m.peer.chat_id}, {"text", escape_text(m.text)}};
-  // Slack threads a reply by the parent's ts; our message ids are "<channel>:<ts>".
-  std::string thread = m.peer.thread_id;
-  if (thread.empty() && !m.reply_to.empty()) {
-    std::string prefix = m.peer.chat_id + ":";
-    if (m.reply_to.size() > prefix.size() && m.reply_to.compare(0, prefix.size(), prefix) == 0)
-      thread = m.reply_to.substr(prefix.size());
-  }
-  if (!thread.empty()) j["thread_ts"] = thread;
+  // A reply stays where the message was: in its thread (peer.thread_id), or at the top
+  // level of the DM or channel. reply_to is deliberately not turned into a thread_ts:
+  // the host sets it on a reply's first chunk only, so a long answer would start in a
+  // new thread and go on in the channel, and the thread would be a session of its own
+  // (…:thread:<ts>) that does not hold the question.
+  if (!m.peer.thread_id.empty()) j["thread_ts"] = m.peer.thread_id;
   if (m.buttons.empty()) return j;
 
   Json blocks = Json::array();

@@ -37,7 +37,7 @@ struct Identity {
 struct Envelope {
   enum Kind {
     kHello,       // the socket is ready
-    kMessage,     // `message` carries a message for the host
+    kMessage,     // `message` carries a message for the host (an event or a slash command)
     kButton,      // `button` carries a block_actions press
     kDisconnect,  // Slack wants us to reconnect; `reason` is Slack's reason
     kIgnored,     // well-formed but not for us (bot message, edit, other event type)
@@ -64,8 +64,8 @@ bool strip_mention(std::string& text, std::string_view user_id);
 std::string unescape_text(std::string_view s);
 std::string escape_text(std::string_view s);
 
-// The chat.postMessage JSON body: channel, text, thread_ts (from peer.thread_id, else
-// from reply_to when it names a message in the same channel) and, with buttons, blocks:
+// The chat.postMessage JSON body: channel, text, thread_ts (peer.thread_id only: a
+// reply to a top-level message stays at the top level) and, with buttons, blocks:
 // the text as section blocks (3000 bytes each, Slack's limit) and one actions block with a
 // button per Button (value = data, action_id unique within the message).
 Json build_post_message(const sdk::OutboundMessage& m);

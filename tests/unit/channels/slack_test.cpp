@@ -114,15 +114,65 @@ INSTANTIATE_TEST_SUITE_P(
                   Envelope::kHello, ""},
         ParseCase{"not JSON", "{nope", Envelope::kMalformed, ""},
         ParseCase{"JSON array", "[1,2]", Envelope::kMalformed, ""},
-        ParseCase{"slash command acked but ignored",
+        ParseCase{"slash command without a command: acked, malformed",
                   R"({"envelope_id":"e9","type":"slash_commands","payload":{}})",
-                  Envelope::kIgnored, "e9"}),
+                  Envelope::kMalformed, "e9"},
+        ParseCase{"unknown envelope type acked but ignored",
+                  R"({"envelope_id":"e10","type":"shortcut_v9","payload":{}})",
+                  Envelope::kIgnored, "e10"}),
     [](const auto& info) {
       std::string n = info.param.name;
       for (auto& ch : n)
         if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
       return n;
     });
+
+TEST(SlackParse, SlashCommandBecomesAMessageWithTheCommandText) {
+  Json env{{"envelope_id", "s1"},
+           {"type", "slash_commands"},
+           {"accepts_response_payload", true},
+           {"payload",
+            {{"token", "x"},
+             {"team_id", "T1"},
+             {"channel_id", "D42"},
+             {"channel_name", "directmessage"},
+             {"user_id", "U7"},
+             {"user_name", "ann"},
+             {"command", "/approve"},
+             {"text", " ab12cd34   deny "},
+             {"response_url", "https://hooks.slack.com/commands/x"},
+             {"trigger_id", "123.456.abc"}}}};
+  Envelope e = parse_envelope(env.dump(), kMe);
+  ASSERT_EQ(e.kind, Envelope::kMessage) << e.reason;
+  EXPECT_EQ(e.envelope_id, "s1");
+  EXPECT_EQ(e.message.sender_id, "U7");
+  EXPECT_EQ(e.message.sender_name, "ann");
+  EXPECT_EQ(e.message.peer.chat_id, "D42");
+  EXPECT_FALSE(e.message.peer.group);
+  EXPECT_EQ(e.message.text, "/approve ab12cd34   deny");
+  EXPECT_TRUE(e.message.mentioned);
+  EXPECT_EQ(e.message.message_id, "D42:cmd:123.456.abc");
+  EXPECT_EQ(e.dedupe_key, e.message.message_id);
+  // In a channel: a group message; no trigger_id: the envelope names it.
+  env["payload"]["channel_id"] = "C5";
+  env["payload"].erase("trigger_id");
+  env["payload"]["text"] = "";
+  e = parse_envelope(env.dump(), kMe);
+  ASSERT_EQ(e.kind, Envelope::kMessage) << e.reason;
+  EXPECT_TRUE(e.message.peer.group);
+  EXPECT_EQ(e.message.text, "/approve");
+  EXPECT_EQ(e.message.message_id, "C5:cmd:s1");
+  // Wrong shapes are malformed but still acknowledged.
+  env["payload"]["user_id"] = 7;
+  e = parse_envelope(env.dump(), kMe);
+  EXPECT_EQ(e.kind, Envelope::kMalformed);
+  EXPECT_EQ(e.envelope_id, "s1");
+  env["payload"]["user_id"] = "U7";
+  env["payload"]["command"] = "approve";
+  EXPECT_EQ(parse_envelope(env.dump(), kMe).kind, Envelope::kMalformed);
+  env["payload"] = "nope";
+  EXPECT_EQ(parse_envelope(env.dump(), kMe).kind, Envelope::kMalformed);
+}
 
 TEST(SlackParse, BlockActionsBecomeButtonPress) {
   Json env{{"envelope_id", "b1"},
@@ -190,10 +240,10 @@ TEST(SlackBuild, PostMessageBody) {
   EXPECT_EQ(j["thread_ts"], "5.5");
   EXPECT_FALSE(j.contains("blocks"));
 
+  // A reply to a top-level message stays at the top level: reply_to (set on a reply's
+  // first chunk only) must not start a thread the later chunks are not in.
   m.peer.thread_id.clear();
   m.reply_to = "C1:7.7";
-  EXPECT_EQ(build_post_message(m)["thread_ts"], "7.7");
-  m.reply_to = "C2:7.7";  // another conversation's message: not a thread here
   EXPECT_FALSE(build_post_message(m).contains("thread_ts"));
 
   m.buttons = {{"Approve", "approve:1"}, {"Deny", "deny:1"}};
