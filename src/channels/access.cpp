@@ -46,7 +46,8 @@ PairingStore::PairingStore(std::string file) : file_(std::move(file)) {
     for (const Json& p : *it)
       if (p.is_object() && pending_.size() < kMaxPending)
         pending_.push_back({p.value("code", ""), p.value("senderId", ""),
-                            p.value("senderName", ""), p.value("createdAtMs", std::int64_t{0})});
+                            p.value("senderName", ""), p.value("createdAtMs", std::int64_t{0}),
+                            p.value("chatId", "")});
 }
 
 bool PairingStore::approved(const std::string& sender_id) const {
@@ -58,11 +59,17 @@ void PairingStore::expire(std::int64_t now_ms) {
 }
 
 std::string PairingStore::code_for(const std::string& sender_id, const std::string& sender_name,
-                                   std::int64_t now_ms, bool* fresh) {
+                                   std::int64_t now_ms, bool* fresh, const std::string& chat_id) {
   expire(now_ms);
   *fresh = false;
-  for (const Pending& p : pending_)
-    if (p.sender_id == sender_id) return p.code;
+  for (Pending& p : pending_) {
+    if (p.sender_id != sender_id) continue;
+    if (!chat_id.empty() && p.chat_id != chat_id) {
+      p.chat_id = chat_id.substr(0, 200);  // the latest conversation gets the notice
+      save();
+    }
+    return p.code;
+  }
   // 8 characters from an alphabet without look-alikes (0/O, 1/I/L): ~40 bits.
   static constexpr char kAlphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
   unsigned char rnd[8];
@@ -70,7 +77,7 @@ std::string PairingStore::code_for(const std::string& sender_id, const std::stri
   std::string code;
   for (unsigned char b : rnd) code += kAlphabet[b % (sizeof kAlphabet - 1)];
   if (pending_.size() >= kMaxPending) pending_.erase(pending_.begin());
-  pending_.push_back({code, sender_id, sender_name.substr(0, 200), now_ms});
+  pending_.push_back({code, sender_id, sender_name.substr(0, 200), now_ms, chat_id.substr(0, 200)});
   *fresh = true;
   save();
   return code;
@@ -109,7 +116,8 @@ void PairingStore::save() {
   Json j{{"approved", approved_}, {"pending", Json::array()}};
   for (const Pending& p : pending_)
     j["pending"].push_back({{"code", p.code}, {"senderId", p.sender_id},
-                            {"senderName", p.sender_name}, {"createdAtMs", p.created_ms}});
+                            {"senderName", p.sender_name}, {"createdAtMs", p.created_ms},
+                            {"chatId", p.chat_id}});
   auto st = write_file_atomic(file_, j.dump(2) + "\n", 0600);
   error_ = st ? "" : st.error().message;
 }

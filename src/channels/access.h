@@ -43,11 +43,15 @@ class PairingStore {
   bool approved(const std::string& sender_id) const;
   // The sender's pending code (the same one again while valid) or a new one; `fresh` is
   // set when it was just issued (the bot answers only then, so a spammer gets one reply).
+  // chat_id: the conversation the request came from, where the approval notice goes
+  // (on Discord a DM channel id differs from the user id); empty = the sender id.
   std::string code_for(const std::string& sender_id, const std::string& sender_name,
-                       std::int64_t now_ms, bool* fresh);
+                       std::int64_t now_ms, bool* fresh, const std::string& chat_id = {});
   struct Pending {
     std::string code, sender_id, sender_name;
     std::int64_t created_ms = 0;
+    std::string chat_id;  // where to answer; "" in files written before it existed
+    const std::string& reply_to() const { return chat_id.empty() ? sender_id : chat_id; }
   };
   // Approves a pending code: the sender is allowed from now on. Errors: unknown or
   // expired code (INVALID_REQUEST).

@@ -179,7 +179,8 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
       return finish();
     case Access::kPair: {
       bool fresh = false;
-      std::string code = a.pairing().code_for(m.sender_id, m.sender_name, wall_ms(), &fresh);
+      std::string code = a.pairing().code_for(m.sender_id, m.sender_name, wall_ms(), &fresh,
+                                                 m.peer.chat_id);
       if (fresh) {
         ++counters_.pairing_codes;
         log::event("channel.pairing_requested", who, a.key() + ": pairing code issued to " +
@@ -490,7 +491,9 @@ Result<Json> ChannelManager::pairing_approve(const std::string& channel, const s
                  {{"channel", a->channel_name()}, {"accountId", a->account_id()},
                   {"senderId", r->sender_id}},
                  a->key() + ": " + r->sender_id + " approved");
-      a->enqueue({{r->sender_id, false, {}}, "You're approved: you can talk to me now.", {}, {}});
+      // To the conversation the code was requested from: on Discord the DM channel id
+      // is not the user id.
+      a->enqueue({{r->reply_to(), false, {}}, "You're approved: you can talk to me now.", {}, {}});
       return Json{{"ok", true}, {"channel", a->channel_name()}, {"accountId", a->account_id()},
                   {"senderId", r->sender_id}, {"senderName", r->sender_name}};
     }

@@ -16,7 +16,10 @@ Heartbeats answered with op 11 unless acks are stopped.
 Control (no auth, on the REST port):
   GET  /_control/state        counters, posted messages, typing, callbacks
   POST /_control/inject       {"t": "MESSAGE_CREATE", "d": {...}} -> dispatched (seq++)
-  POST /_control/stop_acks    heartbeats go unanswered from now on
+  POST /_control/stop_acks    heartbeats go unanswered from now on; with {"zombie": true}
+                              only on the current connection, which also stops carrying
+                              dispatches (kept for a RESUME replay): a half-dead link, the
+                              next connection is healthy again
   POST /_control/drop         the gateway TCP connection is cut (no close frame)
   POST /_control/close        {"code": 4000, "reason": "..."} close frame from the server
   POST /_control/raw          {"text": "..."} sent as is on the gateway
@@ -37,6 +40,7 @@ class State:
         self.gateway_port = 0
         self.ws = None                  # the current gateway connection
         self.acks = True
+        self.zombie = None              # a connection that carries nothing any more
         self.session_id = None
         self.seq = 0
         self.events = []                # (seq, t, d) of the session, for RESUME replay
@@ -62,7 +66,7 @@ async def dispatch(t, d):
     S.seq += 1
     S.events.append((S.seq, t, d))
     del S.events[:-1000]
-    if S.ws is not None:
+    if S.ws is not None and S.ws is not S.zombie:
         try:
             await S.ws.send(json.dumps({"op": 0, "t": t, "s": S.seq, "d": d}))
         except websockets.ConnectionClosed:
@@ -72,6 +76,9 @@ async def dispatch(t, d):
 async def gateway(ws, path):
     S.connections += 1
     S.ws = ws
+    if S.zombie is not None:            # a new connection after a zombie one: healthy
+        S.zombie = None
+        S.acks = True
     try:
         await ws.send(json.dumps({"op": 10, "d": {"heartbeat_interval": S.heartbeat_ms}}))
         async for raw in ws:
@@ -183,6 +190,8 @@ async def control(method, what, j):
         await dispatch(j["t"], j["d"])
     elif what == "stop_acks":
         S.acks = False
+        if j.get("zombie"):
+            S.zombie = S.ws
     elif what == "drop":
         if S.ws is not None:
             S.ws.transport.abort()

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "base/fs.h"
 #include "channels/access.h"
 #include "channels/account_settings.h"
 #include "channels/chunker.h"
@@ -138,6 +139,31 @@ TEST(Pairing, OneCodePerSenderApprovedOnceExpiresAndSurvivesReload) {
   EXPECT_LE(s.pending(10).size(), PairingStore::kMaxPending);
   EXPECT_TRUE(s.revoke("333"));
   EXPECT_FALSE(PairingStore(file).approved("333"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Pairing, RemembersWhereTheRequestCameFromAndReadsOlderFiles) {
+  std::string dir = ::testing::TempDir() + "pairing-chat-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::string file = dir + "/pairing.json";
+  std::filesystem::remove(file);
+  std::string code;
+  {
+    PairingStore s(file);
+    bool fresh = false;
+    // A Discord DM: the DM channel id is not the user id.
+    code = s.code_for("555", "Dee", 1000, &fresh, "9001");
+    EXPECT_EQ(s.pending(1000)[0].reply_to(), "9001");
+  }
+  auto r = PairingStore(file).approve(code, 2000);  // the chat id survives a reload
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->reply_to(), "9001");
+  // A file from before chatId existed: the notice goes to the sender id.
+  ASSERT_TRUE(write_file_atomic(file, R"({"approved": [], "pending": [{"code": "ABCDEFGH",
+      "senderId": "666", "senderName": "Eve", "createdAtMs": 1000}]})", 0600));
+  auto old = PairingStore(file).approve("ABCDEFGH", 2000);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->reply_to(), "666");
   std::filesystem::remove_all(dir);
 }
 
