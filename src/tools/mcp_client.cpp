@@ -1,12 +1,17 @@
 // McpClient and McpManager (see mcp_client.h).
 //
-// Bookkeeping: `requests_` holds every JSON-RPC request we sent and await (by id);
-// `calls_` holds every tools/call the caller made and has not been answered (by call id),
-// including calls still waiting for the server to become ready (rpc_id 0). A call's timer
-// runs from call(), so waiting counts against its timeout. complete_call() is the single
-// exit for a call: it removes the call (and its request), cancels its timer and posts the
-// callback. Process callbacks carry the process generation and a weak_ptr, so a late line
-// from a dead server or a destroyed client is ignored.
+// The wire and the process are a StdioRpcPeer (tools/stdio_rpc.h): framing, JSON-RPC ids,
+// request deadlines, answering server requests, stderr logging and kills. This file keeps
+// the MCP logic on top of it.
+//
+// Bookkeeping: `calls_` holds every tools/call the caller made and has not been answered
+// (by call id), including calls still waiting for the server to become ready (rpc_id 0).
+// A call's timer runs from call(), so waiting counts against its timeout; its request goes
+// to the peer without a deadline. complete_call() is the single exit for a call: it
+// removes the call (and forgets its request in the peer), cancels its timer and posts the
+// callback. Peer handlers and response callbacks carry the process generation and a
+// weak_ptr, so a late message from a dead server or a destroyed client is ignored; `err_tail_`
+// keeps the stderr tail of earlier processes so status() shows why the last one died.
 #include "tools/mcp_client.h"
 
 #include <algorithm>
@@ -15,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/log.h"
+#include "tools/stdio_rpc.h"
 #include "tools/subprocess.h"
 
 namespace simpleclaw::tools {
@@ -28,10 +34,7 @@ namespace {
 constexpr const char* kProtocolVersion = "2025-06-18";
 constexpr std::size_t kMaxTools = 1000;
 constexpr int kMaxPages = 100;
-constexpr std::size_t kStderrTail = 20;       // lines kept for status()
-constexpr std::size_t kStderrLogLines = 200;  // lines logged per process
-constexpr std::size_t kStderrLineMax = 2000;  // bytes of one logged line
-constexpr std::size_t kStderrPartialMax = 64 * 1024;
+constexpr std::size_t kStderrTail = 20;  // lines kept for status()
 
 bool supported_version(const std::string& v) {
   return v == "2024-11-05" || v == "2025-03-26" || v == "2025-06-18";
@@ -129,14 +132,11 @@ const char* mcp_state_name(McpState s) {
 }
 
 struct McpClient::Pending {
-  std::uint64_t rpc_id = 0;   // the JSON-RPC id once sent
-  std::uint64_t call_id = 0;  // tools/call only
-  std::string method;
-  std::string tool;  // tools/call only
-  Json arguments;    // tools/call only
-  int timeout_ms = 0;
-  ResponseFn on_response;  // internal requests; runs inline
-  CallCallback on_call;    // tools/call; posted
+  std::uint64_t rpc_id = 0;  // the JSON-RPC id once sent (ids start at 1)
+  std::uint64_t call_id = 0;
+  std::string tool;
+  Json arguments;  // until sent
+  CallCallback on_call;
   std::unique_ptr<net::steady_timer> timer;
 };
 
@@ -157,13 +157,10 @@ McpClient::McpClient(net::io_context& io, config::McpServerConfig cfg, McpClient
 
 McpClient::~McpClient() {
   // Dropped without stop(): do not leave the server running.
-  if (proc_) {
-    proc_->close_stdin();
-    proc_->kill_group(SIGKILL);
-  }
+  if (peer_) peer_->kill("was dropped without stop()");
 }
 
-pid_t McpClient::pid() const { return proc_ ? proc_->pid() : -1; }
+pid_t McpClient::pid() const { return peer_ ? peer_->pid() : -1; }
 
 const McpTool* McpClient::find_tool(std::string_view name) const {
   for (const auto& t : tools_)
@@ -186,10 +183,6 @@ void McpClient::start() {
 
 void McpClient::spawn() {
   ++gen_;
-  line_buf_.clear();
-  err_buf_.clear();
-  err_lines_logged_ = 0;
-  exit_reason_.clear();
   ready_since_ = {};
   protocol_version_.clear();
   listing_ = relist_ = false;
@@ -200,21 +193,40 @@ void McpClient::spawn() {
   spec.argv.insert(spec.argv.end(), cfg_.args.begin(), cfg_.args.end());
   spec.env = scrubbed_env(cfg_.env);
   spec.cwd = cfg_.cwd.empty() ? opts_.default_cwd : cfg_.cwd;
-  spec.pipe_stdin = true;
-  spec.merge_stderr = false;
+  StdioRpcOptions ro;
+  ro.log_name = prefix();
+  ro.max_line = opts_.max_line;
+  ro.max_bytes_per_sec = 0;  // results may be large bursts; max_line bounds each message
+  ro.max_bad_lines = 0;      // a non-JSON line is logged and skipped, never fatal
+  ro.batches = true;         // protocol 2025-03-26
+  ro.error_code = "MCP_ERROR";
+  // Handlers act only while their process is the current one (gen) and the client lives.
   std::weak_ptr<McpClient> weak = weak_from_this();
   std::uint64_t gen = gen_;
-  ProcessCallbacks cb;
-  cb.on_stdout = [weak, gen](std::string_view d) {
-    if (auto self = weak.lock()) self->on_stdout(gen, d);
+  auto current = [weak, gen]() -> std::shared_ptr<McpClient> {
+    auto self = weak.lock();
+    return self && self->gen_ == gen && self->peer_ ? self : nullptr;
   };
-  cb.on_stderr = [weak, gen](std::string_view d) {
-    if (auto self = weak.lock()) self->on_stderr(gen, d);
+  StdioRpcPeer::Handlers h;
+  h.on_request = [name = prefix()](const std::string& method, const Json&,
+                                   StdioRpcPeer::Responder r) {
+    if (method == "ping") {
+      r.ok(Json::object());
+      return;
+    }
+    log::debug("{}: refused server request {}", name, clip(method, 100));
+    r.error(-32601, "Method not found: " + clip(method, 100));
   };
-  cb.on_exit = [weak, gen](const ExitStatus& st) {
-    if (auto self = weak.lock()) self->on_exit(gen, st.exit_code, st.term_signal);
+  h.on_notification = [current](const std::string& method, const Json& params) {
+    if (auto self = current()) self->on_notification(method, params);
   };
-  auto p = Process::spawn(io_, std::move(spec), std::move(cb));
+  h.on_timeout = [current](std::uint64_t id, const std::string&) {
+    if (auto self = current()) self->send_cancelled(id, "timeout");
+  };
+  h.on_exit = [current](const ExitStatus& st, const std::string& reason) {
+    if (auto self = current()) self->on_exit(st, reason);
+  };
+  auto p = StdioRpcPeer::spawn(io_, std::move(spec), std::move(ro), std::move(h));
   if (!p) {
     last_error_ = prefix() + ": " + p.error().message;
     log::warn("{}", last_error_);
@@ -223,186 +235,48 @@ void McpClient::spawn() {
     schedule_restart();
     return;
   }
-  proc_ = std::move(*p);
-  log::info("{}: started (pid {})", prefix(), proc_->pid());
+  peer_ = std::move(*p);
+  log::info("{}: started (pid {})", prefix(), peer_->pid());
   initialize();
 }
 
-// ---- wire ----
-
-void McpClient::send(const Json& msg) {
-  if (!proc_) return;
-  std::string line = msg.dump(-1, ' ', false, Json::error_handler_t::replace);
-  line += '\n';
-  auto st = proc_->write_stdin(std::move(line));
-  if (!st.ok() && st.error().message.find("queue full") != std::string::npos)
-    kill_process("is not reading its stdin");
-  // Otherwise stdin is closed: the process is going away and on_exit follows.
-}
-
-void McpClient::on_stdout(std::uint64_t gen, std::string_view data) {
-  if (gen != gen_ || !exit_reason_.empty()) return;
-  while (!data.empty()) {
-    auto nl = data.find('\n');
-    std::string_view piece = data.substr(0, nl);
-    if (line_buf_.size() + piece.size() > opts_.max_line) {
-      line_buf_.clear();
-      kill_process("sent a message over " + std::to_string(opts_.max_line / (1024 * 1024)) +
-                   " MiB");
-      return;
-    }
-    line_buf_.append(piece);
-    if (nl == std::string_view::npos) return;
-    data.remove_prefix(nl + 1);
-    std::string line = std::move(line_buf_);
-    line_buf_.clear();
-    handle_line(line);
-    if (gen != gen_ || !exit_reason_.empty()) return;
-  }
-}
-
-void McpClient::on_stderr(std::uint64_t gen, std::string_view data) {
-  if (gen != gen_) return;
-  err_buf_.append(data);
-  auto emit = [this](std::string_view line) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    std::string l = clip(line, kStderrLineMax);
-    if (err_lines_logged_ < kStderrLogLines)
-      log::debug("{} stderr: {}", prefix(), l);
-    else if (err_lines_logged_ == kStderrLogLines)
-      log::debug("{}: further stderr lines are not logged", prefix());
-    ++err_lines_logged_;
-    err_tail_.push_back(std::move(l));
-    if (err_tail_.size() > kStderrTail) err_tail_.erase(err_tail_.begin());
-  };
-  std::size_t start = 0, nl;
-  while ((nl = err_buf_.find('\n', start)) != std::string::npos) {
-    emit(std::string_view(err_buf_).substr(start, nl - start));
-    start = nl + 1;
-  }
-  err_buf_.erase(0, start);
-  if (err_buf_.size() > kStderrPartialMax) {
-    emit(err_buf_);
-    err_buf_.clear();
-  }
-}
-
-void McpClient::handle_line(std::string_view line) {
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-    line.remove_suffix(1);
-  if (line.empty()) return;
-  Json msg = Json::parse(line.begin(), line.end(), nullptr, false);
-  if (msg.is_discarded() || !(msg.is_object() || msg.is_array())) {
-    log::warn("{}: skipped a line that is not a JSON-RPC message: {}", prefix(), clip(line, 200));
-    return;
-  }
-  if (msg.is_array()) {  // a batch (protocol 2025-03-26)
-    for (const auto& m : msg) {
-      if (m.is_object()) handle_message(m);
-      if (!exit_reason_.empty()) return;
-    }
-    return;
-  }
-  handle_message(msg);
-}
-
-void McpClient::handle_message(const Json& msg) {
-  auto m = msg.find("method");
-  auto id = msg.find("id");
-  bool has_id = id != msg.end() && !id->is_null();
-  if (m != msg.end() && m->is_string()) {
-    if (has_id) {
-      handle_server_request(msg);
-      return;
-    }
-    const std::string method = m->get<std::string>();
-    if (method == "notifications/tools/list_changed") {
-      if (state_ != McpState::kReady) return;  // the list in progress will be fresh
-      if (listing_)
-        relist_ = true;
-      else
-        list_tools({}, {}, 0);
-    } else if (method == "notifications/message") {
-      log::debug(
-          "{} log: {}", prefix(),
-          clip(msg.value("params", Json()).dump(-1, ' ', false, Json::error_handler_t::replace),
-               kStderrLineMax));
-    }
-    return;  // other notifications (progress, resources...) are not used
-  }
-  if (!has_id || !id->is_number_unsigned()) {
-    log::debug("{}: ignored a message without a usable id", prefix());
-    return;
-  }
-  std::uint64_t rid = id->get<std::uint64_t>();
-  if (!requests_.count(rid)) {
-    log::debug("{}: late or unknown response id {}", prefix(), rid);
-    return;
-  }
-  auto err = msg.find("error");
-  if (err != msg.end() && !err->is_null()) {
-    std::string text = str_field(*err, "message");
-    long long code = err->is_object() && err->contains("code") && (*err)["code"].is_number()
-                         ? (*err)["code"].get<long long>()
-                         : 0;
-    const std::string& method = requests_[rid]->method;
-    Error e = Error::invalid(prefix() + ": " + method + " failed: " + clip(text, 2000) + " (code " +
-                             std::to_string(code) + ")");
-    e.details = Json{{"code", "MCP_ERROR"}, {"rpcCode", code}};
-    finish_request(rid, e);
-    return;
-  }
-  auto res = msg.find("result");
-  finish_request(rid, res != msg.end() ? *res : Json::object());
-}
-
-void McpClient::handle_server_request(const Json& msg) {
-  const std::string method = msg["method"].get<std::string>();
-  if (method == "ping") {
-    send(Json{{"jsonrpc", "2.0"}, {"id", msg["id"]}, {"result", Json::object()}});
-    return;
-  }
-  log::debug("{}: refused server request {}", prefix(), clip(method, 100));
-  send(Json{{"jsonrpc", "2.0"},
-            {"id", msg["id"]},
-            {"error", {{"code", -32601}, {"message", "Method not found: " + clip(method, 100)}}}});
-}
+// ---- wire (StdioRpcPeer does the framing, ids, timeouts and server requests) ----
 
 std::uint64_t McpClient::request(const std::string& method, Json params, int timeout_ms,
                                  ResponseFn fn) {
-  auto p = std::make_shared<Pending>();
-  std::uint64_t id = next_id_++;
-  p->rpc_id = id;
-  p->method = method;
-  p->timeout_ms = timeout_ms;
-  p->on_response = std::move(fn);
-  if (timeout_ms > 0) {
-    p->timer = std::make_unique<net::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
-    std::weak_ptr<McpClient> weak = weak_from_this();
-    p->timer->async_wait([weak, id, method, timeout_ms](const error_code& ec) {
-      auto self = weak.lock();
-      if (ec || !self || !self->requests_.count(id)) return;
-      self->send(Json{{"jsonrpc", "2.0"},
-                      {"method", "notifications/cancelled"},
-                      {"params", {{"requestId", id}, {"reason", "timeout"}}}});
-      self->finish_request(id, unavailable(self->prefix() + ": " + method + " timed out after " +
-                                           std::to_string(timeout_ms) + " ms"));
-    });
+  if (!peer_) {
+    net::post(io_,
+              [fn = std::move(fn), msg = prefix() + " is not running"] { fn(unavailable(msg)); });
+    return 0;
   }
-  requests_[id] = p;
-  Json msg{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
-  if (!params.is_null()) msg["params"] = std::move(params);
-  send(msg);
-  return id;
+  return peer_->request(method, std::move(params), std::chrono::milliseconds(timeout_ms),
+                        std::move(fn));
 }
 
-void McpClient::finish_request(std::uint64_t id, Result<Json> r) {
-  auto it = requests_.find(id);
-  if (it == requests_.end()) return;
-  auto p = it->second;
-  requests_.erase(it);
-  if (p->timer) p->timer->cancel();
-  if (p->on_response) p->on_response(std::move(r));
+void McpClient::send_cancelled(std::uint64_t rpc_id, const char* reason) {
+  if (peer_ && rpc_id)
+    peer_->notify("notifications/cancelled", Json{{"requestId", rpc_id}, {"reason", reason}});
+}
+
+void McpClient::on_notification(const std::string& method, const Json& params) {
+  if (method == "notifications/tools/list_changed") {
+    if (state_ != McpState::kReady || stopping_) return;  // the list in progress will be fresh
+    if (listing_)
+      relist_ = true;
+    else
+      list_tools({}, {}, 0);
+  } else if (method == "notifications/message") {
+    log::debug("{} log: {}", prefix(),
+               clip(params.dump(-1, ' ', false, Json::error_handler_t::replace), 2000));
+  }
+  // Other notifications (progress, resources...) are not used.
+}
+
+std::vector<std::string> McpClient::stderr_tail() const {
+  std::vector<std::string> out(err_tail_.begin(), err_tail_.end());
+  if (peer_) out.insert(out.end(), peer_->stderr_tail().begin(), peer_->stderr_tail().end());
+  if (out.size() > kStderrTail) out.erase(out.begin(), out.end() - kStderrTail);
+  return out;
 }
 
 // ---- lifecycle ----
@@ -415,21 +289,21 @@ void McpClient::initialize() {
               {"clientInfo", {{"name", "simpleclaw"}, {"version", opts_.client_version}}}};
   request("initialize", std::move(params), cfg_.timeout_ms, [weak, gen](Result<Json> r) {
     auto self = weak.lock();
-    if (!self || gen != self->gen_ || !self->proc_ || self->stopping_) return;
+    if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
     if (!r.ok()) {
-      self->kill_process("failed to initialize: " + r.error().message);
+      self->peer_->kill("failed to initialize: " + r.error().message);
       return;
     }
     std::string v = str_field(*r, "protocolVersion");
     if (!supported_version(v)) {
-      self->kill_process("answered protocol version '" + clip(v, 40) + "', which is not supported");
+      self->peer_->kill("answered protocol version '" + clip(v, 40) + "', which is not supported");
       return;
     }
     self->protocol_version_ = v;
     Json info = r->is_object() ? r->value("serverInfo", Json()) : Json();
     log::info("{}: initialized ({} {}, protocol {})", self->prefix(), str_field(info, "name"),
               str_field(info, "version"), v);
-    self->send(Json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+    self->peer_->notify("notifications/initialized", Json());
     self->list_tools({}, {}, 0);
   });
 }
@@ -441,7 +315,7 @@ void McpClient::list_tools(std::string cursor, std::vector<McpTool> acc, int pag
   Json params = cursor.empty() ? Json() : Json{{"cursor", cursor}};
   auto on_done = [weak, gen, cursor, acc = std::move(acc), pages](Result<Json> r) mutable {
     auto self = weak.lock();
-    if (!self || gen != self->gen_ || !self->proc_ || self->stopping_) return;
+    if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
     std::string next;
     if (!r.ok()) {
       log::warn("{}: {}", self->prefix(), r.error().message);
@@ -491,26 +365,19 @@ void McpClient::list_tools(std::string cursor, std::vector<McpTool> acc, int pag
   request("tools/list", std::move(params), cfg_.timeout_ms, std::move(on_done));
 }
 
-void McpClient::kill_process(const std::string& reason) {
-  if (!proc_ || !exit_reason_.empty()) return;
-  exit_reason_ = reason;
-  log::warn("{} {}; killing it", prefix(), reason);
-  proc_->kill_group(SIGKILL);
-}
-
-void McpClient::on_exit(std::uint64_t gen, int exit_code, int term_signal) {
-  if (gen != gen_) return;
-  proc_.reset();
-  std::string what = !exit_reason_.empty() ? exit_reason_
-                     : term_signal != 0    ? "exited (signal " + std::to_string(term_signal) + ")"
-                                           : "exited (code " + std::to_string(exit_code) + ")";
+void McpClient::on_exit(const ExitStatus& st, const std::string& reason) {
+  // Keep the dead process's stderr for status() and the log.
+  auto peer = std::move(peer_);
+  peer_.reset();
+  err_tail_.insert(err_tail_.end(), peer->stderr_tail().begin(), peer->stderr_tail().end());
+  while (err_tail_.size() > kStderrTail) err_tail_.pop_front();
   if (stopping_) {
     log::info("{}: stopped", prefix());
     fail_all(prefix() + " stopped");
     end_stop();
     return;
   }
-  std::string msg = prefix() + " " + what + "; restarting";
+  std::string msg = prefix() + " " + StdioRpcPeer::exit_text(st, reason) + "; restarting";
   last_error_ = msg;
   if (!err_tail_.empty())
     log::warn("{} (last stderr line: {})", msg, err_tail_.back());
@@ -526,16 +393,10 @@ void McpClient::fail_all(const std::string& message) {
   calls_.clear();
   for (auto& [id, p] : calls) {
     if (p->timer) p->timer->cancel();
-    if (p->rpc_id) requests_.erase(p->rpc_id);
+    if (p->rpc_id && peer_) peer_->forget(p->rpc_id);
     net::post(io_, [cb = std::move(p->on_call), message]() {
       if (cb) cb(unavailable(message));
     });
-  }
-  auto reqs = std::move(requests_);
-  requests_.clear();
-  for (auto& [id, p] : reqs) {
-    if (p->timer) p->timer->cancel();
-    if (p->on_response) p->on_response(unavailable(message));
   }
 }
 
@@ -553,7 +414,7 @@ void McpClient::schedule_restart() {
   std::weak_ptr<McpClient> weak = weak_from_this();
   impl_->restart.async_wait([weak](const error_code& ec) {
     auto self = weak.lock();
-    if (ec || !self || self->stopping_ || self->proc_) return;
+    if (ec || !self || self->stopping_ || self->peer_) return;
     ++self->restarts_;
     self->spawn();
   });
@@ -562,31 +423,30 @@ void McpClient::schedule_restart() {
 void McpClient::stop(std::function<void()> done) {
   if (done) stop_waiters_.push_back(std::move(done));
   if (stopping_) {
-    if (!proc_) end_stop();  // already stopped: just report it
+    if (!peer_) end_stop();  // already stopped: just report it
     return;
   }
   stopping_ = true;
   impl_->restart.cancel();
   fail_all(prefix() + " stopped");
-  if (!proc_) {
+  if (!peer_) {
     end_stop();
     return;
   }
-  proc_->close_stdin();
-  proc_->kill_group(SIGTERM);
+  peer_->terminate();
   // The timer's handler keeps the client alive until the process is gone (or given up).
   auto self = shared_from_this();
   impl_->kill.expires_after(opts_.stop_grace);
   impl_->kill.async_wait([self](const error_code& ec) {
-    if (ec || !self->proc_) return;
-    log::warn("{}: did not exit after SIGTERM; sending SIGKILL", self->prefix());
-    self->proc_->kill_group(SIGKILL);
+    if (ec || !self->peer_) return;
+    self->peer_->kill("did not exit after SIGTERM");
     self->impl_->kill.expires_after(std::chrono::seconds(5));
     self->impl_->kill.async_wait([self](const error_code& ec2) {
-      if (ec2 || !self->proc_) return;
+      if (ec2 || !self->peer_) return;
       log::warn("{}: not reaped after SIGKILL; giving up on it", self->prefix());
-      self->proc_->close_output();
-      self->proc_.reset();
+      self->peer_->close_output();
+      self->peer_.reset();
+      self->fail_all(self->prefix() + " stopped");
       self->end_stop();
     });
   });
@@ -627,10 +487,8 @@ std::uint64_t McpClient::call(const std::string& tool, Json arguments, int timeo
   int t = timeout_ms > 0 ? timeout_ms : cfg_.timeout_ms;
   auto p = std::make_shared<Pending>();
   p->call_id = id;
-  p->method = "tools/call";
   p->tool = tool;
   p->arguments = std::move(arguments);
-  p->timeout_ms = t;
   p->on_call = std::move(cb);
   if (t > 0) {
     p->timer = std::make_unique<net::steady_timer>(io_, std::chrono::milliseconds(t));
@@ -640,11 +498,7 @@ std::uint64_t McpClient::call(const std::string& tool, Json arguments, int timeo
       if (ec || !self) return;
       auto it = self->calls_.find(id);
       if (it == self->calls_.end()) return;
-      std::uint64_t rpc = it->second->rpc_id;
-      if (rpc)
-        self->send(Json{{"jsonrpc", "2.0"},
-                        {"method", "notifications/cancelled"},
-                        {"params", {{"requestId", rpc}, {"reason", "timeout"}}}});
+      self->send_cancelled(it->second->rpc_id, "timeout");
       self->complete_call(id, unavailable(self->prefix() + ": tools/call timed out after " +
                                           std::to_string(t) + " ms"));
     });
@@ -677,7 +531,7 @@ void McpClient::complete_call(std::uint64_t call_id, Result<ToolCallResult> r) {
   auto p = it->second;
   calls_.erase(it);
   if (p->timer) p->timer->cancel();
-  if (p->rpc_id) requests_.erase(p->rpc_id);
+  if (p->rpc_id && peer_) peer_->forget(p->rpc_id);
   net::post(io_, [cb = std::move(p->on_call), r = std::move(r)]() mutable {
     if (cb) cb(std::move(r));
   });
@@ -686,11 +540,7 @@ void McpClient::complete_call(std::uint64_t call_id, Result<ToolCallResult> r) {
 void McpClient::cancel(std::uint64_t call_id) {
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
-  std::uint64_t rpc = it->second->rpc_id;
-  if (rpc)
-    send(Json{{"jsonrpc", "2.0"},
-              {"method", "notifications/cancelled"},
-              {"params", {{"requestId", rpc}, {"reason", "cancelled"}}}});
+  send_cancelled(it->second->rpc_id, "cancelled");
   complete_call(call_id, unavailable(prefix() + ": tools/call cancelled"));
 }
 
@@ -704,7 +554,7 @@ Json McpClient::status() const {
          {"tools", std::move(tools)},
          {"protocolVersion", protocol_version_},
          {"pendingCalls", calls_.size()},
-         {"stderrTail", err_tail_}};
+         {"stderrTail", stderr_tail()}};
   if (!last_error_.empty()) j["lastError"] = last_error_;
   if (state_ == McpState::kFailed) {
     auto left =

@@ -1,8 +1,9 @@
 // MCP (Model Context Protocol) client over stdio, and the manager that exposes the tools of
 // all configured servers to agents as "<server>__<tool>" (SPEC §8).
 //
-// McpClient runs one server (config::McpServerConfig) as a Process and speaks JSON-RPC 2.0
-// to it: one JSON object per line on stdin/stdout, stderr lines go to the debug log.
+// McpClient runs one server (config::McpServerConfig) as a StdioRpcPeer (tools/stdio_rpc.h)
+// and speaks JSON-RPC 2.0 to it: one JSON object (or batch) per line on stdin/stdout,
+// stderr lines go to the debug log (rate-limited).
 //   start -> initialize (protocolVersion 2025-06-18; the server may answer 2024-11-05 or
 //   2025-03-26 too) -> notifications/initialized -> tools/list (nextCursor pages, at most
 //   1000 tools) -> ready. notifications/tools/list_changed lists the tools again.
@@ -10,7 +11,8 @@
 // * Every request has a deadline (the call's timeout_ms, else the config's timeout_ms);
 //   a timed-out tools/call fails with "mcp server X: tools/call timed out after N ms" and
 //   the server gets notifications/cancelled.
-// * A non-JSON line on stdout is logged and skipped. A line over 8 MiB kills the server.
+// * A non-JSON line on stdout is logged and skipped. A line over 8 MiB kills the server;
+//   stdout volume is not otherwise capped (results may be large).
 // * When the server exits (crash, oversize line, failed initialize) every pending call
 //   fails with "mcp server X exited (code N); restarting" and the server is started again
 //   after a backoff of 1 s, 2 s, 4 s ... capped at 60 s; the backoff resets once a server
@@ -25,6 +27,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,7 +44,8 @@ class io_context;
 
 namespace simpleclaw::tools {
 
-class Process;
+class StdioRpcPeer;
+struct ExitStatus;
 
 struct McpTool {
   std::string name;
@@ -114,22 +118,17 @@ class McpClient : public std::enable_shared_from_this<McpClient> {
   McpClient(boost::asio::io_context& io, config::McpServerConfig cfg, McpClientOptions opts);
   void spawn();
   void set_state(McpState s);
-  void on_stdout(std::uint64_t gen, std::string_view data);
-  void on_stderr(std::uint64_t gen, std::string_view data);
-  void on_exit(std::uint64_t gen, int exit_code, int term_signal);
-  void handle_line(std::string_view line);
-  void handle_message(const Json& msg);
-  void handle_server_request(const Json& msg);
-  void send(const Json& msg);
   using ResponseFn = std::function<void(Result<Json>)>;
   std::uint64_t request(const std::string& method, Json params, int timeout_ms, ResponseFn fn);
-  void finish_request(std::uint64_t id, Result<Json> r);
+  void send_cancelled(std::uint64_t rpc_id, const char* reason);  // notifications/cancelled
+  void on_notification(const std::string& method, const Json& params);
+  void on_exit(const ExitStatus& st, const std::string& reason);
+  std::vector<std::string> stderr_tail() const;  // earlier processes' + the current one's
   void initialize();
   void list_tools(std::string cursor, std::vector<McpTool> acc, int pages);
   void send_call(std::uint64_t call_id);
   void complete_call(std::uint64_t call_id, Result<ToolCallResult> r);
   void fail_all(const std::string& message);
-  void kill_process(const std::string& reason);
   void schedule_restart();
   void end_stop();
   std::string prefix() const { return "mcp server " + cfg_.name; }
@@ -142,17 +141,11 @@ class McpClient : public std::enable_shared_from_this<McpClient> {
   McpState state_ = McpState::kStopped;
   bool started_ = false;
   bool stopping_ = false;
-  std::shared_ptr<Process> proc_;
-  std::uint64_t gen_ = 0;  // process generation; stale callbacks are ignored
-  std::string line_buf_;   // partial stdout line
-  std::string err_buf_;    // partial stderr line
-  std::size_t err_lines_logged_ = 0;
-  std::vector<std::string> err_tail_;                           // last stderr lines
-  std::string exit_reason_;                                     // set before a deliberate kill
-  std::uint64_t next_id_ = 1;                                   // JSON-RPC ids
-  std::uint64_t next_call_ = 1;                                 // call ids
-  std::map<std::uint64_t, std::shared_ptr<Pending>> requests_;  // by JSON-RPC id
-  std::map<std::uint64_t, std::shared_ptr<Pending>> calls_;     // by call id
+  std::shared_ptr<StdioRpcPeer> peer_;  // the running process; null between processes
+  std::uint64_t gen_ = 0;               // process generation; stale callbacks are ignored
+  std::deque<std::string> err_tail_;    // last stderr lines of processes that exited
+  std::uint64_t next_call_ = 1;         // call ids
+  std::map<std::uint64_t, std::shared_ptr<Pending>> calls_;  // by call id
   std::vector<McpTool> tools_;
   bool listing_ = false;
   bool relist_ = false;

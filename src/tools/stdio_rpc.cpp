@@ -28,6 +28,13 @@ std::string clip(std::string_view s, std::size_t n) {
   return std::string(s.substr(0, n)) + "...";
 }
 
+// "8 MiB" for whole mebibytes, else "N bytes".
+std::string size_text(std::size_t n) {
+  constexpr std::size_t kMiB = 1024 * 1024;
+  if (n >= kMiB && n % kMiB == 0) return std::to_string(n / kMiB) + " MiB";
+  return std::to_string(n) + " bytes";
+}
+
 std::string str_field(const Json& j, const char* key) {
   if (!j.is_object()) return {};
   auto it = j.find(key);
@@ -121,7 +128,8 @@ std::uint64_t StdioRpcPeer::request(const std::string& method, Json params,
     std::weak_ptr<StdioRpcPeer> weak = weak_from_this();
     p->timer->async_wait([weak, id, method, timeout](const boost::system::error_code& ec) {
       auto self = weak.lock();
-      if (ec || !self) return;
+      if (ec || !self || !self->pending_.count(id)) return;
+      if (self->h_.on_timeout) self->h_.on_timeout(id, method);
       self->finish(id, Error::unavailable(self->opts_.log_name + ": " + method +
                                               " timed out after " +
                                               std::to_string(timeout.count()) + " ms",
@@ -198,7 +206,7 @@ void StdioRpcPeer::on_stdout(std::string_view data) {
     std::string_view piece = data.substr(0, nl);
     if (line_buf_.size() + piece.size() > opts_.max_line) {
       line_buf_.clear();
-      kill("sent a line over " + std::to_string(opts_.max_line) + " bytes");
+      kill("sent a message over " + size_text(opts_.max_line));
       return;
     }
     line_buf_.append(piece);
@@ -250,7 +258,7 @@ void StdioRpcPeer::handle_line(std::string_view line) {
     line.remove_suffix(1);
   if (line.empty()) return;
   Json msg = Json::parse(line.begin(), line.end(), nullptr, false);
-  if (msg.is_discarded() || !msg.is_object()) {
+  if (msg.is_discarded() || !(msg.is_object() || (opts_.batches && msg.is_array()))) {
     ++bad_total_;
     ++bad_in_row_;
     log::debug("{}: skipped a line that is not a JSON-RPC message: {}", opts_.log_name,
@@ -260,6 +268,13 @@ void StdioRpcPeer::handle_line(std::string_view line) {
     return;
   }
   bad_in_row_ = 0;
+  if (msg.is_array()) {  // a batch; elements that are not objects are ignored
+    for (const auto& m : msg) {
+      if (m.is_object()) handle_message(m);
+      if (exited_ || !kill_reason_.empty()) return;
+    }
+    return;
+  }
   handle_message(msg);
 }
 
@@ -294,7 +309,7 @@ void StdioRpcPeer::handle_message(const Json& msg) {
     Error e = Error::invalid(opts_.log_name + ": " + it->second->method + " failed: " +
                              clip(str_field(*err, "message"), 2000) + " (code " +
                              std::to_string(code) + ")");
-    e.details = Json{{"code", "RPC_ERROR"}, {"rpcCode", code}};
+    e.details = Json{{"code", opts_.error_code}, {"rpcCode", code}};
     finish(rid, std::move(e));
     return;
   }
@@ -302,12 +317,16 @@ void StdioRpcPeer::handle_message(const Json& msg) {
   finish(rid, res != msg.end() ? *res : Json::object());
 }
 
+std::string StdioRpcPeer::exit_text(const ExitStatus& st, const std::string& reason) {
+  return !reason.empty()       ? reason
+         : st.term_signal != 0 ? "exited (signal " + std::to_string(st.term_signal) + ")"
+                               : "exited (code " + std::to_string(st.exit_code) + ")";
+}
+
 void StdioRpcPeer::on_exit(const ExitStatus& st) {
   if (exited_) return;
   exited_ = true;
-  std::string what = !kill_reason_.empty() ? kill_reason_
-                     : st.term_signal != 0 ? "exited (signal " + std::to_string(st.term_signal) + ")"
-                                           : "exited (code " + std::to_string(st.exit_code) + ")";
+  std::string what = exit_text(st, kill_reason_);
   auto pending = std::move(pending_);
   pending_.clear();
   for (auto& [id, p] : pending) {

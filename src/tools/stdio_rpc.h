@@ -1,7 +1,7 @@
 // StdioRpcPeer: one child process that speaks JSON-RPC 2.0 over stdio, one JSON object
 // per line (the framing MCP servers and out-of-process plugins share). It owns the
 // Process and does the wire work only; what to do when the child dies (restart, backoff)
-// is the owner's business (src/plugins/plugin_host.*).
+// is the owner's business (src/plugins/plugin_runtime.*, src/tools/mcp_client.*).
 //
 // * Requests carry a numeric id and an optional deadline; the response (or an error, a
 //   timeout, or the child's exit) is handed to the request's callback exactly once.
@@ -11,8 +11,10 @@
 // * The child is untrusted: a stdout line over max_line bytes, more than
 //   max_bytes_per_sec bytes of stdout in a one-second window, or max_bad_lines non-JSON
 //   lines in a row kills it (SIGKILL to its process group) with that reason, which then
-//   reaches on_exit. stderr lines go to the debug log, at most stderr_lines_per_sec per
-//   second (the rest are counted and summarised), and the last few are kept for status.
+//   reaches on_exit (each cap can be turned off; McpClient tolerates garbage lines and
+//   bursts). stderr lines go to the debug log, at most stderr_lines_per_sec per second
+//   (the rest are counted and summarised), and the last few are kept for status.
+// * With `batches`, a line may also hold a JSON array of messages (a JSON-RPC batch).
 //
 // Threading: loop thread only; every callback runs there. Response callbacks and
 // on_exit are never called inside request()/kill()/spawn(). The peer keeps itself alive
@@ -49,6 +51,8 @@ struct StdioRpcOptions {
   int max_bad_lines = 20;                      // non-JSON lines in a row; 0 = no cap
   std::size_t stderr_lines_per_sec = 20;       // logged at debug; the rest counted
   std::size_t max_pending = 4096;              // outstanding requests we sent
+  bool batches = false;                        // accept a JSON array of messages per line
+  std::string error_code = "RPC_ERROR";        // details.code of the child's JSON-RPC errors
 };
 
 class StdioRpcPeer : public std::enable_shared_from_this<StdioRpcPeer> {
@@ -76,7 +80,13 @@ class StdioRpcPeer : public std::enable_shared_from_this<StdioRpcPeer> {
     std::function<void(const std::string& method, const Json& params)> on_notification;
     // reason: empty for an exit the child chose; else why we killed it ("flooded stdout").
     std::function<void(const ExitStatus&, const std::string& reason)> on_exit;
+    // A request timed out (its callback follows with the timeout error), e.g. to tell the
+    // child to stop working on it.
+    std::function<void(std::uint64_t id, const std::string& method)> on_timeout;
   };
+
+  // "exited (code 3)", "exited (signal 9)", or the kill reason when there is one.
+  static std::string exit_text(const ExitStatus& st, const std::string& reason);
 
   // Starts the child (spec.pipe_stdin and merge_stderr are forced to true / false).
   static Result<std::shared_ptr<StdioRpcPeer>> spawn(boost::asio::io_context& io,
