@@ -157,7 +157,16 @@ TEST(ChannelsTelegram, GroupsAnswerOnlyWhenMentionedAndLongRepliesAreChunked) {
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   EXPECT_TRUE(llm.requests().empty());  // not mentioned / a group not listed
   tg->post("/control/message", message(111, "@claw_test_bot write a lot", group));
-  Json sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 3; });
+  // Every chunk: wait until all the text arrived (or time out and show what did).
+  auto xs = [](const Json& s) {
+    std::size_t n = 0;
+    for (const Json& m : s) {
+      const std::string& t = m["text"].get_ref<const std::string&>();
+      n += std::count(t.begin(), t.end(), 'x');
+    }
+    return n;
+  };
+  Json sent = wait_sent(*tg, [&](const Json& s) { return xs(s) >= 7 * 1500; });
   ASSERT_GE(sent.size(), 3u) << sent.dump().substr(0, 300);
   std::string joined;
   for (const Json& m : sent) {
