@@ -9,6 +9,7 @@
 #include "channels/chunker.h"
 #include "base/crypto.h"
 #include "plugins/registry.h"
+#include "sessions/keys.h"
 
 namespace simpleclaw::channels {
 
@@ -285,20 +286,18 @@ void ChannelManager::on_approval_event(const char* event, const Json& payload) {
   }
   if (!acc) {
     // After a restart the conversation is known only from the key:
-    // agent:<a>:<channel>:direct:<peer> (DM chat id = sender id on most platforms).
-    auto parts = std::vector<std::string>();
-    std::string cur;
-    for (char c : key) {
-      if (c == ':') parts.push_back(cur), cur.clear();
-      else cur += c;
-    }
-    parts.push_back(cur);
-    if (parts.size() < 5) return;
-    Account* a = find(parts[2], "");
+    // agent:<a>:<channel>:direct:<peer> | :group:<id>[:thread:<t>] (a DM's chat id is the
+    // sender id on Telegram and IRC; a Discord/Slack DM channel cannot be rebuilt).
+    auto k = sessions::parse_session_key(key, default_agent_);
+    if (!k || k->channel.empty()) return;
+    Account* a = find(k->channel, "");
     if (!a) return;
     acc = a->shared_from_this();
-    peer.chat_id = parts[4];
-    peer.group = parts[3] == "group";
+    std::string conv = k->rest.substr(k->channel.size() + 1 + k->kind.size() + 1);
+    auto thread = conv.find(":thread:");
+    peer.group = k->kind == "group";
+    peer.chat_id = conv.substr(0, thread);
+    if (thread != std::string::npos) peer.thread_id = conv.substr(thread + 8);
   }
   std::string short_id = id.substr(0, 8);
   std::string text = "Approval needed (" + short_id + "): run `" + req.value("command", "") +
@@ -481,22 +480,18 @@ Result<Json> ChannelManager::pairing_approve(const std::string& channel, const s
   auto list = select(channel, account);
   if (list.empty()) return Error::invalid("unknown channel account: " + channel);
   for (Account* a : list) {
-    for (const auto& p : a->pairing().pending(wall_ms())) {
-      std::string want = code;
-      std::transform(want.begin(), want.end(), want.begin(), ::toupper);
-      if (p.code != want) continue;
-      auto r = a->pairing().approve(code, wall_ms());
-      if (!r) return r.error();
-      log::event("channel.pairing_approved",
-                 {{"channel", a->channel_name()}, {"accountId", a->account_id()},
-                  {"senderId", r->sender_id}},
-                 a->key() + ": " + r->sender_id + " approved");
-      // To the conversation the code was requested from: on Discord the DM channel id
-      // is not the user id.
-      a->enqueue({{r->reply_to(), false, {}}, "You're approved: you can talk to me now.", {}, {}});
-      return Json{{"ok", true}, {"channel", a->channel_name()}, {"accountId", a->account_id()},
-                  {"senderId", r->sender_id}, {"senderName", r->sender_name}};
-    }
+    // The store matches the code (case-insensitively) and knows whether it is still valid.
+    auto r = a->pairing().approve(code, wall_ms());
+    if (!r) continue;
+    log::event("channel.pairing_approved",
+               {{"channel", a->channel_name()}, {"accountId", a->account_id()},
+                {"senderId", r->sender_id}},
+               a->key() + ": " + r->sender_id + " approved");
+    // To the conversation the code was requested from: on Discord the DM channel id
+    // is not the user id.
+    a->enqueue({{r->reply_to(), false, {}}, "You're approved: you can talk to me now.", {}, {}});
+    return Json{{"ok", true}, {"channel", a->channel_name()}, {"accountId", a->account_id()},
+                {"senderId", r->sender_id}, {"senderName", r->sender_name}};
   }
   return Error::invalid("unknown or expired pairing code: " + code +
                         " (channels.pairing.list shows the pending ones)");

@@ -288,6 +288,43 @@ TEST(ChannelsTelegram, ApprovalsFromTheChatByButtonAndByCommand) {
   EXPECT_NE(last.find("exec denied by telegram:111"), std::string::npos) << last.substr(0, 2000);
 }
 
+// A pending approval survives a restart (SPEC §8); its prompt is offered again in the
+// conversation it came from, known then only from the session key.
+TEST(ChannelsTelegram, APendingApprovalIsOfferedAgainInTheChatAfterARestart) {
+  FakeLlm llm;
+  llm.push(exec_call("echo after-restart"));
+  auto tg = start_telegram();
+  START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  tg->post("/control/message", message(111, "run it later"));
+  Json sent = wait_sent(*tg, [](const Json& s) { return !s.empty(); }, 15000);
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].contains("reply_markup"));
+  std::string state_dir = gw->state_dir();
+  gw->stop();
+  StartOptions again = with_config(config_for(llm, telegram_config(*tg)));
+  again.state_dir = state_dir;
+  START_GATEWAY(gw2, again);
+  sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 2; }, 15000);
+  ASSERT_EQ(sent.size(), 2u) << sent.dump();
+  EXPECT_EQ(sent[1]["chat_id"], "111");
+  EXPECT_NE(sent[1]["text"].get<std::string>().find("echo after-restart"), std::string::npos);
+  ASSERT_TRUE(sent[1].contains("reply_markup"));
+  std::string deny = sent[1]["reply_markup"]["inline_keyboard"][0].back()["callback_data"];
+  EXPECT_EQ(deny.back(), 'd');
+  tg->post("/control/callback", Json{{"from_id", 111}, {"chat_id", 111}, {"data", deny}});
+  sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 3; });
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[2]["text"].get<std::string>().rfind("Denied", 0), 0u) << sent[2].dump();
+  auto c2 = gw2->connect();
+  ASSERT_NE(c2, nullptr);
+  auto pending = c2->call("exec.approval.list", Json::object());
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE((*pending)["approvals"].empty()) << pending->dump();  // decided from the chat
+}
+
 TEST(ChannelsTelegram, BindingsPickTheAgentAndChannelsCanBeStoppedAndStarted) {
   FakeLlm llm;
   llm.push(answer("work agent here"));
