@@ -140,21 +140,34 @@ Status Gateway::open_store(const std::string& path) {
   chat_ = std::make_unique<agents::ChatService>(io_, *db_, catalog_, *this, info_.state_dir);
   chat_->set_config(cfg_);
   chat_->set_tools(&tools_->runner());
-  // Out-of-process plugins (SPEC §1 start-up order: before the channels that may be theirs).
+  return Ok{};
+}
+
+std::string Gateway::start_plugins() {
   plugins_ = std::make_unique<plugins::PluginHost>(io_, info_.state_dir);
-  plugins_->configure(config::detail::section(cfg_.doc, "plugins"),
-                      config::detail::section(cfg_.doc, "channels"));
+  auto problems = plugins_->configure(config::detail::section(cfg_.doc, "plugins"),
+                                      config::detail::section(cfg_.doc, "channels"));
   plugins_->start();
   tools_->runner().add_provider(plugins_->tool_provider());
-  // Channels start connecting now, in the background: a platform that cannot be reached
-  // never delays readiness (SPEC §1 start-up order).
+  Json list = plugins_->list_json();
+  return std::to_string(list["plugins"].size()) + " discovered" +
+         (problems.empty() ? "" : ", " + std::to_string(problems.size()) + " problem(s) (plugins.list)");
+}
+
+std::string Gateway::start_channels() {
+  // Accounts connect in the background: a platform that cannot be reached never delays
+  // readiness (SPEC §1 start-up order).
   channels_ = std::make_unique<channels::ChannelManager>(io_, info_.state_dir, *this,
                                                          plugins::builtin_registry());
-  channels_->set_extra_factories(
-      [this](const std::string& name) { return plugins_->channel_factory(name); });
+  channels_->set_extra_factories([this](const std::string& name) {
+    return plugins_ ? plugins_->channel_factory(name) : sdk::ChannelFactory();
+  });
   configure_channels();
   refresh_health(false);  // the first snapshot clients see already lists channels and plugins
-  return Ok{};
+  Json order = channels_->status_json()["channelOrder"];
+  std::string names;
+  for (const Json& n : order) names += (names.empty() ? "" : ", ") + n.get<std::string>();
+  return std::to_string(order.size()) + " configured (" + names + ")";
 }
 
 void Gateway::configure_channels() {

@@ -152,6 +152,13 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   Metrics& metrics() { return metrics_; }
   // Opens <state>/sessions.db (migrations, crash recovery) and starts the chat service.
   Status open_store(const std::string& path);
+  // Start-up steps after open_store (SPEC §1 order), each returning a summary for the
+  // start-up log: out-of-process plugins discovered and started, then channel accounts
+  // created (they connect in the background).
+  std::string start_plugins();
+  std::string start_channels();
+  bool has_channels() const { return channels_ != nullptr; }
+  bool has_plugins() const { return plugins_ != nullptr; }
   agents::ChatService& chat() { return *chat_; }
   AgentTools& agent_tools() { return *tools_; }
   NodeHub& nodes() { return *nodes_; }

@@ -133,19 +133,9 @@ int run_gateway(const GatewayOptions& opts) {
     return 1;
   }
 
-  // 2-4. plugins, model catalog, channels: their subsystems arrive in later releases.
-  StepTimer("plugins").done("0 discovered");
-  std::size_t model_count = 0;
-  for (const auto& p : cfg.models.providers) model_count += p.models.size();
-  StepTimer("model catalog")
-      .done(std::to_string(cfg.models.providers.size()) + " providers, " +
-            std::to_string(model_count) + " models" +
-            (cfg.models.default_model.empty() ? std::string(", no default model")
-                                              : ", default " + cfg.models.default_model));
-  StepTimer("channels").done("0 configured");
-
-  // 5. WebSocket server
-  StepTimer step_server("server");
+  // Session store, tools and agents: migrations and crash recovery run before anything
+  // can reach them.
+  StepTimer step_store("session store");
   boost::asio::io_context io(1);
   std::optional<TlsMaterial> tls;
   if (cfg.gateway.tls.enabled) {
@@ -163,12 +153,30 @@ int run_gateway(const GatewayOptions& opts) {
   std::vector<std::string> hosts = bind_hosts(cfg.gateway.bind);
   info.bind_host = hosts.front();
   Gateway gw(io, info, cfg, file, auth);
-  // Sessions and transcripts: migrations and crash recovery run before anyone connects.
   if (auto s = gw.open_store(info.state_dir + "/sessions.db"); !s.ok()) {
     log::error("session store: {}", s.error().message);
     return 1;
   }
+  step_store.done(info.state_dir + "/sessions.db");
+
+  // 2. plugins
+  StepTimer step_plugins("plugins");
+  step_plugins.done(gw.start_plugins());
+  // 3. model catalog
+  std::size_t model_count = 0;
+  for (const auto& p : cfg.models.providers) model_count += p.models.size();
   gw.catalog().probe(nullptr);  // availability for models.list; never delays readiness
+  StepTimer("model catalog")
+      .done(std::to_string(cfg.models.providers.size()) + " providers, " +
+            std::to_string(model_count) + " models" +
+            (cfg.models.default_model.empty() ? std::string(", no default model")
+                                              : ", default " + cfg.models.default_model));
+  // 4. channels
+  StepTimer step_channels("channels");
+  step_channels.done(gw.start_channels());
+
+  // 5. WebSocket server
+  StepTimer step_server("server");
   Server server(io, gw);
   if (tls) {
     if (auto s = server.enable_tls(*tls); !s.ok()) {

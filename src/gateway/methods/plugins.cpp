@@ -6,7 +6,8 @@
 namespace simpleclaw::gateway {
 
 Result<Reply> method_plugins_list(MethodCall& call) {
-  Json out = call.gw.plugins().list_json();
+  Json out = call.gw.has_plugins() ? call.gw.plugins().list_json()
+                                    : Json{{"plugins", Json::array()}, {"errors", Json::array()}};
   Json builtin = Json::array();
   for (const auto& c : plugins::builtin_registry().channels())
     builtin.push_back({{"name", c.name}, {"kind", "channel"}, {"description", c.description},
