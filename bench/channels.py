@@ -37,7 +37,7 @@ def http(port, method, path, body=None):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
                                  data=None if body is None else json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read() or b"null")
 
 
@@ -82,19 +82,20 @@ def main():
                 n += 1
                 t0 = time.time()
                 http(tg_port, "POST", "/control/message", {"from_id": uid, "text": "m%d" % n})
-                want = None
-                while time.time() < stop + 10:
-                    sent = http(tg_port, "GET", "/control/sent")
-                    mine = sum(1 for m in sent if m["chat_id"] == str(uid))
-                    if mine >= n:
-                        want = time.time() - t0
-                        break
-                    time.sleep(0.005)
+                got = http(tg_port, "POST", "/control/wait_sent",
+                           {"chat_id": uid, "count": n, "timeout": max(0.1, stop + 10 - time.time())})
+                want = time.time() - t0 if got["count"] >= n else None
                 if want is None:
                     return
                 with lock:
                     lat.append(want)
 
+        def cpu_s(pid):  # utime + stime of a process, in seconds
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        cpu0 = {p.pid: cpu_s(p.pid) for p in procs}
         threads = [threading.Thread(target=user, args=(u,)) for u in users]
         t0 = time.time()
         for t in threads:
@@ -102,6 +103,7 @@ def main():
         for t in threads:
             t.join()
         took = time.time() - t0
+        cpu = {p.pid: (cpu_s(p.pid) - cpu0[p.pid]) / took * 100 for p in procs}
         rss = 0
         with open("/proc/%d/status" % gw.pid) as f:
             for line in f:
@@ -109,10 +111,12 @@ def main():
                     rss = int(line.split()[1]) / 1024
         lat.sort()
         p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
-        print("| Telegram users | messages | messages/s | p50 ms | p99 ms | gateway peak RSS |")
-        print("|---:|---:|---:|---:|---:|---:|")
-        print("| %d | %d | %.0f | %.1f | %.1f | %.1f MB |" % (USERS, len(lat), len(lat) / took,
-                                                           p(0.5), p(0.99), rss))
+        print("| Telegram users | messages | messages/s | p50 ms | p99 ms | gateway peak RSS "
+              "| CPU gateway / fake Telegram / fake LLM |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("| %d | %d | %.0f | %.1f | %.1f | %.1f MB | %.0f%% / %.0f%% / %.0f%% |" % (
+            USERS, len(lat), len(lat) / took, p(0.5), p(0.99), rss,
+            cpu[gw.pid], cpu[tg.pid], cpu[fake_llm.pid]))
     finally:
         for p in procs:
             p.kill()

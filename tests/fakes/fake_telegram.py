@@ -12,6 +12,8 @@ for an update). A control API lets a test act as Telegram users and as faults:
   POST /control/stall     {count}   the next `count` getUpdates calls never answer
   POST /control/fail_send {count, code}  the next sendMessage calls fail (429 / 500)
   GET  /control/sent      messages the bot sent (sendMessage bodies, in order)
+  POST /control/wait_sent {chat_id, count, timeout?}  waits until `count` messages were
+                           sent to chat_id (or the timeout)   -> {count}
   GET  /control/state     {getUpdates, offsets, pending, actions, answered, stalled}
 
 Usage: fake_telegram.py <token>; prints {"port": N} on stdout once listening.
@@ -50,6 +52,9 @@ def add_update(u):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle plus the client's
+    # delayed ACK adds ~40 ms to every keep-alive answer (real Bot API servers do not).
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
@@ -119,6 +124,7 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(400, {"ok": False, "error_code": 400,
                                             "description": "Bad Request: message is too long"})
                 sent.append(b)
+                lock.notify_all()  # wakes /control/wait_sent
                 message_id[0] += 1
                 return self.reply(200, {"ok": True, "result": {
                     "message_id": message_id[0], "date": int(time.time()),
@@ -178,6 +184,14 @@ class Handler(BaseHTTPRequestHandler):
                                                        "type": "private"}},
                  "data": b["data"]}
             return self.reply(200, {"update_id": add_update({"callback_query": q})})
+        if what == "wait_sent":
+            chat, want = str(b["chat_id"]), int(b["count"])
+            deadline = time.time() + float(b.get("timeout", 10))
+            with lock:
+                n = lambda: sum(1 for m in sent if str(m["chat_id"]) == chat)
+                while n() < want and time.time() < deadline:
+                    lock.wait(max(0.0, deadline - time.time()))
+                return self.reply(200, {"count": n()})
         if what == "stall":
             with lock:
                 stall[0] = int(b.get("count", 1))
@@ -190,8 +204,14 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(404, {"error": "unknown control " + what})
 
 
+class Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: with many clients connecting at once a
+    # SYN is dropped and retried a second later, a latency the real API does not have.
+    request_queue_size = 128
+
+
 def main():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = Server(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     print(json.dumps({"port": srv.server_address[1]}), flush=True)
     srv.serve_forever()
