@@ -1,6 +1,7 @@
 #include "gateway/agent_tools.h"
 
 #include "base/log.h"
+#include "plugins/registry.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -17,19 +18,19 @@ tools::McpClientOptions mcp_options(const std::string& state_dir) {
 AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db,
                        tools::ApprovalSink& sink, std::string state_dir,
                        tools::ExecTool::PersistAllow persist_allow,
-                       tools::MessageTool::Deliver deliver)
+                       tools::MessageTool::Deliver deliver,
+                       const plugins::Registry& registry)
     : io_(io),
       db_(db),
       approvals_(io, *this, sink),
       mcp_(io, mcp_options(state_dir)),
       mcp_tools_(mcp_),
-      exec_(io, approvals_, state_dir, std::move(persist_allow)),
-      web_fetch_(io),
-      message_(std::move(deliver)),
+      services_{io, approvals_, state_dir, std::move(persist_allow), std::move(deliver)},
       runner_(io) {
-  runner_.add_provider(&exec_);
-  runner_.add_provider(&web_fetch_);
-  runner_.add_provider(&message_);
+  for (const auto& ext : registry.tools()) {
+    builtin_.push_back(ext.factory(services_));
+    runner_.add_provider(builtin_.back().get());
+  }
   runner_.add_provider(&mcp_tools_);
 }
 

@@ -1,5 +1,6 @@
 // AgentTools: everything agents can call, assembled for the gateway — the ToolRunner
-// (file tools), the exec tool with its ApprovalManager, web_fetch, and the MCP servers — plus the
+// (file tools), the ApprovalManager, the MCP servers, and the tool providers of the
+// registry's compiled-in tool extensions (exec, web_fetch, message) — plus the
 // approvals' persistence on the session database (this class is their ApprovalStore).
 //
 // Threading: loop thread. Owned by the Gateway; destroyed before the DbWorker.
@@ -15,9 +16,13 @@
 #include "tools/exec_tool.h"
 #include "tools/mcp_client.h"
 #include "tools/mcp_tools.h"
-#include "tools/tool_runner.h"
 #include "tools/message_tool.h"
-#include "tools/web_fetch.h"
+#include "tools/tool_runner.h"
+#include "tools/tool_services.h"
+
+namespace simpleclaw::plugins {
+class Registry;
+}
 
 namespace simpleclaw::gateway {
 
@@ -25,7 +30,7 @@ class AgentTools final : public tools::ApprovalStore {
  public:
   AgentTools(boost::asio::io_context& io, sessions::DbWorker& db, tools::ApprovalSink& sink,
              std::string state_dir, tools::ExecTool::PersistAllow persist_allow,
-             tools::MessageTool::Deliver deliver);
+             tools::MessageTool::Deliver deliver, const plugins::Registry& registry);
   ~AgentTools() override;
 
   void set_config(const config::Config& cfg);  // (re)starts/stops MCP servers
@@ -49,9 +54,8 @@ class AgentTools final : public tools::ApprovalStore {
   tools::ApprovalManager approvals_;
   tools::McpManager mcp_;
   tools::McpTools mcp_tools_;
-  tools::ExecTool exec_;
-  tools::WebFetchTool web_fetch_;
-  tools::MessageTool message_;
+  tools::ToolServices services_;
+  std::vector<std::unique_ptr<tools::ToolProvider>> builtin_;  // the registry's tools
   tools::ToolRunner runner_;
 };
 

@@ -85,6 +85,9 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       loop_monitor_(io),
       catalog_(io) {
   config_reload_ = Json{{"lastReloadAt", nullptr}, {"ok", true}, {"restartRequired", false}};
+  std::vector<providers::Api> apis;
+  for (const auto& p : plugins::builtin_registry().providers()) apis.push_back(p.api);
+  catalog_.set_apis(std::move(apis));
   catalog_.set_config(cfg_.models);
   refresh_health(false);
 }
@@ -127,7 +130,8 @@ Status Gateway::open_store(const std::string& path) {
       [this](const std::string& channel, const std::string& to, const std::string& text,
              const std::string& from_agent, std::function<void(Result<std::string>)> done) {
         deliver_message(channel, to, text, from_agent, std::move(done));
-      });
+      },
+      plugins::builtin_registry());
   tools_->set_config(cfg_);
   tools_->approvals().on_orphan_allow_always = [this](const tools::ApprovalRecord& r) {
     std::vector<std::string> patterns;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "providers/provider.h"
+#include "plugins/registry.h"
 #include "providers/wire_internal.h"
 
 namespace simpleclaw::providers::wire {
@@ -224,3 +225,9 @@ std::unique_ptr<StreamDecoder> make_anthropic_decoder() {
 }
 
 }  // namespace simpleclaw::providers::wire
+
+namespace simpleclaw::providers {
+
+void register_anthropic(plugins::Registry& r) { r.add_provider({"anthropic", "Anthropic messages API (SSE)", Api::kAnthropic}); }
+
+}  // namespace simpleclaw::providers

@@ -1,5 +1,7 @@
 #include "providers/catalog.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 namespace simpleclaw::providers {
@@ -8,7 +10,15 @@ std::int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
 }  // namespace
+
+bool Catalog::offers(Api api) const {
+  return std::find(apis_.begin(), apis_.end(), api) != apis_.end();
+}
 
 void Catalog::set_config(const config::ModelsConfig& models) {
   std::map<std::string, ProbeState> kept;
@@ -40,6 +50,11 @@ Result<ResolvedModel> Catalog::resolve(const std::string& ref) const {
     if (p.name != provider) continue;
     auto api = parse_api(p.api);
     if (!api) return Error::invalid("provider " + p.name + " has unknown api " + p.api, "NO_MODEL");
+    if (!offers(*api))
+      return Error::invalid("provider " + p.name + ": api " + p.api +
+                                " is not built into this simpleclaw (rebuild with -DSIMPLECLAW_PROVIDER_" +
+                                upper(p.api) + "=ON)",
+                            "NO_MODEL");
     ResolvedModel r;
     r.ref = ref;
     r.provider = &p;
@@ -84,7 +99,7 @@ void Catalog::probe(std::function<void()> done) {
   std::uint64_t gen = generation_;
   for (const config::ProviderConfig& p : models_.providers) {
     auto api = parse_api(p.api);
-    if (!api) continue;
+    if (!api || !offers(*api)) continue;
     ++in_flight_;
     HttpOptions opts;
     opts.pool = pool_;

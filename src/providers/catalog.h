@@ -41,6 +41,10 @@ class Catalog {
  public:
   explicit Catalog(boost::asio::io_context& io) : io_(io) {}
   void set_config(const config::ModelsConfig& models);
+  // The wire formats this build offers (the registry's providers; all three when never
+  // called). A provider whose `api` is left out resolves to an error saying so.
+  void set_apis(std::vector<Api> apis) { apis_ = std::move(apis); }
+  bool offers(Api api) const;
 
   // "provider/model" -> where and how; errors name what is missing and how to fix it.
   Result<ResolvedModel> resolve(const std::string& ref) const;
@@ -62,10 +66,11 @@ class Catalog {
   config::ModelsConfig models_;
   std::shared_ptr<ConnectionPool> pool_ = std::make_shared<ConnectionPool>();
   std::map<std::string, ProbeState> probes_;  // by provider name
+  std::vector<Api> apis_{Api::kOpenAI, Api::kAnthropic, Api::kOllama};
   int in_flight_ = 0;
   std::vector<std::function<void()>> waiters_;
-  std::uint64_t generation_ = 0;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // callbacks check it  // bumps on set_config; stale probe answers are ignored
+  std::uint64_t generation_ = 0;  // bumps on set_config; stale probe answers are ignored
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // callbacks check it
 };
 
 }  // namespace simpleclaw::providers

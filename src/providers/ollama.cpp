@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "providers/provider.h"
+#include "plugins/registry.h"
 #include "providers/wire_internal.h"
 
 namespace simpleclaw::providers::wire {
@@ -150,3 +151,9 @@ HttpRequest ollama_probe_request(const config::ProviderConfig& provider) {
 std::unique_ptr<StreamDecoder> make_ollama_decoder() { return std::make_unique<OllamaDecoder>(); }
 
 }  // namespace simpleclaw::providers::wire
+
+namespace simpleclaw::providers {
+
+void register_ollama(plugins::Registry& r) { r.add_provider({"ollama", "Ollama chat API (NDJSON)", Api::kOllama}); }
+
+}  // namespace simpleclaw::providers

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "providers/provider.h"
+#include "plugins/registry.h"
 #include "providers/wire_internal.h"
 
 namespace simpleclaw::providers::wire {
@@ -200,3 +201,9 @@ HttpRequest openai_probe_request(const config::ProviderConfig& provider) {
 std::unique_ptr<StreamDecoder> make_openai_decoder() { return std::make_unique<OpenAiDecoder>(); }
 
 }  // namespace simpleclaw::providers::wire
+
+namespace simpleclaw::providers {
+
+void register_openai(plugins::Registry& r) { r.add_provider({"openai", "OpenAI-compatible chat completions (SSE)", Api::kOpenAI}); }
+
+}  // namespace simpleclaw::providers

@@ -8,6 +8,8 @@
 #include "tools/exec_policy.h"
 #include "tools/file_tools.h"
 #include "tools/subprocess.h"
+#include "plugins/registry.h"
+#include "tools/tool_services.h"
 
 namespace simpleclaw::tools {
 namespace {
@@ -211,6 +213,14 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
                      true);
       });
   return task;
+}
+
+void register_exec(plugins::Registry& r) {
+  r.add_tool({"exec", "exec: shell commands behind the exec policy and human approval",
+              [](ToolServices& s) {
+                return std::make_unique<ExecTool>(s.io, s.approvals, s.state_dir,
+                                                  s.persist_allow);
+              }});
 }
 
 }  // namespace simpleclaw::tools

@@ -1,5 +1,7 @@
 #include "tools/message_tool.h"
 
+#include "plugins/registry.h"
+#include "tools/tool_services.h"
 namespace simpleclaw::tools {
 namespace {
 
@@ -47,6 +49,11 @@ std::shared_ptr<ToolTask> MessageTool::start(const ToolContext& ctx, const std::
     done(ToolOutcome{*r, false});
   });
   return task;
+}
+
+void register_message(plugins::Registry& r) {
+  r.add_tool({"message", "message: the agent sends a message to a person on a channel",
+              [](ToolServices& s) { return std::make_unique<MessageTool>(s.deliver); }});
 }
 
 }  // namespace simpleclaw::tools

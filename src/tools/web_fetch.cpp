@@ -6,6 +6,8 @@
 
 #include "base/utf8.h"
 #include "providers/http_client.h"
+#include "plugins/registry.h"
+#include "tools/tool_services.h"
 
 namespace simpleclaw::tools {
 namespace {
@@ -271,6 +273,11 @@ std::shared_ptr<ToolTask> WebFetchTool::start(const ToolContext& ctx, const std:
   }
   f->begin(url);
   return f;
+}
+
+void register_web_fetch(plugins::Registry& r) {
+  r.add_tool({"web_fetch", "web_fetch: an HTTP(S) GET for the model, public addresses only",
+              [](ToolServices& s) { return std::make_unique<WebFetchTool>(s.io); }});
 }
 
 }  // namespace simpleclaw::tools

@@ -4,6 +4,7 @@
 // backoff and reported in plugins.list and channels.status, and the channel works again.
 #include <signal.h>
 
+#include <set>
 #include <thread>
 
 #include "channel_helpers.h"
@@ -69,6 +70,16 @@ TEST(ChannelsPlugin, MessagesFlowThroughAPluginAndAKilledPluginIsRestarted) {
   EXPECT_EQ(p["kind"], "channel");
   int pid = p.value("pid", 0);
   ASSERT_GT(pid, 0);
+  // Beside it, the compiled-in extensions of every kind, from the registry.
+  auto list = c->call("plugins.list", Json::object());
+  ASSERT_TRUE(list.ok());
+  std::set<std::string> builtin;
+  for (const Json& b : (*list)["builtin"])
+    builtin.insert(b["kind"].get<std::string>() + ":" + b["name"].get<std::string>());
+  for (const char* want : {"channel:telegram", "channel:webchat", "provider:openai",
+                           "provider:anthropic", "provider:ollama", "tool:exec", "tool:web_fetch",
+                           "tool:message"})
+    EXPECT_TRUE(builtin.count(want)) << want << " missing from " << (*list)["builtin"].dump();
 
   // An unknown sender is refused; the allowed one is answered through the plugin.
   echo.call("POST", "/inbound", Json{{"senderId", "stranger"}, {"text", "hi"}});

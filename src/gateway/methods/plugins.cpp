@@ -9,9 +9,14 @@ Result<Reply> method_plugins_list(MethodCall& call) {
   Json out = call.gw.has_plugins() ? call.gw.plugins().list_json()
                                     : Json{{"plugins", Json::array()}, {"errors", Json::array()}};
   Json builtin = Json::array();
-  for (const auto& c : plugins::builtin_registry().channels())
-    builtin.push_back({{"name", c.name}, {"kind", "channel"}, {"description", c.description},
+  const plugins::Registry& r = plugins::builtin_registry();
+  auto add = [&](const std::string& name, const char* kind, const std::string& description) {
+    builtin.push_back({{"name", name}, {"kind", kind}, {"description", description},
                        {"state", "builtin"}});
+  };
+  for (const auto& c : r.channels()) add(c.name, "channel", c.description);
+  for (const auto& p : r.providers()) add(p.name, "provider", p.description);
+  for (const auto& t : r.tools()) add(t.name, "tool", t.description);
   out["builtin"] = std::move(builtin);
   return Reply(std::move(out));
 }
