@@ -336,7 +336,7 @@ TEST_F(ChannelsIrc, ServerKilledMidConversationTheAccountReconnectsAndNothingIsL
   START_GATEWAY(gw, with_config(config_for(
                         llm, irc_config(server_->port(), {},
                                         "{backoff_base_ms: 50, backoff_max_ms: 1000, "
-                                        "check_interval_ms: 100}"))));
+                                        "check_interval_ms: 100, restart_after_failures: 3}"))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(wait_connected(*c, "irc"));
@@ -361,6 +361,28 @@ TEST_F(ChannelsIrc, ServerKilledMidConversationTheAccountReconnectsAndNothingIsL
   auto tail = c->call("logs.tail", Json{{"limit", 500}});
   ASSERT_TRUE(tail.ok());
   EXPECT_NE(tail->dump().find("channel.disconnected"), std::string::npos);
+
+  // After restart_after_failures (3) failed attempts the monitor rebuilds the connector,
+  // with the reason in the JSON log record and on /metrics.
+  ASSERT_TRUE(eventually([&] { return status_account(*c)["reconnectAttempts"].get<int>() >= 4; },
+                         10000));
+  tail = c->call("logs.tail", Json{{"limit", 500}});
+  ASSERT_TRUE(tail.ok());
+  bool restart_logged = false;
+  for (const Json& line : (*tail)["lines"]) {
+    if (!line.is_string()) continue;
+    Json rec = Json::parse(line.get<std::string>(), nullptr, false);
+    if (rec.is_object() && rec.value("event", "") == "channel.restart") {
+      restart_logged = true;
+      EXPECT_EQ(rec.value("channel", ""), "irc");
+      EXPECT_GE(rec.value("failures", 0), 3);
+      EXPECT_FALSE(rec.value("reason", "").empty()) << rec.dump();
+    }
+  }
+  EXPECT_TRUE(restart_logged) << tail->dump();
+  HttpResponse m = http_request(gw->port(), "GET", "/metrics");
+  EXPECT_EQ(m.body.find("simpleclaw_channel_restarts_total 0"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("simpleclaw_channel_restarts_total"), std::string::npos);
 
   // Right after a failed attempt (delays are >= 500 ms by the 6th), restart the server
   // on the same port and register alice before the bot's next try.
