@@ -224,11 +224,12 @@ void Account::check_liveness() {
   auto silent = duration_cast<milliseconds>(steady_clock::now() - last_alive_);
   if (silent > w) {
     ++mgr_.counters().stuck;
+    std::string why = (connected_ ? "no inbound activity for " : "not connected after ") +
+                      std::to_string(silent.count()) + " ms (liveness window " +
+                      std::to_string(w.count()) + " ms)";
+    last_error_ = why;  // before the state change, so its event says why
     set_state("stuck");
-    std::string why = connected_ ? "no inbound activity for " : "not connected after ";
-    fail(why + std::to_string(silent.count()) + " ms (liveness window " +
-             std::to_string(w.count()) + " ms)",
-         "channel.stuck");
+    fail(why, "channel.stuck");
     return;
   }
   arm_monitor();

@@ -63,6 +63,7 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
 
   Json status_json() const;
   const std::string& health_state() const { return state_; }
+  const std::string& last_error() const { return last_error_; }  // "" when none yet
   std::size_t queued() const { return queue_.size(); }
 
  private:

@@ -356,6 +356,7 @@ void ChannelManager::changed(const Account& a) {
                               {"accountId", a.account_id()},
                               {"healthState", a.health_state()},
                               {"connected", a.is_connected()},
+                              {"lastError", a.last_error()},  // why it is stuck/reconnecting
                               {"ts", wall_ms()}});
 }
 

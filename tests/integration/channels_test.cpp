@@ -207,6 +207,24 @@ TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubl
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(tg->get("/control/sent").size(), 1u);
   EXPECT_EQ(llm.requests().size(), 1u);
+  // Operators were told as it happened: a channels.changed event and a health snapshot
+  // (stateVersion.health bumped) with the account stuck, then healthy again.
+  auto stuck_ev = wait_event_if(*c, "channels.changed", [](const Json& f) {
+    return f["payload"]["healthState"] == "stuck";
+  }, 2000);
+  ASSERT_TRUE(stuck_ev.has_value());
+  EXPECT_NE((*stuck_ev)["payload"].value("lastError", "").find("no inbound activity"),
+            std::string::npos) << stuck_ev->dump();
+  auto health_ev = wait_event_if(*c, "health", [](const Json& f) {
+    return f["payload"]["channels"]["telegram"]["default"]["healthState"] == "stuck";
+  }, 2000);
+  EXPECT_TRUE(health_ev.has_value()) << "the health snapshot never showed the stuck account";
+  std::int64_t stuck_version = health_ev ? (*health_ev)["stateVersion"].value("health", 0) : 0;
+  auto healthy_ev = wait_event_if(*c, "health", [&](const Json& f) {
+    return f["payload"]["channels"]["telegram"]["default"]["healthState"] == "healthy" &&
+           f["stateVersion"].value("health", 0) > stuck_version;
+  }, 5000);
+  EXPECT_TRUE(healthy_ev.has_value()) << "no later snapshot with the account healthy again";
   auto st = c->call("channels.status", Json::object());
   ASSERT_TRUE(st.ok());
   Json acc = (*st)["channelAccounts"]["telegram"][0];
