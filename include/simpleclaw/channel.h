@@ -44,9 +44,15 @@ namespace simpleclaw::sdk {
 
 // A conversation on the platform: where a message came from and where its reply goes.
 struct Peer {
-  std::string chat_id;    // DM: the peer's stable user/chat id; group: the group/channel id
+  std::string chat_id;  // DM: the conversation's id; group: the group/channel id
   bool group = false;
   std::string thread_id;  // optional: a thread/topic inside the conversation
+  // Outbound DMs only: the user to address when the host knows the user but not the DM
+  // conversation (an approval re-offered after a restart: the session key names only
+  // the user). chat_id then holds the same id, which is the DM's id where the two are
+  // equal (Telegram, IRC); a channel whose DMs have ids of their own (Discord, Slack)
+  // opens or looks up the DM with this user instead, failing the send if it cannot.
+  std::string user_id;
 };
 
 struct InboundMessage {

@@ -286,8 +286,9 @@ void ChannelManager::on_approval_event(const char* event, const Json& payload) {
   }
   if (!acc) {
     // After a restart the conversation is known only from the key:
-    // agent:<a>:<channel>:direct:<peer> | :group:<id>[:thread:<t>] (a DM's chat id is the
-    // sender id on Telegram and IRC; a Discord/Slack DM channel cannot be rebuilt).
+    // agent:<a>:<channel>:direct:<peer> | :group:<id>[:thread:<t>]. <peer> is the sender's
+    // user id: a DM is addressed by user (Peer::user_id), and the connector finds the
+    // conversation (on Telegram and IRC it is the user id; Discord and Slack open the DM).
     auto k = sessions::parse_session_key(key, default_agent_);
     if (!k || k->channel.empty()) return;
     Account* a = find(k->channel, "");
@@ -298,6 +299,7 @@ void ChannelManager::on_approval_event(const char* event, const Json& payload) {
     peer.group = k->kind == "group";
     peer.chat_id = conv.substr(0, thread);
     if (thread != std::string::npos) peer.thread_id = conv.substr(thread + 8);
+    if (!peer.group) peer.user_id = peer.chat_id;
   }
   std::string short_id = id.substr(0, 8);
   std::string text = "Approval needed (" + short_id + "): run `" + req.value("command", "") +
@@ -488,9 +490,12 @@ Result<Json> ChannelManager::pairing_approve(const std::string& channel, const s
                {{"channel", a->channel_name()}, {"accountId", a->account_id()},
                 {"senderId", r->sender_id}},
                a->key() + ": " + r->sender_id + " approved");
-    // To the conversation the code was requested from: on Discord the DM channel id
-    // is not the user id.
-    a->enqueue({{r->reply_to(), false, {}}, "You're approved: you can talk to me now.", {}, {}});
+    // To the conversation the code was requested from: on Discord and Slack the DM
+    // channel id is not the user id. A request saved before the conversation was
+    // recorded knows only the user: the connector opens the DM with them.
+    sdk::Peer to{r->reply_to(), false, {}};
+    if (r->chat_id.empty()) to.user_id = r->sender_id;
+    a->enqueue({to, "You're approved: you can talk to me now.", {}, {}});
     return Json{{"ok", true}, {"channel", a->channel_name()}, {"accountId", a->account_id()},
                 {"senderId", r->sender_id}, {"senderName", r->sender_name}};
   }

@@ -53,6 +53,7 @@ bool parse_peer(const Json& params, sdk::Peer& peer) {
 Json peer_json(const sdk::Peer& p) {
   Json j{{"chatId", p.chat_id}, {"group", p.group}};
   if (!p.thread_id.empty()) j["threadId"] = p.thread_id;
+  if (!p.group && !p.user_id.empty()) j["userId"] = p.user_id;  // see docs/plugins.md
   return j;
 }
 

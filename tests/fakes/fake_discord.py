@@ -7,9 +7,14 @@ tests. asyncio + python3-websockets 10.x, one process, two ports; prints
 
 REST (under /api/v10, `Authorization: Bot <token>` required except the callback):
   GET  /gateway/bot                          -> {"url": "ws://127.0.0.1:<gateway>"}
-  POST /channels/<id>/messages               recorded; 429 once per /_control/rate_limit
+  POST /channels/<id>/messages               recorded; 429 once per /_control/rate_limit;
+                                             404 Unknown Channel for a user id (one the DM
+                                             table knows)
   POST /channels/<id>/typing                 recorded, 204
   POST /interactions/<id>/<token>/callback   recorded, 204
+  POST /users/@me/channels {"recipient_id"}   recorded; 200 with the DM channel object
+                                             {id, type: 1, recipients: [user]}: the one
+                                             set by /_control/dm, else a new id (kept)
 Gateway: HELLO (heartbeat_interval), IDENTIFY (token checked: 4004 otherwise) -> READY,
 RESUME (session + token checked) -> missed events replayed, RESUMED; else op 9 false.
 Heartbeats answered with op 11 unless acks are stopped.
@@ -25,6 +30,8 @@ Control (no auth, on the REST port):
   POST /_control/raw          {"text": "..."} sent as is on the gateway
   POST /_control/op           {"op": 7, "d": null} sent as is (op 1, 7, 9 ...)
   POST /_control/rate_limit   {"count": 1, "retry_after": 0.2} next sends answer 429
+  POST /_control/dm           {"user": id, "channel": id} the DM channel opened for user
+  POST /_control/dm_fail      {"count": 1, "status": 500} next DM opens answer that status
 """
 import argparse, asyncio, json, sys
 
@@ -54,6 +61,10 @@ class State:
         self.posted = []
         self.typing = []
         self.callbacks = []
+        self.dm_channels = {}           # user id -> DM channel id
+        self.dm_opens = []              # recipient ids asked for, in order
+        self.dm_fail = 0
+        self.dm_fail_status = 500
         self.rate_limit = 0
         self.retry_after = 0.2
         self.next_id = 900000000000000000
@@ -161,11 +172,38 @@ async def route(method, path, headers, body):
     if method == "GET" and parts == ["gateway", "bot"]:
         return reply(200, {"url": "ws://127.0.0.1:%d" % S.gateway_port, "shards": 1,
                            "session_start_limit": {"total": 1000, "remaining": 999}})
+    if method == "POST" and parts == ["users", "@me", "channels"]:
+        uid = j.get("recipient_id") if isinstance(j, dict) else None
+        S.dm_opens.append(uid)
+        if S.dm_fail > 0:
+            S.dm_fail -= 1
+            st = S.dm_fail_status
+            if st == 429:
+                return reply(429, {"message": "You are being rate limited.",
+                                   "retry_after": S.retry_after, "global": False},
+                             [("Retry-After", str(S.retry_after))])
+            return reply(st, {"message": "Internal Server Error" if st >= 500
+                              else "Invalid Recipient(s)", "code": 0 if st >= 500 else 50033})
+        if not isinstance(uid, str) or not uid.isdigit():
+            return reply(400, {"message": "Invalid Form Body", "code": 50035,
+                               "errors": {"recipient_id": {"_errors": [
+                                   {"code": "NUMBER_TYPE_COERCE",
+                                    "message": "Value is not snowflake."}]}}})
+        if uid not in S.dm_channels:
+            S.next_id += 1
+            S.dm_channels[uid] = str(S.next_id)
+        return reply(200, {"id": S.dm_channels[uid], "type": 1, "last_message_id": None,
+                           "flags": 0,
+                           "recipients": [{"id": uid, "username": "user" + uid[-4:],
+                                           "discriminator": "0", "global_name": None,
+                                           "avatar": None}]})
     if method == "POST" and len(parts) == 3 and parts[0] == "channels":
         if parts[2] == "typing":
             S.typing.append(parts[1])
             return reply(204)
         if parts[2] == "messages":
+            if parts[1] in S.dm_channels:   # a user id is not a channel
+                return reply(404, {"message": "Unknown Channel", "code": 10003})
             if S.rate_limit > 0:
                 S.rate_limit -= 1
                 return reply(429, {"message": "You are being rate limited.",
@@ -185,7 +223,8 @@ async def control(method, what, j):
             "resume_seq": S.resume_seq,
             "connections": S.connections, "connected": S.ws is not None,
             "heartbeats": S.heartbeats, "last_heartbeat_seq": S.last_heartbeat_seq,
-            "seq": S.seq, "posted": S.posted, "typing": S.typing, "callbacks": S.callbacks})
+            "seq": S.seq, "posted": S.posted, "typing": S.typing, "callbacks": S.callbacks,
+            "dm_opens": S.dm_opens})
     if what == "inject":
         await dispatch(j["t"], j["d"])
     elif what == "stop_acks":
@@ -207,6 +246,11 @@ async def control(method, what, j):
     elif what == "rate_limit":
         S.rate_limit = j.get("count", 1)
         S.retry_after = j.get("retry_after", 0.2)
+    elif what == "dm":
+        S.dm_channels[j["user"]] = j["channel"]
+    elif what == "dm_fail":
+        S.dm_fail = j.get("count", 1)
+        S.dm_fail_status = j.get("status", 500)
     else:
         return reply(404, {"message": "unknown control"})
     return reply(200, {"ok": True})

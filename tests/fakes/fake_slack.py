@@ -11,6 +11,10 @@ Web API (http://127.0.0.1:HTTP/api/<method>, Authorization: Bearer <token>):
   apps.connections.open   app token -> {ok, url: "ws://127.0.0.1:WS/link/?ticket=N"}
   chat.postMessage        bot token, JSON body; recorded; answers HTTP 429 + Retry-After
                           with {ok:false, error:"ratelimited"} while `ratelimit` > 0
+  conversations.open      bot token, JSON {"users": "U..."}; recorded; the DM with that
+                          user: {ok, channel: {id: "D<user without its U>"}}; a user id
+                          that is not upper-case [UW][A-Z0-9]+ -> user_not_found; while
+                          `open_fail` > 0 it answers `open_error` (ratelimited = 429)
   A wrong token answers {ok:false, error:"invalid_auth"} (HTTP 200, as Slack does).
 
 Socket Mode (ws://127.0.0.1:WS/link/?ticket=N, one use per ticket): sends
@@ -19,14 +23,16 @@ is recorded, those with an envelope_id also as acks. With --ping-interval the se
 sends WebSocket pings at that interval (the client's WebSocket layer answers them).
 
 Control (same HTTP port):
-  GET  /control/state            {opens, connections, posts, acks, received, auth_tests}
+  GET  /control/state            {opens, connections, posts, acks, received, auth_tests,
+                                  dm_opens (the `users` of each conversations.open)}
   POST /control/event  {"event": {...}, "envelope_id"?}  events_api envelope -> {envelope_id}
   POST /control/interactive {"payload": {...}}           interactive envelope -> {envelope_id}
   POST /control/inject {"frame": <json>} | {"raw": "text"}  sent as is -> {sent: n}
   POST /control/drop   {"abort"?: bool}                  closes every socket
   POST /control/ratelimit {"count": n}                   next n chat.postMessage get 429
+  POST /control/open_fail {"count": n, "error"?: "..."}  next n conversations.open fail
 Stdlib + websockets only."""
-import argparse, asyncio, json, os, sys, threading
+import argparse, asyncio, json, os, re, sys, threading
 
 import websockets
 
@@ -38,7 +44,8 @@ args = ap.parse_args()
 
 state = {
     "opens": 0, "posts": [], "acks": [], "received": [], "auth_tests": 0,
-    "ratelimit": 0, "tickets": set(), "next_ticket": 1, "next_env": 1, "next_ts": 1,
+    "ratelimit": 0, "dm_opens": [], "open_fail": 0, "open_error": "internal_error",
+    "tickets": set(), "next_ticket": 1, "next_env": 1, "next_ts": 1,
 }
 conns = set()
 ports = {}
@@ -70,6 +77,27 @@ async def api(method, headers, body):
         state["next_ticket"] += 1
         state["tickets"].add(t)
         return ok({"ok": True, "url": "ws://127.0.0.1:%d/link/?ticket=%s" % (ports["ws"], t)})
+    if method == "conversations.open":
+        if tok != args.bot_token:
+            return ok({"ok": False, "error": "invalid_auth"})
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError:
+            return ok({"ok": False, "error": "invalid_json"})
+        users = req.get("users", "") if isinstance(req, dict) else ""
+        state["dm_opens"].append(users)
+        if state["open_fail"] > 0:
+            state["open_fail"] -= 1
+            if state["open_error"] == "ratelimited":
+                return 429, {"Retry-After": "1"}, json.dumps(
+                    {"ok": False, "error": "ratelimited"}).encode()
+            return ok({"ok": False, "error": state["open_error"]})
+        if not isinstance(users, str) or not users:
+            return ok({"ok": False, "error": "users_list_not_supplied"})
+        if not re.fullmatch(r"[UW][A-Z0-9]+", users):  # one user, as Slack spells ids
+            return ok({"ok": False, "error": "user_not_found"})
+        return ok({"ok": True, "no_op": True, "already_open": True,
+                   "channel": {"id": "D" + users[1:]}})
     if method == "chat.postMessage":
         if tok != args.bot_token:
             return ok({"ok": False, "error": "invalid_auth"})
@@ -116,7 +144,7 @@ async def control(method, path, body):
         return ok({"opens": state["opens"], "connections": len(conns),
                    "posts": state["posts"], "acks": state["acks"],
                    "received": state["received"], "auth_tests": state["auth_tests"],
-                   "limited": state.get("limited", [])})
+                   "limited": state.get("limited", []), "dm_opens": state["dm_opens"]})
     if path == "/control/event":
         eid = new_envelope_id(req.get("envelope_id"))
         env = {"envelope_id": eid, "type": "events_api", "accepts_response_payload": False,
@@ -140,6 +168,10 @@ async def control(method, path, body):
             else:
                 await ws.close(1001, "going away")
         return ok({"dropped": True})
+    if path == "/control/open_fail":
+        state["open_fail"] = int(req.get("count", 1))
+        state["open_error"] = req.get("error", "internal_error")
+        return ok({"open_fail": state["open_fail"]})
     if path == "/control/ratelimit":
         state["ratelimit"] = int(req.get("count", 1))
         return ok({"ratelimit": state["ratelimit"]})

@@ -3,7 +3,8 @@
 // reaches the agent and the reply lands in the DM channel (whose id is not the user's);
 // unknown senders, pairing codes (the approval notice goes to the DM channel too), guild
 // mention gating, long replies chunked to 2000, approvals by button (INTERACTION_CREATE)
-// and by /approve, and a zombie gateway connection (heartbeat ACKs stop) recovered by
+// and by /approve, an approval offered again in the DM after a restart (the connector
+// opens the DM by user), and a zombie gateway connection (heartbeat ACKs stop) recovered by
 // RESUME with the message sent meanwhile answered exactly once.
 #include <thread>
 
@@ -242,6 +243,39 @@ TEST(ChannelsDiscord, PairingCodeAndApprovalNoticeGoToTheDmChannelAcrossARestart
   EXPECT_EQ((*hist)["messages"].size(), 2u);
 }
 
+// A pairing request saved before the conversation was recorded (chatId absent) knows only
+// the user: the approval notice reaches Bob in the DM the connector opens for him.
+TEST(ChannelsDiscord, AnOldPairingRequestIsAnsweredInTheDmOpenedForTheUser) {
+  FakeLlm llm;
+  auto dc = start_discord();
+  ASSERT_TRUE(control(*dc, "dm", Json{{"user", kBob}, {"channel", kBobDm}}).value("ok", false));
+  std::string cfg = config_for(llm, discord_config(*dc, "    dm_policy: pairing\n"));
+  START_GATEWAY(gw, with_config(cfg));
+  std::string state_dir = gw->state_dir();
+  gw->stop();
+  long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  Json old{
+      {"approved", Json::array()},
+      {"pending",
+       {{{"code", "ABCDEFGH"}, {"senderId", kBob}, {"senderName", "bob"}, {"createdAtMs", now}}}}};
+  write_text(state_dir + "/channels/discord/default/pairing.json", old.dump());
+  StartOptions again = with_config(cfg);
+  again.state_dir = state_dir;
+  START_GATEWAY(gw2, again);
+  auto c = gw2->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "discord"));
+  auto ok = c->call("channels.pairing.approve", Json{{"channel", "discord"}, {"code", "ABCDEFGH"}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  Json posted = wait_posted(*dc, [](const Json& p) { return !p.empty(); });
+  ASSERT_EQ(posted.size(), 1u) << posted.dump();
+  EXPECT_EQ(posted[0]["channel_id"], kBobDm) << "a message to Bob's user id is a 404";
+  EXPECT_NE(content(posted[0]).find("approved"), std::string::npos);
+  EXPECT_EQ(state(*dc)["dm_opens"], Json::array({kBob}));
+}
+
 TEST(ChannelsDiscord, GuildChannelsAnswerOnlyWhenMentionedAndLongRepliesAreChunked) {
   FakeLlm llm;
   // ~17 KB: paragraphs, a 5000-character run without any break, and 2-byte characters.
@@ -379,6 +413,56 @@ TEST(ChannelsDiscord, ApprovalsByButtonInAGuildChannelAndByCommandInADm) {
   auto last = llm.requests().back().body.dump();
   EXPECT_NE(last.find("second-run"), std::string::npos);
   EXPECT_EQ(llm.requests().size(), 4u);
+}
+
+// A pending approval survives a restart (SPEC §8) and is offered again in the DM it came
+// from. The session key names only Alice, and her DM channel has an id of its own: the
+// connector opens the DM (POST /users/@me/channels) to find it. Her button press there
+// decides it.
+TEST(ChannelsDiscord, APendingApprovalIsOfferedAgainInTheDmChannelAfterARestart) {
+  FakeLlm llm;
+  llm.push(exec_call("echo after-restart"));
+  auto dc = start_discord();
+  // The fake opens Alice's DM as the channel her messages come from.
+  ASSERT_TRUE(control(*dc, "dm", Json{{"user", kAlice}, {"channel", kAliceDm}}).value("ok", false));
+  std::string cfg = config_for(llm, discord_config(*dc));
+  START_GATEWAY(gw, with_config(cfg));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "discord"));
+  inject(*dc, message_create(kAlice, kAliceDm, "run it later"));
+  Json posted = wait_posted(
+      *dc, [](const Json& p) { return !p.empty(); }, 15000);
+  ASSERT_EQ(posted.size(), 1u) << posted.dump();
+  EXPECT_EQ(posted[0]["channel_id"], kAliceDm);
+  EXPECT_TRUE(state(*dc)["dm_opens"].empty()) << "the live conversation needs no lookup";
+
+  std::string state_dir = gw->state_dir();
+  gw->stop();
+  StartOptions again = with_config(cfg);
+  again.state_dir = state_dir;
+  START_GATEWAY(gw2, again);
+  posted = wait_posted(
+      *dc, [](const Json& p) { return p.size() >= 2; }, 15000);
+  ASSERT_EQ(posted.size(), 2u) << posted.dump();
+  EXPECT_EQ(posted[1]["channel_id"], kAliceDm) << "Alice's DM channel, not her user id";
+  EXPECT_NE(content(posted[1]).find("echo after-restart"), std::string::npos) << content(posted[1]);
+  EXPECT_EQ(state(*dc)["dm_opens"], Json::array({kAlice}));
+  Json rows = posted[1]["body"]["components"];
+  ASSERT_TRUE(rows.is_array() && !rows.empty()) << posted[1].dump();
+  std::string allow = rows[0]["components"][0]["custom_id"];
+  EXPECT_EQ(allow.back(), 'o');
+  inject(*dc, press(kAlice, kAliceDm, allow));
+  posted = wait_posted(*dc, [](const Json& p) { return p.size() >= 3; });
+  ASSERT_EQ(posted.size(), 3u) << posted.dump();
+  EXPECT_EQ(posted[2]["channel_id"], kAliceDm);
+  EXPECT_EQ(content(posted[2]).rfind("Approved (", 0), 0u) << content(posted[2]);
+  auto c2 = gw2->connect();
+  ASSERT_NE(c2, nullptr);
+  auto pending = c2->call("exec.approval.list", Json::object());
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE((*pending)["approvals"].empty()) << pending->dump();  // decided from the DM
+  EXPECT_EQ(state(*dc)["dm_opens"].size(), 1u);
 }
 
 TEST(ChannelsDiscord, AZombieGatewayIsDetectedResumedAndTheMessageSentMeanwhileAnsweredOnce) {

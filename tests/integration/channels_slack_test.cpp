@@ -2,8 +2,9 @@
 // API methods and a Socket Mode WebSocket, the real wire format) and the fake LLM. A
 // Slack user's DM reaches the agent and the reply lands in the same DM; unknown
 // senders, pairing codes, channel mention gating, threads, long (and rate-limited)
-// replies, approvals by button and by /approve, and a dropped socket or a `disconnect`
-// envelope recovered through a fresh apps.connections.open with nothing doubled.
+// replies, approvals by button and by /approve (also offered again in the DM after a
+// restart, opened by user), and a dropped socket or a `disconnect` envelope recovered
+// through a fresh apps.connections.open with nothing doubled.
 #include <thread>
 
 #include "channel_helpers.h"
@@ -198,10 +199,12 @@ TEST(ChannelsSlack, PairingCodeFlowThenTheSenderIsAnsweredInTheDm) {
   auto ok = c->call("channels.pairing.approve", Json{{"channel", "slack"}, {"code", code}});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ((*ok)["senderId"], "U333");
-  // (The "You're approved" notice is addressed by sender id, not to the DM channel
-  // D333: ChannelManager::pairing_approve, being fixed separately. Not asserted here.)
-  slack.wait_posts([](const Json& p) { return p.size() >= 2; }, 3000);
-  std::size_t before = slack.posts().size();
+  // The notice goes to the DM the code was asked from, not to the user id.
+  posts = slack.wait_posts([](const Json& p) { return p.size() >= 2; });
+  ASSERT_EQ(posts.size(), 2u) << posts.dump();
+  EXPECT_EQ(posts[1]["channel"], "D333");
+  EXPECT_NE(posts[1]["text"].get<std::string>().find("approved"), std::string::npos);
+  std::size_t before = posts.size();
   slack.event(dm("U333", "now?", "1700000003.000300"));
   posts = slack.wait_posts([&](const Json& p) { return p.size() > before; });
   ASSERT_EQ(posts.size(), before + 1) << posts.dump();
@@ -405,6 +408,53 @@ TEST(ChannelsSlack, ApprovalsFromSlackByButtonAndByCommand) {
     EXPECT_EQ(posts[i]["channel"], "D111");
   }
   EXPECT_TRUE(approved) << posts.dump();
+}
+
+// A pending approval survives a restart (SPEC §8) and is offered again in the DM it came
+// from. The session key names only the user (lower-cased: u111), and the DM is D111:
+// the connector opens it with conversations.open. /approve there decides it.
+TEST(ChannelsSlack, APendingApprovalIsOfferedAgainInTheDmAfterARestart) {
+  FakeLlm llm;
+  llm.push(exec_call("echo after-restart"));
+  Slack slack;
+  std::string cfg = config_for(llm, slack_config(slack));
+  START_GATEWAY(gw, with_config(cfg));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "slack")) << account_status(*c).dump();
+  slack.event(dm("U111", "run it later", "1700000009.000100"));
+  Json posts = slack.wait_posts([](const Json& p) { return !p.empty(); }, 15000);
+  ASSERT_EQ(posts.size(), 1u) << posts.dump();
+  EXPECT_EQ(posts[0]["channel"], "D111");
+  EXPECT_TRUE(slack.state()["dm_opens"].empty()) << "the live conversation needs no lookup";
+
+  std::string state_dir = gw->state_dir();
+  gw->stop();
+  StartOptions again = with_config(cfg);
+  again.state_dir = state_dir;
+  START_GATEWAY(gw2, again);
+  posts = slack.wait_posts([](const Json& p) { return p.size() >= 2; }, 15000);
+  ASSERT_EQ(posts.size(), 2u) << posts.dump();
+  EXPECT_EQ(posts[1]["channel"], "D111") << "the user's DM, not the user id";
+  std::string prompt = posts[1]["text"];
+  EXPECT_NE(prompt.find("echo after-restart"), std::string::npos) << prompt;
+  ASSERT_TRUE(posts[1].contains("blocks")) << posts[1].dump();
+  EXPECT_EQ(slack.state()["dm_opens"], Json::array({"U111"}));
+  auto at = prompt.find("/approve ");
+  ASSERT_NE(at, std::string::npos) << prompt;
+  std::string short_id = prompt.substr(at + 9, 8);
+  auto c2 = gw2->connect();
+  ASSERT_NE(c2, nullptr);
+  ASSERT_TRUE(wait_connected(*c2, "slack"));
+  slack.event(dm("U111", "/approve " + short_id + " allow-once", "1700000009.000200"));
+  posts = slack.wait_posts([](const Json& p) { return p.size() >= 3; });
+  ASSERT_EQ(posts.size(), 3u) << posts.dump();
+  EXPECT_EQ(posts[2]["channel"], "D111");
+  EXPECT_EQ(posts[2]["text"].get<std::string>().rfind("Approved (" + short_id, 0), 0u)
+      << posts[2].dump();
+  auto pending = c2->call("exec.approval.list", Json::object());
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE((*pending)["approvals"].empty()) << pending->dump();  // decided from the DM
 }
 
 TEST(ChannelsSlack, ADroppedSocketOrADisconnectEnvelopeReconnectsAndNothingIsDoubled) {

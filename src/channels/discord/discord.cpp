@@ -15,6 +15,11 @@
 // number, so an old connection still closing never touches the new one. No host
 // callback runs inside start(), stop() or send().
 //
+// A DM addressed by user (Peer::user_id, e.g. an approval re-offered after a restart)
+// goes to the DM channel POST /users/@me/channels answers for that user; the mapping is
+// remembered for the object's life (a DM channel's id never changes). If it cannot be
+// opened the send fails and the host's outbound queue retries it.
+//
 // Secrets: the token goes only into the Authorization header and IDENTIFY/RESUME; the
 // interaction token only into its callback URL. Neither appears in errors or diagnostics.
 #include <algorithm>
@@ -51,6 +56,7 @@ constexpr std::size_t kMaxText = 2000;
 constexpr auto kHelloTimeout = 30s;
 constexpr auto kMaxRetryWait = 10s;  // a longer 429 wait fails the send (the host retries)
 constexpr std::size_t kRecentIds = 512;
+constexpr std::size_t kMaxDmChannels = 4096;  // user -> DM channel ids remembered
 
 bool is_snowflake(const std::string& s) {
   return !s.empty() && s.size() <= 20 &&
@@ -161,12 +167,16 @@ class DiscordChannel final : public sdk::Channel {
   }
 
   void send(sdk::OutboundMessage m, std::function<void(Status)> done) override {
-    if (!is_snowflake(m.peer.chat_id)) {
-      net::post(io_, [done = std::move(done)] {
-        done(Error::invalid("discord: chat_id is not a channel id"));
+    auto fail_now = [&](std::string why) {
+      net::post(io_, [done = std::move(done), why = std::move(why)] {
+        done(Error::invalid(std::move(why)));
       });
-      return;
-    }
+    };
+    // Addressed by user: the DM channel has an id of its own, found below.
+    std::string user = m.peer.group ? std::string() : m.peer.user_id;
+    if (!user.empty() && !is_snowflake(user)) return fail_now("discord: user_id is not a user id");
+    if (user.empty() && !is_snowflake(m.peer.chat_id))
+      return fail_now("discord: chat_id is not a channel id");
     Json body{{"content", clip(m.text, kMaxText)},
               {"allowed_mentions", {{"parse", Json::array({"users"})}}}};
     if (is_snowflake(m.reply_to))
@@ -191,14 +201,26 @@ class DiscordChannel final : public sdk::Channel {
     }
     std::uint64_t id = ++next_rest_;
     rest_[id].done = std::move(done);
-    post_message(id, "/channels/" + m.peer.chat_id + "/messages", body.dump(), 0);
+    std::string channel = m.peer.chat_id;
+    if (!user.empty()) {
+      auto known = dm_channels_.find(user);
+      if (known == dm_channels_.end()) return open_dm(id, user, body.dump());
+      channel = known->second;
+    }
+    post_message(id, "/channels/" + channel + "/messages", body.dump(), 0);
   }
 
   void typing(const sdk::Peer& peer) override {
-    if (!is_snowflake(peer.chat_id) || token_.empty()) return;
+    std::string channel = peer.chat_id;
+    if (!peer.group && !peer.user_id.empty()) {
+      auto known = dm_channels_.find(peer.user_id);
+      if (known == dm_channels_.end()) return;  // not worth opening a DM for
+      channel = known->second;
+    }
+    if (!is_snowflake(channel) || token_.empty()) return;
     std::uint64_t id = ++next_rest_;
     rest_[id];
-    rest(id, "POST", "/channels/" + peer.chat_id + "/typing", "",
+    rest(id, "POST", "/channels/" + channel + "/typing", "",
          [this, id](int, const std::string&, const HttpHead*, const HttpError*) {
            rest_.erase(id);
          });
@@ -316,6 +338,61 @@ class DiscordChannel final : public sdk::Channel {
     return m.empty() ? std::string() : ": " + clip(m, 200);
   }
 
+  // A send's outcome: its entry goes, then `done` runs (inside an HTTP completion, so
+  // never inline to send()).
+  void finish_send(std::uint64_t id, Status s) {
+    auto it = rest_.find(id);
+    if (it == rest_.end()) return;
+    auto done = std::move(it->second.done);
+    rest_.erase(it);
+    if (done) done(std::move(s));
+  }
+
+  // How long a 429 asks us to wait: the body's retry_after, else Retry-After, else 1 s.
+  static std::chrono::milliseconds retry_after(const Json& j, const HttpHead* head) {
+    double secs = 1.0;
+    if (j.is_object() && j.contains("retry_after") && j["retry_after"].is_number())
+      secs = j["retry_after"].get<double>();
+    else if (head && !head->header("Retry-After").empty())
+      secs = std::atof(head->header("Retry-After").c_str());
+    secs = std::clamp(secs, 0.0, 3600.0);
+    return std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+  }
+
+  // POST /users/@me/channels {recipient_id}: the DM channel with `user` (200, a channel
+  // object; Discord answers the existing one when there is one), then the message to it.
+  // Any failure fails the send: the host's queue retries it later.
+  void open_dm(std::uint64_t id, const std::string& user, std::string message) {
+    rest(id, "POST", "/users/@me/channels", Json{{"recipient_id", user}}.dump(),
+         [this, id, user, message = std::move(message)](int status, const std::string& rbody,
+                                                        const HttpHead* head,
+                                                        const HttpError* e) mutable {
+           if (!rest_.count(id)) return;
+           std::string what = "discord could not open a DM with user " + user;
+           if (e) return finish_send(id, Error::unavailable(what + ": " + e->message, 1000));
+           Json j = Json::parse(rbody, nullptr, false);
+           if (status >= 200 && status < 300) {
+             std::string channel = str(j, "id");
+             if (!is_snowflake(channel))
+               return finish_send(id,
+                                  Error::unavailable(what + ": no channel id in the answer", 1000));
+             if (dm_channels_.size() >= kMaxDmChannels) dm_channels_.erase(dm_channels_.begin());
+             dm_channels_[user] = channel;
+             return post_message(id, "/channels/" + channel + "/messages", std::move(message), 0);
+           }
+           if (status == 429) {
+             auto wait = retry_after(j, head);
+             host_.diagnostic("rate_limited", {{"channel", "discord"},
+                                               {"route", "/users/@me/channels"},
+                                               {"retry_after_ms", wait.count()}});
+             return finish_send(id, Error::unavailable(what + ": rate limited", wait.count()));
+           }
+           what += " (HTTP " + std::to_string(status) + discord_message(rbody) + ")";
+           if (status == 401) what += "; check the bot token";
+           finish_send(id, status >= 500 ? Error::unavailable(what, 1000) : Error::invalid(what));
+         });
+  }
+
   void post_message(std::uint64_t id, const std::string& path, std::string body, int attempt) {
     std::string copy = body;
     rest(id, "POST", path, std::move(body),
@@ -324,24 +401,12 @@ class DiscordChannel final : public sdk::Channel {
                                                            const HttpError* e) mutable {
            auto it = rest_.find(id);
            if (it == rest_.end()) return;
-           auto finish = [this, id](Status s) {
-             auto it = rest_.find(id);
-             if (it == rest_.end()) return;
-             auto done = std::move(it->second.done);
-             rest_.erase(it);
-             if (done) done(std::move(s));
-           };
+           auto finish = [this, id](Status s) { finish_send(id, std::move(s)); };
            if (e) return finish(Error::unavailable("discord send failed: " + e->message, 1000));
            if (status >= 200 && status < 300) return finish(Ok{});
            if (status == 429) {
              Json j = Json::parse(rbody, nullptr, false);
-             double secs = 1.0;
-             if (j.is_object() && j.contains("retry_after") && j["retry_after"].is_number())
-               secs = j["retry_after"].get<double>();
-             else if (head && !head->header("Retry-After").empty())
-               secs = std::atof(head->header("Retry-After").c_str());
-             secs = std::clamp(secs, 0.0, 3600.0);
-             auto wait = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+             auto wait = retry_after(j, head);
              bool global = j.is_object() && j.value("global", false);
              host_.diagnostic("rate_limited", {{"channel", "discord"},
                                                {"retry_after_ms", wait.count()},
@@ -682,6 +747,7 @@ class DiscordChannel final : public sdk::Channel {
   std::optional<std::int64_t> seq_;
   std::deque<std::string> recent_;  // message ids delivered (a RESUME replay is not new)
   std::set<std::string> recent_set_;
+  std::map<std::string, std::string> dm_channels_;  // user id -> their DM channel's id
   // This run.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::uint64_t gen_ = 0;  // gateway connection generation

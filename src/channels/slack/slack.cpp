@@ -26,12 +26,18 @@
 // client can report pongs (a ping_interval option with an on_pong callback), alive()
 // belongs there instead of on the timer.
 //
+// A DM addressed by user (Peer::user_id, e.g. an approval re-offered after a restart)
+// goes to the DM channel (D...) that conversations.open answers for that user (the bot
+// token needs the im:write scope); the mapping is remembered for the object's life. If
+// it cannot be opened the send fails and the host's outbound queue retries it.
+//
 // Threading: loop thread only. `alive_` is the object's token (replaced by stop(), so
 // nothing reaches the host after stop() returns); `session_` is one start()'s token, so
 // a stale socket or HTTP completion from an earlier connection is ignored.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
 #include <map>
 
 #include "base/log.h"
@@ -52,6 +58,7 @@ constexpr std::chrono::milliseconds kMaxRetryAfter = 30s;  // longer: fail, host
 constexpr std::size_t kMaxPendingSends = 64;
 constexpr std::size_t kMaxReasonBytes = 120;  // a peer's close reason quoted in an error
 constexpr std::size_t kMaxUrlBytes = 4096;
+constexpr std::size_t kMaxDmChannels = 4096;  // user -> DM channel ids remembered
 
 std::string setting(const Json& s, const char* key, std::string def = {}) {
   auto it = s.is_object() ? s.find(key) : s.end();
@@ -72,6 +79,17 @@ std::string excerpt(std::string_view s) {
     out +=
         (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
   return out;
+}
+
+// A user id as Slack spells it (upper case: a session key, where Peer::user_id may come
+// from, is lower-cased), or "" when it cannot be one.
+std::string slack_user_id(const std::string& id) {
+  std::string out;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return {};
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out.size() <= slack::kMaxIdBytes ? out : std::string();
 }
 
 // Slack errors worth retrying later; anything else (channel_not_found, not_in_channel,
@@ -105,6 +123,7 @@ class SlackChannel final : public sdk::Channel {
   struct Session {};
   struct SendOp {
     Json body;
+    std::string open_user;  // addressed by user: the DM to open before posting
     std::function<void(Status)> done;
     int attempts = 0;
     std::shared_ptr<providers::HttpCall> call;
@@ -120,6 +139,7 @@ class SlackChannel final : public sdk::Channel {
   void keepalive();
   void fail(std::string why);
   void teardown(bool graceful);
+  void open_dm(std::uint64_t id);
   void post_send(std::uint64_t id);
   void finish_send(std::uint64_t id, Status st);
 
@@ -141,6 +161,7 @@ class SlackChannel final : public sdk::Channel {
 
   std::uint64_t next_send_ = 1;
   std::map<std::uint64_t, SendOp> sends_;
+  std::map<std::string, std::string> dm_channels_;  // user id -> their DM channel (D...)
 };
 
 void SlackChannel::read_settings() {
@@ -348,7 +369,13 @@ void SlackChannel::send(sdk::OutboundMessage m, std::function<void(Status)> done
   auto fail_now = [&](Error e) {
     asio::post(host_.io(), [done = std::move(done), e = std::move(e)] { done(e); });
   };
-  if (m.peer.chat_id.empty()) return fail_now(Error::invalid("slack: no channel to send to"));
+  std::string user = m.peer.group ? std::string() : m.peer.user_id;
+  if (!user.empty()) {
+    user = slack_user_id(user);
+    if (user.empty()) return fail_now(Error::invalid("slack: user_id is not a Slack user id"));
+  }
+  if (user.empty() && m.peer.chat_id.empty())
+    return fail_now(Error::invalid("slack: no channel to send to"));
   if (bot_token_.empty()) return fail_now(Error::invalid("slack: bot_token is not set"));
   if (sends_.size() >= kMaxPendingSends)
     return fail_now(Error::unavailable("slack: too many sends in flight", 1000));
@@ -356,7 +383,56 @@ void SlackChannel::send(sdk::OutboundMessage m, std::function<void(Status)> done
   auto& op = sends_[id];
   op.body = slack::build_post_message(m);
   op.done = std::move(done);
+  if (!user.empty()) {
+    auto known = dm_channels_.find(user);
+    if (known == dm_channels_.end()) {
+      op.open_user = user;
+      return open_dm(id);
+    }
+    op.body["channel"] = known->second;
+  }
   post_send(id);
+}
+
+// conversations.open {users}: the DM channel with the user (the existing one, or a new
+// one), then the message goes there. A failure fails the send; the host retries it.
+void SlackChannel::open_dm(std::uint64_t id) {
+  auto& op = sends_.at(id);
+  std::weak_ptr<int> w = alive_;
+  op.call = slack::api_call(
+      host_.io(), api_base_, "conversations.open", bot_token_, Json{{"users", op.open_user}},
+      http_options(), [this, w, id](slack::ApiResult r) {
+        if (!w.lock() || r.cancelled) return;
+        auto it = sends_.find(id);
+        if (it == sends_.end()) return;
+        auto& op = it->second;
+        op.call.reset();
+        std::string what = "slack conversations.open for user " + op.open_user;
+        if (r.ok()) {
+          const Json& ch = r.body.contains("channel") ? r.body["channel"] : Json();
+          std::string channel = ch.is_object() && ch.contains("id") && ch["id"].is_string()
+                                    ? ch["id"].get<std::string>()
+                                    : std::string();
+          if (channel.empty() || channel.size() > slack::kMaxIdBytes)
+            return finish_send(id,
+                               Error::unavailable(what + ": no channel id in the answer", 5000));
+          if (dm_channels_.size() >= kMaxDmChannels) dm_channels_.erase(dm_channels_.begin());
+          dm_channels_[op.open_user] = channel;
+          op.body["channel"] = channel;
+          return post_send(id);
+        }
+        std::string err = r.slack_error();
+        if (r.ratelimited()) {
+          auto wait = r.retry_after.count() > 0 ? r.retry_after : std::chrono::milliseconds(1000);
+          host_.diagnostic("rate_limited",
+                           {{"method", "conversations.open"}, {"retry_after_ms", wait.count()}});
+          return finish_send(id, Error::unavailable(what + ": ratelimited", wait.count()));
+        }
+        if (retryable(r))
+          return finish_send(id, Error::unavailable(what + " failed: " + err, 5000));
+        if (err == "missing_scope") err += " (the bot token needs the im:write scope)";
+        finish_send(id, Error::invalid(what + " failed: " + err, r.slack_error()));
+      });
 }
 
 void SlackChannel::post_send(std::uint64_t id) {

@@ -1,8 +1,9 @@
 // The discord channel against tests/fakes/fake_discord.py (REST + gateway, real wire
 // format), driven through the SDK with a RecordingHost: identify/READY, inbound mapping
-// (guild mention, DM, bots ignored), sends with buttons and reply, 429 handling, button
-// presses and their ACK, zombie detection, RESUME after a drop, a bad token, garbage
-// frames, op 9, and stop() silencing everything.
+// (guild mention, DM, bots ignored), sends with buttons and reply, a DM addressed by
+// user (POST /users/@me/channels), 429 handling, button presses and their ACK, zombie
+// detection, RESUME after a drop, a bad token, garbage frames, op 9, and stop()
+// silencing everything.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -215,6 +216,92 @@ TEST(Discord, SendWithButtonsAndReply) {
   f.ch->send({{"../../x", false, ""}, "hi", {}, ""}, [&](Status s) { bad = s; });
   ASSERT_TRUE(f.h().run_until([&] { return bad.has_value(); }));
   EXPECT_FALSE(bad->ok()) << "a chat id that is not a snowflake never reaches a URL";
+}
+
+// A DM addressed by user (an approval re-offered after a restart knows only the user):
+// the connector opens the DM channel, sends there and remembers it.
+TEST(Discord, ADmAddressedByUserGoesToTheDmChannelItOpens) {
+  Fixture f;
+  ASSERT_TRUE(f.start_connected());
+  f.call("POST", "/_control/dm", {{"user", "401"}, {"channel", "777"}});
+  sdk::OutboundMessage m;
+  m.peer.chat_id = "401";
+  m.peer.user_id = "401";
+  m.text = "Approval needed";
+  std::optional<Status> r1;
+  f.ch->send(m, [&](Status s) { r1 = s; });
+  EXPECT_FALSE(r1) << "done is never inline";
+  ASSERT_TRUE(f.h().run_until([&] { return r1.has_value(); }));
+  ASSERT_TRUE(r1->ok()) << r1->error().message;
+  Json st = f.state();
+  EXPECT_EQ(st["dm_opens"], Json::array({"401"}));
+  ASSERT_EQ(st["posted"].size(), 1u);
+  EXPECT_EQ(st["posted"][0]["channel_id"], "777") << "the DM channel, not the user id";
+  EXPECT_EQ(st["posted"][0]["body"]["content"], "Approval needed");
+  // The next one (and typing) use the remembered channel: no second open.
+  std::optional<Status> r2;
+  f.ch->send(m, [&](Status s) { r2 = s; });
+  ASSERT_TRUE(f.h().run_until([&] { return r2.has_value(); }));
+  EXPECT_TRUE(r2->ok());
+  f.ch->typing(m.peer);
+  ASSERT_TRUE(f.h().run_until([&] { return f.state()["typing"].size() == 1; }));
+  st = f.state();
+  EXPECT_EQ(st["dm_opens"].size(), 1u);
+  ASSERT_EQ(st["posted"].size(), 2u);
+  EXPECT_EQ(st["posted"][1]["channel_id"], "777");
+  EXPECT_EQ(st["typing"][0], "777");
+  // In a group user_id means nothing: the message goes to the channel.
+  std::optional<Status> r3;
+  f.ch->send({{"200", true, "", "401"}, "to the group", {}, ""}, [&](Status s) { r3 = s; });
+  ASSERT_TRUE(f.h().run_until([&] { return r3.has_value(); }));
+  EXPECT_TRUE(r3->ok());
+  EXPECT_EQ(f.state()["posted"][2]["channel_id"], "200");
+}
+
+TEST(Discord, AFailedDmOpenFailsTheSendClearlyAndTheRetryOpensIt) {
+  Fixture f;
+  ASSERT_TRUE(f.start_connected());
+  sdk::OutboundMessage m;
+  m.peer = {"401", false, "", "401"};
+  m.text = "hello";
+  auto send = [&] {
+    std::optional<Status> r;
+    f.ch->send(m, [&](Status s) { r = s; });
+    f.h().run_until([&] { return r.has_value(); });
+    return r ? *r : Status(Error::invalid("send never completed"));
+  };
+  // A server error: retryable, and the error says what could not be done for whom.
+  f.call("POST", "/_control/dm_fail", {{"count", 1}, {"status", 500}});
+  Status st = send();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("could not open a DM with user 401"), std::string::npos)
+      << st.error().message;
+  EXPECT_NE(st.error().message.find("HTTP 500"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(st.error().retry_after_ms.has_value());
+  // A refusal (400 Invalid Recipient) is reported as Discord's message.
+  f.call("POST", "/_control/dm_fail", {{"count", 1}, {"status", 400}});
+  st = send();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("Invalid Recipient"), std::string::npos) << st.error().message;
+  // Rate limited: the wait goes back to the host.
+  f.call("POST", "/_control/dm_fail", {{"count", 1}, {"status", 429}});
+  st = send();
+  ASSERT_FALSE(st.ok());
+  ASSERT_TRUE(st.error().retry_after_ms.has_value());
+  EXPECT_EQ(*st.error().retry_after_ms, 200) << "the fake's retry_after (0.2 s)";
+  EXPECT_TRUE(f.state()["posted"].empty());
+  // The host's retry: opened this time, and delivered.
+  st = send();
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  Json state = f.state();
+  EXPECT_EQ(state["dm_opens"].size(), 4u);
+  ASSERT_EQ(state["posted"].size(), 1u);
+  EXPECT_NE(state["posted"][0]["channel_id"], "401");
+  // A user id that is not a snowflake never reaches a URL or a request.
+  m.peer = {"401", false, "", "../x"};
+  st = send();
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(f.state()["dm_opens"].size(), 4u);
 }
 
 TEST(Discord, ButtonPressReachesTheHostAndIsAcknowledged) {

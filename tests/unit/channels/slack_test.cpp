@@ -681,6 +681,77 @@ TEST_F(SlackChannelTest, SendErrorIsReported) {
   EXPECT_FALSE(send(out).ok());
 }
 
+// A DM addressed by user (an approval re-offered after a restart knows only the user,
+// lower-cased by the session key): conversations.open finds the DM, the message goes there.
+TEST_F(SlackChannelTest, ADmAddressedByUserIsPostedToTheDmItOpens) {
+  connect();
+  sdk::OutboundMessage out;
+  out.peer = {"u111", false, "", "u111"};
+  out.text = "Approval needed";
+  out.buttons = {{"Allow once", "apr:1:o"}};
+  Status st = send(out);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  Json s = fake_->state();
+  EXPECT_EQ(s["dm_opens"], Json::array({"U111"})) << "as Slack spells user ids";
+  ASSERT_EQ(s["posts"].size(), 1u);
+  EXPECT_EQ(s["posts"][0]["channel"], "D111") << "the DM channel, not the user id";
+  EXPECT_EQ(s["posts"][0]["text"], "Approval needed");
+  EXPECT_TRUE(s["posts"][0].contains("blocks"));
+  // Remembered: the next one opens nothing.
+  out.buttons.clear();
+  ASSERT_TRUE(send(out).ok());
+  s = fake_->state();
+  EXPECT_EQ(s["dm_opens"].size(), 1u);
+  ASSERT_EQ(s["posts"].size(), 2u);
+  EXPECT_EQ(s["posts"][1]["channel"], "D111");
+  // In a channel user_id means nothing.
+  ASSERT_TRUE(send({{"C9", true, "", "U222"}, "to the channel", {}, ""}).ok());
+  EXPECT_EQ(fake_->state()["posts"][2]["channel"], "C9");
+  EXPECT_EQ(fake_->state()["dm_opens"].size(), 1u);
+}
+
+TEST_F(SlackChannelTest, AFailedConversationsOpenFailsTheSendClearly) {
+  connect();
+  sdk::OutboundMessage out;
+  out.peer = {"U111", false, "", "U111"};
+  out.text = "hello";
+  // A Slack-side failure is retryable: the host's queue sends it again later.
+  fake_->control("/control/open_fail", {{"count", 1}, {"error", "internal_error"}});
+  Status st = send(out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("conversations.open for user U111"), std::string::npos)
+      << st.error().message;
+  EXPECT_NE(st.error().message.find("internal_error"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(st.error().retry_after_ms.has_value());
+  // Rate limited: Retry-After goes back to the host.
+  fake_->control("/control/open_fail", {{"count", 1}, {"error", "ratelimited"}});
+  st = send(out);
+  ASSERT_FALSE(st.ok());
+  ASSERT_TRUE(st.error().retry_after_ms.has_value());
+  EXPECT_EQ(*st.error().retry_after_ms, 1000);
+  // A missing scope says which one.
+  fake_->control("/control/open_fail", {{"count", 1}, {"error", "missing_scope"}});
+  st = send(out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("im:write"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(fake_->state()["posts"].empty());
+  // An id that cannot be a Slack user is refused before any request.
+  out.peer = {"U1/x", false, "", "U1/x"};
+  EXPECT_FALSE(send(out).ok());
+  EXPECT_EQ(fake_->state()["dm_opens"].size(), 3u);
+  // Slack answering user_not_found is reported as such.
+  out.peer = {"q1", false, "", "q1"};
+  st = send(out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("user_not_found"), std::string::npos) << st.error().message;
+  // And the retry of the first one goes through.
+  out.peer = {"U111", false, "", "U111"};
+  ASSERT_TRUE(send(out).ok());
+  Json posts = fake_->state()["posts"];
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0]["channel"], "D111");
+}
+
 TEST_F(SlackChannelTest, SocketDropReportedOnce) {
   connect();
   fake_->control("/control/drop", {{"abort", true}});
