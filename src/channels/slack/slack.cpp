@@ -376,6 +376,10 @@ void SlackChannel::send(sdk::OutboundMessage m, std::function<void(Status)> done
   }
   if (user.empty() && m.peer.chat_id.empty())
     return fail_now(Error::invalid("slack: no channel to send to"));
+  // Session keys are lower-case, so a conversation rebuilt from one after a restart
+  // arrives as "c024be91l". Slack's conversation ids are upper-case (C.., G.., D..), and
+  // this connector only ever sends to ids Slack gave it, never to channel names.
+  if (std::string upper = slack_user_id(m.peer.chat_id); !upper.empty()) m.peer.chat_id = upper;
   if (bot_token_.empty()) return fail_now(Error::invalid("slack: bot_token is not set"));
   if (sends_.size() >= kMaxPendingSends)
     return fail_now(Error::unavailable("slack: too many sends in flight", 1000));

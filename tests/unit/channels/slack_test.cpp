@@ -708,6 +708,10 @@ TEST_F(SlackChannelTest, ADmAddressedByUserIsPostedToTheDmItOpens) {
   ASSERT_TRUE(send({{"C9", true, "", "U222"}, "to the channel", {}, ""}).ok());
   EXPECT_EQ(fake_->state()["posts"][2]["channel"], "C9");
   EXPECT_EQ(fake_->state()["dm_opens"].size(), 1u);
+  // A channel rebuilt from a (lower-case) session key after a restart is sent to as Slack
+  // spells it.
+  ASSERT_TRUE(send({{"c024be91l", true, "", ""}, "after a restart", {}, ""}).ok());
+  EXPECT_EQ(fake_->state()["posts"][3]["channel"], "C024BE91L");
 }
 
 TEST_F(SlackChannelTest, AFailedConversationsOpenFailsTheSendClearly) {
