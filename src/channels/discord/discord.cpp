@@ -10,6 +10,9 @@
 // RESUMED = connected), else identifies. The session (id, seq, resume URL) lives across
 // stop()/start() on this object, as the manager expects.
 //
+// Gateway frames are parsed by discord_events.h (pure, table-tested, fuzzed); this file
+// only acts on what it returns.
+//
 // Threading: loop thread only. Every completion (WebSocket, HTTP, timers) is guarded by
 // `alive_`, a token replaced by stop(), and WebSocket callbacks also by a generation
 // number, so an old connection still closing never touches the new one. No host
@@ -35,6 +38,7 @@
 #include <set>
 #include <string>
 
+#include "channels/discord/discord_events.h"
 #include "channels/ws_client.h"
 #include "plugins/registry.h"
 #include "providers/http_client.h"
@@ -44,13 +48,16 @@ namespace {
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
+using discord::clip;
+using discord::GatewayEvent;
+using discord::is_snowflake;
 using providers::HttpCall;
 using providers::HttpError;
 using providers::HttpHead;
 
 // GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT.
 constexpr std::int64_t kDefaultIntents = 1 | 512 | 4096 | 32768;
-constexpr std::size_t kMaxFrame = 4u << 20;
+constexpr std::size_t kMaxFrame = discord::kMaxFrameBytes;
 constexpr std::size_t kMaxRestBody = 64 * 1024;
 constexpr std::size_t kMaxText = 2000;
 constexpr auto kHelloTimeout = 30s;
@@ -58,43 +65,15 @@ constexpr auto kMaxRetryWait = 10s;  // a longer 429 wait fails the send (the ho
 constexpr std::size_t kRecentIds = 512;
 constexpr std::size_t kMaxDmChannels = 4096;  // user -> DM channel ids remembered
 
-bool is_snowflake(const std::string& s) {
-  return !s.empty() && s.size() <= 20 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Interaction tokens are URL-safe base64-ish; anything else would change the URL path.
-bool is_url_token(const std::string& s) {
-  return !s.empty() && s.size() <= 1024 && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-  });
-}
-
 std::string str(const Json& j, const char* key) {
   if (!j.is_object()) return {};
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// At most `n` bytes, not cutting a UTF-8 sequence.
-std::string clip(std::string s, std::size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  s.resize(n);
-  return s;
-}
-
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-void trim(std::string& s) {
-  auto ws = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
-  while (!s.empty() && ws(s.back())) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && ws(s[i])) ++i;
-  s.erase(0, i);
 }
 
 // ws:// is only for loopback (tests, a local proxy): the token travels in IDENTIFY.
@@ -407,7 +386,9 @@ class DiscordChannel final : public sdk::Channel {
            if (status == 429) {
              Json j = Json::parse(rbody, nullptr, false);
              auto wait = retry_after(j, head);
-             bool global = j.is_object() && j.value("global", false);
+             // Not j.value("global", false): that throws when "global" is not a boolean.
+             bool global = j.is_object() && j.contains("global") && j["global"].is_boolean() &&
+                           j["global"].get<bool>();
              host_.diagnostic("rate_limited", {{"channel", "discord"},
                                                {"retry_after_ms", wait.count()},
                                                {"global", global},
@@ -555,43 +536,47 @@ class DiscordChannel final : public sdk::Channel {
   }
 
   void on_frame(std::string_view data) {
-    Json j = Json::parse(data, nullptr, false);
-    if (!j.is_object() || !j.contains("op") || !j["op"].is_number_integer())
-      return bad_frame("not a gateway payload");
-    if (j.contains("s") && j["s"].is_number_integer()) seq_ = j["s"].get<std::int64_t>();
-    const Json& d = j.contains("d") ? j["d"] : Json();
-    switch (j["op"].get<int>()) {
-      case 10:
-        return on_hello(d);
-      case 11:
+    GatewayEvent e = discord::parse_gateway(data, {user_id_});
+    if (e.seq) seq_ = *e.seq;
+    if (e.op == 0) host_.alive();  // any dispatch, even one we cannot use
+    switch (e.kind) {
+      case GatewayEvent::kHello:
+        return on_hello(e.heartbeat_interval);
+      case GatewayEvent::kHeartbeatAck:
         hb_acked_ = true;
         host_.alive();
         return;
-      case 1:
+      case GatewayEvent::kHeartbeatRequest:
         return send_heartbeat();  // the server asks for one now
-      case 7:
+      case GatewayEvent::kReconnect:
         return fail("discord gateway asked to reconnect (op 7); will resume");
-      case 9: {
-        bool resumable = d.is_boolean() && d.get<bool>();
-        if (!resumable) drop_session();
+      case GatewayEvent::kInvalidSession:
+        if (!e.resumable) drop_session();
         return fail(std::string("discord gateway invalidated the session (op 9); will ") +
-                    (resumable ? "resume" : "identify again"));
-      }
-      case 0: {
-        std::string t = str(j, "t");
-        host_.alive();
-        return on_dispatch(t, d);
-      }
-      default:
+                    (e.resumable ? "resume" : "identify again"));
+      case GatewayEvent::kReady:
+        return on_ready(e.ready);
+      case GatewayEvent::kResumed:
+        return host_.connected("@" + username_ + " (resumed)");
+      case GatewayEvent::kMessage:
+        if (seen(e.message.message_id)) return;  // a RESUME replay
+        return host_.inbound(std::move(e.message), [] {});
+      case GatewayEvent::kButton:
+        return on_button(std::move(e));
+      case GatewayEvent::kNoContent:
+        // Usually the MESSAGE CONTENT intent is missing (content arrives empty).
+        return host_.diagnostic("discord_empty_message", {{"message_id", e.message.message_id},
+                                                          {"channel_id", e.message.peer.chat_id}});
+      case GatewayEvent::kIgnored:
         return;
+      case GatewayEvent::kMalformed:
+        // Without a session nothing else can work: that is a failure, not a bad frame.
+        if (e.op == 0 && e.type == "READY") return fail("discord: malformed READY");
+        return bad_frame(e.reason);
     }
   }
 
-  void on_hello(const Json& d) {
-    if (!d.is_object() || !d.contains("heartbeat_interval") || !d["heartbeat_interval"].is_number())
-      return bad_frame("HELLO without heartbeat_interval");
-    auto iv = std::chrono::milliseconds(
-        static_cast<long long>(std::clamp(d["heartbeat_interval"].get<double>(), 50.0, 600000.0)));
+  void on_hello(std::chrono::milliseconds iv) {
     hb_interval_ = iv;
     hb_acked_ = true;
     host_.set_liveness_window(2 * iv + 1000ms);
@@ -613,24 +598,12 @@ class DiscordChannel final : public sdk::Channel {
     }
   }
 
-  void on_dispatch(const std::string& t, const Json& d) {
-    if (t == "READY") {
-      const Json& user = d.is_object() && d.contains("user") ? d["user"] : Json();
-      std::string sid = str(d, "session_id"), uid = str(user, "id");
-      if (sid.empty() || !is_snowflake(uid)) return fail("discord: malformed READY");
-      session_id_ = sid;
-      resume_url_ = str(d, "resume_gateway_url");
-      if (!acceptable_gateway_url(resume_url_)) resume_url_.clear();
-      user_id_ = uid;
-      username_ = clip(str(user, "username"), 100);
-      host_.connected("@" + username_);
-    } else if (t == "RESUMED") {
-      host_.connected("@" + username_ + " (resumed)");
-    } else if (t == "MESSAGE_CREATE") {
-      on_message_create(d);
-    } else if (t == "INTERACTION_CREATE") {
-      on_interaction(d);
-    }
+  void on_ready(const discord::Ready& r) {
+    session_id_ = r.session_id;
+    resume_url_ = acceptable_gateway_url(r.resume_gateway_url) ? r.resume_gateway_url : "";
+    user_id_ = r.user_id;
+    username_ = r.username;
+    host_.connected("@" + username_);
   }
 
   bool seen(const std::string& id) {
@@ -644,98 +617,20 @@ class DiscordChannel final : public sdk::Channel {
     return false;
   }
 
-  void on_message_create(const Json& d) {
-    if (!d.is_object() || !d.contains("author") || !d["author"].is_object())
-      return bad_frame("MESSAGE_CREATE without author");
-    const Json& author = d["author"];
-    std::string author_id = str(author, "id"), id = str(d, "id"), channel_id = str(d, "channel_id");
-    if (!is_snowflake(author_id) || !is_snowflake(id) || !is_snowflake(channel_id))
-      return bad_frame("MESSAGE_CREATE without ids");
-    if (author.value("bot", false) || author_id == user_id_ || d.contains("webhook_id")) return;
-    // Only user messages (0 default, 19 reply); joins, pins, boosts are system messages.
-    if (d.contains("type") && d["type"].is_number_integer()) {
-      int type = d["type"].get<int>();
-      if (type != 0 && type != 19) return;
-    }
-    std::string text = str(d, "content");
-    bool mentioned = false;
-    if (!user_id_.empty()) {
-      if (d.contains("mentions") && d["mentions"].is_array())
-        for (const auto& m : d["mentions"])
-          if (str(m, "id") == user_id_) mentioned = true;
-      for (const std::string& tag : {"<@" + user_id_ + ">", "<@!" + user_id_ + ">"}) {
-        for (auto p = text.find(tag); p != std::string::npos; p = text.find(tag, p)) {
-          text.erase(p, tag.size());
-          mentioned = true;
-        }
-      }
-      if (d.contains("referenced_message") &&
-          str(d["referenced_message"].value("author", Json()), "id") == user_id_)
-        mentioned = true;
-    }
-    trim(text);
-    if (d.contains("attachments") && d["attachments"].is_array()) {
-      std::size_t n = 0;
-      for (const auto& a : d["attachments"]) {
-        std::string url = str(a, "url");
-        if (url.empty() || ++n > 10) continue;
-        text += (text.empty() ? "" : "\n") + std::string("[attachment: ") +
-                clip(str(a, "filename"), 200) + " " + clip(url, 2000) + "]";
-      }
-    }
-    if (text.empty()) {
-      // Usually the MESSAGE CONTENT intent is missing (content arrives empty).
-      host_.diagnostic("discord_empty_message", {{"message_id", id}, {"channel_id", channel_id}});
-      return;
-    }
-    if (seen(id)) return;
-    sdk::InboundMessage m;
-    m.message_id = id;
-    m.sender_id = author_id;
-    std::string nick = d.contains("member") ? str(d["member"], "nick") : std::string();
-    std::string global = str(author, "global_name");
-    m.sender_name = clip(!nick.empty()     ? nick
-                         : !global.empty() ? global
-                                           : str(author, "username"),
-                         100);
-    m.peer.chat_id = channel_id;  // a thread is a channel: replies go to it directly
-    m.peer.group = !str(d, "guild_id").empty();
-    m.text = std::move(text);
-    m.mentioned = mentioned;
-    host_.inbound(std::move(m), [] {});
-  }
-
-  void on_interaction(const Json& d) {
-    if (!d.is_object()) return bad_frame("INTERACTION_CREATE without data");
-    if (!d.contains("type") || !d["type"].is_number_integer() || d["type"].get<int>() != 3)
-      return;  // only message components (buttons)
-    std::string id = str(d, "id"), itoken = str(d, "token"), channel_id = str(d, "channel_id");
-    const Json& data = d.contains("data") ? d["data"] : Json();
-    std::string custom_id = str(data, "custom_id");
-    Json user = d.contains("member") && d["member"].is_object() ? d["member"].value("user", Json())
-                                                                : d.value("user", Json());
-    std::string uid = str(user, "id");
-    if (!is_snowflake(id) || !is_url_token(itoken) || !is_snowflake(channel_id) ||
-        !is_snowflake(uid) || custom_id.empty() || custom_id.size() > 100)
-      return bad_frame("malformed component interaction");
+  void on_button(GatewayEvent ev) {
     // Acknowledge first (Discord wants it within 3 s): a deferred update, nothing shown.
     std::uint64_t rid = ++next_rest_;
     rest_[rid];
-    rest(rid, "POST", "/interactions/" + id + "/" + itoken + "/callback", Json{{"type", 6}}.dump(),
+    rest(rid, "POST",
+         "/interactions/" + ev.interaction_id + "/" + ev.interaction_token + "/callback",
+         Json{{"type", 6}}.dump(),
          [this, rid](int status, const std::string&, const HttpHead*, const HttpError* e) {
            rest_.erase(rid);
            if (e || status < 200 || status >= 300)
              host_.diagnostic("discord_interaction_ack_failed",
                               {{"status", status}, {"error", e ? e->message : ""}});
          });
-    sdk::ButtonPress p;
-    p.sender_id = uid;
-    std::string global = str(user, "global_name");
-    p.sender_name = clip(!global.empty() ? global : str(user, "username"), 100);
-    p.peer.chat_id = channel_id;
-    p.peer.group = !str(d, "guild_id").empty();
-    p.data = custom_id;
-    host_.button(std::move(p));
+    host_.button(std::move(ev.button));
   }
 
   sdk::ChannelHost& host_;
