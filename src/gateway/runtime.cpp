@@ -14,6 +14,7 @@
 #include "gateway/protocol/schemas.h"
 #include "gateway/server/server.h"
 #include "gateway/server/tls.h"
+#include "gateway/state/event_loop.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -246,7 +247,10 @@ int run_gateway(const GatewayOptions& opts) {
   if (auto s = write_file_atomic(runtime_file, rt.dump() + "\n", 0600); !s.ok())
     log::warn("cannot write {}: {}", runtime_file, s.error().message);
 
-  io.run();
+  run_loop(io, [](const std::string& what) {
+    log::error("internal error: a task on the event loop failed ({}); the gateway keeps "
+               "running. Please report it with the log around this line.", what);
+  });
   ::unlink(runtime_file.c_str());
   log::info("stopped");
   spdlog::shutdown();

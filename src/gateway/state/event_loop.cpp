@@ -80,4 +80,21 @@ Json EventLoopMonitor::snapshot() const {
               {"cpuCoreRatio", round2(utilization_ / static_cast<double>(cores))}};
 }
 
+std::size_t run_loop(boost::asio::io_context& io,
+                     const std::function<void(const std::string& what)>& on_error) {
+  std::size_t thrown = 0;
+  for (;;) {
+    try {
+      io.run();
+      return thrown;
+    } catch (const std::exception& e) {
+      ++thrown;
+      on_error(e.what());
+    } catch (...) {
+      ++thrown;
+      on_error("an exception of unknown type");
+    }
+  }
+}
+
 }  // namespace simpleclaw::gateway
