@@ -3,6 +3,7 @@
 // reaches the agent and the reply arrives on Telegram; unknown senders, pairing codes,
 // group mention gating, long replies, a stalled long poll, approvals from the chat, and
 // no update lost or handled twice across a restart.
+#include <filesystem>
 #include <thread>
 
 #include "channel_helpers.h"
@@ -346,6 +347,7 @@ TEST(ChannelsTelegram, APendingApprovalIsOfferedAgainInTheChatAfterARestart) {
 TEST(ChannelsTelegram, BindingsPickTheAgentAndChannelsCanBeStoppedAndStarted) {
   FakeLlm llm;
   llm.push(answer("work agent here"));
+  llm.push(answer("work agent again"));
   auto tg = start_telegram();
   std::string cfg = config_for(llm, telegram_config(*tg) +
                                         "agents:\n  list:\n    - id: main\n    - id: work\n"
@@ -371,6 +373,23 @@ TEST(ChannelsTelegram, BindingsPickTheAgentAndChannelsCanBeStoppedAndStarted) {
   EXPECT_FALSE(c->call("channels.stop", Json{{"channel", "nope"}}).ok());
   ASSERT_TRUE(c->call("channels.start", Json{{"channel", "telegram"}}).ok());
   EXPECT_TRUE(wait_connected(*c, "telegram"));
+  // channels.logout: stops the account and forgets what it holds (Telegram: the poll
+  // offset; the token stays in config.yaml); channels.start connects it afresh.
+  std::string offset_file = gw->state_dir() + "/channels/telegram/default/offset";
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(offset_file); }, 5000));
+  auto out = c->call("channels.logout", Json{{"channel", "telegram"}});
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ((*out)["loggedOut"], true);
+  EXPECT_EQ((*out)["accounts"], Json::array({"default"}));
+  EXPECT_FALSE(std::filesystem::exists(offset_file));
+  st = c->call("channels.status", Json::object());
+  EXPECT_EQ((*st)["channelAccounts"]["telegram"][0]["running"], false);
+  EXPECT_FALSE(c->call("channels.logout", Json{{"channel", "nope"}}).ok());
+  ASSERT_TRUE(c->call("channels.start", Json{{"channel", "telegram"}}).ok());
+  EXPECT_TRUE(wait_connected(*c, "telegram"));
+  tg->post("/control/message", message(111, "after logout"));
+  wait_sent(*tg, [](const Json& s) { return s.size() >= 2; });
+  EXPECT_EQ(tg->get("/control/sent").size(), 2u) << "answered once, after the fresh start";
 }
 
 }  // namespace
