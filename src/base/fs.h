@@ -18,4 +18,23 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
 Status make_dirs(const std::string& path, unsigned mode = 0700);
 std::string home_dir();
 
+// One owner of a directory at a time: an exclusive flock() on `path`, held until this
+// object dies. The kernel drops the lock when the process ends however it ends (even
+// SIGKILL), so there is never a stale lock to clean up; the file holds the owner's pid
+// only for the message a second process gets. Not copyable; movable.
+class DirLock {
+ public:
+  // Fails ("... pid N ...", detail code LOCKED) while another process holds it.
+  static Result<DirLock> acquire(const std::string& path);
+  DirLock(DirLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  DirLock& operator=(DirLock&& o) noexcept;
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+  ~DirLock();
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 }  // namespace simpleclaw

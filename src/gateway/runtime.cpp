@@ -85,6 +85,15 @@ int run_gateway(const GatewayOptions& opts) {
   }
   info.log_file = info.state_dir + "/logs/gateway.log";
   log::init({opts.verbose ? "debug" : "info", info.log_file});
+  // One gateway per state dir: two would share the session database, the token and the
+  // channel offsets, and answer every platform message twice.
+  auto lock = DirLock::acquire(info.state_dir + "/gateway.lock");
+  if (!lock.ok()) {
+    log::error("another simpleclaw gateway is already running on the state dir {} ({}); "
+               "stop it first, or give this one its own --state-dir",
+               info.state_dir, lock.error().message);
+    return 1;
+  }
 
   // 1. config
   StepTimer step_config("config");

@@ -186,6 +186,33 @@ std::optional<int> start_and_wait_exit(std::unique_ptr<GatewayProcess>& gw, Star
   return gw->wait_exit(5s);
 }
 
+// One gateway per state dir: a second one is refused at once, naming the running pid, and
+// the first keeps serving; a gateway killed with SIGKILL leaves no stale lock behind.
+TEST(StartupErrors, ASecondGatewayOnTheSameStateDirIsRefusedNamingThePid) {
+  auto first = GatewayProcess::start();
+  ASSERT_TRUE(first);
+  StartOptions o;
+  o.state_dir = first->state_dir();
+  std::unique_ptr<GatewayProcess> second;
+  auto code = start_and_wait_exit(second, o);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(code) << "a second gateway must be refused, not wait";
+  EXPECT_EQ(*code, 1);
+  std::string err = second->stderr_text();
+  EXPECT_NE(err.find("already running"), std::string::npos) << err;
+  EXPECT_NE(err.find("pid " + std::to_string(first->pid())), std::string::npos) << err;
+  EXPECT_NE(err.find("--state-dir"), std::string::npos) << err;
+  auto c = first->connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->call("health", Json::object()).ok());
+  EXPECT_TRUE(file_exists(first->state_dir() + "/gateway.json")) << "the refused one removed it";
+
+  first->signal(SIGKILL);
+  ASSERT_TRUE(first->wait_exit(5s));
+  auto third = GatewayProcess::start(o);
+  ASSERT_TRUE(third) << "a killed gateway's lock must not outlive it";
+}
+
 TEST(StartupErrors, PortInUseExitsOneWithAClearMessage) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(fd, 0);
