@@ -72,9 +72,10 @@ struct ModelEntry {
   bool reasoning = false;         // a reasoning model (shown in models.list)
 };
 
-// One LLM endpoint (models.providers.<name>).
+// One LLM endpoint (models.providers.<name>), or a provider plugin that serves the models.
 struct ProviderConfig {
   std::string name;               // the key under models.providers
+  std::string plugin;             // provider plugin name; set = api, base_url, key unused
   std::string api = "openai";     // openai | anthropic | ollama (wire format)
   std::string base_url;           // empty = the api's public default (see default_base_url)
   std::string api_key;            // sent as Bearer / x-api-key; ${ENV} recommended

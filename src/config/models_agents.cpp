@@ -29,6 +29,22 @@ void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& 
   };
   const Json& models = section(doc, "models");
   if (auto it = models.find("default"); it != models.end()) check_ref("models.default", *it);
+  // A provider is an HTTP endpoint (api) or a plugin, never both: the endpoint keys of a
+  // plugin provider would be silently ignored, which hides a mistake.
+  if (providers.is_object()) {
+    for (const auto& [name, p] : providers.items()) {
+      if (!p.is_object()) continue;
+      std::string path = child_path("models.providers", name);
+      if (!p.contains("plugin")) {
+        if (!p.contains("api")) add(path, "needs api (openai | anthropic | ollama) or plugin");
+        continue;
+      }
+      for (const char* key : {"api", "base_url", "api_key", "headers"})
+        if (p.contains(key))
+          add(child_path(path, key), std::string("not used by a plugin provider (plugin: ") +
+                                         p["plugin"].dump() + "); remove it");
+    }
+  }
 
   const Json& agents = section(doc, "agents");
   const Json& list = array_at(agents, "list");
@@ -53,6 +69,8 @@ void fill_models_agents(const Json& doc, Config& c) {
   for (const auto& [name, p] : section(models, "providers").items()) {
     ProviderConfig pc;
     pc.name = name;
+    read(p, "plugin", pc.plugin);
+    if (!pc.plugin.empty()) pc.api.clear();
     read(p, "api", pc.api);
     read(p, "base_url", pc.base_url);
     read(p, "api_key", pc.api_key);

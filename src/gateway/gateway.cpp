@@ -153,6 +153,7 @@ std::string Gateway::start_plugins() {
                                       config::detail::section(cfg_.doc, "channels"));
   plugins_->start();
   tools_->runner().add_provider(plugins_->tool_provider());
+  catalog_.set_plugins(plugins_->provider_models());
   Json list = plugins_->list_json();
   return std::to_string(list["plugins"].size()) + " discovered" +
          (problems.empty() ? "" : ", " + std::to_string(problems.size()) + " problem(s) (plugins.list)");

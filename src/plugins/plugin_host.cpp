@@ -156,7 +156,11 @@ class PluginHost::Tools final : public tools::ToolProvider {
 // ---- host ----
 
 PluginHost::PluginHost(net::io_context& io, std::string state_dir, PluginHostOptions opts)
-    : io_(io), state_dir_(std::move(state_dir)), opts_(opts), tools_(std::make_unique<Tools>(*this)) {}
+    : io_(io),
+      state_dir_(std::move(state_dir)),
+      opts_(opts),
+      tools_(std::make_unique<Tools>(*this)),
+      providers_(std::make_shared<PluginProviders>(io, dir_)) {}
 
 PluginHost::~PluginHost() {
   // Without a finished stop(), whatever runs is killed (each runtime's destructor).

@@ -8,6 +8,8 @@
 //   * channel plugins: channel_factory(name) makes a PluginChannel (sdk::Channel) per
 //     account configured under channels.<name>, for the channel manager;
 //   * tool plugins: tool_provider() offers their tools as "<plugin>__<tool>";
+//   * provider plugins: provider_models() serves models.providers.<id>: {plugin: <name>}
+//     for the model catalog (PluginProviders, plugin_provider.h);
 //   * plugins.list: list_json().
 //
 // A plugin that crashes, hangs, floods or writes garbage is killed and restarted; it
@@ -31,6 +33,7 @@
 #include "base/result.h"
 #include "plugins/manifest.h"
 #include "plugins/plugin_channel.h"
+#include "plugins/plugin_provider.h"
 #include "plugins/plugin_runtime.h"
 #include "simpleclaw/channel.h"
 #include "tools/tool_runner.h"
@@ -69,6 +72,9 @@ class PluginHost {
   sdk::ChannelFactory channel_factory(std::string_view name) const;
   // The tools of all tool plugins ("<plugin>__<tool>"). Owned by the host.
   tools::ToolProvider* tool_provider();
+  // The provider plugins, for Catalog::set_plugins. Shared: model calls in flight may
+  // outlive the host (they then fail with "not a configured provider plugin").
+  std::shared_ptr<providers::PluginModels> provider_models() const { return providers_; }
 
   // Tests and diagnostics.
   std::shared_ptr<PluginRuntime> runtime(std::string_view name) const;
@@ -81,6 +87,7 @@ class PluginHost {
   std::shared_ptr<PluginDirectory> dir_ = std::make_shared<PluginDirectory>();
   std::vector<DiscoveryError> errors_;
   std::unique_ptr<Tools> tools_;
+  std::shared_ptr<PluginProviders> providers_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -6,6 +6,7 @@
 // stop() -> stopped. disabled and failed are set by configure() and never start.
 #include "plugins/plugin_runtime.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,6 +26,7 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr std::size_t kMaxTools = 256;
+constexpr std::size_t kMaxModels = 1000;  // as config models.providers.*.models
 constexpr std::size_t kMaxLogMessage = 2000;
 
 std::string clip(std::string_view s, std::size_t n) {
@@ -119,6 +121,12 @@ Json PluginRuntime::status() const {
     j["tools"] = std::move(names);
   }
   if (kind() == PluginKind::kChannel) j["accounts"] = setup_.accounts;
+  if (kind() == PluginKind::kProvider) {
+    Json ids = Json::array();
+    for (const auto& m : models_) ids.push_back(m.id);
+    j["models"] = std::move(ids);
+    j["activeRequests"] = requests_.size();
+  }
   return j;
 }
 
@@ -192,7 +200,42 @@ void PluginRuntime::handshake_done(std::uint64_t gen, Result<Json> r) {
   auto caps = r->find("capabilities");
   capabilities_ = caps != r->end() && caps->is_object() ? *caps : Json::object();
   if (kind() == PluginKind::kTool) return list_tools(gen);
+  if (kind() == PluginKind::kProvider) return list_models(gen);
   became_running();
+}
+
+void PluginRuntime::list_models(std::uint64_t gen) {
+  std::weak_ptr<PluginRuntime> weak = weak_from_this();
+  peer_->request(
+      "provider/models", Json::object(), opts_.init_timeout, [weak, gen](Result<Json> r) {
+        auto self = weak.lock();
+        if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
+        // Optional: a plugin that does not implement it (an error answer) lists no models and
+        // serves whatever the config lists. No answer at all is a hung plugin.
+        if (!r.ok() && !answered(r.error()))
+          return self->fail_process("failed to list its models: " + r.error().message);
+        std::vector<config::ModelEntry> models;
+        const Json& list = r.ok() && r->is_object() ? r->value("models", Json()) : Json();
+        if (list.is_array()) {
+          for (const auto& m : list) {
+            if (models.size() >= kMaxModels) break;
+            std::string id = str_field(m, "id");
+            if (id.empty() || id.size() > 200) continue;
+            config::ModelEntry e;
+            e.id = id;
+            e.name = clip(str_field(m, "name"), 200);
+            if (auto c = m.find("contextWindow"); c != m.end() && c->is_number_unsigned())
+              e.context_window = static_cast<int>(
+                  std::clamp<std::uint64_t>(c->get<std::uint64_t>(), 256, 1u << 30));
+            if (auto c = m.find("maxOutput"); c != m.end() && c->is_number_unsigned())
+              e.max_tokens =
+                  static_cast<int>(std::clamp<std::uint64_t>(c->get<std::uint64_t>(), 1, 1u << 30));
+            models.push_back(std::move(e));
+          }
+        }
+        self->models_ = std::move(models);
+        self->became_running();
+      });
 }
 
 void PluginRuntime::list_tools(std::uint64_t gen) {
@@ -389,6 +432,12 @@ void PluginRuntime::detach(const std::string& account, PluginChannel* ch) {
   if (it != channels_.end() && it->second == ch) channels_.erase(it);
 }
 
+void PluginRuntime::attach_request(const std::string& request_id, DeltaFn fn) {
+  requests_[request_id] = std::move(fn);
+}
+
+void PluginRuntime::detach_request(const std::string& request_id) { requests_.erase(request_id); }
+
 void PluginRuntime::channels_down(const std::string& error) {
   auto chans = channels_;
   for (auto& [id, ch] : chans)
@@ -422,6 +471,13 @@ void PluginRuntime::on_notification(const std::string& method, const Json& param
       log::info("{}: {}", prefix(), msg);
     else
       log::debug("{}: {}", prefix(), msg);
+    return;
+  }
+  if (kind() == PluginKind::kProvider && method == "provider/delta") {
+    auto it = requests_.find(str_field(params, "requestId"));
+    if (it == requests_.end()) return;  // late (cancelled, timed out) or unknown
+    DeltaFn fn = it->second;            // a copy: the handler may detach itself
+    fn(params);
     return;
   }
   if (kind() != PluginKind::kChannel) return;

@@ -9,7 +9,9 @@
 // A channel plugin serves every account of its channel from one process: each account's
 // PluginChannel attaches itself by account id; the runtime routes the plugin's
 // channel/* messages to it and tells every attached account when the process comes up or
-// goes down.
+// goes down. A provider plugin is asked `provider/models` after `initialize` (a JSON-RPC
+// error = it lists none); each chat in flight (plugin_provider.h) attaches itself by
+// requestId and gets that request's `provider/delta` notifications.
 //
 // Threading: loop thread only. Owned by PluginHost through a shared_ptr; timers and the
 // peer's callbacks hold weak_ptrs, except stop(), which keeps the runtime alive until the
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "config/config.h"
 #include "plugins/manifest.h"
 #include "tools/stdio_rpc.h"
 
@@ -50,6 +53,7 @@ struct PluginHostOptions {
   std::size_t max_bytes_per_sec = 4 * 1024 * 1024;   // stdout bytes per second
   int max_bad_lines = 20;                            // non-JSON lines in a row
   std::size_t stderr_lines_per_sec = 20;             // logged at debug
+  std::size_t max_provider_requests = 16;            // provider/chat in flight per plugin
 };
 
 enum class PluginState { kDiscovered, kStarting, kRunning, kBackoff, kStopped, kFailed, kDisabled };
@@ -90,6 +94,8 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
   pid_t pid() const { return peer_ ? peer_->pid() : -1; }
   const Json& capabilities() const { return capabilities_; }
   const std::vector<PluginToolInfo>& tools() const { return tools_; }
+  // Provider plugins: the models `provider/models` reported at the last start.
+  const std::vector<config::ModelEntry>& models() const { return models_; }
   const PluginHostOptions& options() const { return opts_; }
   Json status() const;  // one plugins.list entry
 
@@ -103,6 +109,13 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
   void attach(const std::string& account, PluginChannel* ch);
   void detach(const std::string& account, PluginChannel* ch);
 
+  // Provider chats in flight: `provider/delta` {requestId, ...} goes to the handler attached
+  // with that id (deltas for unknown ids are ignored).
+  using DeltaFn = std::function<void(const Json& params)>;
+  void attach_request(const std::string& request_id, DeltaFn fn);
+  void detach_request(const std::string& request_id);
+  std::size_t active_requests() const { return requests_.size(); }
+
  private:
   void spawn();
   void on_exit(std::uint64_t gen, const tools::ExitStatus& st, const std::string& reason);
@@ -111,6 +124,7 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
   void on_notification(const std::string& method, const Json& params);
   void handshake_done(std::uint64_t gen, Result<Json> init);
   void list_tools(std::uint64_t gen);
+  void list_models(std::uint64_t gen);
   void became_running();
   void schedule_ping(std::uint64_t gen);
   void schedule_restart();
@@ -136,6 +150,8 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
   std::string version_;  // from initialize, else the manifest's
   Json capabilities_ = Json::object();
   std::vector<PluginToolInfo> tools_;
+  std::vector<config::ModelEntry> models_;
+  std::map<std::string, DeltaFn> requests_;
   std::int64_t started_at_ms_ = 0;
   std::chrono::steady_clock::time_point running_since_{};
   std::map<std::string, PluginChannel*> channels_;

@@ -48,6 +48,20 @@ Result<ResolvedModel> Catalog::resolve(const std::string& ref) const {
   std::string provider = ref.substr(0, slash), id = ref.substr(slash + 1);
   for (const config::ProviderConfig& p : models_.providers) {
     if (p.name != provider) continue;
+    if (!p.plugin.empty()) {
+      ResolvedModel r;
+      r.ref = ref;
+      r.provider = &p;
+      r.plugin = p.plugin;
+      r.plugins = plugins_;
+      r.model.id = id;
+      std::vector<config::ModelEntry> listed = p.models;
+      if (listed.empty() && plugins_) listed = plugins_->models(p.plugin);
+      for (const config::ModelEntry& m : listed)
+        if (m.id == id) r.model = m;
+      if (r.model.name.empty()) r.model.name = r.model.id;
+      return r;
+    }
     auto api = parse_api(p.api);
     if (!api) return Error::invalid("provider " + p.name + " has unknown api " + p.api, "NO_MODEL");
     if (!offers(*api))
@@ -75,7 +89,12 @@ Json Catalog::list_json() const {
   for (const config::ProviderConfig& p : models_.providers) {
     auto pr = probes_.find(p.name);
     bool available = pr != probes_.end() && pr->second.ok;
-    for (const config::ModelEntry& m : p.models) {
+    std::vector<config::ModelEntry> listed = p.models;
+    if (!p.plugin.empty()) {
+      available = plugins_ && plugins_->available(p.plugin);
+      if (listed.empty() && plugins_) listed = plugins_->models(p.plugin);
+    }
+    for (const config::ModelEntry& m : listed) {
       models.push_back(Json{{"id", p.name + "/" + m.id},
                             {"name", m.name.empty() ? m.id : m.name},
                             {"provider", p.name},
@@ -98,6 +117,7 @@ void Catalog::probe(std::function<void()> done) {
   };
   std::uint64_t gen = generation_;
   for (const config::ProviderConfig& p : models_.providers) {
+    if (!p.plugin.empty()) continue;  // available while the plugin runs: nothing to probe
     auto api = parse_api(p.api);
     if (!api || !offers(*api)) continue;
     ++in_flight_;

@@ -4,7 +4,9 @@
 // A model reference is "provider/model". resolve() accepts a model id the provider does
 // not list (providers add models faster than configs change) with default limits.
 // Probing sends one cheap GET per provider (provider.h build_probe_request); the result
-// feeds models.list `available`.
+// feeds models.list `available`. A provider with `plugin` is served by a provider plugin
+// (plugin_models.h): it is never probed, is available while the plugin runs, and lists
+// the plugin's own models (provider/models) when the config lists none.
 //
 // Threading: loop thread only. Rebuilt from config on hot reload (probe state kept for
 // providers whose endpoint did not change).
@@ -19,6 +21,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "providers/plugin_models.h"
 #include "providers/provider.h"
 
 namespace simpleclaw::providers {
@@ -26,8 +29,10 @@ namespace simpleclaw::providers {
 struct ResolvedModel {
   std::string ref;  // "provider/model"
   const config::ProviderConfig* provider = nullptr;  // points into the catalog's config
-  Api api = Api::kOpenAI;
+  Api api = Api::kOpenAI;    // HTTP wire format (unused when `plugin` is set)
   config::ModelEntry model;  // listed entry, or defaults for an unlisted id
+  std::string plugin;        // set: served by this provider plugin, not over HTTP
+  std::shared_ptr<PluginModels> plugins;  // plugin providers: how to reach them (may be null)
 };
 
 struct ProbeState {
@@ -45,6 +50,8 @@ class Catalog {
   // called). A provider whose `api` is left out resolves to an error saying so.
   void set_apis(std::vector<Api> apis) { apis_ = std::move(apis); }
   bool offers(Api api) const;
+  // Provider plugins (models.providers.<id>.plugin), wired in by the gateway; null = none.
+  void set_plugins(std::shared_ptr<PluginModels> plugins) { plugins_ = std::move(plugins); }
 
   // "provider/model" -> where and how; errors name what is missing and how to fix it.
   Result<ResolvedModel> resolve(const std::string& ref) const;
@@ -67,6 +74,7 @@ class Catalog {
   std::shared_ptr<ConnectionPool> pool_ = std::make_shared<ConnectionPool>();
   std::map<std::string, ProbeState> probes_;  // by provider name
   std::vector<Api> apis_{Api::kOpenAI, Api::kAnthropic, Api::kOllama};
+  std::shared_ptr<PluginModels> plugins_;
   int in_flight_ = 0;
   std::vector<std::function<void()>> waiters_;
   std::uint64_t generation_ = 0;  // bumps on set_config; stale probe answers are ignored

@@ -1,6 +1,7 @@
 #include "providers/model_call.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <random>
 
 #include "base/log.h"
@@ -56,6 +57,9 @@ ModelCall::ModelCall(boost::asio::io_context& io, std::vector<ResolvedModel> c,
   http_opts_.first_byte_timeout = std::chrono::milliseconds(cfg.first_byte_timeout_ms);
   http_opts_.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
   http_opts_.total_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
+  plugin_timeouts_.first_byte = http_opts_.first_byte_timeout;
+  plugin_timeouts_.idle = http_opts_.idle_timeout;
+  plugin_timeouts_.total = http_opts_.total_timeout;
 }
 
 ModelCall::~ModelCall() = default;
@@ -71,6 +75,7 @@ void ModelCall::attempt() {
   result_.model_ref = m.ref;
   result_.tool_calls.clear();  // a retried attempt starts over
   ChatRequest req = cb_.build(m);
+  if (!m.plugin.empty()) return attempt_plugin(m, req);
   HttpCallbacks hc;
   std::weak_ptr<ModelCall> weak = weak_from_this();
   const std::uint64_t id = ++attempt_id_;
@@ -127,6 +132,69 @@ void ModelCall::attempt() {
                      std::move(hc));
 }
 
+void ModelCall::attempt_plugin(const ResolvedModel& m, const ChatRequest& req) {
+  std::weak_ptr<ModelCall> weak = weak_from_this();
+  const std::uint64_t id = ++attempt_id_;
+  auto current = [weak, id]() -> std::shared_ptr<ModelCall> {
+    auto self = weak.lock();
+    return self && self->attempt_id_ == id && !self->done_ ? self : nullptr;
+  };
+  const std::string provider = m.provider ? m.provider->name : m.plugin;
+  if (!m.plugins) {
+    // Posted: on_done must not run inside start().
+    boost::asio::post(io_, [current, provider, plugin = m.plugin] {
+      if (auto self = current())
+        self->fail_attempt(
+            ErrorKind::kUnknown,
+            provider + ": provider plugins are not available here (plugin " + plugin + ")", false,
+            std::nullopt);
+    });
+    return;
+  }
+  PluginChatCallbacks pc;
+  pc.on_event = [current](StreamEvent& ev) {
+    if (auto self = current()) self->on_plugin_event(ev);
+  };
+  pc.on_failure = [current, provider](const PluginFailure& f) {
+    auto self = current();
+    if (!self) return;
+    self->plugin_.reset();
+    // After text reached the user a failure is final, as for HTTP.
+    self->fail_attempt(f.kind, provider + ": " + f.message, f.retryable && !self->text_sent_,
+                       std::nullopt);
+  };
+  plugin_ = m.plugins->chat(m.plugin, req, plugin_timeouts_, std::move(pc));
+}
+
+void ModelCall::on_plugin_event(StreamEvent& ev) {
+  switch (ev.type) {
+    case StreamEvent::kText:
+      if (ev.text.empty()) break;
+      text_sent_ = true;
+      if (cb_.on_text) cb_.on_text(ev.text);
+      break;
+    case StreamEvent::kUsage:
+      result_.usage = ev.usage;
+      break;
+    case StreamEvent::kToolCall:
+      result_.tool_calls.push_back(std::move(ev.tool_call));
+      break;
+    case StreamEvent::kDone: {
+      plugin_.reset();
+      if (cancelled_) return finish(cancelled_result());
+      CallResult r = result_;
+      r.ok = true;
+      r.stop_reason = ev.stop_reason;
+      finish(std::move(r));
+      break;
+    }
+    case StreamEvent::kError:  // not sent by PluginModels (failures come separately)
+      plugin_.reset();
+      fail_attempt(ev.error_kind, ev.error_message, !text_sent_, std::nullopt);
+      break;
+  }
+}
+
 void ModelCall::on_http_done(const HttpError* err) {
   if (done_) return;
   if (cancelled_) return finish(cancelled_result());
@@ -176,6 +244,8 @@ void ModelCall::fail_attempt(ErrorKind kind, std::string message, bool retryable
   ++attempt_id_;  // this attempt is over: its late callbacks are ignored
   if (http_) http_->cancel();
   http_.reset();
+  if (plugin_) plugin_->cancel();
+  plugin_.reset();
   bool same_again = retryable && !text_sent_ && tries_ < retry_.attempts;
   std::int64_t wait = backoff_ms(retry_, tries_, unit_random());
   if (retry_after_ms) {
@@ -219,6 +289,15 @@ void ModelCall::cancel() {
   backoff_.cancel();
   if (http_) {
     http_->cancel();  // on_done(kCancelled) follows and finishes the call
+  } else if (plugin_) {
+    // A cancelled plugin chat calls nothing back: finish from the loop, not inline.
+    plugin_->cancel();
+    plugin_.reset();
+    ++attempt_id_;
+    std::weak_ptr<ModelCall> weak = weak_from_this();
+    boost::asio::post(io_, [weak] {
+      if (auto self = weak.lock()) self->finish(cancelled_result());
+    });
   } else {
     // Waiting on the backoff timer: its handler finishes the call.
   }

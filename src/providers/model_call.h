@@ -8,6 +8,10 @@
 // repeat text the user already saw). There is no shared cooldown: one session's
 // failures never block another session's calls.
 //
+// A candidate served by a provider plugin (ResolvedModel::plugin) is asked through
+// PluginModels instead of HTTP, under the same policy: the plugin not running, crashing
+// or timing out is retryable like a connection error; its JSON-RPC error is not.
+//
 // Threading: loop thread. The call keeps itself alive until on_done, which runs exactly
 // once (also after cancel(), with cancelled = true); nothing runs after it.
 #pragma once
@@ -58,6 +62,8 @@ class ModelCall : public std::enable_shared_from_this<ModelCall> {
   ModelCall(boost::asio::io_context& io, std::vector<ResolvedModel> c,
             const config::ModelsConfig& cfg, CallCallbacks cb, std::shared_ptr<ConnectionPool> pool);
   void attempt();
+  void attempt_plugin(const ResolvedModel& m, const ChatRequest& req);
+  void on_plugin_event(StreamEvent& ev);
   void on_http_done(const HttpError* err);
   void fail_attempt(ErrorKind kind, std::string message, bool retryable,
                     std::optional<std::int64_t> retry_after_ms);
@@ -77,6 +83,8 @@ class ModelCall : public std::enable_shared_from_this<ModelCall> {
   bool cancelled_ = false;
   // Per attempt:
   std::shared_ptr<HttpCall> http_;
+  std::shared_ptr<PluginChat> plugin_;  // instead of http_ for a plugin candidate
+  PluginTimeouts plugin_timeouts_;
   std::unique_ptr<StreamDecoder> decoder_;
   HttpHead head_;
   std::string error_body_;

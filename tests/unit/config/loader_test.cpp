@@ -520,6 +520,41 @@ TEST(ModelsConfig, UnknownApiAndBadAgentIdAreSchemaErrors) {
   EXPECT_NE(all.find("agents.list[0].id"), std::string::npos) << all;
 }
 
+TEST(ModelsConfig, PluginProviderNeedsNoEndpointAndRefusesEndpointKeys) {
+  auto ok = simpleclaw::config::parse(
+      "models:\n  default: echo/echo-1\n  providers:\n    echo:\n      plugin: echo-provider\n");
+  ASSERT_TRUE(ok.ok()) << ok.issues.front().to_string();
+  ASSERT_EQ(ok.config.models.providers.size(), 1u);
+  EXPECT_EQ(ok.config.models.providers[0].plugin, "echo-provider");
+  EXPECT_EQ(ok.config.models.providers[0].api, "");           // not an HTTP provider
+  EXPECT_TRUE(ok.config.models.providers[0].models.empty());  // the plugin may list them
+
+  auto bad = simpleclaw::config::parse(R"(models:
+  providers:
+    echo:
+      plugin: echo-provider
+      api: openai
+      api_key: sk-x
+    nothing:
+      models: [{id: m}]
+    weird:
+      plugin: "Not A Name"
+)");
+  ASSERT_FALSE(bad.ok());
+  std::string all;
+  for (const auto& i : bad.issues) all += i.to_string() + "\n";
+  EXPECT_NE(all.find("models.providers.echo.api (line 5): not used by a plugin provider"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("models.providers.echo.api_key (line 6)"), std::string::npos) << all;
+  EXPECT_NE(
+      all.find(
+          "models.providers.nothing (line 7): needs api (openai | anthropic | ollama) or plugin"),
+      std::string::npos)
+      << all;
+  EXPECT_NE(all.find("models.providers.weird.plugin"), std::string::npos) << all;
+}
+
 namespace simpleclaw::config {
 namespace {
 
