@@ -12,6 +12,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/utf8.h"
 
 namespace simpleclaw::agents {
 namespace {
@@ -185,13 +186,6 @@ Result<WorkspaceFile> read_one(const Workspace& ws, std::string_view name) {
   f.updated_at_ms = mtime_ms(st);
   f.content = std::move(content);
   return f;
-}
-
-// Cuts s to at most n bytes without splitting a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view s, std::size_t n) {
-  if (n >= s.size()) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
-  return s.substr(0, n);
 }
 
 bool is_blank(std::string_view s) {

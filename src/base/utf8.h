@@ -18,6 +18,14 @@ std::size_t first_invalid_utf8(std::string_view s);
 
 inline bool valid_utf8(std::string_view s) { return first_invalid_utf8(s) == std::string_view::npos; }
 
+// `s` cut to at most `max` bytes without splitting a UTF-8 sequence (it backs up over
+// continuation bytes; text that is not UTF-8 may lose up to 3 more bytes).
+inline std::string_view utf8_prefix(std::string_view s, std::size_t max) {
+  if (max >= s.size()) return s;
+  while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
+  return s.substr(0, max);
+}
+
 // True when every string and object key in `j` is valid UTF-8 (MessagePack decoding
 // does not check; JSON text parsing does).
 bool strings_are_utf8(const Json& j);

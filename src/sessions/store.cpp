@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/ids.h"
+#include "base/utf8.h"
 #include "store/migrations.h"
 
 namespace simpleclaw::sessions {
@@ -143,9 +144,7 @@ RunRow read_run(const store::Stmt& s) {
 std::string preview_of(const std::string& text) {
   constexpr std::size_t kMax = 120;
   if (text.size() <= kMax) return text;
-  std::size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
+  return std::string(utf8_prefix(text, kMax)) + "…";
 }
 
 Error not_found(const std::string& key) {

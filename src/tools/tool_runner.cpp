@@ -53,10 +53,8 @@ class NoopTask final : public ToolTask {
 
 std::string cap_tool_text(std::string text) {
   if (text.size() <= kMaxToolResultBytes) return text;
-  std::size_t cut = kMaxToolResultBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   std::size_t total = text.size();
-  text.resize(cut);
+  text.resize(utf8_prefix(text, kMaxToolResultBytes).size());
   text += "\n[... output cut: " + std::to_string(total) + " bytes in all]";
   return text;
 }

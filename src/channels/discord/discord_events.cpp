@@ -5,30 +5,17 @@
 #include <limits>
 
 #include "base/utf8.h"
+#include "channels/payload_fields.h"
 
 namespace simpleclaw::channels::discord {
 namespace {
 
+using payload::field;
+using payload::member;
+using payload::trim;
+
 constexpr std::size_t kReasonBytes = 64;     // network strings quoted in a reason
 constexpr std::size_t kSnowflakeBytes = 20;  // 2^64 has 20 digits
-
-const Json& member(const Json& o, const char* key) {
-  static const Json kNull;
-  if (!o.is_object()) return kNull;
-  auto it = o.find(key);
-  return it == o.end() ? kNull : *it;
-}
-
-// A string field: "" when absent or null, nullopt when present with another type or
-// longer than `max` (the payload is then malformed).
-std::optional<std::string> field(const Json& o, const char* key, std::size_t max) {
-  const Json& v = member(o, key);
-  if (v.is_null()) return std::string();
-  if (!v.is_string()) return std::nullopt;
-  const auto& s = v.get_ref<const std::string&>();
-  if (s.size() > max) return std::nullopt;
-  return s;
-}
 
 // A display string (names, file names): anything but a string counts as absent, and it
 // is clipped to `max` bytes. A wrong-typed nick is no reason to drop what somebody said.
@@ -52,19 +39,7 @@ std::optional<std::int64_t> int64_value(const Json& v) {
   return std::nullopt;
 }
 
-// A network string quoted in a reason: bounded (strings from parsed JSON are valid UTF-8).
-std::string quote(std::string_view s) {
-  std::string out = clip(std::string(s.substr(0, kReasonBytes + 4)), kReasonBytes);
-  return valid_utf8(out) ? out : "(binary)";
-}
-
-void trim(std::string& s) {
-  auto ws = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
-  std::size_t b = 0, e = s.size();
-  while (b < e && ws(s[b])) ++b;
-  while (e > b && ws(s[e - 1])) --e;
-  s = s.substr(b, e - b);
-}
+std::string quote(std::string_view s) { return payload::quote(s, kReasonBytes); }
 
 GatewayEvent& malformed(GatewayEvent& e, std::string why) {
   e.kind = GatewayEvent::kMalformed;
@@ -343,9 +318,7 @@ bool is_url_token(std::string_view s) {
 }
 
 std::string clip(std::string s, std::size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  s.resize(n);
+  s.resize(utf8_prefix(s, n).size());
   return s;
 }
 

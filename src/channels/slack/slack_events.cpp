@@ -3,9 +3,13 @@
 #include <optional>
 
 #include "base/utf8.h"
+#include "channels/payload_fields.h"
 
 namespace simpleclaw::channels::slack {
 namespace {
+
+using payload::member;
+using payload::trim;
 
 // Slack's limits for Block Kit (api.slack.com/reference/block-kit): a section's text is
 // at most 3000 characters, a button label 75, a message 50 blocks, an actions block 25
@@ -16,52 +20,9 @@ constexpr std::size_t kMaxSections = 40;
 constexpr std::size_t kMaxButtons = 25;
 constexpr std::size_t kReasonBytes = 64;  // network strings quoted in a reason
 
-// The longest prefix of `s` of at most `max` bytes that does not cut a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    int n = utf8_sequence_length(s, i);
-    std::size_t step = n > 0 ? static_cast<std::size_t>(n) : 1;
-    if (i + step > max) break;
-    i += step;
-  }
-  return s.substr(0, i);
-}
-
-// A network string quoted in a diagnostic: bounded, and never with invalid UTF-8 (the
-// diagnostic is dumped as JSON).
-std::string quote(std::string_view s) {
-  std::string out(utf8_prefix(s, kReasonBytes));
-  if (!valid_utf8(out)) return "(binary)";
-  return out;
-}
-
-// A string field: "" when absent or null, nullopt when present with another type or
-// longer than `max` (the envelope is then malformed).
+std::string quote(std::string_view s) { return payload::quote(s, kReasonBytes); }
 std::optional<std::string> field(const Json& o, const char* key, std::size_t max = kMaxIdBytes) {
-  if (!o.is_object()) return std::string();
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return std::nullopt;
-  const auto& s = it->get_ref<const std::string&>();
-  if (s.size() > max) return std::nullopt;
-  return s;
-}
-
-const Json& member(const Json& o, const char* key) {
-  static const Json kNull;
-  if (!o.is_object()) return kNull;
-  auto it = o.find(key);
-  return it == o.end() ? kNull : *it;
-}
-
-void trim(std::string& s) {
-  auto ws = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
-  std::size_t b = 0, e = s.size();
-  while (b < e && ws(s[b])) ++b;
-  while (e > b && ws(s[e - 1])) --e;
-  s = s.substr(b, e - b);
+  return payload::field(o, key, max);
 }
 
 Envelope& malformed(Envelope& e, std::string why) {
