@@ -375,7 +375,10 @@ Status run_validator(const valijson::Schema& compiled, const Json& value) {
     }
     all.emplace_back(ptr.empty() ? "/" : ptr, err.description);
   }
-  for (const auto& [p, d] : all) {
+  for (const auto& entry : all) {
+    // Named references, not a structured binding: clang 14 cannot capture those.
+    const std::string& p = entry.first;
+    const std::string& d = entry.second;
     bool summary = d.rfind("Failed to validate", 0) == 0 || d.rfind("Cannot validate", 0) == 0;
     bool has_deeper = std::any_of(all.begin(), all.end(), [&](const auto& o) {
       return o.first.size() > p.size() && o.first.rfind(p, 0) == 0;
