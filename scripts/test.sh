@@ -24,14 +24,14 @@ if [ "${SIMPLECLAW_SKIP_ASAN:-0}" != 1 ]; then
   cmake --build --preset asan
 
   if [ "${SIMPLECLAW_SKIP_FUZZ:-0}" != 1 ]; then
-    stage "fuzz smoke, ${FUZZ_SECONDS:-20}s each"
+    stage "fuzz smoke, ${FUZZ_SECONDS:-10}s each"
     for f in build-asan/fuzz/fuzz_*; do
       [ -x "$f" ] || continue
       name=$(basename "$f")
       corpus=$(mktemp -d)
       cp fuzz/corpus/"${name#fuzz_}"/* "$corpus"/ 2>/dev/null || true
       echo "fuzz: $name"
-      "$f" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 \
+      "$f" -max_total_time="${FUZZ_SECONDS:-10}" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
       rm -rf "$corpus"
     done

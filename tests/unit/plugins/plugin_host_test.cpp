@@ -18,6 +18,7 @@
 #include <fstream>
 
 #include "unit/channels/recording_host.h"
+#include "unit/plugins/plugin_fixture.h"
 #include "unit/tools/test_util.h"
 
 namespace simpleclaw::plugins {
@@ -121,22 +122,9 @@ Json state_of(int port) {
   return j.is_discarded() ? Json::object() : j;
 }
 
-class PluginHostTest : public ::testing::Test {
+class PluginHostTest : public PluginFixture {
  protected:
-  void SetUp() override { fs::create_directories(dir_.path + "/state"); }
-  void TearDown() override {
-    if (host_) {
-      bool done = false;
-      host_->stop([&] { done = true; });
-      run_until([&] { return done; }, 10s);
-      host_.reset();
-    }
-  }
-
-  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds t = 10s) {
-    return tools::test_util::run_until(io_, pred, t);
-  }
-  void run_for(std::chrono::milliseconds d) { tools::test_util::run_for(io_, d); }
+  PluginHostTest() : PluginFixture("sc-plugin-host") {}
 
   // Writes a fake plugin <name> with the given mode into <tmp>/fakes/<name>/.
   void fake(const std::string& name, const std::string& mode, const std::string& kind = "tool") {
@@ -161,11 +149,6 @@ class PluginHostTest : public ::testing::Test {
   }
   std::string state(const std::string& name) { return entry(name).value("state", ""); }
 
-  TempDir dir_{"sc-plugin-host"};
-  net::io_context io_;
-  net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(io_);
-  std::unique_ptr<PluginHost> host_;
-  std::vector<std::string> problems_;
 };
 
 TEST_F(PluginHostTest, ToolPluginListedAndCalledThroughToolProvider) {

@@ -16,6 +16,7 @@
 #include "plugins/plugin_host.h"
 #include "providers/catalog.h"
 #include "providers/model_call.h"
+#include "unit/plugins/plugin_fixture.h"
 #include "unit/tools/test_util.h"
 
 namespace simpleclaw::plugins {
@@ -249,22 +250,9 @@ struct Outcome {
   bool finished() const { return done || failure.has_value(); }
 };
 
-class PluginProviderTest : public ::testing::Test {
+class PluginProviderTest : public PluginFixture {
  protected:
-  void SetUp() override { fs::create_directories(dir_.path + "/state"); }
-  void TearDown() override {
-    if (host_) {
-      bool done = false;
-      host_->stop([&] { done = true; });
-      run_until([&] { return done; }, 10s);
-      host_.reset();
-    }
-  }
-
-  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds t = 10s) {
-    return tools::test_util::run_until(io_, pred, t);
-  }
-  void run_for(std::chrono::milliseconds d) { tools::test_util::run_for(io_, d); }
+  PluginProviderTest() : PluginFixture("sc-plugin-provider") {}
   // For conditions no loop event announces (a file another process writes).
   bool poll_until(const std::function<bool()>& pred, std::chrono::milliseconds t = 10s) {
     auto deadline = std::chrono::steady_clock::now() + t;
@@ -343,11 +331,6 @@ class PluginProviderTest : public ::testing::Test {
     return host_->provider_models()->chat(plugin, req, t, std::move(cb));
   }
 
-  TempDir dir_{"sc-plugin-provider"};
-  net::io_context io_;
-  net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(io_);
-  std::unique_ptr<PluginHost> host_;
-  std::vector<std::string> problems_;
 };
 
 TEST_F(PluginProviderTest, EchoPluginStreamsItsReplyAndListsItsModels) {
