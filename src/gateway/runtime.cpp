@@ -136,6 +136,19 @@ int run_gateway(const GatewayOptions& opts) {
     }
     auth.token = tok->first;
     info.token_source = tok->second;
+    // Reachable from the network with a guessable token: say so, and how to fix it.
+    constexpr std::size_t kMinExposedToken = 32;
+    if (!loopback && auth.token.size() < kMinExposedToken) {
+      std::string where = info.token_source == "config" ? "gateway.auth.token in " + info.config_path
+                          : info.token_source == "env" ? "SIMPLECLAW_GATEWAY_TOKEN"
+                                                         : info.token_source.substr(info.token_source.find(':') + 1);
+      log::warn("the gateway token ({}) is only {} characters and bind '{}' exposes the gateway "
+                "to the network: anyone who reaches the port can try to guess it. Fix: remove "
+                "it (and {}/gateway.token) so a 256-bit token is generated, or set one of at "
+                "least {} characters, e.g. `simpleclaw config set gateway.auth.token "
+                "\"$(openssl rand -base64 32)\"`",
+                where, auth.token.size(), cfg.gateway.bind, info.state_dir, kMinExposedToken);
+    }
   }
   step_config.done(file.exists ? info.config_path : "embedded default (no " + info.config_path + ")");
   if (auto s = protocol::load_schemas(); !s.ok()) {

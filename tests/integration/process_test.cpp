@@ -286,6 +286,23 @@ TEST(StartupErrors, AuthNoneWithBindAllIsRefused) {
   EXPECT_EQ(*code, 1);
 }
 
+// A short token on a non-loopback bind gets a warning with the exact fix (the address is
+// TEST-NET-1, not on this machine: the bind then fails, nothing listens on the network).
+TEST(StartupErrors, AShortTokenOnANonLoopbackBindIsWarnedAboutWithTheFix) {
+  std::unique_ptr<GatewayProcess> gw;
+  auto code = start_and_wait_exit(gw, with_config("gateway:\n  bind: 192.0.2.1\n  auth:\n"
+                                                  "    token: hunter2\n"));
+  ASSERT_TRUE(gw && code);
+  std::string err = gw->stderr_text();
+  EXPECT_NE(err.find("only 7 characters"), std::string::npos) << err;
+  EXPECT_NE(err.find("gateway.auth.token in"), std::string::npos) << err;
+  EXPECT_NE(err.find("openssl rand -base64 32"), std::string::npos) << err;
+  EXPECT_EQ(err.find("hunter2"), std::string::npos) << "the token itself is never logged";
+  // On loopback the same token is no exposure: no warning.
+  START_GATEWAY(local, with_config("gateway:\n  auth:\n    token: hunter2\n"));
+  EXPECT_EQ(local->stderr_text().find("only 7 characters"), std::string::npos);
+}
+
 TEST(StartupErrors, AuthNoneOnLoopbackIsAllowed) {
   StartOptions o = with_config("gateway:\n  auth:\n    mode: none\n");
   START_GATEWAY(gw, o);
