@@ -77,13 +77,7 @@ void ModelCall::attempt() {
   ChatRequest req = cb_.build(m);
   if (!m.plugin.empty()) return attempt_plugin(m, req);
   HttpCallbacks hc;
-  std::weak_ptr<ModelCall> weak = weak_from_this();
-  const std::uint64_t id = ++attempt_id_;
-  // Callbacks of an attempt that was already given up (stream error, cancel) are ignored.
-  auto current = [weak, id]() -> std::shared_ptr<ModelCall> {
-    auto self = weak.lock();
-    return self && self->attempt_id_ == id && !self->done_ ? self : nullptr;
-  };
+  auto current = begin_attempt();
   hc.on_head = [current](const HttpHead& h) {
     if (auto self = current()) self->head_ = h;
   };
@@ -99,23 +93,13 @@ void ModelCall::attempt() {
     self->decoder_->feed(bytes, events);
     for (StreamEvent& ev : events) {
       if (self->done_ || self->stream_finished_) break;
+      if (self->take_event(ev)) continue;
       switch (ev.type) {
-        case StreamEvent::kText:
-          if (ev.text.empty()) break;
-          self->text_sent_ = true;
-          if (self->cb_.on_text) self->cb_.on_text(ev.text);
-          break;
-        case StreamEvent::kUsage:
-          self->result_.usage = ev.usage;
-          break;
-        case StreamEvent::kToolCall:
-          self->result_.tool_calls.push_back(std::move(ev.tool_call));
-          break;
         case StreamEvent::kDone:
           self->stream_finished_ = true;
           self->result_.stop_reason = ev.stop_reason;
           break;
-        case StreamEvent::kError:
+        default:  // kError
           self->stream_finished_ = true;
           // Retrying a stream that broke before any text is safe; after text it is final.
           self->fail_attempt(ev.error_kind, self->candidates_[self->index_].provider->name +
@@ -132,13 +116,36 @@ void ModelCall::attempt() {
                      std::move(hc));
 }
 
-void ModelCall::attempt_plugin(const ResolvedModel& m, const ChatRequest& req) {
+std::function<std::shared_ptr<ModelCall>()> ModelCall::begin_attempt() {
   std::weak_ptr<ModelCall> weak = weak_from_this();
   const std::uint64_t id = ++attempt_id_;
-  auto current = [weak, id]() -> std::shared_ptr<ModelCall> {
+  return [weak, id]() -> std::shared_ptr<ModelCall> {
     auto self = weak.lock();
     return self && self->attempt_id_ == id && !self->done_ ? self : nullptr;
   };
+}
+
+bool ModelCall::take_event(StreamEvent& ev) {
+  switch (ev.type) {
+    case StreamEvent::kText:
+      if (!ev.text.empty()) {
+        text_sent_ = true;
+        if (cb_.on_text) cb_.on_text(ev.text);
+      }
+      return true;
+    case StreamEvent::kUsage:
+      result_.usage = ev.usage;
+      return true;
+    case StreamEvent::kToolCall:
+      result_.tool_calls.push_back(std::move(ev.tool_call));
+      return true;
+    default:
+      return false;
+  }
+}
+
+void ModelCall::attempt_plugin(const ResolvedModel& m, const ChatRequest& req) {
+  auto current = begin_attempt();
   const std::string provider = m.provider ? m.provider->name : m.plugin;
   if (!m.plugins) {
     // Posted: on_done must not run inside start().
@@ -167,18 +174,8 @@ void ModelCall::attempt_plugin(const ResolvedModel& m, const ChatRequest& req) {
 }
 
 void ModelCall::on_plugin_event(StreamEvent& ev) {
+  if (take_event(ev)) return;
   switch (ev.type) {
-    case StreamEvent::kText:
-      if (ev.text.empty()) break;
-      text_sent_ = true;
-      if (cb_.on_text) cb_.on_text(ev.text);
-      break;
-    case StreamEvent::kUsage:
-      result_.usage = ev.usage;
-      break;
-    case StreamEvent::kToolCall:
-      result_.tool_calls.push_back(std::move(ev.tool_call));
-      break;
     case StreamEvent::kDone: {
       plugin_.reset();
       if (cancelled_) return finish(cancelled_result());
@@ -188,7 +185,7 @@ void ModelCall::on_plugin_event(StreamEvent& ev) {
       finish(std::move(r));
       break;
     }
-    case StreamEvent::kError:  // not sent by PluginModels (failures come separately)
+    default:  // kError: not sent by PluginModels (failures come separately)
       plugin_.reset();
       fail_attempt(ev.error_kind, ev.error_message, !text_sent_, std::nullopt);
       break;

@@ -64,6 +64,12 @@ class ModelCall : public std::enable_shared_from_this<ModelCall> {
   void attempt();
   void attempt_plugin(const ResolvedModel& m, const ChatRequest& req);
   void on_plugin_event(StreamEvent& ev);
+  // Text, usage and tool calls, alike from HTTP decoders and plugins; false for kDone and
+  // kError, which each transport ends in its own way.
+  bool take_event(StreamEvent& ev);
+  // A new attempt: returns a getter of this call that yields nullptr once the attempt is
+  // over (given up, cancelled, finished), so late callbacks are ignored.
+  std::function<std::shared_ptr<ModelCall>()> begin_attempt();
   void on_http_done(const HttpError* err);
   void fail_attempt(ErrorKind kind, std::string message, bool retryable,
                     std::optional<std::int64_t> retry_after_ms);

@@ -19,6 +19,19 @@
 namespace simpleclaw::plugins {
 
 class PluginFixture : public ::testing::Test {
+ public:
+  // Start-up, restarts and stops in fractions of a second (defaults are seconds).
+  static PluginHostOptions quick_options() {
+    using std::chrono::milliseconds;
+    PluginHostOptions o;
+    o.init_timeout = milliseconds(5000);
+    o.backoff_initial = milliseconds(100);
+    o.backoff_max = milliseconds(400);
+    o.shutdown_timeout = milliseconds(300);
+    o.stop_grace = milliseconds(500);
+    return o;
+  }
+
  protected:
   explicit PluginFixture(const char* tmp_name) : dir_{tmp_name} {}
 

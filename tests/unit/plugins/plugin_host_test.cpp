@@ -76,14 +76,9 @@ if mode == "stubborn":  # not even stdin's EOF ends it: only SIGKILL does
 )PY";
 
 PluginHostOptions fast() {
-  PluginHostOptions o;
-  o.init_timeout = 5000ms;
-  o.ping_interval = 200ms;
+  PluginHostOptions o = PluginFixture::quick_options();
+  o.ping_interval = 200ms;  // hangs are found within a second
   o.ping_timeout = 400ms;
-  o.backoff_initial = 100ms;
-  o.backoff_max = 400ms;
-  o.shutdown_timeout = 300ms;
-  o.stop_grace = 500ms;
   o.call_timeout = 5000ms;
   o.max_bytes_per_sec = 256 * 1024;
   o.max_bad_lines = 5;

@@ -263,15 +263,7 @@ class PluginProviderTest : public PluginFixture {
     return true;
   }
 
-  PluginHostOptions opts() {
-    PluginHostOptions o;
-    o.init_timeout = 5000ms;
-    o.backoff_initial = 100ms;
-    o.backoff_max = 400ms;
-    o.shutdown_timeout = 300ms;
-    o.stop_grace = 500ms;
-    return o;
-  }
+  PluginHostOptions opts() { return quick_options(); }
 
   void silent_plugin() {
     fs::path d = fs::path(dir_.path) / "fakes" / "silent";
