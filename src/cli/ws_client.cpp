@@ -130,7 +130,9 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
     if (opts.msgpack) req.set(beast::http::field::sec_websocket_protocol, protocol::kMsgpackSubprotocol);
     if (!opts.origin.empty()) req.set(beast::http::field::origin, opts.origin);
   };
-  std::string host_header = url->host + ":" + url->port;
+  // An IPv6 literal keeps its brackets in the Host header (RFC 7230 §5.4).
+  bool v6 = url->host.find(':') != std::string::npos;
+  std::string host_header = (v6 ? "[" + url->host + "]" : url->host) + ":" + url->port;
   websocket::response_type res;
   bool done = false;
   beast::error_code op_ec;

@@ -242,6 +242,21 @@ TEST(Cli, BindLiteralAddressIsHonoured) {
   EXPECT_EQ((*st)["gateway"]["bind"], "127.0.0.1");
 }
 
+// The default bind (loopback) listens on both loopback families: IPv4 and IPv6 clients
+// reach the same gateway, and nothing else is bound.
+TEST(Cli, DefaultLoopbackBindAnswersOnIpv4AndIpv6) {
+  START_GATEWAY(gw);
+  for (std::string host : {"127.0.0.1", "[::1]"}) {
+    auto o = gw->options();
+    o.url = "ws://" + host + ":" + std::to_string(gw->port());
+    auto c = gw->connect(o);
+    ASSERT_TRUE(c) << host;
+    auto st = c->call("status");
+    ASSERT_TRUE(st.ok()) << host;
+    EXPECT_EQ((*st)["gateway"]["bind"], "127.0.0.1") << host;
+  }
+}
+
 TEST(Cli, ChatStreamsRepliesAndKeepsTheSession) {
   fakes::FakeLlm llm;
   START_GATEWAY(gw, with_config("models:\n  providers:\n    fake:\n      api: openai\n"
