@@ -13,6 +13,7 @@ PACKAGES=(
   ngircd                     # IRC channel tests run against a real IRC server
   python3-websockets         # fake Discord gateway and Slack Socket Mode servers (tests/fakes)
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
+  libsystemd-dev systemd     # sd_notify for the Type=notify unit; systemd-analyze verify in tests
 )
 
 missing=()

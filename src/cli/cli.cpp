@@ -125,6 +125,32 @@ int run(int argc, char** argv) {
   g->add_option("--config", gopts.config_path, "config file (default $SIMPLECLAW_CONFIG or <state>/config.yaml)");
   g->add_option("--state-dir", gopts.state_dir, "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
   g->add_flag("--verbose,-v", gopts.verbose, "debug logging");
+  ServiceOptions svc;
+  auto* g_install = g->add_subcommand("install", "install the gateway as a systemd service");
+  auto* g_uninstall = g->add_subcommand("uninstall", "remove the systemd service");
+  for (auto* sub : {g_install, g_uninstall}) {
+    auto* u = sub->add_flag("--user", svc.user,
+                            "user service (~/.config/systemd/user; default unless root)");
+    auto* s = sub->add_flag("--system", svc.system,
+                            "system service (/etc/systemd/system; default as root)");
+    u->excludes(s);
+    sub->add_option("--unit-dir", svc.unit_dir,
+                    "write the unit here instead (default $SIMPLECLAW_UNIT_DIR or the systemd "
+                    "directory); systemctl is not run");
+    sub->add_flag("--force", svc.force,
+                  "replace a different unit / remove a unit not written by simpleclaw");
+  }
+  g_install->add_option(
+      "--state-dir", svc.state_dir,
+      "state directory the service uses (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
+  g_install->add_option("--config", svc.config_path,
+                        "config file the service uses (default <state>/config.yaml)");
+  g_install->add_option("--rw-path", svc.rw_paths,
+                        "another absolute path the service may write (repeatable)");
+  g_install->add_option("--watchdog-sec", svc.watchdog_sec, "systemd WatchdogSec")
+      ->capture_default_str();
+  g_install->add_flag("--no-start", svc.no_start,
+                      "only write the unit; print the systemctl commands");
 
   // call
   std::string method, params_text;
@@ -160,6 +186,21 @@ int run(int argc, char** argv) {
   cfg->add_option("args", config_args, "subcommand and its arguments")->required();
   add_client_opts(cfg);
 
+  // doctor
+  DoctorOptions dopts;
+  auto* doctor = app.add_subcommand(
+      "doctor", "check config, permissions, port, exposure, providers, channels, databases, disk");
+  doctor->add_option("--state-dir", dopts.state_dir,
+                     "state directory (default: $SIMPLECLAW_HOME or ~/.simpleclaw)");
+  doctor->add_option("--config", dopts.config_path, "config file (default: <state>/config.yaml)");
+  doctor->add_option("--port", dopts.port,
+                     "port to check (default $SIMPLECLAW_PORT, gateway.port)");
+  doctor
+      ->add_option("--probe-timeout", dopts.probe_timeout_ms,
+                   "milliseconds per provider reachability probe")
+      ->capture_default_str();
+  doctor->add_flag("--json", dopts.json, "print machine-readable JSON only");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -167,6 +208,13 @@ int run(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (g_install->parsed()) {
+    if (svc.state_dir.empty()) svc.state_dir = gopts.state_dir;
+    if (svc.config_path.empty()) svc.config_path = gopts.config_path;
+    return gateway_install_command(svc);
+  }
+  if (g_uninstall->parsed()) return gateway_uninstall_command(svc);
+  if (doctor->parsed()) return doctor_command(dopts);
   if (g->parsed()) {
     if (port >= 0) gopts.port = port;
     return gateway::run_gateway(gopts);

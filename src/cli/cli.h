@@ -2,6 +2,7 @@
 // config get|set|patch|validate. Exit codes: 0 ok, 1 error, 2 usage.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "cli/ws_client.h"
@@ -26,6 +27,29 @@ int chat_command(Target& t, const std::string& session, int reply_timeout_ms);
 
 // `simpleclaw node`: this machine as a node host (system.run, system.info); runs until killed.
 int node_command(Target& t);
+
+// `simpleclaw gateway install|uninstall` (service_cmd.cpp): the systemd unit.
+struct ServiceOptions {
+  bool user = false, system = false;  // neither: --system as root, else --user
+  bool force = false;                 // replace a different unit / remove a foreign one
+  bool no_start = false;              // write only; print the systemctl commands
+  std::string unit_dir;               // "" = $SIMPLECLAW_UNIT_DIR or the systemd default
+  std::string state_dir, config_path;
+  std::vector<std::string> rw_paths;  // more ReadWritePaths (absolute)
+  int watchdog_sec = 30;
+};
+int gateway_install_command(const ServiceOptions& o);
+int gateway_uninstall_command(const ServiceOptions& o);
+
+// `simpleclaw doctor` (doctor_cmd.cpp): checks with OK/WARN/FAIL and the fix; exit 0
+// when nothing failed, 1 when a check failed.
+struct DoctorOptions {
+  std::string state_dir, config_path;
+  int port = -1;                // -1 = SIMPLECLAW_PORT, then gateway.port
+  int probe_timeout_ms = 3000;  // per provider reachability probe
+  bool json = false;
+};
+int doctor_command(const DoctorOptions& o);
 
 int config_command(int argc_rest, const std::vector<std::string>& args, Target& t, bool json_out);
 

@@ -14,6 +14,7 @@
 #include "gateway/protocol/schemas.h"
 #include "gateway/server/server.h"
 #include "gateway/server/tls.h"
+#include "gateway/service_notify.h"
 #include "gateway/state/event_loop.h"
 
 namespace simpleclaw::gateway {
@@ -160,6 +161,7 @@ int run_gateway(const GatewayOptions& opts) {
   // can reach them.
   StepTimer step_store("session store");
   boost::asio::io_context io(1);
+  ServiceNotifier service(io);  // systemd Type=notify; a no-op outside systemd
   std::optional<TlsMaterial> tls;
   if (cfg.gateway.tls.enabled) {
     auto m = ensure_tls_material(cfg.gateway.tls, info.state_dir);
@@ -238,6 +240,7 @@ int run_gateway(const GatewayOptions& opts) {
       return;
     }
     log::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    service.stopping("shutting down");
     server.stop_accepting();
     signals.async_wait([&](const boost::system::error_code& e2, int) {
       if (!e2) {
@@ -268,6 +271,8 @@ int run_gateway(const GatewayOptions& opts) {
   if (info.tls) rt["tlsSha256"] = info.tls_fingerprint;
   if (auto s = write_file_atomic(runtime_file, rt.dump() + "\n", 0600); !s.ok())
     log::warn("cannot write {}: {}", runtime_file, s.error().message);
+  // After gateway.json: when `systemctl start` returns, clients find the gateway.
+  service.ready("listening on " + url);
 
   run_loop(io, [](const std::string& what) {
     log::error("internal error: a task on the event loop failed ({}); the gateway keeps "
