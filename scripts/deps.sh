@@ -13,6 +13,8 @@ PACKAGES=(
   ngircd                     # IRC channel tests run against a real IRC server
   python3-websockets         # fake Discord gateway and Slack Socket Mode servers (tests/fakes)
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
+  libavahi-client-dev        # mDNS/DNS-SD advertising and `simpleclaw discover` (src/discovery)
+  avahi-daemon avahi-utils dbus  # discovery tests: a real daemon on a private bus, avahi-browse
 )
 
 missing=()

@@ -26,6 +26,8 @@ int chat_command(Target& t, const std::string& session, int reply_timeout_ms);
 
 // `simpleclaw node`: this machine as a node host (system.run, system.info); runs until killed.
 int node_command(Target& t);
+// `simpleclaw discover`: browses mDNS for gateways (table or --json); 1 without avahi-daemon.
+int discover_command(int timeout_ms, bool json_out);
 
 int config_command(int argc_rest, const std::vector<std::string>& args, Target& t, bool json_out);
 
