@@ -183,6 +183,9 @@ class AvahiEnv {
     return false;
   }
 
+  // SIGTERM to the daemon (as `systemctl stop avahi-daemon` does).
+  void stop_avahi() { avahi_.stop(); }
+
   std::string bus_address() const { return "unix:path=" + bus_; }
   const std::string& skip_reason() const { return skip_; }
   const std::string& iface() const { return iface_; }
@@ -364,6 +367,38 @@ TEST(Mdns, ADaemonThatStartsLaterIsPickedUp) {
   if (!env.start_avahi()) GTEST_SKIP() << env.skip_reason();
   ASSERT_TRUE(mdns_state_is(*gw, "advertised", 15000)) << discovery_status(*gw).dump();
   EXPECT_TRUE(find_gateway(discover(env), name).is_object());
+
+  // A daemon restart: back to no-daemon, then registered again on the new daemon.
+  env.stop_avahi();
+  ASSERT_TRUE(mdns_state_is(*gw, "no-daemon")) << discovery_status(*gw).dump();
+  ASSERT_TRUE(env.start_avahi()) << env.skip_reason();
+  ASSERT_TRUE(mdns_state_is(*gw, "advertised", 15000)) << discovery_status(*gw).dump();
+  EXPECT_TRUE(find_gateway(discover(env), name).is_object());
+  auto c = gw->connect();
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->call("health", Json::object()).ok());
+}
+
+// Two gateways with one name on the LAN: the second takes Avahi's alternative name.
+TEST(Mdns, ANameCollisionPicksAnAlternativeName) {
+  START_AVAHI(env);
+  std::string name = unique_name("twin");
+  StartOptions o =
+      with_config("gateway:\n  bind: all\ndiscovery:\n  display_name: \"" + name + "\"\n");
+  o.env["DBUS_SYSTEM_BUS_ADDRESS"] = env.bus_address();
+  START_GATEWAY(first, o);
+  ASSERT_TRUE(mdns_state_is(*first, "advertised")) << discovery_status(*first).dump();
+  START_GATEWAY(second, o);
+  ASSERT_TRUE(mdns_state_is(*second, "advertised")) << discovery_status(*second).dump();
+  EXPECT_EQ(discovery_status(*first)["mdns"]["serviceName"], name);
+  EXPECT_EQ(discovery_status(*second)["mdns"]["serviceName"], name + " #2");
+  EXPECT_NE(read_text(second->log_file()).find("is taken on the network; using '" + name + " #2'"),
+            std::string::npos);
+  CmdResult r = discover(env);
+  Json a = find_gateway(r, name), b = find_gateway(r, name + " #2");
+  ASSERT_TRUE(a.is_object() && b.is_object()) << r.out;
+  EXPECT_EQ(a["port"], first->port());
+  EXPECT_EQ(b["port"], second->port());
 }
 
 TEST(Mdns, NoDaemonIsOneWarningAndTheGatewayKeepsServing) {
