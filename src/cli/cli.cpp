@@ -121,7 +121,8 @@ int run(int argc, char** argv) {
   int port = -1;
   auto* g = app.add_subcommand("gateway", "run the gateway server");
   g->add_option("--port", port, "port (0 = any free port; default $SIMPLECLAW_PORT, gateway.port, 18789)");
-  g->add_option("--bind", gopts.bind, "loopback | all | an IP address (default gateway.bind, loopback)");
+  g->add_option("--bind", gopts.bind,
+                "loopback | all | tailnet | an IP address (default gateway.bind, loopback)");
   g->add_option("--config", gopts.config_path, "config file (default $SIMPLECLAW_CONFIG or <state>/config.yaml)");
   g->add_option("--state-dir", gopts.state_dir, "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
   g->add_flag("--verbose,-v", gopts.verbose, "debug logging");
@@ -201,6 +202,13 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   doctor->add_flag("--json", dopts.json, "print machine-readable JSON only");
 
+  // discover
+  int discover_timeout_ms = 2000;
+  auto* discover = app.add_subcommand("discover", "list gateways advertised on the LAN (mDNS)");
+  discover->add_option("--timeout", discover_timeout_ms, "milliseconds to browse")
+      ->capture_default_str();
+  discover->add_flag("--json", json_out, "print machine-readable JSON only");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -225,6 +233,7 @@ int run(int argc, char** argv) {
   if (chat->parsed()) return chat_command(t, chat_session, reply_timeout_ms);
   if (cfg->parsed()) return config_command(0, config_args, t, json_out);
   if (node->parsed()) return node_command(t);
+  if (discover->parsed()) return discover_command(discover_timeout_ms, json_out);
   return 2;
 }
 

@@ -27,6 +27,8 @@ int chat_command(Target& t, const std::string& session, int reply_timeout_ms);
 
 // `simpleclaw node`: this machine as a node host (system.run, system.info); runs until killed.
 int node_command(Target& t);
+// `simpleclaw discover`: browses mDNS for gateways (table or --json); 1 without avahi-daemon.
+int discover_command(int timeout_ms, bool json_out);
 
 // `simpleclaw gateway install|uninstall` (service_cmd.cpp): the systemd unit.
 struct ServiceOptions {

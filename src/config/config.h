@@ -48,13 +48,20 @@ struct LimitsConfig {
 
 struct GatewayConfig {
   int port = 18789;                          // --port > SIMPLECLAW_PORT > this
-  std::string bind = "loopback";             // loopback | all | literal IPv4/IPv6
+  std::string bind = "loopback";             // loopback | all | tailnet | literal IPv4/IPv6
   std::string mode = "local";                // local | shared
   AuthConfig auth;
   TlsConfig tls;
   std::vector<std::string> allowed_origins;  // browser Origins allowed to upgrade
   TimersConfig timers;
   LimitsConfig limits;
+};
+
+// discovery.*: how clients find the gateway (src/discovery). Never carries secrets.
+struct DiscoveryConfig {
+  std::string mdns = "minimal";  // off | minimal | full; always off with a loopback bind
+  bool tailscale = false;        // read `tailscale status --json` (bind: tailnet implies it)
+  std::string display_name;      // mDNS name and TXT displayName; "" = "simpleclaw on <host>"
 };
 
 struct LoggingConfig {
@@ -176,6 +183,7 @@ struct Config {
   ModelsConfig models;
   AgentsConfig agents;
   SessionsConfig sessions;
+  DiscoveryConfig discovery;
   ToolsConfig tools;                   // defaults (each agent has its resolved copy)
   std::vector<McpServerConfig> mcp;    // sorted by name
   NodesConfig nodes;
@@ -280,7 +288,7 @@ nlohmann::ordered_json* agent_entry(nlohmann::ordered_json& list, std::string_vi
 Json issues_to_json(const std::vector<Issue>& issues);
 Error invalid_config_error(const std::vector<Issue>& issues);
 
-// Keys whose change needs a restart (bind, port, TLS); the rest hot-applies.
+// Keys whose change needs a restart (bind, port, TLS, discovery); the rest hot-applies.
 bool needs_restart(const Config& before, const Config& after);
 
 }  // namespace simpleclaw::config

@@ -430,10 +430,10 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
   const Json* bind_v = lookup(doc, {"gateway", "bind"});
   std::string bind = string_at(doc, {"gateway", "bind"}, "loopback");
   bool loopback = bind == "loopback";
-  bool bind_ok = bind == "loopback" || bind == "all" || is_ip(bind, &loopback);
+  bool bind_ok = bind == "loopback" || bind == "all" || bind == "tailnet" || is_ip(bind, &loopback);
   if (bind_v && bind_v->is_string() && !bind.empty() && !bind_ok)
     add("gateway.bind",
-        "must be loopback, all, or a literal IPv4/IPv6 address (got '" + bind + "')");
+        "must be loopback, all, tailnet, or a literal IPv4/IPv6 address (got '" + bind + "')");
 
   std::string auth_mode = string_at(doc, {"gateway", "auth", "mode"}, "token");
   if (auth_mode == "none" && bind_ok && !loopback)
@@ -485,6 +485,10 @@ void fill(const Json& doc, Config& c) {
   read(limits, "max_payload", c.gateway.limits.max_payload);
   read(limits, "max_buffered", c.gateway.limits.max_buffered);
   read(limits, "max_connections", c.gateway.limits.max_connections);
+  const Json& discovery = section(doc, "discovery");
+  read(discovery, "mdns", c.discovery.mdns);
+  read(discovery, "tailscale", c.discovery.tailscale);
+  read(discovery, "display_name", c.discovery.display_name);
   const Json& logging = section(doc, "logging");
   read(logging, "level", c.logging.level);
   read(logging, "max_bytes", c.logging.max_bytes);
@@ -595,6 +599,10 @@ Json ui_hints() {
       {"agents.default", {{"label", "Default agent"}}},
       {"sessions", {{"label", "Sessions"}}},
       {"sessions.queue_mode", {{"label", "Queue mode"}}},
+      {"discovery", {{"label", "Discovery"}, {"restart", true}}},
+      {"discovery.mdns", {{"label", "mDNS advertising"}, {"restart", true}}},
+      {"discovery.tailscale", {{"label", "Tailscale"}, {"restart", true}}},
+      {"discovery.display_name", {{"label", "Display name"}, {"restart", true}}},
       {"logging", {{"label", "Logging"}}},
       {"logging.level", {{"label", "Log level"}}},
   };
@@ -615,8 +623,11 @@ const AgentConfig* find_agent(const Config& c, std::string_view id) {
 bool needs_restart(const Config& before, const Config& after) {
   const GatewayConfig& a = before.gateway;
   const GatewayConfig& b = after.gateway;
+  const DiscoveryConfig& da = before.discovery;
+  const DiscoveryConfig& db = after.discovery;
   return a.port != b.port || a.bind != b.bind || a.tls.enabled != b.tls.enabled ||
-         a.tls.cert != b.tls.cert || a.tls.key != b.tls.key;
+         a.tls.cert != b.tls.cert || a.tls.key != b.tls.key || da.mdns != db.mdns ||
+         da.tailscale != db.tailscale || da.display_name != db.display_name;
 }
 
 }  // namespace simpleclaw::config

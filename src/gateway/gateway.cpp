@@ -864,6 +864,7 @@ Json Gateway::status() const {
         {"sessions", {{"count", 0}}},
         {"plugins", {{"count", 0}}},
         {"logs", {{"file", info_.log_file}}}}},
+      {"discovery", discovery_},
       {"stateVersion", state_version()}};
 }
 

@@ -141,6 +141,8 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   Json state_version() const;
   const RuntimeInfo& info() const { return info_; }
   void set_listen_port(int port) { info_.port = port; }
+  // status.discovery {mdns, tailscale?}; set by run_gateway (loop thread) as states change.
+  void set_discovery_status(Json j) { discovery_ = std::move(j); }
   const config::Config& config() const { return cfg_; }
   const config::FileState& config_file() const { return file_; }
   // Hot-applies a validated config written by config.set/patch or read on SIGHUP;
@@ -241,6 +243,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   bool draining_ = false;
   std::function<void()> on_drained_;
   Json config_reload_;  // {lastReloadAt, ok, error?, restartRequired}
+  Json discovery_ = Json{{"mdns", {{"mode", "off"}, {"state", "off"}}}};
   providers::Catalog catalog_;
   std::unique_ptr<sessions::DbWorker> db_;
   std::unique_ptr<AgentTools> tools_;

@@ -10,6 +10,8 @@
 #include "base/fs.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "discovery/service.h"
+#include "discovery/tailscale.h"
 #include "gateway/gateway.h"
 #include "gateway/protocol/schemas.h"
 #include "gateway/server/server.h"
@@ -176,6 +178,17 @@ int run_gateway(const GatewayOptions& opts) {
               m->fingerprint);
   }
   std::vector<std::string> hosts = bind_hosts(cfg.gateway.bind);
+  // bind: tailnet listens on this machine's Tailscale IPv4 (auth none was refused above).
+  std::optional<discovery::TailscaleInfo> tailscale;
+  if (cfg.gateway.bind == "tailnet") {
+    tailscale = discovery::query_tailscale();
+    auto ip = discovery::tailnet_bind_address(*tailscale);
+    if (!ip.ok()) {
+      log::error("{}", ip.error().message);
+      return 1;
+    }
+    hosts = {*ip};
+  }
   info.bind_host = hosts.front();
   Gateway gw(io, info, cfg, file, auth);
   if (auto s = gw.open_store(info.state_dir + "/sessions.db"); !s.ok()) {
@@ -224,8 +237,18 @@ int run_gateway(const GatewayOptions& opts) {
   gw.start();
   step_timers.done("tick " + std::to_string(cfg.gateway.timers.tick_ms) + " ms, health " +
                    std::to_string(cfg.gateway.timers.maintenance_ms) + " ms");
-  // 7. discovery
-  StepTimer("discovery").done(loopback ? "off (bound to loopback)" : "off (not configured)");
+  // 7. discovery: mDNS (Avahi) and Tailscale; a missing daemon or binary is a warning.
+  StepTimer step_discovery("discovery");
+  discovery::DiscoveryService disc(io, [&gw](Json j) { gw.set_discovery_status(std::move(j)); });
+  if (tailscale) disc.set_tailscale(*tailscale);
+  discovery::TxtInput txt;  // only non-secret facts: the record is public on the LAN
+  txt.port = info.port;
+  txt.tls = info.tls;
+  txt.tls_sha256 = info.tls_fingerprint;
+  txt.version = SIMPLECLAW_VERSION;
+  txt.protocol = kProtocolVersion;
+  txt.auth_mode = auth.mode;
+  step_discovery.done(disc.start(cfg, loopback, txt));
 
   // Signals are handled before gateway.json announces readiness: a SIGHUP/SIGTERM sent
   // as soon as the file appears must reload/drain, not kill the process.
