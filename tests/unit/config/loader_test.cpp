@@ -75,8 +75,9 @@ void check_schema_node(const Json& node, const std::string& path, int depth = 0)
   if (node.contains("properties")) {
     EXPECT_TRUE(node.contains("additionalProperties")) << "unknown keys unspecified at " << path;
     bool open = node.value("additionalProperties", Json(false)) != Json(false);
-    if (!path.empty() && path.rfind("channels", 0) != 0)
+    if (!path.empty() && path.rfind("channels", 0) != 0) {
       EXPECT_FALSE(open) << "only channel settings may be open: " << path;
+    }
     for (const auto& [k, child] : node["properties"].items())
       check_schema_node(child, path.empty() ? k : path + "." + k, depth);
   }
