@@ -33,6 +33,11 @@ std::string json_escape(std::string_view s);
 void event(std::string_view name, const nlohmann::json& fields, std::string_view summary,
            spdlog::level::level_enum level = spdlog::level::info);
 
+// The same structured record with `message` as the whole text (no "<event> " prefix), for
+// lines whose wording users and scripts already know ("startup: config — ...").
+void record(std::string_view name, const nlohmann::json& fields, std::string_view message,
+            spdlog::level::level_enum level = spdlog::level::info);
+
 using spdlog::debug;
 using spdlog::error;
 using spdlog::info;
