@@ -16,7 +16,7 @@ struct Options {
   std::string level = "info";  // trace|debug|info|warn|error
   std::string file;            // empty = no file sink
   std::size_t max_bytes = 10 * 1024 * 1024;  // rotate at this size
-  std::size_t max_files = 5;                 // gateway.log.1 .. .5 kept
+  std::size_t max_files = 5;                 // gateway.1.log .. gateway.5.log kept
   bool to_stderr = true;
 };
 

@@ -418,7 +418,8 @@ void ChannelManager::write_metrics(prom::Writer& w) const {
            "Account connected (1) or not (0), labelled with its health state.");
   for (const auto& [k, a] : accounts_)
     w.sample("simpleclaw_channel_connected",
-             {{"channel", a->channel_name()}, {"account", a->account_id()},
+             {{"channel", a->channel_name()},
+              {"account", a->account_id()},
               {"state", a->health_state()}},
              a->is_connected() ? 1 : 0);
 }

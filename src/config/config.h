@@ -166,9 +166,9 @@ struct AgentsConfig {
 // sessions.reset: when the maintenance timer starts a session over (as sessions.reset
 // does: a new sessionId, the old transcript kept and readable).
 struct SessionResetConfig {
-  std::string mode = "none";   // none | daily | idle
-  int at_hour = 4;             // daily: local hour (0-23) after which a session is reset
-  double idle_minutes = 0;     // idle: reset after this long without activity (> 0)
+  std::string mode = "none";  // none | daily | idle
+  int at_hour = 4;            // daily: local hour (0-23) after which a session is reset
+  double idle_minutes = 0;    // idle: reset after this long without activity (> 0)
 };
 
 struct SessionsConfig {

@@ -247,7 +247,8 @@ void Gateway::record_rpc(std::size_t slot, bool ok, std::chrono::steady_clock::t
 
 void Gateway::chat_event(const std::string& run_id, Json payload, bool delta) {
   if (delta) return stream_delta("chat", run_id, std::move(payload));
-  if (const Json* st = payload.is_object() && payload.contains("state") ? &payload["state"] : nullptr;
+  if (const Json* st =
+          payload.is_object() && payload.contains("state") ? &payload["state"] : nullptr;
       st && st->is_string()) {
     const std::string& state = st->get_ref<const std::string&>();
     if (state == "final" || state == "aborted" || state == "error") ++metrics_.runs_ended[state];
@@ -613,7 +614,8 @@ void Gateway::dispatch(Client& c, const Json& frame) {
   const Json& id = frame["id"];
   const std::string& method = frame["method"].get_ref<const std::string&>();
   const MethodSpec* spec = find_method(method);
-  const std::size_t slot = spec ? static_cast<std::size_t>(spec - method_table().data()) : unknown_slot;
+  const std::size_t slot =
+      spec ? static_cast<std::size_t>(spec - method_table().data()) : unknown_slot;
   if (spec == nullptr || method == "connect") {
     record_rpc(slot, false, started);
     if (method == "connect")
@@ -830,8 +832,9 @@ Json Gateway::build_health() {
     std::int64_t now = now_ms();
     for (const Json& r : sessions_summary_.value("recent", Json::array())) {
       std::int64_t at = r.value("updatedAt", std::int64_t{0});
-      sessions["recent"].push_back(
-          Json{{"key", r.value("key", "")}, {"updatedAt", at}, {"age", std::max<std::int64_t>(0, now - at)}});
+      sessions["recent"].push_back(Json{{"key", r.value("key", "")},
+                                        {"updatedAt", at},
+                                        {"age", std::max<std::int64_t>(0, now - at)}});
     }
   }
   Json heartbeat{{"enabled", false}, {"every", "off"},  {"everyMs", nullptr},
@@ -1004,7 +1007,8 @@ std::string Gateway::metrics_text() const {
     w.sample("simpleclaw_provider_errors_total", {{"kind", k}},
              it == metrics_.run_errors.end() ? 0.0 : static_cast<double>(it->second));
   }
-  w.family("simpleclaw_runs_in_progress", "gauge", "Agent runs in progress, by state (active | queued)");
+  w.family("simpleclaw_runs_in_progress", "gauge",
+           "Agent runs in progress, by state (active | queued)");
   w.sample("simpleclaw_runs_in_progress", {{"state", "active"}},
            chat_ ? static_cast<double>(chat_->active_runs()) : 0.0);
   w.sample("simpleclaw_runs_in_progress", {{"state", "queued"}},

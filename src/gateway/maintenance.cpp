@@ -52,8 +52,10 @@ void Gateway::maintenance_pass() {
   if (chat_) (void)chat_->expire_dedupe();
   reset_stale_sessions();
   checkpoint_store();
-  if (db_) refresh_sessions_summary([this] { refresh_health(true); });
-  else refresh_health(true);
+  if (db_)
+    refresh_sessions_summary([this] { refresh_health(true); });
+  else
+    refresh_health(true);
 }
 
 void Gateway::refresh_sessions_summary(std::function<void()> then) {
@@ -72,8 +74,10 @@ void Gateway::refresh_sessions_summary(std::function<void()> then) {
       },
       [this, then = std::move(then)](Result<Json> r) {
         summary_pending_ = false;
-        if (r.ok()) sessions_summary_ = std::move(r).value();
-        else log::warn("health: cannot read the session summary: {}", r.error().message);
+        if (r.ok())
+          sessions_summary_ = std::move(r).value();
+        else
+          log::warn("health: cannot read the session summary: {}", r.error().message);
         if (!draining_) then();
       });
 }
@@ -97,30 +101,31 @@ void Gateway::reset_stale_sessions() {
   if (cutoff <= 0) return;
   resets_pending_ = true;
   std::string reason = policy.mode;
-  db_->post([cutoff](sessions::SessionStore& s) { return s.stale_sessions(cutoff, kMaxResetsPerPass); },
-            [this, reason](Result<std::vector<std::string>> keys) {
-              resets_pending_ = false;
-              if (!keys.ok()) {
-                log::warn("sessions.reset policy: cannot list sessions: {}", keys.error().message);
-                return;
-              }
-              for (const std::string& key : *keys) {
-                // A message may have arrived since the query: never cut a run short.
-                if (draining_ || !chat_->run_ids(key).empty()) continue;
-                chat_->reset_session(key, [this, key, reason](Result<Json> r) {
-                  if (!r.ok()) {
-                    log::warn("sessions.reset policy: {}: {}", key, r.error().message);
-                    return;
-                  }
-                  ++metrics_.session_resets;
-                  log::event("session.reset",
-                             Json{{"sessionKey", key},
-                                  {"sessionId", r->value("sessionId", "")},
-                                  {"reason", reason}},
-                             key + " started over (" + reason + "); the old transcript is kept");
-                });
-              }
-            });
+  db_->post(
+      [cutoff](sessions::SessionStore& s) { return s.stale_sessions(cutoff, kMaxResetsPerPass); },
+      [this, reason](Result<std::vector<std::string>> keys) {
+        resets_pending_ = false;
+        if (!keys.ok()) {
+          log::warn("sessions.reset policy: cannot list sessions: {}", keys.error().message);
+          return;
+        }
+        for (const std::string& key : *keys) {
+          // A message may have arrived since the query: never cut a run short.
+          if (draining_ || !chat_->run_ids(key).empty()) continue;
+          chat_->reset_session(key, [this, key, reason](Result<Json> r) {
+            if (!r.ok()) {
+              log::warn("sessions.reset policy: {}: {}", key, r.error().message);
+              return;
+            }
+            ++metrics_.session_resets;
+            log::event("session.reset",
+                       Json{{"sessionKey", key},
+                            {"sessionId", r->value("sessionId", "")},
+                            {"reason", reason}},
+                       key + " started over (" + reason + "); the old transcript is kept");
+          });
+        }
+      });
 }
 
 void Gateway::checkpoint_store() {
@@ -146,12 +151,14 @@ Status Gateway::presence_report(const Client& from, const Json& payload) {
       id.get_ref<const std::string&>().size() > 256)
     return Error::invalid("presence payload needs instanceId (a string of 1-256 characters)");
   // Only the closed set of presence fields, each a bounded string.
-  Json entry{{"instanceId", id}, {"ts", now_ms()}, {"reason", "report"}, {"ip", from.peer.remote_ip}};
+  Json entry{
+      {"instanceId", id}, {"ts", now_ms()}, {"reason", "report"}, {"ip", from.peer.remote_ip}};
   for (const char* k : {"host", "version", "platform", "deviceFamily", "mode", "text"}) {
     if (!payload.contains(k)) continue;
     const Json& v = payload[k];
     if (!v.is_string() || v.get_ref<const std::string&>().size() > 256)
-      return Error::invalid(std::string("presence field ") + k + " must be a string of at most 256 characters");
+      return Error::invalid(std::string("presence field ") + k +
+                            " must be a string of at most 256 characters");
     entry[k] = v;
   }
   entry["roles"] = Json::array({"node"});

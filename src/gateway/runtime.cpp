@@ -175,10 +175,11 @@ int run_gateway(const GatewayOptions& opts) {
     tls = *m;
     info.tls = true;
     info.tls_fingerprint = m->fingerprint;
-    log::record("tls.certificate",
-                Json{{"cert", m->cert_path}, {"generated", m->generated}, {"sha256", m->fingerprint}},
-                fmt::format("TLS certificate {}{} sha256 {}", m->cert_path,
-                            m->generated ? " (generated, self-signed)" : "", m->fingerprint));
+    log::record(
+        "tls.certificate",
+        Json{{"cert", m->cert_path}, {"generated", m->generated}, {"sha256", m->fingerprint}},
+        fmt::format("TLS certificate {}{} sha256 {}", m->cert_path,
+                    m->generated ? " (generated, self-signed)" : "", m->fingerprint));
   }
   std::vector<std::string> hosts = bind_hosts(cfg.gateway.bind);
   info.bind_host = hosts.front();
@@ -264,10 +265,13 @@ int run_gateway(const GatewayOptions& opts) {
                                  : "token from " + info.token_source)
                           : "auth " + auth.mode;
   log::record("gateway.ready",
-              Json{{"version", SIMPLECLAW_VERSION}, {"readyMs", ready_ms}, {"url", url},
-                   {"tls", info.tls}, {"logFile", info.log_file}},
-              fmt::format("simpleclaw {} ready in {:.1f} ms on {} ({}; logs {})", SIMPLECLAW_VERSION,
-                          ready_ms, url, where, info.log_file));
+              Json{{"version", SIMPLECLAW_VERSION},
+                   {"readyMs", ready_ms},
+                   {"url", url},
+                   {"tls", info.tls},
+                   {"logFile", info.log_file}},
+              fmt::format("simpleclaw {} ready in {:.1f} ms on {} ({}; logs {})",
+                          SIMPLECLAW_VERSION, ready_ms, url, where, info.log_file));
   if (info.token_source.rfind("generated:", 0) == 0)
     log::info("generated a new gateway token; clients read it from {}", info.token_source.substr(10));
   // Runtime file: lets `simpleclaw call` and tests find this gateway. Written last, so a

@@ -335,7 +335,9 @@ void PluginRuntime::schedule_restart() {
   std::uniform_real_distribution<double> dist(1.0 - opts_.backoff_jitter, 1.0 + opts_.backoff_jitter);
   auto delay = milliseconds(static_cast<long long>(std::max(0.0, base * dist(rng))));
   log::event("plugin.restart",
-             nlohmann::json{{"plugin", name()}, {"delayMs", delay.count()}, {"attempt", backoff_step_},
+             nlohmann::json{{"plugin", name()},
+                            {"delayMs", delay.count()},
+                            {"attempt", backoff_step_},
                             {"error", last_error_}},
              prefix() + ": restarting in " + std::to_string(delay.count()) + " ms");
   timers_->restart.expires_after(delay);

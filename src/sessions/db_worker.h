@@ -56,13 +56,12 @@ class DbWorker {
   void post_standalone(Work work, Done done) {
     using R = std::invoke_result_t<Work&, SessionStore&>;
     auto slot = std::make_shared<std::optional<R>>();
-    enqueue(Job{
-        [work = std::move(work), slot](SessionStore& s) mutable -> bool {
-          slot->emplace(work(s));
-          return (*slot)->ok();
-        },
-        [slot](const Error& e) { *slot = R(e); },
-        [done = std::move(done), slot]() mutable { done(std::move(**slot)); }, true});
+    enqueue(Job{[work = std::move(work), slot](SessionStore& s) mutable -> bool {
+                  slot->emplace(work(s));
+                  return (*slot)->ok();
+                },
+                [slot](const Error& e) { *slot = R(e); },
+                [done = std::move(done), slot]() mutable { done(std::move(**slot)); }, true});
   }
 
   void stop();

@@ -2,11 +2,11 @@
 // (Debian python3-prometheus-client), health and presence versions, instanceId
 // de-duplication and presence TTL, log rotation seen by logs.tail, the maintenance
 // timer's session reset policy and WAL checkpoint, TLS fingerprint pinning over https.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,7 +62,8 @@ Json parse_metrics(const std::string& text, const TempDir& dir) {
   if (rc != 0) {
     ADD_FAILURE() << "prometheus_client could not parse /metrics (is python3-prometheus-client "
                      "installed? scripts/deps.sh installs it):\n"
-                  << out << "\n--- input ---\n" << text;
+                  << out << "\n--- input ---\n"
+                  << text;
     return Json::array();
   }
   Json j = Json::parse(out, nullptr, false);
@@ -149,21 +150,32 @@ TEST(Metrics, PrometheusClientParsesThemAndCountersMoveWithRpcsRunsAndAuthFailur
   // Labelled RPC families have samples once a method was called.
   EXPECT_EQ(family_type(m1, "simpleclaw_rpc_requests"), "counter");  // _total is the sample
   EXPECT_EQ(family_type(m1, "simpleclaw_rpc_duration_seconds"), "histogram");
-  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "health"}, {"result", "ok"}}), 2);
-  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "status"}, {"result", "ok"}}), 1);
-  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "unknown"}, {"result", "error"}}), 1);
-  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "logs.tail"}, {"result", "error"}}), 1);
-  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "chat.send"}, {"result", "ok"}}), 2);
+  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "health"}, {"result", "ok"}}),
+            2);
+  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "status"}, {"result", "ok"}}),
+            1);
+  EXPECT_EQ(
+      value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "unknown"}, {"result", "error"}}),
+      1);
+  EXPECT_EQ(
+      value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "logs.tail"}, {"result", "error"}}),
+      1);
+  EXPECT_EQ(
+      value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "chat.send"}, {"result", "ok"}}),
+      2);
   for (const Json& s : m1)
     if (s["name"] == "simpleclaw_rpc_requests_total")
       EXPECT_NE(s["labels"]["method"], "no.such.method") << "unknown names must not become labels";
   // The latency histogram: +Inf bucket == count, buckets cumulative.
   EXPECT_EQ(value_of(m1, "simpleclaw_rpc_duration_seconds_count", {{"method", "health"}}), 2);
-  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_duration_seconds_bucket", {{"method", "health"}, {"le", "+Inf"}}), 2);
+  EXPECT_EQ(value_of(m1, "simpleclaw_rpc_duration_seconds_bucket",
+                     {{"method", "health"}, {"le", "+Inf"}}),
+            2);
   double prev = 0;
   int buckets = 0;
   for (const Json& s : m1) {
-    if (s["name"] != "simpleclaw_rpc_duration_seconds_bucket" || s["labels"]["method"] != "status") continue;
+    if (s["name"] != "simpleclaw_rpc_duration_seconds_bucket" || s["labels"]["method"] != "status")
+      continue;
     EXPECT_GE(s["value"].get<double>(), prev) << s.dump();
     prev = s["value"].get<double>();
     ++buckets;
@@ -171,11 +183,14 @@ TEST(Metrics, PrometheusClientParsesThemAndCountersMoveWithRpcsRunsAndAuthFailur
   EXPECT_EQ(buckets, 9) << "8 bounds + +Inf";
   EXPECT_GE(value_of(m1, "simpleclaw_rpc_duration_seconds_sum", {{"method", "health"}}), 0);
   // Auth failures, runs by state, provider errors by kind, events.
-  EXPECT_EQ(value_of(m1, "simpleclaw_auth_failures_total") - value_of(m0, "simpleclaw_auth_failures_total"), 1);
+  EXPECT_EQ(value_of(m1, "simpleclaw_auth_failures_total") -
+                value_of(m0, "simpleclaw_auth_failures_total"),
+            1);
   EXPECT_EQ(value_of(m1, "simpleclaw_runs_total", {{"state", "final"}}), 1);
   EXPECT_EQ(value_of(m1, "simpleclaw_runs_total", {{"state", "error"}}), 1);
   EXPECT_EQ(value_of(m1, "simpleclaw_provider_errors_total", {{"kind", "rate_limit"}}), 1);
-  EXPECT_GT(value_of(m1, "simpleclaw_events_sent_total"), value_of(m0, "simpleclaw_events_sent_total"));
+  EXPECT_GT(value_of(m1, "simpleclaw_events_sent_total"),
+            value_of(m0, "simpleclaw_events_sent_total"));
   EXPECT_EQ(value_of(m1, "simpleclaw_runs_in_progress", {{"state", "active"}}), 0);
 }
 
@@ -211,12 +226,13 @@ TEST(Health, ProbeRereadsSessionsAndEveryChangeBumpsTheVersionAndBroadcasts) {
   EXPECT_EQ((*ev)["payload"]["sessions"]["count"], 1);
 
   // Another change (a second session): another bump.
-  ASSERT_TRUE(c->call("chat.inject", Json{{"sessionKey", "agent:main:other"}, {"message", "x"}}).ok());
+  ASSERT_TRUE(
+      c->call("chat.inject", Json{{"sessionKey", "agent:main:other"}, {"message", "x"}}).ok());
   auto probe2 = c->call("health", Json{{"probe", true}});
   ASSERT_TRUE(probe2.ok());
-  auto ev2 = wait_event_if(*c, "health", [&](const Json& f) {
-    return f["payload"]["sessions"]["count"] == 2;
-  }, kTimeoutMs);
+  auto ev2 = wait_event_if(
+      *c, "health", [&](const Json& f) { return f["payload"]["sessions"]["count"] == 2; },
+      kTimeoutMs);
   ASSERT_TRUE(ev2);
   EXPECT_GT((*ev2)["stateVersion"]["health"].get<long long>(), v1);
 }
@@ -228,9 +244,9 @@ TEST(Health, TheMaintenanceTimerRefreshesTheSnapshotWithoutAProbe) {
   ASSERT_TRUE(c);
   long long v0 = hello["snapshot"]["stateVersion"]["health"];
   ASSERT_TRUE(c->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "note"}}).ok());
-  auto ev = wait_event_if(*c, "health", [](const Json& f) {
-    return f["payload"]["sessions"]["count"] == 1;
-  }, kTimeoutMs);
+  auto ev = wait_event_if(
+      *c, "health", [](const Json& f) { return f["payload"]["sessions"]["count"] == 1; },
+      kTimeoutMs);
   ASSERT_TRUE(ev) << "the maintenance pass never broadcast the new session count";
   EXPECT_GT((*ev)["stateVersion"]["health"].get<long long>(), v0);
 }
@@ -278,10 +294,13 @@ TEST(Presence, SocketsOfOneInstanceAreOneEntryThatLeavesWithTheLastSocket) {
   // The last one leaves: a presence broadcast without it, with a higher version.
   a2->close();
   a2.reset();
-  auto ev = wait_event_if(*watcher, "presence", [&](const Json& f) {
-    return f["stateVersion"]["presence"].get<long long>() > v1 &&
-           count_instance(f["payload"]["presence"], "inst-42") == 0;
-  }, kTimeoutMs);
+  auto ev = wait_event_if(
+      *watcher, "presence",
+      [&](const Json& f) {
+        return f["stateVersion"]["presence"].get<long long>() > v1 &&
+               count_instance(f["payload"]["presence"], "inst-42") == 0;
+      },
+      kTimeoutMs);
   ASSERT_TRUE(ev) << "no presence event when the instance left";
   EXPECT_GT((*ev)["stateVersion"]["presence"].get<long long>(), v1);
 
@@ -313,9 +332,9 @@ TEST(Presence, NodesArePresentAndSocketlessReportsExpireAfterTheTtl) {
       simpleclaw::nodes::DeviceKey::generate());
   auto node = gw->connect(o);
   ASSERT_TRUE(node);
-  auto joined = wait_event_if(*watcher, "presence", [](const Json& f) {
-    return lists(f["payload"]["presence"], "node-host");
-  }, kTimeoutMs);
+  auto joined = wait_event_if(
+      *watcher, "presence",
+      [](const Json& f) { return lists(f["payload"]["presence"], "node-host"); }, kTimeoutMs);
   ASSERT_TRUE(joined) << "a node joining is a presence change";
   for (const Json& e : (*joined)["payload"]["presence"])
     if (e.value("host", "") == "node-host") {
@@ -325,25 +344,33 @@ TEST(Presence, NodesArePresentAndSocketlessReportsExpireAfterTheTtl) {
   long long v1 = (*joined)["stateVersion"]["presence"];
 
   // The node reports a phone behind it: present until the TTL passes without a report.
-  auto r = node->call("node.event", Json{{"event", "presence"},
-                                         {"payload", {{"instanceId", "phone-1"}, {"host", "phone"},
-                                                      {"text", "on the desk"}}}});
+  auto r = node->call(
+      "node.event",
+      Json{{"event", "presence"},
+           {"payload", {{"instanceId", "phone-1"}, {"host", "phone"}, {"text", "on the desk"}}}});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  auto seen = wait_event_if(*watcher, "presence", [&](const Json& f) {
-    return f["stateVersion"]["presence"].get<long long>() > v1 &&
-           lists(f["payload"]["presence"], "phone");
-  }, kTimeoutMs);
+  auto seen = wait_event_if(
+      *watcher, "presence",
+      [&](const Json& f) {
+        return f["stateVersion"]["presence"].get<long long>() > v1 &&
+               lists(f["payload"]["presence"], "phone");
+      },
+      kTimeoutMs);
   ASSERT_TRUE(seen);
   long long v2 = (*seen)["stateVersion"]["presence"];
   EXPECT_GT(v2, v1);
   auto t0 = std::chrono::steady_clock::now();
-  auto gone = wait_event_if(*watcher, "presence", [&](const Json& f) {
-    return f["stateVersion"]["presence"].get<long long>() > v2 &&
-           !lists(f["payload"]["presence"], "phone");
-  }, kTimeoutMs);
+  auto gone = wait_event_if(
+      *watcher, "presence",
+      [&](const Json& f) {
+        return f["stateVersion"]["presence"].get<long long>() > v2 &&
+               !lists(f["payload"]["presence"], "phone");
+      },
+      kTimeoutMs);
   ASSERT_TRUE(gone) << "the socketless entry never expired";
-  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - t0).count();
+  auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_GE(waited, 300) << "it must live about presence_ttl_ms";
   EXPECT_GT((*gone)["stateVersion"]["presence"].get<long long>(), v2);
   EXPECT_TRUE(lists((*gone)["payload"]["presence"], "node-host")) << "the node itself stays";
@@ -356,10 +383,13 @@ TEST(Presence, NodesArePresentAndSocketlessReportsExpireAfterTheTtl) {
   // The node leaving is a presence change too.
   node->close();
   node.reset();
-  ASSERT_TRUE(wait_event_if(*watcher, "presence", [&](const Json& f) {
-    return f["stateVersion"]["presence"].get<long long>() > v2 &&
-           !lists(f["payload"]["presence"], "node-host");
-  }, kTimeoutMs));
+  ASSERT_TRUE(wait_event_if(
+      *watcher, "presence",
+      [&](const Json& f) {
+        return f["stateVersion"]["presence"].get<long long>() > v2 &&
+               !lists(f["payload"]["presence"], "node-host");
+      },
+      kTimeoutMs));
 }
 
 // ---- logs: structured records, rotation seen by logs.tail
@@ -430,9 +460,10 @@ long long count_entries(const std::string& db_path, const std::string& session_i
 
 TEST(Maintenance, IdleSessionsStartOverKeepingTheOldTranscript) {
   FakeLlm llm;
-  START_GATEWAY(gw, with_config(config_for(
-                        llm, "gateway:\n  timers:\n    maintenance_ms: 100\n"
-                             "sessions:\n  reset: {mode: idle, idle_minutes: 0.01}\n")));
+  START_GATEWAY(gw,
+                with_config(config_for(llm,
+                                       "gateway:\n  timers:\n    maintenance_ms: 100\n"
+                                       "sessions:\n  reset: {mode: idle, idle_minutes: 0.01}\n")));
   auto c = gw->connect();
   ASSERT_TRUE(c);
   ASSERT_TRUE(c->call("sessions.subscribe").ok());
@@ -444,9 +475,9 @@ TEST(Maintenance, IdleSessionsStartOverKeepingTheOldTranscript) {
   ASSERT_EQ((*before)["messages"].size(), 2u);
 
   // 0.01 minutes = 600 ms idle: the maintenance pass resets it as sessions.reset does.
-  auto changed = wait_event_if(*c, "sessions.changed", [](const Json& f) {
-    return f["payload"].value("reason", "") == "reset";
-  }, 5000);
+  auto changed = wait_event_if(
+      *c, "sessions.changed",
+      [](const Json& f) { return f["payload"].value("reason", "") == "reset"; }, 5000);
   ASSERT_TRUE(changed) << "the idle session was never reset";
   auto after = c->call("chat.history", Json{{"sessionKey", "main"}});
   ASSERT_TRUE(after.ok());
@@ -487,9 +518,9 @@ TEST(Maintenance, NoResetPolicyKeepsSessionsAndAnIdlePolicyNeedsItsMinutes) {
   // mode idle without idle_minutes is refused with the fix.
   auto r = c->call("config.get");
   ASSERT_TRUE(r.ok());
-  auto set = c->call("config.patch",
-                     Json{{"raw", "{\"sessions\": {\"reset\": {\"mode\": \"idle\"}}}"},
-                          {"baseHash", (*r)["hash"]}});
+  auto set =
+      c->call("config.patch", Json{{"raw", "{\"sessions\": {\"reset\": {\"mode\": \"idle\"}}}"},
+                                   {"baseHash", (*r)["hash"]}});
   ASSERT_FALSE(set.ok());
   EXPECT_NE(set.error().message.find("idle_minutes"), std::string::npos) << set.error().message;
 }
@@ -499,18 +530,23 @@ TEST(Maintenance, TheWalIsCheckpointedAndTruncated) {
   auto c = gw->connect();
   ASSERT_TRUE(c);
   for (int i = 0; i < 20; ++i)
-    ASSERT_TRUE(c->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "note " + std::to_string(i)}}).ok());
+    ASSERT_TRUE(c->call("chat.inject",
+                        Json{{"sessionKey", "main"}, {"message", "note " + std::to_string(i)}})
+                    .ok());
   std::string wal = gw->state_dir() + "/sessions.db-wal";
   auto wal_size = [&] {
     struct stat st {};
     return ::stat(wal.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : -1;
   };
   // The maintenance pass checkpoints and truncates it (SQLite alone would only reuse it).
-  EXPECT_TRUE(eventually([&] {
-    HttpResponse m = http_request(gw->port(), "GET", "/metrics");
-    return m.body.find("simpleclaw_wal_checkpoints_total 0\n") == std::string::npos &&
-           wal_size() == 0;
-  }, 5000)) << "the -wal file was never truncated (size " << wal_size() << ")";
+  EXPECT_TRUE(eventually(
+      [&] {
+        HttpResponse m = http_request(gw->port(), "GET", "/metrics");
+        return m.body.find("simpleclaw_wal_checkpoints_total 0\n") == std::string::npos &&
+               wal_size() == 0;
+      },
+      5000))
+      << "the -wal file was never truncated (size " << wal_size() << ")";
   // The data is all there.
   auto h = c->call("chat.history", Json{{"sessionKey", "main"}, {"limit", 100}});
   ASSERT_TRUE(h.ok());
@@ -553,11 +589,13 @@ std::string pinned_https_get(int port, const std::string& target, const std::str
       if (cert && X509_digest(cert, EVP_sha256(), md, &n) == 1) *seen = hex(md, n);
       X509_free(cert);
       if (*seen == pin) {
-        std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        std::string req =
+            "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
         SSL_write(ssl, req.data(), static_cast<int>(req.size()));
         char buf[4096];
         int k;
-        while ((k = SSL_read(ssl, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(k));
+        while ((k = SSL_read(ssl, buf, sizeof buf)) > 0)
+          out.append(buf, static_cast<std::size_t>(k));
       }
     }
     SSL_free(ssl);

@@ -46,8 +46,8 @@ struct Metrics {
   std::uint64_t deltas_coalesced = 0;  // streaming deltas held back and merged
   std::uint64_t slow_consumer_closes = 0;
   std::uint64_t config_reloads = 0;
-  std::uint64_t session_resets = 0;    // by the session.reset policy (maintenance)
-  std::uint64_t wal_checkpoints = 0;   // maintenance passes that checkpointed the WAL
+  std::uint64_t session_resets = 0;   // by the session.reset policy (maintenance)
+  std::uint64_t wal_checkpoints = 0;  // maintenance passes that checkpointed the WAL
   // rpc[slot] for method_table()[slot]; rpc.back() = unknown methods.
   std::vector<RpcStats> rpc;
   // Runs that ended, by terminal state (final | aborted | error), and the errorKind of

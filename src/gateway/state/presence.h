@@ -28,15 +28,13 @@ class Presence {
   bool disconnect(const std::string& conn_id);
   // A socketless report for `instance_id` (see above); refreshes its deadline. Returns
   // true when the list changed (a new entry or new details).
-  bool report(const std::string& instance_id, Json entry, std::int64_t now_ms,
-              std::int64_t ttl_ms);
+  bool report(const std::string& instance_id, Json entry, std::int64_t now_ms, std::int64_t ttl_ms);
   // Drops socketless entries whose deadline passed; true when any was dropped.
   bool expire(std::int64_t now_ms);
   Json list() const;  // [self, entries... in arrival order]
   Json self_only() const { return Json::array({self_}); }
   std::uint64_t version() const { return version_; }
   std::size_t size() const { return entries_.size() + 1; }
-
 
  private:
   struct Entry {
@@ -46,8 +44,8 @@ class Presence {
     std::int64_t expires_ms = 0;    // socketless only
   };
   Json self_;
-  std::map<std::string, Entry> entries_;          // key: instanceId or "conn:<id>"
-  std::map<std::string, std::string> by_conn_;    // conn id -> key
+  std::map<std::string, Entry> entries_;        // key: instanceId or "conn:<id>"
+  std::map<std::string, std::string> by_conn_;  // conn id -> key
   std::uint64_t order_ = 0;
   std::uint64_t version_ = 1;
 };

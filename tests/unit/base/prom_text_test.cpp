@@ -13,7 +13,9 @@ namespace simpleclaw::prom {
 namespace {
 
 TEST(PromText, LabelValuesEscapeBackslashQuoteAndNewline) {
-  EXPECT_EQ(escape_label_value(R"(a\b"c)" "\nd"), R"(a\\b\"c\nd)");
+  EXPECT_EQ(escape_label_value(R"(a\b"c)"
+                               "\nd"),
+            R"(a\\b\"c\nd)");
   EXPECT_EQ(escape_label_value("plain"), "plain");
   Writer w;
   w.family("x_total", "counter", "help");

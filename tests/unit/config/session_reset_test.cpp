@@ -14,8 +14,9 @@ TEST(SessionResetConfig, DefaultsToNoneAndParsesIdleWithFractionalMinutes) {
   EXPECT_EQ(d.config.sessions.reset.mode, "none");
   EXPECT_EQ(d.config.gateway.timers.presence_ttl_ms, 300000);
 
-  Parsed p = parse("sessions:\n  reset: {mode: idle, idle_minutes: 0.5}\n"
-                   "gateway:\n  timers: {presence_ttl_ms: 1000}\n");
+  Parsed p = parse(
+      "sessions:\n  reset: {mode: idle, idle_minutes: 0.5}\n"
+      "gateway:\n  timers: {presence_ttl_ms: 1000}\n");
   ASSERT_TRUE(p.ok()) << p.issues.front().to_string();
   EXPECT_EQ(p.config.sessions.reset.mode, "idle");
   EXPECT_DOUBLE_EQ(p.config.sessions.reset.idle_minutes, 0.5);
