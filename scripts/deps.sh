@@ -12,6 +12,7 @@ PACKAGES=(
   bubblewrap                 # exec tool sandbox
   ngircd                     # IRC channel tests run against a real IRC server
   python3-websockets         # fake Discord gateway and Slack Socket Mode servers (tests/fakes)
+  python3-prometheus-client  # /metrics test: parsed by the reference Prometheus text parser
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
   libsystemd-dev systemd     # sd_notify for the Type=notify unit; systemd-analyze verify in tests
   libavahi-client-dev        # mDNS/DNS-SD advertising and `simpleclaw discover` (src/discovery)

@@ -171,6 +171,11 @@ const ChatService::Dedupe* ChatService::dedupe_find(const std::string& run_id) {
   return it == dedupe_.end() ? nullptr : &it->second;
 }
 
+std::size_t ChatService::expire_dedupe() {
+  (void)dedupe_find(std::string());  // prunes expired entries from the front
+  return dedupe_.size();
+}
+
 void ChatService::dedupe_in_flight(const std::string& run_id) {
   dedupe_[run_id] = Dedupe{true, nullptr, 0};
 }

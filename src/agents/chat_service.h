@@ -104,6 +104,9 @@ class ChatService {
   PromptSource prompt_source(const std::string& agent_id) const;
   std::size_t active_runs() const;
   std::size_t queued_runs() const;
+  // Maintenance: drops idempotency results past sessions.dedupe_ttl_ms (otherwise only
+  // pruned on the next chat.send); returns how many keys remain.
+  std::size_t expire_dedupe();
   std::vector<std::string> run_ids(const std::string& key) const;  // active first
 
  private:

@@ -88,8 +88,9 @@ void init(const Options& opts) {
   set_level(opts.level);
 }
 
-void event(std::string_view name, const nlohmann::json& fields, std::string_view summary,
-           spdlog::level::level_enum level) {
+namespace {
+
+std::string extra_fields(std::string_view name, const nlohmann::json& fields) {
   std::string extra = ",\"event\":\"" + json_escape(name) + "\"";
   if (fields.is_object()) {
     for (const auto& [k, v] : fields.items()) {
@@ -98,8 +99,22 @@ void event(std::string_view name, const nlohmann::json& fields, std::string_view
                v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
   }
-  t_extra = std::move(extra);
+  return extra;
+}
+
+}  // namespace
+
+void event(std::string_view name, const nlohmann::json& fields, std::string_view summary,
+           spdlog::level::level_enum level) {
+  t_extra = extra_fields(name, fields);
   spdlog::log(level, "{} {}", name, summary);
+  t_extra.clear();
+}
+
+void record(std::string_view name, const nlohmann::json& fields, std::string_view message,
+            spdlog::level::level_enum level) {
+  t_extra = extra_fields(name, fields);
+  spdlog::log(level, "{}", message);
   t_extra.clear();
 }
 

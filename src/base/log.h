@@ -16,7 +16,7 @@ struct Options {
   std::string level = "info";  // trace|debug|info|warn|error
   std::string file;            // empty = no file sink
   std::size_t max_bytes = 10 * 1024 * 1024;  // rotate at this size
-  std::size_t max_files = 5;                 // gateway.log.1 .. .5 kept
+  std::size_t max_files = 5;                 // gateway.1.log .. gateway.5.log kept
   bool to_stderr = true;
 };
 
@@ -32,6 +32,11 @@ std::string json_escape(std::string_view s);
 // not hold secrets. Thread-safe.
 void event(std::string_view name, const nlohmann::json& fields, std::string_view summary,
            spdlog::level::level_enum level = spdlog::level::info);
+
+// The same structured record with `message` as the whole text (no "<event> " prefix), for
+// lines whose wording users and scripts already know ("startup: config — ...").
+void record(std::string_view name, const nlohmann::json& fields, std::string_view message,
+            spdlog::level::level_enum level = spdlog::level::info);
 
 using spdlog::debug;
 using spdlog::error;

@@ -400,30 +400,28 @@ Json ChannelManager::health_json() const {
   return out;
 }
 
-std::string ChannelManager::metrics_text() const {
-  std::string out;
-  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
-           " " + std::to_string(v) + "\n";
-  };
-  counter("simpleclaw_channel_inbound_total", "Platform messages received.", counters_.inbound);
-  counter("simpleclaw_channel_denied_total", "Messages refused by access control.", counters_.denied);
-  counter("simpleclaw_channel_outbound_total", "Messages delivered to platforms.", counters_.outbound);
-  counter("simpleclaw_channel_outbound_failed_total", "Failed send attempts (retried).",
-          counters_.outbound_failed);
-  counter("simpleclaw_channel_outbound_dropped_total", "Messages given up on.",
-          counters_.outbound_dropped);
-  counter("simpleclaw_channel_reconnects_total", "Account reconnects.", counters_.reconnects);
-  counter("simpleclaw_channel_stuck_total", "Stalled inbound paths detected.", counters_.stuck);
-  counter("simpleclaw_channel_restarts_total", "Connectors rebuilt after repeated failures.",
-          counters_.restarts);
-  out += "# HELP simpleclaw_channel_connected Account connected (1) or not (0).\n"
-         "# TYPE simpleclaw_channel_connected gauge\n";
+void ChannelManager::write_metrics(prom::Writer& w) const {
+  w.counter("simpleclaw_channel_inbound_total", "Platform messages received.", counters_.inbound);
+  w.counter("simpleclaw_channel_denied_total", "Messages refused by access control.",
+            counters_.denied);
+  w.counter("simpleclaw_channel_outbound_total", "Messages delivered to platforms.",
+            counters_.outbound);
+  w.counter("simpleclaw_channel_outbound_failed_total", "Failed send attempts (retried).",
+            counters_.outbound_failed);
+  w.counter("simpleclaw_channel_outbound_dropped_total", "Messages given up on.",
+            counters_.outbound_dropped);
+  w.counter("simpleclaw_channel_reconnects_total", "Account reconnects.", counters_.reconnects);
+  w.counter("simpleclaw_channel_stuck_total", "Stalled inbound paths detected.", counters_.stuck);
+  w.counter("simpleclaw_channel_restarts_total", "Connectors rebuilt after repeated failures.",
+            counters_.restarts);
+  w.family("simpleclaw_channel_connected", "gauge",
+           "Account connected (1) or not (0), labelled with its health state.");
   for (const auto& [k, a] : accounts_)
-    out += "simpleclaw_channel_connected{channel=\"" + a->channel_name() + "\",account=\"" +
-           a->account_id() + "\",state=\"" + a->health_state() + "\"} " +
-           (a->is_connected() ? "1" : "0") + "\n";
-  return out;
+    w.sample("simpleclaw_channel_connected",
+             {{"channel", a->channel_name()},
+              {"account", a->account_id()},
+              {"state", a->health_state()}},
+             a->is_connected() ? 1 : 0);
 }
 
 Result<Json> ChannelManager::start_account(const std::string& channel, const std::string& account) {

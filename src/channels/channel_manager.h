@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/prom_text.h"
 #include "base/result.h"
 #include "channels/account_settings.h"
 #include "simpleclaw/channel.h"
@@ -81,7 +82,8 @@ class ChannelManager {
   // Methods.
   Json status_json() const;   // channels.status
   Json health_json() const;   // the health snapshot's `channels`
-  std::string metrics_text() const;
+  // The channel families of /metrics (counters, and one connected gauge per account).
+  void write_metrics(prom::Writer& w) const;
   Result<Json> start_account(const std::string& channel, const std::string& account);
   Result<Json> stop_account(const std::string& channel, const std::string& account);
   Result<Json> logout(const std::string& channel, const std::string& account);

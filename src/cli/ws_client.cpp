@@ -270,6 +270,7 @@ Result<Json> WsClient::send_connect(const std::string& nonce) {
               {"scopes", opts_.scopes},
               {"auth", auth}};
   if (!opts_.display_name.empty()) params["client"]["displayName"] = opts_.display_name;
+  if (!opts_.instance_id.empty()) params["client"]["instanceId"] = opts_.instance_id;
   if (!opts_.commands.empty()) params["commands"] = opts_.commands;
   if (!opts_.caps.empty()) params["caps"] = opts_.caps;
   if (opts_.device) {

@@ -33,6 +33,7 @@ struct ClientOptions {
   std::shared_ptr<const nodes::DeviceKey> device;
   std::string device_token;
   std::string display_name;
+  std::string instance_id;  // client.instanceId: sockets sharing it are one presence entry
   std::vector<std::string> commands, caps;  // what a node offers
 };
 

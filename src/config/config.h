@@ -35,7 +35,8 @@ struct TimersConfig {
   int handshake_ms = 15000;    // connect must complete within this after accept
   int tick_ms = 30000;         // `tick` event period (policy.tickIntervalMs)
   int ping_ms = 25000;         // WS ping period after auth; no pong in as long = terminate
-  int maintenance_ms = 15000;  // health snapshot refresh period
+  int maintenance_ms = 15000;  // maintenance pass period (health, expiry, resets, WAL)
+  int presence_ttl_ms = 300000;  // socketless presence reports are dropped after this
 };
 
 struct LimitsConfig {
@@ -169,12 +170,21 @@ struct AgentsConfig {
   std::vector<AgentConfig> list;    // always holds the default agent after loading
 };
 
+// sessions.reset: when the maintenance timer starts a session over (as sessions.reset
+// does: a new sessionId, the old transcript kept and readable).
+struct SessionResetConfig {
+  std::string mode = "none";  // none | daily | idle
+  int at_hour = 4;            // daily: local hour (0-23) after which a session is reset
+  double idle_minutes = 0;    // idle: reset after this long without activity (> 0)
+};
+
 struct SessionsConfig {
   std::string queue_mode = "followup";  // followup | collect | interrupt
   int max_queue = 20;                 // queued messages per session before chat.send refuses
   int dedupe_ttl_ms = 300000;         // idempotencyKey remembered this long...
   int dedupe_max = 1000;              // ...and at most this many keys
   int run_timeout_ms = 600000;        // a run longer than this is aborted (timeoutMs overrides)
+  SessionResetConfig reset;
 };
 
 struct Config {

@@ -447,6 +447,9 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
       issues.push_back(issue);
     }
   }
+  if (string_at(doc, {"sessions", "reset", "mode"}, "") == "idle" &&
+      !lookup(doc, {"sessions", "reset", "idle_minutes"}))
+    add("sessions.reset", "reset mode 'idle' needs sessions.reset.idle_minutes (e.g. 120)");
   const Json* enabled = lookup(doc, {"gateway", "tls", "enabled"});
   if (enabled && enabled->is_boolean() && enabled->get<bool>()) {
     bool cert = !string_at(doc, {"gateway", "tls", "cert"}, "").empty();
@@ -479,6 +482,7 @@ void fill(const Json& doc, Config& c) {
   read(timers, "tick_ms", c.gateway.timers.tick_ms);
   read(timers, "ping_ms", c.gateway.timers.ping_ms);
   read(timers, "maintenance_ms", c.gateway.timers.maintenance_ms);
+  read(timers, "presence_ttl_ms", c.gateway.timers.presence_ttl_ms);
   const Json& limits = section(gw, "limits");
   read(limits, "max_preauth_per_ip", c.gateway.limits.max_preauth_per_ip);
   read(limits, "max_preauth_frame", c.gateway.limits.max_preauth_frame);

@@ -132,6 +132,10 @@ void fill_models_agents(const Json& doc, Config& c) {
   read(sessions, "dedupe_ttl_ms", c.sessions.dedupe_ttl_ms);
   read(sessions, "dedupe_max", c.sessions.dedupe_max);
   read(sessions, "run_timeout_ms", c.sessions.run_timeout_ms);
+  const Json& reset = section(sessions, "reset");
+  read(reset, "mode", c.sessions.reset.mode);
+  read(reset, "at_hour", c.sessions.reset.at_hour);
+  read(reset, "idle_minutes", c.sessions.reset.idle_minutes);
 }
 
 }  // namespace simpleclaw::config::detail

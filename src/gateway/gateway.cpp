@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cstring>
 #include <fstream>
 
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/prom_text.h"
 #include "config/yaml_json.h"
 #include "plugins/registry.h"
 #include "gateway/methods/table.h"
@@ -85,6 +87,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       loop_monitor_(io),
       catalog_(io) {
   config_reload_ = Json{{"lastReloadAt", nullptr}, {"ok", true}, {"restartRequired", false}};
+  metrics_.rpc.resize(method_table().size() + 1);  // + unknown methods
   std::vector<providers::Api> apis;
   for (const auto& p : plugins::builtin_registry().providers()) apis.push_back(p.api);
   catalog_.set_apis(std::move(apis));
@@ -208,7 +211,9 @@ void Gateway::channels_changed(Json payload) {
 Responder MethodCall::defer() {
   deferred = true;
   Gateway* g = &gw;
-  return [g, client = client.id, id = *this->id, m = method](Result<Json> r) {
+  return [g, client = client.id, id = *this->id, m = method, slot = slot,
+          started = started](Result<Json> r) {
+    g->record_rpc(slot, r.ok(), started);
     if (r.ok()) g->respond(client, id, m, Reply(std::move(r).value()));
     else g->respond(client, id, m, r.error());
   };
@@ -235,8 +240,23 @@ void Gateway::respond(std::uint64_t client_id, const Json& id, const std::string
   send_res(it->second, id, result);
 }
 
+void Gateway::record_rpc(std::size_t slot, bool ok, std::chrono::steady_clock::time_point started) {
+  if (slot >= metrics_.rpc.size()) slot = metrics_.rpc.size() - 1;
+  metrics_.rpc[slot].record(ok, std::chrono::steady_clock::now() - started);
+}
+
 void Gateway::chat_event(const std::string& run_id, Json payload, bool delta) {
   if (delta) return stream_delta("chat", run_id, std::move(payload));
+  if (const Json* st =
+          payload.is_object() && payload.contains("state") ? &payload["state"] : nullptr;
+      st && st->is_string()) {
+    const std::string& state = st->get_ref<const std::string&>();
+    if (state == "final" || state == "aborted" || state == "error") ++metrics_.runs_ended[state];
+    if (state == "error") {
+      const Json& k = payload.contains("errorKind") ? payload["errorKind"] : Json();
+      ++metrics_.run_errors[k.is_string() ? k.get<std::string>() : std::string("unknown")];
+    }
+  }
   if (channels_) channels_->on_chat_event(run_id, payload);  // replies to platforms
   broadcast("chat", std::move(payload), Scope::kRead, false);
 }
@@ -276,7 +296,7 @@ void Gateway::schedule_maintenance() {
   maintenance_timer_.expires_after(std::chrono::milliseconds(cfg_.gateway.timers.maintenance_ms));
   maintenance_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || draining_) return;
-    refresh_health(true);
+    maintenance_pass();
     // Hand memory freed since the last pass (a burst, a huge frame) back to the kernel:
     // glibc otherwise keeps it in its arenas and a 24/7 daemon's RSS only ever grows.
     ::malloc_trim(0);
@@ -368,7 +388,14 @@ void Gateway::on_close(std::uint64_t id) {
   Client& c = it->second;
   release_preauth(c);
   if (c.handshake_timer) c.handshake_timer->cancel();
-  bool was_present = c.authed && presence_.remove(c.conn_id);
+  bool was_present = c.authed && presence_.disconnect(c.conn_id);
+  if (c.authed)
+    log::record("client.disconnect",
+                Json{{"connId", c.conn_id},
+                     {"client", c.client_info.value("id", "?")},
+                     {"role", c.role},
+                     {"durationMs", now_ms() - c.connected_at_ms}},
+                fmt::format("client {} ({}) disconnected", c.client_info.value("id", "?"), c.role));
   if (nodes_ && c.role == "node") nodes_->client_closed(id);
   clients_.erase(it);
   if (was_present) presence_changed();
@@ -465,8 +492,15 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   }
   if (!granted.ok()) {
     ++metrics_.auth_failures;
-    log::warn("auth failed from {}{}{}: {}", c.peer.remote_ip, c.peer.origin.empty() ? "" : " origin ",
-              c.peer.origin, granted.error().details.value("code", ""));
+    // Never the credential itself: who, from where, and why.
+    log::record("auth.failed",
+                Json{{"ip", c.peer.remote_ip},
+                     {"origin", c.peer.origin},
+                     {"code", granted.error().details.value("code", "")}},
+                fmt::format("auth failed from {}{}{}: {}", c.peer.remote_ip,
+                            c.peer.origin.empty() ? "" : " origin ", c.peer.origin,
+                            granted.error().details.value("code", "")),
+                spdlog::level::warn);
     if (!exempt) {
       if (auto lock = limiter_.record_failure(key, now)) {
         ++metrics_.auth_lockouts;
@@ -494,7 +528,8 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   c.transport->on_authenticated(static_cast<std::size_t>(cfg_.gateway.limits.max_payload),
                                 cfg_.gateway.timers.ping_ms);
   // Presence first, so hello-ok's snapshot (presence + stateVersion) includes this client.
-  if (c.role == "operator") presence_.upsert(c.conn_id, presence_entry(c));
+  // Operators and nodes alike; sockets of one instanceId share an entry.
+  const bool presence_moved = presence_.connect(c.conn_id, presence_entry(c));
   Json hello = hello_ok(c);
 #ifndef NDEBUG
   if (auto v = protocol::validate("methods/connect.result", hello); !v.ok())
@@ -506,10 +541,16 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
     hello["auth"]["deviceToken"] = std::move(admitted->device_token);
   send_res(c, id, Reply(std::move(hello)));
   if (c.role == "node" && nodes_) nodes_->node_connected(c, c.device_id, params);
-  log::debug("client {} {} connected from {} as {}", c.client_info.value("id", "?"),
-             c.client_info.value("version", "?"), c.peer.remote_ip, c.role);
-  if (c.role == "operator")
-    presence_changed();
+  log::record("client.connect",
+              Json{{"connId", c.conn_id},
+                   {"client", c.client_info.value("id", "?")},
+                   {"version", c.client_info.value("version", "?")},
+                   {"instanceId", c.client_info.value("instanceId", "")},
+                   {"ip", c.peer.remote_ip},
+                   {"role", c.role}},
+              fmt::format("client {} {} connected from {} as {}", c.client_info.value("id", "?"),
+                          c.client_info.value("version", "?"), c.peer.remote_ip, c.role));
+  if (presence_moved) presence_changed();
 }
 
 Json Gateway::presence_entry(const Client& c) const {
@@ -538,7 +579,10 @@ Json Gateway::hello_ok(const Client& c) {
       {"server", {{"version", SIMPLECLAW_VERSION}, {"connId", c.conn_id}}},
       {"features", {{"methods", methods}, {"events", events}}},
       {"snapshot",
-       {{"presence", presence_.list()},
+       // The list needs operator.read, like `presence` events and system-presence: a node
+       // (or a scope-less client) gets the gateway's own entry, so 10k nodes connecting
+       // do not each receive an ever longer list.
+       {{"presence", c.scopes.has(Scope::kRead) ? presence_.list() : presence_.self_only()},
         {"health", health_->json()},
         {"stateVersion", state_version()},
         {"uptimeMs", uptime_ms()},
@@ -557,6 +601,8 @@ Json Gateway::hello_ok(const Client& c) {
 
 void Gateway::dispatch(Client& c, const Json& frame) {
   ++metrics_.requests;
+  const auto started = std::chrono::steady_clock::now();
+  const std::size_t unknown_slot = metrics_.rpc.size() - 1;
   static const protocol::SchemaHandle kReqSchema = protocol::find_schema("frames/req");
   if (auto v = protocol::validate_with(kReqSchema, frame); !v.ok()) {
     ++metrics_.frames_invalid;
@@ -568,12 +614,16 @@ void Gateway::dispatch(Client& c, const Json& frame) {
   const Json& id = frame["id"];
   const std::string& method = frame["method"].get_ref<const std::string&>();
   const MethodSpec* spec = find_method(method);
+  const std::size_t slot =
+      spec ? static_cast<std::size_t>(spec - method_table().data()) : unknown_slot;
   if (spec == nullptr || method == "connect") {
+    record_rpc(slot, false, started);
     if (method == "connect")
       return send_res(c, id, Error::invalid("invalid request: already connected"));
     return send_res(c, id, Error::invalid("unknown method: " + method));
   }
   if (!c.scopes.has(spec->scope)) {
+    record_rpc(slot, false, started);
     std::string scope(protocol::scope_name(spec->scope));
     return send_res(c, id, Error{ErrorCode::kForbidden, "missing scope: " + scope,
                                  Json{{"code", "MISSING_SCOPE"},
@@ -583,9 +633,13 @@ void Gateway::dispatch(Client& c, const Json& frame) {
   }
   static const Json kNull;
   const Json& params = frame.contains("params") ? frame["params"] : kNull;
-  if (auto v = protocol::validate_with(params_schema(*spec), params); !v.ok())
+  if (auto v = protocol::validate_with(params_schema(*spec), params); !v.ok()) {
+    record_rpc(slot, false, started);
     return send_res(c, id, Error::invalid("invalid " + method + " params: " + v.error().message));
+  }
   MethodCall call{*this, c, method, params, &id};
+  call.slot = slot;
+  call.started = started;
   Result<Reply> result = spec->handler(call);
   if (call.deferred) return;  // answered later through respond()
 #ifndef NDEBUG
@@ -601,6 +655,7 @@ void Gateway::dispatch(Client& c, const Json& frame) {
     }
   }
 #endif
+  record_rpc(slot, result.ok(), started);
   send_res(c, id, result);
 }
 
@@ -770,8 +825,18 @@ Json Gateway::plugins_health() const {
 Json Gateway::build_health() {
   // The shape OpenClaw clients validate as a closed object (SPEC §3): nothing else at top
   // level, and each agent entry carries heartbeat + sessions blocks.
-  std::string db = info_.state_dir + "/simpleclaw.db";
+  std::string db = info_.state_dir + "/sessions.db";
   Json sessions{{"path", db}, {"count", 0}, {"recent", Json::array()}};
+  if (sessions_summary_.is_object()) {  // filled by the maintenance pass / a probe
+    sessions["count"] = sessions_summary_.value("count", 0);
+    std::int64_t now = now_ms();
+    for (const Json& r : sessions_summary_.value("recent", Json::array())) {
+      std::int64_t at = r.value("updatedAt", std::int64_t{0});
+      sessions["recent"].push_back(Json{{"key", r.value("key", "")},
+                                        {"updatedAt", at},
+                                        {"age", std::max<std::int64_t>(0, now - at)}});
+    }
+  }
   Json heartbeat{{"enabled", false}, {"every", "off"},  {"everyMs", nullptr},
                  {"prompt", ""},     {"target", "none"}, {"ackMaxChars", 300}};
   Json channels = channels_ ? channels_->health_json() : Json::object();
@@ -804,6 +869,10 @@ void Gateway::refresh_health(bool broadcast_if_changed) {
   Json significant = body;
   significant["eventLoop"] = Json{{"degraded", body["eventLoop"]["degraded"]},
                                   {"reasons", body["eventLoop"]["reasons"]}};
+  // Likewise a session's age grows by itself; its updatedAt is what changes.
+  for (Json& r : significant["sessions"]["recent"]) r.erase("age");
+  for (Json& a : significant["agents"])
+    for (Json& r : a["sessions"]["recent"]) r.erase("age");
   bool changed = significant != health_body_;
   health_body_ = std::move(significant);
   body["ts"] = now_ms();
@@ -861,7 +930,9 @@ Json Gateway::status() const {
         {"eventLoop", loop_monitor_.snapshot()},
         {"channels", {{"configured", 0}, {"running", 0}}},
         {"agents", {{"count", 1}, {"defaultId", "main"}}},
-        {"sessions", {{"count", 0}}},
+        {"sessions",
+         {{"count", sessions_summary_.is_object() ? sessions_summary_.value("count", 0) : 0},
+          {"reset", cfg_.sessions.reset.mode}}},
         {"plugins", {{"count", 0}}},
         {"logs", {{"file", info_.log_file}}}}},
       {"discovery", discovery_},
@@ -871,14 +942,12 @@ Json Gateway::status() const {
 std::string Gateway::metrics_text() const {
   std::size_t authed = 0;
   for (const auto& [_, c] : clients_) authed += c.authed ? 1 : 0;
-  std::string out;
+  prom::Writer w;
   auto counter = [&](const char* name, const char* help, std::uint64_t v) {
-    out += fmt::format("# HELP simpleclaw_{0} {1}\n# TYPE simpleclaw_{0} counter\nsimpleclaw_{0} {2}\n",
-                       name, help, v);
+    w.counter(std::string("simpleclaw_") + name, help, static_cast<double>(v));
   };
   auto gauge = [&](const char* name, const char* help, double v) {
-    out += fmt::format("# HELP simpleclaw_{0} {1}\n# TYPE simpleclaw_{0} gauge\nsimpleclaw_{0} {2}\n",
-                       name, help, v);
+    w.gauge(std::string("simpleclaw_") + name, help, v);
   };
   counter("connections_accepted_total", "WebSocket connections accepted", metrics_.connections_accepted);
   counter("connections_rejected_total", "Upgrades refused (origin, caps)", metrics_.connections_rejected);
@@ -896,13 +965,83 @@ std::string Gateway::metrics_text() const {
   counter("slow_consumer_closes_total", "Sockets closed for exceeding the outbound cap",
           metrics_.slow_consumer_closes);
   counter("config_reloads_total", "Config reloads applied", metrics_.config_reloads);
+  counter("session_resets_total", "Sessions reset by the sessions.reset policy",
+          metrics_.session_resets);
+  counter("wal_checkpoints_total", "SQLite WAL checkpoints run by maintenance",
+          metrics_.wal_checkpoints);
+
+  // RPCs by method and result, and their latency; only methods called so far appear.
+  auto tbl = method_table();
+  auto method_name = [&](std::size_t i) {
+    return i < tbl.size() ? tbl[i].name : std::string_view("unknown");
+  };
+  w.family("simpleclaw_rpc_requests_total", "counter",
+           "Requests answered, by method and result (ok | error)");
+  for (std::size_t i = 0; i < metrics_.rpc.size(); ++i) {
+    const RpcStats& r = metrics_.rpc[i];
+    if (r.ok + r.error == 0) continue;
+    w.sample("simpleclaw_rpc_requests_total", {{"method", method_name(i)}, {"result", "ok"}},
+             static_cast<double>(r.ok));
+    w.sample("simpleclaw_rpc_requests_total", {{"method", method_name(i)}, {"result", "error"}},
+             static_cast<double>(r.error));
+  }
+  w.family("simpleclaw_rpc_duration_seconds", "histogram",
+           "Time from a request's arrival to its answer, by method");
+  for (std::size_t i = 0; i < metrics_.rpc.size(); ++i) {
+    const RpcStats& r = metrics_.rpc[i];
+    if (r.ok + r.error == 0) continue;
+    w.histogram("simpleclaw_rpc_duration_seconds", {{"method", method_name(i)}}, RpcStats::kBounds,
+                r.buckets, r.sum_seconds);
+  }
+
+  // Runs: ended by state, failed by errorKind, and the ones in progress.
+  w.family("simpleclaw_runs_total", "counter", "Agent runs ended, by terminal state");
+  for (const char* st : {"final", "aborted", "error"}) {
+    auto it = metrics_.runs_ended.find(st);
+    w.sample("simpleclaw_runs_total", {{"state", st}},
+             it == metrics_.runs_ended.end() ? 0.0 : static_cast<double>(it->second));
+  }
+  w.family("simpleclaw_provider_errors_total", "counter",
+           "Runs that failed, by provider error kind");
+  for (const char* k : {"refusal", "timeout", "rate_limit", "context_length", "unknown"}) {
+    auto it = metrics_.run_errors.find(k);
+    w.sample("simpleclaw_provider_errors_total", {{"kind", k}},
+             it == metrics_.run_errors.end() ? 0.0 : static_cast<double>(it->second));
+  }
+  w.family("simpleclaw_runs_in_progress", "gauge",
+           "Agent runs in progress, by state (active | queued)");
+  w.sample("simpleclaw_runs_in_progress", {{"state", "active"}},
+           chat_ ? static_cast<double>(chat_->active_runs()) : 0.0);
+  w.sample("simpleclaw_runs_in_progress", {{"state", "queued"}},
+           chat_ ? static_cast<double>(chat_->queued_runs()) : 0.0);
+
+  // Plugins: restarts (crash, hang, flood) per plugin.
+  w.family("simpleclaw_plugin_restarts_total", "counter", "Plugin processes restarted, by plugin");
+  if (plugins_) {
+    Json list = plugins_->list_json();
+    for (const Json& p : list.value("plugins", Json::array())) {
+      const Json& name = p.contains("name") ? p["name"] : Json();
+      const Json& n = p.contains("restarts") ? p["restarts"] : Json();
+      if (!name.is_string() || !n.is_number()) continue;
+      w.sample("simpleclaw_plugin_restarts_total", {{"plugin", name.get_ref<const std::string&>()}},
+               n.get<double>());
+    }
+  }
+
   gauge("connections", "Open WebSocket connections", static_cast<double>(clients_.size()));
   gauge("connections_authenticated", "Authenticated connections", static_cast<double>(authed));
   gauge("uptime_seconds", "Seconds since start", static_cast<double>(uptime_ms()) / 1000.0);
-  gauge("resident_memory_bytes", "Resident set size", static_cast<double>(rss_bytes()));
+  gauge("resident_memory_bytes", "Resident set size (/proc/self/statm)",
+        static_cast<double>(rss_bytes()));
+  gauge("event_loop_delay_p99_seconds", "Event-loop delay, 99th percentile over the window",
+        loop_monitor_.p99_ms() / 1000.0);
+  gauge("event_loop_delay_max_seconds", "Event-loop delay, maximum over the window",
+        loop_monitor_.max_ms() / 1000.0);
   gauge("ready", "1 when ready to serve", ready() ? 1 : 0);
-  if (channels_) out += channels_->metrics_text();
-  return out;
+  gauge("presence_entries", "Presence entries (the gateway, clients, nodes)",
+        static_cast<double>(presence_.size()));
+  if (channels_) channels_->write_metrics(w);
+  return w.take();
 }
 
 // ---------------------------------------------------------------- config
@@ -947,6 +1086,14 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   ++metrics_.config_reloads;
   config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
   if (!reload_error.empty()) config_reload_["error"] = reload_error;
+  log::record("config.reload",
+              Json{{"path", info_.config_path},
+                   {"hash", file_.hash},
+                   {"ok", reload_error.empty()},
+                   {"restartRequired", restart}},
+              fmt::format("config applied (hash {}){}", file_.hash.substr(0, 12),
+                          restart ? "; bind/port/TLS changes need a restart" : ""),
+              spdlog::level::debug);
   if (timers_changed && ready_) {
     tick_timer_.cancel();
     maintenance_timer_.cancel();
@@ -970,6 +1117,8 @@ Status Gateway::reload_config() {
                info_.config_path);
     config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", false}, {"error", first},
                           {"restartRequired", false}};
+    log::record("config.reload", Json{{"path", info_.config_path}, {"ok", false}, {"error", first}},
+                "config reload rejected: " + first, spdlog::level::warn);
     refresh_health(true);
     return Error::invalid("invalid config: " + first);
   }
@@ -1053,6 +1202,14 @@ void Gateway::sessions_changed(Json payload) {
 }
 
 void Gateway::approval_event(const char* event, Json payload) {
+  {
+    // exec.approval.requested / .resolved -> approval.requested / approval.resolved
+    std::string name = std::string("approval.") + (std::strrchr(event, '.') + 1);
+    Json f{{"id", payload.value("id", "")}};
+    for (const char* k : {"decision", "reason", "resolvedBy", "expiresAtMs"})
+      if (payload.contains(k)) f[k] = payload[k];
+    log::record(name, f, fmt::format("{} {} {}", name, f.value("id", ""), f.value("decision", "")));
+  }
   if (channels_) channels_->on_approval_event(event, payload);  // prompts in the chat
   broadcast(event, std::move(payload), Scope::kApprovals, false);
 }

@@ -103,6 +103,9 @@ struct MethodCall {
   const Json& params;  // null when absent
   const Json* id = nullptr;
   bool deferred = false;
+  // For the per-method RPC metrics: the method's table slot and when dispatch began.
+  std::size_t slot = 0;
+  std::chrono::steady_clock::time_point started{};
   Responder defer();
 };
 
@@ -136,6 +139,11 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   void broadcast(std::string_view event, Json payload, protocol::Scope scope, bool droppable,
                  bool with_state_version = false);
   protocol::SharedPayloadPtr health_snapshot(bool probe);
+  // health {probe:true}: re-reads the session summary from the store, rebuilds the
+  // snapshot (bumping stateVersion.health and broadcasting when it changed), then answers.
+  void probe_health(Responder done);
+  // node.event {event:"presence"}: a socketless presence entry (see Presence::report).
+  Status presence_report(const Client& from, const Json& payload);
   Json status() const;
   Json presence_list() const { return presence_.list(); }
   Json state_version() const;
@@ -152,6 +160,8 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   std::int64_t uptime_ms() const;
   std::size_t client_count() const { return clients_.size(); }
   Metrics& metrics() { return metrics_; }
+  // Counts one answered request of method-table slot `slot` (see RpcStats).
+  void record_rpc(std::size_t slot, bool ok, std::chrono::steady_clock::time_point started);
   // Opens <state>/sessions.db (migrations, crash recovery) and starts the chat service.
   Status open_store(const std::string& path);
   // Start-up steps after open_store (SPEC §1 order), each returning a summary for the
@@ -210,6 +220,12 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   void configure_channels();
   void schedule_tick();
   void schedule_maintenance();
+  // maintenance.cpp: one pass of the maintenance timer (health, presence TTL, dedupe
+  // expiry, the sessions.reset policy, WAL checkpoint).
+  void maintenance_pass();
+  void reset_stale_sessions();
+  void checkpoint_store();
+  void refresh_sessions_summary(std::function<void()> then);
   void release_preauth(Client& c);
   void finish_shutdown_if_idle();
   // The message tool's delivery: channel `webchat` = a session key (chat.inject).
@@ -244,6 +260,8 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   std::function<void()> on_drained_;
   Json config_reload_;  // {lastReloadAt, ok, error?, restartRequired}
   Json discovery_ = Json{{"mdns", {{"mode", "off"}, {"state", "off"}}}};
+  Json sessions_summary_;  // health `sessions`: {count, recent[]} from the store
+  bool resets_pending_ = false, checkpoint_pending_ = false, summary_pending_ = false;
   providers::Catalog catalog_;
   std::unique_ptr<sessions::DbWorker> db_;
   std::unique_ptr<AgentTools> tools_;

@@ -33,7 +33,8 @@ class StepTimer {
   explicit StepTimer(std::string name) : name_(std::move(name)), t0_(std::chrono::steady_clock::now()) {}
   void done(const std::string& detail) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0_).count();
-    log::info("startup: {} — {} ({:.1f} ms)", name_, detail, us / 1000.0);
+    log::record("startup.step", Json{{"step", name_}, {"detail", detail}, {"ms", us / 1000.0}},
+                fmt::format("startup: {} — {} ({:.1f} ms)", name_, detail, us / 1000.0));
   }
 
  private:
@@ -114,7 +115,11 @@ int run_gateway(const GatewayOptions& opts) {
     return 1;
   }
   config::Config cfg = std::move(parsed.config);
-  if (!opts.verbose) log::set_level(cfg.logging.level);
+  // The log file rotates at the configured size (the sinks were opened with the
+  // defaults, before the config could be read).
+  log::init({opts.verbose ? "debug" : cfg.logging.level, info.log_file,
+             static_cast<std::size_t>(cfg.logging.max_bytes),
+             static_cast<std::size_t>(cfg.logging.max_files)});
   if (opts.port) info.port_override = *opts.port;
   else if (std::string p = env("SIMPLECLAW_PORT"); !p.empty()) info.port_override = std::atoi(p.c_str());
   if (!opts.bind.empty()) info.bind_override = opts.bind;
@@ -174,8 +179,11 @@ int run_gateway(const GatewayOptions& opts) {
     tls = *m;
     info.tls = true;
     info.tls_fingerprint = m->fingerprint;
-    log::info("TLS certificate {}{} sha256 {}", m->cert_path, m->generated ? " (generated, self-signed)" : "",
-              m->fingerprint);
+    log::record(
+        "tls.certificate",
+        Json{{"cert", m->cert_path}, {"generated", m->generated}, {"sha256", m->fingerprint}},
+        fmt::format("TLS certificate {}{} sha256 {}", m->cert_path,
+                    m->generated ? " (generated, self-signed)" : "", m->fingerprint));
   }
   std::vector<std::string> hosts = bind_hosts(cfg.gateway.bind);
   // bind: tailnet listens on this machine's Tailscale IPv4 (auth none was refused above).
@@ -282,8 +290,14 @@ int run_gateway(const GatewayOptions& opts) {
                                  ? "token in " + info.token_source.substr(info.token_source.find(':') + 1)
                                  : "token from " + info.token_source)
                           : "auth " + auth.mode;
-  log::info("simpleclaw {} ready in {:.1f} ms on {} ({}; logs {})", SIMPLECLAW_VERSION, ready_ms, url,
-            where, info.log_file);
+  log::record("gateway.ready",
+              Json{{"version", SIMPLECLAW_VERSION},
+                   {"readyMs", ready_ms},
+                   {"url", url},
+                   {"tls", info.tls},
+                   {"logFile", info.log_file}},
+              fmt::format("simpleclaw {} ready in {:.1f} ms on {} ({}; logs {})",
+                          SIMPLECLAW_VERSION, ready_ms, url, where, info.log_file));
   if (info.token_source.rfind("generated:", 0) == 0)
     log::info("generated a new gateway token; clients read it from {}", info.token_source.substr(10));
   // Runtime file: lets `simpleclaw call` and tests find this gateway. Written last, so a

@@ -334,7 +334,12 @@ void PluginRuntime::schedule_restart() {
   static thread_local std::mt19937 rng{std::random_device{}()};
   std::uniform_real_distribution<double> dist(1.0 - opts_.backoff_jitter, 1.0 + opts_.backoff_jitter);
   auto delay = milliseconds(static_cast<long long>(std::max(0.0, base * dist(rng))));
-  log::info("{}: restarting in {} ms", prefix(), delay.count());
+  log::event("plugin.restart",
+             nlohmann::json{{"plugin", name()},
+                            {"delayMs", delay.count()},
+                            {"attempt", backoff_step_},
+                            {"error", last_error_}},
+             prefix() + ": restarting in " + std::to_string(delay.count()) + " ms");
   timers_->restart.expires_after(delay);
   std::weak_ptr<PluginRuntime> weak = weak_from_this();
   timers_->restart.async_wait([weak](const error_code& ec) {

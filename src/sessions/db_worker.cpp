@@ -48,6 +48,7 @@ void DbWorker::thread_main() {
     if (auto b = db.run("BEGIN IMMEDIATE"); !b.ok()) commit_error = b.error();
     if (!commit_error) {
       for (Job& job : batch) {
+        if (job.standalone) continue;  // after the COMMIT below
         // A savepoint per job: a failing job undoes only its own writes.
         if (auto s = db.run("SAVEPOINT job"); !s.ok()) {
           job.fail(s.error());
@@ -63,8 +64,10 @@ void DbWorker::thread_main() {
       }
     }
     if (commit_error) log::error("session store commit failed: {}", commit_error->message);
+    for (Job& job : batch)
+      if (job.standalone) (void)job.run(store_);  // its own result; no transaction open
     for (Job& job : batch) {
-      if (commit_error) job.fail(*commit_error);
+      if (commit_error && !job.standalone) job.fail(*commit_error);
       boost::asio::post(loop_, std::move(job.complete));
     }
     batches_.fetch_add(1, std::memory_order_relaxed);

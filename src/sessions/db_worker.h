@@ -50,6 +50,20 @@ class DbWorker {
         [done = std::move(done), slot]() mutable { done(std::move(**slot)); }});
   }
 
+  // Like post(), but `work` runs after the batch's COMMIT, outside any transaction: for
+  // what SQLite refuses inside one (PRAGMA wal_checkpoint(TRUNCATE), VACUUM).
+  template <typename Work, typename Done>
+  void post_standalone(Work work, Done done) {
+    using R = std::invoke_result_t<Work&, SessionStore&>;
+    auto slot = std::make_shared<std::optional<R>>();
+    enqueue(Job{[work = std::move(work), slot](SessionStore& s) mutable -> bool {
+                  slot->emplace(work(s));
+                  return (*slot)->ok();
+                },
+                [slot](const Error& e) { *slot = R(e); },
+                [done = std::move(done), slot]() mutable { done(std::move(**slot)); }, true});
+  }
+
   void stop();
   std::size_t queued() const;
   std::uint64_t batches() const { return batches_; }  // commits so far (for metrics)
@@ -59,6 +73,7 @@ class DbWorker {
     std::function<bool(SessionStore&)> run;          // worker thread; false = failed
     std::function<void(const Error&)> fail;          // worker thread: nothing was committed
     std::function<void()> complete;                  // loop thread
+    bool standalone = false;                         // run after COMMIT (post_standalone)
   };
   void enqueue(Job job);
   void thread_main();

@@ -488,6 +488,35 @@ Result<SessionRow> SessionStore::reset(const std::string& key, const std::string
   return r;
 }
 
+Result<std::vector<std::string>> SessionStore::stale_sessions(std::int64_t before, int limit) {
+  auto q = prep(
+      "SELECT key FROM sessions WHERE updated_at < ?1 AND last_preview != '' "
+      "ORDER BY updated_at LIMIT ?2");
+  if (!q.ok()) return q.error();
+  q->bind(1, before).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::string> keys;
+  for (;;) {
+    auto row = q->step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    keys.push_back(q->text(0));
+  }
+  return keys;
+}
+
+Result<Json> SessionStore::checkpoint() {
+  auto q = db_.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!q.ok()) return q.error();
+  auto row = q->step();
+  if (!row.ok()) return row.error();
+  Json out{{"busy", *row ? q->int64(0) : 0},
+           {"logFrames", *row ? q->int64(1) : 0},
+           {"checkpointedFrames", *row ? q->int64(2) : 0}};
+  q->reset();
+  (void)db_.exec("PRAGMA optimize");  // refreshes planner statistics when they are stale
+  return out;
+}
+
 Result<bool> SessionStore::remove(const std::string& key) {
   for (const char* sql :
        {"DELETE FROM entries WHERE session_id IN (SELECT session_id FROM transcripts WHERE key = ?1)",

@@ -143,6 +143,14 @@ class SessionStore {
   Result<bool> remove(const std::string& key);  // transcripts kept on disk? no: deleted
   Result<SessionRow> patch(const std::string& key, const SessionPatch& p, std::int64_t now);
 
+  // Keys of sessions with messages in their current transcript (a preview) and no
+  // activity since `before`: what the sessions.reset policy starts over, oldest first.
+  // (The caller skips keys with a run in progress: the loop knows, the row may not.)
+  Result<std::vector<std::string>> stale_sessions(std::int64_t before, int limit);
+  // PRAGMA wal_checkpoint(TRUNCATE) + PRAGMA optimize; outside a transaction only
+  // (DbWorker::post_standalone). {busy, logFrames, checkpointedFrames}.
+  Result<Json> checkpoint();
+
   // Exec approvals: insert or replace one; the pending ones (oldest first).
   Status save_approval(const ApprovalRow& a);
   Result<std::vector<ApprovalRow>> pending_approvals();

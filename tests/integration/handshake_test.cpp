@@ -425,7 +425,7 @@ TEST(Handshake, ReadOnlyClientIsForbiddenFromAdminMethods) {
   EXPECT_EQ(st.error().message, "missing scope: operator.read");
 }
 
-TEST(Handshake, NodeRoleGetsNoOperatorScopesAndNoPresence) {
+TEST(Handshake, NodeRoleGetsNoOperatorScopesAndANodePresenceEntry) {
   START_GATEWAY(gw);
   auto watcher = gw->connect();
   ASSERT_TRUE(watcher);
@@ -445,9 +445,17 @@ TEST(Handshake, NodeRoleGetsNoOperatorScopesAndNoPresence) {
   auto st = n->call("status");
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, simpleclaw::ErrorCode::kForbidden);
+  // Nodes are present (SPEC §6), marked as nodes and with no operator scopes.
   auto p = watcher->call("system-presence");
   ASSERT_TRUE(p.ok());
-  for (const auto& e : *p) EXPECT_NE(e.value("host", ""), "node-host");
+  int entries = 0;
+  for (const auto& e : *p) {
+    if (e.value("host", "") != "node-host") continue;
+    ++entries;
+    EXPECT_EQ(e["roles"], Json::array({"node"})) << e.dump();
+    EXPECT_TRUE(e["scopes"].empty()) << e.dump();
+  }
+  EXPECT_EQ(entries, 1);
 }
 
 TEST(Handshake, UnknownMethodAndInvalidParamsMessages) {

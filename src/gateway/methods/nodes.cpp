@@ -45,6 +45,12 @@ Result<Reply> method_node_invoke_result(MethodCall& call) {
 
 Result<Reply> method_node_event(MethodCall& call) {
   if (auto s = require_node(call); !s.ok()) return s.error();
+  // {event:"presence", payload:{instanceId, host?, text?...}}: a device or app behind the
+  // node shows in presence until gateway.timers.presence_ttl_ms after its last report.
+  if (call.params.value("event", "") == "presence") {
+    const Json& payload = call.params.contains("payload") ? call.params["payload"] : Json();
+    if (auto s = call.gw.presence_report(call.client, payload); !s.ok()) return s.error();
+  }
   return reply_of(call.gw.nodes().node_event(call.client.id, call.params));
 }
 

@@ -6,7 +6,9 @@ namespace simpleclaw::gateway {
 
 Result<Reply> method_health(MethodCall& call) {
   bool probe = call.params.is_object() && call.params.value("probe", false);
-  return Reply(call.gw.health_snapshot(probe));
+  if (!probe) return Reply(call.gw.health_snapshot(false));
+  call.gw.probe_health(call.defer());  // re-reads the store first
+  return Reply(Json());
 }
 
 Result<Reply> method_status(MethodCall& call) { return Reply(call.gw.status()); }
