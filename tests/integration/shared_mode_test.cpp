@@ -7,7 +7,8 @@
 
 #include <thread>
 
-#include "chat_helpers.h"
+#include "channel_helpers.h"
+#include "fakes/py_fake.h"
 
 namespace sctest {
 namespace {
@@ -419,12 +420,60 @@ TEST(SharedMode, UsersCliAddsListsAndRemovesUsers) {
   EXPECT_FALSE(WsClient::connect(as_user(*gw, token)).ok());
 }
 
-TEST(SharedMode, ChannelBindingUserOwnsTheConversationKey) {
-  // Checked on the config level here; the key shape is covered by the unit tests of
-  // sessions/keys and the channel routing test.
+TEST(SharedMode, AChannelConversationBelongsToTheBindingsUser) {
   FakeLlm llm;
-  std::string yaml = shared_config(llm) + "bindings:\n  - {channel: telegram, agent: main, user: nobody}\n";
-  StartOptions o = shared_start(yaml);
+  llm.push(answer("hello alice"));
+  ::fakes::PyFake tg(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_telegram.py", {"4242:TESTTOKEN"});
+  ASSERT_TRUE(tg.ok());
+  std::string yaml = shared_config(llm) +
+                     "channels:\n"
+                     "  telegram:\n"
+                     "    token: \"4242:TESTTOKEN\"\n"
+                     "    api_base: " + tg.url() + "\n"
+                     "    poll_timeout_s: 2\n"
+                     "    allow_from: [111]\n"
+                     "bindings:\n"
+                     "  - {channel: telegram, peer: 111, agent: main, user: alice}\n";
+  START_GATEWAY(gw, shared_start(yaml));
+  auto admin = gw->connect();
+  auto alice = gw->connect(as_user(*gw, kAliceToken));
+  auto bob = gw->connect(as_user(*gw, kBobToken));
+  ASSERT_NE(admin, nullptr);
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(bob, nullptr);
+  ASSERT_TRUE(wait_connected(*admin, "telegram"));
+  tg.post("/control/message", Json{{"from_id", 111}, {"text", "hi from telegram"}});
+  // The reply reaches Telegram (the namespaced key still routes back to the chat).
+  Json sent;
+  ASSERT_TRUE(eventually([&] {
+    sent = tg.get("/control/sent");
+    return sent.is_array() && !sent.empty();
+  }, 10000));
+  EXPECT_EQ(sent[0]["text"], "hello alice");
+  const std::string key = "agent:main:user:alice:telegram:direct:111";
+  // alice owns it: listed, readable, its events were hers.
+  auto al = alice->call("sessions.list");
+  ASSERT_TRUE(al.ok());
+  EXPECT_EQ(keys_of(*al), std::vector<std::string>{key});
+  EXPECT_EQ((*al)["sessions"][0]["channel"], "telegram");
+  auto ah = alice->call("chat.history", Json{{"sessionKey", key}});
+  ASSERT_TRUE(ah.ok());
+  EXPECT_EQ((*ah)["messages"].size(), 2u);
+  EXPECT_TRUE(mentions(drain(*alice), "hello alice"));
+  // bob sees nothing of it.
+  EXPECT_FALSE(mentions(drain(*bob), "hello alice"));
+  auto bl = bob->call("sessions.list");
+  ASSERT_TRUE(bl.ok());
+  EXPECT_EQ((*bl)["count"], 0);
+  auto bh = bob->call("chat.history", Json{{"sessionKey", key}});
+  ASSERT_TRUE(bh.ok());
+  EXPECT_EQ((*bh)["messages"], Json::array());
+}
+
+TEST(SharedMode, ABindingNamingAnUnknownUserStopsStartUp) {
+  FakeLlm llm;
+  StartOptions o = shared_start(shared_config(llm) +
+                                "bindings:\n  - {channel: telegram, agent: main, user: nobody}\n");
   o.wait_ready = false;
   auto gw = GatewayProcess::start(o);
   ASSERT_NE(gw, nullptr);
