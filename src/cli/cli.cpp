@@ -168,8 +168,9 @@ int run(int argc, char** argv) {
   // users
   UsersOptions uopts;
   auto* users = app.add_subcommand(
-      "users", "shared mode: users add NAME [--scopes a,b] [--agents x,y|*] | list | remove NAME | "
-               "rotate-token NAME");
+      "users",
+      "shared mode: users add NAME [--scopes a,b] [--agents x,y|*] | list | remove NAME | "
+      "rotate-token NAME");
   users->add_option("args", uopts.args, "subcommand and user name")->required();
   users->add_option("--scopes", uopts.scopes,
                     "add: comma-separated scopes (default operator.read,operator.write)");

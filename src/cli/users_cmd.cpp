@@ -18,7 +18,8 @@ std::vector<std::string> split_csv(const std::string& s) {
   std::size_t start = 0;
   while (start <= s.size()) {
     std::size_t comma = s.find(',', start);
-    std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string part =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     while (!part.empty() && part.front() == ' ') part.erase(part.begin());
     while (!part.empty() && part.back() == ' ') part.pop_back();
     if (!part.empty()) out.push_back(part);
@@ -37,14 +38,13 @@ Result<Json> current_users(Target& t) {
     if (!r.ok()) return r.error();
     const Json& cfg = (*r)["config"];
     return cfg.is_object() && cfg.contains("users") && cfg["users"].is_object() ? cfg["users"]
-                                                                                 : Json::object();
+                                                                                : Json::object();
   }
   if (c.error().code != ErrorCode::kUnavailable) return c.error();
   auto doc = config::yaml_to_json(config::read_state(t.config_path).raw);
   if (!doc.ok()) return doc.error();
-  return doc->is_object() && doc->contains("users") && (*doc)["users"].is_object()
-             ? (*doc)["users"]
-             : Json::object();
+  return doc->is_object() && doc->contains("users") && (*doc)["users"].is_object() ? (*doc)["users"]
+                                                                                   : Json::object();
 }
 
 int usage() {
@@ -109,8 +109,10 @@ int users_command(const UsersOptions& o, Target& t, bool json_out) {
   if (o.args.size() != 2) return usage();
   const std::string& name = o.args[1];
   if (!sessions::valid_user_name(name)) {
-    fprintf(stderr, "error: user name '%s' is not valid: use 1-32 of a-z, 0-9, '_' and '-', "
-                    "starting with a letter or digit\n", name.c_str());
+    fprintf(stderr,
+            "error: user name '%s' is not valid: use 1-32 of a-z, 0-9, '_' and '-', "
+            "starting with a letter or digit\n",
+            name.c_str());
     return 2;
   }
   auto users = current_users(t);
@@ -126,8 +128,10 @@ int users_command(const UsersOptions& o, Target& t, bool json_out) {
     Json entry{{"token", token}};
     entry["scopes"] = o.scopes.empty() ? Json::array({"operator.read", "operator.write"})
                                        : Json(split_csv(o.scopes));
-    if (o.agents.empty() || o.agents == "*") entry["agents"] = "*";
-    else entry["agents"] = split_csv(o.agents);
+    if (o.agents.empty() || o.agents == "*")
+      entry["agents"] = "*";
+    else
+      entry["agents"] = split_csv(o.agents);
     if (int rc = apply_config_patch(t, Json{{"users", {{name, entry}}}}, false); rc != 0) return rc;
     print_token(name, token, json_out);
     return 0;

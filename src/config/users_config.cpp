@@ -22,7 +22,8 @@ bool grantable(const std::string& s) {
 bool is_valid_agent_slug(const std::string& id) {
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
   if (id.empty() || id.size() > 64 || !alnum(id[0])) return false;
-  return std::all_of(id.begin(), id.end(), [&](char c) { return alnum(c) || c == '_' || c == '-'; });
+  return std::all_of(id.begin(), id.end(),
+                     [&](char c) { return alnum(c) || c == '_' || c == '-'; });
 }
 
 }  // namespace
@@ -39,14 +40,17 @@ void check_users(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) 
   // Users in local mode would be silently ignored (their tokens refused): an error that
   // names the fix, rather than a warning nobody reads.
   if (!users.empty() && mode != "shared")
-    add("users", "users are only used with gateway.mode: shared; set gateway.mode: shared "
-                 "(or remove users)");
+    add("users",
+        "users are only used with gateway.mode: shared; set gateway.mode: shared "
+        "(or remove users)");
   std::string auth_mode = "token";
   const Json& auth = section(gw, "auth");
-  if (auth.contains("mode") && auth["mode"].is_string()) auth_mode = auth["mode"].get<std::string>();
+  if (auth.contains("mode") && auth["mode"].is_string())
+    auth_mode = auth["mode"].get<std::string>();
   if (mode == "shared" && auth_mode == "none")
-    add("gateway.auth.mode", "gateway.mode: shared needs auth mode token or password (with "
-                             "'none' everyone would be the admin)");
+    add("gateway.auth.mode",
+        "gateway.mode: shared needs auth mode token or password (with "
+        "'none' everyone would be the admin)");
 
   // token -> where it was first seen, to report duplicates (a shared token would make
   // two users indistinguishable).
@@ -72,8 +76,8 @@ void check_users(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) 
                                "` generates a strong one");
       auto [it, fresh] = seen.emplace(tok, at + ".token");
       if (!fresh)
-        add(at + ".token", "token is the same as " + it->second +
-                               "; every user needs their own token");
+        add(at + ".token",
+            "token is the same as " + it->second + "; every user needs their own token");
     }
     if (u.contains("scopes") && u["scopes"].is_array()) {
       for (std::size_t i = 0; i < u["scopes"].size(); ++i) {
@@ -82,8 +86,9 @@ void check_users(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) 
         const std::string& scope = s.get_ref<const std::string&>();
         std::string sp = index_path(at + ".scopes", i);
         if (scope == "operator.admin" || scope == "operator.pairing")
-          add(sp, scope + " cannot be granted to a user: it stays with the gateway token "
-                          "(gateway.auth.token)");
+          add(sp, scope +
+                      " cannot be granted to a user: it stays with the gateway token "
+                      "(gateway.auth.token)");
         else if (!grantable(scope))
           add(sp, "unknown scope '" + scope +
                       "' (grantable: operator.read, operator.write, operator.approvals)");

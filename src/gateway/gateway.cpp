@@ -463,6 +463,14 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
       auth.contains("token") && auth["token"].is_string()) {
     if ((user = users_.match(auth["token"].get_ref<const std::string&>()))) granted = user->scopes;
   }
+  // Nodes and paired devices are the admin's: a user pairing a device would get a device
+  // token that authenticates without their user, and a node gets work from every user.
+  if (user && (params.value("role", std::string("operator")) != "operator" ||
+               params.contains("device")))
+    granted = Error::invalid(
+        "unauthorized: shared-mode users connect as operators without a device identity "
+        "(nodes and paired devices use the gateway token)",
+        "AUTH_USER_ROLE");
   std::optional<DeviceAdmission> admitted;
   if (granted.ok() && nodes_) {
     // The device proof: the key's signature over this socket's challenge nonce.

@@ -18,10 +18,14 @@ struct KeyParam {
   std::string_view method, key_field, agent_field;
 };
 constexpr KeyParam kKeyParams[] = {
-    {"chat.send", "sessionKey", "agentId"}, {"chat.abort", "sessionKey", ""},
-    {"chat.history", "sessionKey", ""},     {"chat.inject", "sessionKey", ""},
-    {"sessions.get", "key", ""},            {"sessions.send", "key", "agentId"},
-    {"sessions.patch", "key", ""},          {"sessions.reset", "key", ""},
+    {"chat.send", "sessionKey", "agentId"},
+    {"chat.abort", "sessionKey", ""},
+    {"chat.history", "sessionKey", ""},
+    {"chat.inject", "sessionKey", ""},
+    {"sessions.get", "key", ""},
+    {"sessions.send", "key", "agentId"},
+    {"sessions.patch", "key", ""},
+    {"sessions.reset", "key", ""},
     {"sessions.delete", "key", ""},
 };
 
@@ -55,7 +59,7 @@ void Gateway::reload_users() {
     log::info("shared mode: closing {}'s connection {} ({})", c.user, c.conn_id.substr(0, 8),
               u ? "token or grants changed" : "user removed");
     c.transport->close(4001, u ? "credentials changed; reconnect" : "user removed");
-    c.user_grant = "closed";  // a second reload does not close it again
+    c.user_grant = "closed";          // a second reload does not close it again
     c.scopes = protocol::ScopeSet();  // nothing more until the socket is gone
   }
 }

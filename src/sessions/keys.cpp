@@ -109,9 +109,7 @@ bool is_slug_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '
 
 }  // namespace
 
-bool valid_user_name(std::string_view name) {
-  return name.size() <= 32 && valid_agent_id(name);
-}
+bool valid_user_name(std::string_view name) { return name.size() <= 32 && valid_agent_id(name); }
 
 std::string_view key_owner(std::string_view key) {
   if (key.compare(0, kPrefix.size(), kPrefix) != 0) return {};

@@ -24,18 +24,24 @@ std::string shared_config(const FakeLlm& llm, const std::string& alice_extra = {
   return config_for(llm,
                     "gateway:\n"
                     "  mode: shared\n"
-                    "  auth: {token: " + kAdminToken + "}\n"
-                    "agents:\n"
-                    "  list:\n"
-                    "    - {id: main}\n"
-                    "    - {id: research}\n"
-                    "users:\n"
-                    "  alice:\n"
-                    "    token: " + kAliceToken + "\n"
-                    "    scopes: [operator.read, operator.write, operator.approvals]\n" +
+                    "  auth: {token: " +
+                        kAdminToken +
+                        "}\n"
+                        "agents:\n"
+                        "  list:\n"
+                        "    - {id: main}\n"
+                        "    - {id: research}\n"
+                        "users:\n"
+                        "  alice:\n"
+                        "    token: " +
+                        kAliceToken +
+                        "\n"
+                        "    scopes: [operator.read, operator.write, operator.approvals]\n" +
                         alice_extra +
                         "  bob:\n"
-                        "    token: " + kBobToken + "\n"
+                        "    token: " +
+                        kBobToken +
+                        "\n"
                         "    scopes: [operator.read, operator.write, operator.approvals]\n");
 }
 
@@ -114,12 +120,18 @@ TEST(SharedMode, TwoUsersSeeOnlyTheirOwnSessionsHistoryAndEvents) {
   EXPECT_FALSE(mentions(seen_by_bob, "alice secret plan"));
   EXPECT_FALSE(mentions(seen_by_bob, "user:alice"));
   // The admin sees both runs.
-  ASSERT_TRUE(wait_event_if(*admin, "chat", [](const Json& f) {
-    return f["payload"].value("runId", "") == "run-a1" && f["payload"]["state"] == "final";
-  }, 5000));
-  ASSERT_TRUE(wait_event_if(*admin, "chat", [](const Json& f) {
-    return f["payload"].value("runId", "") == "run-b1" && f["payload"]["state"] == "final";
-  }, 5000));
+  ASSERT_TRUE(wait_event_if(
+      *admin, "chat",
+      [](const Json& f) {
+        return f["payload"].value("runId", "") == "run-a1" && f["payload"]["state"] == "final";
+      },
+      5000));
+  ASSERT_TRUE(wait_event_if(
+      *admin, "chat",
+      [](const Json& f) {
+        return f["payload"].value("runId", "") == "run-b1" && f["payload"]["state"] == "final";
+      },
+      5000));
 
   // sessions.list: each user only their own; the admin all of them.
   auto al = alice->call("sessions.list");
@@ -202,9 +214,9 @@ TEST(SharedMode, AnAgentNotGrantedIsRefused) {
   auto bob = gw->connect(as_user(*gw, kBobToken));
   ASSERT_NE(alice, nullptr);
   ASSERT_NE(bob, nullptr);
-  auto r = alice->call("chat.send", Json{{"sessionKey", "agent:research:main"},
-                                         {"message", "hi"},
-                                         {"idempotencyKey", "x1"}});
+  auto r = alice->call(
+      "chat.send",
+      Json{{"sessionKey", "agent:research:main"}, {"message", "hi"}, {"idempotencyKey", "x1"}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kForbidden);
   EXPECT_EQ(r.error().details.value("code", ""), "AGENT_NOT_GRANTED");
@@ -263,6 +275,12 @@ TEST(SharedMode, AdminMethodsAreRefusedToUsers) {
   auto admin = gw->connect();
   ASSERT_NE(admin, nullptr);
   EXPECT_TRUE(admin->call("config.get").ok());
+  // Nodes are the admin's: a user's token cannot connect one.
+  ClientOptions node = as_user(*gw, kAliceToken, {});
+  node.role = "node";
+  auto as_node = WsClient::connect(node);
+  ASSERT_FALSE(as_node.ok());
+  EXPECT_EQ(as_node.error().details.value("code", ""), "AUTH_USER_ROLE");
   // A wrong token is refused like any bad gateway token.
   auto bad = WsClient::connect(as_user(*gw, "not-a-user-token-at-all-xx"));
   ASSERT_FALSE(bad.ok());
@@ -319,8 +337,8 @@ struct CliResult {
 
 // Runs the real binary (no shell) pointed at the gateway's state dir and config.
 CliResult run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
-  args.insert(args.end(), {"--state-dir", gw.state_dir(), "--config", gw.config_path(),
-                           "--token", kAdminToken});
+  args.insert(args.end(), {"--state-dir", gw.state_dir(), "--config", gw.config_path(), "--token",
+                           kAdminToken});
   TempDir tmp;
   std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
   pid_t pid = ::fork();
@@ -384,8 +402,8 @@ TEST(SharedMode, RotatingATokenClosesTheUsersSocketsWith4001) {
 TEST(SharedMode, UsersCliAddsListsAndRemovesUsers) {
   FakeLlm llm;
   START_GATEWAY(gw, shared_start(shared_config(llm)));
-  CliResult add = run_cli(*gw, {"users", "add", "carol", "--scopes", "operator.read",
-                                "--agents", "research", "--json"});
+  CliResult add = run_cli(*gw, {"users", "add", "carol", "--scopes", "operator.read", "--agents",
+                                "research", "--json"});
   ASSERT_EQ(add.code, 0) << add.err;
   std::string token = Json::parse(add.out).value("token", "");
   ASSERT_GE(token.size(), 43u);
@@ -429,7 +447,9 @@ TEST(SharedMode, AChannelConversationBelongsToTheBindingsUser) {
                      "channels:\n"
                      "  telegram:\n"
                      "    token: \"4242:TESTTOKEN\"\n"
-                     "    api_base: " + tg.url() + "\n"
+                     "    api_base: " +
+                     tg.url() +
+                     "\n"
                      "    poll_timeout_s: 2\n"
                      "    allow_from: [111]\n"
                      "bindings:\n"
@@ -445,10 +465,12 @@ TEST(SharedMode, AChannelConversationBelongsToTheBindingsUser) {
   tg.post("/control/message", Json{{"from_id", 111}, {"text", "hi from telegram"}});
   // The reply reaches Telegram (the namespaced key still routes back to the chat).
   Json sent;
-  ASSERT_TRUE(eventually([&] {
-    sent = tg.get("/control/sent");
-    return sent.is_array() && !sent.empty();
-  }, 10000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        sent = tg.get("/control/sent");
+        return sent.is_array() && !sent.empty();
+      },
+      10000));
   EXPECT_EQ(sent[0]["text"], "hello alice");
   const std::string key = "agent:main:user:alice:telegram:direct:111";
   // alice owns it: listed, readable, its events were hers.

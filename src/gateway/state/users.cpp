@@ -11,7 +11,7 @@
 namespace simpleclaw::gateway {
 namespace {
 
-constexpr std::size_t kMinTokenLength = 16;   // as the config check (users_config.cpp)
+constexpr std::size_t kMinTokenLength = 16;  // as the config check (users_config.cpp)
 constexpr std::size_t kMaxTokenFileBytes = 4096;
 
 std::string first_line(std::string s) {
@@ -95,9 +95,8 @@ const User* UserDirectory::find(std::string_view name) const {
 
 bool admin_only_in_shared_mode(std::string_view method) {
   static constexpr std::string_view kAdminOnly[] = {
-      "logs.tail",     "config.get",   "status",         "system-presence",
-      "channels.status", "node.list",  "node.describe",  "node.invoke",
-      "plugins.list"};
+      "logs.tail", "config.get",    "status",      "system-presence", "channels.status",
+      "node.list", "node.describe", "node.invoke", "plugins.list"};
   return std::find(std::begin(kAdminOnly), std::end(kAdminOnly), method) != std::end(kAdminOnly);
 }
 
@@ -112,8 +111,7 @@ Error agent_not_granted(std::string_view user, std::string_view agent_id) {
   return Error{ErrorCode::kForbidden,
                "agent not granted: " + std::string(agent_id) + " (users." + std::string(user) +
                    ".agents does not list it)",
-               Json{{"code", "AGENT_NOT_GRANTED"}, {"agentId", agent_id}},
-               std::nullopt};
+               Json{{"code", "AGENT_NOT_GRANTED"}, {"agentId", agent_id}}, std::nullopt};
 }
 
 }  // namespace simpleclaw::gateway

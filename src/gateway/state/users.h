@@ -22,7 +22,7 @@ struct User {
   protocol::ScopeSet scopes;        // what the token grants (never admin or pairing)
   std::vector<std::string> agents;  // granted agent ids, when !all_agents
   bool all_agents = true;
-  std::string token_digest;         // SHA-256 of the token: a change = rotation
+  std::string token_digest;  // SHA-256 of the token: a change = rotation
   bool may_use_agent(std::string_view agent_id) const;
   // Token digest + scopes + agents: sockets whose user's fingerprint changed are closed.
   std::string fingerprint() const;

@@ -90,8 +90,8 @@ TEST(UsersConfig, EveryProblemIsReportedWithItsPath) {
 }
 
 TEST(UsersConfig, BadUserNamesAndAuthNoneAreRefused) {
-  Parsed names = parse("gateway: {mode: shared}\nusers:\n  Bad.Name: {token: aaaaaaaaaaaaaaaaaaaa}\n",
-                       kNoEnv);
+  Parsed names =
+      parse("gateway: {mode: shared}\nusers:\n  Bad.Name: {token: aaaaaaaaaaaaaaaaaaaa}\n", kNoEnv);
   EXPECT_FALSE(names.ok());
   Parsed none = parse("gateway: {mode: shared, auth: {mode: none}}\n", kNoEnv);
   ASSERT_FALSE(none.ok());

@@ -1,14 +1,14 @@
 // Shared mode's user directory: token matching (constant time, every user compared),
 // token_file loading with its permission warning, grants capped below admin, and the
 // per-method and per-agent refusals.
+#include "gateway/state/users.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <string>
-
-#include "gateway/state/users.h"
 
 using namespace simpleclaw;
 using namespace simpleclaw::gateway;

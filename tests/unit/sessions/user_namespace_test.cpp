@@ -13,7 +13,7 @@ TEST(UserNamespace, KeyOwner) {
   EXPECT_EQ(key_owner("agent:main:user:alice:user:bob:main"), "alice");  // the first wins
   EXPECT_EQ(key_owner("agent:main:main"), "");
   EXPECT_EQ(key_owner("agent:main:telegram:direct:42"), "");
-  EXPECT_EQ(key_owner("agent:main:user:alice"), "");      // nothing after the name
+  EXPECT_EQ(key_owner("agent:main:user:alice"), "");  // nothing after the name
   EXPECT_EQ(key_owner("agent:main:user:alice:"), "");
   EXPECT_EQ(key_owner("agent:main:user:Al.ce:main"), "");  // not a user name
   EXPECT_EQ(key_owner("main"), "");
