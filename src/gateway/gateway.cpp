@@ -559,7 +559,9 @@ Json Gateway::hello_ok(const Client& c) {
       {"server", {{"version", SIMPLECLAW_VERSION}, {"connId", c.conn_id}}},
       {"features", {{"methods", methods}, {"events", events}}},
       {"snapshot",
-       {{"presence", presence_.list()},
+       // Shared mode: who else is connected is the admin's to see; a user gets the
+       // gateway's own entry.
+       {{"presence", c.user.empty() ? presence_.list() : Json::array({presence_.list()[0]})},
         {"health", health_->json()},
         {"stateVersion", state_version()},
         {"uptimeMs", uptime_ms()},
@@ -778,7 +780,9 @@ void Gateway::presence_changed() {
 
 void Gateway::flush_presence() {
   last_presence_broadcast_ = std::chrono::steady_clock::now();
-  broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true);
+  static const std::string kAdminOnly;  // shared mode: users do not see who is connected
+  broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true,
+            &kAdminOnly);
 }
 
 // ---------------------------------------------------------------- health & status

@@ -96,6 +96,9 @@ TEST(SharedMode, TwoUsersSeeOnlyTheirOwnSessionsHistoryAndEvents) {
   ASSERT_NE(bob, nullptr);
   EXPECT_EQ(hello["auth"]["scopes"],
             Json::array({"operator.approvals", "operator.read", "operator.write"}));
+  // Who else is connected (the admin here) is not shown to a user: only the gateway.
+  ASSERT_EQ(hello["snapshot"]["presence"].size(), 1u);
+  EXPECT_EQ(hello["snapshot"]["presence"][0]["mode"], "gateway");
   for (WsClient* c : {admin.get(), alice.get(), bob.get()})
     ASSERT_TRUE(c->call("sessions.subscribe").ok());
 
