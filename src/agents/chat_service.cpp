@@ -255,9 +255,9 @@ void ChatService::send(SendParams p, Reply reply) {
   // cached reply) is never an answer.
   const std::string_view owner = sessions::key_owner(key->key);
   auto used_elsewhere = [&] {
-    return Error::invalid("idempotencyKey " + run_id +
-                              " is already used by another user's run; send a fresh one",
-                          "IDEMPOTENCY_KEY_IN_USE");
+    return Error::invalid(
+        "idempotencyKey " + run_id + " is already used by another user's run; send a fresh one",
+        "IDEMPOTENCY_KEY_IN_USE");
   };
   if (const Dedupe* d = dedupe_find(run_id)) {
     if (d->owner != owner) return reply(used_elsewhere());

@@ -160,16 +160,16 @@ TEST(SharedMode, TwoUsersSeeOnlyTheirOwnSessionsHistoryAndEvents) {
   EXPECT_EQ(bh->dump().find("alice secret plan"), std::string::npos);
 
   // Idempotency keys are global: reusing alice's never hands bob her cached reply.
-  auto reuse = bob->call("chat.send", Json{{"sessionKey", "main"},
-                                           {"message", "replay it"},
-                                           {"idempotencyKey", "run-a1"}});
+  auto reuse = bob->call(
+      "chat.send",
+      Json{{"sessionKey", "main"}, {"message", "replay it"}, {"idempotencyKey", "run-a1"}});
   ASSERT_FALSE(reuse.ok());
   EXPECT_EQ(reuse.error().details.value("code", ""), "IDEMPOTENCY_KEY_IN_USE");
   EXPECT_EQ(reuse.error().message.find("alice secret plan"), std::string::npos);
   // Her own retry still gets the cached result.
-  auto retry = alice->call("chat.send", Json{{"sessionKey", "main"},
-                                             {"message", "alice secret plan"},
-                                             {"idempotencyKey", "run-a1"}});
+  auto retry = alice->call(
+      "chat.send",
+      Json{{"sessionKey", "main"}, {"message", "alice secret plan"}, {"idempotencyKey", "run-a1"}});
   ASSERT_TRUE(retry.ok()) << retry.error().message;
   EXPECT_EQ((*retry)["status"], "final");
 }

@@ -64,6 +64,13 @@ UserDirectory UserDirectory::load(const config::Config& cfg, const std::string& 
       }
     }
     if (token.empty()) continue;  // the config check refuses this; never match ""
+    // A token_file may repeat another user's token (inline ones are checked by the
+    // config): two users behind one token would be indistinguishable, so neither gets it.
+    if (dir.match(token)) {
+      problems->push_back("users." + u.name + " has the same token as another user; user " +
+                          u.name + " cannot log in until it has its own");
+      continue;
+    }
     User user;
     user.name = u.name;
     for (const std::string& s : u.scopes) {

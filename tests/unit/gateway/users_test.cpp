@@ -106,9 +106,13 @@ TEST(UserDirectory, TokenFileIsReadRelativeToTheStateDirAndItsModeChecked) {
   ::chmod((d.path + "/alice.token").c_str(), 0600);
   std::ofstream(d.path + "/bob.token") << "bob-file-token-0123456789\n";
   ::chmod((d.path + "/bob.token").c_str(), 0644);
+  std::ofstream(d.path + "/dup.token") << "file-token-0123456789\n";  // alice's
+  ::chmod((d.path + "/dup.token").c_str(), 0600);
   std::ofstream(d.path + "/short.token") << "short\n";
   ::chmod((d.path + "/short.token").c_str(), 0600);
-  config::UserConfig alice, bob, shorty, missing;
+  config::UserConfig alice, bob, shorty, missing, dup;
+  dup.name = "dup";
+  dup.token_file = "dup.token";
   alice.name = "alice";
   alice.token_file = "alice.token";
   bob.name = "bob";
@@ -118,18 +122,21 @@ TEST(UserDirectory, TokenFileIsReadRelativeToTheStateDirAndItsModeChecked) {
   missing.name = "missing";
   missing.token_file = "nope.token";
   std::vector<std::string> problems;
-  auto dir = UserDirectory::load(shared_with({alice, bob, shorty, missing}), d.path, &problems);
+  auto dir =
+      UserDirectory::load(shared_with({alice, bob, shorty, missing, dup}), d.path, &problems);
   ASSERT_NE(dir.match("file-token-0123456789"), nullptr);
   EXPECT_EQ(dir.match("file-token-0123456789")->name, "alice");
   ASSERT_NE(dir.match("bob-file-token-0123456789"), nullptr);  // used, but warned about
   EXPECT_EQ(dir.find("shorty"), nullptr);
   EXPECT_EQ(dir.find("missing"), nullptr);
-  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(dir.find("dup"), nullptr);  // alice keeps her token, dup gets nothing
+  ASSERT_EQ(problems.size(), 4u);
   std::string all;
   for (const auto& p : problems) all += p + "\n";
   EXPECT_NE(all.find("chmod 600 " + d.path + "/bob.token"), std::string::npos) << all;
   EXPECT_NE(all.find("shorter than 16 characters"), std::string::npos) << all;
   EXPECT_NE(all.find("nope.token cannot be read"), std::string::npos) << all;
+  EXPECT_NE(all.find("users.dup has the same token as another user"), std::string::npos) << all;
   EXPECT_EQ(all.find("file-token-0123456789"), std::string::npos) << "a token in a message";
 }
 
