@@ -52,7 +52,7 @@ void Gateway::reload_users() {
   users_ = UserDirectory::load(cfg_, info_.state_dir, &problems);
   for (const std::string& p : problems) log::warn("shared mode: {}", p);
   for (auto& [id, c] : clients_) {
-    if (c.user.empty() || !c.transport) continue;
+    if (c.user.empty() || !c.transport || c.user_grant == "closed") continue;
     const User* u = users_.find(c.user);
     if (u && u->fingerprint() == c.user_grant) continue;
     // Rotated token, removed user or changed grants: the socket must authenticate again.
