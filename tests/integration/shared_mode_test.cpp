@@ -352,10 +352,11 @@ struct CliResult {
   std::string out, err;
 };
 
-// Runs the real binary (no shell) pointed at the gateway's state dir and config.
-CliResult run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
-  args.insert(args.end(), {"--state-dir", gw.state_dir(), "--config", gw.config_path(), "--token",
-                           kAdminToken});
+// Runs the real binary (no shell) pointed at a state dir and config.
+CliResult run_cli_at(const std::string& state_dir, const std::string& config_path,
+                     std::vector<std::string> args) {
+  args.insert(args.end(),
+              {"--state-dir", state_dir, "--config", config_path, "--token", kAdminToken});
   TempDir tmp;
   std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
   pid_t pid = ::fork();
@@ -380,6 +381,35 @@ CliResult run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
   r.out = read_text(out);
   r.err = read_text(err);
   return r;
+}
+
+CliResult run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
+  return run_cli_at(gw.state_dir(), gw.config_path(), std::move(args));
+}
+
+TEST(SharedMode, UsersCliEditsTheFileWhenNoGatewayRuns) {
+  TempDir d;
+  std::string cfg = d.path() + "/config.yaml";
+  write_text(cfg, "gateway:\n  mode: shared\n  auth: {token: " + kAdminToken + "}\n");
+  CliResult add = run_cli_at(d.path(), cfg, {"users", "add", "carol", "--json"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  std::string token = Json::parse(add.out).value("token", "");
+  ASSERT_GE(token.size(), 43u);
+  EXPECT_NE(add.err.find("no gateway running"), std::string::npos) << add.err;
+  EXPECT_NE(read_text(cfg).find(token), std::string::npos);
+  CliResult list = run_cli_at(d.path(), cfg, {"users", "list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find("carol"), std::string::npos);
+  EXPECT_EQ(list.out.find(token), std::string::npos);
+  // A gateway started on that file knows carol.
+  START_GATEWAY(gw, shared_start(read_text(cfg)));
+  auto carol = gw->connect(as_user(*gw, token, {"operator.read"}));
+  ASSERT_NE(carol, nullptr);
+  // In local mode users are refused with the fix named.
+  write_text(cfg, "gateway:\n  auth: {token: " + kAdminToken + "}\n");
+  CliResult local = run_cli_at(d.path(), cfg, {"users", "add", "dave"});
+  EXPECT_EQ(local.code, 1);
+  EXPECT_NE(local.err.find("set gateway.mode: shared"), std::string::npos) << local.err;
 }
 
 TEST(SharedMode, RotatingATokenClosesTheUsersSocketsWith4001) {
