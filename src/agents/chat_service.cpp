@@ -176,13 +176,15 @@ std::size_t ChatService::expire_dedupe() {
   return dedupe_.size();
 }
 
-void ChatService::dedupe_in_flight(const std::string& run_id) {
-  dedupe_[run_id] = Dedupe{true, nullptr, 0};
+void ChatService::dedupe_in_flight(const std::string& run_id, std::string_view owner) {
+  dedupe_[run_id] = Dedupe{true, nullptr, 0, std::string(owner)};
 }
 
 void ChatService::remember(const std::string& run_id, Json terminal) {
   std::int64_t expires = wall_ms() + cfg_.sessions.dedupe_ttl_ms;
-  dedupe_[run_id] = Dedupe{false, std::move(terminal), expires};
+  auto it = dedupe_.find(run_id);  // keeps the owner recorded when the run was sent
+  std::string owner = it != dedupe_.end() ? std::move(it->second.owner) : std::string();
+  dedupe_[run_id] = Dedupe{false, std::move(terminal), expires, std::move(owner)};
   dedupe_order_.emplace_back(run_id, expires);
 }
 
@@ -254,7 +256,16 @@ void ChatService::send(SendParams p, Reply reply) {
   if (p.idempotency_key.empty() || p.idempotency_key.size() > 256)
     return reply(Error::invalid("idempotencyKey must be 1-256 characters"));
   const std::string run_id = p.idempotency_key;
+  // Shared mode: idempotency keys are global, but another user's run (its status, its
+  // cached reply) is never an answer.
+  const std::string_view owner = sessions::key_owner(key->key);
+  auto used_elsewhere = [&] {
+    return Error::invalid(
+        "idempotencyKey " + run_id + " is already used by another user's run; send a fresh one",
+        "IDEMPOTENCY_KEY_IN_USE");
+  };
   if (const Dedupe* d = dedupe_find(run_id)) {
+    if (d->owner != owner) return reply(used_elsewhere());
     if (d->in_flight) return reply(Json{{"runId", run_id}, {"status", "in_flight"}});
     return reply(d->result);
   }
@@ -265,7 +276,7 @@ void ChatService::send(SendParams p, Reply reply) {
                                         " queued messages (sessions.max_queue); retry later",
                                     2000));
   std::string mode = p.queue_mode.empty() ? cfg_.sessions.queue_mode : p.queue_mode;
-  dedupe_in_flight(run_id);
+  dedupe_in_flight(run_id, owner);
   sessions::BeginRun b{*key, run_id, uuid_v4(), p.message, wall_ms()};
   // A message to an idle session starts at once: load what the model needs in the same
   // job as the commit, saving a round trip to the DB thread on the common path. Used only
@@ -299,6 +310,13 @@ void ChatService::send(SendParams p, Reply reply) {
              if (r->existing) {
                // Known from before a restart: answer from the runs table.
                const sessions::RunRow& ex = *r->existing;
+               if (sessions::key_owner(ex.session_key) != sessions::key_owner(b.key.key)) {
+                 forget(run_id);
+                 return reply(Error::invalid("idempotencyKey " + run_id +
+                                                 " is already used by another user's run; "
+                                                 "send a fresh one",
+                                             "IDEMPOTENCY_KEY_IN_USE"));
+               }
                Json res{{"runId", run_id},
                         {"status", ex.status == "queued" || ex.status == "running"
                                        ? std::string("error")

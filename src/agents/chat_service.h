@@ -119,6 +119,7 @@ class ChatService {
     bool in_flight = true;
     Json result;            // terminal chat.send answer when !in_flight
     std::int64_t expires_ms = 0;
+    std::string owner;      // shared mode: the user whose session the run is in
   };
 
   // The session's active run if it is still `run_id` (completions arriving late check).
@@ -145,7 +146,7 @@ class ChatService {
   Json chat_payload(Run& run, const char* state);
   Json agent_payload(Run& run, const char* stream, Json data);
   void remember(const std::string& run_id, Json terminal);
-  void dedupe_in_flight(const std::string& run_id);
+  void dedupe_in_flight(const std::string& run_id, std::string_view owner);
   void forget(const std::string& run_id);
   const Dedupe* dedupe_find(const std::string& run_id);
   Json session_json(const sessions::SessionRow& row) const;

@@ -96,6 +96,7 @@ std::vector<Binding> parse_bindings(const Json& bindings) {
     if (auto it = b.find("peer"); it != b.end()) x.peer = id_text(*it);
     if (auto it = b.find("group"); it != b.end()) x.group = id_text(*it);
     get(b, "agent", x.agent);
+    get(b, "user", x.user);
     if (!x.channel.empty() && !x.agent.empty()) out.push_back(std::move(x));
   }
   return out;

@@ -37,6 +37,7 @@ struct AccountSettings {
 
 struct Binding {
   std::string channel, account, peer, group, agent;  // "" = any (agent always set)
+  std::string user;  // shared mode: the user owning the conversations ("" = the admin)
 };
 
 // Every account of every channel in `channels` (sorted by channel, then account id).

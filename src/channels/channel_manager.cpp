@@ -144,12 +144,14 @@ bool ChannelManager::has_channel(const std::string& channel) const {
   return find(channel, "") != nullptr;
 }
 
-std::string ChannelManager::agent_for(const Account& a, const sdk::InboundMessage& m) const {
+std::string ChannelManager::agent_for(const Account& a, const sdk::InboundMessage& m,
+                                      std::string* user) const {
   for (const Binding& b : bindings_) {
     if (b.channel != a.channel_name()) continue;
     if (!b.account.empty() && b.account != a.account_id()) continue;
     if (!b.peer.empty() && (m.peer.group || b.peer != m.sender_id)) continue;
     if (!b.group.empty() && (!m.peer.group || b.group != m.peer.chat_id)) continue;
+    *user = b.user;
     return b.agent;
   }
   if (!a.config().agent.empty()) return a.config().agent;
@@ -203,11 +205,14 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
       break;
   }
   Submission s;
-  s.agent_id = agent_for(a, m);
+  s.agent_id = agent_for(a, m, &s.user);
   std::string conv = m.peer.group ? "group:" + key_part(m.peer.chat_id)
                                   : "direct:" + key_part(m.sender_id);
   if (m.peer.group && !m.peer.thread_id.empty()) conv += ":thread:" + key_part(m.peer.thread_id);
-  s.session_key = lower("agent:" + s.agent_id + ":" + a.channel_name() + ":" + conv);
+  // A binding with a user puts the conversation in that user's namespace (shared mode):
+  // only they (and the admin) see it.
+  std::string ns = s.user.empty() ? "" : "user:" + s.user + ":";
+  s.session_key = lower("agent:" + s.agent_id + ":" + ns + a.channel_name() + ":" + conv);
   // The run id is the idempotency key: a platform redelivering the same message (after
   // a crash before its offset was saved) finds the run already there.
   std::string mid = a.channel_name() + ":" + a.account_id() + ":" + m.message_id;
@@ -294,7 +299,9 @@ void ChannelManager::on_approval_event(const char* event, const Json& payload) {
     Account* a = find(k->channel, "");
     if (!a) return;
     acc = a->shared_from_this();
-    std::string conv = k->rest.substr(k->channel.size() + 1 + k->kind.size() + 1);
+    std::string_view rest = k->rest;
+    if (!k->owner.empty()) rest.remove_prefix(5 + k->owner.size() + 1);  // "user:<owner>:"
+    std::string conv(rest.substr(k->channel.size() + 1 + k->kind.size() + 1));
     auto thread = conv.find(":thread:");
     peer.group = k->kind == "group";
     peer.chat_id = conv.substr(0, thread);

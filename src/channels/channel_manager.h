@@ -43,6 +43,7 @@ namespace simpleclaw::channels {
 // A message on its way to an agent run (what chat.send gets).
 struct Submission {
   std::string session_key, agent_id, text, run_id;
+  std::string user;  // shared mode: the binding's user, who owns the session ("" = admin)
 };
 
 // What the manager needs from the gateway. Loop thread.
@@ -118,7 +119,8 @@ class ChannelManager {
   };
   Account* find(const std::string& channel, const std::string& account) const;
   std::vector<Account*> select(const std::string& channel, const std::string& account) const;
-  std::string agent_for(const Account& a, const sdk::InboundMessage& m) const;
+  // The agent of a conversation; `user` gets the matching binding's user ("" = none).
+  std::string agent_for(const Account& a, const sdk::InboundMessage& m, std::string* user) const;
   void approve_command(Account& a, const sdk::InboundMessage& m);
   void reply_decision(Account& a, const sdk::Peer& peer, const std::string& sender,
                       const std::string& id, std::string decision);

@@ -66,6 +66,11 @@ ClientOptions client_options(const Target& t) {
   o.password = t.password;
   o.msgpack = t.msgpack;
   o.timeout_ms = t.timeout_ms;
+  // Every scope: the gateway caps them to what the credential grants, so the admin gets
+  // all of them and a shared-mode user their own (asking for admin alone would leave a
+  // user with none).
+  o.scopes = {"operator.admin", "operator.read", "operator.write", "operator.approvals",
+              "operator.pairing"};
   // Pin the gateway's own certificate when it is the one in our state dir.
   if (t.url.rfind("wss://", 0) == 0) {
     if (auto rt = read_file(t.state_dir + "/gateway.json"); rt.ok()) {
@@ -209,6 +214,18 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   discover->add_flag("--json", json_out, "print machine-readable JSON only");
 
+  // users
+  UsersOptions uopts;
+  auto* users = app.add_subcommand(
+      "users",
+      "shared mode: users add NAME [--scopes a,b] [--agents x,y|*] | list | remove NAME | "
+      "rotate-token NAME");
+  users->add_option("args", uopts.args, "subcommand and user name")->required();
+  users->add_option("--scopes", uopts.scopes,
+                    "add: comma-separated scopes (default operator.read,operator.write)");
+  users->add_option("--agents", uopts.agents, "add: comma-separated agent ids, or * (default *)");
+  add_client_opts(users);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -232,6 +249,7 @@ int run(int argc, char** argv) {
   if (status->parsed()) return do_call(t, "status", "", json_out);
   if (chat->parsed()) return chat_command(t, chat_session, reply_timeout_ms);
   if (cfg->parsed()) return config_command(0, config_args, t, json_out);
+  if (users->parsed()) return users_command(uopts, t, json_out);
   if (node->parsed()) return node_command(t);
   if (discover->parsed()) return discover_command(discover_timeout_ms, json_out);
   return 2;

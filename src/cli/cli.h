@@ -54,5 +54,16 @@ struct DoctorOptions {
 int doctor_command(const DoctorOptions& o);
 
 int config_command(int argc_rest, const std::vector<std::string>& args, Target& t, bool json_out);
+// A JSON merge patch of config.yaml through the running gateway (config.get + config.patch
+// with baseHash, so it hot-applies), else the same checked atomic write on the file.
+int apply_config_patch(Target& t, const Json& patch, bool json_out);
+
+// `simpleclaw users add|list|remove|rotate-token` (shared mode, docs/shared-mode.md).
+struct UsersOptions {
+  std::vector<std::string> args;  // subcommand [name]
+  std::string scopes;             // add: "operator.read,operator.write"
+  std::string agents;             // add: "main,research" or "*"
+};
+int users_command(const UsersOptions& o, Target& t, bool json_out);
 
 }  // namespace simpleclaw::cli

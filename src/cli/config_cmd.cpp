@@ -77,6 +77,10 @@ int apply_patch(Target& t, const Json& patch, bool json_out) {
 
 }  // namespace
 
+int apply_config_patch(Target& t, const Json& patch, bool json_out) {
+  return apply_patch(t, patch, json_out);
+}
+
 int config_command(int, const std::vector<std::string>& args, Target& t, bool json_out) {
   resolve_target(t);
   const std::string& sub = args[0];

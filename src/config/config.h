@@ -65,6 +65,16 @@ struct DiscoveryConfig {
   std::string display_name;      // mDNS name and TXT displayName; "" = "simpleclaw on <host>"
 };
 
+// One user of a shared gateway (users.<name>; see docs/shared-mode.md).
+struct UserConfig {
+  std::string name;        // the key under users: [a-z0-9][a-z0-9_-]{0,31}
+  std::string token;       // >= 16 characters; empty when token_file is used
+  std::string token_file;  // read when the gateway loads the config (0600 expected)
+  std::vector<std::string> scopes{"operator.read", "operator.write"};  // granted scopes
+  std::vector<std::string> agents;  // agent ids this user may use...
+  bool all_agents = true;           // ...or every agent ("*", the default)
+};
+
 struct LoggingConfig {
   std::string level = "info";                // trace | debug | info | warn | error
   long long max_bytes = 10 * 1024 * 1024;    // rotate gateway.log at this size
@@ -197,6 +207,7 @@ struct Config {
   ToolsConfig tools;                   // defaults (each agent has its resolved copy)
   std::vector<McpServerConfig> mcp;    // sorted by name
   NodesConfig nodes;
+  std::vector<UserConfig> users;       // shared mode; sorted by name
   Json doc;  // the whole validated document after ${ENV} substitution
 };
 

@@ -542,10 +542,12 @@ Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
       semantic_checks(doc, y, issues);
       detail::check_models_agents(doc, y, issues);
       detail::check_tools(doc, y, issues);
+      detail::check_users(doc, y, issues);
       if (issues.empty()) {
         fill(doc, out.config);
         detail::fill_models_agents(doc, out.config);
         detail::fill_tools_mcp_nodes(doc, out.config);
+        detail::fill_users(doc, out.config);
       }
       out.config.doc = std::move(doc);
     } catch (const std::exception& e) {  // an EnvLookup that throws, bad_alloc, ...

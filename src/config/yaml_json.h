@@ -122,5 +122,8 @@ void fill_models_agents(const Json& doc, Config& c);
 // their resolved tool policy).
 void check_tools(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
 void fill_tools_mcp_nodes(const Json& doc, Config& c);
+// users / gateway.mode: shared (users_config.cpp).
+void check_users(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
+void fill_users(const Json& doc, Config& c);
 
 }  // namespace simpleclaw::config::detail

@@ -92,6 +92,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   for (const auto& p : plugins::builtin_registry().providers()) apis.push_back(p.api);
   catalog_.set_apis(std::move(apis));
   catalog_.set_config(cfg_.models);
+  reload_users();
   refresh_health(false);
 }
 
@@ -258,13 +259,15 @@ void Gateway::chat_event(const std::string& run_id, Json payload, bool delta) {
     }
   }
   if (channels_) channels_->on_chat_event(run_id, payload);  // replies to platforms
-  broadcast("chat", std::move(payload), Scope::kRead, false);
+  std::string owner = event_owner(payload);
+  broadcast("chat", std::move(payload), Scope::kRead, false, false, &owner);
 }
 
 void Gateway::agent_event(const std::string& run_id, Json payload, bool droppable) {
   if (droppable && payload.value("stream", "") == "assistant")
     return stream_delta("agent", run_id, std::move(payload));
-  broadcast("agent", std::move(payload), Scope::kRead, droppable);
+  std::string owner = event_owner(payload);
+  broadcast("agent", std::move(payload), Scope::kRead, droppable, false, &owner);
 }
 
 std::int64_t Gateway::uptime_ms() const {
@@ -481,6 +484,20 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
                                  !auth.contains("token") && !auth.contains("password");
   auto granted = device_token_auth ? nodes_->check_device_token(params)
                                    : check_credentials(auth_, auth);
+  // Shared mode: not the gateway's credential, maybe a user's own token.
+  const User* user = nullptr;
+  if (!granted.ok() && !device_token_auth && !users_.empty() && auth.is_object() &&
+      auth.contains("token") && auth["token"].is_string()) {
+    if ((user = users_.match(auth["token"].get_ref<const std::string&>()))) granted = user->scopes;
+  }
+  // Nodes and paired devices are the admin's: a user pairing a device would get a device
+  // token that authenticates without their user, and a node gets work from every user.
+  if (user && (params.value("role", std::string("operator")) != "operator" ||
+               params.contains("device")))
+    granted = Error::invalid(
+        "unauthorized: shared-mode users connect as operators without a device identity "
+        "(nodes and paired devices use the gateway token)",
+        "AUTH_USER_ROLE");
   std::optional<DeviceAdmission> admitted;
   if (granted.ok() && nodes_) {
     // The device proof: the key's signature over this socket's challenge nonce.
@@ -522,6 +539,10 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
                                   : protocol::ScopeSet();
   c.client_info = params["client"];
   if (admitted) c.device_id = admitted->device_id;
+  if (user) {
+    c.user = user->name;
+    c.user_grant = user->fingerprint();
+  }
   c.handshake_timer.reset();  // cancels the wait; an authenticated socket needs no deadline
   release_preauth(c);
   ++metrics_.handshakes_ok;
@@ -581,8 +602,10 @@ Json Gateway::hello_ok(const Client& c) {
       {"snapshot",
        // The list needs operator.read, like `presence` events and system-presence: a node
        // (or a scope-less client) gets the gateway's own entry, so 10k nodes connecting
-       // do not each receive an ever longer list.
-       {{"presence", c.scopes.has(Scope::kRead) ? presence_.list() : presence_.self_only()},
+       // do not each receive an ever longer list. Shared mode: who else is connected is
+       // the admin's to see; a user gets the gateway's own entry too.
+       {{"presence", c.scopes.has(Scope::kRead) && c.user.empty() ? presence_.list()
+                                                                   : presence_.self_only()},
         {"health", health_->json()},
         {"stateVersion", state_version()},
         {"uptimeMs", uptime_ms()},
@@ -637,7 +660,16 @@ void Gateway::dispatch(Client& c, const Json& frame) {
     record_rpc(slot, false, started);
     return send_res(c, id, Error::invalid("invalid " + method + " params: " + v.error().message));
   }
-  MethodCall call{*this, c, method, params, &id};
+  Json user_params;  // shared mode: a user's params, session keys in their namespace
+  if (!c.user.empty()) {
+    auto p = shared_params(c, method, params);
+    if (!p.ok()) {
+      record_rpc(slot, false, started);
+      return send_res(c, id, p.error());
+    }
+    user_params = std::move(p).value();
+  }
+  MethodCall call{*this, c, method, c.user.empty() ? params : user_params, &id};
   call.slot = slot;
   call.started = started;
   Result<Reply> result = spec->handler(call);
@@ -707,13 +739,14 @@ void Gateway::send_event(Client& c, EventFanout& fanout, bool droppable) {
 }
 
 void Gateway::broadcast(std::string_view event, Json payload, Scope scope, bool droppable,
-                        bool with_state_version) {
+                        bool with_state_version, const std::string* owner) {
   SharedPayload shared(std::move(payload));
   Json sv = with_state_version ? state_version() : Json();
   EventFanout fanout(event, &shared, &sv);
   for (auto& [id, c] : clients_) {
     if (!c.authed || !c.transport) continue;
     if (scope != Scope::kNone && (c.role != "operator" || !c.scopes.has(scope))) continue;
+    if (owner && !sees(c, *owner)) continue;
     send_event(c, fanout, droppable);
   }
 }
@@ -743,9 +776,12 @@ void merge_delta(const Json& older, Json& newer) {
 void Gateway::stream_delta(std::string_view event, const std::string& run_id, Json payload) {
   std::optional<SharedPayload> shared;  // encoded once, only if some socket is idle
   std::optional<EventFanout> fanout;
+  // Computed once per delta, compared per socket: the fan-out stays O(clients).
+  std::string owner = event_owner(payload);
   for (auto& [id, c] : clients_) {
     if (!c.authed || !c.transport) continue;
     if (c.role != "operator" || !c.scopes.has(Scope::kRead)) continue;
+    if (!sees(c, owner)) continue;
     if (c.transport->buffered_bytes() == 0) {  // idle socket (send_event flushes any held)
       if (!fanout) {
         shared.emplace(payload);
@@ -802,7 +838,9 @@ void Gateway::presence_changed() {
 
 void Gateway::flush_presence() {
   last_presence_broadcast_ = std::chrono::steady_clock::now();
-  broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true);
+  static const std::string kAdminOnly;  // shared mode: users do not see who is connected
+  broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true,
+            &kAdminOnly);
 }
 
 // ---------------------------------------------------------------- health & status
@@ -1075,6 +1113,7 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   }
   cfg_ = std::move(next);
   file_ = std::move(file);
+  reload_users();  // a rotated or removed user's sockets close with 4001
   catalog_.set_config(cfg_.models);  // agents, models, sessions hot-apply
   if (chat_) chat_->set_config(cfg_);
   if (tools_) tools_->set_config(cfg_);  // MCP servers started/stopped/restarted
@@ -1194,10 +1233,12 @@ void Gateway::finish_shutdown_if_idle() {
 }
 
 void Gateway::sessions_changed(Json payload) {
+  std::string owner = event_owner(payload);
   SharedPayload shared(std::move(payload));
   EventFanout fanout("sessions.changed", &shared, nullptr);
   for (auto& [id, c] : clients_)
-    if (c.authed && c.transport && c.sessions_subscribed && c.scopes.has(Scope::kRead))
+    if (c.authed && c.transport && c.sessions_subscribed && c.scopes.has(Scope::kRead) &&
+        sees(c, owner))
       send_event(c, fanout, true);
 }
 
@@ -1211,7 +1252,8 @@ void Gateway::approval_event(const char* event, Json payload) {
     log::record(name, f, fmt::format("{} {} {}", name, f.value("id", ""), f.value("decision", "")));
   }
   if (channels_) channels_->on_approval_event(event, payload);  // prompts in the chat
-  broadcast(event, std::move(payload), Scope::kApprovals, false);
+  std::string owner = approval_owner(payload);
+  broadcast(event, std::move(payload), Scope::kApprovals, false, false, &owner);
 }
 
 void Gateway::persist_allow(const std::string& agent_id, const std::vector<std::string>& patterns) {

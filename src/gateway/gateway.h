@@ -35,6 +35,7 @@
 #include "gateway/state/metrics.h"
 #include "gateway/state/presence.h"
 #include "gateway/state/transport.h"
+#include "gateway/state/users.h"
 
 namespace simpleclaw::gateway {
 
@@ -71,6 +72,11 @@ struct Client {
   protocol::ScopeSet scopes;
   Json client_info;  // connect.params.client
   std::string device_id;     // a device identity that proved its key (else "")
+  // Shared mode: the user this socket authenticated as ("" = the admin: the gateway
+  // token, password or a paired device) and a fingerprint of that user's token and
+  // grants; a change of either closes the socket with 4001 (see Gateway::reload_users).
+  std::string user;
+  std::string user_grant;
   bool sessions_subscribed = false;  // sessions.subscribe: gets sessions.changed
   // Streaming deltas held back while this socket's previous frames are still being
   // written: one per (event, run), merged (see Gateway::stream_delta).
@@ -136,8 +142,10 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   std::string metrics_text() const;
 
   // --- used by method handlers
+  // owner: when set, users other than *owner (shared mode) do not get the event; the
+  // admin always does.
   void broadcast(std::string_view event, Json payload, protocol::Scope scope, bool droppable,
-                 bool with_state_version = false);
+                 bool with_state_version = false, const std::string* owner = nullptr);
   protocol::SharedPayloadPtr health_snapshot(bool probe);
   // health {probe:true}: re-reads the session summary from the store, rebuilds the
   // snapshot (bumping stateVersion.health and broadcasting when it changed), then answers.
@@ -162,6 +170,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   Metrics& metrics() { return metrics_; }
   // Counts one answered request of method-table slot `slot` (see RpcStats).
   void record_rpc(std::size_t slot, bool ok, std::chrono::steady_clock::time_point started);
+  const UserDirectory& users() const { return users_; }
   // Opens <state>/sessions.db (migrations, crash recovery) and starts the chat service.
   Status open_store(const std::string& path);
   // Start-up steps after open_store (SPEC §1 order), each returning a summary for the
@@ -202,6 +211,17 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
 
  private:
   void handle_handshake(Client& c, std::string_view data, bool binary);
+  // Shared mode (shared_access.cpp). reload_users: the directory from cfg_, closing
+  // (4001) sockets of users removed or whose token or grants changed.
+  void reload_users();
+  // A user's request: refused (admin-only method, agent not granted, someone else's
+  // approval) or its params with every session key moved into the user's namespace.
+  Result<Json> shared_params(const Client& c, const std::string& method, const Json& params);
+  // Whether the socket may see an event about a session owned by `owner`.
+  static bool sees(const Client& c, std::string_view owner) {
+    return c.user.empty() || c.user == owner;
+  }
+  std::string approval_owner(const Json& payload);
   void dispatch(Client& c, const Json& frame);
   void send_res(Client& c, const Json& id, const Result<Reply>& r);
   class EventFanout;
@@ -240,6 +260,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   config::FileState file_;
   AuthSettings auth_;
   AuthLimiter limiter_;
+  UserDirectory users_;
   Metrics metrics_;
   Presence presence_;
   std::unordered_map<std::uint64_t, Client> clients_;

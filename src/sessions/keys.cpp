@@ -109,6 +109,28 @@ bool is_slug_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '
 
 }  // namespace
 
+bool valid_user_name(std::string_view name) { return name.size() <= 32 && valid_agent_id(name); }
+
+std::string_view key_owner(std::string_view key) {
+  if (key.compare(0, kPrefix.size(), kPrefix) != 0) return {};
+  std::size_t agent_end = key.find(':', kPrefix.size());
+  if (agent_end == std::string_view::npos) return {};
+  std::string_view rest = key.substr(agent_end + 1);
+  constexpr std::string_view kUser = "user:";
+  if (rest.compare(0, kUser.size(), kUser) != 0) return {};
+  rest.remove_prefix(kUser.size());
+  std::size_t end = rest.find(':');
+  if (end == std::string_view::npos || end + 1 >= rest.size()) return {};  // needs <more>
+  std::string_view name = rest.substr(0, end);
+  return valid_user_name(name) ? name : std::string_view{};
+}
+
+Result<SessionKey> in_user_namespace(const SessionKey& k, std::string_view user) {
+  if (k.owner == user) return k;
+  return parse_session_key(
+      std::string(kPrefix) + k.agent_id + ":user:" + std::string(user) + ":" + k.rest, k.agent_id);
+}
+
 bool valid_agent_id(std::string_view id) {
   if (id.empty() || id.size() > 64 || !is_slug_char(id[0])) return false;
   for (char c : id.substr(1))
@@ -165,15 +187,19 @@ Result<SessionKey> parse_session_key(std::string_view raw, std::string_view defa
   out.agent_id = std::string(seg[1]);
   out.rest = key.substr(kPrefix.size() + seg[1].size() + 1);
   out.kind = "unknown";
-  std::size_t n = seg.size() - 2;  // segments of rest
-  if (n == 1 && seg[2] == "main") {
+  out.owner = std::string(key_owner(key));
+  // A user's namespace "user:<name>:" is skipped: the conversation after it is
+  // classified like any other.
+  std::size_t b = out.owner.empty() ? 2 : 4;
+  std::size_t n = seg.size() - b;  // segments of the conversation
+  if (n == 1 && seg[b] == "main") {
     out.kind = "direct";
-  } else if (n == 3 && seg[3] == "direct") {
+  } else if (n == 3 && seg[b + 1] == "direct") {
     out.kind = "direct";
-    out.channel = std::string(seg[2]);
-  } else if ((n == 3 || (n == 5 && seg[5] == "thread")) && seg[3] == "group") {
+    out.channel = std::string(seg[b]);
+  } else if ((n == 3 || (n == 5 && seg[b + 3] == "thread")) && seg[b + 1] == "group") {
     out.kind = "group";
-    out.channel = std::string(seg[2]);
+    out.channel = std::string(seg[b]);
   }
   out.key = std::move(key);
   return out;

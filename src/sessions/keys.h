@@ -4,6 +4,10 @@
 //   agent:<agentId>:<channel>:direct:<peer>              a DM on a channel
 //   agent:<agentId>:<channel>:group:<groupId>[:thread:<id>]
 //
+// Shared mode (gateway.mode: shared) gives every user a namespace inside each agent:
+//
+//   agent:<agentId>:user:<user>:<rest>                   <rest> as above, owned by <user>
+//
 // Keys are lowercased. A bare "main" (or any key without the "agent:" prefix) belongs
 // to the default agent: "main" -> "agent:<default>:main", "foo" -> "agent:<default>:foo".
 // Pure functions; any thread.
@@ -24,6 +28,7 @@ struct SessionKey {
   std::string rest;      // what follows "agent:<id>:", e.g. "main", "telegram:direct:42"
   std::string channel;   // "telegram" for channel keys, "" otherwise
   std::string kind;      // "direct" (main and DMs) | "group" | "unknown"
+  std::string owner;     // <user> of "agent:<id>:user:<user>:...", "" = the admin's
 };
 
 // Canonicalises `raw`. Errors (INVALID_REQUEST, message starts "invalid session key: " and
@@ -37,6 +42,17 @@ struct SessionKey {
 // "<channel>:group:<groupId>" with an optional ":thread:<threadId>" -> group; anything else
 // (including peers that contain ':') -> unknown, no channel.
 Result<SessionKey> parse_session_key(std::string_view raw, std::string_view default_agent);
+
+// The owner of a canonical key: <user> when the key is "agent:<id>:user:<user>:<more>",
+// else "" (the admin's / local mode). Cheap (no allocation): the event fan-out calls it.
+std::string_view key_owner(std::string_view canonical_key);
+// The key `k` as seen from `user`'s namespace: k itself when k already belongs to
+// `user`, else "agent:<id>:user:<user>:<k.rest>". So a user can only ever name keys
+// inside their own namespace: another user's key (or a guess) becomes a fresh key of
+// theirs, indistinguishable from any unknown key. Errors when the result is too long.
+Result<SessionKey> in_user_namespace(const SessionKey& k, std::string_view user);
+// User names (users.<name> in shared mode): [a-z0-9][a-z0-9_-]{0,31}.
+bool valid_user_name(std::string_view name);
 
 // Agent ids: [a-z0-9][a-z0-9_-]{0,63}.
 bool valid_agent_id(std::string_view id);

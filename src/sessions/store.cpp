@@ -434,7 +434,12 @@ Result<std::pair<std::vector<SessionRow>, int>> SessionStore::list(const ListFil
     where += " AND (instr(lower(key), lower(?2)) > 0 OR instr(lower(label), lower(?2)) > 0)";
   if (f.active_since > 0) where += " AND updated_at >= ?3";
   if (!f.include_archived) where += " AND archived = 0";
+  // The namespace follows the agent id: "agent:<id>:user:<owner>:..." (sessions/keys.h).
+  const std::string ns = "user:" + f.owner + ":";
+  if (!f.owner.empty())
+    where += " AND substr(key, instr(substr(key, 7), ':') + 7, length(?6)) = ?6";
   auto bind_filters = [&](store::Stmt& s) {
+    if (!f.owner.empty()) s.bind(6, ns);
     if (!f.agent_id.empty()) s.bind(1, f.agent_id);
     if (!f.search.empty()) s.bind(2, f.search);
     if (f.active_since > 0) s.bind(3, f.active_since);

@@ -93,6 +93,7 @@ struct ListFilter {
   std::string agent_id, search;  // search: substring of key/label (case-insensitive)
   std::int64_t active_since = 0;  // updated_at >= this (0 = any)
   bool include_archived = true;
+  std::string owner;  // shared mode: only keys in this user's namespace ("" = all)
 };
 
 // One exec approval row (tools::ApprovalRecord is the loop's view of it).

@@ -57,7 +57,9 @@ Status check_model(MethodCall& call, const Json& params) {
 Result<Reply> method_agents_list(MethodCall& call) {
   const config::Config& cfg = call.gw.config();
   Json agents = Json::array();
+  const User* user = call.client.user.empty() ? nullptr : call.gw.users().find(call.client.user);
   for (const config::AgentConfig& a : cfg.agents.list) {
+    if (user && !user->may_use_agent(a.id)) continue;  // shared mode: granted agents only
     Json j{{"id", a.id}, {"name", a.name.empty() ? a.id : a.name},
            {"workspace", call.gw.chat().workspace_of(a.id)}};
     std::string model = a.model.empty() ? cfg.models.default_model : a.model;

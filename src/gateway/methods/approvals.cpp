@@ -15,7 +15,13 @@ std::string resolver(const Client& c) {
 }  // namespace
 
 Result<Reply> method_exec_approval_list(MethodCall& call) {
-  return Reply(call.gw.agent_tools().approvals().list());
+  Json all = call.gw.agent_tools().approvals().list();
+  if (call.client.user.empty()) return Reply(std::move(all));
+  Json mine = Json::array();  // shared mode: only approvals of the user's own sessions
+  for (Json& a : all["approvals"])
+    if (a.contains("request") && event_owner(a["request"]) == call.client.user)
+      mine.push_back(std::move(a));
+  return Reply(Json{{"approvals", std::move(mine)}});
 }
 
 Result<Reply> method_exec_approval_get(MethodCall& call) {

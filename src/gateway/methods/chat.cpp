@@ -57,6 +57,7 @@ Result<Reply> method_sessions_list(MethodCall& call) {
   f.offset = num(call.params, "offset", 0);
   f.agent_id = str(call.params, "agentId");
   f.search = str(call.params, "search");
+  f.owner = call.client.user;  // shared mode: a user lists only their own sessions
   int active = num(call.params, "activeMinutes", 0);
   if (active > 0) f.active_since = now_ms() - std::int64_t{active} * 60000;
   call.gw.chat().list_sessions(f, call.defer());

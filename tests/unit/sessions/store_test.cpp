@@ -275,3 +275,36 @@ TEST(DbWorker, AFailingJobRollsBackAloneOthersCommit) {
   EXPECT_TRUE(*again->get("agent:main:a"));
   EXPECT_FALSE(*again->get("agent:main:doomed"));
 }
+
+TEST(SessionStore, ListByOwnerShowsOnlyThatUsersNamespace) {
+  TempDb t;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  int n = 0;
+  for (auto [rest, agent] : std::vector<std::pair<std::string, std::string>>{
+           {"user:alice:main", "main"},
+           {"user:alice:telegram:direct:42", "research"},
+           {"user:bob:main", "main"},
+           {"user:bob:user:alice:main", "main"},  // bob's key that merely mentions alice
+           {"user:alicia:main", "main"},          // a name alice is a prefix of
+           {"main", "main"}}) {
+    ++n;
+    ASSERT_TRUE(s->begin_run(BeginRun{key(rest, agent), "r" + std::to_string(n),
+                                      "m" + std::to_string(n), "x", 100 + n})
+                    .ok());
+  }
+  ListFilter alice;
+  alice.owner = "alice";
+  auto l = s->list(alice);
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  EXPECT_EQ(l->second, 2);
+  std::vector<std::string> keys;
+  for (const auto& r : l->first) keys.push_back(r.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"agent:research:user:alice:telegram:direct:42",
+                                            "agent:main:user:alice:main"}));
+  ListFilter bob;
+  bob.owner = "bob";
+  bob.search = "alice";
+  EXPECT_EQ(s->list(bob)->second, 1);  // the search stays inside bob's namespace
+  EXPECT_EQ(s->list(ListFilter{})->second, 6);
+}

@@ -1,0 +1,557 @@
+// Shared mode end to end (docs/shared-mode.md): the real gateway with two users and the
+// admin, the fake LLM answering "echo: <text>", real exec approvals, and the real
+// `simpleclaw users` CLI rotating a token while the user is connected.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "channel_helpers.h"
+#include "fakes/py_fake.h"
+
+namespace sctest {
+namespace {
+
+using fakes::FakeLlm;
+using simpleclaw::ErrorCode;
+
+const std::string kAliceToken = "alice-token-0123456789abcdef";
+const std::string kBobToken = "bob-token-0123456789abcdef-xyz";
+const std::string kAdminToken = "admin-token-0123456789abcdef-admin";
+
+std::string shared_config(const FakeLlm& llm, const std::string& alice_extra = {}) {
+  return config_for(llm,
+                    "gateway:\n"
+                    "  mode: shared\n"
+                    "  auth: {token: " +
+                        kAdminToken +
+                        "}\n"
+                        "agents:\n"
+                        "  list:\n"
+                        "    - {id: main}\n"
+                        "    - {id: research}\n"
+                        "users:\n"
+                        "  alice:\n"
+                        "    token: " +
+                        kAliceToken +
+                        "\n"
+                        "    scopes: [operator.read, operator.write, operator.approvals]\n" +
+                        alice_extra +
+                        "  bob:\n"
+                        "    token: " +
+                        kBobToken +
+                        "\n"
+                        "    scopes: [operator.read, operator.write, operator.approvals]\n");
+}
+
+StartOptions shared_start(const std::string& yaml) {
+  StartOptions o = with_config(yaml);
+  o.token = kAdminToken;
+  return o;
+}
+
+ClientOptions as_user(const GatewayProcess& gw, const std::string& token,
+                      std::vector<std::string> scopes = {"operator.read", "operator.write",
+                                                         "operator.approvals"}) {
+  ClientOptions o = gw.options();
+  o.token = token;
+  o.scopes = std::move(scopes);
+  return o;
+}
+
+// Every event `c` got so far. A round trip (health) is the barrier: an event the gateway
+// queued for this socket before it answered arrives before the answer, so nothing that
+// happened earlier (another user's finished run) can still be on its way.
+std::vector<Json> drain(WsClient& c) {
+  auto r = c.call("health");
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  std::vector<Json> out;
+  for (Json& f : c.events()) out.push_back(std::move(f));
+  c.events().clear();
+  return out;
+}
+
+bool mentions(const std::vector<Json>& frames, const std::string& text) {
+  for (const Json& f : frames)
+    if (f.dump().find(text) != std::string::npos) return true;
+  return false;
+}
+
+std::vector<std::string> keys_of(const Json& list) {
+  std::vector<std::string> keys;
+  for (const Json& s : list["sessions"]) keys.push_back(s["key"].get<std::string>());
+  return keys;
+}
+
+TEST(SharedMode, TwoUsersSeeOnlyTheirOwnSessionsHistoryAndEvents) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm)));
+  auto admin = gw->connect();
+  Json hello;
+  auto alice = gw->connect(as_user(*gw, kAliceToken), &hello);
+  auto bob = gw->connect(as_user(*gw, kBobToken));
+  ASSERT_NE(admin, nullptr);
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(bob, nullptr);
+  EXPECT_EQ(hello["auth"]["scopes"],
+            Json::array({"operator.approvals", "operator.read", "operator.write"}));
+  // Who else is connected (the admin here) is not shown to a user: only the gateway.
+  ASSERT_EQ(hello["snapshot"]["presence"].size(), 1u);
+  EXPECT_EQ(hello["snapshot"]["presence"][0]["mode"], "gateway");
+  for (WsClient* c : {admin.get(), alice.get(), bob.get()})
+    ASSERT_TRUE(c->call("sessions.subscribe").ok());
+
+  // Both use the same key "main": each gets a private session.
+  Json a = send(*alice, "main", "alice secret plan", "run-a1");
+  EXPECT_EQ(a["status"], "started");
+  auto a_events = chat_events(*alice, "run-a1");
+  ASSERT_FALSE(a_events.empty());
+  EXPECT_EQ(a_events.back()["state"], "final");
+  EXPECT_EQ(a_events.back()["sessionKey"], "agent:main:user:alice:main");
+  send(*bob, "main", "bob private notes", "run-b1");
+  auto b_events = chat_events(*bob, "run-b1");
+  ASSERT_FALSE(b_events.empty());
+  EXPECT_EQ(b_events.back()["sessionKey"], "agent:main:user:bob:main");
+
+  // No chat, agent or sessions.changed event of the other user's run.
+  auto seen_by_alice = drain(*alice);
+  auto seen_by_bob = drain(*bob);
+  EXPECT_FALSE(mentions(seen_by_alice, "bob private notes"));
+  EXPECT_FALSE(mentions(seen_by_alice, "run-b1"));
+  EXPECT_FALSE(mentions(seen_by_alice, "user:bob"));
+  EXPECT_FALSE(mentions(seen_by_bob, "alice secret plan"));
+  EXPECT_FALSE(mentions(seen_by_bob, "user:alice"));
+  // The admin sees both runs.
+  ASSERT_TRUE(wait_event_if(
+      *admin, "chat",
+      [](const Json& f) {
+        return f["payload"].value("runId", "") == "run-a1" && f["payload"]["state"] == "final";
+      },
+      5000));
+  ASSERT_TRUE(wait_event_if(
+      *admin, "chat",
+      [](const Json& f) {
+        return f["payload"].value("runId", "") == "run-b1" && f["payload"]["state"] == "final";
+      },
+      5000));
+
+  // sessions.list: each user only their own; the admin all of them.
+  auto al = alice->call("sessions.list");
+  ASSERT_TRUE(al.ok()) << al.error().message;
+  EXPECT_EQ(keys_of(*al), std::vector<std::string>{"agent:main:user:alice:main"});
+  EXPECT_EQ((*al)["count"], 1);
+  auto bl = bob->call("sessions.list", Json{{"search", "alice"}});
+  ASSERT_TRUE(bl.ok());
+  EXPECT_EQ((*bl)["count"], 0);
+  auto adl = admin->call("sessions.list");
+  ASSERT_TRUE(adl.ok());
+  EXPECT_EQ((*adl)["count"], 2);
+
+  // chat.history of "main" is each user's own transcript.
+  auto ah = alice->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(ah.ok());
+  std::string ahs = ah->dump();
+  EXPECT_NE(ahs.find("alice secret plan"), std::string::npos);
+  EXPECT_EQ(ahs.find("bob private notes"), std::string::npos);
+  auto bh = bob->call("sessions.get", Json{{"key", "agent:main:main"}});
+  ASSERT_TRUE(bh.ok());
+  EXPECT_NE(bh->dump().find("bob private notes"), std::string::npos);
+  EXPECT_EQ(bh->dump().find("alice secret plan"), std::string::npos);
+
+  // Idempotency keys are global: reusing alice's never hands bob her cached reply.
+  auto reuse = bob->call(
+      "chat.send",
+      Json{{"sessionKey", "main"}, {"message", "replay it"}, {"idempotencyKey", "run-a1"}});
+  ASSERT_FALSE(reuse.ok());
+  EXPECT_EQ(reuse.error().details.value("code", ""), "IDEMPOTENCY_KEY_IN_USE");
+  EXPECT_EQ(reuse.error().message.find("alice secret plan"), std::string::npos);
+  // Her own retry still gets the cached result.
+  auto retry = alice->call(
+      "chat.send",
+      Json{{"sessionKey", "main"}, {"message", "alice secret plan"}, {"idempotencyKey", "run-a1"}});
+  ASSERT_TRUE(retry.ok()) << retry.error().message;
+  EXPECT_EQ((*retry)["status"], "final");
+}
+
+TEST(SharedMode, AGuessedKeyOfAnotherUserRevealsNothingAndChangesNothing) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm)));
+  auto alice = gw->connect(as_user(*gw, kAliceToken));
+  auto bob = gw->connect(as_user(*gw, kBobToken));
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(bob, nullptr);
+  send(*bob, "main", "bob private notes", "run-b1");
+  ASSERT_EQ(chat_events(*bob, "run-b1").back()["state"], "final");
+  const std::string bobs_key = "agent:main:user:bob:main";
+
+  // Reading bob's key answers exactly like a key nobody ever used.
+  auto guessed = alice->call("chat.history", Json{{"sessionKey", bobs_key}});
+  auto unknown = alice->call("chat.history", Json{{"sessionKey", "agent:main:user:bob:nothing"}});
+  ASSERT_TRUE(guessed.ok());
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ((*guessed)["messages"], Json::array());
+  EXPECT_EQ((*guessed)["sessionId"], nullptr);
+  Json g = *guessed, u = *unknown;
+  g.erase("sessionKey");
+  u.erase("sessionKey");
+  EXPECT_EQ(g, u);
+  EXPECT_EQ(guessed->dump().find("bob private notes"), std::string::npos);
+  auto sg = alice->call("sessions.get", Json{{"key", bobs_key}});
+  ASSERT_TRUE(sg.ok());
+  EXPECT_EQ((*sg)["messages"], Json::array());
+  // Editing it edits a session of alice's own (as for any key she names), never bob's.
+  auto patched = alice->call("sessions.patch", Json{{"key", bobs_key}, {"label", "mine"}});
+  ASSERT_TRUE(patched.ok()) << patched.error().message;
+  EXPECT_EQ((*patched)["key"], "agent:main:user:alice:user:bob:main");
+  auto bob_list = bob->call("sessions.list");
+  ASSERT_TRUE(bob_list.ok());
+  ASSERT_EQ((*bob_list)["sessions"].size(), 1u);
+  EXPECT_NE((*bob_list)["sessions"][0].value("label", ""), "mine");
+  // Sending to it writes into alice's own namespace, never into bob's transcript.
+  Json s = send(*alice, bobs_key, "alice was here", "run-a1");
+  EXPECT_EQ(s["status"], "started");
+  auto ev = chat_events(*alice, "run-a1");
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back()["sessionKey"], "agent:main:user:alice:user:bob:main");
+  auto bh = bob->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(bh.ok());
+  EXPECT_EQ((*bh)["messages"].size(), 2u);
+  EXPECT_EQ(bh->dump().find("alice was here"), std::string::npos);
+  // chat.abort on bob's key cannot touch bob's runs either.
+  auto ab = alice->call("chat.abort", Json{{"sessionKey", bobs_key}});
+  ASSERT_TRUE(ab.ok());
+  EXPECT_EQ((*ab)["runIds"], Json::array());
+}
+
+TEST(SharedMode, AnAgentNotGrantedIsRefused) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm, "    agents: [main]\n")));
+  auto alice = gw->connect(as_user(*gw, kAliceToken));
+  auto bob = gw->connect(as_user(*gw, kBobToken));
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(bob, nullptr);
+  auto r = alice->call(
+      "chat.send",
+      Json{{"sessionKey", "agent:research:main"}, {"message", "hi"}, {"idempotencyKey", "x1"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(r.error().details.value("code", ""), "AGENT_NOT_GRANTED");
+  EXPECT_NE(r.error().message.find("research"), std::string::npos);
+  // The agentId of a bare key counts too.
+  auto r2 = alice->call("chat.send", Json{{"sessionKey", "main"},
+                                          {"agentId", "research"},
+                                          {"message", "hi"},
+                                          {"idempotencyKey", "x2"}});
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.error().details.value("code", ""), "AGENT_NOT_GRANTED");
+  auto files = alice->call("agents.files.list", Json{{"agentId", "research"}});
+  ASSERT_FALSE(files.ok());
+  EXPECT_EQ(files.error().code, ErrorCode::kForbidden);
+  auto agents = alice->call("agents.list");
+  ASSERT_TRUE(agents.ok());
+  ASSERT_EQ((*agents)["agents"].size(), 1u);
+  EXPECT_EQ((*agents)["agents"][0]["id"], "main");
+  // Granted agent works; bob (agents: "*" by default) may use research.
+  send(*alice, "main", "hello", "ok1");
+  EXPECT_EQ(chat_events(*alice, "ok1").back()["state"], "final");
+  send(*bob, "agent:research:main", "hello research", "ok2");
+  auto bev = chat_events(*bob, "ok2");
+  EXPECT_EQ(bev.back()["sessionKey"], "agent:research:user:bob:main");
+}
+
+TEST(SharedMode, AdminMethodsAreRefusedToUsers) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm)));
+  // Asking for admin is capped to what the user was granted.
+  Json hello;
+  auto alice = gw->connect(as_user(*gw, kAliceToken, {"operator.admin"}), &hello);
+  ASSERT_NE(alice, nullptr);
+  EXPECT_EQ(hello["auth"]["scopes"], Json::array());
+  alice = gw->connect(as_user(*gw, kAliceToken), &hello);
+  ASSERT_NE(alice, nullptr);
+  for (const char* m : {"config.get", "logs.tail", "status", "system-presence", "channels.status",
+                        "node.list", "plugins.list"}) {
+    auto r = alice->call(m);
+    ASSERT_FALSE(r.ok()) << m;
+    EXPECT_EQ(r.error().code, ErrorCode::kForbidden) << m;
+    EXPECT_EQ(r.error().message, "missing scope: operator.admin") << m;
+  }
+  for (auto [m, p] : std::vector<std::pair<std::string, Json>>{
+           {"config.patch", Json{{"raw", "{}"}, {"baseHash", ""}}},
+           {"chat.inject", Json{{"sessionKey", "main"}, {"message", "x"}}},
+           {"sessions.delete", Json{{"key", "main"}}},
+           {"agents.create", Json{{"name", "mine"}}},
+           {"node.pair.list", Json::object()}}) {
+    auto r = alice->call(m, p);
+    ASSERT_FALSE(r.ok()) << m;
+    EXPECT_EQ(r.error().code, ErrorCode::kForbidden) << m;
+  }
+  // health needs no scope and still works; the admin keeps everything.
+  EXPECT_TRUE(alice->call("health").ok());
+  auto admin = gw->connect();
+  ASSERT_NE(admin, nullptr);
+  EXPECT_TRUE(admin->call("config.get").ok());
+  // Nodes are the admin's: a user's token cannot connect one.
+  ClientOptions node = as_user(*gw, kAliceToken, {});
+  node.role = "node";
+  auto as_node = WsClient::connect(node);
+  ASSERT_FALSE(as_node.ok());
+  EXPECT_EQ(as_node.error().details.value("code", ""), "AUTH_USER_ROLE");
+  // A wrong token is refused like any bad gateway token.
+  auto bad = WsClient::connect(as_user(*gw, "not-a-user-token-at-all-xx"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("unauthorized"), std::string::npos);
+}
+
+TEST(SharedMode, ApprovalsGoOnlyToTheOwnerOfTheSession) {
+  FakeLlm llm;
+  fakes::Script s;
+  s.tool_calls = {{"", "exec", R"({"command":"echo hello > out.txt && cat out.txt"})"}};
+  llm.push(s);
+  START_GATEWAY(gw, shared_start(shared_config(llm)));
+  auto admin = gw->connect();
+  auto alice = gw->connect(as_user(*gw, kAliceToken));
+  auto bob = gw->connect(as_user(*gw, kBobToken));
+  ASSERT_NE(admin, nullptr);
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(bob, nullptr);
+  send(*alice, "main", "run it", "e1");
+  auto req = wait_event(*alice, "exec.approval.requested", 10000);
+  ASSERT_TRUE(req.has_value());
+  std::string id = (*req)["payload"]["id"];
+  EXPECT_EQ((*req)["payload"]["request"]["sessionKey"], "agent:main:user:alice:main");
+  ASSERT_TRUE(wait_event(*admin, "exec.approval.requested", 5000).has_value());
+  // bob: no event, an empty list, and the id answers like an unknown one.
+  EXPECT_FALSE(mentions(drain(*bob), "exec.approval"));
+  auto bl = bob->call("exec.approval.list");
+  ASSERT_TRUE(bl.ok());
+  EXPECT_EQ((*bl)["approvals"], Json::array());
+  auto bg = bob->call("exec.approval.get", Json{{"id", id}});
+  ASSERT_FALSE(bg.ok());
+  EXPECT_EQ(bg.error().code, ErrorCode::kApprovalNotFound);
+  EXPECT_EQ(bg.error().message, "unknown approval id: " + id + " (see exec.approval.list)");
+  auto br = bob->call("exec.approval.resolve", Json{{"id", id}, {"decision", "allow-once"}});
+  ASSERT_FALSE(br.ok());
+  EXPECT_EQ(br.error().code, ErrorCode::kApprovalNotFound);
+  // alice sees and resolves her own.
+  auto al = alice->call("exec.approval.list");
+  ASSERT_TRUE(al.ok());
+  ASSERT_EQ((*al)["approvals"].size(), 1u);
+  auto ar = alice->call("exec.approval.resolve", Json{{"id", id}, {"decision", "deny"}});
+  ASSERT_TRUE(ar.ok()) << ar.error().message;
+  ASSERT_TRUE(wait_event(*alice, "exec.approval.resolved", 5000).has_value());
+  ASSERT_TRUE(wait_event(*admin, "exec.approval.resolved", 5000).has_value());
+  EXPECT_FALSE(mentions(drain(*bob), "exec.approval"));
+}
+
+// ---- the users CLI
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs the real binary (no shell) pointed at a state dir and config.
+CliResult run_cli_at(const std::string& state_dir, const std::string& config_path,
+                     std::vector<std::string> args) {
+  args.insert(args.end(),
+              {"--state-dir", state_dir, "--config", config_path, "--token", kAdminToken});
+  TempDir tmp;
+  std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    ::setenv("HOME", tmp.path().c_str(), 1);
+    for (const char* v : {"SIMPLECLAW_HOME", "SIMPLECLAW_CONFIG", "SIMPLECLAW_GATEWAY_TOKEN"})
+      ::unsetenv(v);
+    std::vector<char*> argv{const_cast<char*>(SIMPLECLAW_BIN)};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(SIMPLECLAW_BIN, argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CliResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
+}
+
+CliResult run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
+  return run_cli_at(gw.state_dir(), gw.config_path(), std::move(args));
+}
+
+TEST(SharedMode, UsersCliEditsTheFileWhenNoGatewayRuns) {
+  TempDir d;
+  std::string cfg = d.path() + "/config.yaml";
+  write_text(cfg, "gateway:\n  mode: shared\n  auth: {token: " + kAdminToken + "}\n");
+  CliResult add = run_cli_at(d.path(), cfg, {"users", "add", "carol", "--json"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  std::string token = Json::parse(add.out).value("token", "");
+  ASSERT_GE(token.size(), 43u);
+  EXPECT_NE(add.err.find("no gateway running"), std::string::npos) << add.err;
+  EXPECT_NE(read_text(cfg).find(token), std::string::npos);
+  CliResult list = run_cli_at(d.path(), cfg, {"users", "list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find("carol"), std::string::npos);
+  EXPECT_EQ(list.out.find(token), std::string::npos);
+  // A gateway started on that file knows carol.
+  START_GATEWAY(gw, shared_start(read_text(cfg)));
+  auto carol = gw->connect(as_user(*gw, token, {"operator.read"}));
+  ASSERT_NE(carol, nullptr);
+  // In local mode users are refused with the fix named.
+  write_text(cfg, "gateway:\n  auth: {token: " + kAdminToken + "}\n");
+  CliResult local = run_cli_at(d.path(), cfg, {"users", "add", "dave"});
+  EXPECT_EQ(local.code, 1);
+  EXPECT_NE(local.err.find("set gateway.mode: shared"), std::string::npos) << local.err;
+}
+
+TEST(SharedMode, RotatingATokenClosesTheUsersSocketsWith4001) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm)));
+  auto alice1 = gw->connect(as_user(*gw, kAliceToken));
+  auto alice2 = gw->connect(as_user(*gw, kAliceToken));
+  auto bob = gw->connect(as_user(*gw, kBobToken));
+  ASSERT_NE(alice1, nullptr);
+  ASSERT_NE(alice2, nullptr);
+  ASSERT_NE(bob, nullptr);
+
+  CliResult rot = run_cli(*gw, {"users", "rotate-token", "alice", "--json"});
+  ASSERT_EQ(rot.code, 0) << rot.err;
+  Json out = Json::parse(rot.out, nullptr, false);
+  ASSERT_TRUE(out.is_object()) << rot.out;
+  std::string fresh = out.value("token", "");
+  EXPECT_GE(fresh.size(), 43u);
+  EXPECT_EQ(read_text(gw->config_path()).find(kAliceToken), std::string::npos);
+
+  for (WsClient* c : {alice1.get(), alice2.get()}) {
+    Incoming closed = wait_close(*c, 5000);
+    ASSERT_TRUE(closed.closed);
+    EXPECT_EQ(closed.close_code, 4001);
+  }
+  // bob is untouched.
+  EXPECT_TRUE(bob->call("chat.history", Json{{"sessionKey", "main"}}).ok());
+  // Old token refused, new one accepted.
+  auto old = WsClient::connect(as_user(*gw, kAliceToken));
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.error().message.find("unauthorized"), std::string::npos);
+  auto again = gw->connect(as_user(*gw, fresh));
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->call("sessions.list").ok());
+}
+
+TEST(SharedMode, UsersCliAddsListsAndRemovesUsers) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm)));
+  CliResult add = run_cli(*gw, {"users", "add", "carol", "--scopes", "operator.read", "--agents",
+                                "research", "--json"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  std::string token = Json::parse(add.out).value("token", "");
+  ASSERT_GE(token.size(), 43u);
+  Json hello;
+  auto carol = gw->connect(as_user(*gw, token, {"operator.read", "operator.write"}), &hello);
+  ASSERT_NE(carol, nullptr);
+  EXPECT_EQ(hello["auth"]["scopes"], Json::array({"operator.read"}));
+  auto agents = carol->call("agents.list");
+  ASSERT_TRUE(agents.ok());
+  ASSERT_EQ((*agents)["agents"].size(), 1u);
+  EXPECT_EQ((*agents)["agents"][0]["id"], "research");
+
+  CliResult list = run_cli(*gw, {"users", "list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find("carol"), std::string::npos);
+  EXPECT_NE(list.out.find("alice"), std::string::npos);
+  for (const std::string& secret : {token, kAliceToken, kBobToken})
+    EXPECT_EQ((list.out + list.err).find(secret), std::string::npos) << "token printed";
+
+  CliResult dup = run_cli(*gw, {"users", "add", "carol"});
+  EXPECT_EQ(dup.code, 1);
+  EXPECT_NE(dup.err.find("already exists"), std::string::npos);
+  CliResult bad = run_cli(*gw, {"users", "add", "dave", "--scopes", "operator.root"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("unknown scope 'operator.root'"), std::string::npos) << bad.err;
+
+  CliResult rm = run_cli(*gw, {"users", "remove", "carol"});
+  ASSERT_EQ(rm.code, 0) << rm.err;
+  Incoming closed = wait_close(*carol, 5000);
+  ASSERT_TRUE(closed.closed);
+  EXPECT_EQ(closed.close_code, 4001);
+  EXPECT_FALSE(WsClient::connect(as_user(*gw, token)).ok());
+}
+
+TEST(SharedMode, AChannelConversationBelongsToTheBindingsUser) {
+  FakeLlm llm;
+  llm.push(answer("hello alice"));
+  ::fakes::PyFake tg(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_telegram.py", {"4242:TESTTOKEN"});
+  ASSERT_TRUE(tg.ok());
+  std::string yaml = shared_config(llm) +
+                     "channels:\n"
+                     "  telegram:\n"
+                     "    token: \"4242:TESTTOKEN\"\n"
+                     "    api_base: " +
+                     tg.url() +
+                     "\n"
+                     "    poll_timeout_s: 2\n"
+                     "    allow_from: [111]\n"
+                     "bindings:\n"
+                     "  - {channel: telegram, peer: 111, agent: main, user: alice}\n";
+  START_GATEWAY(gw, shared_start(yaml));
+  auto admin = gw->connect();
+  auto alice = gw->connect(as_user(*gw, kAliceToken));
+  auto bob = gw->connect(as_user(*gw, kBobToken));
+  ASSERT_NE(admin, nullptr);
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(bob, nullptr);
+  ASSERT_TRUE(wait_connected(*admin, "telegram"));
+  tg.post("/control/message", Json{{"from_id", 111}, {"text", "hi from telegram"}});
+  // The reply reaches Telegram (the namespaced key still routes back to the chat).
+  Json sent;
+  ASSERT_TRUE(eventually(
+      [&] {
+        sent = tg.get("/control/sent");
+        return sent.is_array() && !sent.empty();
+      },
+      10000));
+  EXPECT_EQ(sent[0]["text"], "hello alice");
+  const std::string key = "agent:main:user:alice:telegram:direct:111";
+  // alice owns it: listed, readable, its events were hers.
+  auto al = alice->call("sessions.list");
+  ASSERT_TRUE(al.ok());
+  EXPECT_EQ(keys_of(*al), std::vector<std::string>{key});
+  EXPECT_EQ((*al)["sessions"][0]["channel"], "telegram");
+  auto ah = alice->call("chat.history", Json{{"sessionKey", key}});
+  ASSERT_TRUE(ah.ok());
+  EXPECT_EQ((*ah)["messages"].size(), 2u);
+  EXPECT_TRUE(mentions(drain(*alice), "hello alice"));
+  // bob sees nothing of it.
+  EXPECT_FALSE(mentions(drain(*bob), "hello alice"));
+  auto bl = bob->call("sessions.list");
+  ASSERT_TRUE(bl.ok());
+  EXPECT_EQ((*bl)["count"], 0);
+  auto bh = bob->call("chat.history", Json{{"sessionKey", key}});
+  ASSERT_TRUE(bh.ok());
+  EXPECT_EQ((*bh)["messages"], Json::array());
+}
+
+TEST(SharedMode, ABindingNamingAnUnknownUserStopsStartUp) {
+  FakeLlm llm;
+  StartOptions o = shared_start(shared_config(llm) +
+                                "bindings:\n  - {channel: telegram, agent: main, user: nobody}\n");
+  o.wait_ready = false;
+  auto gw = GatewayProcess::start(o);
+  ASSERT_NE(gw, nullptr);
+  auto code = gw->wait_exit(std::chrono::seconds(10));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(gw->stderr_text().find("unknown user 'nobody'"), std::string::npos)
+      << gw->stderr_text();
+}
+
+}  // namespace
+}  // namespace sctest
