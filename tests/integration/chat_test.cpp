@@ -29,7 +29,9 @@ TEST(Chat, SendStreamsDeltasThenFinalAndHistoryHasBoth) {
   EXPECT_EQ(evs[0]["seq"], 0);
   for (std::size_t i = 0; i + 1 < evs.size(); ++i) {
     EXPECT_EQ(evs[i]["state"], "delta");
-    if (i > 0) EXPECT_GT(evs[i]["seq"].get<int>(), evs[i - 1]["seq"].get<int>());
+    if (i > 0) {
+      EXPECT_GT(evs[i]["seq"].get<int>(), evs[i - 1]["seq"].get<int>());
+    }
     joined += evs[i]["deltaText"].get<std::string>();
     EXPECT_EQ(evs[i]["message"]["content"][0]["text"], joined);  // cumulative
   }

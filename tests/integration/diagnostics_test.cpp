@@ -163,9 +163,11 @@ TEST(Metrics, PrometheusClientParsesThemAndCountersMoveWithRpcsRunsAndAuthFailur
   EXPECT_EQ(
       value_of(m1, "simpleclaw_rpc_requests_total", {{"method", "chat.send"}, {"result", "ok"}}),
       2);
-  for (const Json& s : m1)
-    if (s["name"] == "simpleclaw_rpc_requests_total")
+  for (const Json& s : m1) {
+    if (s["name"] == "simpleclaw_rpc_requests_total") {
       EXPECT_NE(s["labels"]["method"], "no.such.method") << "unknown names must not become labels";
+    }
+  }
   // The latency histogram: +Inf bucket == count, buckets cumulative.
   EXPECT_EQ(value_of(m1, "simpleclaw_rpc_duration_seconds_count", {{"method", "health"}}), 2);
   EXPECT_EQ(value_of(m1, "simpleclaw_rpc_duration_seconds_bucket",
@@ -413,7 +415,9 @@ TEST(Logs, LifecycleEventsAreStructuredRecordsAndRotationResetsTheCursor) {
       EXPECT_EQ(rec["ip"], "127.0.0.1");
       EXPECT_EQ(l.get<std::string>().find("wrong-token"), std::string::npos) << "never the secret";
     }
-    if (rec.value("event", "") == "startup.step") EXPECT_TRUE(rec.contains("ms")) << l;
+    if (rec.value("event", "") == "startup.step") {
+      EXPECT_TRUE(rec.contains("ms")) << l;
+    }
   }
   for (const char* e : {"startup.step", "gateway.ready", "client.connect", "auth.failed"})
     EXPECT_TRUE(events.count(e)) << e << " record missing";
