@@ -14,7 +14,7 @@ PACKAGES=(
   python3-websockets         # fake Discord gateway and Slack Socket Mode servers (tests/fakes)
   python3-prometheus-client  # /metrics test: parsed by the reference Prometheus text parser
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
-  libsystemd-dev systemd     # sd_notify for the Type=notify unit; systemd-analyze verify in tests
+  systemd                    # systemd-analyze verify of the unit `gateway install` writes (tests)
   libavahi-client-dev        # mDNS/DNS-SD advertising and `simpleclaw discover` (src/discovery)
   avahi-daemon avahi-utils dbus  # discovery tests: a real daemon on a private bus, avahi-browse
 )

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -223,7 +224,12 @@ class NotifySocket {
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
+    socklen_t len = sizeof a;
+    if (path[0] == '@') {  // abstract namespace: no file, the name is exactly these bytes
+      a.sun_path[0] = '\0';
+      len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    }
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), len), 0) << std::strerror(errno);
   }
   ~NotifySocket() { ::close(fd_); }
   // The next datagram, or nullopt after timeout_ms.
@@ -311,6 +317,23 @@ TEST(ServiceNotify, NoWatchdogPingsWhenSystemdAsksForNone) {
   while (std::chrono::steady_clock::now() < until)
     if (auto m = sock.recv(100)) got.push_back(*m);
   ASSERT_FALSE(got.empty());
+  EXPECT_NE(got.front().find("READY=1"), std::string::npos) << got.front();
+  for (const auto& m : got) EXPECT_EQ(m.find("WATCHDOG=1"), std::string::npos) << m;
+}
+
+// systemd may hand out an abstract socket ("@name"), and a WATCHDOG_PID naming another
+// process (a wrapper that forked) means the watchdog is not ours to ping.
+TEST(ServiceNotify, AbstractSocketGetsReadyAndAWatchdogForAnotherPidIsNotPinged) {
+  std::string name = "@simpleclaw-notify-test-" + std::to_string(::getpid());
+  NotifySocket sock(name);
+  StartOptions o;
+  o.env = {{"NOTIFY_SOCKET", name}, {"WATCHDOG_USEC", "200000"}, {"WATCHDOG_PID", "1"}};
+  START_GATEWAY(gw, o);
+  std::vector<std::string> got;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(600);
+  while (std::chrono::steady_clock::now() < until)
+    if (auto m = sock.recv(100)) got.push_back(*m);
+  ASSERT_FALSE(got.empty()) << "nothing arrived on the abstract socket";
   EXPECT_NE(got.front().find("READY=1"), std::string::npos) << got.front();
   for (const auto& m : got) EXPECT_EQ(m.find("WATCHDOG=1"), std::string::npos) << m;
 }
