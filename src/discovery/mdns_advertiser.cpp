@@ -1,13 +1,6 @@
 #include "discovery/mdns_advertiser.h"
 
-#include <avahi-client/client.h>
-#include <avahi-client/publish.h>
-#include <avahi-common/alternative.h>
-#include <avahi-common/error.h>
-#include <avahi-common/malloc.h>
-#include <avahi-common/strlst.h>
-#include <avahi-common/thread-watch.h>
-#include <avahi-common/timeval.h>
+#include "discovery/avahi_lib.h"
 
 #include "discovery/txt_record.h"
 
@@ -33,17 +26,17 @@ struct MdnsAdvertiser::Impl {
 
   void new_client() {
     int err = 0;
-    AvahiClient* c = avahi_client_new(avahi_threaded_poll_get(poll), AVAHI_CLIENT_NO_FAIL,
+    AvahiClient* c = av().client_new(av().threaded_poll_get(poll), AVAHI_CLIENT_NO_FAIL,
                                       &Impl::client_cb, this, &err);
     if (c) {
       client = c;
       return;
     }
     // No system bus at all (NO_FAIL only covers a missing daemon): try again later.
-    report("no-daemon", avahi_strerror(err));
+    report("no-daemon", av().strerror(err));
     struct timeval tv;
-    const AvahiPoll* api = avahi_threaded_poll_get(poll);
-    avahi_elapse_time(&tv, kRetryMs, 0);
+    const AvahiPoll* api = av().threaded_poll_get(poll);
+    av().elapse_time(&tv, kRetryMs, 0);
     if (retry)
       api->timeout_update(retry, &tv);
     else
@@ -56,38 +49,38 @@ struct MdnsAdvertiser::Impl {
   }
 
   void register_service(AvahiClient* c) {
-    if (!group) group = avahi_entry_group_new(c, &Impl::group_cb, this);
+    if (!group) group = av().entry_group_new(c, &Impl::group_cb, this);
     if (!group) {
-      report("failed", avahi_strerror(avahi_client_errno(c)));
+      report("failed", av().strerror(av().client_errno(c)));
       return;
     }
-    if (!avahi_entry_group_is_empty(group)) return;
+    if (!av().entry_group_is_empty(group)) return;
     AvahiStringList* list = nullptr;
     for (auto it = txt.rbegin(); it != txt.rend(); ++it)  // prepend keeps our order
-      list = avahi_string_list_add(list, it->c_str());
+      list = av().string_list_add(list, it->c_str());
     for (int attempt = 0; attempt < 16; ++attempt) {
-      int r = avahi_entry_group_add_service_strlst(
+      int r = av().entry_group_add_service_strlst(
           group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, AvahiPublishFlags(0), name.c_str(),
           kServiceType, nullptr, nullptr, static_cast<uint16_t>(port), list);
       if (r == AVAHI_ERR_COLLISION) {  // a local service already has this name
         rename();
-        avahi_entry_group_reset(group);
+        av().entry_group_reset(group);
         continue;
       }
-      if (r >= 0) r = avahi_entry_group_commit(group);
+      if (r >= 0) r = av().entry_group_commit(group);
       if (r < 0)
-        report("failed", avahi_strerror(r));
+        report("failed", av().strerror(r));
       else
         report("registering");
       break;
     }
-    avahi_string_list_free(list);
+    av().string_list_free(list);
   }
 
   void rename() {
-    char* alt = avahi_alternative_service_name(name.c_str());
+    char* alt = av().alternative_service_name(name.c_str());
     name = alt;
-    avahi_free(alt);
+    av().free(alt);
   }
 
   static void group_cb(AvahiEntryGroup* g, AvahiEntryGroupState state, void* ud) {
@@ -98,11 +91,11 @@ struct MdnsAdvertiser::Impl {
         break;
       case AVAHI_ENTRY_GROUP_COLLISION:  // another host on the LAN has this name
         self->rename();
-        avahi_entry_group_reset(g);
-        self->register_service(avahi_entry_group_get_client(g));
+        av().entry_group_reset(g);
+        self->register_service(av().entry_group_get_client(g));
         break;
       case AVAHI_ENTRY_GROUP_FAILURE:
-        self->report("failed", avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g))));
+        self->report("failed", av().strerror(av().client_errno(av().entry_group_get_client(g))));
         break;
       default:
         break;
@@ -119,19 +112,19 @@ struct MdnsAdvertiser::Impl {
       case AVAHI_CLIENT_S_COLLISION:
       case AVAHI_CLIENT_S_REGISTERING:
         // The host name changes: withdraw; S_RUNNING registers again.
-        if (self->group) avahi_entry_group_reset(self->group);
+        if (self->group) av().entry_group_reset(self->group);
         self->report("registering");
         break;
       case AVAHI_CLIENT_CONNECTING:
-        self->report("no-daemon", avahi_strerror(AVAHI_ERR_NO_DAEMON));
+        self->report("no-daemon", av().strerror(AVAHI_ERR_NO_DAEMON));
         break;
       case AVAHI_CLIENT_FAILURE: {
-        int err = avahi_client_errno(c);
+        int err = av().client_errno(c);
         // The daemon went away (restart, stop): start over and wait for it to come back.
-        avahi_client_free(c);
+        av().client_free(c);
         self->client = nullptr;
         self->group = nullptr;  // freed with the client
-        self->report(err == AVAHI_ERR_DISCONNECTED ? "no-daemon" : "failed", avahi_strerror(err));
+        self->report(err == AVAHI_ERR_DISCONNECTED ? "no-daemon" : "failed", av().strerror(err));
         self->new_client();
         break;
       }
@@ -144,18 +137,19 @@ MdnsAdvertiser::MdnsAdvertiser(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 Result<std::unique_ptr<MdnsAdvertiser>> MdnsAdvertiser::start(std::string name, int port,
                                                               std::vector<std::string> txt,
                                                               OnStatus on_status) {
+  if (auto lib = load_avahi(); !lib.ok()) return lib.error();
   auto impl = std::make_unique<Impl>();
   impl->name = instance_name(name);
   impl->port = port;
   impl->txt = std::move(txt);
   impl->on_status = std::move(on_status);
-  impl->poll = avahi_threaded_poll_new();
+  impl->poll = av().threaded_poll_new();
   if (!impl->poll) return Error::invalid("cannot create the Avahi poll thread");
   impl->report("starting");
   impl->new_client();  // callbacks run here, on this thread, until the poll starts
-  if (avahi_threaded_poll_start(impl->poll) < 0) {
-    if (impl->client) avahi_client_free(impl->client);
-    avahi_threaded_poll_free(impl->poll);
+  if (av().threaded_poll_start(impl->poll) < 0) {
+    if (impl->client) av().client_free(impl->client);
+    av().threaded_poll_free(impl->poll);
     return Error::invalid("cannot start the Avahi poll thread");
   }
   return std::unique_ptr<MdnsAdvertiser>(new MdnsAdvertiser(std::move(impl)));
@@ -163,12 +157,12 @@ Result<std::unique_ptr<MdnsAdvertiser>> MdnsAdvertiser::start(std::string name, 
 
 MdnsAdvertiser::~MdnsAdvertiser() {
   if (!impl_) return;
-  avahi_threaded_poll_stop(impl_->poll);
+  av().threaded_poll_stop(impl_->poll);
   // Freeing the client frees its entry group: the daemon withdraws the record (goodbye
   // packets with TTL 0), so browsers drop it at once.
-  if (impl_->client) avahi_client_free(impl_->client);
-  if (impl_->retry) avahi_threaded_poll_get(impl_->poll)->timeout_free(impl_->retry);
-  avahi_threaded_poll_free(impl_->poll);
+  if (impl_->client) av().client_free(impl_->client);
+  if (impl_->retry) av().threaded_poll_get(impl_->poll)->timeout_free(impl_->retry);
+  av().threaded_poll_free(impl_->poll);
 }
 
 }  // namespace simpleclaw::discovery

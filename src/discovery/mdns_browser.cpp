@@ -1,10 +1,6 @@
 #include "discovery/mdns_browser.h"
 
-#include <avahi-client/client.h>
-#include <avahi-client/lookup.h>
-#include <avahi-common/error.h>
-#include <avahi-common/simple-watch.h>
-#include <avahi-common/strlst.h>
+#include "discovery/avahi_lib.h"
 #include <net/if.h>
 
 #include <chrono>
@@ -32,19 +28,19 @@ void resolve_cb(AvahiServiceResolver* r, AvahiIfIndex iface, AvahiProtocol proto
     f.name = name ? name : "";
     f.host = host ? host : "";
     char a[AVAHI_ADDRESS_STR_MAX] = {0};
-    if (addr) avahi_address_snprint(a, sizeof a, addr);
+    if (addr) av().address_snprint(a, sizeof a, addr);
     f.address = a;
     f.port = port;
     char ifname[IF_NAMESIZE] = {0};
     if (iface >= 0 && if_indextoname(static_cast<unsigned>(iface), ifname)) f.interface = ifname;
     f.protocol = proto == AVAHI_PROTO_INET6 ? "IPv6" : "IPv4";
     for (AvahiStringList* l = txt; l && f.txt.size() < kMaxTxtEntries;
-         l = avahi_string_list_get_next(l))
-      f.txt.emplace_back(reinterpret_cast<const char*>(avahi_string_list_get_text(l)),
-                         avahi_string_list_get_size(l));
+         l = av().string_list_get_next(l))
+      f.txt.emplace_back(reinterpret_cast<const char*>(av().string_list_get_text(l)),
+                         av().string_list_get_size(l));
     b->found.push_back(std::move(f));
   }
-  avahi_service_resolver_free(r);
+  av().service_resolver_free(r);
   --b->pending;
 }
 
@@ -55,7 +51,7 @@ void browse_cb(AvahiServiceBrowser*, AvahiIfIndex iface, AvahiProtocol proto,
   switch (event) {
     case AVAHI_BROWSER_NEW:
       if (b->resolvers_started >= kMaxResolvers) break;  // a LAN flooding us with records
-      if (avahi_service_resolver_new(b->client, iface, proto, name, type, domain,
+      if (av().service_resolver_new(b->client, iface, proto, name, type, domain,
                                      AVAHI_PROTO_UNSPEC, AvahiLookupFlags(0), resolve_cb, b)) {
         ++b->resolvers_started;
         ++b->pending;
@@ -65,7 +61,7 @@ void browse_cb(AvahiServiceBrowser*, AvahiIfIndex iface, AvahiProtocol proto,
       b->all_for_now = true;
       break;
     case AVAHI_BROWSER_FAILURE:
-      b->error = avahi_strerror(avahi_client_errno(b->client));
+      b->error = av().strerror(av().client_errno(b->client));
       break;
     default:
       break;
@@ -75,38 +71,39 @@ void browse_cb(AvahiServiceBrowser*, AvahiIfIndex iface, AvahiProtocol proto,
 }  // namespace
 
 Result<std::vector<FoundService>> browse_services(int timeout_ms) {
-  std::unique_ptr<AvahiSimplePoll, void (*)(AvahiSimplePoll*)> poll(avahi_simple_poll_new(),
-                                                                    avahi_simple_poll_free);
+  if (auto lib = load_avahi(); !lib.ok()) return lib.error();
+  std::unique_ptr<AvahiSimplePoll, void (*)(AvahiSimplePoll*)> poll(av().simple_poll_new(),
+                                                                    av().simple_poll_free);
   if (!poll) return Error::invalid("cannot create the Avahi poll object");
   Browse b;
   int err = 0;
   std::unique_ptr<AvahiClient, void (*)(AvahiClient*)> client(
-      avahi_client_new(avahi_simple_poll_get(poll.get()), AvahiClientFlags(0), nullptr, nullptr,
+      av().client_new(av().simple_poll_get(poll.get()), AvahiClientFlags(0), nullptr, nullptr,
                        &err),
-      avahi_client_free);
+      av().client_free);
   if (!client) {
     return Error::unavailable(
-        std::string("cannot browse for gateways: ") + avahi_strerror(err) +
+        std::string("cannot browse for gateways: ") + av().strerror(err) +
             ". avahi-daemon not running? apt install avahi-daemon / systemctl start avahi-daemon",
         1000);
   }
   b.client = client.get();
   AvahiServiceBrowser* browser =
-      avahi_service_browser_new(client.get(), AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, kServiceType,
+      av().service_browser_new(client.get(), AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, kServiceType,
                                 nullptr, AvahiLookupFlags(0), browse_cb, &b);
   if (!browser)
     return Error::invalid(std::string("cannot browse for gateways: ") +
-                          avahi_strerror(avahi_client_errno(client.get())));
+                          av().strerror(av().client_errno(client.get())));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (b.error.empty() && !(b.all_for_now && b.pending == 0)) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                     deadline - std::chrono::steady_clock::now())
                     .count();
     if (left <= 0) break;
-    if (avahi_simple_poll_iterate(poll.get(), static_cast<int>(left)) != 0) break;
+    if (av().simple_poll_iterate(poll.get(), static_cast<int>(left)) != 0) break;
   }
   // Resolvers still pending are freed with the client.
-  avahi_service_browser_free(browser);
+  av().service_browser_free(browser);
   if (!b.error.empty()) return Error::invalid("browsing for gateways failed: " + b.error);
   return std::move(b.found);
 }

@@ -270,6 +270,9 @@ TEST(Mdns, AdvertisesTheRecordThatDiscoverAndAvahiBrowseSeeWithoutSecrets) {
   START_GATEWAY(gw, o);
   std::string fp = gw->runtime().value("tlsSha256", "");
   ASSERT_EQ(fp.size(), 64u);
+  // Advertising loads Avahi's client library on demand (avahi_lib.h).
+  EXPECT_NE(read_text("/proc/" + std::to_string(gw->pid()) + "/maps").find("libavahi-client"),
+            std::string::npos);
   std::string token = trim_copy(read_text(gw->state_dir() + "/gateway.token"));
   ASSERT_GE(token.size(), 32u);
 
