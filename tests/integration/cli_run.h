@@ -1,7 +1,6 @@
-// Runs the real `simpleclaw` binary as a user would: a subprocess (no shell) with HOME
-// pointed at a temp dir, the SIMPLECLAW_* variables cleared (plus any given), stdout,
-// stderr and the exit code captured. For the commands that need no gateway connection
-// (gateway install/uninstall, doctor).
+// Runs a command as a user would: a subprocess (no shell), stdin from a given text (or
+// empty), stdout, stderr and the exit code captured, killed after a timeout. One runner
+// for every test that drives the real `simpleclaw` binary (or avahi-browse, ...).
 #pragma once
 #include <fcntl.h>
 #include <signal.h>
@@ -19,44 +18,50 @@
 namespace sctest {
 
 struct CmdResult {
-  int code = -1;
+  int code = -1;  // exit code; 128+N when killed by signal N
   std::string out, err;
 };
 
-inline CmdResult run_simpleclaw(const std::vector<std::string>& args, const std::string& home,
-                                const std::map<std::string, std::string>& env = {},
-                                int timeout_s = 30) {
+struct CmdOptions {
+  std::map<std::string, std::string> env;  // set in the child
+  std::vector<std::string> unset;          // removed from the child's environment first
+  std::string stdin_text;
+  int timeout_s = 30;
+  bool search_path = false;  // argv[0] looked up on PATH (execvp); else an exact path
+};
+
+inline CmdResult run_command(const std::vector<std::string>& args, const CmdOptions& o = {}) {
   TempDir tmp;
-  std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
+  std::string out = tmp.path() + "/out", err = tmp.path() + "/err", in = tmp.path() + "/in";
+  write_text(in, o.stdin_text);
   pid_t pid = ::fork();
   if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    ::dup2(in, 0);
+    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fi = ::open(in.c_str(), O_RDONLY);
+    ::dup2(fo, 1);
+    ::dup2(fe, 2);
+    ::dup2(fi, 0);
     ::close_range(3, ~0U, 0);  // no test socket (a port holder) leaks into the command
-    for (const char* v :
-         {"SIMPLECLAW_HOME", "SIMPLECLAW_CONFIG", "SIMPLECLAW_PORT", "SIMPLECLAW_GATEWAY_TOKEN",
-          "SIMPLECLAW_GATEWAY_PASSWORD", "SIMPLECLAW_UNIT_DIR", "XDG_CONFIG_HOME", "SUDO_USER"})
-      ::unsetenv(v);
-    ::setenv("HOME", home.c_str(), 1);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv{const_cast<char*>(SIMPLECLAW_BIN)};
+    for (const auto& v : o.unset) ::unsetenv(v.c_str());
+    for (const auto& [k, v] : o.env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    ::execv(SIMPLECLAW_BIN, argv.data());
+    if (o.search_path)
+      ::execvp(argv[0], argv.data());
+    else
+      ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   CmdResult r;
   int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
   while (::waitpid(pid, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << "simpleclaw did not exit within " << timeout_s << " s";
+      ADD_FAILURE() << args[0] << " did not exit within " << o.timeout_s << " s";
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -65,6 +70,24 @@ inline CmdResult run_simpleclaw(const std::vector<std::string>& args, const std:
   r.out = read_text(out);
   r.err = read_text(err);
   return r;
+}
+
+// The real `simpleclaw` with HOME pointed at `home` (nothing real is read) and the
+// SIMPLECLAW_* variables cleared, plus `env`.
+inline CmdResult run_simpleclaw(const std::vector<std::string>& args, const std::string& home,
+                                const std::map<std::string, std::string>& env = {},
+                                int timeout_s = 30, const std::string& stdin_text = {}) {
+  CmdOptions o;
+  o.unset = {"SIMPLECLAW_HOME",          "SIMPLECLAW_CONFIG",           "SIMPLECLAW_PORT",
+             "SIMPLECLAW_GATEWAY_TOKEN", "SIMPLECLAW_GATEWAY_PASSWORD", "SIMPLECLAW_UNIT_DIR",
+             "XDG_CONFIG_HOME",          "SUDO_USER"};
+  o.env = env;
+  o.env["HOME"] = home;
+  o.timeout_s = timeout_s;
+  o.stdin_text = stdin_text;
+  std::vector<std::string> argv{SIMPLECLAW_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, o);
 }
 
 }  // namespace sctest

@@ -8,56 +8,16 @@
 #include <thread>
 
 #include "fakes/fake_llm.h"
+#include "integration/cli_run.h"
 #include "integration/helpers.h"
 
 namespace sctest {
 namespace {
 
-struct CliResult {
-  int code = -1;
-  std::string out, err;
-};
-
 // Runs SIMPLECLAW_BIN with args (no shell), HOME pointed at `home` so nothing real is read.
-CliResult run_cli(const std::vector<std::string>& args, const std::string& home,
+CmdResult run_cli(const std::vector<std::string>& args, const std::string& home,
                   const std::string& stdin_text = {}) {
-  TempDir tmp;
-  std::string out = tmp.path() + "/out", err = tmp.path() + "/err", in = tmp.path() + "/in";
-  write_text(in, stdin_text);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    int devnull = ::open(in.c_str(), O_RDONLY);
-    ::dup2(devnull, 0);
-    for (const char* v : {"SIMPLECLAW_HOME", "SIMPLECLAW_CONFIG", "SIMPLECLAW_PORT",
-                          "SIMPLECLAW_GATEWAY_TOKEN", "SIMPLECLAW_GATEWAY_PASSWORD"})
-      ::unsetenv(v);
-    ::setenv("HOME", home.c_str(), 1);
-    std::vector<char*> argv{const_cast<char*>(SIMPLECLAW_BIN)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(SIMPLECLAW_BIN, argv.data());
-    ::_exit(127);
-  }
-  CliResult r;
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << "CLI did not exit within 20 s";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_text(out);
-  r.err = read_text(err);
-  return r;
+  return run_simpleclaw(args, home, {}, 20, stdin_text);
 }
 
 // Arguments that point the CLI at this gateway through its state dir (gateway.json +
@@ -70,7 +30,7 @@ std::vector<std::string> at(const GatewayProcess& gw, std::vector<std::string> a
   return args;
 }
 
-Json parse_out(const CliResult& r) {
+Json parse_out(const CmdResult& r) {
   Json j = Json::parse(r.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << "stdout is not JSON:\n" << r.out << "\nstderr:\n" << r.err;
   return j;

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "integration/cli_run.h"
 #include "integration/helpers.h"
 
 namespace sctest {
@@ -24,47 +25,14 @@ using namespace std::chrono_literals;
 
 const std::string kFakeTailscaleDir = std::string(SIMPLECLAW_SOURCE_DIR) + "/tests/fakes/tailscale";
 
-struct CmdResult {
-  int code = -1;
-  std::string out, err;
-};
-
 // Runs argv[0] (looked up on PATH) with extra environment; stdout/stderr captured.
 CmdResult run_cmd(const std::vector<std::string>& args,
                   const std::map<std::string, std::string>& env = {}, int timeout_s = 20) {
-  TempDir tmp;
-  std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    ::dup2(in, 0);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
-    ::_exit(127);
-  }
-  CmdResult r;
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << args[0] << " did not exit within " << timeout_s << " s";
-      break;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_text(out);
-  r.err = read_text(err);
-  return r;
+  CmdOptions o;
+  o.env = env;
+  o.timeout_s = timeout_s;
+  o.search_path = true;
+  return run_command(args, o);
 }
 
 // A daemon child that dies with the test and is killed (by pid) and reaped at the end.

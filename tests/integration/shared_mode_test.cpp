@@ -9,6 +9,7 @@
 
 #include "channel_helpers.h"
 #include "fakes/py_fake.h"
+#include "integration/cli_run.h"
 
 namespace sctest {
 namespace {
@@ -347,43 +348,16 @@ TEST(SharedMode, ApprovalsGoOnlyToTheOwnerOfTheSession) {
 
 // ---- the users CLI
 
-struct CliResult {
-  int code = -1;
-  std::string out, err;
-};
-
 // Runs the real binary (no shell) pointed at a state dir and config.
-CliResult run_cli_at(const std::string& state_dir, const std::string& config_path,
+CmdResult run_cli_at(const std::string& state_dir, const std::string& config_path,
                      std::vector<std::string> args) {
   args.insert(args.end(),
               {"--state-dir", state_dir, "--config", config_path, "--token", kAdminToken});
-  TempDir tmp;
-  std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    ::setenv("HOME", tmp.path().c_str(), 1);
-    for (const char* v : {"SIMPLECLAW_HOME", "SIMPLECLAW_CONFIG", "SIMPLECLAW_GATEWAY_TOKEN"})
-      ::unsetenv(v);
-    std::vector<char*> argv{const_cast<char*>(SIMPLECLAW_BIN)};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(SIMPLECLAW_BIN, argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  CliResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_text(out);
-  r.err = read_text(err);
-  return r;
+  TempDir home;
+  return run_simpleclaw(args, home.path(), {}, 20);
 }
 
-CliResult run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
+CmdResult run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
   return run_cli_at(gw.state_dir(), gw.config_path(), std::move(args));
 }
 
@@ -391,13 +365,13 @@ TEST(SharedMode, UsersCliEditsTheFileWhenNoGatewayRuns) {
   TempDir d;
   std::string cfg = d.path() + "/config.yaml";
   write_text(cfg, "gateway:\n  mode: shared\n  auth: {token: " + kAdminToken + "}\n");
-  CliResult add = run_cli_at(d.path(), cfg, {"users", "add", "carol", "--json"});
+  CmdResult add = run_cli_at(d.path(), cfg, {"users", "add", "carol", "--json"});
   ASSERT_EQ(add.code, 0) << add.err;
   std::string token = Json::parse(add.out).value("token", "");
   ASSERT_GE(token.size(), 43u);
   EXPECT_NE(add.err.find("no gateway running"), std::string::npos) << add.err;
   EXPECT_NE(read_text(cfg).find(token), std::string::npos);
-  CliResult list = run_cli_at(d.path(), cfg, {"users", "list"});
+  CmdResult list = run_cli_at(d.path(), cfg, {"users", "list"});
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_NE(list.out.find("carol"), std::string::npos);
   EXPECT_EQ(list.out.find(token), std::string::npos);
@@ -407,7 +381,7 @@ TEST(SharedMode, UsersCliEditsTheFileWhenNoGatewayRuns) {
   ASSERT_NE(carol, nullptr);
   // In local mode users are refused with the fix named.
   write_text(cfg, "gateway:\n  auth: {token: " + kAdminToken + "}\n");
-  CliResult local = run_cli_at(d.path(), cfg, {"users", "add", "dave"});
+  CmdResult local = run_cli_at(d.path(), cfg, {"users", "add", "dave"});
   EXPECT_EQ(local.code, 1);
   EXPECT_NE(local.err.find("set gateway.mode: shared"), std::string::npos) << local.err;
 }
@@ -422,7 +396,7 @@ TEST(SharedMode, RotatingATokenClosesTheUsersSocketsWith4001) {
   ASSERT_NE(alice2, nullptr);
   ASSERT_NE(bob, nullptr);
 
-  CliResult rot = run_cli(*gw, {"users", "rotate-token", "alice", "--json"});
+  CmdResult rot = run_cli(*gw, {"users", "rotate-token", "alice", "--json"});
   ASSERT_EQ(rot.code, 0) << rot.err;
   Json out = Json::parse(rot.out, nullptr, false);
   ASSERT_TRUE(out.is_object()) << rot.out;
@@ -449,7 +423,7 @@ TEST(SharedMode, RotatingATokenClosesTheUsersSocketsWith4001) {
 TEST(SharedMode, UsersCliAddsListsAndRemovesUsers) {
   FakeLlm llm;
   START_GATEWAY(gw, shared_start(shared_config(llm)));
-  CliResult add = run_cli(*gw, {"users", "add", "carol", "--scopes", "operator.read", "--agents",
+  CmdResult add = run_cli(*gw, {"users", "add", "carol", "--scopes", "operator.read", "--agents",
                                 "research", "--json"});
   ASSERT_EQ(add.code, 0) << add.err;
   std::string token = Json::parse(add.out).value("token", "");
@@ -463,21 +437,21 @@ TEST(SharedMode, UsersCliAddsListsAndRemovesUsers) {
   ASSERT_EQ((*agents)["agents"].size(), 1u);
   EXPECT_EQ((*agents)["agents"][0]["id"], "research");
 
-  CliResult list = run_cli(*gw, {"users", "list"});
+  CmdResult list = run_cli(*gw, {"users", "list"});
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_NE(list.out.find("carol"), std::string::npos);
   EXPECT_NE(list.out.find("alice"), std::string::npos);
   for (const std::string& secret : {token, kAliceToken, kBobToken})
     EXPECT_EQ((list.out + list.err).find(secret), std::string::npos) << "token printed";
 
-  CliResult dup = run_cli(*gw, {"users", "add", "carol"});
+  CmdResult dup = run_cli(*gw, {"users", "add", "carol"});
   EXPECT_EQ(dup.code, 1);
   EXPECT_NE(dup.err.find("already exists"), std::string::npos);
-  CliResult bad = run_cli(*gw, {"users", "add", "dave", "--scopes", "operator.root"});
+  CmdResult bad = run_cli(*gw, {"users", "add", "dave", "--scopes", "operator.root"});
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("unknown scope 'operator.root'"), std::string::npos) << bad.err;
 
-  CliResult rm = run_cli(*gw, {"users", "remove", "carol"});
+  CmdResult rm = run_cli(*gw, {"users", "remove", "carol"});
   ASSERT_EQ(rm.code, 0) << rm.err;
   Incoming closed = wait_close(*carol, 5000);
   ASSERT_TRUE(closed.closed);
