@@ -15,6 +15,7 @@ PACKAGES=(
   python3-prometheus-client  # /metrics test: parsed by the reference Prometheus text parser
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
   systemd                    # systemd-analyze verify of the unit `gateway install` writes (tests)
+  tzdata                     # time-zone tests of the daily session reset
   libavahi-client-dev        # mDNS/DNS-SD advertising and `simpleclaw discover` (src/discovery)
   avahi-daemon avahi-utils dbus  # discovery tests: a real daemon on a private bus, avahi-browse
 )

@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "gateway/gateway.h"
+#include "gateway/reset_policy.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -26,9 +27,9 @@ namespace {
 constexpr int kMaxResetsPerPass = 100;  // bounds one pass's database work
 constexpr int kRecentSessions = 5;      // health `sessions.recent`
 
-// The start of the current "day" for sessions.reset mode daily: today at `hour` local
-// time, or yesterday's if that is still ahead.
-std::int64_t daily_cutoff_ms(std::int64_t now_ms, int hour) {
+}  // namespace
+
+std::int64_t daily_reset_cutoff_ms(std::int64_t now_ms, int hour) {
   std::time_t now = static_cast<std::time_t>(now_ms / 1000);
   std::tm tm{};
   localtime_r(&now, &tm);
@@ -44,8 +45,6 @@ std::int64_t daily_cutoff_ms(std::int64_t now_ms, int hour) {
   }
   return static_cast<std::int64_t>(cut) * 1000;
 }
-
-}  // namespace
 
 void Gateway::maintenance_pass() {
   if (presence_.expire(now_ms())) presence_changed();
@@ -97,7 +96,7 @@ void Gateway::reset_stale_sessions() {
   if (policy.mode == "idle" && policy.idle_minutes > 0)
     cutoff = now - static_cast<std::int64_t>(policy.idle_minutes * 60000.0);
   else if (policy.mode == "daily")
-    cutoff = daily_cutoff_ms(now, policy.at_hour);
+    cutoff = daily_reset_cutoff_ms(now, policy.at_hour);
   if (cutoff <= 0) return;
   resets_pending_ = true;
   std::string reason = policy.mode;
