@@ -510,13 +510,29 @@ Result<std::vector<std::string>> SessionStore::stale_sessions(std::int64_t befor
 }
 
 Result<Json> SessionStore::checkpoint() {
+  // Free pages (deleted sessions, trimmed transcripts) go back to the file system first,
+  // so the checkpoint below also truncates what the vacuum wrote to the WAL.
+  auto free_pages = db_.pragma_int("freelist_count");
+  auto pages = db_.pragma_int("page_count");
+  auto mode = db_.pragma_int("auto_vacuum");  // 0 none, 1 full, 2 incremental
+  std::int64_t vacuumed = 0;
+  if (free_pages.ok() && pages.ok() && mode.ok() && *free_pages > 0) {
+    if (*mode == 2) {
+      if (db_.exec("PRAGMA incremental_vacuum").ok()) vacuumed = *free_pages;
+    } else if (*mode == 0 && *free_pages >= kVacuumMinFreePages && *free_pages * 4 >= *pages) {
+      // A database from before incremental auto-vacuum, a quarter of it free: one full
+      // VACUUM rewrites it and switches it to incremental for good.
+      if (db_.exec("PRAGMA auto_vacuum=INCREMENTAL; VACUUM").ok()) vacuumed = *free_pages;
+    }
+  }
   auto q = db_.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
   if (!q.ok()) return q.error();
   auto row = q->step();
   if (!row.ok()) return row.error();
   Json out{{"busy", *row ? q->int64(0) : 0},
            {"logFrames", *row ? q->int64(1) : 0},
-           {"checkpointedFrames", *row ? q->int64(2) : 0}};
+           {"checkpointedFrames", *row ? q->int64(2) : 0},
+           {"vacuumedPages", vacuumed}};
   q->reset();
   (void)db_.exec("PRAGMA optimize");  // refreshes planner statistics when they are stale
   return out;

@@ -148,9 +148,11 @@ class SessionStore {
   // activity since `before`: what the sessions.reset policy starts over, oldest first.
   // (The caller skips keys with a run in progress: the loop knows, the row may not.)
   Result<std::vector<std::string>> stale_sessions(std::int64_t before, int limit);
-  // PRAGMA wal_checkpoint(TRUNCATE) + PRAGMA optimize; outside a transaction only
-  // (DbWorker::post_standalone). {busy, logFrames, checkpointedFrames}.
+  // Vacuum (incremental; a one-time full VACUUM for an older database that is a quarter
+  // free) + PRAGMA wal_checkpoint(TRUNCATE) + PRAGMA optimize; outside a transaction only
+  // (DbWorker::post_standalone). {busy, logFrames, checkpointedFrames, vacuumedPages}.
   Result<Json> checkpoint();
+  static constexpr std::int64_t kVacuumMinFreePages = 256;  // 1 MiB at 4 KiB pages
 
   // Exec approvals: insert or replace one; the pending ones (oldest first).
   Status save_approval(const ApprovalRow& a);

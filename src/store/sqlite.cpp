@@ -110,6 +110,10 @@ Result<Db> Db::open(const std::string& path) {
   Db db(raw, path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
+  // Incremental auto-vacuum lets the maintenance pass give freed pages back to the file
+  // system. It only takes effect on a database with no tables yet (a new file); older
+  // ones are converted once by SessionStore::checkpoint.
+  (void)db.exec("PRAGMA auto_vacuum=INCREMENTAL");
   // journal_mode reads the file header: a file that is not a database fails here.
   if (auto s = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
       !s.ok()) {
@@ -182,8 +186,8 @@ Status Db::run(std::string_view sql) {
   return st->run();
 }
 
-Result<std::int64_t> Db::user_version() {
-  auto st = prepare("PRAGMA user_version");
+Result<std::int64_t> Db::pragma_int(std::string_view name) {
+  auto st = prepare("PRAGMA " + std::string(name));
   if (!st.ok()) return st.error();
   auto row = st->step();
   if (!row.ok()) return row.error();

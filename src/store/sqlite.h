@@ -75,7 +75,10 @@ class Db {
   Status run(std::string_view sql);  // prepare + run, for statements like SAVEPOINT
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
-  Result<std::int64_t> user_version();
+  Result<std::int64_t> user_version() { return pragma_int("user_version"); }
+  // The integer a read-only pragma returns (page_count, freelist_count, auto_vacuum, ...);
+  // `name` is a compile-time constant, never user input.
+  Result<std::int64_t> pragma_int(std::string_view name);
   Status set_user_version(std::int64_t v);
   // "ok" when PRAGMA integrity_check passes, else SQLite's first complaint.
   Result<std::string> integrity_check();

@@ -557,6 +557,36 @@ TEST(Maintenance, TheWalIsCheckpointedAndTruncated) {
   EXPECT_EQ((*h)["messages"].size(), 20u);
 }
 
+// Deleted sessions give their pages back: the maintenance pass vacuums (incrementally)
+// before it checkpoints, so sessions.db shrinks instead of keeping its high-water mark.
+TEST(Maintenance, ADeletedSessionsSpaceIsGivenBackToTheFileSystem) {
+  START_GATEWAY(gw, with_config("gateway:\n  timers:\n    maintenance_ms: 150\n"));
+  auto c = gw->connect();
+  ASSERT_TRUE(c);
+  std::string big(16000, 'x');
+  for (int i = 0; i < 120; ++i)
+    ASSERT_TRUE(
+        c->call("chat.inject", Json{{"sessionKey", "bulky"}, {"message", big + std::to_string(i)}})
+            .ok());
+  std::string db = gw->state_dir() + "/sessions.db";
+  auto db_size = [&] {
+    struct stat st {};
+    return ::stat(db.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : -1;
+  };
+  // Checkpointed into the main file: about 2 MB of transcript.
+  ASSERT_TRUE(eventually([&] { return db_size() > 1'500'000; }, 5000)) << db_size();
+  long long peak = db_size();
+  ASSERT_TRUE(c->call("sessions.delete", Json{{"key", "bulky"}}).ok());
+  EXPECT_TRUE(eventually([&] { return db_size() < peak / 4; }, 5000))
+      << "sessions.db stayed at " << db_size() << " bytes after the session was deleted (peak "
+      << peak << ")";
+  // What is left still works.
+  ASSERT_TRUE(c->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "after"}}).ok());
+  auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ((*h)["messages"].size(), 1u);
+}
+
 // ---- TLS: the fingerprint a client pins over https, and in status/gateway.json/the log
 
 std::string hex(const unsigned char* md, unsigned n) {
