@@ -308,3 +308,65 @@ TEST(SessionStore, ListByOwnerShowsOnlyThatUsersNamespace) {
   EXPECT_EQ(s->list(bob)->second, 1);  // the search stays inside bob's namespace
   EXPECT_EQ(s->list(ListFilter{})->second, 6);
 }
+
+namespace {
+
+long long file_size(const std::string& p) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(p, ec);
+  return ec ? -1 : static_cast<long long>(n);
+}
+
+}  // namespace
+
+// A database created before incremental auto-vacuum, a quarter or more of it free pages:
+// the maintenance checkpoint VACUUMs it once, which shrinks the file and switches it to
+// incremental for good.
+TEST(SessionStoreVacuum, AnOlderDatabaseMostlyFreeIsVacuumedOnceAndBecomesIncremental) {
+  TempDb t;
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(t.path.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "PRAGMA auto_vacuum=NONE; CREATE TABLE filler(x BLOB);"
+                           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n "
+                           "WHERE i < 2000) INSERT INTO filler SELECT randomblob(2000) FROM n;"
+                           "DROP TABLE filler;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  long long before = file_size(t.path);
+  ASSERT_GT(before, 3'000'000);  // the dropped table's pages are free, the file keeps them
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto r = s->checkpoint();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GT((*r)["vacuumedPages"].get<long long>(), 500);
+  EXPECT_LT(file_size(t.path), before / 4);
+  auto mode = s->db().pragma_int("auto_vacuum");
+  ASSERT_TRUE(mode.ok());
+  EXPECT_EQ(*mode, 2) << "the VACUUM switches the file to incremental auto-vacuum";
+  auto again = s->checkpoint();  // nothing left to free
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)["vacuumedPages"].get<long long>(), 0);
+}
+
+// A new database starts in incremental mode: freed pages go back at the next checkpoint
+// without a full rewrite.
+TEST(SessionStoreVacuum, ANewDatabaseGivesFreedPagesBackIncrementally) {
+  TempDb t;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  std::string big(20000, 'y');
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(s->inject(key("bulky"), "m" + std::to_string(i), big, "", 1000 + i).ok());
+  ASSERT_TRUE(s->checkpoint().ok());
+  long long peak = file_size(t.path);
+  ASSERT_GT(peak, 1'500'000);
+  ASSERT_TRUE(s->remove("agent:main:bulky").ok());
+  auto r = s->checkpoint();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GT((*r)["vacuumedPages"].get<long long>(), 300);
+  EXPECT_LT(file_size(t.path), peak / 4);
+}
