@@ -901,7 +901,7 @@ void ChatService::list_sessions(sessions::ListFilter f, Reply reply) {
 }
 
 void ChatService::get_session(const std::string& raw_key, int limit, Reply reply) {
-  history(raw_key, limit, 0, [this, reply = std::move(reply)](Result<Json> r) {
+  history(raw_key, limit, 0, [reply = std::move(reply)](Result<Json> r) {
     if (!r.ok()) return reply(r.error());
     Json out{{"key", (*r)["sessionKey"]}, {"sessionId", (*r)["sessionId"]},
              {"messages", (*r)["messages"]}, {"hasMore", (*r)["hasMore"]}};

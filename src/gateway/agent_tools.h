@@ -48,7 +48,6 @@ class AgentTools final : public tools::ApprovalStore {
   void load_pending(std::function<void(std::vector<tools::ApprovalRecord>)> done) override;
 
  private:
-  boost::asio::io_context& io_;
   sessions::DbWorker& db_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   tools::ApprovalManager approvals_;

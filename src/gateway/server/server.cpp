@@ -90,7 +90,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (head) res->body().clear();
     bool keep = res->keep_alive();
     auto self = this->shared_from_this();
-    http::async_write(stream_, *res, [self, res, keep, head](beast::error_code ec, std::size_t) {
+    http::async_write(stream_, *res, [self, res, keep](beast::error_code ec, std::size_t) {
       if (ec) return;
       if (keep) return self->do_read();
       self->shutdown();
