@@ -864,19 +864,37 @@ Json Gateway::build_health() {
   // The shape OpenClaw clients validate as a closed object (SPEC §3): nothing else at top
   // level, and each agent entry carries heartbeat + sessions blocks.
   std::string db = info_.state_dir + "/sessions.db";
-  Json sessions{{"path", db}, {"count", 0}, {"recent", Json::array()}};
-  if (sessions_summary_.is_object()) {  // filled by the maintenance pass / a probe
-    sessions["count"] = sessions_summary_.value("count", 0);
-    std::int64_t now = now_ms();
-    for (const Json& r : sessions_summary_.value("recent", Json::array())) {
+  const std::int64_t now = now_ms();
+  // {path, count, recent[{key, updatedAt, age}]} from a summary the maintenance pass or a
+  // probe read from the store (see refresh_sessions_summary); zeros before the first read.
+  auto sessions_block = [&](const Json& summary) {
+    Json out{{"path", db}, {"count", 0}, {"recent", Json::array()}};
+    if (!summary.is_object()) return out;
+    out["count"] = summary.value("count", 0);
+    for (const Json& r : summary.value("recent", Json::array())) {
       std::int64_t at = r.value("updatedAt", std::int64_t{0});
-      sessions["recent"].push_back(Json{{"key", r.value("key", "")},
-                                        {"updatedAt", at},
-                                        {"age", std::max<std::int64_t>(0, now - at)}});
+      out["recent"].push_back(Json{{"key", r.value("key", "")},
+                                   {"updatedAt", at},
+                                   {"age", std::max<std::int64_t>(0, now - at)}});
     }
-  }
+    return out;
+  };
+  Json sessions = sessions_block(sessions_summary_);
+  const Json no_summary;
+  const Json& by_agent = sessions_summary_.is_object() && sessions_summary_.contains("byAgent")
+                             ? sessions_summary_["byAgent"]
+                             : no_summary;
   Json heartbeat{{"enabled", false}, {"every", "off"},  {"everyMs", nullptr},
                  {"prompt", ""},     {"target", "none"}, {"ackMaxChars", 300}};
+  // Every configured agent, each with its own sessions.
+  Json agents = Json::array();
+  for (const auto& a : cfg_.agents.list) {
+    const Json& mine = by_agent.is_object() && by_agent.contains(a.id) ? by_agent[a.id] : no_summary;
+    agents.push_back(Json{{"agentId", a.id},
+                          {"isDefault", a.id == cfg_.agents.default_id},
+                          {"heartbeat", heartbeat},
+                          {"sessions", sessions_block(mine)}});
+  }
   Json channels = channels_ ? channels_->health_json() : Json::object();
   Json order = Json::array(), labels = Json::object();
   for (const auto& [name, accounts] : channels.items()) {
@@ -889,11 +907,8 @@ Json Gateway::build_health() {
       {"channelOrder", order},
       {"channelLabels", labels},
       {"heartbeatSeconds", 0},
-      {"defaultAgentId", "main"},
-      {"agents", Json::array({Json{{"agentId", "main"},
-                                   {"isDefault", true},
-                                   {"heartbeat", heartbeat},
-                                   {"sessions", sessions}}})},
+      {"defaultAgentId", cfg_.agents.default_id},
+      {"agents", agents},
       {"sessions", sessions},
       {"plugins", plugins_health()},
       {"eventLoop", loop_monitor_.snapshot()},

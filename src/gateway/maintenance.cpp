@@ -26,6 +26,7 @@ namespace {
 
 constexpr int kMaxResetsPerPass = 100;  // bounds one pass's database work
 constexpr int kRecentSessions = 5;      // health `sessions.recent`
+constexpr std::size_t kMaxHealthAgents = 64;  // agents listed in the health snapshot
 
 }  // namespace
 
@@ -60,16 +61,36 @@ void Gateway::maintenance_pass() {
 void Gateway::refresh_sessions_summary(std::function<void()> then) {
   if (!db_ || summary_pending_) return then();
   summary_pending_ = true;
+  // All sessions, then each configured agent's (bounded: kMaxHealthAgents queries).
+  std::vector<std::string> agents;
+  for (const auto& a : cfg_.agents.list) {
+    if (agents.size() >= kMaxHealthAgents) break;
+    agents.push_back(a.id);
+  }
   db_->post(
-      [](sessions::SessionStore& s) -> Result<Json> {
-        sessions::ListFilter f;
-        f.limit = kRecentSessions;
-        auto page = s.list(f);
-        if (!page.ok()) return page.error();
-        Json recent = Json::array();
-        for (const auto& row : page->first)
-          recent.push_back(Json{{"key", row.key}, {"updatedAt", row.updated_at}});
-        return Json{{"count", page->second}, {"recent", std::move(recent)}};
+      [agents = std::move(agents)](sessions::SessionStore& s) -> Result<Json> {
+        auto summarize = [&s](const std::string& agent_id) -> Result<Json> {
+          sessions::ListFilter f;
+          f.limit = kRecentSessions;
+          f.agent_id = agent_id;
+          auto page = s.list(f);
+          if (!page.ok()) return page.error();
+          Json recent = Json::array();
+          for (const auto& row : page->first)
+            recent.push_back(Json{{"key", row.key}, {"updatedAt", row.updated_at}});
+          return Json{{"count", page->second}, {"recent", std::move(recent)}};
+        };
+        auto all = summarize("");
+        if (!all.ok()) return all.error();
+        Json by_agent = Json::object();
+        for (const auto& id : agents) {
+          auto one = summarize(id);
+          if (!one.ok()) return one.error();
+          by_agent[id] = std::move(one).value();
+        }
+        Json out = std::move(all).value();
+        out["byAgent"] = std::move(by_agent);
+        return out;
       },
       [this, then = std::move(then)](Result<Json> r) {
         summary_pending_ = false;

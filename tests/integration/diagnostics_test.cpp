@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <map>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -237,6 +238,32 @@ TEST(Health, ProbeRereadsSessionsAndEveryChangeBumpsTheVersionAndBroadcasts) {
       kTimeoutMs);
   ASSERT_TRUE(ev2);
   EXPECT_GT((*ev2)["stateVersion"]["health"].get<long long>(), v1);
+}
+
+// Every configured agent is in the snapshot with its own sessions; the default agent is
+// the configured one.
+TEST(Health, EveryConfiguredAgentIsListedWithItsOwnSessions) {
+  START_GATEWAY(gw, with_config("agents:\n  default: ops\n  list: [{id: ops}, {id: writer}]\n"));
+  auto c = gw->connect();
+  ASSERT_TRUE(c);
+  for (const char* key : {"agent:ops:a", "agent:ops:b", "agent:writer:a"})
+    ASSERT_TRUE(c->call("chat.inject", Json{{"sessionKey", key}, {"message", "note"}}).ok());
+  auto h = c->call("health", Json{{"probe", true}});
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  EXPECT_EQ((*h)["defaultAgentId"], "ops");
+  EXPECT_EQ((*h)["sessions"]["count"], 3);
+  std::map<std::string, Json> agents;
+  for (const Json& a : (*h)["agents"]) agents[a["agentId"].get<std::string>()] = a;
+  // The loader always keeps "main" (the key "main" resolves to it): it is listed too.
+  ASSERT_EQ(agents.size(), 3u) << (*h)["agents"].dump();
+  EXPECT_EQ(agents["main"]["isDefault"], false);
+  EXPECT_EQ(agents["main"]["sessions"]["count"], 0);
+  EXPECT_EQ(agents["ops"]["isDefault"], true);
+  EXPECT_EQ(agents["writer"]["isDefault"], false);
+  EXPECT_EQ(agents["ops"]["sessions"]["count"], 2);
+  EXPECT_EQ(agents["writer"]["sessions"]["count"], 1);
+  ASSERT_EQ(agents["writer"]["sessions"]["recent"].size(), 1u);
+  EXPECT_EQ(agents["writer"]["sessions"]["recent"][0]["key"], "agent:writer:a");
 }
 
 TEST(Health, TheMaintenanceTimerRefreshesTheSnapshotWithoutAProbe) {
