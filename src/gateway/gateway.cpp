@@ -482,7 +482,8 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   const Json auth = params.value("auth", Json::object());
   const bool device_token_auth = nodes_ && auth.is_object() && auth.contains("deviceToken") &&
                                  !auth.contains("token") && !auth.contains("password");
-  auto granted = device_token_auth ? nodes_->check_device_token(params)
+  std::string device_user;  // the user a paired device belongs to ("" = the admin's)
+  auto granted = device_token_auth ? nodes_->check_device_token(params, &device_user)
                                    : check_credentials(auth_, auth);
   // Shared mode: not the gateway's credential, maybe a user's own token.
   const User* user = nullptr;
@@ -490,19 +491,27 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
       auth.contains("token") && auth["token"].is_string()) {
     if ((user = users_.match(auth["token"].get_ref<const std::string&>()))) granted = user->scopes;
   }
-  // Nodes and paired devices are the admin's: a user pairing a device would get a device
-  // token that authenticates without their user, and a node gets work from every user.
-  if (user && (params.value("role", std::string("operator")) != "operator" ||
-               params.contains("device")))
+  // A user's paired device logs in as that user, with at most the user's current grant;
+  // a removed user's devices are refused.
+  if (granted.ok() && device_token_auth && !device_user.empty()) {
+    user = users_.find(device_user);
+    if (!user)
+      granted = Error::invalid("unauthorized: the user this device was paired for is gone",
+                               "AUTH_USER_REMOVED");
+    else
+      granted = protocol::ScopeSet::negotiate(granted->names(), user->scopes);
+  }
+  // Nodes are the admin's: a node gets work from every user.
+  if (user && params.value("role", std::string("operator")) != "operator")
     granted = Error::invalid(
-        "unauthorized: shared-mode users connect as operators without a device identity "
-        "(nodes and paired devices use the gateway token)",
+        "unauthorized: shared-mode users connect as operators (nodes use the gateway token)",
         "AUTH_USER_ROLE");
   std::optional<DeviceAdmission> admitted;
   if (granted.ok() && nodes_) {
-    // The device proof: the key's signature over this socket's challenge nonce.
+    // The device proof: the key's signature over this socket's challenge nonce; a user's
+    // device is paired for that user.
     auto a = nodes_->admit(params, c.nonce, c.peer.remote_ip, AuthLimiter::exempt(c.peer),
-                           device_token_auth);
+                           device_token_auth, user ? user->name : std::string());
     if (!a.ok() && a.error().code == ErrorCode::kNotPaired) return fail_handshake(c, id, a.error(), 1008);
     if (!a.ok()) granted = a.error();
     else admitted = std::move(a).value();

@@ -56,7 +56,7 @@ Status NodeHub::open(const std::string& state_dir) {
   return Ok{};
 }
 
-Result<protocol::ScopeSet> NodeHub::check_device_token(const Json& params) {
+Result<protocol::ScopeSet> NodeHub::check_device_token(const Json& params, std::string* user) {
   const Json auth = params.value("auth", Json::object());
   auto owner = store_->verify_token(str(auth, "deviceToken"));
   if (!owner.ok()) return owner.error();
@@ -68,15 +68,17 @@ Result<protocol::ScopeSet> NodeHub::check_device_token(const Json& params) {
     return Error::invalid(
         "unauthorized: a device token must come with its device's signed proof (device.*)",
         "AUTH_DEVICE_TOKEN_MISMATCH");
-  if (role != "operator") return protocol::ScopeSet();
   const nodes::PairedDevice* d = store_->find_paired(owner->device_id);
+  if (user) *user = d ? d->user : std::string();
+  if (role != "operator") return protocol::ScopeSet();
   return protocol::ScopeSet::negotiate(d ? d->scopes : std::vector<std::string>{},
                                        protocol::ScopeSet::all());
 }
 
 Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const std::string& nonce,
                                                       const std::string& remote_ip, bool loopback,
-                                                      bool used_device_token) {
+                                                      bool used_device_token,
+                                                      const std::string& user) {
   std::string role = params.value("role", std::string("operator"));
   if (!params.contains("device")) {
     if (role == "node")
@@ -109,6 +111,10 @@ Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const 
 
   DeviceAdmission out;
   out.device_id = proof.id;
+  // One owner per device: a device paired for one user (or the admin) is not another's.
+  if (const nodes::PairedDevice* d = store_->find_paired(proof.id); d && d->user != user)
+    return Error::invalid("unauthorized: this device was paired for another user",
+                          "AUTH_DEVICE_OTHER_USER");
   if (!store_->is_paired(proof.id, proof.public_key, role)) {
     nodes::PairingInput in;
     in.device_id = proof.id;
@@ -120,6 +126,7 @@ Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const 
     in.role = role;
     in.scopes = f.scopes;
     in.remote_ip = remote_ip;
+    in.user = user;
     if (loopback && cfg_.auto_approve_loopback) {
       auto p = store_->pair_directly(in, now);
       if (!p.ok()) return p.error();

@@ -56,14 +56,17 @@ class NodeHub {
   Status open(const std::string& state_dir);  // loads <state>/devices.json
   void set_config(const config::NodesConfig& cfg) { cfg_ = cfg; }
 
-  // auth.deviceToken: the scopes the paired device holds (an operator) or none (a node).
-  // The proof is still checked afterwards by admit().
-  Result<protocol::ScopeSet> check_device_token(const Json& params);
-  // Checks params.device (if any) against this socket's nonce; pairs or refuses.
-  // Returns nullopt when the connect carries no device (allowed for operators only).
+  // auth.deviceToken: the scopes the paired device holds (an operator) or none (a node);
+  // *user = the shared-mode user the device belongs to ("" = the admin's). The proof is
+  // still checked afterwards by admit().
+  Result<protocol::ScopeSet> check_device_token(const Json& params, std::string* user);
+  // Checks params.device (if any) against this socket's nonce; pairs or refuses. `user`:
+  // whose credential this connect carries ("" = the admin's); a device belongs to the
+  // user it was first paired for, and anyone else is refused. Returns nullopt when the
+  // connect carries no device (allowed for operators only).
   Result<std::optional<DeviceAdmission>> admit(const Json& params, const std::string& nonce,
                                                const std::string& remote_ip, bool loopback,
-                                               bool used_device_token);
+                                               bool used_device_token, const std::string& user);
   // A node's socket finished its handshake / closed.
   void node_connected(const Client& c, const std::string& device_id, const Json& params);
   void client_closed(std::uint64_t client_id);

@@ -48,6 +48,7 @@ Result<PairingRequest> make_request(const PairingInput& in, std::int64_t now_ms)
   r.role = in.role;
   r.scopes = in.scopes;
   r.remote_ip = in.remote_ip;
+  r.user = in.user;
   r.created_at_ms = now_ms;
   return r;
 }
@@ -71,6 +72,7 @@ PairingRequest request_from_file(const Json& j) {
   r.role = j.at("role").get<std::string>();
   r.scopes = j.value("scopes", std::vector<std::string>());
   r.remote_ip = j.value("remoteIp", std::string());
+  r.user = j.value("user", std::string());
   r.created_at_ms = j.at("createdAtMs").get<std::int64_t>();
   return r;
 }
@@ -85,6 +87,7 @@ PairedDevice device_from_file(const Json& j) {
   d.scopes = j.value("scopes", std::vector<std::string>());
   d.approved_at_ms = j.value("approvedAtMs", std::int64_t{0});
   d.last_seen_ms = j.value("lastSeenMs", std::int64_t{0});
+  d.user = j.value("user", std::string());
   if (j.contains("tokens")) {
     for (const Json& t : j.at("tokens")) {
       DeviceToken tok;
@@ -101,7 +104,7 @@ PairedDevice device_from_file(const Json& j) {
 }  // namespace
 
 Json PairingRequest::to_json() const {
-  return Json{{"requestId", request_id},
+  Json j{{"requestId", request_id},
               {"deviceId", device_id},
               {"publicKey", public_key},
               {"displayName", display_name},
@@ -111,21 +114,25 @@ Json PairingRequest::to_json() const {
               {"scopes", scopes},
               {"remoteIp", remote_ip},
               {"createdAtMs", created_at_ms}};
+  if (!user.empty()) j["user"] = user;
+  return j;
 }
 
 Json PairedDevice::to_json() const {
   Json tok = Json::array();
   for (const DeviceToken& t : tokens)
     tok.push_back(Json{{"role", t.role}, {"createdAtMs", t.created_at_ms}});
-  return Json{{"deviceId", device_id},
-              {"publicKey", public_key},
-              {"displayName", display_name},
-              {"platform", platform},
-              {"roles", roles},
-              {"scopes", scopes},
-              {"approvedAtMs", approved_at_ms},
-              {"lastSeenMs", last_seen_ms},
-              {"tokens", std::move(tok)}};
+  Json j{{"deviceId", device_id},
+         {"publicKey", public_key},
+         {"displayName", display_name},
+         {"platform", platform},
+         {"roles", roles},
+         {"scopes", scopes},
+         {"approvedAtMs", approved_at_ms},
+         {"lastSeenMs", last_seen_ms},
+         {"tokens", std::move(tok)}};
+  if (!user.empty()) j["user"] = user;
+  return j;
 }
 
 bool PairedDevice::has_role(std::string_view r) const {
@@ -206,6 +213,7 @@ PairedDevice& PairingStore::upsert_paired(State& s, const PairingRequest& r, std
     s.paired.emplace_back();
     it = std::prev(s.paired.end());
     it->device_id = r.device_id;
+    it->user = r.user;  // ownership is set once; the gateway refuses another user's device
   }
   PairedDevice& d = *it;
   d.public_key = r.public_key;  // the id is the key's hash: the same device, the same key

@@ -33,6 +33,7 @@ struct PairingInput {
   std::string role;  // "node" or "operator"
   std::vector<std::string> scopes;
   std::string remote_ip;
+  std::string user;  // shared mode: the user whose token asked ("" = the admin's)
 };
 
 struct PairingRequest {
@@ -48,6 +49,7 @@ struct PairingRequest {
   std::int64_t created_at_ms = 0;
 
   Json to_json() const;  // camelCase, as in node.pair.list
+  std::string user;  // shared mode: the user the device will belong to ("" = admin)
 };
 
 struct DeviceToken {
@@ -65,6 +67,7 @@ struct PairedDevice {
   std::vector<std::string> scopes;
   std::int64_t approved_at_ms = 0;
   std::int64_t last_seen_ms = 0;
+  std::string user;  // shared mode: the user it belongs to, set at first pairing
   std::vector<DeviceToken> tokens;  // at most one per role
 
   // camelCase, as in node.pair.list; tokens appear as {role, createdAtMs} only.

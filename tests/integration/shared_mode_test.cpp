@@ -10,6 +10,7 @@
 #include "channel_helpers.h"
 #include "fakes/py_fake.h"
 #include "integration/cli_run.h"
+#include "nodes/device_identity.h"
 
 namespace sctest {
 namespace {
@@ -418,6 +419,74 @@ TEST(SharedMode, RotatingATokenClosesTheUsersSocketsWith4001) {
   auto again = gw->connect(as_user(*gw, fresh));
   ASSERT_NE(again, nullptr);
   EXPECT_TRUE(again->call("sessions.list").ok());
+}
+
+// "Each user authenticates with their own token (or a paired device)": a device paired
+// with alice's token belongs to alice. Its device token alone logs in as alice (her
+// sessions only), nobody else can use the device, and removing alice closes its socket
+// and refuses the token.
+TEST(SharedMode, AUsersPairedDeviceLogsInAsThatUserAndNoOneElse) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm)));
+  auto key = std::make_shared<const simpleclaw::nodes::DeviceKey>(
+      simpleclaw::nodes::DeviceKey::generate());
+  auto admin = gw->connect();
+  ASSERT_NE(admin, nullptr);
+  ASSERT_TRUE(admin->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "admin note"}})
+                  .ok());
+
+  // alice connects with her token and the device (loopback: paired at once, for her).
+  ClientOptions with_device = as_user(*gw, kAliceToken);
+  with_device.device = key;
+  Json hello;
+  auto first = gw->connect(with_device, &hello);
+  ASSERT_NE(first, nullptr);
+  std::string device_token = hello["auth"].value("deviceToken", "");
+  ASSERT_GE(device_token.size(), 40u) << hello["auth"].dump();
+  auto paired = admin->call("node.pair.list");
+  ASSERT_TRUE(paired.ok());
+  ASSERT_EQ((*paired)["paired"].size(), 1u) << paired->dump();
+  EXPECT_EQ((*paired)["paired"][0]["user"], "alice");
+
+  // The device token alone is alice: her namespace, none of the admin's sessions.
+  ClientOptions by_device = with_device;
+  by_device.token.clear();
+  by_device.device_token = device_token;
+  auto dev = gw->connect(by_device);
+  ASSERT_NE(dev, nullptr);
+  auto sent = dev->call("chat.send", Json{{"sessionKey", "main"},
+                                           {"message", "from device"},
+                                           {"idempotencyKey", "dev-1"}});
+  ASSERT_TRUE(sent.ok()) << sent.error().message;  // answered once the message is stored
+  auto mine = dev->call("sessions.list");
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(keys_of(*mine), std::vector<std::string>{"agent:main:user:alice:main"});
+  auto h = dev->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(h.ok());
+  EXPECT_FALSE(mentions({*h}, "admin note"));
+  EXPECT_TRUE(mentions({*h}, "from device"));
+  auto cfg = dev->call("config.get");
+  EXPECT_FALSE(cfg.ok()) << "a user's device is not the admin";
+
+  // Nobody else may use alice's device: not bob, not the admin token.
+  ClientOptions bob_device = as_user(*gw, kBobToken);
+  bob_device.device = key;
+  auto as_bob = WsClient::connect(bob_device);
+  ASSERT_FALSE(as_bob.ok());
+  EXPECT_EQ(as_bob.error().details.value("code", ""), "AUTH_DEVICE_OTHER_USER");
+  ClientOptions admin_device = gw->options();
+  admin_device.device = key;
+  EXPECT_FALSE(WsClient::connect(admin_device).ok());
+
+  // alice removed: her device's socket closes with 4001 and its token is refused.
+  CmdResult rm = run_cli(*gw, {"users", "remove", "alice"});
+  ASSERT_EQ(rm.code, 0) << rm.err;
+  Incoming closed = wait_close(*dev, 5000);
+  ASSERT_TRUE(closed.closed);
+  EXPECT_EQ(closed.close_code, 4001);
+  auto gone = WsClient::connect(by_device);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().details.value("code", ""), "AUTH_USER_REMOVED");
 }
 
 TEST(SharedMode, UsersCliAddsListsAndRemovesUsers) {
