@@ -427,3 +427,35 @@ TEST(PairingSeen, LastSeenIsWrittenAtMostOnceAMinute) {
 
 }  // namespace
 }  // namespace simpleclaw::nodes
+
+namespace simpleclaw::nodes {
+namespace {
+
+// Shared mode: the user a device was requested for survives approval and a reload, is
+// listed, and a second role's pairing does not hand the device to someone else.
+TEST_F(PairingStoreTest, TheUserADeviceWasPairedForIsKeptAcrossApprovalAndReload) {
+  {
+    PairingStore s = open_store();
+    PairingInput in = input_for(key_, "operator", {"operator.read"});
+    in.user = "alice";
+    Result<PairingOutcome> req = s.request_pairing(in, kT0);
+    ASSERT_TRUE(req.ok()) << req.error().message;
+    EXPECT_EQ(req->request.to_json()["user"], "alice");
+    ASSERT_TRUE(s.approve(req->request.request_id, kT0 + 1).ok());
+    PairingInput other = input_for(key_, "node");
+    other.user = "bob";
+    ASSERT_TRUE(s.pair_directly(other, kT0 + 2).ok());
+  }
+  PairingStore s = open_store();
+  const PairedDevice* d = s.find_paired(key_.device_id());
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->user, "alice");
+  EXPECT_EQ(s.list()["paired"][0]["user"], "alice");
+  // An admin's device carries no user key at all.
+  DeviceKey admin_key = DeviceKey::generate();
+  ASSERT_TRUE(s.pair_directly(input_for(admin_key, "node"), kT0).ok());
+  EXPECT_FALSE(s.find_paired(admin_key.device_id())->to_json().contains("user"));
+}
+
+}  // namespace
+}  // namespace simpleclaw::nodes
