@@ -107,6 +107,7 @@ class ChatService {
   // Maintenance: drops idempotency results past sessions.dedupe_ttl_ms (otherwise only
   // pruned on the next chat.send); returns how many keys remain.
   std::size_t expire_dedupe();
+  std::size_t dedupe_size() const { return dedupe_.size(); }  // for /metrics
   std::vector<std::string> run_ids(const std::string& key) const;  // active first
 
  private:

@@ -1102,6 +1102,8 @@ std::string Gateway::metrics_text() const {
   gauge("ready", "1 when ready to serve", ready() ? 1 : 0);
   gauge("presence_entries", "Presence entries (the gateway, clients, nodes)",
         static_cast<double>(presence_.size()));
+  gauge("idempotency_entries", "chat.send idempotency results kept (sessions.dedupe_ttl_ms)",
+        chat_ ? static_cast<double>(chat_->dedupe_size()) : 0.0);
   if (channels_) channels_->write_metrics(w);
   return w.take();
 }

@@ -535,6 +535,30 @@ TEST(Maintenance, IdleSessionsStartOverKeepingTheOldTranscript) {
   EXPECT_NE(body.find("what word?"), std::string::npos) << body;
 }
 
+// Idempotency results are forgotten after sessions.dedupe_ttl_ms by the maintenance pass
+// itself, not only when the next chat.send happens to prune: an idle gateway's memory goes
+// back down.
+TEST(Maintenance, IdempotencyResultsExpireWithoutAnotherRequest) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm,
+                                           "gateway:\n  timers:\n    maintenance_ms: 100\n"
+                                           "sessions:\n  dedupe_ttl_ms: 1000\n")));
+  auto c = gw->connect();
+  ASSERT_TRUE(c);
+  send(*c, "main", "one", "run-a");
+  ASSERT_EQ(chat_events(*c, "run-a").back()["state"], "final");
+  send(*c, "main", "two", "run-b");
+  ASSERT_EQ(chat_events(*c, "run-b").back()["state"], "final");
+  auto entries = [&] {
+    std::string body = http_request(gw->port(), "GET", "/metrics").body;
+    auto at = body.find("\nsimpleclaw_idempotency_entries ");
+    return at == std::string::npos ? -1 : std::atoi(body.c_str() + at + 32);
+  };
+  EXPECT_EQ(entries(), 2);
+  EXPECT_TRUE(eventually([&] { return entries() == 0; }, 5000))
+      << "idempotency results still held: " << entries();
+}
+
 TEST(Maintenance, NoResetPolicyKeepsSessionsAndAnIdlePolicyNeedsItsMinutes) {
   FakeLlm llm;
   START_GATEWAY(gw, with_config(config_for(llm, "gateway:\n  timers:\n    maintenance_ms: 100\n")));
