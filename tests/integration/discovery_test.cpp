@@ -227,14 +227,20 @@ std::string unique_name(const char* what) {
   return std::string("sctest ") + what + " " + std::to_string(::getpid());
 }
 
+// A gateway bound to `all` that advertises as `name` through env's daemon; `discovery`
+// holds extra discovery keys (indented YAML lines) and `gateway` extra gateway keys.
+StartOptions advertising(const AvahiEnv& env, const std::string& name,
+                         const std::string& gateway = {}, const std::string& discovery = {}) {
+  StartOptions o = with_config("gateway:\n  bind: all\n" + gateway + "discovery:\n" + discovery +
+                               "  display_name: \"" + name + "\"\n");
+  o.env["DBUS_SYSTEM_BUS_ADDRESS"] = env.bus_address();
+  return o;
+}
+
 TEST(Mdns, AdvertisesTheRecordThatDiscoverAndAvahiBrowseSeeWithoutSecrets) {
   START_AVAHI(env);
   std::string name = unique_name("tls");
-  StartOptions o = with_config(
-      "gateway:\n  bind: all\n  tls:\n    enabled: true\n"
-      "discovery:\n  display_name: \"" +
-      name + "\"\n");
-  o.env["DBUS_SYSTEM_BUS_ADDRESS"] = env.bus_address();
+  StartOptions o = advertising(env, name, "  tls:\n    enabled: true\n");
   START_GATEWAY(gw, o);
   std::string fp = gw->runtime().value("tlsSha256", "");
   ASSERT_EQ(fp.size(), 64u);
@@ -299,11 +305,7 @@ TEST(Mdns, AdvertisesTheRecordThatDiscoverAndAvahiBrowseSeeWithoutSecrets) {
 TEST(Mdns, FullModeAddsVersionAuthModeAndHostOnly) {
   START_AVAHI(env);
   std::string name = unique_name("full");
-  StartOptions o = with_config(
-      "gateway:\n  bind: all\ndiscovery:\n  mdns: full\n"
-      "  display_name: \"" +
-      name + "\"\n");
-  o.env["DBUS_SYSTEM_BUS_ADDRESS"] = env.bus_address();
+  StartOptions o = advertising(env, name, "", "  mdns: full\n");
   START_GATEWAY(gw, o);
   ASSERT_TRUE(mdns_state_is(*gw, "advertised")) << discovery_status(*gw).dump();
   CmdResult r = discover(env);
@@ -326,9 +328,7 @@ TEST(Mdns, ADaemonThatStartsLaterIsPickedUp) {
   AvahiEnv env;
   if (!env.skip_reason().empty()) GTEST_SKIP() << env.skip_reason();
   std::string name = unique_name("later");
-  StartOptions o =
-      with_config("gateway:\n  bind: all\ndiscovery:\n  display_name: \"" + name + "\"\n");
-  o.env["DBUS_SYSTEM_BUS_ADDRESS"] = env.bus_address();
+  StartOptions o = advertising(env, name);
   START_GATEWAY(gw, o);
   ASSERT_TRUE(mdns_state_is(*gw, "no-daemon")) << discovery_status(*gw).dump();
   EXPECT_TRUE(eventually([&] {
@@ -354,9 +354,7 @@ TEST(Mdns, ADaemonThatStartsLaterIsPickedUp) {
 TEST(Mdns, ANameCollisionPicksAnAlternativeName) {
   START_AVAHI(env);
   std::string name = unique_name("twin");
-  StartOptions o =
-      with_config("gateway:\n  bind: all\ndiscovery:\n  display_name: \"" + name + "\"\n");
-  o.env["DBUS_SYSTEM_BUS_ADDRESS"] = env.bus_address();
+  StartOptions o = advertising(env, name);
   START_GATEWAY(first, o);
   ASSERT_TRUE(mdns_state_is(*first, "advertised")) << discovery_status(*first).dump();
   START_GATEWAY(second, o);
