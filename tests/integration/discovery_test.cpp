@@ -452,10 +452,9 @@ TEST(Tailscale, BindTailnetListensOnlyOnTheTailnetAddress) {
 TEST(Tailscale, AuthNoneIsRefusedOnTheTailnet) {
   // In the file: a config error.
   StartOptions o = with_fake_tailscale("gateway:\n  bind: tailnet\n  auth:\n    mode: none\n");
-  o.wait_ready = false;
-  auto gw = GatewayProcess::start(o);
+  std::unique_ptr<GatewayProcess> gw;
+  auto code = start_and_wait_exit(gw, o);
   ASSERT_TRUE(gw);
-  auto code = gw->wait_exit(10s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 1);
   EXPECT_NE(gw->stderr_text().find("auth mode 'none' is only allowed with bind: loopback"),
@@ -464,10 +463,9 @@ TEST(Tailscale, AuthNoneIsRefusedOnTheTailnet) {
   // With --bind tailnet over a file that says auth none: refused at start-up.
   StartOptions o2 = with_fake_tailscale("gateway:\n  auth:\n    mode: none\n");
   o2.args = {"--bind", "tailnet"};
-  o2.wait_ready = false;
-  auto gw2 = GatewayProcess::start(o2);
+  std::unique_ptr<GatewayProcess> gw2;
+  auto code2 = start_and_wait_exit(gw2, o2);
   ASSERT_TRUE(gw2);
-  auto code2 = gw2->wait_exit(10s);
   ASSERT_TRUE(code2.has_value());
   EXPECT_EQ(*code2, 1);
   EXPECT_NE(gw2->stderr_text().find("auth mode 'none' is refused with bind 'tailnet'"),
@@ -489,10 +487,9 @@ TEST(Tailscale, MissingBinaryIsAWarningNotAFailure) {
 TEST(Tailscale, BindTailnetWithoutTailscaleFailsNamingTheFix) {
   StartOptions o = with_config("gateway:\n  bind: tailnet\n");
   o.env["PATH"] = "/usr/bin:/bin";
-  o.wait_ready = false;
-  auto gw = GatewayProcess::start(o);
+  std::unique_ptr<GatewayProcess> gw;
+  auto code = start_and_wait_exit(gw, o);
   ASSERT_TRUE(gw);
-  auto code = gw->wait_exit(10s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 1);
   std::string err = gw->stderr_text();
@@ -504,10 +501,8 @@ TEST(Tailscale, BindTailnetWithoutTailscaleFailsNamingTheFix) {
   // Installed but logged out: the BackendState and `tailscale up`.
   StartOptions o2 = with_fake_tailscale("gateway:\n  bind: tailnet\n");
   o2.env["FAKE_TAILSCALE_BACKEND"] = "NeedsLogin";
-  o2.wait_ready = false;
-  auto gw2 = GatewayProcess::start(o2);
-  ASSERT_TRUE(gw2);
-  ASSERT_TRUE(gw2->wait_exit(10s).has_value());
+  std::unique_ptr<GatewayProcess> gw2;
+  ASSERT_TRUE(start_and_wait_exit(gw2, o2).has_value());
   EXPECT_NE(gw2->stderr_text().find("BackendState NeedsLogin"), std::string::npos)
       << gw2->stderr_text();
 }

@@ -423,4 +423,11 @@ HttpResponse http_request(int port, const std::string& method, const std::string
   return r;
 }
 
+std::optional<int> start_and_wait_exit(std::unique_ptr<GatewayProcess>& gw, StartOptions o) {
+  o.wait_ready = false;
+  gw = GatewayProcess::start(o);
+  if (!gw) return std::nullopt;
+  return gw->wait_exit(std::chrono::seconds(10));
+}
+
 }  // namespace sctest

@@ -117,6 +117,10 @@ class GatewayProcess {
   Json runtime_;
 };
 
+// Starts a gateway that is expected to fail at start-up (into `gw`, for its stderr) and
+// waits for its exit: the exit code, or nullopt when it did not start or did not exit.
+std::optional<int> start_and_wait_exit(std::unique_ptr<GatewayProcess>& gw, StartOptions o);
+
 // Starts a gateway into `var` or fails the test (fatal).
 #define START_GATEWAY(var, ...)                                     \
   auto var = ::sctest::GatewayProcess::start(__VA_ARGS__);          \

@@ -178,14 +178,6 @@ TEST(Signals, SignalRightAfterReadyIsHandled) {
   }
 }
 
-// Waits for a gateway that is expected to fail at start-up.
-std::optional<int> start_and_wait_exit(std::unique_ptr<GatewayProcess>& gw, StartOptions o) {
-  o.wait_ready = false;
-  gw = GatewayProcess::start(o);
-  if (!gw) return std::nullopt;
-  return gw->wait_exit(5s);
-}
-
 // One gateway per state dir: a second one is refused at once, naming the running pid, and
 // the first keeps serving; a gateway killed with SIGKILL leaves no stale lock behind.
 TEST(StartupErrors, ASecondGatewayOnTheSameStateDirIsRefusedNamingThePid) {

@@ -181,10 +181,9 @@ TEST(ProviderPlugin, ConfigRejectsEndpointKeysOnAPluginProvider) {
   StartOptions o = with_config(
       "models:\n  providers:\n    echo:\n      plugin: echo-provider\n"
       "      base_url: http://127.0.0.1:1\n    none:\n      models: [{id: x}]\n");
-  o.wait_ready = false;
-  auto gw = GatewayProcess::start(o);
+  std::unique_ptr<GatewayProcess> gw;
+  auto code = start_and_wait_exit(gw, o);
   ASSERT_NE(gw, nullptr);
-  auto code = gw->wait_exit(std::chrono::seconds(10));
   ASSERT_TRUE(code.has_value());
   EXPECT_NE(*code, 0);
   std::string err = gw->stderr_text();

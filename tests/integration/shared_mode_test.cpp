@@ -586,10 +586,9 @@ TEST(SharedMode, ABindingNamingAnUnknownUserStopsStartUp) {
   FakeLlm llm;
   StartOptions o = shared_start(shared_config(llm) +
                                 "bindings:\n  - {channel: telegram, agent: main, user: nobody}\n");
-  o.wait_ready = false;
-  auto gw = GatewayProcess::start(o);
+  std::unique_ptr<GatewayProcess> gw;
+  auto code = start_and_wait_exit(gw, o);
   ASSERT_NE(gw, nullptr);
-  auto code = gw->wait_exit(std::chrono::seconds(10));
   ASSERT_TRUE(code.has_value());
   EXPECT_NE(*code, 0);
   EXPECT_NE(gw->stderr_text().find("unknown user 'nobody'"), std::string::npos)
