@@ -33,6 +33,9 @@ class PluginRuntime;
 // Name -> runtime lookup shared between PluginHost and its channels (weakly held by them).
 struct PluginDirectory {
   std::map<std::string, std::shared_ptr<PluginRuntime>, std::less<>> runtimes;
+  // Runtimes removed or replaced by a config reload, until their process is gone: the
+  // host's stop() waits for them too, so none outlives the gateway's shutdown.
+  std::map<const PluginRuntime*, std::shared_ptr<PluginRuntime>> retiring;
 };
 
 class PluginChannel final : public sdk::Channel {

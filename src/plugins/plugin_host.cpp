@@ -236,7 +236,12 @@ std::vector<std::string> PluginHost::configure(const Json& plugins_section,
     if (w == wanted.end() || w->second.fingerprint() != it->second->setup().fingerprint()) {
       log::info("plugin {}: {}", it->first,
                 w == wanted.end() ? "removed from the config" : "config changed; restarting");
-      it->second->stop();  // keeps itself alive until its process is gone
+      const PluginRuntime* old = it->second.get();
+      dir_->retiring.emplace(old, it->second);
+      std::weak_ptr<PluginDirectory> dir = dir_;
+      it->second->stop([dir, old] {
+        if (auto d = dir.lock()) d->retiring.erase(old);
+      });
       it = rts.erase(it);
     } else {
       ++it;
@@ -264,13 +269,15 @@ void PluginHost::start() {
 
 void PluginHost::stop(std::function<void()> done) {
   stopped_ = true;
-  auto left = std::make_shared<std::size_t>(dir_->runtimes.size() + 1);
+  auto left = std::make_shared<std::size_t>(dir_->runtimes.size() + dir_->retiring.size() + 1);
   auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
   auto one = [left, shared_done] {
     if (--*left == 0 && *shared_done) (*shared_done)();
   };
   // Runtimes stay in the directory (state "stopped" in plugins.list).
   for (auto& [name, rt] : dir_->runtimes) rt->stop(one);
+  // A finished stop erases itself from `retiring` only later, by a post.
+  for (auto& [ptr, rt] : dir_->retiring) rt->stop(one);
   net::post(io_, one);
 }
 

@@ -438,5 +438,22 @@ TEST_F(PluginHostTest, RemovedFromConfigIsStopped) {
   EXPECT_TRUE(entry("alpha").is_null());
 }
 
+// A plugin removed by a reload is still stopping when the gateway shuts down: the host's
+// stop() waits for its process too, instead of leaving it behind.
+TEST_F(PluginHostTest, StopWaitsForAPluginRemovedByAReloadThatIsStillStopping) {
+  fake("lingerer", "ok");
+  auto& h = host(Json{{"dirs", {dir_.path + "/fakes"}}});
+  h.start();
+  ASSERT_TRUE(run_until([&] { return state("lingerer") == "running"; }));
+  int pid = entry("lingerer")["pid"].get<int>();
+  h.configure(Json::object(), Json::object());
+  ASSERT_TRUE(entry("lingerer").is_null());
+  ASSERT_FALSE(process_gone(pid));  // nothing ran since: the stop has only begun
+  bool done = false;
+  h.stop([&] { done = true; });
+  ASSERT_TRUE(run_until([&] { return done; }));
+  EXPECT_TRUE(process_gone(pid));
+}
+
 }  // namespace
 }  // namespace simpleclaw::plugins
