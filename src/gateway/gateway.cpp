@@ -22,6 +22,7 @@ namespace simpleclaw::gateway {
 using protocol::Encoding;
 using protocol::Scope;
 using protocol::SharedPayload;
+using protocol::SharedPayloadPtr;
 
 std::int64_t now_ms() {
   using namespace std::chrono;
@@ -29,6 +30,9 @@ std::int64_t now_ms() {
 }
 
 namespace {
+
+// The owner of events only the admin gets (broadcast's `owner`): no user is named "".
+const std::string kAdminsOnly;
 
 std::string hostname() {
   char buf[256] = {0};
@@ -205,7 +209,8 @@ Result<Json> Gateway::resolve_approval(const std::string& id_or_prefix, const st
 }
 
 void Gateway::channels_changed(Json payload) {
-  broadcast("channels.changed", std::move(payload), Scope::kRead, false);
+  // Shared mode: channel accounts are the admin's (channels.status is admin-only).
+  broadcast("channels.changed", std::move(payload), Scope::kRead, false, false, &kAdminsOnly);
   if (ready_ && !draining_) refresh_health(true);
 }
 
@@ -603,32 +608,31 @@ Json Gateway::hello_ok(const Client& c) {
   Json methods = Json::array(), events = Json::array();
   for (const auto& m : method_table()) methods.push_back(m.name);
   for (auto e : event_names()) events.push_back(e);
-  return Json{
-      {"type", "hello-ok"},
-      {"protocol", kProtocolVersion},
-      {"server", {{"version", SIMPLECLAW_VERSION}, {"connId", c.conn_id}}},
-      {"features", {{"methods", methods}, {"events", events}}},
-      {"snapshot",
-       // The list needs operator.read, like `presence` events and system-presence: a node
-       // (or a scope-less client) gets the gateway's own entry, so 10k nodes connecting
-       // do not each receive an ever longer list. Shared mode: who else is connected is
-       // the admin's to see; a user gets the gateway's own entry too.
-       {{"presence", c.scopes.has(Scope::kRead) && c.user.empty() ? presence_.list()
-                                                                   : presence_.self_only()},
-        {"health", health_->json()},
-        {"stateVersion", state_version()},
-        {"uptimeMs", uptime_ms()},
-        {"sessionDefaults",
-         {{"defaultAgentId", "main"},
-          {"mainKey", "main"},
-          {"mainSessionKey", "agent:main:main"},
-          {"scope", "per-sender"}}},
-        {"authMode", auth_.mode}}},
-      {"auth", {{"role", c.role}, {"scopes", c.scopes.names()}}},
-      {"policy",
-       {{"maxPayload", cfg_.gateway.limits.max_payload},
-        {"maxBufferedBytes", cfg_.gateway.limits.max_buffered},
-        {"tickIntervalMs", cfg_.gateway.timers.tick_ms}}}};
+  return Json{{"type", "hello-ok"},
+              {"protocol", kProtocolVersion},
+              {"server", {{"version", SIMPLECLAW_VERSION}, {"connId", c.conn_id}}},
+              {"features", {{"methods", methods}, {"events", events}}},
+              {"snapshot",
+               // The list needs operator.read, like `presence` events and system-presence: a node
+               // (or a scope-less client) gets the gateway's own entry, so 10k nodes connecting
+               // do not each receive an ever longer list. Shared mode: who else is connected is
+               // the admin's to see; a user gets the gateway's own entry too.
+               {{"presence", c.scopes.has(Scope::kRead) && c.user.empty() ? presence_.list()
+                                                                          : presence_.self_only()},
+                {"health", health_for(c.user)->json()},
+                {"stateVersion", state_version()},
+                {"uptimeMs", uptime_ms()},
+                {"sessionDefaults",
+                 {{"defaultAgentId", "main"},
+                  {"mainKey", "main"},
+                  {"mainSessionKey", "agent:main:main"},
+                  {"scope", "per-sender"}}},
+                {"authMode", auth_.mode}}},
+              {"auth", {{"role", c.role}, {"scopes", c.scopes.names()}}},
+              {"policy",
+               {{"maxPayload", cfg_.gateway.limits.max_payload},
+                {"maxBufferedBytes", cfg_.gateway.limits.max_buffered},
+                {"tickIntervalMs", cfg_.gateway.timers.tick_ms}}}};
 }
 
 void Gateway::dispatch(Client& c, const Json& frame) {
@@ -760,6 +764,30 @@ void Gateway::broadcast(std::string_view event, Json payload, Scope scope, bool 
   }
 }
 
+void Gateway::broadcast_views(std::string_view event, const SharedPayloadPtr& admin_view,
+                              const std::function<SharedPayloadPtr(const std::string&)>& user_view,
+                              Scope scope, bool droppable, bool with_state_version) {
+  Json sv = with_state_version ? state_version() : Json();
+  EventFanout admin_fanout(event, admin_view.get(), &sv);
+  // One encoding per user, not per socket; the views stay alive until the loop ends.
+  std::map<std::string, std::pair<SharedPayloadPtr, EventFanout>, std::less<>> users;
+  for (auto& [id, c] : clients_) {
+    if (!c.authed || !c.transport) continue;
+    if (scope != Scope::kNone && (c.role != "operator" || !c.scopes.has(scope))) continue;
+    if (c.user.empty()) {
+      send_event(c, admin_fanout, droppable);
+      continue;
+    }
+    auto it = users.find(c.user);
+    if (it == users.end()) {
+      SharedPayloadPtr v = user_view(c.user);
+      const SharedPayload* raw = v.get();
+      it = users.try_emplace(c.user, std::move(v), EventFanout(event, raw, &sv)).first;
+    }
+    send_event(c, it->second.second, droppable);
+  }
+}
+
 namespace {
 
 // `newer` absorbs `older`: the text appended since the delta the client last got is the
@@ -847,110 +875,12 @@ void Gateway::presence_changed() {
 
 void Gateway::flush_presence() {
   last_presence_broadcast_ = std::chrono::steady_clock::now();
-  static const std::string kAdminOnly;  // shared mode: users do not see who is connected
+  // Shared mode: users do not see who is connected.
   broadcast("presence", Json{{"presence", presence_.list()}}, Scope::kRead, true, true,
-            &kAdminOnly);
+            &kAdminsOnly);
 }
 
-// ---------------------------------------------------------------- health & status
-
-Json Gateway::plugins_health() const {
-  Json loaded = Json::array(), errors = Json::array();
-  if (plugins_) {
-    Json list = plugins_->list_json();
-    for (const Json& p : list.value("plugins", Json::array())) {
-      if (p.value("state", "") == "running") loaded.push_back(p.value("name", ""));
-      if (p.contains("lastError") && p["lastError"].is_string())
-        errors.push_back(p.value("name", "") + ": " + p["lastError"].get<std::string>());
-    }
-    for (const Json& e : list.value("errors", Json::array()))
-      errors.push_back(e.value("path", "") + ": " + e.value("message", ""));
-  }
-  return {{"loaded", loaded}, {"errors", errors}};
-}
-
-Json Gateway::build_health() {
-  // The shape OpenClaw clients validate as a closed object (SPEC §3): nothing else at top
-  // level, and each agent entry carries heartbeat + sessions blocks.
-  std::string db = info_.state_dir + "/sessions.db";
-  const std::int64_t now = now_ms();
-  // {path, count, recent[{key, updatedAt, age}]} from a summary the maintenance pass or a
-  // probe read from the store (see refresh_sessions_summary); zeros before the first read.
-  auto sessions_block = [&](const Json& summary) {
-    Json out{{"path", db}, {"count", 0}, {"recent", Json::array()}};
-    if (!summary.is_object()) return out;
-    out["count"] = summary.value("count", 0);
-    for (const Json& r : summary.value("recent", Json::array())) {
-      std::int64_t at = r.value("updatedAt", std::int64_t{0});
-      out["recent"].push_back(Json{{"key", r.value("key", "")},
-                                   {"updatedAt", at},
-                                   {"age", std::max<std::int64_t>(0, now - at)}});
-    }
-    return out;
-  };
-  Json sessions = sessions_block(sessions_summary_);
-  const Json no_summary;
-  const Json& by_agent = sessions_summary_.is_object() && sessions_summary_.contains("byAgent")
-                             ? sessions_summary_["byAgent"]
-                             : no_summary;
-  Json heartbeat{{"enabled", false}, {"every", "off"},  {"everyMs", nullptr},
-                 {"prompt", ""},     {"target", "none"}, {"ackMaxChars", 300}};
-  // Every configured agent, each with its own sessions.
-  Json agents = Json::array();
-  for (const auto& a : cfg_.agents.list) {
-    const Json& mine = by_agent.is_object() && by_agent.contains(a.id) ? by_agent[a.id] : no_summary;
-    agents.push_back(Json{{"agentId", a.id},
-                          {"isDefault", a.id == cfg_.agents.default_id},
-                          {"heartbeat", heartbeat},
-                          {"sessions", sessions_block(mine)}});
-  }
-  Json channels = channels_ ? channels_->health_json() : Json::object();
-  Json order = Json::array(), labels = Json::object();
-  for (const auto& [name, accounts] : channels.items()) {
-    order.push_back(name);
-    labels[name] = name;
-  }
-  return Json{
-      {"ok", true},
-      {"channels", channels},
-      {"channelOrder", order},
-      {"channelLabels", labels},
-      {"heartbeatSeconds", 0},
-      {"defaultAgentId", cfg_.agents.default_id},
-      {"agents", agents},
-      {"sessions", sessions},
-      {"plugins", plugins_health()},
-      {"eventLoop", loop_monitor_.snapshot()},
-      {"configReload", {{"hotReloadStatus", "active"}}}};
-}
-
-void Gateway::refresh_health(bool broadcast_if_changed) {
-  auto t0 = std::chrono::steady_clock::now();
-  Json body = build_health();
-  // Loop-delay figures move on every refresh; only their verdict counts as a change.
-  Json significant = body;
-  significant["eventLoop"] = Json{{"degraded", body["eventLoop"]["degraded"]},
-                                  {"reasons", body["eventLoop"]["reasons"]}};
-  // Likewise a session's age grows by itself; its updatedAt is what changes.
-  for (Json& r : significant["sessions"]["recent"]) r.erase("age");
-  for (Json& a : significant["agents"])
-    for (Json& r : a["sessions"]["recent"]) r.erase("age");
-  bool changed = significant != health_body_;
-  health_body_ = std::move(significant);
-  body["ts"] = now_ms();
-  body["durationMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - t0)
-                           .count();
-  health_ = std::make_shared<const SharedPayload>(std::move(body));
-  if (!changed) return;
-  ++health_version_;
-  if (broadcast_if_changed) broadcast("health", health_->json(), Scope::kNone, true, true);
-}
-
-protocol::SharedPayloadPtr Gateway::health_snapshot(bool probe) {
-  if (probe) refresh_health(true);
-  return health_;
-}
+// ---------------------------------------------------------------- status
 
 Json Gateway::status() const {
   std::size_t authed = 0, operators = 0, nodes = 0;
@@ -1165,8 +1095,9 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
     schedule_tick();
     schedule_maintenance();
   }
-  broadcast("config.changed", Json{{"path", info_.config_path}, {"hash", file_.hash}},
-            Scope::kRead, false);
+  // Shared mode: the config is the admin's (config.get is admin-only).
+  broadcast("config.changed", Json{{"path", info_.config_path}, {"hash", file_.hash}}, Scope::kRead,
+            false, false, &kAdminsOnly);
   refresh_health(true);
   return restart;
 }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,12 +23,9 @@
 
 #include "agents/chat_service.h"
 #include "channels/channel_manager.h"
-#include "plugins/plugin_host.h"
+#include "config/config.h"
 #include "gateway/agent_tools.h"
 #include "gateway/node_hub.h"
-#include "config/config.h"
-#include "providers/catalog.h"
-#include "sessions/db_worker.h"
 #include "gateway/protocol/codec.h"
 #include "gateway/protocol/scopes.h"
 #include "gateway/state/auth.h"
@@ -36,6 +34,9 @@
 #include "gateway/state/presence.h"
 #include "gateway/state/transport.h"
 #include "gateway/state/users.h"
+#include "plugins/plugin_host.h"
+#include "providers/catalog.h"
+#include "sessions/db_worker.h"
 
 namespace simpleclaw::gateway {
 
@@ -146,10 +147,17 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   // admin always does.
   void broadcast(std::string_view event, Json payload, protocol::Scope scope, bool droppable,
                  bool with_state_version = false, const std::string* owner = nullptr);
-  protocol::SharedPayloadPtr health_snapshot(bool probe);
+  // The health snapshot as `user` sees it ("" = the admin: everything).
+  protocol::SharedPayloadPtr health_snapshot(std::string_view user) const;
   // health {probe:true}: re-reads the session summary from the store, rebuilds the
-  // snapshot (bumping stateVersion.health and broadcasting when it changed), then answers.
-  void probe_health(Responder done);
+  // snapshot (bumping stateVersion.health and broadcasting when it changed), then answers
+  // with `user`'s view.
+  void probe_health(std::string user, Responder done);
+  // Like broadcast(), but the admin gets `admin_view` and each user user_view(name).
+  void broadcast_views(
+      std::string_view event, const protocol::SharedPayloadPtr& admin_view,
+      const std::function<protocol::SharedPayloadPtr(const std::string&)>& user_view,
+      protocol::Scope scope, bool droppable, bool with_state_version);
   // node.event {event:"presence"}: a socketless presence entry (see Presence::report).
   Status presence_report(const Client& from, const Json& payload);
   Json status() const;
@@ -234,9 +242,11 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   void fail_handshake(Client& c, const Json& id, const Error& e, std::uint16_t close_code);
   Json hello_ok(const Client& c);
   Json presence_entry(const Client& c) const;
+  // health.cpp
   Json build_health();
   Json plugins_health() const;
   void refresh_health(bool broadcast_if_changed);
+  protocol::SharedPayloadPtr health_for(std::string_view user) const;
   void configure_channels();
   void schedule_tick();
   void schedule_maintenance();
@@ -268,7 +278,9 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   std::uint64_t next_id_ = 1;
   std::uint64_t health_version_ = 1;
   protocol::SharedPayloadPtr health_;
-  Json health_body_;  // snapshot without ts/durationMs, to detect changes
+  // Shared mode: each user's view of health_ (health.cpp), rebuilt with it.
+  std::map<std::string, protocol::SharedPayloadPtr, std::less<>> user_health_;
+  Json health_body_;  // {admin, users{}}: the views without ts/durationMs, to detect changes
   std::chrono::steady_clock::time_point started_;
   std::int64_t started_wall_ms_ = 0;
   static constexpr std::chrono::milliseconds kPresenceInterval{250};
@@ -296,5 +308,10 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
 };
 
 std::int64_t now_ms();  // wall clock, epoch milliseconds
+
+// health.cpp: `health` as `user` sees it: their own sessions ({count, recent[],
+// countByAgent{}} from the store), only the agents granted, everything else unchanged.
+Json user_health_view(const Json& health, const User& user, const Json& summary,
+                      const std::string& db, std::int64_t now);
 
 }  // namespace simpleclaw::gateway

@@ -27,6 +27,8 @@ namespace {
 constexpr int kMaxResetsPerPass = 100;  // bounds one pass's database work
 constexpr int kRecentSessions = 5;      // health `sessions.recent`
 constexpr std::size_t kMaxHealthAgents = 64;  // agents listed in the health snapshot
+constexpr std::size_t kMaxHealthUsers = 64;   // shared mode: users with their own summary
+constexpr int kMaxUserRecent = 50;            // one user's recent sessions, all agents
 
 }  // namespace
 
@@ -67,8 +69,18 @@ void Gateway::refresh_sessions_summary(std::function<void()> then) {
     if (agents.size() >= kMaxHealthAgents) break;
     agents.push_back(a.id);
   }
+  // Shared mode: each user's own count, count per agent and most recent sessions, enough
+  // of them that each granted agent's `recent` can usually show kRecentSessions.
+  std::vector<std::pair<std::string, int>> users;
+  for (const User* u : users_.list()) {
+    if (users.size() >= kMaxHealthUsers) break;
+    std::size_t granted = u->all_agents ? agents.size() : u->agents.size();
+    int want = static_cast<int>(std::max<std::size_t>(granted, 1)) * kRecentSessions;
+    users.emplace_back(u->name, std::min(want, kMaxUserRecent));
+  }
   db_->post(
-      [agents = std::move(agents)](sessions::SessionStore& s) -> Result<Json> {
+      [agents = std::move(agents),
+       users = std::move(users)](sessions::SessionStore& s) -> Result<Json> {
         auto summarize = [&s](const std::string& agent_id) -> Result<Json> {
           sessions::ListFilter f;
           f.limit = kRecentSessions;
@@ -88,8 +100,24 @@ void Gateway::refresh_sessions_summary(std::function<void()> then) {
           if (!one.ok()) return one.error();
           by_agent[id] = std::move(one).value();
         }
+        Json by_user = Json::object();
+        for (const auto& [name, limit] : users) {
+          sessions::ListFilter f;
+          f.limit = limit;
+          f.owner = name;
+          auto page = s.list(f);
+          if (!page.ok()) return page.error();
+          auto counts = s.count_by_agent(name);
+          if (!counts.ok()) return counts.error();
+          Json recent = Json::array();
+          for (const auto& row : page->first)
+            recent.push_back(Json{{"key", row.key}, {"updatedAt", row.updated_at}});
+          by_user[name] = Json{
+              {"count", page->second}, {"recent", std::move(recent)}, {"countByAgent", *counts}};
+        }
         Json out = std::move(all).value();
         out["byAgent"] = std::move(by_agent);
+        out["byUser"] = std::move(by_user);
         return out;
       },
       [this, then = std::move(then)](Result<Json> r) {
@@ -102,10 +130,10 @@ void Gateway::refresh_sessions_summary(std::function<void()> then) {
       });
 }
 
-void Gateway::probe_health(Responder done) {
-  refresh_sessions_summary([this, done = std::move(done)] {
+void Gateway::probe_health(std::string user, Responder done) {
+  refresh_sessions_summary([this, user = std::move(user), done = std::move(done)] {
     refresh_health(true);
-    done(health_->json());
+    done(health_for(user)->json());
   });
 }
 

@@ -427,6 +427,29 @@ Result<std::vector<Entry>> SessionStore::context(const std::string& session_id,
   return out;
 }
 
+namespace {
+// ?6 = "user:<owner>:". The namespace follows the agent id: "agent:<id>:user:<owner>:..."
+// (sessions/keys.h).
+constexpr const char* kOwnerClause = "substr(key, instr(substr(key, 7), ':') + 7, length(?6)) = ?6";
+}  // namespace
+
+Result<std::map<std::string, int>> SessionStore::count_by_agent(const std::string& owner) {
+  std::string sql = "SELECT agent_id, count(*) FROM sessions";
+  if (!owner.empty()) sql += std::string(" WHERE ") + kOwnerClause;
+  sql += " GROUP BY agent_id";
+  auto s = prep(sql.c_str());
+  if (!s.ok()) return s.error();
+  if (!owner.empty()) s->bind(6, "user:" + owner + ":");
+  std::map<std::string, int> out;
+  for (;;) {
+    auto row = s->step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    out[s->text(0)] = static_cast<int>(s->int64(1));
+  }
+  return out;
+}
+
 Result<std::pair<std::vector<SessionRow>, int>> SessionStore::list(const ListFilter& f) {
   std::string where = " WHERE 1=1";
   if (!f.agent_id.empty()) where += " AND agent_id = ?1";
@@ -434,10 +457,8 @@ Result<std::pair<std::vector<SessionRow>, int>> SessionStore::list(const ListFil
     where += " AND (instr(lower(key), lower(?2)) > 0 OR instr(lower(label), lower(?2)) > 0)";
   if (f.active_since > 0) where += " AND updated_at >= ?3";
   if (!f.include_archived) where += " AND archived = 0";
-  // The namespace follows the agent id: "agent:<id>:user:<owner>:..." (sessions/keys.h).
   const std::string ns = "user:" + f.owner + ":";
-  if (!f.owner.empty())
-    where += " AND substr(key, instr(substr(key, 7), ':') + 7, length(?6)) = ?6";
+  if (!f.owner.empty()) where += std::string(" AND ") + kOwnerClause;
   auto bind_filters = [&](store::Stmt& s) {
     if (!f.owner.empty()) s.bind(6, ns);
     if (!f.agent_id.empty()) s.bind(1, f.agent_id);

@@ -20,6 +20,7 @@
 // transaction (group commit) and each job in a savepoint.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -139,6 +140,8 @@ class SessionStore {
   // current transcript, oldest first, at most `max_entries` newest ones.
   Result<std::vector<Entry>> context(const std::string& session_id, int max_entries);
   Result<std::pair<std::vector<SessionRow>, int>> list(const ListFilter& f);  // rows, total
+  // Sessions per agent id, of one user's namespace ("" = every session).
+  Result<std::map<std::string, int>> count_by_agent(const std::string& owner);
   Result<SessionRow> reset(const std::string& key, const std::string& new_session_id,
                            std::int64_t now);
   Result<bool> remove(const std::string& key);  // transcripts kept on disk? no: deleted

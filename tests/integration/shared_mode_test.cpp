@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "channel_helpers.h"
@@ -62,6 +63,16 @@ ClientOptions as_user(const GatewayProcess& gw, const std::string& token,
   return o;
 }
 
+// The admin and both users, connected; `ok` is false when any of them was refused.
+struct Everyone {
+  ClientPtr admin, alice, bob;
+  bool ok() const { return admin && alice && bob; }
+};
+Everyone connect_everyone(const GatewayProcess& gw, Json* alice_hello = nullptr) {
+  return Everyone{gw.connect(), gw.connect(as_user(gw, kAliceToken), alice_hello),
+                  gw.connect(as_user(gw, kBobToken))};
+}
+
 // Every event `c` got so far. A round trip (health) is the barrier: an event the gateway
 // queued for this socket before it answered arrives before the answer, so nothing that
 // happened earlier (another user's finished run) can still be on its way.
@@ -89,13 +100,10 @@ std::vector<std::string> keys_of(const Json& list) {
 TEST(SharedMode, TwoUsersSeeOnlyTheirOwnSessionsHistoryAndEvents) {
   FakeLlm llm;
   START_GATEWAY(gw, shared_start(shared_config(llm)));
-  auto admin = gw->connect();
   Json hello;
-  auto alice = gw->connect(as_user(*gw, kAliceToken), &hello);
-  auto bob = gw->connect(as_user(*gw, kBobToken));
-  ASSERT_NE(admin, nullptr);
-  ASSERT_NE(alice, nullptr);
-  ASSERT_NE(bob, nullptr);
+  Everyone all = connect_everyone(*gw, &hello);
+  ASSERT_TRUE(all.ok());
+  ClientPtr &admin = all.admin, &alice = all.alice, &bob = all.bob;
   EXPECT_EQ(hello["auth"]["scopes"],
             Json::array({"operator.approvals", "operator.read", "operator.write"}));
   // Who else is connected (the admin here) is not shown to a user: only the gateway.
@@ -262,6 +270,94 @@ TEST(SharedMode, AnAgentNotGrantedIsRefused) {
   EXPECT_EQ(bev.back()["sessionKey"], "agent:research:user:bob:main");
 }
 
+// health needs no scope, so every user gets it (hello-ok, the method, the event): a user's
+// view holds only their own sessions and the agents granted, and the config and channel
+// events, the admin's business, never reach a user.
+TEST(SharedMode, HealthShowsAUserOnlyTheirOwnSessionsAndGrantedAgents) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm, "    agents: [main]\n")));
+  Everyone all = connect_everyone(*gw);
+  ASSERT_TRUE(all.ok());
+  ClientPtr &admin = all.admin, &alice = all.alice, &bob = all.bob;
+  send(*alice, "main", "alice here", "h-a1");
+  ASSERT_EQ(chat_events(*alice, "h-a1").back()["state"], "final");
+  send(*bob, "main", "bob here", "h-b1");
+  ASSERT_EQ(chat_events(*bob, "h-b1").back()["state"], "final");
+  send(*bob, "agent:research:main", "bob researching", "h-b2");
+  ASSERT_EQ(chat_events(*bob, "h-b2").back()["state"], "final");
+  send(*admin, "main", "admin here", "h-m1");
+  ASSERT_EQ(chat_events(*admin, "h-m1").back()["state"], "final");
+
+  auto recent_keys = [](const Json& block) {
+    std::vector<std::string> keys;
+    for (const Json& r : block["recent"]) keys.push_back(r["key"].get<std::string>());
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  auto agent_ids = [](const Json& health) {
+    std::vector<std::string> ids;
+    for (const Json& a : health["agents"]) ids.push_back(a["agentId"].get<std::string>());
+    return ids;
+  };
+  auto ha = alice->call("health", Json{{"probe", true}});
+  ASSERT_TRUE(ha.ok());
+  EXPECT_EQ((*ha)["sessions"]["count"], 1);
+  EXPECT_EQ(recent_keys((*ha)["sessions"]), std::vector<std::string>{"agent:main:user:alice:main"});
+  EXPECT_EQ(agent_ids(*ha), std::vector<std::string>{"main"}) << "research is not granted";
+  EXPECT_EQ((*ha)["agents"][0]["sessions"]["count"], 1);
+  EXPECT_EQ(ha->dump().find("user:bob"), std::string::npos) << ha->dump();
+  EXPECT_EQ(ha->dump().find("agent:main:main"), std::string::npos) << "the admin's session";
+
+  auto hb = bob->call("health");
+  ASSERT_TRUE(hb.ok());
+  EXPECT_EQ((*hb)["sessions"]["count"], 2);
+  EXPECT_EQ(recent_keys((*hb)["sessions"]),
+            (std::vector<std::string>{"agent:main:user:bob:main", "agent:research:user:bob:main"}));
+  EXPECT_EQ(agent_ids(*hb), (std::vector<std::string>{"main", "research"}));
+  for (const Json& a : (*hb)["agents"]) {
+    EXPECT_EQ(a["sessions"]["count"], 1) << a;
+    EXPECT_EQ(
+        recent_keys(a["sessions"]),
+        std::vector<std::string>{"agent:" + a["agentId"].get<std::string>() + ":user:bob:main"});
+  }
+  EXPECT_EQ(hb->dump().find("user:alice"), std::string::npos) << hb->dump();
+
+  auto hm = admin->call("health");
+  ASSERT_TRUE(hm.ok());
+  EXPECT_EQ((*hm)["sessions"]["count"], 4) << "the admin sees every session";
+  EXPECT_EQ(agent_ids(*hm), (std::vector<std::string>{"main", "research"}));
+
+  // The snapshot in hello-ok is the user's view too.
+  Json hello;
+  auto alice2 = gw->connect(as_user(*gw, kAliceToken), &hello);
+  ASSERT_NE(alice2, nullptr);
+  EXPECT_EQ(recent_keys(hello["snapshot"]["health"]["sessions"]),
+            std::vector<std::string>{"agent:main:user:alice:main"});
+  EXPECT_EQ(hello["snapshot"]["health"].dump().find("user:bob"), std::string::npos);
+
+  // A change in bob's sessions broadcasts health: alice's copy has none of bob's keys.
+  drain(*alice);
+  send(*bob, "main", "bob again", "h-b3");
+  ASSERT_EQ(chat_events(*bob, "h-b3").back()["state"], "final");
+  ASSERT_TRUE(bob->call("health", Json{{"probe", true}}).ok());
+  auto to_alice = drain(*alice);
+  int health_events = 0;
+  for (const Json& f : to_alice)
+    if (f.value("event", "") == "health") ++health_events;
+  EXPECT_GE(health_events, 1) << "alice is told health changed";
+  EXPECT_FALSE(mentions(to_alice, "user:bob")) << "but not bob's session keys";
+
+  // config.changed goes to the admin only.
+  auto cfg = admin->call("config.get");
+  ASSERT_TRUE(cfg.ok());
+  drain(*alice);
+  auto patched = admin->call("config.patch", Json{{"raw", R"({"logging":{"level":"debug"}})"},
+                                                  {"baseHash", (*cfg)["hash"]}});
+  ASSERT_TRUE(patched.ok()) << patched.error().message;
+  EXPECT_TRUE(wait_event(*admin, "config.changed").has_value());
+  for (const Json& f : drain(*alice)) EXPECT_NE(f.value("event", ""), "config.changed") << f;
+}
+
 TEST(SharedMode, AdminMethodsAreRefusedToUsers) {
   FakeLlm llm;
   START_GATEWAY(gw, shared_start(shared_config(llm)));
@@ -312,12 +408,9 @@ TEST(SharedMode, ApprovalsGoOnlyToTheOwnerOfTheSession) {
   s.tool_calls = {{"", "exec", R"({"command":"echo hello > out.txt && cat out.txt"})"}};
   llm.push(s);
   START_GATEWAY(gw, shared_start(shared_config(llm)));
-  auto admin = gw->connect();
-  auto alice = gw->connect(as_user(*gw, kAliceToken));
-  auto bob = gw->connect(as_user(*gw, kBobToken));
-  ASSERT_NE(admin, nullptr);
-  ASSERT_NE(alice, nullptr);
-  ASSERT_NE(bob, nullptr);
+  Everyone all = connect_everyone(*gw);
+  ASSERT_TRUE(all.ok());
+  ClientPtr &admin = all.admin, &alice = all.alice, &bob = all.bob;
   send(*alice, "main", "run it", "e1");
   auto req = wait_event(*alice, "exec.approval.requested", 10000);
   ASSERT_TRUE(req.has_value());
@@ -545,12 +638,9 @@ TEST(SharedMode, AChannelConversationBelongsToTheBindingsUser) {
                      "bindings:\n"
                      "  - {channel: telegram, peer: 111, agent: main, user: alice}\n";
   START_GATEWAY(gw, shared_start(yaml));
-  auto admin = gw->connect();
-  auto alice = gw->connect(as_user(*gw, kAliceToken));
-  auto bob = gw->connect(as_user(*gw, kBobToken));
-  ASSERT_NE(admin, nullptr);
-  ASSERT_NE(alice, nullptr);
-  ASSERT_NE(bob, nullptr);
+  Everyone all = connect_everyone(*gw);
+  ASSERT_TRUE(all.ok());
+  ClientPtr &admin = all.admin, &alice = all.alice, &bob = all.bob;
   ASSERT_TRUE(wait_connected(*admin, "telegram"));
   tg.post("/control/message", Json{{"from_id", 111}, {"text", "hi from telegram"}});
   // The reply reaches Telegram (the namespaced key still routes back to the chat).

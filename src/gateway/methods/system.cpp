@@ -6,8 +6,8 @@ namespace simpleclaw::gateway {
 
 Result<Reply> method_health(MethodCall& call) {
   bool probe = call.params.is_object() && call.params.value("probe", false);
-  if (!probe) return Reply(call.gw.health_snapshot(false));
-  call.gw.probe_health(call.defer());  // re-reads the store first
+  if (!probe) return Reply(call.gw.health_snapshot(call.client.user));
+  call.gw.probe_health(call.client.user, call.defer());  // re-reads the store first
   return Reply(Json());
 }
 

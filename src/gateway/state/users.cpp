@@ -100,6 +100,12 @@ const User* UserDirectory::find(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<const User*> UserDirectory::list() const {
+  std::vector<const User*> out;
+  for (const Entry& e : entries_) out.push_back(&e.user);
+  return out;
+}
+
 bool admin_only_in_shared_mode(std::string_view method) {
   static constexpr std::string_view kAdminOnly[] = {
       "logs.tail", "config.get",    "status",      "system-presence", "channels.status",

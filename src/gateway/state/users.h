@@ -42,6 +42,7 @@ class UserDirectory {
   // time each), so the time taken does not tell which one matched.
   const User* match(std::string_view token) const;
   const User* find(std::string_view name) const;
+  std::vector<const User*> list() const;  // in config order
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
 

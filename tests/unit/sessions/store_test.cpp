@@ -307,6 +307,13 @@ TEST(SessionStore, ListByOwnerShowsOnlyThatUsersNamespace) {
   bob.search = "alice";
   EXPECT_EQ(s->list(bob)->second, 1);  // the search stays inside bob's namespace
   EXPECT_EQ(s->list(ListFilter{})->second, 6);
+  // The per-agent counts behind a user's health view stay inside the namespace too.
+  auto by_agent = s->count_by_agent("alice");
+  ASSERT_TRUE(by_agent.ok()) << by_agent.error().message;
+  EXPECT_EQ(*by_agent, (std::map<std::string, int>{{"main", 1}, {"research", 1}}));
+  EXPECT_EQ(*s->count_by_agent("bob"), (std::map<std::string, int>{{"main", 2}}));
+  EXPECT_EQ(*s->count_by_agent("carol"), (std::map<std::string, int>{}));
+  EXPECT_EQ(*s->count_by_agent(""), (std::map<std::string, int>{{"main", 5}, {"research", 1}}));
 }
 
 namespace {
