@@ -76,6 +76,22 @@ Status make_dirs(const std::string& path, unsigned mode) {
   return Ok{};
 }
 
+std::optional<std::string> real_path(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  char* r = ::realpath(path.c_str(), nullptr);
+  if (r == nullptr) return std::nullopt;
+  std::string out(r);
+  std::free(r);
+  return out;
+}
+
+bool path_within(std::string_view path, std::string_view root) {
+  if (root.empty()) return false;
+  if (root == "/") return true;
+  return path == root ||
+         (path.size() > root.size() && path.starts_with(root) && path[root.size()] == '/');
+}
+
 std::string home_dir() {
   if (const char* h = std::getenv("HOME"); h && *h) return h;
   if (passwd* pw = ::getpwuid(::getuid())) return pw->pw_dir;

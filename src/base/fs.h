@@ -3,6 +3,7 @@
 // Blocking; callers on the loop thread use them only for small files at start-up or
 // for config writes (bounded, rare).
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,11 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
 // mkdir -p with the given mode for every directory it creates.
 Status make_dirs(const std::string& path, unsigned mode = 0700);
 std::string home_dir();
+// realpath(3): absolute, symlinks resolved; nullopt when it does not exist.
+std::optional<std::string> real_path(const std::string& path);
+// `path` is `root` or below it, both absolute and normalised: "/a/b" is within "/a", not
+// within "/ab". Root "/" holds every path, an empty root none.
+bool path_within(std::string_view path, std::string_view root);
 
 // One owner of a directory at a time: an exclusive flock() on `path`, held until this
 // object dies. The kernel drops the lock when the process ends however it ends (even

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "base/env.h"
 #include "base/fs.h"
 #include "config/config.h"
 #include "gateway/methods/table.h"
@@ -12,11 +13,6 @@
 
 namespace simpleclaw::cli {
 namespace {
-
-std::string env(const char* n) {
-  const char* v = std::getenv(n);
-  return v ? v : "";
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -93,15 +89,15 @@ void resolve_target(Target& t) {
   }
   if (t.url.empty()) {
     int port = cfg.ok() ? cfg.config.gateway.port : 18789;
-    if (std::string p = env("SIMPLECLAW_PORT"); !p.empty()) port = std::atoi(p.c_str());
+    if (std::string p = env_var("SIMPLECLAW_PORT"); !p.empty()) port = std::atoi(p.c_str());
     bool tls = cfg.ok() && cfg.config.gateway.tls.enabled;
     t.url = std::string(tls ? "wss://" : "ws://") + "127.0.0.1:" + std::to_string(port);
   }
-  if (t.token.empty()) t.token = env("SIMPLECLAW_GATEWAY_TOKEN");
+  if (t.token.empty()) t.token = env_var("SIMPLECLAW_GATEWAY_TOKEN");
   if (t.token.empty() && cfg.ok()) t.token = cfg.config.gateway.auth.token;
   if (t.token.empty())
     if (auto f = read_file(t.state_dir + "/gateway.token"); f.ok()) t.token = trim(*f);
-  if (t.password.empty()) t.password = env("SIMPLECLAW_GATEWAY_PASSWORD");
+  if (t.password.empty()) t.password = env_var("SIMPLECLAW_GATEWAY_PASSWORD");
 }
 
 int run(int argc, char** argv) {

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "base/env.h"
 #include "base/fs.h"
 #include "channels/account_settings.h"
 #include "config/config.h"
@@ -35,11 +36,6 @@ namespace fs = std::filesystem;
 constexpr std::size_t kMinExposedToken = 32;  // same bar as the gateway's start-up warning
 constexpr std::size_t kMaxProbes = 32;        // providers probed per run
 constexpr std::size_t kMaxDatabases = 16;     // *.db files checked in the state dir
-
-std::string env(const char* n) {
-  const char* v = std::getenv(n);
-  return v ? v : "";
-}
 
 std::string mode_text(mode_t m) {
   char buf[8];
@@ -86,7 +82,7 @@ DoctorContext load_doctor_context(const DoctorOptions& o) {
       c.port = p->get<int>();
     c.bind = str_at(c.doc, {"gateway", "bind"}, "loopback");
   }
-  if (std::string p = env("SIMPLECLAW_PORT"); !p.empty()) c.port = std::atoi(p.c_str());
+  if (std::string p = env_var("SIMPLECLAW_PORT"); !p.empty()) c.port = std::atoi(p.c_str());
   if (o.port >= 0) c.port = o.port;
 
   // A running gateway holds <state>/gateway.lock (base/fs DirLock). Probing takes the lock
@@ -379,7 +375,7 @@ Check check_exposure(const DoctorContext& c) {
     std::string token = str_at(c.doc, {"gateway", "auth", "token"}, "");
     std::string source = "gateway.auth.token in " + c.config_path;
     if (token.empty()) {
-      token = env("SIMPLECLAW_GATEWAY_TOKEN");
+      token = env_var("SIMPLECLAW_GATEWAY_TOKEN");
       source = "SIMPLECLAW_GATEWAY_TOKEN";
     }
     if (token.empty()) {

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/env.h"
 #include "base/fs.h"
 #include "cli/cli.h"
 #include "cli/systemd_unit.h"
@@ -26,11 +27,6 @@ namespace simpleclaw::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string env(const char* n) {
-  const char* v = std::getenv(n);
-  return v ? v : "";
-}
 
 std::string absolute(const std::string& p) {
   std::error_code ec;
@@ -45,7 +41,7 @@ bool systemd_running() {
 }
 
 bool have_systemctl() {
-  std::string path = env("PATH");
+  std::string path = env_var("PATH");
   std::size_t start = 0;
   while (start <= path.size()) {
     std::size_t end = path.find(':', start);
@@ -85,13 +81,13 @@ struct Where {
 Where where(const ServiceOptions& o) {
   Where w;
   w.system = o.system || (!o.user && ::geteuid() == 0);
-  std::string dir = !o.unit_dir.empty() ? o.unit_dir : env("SIMPLECLAW_UNIT_DIR");
+  std::string dir = !o.unit_dir.empty() ? o.unit_dir : env_var("SIMPLECLAW_UNIT_DIR");
   w.custom_dir = !dir.empty();
   if (dir.empty()) {
     if (w.system) {
       dir = "/etc/systemd/system";
     } else {
-      std::string xdg = env("XDG_CONFIG_HOME");
+      std::string xdg = env_var("XDG_CONFIG_HOME");
       dir = (xdg.empty() ? home_dir() + "/.config" : xdg) + "/systemd/user";
     }
   }
@@ -106,7 +102,7 @@ std::string systemctl_prefix(bool system) { return system ? "systemctl" : "syste
 std::string invoking_user(passwd** pw_out) {
   passwd* pw = nullptr;
   if (::geteuid() == 0)
-    if (std::string s = env("SUDO_USER"); !s.empty()) pw = ::getpwnam(s.c_str());
+    if (std::string s = env_var("SUDO_USER"); !s.empty()) pw = ::getpwnam(s.c_str());
   if (!pw) pw = ::getpwuid(::geteuid());
   *pw_out = pw;
   return pw ? pw->pw_name : "";
@@ -127,7 +123,7 @@ int gateway_install_command(const ServiceOptions& o) {
   if (w.system) u.user = invoking_user(&pw);
   std::string state = o.state_dir;
   // Under sudo the service belongs to the sudo user: their ~/.simpleclaw, not root's.
-  if (state.empty() && env("SIMPLECLAW_HOME").empty() && w.system && pw && pw->pw_dir)
+  if (state.empty() && env_var("SIMPLECLAW_HOME").empty() && w.system && pw && pw->pw_dir)
     state = std::string(pw->pw_dir) + "/.simpleclaw";
   u.state_dir = absolute(gateway::resolve_state_dir(state));
   u.config_path = absolute(gateway::resolve_config_path(o.config_path, u.state_dir));
@@ -235,7 +231,7 @@ int gateway_install_command(const ServiceOptions& o) {
     printf(
         "note: a user service stops when you log out unless lingering is on: "
         "loginctl enable-linger %s\n",
-        env("USER").empty() ? "$USER" : env("USER").c_str());
+        env_var("USER").empty() ? "$USER" : env_var("USER").c_str());
   return 0;
 }
 

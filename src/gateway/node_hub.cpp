@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "base/ids.h"
+#include "base/json_fields.h"
 #include "base/log.h"
 #include "gateway/gateway.h"
 #include "nodes/device_identity.h"
@@ -18,12 +19,6 @@ constexpr std::size_t kMaxPendingInvokes = 1000;
 std::int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string str(const Json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::vector<std::string> strings(const Json& j, const char* key) {
@@ -58,13 +53,13 @@ Status NodeHub::open(const std::string& state_dir) {
 
 Result<protocol::ScopeSet> NodeHub::check_device_token(const Json& params, std::string* user) {
   const Json auth = params.value("auth", Json::object());
-  auto owner = store_->verify_token(str(auth, "deviceToken"));
+  auto owner = store_->verify_token(json_str(auth, "deviceToken"));
   if (!owner.ok()) return owner.error();
   std::string role = params.value("role", std::string("operator"));
   if (owner->role != role)
     return Error::invalid("unauthorized: this device token is for role " + owner->role,
                           "AUTH_DEVICE_TOKEN_MISMATCH");
-  if (str(params.value("device", Json::object()), "id") != owner->device_id)
+  if (json_str(params.value("device", Json::object()), "id") != owner->device_id)
     return Error::invalid(
         "unauthorized: a device token must come with its device's signed proof (device.*)",
         "AUTH_DEVICE_TOKEN_MISMATCH");
@@ -92,20 +87,20 @@ Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const 
   const Json& client = params["client"];
   const Json auth = params.value("auth", Json::object());
   nodes::DeviceProof proof;
-  proof.id = str(dev, "id");
-  proof.public_key = str(dev, "publicKey");
-  proof.signature = str(dev, "signature");
-  proof.nonce = str(dev, "nonce");
+  proof.id = json_str(dev, "id");
+  proof.public_key = json_str(dev, "publicKey");
+  proof.signature = json_str(dev, "signature");
+  proof.nonce = json_str(dev, "nonce");
   proof.signed_at_ms = dev.value("signedAt", std::int64_t{0});
   nodes::SignedFields f;
-  f.client_id = str(client, "id");
-  f.client_mode = str(client, "mode");
+  f.client_id = json_str(client, "id");
+  f.client_mode = json_str(client, "mode");
   f.role = role;
   f.scopes = strings(params, "scopes");
-  f.token = str(auth, "token");
-  if (f.token.empty()) f.token = str(auth, "deviceToken");
-  f.platform = str(client, "platform");
-  f.device_family = str(client, "deviceFamily");
+  f.token = json_str(auth, "token");
+  if (f.token.empty()) f.token = json_str(auth, "deviceToken");
+  f.platform = json_str(client, "platform");
+  f.device_family = json_str(client, "deviceFamily");
   std::int64_t now = wall_ms();
   if (auto v = nodes::verify_device_proof(proof, f, nonce, now); !v.ok()) return v.error();
 
@@ -119,7 +114,7 @@ Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const 
     nodes::PairingInput in;
     in.device_id = proof.id;
     in.public_key = proof.public_key;
-    in.display_name = str(client, "displayName");
+    in.display_name = json_str(client, "displayName");
     if (in.display_name.empty()) in.display_name = f.client_id;
     in.platform = f.platform;
     in.client_id = f.client_id;
@@ -152,8 +147,8 @@ Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const 
   // A client that already holds a valid device token (sent with the gateway token, or
   // used alone) keeps it: minting again would cost a file write per connect.
   bool holds_token = used_device_token;
-  if (!holds_token && !str(auth, "deviceToken").empty()) {
-    auto owner = store_->verify_token(str(auth, "deviceToken"));
+  if (!holds_token && !json_str(auth, "deviceToken").empty()) {
+    auto owner = store_->verify_token(json_str(auth, "deviceToken"));
     holds_token = owner.ok() && owner->device_id == proof.id && owner->role == role;
   }
   if (!holds_token) {
@@ -169,11 +164,11 @@ void NodeHub::node_connected(const Client& c, const std::string& device_id, cons
   n.client_id = c.id;
   n.node_id = device_id;
   const Json& client = params["client"];
-  n.display_name = str(client, "displayName");
-  if (n.display_name.empty()) n.display_name = str(client, "id");
-  n.platform = str(client, "platform");
-  n.version = str(client, "version");
-  n.device_family = str(client, "deviceFamily");
+  n.display_name = json_str(client, "displayName");
+  if (n.display_name.empty()) n.display_name = json_str(client, "id");
+  n.platform = json_str(client, "platform");
+  n.version = json_str(client, "version");
+  n.device_family = json_str(client, "deviceFamily");
   n.conn_id = c.conn_id;
   n.caps = strings(params, "caps");
   n.commands = strings(params, "commands");
@@ -254,9 +249,9 @@ Result<Json> NodeHub::describe(const std::string& node_id) const {
 }
 
 void NodeHub::invoke(const Json& params, Answer answer) {
-  std::string node_id = str(params, "nodeId");
-  std::string command = str(params, "command");
-  std::string idem = str(params, "idempotencyKey");
+  std::string node_id = json_str(params, "nodeId");
+  std::string command = json_str(params, "command");
+  std::string idem = json_str(params, "idempotencyKey");
   std::int64_t now = wall_ms();
   std::erase_if(done_by_idem_, [&](const auto& kv) { return kv.second.expires_ms <= now; });
   if (auto d = done_by_idem_.find(idem); d != done_by_idem_.end()) return answer(d->second.result);
@@ -332,7 +327,7 @@ Result<Json> NodeHub::invoke_result(std::uint64_t client_id, const Json& params)
   auto me = connected_.find(client_id);
   if (me == connected_.end())
     return Error::invalid("node.invoke.result is for connected nodes");
-  std::string id = str(params, "id");
+  std::string id = json_str(params, "id");
   auto it = pending_.find(id);
   if (it == pending_.end() || it->second.node_id != me->second.node_id)
     return coded(ErrorCode::kInvalidRequest,
@@ -349,7 +344,7 @@ Result<Json> NodeHub::invoke_result(std::uint64_t client_id, const Json& params)
     complete(id, Json{{"ok", true}, {"nodeId", node}, {"command", command}, {"payload", payload}});
   } else {
     const Json err = params.value("error", Json::object());
-    std::string msg = str(err, "message");
+    std::string msg = json_str(err, "message");
     if (msg.empty()) msg = "the node reported a failure";
     Error e = coded(ErrorCode::kInvalidRequest, "node " + node.substr(0, 12) + ": " + msg,
                     "NODE_INVOKE_FAILED");
@@ -362,7 +357,7 @@ Result<Json> NodeHub::invoke_result(std::uint64_t client_id, const Json& params)
 Result<Json> NodeHub::node_event(std::uint64_t client_id, const Json& params) {
   auto me = connected_.find(client_id);
   if (me == connected_.end()) return Error::invalid("node.event is for connected nodes");
-  std::string event = str(params, "event");
+  std::string event = json_str(params, "event");
   if (event.empty()) return Error::invalid("node.event needs an event name");
   broadcast_("node.event",
              Json{{"nodeId", me->second.node_id},
@@ -390,7 +385,7 @@ Result<Json> NodeHub::pair_approve(const std::string& request_id, const std::str
 }
 
 Result<Json> NodeHub::pair_reject(const Json& params, const std::string& by) {
-  std::string request_id = str(params, "requestId");
+  std::string request_id = json_str(params, "requestId");
   if (!request_id.empty()) {
     auto r = store_->reject(request_id);
     if (!r.ok()) return r.error();
@@ -400,7 +395,7 @@ Result<Json> NodeHub::pair_reject(const Json& params, const std::string& by) {
                protocol::Scope::kPairing);
     return Json{{"ok", true}, {"requestId", request_id}, {"rejected", true}};
   }
-  std::string device_id = str(params, "deviceId");
+  std::string device_id = json_str(params, "deviceId");
   if (device_id.empty()) return Error::invalid("give requestId (pending) or deviceId (paired)");
   auto revoked = store_->revoke(device_id);
   if (!revoked.ok()) return revoked.error();

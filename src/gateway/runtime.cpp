@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/env.h"
 #include "base/fs.h"
 #include "base/ids.h"
 #include "base/log.h"
@@ -21,11 +22,6 @@
 
 namespace simpleclaw::gateway {
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 // Logs "<step> (<n> ms)" when it goes out of scope; the spec wants each step timed.
 class StepTimer {
@@ -47,7 +43,8 @@ class StepTimer {
 Result<std::pair<std::string, std::string>> resolve_token(const config::Config& cfg,
                                                           const std::string& state_dir) {
   if (!cfg.gateway.auth.token.empty()) return std::pair{cfg.gateway.auth.token, std::string("config")};
-  if (std::string t = env("SIMPLECLAW_GATEWAY_TOKEN"); !t.empty()) return std::pair{t, std::string("env")};
+  if (std::string t = env_var("SIMPLECLAW_GATEWAY_TOKEN"); !t.empty())
+    return std::pair{t, std::string("env")};
   std::string path = state_dir + "/gateway.token";
   if (auto existing = read_file(path); existing.ok()) {
     std::string t = *existing;
@@ -68,13 +65,13 @@ Result<std::pair<std::string, std::string>> resolve_token(const config::Config& 
 
 std::string resolve_state_dir(const std::string& flag) {
   if (!flag.empty()) return flag;
-  if (std::string h = env("SIMPLECLAW_HOME"); !h.empty()) return h;
+  if (std::string h = env_var("SIMPLECLAW_HOME"); !h.empty()) return h;
   return home_dir() + "/.simpleclaw";
 }
 
 std::string resolve_config_path(const std::string& flag, const std::string& state_dir) {
   if (!flag.empty()) return flag;
-  if (std::string c = env("SIMPLECLAW_CONFIG"); !c.empty()) return c;
+  if (std::string c = env_var("SIMPLECLAW_CONFIG"); !c.empty()) return c;
   return state_dir + "/config.yaml";
 }
 
@@ -121,7 +118,8 @@ int run_gateway(const GatewayOptions& opts) {
              static_cast<std::size_t>(cfg.logging.max_bytes),
              static_cast<std::size_t>(cfg.logging.max_files)});
   if (opts.port) info.port_override = *opts.port;
-  else if (std::string p = env("SIMPLECLAW_PORT"); !p.empty()) info.port_override = std::atoi(p.c_str());
+  else if (std::string p = env_var("SIMPLECLAW_PORT"); !p.empty())
+    info.port_override = std::atoi(p.c_str());
   if (!opts.bind.empty()) info.bind_override = opts.bind;
   if (info.port_override) cfg.gateway.port = *info.port_override;
   if (info.bind_override) cfg.gateway.bind = *info.bind_override;

@@ -65,17 +65,18 @@ PluginChannel::PluginChannel(sdk::ChannelHost& host, std::weak_ptr<PluginDirecto
 
 PluginChannel::~PluginChannel() { stop(); }
 
-Json PluginChannel::account_settings() const {
+Json plugin_account_settings(const Json& account) {
   Json out = Json::object();
-  const Json& s = host_.settings();
-  if (!s.is_object()) return out;
-  for (auto it = s.begin(); it != s.end(); ++it) {
+  if (!account.is_object()) return out;
+  for (auto it = account.begin(); it != account.end(); ++it) {
     bool common = false;
     for (const char* k : kCommonKeys) common = common || it.key() == k;
     if (!common) out[it.key()] = it.value();
   }
   return out;
 }
+
+Json PluginChannel::account_settings() const { return plugin_account_settings(host_.settings()); }
 
 void PluginChannel::start() {
   if (started_) return;

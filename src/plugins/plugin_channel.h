@@ -31,6 +31,10 @@ namespace simpleclaw::plugins {
 class PluginRuntime;
 
 // Name -> runtime lookup shared between PluginHost and its channels (weakly held by them).
+// A channel account's settings without the keys the channel manager reads itself
+// (enabled, agent, allow_from, ...): what the plugin gets and its schema checks.
+Json plugin_account_settings(const Json& account);
+
 struct PluginDirectory {
   std::map<std::string, std::shared_ptr<PluginRuntime>, std::less<>> runtimes;
   // Runtimes removed or replaced by a config reload, until their process is gone: the

@@ -15,21 +15,6 @@ namespace net = boost::asio;
 
 namespace {
 
-const char* const kCommonKeys[] = {"enabled",    "agent",      "allow_from",  "dm_policy",
-                                   "groups",     "activation", "chunk_limit", "health_monitor",
-                                   "accounts"};
-
-Json own_keys(const Json& account) {
-  Json out = Json::object();
-  if (!account.is_object()) return out;
-  for (auto it = account.begin(); it != account.end(); ++it) {
-    bool common = false;
-    for (const char* k : kCommonKeys) common = common || it.key() == k;
-    if (!common) out[it.key()] = it.value();
-  }
-  return out;
-}
-
 bool enabled_flag(const Json& obj) {
   if (!obj.is_object()) return true;
   auto it = obj.find("enabled");
@@ -213,7 +198,7 @@ std::vector<std::string> PluginHost::configure(const Json& plugins_section,
         if (!enabled_flag(ch) || !enabled_flag(acc)) continue;
         s.accounts.push_back(id);
         if (schema.is_object() && s.config_error.empty()) {
-          auto st = validate_json(schema, own_keys(acc));
+          auto st = validate_json(schema, plugin_account_settings(acc));
           if (!st.ok()) {
             std::string where = ch.contains("accounts") ? "channels." + m.name + ".accounts." + id
                                                         : "channels." + m.name;

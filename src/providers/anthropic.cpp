@@ -31,7 +31,7 @@ using nlohmann::json;
 
 constexpr std::string_view kAnthropicVersion = "2023-06-01";
 
-void add_auth(HttpRequest& r, const config::ProviderConfig& provider) {
+void add_anthropic_auth(HttpRequest& r, const config::ProviderConfig& provider) {
   if (std::string key = api_key(provider); !key.empty()) set_header(r, "x-api-key", key);
   set_header(r, "anthropic-version", kAnthropicVersion);
 }
@@ -186,7 +186,7 @@ HttpRequest anthropic_chat_request(const config::ProviderConfig& provider, const
   r.url = base_url(Api::kAnthropic, provider) + "/v1/messages";
   set_header(r, "Content-Type", "application/json");
   set_header(r, "Accept", "text/event-stream");
-  add_auth(r, provider);
+  add_anthropic_auth(r, provider);
   add_extra_headers(r, provider);
 
   nlohmann::ordered_json body;
@@ -215,7 +215,7 @@ HttpRequest anthropic_probe_request(const config::ProviderConfig& provider) {
   HttpRequest r;
   r.method = "GET";
   r.url = base_url(Api::kAnthropic, provider) + "/v1/models";
-  add_auth(r, provider);
+  add_anthropic_auth(r, provider);
   add_extra_headers(r, provider);
   return r;
 }

@@ -27,11 +27,6 @@ namespace {
 
 using nlohmann::json;
 
-void add_auth(HttpRequest& r, const config::ProviderConfig& provider) {
-  if (std::string key = api_key(provider); !key.empty())
-    set_header(r, "Authorization", "Bearer " + key);
-}
-
 class OllamaDecoder final : public DecoderBase {
  protected:
   void on_bytes(std::string_view bytes, std::vector<StreamEvent>& out) override {
@@ -113,7 +108,7 @@ HttpRequest ollama_chat_request(const config::ProviderConfig& provider, const Ch
   r.method = "POST";
   r.url = base_url(Api::kOllama, provider) + "/api/chat";
   set_header(r, "Content-Type", "application/json");
-  add_auth(r, provider);
+  add_bearer_auth(r, provider);
   add_extra_headers(r, provider);
 
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
@@ -143,7 +138,7 @@ HttpRequest ollama_probe_request(const config::ProviderConfig& provider) {
   HttpRequest r;
   r.method = "GET";
   r.url = base_url(Api::kOllama, provider) + "/api/tags";
-  add_auth(r, provider);
+  add_bearer_auth(r, provider);
   add_extra_headers(r, provider);
   return r;
 }

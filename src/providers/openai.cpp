@@ -31,11 +31,6 @@ namespace {
 
 using nlohmann::json;
 
-void add_auth(HttpRequest& r, const config::ProviderConfig& provider) {
-  if (std::string key = api_key(provider); !key.empty())
-    set_header(r, "Authorization", "Bearer " + key);
-}
-
 nlohmann::ordered_json message_json(const Message& m) {
   nlohmann::ordered_json j;
   j["role"] = m.role;
@@ -172,7 +167,7 @@ HttpRequest openai_chat_request(const config::ProviderConfig& provider, const Ch
   r.url = base_url(Api::kOpenAI, provider) + "/chat/completions";
   set_header(r, "Content-Type", "application/json");
   set_header(r, "Accept", "text/event-stream");
-  add_auth(r, provider);
+  add_bearer_auth(r, provider);
   add_extra_headers(r, provider);
 
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
@@ -193,7 +188,7 @@ HttpRequest openai_probe_request(const config::ProviderConfig& provider) {
   HttpRequest r;
   r.method = "GET";
   r.url = base_url(Api::kOpenAI, provider) + "/models";
-  add_auth(r, provider);
+  add_bearer_auth(r, provider);
   add_extra_headers(r, provider);
   return r;
 }

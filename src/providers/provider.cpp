@@ -279,6 +279,11 @@ std::string api_key(const config::ProviderConfig& provider) {
   return std::string(trim_space(provider.api_key));
 }
 
+void add_bearer_auth(HttpRequest& req, const config::ProviderConfig& provider) {
+  if (std::string key = api_key(provider); !key.empty())
+    set_header(req, "Authorization", "Bearer " + key);
+}
+
 void add_extra_headers(HttpRequest& req, const config::ProviderConfig& provider) {
   for (const auto& [name, value] : provider.headers) set_header(req, name, value);
 }

@@ -40,6 +40,9 @@ std::string base_url(Api api, const config::ProviderConfig& provider);
 void set_header(HttpRequest& req, std::string_view name, std::string_view value);
 // The api key without surrounding whitespace ("" = send no auth header).
 std::string api_key(const config::ProviderConfig& provider);
+// `Authorization: Bearer <api key>` (OpenAI-compatible servers, Ollama behind a proxy);
+// nothing when there is no key.
+void add_bearer_auth(HttpRequest& req, const config::ProviderConfig& provider);
 // The provider's extra headers (config `headers`), each replacing a same-named one.
 void add_extra_headers(HttpRequest& req, const config::ProviderConfig& provider);
 // Compact JSON text; invalid UTF-8 in strings is replaced (U+FFFD), never thrown on.

@@ -11,21 +11,13 @@
 #include <cstdlib>
 #include <optional>
 
+#include "base/fs.h"
 #include "tools/shell_parser.h"
 
 namespace simpleclaw::tools {
 namespace {
 
 using Decision = ExecCheck::Decision;
-
-std::optional<std::string> real_path(const std::string& p) {
-  if (p.empty()) return std::nullopt;
-  char* r = ::realpath(p.c_str(), nullptr);
-  if (r == nullptr) return std::nullopt;
-  std::string out(r);
-  std::free(r);
-  return out;
-}
 
 bool is_executable_file(const std::string& p) {
   struct stat st {};
@@ -56,13 +48,6 @@ std::string lexical_normal(const std::string& p) {
   std::string out;
   for (const std::string& s : parts) out += "/" + s;
   return out.empty() ? "/" : out;
-}
-
-bool inside(const std::string& path, const std::string& root) {
-  if (root.empty()) return false;
-  if (root == "/") return true;
-  return path == root ||
-         (path.size() > root.size() && path.starts_with(root) && path[root.size()] == '/');
 }
 
 std::string base_name(const std::string& p) {
@@ -369,7 +354,7 @@ std::string redirection_rule(const Redirection& r, const ExecEnv& env, const std
   std::string ws_lex = lexical_normal(env.workspace);
   std::string ws_real = real_path(env.workspace).value_or(ws_lex);
   std::string lex = lexical_normal(joined);
-  if (!inside(lex, ws_lex) && !inside(lex, ws_real)) return why;
+  if (!path_within(lex, ws_lex) && !path_within(lex, ws_real)) return why;
   // What the kernel will open: the real parent directory, then the name (following a final
   // symlink, which open(2) does).
   std::size_t slash = joined.rfind('/');
@@ -385,7 +370,7 @@ std::string redirection_rule(const Redirection& r, const ExecEnv& env, const std
     if (!target) return why + " (dangling symlink)";
     full = *target;
   }
-  if (!inside(full, ws_real)) return why;
+  if (!path_within(full, ws_real)) return why;
   return "";
 }
 

@@ -20,16 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string real_path(const std::string& p) {
-  char buf[PATH_MAX];
-  if (!::realpath(p.c_str(), buf)) return {};
-  return buf;
-}
-
-bool inside(const std::string& root, const std::string& p) {
-  return p == root || (p.size() > root.size() && p.compare(0, root.size(), root) == 0 &&
-                       p[root.size()] == '/');
-}
+// realpath(3), "" when the path does not exist.
+std::string real_or_empty(const std::string& p) { return real_path(p).value_or(""); }
 
 std::string errno_text(int e) { return std::strerror(e); }
 
@@ -114,7 +106,7 @@ Result<std::string> resolve_in_workspace(const std::string& workspace, std::stri
                                          bool for_write, bool make_parents) {
   if (path.find('\0') != std::string_view::npos)
     return Error::invalid("path contains a NUL byte");
-  std::string root = real_path(workspace);
+  std::string root = real_or_empty(workspace);
   if (root.empty()) return Error::invalid("the agent workspace " + workspace + " does not exist");
   std::string p(path);
   if (p.empty()) p = ".";
@@ -128,7 +120,7 @@ Result<std::string> resolve_in_workspace(const std::string& workspace, std::stri
     std::string given = fs::path(workspace).lexically_normal().string();
     while (given.size() > 1 && given.back() == '/') given.pop_back();
     std::string norm = rel.lexically_normal().string();
-    if (!inside(given, norm) && !inside(root, norm))
+    if (!path_within(norm, given) && !path_within(norm, root))
       return Error::invalid("path '" + p + "' is outside the workspace " + workspace);
     joined = rel.lexically_normal();
   } else {
@@ -136,9 +128,9 @@ Result<std::string> resolve_in_workspace(const std::string& workspace, std::stri
   }
   std::string target = joined.string();
   while (target.size() > 1 && target.back() == '/') target.pop_back();
-  std::string resolved = real_path(target);
+  std::string resolved = real_or_empty(target);
   if (!resolved.empty()) {
-    if (!inside(root, resolved))
+    if (!path_within(resolved, root))
       return Error::invalid("path '" + p + "' leads outside the workspace (symlink to " + resolved + ")");
     // A symlink inside the workspace pointing inside it: use the real target.
     return resolved;
@@ -148,20 +140,20 @@ Result<std::string> resolve_in_workspace(const std::string& workspace, std::stri
   if (::lstat(target.c_str(), &lst) == 0)  // a dangling symlink: never write through it
     return Error::invalid("path '" + p + "' is a symlink to a missing target; refusing to write");
   fs::path parent = fs::path(target).parent_path();
-  std::string parent_real = real_path(parent.string());
+  std::string parent_real = real_or_empty(parent.string());
   if (parent_real.empty()) {
     if (!make_parents) return Error::invalid("directory of '" + p + "' does not exist");
     // Create each missing directory, checking that the deepest existing one is inside.
     fs::path existing = parent;
-    while (real_path(existing.string()).empty() && existing.has_parent_path() &&
+    while (real_or_empty(existing.string()).empty() && existing.has_parent_path() &&
            existing != existing.parent_path())
       existing = existing.parent_path();
-    if (!inside(root, real_path(existing.string())))
+    if (!path_within(real_or_empty(existing.string()), root))
       return Error::invalid("path '" + p + "' leads outside the workspace");
     if (auto s = make_dirs(parent.string(), 0755); !s.ok()) return s.error();
-    parent_real = real_path(parent.string());
+    parent_real = real_or_empty(parent.string());
   }
-  if (parent_real.empty() || !inside(root, parent_real))
+  if (parent_real.empty() || !path_within(parent_real, root))
     return Error::invalid("path '" + p + "' leads outside the workspace");
   return parent_real + "/" + fs::path(target).filename().string();
 }

@@ -38,6 +38,7 @@
 #include <set>
 #include <string>
 
+#include "base/json_fields.h"
 #include "channels/discord/discord_events.h"
 #include "channels/ws_client.h"
 #include "plugins/registry.h"
@@ -59,17 +60,11 @@ using providers::HttpHead;
 constexpr std::int64_t kDefaultIntents = 1 | 512 | 4096 | 32768;
 constexpr std::size_t kMaxFrame = discord::kMaxFrameBytes;
 constexpr std::size_t kMaxRestBody = 64 * 1024;
-constexpr std::size_t kMaxText = 2000;
-constexpr auto kHelloTimeout = 30s;
+constexpr std::size_t kDiscordMaxText = 2000;
+constexpr auto kDiscordHelloTimeout = 30s;
 constexpr auto kMaxRetryWait = 10s;  // a longer 429 wait fails the send (the host retries)
 constexpr std::size_t kRecentIds = 512;
-constexpr std::size_t kMaxDmChannels = 4096;  // user -> DM channel ids remembered
-
-std::string str(const Json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+constexpr std::size_t kDiscordMaxDmChannels = 4096;  // user -> DM channel ids remembered
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -104,11 +99,11 @@ class DiscordChannel final : public sdk::Channel {
         hb_timer_(io_),
         pool_(std::make_shared<providers::ConnectionPool>()) {
     const Json& s = host.settings();
-    token_ = str(s, "token");
-    api_base_ = str(s, "api_base");
+    token_ = json_str(s, "token");
+    api_base_ = json_str(s, "api_base");
     if (api_base_.empty()) api_base_ = "https://discord.com/api/v10";
     while (!api_base_.empty() && api_base_.back() == '/') api_base_.pop_back();
-    gateway_setting_ = str(s, "gateway_url");
+    gateway_setting_ = json_str(s, "gateway_url");
     if (s.is_object() && s.contains("intents") && s["intents"].is_number_integer())
       intents_ = s["intents"].get<std::int64_t>();
     if (intents_ <= 0) intents_ = kDefaultIntents;
@@ -156,7 +151,7 @@ class DiscordChannel final : public sdk::Channel {
     if (!user.empty() && !is_snowflake(user)) return fail_now("discord: user_id is not a user id");
     if (user.empty() && !is_snowflake(m.peer.chat_id))
       return fail_now("discord: chat_id is not a channel id");
-    Json body{{"content", clip(m.text, kMaxText)},
+    Json body{{"content", clip(m.text, kDiscordMaxText)},
               {"allowed_mentions", {{"parse", Json::array({"users"})}}}};
     if (is_snowflake(m.reply_to))
       body["message_reference"] = {{"message_id", m.reply_to}, {"fail_if_not_exists", false}};
@@ -205,7 +200,7 @@ class DiscordChannel final : public sdk::Channel {
          });
   }
 
-  std::size_t max_text() const override { return kMaxText; }
+  std::size_t max_text() const override { return kDiscordMaxText; }
   bool supports_buttons() const override { return true; }
 
   Status logout() override {
@@ -313,7 +308,7 @@ class DiscordChannel final : public sdk::Channel {
 
   static std::string discord_message(const std::string& body) {
     Json j = Json::parse(body, nullptr, false);
-    std::string m = str(j, "message");
+    std::string m = json_str(j, "message");
     return m.empty() ? std::string() : ": " + clip(m, 200);
   }
 
@@ -351,11 +346,12 @@ class DiscordChannel final : public sdk::Channel {
            if (e) return finish_send(id, Error::unavailable(what + ": " + e->message, 1000));
            Json j = Json::parse(rbody, nullptr, false);
            if (status >= 200 && status < 300) {
-             std::string channel = str(j, "id");
+             std::string channel = json_str(j, "id");
              if (!is_snowflake(channel))
                return finish_send(id,
                                   Error::unavailable(what + ": no channel id in the answer", 1000));
-             if (dm_channels_.size() >= kMaxDmChannels) dm_channels_.erase(dm_channels_.begin());
+             if (dm_channels_.size() >= kDiscordMaxDmChannels)
+               dm_channels_.erase(dm_channels_.begin());
              dm_channels_[user] = channel;
              return post_message(id, "/channels/" + channel + "/messages", std::move(message), 0);
            }
@@ -431,7 +427,7 @@ class DiscordChannel final : public sdk::Channel {
            if (status != 200)
              return fail("discord: GET /gateway/bot answered HTTP " + std::to_string(status) +
                          discord_message(body));
-           std::string url = str(Json::parse(body, nullptr, false), "url");
+           std::string url = json_str(Json::parse(body, nullptr, false), "url");
            if (!acceptable_gateway_url(url))
              return fail("discord: GET /gateway/bot gave no usable wss:// URL");
            gateway_cache_ = url;
@@ -468,11 +464,11 @@ class DiscordChannel final : public sdk::Channel {
     });
     ws_ = ws_connect(io_, std::move(o), std::move(cb));
     // HELLO must come (connect included) within this; heartbeats reuse the timer.
-    hb_timer_.expires_after(kHelloTimeout);
+    hb_timer_.expires_after(kDiscordHelloTimeout);
     hb_timer_.async_wait(guarded([this, gen](const boost::system::error_code& ec) {
       if (ec || gen != gen_) return;
       fail("discord gateway sent no HELLO within " +
-           std::to_string(std::chrono::seconds(kHelloTimeout).count()) + " s");
+           std::to_string(std::chrono::seconds(kDiscordHelloTimeout).count()) + " s");
     }));
   }
 

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "base/json_fields.h"
 #include "base/log.h"
 #include "channels/irc/irc_message.h"
 #include "plugins/registry.h"
@@ -46,7 +47,7 @@ using error_code = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::size_t kMaxText = 400;            // max_text(): host chunks to this
+constexpr std::size_t kIrcMaxText = 400;         // max_text(): host chunks to this
 constexpr std::size_t kMaxQueuedLines = 2000;    // outbound PRIVMSG lines waiting
 constexpr std::size_t kMaxControlLines = 256;    // PONG/JOIN/... waiting
 constexpr std::size_t kMaxCapBytes = 16 * 1024;  // accumulated CAP LS replies
@@ -76,10 +77,6 @@ struct Settings {
   std::string error;  // non-empty: the settings cannot work
 };
 
-std::string str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 long long num(const Json& j, const char* key, long long def, long long lo, long long hi) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer()) return def;
@@ -99,22 +96,22 @@ Settings read_settings(const Json& j) {
     s.error = "irc: settings must be an object";
     return s;
   }
-  s.server = str(j, "server");
+  s.server = json_str(j, "server");
   s.tls = flag(j, "tls", true);
   s.tls_verify = flag(j, "tls_verify", true);
-  s.ca_file = str(j, "ca_file");
+  s.ca_file = json_str(j, "ca_file");
   long long port = num(j, "port", 0, 0, 65535);
   s.port = std::to_string(port != 0 ? port : (s.tls ? 6697 : 6667));
-  s.nick = str(j, "nick");
-  s.username = str(j, "username");
-  s.realname = str(j, "realname");
-  s.password = str(j, "password");
+  s.nick = json_str(j, "nick");
+  s.username = json_str(j, "username");
+  s.realname = json_str(j, "realname");
+  s.password = json_str(j, "password");
   if (s.username.empty()) s.username = s.nick;
   if (s.realname.empty()) s.realname = s.nick;
   if (auto it = j.find("sasl"); it != j.end() && it->is_object()) {
     s.sasl = true;
-    s.sasl_user = str(*it, "user");
-    s.sasl_password = str(*it, "password");
+    s.sasl_user = json_str(*it, "user");
+    s.sasl_password = json_str(*it, "password");
   }
   if (auto it = j.find("channels"); it != j.end() && it->is_array()) {
     for (const auto& c : *it)
@@ -811,7 +808,7 @@ class IrcChannel final : public sdk::Channel {
                 [done = std::move(done)] { done(Error::unavailable("irc: not connected", 1000)); });
   }
 
-  std::size_t max_text() const override { return kMaxText; }
+  std::size_t max_text() const override { return kIrcMaxText; }
 
   Json status_extra() const override {
     Json j = Json::object();

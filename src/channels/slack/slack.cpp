@@ -52,13 +52,13 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
-constexpr std::size_t kMaxText = 4000;  // Slack truncates text over 40k; 4k reads well
-constexpr std::chrono::milliseconds kHelloTimeout = 15s;
+constexpr std::size_t kSlackMaxText = 4000;  // Slack truncates text over 40k; 4k reads well
+constexpr std::chrono::milliseconds kSlackHelloTimeout = 15s;
 constexpr std::chrono::milliseconds kMaxRetryAfter = 30s;  // longer: fail, host retries
 constexpr std::size_t kMaxPendingSends = 64;
 constexpr std::size_t kMaxReasonBytes = 120;  // a peer's close reason quoted in an error
 constexpr std::size_t kMaxUrlBytes = 4096;
-constexpr std::size_t kMaxDmChannels = 4096;  // user -> DM channel ids remembered
+constexpr std::size_t kSlackMaxDmChannels = 4096;  // user -> DM channel ids remembered
 
 std::string setting(const Json& s, const char* key, std::string def = {}) {
   auto it = s.is_object() ? s.find(key) : s.end();
@@ -110,7 +110,7 @@ class SlackChannel final : public sdk::Channel {
   void start() override;
   void stop() override;
   void send(sdk::OutboundMessage m, std::function<void(Status)> done) override;
-  std::size_t max_text() const override { return kMaxText; }
+  std::size_t max_text() const override { return kSlackMaxText; }
   bool supports_buttons() const override { return true; }
   Json status_extra() const override {
     Json j = Json::object();
@@ -269,10 +269,10 @@ void SlackChannel::connect_socket(const std::string& url) {
          (reason.empty() ? std::string() : " " + excerpt(reason)) + ")");
   };
   ws_ = ws_connect(host_.io(), std::move(opts), std::move(cb));
-  hello_timer_ = std::make_unique<asio::steady_timer>(host_.io(), kHelloTimeout);
+  hello_timer_ = std::make_unique<asio::steady_timer>(host_.io(), kSlackHelloTimeout);
   hello_timer_->async_wait([this, w](const boost::system::error_code& ec) {
     if (ec || !w.lock() || ready_) return;
-    fail("slack socket sent no hello within " + std::to_string(kHelloTimeout.count()) + " ms");
+    fail("slack socket sent no hello within " + std::to_string(kSlackHelloTimeout.count()) + " ms");
   });
 }
 
@@ -420,7 +420,7 @@ void SlackChannel::open_dm(std::uint64_t id) {
           if (channel.empty() || channel.size() > slack::kMaxIdBytes)
             return finish_send(id,
                                Error::unavailable(what + ": no channel id in the answer", 5000));
-          if (dm_channels_.size() >= kMaxDmChannels) dm_channels_.erase(dm_channels_.begin());
+          if (dm_channels_.size() >= kSlackMaxDmChannels) dm_channels_.erase(dm_channels_.begin());
           dm_channels_[op.open_user] = channel;
           op.body["channel"] = channel;
           return post_send(id);

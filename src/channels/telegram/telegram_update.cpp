@@ -1,5 +1,7 @@
 #include "channels/telegram/telegram_update.h"
 
+#include "base/json_fields.h"
+
 namespace simpleclaw::channels::telegram {
 namespace {
 
@@ -9,10 +11,6 @@ const Json& field(const Json& o, const char* key) {
   if (!o.is_object()) return kNull;
   auto it = o.find(key);
   return it == o.end() ? kNull : *it;
-}
-std::string str(const Json& o, const char* key) {
-  const Json& v = field(o, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
 }
 bool flag(const Json& o, const char* key) {
   const Json& v = field(o, key);
@@ -24,18 +22,18 @@ std::optional<sdk::InboundMessage> to_inbound(const Json& msg, long long update_
   const Json& from = field(msg, "from");
   const Json& chat = field(msg, "chat");
   if (!from.is_object() || !chat.is_object() || flag(from, "is_bot")) return std::nullopt;
-  std::string text = str(msg, "text");
-  if (text.empty()) text = str(msg, "caption");
+  std::string text = json_str(msg, "text");
+  if (text.empty()) text = json_str(msg, "caption");
   if (text.empty()) return std::nullopt;  // stickers, photos without caption, joins
   sdk::InboundMessage m;
   m.message_id = std::to_string(update_id);
   m.sender_id = id_text(field(from, "id"));
   if (m.sender_id.empty()) return std::nullopt;
-  std::string name = str(from, "first_name");
-  if (!str(from, "last_name").empty()) name += " " + str(from, "last_name");
-  if (!str(from, "username").empty()) name += " (@" + str(from, "username") + ")";
+  std::string name = json_str(from, "first_name");
+  if (!json_str(from, "last_name").empty()) name += " " + json_str(from, "last_name");
+  if (!json_str(from, "username").empty()) name += " (@" + json_str(from, "username") + ")";
   m.sender_name = name;
-  std::string type = str(chat, "type");
+  std::string type = json_str(chat, "type");
   m.peer.chat_id = id_text(field(chat, "id"));
   if (m.peer.chat_id.empty()) return std::nullopt;
   m.peer.group = !type.empty() && type != "private";
@@ -75,14 +73,14 @@ Update parse_update(const Json& u, const BotIdentity& me) {
   const Json& id = field(u, "update_id");
   if (id.is_number_integer()) out.update_id = id.get<long long>();
   if (const Json& q = field(u, "callback_query"); q.is_object()) {
-    out.callback_id = str(q, "id");
+    out.callback_id = json_str(q, "id");
     const Json& from = field(q, "from");
     const Json& chat = field(field(q, "message"), "chat");
     out.button.sender_id = id_text(field(from, "id"));
-    out.button.sender_name = str(from, "first_name");
+    out.button.sender_name = json_str(from, "first_name");
     out.button.peer.chat_id = chat.is_object() ? id_text(field(chat, "id")) : out.button.sender_id;
-    out.button.peer.group = chat.is_object() && str(chat, "type") != "private";
-    out.button.data = str(q, "data");
+    out.button.peer.group = chat.is_object() && json_str(chat, "type") != "private";
+    out.button.data = json_str(q, "data");
     if (!out.button.sender_id.empty() && !out.button.data.empty()) out.kind = Update::kButton;
     return out;
   }

@@ -1,0 +1,18 @@
+// Typed reads of one field of a JSON object that never throw: Json::value() throws when
+// the field has another type, and input from platforms, plugins and clients can have any.
+#pragma once
+#include <string>
+
+#include "base/result.h"
+
+namespace simpleclaw {
+
+// The string at `key`, or `def` when `j` is not an object or the field is absent or not a
+// string.
+inline std::string json_str(const Json& j, const char* key, std::string def = {}) {
+  if (!j.is_object()) return def;
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : def;
+}
+
+}  // namespace simpleclaw
