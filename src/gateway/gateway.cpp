@@ -619,7 +619,7 @@ Json Gateway::hello_ok(const Client& c) {
                // the admin's to see; a user gets the gateway's own entry too.
                {{"presence", c.scopes.has(Scope::kRead) && c.user.empty() ? presence_.list()
                                                                           : presence_.self_only()},
-                {"health", health_for(c.user)->json()},
+                {"health", health_snapshot(c.user)->json()},
                 {"stateVersion", state_version()},
                 {"uptimeMs", uptime_ms()},
                 {"sessionDefaults",

@@ -246,7 +246,6 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   Json build_health();
   Json plugins_health() const;
   void refresh_health(bool broadcast_if_changed);
-  protocol::SharedPayloadPtr health_for(std::string_view user) const;
   void configure_channels();
   void schedule_tick();
   void schedule_maintenance();

@@ -157,11 +157,11 @@ void Gateway::refresh_health(bool broadcast_if_changed) {
   ++health_version_;
   if (!broadcast_if_changed) return;
   broadcast_views(
-      "health", health_, [this](const std::string& u) { return health_for(u); }, Scope::kNone, true,
-      true);
+      "health", health_, [this](const std::string& u) { return health_snapshot(u); }, Scope::kNone,
+      true, true);
 }
 
-protocol::SharedPayloadPtr Gateway::health_for(std::string_view user) const {
+protocol::SharedPayloadPtr Gateway::health_snapshot(std::string_view user) const {
   if (user.empty()) return health_;
   auto it = user_health_.find(user);
   if (it != user_health_.end()) return it->second;
@@ -171,10 +171,6 @@ protocol::SharedPayloadPtr Gateway::health_for(std::string_view user) const {
                             info_.state_dir + "/sessions.db", now_ms());
   if (!u) v["agents"] = Json::array();
   return std::make_shared<const SharedPayload>(std::move(v));
-}
-
-protocol::SharedPayloadPtr Gateway::health_snapshot(std::string_view user) const {
-  return health_for(user);
 }
 
 }  // namespace simpleclaw::gateway

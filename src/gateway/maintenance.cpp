@@ -133,7 +133,7 @@ void Gateway::refresh_sessions_summary(std::function<void()> then) {
 void Gateway::probe_health(std::string user, Responder done) {
   refresh_sessions_summary([this, user = std::move(user), done = std::move(done)] {
     refresh_health(true);
-    done(health_for(user)->json());
+    done(health_snapshot(user)->json());
   });
 }
 

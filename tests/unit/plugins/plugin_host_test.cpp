@@ -144,6 +144,14 @@ class PluginHostTest : public PluginFixture {
   }
   std::string state(const std::string& name) { return entry(name).value("state", ""); }
 
+  // One fake plugin (fake.py <mode>) under a started host, running: its pid, or 0 when it
+  // never reached `running`.
+  int start_running(const std::string& name, const std::string& mode) {
+    fake(name, mode);
+    host(Json{{"dirs", {dir_.path + "/fakes"}}}).start();
+    if (!run_until([&] { return state(name) == "running"; })) return 0;
+    return entry(name)["pid"].get<int>();
+  }
 };
 
 TEST_F(PluginHostTest, ToolPluginListedAndCalledThroughToolProvider) {
@@ -341,11 +349,8 @@ TEST_F(PluginHostTest, CrashAtStartBacksOffWithRestartsCounted) {
 }
 
 TEST_F(PluginHostTest, KilledPluginIsRestarted) {
-  fake("victim", "ok");
-  auto& h = host(Json{{"dirs", {dir_.path + "/fakes"}}});
-  h.start();
-  ASSERT_TRUE(run_until([&] { return state("victim") == "running"; }));
-  int pid = entry("victim")["pid"].get<int>();
+  int pid = start_running("victim", "ok");
+  ASSERT_GT(pid, 0) << entry("victim");
   ::kill(pid, SIGKILL);
   ASSERT_TRUE(run_until([&] {
     return state("victim") == "running" && entry("victim").value("pid", 0) != pid;
@@ -357,11 +362,8 @@ TEST_F(PluginHostTest, KilledPluginIsRestarted) {
 }
 
 TEST_F(PluginHostTest, HungPluginKilledAndRestarted) {
-  fake("sleepy", "hang");
-  auto& h = host(Json{{"dirs", {dir_.path + "/fakes"}}});
-  h.start();
-  ASSERT_TRUE(run_until([&] { return state("sleepy") == "running"; }));
-  int pid = entry("sleepy")["pid"].get<int>();
+  int pid = start_running("sleepy", "hang");
+  ASSERT_GT(pid, 0) << entry("sleepy");
   ASSERT_TRUE(run_until([&] { return entry("sleepy").value("restarts", 0) >= 1; })) << entry("sleepy");
   EXPECT_NE(entry("sleepy").value("lastError", "").find("did not answer ping within 400 ms (hung)"),
             std::string::npos)
@@ -425,32 +427,27 @@ TEST_F(PluginHostTest, StopTerminatesEverythingWithinTheGrace) {
 }
 
 TEST_F(PluginHostTest, RemovedFromConfigIsStopped) {
-  fake("alpha", "ok");
-  auto& h = host(Json{{"dirs", {dir_.path + "/fakes"}}});
-  h.start();
-  ASSERT_TRUE(run_until([&] { return state("alpha") == "running"; }));
-  int pid = entry("alpha")["pid"].get<int>();
-  h.configure(Json{{"dirs", {dir_.path + "/fakes"}}, {"entries", {{"alpha", {{"enabled", false}}}}}},
-              Json::object());
+  int pid = start_running("alpha", "ok");
+  ASSERT_GT(pid, 0) << entry("alpha");
+  host_->configure(
+      Json{{"dirs", {dir_.path + "/fakes"}}, {"entries", {{"alpha", {{"enabled", false}}}}}},
+      Json::object());
   EXPECT_EQ(state("alpha"), "disabled");
   EXPECT_TRUE(run_until([&] { return process_gone(pid); }, 3s));
-  h.configure(Json::object(), Json::object());  // dir no longer listed
+  host_->configure(Json::object(), Json::object());  // dir no longer listed
   EXPECT_TRUE(entry("alpha").is_null());
 }
 
 // A plugin removed by a reload is still stopping when the gateway shuts down: the host's
 // stop() waits for its process too, instead of leaving it behind.
 TEST_F(PluginHostTest, StopWaitsForAPluginRemovedByAReloadThatIsStillStopping) {
-  fake("lingerer", "ok");
-  auto& h = host(Json{{"dirs", {dir_.path + "/fakes"}}});
-  h.start();
-  ASSERT_TRUE(run_until([&] { return state("lingerer") == "running"; }));
-  int pid = entry("lingerer")["pid"].get<int>();
-  h.configure(Json::object(), Json::object());
+  int pid = start_running("lingerer", "ok");
+  ASSERT_GT(pid, 0) << entry("lingerer");
+  host_->configure(Json::object(), Json::object());
   ASSERT_TRUE(entry("lingerer").is_null());
   ASSERT_FALSE(process_gone(pid));  // nothing ran since: the stop has only begun
   bool done = false;
-  h.stop([&] { done = true; });
+  host_->stop([&] { done = true; });
   ASSERT_TRUE(run_until([&] { return done; }));
   EXPECT_TRUE(process_gone(pid));
 }
