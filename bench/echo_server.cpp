@@ -36,11 +36,11 @@ namespace {
 
 using Bytes = std::shared_ptr<const std::string>;
 
-constexpr std::size_t kMaxPreauthFrame = 64 * 1024;      // gateway.limits.max_preauth_frame
-constexpr std::size_t kMaxPayload = 25 * 1024 * 1024;    // gateway.limits.max_payload
-constexpr std::size_t kMaxBuffered = 50 * 1024 * 1024;   // gateway.limits.max_buffered
-constexpr int kPingMs = 25000;                           // gateway.timers.ping_ms
-constexpr int kHandshakeMs = 15000;                      // gateway.timers.handshake_ms
+constexpr std::size_t kMaxPreauthFrame = 64 * 1024;     // gateway.limits.max_preauth_frame
+constexpr std::size_t kMaxPayload = 25 * 1024 * 1024;   // gateway.limits.max_payload
+constexpr std::size_t kMaxBuffered = 50 * 1024 * 1024;  // gateway.limits.max_buffered
+constexpr int kPingMs = 25000;                          // gateway.timers.ping_ms
+constexpr int kHandshakeMs = 15000;                     // gateway.timers.handshake_ms
 
 class WsEcho : public std::enable_shared_from_this<WsEcho> {
  public:
@@ -96,10 +96,9 @@ class WsEcho : public std::enable_shared_from_this<WsEcho> {
   void do_write() {
     writing_ = true;
     ws_.binary(out_.front().second);
-    ws_.async_write(net::buffer(*out_.front().first),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+    ws_.async_write(
+        net::buffer(*out_.front().first),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -133,11 +132,12 @@ class HttpUpgrade : public std::enable_shared_from_this<HttpUpgrade> {
     parser_->header_limit(16 * 1024);
     parser_->body_limit(64 * 1024);
     stream_.expires_after(std::chrono::seconds(15));
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec || !websocket::is_upgrade(self->parser_->get())) return;
-      self->stream_.expires_never();
-      std::make_shared<WsEcho>(std::move(self->stream_))->run(self->parser_->release());
-    });
+    http::async_read(
+        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec || !websocket::is_upgrade(self->parser_->get())) return;
+          self->stream_.expires_never();
+          std::make_shared<WsEcho>(std::move(self->stream_))->run(self->parser_->release());
+        });
   }
 
  private:
@@ -161,8 +161,10 @@ int main(int argc, char** argv) {
   long max_seconds = 600;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--port" && i + 1 < argc) port = std::atoi(argv[++i]);
-    else if (a == "--max-seconds" && i + 1 < argc) max_seconds = std::atol(argv[++i]);
+    if (a == "--port" && i + 1 < argc)
+      port = std::atoi(argv[++i]);
+    else if (a == "--max-seconds" && i + 1 < argc)
+      max_seconds = std::atol(argv[++i]);
     else {
       std::fprintf(stderr, "usage: sc_echo_server [--port P] [--max-seconds S]\n");
       return 2;

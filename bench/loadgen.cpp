@@ -55,9 +55,9 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <unordered_map>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "nodes/device_identity.h"
@@ -89,12 +89,12 @@ struct Options {
   double duration = 5;
   double warmup = 1;
   double hold = 5;
-  double settle = 2;       // idle: wait this long after the last hello-ok before reading RSS
-  int max_pending = 16;    // handshakes in flight at once (gateway allows 32 per IP)
+  double settle = 2;     // idle: wait this long after the last hello-ok before reading RSS
+  int max_pending = 16;  // handshakes in flight at once (gateway allows 32 per IP)
   std::string role = "operator";
   std::string scope = "operator.read";
   int rss_pid = 0;
-  int server_pid = 0;      // rpc/echo: report this process's CPU use during the window
+  int server_pid = 0;       // rpc/echo: report this process's CPU use during the window
   std::string gateway_bin;  // first-hello
   int repeat = 10;
   int gateway_cpu = -1;
@@ -112,7 +112,8 @@ void usage() {
       "usage: sc_loadgen MODE [options]\n"
       "modes: rpc | echo | idle | first-hello\n"
       "  --port P            target port on 127.0.0.1 (or --state-dir DIR to read gateway.json)\n"
-      "  --state-dir DIR     gateway state dir (port from gateway.json, token from gateway.token);\n"
+      "  --state-dir DIR     gateway state dir (port from gateway.json, token from "
+      "gateway.token);\n"
       "                      first-hello: a scratch dir where fresh state dirs are made\n"
       "  --token T           gateway token (default: DIR/gateway.token)\n"
       "  --conns N           connections (default 8)\n"
@@ -148,24 +149,42 @@ Options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) die("missing value for " + a);
       return argv[++i];
     };
-    if (a == "--port") o.port = std::stoi(val());
-    else if (a == "--token") o.token = val();
-    else if (a == "--state-dir") o.state_dir = val();
-    else if (a == "--conns") o.conns = std::stoi(val());
-    else if (a == "--pipeline") o.pipeline = std::stoi(val());
-    else if (a == "--duration") o.duration = std::stod(val());
-    else if (a == "--warmup") o.warmup = std::stod(val());
-    else if (a == "--hold") o.hold = std::stod(val());
-    else if (a == "--settle") o.settle = std::stod(val());
-    else if (a == "--max-pending") o.max_pending = std::stoi(val());
-    else if (a == "--role") o.role = val();
-    else if (a == "--rss-pid") o.rss_pid = std::stoi(val());
-    else if (a == "--server-pid") o.server_pid = std::stoi(val());
-    else if (a == "--gateway") o.gateway_bin = val();
-    else if (a == "--repeat") o.repeat = std::stoi(val());
-    else if (a == "--gateway-cpu") o.gateway_cpu = std::stoi(val());
-    else if (a == "--setup-timeout") o.setup_timeout = std::stod(val());
-    else if (a == "--pause-ms") o.pause_ms = std::stoi(val());
+    if (a == "--port")
+      o.port = std::stoi(val());
+    else if (a == "--token")
+      o.token = val();
+    else if (a == "--state-dir")
+      o.state_dir = val();
+    else if (a == "--conns")
+      o.conns = std::stoi(val());
+    else if (a == "--pipeline")
+      o.pipeline = std::stoi(val());
+    else if (a == "--duration")
+      o.duration = std::stod(val());
+    else if (a == "--warmup")
+      o.warmup = std::stod(val());
+    else if (a == "--hold")
+      o.hold = std::stod(val());
+    else if (a == "--settle")
+      o.settle = std::stod(val());
+    else if (a == "--max-pending")
+      o.max_pending = std::stoi(val());
+    else if (a == "--role")
+      o.role = val();
+    else if (a == "--rss-pid")
+      o.rss_pid = std::stoi(val());
+    else if (a == "--server-pid")
+      o.server_pid = std::stoi(val());
+    else if (a == "--gateway")
+      o.gateway_bin = val();
+    else if (a == "--repeat")
+      o.repeat = std::stoi(val());
+    else if (a == "--gateway-cpu")
+      o.gateway_cpu = std::stoi(val());
+    else if (a == "--setup-timeout")
+      o.setup_timeout = std::stod(val());
+    else if (a == "--pause-ms")
+      o.pause_ms = std::stoi(val());
     else if (a == "-h" || a == "--help") {
       usage();
       std::exit(0);
@@ -264,13 +283,13 @@ class Histogram {
   }
 
  private:
-  static constexpr int kBits = 7;              // 2^7 = 128 linear buckets below 128 ns
-  static constexpr std::uint64_t kHalf = 64;   // sub-buckets per octave above that
+  static constexpr int kBits = 7;             // 2^7 = 128 linear buckets below 128 ns
+  static constexpr std::uint64_t kHalf = 64;  // sub-buckets per octave above that
   static std::size_t index(std::uint64_t v) {
     if (v < 2 * kHalf) return static_cast<std::size_t>(v);
     int msb = 63 - __builtin_clzll(v);
-    int e = msb - (kBits - 1);                 // >= 1
-    std::uint64_t mant = v >> e;               // [64, 128)
+    int e = msb - (kBits - 1);    // >= 1
+    std::uint64_t mant = v >> e;  // [64, 128)
     return static_cast<std::size_t>((e + 1) * kHalf + (mant - kHalf));
   }
   static std::uint64_t upper(std::size_t i) {
@@ -322,9 +341,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
 
   void start() {
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(15));
-    beast::get_lowest_layer(ws_).async_connect(b_.ep, [self = shared_from_this()](beast::error_code ec) {
-      self->on_connect(ec);
-    });
+    beast::get_lowest_layer(ws_).async_connect(
+        b_.ep, [self = shared_from_this()](beast::error_code ec) { self->on_connect(ec); });
   }
 
   // Fills the pipeline (rpc/echo traffic start).
@@ -408,13 +426,20 @@ class Conn : public std::enable_shared_from_this<Conn> {
           break;
         }
         std::string nonce = j["payload"].value("nonce", "");
-        simpleclaw::nodes::SignedFields f{"sc-loadgen", b_.connect_params["client"]["mode"], "node",
-                                          {}, b_.opt.token, "linux", ""};
+        simpleclaw::nodes::SignedFields f{"sc-loadgen",
+                                          b_.connect_params["client"]["mode"],
+                                          "node",
+                                          {},
+                                          b_.opt.token,
+                                          "linux",
+                                          ""};
         auto proof = b_.device->prove(f, nonce, wall_ms());
         Json params = b_.connect_params;
         if (!b_.device_token.empty()) params["auth"]["deviceToken"] = b_.device_token;
-        params["device"] = Json{{"id", proof.id}, {"publicKey", proof.public_key},
-                                {"signature", proof.signature}, {"signedAt", proof.signed_at_ms},
+        params["device"] = Json{{"id", proof.id},
+                                {"publicKey", proof.public_key},
+                                {"signature", proof.signature},
+                                {"signedAt", proof.signed_at_ms},
                                 {"nonce", proof.nonce}};
         write(Json{{"type", "req"}, {"id", "c"}, {"method", "connect"}, {"params", params}}.dump());
         break;
@@ -474,7 +499,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
       return;
     }
     bool ok = b_.mode == Mode::kEcho || msg.substr(q, 11) == R"(","ok":true)";
-    if (inflight_ == 0 || id >= next_id_ || next_id_ - id > static_cast<std::uint64_t>(b_.opt.pipeline)) {
+    if (inflight_ == 0 || id >= next_id_ ||
+        next_id_ - id > static_cast<std::uint64_t>(b_.opt.pipeline)) {
       ++b_.errors;  // not one of ours
       return;
     }
@@ -490,8 +516,10 @@ class Conn : public std::enable_shared_from_this<Conn> {
         ++b_.errors;
       }
     }
-    if (b_.sending) send_request();
-    else if (b_.finishing && b_.outstanding == 0) b_.io.stop();
+    if (b_.sending)
+      send_request();
+    else if (b_.finishing && b_.outstanding == 0)
+      b_.io.stop();
   }
 
   // chat: a run ends with a terminal `chat` event for one of our runIds ("<conn>-<id>").
@@ -521,17 +549,20 @@ class Conn : public std::enable_shared_from_this<Conn> {
         if (b_.first_error.empty()) b_.first_error = std::string(msg.substr(0, 300));
       }
     }
-    if (b_.sending && b_.opt.pause_ms > 0) send_chat_after(slot, 0.5, 1.5);
-    else if (b_.sending) send_chat(slot);
-    else if (b_.finishing && b_.outstanding == 0) b_.io.stop();
+    if (b_.sending && b_.opt.pause_ms > 0)
+      send_chat_after(slot, 0.5, 1.5);
+    else if (b_.sending)
+      send_chat(slot);
+    else if (b_.finishing && b_.outstanding == 0)
+      b_.io.stop();
   }
 
   // Sends the slot's next message after a pause drawn uniformly from [lo, hi] x pause_ms.
   void send_chat_after(int slot, double lo, double hi) {
     std::uniform_real_distribution<double> d(lo, hi);
     auto t = std::make_shared<net::steady_timer>(b_.io);
-    t->expires_after(std::chrono::microseconds(
-        static_cast<std::int64_t>(d(rng_) * b_.opt.pause_ms * 1000.0)));
+    t->expires_after(
+        std::chrono::microseconds(static_cast<std::int64_t>(d(rng_) * b_.opt.pause_ms * 1000.0)));
     ++b_.outstanding;  // the finishing phase waits for paused slots too
     t->async_wait([self = shared_from_this(), t, slot](beast::error_code ec) {
       --self->b_.outstanding;
@@ -543,8 +574,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
   void send_chat(int slot) {
     std::uint64_t id = next_id_++;
     // runIds are idempotency keys: unique per process, or a rerun would get cached results.
-    static const std::string prefix = std::to_string(::getpid()) + "." +
-                                      std::to_string(Clock::now().time_since_epoch().count());
+    static const std::string prefix =
+        std::to_string(::getpid()) + "." + std::to_string(Clock::now().time_since_epoch().count());
     std::string run = prefix + "-" + std::to_string(index_) + "-" + std::to_string(id);
     runs_[run] = {Clock::now(), slot};
     ++inflight_;
@@ -577,7 +608,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
     ++inflight_;
     ++b_.outstanding;
     char frame[96];
-    int n = std::snprintf(frame, sizeof frame, R"({"type":"req","id":"%)" PRIu64 R"(","method":"health"})", id);
+    int n = std::snprintf(frame, sizeof frame,
+                          R"({"type":"req","id":"%)" PRIu64 R"(","method":"health"})", id);
     write(std::string(frame, static_cast<std::size_t>(n)));
   }
 
@@ -589,15 +621,16 @@ class Conn : public std::enable_shared_from_this<Conn> {
   void do_write() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->writing_ = false;
-      self->out_.pop_front();
-      if (ec) {
-        if (!self->b_.finishing) self->fail("write: " + ec.message());
-        return;
-      }
-      if (!self->out_.empty()) self->do_write();
-    });
+    ws_.async_write(net::buffer(out_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      self->out_.pop_front();
+                      if (ec) {
+                        if (!self->b_.finishing) self->fail("write: " + ec.message());
+                        return;
+                      }
+                      if (!self->out_.empty()) self->do_write();
+                    });
   }
 
   Bench& b_;
@@ -653,11 +686,13 @@ void Bench::conn_failed(const std::string& why, bool was_ready) {
 void resolve_target(Options& o) {
   if (o.port == 0 && !o.state_dir.empty()) {
     Json rt = Json::parse(read_file(o.state_dir + "/gateway.json"), nullptr, false);
-    if (rt.is_discarded() || !rt.contains("port")) die("cannot read " + o.state_dir + "/gateway.json");
+    if (rt.is_discarded() || !rt.contains("port"))
+      die("cannot read " + o.state_dir + "/gateway.json");
     o.port = rt["port"].get<int>();
   }
   if (o.port <= 0 || o.port > 65535) die("no target: pass --port or --state-dir");
-  if (o.token.empty() && !o.state_dir.empty()) o.token = trim(read_file(o.state_dir + "/gateway.token"));
+  if (o.token.empty() && !o.state_dir.empty())
+    o.token = trim(read_file(o.state_dir + "/gateway.token"));
 }
 
 int run_traffic(Options o, Mode mode) {
@@ -670,16 +705,21 @@ int run_traffic(Options o, Mode mode) {
   b.host_header = "127.0.0.1:" + std::to_string(o.port);
   Json params{{"minProtocol", 4},
               {"maxProtocol", 4},
-              {"client", {{"id", "sc-loadgen"}, {"version", SIMPLECLAW_VERSION}, {"platform", "linux"},
-                          {"mode", mode == Mode::kIdle ? "probe" : "cli"}}},
+              {"client",
+               {{"id", "sc-loadgen"},
+                {"version", SIMPLECLAW_VERSION},
+                {"platform", "linux"},
+                {"mode", mode == Mode::kIdle ? "probe" : "cli"}}},
               {"role", o.role},
               {"auth", {{"token", o.token}}}};
   if (o.role == "operator")
     params["scopes"] = Json::array({mode == Mode::kChat ? std::string("operator.write") : o.scope});
-  b.connect_frame = Json{{"type", "req"}, {"id", "c"}, {"method", "connect"}, {"params", params}}.dump();
+  b.connect_frame =
+      Json{{"type", "req"}, {"id", "c"}, {"method", "connect"}, {"params", params}}.dump();
   if (o.role == "node") {  // one identity for every socket (a device may hold many)
     b.connect_params = params;
-    b.device = std::make_unique<simpleclaw::nodes::DeviceKey>(simpleclaw::nodes::DeviceKey::generate());
+    b.device =
+        std::make_unique<simpleclaw::nodes::DeviceKey>(simpleclaw::nodes::DeviceKey::generate());
   }
 
   const char* mode_name = mode == Mode::kRpc    ? "rpc"
@@ -701,8 +741,9 @@ int run_traffic(Options o, Mode mode) {
   b.on_all_ready = [&] {
     b.watchdog.cancel();
     double setup = secs(b.t_all_ready - b.t_setup);
-    std::printf("%s: %d/%d connections ready in %.2f s (%d failed%s%s)\n", mode_name, b.ready, o.conns,
-                setup, b.failed, b.first_error.empty() ? "" : "; first error: ", b.first_error.c_str());
+    std::printf("%s: %d/%d connections ready in %.2f s (%d failed%s%s)\n", mode_name, b.ready,
+                o.conns, setup, b.failed,
+                b.first_error.empty() ? "" : "; first error: ", b.first_error.c_str());
     std::fflush(stdout);
     if (b.ready == 0) {
       b.io.stop();
@@ -758,16 +799,19 @@ int run_traffic(Options o, Mode mode) {
     return 1;
   }
   if (mode == Mode::kIdle) {
-    std::printf("idle: held %d connections (%d dropped while held)\n", b.ready, b.closed_after_ready);
+    std::printf("idle: held %d connections (%d dropped while held)\n", b.ready,
+                b.closed_after_ready);
     if (o.rss_pid) {
       double per = rss_after > 0 && rss_before > 0 ? double(rss_after - rss_before) / b.ready : 0;
-      std::printf("server VmRSS: %ld KB before, %ld KB when all ready, %ld KB after %.1f s settle; "
-                  "%.2f KB per connection\n",
-                  rss_before, rss_ready, rss_after, o.settle, per);
-      std::printf("RESULT mode=idle conns=%d ready=%d failed=%d setup_s=%.2f rss_before_kb=%ld "
-                  "rss_after_kb=%ld per_conn_kb=%.2f events=%" PRIu64 " event_bytes=%" PRIu64 "\n",
-                  o.conns, b.ready, b.failed, secs(b.t_all_ready - b.t_setup), rss_before, rss_after, per,
-                  b.events, b.event_bytes);
+      std::printf(
+          "server VmRSS: %ld KB before, %ld KB when all ready, %ld KB after %.1f s settle; "
+          "%.2f KB per connection\n",
+          rss_before, rss_ready, rss_after, o.settle, per);
+      std::printf(
+          "RESULT mode=idle conns=%d ready=%d failed=%d setup_s=%.2f rss_before_kb=%ld "
+          "rss_after_kb=%ld per_conn_kb=%.2f events=%" PRIu64 " event_bytes=%" PRIu64 "\n",
+          o.conns, b.ready, b.failed, secs(b.t_all_ready - b.t_setup), rss_before, rss_after, per,
+          b.events, b.event_bytes);
     } else {
       std::printf("RESULT mode=idle conns=%d ready=%d failed=%d setup_s=%.2f\n", o.conns, b.ready,
                   b.failed, secs(b.t_all_ready - b.t_setup));
@@ -778,8 +822,10 @@ int run_traffic(Options o, Mode mode) {
   double dur = secs(b.t_measure_end - b.t_measure_start);
   double rps = dur > 0 ? static_cast<double>(b.completed) / dur : 0;
   auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
-  std::printf("%s: %d conns x pipeline %d, %.2f s measured: %" PRIu64 " responses, %.0f req/s; "
-              "latency p50 %.1f us, p99 %.1f us, max %.1f us; errors %" PRIu64 ", events %" PRIu64 "\n",
+  std::printf("%s: %d conns x pipeline %d, %.2f s measured: %" PRIu64
+              " responses, %.0f req/s; "
+              "latency p50 %.1f us, p99 %.1f us, max %.1f us; errors %" PRIu64 ", events %" PRIu64
+              "\n",
               mode_name, b.ready, o.pipeline, dur, b.completed, rps, us(b.hist.quantile(0.5)),
               us(b.hist.quantile(0.99)), us(b.hist.max()), b.errors, b.events);
   double cpu_self = dur > 0 ? 100 * (b.cpu_self1 - b.cpu_self0) / dur : 0;
@@ -802,7 +848,8 @@ int free_port() {
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = 0;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("cannot find a free port");
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    die("cannot find a free port");
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
@@ -820,8 +867,8 @@ std::optional<HelloRun> first_hello_once(const Options& o, int run) {
   ::mkdir(dir.c_str(), 0700);
   int port = free_port();
   std::string port_s = std::to_string(port), log = dir + "/gateway.out";
-  std::vector<const char*> argv{o.gateway_bin.c_str(), "gateway", "--port", port_s.c_str(),
-                                "--state-dir", dir.c_str(), nullptr};
+  std::vector<const char*> argv{o.gateway_bin.c_str(), "gateway",   "--port", port_s.c_str(),
+                                "--state-dir",         dir.c_str(), nullptr};
 
   auto t0 = Clock::now();
   pid_t pid = ::fork();
@@ -903,8 +950,11 @@ std::optional<HelloRun> first_hello_once(const Options& o, int run) {
              {"params",
               {{"minProtocol", 4},
                {"maxProtocol", 4},
-               {"client", {{"id", "sc-loadgen"}, {"version", SIMPLECLAW_VERSION}, {"platform", "linux"},
-                           {"mode", "cli"}}},
+               {"client",
+                {{"id", "sc-loadgen"},
+                 {"version", SIMPLECLAW_VERSION},
+                 {"platform", "linux"},
+                 {"mode", "cli"}}},
                {"role", "operator"},
                {"scopes", {"operator.read"}},
                {"auth", {{"token", token}}}}}};
@@ -950,16 +1000,18 @@ int run_first_hello(const Options& o) {
   for (int i = 0; i < o.repeat; ++i) {
     auto r = first_hello_once(o, i);
     if (!r) return 1;
-    std::printf("first-hello run %d: listening after %.2f ms, hello-ok after %.2f ms, RSS %ld KB\n", i + 1,
-                r->listen_ms, r->hello_ms, r->rss_kb);
+    std::printf("first-hello run %d: listening after %.2f ms, hello-ok after %.2f ms, RSS %ld KB\n",
+                i + 1, r->listen_ms, r->hello_ms, r->rss_kb);
     hello.push_back(r->hello_ms);
     listen.push_back(r->listen_ms);
     rss.push_back(r->rss_kb);
   }
-  std::printf("RESULT mode=first-hello runs=%d median_ms=%.2f max_ms=%.2f min_ms=%.2f listen_median_ms=%.2f "
-              "rss_after_hello_kb=%ld\n",
-              o.repeat, median(hello), *std::max_element(hello.begin(), hello.end()),
-              *std::min_element(hello.begin(), hello.end()), median(listen), rss.back());
+  std::printf(
+      "RESULT mode=first-hello runs=%d median_ms=%.2f max_ms=%.2f min_ms=%.2f "
+      "listen_median_ms=%.2f "
+      "rss_after_hello_kb=%ld\n",
+      o.repeat, median(hello), *std::max_element(hello.begin(), hello.end()),
+      *std::min_element(hello.begin(), hello.end()), median(listen), rss.back());
   std::fflush(stdout);
   return 0;
 }

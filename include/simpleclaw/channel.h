@@ -60,8 +60,8 @@ struct InboundMessage {
   std::string sender_id;    // stable platform user id: the only thing access control trusts
   std::string sender_name;  // display name: for logs and prompts, never for access
   Peer peer;
-  std::string text;         // UTF-8; "/approve ..." commands are handled by the host
-  bool mentioned = false;   // group messages: the bot was addressed (mention, reply, nick:)
+  std::string text;        // UTF-8; "/approve ..." commands are handled by the host
+  bool mentioned = false;  // group messages: the bot was addressed (mention, reply, nick:)
 };
 
 // An inline button (approvals). `data` comes back in ButtonPress; at most 64 bytes.
@@ -72,16 +72,16 @@ struct Button {
 
 struct OutboundMessage {
   Peer peer;
-  std::string text;                  // at most max_text() bytes (the host chunks)
-  std::vector<Button> buttons;       // only when supports_buttons()
-  std::string reply_to;              // platform message id to thread under, optional
+  std::string text;             // at most max_text() bytes (the host chunks)
+  std::vector<Button> buttons;  // only when supports_buttons()
+  std::string reply_to;         // platform message id to thread under, optional
 };
 
 struct ButtonPress {
   std::string sender_id;  // who pressed it (access checked by the host)
   std::string sender_name;
   Peer peer;
-  std::string data;       // Button::data
+  std::string data;  // Button::data
 };
 
 // What the gateway offers a channel account. Owned by the manager; outlives the channel.
@@ -105,7 +105,7 @@ class ChannelHost {
   // An inline button was pressed.
   virtual void button(ButtonPress p) = 0;
 
-  virtual void connected(const std::string& detail) = 0;  // e.g. "@my_bot", "irc.example:6697"
+  virtual void connected(const std::string& detail) = 0;    // e.g. "@my_bot", "irc.example:6697"
   virtual void disconnected(const std::string& error) = 0;  // what failed, never a secret
   virtual void alive() = 0;                                 // inbound path proved live
   virtual void set_liveness_window(std::chrono::milliseconds window) = 0;

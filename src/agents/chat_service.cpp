@@ -76,15 +76,15 @@ struct ChatService::Run {
   std::shared_ptr<std::vector<sessions::Entry>> entries;  // context, plus committed rounds
   std::shared_ptr<std::string> system;
   std::vector<providers::ResolvedModel> candidates;
-  int steps = 0;                  // model calls made
-  providers::Usage usage;         // summed over the steps
-  std::string model_ref;          // the model that answered last
+  int steps = 0;           // model calls made
+  providers::Usage usage;  // summed over the steps
+  std::string model_ref;   // the model that answered last
   // The tool round in progress:
   std::string round_text;
   std::vector<providers::ToolCall> round_calls;
   std::vector<tools::ToolOutcome> round_results;
   std::shared_ptr<tools::ToolTask> tool_task;
-  bool committing = false;        // the round is being written
+  bool committing = false;  // the round is being written
 };
 
 ChatService::ChatService(boost::asio::io_context& io, sessions::DbWorker& db,
@@ -193,10 +193,8 @@ void ChatService::forget(const std::string& run_id) { dedupe_.erase(run_id); }
 // ---------------------------------------------------------------- events
 
 Json ChatService::chat_payload(Run& run, const char* state) {
-  return Json{{"runId", run.run_id},
-              {"sessionKey", run.key},
-              {"seq", run.chat_seq++},
-              {"state", state}};
+  return Json{
+      {"runId", run.run_id}, {"sessionKey", run.key}, {"seq", run.chat_seq++}, {"state", state}};
 }
 
 Json ChatService::agent_payload(Run& run, const char* stream, Json data) {
@@ -285,61 +283,61 @@ void ChatService::send(SendParams p, Reply reply) {
   if (!rt.active && rt.queue.empty()) prefetch = prompt_source(key->agent_id);
   ++pending_;
   std::weak_ptr<int> alive = alive_;
-  db_.post([b, prefetch](SessionStore& s) -> Result<Begun> {
-             Begun out;
-             auto r = s.begin_run(b);
-             if (!r.ok()) return r.error();
-             out.begun = std::move(r).value();
-             if (prefetch && !out.begun.existing) {
-               auto l = load_for_run(s, b.key.key, out.begun.session.session_id, *prefetch);
-               if (l.ok()) out.loaded = std::move(l).value();  // else: loaded again at start
-             }
-             return out;
-           },
-           [this, alive, b, p = std::move(p), mode, reply = std::move(reply)](
-               Result<Begun> begun) mutable {
-             if (alive.expired()) return;
-             pending_done();
-             const std::string& run_id = b.run_id;
-             if (!begun.ok()) {
-               forget(run_id);
-               log::error("chat.send {}: {}", b.key.key, begun.error().message);
-               return reply(begun.error());
-             }
-             sessions::BeginRunResult* r = &begun->begun;
-             if (r->existing) {
-               // Known from before a restart: answer from the runs table.
-               const sessions::RunRow& ex = *r->existing;
-               if (sessions::key_owner(ex.session_key) != sessions::key_owner(b.key.key)) {
-                 forget(run_id);
-                 return reply(Error::invalid("idempotencyKey " + run_id +
-                                                 " is already used by another user's run; "
-                                                 "send a fresh one",
-                                             "IDEMPOTENCY_KEY_IN_USE"));
-               }
-               Json res{{"runId", run_id},
-                        {"status", ex.status == "queued" || ex.status == "running"
-                                       ? std::string("error")
-                                       : ex.status}};
-               if (!ex.error.empty()) res["errorMessage"] = ex.error;
-               remember(run_id, res);
-               return reply(res);
-             }
-             auto run = std::make_unique<Run>();
-             run->run_id = run_id;
-             run->key = b.key.key;
-             run->agent_id = b.key.agent_id;
-             run->session_id = r->session.session_id;
-             run->user_text = b.text;
-             run->user_seq = r->user.seq;
-             run->timeout_ms = p.timeout_ms;
-             run->mode = mode;
-             run->prefetched = std::move(begun->loaded);
-             reply(Json{{"runId", run_id}, {"status", "started"}});
-             changed(b.key.key, "message", &r->session);
-             if (shutting_down_) return finish_queued(std::move(run), "gateway shutting down");
-             enqueue(std::move(run), mode);
-           });
+  db_.post(
+      [b, prefetch](SessionStore& s) -> Result<Begun> {
+        Begun out;
+        auto r = s.begin_run(b);
+        if (!r.ok()) return r.error();
+        out.begun = std::move(r).value();
+        if (prefetch && !out.begun.existing) {
+          auto l = load_for_run(s, b.key.key, out.begun.session.session_id, *prefetch);
+          if (l.ok()) out.loaded = std::move(l).value();  // else: loaded again at start
+        }
+        return out;
+      },
+      [this, alive, b, p = std::move(p), mode,
+       reply = std::move(reply)](Result<Begun> begun) mutable {
+        if (alive.expired()) return;
+        pending_done();
+        const std::string& run_id = b.run_id;
+        if (!begun.ok()) {
+          forget(run_id);
+          log::error("chat.send {}: {}", b.key.key, begun.error().message);
+          return reply(begun.error());
+        }
+        sessions::BeginRunResult* r = &begun->begun;
+        if (r->existing) {
+          // Known from before a restart: answer from the runs table.
+          const sessions::RunRow& ex = *r->existing;
+          if (sessions::key_owner(ex.session_key) != sessions::key_owner(b.key.key)) {
+            forget(run_id);
+            return reply(Error::invalid("idempotencyKey " + run_id +
+                                            " is already used by another user's run; "
+                                            "send a fresh one",
+                                        "IDEMPOTENCY_KEY_IN_USE"));
+          }
+          Json res{{"runId", run_id},
+                   {"status", ex.status == "queued" || ex.status == "running" ? std::string("error")
+                                                                              : ex.status}};
+          if (!ex.error.empty()) res["errorMessage"] = ex.error;
+          remember(run_id, res);
+          return reply(res);
+        }
+        auto run = std::make_unique<Run>();
+        run->run_id = run_id;
+        run->key = b.key.key;
+        run->agent_id = b.key.agent_id;
+        run->session_id = r->session.session_id;
+        run->user_text = b.text;
+        run->user_seq = r->user.seq;
+        run->timeout_ms = p.timeout_ms;
+        run->mode = mode;
+        run->prefetched = std::move(begun->loaded);
+        reply(Json{{"runId", run_id}, {"status", "started"}});
+        changed(b.key.key, "message", &r->session);
+        if (shutting_down_) return finish_queued(std::move(run), "gateway shutting down");
+        enqueue(std::move(run), mode);
+      });
 }
 
 void ChatService::enqueue(std::unique_ptr<Run> run, const std::string& mode) {
@@ -390,10 +388,10 @@ void ChatService::start_next(const std::string& key, bool prefetch_fresh) {
     abort_run(*r, "error", "run timed out after " + std::to_string(timeout) + " ms",
               ErrorKind::kTimeout);
   });
-  sink_.agent_event(run.run_id,
-                    agent_payload(run, "lifecycle", Json{{"phase", "start"},
-                                                         {"startedAt", run.started_ms}}),
-                    false);
+  sink_.agent_event(
+      run.run_id,
+      agent_payload(run, "lifecycle", Json{{"phase", "start"}, {"startedAt", run.started_ms}}),
+      false);
   if (run.prefetched && prefetch_fresh) {
     Loaded l = std::move(*run.prefetched);
     run.prefetched.reset();
@@ -403,35 +401,36 @@ void ChatService::start_next(const std::string& key, bool prefetch_fresh) {
   run.prefetched.reset();  // stale: earlier runs of this session have replied since
   std::string session_id = run.session_id;
   ++pending_;
-  db_.post(
-      [key, session_id, src = prompt_source(run.agent_id)](SessionStore& s) {
-        return load_for_run(s, key, session_id, src);
-      },
-      [this, alive, key, run_id](Result<Loaded> r) {
-        if (alive.expired()) return;
-        pending_done();
-        Run* active = active_run(key, run_id);
-        if (!active) return;
-        Run& run = *active;
-        if (run.pending_abort) {
-          auto [status, error] = *run.pending_abort;
-          return finish(key, status, error, run.pending_kind, nullptr);
-        }
-        if (!r.ok())
-          return finish(key, "error", "cannot load the transcript: " + r.error().message,
-                        ErrorKind::kUnknown, nullptr);
-        begin_model_call(run, std::move(r->entries), std::move(r->system),
-                         std::move(r->model_override));
-      });
+  db_.post([key, session_id, src = prompt_source(run.agent_id)](
+               SessionStore& s) { return load_for_run(s, key, session_id, src); },
+           [this, alive, key, run_id](Result<Loaded> r) {
+             if (alive.expired()) return;
+             pending_done();
+             Run* active = active_run(key, run_id);
+             if (!active) return;
+             Run& run = *active;
+             if (run.pending_abort) {
+               auto [status, error] = *run.pending_abort;
+               return finish(key, status, error, run.pending_kind, nullptr);
+             }
+             if (!r.ok())
+               return finish(key, "error", "cannot load the transcript: " + r.error().message,
+                             ErrorKind::kUnknown, nullptr);
+             begin_model_call(run, std::move(r->entries), std::move(r->system),
+                              std::move(r->model_override));
+           });
 }
 
 void ChatService::begin_model_call(Run& run, std::vector<sessions::Entry> entries,
                                    std::string system, std::string model_override) {
   const config::AgentConfig* agent = config::find_agent(cfg_, run.agent_id);
   std::vector<std::string> refs;
-  if (!model_override.empty()) refs.push_back(model_override);
-  else if (agent && !agent->model.empty()) refs.push_back(agent->model);
-  else refs.push_back(catalog_.default_model());
+  if (!model_override.empty())
+    refs.push_back(model_override);
+  else if (agent && !agent->model.empty())
+    refs.push_back(agent->model);
+  else
+    refs.push_back(catalog_.default_model());
   if (agent)
     for (const std::string& f : agent->fallbacks)
       if (std::find(refs.begin(), refs.end(), f) == refs.end()) refs.push_back(f);
@@ -491,8 +490,8 @@ void ChatService::call_model(Run& run) {
   };
   cb.on_retry = [this, current](const std::string& what) {
     if (Run* r = current())
-      sink_.agent_event(r->run_id, agent_payload(*r, "lifecycle",
-                                                 Json{{"phase", "retry"}, {"message", what}}),
+      sink_.agent_event(r->run_id,
+                        agent_payload(*r, "lifecycle", Json{{"phase", "retry"}, {"message", what}}),
                         true);
   };
   cb.on_done = [this, current, key](const providers::CallResult& res) {
@@ -503,15 +502,16 @@ void ChatService::call_model(Run& run) {
     r->usage.output_tokens += res.usage.output_tokens;
     if (!res.model_ref.empty()) r->model_ref = res.model_ref;
     if (res.cancelled) {
-      auto [status, error] = r->pending_abort.value_or(std::make_pair(std::string("aborted"), std::string()));
+      auto [status, error] =
+          r->pending_abort.value_or(std::make_pair(std::string("aborted"), std::string()));
       return finish(key, status, error, r->pending_kind, &res);
     }
     if (!res.ok) return finish(key, "error", res.error, res.kind, &res);
     if (!res.tool_calls.empty() && tools_) return start_tools(*r, res);
     finish(key, "final", "", ErrorKind::kUnknown, &res);
   };
-  run.call = providers::ModelCall::start(io_, run.candidates, cfg_.models, std::move(cb),
-                                         catalog_.pool());
+  run.call =
+      providers::ModelCall::start(io_, run.candidates, cfg_.models, std::move(cb), catalog_.pool());
 }
 
 // ---------------------------------------------------------------- tool loop
@@ -540,13 +540,14 @@ void ChatService::run_next_tool(Run& run) {
     return run_next_tool(run);
   }
   Json args = Json::parse(call.arguments, nullptr, false);
-  sink_.agent_event(run.run_id,
-                    agent_payload(run, "tool",
-                                  Json{{"phase", "start"},
-                                       {"name", call.name},
-                                       {"toolCallId", call.id},
-                                       {"args", args.is_discarded() ? Json(call.arguments) : args}}),
-                    false);
+  sink_.agent_event(
+      run.run_id,
+      agent_payload(run, "tool",
+                    Json{{"phase", "start"},
+                         {"name", call.name},
+                         {"toolCallId", call.id},
+                         {"args", args.is_discarded() ? Json(call.arguments) : args}}),
+      false);
   tools::ToolContext ctx;
   ctx.run_id = run.run_id;
   ctx.session_key = run.key;
@@ -642,9 +643,8 @@ void ChatService::on_text(Run& run, std::string_view text) {
   p["deltaText"] = text;
   p["message"] = text_message(run.text, run.started_ms);
   sink_.chat_event(run.run_id, std::move(p), true);
-  sink_.agent_event(run.run_id,
-                    agent_payload(run, "assistant", Json{{"text", run.text}, {"delta", text}}),
-                    true);
+  sink_.agent_event(
+      run.run_id, agent_payload(run, "assistant", Json{{"text", run.text}, {"delta", text}}), true);
 }
 
 void ChatService::abort_run(Run& run, const std::string& status, const std::string& error,
@@ -764,8 +764,8 @@ void ChatService::finish(const std::string& key, const std::string& status,
           if (auto x = s.finish_run(a); !x.ok()) return x.error();
         return r;
       },
-      [this, alive, key, run_id, status, error, kind_name](
-          Result<std::optional<sessions::Entry>> r) {
+      [this, alive, key, run_id, status, error,
+       kind_name](Result<std::optional<sessions::Entry>> r) {
         if (alive.expired()) return;
         pending_done();
         if (!active_run(key, run_id)) return;
@@ -780,8 +780,10 @@ void ChatService::finish(const std::string& key, const std::string& status,
         std::vector<std::string> ids{run->run_id};
         ids.insert(ids.end(), run->absorbed.begin(), run->absorbed.end());
         for (const std::string& id : ids) {
-          Json p{{"runId", id}, {"sessionKey", run->key},
-                 {"seq", id == run->run_id ? run->chat_seq++ : 0}, {"state", st}};
+          Json p{{"runId", id},
+                 {"sessionKey", run->key},
+                 {"seq", id == run->run_id ? run->chat_seq++ : 0},
+                 {"state", st}};
           Json terminal{{"runId", id}, {"status", st}};
           if (st == "final") {
             p["message"] = message;
@@ -827,8 +829,8 @@ void ChatService::shutdown(std::function<void()> done) {
     std::deque<std::unique_ptr<Run>> queued = std::move(it->second.queue);
     it->second.queue.clear();
     for (auto& r : queued) finish_queued(std::move(r), "gateway shutting down");
-    if (it->second.active) abort_run(*it->second.active, "aborted", "gateway shutting down",
-                                     ErrorKind::kUnknown);
+    if (it->second.active)
+      abort_run(*it->second.active, "aborted", "gateway shutting down", ErrorKind::kUnknown);
   }
   ++pending_;
   pending_done();  // completes now if nothing was running
@@ -848,8 +850,10 @@ void ChatService::history(const std::string& raw_key, int limit, int offset, Rep
                // A session nobody wrote to yet has an empty history, not an error.
                if (r.error().details.is_object() &&
                    r.error().details.value("code", "") == "SESSION_NOT_FOUND")
-                 return reply(Json{{"sessionKey", k}, {"sessionId", nullptr},
-                                   {"messages", Json::array()}, {"hasMore", false}});
+                 return reply(Json{{"sessionKey", k},
+                                   {"sessionId", nullptr},
+                                   {"messages", Json::array()},
+                                   {"hasMore", false}});
                return reply(r.error());
              }
              Json msgs = Json::array();
@@ -872,15 +876,19 @@ void ChatService::inject(const std::string& raw_key, const std::string& message,
   std::string id = uuid_v4();
   std::int64_t now = wall_ms();
   std::weak_ptr<int> alive = alive_;
-  db_.post([k, id, message, label, now](SessionStore& s) { return s.inject(k, id, message, label, now); },
+  db_.post([k, id, message, label,
+            now](SessionStore& s) { return s.inject(k, id, message, label, now); },
            [this, alive, k, reply = std::move(reply)](Result<sessions::Entry> r) {
              if (alive.expired()) return;
              if (!r.ok()) return reply(r.error());
              // Shown like any finished reply, so open chats render it at once.
              std::string run_id = "inject-" + r->message_id;
              sink_.chat_event(run_id,
-                              Json{{"runId", run_id}, {"sessionKey", k.key}, {"seq", 0},
-                                   {"state", "final"}, {"message", r->to_message()}},
+                              Json{{"runId", run_id},
+                                   {"sessionKey", k.key},
+                                   {"seq", 0},
+                                   {"state", "final"},
+                                   {"message", r->to_message()}},
                               false);
              changed(k.key, "inject", nullptr);
              reply(Json{{"ok", true}, {"messageId", r->message_id}});
@@ -890,8 +898,8 @@ void ChatService::inject(const std::string& raw_key, const std::string& message,
 void ChatService::list_sessions(sessions::ListFilter f, Reply reply) {
   std::weak_ptr<int> alive = alive_;
   db_.post([f](SessionStore& s) { return s.list(f); },
-           [this, alive, reply = std::move(reply)](
-               Result<std::pair<std::vector<sessions::SessionRow>, int>> r) {
+           [this, alive,
+            reply = std::move(reply)](Result<std::pair<std::vector<sessions::SessionRow>, int>> r) {
              if (alive.expired()) return;
              if (!r.ok()) return reply(r.error());
              Json rows = Json::array();
@@ -903,8 +911,10 @@ void ChatService::list_sessions(sessions::ListFilter f, Reply reply) {
 void ChatService::get_session(const std::string& raw_key, int limit, Reply reply) {
   history(raw_key, limit, 0, [reply = std::move(reply)](Result<Json> r) {
     if (!r.ok()) return reply(r.error());
-    Json out{{"key", (*r)["sessionKey"]}, {"sessionId", (*r)["sessionId"]},
-             {"messages", (*r)["messages"]}, {"hasMore", (*r)["hasMore"]}};
+    Json out{{"key", (*r)["sessionKey"]},
+             {"sessionId", (*r)["sessionId"]},
+             {"messages", (*r)["messages"]},
+             {"hasMore", (*r)["hasMore"]}};
     reply(std::move(out));
   });
 }

@@ -57,7 +57,7 @@ class ChatSink {
 };
 
 struct SendParams {
-  std::string session_key;      // as the client sent it
+  std::string session_key;  // as the client sent it
   std::string message;
   std::string idempotency_key;  // = runId
   std::string agent_id;         // optional: the agent for a bare key
@@ -107,7 +107,7 @@ class ChatService {
   // Maintenance: drops idempotency results past sessions.dedupe_ttl_ms (otherwise only
   // pruned on the next chat.send); returns how many keys remain.
   std::size_t expire_dedupe();
-  std::size_t dedupe_size() const { return dedupe_.size(); }  // for /metrics
+  std::size_t dedupe_size() const { return dedupe_.size(); }       // for /metrics
   std::vector<std::string> run_ids(const std::string& key) const;  // active first
 
  private:
@@ -118,9 +118,9 @@ class ChatService {
   };
   struct Dedupe {
     bool in_flight = true;
-    Json result;            // terminal chat.send answer when !in_flight
+    Json result;  // terminal chat.send answer when !in_flight
     std::int64_t expires_ms = 0;
-    std::string owner;      // shared mode: the user whose session the run is in
+    std::string owner;  // shared mode: the user whose session the run is in
   };
 
   // The session's active run if it is still `run_id` (completions arriving late check).
@@ -166,7 +166,7 @@ class ChatService {
   std::unordered_map<std::string, SessionRt> sessions_;
   std::unordered_map<std::string, Dedupe> dedupe_;
   std::deque<std::pair<std::string, std::int64_t>> dedupe_order_;  // (runId, expires)
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // completions check it
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);          // completions check it
   int pending_ = 0;  // database jobs whose completion still touches runs
   bool shutting_down_ = false;
   std::function<void()> on_shutdown_;

@@ -39,8 +39,7 @@ ContextOutput build_context(const ContextInput& in) {
   // orders by its own seq, which is later than the user message would be: harmless.
   std::stable_sort(turns.begin(), turns.end(),
                    [](const Turn& a, const Turn& b) { return a.order < b.order; });
-  if (in.upto_seq > 0)
-    std::erase_if(turns, [&](const Turn& t) { return t.order > in.upto_seq; });
+  if (in.upto_seq > 0) std::erase_if(turns, [&](const Turn& t) { return t.order > in.upto_seq; });
   for (Turn& t : turns) {
     std::stable_sort(t.entries.begin(), t.entries.end(), [](auto* a, auto* b) {
       return (a->role == "user") > (b->role == "user");  // user first, then replies

@@ -1,8 +1,8 @@
 #include "base/fs.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,7 +29,8 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp-" + hex(random_bytes(6)))).string();
+  std::string tmp =
+      (dir / ("." + target.filename().string() + ".tmp-" + hex(random_bytes(6)))).string();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return Error::invalid("cannot create " + tmp + ": " + std::strerror(errno));
   auto fail = [&](const char* what) -> Status {

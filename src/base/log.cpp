@@ -50,14 +50,26 @@ std::string json_escape(std::string_view s) {
   out.reserve(s.size() + 8);
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += static_cast<char>(c);
     }
   }
   return out;
@@ -95,8 +107,8 @@ std::string extra_fields(std::string_view name, const nlohmann::json& fields) {
   if (fields.is_object()) {
     for (const auto& [k, v] : fields.items()) {
       if (k == "ts" || k == "level" || k == "msg" || k == "event") continue;
-      extra += ",\"" + json_escape(k) + "\":" +
-               v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      extra += ",\"" + json_escape(k) +
+               "\":" + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
   }
   return extra;

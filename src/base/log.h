@@ -3,18 +3,18 @@
 // init() is called once at start-up; the log functions are thread-safe (spdlog).
 // Never pass a secret (token, password, API key) to a log call.
 #pragma once
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 namespace simpleclaw::log {
 
 struct Options {
-  std::string level = "info";  // trace|debug|info|warn|error
-  std::string file;            // empty = no file sink
+  std::string level = "info";                // trace|debug|info|warn|error
+  std::string file;                          // empty = no file sink
   std::size_t max_bytes = 10 * 1024 * 1024;  // rotate at this size
   std::size_t max_files = 5;                 // gateway.1.log .. gateway.5.log kept
   bool to_stderr = true;

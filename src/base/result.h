@@ -2,12 +2,11 @@
 // one-to-one onto protocol error codes (SPEC §3), so a handler's error becomes the
 // `res.error` frame unchanged. Plain values: usable from any thread.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 namespace simpleclaw {
 
@@ -17,11 +16,16 @@ enum class ErrorCode { kInvalidRequest, kForbidden, kNotPaired, kUnavailable, kA
 
 inline const char* error_code_name(ErrorCode c) {
   switch (c) {
-    case ErrorCode::kInvalidRequest: return "INVALID_REQUEST";
-    case ErrorCode::kForbidden: return "FORBIDDEN";
-    case ErrorCode::kNotPaired: return "NOT_PAIRED";
-    case ErrorCode::kUnavailable: return "UNAVAILABLE";
-    case ErrorCode::kApprovalNotFound: return "APPROVAL_NOT_FOUND";
+    case ErrorCode::kInvalidRequest:
+      return "INVALID_REQUEST";
+    case ErrorCode::kForbidden:
+      return "FORBIDDEN";
+    case ErrorCode::kNotPaired:
+      return "NOT_PAIRED";
+    case ErrorCode::kUnavailable:
+      return "UNAVAILABLE";
+    case ErrorCode::kApprovalNotFound:
+      return "APPROVAL_NOT_FOUND";
   }
   return "INVALID_REQUEST";
 }
@@ -29,8 +33,8 @@ inline const char* error_code_name(ErrorCode c) {
 struct Error {
   ErrorCode code = ErrorCode::kInvalidRequest;
   std::string message;
-  Json details;                              // null = absent; else an object, e.g. {code:"..."}
-  std::optional<long long> retry_after_ms;   // set => retryable:true in the frame
+  Json details;                             // null = absent; else an object, e.g. {code:"..."}
+  std::optional<long long> retry_after_ms;  // set => retryable:true in the frame
 
   static Error invalid(std::string msg, std::string detail_code = {}) {
     Error e{ErrorCode::kInvalidRequest, std::move(msg), nullptr, std::nullopt};

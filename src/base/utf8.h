@@ -16,7 +16,9 @@ int utf8_sequence_length(std::string_view s, std::size_t i);
 // Offset of the first byte that is not valid UTF-8, or npos when all of `s` is valid.
 std::size_t first_invalid_utf8(std::string_view s);
 
-inline bool valid_utf8(std::string_view s) { return first_invalid_utf8(s) == std::string_view::npos; }
+inline bool valid_utf8(std::string_view s) {
+  return first_invalid_utf8(s) == std::string_view::npos;
+}
 
 // `s` cut to at most `max` bytes without splitting a UTF-8 sequence (it backs up over
 // continuation bytes; text that is not UTF-8 may lose up to 3 more bytes).

@@ -41,13 +41,13 @@ PairingStore::PairingStore(std::string file) : file_(std::move(file)) {
   if (!j.is_object()) return;
   if (auto it = j.find("approved"); it != j.end() && it->is_array())
     for (const Json& v : *it)
-      if (v.is_string() && approved_.size() < kMaxApproved) approved_.push_back(v.get<std::string>());
+      if (v.is_string() && approved_.size() < kMaxApproved)
+        approved_.push_back(v.get<std::string>());
   if (auto it = j.find("pending"); it != j.end() && it->is_array())
     for (const Json& p : *it)
       if (p.is_object() && pending_.size() < kMaxPending)
-        pending_.push_back({p.value("code", ""), p.value("senderId", ""),
-                            p.value("senderName", ""), p.value("createdAtMs", std::int64_t{0}),
-                            p.value("chatId", "")});
+        pending_.push_back({p.value("code", ""), p.value("senderId", ""), p.value("senderName", ""),
+                            p.value("createdAtMs", std::int64_t{0}), p.value("chatId", "")});
 }
 
 bool PairingStore::approved(const std::string& sender_id) const {
@@ -115,8 +115,10 @@ std::vector<PairingStore::Pending> PairingStore::pending(std::int64_t now_ms) co
 void PairingStore::save() {
   Json j{{"approved", approved_}, {"pending", Json::array()}};
   for (const Pending& p : pending_)
-    j["pending"].push_back({{"code", p.code}, {"senderId", p.sender_id},
-                            {"senderName", p.sender_name}, {"createdAtMs", p.created_ms},
+    j["pending"].push_back({{"code", p.code},
+                            {"senderId", p.sender_id},
+                            {"senderName", p.sender_name},
+                            {"createdAtMs", p.created_ms},
                             {"chatId", p.chat_id}});
   auto st = write_file_atomic(file_, j.dump(2) + "\n", 0600);
   error_ = st ? "" : st.error().message;

@@ -35,8 +35,8 @@ bool may_approve(const AccountSettings& a, const std::string& sender_id, bool pa
 
 class PairingStore {
  public:
-  static constexpr std::size_t kMaxPending = 20;     // oldest code dropped beyond this
-  static constexpr std::int64_t kCodeTtlMs = 3600000; // a code is valid for an hour
+  static constexpr std::size_t kMaxPending = 20;       // oldest code dropped beyond this
+  static constexpr std::int64_t kCodeTtlMs = 3600000;  // a code is valid for an hour
   static constexpr std::size_t kMaxApproved = 10000;
 
   explicit PairingStore(std::string file);  // loads it; a missing/bad file = empty

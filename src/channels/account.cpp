@@ -101,9 +101,10 @@ void Account::stop(const std::string& why) {
   connected_ = false;
   ++generation_;
   if (was || state_ != "stopped") {
-    log::event("channel.stopped", {{"channel", settings_.channel},
-                                   {"accountId", settings_.account_id}, {"reason", why}},
-               key() + ": " + why);
+    log::event(
+        "channel.stopped",
+        {{"channel", settings_.channel}, {"accountId", settings_.account_id}, {"reason", why}},
+        key() + ": " + why);
   }
   set_state(settings_.enabled ? "stopped" : "disabled");
 }
@@ -133,9 +134,10 @@ void Account::connected(const std::string& detail) {
   detail_ = detail.substr(0, 200);
   last_connected_ms_ = wall_ms();
   last_alive_ = steady_clock::now();
-  log::event("channel.connected", {{"channel", settings_.channel},
-                                   {"accountId", settings_.account_id}, {"detail", detail_}},
-             key() + " connected " + detail_);
+  log::event(
+      "channel.connected",
+      {{"channel", settings_.channel}, {"accountId", settings_.account_id}, {"detail", detail_}},
+      key() + " connected " + detail_);
   set_state("healthy");
   pump();
 }
@@ -153,8 +155,10 @@ void Account::fail(const std::string& error, const char* event) {
   ++reconnect_attempts_;
   ++mgr_.counters().reconnects;
   log::event(event,
-             {{"channel", settings_.channel}, {"accountId", settings_.account_id},
-              {"error", last_error_}, {"failures", failures_}},
+             {{"channel", settings_.channel},
+              {"accountId", settings_.account_id},
+              {"error", last_error_},
+              {"failures", failures_}},
              key() + ": " + last_error_, spdlog::level::warn);
   schedule_reconnect();
 }
@@ -173,8 +177,10 @@ void Account::schedule_reconnect() {
       channel_.reset();
       ++mgr_.counters().restarts;
       log::event("channel.restart",
-                 {{"channel", settings_.channel}, {"accountId", settings_.account_id},
-                  {"failures", failures_}, {"reason", last_error_}},
+                 {{"channel", settings_.channel},
+                  {"accountId", settings_.account_id},
+                  {"failures", failures_},
+                  {"reason", last_error_}},
                  key() + " rebuilt after " + std::to_string(failures_) + " failures");
     }
     config::RetryConfig r;

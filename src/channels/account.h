@@ -22,8 +22,8 @@ class ChannelManager;
 
 class Account final : public sdk::ChannelHost, public std::enable_shared_from_this<Account> {
  public:
-  static constexpr std::size_t kMaxQueue = 1000;       // replies waiting per account
-  static constexpr int kMaxSendAttempts = 5;           // failed sends while connected
+  static constexpr std::size_t kMaxQueue = 1000;  // replies waiting per account
+  static constexpr int kMaxSendAttempts = 5;      // failed sends while connected
 
   Account(ChannelManager& mgr, AccountSettings settings);
   ~Account() override;
@@ -48,7 +48,7 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   const PairingStore& pairing() const { return pairing_; }
 
   // Operator / manager control.
-  void start();  // (re)start wanted: connect now
+  void start();                       // (re)start wanted: connect now
   void stop(const std::string& why);  // stopped until start(); the queue is kept
   Status logout();
   bool running() const { return wanted_; }
@@ -86,7 +86,7 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   std::string state_dir_;
   PairingStore pairing_;
   std::unique_ptr<sdk::Channel> channel_;
-  bool wanted_ = false;     // enabled and not stopped by an operator
+  bool wanted_ = false;  // enabled and not stopped by an operator
   bool connected_ = false;
   std::string state_ = "stopped";  // stopped|disabled|starting|healthy|reconnecting|stuck|failed
   std::string detail_;             // from connected(), e.g. "@my_bot"

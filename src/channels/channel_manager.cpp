@@ -4,10 +4,10 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "base/crypto.h"
 #include "base/log.h"
 #include "channels/account.h"
 #include "channels/chunker.h"
-#include "base/crypto.h"
 #include "plugins/registry.h"
 #include "sessions/keys.h"
 
@@ -15,7 +15,7 @@ namespace simpleclaw::channels {
 
 namespace {
 
-constexpr std::size_t kMaxRoutes = 10000;   // replies awaited at once
+constexpr std::size_t kMaxRoutes = 10000;  // replies awaited at once
 constexpr auto kTypingEvery = std::chrono::seconds(4);
 
 std::string lower(std::string s) {
@@ -168,32 +168,36 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
   }
   bool paired = a.pairing().approved(m.sender_id);
   AccessDecision d = decide_access(a.config(), m, paired);
-  Json who{{"channel", a.channel_name()}, {"accountId", a.account_id()},
-           {"senderId", m.sender_id}, {"chatId", m.peer.chat_id}, {"group", m.peer.group}};
+  Json who{{"channel", a.channel_name()},
+           {"accountId", a.account_id()},
+           {"senderId", m.sender_id},
+           {"chatId", m.peer.chat_id},
+           {"group", m.peer.group}};
   switch (d.what) {
     case Access::kDeny:
       ++counters_.denied;
       who["reason"] = d.reason;
-      log::event("channel.inbound_denied", who, a.key() + ": message from " + m.sender_id +
-                                                    " refused (" + d.reason + ")");
+      log::event("channel.inbound_denied", who,
+                 a.key() + ": message from " + m.sender_id + " refused (" + d.reason + ")");
       return finish();
     case Access::kIgnore:
       ++counters_.ignored;
       return finish();
     case Access::kPair: {
       bool fresh = false;
-      std::string code = a.pairing().code_for(m.sender_id, m.sender_name, wall_ms(), &fresh,
-                                                 m.peer.chat_id);
+      std::string code =
+          a.pairing().code_for(m.sender_id, m.sender_name, wall_ms(), &fresh, m.peer.chat_id);
       if (fresh) {
         ++counters_.pairing_codes;
-        log::event("channel.pairing_requested", who, a.key() + ": pairing code issued to " +
-                                                         m.sender_id);
+        log::event("channel.pairing_requested", who,
+                   a.key() + ": pairing code issued to " + m.sender_id);
         a.enqueue({m.peer,
                    "Hi! I don't know you yet. Your pairing code is " + code +
                        ". Ask the operator of this assistant to approve it with:\n"
                        "simpleclaw call channels.pairing.approve --params '{\"channel\":\"" +
                        a.channel_name() + "\",\"code\":\"" + code + "\"}'",
-                   {}, m.message_id});
+                   {},
+                   m.message_id});
         dispatch_.channels_changed({{"channel", a.channel_name()},
                                     {"accountId", a.account_id()},
                                     {"pairingRequested", true},
@@ -206,8 +210,8 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
   }
   Submission s;
   s.agent_id = agent_for(a, m, &s.user);
-  std::string conv = m.peer.group ? "group:" + key_part(m.peer.chat_id)
-                                  : "direct:" + key_part(m.sender_id);
+  std::string conv =
+      m.peer.group ? "group:" + key_part(m.peer.chat_id) : "direct:" + key_part(m.sender_id);
   if (m.peer.group && !m.peer.thread_id.empty()) conv += ":thread:" + key_part(m.peer.thread_id);
   // A binding with a user puts the conversation in that user's namespace (shared mode):
   // only they (and the admin) see it.
@@ -228,8 +232,8 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
       if (acc) acc->typing(r.peer);
       schedule_typing();
     } else if (acc) {
-      acc->enqueue({r.peer, "Sorry, I could not take your message: " + st.error().message, {},
-                    r.reply_to});
+      acc->enqueue(
+          {r.peer, "Sorry, I could not take your message: " + st.error().message, {}, r.reply_to});
     }
     finish();
   });
@@ -314,9 +318,11 @@ void ChannelManager::on_approval_event(const char* event, const Json& payload) {
                      " allow-once | " + (req.value("allowAlways", false) ? "allow-always | " : "") +
                      "deny";
   std::vector<sdk::Button> buttons{{"Allow once", "apr:" + short_id + ":o"}};
-  if (req.value("allowAlways", false)) buttons.push_back({"Always allow", "apr:" + short_id + ":a"});
+  if (req.value("allowAlways", false))
+    buttons.push_back({"Always allow", "apr:" + short_id + ":a"});
   buttons.push_back({"Deny", "apr:" + short_id + ":d"});
-  sdk::OutboundMessage m{peer, text, acc->supports_buttons() ? buttons : std::vector<sdk::Button>{}, {}};
+  sdk::OutboundMessage m{
+      peer, text, acc->supports_buttons() ? buttons : std::vector<sdk::Button>{}, {}};
   for (std::string& chunk : chunk_text(m.text, acc->max_text())) {
     m.text = std::move(chunk);
     acc->enqueue(m);
@@ -337,7 +343,10 @@ void ChannelManager::button(Account& a, sdk::ButtonPress p) {
   if (colon <= 4) return;
   std::string id = p.data.substr(4, colon - 4);
   std::string d = p.data.substr(colon + 1);
-  std::string decision = d == "o" ? "allow-once" : d == "a" ? "allow-always" : d == "d" ? "deny" : "";
+  std::string decision = d == "o"   ? "allow-once"
+                         : d == "a" ? "allow-always"
+                         : d == "d" ? "deny"
+                                    : "";
   reply_decision(a, p.peer, p.sender_id, id, decision);
 }
 
@@ -348,8 +357,9 @@ void ChannelManager::reply_decision(Account& a, const sdk::Peer& peer, const std
     log::event("channel.approval_refused",
                {{"channel", a.channel_name()}, {"accountId", a.account_id()}, {"senderId", sender}},
                a.key() + ": " + sender + " may not approve");
-    return say("You are not allowed to approve commands here (only senders listed by id in "
-               "allow_from or paired may).");
+    return say(
+        "You are not allowed to approve commands here (only senders listed by id in "
+        "allow_from or paired may).");
   }
   if (id.empty() || (decision != "allow-once" && decision != "allow-always" && decision != "deny"))
     return say("Usage: /approve <id> allow-once | allow-always | deny");
@@ -395,7 +405,9 @@ Json ChannelManager::status_json() const {
                       {"connected", connected},
                       {"healthState", running ? worst : "stopped"}};
   }
-  return {{"ts", wall_ms()}, {"channelOrder", order}, {"channels", channels},
+  return {{"ts", wall_ms()},
+          {"channelOrder", order},
+          {"channels", channels},
           {"channelAccounts", accounts}};
 }
 
@@ -433,8 +445,9 @@ void ChannelManager::write_metrics(prom::Writer& w) const {
 
 Result<Json> ChannelManager::start_account(const std::string& channel, const std::string& account) {
   auto list = select(channel, account);
-  if (list.empty()) return Error::invalid("unknown channel account: " + channel +
-                                          (account.empty() ? "" : "/" + account));
+  if (list.empty())
+    return Error::invalid("unknown channel account: " + channel +
+                          (account.empty() ? "" : "/" + account));
   Json started = Json::array();
   for (Account* a : list) {
     if (!a->config().enabled)
@@ -447,8 +460,9 @@ Result<Json> ChannelManager::start_account(const std::string& channel, const std
 
 Result<Json> ChannelManager::stop_account(const std::string& channel, const std::string& account) {
   auto list = select(channel, account);
-  if (list.empty()) return Error::invalid("unknown channel account: " + channel +
-                                          (account.empty() ? "" : "/" + account));
+  if (list.empty())
+    return Error::invalid("unknown channel account: " + channel +
+                          (account.empty() ? "" : "/" + account));
   Json stopped = Json::array();
   for (Account* a : list) {
     a->stop("stopped by an operator");
@@ -459,8 +473,9 @@ Result<Json> ChannelManager::stop_account(const std::string& channel, const std:
 
 Result<Json> ChannelManager::logout(const std::string& channel, const std::string& account) {
   auto list = select(channel, account);
-  if (list.empty()) return Error::invalid("unknown channel account: " + channel +
-                                          (account.empty() ? "" : "/" + account));
+  if (list.empty())
+    return Error::invalid("unknown channel account: " + channel +
+                          (account.empty() ? "" : "/" + account));
   Json out = Json::array();
   for (Account* a : list) {
     a->stop("logged out by an operator");
@@ -476,8 +491,11 @@ Json ChannelManager::pairing_list(const std::string& channel) const {
   for (const auto& [k, a] : accounts_) {
     if (!channel.empty() && a->channel_name() != channel) continue;
     for (const auto& p : a->pairing().pending(wall_ms()))
-      list.push_back({{"channel", a->channel_name()}, {"accountId", a->account_id()},
-                      {"code", p.code}, {"senderId", p.sender_id}, {"senderName", p.sender_name},
+      list.push_back({{"channel", a->channel_name()},
+                      {"accountId", a->account_id()},
+                      {"code", p.code},
+                      {"senderId", p.sender_id},
+                      {"senderName", p.sender_name},
                       {"createdAtMs", p.created_ms}});
   }
   return {{"requests", list}};
@@ -492,7 +510,8 @@ Result<Json> ChannelManager::pairing_approve(const std::string& channel, const s
     auto r = a->pairing().approve(code, wall_ms());
     if (!r) continue;
     log::event("channel.pairing_approved",
-               {{"channel", a->channel_name()}, {"accountId", a->account_id()},
+               {{"channel", a->channel_name()},
+                {"accountId", a->account_id()},
                 {"senderId", r->sender_id}},
                a->key() + ": " + r->sender_id + " approved");
     // To the conversation the code was requested from: on Discord and Slack the DM
@@ -501,8 +520,11 @@ Result<Json> ChannelManager::pairing_approve(const std::string& channel, const s
     sdk::Peer to{r->reply_to(), false, {}};
     if (r->chat_id.empty()) to.user_id = r->sender_id;
     a->enqueue({to, "You're approved: you can talk to me now.", {}, {}});
-    return Json{{"ok", true}, {"channel", a->channel_name()}, {"accountId", a->account_id()},
-                {"senderId", r->sender_id}, {"senderName", r->sender_name}};
+    return Json{{"ok", true},
+                {"channel", a->channel_name()},
+                {"accountId", a->account_id()},
+                {"senderId", r->sender_id},
+                {"senderName", r->sender_name}};
   }
   return Error::invalid("unknown or expired pairing code: " + code +
                         " (channels.pairing.list shows the pending ones)");

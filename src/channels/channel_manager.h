@@ -81,8 +81,8 @@ class ChannelManager {
   void on_approval_event(const char* event, const Json& payload);
 
   // Methods.
-  Json status_json() const;   // channels.status
-  Json health_json() const;   // the health snapshot's `channels`
+  Json status_json() const;  // channels.status
+  Json health_json() const;  // the health snapshot's `channels`
   // The channel families of /metrics (counters, and one connected gauge per account).
   void write_metrics(prom::Writer& w) const;
   Result<Json> start_account(const std::string& channel, const std::string& account);

@@ -1,7 +1,6 @@
 // WsConnection over Boost.Beast: one class template for ws:// (tcp_stream) and wss://
 // (ssl_stream over tcp_stream). See ws_client.h for the contract.
 #include "channels/ws_client.h"
-#include "providers/tls_client.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -22,6 +21,7 @@
 #include <type_traits>
 
 #include "providers/http_client.h"
+#include "providers/tls_client.h"
 
 namespace simpleclaw::channels {
 namespace {

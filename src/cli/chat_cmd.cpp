@@ -101,8 +101,8 @@ int chat_command(Target& t, const std::string& session, int reply_timeout_ms) {
       continue;
     }
     std::string run_id = uuid_v4();
-    auto ack = ws.call("chat.send", Json{{"sessionKey", session}, {"message", line},
-                                         {"idempotencyKey", run_id}});
+    auto ack = ws.call(
+        "chat.send", Json{{"sessionKey", session}, {"message", line}, {"idempotencyKey", run_id}});
     if (!ack.ok()) {
       fprintf(stderr, "error: %s\n", ack.error().message.c_str());
       last_rc = 1;

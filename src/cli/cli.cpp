@@ -45,7 +45,8 @@ int do_call(Target& t, const std::string& method, const std::string& params_text
   auto r = (*c)->call(method, params);
   (*c)->close();
   if (!r.ok()) {
-    if (json_out) printf("%s\n", Json{{"ok", false}, {"error", r.error().to_json()}}.dump(2).c_str());
+    if (json_out)
+      printf("%s\n", Json{{"ok", false}, {"error", r.error().to_json()}}.dump(2).c_str());
     print_error(r.error());
     return 1;
   }
@@ -71,7 +72,8 @@ ClientOptions client_options(const Target& t) {
   if (t.url.rfind("wss://", 0) == 0) {
     if (auto rt = read_file(t.state_dir + "/gateway.json"); rt.ok()) {
       Json j = Json::parse(*rt, nullptr, false);
-      if (j.is_object() && j.value("url", "") == t.url) o.tls_fingerprint = j.value("tlsSha256", "");
+      if (j.is_object() && j.value("url", "") == t.url)
+        o.tls_fingerprint = j.value("tlsSha256", "");
     }
   }
   return o;
@@ -107,13 +109,18 @@ int run(int argc, char** argv) {
   Target t;
   bool json_out = false;
   auto add_client_opts = [&](CLI::App* sub) {
-    sub->add_option("--url", t.url, "gateway URL (default: the running gateway, else ws://127.0.0.1:18789)");
-    sub->add_option("--token", t.token, "gateway token (default: $SIMPLECLAW_GATEWAY_TOKEN or <state>/gateway.token)");
+    sub->add_option("--url", t.url,
+                    "gateway URL (default: the running gateway, else ws://127.0.0.1:18789)");
+    sub->add_option("--token", t.token,
+                    "gateway token (default: $SIMPLECLAW_GATEWAY_TOKEN or <state>/gateway.token)");
     sub->add_option("--password", t.password, "gateway password (auth mode password)");
-    sub->add_option("--state-dir", t.state_dir, "state directory (default: $SIMPLECLAW_HOME or ~/.simpleclaw)");
+    sub->add_option("--state-dir", t.state_dir,
+                    "state directory (default: $SIMPLECLAW_HOME or ~/.simpleclaw)");
     sub->add_option("--config", t.config_path, "config file (default: <state>/config.yaml)");
-    sub->add_option("--timeout", t.timeout_ms, "milliseconds to wait for the gateway")->capture_default_str();
-    sub->add_flag("--msgpack", t.msgpack, "use MessagePack framing (subprotocol simpleclaw.msgpack)");
+    sub->add_option("--timeout", t.timeout_ms, "milliseconds to wait for the gateway")
+        ->capture_default_str();
+    sub->add_flag("--msgpack", t.msgpack,
+                  "use MessagePack framing (subprotocol simpleclaw.msgpack)");
     sub->add_flag("--json", json_out, "print machine-readable JSON only");
   };
 
@@ -121,11 +128,14 @@ int run(int argc, char** argv) {
   gateway::GatewayOptions gopts;
   int port = -1;
   auto* g = app.add_subcommand("gateway", "run the gateway server");
-  g->add_option("--port", port, "port (0 = any free port; default $SIMPLECLAW_PORT, gateway.port, 18789)");
+  g->add_option("--port", port,
+                "port (0 = any free port; default $SIMPLECLAW_PORT, gateway.port, 18789)");
   g->add_option("--bind", gopts.bind,
                 "loopback | all | tailnet | an IP address (default gateway.bind, loopback)");
-  g->add_option("--config", gopts.config_path, "config file (default $SIMPLECLAW_CONFIG or <state>/config.yaml)");
-  g->add_option("--state-dir", gopts.state_dir, "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
+  g->add_option("--config", gopts.config_path,
+                "config file (default $SIMPLECLAW_CONFIG or <state>/config.yaml)");
+  g->add_option("--state-dir", gopts.state_dir,
+                "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
   g->add_flag("--verbose,-v", gopts.verbose, "debug logging");
   ServiceOptions svc;
   auto* g_install = g->add_subcommand("install", "install the gateway as a systemd service");
@@ -179,12 +189,14 @@ int run(int argc, char** argv) {
   add_client_opts(chat);
 
   // node
-  auto* node = app.add_subcommand("node", "run this machine as a node host (system.run, system.info)");
+  auto* node =
+      app.add_subcommand("node", "run this machine as a node host (system.run, system.info)");
   add_client_opts(node);
 
   // config
   std::vector<std::string> config_args;
-  auto* cfg = app.add_subcommand("config", "config get [path] | set <path> <value> | patch <json> | validate [file]");
+  auto* cfg = app.add_subcommand(
+      "config", "config get [path] | set <path> <value> | patch <json> | validate [file]");
   cfg->add_option("args", config_args, "subcommand and its arguments")->required();
   add_client_opts(cfg);
 

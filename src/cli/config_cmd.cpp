@@ -30,7 +30,8 @@ const Json* lookup(const Json& doc, const std::string& dotted) {
   std::size_t start = 0;
   while (start <= dotted.size()) {
     auto dot = dotted.find('.', start);
-    std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string key =
+        dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!cur->is_object() || !cur->contains(key)) return nullptr;
     cur = &(*cur)[key];
     if (dot == std::string::npos) break;
@@ -61,9 +62,12 @@ int apply_patch(Target& t, const Json& patch, bool json_out) {
     auto r = (*c)->call("config.patch", Json{{"raw", patch.dump()}, {"baseHash", (*cur)["hash"]}});
     (*c)->close();
     if (!r.ok()) return print_write_error(r.error());
-    if (json_out) printf("%s\n", r->dump(2).c_str());
-    else fprintf(stderr, "config updated (%s)%s\n", r->value("hash", "").substr(0, 12).c_str(),
-                 r->value("restart", false) ? "; restart the gateway to apply bind/port/TLS changes" : "");
+    if (json_out)
+      printf("%s\n", r->dump(2).c_str());
+    else
+      fprintf(
+          stderr, "config updated (%s)%s\n", r->value("hash", "").substr(0, 12).c_str(),
+          r->value("restart", false) ? "; restart the gateway to apply bind/port/TLS changes" : "");
     return 0;
   }
   if (c.error().code != ErrorCode::kUnavailable) return print_write_error(c.error());
@@ -109,7 +113,10 @@ int config_command(int, const std::vector<std::string>& args, Target& t, bool js
     } else {
       config::FileState fs = config::read_state(t.config_path);
       config::Parsed p = config::parse(fs.raw);
-      payload = Json{{"path", fs.path}, {"exists", fs.exists}, {"valid", p.ok()}, {"hash", fs.hash},
+      payload = Json{{"path", fs.path},
+                     {"exists", fs.exists},
+                     {"valid", p.ok()},
+                     {"hash", fs.hash},
                      {"raw", config::redact_raw(fs.raw)},
                      {"config", p.ok() ? config::redact(p.config.doc) : Json()}};
     }
@@ -119,13 +126,16 @@ int config_command(int, const std::vector<std::string>& args, Target& t, bool js
         fprintf(stderr, "error: %s is not set\n", args[1].c_str());
         return 1;
       }
-      printf("%s\n", v->is_string() && !json_out ? v->get<std::string>().c_str() : v->dump(2).c_str());
+      printf("%s\n",
+             v->is_string() && !json_out ? v->get<std::string>().c_str() : v->dump(2).c_str());
       return 0;
     }
-    if (json_out) printf("%s\n", payload.dump(2).c_str());
-    else printf("# %s%s\n%s", payload.value("path", "").c_str(),
-                payload.value("exists", false) ? "" : " (missing: embedded default)",
-                payload.value("raw", "").c_str());
+    if (json_out)
+      printf("%s\n", payload.dump(2).c_str());
+    else
+      printf("# %s%s\n%s", payload.value("path", "").c_str(),
+             payload.value("exists", false) ? "" : " (missing: embedded default)",
+             payload.value("raw", "").c_str());
     return 0;
   }
   if (sub == "set") {
@@ -151,7 +161,9 @@ int config_command(int, const std::vector<std::string>& args, Target& t, bool js
     }
     return apply_patch(t, patch, json_out);
   }
-  fprintf(stderr, "usage: simpleclaw config get [path] | set <path> <value> | patch <json> | validate [file]\n");
+  fprintf(stderr,
+          "usage: simpleclaw config get [path] | set <path> <value> | patch <json> | validate "
+          "[file]\n");
   return 2;
 }
 

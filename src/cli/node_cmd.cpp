@@ -64,7 +64,9 @@ struct NodeHost {
     const Json params = req.value("params", Json::object());
     if (command == "system.info") return Json{{"ok", true}, {"payload", system_info()}};
     if (command == "system.run") return run(ws, params);
-    return Json{{"ok", false}, {"error", {{"code", "UNKNOWN_COMMAND"}, {"message", "unknown command " + command}}}};
+    return Json{
+        {"ok", false},
+        {"error", {{"code", "UNKNOWN_COMMAND"}, {"message", "unknown command " + command}}}};
   }
 
   Json fail(const std::string& code, const std::string& msg) {
@@ -102,7 +104,8 @@ struct NodeHost {
     limits.max_output = static_cast<std::size_t>(exec.max_output);
     boost::asio::io_context io;
     std::optional<tools::RunResult> result;
-    auto h = tools::run_collect(io, spec, limits, [&](tools::RunResult r) { result = std::move(r); });
+    auto h =
+        tools::run_collect(io, spec, limits, [&](tools::RunResult r) { result = std::move(r); });
     io.run();
     if (!result) return fail("RUN_FAILED", "the command did not complete");
     if (!result->error.empty()) return fail("RUN_FAILED", result->error);
@@ -126,8 +129,11 @@ struct NodeHost {
       } else {
         auto in = ws.read(-1);
         if (!in.ok() || in->closed) {
-          fprintf(stderr, "node: disconnected%s\n",
-                  in.ok() ? (" (" + std::to_string(in->close_code) + " " + in->close_reason + ")").c_str() : "");
+          fprintf(
+              stderr, "node: disconnected%s\n",
+              in.ok()
+                  ? (" (" + std::to_string(in->close_code) + " " + in->close_reason + ")").c_str()
+                  : "");
           return;
         }
         frame = std::move(in->frame);
@@ -160,7 +166,8 @@ int node_command(Target& t) {
   config::FileState fs = config::read_state(t.config_path);
   config::Parsed parsed = config::parse(fs.raw);
   if (!parsed.ok()) {
-    fprintf(stderr, "error: %s: %s\n", t.config_path.c_str(), parsed.issues.front().to_string().c_str());
+    fprintf(stderr, "error: %s: %s\n", t.config_path.c_str(),
+            parsed.issues.front().to_string().c_str());
     return 1;
   }
   host.exec = parsed.config.tools.exec;
@@ -171,7 +178,8 @@ int node_command(Target& t) {
   }
   host.key = std::make_shared<const nodes::DeviceKey>(std::move(key).value());
   const std::string token_path = host.node_dir + "/device-token";
-  fprintf(stderr, "node: device %s (%s)\n", host.key->device_id().c_str(), (host.node_dir + "/device.pem").c_str());
+  fprintf(stderr, "node: device %s (%s)\n", host.key->device_id().c_str(),
+          (host.node_dir + "/device.pem").c_str());
 
   int backoff_ms = 500;
   for (;;) {
@@ -186,7 +194,8 @@ int node_command(Target& t) {
     o.device = host.key;
     if (auto saved = read_file(token_path); saved.ok() && !saved->empty()) {
       o.device_token = *saved;
-      while (!o.device_token.empty() && (o.device_token.back() == '\n' || o.device_token.back() == ' '))
+      while (!o.device_token.empty() &&
+             (o.device_token.back() == '\n' || o.device_token.back() == ' '))
         o.device_token.pop_back();
     }
     Json hello;

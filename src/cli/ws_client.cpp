@@ -1,7 +1,5 @@
 #include "cli/ws_client.h"
 
-#include <chrono>
-
 #include <openssl/x509.h>
 
 #include <boost/asio/connect.hpp>
@@ -11,6 +9,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <chrono>
 #include <variant>
 
 #include "base/ids.h"
@@ -36,9 +35,13 @@ struct Url {
 Result<Url> parse_url(const std::string& url) {
   Url u;
   std::string rest;
-  if (url.rfind("ws://", 0) == 0) rest = url.substr(5);
-  else if (url.rfind("wss://", 0) == 0) { u.tls = true; rest = url.substr(6); }
-  else return Error::invalid("invalid URL '" + url + "': expected ws://host:port or wss://host:port");
+  if (url.rfind("ws://", 0) == 0)
+    rest = url.substr(5);
+  else if (url.rfind("wss://", 0) == 0) {
+    u.tls = true;
+    rest = url.substr(6);
+  } else
+    return Error::invalid("invalid URL '" + url + "': expected ws://host:port or wss://host:port");
   auto slash = rest.find('/');
   std::string hostport = rest.substr(0, slash);
   if (slash != std::string::npos) u.target = rest.substr(slash);
@@ -66,10 +69,14 @@ Error transport_error(const std::string& what, const beast::error_code& ec) {
 Error error_from_json(const Json& err) {
   Error e;
   std::string code = err.value("code", "INVALID_REQUEST");
-  if (code == "FORBIDDEN") e.code = ErrorCode::kForbidden;
-  else if (code == "NOT_PAIRED") e.code = ErrorCode::kNotPaired;
-  else if (code == "UNAVAILABLE") e.code = ErrorCode::kUnavailable;
-  else if (code == "APPROVAL_NOT_FOUND") e.code = ErrorCode::kApprovalNotFound;
+  if (code == "FORBIDDEN")
+    e.code = ErrorCode::kForbidden;
+  else if (code == "NOT_PAIRED")
+    e.code = ErrorCode::kNotPaired;
+  else if (code == "UNAVAILABLE")
+    e.code = ErrorCode::kUnavailable;
+  else if (code == "APPROVAL_NOT_FOUND")
+    e.code = ErrorCode::kApprovalNotFound;
   e.message = err.value("message", "");
   if (err.contains("details")) e.details = err["details"];
   if (err.contains("retryAfterMs")) e.retry_after_ms = err["retryAfterMs"].get<long long>();
@@ -127,7 +134,8 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
 
   auto decorate = [&](websocket::request_type& req) {
     req.set(beast::http::field::user_agent, "simpleclaw-cli/" SIMPLECLAW_VERSION);
-    if (opts.msgpack) req.set(beast::http::field::sec_websocket_protocol, protocol::kMsgpackSubprotocol);
+    if (opts.msgpack)
+      req.set(beast::http::field::sec_websocket_protocol, protocol::kMsgpackSubprotocol);
     if (!opts.origin.empty()) req.set(beast::http::field::origin, opts.origin);
   };
   // An IPv6 literal keeps its brackets in the Host header (RFC 7230 §5.4).
@@ -150,7 +158,10 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
     if (ec) return transport_error("cannot connect to " + opts.url, ec);
     ws->set_option(websocket::stream_base::decorator(decorate));
     ws->read_message_max(64 * 1024 * 1024);
-    ws->async_handshake(res, host_header, url->target, [&](beast::error_code e) { op_ec = e; done = true; });
+    ws->async_handshake(res, host_header, url->target, [&](beast::error_code e) {
+      op_ec = e;
+      done = true;
+    });
     im.ws = std::move(ws);
   } else {
     im.tls_ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
@@ -180,13 +191,18 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
     if (ec) return transport_error("TLS handshake with " + opts.url + " failed", ec);
     ws->set_option(websocket::stream_base::decorator(decorate));
     ws->read_message_max(64 * 1024 * 1024);
-    ws->async_handshake(res, host_header, url->target, [&](beast::error_code e) { op_ec = e; done = true; });
+    ws->async_handshake(res, host_header, url->target, [&](beast::error_code e) {
+      op_ec = e;
+      done = true;
+    });
     im.ws = std::move(ws);
   }
-  if (!im.run_until(done, opts.timeout_ms)) return Error::unavailable("WebSocket upgrade timed out", 1000);
+  if (!im.run_until(done, opts.timeout_ms))
+    return Error::unavailable("WebSocket upgrade timed out", 1000);
   if (op_ec) {
     std::string what = "WebSocket upgrade to " + opts.url + " refused";
-    if (res.result_int() != 0 && res.result_int() != 101) what += " (HTTP " + std::to_string(res.result_int()) + ")";
+    if (res.result_int() != 0 && res.result_int() != 101)
+      what += " (HTTP " + std::to_string(res.result_int()) + ")";
     return Error::unavailable(what + ": " + op_ec.message(), 1000);
   }
   im.with_ws([](auto& w) { beast::get_lowest_layer(w).expires_never(); });
@@ -221,8 +237,14 @@ Result<Incoming> WsClient::read(int timeout_ms) {
   bool done = false;
   beast::error_code ec;
   im.buf.clear();
-  im.with_ws([&](auto& w) { w.async_read(im.buf, [&](beast::error_code e, std::size_t) { ec = e; done = true; }); });
-  if (!im.run_until(done, timeout_ms)) return Error::unavailable("timed out waiting for the gateway", 1000);
+  im.with_ws([&](auto& w) {
+    w.async_read(im.buf, [&](beast::error_code e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+  });
+  if (!im.run_until(done, timeout_ms))
+    return Error::unavailable("timed out waiting for the gateway", 1000);
   Incoming in;
   if (ec) {
     // The server's close frame counts even when echoing it failed: a server that closes
@@ -284,16 +306,24 @@ Result<Json> WsClient::send_connect(const std::string& nonce) {
     using namespace std::chrono;
     std::int64_t now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
     nodes::DeviceProof p = opts_.device->prove(f, nonce, now);
-    params["device"] = Json{{"id", p.id}, {"publicKey", p.public_key}, {"signature", p.signature},
-                            {"signedAt", p.signed_at_ms}, {"nonce", p.nonce}};
+    params["device"] = Json{{"id", p.id},
+                            {"publicKey", p.public_key},
+                            {"signature", p.signature},
+                            {"signedAt", p.signed_at_ms},
+                            {"nonce", p.nonce}};
   }
   std::string id = "c" + std::to_string(next_id_++);
-  if (auto s = send_frame(Json{{"type", "req"}, {"id", id}, {"method", "connect"}, {"params", params}}); !s.ok())
+  if (auto s =
+          send_frame(Json{{"type", "req"}, {"id", id}, {"method", "connect"}, {"params", params}});
+      !s.ok())
     return s.error();
   for (;;) {
     auto in = read();
     if (!in.ok()) return in.error();
-    if (in->closed) return Error::unavailable("gateway closed the connection (" + std::to_string(in->close_code) + " " + in->close_reason + ")", 1000);
+    if (in->closed)
+      return Error::unavailable("gateway closed the connection (" + std::to_string(in->close_code) +
+                                    " " + in->close_reason + ")",
+                                1000);
     if (in->frame.value("type", "") == "res" && in->frame.value("id", "") == id) return in->frame;
     events_.push_back(std::move(in->frame));
   }
@@ -321,7 +351,10 @@ Result<Json> WsClient::call(const std::string& method, const Json& params) {
   for (;;) {
     auto in = read();
     if (!in.ok()) return in.error();
-    if (in->closed) return Error::unavailable("gateway closed the connection (" + std::to_string(in->close_code) + " " + in->close_reason + ")", 1000);
+    if (in->closed)
+      return Error::unavailable("gateway closed the connection (" + std::to_string(in->close_code) +
+                                    " " + in->close_reason + ")",
+                                1000);
     if (in->frame.value("type", "") == "res" && in->frame.value("id", "") == id) {
       if (in->frame.value("ok", false)) return in->frame.value("payload", Json());
       return error_from_json(in->frame["error"]);
@@ -333,7 +366,8 @@ Result<Json> WsClient::call(const std::string& method, const Json& params) {
 void WsClient::close(int code) {
   bool done = false;
   impl_->with_ws([&](auto& w) {
-    w.async_close(websocket::close_reason(static_cast<websocket::close_code>(code)), [&](beast::error_code) { done = true; });
+    w.async_close(websocket::close_reason(static_cast<websocket::close_code>(code)),
+                  [&](beast::error_code) { done = true; });
   });
   impl_->run_until(done, 2000);
 }

@@ -4,7 +4,6 @@
 // One thread at a time; owns its own io_context.
 #pragma once
 #include <memory>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,14 +17,14 @@ struct ClientOptions {
   std::string url = "ws://127.0.0.1:18789";
   std::string token;
   std::string password;
-  bool msgpack = false;               // offer the simpleclaw.msgpack subprotocol
+  bool msgpack = false;  // offer the simpleclaw.msgpack subprotocol
   std::vector<std::string> scopes = {"operator.admin"};
   std::string role = "operator";
   std::string client_id = "simpleclaw-cli";
   std::string client_mode = "cli";
   int timeout_ms = 10000;
-  std::string origin;                 // sent as the Origin header when set (browser-like)
-  std::string tls_fingerprint;        // pin: SHA-256 hex of the server certificate
+  std::string origin;           // sent as the Origin header when set (browser-like)
+  std::string tls_fingerprint;  // pin: SHA-256 hex of the server certificate
   int min_protocol = 4, max_protocol = 4;
   // Device identity (nodes, paired apps): the connect is signed with this key over the
   // challenge nonce; device_token is sent as auth.deviceToken (alone it authenticates;
@@ -39,7 +38,7 @@ struct ClientOptions {
 
 // One thing read from the socket: a decoded frame, or the close the server sent.
 struct Incoming {
-  Json frame;                 // null when closed
+  Json frame;  // null when closed
   bool closed = false;
   int close_code = 0;
   std::string close_reason;
@@ -52,7 +51,8 @@ class WsClient {
   // TCP + (TLS) + WebSocket upgrade. Does not read anything yet.
   static Result<std::unique_ptr<WsClient>> open(const ClientOptions& opts);
   // open + read connect.challenge + connect; returns the client ready for calls.
-  static Result<std::unique_ptr<WsClient>> connect(const ClientOptions& opts, Json* hello = nullptr);
+  static Result<std::unique_ptr<WsClient>> connect(const ClientOptions& opts,
+                                                   Json* hello = nullptr);
 
   Status send_text(const std::string& text);
   Status send_binary(const std::string& bytes);

@@ -32,25 +32,25 @@ struct AuthConfig {
 };
 
 struct TimersConfig {
-  int handshake_ms = 15000;    // connect must complete within this after accept
-  int tick_ms = 30000;         // `tick` event period (policy.tickIntervalMs)
-  int ping_ms = 25000;         // WS ping period after auth; no pong in as long = terminate
-  int maintenance_ms = 15000;  // maintenance pass period (health, expiry, resets, WAL)
+  int handshake_ms = 15000;      // connect must complete within this after accept
+  int tick_ms = 30000;           // `tick` event period (policy.tickIntervalMs)
+  int ping_ms = 25000;           // WS ping period after auth; no pong in as long = terminate
+  int maintenance_ms = 15000;    // maintenance pass period (health, expiry, resets, WAL)
   int presence_ttl_ms = 300000;  // socketless presence reports are dropped after this
 };
 
 struct LimitsConfig {
-  int max_preauth_per_ip = 32;               // unauthenticated sockets per client IP
-  long long max_preauth_frame = 64 * 1024;   // bytes, before connect succeeds (close 1009)
-  long long max_payload = 26214400;          // bytes, after connect (policy.maxPayload)
-  long long max_buffered = 52428800;         // outbound bytes per socket (policy.maxBufferedBytes)
-  int max_connections = 20000;               // all sockets; excess upgrades get HTTP 503
+  int max_preauth_per_ip = 32;              // unauthenticated sockets per client IP
+  long long max_preauth_frame = 64 * 1024;  // bytes, before connect succeeds (close 1009)
+  long long max_payload = 26214400;         // bytes, after connect (policy.maxPayload)
+  long long max_buffered = 52428800;        // outbound bytes per socket (policy.maxBufferedBytes)
+  int max_connections = 20000;              // all sockets; excess upgrades get HTTP 503
 };
 
 struct GatewayConfig {
-  int port = 18789;                          // --port > SIMPLECLAW_PORT > this
-  std::string bind = "loopback";             // loopback | all | tailnet | literal IPv4/IPv6
-  std::string mode = "local";                // local | shared
+  int port = 18789;               // --port > SIMPLECLAW_PORT > this
+  std::string bind = "loopback";  // loopback | all | tailnet | literal IPv4/IPv6
+  std::string mode = "local";     // local | shared
   AuthConfig auth;
   TlsConfig tls;
   std::vector<std::string> allowed_origins;  // browser Origins allowed to upgrade
@@ -76,46 +76,46 @@ struct UserConfig {
 };
 
 struct LoggingConfig {
-  std::string level = "info";                // trace | debug | info | warn | error
-  long long max_bytes = 10 * 1024 * 1024;    // rotate gateway.log at this size
-  int max_files = 5;                         // rotated files kept
+  std::string level = "info";              // trace | debug | info | warn | error
+  long long max_bytes = 10 * 1024 * 1024;  // rotate gateway.log at this size
+  int max_files = 5;                       // rotated files kept
 };
 
 // One model a provider serves (models.providers.<name>.models[]).
 struct ModelEntry {
-  std::string id;                 // the provider's model id, e.g. "gpt-4o-mini"
-  std::string name;               // display name; empty = id
-  int context_window = 128000;    // tokens the model accepts (history is trimmed to fit)
-  int max_tokens = 4096;          // reply budget sent with each request
-  bool reasoning = false;         // a reasoning model (shown in models.list)
+  std::string id;               // the provider's model id, e.g. "gpt-4o-mini"
+  std::string name;             // display name; empty = id
+  int context_window = 128000;  // tokens the model accepts (history is trimmed to fit)
+  int max_tokens = 4096;        // reply budget sent with each request
+  bool reasoning = false;       // a reasoning model (shown in models.list)
 };
 
 // One LLM endpoint (models.providers.<name>), or a provider plugin that serves the models.
 struct ProviderConfig {
-  std::string name;               // the key under models.providers
-  std::string plugin;             // provider plugin name; set = api, base_url, key unused
-  std::string api = "openai";     // openai | anthropic | ollama (wire format)
-  std::string base_url;           // empty = the api's public default (see default_base_url)
-  std::string api_key;            // sent as Bearer / x-api-key; ${ENV} recommended
+  std::string name;            // the key under models.providers
+  std::string plugin;          // provider plugin name; set = api, base_url, key unused
+  std::string api = "openai";  // openai | anthropic | ollama (wire format)
+  std::string base_url;        // empty = the api's public default (see default_base_url)
+  std::string api_key;         // sent as Bearer / x-api-key; ${ENV} recommended
   std::map<std::string, std::string> headers;  // extra request headers
   std::vector<ModelEntry> models;
 };
 
 struct RetryConfig {
-  int attempts = 3;               // tries per model on 429/5xx/connection errors
-  int base_ms = 500;              // first backoff; doubles each try, with jitter
-  int max_ms = 20000;             // backoff cap (a longer Retry-After is not waited for)
+  int attempts = 3;    // tries per model on 429/5xx/connection errors
+  int base_ms = 500;   // first backoff; doubles each try, with jitter
+  int max_ms = 20000;  // backoff cap (a longer Retry-After is not waited for)
 };
 
 struct ModelsConfig {
-  std::string default_model;      // "provider/model"; empty = first model of first provider
+  std::string default_model;              // "provider/model"; empty = first model of first provider
   std::vector<ProviderConfig> providers;  // sorted by name
   RetryConfig retry;
-  int connect_timeout_ms = 10000; // TCP + TLS + proxy set-up
+  int connect_timeout_ms = 10000;      // TCP + TLS + proxy set-up
   int first_byte_timeout_ms = 120000;  // request sent -> response head
-  int idle_timeout_ms = 60000;    // no stream bytes for this long = timeout
-  int request_timeout_ms = 600000;  // whole request, streaming included
-  int probe_interval_ms = 0;      // > 0: re-probe provider availability this often
+  int idle_timeout_ms = 60000;         // no stream bytes for this long = timeout
+  int request_timeout_ms = 600000;     // whole request, streaming included
+  int probe_interval_ms = 0;           // > 0: re-probe provider availability this often
 };
 
 // The exec tool's policy (tools.exec, overridable per agent; SPEC §8).
@@ -142,7 +142,7 @@ struct ToolsConfig {
   std::vector<std::string> allow;  // tool names; empty = all
   std::vector<std::string> deny;   // wins over allow
   ExecToolConfig exec;
-  int max_steps = 25;              // model calls per run
+  int max_steps = 25;  // model calls per run
   WebFetchConfig web_fetch;
   // Whether the tool `name` is enabled by allow/deny.
   bool permits(std::string_view name) const;
@@ -150,29 +150,29 @@ struct ToolsConfig {
 
 // One MCP server (mcp.servers.<name>).
 struct McpServerConfig {
-  std::string name;               // the key; tools are exposed as <name>__<tool>
+  std::string name;  // the key; tools are exposed as <name>__<tool>
   std::string command;
   std::vector<std::string> args;
   std::map<std::string, std::string> env;  // added to the scrubbed environment
-  std::string cwd;                // empty = the state dir
+  std::string cwd;                         // empty = the state dir
   bool enabled = true;
-  int timeout_ms = 60000;         // per request
+  int timeout_ms = 60000;  // per request
 };
 
 struct NodesConfig {
   std::vector<std::string> allow_commands{"system.run", "system.info"};  // node.invoke commands
-  int invoke_timeout_ms = 30000;     // default node.invoke timeout
-  bool auto_approve_loopback = true; // pair loopback devices without asking
+  int invoke_timeout_ms = 30000;      // default node.invoke timeout
+  bool auto_approve_loopback = true;  // pair loopback devices without asking
 };
 
 // One agent (agents.list[]). Agent `main` always exists (added when absent).
 struct AgentConfig {
-  std::string id;                 // slug: [a-z0-9][a-z0-9_-]*
-  std::string name;               // display name; empty = id
-  std::string model;              // "provider/model"; empty = models.default
+  std::string id;                      // slug: [a-z0-9][a-z0-9_-]*
+  std::string name;                    // display name; empty = id
+  std::string model;                   // "provider/model"; empty = models.default
   std::vector<std::string> fallbacks;  // tried in order when the model fails
-  std::string workspace;          // empty = <state>/agents/<id>/workspace
-  ToolsConfig tools;              // tools.* with this agent's overrides applied
+  std::string workspace;               // empty = <state>/agents/<id>/workspace
+  ToolsConfig tools;                   // tools.* with this agent's overrides applied
 };
 
 struct AgentsConfig {
@@ -190,10 +190,10 @@ struct SessionResetConfig {
 
 struct SessionsConfig {
   std::string queue_mode = "followup";  // followup | collect | interrupt
-  int max_queue = 20;                 // queued messages per session before chat.send refuses
-  int dedupe_ttl_ms = 300000;         // idempotencyKey remembered this long...
-  int dedupe_max = 1000;              // ...and at most this many keys
-  int run_timeout_ms = 600000;        // a run longer than this is aborted (timeoutMs overrides)
+  int max_queue = 20;                   // queued messages per session before chat.send refuses
+  int dedupe_ttl_ms = 300000;           // idempotencyKey remembered this long...
+  int dedupe_max = 1000;                // ...and at most this many keys
+  int run_timeout_ms = 600000;          // a run longer than this is aborted (timeoutMs overrides)
   SessionResetConfig reset;
 };
 
@@ -204,11 +204,11 @@ struct Config {
   AgentsConfig agents;
   SessionsConfig sessions;
   DiscoveryConfig discovery;
-  ToolsConfig tools;                   // defaults (each agent has its resolved copy)
-  std::vector<McpServerConfig> mcp;    // sorted by name
+  ToolsConfig tools;                 // defaults (each agent has its resolved copy)
+  std::vector<McpServerConfig> mcp;  // sorted by name
   NodesConfig nodes;
-  std::vector<UserConfig> users;       // shared mode; sorted by name
-  Json doc;  // the whole validated document after ${ENV} substitution
+  std::vector<UserConfig> users;  // shared mode; sorted by name
+  Json doc;                       // the whole validated document after ${ENV} substitution
 };
 
 // "https://api.openai.com/v1", "https://api.anthropic.com", "http://127.0.0.1:11434".
@@ -226,7 +226,7 @@ struct Issue {
 };
 
 struct Parsed {
-  Config config;           // valid only when issues is empty
+  Config config;  // valid only when issues is empty
   std::vector<Issue> issues;
   bool ok() const { return issues.empty(); }
 };
@@ -267,9 +267,9 @@ Result<Json> yaml_to_json(std::string_view text);
 struct FileState {
   std::string path;
   bool exists = false;
-  std::string raw;   // file bytes, or the embedded default when missing
-  std::string hash;  // SHA-256 hex of the file bytes; empty when the file is missing
-  std::string error; // set when the file exists but cannot be read (raw and hash empty)
+  std::string raw;    // file bytes, or the embedded default when missing
+  std::string hash;   // SHA-256 hex of the file bytes; empty when the file is missing
+  std::string error;  // set when the file exists but cannot be read (raw and hash empty)
 };
 FileState read_state(const std::string& path);
 
@@ -283,11 +283,13 @@ struct WriteResult {
   Config config;    // the new validated config
 };
 Result<WriteResult> write_checked(const std::string& path, std::string_view new_text,
-                                  const std::string& base_hash, const EnvLookup& env = process_env());
+                                  const std::string& base_hash,
+                                  const EnvLookup& env = process_env());
 // config.patch: merge `patch` (JSON object) into the current file's document (without
 // env substitution, so ${VARS} stay), then write_checked the YAML of the result.
 Result<WriteResult> patch_checked(const std::string& path, const Json& patch,
-                                  const std::string& base_hash, const EnvLookup& env = process_env());
+                                  const std::string& base_hash,
+                                  const EnvLookup& env = process_env());
 // Methods that change one part of the config (agents.create/update/delete) edit the
 // file's own document the same way: `edit` gets it (${VARS} unexpanded, key order kept)
 // and may refuse with an error; the result is write_checked against the hash read here,

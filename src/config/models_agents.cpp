@@ -53,8 +53,8 @@ void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& 
     const Json& a = list[i];
     std::string path = index_path("agents.list", i);
     if (!a.is_object()) continue;
-    if (auto id = a.find("id"); id != a.end() && id->is_string() &&
-                                !ids.insert(id->get<std::string>()).second)
+    if (auto id = a.find("id");
+        id != a.end() && id->is_string() && !ids.insert(id->get<std::string>()).second)
       add(child_path(path, "id"), "duplicate agent id '" + id->get<std::string>() + "'");
     if (auto m = a.find("model"); m != a.end()) check_ref(child_path(path, "model"), *m);
     const Json& fb = array_at(a, "fallbacks");

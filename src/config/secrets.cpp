@@ -188,9 +188,9 @@ bool is_secret_key(std::string_view key) {
     if (lower == e) return true;
   // "_key" also covers environment variables handed to MCP servers (BRAVE_API_KEY,
   // AWS_SECRET_ACCESS_KEY, ...); no non-secret config key ends that way.
-  static const std::string_view kSuffixes[] = {"_token", "_secret", "_password", "_api_key",
-                                               "_key", "-token", "-secret", "-password",
-                                               "-api-key", "-key", "_credentials"};
+  static const std::string_view kSuffixes[] = {"_token",   "_secret", "_password",   "_api_key",
+                                               "_key",     "-token",  "-secret",     "-password",
+                                               "-api-key", "-key",    "_credentials"};
   for (std::string_view s : kSuffixes)
     if (ends_with(lower, s)) return true;
   // camelCase, as OpenClaw-style configs write them: botToken, clientSecret, openaiApiKey.

@@ -20,7 +20,6 @@ bool ToolsConfig::permits(std::string_view name) const {
 namespace detail {
 namespace {
 
-
 void fill_exec(const Json& e, ExecToolConfig& x) {
   if (!e.is_object()) return;
   read(e, "security", x.security);
@@ -57,7 +56,8 @@ void check_allow(const Json& tools, const std::string& path, const YamlDoc& y,
       std::string at = index_path(path + ".exec.allow", i);
       issues.push_back(Issue{at, line_of(y, at),
                              "must start with the absolute path of the binary (e.g. '/usr/bin/git "
-                             "status'), got '" + p + "'"});
+                             "status'), got '" +
+                                 p + "'"});
     }
   }
 }
@@ -67,7 +67,8 @@ void check_tools(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) 
   // Server names become tool name prefixes (<server>__<tool>): keep them simple.
   for (const auto& [name, s] : section(section(doc, "mcp"), "servers").items()) {
     bool ok = !name.empty() && name.size() <= 32 && name.find("__") == std::string::npos;
-    for (char ch : name) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-');
+    for (char ch : name)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-');
     if (!ok) {
       std::string at = child_path("mcp.servers", name);
       issues.push_back(Issue{at, line_of(y, at),

@@ -23,9 +23,9 @@ Loaded load() {
     return l;
   }
   // dlsym on the handle also searches its dependencies (libavahi-common).
-#define SC_AVAHI_RESOLVE(name)                                                        \
-  l.lib.name = reinterpret_cast<decltype(l.lib.name)>(::dlsym(h, "avahi_" #name));   \
-  if (!l.lib.name && l.error.empty())                                                 \
+#define SC_AVAHI_RESOLVE(name)                                                     \
+  l.lib.name = reinterpret_cast<decltype(l.lib.name)>(::dlsym(h, "avahi_" #name)); \
+  if (!l.lib.name && l.error.empty())                                              \
     l.error = "Avahi's client library has no avahi_" #name ": reinstall libavahi-client3";
   SC_AVAHI_FUNCTIONS(SC_AVAHI_RESOLVE)
 #undef SC_AVAHI_RESOLVE

@@ -1,7 +1,6 @@
 #include "discovery/mdns_advertiser.h"
 
 #include "discovery/avahi_lib.h"
-
 #include "discovery/txt_record.h"
 
 namespace simpleclaw::discovery {
@@ -27,7 +26,7 @@ struct MdnsAdvertiser::Impl {
   void new_client() {
     int err = 0;
     AvahiClient* c = av().client_new(av().threaded_poll_get(poll), AVAHI_CLIENT_NO_FAIL,
-                                      &Impl::client_cb, this, &err);
+                                     &Impl::client_cb, this, &err);
     if (c) {
       client = c;
       return;

@@ -1,10 +1,11 @@
 #include "discovery/mdns_browser.h"
 
-#include "discovery/avahi_lib.h"
 #include <net/if.h>
 
 #include <chrono>
 #include <memory>
+
+#include "discovery/avahi_lib.h"
 
 namespace simpleclaw::discovery {
 namespace {
@@ -51,8 +52,8 @@ void browse_cb(AvahiServiceBrowser*, AvahiIfIndex iface, AvahiProtocol proto,
   switch (event) {
     case AVAHI_BROWSER_NEW:
       if (b->resolvers_started >= kMaxResolvers) break;  // a LAN flooding us with records
-      if (av().service_resolver_new(b->client, iface, proto, name, type, domain,
-                                     AVAHI_PROTO_UNSPEC, AvahiLookupFlags(0), resolve_cb, b)) {
+      if (av().service_resolver_new(b->client, iface, proto, name, type, domain, AVAHI_PROTO_UNSPEC,
+                                    AvahiLookupFlags(0), resolve_cb, b)) {
         ++b->resolvers_started;
         ++b->pending;
       }
@@ -79,7 +80,7 @@ Result<std::vector<FoundService>> browse_services(int timeout_ms) {
   int err = 0;
   std::unique_ptr<AvahiClient, void (*)(AvahiClient*)> client(
       av().client_new(av().simple_poll_get(poll.get()), AvahiClientFlags(0), nullptr, nullptr,
-                       &err),
+                      &err),
       av().client_free);
   if (!client) {
     return Error::unavailable(
@@ -90,7 +91,7 @@ Result<std::vector<FoundService>> browse_services(int timeout_ms) {
   b.client = client.get();
   AvahiServiceBrowser* browser =
       av().service_browser_new(client.get(), AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, kServiceType,
-                                nullptr, AvahiLookupFlags(0), browse_cb, &b);
+                               nullptr, AvahiLookupFlags(0), browse_cb, &b);
   if (!browser)
     return Error::invalid(std::string("cannot browse for gateways: ") +
                           av().strerror(av().client_errno(client.get())));

@@ -18,8 +18,7 @@ tools::McpClientOptions mcp_options(const std::string& state_dir) {
 AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db,
                        tools::ApprovalSink& sink, std::string state_dir,
                        tools::ExecTool::PersistAllow persist_allow,
-                       tools::MessageTool::Deliver deliver,
-                       const plugins::Registry& registry)
+                       tools::MessageTool::Deliver deliver, const plugins::Registry& registry)
     : db_(db),
       approvals_(io, *this, sink),
       mcp_(io, mcp_options(state_dir)),
@@ -45,8 +44,8 @@ void AgentTools::shutdown(std::function<void()> done) {
 }
 
 void AgentTools::save(const tools::ApprovalRecord& r) {
-  sessions::ApprovalRow row{r.id, r.request.dump(), r.status, r.reason, r.resolved_by,
-                            r.created_ms, r.expires_ms, r.resolved_ms};
+  sessions::ApprovalRow row{r.id,          r.request.dump(), r.status,     r.reason,
+                            r.resolved_by, r.created_ms,     r.expires_ms, r.resolved_ms};
   db_.post([row](sessions::SessionStore& s) { return s.save_approval(row); },
            [id = r.id](Status st) {
              if (!st.ok()) log::error("approval {}: cannot store it: {}", id, st.error().message);

@@ -11,11 +11,11 @@
 #include "base/log.h"
 #include "base/prom_text.h"
 #include "config/yaml_json.h"
-#include "plugins/registry.h"
 #include "gateway/methods/table.h"
 #include "gateway/protocol/schemas.h"
 #include "gateway/runtime.h"
 #include "gateway/server/server.h"
+#include "plugins/registry.h"
 
 namespace simpleclaw::gateway {
 
@@ -63,7 +63,6 @@ std::string strip_port(std::string_view host) {
   if (!host.empty() && host.front() == '[') return std::string(host.substr(0, host.find(']') + 1));
   return std::string(host.substr(0, host.find(':')));
 }
-
 
 }  // namespace
 
@@ -164,7 +163,8 @@ std::string Gateway::start_plugins() {
   catalog_.set_plugins(plugins_->provider_models());
   Json list = plugins_->list_json();
   return std::to_string(list["plugins"].size()) + " discovered" +
-         (problems.empty() ? "" : ", " + std::to_string(problems.size()) + " problem(s) (plugins.list)");
+         (problems.empty() ? ""
+                           : ", " + std::to_string(problems.size()) + " problem(s) (plugins.list)");
 }
 
 std::string Gateway::start_channels() {
@@ -220,8 +220,10 @@ Responder MethodCall::defer() {
   return [g, client = client.id, id = *this->id, m = method, slot = slot,
           started = started](Result<Json> r) {
     g->record_rpc(slot, r.ok(), started);
-    if (r.ok()) g->respond(client, id, m, Reply(std::move(r).value()));
-    else g->respond(client, id, m, r.error());
+    if (r.ok())
+      g->respond(client, id, m, Reply(std::move(r).value()));
+    else
+      g->respond(client, id, m, r.error());
   };
 }
 
@@ -452,11 +454,12 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
   }
   Json id = frame.contains("id") && frame["id"].is_string() ? frame["id"] : Json();
   if (auto v = protocol::validate("frames/req", frame); !v.ok()) {
-    return fail_handshake(c, id, Error::invalid("invalid request frame: " + v.error().message), 1008);
+    return fail_handshake(c, id, Error::invalid("invalid request frame: " + v.error().message),
+                          1008);
   }
   if (frame["method"] != "connect") {
-    return fail_handshake(
-        c, id, Error::invalid("invalid handshake: first request must be connect"), 1008);
+    return fail_handshake(c, id, Error::invalid("invalid handshake: first request must be connect"),
+                          1008);
   }
   const Json params = frame.contains("params") ? frame["params"] : Json();
   if (auto v = protocol::validate("methods/connect.params", params); !v.ok()) {
@@ -517,9 +520,12 @@ void Gateway::handle_handshake(Client& c, std::string_view data, bool binary) {
     // device is paired for that user.
     auto a = nodes_->admit(params, c.nonce, c.peer.remote_ip, AuthLimiter::exempt(c.peer),
                            device_token_auth, user ? user->name : std::string());
-    if (!a.ok() && a.error().code == ErrorCode::kNotPaired) return fail_handshake(c, id, a.error(), 1008);
-    if (!a.ok()) granted = a.error();
-    else admitted = std::move(a).value();
+    if (!a.ok() && a.error().code == ErrorCode::kNotPaired)
+      return fail_handshake(c, id, a.error(), 1008);
+    if (!a.ok())
+      granted = a.error();
+    else
+      admitted = std::move(a).value();
   }
   if (!granted.ok()) {
     ++metrics_.auth_failures;
@@ -661,11 +667,12 @@ void Gateway::dispatch(Client& c, const Json& frame) {
   if (!c.scopes.has(spec->scope)) {
     record_rpc(slot, false, started);
     std::string scope(protocol::scope_name(spec->scope));
-    return send_res(c, id, Error{ErrorCode::kForbidden, "missing scope: " + scope,
-                                 Json{{"code", "MISSING_SCOPE"},
-                                      {"missingScope", scope},
-                                      {"requiredScopes", Json::array({scope})}},
-                                 std::nullopt});
+    return send_res(c, id,
+                    Error{ErrorCode::kForbidden, "missing scope: " + scope,
+                          Json{{"code", "MISSING_SCOPE"},
+                               {"missingScope", scope},
+                               {"requiredScopes", Json::array({scope})}},
+                          std::nullopt});
   }
   static const Json kNull;
   const Json& params = frame.contains("params") ? frame["params"] : kNull;
@@ -694,8 +701,8 @@ void Gateway::dispatch(Client& c, const Json& frame) {
     if (protocol::SchemaHandle rs = result_schema(*spec)) {
       if (auto v = protocol::validate_with(rs, body); !v.ok()) {
         log::error("{} result does not match its schema: {}", method, v.error().message);
-        result = Error::invalid("internal error: " + method + " result does not match its schema: " +
-                                v.error().message);
+        result = Error::invalid("internal error: " + method +
+                                " result does not match its schema: " + v.error().message);
       }
     }
   }
@@ -728,7 +735,8 @@ class Gateway::EventFanout {
       : event_(event), payload_(payload), sv_(sv && !sv->is_null() ? sv : nullptr) {}
   OutFrame frame(Encoding enc, std::uint64_t seq) {
     Bytes& head = heads_[static_cast<int>(enc)];
-    if (!head) head = protocol::encode_event_head(event_, payload_ != nullptr, true, sv_ != nullptr, enc);
+    if (!head)
+      head = protocol::encode_event_head(event_, payload_ != nullptr, true, sv_ != nullptr, enc);
     return OutFrame{head, payload_ ? payload_->encoded_ptr(enc) : nullptr,
                     protocol::encode_event_tail(payload_ != nullptr, seq, sv_, enc)};
   }
@@ -797,8 +805,7 @@ void merge_delta(const Json& older, Json& newer) {
   if (newer.contains("deltaText")) {  // chat
     newer["deltaText"] = older.value("deltaText", "") + newer.value("deltaText", "");
   } else if (newer.contains("data") && older.contains("data")) {  // agent assistant
-    newer["data"]["delta"] =
-        older["data"].value("delta", "") + newer["data"].value("delta", "");
+    newer["data"]["delta"] = older["data"].value("delta", "") + newer["data"].value("delta", "");
   }
 }
 
@@ -902,7 +909,7 @@ Json Gateway::status() const {
         {"port", info_.port},
         {"url", std::string(info_.tls ? "wss://" : "ws://") +
                     (info_.bind_host.find(':') != std::string::npos ? "[" + info_.bind_host + "]"
-                                                                     : info_.bind_host) +
+                                                                    : info_.bind_host) +
                     ":" + std::to_string(info_.port)},
         {"mode", cfg_.gateway.mode},
         {"authMode", auth_.mode},
@@ -941,17 +948,21 @@ std::string Gateway::metrics_text() const {
   auto gauge = [&](const char* name, const char* help, double v) {
     w.gauge(std::string("simpleclaw_") + name, help, v);
   };
-  counter("connections_accepted_total", "WebSocket connections accepted", metrics_.connections_accepted);
-  counter("connections_rejected_total", "Upgrades refused (origin, caps)", metrics_.connections_rejected);
+  counter("connections_accepted_total", "WebSocket connections accepted",
+          metrics_.connections_accepted);
+  counter("connections_rejected_total", "Upgrades refused (origin, caps)",
+          metrics_.connections_rejected);
   counter("handshakes_total", "Successful connect handshakes", metrics_.handshakes_ok);
   counter("handshake_failures_total", "Failed connect handshakes", metrics_.handshakes_failed);
   counter("auth_failures_total", "Failed authentication attempts", metrics_.auth_failures);
   counter("auth_lockouts_total", "Lockouts started by the auth limiter", metrics_.auth_lockouts);
   counter("requests_total", "Requests received after connect", metrics_.requests);
   counter("request_errors_total", "Requests answered with an error", metrics_.request_errors);
-  counter("frames_invalid_total", "Frames that failed to decode or validate", metrics_.frames_invalid);
+  counter("frames_invalid_total", "Frames that failed to decode or validate",
+          metrics_.frames_invalid);
   counter("events_sent_total", "Events queued to sockets", metrics_.events_sent);
-  counter("events_dropped_total", "Droppable events skipped for slow sockets", metrics_.events_dropped);
+  counter("events_dropped_total", "Droppable events skipped for slow sockets",
+          metrics_.events_dropped);
   counter("deltas_coalesced_total", "Streaming deltas merged into a later one for a busy socket",
           metrics_.deltas_coalesced);
   counter("slow_consumer_closes_total", "Sockets closed for exceeding the outbound cap",
@@ -1064,12 +1075,15 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
   if (auth_.mode == "token") {
     // A token removed from the file falls back to the env/file token, never to "none".
     auto tok = resolve_token(next, info_.state_dir);
-    if (tok.ok()) auth_.token = tok->first;
-    else log::error("cannot resolve the gateway token: {}; keeping the previous one", tok.error().message);
+    if (tok.ok())
+      auth_.token = tok->first;
+    else
+      log::error("cannot resolve the gateway token: {}; keeping the previous one",
+                 tok.error().message);
   }
   cfg_ = std::move(next);
   file_ = std::move(file);
-  reload_users();  // a rotated or removed user's sockets close with 4001
+  reload_users();                    // a rotated or removed user's sockets close with 4001
   catalog_.set_config(cfg_.models);  // agents, models, sessions hot-apply
   if (chat_) chat_->set_config(cfg_);
   if (tools_) tools_->set_config(cfg_);  // MCP servers started/stopped/restarted
@@ -1079,7 +1093,8 @@ bool Gateway::apply_config(config::Config next, config::FileState file) {
                         config::detail::section(cfg_.doc, "channels"));
   configure_channels();  // accounts added, removed or changed are (re)started
   ++metrics_.config_reloads;
-  config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
+  config_reload_ =
+      Json{{"lastReloadAt", now_ms()}, {"ok", reload_error.empty()}, {"restartRequired", restart}};
   if (!reload_error.empty()) config_reload_["error"] = reload_error;
   log::record("config.reload",
               Json{{"path", info_.config_path},
@@ -1111,8 +1126,8 @@ Status Gateway::reload_config() {
     for (const auto& i : p.issues) log::error("config reload: {}", i.to_string());
     log::error("config reload failed: keeping the running config; fix {} and send SIGHUP again",
                info_.config_path);
-    config_reload_ = Json{{"lastReloadAt", now_ms()}, {"ok", false}, {"error", first},
-                          {"restartRequired", false}};
+    config_reload_ = Json{
+        {"lastReloadAt", now_ms()}, {"ok", false}, {"error", first}, {"restartRequired", false}};
     log::record("config.reload", Json{{"path", info_.config_path}, {"ok", false}, {"error", first}},
                 "config reload rejected: " + first, spdlog::level::warn);
     refresh_health(true);
@@ -1180,8 +1195,8 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
 }
 
 void Gateway::finish_shutdown_if_idle() {
-  if (!draining_ || !clients_.empty() || !chat_drained_ || !tools_drained_ ||
-      !plugins_drained_ || !on_drained_)
+  if (!draining_ || !clients_.empty() || !chat_drained_ || !tools_drained_ || !plugins_drained_ ||
+      !on_drained_)
     return;
   shutdown_timer_.cancel();
   auto cb = std::move(on_drained_);
@@ -1234,8 +1249,8 @@ void Gateway::persist_allow(const std::string& agent_id, const std::vector<std::
     return Ok{};
   });
   if (!w.ok()) {
-    log::error("allow-always for agent {}: cannot store {} in {}: {}", agent_id,
-               patterns.front(), info_.config_path, w.error().message);
+    log::error("allow-always for agent {}: cannot store {} in {}: {}", agent_id, patterns.front(),
+               info_.config_path, w.error().message);
     return;
   }
   log::info("allow-always: agent {} may now run {} (stored in {})", agent_id, patterns.front(),
@@ -1257,8 +1272,10 @@ void Gateway::deliver_message(const std::string& channel, const std::string& to,
                               std::function<void(Result<std::string>)> done) {
   if (channel != "webchat") {
     if (!channels_ || !channels_->has_channel(channel))
-      return done(Error::invalid("unknown channel '" + channel + "' (configured channels are "
-                                 "listed by channels.status)", "CHANNEL_NOT_FOUND"));
+      return done(Error::invalid("unknown channel '" + channel +
+                                     "' (configured channels are "
+                                     "listed by channels.status)",
+                                 "CHANNEL_NOT_FOUND"));
     return channels_->deliver(channel, "", to, text, std::move(done));
   }
   // webchat: the gateway's own chat; the text lands in that session as an assistant message.

@@ -48,11 +48,11 @@ struct RuntimeInfo {
   std::string state_dir;
   std::string config_path;
   std::string log_file;
-  std::string bind_host;     // the address actually bound, e.g. "127.0.0.1"
-  int port = 0;              // the port actually bound
+  std::string bind_host;  // the address actually bound, e.g. "127.0.0.1"
+  int port = 0;           // the port actually bound
   bool tls = false;
   std::string tls_fingerprint;  // SHA-256 of the certificate (hex, colon-free)
-  std::string token_source;  // "config" | "env" | "file:<path>" | "generated:<path>"
+  std::string token_source;     // "config" | "env" | "file:<path>" | "generated:<path>"
   // --port / SIMPLECLAW_PORT and --bind: they win over the file, also after a reload.
   std::optional<int> port_override;
   std::optional<std::string> bind_override;
@@ -71,8 +71,8 @@ struct Client {
   std::uint64_t seq = 0;  // last event seq sent (or dropped) on this socket
   std::string role;
   protocol::ScopeSet scopes;
-  Json client_info;  // connect.params.client
-  std::string device_id;     // a device identity that proved its key (else "")
+  Json client_info;       // connect.params.client
+  std::string device_id;  // a device identity that proved its key (else "")
   // Shared mode: the user this socket authenticated as ("" = the admin: the gateway
   // token, password or a paired device) and a fingerprint of that user's token and
   // grants; a change of either closes the socket with 4001 (see Gateway::reload_users).
@@ -94,7 +94,7 @@ struct Client {
 struct Reply {
   Json json;
   protocol::SharedPayloadPtr shared;
-  Reply(Json j) : json(std::move(j)) {}  // NOLINT: implicit on purpose
+  Reply(Json j) : json(std::move(j)) {}                          // NOLINT: implicit on purpose
   Reply(protocol::SharedPayloadPtr s) : shared(std::move(s)) {}  // NOLINT
 };
 
@@ -116,10 +116,12 @@ struct MethodCall {
   Responder defer();
 };
 
-class Gateway : public agents::ChatSink, public tools::ApprovalSink, public channels::ChannelDispatch {
+class Gateway : public agents::ChatSink,
+                public tools::ApprovalSink,
+                public channels::ChannelDispatch {
  public:
-  Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg,
-          config::FileState file, AuthSettings auth);
+  Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg, config::FileState file,
+          AuthSettings auth);
   ~Gateway();
 
   // --- lifecycle
@@ -202,8 +204,7 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
               std::move(done));
   }
   // Sends a deferred answer (see MethodCall::defer).
-  void respond(std::uint64_t client_id, const Json& id, const std::string& method,
-               Result<Reply> r);
+  void respond(std::uint64_t client_id, const Json& id, const std::string& method, Result<Reply> r);
 
   // agents::ChatSink
   void chat_event(const std::string& run_id, Json payload, bool delta) override;
@@ -259,7 +260,8 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   void finish_shutdown_if_idle();
   // The message tool's delivery: channel `webchat` = a session key (chat.inject).
   void deliver_message(const std::string& channel, const std::string& to, const std::string& text,
-                       const std::string& from_agent, std::function<void(Result<std::string>)> done);
+                       const std::string& from_agent,
+                       std::function<void(Result<std::string>)> done);
   // allow-always: the shown patterns go into the agent's tools.exec.allow in config.yaml.
   void persist_allow(const std::string& agent_id, const std::vector<std::string>& patterns);
 
@@ -303,7 +305,8 @@ class Gateway : public agents::ChatSink, public tools::ApprovalSink, public chan
   std::unique_ptr<channels::ChannelManager> channels_;
   bool plugins_drained_ = true;  // false while shutdown waits for plugin processes
   bool chat_drained_ = true;
-  bool tools_drained_ = true;  // false while shutdown waits for MCP servers to stop  // false while shutdown waits for runs to be written
+  bool tools_drained_ = true;  // false while shutdown waits for MCP servers to stop  // false while
+                               // shutdown waits for runs to be written
 };
 
 std::int64_t now_ms();  // wall clock, epoch milliseconds

@@ -24,8 +24,8 @@
 namespace simpleclaw::gateway {
 namespace {
 
-constexpr int kMaxResetsPerPass = 100;  // bounds one pass's database work
-constexpr int kRecentSessions = 5;      // health `sessions.recent`
+constexpr int kMaxResetsPerPass = 100;        // bounds one pass's database work
+constexpr int kRecentSessions = 5;            // health `sessions.recent`
 constexpr std::size_t kMaxHealthAgents = 64;  // agents listed in the health snapshot
 constexpr std::size_t kMaxHealthUsers = 64;   // shared mode: users with their own summary
 constexpr int kMaxUserRecent = 50;            // one user's recent sessions, all agents

@@ -37,7 +37,10 @@ Error coded(ErrorCode code, std::string msg, const char* detail) {
 
 NodeHub::NodeHub(boost::asio::io_context& io, SendTo send_to, Broadcast broadcast,
                  CloseDevice close)
-    : io_(io), send_to_(std::move(send_to)), broadcast_(std::move(broadcast)), close_(std::move(close)) {}
+    : io_(io),
+      send_to_(std::move(send_to)),
+      broadcast_(std::move(broadcast)),
+      close_(std::move(close)) {}
 
 NodeHub::~NodeHub() {
   for (auto& [id, p] : pending_)
@@ -189,8 +192,8 @@ void NodeHub::client_closed(std::uint64_t client_id) {
   for (const auto& [id, p] : pending_)
     if (p.node_id == node_id) ids.push_back(id);
   for (const auto& id : ids)
-    complete(id, coded(ErrorCode::kUnavailable, "node " + node_id.substr(0, 12) +
-                                                    " disconnected before answering",
+    complete(id, coded(ErrorCode::kUnavailable,
+                       "node " + node_id.substr(0, 12) + " disconnected before answering",
                        "NODE_DISCONNECTED"));
 }
 
@@ -280,7 +283,8 @@ void NodeHub::invoke(const Json& params, Answer answer) {
     return answer(Error::unavailable("too many node invocations in flight; retry later", 1000));
   int timeout_ms = cfg_.invoke_timeout_ms;
   if (params.contains("timeoutMs") && params["timeoutMs"].is_number_integer())
-    timeout_ms = static_cast<int>(std::clamp<std::int64_t>(params["timeoutMs"].get<std::int64_t>(), 100, 600000));
+    timeout_ms = static_cast<int>(
+        std::clamp<std::int64_t>(params["timeoutMs"].get<std::int64_t>(), 100, 600000));
   std::string id = uuid_v4();
   Json ev{{"id", id},
           {"nodeId", node_id},
@@ -325,8 +329,7 @@ void NodeHub::complete(const std::string& id, Result<Json> result) {
 
 Result<Json> NodeHub::invoke_result(std::uint64_t client_id, const Json& params) {
   auto me = connected_.find(client_id);
-  if (me == connected_.end())
-    return Error::invalid("node.invoke.result is for connected nodes");
+  if (me == connected_.end()) return Error::invalid("node.invoke.result is for connected nodes");
   std::string id = json_str(params, "id");
   auto it = pending_.find(id);
   if (it == pending_.end() || it->second.node_id != me->second.node_id)
@@ -376,10 +379,14 @@ Json NodeHub::pair_list() {
 Result<Json> NodeHub::pair_approve(const std::string& request_id, const std::string& by) {
   auto d = store_->approve(request_id, wall_ms());
   if (!d.ok()) return d.error();
-  log::info("pairing request {} approved by {}: device {}", request_id, by, d->device_id.substr(0, 12));
+  log::info("pairing request {} approved by {}: device {}", request_id, by,
+            d->device_id.substr(0, 12));
   broadcast_("node.pair.resolved",
-             Json{{"requestId", request_id}, {"deviceId", d->device_id}, {"decision", "approved"},
-                  {"resolvedBy", by}, {"ts", wall_ms()}},
+             Json{{"requestId", request_id},
+                  {"deviceId", d->device_id},
+                  {"decision", "approved"},
+                  {"resolvedBy", by},
+                  {"ts", wall_ms()}},
              protocol::Scope::kPairing);
   return Json{{"ok", true}, {"requestId", request_id}, {"device", d->to_json()}};
 }
@@ -390,8 +397,11 @@ Result<Json> NodeHub::pair_reject(const Json& params, const std::string& by) {
     auto r = store_->reject(request_id);
     if (!r.ok()) return r.error();
     broadcast_("node.pair.resolved",
-               Json{{"requestId", request_id}, {"deviceId", r->device_id}, {"decision", "rejected"},
-                    {"resolvedBy", by}, {"ts", wall_ms()}},
+               Json{{"requestId", request_id},
+                    {"deviceId", r->device_id},
+                    {"decision", "rejected"},
+                    {"resolvedBy", by},
+                    {"ts", wall_ms()}},
                protocol::Scope::kPairing);
     return Json{{"ok", true}, {"requestId", request_id}, {"rejected", true}};
   }
@@ -403,9 +413,10 @@ Result<Json> NodeHub::pair_reject(const Json& params, const std::string& by) {
     return coded(ErrorCode::kInvalidRequest, "unknown device: " + device_id, "DEVICE_NOT_FOUND");
   log::info("device {} revoked by {}", device_id.substr(0, 12), by);
   close_(device_id, "device revoked");
-  broadcast_("node.pair.resolved",
-             Json{{"deviceId", device_id}, {"decision", "revoked"}, {"resolvedBy", by}, {"ts", wall_ms()}},
-             protocol::Scope::kPairing);
+  broadcast_(
+      "node.pair.resolved",
+      Json{{"deviceId", device_id}, {"decision", "revoked"}, {"resolvedBy", by}, {"ts", wall_ms()}},
+      protocol::Scope::kPairing);
   return Json{{"ok", true}, {"deviceId", device_id}, {"revoked", true}};
 }
 

@@ -108,10 +108,10 @@ class NodeHub {
   CloseDevice close_;
   config::NodesConfig cfg_;
   std::optional<nodes::PairingStore> store_;
-  std::map<std::uint64_t, Connected> connected_;      // by client id
-  std::map<std::string, Pending> pending_;            // by invoke id
+  std::map<std::uint64_t, Connected> connected_;        // by client id
+  std::map<std::string, Pending> pending_;              // by invoke id
   std::map<std::string, std::string> pending_by_idem_;  // idempotencyKey -> invoke id
-  std::map<std::string, Done> done_by_idem_;          // finished, for duplicates
+  std::map<std::string, Done> done_by_idem_;            // finished, for duplicates
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -26,9 +26,12 @@ namespace {
 // Logs "<step> (<n> ms)" when it goes out of scope; the spec wants each step timed.
 class StepTimer {
  public:
-  explicit StepTimer(std::string name) : name_(std::move(name)), t0_(std::chrono::steady_clock::now()) {}
+  explicit StepTimer(std::string name)
+      : name_(std::move(name)), t0_(std::chrono::steady_clock::now()) {}
   void done(const std::string& detail) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0_).count();
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - t0_)
+                  .count();
     log::record("startup.step", Json{{"step", name_}, {"detail", detail}, {"ms", us / 1000.0}},
                 fmt::format("startup: {} — {} ({:.1f} ms)", name_, detail, us / 1000.0));
   }
@@ -42,7 +45,8 @@ class StepTimer {
 
 Result<std::pair<std::string, std::string>> resolve_token(const config::Config& cfg,
                                                           const std::string& state_dir) {
-  if (!cfg.gateway.auth.token.empty()) return std::pair{cfg.gateway.auth.token, std::string("config")};
+  if (!cfg.gateway.auth.token.empty())
+    return std::pair{cfg.gateway.auth.token, std::string("config")};
   if (std::string t = env_var("SIMPLECLAW_GATEWAY_TOKEN"); !t.empty())
     return std::pair{t, std::string("env")};
   std::string path = state_dir + "/gateway.token";
@@ -90,9 +94,10 @@ int run_gateway(const GatewayOptions& opts) {
   // channel offsets, and answer every platform message twice.
   auto lock = DirLock::acquire(info.state_dir + "/gateway.lock");
   if (!lock.ok()) {
-    log::error("another simpleclaw gateway is already running on the state dir {} ({}); "
-               "stop it first, or give this one its own --state-dir",
-               info.state_dir, lock.error().message);
+    log::error(
+        "another simpleclaw gateway is already running on the state dir {} ({}); "
+        "stop it first, or give this one its own --state-dir",
+        info.state_dir, lock.error().message);
     return 1;
   }
 
@@ -117,7 +122,8 @@ int run_gateway(const GatewayOptions& opts) {
   log::init({opts.verbose ? "debug" : cfg.logging.level, info.log_file,
              static_cast<std::size_t>(cfg.logging.max_bytes),
              static_cast<std::size_t>(cfg.logging.max_files)});
-  if (opts.port) info.port_override = *opts.port;
+  if (opts.port)
+    info.port_override = *opts.port;
   else if (std::string p = env_var("SIMPLECLAW_PORT"); !p.empty())
     info.port_override = std::atoi(p.c_str());
   if (!opts.bind.empty()) info.bind_override = opts.bind;
@@ -129,8 +135,10 @@ int run_gateway(const GatewayOptions& opts) {
   }
   bool loopback = is_loopback_bind(cfg.gateway.bind);
   if (cfg.gateway.auth.mode == "none" && !loopback) {
-    log::error("auth mode 'none' is refused with bind '{}': anyone on the network could "
-               "control the gateway. Use bind: loopback or auth mode token.", cfg.gateway.bind);
+    log::error(
+        "auth mode 'none' is refused with bind '{}': anyone on the network could "
+        "control the gateway. Use bind: loopback or auth mode token.",
+        cfg.gateway.bind);
     return 1;
   }
   AuthSettings auth{cfg.gateway.auth.mode, "", cfg.gateway.auth.password};
@@ -145,18 +153,21 @@ int run_gateway(const GatewayOptions& opts) {
     // Reachable from the network with a guessable token: say so, and how to fix it.
     constexpr std::size_t kMinExposedToken = 32;
     if (!loopback && auth.token.size() < kMinExposedToken) {
-      std::string where = info.token_source == "config" ? "gateway.auth.token in " + info.config_path
-                          : info.token_source == "env" ? "SIMPLECLAW_GATEWAY_TOKEN"
-                                                         : info.token_source.substr(info.token_source.find(':') + 1);
-      log::warn("the gateway token ({}) is only {} characters and bind '{}' exposes the gateway "
-                "to the network: anyone who reaches the port can try to guess it. Fix: remove "
-                "it (and {}/gateway.token) so a 256-bit token is generated, or set one of at "
-                "least {} characters, e.g. `simpleclaw config set gateway.auth.token "
-                "\"$(openssl rand -base64 32)\"`",
-                where, auth.token.size(), cfg.gateway.bind, info.state_dir, kMinExposedToken);
+      std::string where =
+          info.token_source == "config" ? "gateway.auth.token in " + info.config_path
+          : info.token_source == "env"  ? "SIMPLECLAW_GATEWAY_TOKEN"
+                                        : info.token_source.substr(info.token_source.find(':') + 1);
+      log::warn(
+          "the gateway token ({}) is only {} characters and bind '{}' exposes the gateway "
+          "to the network: anyone who reaches the port can try to guess it. Fix: remove "
+          "it (and {}/gateway.token) so a 256-bit token is generated, or set one of at "
+          "least {} characters, e.g. `simpleclaw config set gateway.auth.token "
+          "\"$(openssl rand -base64 32)\"`",
+          where, auth.token.size(), cfg.gateway.bind, info.state_dir, kMinExposedToken);
     }
   }
-  step_config.done(file.exists ? info.config_path : "embedded default (no " + info.config_path + ")");
+  step_config.done(file.exists ? info.config_path
+                               : "embedded default (no " + info.config_path + ")");
   if (auto s = protocol::load_schemas(); !s.ok()) {
     log::error("protocol schemas failed to load: {}", s.error().message);
     return 1;
@@ -234,8 +245,10 @@ int run_gateway(const GatewayOptions& opts) {
   }
   info.port = server.port();
   gw.set_listen_port(info.port);  // known only now when --port 0
-  std::string host = info.bind_host.find(':') != std::string::npos ? "[" + info.bind_host + "]" : info.bind_host;
-  std::string url = std::string(info.tls ? "wss://" : "ws://") + host + ":" + std::to_string(info.port);
+  std::string host =
+      info.bind_host.find(':') != std::string::npos ? "[" + info.bind_host + "]" : info.bind_host;
+  std::string url =
+      std::string(info.tls ? "wss://" : "ws://") + host + ":" + std::to_string(info.port);
   step_server.done("listening on " + url);
 
   // 6. maintenance timers
@@ -282,12 +295,17 @@ int run_gateway(const GatewayOptions& opts) {
   signals.async_wait(on_signal);
   ::signal(SIGPIPE, SIG_IGN);
 
-  auto ready_ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t_start).count() / 1000.0;
-  std::string where = auth.mode == "token"
-                          ? (info.token_source.rfind("file:", 0) == 0 || info.token_source.rfind("generated:", 0) == 0
-                                 ? "token in " + info.token_source.substr(info.token_source.find(':') + 1)
-                                 : "token from " + info.token_source)
-                          : "auth " + auth.mode;
+  auto ready_ms = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - t_start)
+                      .count() /
+                  1000.0;
+  std::string where =
+      auth.mode == "token"
+          ? (info.token_source.rfind("file:", 0) == 0 ||
+                     info.token_source.rfind("generated:", 0) == 0
+                 ? "token in " + info.token_source.substr(info.token_source.find(':') + 1)
+                 : "token from " + info.token_source)
+          : "auth " + auth.mode;
   log::record("gateway.ready",
               Json{{"version", SIMPLECLAW_VERSION},
                    {"readyMs", ready_ms},
@@ -297,12 +315,13 @@ int run_gateway(const GatewayOptions& opts) {
               fmt::format("simpleclaw {} ready in {:.1f} ms on {} ({}; logs {})",
                           SIMPLECLAW_VERSION, ready_ms, url, where, info.log_file));
   if (info.token_source.rfind("generated:", 0) == 0)
-    log::info("generated a new gateway token; clients read it from {}", info.token_source.substr(10));
+    log::info("generated a new gateway token; clients read it from {}",
+              info.token_source.substr(10));
   // Runtime file: lets `simpleclaw call` and tests find this gateway. Written last, so a
   // watcher that sees it also sees the complete start-up log.
   std::string runtime_file = info.state_dir + "/gateway.json";
-  Json rt{{"pid", ::getpid()}, {"port", info.port}, {"url", url}, {"bind", info.bind_host},
-          {"tls", info.tls}, {"startedAt", now_ms()}};
+  Json rt{{"pid", ::getpid()},      {"port", info.port}, {"url", url},
+          {"bind", info.bind_host}, {"tls", info.tls},   {"startedAt", now_ms()}};
   if (info.tls) rt["tlsSha256"] = info.tls_fingerprint;
   if (auto s = write_file_atomic(runtime_file, rt.dump() + "\n", 0600); !s.ok())
     log::warn("cannot write {}: {}", runtime_file, s.error().message);
@@ -310,8 +329,10 @@ int run_gateway(const GatewayOptions& opts) {
   service.ready("listening on " + url);
 
   run_loop(io, [](const std::string& what) {
-    log::error("internal error: a task on the event loop failed ({}); the gateway keeps "
-               "running. Please report it with the log around this line.", what);
+    log::error(
+        "internal error: a task on the event loop failed ({}); the gateway keeps "
+        "running. Please report it with the log around this line.",
+        what);
   });
   ::unlink(runtime_file.c_str());
   log::info("stopped");

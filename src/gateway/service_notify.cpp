@@ -34,9 +34,8 @@ std::string one_line(std::string s) {
 ServiceNotifier::ServiceNotifier(boost::asio::io_context& io) : timer_(io) {
   socket_path_ = take_env("NOTIFY_SOCKET");
   // Only absolute paths and abstract names are valid, and they must fit sun_path.
-  if (!socket_path_.empty() &&
-      ((socket_path_[0] != '/' && socket_path_[0] != '@') ||
-       socket_path_.size() >= sizeof(sockaddr_un::sun_path))) {
+  if (!socket_path_.empty() && ((socket_path_[0] != '/' && socket_path_[0] != '@') ||
+                                socket_path_.size() >= sizeof(sockaddr_un::sun_path))) {
     log::warn("NOTIFY_SOCKET '{}' is not a usable socket path: not notifying systemd",
               socket_path_);
     socket_path_.clear();

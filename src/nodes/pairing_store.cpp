@@ -105,15 +105,15 @@ PairedDevice device_from_file(const Json& j) {
 
 Json PairingRequest::to_json() const {
   Json j{{"requestId", request_id},
-              {"deviceId", device_id},
-              {"publicKey", public_key},
-              {"displayName", display_name},
-              {"platform", platform},
-              {"clientId", client_id},
-              {"role", role},
-              {"scopes", scopes},
-              {"remoteIp", remote_ip},
-              {"createdAtMs", created_at_ms}};
+         {"deviceId", device_id},
+         {"publicKey", public_key},
+         {"displayName", display_name},
+         {"platform", platform},
+         {"clientId", client_id},
+         {"role", role},
+         {"scopes", scopes},
+         {"remoteIp", remote_ip},
+         {"createdAtMs", created_at_ms}};
   if (!user.empty()) j["user"] = user;
   return j;
 }

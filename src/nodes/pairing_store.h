@@ -49,7 +49,7 @@ struct PairingRequest {
   std::int64_t created_at_ms = 0;
 
   Json to_json() const;  // camelCase, as in node.pair.list
-  std::string user;  // shared mode: the user the device will belong to ("" = admin)
+  std::string user;      // shared mode: the user the device will belong to ("" = admin)
 };
 
 struct DeviceToken {
@@ -67,7 +67,7 @@ struct PairedDevice {
   std::vector<std::string> scopes;
   std::int64_t approved_at_ms = 0;
   std::int64_t last_seen_ms = 0;
-  std::string user;  // shared mode: the user it belongs to, set at first pairing
+  std::string user;                 // shared mode: the user it belongs to, set at first pairing
   std::vector<DeviceToken> tokens;  // at most one per role
 
   // camelCase, as in node.pair.list; tokens appear as {role, createdAtMs} only.
@@ -90,8 +90,8 @@ struct TokenOwner {
 
 class PairingStore {
  public:
-  static constexpr std::size_t kMaxPending = 100;         // oldest dropped beyond this
-  static constexpr std::int64_t kPendingTtlMs = 3600000;  // a request expires after 1 h
+  static constexpr std::size_t kMaxPending = 100;              // oldest dropped beyond this
+  static constexpr std::int64_t kPendingTtlMs = 3600000;       // a request expires after 1 h
   static constexpr std::int64_t kSeenWriteIntervalMs = 60000;  // lastSeen persisted this often
 
   // Loads `path` (normally <state>/devices.json). A missing file is an empty store.

@@ -13,19 +13,19 @@ void register_telegram(plugins::Registry &r);
 void register_irc(plugins::Registry &r);
 void register_discord(plugins::Registry &r);
 void register_slack(plugins::Registry &r);
-} // namespace simpleclaw::channels
+}  // namespace simpleclaw::channels
 
 namespace simpleclaw::providers {
 void register_openai(plugins::Registry &r);
 void register_anthropic(plugins::Registry &r);
 void register_ollama(plugins::Registry &r);
-} // namespace simpleclaw::providers
+}  // namespace simpleclaw::providers
 
 namespace simpleclaw::tools {
 void register_exec(plugins::Registry &r);
 void register_web_fetch(plugins::Registry &r);
 void register_message(plugins::Registry &r);
-} // namespace simpleclaw::tools
+}  // namespace simpleclaw::tools
 
 namespace simpleclaw::plugins {
 
@@ -71,4 +71,4 @@ const Registry &builtin_registry() {
   return registry;
 }
 
-} // namespace simpleclaw::plugins
+}  // namespace simpleclaw::plugins

@@ -57,7 +57,6 @@ std::string resolve_command(const std::string& cmd, const fs::path& dir) {
   return cmd;
 }
 
-
 // valijson is built without exceptions here (as in src/config): on a malformed schema its
 // parser prints and aborts. So a plugin's schema is first checked against this draft-07
 // meta-schema (trimmed to the keywords whose shape valijson relies on) and for $refs
@@ -165,8 +164,8 @@ const char* plugin_kind_name(PluginKind k) {
 
 Result<PluginManifest> parse_manifest(std::string_view text, const std::string& path) {
   if (text.size() > kMaxManifestBytes)
-    return bad(path, "manifest is larger than " + std::to_string(kMaxManifestBytes / 1024) +
-                         " KiB");
+    return bad(path,
+               "manifest is larger than " + std::to_string(kMaxManifestBytes / 1024) + " KiB");
   auto doc = config::yaml_to_json(text);
   if (!doc.ok()) return bad(path, doc.error().message);
   const Json& j = *doc;
@@ -221,11 +220,11 @@ Result<PluginManifest> parse_manifest(std::string_view text, const std::string& 
   std::string command;
   if (auto s = str("command", true, kMaxArgBytes, command); !s.ok()) return s.error();
   m.command = resolve_command(command, dir);
-  if (auto s = str("description", false, kMaxDescription, m.description); !s.ok())
-    return s.error();
+  if (auto s = str("description", false, kMaxDescription, m.description); !s.ok()) return s.error();
 
   if (auto it = j.find("args"); it != j.end() && !it->is_null()) {
-    if (!it->is_array()) return bad(path, std::string("args: must be a list, not ") + type_name(*it));
+    if (!it->is_array())
+      return bad(path, std::string("args: must be a list, not ") + type_name(*it));
     if (it->size() > kMaxArgs)
       return bad(path, "args: at most " + std::to_string(kMaxArgs) + " items");
     for (std::size_t i = 0; i < it->size(); ++i) {
@@ -243,8 +242,8 @@ Result<PluginManifest> parse_manifest(std::string_view text, const std::string& 
 
   if (auto it = j.find("config_schema"); it != j.end() && !it->is_null()) {
     if (!it->is_object())
-      return bad(path, std::string("config_schema: must be a JSON Schema object, not ") +
-                           type_name(*it));
+      return bad(path,
+                 std::string("config_schema: must be a JSON Schema object, not ") + type_name(*it));
     // Compile it once now so a broken schema is reported against the manifest.
     auto st = validate_json(*it, Json::object());
     if (!st.ok() && st.error().message.rfind("invalid schema", 0) == 0)
@@ -253,12 +252,13 @@ Result<PluginManifest> parse_manifest(std::string_view text, const std::string& 
   }
 
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const char* kKnown[] = {"name",        "version", "kind",         "command", "args",
-                                   "description", "config_schema"};
+    static const char* kKnown[] = {"name", "version",     "kind",         "command",
+                                   "args", "description", "config_schema"};
     if (std::none_of(std::begin(kKnown), std::end(kKnown),
                      [&](const char* k) { return it.key() == k; }))
-      return bad(path, it.key().substr(0, 64) + ": unknown key (allowed: name, version, kind, "
-                                                "command, args, description, config_schema)");
+      return bad(path, it.key().substr(0, 64) +
+                           ": unknown key (allowed: name, version, kind, "
+                           "command, args, description, config_schema)");
   }
   return m;
 }
@@ -268,8 +268,8 @@ Result<PluginManifest> load_manifest(const std::string& path) {
   auto size = fs::file_size(path, ec);
   if (ec) return bad(path, "cannot read: " + ec.message());
   if (size > kMaxManifestBytes)
-    return bad(path, "manifest is larger than " + std::to_string(kMaxManifestBytes / 1024) +
-                         " KiB");
+    return bad(path,
+               "manifest is larger than " + std::to_string(kMaxManifestBytes / 1024) + " KiB");
   std::ifstream f(path, std::ios::binary);
   if (!f) return bad(path, "cannot read");
   std::string text(kMaxManifestBytes + 1, '\0');
@@ -288,7 +288,8 @@ Discovery discover(const std::vector<std::string>& dirs) {
     if (d.empty() || !fs::is_directory(d, ec)) continue;
     std::vector<fs::path> subdirs;
     try {
-      for (const auto& e : fs::directory_iterator(d, fs::directory_options::skip_permission_denied)) {
+      for (const auto& e :
+           fs::directory_iterator(d, fs::directory_options::skip_permission_denied)) {
         std::error_code ec2;
         if (e.is_directory(ec2)) subdirs.push_back(e.path());
         if (subdirs.size() > 4 * kMaxPlugins) break;  // a huge dir is not a plugin dir
@@ -318,8 +319,8 @@ Discovery discover(const std::vector<std::string>& dirs) {
       auto [it, fresh] = seen.emplace(m->name, m->path);
       if (!fresh) {
         out.errors.push_back({mf.string(), mf.string() + ": name: duplicate plugin name '" +
-                                               m->name + "' (already declared by " +
-                                               it->second + "); refused"});
+                                               m->name + "' (already declared by " + it->second +
+                                               "); refused"});
         continue;
       }
       out.plugins.push_back(std::move(*m));
@@ -366,9 +367,8 @@ Status run_validator(const valijson::Schema& compiled, const Json& value) {
     std::string ptr;
     for (const std::string& c : err.context) {
       if (c == "<root>") continue;
-      std::string seg = c.size() >= 2 && c.front() == '[' && c.back() == ']'
-                            ? c.substr(1, c.size() - 2)
-                            : c;
+      std::string seg =
+          c.size() >= 2 && c.front() == '[' && c.back() == ']' ? c.substr(1, c.size() - 2) : c;
       if (seg.size() >= 2 && seg.front() == '"' && seg.back() == '"')
         seg = seg.substr(1, seg.size() - 2);
       ptr += "/" + seg;

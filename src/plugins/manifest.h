@@ -39,9 +39,9 @@ struct PluginManifest {
   std::string command;  // resolved: absolute when it was relative to the plugin dir
   std::vector<std::string> args;
   std::string description;
-  Json config_schema;      // null = any config object accepted
-  std::string dir;         // the plugin's directory (absolute): its cwd
-  std::string path;        // the manifest file (absolute)
+  Json config_schema;  // null = any config object accepted
+  std::string dir;     // the plugin's directory (absolute): its cwd
+  std::string path;    // the manifest file (absolute)
 };
 
 // Parses a manifest's text; `path` is the file it came from (for errors and for

@@ -21,9 +21,9 @@ constexpr std::size_t kMaxText = 256 * 1024;
 constexpr std::size_t kMaxButtonData = 64;
 
 // Settings keys the channel manager reads for every account; the plugin gets the rest.
-const char* const kCommonKeys[] = {"enabled",    "agent",       "allow_from",     "dm_policy",
-                                   "groups",     "activation",  "chunk_limit",    "health_monitor",
-                                   "accounts"};
+const char* const kCommonKeys[] = {"enabled",     "agent",          "allow_from",
+                                   "dm_policy",   "groups",         "activation",
+                                   "chunk_limit", "health_monitor", "accounts"};
 
 Error unavailable(std::string msg) { return Error::unavailable(std::move(msg), 1000); }
 
@@ -123,7 +123,8 @@ void PluginChannel::send_start() {
   if (auto it = caps.find("livenessWindowMs"); it != caps.end() && it->is_number_unsigned())
     host_.set_liveness_window(std::chrono::milliseconds(it->get<std::uint64_t>()));
   std::weak_ptr<int> alive = alive_;
-  rt->request("channel/start", Json{{"accountId", host_.account_id()}, {"settings", account_settings()}},
+  rt->request("channel/start",
+              Json{{"accountId", host_.account_id()}, {"settings", account_settings()}},
               rt->options().call_timeout, [this, alive](Result<Json> r) {
                 if (!alive.lock()) return;
                 if (!r.ok()) fail(r.error().message);
@@ -196,7 +197,8 @@ void PluginChannel::send(sdk::OutboundMessage m, std::function<void(Status)> don
 void PluginChannel::typing(const sdk::Peer& peer) {
   if (!started_ || down_) return;
   if (auto rt = rt_.lock())
-    rt->notify("channel/typing", Json{{"accountId", host_.account_id()}, {"peer", peer_json(peer)}});
+    rt->notify("channel/typing",
+               Json{{"accountId", host_.account_id()}, {"peer", peer_json(peer)}});
 }
 
 std::size_t PluginChannel::max_text() const { return max_text_; }
@@ -281,7 +283,8 @@ void PluginChannel::on_button(const Json& params) {
   if (!id_field(params, "senderName", kMaxName, p.sender_name, false)) return;
   if (!parse_peer(params, p.peer)) return;
   auto d = params.find("data");
-  if (d == params.end() || !d->is_string() || d->get_ref<const std::string&>().size() > kMaxButtonData)
+  if (d == params.end() || !d->is_string() ||
+      d->get_ref<const std::string&>().size() > kMaxButtonData)
     return;
   p.data = d->get<std::string>();
   host_.button(std::move(p));

@@ -79,7 +79,8 @@ class PluginChannel final : public sdk::Channel {
   std::size_t max_text_ = 4000;
   bool buttons_ = false;
   std::uint64_t next_send_ = 1;
-  std::map<std::uint64_t, std::pair<std::uint64_t, std::function<void(Status)>>> sends_;  // seq->(rpc id, done)
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::function<void(Status)>>>
+      sends_;  // seq->(rpc id, done)
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -1,9 +1,9 @@
 // PluginHost and its ToolProvider (see plugin_host.h).
 #include "plugins/plugin_host.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <algorithm>
 #include <filesystem>
 
 #include "base/fs.h"
@@ -111,8 +111,9 @@ class PluginHost::Tools final : public tools::ToolProvider {
             part["text"].is_string())
           o.text += part["text"].get<std::string>();
         else
-          o.text += "[" + (part.is_object() ? part.value("type", std::string("unknown"))
-                                            : std::string("unknown")) +
+          o.text += "[" +
+                    (part.is_object() ? part.value("type", std::string("unknown"))
+                                      : std::string("unknown")) +
                     " content]";
       }
     }
@@ -126,8 +127,7 @@ class PluginHost::Tools final : public tools::ToolProvider {
     for (const auto& [name, rt] : host_.dir_->runtimes) {
       if (rt->kind() != PluginKind::kTool) continue;
       if (full.size() > name.size() + 2 && full.compare(0, name.size(), name) == 0 &&
-          full.compare(name.size(), 2, "__") == 0 &&
-          (!best || name.size() > best->name().size())) {
+          full.compare(name.size(), 2, "__") == 0 && (!best || name.size() > best->name().size())) {
         best = rt;
         *tool = full.substr(name.size() + 2);
       }
@@ -162,16 +162,18 @@ std::vector<std::string> PluginHost::configure(const Json& plugins_section,
   if (!state_dir_.empty()) dirs.push_back(state_dir_ + "/plugins");
   if (auto it = ps.find("dirs"); it != ps.end() && it->is_array())
     for (const auto& d : *it)
-      if (d.is_string() && !d.get<std::string>().empty()) dirs.push_back(expand_home(d.get<std::string>()));
+      if (d.is_string() && !d.get<std::string>().empty())
+        dirs.push_back(expand_home(d.get<std::string>()));
   Discovery found = discover(dirs);
   errors_ = std::move(found.errors);
-  const Json entries = ps.contains("entries") && ps["entries"].is_object() ? ps["entries"] : Json::object();
+  const Json entries =
+      ps.contains("entries") && ps["entries"].is_object() ? ps["entries"] : Json::object();
 
   std::map<std::string, PluginSetup> wanted;
   for (auto& m : found.plugins) {
     PluginSetup s;
-    const Json entry = entries.contains(m.name) && entries[m.name].is_object() ? entries[m.name]
-                                                                               : Json::object();
+    const Json entry =
+        entries.contains(m.name) && entries[m.name].is_object() ? entries[m.name] : Json::object();
     s.enabled = all_enabled && enabled_flag(entry);
     bool has_config = entry.contains("config") && entry["config"].is_object();
     s.config = has_config ? entry["config"] : Json::object();

@@ -73,11 +73,16 @@ const char* plugin_state_name(PluginState s) {
 }
 
 Json PluginSetup::fingerprint() const {
-  return Json{{"path", manifest.path},       {"command", manifest.command},
-              {"args", manifest.args},       {"version", manifest.version},
-              {"kind", plugin_kind_name(manifest.kind)}, {"schema", manifest.config_schema},
-              {"enabled", enabled},          {"config", config},
-              {"accounts", accounts},        {"error", config_error}};
+  return Json{{"path", manifest.path},
+              {"command", manifest.command},
+              {"args", manifest.args},
+              {"version", manifest.version},
+              {"kind", plugin_kind_name(manifest.kind)},
+              {"schema", manifest.config_schema},
+              {"enabled", enabled},
+              {"config", config},
+              {"accounts", accounts},
+              {"error", config_error}};
 }
 
 struct PluginRuntime::Timers {
@@ -133,8 +138,7 @@ Json PluginRuntime::status() const {
 // ---- lifecycle ----
 
 void PluginRuntime::start() {
-  if (started_ || stopping_ || state_ == PluginState::kFailed ||
-      state_ == PluginState::kDisabled)
+  if (started_ || stopping_ || state_ == PluginState::kFailed || state_ == PluginState::kDisabled)
     return;
   started_ = true;
   spawn();
@@ -184,12 +188,11 @@ void PluginRuntime::spawn() {
               {"kind", plugin_kind_name(kind())},
               {"config", setup_.config}};
   if (kind() == PluginKind::kChannel) params["accounts"] = setup_.accounts;
-  peer_->request("initialize", std::move(params), opts_.init_timeout,
-                 [weak, gen](Result<Json> r) {
-                   auto self = weak.lock();
-                   if (self && gen == self->gen_ && self->peer_ && !self->stopping_)
-                     self->handshake_done(gen, std::move(r));
-                 });
+  peer_->request("initialize", std::move(params), opts_.init_timeout, [weak, gen](Result<Json> r) {
+    auto self = weak.lock();
+    if (self && gen == self->gen_ && self->peer_ && !self->stopping_)
+      self->handshake_done(gen, std::move(r));
+  });
 }
 
 void PluginRuntime::handshake_done(std::uint64_t gen, Result<Json> r) {
@@ -280,18 +283,16 @@ void PluginRuntime::schedule_ping(std::uint64_t gen) {
   timers_->ping.async_wait([weak, gen](const error_code& ec) {
     auto self = weak.lock();
     if (ec || !self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
-    self->peer_->request("ping", Json::object(), self->opts_.ping_timeout,
-                         [weak, gen](Result<Json> r) {
-                           auto self = weak.lock();
-                           if (!self || gen != self->gen_ || !self->peer_ || self->stopping_)
-                             return;
-                           if (!r.ok() && !answered(r.error()))
-                             return self->fail_process(
-                                 "did not answer ping within " +
-                                 std::to_string(self->opts_.ping_timeout.count()) +
-                                 " ms (hung)");
-                           self->schedule_ping(gen);
-                         });
+    self->peer_->request(
+        "ping", Json::object(), self->opts_.ping_timeout, [weak, gen](Result<Json> r) {
+          auto self = weak.lock();
+          if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
+          if (!r.ok() && !answered(r.error()))
+            return self->fail_process("did not answer ping within " +
+                                      std::to_string(self->opts_.ping_timeout.count()) +
+                                      " ms (hung)");
+          self->schedule_ping(gen);
+        });
   });
 }
 
@@ -304,9 +305,10 @@ void PluginRuntime::on_exit(std::uint64_t gen, const tools::ExitStatus& st,
   if (gen != gen_) return;
   peer_.reset();
   timers_->ping.cancel();
-  std::string what = !reason.empty()      ? reason
-                     : st.term_signal != 0 ? "exited (signal " + std::to_string(st.term_signal) + ")"
-                                           : "exited (code " + std::to_string(st.exit_code) + ")";
+  std::string what = !reason.empty() ? reason
+                     : st.term_signal != 0
+                         ? "exited (signal " + std::to_string(st.term_signal) + ")"
+                         : "exited (code " + std::to_string(st.exit_code) + ")";
   if (stopping_) {
     log::info("{}: stopped", prefix());
     channels_down(prefix() + " stopped");
@@ -332,7 +334,8 @@ void PluginRuntime::schedule_restart() {
   ++backoff_step_;
   // Jitter spreads restarts of plugins that failed together (a shared dependency).
   static thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> dist(1.0 - opts_.backoff_jitter, 1.0 + opts_.backoff_jitter);
+  std::uniform_real_distribution<double> dist(1.0 - opts_.backoff_jitter,
+                                              1.0 + opts_.backoff_jitter);
   auto delay = milliseconds(static_cast<long long>(std::max(0.0, base * dist(rng))));
   log::event("plugin.restart",
              nlohmann::json{{"plugin", name()},
@@ -459,7 +462,8 @@ void PluginRuntime::on_request(const std::string& method, const Json& params,
                                tools::StdioRpcPeer::Responder r) {
   if (method == "channel/inbound" && kind() == PluginKind::kChannel) {
     PluginChannel* ch = channel_for(params);
-    if (!ch) return r.error(-32001, "account not started: " + clip(str_field(params, "accountId"), 64));
+    if (!ch)
+      return r.error(-32001, "account not started: " + clip(str_field(params, "accountId"), 64));
     return ch->on_inbound(params, std::move(r));
   }
   if (method == "ping") return r.ok(Json::object());

@@ -39,10 +39,10 @@ namespace simpleclaw::plugins {
 class PluginChannel;
 
 struct PluginHostOptions {
-  std::chrono::milliseconds init_timeout{10000};     // initialize (+ tools/list) answered
-  std::chrono::milliseconds ping_interval{15000};    // health probe period
-  std::chrono::milliseconds ping_timeout{5000};      // no pong within = hung -> killed
-  std::chrono::milliseconds backoff_initial{1000};   // first restart delay
+  std::chrono::milliseconds init_timeout{10000};    // initialize (+ tools/list) answered
+  std::chrono::milliseconds ping_interval{15000};   // health probe period
+  std::chrono::milliseconds ping_timeout{5000};     // no pong within = hung -> killed
+  std::chrono::milliseconds backoff_initial{1000};  // first restart delay
   std::chrono::milliseconds backoff_max{60000};
   double backoff_jitter = 0.2;                       // delay * (1 +- jitter), uniform
   std::chrono::milliseconds healthy_reset{60000};    // up this long = backoff reset
@@ -69,10 +69,10 @@ struct PluginToolInfo {
 struct PluginSetup {
   PluginManifest manifest;
   bool enabled = true;
-  Json config = Json::object();        // plugins.entries.<name>.config
-  Json accounts = Json::array();       // channel plugins: enabled account ids
-  std::string config_error;            // non-empty = failed: never started
-  Json fingerprint() const;            // equal = nothing to restart
+  Json config = Json::object();   // plugins.entries.<name>.config
+  Json accounts = Json::array();  // channel plugins: enabled account ids
+  std::string config_error;       // non-empty = failed: never started
+  Json fingerprint() const;       // equal = nothing to restart
 };
 
 class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
@@ -119,8 +119,7 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
  private:
   void spawn();
   void on_exit(std::uint64_t gen, const tools::ExitStatus& st, const std::string& reason);
-  void on_request(const std::string& method, const Json& params,
-                  tools::StdioRpcPeer::Responder r);
+  void on_request(const std::string& method, const Json& params, tools::StdioRpcPeer::Responder r);
   void on_notification(const std::string& method, const Json& params);
   void handshake_done(std::uint64_t gen, Result<Json> init);
   void list_tools(std::uint64_t gen);

@@ -24,76 +24,63 @@
 #include "simpleclaw/channel.h"
 
 namespace simpleclaw::providers {
-enum class Api; // providers/provider.h
+enum class Api;  // providers/provider.h
 }
 namespace simpleclaw::tools {
-class ToolProvider;  // tools/tool_runner.h
-struct ToolServices; // tools/tool_services.h
-} // namespace simpleclaw::tools
+class ToolProvider;   // tools/tool_runner.h
+struct ToolServices;  // tools/tool_services.h
+}  // namespace simpleclaw::tools
 
 namespace simpleclaw::plugins {
 
 struct ChannelExtension {
-  std::string name;        // config key under channels.<name>, e.g. "telegram"
-  std::string description; // one line, for plugins.list and docs
+  std::string name;         // config key under channels.<name>, e.g. "telegram"
+  std::string description;  // one line, for plugins.list and docs
   sdk::ChannelFactory factory;
 };
 
 // An LLM wire format: what `models.providers.<p>.api` may name.
 struct ProviderExtension {
-  std::string name; // the `api:` value, e.g. "anthropic"
+  std::string name;  // the `api:` value, e.g. "anthropic"
   std::string description;
-  providers::Api api; // the wire format's code (providers/provider.h)
+  providers::Api api;  // the wire format's code (providers/provider.h)
 };
 
 // A tool provider the gateway builds for its agents (the tool names it offers
 // are the provider's business; `name` identifies the extension).
 struct ToolExtension {
-  std::string name; // e.g. "web_fetch"
+  std::string name;  // e.g. "web_fetch"
   std::string description;
-  std::function<std::unique_ptr<tools::ToolProvider>(tools::ToolServices &)>
-      factory;
+  std::function<std::unique_ptr<tools::ToolProvider>(tools::ToolServices &)> factory;
 };
 
 class Registry {
-public:
+ public:
   // Two extensions of one kind with one name is a build mistake, caught by the
   // registry test.
-  void add_channel(ChannelExtension ext) {
-    add(channels_, std::move(ext), "channel");
-  }
-  void add_provider(ProviderExtension ext) {
-    add(providers_, std::move(ext), "provider");
-  }
+  void add_channel(ChannelExtension ext) { add(channels_, std::move(ext), "channel"); }
+  void add_provider(ProviderExtension ext) { add(providers_, std::move(ext), "provider"); }
   void add_tool(ToolExtension ext) { add(tools_, std::move(ext), "tool"); }
 
-  const ChannelExtension *channel(std::string_view name) const {
-    return find(channels_, name);
-  }
-  const ProviderExtension *provider(std::string_view name) const {
-    return find(providers_, name);
-  }
-  const ToolExtension *tool(std::string_view name) const {
-    return find(tools_, name);
-  }
+  const ChannelExtension *channel(std::string_view name) const { return find(channels_, name); }
+  const ProviderExtension *provider(std::string_view name) const { return find(providers_, name); }
+  const ToolExtension *tool(std::string_view name) const { return find(tools_, name); }
 
   const std::vector<ChannelExtension> &channels() const { return channels_; }
   const std::vector<ProviderExtension> &providers() const { return providers_; }
   const std::vector<ToolExtension> &tools() const { return tools_; }
 
-private:
+ private:
   template <typename T>
   static const T *find(const std::vector<T> &list, std::string_view name) {
     for (const auto &e : list)
-      if (e.name == name)
-        return &e;
+      if (e.name == name) return &e;
     return nullptr;
   }
   template <typename T>
   static void add(std::vector<T> &list, T ext, const char *kind) {
     if (find(list, ext.name))
-      throw std::logic_error(std::string(kind) +
-                             " registered twice: " + ext.name);
+      throw std::logic_error(std::string(kind) + " registered twice: " + ext.name);
     list.push_back(std::move(ext));
   }
 
@@ -106,4 +93,4 @@ private:
 // builtin.cpp).
 const Registry &builtin_registry();
 
-} // namespace simpleclaw::plugins
+}  // namespace simpleclaw::plugins

@@ -11,16 +11,15 @@
 // content_block_stop (the call is complete); the message ends with stop_reason "tool_use".
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "providers/provider.h"
 #include "plugins/registry.h"
+#include "providers/provider.h"
 #include "providers/wire_internal.h"
 
 namespace simpleclaw::providers::wire {
@@ -101,9 +100,9 @@ class AnthropicDecoder final : public SseDecoderBase {
       auto b = j->find("content_block");
       if (b == j->end() || !b->is_object() || string_field(*b, "type") != "tool_use") return;
       if (tools_.size() >= kMaxToolCalls) {
-        emit_error(out, ErrorKind::kUnknown, "the model made more than " +
-                                                 std::to_string(kMaxToolCalls) +
-                                                 " tool calls in one reply");
+        emit_error(out, ErrorKind::kUnknown,
+                   "the model made more than " + std::to_string(kMaxToolCalls) +
+                       " tool calls in one reply");
         return;
       }
       ToolCall call{string_field(*b, "id"), string_field(*b, "name"), ""};
@@ -228,6 +227,8 @@ std::unique_ptr<StreamDecoder> make_anthropic_decoder() {
 
 namespace simpleclaw::providers {
 
-void register_anthropic(plugins::Registry& r) { r.add_provider({"anthropic", "Anthropic messages API (SSE)", Api::kAnthropic}); }
+void register_anthropic(plugins::Registry& r) {
+  r.add_provider({"anthropic", "Anthropic messages API (SSE)", Api::kAnthropic});
+}
 
 }  // namespace simpleclaw::providers

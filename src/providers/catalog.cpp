@@ -65,10 +65,11 @@ Result<ResolvedModel> Catalog::resolve(const std::string& ref) const {
     auto api = parse_api(p.api);
     if (!api) return Error::invalid("provider " + p.name + " has unknown api " + p.api, "NO_MODEL");
     if (!offers(*api))
-      return Error::invalid("provider " + p.name + ": api " + p.api +
-                                " is not built into this simpleclaw (rebuild with -DSIMPLECLAW_PROVIDER_" +
-                                upper(p.api) + "=ON)",
-                            "NO_MODEL");
+      return Error::invalid(
+          "provider " + p.name + ": api " + p.api +
+              " is not built into this simpleclaw (rebuild with -DSIMPLECLAW_PROVIDER_" +
+              upper(p.api) + "=ON)",
+          "NO_MODEL");
     ResolvedModel r;
     r.ref = ref;
     r.provider = &p;
@@ -135,13 +136,12 @@ void Catalog::probe(std::function<void()> done) {
     std::weak_ptr<int> alive = alive_;
     cb.on_done = [this, alive, status, name, gen, finish_one](const HttpError* err) {
       if (alive.expired()) return;  // the catalog is gone (shutdown)
-      if (gen == generation_) {  // not an answer about a provider since reconfigured
+      if (gen == generation_) {     // not an answer about a provider since reconfigured
         ProbeState& st = probes_[name];
         st.probed = true;
         st.at_ms = wall_ms();
         st.ok = !err && *status >= 200 && *status < 300;
-        st.error = err ? err->message
-                       : (st.ok ? std::string() : "HTTP " + std::to_string(*status));
+        st.error = err ? err->message : (st.ok ? std::string() : "HTTP " + std::to_string(*status));
       }
       finish_one();
     };

@@ -27,11 +27,11 @@
 namespace simpleclaw::providers {
 
 struct ResolvedModel {
-  std::string ref;  // "provider/model"
+  std::string ref;                                   // "provider/model"
   const config::ProviderConfig* provider = nullptr;  // points into the catalog's config
-  Api api = Api::kOpenAI;    // HTTP wire format (unused when `plugin` is set)
-  config::ModelEntry model;  // listed entry, or defaults for an unlisted id
-  std::string plugin;        // set: served by this provider plugin, not over HTTP
+  Api api = Api::kOpenAI;                 // HTTP wire format (unused when `plugin` is set)
+  config::ModelEntry model;               // listed entry, or defaults for an unlisted id
+  std::string plugin;                     // set: served by this provider plugin, not over HTTP
   std::shared_ptr<PluginModels> plugins;  // plugin providers: how to reach them (may be null)
 };
 

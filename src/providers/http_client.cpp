@@ -10,12 +10,12 @@
 // the Call and returns at once when the call has finished, so finish() (error, timeout,
 // cancel, or end of body) is the single place that closes the socket and posts on_done.
 #include "providers/http_client.h"
-#include "providers/tls_client.h"
 
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <array>
@@ -28,13 +28,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <poll.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <limits>
 #include <vector>
+
+#include "providers/tls_client.h"
 
 namespace simpleclaw::providers {
 
@@ -457,9 +457,9 @@ class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
   tcp::resolver resolver_;
   std::vector<tcp::endpoint> endpoints_;
   std::unique_ptr<Conn> conn_;
-  std::string origin_;      // pool key: scheme, host:port, proxy, CA file
-  bool reused_ = false;     // conn_ came from the pool (it may have gone stale)
-  bool keep_alive_ = false; // the response allows reusing the connection
+  std::string origin_;       // pool key: scheme, host:port, proxy, CA file
+  bool reused_ = false;      // conn_ came from the pool (it may have gone stale)
+  bool keep_alive_ = false;  // the response allows reusing the connection
 
   net::steady_timer phase_timer_;
   net::steady_timer total_timer_;
@@ -609,7 +609,8 @@ void Call::on_resolved(const error_code& ec, const tcp::resolver::results_type& 
     endpoints_.push_back(entry.endpoint());
   }
   if (endpoints_.empty())
-    return fail(HttpError::kConnect, "refused " + connect_target() + for_target() + " (" + refused + ")");
+    return fail(HttpError::kConnect,
+                "refused " + connect_target() + for_target() + " (" + refused + ")");
   connect();
 }
 
@@ -810,8 +811,8 @@ bool Call::message_done() {
     return true;
   }
   // Reusable when the server keeps it open and nothing beyond this response was sent.
-  keep_alive_ = opts_.pool && parser_->keep_alive() && in_begin_ == in_end_ &&
-                !(proxy_ && !url_.https);
+  keep_alive_ =
+      opts_.pool && parser_->keep_alive() && in_begin_ == in_end_ && !(proxy_ && !url_.https);
   finish(std::nullopt);
   return false;
 }
@@ -988,6 +989,5 @@ std::shared_ptr<HttpCall> http_start(boost::asio::io_context& io, HttpRequest re
   call->start();
   return call;
 }
-
 
 }  // namespace simpleclaw::providers

@@ -60,9 +60,9 @@ class ConnectionPool {
 };
 
 // The client adds Host, Content-Length (when there is a body, and always for POST/PUT/PATCH),
-// User-Agent (unless given) and, without a pool, Connection: close; a caller's Host, Content-Length,
-// Transfer-Encoding or Connection header is dropped. Header values with CR/LF/NUL are
-// refused (kProtocol). Header values never appear in error messages.
+// User-Agent (unless given) and, without a pool, Connection: close; a caller's Host,
+// Content-Length, Transfer-Encoding or Connection header is dropped. Header values with CR/LF/NUL
+// are refused (kProtocol). Header values never appear in error messages.
 struct HttpRequest {
   std::string method = "POST";
   std::string url;  // http://host[:port]/path?query or https://...
@@ -125,8 +125,8 @@ class HttpCall {
   virtual void cancel() = 0;  // idempotent; a no-op after on_done ran
 };
 
-std::shared_ptr<HttpCall> http_start(boost::asio::io_context& io, HttpRequest req,
-                                     HttpOptions opts, HttpCallbacks cb);
+std::shared_ptr<HttpCall> http_start(boost::asio::io_context& io, HttpRequest req, HttpOptions opts,
+                                     HttpCallbacks cb);
 
 // https calls share one TLS client context per process, created by the first one (it
 // loads the CA store: SSL_CERT_FILE / SSL_CERT_DIR as they are then, else the system's).
@@ -141,8 +141,8 @@ struct Url {
   bool ok = false;
   std::string error;
   bool https = false;
-  std::string host;  // without brackets for IPv6
-  std::string port;  // "80"/"443" when absent
+  std::string host;          // without brackets for IPv6
+  std::string port;          // "80"/"443" when absent
   std::string target = "/";  // path + query
 };
 Url parse_url(std::string_view url);
@@ -153,7 +153,6 @@ Url parse_url(std::string_view url);
 // unset. no_proxy/NO_PROXY: comma list; "*" = all; a name matches itself and its
 // subdomains (leading '.' optional); IP literals match exactly; ":port" is ignored.
 // Loopback hosts (localhost, *.localhost, 127.0.0.0/8, ::1) never use a proxy.
-std::string proxy_for(const Url& url,
-                      const std::function<const char*(const char*)>& getenv_fn);
+std::string proxy_for(const Url& url, const std::function<const char*(const char*)>& getenv_fn);
 
 }  // namespace simpleclaw::providers

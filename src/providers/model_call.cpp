@@ -102,9 +102,10 @@ void ModelCall::attempt() {
         default:  // kError
           self->stream_finished_ = true;
           // Retrying a stream that broke before any text is safe; after text it is final.
-          self->fail_attempt(ev.error_kind, self->candidates_[self->index_].provider->name +
-                                                ": " + ev.error_message,
-                             !self->text_sent_, std::nullopt);
+          self->fail_attempt(
+              ev.error_kind,
+              self->candidates_[self->index_].provider->name + ": " + ev.error_message,
+              !self->text_sent_, std::nullopt);
           return;
       }
     }
@@ -112,8 +113,7 @@ void ModelCall::attempt() {
   hc.on_done = [current](const HttpError* err) {
     if (auto self = current()) self->on_http_done(err);
   };
-  http_ = http_start(io_, build_chat_request(m.api, *m.provider, req), http_opts_,
-                     std::move(hc));
+  http_ = http_start(io_, build_chat_request(m.api, *m.provider, req), http_opts_, std::move(hc));
 }
 
 std::function<std::shared_ptr<ModelCall>()> ModelCall::begin_attempt() {

@@ -30,13 +30,13 @@ namespace simpleclaw::providers {
 struct CallResult {
   bool ok = false;
   bool cancelled = false;
-  std::string model_ref;     // the candidate that answered (or failed last)
-  std::string stop_reason;   // ok: "stop", "length", "end_turn", ...
+  std::string model_ref;    // the candidate that answered (or failed last)
+  std::string stop_reason;  // ok: "stop", "length", "end_turn", ...
   ErrorKind kind = ErrorKind::kUnknown;
-  std::string error;         // !ok: clear message for the user
+  std::string error;  // !ok: clear message for the user
   Usage usage;
   std::vector<ToolCall> tool_calls;  // ok: the tools the model called, in order
-  int attempts = 0;          // HTTP requests made in total
+  int attempts = 0;                  // HTTP requests made in total
 };
 
 struct CallCallbacks {
@@ -60,7 +60,8 @@ class ModelCall : public std::enable_shared_from_this<ModelCall> {
 
  private:
   ModelCall(boost::asio::io_context& io, std::vector<ResolvedModel> c,
-            const config::ModelsConfig& cfg, CallCallbacks cb, std::shared_ptr<ConnectionPool> pool);
+            const config::ModelsConfig& cfg, CallCallbacks cb,
+            std::shared_ptr<ConnectionPool> pool);
   void attempt();
   void attempt_plugin(const ResolvedModel& m, const ChatRequest& req);
   void on_plugin_event(StreamEvent& ev);

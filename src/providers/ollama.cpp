@@ -9,16 +9,15 @@
 //   {"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"read",
 //    "arguments":{"path":"a.txt"}}}]},"done":false}
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "providers/provider.h"
 #include "plugins/registry.h"
+#include "providers/provider.h"
 #include "providers/wire_internal.h"
 
 namespace simpleclaw::providers::wire {
@@ -119,7 +118,8 @@ HttpRequest ollama_chat_request(const config::ProviderConfig& provider, const Ch
     if (!m.tool_calls.empty()) {
       nlohmann::ordered_json calls = nlohmann::ordered_json::array();
       for (const ToolCall& c : m.tool_calls)
-        calls.push_back({{"function", {{"name", c.name}, {"arguments", arguments_object(c.arguments)}}}});
+        calls.push_back(
+            {{"function", {{"name", c.name}, {"arguments", arguments_object(c.arguments)}}}});
       j["tool_calls"] = std::move(calls);
     }
     messages.push_back(std::move(j));
@@ -149,6 +149,8 @@ std::unique_ptr<StreamDecoder> make_ollama_decoder() { return std::make_unique<O
 
 namespace simpleclaw::providers {
 
-void register_ollama(plugins::Registry& r) { r.add_provider({"ollama", "Ollama chat API (NDJSON)", Api::kOllama}); }
+void register_ollama(plugins::Registry& r) {
+  r.add_provider({"ollama", "Ollama chat API (NDJSON)", Api::kOllama});
+}
 
 }  // namespace simpleclaw::providers

@@ -13,16 +13,15 @@
 //   data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"th\"}"}}]}}]}
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "providers/provider.h"
 #include "plugins/registry.h"
+#include "providers/provider.h"
 #include "providers/wire_internal.h"
 
 namespace simpleclaw::providers::wire {
@@ -120,9 +119,9 @@ class OpenAiDecoder final : public SseDecoderBase {
     if (!piece.is_object() || ended()) return;
     std::int64_t index = int_field(piece, "index", static_cast<std::int64_t>(calls_.size()));
     if (index < 0 || (!calls_.count(index) && calls_.size() >= kMaxToolCalls)) {
-      emit_error(out, ErrorKind::kUnknown,
-                 "the model made more than " + std::to_string(kMaxToolCalls) +
-                     " tool calls in one reply");
+      emit_error(
+          out, ErrorKind::kUnknown,
+          "the model made more than " + std::to_string(kMaxToolCalls) + " tool calls in one reply");
       return;
     }
     ToolCall& call = calls_[index];
@@ -199,6 +198,8 @@ std::unique_ptr<StreamDecoder> make_openai_decoder() { return std::make_unique<O
 
 namespace simpleclaw::providers {
 
-void register_openai(plugins::Registry& r) { r.add_provider({"openai", "OpenAI-compatible chat completions (SSE)", Api::kOpenAI}); }
+void register_openai(plugins::Registry& r) {
+  r.add_provider({"openai", "OpenAI-compatible chat completions (SSE)", Api::kOpenAI});
+}
 
 }  // namespace simpleclaw::providers

@@ -1,5 +1,7 @@
 // Dispatch over the three wire formats, HTTP error classification, and the helpers the
 // per-API files share (wire_internal.h).
+#include "providers/provider.h"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -7,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,10 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/utf8.h"
-#include "providers/provider.h"
 #include "providers/wire_internal.h"
 
 namespace simpleclaw::providers {
@@ -33,20 +33,28 @@ std::optional<Api> parse_api(std::string_view name) {
 
 std::string_view api_name(Api api) {
   switch (api) {
-    case Api::kOpenAI: return "openai";
-    case Api::kAnthropic: return "anthropic";
-    case Api::kOllama: return "ollama";
+    case Api::kOpenAI:
+      return "openai";
+    case Api::kAnthropic:
+      return "anthropic";
+    case Api::kOllama:
+      return "ollama";
   }
   return "openai";
 }
 
 std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kRefusal: return "refusal";
-    case ErrorKind::kTimeout: return "timeout";
-    case ErrorKind::kRateLimit: return "rate_limit";
-    case ErrorKind::kContextLength: return "context_length";
-    case ErrorKind::kUnknown: return "unknown";
+    case ErrorKind::kRefusal:
+      return "refusal";
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kRateLimit:
+      return "rate_limit";
+    case ErrorKind::kContextLength:
+      return "context_length";
+    case ErrorKind::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -54,27 +62,36 @@ std::string_view error_kind_name(ErrorKind kind) {
 HttpRequest build_chat_request(Api api, const config::ProviderConfig& provider,
                                const ChatRequest& req) {
   switch (api) {
-    case Api::kAnthropic: return wire::anthropic_chat_request(provider, req);
-    case Api::kOllama: return wire::ollama_chat_request(provider, req);
-    case Api::kOpenAI: break;
+    case Api::kAnthropic:
+      return wire::anthropic_chat_request(provider, req);
+    case Api::kOllama:
+      return wire::ollama_chat_request(provider, req);
+    case Api::kOpenAI:
+      break;
   }
   return wire::openai_chat_request(provider, req);
 }
 
 HttpRequest build_probe_request(Api api, const config::ProviderConfig& provider) {
   switch (api) {
-    case Api::kAnthropic: return wire::anthropic_probe_request(provider);
-    case Api::kOllama: return wire::ollama_probe_request(provider);
-    case Api::kOpenAI: break;
+    case Api::kAnthropic:
+      return wire::anthropic_probe_request(provider);
+    case Api::kOllama:
+      return wire::ollama_probe_request(provider);
+    case Api::kOpenAI:
+      break;
   }
   return wire::openai_probe_request(provider);
 }
 
 std::unique_ptr<StreamDecoder> make_decoder(Api api) {
   switch (api) {
-    case Api::kAnthropic: return wire::make_anthropic_decoder();
-    case Api::kOllama: return wire::make_ollama_decoder();
-    case Api::kOpenAI: break;
+    case Api::kAnthropic:
+      return wire::make_anthropic_decoder();
+    case Api::kOllama:
+      return wire::make_ollama_decoder();
+    case Api::kOpenAI:
+      break;
   }
   return wire::make_openai_decoder();
 }
@@ -383,25 +400,44 @@ std::string error_body_message(std::string_view body) {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 529: return "Overloaded";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 402:
+      return "Payment Required";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 529:
+      return "Overloaded";
+    default:
+      return "";
   }
 }
 
@@ -453,9 +489,9 @@ void DecoderBase::emit_usage(std::vector<StreamEvent>& out, Usage usage) {
 void DecoderBase::emit_tool_call(std::vector<StreamEvent>& out, ToolCall call) {
   if (ended_) return;
   if (++tool_calls_ > kMaxToolCalls) {
-    emit_error(out, ErrorKind::kUnknown,
-               "the model made more than " + std::to_string(kMaxToolCalls) +
-                   " tool calls in one reply");
+    emit_error(
+        out, ErrorKind::kUnknown,
+        "the model made more than " + std::to_string(kMaxToolCalls) + " tool calls in one reply");
     return;
   }
   StreamEvent e;

@@ -13,12 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "config/config.h"
@@ -33,7 +32,7 @@ std::string_view api_name(Api api);
 // A tool call the model made. `arguments` is the JSON text as the model streamed it:
 // it may be invalid (the caller answers that with a tool error, and stores "{}").
 struct ToolCall {
-  std::string id;         // the provider's id (ollama sends none: "call_<n>" is made up)
+  std::string id;  // the provider's id (ollama sends none: "call_<n>" is made up)
   std::string name;
   std::string arguments;  // JSON object text
 };
@@ -89,11 +88,11 @@ struct Usage {
 
 struct StreamEvent {
   enum Type {
-    kText,   // `text` is appended to the reply
-    kUsage,  // token counts so far (later events supersede earlier ones)
+    kText,      // `text` is appended to the reply
+    kUsage,     // token counts so far (later events supersede earlier ones)
     kToolCall,  // a complete tool call (`tool_call`), in the order the model made them
-    kDone,   // the stream finished; `stop_reason` set ("stop", "tool_calls", "tool_use", ...)
-    kError,  // the provider reported an error in-stream, or the stream was malformed
+    kDone,      // the stream finished; `stop_reason` set ("stop", "tool_calls", "tool_use", ...)
+    kError,     // the provider reported an error in-stream, or the stream was malformed
   };
   Type type = kText;
   std::string text;

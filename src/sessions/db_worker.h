@@ -12,9 +12,9 @@
 // stop() finishes the queued jobs, then joins; completions posted after the io_context
 // stopped are simply never run.
 #pragma once
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -41,13 +41,12 @@ class DbWorker {
   void post(Work work, Done done) {
     using R = std::invoke_result_t<Work&, SessionStore&>;
     auto slot = std::make_shared<std::optional<R>>();
-    enqueue(Job{
-        [work = std::move(work), slot](SessionStore& s) mutable -> bool {
-          slot->emplace(work(s));
-          return (*slot)->ok();
-        },
-        [slot](const Error& e) { *slot = R(e); },
-        [done = std::move(done), slot]() mutable { done(std::move(**slot)); }});
+    enqueue(Job{[work = std::move(work), slot](SessionStore& s) mutable -> bool {
+                  slot->emplace(work(s));
+                  return (*slot)->ok();
+                },
+                [slot](const Error& e) { *slot = R(e); },
+                [done = std::move(done), slot]() mutable { done(std::move(**slot)); }});
   }
 
   // Like post(), but `work` runs after the batch's COMMIT, outside any transaction: for
@@ -70,10 +69,10 @@ class DbWorker {
 
  private:
   struct Job {
-    std::function<bool(SessionStore&)> run;          // worker thread; false = failed
-    std::function<void(const Error&)> fail;          // worker thread: nothing was committed
-    std::function<void()> complete;                  // loop thread
-    bool standalone = false;                         // run after COMMIT (post_standalone)
+    std::function<bool(SessionStore&)> run;  // worker thread; false = failed
+    std::function<void(const Error&)> fail;  // worker thread: nothing was committed
+    std::function<void()> complete;          // loop thread
+    bool standalone = false;                 // run after COMMIT (post_standalone)
   };
   void enqueue(Job job);
   void thread_main();

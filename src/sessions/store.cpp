@@ -155,13 +155,11 @@ Error not_found(const std::string& key) {
 
 Json Entry::to_message() const {
   if (role == "tool") {
-    Json m{{"role", "toolResult"},
-           {"toolCallId", tool_call_id},
-           {"toolName", tool_name},
-           {"content", Json::array({Json{{"type", "text"}, {"text", text}}})},
-           {"isError", is_error},
-           {"timestamp", created_at},
-           {"id", message_id}};
+    Json m{
+        {"role", "toolResult"},  {"toolCallId", tool_call_id},
+        {"toolName", tool_name}, {"content", Json::array({Json{{"type", "text"}, {"text", text}}})},
+        {"isError", is_error},   {"timestamp", created_at},
+        {"id", message_id}};
     if (!run_id.empty()) m["runId"] = run_id;
     return m;
   }
@@ -176,12 +174,16 @@ Json Entry::to_message() const {
                              {"name", c.value("name", "")},
                              {"arguments", args.is_discarded() ? Json::object() : args}});
     }
-  Json m{{"role", role}, {"content", std::move(content)}, {"timestamp", created_at}, {"id", message_id}};
+  Json m{{"role", role},
+         {"content", std::move(content)},
+         {"timestamp", created_at},
+         {"id", message_id}};
   if (!run_id.empty()) m["runId"] = run_id;
   if (!stop_reason.empty()) m["stopReason"] = stop_reason;
   if (!model.empty()) m["model"] = model;
   if (input_tokens || output_tokens)
-    m["usage"] = Json{{"input", input_tokens}, {"output", output_tokens},
+    m["usage"] = Json{{"input", input_tokens},
+                      {"output", output_tokens},
                       {"totalTokens", input_tokens + output_tokens}};
   if (state != "complete") m["state"] = state;
   if (!label.empty()) m["label"] = label;
@@ -268,7 +270,8 @@ Status insert_entry(store::Db& db, Entry& e) {
   s->bind(1, e.session_id).bind(2, e.message_id).bind(3, e.run_id).bind(4, e.role);
   s->bind(5, e.text).bind(6, e.state).bind(7, e.stop_reason).bind(8, e.model).bind(9, e.label);
   s->bind(10, e.input_tokens).bind(11, e.output_tokens).bind(12, e.created_at);
-  s->bind(13, e.tool_calls.is_array() && !e.tool_calls.empty() ? e.tool_calls.dump() : std::string());
+  s->bind(13,
+          e.tool_calls.is_array() && !e.tool_calls.empty() ? e.tool_calls.dump() : std::string());
   s->bind(14, e.tool_call_id).bind(15, e.tool_name).bind(16, std::int64_t{e.is_error ? 1 : 0});
   if (auto r = s->run(); !r.ok()) return r.error();
   e.seq = db.last_insert_rowid();
@@ -408,10 +411,9 @@ Result<HistoryPage> SessionStore::history(const std::string& key, int limit, int
   return page;
 }
 
-Result<std::vector<Entry>> SessionStore::context(const std::string& session_id,
-                                                 int max_entries) {
+Result<std::vector<Entry>> SessionStore::context(const std::string& session_id, int max_entries) {
   auto s = prep((std::string("SELECT ") + kEntryCols +
-                  " FROM entries WHERE session_id = ?1 AND role IN ('user', 'assistant', 'tool') "
+                 " FROM entries WHERE session_id = ?1 AND role IN ('user', 'assistant', 'tool') "
                  "AND state IN ('complete', 'aborted', 'injected') ORDER BY id DESC LIMIT ?2")
                     .c_str());
   if (!s.ok()) return s.error();
@@ -561,7 +563,8 @@ Result<Json> SessionStore::checkpoint() {
 
 Result<bool> SessionStore::remove(const std::string& key) {
   for (const char* sql :
-       {"DELETE FROM entries WHERE session_id IN (SELECT session_id FROM transcripts WHERE key = ?1)",
+       {"DELETE FROM entries WHERE session_id IN (SELECT session_id FROM transcripts WHERE key = "
+        "?1)",
         "DELETE FROM runs WHERE session_key = ?1", "DELETE FROM transcripts WHERE key = ?1",
         "DELETE FROM sessions WHERE key = ?1"}) {
     auto s = prep(sql);

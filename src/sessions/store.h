@@ -42,15 +42,15 @@ struct SessionRow {
 struct Entry {
   std::int64_t seq = 0;  // row id: global order of appends
   std::string message_id, session_id, run_id;
-  std::string role;                 // user | assistant | tool (a tool call's result)
+  std::string role;  // user | assistant | tool (a tool call's result)
   std::string text;
-  std::string state = "complete";   // complete | aborted | error | injected
+  std::string state = "complete";  // complete | aborted | error | injected
   std::string stop_reason, model, label;
   std::int64_t input_tokens = 0, output_tokens = 0;
   std::int64_t created_at = 0;
-  Json tool_calls;                  // assistant: [{id, name, arguments (JSON text)}] or null
+  Json tool_calls;                      // assistant: [{id, name, arguments (JSON text)}] or null
   std::string tool_call_id, tool_name;  // tool: the call it answers
-  bool is_error = false;            // tool: the result is an error
+  bool is_error = false;                // tool: the result is an error
   // The protocol message: {role, content:[{type:"text",text}, {type:"toolCall", id, name,
   // arguments}...], timestamp, id, runId?, stopReason?, usage?, model?, state?(when not
   // complete), label?}; a tool result is {role:"toolResult", toolCallId, toolName,
@@ -70,28 +70,28 @@ struct BeginRun {
 };
 struct BeginRunResult {
   SessionRow session;
-  Entry user;                   // the committed user message
+  Entry user;                      // the committed user message
   std::optional<RunRow> existing;  // set: run_id was already known (nothing was written)
 };
 
 struct FinishRun {
   std::string run_id, session_key;
-  std::string status;           // final | aborted | error
-  std::string error;            // for error
-  std::optional<Entry> reply;   // assistant message to append (text may be partial)
+  std::string status;          // final | aborted | error
+  std::string error;           // for error
+  std::optional<Entry> reply;  // assistant message to append (text may be partial)
   std::int64_t input_tokens = 0, output_tokens = 0;
   std::int64_t now = 0;
 };
 
 struct HistoryPage {
   SessionRow session;
-  std::vector<Entry> entries;   // chronological
-  bool has_more = false;        // older entries exist before the first returned
+  std::vector<Entry> entries;  // chronological
+  bool has_more = false;       // older entries exist before the first returned
 };
 
 struct ListFilter {
   int limit = 100, offset = 0;
-  std::string agent_id, search;  // search: substring of key/label (case-insensitive)
+  std::string agent_id, search;   // search: substring of key/label (case-insensitive)
   std::int64_t active_since = 0;  // updated_at >= this (0 = any)
   bool include_archived = true;
   std::string owner;  // shared mode: only keys in this user's namespace ("" = all)

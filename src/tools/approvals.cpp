@@ -1,7 +1,7 @@
 #include "tools/approvals.h"
 
-#include <boost/asio/post.hpp>
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <chrono>
 
 #include "base/ids.h"
@@ -57,11 +57,10 @@ void ApprovalManager::load(std::function<void()> done) {
       Pending& p = pending_[r.id];
       p.rec = std::move(r);
       arm(p);
-      sink_.approval_event("exec.approval.requested",
-                           Json{{"id", p.rec.id},
-                                {"request", p.rec.request},
-                                {"createdAtMs", p.rec.created_ms},
-                                {"expiresAtMs", p.rec.expires_ms}});
+      sink_.approval_event("exec.approval.requested", Json{{"id", p.rec.id},
+                                                           {"request", p.rec.request},
+                                                           {"createdAtMs", p.rec.created_ms},
+                                                           {"expiresAtMs", p.rec.expires_ms}});
       ++offered;
     }
     if (offered || expired)
@@ -75,7 +74,8 @@ std::string ApprovalManager::request(Json request, int timeout_ms, Decided decid
   std::string id = uuid_v4();
   std::int64_t now = approvals_now_ms();
   if (pending_.size() >= kMaxPending) {
-    boost::asio::post(io_, [decided = std::move(decided)] { decided("deny", "too many pending approvals", ""); });
+    boost::asio::post(
+        io_, [decided = std::move(decided)] { decided("deny", "too many pending approvals", ""); });
     return id;
   }
   Pending& p = pending_[id];
@@ -113,7 +113,8 @@ Result<std::string> ApprovalManager::find_id(const std::string& key) const {
     std::string found;
     int n = 0;
     auto scan = [&](const auto& m) {
-      for (auto it = m.lower_bound(key); it != m.end() && it->first.compare(0, key.size(), key) == 0; ++it) {
+      for (auto it = m.lower_bound(key);
+           it != m.end() && it->first.compare(0, key.size(), key) == 0; ++it) {
         if (it->first != found) ++n;
         found = it->first;
       }
@@ -121,7 +122,8 @@ Result<std::string> ApprovalManager::find_id(const std::string& key) const {
     scan(pending_);
     scan(resolved_);
     if (n == 1) return found;
-    if (n > 1) return Error::invalid("approval id prefix '" + key + "' is ambiguous; give more characters");
+    if (n > 1)
+      return Error::invalid("approval id prefix '" + key + "' is ambiguous; give more characters");
   }
   Error e{ErrorCode::kApprovalNotFound, "unknown approval id: " + key + " (see exec.approval.list)",
           Json{{"code", "APPROVAL_NOT_FOUND"}}, std::nullopt};
@@ -137,16 +139,18 @@ Result<Json> ApprovalManager::resolve(const std::string& key, const std::string&
   if (auto r = resolved_.find(*id); r != resolved_.end()) {
     if (r->second.status == decision)
       return Json{{"ok", true}, {"id", *id}, {"decision", decision}, {"alreadyResolved", true}};
-    std::string was = r->second.status + (r->second.reason.empty() ? "" : " (" + r->second.reason + ")");
+    std::string was =
+        r->second.status + (r->second.reason.empty() ? "" : " (" + r->second.reason + ")");
     return Error::invalid("approval " + *id + " was already resolved as " + was,
                           "APPROVAL_ALREADY_RESOLVED");
   }
   Pending& p = pending_.at(*id);
   if (decision == "allow-always" && !p.rec.request.value("allowAlways", false))
-    return Error::invalid("allow-always is not available for this command (" +
-                              p.rec.request.value("allowAlwaysUnavailable", std::string("it runs other commands")) +
-                              "); use allow-once or deny",
-                          "ALLOW_ALWAYS_UNAVAILABLE");
+    return Error::invalid(
+        "allow-always is not available for this command (" +
+            p.rec.request.value("allowAlwaysUnavailable", std::string("it runs other commands")) +
+            "); use allow-once or deny",
+        "ALLOW_ALWAYS_UNAVAILABLE");
   log::info("approval {} resolved {} by {}", *id, decision, by);
   end(*id, decision, decision == "deny" ? "denied" : "", by);
   return Json{{"ok", true}, {"id", *id}, {"decision", decision}};

@@ -34,13 +34,13 @@ namespace simpleclaw::tools {
 
 struct ApprovalRecord {
   std::string id;
-  Json request;                  // {command, cwd, agentId, sessionKey, runId, commands, ...}
+  Json request;  // {command, cwd, agentId, sessionKey, runId, commands, ...}
   std::int64_t created_ms = 0, expires_ms = 0;
   std::string status = "pending";  // pending | allow-once | allow-always | deny
-  std::string reason;            // deny: denied | timeout | cancelled | restart
+  std::string reason;              // deny: denied | timeout | cancelled | restart
   std::string resolved_by;
   std::int64_t resolved_ms = 0;
-  Json to_json() const;          // {id, request, createdAtMs, expiresAtMs, status, ...}
+  Json to_json() const;  // {id, request, createdAtMs, expiresAtMs, status, ...}
 };
 
 // Where approvals are kept across restarts (the gateway implements it on the DbWorker).

@@ -2,13 +2,12 @@
 
 #include <sys/stat.h>
 
-
 #include "base/fs.h"
 #include "base/log.h"
+#include "plugins/registry.h"
 #include "tools/exec_policy.h"
 #include "tools/file_tools.h"
 #include "tools/subprocess.h"
-#include "plugins/registry.h"
 #include "tools/tool_services.h"
 
 namespace simpleclaw::tools {
@@ -51,7 +50,8 @@ std::string describe_result(const RunResult& r, int timeout_ms) {
   if (!r.error.empty()) return out + "[" + r.error + "]";
   if (r.cancelled) return out + "[aborted: the process group was killed]";
   if (r.timed_out)
-    return out + "[timed out after " + std::to_string(timeout_ms) + " ms: the process group was killed]";
+    return out + "[timed out after " + std::to_string(timeout_ms) +
+           " ms: the process group was killed]";
   if (r.term_signal) return out + "[killed by signal " + std::to_string(r.term_signal) + "]";
   return out + "[exit code " + std::to_string(r.exit_code) + "]";
 }
@@ -59,7 +59,8 @@ std::string describe_result(const RunResult& r, int timeout_ms) {
 // The resolved binaries + argv of a check, to compare what was shown with what will run.
 Json pinned(const ExecCheck& c) {
   Json arr = Json::array();
-  for (const ResolvedCommand& rc : c.commands) arr.push_back(Json{{"binary", rc.binary}, {"argv", rc.argv}});
+  for (const ResolvedCommand& rc : c.commands)
+    arr.push_back(Json{{"binary", rc.binary}, {"argv", rc.argv}});
   return arr;
 }
 
@@ -74,16 +75,17 @@ ExecTool::ExecTool(boost::asio::io_context& io, ApprovalManager& approvals, std:
 
 std::vector<providers::ToolSpec> ExecTool::specs() const {
   // Built once: the model is offered it on every call.
-  static const std::vector<providers::ToolSpec> kSpecs = {{"exec",
-           "Run a shell command in the agent's workspace (sh syntax). Commands outside the "
-           "allowlist wait for a human to approve them. Output and run time are capped.",
-           Json{{"type", "object"},
-                {"properties",
-                 {{"command", {{"type", "string"}, {"description", "The command line to run"}}},
-                  {"cwd", {{"type", "string"}, {"description", "Directory inside the workspace"}}},
-                  {"timeoutMs", {{"type", "integer"}, {"minimum", 100}}}}},
-                {"required", {"command"}},
-                {"additionalProperties", false}}}};
+  static const std::vector<providers::ToolSpec> kSpecs = {
+      {"exec",
+       "Run a shell command in the agent's workspace (sh syntax). Commands outside the "
+       "allowlist wait for a human to approve them. Output and run time are capped.",
+       Json{{"type", "object"},
+            {"properties",
+             {{"command", {{"type", "string"}, {"description", "The command line to run"}}},
+              {"cwd", {{"type", "string"}, {"description", "Directory inside the workspace"}}},
+              {"timeoutMs", {{"type", "integer"}, {"minimum", 100}}}}},
+            {"required", {"command"}},
+            {"additionalProperties", false}}}};
   return kSpecs;
 }
 
@@ -92,7 +94,8 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
   auto task = std::make_shared<ExecTask>(io_, approvals_, std::move(done));
   const config::ExecToolConfig& policy = ctx.policy.exec;
   auto command_it = args.find("command");
-  if (command_it == args.end() || !command_it->is_string() || command_it->get<std::string>().empty()) {
+  if (command_it == args.end() || !command_it->is_string() ||
+      command_it->get<std::string>().empty()) {
     task->finish("error: exec needs a non-empty string argument 'command'", true);
     return task;
   }
@@ -106,7 +109,8 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
     return task;
   }
   std::string cwd = ctx.workspace;
-  if (auto c = args.find("cwd"); c != args.end() && c->is_string() && !c->get<std::string>().empty()) {
+  if (auto c = args.find("cwd");
+      c != args.end() && c->is_string() && !c->get<std::string>().empty()) {
     auto r = resolve_in_workspace(ctx.workspace, c->get<std::string>(), false);
     struct stat st {};
     if (!r.ok() || ::stat(r->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -119,7 +123,8 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
   }
   int timeout_ms = policy.timeout_ms;
   if (auto t = args.find("timeoutMs"); t != args.end() && t->is_number_integer())
-    timeout_ms = static_cast<int>(std::clamp<std::int64_t>(t->get<std::int64_t>(), 100, policy.timeout_ms));
+    timeout_ms =
+        static_cast<int>(std::clamp<std::int64_t>(t->get<std::int64_t>(), 100, policy.timeout_ms));
 
   ExecEnv env;
   env.path_env = kPath;
@@ -129,7 +134,8 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
 
   bool sandbox = policy.sandbox.value_or(bwrap_available());
   std::string state_dir = state_dir_;
-  auto run = [task, command, cwd, ctx, timeout_ms, sandbox, state_dir, policy, shown = pinned(check)]() {
+  auto run = [task, command, cwd, ctx, timeout_ms, sandbox, state_dir, policy,
+              shown = pinned(check)]() {
     if (task->cancelled_) return task->finish("[aborted before it ran]", true);
     // Pinning: the command must still resolve to what the human saw.
     ExecEnv again_env;
@@ -138,13 +144,15 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
     again_env.workspace = ctx.workspace;
     ExecCheck again = check_exec(command, policy, again_env);
     if (pinned(again) != shown)
-      return task->finish("error: not run: the command's binaries changed since it was checked", true);
+      return task->finish("error: not run: the command's binaries changed since it was checked",
+                          true);
     ProcessSpec spec;
     if (sandbox) {
       if (!bwrap_available())
-        return task->finish("error: tools.exec.sandbox is on but bwrap is not installed "
-                            "(apt install bubblewrap, or set tools.exec.sandbox: false)",
-                            true);
+        return task->finish(
+            "error: tools.exec.sandbox is on but bwrap is not installed "
+            "(apt install bubblewrap, or set tools.exec.sandbox: false)",
+            true);
       SandboxSpec sb;
       sb.workspace = ctx.workspace;
       sb.network = policy.network;
@@ -159,7 +167,8 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
     limits.max_output = static_cast<std::size_t>(policy.max_output);
     task->run_ = run_collect(task->io_, std::move(spec), limits, [task, timeout_ms](RunResult r) {
       task->run_.reset();
-      bool failed = !r.error.empty() || r.cancelled || r.timed_out || r.term_signal || r.exit_code != 0;
+      bool failed =
+          !r.error.empty() || r.cancelled || r.timed_out || r.term_signal || r.exit_code != 0;
       task->finish(describe_result(r, timeout_ms), failed);
     });
   };
@@ -174,18 +183,12 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
     case ExecCheck::Decision::kAsk:
       break;
   }
-  Json request{{"command", check.display},
-               {"cwd", cwd},
-               {"agentId", ctx.agent_id},
-               {"sessionKey", ctx.session_key},
-               {"runId", ctx.run_id},
-               {"host", "gateway"},
-               {"security", policy.security},
-               {"ask", policy.ask},
-               {"reason", check.reason},
-               {"commands", pinned(check)},
-               {"sandbox", sandbox},
-               {"allowAlways", check.allow_always_ok}};
+  Json request{{"command", check.display},    {"cwd", cwd},
+               {"agentId", ctx.agent_id},     {"sessionKey", ctx.session_key},
+               {"runId", ctx.run_id},         {"host", "gateway"},
+               {"security", policy.security}, {"ask", policy.ask},
+               {"reason", check.reason},      {"commands", pinned(check)},
+               {"sandbox", sandbox},          {"allowAlways", check.allow_always_ok}};
   if (check.allow_always_ok) {
     request["allowAlwaysPatterns"] = check.allow_always_patterns;
   } else {
@@ -204,7 +207,8 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
         if (decision == "allow-once" || decision == "allow-always") return run();
         if (reason == "timeout")
           return task->finish("exec denied: no operator approved the command within " +
-                                  std::to_string(approval_timeout / 1000) + " s (approval timed out)",
+                                  std::to_string(approval_timeout / 1000) +
+                                  " s (approval timed out)",
                               true);
         if (reason == "cancelled" || reason == "shutdown")
           return task->finish("[aborted while waiting for approval]", true);
@@ -218,8 +222,7 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
 void register_exec(plugins::Registry& r) {
   r.add_tool({"exec", "exec: shell commands behind the exec policy and human approval",
               [](ToolServices& s) {
-                return std::make_unique<ExecTool>(s.io, s.approvals, s.state_dir,
-                                                  s.persist_allow);
+                return std::make_unique<ExecTool>(s.io, s.approvals, s.state_dir, s.persist_allow);
               }});
 }
 

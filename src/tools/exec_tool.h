@@ -28,16 +28,16 @@ class ExecTool final : public ToolProvider {
  public:
   // Stores allow-always patterns for an agent (the gateway: agents.list[].tools.exec.allow
   // in config.yaml). Called on the loop; the result only logs.
-  using PersistAllow = std::function<void(const std::string& agent_id,
-                                          const std::vector<std::string>& patterns)>;
+  using PersistAllow =
+      std::function<void(const std::string& agent_id, const std::vector<std::string>& patterns)>;
 
   ExecTool(boost::asio::io_context& io, ApprovalManager& approvals, std::string state_dir,
            PersistAllow persist_allow);
 
   std::vector<providers::ToolSpec> specs() const override;
   bool handles(const std::string& name) const override { return name == "exec"; }
-  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name,
-                                  const Json& args, ToolDone done) override;
+  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name, const Json& args,
+                                  ToolDone done) override;
 
   // PATH used to resolve commands, for the policy and the process alike.
   static constexpr const char* kPath = "/usr/local/bin:/usr/bin:/bin";

@@ -32,7 +32,8 @@ Result<std::string> string_arg(const Json& args, const char* key, bool required 
     if (!required) return std::string();
     return Error::invalid(std::string("missing argument '") + key + "'");
   }
-  if (!it->is_string()) return Error::invalid(std::string("argument '") + key + "' must be a string");
+  if (!it->is_string())
+    return Error::invalid(std::string("argument '") + key + "' must be a string");
   return it->get<std::string>();
 }
 
@@ -63,7 +64,8 @@ Result<std::string> read_all(const std::string& abs, std::size_t cap, bool* trun
       return Error::invalid("cannot read " + abs + ": " + errno_text(e));
     }
     if (n == 0) break;
-    std::size_t take = std::min<std::size_t>(static_cast<std::size_t>(n), cap + 1 - std::min(cap + 1, out.size()));
+    std::size_t take =
+        std::min<std::size_t>(static_cast<std::size_t>(n), cap + 1 - std::min(cap + 1, out.size()));
     out.append(buf, take);
     if (out.size() > cap) break;
   }
@@ -104,8 +106,7 @@ Status write_all(const std::string& abs, std::string_view data) {
 
 Result<std::string> resolve_in_workspace(const std::string& workspace, std::string_view path,
                                          bool for_write, bool make_parents) {
-  if (path.find('\0') != std::string_view::npos)
-    return Error::invalid("path contains a NUL byte");
+  if (path.find('\0') != std::string_view::npos) return Error::invalid("path contains a NUL byte");
   std::string root = real_or_empty(workspace);
   if (root.empty()) return Error::invalid("the agent workspace " + workspace + " does not exist");
   std::string p(path);
@@ -131,7 +132,8 @@ Result<std::string> resolve_in_workspace(const std::string& workspace, std::stri
   std::string resolved = real_or_empty(target);
   if (!resolved.empty()) {
     if (!path_within(resolved, root))
-      return Error::invalid("path '" + p + "' leads outside the workspace (symlink to " + resolved + ")");
+      return Error::invalid("path '" + p + "' leads outside the workspace (symlink to " + resolved +
+                            ")");
     // A symlink inside the workspace pointing inside it: use the real target.
     return resolved;
   }
@@ -175,7 +177,8 @@ Result<std::string> read_tool(const std::string& workspace, const Json& args) {
     data->resize(bad);
   }
   if (truncated)
-    *data += "\n[... truncated: the file is larger than " + std::to_string(kMaxReadBytes) + " bytes]";
+    *data +=
+        "\n[... truncated: the file is larger than " + std::to_string(kMaxReadBytes) + " bytes]";
   return std::move(data).value();
 }
 
@@ -185,8 +188,8 @@ Result<std::string> write_tool(const std::string& workspace, const Json& args) {
   auto content = string_arg(args, "content");
   if (!content.ok()) return content.error();
   if (content->size() > kMaxWriteBytes)
-    return Error::invalid("content is " + std::to_string(content->size()) + " bytes; the limit is " +
-                          std::to_string(kMaxWriteBytes));
+    return Error::invalid("content is " + std::to_string(content->size()) +
+                          " bytes; the limit is " + std::to_string(kMaxWriteBytes));
   auto abs = resolve_in_workspace(workspace, *path, true, true);
   if (!abs.ok()) return abs.error();
   struct stat st {};
@@ -216,7 +219,8 @@ Result<std::string> edit_tool(const std::string& workspace, const Json& args) {
     return Error::invalid("'old' text occurs more than once in " + *path +
                           "; include more context so it is unique");
   data->replace(at, old_text->size(), *new_text);
-  if (data->size() > kMaxWriteBytes) return Error::invalid("the edited file would exceed the size limit");
+  if (data->size() > kMaxWriteBytes)
+    return Error::invalid("the edited file would exceed the size limit");
   if (auto s = write_all(*abs, *data); !s.ok()) return s.error();
   return "edited " + *path;
 }

@@ -16,7 +16,7 @@
 
 namespace simpleclaw::tools {
 
-inline constexpr std::size_t kMaxReadBytes = 256 * 1024;     // read returns at most this
+inline constexpr std::size_t kMaxReadBytes = 256 * 1024;        // read returns at most this
 inline constexpr std::size_t kMaxWriteBytes = 4 * 1024 * 1024;  // write/edit file size cap
 inline constexpr std::size_t kMaxListEntries = 1000;
 

@@ -14,8 +14,8 @@ class McpTools final : public ToolProvider {
   explicit McpTools(McpManager& mcp) : mcp_(mcp) {}
   std::vector<providers::ToolSpec> specs() const override;
   bool handles(const std::string& name) const override;
-  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name,
-                                  const Json& args, ToolDone done) override;
+  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name, const Json& args,
+                                  ToolDone done) override;
 
  private:
   McpManager& mcp_;

@@ -19,16 +19,17 @@ std::string arg(const Json& a, const char* k) {
 
 std::vector<providers::ToolSpec> MessageTool::specs() const {
   // Built once: the model is offered it on every call.
-  static const std::vector<providers::ToolSpec> kSpecs = {{"message",
-           "Send a message to someone on a channel. channel: webchat (the gateway's own chat; "
-           "`to` is a session key such as agent:main:main).",
-           Json{{"type", "object"},
-                {"properties",
-                 {{"channel", {{"type", "string"}}},
-                  {"to", {{"type", "string"}}},
-                  {"text", {{"type", "string"}}}}},
-                {"required", {"channel", "to", "text"}},
-                {"additionalProperties", false}}}};
+  static const std::vector<providers::ToolSpec> kSpecs = {
+      {"message",
+       "Send a message to someone on a channel. channel: webchat (the gateway's own chat; "
+       "`to` is a session key such as agent:main:main).",
+       Json{{"type", "object"},
+            {"properties",
+             {{"channel", {{"type", "string"}}},
+              {"to", {{"type", "string"}}},
+              {"text", {{"type", "string"}}}}},
+            {"required", {"channel", "to", "text"}},
+            {"additionalProperties", false}}}};
   return kSpecs;
 }
 

@@ -26,8 +26,8 @@ class MessageTool final : public ToolProvider {
   explicit MessageTool(Deliver deliver) : deliver_(std::move(deliver)) {}
   std::vector<providers::ToolSpec> specs() const override;
   bool handles(const std::string& name) const override { return name == "message"; }
-  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name,
-                                  const Json& args, ToolDone done) override;
+  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name, const Json& args,
+                                  ToolDone done) override;
 
  private:
   Deliver deliver_;

@@ -130,10 +130,10 @@ std::uint64_t StdioRpcPeer::request(const std::string& method, Json params,
       auto self = weak.lock();
       if (ec || !self || !self->pending_.count(id)) return;
       if (self->h_.on_timeout) self->h_.on_timeout(id, method);
-      self->finish(id, Error::unavailable(self->opts_.log_name + ": " + method +
-                                              " timed out after " +
-                                              std::to_string(timeout.count()) + " ms",
-                                          1000));
+      self->finish(id,
+                   Error::unavailable(self->opts_.log_name + ": " + method + " timed out after " +
+                                          std::to_string(timeout.count()) + " ms",
+                                      1000));
     });
   }
   pending_[id] = p;
@@ -306,8 +306,8 @@ void StdioRpcPeer::handle_message(const Json& msg) {
     long long code = err->is_object() && err->contains("code") && (*err)["code"].is_number()
                          ? (*err)["code"].get<long long>()
                          : 0;
-    Error e = Error::invalid(opts_.log_name + ": " + it->second->method + " failed: " +
-                             clip(str_field(*err, "message"), 2000) + " (code " +
+    Error e = Error::invalid(opts_.log_name + ": " + it->second->method +
+                             " failed: " + clip(str_field(*err, "message"), 2000) + " (code " +
                              std::to_string(code) + ")");
     e.details = Json{{"code", opts_.error_code}, {"rpcCode", code}};
     finish(rid, std::move(e));

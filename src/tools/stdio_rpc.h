@@ -45,14 +45,14 @@ class io_context;
 namespace simpleclaw::tools {
 
 struct StdioRpcOptions {
-  std::string log_name;                        // "plugin echo" (log lines, error texts)
-  std::size_t max_line = 1024 * 1024;          // bytes in one stdout line
-  std::size_t max_bytes_per_sec = 4 << 20;     // stdout bytes per 1 s window; 0 = no cap
-  int max_bad_lines = 20;                      // non-JSON lines in a row; 0 = no cap
-  std::size_t stderr_lines_per_sec = 20;       // logged at debug; the rest counted
-  std::size_t max_pending = 4096;              // outstanding requests we sent
-  bool batches = false;                        // accept a JSON array of messages per line
-  std::string error_code = "RPC_ERROR";        // details.code of the child's JSON-RPC errors
+  std::string log_name;                     // "plugin echo" (log lines, error texts)
+  std::size_t max_line = 1024 * 1024;       // bytes in one stdout line
+  std::size_t max_bytes_per_sec = 4 << 20;  // stdout bytes per 1 s window; 0 = no cap
+  int max_bad_lines = 20;                   // non-JSON lines in a row; 0 = no cap
+  std::size_t stderr_lines_per_sec = 20;    // logged at debug; the rest counted
+  std::size_t max_pending = 4096;           // outstanding requests we sent
+  bool batches = false;                     // accept a JSON array of messages per line
+  std::string error_code = "RPC_ERROR";     // details.code of the child's JSON-RPC errors
 };
 
 class StdioRpcPeer : public std::enable_shared_from_this<StdioRpcPeer> {
@@ -89,9 +89,8 @@ class StdioRpcPeer : public std::enable_shared_from_this<StdioRpcPeer> {
   static std::string exit_text(const ExitStatus& st, const std::string& reason);
 
   // Starts the child (spec.pipe_stdin and merge_stderr are forced to true / false).
-  static Result<std::shared_ptr<StdioRpcPeer>> spawn(boost::asio::io_context& io,
-                                                     ProcessSpec spec, StdioRpcOptions opts,
-                                                     Handlers handlers);
+  static Result<std::shared_ptr<StdioRpcPeer>> spawn(boost::asio::io_context& io, ProcessSpec spec,
+                                                     StdioRpcOptions opts, Handlers handlers);
   ~StdioRpcPeer();
   StdioRpcPeer(const StdioRpcPeer&) = delete;
   StdioRpcPeer& operator=(const StdioRpcPeer&) = delete;

@@ -1,7 +1,7 @@
 #include "tools/tool_runner.h"
 
-#include <boost/asio/post.hpp>
 #include <algorithm>
+#include <boost/asio/post.hpp>
 
 #include "base/fs.h"
 #include "base/utf8.h"
@@ -20,8 +20,9 @@ Json object_schema(Json properties, std::vector<std::string> required) {
 const std::vector<providers::ToolSpec>& file_specs() {
   static const std::vector<providers::ToolSpec> specs = {
       {"read", "Read a text file from the agent's workspace (paths are relative to it).",
-       object_schema({{"path", {{"type", "string"}, {"description", "File path in the workspace"}}}},
-                     {"path"})},
+       object_schema(
+           {{"path", {{"type", "string"}, {"description", "File path in the workspace"}}}},
+           {"path"})},
       {"write",
        "Create or replace a file in the workspace with the given content (parent directories "
        "are created).",
@@ -30,7 +31,8 @@ const std::vector<providers::ToolSpec>& file_specs() {
       {"edit",
        "Replace the one occurrence of `old` with `new` in a workspace file (include enough "
        "context to make `old` unique).",
-       object_schema({{"path", {{"type", "string"}}}, {"old", {{"type", "string"}}},
+       object_schema({{"path", {{"type", "string"}}},
+                      {"old", {{"type", "string"}}},
                       {"new", {{"type", "string"}}}},
                      {"path", "old", "new"})},
       {"ls", "List a directory of the workspace (default: its root).",
@@ -94,27 +96,30 @@ std::shared_ptr<ToolTask> ToolRunner::start(const ToolContext& ctx, const provid
     done(ToolOutcome{std::move(why), true});  // posted by the wrapper above
     return std::make_shared<NoopTask>();
   };
-  Json args = Json::parse(call.arguments.empty() ? std::string("{}") : call.arguments, nullptr, false);
+  Json args =
+      Json::parse(call.arguments.empty() ? std::string("{}") : call.arguments, nullptr, false);
   if (args.is_discarded() || !args.is_object()) {
     std::string shown = call.arguments.substr(0, 200);
     if (!valid_utf8(shown)) shown = "(not UTF-8)";
-    return fail("error: the arguments for " + call.name +
-                " are not a JSON object: " + shown + "; call the tool again with a JSON object");
+    return fail("error: the arguments for " + call.name + " are not a JSON object: " + shown +
+                "; call the tool again with a JSON object");
   }
   if (!ctx.policy.permits(call.name))
     return fail("error: tool '" + call.name + "' is not allowed for this agent");
   for (ToolProvider* p : providers_)
     if (p->handles(call.name)) return p->start(ctx, call.name, args, std::move(done));
-  if (is_file_tool(call.name)) return start_file_tool(ctx, call.name, std::move(args), std::move(done));
+  if (is_file_tool(call.name))
+    return start_file_tool(ctx, call.name, std::move(args), std::move(done));
   return fail("error: unknown tool '" + call.name + "'");
 }
 
-std::shared_ptr<ToolTask> ToolRunner::start_file_tool(const ToolContext& ctx, const std::string& name,
-                                                      Json args, ToolDone done) {
+std::shared_ptr<ToolTask> ToolRunner::start_file_tool(const ToolContext& ctx,
+                                                      const std::string& name, Json args,
+                                                      ToolDone done) {
   std::weak_ptr<int> alive = alive_;
   if (!pool_) pool_ = std::make_unique<boost::asio::thread_pool>(2);
   boost::asio::post(*pool_, [this, alive, ws = ctx.workspace, name, args = std::move(args),
-                            done = std::move(done)]() mutable {
+                             done = std::move(done)]() mutable {
     ToolOutcome out;
     if (auto s = make_dirs(ws, 0700); !s.ok()) {
       out = {"error: " + s.error().message, true};

@@ -28,8 +28,8 @@ namespace simpleclaw::tools {
 // Who is calling: the run and its agent's workspace and tool policy.
 struct ToolContext {
   std::string run_id, session_key, agent_id;
-  std::string workspace;      // absolute
-  config::ToolsConfig policy; // the agent's resolved policy
+  std::string workspace;       // absolute
+  config::ToolsConfig policy;  // the agent's resolved policy
 };
 
 struct ToolOutcome {

@@ -17,10 +17,10 @@ namespace simpleclaw::tools {
 
 struct ToolServices {
   boost::asio::io_context &io;
-  ApprovalManager &approvals;           // exec: human approval
-  std::string state_dir;                // exec: the approvals' allowlist files
-  ExecTool::PersistAllow persist_allow; // exec: allow-always into config.yaml
-  MessageTool::Deliver deliver; // message: delivery through the channels
+  ApprovalManager &approvals;            // exec: human approval
+  std::string state_dir;                 // exec: the approvals' allowlist files
+  ExecTool::PersistAllow persist_allow;  // exec: allow-always into config.yaml
+  MessageTool::Deliver deliver;          // message: delivery through the channels
 };
 
-} // namespace simpleclaw::tools
+}  // namespace simpleclaw::tools

@@ -5,8 +5,8 @@
 #include <cctype>
 
 #include "base/utf8.h"
-#include "providers/http_client.h"
 #include "plugins/registry.h"
+#include "providers/http_client.h"
 #include "tools/tool_services.h"
 
 namespace simpleclaw::tools {
@@ -49,7 +49,8 @@ class Fetch final : public ToolTask, public std::enable_shared_from_this<Fetch> 
     deadline_.expires_after(std::chrono::milliseconds(cfg_.timeout_ms));
     deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
-      self->fail("error: web_fetch timed out after " + std::to_string(self->cfg_.timeout_ms) + " ms");
+      self->fail("error: web_fetch timed out after " + std::to_string(self->cfg_.timeout_ms) +
+                 " ms");
     });
     request(std::move(url));
   }
@@ -211,8 +212,8 @@ std::string html_to_text(std::string_view html) {
     }
     if (c == '&') {
       static const std::pair<std::string_view, std::string_view> kEnt[] = {
-          {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"},
-          {"&apos;", "'"}, {"&nbsp;", " "}};
+          {"&amp;", "&"}, {"&lt;", "<"},   {"&gt;", ">"},  {"&quot;", "\""},
+          {"&#39;", "'"}, {"&apos;", "'"}, {"&nbsp;", " "}};
       bool hit = false;
       for (const auto& [e, r] : kEnt)
         if (html.substr(i, e.size()) == e) {
@@ -240,8 +241,10 @@ std::string html_to_text(std::string_view html) {
       space = true;
       continue;
     }
-    if (newlines) tidy += newlines > 1 ? "\n\n" : "\n";
-    else if (space && !tidy.empty()) tidy += ' ';
+    if (newlines)
+      tidy += newlines > 1 ? "\n\n" : "\n";
+    else if (space && !tidy.empty())
+      tidy += ' ';
     newlines = 0;
     space = false;
     tidy += c;
@@ -251,13 +254,14 @@ std::string html_to_text(std::string_view html) {
 
 std::vector<providers::ToolSpec> WebFetchTool::specs() const {
   // Built once: the model is offered it on every call.
-  static const std::vector<providers::ToolSpec> kSpecs = {{"web_fetch",
-           "Fetch a web page or API response (HTTP GET) and return its text. Size, time and "
-           "redirects are capped; private network addresses are refused.",
-           Json{{"type", "object"},
-                {"properties", {{"url", {{"type", "string"}, {"description", "http(s) URL"}}}}},
-                {"required", {"url"}},
-                {"additionalProperties", false}}}};
+  static const std::vector<providers::ToolSpec> kSpecs = {
+      {"web_fetch",
+       "Fetch a web page or API response (HTTP GET) and return its text. Size, time and "
+       "redirects are capped; private network addresses are refused.",
+       Json{{"type", "object"},
+            {"properties", {{"url", {{"type", "string"}, {"description", "http(s) URL"}}}}},
+            {"required", {"url"}},
+            {"additionalProperties", false}}}};
   return kSpecs;
 }
 

@@ -27,8 +27,8 @@ class WebFetchTool final : public ToolProvider {
   explicit WebFetchTool(boost::asio::io_context& io) : io_(io) {}
   std::vector<providers::ToolSpec> specs() const override;
   bool handles(const std::string& name) const override { return name == "web_fetch"; }
-  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name,
-                                  const Json& args, ToolDone done) override;
+  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name, const Json& args,
+                                  ToolDone done) override;
 
  private:
   boost::asio::io_context& io_;

@@ -36,44 +36,43 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace sctest::fakes {
 
 // A tool call the fake model makes (after its text chunks). `arguments` is sent as the
 // model would stream it, cut into `pieces` parts (it may be deliberately invalid JSON).
 struct FakeToolCall {
-  std::string id;                   // "" = "call_<n>"/"toolu_<n>" (ollama sends none)
+  std::string id;  // "" = "call_<n>"/"toolu_<n>" (ollama sends none)
   std::string name;
   std::string arguments = "{}";
   int pieces = 3;
 };
 
 struct Script {
-  std::string when;                 // substring of the last user message; "" = any
+  std::string when;  // substring of the last user message; "" = any
   // Non-empty: only a request whose last message is a tool result containing this.
   std::string when_tool_result;
-  std::vector<FakeToolCall> tool_calls;  // the reply calls these tools (stop: tool_calls/
-                                         // tool_use); with no chunks there is no text
-  std::string model;                // only requests for this model id; "" = any
-  int status = 200;                 // != 200: an error response in the API's shape
+  std::vector<FakeToolCall> tool_calls;      // the reply calls these tools (stop: tool_calls/
+                                             // tool_use); with no chunks there is no text
+  std::string model;                         // only requests for this model id; "" = any
+  int status = 200;                          // != 200: an error response in the API's shape
   std::string error_message = "fake error";  // for status != 200 and in-stream errors
-  int retry_after_s = -1;           // >= 0: send Retry-After
-  std::string error_type;           // "" = the API's type for the status (openai: also the
-                                    // code); else this type, e.g. "insufficient_quota"
-  std::vector<std::string> chunks;  // reply text pieces; empty = "echo: <last user text>"
-  int head_delay_ms = 0;            // wait before the response head
-  int chunk_delay_ms = 0;           // wait before each chunk
-  int disconnect_after = -1;        // >= 0: close the socket after this many chunks
-  bool malformed = false;           // send one malformed (non-JSON) data chunk after the chunks
-  bool in_stream_error = false;     // send the API's in-stream error event after the chunks
-  bool hang_after_head = false;     // send the head (and chunks), then nothing, never close
+  int retry_after_s = -1;                    // >= 0: send Retry-After
+  std::string error_type;                    // "" = the API's type for the status (openai: also the
+                                             // code); else this type, e.g. "insufficient_quota"
+  std::vector<std::string> chunks;           // reply text pieces; empty = "echo: <last user text>"
+  int head_delay_ms = 0;                     // wait before the response head
+  int chunk_delay_ms = 0;                    // wait before each chunk
+  int disconnect_after = -1;                 // >= 0: close the socket after this many chunks
+  bool malformed = false;        // send one malformed (non-JSON) data chunk after the chunks
+  bool in_stream_error = false;  // send the API's in-stream error event after the chunks
+  bool hang_after_head = false;  // send the head (and chunks), then nothing, never close
   std::int64_t input_tokens = 11, output_tokens = 7;
-  std::string stop_reason;          // "" = the API's normal stop ("stop"/"end_turn")
-  int times = 1;                    // how many requests this script answers (-1 = forever)
+  std::string stop_reason;  // "" = the API's normal stop ("stop"/"end_turn")
+  int times = 1;            // how many requests this script answers (-1 = forever)
 };
 
 struct Received {
@@ -84,9 +83,9 @@ struct Received {
 };
 
 struct FakeOptions {
-  bool tls = false;   // serve HTTPS with a self-signed cert for 127.0.0.1 and localhost
+  bool tls = false;  // serve HTTPS with a self-signed cert for 127.0.0.1 and localhost
   int port = 0;
-  int threads = 1;    // io threads running the one io_context
+  int threads = 1;  // io threads running the one io_context
 };
 
 class FakeLlm {
@@ -101,9 +100,9 @@ class FakeLlm {
   std::string url() const;
   const std::string& cert_pem() const;  // the self-signed certificate (tls only)
 
-  void push(Script s);            // queue a script (FIFO among those that match)
-  void set_default(Script s);     // replaces the default echo behaviour
-  void clear();                   // drop queued scripts, restore the default
+  void push(Script s);         // queue a script (FIFO among those that match)
+  void set_default(Script s);  // replaces the default echo behaviour
+  void clear();                // drop queued scripts, restore the default
 
   std::vector<Received> requests() const;  // every chat request so far, in arrival order
   std::vector<Received> probes() const;    // every model-list probe (api "probe")
@@ -111,7 +110,7 @@ class FakeLlm {
   void clear_requests();                   // requests() and probes()
   // Waits until request_count() >= n; false on timeout.
   bool wait_requests(std::size_t n, int timeout_ms = 5000) const;
-  int open_streams() const;       // responses currently being written
+  int open_streams() const;  // responses currently being written
 
  private:
   struct Impl;

@@ -213,10 +213,12 @@ std::optional<std::string> last_tool_result(const nlohmann::json& body) {
   if (it == body.end() || !it->is_array() || it->empty()) return std::nullopt;
   const nlohmann::json& m = it->back();
   if (!m.is_object()) return std::nullopt;
-  if (m.value("role", nlohmann::json()) == "tool") return content_text(m.value("content", nlohmann::json()));
+  if (m.value("role", nlohmann::json()) == "tool")
+    return content_text(m.value("content", nlohmann::json()));
   if (m.value("role", nlohmann::json()) == "user" && is_tool_result_message(m)) {
     std::string out;
-    for (const auto& part : m["content"]) out += content_text(part.value("content", nlohmann::json()));
+    for (const auto& part : m["content"])
+      out += content_text(part.value("content", nlohmann::json()));
     return out;
   }
   return std::nullopt;
@@ -361,7 +363,8 @@ StreamPlan plan_stream(Api api, const ReplyContext& ctx, const Script& s,
         p.chunks.push_back(sse("content_block_delta", d));
       }
       if (!s.tool_calls.empty()) {  // the text block ends before the tool_use blocks
-        p.chunks.push_back(sse("content_block_stop", ojson{{"type", "content_block_stop"}, {"index", 0}}));
+        p.chunks.push_back(
+            sse("content_block_stop", ojson{{"type", "content_block_stop"}, {"index", 0}}));
         for (std::size_t t = 0; t < s.tool_calls.size(); ++t) {
           const FakeToolCall& tc = s.tool_calls[t];
           int index = static_cast<int>(t) + 1;
@@ -381,7 +384,8 @@ StreamPlan plan_stream(Api api, const ReplyContext& ctx, const Script& s,
             d["delta"]["partial_json"] = part;
             p.chunks.push_back(sse("content_block_delta", d));
           }
-          p.chunks.push_back(sse("content_block_stop", ojson{{"type", "content_block_stop"}, {"index", index}}));
+          p.chunks.push_back(
+              sse("content_block_stop", ojson{{"type", "content_block_stop"}, {"index", index}}));
         }
       }
       p.malformed =

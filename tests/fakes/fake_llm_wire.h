@@ -4,9 +4,9 @@
 // and the model lists. Pure code: no I/O, no clocks, no globals; any thread. Everything
 // that needs a time or an id takes it in ReplyContext.
 #pragma once
-#include <optional>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +22,8 @@ const char* api_name(Api api);  // "openai" | "anthropic" | "ollama"
 enum class Route { kOpenAI, kAnthropic, kOllama, kModels, kTags, kUnknown };
 Route route_for(std::string_view path);
 
-// The last message with role "user" (not counting anthropic tool_result-only ones): its string content, or its text parts joined with
+// The last message with role "user" (not counting anthropic tool_result-only ones): its string
+// content, or its text parts joined with
 // "\n" (parts of other types are skipped). "" when there is none.
 std::string last_user_text(const nlohmann::json& body);
 // When the last message is a tool result (openai/ollama role "tool", anthropic a user

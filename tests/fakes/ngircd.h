@@ -223,8 +223,8 @@ class Ngircd {
         conf << "[SSL]\nCertFile = " << cert_file() << "\nKeyFile = " << dir_
              << "/key.pem\nPorts = " << tls_port_ << "\n";
       conf.close();
-      std::string check = std::string(kBinary) + " --configtest -f " + config_file() + " >" +
-                          dir_ + "/configtest.log 2>&1";
+      std::string check = std::string(kBinary) + " --configtest -f " + config_file() + " >" + dir_ +
+                          "/configtest.log 2>&1";
       if (std::system(check.c_str()) != 0)
         return fail("configtest: " + read_text_file(dir_ + "/configtest.log"));
       configured_ = true;
@@ -381,8 +381,8 @@ class IrcClient {
       IrcLine m = parse_irc_line(line);
       if (m.command == "PING") send("PONG :" + m.param(0));
       if (m.command == "PRIVMSG")
-        privmsgs.push_back({std::chrono::steady_clock::now(), line, m.nick(), m.param(0),
-                            m.param(1)});
+        privmsgs.push_back(
+            {std::chrono::steady_clock::now(), line, m.nick(), m.param(0), m.param(1)});
     }
     return open;
   }

@@ -30,8 +30,8 @@ TEST(Agents, CreateUpdateDeleteArePersistedInConfigYamlAndSurviveARestart) {
     START_GATEWAY(gw, o);
     auto c = gw->connect();
     ASSERT_NE(c, nullptr);
-    auto made = c->call("agents.create",
-                        Json{{"name", "Research Bot"}, {"model", "claude/claude-test"}});
+    auto made =
+        c->call("agents.create", Json{{"name", "Research Bot"}, {"model", "claude/claude-test"}});
     ASSERT_TRUE(made.ok()) << made.error().message;
     EXPECT_EQ((*made)["agentId"], "research-bot");
     EXPECT_EQ((*made)["name"], "Research Bot");
@@ -55,8 +55,9 @@ TEST(Agents, CreateUpdateDeleteArePersistedInConfigYamlAndSurviveARestart) {
 
     // Rename, clear the model (back to models.default), and give main a display name:
     // main had no entry in the file, so one is added.
-    auto up = c->call("agents.update",
-                      Json{{"agentId", "research-bot"}, {"name", "Researcher"}, {"model", nullptr}});
+    auto up =
+        c->call("agents.update",
+                Json{{"agentId", "research-bot"}, {"name", "Researcher"}, {"model", nullptr}});
     ASSERT_TRUE(up.ok()) << up.error().message;
     listed = agent_in_list(*c, "research-bot");
     EXPECT_EQ(listed["name"], "Researcher");
@@ -107,8 +108,8 @@ TEST(Agents, BadRequestsAreRefusedAndTheFileIsUntouched) {
   expect_error("agents.create", Json{{"name", "X"}, {"extra", 1}}, "", "extra");
   expect_error("agents.update", Json{{"agentId", "ghost"}, {"name", "G"}}, "AGENT_NOT_FOUND",
                "unknown agent: ghost");
-  expect_error("agents.update", Json{{"agentId", "helper"}, {"model", "fake"}},
-               "MODEL_NOT_FOUND", "expected provider/model");
+  expect_error("agents.update", Json{{"agentId", "helper"}, {"model", "fake"}}, "MODEL_NOT_FOUND",
+               "expected provider/model");
   // What the config check refuses is refused too, with the config's own words.
   expect_error("agents.update", Json{{"agentId", "helper"}, {"name", std::string(201, 'n')}}, "",
                "name");
@@ -121,8 +122,8 @@ TEST(Agents, BadRequestsAreRefusedAndTheFileIsUntouched) {
   ASSERT_TRUE(got.ok());
   std::string old_hash = (*got)["hash"];
   ASSERT_TRUE(c->call("agents.update", Json{{"agentId", "helper"}, {"name", "Helper 2"}}).ok());
-  auto stale = c->call("config.patch",
-                       Json{{"raw", Json{{"logging", {{"level", "debug"}}}}}, {"baseHash", old_hash}});
+  auto stale = c->call("config.patch", Json{{"raw", Json{{"logging", {{"level", "debug"}}}}},
+                                            {"baseHash", old_hash}});
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.error().details.value("code", ""), "CONFIG_CONFLICT");
   EXPECT_EQ(agent_in_list(*c, "helper")["name"], "Helper 2");
@@ -140,8 +141,9 @@ TEST(Agents, TheDefaultAgentIsProtectedAndDeleteFilesKeepsForeignFiles) {
   auto made = c->call("agents.create", Json{{"name", "Temp"}});
   ASSERT_TRUE(made.ok());
   std::string ws = (*made)["workspace"];
-  ASSERT_TRUE(c->call("agents.files.set",
-                      Json{{"agentId", "temp"}, {"name", "SOUL.md"}, {"content", "x"}}).ok());
+  ASSERT_TRUE(
+      c->call("agents.files.set", Json{{"agentId", "temp"}, {"name", "SOUL.md"}, {"content", "x"}})
+          .ok());
   write_text(ws + "/notes.txt", "mine");  // not a workspace file: never deleted
   auto del = c->call("agents.delete", Json{{"agentId", "temp"}, {"deleteFiles", true}});
   ASSERT_TRUE(del.ok()) << del.error().message;
@@ -151,11 +153,13 @@ TEST(Agents, TheDefaultAgentIsProtectedAndDeleteFilesKeepsForeignFiles) {
 
   // Without foreign files the directory goes too; without deleteFiles nothing is removed.
   ASSERT_TRUE(c->call("agents.create", Json{{"name", "Gone"}}).ok());
-  ASSERT_TRUE(c->call("agents.files.set",
-                      Json{{"agentId", "gone"}, {"name", "USER.md"}, {"content", "u"}}).ok());
+  ASSERT_TRUE(
+      c->call("agents.files.set", Json{{"agentId", "gone"}, {"name", "USER.md"}, {"content", "u"}})
+          .ok());
   ASSERT_TRUE(c->call("agents.create", Json{{"name", "Kept"}}).ok());
-  ASSERT_TRUE(c->call("agents.files.set",
-                      Json{{"agentId", "kept"}, {"name", "USER.md"}, {"content", "k"}}).ok());
+  ASSERT_TRUE(
+      c->call("agents.files.set", Json{{"agentId", "kept"}, {"name", "USER.md"}, {"content", "k"}})
+          .ok());
   ASSERT_TRUE(c->call("agents.delete", Json{{"agentId", "gone"}, {"deleteFiles", true}}).ok());
   ASSERT_TRUE(c->call("agents.delete", Json{{"agentId", "kept"}}).ok());
   EXPECT_FALSE(file_exists(gw->state_dir() + "/agents/gone/workspace"));
@@ -202,7 +206,8 @@ TEST(AgentFiles, PathEscapesAreRejectedAndNothingIsWritten) {
   write_text(outside, "secret");
   std::string ws = gw->state_dir() + "/agents/main/workspace";
   ASSERT_TRUE(c->call("agents.files.set",
-                      Json{{"agentId", "main"}, {"name", "AGENTS.md"}, {"content", "x"}}).ok());
+                      Json{{"agentId", "main"}, {"name", "AGENTS.md"}, {"content", "x"}})
+                  .ok());
   ASSERT_EQ(::symlink(outside.c_str(), (ws + "/MEMORY.md").c_str()), 0);
   auto rd = c->call("agents.files.get", Json{{"agentId", "main"}, {"name", "MEMORY.md"}});
   ASSERT_FALSE(rd.ok());
@@ -211,7 +216,8 @@ TEST(AgentFiles, PathEscapesAreRejectedAndNothingIsWritten) {
                     Json{{"agentId", "main"}, {"name", "MEMORY.md"}, {"content", "pwned"}});
   ASSERT_FALSE(wr.ok());
   EXPECT_EQ(read_text(outside), "secret");
-  auto big = c->call("agents.files.set", Json{{"agentId", "main"}, {"name", "USER.md"},
+  auto big = c->call("agents.files.set", Json{{"agentId", "main"},
+                                              {"name", "USER.md"},
                                               {"content", std::string(2 * 1024 * 1024 + 1, 'a')}});
   ASSERT_FALSE(big.ok());
   auto ghost = c->call("agents.files.list", Json{{"agentId", "ghost"}});

@@ -93,8 +93,9 @@ TEST(Origin, DisallowedOriginGetsHttp403BeforeUpgrade) {
 
 TEST(Origin, LoopbackOriginsAreAllowedByDefault) {
   START_GATEWAY(gw);
-  for (std::string origin : std::vector<std::string>{"http://localhost:5173", "http://127.0.0.1:8080",
-                             "http://127.0.0.1:" + std::to_string(gw->port())}) {
+  for (std::string origin :
+       std::vector<std::string>{"http://localhost:5173", "http://127.0.0.1:8080",
+                                "http://127.0.0.1:" + std::to_string(gw->port())}) {
     SCOPED_TRACE(origin);
     ClientOptions o = gw->options();
     o.origin = origin;
@@ -133,8 +134,7 @@ TEST(PreAuthCap, ExcessUnauthenticatedSocketsGetHttp503UntilOneAuthenticates) {
   }
   auto fourth = WsClient::open(gw->options());
   ASSERT_FALSE(fourth.ok()) << "the 4th unauthenticated socket must be refused";
-  EXPECT_NE(fourth.error().message.find("HTTP 503"), std::string::npos)
-      << fourth.error().message;
+  EXPECT_NE(fourth.error().message.find("HTTP 503"), std::string::npos) << fourth.error().message;
 
   // One of them authenticates: it no longer counts, so a new socket is admitted.
   auto res = pending[0]->send_connect(nonces[0]);

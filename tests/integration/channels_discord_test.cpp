@@ -18,14 +18,14 @@ using fakes::FakeLlm;
 using ::fakes::PyFake;
 
 constexpr const char* kToken = "discord-e2e-secret-token.XyZ";
-constexpr const char* kBot = "100000000000000001";        // the fake's bot user id
-constexpr const char* kAlice = "200000000000000001";      // in allow_from
-constexpr const char* kBob = "200000000000000002";        // not in allow_from
-constexpr const char* kAliceDm = "300000000000000001";    // Alice's DM channel with the bot
-constexpr const char* kBobDm = "300000000000000002";      // Bob's DM channel with the bot
+constexpr const char* kBot = "100000000000000001";      // the fake's bot user id
+constexpr const char* kAlice = "200000000000000001";    // in allow_from
+constexpr const char* kBob = "200000000000000002";      // not in allow_from
+constexpr const char* kAliceDm = "300000000000000001";  // Alice's DM channel with the bot
+constexpr const char* kBobDm = "300000000000000002";    // Bob's DM channel with the bot
 constexpr const char* kGuild = "400000000000000001";
-constexpr const char* kGroup = "500000000000000001";      // a guild text channel, listed
-constexpr const char* kOtherGroup = "500000000000000002"; // not listed
+constexpr const char* kGroup = "500000000000000001";       // a guild text channel, listed
+constexpr const char* kOtherGroup = "500000000000000002";  // not listed
 
 std::unique_ptr<PyFake> start_discord() {
   auto dc = std::make_unique<PyFake>(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_discord.py",
@@ -36,17 +36,20 @@ std::unique_ptr<PyFake> start_discord() {
 }
 
 // discover: no gateway_url, the connector asks GET /gateway/bot like against Discord.
-std::string discord_config(const PyFake& dc, const std::string& extra = {},
-                           bool discover = false) {
+std::string discord_config(const PyFake& dc, const std::string& extra = {}, bool discover = false) {
   std::string rest = "http://127.0.0.1:" + std::to_string(dc.port("rest")) + "/api/v10";
   std::string gw = "ws://127.0.0.1:" + std::to_string(dc.port("gateway"));
   return "channels:\n"
          "  discord:\n"
-         "    token: \"" + std::string(kToken) + "\"\n"
-         "    api_base: " + rest + "\n" +
-         (discover ? std::string() : "    gateway_url: " + gw + "\n") +
-         "    allow_from: [" + kAlice + "]\n"
-         "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: 100}\n" +
+         "    token: \"" +
+         std::string(kToken) +
+         "\"\n"
+         "    api_base: " +
+         rest + "\n" + (discover ? std::string() : "    gateway_url: " + gw + "\n") +
+         "    allow_from: [" + kAlice +
+         "]\n"
+         "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: "
+         "100}\n" +
          extra;
 }
 
@@ -216,7 +219,8 @@ TEST(ChannelsDiscord, PairingCodeAndApprovalNoticeGoToTheDmChannelAcrossARestart
   auto c2 = gw2->connect();
   ASSERT_NE(c2, nullptr);
   ASSERT_TRUE(wait_connected(*c2, "discord"));
-  auto bad = c2->call("channels.pairing.approve", Json{{"channel", "discord"}, {"code", "ZZZZZZZZ"}});
+  auto bad =
+      c2->call("channels.pairing.approve", Json{{"channel", "discord"}, {"code", "ZZZZZZZZ"}});
   EXPECT_FALSE(bad.ok());
   auto ok = c2->call("channels.pairing.approve", Json{{"channel", "discord"}, {"code", code}});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
@@ -341,7 +345,8 @@ TEST(ChannelsDiscord, ApprovalsByButtonInAGuildChannelAndByCommandInADm) {
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(wait_connected(*c, "discord"));
   inject(*dc, message_create(kAlice, kGroup, "run it", kGuild, /*mention=*/true));
-  Json posted = wait_posted(*dc, [](const Json& p) { return !p.empty(); }, 15000);
+  Json posted = wait_posted(
+      *dc, [](const Json& p) { return !p.empty(); }, 15000);
   ASSERT_EQ(posted.size(), 1u);
   EXPECT_EQ(posted[0]["channel_id"], kGroup);
   EXPECT_NE(content(posted[0]).find("echo approved-run"), std::string::npos);
@@ -368,8 +373,8 @@ TEST(ChannelsDiscord, ApprovalsByButtonInAGuildChannelAndByCommandInADm) {
   EXPECT_EQ(llm.requests().size(), 1u);
   // Alice presses Allow: the command runs and the run finishes in the guild channel.
   inject(*dc, press(kAlice, kGroup, allow, kGuild));
-  posted = wait_posted(*dc, [](const Json& p) { return has_content(p, "It printed approved-run."); },
-                       15000);
+  posted = wait_posted(
+      *dc, [](const Json& p) { return has_content(p, "It printed approved-run."); }, 15000);
   ASSERT_TRUE(has_content(posted, "It printed approved-run.")) << posted.dump();
   bool approved_note = false;
   for (const Json& m : posted) {
@@ -386,7 +391,8 @@ TEST(ChannelsDiscord, ApprovalsByButtonInAGuildChannelAndByCommandInADm) {
   llm.push(answer_after("It printed second-run.", "second-run"));
   std::size_t before = posted.size();
   inject(*dc, message_create(kAlice, kAliceDm, "run another"));
-  posted = wait_posted(*dc, [&](const Json& p) { return p.size() > before; }, 15000);
+  posted = wait_posted(
+      *dc, [&](const Json& p) { return p.size() > before; }, 15000);
   ASSERT_GT(posted.size(), before);
   EXPECT_EQ(posted[before]["channel_id"], kAliceDm);  // the DM channel, not Alice's id
   std::string prompt = content(posted[before]);
@@ -400,8 +406,8 @@ TEST(ChannelsDiscord, ApprovalsByButtonInAGuildChannelAndByCommandInADm) {
   EXPECT_EQ(posted[before + 1]["channel_id"], kBobDm);
   EXPECT_NE(content(posted[before + 1]).find("not allowed"), std::string::npos);
   inject(*dc, message_create(kAlice, kAliceDm, "/approve " + short_id + " allow-once"));
-  posted = wait_posted(*dc, [](const Json& p) { return has_content(p, "It printed second-run."); },
-                       15000);
+  posted = wait_posted(
+      *dc, [](const Json& p) { return has_content(p, "It printed second-run."); }, 15000);
   ASSERT_TRUE(has_content(posted, "It printed second-run.")) << posted.dump();
   bool approved = false;
   for (std::size_t i = before; i < posted.size(); ++i) {
@@ -483,9 +489,11 @@ TEST(ChannelsDiscord, AZombieGatewayIsDetectedResumedAndTheMessageSentMeanwhileA
   Json msg = message_create(kAlice, kAliceDm, "are you there?");
   inject(*dc, msg);
   auto t0 = std::chrono::steady_clock::now();
-  Json posted = wait_posted(*dc, [](const Json& p) { return !p.empty(); }, 15000);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - t0).count();
+  Json posted = wait_posted(
+      *dc, [](const Json& p) { return !p.empty(); }, 15000);
+  auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   ASSERT_EQ(posted.size(), 1u) << posted.dump();
   EXPECT_EQ(content(posted[0]), "Got it.");
   EXPECT_EQ(posted[0]["channel_id"], kAliceDm);
@@ -514,10 +522,13 @@ TEST(ChannelsDiscord, AZombieGatewayIsDetectedResumedAndTheMessageSentMeanwhileA
       << acc.dump();
   EXPECT_EQ(acc["healthState"], "healthy");
   EXPECT_EQ(acc["connected"], true);
-  auto ev = wait_event_if(*c, "channels.changed", [](const Json& f) {
-    return f["payload"].value("channel", "") == "discord" &&
-           f["payload"].value("healthState", "") == "reconnecting";
-  }, 2000);
+  auto ev = wait_event_if(
+      *c, "channels.changed",
+      [](const Json& f) {
+        return f["payload"].value("channel", "") == "discord" &&
+               f["payload"].value("healthState", "") == "reconnecting";
+      },
+      2000);
   EXPECT_TRUE(ev.has_value()) << "channels.changed announced the reconnect";
   auto tail = c->call("logs.tail", Json{{"limit", 500}});
   ASSERT_TRUE(tail.ok());

@@ -26,7 +26,9 @@ std::string irc_config(int port, const std::string& extra = {},
   return "channels:\n"
          "  irc:\n"
          "    server: 127.0.0.1\n"
-         "    port: " + std::to_string(port) + "\n"
+         "    port: " +
+         std::to_string(port) +
+         "\n"
          "    tls: false\n"
          "    nick: scbot\n"
          "    channels: [\"#ops\"]\n"
@@ -34,8 +36,8 @@ std::string irc_config(int port, const std::string& extra = {},
          "    groups: [\"#ops\"]\n"
          "    ping_interval_ms: 2000\n"
          "    send_interval_ms: 50\n"
-         "    health_monitor: " + health + "\n" +
-         extra;
+         "    health_monitor: " +
+         health + "\n" + extra;
 }
 
 // The texts of the PRIVMSGs `u` got from the bot in `target` (its own nick for a DM).
@@ -159,8 +161,8 @@ TEST_F(ChannelsIrc, PairingCodeIsSentApprovedThenTheNickIsAnswered) {
   FakeLlm llm;
   llm.push(answer("Nice to meet you, bob."));
   auto bob = user("bob");
-  START_GATEWAY(gw, with_config(config_for(llm, irc_config(server_->port(),
-                                                           "    dm_policy: pairing\n"))));
+  START_GATEWAY(
+      gw, with_config(config_for(llm, irc_config(server_->port(), "    dm_policy: pairing\n"))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(wait_connected(*c, "irc"));
@@ -174,7 +176,8 @@ TEST_F(ChannelsIrc, PairingCodeIsSentApprovedThenTheNickIsAnswered) {
   std::string code = (*list)["requests"][0]["code"];
   EXPECT_EQ((*list)["requests"][0]["channel"], "irc");
   EXPECT_EQ((*list)["requests"][0]["senderId"], "bob");
-  EXPECT_TRUE(any_contains(texts(*bob, "bob"), "pairing code is " + code)) << joined(texts(*bob, "bob"));
+  EXPECT_TRUE(any_contains(texts(*bob, "bob"), "pairing code is " + code))
+      << joined(texts(*bob, "bob"));
   expect_within_512(*bob);
   std::size_t code_lines = bob->from("scbot").size();
   // Asking again while pending: no second code, no model call.
@@ -183,14 +186,16 @@ TEST_F(ChannelsIrc, PairingCodeIsSentApprovedThenTheNickIsAnswered) {
   EXPECT_EQ(bob->from("scbot").size(), code_lines);
   EXPECT_TRUE(llm.requests().empty());
   // A wrong code is refused, the right one approves and bob is told.
-  EXPECT_FALSE(c->call("channels.pairing.approve", Json{{"channel", "irc"}, {"code", "ZZZZZZZZ"}}).ok());
+  EXPECT_FALSE(
+      c->call("channels.pairing.approve", Json{{"channel", "irc"}, {"code", "ZZZZZZZZ"}}).ok());
   auto ok = c->call("channels.pairing.approve", Json{{"channel", "irc"}, {"code", code}});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ((*ok)["senderId"], "bob");
   ASSERT_TRUE(bob->wait_for([&] { return any_contains(texts(*bob, "bob"), "approved"); }));
   bob->privmsg("scbot", "now?");
-  ASSERT_TRUE(bob->wait_for([&] { return any_contains(texts(*bob, "bob"), "Nice to meet you, bob."); }))
-      << joined(bob->lines);
+  ASSERT_TRUE(bob->wait_for([&] {
+    return any_contains(texts(*bob, "bob"), "Nice to meet you, bob.");
+  })) << joined(bob->lines);
   ASSERT_EQ(llm.requests().size(), 1u);
   EXPECT_NE(llm.requests()[0].body.dump().find("now?"), std::string::npos);
 }
@@ -267,8 +272,8 @@ TEST_F(ChannelsIrc, ApprovalByTextCommandRefusesOthersAndFinishesTheRun) {
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(wait_connected(*c, "irc"));
   alice->privmsg("scbot", "run it");
-  ASSERT_TRUE(alice->wait_for([&] { return any_contains(texts(*alice, "alice"), "/approve "); },
-                              15000))
+  ASSERT_TRUE(
+      alice->wait_for([&] { return any_contains(texts(*alice, "alice"), "/approve "); }, 15000))
       << joined(alice->lines);
   std::string prompt = joined(texts(*alice, "alice"));
   EXPECT_NE(prompt.find("echo approved-run"), std::string::npos) << prompt;
@@ -280,8 +285,9 @@ TEST_F(ChannelsIrc, ApprovalByTextCommandRefusesOthersAndFinishesTheRun) {
 
   // mallory (not in allow_from) tries: refused, nothing resolved.
   mallory->privmsg("scbot", "/approve " + short_id + " allow-once");
-  ASSERT_TRUE(mallory->wait_for([&] { return any_contains(texts(*mallory, "mallory"), "not allowed"); }))
-      << joined(mallory->lines);
+  ASSERT_TRUE(mallory->wait_for([&] {
+    return any_contains(texts(*mallory, "mallory"), "not allowed");
+  })) << joined(mallory->lines);
   auto pending = c->call("exec.approval.list", Json::object());
   ASSERT_TRUE(pending.ok());
   EXPECT_NE(pending->dump().find("echo approved-run"), std::string::npos);
@@ -348,14 +354,19 @@ TEST_F(ChannelsIrc, ServerKilledMidConversationTheAccountReconnectsAndNothingIsL
   ASSERT_TRUE(llm.wait_requests(2));
   server_->kill();
   // The bot notices, the reply is produced and kept while the server is down.
-  ASSERT_TRUE(eventually([&] {
-    Json a = status_account(*c);
-    return a.is_object() && a["connected"] == false && a["reconnectAttempts"].get<int>() >= 1;
-  }, 5000));
-  ASSERT_TRUE(eventually([&] {
-    auto h = c->call("chat.history", Json{{"sessionKey", "agent:main:irc:direct:alice"}});
-    return h.ok() && (*h)["messages"].size() >= 4u;
-  }, 8000)) << "the slow reply was never produced";
+  ASSERT_TRUE(eventually(
+      [&] {
+        Json a = status_account(*c);
+        return a.is_object() && a["connected"] == false && a["reconnectAttempts"].get<int>() >= 1;
+      },
+      5000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto h = c->call("chat.history", Json{{"sessionKey", "agent:main:irc:direct:alice"}});
+        return h.ok() && (*h)["messages"].size() >= 4u;
+      },
+      8000))
+      << "the slow reply was never produced";
   ASSERT_TRUE(eventually([&] { return status_account(*c)["queued"].get<int>() >= 1; }, 2000))
       << status_account(*c).dump();
   auto tail = c->call("logs.tail", Json{{"limit", 500}});
@@ -364,8 +375,8 @@ TEST_F(ChannelsIrc, ServerKilledMidConversationTheAccountReconnectsAndNothingIsL
 
   // After restart_after_failures (3) failed attempts the monitor rebuilds the connector,
   // with the reason in the JSON log record and on /metrics.
-  ASSERT_TRUE(eventually([&] { return status_account(*c)["reconnectAttempts"].get<int>() >= 4; },
-                         10000));
+  ASSERT_TRUE(
+      eventually([&] { return status_account(*c)["reconnectAttempts"].get<int>() >= 4; }, 10000));
   tail = c->call("logs.tail", Json{{"limit", 500}});
   ASSERT_TRUE(tail.ok());
   bool restart_logged = false;
@@ -386,8 +397,8 @@ TEST_F(ChannelsIrc, ServerKilledMidConversationTheAccountReconnectsAndNothingIsL
 
   // Right after a failed attempt (delays are >= 500 ms by the 6th), restart the server
   // on the same port and register alice before the bot's next try.
-  ASSERT_TRUE(eventually([&] { return status_account(*c)["reconnectAttempts"].get<int>() >= 6; },
-                         10000));
+  ASSERT_TRUE(
+      eventually([&] { return status_account(*c)["reconnectAttempts"].get<int>() >= 6; }, 10000));
   int attempts = status_account(*c)["reconnectAttempts"];
   ASSERT_TRUE(eventually(
       [&] { return status_account(*c)["reconnectAttempts"].get<int>() > attempts; }, 3000));
@@ -397,7 +408,9 @@ TEST_F(ChannelsIrc, ServerKilledMidConversationTheAccountReconnectsAndNothingIsL
       << "the bot came back before alice: the timing assumption failed";
   // The bot reconnects by itself and delivers what it wrote meanwhile.
   ASSERT_TRUE(alice->wait_for(
-      [&] { return any_contains(texts(*alice, "alice"), "Answer written while the server was down."); },
+      [&] {
+        return any_contains(texts(*alice, "alice"), "Answer written while the server was down.");
+      },
       10000))
       << joined(alice->lines);
   ASSERT_TRUE(wait_connected(*c, "irc"));

@@ -29,10 +29,13 @@ struct EchoPlatform {
 
 std::string plugin_config(const std::string& port_file) {
   return "plugins:\n"
-         "  dirs: [" SIMPLECLAW_SOURCE_DIR "/examples/plugins]\n"
+         "  dirs: [" SIMPLECLAW_SOURCE_DIR
+         "/examples/plugins]\n"
          "channels:\n"
          "  echo-channel:\n"
-         "    port_file: " + port_file + "\n"
+         "    port_file: " +
+         port_file +
+         "\n"
          "    allow_from: [u1]\n"
          "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: 100}\n";
 }
@@ -45,12 +48,15 @@ Json plugin_entry(WsClient& c, const std::string& name) {
   return nullptr;
 }
 
-Json wait_state(EchoPlatform& p, const std::function<bool(const Json&)>& pred, int timeout_ms = 10000) {
+Json wait_state(EchoPlatform& p, const std::function<bool(const Json&)>& pred,
+                int timeout_ms = 10000) {
   Json st;
-  eventually([&] {
-    st = p.call("GET", "/state");
-    return st.is_object() && pred(st);
-  }, timeout_ms);
+  eventually(
+      [&] {
+        st = p.call("GET", "/state");
+        return st.is_object() && pred(st);
+      },
+      timeout_ms);
   return st;
 }
 
@@ -76,9 +82,9 @@ TEST(ChannelsPlugin, MessagesFlowThroughAPluginAndAKilledPluginIsRestarted) {
   std::set<std::string> builtin;
   for (const Json& b : (*list)["builtin"])
     builtin.insert(b["kind"].get<std::string>() + ":" + b["name"].get<std::string>());
-  for (const char* want : {"channel:telegram", "channel:webchat", "provider:openai",
-                           "provider:anthropic", "provider:ollama", "tool:exec", "tool:web_fetch",
-                           "tool:message"})
+  for (const char* want :
+       {"channel:telegram", "channel:webchat", "provider:openai", "provider:anthropic",
+        "provider:ollama", "tool:exec", "tool:web_fetch", "tool:message"})
     EXPECT_TRUE(builtin.count(want)) << want << " missing from " << (*list)["builtin"].dump();
 
   // An unknown sender is refused; the allowed one is answered through the plugin.
@@ -96,20 +102,24 @@ TEST(ChannelsPlugin, MessagesFlowThroughAPluginAndAKilledPluginIsRestarted) {
 
   // Kill the plugin: it is restarted with backoff, reported, and the channel recovers.
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  ASSERT_TRUE(eventually([&] {
-    Json e = plugin_entry(*c, "echo-channel");
-    return e.is_object() && e["restarts"].get<int>() >= 1 && e["state"] == "running" &&
-           e.value("pid", 0) != pid;
-  }, 10000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        Json e = plugin_entry(*c, "echo-channel");
+        return e.is_object() && e["restarts"].get<int>() >= 1 && e["state"] == "running" &&
+               e.value("pid", 0) != pid;
+      },
+      10000));
   Json e = plugin_entry(*c, "echo-channel");
   ASSERT_TRUE(e.contains("lastError")) << e.dump();
   EXPECT_NE(e["lastError"].get<std::string>().find("signal 9"), std::string::npos) << e.dump();
-  ASSERT_TRUE(eventually([&] {
-    auto s = c->call("channels.status", Json::object());
-    if (!s.ok()) return false;
-    Json acc = (*s)["channelAccounts"]["echo-channel"][0];
-    return acc["connected"] == true && acc["reconnectAttempts"].get<int>() >= 1;
-  }, 10000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto s = c->call("channels.status", Json::object());
+        if (!s.ok()) return false;
+        Json acc = (*s)["channelAccounts"]["echo-channel"][0];
+        return acc["connected"] == true && acc["reconnectAttempts"].get<int>() >= 1;
+      },
+      10000));
   // The new process listens on a new port (the port file is rewritten).
   ASSERT_TRUE(eventually([&] { return echo.call("GET", "/state").is_object(); }, 5000));
   echo.call("POST", "/inbound", Json{{"senderId", "u1"}, {"text", "still there?"}});

@@ -60,10 +60,12 @@ class Slack {
     return p;
   }
   bool acked(const std::string& envelope_id, int timeout_ms = 5000) {
-    return eventually([&] {
-      Json acks = state()["acks"];
-      return std::find(acks.begin(), acks.end(), Json(envelope_id)) != acks.end();
-    }, timeout_ms);
+    return eventually(
+        [&] {
+          Json acks = state()["acks"];
+          return std::find(acks.begin(), acks.end(), Json(envelope_id)) != acks.end();
+        },
+        timeout_ms);
   }
 
  private:
@@ -73,18 +75,26 @@ class Slack {
 std::string slack_config(const Slack& s, const std::string& extra = {}) {
   return "channels:\n"
          "  slack:\n"
-         "    app_token: " + std::string(kAppToken) + "\n"
-         "    bot_token: " + std::string(kBotToken) + "\n"
-         "    api_base: " + s.api_base() + "\n"
+         "    app_token: " +
+         std::string(kAppToken) +
+         "\n"
+         "    bot_token: " +
+         std::string(kBotToken) +
+         "\n"
+         "    api_base: " +
+         s.api_base() +
+         "\n"
          "    allow_from: [U111]\n"
-         "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: 100}\n" +
+         "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: "
+         "100}\n" +
          extra;
 }
 
 // A message in the DM (im) channel D<user digits> from `user`.
 Json dm(const std::string& user, const std::string& text, const std::string& ts) {
-  return {{"type", "message"}, {"channel", "D" + user.substr(1)}, {"channel_type", "im"},
-          {"user", user},      {"text", text},                    {"ts", ts}};
+  return {{"type", "message"},    {"channel", "D" + user.substr(1)},
+          {"channel_type", "im"}, {"user", user},
+          {"text", text},         {"ts", ts}};
 }
 
 Json channel_msg(const std::string& channel, const std::string& user, const std::string& text,
@@ -120,10 +130,10 @@ std::size_t history_size(WsClient& c, const std::string& key) {
   return hist.ok() ? (*hist)["messages"].size() : 0;
 }
 
-#define START_SLACK_GATEWAY(gw, c, llm, slack, extra)                                    \
-  START_GATEWAY(gw, with_config(config_for(llm, slack_config(slack, extra))));           \
-  auto c = gw->connect();                                                                \
-  ASSERT_NE(c, nullptr);                                                                 \
+#define START_SLACK_GATEWAY(gw, c, llm, slack, extra)                          \
+  START_GATEWAY(gw, with_config(config_for(llm, slack_config(slack, extra)))); \
+  auto c = gw->connect();                                                      \
+  ASSERT_NE(c, nullptr);                                                       \
   ASSERT_TRUE(wait_connected(*c, "slack")) << account_status(*c).dump()
 
 TEST(ChannelsSlack, DmReachesTheAgentAndTheReplyLandsInTheSameDm) {
@@ -195,7 +205,8 @@ TEST(ChannelsSlack, PairingCodeFlowThenTheSenderIsAnsweredInTheDm) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(slack.posts().size(), 1u);
   EXPECT_TRUE(llm.requests().empty());
-  EXPECT_FALSE(c->call("channels.pairing.approve", Json{{"channel", "slack"}, {"code", "ZZZZZZZZ"}}).ok());
+  EXPECT_FALSE(
+      c->call("channels.pairing.approve", Json{{"channel", "slack"}, {"code", "ZZZZZZZZ"}}).ok());
   auto ok = c->call("channels.pairing.approve", Json{{"channel", "slack"}, {"code", code}});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ((*ok)["senderId"], "U333");
@@ -273,11 +284,13 @@ TEST(ChannelsSlack, ALongRateLimitedReplyArrivesChunkedInOrderInOnePlace) {
   // The first chat.postMessage is answered 429 + Retry-After: 1; nothing is lost.
   slack.control("/control/ratelimit", Json{{"count", 1}});
   slack.event(dm("U111", "write a lot", "1700000006.000100"));
-  Json posts = slack.wait_posts([](const Json& p) {
-    std::size_t n = 0;
-    for (const Json& m : p) n += m["text"].get<std::string>().size();
-    return n >= 7 * 1500;
-  }, 15000);
+  Json posts = slack.wait_posts(
+      [](const Json& p) {
+        std::size_t n = 0;
+        for (const Json& m : p) n += m["text"].get<std::string>().size();
+        return n >= 7 * 1500;
+      },
+      15000);
   ASSERT_GE(posts.size(), 3u) << posts.dump().substr(0, 300);
   EXPECT_EQ(slack.state()["limited"].size(), 1u);
   auto check = [](const Json& posts, const std::string& channel) {
@@ -285,7 +298,8 @@ TEST(ChannelsSlack, ALongRateLimitedReplyArrivesChunkedInOrderInOnePlace) {
     for (const Json& m : posts) {
       EXPECT_EQ(m["channel"], channel);
       EXPECT_LE(m["text"].get<std::string>().size(), 4000u);
-      EXPECT_FALSE(m.contains("thread_ts")) << "a chunk went into a thread: " << m.dump().substr(0, 200);
+      EXPECT_FALSE(m.contains("thread_ts"))
+          << "a chunk went into a thread: " << m.dump().substr(0, 200);
       for (char ch : m["text"].get<std::string>())
         if (ch >= 'a' && ch <= 'g' && (letters.empty() || letters.back() != ch)) letters += ch;
     }
@@ -304,11 +318,13 @@ TEST(ChannelsSlack, ALongRateLimitedReplyArrivesChunkedInOrderInOnePlace) {
   // channel, none of them split off into a thread.
   std::size_t before = posts.size();
   slack.event(channel_msg("C100", "U111", "<@UBOT> write a lot here too", "1700000006.000200"));
-  posts = slack.wait_posts([&](const Json& p) {
-    std::size_t n = 0;
-    for (std::size_t i = before; i < p.size(); ++i) n += p[i]["text"].get<std::string>().size();
-    return n >= 7 * 1500;
-  }, 15000);
+  posts = slack.wait_posts(
+      [&](const Json& p) {
+        std::size_t n = 0;
+        for (std::size_t i = before; i < p.size(); ++i) n += p[i]["text"].get<std::string>().size();
+        return n >= 7 * 1500;
+      },
+      15000);
   ASSERT_GE(posts.size(), before + 3);
   check(Json(std::vector<Json>(posts.begin() + before, posts.end())), "C100");
 }
@@ -394,13 +410,18 @@ TEST(ChannelsSlack, ApprovalsFromSlackByButtonAndByCommand) {
            {"type", "slash_commands"},
            {"accepts_response_payload", true},
            {"payload",
-            {{"command", "/approve"}, {"text", short_id + " allow-once"}, {"user_id", "U111"},
-             {"user_name", "ann"}, {"channel_id", "D111"}, {"channel_name", "directmessage"},
-             {"trigger_id", "1.2.abc"}, {"team_id", "T0001"}}}};
+            {{"command", "/approve"},
+             {"text", short_id + " allow-once"},
+             {"user_id", "U111"},
+             {"user_name", "ann"},
+             {"channel_id", "D111"},
+             {"channel_name", "directmessage"},
+             {"trigger_id", "1.2.abc"},
+             {"team_id", "T0001"}}}};
   EXPECT_EQ(slack.control("/control/inject", Json{{"frame", cmd}}).value("sent", 0), 1);
   EXPECT_TRUE(slack.acked("cmd-1"));
-  posts = slack.wait_posts([](const Json& p) { return has_text(p, "It printed by-command."); },
-                           15000);
+  posts =
+      slack.wait_posts([](const Json& p) { return has_text(p, "It printed by-command."); }, 15000);
   EXPECT_TRUE(has_text(posts, "It printed by-command.")) << posts.dump();
   bool approved = false;
   for (std::size_t i = before; i < posts.size(); ++i) {
@@ -468,13 +489,15 @@ TEST(ChannelsSlack, ADroppedSocketOrADisconnectEnvelopeReconnectsAndNothingIsDou
   // 1. The TCP connection dies without a closing handshake.
   slack.control("/control/drop", Json{{"abort", true}});
   auto recovered = [&](int opens, int attempts) {
-    return eventually([&] {
-      Json s = slack.state();
-      Json acc = account_status(*c);
-      return s["opens"].get<int>() >= opens && s["connections"] == 1 &&
-             acc["connected"] == true && acc["healthState"] == "healthy" &&
-             acc["reconnectAttempts"].get<int>() >= attempts;
-    }, 10000);
+    return eventually(
+        [&] {
+          Json s = slack.state();
+          Json acc = account_status(*c);
+          return s["opens"].get<int>() >= opens && s["connections"] == 1 &&
+                 acc["connected"] == true && acc["healthState"] == "healthy" &&
+                 acc["reconnectAttempts"].get<int>() >= attempts;
+        },
+        10000);
   };
   ASSERT_TRUE(recovered(2, 1)) << slack.state().dump() << account_status(*c).dump();
   EXPECT_EQ(slack.state()["opens"], 2);  // one fresh apps.connections.open, not a storm
@@ -487,9 +510,10 @@ TEST(ChannelsSlack, ADroppedSocketOrADisconnectEnvelopeReconnectsAndNothingIsDou
   EXPECT_EQ(llm.requests().size(), 1u);
 
   // 2. Slack asks for a reconnect (connections are refreshed every few hours).
-  slack.control("/control/inject",
-                Json{{"frame", {{"type", "disconnect"}, {"reason", "refresh_requested"},
-                                {"debug_info", {{"host", "fake-slack"}}}}}});
+  slack.control("/control/inject", Json{{"frame",
+                                         {{"type", "disconnect"},
+                                          {"reason", "refresh_requested"},
+                                          {"debug_info", {{"host", "fake-slack"}}}}}});
   ASSERT_TRUE(recovered(3, 2)) << slack.state().dump() << account_status(*c).dump();
   EXPECT_EQ(slack.state()["opens"], 3);
   Json acc = account_status(*c);

@@ -27,11 +27,16 @@ std::unique_ptr<PyFake> start_telegram() {
 std::string telegram_config(const PyFake& tg, const std::string& extra = {}) {
   return "channels:\n"
          "  telegram:\n"
-         "    token: \"" + std::string(kToken) + "\"\n"
-         "    api_base: " + tg.url() + "\n"
+         "    token: \"" +
+         std::string(kToken) +
+         "\"\n"
+         "    api_base: " +
+         tg.url() +
+         "\n"
          "    poll_timeout_s: 2\n"
          "    allow_from: [111]\n"
-         "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: 100}\n" +
+         "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: "
+         "100}\n" +
          extra;
 }
 
@@ -128,7 +133,8 @@ TEST(ChannelsTelegram, PairingCodeFlowThenTheSenderIsAnswered) {
   EXPECT_EQ(tg->get("/control/sent").size(), 1u);
   EXPECT_TRUE(llm.requests().empty());
   // A wrong code is refused; the right one approves.
-  auto bad = c->call("channels.pairing.approve", Json{{"channel", "telegram"}, {"code", "ZZZZZZZZ"}});
+  auto bad =
+      c->call("channels.pairing.approve", Json{{"channel", "telegram"}, {"code", "ZZZZZZZZ"}});
   EXPECT_FALSE(bad.ok());
   auto ok = c->call("channels.pairing.approve", Json{{"channel", "telegram"}, {"code", code}});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
@@ -199,7 +205,8 @@ TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubl
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto stalled_at = std::chrono::steady_clock::now();
   tg->post("/control/message", message(111, "are you there?"));
-  Json sent = wait_sent(*tg, [](const Json& s) { return !s.empty(); }, 15000);
+  Json sent = wait_sent(
+      *tg, [](const Json& s) { return !s.empty(); }, 15000);
   auto took = std::chrono::steady_clock::now() - stalled_at;
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0]["text"], "Got it.");
@@ -210,21 +217,28 @@ TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubl
   EXPECT_EQ(llm.requests().size(), 1u);
   // Operators were told as it happened: a channels.changed event and a health snapshot
   // (stateVersion.health bumped) with the account stuck, then healthy again.
-  auto stuck_ev = wait_event_if(*c, "channels.changed", [](const Json& f) {
-    return f["payload"]["healthState"] == "stuck";
-  }, 2000);
+  auto stuck_ev = wait_event_if(
+      *c, "channels.changed", [](const Json& f) { return f["payload"]["healthState"] == "stuck"; },
+      2000);
   ASSERT_TRUE(stuck_ev.has_value());
   EXPECT_NE((*stuck_ev)["payload"].value("lastError", "").find("no inbound activity"),
-            std::string::npos) << stuck_ev->dump();
-  auto health_ev = wait_event_if(*c, "health", [](const Json& f) {
-    return f["payload"]["channels"]["telegram"]["default"]["healthState"] == "stuck";
-  }, 2000);
+            std::string::npos)
+      << stuck_ev->dump();
+  auto health_ev = wait_event_if(
+      *c, "health",
+      [](const Json& f) {
+        return f["payload"]["channels"]["telegram"]["default"]["healthState"] == "stuck";
+      },
+      2000);
   EXPECT_TRUE(health_ev.has_value()) << "the health snapshot never showed the stuck account";
   std::int64_t stuck_version = health_ev ? (*health_ev)["stateVersion"].value("health", 0) : 0;
-  auto healthy_ev = wait_event_if(*c, "health", [&](const Json& f) {
-    return f["payload"]["channels"]["telegram"]["default"]["healthState"] == "healthy" &&
-           f["stateVersion"].value("health", 0) > stuck_version;
-  }, 5000);
+  auto healthy_ev = wait_event_if(
+      *c, "health",
+      [&](const Json& f) {
+        return f["payload"]["channels"]["telegram"]["default"]["healthState"] == "healthy" &&
+               f["stateVersion"].value("health", 0) > stuck_version;
+      },
+      5000);
   EXPECT_TRUE(healthy_ev.has_value()) << "no later snapshot with the account healthy again";
   auto st = c->call("channels.status", Json::object());
   ASSERT_TRUE(st.ok());
@@ -250,7 +264,8 @@ TEST(ChannelsTelegram, ApprovalsFromTheChatByButtonAndByCommand) {
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(wait_connected(*c, "telegram"));
   tg->post("/control/message", message(111, "run it"));
-  Json sent = wait_sent(*tg, [](const Json& s) { return !s.empty(); }, 15000);
+  Json sent = wait_sent(
+      *tg, [](const Json& s) { return !s.empty(); }, 15000);
   ASSERT_EQ(sent.size(), 1u);
   ASSERT_TRUE(sent[0].contains("reply_markup")) << sent[0].dump();
   EXPECT_NE(sent[0]["text"].get<std::string>().find("echo approved-run"), std::string::npos);
@@ -268,11 +283,14 @@ TEST(ChannelsTelegram, ApprovalsFromTheChatByButtonAndByCommand) {
   EXPECT_NE(pending->dump().find("echo approved-run"), std::string::npos);
   // The allowed user's press runs the command and the run finishes on Telegram.
   tg->post("/control/callback", Json{{"from_id", 111}, {"chat_id", 111}, {"data", allow}});
-  sent = wait_sent(*tg, [](const Json& s) {
-    for (const Json& m : s)
-      if (m["text"] == "It printed approved-run.") return true;
-    return false;
-  }, 15000);
+  sent = wait_sent(
+      *tg,
+      [](const Json& s) {
+        for (const Json& m : s)
+          if (m["text"] == "It printed approved-run.") return true;
+        return false;
+      },
+      15000);
   bool approved_note = false, final_reply = false;
   for (const Json& m : sent) {
     approved_note |= m["text"].get<std::string>().find("Approved") != std::string::npos;
@@ -287,18 +305,22 @@ TEST(ChannelsTelegram, ApprovalsFromTheChatByButtonAndByCommand) {
   llm.push(answer_after("Understood, not running it.", ""));
   std::size_t before = sent.size();
   tg->post("/control/message", message(111, "run another"));
-  sent = wait_sent(*tg, [&](const Json& s) { return s.size() > before; }, 15000);
+  sent = wait_sent(
+      *tg, [&](const Json& s) { return s.size() > before; }, 15000);
   ASSERT_GT(sent.size(), before);
   std::string prompt = sent[before]["text"];
   auto p = prompt.find("/approve ");
   ASSERT_NE(p, std::string::npos) << prompt;
   std::string short_id = prompt.substr(p + 9, 8);
   tg->post("/control/message", message(111, "/approve " + short_id + " deny"));
-  sent = wait_sent(*tg, [](const Json& s) {
-    for (const Json& m : s)
-      if (m["text"] == "Understood, not running it.") return true;
-    return false;
-  }, 15000);
+  sent = wait_sent(
+      *tg,
+      [](const Json& s) {
+        for (const Json& m : s)
+          if (m["text"] == "Understood, not running it.") return true;
+        return false;
+      },
+      15000);
   bool denied = false;
   for (const Json& m : sent) denied |= m["text"].get<std::string>().rfind("Denied", 0) == 0;
   EXPECT_TRUE(denied) << sent.dump();
@@ -318,7 +340,8 @@ TEST(ChannelsTelegram, APendingApprovalIsOfferedAgainInTheChatAfterARestart) {
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(wait_connected(*c, "telegram"));
   tg->post("/control/message", message(111, "run it later"));
-  Json sent = wait_sent(*tg, [](const Json& s) { return !s.empty(); }, 15000);
+  Json sent = wait_sent(
+      *tg, [](const Json& s) { return !s.empty(); }, 15000);
   ASSERT_EQ(sent.size(), 1u);
   ASSERT_TRUE(sent[0].contains("reply_markup"));
   std::string state_dir = gw->state_dir();
@@ -326,7 +349,8 @@ TEST(ChannelsTelegram, APendingApprovalIsOfferedAgainInTheChatAfterARestart) {
   StartOptions again = with_config(config_for(llm, telegram_config(*tg)));
   again.state_dir = state_dir;
   START_GATEWAY(gw2, again);
-  sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 2; }, 15000);
+  sent = wait_sent(
+      *tg, [](const Json& s) { return s.size() >= 2; }, 15000);
   ASSERT_EQ(sent.size(), 2u) << sent.dump();
   EXPECT_EQ(sent[1]["chat_id"], "111");
   EXPECT_NE(sent[1]["text"].get<std::string>().find("echo after-restart"), std::string::npos);
@@ -349,9 +373,10 @@ TEST(ChannelsTelegram, BindingsPickTheAgentAndChannelsCanBeStoppedAndStarted) {
   llm.push(answer("work agent here"));
   llm.push(answer("work agent again"));
   auto tg = start_telegram();
-  std::string cfg = config_for(llm, telegram_config(*tg) +
-                                        "agents:\n  list:\n    - id: main\n    - id: work\n"
-                                        "bindings:\n  - {channel: telegram, peer: 111, agent: work}\n");
+  std::string cfg =
+      config_for(llm, telegram_config(*tg) +
+                          "agents:\n  list:\n    - id: main\n    - id: work\n"
+                          "bindings:\n  - {channel: telegram, peer: 111, agent: work}\n");
   START_GATEWAY(gw, with_config(cfg));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -364,9 +389,9 @@ TEST(ChannelsTelegram, BindingsPickTheAgentAndChannelsCanBeStoppedAndStarted) {
   // channels.stop: the account stops polling and says so; channels.start brings it back.
   auto stopped = c->call("channels.stop", Json{{"channel", "telegram"}});
   ASSERT_TRUE(stopped.ok()) << stopped.error().message;
-  auto ev = wait_event_if(*c, "channels.changed", [](const Json& f) {
-    return f["payload"]["healthState"] == "stopped";
-  }, 5000);
+  auto ev = wait_event_if(
+      *c, "channels.changed",
+      [](const Json& f) { return f["payload"]["healthState"] == "stopped"; }, 5000);
   EXPECT_TRUE(ev.has_value());
   auto st = c->call("channels.status", Json::object());
   EXPECT_EQ((*st)["channelAccounts"]["telegram"][0]["running"], false);
@@ -407,8 +432,8 @@ TEST(Webchat, PageIsServedAndItsFlowWorksFromTheSameOrigin) {
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<title>simpleclaw webchat</title>"), std::string::npos);
   // The page speaks the protocol: challenge -> connect -> chat.history / chat.send.
-  for (const char* needle : {"connect.challenge", "\"chat.history\"", "\"chat.send\"",
-                             "operator.write", "textContent"})
+  for (const char* needle :
+       {"connect.challenge", "\"chat.history\"", "\"chat.send\"", "operator.write", "textContent"})
     EXPECT_NE(page.body.find(needle), std::string::npos) << needle;
   EXPECT_EQ(page.body.find("innerHTML"), std::string::npos) << "model text must never be HTML";
 

@@ -20,21 +20,30 @@ inline std::string config_for(const fakes::FakeLlm& llm, const std::string& extr
          "  providers:\n"
          "    fake:\n"
          "      api: openai\n"
-         "      base_url: " + llm.url() + "/v1\n"
+         "      base_url: " +
+         llm.url() +
+         "/v1\n"
          "      api_key: sk-test\n"
          "      models: [{id: gpt-test, context_window: 8192, max_tokens: 256}]\n"
          "    claude:\n"
          "      api: anthropic\n"
-         "      base_url: " + llm.url() + "\n"
+         "      base_url: " +
+         llm.url() +
+         "\n"
          "      models: [{id: claude-test}]\n"
          "    local:\n"
          "      api: ollama\n"
-         "      base_url: " + llm.url() + "\n"
-         "      models: [{id: llama-test}]\n" + extra;
+         "      base_url: " +
+         llm.url() +
+         "\n"
+         "      models: [{id: llama-test}]\n" +
+         extra;
 }
 
-inline Json send(WsClient& c, const std::string& key, const std::string& text, const std::string& idem) {
-  auto r = c.call("chat.send", Json{{"sessionKey", key}, {"message", text}, {"idempotencyKey", idem}});
+inline Json send(WsClient& c, const std::string& key, const std::string& text,
+                 const std::string& idem) {
+  auto r =
+      c.call("chat.send", Json{{"sessionKey", key}, {"message", text}, {"idempotencyKey", idem}});
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   return r.ok() ? *r : Json();
 }

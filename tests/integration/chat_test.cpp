@@ -172,8 +172,9 @@ TEST(Chat, RateLimitIsRetriedThenFailsOverToTheFallback) {
   limited.retry_after_s = 0;
   limited.times = -1;
   llm.push(limited);
-  START_GATEWAY(gw, with_config(config_for(llm, "agents:\n  list:\n    - id: main\n"
-                                                "      fallbacks: [local/llama-test]\n")));
+  START_GATEWAY(gw, with_config(config_for(llm,
+                                           "agents:\n  list:\n    - id: main\n"
+                                           "      fallbacks: [local/llama-test]\n")));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
   send(*c, "main", "hello", "r-fo");
@@ -210,7 +211,8 @@ TEST(Chat, RateLimitWithoutFallbackIsARateLimitError) {
 TEST(Chat, DeltasToASlowSocketAreMergedAndStillAddUpToTheReply) {
   FakeLlm llm;
   Script s;
-  for (int i = 0; i < 400; ++i) s.chunks.push_back(std::string(999, static_cast<char>('a' + i % 26)) + "\n");
+  for (int i = 0; i < 400; ++i)
+    s.chunks.push_back(std::string(999, static_cast<char>('a' + i % 26)) + "\n");
   llm.push(s);
   START_GATEWAY(gw, with_config(config_for(llm)));
   auto slow = gw->connect();
@@ -270,8 +272,9 @@ TEST(Chat, ConcurrentSessionsRunInParallelAndFollowupQueues) {
 
 Json send_mode(WsClient& c, const std::string& key, const std::string& text,
                const std::string& idem, const std::string& mode) {
-  auto r = c.call("chat.send", Json{{"sessionKey", key}, {"message", text},
-                                    {"idempotencyKey", idem}, {"queueMode", mode}});
+  auto r = c.call(
+      "chat.send",
+      Json{{"sessionKey", key}, {"message", text}, {"idempotencyKey", idem}, {"queueMode", mode}});
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   return r.ok() ? *r : Json();
 }
@@ -338,7 +341,8 @@ TEST(Chat, InterruptModeAbortsTheRunningTurnAndAnswersTheNewMessage) {
   ASSERT_TRUE(h.ok());
   bool partial_kept = false;
   for (const Json& m : (*h)["messages"])
-    if (m.value("state", "") == "aborted" && m["content"][0]["text"] == "once ") partial_kept = true;
+    if (m.value("state", "") == "aborted" && m["content"][0]["text"] == "once ")
+      partial_kept = true;
   EXPECT_TRUE(partial_kept) << h->dump();
 }
 
@@ -375,14 +379,17 @@ TEST(Chat, ARateLimitedSessionDoesNotHoldUpOtherSessions) {
   limited.retry_after_s = 2;
   limited.times = -1;
   llm.push(limited);
-  std::string cfg = "models:\n"
-                    "  default: fake/gpt-test\n"
-                    "  retry: {attempts: 2, base_ms: 10, max_ms: 5000}\n"
-                    "  providers:\n"
-                    "    fake:\n"
-                    "      api: openai\n"
-                    "      base_url: " + llm.url() + "/v1\n"
-                    "      models: [{id: gpt-test}]\n";
+  std::string cfg =
+      "models:\n"
+      "  default: fake/gpt-test\n"
+      "  retry: {attempts: 2, base_ms: 10, max_ms: 5000}\n"
+      "  providers:\n"
+      "    fake:\n"
+      "      api: openai\n"
+      "      base_url: " +
+      llm.url() +
+      "/v1\n"
+      "      models: [{id: gpt-test}]\n";
   START_GATEWAY(gw, with_config(cfg));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -448,13 +455,16 @@ TEST(Chat, HttpsProviderIsVerifiedAgainstTheTrustStore) {
 // that fit; the transcript keeps everything.
 TEST(Chat, HistoryIsTrimmedToTheModelsContextWindowAndTheTranscriptKeepsAll) {
   FakeLlm llm;
-  std::string cfg = "models:\n"
-                    "  default: fake/tiny\n"
-                    "  providers:\n"
-                    "    fake:\n"
-                    "      api: openai\n"
-                    "      base_url: " + llm.url() + "/v1\n"
-                    "      models: [{id: tiny, context_window: 700, max_tokens: 100}]\n";
+  std::string cfg =
+      "models:\n"
+      "  default: fake/tiny\n"
+      "  providers:\n"
+      "    fake:\n"
+      "      api: openai\n"
+      "      base_url: " +
+      llm.url() +
+      "/v1\n"
+      "      models: [{id: tiny, context_window: 700, max_tokens: 100}]\n";
   START_GATEWAY(gw, with_config(cfg));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -579,8 +589,8 @@ TEST(Sessions, ListPatchResetKeepsOldTranscriptAndDelete) {
   auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
   EXPECT_TRUE((*h)["messages"].empty());
   // The old transcript is still in the database file.
-  std::string db = read_text(gw->state_dir() + "/sessions.db") +
-                   read_text(gw->state_dir() + "/sessions.db-wal");
+  std::string db =
+      read_text(gw->state_dir() + "/sessions.db") + read_text(gw->state_dir() + "/sessions.db-wal");
   EXPECT_NE(db.find(old_id), std::string::npos);
   auto d = c->call("sessions.delete", Json{{"key", "main"}});
   ASSERT_TRUE(d.ok()) << d.error().message;
@@ -596,8 +606,8 @@ TEST(Sessions, InjectHistoryPagingSendAndModelOverride) {
   START_GATEWAY(gw, with_config(config_for(llm)));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
-  auto inj = c->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "note from ops"},
-                                         {"label", "ops"}});
+  auto inj = c->call("chat.inject",
+                     Json{{"sessionKey", "main"}, {"message", "note from ops"}, {"label", "ops"}});
   ASSERT_TRUE(inj.ok()) << inj.error().message;
   std::string injected_id = (*inj)["messageId"];
   auto ev = wait_event(*c, "chat", 3000);
@@ -608,8 +618,9 @@ TEST(Sessions, InjectHistoryPagingSendAndModelOverride) {
 
   for (int i = 0; i < 3; ++i) {
     std::string id = "sp-" + std::to_string(i);
-    auto r = c->call("sessions.send", Json{{"key", "main"}, {"message", "q" + std::to_string(i)},
-                                           {"idempotencyKey", id}});
+    auto r = c->call(
+        "sessions.send",
+        Json{{"key", "main"}, {"message", "q" + std::to_string(i)}, {"idempotencyKey", id}});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ((*r)["runId"], id);
     ASSERT_EQ(chat_events(*c, id).back()["state"], "final");
@@ -643,13 +654,17 @@ TEST(Chat, BadInputGetsClearErrors) {
   START_GATEWAY(gw, with_config(config_for(llm)));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
-  auto bad_key = c->call("chat.send", Json{{"sessionKey", "a b"}, {"message", "x"}, {"idempotencyKey", "k"}});
+  auto bad_key =
+      c->call("chat.send", Json{{"sessionKey", "a b"}, {"message", "x"}, {"idempotencyKey", "k"}});
   ASSERT_FALSE(bad_key.ok());
   EXPECT_NE(bad_key.error().message.find("invalid session key"), std::string::npos);
-  auto no_agent = c->call("chat.send", Json{{"sessionKey", "agent:ghost:main"}, {"message", "x"}, {"idempotencyKey", "k2"}});
+  auto no_agent =
+      c->call("chat.send",
+              Json{{"sessionKey", "agent:ghost:main"}, {"message", "x"}, {"idempotencyKey", "k2"}});
   ASSERT_FALSE(no_agent.ok());
   EXPECT_NE(no_agent.error().message.find("unknown agent: ghost"), std::string::npos);
-  auto empty = c->call("chat.send", Json{{"sessionKey", "main"}, {"message", ""}, {"idempotencyKey", "k3"}});
+  auto empty =
+      c->call("chat.send", Json{{"sessionKey", "main"}, {"message", ""}, {"idempotencyKey", "k3"}});
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.error().message, "message is empty");
   auto missing = c->call("chat.send", Json{{"sessionKey", "main"}, {"message", "x"}});

@@ -78,9 +78,14 @@ inline CmdResult run_simpleclaw(const std::vector<std::string>& args, const std:
                                 const std::map<std::string, std::string>& env = {},
                                 int timeout_s = 30, const std::string& stdin_text = {}) {
   CmdOptions o;
-  o.unset = {"SIMPLECLAW_HOME",          "SIMPLECLAW_CONFIG",           "SIMPLECLAW_PORT",
-             "SIMPLECLAW_GATEWAY_TOKEN", "SIMPLECLAW_GATEWAY_PASSWORD", "SIMPLECLAW_UNIT_DIR",
-             "XDG_CONFIG_HOME",          "SUDO_USER"};
+  o.unset = {"SIMPLECLAW_HOME",
+             "SIMPLECLAW_CONFIG",
+             "SIMPLECLAW_PORT",
+             "SIMPLECLAW_GATEWAY_TOKEN",
+             "SIMPLECLAW_GATEWAY_PASSWORD",
+             "SIMPLECLAW_UNIT_DIR",
+             "XDG_CONFIG_HOME",
+             "SUDO_USER"};
   o.env = env;
   o.env["HOME"] = home;
   o.timeout_s = timeout_s;

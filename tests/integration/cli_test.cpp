@@ -50,7 +50,8 @@ TEST(Cli, CallHealthStatusFindTheGatewayFromTheStateDir) {
   ASSERT_EQ(hh.code, 0) << hh.err;
   EXPECT_EQ(parse_out(hh)["defaultAgentId"], "main");
 
-  auto p = run_cli(at(*gw, {"call", "logs.tail", "--params", R"({"limit":3})", "--json"}), gw->dir());
+  auto p =
+      run_cli(at(*gw, {"call", "logs.tail", "--params", R"({"limit":3})", "--json"}), gw->dir());
   ASSERT_EQ(p.code, 0) << p.err;
   EXPECT_LE(parse_out(p)["lines"].size(), 3u);
 }
@@ -68,9 +69,11 @@ TEST(Cli, ErrorsAndUsageHaveTheirExitCodes) {
   EXPECT_EQ(unknown.code, 1);
   EXPECT_NE(unknown.err.find("unknown method: nope"), std::string::npos) << unknown.err;
 
-  auto bad_params = run_cli(at(*gw, {"call", "logs.tail", "--params", R"({"limit":0})"}), gw->dir());
+  auto bad_params =
+      run_cli(at(*gw, {"call", "logs.tail", "--params", R"({"limit":0})"}), gw->dir());
   EXPECT_EQ(bad_params.code, 1);
-  EXPECT_NE(bad_params.err.find("invalid logs.tail params: /limit: "), std::string::npos) << bad_params.err;
+  EXPECT_NE(bad_params.err.find("invalid logs.tail params: /limit: "), std::string::npos)
+      << bad_params.err;
 
   auto not_json = run_cli(at(*gw, {"call", "health", "--params", "{oops"}), gw->dir());
   EXPECT_EQ(not_json.code, 2);
@@ -84,7 +87,8 @@ TEST(Cli, ErrorsAndUsageHaveTheirExitCodes) {
   EXPECT_EQ(run_cli({"call"}, gw->dir()).code, 2) << "method is required";
   auto help = run_cli({"call", "--help"}, gw->dir());
   EXPECT_EQ(help.code, 0);
-  EXPECT_NE(help.out.find("config.patch"), std::string::npos) << "call --help lists the method table";
+  EXPECT_NE(help.out.find("config.patch"), std::string::npos)
+      << "call --help lists the method table";
   EXPECT_EQ(run_cli({"--help"}, gw->dir()).code, 0);
 }
 
@@ -128,7 +132,9 @@ TEST(Cli, ConfigGetSetPatchGoThroughTheGatewayAndHotApply) {
   ASSERT_TRUE(live.ok());
   EXPECT_EQ(live->at("config")["logging"]["level"], "debug");
 
-  auto patch = run_cli(at(*gw, {"config", "patch", R"({"gateway":{"timers":{"tick_ms":60000}}})", "--json"}), gw->dir());
+  auto patch =
+      run_cli(at(*gw, {"config", "patch", R"({"gateway":{"timers":{"tick_ms":60000}}})", "--json"}),
+              gw->dir());
   ASSERT_EQ(patch.code, 0) << patch.err;
   EXPECT_EQ(parse_out(patch)["restart"], false);
   auto port = run_cli(at(*gw, {"config", "set", "gateway.port", "19999", "--json"}), gw->dir());
@@ -146,15 +152,15 @@ TEST(Cli, ConfigGetSetPatchGoThroughTheGatewayAndHotApply) {
 TEST(Cli, ConfigSetWithoutAGatewayWritesTheFileSafely) {
   TempDir home;
   std::string state = home.path() + "/state", cfg = home.path() + "/config.yaml";
-  auto set = run_cli({"config", "set", "logging.level", "warn", "--state-dir", state, "--config", cfg,
-                      "--url", "ws://127.0.0.1:1", "--timeout", "2000"},
+  auto set = run_cli({"config", "set", "logging.level", "warn", "--state-dir", state, "--config",
+                      cfg, "--url", "ws://127.0.0.1:1", "--timeout", "2000"},
                      home.path());
   ASSERT_EQ(set.code, 0) << set.err;
   EXPECT_NE(set.err.find("no gateway running"), std::string::npos) << set.err;
   EXPECT_NE(read_text(cfg).find("warn"), std::string::npos);
   std::string before = read_text(cfg);
-  auto bad = run_cli({"config", "set", "logging.level", "loud", "--state-dir", state, "--config", cfg,
-                      "--url", "ws://127.0.0.1:1", "--timeout", "2000"},
+  auto bad = run_cli({"config", "set", "logging.level", "loud", "--state-dir", state, "--config",
+                      cfg, "--url", "ws://127.0.0.1:1", "--timeout", "2000"},
                      home.path());
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("logging.level"), std::string::npos) << bad.err;
@@ -179,9 +185,9 @@ TEST(Cli, StartupStepsAreLoggedInTheSpecOrderWithDurations) {
   START_GATEWAY(gw);
   std::string err = gw->stderr_text();
   std::size_t pos = 0;
-  for (const char* step : {"startup: config", "startup: plugins", "startup: model catalog",
-                           "startup: channels", "startup: server", "startup: maintenance timers",
-                           "startup: discovery", "ready in"}) {
+  for (const char* step :
+       {"startup: config", "startup: plugins", "startup: model catalog", "startup: channels",
+        "startup: server", "startup: maintenance timers", "startup: discovery", "ready in"}) {
     std::size_t at = err.find(step, pos);
     ASSERT_NE(at, std::string::npos) << step << " missing or out of order in:\n" << err;
     pos = at;
@@ -220,14 +226,17 @@ TEST(Cli, DefaultLoopbackBindAnswersOnIpv4AndIpv6) {
 TEST(Cli, ChatStreamsRepliesAndKeepsTheSession) {
   fakes::FakeLlm llm;
   START_GATEWAY(gw, with_config("models:\n  providers:\n    fake:\n      api: openai\n"
-                                "      base_url: " + llm.url() + "/v1\n"
+                                "      base_url: " +
+                                llm.url() +
+                                "/v1\n"
                                 "      models: [{id: m}]\n"));
   auto r = run_cli(at(*gw, {"chat", "--session", "cli-test"}), gw->dir(),
                    "first question\n/history\nsecond one\n");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("echo: first question\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("user: first question\nassistant: echo: first question\n"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("echo: second one\n"), std::string::npos) << r.out;
   ASSERT_EQ(llm.request_count(), 2u);
   // The second question went to the same session, with the first turn as context.
@@ -241,7 +250,9 @@ TEST(Cli, ChatReportsProviderErrorsWithExitCode1) {
   s.times = -1;
   llm.push(s);
   START_GATEWAY(gw, with_config("models:\n  providers:\n    fake:\n      api: openai\n"
-                                "      base_url: " + llm.url() + "/v1\n"
+                                "      base_url: " +
+                                llm.url() +
+                                "/v1\n"
                                 "      models: [{id: m}]\n"));
   auto r = run_cli(at(*gw, {"chat"}), gw->dir(), "hello\n");
   EXPECT_EQ(r.code, 1);

@@ -82,8 +82,8 @@ TEST(ConfigMethods, SetWithBaseHashWritesAndBroadcastsConfigChanged) {
   ASSERT_TRUE(outsider);
   auto got = admin->call("config.get");
   ASSERT_TRUE(got.ok());
-  std::string next = std::string("gateway:\n  auth:\n    token: \"") + kToken +
-                     "\"\nlogging:\n  level: debug\n";
+  std::string next =
+      std::string("gateway:\n  auth:\n    token: \"") + kToken + "\"\nlogging:\n  level: debug\n";
   auto r = admin->call("config.set", Json{{"raw", next}, {"baseHash", (*got)["hash"]}});
   ASSERT_TRUE(r.ok()) << r.error().message << " " << r.error().details.dump();
   EXPECT_EQ(read_text(gw->config_path()), next);
@@ -119,8 +119,8 @@ TEST(ConfigMethods, SetWithStaleBaseHashIsRejectedAndFileUntouched) {
   auto c = gw->connect();
   ASSERT_TRUE(c);
   std::string before = read_text(gw->config_path());
-  auto r = c->call("config.set", Json{{"raw", "logging:\n  level: debug\n"},
-                                      {"baseHash", std::string(64, '0')}});
+  auto r = c->call("config.set",
+                   Json{{"raw", "logging:\n  level: debug\n"}, {"baseHash", std::string(64, '0')}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidRequest);
   EXPECT_EQ(r.error().message, "config changed since last load; re-run config.get and retry");
@@ -186,8 +186,8 @@ TEST(ConfigMethods, PatchMergesDeletesAndReportsRestart) {
   ASSERT_TRUE(got.ok());
 
   // Hot-applicable change: restart false.
-  auto r = c->call("config.patch", Json{{"raw", R"({"logging":{"level":"warn"}})"},
-                                        {"baseHash", (*got)["hash"]}});
+  auto r = c->call("config.patch",
+                   Json{{"raw", R"({"logging":{"level":"warn"}})"}, {"baseHash", (*got)["hash"]}});
   ASSERT_TRUE(r.ok()) << r.error().message << " " << r.error().details.dump();
   EXPECT_EQ((*r)["restart"], false) << "logging.level hot-applies";
   std::string file = read_text(gw->config_path());
@@ -196,22 +196,21 @@ TEST(ConfigMethods, PatchMergesDeletesAndReportsRestart) {
   EXPECT_EQ((*r)["hash"], sha256_hex(file));
 
   // Object form of raw, and null deletes a key.
-  r = c->call("config.patch", Json{{"raw", {{"logging", {{"level", nullptr}}}}},
-                                   {"baseHash", (*r)["hash"]}});
+  r = c->call("config.patch",
+              Json{{"raw", {{"logging", {{"level", nullptr}}}}}, {"baseHash", (*r)["hash"]}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   file = read_text(gw->config_path());
   EXPECT_EQ(file.find("level:"), std::string::npos) << file;
   EXPECT_NE(file.find(kToken), std::string::npos);
   auto now = c->call("config.get");
   ASSERT_TRUE(now.ok());
-  EXPECT_FALSE((*now)["config"].contains("logging") &&
-               (*now)["config"]["logging"].is_object() &&
+  EXPECT_FALSE((*now)["config"].contains("logging") && (*now)["config"]["logging"].is_object() &&
                (*now)["config"]["logging"].contains("level"))
       << (*now)["config"].dump();
 
   // Port change: restart true.
-  r = c->call("config.patch", Json{{"raw", R"({"gateway":{"port":23456}})"},
-                                   {"baseHash", (*now)["hash"]}});
+  r = c->call("config.patch",
+              Json{{"raw", R"({"gateway":{"port":23456}})"}, {"baseHash", (*now)["hash"]}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ((*r)["restart"], true) << "gateway.port needs a restart";
   EXPECT_NE(read_text(gw->config_path()).find("23456"), std::string::npos);
@@ -226,8 +225,8 @@ TEST(ConfigMethods, PatchMergesDeletesAndReportsRestart) {
                                             {"baseHash", (*got)["hash"]}});
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.error().message, "config changed since last load; re-run config.get and retry");
-  auto invalid = c->call("config.patch", Json{{"raw", R"({"logging":{"level":"loud"}})"},
-                                              {"baseHash", (*r)["hash"]}});
+  auto invalid = c->call(
+      "config.patch", Json{{"raw", R"({"logging":{"level":"loud"}})"}, {"baseHash", (*r)["hash"]}});
   ASSERT_FALSE(invalid.ok());
   EXPECT_EQ(invalid.error().details["code"], "INVALID_CONFIG");
   EXPECT_EQ(read_text(gw->config_path()), before);
@@ -331,8 +330,8 @@ TEST(ConfigMethods, SetCreatesTheFileWhenMissing) {
   ASSERT_FALSE(file_exists(gw->config_path()));
   auto got = c->call("config.get");
   ASSERT_TRUE(got.ok());
-  auto r = c->call("config.set", Json{{"raw", "logging:\n  level: warn\n"},
-                                      {"baseHash", (*got)["hash"]}});
+  auto r = c->call("config.set",
+                   Json{{"raw", "logging:\n  level: warn\n"}, {"baseHash", (*got)["hash"]}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(read_text(gw->config_path()), "logging:\n  level: warn\n");
   // The generated token file keeps working (the new file has no token).

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <map>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 

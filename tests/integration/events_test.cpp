@@ -20,7 +20,8 @@ std::vector<Json> read_events(WsClient& c, std::size_t n, int timeout_ms = kTime
   c.events().clear();
   while (out.size() < n) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now()).count();
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) break;
     auto in = c.read(static_cast<int>(left));
     if (!in.ok() || in->closed) break;
@@ -34,7 +35,8 @@ std::optional<Json> wait_presence(WsClient& c, const std::function<bool(const Js
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
   while (std::chrono::steady_clock::now() < deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now()).count();
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     auto ev = wait_event(c, "presence", static_cast<int>(std::max<long long>(left, 1)));
     if (!ev) return std::nullopt;
     if (pred((*ev)["payload"]["presence"])) return ev;
@@ -90,8 +92,9 @@ TEST(Events, TicksAreSpacedByTheConfiguredPeriod) {
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(wait_event(*a, "tick", 2000));
   ASSERT_TRUE(wait_event(*a, "tick", 2000));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_GE(ms, 300) << "two periods of 200 ms";
   EXPECT_LE(ms, 1500);
 }
@@ -149,8 +152,9 @@ TEST(Events, PresenceBroadcastsAreCoalescedDuringAConnectBurst) {
     crowd.push_back(gw->connect(o));
     ASSERT_TRUE(crowd.back());
   }
-  auto burst_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0).count();
+  auto burst_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   // Collect presence events until one lists all 41 clients (+ the gateway itself).
   int presence_events = 0;
   bool complete = false;
@@ -162,8 +166,9 @@ TEST(Events, PresenceBroadcastsAreCoalescedDuringAConnectBurst) {
     complete = (*ev)["payload"]["presence"].size() == 42u;
   }
   EXPECT_TRUE(complete) << "the newest presence list reaches the watcher";
-  auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - t0).count();
+  auto elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_LE(presence_events, elapsed_ms / 250 + 2)
       << presence_events << " presence events for 40 connects in " << burst_ms << " ms";
   EXPECT_LT(presence_events, 40) << "one broadcast per connect is the O(N^2) behaviour";
@@ -231,8 +236,9 @@ TEST(MessagePack, SubprotocolNegotiatedAndFramesAreBinaryMessagePack) {
 
   // A raw MessagePack frame is understood by the server.
   ASSERT_TRUE((*c)->send_binary(simpleclaw::protocol::encode(
-                    Json{{"type", "req"}, {"id", "raw1"}, {"method", "status"}},
-                    simpleclaw::protocol::Encoding::kMsgpack)).ok());
+                                    Json{{"type", "req"}, {"id", "raw1"}, {"method", "status"}},
+                                    simpleclaw::protocol::Encoding::kMsgpack))
+                  .ok());
   bool answered = false;
   for (int i = 0; i < 50 && !answered; ++i) {
     auto f = (*c)->read(kTimeoutMs);

@@ -37,8 +37,8 @@ TEST(Handshake, ChallengeIsFirstFrameWithNonceTsAndNoSeq) {
   EXPECT_EQ(nonce.size(), 36u) << "a uuid: " << nonce;
   ASSERT_TRUE(ch["payload"]["ts"].is_number_integer());
   auto ts = ch["payload"]["ts"].get<long long>();
-  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    before.time_since_epoch()).count();
+  auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(before.time_since_epoch()).count();
   EXPECT_NEAR(static_cast<double>(ts), static_cast<double>(now_ms), 5000.0);
 
   // Every socket gets a fresh nonce.
@@ -68,8 +68,8 @@ TEST(Handshake, HelloOkCarriesProtocolFeaturesSnapshotAuthAndPolicy) {
   EXPECT_EQ(as_set(hello["features"]["methods"]), table);
   EXPECT_EQ(hello["features"]["methods"].size(), table.size()) << "no duplicates";
   std::set<std::string> events = as_set(hello["features"]["events"]);
-  for (const char* e : {"connect.challenge", "tick", "shutdown", "presence", "health",
-                        "config.changed"})
+  for (const char* e :
+       {"connect.challenge", "tick", "shutdown", "presence", "health", "config.changed"})
     EXPECT_TRUE(events.count(e)) << "features.events lacks " << e;
 
   // snapshot: presence has the gateway itself and this client.
@@ -100,9 +100,8 @@ TEST(Handshake, HelloOkCarriesProtocolFeaturesSnapshotAuthAndPolicy) {
   // The health snapshot is a closed object (OpenClaw clients validate it strictly).
   EXPECT_EQ(keys(snap["health"]),
             (std::set<std::string>{"ok", "ts", "durationMs", "channels", "channelOrder",
-                                   "channelLabels", "heartbeatSeconds", "defaultAgentId",
-                                   "agents", "sessions", "plugins", "eventLoop",
-                                   "configReload"}));
+                                   "channelLabels", "heartbeatSeconds", "defaultAgentId", "agents",
+                                   "sessions", "plugins", "eventLoop", "configReload"}));
   EXPECT_EQ(snap["health"]["ok"], true);
 
   // auth: exactly what was asked for.
@@ -258,7 +257,9 @@ TEST(Handshake, FrameOverMaxPayloadAfterAuthClosesWith1009) {
   auto fits = c->call("nope", Json{{"pad", std::string(3000, 'z')}});
   ASSERT_FALSE(fits.ok());
   EXPECT_EQ(fits.error().message, "unknown method: nope") << "a frame under the cap is read";
-  Json big{{"type", "req"}, {"id", "big"}, {"method", "health"},
+  Json big{{"type", "req"},
+           {"id", "big"},
+           {"method", "health"},
            {"params", {{"pad", std::string(16 * 1024, 'z')}}}};
   ASSERT_TRUE(c->send_frame(big).ok());
   Incoming closed = wait_close(*c);
@@ -315,8 +316,9 @@ TEST(Handshake, FramesSentBeforeHelloOkAreAnsweredInOrder) {
   ASSERT_TRUE(c->send_frame(connect_req(gw->options(), "conn")).ok());
   const char* methods[] = {"health", "status", "system-presence", "nope", "health"};
   for (int i = 0; i < 5; ++i)
-    ASSERT_TRUE(c->send_frame(Json{{"type", "req"}, {"id", "q" + std::to_string(i)},
-                                   {"method", methods[i]}}).ok());
+    ASSERT_TRUE(c->send_frame(
+                     Json{{"type", "req"}, {"id", "q" + std::to_string(i)}, {"method", methods[i]}})
+                    .ok());
   std::vector<std::string> ids;
   while (ids.size() < 6) {
     auto in = c->read(kTimeoutMs);
@@ -343,8 +345,9 @@ TEST(Handshake, NoConnectWithinHandshakeTimeoutClosesSocket) {
   ASSERT_TRUE(c);
   Incoming closed = wait_close(*c, 3000);
   ASSERT_TRUE(closed.closed) << "socket still open 3 s after a 150 ms handshake timeout";
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_GE(ms, 100);
   // A client that completes the handshake in time is not affected later.
   auto ok = gw->connect();
@@ -356,7 +359,7 @@ TEST(Handshake, NoConnectWithinHandshakeTimeoutClosesSocket) {
 
 TEST(Handshake, PasswordModeAcceptsRightPasswordRejectsWrongOne) {
   START_GATEWAY(gw, with_config("gateway:\n  auth:\n    mode: password\n"
-                                    "    password: \"correct horse battery\"\n"));
+                                "    password: \"correct horse battery\"\n"));
   EXPECT_FALSE(file_exists(gw->state_dir() + "/gateway.token"))
       << "no token is generated in password mode";
   ClientOptions o = gw->options();
@@ -435,7 +438,8 @@ TEST(Handshake, NodeRoleGetsNoOperatorScopesAndANodePresenceEntry) {
   o.client_mode = "node";
   o.scopes = {};
   // Nodes need a device identity (auto-paired from loopback).
-  o.device = std::make_shared<const simpleclaw::nodes::DeviceKey>(simpleclaw::nodes::DeviceKey::generate());
+  o.device = std::make_shared<const simpleclaw::nodes::DeviceKey>(
+      simpleclaw::nodes::DeviceKey::generate());
   Json hello;
   auto n = gw->connect(o, &hello);
   ASSERT_TRUE(n);

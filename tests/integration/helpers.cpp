@@ -109,8 +109,8 @@ bool GatewayProcess::spawn(const StartOptions& opts) {
   }
   token_ = opts.token;
 
-  std::vector<std::string> args = {SIMPLECLAW_BIN, "gateway", "--state-dir", state_dir_,
-                                   "--config", config_path_};
+  std::vector<std::string> args = {SIMPLECLAW_BIN, "gateway",  "--state-dir",
+                                   state_dir_,     "--config", config_path_};
   if (opts.port_zero) {
     args.push_back("--port");
     args.push_back("0");
@@ -262,7 +262,8 @@ ClientPtr GatewayProcess::connect(const ClientOptions& o, Json* hello) const {
 Result<Incoming> read_one(WsClient& c, int timeout_ms) { return c.read(timeout_ms); }
 
 std::optional<Json> wait_event(WsClient& c, const std::string& name, int timeout_ms) {
-  return wait_event_if(c, name, [](const Json&) { return true; }, timeout_ms);
+  return wait_event_if(
+      c, name, [](const Json&) { return true; }, timeout_ms);
 }
 
 std::optional<Json> wait_event_if(WsClient& c, const std::string& name,
@@ -343,7 +344,9 @@ Json connect_req(const ClientOptions& o, const std::string& id) {
                {{"minProtocol", o.min_protocol},
                 {"maxProtocol", o.max_protocol},
                 {"client",
-                 {{"id", o.client_id}, {"version", "1.0.0"}, {"platform", "linux"},
+                 {{"id", o.client_id},
+                  {"version", "1.0.0"},
+                  {"platform", "linux"},
                   {"mode", o.client_mode}}},
                 {"role", o.role},
                 {"scopes", o.scopes},
@@ -376,8 +379,8 @@ HttpResponse http_request(int port, const std::string& method, const std::string
     ::close(fd);
     return r;
   }
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                    std::to_string(port) + "\r\n";
+  std::string req =
+      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n";
   bool has_connection = false;
   for (const auto& h : extra_headers) {
     req += h + "\r\n";

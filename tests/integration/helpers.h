@@ -55,13 +55,13 @@ class TempDir {
 };
 
 struct StartOptions {
-  std::string config_yaml;          // non-empty: written to <dir>/config.yaml first
-  std::string state_dir;            // empty: <dir>/state (fresh)
-  std::vector<std::string> args;    // extra command-line arguments
+  std::string config_yaml;                 // non-empty: written to <dir>/config.yaml first
+  std::string state_dir;                   // empty: <dir>/state (fresh)
+  std::vector<std::string> args;           // extra command-line arguments
   std::map<std::string, std::string> env;  // extra environment
-  std::string token;                // the token clients use; empty: read <state>/gateway.token
-  bool port_zero = true;            // pass --port 0
-  bool wait_ready = true;           // wait for gateway.json (false: for start-up failures)
+  std::string token;       // the token clients use; empty: read <state>/gateway.token
+  bool port_zero = true;   // pass --port 0
+  bool wait_ready = true;  // wait for gateway.json (false: for start-up failures)
 };
 
 inline StartOptions with_config(std::string yaml) {
@@ -122,8 +122,8 @@ class GatewayProcess {
 std::optional<int> start_and_wait_exit(std::unique_ptr<GatewayProcess>& gw, StartOptions o);
 
 // Starts a gateway into `var` or fails the test (fatal).
-#define START_GATEWAY(var, ...)                                     \
-  auto var = ::sctest::GatewayProcess::start(__VA_ARGS__);          \
+#define START_GATEWAY(var, ...)                            \
+  auto var = ::sctest::GatewayProcess::start(__VA_ARGS__); \
   ASSERT_NE(var, nullptr) << "gateway did not start"
 
 // ---- reading frames
@@ -134,8 +134,8 @@ Result<Incoming> read_one(WsClient& c, int timeout_ms = kTimeoutMs);
 // read from the socket, keeping the other events in c.events(). nullopt on timeout or
 // close.
 std::optional<Json> wait_event(WsClient& c, const std::string& name, int timeout_ms = kTimeoutMs);
-// The first event named `name` ("" = any event) for which `match(frame)` holds; every other frame read
-// meanwhile (other events, other runs' events) stays in c.events() for later waits.
+// The first event named `name` ("" = any event) for which `match(frame)` holds; every other frame
+// read meanwhile (other events, other runs' events) stays in c.events() for later waits.
 std::optional<Json> wait_event_if(WsClient& c, const std::string& name,
                                   const std::function<bool(const Json&)>& match, int timeout_ms);
 // Reads until the server closes the socket; the close (closed=false on timeout). Frames

@@ -105,12 +105,11 @@ TEST(Methods, ProtocolSchemaServesAllSchemasAndOneByName) {
   ASSERT_TRUE(all.ok()) << all.error().message;
   EXPECT_EQ((*all)["protocol"], 4);
   const Json& schemas = (*all)["schemas"];
-  for (const char* name : {"frames/req", "frames/res", "frames/event", "methods/connect.params",
-                           "methods/health.params", "methods/status.params",
-                           "methods/system-presence.params", "methods/protocol.schema.params",
-                           "methods/logs.tail.params", "methods/config.get.params",
-                           "methods/config.schema.params", "methods/config.set.params",
-                           "methods/config.patch.params"})
+  for (const char* name :
+       {"frames/req", "frames/res", "frames/event", "methods/connect.params",
+        "methods/health.params", "methods/status.params", "methods/system-presence.params",
+        "methods/protocol.schema.params", "methods/logs.tail.params", "methods/config.get.params",
+        "methods/config.schema.params", "methods/config.set.params", "methods/config.patch.params"})
     EXPECT_TRUE(schemas.contains(name)) << "missing schema " << name;
   EXPECT_TRUE(schemas["frames/req"].is_object());
   // Every method in the table has a params schema.

@@ -152,9 +152,11 @@ TEST(Nodes, BadSignatureStaleSignedAtWrongNonceAndMissingIdentityAreRefused) {
     std::string name = k.name;
     Json req = name == "bad signature" ? device_connect(*gw, key, nonce, now_ms(), nonce, true)
                : name == "stale" ? device_connect(*gw, key, nonce, now_ms() - 121000, nonce, false)
-               : name == "wrong nonce" ? device_connect(*gw, key, "other-nonce", now_ms(), "other-nonce", false)
-               : name == "signed another nonce" ? device_connect(*gw, key, nonce, now_ms(), "other-nonce", false)
-               : device_connect(*gw, key, nonce, now_ms(), nonce, false, std::string(64, 'a'));
+               : name == "wrong nonce"
+                   ? device_connect(*gw, key, "other-nonce", now_ms(), "other-nonce", false)
+               : name == "signed another nonce"
+                   ? device_connect(*gw, key, nonce, now_ms(), "other-nonce", false)
+                   : device_connect(*gw, key, nonce, now_ms(), nonce, false, std::string(64, 'a'));
     ASSERT_TRUE(c->send_frame(req).ok());
     auto res = read_one(*c, 5000);
     ASSERT_TRUE(res.ok()) << name;
@@ -215,17 +217,23 @@ TEST(Nodes, InvokeRoundTripTimeoutErrorsAndIdempotency) {
     });
   };
   std::thread t1 = answer_next(Json{{"ok", true}, {"payload", {{"hostname", "fake"}}}});
-  auto r1 = op->call("node.invoke", Json{{"nodeId", nid}, {"command", "system.info"}, {"idempotencyKey", "k1"}});
+  auto r1 = op->call("node.invoke",
+                     Json{{"nodeId", nid}, {"command", "system.info"}, {"idempotencyKey", "k1"}});
   t1.join();
   ASSERT_TRUE(r1.ok()) << r1.error().message;
   EXPECT_EQ((*r1)["payload"]["hostname"], "fake");
   // Same key again: the cached answer, the node is not asked twice.
-  auto r1b = op->call("node.invoke", Json{{"nodeId", nid}, {"command", "system.info"}, {"idempotencyKey", "k1"}});
+  auto r1b = op->call("node.invoke",
+                      Json{{"nodeId", nid}, {"command", "system.info"}, {"idempotencyKey", "k1"}});
   ASSERT_TRUE(r1b.ok());
   EXPECT_EQ(*r1b, *r1);
 
-  std::thread t2 = answer_next(Json{{"ok", false}, {"error", {{"code", "EPERM"}, {"message", "no camera"}}}});
-  auto r2 = op->call("node.invoke", Json{{"nodeId", nid}, {"command", "system.run"}, {"params", {{"command", "x"}}}, {"idempotencyKey", "k2"}});
+  std::thread t2 =
+      answer_next(Json{{"ok", false}, {"error", {{"code", "EPERM"}, {"message", "no camera"}}}});
+  auto r2 = op->call("node.invoke", Json{{"nodeId", nid},
+                                         {"command", "system.run"},
+                                         {"params", {{"command", "x"}}},
+                                         {"idempotencyKey", "k2"}});
   t2.join();
   ASSERT_FALSE(r2.ok());
   EXPECT_EQ(r2.error().details["code"], "NODE_INVOKE_FAILED");
@@ -234,21 +242,28 @@ TEST(Nodes, InvokeRoundTripTimeoutErrorsAndIdempotency) {
   EXPECT_EQ(seen_keys, (std::vector<std::string>{"k1", "k2"}));
 
   auto t0 = std::chrono::steady_clock::now();
-  auto r3 = op->call("node.invoke", Json{{"nodeId", nid}, {"command", "system.info"}, {"timeoutMs", 300}, {"idempotencyKey", "k3"}});
+  auto r3 = op->call("node.invoke", Json{{"nodeId", nid},
+                                         {"command", "system.info"},
+                                         {"timeoutMs", 300},
+                                         {"idempotencyKey", "k3"}});
   ASSERT_FALSE(r3.ok());
   EXPECT_EQ(r3.error().details["code"], "NODE_INVOKE_TIMEOUT");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
   // A late answer to the timed-out invoke is refused, not crashed on.
   auto late_ev = wait_event(**node, "node.invoke.request", 1000);
   ASSERT_TRUE(late_ev.has_value());
-  auto late = (*node)->call("node.invoke.result", Json{{"id", (*late_ev)["payload"]["id"]}, {"ok", true}});
+  auto late =
+      (*node)->call("node.invoke.result", Json{{"id", (*late_ev)["payload"]["id"]}, {"ok", true}});
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().details["code"], "NODE_INVOKE_NOT_FOUND");
 
-  auto bad = op->call("node.invoke", Json{{"nodeId", nid}, {"command", "camera.snap"}, {"idempotencyKey", "k4"}});
+  auto bad = op->call("node.invoke",
+                      Json{{"nodeId", nid}, {"command", "camera.snap"}, {"idempotencyKey", "k4"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().details["code"], "NODE_COMMAND_NOT_ALLOWED");
-  auto unknown = op->call("node.invoke", Json{{"nodeId", "nope"}, {"command", "system.info"}, {"idempotencyKey", "k5"}});
+  auto unknown =
+      op->call("node.invoke",
+               Json{{"nodeId", "nope"}, {"command", "system.info"}, {"idempotencyKey", "k5"}});
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().details["code"], "NODE_NOT_FOUND");
   // Operators cannot call node-role methods.
@@ -256,7 +271,8 @@ TEST(Nodes, InvokeRoundTripTimeoutErrorsAndIdempotency) {
   ASSERT_FALSE(not_node.ok());
   EXPECT_EQ(not_node.error().code, simpleclaw::ErrorCode::kForbidden);
   // A node's event reaches operators.
-  ASSERT_TRUE((*node)->call("node.event", Json{{"event", "battery.low"}, {"payload", {{"pct", 5}}}}).ok());
+  ASSERT_TRUE(
+      (*node)->call("node.event", Json{{"event", "battery.low"}, {"payload", {{"pct", 5}}}}).ok());
   auto ne = wait_event(*op, "node.event", 5000);
   ASSERT_TRUE(ne.has_value());
   EXPECT_EQ((*ne)["payload"]["nodeId"], nid);
@@ -278,8 +294,8 @@ TEST(Nodes, SimpleclawNodeHostRunsSystemInfoAndApprovedCommands) {
   START_GATEWAY(gw);
   TempDir node_state;
   NodeProcess np;
-  std::vector<std::string> args{SIMPLECLAW_BIN, "node", "--url", gw->url(), "--token", gw->token(),
-                                "--state-dir", node_state.path()};
+  std::vector<std::string> args{SIMPLECLAW_BIN, "node",      "--url",       gw->url(),
+                                "--token",      gw->token(), "--state-dir", node_state.path()};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -293,13 +309,18 @@ TEST(Nodes, SimpleclawNodeHostRunsSystemInfoAndApprovedCommands) {
   auto op = gw->connect();
   ASSERT_NE(op, nullptr);
   std::string nid;
-  ASSERT_TRUE(eventually([&] {
-    auto l = op->call("node.list");
-    if (!l.ok() || (*l)["nodes"].empty() || !(*l)["nodes"][0].value("connected", false)) return false;
-    nid = (*l)["nodes"][0]["nodeId"];
-    return true;
-  }, 10000)) << read_text(log);
-  auto info = op->call("node.invoke", Json{{"nodeId", nid}, {"command", "system.info"}, {"idempotencyKey", "i1"}});
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto l = op->call("node.list");
+        if (!l.ok() || (*l)["nodes"].empty() || !(*l)["nodes"][0].value("connected", false))
+          return false;
+        nid = (*l)["nodes"][0]["nodeId"];
+        return true;
+      },
+      10000))
+      << read_text(log);
+  auto info = op->call("node.invoke",
+                       Json{{"nodeId", nid}, {"command", "system.info"}, {"idempotencyKey", "i1"}});
   ASSERT_TRUE(info.ok()) << info.error().message;
   EXPECT_EQ((*info)["payload"]["platform"], "linux");
   EXPECT_FALSE((*info)["payload"]["hostname"].get<std::string>().empty());
@@ -314,11 +335,14 @@ TEST(Nodes, SimpleclawNodeHostRunsSystemInfoAndApprovedCommands) {
     if (!ev) return;
     EXPECT_EQ((*ev)["payload"]["request"]["command"], "echo from-the-node");
     EXPECT_EQ((*ev)["payload"]["request"]["host"], nid);
-    (void)approver->call("exec.approval.resolve", Json{{"id", (*ev)["payload"]["id"]}, {"decision", "allow-once"}});
+    (void)approver->call("exec.approval.resolve",
+                         Json{{"id", (*ev)["payload"]["id"]}, {"decision", "allow-once"}});
   });
-  auto run = op->call("node.invoke", Json{{"nodeId", nid}, {"command", "system.run"},
+  auto run = op->call("node.invoke", Json{{"nodeId", nid},
+                                          {"command", "system.run"},
                                           {"params", {{"command", "echo from-the-node"}}},
-                                          {"timeoutMs", 20000}, {"idempotencyKey", "r1"}});
+                                          {"timeoutMs", 20000},
+                                          {"idempotencyKey", "r1"}});
   resolver.join();
   ASSERT_TRUE(run.ok()) << run.error().message << "\n" << read_text(log);
   EXPECT_EQ((*run)["payload"]["output"], "from-the-node\n");
@@ -330,11 +354,14 @@ TEST(Nodes, SimpleclawNodeHostRunsSystemInfoAndApprovedCommands) {
   ::kill(np.pid, SIGKILL);
   ::waitpid(np.pid, nullptr, 0);
   np.pid = -1;
-  ASSERT_TRUE(eventually([&] {
-    auto l = op->call("node.list");
-    return l.ok() && !(*l)["nodes"][0].value("connected", true);
-  }, 5000));
-  auto gone = op->call("node.invoke", Json{{"nodeId", nid}, {"command", "system.info"}, {"idempotencyKey", "i2"}});
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto l = op->call("node.list");
+        return l.ok() && !(*l)["nodes"][0].value("connected", true);
+      },
+      5000));
+  auto gone = op->call("node.invoke",
+                       Json{{"nodeId", nid}, {"command", "system.info"}, {"idempotencyKey", "i2"}});
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().details["code"], "NODE_NOT_CONNECTED");
 }

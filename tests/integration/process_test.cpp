@@ -123,8 +123,7 @@ TEST(Signals, SighupWithInvalidFileKeepsTheRunningConfig) {
   EXPECT_EQ((*h)["ok"], true);
   auto s = c->call("status");
   ASSERT_TRUE(s.ok());
-  EXPECT_NE((*s)["subsystems"]["config"]["reload"]["error"].get<std::string>().find(
-                "gateway.port"),
+  EXPECT_NE((*s)["subsystems"]["config"]["reload"]["error"].get<std::string>().find("gateway.port"),
             std::string::npos)
       << (*s)["subsystems"]["config"]["reload"].dump();
   EXPECT_TRUE(gw->running());
@@ -169,8 +168,8 @@ TEST(Signals, SignalRightAfterReadyIsHandled) {
     ASSERT_TRUE(file_exists(runtime_file));
     gw->signal(SIGHUP);
     std::this_thread::sleep_for(20ms);
-    ASSERT_TRUE(gw->running()) << "SIGHUP right after ready killed the gateway (attempt "
-                               << i + 1 << ")";
+    ASSERT_TRUE(gw->running()) << "SIGHUP right after ready killed the gateway (attempt " << i + 1
+                               << ")";
     gw->signal(SIGTERM);
     auto code = gw->wait_exit(5s);
     ASSERT_TRUE(code);
@@ -327,9 +326,9 @@ TEST(TokenFile, GeneratedPrivateLongAndReusedOnRestart) {
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     token = gw->token();
     EXPECT_GE(token.size(), 43u) << "at least 32 random bytes, base64url";
-    EXPECT_EQ(token.find_first_not_of(
-                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-              std::string::npos)
+    EXPECT_EQ(
+        token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos)
         << "base64url: " << token;
     EXPECT_TRUE(gw->connect());
   }

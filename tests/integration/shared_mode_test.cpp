@@ -525,8 +525,8 @@ TEST(SharedMode, AUsersPairedDeviceLogsInAsThatUserAndNoOneElse) {
       simpleclaw::nodes::DeviceKey::generate());
   auto admin = gw->connect();
   ASSERT_NE(admin, nullptr);
-  ASSERT_TRUE(admin->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "admin note"}})
-                  .ok());
+  ASSERT_TRUE(
+      admin->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "admin note"}}).ok());
 
   // alice connects with her token and the device (loopback: paired at once, for her).
   ClientOptions with_device = as_user(*gw, kAliceToken);
@@ -547,9 +547,9 @@ TEST(SharedMode, AUsersPairedDeviceLogsInAsThatUserAndNoOneElse) {
   by_device.device_token = device_token;
   auto dev = gw->connect(by_device);
   ASSERT_NE(dev, nullptr);
-  auto sent = dev->call("chat.send", Json{{"sessionKey", "main"},
-                                           {"message", "from device"},
-                                           {"idempotencyKey", "dev-1"}});
+  auto sent = dev->call(
+      "chat.send",
+      Json{{"sessionKey", "main"}, {"message", "from device"}, {"idempotencyKey", "dev-1"}});
   ASSERT_TRUE(sent.ok()) << sent.error().message;  // answered once the message is stored
   auto mine = dev->call("sessions.list");
   ASSERT_TRUE(mine.ok());

@@ -38,7 +38,8 @@ RunTrace trace(WsClient& c, const std::string& run_id, int timeout_ms = 20000) {
   RunTrace t;
   for (;;) {
     auto ev = wait_event_if(
-        c, "", [&](const Json& f) {
+        c, "",
+        [&](const Json& f) {
           const std::string e = f.value("event", "");
           return (e == "chat" || e == "agent") && f["payload"].value("runId", "") == run_id;
         },
@@ -56,7 +57,9 @@ RunTrace trace(WsClient& c, const std::string& run_id, int timeout_ms = 20000) {
   }
 }
 
-std::string workspace(const GatewayProcess& gw) { return gw.state_dir() + "/agents/main/workspace"; }
+std::string workspace(const GatewayProcess& gw) {
+  return gw.state_dir() + "/agents/main/workspace";
+}
 
 ClientOptions approver(const GatewayProcess& gw) {
   ClientOptions o = gw.options();
@@ -139,9 +142,11 @@ TEST(Tools, BrokenArgumentsAndUnknownToolsAreToolErrorsAndTheTranscriptStaysVali
     EXPECT_EQ(t.terminal["state"], "final") << api << " " << t.terminal.dump();
     ASSERT_EQ(t.tool_events.size(), 4u) << api;
     EXPECT_EQ(t.tool_events[1]["isError"], true);
-    EXPECT_NE(t.tool_events[1]["result"].get<std::string>().find("not a JSON object"), std::string::npos);
+    EXPECT_NE(t.tool_events[1]["result"].get<std::string>().find("not a JSON object"),
+              std::string::npos);
     EXPECT_EQ(t.tool_events[3]["isError"], true);
-    EXPECT_NE(t.tool_events[3]["result"].get<std::string>().find("unknown tool 'rm_rf'"), std::string::npos);
+    EXPECT_NE(t.tool_events[3]["result"].get<std::string>().find("unknown tool 'rm_rf'"),
+              std::string::npos);
     // A later turn replays the round: valid JSON arguments everywhere.
     send(*c, "main", "next", "b2");
     EXPECT_EQ(trace(*c, "b2").terminal["state"], "final");
@@ -175,7 +180,8 @@ TEST(Tools, ExecAsksASecondOperatorAndRunsWhatWasShown) {
   ro.scopes = {"operator.read"};
   auto reader = gw->connect(ro);
   ASSERT_NE(reader, nullptr);
-  auto denied = reader->call("exec.approval.resolve", Json{{"id", p["id"]}, {"decision", "allow-once"}});
+  auto denied =
+      reader->call("exec.approval.resolve", Json{{"id", p["id"]}, {"decision", "allow-once"}});
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().code, simpleclaw::ErrorCode::kForbidden);
   auto listed = op->call("exec.approval.list");
@@ -214,8 +220,9 @@ TEST(Tools, DeniedAndExpiredApprovalsNeverRunAndTheModelIsTold) {
   send(*c, "main", "one", "d1");
   auto req = wait_event(*op, "exec.approval.requested", 10000);
   ASSERT_TRUE(req.has_value());
-  ASSERT_TRUE(op->call("exec.approval.resolve",
-                       Json{{"id", (*req)["payload"]["id"]}, {"decision", "deny"}}).ok());
+  ASSERT_TRUE(
+      op->call("exec.approval.resolve", Json{{"id", (*req)["payload"]["id"]}, {"decision", "deny"}})
+          .ok());
   RunTrace t = trace(*c, "d1");
   EXPECT_EQ(t.terminal["message"]["content"][0]["text"], "ok, not running it");
   ASSERT_EQ(t.tool_events.size(), 2u);
@@ -227,8 +234,9 @@ TEST(Tools, DeniedAndExpiredApprovalsNeverRunAndTheModelIsTold) {
   EXPECT_EQ(t.terminal["message"]["content"][0]["text"], "nobody answered") << t.terminal.dump();
   ASSERT_EQ(t.tool_events.size(), 2u);
   EXPECT_NE(t.tool_events[1]["result"].get<std::string>().find("timed out"), std::string::npos);
-  auto exp = wait_event_if(*op, "exec.approval.resolved",
-                           [](const Json& f) { return f["payload"].value("reason", "") == "timeout"; }, 5000);
+  auto exp = wait_event_if(
+      *op, "exec.approval.resolved",
+      [](const Json& f) { return f["payload"].value("reason", "") == "timeout"; }, 5000);
   ASSERT_TRUE(exp.has_value());
   EXPECT_EQ((*exp)["payload"]["decision"], "deny");
   EXPECT_FALSE(file_exists(workspace(*gw) + "/denied.txt"));
@@ -256,9 +264,11 @@ TEST(Tools, AllowAlwaysStoresTheExactPatternAndTheNextRunNeedsNoApproval) {
   std::string pattern = rq["allowAlwaysPatterns"][0];
   EXPECT_NE(pattern.find("/echo again-and-again"), std::string::npos) << pattern;
   ASSERT_TRUE(op->call("exec.approval.resolve",
-                       Json{{"id", (*req)["payload"]["id"]}, {"decision", "allow-always"}}).ok());
+                       Json{{"id", (*req)["payload"]["id"]}, {"decision", "allow-always"}})
+                  .ok());
   EXPECT_EQ(trace(*c, "a1").terminal["state"], "final");
-  EXPECT_NE(read_text(gw->config_path()).find(pattern), std::string::npos) << read_text(gw->config_path());
+  EXPECT_NE(read_text(gw->config_path()).find(pattern), std::string::npos)
+      << read_text(gw->config_path());
   send(*c, "main", "two", "a2");
   RunTrace t = trace(*c, "a2");
   EXPECT_EQ(t.terminal["state"], "final");
@@ -270,7 +280,8 @@ TEST(Tools, AllowAlwaysStoresTheExactPatternAndTheNextRunNeedsNoApproval) {
 TEST(Tools, AbortKillsTheWholeProcessGroup) {
   FakeLlm llm;
   llm.push(calls({{"", "exec", R"({"command":"sleep 60 & echo $! > bg.pid; sleep 60"})"}}));
-  START_GATEWAY(gw, with_config(config_for(llm, "tools:\n  exec: {security: full, ask: off, sandbox: false}\n")));
+  START_GATEWAY(gw, with_config(config_for(
+                        llm, "tools:\n  exec: {security: full, ask: off, sandbox: false}\n")));
   auto c = gw->connect();
   send(*c, "main", "sleep", "k1");
   std::string pid_file = workspace(*gw) + "/bg.pid";
@@ -282,11 +293,13 @@ TEST(Tools, AbortKillsTheWholeProcessGroup) {
   RunTrace t = trace(*c, "k1", 5000);
   EXPECT_EQ(t.terminal["state"], "aborted") << t.terminal.dump();
   // The grandchild died with its group (a zombie of init counts as gone).
-  EXPECT_TRUE(eventually([&] {
-    if (::kill(bg, 0) != 0) return true;
-    std::string st = read_text("/proc/" + std::to_string(bg) + "/stat");
-    return st.find(") Z") != std::string::npos;
-  }, 5000));
+  EXPECT_TRUE(eventually(
+      [&] {
+        if (::kill(bg, 0) != 0) return true;
+        std::string st = read_text("/proc/" + std::to_string(bg) + "/stat");
+        return st.find(") Z") != std::string::npos;
+      },
+      5000));
   // History holds the call and its (aborted) result as a pair.
   auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
   ASSERT_TRUE(h.ok());
@@ -323,8 +336,12 @@ TEST(Tools, APendingApprovalSurvivesARestartAndAllowAlwaysStillStoresThePattern)
   ASSERT_EQ((*listed)["approvals"].size(), 1u) << listed->dump();
   EXPECT_EQ((*listed)["approvals"][0]["id"], id);
   EXPECT_EQ((*listed)["approvals"][0]["request"]["command"], "echo persisted");
-  ASSERT_TRUE(op->call("exec.approval.resolve", Json{{"id", id.substr(0, 8)}, {"decision", "allow-always"}}).ok());
-  EXPECT_TRUE(eventually([&] { return read_text(gw2->config_path()).find("echo persisted") != std::string::npos; }, 5000));
+  ASSERT_TRUE(
+      op->call("exec.approval.resolve", Json{{"id", id.substr(0, 8)}, {"decision", "allow-always"}})
+          .ok());
+  EXPECT_TRUE(eventually(
+      [&] { return read_text(gw2->config_path()).find("echo persisted") != std::string::npos; },
+      5000));
   auto got = op->call("exec.approval.get", Json{{"id", id}});
   ASSERT_TRUE(got.ok());
   EXPECT_EQ((*got)["status"], "allow-always");
@@ -365,8 +382,9 @@ TEST(Tools, ToolPolicyHidesAndRefusesDeniedTools) {
 
 TEST(Tools, McpServerToolEndToEnd) {
   FakeLlm llm;
-  std::string cfg = config_for(llm, std::string("mcp:\n  servers:\n    demo: {command: python3, args: [") +
-                                        SIMPLECLAW_SOURCE_DIR + "/tests/fakes/mcp_server.py]}\n");
+  std::string cfg =
+      config_for(llm, std::string("mcp:\n  servers:\n    demo: {command: python3, args: [") +
+                          SIMPLECLAW_SOURCE_DIR + "/tests/fakes/mcp_server.py]}\n");
   START_GATEWAY(gw, with_config(cfg));
   auto c = gw->connect();
   // The server's tools are offered once it has started and listed them: ask harmless
@@ -403,8 +421,9 @@ namespace {
 
 TEST(Tools, MessageToolDeliversToAWebchatSession) {
   FakeLlm llm;
-  llm.push(calls({{"", "message", R"({"channel":"webchat","to":"agent:main:alice","text":"Build finished."})"},
-                  {"", "message", R"({"channel":"carrier-pigeon","to":"x","text":"hi"})"}}));
+  llm.push(calls(
+      {{"", "message", R"({"channel":"webchat","to":"agent:main:alice","text":"Build finished."})"},
+       {"", "message", R"({"channel":"carrier-pigeon","to":"x","text":"hi"})"}}));
   llm.push(answer("told alice", "sent to webchat"));
   START_GATEWAY(gw, with_config(config_for(llm)));
   auto c = gw->connect();
@@ -435,7 +454,8 @@ TEST(Tools, ExecRunsSandboxedWithoutTheGatewaysSecrets) {
   const bool sandboxed = file_exists("/usr/bin/bwrap");  // on by default when installed
   std::string probe = "env; echo; echo inside > in.txt && echo WS-OK";
   if (sandboxed)  // (without a sandbox these would really touch the machine)
-    probe += "; cat ../../../gateway.token && echo TOKEN-READ; touch /etc/sc-test-x && echo ETC-WRITTEN";
+    probe +=
+        "; cat ../../../gateway.token && echo TOKEN-READ; touch /etc/sc-test-x && echo ETC-WRITTEN";
   Json args{{"command", probe}};
   llm.push(calls({{"", "exec", args.dump()}}));
   llm.push(answer("checked", "WS-OK"));

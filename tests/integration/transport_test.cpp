@@ -1,12 +1,12 @@
 #include <thread>
 // Transport (SPEC §2): HTTP routes on the WebSocket port, TLS with a generated
 // self-signed certificate and a pinned client, the outbound buffer cap (slow consumer).
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,7 +54,8 @@ std::string https_get(int port, const std::string& target) {
     SSL* ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
     if (SSL_connect(ssl) == 1) {
-      std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+      std::string req =
+          "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
       SSL_write(ssl, req.data(), static_cast<int>(req.size()));
       char buf[4096];
       int n;
@@ -145,11 +146,11 @@ TEST(Upgrade, MsgpackIsChosenAmongOfferedSubprotocolsAndDeflateIsNotNegotiated) 
       << "no subprotocol is selected that the client did not offer";
 
   // Any path upgrades.
-  HttpResponse deep = http_request(gw->port(), "GET", "/some/ws/path",
-                                   {"Connection: Upgrade", "Upgrade: websocket",
-                                    "Sec-WebSocket-Version: 13",
-                                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="},
-                                   true);
+  HttpResponse deep =
+      http_request(gw->port(), "GET", "/some/ws/path",
+                   {"Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="},
+                   true);
   EXPECT_EQ(deep.status, 101);
 }
 
@@ -181,15 +182,18 @@ TEST(KeepAlive, ResponsiveClientSurvivesPingsSilentOneIsDropped) {
   while (std::chrono::steady_clock::now() < until) {
     auto in = live->read(kTimeoutMs);
     ASSERT_TRUE(in.ok()) << in.error().message;
-    ASSERT_FALSE(in->closed) << "a client that answers pings must stay: " << in->close_code
-                             << " " << in->close_reason;
+    ASSERT_FALSE(in->closed) << "a client that answers pings must stay: " << in->close_code << " "
+                             << in->close_reason;
   }
   EXPECT_TRUE(live->call("health").ok());
   // `silent` never read, so it never answered a ping: the gateway dropped it.
-  EXPECT_TRUE(eventually([&] {
-    auto s = live->call("status");
-    return s.ok() && (*s)["connections"]["total"] == 1;
-  }, 3000)) << "a peer that never answers pings must be terminated";
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto s = live->call("status");
+        return s.ok() && (*s)["connections"]["total"] == 1;
+      },
+      3000))
+      << "a peer that never answers pings must be terminated";
 }
 
 TEST(Tls, SelfSignedCertificateIsGeneratedAndPinnedClientsConnect) {
@@ -277,8 +281,10 @@ TEST(SlowConsumer, ClientThatNeverReadsIsClosedAndOthersAreUnaffected) {
   const int n = static_cast<int>(std::max<std::size_t>(200, (48u << 20) / answer_size));
   int sent = 0;
   for (; sent < n; ++sent) {
-    if (!slow->send_frame(Json{{"type", "req"}, {"id", "s" + std::to_string(sent)},
-                               {"method", "protocol.schema"}}).ok())
+    if (!slow->send_frame(Json{{"type", "req"},
+                               {"id", "s" + std::to_string(sent)},
+                               {"method", "protocol.schema"}})
+             .ok())
       break;  // the server may already have dropped us
   }
   EXPECT_GT(sent, 0);
@@ -333,7 +339,9 @@ TEST(Memory, ALargeFrameDoesNotPinItsBufferToTheSocket) {
   ASSERT_TRUE(before.ok());
   long long rss0 = (*before)["rssBytes"];
   // 20 MiB request (under the 25 MiB cap); its params fail validation, which is fine.
-  Json req{{"type", "req"}, {"id", "big"}, {"method", "health"},
+  Json req{{"type", "req"},
+           {"id", "big"},
+           {"method", "health"},
            {"params", {{"pad", std::string(20 * 1024 * 1024, 'x')}}}};
   ASSERT_TRUE(c->send_frame(req).ok());
   auto res = read_one(*c, 20000);

@@ -15,8 +15,8 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/fs.h"
@@ -180,8 +180,7 @@ class TelegramChannel final : public sdk::Channel {
         std::string desc = j.contains("description") && j["description"].is_string()
                                ? j["description"].get<std::string>()
                                : "error";
-        if (out->status == 401 || out->status == 404)
-          desc += " (check channels.telegram.token)";
+        if (out->status == 401 || out->status == 404) desc += " (check channels.telegram.token)";
         if (j.contains("parameters") && j["parameters"].contains("retry_after"))
           desc += " (retry after " + j["parameters"]["retry_after"].dump() + " s)";
         return done(Error::invalid("telegram " + what + ": " + desc));

@@ -28,8 +28,7 @@ Result<std::pair<std::string, std::string>> agent_workspace(MethodCall& call) {
 using OJson = nlohmann::ordered_json;
 
 // Edits the file's agents.list (created when absent) and hot-applies the result.
-Status write_agents(MethodCall& call, const std::string& what,
-                    const config::AgentsEdit& edit) {
+Status write_agents(MethodCall& call, const std::string& what, const config::AgentsEdit& edit) {
   auto w = config::edit_agents_checked(call.gw.info().config_path, edit);
   if (!w.ok()) return w.error();
   std::string hash = w->state.hash;
@@ -39,7 +38,6 @@ Status write_agents(MethodCall& call, const std::string& what,
   return Ok{};
 }
 
-
 // A model given to agents.create/update must resolve now (the config check alone would
 // name a line of a file the caller never wrote).
 Status check_model(MethodCall& call, const Json& params) {
@@ -47,8 +45,7 @@ Status check_model(MethodCall& call, const Json& params) {
   std::string model = params["model"];
   if (model.empty()) return Ok{};
   auto r = call.gw.catalog().resolve(model);
-  if (!r.ok())
-    return Error::invalid(r.error().message + " (see models.list)", "MODEL_NOT_FOUND");
+  if (!r.ok()) return Error::invalid(r.error().message + " (see models.list)", "MODEL_NOT_FOUND");
   return Ok{};
 }
 
@@ -60,7 +57,8 @@ Result<Reply> method_agents_list(MethodCall& call) {
   const User* user = call.client.user.empty() ? nullptr : call.gw.users().find(call.client.user);
   for (const config::AgentConfig& a : cfg.agents.list) {
     if (user && !user->may_use_agent(a.id)) continue;  // shared mode: granted agents only
-    Json j{{"id", a.id}, {"name", a.name.empty() ? a.id : a.name},
+    Json j{{"id", a.id},
+           {"name", a.name.empty() ? a.id : a.name},
            {"workspace", call.gw.chat().workspace_of(a.id)}};
     std::string model = a.model.empty() ? cfg.models.default_model : a.model;
     if (!model.empty()) j["model"] = model;
@@ -112,12 +110,16 @@ Result<Reply> method_agents_update(MethodCall& call) {
     if (p.contains("name")) (*a)["name"] = p["name"];
     // An empty workspace and a null model go back to the defaults.
     if (p.contains("workspace")) {
-      if (p["workspace"].get<std::string>().empty()) a->erase("workspace");
-      else (*a)["workspace"] = p["workspace"];
+      if (p["workspace"].get<std::string>().empty())
+        a->erase("workspace");
+      else
+        (*a)["workspace"] = p["workspace"];
     }
     if (p.contains("model")) {
-      if (p["model"].is_null() || p["model"].get<std::string>().empty()) a->erase("model");
-      else (*a)["model"] = p["model"];
+      if (p["model"].is_null() || p["model"].get<std::string>().empty())
+        a->erase("model");
+      else
+        (*a)["model"] = p["model"];
     }
     return Ok{};
   });
@@ -130,10 +132,11 @@ Result<Reply> method_agents_delete(MethodCall& call) {
   const config::Config& cfg = call.gw.config();
   if (!config::find_agent(cfg, id)) return agent_not_found(id);
   if (id == cfg.agents.default_id || id == "main")
-    return Error::invalid("agent " + id + " cannot be deleted: " +
-                              (id == "main" ? "main always exists"
-                                            : "it is the default agent (change agents.default first)"),
-                          "AGENT_PROTECTED");
+    return Error::invalid(
+        "agent " + id + " cannot be deleted: " +
+            (id == "main" ? "main always exists"
+                          : "it is the default agent (change agents.default first)"),
+        "AGENT_PROTECTED");
   std::string ws = call.gw.chat().workspace_of(id);  // before the entry goes
   Status st = write_agents(call, "agent " + id + " deleted", [&](OJson& list) -> Status {
     std::erase_if(list.get_ref<OJson::array_t&>(),
@@ -196,7 +199,8 @@ Result<Reply> method_agents_files_set(MethodCall& call) {
       [ws, name, content] { return agents::write_workspace_file(ws, name, content); },
       [id, ws, respond](Result<agents::WorkspaceFile> r) {
         if (!r.ok()) return respond(r.error());
-        respond(Json{{"ok", true}, {"agentId", id}, {"workspace", ws}, {"file", r->to_json(false)}});
+        respond(
+            Json{{"ok", true}, {"agentId", id}, {"workspace", ws}, {"file", r->to_json(false)}});
       });
   return Reply(Json());
 }

@@ -82,7 +82,8 @@ Result<Reply> method_sessions_patch(MethodCall& call) {
   sessions::SessionPatch p;
   const Json& j = call.params;
   if (j.contains("label")) p.label = j["label"].is_string() ? j["label"].get<std::string>() : "";
-  if (j.contains("model")) p.model_override = j["model"].is_string() ? j["model"].get<std::string>() : "";
+  if (j.contains("model"))
+    p.model_override = j["model"].is_string() ? j["model"].get<std::string>() : "";
   if (j.contains("pinned")) p.pinned = j["pinned"].get<bool>();
   if (j.contains("archived")) p.archived = j["archived"].get<bool>();
   call.gw.chat().patch_session(json_str(j, "key"), p, call.defer());

@@ -1,9 +1,10 @@
 // Config methods (SPEC §5 Config): get (redacted), schema, set and patch with baseHash
 // compare-and-swap. Writes go through config::write_checked / patch_checked, which
 // validate first and write atomically; the Gateway then hot-applies the result.
+#include "config/config.h"
+
 #include "base/crypto.h"
 #include "base/log.h"
-#include "config/config.h"
 #include "gateway/methods/table.h"
 
 namespace simpleclaw::gateway {
@@ -33,7 +34,8 @@ Result<Reply> method_config_get(MethodCall& call) {
   const config::FileState& fs = call.gw.config_file();
   // Re-read from disk: the file is the source of truth and may have been edited by hand.
   config::FileState now = config::read_state(fs.path);
-  if (!now.error.empty()) return Error::invalid("cannot read config " + now.path + ": " + now.error);
+  if (!now.error.empty())
+    return Error::invalid("cannot read config " + now.path + ": " + now.error);
   config::Parsed parsed = config::parse(now.raw);
   Json issues = Json::array();
   for (const auto& i : parsed.issues)

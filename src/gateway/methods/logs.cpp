@@ -21,7 +21,8 @@ Result<Reply> method_logs_tail(MethodCall& call) {
   std::int64_t size = ::stat(file.c_str(), &st) == 0 ? st.st_size : 0;
   Json out{{"file", file}, {"size", size}};
   bool follow = p.contains("cursor");
-  std::int64_t start = follow ? p["cursor"].get<std::int64_t>() : std::max<std::int64_t>(0, size - max_bytes);
+  std::int64_t start =
+      follow ? p["cursor"].get<std::int64_t>() : std::max<std::int64_t>(0, size - max_bytes);
   if (follow && start > size) {
     out["reset"] = true;
     start = 0;
@@ -44,7 +45,8 @@ Result<Reply> method_logs_tail(MethodCall& call) {
   while (pos < buf.size()) {
     auto nl = buf.find('\n', pos);
     if (nl == std::string::npos) break;  // a line still being written: next call
-    lines.emplace_back(std::string_view(buf).substr(pos, nl - pos), start + static_cast<std::int64_t>(nl) + 1);
+    lines.emplace_back(std::string_view(buf).substr(pos, nl - pos),
+                       start + static_cast<std::int64_t>(nl) + 1);
     pos = nl + 1;
   }
   bool truncated = false;
@@ -57,14 +59,16 @@ Result<Reply> method_logs_tail(MethodCall& call) {
   std::size_t first = 0, last = lines.size();
   if (static_cast<std::int64_t>(lines.size()) > limit) {
     truncated = true;
-    if (follow) last = static_cast<std::size_t>(limit);  // oldest first; continue later
-    else first = lines.size() - static_cast<std::size_t>(limit);  // newest lines
+    if (follow)
+      last = static_cast<std::size_t>(limit);  // oldest first; continue later
+    else
+      first = lines.size() - static_cast<std::size_t>(limit);  // newest lines
   }
   Json arr = Json::array();
   for (std::size_t i = first; i < last; ++i) arr.push_back(std::string(lines[i].first));
-  std::int64_t cursor = follow ? (last > 0 ? lines[last - 1].second : start + static_cast<std::int64_t>(pos))
-                              : (lines.empty() ? start + static_cast<std::int64_t>(pos)
-                                               : lines.back().second);
+  std::int64_t cursor =
+      follow ? (last > 0 ? lines[last - 1].second : start + static_cast<std::int64_t>(pos))
+             : (lines.empty() ? start + static_cast<std::int64_t>(pos) : lines.back().second);
   if (!follow && start > 0) truncated = true;
   if (follow && cursor < size && last == lines.size() && len == max_bytes) truncated = true;
   out["cursor"] = cursor;

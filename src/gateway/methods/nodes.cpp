@@ -57,7 +57,8 @@ Result<Reply> method_node_event(MethodCall& call) {
 Result<Reply> method_node_pair_list(MethodCall& call) { return Reply(call.gw.nodes().pair_list()); }
 
 Result<Reply> method_node_pair_approve(MethodCall& call) {
-  return reply_of(call.gw.nodes().pair_approve(call.params.value("requestId", ""), who(call.client)));
+  return reply_of(
+      call.gw.nodes().pair_approve(call.params.value("requestId", ""), who(call.client)));
 }
 
 Result<Reply> method_node_pair_reject(MethodCall& call) {

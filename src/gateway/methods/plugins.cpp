@@ -7,12 +7,12 @@ namespace simpleclaw::gateway {
 
 Result<Reply> method_plugins_list(MethodCall& call) {
   Json out = call.gw.has_plugins() ? call.gw.plugins().list_json()
-                                    : Json{{"plugins", Json::array()}, {"errors", Json::array()}};
+                                   : Json{{"plugins", Json::array()}, {"errors", Json::array()}};
   Json builtin = Json::array();
   const plugins::Registry& r = plugins::builtin_registry();
   auto add = [&](const std::string& name, const char* kind, const std::string& description) {
-    builtin.push_back({{"name", name}, {"kind", kind}, {"description", description},
-                       {"state", "builtin"}});
+    builtin.push_back(
+        {{"name", name}, {"kind", kind}, {"description", description}, {"state", "builtin"}});
   };
   for (const auto& c : r.channels()) add(c.name, "channel", c.description);
   for (const auto& p : r.providers()) add(p.name, "provider", p.description);

@@ -25,11 +25,11 @@ Result<Reply> method_protocol_schema(MethodCall& call) {
   }
   Json methods = Json::array();
   for (const auto& m : method_table())
-    methods.push_back(Json{{"name", m.name},
-                           {"scope", m.scope == protocol::Scope::kNone
-                                         ? Json(nullptr)
-                                         : Json(protocol::scope_name(m.scope))},
-                           {"summary", m.summary}});
+    methods.push_back(
+        Json{{"name", m.name},
+             {"scope", m.scope == protocol::Scope::kNone ? Json(nullptr)
+                                                         : Json(protocol::scope_name(m.scope))},
+             {"summary", m.summary}});
   return Reply(Json{{"protocol", kProtocolVersion}, {"methods", methods}, {"schemas", all}});
 }
 

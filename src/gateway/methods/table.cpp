@@ -22,16 +22,23 @@ constexpr MethodSpec kMethods[] = {
     {"config.set", Scope::kAdmin, method_config_set, "replace config.yaml ({raw, baseHash})"},
     {"config.patch", Scope::kAdmin, method_config_patch, "JSON merge patch ({raw, baseHash})"},
     {"chat.send", Scope::kWrite, method_chat_send, "send a message; reply streams as chat events"},
-    {"chat.abort", Scope::kWrite, method_chat_abort, "stop a session's runs ({sessionKey, runId?})"},
-    {"chat.history", Scope::kRead, method_chat_history, "transcript page ({sessionKey, limit, offset})"},
+    {"chat.abort", Scope::kWrite, method_chat_abort,
+     "stop a session's runs ({sessionKey, runId?})"},
+    {"chat.history", Scope::kRead, method_chat_history,
+     "transcript page ({sessionKey, limit, offset})"},
     {"chat.inject", Scope::kAdmin, method_chat_inject, "append an assistant message without a run"},
-    {"sessions.list", Scope::kRead, method_sessions_list, "sessions, newest first (filters, paging)"},
+    {"sessions.list", Scope::kRead, method_sessions_list,
+     "sessions, newest first (filters, paging)"},
     {"sessions.get", Scope::kRead, method_sessions_get, "one session's messages ({key, limit})"},
-    {"sessions.reset", Scope::kAdmin, method_sessions_reset, "new sessionId; the old transcript is kept"},
+    {"sessions.reset", Scope::kAdmin, method_sessions_reset,
+     "new sessionId; the old transcript is kept"},
     {"sessions.send", Scope::kWrite, method_sessions_send, "like chat.send, by session key"},
-    {"sessions.delete", Scope::kAdmin, method_sessions_delete, "delete a session and its transcripts"},
-    {"sessions.patch", Scope::kWrite, method_sessions_patch, "label, model override, pinned, archived"},
-    {"sessions.subscribe", Scope::kRead, method_sessions_subscribe, "receive sessions.changed events"},
+    {"sessions.delete", Scope::kAdmin, method_sessions_delete,
+     "delete a session and its transcripts"},
+    {"sessions.patch", Scope::kWrite, method_sessions_patch,
+     "label, model override, pinned, archived"},
+    {"sessions.subscribe", Scope::kRead, method_sessions_subscribe,
+     "receive sessions.changed events"},
     {"models.list", Scope::kRead, method_models_list, "the model catalog with availability"},
     {"agents.list", Scope::kRead, method_agents_list, "configured agents"},
     {"agents.create", Scope::kAdmin, method_agents_create, "add an agent (id = slug of name)"},
@@ -39,9 +46,11 @@ constexpr MethodSpec kMethods[] = {
     {"agents.delete", Scope::kAdmin, method_agents_delete, "remove an agent (not the default)"},
     {"agents.files.list", Scope::kRead, method_agents_files_list, "an agent's workspace files"},
     {"agents.files.get", Scope::kRead, method_agents_files_get, "one workspace file with content"},
-    {"agents.files.set", Scope::kAdmin, method_agents_files_set, "write one workspace file (<= 2 MiB)"},
+    {"agents.files.set", Scope::kAdmin, method_agents_files_set,
+     "write one workspace file (<= 2 MiB)"},
     {"exec.approval.list", Scope::kApprovals, method_exec_approval_list, "pending exec approvals"},
-    {"exec.approval.get", Scope::kApprovals, method_exec_approval_get, "one approval by id or prefix"},
+    {"exec.approval.get", Scope::kApprovals, method_exec_approval_get,
+     "one approval by id or prefix"},
     {"exec.approval.resolve", Scope::kApprovals, method_exec_approval_resolve,
      "allow-once | allow-always | deny a pending command"},
     {"exec.approval.request", Scope::kNone, method_exec_approval_request,
@@ -51,7 +60,8 @@ constexpr MethodSpec kMethods[] = {
     {"node.invoke", Scope::kWrite, method_node_invoke, "run a command on a node"},
     {"node.invoke.result", Scope::kNone, method_node_invoke_result, "node role: answer an invoke"},
     {"node.event", Scope::kNone, method_node_event, "node role: publish an event"},
-    {"node.pair.list", Scope::kPairing, method_node_pair_list, "pending pairing requests, paired devices"},
+    {"node.pair.list", Scope::kPairing, method_node_pair_list,
+     "pending pairing requests, paired devices"},
     {"node.pair.approve", Scope::kPairing, method_node_pair_approve, "approve a pairing request"},
     {"node.pair.reject", Scope::kPairing, method_node_pair_reject,
      "reject a request, or revoke a paired device"},
@@ -69,12 +79,21 @@ constexpr MethodSpec kMethods[] = {
      "approve a sender's pairing code"},
 };
 
-constexpr std::string_view kEvents[] = {"connect.challenge", "tick",          "shutdown",
-                                        "presence",          "health",        "config.changed",
-                                        "chat",              "agent",         "sessions.changed",
-                                        "exec.approval.requested", "exec.approval.resolved",
-                                        "node.invoke.request", "node.event",
-                                        "node.pair.requested", "node.pair.resolved",
+constexpr std::string_view kEvents[] = {"connect.challenge",
+                                        "tick",
+                                        "shutdown",
+                                        "presence",
+                                        "health",
+                                        "config.changed",
+                                        "chat",
+                                        "agent",
+                                        "sessions.changed",
+                                        "exec.approval.requested",
+                                        "exec.approval.resolved",
+                                        "node.invoke.request",
+                                        "node.event",
+                                        "node.pair.requested",
+                                        "node.pair.resolved",
                                         "channels.changed"};
 }  // namespace
 
@@ -107,7 +126,8 @@ protocol::SchemaHandle schema_of(const MethodSpec& m, bool params) {
   auto& flag = params ? i.params_once[k] : i.results_once[k];
   auto& slot = params ? i.params[k] : i.results[k];
   std::call_once(flag, [&] {
-    slot = protocol::find_schema("methods/" + std::string(m.name) + (params ? ".params" : ".result"));
+    slot =
+        protocol::find_schema("methods/" + std::string(m.name) + (params ? ".params" : ".result"));
   });
   return slot;
 }

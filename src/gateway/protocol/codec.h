@@ -69,7 +69,6 @@ std::string encode_event_tail(bool has_payload, std::optional<std::uint64_t> seq
 
 // `seq` absent for pre-handshake events (connect.challenge); `state_version` may be null.
 std::string encode_event(std::string_view event, const SharedPayload* payload,
-                         std::optional<std::uint64_t> seq, const Json* state_version,
-                         Encoding enc);
+                         std::optional<std::uint64_t> seq, const Json* state_version, Encoding enc);
 
 }  // namespace simpleclaw::protocol

@@ -1,8 +1,8 @@
 #include "gateway/protocol/schemas.h"
 
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -45,7 +45,8 @@ Registry& registry() {
 // Parses and compiles one schema text; an error names what is wrong.
 Result<std::unique_ptr<valijson::Schema>> compile(std::string_view name, std::string_view text) {
   Json doc = Json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return Error::invalid("schema " + std::string(name) + " is not valid JSON");
+  if (doc.is_discarded())
+    return Error::invalid("schema " + std::string(name) + " is not valid JSON");
   try {
     auto schema = std::make_unique<valijson::Schema>();
     valijson::SchemaParser parser;
@@ -62,9 +63,8 @@ std::string pointer(const std::vector<std::string>& ctx) {
   std::string p;
   for (const auto& c : ctx) {
     if (c == "<root>") continue;
-    std::string part = (c.size() >= 2 && c.front() == '[' && c.back() == ']')
-                           ? c.substr(1, c.size() - 2)
-                           : c;
+    std::string part =
+        (c.size() >= 2 && c.front() == '[' && c.back() == ']') ? c.substr(1, c.size() - 2) : c;
     if (part.size() >= 2 && part.front() == '"' && part.back() == '"')
       part = part.substr(1, part.size() - 2);
     p += "/" + part;
@@ -79,13 +79,15 @@ std::string reason(std::string d) {
     // "...: 'name'." -- the property is the last quoted word.
     auto e = d.rfind('\'');
     auto q = e == std::string::npos || e == 0 ? std::string::npos : d.rfind('\'', e - 1);
-    if (q != std::string::npos && e > q) return "unexpected property '" + d.substr(q + 1, e - q - 1) + "'";
+    if (q != std::string::npos && e > q)
+      return "unexpected property '" + d.substr(q + 1, e - q - 1) + "'";
     return "unexpected property";
   }
   if (starts("Missing required property")) {
     auto q = d.find('\'');
     auto e = d.rfind('\'');
-    if (q != std::string::npos && e > q) return "must have required property '" + d.substr(q + 1, e - q - 1) + "'";
+    if (q != std::string::npos && e > q)
+      return "must have required property '" + d.substr(q + 1, e - q - 1) + "'";
   }
   if (!d.empty() && d.back() == '.') d.pop_back();
   return d;

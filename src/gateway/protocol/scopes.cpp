@@ -8,12 +8,18 @@ constexpr Scope kAll[] = {Scope::kAdmin, Scope::kApprovals, Scope::kPairing, Sco
 
 std::string_view scope_name(Scope s) {
   switch (s) {
-    case Scope::kRead: return "operator.read";
-    case Scope::kWrite: return "operator.write";
-    case Scope::kAdmin: return "operator.admin";
-    case Scope::kApprovals: return "operator.approvals";
-    case Scope::kPairing: return "operator.pairing";
-    case Scope::kNone: return "";
+    case Scope::kRead:
+      return "operator.read";
+    case Scope::kWrite:
+      return "operator.write";
+    case Scope::kAdmin:
+      return "operator.admin";
+    case Scope::kApprovals:
+      return "operator.approvals";
+    case Scope::kPairing:
+      return "operator.pairing";
+    case Scope::kNone:
+      return "";
   }
   return "";
 }

@@ -10,7 +10,14 @@
 
 namespace simpleclaw::protocol {
 
-enum class Scope : std::uint8_t { kNone = 0, kRead = 1, kWrite = 2, kAdmin = 4, kApprovals = 8, kPairing = 16 };
+enum class Scope : std::uint8_t {
+  kNone = 0,
+  kRead = 1,
+  kWrite = 2,
+  kAdmin = 4,
+  kApprovals = 8,
+  kPairing = 16
+};
 
 std::string_view scope_name(Scope s);  // "operator.read", ...; "" for kNone
 std::optional<Scope> parse_scope(std::string_view name);

@@ -30,7 +30,8 @@ HttpAnswer route_http(Gateway& gw, std::string_view method, std::string_view tar
     if (gw.ready()) return {200, "application/json", R"({"ok":true,"status":"ready"})", ""};
     return {503, "application/json", R"({"ok":false,"status":"not ready"})", ""};
   }
-  if (path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", gw.metrics_text(), ""};
+  if (path == "/metrics")
+    return {200, "text/plain; version=0.0.4; charset=utf-8", gw.metrics_text(), ""};
   if (path == "/" || path == "/index.html")
     return {200, "text/html; charset=utf-8", std::string(web_file("index.html")), ""};
   return {404, "application/json", R"({"ok":false,"error":"not found"})", ""};

@@ -1,6 +1,6 @@
 // Plain HTTP routes on the gateway port (SPEC §2): /health, /healthz, /ready, /readyz,
-// /metrics and the webchat page (web/index.html, embedded). No Beast here: a route returns status, type and
-// body, and http_session writes it. Loop thread only.
+// /metrics and the webchat page (web/index.html, embedded). No Beast here: a route returns status,
+// type and body, and http_session writes it. Loop thread only.
 #pragma once
 #include <string>
 #include <string_view>

@@ -24,7 +24,8 @@ namespace {
 bool is_loopback(const net::ip::address& a) {
   if (a.is_v4()) return (a.to_v4().to_uint() >> 24) == 127;
   auto v6 = a.to_v6();
-  if (v6.is_v4_mapped()) return (net::ip::make_address_v4(net::ip::v4_mapped, v6).to_uint() >> 24) == 127;
+  if (v6.is_v4_mapped())
+    return (net::ip::make_address_v4(net::ip::v4_mapped, v6).to_uint() >> 24) == 127;
   return v6.is_loopback();
 }
 
@@ -41,9 +42,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     auto ep = sock.remote_endpoint(ec);
     if (ec) return;
     sock.set_option(tcp::no_delay(true), ec);
-    peer_.remote_ip = ep.address().is_v6() && ep.address().to_v6().is_v4_mapped()
-                          ? net::ip::make_address_v4(net::ip::v4_mapped, ep.address().to_v6()).to_string()
-                          : ep.address().to_string();
+    peer_.remote_ip =
+        ep.address().is_v6() && ep.address().to_v6().is_v4_mapped()
+            ? net::ip::make_address_v4(net::ip::v4_mapped, ep.address().to_v6()).to_string()
+            : ep.address().to_string();
     peer_.remote_port = ep.port();
     peer_.loopback = is_loopback(ep.address());
     peer_.tls = std::is_same_v<Stream, TlsStream>;
@@ -107,7 +109,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     res->keep_alive(false);
     res->prepare_payload();
     auto self = this->shared_from_this();
-    http::async_write(stream_, *res, [self, res](beast::error_code, std::size_t) { self->shutdown(); });
+    http::async_write(stream_, *res,
+                      [self, res](beast::error_code, std::size_t) { self->shutdown(); });
   }
 
   void upgrade(http::request<http::string_body> req) {
@@ -116,7 +119,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     std::string_view protos = req[http::field::sec_websocket_protocol];
     for (std::size_t pos = 0; pos < protos.size();) {
       auto comma = protos.find(',', pos);
-      std::string_view p = protos.substr(pos, comma == std::string_view::npos ? protos.npos : comma - pos);
+      std::string_view p =
+          protos.substr(pos, comma == std::string_view::npos ? protos.npos : comma - pos);
       while (!p.empty() && p.front() == ' ') p.remove_prefix(1);
       while (!p.empty() && p.back() == ' ') p.remove_suffix(1);
       if (p == protocol::kMsgpackSubprotocol) peer_.msgpack = true;
@@ -127,10 +131,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       return reject(status, req);
     beast::get_lowest_layer(stream_).expires_never();  // the WebSocket has its own timers
     const auto& cfg = gw_.config().gateway;
-    std::make_shared<WsSession<Stream>>(std::move(stream_), gw_, peer_,
-                                        static_cast<std::size_t>(cfg.limits.max_buffered),
-                                        static_cast<std::size_t>(cfg.limits.max_preauth_frame),
-                                        cfg.timers.handshake_ms)
+    std::make_shared<WsSession<Stream>>(
+        std::move(stream_), gw_, peer_, static_cast<std::size_t>(cfg.limits.max_buffered),
+        static_cast<std::size_t>(cfg.limits.max_preauth_frame), cfg.timers.handshake_ms)
         ->run(std::move(req));
   }
 
@@ -165,7 +168,9 @@ struct Server::Impl {
       if (ec == net::error::operation_aborted) return;
       if (!ec) {
         if (tls) {
-          std::make_shared<HttpSession<TlsStream>>(TlsStream(PlainStream(std::move(sock)), *tls), gw)->run();
+          std::make_shared<HttpSession<TlsStream>>(TlsStream(PlainStream(std::move(sock)), *tls),
+                                                   gw)
+              ->run();
         } else {
           std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(sock)), gw)->run();
         }
@@ -190,7 +195,8 @@ Status Server::enable_tls(const TlsMaterial& m) {
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   ctx->use_certificate_chain_file(m.cert_path, ec);
-  if (ec) return Error::invalid("TLS: cannot load certificate " + m.cert_path + ": " + ec.message());
+  if (ec)
+    return Error::invalid("TLS: cannot load certificate " + m.cert_path + ": " + ec.message());
   ctx->use_private_key_file(m.key_path, ssl::context::pem, ec);
   if (ec) return Error::invalid("TLS: cannot load key " + m.key_path + ": " + ec.message());
   impl_->tls = std::move(ctx);
@@ -210,7 +216,8 @@ Status Server::listen(const std::vector<std::string>& hosts, int port) {
     if (!ec) a->bind(ep, ec);
     if (!ec) a->listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-      std::string what = "cannot listen on " + hosts[i] + ":" + std::to_string(ep.port()) + ": " + ec.message();
+      std::string what =
+          "cannot listen on " + hosts[i] + ":" + std::to_string(ep.port()) + ": " + ec.message();
       if (ec == net::error::address_in_use)
         what += " (another gateway or program uses this port; stop it or pass --port)";
       if (i == 0) return Error::invalid(what);

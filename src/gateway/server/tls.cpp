@@ -29,14 +29,16 @@ Status generate(const std::string& cert_path, const std::string& key_path) {
   Owned<X509, X509_free> x(X509_new());
   X509_set_version(x.get(), 2);
   std::string serial = random_bytes(16);
-  Owned<BIGNUM, BN_free> bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), 16, nullptr));
+  Owned<BIGNUM, BN_free> bn(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), 16, nullptr));
   BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x.get()));
   X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(x.get()), 10L * 365 * 24 * 3600);
   X509_set_pubkey(x.get(), key.get());
   X509_NAME* name = X509_get_subject_name(x.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("simpleclaw gateway"), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>("simpleclaw gateway"), -1, -1,
+                             0);
   X509_set_issuer_name(x.get(), name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -44,7 +46,8 @@ Status generate(const std::string& cert_path, const std::string& key_path) {
   Owned<X509_EXTENSION, X509_EXTENSION_free> san(X509V3_EXT_conf_nid(
       nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"));
   if (san) X509_add_ext(x.get(), san.get(), -1);
-  if (!X509_sign(x.get(), key.get(), EVP_sha256())) return Error::invalid("TLS: cannot sign the certificate");
+  if (!X509_sign(x.get(), key.get(), EVP_sha256()))
+    return Error::invalid("TLS: cannot sign the certificate");
 
   auto write_pem = [](const std::string& path, unsigned mode, auto writer) -> Status {
     Owned<BIO, BIO_free_all> bio(BIO_new(BIO_s_mem()));
@@ -53,9 +56,11 @@ Status generate(const std::string& cert_path, const std::string& key_path) {
     long n = BIO_get_mem_data(bio.get(), &data);
     return write_file_atomic(path, std::string_view(data, static_cast<std::size_t>(n)), mode);
   };
-  if (auto s = write_pem(key_path, 0600, [&](BIO* b) {
-        return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
-      });
+  if (auto s = write_pem(key_path, 0600,
+                         [&](BIO* b) {
+                           return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0,
+                                                           nullptr, nullptr) == 1;
+                         });
       !s.ok())
     return s;
   return write_pem(cert_path, 0644, [&](BIO* b) { return PEM_write_bio_X509(b, x.get()) == 1; });
@@ -74,7 +79,8 @@ Result<std::string> cert_fingerprint(const std::string& cert_path) {
   return hex(std::string_view(reinterpret_cast<char*>(md), n));
 }
 
-Result<TlsMaterial> ensure_tls_material(const config::TlsConfig& cfg, const std::string& state_dir) {
+Result<TlsMaterial> ensure_tls_material(const config::TlsConfig& cfg,
+                                        const std::string& state_dir) {
   TlsMaterial m;
   if (!cfg.cert.empty() || !cfg.key.empty()) {
     if (cfg.cert.empty() || cfg.key.empty())

@@ -6,12 +6,12 @@
 // Kept alive by its pending read; the Gateway holds a shared_ptr until on_close.
 // Included only by server.cpp (Beast-heavy). Loop thread only.
 #pragma once
+#include <array>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <array>
 #include <deque>
 
 #include "base/log.h"
@@ -29,10 +29,7 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
  public:
   WsSession(Stream&& stream, Gateway& gw, PeerInfo peer, std::size_t max_buffered,
             std::size_t max_preauth_frame, int handshake_ms)
-      : ws_(std::move(stream)),
-        gw_(gw),
-        peer_(std::move(peer)),
-        max_buffered_(max_buffered) {
+      : ws_(std::move(stream)), gw_(gw), peer_(std::move(peer)), max_buffered_(max_buffered) {
     ws_.read_message_max(max_preauth_frame);
     ws_.auto_fragment(false);
     websocket::stream_base::timeout t{};
@@ -48,9 +45,8 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
       res.set(http::field::server, "simpleclaw/" SIMPLECLAW_VERSION);
       if (msgpack) res.set(http::field::sec_websocket_protocol, protocol::kMsgpackSubprotocol);
     }));
-    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
-      self->on_accept(ec);
-    });
+    ws_.async_accept(
+        req, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
   bool send(OutFrame frame, bool droppable) override {
@@ -127,10 +123,9 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
         f.head ? boost::asio::buffer(*f.head) : boost::asio::const_buffer(),
         f.body ? boost::asio::buffer(*f.body) : boost::asio::const_buffer(),
         boost::asio::buffer(f.tail)};
-    ws_.async_write(bufs,
-                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+    ws_.async_write(bufs, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_write(ec);
+    });
   }
 
   void on_write(beast::error_code ec) {

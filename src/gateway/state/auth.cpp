@@ -6,7 +6,8 @@ namespace simpleclaw::gateway {
 
 Result<protocol::ScopeSet> check_credentials(const AuthSettings& s, const Json& auth) {
   auto field = [&](const char* k) -> std::string {
-    if (auth.is_object() && auth.contains(k) && auth[k].is_string()) return auth[k].get<std::string>();
+    if (auth.is_object() && auth.contains(k) && auth[k].is_string())
+      return auth[k].get<std::string>();
     return {};
   };
   if (s.mode == "none") return protocol::ScopeSet::all();

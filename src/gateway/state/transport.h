@@ -31,11 +31,11 @@ class Transport {
 struct PeerInfo {
   std::string remote_ip;
   std::uint16_t remote_port = 0;
-  std::string origin;      // "" when the request had no Origin header (non-browser)
+  std::string origin;  // "" when the request had no Origin header (non-browser)
   std::string user_agent;
-  bool loopback = false;   // remote address is 127.0.0.0/8 or ::1
+  bool loopback = false;  // remote address is 127.0.0.0/8 or ::1
   bool tls = false;
-  bool msgpack = false;    // negotiated the simpleclaw.msgpack subprotocol
+  bool msgpack = false;  // negotiated the simpleclaw.msgpack subprotocol
 };
 
 }  // namespace simpleclaw::gateway

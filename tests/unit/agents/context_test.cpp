@@ -35,7 +35,8 @@ TEST(Context, EachReplyFollowsItsOwnUserMessage) {
   EXPECT_EQ(roles_and_texts(build_context(in)),
             (std::vector<std::string>{"user:u1", "assistant:a1", "user:u2"}));
   in.upto_seq = 1;  // run 1 never sees the message queued after it
-  EXPECT_EQ(roles_and_texts(build_context(in)), (std::vector<std::string>{"user:u1", "assistant:a1"}));
+  EXPECT_EQ(roles_and_texts(build_context(in)),
+            (std::vector<std::string>{"user:u1", "assistant:a1"}));
 }
 
 TEST(Context, OldestWholeTurnsAreDroppedToFitTheWindow) {
@@ -43,8 +44,10 @@ TEST(Context, OldestWholeTurnsAreDroppedToFitTheWindow) {
   std::int64_t seq = 0;
   for (int i = 0; i < 10; ++i) {
     std::string run = "r" + std::to_string(i);
-    in.entries.push_back(entry(++seq, run, "user", "q" + std::to_string(i) + std::string(396, 'q')));
-    in.entries.push_back(entry(++seq, run, "assistant", "a" + std::to_string(i) + std::string(396, 'a')));
+    in.entries.push_back(
+        entry(++seq, run, "user", "q" + std::to_string(i) + std::string(396, 'q')));
+    in.entries.push_back(
+        entry(++seq, run, "assistant", "a" + std::to_string(i) + std::string(396, 'a')));
   }
   in.system = std::string(400, 's');  // ~100 tokens
   in.context_window = 1000;

@@ -474,7 +474,7 @@ TEST_F(IrcNgircd, IdsAreCaseInsensitiveAndUseTheConfiguredSpelling) {
   for (const auto& m : host_->inbound_) by_text[m.text] = m;
   EXPECT_EQ(by_text["dm"].sender_id, "alice");  // allow_from's spelling
   EXPECT_EQ(by_text["dm"].peer.chat_id, "alice");
-  EXPECT_EQ(by_text["dm too"].sender_id, "mixed");  // not listed: lower-cased
+  EXPECT_EQ(by_text["dm too"].sender_id, "mixed");             // not listed: lower-cased
   EXPECT_EQ(by_text["in the channel"].peer.chat_id, "#Test");  // groups' spelling
   EXPECT_EQ(by_text["in the channel"].sender_name.rfind("Alice!", 0), 0u);  // display as is
   // A reply to the id reaches the user.

@@ -19,8 +19,11 @@ class RecordingHost : public sdk::ChannelHost {
  public:
   RecordingHost(boost::asio::io_context& io, std::string channel, Json settings,
                 std::string state_dir, std::string account = "default")
-      : io_(io), channel_(std::move(channel)), account_(std::move(account)),
-        settings_(std::move(settings)), state_dir_(std::move(state_dir)) {
+      : io_(io),
+        channel_(std::move(channel)),
+        account_(std::move(account)),
+        settings_(std::move(settings)),
+        state_dir_(std::move(state_dir)) {
     std::filesystem::create_directories(state_dir_);
   }
 

@@ -160,7 +160,8 @@ TEST(Pairing, RemembersWhereTheRequestCameFromAndReadsOlderFiles) {
   EXPECT_EQ(r->reply_to(), "9001");
   // A file from before chatId existed: the notice goes to the sender id.
   ASSERT_TRUE(write_file_atomic(file, R"({"approved": [], "pending": [{"code": "ABCDEFGH",
-      "senderId": "666", "senderName": "Eve", "createdAtMs": 1000}]})", 0600));
+      "senderId": "666", "senderName": "Eve", "createdAtMs": 1000}]})",
+                                0600));
   auto old = PairingStore(file).approve("ABCDEFGH", 2000);
   ASSERT_TRUE(old.ok());
   EXPECT_EQ(old->reply_to(), "666");

@@ -118,8 +118,8 @@ INSTANTIATE_TEST_SUITE_P(
                   R"({"envelope_id":"e9","type":"slash_commands","payload":{}})",
                   Envelope::kMalformed, "e9"},
         ParseCase{"unknown envelope type acked but ignored",
-                  R"({"envelope_id":"e10","type":"shortcut_v9","payload":{}})",
-                  Envelope::kIgnored, "e10"}),
+                  R"({"envelope_id":"e10","type":"shortcut_v9","payload":{}})", Envelope::kIgnored,
+                  "e10"}),
     [](const auto& info) {
       std::string n = info.param.name;
       for (auto& ch : n)

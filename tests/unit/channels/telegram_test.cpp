@@ -1,9 +1,9 @@
 // Telegram updates -> InboundMessage / ButtonPress (telegram_update.h): DMs, groups,
 // mentions, replies to the bot, topics, captions, callbacks, and hostile shapes (wrong
 // types everywhere) that must be skipped without throwing.
-#include "channels/telegram/telegram_update.h"
-
 #include <gtest/gtest.h>
+
+#include "channels/telegram/telegram_update.h"
 
 namespace simpleclaw::channels::telegram {
 namespace {
@@ -27,7 +27,8 @@ TEST(TelegramUpdate, DirectMessage) {
 }
 
 TEST(TelegramUpdate, GroupMentionReplyTopicAndCommand) {
-  Update u = parse(R"({"update_id":8,"message":{"from":{"id":5},"chat":{"id":-100,"type":"supergroup"},
+  Update u =
+      parse(R"({"update_id":8,"message":{"from":{"id":5},"chat":{"id":-100,"type":"supergroup"},
       "text":"@claw_bot do it","is_topic_message":true,"message_thread_id":42}})");
   ASSERT_EQ(u.kind, Update::kMessage);
   EXPECT_TRUE(u.message.peer.group);
@@ -49,7 +50,8 @@ TEST(TelegramUpdate, GroupMentionReplyTopicAndCommand) {
 }
 
 TEST(TelegramUpdate, CallbackQueryIsAButtonPress) {
-  Update u = parse(R"({"update_id":13,"callback_query":{"id":"cq1","from":{"id":111,"first_name":"Ann"},
+  Update u =
+      parse(R"({"update_id":13,"callback_query":{"id":"cq1","from":{"id":111,"first_name":"Ann"},
       "message":{"chat":{"id":111,"type":"private"}},"data":"apr:abcd1234:o"}})");
   ASSERT_EQ(u.kind, Update::kButton);
   EXPECT_EQ(u.callback_id, "cq1");

@@ -29,8 +29,8 @@ namespace {
 
 // A Python fake started in its own process group; prints one JSON line with its ports.
 struct PyFake : ::fakes::PyFake {
-  using ::fakes::PyFake::PyFake;
   using ::fakes::PyFake::port;
+  using ::fakes::PyFake::PyFake;
   int port() const { return ::fakes::PyFake::port("port"); }
 };
 

@@ -483,8 +483,9 @@ sessions:
 }
 
 TEST(ModelsConfig, DefaultModelIsFirstModelWhenUnset) {
-  auto p = simpleclaw::config::parse("models:\n  providers:\n    b:\n      api: openai\n"
-                                     "      models: [{id: m1}, {id: m2}]\n");
+  auto p = simpleclaw::config::parse(
+      "models:\n  providers:\n    b:\n      api: openai\n"
+      "      models: [{id: m1}, {id: m2}]\n");
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p.config.models.default_model, "b/m1");
 }
@@ -505,9 +506,12 @@ agents:
   ASSERT_FALSE(p.ok());
   std::string all;
   for (const auto& i : p.issues) all += i.to_string() + "\n";
-  EXPECT_NE(all.find("models.default (line 2): names provider 'nowhere'"), std::string::npos) << all;
-  EXPECT_NE(all.find("agents.list[0].model (line 9): must be provider/model"), std::string::npos) << all;
-  EXPECT_NE(all.find("agents.list[1].id (line 10): duplicate agent id 'a'"), std::string::npos) << all;
+  EXPECT_NE(all.find("models.default (line 2): names provider 'nowhere'"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("agents.list[0].model (line 9): must be provider/model"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("agents.list[1].id (line 10): duplicate agent id 'a'"), std::string::npos)
+      << all;
   EXPECT_NE(all.find("agents.list[1].fallbacks[0]"), std::string::npos) << all;
 }
 
@@ -579,7 +583,8 @@ mcp:
     fs: {command: npx, args: [-y, server], env: {A: b}}
 nodes:
   allow_commands: [system.info]
-)", [](const std::string&) { return std::nullopt; });
+)",
+                   [](const std::string&) { return std::nullopt; });
   ASSERT_TRUE(p.ok()) << p.issues.front().to_string();
   const Config& c = p.config;
   EXPECT_EQ(c.tools.exec.security, "allowlist");
@@ -615,7 +620,8 @@ TEST(ToolsConfig, BadPolicyValuesAreReportedWithTheirLines) {
 mcp:
   servers:
     "bad name": {command: x}
-)", [](const std::string&) { return std::nullopt; });
+)",
+                   [](const std::string&) { return std::nullopt; });
   ASSERT_FALSE(p.ok());
   std::string all;
   for (const Issue& i : p.issues) all += i.to_string() + "\n";

@@ -15,9 +15,10 @@ using ::testing::Not;
 const std::string R(kRedacted);
 
 TEST(Secrets, IsSecretKey) {
-  for (const char* k : {"token", "password", "api_key", "apiKey", "secret", "bot_token",
-                        "client_secret", "admin_password", "botToken", "clientSecret", "Password",
-                        "BRAVE_API_KEY", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "gcp_credentials"})
+  for (const char* k :
+       {"token", "password", "api_key", "apiKey", "secret", "bot_token", "client_secret",
+        "admin_password", "botToken", "clientSecret", "Password", "BRAVE_API_KEY",
+        "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "gcp_credentials"})
     EXPECT_TRUE(is_secret_key(k)) << k;
   for (const char* k : {"mode", "port", "max_tokens", "tokens", "token_limit", "secrets_dir", "",
                         "passwordless", "key", "cert", "keyboard", "monkey"})

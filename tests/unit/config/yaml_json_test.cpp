@@ -70,11 +70,11 @@ TEST(YamlJson, ErrorsCarryTheLine) {
 // yaml-cpp 0.7 loops forever on these (a token no grammar rule consumes); found by
 // fuzz_config_loader. Each must be a prompt syntax error naming the line.
 TEST(YamlJson, StrayCommaIsASyntaxErrorNotAHang) {
-  for (const char* text : {",", "  , a: b\n", "a: 1\n, b: 2\n", "gateway:\n  # tls:\n  ,   x: 1\n"}) {
+  for (const char* text :
+       {",", "  , a: b\n", "a: 1\n, b: 2\n", "gateway:\n  # tls:\n  ,   x: 1\n"}) {
     Result<Json> j = yaml_to_json(text);
     ASSERT_FALSE(j.ok()) << text;
-    EXPECT_NE(j.error().message.find("YAML syntax error"), std::string::npos)
-        << j.error().message;
+    EXPECT_NE(j.error().message.find("YAML syntax error"), std::string::npos) << j.error().message;
   }
   EXPECT_NE(yaml_to_json("  , a: b\n").error().message.find("unexpected ','"), std::string::npos);
   Result<Json> j = yaml_to_json("\n\n, b: 2\n");
@@ -192,9 +192,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Json::object(),
         Json::parse(R"({"gateway":{"port":18789,"bind":"loopback","auth":{"token":"${TOKEN}"}}})"),
-        Json::parse(
-            R"({"s":["true","false","null","~","","123","-1.5","0x10","yes","No","on",)"
-            R"(" lead","trail ","a: b","- x","#c","x #y"]})"),
+        Json::parse(R"({"s":["true","false","null","~","","123","-1.5","0x10","yes","No","on",)"
+                    R"(" lead","trail ","a: b","- x","#c","x #y"]})"),
         Json::parse(
             R"({"n":[1,-2,3.25,1e300,true,false,null],"e":{},"a":[],"nested":[[1],{"k":"v"}]})"),
         Json::parse(R"({"multi":"line1\nline2\n","unicode":"héllo ☃","quote":"it's \"q\""})"),

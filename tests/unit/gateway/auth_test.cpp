@@ -1,8 +1,8 @@
 // Connect-time auth: credential checks per mode and the failed-attempt limiter
 // (10 failures / 60 s -> 5 min lockout per (IP, Origin); loopback CLI exempt).
-#include <gtest/gtest.h>
-
 #include "gateway/state/auth.h"
+
+#include <gtest/gtest.h>
 
 using namespace simpleclaw;
 using namespace simpleclaw::gateway;

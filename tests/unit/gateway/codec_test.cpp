@@ -1,8 +1,8 @@
 // Frame codec: JSON and MessagePack encodings of the same frame objects, spliced
 // outbound frames, and rejection of undecodable input.
-#include <gtest/gtest.h>
-
 #include "gateway/protocol/codec.h"
+
+#include <gtest/gtest.h>
 
 using namespace simpleclaw;
 using protocol::Encoding;
@@ -39,8 +39,10 @@ TEST(Codec, EventCarriesSeqAndStateVersionOnlyWhenGiven) {
   protocol::SharedPayload p(Json{{"ts", 5}});
   Json sv{{"presence", 3}, {"health", 9}};
   for (Encoding enc : {Encoding::kJson, Encoding::kMsgpack}) {
-    Json pre = decode_ok(protocol::encode_event("connect.challenge", &p, std::nullopt, nullptr, enc), enc);
-    EXPECT_EQ(pre, (Json{{"type", "event"}, {"event", "connect.challenge"}, {"payload", {{"ts", 5}}}}));
+    Json pre =
+        decode_ok(protocol::encode_event("connect.challenge", &p, std::nullopt, nullptr, enc), enc);
+    EXPECT_EQ(pre,
+              (Json{{"type", "event"}, {"event", "connect.challenge"}, {"payload", {{"ts", 5}}}}));
     Json post = decode_ok(protocol::encode_event("presence", &p, 4294967296ULL, &sv, enc), enc);
     EXPECT_EQ(post["seq"], 4294967296ULL);  // 64-bit seq survives both encodings
     EXPECT_EQ(post["stateVersion"], sv);

@@ -1,10 +1,10 @@
 // run_loop: a handler that throws is reported and the loop goes on with the others.
+#include "gateway/state/event_loop.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/post.hpp>
 #include <stdexcept>
-
-#include "gateway/state/event_loop.h"
 
 namespace simpleclaw::gateway {
 namespace {

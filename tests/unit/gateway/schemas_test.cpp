@@ -1,9 +1,10 @@
 // Embedded protocol schemas: every one compiles, frames and params are enforced, and the
 // error text is "<json-pointer>: <reason>" as clients expect after "invalid <m> params: ".
+#include "gateway/protocol/schemas.h"
+
 #include <gtest/gtest.h>
 
 #include "gateway/methods/table.h"
-#include "gateway/protocol/schemas.h"
 
 using namespace simpleclaw;
 
@@ -42,15 +43,24 @@ INSTANTIATE_TEST_SUITE_P(
     Frames, SchemaCases,
     testing::Values(
         Case{"frames/req", R"({"type":"req","id":"1","method":"health"})", nullptr},
-        Case{"frames/req", R"({"type":"req","id":"1","method":"health","params":{"a":1},"traceparent":"00-x"})", nullptr},
+        Case{"frames/req",
+             R"({"type":"req","id":"1","method":"health","params":{"a":1},"traceparent":"00-x"})",
+             nullptr},
         Case{"frames/req", R"({"type":"req","id":"","method":"health"})", "/id: "},
-        Case{"frames/req", R"({"type":"req","method":"health"})", "/: must have required property 'id'"},
-        Case{"frames/req", R"({"type":"req","id":"1","method":"x","extra":1})", "/: unexpected property 'extra'"},
+        Case{"frames/req", R"({"type":"req","method":"health"})",
+             "/: must have required property 'id'"},
+        Case{"frames/req", R"({"type":"req","id":"1","method":"x","extra":1})",
+             "/: unexpected property 'extra'"},
         Case{"frames/req", R"({"type":"res","id":"1","method":"x"})", "/type: "},
-        Case{"frames/event", R"({"type":"event","event":"tick","payload":{"ts":1},"seq":1})", nullptr},
+        Case{"frames/event", R"({"type":"event","event":"tick","payload":{"ts":1},"seq":1})",
+             nullptr},
         Case{"frames/event", R"({"type":"event","event":"tick","seq":0})", "/seq: "},
-        Case{"frames/res", R"({"type":"res","id":"1","ok":false,"error":{"code":"FORBIDDEN","message":"m"}})", nullptr},
-        Case{"frames/res", R"({"type":"res","id":"1","ok":false,"error":{"code":"NOPE","message":"m"}})", "/error/code: "}));
+        Case{"frames/res",
+             R"({"type":"res","id":"1","ok":false,"error":{"code":"FORBIDDEN","message":"m"}})",
+             nullptr},
+        Case{"frames/res",
+             R"({"type":"res","id":"1","ok":false,"error":{"code":"NOPE","message":"m"}})",
+             "/error/code: "}));
 
 INSTANTIATE_TEST_SUITE_P(
     Params, SchemaCases,
@@ -59,17 +69,22 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"methods/health.params", R"({"probe":true})", nullptr},
         Case{"methods/health.params", R"({"probe":"yes"})", "/probe: "},
         Case{"methods/logs.tail.params", R"({"limit":0})", "/limit: "},
-        Case{"methods/logs.tail.params", R"({"limit":5000,"cursor":0,"maxBytes":1000000})", nullptr},
+        Case{"methods/logs.tail.params", R"({"limit":5000,"cursor":0,"maxBytes":1000000})",
+             nullptr},
         Case{"methods/logs.tail.params", R"({"maxBytes":1000001})", "/maxBytes: "},
         Case{"methods/config.set.params", R"({"raw":"a: 1","baseHash":"x"})", nullptr},
-        Case{"methods/config.set.params", R"({"baseHash":"x"})", "/: must have required property 'raw'"},
+        Case{"methods/config.set.params", R"({"baseHash":"x"})",
+             "/: must have required property 'raw'"},
         Case{"methods/config.set.params", R"({"raw":""})", "/raw: "},
         Case{"methods/config.patch.params", R"({"raw":{"logging":{"level":"debug"}}})", nullptr},
         Case{"methods/config.patch.params", R"({"raw":42})", "/raw: "},
-        Case{"methods/connect.params",
-             R"({"minProtocol":4,"maxProtocol":4,"client":{"id":"any-new-client","version":"1","platform":"p","mode":"brand-new-mode","x":1},"scopes":["operator.read","operator.talk.secrets"],"futureKey":true})",
-             nullptr},
-        Case{"methods/connect.params", R"({"minProtocol":4,"maxProtocol":4})", "/: must have required property 'client'"},
-        Case{"methods/connect.params",
-             R"({"minProtocol":"4","maxProtocol":4,"client":{"id":"c","version":"1","platform":"p","mode":"m"}})",
-             "/minProtocol: "}));
+        Case{
+            "methods/connect.params",
+            R"({"minProtocol":4,"maxProtocol":4,"client":{"id":"any-new-client","version":"1","platform":"p","mode":"brand-new-mode","x":1},"scopes":["operator.read","operator.talk.secrets"],"futureKey":true})",
+            nullptr},
+        Case{"methods/connect.params", R"({"minProtocol":4,"maxProtocol":4})",
+             "/: must have required property 'client'"},
+        Case{
+            "methods/connect.params",
+            R"({"minProtocol":"4","maxProtocol":4,"client":{"id":"c","version":"1","platform":"p","mode":"m"}})",
+            "/minProtocol: "}));

@@ -1,8 +1,8 @@
 // Operator scopes: implications (admin -> all, write -> read) and negotiation
 // (requested, capped by the grant; none requested -> read; unknown names ignored).
-#include <gtest/gtest.h>
-
 #include "gateway/protocol/scopes.h"
+
+#include <gtest/gtest.h>
 
 using namespace simpleclaw::protocol;
 
@@ -39,13 +39,15 @@ TEST(Scopes, NoneRequestedMeansRead) {
 }
 
 TEST(Scopes, ExactlyWhatWasRequestedUnknownIgnored) {
-  ScopeSet got = ScopeSet::negotiate({"operator.approvals", "operator.talk.secrets"}, ScopeSet::all());
+  ScopeSet got =
+      ScopeSet::negotiate({"operator.approvals", "operator.talk.secrets"}, ScopeSet::all());
   EXPECT_EQ(got.names(), std::vector<std::string>{"operator.approvals"});
   EXPECT_FALSE(got.has(Scope::kRead));
 }
 
 TEST(Scopes, NamesRoundTrip) {
-  for (const char* n : {"operator.read", "operator.write", "operator.admin", "operator.approvals", "operator.pairing"}) {
+  for (const char* n : {"operator.read", "operator.write", "operator.admin", "operator.approvals",
+                        "operator.pairing"}) {
     auto s = parse_scope(n);
     ASSERT_TRUE(s) << n;
     EXPECT_EQ(scope_name(*s), n);

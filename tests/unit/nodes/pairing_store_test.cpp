@@ -400,7 +400,6 @@ TEST_F(PairingStoreTest, FailedWriteLeavesStateUnchanged) {
 namespace simpleclaw::nodes {
 namespace {
 
-
 TEST(PairingSeen, LastSeenIsWrittenAtMostOnceAMinute) {
   std::string tmpl = ::testing::TempDir() + "sc_seen_XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);

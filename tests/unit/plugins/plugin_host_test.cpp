@@ -155,7 +155,8 @@ class PluginHostTest : public PluginFixture {
 };
 
 TEST_F(PluginHostTest, ToolPluginListedAndCalledThroughToolProvider) {
-  auto& h = host(Json{{"dirs", {kExamples}}, {"entries", {{"dice-tool", {{"config", {{"max_sides", 10}}}}}}}});
+  auto& h = host(
+      Json{{"dirs", {kExamples}}, {"entries", {{"dice-tool", {{"config", {{"max_sides", 10}}}}}}}});
   EXPECT_TRUE(problems_.empty()) << problems_.front();
   h.start();
   ASSERT_TRUE(run_until([&] { return state("dice-tool") == "running"; })) << entry("dice-tool");
@@ -197,9 +198,10 @@ TEST_F(PluginHostTest, ToolPluginListedAndCalledThroughToolProvider) {
 }
 
 TEST_F(PluginHostTest, ConfigCheckedAgainstManifestSchema) {
-  auto& h = host(Json{{"dirs", {kExamples}},
-                      {"entries", {{"dice-tool", {{"config", {{"max_sides", "lots"}}}}}}}},
-                 Json{{"echo-channel", {{"accounts", {{"main", {{"port", "abc"}, {"allow_from", {"*"}}}}}}}}});
+  auto& h = host(
+      Json{{"dirs", {kExamples}},
+           {"entries", {{"dice-tool", {{"config", {{"max_sides", "lots"}}}}}}}},
+      Json{{"echo-channel", {{"accounts", {{"main", {{"port", "abc"}, {"allow_from", {"*"}}}}}}}}});
   ASSERT_EQ(problems_.size(), 2u);
   std::string all = problems_[0] + "\n" + problems_[1];
   EXPECT_NE(all.find("plugins.entries.dice-tool.config: /max_sides"), std::string::npos) << all;
@@ -224,8 +226,9 @@ TEST_F(PluginHostTest, ConfigCheckedAgainstManifestSchema) {
 
   // Fixed by a config reload: the plugin starts; a disabled one does not.
   problems_ = h.configure(Json{{"dirs", {kExamples}},
-                               {"entries", {{"dice-tool", {{"config", {{"max_sides", 50}}}}},
-                                            {"echo-channel", {{"enabled", false}}}}}},
+                               {"entries",
+                                {{"dice-tool", {{"config", {{"max_sides", 50}}}}},
+                                 {"echo-channel", {{"enabled", false}}}}}},
                           Json::object());
   EXPECT_TRUE(problems_.empty());
   EXPECT_TRUE(run_until([&] { return state("dice-tool") == "running"; }));
@@ -344,7 +347,8 @@ TEST_F(PluginHostTest, CrashAtStartBacksOffWithRestartsCounted) {
   ASSERT_TRUE(run_until([&] { return entry("crasher").value("restarts", 0) >= 2; }))
       << entry("crasher");
   Json e = entry("crasher");
-  EXPECT_NE(e.value("lastError", "").find("plugin crasher exited (code 3)"), std::string::npos) << e;
+  EXPECT_NE(e.value("lastError", "").find("plugin crasher exited (code 3)"), std::string::npos)
+      << e;
   EXPECT_TRUE(e["state"] == "backoff" || e["state"] == "starting") << e;
 }
 
@@ -352,9 +356,8 @@ TEST_F(PluginHostTest, KilledPluginIsRestarted) {
   int pid = start_running("victim", "ok");
   ASSERT_GT(pid, 0) << entry("victim");
   ::kill(pid, SIGKILL);
-  ASSERT_TRUE(run_until([&] {
-    return state("victim") == "running" && entry("victim").value("pid", 0) != pid;
-  }));
+  ASSERT_TRUE(run_until(
+      [&] { return state("victim") == "running" && entry("victim").value("pid", 0) != pid; }));
   Json e = entry("victim");
   EXPECT_EQ(e["restarts"], 1);
   EXPECT_NE(e.value("lastError", "").find("signal 9"), std::string::npos) << e;
@@ -364,7 +367,8 @@ TEST_F(PluginHostTest, KilledPluginIsRestarted) {
 TEST_F(PluginHostTest, HungPluginKilledAndRestarted) {
   int pid = start_running("sleepy", "hang");
   ASSERT_GT(pid, 0) << entry("sleepy");
-  ASSERT_TRUE(run_until([&] { return entry("sleepy").value("restarts", 0) >= 1; })) << entry("sleepy");
+  ASSERT_TRUE(run_until([&] { return entry("sleepy").value("restarts", 0) >= 1; }))
+      << entry("sleepy");
   EXPECT_NE(entry("sleepy").value("lastError", "").find("did not answer ping within 400 ms (hung)"),
             std::string::npos)
       << entry("sleepy");
@@ -387,7 +391,8 @@ TEST_F(PluginHostTest, GarbageKilledAfterNOthersUnaffected) {
   h.start();
   ASSERT_TRUE(run_until([&] { return state("calm") == "running"; }));
   int calm_pid = entry("calm")["pid"].get<int>();
-  ASSERT_TRUE(run_until([&] { return entry("noisy").value("restarts", 0) >= 2; })) << entry("noisy");
+  ASSERT_TRUE(run_until([&] { return entry("noisy").value("restarts", 0) >= 2; }))
+      << entry("noisy");
   EXPECT_NE(entry("noisy").value("lastError", "").find("wrote 5 non-JSON lines in a row"),
             std::string::npos)
       << entry("noisy");
@@ -409,7 +414,8 @@ TEST_F(PluginHostTest, StopTerminatesEverythingWithinTheGrace) {
   fake("crasher", "crash");
   auto& h = host(Json{{"dirs", {dir_.path + "/fakes"}}});
   h.start();
-  ASSERT_TRUE(run_until([&] { return state("polite") == "running" && state("stubborn") == "running"; }));
+  ASSERT_TRUE(
+      run_until([&] { return state("polite") == "running" && state("stubborn") == "running"; }));
   int p1 = entry("polite")["pid"].get<int>(), p2 = entry("stubborn")["pid"].get<int>();
   bool done = false;
   auto t0 = std::chrono::steady_clock::now();

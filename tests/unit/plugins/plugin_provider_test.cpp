@@ -322,7 +322,6 @@ class PluginProviderTest : public PluginFixture {
     };
     return host_->provider_models()->chat(plugin, req, t, std::move(cb));
   }
-
 };
 
 TEST_F(PluginProviderTest, EchoPluginStreamsItsReplyAndListsItsModels) {

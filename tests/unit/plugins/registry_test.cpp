@@ -1,12 +1,13 @@
 // The registry of compiled-in extensions: what a default build registers, names unique
 // per kind, tool factories that build working providers, and a provider whose wire
 // format is left out of the build refused by the model catalog with the fix.
+#include "plugins/registry.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 
-#include "plugins/registry.h"
 #include "providers/catalog.h"
 #include "tools/tool_runner.h"
 #include "tools/tool_services.h"

@@ -148,7 +148,8 @@ TEST(ModelCallTools, ToolCallsArriveWholeInEveryApi) {
     ASSERT_EQ(run.result->tool_calls.size(), 2u) << api;
     EXPECT_EQ(run.result->tool_calls[0].name, "read");
     EXPECT_EQ(nlohmann::json::parse(run.result->tool_calls[0].arguments),
-              (nlohmann::json{{"path", "notes/a.txt"}})) << api;
+              (nlohmann::json{{"path", "notes/a.txt"}}))
+        << api;
     EXPECT_FALSE(run.result->tool_calls[0].id.empty());
     EXPECT_NE(run.result->tool_calls[0].id, run.result->tool_calls[1].id);
     EXPECT_EQ(run.result->tool_calls[1].name, "ls");

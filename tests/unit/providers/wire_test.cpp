@@ -8,14 +8,13 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "providers/provider.h"
 #include "providers/wire_internal.h"
@@ -216,13 +215,15 @@ TEST(WireRequest, InvalidUtf8InTextIsReplacedNotThrown) {
 
 std::string render(const StreamEvent& e) {
   switch (e.type) {
-    case StreamEvent::kText: return "text:" + e.text;
+    case StreamEvent::kText:
+      return "text:" + e.text;
     case StreamEvent::kUsage:
       return "usage:" + std::to_string(e.usage.input_tokens) + "/" +
              std::to_string(e.usage.output_tokens);
     case StreamEvent::kToolCall:
       return "tool:" + e.tool_call.id + ":" + e.tool_call.name + ":" + e.tool_call.arguments;
-    case StreamEvent::kDone: return "done:" + e.stop_reason;
+    case StreamEvent::kDone:
+      return "done:" + e.stop_reason;
     case StreamEvent::kError:
       return "error:" + std::string(error_kind_name(e.error_kind)) + ":" + e.error_message;
   }
@@ -544,43 +545,74 @@ data: {"type":"message_stop"}
       {"openai_tool_calls_assembled_by_index",
        Api::kOpenAI,
        "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"Let me look.\"}}]}\n\n"
-       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"read\",\"arguments\":\"\"}}]}}]}\n\n"
-       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"function\":{\"name\":\"ls\",\"arguments\":\"{}\"}}]}}]}\n\n"
-       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"path\\\":\"}}]}}]}\n\n"
-       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"a.txt\\\"}\"}}]}}]}\n\n"
+       "data: "
+       "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":"
+       "\"function\",\"function\":{\"name\":\"read\",\"arguments\":\"\"}}]}}]}\n\n"
+       "data: "
+       "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"function\":{"
+       "\"name\":\"ls\",\"arguments\":\"{}\"}}]}}]}\n\n"
+       "data: "
+       "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{"
+       "\\\"path\\\":\"}}]}}]}\n\n"
+       "data: "
+       "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"a."
+       "txt\\\"}\"}}]}}]}\n\n"
        "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
        "data: [DONE]\n\n",
        {"text:Let me look.", "tool:call_a:read:{\"path\":\"a.txt\"}", "tool:call_b:ls:{}",
         "done:tool_calls"}},
       {"openai_tool_call_without_id_or_with_broken_json_is_passed_on",
        Api::kOpenAI,
-       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"exec\",\"arguments\":\"{\\\"command\\\": \\\"ls\"}}]}}]}\n\n"
+       "data: "
+       "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"exec\","
+       "\"arguments\":\"{\\\"command\\\": \\\"ls\"}}]}}]}\n\n"
        "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n",
        {"tool:call_0:exec:{\"command\": \"ls", "done:tool_calls"}},
       {"openai_tool_call_cut_before_finish_is_an_error_not_a_call",
        Api::kOpenAI,
-       "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"exec\",\"arguments\":\"{\"}}]}}]}\n\n",
+       "data: "
+       "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":"
+       "\"exec\",\"arguments\":\"{\"}}]}}]}\n\n",
        {kEnded}},
       {"anthropic_tool_use_blocks",
        Api::kAnthropic,
-       "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
-       "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
-       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Checking.\"}}\n\n"
+       "event: message_start\ndata: "
+       "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":5,\"output_tokens\":1}"
+       "}}\n\n"
+       "event: content_block_start\ndata: "
+       "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+       "\"text\":\"\"}}\n\n"
+       "event: content_block_delta\ndata: "
+       "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+       "\"Checking.\"}}\n\n"
        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-       "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"read\",\"input\":{}}}\n\n"
-       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"path\\\": \"}}\n\n"
-       "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"x\\\"}\"}}\n\n"
+       "event: content_block_start\ndata: "
+       "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
+       "\"id\":\"toolu_1\",\"name\":\"read\",\"input\":{}}}\n\n"
+       "event: content_block_delta\ndata: "
+       "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+       "\"partial_json\":\"{\\\"path\\\": \"}}\n\n"
+       "event: content_block_delta\ndata: "
+       "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+       "\"partial_json\":\"\\\"x\\\"}\"}}\n\n"
        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
-       "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"ls\",\"input\":{}}}\n\n"
+       "event: content_block_start\ndata: "
+       "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\","
+       "\"id\":\"toolu_2\",\"name\":\"ls\",\"input\":{}}}\n\n"
        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":2}\n\n"
-       "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}\n\n"
+       "event: message_delta\ndata: "
+       "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_"
+       "tokens\":9}}\n\n"
        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
        {"usage:5/1", "text:Checking.", "tool:toolu_1:read:{\"path\": \"x\"}", "tool:toolu_2:ls:{}",
         "usage:5/9", "done:tool_use"}},
       {"ollama_tool_calls_with_object_arguments",
        Api::kOllama,
-       "{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"read\",\"arguments\":{\"path\":\"a\"}}},{\"function\":{\"name\":\"ls\",\"arguments\":{}}}]},\"done\":false}\n"
-       "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":3,\"eval_count\":4}\n",
+       "{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{"
+       "\"name\":\"read\",\"arguments\":{\"path\":\"a\"}}},{\"function\":{\"name\":\"ls\","
+       "\"arguments\":{}}}]},\"done\":false}\n"
+       "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":"
+       "\"stop\",\"prompt_eval_count\":3,\"eval_count\":4}\n",
        {"tool:call_0:read:{\"path\":\"a\"}", "tool:call_1:ls:{}", "usage:3/4", "done:stop"}},
   };
   return cases;
@@ -1045,7 +1077,8 @@ ChatRequest tool_round() {
   req.model = "m";
   req.messages.push_back(Message{"user", "what is in a.txt?"});
   Message a{"assistant", "Looking."};
-  a.tool_calls = {{"call_1", "read", R"({"path":"a.txt"})"}, {"call_2", "exec", R"({"command": "ls)"}};
+  a.tool_calls = {{"call_1", "read", R"({"path":"a.txt"})"},
+                  {"call_2", "exec", R"({"command": "ls)"}};
   req.messages.push_back(a);
   Message r1{"tool", "hello"};
   r1.tool_call_id = "call_1";
@@ -1056,7 +1089,9 @@ ChatRequest tool_round() {
   r2.is_error = true;
   req.messages.push_back(r1);
   req.messages.push_back(r2);
-  req.tools = {{"read", "Read a file", {{"type", "object"}, {"properties", {{"path", {{"type", "string"}}}}}}}};
+  req.tools = {{"read",
+                "Read a file",
+                {{"type", "object"}, {"properties", {{"path", {{"type", "string"}}}}}}}};
   return req;
 }
 
@@ -1069,13 +1104,18 @@ config::ProviderConfig plain(const char* api) {
 }
 
 TEST(WireToolRequest, OpenAiSendsToolCallsAndToolMessages) {
-  auto body = nlohmann::json::parse(build_chat_request(Api::kOpenAI, plain("openai"), tool_round()).body);
+  auto body =
+      nlohmann::json::parse(build_chat_request(Api::kOpenAI, plain("openai"), tool_round()).body);
   const auto& m = body["messages"];
   ASSERT_EQ(m.size(), 4u);
   EXPECT_EQ(m[1]["content"], "Looking.");
-  EXPECT_EQ(m[1]["tool_calls"][0], (nlohmann::json{{"id", "call_1"}, {"type", "function"},
-                                                   {"function", {{"name", "read"}, {"arguments", R"({"path":"a.txt"})"}}}}));
-  EXPECT_EQ(m[2], (nlohmann::json{{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "hello"}}));
+  EXPECT_EQ(
+      m[1]["tool_calls"][0],
+      (nlohmann::json{{"id", "call_1"},
+                      {"type", "function"},
+                      {"function", {{"name", "read"}, {"arguments", R"({"path":"a.txt"})"}}}}));
+  EXPECT_EQ(m[2],
+            (nlohmann::json{{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "hello"}}));
   EXPECT_EQ(m[3]["tool_call_id"], "call_2");
   EXPECT_EQ(body["tools"][0]["type"], "function");
   EXPECT_EQ(body["tools"][0]["function"]["name"], "read");
@@ -1083,12 +1123,14 @@ TEST(WireToolRequest, OpenAiSendsToolCallsAndToolMessages) {
   // No tools: no field at all (some servers reject an empty list).
   ChatRequest plain_req = tool_round();
   plain_req.tools.clear();
-  EXPECT_FALSE(nlohmann::json::parse(build_chat_request(Api::kOpenAI, plain("openai"), plain_req).body)
-                   .contains("tools"));
+  EXPECT_FALSE(
+      nlohmann::json::parse(build_chat_request(Api::kOpenAI, plain("openai"), plain_req).body)
+          .contains("tools"));
 }
 
 TEST(WireToolRequest, AnthropicUsesBlocksAndMergesResultsIntoOneUserMessage) {
-  auto body = nlohmann::json::parse(build_chat_request(Api::kAnthropic, plain("anthropic"), tool_round()).body);
+  auto body = nlohmann::json::parse(
+      build_chat_request(Api::kAnthropic, plain("anthropic"), tool_round()).body);
   const auto& m = body["messages"];
   ASSERT_EQ(m.size(), 3u);  // user, assistant, user(tool_result x2)
   EXPECT_EQ(m[1]["content"][0], (nlohmann::json{{"type", "text"}, {"text", "Looking."}}));
@@ -1098,14 +1140,17 @@ TEST(WireToolRequest, AnthropicUsesBlocksAndMergesResultsIntoOneUserMessage) {
   EXPECT_EQ(m[1]["content"][2]["input"], nlohmann::json::object());
   EXPECT_EQ(m[2]["role"], "user");
   ASSERT_EQ(m[2]["content"].size(), 2u);
-  EXPECT_EQ(m[2]["content"][0], (nlohmann::json{{"type", "tool_result"}, {"tool_use_id", "call_1"}, {"content", "hello"}}));
+  EXPECT_EQ(
+      m[2]["content"][0],
+      (nlohmann::json{{"type", "tool_result"}, {"tool_use_id", "call_1"}, {"content", "hello"}}));
   EXPECT_EQ(m[2]["content"][1]["is_error"], true);
   EXPECT_EQ(body["tools"][0]["name"], "read");
   EXPECT_EQ(body["tools"][0]["input_schema"]["type"], "object");
 }
 
 TEST(WireToolRequest, OllamaSendsObjectArgumentsAndToolNames) {
-  auto body = nlohmann::json::parse(build_chat_request(Api::kOllama, plain("ollama"), tool_round()).body);
+  auto body =
+      nlohmann::json::parse(build_chat_request(Api::kOllama, plain("ollama"), tool_round()).body);
   const auto& m = body["messages"];
   ASSERT_EQ(m.size(), 4u);
   EXPECT_EQ(m[1]["tool_calls"][0]["function"]["arguments"], (nlohmann::json{{"path", "a.txt"}}));
@@ -1133,8 +1178,10 @@ TEST(WireToolDecode, HugeToolArgumentsAreAnError) {
   std::string piece(600 * 1024, 'x');
   std::string body;
   for (int i = 0; i < 2; ++i)
-    body += "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"" +
-            piece + "\"}}]}}]}\n\n";
+    body +=
+        "data: "
+        "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"" +
+        piece + "\"}}]}}]}\n\n";
   auto d = make_decoder(Api::kOpenAI);
   std::vector<StreamEvent> ev;
   d->feed(body, ev);

@@ -259,14 +259,20 @@ TEST(DbWorker, AFailingJobRollsBackAloneOthersCommit) {
   int done = 0;
   bool failed = false;
   w.post([](SessionStore& st) { return st.begin_run(begin("a", "r1", "kept")); },
-         [&](Result<BeginRunResult> r) { EXPECT_TRUE(r.ok()); ++done; });
+         [&](Result<BeginRunResult> r) {
+           EXPECT_TRUE(r.ok());
+           ++done;
+         });
   w.post(
       [](SessionStore& st) -> Status {
         // Writes a session, then fails: the write must not survive.
         (void)st.ensure(key("doomed"), 1);
         return Error::invalid("boom");
       },
-      [&](Status r) { failed = !r.ok(); ++done; });
+      [&](Status r) {
+        failed = !r.ok();
+        ++done;
+      });
   while (done < 2)
     if (io.run_one() == 0) io.restart();
   EXPECT_TRUE(failed);

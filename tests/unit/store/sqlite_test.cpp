@@ -1,4 +1,6 @@
 // The SQLite wrapper and migrations against real database files in a temp dir.
+#include "store/sqlite.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <fstream>
 
 #include "store/migrations.h"
-#include "store/sqlite.h"
 
 using namespace simpleclaw;
 using namespace simpleclaw::store;

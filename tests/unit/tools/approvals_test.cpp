@@ -27,7 +27,9 @@ struct MemStore : ApprovalStore {
 
 struct Events : ApprovalSink {
   std::vector<std::pair<std::string, Json>> got;
-  void approval_event(const char* event, Json payload) override { got.emplace_back(event, payload); }
+  void approval_event(const char* event, Json payload) override {
+    got.emplace_back(event, payload);
+  }
 };
 
 struct Decision {
@@ -42,8 +44,11 @@ struct Decision {
 };
 
 Json req(bool allow_always = true) {
-  return Json{{"command", "rm -rf build"}, {"cwd", "/ws"}, {"agentId", "main"},
-              {"sessionKey", "agent:main:main"}, {"allowAlways", allow_always}};
+  return Json{{"command", "rm -rf build"},
+              {"cwd", "/ws"},
+              {"agentId", "main"},
+              {"sessionKey", "agent:main:main"},
+              {"allowAlways", allow_always}};
 }
 
 TEST(Approvals, ResolveOnceIdempotentAndConflicting) {

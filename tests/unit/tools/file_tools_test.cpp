@@ -41,7 +41,8 @@ TEST(FileTools, WriteReadEditLsInsideTheWorkspace) {
   auto rd = read_tool(w.root, {{"path", "notes/a.txt"}});
   ASSERT_TRUE(rd.ok());
   EXPECT_EQ(*rd, "hello world");
-  ASSERT_TRUE(edit_tool(w.root, {{"path", "notes/a.txt"}, {"old", "world"}, {"new", "there"}}).ok());
+  ASSERT_TRUE(
+      edit_tool(w.root, {{"path", "notes/a.txt"}, {"old", "world"}, {"new", "there"}}).ok());
   EXPECT_EQ(Ws::get(w.root + "/notes/a.txt"), "hello there");
   // Absolute paths inside the workspace are fine.
   EXPECT_TRUE(read_tool(w.root, {{"path", w.root + "/notes/a.txt"}}).ok());
@@ -65,10 +66,11 @@ TEST(FileTools, NeverLeaveTheWorkspace) {
   fs::create_symlink(w.outside + "/new.txt", w.root + "/dangling");
   const std::string nul("a\0b", 3);
   for (const char* tool : {"read", "write", "edit", "ls"}) {
-    for (const std::string& p : {std::string("../outside/secret.txt"), w.outside + "/secret.txt",
-                                 std::string("link_dir/secret.txt"), std::string("link_file"),
-                                 std::string("/etc/passwd"), std::string("a/../../outside/secret.txt"),
-                                 nul, std::string("link_dir/new.txt"), std::string("dangling")}) {
+    for (const std::string& p :
+         {std::string("../outside/secret.txt"), w.outside + "/secret.txt",
+          std::string("link_dir/secret.txt"), std::string("link_file"), std::string("/etc/passwd"),
+          std::string("a/../../outside/secret.txt"), nul, std::string("link_dir/new.txt"),
+          std::string("dangling")}) {
       Json args{{"path", p}, {"content", "pwned"}, {"old", "TOP"}, {"new", "pwned"}};
       Result<std::string> r = std::string(tool) == "read"    ? read_tool(w.root, args)
                               : std::string(tool) == "write" ? write_tool(w.root, args)
@@ -112,7 +114,8 @@ TEST(FileTools, LargeFilesAreCutWithANote) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->substr(0, kMaxReadBytes), std::string(kMaxReadBytes, 'a'));
   EXPECT_NE(r->find("truncated"), std::string::npos);
-  auto wr = write_tool(w.root, {{"path", "huge.txt"}, {"content", std::string(kMaxWriteBytes + 1, 'b')}});
+  auto wr =
+      write_tool(w.root, {{"path", "huge.txt"}, {"content", std::string(kMaxWriteBytes + 1, 'b')}});
   EXPECT_FALSE(wr.ok());
   EXPECT_FALSE(fs::exists(w.root + "/huge.txt"));
 }

@@ -6,8 +6,6 @@
 #include "tools/mcp_client.h"
 
 #include <gtest/gtest.h>
-
-#include "test_util.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,6 +21,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "test_util.h"
 
 namespace {
 

@@ -6,8 +6,6 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-
-#include "test_util.h"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +25,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "test_util.h"
 
 namespace {
 

@@ -5,10 +5,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <functional>
-
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -16,7 +15,8 @@ namespace simpleclaw::tools::test_util {
 
 struct TempDir {
   explicit TempDir(const char* prefix = "sc-tools") {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
     path = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
   }
   ~TempDir() {

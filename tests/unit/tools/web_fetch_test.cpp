@@ -45,11 +45,12 @@ struct FetchRun {
   std::optional<ToolOutcome> out;
 };
 
-ToolOutcome fetch(Server& s, const std::string& url, config::WebFetchConfig cfg = [] {
-  config::WebFetchConfig c;
-  c.allow_private = true;
-  return c;
-}()) {
+ToolOutcome fetch(
+    Server& s, const std::string& url, config::WebFetchConfig cfg = [] {
+      config::WebFetchConfig c;
+      c.allow_private = true;
+      return c;
+    }()) {
   WebFetchTool tool(s.io);
   ToolContext ctx;
   ctx.policy.web_fetch = cfg;
@@ -122,9 +123,9 @@ TEST(WebFetch, PrivateTargetsAreRefusedByDefault) {
 }
 
 TEST(WebFetch, AddressClassification) {
-  for (const char* ip : {"127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
-                         "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1",
-                         "224.0.0.1"})
+  for (const char* ip :
+       {"127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+        "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "224.0.0.1"})
     EXPECT_NE(private_address_reason(ip), "") << ip;
   for (const char* ip : {"8.8.8.8", "1.1.1.1", "172.32.0.1", "2606:4700::1111"})
     EXPECT_EQ(private_address_reason(ip), "") << ip;
