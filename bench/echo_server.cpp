@@ -26,11 +26,11 @@
 #include <optional>
 #include <string>
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -97,7 +97,7 @@ class WsEcho : public std::enable_shared_from_this<WsEcho> {
     writing_ = true;
     ws_.binary(out_.front().second);
     ws_.async_write(
-        net::buffer(*out_.front().first),
+        asio::buffer(*out_.front().first),
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
@@ -148,7 +148,7 @@ class HttpUpgrade : public std::enable_shared_from_this<HttpUpgrade> {
 
 void accept(tcp::acceptor& a) {
   a.async_accept([&a](beast::error_code ec, tcp::socket sock) {
-    if (ec == net::error::operation_aborted) return;
+    if (ec == asio::error::operation_aborted) return;
     if (!ec) std::make_shared<HttpUpgrade>(std::move(sock))->run();
     accept(a);
   });
@@ -171,17 +171,17 @@ int main(int argc, char** argv) {
     }
   }
   std::signal(SIGPIPE, SIG_IGN);
-  net::io_context io(1);
+  asio::io_context io(1);
   tcp::acceptor acc(io);
-  tcp::endpoint ep(net::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(port));
+  tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(port));
   acc.open(ep.protocol());
-  acc.set_option(net::socket_base::reuse_address(true));
+  acc.set_option(asio::socket_base::reuse_address(true));
   acc.bind(ep);
-  acc.listen(net::socket_base::max_listen_connections);
+  acc.listen(asio::socket_base::max_listen_connections);
   accept(acc);
-  net::signal_set signals(io, SIGINT, SIGTERM);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) { io.stop(); });
-  net::steady_timer limit(io, std::chrono::seconds(max_seconds));
+  asio::steady_timer limit(io, std::chrono::seconds(max_seconds));
   limit.async_wait([&](beast::error_code ec) {
     if (!ec) io.stop();
   });

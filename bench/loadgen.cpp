@@ -62,10 +62,10 @@
 
 #include "nodes/device_identity.h"
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
@@ -308,7 +308,7 @@ enum class Mode { kRpc, kEcho, kIdle, kChat };
 class Conn;
 
 struct Bench {
-  net::io_context io{1};
+  asio::io_context io{1};
   Options opt;
   Mode mode = Mode::kRpc;
   tcp::endpoint ep;
@@ -327,7 +327,7 @@ struct Bench {
   std::uint64_t completed = 0, errors = 0, events = 0, event_bytes = 0, outstanding = 0;
   Clock::time_point t_setup, t_all_ready, t_measure_start, t_measure_end;
   double cpu_self0 = 0, cpu_self1 = 0, cpu_srv0 = 0, cpu_srv1 = 0;
-  net::steady_timer timer{io}, watchdog{io};
+  asio::steady_timer timer{io}, watchdog{io};
   std::function<void()> on_all_ready;
 
   void start_more();
@@ -560,7 +560,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
   // Sends the slot's next message after a pause drawn uniformly from [lo, hi] x pause_ms.
   void send_chat_after(int slot, double lo, double hi) {
     std::uniform_real_distribution<double> d(lo, hi);
-    auto t = std::make_shared<net::steady_timer>(b_.io);
+    auto t = std::make_shared<asio::steady_timer>(b_.io);
     t->expires_after(
         std::chrono::microseconds(static_cast<std::int64_t>(d(rng_) * b_.opt.pause_ms * 1000.0)));
     ++b_.outstanding;  // the finishing phase waits for paused slots too
@@ -621,7 +621,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
   void do_write() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(out_.front()),
+    ws_.async_write(asio::buffer(out_.front()),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
                       self->writing_ = false;
                       self->out_.pop_front();
@@ -701,7 +701,7 @@ int run_traffic(Options o, Mode mode) {
   Bench b;
   b.opt = o;
   b.mode = mode;
-  b.ep = tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(o.port));
+  b.ep = tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(o.port));
   b.host_header = "127.0.0.1:" + std::to_string(o.port);
   Json params{{"minProtocol", 4},
               {"maxProtocol", 4},
@@ -929,7 +929,7 @@ std::optional<HelloRun> first_hello_once(const Options& o, int run) {
 
   HelloRun r;
   try {
-    net::io_context io;
+    asio::io_context io;
     tcp::socket sock(io);
     sock.assign(tcp::v4(), fd);
     sock.set_option(tcp::no_delay(true));
@@ -959,7 +959,7 @@ std::optional<HelloRun> first_hello_once(const Options& o, int run) {
                {"scopes", {"operator.read"}},
                {"auth", {{"token", token}}}}}};
     ws.text(true);
-    ws.write(net::buffer(req.dump()));
+    ws.write(asio::buffer(req.dump()));
     while (true) {
       ws.read(buf);
       Json j = Json::parse(beast::buffers_to_string(buf.cdata()), nullptr, false);

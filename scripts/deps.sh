@@ -9,6 +9,7 @@ PACKAGES=(
   libboost1.81-dev nlohmann-json3-dev libvalijson-dev libyaml-cpp-dev libsqlite3-dev
   libssl-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
   clang libclang-rt-14-dev   # libFuzzer targets
+  clang-format               # the format check (scripts/check_format.sh)
   bubblewrap                 # exec tool sandbox
   ngircd                     # IRC channel tests run against a real IRC server
   python3-websockets         # fake Discord gateway and Slack Socket Mode servers (tests/fakes)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run, as CI runs it (.ci/run -> this script; `make test` is the same):
-#   1. install missing Debian packages
+#   1. install missing Debian packages; static checks: every #include against the layer
+#      order (scripts/check_layering.py) and clang-format (scripts/check_format.sh)
 #   2. ASan+UBSan build (clang, Debug) of everything, the libFuzzer targets included: the
 #      libraries are compiled once for both (coverage instrumentation is harmless in the
 #      tests); fuzz smoke: each target runs briefly; then the unit + integration tests
@@ -15,6 +16,10 @@ stage() { echo; echo "==> [$(( $(date +%s) - start ))s] $*"; }
 
 stage "dependencies"
 bash scripts/deps.sh
+
+stage "static checks: layers and formatting"
+python3 scripts/check_layering.py
+bash scripts/check_format.sh
 # Real MCP servers from npm for the MCP client tests (skipped quietly when offline).
 bash tests/fakes/install_mcp_servers.sh
 

@@ -34,7 +34,7 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace boost::asio {
 class io_context;

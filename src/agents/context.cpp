@@ -5,6 +5,8 @@
 
 namespace simpleclaw::agents {
 
+using sessions::Role;
+
 std::int64_t estimate_tokens(std::string_view text) {
   return static_cast<std::int64_t>((text.size() + 3) / 4);
 }
@@ -42,7 +44,7 @@ ContextOutput build_context(const ContextInput& in) {
   if (in.upto_seq > 0) std::erase_if(turns, [&](const Turn& t) { return t.order > in.upto_seq; });
   for (Turn& t : turns) {
     std::stable_sort(t.entries.begin(), t.entries.end(), [](auto* a, auto* b) {
-      return (a->role == "user") > (b->role == "user");  // user first, then replies
+      return (a->role == Role::kUser) > (b->role == Role::kUser);  // user first, then replies
     });
     for (const sessions::Entry* e : t.entries) {
       t.tokens += estimate_tokens(e->text) + kPerMessageOverhead;
@@ -75,31 +77,32 @@ ContextOutput build_context(const ContextInput& in) {
     std::vector<bool> used(es.size(), false);
     for (std::size_t k = 0; k < es.size(); ++k) {
       const sessions::Entry* e = es[k];
-      if (e->role == "tool") continue;  // emitted right after its call, or an orphan
-      bool has_calls = e->role == "assistant" && e->tool_calls.is_array() && !e->tool_calls.empty();
+      if (e->role == Role::kTool) continue;  // emitted right after its call, or an orphan
+      bool has_calls =
+          e->role == Role::kAssistant && e->tool_calls.is_array() && !e->tool_calls.empty();
       if (e->text.empty() && !has_calls) continue;
-      if (out.messages.empty() && e->role != "user") continue;
+      if (out.messages.empty() && e->role != Role::kUser) continue;
       if (!has_calls) {
         if (!out.messages.empty() && out.messages.back().role == e->role &&
             out.messages.back().tool_calls.empty()) {
           out.messages.back().text += "\n\n" + e->text;
         } else {
-          out.messages.push_back(providers::Message{e->role, e->text});
+          out.messages.push_back(sdk::Message{e->role, e->text});
         }
         continue;
       }
-      providers::Message call_msg{"assistant", e->text};
+      sdk::Message call_msg{Role::kAssistant, e->text};
       for (const Json& c : e->tool_calls)
-        call_msg.tool_calls.push_back(providers::ToolCall{c.value("id", ""), c.value("name", ""),
-                                                          c.value("arguments", "{}")});
-      std::vector<providers::Message> results;
-      for (const providers::ToolCall& c : call_msg.tool_calls) {
-        providers::Message r{"tool", ""};
+        call_msg.tool_calls.push_back(
+            sdk::ToolCall{c.value("id", ""), c.value("name", ""), c.value("arguments", "{}")});
+      std::vector<sdk::Message> results;
+      for (const sdk::ToolCall& c : call_msg.tool_calls) {
+        sdk::Message r{Role::kTool, ""};
         r.tool_call_id = c.id;
         r.tool_name = c.name;
         bool found = false;
         for (std::size_t j = k + 1; j < es.size() && !found; ++j) {
-          if (used[j] || es[j]->role != "tool" || es[j]->tool_call_id != c.id) continue;
+          if (used[j] || es[j]->role != Role::kTool || es[j]->tool_call_id != c.id) continue;
           used[j] = true;
           found = true;
           r.text = es[j]->text;

@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "providers/provider.h"
-#include "sessions/store.h"
+#include "sessions/types.h"
+#include "simpleclaw/provider.h"
 
 namespace simpleclaw::agents {
 
@@ -35,7 +35,7 @@ struct ContextInput {
 };
 
 struct ContextOutput {
-  std::vector<providers::Message> messages;  // starts with a user message, roles alternate
+  std::vector<sdk::Message> messages;  // starts with a user message, roles alternate
   int dropped_turns = 0;
   std::int64_t estimated_tokens = 0;
 };

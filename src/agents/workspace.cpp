@@ -89,7 +89,7 @@ Result<Workspace> open_workspace(const std::string& workspace, bool create) {
   if (workspace.empty()) return Error::invalid("workspace path is empty");
   std::error_code ec;
   std::string shown = std::filesystem::absolute(workspace, ec).string();
-  if (ec) return Error::invalid("cannot resolve workspace " + workspace + ": " + ec.message());
+  if (ec) return Error::io("cannot resolve workspace " + workspace + ": " + ec.message());
   while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
 
   std::optional<std::string> real = real_path(shown);
@@ -98,10 +98,10 @@ Result<Workspace> open_workspace(const std::string& workspace, bool create) {
     if (Status st = make_dirs(shown, 0700); !st) return st.error();
     real = real_path(shown);
   }
-  if (!real) return Error::invalid("cannot resolve workspace " + shown + ": " + errno_text(errno));
+  if (!real) return Error::io("cannot resolve workspace " + shown + ": " + errno_text(errno));
   struct stat st;
   if (::stat(real->c_str(), &st) != 0)
-    return Error::invalid("cannot stat workspace " + shown + ": " + errno_text(errno));
+    return Error::io("cannot stat workspace " + shown + ": " + errno_text(errno));
   if (!S_ISDIR(st.st_mode)) return Error::invalid("workspace is not a directory: " + shown);
   return Workspace{std::move(shown), std::move(*real)};
 }
@@ -121,22 +121,20 @@ Result<Target> resolve_target(const Workspace& ws, std::string_view name) {
   struct stat lst;
   if (::lstat(path.c_str(), &lst) != 0) {
     if (errno == ENOENT) return t;
-    return Error::invalid("cannot stat workspace file " + std::string(name) + ": " +
-                          errno_text(errno));
+    return Error::io("cannot stat workspace file " + std::string(name) + ": " + errno_text(errno));
   }
   std::optional<std::string> real = real_path(path);
   if (!real) {
     if (errno == ENOENT && S_ISLNK(lst.st_mode))
       return Error::invalid("workspace file is a broken symlink: " + std::string(name));
-    return Error::invalid("cannot resolve workspace file " + std::string(name) + ": " +
-                          errno_text(errno));
+    return Error::io("cannot resolve workspace file " + std::string(name) + ": " +
+                     errno_text(errno));
   }
   std::string prefix = ws.real == "/" ? "/" : ws.real + "/";
   if (real->size() <= prefix.size() || real->compare(0, prefix.size(), prefix) != 0)
     return Error::invalid("workspace file escapes the workspace: " + std::string(name));
   if (::stat(real->c_str(), &t.st) != 0)
-    return Error::invalid("cannot stat workspace file " + std::string(name) + ": " +
-                          errno_text(errno));
+    return Error::io("cannot stat workspace file " + std::string(name) + ": " + errno_text(errno));
   if (S_ISDIR(t.st.st_mode))
     return Error::invalid("workspace file is a directory: " + std::string(name));
   if (!S_ISREG(t.st.st_mode))
@@ -158,8 +156,7 @@ Result<WorkspaceFile> read_one(const Workspace& ws, std::string_view name) {
   // The resolved path has no symlinks left: O_NOFOLLOW refuses one swapped in since.
   // O_NONBLOCK keeps a FIFO swapped in from blocking the open; fstat then refuses it.
   int fd = ::open(t->real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0)
-    return Error::invalid("cannot read workspace file " + f.name + ": " + errno_text(errno));
+  if (fd < 0) return Error::io("cannot read workspace file " + f.name + ": " + errno_text(errno));
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -174,7 +171,7 @@ Result<WorkspaceFile> read_one(const Workspace& ws, std::string_view name) {
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
-      return Error::invalid("cannot read workspace file " + f.name + ": " + errno_text(err));
+      return Error::io("cannot read workspace file " + f.name + ": " + errno_text(err));
     }
     if (n == 0) break;
     content.append(buf, static_cast<std::size_t>(n));
@@ -205,16 +202,6 @@ bool is_workspace_file_name(std::string_view name) {
   for (std::string_view n : workspace_file_names())
     if (n == name) return true;
   return false;
-}
-
-Json WorkspaceFile::to_json(bool with_content) const {
-  Json j{{"name", name}, {"path", path}, {"missing", missing}};
-  if (!missing) {
-    j["size"] = size;
-    j["updatedAtMs"] = updated_at_ms;
-  }
-  if (with_content) j["content"] = content;
-  return j;
 }
 
 Result<std::vector<WorkspaceFile>> list_workspace_files(const std::string& workspace) {
@@ -259,15 +246,15 @@ Result<WorkspaceFile> write_workspace_file(const std::string& workspace, std::st
   std::string target = t->missing ? ws->real + "/" + std::string(name) : t->real;
   unsigned mode = t->missing ? 0600 : static_cast<unsigned>(t->st.st_mode & 0777);
   if (Status st = write_file_atomic(target, content, mode); !st)
-    return Error::invalid("cannot write workspace file " + std::string(name) + ": " +
-                          st.error().message);
+    return Error::io("cannot write workspace file " + std::string(name) + ": " +
+                     st.error().message);
 
   WorkspaceFile f;
   f.name = std::string(name);
   f.path = ws->shown + "/" + f.name;
   struct stat st;
   if (::stat(target.c_str(), &st) != 0)
-    return Error::invalid("cannot stat workspace file " + f.name + ": " + errno_text(errno));
+    return Error::io("cannot stat workspace file " + f.name + ": " + errno_text(errno));
   f.missing = false;
   f.size = static_cast<std::int64_t>(st.st_size);
   f.updated_at_ms = mtime_ms(st);
@@ -285,8 +272,8 @@ Result<std::vector<std::string>> remove_workspace_files(const std::string& works
     if (::lstat(path.c_str(), &lst) != 0) continue;
     if (S_ISDIR(lst.st_mode)) continue;  // not ours to delete
     if (::unlink(path.c_str()) != 0)
-      return Error::invalid("cannot delete workspace file " + std::string(name) + ": " +
-                            errno_text(errno));
+      return Error::io("cannot delete workspace file " + std::string(name) + ": " +
+                       errno_text(errno));
     removed.emplace_back(name);
   }
   // Only an empty directory goes: anything the user put there stays, and so does it.

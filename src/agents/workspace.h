@@ -15,7 +15,8 @@
 // file inside it is followed (reads and writes go to its target); a broken symlink, a
 // directory or a special file under an allowed name is refused. list_workspace_files
 // never fails because of one unsafe file: it logs a warning and reports it missing.
-// All errors are INVALID_REQUEST.
+// Errors: a refused name or file is kInvalidArgument; a failing disk (read, write, stat) is
+// kIo.
 //
 // Blocking file I/O: call from a worker thread, not the loop. No shared state.
 #pragma once
@@ -25,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::agents {
 
@@ -41,8 +42,7 @@ struct WorkspaceFile {
   bool missing = true;
   std::int64_t size = 0;
   std::int64_t updated_at_ms = 0;
-  std::string content;                    // only filled by read_workspace_file
-  Json to_json(bool with_content) const;  // {name, path, missing, size?, updatedAtMs?, content?}
+  std::string content;  // only filled by read_workspace_file
 };
 
 // Every allowed file, in order, with its metadata (missing=true when absent).

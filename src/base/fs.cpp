@@ -19,7 +19,11 @@ namespace simpleclaw {
 
 Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::invalid("cannot read " + path + ": " + std::strerror(errno));
+  if (!in) {
+    int err = errno;
+    std::string msg = "cannot read " + path + ": " + std::strerror(err);
+    return err == ENOENT ? Error::not_found(msg) : Error::io(msg);
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -32,12 +36,12 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
   std::string tmp =
       (dir / ("." + target.filename().string() + ".tmp-" + hex(random_bytes(6)))).string();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return Error::invalid("cannot create " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return Error::io("cannot create " + tmp + ": " + std::strerror(errno));
   auto fail = [&](const char* what) -> Status {
     std::string msg = std::string(what) + " " + tmp + ": " + std::strerror(errno);
     ::close(fd);
     ::unlink(tmp.c_str());
-    return Error::invalid(msg);
+    return Error::io(msg);
   };
   std::size_t off = 0;
   while (off < data.size()) {
@@ -54,7 +58,7 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string msg = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
     ::unlink(tmp.c_str());
-    return Error::invalid(msg);
+    return Error::io(msg);
   }
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
@@ -72,7 +76,7 @@ Status make_dirs(const std::string& path, unsigned mode) {
     cur = path.substr(0, pos);
     if (cur.empty()) continue;
     if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
-      return Error::invalid("cannot create directory " + cur + ": " + std::strerror(errno));
+      return Error::io("cannot create directory " + cur + ": " + std::strerror(errno));
   }
   return Ok{};
 }
@@ -101,18 +105,17 @@ std::string home_dir() {
 
 Result<DirLock> DirLock::acquire(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Error::invalid("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return Error::io("cannot open " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     char buf[32] = {};
     ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
     ::close(fd);
-    if (err != EWOULDBLOCK)
-      return Error::invalid("cannot lock " + path + ": " + std::strerror(err));
+    if (err != EWOULDBLOCK) return Error::io("cannot lock " + path + ": " + std::strerror(err));
     std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    return Error::invalid("held by another process (pid " + (pid.empty() ? "unknown" : pid) + ")",
-                          "LOCKED");
+    return Error::conflict("held by another process (pid " + (pid.empty() ? "unknown" : pid) + ")",
+                           "LOCKED");
   }
   // Ours now: record our pid for whoever comes next.
   std::string pid = std::to_string(::getpid()) + "\n";

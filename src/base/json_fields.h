@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw {
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw {
 

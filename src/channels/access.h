@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
 #include "channels/account_settings.h"
 #include "simpleclaw/channel.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::channels {
 

@@ -3,19 +3,14 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <filesystem>
-#include <random>
 
+#include "base/backoff.h"
 #include "base/log.h"
 #include "channels/channel_manager.h"
-#include "providers/model_call.h"
 
 namespace simpleclaw::channels {
 
 using namespace std::chrono;
-
-std::int64_t wall_ms() {
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 namespace {
 
@@ -28,14 +23,7 @@ std::string account_dir(const std::string& state, const AccountSettings& s) {
   return dir;
 }
 
-Error unavailable(std::string msg) {
-  return Error{ErrorCode::kUnavailable, std::move(msg), nullptr, std::nullopt};
-}
-
-double unit_random() {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
+Error unavailable(std::string msg) { return Error::make(ErrorCode::kUnavailable, std::move(msg)); }
 
 }  // namespace
 
@@ -116,14 +104,14 @@ Status Account::logout() {
 }
 
 void Account::inbound(sdk::InboundMessage m, std::function<void()> handled) {
-  last_inbound_ms_ = wall_ms();
+  last_inbound_ms_ = mgr_.clock().wall_ms();
   last_alive_ = steady_clock::now();
   ++mgr_.counters().inbound;
   mgr_.route(*this, std::move(m), std::move(handled));
 }
 
 void Account::button(sdk::ButtonPress p) {
-  last_inbound_ms_ = wall_ms();
+  last_inbound_ms_ = mgr_.clock().wall_ms();
   last_alive_ = steady_clock::now();
   mgr_.button(*this, std::move(p));
 }
@@ -132,7 +120,7 @@ void Account::connected(const std::string& detail) {
   connected_ = true;
   failures_ = 0;
   detail_ = detail.substr(0, 200);
-  last_connected_ms_ = wall_ms();
+  last_connected_ms_ = mgr_.clock().wall_ms();
   last_alive_ = steady_clock::now();
   log::event(
       "channel.connected",
@@ -183,10 +171,9 @@ void Account::schedule_reconnect() {
                   {"reason", last_error_}},
                  key() + " rebuilt after " + std::to_string(failures_) + " failures");
     }
-    config::RetryConfig r;
-    r.base_ms = settings_.health.backoff_base_ms;
-    r.max_ms = settings_.health.backoff_max_ms;
-    auto delay = milliseconds(providers::backoff_ms(r, std::max(failures_, 1), unit_random()));
+    BackoffPolicy policy{settings_.health.backoff_base_ms, settings_.health.backoff_max_ms, 0.5,
+                         1.0};
+    auto delay = milliseconds(backoff_ms(policy, std::max(failures_, 1)));
     reconnect_timer_.expires_after(delay);
     reconnect_timer_.async_wait([this, token](const boost::system::error_code& ec) {
       if (ec || token.expired()) return;
@@ -291,7 +278,7 @@ void Account::pump() {
     if (queue_.empty()) return;
     Outgoing& head = queue_.front();
     if (st) {
-      last_outbound_ms_ = wall_ms();
+      last_outbound_ms_ = mgr_.clock().wall_ms();
       ++mgr_.counters().outbound;
       if (head.done) head.done(std::string("sent"));
       queue_.pop_front();

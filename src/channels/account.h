@@ -103,6 +103,4 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   std::shared_ptr<int> alive_token_ = std::make_shared<int>(0);
 };
 
-std::int64_t wall_ms();
-
 }  // namespace simpleclaw::channels

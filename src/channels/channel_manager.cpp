@@ -8,8 +8,9 @@
 #include "base/log.h"
 #include "channels/account.h"
 #include "channels/chunker.h"
-#include "plugins/registry.h"
+#include "config/yaml_json.h"
 #include "sessions/keys.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::channels {
 
@@ -21,24 +22,6 @@ constexpr auto kTypingEvery = std::chrono::seconds(4);
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
-}
-
-// A conversation id as a session key segment: ':' would split the key, whitespace is
-// not allowed in keys.
-std::string key_part(const std::string& id) {
-  std::string out;
-  for (unsigned char c : id) out += (c == ':' || c <= 0x20 || c == 0x7f) ? '_' : char(c);
-  return out.substr(0, 128);
-}
-
-std::string reply_text(const Json& payload) {
-  std::string text;
-  const Json& msg = payload.contains("message") ? payload["message"] : Json();
-  if (msg.is_object() && msg.contains("content") && msg["content"].is_array()) {
-    for (const Json& part : msg["content"])
-      if (part.is_object() && part.value("type", "") == "text") text += part.value("text", "");
-  }
-  return text;
 }
 
 // "/approve <id> <decision>" -> (id, decision); decision aliases accepted.
@@ -66,8 +49,10 @@ bool parse_approve(const std::string& text, std::string& id, std::string& decisi
 }  // namespace
 
 ChannelManager::ChannelManager(boost::asio::io_context& io, std::string state_dir,
-                               ChannelDispatch& dispatch, const plugins::Registry& registry)
+                               ChannelDispatch& dispatch, const sdk::Registry& registry,
+                               const Clock& clock)
     : io_(io),
+      clock_(clock),
       state_dir_(std::move(state_dir)),
       dispatch_(dispatch),
       registry_(registry),
@@ -114,6 +99,11 @@ void ChannelManager::configure(const Json& channels, const Json& bindings,
     changed(*acc);
     acc->start();  // connectors connect asynchronously: start-up is not delayed
   }
+}
+
+void ChannelManager::configure(const config::Config& cfg) {
+  configure(config::detail::section(cfg.doc, "channels"),
+            config::detail::array_at(cfg.doc, "bindings"), cfg.agents.default_id);
 }
 
 void ChannelManager::stop_all() {
@@ -185,8 +175,8 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
       return finish();
     case Access::kPair: {
       bool fresh = false;
-      std::string code =
-          a.pairing().code_for(m.sender_id, m.sender_name, wall_ms(), &fresh, m.peer.chat_id);
+      std::string code = a.pairing().code_for(m.sender_id, m.sender_name, clock_.wall_ms(), &fresh,
+                                              m.peer.chat_id);
       if (fresh) {
         ++counters_.pairing_codes;
         log::event("channel.pairing_requested", who,
@@ -201,7 +191,7 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
         dispatch_.channels_changed({{"channel", a.channel_name()},
                                     {"accountId", a.account_id()},
                                     {"pairingRequested", true},
-                                    {"ts", wall_ms()}});
+                                    {"ts", clock_.wall_ms()}});
       }
       return finish();
     }
@@ -210,13 +200,11 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
   }
   Submission s;
   s.agent_id = agent_for(a, m, &s.user);
-  std::string conv =
-      m.peer.group ? "group:" + key_part(m.peer.chat_id) : "direct:" + key_part(m.sender_id);
-  if (m.peer.group && !m.peer.thread_id.empty()) conv += ":thread:" + key_part(m.peer.thread_id);
   // A binding with a user puts the conversation in that user's namespace (shared mode):
   // only they (and the admin) see it.
-  std::string ns = s.user.empty() ? "" : "user:" + s.user + ":";
-  s.session_key = lower("agent:" + s.agent_id + ":" + ns + a.channel_name() + ":" + conv);
+  s.session_key =
+      sessions::channel_key(s.agent_id, s.user, a.channel_name(), m.peer.group,
+                            m.peer.group ? m.peer.chat_id : m.sender_id, m.peer.thread_id);
   // The run id is the idempotency key: a platform redelivering the same message (after
   // a crash before its offset was saved) finds the run already there.
   std::string mid = a.channel_name() + ":" + a.account_id() + ":" + m.message_id;
@@ -252,26 +240,25 @@ void ChannelManager::schedule_typing() {
   });
 }
 
-void ChannelManager::on_chat_event(const std::string& run_id, const Json& payload) {
-  auto it = runs_.find(run_id);
+void ChannelManager::on_run_finished(const RunReply& reply) {
+  auto it = runs_.find(reply.run_id);
   if (it == runs_.end()) return;
-  std::string state = payload.value("state", "");
-  if (state == "delta") return;
   Route r = it->second;
   runs_.erase(it);
   auto acc = r.account.lock();
   if (!acc) return;
   std::string text;
-  if (state == "final") {
-    text = reply_text(payload);
-    if (text.empty()) return;  // a run that chose to say nothing
-  } else if (state == "aborted") {
-    text = reply_text(payload);
-    if (text.empty()) return;
-  } else if (state == "error") {
-    text = "Sorry, something went wrong: " + payload.value("errorMessage", std::string("error"));
-  } else {
-    return;
+  switch (reply.status) {
+    case sessions::RunStatus::kFinal:
+    case sessions::RunStatus::kAborted:
+      text = reply.text;
+      if (text.empty()) return;  // a run that chose to say nothing (or was stopped silently)
+      break;
+    case sessions::RunStatus::kError:
+      text = "Sorry, something went wrong: " + (reply.error.empty() ? "error" : reply.error);
+      break;
+    default:
+      return;
   }
   bool first = true;
   for (std::string& chunk : chunk_text(text, acc->max_text())) {
@@ -376,7 +363,7 @@ void ChannelManager::changed(const Account& a) {
                               {"healthState", a.health_state()},
                               {"connected", a.is_connected()},
                               {"lastError", a.last_error()},  // why it is stuck/reconnecting
-                              {"ts", wall_ms()}});
+                              {"ts", clock_.wall_ms()}});
 }
 
 Json ChannelManager::status_json() const {
@@ -405,10 +392,23 @@ Json ChannelManager::status_json() const {
                       {"connected", connected},
                       {"healthState", running ? worst : "stopped"}};
   }
-  return {{"ts", wall_ms()},
+  return {{"ts", clock_.wall_ms()},
           {"channelOrder", order},
           {"channels", channels},
           {"channelAccounts", accounts}};
+}
+
+ChannelManager::Counts ChannelManager::counts() const {
+  Counts n;
+  std::string last;
+  for (const auto& [k, a] : accounts_) {  // keyed "<channel>/<account>": grouped by channel
+    if (a->channel_name() != last) ++n.channels;
+    last = a->channel_name();
+    ++n.accounts;
+    n.running += a->running() ? 1 : 0;
+    n.connected += a->is_connected() ? 1 : 0;
+  }
+  return n;
 }
 
 Json ChannelManager::health_json() const {
@@ -490,7 +490,7 @@ Json ChannelManager::pairing_list(const std::string& channel) const {
   Json list = Json::array();
   for (const auto& [k, a] : accounts_) {
     if (!channel.empty() && a->channel_name() != channel) continue;
-    for (const auto& p : a->pairing().pending(wall_ms()))
+    for (const auto& p : a->pairing().pending(clock_.wall_ms()))
       list.push_back({{"channel", a->channel_name()},
                       {"accountId", a->account_id()},
                       {"code", p.code},
@@ -507,7 +507,7 @@ Result<Json> ChannelManager::pairing_approve(const std::string& channel, const s
   if (list.empty()) return Error::invalid("unknown channel account: " + channel);
   for (Account* a : list) {
     // The store matches the code (case-insensitively) and knows whether it is still valid.
-    auto r = a->pairing().approve(code, wall_ms());
+    auto r = a->pairing().approve(code, clock_.wall_ms());
     if (!r) continue;
     log::event("channel.pairing_approved",
                {{"channel", a->channel_name()},

@@ -29,16 +29,24 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/prom_text.h"
-#include "base/result.h"
 #include "channels/account_settings.h"
+#include "config/config.h"
+#include "sessions/types.h"
 #include "simpleclaw/channel.h"
-
-namespace simpleclaw::plugins {
-class Registry;
-}
+#include "simpleclaw/registry.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::channels {
+
+// How a run started by a platform message ended, for the conversation it came from.
+struct RunReply {
+  std::string run_id;
+  sessions::RunStatus status = sessions::RunStatus::kFinal;  // terminal
+  std::string text;   // final: the reply; aborted: the partial reply ("" = say nothing)
+  std::string error;  // error: what went wrong
+};
 
 // A message on its way to an agent run (what chat.send gets).
 struct Submission {
@@ -64,7 +72,7 @@ class Account;
 class ChannelManager {
  public:
   ChannelManager(boost::asio::io_context& io, std::string state_dir, ChannelDispatch& dispatch,
-                 const plugins::Registry& registry);
+                 const sdk::Registry& registry, const Clock& clock = system_clock());
   ~ChannelManager();
 
   // Factories for channels that are not compiled in (out-of-process plugins).
@@ -74,15 +82,21 @@ class ChannelManager {
   // Applies channels / bindings / agents from a validated config: new accounts are
   // started, removed ones stopped, changed ones restarted. Safe to call again (reload).
   void configure(const Json& channels, const Json& bindings, const std::string& default_agent);
+  // The same from the whole config (`channels`, `bindings`, `agents.default`).
+  void configure(const config::Config& cfg);
   void stop_all();  // shutdown: every connector stopped, nothing is called afterwards
 
   // Gateway hooks.
-  void on_chat_event(const std::string& run_id, const Json& payload);
+  void on_run_finished(const RunReply& reply);
   void on_approval_event(const char* event, const Json& payload);
 
   // Methods.
   Json status_json() const;  // channels.status
   Json health_json() const;  // the health snapshot's `channels`
+  struct Counts {
+    int channels = 0, accounts = 0, running = 0, connected = 0;
+  };
+  Counts counts() const;  // status.subsystems.channels
   // The channel families of /metrics (counters, and one connected gauge per account).
   void write_metrics(prom::Writer& w) const;
   Result<Json> start_account(const std::string& channel, const std::string& account);
@@ -102,6 +116,7 @@ class ChannelManager {
   void changed(const Account& a);
   sdk::ChannelFactory factory(const std::string& channel) const;
   boost::asio::io_context& io() { return io_; }
+  const Clock& clock() const { return clock_; }
   const std::string& state_dir() const { return state_dir_; }
 
   struct Counters {
@@ -127,9 +142,10 @@ class ChannelManager {
   void schedule_typing();
 
   boost::asio::io_context& io_;
+  const Clock& clock_;
   std::string state_dir_;
   ChannelDispatch& dispatch_;
-  const plugins::Registry& registry_;
+  const sdk::Registry& registry_;
   ExtraFactory extra_;
   std::map<std::string, std::shared_ptr<Account>> accounts_;  // "<channel>/<account>"
   std::vector<Binding> bindings_;

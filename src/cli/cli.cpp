@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "config/config.h"
 #include "gateway/methods/table.h"
+#include "gateway/protocol/errors.h"
 #include "gateway/runtime.h"
 
 namespace simpleclaw::cli {
@@ -20,7 +21,7 @@ std::string trim(std::string s) {
 }
 
 void print_error(const Error& e) {
-  std::string line = std::string("error: ") + error_code_name(e.code) + ": " + e.message;
+  std::string line = "error: " + std::string(protocol::wire_code(e.code)) + ": " + e.message;
   if (!e.details.is_null()) line += " " + e.details.dump();
   fprintf(stderr, "%s\n", line.c_str());
   if (e.code == ErrorCode::kUnavailable && e.message.find("cannot connect") != std::string::npos)
@@ -46,7 +47,8 @@ int do_call(Target& t, const std::string& method, const std::string& params_text
   (*c)->close();
   if (!r.ok()) {
     if (json_out)
-      printf("%s\n", Json{{"ok", false}, {"error", r.error().to_json()}}.dump(2).c_str());
+      printf("%s\n",
+             Json{{"ok", false}, {"error", protocol::error_json(r.error())}}.dump(2).c_str());
     print_error(r.error());
     return 1;
   }
@@ -170,8 +172,11 @@ int run(int argc, char** argv) {
   for (const auto& m : gateway::method_table())
     methods_help += "  " + std::string(m.name) + " — " + std::string(m.summary) + "\n";
   auto* call = app.add_subcommand("call", methods_help);
-  call->add_option("method", method, "method name")->required();
+  call->add_option("method", method, "method name");
   call->add_option("--params", params_text, "params as JSON");
+  bool methods_markdown = false;
+  call->add_flag("--methods-markdown", methods_markdown,
+                 "print the method reference (docs/methods.md) generated from the table");
   add_client_opts(call);
 
   auto* health = app.add_subcommand("health", "print the gateway's health snapshot");
@@ -252,7 +257,17 @@ int run(int argc, char** argv) {
     if (port >= 0) gopts.port = port;
     return gateway::run_gateway(gopts);
   }
-  if (call->parsed()) return do_call(t, method, params_text, json_out);
+  if (call->parsed()) {
+    if (methods_markdown) {
+      printf("%s", gateway::methods_markdown().c_str());
+      return 0;
+    }
+    if (method.empty()) {
+      fprintf(stderr, "error: call needs a method name (see simpleclaw call --help)\n");
+      return 2;
+    }
+    return do_call(t, method, params_text, json_out);
+  }
   if (health->parsed()) return do_call(t, "health", "", json_out);
   if (status->parsed()) return do_call(t, "status", "", json_out);
   if (chat->parsed()) return chat_command(t, chat_session, reply_timeout_ms);

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
 #include "cli/ws_client.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::cli {
 

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "discovery/mdns_browser.h"
 #include "discovery/txt_record.h"
+#include "gateway/protocol/errors.h"
 
 namespace simpleclaw::cli {
 
@@ -16,7 +17,8 @@ int discover_command(int timeout_ms, bool json_out) {
   auto found = discovery::browse_services(timeout_ms);
   if (!found.ok()) {
     if (json_out)
-      printf("%s\n", Json{{"ok", false}, {"error", found.error().to_json()}}.dump(2).c_str());
+      printf("%s\n",
+             Json{{"ok", false}, {"error", protocol::error_json(found.error())}}.dump(2).c_str());
     fprintf(stderr, "error: %s\n", found.error().message.c_str());
     return 1;
   }

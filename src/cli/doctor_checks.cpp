@@ -26,7 +26,8 @@
 #include "config/config.h"
 #include "gateway/runtime.h"
 #include "gateway/server/server.h"
-#include "providers/http_client.h"
+#include "net/http_client.h"
+#include "plugins/builtin.h"
 
 namespace simpleclaw::cli {
 namespace {
@@ -90,8 +91,7 @@ DoctorContext load_doctor_context(const DoctorOptions& o) {
   std::string lock_path = c.state_dir + "/gateway.lock";
   if (::access(lock_path.c_str(), F_OK) == 0) {
     auto lock = DirLock::acquire(lock_path);
-    if (!lock.ok() && lock.error().details.is_object() &&
-        lock.error().details.value("code", "") == "LOCKED") {
+    if (!lock.ok() && lock.error().is_conflict()) {
       c.running = true;
       const std::string& m = lock.error().message;
       std::size_t p = m.find("pid ");
@@ -349,7 +349,7 @@ Check check_exposure(const DoctorContext& c) {
   std::string mode = str_at(c.doc, {"gateway", "auth", "mode"}, "token");
   const Json* tls_v = at(c.doc, {"gateway", "tls", "enabled"});
   bool tls = tls_v && tls_v->is_boolean() && tls_v->get<bool>();
-  bool loopback = gateway::is_loopback_bind(c.bind);
+  bool loopback = config::is_loopback_bind(c.bind);
   if (loopback) {
     if (mode == "none") {
       k.status = Status::kWarn;
@@ -440,7 +440,7 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
     std::size_t index;
     std::string where;
   };
-  std::vector<std::shared_ptr<providers::HttpCall>> calls;
+  std::vector<std::shared_ptr<net::HttpCall>> calls;
   for (std::size_t i = 0; i < providers.size(); ++i) {
     const auto& p = providers[i];
     Check k{"provider:" + p.name, Status::kOk, "provider " + p.name, "", ""};
@@ -454,8 +454,11 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
       out.push_back(k);
       continue;
     }
-    std::string base = p.base_url.empty() ? config::default_base_url(p.api) : p.base_url;
-    providers::Url url = providers::parse_url(base);
+    const sdk::ProviderExtension* ext = plugins::builtin_registry().provider(p.api);
+    std::string base = !p.base_url.empty() ? p.base_url
+                       : ext               ? std::string(ext->wire->default_base_url())
+                                           : std::string();
+    net::Url url = net::parse_url(base);
     if (!url.ok) {
       k.status = Status::kFail;
       k.detail = "base_url is not a valid http(s) URL: " + url.error;
@@ -468,17 +471,17 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
     out.push_back(k);
     // A plain GET of the base URL, no API key or custom header: any HTTP answer (401 and
     // 404 included) proves the endpoint is reachable.
-    providers::HttpRequest req;
+    net::HttpRequest req;
     req.method = "GET";
     req.url = base;
-    providers::HttpOptions opts;
+    net::HttpOptions opts;
     auto ms = std::chrono::milliseconds(timeout_ms);
     opts.connect_timeout = opts.first_byte_timeout = opts.idle_timeout = opts.total_timeout = ms;
     std::size_t idx = out.size() - 1;
-    providers::HttpCallbacks cb;
+    net::HttpCallbacks cb;
     auto status = std::make_shared<int>(0);
-    cb.on_head = [status](const providers::HttpHead& h) { *status = h.status; };
-    cb.on_done = [&out, idx, status, name = p.name](const providers::HttpError* e) {
+    cb.on_head = [status](const net::HttpHead& h) { *status = h.status; };
+    cb.on_done = [&out, idx, status, name = p.name](const net::HttpError* e) {
       Check& k = out[idx];
       if (*status > 0) {
         k.detail += " answered (HTTP " + std::to_string(*status) + ")";
@@ -489,7 +492,7 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
       k.fix = "check the network/proxy (https_proxy) and models.providers." + name +
               ".base_url; replies fail until the provider is reachable";
     };
-    calls.push_back(providers::http_start(io, std::move(req), opts, std::move(cb)));
+    calls.push_back(net::http_start(io, std::move(req), opts, std::move(cb)));
   }
   io.run();
   return out;

@@ -23,9 +23,9 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "proc/subprocess.h"
 #include "tools/exec_policy.h"
 #include "tools/exec_tool.h"
-#include "tools/subprocess.h"
 
 namespace simpleclaw::cli {
 namespace {
@@ -95,17 +95,16 @@ struct NodeHost {
       if (decision != "allow-once" && decision != "allow-always")
         return fail("DENIED", "not approved (" + d->value("reason", std::string("denied")) + ")");
     }
-    tools::ProcessSpec spec;
+    proc::ProcessSpec spec;
     spec.argv = {"/bin/sh", "-c", command};
-    spec.env = tools::scrubbed_env();
+    spec.env = proc::scrubbed_env();
     spec.cwd = cwd;
-    tools::RunLimits limits;
+    proc::RunLimits limits;
     limits.timeout_ms = timeout_ms;
     limits.max_output = static_cast<std::size_t>(exec.max_output);
     boost::asio::io_context io;
-    std::optional<tools::RunResult> result;
-    auto h =
-        tools::run_collect(io, spec, limits, [&](tools::RunResult r) { result = std::move(r); });
+    std::optional<proc::RunResult> result;
+    auto h = proc::run_collect(io, spec, limits, [&](proc::RunResult r) { result = std::move(r); });
     io.run();
     if (!result) return fail("RUN_FAILED", "the command did not complete");
     if (!result->error.empty()) return fail("RUN_FAILED", result->error);

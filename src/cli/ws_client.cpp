@@ -14,14 +14,15 @@
 
 #include "base/ids.h"
 #include "gateway/protocol/codec.h"
+#include "gateway/protocol/errors.h"
 
 namespace simpleclaw::cli {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
 using PlainWs = websocket::stream<beast::tcp_stream>;
 using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
@@ -66,25 +67,8 @@ Error transport_error(const std::string& what, const beast::error_code& ec) {
 
 }  // namespace
 
-Error error_from_json(const Json& err) {
-  Error e;
-  std::string code = err.value("code", "INVALID_REQUEST");
-  if (code == "FORBIDDEN")
-    e.code = ErrorCode::kForbidden;
-  else if (code == "NOT_PAIRED")
-    e.code = ErrorCode::kNotPaired;
-  else if (code == "UNAVAILABLE")
-    e.code = ErrorCode::kUnavailable;
-  else if (code == "APPROVAL_NOT_FOUND")
-    e.code = ErrorCode::kApprovalNotFound;
-  e.message = err.value("message", "");
-  if (err.contains("details")) e.details = err["details"];
-  if (err.contains("retryAfterMs")) e.retry_after_ms = err["retryAfterMs"].get<long long>();
-  return e;
-}
-
 struct WsClient::Impl {
-  net::io_context io;
+  asio::io_context io;
   std::unique_ptr<ssl::context> tls_ctx;
   std::variant<std::monostate, std::unique_ptr<PlainWs>, std::unique_ptr<TlsWs>> ws;
   beast::flat_buffer buf;
@@ -219,7 +203,7 @@ Status WsClient::send_message(const std::string& bytes, bool binary) {
   beast::error_code ec;
   impl_->with_ws([&](auto& w) {
     w.binary(binary);
-    w.write(net::buffer(bytes), ec);
+    w.write(asio::buffer(bytes), ec);
   });
   if (ec) return transport_error("send failed", ec);
   return Ok{};
@@ -338,7 +322,7 @@ Result<std::unique_ptr<WsClient>> WsClient::connect(const ClientOptions& opts, J
     return Error::unavailable("gateway did not send connect.challenge", 1000);
   auto res = (*c)->send_connect(first->frame["payload"].value("nonce", ""));
   if (!res.ok()) return res.error();
-  if (!res->value("ok", false)) return error_from_json((*res)["error"]);
+  if (!res->value("ok", false)) return protocol::error_from_json((*res)["error"]);
   if (hello) *hello = (*res)["payload"];
   return std::move(*c);
 }
@@ -357,7 +341,7 @@ Result<Json> WsClient::call(const std::string& method, const Json& params) {
                                 1000);
     if (in->frame.value("type", "") == "res" && in->frame.value("id", "") == id) {
       if (in->frame.value("ok", false)) return in->frame.value("payload", Json());
-      return error_from_json(in->frame["error"]);
+      return protocol::error_from_json(in->frame["error"]);
     }
     events_.push_back(std::move(in->frame));
   }

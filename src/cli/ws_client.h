@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
 #include "nodes/device_identity.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::cli {
 
@@ -76,8 +76,5 @@ class WsClient {
   std::vector<Json> events_;
   unsigned long next_id_ = 1;
 };
-
-// Error from a res frame's error object.
-Error error_from_json(const Json& err);
 
 }  // namespace simpleclaw::cli

@@ -15,7 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
+#include "simpleclaw/tool.h"
 
 namespace simpleclaw::config {
 
@@ -95,7 +96,7 @@ struct ProviderConfig {
   std::string name;            // the key under models.providers
   std::string plugin;          // provider plugin name; set = api, base_url, key unused
   std::string api = "openai";  // openai | anthropic | ollama (wire format)
-  std::string base_url;        // empty = the api's public default (see default_base_url)
+  std::string base_url;        // empty = the wire format's default (WireFormat::default_base_url)
   std::string api_key;         // sent as Bearer / x-api-key; ${ENV} recommended
   std::map<std::string, std::string> headers;  // extra request headers
   std::vector<ModelEntry> models;
@@ -118,35 +119,12 @@ struct ModelsConfig {
   int probe_interval_ms = 0;           // > 0: re-probe provider availability this often
 };
 
-// The exec tool's policy (tools.exec, overridable per agent; SPEC §8).
-struct ExecToolConfig {
-  std::string security = "allowlist";  // deny | allowlist | full
-  std::string ask = "on-miss";         // off | on-miss | always
-  std::vector<std::string> allow;      // "<absolute binary> <argv globs...> [**]"
-  std::optional<bool> sandbox;         // bubblewrap; unset = on when bwrap is installed
-  bool network = true;                 // sandbox only: false = no network
-  int timeout_ms = 120000;             // command killed (process group) after this
-  long long max_output = 200000;       // output bytes kept for the model
-  int approval_timeout_ms = 300000;    // unresolved approval -> deny (reason timeout)
-};
-
-struct WebFetchConfig {
-  long long max_bytes = 2000000;  // response bytes kept
-  int timeout_ms = 30000;         // whole fetch
-  int max_redirects = 5;          // redirects followed
-  bool allow_private = false;     // loopback/private/link-local targets refused unless true
-};
-
-// Tool policy (tools.*; agents.list[].tools overrides allow/deny/exec/max_steps).
-struct ToolsConfig {
-  std::vector<std::string> allow;  // tool names; empty = all
-  std::vector<std::string> deny;   // wins over allow
-  ExecToolConfig exec;
-  int max_steps = 25;  // model calls per run
-  WebFetchConfig web_fetch;
-  // Whether the tool `name` is enabled by allow/deny.
-  bool permits(std::string_view name) const;
-};
+// The tool policy (tools.*; agents.list[].tools overrides allow/deny/exec/max_steps;
+// SPEC §8): the structs and their defaults are the tool SDK's (simpleclaw/tool.h), since
+// tool extensions read them.
+using ExecToolConfig = sdk::ExecSettings;
+using WebFetchConfig = sdk::WebFetchSettings;
+using ToolsConfig = sdk::ToolPolicy;
 
 // One MCP server (mcp.servers.<name>).
 struct McpServerConfig {
@@ -211,8 +189,9 @@ struct Config {
   Json doc;                       // the whole validated document after ${ENV} substitution
 };
 
-// "https://api.openai.com/v1", "https://api.anthropic.com", "http://127.0.0.1:11434".
-std::string default_base_url(std::string_view api);
+// True when a bind setting listens only on this machine: "loopback", "localhost", an IPv4
+// address in 127.0.0.0/8 or ::1. The one definition (config checks, the server, doctor).
+bool is_loopback_bind(std::string_view bind);
 // The agent with this id, or nullptr.
 const AgentConfig* find_agent(const Config& c, std::string_view id);
 
@@ -305,6 +284,14 @@ using AgentsEdit = std::function<Status(nlohmann::ordered_json& list)>;
 Result<WriteResult> edit_agents_checked(const std::string& path, const AgentsEdit& edit,
                                         const EnvLookup& env = process_env());
 nlohmann::ordered_json* agent_entry(nlohmann::ordered_json& list, std::string_view id);
+
+// exec allow-always: adds `patterns` to agent `agent_id`'s own tools.exec.allow in the file
+// (the entry is created when absent; an agent without its own list first gets a copy of
+// the inherited one from `current`, so adding a pattern never drops the defaults).
+// Patterns already there are not repeated.
+Result<WriteResult> add_exec_allow(const std::string& path, const Config& current,
+                                   const std::string& agent_id,
+                                   const std::vector<std::string>& patterns);
 
 // Issues as JSON [{path, line, message}], and the INVALID_REQUEST error a rejected config
 // gives: "invalid config: <first issue>", details {code:"INVALID_CONFIG", issues}.

@@ -24,7 +24,7 @@ Result<Current> read_current(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return Current{};
-    return Error::invalid("cannot access " + path + ": " + std::strerror(errno));
+    return Error::io("cannot access " + path + ": " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) return Error::invalid("cannot read " + path + ": is a directory");
   Result<std::string> raw = read_file(path);
@@ -37,8 +37,8 @@ Result<Current> read_current(const std::string& path) {
 }
 
 Error conflict_error() {
-  return Error::invalid("config changed since last load; re-run config.get and retry",
-                        "CONFIG_CONFLICT");
+  return Error::conflict("config changed since last load; re-run config.get and retry",
+                         "CONFIG_CONFLICT");
 }
 
 std::string parent_dir(const std::string& path) {

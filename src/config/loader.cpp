@@ -429,8 +429,10 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
   };
   const Json* bind_v = lookup(doc, {"gateway", "bind"});
   std::string bind = string_at(doc, {"gateway", "bind"}, "loopback");
-  bool loopback = bind == "loopback";
-  bool bind_ok = bind == "loopback" || bind == "all" || bind == "tailnet" || is_ip(bind, &loopback);
+  bool literal_loopback = false;
+  bool bind_ok =
+      bind == "loopback" || bind == "all" || bind == "tailnet" || is_ip(bind, &literal_loopback);
+  bool loopback = is_loopback_bind(bind);
   if (bind_v && bind_v->is_string() && !bind.empty() && !bind_ok)
     add("gateway.bind",
         "must be loopback, all, tailnet, or a literal IPv4/IPv6 address (got '" + bind + "')");
@@ -614,10 +616,10 @@ Json ui_hints() {
   };
 }
 
-std::string default_base_url(std::string_view api) {
-  if (api == "anthropic") return "https://api.anthropic.com";
-  if (api == "ollama") return "http://127.0.0.1:11434";
-  return "https://api.openai.com/v1";
+bool is_loopback_bind(std::string_view bind) {
+  if (bind == "loopback" || bind == "localhost") return true;
+  bool loopback = false;
+  return is_ip(std::string(bind), &loopback) && loopback;
 }
 
 const AgentConfig* find_agent(const Config& c, std::string_view id) {

@@ -9,14 +9,6 @@
 
 namespace simpleclaw::config {
 
-bool ToolsConfig::permits(std::string_view name) const {
-  auto has = [&](const std::vector<std::string>& v) {
-    return std::find(v.begin(), v.end(), name) != v.end();
-  };
-  if (has(deny)) return false;
-  return allow.empty() || has(allow);
-}
-
 namespace detail {
 namespace {
 
@@ -107,4 +99,27 @@ void fill_tools_mcp_nodes(const Json& doc, Config& c) {
 }
 
 }  // namespace detail
+Result<WriteResult> add_exec_allow(const std::string& path, const Config& current,
+                                   const std::string& agent_id,
+                                   const std::vector<std::string>& patterns) {
+  using OJson = nlohmann::ordered_json;
+  return edit_agents_checked(path, [&](OJson& list) -> Status {
+    OJson* entry = agent_entry(list, agent_id);
+    if (!entry) {
+      list.push_back(OJson{{"id", agent_id}});
+      entry = &list.back();
+    }
+    OJson& allow = (*entry)["tools"]["exec"]["allow"];
+    if (!allow.is_array()) {
+      // Start from the inherited defaults so adding a pattern never drops them.
+      allow = OJson::array();
+      if (const AgentConfig* a = find_agent(current, agent_id))
+        for (const std::string& p : a->tools.exec.allow) allow.push_back(p);
+    }
+    for (const std::string& p : patterns)
+      if (std::find(allow.begin(), allow.end(), p) == allow.end()) allow.push_back(p);
+    return Ok{};
+  });
+}
+
 }  // namespace simpleclaw::config

@@ -20,22 +20,44 @@
 #include <avahi-common/thread-watch.h>
 #include <avahi-common/timeval.h>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::discovery {
 
-#define SC_AVAHI_FUNCTIONS(X)                                                                      \
-  X(client_new)                                                                                    \
-  X(client_free) X(client_errno) X(strerror) X(free) X(entry_group_new) X(entry_group_reset)       \
-      X(entry_group_is_empty) X(entry_group_commit) X(entry_group_get_client)                      \
-          X(entry_group_add_service_strlst) X(alternative_service_name) X(threaded_poll_new)       \
-              X(threaded_poll_get) X(threaded_poll_start) X(threaded_poll_stop)                    \
-                  X(threaded_poll_free) X(simple_poll_new) X(simple_poll_get)                      \
-                      X(simple_poll_iterate) X(simple_poll_free) X(service_browser_new)            \
-                          X(service_browser_free) X(service_resolver_new) X(service_resolver_free) \
-                              X(string_list_add) X(string_list_free) X(string_list_get_next)       \
-                                  X(string_list_get_text) X(string_list_get_size) X(elapse_time)   \
-                                      X(address_snprint)
+// One function per line (clang-format 14 would staircase a packed X-macro list).
+#define SC_AVAHI_FUNCTIONS(X)       \
+  X(client_new)                     \
+  X(client_free)                    \
+  X(client_errno)                   \
+  X(strerror)                       \
+  X(free)                           \
+  X(entry_group_new)                \
+  X(entry_group_reset)              \
+  X(entry_group_is_empty)           \
+  X(entry_group_commit)             \
+  X(entry_group_get_client)         \
+  X(entry_group_add_service_strlst) \
+  X(alternative_service_name)       \
+  X(threaded_poll_new)              \
+  X(threaded_poll_get)              \
+  X(threaded_poll_start)            \
+  X(threaded_poll_stop)             \
+  X(threaded_poll_free)             \
+  X(simple_poll_new)                \
+  X(simple_poll_get)                \
+  X(simple_poll_iterate)            \
+  X(simple_poll_free)               \
+  X(service_browser_new)            \
+  X(service_browser_free)           \
+  X(service_resolver_new)           \
+  X(service_resolver_free)          \
+  X(string_list_add)                \
+  X(string_list_free)               \
+  X(string_list_get_next)           \
+  X(string_list_get_text)           \
+  X(string_list_get_size)           \
+  X(elapse_time)                    \
+  X(address_snprint)
 
 struct AvahiLib {
 #define SC_AVAHI_MEMBER(name) decltype(&::avahi_##name) name = nullptr;

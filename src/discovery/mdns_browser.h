@@ -5,8 +5,8 @@
 #pragma once
 #include <vector>
 
-#include "base/result.h"
 #include "discovery/txt_record.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::discovery {
 

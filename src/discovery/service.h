@@ -16,11 +16,11 @@
 #include <optional>
 #include <string>
 
-#include "base/result.h"
 #include "config/config.h"
 #include "discovery/mdns_advertiser.h"
 #include "discovery/tailscale.h"
 #include "discovery/txt_record.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::discovery {
 

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 
-#include "tools/subprocess.h"
+#include "proc/subprocess.h"
 
 namespace simpleclaw::discovery {
 namespace {
@@ -131,9 +131,9 @@ TailscaleInfo query_tailscale(int timeout_ms) {
   boost::asio::io_context io(1);
   std::string out, err;
   bool truncated = false, timed_out = false;
-  tools::ExitStatus status;
+  proc::ExitStatus status;
   boost::asio::steady_timer timer(io);
-  tools::ProcessCallbacks cb;
+  proc::ProcessCallbacks cb;
   cb.on_stdout = [&](std::string_view d) {
     if (out.size() + d.size() > kMaxTailscaleJson)
       truncated = true;
@@ -143,19 +143,19 @@ TailscaleInfo query_tailscale(int timeout_ms) {
   cb.on_stderr = [&](std::string_view d) {
     err.append(d.substr(0, 4096 - std::min<std::size_t>(err.size(), 4096)));
   };
-  cb.on_exit = [&](const tools::ExitStatus& s) {
+  cb.on_exit = [&](const proc::ExitStatus& s) {
     status = s;
     timer.cancel();
   };
-  tools::ProcessSpec spec{{bin, "status", "--json"}, tools::scrubbed_env(), "", false, false};
-  auto proc = tools::Process::spawn(io, spec, cb);
+  proc::ProcessSpec spec{{bin, "status", "--json"}, proc::scrubbed_env(), "", false, false};
+  auto proc = proc::Process::spawn(io, spec, cb);
   if (!proc.ok()) {
     t.state = "error";
     t.error = proc.error().message;
     return t;
   }
   timer.expires_after(std::chrono::milliseconds(timeout_ms));
-  std::shared_ptr<tools::Process> p = *proc;
+  std::shared_ptr<proc::Process> p = *proc;
   timer.async_wait([&timed_out, p](const boost::system::error_code& ec) {
     if (ec) return;
     timed_out = true;

@@ -1,7 +1,6 @@
 #include "gateway/agent_tools.h"
 
 #include "base/log.h"
-#include "plugins/registry.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -15,16 +14,16 @@ tools::McpClientOptions mcp_options(const std::string& state_dir) {
 
 }  // namespace
 
-AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db,
+AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db, BlockingPool& files,
                        tools::ApprovalSink& sink, std::string state_dir,
                        tools::ExecTool::PersistAllow persist_allow,
-                       tools::MessageTool::Deliver deliver, const plugins::Registry& registry)
+                       tools::MessageTool::Deliver deliver, const sdk::Registry& registry)
     : db_(db),
       approvals_(io, *this, sink),
       mcp_(io, mcp_options(state_dir)),
       mcp_tools_(mcp_),
       services_{io, approvals_, state_dir, std::move(persist_allow), std::move(deliver)},
-      runner_(io) {
+      runner_(io, files) {
   for (const auto& ext : registry.tools()) {
     builtin_.push_back(ext.factory(services_));
     runner_.add_provider(builtin_.back().get());
@@ -34,7 +33,7 @@ AgentTools::AgentTools(boost::asio::io_context& io, sessions::DbWorker& db,
 
 AgentTools::~AgentTools() = default;
 
-void AgentTools::set_config(const config::Config& cfg) { mcp_.apply(cfg.mcp); }
+void AgentTools::configure(const config::Config& cfg) { mcp_.apply(cfg.mcp); }
 
 void AgentTools::start(std::function<void()> ready) { approvals_.load(std::move(ready)); }
 
@@ -53,10 +52,8 @@ void AgentTools::save(const tools::ApprovalRecord& r) {
 }
 
 void AgentTools::load_pending(std::function<void(std::vector<tools::ApprovalRecord>)> done) {
-  std::weak_ptr<int> alive = alive_;
   db_.post([](sessions::SessionStore& s) { return s.pending_approvals(); },
-           [alive, done = std::move(done)](Result<std::vector<sessions::ApprovalRow>> rows) {
-             if (alive.expired()) return;
+           alive_.guard([done = std::move(done)](Result<std::vector<sessions::ApprovalRow>> rows) {
              std::vector<tools::ApprovalRecord> out;
              if (!rows.ok()) {
                log::error("approvals: cannot load the pending ones: {}", rows.error().message);
@@ -76,7 +73,7 @@ void AgentTools::load_pending(std::function<void(std::vector<tools::ApprovalReco
                }
              }
              done(std::move(out));
-           });
+           }));
 }
 
 }  // namespace simpleclaw::gateway

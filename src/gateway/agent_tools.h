@@ -10,30 +10,30 @@
 #include <memory>
 #include <string>
 
+#include "base/alive.h"
+#include "base/blocking_pool.h"
 #include "config/config.h"
 #include "sessions/db_worker.h"
+#include "simpleclaw/registry.h"
 #include "tools/approvals.h"
 #include "tools/exec_tool.h"
 #include "tools/mcp_client.h"
 #include "tools/mcp_tools.h"
 #include "tools/message_tool.h"
 #include "tools/tool_runner.h"
-#include "tools/tool_services.h"
-
-namespace simpleclaw::plugins {
-class Registry;
-}
 
 namespace simpleclaw::gateway {
 
 class AgentTools final : public tools::ApprovalStore {
  public:
-  AgentTools(boost::asio::io_context& io, sessions::DbWorker& db, tools::ApprovalSink& sink,
-             std::string state_dir, tools::ExecTool::PersistAllow persist_allow,
-             tools::MessageTool::Deliver deliver, const plugins::Registry& registry);
+  // `sink` may be constructed after this object (it gets events only once the loop runs).
+  AgentTools(boost::asio::io_context& io, sessions::DbWorker& db, BlockingPool& files,
+             tools::ApprovalSink& sink, std::string state_dir,
+             tools::ExecTool::PersistAllow persist_allow, tools::MessageTool::Deliver deliver,
+             const sdk::Registry& registry);
   ~AgentTools() override;
 
-  void set_config(const config::Config& cfg);  // (re)starts/stops MCP servers
+  void configure(const config::Config& cfg);  // (re)starts/stops MCP servers
   // Loads approvals left pending by a previous process.
   void start(std::function<void()> ready);
   // Ends pending approvals (kept on disk) and stops the MCP servers.
@@ -41,6 +41,7 @@ class AgentTools final : public tools::ApprovalStore {
 
   tools::ToolRunner& runner() { return runner_; }
   tools::ApprovalManager& approvals() { return approvals_; }
+  const tools::ApprovalManager& approvals() const { return approvals_; }
   tools::McpManager& mcp() { return mcp_; }
 
   // tools::ApprovalStore (on the DbWorker)
@@ -49,13 +50,13 @@ class AgentTools final : public tools::ApprovalStore {
 
  private:
   sessions::DbWorker& db_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   tools::ApprovalManager approvals_;
   tools::McpManager mcp_;
   tools::McpTools mcp_tools_;
-  tools::ToolServices services_;
+  sdk::ToolServices services_;
   std::vector<std::unique_ptr<tools::ToolProvider>> builtin_;  // the registry's tools
   tools::ToolRunner runner_;
+  Alive alive_;  // last: approval rows loaded after destruction are dropped
 };
 
 }  // namespace simpleclaw::gateway

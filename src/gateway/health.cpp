@@ -1,21 +1,23 @@
-// The health snapshot (hello-ok `snapshot.health`, the `health` method and event): built
-// from the channels, agents, plugins, the loop monitor and a session summary that the
-// maintenance pass or a probe reads from the store (maintenance.cpp). Every significant
-// change bumps stateVersion.health and broadcasts.
-//
-// Shared mode: a user never sees another user's sessions here either. Each user gets a
-// view of the same snapshot in which `sessions` are their own (count and most recent),
-// `agents` lists only the agents granted, each with the user's own sessions of it.
-#include <map>
+// HealthMonitor (see health.h).
+#include "gateway/health.h"
 
-#include "gateway/gateway.h"
+#include "base/log.h"
+#include "channels/channel_manager.h"
+#include "plugins/plugin_host.h"
+#include "sessions/db_worker.h"
 
 namespace simpleclaw::gateway {
 
 using protocol::Scope;
 using protocol::SharedPayload;
+using protocol::SharedPayloadPtr;
 
 namespace {
+
+constexpr std::size_t kRecentShown = 5;       // health `sessions.recent` per block
+constexpr std::size_t kMaxHealthAgents = 64;  // agents with their own summary read
+constexpr std::size_t kMaxHealthUsers = 64;   // shared mode: users with their own summary
+constexpr int kMaxUserRecent = 50;            // one user's recent sessions, all agents
 
 // {path, count, recent[{key, updatedAt, age}]} from a summary {count, recent[{key,
 // updatedAt}]}; zeros before the first read. `prefix`: only keys starting with it, at most
@@ -36,15 +38,30 @@ Json sessions_block(const std::string& db, std::int64_t now, const Json& summary
   return out;
 }
 
-constexpr std::size_t kRecentShown = 5;
+// What counts as a change: loop-delay figures move on every refresh, only their verdict
+// counts; a session's age grows by itself, its updatedAt is what changes.
+Json significant(Json j) {
+  j["eventLoop"] =
+      Json{{"degraded", j["eventLoop"]["degraded"]}, {"reasons", j["eventLoop"]["reasons"]}};
+  for (Json& r : j["sessions"]["recent"]) r.erase("age");
+  for (Json& a : j["agents"])
+    for (Json& r : a["sessions"]["recent"]) r.erase("age");
+  return j;
+}
+
+Json recent_of(const std::vector<sessions::SessionRow>& rows) {
+  Json recent = Json::array();
+  for (const auto& row : rows)
+    recent.push_back(Json{{"key", row.key}, {"updatedAt", row.updated_at}});
+  return recent;
+}
 
 }  // namespace
 
 Json user_health_view(const Json& health, const User& user, const Json& summary,
                       const std::string& db, std::int64_t now) {
   Json view = health;
-  Json mine = sessions_block(db, now, summary, {}, kRecentShown);
-  view["sessions"] = mine;
+  view["sessions"] = sessions_block(db, now, summary, {}, kRecentShown);
   const Json counts =
       summary.is_object() ? summary.value("countByAgent", Json::object()) : Json::object();
   Json agents = Json::array();
@@ -60,44 +77,58 @@ Json user_health_view(const Json& health, const User& user, const Json& summary,
   return view;
 }
 
-Json Gateway::plugins_health() const {
+HealthMonitor::HealthMonitor(const LiveConfig& config, ClientTable& clients, sessions::DbWorker& db,
+                             const channels::ChannelManager& channels,
+                             const plugins::PluginHost& plugins, const EventLoopMonitor& loop,
+                             const Clock& clock, std::function<Json()> state_version)
+    : config_(config),
+      clients_(clients),
+      db_(db),
+      channels_(channels),
+      plugins_(plugins),
+      loop_(loop),
+      clock_(clock),
+      state_version_(std::move(state_version)) {}
+
+int HealthMonitor::session_count() const {
+  return summary_.is_object() ? summary_.value("count", 0) : 0;
+}
+
+Json HealthMonitor::plugins_block() const {
   Json loaded = Json::array(), errors = Json::array();
-  if (plugins_) {
-    Json list = plugins_->list_json();
-    for (const Json& p : list.value("plugins", Json::array())) {
-      if (p.value("state", "") == "running") loaded.push_back(p.value("name", ""));
-      if (p.contains("lastError") && p["lastError"].is_string())
-        errors.push_back(p.value("name", "") + ": " + p["lastError"].get<std::string>());
-    }
-    for (const Json& e : list.value("errors", Json::array()))
-      errors.push_back(e.value("path", "") + ": " + e.value("message", ""));
+  Json list = plugins_.list_json();
+  for (const Json& p : list.value("plugins", Json::array())) {
+    if (p.value("state", "") == "running") loaded.push_back(p.value("name", ""));
+    if (p.contains("lastError") && p["lastError"].is_string())
+      errors.push_back(p.value("name", "") + ": " + p["lastError"].get<std::string>());
   }
+  for (const Json& e : list.value("errors", Json::array()))
+    errors.push_back(e.value("path", "") + ": " + e.value("message", ""));
   return {{"loaded", loaded}, {"errors", errors}};
 }
 
-Json Gateway::build_health() {
+Json HealthMonitor::build() const {
   // The shape OpenClaw clients validate as a closed object (SPEC §3): nothing else at top
   // level, and each agent entry carries heartbeat + sessions blocks.
-  std::string db = info_.state_dir + "/sessions.db";
-  const std::int64_t now = now_ms();
-  Json sessions = sessions_block(db, now, sessions_summary_);
+  const config::Config& cfg = config_.cfg();
+  const std::string db = config_.info().sessions_db();
+  const std::int64_t now = clock_.wall_ms();
   const Json no_summary;
-  const Json& by_agent = sessions_summary_.is_object() && sessions_summary_.contains("byAgent")
-                             ? sessions_summary_["byAgent"]
-                             : no_summary;
+  const Json& by_agent =
+      summary_.is_object() && summary_.contains("byAgent") ? summary_["byAgent"] : no_summary;
   Json heartbeat{{"enabled", false}, {"every", "off"},   {"everyMs", nullptr},
                  {"prompt", ""},     {"target", "none"}, {"ackMaxChars", 300}};
   // Every configured agent, each with its own sessions.
   Json agents = Json::array();
-  for (const auto& a : cfg_.agents.list) {
+  for (const auto& a : cfg.agents.list) {
     const Json& mine =
         by_agent.is_object() && by_agent.contains(a.id) ? by_agent[a.id] : no_summary;
     agents.push_back(Json{{"agentId", a.id},
-                          {"isDefault", a.id == cfg_.agents.default_id},
+                          {"isDefault", a.id == cfg.agents.default_id},
                           {"heartbeat", heartbeat},
                           {"sessions", sessions_block(db, now, mine)}});
   }
-  Json channels = channels_ ? channels_->health_json() : Json::object();
+  Json channels = channels_.health_json();
   Json order = Json::array(), labels = Json::object();
   for (const auto& [name, accounts] : channels.items()) {
     order.push_back(name);
@@ -108,69 +139,131 @@ Json Gateway::build_health() {
               {"channelOrder", order},
               {"channelLabels", labels},
               {"heartbeatSeconds", 0},
-              {"defaultAgentId", cfg_.agents.default_id},
+              {"defaultAgentId", cfg.agents.default_id},
               {"agents", agents},
-              {"sessions", sessions},
-              {"plugins", plugins_health()},
-              {"eventLoop", loop_monitor_.snapshot()},
+              {"sessions", sessions_block(db, now, summary_)},
+              {"plugins", plugins_block()},
+              {"eventLoop", loop_.snapshot()},
               {"configReload", {{"hotReloadStatus", "active"}}}};
 }
 
-void Gateway::refresh_health(bool broadcast_if_changed) {
-  auto t0 = std::chrono::steady_clock::now();
-  Json body = build_health();
+void HealthMonitor::refresh(bool broadcast_if_changed) {
+  auto t0 = clock_.steady();
+  Json body = build();
+  const std::string db = config_.info().sessions_db();
   // Shared mode: each user's view, built from the same snapshot.
   std::map<std::string, Json, std::less<>> views;
-  const Json& by_user = sessions_summary_.is_object() && sessions_summary_.contains("byUser")
-                            ? sessions_summary_["byUser"]
-                            : Json::object();
-  for (const User* u : users_.list())
-    views[u->name] = user_health_view(body, *u, by_user.value(u->name, Json()),
-                                      info_.state_dir + "/sessions.db", now_ms());
-  // What counts as a change: loop-delay figures move on every refresh, only their verdict
-  // counts; a session's age grows by itself, its updatedAt is what changes.
-  auto significant = [](Json j) {
-    j["eventLoop"] =
-        Json{{"degraded", j["eventLoop"]["degraded"]}, {"reasons", j["eventLoop"]["reasons"]}};
-    for (Json& r : j["sessions"]["recent"]) r.erase("age");
-    for (Json& a : j["agents"])
-      for (Json& r : a["sessions"]["recent"]) r.erase("age");
-    return j;
-  };
+  const Json& by_user =
+      summary_.is_object() && summary_.contains("byUser") ? summary_["byUser"] : Json::object();
+  for (const User* u : config_.users().list())
+    views[u->name] =
+        user_health_view(body, *u, by_user.value(u->name, Json()), db, clock_.wall_ms());
   Json now_significant{{"admin", significant(body)}, {"users", Json::object()}};
   for (const auto& [name, v] : views) now_significant["users"][name] = significant(v);
-  bool changed = now_significant != health_body_;
-  health_body_ = std::move(now_significant);
-  const std::int64_t ts = now_ms();
+  bool changed = now_significant != significant_;
+  significant_ = std::move(now_significant);
+  const std::int64_t ts = clock_.wall_ms();
   const std::int64_t took =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady() - t0).count();
   auto stamp = [&](Json j) {
     j["ts"] = ts;
     j["durationMs"] = took;
     return std::make_shared<const SharedPayload>(std::move(j));
   };
-  health_ = stamp(std::move(body));
-  user_health_.clear();
-  for (auto& [name, v] : views) user_health_[name] = stamp(std::move(v));
+  admin_view_ = stamp(std::move(body));
+  user_views_.clear();
+  for (auto& [name, v] : views) user_views_[name] = stamp(std::move(v));
   if (!changed) return;
-  ++health_version_;
+  ++version_;
   if (!broadcast_if_changed) return;
-  broadcast_views(
-      "health", health_, [this](const std::string& u) { return health_snapshot(u); }, Scope::kNone,
-      true, true);
+  Json sv = state_version_();
+  clients_.broadcast_views(
+      "health", admin_view_, [this](const std::string& u) { return snapshot(u); },
+      Audience{Scope::kNone}, true, &sv);
 }
 
-protocol::SharedPayloadPtr Gateway::health_snapshot(std::string_view user) const {
-  if (user.empty()) return health_;
-  auto it = user_health_.find(user);
-  if (it != user_health_.end()) return it->second;
+SharedPayloadPtr HealthMonitor::snapshot(std::string_view user) const {
+  if (user.empty()) return admin_view_;
+  auto it = user_views_.find(user);
+  if (it != user_views_.end()) return it->second;
   // A user added since the last refresh: nothing of theirs yet, none of anyone else's.
-  const User* u = users_.find(user);
-  Json v = user_health_view(health_->json(), u ? *u : User{}, Json(),
-                            info_.state_dir + "/sessions.db", now_ms());
+  const User* u = config_.users().find(user);
+  Json v = user_health_view(admin_view_->json(), u ? *u : User{}, Json(),
+                            config_.info().sessions_db(), clock_.wall_ms());
   if (!u) v["agents"] = Json::array();
   return std::make_shared<const SharedPayload>(std::move(v));
+}
+
+void HealthMonitor::probe(std::string user, std::function<void(SharedPayloadPtr)> done) {
+  refresh_summary([this, user = std::move(user), done = std::move(done)] {
+    refresh(true);
+    done(snapshot(user));
+  });
+}
+
+void HealthMonitor::refresh_summary(std::function<void()> then) {
+  if (summary_pending_) return then();
+  summary_pending_ = true;
+  // All sessions, then each configured agent's (bounded: kMaxHealthAgents queries).
+  std::vector<std::string> agents;
+  for (const auto& a : config_.cfg().agents.list) {
+    if (agents.size() >= kMaxHealthAgents) break;
+    agents.push_back(a.id);
+  }
+  // Shared mode: each user's own count, count per agent and most recent sessions, enough
+  // of them that each granted agent's `recent` can usually show kRecentShown.
+  std::vector<std::pair<std::string, int>> users;
+  for (const User* u : config_.users().list()) {
+    if (users.size() >= kMaxHealthUsers) break;
+    std::size_t granted = u->all_agents ? agents.size() : u->agents.size();
+    int want = static_cast<int>(std::max<std::size_t>(granted, 1) * kRecentShown);
+    users.emplace_back(u->name, std::min(want, kMaxUserRecent));
+  }
+  db_.post(
+      [agents = std::move(agents),
+       users = std::move(users)](sessions::SessionStore& s) -> Result<Json> {
+        auto summarize = [&s](const std::string& agent_id) -> Result<Json> {
+          sessions::ListFilter f;
+          f.limit = static_cast<int>(kRecentShown);
+          f.agent_id = agent_id;
+          auto page = s.list(f);
+          if (!page.ok()) return page.error();
+          return Json{{"count", page->second}, {"recent", recent_of(page->first)}};
+        };
+        auto all = summarize("");
+        if (!all.ok()) return all.error();
+        Json by_agent = Json::object();
+        for (const auto& id : agents) {
+          auto one = summarize(id);
+          if (!one.ok()) return one.error();
+          by_agent[id] = std::move(one).value();
+        }
+        Json by_user = Json::object();
+        for (const auto& [name, limit] : users) {
+          sessions::ListFilter f;
+          f.limit = limit;
+          f.owner = name;
+          auto page = s.list(f);
+          if (!page.ok()) return page.error();
+          auto counts = s.count_by_agent(name);
+          if (!counts.ok()) return counts.error();
+          by_user[name] = Json{{"count", page->second},
+                               {"recent", recent_of(page->first)},
+                               {"countByAgent", *counts}};
+        }
+        Json out = std::move(all).value();
+        out["byAgent"] = std::move(by_agent);
+        out["byUser"] = std::move(by_user);
+        return out;
+      },
+      alive_.guard([this, then = std::move(then)](Result<Json> r) {
+        summary_pending_ = false;
+        if (r.ok())
+          summary_ = std::move(r).value();
+        else
+          log::warn("health: cannot read the session summary: {}", r.error().message);
+        if (!stopped_) then();
+      }));
 }
 
 }  // namespace simpleclaw::gateway

@@ -6,7 +6,7 @@
 #include "base/ids.h"
 #include "base/json_fields.h"
 #include "base/log.h"
-#include "gateway/gateway.h"
+#include "gateway/clients.h"
 #include "nodes/device_identity.h"
 
 namespace simpleclaw::gateway {
@@ -15,11 +15,6 @@ namespace {
 constexpr std::int64_t kDoneTtlMs = 5 * 60 * 1000;
 constexpr std::size_t kMaxDone = 1000;
 constexpr std::size_t kMaxPendingInvokes = 1000;
-
-std::int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::vector<std::string> strings(const Json& j, const char* key) {
   std::vector<std::string> out;
@@ -30,14 +25,15 @@ std::vector<std::string> strings(const Json& j, const char* key) {
 }
 
 Error coded(ErrorCode code, std::string msg, const char* detail) {
-  return Error{code, std::move(msg), Json{{"code", detail}}, std::nullopt};
+  return Error::make(code, std::move(msg), detail);
 }
 
 }  // namespace
 
 NodeHub::NodeHub(boost::asio::io_context& io, SendTo send_to, Broadcast broadcast,
-                 CloseDevice close)
+                 CloseDevice close, const Clock& clock)
     : io_(io),
+      clock_(clock),
       send_to_(std::move(send_to)),
       broadcast_(std::move(broadcast)),
       close_(std::move(close)) {}
@@ -60,10 +56,10 @@ Result<protocol::ScopeSet> NodeHub::check_device_token(const Json& params, std::
   if (!owner.ok()) return owner.error();
   std::string role = params.value("role", std::string("operator"));
   if (owner->role != role)
-    return Error::invalid("unauthorized: this device token is for role " + owner->role,
-                          "AUTH_DEVICE_TOKEN_MISMATCH");
+    return Error::unauthenticated("unauthorized: this device token is for role " + owner->role,
+                                  "AUTH_DEVICE_TOKEN_MISMATCH");
   if (json_str(params.value("device", Json::object()), "id") != owner->device_id)
-    return Error::invalid(
+    return Error::unauthenticated(
         "unauthorized: a device token must come with its device's signed proof (device.*)",
         "AUTH_DEVICE_TOKEN_MISMATCH");
   const nodes::PairedDevice* d = store_->find_paired(owner->device_id);
@@ -80,7 +76,7 @@ Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const 
   std::string role = params.value("role", std::string("operator"));
   if (!params.contains("device")) {
     if (role == "node")
-      return Error::invalid(
+      return Error::unauthenticated(
           "unauthorized: a node must connect with a device identity (device.*); "
           "`simpleclaw node` creates one",
           "DEVICE_IDENTITY_REQUIRED");
@@ -104,15 +100,15 @@ Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const 
   if (f.token.empty()) f.token = json_str(auth, "deviceToken");
   f.platform = json_str(client, "platform");
   f.device_family = json_str(client, "deviceFamily");
-  std::int64_t now = wall_ms();
+  std::int64_t now = clock_.wall_ms();
   if (auto v = nodes::verify_device_proof(proof, f, nonce, now); !v.ok()) return v.error();
 
   DeviceAdmission out;
   out.device_id = proof.id;
   // One owner per device: a device paired for one user (or the admin) is not another's.
   if (const nodes::PairedDevice* d = store_->find_paired(proof.id); d && d->user != user)
-    return Error::invalid("unauthorized: this device was paired for another user",
-                          "AUTH_DEVICE_OTHER_USER");
+    return Error::unauthenticated("unauthorized: this device was paired for another user",
+                                  "AUTH_DEVICE_OTHER_USER");
   if (!store_->is_paired(proof.id, proof.public_key, role)) {
     nodes::PairingInput in;
     in.device_id = proof.id;
@@ -175,7 +171,7 @@ void NodeHub::node_connected(const Client& c, const std::string& device_id, cons
   n.conn_id = c.conn_id;
   n.caps = strings(params, "caps");
   n.commands = strings(params, "commands");
-  n.connected_at_ms = wall_ms();
+  n.connected_at_ms = clock_.wall_ms();
   log::info("node {} ({}) connected with commands [{}]", device_id.substr(0, 12), n.display_name,
             fmt::join(n.commands, ", "));
   connected_[c.id] = std::move(n);
@@ -239,14 +235,14 @@ Json NodeHub::list() const {
       nodes.push_back(node_json(n.node_id, &n));
       seen.push_back(n.node_id);
     }
-  return Json{{"ts", wall_ms()}, {"nodes", std::move(nodes)}};
+  return Json{{"ts", clock_.wall_ms()}, {"nodes", std::move(nodes)}};
 }
 
 Result<Json> NodeHub::describe(const std::string& node_id) const {
   const Connected* c = find_node(node_id);
   const nodes::PairedDevice* d = store_->find_paired(node_id);
   if (!c && !(d && d->has_role("node")))
-    return coded(ErrorCode::kInvalidRequest, "unknown node: " + node_id + " (see node.list)",
+    return coded(ErrorCode::kNotFound, "unknown node: " + node_id + " (see node.list)",
                  "NODE_NOT_FOUND");
   return node_json(node_id, c);
 }
@@ -255,7 +251,7 @@ void NodeHub::invoke(const Json& params, Answer answer) {
   std::string node_id = json_str(params, "nodeId");
   std::string command = json_str(params, "command");
   std::string idem = json_str(params, "idempotencyKey");
-  std::int64_t now = wall_ms();
+  std::int64_t now = clock_.wall_ms();
   std::erase_if(done_by_idem_, [&](const auto& kv) { return kv.second.expires_ms <= now; });
   if (auto d = done_by_idem_.find(idem); d != done_by_idem_.end()) return answer(d->second.result);
   if (auto p = pending_by_idem_.find(idem); p != pending_by_idem_.end()) {
@@ -272,11 +268,11 @@ void NodeHub::invoke(const Json& params, Answer answer) {
   }
   if (std::find(cfg_.allow_commands.begin(), cfg_.allow_commands.end(), command) ==
       cfg_.allow_commands.end())
-    return answer(coded(ErrorCode::kInvalidRequest,
+    return answer(coded(ErrorCode::kInvalidArgument,
                         "command " + command + " is not allowed (nodes.allow_commands)",
                         "NODE_COMMAND_NOT_ALLOWED"));
   if (std::find(node->commands.begin(), node->commands.end(), command) == node->commands.end())
-    return answer(coded(ErrorCode::kInvalidRequest,
+    return answer(coded(ErrorCode::kInvalidArgument,
                         "node " + node_id.substr(0, 12) + " does not offer " + command,
                         "NODE_COMMAND_NOT_SUPPORTED"));
   if (pending_.size() >= kMaxPendingInvokes)
@@ -302,14 +298,14 @@ void NodeHub::invoke(const Json& params, Answer answer) {
   p.answers.push_back(std::move(answer));
   p.timer = std::make_unique<boost::asio::steady_timer>(io_);
   p.timer->expires_after(std::chrono::milliseconds(timeout_ms));
-  std::weak_ptr<int> alive = alive_;
-  p.timer->async_wait([this, alive, id, node_id, timeout_ms](const boost::system::error_code& ec) {
-    if (ec || alive.expired()) return;
-    complete(id, coded(ErrorCode::kUnavailable,
-                       "node " + node_id.substr(0, 12) + " did not answer within " +
-                           std::to_string(timeout_ms) + " ms",
-                       "NODE_INVOKE_TIMEOUT"));
-  });
+  p.timer->async_wait(
+      alive_.guard([this, id, node_id, timeout_ms](const boost::system::error_code& ec) {
+        if (ec) return;
+        complete(id, coded(ErrorCode::kTimeout,
+                           "node " + node_id.substr(0, 12) + " did not answer within " +
+                               std::to_string(timeout_ms) + " ms",
+                           "NODE_INVOKE_TIMEOUT"));
+      }));
   if (!idem.empty()) pending_by_idem_[idem] = id;
 }
 
@@ -322,7 +318,7 @@ void NodeHub::complete(const std::string& id, Result<Json> result) {
   if (!p.idem.empty()) {
     pending_by_idem_.erase(p.idem);
     if (done_by_idem_.size() >= kMaxDone) done_by_idem_.erase(done_by_idem_.begin());
-    done_by_idem_.insert_or_assign(p.idem, Done{result, wall_ms() + kDoneTtlMs});
+    done_by_idem_.insert_or_assign(p.idem, Done{result, clock_.wall_ms() + kDoneTtlMs});
   }
   for (auto& a : p.answers) a(result);
 }
@@ -333,7 +329,7 @@ Result<Json> NodeHub::invoke_result(std::uint64_t client_id, const Json& params)
   std::string id = json_str(params, "id");
   auto it = pending_.find(id);
   if (it == pending_.end() || it->second.node_id != me->second.node_id)
-    return coded(ErrorCode::kInvalidRequest,
+    return coded(ErrorCode::kInvalidArgument,
                  "unknown or finished invoke id: " + id + " (it may have timed out)",
                  "NODE_INVOKE_NOT_FOUND");
   const std::string node = me->second.node_id;
@@ -349,7 +345,7 @@ Result<Json> NodeHub::invoke_result(std::uint64_t client_id, const Json& params)
     const Json err = params.value("error", Json::object());
     std::string msg = json_str(err, "message");
     if (msg.empty()) msg = "the node reported a failure";
-    Error e = coded(ErrorCode::kInvalidRequest, "node " + node.substr(0, 12) + ": " + msg,
+    Error e = coded(ErrorCode::kInvalidArgument, "node " + node.substr(0, 12) + ": " + msg,
                     "NODE_INVOKE_FAILED");
     if (err.is_object() && err.contains("code")) e.details["nodeCode"] = err["code"];
     complete(id, e);
@@ -366,18 +362,18 @@ Result<Json> NodeHub::node_event(std::uint64_t client_id, const Json& params) {
              Json{{"nodeId", me->second.node_id},
                   {"event", event},
                   {"payload", params.value("payload", Json())},
-                  {"ts", wall_ms()}},
+                  {"ts", clock_.wall_ms()}},
              protocol::Scope::kRead);
   return Json{{"ok", true}};
 }
 
 Json NodeHub::pair_list() {
-  (void)store_->expire(wall_ms());
+  (void)store_->expire(clock_.wall_ms());
   return store_->list();
 }
 
 Result<Json> NodeHub::pair_approve(const std::string& request_id, const std::string& by) {
-  auto d = store_->approve(request_id, wall_ms());
+  auto d = store_->approve(request_id, clock_.wall_ms());
   if (!d.ok()) return d.error();
   log::info("pairing request {} approved by {}: device {}", request_id, by,
             d->device_id.substr(0, 12));
@@ -386,7 +382,7 @@ Result<Json> NodeHub::pair_approve(const std::string& request_id, const std::str
                   {"deviceId", d->device_id},
                   {"decision", "approved"},
                   {"resolvedBy", by},
-                  {"ts", wall_ms()}},
+                  {"ts", clock_.wall_ms()}},
              protocol::Scope::kPairing);
   return Json{{"ok", true}, {"requestId", request_id}, {"device", d->to_json()}};
 }
@@ -401,7 +397,7 @@ Result<Json> NodeHub::pair_reject(const Json& params, const std::string& by) {
                     {"deviceId", r->device_id},
                     {"decision", "rejected"},
                     {"resolvedBy", by},
-                    {"ts", wall_ms()}},
+                    {"ts", clock_.wall_ms()}},
                protocol::Scope::kPairing);
     return Json{{"ok", true}, {"requestId", request_id}, {"rejected", true}};
   }
@@ -410,13 +406,15 @@ Result<Json> NodeHub::pair_reject(const Json& params, const std::string& by) {
   auto revoked = store_->revoke(device_id);
   if (!revoked.ok()) return revoked.error();
   if (!*revoked)
-    return coded(ErrorCode::kInvalidRequest, "unknown device: " + device_id, "DEVICE_NOT_FOUND");
+    return coded(ErrorCode::kNotFound, "unknown device: " + device_id, "DEVICE_NOT_FOUND");
   log::info("device {} revoked by {}", device_id.substr(0, 12), by);
   close_(device_id, "device revoked");
-  broadcast_(
-      "node.pair.resolved",
-      Json{{"deviceId", device_id}, {"decision", "revoked"}, {"resolvedBy", by}, {"ts", wall_ms()}},
-      protocol::Scope::kPairing);
+  broadcast_("node.pair.resolved",
+             Json{{"deviceId", device_id},
+                  {"decision", "revoked"},
+                  {"resolvedBy", by},
+                  {"ts", clock_.wall_ms()}},
+             protocol::Scope::kPairing);
   return Json{{"ok", true}, {"deviceId", device_id}, {"revoked", true}};
 }
 

@@ -26,10 +26,12 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "base/alive.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "gateway/protocol/scopes.h"
 #include "nodes/pairing_store.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::gateway {
 
@@ -51,10 +53,11 @@ class NodeHub {
   // Closes every socket of a device (revocation).
   using CloseDevice = std::function<void(const std::string& device_id, const std::string& why)>;
 
-  NodeHub(boost::asio::io_context& io, SendTo send_to, Broadcast broadcast, CloseDevice close);
+  NodeHub(boost::asio::io_context& io, SendTo send_to, Broadcast broadcast, CloseDevice close,
+          const Clock& clock = system_clock());
   ~NodeHub();
   Status open(const std::string& state_dir);  // loads <state>/devices.json
-  void set_config(const config::NodesConfig& cfg) { cfg_ = cfg; }
+  void configure(const config::Config& cfg) { cfg_ = cfg.nodes; }
 
   // auth.deviceToken: the scopes the paired device holds (an operator) or none (a node);
   // *user = the shared-mode user the device belongs to ("" = the admin's). The proof is
@@ -103,6 +106,7 @@ class NodeHub {
   void complete(const std::string& invoke_id, Result<Json> result);
 
   boost::asio::io_context& io_;
+  const Clock& clock_;
   SendTo send_to_;
   Broadcast broadcast_;
   CloseDevice close_;
@@ -112,7 +116,7 @@ class NodeHub {
   std::map<std::string, Pending> pending_;              // by invoke id
   std::map<std::string, std::string> pending_by_idem_;  // idempotencyKey -> invoke id
   std::map<std::string, Done> done_by_idem_;            // finished, for duplicates
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  Alive alive_;  // last: timers firing after destruction do nothing
 };
 
 }  // namespace simpleclaw::gateway

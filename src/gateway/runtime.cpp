@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/clock.h"
 #include "base/env.h"
 #include "base/fs.h"
 #include "base/ids.h"
@@ -42,30 +43,6 @@ class StepTimer {
 };
 
 }  // namespace
-
-Result<std::pair<std::string, std::string>> resolve_token(const config::Config& cfg,
-                                                          const std::string& state_dir) {
-  if (!cfg.gateway.auth.token.empty())
-    return std::pair{cfg.gateway.auth.token, std::string("config")};
-  if (std::string t = env_var("SIMPLECLAW_GATEWAY_TOKEN"); !t.empty())
-    return std::pair{t, std::string("env")};
-  std::string path = state_dir + "/gateway.token";
-  if (auto existing = read_file(path); existing.ok()) {
-    std::string t = *existing;
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-    if (!t.empty()) {
-      struct stat st {};
-      if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-        log::warn("{} is readable by other users; fixing its mode to 0600", path);
-        ::chmod(path.c_str(), 0600);
-      }
-      return std::pair{t, "file:" + path};
-    }
-  }
-  std::string t = random_token();
-  if (auto s = write_file_atomic(path, t + "\n", 0600); !s.ok()) return s.error();
-  return std::pair{t, "generated:" + path};
-}
 
 std::string resolve_state_dir(const std::string& flag) {
   if (!flag.empty()) return flag;
@@ -133,7 +110,7 @@ int run_gateway(const GatewayOptions& opts) {
     log::error("port {} is out of range (0-65535)", cfg.gateway.port);
     return 1;
   }
-  bool loopback = is_loopback_bind(cfg.gateway.bind);
+  bool loopback = config::is_loopback_bind(cfg.gateway.bind);
   if (cfg.gateway.auth.mode == "none" && !loopback) {
     log::error(
         "auth mode 'none' is refused with bind '{}': anyone on the network could "
@@ -207,12 +184,13 @@ int run_gateway(const GatewayOptions& opts) {
     hosts = {*ip};
   }
   info.bind_host = hosts.front();
-  Gateway gw(io, info, cfg, file, auth);
-  if (auto s = gw.open_store(info.state_dir + "/sessions.db"); !s.ok()) {
-    log::error("session store: {}", s.error().message);
+  auto opened = Gateway::open(io, info, cfg, file, auth);
+  if (!opened.ok()) {
+    log::error("session store: {}", opened.error().message);
     return 1;
   }
-  step_store.done(info.state_dir + "/sessions.db");
+  Gateway& gw = **opened;
+  step_store.done(info.sessions_db());
 
   // 2. plugins
   StepTimer step_plugins("plugins");
@@ -232,7 +210,7 @@ int run_gateway(const GatewayOptions& opts) {
 
   // 5. WebSocket server
   StepTimer step_server("server");
-  Server server(io, gw);
+  Server server(io, gw.transport());
   if (tls) {
     if (auto s = server.enable_tls(*tls); !s.ok()) {
       log::error("{}", s.error().message);
@@ -245,10 +223,7 @@ int run_gateway(const GatewayOptions& opts) {
   }
   info.port = server.port();
   gw.set_listen_port(info.port);  // known only now when --port 0
-  std::string host =
-      info.bind_host.find(':') != std::string::npos ? "[" + info.bind_host + "]" : info.bind_host;
-  std::string url =
-      std::string(info.tls ? "wss://" : "ws://") + host + ":" + std::to_string(info.port);
+  std::string url = info.url();
   step_server.done("listening on " + url);
 
   // 6. maintenance timers
@@ -321,7 +296,7 @@ int run_gateway(const GatewayOptions& opts) {
   // watcher that sees it also sees the complete start-up log.
   std::string runtime_file = info.state_dir + "/gateway.json";
   Json rt{{"pid", ::getpid()},      {"port", info.port}, {"url", url},
-          {"bind", info.bind_host}, {"tls", info.tls},   {"startedAt", now_ms()}};
+          {"bind", info.bind_host}, {"tls", info.tls},   {"startedAt", wall_now_ms()}};
   if (info.tls) rt["tlsSha256"] = info.tls_fingerprint;
   if (auto s = write_file_atomic(runtime_file, rt.dump() + "\n", 0600); !s.ok())
     log::warn("cannot write {}: {}", runtime_file, s.error().message);

@@ -22,12 +22,6 @@ struct GatewayOptions {
 // Process exit code: 0 after a clean stop, 1 on a start-up error (bad config, port in use).
 int run_gateway(const GatewayOptions& opts);
 
-// The token for auth mode `token`: gateway.auth.token > SIMPLECLAW_GATEWAY_TOKEN >
-// <state>/gateway.token, generating that file (0600) when none exists. Returns
-// {token, source} where source is "config", "env", "file:<path>" or "generated:<path>".
-Result<std::pair<std::string, std::string>> resolve_token(const config::Config& cfg,
-                                                          const std::string& state_dir);
-
 // Shared with the CLI so client and server agree on where things are.
 std::string resolve_state_dir(const std::string& flag);
 std::string resolve_config_path(const std::string& flag, const std::string& state_dir);

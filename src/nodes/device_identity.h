@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 typedef struct evp_pkey_st EVP_PKEY;  // <openssl/types.h>, kept out of this header
 

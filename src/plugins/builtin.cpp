@@ -5,66 +5,70 @@
 // else refers to it); a provider left out is refused by the model catalog with
 // the option to turn on (its wire code stays in sc_providers, which the
 // provider tests and the fake LLM use whole).
-#include "plugins/registry.h"
+#include "plugins/builtin.h"
+
+#include "base/check.h"
 
 namespace simpleclaw::channels {
-void register_webchat(plugins::Registry &r);
-void register_telegram(plugins::Registry &r);
-void register_irc(plugins::Registry &r);
-void register_discord(plugins::Registry &r);
-void register_slack(plugins::Registry &r);
+Status register_webchat(sdk::Registry& r);
+Status register_telegram(sdk::Registry& r);
+Status register_irc(sdk::Registry& r);
+Status register_discord(sdk::Registry& r);
+Status register_slack(sdk::Registry& r);
 }  // namespace simpleclaw::channels
 
 namespace simpleclaw::providers {
-void register_openai(plugins::Registry &r);
-void register_anthropic(plugins::Registry &r);
-void register_ollama(plugins::Registry &r);
+Status register_openai(sdk::Registry& r);
+Status register_anthropic(sdk::Registry& r);
+Status register_ollama(sdk::Registry& r);
 }  // namespace simpleclaw::providers
 
 namespace simpleclaw::tools {
-void register_exec(plugins::Registry &r);
-void register_web_fetch(plugins::Registry &r);
-void register_message(plugins::Registry &r);
+Status register_exec(sdk::Registry& r);
+Status register_web_fetch(sdk::Registry& r);
+Status register_message(sdk::Registry& r);
 }  // namespace simpleclaw::tools
 
 namespace simpleclaw::plugins {
 
-const Registry &builtin_registry() {
-  static const Registry registry = [] {
-    Registry r;
+const sdk::Registry& builtin_registry() {
+  static const sdk::Registry registry = [] {
+    sdk::Registry r;
+    // Two extensions of one kind with one name is a build mistake (registry_test).
+    auto add = [](Status s) { SC_CHECK(s.ok(), s.ok() ? "" : s.error().message); };
     // Channels. webchat is the gateway's own and always there.
-    channels::register_webchat(r);
+    add(channels::register_webchat(r));
 #ifdef SIMPLECLAW_WITH_TELEGRAM
-    channels::register_telegram(r);
+    add(channels::register_telegram(r));
 #endif
 #ifdef SIMPLECLAW_WITH_IRC
-    channels::register_irc(r);
+    add(channels::register_irc(r));
 #endif
 #ifdef SIMPLECLAW_WITH_DISCORD
-    channels::register_discord(r);
+    add(channels::register_discord(r));
 #endif
 #ifdef SIMPLECLAW_WITH_SLACK
-    channels::register_slack(r);
+    add(channels::register_slack(r));
 #endif
     // LLM providers (wire formats).
 #ifdef SIMPLECLAW_WITH_PROVIDER_OPENAI
-    providers::register_openai(r);
+    add(providers::register_openai(r));
 #endif
 #ifdef SIMPLECLAW_WITH_PROVIDER_ANTHROPIC
-    providers::register_anthropic(r);
+    add(providers::register_anthropic(r));
 #endif
 #ifdef SIMPLECLAW_WITH_PROVIDER_OLLAMA
-    providers::register_ollama(r);
+    add(providers::register_ollama(r));
 #endif
     // Tools (the file tools and MCP servers are the tool runner's own).
 #ifdef SIMPLECLAW_WITH_TOOL_EXEC
-    tools::register_exec(r);
+    add(tools::register_exec(r));
 #endif
 #ifdef SIMPLECLAW_WITH_TOOL_WEB_FETCH
-    tools::register_web_fetch(r);
+    add(tools::register_web_fetch(r));
 #endif
 #ifdef SIMPLECLAW_WITH_TOOL_MESSAGE
-    tools::register_message(r);
+    add(tools::register_message(r));
 #endif
     return r;
   }();

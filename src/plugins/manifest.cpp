@@ -14,7 +14,7 @@
 #include <valijson/validator.hpp>
 
 #include "config/config.h"
-#include "plugins/registry.h"
+#include "plugins/builtin.h"
 
 namespace simpleclaw::plugins {
 

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::plugins {
 

@@ -11,7 +11,7 @@
 
 namespace simpleclaw::plugins {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 
 namespace {
 
@@ -98,7 +98,7 @@ void PluginChannel::start() {
   if (!why.empty()) {
     // Reported from the loop, not inside start(): the manager may not expect it inline.
     std::weak_ptr<int> alive = alive_;
-    net::post(host_.io(), [this, alive, why] {
+    asio::post(host_.io(), [this, alive, why] {
       if (alive.lock()) fail(why);
     });
     return;
@@ -147,7 +147,7 @@ void PluginChannel::stop() {
   sends_.clear();
   for (auto& [seq, s] : sends) {
     if (rt) rt->forget(s.first);
-    net::post(host_.io(), [done = std::move(s.second), p = plugin_] {
+    asio::post(host_.io(), [done = std::move(s.second), p = plugin_] {
       if (done) done(unavailable("plugin " + p + ": account stopped"));
     });
   }
@@ -163,7 +163,7 @@ void PluginChannel::fail(const std::string& error) {
 void PluginChannel::send(sdk::OutboundMessage m, std::function<void(Status)> done) {
   auto rt = rt_.lock();
   if (!started_ || down_ || !rt || !rt->running()) {
-    net::post(host_.io(), [done = std::move(done), p = plugin_] {
+    asio::post(host_.io(), [done = std::move(done), p = plugin_] {
       if (done) done(unavailable("plugin " + p + " is not connected"));
     });
     return;
@@ -226,13 +226,13 @@ void PluginChannel::on_process_down(const std::string& error) {
   auto sends = std::move(sends_);
   sends_.clear();
   for (auto& [seq, s] : sends)
-    net::post(host_.io(), [done = std::move(s.second), error] {
+    asio::post(host_.io(), [done = std::move(s.second), error] {
       if (done) done(unavailable(error));
     });
   fail(error);
 }
 
-void PluginChannel::on_inbound(const Json& params, tools::StdioRpcPeer::Responder r) {
+void PluginChannel::on_inbound(const Json& params, proc::StdioRpcPeer::Responder r) {
   if (!started_ || down_) return r.error(-32001, "account not started");
   sdk::InboundMessage m;
   auto bad = [&](const char* what) { r.error(-32602, std::string("invalid params: ") + what); };

@@ -23,8 +23,8 @@
 #include <memory>
 #include <string>
 
+#include "proc/stdio_rpc.h"
 #include "simpleclaw/channel.h"
-#include "tools/stdio_rpc.h"
 
 namespace simpleclaw::plugins {
 
@@ -58,7 +58,7 @@ class PluginChannel final : public sdk::Channel {
   // From PluginRuntime.
   void on_process_up();
   void on_process_down(const std::string& error);
-  void on_inbound(const Json& params, tools::StdioRpcPeer::Responder r);
+  void on_inbound(const Json& params, proc::StdioRpcPeer::Responder r);
   void on_status(const Json& params);
   void on_alive();
   void on_button(const Json& params);

@@ -8,10 +8,11 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "config/yaml_json.h"
 
 namespace simpleclaw::plugins {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 
 namespace {
 
@@ -83,13 +84,13 @@ class PluginHost::Tools final : public tools::ToolProvider {
  private:
   struct Task final : tools::ToolTask {
     tools::ToolDone done;
-    net::io_context* io = nullptr;
+    asio::io_context* io = nullptr;
     std::weak_ptr<PluginRuntime> rt;
     std::uint64_t id = 0;
     void finish(tools::ToolOutcome o) {
       if (!done) return;
       // Always posted: start() must not call done inline.
-      net::post(*io, [d = std::move(done), o = std::move(o)]() mutable { d(std::move(o)); });
+      asio::post(*io, [d = std::move(done), o = std::move(o)]() mutable { d(std::move(o)); });
       done = nullptr;
     }
     void cancel() override {
@@ -140,7 +141,7 @@ class PluginHost::Tools final : public tools::ToolProvider {
 
 // ---- host ----
 
-PluginHost::PluginHost(net::io_context& io, std::string state_dir, PluginHostOptions opts)
+PluginHost::PluginHost(asio::io_context& io, std::string state_dir, PluginHostOptions opts)
     : io_(io),
       state_dir_(std::move(state_dir)),
       opts_(opts),
@@ -248,6 +249,11 @@ std::vector<std::string> PluginHost::configure(const Json& plugins_section,
   return problems;
 }
 
+std::vector<std::string> PluginHost::configure(const config::Config& cfg) {
+  return configure(config::detail::section(cfg.doc, "plugins"),
+                   config::detail::section(cfg.doc, "channels"));
+}
+
 void PluginHost::start() {
   if (started_ || stopped_) return;
   started_ = true;
@@ -265,7 +271,7 @@ void PluginHost::stop(std::function<void()> done) {
   for (auto& [name, rt] : dir_->runtimes) rt->stop(one);
   // A finished stop erases itself from `retiring` only later, by a post.
   for (auto& [ptr, rt] : dir_->retiring) rt->stop(one);
-  net::post(io_, one);
+  asio::post(io_, one);
 }
 
 Json PluginHost::list_json() const {
@@ -274,6 +280,16 @@ Json PluginHost::list_json() const {
   Json errors = Json::array();
   for (const auto& e : errors_) errors.push_back(Json{{"path", e.path}, {"message", e.message}});
   return Json{{"plugins", std::move(list)}, {"errors", std::move(errors)}};
+}
+
+PluginHost::Counts PluginHost::counts() const {
+  Counts n;
+  for (const auto& [name, rt] : dir_->runtimes) {
+    ++n.count;
+    n.running += rt->state() == PluginState::kRunning ? 1 : 0;
+    n.failed += rt->state() == PluginState::kFailed ? 1 : 0;
+  }
+  return n;
 }
 
 std::vector<std::string> PluginHost::channel_names() const {

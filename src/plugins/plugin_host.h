@@ -30,12 +30,12 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
 #include "plugins/manifest.h"
 #include "plugins/plugin_channel.h"
 #include "plugins/plugin_provider.h"
 #include "plugins/plugin_runtime.h"
 #include "simpleclaw/channel.h"
+#include "simpleclaw/result.h"
 #include "tools/tool_runner.h"
 
 namespace boost::asio {
@@ -57,6 +57,8 @@ class PluginHost {
   // Problems (a bad manifest, a duplicate name, a config that fails the schema) are
   // logged, kept for list_json() and returned; they never stop the other plugins.
   std::vector<std::string> configure(const Json& plugins_section, const Json& channels_section);
+  // The same from the whole config (its `plugins` and `channels` sections).
+  std::vector<std::string> configure(const config::Config& cfg);
   // Starts every enabled, valid plugin (and, after this, each one configure() adds).
   void start();
   // Stops every plugin (shutdown, SIGTERM, SIGKILL after the grace); posts done.
@@ -65,6 +67,10 @@ class PluginHost {
   // plugins.list: {plugins: [{name, version, kind, state, restarts, lastError?, pid?, path,
   // description?, startedAtMs?, tools?, accounts?}], errors: [{path, message}]}.
   Json list_json() const;
+  struct Counts {
+    int count = 0, running = 0, failed = 0;
+  };
+  Counts counts() const;  // status.subsystems.plugins
 
   // Channel plugins configured now (enabled or not), by name.
   std::vector<std::string> channel_names() const;

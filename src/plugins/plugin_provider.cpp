@@ -11,7 +11,7 @@
 
 namespace simpleclaw::plugins {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 using providers::ErrorKind;
 using providers::PluginFailure;
 using providers::StreamEvent;
@@ -44,7 +44,7 @@ std::int64_t tokens(const Json& usage, const char* key) {
 Json provider_chat_params(const std::string& request_id, const providers::ChatRequest& req) {
   Json messages = Json::array();
   for (const providers::Message& m : req.messages) {
-    Json j{{"role", m.role}, {"content", m.text}};
+    Json j{{"role", sdk::role_name(m.role)}, {"content", m.text}};
     if (!m.tool_calls.empty()) {
       Json calls = Json::array();
       for (const providers::ToolCall& c : m.tool_calls)
@@ -174,7 +174,7 @@ namespace {
 class ProviderChat final : public providers::PluginChat,
                            public std::enable_shared_from_this<ProviderChat> {
  public:
-  ProviderChat(net::io_context& io, std::string plugin, std::string request_id,
+  ProviderChat(asio::io_context& io, std::string plugin, std::string request_id,
                providers::PluginTimeouts t, providers::PluginChatCallbacks cb)
       : io_(io),
         plugin_(std::move(plugin)),
@@ -187,7 +187,7 @@ class ProviderChat final : public providers::PluginChat,
   // Fails from the loop (callbacks never run inside chat()).
   void fail_later(ErrorKind kind, bool retryable, std::string message) {
     std::weak_ptr<ProviderChat> weak = weak_from_this();
-    net::post(io_, [weak, kind, retryable, message = std::move(message)] {
+    asio::post(io_, [weak, kind, retryable, message = std::move(message)] {
       if (auto self = weak.lock()) self->fail(kind, retryable, message, false);
     });
   }
@@ -215,7 +215,7 @@ class ProviderChat final : public providers::PluginChat,
  private:
   std::string who() const { return "plugin " + plugin_; }
 
-  void arm(net::steady_timer& t, milliseconds after, const char* what) {
+  void arm(asio::steady_timer& t, milliseconds after, const char* what) {
     if (after.count() <= 0) return;
     t.expires_after(after);
     std::weak_ptr<ProviderChat> weak = weak_from_this();
@@ -292,13 +292,13 @@ class ProviderChat final : public providers::PluginChat,
     rpc_ = 0;
   }
 
-  net::io_context& io_;
+  asio::io_context& io_;
   std::string plugin_;
   std::string request_id_;
   providers::PluginTimeouts timeouts_;
   providers::PluginChatCallbacks cb_;
-  net::steady_timer idle_;
-  net::steady_timer total_;
+  asio::steady_timer idle_;
+  asio::steady_timer total_;
   std::weak_ptr<PluginRuntime> rt_;
   std::uint64_t rpc_ = 0;
   bool done_ = false;
@@ -309,7 +309,7 @@ class ProviderChat final : public providers::PluginChat,
 
 // ---- PluginProviders ----
 
-PluginProviders::PluginProviders(net::io_context& io, std::weak_ptr<PluginDirectory> dir)
+PluginProviders::PluginProviders(asio::io_context& io, std::weak_ptr<PluginDirectory> dir)
     : io_(io), dir_(std::move(dir)) {}
 
 std::shared_ptr<providers::PluginChat> PluginProviders::chat(

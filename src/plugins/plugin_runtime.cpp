@@ -10,15 +10,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <random>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "plugins/plugin_channel.h"
-#include "tools/subprocess.h"
+#include "proc/subprocess.h"
+#include "proc/supervised_child.h"
 
 namespace simpleclaw::plugins {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -38,12 +39,6 @@ std::string str_field(const Json& j, const char* key) {
   if (!j.is_object()) return {};
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // An error that means the plugin answered (with a JSON-RPC error), as opposed to no
@@ -85,15 +80,8 @@ Json PluginSetup::fingerprint() const {
               {"error", config_error}};
 }
 
-struct PluginRuntime::Timers {
-  explicit Timers(net::io_context& io) : restart(io), ping(io), kill(io) {}
-  net::steady_timer restart;
-  net::steady_timer ping;
-  net::steady_timer kill;
-};
-
-PluginRuntime::PluginRuntime(net::io_context& io, PluginSetup setup, const PluginHostOptions& opts)
-    : io_(io), setup_(std::move(setup)), opts_(opts), timers_(std::make_unique<Timers>(io)) {
+PluginRuntime::PluginRuntime(asio::io_context& io, PluginSetup setup, const PluginHostOptions& opts)
+    : io_(io), setup_(std::move(setup)), opts_(opts), ping_timer_(io) {
   version_ = setup_.manifest.version;
   if (!setup_.config_error.empty()) {
     state_ = PluginState::kFailed;
@@ -103,18 +91,23 @@ PluginRuntime::PluginRuntime(net::io_context& io, PluginSetup setup, const Plugi
   }
 }
 
-PluginRuntime::~PluginRuntime() {
-  // Reached only after stop() finished or when the host is torn down without stop():
-  // then kill what is left (the Process reaps it).
-  if (peer_) peer_->kill("gateway is going away");
-}
+// A process still running is killed by the supervisor's destructor (the host was torn
+// down without stop()).
+PluginRuntime::~PluginRuntime() = default;
+
+proc::StdioRpcPeer* PluginRuntime::peer() const { return child_ ? child_->peer() : nullptr; }
+std::uint64_t PluginRuntime::gen() const { return child_ ? child_->generation() : 0; }
+bool PluginRuntime::stopping() const { return child_ && child_->stopping(); }
+bool PluginRuntime::running() const { return state_ == PluginState::kRunning && peer(); }
+int PluginRuntime::restarts() const { return child_ ? child_->restarts() : 0; }
+pid_t PluginRuntime::pid() const { return child_ ? child_->pid() : -1; }
 
 Json PluginRuntime::status() const {
   Json j{{"name", name()},
          {"version", version_},
          {"kind", plugin_kind_name(kind())},
          {"state", plugin_state_name(state_)},
-         {"restarts", restarts_},
+         {"restarts", restarts()},
          {"path", setup_.manifest.path}};
   if (!last_error_.empty()) j["lastError"] = last_error_;
   if (pid() > 0) j["pid"] = pid();
@@ -138,61 +131,77 @@ Json PluginRuntime::status() const {
 // ---- lifecycle ----
 
 void PluginRuntime::start() {
-  if (started_ || stopping_ || state_ == PluginState::kFailed || state_ == PluginState::kDisabled)
-    return;
-  started_ = true;
-  spawn();
+  if (child_ || state_ == PluginState::kFailed || state_ == PluginState::kDisabled) return;
+  proc::SupervisedChild::Options o;
+  o.log_name = prefix();
+  // Jitter spreads restarts of plugins that failed together (a shared dependency).
+  o.backoff = BackoffPolicy{opts_.backoff_initial.count(), opts_.backoff_max.count(),
+                            1.0 - opts_.backoff_jitter, 1.0 + opts_.backoff_jitter};
+  o.healthy_reset = opts_.healthy_reset;
+  o.stop_grace = opts_.stop_grace;
+  std::weak_ptr<PluginRuntime> weak = weak_from_this();
+  proc::SupervisedChild::Hooks h;
+  h.spec = [weak] {
+    auto self = weak.lock();
+    proc::ProcessSpec spec;
+    proc::StdioRpcOptions ro;
+    if (!self) return std::make_pair(spec, ro);
+    const PluginManifest& m = self->setup_.manifest;
+    spec.argv.push_back(m.command);
+    spec.argv.insert(spec.argv.end(), m.args.begin(), m.args.end());
+    spec.env = proc::scrubbed_env();
+    spec.cwd = m.dir;
+    ro.log_name = self->prefix();
+    ro.max_line = self->opts_.max_line;
+    ro.max_bytes_per_sec = self->opts_.max_bytes_per_sec;
+    ro.max_bad_lines = self->opts_.max_bad_lines;
+    ro.stderr_lines_per_sec = self->opts_.stderr_lines_per_sec;
+    self->state_ = PluginState::kStarting;
+    return std::make_pair(spec, ro);
+  };
+  h.on_started = [weak](proc::StdioRpcPeer&) {
+    if (auto self = weak.lock()) self->initialize();
+  };
+  h.on_request = [weak](const std::string& m, const Json& p, proc::StdioRpcPeer::Responder r) {
+    if (auto self = weak.lock()) self->on_request(m, p, std::move(r));
+  };
+  h.on_notification = [weak](const std::string& m, const Json& p) {
+    if (auto self = weak.lock()) self->on_notification(m, p);
+  };
+  h.on_exit = [weak](const std::string& what, bool stopping, proc::StdioRpcPeer*) {
+    if (auto self = weak.lock()) self->on_exit(what, stopping);
+  };
+  h.on_restart = [weak](std::chrono::milliseconds delay, int attempt) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->state_ = PluginState::kBackoff;
+    log::event("plugin.restart",
+               nlohmann::json{{"plugin", self->name()},
+                              {"delayMs", delay.count()},
+                              {"attempt", attempt},
+                              {"error", self->last_error_}},
+               self->prefix() + ": restarting in " + std::to_string(delay.count()) + " ms");
+  };
+  child_ = proc::SupervisedChild::create(io_, std::move(o), std::move(h));
+  child_->start();
 }
 
-void PluginRuntime::spawn() {
-  ++gen_;
-  std::uint64_t gen = gen_;
-  state_ = PluginState::kStarting;
-  tools::ProcessSpec spec;
-  spec.argv.push_back(setup_.manifest.command);
-  spec.argv.insert(spec.argv.end(), setup_.manifest.args.begin(), setup_.manifest.args.end());
-  spec.env = tools::scrubbed_env();
-  spec.cwd = setup_.manifest.dir;
-  tools::StdioRpcOptions ro;
-  ro.log_name = prefix();
-  ro.max_line = opts_.max_line;
-  ro.max_bytes_per_sec = opts_.max_bytes_per_sec;
-  ro.max_bad_lines = opts_.max_bad_lines;
-  ro.stderr_lines_per_sec = opts_.stderr_lines_per_sec;
+void PluginRuntime::initialize() {
   std::weak_ptr<PluginRuntime> weak = weak_from_this();
-  tools::StdioRpcPeer::Handlers h;
-  h.on_request = [weak, gen](const std::string& m, const Json& p,
-                             tools::StdioRpcPeer::Responder r) {
-    auto self = weak.lock();
-    if (!self || gen != self->gen_) return r.error(-32000, "plugin is being replaced");
-    self->on_request(m, p, std::move(r));
-  };
-  h.on_notification = [weak, gen](const std::string& m, const Json& p) {
-    auto self = weak.lock();
-    if (self && gen == self->gen_) self->on_notification(m, p);
-  };
-  h.on_exit = [weak, gen](const tools::ExitStatus& st, const std::string& reason) {
-    if (auto self = weak.lock()) self->on_exit(gen, st, reason);
-  };
-  auto peer = tools::StdioRpcPeer::spawn(io_, std::move(spec), std::move(ro), std::move(h));
-  if (!peer) {
-    last_error_ = prefix() + ": " + peer.error().message;
-    log::warn("{}", last_error_);
-    schedule_restart();
-    return;
-  }
-  peer_ = std::move(*peer);
-  log::info("{}: started (pid {})", prefix(), peer_->pid());
+  std::uint64_t gen = this->gen();
   Json params{{"protocolVersion", 1},
               {"name", name()},
               {"kind", plugin_kind_name(kind())},
               {"config", setup_.config}};
   if (kind() == PluginKind::kChannel) params["accounts"] = setup_.accounts;
-  peer_->request("initialize", std::move(params), opts_.init_timeout, [weak, gen](Result<Json> r) {
+  peer()->request("initialize", std::move(params), opts_.init_timeout, [weak, gen](Result<Json> r) {
     auto self = weak.lock();
-    if (self && gen == self->gen_ && self->peer_ && !self->stopping_)
-      self->handshake_done(gen, std::move(r));
+    if (self && self->current(gen)) self->handshake_done(gen, std::move(r));
   });
+}
+
+bool PluginRuntime::current(std::uint64_t gen) const {
+  return gen == this->gen() && peer() && !stopping();
 }
 
 void PluginRuntime::handshake_done(std::uint64_t gen, Result<Json> r) {
@@ -209,10 +218,10 @@ void PluginRuntime::handshake_done(std::uint64_t gen, Result<Json> r) {
 
 void PluginRuntime::list_models(std::uint64_t gen) {
   std::weak_ptr<PluginRuntime> weak = weak_from_this();
-  peer_->request(
+  peer()->request(
       "provider/models", Json::object(), opts_.init_timeout, [weak, gen](Result<Json> r) {
         auto self = weak.lock();
-        if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
+        if (!self || !self->current(gen)) return;
         // Optional: a plugin that does not implement it (an error answer) lists no models and
         // serves whatever the config lists. No answer at all is a hung plugin.
         if (!r.ok() && !answered(r.error()))
@@ -243,9 +252,9 @@ void PluginRuntime::list_models(std::uint64_t gen) {
 
 void PluginRuntime::list_tools(std::uint64_t gen) {
   std::weak_ptr<PluginRuntime> weak = weak_from_this();
-  peer_->request("tools/list", Json::object(), opts_.init_timeout, [weak, gen](Result<Json> r) {
+  peer()->request("tools/list", Json::object(), opts_.init_timeout, [weak, gen](Result<Json> r) {
     auto self = weak.lock();
-    if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
+    if (!self || !self->current(gen)) return;
     if (!r.ok()) return self->fail_process("failed to list its tools: " + r.error().message);
     std::vector<PluginToolInfo> tools;
     const Json& list = r->is_object() ? r->value("tools", Json()) : Json();
@@ -267,10 +276,10 @@ void PluginRuntime::list_tools(std::uint64_t gen) {
 
 void PluginRuntime::became_running() {
   state_ = PluginState::kRunning;
-  started_at_ms_ = now_ms();
-  running_since_ = Clock::now();
+  started_at_ms_ = wall_now_ms();
+  child_->mark_healthy();
   log::info("{}: running ({} {})", prefix(), plugin_kind_name(kind()), version_);
-  schedule_ping(gen_);
+  schedule_ping(gen());
   // Accounts that started while the process was down send channel/start now.
   auto chans = channels_;
   for (auto& [id, ch] : chans)
@@ -278,15 +287,15 @@ void PluginRuntime::became_running() {
 }
 
 void PluginRuntime::schedule_ping(std::uint64_t gen) {
-  timers_->ping.expires_after(opts_.ping_interval);
+  ping_timer_.expires_after(opts_.ping_interval);
   std::weak_ptr<PluginRuntime> weak = weak_from_this();
-  timers_->ping.async_wait([weak, gen](const error_code& ec) {
+  ping_timer_.async_wait([weak, gen](const error_code& ec) {
     auto self = weak.lock();
-    if (ec || !self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
-    self->peer_->request(
+    if (ec || !self || !self->current(gen)) return;
+    self->peer()->request(
         "ping", Json::object(), self->opts_.ping_timeout, [weak, gen](Result<Json> r) {
           auto self = weak.lock();
-          if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
+          if (!self || !self->current(gen)) return;
           if (!r.ok() && !answered(r.error()))
             return self->fail_process("did not answer ping within " +
                                       std::to_string(self->opts_.ping_timeout.count()) +
@@ -297,138 +306,71 @@ void PluginRuntime::schedule_ping(std::uint64_t gen) {
 }
 
 void PluginRuntime::fail_process(const std::string& reason) {
-  if (peer_) peer_->kill(reason);  // on_exit follows with the reason
+  if (child_) child_->kill(reason);  // on_exit follows with the reason
 }
 
-void PluginRuntime::on_exit(std::uint64_t gen, const tools::ExitStatus& st,
-                            const std::string& reason) {
-  if (gen != gen_) return;
-  peer_.reset();
-  timers_->ping.cancel();
-  std::string what = !reason.empty() ? reason
-                     : st.term_signal != 0
-                         ? "exited (signal " + std::to_string(st.term_signal) + ")"
-                         : "exited (code " + std::to_string(st.exit_code) + ")";
-  if (stopping_) {
+void PluginRuntime::on_exit(const std::string& what, bool stopping) {
+  ping_timer_.cancel();
+  if (stopping) {
     log::info("{}: stopped", prefix());
     channels_down(prefix() + " stopped");
-    end_stop();
     return;
   }
   last_error_ = prefix() + " " + what;
   log::warn("{}; restarting", last_error_);
   channels_down(last_error_);
-  schedule_restart();
-}
-
-void PluginRuntime::schedule_restart() {
-  if (stopping_) return;
-  state_ = PluginState::kBackoff;
-  auto now = Clock::now();
-  if (running_since_ != Clock::time_point{} && now - running_since_ >= opts_.healthy_reset)
-    backoff_step_ = 0;
-  running_since_ = {};
-  double base = static_cast<double>(opts_.backoff_initial.count()) *
-                static_cast<double>(1LL << std::min(backoff_step_, 20));
-  base = std::min(base, static_cast<double>(opts_.backoff_max.count()));
-  ++backoff_step_;
-  // Jitter spreads restarts of plugins that failed together (a shared dependency).
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> dist(1.0 - opts_.backoff_jitter,
-                                              1.0 + opts_.backoff_jitter);
-  auto delay = milliseconds(static_cast<long long>(std::max(0.0, base * dist(rng))));
-  log::event("plugin.restart",
-             nlohmann::json{{"plugin", name()},
-                            {"delayMs", delay.count()},
-                            {"attempt", backoff_step_},
-                            {"error", last_error_}},
-             prefix() + ": restarting in " + std::to_string(delay.count()) + " ms");
-  timers_->restart.expires_after(delay);
-  std::weak_ptr<PluginRuntime> weak = weak_from_this();
-  timers_->restart.async_wait([weak](const error_code& ec) {
-    auto self = weak.lock();
-    if (ec || !self || self->stopping_ || self->peer_) return;
-    ++self->restarts_;
-    self->spawn();
-  });
 }
 
 void PluginRuntime::stop(std::function<void()> done) {
-  if (done) stop_waiters_.push_back(std::move(done));
-  if (stopping_) {
-    if (!peer_) end_stop();
-    return;
-  }
-  stopping_ = true;
-  timers_->restart.cancel();
-  timers_->ping.cancel();
-  if (!peer_) {
-    channels_down(prefix() + " stopped");
-    end_stop();
-    return;
-  }
-  // Polite first: `shutdown`, then SIGTERM, then SIGKILL. The timer handlers hold the
-  // runtime so the host may drop it now.
-  auto self = shared_from_this();
-  std::uint64_t gen = gen_;
-  auto escalate = [self, gen] {
-    if (!self->peer_ || gen != self->gen_) return;
-    self->peer_->terminate();
-    self->timers_->kill.expires_after(self->opts_.stop_grace);
-    self->timers_->kill.async_wait([self](const error_code& ec) {
-      if (ec || !self->peer_) return;
-      self->peer_->kill("did not exit within " + std::to_string(self->opts_.stop_grace.count()) +
-                        " ms of SIGTERM");
-      self->timers_->kill.expires_after(std::chrono::seconds(2));
-      self->timers_->kill.async_wait([self](const error_code& ec2) {
-        if (ec2 || !self->peer_) return;
-        log::warn("{}: not reaped after SIGKILL; giving up on it", self->prefix());
-        self->peer_->close_output();
-        self->peer_.reset();
-        self->channels_down(self->prefix() + " stopped");
-        self->end_stop();
-      });
-    });
+  ping_timer_.cancel();
+  auto finished = [weak = weak_from_this(), done = std::move(done)] {
+    if (auto self = weak.lock())
+      if (self->state_ != PluginState::kFailed && self->state_ != PluginState::kDisabled)
+        self->state_ = PluginState::kStopped;
+    if (done) done();
   };
-  if (state_ == PluginState::kRunning) {
-    peer_->request("shutdown", Json::object(), opts_.shutdown_timeout,
-                   [self, escalate](Result<Json>) { escalate(); });
-  } else {
-    escalate();
+  if (!child_) {  // never started (disabled, failed, or not yet)
+    if (state_ != PluginState::kFailed && state_ != PluginState::kDisabled)
+      state_ = PluginState::kStopped;
+    channels_down(prefix() + " stopped");
+    if (done) asio::post(io_, std::move(done));
+    return;
   }
-}
-
-void PluginRuntime::end_stop() {
-  timers_->kill.cancel();
-  timers_->restart.cancel();
-  timers_->ping.cancel();
-  if (state_ != PluginState::kFailed && state_ != PluginState::kDisabled)
-    state_ = PluginState::kStopped;
-  auto waiters = std::move(stop_waiters_);
-  stop_waiters_.clear();
-  for (auto& w : waiters) net::post(io_, std::move(w));
+  // Polite first: `shutdown` (only to a process that finished its handshake), then
+  // SIGTERM, then SIGKILL. The supervisor keeps itself alive meanwhile, so the host may
+  // drop this runtime now.
+  std::function<void(std::function<void()>)> polite;
+  if (state_ == PluginState::kRunning) {
+    polite = [peer = child_->peer(), timeout = opts_.shutdown_timeout](std::function<void()> then) {
+      peer->request("shutdown", Json::object(), timeout,
+                    [then = std::move(then)](Result<Json>) { then(); });
+    };
+  }
+  if (!child_->peer()) channels_down(prefix() + " stopped");  // between processes
+  auto keep = shared_from_this();  // the stop waiter holds the runtime until the process is gone
+  child_->stop(std::move(polite), [keep, finished = std::move(finished)] { finished(); });
 }
 
 // ---- messages ----
 
 std::uint64_t PluginRuntime::request(const std::string& method, Json params, milliseconds timeout,
-                                     tools::StdioRpcPeer::ResponseFn fn) {
+                                     proc::StdioRpcPeer::ResponseFn fn) {
   if (!running()) {
     std::string msg = last_error_.empty() ? prefix() + " is not running" : last_error_;
-    net::post(io_, [fn = std::move(fn), msg] {
+    asio::post(io_, [fn = std::move(fn), msg] {
       if (fn) fn(Error::unavailable(msg, 1000));
     });
     return 0;
   }
-  return peer_->request(method, std::move(params), timeout, std::move(fn));
+  return peer()->request(method, std::move(params), timeout, std::move(fn));
 }
 
 void PluginRuntime::forget(std::uint64_t id) {
-  if (peer_ && id) peer_->forget(id);
+  if (peer() && id) peer()->forget(id);
 }
 
 void PluginRuntime::notify(const std::string& method, Json params) {
-  if (running()) peer_->notify(method, std::move(params));
+  if (running()) peer()->notify(method, std::move(params));
 }
 
 void PluginRuntime::attach(const std::string& account, PluginChannel* ch) {
@@ -459,7 +401,7 @@ PluginChannel* PluginRuntime::channel_for(const Json& params) const {
 }
 
 void PluginRuntime::on_request(const std::string& method, const Json& params,
-                               tools::StdioRpcPeer::Responder r) {
+                               proc::StdioRpcPeer::Responder r) {
   if (method == "channel/inbound" && kind() == PluginKind::kChannel) {
     PluginChannel* ch = channel_for(params);
     if (!ch)

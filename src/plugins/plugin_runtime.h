@@ -1,10 +1,10 @@
 // PluginRuntime: one out-of-process plugin's life (internal to src/plugins; the gateway
-// uses PluginHost). It runs the manifest's command as a StdioRpcPeer, does the
-// `initialize` handshake (and `tools/list` for a tool plugin) within init_timeout,
-// probes it with `ping` every ping_interval (no answer within ping_timeout = hung: killed),
-// and restarts it after a crash, a hang or a protocol violation (flood, garbage) with
-// exponential backoff and jitter, reset once it stayed up for healthy_reset. stop() asks
-// politely (`shutdown`), then SIGTERM, then SIGKILL after stop_grace.
+// uses PluginHost). Its process is a proc::SupervisedChild (restarted after a crash, a
+// hang or a protocol violation with exponential backoff and jitter, reset once it stayed
+// healthy for healthy_reset; stopped politely with `shutdown`, then SIGTERM, then SIGKILL
+// after stop_grace). This class adds the plugin protocol: the `initialize` handshake (and
+// `tools/list` / `provider/models`) within init_timeout, and a `ping` every ping_interval
+// (no answer within ping_timeout = hung: killed and restarted).
 //
 // A channel plugin serves every account of its channel from one process: each account's
 // PluginChannel attaches itself by account id; the runtime routes the plugin's
@@ -17,6 +17,8 @@
 // peer's callbacks hold weak_ptrs, except stop(), which keeps the runtime alive until the
 // process is gone so the host can drop it at once (config reload).
 #pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,14 +27,11 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
 #include "config/config.h"
 #include "plugins/manifest.h"
-#include "tools/stdio_rpc.h"
-
-namespace boost::asio {
-class io_context;
-}
+#include "proc/stdio_rpc.h"
+#include "proc/supervised_child.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::plugins {
 
@@ -88,10 +87,10 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
   const std::string& name() const { return setup_.manifest.name; }
   PluginKind kind() const { return setup_.manifest.kind; }
   PluginState state() const { return state_; }
-  bool running() const { return state_ == PluginState::kRunning && peer_; }
-  int restarts() const { return restarts_; }
+  bool running() const;
+  int restarts() const;
   const std::string& last_error() const { return last_error_; }
-  pid_t pid() const { return peer_ ? peer_->pid() : -1; }
+  pid_t pid() const;
   const Json& capabilities() const { return capabilities_; }
   const std::vector<PluginToolInfo>& tools() const { return tools_; }
   // Provider plugins: the models `provider/models` reported at the last start.
@@ -101,7 +100,7 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
 
   // JSON-RPC to the running process; fails (posted) when it is not running.
   std::uint64_t request(const std::string& method, Json params, std::chrono::milliseconds timeout,
-                        tools::StdioRpcPeer::ResponseFn fn);
+                        proc::StdioRpcPeer::ResponseFn fn);
   void forget(std::uint64_t id);
   void notify(const std::string& method, Json params);
 
@@ -117,34 +116,31 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
   std::size_t active_requests() const { return requests_.size(); }
 
  private:
-  void spawn();
-  void on_exit(std::uint64_t gen, const tools::ExitStatus& st, const std::string& reason);
-  void on_request(const std::string& method, const Json& params, tools::StdioRpcPeer::Responder r);
+  void initialize();
+  void on_exit(const std::string& what, bool stopping);
+  void on_request(const std::string& method, const Json& params, proc::StdioRpcPeer::Responder r);
   void on_notification(const std::string& method, const Json& params);
   void handshake_done(std::uint64_t gen, Result<Json> init);
   void list_tools(std::uint64_t gen);
   void list_models(std::uint64_t gen);
   void became_running();
   void schedule_ping(std::uint64_t gen);
-  void schedule_restart();
   void fail_process(const std::string& reason);  // kill + restart
-  void end_stop();
   void channels_down(const std::string& error);
   PluginChannel* channel_for(const Json& params) const;
   std::string prefix() const { return "plugin " + name(); }
+  proc::StdioRpcPeer* peer() const;  // the running process, or null
+  std::uint64_t gen() const;         // its generation
+  bool stopping() const;
+  // A completion of process `gen` may act: it is still the running one and no stop began.
+  bool current(std::uint64_t gen) const;
 
-  struct Timers;
   boost::asio::io_context& io_;
   PluginSetup setup_;
   PluginHostOptions opts_;
-  std::unique_ptr<Timers> timers_;
-  std::shared_ptr<tools::StdioRpcPeer> peer_;
-  std::uint64_t gen_ = 0;
+  std::shared_ptr<proc::SupervisedChild> child_;  // the process, kept running (null: not started)
+  boost::asio::steady_timer ping_timer_;
   PluginState state_ = PluginState::kDiscovered;
-  bool started_ = false;
-  bool stopping_ = false;
-  int restarts_ = 0;
-  int backoff_step_ = 0;
   std::string last_error_;
   std::string version_;  // from initialize, else the manifest's
   Json capabilities_ = Json::object();
@@ -152,9 +148,7 @@ class PluginRuntime : public std::enable_shared_from_this<PluginRuntime> {
   std::vector<config::ModelEntry> models_;
   std::map<std::string, DeltaFn> requests_;
   std::int64_t started_at_ms_ = 0;
-  std::chrono::steady_clock::time_point running_since_{};
   std::map<std::string, PluginChannel*> channels_;
-  std::vector<std::function<void()>> stop_waiters_;
 };
 
 }  // namespace simpleclaw::plugins

@@ -18,9 +18,9 @@
 #include <utility>
 #include <vector>
 
-#include "plugins/registry.h"
 #include "providers/provider.h"
 #include "providers/wire_internal.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::providers::wire {
 
@@ -30,7 +30,7 @@ using nlohmann::json;
 
 constexpr std::string_view kAnthropicVersion = "2023-06-01";
 
-void add_anthropic_auth(HttpRequest& r, const config::ProviderConfig& provider) {
+void add_anthropic_auth(HttpRequest& r, const Endpoint& provider) {
   if (std::string key = api_key(provider); !key.empty()) set_header(r, "x-api-key", key);
   set_header(r, "anthropic-version", kAnthropicVersion);
 }
@@ -42,7 +42,7 @@ nlohmann::ordered_json messages_json(const std::vector<Message>& in) {
   using oj = nlohmann::ordered_json;
   oj messages = oj::array();
   for (const Message& m : in) {
-    if (m.role == "tool") {
+    if (m.role == sdk::Role::kTool) {
       oj block{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.text}};
       if (m.is_error) block["is_error"] = true;
       if (!messages.empty() && messages.back()["role"] == "user" &&
@@ -60,9 +60,9 @@ nlohmann::ordered_json messages_json(const std::vector<Message>& in) {
                            {"id", c.id},
                            {"name", c.name},
                            {"input", arguments_object(c.arguments)}});
-      messages.push_back({{"role", m.role}, {"content", std::move(content)}});
+      messages.push_back({{"role", role_name(m.role)}, {"content", std::move(content)}});
     } else {
-      messages.push_back({{"role", m.role}, {"content", m.text}});
+      messages.push_back({{"role", role_name(m.role)}, {"content", m.text}});
     }
   }
   return messages;
@@ -71,12 +71,12 @@ nlohmann::ordered_json messages_json(const std::vector<Message>& in) {
 // Without message_stop at the end of the body, the base reports the truncation.
 class AnthropicDecoder final : public SseDecoderBase {
  private:
-  void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) override {
+  void on_event(const net::SseEvent& ev, std::vector<StreamEvent>& out) override {
     if (trim_space(ev.data).empty()) return;
     std::optional<json> j = parse_object(ev.data);
     if (!j) {
       if (ev.event == "error") {
-        emit_error(out, ErrorKind::kUnknown, provider_error_text(Api::kAnthropic, ev.data, ""));
+        emit_error(out, ErrorKind::kUnknown, provider_error_text("anthropic", ev.data, ""));
       } else {
         emit_malformed(out, ev.data);
       }
@@ -168,7 +168,7 @@ class AnthropicDecoder final : public SseDecoderBase {
                (type == "invalid_request_error" && mentions_context_length(message))) {
       kind = ErrorKind::kContextLength;
     }
-    emit_error(out, kind, provider_error_text(Api::kAnthropic, message, type));
+    emit_error(out, kind, provider_error_text("anthropic", message, type));
   }
 
   std::string stop_reason_;
@@ -179,10 +179,10 @@ class AnthropicDecoder final : public SseDecoderBase {
 
 }  // namespace
 
-HttpRequest anthropic_chat_request(const config::ProviderConfig& provider, const ChatRequest& req) {
+HttpRequest anthropic_chat_request(const Endpoint& provider, const ChatRequest& req) {
   HttpRequest r;
   r.method = "POST";
-  r.url = base_url(Api::kAnthropic, provider) + "/v1/messages";
+  r.url = base_url(anthropic_wire(), provider) + "/v1/messages";
   set_header(r, "Content-Type", "application/json");
   set_header(r, "Accept", "text/event-stream");
   add_anthropic_auth(r, provider);
@@ -210,10 +210,10 @@ HttpRequest anthropic_chat_request(const config::ProviderConfig& provider, const
   return r;
 }
 
-HttpRequest anthropic_probe_request(const config::ProviderConfig& provider) {
+HttpRequest anthropic_probe_request(const Endpoint& provider) {
   HttpRequest r;
   r.method = "GET";
-  r.url = base_url(Api::kAnthropic, provider) + "/v1/models";
+  r.url = base_url(anthropic_wire(), provider) + "/v1/models";
   add_anthropic_auth(r, provider);
   add_extra_headers(r, provider);
   return r;
@@ -227,8 +227,18 @@ std::unique_ptr<StreamDecoder> make_anthropic_decoder() {
 
 namespace simpleclaw::providers {
 
-void register_anthropic(plugins::Registry& r) {
-  r.add_provider({"anthropic", "Anthropic messages API (SSE)", Api::kAnthropic});
+const WireFormat& anthropic_wire() {
+  static const wire::FunctionWire w("anthropic", "https://api.anthropic.com",
+                                    wire::anthropic_chat_request, wire::anthropic_probe_request,
+                                    wire::make_anthropic_decoder);
+  return w;
+}
+
+Status register_anthropic(sdk::Registry& r) {
+  // The wire format is a process-wide constant: the registry holds a non-owning pointer.
+  return r.add_provider(
+      {"Anthropic messages API (SSE)",
+       std::shared_ptr<const WireFormat>(std::shared_ptr<const WireFormat>(), &anthropic_wire())});
 }
 
 }  // namespace simpleclaw::providers

@@ -4,20 +4,25 @@
 #include <cctype>
 #include <chrono>
 
+#include "base/clock.h"
+
 namespace simpleclaw::providers {
+
+using net::HttpCallbacks;
+using net::HttpError;
+using net::HttpOptions;
+
 namespace {
-std::int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 }  // namespace
 
-bool Catalog::offers(Api api) const {
-  return std::find(apis_.begin(), apis_.end(), api) != apis_.end();
+const WireFormat* Catalog::wire_for(std::string_view api) const {
+  for (const WireFormat* w : wires_)
+    if (w->name() == api) return w;
+  return nullptr;
 }
 
 void Catalog::set_config(const config::ModelsConfig& models) {
@@ -62,9 +67,8 @@ Result<ResolvedModel> Catalog::resolve(const std::string& ref) const {
       if (r.model.name.empty()) r.model.name = r.model.id;
       return r;
     }
-    auto api = parse_api(p.api);
-    if (!api) return Error::invalid("provider " + p.name + " has unknown api " + p.api, "NO_MODEL");
-    if (!offers(*api))
+    const WireFormat* wire = wire_for(p.api);
+    if (!wire)
       return Error::invalid(
           "provider " + p.name + ": api " + p.api +
               " is not built into this simpleclaw (rebuild with -DSIMPLECLAW_PROVIDER_" +
@@ -73,16 +77,16 @@ Result<ResolvedModel> Catalog::resolve(const std::string& ref) const {
     ResolvedModel r;
     r.ref = ref;
     r.provider = &p;
-    r.api = *api;
+    r.wire = wire;
     r.model.id = id;
     for (const config::ModelEntry& m : p.models)
       if (m.id == id) r.model = m;
     if (r.model.name.empty()) r.model.name = r.model.id;
     return r;
   }
-  return Error::invalid("unknown provider '" + provider + "' in model '" + ref +
-                            "': add it under models.providers in config.yaml",
-                        "NO_MODEL");
+  return Error::not_found("unknown provider '" + provider + "' in model '" + ref +
+                              "': add it under models.providers in config.yaml",
+                          "NO_MODEL");
 }
 
 Json Catalog::list_json() const {
@@ -119,8 +123,8 @@ void Catalog::probe(std::function<void()> done) {
   std::uint64_t gen = generation_;
   for (const config::ProviderConfig& p : models_.providers) {
     if (!p.plugin.empty()) continue;  // available while the plugin runs: nothing to probe
-    auto api = parse_api(p.api);
-    if (!api || !offers(*api)) continue;
+    const WireFormat* wire = wire_for(p.api);
+    if (!wire) continue;
     ++in_flight_;
     HttpOptions opts;
     opts.pool = pool_;
@@ -133,19 +137,18 @@ void Catalog::probe(std::function<void()> done) {
     HttpCallbacks cb;
     cb.on_head = [status](const HttpHead& h) { *status = h.status; };
     cb.on_body = [](std::string_view) {};
-    std::weak_ptr<int> alive = alive_;
-    cb.on_done = [this, alive, status, name, gen, finish_one](const HttpError* err) {
-      if (alive.expired()) return;  // the catalog is gone (shutdown)
-      if (gen == generation_) {     // not an answer about a provider since reconfigured
+    // Guarded: the catalog may be gone (shutdown) when a probe answers.
+    cb.on_done = alive_.guard([this, status, name, gen, finish_one](const HttpError* err) {
+      if (gen == generation_) {  // not an answer about a provider since reconfigured
         ProbeState& st = probes_[name];
         st.probed = true;
-        st.at_ms = wall_ms();
+        st.at_ms = clock_.wall_ms();
         st.ok = !err && *status >= 200 && *status < 300;
         st.error = err ? err->message : (st.ok ? std::string() : "HTTP " + std::to_string(*status));
       }
       finish_one();
-    };
-    http_start(io_, build_probe_request(*api, p), opts, std::move(cb));
+    });
+    net::http_start(io_, wire->probe_request(endpoint_of(p)), opts, std::move(cb));
   }
   if (in_flight_ == 0) {
     auto waiters = std::move(waiters_);

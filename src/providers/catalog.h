@@ -3,7 +3,7 @@
 //
 // A model reference is "provider/model". resolve() accepts a model id the provider does
 // not list (providers add models faster than configs change) with default limits.
-// Probing sends one cheap GET per provider (provider.h build_probe_request); the result
+// Probing sends one cheap GET per provider (WireFormat::probe_request); the result
 // feeds models.list `available`. A provider with `plugin` is served by a provider plugin
 // (plugin_models.h): it is never probed, is available while the plugin runs, and lists
 // the plugin's own models (provider/models) when the config lists none.
@@ -19,18 +19,20 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "base/alive.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "providers/plugin_models.h"
 #include "providers/provider.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::providers {
 
 struct ResolvedModel {
   std::string ref;                                   // "provider/model"
   const config::ProviderConfig* provider = nullptr;  // points into the catalog's config
-  Api api = Api::kOpenAI;                 // HTTP wire format (unused when `plugin` is set)
-  config::ModelEntry model;               // listed entry, or defaults for an unlisted id
+  const WireFormat* wire = nullptr;                  // HTTP wire format (null when `plugin` is set)
+  config::ModelEntry model;                          // listed entry, or defaults for an unlisted id
   std::string plugin;                     // set: served by this provider plugin, not over HTTP
   std::shared_ptr<PluginModels> plugins;  // plugin providers: how to reach them (may be null)
 };
@@ -44,12 +46,15 @@ struct ProbeState {
 
 class Catalog {
  public:
-  explicit Catalog(boost::asio::io_context& io) : io_(io) {}
+  explicit Catalog(boost::asio::io_context& io, const Clock& clock = system_clock())
+      : io_(io), clock_(clock) {}
   void set_config(const config::ModelsConfig& models);
-  // The wire formats this build offers (the registry's providers; all three when never
-  // called). A provider whose `api` is left out resolves to an error saying so.
-  void set_apis(std::vector<Api> apis) { apis_ = std::move(apis); }
-  bool offers(Api api) const;
+  void configure(const config::Config& cfg) { set_config(cfg.models); }
+  // The wire formats this build offers (the registry's providers; the three built-in ones
+  // when never called). A provider whose `api` is left out resolves to an error saying so.
+  // Not owned: they outlive the catalog.
+  void set_wire_formats(std::vector<const WireFormat*> wires) { wires_ = std::move(wires); }
+  const WireFormat* wire_for(std::string_view api) const;
   // Provider plugins (models.providers.<id>.plugin), wired in by the gateway; null = none.
   void set_plugins(std::shared_ptr<PluginModels> plugins) { plugins_ = std::move(plugins); }
 
@@ -65,20 +70,21 @@ class Catalog {
   void probe(std::function<void()> done);
   bool probing() const { return in_flight_ > 0; }
   // Keep-alive connections to the providers, shared by probes and model calls.
-  const std::shared_ptr<ConnectionPool>& pool() const { return pool_; }
+  const std::shared_ptr<net::ConnectionPool>& pool() const { return pool_; }
   const std::map<std::string, ProbeState>& probe_states() const { return probes_; }
 
  private:
   boost::asio::io_context& io_;
+  const Clock& clock_;
   config::ModelsConfig models_;
-  std::shared_ptr<ConnectionPool> pool_ = std::make_shared<ConnectionPool>();
+  std::shared_ptr<net::ConnectionPool> pool_ = std::make_shared<net::ConnectionPool>();
   std::map<std::string, ProbeState> probes_;  // by provider name
-  std::vector<Api> apis_{Api::kOpenAI, Api::kAnthropic, Api::kOllama};
+  std::vector<const WireFormat*> wires_{&openai_wire(), &anthropic_wire(), &ollama_wire()};
   std::shared_ptr<PluginModels> plugins_;
   int in_flight_ = 0;
   std::vector<std::function<void()>> waiters_;
   std::uint64_t generation_ = 0;  // bumps on set_config; stale probe answers are ignored
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // callbacks check it
+  Alive alive_;                   // last: probe answers after destruction are dropped
 };
 
 }  // namespace simpleclaw::providers

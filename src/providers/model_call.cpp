@@ -2,18 +2,13 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <random>
 
+#include "base/backoff.h"
 #include "base/log.h"
 
 namespace simpleclaw::providers {
 namespace {
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
-
-double unit_random() {
-  static std::minstd_rand rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
 
 CallResult cancelled_result() {
   CallResult r;
@@ -25,12 +20,6 @@ std::string http_error_text(const std::string& provider, const HttpError& e) {
   return provider + ": " + e.message;
 }
 }  // namespace
-
-std::int64_t backoff_ms(const config::RetryConfig& r, int n, double u) {
-  double d = static_cast<double>(r.base_ms) * static_cast<double>(1LL << std::clamp(n - 1, 0, 30));
-  d = std::min(d, static_cast<double>(r.max_ms));
-  return static_cast<std::int64_t>(d * (0.5 + 0.5 * std::clamp(u, 0.0, 1.0)));
-}
 
 std::shared_ptr<ModelCall> ModelCall::start(boost::asio::io_context& io,
                                             std::vector<ResolvedModel> candidates,
@@ -68,7 +57,7 @@ void ModelCall::attempt() {
   const ResolvedModel& m = candidates_[index_];
   ++tries_;
   ++total_attempts_;
-  decoder_ = make_decoder(m.api);
+  decoder_ = m.wire ? m.wire->make_decoder() : nullptr;  // none for a plugin candidate
   head_ = HttpHead{};
   error_body_.clear();
   stream_finished_ = false;
@@ -113,7 +102,8 @@ void ModelCall::attempt() {
   hc.on_done = [current](const HttpError* err) {
     if (auto self = current()) self->on_http_done(err);
   };
-  http_ = http_start(io_, build_chat_request(m.api, *m.provider, req), http_opts_, std::move(hc));
+  http_ = net::http_start(io_, m.wire->chat_request(endpoint_of(*m.provider), req), http_opts_,
+                          std::move(hc));
 }
 
 std::function<std::shared_ptr<ModelCall>()> ModelCall::begin_attempt() {
@@ -202,7 +192,7 @@ void ModelCall::on_http_done(const HttpError* err) {
     return fail_attempt(kind, http_error_text(provider, *err), retryable, std::nullopt);
   }
   if (head_.status < 200 || head_.status >= 300) {
-    HttpFailure f = classify_http_error(candidates_[index_].api, head_, error_body_);
+    HttpFailure f = classify_http_error(candidates_[index_].wire->name(), head_, error_body_);
     return fail_attempt(f.kind, f.message, f.retryable, f.retry_after_ms);
   }
   if (!stream_finished_) {
@@ -244,7 +234,7 @@ void ModelCall::fail_attempt(ErrorKind kind, std::string message, bool retryable
   if (plugin_) plugin_->cancel();
   plugin_.reset();
   bool same_again = retryable && !text_sent_ && tries_ < retry_.attempts;
-  std::int64_t wait = backoff_ms(retry_, tries_, unit_random());
+  std::int64_t wait = backoff_ms(BackoffPolicy{retry_.base_ms, retry_.max_ms, 0.5, 1.0}, tries_);
   if (retry_after_ms) {
     if (*retry_after_ms > retry_.max_ms) same_again = false;  // too long: fail over instead
     wait = std::max(wait, *retry_after_ms);

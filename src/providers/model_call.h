@@ -100,8 +100,4 @@ class ModelCall : public std::enable_shared_from_this<ModelCall> {
   boost::asio::steady_timer backoff_;
 };
 
-// Backoff before try n (1-based) of a candidate: min(max, base * 2^(n-1)) scaled by a
-// random factor in [0.5, 1]. Exposed for tests.
-std::int64_t backoff_ms(const config::RetryConfig& r, int n, double unit_random);
-
 }  // namespace simpleclaw::providers

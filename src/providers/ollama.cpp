@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "plugins/registry.h"
 #include "providers/provider.h"
 #include "providers/wire_internal.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::providers::wire {
 
@@ -68,7 +68,7 @@ class OllamaDecoder final : public DecoderBase {
       std::string message = e->is_string() ? e->get<std::string>() : string_field(*e, "message");
       ErrorKind kind =
           mentions_context_length(message) ? ErrorKind::kContextLength : ErrorKind::kUnknown;
-      emit_error(out, kind, provider_error_text(Api::kOllama, message, ""));
+      emit_error(out, kind, provider_error_text("ollama", message, ""));
       return;
     }
     if (auto m = j->find("message"); m != j->end() && m->is_object()) {
@@ -102,10 +102,10 @@ class OllamaDecoder final : public DecoderBase {
 
 }  // namespace
 
-HttpRequest ollama_chat_request(const config::ProviderConfig& provider, const ChatRequest& req) {
+HttpRequest ollama_chat_request(const Endpoint& provider, const ChatRequest& req) {
   HttpRequest r;
   r.method = "POST";
-  r.url = base_url(Api::kOllama, provider) + "/api/chat";
+  r.url = base_url(ollama_wire(), provider) + "/api/chat";
   set_header(r, "Content-Type", "application/json");
   add_bearer_auth(r, provider);
   add_extra_headers(r, provider);
@@ -113,8 +113,8 @@ HttpRequest ollama_chat_request(const config::ProviderConfig& provider, const Ch
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   if (!req.system.empty()) messages.push_back({{"role", "system"}, {"content", req.system}});
   for (const Message& m : req.messages) {
-    nlohmann::ordered_json j{{"role", m.role}, {"content", m.text}};
-    if (m.role == "tool") j["tool_name"] = m.tool_name;
+    nlohmann::ordered_json j{{"role", role_name(m.role)}, {"content", m.text}};
+    if (m.role == sdk::Role::kTool) j["tool_name"] = m.tool_name;
     if (!m.tool_calls.empty()) {
       nlohmann::ordered_json calls = nlohmann::ordered_json::array();
       for (const ToolCall& c : m.tool_calls)
@@ -134,10 +134,10 @@ HttpRequest ollama_chat_request(const config::ProviderConfig& provider, const Ch
   return r;
 }
 
-HttpRequest ollama_probe_request(const config::ProviderConfig& provider) {
+HttpRequest ollama_probe_request(const Endpoint& provider) {
   HttpRequest r;
   r.method = "GET";
-  r.url = base_url(Api::kOllama, provider) + "/api/tags";
+  r.url = base_url(ollama_wire(), provider) + "/api/tags";
   add_bearer_auth(r, provider);
   add_extra_headers(r, provider);
   return r;
@@ -149,8 +149,17 @@ std::unique_ptr<StreamDecoder> make_ollama_decoder() { return std::make_unique<O
 
 namespace simpleclaw::providers {
 
-void register_ollama(plugins::Registry& r) {
-  r.add_provider({"ollama", "Ollama chat API (NDJSON)", Api::kOllama});
+const WireFormat& ollama_wire() {
+  static const wire::FunctionWire w("ollama", "http://127.0.0.1:11434", wire::ollama_chat_request,
+                                    wire::ollama_probe_request, wire::make_ollama_decoder);
+  return w;
+}
+
+Status register_ollama(sdk::Registry& r) {
+  // The wire format is a process-wide constant: the registry holds a non-owning pointer.
+  return r.add_provider(
+      {"Ollama chat API (NDJSON)",
+       std::shared_ptr<const WireFormat>(std::shared_ptr<const WireFormat>(), &ollama_wire())});
 }
 
 }  // namespace simpleclaw::providers

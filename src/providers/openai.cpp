@@ -20,9 +20,9 @@
 #include <utility>
 #include <vector>
 
-#include "plugins/registry.h"
 #include "providers/provider.h"
 #include "providers/wire_internal.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::providers::wire {
 
@@ -32,8 +32,8 @@ using nlohmann::json;
 
 nlohmann::ordered_json message_json(const Message& m) {
   nlohmann::ordered_json j;
-  j["role"] = m.role;
-  if (m.role == "tool") {
+  j["role"] = role_name(m.role);
+  if (m.role == sdk::Role::kTool) {
     j["tool_call_id"] = m.tool_call_id;
     j["content"] = m.text;
     return j;
@@ -77,7 +77,7 @@ class OpenAiDecoder final : public SseDecoderBase {
     }
   }
 
-  void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) override {
+  void on_event(const net::SseEvent& ev, std::vector<StreamEvent>& out) override {
     std::string_view data = ev.data;
     if (trim_space(data).empty()) return;  // keep-alive "data:" with nothing in it
     if (trim_space(data) == "[DONE]") {
@@ -87,7 +87,7 @@ class OpenAiDecoder final : public SseDecoderBase {
     std::optional<json> j = parse_object(data);
     if (!j) {
       if (ev.event == "error") {
-        emit_error(out, ErrorKind::kUnknown, provider_error_text(Api::kOpenAI, data, ""));
+        emit_error(out, ErrorKind::kUnknown, provider_error_text("openai", data, ""));
       } else {
         emit_malformed(out, data);
       }
@@ -151,7 +151,7 @@ class OpenAiDecoder final : public SseDecoderBase {
                mentions_context_length(message)) {
       kind = ErrorKind::kContextLength;
     }
-    emit_error(out, kind, provider_error_text(Api::kOpenAI, message, code.empty() ? type : code));
+    emit_error(out, kind, provider_error_text("openai", message, code.empty() ? type : code));
   }
 
   std::optional<std::string> finish_reason_;
@@ -160,10 +160,10 @@ class OpenAiDecoder final : public SseDecoderBase {
 
 }  // namespace
 
-HttpRequest openai_chat_request(const config::ProviderConfig& provider, const ChatRequest& req) {
+HttpRequest openai_chat_request(const Endpoint& provider, const ChatRequest& req) {
   HttpRequest r;
   r.method = "POST";
-  r.url = base_url(Api::kOpenAI, provider) + "/chat/completions";
+  r.url = base_url(openai_wire(), provider) + "/chat/completions";
   set_header(r, "Content-Type", "application/json");
   set_header(r, "Accept", "text/event-stream");
   add_bearer_auth(r, provider);
@@ -183,10 +183,10 @@ HttpRequest openai_chat_request(const config::ProviderConfig& provider, const Ch
   return r;
 }
 
-HttpRequest openai_probe_request(const config::ProviderConfig& provider) {
+HttpRequest openai_probe_request(const Endpoint& provider) {
   HttpRequest r;
   r.method = "GET";
-  r.url = base_url(Api::kOpenAI, provider) + "/models";
+  r.url = base_url(openai_wire(), provider) + "/models";
   add_bearer_auth(r, provider);
   add_extra_headers(r, provider);
   return r;
@@ -198,8 +198,18 @@ std::unique_ptr<StreamDecoder> make_openai_decoder() { return std::make_unique<O
 
 namespace simpleclaw::providers {
 
-void register_openai(plugins::Registry& r) {
-  r.add_provider({"openai", "OpenAI-compatible chat completions (SSE)", Api::kOpenAI});
+const WireFormat& openai_wire() {
+  static const wire::FunctionWire w("openai", "https://api.openai.com/v1",
+                                    wire::openai_chat_request, wire::openai_probe_request,
+                                    wire::make_openai_decoder);
+  return w;
+}
+
+Status register_openai(sdk::Registry& r) {
+  // The wire format is a process-wide constant: the registry holds a non-owning pointer.
+  return r.add_provider(
+      {"OpenAI-compatible chat completions (SSE)",
+       std::shared_ptr<const WireFormat>(std::shared_ptr<const WireFormat>(), &openai_wire())});
 }
 
 }  // namespace simpleclaw::providers

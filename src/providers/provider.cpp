@@ -1,5 +1,4 @@
-// Dispatch over the three wire formats, HTTP error classification, and the helpers the
-// per-API files share (wire_internal.h).
+// HTTP error classification and the helpers the per-API files share (wire_internal.h).
 #include "providers/provider.h"
 
 #include <algorithm>
@@ -24,76 +23,8 @@ namespace simpleclaw::providers {
 
 using nlohmann::json;
 
-std::optional<Api> parse_api(std::string_view name) {
-  if (name == "openai") return Api::kOpenAI;
-  if (name == "anthropic") return Api::kAnthropic;
-  if (name == "ollama") return Api::kOllama;
-  return std::nullopt;
-}
-
-std::string_view api_name(Api api) {
-  switch (api) {
-    case Api::kOpenAI:
-      return "openai";
-    case Api::kAnthropic:
-      return "anthropic";
-    case Api::kOllama:
-      return "ollama";
-  }
-  return "openai";
-}
-
-std::string_view error_kind_name(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kRefusal:
-      return "refusal";
-    case ErrorKind::kTimeout:
-      return "timeout";
-    case ErrorKind::kRateLimit:
-      return "rate_limit";
-    case ErrorKind::kContextLength:
-      return "context_length";
-    case ErrorKind::kUnknown:
-      return "unknown";
-  }
-  return "unknown";
-}
-
-HttpRequest build_chat_request(Api api, const config::ProviderConfig& provider,
-                               const ChatRequest& req) {
-  switch (api) {
-    case Api::kAnthropic:
-      return wire::anthropic_chat_request(provider, req);
-    case Api::kOllama:
-      return wire::ollama_chat_request(provider, req);
-    case Api::kOpenAI:
-      break;
-  }
-  return wire::openai_chat_request(provider, req);
-}
-
-HttpRequest build_probe_request(Api api, const config::ProviderConfig& provider) {
-  switch (api) {
-    case Api::kAnthropic:
-      return wire::anthropic_probe_request(provider);
-    case Api::kOllama:
-      return wire::ollama_probe_request(provider);
-    case Api::kOpenAI:
-      break;
-  }
-  return wire::openai_probe_request(provider);
-}
-
-std::unique_ptr<StreamDecoder> make_decoder(Api api) {
-  switch (api) {
-    case Api::kAnthropic:
-      return wire::make_anthropic_decoder();
-    case Api::kOllama:
-      return wire::make_ollama_decoder();
-    case Api::kOpenAI:
-      break;
-  }
-  return wire::make_openai_decoder();
+Endpoint endpoint_of(const config::ProviderConfig& provider) {
+  return Endpoint{provider.name, provider.base_url, provider.api_key, provider.headers};
 }
 
 namespace {
@@ -104,7 +35,7 @@ using SysMs = std::chrono::time_point<std::chrono::system_clock, std::chrono::mi
 // the runner does not wait that long anyway).
 constexpr std::int64_t kMaxRetryAfterMs = std::int64_t{365} * 24 * 3600 * 1000;
 
-HttpFailure classify(Api api, const HttpHead& head, std::string_view body,
+HttpFailure classify(std::string_view api, const HttpHead& head, std::string_view body,
                      std::optional<std::chrono::system_clock::time_point> now) {
   HttpFailure f;
   const int status = head.status;
@@ -125,7 +56,7 @@ HttpFailure classify(Api api, const HttpHead& head, std::string_view body,
 
   std::string provider_message = wire::error_body_message(body);
   if (provider_message.empty()) provider_message = wire::sanitize(body, 300);
-  f.message = std::string(api_name(api)) + ": " + std::to_string(status);
+  f.message = std::string(api) + ": " + std::to_string(status);
   if (std::string_view reason = wire::reason_phrase(status); !reason.empty()) {
     f.message += ' ';
     f.message += reason;
@@ -144,11 +75,11 @@ HttpFailure classify(Api api, const HttpHead& head, std::string_view body,
 
 }  // namespace
 
-HttpFailure classify_http_error(Api api, const HttpHead& head, std::string_view body) {
+HttpFailure classify_http_error(std::string_view api, const HttpHead& head, std::string_view body) {
   return classify(api, head, body, std::nullopt);
 }
 
-HttpFailure classify_http_error(Api api, const HttpHead& head, std::string_view body,
+HttpFailure classify_http_error(std::string_view api, const HttpHead& head, std::string_view body,
                                 std::chrono::system_clock::time_point now) {
   return classify(api, head, body, now);
 }
@@ -273,9 +204,9 @@ std::optional<SysMs> parse_http_date(std::string_view v) {
 
 }  // namespace
 
-std::string base_url(Api api, const config::ProviderConfig& provider) {
+std::string base_url(const WireFormat& wire, const Endpoint& provider) {
   std::string url =
-      provider.base_url.empty() ? config::default_base_url(api_name(api)) : provider.base_url;
+      provider.base_url.empty() ? std::string(wire.default_base_url()) : provider.base_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
 }
@@ -292,16 +223,14 @@ void set_header(HttpRequest& req, std::string_view name, std::string_view value)
   req.headers.emplace_back(std::move(n), std::move(v));
 }
 
-std::string api_key(const config::ProviderConfig& provider) {
-  return std::string(trim_space(provider.api_key));
-}
+std::string api_key(const Endpoint& provider) { return std::string(trim_space(provider.api_key)); }
 
-void add_bearer_auth(HttpRequest& req, const config::ProviderConfig& provider) {
+void add_bearer_auth(HttpRequest& req, const Endpoint& provider) {
   if (std::string key = api_key(provider); !key.empty())
     set_header(req, "Authorization", "Bearer " + key);
 }
 
-void add_extra_headers(HttpRequest& req, const config::ProviderConfig& provider) {
+void add_extra_headers(HttpRequest& req, const Endpoint& provider) {
   for (const auto& [name, value] : provider.headers) set_header(req, name, value);
 }
 
@@ -367,7 +296,8 @@ bool mentions_refusal(std::string_view text) {
   return contains_any_ci(text, {"content_filter", "content policy", "content_policy", "safety"});
 }
 
-std::string provider_error_text(Api api, std::string_view message, std::string_view type) {
+std::string provider_error_text(std::string_view api, std::string_view message,
+                                std::string_view type) {
   std::string text = sanitize(message, 500);
   std::string t = sanitize(type, 100);
   if (text.empty()) {
@@ -375,7 +305,7 @@ std::string provider_error_text(Api api, std::string_view message, std::string_v
   } else if (!t.empty() && text.find(t) == std::string::npos) {
     text += " (" + t + ")";
   }
-  return std::string(api_name(api)) + ": " + text;
+  return std::string(api) + ": " + text;
 }
 
 std::string error_body_message(std::string_view body) {

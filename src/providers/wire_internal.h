@@ -18,11 +18,12 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.h"
-#include "providers/http_client.h"
+#include "net/sse.h"
 #include "providers/provider.h"
 
 namespace simpleclaw::providers::wire {
+
+using sdk::role_name;
 
 // A single SSE/NDJSON line or event larger than this is a kError.
 inline constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
@@ -32,18 +33,18 @@ inline constexpr std::string_view kTooLarge =
 
 // ---- requests ----------------------------------------------------------------------
 
-// provider.base_url, or the api's default when empty, without trailing '/'.
-std::string base_url(Api api, const config::ProviderConfig& provider);
+// provider.base_url, or the wire format's default when empty, without trailing '/'.
+std::string base_url(const WireFormat& wire, const Endpoint& provider);
 // Sets `name: value`, replacing an existing header of that name (case-insensitive) in
 // place. CR, LF and NUL are removed from both (no header injection from config).
 void set_header(HttpRequest& req, std::string_view name, std::string_view value);
 // The api key without surrounding whitespace ("" = send no auth header).
-std::string api_key(const config::ProviderConfig& provider);
+std::string api_key(const Endpoint& provider);
 // `Authorization: Bearer <api key>` (OpenAI-compatible servers, Ollama behind a proxy);
 // nothing when there is no key.
-void add_bearer_auth(HttpRequest& req, const config::ProviderConfig& provider);
+void add_bearer_auth(HttpRequest& req, const Endpoint& provider);
 // The provider's extra headers (config `headers`), each replacing a same-named one.
-void add_extra_headers(HttpRequest& req, const config::ProviderConfig& provider);
+void add_extra_headers(HttpRequest& req, const Endpoint& provider);
 // Compact JSON text; invalid UTF-8 in strings is replaced (U+FFFD), never thrown on.
 std::string dump_body(const nlohmann::ordered_json& body);
 // Tool arguments as a JSON object for APIs that want an object (anthropic input, ollama
@@ -57,16 +58,41 @@ nlohmann::ordered_json function_tools(const std::vector<ToolSpec>& tools);
 inline constexpr std::string_view kToolArgsTooLarge =
     "the model sent tool call arguments larger than 1 MiB";
 
-HttpRequest openai_chat_request(const config::ProviderConfig& provider, const ChatRequest& req);
-HttpRequest openai_probe_request(const config::ProviderConfig& provider);
-HttpRequest anthropic_chat_request(const config::ProviderConfig& provider, const ChatRequest& req);
-HttpRequest anthropic_probe_request(const config::ProviderConfig& provider);
-HttpRequest ollama_chat_request(const config::ProviderConfig& provider, const ChatRequest& req);
-HttpRequest ollama_probe_request(const config::ProviderConfig& provider);
+HttpRequest openai_chat_request(const Endpoint& provider, const ChatRequest& req);
+HttpRequest openai_probe_request(const Endpoint& provider);
+HttpRequest anthropic_chat_request(const Endpoint& provider, const ChatRequest& req);
+HttpRequest anthropic_probe_request(const Endpoint& provider);
+HttpRequest ollama_chat_request(const Endpoint& provider, const ChatRequest& req);
+HttpRequest ollama_probe_request(const Endpoint& provider);
 
 std::unique_ptr<StreamDecoder> make_openai_decoder();
 std::unique_ptr<StreamDecoder> make_anthropic_decoder();
 std::unique_ptr<StreamDecoder> make_ollama_decoder();
+
+// One WireFormat over a set of the functions above (openai.cpp, anthropic.cpp, ollama.cpp
+// each define theirs with it).
+class FunctionWire final : public WireFormat {
+ public:
+  using Chat = HttpRequest (*)(const Endpoint&, const ChatRequest&);
+  using Probe = HttpRequest (*)(const Endpoint&);
+  using Decoder = std::unique_ptr<StreamDecoder> (*)();
+  FunctionWire(std::string_view name, std::string_view default_base_url, Chat chat, Probe probe,
+               Decoder decoder)
+      : name_(name), base_(default_base_url), chat_(chat), probe_(probe), decoder_(decoder) {}
+  std::string_view name() const override { return name_; }
+  std::string_view default_base_url() const override { return base_; }
+  HttpRequest chat_request(const Endpoint& e, const ChatRequest& r) const override {
+    return chat_(e, r);
+  }
+  HttpRequest probe_request(const Endpoint& e) const override { return probe_(e); }
+  std::unique_ptr<StreamDecoder> make_decoder() const override { return decoder_(); }
+
+ private:
+  std::string_view name_, base_;
+  Chat chat_;
+  Probe probe_;
+  Decoder decoder_;
+};
 
 // ---- text --------------------------------------------------------------------------
 
@@ -84,7 +110,8 @@ bool mentions_context_length(std::string_view text);
 bool mentions_refusal(std::string_view text);
 // The user-facing text of an error the provider reported: "<api>: <message> (<type>)",
 // sanitised; the type is left out when empty or already in the message.
-std::string provider_error_text(Api api, std::string_view message, std::string_view type);
+std::string provider_error_text(std::string_view api, std::string_view message,
+                                std::string_view type);
 // The provider's own message in an error body (JSON shapes of all three APIs, also inside
 // a one-element array); "" when the body is not such JSON.
 std::string error_body_message(std::string_view body);
@@ -134,7 +161,7 @@ class DecoderBase : public StreamDecoder {
 // of the body any last event, then on_sse_end.
 class SseDecoderBase : public DecoderBase {
  protected:
-  virtual void on_event(const SseEvent& ev, std::vector<StreamEvent>& out) = 0;
+  virtual void on_event(const net::SseEvent& ev, std::vector<StreamEvent>& out) = 0;
   virtual void on_sse_end(std::vector<StreamEvent>& /*out*/) {}
 
  private:
@@ -151,14 +178,14 @@ class SseDecoderBase : public DecoderBase {
     if (!ended()) on_sse_end(out);
   }
   void handle(std::vector<StreamEvent>& out) {
-    for (const SseEvent& ev : events_) {
+    for (const net::SseEvent& ev : events_) {
       if (ended()) return;
       on_event(ev, out);
     }
   }
 
-  SseParser sse_{kMaxLineBytes};
-  std::vector<SseEvent> events_;
+  net::SseParser sse_{kMaxLineBytes};
+  std::vector<net::SseEvent> events_;
 };
 
 // Parses one stream chunk as a JSON object; nullopt when it is not one.

@@ -111,6 +111,28 @@ bool is_slug_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '
 
 bool valid_user_name(std::string_view name) { return name.size() <= 32 && valid_agent_id(name); }
 
+std::string main_session_key(std::string_view agent_id) {
+  return std::string(kPrefix) + std::string(agent_id) + ":" + std::string(kMainKey);
+}
+
+namespace {
+// A platform id as a key segment: ':' would split the key, whitespace is not allowed.
+std::string key_segment(std::string_view id) {
+  std::string out;
+  for (unsigned char c : id) out += (c == ':' || c <= 0x20 || c == 0x7f) ? '_' : char(c);
+  return out.substr(0, 128);
+}
+}  // namespace
+
+std::string channel_key(std::string_view agent_id, std::string_view user, std::string_view channel,
+                        bool group, std::string_view conversation, std::string_view thread) {
+  std::string key = std::string(kPrefix) + std::string(agent_id) + ":";
+  if (!user.empty()) key += "user:" + std::string(user) + ":";
+  key += std::string(channel) + (group ? ":group:" : ":direct:") + key_segment(conversation);
+  if (group && !thread.empty()) key += ":thread:" + key_segment(thread);
+  return ascii_lower(key);
+}
+
 std::string_view key_owner(std::string_view key) {
   if (key.compare(0, kPrefix.size(), kPrefix) != 0) return {};
   std::size_t agent_end = key.find(':', kPrefix.size());

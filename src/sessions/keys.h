@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::sessions {
 
@@ -42,6 +42,19 @@ struct SessionKey {
 // "<channel>:group:<groupId>" with an optional ":thread:<threadId>" -> group; anything else
 // (including peers that contain ':') -> unknown, no channel.
 Result<SessionKey> parse_session_key(std::string_view raw, std::string_view default_agent);
+
+// The bare main key ("main") and an agent's main session, "agent:<id>:main": what
+// hello-ok's sessionDefaults and agents.list name.
+inline constexpr std::string_view kMainKey = "main";
+std::string main_session_key(std::string_view agent_id);
+
+// The key of a conversation on a channel: agent:<agent>[:user:<user>]:<channel>:direct:
+// <conversation> (a DM: the sender's id) or :group:<conversation>[:thread:<thread>].
+// Platform ids become key segments (':', whitespace and control bytes turn into '_', at
+// most 128 bytes each) and the key is lowercased. `user` (shared mode) puts the
+// conversation in that user's namespace.
+std::string channel_key(std::string_view agent_id, std::string_view user, std::string_view channel,
+                        bool group, std::string_view conversation, std::string_view thread = {});
 
 // The owner of a canonical key: <user> when the key is "agent:<id>:user:<user>:<more>",
 // else "" (the admin's / local mode). Cheap (no allocation): the event fan-out calls it.

@@ -102,7 +102,7 @@ SessionRow read_session(const store::Stmt& s) {
   r.model_override = s.text(6);
   r.pinned = s.int64(7) != 0;
   r.archived = s.int64(8) != 0;
-  r.status = s.text(9);
+  r.status = parse_session_status(s.text(9));
   r.input_tokens = s.int64(10);
   r.output_tokens = s.int64(11);
   r.last_preview = s.text(12);
@@ -117,9 +117,9 @@ Entry read_entry(const store::Stmt& s) {
   e.session_id = s.text(1);
   e.message_id = s.text(2);
   e.run_id = s.text(3);
-  e.role = s.text(4);
+  e.role = parse_role(s.text(4));
   e.text = s.text(5);
-  e.state = s.text(6);
+  e.state = parse_entry_state(s.text(6));
   e.stop_reason = s.text(7);
   e.model = s.text(8);
   e.label = s.text(9);
@@ -137,7 +137,8 @@ Entry read_entry(const store::Stmt& s) {
 }
 
 RunRow read_run(const store::Stmt& s) {
-  return RunRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.int64(6)};
+  return RunRow{s.text(0), s.text(1),  s.text(2), parse_run_status(s.text(3)),
+                s.text(4), s.int64(5), s.int64(6)};
 }
 
 // First 120 characters of a message for sessions.list, cut on a UTF-8 boundary.
@@ -148,47 +149,10 @@ std::string preview_of(const std::string& text) {
 }
 
 Error not_found(const std::string& key) {
-  return Error::invalid("session not found: " + key, "SESSION_NOT_FOUND");
+  return Error::not_found("session not found: " + key, "SESSION_NOT_FOUND");
 }
 
 }  // namespace
-
-Json Entry::to_message() const {
-  if (role == "tool") {
-    Json m{
-        {"role", "toolResult"},  {"toolCallId", tool_call_id},
-        {"toolName", tool_name}, {"content", Json::array({Json{{"type", "text"}, {"text", text}}})},
-        {"isError", is_error},   {"timestamp", created_at},
-        {"id", message_id}};
-    if (!run_id.empty()) m["runId"] = run_id;
-    return m;
-  }
-  Json content = Json::array();
-  if (!text.empty() || !tool_calls.is_array() || tool_calls.empty())
-    content.push_back(Json{{"type", "text"}, {"text", text}});
-  if (tool_calls.is_array())
-    for (const Json& c : tool_calls) {
-      Json args = Json::parse(c.value("arguments", "{}"), nullptr, false);
-      content.push_back(Json{{"type", "toolCall"},
-                             {"id", c.value("id", "")},
-                             {"name", c.value("name", "")},
-                             {"arguments", args.is_discarded() ? Json::object() : args}});
-    }
-  Json m{{"role", role},
-         {"content", std::move(content)},
-         {"timestamp", created_at},
-         {"id", message_id}};
-  if (!run_id.empty()) m["runId"] = run_id;
-  if (!stop_reason.empty()) m["stopReason"] = stop_reason;
-  if (!model.empty()) m["model"] = model;
-  if (input_tokens || output_tokens)
-    m["usage"] = Json{{"input", input_tokens},
-                      {"output", output_tokens},
-                      {"totalTokens", input_tokens + output_tokens}};
-  if (state != "complete") m["state"] = state;
-  if (!label.empty()) m["label"] = label;
-  return m;
-}
 
 Result<SessionStore> SessionStore::open(const std::string& path) {
   auto db = store::Db::open(path);
@@ -267,8 +231,12 @@ Status insert_entry(store::Db& db, Entry& e) {
       "tool_name, is_error) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   if (!s.ok()) return s.error();
-  s->bind(1, e.session_id).bind(2, e.message_id).bind(3, e.run_id).bind(4, e.role);
-  s->bind(5, e.text).bind(6, e.state).bind(7, e.stop_reason).bind(8, e.model).bind(9, e.label);
+  s->bind(1, e.session_id).bind(2, e.message_id).bind(3, e.run_id).bind(4, role_name(e.role));
+  s->bind(5, e.text)
+      .bind(6, entry_state_name(e.state))
+      .bind(7, e.stop_reason)
+      .bind(8, e.model)
+      .bind(9, e.label);
   s->bind(10, e.input_tokens).bind(11, e.output_tokens).bind(12, e.created_at);
   s->bind(13,
           e.tool_calls.is_array() && !e.tool_calls.empty() ? e.tool_calls.dump() : std::string());
@@ -299,7 +267,7 @@ Result<BeginRunResult> SessionStore::begin_run(const BeginRun& b) {
   out.user.session_id = out.session.session_id;
   out.user.message_id = b.message_id;
   out.user.run_id = b.run_id;
-  out.user.role = "user";
+  out.user.role = Role::kUser;
   out.user.text = b.text;
   out.user.created_at = b.now;
   if (auto x = insert_entry(db_, out.user); !x.ok()) return x.error();
@@ -310,33 +278,33 @@ Result<BeginRunResult> SessionStore::begin_run(const BeginRun& b) {
   if (auto x = u->run(); !x.ok()) return x.error();
   out.session.updated_at = b.now;
   out.session.last_preview = preview_of(b.text);
-  out.session.status = "running";
+  out.session.status = SessionStatus::kRunning;
   return out;
 }
 
-Status SessionStore::set_session_status(const std::string& key, const std::string& status,
+Status SessionStore::set_session_status(const std::string& key, SessionStatus status,
                                         std::int64_t now) {
   auto u = prep("UPDATE sessions SET status = ?2 WHERE key = ?1");
   if (!u.ok()) return u.error();
-  u->bind(1, key).bind(2, status);
+  u->bind(1, key).bind(2, session_status_name(status));
   return u->run();
 }
 
 Result<std::optional<Entry>> SessionStore::finish_run(const FinishRun& f) {
   auto run = get_run(f.run_id);
   if (!run.ok()) return run.error();
-  if (!*run) return Error::invalid("unknown run: " + f.run_id, "RUN_NOT_FOUND");
+  if (!*run) return Error::not_found("unknown run: " + f.run_id, "RUN_NOT_FOUND");
   std::optional<Entry> reply = f.reply;
   if (reply) {
     reply->session_id = (*run)->session_id;
     reply->run_id = f.run_id;
-    reply->role = "assistant";
+    reply->role = Role::kAssistant;
     reply->created_at = f.now;
     if (auto x = insert_entry(db_, *reply); !x.ok()) return x.error();
   }
   auto r = prep("UPDATE runs SET status = ?2, error = ?3, ended_at = ?4 WHERE run_id = ?1");
   if (!r.ok()) return r.error();
-  r->bind(1, f.run_id).bind(2, f.status).bind(3, f.error).bind(4, f.now);
+  r->bind(1, f.run_id).bind(2, run_status_name(f.status)).bind(3, f.error).bind(4, f.now);
   if (auto x = r->run(); !x.ok()) return x.error();
   // The session may have been reset meanwhile: only its current transcript's row moves.
   auto u = prep(
@@ -354,7 +322,7 @@ Status SessionStore::append_step(const std::string& run_id, std::vector<Entry>& 
                                  std::int64_t now) {
   auto run = get_run(run_id);
   if (!run.ok()) return run.error();
-  if (!*run) return Error::invalid("unknown run: " + run_id, "RUN_NOT_FOUND");
+  if (!*run) return Error::not_found("unknown run: " + run_id, "RUN_NOT_FOUND");
   for (Entry& e : entries) {
     e.session_id = (*run)->session_id;
     e.run_id = run_id;
@@ -372,9 +340,9 @@ Result<Entry> SessionStore::inject(const SessionKey& key, const std::string& mes
   Entry e;
   e.session_id = session->session_id;
   e.message_id = message_id;
-  e.role = "assistant";
+  e.role = Role::kAssistant;
   e.text = text;
-  e.state = "injected";
+  e.state = EntryState::kInjected;
   e.label = label;
   e.created_at = now;
   if (auto x = insert_entry(db_, e); !x.ok()) return x.error();

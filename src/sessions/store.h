@@ -25,88 +25,12 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
 #include "sessions/keys.h"
+#include "sessions/types.h"
+#include "simpleclaw/result.h"
 #include "store/sqlite.h"
 
 namespace simpleclaw::sessions {
-
-struct SessionRow {
-  std::string key, session_id, agent_id, kind, channel;
-  std::string label, model_override, status = "idle", last_preview;
-  bool pinned = false, archived = false;
-  std::int64_t input_tokens = 0, output_tokens = 0;
-  std::int64_t created_at = 0, updated_at = 0;
-};
-
-struct Entry {
-  std::int64_t seq = 0;  // row id: global order of appends
-  std::string message_id, session_id, run_id;
-  std::string role;  // user | assistant | tool (a tool call's result)
-  std::string text;
-  std::string state = "complete";  // complete | aborted | error | injected
-  std::string stop_reason, model, label;
-  std::int64_t input_tokens = 0, output_tokens = 0;
-  std::int64_t created_at = 0;
-  Json tool_calls;                      // assistant: [{id, name, arguments (JSON text)}] or null
-  std::string tool_call_id, tool_name;  // tool: the call it answers
-  bool is_error = false;                // tool: the result is an error
-  // The protocol message: {role, content:[{type:"text",text}, {type:"toolCall", id, name,
-  // arguments}...], timestamp, id, runId?, stopReason?, usage?, model?, state?(when not
-  // complete), label?}; a tool result is {role:"toolResult", toolCallId, toolName,
-  // content:[{type:"text",text}], isError, timestamp, id, runId}.
-  Json to_message() const;
-};
-
-struct RunRow {
-  std::string run_id, session_key, session_id, status, error;
-  std::int64_t created_at = 0, ended_at = 0;
-};
-
-struct BeginRun {
-  SessionKey key;
-  std::string run_id, message_id, text;
-  std::int64_t now = 0;
-};
-struct BeginRunResult {
-  SessionRow session;
-  Entry user;                      // the committed user message
-  std::optional<RunRow> existing;  // set: run_id was already known (nothing was written)
-};
-
-struct FinishRun {
-  std::string run_id, session_key;
-  std::string status;          // final | aborted | error
-  std::string error;           // for error
-  std::optional<Entry> reply;  // assistant message to append (text may be partial)
-  std::int64_t input_tokens = 0, output_tokens = 0;
-  std::int64_t now = 0;
-};
-
-struct HistoryPage {
-  SessionRow session;
-  std::vector<Entry> entries;  // chronological
-  bool has_more = false;       // older entries exist before the first returned
-};
-
-struct ListFilter {
-  int limit = 100, offset = 0;
-  std::string agent_id, search;   // search: substring of key/label (case-insensitive)
-  std::int64_t active_since = 0;  // updated_at >= this (0 = any)
-  bool include_archived = true;
-  std::string owner;  // shared mode: only keys in this user's namespace ("" = all)
-};
-
-// One exec approval row (tools::ApprovalRecord is the loop's view of it).
-struct ApprovalRow {
-  std::string id, request_json, status, reason, resolved_by;
-  std::int64_t created_at = 0, expires_at = 0, resolved_at = 0;
-};
-
-struct SessionPatch {
-  std::optional<std::string> label, model_override;
-  std::optional<bool> pinned, archived;
-};
 
 class SessionStore {
  public:
@@ -124,7 +48,7 @@ class SessionStore {
   Result<SessionRow> ensure(const SessionKey& key, std::int64_t now);
   Result<BeginRunResult> begin_run(const BeginRun& b);
   Result<std::optional<RunRow>> get_run(const std::string& run_id);
-  Status set_session_status(const std::string& key, const std::string& status, std::int64_t now);
+  Status set_session_status(const std::string& key, SessionStatus status, std::int64_t now);
   // Appends the reply (if any), closes the run, adds tokens; returns the reply entry.
   Result<std::optional<Entry>> finish_run(const FinishRun& f);
   // One tool round of a run, committed together so a call is never stored without its

@@ -3,9 +3,38 @@
 namespace simpleclaw::store {
 namespace {
 
+// What kind of failure a SQLite result code is: the disk (full, I/O, permissions) is kIo,
+// a busy database kUnavailable (retry), a constraint kConflict; anything else means the
+// store or our SQL is broken: kInternal. Never kInvalidArgument: a client's request was
+// fine when the database fails under it.
+ErrorCode sqlite_code(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_NOLFS:
+      return ErrorCode::kIo;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorCode::kUnavailable;
+    case SQLITE_CONSTRAINT:
+      return ErrorCode::kConflict;
+    default:
+      return ErrorCode::kInternal;
+  }
+}
+
+Error sql_error_rc(int rc, std::string msg) {
+  Error e = Error::make(sqlite_code(rc), std::move(msg), "STORE_ERROR");
+  if (e.is_unavailable()) e.retry_after_ms = 1000;
+  return e;
+}
+
 Error sql_error(sqlite3* db, std::string_view what) {
-  return Error::invalid(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"),
-                        "STORE_ERROR");
+  return sql_error_rc(db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM,
+                      std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
 }  // namespace
@@ -121,9 +150,10 @@ Result<Db> Db::open(const std::string& path) {
   // journal_mode reads the file header: a file that is not a database fails here.
   if (auto s = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
       !s.ok()) {
-    return Error::invalid(path + " is not a usable SQLite database (" + s.error().message +
-                              "); move it aside and restart to create a new one",
-                          "STORE_ERROR");
+    return Error::make(s.error().code,
+                       path + " is not a usable SQLite database (" + s.error().message +
+                           "); move it aside and restart to create a new one",
+                       "STORE_ERROR");
   }
   return db;
 }
@@ -159,10 +189,10 @@ void Db::close() {
 Status Db::exec(std::string_view sql) {
   std::string s(sql);
   char* msg = nullptr;
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg); rc != SQLITE_OK) {
     std::string m = msg ? msg : sqlite3_errmsg(db_);
     sqlite3_free(msg);
-    return Error::invalid("exec `" + s.substr(0, 80) + "`: " + m, "STORE_ERROR");
+    return sql_error_rc(sqlite3_extended_errcode(db_), "exec `" + s.substr(0, 80) + "`: " + m);
   }
   return Ok{};
 }

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::store {
 

@@ -9,11 +9,6 @@
 
 namespace simpleclaw::tools {
 
-std::int64_t approvals_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 Json ApprovalRecord::to_json() const {
   Json j{{"id", id},
          {"request", request},
@@ -30,8 +25,8 @@ Json ApprovalRecord::to_json() const {
 }
 
 ApprovalManager::ApprovalManager(boost::asio::io_context& io, ApprovalStore& store,
-                                 ApprovalSink& sink)
-    : io_(io), store_(store), sink_(sink) {}
+                                 ApprovalSink& sink, const Clock& clock)
+    : io_(io), store_(store), sink_(sink), clock_(clock) {}
 
 ApprovalManager::~ApprovalManager() {
   for (auto& [id, p] : pending_)
@@ -39,40 +34,39 @@ ApprovalManager::~ApprovalManager() {
 }
 
 void ApprovalManager::load(std::function<void()> done) {
-  std::weak_ptr<int> alive = alive_;
-  store_.load_pending([this, alive, done = std::move(done)](std::vector<ApprovalRecord> rows) {
-    if (alive.expired()) return;
-    std::int64_t now = approvals_now_ms();
-    int offered = 0, expired = 0;
-    for (ApprovalRecord& r : rows) {
-      if (pending_.count(r.id)) continue;
-      if (r.expires_ms <= now) {
-        r.status = "deny";
-        r.reason = "timeout";
-        r.resolved_ms = now;
-        store_.save(r);
-        ++expired;
-        continue;
-      }
-      Pending& p = pending_[r.id];
-      p.rec = std::move(r);
-      arm(p);
-      sink_.approval_event("exec.approval.requested", Json{{"id", p.rec.id},
-                                                           {"request", p.rec.request},
-                                                           {"createdAtMs", p.rec.created_ms},
-                                                           {"expiresAtMs", p.rec.expires_ms}});
-      ++offered;
-    }
-    if (offered || expired)
-      log::info("approvals: {} pending from before the restart re-offered, {} expired", offered,
-                expired);
-    if (done) done();
-  });
+  store_.load_pending(
+      alive_.guard([this, done = std::move(done)](std::vector<ApprovalRecord> rows) {
+        std::int64_t now = clock_.wall_ms();
+        int offered = 0, expired = 0;
+        for (ApprovalRecord& r : rows) {
+          if (pending_.count(r.id)) continue;
+          if (r.expires_ms <= now) {
+            r.status = "deny";
+            r.reason = "timeout";
+            r.resolved_ms = now;
+            store_.save(r);
+            ++expired;
+            continue;
+          }
+          Pending& p = pending_[r.id];
+          p.rec = std::move(r);
+          arm(p);
+          sink_.approval_event("exec.approval.requested", Json{{"id", p.rec.id},
+                                                               {"request", p.rec.request},
+                                                               {"createdAtMs", p.rec.created_ms},
+                                                               {"expiresAtMs", p.rec.expires_ms}});
+          ++offered;
+        }
+        if (offered || expired)
+          log::info("approvals: {} pending from before the restart re-offered, {} expired", offered,
+                    expired);
+        if (done) done();
+      }));
 }
 
 std::string ApprovalManager::request(Json request, int timeout_ms, Decided decided) {
   std::string id = uuid_v4();
-  std::int64_t now = approvals_now_ms();
+  std::int64_t now = clock_.wall_ms();
   if (pending_.size() >= kMaxPending) {
     boost::asio::post(
         io_, [decided = std::move(decided)] { decided("deny", "too many pending approvals", ""); });
@@ -96,15 +90,13 @@ std::string ApprovalManager::request(Json request, int timeout_ms, Decided decid
 
 void ApprovalManager::arm(Pending& p) {
   p.timer = std::make_unique<boost::asio::steady_timer>(io_);
-  std::int64_t left = std::max<std::int64_t>(0, p.rec.expires_ms - approvals_now_ms());
+  std::int64_t left = std::max<std::int64_t>(0, p.rec.expires_ms - clock_.wall_ms());
   p.timer->expires_after(std::chrono::milliseconds(left));
-  std::weak_ptr<int> alive = alive_;
-  std::string id = p.rec.id;
-  p.timer->async_wait([this, alive, id](const boost::system::error_code& ec) {
-    if (ec || alive.expired() || !pending_.count(id)) return;
+  p.timer->async_wait(alive_.guard([this, id = p.rec.id](const boost::system::error_code& ec) {
+    if (ec || !pending_.count(id)) return;
     log::info("approval {} expired: nobody answered in time", id);
     end(id, "deny", "timeout", "");
-  });
+  }));
 }
 
 Result<std::string> ApprovalManager::find_id(const std::string& key) const {
@@ -125,9 +117,9 @@ Result<std::string> ApprovalManager::find_id(const std::string& key) const {
     if (n > 1)
       return Error::invalid("approval id prefix '" + key + "' is ambiguous; give more characters");
   }
-  Error e{ErrorCode::kApprovalNotFound, "unknown approval id: " + key + " (see exec.approval.list)",
-          Json{{"code", "APPROVAL_NOT_FOUND"}}, std::nullopt};
-  return e;
+  return Error::make(ErrorCode::kApprovalNotFound,
+                     "unknown approval id: " + key + " (see exec.approval.list)",
+                     "APPROVAL_NOT_FOUND");
 }
 
 Result<Json> ApprovalManager::resolve(const std::string& key, const std::string& decision,
@@ -141,8 +133,8 @@ Result<Json> ApprovalManager::resolve(const std::string& key, const std::string&
       return Json{{"ok", true}, {"id", *id}, {"decision", decision}, {"alreadyResolved", true}};
     std::string was =
         r->second.status + (r->second.reason.empty() ? "" : " (" + r->second.reason + ")");
-    return Error::invalid("approval " + *id + " was already resolved as " + was,
-                          "APPROVAL_ALREADY_RESOLVED");
+    return Error::conflict("approval " + *id + " was already resolved as " + was,
+                           "APPROVAL_ALREADY_RESOLVED");
   }
   Pending& p = pending_.at(*id);
   if (decision == "allow-always" && !p.rec.request.value("allowAlways", false))
@@ -176,7 +168,7 @@ void ApprovalManager::end(const std::string& id, const std::string& decision,
   p.rec.status = decision;
   p.rec.reason = reason;
   p.rec.resolved_by = by;
-  p.rec.resolved_ms = approvals_now_ms();
+  p.rec.resolved_ms = clock_.wall_ms();
   if (save) store_.save(p.rec);
   resolved_[id] = p.rec;
   resolved_order_.push_back(id);

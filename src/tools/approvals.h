@@ -28,7 +28,10 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "base/alive.h"
+#include "base/clock.h"
+#include "simpleclaw/result.h"
+#include "simpleclaw/tool.h"
 
 namespace simpleclaw::tools {
 
@@ -58,26 +61,26 @@ class ApprovalSink {
   virtual void approval_event(const char* event, Json payload) = 0;
 };
 
-class ApprovalManager {
+class ApprovalManager final : public sdk::HumanApproval {
  public:
   // decision: allow-once | allow-always | deny; reason (deny): denied | timeout |
   // cancelled | shutdown; by: who resolved ("" for timeout/cancel).
-  using Decided = std::function<void(const std::string& decision, const std::string& reason,
-                                     const std::string& by)>;
+  using Decided = sdk::HumanApproval::Decided;
   static constexpr std::size_t kMaxPending = 1000;
   static constexpr std::size_t kKeepResolved = 1000;
 
-  ApprovalManager(boost::asio::io_context& io, ApprovalStore& store, ApprovalSink& sink);
-  ~ApprovalManager();
+  ApprovalManager(boost::asio::io_context& io, ApprovalStore& store, ApprovalSink& sink,
+                  const Clock& clock = system_clock());
+  ~ApprovalManager() override;
 
   // Re-offers / expires what a previous process left pending; `done` when finished.
   void load(std::function<void()> done);
   // A new approval; returns its id. Too many pending = decided at once (deny).
-  std::string request(Json request, int timeout_ms, Decided decided);
+  std::string request(Json request, int timeout_ms, Decided decided) override;
   Result<Json> resolve(const std::string& id_or_prefix, const std::string& decision,
                        const std::string& by);
   // Ends a pending approval as deny with `reason` (no human decided).
-  void cancel(const std::string& id, const std::string& reason);
+  void cancel(const std::string& id, const std::string& reason) override;
   // Every pending approval decided deny "shutdown" (not saved: re-offered after restart).
   void shutdown();
 
@@ -105,9 +108,8 @@ class ApprovalManager {
   std::map<std::string, Pending> pending_;
   std::map<std::string, ApprovalRecord> resolved_;  // recent, for idempotent resolves
   std::deque<std::string> resolved_order_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  const Clock& clock_;
+  Alive alive_;  // last: deadlines firing after destruction do nothing
 };
-
-std::int64_t approvals_now_ms();
 
 }  // namespace simpleclaw::tools

@@ -4,13 +4,22 @@
 
 #include "base/fs.h"
 #include "base/log.h"
-#include "plugins/registry.h"
+#include "proc/subprocess.h"
+#include "simpleclaw/registry.h"
 #include "tools/exec_policy.h"
 #include "tools/file_tools.h"
-#include "tools/subprocess.h"
-#include "tools/tool_services.h"
 
 namespace simpleclaw::tools {
+
+using proc::bwrap_available;
+using proc::bwrap_prefix;
+using proc::ProcessSpec;
+using proc::run_collect;
+using proc::RunHandle;
+using proc::RunLimits;
+using proc::RunResult;
+using proc::SandboxSpec;
+using proc::scrubbed_env;
 namespace {
 
 constexpr std::size_t kMaxCommandBytes = 64 * 1024;
@@ -18,7 +27,7 @@ constexpr std::size_t kMaxCommandBytes = 64 * 1024;
 // The life of one exec call: check -> (approval) -> re-check -> run -> done, once.
 class ExecTask final : public ToolTask, public std::enable_shared_from_this<ExecTask> {
  public:
-  ExecTask(boost::asio::io_context& io, ApprovalManager& approvals, ToolDone done)
+  ExecTask(boost::asio::io_context& io, sdk::HumanApproval& approvals, ToolDone done)
       : io_(io), approvals_(approvals), done_(std::move(done)) {}
 
   void cancel() override {
@@ -35,7 +44,7 @@ class ExecTask final : public ToolTask, public std::enable_shared_from_this<Exec
   }
 
   boost::asio::io_context& io_;
-  ApprovalManager& approvals_;
+  sdk::HumanApproval& approvals_;
   ToolDone done_;
   std::string approval_id_;
   std::shared_ptr<RunHandle> run_;
@@ -66,16 +75,16 @@ Json pinned(const ExecCheck& c) {
 
 }  // namespace
 
-ExecTool::ExecTool(boost::asio::io_context& io, ApprovalManager& approvals, std::string state_dir,
-                   PersistAllow persist_allow)
+ExecTool::ExecTool(boost::asio::io_context& io, sdk::HumanApproval& approvals,
+                   std::string state_dir, PersistAllow persist_allow)
     : io_(io),
       approvals_(approvals),
       state_dir_(std::move(state_dir)),
       persist_allow_(std::move(persist_allow)) {}
 
-std::vector<providers::ToolSpec> ExecTool::specs() const {
+std::vector<ToolSpec> ExecTool::specs() const {
   // Built once: the model is offered it on every call.
-  static const std::vector<providers::ToolSpec> kSpecs = {
+  static const std::vector<ToolSpec> kSpecs = {
       {"exec",
        "Run a shell command in the agent's workspace (sh syntax). Commands outside the "
        "allowlist wait for a human to approve them. Output and run time are capped.",
@@ -219,11 +228,12 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
   return task;
 }
 
-void register_exec(plugins::Registry& r) {
-  r.add_tool({"exec", "exec: shell commands behind the exec policy and human approval",
-              [](ToolServices& s) {
-                return std::make_unique<ExecTool>(s.io, s.approvals, s.state_dir, s.persist_allow);
-              }});
+Status register_exec(sdk::Registry& r) {
+  return r.add_tool({"exec", "exec: shell commands behind the exec policy and human approval",
+                     [](sdk::ToolServices& s) {
+                       return std::make_unique<ExecTool>(s.io, s.approvals, s.state_dir,
+                                                         s.persist_allow);
+                     }});
 }
 
 }  // namespace simpleclaw::tools

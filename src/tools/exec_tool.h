@@ -19,7 +19,6 @@
 #include <string>
 #include <vector>
 
-#include "tools/approvals.h"
 #include "tools/tool_runner.h"
 
 namespace simpleclaw::tools {
@@ -31,10 +30,10 @@ class ExecTool final : public ToolProvider {
   using PersistAllow =
       std::function<void(const std::string& agent_id, const std::vector<std::string>& patterns)>;
 
-  ExecTool(boost::asio::io_context& io, ApprovalManager& approvals, std::string state_dir,
+  ExecTool(boost::asio::io_context& io, sdk::HumanApproval& approvals, std::string state_dir,
            PersistAllow persist_allow);
 
-  std::vector<providers::ToolSpec> specs() const override;
+  std::vector<ToolSpec> specs() const override;
   bool handles(const std::string& name) const override { return name == "exec"; }
   std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name, const Json& args,
                                   ToolDone done) override;
@@ -44,7 +43,7 @@ class ExecTool final : public ToolProvider {
 
  private:
   boost::asio::io_context& io_;
-  ApprovalManager& approvals_;
+  sdk::HumanApproval& approvals_;
   std::string state_dir_;
   PersistAllow persist_allow_;
 };

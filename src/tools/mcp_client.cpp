@@ -1,16 +1,16 @@
 // McpClient and McpManager (see mcp_client.h).
 //
-// The wire and the process are a StdioRpcPeer (tools/stdio_rpc.h): framing, JSON-RPC ids,
-// request deadlines, answering server requests, stderr logging and kills. This file keeps
-// the MCP logic on top of it.
+// The process is a proc::SupervisedChild (spawn, generations, restart backoff, stop
+// escalation) whose StdioRpcPeer does the framing, JSON-RPC ids, request deadlines,
+// stderr logging and kills. This file keeps the MCP logic on top of them.
 //
 // Bookkeeping: `calls_` holds every tools/call the caller made and has not been answered
 // (by call id), including calls still waiting for the server to become ready (rpc_id 0).
 // A call's timer runs from call(), so waiting counts against its timeout; its request goes
 // to the peer without a deadline. complete_call() is the single exit for a call: it
 // removes the call (and forgets its request in the peer), cancels its timer and posts the
-// callback. Peer handlers and response callbacks carry the process generation and a
-// weak_ptr, so a late message from a dead server or a destroyed client is ignored; `err_tail_`
+// callback. Response callbacks carry the process generation and a weak_ptr, so a late
+// message from a dead server or a destroyed client is ignored; `err_tail_`
 // keeps the stderr tail of earlier processes so status() shows why the last one died.
 #include "tools/mcp_client.h"
 
@@ -20,12 +20,18 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/log.h"
-#include "tools/stdio_rpc.h"
-#include "tools/subprocess.h"
+#include "proc/stdio_rpc.h"
+#include "proc/subprocess.h"
+#include "proc/supervised_child.h"
 
 namespace simpleclaw::tools {
 
-namespace net = boost::asio;
+using proc::ProcessSpec;
+using proc::scrubbed_env;
+using proc::StdioRpcOptions;
+using proc::StdioRpcPeer;
+
+namespace asio = boost::asio;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
@@ -40,9 +46,7 @@ bool supported_version(const std::string& v) {
   return v == "2024-11-05" || v == "2025-03-26" || v == "2025-06-18";
 }
 
-Error unavailable(std::string msg) {
-  return Error{ErrorCode::kUnavailable, std::move(msg), nullptr, std::nullopt};
-}
+Error unavailable(std::string msg) { return Error::make(ErrorCode::kUnavailable, std::move(msg)); }
 
 std::string clip(std::string_view s, std::size_t n) {
   if (s.size() <= n) return std::string(s);
@@ -137,30 +141,32 @@ struct McpClient::Pending {
   std::string tool;
   Json arguments;  // until sent
   CallCallback on_call;
-  std::unique_ptr<net::steady_timer> timer;
+  std::unique_ptr<asio::steady_timer> timer;
 };
 
-struct McpClient::Impl {
-  explicit Impl(net::io_context& io) : restart(io), kill(io) {}
-  net::steady_timer restart;  // backoff before the next spawn
-  net::steady_timer kill;     // stop(): SIGTERM -> SIGKILL -> give up
-  Clock::time_point restart_at{};
-};
-
-std::shared_ptr<McpClient> McpClient::create(net::io_context& io, config::McpServerConfig cfg,
+std::shared_ptr<McpClient> McpClient::create(asio::io_context& io, config::McpServerConfig cfg,
                                              McpClientOptions opts) {
   return std::shared_ptr<McpClient>(new McpClient(io, std::move(cfg), std::move(opts)));
 }
 
-McpClient::McpClient(net::io_context& io, config::McpServerConfig cfg, McpClientOptions opts)
-    : impl_(std::make_unique<Impl>(io)), io_(io), cfg_(std::move(cfg)), opts_(std::move(opts)) {}
+McpClient::McpClient(asio::io_context& io, config::McpServerConfig cfg, McpClientOptions opts)
+    : io_(io), cfg_(std::move(cfg)), opts_(std::move(opts)) {}
 
-McpClient::~McpClient() {
-  // Dropped without stop(): do not leave the server running.
-  if (peer_) peer_->kill("was dropped without stop()");
+// Dropped without stop(): the supervisor's destructor kills a server still running.
+McpClient::~McpClient() = default;
+
+StdioRpcPeer* McpClient::peer() const { return child_ ? child_->peer() : nullptr; }
+std::uint64_t McpClient::gen() const { return child_ ? child_->generation() : 0; }
+bool McpClient::stopping() const { return child_ && child_->stopping(); }
+int McpClient::restarts() const { return child_ ? child_->restarts() : 0; }
+pid_t McpClient::pid() const { return child_ ? child_->pid() : -1; }
+
+long long McpClient::restart_in_ms() const {
+  if (!child_ || !child_->restart_pending()) return 0;
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(child_->restart_at() - Clock::now());
+  return std::max<long long>(0, left.count());
 }
-
-pid_t McpClient::pid() const { return peer_ ? peer_->pid() : -1; }
 
 const McpTool* McpClient::find_tool(std::string_view name) const {
   for (const auto& t : tools_)
@@ -176,91 +182,83 @@ void McpClient::set_state(McpState s) {
 }
 
 void McpClient::start() {
-  if (started_ || stopping_) return;
-  started_ = true;
-  spawn();
-}
-
-void McpClient::spawn() {
-  ++gen_;
-  ready_since_ = {};
-  protocol_version_.clear();
-  listing_ = relist_ = false;
-  set_state(McpState::kStarting);
-
-  ProcessSpec spec;
-  spec.argv.push_back(cfg_.command);
-  spec.argv.insert(spec.argv.end(), cfg_.args.begin(), cfg_.args.end());
-  spec.env = scrubbed_env(cfg_.env);
-  spec.cwd = cfg_.cwd.empty() ? opts_.default_cwd : cfg_.cwd;
-  StdioRpcOptions ro;
-  ro.log_name = prefix();
-  ro.max_line = opts_.max_line;
-  ro.max_bytes_per_sec = 0;  // results may be large bursts; max_line bounds each message
-  ro.max_bad_lines = 0;      // a non-JSON line is logged and skipped, never fatal
-  ro.batches = true;         // protocol 2025-03-26
-  ro.error_code = "MCP_ERROR";
-  // Handlers act only while their process is the current one (gen) and the client lives.
+  if (child_ || stop_called_) return;
+  proc::SupervisedChild::Options o;
+  o.log_name = prefix();
+  o.backoff = BackoffPolicy{opts_.backoff_initial.count(), opts_.backoff_max.count(), 1.0, 1.0};
+  o.healthy_reset = opts_.healthy_reset;
+  o.stop_grace = opts_.stop_grace;
+  o.reap_grace = std::chrono::seconds(5);
   std::weak_ptr<McpClient> weak = weak_from_this();
-  std::uint64_t gen = gen_;
-  auto current = [weak, gen]() -> std::shared_ptr<McpClient> {
+  proc::SupervisedChild::Hooks h;
+  h.spec = [weak] {
     auto self = weak.lock();
-    return self && self->gen_ == gen && self->peer_ ? self : nullptr;
+    ProcessSpec spec;
+    StdioRpcOptions ro;
+    if (!self) return std::make_pair(spec, ro);
+    const auto& cfg = self->cfg_;
+    spec.argv.push_back(cfg.command);
+    spec.argv.insert(spec.argv.end(), cfg.args.begin(), cfg.args.end());
+    spec.env = scrubbed_env(cfg.env);
+    spec.cwd = cfg.cwd.empty() ? self->opts_.default_cwd : cfg.cwd;
+    ro.log_name = self->prefix();
+    ro.max_line = self->opts_.max_line;
+    ro.max_bytes_per_sec = 0;  // results may be large bursts; max_line bounds each message
+    ro.max_bad_lines = 0;      // a non-JSON line is logged and skipped, never fatal
+    ro.batches = true;         // protocol 2025-03-26
+    ro.error_code = "MCP_ERROR";
+    self->protocol_version_.clear();
+    self->listing_ = self->relist_ = false;
+    self->set_state(McpState::kStarting);
+    return std::make_pair(spec, ro);
   };
-  StdioRpcPeer::Handlers h;
+  h.on_started = [weak](StdioRpcPeer&) {
+    if (auto self = weak.lock()) self->initialize();
+  };
   h.on_request = [name = prefix()](const std::string& method, const Json&,
                                    StdioRpcPeer::Responder r) {
-    if (method == "ping") {
-      r.ok(Json::object());
-      return;
-    }
+    if (method == "ping") return r.ok(Json::object());
     log::debug("{}: refused server request {}", name, clip(method, 100));
     r.error(-32601, "Method not found: " + clip(method, 100));
   };
-  h.on_notification = [current](const std::string& method, const Json& params) {
-    if (auto self = current()) self->on_notification(method, params);
+  h.on_notification = [weak](const std::string& method, const Json& params) {
+    if (auto self = weak.lock()) self->on_notification(method, params);
   };
-  h.on_timeout = [current](std::uint64_t id, const std::string&) {
-    if (auto self = current()) self->send_cancelled(id, "timeout");
+  h.on_timeout = [weak](std::uint64_t id, const std::string&) {
+    if (auto self = weak.lock()) self->send_cancelled(id, "timeout");
   };
-  h.on_exit = [current](const ExitStatus& st, const std::string& reason) {
-    if (auto self = current()) self->on_exit(st, reason);
+  h.on_exit = [weak](const std::string& what, bool stopping, StdioRpcPeer* gone) {
+    if (auto self = weak.lock()) self->on_exit(what, stopping, gone);
   };
-  auto p = StdioRpcPeer::spawn(io_, std::move(spec), std::move(ro), std::move(h));
-  if (!p) {
-    last_error_ = prefix() + ": " + p.error().message;
-    log::warn("{}", last_error_);
-    fail_all(last_error_);
-    set_state(McpState::kFailed);
-    schedule_restart();
-    return;
-  }
-  peer_ = std::move(*p);
-  log::info("{}: started (pid {})", prefix(), peer_->pid());
-  initialize();
+  h.on_restart = [weak](std::chrono::milliseconds delay, int) {
+    if (auto self = weak.lock())
+      log::info("{}: restarting in {} ms", self->prefix(), delay.count());
+  };
+  child_ = proc::SupervisedChild::create(io_, std::move(o), std::move(h));
+  child_->start();
 }
 
 // ---- wire (StdioRpcPeer does the framing, ids, timeouts and server requests) ----
 
 std::uint64_t McpClient::request(const std::string& method, Json params, int timeout_ms,
                                  ResponseFn fn) {
-  if (!peer_) {
-    net::post(io_,
-              [fn = std::move(fn), msg = prefix() + " is not running"] { fn(unavailable(msg)); });
+  if (!peer()) {
+    asio::post(io_,
+               [fn = std::move(fn), msg = prefix() + " is not running"] { fn(unavailable(msg)); });
     return 0;
   }
-  return peer_->request(method, std::move(params), std::chrono::milliseconds(timeout_ms),
-                        std::move(fn));
+  return peer()->request(method, std::move(params), std::chrono::milliseconds(timeout_ms),
+                         std::move(fn));
 }
 
 void McpClient::send_cancelled(std::uint64_t rpc_id, const char* reason) {
-  if (peer_ && rpc_id)
-    peer_->notify("notifications/cancelled", Json{{"requestId", rpc_id}, {"reason", reason}});
+  if (peer() && rpc_id)
+    peer()->notify("notifications/cancelled", Json{{"requestId", rpc_id}, {"reason", reason}});
 }
 
 void McpClient::on_notification(const std::string& method, const Json& params) {
   if (method == "notifications/tools/list_changed") {
-    if (state_ != McpState::kReady || stopping_) return;  // the list in progress will be fresh
+    if (state_ != McpState::kReady || stopping()) return;  // the list in progress will be fresh
     if (listing_)
       relist_ = true;
     else
@@ -274,7 +272,7 @@ void McpClient::on_notification(const std::string& method, const Json& params) {
 
 std::vector<std::string> McpClient::stderr_tail() const {
   std::vector<std::string> out(err_tail_.begin(), err_tail_.end());
-  if (peer_) out.insert(out.end(), peer_->stderr_tail().begin(), peer_->stderr_tail().end());
+  if (auto* p = peer()) out.insert(out.end(), p->stderr_tail().begin(), p->stderr_tail().end());
   if (out.size() > kStderrTail) out.erase(out.begin(), out.end() - kStderrTail);
   return out;
 }
@@ -283,27 +281,23 @@ std::vector<std::string> McpClient::stderr_tail() const {
 
 void McpClient::initialize() {
   std::weak_ptr<McpClient> weak = weak_from_this();
-  std::uint64_t gen = gen_;
+  std::uint64_t gen = this->gen();
   Json params{{"protocolVersion", kProtocolVersion},
               {"capabilities", Json::object()},
               {"clientInfo", {{"name", "simpleclaw"}, {"version", opts_.client_version}}}};
   request("initialize", std::move(params), cfg_.timeout_ms, [weak, gen](Result<Json> r) {
     auto self = weak.lock();
-    if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
-    if (!r.ok()) {
-      self->peer_->kill("failed to initialize: " + r.error().message);
-      return;
-    }
+    if (!self || gen != self->gen() || !self->peer() || self->stopping()) return;
+    if (!r.ok()) return self->child_->kill("failed to initialize: " + r.error().message);
     std::string v = str_field(*r, "protocolVersion");
-    if (!supported_version(v)) {
-      self->peer_->kill("answered protocol version '" + clip(v, 40) + "', which is not supported");
-      return;
-    }
+    if (!supported_version(v))
+      return self->child_->kill("answered protocol version '" + clip(v, 40) +
+                                "', which is not supported");
     self->protocol_version_ = v;
     Json info = r->is_object() ? r->value("serverInfo", Json()) : Json();
     log::info("{}: initialized ({} {}, protocol {})", self->prefix(), str_field(info, "name"),
               str_field(info, "version"), v);
-    self->peer_->notify("notifications/initialized", Json());
+    self->peer()->notify("notifications/initialized", Json());
     self->list_tools({}, {}, 0);
   });
 }
@@ -311,11 +305,11 @@ void McpClient::initialize() {
 void McpClient::list_tools(std::string cursor, std::vector<McpTool> acc, int pages) {
   listing_ = true;
   std::weak_ptr<McpClient> weak = weak_from_this();
-  std::uint64_t gen = gen_;
+  std::uint64_t gen = this->gen();
   Json params = cursor.empty() ? Json() : Json{{"cursor", cursor}};
   auto on_done = [weak, gen, cursor, acc = std::move(acc), pages](Result<Json> r) mutable {
     auto self = weak.lock();
-    if (!self || gen != self->gen_ || !self->peer_ || self->stopping_) return;
+    if (!self || gen != self->gen() || !self->peer() || self->stopping()) return;
     std::string next;
     if (!r.ok()) {
       log::warn("{}: {}", self->prefix(), r.error().message);
@@ -346,7 +340,7 @@ void McpClient::list_tools(std::string cursor, std::vector<McpTool> acc, int pag
     self->tools_ = std::move(acc);
     self->listing_ = false;
     if (self->state_ == McpState::kStarting) {
-      self->ready_since_ = Clock::now();
+      self->child_->mark_healthy();
       self->last_error_.clear();
       log::info("{}: ready with {} tools", self->prefix(), self->tools_.size());
       self->set_state(McpState::kReady);
@@ -365,27 +359,31 @@ void McpClient::list_tools(std::string cursor, std::vector<McpTool> acc, int pag
   request("tools/list", std::move(params), cfg_.timeout_ms, std::move(on_done));
 }
 
-void McpClient::on_exit(const ExitStatus& st, const std::string& reason) {
+void McpClient::on_exit(const std::string& what, bool stopping, StdioRpcPeer* gone) {
   // Keep the dead process's stderr for status() and the log.
-  auto peer = std::move(peer_);
-  peer_.reset();
-  err_tail_.insert(err_tail_.end(), peer->stderr_tail().begin(), peer->stderr_tail().end());
-  while (err_tail_.size() > kStderrTail) err_tail_.pop_front();
-  if (stopping_) {
+  if (gone) {
+    err_tail_.insert(err_tail_.end(), gone->stderr_tail().begin(), gone->stderr_tail().end());
+    while (err_tail_.size() > kStderrTail) err_tail_.pop_front();
+  }
+  if (stopping) {
     log::info("{}: stopped", prefix());
     fail_all(prefix() + " stopped");
-    end_stop();
     return;
   }
-  std::string msg = prefix() + " " + StdioRpcPeer::exit_text(st, reason) + "; restarting";
+  if (!gone) {  // failed to spawn (the supervisor logged it)
+    last_error_ = prefix() + ": " + what;
+    fail_all(last_error_);
+    set_state(McpState::kFailed);
+    return;
+  }
+  std::string msg = prefix() + " " + what + "; restarting";
   last_error_ = msg;
   if (!err_tail_.empty())
     log::warn("{} (last stderr line: {})", msg, err_tail_.back());
   else
     log::warn("{}", msg);
   fail_all(msg);
-  set_state(McpState::kFailed);
-  schedule_restart();
+  set_state(McpState::kFailed);  // the supervisor schedules the restart
 }
 
 void McpClient::fail_all(const std::string& message) {
@@ -393,72 +391,27 @@ void McpClient::fail_all(const std::string& message) {
   calls_.clear();
   for (auto& [id, p] : calls) {
     if (p->timer) p->timer->cancel();
-    if (p->rpc_id && peer_) peer_->forget(p->rpc_id);
-    net::post(io_, [cb = std::move(p->on_call), message]() {
+    if (p->rpc_id && peer()) peer()->forget(p->rpc_id);
+    asio::post(io_, [cb = std::move(p->on_call), message]() {
       if (cb) cb(unavailable(message));
     });
   }
 }
 
-void McpClient::schedule_restart() {
-  if (stopping_) return;
-  auto now = Clock::now();
-  if (ready_since_ != Clock::time_point{} && now - ready_since_ >= opts_.healthy_reset)
-    backoff_step_ = 0;
-  auto delay = opts_.backoff_initial * (1LL << std::min(backoff_step_, 20));
-  if (delay > opts_.backoff_max) delay = opts_.backoff_max;
-  ++backoff_step_;
-  impl_->restart_at = now + delay;
-  log::info("{}: restarting in {} ms", prefix(), delay.count());
-  impl_->restart.expires_after(delay);
-  std::weak_ptr<McpClient> weak = weak_from_this();
-  impl_->restart.async_wait([weak](const error_code& ec) {
-    auto self = weak.lock();
-    if (ec || !self || self->stopping_ || self->peer_) return;
-    ++self->restarts_;
-    self->spawn();
-  });
-}
-
 void McpClient::stop(std::function<void()> done) {
-  if (done) stop_waiters_.push_back(std::move(done));
-  if (stopping_) {
-    if (!peer_) end_stop();  // already stopped: just report it
-    return;
-  }
-  stopping_ = true;
-  impl_->restart.cancel();
+  stop_called_ = true;
   fail_all(prefix() + " stopped");
-  if (!peer_) {
-    end_stop();
-    return;
+  // The stop waiter holds the client until the process is gone, so the manager may drop
+  // it now.
+  auto finished = [self = shared_from_this(), done = std::move(done)] {
+    self->set_state(McpState::kStopped);
+    if (done) done();
+  };
+  if (!child_) {  // never started
+    set_state(McpState::kStopped);
+    return asio::post(io_, std::move(finished));
   }
-  peer_->terminate();
-  // The timer's handler keeps the client alive until the process is gone (or given up).
-  auto self = shared_from_this();
-  impl_->kill.expires_after(opts_.stop_grace);
-  impl_->kill.async_wait([self](const error_code& ec) {
-    if (ec || !self->peer_) return;
-    self->peer_->kill("did not exit after SIGTERM");
-    self->impl_->kill.expires_after(std::chrono::seconds(5));
-    self->impl_->kill.async_wait([self](const error_code& ec2) {
-      if (ec2 || !self->peer_) return;
-      log::warn("{}: not reaped after SIGKILL; giving up on it", self->prefix());
-      self->peer_->close_output();
-      self->peer_.reset();
-      self->fail_all(self->prefix() + " stopped");
-      self->end_stop();
-    });
-  });
-}
-
-void McpClient::end_stop() {
-  impl_->kill.cancel();
-  impl_->restart.cancel();
-  set_state(McpState::kStopped);
-  auto waiters = std::move(stop_waiters_);
-  stop_waiters_.clear();
-  for (auto& w : waiters) net::post(io_, std::move(w));
+  child_->stop(nullptr, std::move(finished));  // SIGTERM, SIGKILL after stop_grace
 }
 
 // ---- calls ----
@@ -467,7 +420,7 @@ std::uint64_t McpClient::call(const std::string& tool, Json arguments, int timeo
                               CallCallback cb) {
   std::uint64_t id = next_call_++;
   auto fail_now = [&](Error e) {
-    net::post(io_, [cb = std::move(cb), e = std::move(e)]() {
+    asio::post(io_, [cb = std::move(cb), e = std::move(e)]() {
       if (cb) cb(e);
     });
     return id;
@@ -477,11 +430,8 @@ std::uint64_t McpClient::call(const std::string& tool, Json arguments, int timeo
     return fail_now(Error::invalid(prefix() + ": tool arguments must be a JSON object"));
   if (state_ == McpState::kStopped) return fail_now(unavailable(prefix() + " is not running"));
   if (state_ == McpState::kFailed) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(impl_->restart_at - Clock::now())
-            .count();
     Error e = unavailable(last_error_.empty() ? prefix() + " is not running" : last_error_);
-    e.retry_after_ms = std::max<long long>(0, left);
+    e.retry_after_ms = restart_in_ms();
     return fail_now(std::move(e));
   }
   int t = timeout_ms > 0 ? timeout_ms : cfg_.timeout_ms;
@@ -491,7 +441,7 @@ std::uint64_t McpClient::call(const std::string& tool, Json arguments, int timeo
   p->arguments = std::move(arguments);
   p->on_call = std::move(cb);
   if (t > 0) {
-    p->timer = std::make_unique<net::steady_timer>(io_, std::chrono::milliseconds(t));
+    p->timer = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(t));
     std::weak_ptr<McpClient> weak = weak_from_this();
     p->timer->async_wait([weak, id, t](const error_code& ec) {
       auto self = weak.lock();
@@ -499,8 +449,8 @@ std::uint64_t McpClient::call(const std::string& tool, Json arguments, int timeo
       auto it = self->calls_.find(id);
       if (it == self->calls_.end()) return;
       self->send_cancelled(it->second->rpc_id, "timeout");
-      self->complete_call(id, unavailable(self->prefix() + ": tools/call timed out after " +
-                                          std::to_string(t) + " ms"));
+      self->complete_call(id, Error::timeout(self->prefix() + ": tools/call timed out after " +
+                                             std::to_string(t) + " ms"));
     });
   }
   calls_[id] = p;
@@ -531,8 +481,8 @@ void McpClient::complete_call(std::uint64_t call_id, Result<ToolCallResult> r) {
   auto p = it->second;
   calls_.erase(it);
   if (p->timer) p->timer->cancel();
-  if (p->rpc_id && peer_) peer_->forget(p->rpc_id);
-  net::post(io_, [cb = std::move(p->on_call), r = std::move(r)]() mutable {
+  if (p->rpc_id && peer()) peer()->forget(p->rpc_id);
+  asio::post(io_, [cb = std::move(p->on_call), r = std::move(r)]() mutable {
     if (cb) cb(std::move(r));
   });
 }
@@ -541,7 +491,7 @@ void McpClient::cancel(std::uint64_t call_id) {
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
   send_cancelled(it->second->rpc_id, "cancelled");
-  complete_call(call_id, unavailable(prefix() + ": tools/call cancelled"));
+  complete_call(call_id, Error::cancelled(prefix() + ": tools/call cancelled"));
 }
 
 Json McpClient::status() const {
@@ -550,18 +500,13 @@ Json McpClient::status() const {
   Json j{{"name", cfg_.name},
          {"state", mcp_state_name(state_)},
          {"pid", pid()},
-         {"restarts", restarts_},
+         {"restarts", restarts()},
          {"tools", std::move(tools)},
          {"protocolVersion", protocol_version_},
          {"pendingCalls", calls_.size()},
          {"stderrTail", stderr_tail()}};
   if (!last_error_.empty()) j["lastError"] = last_error_;
-  if (state_ == McpState::kFailed) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(impl_->restart_at - Clock::now())
-            .count();
-    j["restartInMs"] = std::max<long long>(0, left);
-  }
+  if (state_ == McpState::kFailed) j["restartInMs"] = restart_in_ms();
   return j;
 }
 
@@ -576,7 +521,7 @@ bool same_process_config(const config::McpServerConfig& a, const config::McpServ
 
 }  // namespace
 
-McpManager::McpManager(net::io_context& io, McpClientOptions opts)
+McpManager::McpManager(asio::io_context& io, McpClientOptions opts)
     : io_(io), opts_(std::move(opts)) {}
 
 McpManager::~McpManager() {
@@ -635,7 +580,7 @@ McpCallId McpManager::call(std::string_view full_name, Json arguments, int timeo
     }
   }
   auto fail = [&](std::string msg) {
-    net::post(io_, [cb = std::move(cb), msg = std::move(msg)]() {
+    asio::post(io_, [cb = std::move(cb), msg = std::move(msg)]() {
       if (cb) cb(Error::invalid(msg, "UNKNOWN_TOOL"));
     });
     return McpCallId{};
@@ -663,7 +608,7 @@ void McpManager::stop_all(std::function<void()> done) {
   auto left = std::make_shared<std::size_t>(clients_.size());
   auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
   if (clients_.empty()) {
-    net::post(io_, [shared_done] {
+    asio::post(io_, [shared_done] {
       if (*shared_done) (*shared_done)();
     });
     return;

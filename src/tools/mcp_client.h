@@ -1,9 +1,9 @@
 // MCP (Model Context Protocol) client over stdio, and the manager that exposes the tools of
 // all configured servers to agents as "<server>__<tool>" (SPEC §8).
 //
-// McpClient runs one server (config::McpServerConfig) as a StdioRpcPeer (tools/stdio_rpc.h)
-// and speaks JSON-RPC 2.0 to it: one JSON object (or batch) per line on stdin/stdout,
-// stderr lines go to the debug log (rate-limited).
+// McpClient runs one server (config::McpServerConfig) as a proc::SupervisedChild (spawn,
+// restart with backoff, stop) and speaks JSON-RPC 2.0 to it: one JSON object (or batch) per line on
+// stdin/stdout, stderr lines go to the debug log (rate-limited).
 //   start -> initialize (protocolVersion 2025-06-18; the server may answer 2024-11-05 or
 //   2025-03-26 too) -> notifications/initialized -> tools/list (nextCursor pages, at most
 //   1000 tools) -> ready. notifications/tools/list_changed lists the tools again.
@@ -35,17 +35,19 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
 #include "config/config.h"
+#include "simpleclaw/result.h"
 
 namespace boost::asio {
 class io_context;
 }
 
-namespace simpleclaw::tools {
-
+namespace simpleclaw::proc {
 class StdioRpcPeer;
-struct ExitStatus;
+class SupervisedChild;
+}  // namespace simpleclaw::proc
+
+namespace simpleclaw::tools {
 
 struct McpTool {
   std::string name;
@@ -101,7 +103,7 @@ class McpClient : public std::enable_shared_from_this<McpClient> {
   const McpTool* find_tool(std::string_view name) const;
   const config::McpServerConfig& config() const { return cfg_; }
   const std::string& name() const { return cfg_.name; }
-  int restarts() const { return restarts_; }  // spawns after the first
+  int restarts() const;  // spawns after the first
   const std::string& last_error() const { return last_error_; }
   const std::string& protocol_version() const { return protocol_version_; }
   pid_t pid() const;  // -1 when no process runs
@@ -116,45 +118,39 @@ class McpClient : public std::enable_shared_from_this<McpClient> {
 
  private:
   McpClient(boost::asio::io_context& io, config::McpServerConfig cfg, McpClientOptions opts);
-  void spawn();
+  proc::StdioRpcPeer* peer() const;  // the running process, or null
+  std::uint64_t gen() const;         // its generation; stale callbacks are ignored
+  bool stopping() const;
+  void started();  // a new process runs: initialize it
   void set_state(McpState s);
   using ResponseFn = std::function<void(Result<Json>)>;
   std::uint64_t request(const std::string& method, Json params, int timeout_ms, ResponseFn fn);
   void send_cancelled(std::uint64_t rpc_id, const char* reason);  // notifications/cancelled
   void on_notification(const std::string& method, const Json& params);
-  void on_exit(const ExitStatus& st, const std::string& reason);
+  void on_exit(const std::string& what, bool stopping, proc::StdioRpcPeer* gone);
   std::vector<std::string> stderr_tail() const;  // earlier processes' + the current one's
+  long long restart_in_ms() const;               // until the pending restart (>= 0)
   void initialize();
   void list_tools(std::string cursor, std::vector<McpTool> acc, int pages);
   void send_call(std::uint64_t call_id);
   void complete_call(std::uint64_t call_id, Result<ToolCallResult> r);
   void fail_all(const std::string& message);
-  void schedule_restart();
-  void end_stop();
   std::string prefix() const { return "mcp server " + cfg_.name; }
 
-  struct Impl;  // timers; defined in mcp_client.cpp
-  std::unique_ptr<Impl> impl_;
   boost::asio::io_context& io_;
   config::McpServerConfig cfg_;
   McpClientOptions opts_;
+  std::shared_ptr<proc::SupervisedChild> child_;  // the process and its restarts
   McpState state_ = McpState::kStopped;
-  bool started_ = false;
-  bool stopping_ = false;
-  std::shared_ptr<StdioRpcPeer> peer_;  // the running process; null between processes
-  std::uint64_t gen_ = 0;               // process generation; stale callbacks are ignored
-  std::deque<std::string> err_tail_;    // last stderr lines of processes that exited
-  std::uint64_t next_call_ = 1;         // call ids
+  std::deque<std::string> err_tail_;  // last stderr lines of processes that exited
+  std::uint64_t next_call_ = 1;       // call ids
   std::map<std::uint64_t, std::shared_ptr<Pending>> calls_;  // by call id
   std::vector<McpTool> tools_;
   bool listing_ = false;
   bool relist_ = false;
   std::string protocol_version_;
-  int restarts_ = 0;
-  int backoff_step_ = 0;
-  std::chrono::steady_clock::time_point ready_since_{};
   std::string last_error_;
-  std::vector<std::function<void()>> stop_waiters_;
+  bool stop_called_ = false;  // start() after stop() does nothing
 };
 
 // The tools of one server as agents see them.

@@ -13,11 +13,11 @@ class McpTask final : public ToolTask {
 
 }  // namespace
 
-std::vector<providers::ToolSpec> McpTools::specs() const {
-  std::vector<providers::ToolSpec> out;
+std::vector<ToolSpec> McpTools::specs() const {
+  std::vector<ToolSpec> out;
   for (const McpToolSpec& s : mcp_.tool_specs()) {
     Json schema = s.input_schema.is_object() ? s.input_schema : Json{{"type", "object"}};
-    out.push_back(providers::ToolSpec{s.full_name, s.description, std::move(schema)});
+    out.push_back(ToolSpec{s.full_name, s.description, std::move(schema)});
   }
   return out;
 }

@@ -12,7 +12,7 @@ namespace simpleclaw::tools {
 class McpTools final : public ToolProvider {
  public:
   explicit McpTools(McpManager& mcp) : mcp_(mcp) {}
-  std::vector<providers::ToolSpec> specs() const override;
+  std::vector<ToolSpec> specs() const override;
   bool handles(const std::string& name) const override;
   std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name, const Json& args,
                                   ToolDone done) override;

@@ -1,7 +1,6 @@
 #include "tools/message_tool.h"
 
-#include "plugins/registry.h"
-#include "tools/tool_services.h"
+#include "simpleclaw/registry.h"
 namespace simpleclaw::tools {
 namespace {
 
@@ -17,9 +16,9 @@ std::string arg(const Json& a, const char* k) {
 
 }  // namespace
 
-std::vector<providers::ToolSpec> MessageTool::specs() const {
+std::vector<ToolSpec> MessageTool::specs() const {
   // Built once: the model is offered it on every call.
-  static const std::vector<providers::ToolSpec> kSpecs = {
+  static const std::vector<ToolSpec> kSpecs = {
       {"message",
        "Send a message to someone on a channel. channel: webchat (the gateway's own chat; "
        "`to` is a session key such as agent:main:main).",
@@ -52,9 +51,10 @@ std::shared_ptr<ToolTask> MessageTool::start(const ToolContext& ctx, const std::
   return task;
 }
 
-void register_message(plugins::Registry& r) {
-  r.add_tool({"message", "message: the agent sends a message to a person on a channel",
-              [](ToolServices& s) { return std::make_unique<MessageTool>(s.deliver); }});
+Status register_message(sdk::Registry& r) {
+  return r.add_tool(
+      {"message", "message: the agent sends a message to a person on a channel",
+       [](sdk::ToolServices& s) { return std::make_unique<MessageTool>(s.deliver); }});
 }
 
 }  // namespace simpleclaw::tools

@@ -18,13 +18,11 @@ class MessageTool final : public ToolProvider {
  public:
   // Delivers `text` to `to` on `channel`; answers once with a short confirmation or an
   // error. `from_agent` is the sending agent.
-  using Deliver = std::function<void(const std::string& channel, const std::string& to,
-                                     const std::string& text, const std::string& from_agent,
-                                     std::function<void(Result<std::string>)> done)>;
+  using Deliver = decltype(sdk::ToolServices::deliver);
   static constexpr std::size_t kMaxText = 64 * 1024;
 
   explicit MessageTool(Deliver deliver) : deliver_(std::move(deliver)) {}
-  std::vector<providers::ToolSpec> specs() const override;
+  std::vector<ToolSpec> specs() const override;
   bool handles(const std::string& name) const override { return name == "message"; }
   std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name, const Json& args,
                                   ToolDone done) override;

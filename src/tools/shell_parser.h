@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::tools {
 

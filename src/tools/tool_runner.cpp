@@ -17,8 +17,8 @@ Json object_schema(Json properties, std::vector<std::string> required) {
               {"additionalProperties", false}};
 }
 
-const std::vector<providers::ToolSpec>& file_specs() {
-  static const std::vector<providers::ToolSpec> specs = {
+const std::vector<ToolSpec>& file_specs() {
+  static const std::vector<ToolSpec> specs = {
       {"read", "Read a text file from the agent's workspace (paths are relative to it).",
        object_schema(
            {{"path", {{"type", "string"}, {"description", "File path in the workspace"}}}},
@@ -61,18 +61,15 @@ std::string cap_tool_text(std::string text) {
   return text;
 }
 
-ToolRunner::ToolRunner(boost::asio::io_context& io) : io_(io) {}
+ToolRunner::ToolRunner(boost::asio::io_context& io, BlockingPool& files) : io_(io), files_(files) {}
 
-ToolRunner::~ToolRunner() {
-  alive_.reset();
-  if (pool_) pool_->join();
-}
+ToolRunner::~ToolRunner() = default;
 
 void ToolRunner::add_provider(ToolProvider* p) { providers_.push_back(p); }
 
-std::vector<providers::ToolSpec> ToolRunner::specs(const config::ToolsConfig& policy) const {
-  std::vector<providers::ToolSpec> out;
-  auto add = [&](const providers::ToolSpec& s) {
+std::vector<ToolSpec> ToolRunner::specs(const config::ToolsConfig& policy) const {
+  std::vector<ToolSpec> out;
+  auto add = [&](const ToolSpec& s) {
     if (!policy.permits(s.name)) return;
     for (const auto& o : out)
       if (o.name == s.name) return;
@@ -85,7 +82,7 @@ std::vector<providers::ToolSpec> ToolRunner::specs(const config::ToolsConfig& po
   return out;
 }
 
-std::shared_ptr<ToolTask> ToolRunner::start(const ToolContext& ctx, const providers::ToolCall& call,
+std::shared_ptr<ToolTask> ToolRunner::start(const ToolContext& ctx, const ToolCall& call,
                                             ToolDone done_direct) {
   // Every outcome arrives asynchronously, even from a provider that answers at once:
   // the caller never re-enters itself from inside start().
@@ -116,26 +113,18 @@ std::shared_ptr<ToolTask> ToolRunner::start(const ToolContext& ctx, const provid
 std::shared_ptr<ToolTask> ToolRunner::start_file_tool(const ToolContext& ctx,
                                                       const std::string& name, Json args,
                                                       ToolDone done) {
-  std::weak_ptr<int> alive = alive_;
-  if (!pool_) pool_ = std::make_unique<boost::asio::thread_pool>(2);
-  boost::asio::post(*pool_, [this, alive, ws = ctx.workspace, name, args = std::move(args),
-                             done = std::move(done)]() mutable {
-    ToolOutcome out;
-    if (auto s = make_dirs(ws, 0700); !s.ok()) {
-      out = {"error: " + s.error().message, true};
-    } else {
-      Result<std::string> r = name == "read"    ? read_tool(ws, args)
-                              : name == "write" ? write_tool(ws, args)
-                              : name == "edit"  ? edit_tool(ws, args)
-                                                : ls_tool(ws, args);
-      out = r.ok() ? ToolOutcome{cap_tool_text(std::move(r).value()), false}
-                   : ToolOutcome{"error: " + r.error().message, true};
-    }
-    if (alive.expired()) return;
-    boost::asio::post(io_, [alive, out = std::move(out), done = std::move(done)]() mutable {
-      if (!alive.expired()) done(std::move(out));
-    });
-  });
+  files_.run(
+      [ws = ctx.workspace, name, args = std::move(args)] {
+        if (auto s = make_dirs(ws, 0700); !s.ok())
+          return ToolOutcome{"error: " + s.error().message, true};
+        Result<std::string> r = name == "read"    ? read_tool(ws, args)
+                                : name == "write" ? write_tool(ws, args)
+                                : name == "edit"  ? edit_tool(ws, args)
+                                                  : ls_tool(ws, args);
+        return r.ok() ? ToolOutcome{cap_tool_text(std::move(r).value()), false}
+                      : ToolOutcome{"error: " + r.error().message, true};
+      },
+      alive_.guard([done = std::move(done)](ToolOutcome out) mutable { done(std::move(out)); }));
   return std::make_shared<NoopTask>();
 }
 

@@ -9,59 +9,38 @@
 //
 // Threading: loop thread. start() returns at once; `done` runs exactly once, on the loop
 // thread and never inside start() (also after cancel(), with the outcome saying so).
-// Providers may answer synchronously: start() wraps `done` in a post. Blocking work happens on the
-// runner's worker threads, which take values in and hand values back.
+// Providers may answer synchronously: start() wraps `done` in a post. File tools run on the
+// BlockingPool, which takes values in and hands values back.
 #pragma once
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "base/alive.h"
+#include "base/blocking_pool.h"
 #include "config/config.h"
-#include "providers/provider.h"
+#include "simpleclaw/result.h"
+#include "simpleclaw/tool.h"
 
 namespace simpleclaw::tools {
 
-// Who is calling: the run and its agent's workspace and tool policy.
-struct ToolContext {
-  std::string run_id, session_key, agent_id;
-  std::string workspace;       // absolute
-  config::ToolsConfig policy;  // the agent's resolved policy
-};
-
-struct ToolOutcome {
-  std::string text;
-  bool is_error = false;
-};
-using ToolDone = std::function<void(ToolOutcome)>;
-
-// A running call. cancel() stops it as soon as it can (kills a process group, withdraws
-// an approval request); `done` still runs once.
-class ToolTask {
- public:
-  virtual ~ToolTask() = default;
-  virtual void cancel() = 0;
-};
-
-// One kind of tool besides the built-in file tools (exec, MCP servers, ...): it offers
-// some specs and runs calls to the names it offered.
-class ToolProvider {
- public:
-  virtual ~ToolProvider() = default;
-  virtual std::vector<providers::ToolSpec> specs() const = 0;
-  virtual bool handles(const std::string& name) const = 0;
-  virtual std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name,
-                                          const Json& args, ToolDone done) = 0;
-};
+// The tool SDK's types (simpleclaw/tool.h) under their short names.
+using sdk::ToolCall;
+using sdk::ToolContext;
+using sdk::ToolDone;
+using sdk::ToolOutcome;
+using sdk::ToolProvider;
+using sdk::ToolSpec;
+using sdk::ToolTask;
 
 inline constexpr std::size_t kMaxToolResultBytes = 256 * 1024;  // stored and sent per call
 
 class ToolRunner {
  public:
-  explicit ToolRunner(boost::asio::io_context& io);
+  // File tools run on `files` (shared with the gateway's other file work). Not owned.
+  ToolRunner(boost::asio::io_context& io, BlockingPool& files);
   ~ToolRunner();
   ToolRunner(const ToolRunner&) = delete;
   ToolRunner& operator=(const ToolRunner&) = delete;
@@ -69,21 +48,19 @@ class ToolRunner {
   // Providers are consulted in the order added, before the built-in tools. Not owned.
   void add_provider(ToolProvider* p);
   // What the model is offered under `policy`, sorted by name.
-  std::vector<providers::ToolSpec> specs(const config::ToolsConfig& policy) const;
+  std::vector<ToolSpec> specs(const config::ToolsConfig& policy) const;
   // Parses the arguments (a JSON object, else an error outcome), checks the policy and
   // runs the tool. Unknown or not-allowed tools are error outcomes.
-  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const providers::ToolCall& call,
-                                  ToolDone done);
+  std::shared_ptr<ToolTask> start(const ToolContext& ctx, const ToolCall& call, ToolDone done);
 
  private:
   std::shared_ptr<ToolTask> start_file_tool(const ToolContext& ctx, const std::string& name,
                                             Json args, ToolDone done);
 
   boost::asio::io_context& io_;
-  // Made on the first file tool call: an idle gateway keeps no worker threads (RSS).
-  std::unique_ptr<boost::asio::thread_pool> pool_;
+  BlockingPool& files_;
   std::vector<ToolProvider*> providers_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  Alive alive_;  // last: file tool results arriving after destruction are dropped
 };
 
 // `text` cut to kMaxToolResultBytes on a UTF-8 boundary, with a note when cut.

@@ -5,14 +5,13 @@
 #include <cctype>
 
 #include "base/utf8.h"
-#include "plugins/registry.h"
-#include "providers/http_client.h"
-#include "tools/tool_services.h"
+#include "net/http_client.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::tools {
 namespace {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -42,7 +41,7 @@ std::string resolve_location(const std::string& base, const std::string& loc) {
 // One fetch: follows redirects, enforces the limits, answers once.
 class Fetch final : public ToolTask, public std::enable_shared_from_this<Fetch> {
  public:
-  Fetch(net::io_context& io, config::WebFetchConfig cfg, ToolDone done)
+  Fetch(asio::io_context& io, config::WebFetchConfig cfg, ToolDone done)
       : io_(io), cfg_(cfg), done_(std::move(done)), deadline_(io) {}
 
   void begin(std::string url) {
@@ -60,14 +59,14 @@ class Fetch final : public ToolTask, public std::enable_shared_from_this<Fetch> 
  private:
   void request(std::string url) {
     url_ = std::move(url);
-    providers::Url u = providers::parse_url(url_);
+    net::Url u = net::parse_url(url_);
     if (!u.ok) return fail("error: invalid URL: " + u.error);
-    providers::HttpRequest req;
+    net::HttpRequest req;
     req.method = "GET";
     req.url = url_;
     req.headers = {{"Accept", "text/html,application/json,text/plain;q=0.9,*/*;q=0.5"},
                    {"User-Agent", "simpleclaw-web_fetch/" SIMPLECLAW_VERSION}};
-    providers::HttpOptions opts;
+    net::HttpOptions opts;
     opts.proxy = "";  // direct: the address check must see the real target
     opts.connect_timeout = std::chrono::milliseconds(cfg_.timeout_ms);
     opts.first_byte_timeout = std::chrono::milliseconds(cfg_.timeout_ms);
@@ -77,9 +76,9 @@ class Fetch final : public ToolTask, public std::enable_shared_from_this<Fetch> 
     head_ = {};
     body_.clear();
     truncated_ = false;
-    providers::HttpCallbacks cb;
+    net::HttpCallbacks cb;
     std::weak_ptr<Fetch> weak = shared_from_this();
-    cb.on_head = [weak](const providers::HttpHead& h) {
+    cb.on_head = [weak](const net::HttpHead& h) {
       if (auto self = weak.lock()) self->head_ = h;
     };
     cb.on_body = [weak](std::string_view bytes) {
@@ -93,16 +92,16 @@ class Fetch final : public ToolTask, public std::enable_shared_from_this<Fetch> 
         if (self->http_) self->http_->cancel();  // enough: stop the transfer
       }
     };
-    cb.on_done = [weak](const providers::HttpError* err) {
+    cb.on_done = [weak](const net::HttpError* err) {
       if (auto self = weak.lock()) self->on_done(err);
     };
-    http_ = providers::http_start(io_, std::move(req), std::move(opts), std::move(cb));
+    http_ = net::http_start(io_, std::move(req), std::move(opts), std::move(cb));
   }
 
-  void on_done(const providers::HttpError* err) {
+  void on_done(const net::HttpError* err) {
     if (finished_) return;
     http_.reset();
-    if (err && !(err->kind == providers::HttpError::kCancelled && truncated_))
+    if (err && !(err->kind == net::HttpError::kCancelled && truncated_))
       return fail("error: web_fetch " + url_ + ": " + err->message);
     int status = head_.status;
     if (status >= 300 && status < 400 && !head_.header("Location").empty()) {
@@ -142,13 +141,13 @@ class Fetch final : public ToolTask, public std::enable_shared_from_this<Fetch> 
     done(ToolOutcome{std::move(text), is_error});  // the ToolRunner delivers it later
   }
 
-  net::io_context& io_;
+  asio::io_context& io_;
   config::WebFetchConfig cfg_;
   ToolDone done_;
-  net::steady_timer deadline_;
-  std::shared_ptr<providers::HttpCall> http_;
+  asio::steady_timer deadline_;
+  std::shared_ptr<net::HttpCall> http_;
   std::string url_, body_;
-  providers::HttpHead head_;
+  net::HttpHead head_;
   int redirects_ = 0;
   bool truncated_ = false;
   bool finished_ = false;
@@ -158,10 +157,10 @@ class Fetch final : public ToolTask, public std::enable_shared_from_this<Fetch> 
 
 std::string private_address_reason(const std::string& text) {
   boost::system::error_code ec;
-  net::ip::address a = net::ip::make_address(text, ec);
+  asio::ip::address a = asio::ip::make_address(text, ec);
   if (ec) return "not an IP address";
   if (a.is_v6() && a.to_v6().is_v4_mapped())
-    a = net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6());
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
   if (a.is_unspecified()) return "unspecified address";
   if (a.is_loopback()) return "loopback address (set tools.web_fetch.allow_private to allow)";
   if (a.is_multicast()) return "multicast address";
@@ -252,9 +251,9 @@ std::string html_to_text(std::string_view html) {
   return tidy;
 }
 
-std::vector<providers::ToolSpec> WebFetchTool::specs() const {
+std::vector<ToolSpec> WebFetchTool::specs() const {
   // Built once: the model is offered it on every call.
-  static const std::vector<providers::ToolSpec> kSpecs = {
+  static const std::vector<ToolSpec> kSpecs = {
       {"web_fetch",
        "Fetch a web page or API response (HTTP GET) and return its text. Size, time and "
        "redirects are capped; private network addresses are refused.",
@@ -279,9 +278,9 @@ std::shared_ptr<ToolTask> WebFetchTool::start(const ToolContext& ctx, const std:
   return f;
 }
 
-void register_web_fetch(plugins::Registry& r) {
-  r.add_tool({"web_fetch", "web_fetch: an HTTP(S) GET for the model, public addresses only",
-              [](ToolServices& s) { return std::make_unique<WebFetchTool>(s.io); }});
+Status register_web_fetch(sdk::Registry& r) {
+  return r.add_tool({"web_fetch", "web_fetch: an HTTP(S) GET for the model, public addresses only",
+                     [](sdk::ToolServices& s) { return std::make_unique<WebFetchTool>(s.io); }});
 }
 
 }  // namespace simpleclaw::tools

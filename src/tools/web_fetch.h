@@ -25,7 +25,7 @@ std::string html_to_text(std::string_view html);
 class WebFetchTool final : public ToolProvider {
  public:
   explicit WebFetchTool(boost::asio::io_context& io) : io_(io) {}
-  std::vector<providers::ToolSpec> specs() const override;
+  std::vector<ToolSpec> specs() const override;
   bool handles(const std::string& name) const override { return name == "web_fetch"; }
   std::shared_ptr<ToolTask> start(const ToolContext& ctx, const std::string& name, const Json& args,
                                   ToolDone done) override;

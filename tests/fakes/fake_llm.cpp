@@ -45,18 +45,18 @@
 
 namespace sctest::fakes {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
-using tcp = net::ip::tcp;
-using net::awaitable;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
 using Request = http::request<http::string_body>;
 using wire::Api;
 
 namespace {
 
-constexpr auto kAwait = net::as_tuple(net::use_awaitable);
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t kMaxBody = 32ull * 1024 * 1024;
 constexpr std::uint32_t kMaxHeader = 64 * 1024;
 
@@ -137,7 +137,7 @@ struct StreamGuard {
 
 awaitable<void> sleep_ms(int ms) {
   if (ms <= 0) co_return;
-  net::steady_timer t(co_await net::this_coro::executor, std::chrono::milliseconds(ms));
+  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
   co_await t.async_wait(kAwait);
 }
 
@@ -172,7 +172,7 @@ struct Server {
   std::atomic<std::uint64_t> next_id{1};
 
   std::unique_ptr<ssl::context> tls;
-  std::unique_ptr<net::io_context> ioc;
+  std::unique_ptr<asio::io_context> ioc;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
 };
@@ -285,10 +285,10 @@ template <class Stream>
 awaitable<bool> send_piece(Stream& s, const std::string& data, bool chunked) {
   if (data.empty()) co_return true;  // an empty HTTP chunk would end the body
   if (chunked) {
-    auto [ec, n] = co_await net::async_write(s, http::make_chunk(net::buffer(data)), kAwait);
+    auto [ec, n] = co_await asio::async_write(s, http::make_chunk(asio::buffer(data)), kAwait);
     co_return !ec;
   }
-  auto [ec, n] = co_await net::async_write(s, net::buffer(data), kAwait);
+  auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), kAwait);
   co_return !ec;
 }
 
@@ -297,7 +297,7 @@ template <class Stream>
 awaitable<void> hang(Stream& s) {
   std::array<char, 1024> scratch;
   for (;;) {
-    auto [ec, n] = co_await s.async_read_some(net::buffer(scratch), kAwait);
+    auto [ec, n] = co_await s.async_read_some(asio::buffer(scratch), kAwait);
     if (ec) co_return;
   }
 }
@@ -373,7 +373,7 @@ awaitable<bool> reply_stream(Stream& s, const Request& req, Api api, const Scrip
     for (const auto& e : plan.finish)
       if (!co_await send_piece(s, e, chunked)) co_return false;
   if (!chunked) co_return false;  // HTTP/1.0: the close ends the body
-  auto [ec, n] = co_await net::async_write(s, http::make_chunk_last(), kAwait);
+  auto [ec, n] = co_await asio::async_write(s, http::make_chunk_last(), kAwait);
   co_return !ec && res.keep_alive();
 }
 
@@ -455,7 +455,7 @@ awaitable<void> serve(Server& impl, Stream& s) {
     if (auto [ec, n] = co_await http::async_read_header(s, buf, parser, kAwait); ec) co_return;
     if (!parser.is_done() && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      if (auto [ec, n] = co_await net::async_write(s, net::buffer(kContinue), kAwait); ec)
+      if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(kContinue), kAwait); ec)
         co_return;
     }
     if (!parser.is_done()) {
@@ -495,15 +495,15 @@ awaitable<void> tls_session(Server& impl, tcp::socket sock) {
 awaitable<void> accept_loop(Server& impl) {
   for (;;) {
     auto [ec, sock] = co_await impl.acceptor->async_accept(kAwait);
-    if (ec == net::error::operation_aborted || !impl.acceptor->is_open()) co_return;
+    if (ec == asio::error::operation_aborted || !impl.acceptor->is_open()) co_return;
     if (ec) {  // e.g. out of file descriptors: let some connections end first
       co_await sleep_ms(20);
       continue;
     }
     if (impl.tls)
-      net::co_spawn(*impl.ioc, tls_session(impl, std::move(sock)), net::detached);
+      asio::co_spawn(*impl.ioc, tls_session(impl, std::move(sock)), asio::detached);
     else
-      net::co_spawn(*impl.ioc, plain_session(impl, std::move(sock)), net::detached);
+      asio::co_spawn(*impl.ioc, plain_session(impl, std::move(sock)), asio::detached);
   }
 }
 
@@ -514,18 +514,18 @@ Server::Server(FakeOptions o) : opts(o) {
     tls = std::make_unique<ssl::context>(ssl::context::tls_server);
     tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    tls->use_certificate_chain(net::buffer(cert_pem));
-    tls->use_private_key(net::buffer(key_pem), ssl::context::pem);
+    tls->use_certificate_chain(asio::buffer(cert_pem));
+    tls->use_private_key(asio::buffer(key_pem), ssl::context::pem);
   }
-  ioc = std::make_unique<net::io_context>(opts.threads);
+  ioc = std::make_unique<asio::io_context>(opts.threads);
   acceptor = std::make_unique<tcp::acceptor>(*ioc);
-  tcp::endpoint ep(net::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(opts.port));
+  tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(opts.port));
   acceptor->open(ep.protocol());
   acceptor->set_option(tcp::acceptor::reuse_address(true));
   acceptor->bind(ep);
-  acceptor->listen(net::socket_base::max_listen_connections);
+  acceptor->listen(asio::socket_base::max_listen_connections);
   port = acceptor->local_endpoint().port();
-  net::co_spawn(*ioc, accept_loop(*this), net::detached);
+  asio::co_spawn(*ioc, accept_loop(*this), asio::detached);
   for (int i = 0; i < opts.threads; ++i) {
     threads.emplace_back([this] {
       for (;;) {

@@ -122,7 +122,7 @@ TEST(ConfigMethods, SetWithStaleBaseHashIsRejectedAndFileUntouched) {
   auto r = c->call("config.set",
                    Json{{"raw", "logging:\n  level: debug\n"}, {"baseHash", std::string(64, '0')}});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidRequest);
+  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidArgument);
   EXPECT_EQ(r.error().message, "config changed since last load; re-run config.get and retry");
   EXPECT_EQ(read_text(gw->config_path()), before) << "file must be byte-identical";
   // A missing baseHash on an existing file is a conflict too.
@@ -143,7 +143,7 @@ TEST(ConfigMethods, SetWithInvalidConfigIsRejectedWithIssuesAndFileUntouched) {
   std::string bad = "gateway:\n  port: \"eighty\"\nlogging:\n  level: loud\n";
   auto r = c->call("config.set", Json{{"raw", bad}, {"baseHash", (*got)["hash"]}});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidRequest);
+  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidArgument);
   EXPECT_EQ(r.error().message.rfind("invalid config", 0), 0u) << r.error().message;
   EXPECT_EQ(r.error().details["code"], "INVALID_CONFIG") << r.error().details.dump();
   const Json& issues = r.error().details["issues"];

@@ -468,12 +468,12 @@ TEST(Handshake, UnknownMethodAndInvalidParamsMessages) {
   ASSERT_TRUE(c);
   auto r = c->call("nope");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidRequest);
+  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidArgument);
   EXPECT_EQ(r.error().message, "unknown method: nope");
 
   r = c->call("logs.tail", Json{{"limit", 0}});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidRequest);
+  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidArgument);
   EXPECT_EQ(r.error().message.rfind("invalid logs.tail params: /limit: ", 0), 0u)
       << r.error().message;
 

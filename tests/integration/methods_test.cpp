@@ -11,7 +11,7 @@ void expect_bad_params(WsClient& c, const std::string& method, const Json& param
                        const std::string& pointer) {
   auto r = c.call(method, params);
   ASSERT_FALSE(r.ok()) << method << " " << params.dump() << " must be rejected";
-  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidRequest);
+  EXPECT_EQ(r.error().code, simpleclaw::ErrorCode::kInvalidArgument);
   std::string prefix = "invalid " + method + " params: " + pointer;
   EXPECT_EQ(r.error().message.rfind(prefix, 0), 0u)
       << "expected prefix '" << prefix << "', got '" << r.error().message << "'";
@@ -126,7 +126,7 @@ TEST(Methods, ProtocolSchemaServesAllSchemasAndOneByName) {
 
   auto unknown = c->call("protocol.schema", Json{{"name", "methods/nope.params"}});
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(unknown.error().code, simpleclaw::ErrorCode::kInvalidRequest);
+  EXPECT_EQ(unknown.error().code, simpleclaw::ErrorCode::kInvalidArgument);
   EXPECT_NE(unknown.error().message.find("methods/nope.params"), std::string::npos);
 
   expect_bad_params(*c, "protocol.schema", Json{{"name", 7}}, "/name: ");

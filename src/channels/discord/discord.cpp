@@ -40,21 +40,21 @@
 
 #include "base/json_fields.h"
 #include "channels/discord/discord_events.h"
-#include "channels/ws_client.h"
-#include "plugins/registry.h"
-#include "providers/http_client.h"
+#include "net/http_client.h"
+#include "net/ws_client.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::channels {
 namespace {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using discord::clip;
 using discord::GatewayEvent;
 using discord::is_snowflake;
-using providers::HttpCall;
-using providers::HttpError;
-using providers::HttpHead;
+using net::HttpCall;
+using net::HttpError;
+using net::HttpHead;
 
 // GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT.
 constexpr std::int64_t kDefaultIntents = 1 | 512 | 4096 | 32768;
@@ -73,9 +73,9 @@ std::string lower(std::string s) {
 
 // ws:// is only for loopback (tests, a local proxy): the token travels in IDENTIFY.
 bool acceptable_gateway_url(const std::string& url) {
-  if (url.rfind("wss://", 0) == 0) return providers::parse_url("https://" + url.substr(6)).ok;
+  if (url.rfind("wss://", 0) == 0) return net::parse_url("https://" + url.substr(6)).ok;
   if (url.rfind("ws://", 0) != 0) return false;
-  auto u = providers::parse_url("http://" + url.substr(5));
+  auto u = net::parse_url("http://" + url.substr(5));
   return u.ok && (u.host == "localhost" || u.host.rfind("127.", 0) == 0 || u.host == "::1");
 }
 
@@ -97,7 +97,7 @@ class DiscordChannel final : public sdk::Channel {
       : host_(host),
         io_(host.io()),
         hb_timer_(io_),
-        pool_(std::make_shared<providers::ConnectionPool>()) {
+        pool_(std::make_shared<net::ConnectionPool>()) {
     const Json& s = host.settings();
     token_ = json_str(s, "token");
     api_base_ = json_str(s, "api_base");
@@ -132,7 +132,7 @@ class DiscordChannel final : public sdk::Channel {
       if (r.call) r.call->cancel();
       if (r.timer) r.timer->cancel();
       if (r.done)
-        net::post(io_, [done = std::move(r.done)] {
+        asio::post(io_, [done = std::move(r.done)] {
           done(Error::unavailable("discord: the channel stopped before the send completed", 0));
         });
     }
@@ -142,7 +142,7 @@ class DiscordChannel final : public sdk::Channel {
 
   void send(sdk::OutboundMessage m, std::function<void(Status)> done) override {
     auto fail_now = [&](std::string why) {
-      net::post(io_, [done = std::move(done), why = std::move(why)] {
+      asio::post(io_, [done = std::move(done), why = std::move(why)] {
         done(Error::invalid(std::move(why)));
       });
     };
@@ -219,7 +219,7 @@ class DiscordChannel final : public sdk::Channel {
  private:
   struct Rest {
     std::shared_ptr<HttpCall> call;
-    std::unique_ptr<net::steady_timer> timer;
+    std::unique_ptr<asio::steady_timer> timer;
     std::function<void(Status)> done;  // sends only
   };
   using RestDone =
@@ -235,7 +235,7 @@ class DiscordChannel final : public sdk::Channel {
   }
 
   void post_fail(std::string error) {
-    net::post(io_, guarded([this, error = std::move(error)] { fail(error); }));
+    asio::post(io_, guarded([this, error = std::move(error)] { fail(error); }));
   }
 
   // Reports the failure once and goes idle until the manager's stop()/start().
@@ -265,14 +265,14 @@ class DiscordChannel final : public sdk::Channel {
 
   void rest(std::uint64_t id, const std::string& method, const std::string& path, std::string body,
             RestDone done) {
-    providers::HttpRequest req;
+    net::HttpRequest req;
     req.method = method;
     req.url = api_base_ + path;
     req.headers = {{"Authorization", "Bot " + token_}};
     if (!body.empty() || method == "POST")
       req.headers.push_back({"Content-Type", "application/json"});
     req.body = std::move(body);
-    providers::HttpOptions opts;
+    net::HttpOptions opts;
     opts.connect_timeout = 10s;
     opts.first_byte_timeout = 20s;
     opts.idle_timeout = 20s;
@@ -284,7 +284,7 @@ class DiscordChannel final : public sdk::Channel {
       bool have_head = false;
     };
     auto acc = std::make_shared<Acc>();
-    providers::HttpCallbacks cb;
+    net::HttpCallbacks cb;
     cb.on_head = [acc](const HttpHead& h) {
       acc->head = h;
       acc->have_head = true;
@@ -297,7 +297,7 @@ class DiscordChannel final : public sdk::Channel {
       done(acc->have_head ? acc->head.status : 0, acc->body, acc->have_head ? &acc->head : nullptr,
            e);
     });
-    auto call = providers::http_start(io_, std::move(req), opts, std::move(cb));
+    auto call = net::http_start(io_, std::move(req), opts, std::move(cb));
     if (id != 0) {
       auto it = rest_.find(id);
       if (it != rest_.end()) it->second.call = call;
@@ -395,7 +395,7 @@ class DiscordChannel final : public sdk::Channel {
                    wait.count()));
              auto& r = it->second;
              r.call.reset();
-             r.timer = std::make_unique<net::steady_timer>(io_, wait);
+             r.timer = std::make_unique<asio::steady_timer>(io_, wait);
              r.timer->async_wait(
                  guarded([this, id, path, copy](const boost::system::error_code& ec) {
                    if (ec || !rest_.count(id)) return;
@@ -447,11 +447,11 @@ class DiscordChannel final : public sdk::Channel {
     hb_acked_ = true;
     hb_interval_ = 0ms;
     std::uint64_t gen = ++gen_;
-    WsClientOptions o;
+    net::WsClientOptions o;
     o.url = with_query(url);
     o.max_message = kMaxFrame;
     o.connect_timeout = 15s;
-    WsClientCallbacks cb;
+    net::WsClientCallbacks cb;
     cb.on_message = guarded([this, gen](std::string_view data, bool binary) {
       if (gen != gen_) return;
       if (binary) return bad_frame("binary frame");
@@ -462,7 +462,7 @@ class DiscordChannel final : public sdk::Channel {
       ws_.reset();
       on_gateway_close(code, reason);
     });
-    ws_ = ws_connect(io_, std::move(o), std::move(cb));
+    ws_ = net::ws_connect(io_, std::move(o), std::move(cb));
     // HELLO must come (connect included) within this; heartbeats reuse the timer.
     hb_timer_.expires_after(kDiscordHelloTimeout);
     hb_timer_.async_wait(guarded([this, gen](const boost::system::error_code& ec) {
@@ -630,7 +630,7 @@ class DiscordChannel final : public sdk::Channel {
   }
 
   sdk::ChannelHost& host_;
-  net::io_context& io_;
+  asio::io_context& io_;
   std::string token_, api_base_, gateway_setting_;
   std::int64_t intents_ = 0;
   // Kept across stop()/start(): the session to resume and what we know of ourselves.
@@ -644,19 +644,19 @@ class DiscordChannel final : public sdk::Channel {
   std::uint64_t gen_ = 0;  // gateway connection generation
   bool running_ = false, failed_ = false, resuming_ = false, hb_acked_ = true;
   std::chrono::milliseconds hb_interval_{0};
-  net::steady_timer hb_timer_;
-  std::shared_ptr<WsConnection> ws_;
+  asio::steady_timer hb_timer_;
+  std::shared_ptr<net::WsConnection> ws_;
   std::shared_ptr<HttpCall> gateway_call_;
-  std::shared_ptr<providers::ConnectionPool> pool_;
+  std::shared_ptr<net::ConnectionPool> pool_;
   std::map<std::uint64_t, Rest> rest_;
   std::uint64_t next_rest_ = 0;
 };
 
 }  // namespace
 
-void register_discord(plugins::Registry& r) {
-  r.add_channel({"discord", "Discord bot (gateway WebSocket + REST API v10)",
-                 [](sdk::ChannelHost& h) { return std::make_unique<DiscordChannel>(h); }});
+Status register_discord(sdk::Registry& r) {
+  return r.add_channel({"discord", "Discord bot (gateway WebSocket + REST API v10)",
+                        [](sdk::ChannelHost& h) { return std::make_unique<DiscordChannel>(h); }});
 }
 
 }  // namespace simpleclaw::channels

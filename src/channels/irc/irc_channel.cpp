@@ -34,15 +34,15 @@
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "channels/irc/irc_message.h"
-#include "plugins/registry.h"
-#include "providers/tls_client.h"
+#include "net/tls_client.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::channels {
 namespace {
 
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -160,7 +160,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto self = shared_from_this();
     if (!s_.error.empty()) {
       // Reported asynchronously like every other failure: start() never calls back inline.
-      net::post(host_.io(), [self] { self->fail(self->s_.error); });
+      asio::post(host_.io(), [self] { self->fail(self->s_.error); });
       return;
     }
     arm_tick();
@@ -224,7 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
   static Error not_connected() { return Error::unavailable("irc: not connected", 1000); }
 
   void post_done(std::function<void(Status)> done, Status st) {
-    if (done) net::post(host_.io(), [done = std::move(done), st = std::move(st)] { done(st); });
+    if (done) asio::post(host_.io(), [done = std::move(done), st = std::move(st)] { done(st); });
   }
 
   // --- connection -----------------------------------------------------------------
@@ -233,7 +233,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (closed_) return;
     if (ec) return fail("cannot resolve " + s_.server + ": " + ec.message());
     auto self = shared_from_this();
-    net::async_connect(socket_, results, [self](const error_code& ec, const tcp::endpoint&) {
+    asio::async_connect(socket_, results, [self](const error_code& ec, const tcp::endpoint&) {
       self->on_connect(ec);
     });
   }
@@ -245,11 +245,11 @@ class Session : public std::enable_shared_from_this<Session> {
     socket_.set_option(tcp::no_delay(true), ignored);
     if (!s_.tls) return begin_registration();
     std::string error;
-    tls_ctx_ = s_.tls_verify ? providers::client_tls_context(s_.ca_file, error)
-                             : providers::unverified_tls_context();
+    tls_ctx_ =
+        s_.tls_verify ? net::client_tls_context(s_.ca_file, error) : net::unverified_tls_context();
     if (!tls_ctx_) return fail("TLS: " + error + " (check channels.irc.ca_file)");
     tls_.emplace(socket_, *tls_ctx_);
-    providers::set_tls_peer_name(tls_->native_handle(), s_.server, s_.tls_verify);
+    net::set_tls_peer_name(tls_->native_handle(), s_.server, s_.tls_verify);
     auto self = shared_from_this();
     tls_->async_handshake(ssl::stream_base::client,
                           [self](const error_code& ec) { self->on_handshake(ec); });
@@ -346,16 +346,16 @@ class Session : public std::enable_shared_from_this<Session> {
   template <typename Handler>
   void async_read_raw(Handler&& h) {
     if (tls_)
-      tls_->async_read_some(net::buffer(rbuf_), std::forward<Handler>(h));
+      tls_->async_read_some(asio::buffer(rbuf_), std::forward<Handler>(h));
     else
-      socket_.async_read_some(net::buffer(rbuf_), std::forward<Handler>(h));
+      socket_.async_read_some(asio::buffer(rbuf_), std::forward<Handler>(h));
   }
   template <typename Handler>
   void async_write_raw(const std::string& bytes, Handler&& h) {
     if (tls_)
-      net::async_write(*tls_, net::buffer(bytes), std::forward<Handler>(h));
+      asio::async_write(*tls_, asio::buffer(bytes), std::forward<Handler>(h));
     else
-      net::async_write(socket_, net::buffer(bytes), std::forward<Handler>(h));
+      asio::async_write(socket_, asio::buffer(bytes), std::forward<Handler>(h));
   }
 
   void read_some() {
@@ -366,7 +366,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(const error_code& ec, std::size_t n) {
     if (closed_) return;
     if (ec) {
-      if (ec == net::error::eof || ec == ssl::error::stream_truncated)
+      if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
         return fail("the server " + where_ + " closed the connection");
       return fail("reading from " + where_ + ": " + ec.message());
     }
@@ -750,7 +750,7 @@ class Session : public std::enable_shared_from_this<Session> {
   tcp::socket socket_;
   std::shared_ptr<ssl::context> tls_ctx_;
   std::optional<ssl::stream<tcp::socket&>> tls_;  // after socket_: destroyed first
-  net::steady_timer tick_, flood_timer_, join_timer_;
+  asio::steady_timer tick_, flood_timer_, join_timer_;
   std::string where_;
 
   bool closed_ = false;  // stopped or failed: no more host callbacks
@@ -804,8 +804,9 @@ class IrcChannel final : public sdk::Channel {
   void send(sdk::OutboundMessage m, std::function<void(Status)> done) override {
     if (session_) return session_->send(std::move(m), std::move(done));
     if (done)
-      net::post(host_.io(),
-                [done = std::move(done)] { done(Error::unavailable("irc: not connected", 1000)); });
+      asio::post(host_.io(), [done = std::move(done)] {
+        done(Error::unavailable("irc: not connected", 1000));
+      });
   }
 
   std::size_t max_text() const override { return kIrcMaxText; }
@@ -824,9 +825,9 @@ class IrcChannel final : public sdk::Channel {
 
 }  // namespace
 
-void register_irc(plugins::Registry& r) {
-  r.add_channel({"irc", "IRC networks (RFC 1459/2812, TLS, SASL PLAIN)",
-                 [](sdk::ChannelHost& h) { return std::make_unique<IrcChannel>(h); }});
+Status register_irc(sdk::Registry& r) {
+  return r.add_channel({"irc", "IRC networks (RFC 1459/2812, TLS, SASL PLAIN)",
+                        [](sdk::ChannelHost& h) { return std::make_unique<IrcChannel>(h); }});
 }
 
 }  // namespace simpleclaw::channels

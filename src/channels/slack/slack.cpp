@@ -43,8 +43,8 @@
 #include "base/log.h"
 #include "channels/slack/slack_api.h"
 #include "channels/slack/slack_events.h"
-#include "channels/ws_client.h"
-#include "plugins/registry.h"
+#include "net/ws_client.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::channels {
 namespace {
@@ -104,7 +104,7 @@ bool retryable(const slack::ApiResult& r) {
 class SlackChannel final : public sdk::Channel {
  public:
   explicit SlackChannel(sdk::ChannelHost& host)
-      : host_(host), pool_(std::make_shared<providers::ConnectionPool>()) {}
+      : host_(host), pool_(std::make_shared<net::ConnectionPool>()) {}
   ~SlackChannel() override { stop(); }
 
   void start() override;
@@ -126,12 +126,12 @@ class SlackChannel final : public sdk::Channel {
     std::string open_user;  // addressed by user: the DM to open before posting
     std::function<void(Status)> done;
     int attempts = 0;
-    std::shared_ptr<providers::HttpCall> call;
+    std::shared_ptr<net::HttpCall> call;
     std::unique_ptr<asio::steady_timer> retry;
   };
 
   void read_settings();
-  providers::HttpOptions http_options() const;
+  net::HttpOptions http_options() const;
   void auth_test();
   void connections_open();
   void connect_socket(const std::string& url);
@@ -144,7 +144,7 @@ class SlackChannel final : public sdk::Channel {
   void finish_send(std::uint64_t id, Status st);
 
   sdk::ChannelHost& host_;
-  std::shared_ptr<providers::ConnectionPool> pool_;
+  std::shared_ptr<net::ConnectionPool> pool_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::shared_ptr<Session> session_;  // null = idle (stopped, or failed and reported)
 
@@ -153,9 +153,9 @@ class SlackChannel final : public sdk::Channel {
   std::chrono::milliseconds ping_interval_{30000};
 
   slack::Identity me_;
-  bool ready_ = false;                               // hello seen on the current socket
-  std::shared_ptr<providers::HttpCall> setup_call_;  // auth.test / connections.open
-  std::shared_ptr<WsConnection> ws_;
+  bool ready_ = false;                         // hello seen on the current socket
+  std::shared_ptr<net::HttpCall> setup_call_;  // auth.test / connections.open
+  std::shared_ptr<net::WsConnection> ws_;
   std::unique_ptr<asio::steady_timer> hello_timer_, keepalive_timer_;
   slack::RecentIds recent_{2048};  // kept across reconnects: redeliveries span them
 
@@ -173,8 +173,8 @@ void SlackChannel::read_settings() {
   ping_interval_ = std::chrono::milliseconds(setting_int(s, "ping_interval_ms", 30000, 50, 600000));
 }
 
-providers::HttpOptions SlackChannel::http_options() const {
-  providers::HttpOptions o;
+net::HttpOptions SlackChannel::http_options() const {
+  net::HttpOptions o;
   o.connect_timeout = 10s;
   o.first_byte_timeout = 30s;
   o.idle_timeout = 30s;
@@ -196,8 +196,7 @@ void SlackChannel::start() {
     return fail("slack: app_token is not an app-level token (xapp-...): check app_token");
   if (bot_token_.rfind("xoxb-", 0) != 0 && bot_token_.rfind("xoxp-", 0) != 0)
     return fail("slack: bot_token is not a bot token (xoxb-...): check bot_token");
-  if (!providers::parse_url(api_base_ + "/").ok)
-    return fail("slack: api_base is not an http(s) URL");
+  if (!net::parse_url(api_base_ + "/").ok) return fail("slack: api_base is not an http(s) URL");
   host_.set_liveness_window(2 * ping_interval_);
   auth_test();
 }
@@ -254,11 +253,11 @@ void SlackChannel::connections_open() {
 
 void SlackChannel::connect_socket(const std::string& url) {
   std::weak_ptr<Session> w = session_;
-  WsClientOptions opts;
+  net::WsClientOptions opts;
   opts.url = url;  // holds a one-use ticket: never logged
   opts.max_message = slack::kMaxFrameBytes;
   opts.connect_timeout = 10s;
-  WsClientCallbacks cb;
+  net::WsClientCallbacks cb;
   cb.on_message = [this, w](std::string_view data, bool binary) {
     if (w.lock()) on_frame(data, binary);
   };
@@ -268,7 +267,7 @@ void SlackChannel::connect_socket(const std::string& url) {
     fail("slack socket closed (" + std::to_string(code) +
          (reason.empty() ? std::string() : " " + excerpt(reason)) + ")");
   };
-  ws_ = ws_connect(host_.io(), std::move(opts), std::move(cb));
+  ws_ = net::ws_connect(host_.io(), std::move(opts), std::move(cb));
   hello_timer_ = std::make_unique<asio::steady_timer>(host_.io(), kSlackHelloTimeout);
   hello_timer_->async_wait([this, w](const boost::system::error_code& ec) {
     if (ec || !w.lock() || ready_) return;
@@ -487,9 +486,9 @@ void SlackChannel::finish_send(std::uint64_t id, Status st) {
 
 }  // namespace
 
-void register_slack(plugins::Registry& r) {
-  r.add_channel({"slack", "Slack app over Socket Mode (inbound) and the Web API (outbound)",
-                 [](sdk::ChannelHost& h) { return std::make_unique<SlackChannel>(h); }});
+Status register_slack(sdk::Registry& r) {
+  return r.add_channel({"slack", "Slack app over Socket Mode (inbound) and the Web API (outbound)",
+                        [](sdk::ChannelHost& h) { return std::make_unique<SlackChannel>(h); }});
 }
 
 }  // namespace simpleclaw::channels

@@ -32,12 +32,11 @@ std::string ApiResult::slack_error() const {
   return "unexpected answer";
 }
 
-std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io, const std::string& base,
-                                              const std::string& method, const std::string& token,
-                                              std::optional<Json> json_body,
-                                              providers::HttpOptions opts,
-                                              std::function<void(ApiResult)> done) {
-  providers::HttpRequest req;
+std::shared_ptr<net::HttpCall> api_call(boost::asio::io_context& io, const std::string& base,
+                                        const std::string& method, const std::string& token,
+                                        std::optional<Json> json_body, net::HttpOptions opts,
+                                        std::function<void(ApiResult)> done) {
+  net::HttpRequest req;
   req.method = "POST";
   req.url = base + "/" + method;
   req.headers.emplace_back("Authorization", "Bearer " + token);
@@ -51,11 +50,11 @@ std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io, const
     ApiResult r;
     std::string raw;
     bool too_big = false;
-    std::weak_ptr<providers::HttpCall> call;  // to stop reading an oversized answer
+    std::weak_ptr<net::HttpCall> call;  // to stop reading an oversized answer
   };
   auto st = std::make_shared<State>();
-  providers::HttpCallbacks cb;
-  cb.on_head = [st](const providers::HttpHead& h) {
+  net::HttpCallbacks cb;
+  cb.on_head = [st](const net::HttpHead& h) {
     st->r.status = h.status;
     std::string ra = h.header("Retry-After");
     long long secs = 0;
@@ -71,12 +70,12 @@ std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io, const
     }
     st->raw.append(piece);
   };
-  cb.on_done = [st, done = std::move(done), method](const providers::HttpError* err) {
+  cb.on_done = [st, done = std::move(done), method](const net::HttpError* err) {
     ApiResult r = std::move(st->r);
     if (st->too_big) {
       r.transport_error = method + ": answer over " + std::to_string(kMaxApiReplyBytes) + " bytes";
     } else if (err) {
-      if (err->kind == providers::HttpError::kCancelled)
+      if (err->kind == net::HttpError::kCancelled)
         r.cancelled = true;
       else
         r.transport_error = method + ": " + err->message;
@@ -88,7 +87,7 @@ std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io, const
     }
     done(std::move(r));
   };
-  auto call = providers::http_start(io, std::move(req), std::move(opts), std::move(cb));
+  auto call = net::http_start(io, std::move(req), std::move(opts), std::move(cb));
   st->call = call;
   return call;
 }

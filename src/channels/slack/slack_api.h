@@ -15,8 +15,8 @@
 #include <optional>
 #include <string>
 
-#include "base/result.h"
-#include "providers/http_client.h"
+#include "net/http_client.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::channels::slack {
 
@@ -34,10 +34,9 @@ struct ApiResult {
 
 // POSTs {base}/{method}. `json_body` nullopt = an empty form body (auth.test,
 // apps.connections.open take no arguments).
-std::shared_ptr<providers::HttpCall> api_call(boost::asio::io_context& io, const std::string& base,
-                                              const std::string& method, const std::string& token,
-                                              std::optional<Json> json_body,
-                                              providers::HttpOptions opts,
-                                              std::function<void(ApiResult)> done);
+std::shared_ptr<net::HttpCall> api_call(boost::asio::io_context& io, const std::string& base,
+                                        const std::string& method, const std::string& token,
+                                        std::optional<Json> json_body, net::HttpOptions opts,
+                                        std::function<void(ApiResult)> done);
 
 }  // namespace simpleclaw::channels::slack

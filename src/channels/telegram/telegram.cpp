@@ -9,7 +9,7 @@
 // alive(); the liveness window is the poll timeout plus a grace, so a poll that never
 // returns is seen as a stall by the health monitor even while sendMessage still works.
 //
-// Threading: loop thread; all HTTP through providers::http_start.
+// Threading: loop thread; all HTTP through net::http_start.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <deque>
@@ -21,8 +21,8 @@
 
 #include "base/fs.h"
 #include "channels/telegram/telegram_update.h"
-#include "plugins/registry.h"
-#include "providers/http_client.h"
+#include "net/http_client.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::channels {
 namespace {
@@ -146,12 +146,12 @@ class TelegramChannel final : public sdk::Channel {
       boost::asio::post(host_.io(), [done] { done(Error::invalid("telegram: channel stopped")); });
       return;
     }
-    providers::HttpRequest req;
+    net::HttpRequest req;
     req.method = "POST";
     req.url = api_base_ + "/bot" + token_ + "/" + method;
     req.headers = {{"Content-Type", "application/json"}};
     req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-    providers::HttpOptions opts;
+    net::HttpOptions opts;
     opts.connect_timeout = std::chrono::seconds(10);
     opts.first_byte_timeout = std::chrono::seconds(timeout_s);
     opts.total_timeout = std::chrono::seconds(timeout_s + 10);
@@ -159,15 +159,15 @@ class TelegramChannel final : public sdk::Channel {
     auto out = std::make_shared<Call>();
     std::weak_ptr<int> token = alive_;
     std::string what = method;
-    providers::HttpCallbacks cb;
-    cb.on_head = [out](const providers::HttpHead& h) { out->status = h.status; };
+    net::HttpCallbacks cb;
+    cb.on_head = [out](const net::HttpHead& h) { out->status = h.status; };
     cb.on_body = [out](std::string_view b) {
       if (out->body.size() + b.size() <= kMaxBody) out->body.append(b);
     };
-    cb.on_done = [token, out, what, done = std::move(done)](const providers::HttpError* e) {
+    cb.on_done = [token, out, what, done = std::move(done)](const net::HttpError* e) {
       if (token.expired()) return;  // stopped meanwhile: nothing may reach the host
       if (e) {
-        if (e->kind == providers::HttpError::kCancelled) return;
+        if (e->kind == net::HttpError::kCancelled) return;
         // The URL holds the token: say which call failed, not where it went.
         return done(Error::invalid("telegram " + what + ": " + redact(e->message)));
       }
@@ -187,8 +187,8 @@ class TelegramChannel final : public sdk::Channel {
       }
       done(j.contains("result") ? j["result"] : Json());
     };
-    auto call = providers::http_start(host_.io(), std::move(req), std::move(opts), std::move(cb));
-    std::erase_if(calls_, [](const std::weak_ptr<providers::HttpCall>& c) { return c.expired(); });
+    auto call = net::http_start(host_.io(), std::move(req), std::move(opts), std::move(cb));
+    std::erase_if(calls_, [](const std::weak_ptr<net::HttpCall>& c) { return c.expired(); });
     calls_.push_back(call);
   }
 
@@ -272,17 +272,17 @@ class TelegramChannel final : public sdk::Channel {
   long long offset_ = 0;
   long long saved_offset_ = -1;  // what the file holds
   std::deque<Json> pending_;
-  std::vector<std::weak_ptr<providers::HttpCall>> calls_;
+  std::vector<std::weak_ptr<net::HttpCall>> calls_;
   std::shared_ptr<int> alive_;
   // Idle keep-alive connections to the Bot API (one account, closed with it).
-  std::shared_ptr<providers::ConnectionPool> pool_ = std::make_shared<providers::ConnectionPool>();
+  std::shared_ptr<net::ConnectionPool> pool_ = std::make_shared<net::ConnectionPool>();
 };
 
 }  // namespace
 
-void register_telegram(plugins::Registry& r) {
-  r.add_channel({"telegram", "Telegram Bot API (long polling)",
-                 [](sdk::ChannelHost& h) { return std::make_unique<TelegramChannel>(h); }});
+Status register_telegram(sdk::Registry& r) {
+  return r.add_channel({"telegram", "Telegram Bot API (long polling)",
+                        [](sdk::ChannelHost& h) { return std::make_unique<TelegramChannel>(h); }});
 }
 
 }  // namespace simpleclaw::channels

@@ -3,7 +3,7 @@
 // a message itself: it is here so that channels.status, the health snapshot and the
 // message tool see webchat like any other channel, always connected while the gateway
 // runs.
-#include "plugins/registry.h"
+#include "simpleclaw/registry.h"
 
 namespace simpleclaw::channels {
 namespace {
@@ -25,9 +25,9 @@ class WebchatChannel final : public sdk::Channel {
 
 }  // namespace
 
-void register_webchat(plugins::Registry& r) {
-  r.add_channel({"webchat", "the gateway's own browser chat at /",
-                 [](sdk::ChannelHost& h) { return std::make_unique<WebchatChannel>(h); }});
+Status register_webchat(sdk::Registry& r) {
+  return r.add_channel({"webchat", "the gateway's own browser chat at /",
+                        [](sdk::ChannelHost& h) { return std::make_unique<WebchatChannel>(h); }});
 }
 
 }  // namespace simpleclaw::channels

@@ -1,38 +1,56 @@
 // Agents (SPEC §5 Agents): agents.list/create/update/delete edit `agents.list` in
 // config.yaml through the same compare-and-swap write path as config.patch
 // (config::edit_checked), then hot-apply it. agents.files.list/get/set work on an agent's
-// workspace files; that file I/O runs on the store's worker thread (never on the loop),
+// workspace files; that file I/O runs on the blocking pool (never on the loop, never in
+// line behind the session database),
 // and agents/workspace.* enforces the allowed names, the 2 MiB cap and that nothing
 // leaves the workspace (symlinks resolved).
+#include "agents/agent_directory.h"
 #include "agents/workspace.h"
+#include "base/blocking_pool.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "gateway/config_apply.h"
+#include "gateway/live_config.h"
 #include "gateway/methods/table.h"
+#include "gateway/state/users.h"
+#include "providers/catalog.h"
 #include "sessions/keys.h"
 
 namespace simpleclaw::gateway {
 namespace {
 
 Error agent_not_found(const std::string& id) {
-  return Error::invalid("unknown agent: " + id + " (see agents.list)", "AGENT_NOT_FOUND");
+  return Error::not_found("unknown agent: " + id + " (see agents.list)", "AGENT_NOT_FOUND");
 }
 
 // The agent's id and workspace, or an error naming the unknown agent.
 Result<std::pair<std::string, std::string>> agent_workspace(MethodCall& call) {
   std::string id = call.params.value("agentId", "");
-  if (!config::find_agent(call.gw.config(), id)) return agent_not_found(id);
-  return std::make_pair(id, call.gw.chat().workspace_of(id));
+  if (!call.svc.agents.find(id)) return agent_not_found(id);
+  return std::make_pair(id, call.svc.agents.workspace_of(id));
+}
+
+// {name, path, missing, size?, updatedAtMs?, content?}
+Json file_json(const agents::WorkspaceFile& f, bool with_content) {
+  Json j{{"name", f.name}, {"path", f.path}, {"missing", f.missing}};
+  if (!f.missing) {
+    j["size"] = f.size;
+    j["updatedAtMs"] = f.updated_at_ms;
+  }
+  if (with_content) j["content"] = f.content;
+  return j;
 }
 
 using OJson = nlohmann::ordered_json;
 
 // Edits the file's agents.list (created when absent) and hot-applies the result.
 Status write_agents(MethodCall& call, const std::string& what, const config::AgentsEdit& edit) {
-  auto w = config::edit_agents_checked(call.gw.info().config_path, edit);
+  auto w = config::edit_agents_checked(call.svc.info.config_path, edit);
   if (!w.ok()) return w.error();
   std::string hash = w->state.hash;
-  call.gw.apply_config(std::move(w->config), std::move(w->state));
+  call.svc.config_writer.apply(std::move(w->config), std::move(w->state));
   log::info("config written by {} ({}): {}; hash {}", call.client.client_info.value("id", "?"),
             call.client.peer.remote_ip, what, hash.substr(0, 12));
   return Ok{};
@@ -44,42 +62,55 @@ Status check_model(MethodCall& call, const Json& params) {
   if (!params.contains("model") || !params["model"].is_string()) return Ok{};
   std::string model = params["model"];
   if (model.empty()) return Ok{};
-  auto r = call.gw.catalog().resolve(model);
-  if (!r.ok()) return Error::invalid(r.error().message + " (see models.list)", "MODEL_NOT_FOUND");
+  auto r = call.svc.catalog.resolve(model);
+  if (!r.ok()) return Error::not_found(r.error().message + " (see models.list)", "MODEL_NOT_FOUND");
   return Ok{};
+}
+
+// Runs a workspace file operation on the blocking pool and answers with `shape(result)`.
+template <typename Work, typename Shape>
+void workspace_job(MethodCall& call, Work work, Shape shape) {
+  call.svc.files.run(std::move(work), [respond = call.respond, shape = std::move(shape)](auto r) {
+    if (!r.ok()) return respond(r.error());
+    respond(shape(*r));
+  });
 }
 
 }  // namespace
 
-Result<Reply> method_agents_list(MethodCall& call) {
-  const config::Config& cfg = call.gw.config();
+void method_agents_list(MethodCall& call) {
+  const config::Config& cfg = call.svc.config.cfg();
   Json agents = Json::array();
-  const User* user = call.client.user.empty() ? nullptr : call.gw.users().find(call.client.user);
+  const User* user =
+      call.client.user.empty() ? nullptr : call.svc.config.users().find(call.client.user);
   for (const config::AgentConfig& a : cfg.agents.list) {
     if (user && !user->may_use_agent(a.id)) continue;  // shared mode: granted agents only
     Json j{{"id", a.id},
            {"name", a.name.empty() ? a.id : a.name},
-           {"workspace", call.gw.chat().workspace_of(a.id)}};
-    std::string model = a.model.empty() ? cfg.models.default_model : a.model;
+           {"workspace", call.svc.agents.workspace_of(a.id)}};
+    std::string model = call.svc.agents.model_of(a.id);
     if (!model.empty()) j["model"] = model;
     agents.push_back(std::move(j));
   }
-  return Reply(Json{{"defaultId", cfg.agents.default_id},
-                    {"mainKey", "agent:" + cfg.agents.default_id + ":main"},
+  // mainKey is the bare main key, as in hello-ok's sessionDefaults (the default agent's
+  // main session is "agent:<defaultId>:main").
+  call.respond(Json{{"defaultId", cfg.agents.default_id},
+                    {"mainKey", sessions::kMainKey},
                     {"scope", "per-sender"},
                     {"agents", std::move(agents)}});
 }
 
-Result<Reply> method_agents_create(MethodCall& call) {
+void method_agents_create(MethodCall& call) {
   const Json& p = call.params;
   std::string name = p["name"].get<std::string>();
   std::string id = sessions::slugify(name);
   if (id.empty())
-    return Error::invalid("agent name needs at least one ASCII letter or digit: " + name);
-  if (config::find_agent(call.gw.config(), id))
-    return Error::invalid("agent " + id + " already exists (agents.update changes it)",
-                          "AGENT_EXISTS");
-  if (Status m = check_model(call, p); !m) return m.error();
+    return call.respond(
+        Error::invalid("agent name needs at least one ASCII letter or digit: " + name));
+  if (call.svc.agents.find(id))
+    return call.respond(Error::conflict(
+        "agent " + id + " already exists (agents.update changes it)", "AGENT_EXISTS"));
+  if (Status m = check_model(call, p); !m) return call.respond(m.error());
   Status st = write_agents(call, "agent " + id + " created", [&](OJson& list) -> Status {
     OJson a{{"id", id}, {"name", name}};
     if (p.contains("model") && !p["model"].get<std::string>().empty()) a["model"] = p["model"];
@@ -88,19 +119,19 @@ Result<Reply> method_agents_create(MethodCall& call) {
     list.push_back(std::move(a));
     return Ok{};
   });
-  if (!st) return st.error();
-  std::string ws = call.gw.chat().workspace_of(id);
+  if (!st) return call.respond(st.error());
+  std::string ws = call.svc.agents.workspace_of(id);
   // Ready for agents.files.set; a directory that cannot be made is reported, not fatal.
   if (Status made = make_dirs(ws, 0700); !made)
     log::warn("agents.create: cannot create workspace {}: {}", ws, made.error().message);
-  return Reply(Json{{"ok", true}, {"agentId", id}, {"name", name}, {"workspace", ws}});
+  call.respond(Json{{"ok", true}, {"agentId", id}, {"name", name}, {"workspace", ws}});
 }
 
-Result<Reply> method_agents_update(MethodCall& call) {
+void method_agents_update(MethodCall& call) {
   const Json& p = call.params;
   std::string id = p["agentId"].get<std::string>();
-  if (!config::find_agent(call.gw.config(), id)) return agent_not_found(id);
-  if (Status m = check_model(call, p); !m) return m.error();
+  if (!call.svc.agents.find(id)) return call.respond(agent_not_found(id));
+  if (Status m = check_model(call, p); !m) return call.respond(m.error());
   Status st = write_agents(call, "agent " + id + " updated", [&](OJson& list) -> Status {
     OJson* a = config::agent_entry(list, id);
     if (!a) {
@@ -123,86 +154,85 @@ Result<Reply> method_agents_update(MethodCall& call) {
     }
     return Ok{};
   });
-  if (!st) return st.error();
-  return Reply(Json{{"ok", true}, {"agentId", id}});
+  if (!st) return call.respond(st.error());
+  call.respond(Json{{"ok", true}, {"agentId", id}});
 }
 
-Result<Reply> method_agents_delete(MethodCall& call) {
+void method_agents_delete(MethodCall& call) {
   std::string id = call.params["agentId"].get<std::string>();
-  const config::Config& cfg = call.gw.config();
-  if (!config::find_agent(cfg, id)) return agent_not_found(id);
+  const config::Config& cfg = call.svc.config.cfg();
+  if (!call.svc.agents.find(id)) return call.respond(agent_not_found(id));
   if (id == cfg.agents.default_id || id == "main")
-    return Error::invalid(
-        "agent " + id + " cannot be deleted: " +
-            (id == "main" ? "main always exists"
-                          : "it is the default agent (change agents.default first)"),
-        "AGENT_PROTECTED");
-  std::string ws = call.gw.chat().workspace_of(id);  // before the entry goes
+    return call.respond(
+        Error::invalid("agent " + id + " cannot be deleted: " +
+                           (id == "main" ? "main always exists"
+                                         : "it is the default agent (change agents.default first)"),
+                       "AGENT_PROTECTED"));
+  std::string ws = call.svc.agents.workspace_of(id);  // before the entry goes
   Status st = write_agents(call, "agent " + id + " deleted", [&](OJson& list) -> Status {
     std::erase_if(list.get_ref<OJson::array_t&>(),
                   [&](const OJson& a) { return a.is_object() && a.value("id", "") == id; });
     return Ok{};
   });
-  if (!st) return st.error();
+  if (!st) return call.respond(st.error());
   // Sessions and transcripts stay (history is never lost by deleting an agent).
   if (!call.params.value("deleteFiles", false))
-    return Reply(Json{{"ok", true}, {"agentId", id}, {"removedFiles", Json::array()}});
-  Responder respond = call.defer();
-  call.gw.run_blocking([ws] { return agents::remove_workspace_files(ws); },
-                       [id, respond](Result<std::vector<std::string>> r) {
-                         if (!r.ok()) return respond(r.error());
-                         respond(Json{{"ok", true}, {"agentId", id}, {"removedFiles", *r}});
-                       });
-  return Reply(Json());
-}
-
-Result<Reply> method_agents_files_list(MethodCall& call) {
-  auto a = agent_workspace(call);
-  if (!a.ok()) return a.error();
-  std::string id = a->first, ws = a->second;  // named copies: lambdas capture them
-  Responder respond = call.defer();
-  call.gw.run_blocking([ws] { return agents::list_workspace_files(ws); },
-                       [id, ws, respond](Result<std::vector<agents::WorkspaceFile>> r) {
-                         if (!r.ok()) return respond(r.error());
-                         Json files = Json::array();
-                         for (const auto& f : *r) files.push_back(f.to_json(false));
-                         respond(Json{{"agentId", id}, {"workspace", ws}, {"files", files}});
-                       });
-  return Reply(Json());
-}
-
-Result<Reply> method_agents_files_get(MethodCall& call) {
-  auto a = agent_workspace(call);
-  if (!a.ok()) return a.error();
-  std::string id = a->first, ws = a->second;  // named copies: lambdas capture them
-  std::string name = call.params.value("name", "");
-  Responder respond = call.defer();
-  call.gw.run_blocking([ws, name] { return agents::read_workspace_file(ws, name); },
-                       [id, ws, respond](Result<agents::WorkspaceFile> r) {
-                         if (!r.ok()) return respond(r.error());
-                         Json f = r->to_json(true);
-                         if (!f.contains("size")) f["size"] = 0;
-                         if (!f.contains("updatedAtMs")) f["updatedAtMs"] = 0;
-                         respond(Json{{"agentId", id}, {"workspace", ws}, {"file", f}});
-                       });
-  return Reply(Json());
-}
-
-Result<Reply> method_agents_files_set(MethodCall& call) {
-  auto a = agent_workspace(call);
-  if (!a.ok()) return a.error();
-  std::string id = a->first, ws = a->second;  // named copies: lambdas capture them
-  std::string name = call.params.value("name", "");
-  std::string content = call.params.value("content", "");
-  Responder respond = call.defer();
-  call.gw.run_blocking(
-      [ws, name, content] { return agents::write_workspace_file(ws, name, content); },
-      [id, ws, respond](Result<agents::WorkspaceFile> r) {
-        if (!r.ok()) return respond(r.error());
-        respond(
-            Json{{"ok", true}, {"agentId", id}, {"workspace", ws}, {"file", r->to_json(false)}});
+    return call.respond(Json{{"ok", true}, {"agentId", id}, {"removedFiles", Json::array()}});
+  workspace_job(
+      call, [ws] { return agents::remove_workspace_files(ws); },
+      [id](const std::vector<std::string>& removed) {
+        return Json{{"ok", true}, {"agentId", id}, {"removedFiles", removed}};
       });
-  return Reply(Json());
+}
+
+void method_agents_files_list(MethodCall& call) {
+  auto a = agent_workspace(call);
+  if (!a.ok()) return call.respond(a.error());
+  workspace_job(
+      call, [ws = a->second] { return agents::list_workspace_files(ws); },
+      [id = a->first, ws = a->second](const std::vector<agents::WorkspaceFile>& list) {
+        Json files = Json::array();
+        for (const auto& f : list) files.push_back(file_json(f, false));
+        return Json{{"agentId", id}, {"workspace", ws}, {"files", files}};
+      });
+}
+
+void method_agents_files_get(MethodCall& call) {
+  auto a = agent_workspace(call);
+  if (!a.ok()) return call.respond(a.error());
+  workspace_job(
+      call,
+      [ws = a->second, name = call.params.value("name", "")] {
+        return agents::read_workspace_file(ws, name);
+      },
+      [id = a->first, ws = a->second](const agents::WorkspaceFile& file) {
+        Json f = file_json(file, true);
+        if (!f.contains("size")) f["size"] = 0;
+        if (!f.contains("updatedAtMs")) f["updatedAtMs"] = 0;
+        return Json{{"agentId", id}, {"workspace", ws}, {"file", f}};
+      });
+}
+
+void method_agents_files_set(MethodCall& call) {
+  auto a = agent_workspace(call);
+  if (!a.ok()) return call.respond(a.error());
+  workspace_job(
+      call,
+      [ws = a->second, name = call.params.value("name", ""),
+       content = call.params.value("content", "")] {
+        return agents::write_workspace_file(ws, name, content);
+      },
+      [id = a->first, ws = a->second](const agents::WorkspaceFile& file) {
+        return Json{
+            {"ok", true}, {"agentId", id}, {"workspace", ws}, {"file", file_json(file, false)}};
+      });
+}
+
+void method_models_list(MethodCall& call) {
+  providers::Catalog& cat = call.svc.catalog;
+  if (!cat.probing()) return call.respond(cat.list_json());
+  // A probe is running (start-up, health probe): answer with its result.
+  cat.probe([&cat, respond = call.respond] { respond(cat.list_json()); });
 }
 
 }  // namespace simpleclaw::gateway

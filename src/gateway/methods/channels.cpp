@@ -1,56 +1,37 @@
 // channels.status / start / stop / logout and channels.pairing.list / approve (SPEC §5
 // Channels, §9): thin adapters to the ChannelManager, which owns the accounts, their
 // health and their pairing codes.
+#include "base/json_fields.h"
+#include "channels/channel_manager.h"
 #include "gateway/methods/table.h"
 
 namespace simpleclaw::gateway {
-namespace {
 
-Error not_started() {
-  return Error{ErrorCode::kUnavailable, "channels are not started yet", nullptr, std::nullopt};
+void method_channels_status(MethodCall& call) { call.respond(call.svc.channels.status_json()); }
+
+void method_channels_start(MethodCall& call) {
+  call.respond(call.svc.channels.start_account(json_str(call.params, "channel"),
+                                               json_str(call.params, "accountId")));
 }
 
-Result<Reply> wrap(Result<Json> r) {
-  if (!r.ok()) return r.error();
-  return Reply(std::move(r).value());
+void method_channels_stop(MethodCall& call) {
+  call.respond(call.svc.channels.stop_account(json_str(call.params, "channel"),
+                                              json_str(call.params, "accountId")));
 }
 
-}  // namespace
-
-Result<Reply> method_channels_status(MethodCall& call) {
-  if (!call.gw.has_channels()) return not_started();
-  return Reply(call.gw.channels().status_json());
+void method_channels_logout(MethodCall& call) {
+  call.respond(call.svc.channels.logout(json_str(call.params, "channel"),
+                                        json_str(call.params, "accountId")));
 }
 
-Result<Reply> method_channels_start(MethodCall& call) {
-  if (!call.gw.has_channels()) return not_started();
-  return wrap(call.gw.channels().start_account(call.params.value("channel", ""),
-                                               call.params.value("accountId", "")));
+void method_channels_pairing_list(MethodCall& call) {
+  call.respond(call.svc.channels.pairing_list(json_str(call.params, "channel")));
 }
 
-Result<Reply> method_channels_stop(MethodCall& call) {
-  if (!call.gw.has_channels()) return not_started();
-  return wrap(call.gw.channels().stop_account(call.params.value("channel", ""),
-                                              call.params.value("accountId", "")));
-}
-
-Result<Reply> method_channels_logout(MethodCall& call) {
-  if (!call.gw.has_channels()) return not_started();
-  return wrap(call.gw.channels().logout(call.params.value("channel", ""),
-                                        call.params.value("accountId", "")));
-}
-
-Result<Reply> method_channels_pairing_list(MethodCall& call) {
-  if (!call.gw.has_channels()) return not_started();
-  std::string channel = call.params.is_object() ? call.params.value("channel", "") : "";
-  return Reply(call.gw.channels().pairing_list(channel));
-}
-
-Result<Reply> method_channels_pairing_approve(MethodCall& call) {
-  if (!call.gw.has_channels()) return not_started();
-  return wrap(call.gw.channels().pairing_approve(call.params.value("channel", ""),
-                                                 call.params.value("accountId", ""),
-                                                 call.params.value("code", "")));
+void method_channels_pairing_approve(MethodCall& call) {
+  call.respond(call.svc.channels.pairing_approve(json_str(call.params, "channel"),
+                                                 json_str(call.params, "accountId"),
+                                                 json_str(call.params, "code")));
 }
 
 }  // namespace simpleclaw::gateway

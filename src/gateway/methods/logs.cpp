@@ -9,12 +9,13 @@
 #include <fstream>
 
 #include "gateway/methods/table.h"
+#include "gateway/runtime_info.h"
 
 namespace simpleclaw::gateway {
 
-Result<Reply> method_logs_tail(MethodCall& call) {
+void method_logs_tail(MethodCall& call) {
   const Json& p = call.params.is_object() ? call.params : Json::object();
-  const std::string& file = call.gw.info().log_file;
+  const std::string& file = call.svc.info.log_file;
   std::int64_t limit = p.value("limit", 200);
   std::int64_t max_bytes = p.value("maxBytes", 262144);
   struct stat st {};
@@ -74,7 +75,7 @@ Result<Reply> method_logs_tail(MethodCall& call) {
   out["cursor"] = cursor;
   out["lines"] = std::move(arr);
   if (truncated) out["truncated"] = true;
-  return Reply(std::move(out));
+  call.respond(std::move(out));
 }
 
 }  // namespace simpleclaw::gateway

@@ -1,81 +1,78 @@
-// The one method table (SPEC §5): name, required scope and handler for every method
-// the gateway implements. The dispatcher, hello-ok's features.methods, protocol.schema
-// and `simpleclaw call --help` all read it; a method absent here answers
-// "unknown method: <m>". Params schemas live in protocol/schemas/methods/<name>.params.json.
+// The one method table (SPEC §5): every method the gateway implements, with everything
+// there is to know about it in one row (methods/method.h: name, scope, handler, summary,
+// deferred or not, shared-mode rule, session-key and agent fields). The dispatcher,
+// hello-ok's features.methods, shared-mode access, protocol.schema, `simpleclaw call
+// --help` and docs/methods.md all read it; a method absent here answers "unknown method".
 // Immutable after static initialisation; any thread may read it.
 #pragma once
 #include <span>
+#include <string>
 #include <string_view>
 
-#include "gateway/gateway.h"
+#include "gateway/methods/method.h"
 #include "gateway/protocol/schemas.h"
 
 namespace simpleclaw::gateway {
 
-using Handler = Result<Reply> (*)(MethodCall&);
-
-struct MethodSpec {
-  std::string_view name;
-  protocol::Scope scope;  // kNone = any authenticated client
-  Handler handler;
-  std::string_view summary;  // one line for --help and docs
-};
-
 std::span<const MethodSpec> method_table();
 const MethodSpec* find_method(std::string_view name);
+// The method's position in the table (the per-method metrics slot).
+std::size_t method_slot(const MethodSpec& m);
 // Compiled params / result schemas of a method, looked up once (result may be null).
 protocol::SchemaHandle params_schema(const MethodSpec& m);
 protocol::SchemaHandle result_schema(const MethodSpec& m);
 // Events the gateway can emit (hello-ok features.events).
 std::span<const std::string_view> event_names();
+// docs/methods.md: the method reference generated from the table and the schemas.
+std::string methods_markdown();
 
 // Handlers, one file per family.
-Result<Reply> method_health(MethodCall&);
-Result<Reply> method_status(MethodCall&);
-Result<Reply> method_system_presence(MethodCall&);
-Result<Reply> method_protocol_schema(MethodCall&);
-Result<Reply> method_logs_tail(MethodCall&);
-Result<Reply> method_config_get(MethodCall&);
-Result<Reply> method_config_schema(MethodCall&);
-Result<Reply> method_config_set(MethodCall&);
-Result<Reply> method_config_patch(MethodCall&);
-Result<Reply> method_chat_send(MethodCall&);
-Result<Reply> method_chat_abort(MethodCall&);
-Result<Reply> method_chat_history(MethodCall&);
-Result<Reply> method_chat_inject(MethodCall&);
-Result<Reply> method_sessions_list(MethodCall&);
-Result<Reply> method_sessions_get(MethodCall&);
-Result<Reply> method_sessions_reset(MethodCall&);
-Result<Reply> method_sessions_send(MethodCall&);
-Result<Reply> method_sessions_delete(MethodCall&);
-Result<Reply> method_sessions_patch(MethodCall&);
-Result<Reply> method_sessions_subscribe(MethodCall&);
-Result<Reply> method_models_list(MethodCall&);
-Result<Reply> method_agents_list(MethodCall&);
-Result<Reply> method_channels_status(MethodCall&);
-Result<Reply> method_plugins_list(MethodCall&);
-Result<Reply> method_channels_start(MethodCall&);
-Result<Reply> method_channels_stop(MethodCall&);
-Result<Reply> method_channels_logout(MethodCall&);
-Result<Reply> method_channels_pairing_list(MethodCall&);
-Result<Reply> method_channels_pairing_approve(MethodCall&);
-Result<Reply> method_agents_create(MethodCall&);
-Result<Reply> method_agents_update(MethodCall&);
-Result<Reply> method_agents_delete(MethodCall&);
-Result<Reply> method_agents_files_list(MethodCall&);
-Result<Reply> method_agents_files_get(MethodCall&);
-Result<Reply> method_agents_files_set(MethodCall&);
-Result<Reply> method_exec_approval_list(MethodCall&);
-Result<Reply> method_exec_approval_get(MethodCall&);
-Result<Reply> method_exec_approval_resolve(MethodCall&);
-Result<Reply> method_exec_approval_request(MethodCall&);
-Result<Reply> method_node_list(MethodCall&);
-Result<Reply> method_node_describe(MethodCall&);
-Result<Reply> method_node_invoke(MethodCall&);
-Result<Reply> method_node_invoke_result(MethodCall&);
-Result<Reply> method_node_event(MethodCall&);
-Result<Reply> method_node_pair_list(MethodCall&);
-Result<Reply> method_node_pair_approve(MethodCall&);
-Result<Reply> method_node_pair_reject(MethodCall&);
+void method_health(MethodCall&);
+void method_status(MethodCall&);
+void method_system_presence(MethodCall&);
+void method_protocol_schema(MethodCall&);
+void method_logs_tail(MethodCall&);
+void method_config_get(MethodCall&);
+void method_config_schema(MethodCall&);
+void method_config_set(MethodCall&);
+void method_config_patch(MethodCall&);
+void method_chat_send(MethodCall&);
+void method_chat_abort(MethodCall&);
+void method_chat_history(MethodCall&);
+void method_chat_inject(MethodCall&);
+void method_sessions_list(MethodCall&);
+void method_sessions_get(MethodCall&);
+void method_sessions_reset(MethodCall&);
+void method_sessions_send(MethodCall&);
+void method_sessions_delete(MethodCall&);
+void method_sessions_patch(MethodCall&);
+void method_sessions_subscribe(MethodCall&);
+void method_models_list(MethodCall&);
+void method_agents_list(MethodCall&);
+void method_channels_status(MethodCall&);
+void method_plugins_list(MethodCall&);
+void method_channels_start(MethodCall&);
+void method_channels_stop(MethodCall&);
+void method_channels_logout(MethodCall&);
+void method_channels_pairing_list(MethodCall&);
+void method_channels_pairing_approve(MethodCall&);
+void method_agents_create(MethodCall&);
+void method_agents_update(MethodCall&);
+void method_agents_delete(MethodCall&);
+void method_agents_files_list(MethodCall&);
+void method_agents_files_get(MethodCall&);
+void method_agents_files_set(MethodCall&);
+void method_exec_approval_list(MethodCall&);
+void method_exec_approval_get(MethodCall&);
+void method_exec_approval_resolve(MethodCall&);
+void method_exec_approval_request(MethodCall&);
+void method_node_list(MethodCall&);
+void method_node_describe(MethodCall&);
+void method_node_invoke(MethodCall&);
+void method_node_invoke_result(MethodCall&);
+void method_node_event(MethodCall&);
+void method_node_pair_list(MethodCall&);
+void method_node_pair_approve(MethodCall&);
+void method_node_pair_reject(MethodCall&);
 
 }  // namespace simpleclaw::gateway

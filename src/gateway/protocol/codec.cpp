@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/utf8.h"
+#include "gateway/protocol/errors.h"
 
 namespace simpleclaw::protocol {
 namespace {
@@ -153,7 +154,7 @@ std::string encode_res_ok(const Json& id, const Json& payload, Encoding enc) {
 }
 
 std::string encode_res_error(const Json& id, const Error& error, Encoding enc) {
-  Json frame{{"type", "res"}, {"id", id}, {"ok", false}, {"error", error.to_json()}};
+  Json frame{{"type", "res"}, {"id", id}, {"ok", false}, {"error", error_json(error)}};
   return encode(frame, enc);
 }
 

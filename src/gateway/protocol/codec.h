@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::protocol {
 
@@ -48,6 +48,16 @@ struct OutFrame {
   std::string flatten() const;  // tests and clients
 };
 using SharedPayloadPtr = std::shared_ptr<const SharedPayload>;
+
+// What a method answers (a res frame's payload): a fresh JSON value, or a shared
+// pre-encoded one (the cached health snapshot) whose bytes are not copied per answer.
+struct MethodResult {
+  Json json;
+  SharedPayloadPtr shared;
+  MethodResult(Json j) : json(std::move(j)) {}                // NOLINT: implicit on purpose
+  MethodResult(SharedPayloadPtr s) : shared(std::move(s)) {}  // NOLINT
+  const Json& body() const { return shared ? shared->json() : json; }
+};
 
 // Decodes one inbound WS message. Text messages are JSON; binary messages are
 // MessagePack on a msgpack socket and JSON (UTF-8 bytes) otherwise.

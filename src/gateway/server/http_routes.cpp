@@ -1,7 +1,6 @@
 #include "gateway/server/http_routes.h"
 
 #include "base/embedded.h"
-#include "gateway/gateway.h"
 
 namespace simpleclaw::gateway {
 
@@ -20,18 +19,18 @@ std::string_view web_file(std::string_view name) {
 
 }  // namespace
 
-HttpAnswer route_http(Gateway& gw, std::string_view method, std::string_view target) {
+HttpAnswer route_http(std::string_view method, std::string_view target, bool ready,
+                      const std::function<std::string()>& metrics) {
   std::string_view path = target.substr(0, target.find('?'));
   if (method != "GET" && method != "HEAD")
     return {405, "application/json", R"({"ok":false,"error":"method not allowed"})", "GET, HEAD"};
   if (path == "/health" || path == "/healthz")
     return {200, "application/json", R"({"ok":true,"status":"live"})", ""};
   if (path == "/ready" || path == "/readyz") {
-    if (gw.ready()) return {200, "application/json", R"({"ok":true,"status":"ready"})", ""};
+    if (ready) return {200, "application/json", R"({"ok":true,"status":"ready"})", ""};
     return {503, "application/json", R"({"ok":false,"status":"not ready"})", ""};
   }
-  if (path == "/metrics")
-    return {200, "text/plain; version=0.0.4; charset=utf-8", gw.metrics_text(), ""};
+  if (path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", metrics(), ""};
   if (path == "/" || path == "/index.html")
     return {200, "text/html; charset=utf-8", std::string(web_file("index.html")), ""};
   return {404, "application/json", R"({"ok":false,"error":"not found"})", ""};

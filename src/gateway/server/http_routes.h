@@ -1,21 +1,17 @@
 // Plain HTTP routes on the gateway port (SPEC §2): /health, /healthz, /ready, /readyz,
-// /metrics and the webchat page (web/index.html, embedded). No Beast here: a route returns status,
-// type and body, and http_session writes it. Loop thread only.
+// /metrics and the webchat page (web/index.html, embedded). No Beast here: a route
+// returns status, type and body, and the HTTP session writes it. Loop thread only.
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 
+#include "gateway/state/transport.h"
+
 namespace simpleclaw::gateway {
 
-class Gateway;
-
-struct HttpAnswer {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::string allow;  // set with 405
-};
-
-HttpAnswer route_http(Gateway& gw, std::string_view method, std::string_view target);
+// `ready`: /ready answers 200 (else 503); `metrics`: renders /metrics on demand.
+HttpAnswer route_http(std::string_view method, std::string_view target, bool ready,
+                      const std::function<std::string()>& metrics);
 
 }  // namespace simpleclaw::gateway

@@ -13,28 +13,28 @@
 
 namespace simpleclaw::gateway {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
-bool is_loopback(const net::ip::address& a) {
+bool is_loopback(const asio::ip::address& a) {
   if (a.is_v4()) return (a.to_v4().to_uint() >> 24) == 127;
   auto v6 = a.to_v6();
   if (v6.is_v4_mapped())
-    return (net::ip::make_address_v4(net::ip::v4_mapped, v6).to_uint() >> 24) == 127;
+    return (asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint() >> 24) == 127;
   return v6.is_loopback();
 }
 
 // One HTTP connection: answers plain routes (keep-alive) until it sees a WebSocket
-// upgrade, which it hands to a WsSession after the Gateway admits it.
+// upgrade, which it hands to a WsSession once the TransportHandler admits it.
 template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(Stream&& s, Gateway& gw) : stream_(std::move(s)), gw_(gw) {}
+  HttpSession(Stream&& s, TransportHandler& gw) : stream_(std::move(s)), gw_(gw) {}
 
   void run() {
     auto& sock = beast::get_lowest_layer(stream_).socket();
@@ -44,7 +44,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     sock.set_option(tcp::no_delay(true), ec);
     peer_.remote_ip =
         ep.address().is_v6() && ep.address().to_v6().is_v4_mapped()
-            ? net::ip::make_address_v4(net::ip::v4_mapped, ep.address().to_v6()).to_string()
+            ? asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()).to_string()
             : ep.address().to_string();
     peer_.remote_port = ep.port();
     peer_.loopback = is_loopback(ep.address());
@@ -78,7 +78,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (ec) return;  // peer gone, timeout or garbage: nothing to answer
     auto& req = parser_->get();
     if (websocket::is_upgrade(req)) return upgrade(parser_->release());
-    HttpAnswer a = route_http(gw_, std::string_view(req.method_string()), req.target());
+    HttpAnswer a = gw_.route_http(std::string_view(req.method_string()), req.target());
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(a.status), req.version());
     res->set(http::field::server, "simpleclaw/" SIMPLECLAW_VERSION);
@@ -130,10 +130,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (int status = gw_.admit_upgrade(peer_, req[http::field::host]); status != 0)
       return reject(status, req);
     beast::get_lowest_layer(stream_).expires_never();  // the WebSocket has its own timers
-    const auto& cfg = gw_.config().gateway;
-    std::make_shared<WsSession<Stream>>(
-        std::move(stream_), gw_, peer_, static_cast<std::size_t>(cfg.limits.max_buffered),
-        static_cast<std::size_t>(cfg.limits.max_preauth_frame), cfg.timers.handshake_ms)
+    TransportHandler::Limits limits = gw_.limits();
+    std::make_shared<WsSession<Stream>>(std::move(stream_), gw_, peer_, limits.max_buffered,
+                                        limits.max_preauth_frame, limits.handshake_ms)
         ->run(std::move(req));
   }
 
@@ -148,7 +147,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   Stream stream_;
-  Gateway& gw_;
+  TransportHandler& gw_;
   PeerInfo peer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -157,15 +156,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 }  // namespace
 
 struct Server::Impl {
-  net::io_context& io;
-  Gateway& gw;
+  asio::io_context& io;
+  TransportHandler& gw;
   std::unique_ptr<ssl::context> tls;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   int port = 0;
 
   void accept(tcp::acceptor& a) {
     a.async_accept([this, &a](beast::error_code ec, tcp::socket sock) {
-      if (ec == net::error::operation_aborted) return;
+      if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         if (tls) {
           std::make_shared<HttpSession<TlsStream>>(TlsStream(PlainStream(std::move(sock)), *tls),
@@ -174,10 +173,10 @@ struct Server::Impl {
         } else {
           std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(sock)), gw)->run();
         }
-      } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
+      } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
         // Out of file descriptors: back off instead of spinning on the error.
         log::warn("accept failed: {}; pausing accepts for 100 ms", ec.message());
-        auto t = std::make_shared<net::steady_timer>(io, std::chrono::milliseconds(100));
+        auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(100));
         t->async_wait([this, &a, t](beast::error_code) { accept(a); });
         return;
       }
@@ -186,7 +185,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(net::io_context& io, Gateway& gw) : impl_(new Impl{io, gw, nullptr, {}, 0}) {}
+Server::Server(asio::io_context& io, TransportHandler& gw)
+    : impl_(new Impl{io, gw, nullptr, {}, 0}) {}
 Server::~Server() = default;
 
 Status Server::enable_tls(const TlsMaterial& m) {
@@ -206,19 +206,19 @@ Status Server::enable_tls(const TlsMaterial& m) {
 Status Server::listen(const std::vector<std::string>& hosts, int port) {
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     boost::system::error_code ec;
-    auto addr = net::ip::make_address(hosts[i], ec);
+    auto addr = asio::ip::make_address(hosts[i], ec);
     if (ec) return Error::invalid("invalid bind address '" + hosts[i] + "'");
     tcp::endpoint ep(addr, static_cast<unsigned short>(i == 0 ? port : impl_->port));
     auto a = std::make_unique<tcp::acceptor>(impl_->io);
     a->open(ep.protocol(), ec);
-    if (!ec) a->set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec && addr.is_v6()) a->set_option(net::ip::v6_only(true), ec);
+    if (!ec) a->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && addr.is_v6()) a->set_option(asio::ip::v6_only(true), ec);
     if (!ec) a->bind(ep, ec);
-    if (!ec) a->listen(net::socket_base::max_listen_connections, ec);
+    if (!ec) a->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
       std::string what =
           "cannot listen on " + hosts[i] + ":" + std::to_string(ep.port()) + ": " + ec.message();
-      if (ec == net::error::address_in_use)
+      if (ec == asio::error::address_in_use)
         what += " (another gateway or program uses this port; stop it or pass --port)";
       if (i == 0) return Error::invalid(what);
       log::warn("{}; continuing without it", what);
@@ -238,13 +238,6 @@ void Server::stop_accepting() {
     boost::system::error_code ec;
     a->close(ec);
   }
-}
-
-bool is_loopback_bind(const std::string& bind) {
-  if (bind == "loopback" || bind == "localhost" || bind == "::1") return true;
-  boost::system::error_code ec;
-  auto a = net::ip::make_address(bind, ec);
-  return !ec && a.is_v4() && (a.to_v4().to_uint() >> 24) == 127;
 }
 
 std::vector<std::string> bind_hosts(const std::string& bind) {

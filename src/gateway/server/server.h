@@ -1,22 +1,22 @@
 // Server: the listening sockets (TCP, optionally TLS) for HTTP and WebSocket on one
-// port. It hands each upgraded socket to the Gateway; Beast types stay inside
-// server/*.cpp. Loop thread only.
+// port. It hands each upgraded socket, and each plain HTTP request, to a TransportHandler
+// (gateway/connections); Beast types stay inside server/*.cpp. Loop thread only.
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::gateway {
 
-class Gateway;
+class TransportHandler;
 struct TlsMaterial;
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, Gateway& gw);
+  Server(boost::asio::io_context& io, TransportHandler& handler);
   ~Server();
   Status enable_tls(const TlsMaterial& m);
   // Binds every host on `port` (0 = any free port, the same one for all hosts). The first
@@ -32,7 +32,5 @@ class Server {
 
 // What a bind setting means: loopback -> 127.0.0.1 + ::1, all -> 0.0.0.0 + ::, else itself.
 std::vector<std::string> bind_hosts(const std::string& bind);
-// True when a bind setting only listens on this machine (loopback, localhost, 127.x, ::1).
-bool is_loopback_bind(const std::string& bind);
 
 }  // namespace simpleclaw::gateway

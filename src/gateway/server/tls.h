@@ -4,8 +4,8 @@
 #pragma once
 #include <string>
 
-#include "base/result.h"
 #include "config/config.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::gateway {
 

@@ -1,10 +1,10 @@
 // WsSession: one accepted WebSocket (plain or TLS), implementing Transport for the
-// Gateway. It owns one outbound queue with one write in flight, enforces the outbound
-// byte cap (droppable frames are skipped, others close 1008 "slow consumer"), tells the
-// Gateway when the queue drains (it holds streaming deltas back until then), the
-// inbound frame cap (Beast closes 1009), and keep-alive pings after auth.
-// Kept alive by its pending read; the Gateway holds a shared_ptr until on_close.
-// Included only by server.cpp (Beast-heavy). Loop thread only.
+// TransportHandler (gateway/connections). It owns one outbound queue with one write in flight,
+// enforces the outbound byte cap (droppable frames are skipped, others close 1008 "slow consumer"),
+// tells the handler when the queue drains (it holds streaming deltas back until then), the inbound
+// frame cap (Beast closes 1009), and keep-alive pings after auth. Kept alive by its pending read;
+// the client table holds a shared_ptr until on_close. Included only by server.cpp (Beast-heavy).
+// Loop thread only.
 #pragma once
 #include <array>
 #include <boost/beast/core.hpp>
@@ -15,8 +15,8 @@
 #include <deque>
 
 #include "base/log.h"
-#include "gateway/gateway.h"
 #include "gateway/protocol/codec.h"
+#include "gateway/state/transport.h"
 
 namespace simpleclaw::gateway {
 
@@ -27,7 +27,7 @@ namespace http = boost::beast::http;
 template <class Stream>
 class WsSession final : public Transport, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(Stream&& stream, Gateway& gw, PeerInfo peer, std::size_t max_buffered,
+  WsSession(Stream&& stream, TransportHandler& gw, PeerInfo peer, std::size_t max_buffered,
             std::size_t max_preauth_frame, int handshake_ms)
       : ws_(std::move(stream)), gw_(gw), peer_(std::move(peer)), max_buffered_(max_buffered) {
     ws_.read_message_max(max_preauth_frame);
@@ -55,7 +55,7 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
       if (droppable) return false;
       log::warn("closing {}: outbound buffer over {} bytes (slow consumer)", peer_.remote_ip,
                 max_buffered_);
-      ++gw_.metrics().slow_consumer_closes;
+      gw_.on_slow_consumer();
       close(1008, "slow consumer");
       return false;
     }
@@ -158,7 +158,7 @@ class WsSession final : public Transport, public std::enable_shared_from_this<Ws
   static constexpr std::size_t kKeepReadCapacity = 64 * 1024;
   websocket::stream<Stream> ws_;
   beast::flat_buffer buf_;
-  Gateway& gw_;
+  TransportHandler& gw_;
   PeerInfo peer_;
   std::size_t max_buffered_;
   std::deque<OutFrame> out_;

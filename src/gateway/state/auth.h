@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
-#include "base/result.h"
+#include "config/config.h"
 #include "gateway/protocol/scopes.h"
 #include "gateway/state/transport.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::gateway {
 
@@ -22,6 +24,12 @@ struct AuthSettings {
 
 // Ok = the scopes the credential grants (local mode: all of them).
 Result<protocol::ScopeSet> check_credentials(const AuthSettings& settings, const Json& auth);
+
+// The token for auth mode `token`: gateway.auth.token > SIMPLECLAW_GATEWAY_TOKEN >
+// <state>/gateway.token, generating that file (0600) when none exists. Returns
+// {token, source} where source is "config", "env", "file:<path>" or "generated:<path>".
+Result<std::pair<std::string, std::string>> resolve_token(const config::Config& cfg,
+                                                          const std::string& state_dir);
 
 class AuthLimiter {
  public:

@@ -11,7 +11,7 @@
 #include <functional>
 #include <string>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::gateway {
 

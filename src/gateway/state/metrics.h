@@ -55,6 +55,13 @@ struct Metrics {
   // come from a closed set, so the maps stay tiny.
   std::map<std::string, std::uint64_t, std::less<>> runs_ended;
   std::map<std::string, std::uint64_t, std::less<>> run_errors;
+
+  // Counts one answered request of method-table slot `slot` (out of range = unknown).
+  void record_rpc(std::size_t slot, bool ok, std::chrono::steady_clock::duration took) {
+    if (rpc.empty()) return;
+    if (slot >= rpc.size()) slot = rpc.size() - 1;
+    rpc[slot].record(ok, took);
+  }
 };
 
 }  // namespace simpleclaw::gateway

@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "base/result.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::gateway {
 

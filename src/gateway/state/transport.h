@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "gateway/protocol/codec.h"
 
@@ -27,6 +28,14 @@ class Transport {
   virtual std::size_t buffered_bytes() const = 0;
 };
 
+// A plain HTTP route's answer (GET /health, /metrics, ...): the server writes it.
+struct HttpAnswer {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::string allow;  // set with 405
+};
+
 // Facts about the peer, captured at upgrade time.
 struct PeerInfo {
   std::string remote_ip;
@@ -36,6 +45,32 @@ struct PeerInfo {
   bool loopback = false;  // remote address is 127.0.0.0/8 or ::1
   bool tls = false;
   bool msgpack = false;  // negotiated the simpleclaw.msgpack subprotocol
+};
+
+// What the server (server/*.cpp) calls: implemented by gateway/connections, so the
+// Beast-heavy server knows nothing of the gateway beyond this. Loop thread only.
+class TransportHandler {
+ public:
+  virtual ~TransportHandler() = default;
+  // Before a WebSocket upgrade: 0 = may upgrade; else an HTTP status (403 origin
+  // refused, 503 over a cap).
+  virtual int admit_upgrade(const PeerInfo& peer, std::string_view host_header) = 0;
+  virtual void upgrade_failed(const PeerInfo& peer) = 0;  // undoes admit_upgrade's reservation
+  virtual std::uint64_t on_open(std::shared_ptr<Transport> t, const PeerInfo& peer) = 0;
+  virtual void on_message(std::uint64_t id, std::string_view data, bool binary) = 0;
+  virtual void on_close(std::uint64_t id) = 0;
+  // The socket's outbound queue became empty.
+  virtual void on_drained(std::uint64_t id) = 0;
+  // A socket was closed for exceeding its outbound cap (counted).
+  virtual void on_slow_consumer() = 0;
+
+  struct Limits {
+    std::size_t max_buffered = 0;       // outbound bytes per socket
+    std::size_t max_preauth_frame = 0;  // inbound frame cap before connect
+    int handshake_ms = 0;               // the WebSocket handshake's deadline
+  };
+  virtual Limits limits() const = 0;
+  virtual HttpAnswer route_http(std::string_view method, std::string_view target) = 0;
 };
 
 }  // namespace simpleclaw::gateway

@@ -106,25 +106,11 @@ std::vector<const User*> UserDirectory::list() const {
   return out;
 }
 
-bool admin_only_in_shared_mode(std::string_view method) {
-  static constexpr std::string_view kAdminOnly[] = {
-      "logs.tail", "config.get",    "status",      "system-presence", "channels.status",
-      "node.list", "node.describe", "node.invoke", "plugins.list"};
-  return std::find(std::begin(kAdminOnly), std::end(kAdminOnly), method) != std::end(kAdminOnly);
-}
-
-std::string event_owner(const Json& payload) {
-  if (!payload.is_object()) return {};
-  auto it = payload.find("sessionKey");
-  if (it == payload.end() || !it->is_string()) return {};
-  return std::string(sessions::key_owner(it->get_ref<const std::string&>()));
-}
-
 Error agent_not_granted(std::string_view user, std::string_view agent_id) {
-  return Error{ErrorCode::kForbidden,
-               "agent not granted: " + std::string(agent_id) + " (users." + std::string(user) +
-                   ".agents does not list it)",
-               Json{{"code", "AGENT_NOT_GRANTED"}, {"agentId", agent_id}}, std::nullopt};
+  Error e = Error::forbidden("agent not granted: " + std::string(agent_id) + " (users." +
+                             std::string(user) + ".agents does not list it)");
+  e.details = Json{{"code", "AGENT_NOT_GRANTED"}, {"agentId", agent_id}};
+  return e;
 }
 
 }  // namespace simpleclaw::gateway

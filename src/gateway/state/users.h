@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
 #include "config/config.h"
 #include "gateway/protocol/scopes.h"
+#include "simpleclaw/result.h"
 
 namespace simpleclaw::gateway {
 
@@ -53,14 +53,6 @@ class UserDirectory {
   };
   std::vector<Entry> entries_;
 };
-
-// Methods a user never gets, whatever their scopes: they show or change state shared by
-// every user (the log, the config, other users' connections, nodes, channel accounts).
-// Answered like a missing scope: FORBIDDEN "missing scope: operator.admin".
-bool admin_only_in_shared_mode(std::string_view method);
-
-// The user owning the session an event is about ({sessionKey: ...}); "" = the admin's.
-std::string event_owner(const Json& payload);
 
 // The FORBIDDEN error for an agent the user was not granted.
 Error agent_not_granted(std::string_view user, std::string_view agent_id);

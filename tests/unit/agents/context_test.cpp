@@ -15,14 +15,15 @@ sessions::Entry entry(std::int64_t seq, const std::string& run, const std::strin
   sessions::Entry e;
   e.seq = seq;
   e.run_id = run;
-  e.role = role;
+  e.role = sessions::parse_role(role);
   e.text = text;
   return e;
 }
 
 std::vector<std::string> roles_and_texts(const ContextOutput& out) {
   std::vector<std::string> v;
-  for (const auto& m : out.messages) v.push_back(m.role + ":" + m.text);
+  for (const auto& m : out.messages)
+    v.push_back(std::string(sessions::role_name(m.role)) + ":" + m.text);
   return v;
 }
 
@@ -61,7 +62,8 @@ TEST(Context, OldestWholeTurnsAreDroppedToFitTheWindow) {
   EXPECT_EQ(out.messages[3].text.substr(0, 2), "a9");
   EXPECT_LE(out.estimated_tokens, in.context_window - in.max_tokens);
   for (std::size_t i = 0; i < out.messages.size(); ++i)
-    EXPECT_EQ(out.messages[i].role, i % 2 == 0 ? "user" : "assistant") << "pairs never split";
+    EXPECT_EQ(out.messages[i].role, i % 2 == 0 ? sdk::Role::kUser : sdk::Role::kAssistant)
+        << "pairs never split";
 }
 
 TEST(Context, TheNewestTurnIsKeptEvenWhenItAloneIsTooBig) {

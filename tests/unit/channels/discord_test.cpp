@@ -19,12 +19,12 @@
 #include <vector>
 
 #include "fakes/py_fake.h"
-#include "plugins/registry.h"
-#include "providers/http_client.h"
+#include "net/http_client.h"
+#include "plugins/builtin.h"
 #include "unit/channels/recording_host.h"
 
 namespace simpleclaw::channels {
-void register_discord(plugins::Registry& r);
+Status register_discord(sdk::Registry& r);
 namespace {
 
 using testing::RecordingHost;
@@ -54,8 +54,8 @@ struct Fixture {
            {"api_base", "http://127.0.0.1:" + std::to_string(fake.rest()) + "/api/v10"}};
     for (auto& [k, v] : extra.items()) s[k] = v;
     host.emplace(io, "discord", s, dir);
-    plugins::Registry r;
-    register_discord(r);
+    sdk::Registry r;
+    EXPECT_TRUE(register_discord(r).ok());
     ch = r.channel("discord")->factory(*host);
   }
   ~Fixture() {
@@ -71,16 +71,16 @@ struct Fixture {
 
   // A control/REST call to the fake, run on the same loop (the channel keeps running).
   Json call(const std::string& method, const std::string& path, Json body = nullptr) {
-    providers::HttpRequest req;
+    net::HttpRequest req;
     req.method = method;
     req.url = "http://127.0.0.1:" + std::to_string(fake.rest()) + path;
     if (!body.is_null()) req.body = body.dump();
     std::string out;
     bool done = false;
-    providers::HttpCallbacks cb;
+    net::HttpCallbacks cb;
     cb.on_body = [&](std::string_view s) { out.append(s); };
-    cb.on_done = [&](const providers::HttpError*) { done = true; };
-    auto c = providers::http_start(io, req, {}, cb);
+    cb.on_done = [&](const net::HttpError*) { done = true; };
+    auto c = net::http_start(io, req, {}, cb);
     h().run_until([&] { return done; });
     return Json::parse(out, nullptr, false);
   }

@@ -29,7 +29,7 @@
 
 #include "channels/irc/irc_message.h"
 #include "fakes/ngircd.h"
-#include "plugins/registry.h"
+#include "plugins/builtin.h"
 #include "unit/channels/recording_host.h"
 
 namespace simpleclaw {

@@ -7,9 +7,9 @@
 #include <filesystem>
 
 #include "channels/slack/slack_events.h"
-#include "plugins/registry.h"
-#include "providers/http_client.h"
-#include "tools/subprocess.h"
+#include "net/http_client.h"
+#include "plugins/builtin.h"
+#include "proc/subprocess.h"
 #include "unit/channels/recording_host.h"
 
 namespace simpleclaw::channels::slack {
@@ -294,7 +294,7 @@ TEST(SlackRecentIds, BoundedAndRemembers) {
 class FakeSlack {
  public:
   FakeSlack(boost::asio::io_context& io, double ping_interval_s = 0) : io_(io) {
-    tools::ProcessSpec spec;
+    proc::ProcessSpec spec;
     std::string py = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
     spec.argv = {py,
                  SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_slack.py",
@@ -304,12 +304,12 @@ class FakeSlack {
                  "xoxb-good",
                  "--ping-interval",
                  std::to_string(ping_interval_s)};
-    spec.env = tools::scrubbed_env();
+    spec.env = proc::scrubbed_env();
     spec.pipe_stdin = true;  // the fake exits when its stdin closes
     spec.merge_stderr = true;
-    tools::ProcessCallbacks cb;
+    proc::ProcessCallbacks cb;
     cb.on_stdout = [this](std::string_view s) { out_.append(s); };
-    auto p = tools::Process::spawn(io_, spec, cb);
+    auto p = proc::Process::spawn(io_, spec, cb);
     if (!p.ok()) return;
     proc_ = *p;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -329,18 +329,18 @@ class FakeSlack {
 
   // One control call; runs the loop (so the channel runs too) until it is answered.
   Json control(const std::string& path, const Json& body = nullptr) {
-    providers::HttpRequest req;
+    net::HttpRequest req;
     req.method = body.is_null() ? "GET" : "POST";
     req.url = base() + path;
     if (!body.is_null()) req.body = body.dump();
     auto got = std::make_shared<std::string>();
     auto done = std::make_shared<bool>(false);
-    providers::HttpCallbacks cb;
+    net::HttpCallbacks cb;
     cb.on_body = [got](std::string_view s) { got->append(s); };
-    cb.on_done = [done](const providers::HttpError*) { *done = true; };
-    providers::HttpOptions opts;
+    cb.on_done = [done](const net::HttpError*) { *done = true; };
+    net::HttpOptions opts;
     opts.proxy = "";
-    auto call = providers::http_start(io_, req, opts, cb);
+    auto call = net::http_start(io_, req, opts, cb);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!*done && std::chrono::steady_clock::now() < deadline) {
       io_.restart();
@@ -356,7 +356,7 @@ class FakeSlack {
  private:
   std::string base() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   boost::asio::io_context& io_;
-  std::shared_ptr<tools::Process> proc_;
+  std::shared_ptr<proc::Process> proc_;
   std::string out_;
   int http_port_ = 0;
 };

@@ -130,7 +130,7 @@ TEST_F(ConfigFile, WriteConflictLeavesFileByteIdentical) {
   for (const std::string& stale : {std::string(), sha256_hex("something else")}) {
     Result<WriteResult> w = write_checked(path_, "gateway:\n  port: 1\n", stale, env_of({}));
     ASSERT_FALSE(w.ok());
-    EXPECT_EQ(w.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_TRUE(w.error().is_conflict());  // INVALID_REQUEST on the wire (SPEC §5)
     EXPECT_EQ(w.error().message, "config changed since last load; re-run config.get and retry");
     EXPECT_EQ(w.error().details["code"], "CONFIG_CONFLICT");
     EXPECT_EQ(get(), kValid);
@@ -143,7 +143,7 @@ TEST_F(ConfigFile, InvalidWriteLeavesFileByteIdentical) {
   Result<WriteResult> w =
       write_checked(path_, "gateway:\n  port: 99999\n  prot: 1\n", sha256_hex(kValid), env_of({}));
   ASSERT_FALSE(w.ok());
-  EXPECT_EQ(w.error().code, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(w.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(w.error().message, "invalid config: gateway.port (line 2): must be <= 65535");
   EXPECT_EQ(w.error().details["code"], "INVALID_CONFIG");
   ASSERT_EQ(w.error().details["issues"].size(), 2u);
@@ -224,7 +224,7 @@ TEST_F(ConfigFile, PatchMustBeAnObject) {
   for (const Json& bad : {Json::array(), Json("x"), Json(nullptr), Json(1)}) {
     Result<WriteResult> w = patch_checked(path_, bad, sha256_hex(kValid), env_of({}));
     ASSERT_FALSE(w.ok());
-    EXPECT_EQ(w.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_EQ(w.error().code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(w.error().message, "config.patch raw must be a JSON object");
   }
   EXPECT_EQ(get(), kValid);

@@ -389,7 +389,7 @@ TEST(ConfigIssue, ToString) {
 TEST(ConfigIssue, InvalidConfigError) {
   Error e =
       invalid_config_error({Issue{"gateway.port", 3, "must be <= 65535"}, Issue{"a", 4, "x"}});
-  EXPECT_EQ(e.code, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(e.code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(e.message, "invalid config: gateway.port (line 3): must be <= 65535");
   EXPECT_EQ(e.details["code"], "INVALID_CONFIG");
   ASSERT_EQ(e.details["issues"].size(), 2u);

@@ -29,11 +29,11 @@
 
 namespace {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 using sctest::fakes::FakeLlm;
 using sctest::fakes::FakeOptions;
@@ -195,7 +195,7 @@ class BasicClient {
     return r;
   }
 
-  net::io_context io_;
+  asio::io_context io_;
   Stream stream_;
   beast::flat_buffer buf_;
   std::optional<http::response_parser<http::string_body>> parser_;
@@ -205,7 +205,7 @@ class Client : public BasicClient<tcp::socket> {
  public:
   explicit Client(int port) {
     socket().connect(
-        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   }
 };
 
@@ -822,7 +822,7 @@ class TlsClient : public BasicClient<TlsStream> {
  public:
   TlsClient(ssl::context& ctx, int port) : BasicClient<TlsStream>(ctx) {
     socket().connect(
-        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   }
 };
 
@@ -832,7 +832,7 @@ TEST(FakeLlm, TlsServesHttpsWithACertificateFor127001) {
   ASSERT_TRUE(fake.cert_pem().starts_with("-----BEGIN CERTIFICATE-----")) << fake.cert_pem();
 
   ssl::context ctx(ssl::context::tls_client);
-  ctx.add_certificate_authority(net::buffer(fake.cert_pem()));
+  ctx.add_certificate_authority(asio::buffer(fake.cert_pem()));
   ctx.set_verify_mode(ssl::verify_peer);
   for (const char* host : {"127.0.0.1", "localhost"}) {
     SCOPED_TRACE(host);
@@ -1005,8 +1005,8 @@ TEST(FakeLlm, KeepAliveServesSeveralRequestsAndConnectionCloseCloses) {
   // The server closes after a Connection: close exchange.
   std::array<char, 16> scratch;
   beast::error_code ec;
-  c.stream().read_some(net::buffer(scratch), ec);
-  EXPECT_EQ(ec, net::error::eof);
+  c.stream().read_some(asio::buffer(scratch), ec);
+  EXPECT_EQ(ec, asio::error::eof);
   EXPECT_EQ(fake.request_count(), 6u);
 }
 

@@ -269,7 +269,7 @@ TEST_F(VerifyProof, WrongNonce) {
   Status s = verify(p);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(detail_code(s), kDeviceNonceMismatch);
-  EXPECT_EQ(s.error().code, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
   // The proof's nonce is right but the connection's challenge was different.
   Status s2 = verify_device_proof(proof_, fields_, "challenge-of-another-socket", kNow);
   EXPECT_EQ(detail_code(s2), kDeviceNonceMismatch);

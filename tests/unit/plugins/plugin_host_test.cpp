@@ -25,7 +25,7 @@ namespace simpleclaw::plugins {
 namespace {
 
 namespace fs = std::filesystem;
-namespace net = boost::asio;
+namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using tools::test_util::TempDir;
 

@@ -23,7 +23,7 @@ namespace simpleclaw::plugins {
 namespace {
 
 namespace fs = std::filesystem;
-namespace net = boost::asio;
+namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using providers::StreamEvent;
 using tools::test_util::TempDir;
@@ -186,9 +186,10 @@ TEST(ProviderChatParams, CarriesSystemMessagesToolCallsAndTools) {
   req.model = "echo-1";
   req.system = "be brief";
   req.max_tokens = 99;
-  req.messages.push_back({"user", "hi", {}, "", "", false});
-  req.messages.push_back({"assistant", "", {{"c1", "exec", R"({"command":"ls"})"}}, "", "", false});
-  req.messages.push_back({"tool", "denied", {}, "c1", "exec", true});
+  req.messages.push_back({sdk::Role::kUser, "hi", {}, "", "", false});
+  req.messages.push_back(
+      {sdk::Role::kAssistant, "", {{"c1", "exec", R"({"command":"ls"})"}}, "", "", false});
+  req.messages.push_back({sdk::Role::kTool, "denied", {}, "c1", "exec", true});
   req.tools.push_back({"exec", "run a command", Json{{"type", "object"}}});
   Json p = provider_chat_params("req-7", req);
   EXPECT_EQ(p["requestId"], "req-7");
@@ -300,7 +301,7 @@ class PluginProviderTest : public PluginFixture {
   static providers::ChatRequest ask(const std::string& text) {
     providers::ChatRequest req;
     req.model = "echo-1";
-    req.messages.push_back({"user", text, {}, "", "", false});
+    req.messages.push_back({sdk::Role::kUser, text, {}, "", "", false});
     return req;
   }
 

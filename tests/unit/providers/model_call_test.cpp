@@ -1,6 +1,5 @@
-// ModelCall's retry policy against the fake LLM server in this process: backoff with
-// jitter, retries on 5xx and refused connections, failover, and never a retry once text
-// reached the caller.
+// ModelCall's retry policy against the fake LLM server in this process: retries on 5xx and refused
+// connections, failover, and never a retry once text reached the caller.
 #include "providers/model_call.h"
 
 #include <gtest/gtest.h>
@@ -16,24 +15,11 @@
 
 namespace {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 using namespace simpleclaw;
 using namespace simpleclaw::providers;
 using sctest::fakes::FakeLlm;
 using sctest::fakes::Script;
-
-TEST(Backoff, DoublesFromBaseUpToTheCapWithJitterInTheUpperHalf) {
-  config::RetryConfig r;
-  r.base_ms = 100;
-  r.max_ms = 1000;
-  EXPECT_EQ(backoff_ms(r, 1, 1.0), 100);
-  EXPECT_EQ(backoff_ms(r, 2, 1.0), 200);
-  EXPECT_EQ(backoff_ms(r, 3, 1.0), 400);
-  EXPECT_EQ(backoff_ms(r, 5, 1.0), 1000) << "capped";
-  EXPECT_EQ(backoff_ms(r, 40, 1.0), 1000) << "no overflow for large n";
-  EXPECT_EQ(backoff_ms(r, 2, 0.0), 100) << "jitter: at least half";
-  EXPECT_EQ(backoff_ms(r, 2, 0.5), 150);
-}
 
 // Runs one ModelCall on its own io_context to completion.
 struct CallRun {
@@ -55,7 +41,7 @@ struct CallRun {
     cfg.providers = providers;
     cfg.retry.base_ms = 10;
     cfg.retry.max_ms = 100;
-    net::io_context io;
+    asio::io_context io;
     Catalog catalog(io);
     catalog.set_config(cfg);
     std::vector<ResolvedModel> candidates;
@@ -68,7 +54,7 @@ struct CallRun {
     cb.build = [](const ResolvedModel& m) {
       ChatRequest req;
       req.model = m.model.id;
-      req.messages = {Message{"user", "hi"}};
+      req.messages = {Message{sdk::Role::kUser, "hi"}};
       return req;
     };
     cb.on_text = [this](std::string_view t) { text += t; };
@@ -97,8 +83,8 @@ TEST(ModelCallRetry, A500IsRetriedAndTheSecondTryAnswers) {
 
 TEST(ModelCallRetry, ARefusedConnectionIsRetriedThenFailsOverToTheNextModel) {
   // A port nothing listens on: bind one, note it, close it.
-  net::io_context tmp;
-  net::ip::tcp::acceptor a(tmp, {net::ip::make_address("127.0.0.1"), 0});
+  asio::io_context tmp;
+  asio::ip::tcp::acceptor a(tmp, {asio::ip::make_address("127.0.0.1"), 0});
   int dead_port = a.local_endpoint().port();
   a.close();
   FakeLlm llm;

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "providers/catalog.h"
 #include "providers/provider.h"
 #include "providers/wire_internal.h"
 
@@ -24,18 +25,54 @@ namespace {
 
 using V = std::vector<std::string>;
 using Headers = std::vector<std::pair<std::string, std::string>>;
+using sdk::Role;
+
+// The three built-in wire formats, named for the tables below. Every call goes through
+// the WireFormat interface the run engine uses.
+enum class Api { kOpenAI, kAnthropic, kOllama };
+const WireFormat& wire(Api api) {
+  switch (api) {
+    case Api::kAnthropic:
+      return anthropic_wire();
+    case Api::kOllama:
+      return ollama_wire();
+    case Api::kOpenAI:
+      break;
+  }
+  return openai_wire();
+}
+std::string_view api_name(Api api) { return wire(api).name(); }
+HttpRequest build_chat_request(Api api, const config::ProviderConfig& p, const ChatRequest& r) {
+  return wire(api).chat_request(endpoint_of(p), r);
+}
+HttpRequest build_probe_request(Api api, const config::ProviderConfig& p) {
+  return wire(api).probe_request(endpoint_of(p));
+}
+std::unique_ptr<StreamDecoder> make_decoder(Api api) { return wire(api).make_decoder(); }
+HttpFailure classify_http_error(Api api, const HttpHead& head, std::string_view body) {
+  return providers::classify_http_error(api_name(api), head, body);
+}
+HttpFailure classify_http_error(Api api, const HttpHead& head, std::string_view body,
+                                std::chrono::system_clock::time_point now) {
+  return providers::classify_http_error(api_name(api), head, body, now);
+}
 
 // ---- names --------------------------------------------------------------------------
 
-TEST(WireNames, ApiNamesRoundTrip) {
-  for (Api api : {Api::kOpenAI, Api::kAnthropic, Api::kOllama})
-    EXPECT_EQ(parse_api(api_name(api)), api);
+TEST(WireNames, WireFormatsNameThemselvesAndTheirDefaultEndpoints) {
   EXPECT_EQ(api_name(Api::kOpenAI), "openai");
   EXPECT_EQ(api_name(Api::kAnthropic), "anthropic");
   EXPECT_EQ(api_name(Api::kOllama), "ollama");
-  EXPECT_EQ(parse_api("OpenAI"), std::nullopt);
-  EXPECT_EQ(parse_api(""), std::nullopt);
-  EXPECT_EQ(parse_api("gemini"), std::nullopt);
+  EXPECT_EQ(wire(Api::kOpenAI).default_base_url(), "https://api.openai.com/v1");
+  EXPECT_EQ(wire(Api::kAnthropic).default_base_url(), "https://api.anthropic.com");
+  EXPECT_EQ(wire(Api::kOllama).default_base_url(), "http://127.0.0.1:11434");
+  // The catalog finds a wire format by its exact `api:` name, and nothing else.
+  boost::asio::io_context io;
+  Catalog catalog(io);
+  EXPECT_EQ(catalog.wire_for("anthropic"), &anthropic_wire());
+  EXPECT_EQ(catalog.wire_for("OpenAI"), nullptr);
+  EXPECT_EQ(catalog.wire_for(""), nullptr);
+  EXPECT_EQ(catalog.wire_for("gemini"), nullptr);
 }
 
 TEST(WireNames, ErrorKindNames) {
@@ -63,7 +100,7 @@ ChatRequest chat(std::string system = "be brief") {
   ChatRequest r;
   r.model = "m-1";
   r.system = std::move(system);
-  r.messages = {{"user", "hi"}, {"assistant", "hello"}, {"user", "bye \"now\""}};
+  r.messages = {{Role::kUser, "hi"}, {Role::kAssistant, "hello"}, {Role::kUser, "bye \"now\""}};
   r.max_tokens = 256;
   return r;
 }
@@ -203,7 +240,7 @@ TEST(WireRequest, ExtraHeadersReplaceBuiltInsAndCannotInjectLines) {
 
 TEST(WireRequest, InvalidUtf8InTextIsReplacedNotThrown) {
   ChatRequest req = chat();
-  req.messages = {{"user", std::string("caf\xE9 \xFF")}};
+  req.messages = {{Role::kUser, std::string("caf\xE9 \xFF")}};
   for (Api api : {Api::kOpenAI, Api::kAnthropic, Api::kOllama}) {
     HttpRequest r = build_chat_request(api, provider(std::string(api_name(api)), "", ""), req);
     auto body = nlohmann::json::parse(r.body);  // valid JSON (throws otherwise)
@@ -1075,15 +1112,15 @@ namespace {
 ChatRequest tool_round() {
   ChatRequest req;
   req.model = "m";
-  req.messages.push_back(Message{"user", "what is in a.txt?"});
-  Message a{"assistant", "Looking."};
+  req.messages.push_back(Message{Role::kUser, "what is in a.txt?"});
+  Message a{Role::kAssistant, "Looking."};
   a.tool_calls = {{"call_1", "read", R"({"path":"a.txt"})"},
                   {"call_2", "exec", R"({"command": "ls)"}};
   req.messages.push_back(a);
-  Message r1{"tool", "hello"};
+  Message r1{Role::kTool, "hello"};
   r1.tool_call_id = "call_1";
   r1.tool_name = "read";
-  Message r2{"tool", "invalid JSON arguments"};
+  Message r2{Role::kTool, "invalid JSON arguments"};
   r2.tool_call_id = "call_2";
   r2.tool_name = "exec";
   r2.is_error = true;

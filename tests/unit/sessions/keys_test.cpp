@@ -134,7 +134,7 @@ TEST(SessionKeysParse, Rejections) {
     SCOPED_TRACE(testing::PrintToString(c.raw));
     Result<SessionKey> k = parse_session_key(c.raw, "main");
     ASSERT_FALSE(k.ok()) << k->key;
-    EXPECT_EQ(k.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_EQ(k.error().code, ErrorCode::kInvalidArgument);
     EXPECT_THAT(k.error().message, StartsWith("invalid session key: "));
     EXPECT_THAT(k.error().message, HasSubstr(c.message_part));
   }

@@ -40,7 +40,7 @@ BeginRun begin(const std::string& k, const std::string& run, const std::string& 
 }
 
 FinishRun finish(const std::string& k, const std::string& run, const std::string& text,
-                 const std::string& status = "final", std::int64_t now = 2000) {
+                 RunStatus status = RunStatus::kFinal, std::int64_t now = 2000) {
   FinishRun f;
   f.run_id = run;
   f.session_key = "agent:main:" + k;
@@ -48,8 +48,10 @@ FinishRun finish(const std::string& k, const std::string& run, const std::string
   Entry e;
   e.message_id = "a-" + run;
   e.text = text;
-  e.state = status == "final" ? "complete" : status;
-  e.stop_reason = status == "final" ? "stop" : "";
+  e.state = status == RunStatus::kFinal     ? EntryState::kComplete
+            : status == RunStatus::kAborted ? EntryState::kAborted
+                                            : EntryState::kError;
+  e.stop_reason = status == RunStatus::kFinal ? "stop" : "";
   e.input_tokens = 10;
   e.output_tokens = 5;
   f.reply = e;
@@ -70,14 +72,14 @@ TEST(SessionStore, UserMessageIsDurableAndVisibleAfterReopen) {
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_FALSE(r->existing);
     EXPECT_EQ(r->user.text, "hello");
-    EXPECT_EQ(r->session.status, "running");
+    EXPECT_EQ(r->session.status, SessionStatus::kRunning);
   }
   auto s = SessionStore::open(t.path);
   ASSERT_TRUE(s.ok());
   auto h = s->history("agent:main:main", 200, 0);
   ASSERT_TRUE(h.ok()) << h.error().message;
   ASSERT_EQ(h->entries.size(), 1u);
-  EXPECT_EQ(h->entries[0].role, "user");
+  EXPECT_EQ(h->entries[0].role, Role::kUser);
   EXPECT_EQ(h->entries[0].text, "hello");
   EXPECT_EQ(h->entries[0].run_id, "r1");
 }
@@ -91,7 +93,7 @@ TEST(SessionStore, DuplicateRunIdWritesNothingAndReportsTheExistingRun) {
   auto again = s->begin_run(begin("main", "r1", "hello"));
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE(again->existing);
-  EXPECT_EQ(again->existing->status, "final");
+  EXPECT_EQ(again->existing->status, RunStatus::kFinal);
   auto h = s->history("agent:main:main", 200, 0);
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->entries.size(), 2u);  // user + assistant, no second user message
@@ -112,12 +114,13 @@ TEST(SessionStore, FinishRunAppendsReplyAndCountsTokens) {
   EXPECT_EQ((*sess)->last_preview, "hi there");
   auto run = s->get_run("r1");
   ASSERT_TRUE(run.ok() && *run);
-  EXPECT_EQ((*run)->status, "final");
-  Json m = (*f)->to_message();
-  EXPECT_EQ(m["role"], "assistant");
-  EXPECT_EQ(m["content"][0]["text"], "hi there");
-  EXPECT_EQ(m["stopReason"], "stop");
-  EXPECT_EQ(m["usage"]["totalTokens"], 15);
+  EXPECT_EQ((*run)->status, RunStatus::kFinal);
+  const Entry& reply = **f;
+  EXPECT_EQ(reply.role, Role::kAssistant);
+  EXPECT_EQ(reply.text, "hi there");
+  EXPECT_EQ(reply.stop_reason, "stop");
+  EXPECT_EQ(reply.input_tokens + reply.output_tokens, 15);
+  EXPECT_EQ(reply.run_id, "r1");
 }
 
 TEST(SessionStore, RecoverMarksInterruptedRunsAndContextSkipsErrors) {
@@ -136,10 +139,10 @@ TEST(SessionStore, RecoverMarksInterruptedRunsAndContextSkipsErrors) {
   EXPECT_EQ(*marked, 1);
   auto run = s->get_run("r2");
   ASSERT_TRUE(run.ok() && *run);
-  EXPECT_EQ((*run)->status, "error");
+  EXPECT_EQ((*run)->status, RunStatus::kError);
   EXPECT_NE((*run)->error.find("interrupted"), std::string::npos);
   auto sess = s->get("agent:main:main");
-  EXPECT_EQ((*sess)->status, "idle");
+  EXPECT_EQ((*sess)->status, SessionStatus::kIdle);
   // The acknowledged user message stays in history and in the model's context.
   auto ctx = s->context((*sess)->session_id, 100);
   ASSERT_TRUE(ctx.ok());

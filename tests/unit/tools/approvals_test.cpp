@@ -135,7 +135,7 @@ TEST(Approvals, RestartReOffersPendingAndExpiresStale) {
     stale = m.request(req(), 60000, [](auto&, auto&, auto&) {});
     m.shutdown();  // not saved as decided: still pending on disk
   }
-  store.rows.at(stale).expires_ms = approvals_now_ms() - 1;
+  store.rows.at(stale).expires_ms = wall_now_ms() - 1;
   Events ev2;
   ApprovalManager m2(io, store, ev2);
   std::vector<ApprovalRecord> orphans;

@@ -26,7 +26,7 @@
 
 namespace {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -102,8 +102,8 @@ class McpTest : public ::testing::Test {
 
   static bool pid_gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
 
-  net::io_context io_;
-  net::executor_work_guard<net::io_context::executor_type> guard_ = net::make_work_guard(io_);
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
   std::vector<std::shared_ptr<McpClient>> clients_;
   std::vector<McpState> states_;
 };

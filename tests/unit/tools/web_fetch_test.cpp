@@ -8,9 +8,14 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
-#include "tools/subprocess.h"
+#include "proc/subprocess.h"
 
 namespace simpleclaw::tools {
+
+using proc::Process;
+using proc::ProcessCallbacks;
+using proc::ProcessSpec;
+using proc::scrubbed_env;
 namespace {
 
 struct Server {

@@ -1,0 +1,810 @@
+// RunEngine (see run_engine.h): the run state machine. Every step that waits (the
+// database, the workspace files, the model, a tool) continues in a completion guarded by
+// resume(), which re-finds the run; a run that ended or was replaced meanwhile is never
+// touched. The DESIGN of a run in one place:
+//
+//   send -> [begin_run] -> accepted -> enqueue -> start_next -> [context + prompt]
+//        -> loaded -> call_model -> [stream] -> on_text ... -> (tool calls?) start_tools
+//        -> run_next_tool ... -> commit_round -> [append_step] -> call_model ...
+//        -> finish -> [finish_run] -> finished -> start_next (the session's next run)
+//
+// [brackets] = a DbWorker or BlockingPool job. abort_run() only records the wish and
+// cancels what is in flight (the HTTP stream, the tool); the step that completes next
+// sees it and finishes the run, so there is exactly one way a run ends.
+#include "agents/run_engine.h"
+
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+
+#include "agents/context.h"
+#include "agents/workspace.h"
+#include "base/check.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "providers/model_call.h"
+#include "tools/tool_runner.h"
+
+namespace simpleclaw::agents {
+
+using sdk::ErrorKind;
+using sessions::EntryState;
+using sessions::Role;
+using sessions::RunStatus;
+using sessions::SessionStore;
+
+namespace {
+
+constexpr std::size_t kMaxMessageBytes = 1 << 20;
+constexpr int kMaxContextEntries = 2000;
+
+// What a run's first model call needs from the database: every entry up to its user
+// message and the session's model override.
+struct ContextPart {
+  std::vector<sessions::Entry> entries;
+  std::string model_override;
+};
+
+// On the DB worker. Read-only: a batch of only these commits without writing or fsync.
+Result<ContextPart> load_context(SessionStore& s, const std::string& key,
+                                 const std::string& session_id) {
+  ContextPart part;
+  auto ctx = s.context(session_id, kMaxContextEntries);
+  if (!ctx.ok()) return ctx.error();
+  part.entries = std::move(ctx).value();
+  auto row = s.get(key);
+  if (row.ok() && *row) part.model_override = (*row)->model_override;
+  return part;
+}
+
+Error idempotency_key_in_use(const std::string& run_id) {
+  return Error::conflict(
+      "idempotencyKey " + run_id + " is already used by another user's run; send a fresh one",
+      "IDEMPOTENCY_KEY_IN_USE");
+}
+
+}  // namespace
+
+std::optional<QueueMode> parse_queue_mode(std::string_view s) {
+  if (s == "followup") return QueueMode::kFollowup;
+  if (s == "collect") return QueueMode::kCollect;
+  if (s == "interrupt") return QueueMode::kInterrupt;
+  return std::nullopt;
+}
+
+std::string_view queue_mode_name(QueueMode m) {
+  switch (m) {
+    case QueueMode::kFollowup:
+      return "followup";
+    case QueueMode::kCollect:
+      return "collect";
+    case QueueMode::kInterrupt:
+      return "interrupt";
+  }
+  return "followup";
+}
+
+// The two halves a run loads before its first model call: the transcript (DbWorker) and
+// the system prompt (BlockingPool, the workspace files). They load in parallel; the run
+// begins when both are in. For a message to an idle session the transcript half comes
+// with the user message's own commit (one hop to the database, not two).
+struct RunEngine::Loaded {
+  std::optional<Result<ContextPart>> context;
+  std::optional<std::string> system;
+  bool complete() const { return context && system; }
+};
+
+struct RunEngine::Run {
+  std::string run_id, key, agent_id, session_id;
+  QueueMode mode = QueueMode::kFollowup;
+  std::int64_t user_seq = 0;
+  std::vector<std::string> absorbed;  // collect mode: queued runIds this run answers
+  std::optional<int> timeout_ms;
+  std::int64_t started_ms = 0;
+  std::string text;  // the reply so far (this model call's)
+  std::uint64_t chat_seq = 0, agent_seq = 0;
+  std::shared_ptr<providers::ModelCall> call;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+  bool finishing = false;  // terminal status chosen; waiting for the commit
+  // Set by abort while nothing can be cancelled (loading, committing a round): the step
+  // that completes next finishes the run with it.
+  std::optional<std::pair<RunStatus, std::string>> pending_abort;
+  ErrorKind pending_kind = ErrorKind::kUnknown;
+  // What is being loaded for the first model call (shared with the jobs filling it).
+  std::shared_ptr<Loaded> loading;
+  // The model calls (first and after each tool round) share these:
+  std::shared_ptr<std::vector<sessions::Entry>> entries;  // context, plus committed rounds
+  std::shared_ptr<std::string> system;
+  std::vector<providers::ResolvedModel> candidates;
+  int steps = 0;          // model calls made
+  sdk::Usage usage;       // summed over the steps
+  std::string model_ref;  // the model that answered last
+  // The tool round in progress:
+  std::string round_text;
+  std::vector<sdk::ToolCall> round_calls;
+  std::vector<sdk::ToolOutcome> round_results;
+  std::shared_ptr<sdk::ToolTask> tool_task;
+};
+
+RunEngine::RunEngine(boost::asio::io_context& io, sessions::DbWorker& db, BlockingPool& files,
+                     providers::Catalog& catalog, const AgentDirectory& agents, RunSink& sink,
+                     const Clock& clock)
+    : io_(io),
+      db_(db),
+      files_(files),
+      catalog_(catalog),
+      agents_(agents),
+      sink_(sink),
+      clock_(clock) {}
+
+RunEngine::~RunEngine() {
+  for (auto& [key, rt] : sessions_)
+    if (rt.active && rt.active->call) rt.active->call->cancel();
+}
+
+RunEngine::Run* RunEngine::active_run(const std::string& key, const std::string& run_id) {
+  auto it = sessions_.find(key);
+  if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id)
+    return nullptr;
+  return it->second.active.get();
+}
+
+template <typename Fn>
+auto RunEngine::resume(const Run& run, Fn fn) {
+  return alive_.guard(
+      [this, key = run.key, run_id = run.run_id, fn = std::move(fn)](auto&&... args) mutable {
+        if (Run* r = active_run(key, run_id)) fn(*r, std::forward<decltype(args)>(args)...);
+      });
+}
+
+template <typename Work, typename Done>
+void RunEngine::db_job(Work work, Done done) {
+  ++jobs_;
+  db_.post(std::move(work), alive_.guard([this, done = std::move(done)](auto result) mutable {
+    done(std::move(result));
+    job_done();
+  }));
+}
+
+void RunEngine::job_done() {
+  SC_CHECK(jobs_ > 0, "a database job finished that was never counted");
+  --jobs_;
+  if (shutting_down_ && jobs_ == 0 && active_runs() == 0 && on_shutdown_) {
+    auto done = std::move(on_shutdown_);
+    on_shutdown_ = nullptr;
+    done();
+  }
+}
+
+std::size_t RunEngine::active_runs() const {
+  std::size_t n = 0;
+  for (const auto& [k, rt] : sessions_) n += rt.active ? 1 : 0;
+  return n;
+}
+
+std::size_t RunEngine::queued_runs() const {
+  std::size_t n = 0;
+  for (const auto& [k, rt] : sessions_) n += rt.queue.size();
+  return n;
+}
+
+std::vector<std::string> RunEngine::run_ids(const std::string& key) const {
+  std::vector<std::string> out;
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return out;
+  if (it->second.active) out.push_back(it->second.active->run_id);
+  for (const auto& r : it->second.queue) out.push_back(r->run_id);
+  return out;
+}
+
+// ---------------------------------------------------------------- idempotency
+
+const RunEngine::Dedupe* RunEngine::dedupe_find(const std::string& run_id) {
+  std::int64_t now = clock_.wall_ms();
+  while (!dedupe_order_.empty() &&
+         (dedupe_order_.front().second <= now ||
+          dedupe_order_.size() > static_cast<std::size_t>(cfg_->sessions.dedupe_max))) {
+    auto it = dedupe_.find(dedupe_order_.front().first);
+    // Only terminal entries expire; an in-flight key stays until its run ends.
+    if (it != dedupe_.end() && !it->second.in_flight &&
+        it->second.expires_ms == dedupe_order_.front().second)
+      dedupe_.erase(it);
+    dedupe_order_.pop_front();
+  }
+  auto it = dedupe_.find(run_id);
+  return it == dedupe_.end() ? nullptr : &it->second;
+}
+
+std::size_t RunEngine::expire_dedupe() {
+  (void)dedupe_find(std::string());  // prunes expired entries from the front
+  return dedupe_.size();
+}
+
+void RunEngine::dedupe_in_flight(const std::string& run_id, std::string_view owner) {
+  dedupe_[run_id] = Dedupe{true, {}, 0, std::string(owner)};
+}
+
+void RunEngine::remember(RunOutcome outcome) {
+  std::int64_t expires = clock_.wall_ms() + cfg_->sessions.dedupe_ttl_ms;
+  std::string run_id = outcome.run_id;
+  auto it = dedupe_.find(run_id);  // keeps the owner recorded when the run was sent
+  std::string owner = it != dedupe_.end() ? std::move(it->second.owner) : std::string();
+  dedupe_[run_id] = Dedupe{false, std::move(outcome), expires, std::move(owner)};
+  dedupe_order_.emplace_back(run_id, expires);
+}
+
+void RunEngine::forget(const std::string& run_id) { dedupe_.erase(run_id); }
+
+void RunEngine::changed(const std::string& key, const char* reason,
+                        std::optional<sessions::SessionRow> row) {
+  sink_.session_changed(SessionChange{key, reason, std::move(row), run_ids(key), clock_.wall_ms()});
+}
+
+// ---------------------------------------------------------------- send
+
+void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
+  if (shutting_down_)
+    return done(Error::unavailable("gateway is shutting down; retry after restart", 5000));
+  auto key = agents_.parse_key(p.session_key, p.agent_id);
+  if (!key.ok()) return done(key.error());
+  if (p.message.empty()) return done(Error::invalid("message is empty"));
+  if (p.message.size() > kMaxMessageBytes)
+    return done(Error::invalid("message too long: " + std::to_string(p.message.size()) +
+                               " bytes (max " + std::to_string(kMaxMessageBytes) + ")"));
+  if (p.idempotency_key.empty() || p.idempotency_key.size() > 256)
+    return done(Error::invalid("idempotencyKey must be 1-256 characters"));
+  const std::string run_id = p.idempotency_key;
+  // Shared mode: idempotency keys are global, but another user's run (its status, its
+  // cached reply) is never an answer.
+  const std::string_view owner = sessions::key_owner(key->key);
+  if (const Dedupe* d = dedupe_find(run_id)) {
+    if (d->owner != owner) return done(idempotency_key_in_use(run_id));
+    if (d->in_flight) return done(SendAck{SendAck::Kind::kInFlight, run_id, {}});
+    return done(SendAck{SendAck::Kind::kDone, run_id, d->outcome});
+  }
+  SessionRt& rt = sessions_[key->key];
+  if (rt.queue.size() >= static_cast<std::size_t>(cfg_->sessions.max_queue))
+    return done(Error::unavailable("session " + key->key + " has " +
+                                       std::to_string(rt.queue.size()) +
+                                       " queued messages (sessions.max_queue); retry later",
+                                   2000));
+  QueueMode mode = p.queue_mode.value_or(
+      parse_queue_mode(cfg_->sessions.queue_mode).value_or(QueueMode::kFollowup));
+  dedupe_in_flight(run_id, owner);
+  sessions::BeginRun b{*key, run_id, uuid_v4(), p.message, clock_.wall_ms()};
+  // A message to an idle session starts at once: its transcript is read in the same job
+  // as the commit (saving a round trip to the database on the common path) and its system
+  // prompt meanwhile on the file pool. Used only if the run does start at once (see
+  // start_next); otherwise both are loaded again then.
+  std::shared_ptr<Loaded> prefetch;
+  if (!rt.active && rt.queue.empty()) {
+    prefetch = std::make_shared<Loaded>();
+    files_.run(
+        [src = agents_.prompt_source(key->agent_id)] {
+          return assemble_system_prompt(src.workspace, src.agent_name);
+        },
+        alive_.guard([this, prefetch, key = key->key, run_id](std::string system) {
+          prefetch->system = std::move(system);
+          maybe_loaded(key, run_id, prefetch);
+        }));
+  }
+  struct Begun {
+    sessions::BeginRunResult begun;
+    std::optional<Result<ContextPart>> context;
+  };
+  db_job(
+      [b, with_context = prefetch != nullptr](SessionStore& s) -> Result<Begun> {
+        Begun out;
+        auto r = s.begin_run(b);
+        if (!r.ok()) return r.error();
+        out.begun = std::move(r).value();
+        if (with_context && !out.begun.existing)
+          out.context = load_context(s, b.key.key, out.begun.session.session_id);
+        return out;
+      },
+      [this, b, p = std::move(p), mode, prefetch, done = std::move(done)](Result<Begun> r) mutable {
+        if (!r.ok()) return accepted(b, p, mode, r.error(), nullptr, done);
+        if (prefetch && r->context) prefetch->context = std::move(r->context);
+        accepted(b, p, mode, std::move(r->begun), prefetch, done);
+      });
+}
+
+void RunEngine::accepted(const sessions::BeginRun& b, const SendParams& p, QueueMode mode,
+                         Result<sessions::BeginRunResult> begun, std::shared_ptr<Loaded> prefetch,
+                         const std::function<void(Result<SendAck>)>& done) {
+  const std::string& run_id = b.run_id;
+  if (!begun.ok()) {
+    forget(run_id);
+    log::error("chat.send {}: {}", b.key.key, begun.error().message);
+    return done(begun.error());
+  }
+  if (begun->existing) {
+    // Known from before a restart: answer from the runs table.
+    const sessions::RunRow& ex = *begun->existing;
+    if (sessions::key_owner(ex.session_key) != sessions::key_owner(b.key.key)) {
+      forget(run_id);
+      return done(idempotency_key_in_use(run_id));
+    }
+    RunOutcome o;
+    o.run_id = run_id;
+    // A run left queued or running by a crash never finished: it is an error.
+    o.status = sessions::is_terminal(ex.status) ? ex.status : RunStatus::kError;
+    o.error = ex.error;
+    remember(o);
+    return done(SendAck{SendAck::Kind::kDone, run_id, std::move(o)});
+  }
+  auto run = std::make_unique<Run>();
+  run->run_id = run_id;
+  run->key = b.key.key;
+  run->agent_id = b.key.agent_id;
+  run->session_id = begun->session.session_id;
+  run->user_seq = begun->user.seq;
+  run->timeout_ms = p.timeout_ms;
+  run->mode = mode;
+  if (prefetch && prefetch->context) run->loading = std::move(prefetch);
+  done(SendAck{SendAck::Kind::kStarted, run_id, {}});
+  changed(b.key.key, "message", begun->session);
+  if (shutting_down_) return finish_queued(std::move(run), "gateway shutting down");
+  enqueue(std::move(run));
+}
+
+void RunEngine::enqueue(std::unique_ptr<Run> run) {
+  std::string key = run->key;
+  SessionRt& rt = sessions_[key];
+  if (!rt.active) {
+    rt.queue.push_back(std::move(run));
+    return start_next(key, rt.queue.size() == 1);  // nothing ahead of it: prefetch is fresh
+  }
+  if (run->mode == QueueMode::kInterrupt) {
+    rt.queue.push_front(std::move(run));
+    abort_run(*rt.active, RunStatus::kAborted, "interrupted by a newer message",
+              ErrorKind::kUnknown);
+    return;
+  }
+  rt.queue.push_back(std::move(run));  // followup and collect (merged when it starts)
+}
+
+void RunEngine::start_next(const std::string& key, bool prefetch_fresh) {
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return;
+  SessionRt& rt = it->second;
+  if (rt.active) return;
+  if (rt.queue.empty()) {
+    sessions_.erase(it);
+    return;
+  }
+  rt.active = std::move(rt.queue.front());
+  rt.queue.pop_front();
+  Run& run = *rt.active;
+  if (run.mode == QueueMode::kCollect) {
+    while (!rt.queue.empty() && rt.queue.front()->mode == QueueMode::kCollect) {
+      run.absorbed.push_back(rt.queue.front()->run_id);  // one run answers all
+      run.user_seq = std::max(run.user_seq, rt.queue.front()->user_seq);
+      rt.queue.pop_front();
+    }
+  }
+  run.started_ms = clock_.wall_ms();
+  int timeout = run.timeout_ms.value_or(cfg_->sessions.run_timeout_ms);
+  run.timer = std::make_unique<boost::asio::steady_timer>(io_);
+  run.timer->expires_after(std::chrono::milliseconds(timeout));
+  run.timer->async_wait(resume(run, [this, timeout](Run& r, const boost::system::error_code& ec) {
+    if (ec) return;
+    abort_run(r, RunStatus::kError, "run timed out after " + std::to_string(timeout) + " ms",
+              ErrorKind::kTimeout);
+  }));
+  sink_.run_started(
+      RunStarted{run.run_id, run.key, run.agent_seq++, run.started_ms, clock_.wall_ms()});
+  if (run.loading && prefetch_fresh) return maybe_loaded(run.key, run.run_id, run.loading);
+  // Stale (earlier runs of this session have replied since) or never loaded: load both
+  // halves now, in parallel.
+  auto l = std::make_shared<Loaded>();
+  run.loading = l;
+  db_job([key, session_id =
+                   run.session_id](SessionStore& s) { return load_context(s, key, session_id); },
+         [this, key, run_id = run.run_id, l](Result<ContextPart> r) {
+           l->context = std::move(r);
+           maybe_loaded(key, run_id, l);
+         });
+  files_.run([src = agents_.prompt_source(
+                  run.agent_id)] { return assemble_system_prompt(src.workspace, src.agent_name); },
+             alive_.guard([this, key, run_id = run.run_id, l](std::string system) {
+               l->system = std::move(system);
+               maybe_loaded(key, run_id, l);
+             }));
+}
+
+void RunEngine::maybe_loaded(const std::string& key, const std::string& run_id,
+                             std::shared_ptr<Loaded> l) {
+  Run* run = active_run(key, run_id);
+  // Not started yet (the other half arrived first), superseded, or only half there.
+  if (!run || run->loading != l || !l->complete()) return;
+  run->loading.reset();  // `l` (a copy) keeps the halves alive for loaded()
+  loaded(*run, std::move(*l));
+}
+
+void RunEngine::loaded(Run& run, Loaded l) {
+  if (run.pending_abort) {
+    auto [status, error] = *run.pending_abort;
+    return finish(run.key, status, error, run.pending_kind, nullptr);
+  }
+  if (!l.context->ok())
+    return finish(run.key, RunStatus::kError,
+                  "cannot load the transcript: " + l.context->error().message, ErrorKind::kUnknown,
+                  nullptr);
+  ContextPart& ctx = l.context->value();
+  const config::AgentConfig* agent = agents_.find(run.agent_id);
+  std::vector<std::string> refs;
+  if (!ctx.model_override.empty())
+    refs.push_back(ctx.model_override);
+  else if (agent && !agent->model.empty())
+    refs.push_back(agent->model);
+  else
+    refs.push_back(catalog_.default_model());
+  if (agent)
+    for (const std::string& f : agent->fallbacks)
+      if (std::find(refs.begin(), refs.end(), f) == refs.end()) refs.push_back(f);
+  std::vector<providers::ResolvedModel> candidates;
+  std::string first_error;
+  for (const std::string& ref : refs) {
+    auto m = catalog_.resolve(ref);
+    if (m.ok()) {
+      candidates.push_back(std::move(m).value());
+    } else {
+      if (first_error.empty()) first_error = m.error().message;
+      log::warn("run {}: skipping model {}: {}", run.run_id, ref, m.error().message);
+    }
+  }
+  if (candidates.empty())
+    return finish(run.key, RunStatus::kError, first_error, ErrorKind::kUnknown, nullptr);
+  run.candidates = std::move(candidates);
+  run.entries = std::make_shared<std::vector<sessions::Entry>>(std::move(ctx.entries));
+  run.system = std::make_shared<std::string>(std::move(*l.system));
+  call_model(run);
+}
+
+// ---------------------------------------------------------------- the model
+
+void RunEngine::call_model(Run& run) {
+  const config::AgentConfig* agent = agents_.find(run.agent_id);
+  auto specs = std::make_shared<std::vector<sdk::ToolSpec>>();
+  if (tools_ && agent) *specs = tools_->specs(agent->tools);
+  ++run.steps;
+  run.text.clear();  // each step's text is its own assistant message
+  providers::CallCallbacks cb;
+  cb.build = [entries = run.entries, system = run.system, upto = run.user_seq,
+              specs](const providers::ResolvedModel& m) {
+    ContextInput in;
+    in.entries = *entries;
+    in.upto_seq = upto;
+    in.system = *system;
+    in.context_window = m.model.context_window;
+    in.max_tokens = m.model.max_tokens;
+    ContextOutput out = build_context(in);
+    sdk::ChatRequest req;
+    req.model = m.model.id;
+    req.system = *system;
+    req.messages = std::move(out.messages);
+    req.tools = *specs;
+    req.max_tokens = m.model.max_tokens;
+    return req;
+  };
+  cb.on_text = resume(run, [this](Run& r, std::string_view text) {
+    if (!r.finishing) on_text(r, text);
+  });
+  cb.on_retry = resume(run, [this](Run& r, const std::string& what) {
+    sink_.run_retry(RunRetry{r.run_id, r.key, r.agent_seq++, what, clock_.wall_ms()});
+  });
+  cb.on_done = resume(run, [this](Run& r, const providers::CallResult& res) {
+    r.call.reset();
+    r.usage.input_tokens += res.usage.input_tokens;
+    r.usage.output_tokens += res.usage.output_tokens;
+    if (!res.model_ref.empty()) r.model_ref = res.model_ref;
+    if (res.cancelled) {
+      auto [status, error] =
+          r.pending_abort.value_or(std::make_pair(RunStatus::kAborted, std::string()));
+      return finish(r.key, status, error, r.pending_kind, &res);
+    }
+    if (!res.ok) return finish(r.key, RunStatus::kError, res.error, res.kind, &res);
+    if (!res.tool_calls.empty() && tools_) return start_tools(r, res);
+    finish(r.key, RunStatus::kFinal, "", ErrorKind::kUnknown, &res);
+  });
+  run.call = providers::ModelCall::start(io_, run.candidates, cfg_->models, std::move(cb),
+                                         catalog_.pool());
+}
+
+void RunEngine::on_text(Run& run, std::string_view text) {
+  run.text.append(text);
+  sink_.run_delta(RunDelta{run.run_id, run.key, run.chat_seq++, run.agent_seq++, text, run.text,
+                           run.started_ms, clock_.wall_ms()});
+}
+
+// ---------------------------------------------------------------- the tool loop
+
+void RunEngine::start_tools(Run& run, const providers::CallResult& res) {
+  const config::AgentConfig* agent = agents_.find(run.agent_id);
+  int max_steps = agent ? agent->tools.max_steps : cfg_->tools.max_steps;
+  if (run.steps >= max_steps)
+    return finish(run.key, RunStatus::kError,
+                  "the agent stopped after " + std::to_string(run.steps) +
+                      " model calls without a final answer (tools.max_steps)",
+                  ErrorKind::kUnknown, &res);
+  run.round_text = std::move(run.text);
+  run.text.clear();
+  run.round_calls = res.tool_calls;
+  run.round_results.clear();
+  run_next_tool(run);
+}
+
+void RunEngine::run_next_tool(Run& run) {
+  std::size_t i = run.round_results.size();
+  if (i == run.round_calls.size()) return commit_round(run);
+  const sdk::ToolCall& call = run.round_calls[i];
+  if (run.pending_abort) {  // aborted between calls: the rest are answered, not run
+    run.round_results.push_back(sdk::ToolOutcome{"error: not run: the run was aborted", true});
+    return run_next_tool(run);
+  }
+  ToolEvent start;
+  start.run_id = run.run_id;
+  start.session_key = run.key;
+  start.agent_seq = run.agent_seq++;
+  start.phase = ToolEvent::Phase::kStart;
+  start.name = call.name;
+  start.tool_call_id = call.id;
+  start.arguments = call.arguments;
+  start.ts = clock_.wall_ms();
+  sink_.tool_event(start);
+  sdk::ToolContext ctx;
+  ctx.run_id = run.run_id;
+  ctx.session_key = run.key;
+  ctx.agent_id = run.agent_id;
+  ctx.workspace = agents_.workspace_of(run.agent_id);
+  if (const config::AgentConfig* a = agents_.find(run.agent_id)) ctx.policy = a->tools;
+  run.tool_task = tools_->start(ctx, call, resume(run, [this](Run& r, sdk::ToolOutcome out) {
+                                  r.tool_task.reset();
+                                  out.text = tools::cap_tool_text(std::move(out.text));
+                                  const sdk::ToolCall& c = r.round_calls[r.round_results.size()];
+                                  ToolEvent result;
+                                  result.run_id = r.run_id;
+                                  result.session_key = r.key;
+                                  result.agent_seq = r.agent_seq++;
+                                  result.phase = ToolEvent::Phase::kResult;
+                                  result.name = c.name;
+                                  result.tool_call_id = c.id;
+                                  result.result = out.text;
+                                  result.is_error = out.is_error;
+                                  result.ts = clock_.wall_ms();
+                                  sink_.tool_event(result);
+                                  r.round_results.push_back(std::move(out));
+                                  run_next_tool(r);
+                                }));
+}
+
+void RunEngine::commit_round(Run& run) {
+  // Stored arguments are always a JSON object, so replaying the transcript to any
+  // provider is valid even when the model sent broken JSON (its result says so).
+  Json calls = Json::array();
+  for (const sdk::ToolCall& c : run.round_calls) {
+    Json args = Json::parse(c.arguments, nullptr, false);
+    calls.push_back(Json{{"id", c.id},
+                         {"name", c.name},
+                         {"arguments", args.is_object() ? c.arguments : std::string("{}")}});
+  }
+  std::vector<sessions::Entry> entries;
+  sessions::Entry a;
+  a.message_id = uuid_v4();
+  a.role = Role::kAssistant;
+  a.text = run.round_text;
+  a.tool_calls = std::move(calls);
+  a.stop_reason = "toolUse";
+  a.model = run.model_ref;
+  entries.push_back(std::move(a));
+  for (std::size_t i = 0; i < run.round_calls.size(); ++i) {
+    sessions::Entry t;
+    t.message_id = uuid_v4();
+    t.role = Role::kTool;
+    t.text = run.round_results[i].text;
+    t.is_error = run.round_results[i].is_error;
+    t.tool_call_id = run.round_calls[i].id;
+    t.tool_name = run.round_calls[i].name;
+    entries.push_back(std::move(t));
+  }
+  db_job(
+      [run_id = run.run_id, entries = std::move(entries),
+       now = clock_.wall_ms()](SessionStore& s) mutable -> Result<std::vector<sessions::Entry>> {
+        if (auto x = s.append_step(run_id, entries, now); !x.ok()) return x.error();
+        return entries;
+      },
+      resume(run, [this](Run& r, Result<std::vector<sessions::Entry>> committed) {
+        r.round_text.clear();
+        if (!committed.ok())
+          return finish(r.key, RunStatus::kError,
+                        "cannot store the tool results: " + committed.error().message,
+                        ErrorKind::kUnknown, nullptr);
+        for (auto& e : *committed) r.entries->push_back(std::move(e));
+        if (r.pending_abort) {
+          auto [status, error] = *r.pending_abort;
+          return finish(r.key, status, error, r.pending_kind, nullptr);
+        }
+        changed(r.key, "tool");
+        call_model(r);
+      }));
+}
+
+// ---------------------------------------------------------------- abort and finish
+
+void RunEngine::abort_run(Run& run, RunStatus status, const std::string& error, ErrorKind kind) {
+  if (run.finishing || run.pending_abort) return;
+  run.pending_abort = std::make_pair(status, error);
+  run.pending_kind = kind;
+  if (run.call) {
+    run.call->cancel();  // closes the HTTP stream now; on_done finishes the run
+  } else if (run.tool_task) {
+    run.tool_task->cancel();  // kills the command / withdraws the approval; the round ends
+  }
+  // Otherwise the run is loading its context or committing a tool round: that step's
+  // completion finishes it.
+}
+
+AbortResult RunEngine::abort(const std::string& key, const std::string& run_id) {
+  AbortResult out;
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return out;
+  SessionRt& rt = it->second;
+  // Queued runs first (they end at once), then the active one.
+  std::deque<std::unique_ptr<Run>> keep;
+  std::vector<std::unique_ptr<Run>> dropped;
+  for (auto& r : rt.queue) {
+    if (run_id.empty() || r->run_id == run_id) {
+      out.run_ids.push_back(r->run_id);
+      dropped.push_back(std::move(r));
+    } else {
+      keep.push_back(std::move(r));
+    }
+  }
+  rt.queue = std::move(keep);
+  if (rt.active && (run_id.empty() || rt.active->run_id == run_id) && !rt.active->finishing) {
+    out.run_ids.push_back(rt.active->run_id);
+    abort_run(*rt.active, RunStatus::kAborted, "", ErrorKind::kUnknown);
+  }
+  for (auto& r : dropped) finish_queued(std::move(r), "");
+  return out;
+}
+
+// A queued run that never started: closed as aborted without a reply.
+void RunEngine::finish_queued(std::unique_ptr<Run> run, const std::string& why) {
+  sessions::FinishRun f;
+  f.run_id = run->run_id;
+  f.session_key = run->key;
+  f.status = RunStatus::kAborted;
+  f.error = why;
+  f.now = clock_.wall_ms();
+  RunFinished ev;
+  ev.run_id = run->run_id;
+  ev.session_key = run->key;
+  ev.status = RunStatus::kAborted;
+  ev.chat_seq = run->chat_seq;
+  ev.started = false;
+  ev.ended_at = f.now;
+  db_job([f](SessionStore& s) { return s.finish_run(f); },
+         [this, ev = std::move(ev)](Result<std::optional<sessions::Entry>>) {
+           RunOutcome o;
+           o.run_id = ev.run_id;
+           o.status = RunStatus::kAborted;
+           remember(std::move(o));
+           sink_.run_finished(ev);
+         });
+}
+
+void RunEngine::finish(const std::string& key, RunStatus status, const std::string& error,
+                       ErrorKind kind, const providers::CallResult* result) {
+  auto it = sessions_.find(key);
+  if (!SC_CHECK(it != sessions_.end() && it->second.active, "finish() without an active run"))
+    return;
+  Run& run = *it->second.active;
+  if (run.finishing) return;
+  run.finishing = true;
+  if (run.timer) run.timer->cancel();
+  if (run.call) {
+    run.call->cancel();
+    run.call.reset();
+  }
+  sessions::FinishRun f;
+  f.run_id = run.run_id;
+  f.session_key = run.key;
+  f.status = status;
+  f.error = error;
+  f.now = clock_.wall_ms();
+  f.input_tokens = run.usage.input_tokens;  // every step of the run
+  f.output_tokens = run.usage.output_tokens;
+  if (!run.text.empty() || status == RunStatus::kFinal) {
+    sessions::Entry e;
+    e.message_id = uuid_v4();
+    e.text = run.text;
+    e.state = status == RunStatus::kFinal     ? EntryState::kComplete
+              : status == RunStatus::kAborted ? EntryState::kAborted
+                                              : EntryState::kError;
+    if (result && status == RunStatus::kFinal) e.stop_reason = result->stop_reason;
+    e.model = run.model_ref;
+    e.input_tokens = run.usage.input_tokens;
+    e.output_tokens = run.usage.output_tokens;
+    f.reply = std::move(e);
+  }
+  std::vector<sessions::FinishRun> absorbed;
+  for (const std::string& id : run.absorbed) {
+    sessions::FinishRun a;
+    a.run_id = id;
+    a.session_key = run.key;
+    a.status = status;
+    a.error = error;
+    a.now = f.now;
+    absorbed.push_back(std::move(a));
+  }
+  db_job(
+      [f, absorbed](SessionStore& s) -> Result<std::optional<sessions::Entry>> {
+        auto r = s.finish_run(f);
+        if (!r.ok()) return r;
+        for (const auto& a : absorbed)
+          if (auto x = s.finish_run(a); !x.ok()) return x.error();
+        return r;
+      },
+      [this, key, run_id = run.run_id, status, error,
+       kind](Result<std::optional<sessions::Entry>> r) {
+        finished(key, run_id, status, error, kind, std::move(r));
+      });
+}
+
+void RunEngine::finished(const std::string& key, const std::string& run_id, RunStatus status,
+                         std::string error, ErrorKind kind,
+                         Result<std::optional<sessions::Entry>> committed) {
+  if (!SC_CHECK(active_run(key, run_id) != nullptr, "a finishing run is no longer active")) return;
+  std::unique_ptr<Run> run = std::move(sessions_.at(key).active);
+  if (!committed.ok()) {  // the reply could not be stored: say so rather than claim success
+    log::error("run {}: cannot commit the reply: {}", run_id, committed.error().message);
+    status = RunStatus::kError;
+    error = "cannot store the reply: " + committed.error().message;
+    kind = ErrorKind::kUnknown;
+  }
+  RunFinished ev;
+  ev.run_id = run->run_id;
+  ev.session_key = run->key;
+  ev.status = status;
+  ev.chat_seq = run->chat_seq++;
+  ev.agent_seq = run->agent_seq++;
+  if (committed.ok()) ev.reply = std::move(*committed);
+  ev.text = run->text;
+  ev.error = error;
+  ev.error_kind = kind;
+  ev.started_at = run->started_ms;
+  ev.ended_at = clock_.wall_ms();
+  ev.absorbed = run->absorbed;
+  // What a duplicate chat.send of any of these ids answers from now on.
+  std::optional<sessions::Entry> final_reply;
+  if (status == RunStatus::kFinal) final_reply = ev.reply;
+  std::string shown_error = status == RunStatus::kError ? error : std::string();
+  for (const std::string& id : run->absorbed)
+    remember(RunOutcome{id, status, final_reply, ev.text, ev.started_at, shown_error});
+  remember(RunOutcome{run->run_id, status, final_reply, ev.text, ev.started_at, shown_error});
+  sink_.run_finished(ev);
+  changed(key, "run");
+  start_next(key);
+}
+
+void RunEngine::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  on_shutdown_ = std::move(done);
+  std::vector<std::string> keys;
+  for (auto& [key, rt] : sessions_) keys.push_back(key);
+  for (const std::string& key : keys) {
+    auto it = sessions_.find(key);
+    if (it == sessions_.end()) continue;
+    std::deque<std::unique_ptr<Run>> queued = std::move(it->second.queue);
+    it->second.queue.clear();
+    for (auto& r : queued) finish_queued(std::move(r), "gateway shutting down");
+    if (it->second.active)
+      abort_run(*it->second.active, RunStatus::kAborted, "gateway shutting down",
+                ErrorKind::kUnknown);
+  }
+  ++jobs_;
+  job_done();  // completes now if nothing was running
+}
+
+}  // namespace simpleclaw::agents

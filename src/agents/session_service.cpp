@@ -1,0 +1,122 @@
+#include "agents/session_service.h"
+
+#include "base/ids.h"
+
+namespace simpleclaw::agents {
+
+using sessions::SessionStore;
+
+namespace {
+constexpr std::size_t kMaxMessageBytes = 1 << 20;
+}  // namespace
+
+SessionService::SessionService(sessions::DbWorker& db, RunEngine& runs,
+                               const AgentDirectory& agents, const providers::Catalog& catalog,
+                               RunSink& sink, const Clock& clock)
+    : db_(db), runs_(runs), agents_(agents), catalog_(catalog), sink_(sink), clock_(clock) {}
+
+void SessionService::changed(const std::string& key, const char* reason,
+                             std::optional<sessions::SessionRow> row) {
+  sink_.session_changed(
+      SessionChange{key, reason, std::move(row), runs_.run_ids(key), clock_.wall_ms()});
+}
+
+void SessionService::history(const sessions::SessionKey& key, int limit, int offset,
+                             Done<History> done) {
+  db_.post(
+      [k = key.key, limit, offset](SessionStore& s) { return s.history(k, limit, offset); },
+      alive_.guard([this, k = key.key, done = std::move(done)](Result<sessions::HistoryPage> r) {
+        History h{k, std::nullopt, runs_.run_ids(k)};
+        // A session nobody wrote to yet has an empty history, not an error.
+        if (!r.ok() && !r.error().is_not_found()) return done(r.error());
+        if (r.ok()) h.page = std::move(r).value();
+        done(std::move(h));
+      }));
+}
+
+void SessionService::inject(const sessions::SessionKey& key, const std::string& message,
+                            const std::string& label, Done<sessions::Entry> done) {
+  if (message.empty()) return done(Error::invalid("message is empty"));
+  if (message.size() > kMaxMessageBytes) return done(Error::invalid("message too long"));
+  db_.post([key, id = uuid_v4(), message, label, now = clock_.wall_ms()](
+               SessionStore& s) { return s.inject(key, id, message, label, now); },
+           alive_.guard([this, k = key.key, done = std::move(done)](Result<sessions::Entry> r) {
+             if (!r.ok()) return done(r.error());
+             // Shown like any finished reply, so open chats render it at once.
+             RunFinished ev;
+             ev.run_id = "inject-" + r->message_id;
+             ev.session_key = k;
+             ev.status = sessions::RunStatus::kFinal;
+             ev.started = false;
+             ev.reply = *r;
+             ev.text = r->text;
+             ev.ended_at = r->created_at;
+             sink_.run_finished(ev);
+             changed(k, "inject");
+             done(std::move(r).value());
+           }));
+}
+
+void SessionService::list(sessions::ListFilter f, Done<SessionList> done) {
+  db_.post([f](SessionStore& s) { return s.list(f); },
+           alive_.guard([done = std::move(done)](
+                            Result<std::pair<std::vector<sessions::SessionRow>, int>> r) {
+             if (!r.ok()) return done(r.error());
+             done(SessionList{std::move(r->first), r->second});
+           }));
+}
+
+void SessionService::reset(const sessions::SessionKey& key, Done<sessions::SessionRow> done) {
+  (void)runs_.abort(key.key, "");  // a reset starts over: nothing of the old turn keeps running
+  db_.post(
+      [key, new_id = uuid_v4(),
+       now = clock_.wall_ms()](SessionStore& s) -> Result<sessions::SessionRow> {
+        auto e = s.ensure(key, now);  // resetting a fresh key is allowed
+        if (!e.ok()) return e.error();
+        return s.reset(key.key, new_id, now);
+      },
+      alive_.guard([this, k = key.key, done = std::move(done)](Result<sessions::SessionRow> r) {
+        if (!r.ok()) return done(r.error());
+        changed(k, "reset", *r);
+        done(std::move(r).value());
+      }));
+}
+
+void SessionService::remove(const sessions::SessionKey& key, Done<bool> done) {
+  if (!runs_.run_ids(key.key).empty())
+    return done(Error::conflict(
+        "session " + key.key + " has a run in progress; chat.abort it first", "SESSION_BUSY"));
+  db_.post([k = key.key](SessionStore& s) { return s.remove(k); },
+           alive_.guard([this, k = key.key, done = std::move(done)](Result<bool> r) {
+             if (!r.ok()) return done(r.error());
+             if (*r) changed(k, "deleted");
+             done(*r);
+           }));
+}
+
+void SessionService::patch(const sessions::SessionKey& key, sessions::SessionPatch patch,
+                           Done<sessions::SessionRow> done) {
+  if (patch.model_override && !patch.model_override->empty()) {
+    if (auto m = catalog_.resolve(*patch.model_override); !m.ok()) return done(m.error());
+  }
+  db_.post(
+      [key, patch, now = clock_.wall_ms()](SessionStore& s) -> Result<sessions::SessionRow> {
+        auto e = s.ensure(key, now);
+        if (!e.ok()) return e.error();
+        return s.patch(key.key, patch, now);
+      },
+      alive_.guard([this, k = key.key, done = std::move(done)](Result<sessions::SessionRow> r) {
+        if (!r.ok()) return done(r.error());
+        changed(k, "patch", *r);
+        done(std::move(r).value());
+      }));
+}
+
+void SessionService::stale(std::int64_t before, int limit, Done<std::vector<std::string>> done) {
+  db_.post([before, limit](SessionStore& s) { return s.stale_sessions(before, limit); },
+           alive_.guard([done = std::move(done)](Result<std::vector<std::string>> r) {
+             done(std::move(r));
+           }));
+}
+
+}  // namespace simpleclaw::agents

@@ -1,0 +1,90 @@
+#include "gateway/authenticator.h"
+
+#include "base/log.h"
+
+namespace simpleclaw::gateway {
+
+Result<Admission> Authenticator::check(const Json& params, const PeerInfo& peer,
+                                       const std::string& nonce) {
+  Admission a;
+  a.role = params.value("role", std::string("operator")) == "node" ? Role::kNode : Role::kOperator;
+  // Credentials: the gateway's token/password, or a paired device's own token (checked
+  // together with the device's signed proof below).
+  const Json auth = params.value("auth", Json::object());
+  const bool device_token_auth = auth.is_object() && auth.contains("deviceToken") &&
+                                 !auth.contains("token") && !auth.contains("password");
+  std::string device_user;  // the user a paired device belongs to ("" = the admin's)
+  auto granted = device_token_auth ? nodes_.check_device_token(params, &device_user)
+                                   : check_credentials(config_.auth(), auth);
+  // Shared mode: not the gateway's credential, maybe a user's own token.
+  const UserDirectory& users = config_.users();
+  if (!granted.ok() && !device_token_auth && !users.empty() && auth.is_object() &&
+      auth.contains("token") && auth["token"].is_string()) {
+    if ((a.user = users.match(auth["token"].get_ref<const std::string&>())))
+      granted = a.user->scopes;
+  }
+  // A user's paired device logs in as that user, with at most the user's current grant;
+  // a removed user's devices are refused.
+  if (granted.ok() && device_token_auth && !device_user.empty()) {
+    a.user = users.find(device_user);
+    if (!a.user)
+      granted = Error::unauthenticated("unauthorized: the user this device was paired for is gone",
+                                       "AUTH_USER_REMOVED");
+    else
+      granted = protocol::ScopeSet::negotiate(granted->names(), a.user->scopes);
+  }
+  // Nodes are the admin's: a node gets work from every user.
+  if (a.user && a.role != Role::kOperator)
+    granted = Error::unauthenticated(
+        "unauthorized: shared-mode users connect as operators (nodes use the gateway token)",
+        "AUTH_USER_ROLE");
+  if (!granted.ok()) return granted.error();
+  a.granted = *granted;
+  // The device proof: the key's signature over this socket's challenge nonce; a user's
+  // device is paired for that user.
+  auto device = nodes_.admit(params, nonce, peer.remote_ip, AuthLimiter::exempt(peer),
+                             device_token_auth, a.user ? a.user->name : std::string());
+  if (!device.ok()) return device.error();
+  a.device = std::move(device).value();
+  return a;
+}
+
+Result<Admission> Authenticator::admit(const Json& params, const PeerInfo& peer,
+                                       const std::string& nonce) {
+  const std::string key = AuthLimiter::key(peer);
+  const bool exempt = AuthLimiter::exempt(peer);
+  const std::int64_t now = clock_.wall_ms();
+  if (!exempt) {
+    if (auto left = limiter_.locked_for(key, now)) {
+      Error e = Error::unauthenticated("unauthorized: too many failed attempts; retry later",
+                                       "AUTH_RATE_LIMITED");
+      e.retry_after_ms = *left;
+      return e;
+    }
+  }
+  Result<Admission> a = check(params, peer, nonce);
+  // A device waiting for pairing approval is not a failed attempt.
+  if (!a.ok() && a.error().is_not_paired()) return a;
+  if (!a.ok()) {
+    ++metrics_.auth_failures;
+    // Never the credential itself: who, from where, and why.
+    std::string code = a.error().detail_code();
+    log::record("auth.failed",
+                Json{{"ip", peer.remote_ip}, {"origin", peer.origin}, {"code", code}},
+                fmt::format("auth failed from {}{}{}: {}", peer.remote_ip,
+                            peer.origin.empty() ? "" : " origin ", peer.origin, code),
+                spdlog::level::warn);
+    if (!exempt) {
+      if (auto lock = limiter_.record_failure(key, now)) {
+        ++metrics_.auth_lockouts;
+        log::warn("locking out {} {} for {} s after repeated auth failures", peer.remote_ip,
+                  peer.origin, *lock / 1000);
+      }
+    }
+    return a;
+  }
+  if (!exempt) limiter_.record_success(key);
+  return a;
+}
+
+}  // namespace simpleclaw::gateway

@@ -1,0 +1,54 @@
+// Authenticator: who a connecting socket is (SPEC §4). It checks the connect params'
+// credential behind the failed-attempt limiter and returns a typed Admission:
+//
+//   the gateway token or password        -> the admin: every scope, every session
+//   a paired device's token (+ its proof) -> that device's grant; a device paired with a
+//                                           shared-mode user's token logs in as that user
+//   a shared-mode user's own token       -> that user, with their grant
+//
+// and, when the connect carries a device identity, the device's proof and pairing
+// (NodeHub::admit: NOT_PAIRED until approved; auto-approved from loopback). Failures are
+// counted, logged without the credential, and feed the limiter (10 per 60 s per
+// (IP, Origin) -> 5 min lockout; loopback CLI clients exempt, browsers never).
+//
+// Threading: loop thread only.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "gateway/clients.h"
+#include "gateway/live_config.h"
+#include "gateway/node_hub.h"
+#include "gateway/state/auth.h"
+#include "gateway/state/metrics.h"
+
+namespace simpleclaw::gateway {
+
+struct Admission {
+  Role role = Role::kOperator;
+  protocol::ScopeSet granted;  // what the credential grants (the socket gets what it asks, capped)
+  const User* user = nullptr;  // shared mode: the user it logged in as (null = the admin)
+  std::optional<DeviceAdmission> device;  // a device that proved its key
+};
+
+class Authenticator {
+ public:
+  Authenticator(const LiveConfig& config, NodeHub& nodes, Metrics& metrics,
+                const Clock& clock = system_clock())
+      : config_(config), nodes_(nodes), metrics_(metrics), clock_(clock) {}
+
+  // `params` passed the connect schema. `nonce` is this socket's challenge.
+  Result<Admission> admit(const Json& params, const PeerInfo& peer, const std::string& nonce);
+
+ private:
+  Result<Admission> check(const Json& params, const PeerInfo& peer, const std::string& nonce);
+
+  const LiveConfig& config_;
+  NodeHub& nodes_;
+  Metrics& metrics_;
+  const Clock& clock_;
+  AuthLimiter limiter_;
+};
+
+}  // namespace simpleclaw::gateway

@@ -1,0 +1,112 @@
+// sessions.* (SPEC §5 Sessions): list, get, reset, delete, patch, subscribe, as adapters
+// to the session service; rows become protocol JSON in gateway/transcript_json.h.
+#include "agents/agent_directory.h"
+#include "agents/run_engine.h"
+#include "agents/session_service.h"
+#include "base/clock.h"
+#include "base/json_fields.h"
+#include "gateway/methods/table.h"
+#include "gateway/transcript_json.h"
+
+namespace simpleclaw::gateway {
+
+namespace {
+
+int num(const Json& p, const char* key, int def) {
+  auto it = p.find(key);
+  return it != p.end() && it->is_number_integer() ? it->get<int>() : def;
+}
+
+// The session named by params.key, or the error answered.
+std::optional<sessions::SessionKey> key_of(MethodCall& call) {
+  auto key = call.svc.agents.parse_key(json_str(call.params, "key"));
+  if (!key.ok()) {
+    call.respond(key.error());
+    return std::nullopt;
+  }
+  return std::move(key).value();
+}
+
+}  // namespace
+
+void method_sessions_list(MethodCall& call) {
+  sessions::ListFilter f;
+  f.limit = num(call.params, "limit", 100);
+  f.offset = num(call.params, "offset", 0);
+  f.agent_id = json_str(call.params, "agentId");
+  f.search = json_str(call.params, "search");
+  f.owner = call.client.user;  // shared mode: a user lists only their own sessions
+  int active = num(call.params, "activeMinutes", 0);
+  if (active > 0) f.active_since = wall_now_ms() - std::int64_t{active} * 60000;
+  Services& svc = call.svc;
+  svc.sessions.list(f, [&svc, respond = call.respond](Result<agents::SessionList> r) {
+    if (!r.ok()) return respond(r.error());
+    Json rows = Json::array();
+    for (const auto& row : r->rows)
+      rows.push_back(
+          session_json(row, svc.runs.run_ids(row.key), svc.agents.model_of(row.agent_id)));
+    respond(Json{{"count", r->total}, {"sessions", std::move(rows)}});
+  });
+}
+
+void method_sessions_get(MethodCall& call) {
+  auto key = key_of(call);
+  if (!key) return;
+  call.svc.sessions.history(*key, num(call.params, "limit", 200), 0,
+                            [respond = call.respond](Result<agents::History> r) {
+                              if (!r.ok()) return respond(r.error());
+                              Json h = history_json(*r);
+                              respond(Json{{"key", h["sessionKey"]},
+                                           {"sessionId", h["sessionId"]},
+                                           {"messages", h["messages"]},
+                                           {"hasMore", h["hasMore"]}});
+                            });
+}
+
+void method_sessions_reset(MethodCall& call) {
+  auto key = key_of(call);
+  if (!key) return;
+  call.svc.sessions.reset(*key,
+                          [k = key->key, respond = call.respond](Result<sessions::SessionRow> r) {
+                            if (!r.ok()) return respond(r.error());
+                            respond(Json{{"ok", true}, {"key", k}, {"sessionId", r->session_id}});
+                          });
+}
+
+void method_sessions_delete(MethodCall& call) {
+  auto key = key_of(call);
+  if (!key) return;
+  call.svc.sessions.remove(*key, [k = key->key, respond = call.respond](Result<bool> r) {
+    if (!r.ok()) return respond(r.error());
+    respond(Json{{"ok", true}, {"key", k}, {"deleted", *r}});
+  });
+}
+
+void method_sessions_patch(MethodCall& call) {
+  auto key = key_of(call);
+  if (!key) return;
+  sessions::SessionPatch p;
+  const Json& j = call.params;
+  if (j.contains("label")) p.label = j["label"].is_string() ? j["label"].get<std::string>() : "";
+  if (j.contains("model"))
+    p.model_override = j["model"].is_string() ? j["model"].get<std::string>() : "";
+  if (j.contains("pinned")) p.pinned = j["pinned"].get<bool>();
+  if (j.contains("archived")) p.archived = j["archived"].get<bool>();
+  Services& svc = call.svc;
+  svc.sessions.patch(
+      *key, p, [&svc, k = key->key, respond = call.respond](Result<sessions::SessionRow> r) {
+        if (!r.ok()) return respond(r.error());
+        respond(Json{
+            {"ok", true},
+            {"key", k},
+            {"session", session_json(*r, svc.runs.run_ids(k), svc.agents.model_of(r->agent_id))}});
+      });
+}
+
+void method_sessions_subscribe(MethodCall& call) {
+  bool on = !call.params.is_object() || call.params.value("subscribe", true);
+  call.client.sessions_subscribed = on;
+  call.respond(Json{{"ok", true}, {"subscribed", on}});
+}
+
+}  // namespace simpleclaw::gateway

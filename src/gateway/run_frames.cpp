@@ -1,0 +1,120 @@
+#include "gateway/run_frames.h"
+
+#include "channels/channel_manager.h"
+#include "gateway/transcript_json.h"
+#include "sessions/keys.h"
+
+namespace simpleclaw::gateway {
+
+using protocol::Scope;
+using sessions::RunStatus;
+
+namespace {
+
+// Who sees a run's events: operators with read; in shared mode the session's owner too.
+Audience run_audience(const std::string& session_key, bool subscribers_only = false) {
+  return Audience{Scope::kRead, sessions::key_owner(session_key), subscribers_only};
+}
+
+}  // namespace
+
+void RunFrames::agent_frame(const std::string& run_id, const std::string& key, std::uint64_t seq,
+                            std::int64_t ts, const char* stream, Json data, bool droppable) {
+  Json p{{"runId", run_id},  {"sessionKey", key}, {"seq", seq},
+         {"stream", stream}, {"ts", ts},          {"data", std::move(data)}};
+  clients_.broadcast("agent", std::move(p), run_audience(key), droppable);
+}
+
+void RunFrames::run_started(const agents::RunStarted& e) {
+  agent_frame(e.run_id, e.session_key, e.agent_seq, e.ts, "lifecycle",
+              Json{{"phase", "start"}, {"startedAt", e.started_at}}, false);
+}
+
+void RunFrames::run_delta(const agents::RunDelta& e) {
+  Audience who = run_audience(e.session_key);
+  clients_.stream_delta("chat", e.run_id,
+                        Json{{"runId", e.run_id},
+                             {"sessionKey", e.session_key},
+                             {"seq", e.chat_seq},
+                             {"state", "delta"},
+                             {"deltaText", e.delta},
+                             {"message", text_message_json(e.text, e.started_at)}},
+                        who);
+  clients_.stream_delta("agent", e.run_id,
+                        Json{{"runId", e.run_id},
+                             {"sessionKey", e.session_key},
+                             {"seq", e.agent_seq},
+                             {"stream", "assistant"},
+                             {"ts", e.ts},
+                             {"data", {{"text", e.text}, {"delta", e.delta}}}},
+                        who);
+}
+
+void RunFrames::run_retry(const agents::RunRetry& e) {
+  agent_frame(e.run_id, e.session_key, e.agent_seq, e.ts, "lifecycle",
+              Json{{"phase", "retry"}, {"message", e.message}}, true);
+}
+
+void RunFrames::tool_event(const agents::ToolEvent& e) {
+  Json data;
+  if (e.phase == agents::ToolEvent::Phase::kStart) {
+    Json args = Json::parse(e.arguments, nullptr, false);
+    data = Json{{"phase", "start"},
+                {"name", e.name},
+                {"toolCallId", e.tool_call_id},
+                {"args", args.is_discarded() ? Json(e.arguments) : args}};
+  } else {
+    data = Json{{"phase", "result"},
+                {"name", e.name},
+                {"toolCallId", e.tool_call_id},
+                {"result", e.result},
+                {"isError", e.is_error}};
+  }
+  agent_frame(e.run_id, e.session_key, e.agent_seq, e.ts, "tool", std::move(data), false);
+}
+
+void RunFrames::count_finish(RunStatus status, sdk::ErrorKind kind) {
+  ++metrics_.runs_ended[std::string(sessions::run_status_name(status))];
+  if (status == RunStatus::kError) ++metrics_.run_errors[std::string(sdk::error_kind_name(kind))];
+}
+
+void RunFrames::run_finished(const agents::RunFinished& e) {
+  const std::string text = e.reply ? e.reply->text : e.text;
+  // The message the chat event shows: the committed reply, else the text as it stood.
+  Json message = e.reply ? message_json(*e.reply) : text_message_json(e.text, e.started_at);
+  std::vector<std::string> ids{e.run_id};
+  ids.insert(ids.end(), e.absorbed.begin(), e.absorbed.end());
+  for (const std::string& id : ids) {
+    count_finish(e.status, e.error_kind);
+    channels_.on_run_finished(channels::RunReply{id, e.status, text, e.error});  // platforms
+    Json p{{"runId", id},
+           {"sessionKey", e.session_key},
+           {"seq", id == e.run_id ? e.chat_seq : 0},
+           {"state", sessions::run_status_name(e.status)}};
+    if (e.status == RunStatus::kFinal) {
+      p["message"] = message;
+      if (message.contains("usage")) p["usage"] = message["usage"];
+      if (message.contains("stopReason")) p["stopReason"] = message["stopReason"];
+    } else if (e.status == RunStatus::kAborted) {
+      if (!text.empty()) p["message"] = message;
+    } else {
+      p["errorMessage"] = e.error;
+      p["errorKind"] = sdk::error_kind_name(e.error_kind);
+    }
+    clients_.broadcast("chat", std::move(p), run_audience(e.session_key), false);
+  }
+  if (!e.started) return;
+  Json end{{"phase", e.status == RunStatus::kError ? "error" : "end"}, {"endedAt", e.ended_at}};
+  if (e.status == RunStatus::kAborted) end["aborted"] = true;
+  if (e.status == RunStatus::kError) end["error"] = e.error;
+  agent_frame(e.run_id, e.session_key, e.agent_seq, e.ended_at, "lifecycle", std::move(end), false);
+}
+
+void RunFrames::session_changed(const agents::SessionChange& e) {
+  Json p{{"sessionKey", e.session_key}, {"reason", e.reason}, {"ts", e.ts}};
+  if (e.row)
+    p["session"] = session_json(*e.row, e.active_run_ids, agents_.model_of(e.row->agent_id));
+  clients_.broadcast("sessions.changed", std::move(p), run_audience(e.session_key, true), true);
+}
+
+}  // namespace simpleclaw::gateway

@@ -1,0 +1,58 @@
+// Services: what a method handler may use, handed to it in MethodCall (methods/method.h)
+// instead of the whole Gateway. References to the subsystems the Gateway owns; they
+// outlive every call. Only forward declarations here: a methods/<family>.cpp includes
+// the headers of exactly the services it touches.
+#pragma once
+
+namespace simpleclaw {
+class BlockingPool;
+}
+namespace simpleclaw::agents {
+class AgentDirectory;
+class RunEngine;
+class SessionService;
+}  // namespace simpleclaw::agents
+namespace simpleclaw::providers {
+class Catalog;
+}
+namespace simpleclaw::tools {
+class ApprovalManager;
+}
+namespace simpleclaw::channels {
+class ChannelManager;
+}
+namespace simpleclaw::plugins {
+class PluginHost;
+}
+
+namespace simpleclaw::gateway {
+
+struct RuntimeInfo;
+class ApprovalEvents;
+class ConfigApplier;
+class HealthMonitor;
+class LiveConfig;
+class NodeHub;
+class PresenceFeed;
+class StatusReport;
+
+struct Services {
+  const RuntimeInfo& info;
+  const LiveConfig& config;
+  ConfigApplier& config_writer;  // after a config file write: hot-apply it
+  const agents::AgentDirectory& agents;
+  agents::RunEngine& runs;
+  agents::SessionService& sessions;
+  providers::Catalog& catalog;
+  NodeHub& nodes;
+  tools::ApprovalManager& approvals;
+  const ApprovalEvents& approval_events;  // who owns an approval (shared mode)
+  channels::ChannelManager& channels;
+  plugins::PluginHost& plugins;
+  HealthMonitor& health;
+  StatusReport& status;
+  PresenceFeed& presence;
+  BlockingPool& files;  // blocking file work (workspace files), never on the loop
+};
+
+}  // namespace simpleclaw::gateway

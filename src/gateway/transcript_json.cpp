@@ -1,0 +1,103 @@
+#include "gateway/transcript_json.h"
+
+namespace simpleclaw::gateway {
+
+using sessions::EntryState;
+using sessions::Role;
+using sessions::RunStatus;
+
+Json message_json(const sessions::Entry& e) {
+  if (e.role == Role::kTool) {
+    Json m{{"role", "toolResult"},
+           {"toolCallId", e.tool_call_id},
+           {"toolName", e.tool_name},
+           {"content", Json::array({Json{{"type", "text"}, {"text", e.text}}})},
+           {"isError", e.is_error},
+           {"timestamp", e.created_at},
+           {"id", e.message_id}};
+    if (!e.run_id.empty()) m["runId"] = e.run_id;
+    return m;
+  }
+  Json content = Json::array();
+  if (!e.text.empty() || !e.tool_calls.is_array() || e.tool_calls.empty())
+    content.push_back(Json{{"type", "text"}, {"text", e.text}});
+  if (e.tool_calls.is_array())
+    for (const Json& c : e.tool_calls) {
+      Json args = Json::parse(c.value("arguments", "{}"), nullptr, false);
+      content.push_back(Json{{"type", "toolCall"},
+                             {"id", c.value("id", "")},
+                             {"name", c.value("name", "")},
+                             {"arguments", args.is_discarded() ? Json::object() : args}});
+    }
+  Json m{{"role", sessions::role_name(e.role)},
+         {"content", std::move(content)},
+         {"timestamp", e.created_at},
+         {"id", e.message_id}};
+  if (!e.run_id.empty()) m["runId"] = e.run_id;
+  if (!e.stop_reason.empty()) m["stopReason"] = e.stop_reason;
+  if (!e.model.empty()) m["model"] = e.model;
+  if (e.input_tokens || e.output_tokens)
+    m["usage"] = Json{{"input", e.input_tokens},
+                      {"output", e.output_tokens},
+                      {"totalTokens", e.input_tokens + e.output_tokens}};
+  if (e.state != EntryState::kComplete) m["state"] = sessions::entry_state_name(e.state);
+  if (!e.label.empty()) m["label"] = e.label;
+  return m;
+}
+
+Json text_message_json(const std::string& text, std::int64_t ts) {
+  return Json{{"role", "assistant"},
+              {"content", Json::array({Json{{"type", "text"}, {"text", text}}})},
+              {"timestamp", ts}};
+}
+
+Json session_json(const sessions::SessionRow& r, const std::vector<std::string>& run_ids,
+                  const std::string& default_model) {
+  Json j{{"key", r.key},
+         {"kind", r.kind},
+         {"sessionId", r.session_id},
+         {"agentId", r.agent_id},
+         {"updatedAt", r.updated_at},
+         {"createdAt", r.created_at},
+         {"status", run_ids.empty() ? std::string("idle") : std::string("running")},
+         {"activeRunIds", run_ids},
+         {"inputTokens", r.input_tokens},
+         {"outputTokens", r.output_tokens},
+         {"totalTokens", r.input_tokens + r.output_tokens},
+         {"pinned", r.pinned},
+         {"archived", r.archived},
+         {"model", r.model_override.empty() ? default_model : r.model_override}};
+  if (!r.channel.empty()) j["channel"] = r.channel;
+  if (!r.label.empty()) j["label"] = r.label;
+  if (!r.last_preview.empty()) j["lastMessagePreview"] = r.last_preview;
+  return j;
+}
+
+Json history_json(const agents::History& h) {
+  if (!h.page)
+    return Json{{"sessionKey", h.key},
+                {"sessionId", nullptr},
+                {"messages", Json::array()},
+                {"hasMore", false}};
+  Json msgs = Json::array();
+  for (const auto& e : h.page->entries) msgs.push_back(message_json(e));
+  return Json{{"sessionKey", h.key},
+              {"sessionId", h.page->session.session_id},
+              {"messages", std::move(msgs)},
+              {"hasMore", h.page->has_more},
+              {"activeRunIds", h.active_run_ids}};
+}
+
+Json send_ack_json(const agents::SendAck& ack) {
+  using Kind = agents::SendAck::Kind;
+  if (ack.kind == Kind::kStarted) return Json{{"runId", ack.run_id}, {"status", "started"}};
+  if (ack.kind == Kind::kInFlight) return Json{{"runId", ack.run_id}, {"status", "in_flight"}};
+  const agents::RunOutcome& o = ack.outcome;
+  Json j{{"runId", ack.run_id}, {"status", sessions::run_status_name(o.status)}};
+  if (o.status == RunStatus::kFinal)
+    j["message"] = o.reply ? message_json(*o.reply) : text_message_json(o.text, o.started_at);
+  if (!o.error.empty()) j["errorMessage"] = o.error;
+  return j;
+}
+
+}  // namespace simpleclaw::gateway
