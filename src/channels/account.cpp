@@ -27,6 +27,26 @@ Error unavailable(std::string msg) { return Error::make(ErrorCode::kUnavailable,
 
 }  // namespace
 
+const char* health_state_name(HealthState s) {
+  switch (s) {
+    case HealthState::kStopped:
+      return "stopped";
+    case HealthState::kDisabled:
+      return "disabled";
+    case HealthState::kStarting:
+      return "starting";
+    case HealthState::kHealthy:
+      return "healthy";
+    case HealthState::kReconnecting:
+      return "reconnecting";
+    case HealthState::kStuck:
+      return "stuck";
+    case HealthState::kFailed:
+      return "failed";
+  }
+  return "stopped";
+}
+
 Account::Account(ChannelManager& mgr, AccountSettings settings)
     : mgr_(mgr),
       settings_(std::move(settings)),
@@ -35,7 +55,7 @@ Account::Account(ChannelManager& mgr, AccountSettings settings)
       reconnect_timer_(mgr.io()),
       monitor_timer_(mgr.io()),
       retry_timer_(mgr.io()) {
-  state_ = settings_.enabled ? "stopped" : "disabled";
+  state_ = settings_.enabled ? HealthState::kStopped : HealthState::kDisabled;
 }
 
 Account::~Account() {
@@ -48,7 +68,7 @@ boost::asio::io_context& Account::io() { return mgr_.io(); }
 
 void Account::start() {
   if (!settings_.enabled) {
-    set_state("disabled");
+    set_state(HealthState::kDisabled);
     return;
   }
   wanted_ = true;
@@ -66,15 +86,15 @@ void Account::connect() {
       last_error_ = "unknown channel '" + settings_.channel +
                     "': no built-in channel or plugin of that name (see plugins.list)";
       wanted_ = false;
-      set_state("failed");
+      set_state(HealthState::kFailed);
       return;
     }
     channel_ = f(*this);
   }
   ++generation_;
   connected_ = false;
-  last_alive_ = steady_clock::now();
-  set_state("starting");
+  last_alive_ = mgr_.clock().steady();
+  set_state(HealthState::kStarting);
   arm_monitor();
   channel_->start();
 }
@@ -88,13 +108,13 @@ void Account::stop(const std::string& why) {
   bool was = connected_;
   connected_ = false;
   ++generation_;
-  if (was || state_ != "stopped") {
+  if (was || state_ != HealthState::kStopped) {
     log::event(
         "channel.stopped",
         {{"channel", settings_.channel}, {"accountId", settings_.account_id}, {"reason", why}},
         key() + ": " + why);
   }
-  set_state(settings_.enabled ? "stopped" : "disabled");
+  set_state(settings_.enabled ? HealthState::kStopped : HealthState::kDisabled);
 }
 
 Status Account::logout() {
@@ -105,14 +125,14 @@ Status Account::logout() {
 
 void Account::inbound(sdk::InboundMessage m, std::function<void()> handled) {
   last_inbound_ms_ = mgr_.clock().wall_ms();
-  last_alive_ = steady_clock::now();
+  last_alive_ = mgr_.clock().steady();
   ++mgr_.counters().inbound;
   mgr_.route(*this, std::move(m), std::move(handled));
 }
 
 void Account::button(sdk::ButtonPress p) {
   last_inbound_ms_ = mgr_.clock().wall_ms();
-  last_alive_ = steady_clock::now();
+  last_alive_ = mgr_.clock().steady();
   mgr_.button(*this, std::move(p));
 }
 
@@ -121,18 +141,18 @@ void Account::connected(const std::string& detail) {
   failures_ = 0;
   detail_ = detail.substr(0, 200);
   last_connected_ms_ = mgr_.clock().wall_ms();
-  last_alive_ = steady_clock::now();
+  last_alive_ = mgr_.clock().steady();
   log::event(
       "channel.connected",
       {{"channel", settings_.channel}, {"accountId", settings_.account_id}, {"detail", detail_}},
       key() + " connected " + detail_);
-  set_state("healthy");
+  set_state(HealthState::kHealthy);
   pump();
 }
 
 void Account::disconnected(const std::string& error) {
   // Already handling a failure (or a stall found by the monitor): one reconnect at a time.
-  if (!wanted_ || state_ == "reconnecting" || state_ == "stuck") return;
+  if (!wanted_ || state_ == HealthState::kReconnecting || state_ == HealthState::kStuck) return;
   fail(error, "channel.disconnected");
 }
 
@@ -154,11 +174,10 @@ void Account::fail(const std::string& error, const char* event) {
 void Account::schedule_reconnect() {
   monitor_timer_.cancel();
   ++generation_;
-  if (state_ != "stuck") set_state("reconnecting");
+  if (state_ != HealthState::kStuck) set_state(HealthState::kReconnecting);
   // stop() is not called from inside the connector's own callback: post it.
-  std::weak_ptr<int> token = alive_token_;
-  boost::asio::post(mgr_.io(), [this, token] {
-    if (token.expired() || !wanted_) return;
+  boost::asio::post(mgr_.io(), alive_.guard([this] {
+    if (!wanted_) return;
     if (channel_) channel_->stop();
     if (failures_ >= settings_.health.restart_after_failures) {
       // Repeated failures: rebuild the connector from scratch (fresh state).
@@ -175,11 +194,10 @@ void Account::schedule_reconnect() {
                          1.0};
     auto delay = milliseconds(backoff_ms(policy, std::max(failures_, 1)));
     reconnect_timer_.expires_after(delay);
-    reconnect_timer_.async_wait([this, token](const boost::system::error_code& ec) {
-      if (ec || token.expired()) return;
-      connect();
-    });
-  });
+    reconnect_timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
+      if (!ec) connect();
+    }));
+  }));
 }
 
 std::chrono::milliseconds Account::window() const {
@@ -202,33 +220,31 @@ void Account::arm_monitor() {
   milliseconds every = settings_.health.check_interval_ms > 0
                            ? milliseconds(settings_.health.check_interval_ms)
                            : std::clamp(w / 4, milliseconds(100), milliseconds(5000));
-  std::weak_ptr<int> token = alive_token_;
   monitor_timer_.expires_after(every);
-  monitor_timer_.async_wait([this, token](const boost::system::error_code& ec) {
-    if (ec || token.expired()) return;
-    check_liveness();
-  });
+  monitor_timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
+    if (!ec) check_liveness();
+  }));
 }
 
 void Account::check_liveness() {
-  if (!wanted_ || state_ == "reconnecting" || state_ == "stuck") return;
+  if (!wanted_ || state_ == HealthState::kReconnecting || state_ == HealthState::kStuck) return;
   auto w = window();
   if (w.count() <= 0) w = milliseconds(30000);
-  auto silent = duration_cast<milliseconds>(steady_clock::now() - last_alive_);
+  auto silent = duration_cast<milliseconds>(mgr_.clock().steady() - last_alive_);
   if (silent > w) {
     ++mgr_.counters().stuck;
     std::string why = (connected_ ? "no inbound activity for " : "not connected after ") +
                       std::to_string(silent.count()) + " ms (liveness window " +
                       std::to_string(w.count()) + " ms)";
     last_error_ = why;  // before the state change, so its event says why
-    set_state("stuck");
+    set_state(HealthState::kStuck);
     fail(why, "channel.stuck");
     return;
   }
   arm_monitor();
 }
 
-void Account::alive() { last_alive_ = steady_clock::now(); }
+void Account::alive() { last_alive_ = mgr_.clock().steady(); }
 
 void Account::diagnostic(const std::string& event, Json fields) {
   if (!fields.is_object()) fields = Json::object();
@@ -237,7 +253,7 @@ void Account::diagnostic(const std::string& event, Json fields) {
   log::event("channel." + event, fields, key());
 }
 
-void Account::set_state(const std::string& s) {
+void Account::set_state(HealthState s) {
   if (s == state_) return;
   state_ = s;
   mgr_.changed(*this);
@@ -268,12 +284,10 @@ void Account::enqueue(sdk::OutboundMessage m, std::function<void(Result<std::str
 void Account::pump() {
   if (sending_ || !connected_ || !channel_ || queue_.empty()) return;
   sending_ = true;
-  std::weak_ptr<int> token = alive_token_;
   sdk::OutboundMessage copy = queue_.front().msg;
   if (!channel_->supports_buttons()) copy.buttons.clear();
   std::uint64_t gen = generation_;
-  channel_->send(std::move(copy), [this, token, gen](Status st) {
-    if (token.expired()) return;
+  channel_->send(std::move(copy), alive_.guard([this, gen](Status st) {
     sending_ = false;
     if (queue_.empty()) return;
     Outgoing& head = queue_.front();
@@ -298,10 +312,10 @@ void Account::pump() {
       return;
     }
     retry_timer_.expires_after(milliseconds(500 * std::max(1, head.attempts)));
-    retry_timer_.async_wait([this, token](const boost::system::error_code& ec) {
-      if (!ec && !token.expired()) pump();
-    });
-  });
+    retry_timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
+      if (!ec) pump();
+    }));
+  }));
 }
 
 Json Account::status_json() const {
@@ -317,7 +331,7 @@ Json Account::status_json() const {
          {"lastInboundAt", opt_ms(last_inbound_ms_)},
          {"lastOutboundAt", opt_ms(last_outbound_ms_)},
          {"lastError", last_error_.empty() ? Json(nullptr) : Json(last_error_)},
-         {"healthState", state_},
+         {"healthState", health_state_name(state_)},
          {"queued", queue_.size()},
          {"dmPolicy", settings_.dm_policy}};
   if (!detail_.empty()) j["detail"] = detail_;

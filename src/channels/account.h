@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "base/alive.h"
 #include "channels/access.h"
 #include "channels/account_settings.h"
 #include "simpleclaw/channel.h"
@@ -19,6 +20,11 @@
 namespace simpleclaw::channels {
 
 class ChannelManager;
+
+// An account's health as channels.status reports it.
+enum class HealthState { kStopped, kDisabled, kStarting, kHealthy, kReconnecting, kStuck, kFailed };
+// "stopped" | "disabled" | "starting" | "healthy" | "reconnecting" | "stuck" | "failed"
+const char* health_state_name(HealthState s);
 
 class Account final : public sdk::ChannelHost, public std::enable_shared_from_this<Account> {
  public:
@@ -62,7 +68,7 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   bool supports_buttons() const { return channel_ && channel_->supports_buttons(); }
 
   Json status_json() const;
-  const std::string& health_state() const { return state_; }
+  HealthState health_state() const { return state_; }
   const std::string& last_error() const { return last_error_; }  // "" when none yet
   std::size_t queued() const { return queue_.size(); }
 
@@ -77,7 +83,7 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   void schedule_reconnect();
   void arm_monitor();
   void check_liveness();
-  void set_state(const std::string& s);
+  void set_state(HealthState s);
   void pump();
   std::chrono::milliseconds window() const;
 
@@ -88,9 +94,9 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   std::unique_ptr<sdk::Channel> channel_;
   bool wanted_ = false;  // enabled and not stopped by an operator
   bool connected_ = false;
-  std::string state_ = "stopped";  // stopped|disabled|starting|healthy|reconnecting|stuck|failed
-  std::string detail_;             // from connected(), e.g. "@my_bot"
-  int failures_ = 0;               // in a row, reset by connected()
+  HealthState state_ = HealthState::kStopped;
+  std::string detail_;  // from connected(), e.g. "@my_bot"
+  int failures_ = 0;    // in a row, reset by connected()
   std::uint64_t reconnect_attempts_ = 0;
   std::int64_t last_connected_ms_ = 0, last_inbound_ms_ = 0, last_outbound_ms_ = 0;
   std::string last_error_;
@@ -100,7 +106,7 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   std::deque<Outgoing> queue_;
   bool sending_ = false;
   std::uint64_t generation_ = 0;  // bumped per connect; stale completions are ignored
-  std::shared_ptr<int> alive_token_ = std::make_shared<int>(0);
+  Alive alive_;                   // last: timers and sends completing after destruction do nothing
 };
 
 }  // namespace simpleclaw::channels

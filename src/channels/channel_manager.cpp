@@ -360,37 +360,45 @@ void ChannelManager::reply_decision(Account& a, const sdk::Peer& peer, const std
 void ChannelManager::changed(const Account& a) {
   dispatch_.channels_changed({{"channel", a.channel_name()},
                               {"accountId", a.account_id()},
-                              {"healthState", a.health_state()},
+                              {"healthState", health_state_name(a.health_state())},
                               {"connected", a.is_connected()},
                               {"lastError", a.last_error()},  // why it is stuck/reconnecting
                               {"ts", clock_.wall_ms()}});
 }
 
 Json ChannelManager::status_json() const {
-  Json order = Json::array(), channels = Json::object(), accounts = Json::object();
+  // One summary per channel, in the order channels first appear; the worst account
+  // state (neither healthy nor idle by choice) speaks for the channel.
+  struct Summary {
+    int accounts = 0, connected = 0, running = 0;
+    HealthState worst = HealthState::kHealthy;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Summary> sums;
+  Json channels = Json::object(), accounts = Json::object();
   for (const auto& [k, a] : accounts_) {
     const std::string& ch = a->channel_name();
-    if (!accounts.contains(ch)) {
+    if (!sums.count(ch)) {
       order.push_back(ch);
       accounts[ch] = Json::array();
     }
+    Summary& s = sums[ch];
+    ++s.accounts;
+    s.connected += a->is_connected();
+    s.running += a->running();
+    HealthState st = a->health_state();
+    if (st != HealthState::kHealthy && st != HealthState::kDisabled && st != HealthState::kStopped)
+      s.worst = st;
     accounts[ch].push_back(a->status_json());
   }
   for (const auto& ch : order) {
-    const std::string name = ch.get<std::string>();
-    int connected = 0, running = 0;
-    std::string worst = "healthy";
-    for (const Json& acc : accounts[name]) {
-      connected += acc["connected"].get<bool>();
-      running += acc["running"].get<bool>();
-      std::string st = acc["healthState"];
-      if (st != "healthy" && st != "disabled" && st != "stopped") worst = st;
-    }
-    channels[name] = {{"configured", true},
-                      {"accounts", accounts[name].size()},
-                      {"running", running},
-                      {"connected", connected},
-                      {"healthState", running ? worst : "stopped"}};
+    const Summary& s = sums[ch];
+    channels[ch] = {
+        {"configured", true},
+        {"accounts", s.accounts},
+        {"running", s.running},
+        {"connected", s.connected},
+        {"healthState", health_state_name(s.running ? s.worst : HealthState::kStopped)}};
   }
   return {{"ts", clock_.wall_ms()},
           {"channelOrder", order},
@@ -414,8 +422,8 @@ ChannelManager::Counts ChannelManager::counts() const {
 Json ChannelManager::health_json() const {
   Json out = Json::object();
   for (const auto& [k, a] : accounts_)
-    out[a->channel_name()][a->account_id()] = {{"healthState", a->health_state()},
-                                               {"connected", a->is_connected()}};
+    out[a->channel_name()][a->account_id()] = {
+        {"healthState", health_state_name(a->health_state())}, {"connected", a->is_connected()}};
   return out;
 }
 
@@ -439,7 +447,7 @@ void ChannelManager::write_metrics(prom::Writer& w) const {
     w.sample("simpleclaw_channel_connected",
              {{"channel", a->channel_name()},
               {"account", a->account_id()},
-              {"state", a->health_state()}},
+              {"state", health_state_name(a->health_state())}},
              a->is_connected() ? 1 : 0);
 }
 

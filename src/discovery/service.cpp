@@ -21,7 +21,6 @@ DiscoveryService::DiscoveryService(boost::asio::io_context& io, Publish publish)
     : io_(io), publish_(std::move(publish)) {}
 
 DiscoveryService::~DiscoveryService() {
-  *alive_ = false;
   advertiser_.reset();  // withdraws the record, joins Avahi's thread
 }
 
@@ -57,15 +56,13 @@ std::string DiscoveryService::start(const config::Config& cfg, bool loopback, Tx
                            : instance_name(cfg.discovery.display_name);
     txt.display_name = name;
     if (!host.empty()) txt.lan_host = host.substr(0, host.find('.')) + ".local";
-    std::weak_ptr<bool> alive = alive_;
-    auto adv = MdnsAdvertiser::start(name, txt.port, build_txt(txt, mode_),
-                                     [this, alive](const MdnsStatus& s) {
-                                       // Avahi's thread: hand the state to the loop, which owns
-                                       // everything here.
-                                       boost::asio::post(io_, [this, alive, s] {
-                                         if (auto a = alive.lock(); a && *a) on_mdns(s);
-                                       });
-                                     });
+    // Avahi's thread reports; the loop, which owns everything here, acts (and does
+    // nothing once this service is gone).
+    auto on_loop = alive_.guard([this](const MdnsStatus& s) { on_mdns(s); });
+    auto adv = MdnsAdvertiser::start(
+        name, txt.port, build_txt(txt, mode_), [this, on_loop](const MdnsStatus& s) {
+          boost::asio::post(io_, [on_loop, s]() mutable { on_loop(s); });
+        });
     if (!adv.ok()) {
       mdns_ = MdnsStatus{"failed", name, adv.error().message};
       log::warn("mDNS: {}; the gateway runs without it", adv.error().message);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "base/alive.h"
 #include "config/config.h"
 #include "discovery/mdns_advertiser.h"
 #include "discovery/tailscale.h"
@@ -46,12 +47,12 @@ class DiscoveryService {
 
   boost::asio::io_context& io_;
   Publish publish_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   MdnsMode mode_ = MdnsMode::kOff;
   std::string off_reason_;
   MdnsStatus mdns_;
   std::optional<TailscaleInfo> tailscale_;
   std::unique_ptr<MdnsAdvertiser> advertiser_;
+  Alive alive_;  // last: Avahi reports reaching the loop after destruction are dropped
 };
 
 }  // namespace simpleclaw::discovery

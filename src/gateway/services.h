@@ -6,7 +6,8 @@
 
 namespace simpleclaw {
 class BlockingPool;
-}
+class Clock;
+}  // namespace simpleclaw
 namespace simpleclaw::agents {
 class AgentDirectory;
 class RunEngine;
@@ -53,6 +54,7 @@ struct Services {
   StatusReport& status;
   PresenceFeed& presence;
   BlockingPool& files;  // blocking file work (workspace files), never on the loop
+  const Clock& clock;   // "now" for everything a handler stamps or compares
 };
 
 }  // namespace simpleclaw::gateway

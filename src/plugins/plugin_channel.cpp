@@ -97,10 +97,7 @@ void PluginChannel::start() {
     why = rt->last_error().empty() ? "plugin " + plugin_ + " is not running" : rt->last_error();
   if (!why.empty()) {
     // Reported from the loop, not inside start(): the manager may not expect it inline.
-    std::weak_ptr<int> alive = alive_;
-    asio::post(host_.io(), [this, alive, why] {
-      if (alive.lock()) fail(why);
-    });
+    asio::post(host_.io(), alive_.guard([this, why] { fail(why); }));
     return;
   }
   rt_ = rt;
@@ -122,13 +119,11 @@ void PluginChannel::send_start() {
     buttons_ = it->get<bool>();
   if (auto it = caps.find("livenessWindowMs"); it != caps.end() && it->is_number_unsigned())
     host_.set_liveness_window(std::chrono::milliseconds(it->get<std::uint64_t>()));
-  std::weak_ptr<int> alive = alive_;
   rt->request("channel/start",
               Json{{"accountId", host_.account_id()}, {"settings", account_settings()}},
-              rt->options().call_timeout, [this, alive](Result<Json> r) {
-                if (!alive.lock()) return;
+              rt->options().call_timeout, alive_.guard([this](Result<Json> r) {
                 if (!r.ok()) fail(r.error().message);
-              });
+              }));
 }
 
 void PluginChannel::stop() {
@@ -136,7 +131,7 @@ void PluginChannel::stop() {
   started_ = false;
   waiting_ = false;
   connected_ = false;
-  alive_ = std::make_shared<int>(0);  // drops every pending host callback
+  alive_.renew();  // drops every pending host callback
   auto rt = rt_.lock();
   if (rt) {
     rt->notify("channel/stop", Json{{"accountId", host_.account_id()}});
@@ -176,11 +171,9 @@ void PluginChannel::send(sdk::OutboundMessage m, std::function<void(Status)> don
   }
   if (!m.reply_to.empty()) params["replyTo"] = m.reply_to;
   std::uint64_t seq = next_send_++;
-  std::weak_ptr<int> alive = alive_;
   sends_[seq] = {0, std::move(done)};
   std::uint64_t id = rt->request("channel/send", std::move(params), rt->options().call_timeout,
-                                 [this, alive, seq](Result<Json> r) {
-                                   if (!alive.lock()) return;
+                                 alive_.guard([this, seq](Result<Json> r) {
                                    auto it = sends_.find(seq);
                                    if (it == sends_.end()) return;
                                    auto d = std::move(it->second.second);
@@ -190,7 +183,7 @@ void PluginChannel::send(sdk::OutboundMessage m, std::function<void(Status)> don
                                      d(Ok{});
                                    else
                                      d(r.error());
-                                 });
+                                 }));
   if (auto it = sends_.find(seq); it != sends_.end()) it->second.first = id;
 }
 

@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "base/alive.h"
 #include "proc/stdio_rpc.h"
 #include "simpleclaw/channel.h"
 
@@ -80,8 +81,8 @@ class PluginChannel final : public sdk::Channel {
   bool buttons_ = false;
   std::uint64_t next_send_ = 1;
   std::map<std::uint64_t, std::pair<std::uint64_t, std::function<void(Status)>>>
-      sends_;  // seq->(rpc id, done)
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+      sends_;    // seq->(rpc id, done)
+  Alive alive_;  // last; renewed by stop(): drops every pending host callback
 };
 
 }  // namespace simpleclaw::plugins

@@ -14,7 +14,7 @@
 // only acts on what it returns.
 //
 // Threading: loop thread only. Every completion (WebSocket, HTTP, timers) is guarded by
-// `alive_`, a token replaced by stop(), and WebSocket callbacks also by a generation
+// `alive_` (base/alive.h), renewed by stop(), and WebSocket callbacks also by a generation
 // number, so an old connection still closing never touches the new one. No host
 // callback runs inside start(), stop() or send().
 //
@@ -38,6 +38,7 @@
 #include <set>
 #include <string>
 
+#include "base/alive.h"
 #include "base/json_fields.h"
 #include "channels/discord/discord_events.h"
 #include "net/http_client.h"
@@ -137,7 +138,7 @@ class DiscordChannel final : public sdk::Channel {
         });
     }
     rest_.clear();
-    alive_ = std::make_shared<int>(0);  // every pending completion is now ignored
+    alive_.renew();  // every pending completion is now ignored
   }
 
   void send(sdk::OutboundMessage m, std::function<void(Status)> done) override {
@@ -228,10 +229,7 @@ class DiscordChannel final : public sdk::Channel {
   // Wraps a completion so that it runs only while this start()..stop() is current.
   template <typename F>
   auto guarded(F f) {
-    return [w = std::weak_ptr<int>(alive_), f = std::move(f)](auto&&... a) mutable {
-      if (w.expired()) return;
-      f(std::forward<decltype(a)>(a)...);
-    };
+    return alive_.guard(std::move(f));
   }
 
   void post_fail(std::string error) {
@@ -640,7 +638,7 @@ class DiscordChannel final : public sdk::Channel {
   std::set<std::string> recent_set_;
   std::map<std::string, std::string> dm_channels_;  // user id -> their DM channel's id
   // This run.
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  Alive alive_;
   std::uint64_t gen_ = 0;  // gateway connection generation
   bool running_ = false, failed_ = false, resuming_ = false, hb_acked_ = true;
   std::chrono::milliseconds hb_interval_{0};

@@ -31,7 +31,7 @@
 // token needs the im:write scope); the mapping is remembered for the object's life. If
 // it cannot be opened the send fails and the host's outbound queue retries it.
 //
-// Threading: loop thread only. `alive_` is the object's token (replaced by stop(), so
+// Threading: loop thread only. `alive_` guards the object's completions (renewed by stop(), so
 // nothing reaches the host after stop() returns); `session_` is one start()'s token, so
 // a stale socket or HTTP completion from an earlier connection is ignored.
 #include <boost/asio/io_context.hpp>
@@ -40,6 +40,7 @@
 #include <cctype>
 #include <map>
 
+#include "base/alive.h"
 #include "base/log.h"
 #include "channels/slack/slack_api.h"
 #include "channels/slack/slack_events.h"
@@ -145,7 +146,7 @@ class SlackChannel final : public sdk::Channel {
 
   sdk::ChannelHost& host_;
   std::shared_ptr<net::ConnectionPool> pool_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  Alive alive_;
   std::shared_ptr<Session> session_;  // null = idle (stopped, or failed and reported)
 
   // Settings, read by start() (and by a send() before any start()).
@@ -344,14 +345,12 @@ void SlackChannel::fail(std::string why) {
   if (!session_) return;  // reported already; idle until stop()+start()
   teardown(/*graceful=*/true);
   log::warn("slack account {}: {}", host_.account_id(), why);
-  asio::post(host_.io(), [this, w = std::weak_ptr<int>(alive_), why = std::move(why)] {
-    if (w.lock()) host_.disconnected(why);
-  });
+  asio::post(host_.io(), alive_.guard([this, why = std::move(why)] { host_.disconnected(why); }));
 }
 
 void SlackChannel::stop() {
   teardown(/*graceful=*/false);
-  alive_ = std::make_shared<int>(0);  // nothing queued for the host runs after this
+  alive_.renew();  // nothing queued for the host runs after this
   // Sends in flight fail (posted, never inline); their HTTP completions find no entry.
   for (auto& [id, op] : sends_) {
     if (op.call) op.call->cancel();
@@ -401,11 +400,10 @@ void SlackChannel::send(sdk::OutboundMessage m, std::function<void(Status)> done
 // one), then the message goes there. A failure fails the send; the host retries it.
 void SlackChannel::open_dm(std::uint64_t id) {
   auto& op = sends_.at(id);
-  std::weak_ptr<int> w = alive_;
   op.call = slack::api_call(
       host_.io(), api_base_, "conversations.open", bot_token_, Json{{"users", op.open_user}},
-      http_options(), [this, w, id](slack::ApiResult r) {
-        if (!w.lock() || r.cancelled) return;
+      http_options(), alive_.guard([this, id](slack::ApiResult r) {
+        if (r.cancelled) return;
         auto it = sends_.find(id);
         if (it == sends_.end()) return;
         auto& op = it->second;
@@ -435,17 +433,16 @@ void SlackChannel::open_dm(std::uint64_t id) {
           return finish_send(id, Error::unavailable(what + " failed: " + err, 5000));
         if (err == "missing_scope") err += " (the bot token needs the im:write scope)";
         finish_send(id, Error::invalid(what + " failed: " + err, r.slack_error()));
-      });
+      }));
 }
 
 void SlackChannel::post_send(std::uint64_t id) {
   auto& op = sends_.at(id);
   ++op.attempts;
-  std::weak_ptr<int> w = alive_;
   op.call = slack::api_call(
       host_.io(), api_base_, "chat.postMessage", bot_token_, op.body, http_options(),
-      [this, w, id](slack::ApiResult r) {
-        if (!w.lock() || r.cancelled) return;
+      alive_.guard([this, id](slack::ApiResult r) {
+        if (r.cancelled) return;
         auto it = sends_.find(id);
         if (it == sends_.end()) return;
         auto& op = it->second;
@@ -461,10 +458,10 @@ void SlackChannel::post_send(std::uint64_t id) {
           // host, whose queue retries on its own schedule.
           if (op.attempts == 1 && wait <= kMaxRetryAfter) {
             op.retry = std::make_unique<asio::steady_timer>(host_.io(), wait);
-            op.retry->async_wait([this, w, id](const boost::system::error_code& ec) {
-              if (ec || !w.lock() || !sends_.count(id)) return;
+            op.retry->async_wait(alive_.guard([this, id](const boost::system::error_code& ec) {
+              if (ec || !sends_.count(id)) return;
               post_send(id);
-            });
+            }));
             return;
           }
           return finish_send(
@@ -473,7 +470,7 @@ void SlackChannel::post_send(std::uint64_t id) {
         if (retryable(r))
           return finish_send(id, Error::unavailable("slack chat.postMessage failed: " + err, 5000));
         finish_send(id, Error::invalid("slack chat.postMessage failed: " + err, err));
-      });
+      }));
 }
 
 void SlackChannel::finish_send(std::uint64_t id, Status st) {

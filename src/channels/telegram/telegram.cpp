@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "base/alive.h"
 #include "base/fs.h"
 #include "channels/telegram/telegram_update.h"
 #include "net/http_client.h"
@@ -56,7 +57,7 @@ class TelegramChannel final : public sdk::Channel {
 
   void start() override {
     stop();
-    alive_ = std::make_shared<int>(0);
+    running_ = true;
     if (token_.empty()) return fail("no bot token: set channels.telegram.token");
     // Window = poll timeout + half of it (>= 1 s): a stall is caught and recovered
     // within 2x the poll timeout.
@@ -73,7 +74,8 @@ class TelegramChannel final : public sdk::Channel {
   }
 
   void stop() override {
-    alive_.reset();  // every pending completion sees this and does nothing
+    running_ = false;
+    alive_.renew();  // every pending completion is dropped
     save_offset();
     pending_.clear();  // not confirmed: Telegram sends them again on the next poll
     for (auto& c : calls_)
@@ -131,8 +133,9 @@ class TelegramChannel final : public sdk::Channel {
   }
 
   void fail(const std::string& why) {
-    if (!alive_) return;
-    alive_.reset();
+    if (!running_) return;
+    running_ = false;
+    alive_.renew();
     for (auto& c : calls_)
       if (auto p = c.lock()) p->cancel();
     calls_.clear();
@@ -142,8 +145,9 @@ class TelegramChannel final : public sdk::Channel {
   // One Bot API call: POST JSON, parse {ok, result} / {ok:false, description}.
   void api(const std::string& method, Json body, int timeout_s,
            std::function<void(Result<Json>)> done) {
-    if (!alive_) {
-      boost::asio::post(host_.io(), [done] { done(Error::invalid("telegram: channel stopped")); });
+    if (!running_) {
+      boost::asio::post(host_.io(),
+                        [done] { done(Error::cancelled("telegram: channel stopped")); });
       return;
     }
     net::HttpRequest req;
@@ -157,36 +161,44 @@ class TelegramChannel final : public sdk::Channel {
     opts.total_timeout = std::chrono::seconds(timeout_s + 10);
     opts.pool = pool_;  // keep-alive: no TCP + TLS set-up per poll and per reply
     auto out = std::make_shared<Call>();
-    std::weak_ptr<int> token = alive_;
     std::string what = method;
     net::HttpCallbacks cb;
     cb.on_head = [out](const net::HttpHead& h) { out->status = h.status; };
     cb.on_body = [out](std::string_view b) {
       if (out->body.size() + b.size() <= kMaxBody) out->body.append(b);
     };
-    cb.on_done = [token, out, what, done = std::move(done)](const net::HttpError* e) {
-      if (token.expired()) return;  // stopped meanwhile: nothing may reach the host
+    // Stopped meanwhile: the guard drops the answer, nothing may reach the host.
+    cb.on_done = alive_.guard([out, what, done = std::move(done)](const net::HttpError* e) {
       if (e) {
         if (e->kind == net::HttpError::kCancelled) return;
         // The URL holds the token: say which call failed, not where it went.
-        return done(Error::invalid("telegram " + what + ": " + redact(e->message)));
+        return done(
+            Error::make(ErrorCode::kUnavailable, "telegram " + what + ": " + redact(e->message)));
       }
       Json j = Json::parse(out->body, nullptr, false);
       if (!j.is_object())
-        return done(Error::invalid("telegram " + what + ": HTTP " + std::to_string(out->status) +
-                                   ", not a Bot API answer"));
+        return done(Error::make(ErrorCode::kUnavailable, "telegram " + what + ": HTTP " +
+                                                             std::to_string(out->status) +
+                                                             ", not a Bot API answer"));
       // Typed checks: a field of the wrong type from the network must not throw.
       if (!(j.contains("ok") && j["ok"].is_boolean() && j["ok"].get<bool>())) {
         std::string desc = j.contains("description") && j["description"].is_string()
                                ? j["description"].get<std::string>()
                                : "error";
-        if (out->status == 401 || out->status == 404) desc += " (check channels.telegram.token)";
-        if (j.contains("parameters") && j["parameters"].contains("retry_after"))
-          desc += " (retry after " + j["parameters"]["retry_after"].dump() + " s)";
-        return done(Error::invalid("telegram " + what + ": " + desc));
+        std::string msg = "telegram " + what + ": " + desc;
+        if (out->status == 401 || out->status == 404)
+          return done(Error::unauthenticated(msg + " (check channels.telegram.token)"));
+        const Json& params = j.contains("parameters") ? j["parameters"] : Json();
+        if (params.is_object() && params.contains("retry_after") &&
+            params["retry_after"].is_number_integer())
+          return done(
+              Error::unavailable(msg + " (retry after " + params["retry_after"].dump() + " s)",
+                                 params["retry_after"].get<long long>() * 1000));
+        if (out->status >= 500) return done(Error::make(ErrorCode::kUnavailable, msg));
+        return done(Error::invalid(msg));
       }
       done(j.contains("result") ? j["result"] : Json());
-    };
+    });
     auto call = net::http_start(host_.io(), std::move(req), std::move(opts), std::move(cb));
     std::erase_if(calls_, [](const std::weak_ptr<net::HttpCall>& c) { return c.expired(); });
     calls_.push_back(call);
@@ -219,7 +231,7 @@ class TelegramChannel final : public sdk::Channel {
   }
 
   void poll() {
-    if (!alive_) return;
+    if (!running_) return;
     Json body{{"timeout", poll_timeout_s_},
               {"allowed_updates", Json::array({"message", "edited_message", "callback_query"})}};
     if (offset_ > 0) body["offset"] = offset_;
@@ -234,7 +246,7 @@ class TelegramChannel final : public sdk::Channel {
 
   // Hands the received updates over one at a time, in order; polls again when done.
   void next_update() {
-    if (!alive_) return;
+    if (!running_) return;
     if (pending_.empty()) {
       save_offset();
       return poll();
@@ -244,12 +256,10 @@ class TelegramChannel final : public sdk::Channel {
     long long id = u.is_object() && u.contains("update_id") && u["update_id"].is_number_integer()
                        ? u["update_id"].get<long long>()
                        : 0;
-    std::weak_ptr<int> token = alive_;
-    auto advance = [this, token, id] {
-      if (token.expired()) return;
+    auto advance = alive_.guard([this, id] {
       if (id >= offset_) offset_ = id + 1;
       next_update();
-    };
+    });
     telegram::Update up = telegram::parse_update(u, {username_, bot_id_});
     switch (up.kind) {
       case telegram::Update::kMessage:
@@ -273,9 +283,10 @@ class TelegramChannel final : public sdk::Channel {
   long long saved_offset_ = -1;  // what the file holds
   std::deque<Json> pending_;
   std::vector<std::weak_ptr<net::HttpCall>> calls_;
-  std::shared_ptr<int> alive_;
+  bool running_ = false;  // between start() and stop() or a failure
   // Idle keep-alive connections to the Bot API (one account, closed with it).
   std::shared_ptr<net::ConnectionPool> pool_ = std::make_shared<net::ConnectionPool>();
+  Alive alive_;  // last; renewed by stop() and fail()
 };
 
 }  // namespace

@@ -37,7 +37,7 @@ void method_sessions_list(MethodCall& call) {
   f.search = json_str(call.params, "search");
   f.owner = call.client.user;  // shared mode: a user lists only their own sessions
   int active = num(call.params, "activeMinutes", 0);
-  if (active > 0) f.active_since = wall_now_ms() - std::int64_t{active} * 60000;
+  if (active > 0) f.active_since = call.svc.clock.wall_ms() - std::int64_t{active} * 60000;
   Services& svc = call.svc;
   svc.sessions.list(f, [&svc, respond = call.respond](Result<agents::SessionList> r) {
     if (!r.ok()) return respond(r.error());
