@@ -17,13 +17,16 @@
 
 namespace simpleclaw {
 
+Error errno_error(const std::string& what, int err) {
+  std::string msg = what + ": " + std::strerror(err);
+  if (err == ENOENT || err == ENOTDIR) return Error::not_found(std::move(msg));
+  if (err == EEXIST) return Error::conflict(std::move(msg));
+  return Error::io(std::move(msg));
+}
+
 Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int err = errno;
-    std::string msg = "cannot read " + path + ": " + std::strerror(err);
-    return err == ENOENT ? Error::not_found(msg) : Error::io(msg);
-  }
+  if (!in) return errno_error("cannot read " + path, errno);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

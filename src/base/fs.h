@@ -11,6 +11,11 @@
 
 namespace simpleclaw {
 
+// A failed system call as a typed error, "<what>: <strerror(err)>": ENOENT and ENOTDIR are
+// kNotFound, EEXIST kConflict, anything else kIo (a permission or disk problem is the
+// machine's, never the request's).
+Error errno_error(const std::string& what, int err);
+
 Result<std::string> read_file(const std::string& path);
 // Writes `data` to `path` atomically with the given mode; the file is either the old
 // bytes or the new bytes, never a mix, even on power loss.

@@ -454,8 +454,8 @@ void ChannelManager::write_metrics(prom::Writer& w) const {
 Result<Json> ChannelManager::start_account(const std::string& channel, const std::string& account) {
   auto list = select(channel, account);
   if (list.empty())
-    return Error::invalid("unknown channel account: " + channel +
-                          (account.empty() ? "" : "/" + account));
+    return Error::not_found("unknown channel account: " + channel +
+                            (account.empty() ? "" : "/" + account));
   Json started = Json::array();
   for (Account* a : list) {
     if (!a->config().enabled)
@@ -469,8 +469,8 @@ Result<Json> ChannelManager::start_account(const std::string& channel, const std
 Result<Json> ChannelManager::stop_account(const std::string& channel, const std::string& account) {
   auto list = select(channel, account);
   if (list.empty())
-    return Error::invalid("unknown channel account: " + channel +
-                          (account.empty() ? "" : "/" + account));
+    return Error::not_found("unknown channel account: " + channel +
+                            (account.empty() ? "" : "/" + account));
   Json stopped = Json::array();
   for (Account* a : list) {
     a->stop("stopped by an operator");
@@ -482,8 +482,8 @@ Result<Json> ChannelManager::stop_account(const std::string& channel, const std:
 Result<Json> ChannelManager::logout(const std::string& channel, const std::string& account) {
   auto list = select(channel, account);
   if (list.empty())
-    return Error::invalid("unknown channel account: " + channel +
-                          (account.empty() ? "" : "/" + account));
+    return Error::not_found("unknown channel account: " + channel +
+                            (account.empty() ? "" : "/" + account));
   Json out = Json::array();
   for (Account* a : list) {
     a->stop("logged out by an operator");
@@ -512,7 +512,7 @@ Json ChannelManager::pairing_list(const std::string& channel) const {
 Result<Json> ChannelManager::pairing_approve(const std::string& channel, const std::string& account,
                                              const std::string& code) {
   auto list = select(channel, account);
-  if (list.empty()) return Error::invalid("unknown channel account: " + channel);
+  if (list.empty()) return Error::not_found("unknown channel account: " + channel);
   for (Account* a : list) {
     // The store matches the code (case-insensitively) and knows whether it is still valid.
     auto r = a->pairing().approve(code, clock_.wall_ms());
@@ -534,15 +534,15 @@ Result<Json> ChannelManager::pairing_approve(const std::string& channel, const s
                 {"senderId", r->sender_id},
                 {"senderName", r->sender_name}};
   }
-  return Error::invalid("unknown or expired pairing code: " + code +
-                        " (channels.pairing.list shows the pending ones)");
+  return Error::not_found("unknown or expired pairing code: " + code +
+                          " (channels.pairing.list shows the pending ones)");
 }
 
 void ChannelManager::deliver(const std::string& channel, const std::string& account,
                              const std::string& to, const std::string& text,
                              std::function<void(Result<std::string>)> done) {
   Account* a = find(channel, account);
-  if (!a) return done(Error::invalid("unknown channel: " + channel));
+  if (!a) return done(Error::not_found("unknown channel: " + channel));
   auto chunks = chunk_text(text, a->max_text());
   if (chunks.empty()) return done(Error::invalid("empty message"));
   // One result for the whole message: the last chunk's.

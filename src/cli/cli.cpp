@@ -24,7 +24,7 @@ void print_error(const Error& e) {
   std::string line = "error: " + std::string(protocol::wire_code(e.code)) + ": " + e.message;
   if (!e.details.is_null()) line += " " + e.details.dump();
   fprintf(stderr, "%s\n", line.c_str());
-  if (e.code == ErrorCode::kUnavailable && e.message.find("cannot connect") != std::string::npos)
+  if (e.is_io())  // could not reach it (cli/ws_client.h)
     fprintf(stderr, "hint: is the gateway running? start it with `simpleclaw gateway`\n");
 }
 

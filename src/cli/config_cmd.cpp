@@ -70,7 +70,7 @@ int apply_patch(Target& t, const Json& patch, bool json_out) {
           r->value("restart", false) ? "; restart the gateway to apply bind/port/TLS changes" : "");
     return 0;
   }
-  if (c.error().code != ErrorCode::kUnavailable) return print_write_error(c.error());
+  if (!c.error().is_io()) return print_write_error(c.error());  // io: no gateway there
   config::FileState fs = config::read_state(t.config_path);
   auto w = config::patch_checked(t.config_path, patch, fs.hash);
   if (!w.ok()) return print_write_error(w.error());

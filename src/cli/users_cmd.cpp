@@ -40,7 +40,7 @@ Result<Json> current_users(Target& t) {
     return cfg.is_object() && cfg.contains("users") && cfg["users"].is_object() ? cfg["users"]
                                                                                 : Json::object();
   }
-  if (c.error().code != ErrorCode::kUnavailable) return c.error();
+  if (!c.error().is_io()) return c.error();  // io: no gateway there
   auto doc = config::yaml_to_json(config::read_state(t.config_path).raw);
   if (!doc.ok()) return doc.error();
   return doc->is_object() && doc->contains("users") && (*doc)["users"].is_object() ? (*doc)["users"]

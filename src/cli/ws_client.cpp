@@ -61,6 +61,13 @@ Result<Url> parse_url(const std::string& url) {
   return u;
 }
 
+// The gateway could not be reached (see WsClient::open).
+Error unreachable(const std::string& what, const beast::error_code& ec) {
+  Error e = Error::io(what + ": " + ec.message());
+  e.retry_after_ms = 1000;
+  return e;
+}
+
 Error transport_error(const std::string& what, const beast::error_code& ec) {
   return Error::unavailable(what + ": " + ec.message(), 1000);
 }
@@ -114,7 +121,7 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
   tcp::resolver resolver(im.io);
   beast::error_code ec;
   auto results = resolver.resolve(url->host, url->port, ec);
-  if (ec) return transport_error("cannot resolve " + url->host, ec);
+  if (ec) return unreachable("cannot resolve " + url->host, ec);
 
   auto decorate = [&](websocket::request_type& req) {
     req.set(beast::http::field::user_agent, "simpleclaw-cli/" SIMPLECLAW_VERSION);
@@ -139,7 +146,7 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
         beast::get_lowest_layer(*ws).socket().connect(*it, ec);
       }
     }
-    if (ec) return transport_error("cannot connect to " + opts.url, ec);
+    if (ec) return unreachable("cannot connect to " + opts.url, ec);
     ws->set_option(websocket::stream_base::decorator(decorate));
     ws->read_message_max(64 * 1024 * 1024);
     ws->async_handshake(res, host_header, url->target, [&](beast::error_code e) {
@@ -169,10 +176,10 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
     auto ws = std::make_unique<TlsWs>(im.io, *im.tls_ctx);
     beast::get_lowest_layer(*ws).expires_after(std::chrono::milliseconds(opts.timeout_ms));
     beast::get_lowest_layer(*ws).socket().connect(*results.begin(), ec);
-    if (ec) return transport_error("cannot connect to " + opts.url, ec);
+    if (ec) return unreachable("cannot connect to " + opts.url, ec);
     SSL_set_tlsext_host_name(ws->next_layer().native_handle(), url->host.c_str());
     ws->next_layer().handshake(ssl::stream_base::client, ec);
-    if (ec) return transport_error("TLS handshake with " + opts.url + " failed", ec);
+    if (ec) return unreachable("TLS handshake with " + opts.url + " failed", ec);
     ws->set_option(websocket::stream_base::decorator(decorate));
     ws->read_message_max(64 * 1024 * 1024);
     ws->async_handshake(res, host_header, url->target, [&](beast::error_code e) {
@@ -182,12 +189,12 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
     im.ws = std::move(ws);
   }
   if (!im.run_until(done, opts.timeout_ms))
-    return Error::unavailable("WebSocket upgrade timed out", 1000);
+    return unreachable("WebSocket upgrade to " + opts.url, beast::error::timeout);
   if (op_ec) {
     std::string what = "WebSocket upgrade to " + opts.url + " refused";
     if (res.result_int() != 0 && res.result_int() != 101)
       what += " (HTTP " + std::to_string(res.result_int()) + ")";
-    return Error::unavailable(what + ": " + op_ec.message(), 1000);
+    return unreachable(what, op_ec);
   }
   im.with_ws([](auto& w) { beast::get_lowest_layer(w).expires_never(); });
   im.subprotocol = std::string(res[beast::http::field::sec_websocket_protocol]);

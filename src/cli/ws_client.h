@@ -48,7 +48,10 @@ struct Incoming {
 class WsClient {
  public:
   ~WsClient();
-  // TCP + (TLS) + WebSocket upgrade. Does not read anything yet.
+  // TCP + (TLS) + WebSocket upgrade. Does not read anything yet. Failing to reach the
+  // gateway at all (resolve, connect, TLS, upgrade) is kIo: callers tell "no gateway
+  // there" (fall back to the config file, hint to start it) from the gateway's own
+  // errors, which keep their wire code.
   static Result<std::unique_ptr<WsClient>> open(const ClientOptions& opts);
   // open + read connect.challenge + connect; returns the client ready for calls.
   static Result<std::unique_ptr<WsClient>> connect(const ClientOptions& opts,
@@ -61,7 +64,7 @@ class WsClient {
   // Sends connect with the options' credentials; returns the res frame (ok or not).
   Result<Json> send_connect(const std::string& nonce);
   // req -> matching res; events read meanwhile are kept in events(). Error = the res
-  // error (code/message/details preserved) or a transport failure (UNAVAILABLE).
+  // error (code/message/details preserved) or a transport failure (kUnavailable).
   Result<Json> call(const std::string& method, const Json& params = nullptr);
   std::vector<Json>& events() { return events_; }
   std::string negotiated_subprotocol() const;

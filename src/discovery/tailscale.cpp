@@ -89,13 +89,14 @@ TailscaleInfo parse_tailscale_status(std::string_view json_text) {
 
 Result<std::string> tailnet_bind_address(const TailscaleInfo& t) {
   if (t.state != "running")
-    return Error::invalid("gateway.bind is tailnet but " + t.error +
-                          "; or set gateway.bind to loopback, all or an address");
+    return Error::make(ErrorCode::kUnavailable,
+                       "gateway.bind is tailnet but " + t.error +
+                           "; or set gateway.bind to loopback, all or an address");
   std::string ip = t.ipv4();
   if (ip.empty())
-    return Error::invalid(
-        "gateway.bind is tailnet but `tailscale status --json` lists no IPv4 "
-        "address for this machine; set gateway.bind to its tailnet IPv6 address");
+    return Error::make(ErrorCode::kUnavailable,
+                       "gateway.bind is tailnet but `tailscale status --json` lists no IPv4 "
+                       "address for this machine; set gateway.bind to its tailnet IPv6 address");
   return ip;
 }
 

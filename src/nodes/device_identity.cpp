@@ -340,9 +340,10 @@ Result<DeviceKey> DeviceKey::from_pem(std::string_view pem) {
 
 Result<DeviceKey> DeviceKey::load_or_create(const std::string& path) {
   auto corrupt = [&](const std::string& why) {
-    return Error::invalid("device key " + path + " is unusable (" + why +
-                          "); move it aside to create a new device identity (this device "
-                          "will then have to be paired with the gateway again)");
+    // A damaged file on disk, not a bad request.
+    return Error::io("device key " + path + " is unusable (" + why +
+                     "); move it aside to create a new device identity (this device "
+                     "will then have to be paired with the gateway again)");
   };
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
@@ -354,8 +355,7 @@ Result<DeviceKey> DeviceKey::load_or_create(const std::string& path) {
     if (!key) return corrupt(key.error().message);
     return key;
   }
-  if (errno != ENOENT)
-    return Error::invalid("cannot read device key " + path + ": " + std::strerror(errno));
+  if (errno != ENOENT) return errno_error("cannot read device key " + path, errno);
 
   std::filesystem::path target(path);
   if (target.has_parent_path()) {
@@ -375,7 +375,7 @@ Result<DeviceKey> DeviceKey::load_or_create(const std::string& path) {
   ::unlink(staging.c_str());
   if (linked != 0) {
     if (link_errno == EEXIST) return load_or_create(path);
-    return Error::invalid("cannot create device key " + path + ": " + std::strerror(link_errno));
+    return errno_error("cannot create device key " + path, link_errno);
   }
   return key;
 }

@@ -24,10 +24,10 @@ void add_unique(std::vector<std::string>& into, const std::vector<std::string>& 
 }
 
 Error request_not_found(std::string_view id) {
-  return Error::invalid("unknown pairing request: " + std::string(id) +
-                            " (it was already approved or rejected, or expired after 1 h; "
-                            "run node.pair.list to see the pending requests)",
-                        "PAIRING_REQUEST_NOT_FOUND");
+  return Error::not_found("unknown pairing request: " + std::string(id) +
+                              " (it was already approved or rejected, or expired after 1 h; "
+                              "run node.pair.list to see the pending requests)",
+                          "PAIRING_REQUEST_NOT_FOUND");
 }
 
 // Checks the input and turns it into a request with a canonical public key.
@@ -145,14 +145,15 @@ Result<PairingStore> PairingStore::open(std::string path) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) {
     if (errno == ENOENT) return store;  // first start: nothing paired yet
-    return Error::invalid("cannot read the pairing store " + p + ": " + std::strerror(errno));
+    return errno_error("cannot read the pairing store " + p, errno);
   }
   Result<std::string> text = read_file(p);
   if (!text) return text.error();
   auto corrupt = [&](const std::string& why) {
-    return Error::invalid("the pairing store " + p + " is corrupt (" + why +
-                          "); repair the JSON by hand, or move the file aside to start with "
-                          "no paired devices (every device must then be paired again)");
+    // A damaged file on disk, not a bad request.
+    return Error::io("the pairing store " + p + " is corrupt (" + why +
+                     "); repair the JSON by hand, or move the file aside to start with "
+                     "no paired devices (every device must then be paired again)");
   };
   Json doc = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return corrupt("not valid JSON");
@@ -160,9 +161,8 @@ Result<PairingStore> PairingStore::open(std::string path) {
   try {
     int version = doc.value("version", kFileVersion);
     if (version > kFileVersion)
-      return Error::invalid("the pairing store " + p +
-                            " was written by a newer simpleclaw (format " +
-                            std::to_string(version) + "); upgrade simpleclaw to use it");
+      return Error::io("the pairing store " + p + " was written by a newer simpleclaw (format " +
+                       std::to_string(version) + "); upgrade simpleclaw to use it");
     if (doc.contains("pending"))
       for (const Json& r : doc.at("pending")) store.pending_.push_back(request_from_file(r));
     if (doc.contains("paired"))
@@ -195,7 +195,7 @@ Status PairingStore::commit(State next) {
     if (Status s = make_dirs(target.parent_path().string(), 0700); !s) return s;
   }
   if (Status s = write_file_atomic(path_, doc.dump(2) + "\n", 0600); !s)
-    return Error::invalid("cannot save the pairing store: " + s.error().message);
+    return Error::make(s.error().code, "cannot save the pairing store: " + s.error().message);
   pending_ = std::move(next.pending);
   paired_ = std::move(next.paired);
   return Ok{};
@@ -317,10 +317,11 @@ Result<std::string> PairingStore::mint_token(std::string_view device_id, std::st
   auto it = std::find_if(next.paired.begin(), next.paired.end(),
                          [&](const PairedDevice& d) { return d.device_id == device_id; });
   if (it == next.paired.end() || !it->has_role(role))
-    return Error{ErrorCode::kNotPaired,
-                 "device " + std::string(device_id) + " is not paired for role " +
-                     std::string(role) + "; approve its pairing request first (node.pair.approve)",
-                 Json{{"code", "PAIRING_REQUIRED"}}, std::nullopt};
+    return Error::make(ErrorCode::kNotPaired,
+                       "device " + std::string(device_id) + " is not paired for role " +
+                           std::string(role) +
+                           "; approve its pairing request first (node.pair.approve)",
+                       "PAIRING_REQUIRED");
   std::string token = random_token();
   std::erase_if(it->tokens, [&](const DeviceToken& t) { return t.role == role; });
   it->tokens.push_back(DeviceToken{std::string(role), sha256_hex(token), now_ms});
@@ -345,7 +346,7 @@ Result<TokenOwner> PairingStore::verify_token(std::string_view token) const {
     }
   }
   if (!owner || token.empty())
-    return Error::invalid(
+    return Error::unauthenticated(
         "unauthorized: device token mismatch (the device may have been "
         "revoked or re-paired; pair it again to get a new token)",
         "AUTH_DEVICE_TOKEN_MISMATCH");

@@ -103,9 +103,9 @@ void StdioRpcPeer::send(const Json& msg) {
   std::string line = msg.dump(-1, ' ', false, Json::error_handler_t::replace);
   line += '\n';
   auto st = proc_->write_stdin(std::move(line));
-  if (!st.ok() && st.error().message.find("queue full") != std::string::npos)
+  if (!st.ok() && st.error().is_unavailable())  // the stdin queue is full
     kill("is not reading its stdin");
-  // Otherwise stdin is closed: the child is going away and on_exit follows.
+  // Otherwise (cancelled) stdin is closed: the child is going away and on_exit follows.
 }
 
 std::uint64_t StdioRpcPeer::request(const std::string& method, Json params,
@@ -130,10 +130,10 @@ std::uint64_t StdioRpcPeer::request(const std::string& method, Json params,
       auto self = weak.lock();
       if (ec || !self || !self->pending_.count(id)) return;
       if (self->h_.on_timeout) self->h_.on_timeout(id, method);
-      self->finish(id,
-                   Error::unavailable(self->opts_.log_name + ": " + method + " timed out after " +
-                                          std::to_string(timeout.count()) + " ms",
-                                      1000));
+      Error e = Error::timeout(self->opts_.log_name + ": " + method + " timed out after " +
+                               std::to_string(timeout.count()) + " ms");
+      e.retry_after_ms = 1000;  // the peer may answer the next one
+      self->finish(id, std::move(e));
     });
   }
   pending_[id] = p;

@@ -24,6 +24,7 @@
 #include <deque>
 #include <optional>
 
+#include "base/fs.h"
 #include "base/log.h"
 
 extern char** environ;
@@ -159,12 +160,11 @@ Result<std::shared_ptr<Process>> Process::spawn(asio::io_context& io, ProcessSpe
   if (spec.argv.empty() || spec.argv[0].empty()) return Error::invalid("cannot run: empty command");
   const std::string& name = spec.argv[0];
   auto path = resolve_binary(name, spec.env);
-  if (!path) return Error::invalid("cannot run " + name + ": No such file or directory");
+  if (!path) return Error::not_found("cannot run " + name + ": No such file or directory");
   if (!spec.cwd.empty()) {
     struct stat st {};
     if (::stat(spec.cwd.c_str(), &st) != 0)
-      return Error::invalid("cannot run " + name + ": working directory " + spec.cwd + ": " +
-                            errno_text(errno));
+      return errno_error("cannot run " + name + ": working directory " + spec.cwd, errno);
     if (!S_ISDIR(st.st_mode))
       return Error::invalid("cannot run " + name + ": working directory " + spec.cwd +
                             ": Not a directory");
@@ -173,7 +173,7 @@ Result<std::shared_ptr<Process>> Process::spawn(asio::io_context& io, ProcessSpe
   Fd out_r, out_w, err_r, err_w, in_r, in_w;
   if (!make_pipe(out_r, out_w, true) || (!spec.merge_stderr && !make_pipe(err_r, err_w, true)) ||
       (spec.pipe_stdin && !make_pipe(in_r, in_w, false)))
-    return Error::invalid("cannot run " + name + ": pipe: " + errno_text(errno));
+    return errno_error("cannot run " + name + ": pipe", errno);
   if (spec.pipe_stdin) ignore_sigpipe_once();
 
   posix_spawn_file_actions_t fa;
@@ -206,7 +206,7 @@ Result<std::shared_ptr<Process>> Process::spawn(asio::io_context& io, ProcessSpe
   int rc = ::posix_spawn(&pid, path->c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return Error::invalid("cannot run " + name + ": " + errno_text(rc));
+  if (rc != 0) return errno_error("cannot run " + name, rc);
   // The child's ends are not ours to keep.
   out_w.reset();
   err_w.reset();
@@ -218,7 +218,7 @@ Result<std::shared_ptr<Process>> Process::spawn(asio::io_context& io, ProcessSpe
     ::kill(-pid, SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
-    return Error::invalid("cannot run " + name + ": pidfd_open: " + errno_text(err));
+    return errno_error("cannot run " + name + ": pidfd_open", err);
   }
 
   std::shared_ptr<Process> p(new Process(io));
@@ -315,10 +315,11 @@ void Process::maybe_finish() {
 
 Status Process::write_stdin(std::string data) {
   if (!stdin_open_ || stdin_close_requested_)
-    return Error::invalid("process " + std::to_string(pid_) + ": stdin is closed");
+    return Error::cancelled("process " + std::to_string(pid_) + ": stdin is closed");
   if (queued_bytes_ + data.size() > kMaxStdinQueue)
-    return Error::invalid("process " + std::to_string(pid_) + ": stdin queue full (" +
-                          std::to_string(queued_bytes_) + " bytes waiting)");
+    return Error::unavailable("process " + std::to_string(pid_) + ": stdin queue full (" +
+                                  std::to_string(queued_bytes_) + " bytes waiting)",
+                              100);
   if (data.empty()) return Ok{};
   queued_bytes_ += data.size();
   impl_->queue.push_back(std::move(data));

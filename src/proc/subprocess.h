@@ -72,8 +72,9 @@ class Process : public std::enable_shared_from_this<Process> {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
-  // Queues bytes for the child's stdin (pipe_stdin only). Fails when stdin is not piped,
-  // was closed, the child has gone (EPIPE), or the queue would exceed kMaxStdinQueue.
+  // Queues bytes for the child's stdin (pipe_stdin only). Fails with kCancelled when
+  // stdin is not piped, was closed or the child has gone (EPIPE), and with kUnavailable
+  // when the queue would exceed kMaxStdinQueue (the child is not reading).
   Status write_stdin(std::string data);
   // Closes stdin once the queued bytes are written (the child sees EOF). Idempotent.
   void close_stdin();

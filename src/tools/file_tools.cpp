@@ -23,8 +23,6 @@ namespace fs = std::filesystem;
 // realpath(3), "" when the path does not exist.
 std::string real_or_empty(const std::string& p) { return real_path(p).value_or(""); }
 
-std::string errno_text(int e) { return std::strerror(e); }
-
 Result<std::string> string_arg(const Json& args, const char* key, bool required = true) {
   if (!args.is_object()) return Error::invalid("arguments must be a JSON object");
   auto it = args.find(key);
@@ -41,7 +39,7 @@ Result<std::string> string_arg(const Json& args, const char* key, bool required 
 // final symlink.
 Result<int> open_read(const std::string& abs) {
   int fd = ::open(abs.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return Error::invalid("cannot open " + abs + ": " + errno_text(errno));
+  if (fd < 0) return errno_error("cannot open " + abs, errno);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -61,7 +59,7 @@ Result<std::string> read_all(const std::string& abs, std::size_t cap, bool* trun
     if (n < 0) {
       int e = errno;
       ::close(*fd);
-      return Error::invalid("cannot read " + abs + ": " + errno_text(e));
+      return errno_error("cannot read " + abs, e);
     }
     if (n == 0) break;
     std::size_t take =
@@ -80,7 +78,7 @@ Status write_all(const std::string& abs, std::string_view data) {
   // rename replaces a symlink itself rather than writing through it.
   std::string tmp = abs + ".sc-tmp-" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return Error::invalid("cannot write " + abs + ": " + errno_text(errno));
+  if (fd < 0) return errno_error("cannot write " + abs, errno);
   std::size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
@@ -89,7 +87,7 @@ Status write_all(const std::string& abs, std::string_view data) {
       int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      return Error::invalid("cannot write " + abs + ": " + errno_text(e));
+      return errno_error("cannot write " + abs, e);
     }
     off += static_cast<std::size_t>(n);
   }
@@ -97,7 +95,7 @@ Status write_all(const std::string& abs, std::string_view data) {
   if (::rename(tmp.c_str(), abs.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
-    return Error::invalid("cannot write " + abs + ": " + errno_text(e));
+    return errno_error("cannot write " + abs, e);
   }
   return Ok{};
 }
@@ -108,7 +106,7 @@ Result<std::string> resolve_in_workspace(const std::string& workspace, std::stri
                                          bool for_write, bool make_parents) {
   if (path.find('\0') != std::string_view::npos) return Error::invalid("path contains a NUL byte");
   std::string root = real_or_empty(workspace);
-  if (root.empty()) return Error::invalid("the agent workspace " + workspace + " does not exist");
+  if (root.empty()) return Error::not_found("the agent workspace " + workspace + " does not exist");
   std::string p(path);
   if (p.empty()) p = ".";
   fs::path rel(p);
@@ -137,14 +135,14 @@ Result<std::string> resolve_in_workspace(const std::string& workspace, std::stri
     // A symlink inside the workspace pointing inside it: use the real target.
     return resolved;
   }
-  if (!for_write) return Error::invalid("'" + p + "' does not exist in the workspace");
+  if (!for_write) return Error::not_found("'" + p + "' does not exist in the workspace");
   struct stat lst {};
   if (::lstat(target.c_str(), &lst) == 0)  // a dangling symlink: never write through it
     return Error::invalid("path '" + p + "' is a symlink to a missing target; refusing to write");
   fs::path parent = fs::path(target).parent_path();
   std::string parent_real = real_or_empty(parent.string());
   if (parent_real.empty()) {
-    if (!make_parents) return Error::invalid("directory of '" + p + "' does not exist");
+    if (!make_parents) return Error::not_found("directory of '" + p + "' does not exist");
     // Create each missing directory, checking that the deepest existing one is inside.
     fs::path existing = parent;
     while (real_or_empty(existing.string()).empty() && existing.has_parent_path() &&
@@ -214,7 +212,7 @@ Result<std::string> edit_tool(const std::string& workspace, const Json& args) {
   if (!data.ok()) return data.error();
   if (truncated) return Error::invalid("'" + *path + "' is larger than the edit limit");
   std::size_t at = data->find(*old_text);
-  if (at == std::string::npos) return Error::invalid("'old' text not found in " + *path);
+  if (at == std::string::npos) return Error::not_found("'old' text not found in " + *path);
   if (data->find(*old_text, at + 1) != std::string::npos)
     return Error::invalid("'old' text occurs more than once in " + *path +
                           "; include more context so it is unique");
@@ -250,7 +248,7 @@ Result<std::string> ls_tool(const std::string& workspace, const Json& args) {
       lines.push_back(name + " (" + std::to_string(e.file_size(ec2)) + " bytes)");
     }
   }
-  if (ec) return Error::invalid("cannot list '" + *path + "': " + ec.message());
+  if (ec) return errno_error("cannot list '" + *path + "'", ec.value());
   std::sort(lines.begin(), lines.end());
   std::string out;
   for (const auto& l : lines) out += l + "\n";

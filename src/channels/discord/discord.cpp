@@ -361,7 +361,8 @@ class DiscordChannel final : public sdk::Channel {
              return finish_send(id, Error::unavailable(what + ": rate limited", wait.count()));
            }
            what += " (HTTP " + std::to_string(status) + discord_message(rbody) + ")";
-           if (status == 401) what += "; check the bot token";
+           if (status == 401)
+             return finish_send(id, Error::unauthenticated(what + "; check the bot token"));
            finish_send(id, status >= 500 ? Error::unavailable(what, 1000) : Error::invalid(what));
          });
   }
@@ -403,7 +404,7 @@ class DiscordChannel final : public sdk::Channel {
            }
            std::string what = "discord refused the message (HTTP " + std::to_string(status) +
                               discord_message(rbody) + ")";
-           if (status == 401) what += "; check the bot token";
+           if (status == 401) return finish(Error::unauthenticated(what + "; check the bot token"));
            if (status >= 500) return finish(Error::unavailable(what, 1000));
            finish(Error::invalid(what));
          });

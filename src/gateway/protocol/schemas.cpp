@@ -46,7 +46,7 @@ Registry& registry() {
 Result<std::unique_ptr<valijson::Schema>> compile(std::string_view name, std::string_view text) {
   Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded())
-    return Error::invalid("schema " + std::string(name) + " is not valid JSON");
+    return Error::internal("schema " + std::string(name) + " is not valid JSON");
   try {
     auto schema = std::make_unique<valijson::Schema>();
     valijson::SchemaParser parser;
@@ -54,7 +54,7 @@ Result<std::unique_ptr<valijson::Schema>> compile(std::string_view name, std::st
     parser.populateSchema(adapter, *schema);
     return schema;
   } catch (const std::exception& e) {
-    return Error::invalid("schema " + std::string(name) + ": " + e.what());
+    return Error::internal("schema " + std::string(name) + ": " + e.what());
   }
 }
 

@@ -195,10 +195,9 @@ Status Server::enable_tls(const TlsMaterial& m) {
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   ctx->use_certificate_chain_file(m.cert_path, ec);
-  if (ec)
-    return Error::invalid("TLS: cannot load certificate " + m.cert_path + ": " + ec.message());
+  if (ec) return Error::io("TLS: cannot load certificate " + m.cert_path + ": " + ec.message());
   ctx->use_private_key_file(m.key_path, ssl::context::pem, ec);
-  if (ec) return Error::invalid("TLS: cannot load key " + m.key_path + ": " + ec.message());
+  if (ec) return Error::io("TLS: cannot load key " + m.key_path + ": " + ec.message());
   impl_->tls = std::move(ctx);
   return Ok{};
 }
@@ -220,7 +219,7 @@ Status Server::listen(const std::vector<std::string>& hosts, int port) {
           "cannot listen on " + hosts[i] + ":" + std::to_string(ep.port()) + ": " + ec.message();
       if (ec == asio::error::address_in_use)
         what += " (another gateway or program uses this port; stop it or pass --port)";
-      if (i == 0) return Error::invalid(what);
+      if (i == 0) return Error::make(ErrorCode::kUnavailable, what);
       log::warn("{}; continuing without it", what);
       continue;
     }

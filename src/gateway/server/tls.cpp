@@ -25,7 +25,7 @@ bool exists(const std::string& p) {
 
 Status generate(const std::string& cert_path, const std::string& key_path) {
   Owned<EVP_PKEY, EVP_PKEY_free> key(EVP_EC_gen("P-256"));
-  if (!key) return Error::invalid("TLS: cannot generate an EC key");
+  if (!key) return Error::internal("TLS: cannot generate an EC key");
   Owned<X509, X509_free> x(X509_new());
   X509_set_version(x.get(), 2);
   std::string serial = random_bytes(16);
@@ -47,11 +47,11 @@ Status generate(const std::string& cert_path, const std::string& key_path) {
       nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"));
   if (san) X509_add_ext(x.get(), san.get(), -1);
   if (!X509_sign(x.get(), key.get(), EVP_sha256()))
-    return Error::invalid("TLS: cannot sign the certificate");
+    return Error::internal("TLS: cannot sign the certificate");
 
   auto write_pem = [](const std::string& path, unsigned mode, auto writer) -> Status {
     Owned<BIO, BIO_free_all> bio(BIO_new(BIO_s_mem()));
-    if (!writer(bio.get())) return Error::invalid("TLS: cannot encode " + path);
+    if (!writer(bio.get())) return Error::io("TLS: cannot encode " + path);
     char* data = nullptr;
     long n = BIO_get_mem_data(bio.get(), &data);
     return write_file_atomic(path, std::string_view(data, static_cast<std::size_t>(n)), mode);
@@ -70,9 +70,9 @@ Status generate(const std::string& cert_path, const std::string& key_path) {
 
 Result<std::string> cert_fingerprint(const std::string& cert_path) {
   Owned<BIO, BIO_free_all> bio(BIO_new_file(cert_path.c_str(), "r"));
-  if (!bio) return Error::invalid("TLS: cannot read certificate " + cert_path);
+  if (!bio) return Error::io("TLS: cannot read certificate " + cert_path);
   Owned<X509, X509_free> x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!x) return Error::invalid("TLS: " + cert_path + " is not a PEM certificate");
+  if (!x) return Error::io("TLS: " + cert_path + " is not a PEM certificate");
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   X509_digest(x.get(), EVP_sha256(), md, &n);
