@@ -24,7 +24,8 @@ besides itself. A folder is a layer; gateway/protocol is its own layer below the
   cli        the command line
 
 Also: gateway/methods/* may not include gateway/gateway.h (handlers get Services);
-only gateway/server/*.cpp, net/* and cli/ws_client.cpp may include Beast headers.
+only gateway/server/*.cpp, net/* and cli/ws_client.cpp may include Beast headers; a
+private header (PRIVATE below) is included only by the files it names.
 
 Exit 0 when clean; else prints each violation (file:line: what) and exits 1.
 """
@@ -55,6 +56,12 @@ LAYERS = {
     "cli": {"sdk", "base", "config", "store", "net", "proc", "protocol", "providers",
             "sessions", "nodes", "tools", "channels", "discovery", "agents", "plugins",
             "gateway"},
+}
+
+# Headers private to a few files: header -> the path prefix of the files that may include it.
+PRIVATE = {
+    "agents/run_state.h": "src/agents/run_",
+    "providers/wire_internal.h": "src/providers/",
 }
 
 BEAST_ALLOWED = ("src/gateway/server/", "src/net/", "src/cli/ws_client.cpp")
@@ -117,6 +124,9 @@ def main():
                                             f"{target} (only simpleclaw/... and system "
                                             f"headers)")
                             continue
+                        owner = PRIVATE.get(target)
+                        if owner and not rel.startswith(owner):
+                            problems.append(f"{where}: {target} is private to {owner}*")
                         dep = layer_of_include(target)
                         if dep is None or dep == layer:
                             if (rel.startswith("src/gateway/methods/")

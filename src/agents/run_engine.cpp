@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "agents/context.h"
+#include "agents/run_state.h"
 #include "agents/workspace.h"
 #include "base/check.h"
 #include "base/ids.h"
@@ -36,13 +37,6 @@ namespace {
 
 constexpr std::size_t kMaxMessageBytes = 1 << 20;
 constexpr int kMaxContextEntries = 2000;
-
-// What a run's first model call needs from the database: every entry up to its user
-// message and the session's model override.
-struct ContextPart {
-  std::vector<sessions::Entry> entries;
-  std::string model_override;
-};
 
 // On the DB worker. Read-only: a batch of only these commits without writing or fsync.
 Result<ContextPart> load_context(SessionStore& s, const std::string& key,
@@ -83,48 +77,6 @@ std::string_view queue_mode_name(QueueMode m) {
   return "followup";
 }
 
-// The two halves a run loads before its first model call: the transcript (DbWorker) and
-// the system prompt (BlockingPool, the workspace files). They load in parallel; the run
-// begins when both are in. For a message to an idle session the transcript half comes
-// with the user message's own commit (one hop to the database, not two).
-struct RunEngine::Loaded {
-  std::optional<Result<ContextPart>> context;
-  std::optional<std::string> system;
-  bool complete() const { return context && system; }
-};
-
-struct RunEngine::Run {
-  std::string run_id, key, agent_id, session_id;
-  QueueMode mode = QueueMode::kFollowup;
-  std::int64_t user_seq = 0;
-  std::vector<std::string> absorbed;  // collect mode: queued runIds this run answers
-  std::optional<int> timeout_ms;
-  std::int64_t started_ms = 0;
-  std::string text;  // the reply so far (this model call's)
-  std::uint64_t chat_seq = 0, agent_seq = 0;
-  std::shared_ptr<providers::ModelCall> call;
-  std::unique_ptr<boost::asio::steady_timer> timer;
-  bool finishing = false;  // terminal status chosen; waiting for the commit
-  // Set by abort while nothing can be cancelled (loading, committing a round): the step
-  // that completes next finishes the run with it.
-  std::optional<std::pair<RunStatus, std::string>> pending_abort;
-  ErrorKind pending_kind = ErrorKind::kUnknown;
-  // What is being loaded for the first model call (shared with the jobs filling it).
-  std::shared_ptr<Loaded> loading;
-  // The model calls (first and after each tool round) share these:
-  std::shared_ptr<std::vector<sessions::Entry>> entries;  // context, plus committed rounds
-  std::shared_ptr<std::string> system;
-  std::vector<providers::ResolvedModel> candidates;
-  int steps = 0;          // model calls made
-  sdk::Usage usage;       // summed over the steps
-  std::string model_ref;  // the model that answered last
-  // The tool round in progress:
-  std::string round_text;
-  std::vector<sdk::ToolCall> round_calls;
-  std::vector<sdk::ToolOutcome> round_results;
-  std::shared_ptr<sdk::ToolTask> tool_task;
-};
-
 RunEngine::RunEngine(boost::asio::io_context& io, sessions::DbWorker& db, BlockingPool& files,
                      providers::Catalog& catalog, const AgentDirectory& agents, RunSink& sink,
                      const Clock& clock)
@@ -146,23 +98,6 @@ RunEngine::Run* RunEngine::active_run(const std::string& key, const std::string&
   if (it == sessions_.end() || !it->second.active || it->second.active->run_id != run_id)
     return nullptr;
   return it->second.active.get();
-}
-
-template <typename Fn>
-auto RunEngine::resume(const Run& run, Fn fn) {
-  return alive_.guard(
-      [this, key = run.key, run_id = run.run_id, fn = std::move(fn)](auto&&... args) mutable {
-        if (Run* r = active_run(key, run_id)) fn(*r, std::forward<decltype(args)>(args)...);
-      });
-}
-
-template <typename Work, typename Done>
-void RunEngine::db_job(Work work, Done done) {
-  ++jobs_;
-  db_.post(std::move(work), alive_.guard([this, done = std::move(done)](auto result) mutable {
-    done(std::move(result));
-    job_done();
-  }));
 }
 
 void RunEngine::job_done() {
@@ -196,43 +131,13 @@ std::vector<std::string> RunEngine::run_ids(const std::string& key) const {
   return out;
 }
 
-// ---------------------------------------------------------------- idempotency
-
-const RunEngine::Dedupe* RunEngine::dedupe_find(const std::string& run_id) {
-  std::int64_t now = clock_.wall_ms();
-  while (!dedupe_order_.empty() &&
-         (dedupe_order_.front().second <= now ||
-          dedupe_order_.size() > static_cast<std::size_t>(cfg_->sessions.dedupe_max))) {
-    auto it = dedupe_.find(dedupe_order_.front().first);
-    // Only terminal entries expire; an in-flight key stays until its run ends.
-    if (it != dedupe_.end() && !it->second.in_flight &&
-        it->second.expires_ms == dedupe_order_.front().second)
-      dedupe_.erase(it);
-    dedupe_order_.pop_front();
-  }
-  auto it = dedupe_.find(run_id);
-  return it == dedupe_.end() ? nullptr : &it->second;
-}
-
-std::size_t RunEngine::expire_dedupe() {
-  (void)dedupe_find(std::string());  // prunes expired entries from the front
-  return dedupe_.size();
-}
-
-void RunEngine::dedupe_in_flight(const std::string& run_id, std::string_view owner) {
-  dedupe_[run_id] = Dedupe{true, {}, 0, std::string(owner)};
+std::size_t RunEngine::dedupe_max() const {
+  return static_cast<std::size_t>(std::max(0, cfg_->sessions.dedupe_max));
 }
 
 void RunEngine::remember(RunOutcome outcome) {
-  std::int64_t expires = clock_.wall_ms() + cfg_->sessions.dedupe_ttl_ms;
-  std::string run_id = outcome.run_id;
-  auto it = dedupe_.find(run_id);  // keeps the owner recorded when the run was sent
-  std::string owner = it != dedupe_.end() ? std::move(it->second.owner) : std::string();
-  dedupe_[run_id] = Dedupe{false, std::move(outcome), expires, std::move(owner)};
-  dedupe_order_.emplace_back(run_id, expires);
+  dedupe_.remember(std::move(outcome), cfg_->sessions.dedupe_ttl_ms);
 }
-
-void RunEngine::forget(const std::string& run_id) { dedupe_.erase(run_id); }
 
 void RunEngine::changed(const std::string& key, const char* reason,
                         std::optional<sessions::SessionRow> row) {
@@ -256,7 +161,7 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
   // Shared mode: idempotency keys are global, but another user's run (its status, its
   // cached reply) is never an answer.
   const std::string_view owner = sessions::key_owner(key->key);
-  if (const Dedupe* d = dedupe_find(run_id)) {
+  if (const IdempotencyCache::Entry* d = dedupe_.find(run_id, dedupe_max())) {
     if (d->owner != owner) return done(idempotency_key_in_use(run_id));
     if (d->in_flight) return done(SendAck{SendAck::Kind::kInFlight, run_id, {}});
     return done(SendAck{SendAck::Kind::kDone, run_id, d->outcome});
@@ -269,7 +174,7 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
                                    2000));
   QueueMode mode = p.queue_mode.value_or(
       parse_queue_mode(cfg_->sessions.queue_mode).value_or(QueueMode::kFollowup));
-  dedupe_in_flight(run_id, owner);
+  dedupe_.in_flight(run_id, owner);
   sessions::BeginRun b{*key, run_id, uuid_v4(), p.message, clock_.wall_ms()};
   // A message to an idle session starts at once: its transcript is read in the same job
   // as the commit (saving a round trip to the database on the common path) and its system
@@ -313,7 +218,7 @@ void RunEngine::accepted(const sessions::BeginRun& b, const SendParams& p, Queue
                          const std::function<void(Result<SendAck>)>& done) {
   const std::string& run_id = b.run_id;
   if (!begun.ok()) {
-    forget(run_id);
+    dedupe_.forget(run_id);
     log::error("chat.send {}: {}", b.key.key, begun.error().message);
     return done(begun.error());
   }
@@ -321,7 +226,7 @@ void RunEngine::accepted(const sessions::BeginRun& b, const SendParams& p, Queue
     // Known from before a restart: answer from the runs table.
     const sessions::RunRow& ex = *begun->existing;
     if (sessions::key_owner(ex.session_key) != sessions::key_owner(b.key.key)) {
-      forget(run_id);
+      dedupe_.forget(run_id);
       return done(idempotency_key_in_use(run_id));
     }
     RunOutcome o;
@@ -515,118 +420,6 @@ void RunEngine::on_text(Run& run, std::string_view text) {
   run.text.append(text);
   sink_.run_delta(RunDelta{run.run_id, run.key, run.chat_seq++, run.agent_seq++, text, run.text,
                            run.started_ms, clock_.wall_ms()});
-}
-
-// ---------------------------------------------------------------- the tool loop
-
-void RunEngine::start_tools(Run& run, const providers::CallResult& res) {
-  const config::AgentConfig* agent = agents_.find(run.agent_id);
-  int max_steps = agent ? agent->tools.max_steps : cfg_->tools.max_steps;
-  if (run.steps >= max_steps)
-    return finish(run.key, RunStatus::kError,
-                  "the agent stopped after " + std::to_string(run.steps) +
-                      " model calls without a final answer (tools.max_steps)",
-                  ErrorKind::kUnknown, &res);
-  run.round_text = std::move(run.text);
-  run.text.clear();
-  run.round_calls = res.tool_calls;
-  run.round_results.clear();
-  run_next_tool(run);
-}
-
-void RunEngine::run_next_tool(Run& run) {
-  std::size_t i = run.round_results.size();
-  if (i == run.round_calls.size()) return commit_round(run);
-  const sdk::ToolCall& call = run.round_calls[i];
-  if (run.pending_abort) {  // aborted between calls: the rest are answered, not run
-    run.round_results.push_back(sdk::ToolOutcome{"error: not run: the run was aborted", true});
-    return run_next_tool(run);
-  }
-  ToolEvent start;
-  start.run_id = run.run_id;
-  start.session_key = run.key;
-  start.agent_seq = run.agent_seq++;
-  start.phase = ToolEvent::Phase::kStart;
-  start.name = call.name;
-  start.tool_call_id = call.id;
-  start.arguments = call.arguments;
-  start.ts = clock_.wall_ms();
-  sink_.tool_event(start);
-  sdk::ToolContext ctx;
-  ctx.run_id = run.run_id;
-  ctx.session_key = run.key;
-  ctx.agent_id = run.agent_id;
-  ctx.workspace = agents_.workspace_of(run.agent_id);
-  if (const config::AgentConfig* a = agents_.find(run.agent_id)) ctx.policy = a->tools;
-  run.tool_task = tools_->start(ctx, call, resume(run, [this](Run& r, sdk::ToolOutcome out) {
-                                  r.tool_task.reset();
-                                  out.text = tools::cap_tool_text(std::move(out.text));
-                                  const sdk::ToolCall& c = r.round_calls[r.round_results.size()];
-                                  ToolEvent result;
-                                  result.run_id = r.run_id;
-                                  result.session_key = r.key;
-                                  result.agent_seq = r.agent_seq++;
-                                  result.phase = ToolEvent::Phase::kResult;
-                                  result.name = c.name;
-                                  result.tool_call_id = c.id;
-                                  result.result = out.text;
-                                  result.is_error = out.is_error;
-                                  result.ts = clock_.wall_ms();
-                                  sink_.tool_event(result);
-                                  r.round_results.push_back(std::move(out));
-                                  run_next_tool(r);
-                                }));
-}
-
-void RunEngine::commit_round(Run& run) {
-  // Stored arguments are always a JSON object, so replaying the transcript to any
-  // provider is valid even when the model sent broken JSON (its result says so).
-  Json calls = Json::array();
-  for (const sdk::ToolCall& c : run.round_calls) {
-    Json args = Json::parse(c.arguments, nullptr, false);
-    calls.push_back(Json{{"id", c.id},
-                         {"name", c.name},
-                         {"arguments", args.is_object() ? c.arguments : std::string("{}")}});
-  }
-  std::vector<sessions::Entry> entries;
-  sessions::Entry a;
-  a.message_id = uuid_v4();
-  a.role = Role::kAssistant;
-  a.text = run.round_text;
-  a.tool_calls = std::move(calls);
-  a.stop_reason = "toolUse";
-  a.model = run.model_ref;
-  entries.push_back(std::move(a));
-  for (std::size_t i = 0; i < run.round_calls.size(); ++i) {
-    sessions::Entry t;
-    t.message_id = uuid_v4();
-    t.role = Role::kTool;
-    t.text = run.round_results[i].text;
-    t.is_error = run.round_results[i].is_error;
-    t.tool_call_id = run.round_calls[i].id;
-    t.tool_name = run.round_calls[i].name;
-    entries.push_back(std::move(t));
-  }
-  db_job(
-      [run_id = run.run_id, entries = std::move(entries),
-       now = clock_.wall_ms()](SessionStore& s) mutable -> Result<std::vector<sessions::Entry>> {
-        if (auto x = s.append_step(run_id, entries, now); !x.ok()) return x.error();
-        return entries;
-      },
-      resume(run, [this](Run& r, Result<std::vector<sessions::Entry>> committed) {
-        r.round_text.clear();
-        if (!committed.ok())
-          return finish(r.key, RunStatus::kError,
-                        "cannot store the tool results: " + committed.error().message,
-                        ErrorKind::kUnknown, nullptr);
-        for (auto& e : *committed) r.entries->push_back(std::move(e));
-        if (r.pending_abort) {
-          auto [status, error] = *r.pending_abort;
-          return finish(r.key, status, error, r.pending_kind, nullptr);
-        }
-        changed(r.key, "tool");
-        call_model(r);
-      }));
 }
 
 // ---------------------------------------------------------------- abort and finish

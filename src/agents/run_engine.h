@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "agents/agent_directory.h"
+#include "agents/idempotency.h"
 #include "agents/run_events.h"
 #include "base/alive.h"
 #include "base/blocking_pool.h"
@@ -65,16 +66,6 @@ struct SendParams {
   std::string agent_id;                 // optional: the agent for a bare key
   std::optional<QueueMode> queue_mode;  // unset = sessions.queue_mode
   std::optional<int> timeout_ms;
-};
-
-// How a run ended, as remembered for a duplicate chat.send.
-struct RunOutcome {
-  std::string run_id;
-  sessions::RunStatus status = sessions::RunStatus::kFinal;  // terminal
-  std::optional<sessions::Entry> reply;                      // kFinal: the committed reply
-  std::string text;  // the reply's text when nothing was committed
-  std::int64_t started_at = 0;
-  std::string error;  // kError
 };
 
 // chat.send's answer.
@@ -117,7 +108,7 @@ class RunEngine {
   std::vector<std::string> run_ids(const std::string& key) const;  // active first
   // Maintenance: drops idempotency results past sessions.dedupe_ttl_ms (otherwise only
   // pruned on the next send); returns how many remain.
-  std::size_t expire_dedupe();
+  std::size_t expire_dedupe() { return dedupe_.expire(dedupe_max()); }
   std::size_t dedupe_size() const { return dedupe_.size(); }
   bool shutting_down() const { return shutting_down_; }
 
@@ -126,12 +117,6 @@ class RunEngine {
   struct SessionRt {
     std::unique_ptr<Run> active;
     std::deque<std::unique_ptr<Run>> queue;
-  };
-  struct Dedupe {
-    bool in_flight = true;
-    RunOutcome outcome;  // when !in_flight
-    std::int64_t expires_ms = 0;
-    std::string owner;  // shared mode: the user whose session the run is in
   };
   struct Loaded;
 
@@ -173,11 +158,9 @@ class RunEngine {
   void changed(const std::string& key, const char* reason,
                std::optional<sessions::SessionRow> row = std::nullopt);
 
-  // Idempotency cache.
-  const Dedupe* dedupe_find(const std::string& run_id);
-  void dedupe_in_flight(const std::string& run_id, std::string_view owner);
+  // Idempotency (sessions.dedupe_ttl_ms / dedupe_max of the live config).
+  std::size_t dedupe_max() const;
   void remember(RunOutcome outcome);
-  void forget(const std::string& run_id);
 
   boost::asio::io_context& io_;
   sessions::DbWorker& db_;
@@ -189,8 +172,7 @@ class RunEngine {
   const config::Config* cfg_ = nullptr;  // the gateway's live config; outlives this
   tools::ToolRunner* tools_ = nullptr;
   std::unordered_map<std::string, SessionRt> sessions_;
-  std::unordered_map<std::string, Dedupe> dedupe_;
-  std::deque<std::pair<std::string, std::int64_t>> dedupe_order_;  // (runId, expires)
+  IdempotencyCache dedupe_{clock_};
   int jobs_ = 0;  // database jobs whose completion still touches runs
   bool shutting_down_ = false;
   std::function<void()> on_shutdown_;
