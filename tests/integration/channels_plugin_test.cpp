@@ -60,6 +60,38 @@ Json wait_state(EchoPlatform& p, const std::function<bool(const Json&)>& pred,
   return st;
 }
 
+// status.subsystems counts what really runs: the plugin channel's account, every agent
+// of the config, every discovered plugin (not placeholders).
+TEST(ChannelsPlugin, StatusSubsystemsCountTheRealChannelsAgentsAndPlugins) {
+  FakeLlm llm;
+  TempDir tmp;
+  EchoPlatform echo{tmp.path() + "/echo.port"};
+  START_GATEWAY(gw, with_config(config_for(llm, plugin_config(echo.port_file)) +
+                                "agents:\n  default: ops\n  list: [{id: ops}]\n"));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "echo-channel"));
+  auto list = c->call("plugins.list", Json::object());
+  ASSERT_TRUE(list.ok());
+  // examples/plugins: dice-tool, echo-channel, echo-provider (the compiled-in
+  // extensions are listed apart, under "builtin").
+  int discovered = static_cast<int>((*list)["plugins"].size());
+  ASSERT_EQ(discovered, 3) << list->dump();
+  Json sub;
+  ASSERT_TRUE(eventually([&] {
+    auto st = c->call("status");
+    if (!st.ok()) return false;
+    sub = (*st)["subsystems"];
+    return sub["plugins"]["running"] == discovered;
+  })) << sub.dump();
+  // echo-channel's account and webchat (the gateway's own page, always there).
+  EXPECT_EQ(sub["channels"],
+            (Json{{"configured", 2}, {"accounts", 2}, {"running", 2}, {"connected", 2}}));
+  // The loader keeps "main" beside the listed agents (the bare key resolves to it).
+  EXPECT_EQ(sub["agents"], (Json{{"count", 2}, {"defaultId", "ops"}}));
+  EXPECT_EQ(sub["plugins"], (Json{{"count", discovered}, {"running", discovered}, {"failed", 0}}));
+}
+
 TEST(ChannelsPlugin, MessagesFlowThroughAPluginAndAKilledPluginIsRestarted) {
   FakeLlm llm;
   llm.push(answer("plugin reply one"));

@@ -116,6 +116,29 @@ TEST(Handshake, HelloOkCarriesProtocolFeaturesSnapshotAuthAndPolicy) {
                                                 "snapshot", "auth", "policy"}));
 }
 
+// The session defaults name the configured default agent, not a constant "main": a
+// client that opens "the main chat" must land in the default agent's session.
+TEST(Handshake, SessionDefaultsAndAgentsListFollowTheConfiguredDefaultAgent) {
+  START_GATEWAY(gw, with_config("agents:\n  default: ops\n  list: [{id: ops}, {id: writer}]\n"));
+  Json hello;
+  auto c = gw->connect(&hello);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(hello["snapshot"]["sessionDefaults"], (Json{{"defaultAgentId", "ops"},
+                                                        {"mainKey", "main"},
+                                                        {"mainSessionKey", "agent:ops:main"},
+                                                        {"scope", "per-sender"}}));
+  auto agents = c->call("agents.list");
+  ASSERT_TRUE(agents.ok()) << agents.error().message;
+  EXPECT_EQ((*agents)["defaultId"], "ops");
+  EXPECT_EQ((*agents)["mainKey"], "main");
+  // And the bare main key really is the default agent's main session.
+  auto injected = c->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "note"}});
+  ASSERT_TRUE(injected.ok()) << injected.error().message;
+  auto hist = c->call("chat.history", Json{{"sessionKey", "agent:ops:main"}});
+  ASSERT_TRUE(hist.ok()) << hist.error().message;
+  EXPECT_EQ((*hist)["messages"].size(), 1u) << hist->dump();
+}
+
 TEST(Handshake, PolicyTickIntervalFollowsConfig) {
   START_GATEWAY(gw, with_config("gateway:\n  timers:\n    tick_ms: 4321\n"));
   Json hello;

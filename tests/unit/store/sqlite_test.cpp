@@ -235,3 +235,38 @@ TEST_F(StoreTest, AFileThatIsNotADatabaseIsAClearError) {
       << db.error().message;
   EXPECT_NE(db.error().message.find("move it aside"), std::string::npos);
 }
+
+namespace {
+
+// What kind of failure a SQLite error is: callers and clients act on the code (a full or
+// read-only disk is the machine's problem and retried later, never a bad request).
+TEST_F(StoreTest, SqliteFailuresAreTypedByWhatFailed) {
+  auto db = Db::open(path_);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE(db->exec("CREATE TABLE t (k TEXT PRIMARY KEY)").ok());
+  ASSERT_TRUE(db->exec("INSERT INTO t VALUES ('a')").ok());
+
+  Status dup = db->exec("INSERT INTO t VALUES ('a')");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_TRUE(dup.error().is_conflict()) << dup.error().message;
+
+  Status bad_sql = db->exec("SELEC nonsense");
+  ASSERT_FALSE(bad_sql.ok());
+  EXPECT_TRUE(bad_sql.error().is_internal()) << "our SQL is wrong: a bug, not the client's";
+
+  ASSERT_TRUE(db->exec("PRAGMA query_only = 1").ok());  // what a read-only disk looks like
+  Status ro = db->exec("INSERT INTO t VALUES ('b')");
+  ASSERT_FALSE(ro.ok());
+  EXPECT_TRUE(ro.error().is_io()) << ro.error().message;
+  EXPECT_EQ(ro.error().detail_code(), "STORE_ERROR");
+  for (const Status* s : {&dup, &bad_sql, &ro})
+    EXPECT_FALSE(s->error().is_invalid()) << "never INVALID_REQUEST: " << s->error().message;
+}
+
+TEST_F(StoreTest, AnUnopenableDatabaseIsAnIoError) {
+  auto db = Db::open(dir_ + "/no/such/dir/x.db");
+  ASSERT_FALSE(db.ok());
+  EXPECT_TRUE(db.error().is_io()) << db.error().message;
+}
+
+}  // namespace
