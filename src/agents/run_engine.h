@@ -145,6 +145,7 @@ class RunEngine {
   void start_tools(Run& run, const providers::CallResult& res);
   void run_next_tool(Run& run);
   void commit_round(Run& run);
+  ToolEvent tool_event(Run& run, ToolEvent::Phase phase, const sdk::ToolCall& call);
   void on_text(Run& run, std::string_view text);
   void abort_run(Run& run, sessions::RunStatus status, const std::string& error,
                  sdk::ErrorKind kind);

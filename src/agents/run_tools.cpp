@@ -17,6 +17,19 @@ using sessions::Role;
 using sessions::RunStatus;
 using sessions::SessionStore;
 
+// A tool event of `run` about `call`, taking the run's next agent seq.
+ToolEvent RunEngine::tool_event(Run& run, ToolEvent::Phase phase, const sdk::ToolCall& call) {
+  ToolEvent e;
+  e.run_id = run.run_id;
+  e.session_key = run.key;
+  e.agent_seq = run.agent_seq++;
+  e.phase = phase;
+  e.name = call.name;
+  e.tool_call_id = call.id;
+  e.ts = clock_.wall_ms();
+  return e;
+}
+
 void RunEngine::start_tools(Run& run, const providers::CallResult& res) {
   const config::AgentConfig* agent = agents_.find(run.agent_id);
   int max_steps = agent ? agent->tools.max_steps : cfg_->tools.max_steps;
@@ -40,15 +53,8 @@ void RunEngine::run_next_tool(Run& run) {
     run.round_results.push_back(sdk::ToolOutcome{"error: not run: the run was aborted", true});
     return run_next_tool(run);
   }
-  ToolEvent start;
-  start.run_id = run.run_id;
-  start.session_key = run.key;
-  start.agent_seq = run.agent_seq++;
-  start.phase = ToolEvent::Phase::kStart;
-  start.name = call.name;
-  start.tool_call_id = call.id;
+  ToolEvent start = tool_event(run, ToolEvent::Phase::kStart, call);
   start.arguments = call.arguments;
-  start.ts = clock_.wall_ms();
   sink_.tool_event(start);
   sdk::ToolContext ctx;
   ctx.run_id = run.run_id;
@@ -60,16 +66,9 @@ void RunEngine::run_next_tool(Run& run) {
                                   r.tool_task.reset();
                                   out.text = tools::cap_tool_text(std::move(out.text));
                                   const sdk::ToolCall& c = r.round_calls[r.round_results.size()];
-                                  ToolEvent result;
-                                  result.run_id = r.run_id;
-                                  result.session_key = r.key;
-                                  result.agent_seq = r.agent_seq++;
-                                  result.phase = ToolEvent::Phase::kResult;
-                                  result.name = c.name;
-                                  result.tool_call_id = c.id;
+                                  ToolEvent result = tool_event(r, ToolEvent::Phase::kResult, c);
                                   result.result = out.text;
                                   result.is_error = out.is_error;
-                                  result.ts = clock_.wall_ms();
                                   sink_.tool_event(result);
                                   r.round_results.push_back(std::move(out));
                                   run_next_tool(r);

@@ -20,6 +20,15 @@ std::optional<std::string> field(const Json& o, const char* key, std::size_t max
   return s;
 }
 
+Text text_field(const Json& o, const char* key, std::size_t max) {
+  const Json& v = member(o, key);
+  if (v.is_null()) return {};
+  if (!v.is_string()) return {Text::Status::kMalformed, {}};
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() > max) return {Text::Status::kTooLong, {}};
+  return {Text::Status::kOk, s};
+}
+
 void trim(std::string& s) {
   auto ws = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
   std::size_t b = 0, e = s.size();

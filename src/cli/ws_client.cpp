@@ -135,24 +135,29 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
   websocket::response_type res;
   bool done = false;
   beast::error_code op_ec;
-  if (!url->tls) {
-    auto ws = std::make_unique<PlainWs>(im.io);
-    beast::get_lowest_layer(*ws).expires_after(std::chrono::milliseconds(opts.timeout_ms));
-    beast::get_lowest_layer(*ws).socket().connect(*results.begin(), ec);
-    if (ec) {
-      // try the rest of the resolved addresses
-      for (auto it = std::next(results.begin()); ec && it != results.end(); ++it) {
-        beast::get_lowest_layer(*ws).socket().close();
-        beast::get_lowest_layer(*ws).socket().connect(*it, ec);
-      }
+  // TCP to the first resolved address that answers, within the timeout.
+  auto connect_any = [&](auto& ws) {
+    beast::get_lowest_layer(ws).expires_after(std::chrono::milliseconds(opts.timeout_ms));
+    ec = asio::error::host_not_found;
+    for (auto it = results.begin(); ec && it != results.end(); ++it) {
+      beast::get_lowest_layer(ws).socket().close();
+      beast::get_lowest_layer(ws).socket().connect(*it, ec);
     }
-    if (ec) return unreachable("cannot connect to " + opts.url, ec);
-    ws->set_option(websocket::stream_base::decorator(decorate));
-    ws->read_message_max(64 * 1024 * 1024);
-    ws->async_handshake(res, host_header, url->target, [&](beast::error_code e) {
+  };
+  // The WebSocket upgrade; completes in run_until below.
+  auto upgrade = [&](auto& ws) {
+    ws.set_option(websocket::stream_base::decorator(decorate));
+    ws.read_message_max(64 * 1024 * 1024);
+    ws.async_handshake(res, host_header, url->target, [&](beast::error_code e) {
       op_ec = e;
       done = true;
     });
+  };
+  if (!url->tls) {
+    auto ws = std::make_unique<PlainWs>(im.io);
+    connect_any(*ws);
+    if (ec) return unreachable("cannot connect to " + opts.url, ec);
+    upgrade(*ws);
     im.ws = std::move(ws);
   } else {
     im.tls_ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
@@ -174,18 +179,12 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
       });
     }
     auto ws = std::make_unique<TlsWs>(im.io, *im.tls_ctx);
-    beast::get_lowest_layer(*ws).expires_after(std::chrono::milliseconds(opts.timeout_ms));
-    beast::get_lowest_layer(*ws).socket().connect(*results.begin(), ec);
+    connect_any(*ws);
     if (ec) return unreachable("cannot connect to " + opts.url, ec);
     SSL_set_tlsext_host_name(ws->next_layer().native_handle(), url->host.c_str());
     ws->next_layer().handshake(ssl::stream_base::client, ec);
     if (ec) return unreachable("TLS handshake with " + opts.url + " failed", ec);
-    ws->set_option(websocket::stream_base::decorator(decorate));
-    ws->read_message_max(64 * 1024 * 1024);
-    ws->async_handshake(res, host_header, url->target, [&](beast::error_code e) {
-      op_ec = e;
-      done = true;
-    });
+    upgrade(*ws);
     im.ws = std::move(ws);
   }
   if (!im.run_until(done, opts.timeout_ms))
@@ -308,6 +307,10 @@ Result<Json> WsClient::send_connect(const std::string& nonce) {
           send_frame(Json{{"type", "req"}, {"id", id}, {"method", "connect"}, {"params", params}});
       !s.ok())
     return s.error();
+  return await_res(id);
+}
+
+Result<Json> WsClient::await_res(const std::string& id) {
   for (;;) {
     auto in = read();
     if (!in.ok()) return in.error();
@@ -339,19 +342,10 @@ Result<Json> WsClient::call(const std::string& method, const Json& params) {
   Json req{{"type", "req"}, {"id", id}, {"method", method}};
   if (!params.is_null()) req["params"] = params;
   if (auto s = send_frame(req); !s.ok()) return s.error();
-  for (;;) {
-    auto in = read();
-    if (!in.ok()) return in.error();
-    if (in->closed)
-      return Error::unavailable("gateway closed the connection (" + std::to_string(in->close_code) +
-                                    " " + in->close_reason + ")",
-                                1000);
-    if (in->frame.value("type", "") == "res" && in->frame.value("id", "") == id) {
-      if (in->frame.value("ok", false)) return in->frame.value("payload", Json());
-      return protocol::error_from_json(in->frame["error"]);
-    }
-    events_.push_back(std::move(in->frame));
-  }
+  auto res = await_res(id);
+  if (!res.ok()) return res.error();
+  if (res->value("ok", false)) return res->value("payload", Json());
+  return protocol::error_from_json((*res)["error"]);
 }
 
 void WsClient::close(int code) {

@@ -71,6 +71,8 @@ class WsClient {
   void close(int code = 1000);
 
  private:
+  // Reads until the res frame with this id (events read meanwhile go to events()).
+  Result<Json> await_res(const std::string& id);
   WsClient();
   Status send_message(const std::string& bytes, bool binary);
   struct Impl;

@@ -19,6 +19,7 @@
 
 #include "base/embedded.h"
 #include "config/config.h"
+#include "config/fields.h"
 #include "config/yaml_json.h"
 
 namespace simpleclaw::config {
@@ -29,11 +30,7 @@ const EmbeddedFile* embedded_config_files(std::size_t* count);
 namespace {
 
 std::string_view embedded(std::string_view name) {
-  std::size_t n = 0;
-  const EmbeddedFile* files = embedded_config_files(&n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (name == files[i].name) return files[i].view();
-  return {};
+  return find_embedded(embedded_config_files, name);
 }
 
 // ---- schema helpers ---------------------------------------------------------------
@@ -462,43 +459,11 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
 
 // ---- typed structs ------------------------------------------------------------------
 
-using detail::read;
-using detail::section;
-
+// The sections whose keys are their members' names (config/fields.h).
 void fill(const Json& doc, Config& c) {
-  const Json& gw = section(doc, "gateway");
-  read(gw, "port", c.gateway.port);
-  read(gw, "bind", c.gateway.bind);
-  read(gw, "mode", c.gateway.mode);
-  read(gw, "allowed_origins", c.gateway.allowed_origins);
-  const Json& auth = section(gw, "auth");
-  read(auth, "mode", c.gateway.auth.mode);
-  read(auth, "token", c.gateway.auth.token);
-  read(auth, "password", c.gateway.auth.password);
-  const Json& tls = section(gw, "tls");
-  read(tls, "enabled", c.gateway.tls.enabled);
-  read(tls, "cert", c.gateway.tls.cert);
-  read(tls, "key", c.gateway.tls.key);
-  const Json& timers = section(gw, "timers");
-  read(timers, "handshake_ms", c.gateway.timers.handshake_ms);
-  read(timers, "tick_ms", c.gateway.timers.tick_ms);
-  read(timers, "ping_ms", c.gateway.timers.ping_ms);
-  read(timers, "maintenance_ms", c.gateway.timers.maintenance_ms);
-  read(timers, "presence_ttl_ms", c.gateway.timers.presence_ttl_ms);
-  const Json& limits = section(gw, "limits");
-  read(limits, "max_preauth_per_ip", c.gateway.limits.max_preauth_per_ip);
-  read(limits, "max_preauth_frame", c.gateway.limits.max_preauth_frame);
-  read(limits, "max_payload", c.gateway.limits.max_payload);
-  read(limits, "max_buffered", c.gateway.limits.max_buffered);
-  read(limits, "max_connections", c.gateway.limits.max_connections);
-  const Json& discovery = section(doc, "discovery");
-  read(discovery, "mdns", c.discovery.mdns);
-  read(discovery, "tailscale", c.discovery.tailscale);
-  read(discovery, "display_name", c.discovery.display_name);
-  const Json& logging = section(doc, "logging");
-  read(logging, "level", c.logging.level);
-  read(logging, "max_bytes", c.logging.max_bytes);
-  read(logging, "max_files", c.logging.max_files);
+  read_value(doc, "gateway", c.gateway);
+  read_value(doc, "discovery", c.discovery);
+  read_value(doc, "logging", c.logging);
 }
 
 }  // namespace

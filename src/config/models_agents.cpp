@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config/config.h"
+#include "config/fields.h"
 #include "config/yaml_json.h"
 
 namespace simpleclaw::config::detail {
@@ -70,31 +71,11 @@ void fill_models_agents(const Json& doc, Config& c) {
     ProviderConfig pc;
     pc.name = name;
     read(p, "plugin", pc.plugin);
-    if (!pc.plugin.empty()) pc.api.clear();
-    read(p, "api", pc.api);
-    read(p, "base_url", pc.base_url);
-    read(p, "api_key", pc.api_key);
-    read(p, "headers", pc.headers);
-    for (const Json& m : array_at(p, "models")) {
-      ModelEntry e;
-      read(m, "id", e.id);
-      read(m, "name", e.name);
-      read(m, "context_window", e.context_window);
-      read(m, "max_tokens", e.max_tokens);
-      read(m, "reasoning", e.reasoning);
-      pc.models.push_back(std::move(e));
-    }
+    if (!pc.plugin.empty()) pc.api.clear();  // a plugin's provider has no wire format
+    Fields<ProviderConfig>::read(p, pc);
     c.models.providers.push_back(std::move(pc));
   }
-  const Json& retry = section(models, "retry");
-  read(retry, "attempts", c.models.retry.attempts);
-  read(retry, "base_ms", c.models.retry.base_ms);
-  read(retry, "max_ms", c.models.retry.max_ms);
-  read(models, "connect_timeout_ms", c.models.connect_timeout_ms);
-  read(models, "first_byte_timeout_ms", c.models.first_byte_timeout_ms);
-  read(models, "idle_timeout_ms", c.models.idle_timeout_ms);
-  read(models, "request_timeout_ms", c.models.request_timeout_ms);
-  read(models, "probe_interval_ms", c.models.probe_interval_ms);
+  Fields<ModelsConfig>::read(models, c.models);
   if (c.models.default_model.empty()) {
     for (const ProviderConfig& p : c.models.providers) {
       if (!p.models.empty()) {
@@ -108,11 +89,7 @@ void fill_models_agents(const Json& doc, Config& c) {
   read(agents, "default", c.agents.default_id);
   for (const Json& a : array_at(agents, "list")) {
     AgentConfig ac;
-    read(a, "id", ac.id);
-    read(a, "name", ac.name);
-    read(a, "model", ac.model);
-    read(a, "fallbacks", ac.fallbacks);
-    read(a, "workspace", ac.workspace);
+    Fields<AgentConfig>::read(a, ac);
     if (ac.name.empty()) ac.name = ac.id;
     c.agents.list.push_back(std::move(ac));
   }
@@ -126,16 +103,7 @@ void fill_models_agents(const Json& doc, Config& c) {
     }
   }
 
-  const Json& sessions = section(doc, "sessions");
-  read(sessions, "queue_mode", c.sessions.queue_mode);
-  read(sessions, "max_queue", c.sessions.max_queue);
-  read(sessions, "dedupe_ttl_ms", c.sessions.dedupe_ttl_ms);
-  read(sessions, "dedupe_max", c.sessions.dedupe_max);
-  read(sessions, "run_timeout_ms", c.sessions.run_timeout_ms);
-  const Json& reset = section(sessions, "reset");
-  read(reset, "mode", c.sessions.reset.mode);
-  read(reset, "at_hour", c.sessions.reset.at_hour);
-  read(reset, "idle_minutes", c.sessions.reset.idle_minutes);
+  read_value(doc, "sessions", c.sessions);
 }
 
 }  // namespace simpleclaw::config::detail

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "config/config.h"
+#include "config/fields.h"
 #include "config/yaml_json.h"
 
 namespace simpleclaw::config {
@@ -12,31 +13,8 @@ namespace simpleclaw::config {
 namespace detail {
 namespace {
 
-void fill_exec(const Json& e, ExecToolConfig& x) {
-  if (!e.is_object()) return;
-  read(e, "security", x.security);
-  read(e, "ask", x.ask);
-  read(e, "allow", x.allow);
-  if (auto it = e.find("sandbox"); it != e.end() && it->is_boolean()) x.sandbox = it->get<bool>();
-  read(e, "network", x.network);
-  read(e, "timeout_ms", x.timeout_ms);
-  read(e, "max_output", x.max_output);
-  read(e, "approval_timeout_ms", x.approval_timeout_ms);
-}
-
 // Fields present in `t` override `x` (the defaults or an agent's copy of them).
-void fill_tools(const Json& t, ToolsConfig& x) {
-  if (!t.is_object()) return;
-  read(t, "allow", x.allow);
-  read(t, "deny", x.deny);
-  fill_exec(section(t, "exec"), x.exec);
-  read(t, "max_steps", x.max_steps);
-  const Json& wf = section(t, "web_fetch");
-  read(wf, "max_bytes", x.web_fetch.max_bytes);
-  read(wf, "timeout_ms", x.web_fetch.timeout_ms);
-  read(wf, "max_redirects", x.web_fetch.max_redirects);
-  read(wf, "allow_private", x.web_fetch.allow_private);
-}
+void fill_tools(const Json& t, ToolsConfig& x) { Fields<ToolsConfig>::read(t, x); }
 
 void check_allow(const Json& tools, const std::string& path, const YamlDoc& y,
                  std::vector<Issue>& issues) {
@@ -84,18 +62,10 @@ void fill_tools_mcp_nodes(const Json& doc, Config& c) {
   for (const auto& [name, s] : section(section(doc, "mcp"), "servers").items()) {
     McpServerConfig m;
     m.name = name;
-    read(s, "command", m.command);
-    read(s, "args", m.args);
-    read(s, "env", m.env);
-    read(s, "cwd", m.cwd);
-    read(s, "enabled", m.enabled);
-    read(s, "timeout_ms", m.timeout_ms);
+    Fields<McpServerConfig>::read(s, m);
     c.mcp.push_back(std::move(m));
   }
-  const Json& nodes = section(doc, "nodes");
-  read(nodes, "allow_commands", c.nodes.allow_commands);
-  read(nodes, "invoke_timeout_ms", c.nodes.invoke_timeout_ms);
-  read(nodes, "auto_approve_loopback", c.nodes.auto_approve_loopback);
+  read_value(doc, "nodes", c.nodes);
 }
 
 }  // namespace detail

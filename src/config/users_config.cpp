@@ -6,6 +6,7 @@
 #include <map>
 
 #include "config/config.h"
+#include "config/fields.h"
 #include "config/yaml_json.h"
 
 namespace simpleclaw::config::detail {
@@ -120,9 +121,7 @@ void fill_users(const Json& doc, Config& c) {
   for (const auto& [name, u] : section(doc, "users").items()) {
     UserConfig uc;
     uc.name = name;
-    read(u, "token", uc.token);
-    read(u, "token_file", uc.token_file);
-    read(u, "scopes", uc.scopes);
+    Fields<UserConfig>::read(u, uc);
     if (u.contains("agents") && u["agents"].is_array()) {
       uc.all_agents = false;
       read(u, "agents", uc.agents);

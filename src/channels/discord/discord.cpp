@@ -41,6 +41,7 @@
 #include "base/alive.h"
 #include "base/json_fields.h"
 #include "channels/discord/discord_events.h"
+#include "channels/platform_http.h"
 #include "net/http_client.h"
 #include "net/ws_client.h"
 #include "simpleclaw/registry.h"
@@ -270,12 +271,7 @@ class DiscordChannel final : public sdk::Channel {
     if (!body.empty() || method == "POST")
       req.headers.push_back({"Content-Type", "application/json"});
     req.body = std::move(body);
-    net::HttpOptions opts;
-    opts.connect_timeout = 10s;
-    opts.first_byte_timeout = 20s;
-    opts.idle_timeout = 20s;
-    opts.total_timeout = 30s;
-    opts.pool = pool_;
+    net::HttpOptions opts = platform_call(20s, 30s, pool_);
     struct Acc {
       HttpHead head;
       std::string body;

@@ -142,16 +142,16 @@ void parse_message_create(const Json& d, const Identity& me, GatewayEvent& e) {
     malformed(e, "guild_id is not a snowflake");
     return;
   }
-  const Json& content = member(d, "content");
-  if (!content.is_null() && !content.is_string()) {
+  payload::Text content = payload::text_field(d, "content", kMaxContentBytes);
+  if (content.status == payload::Text::Status::kMalformed) {
     malformed(e, "content is not a string");
     return;
   }
-  std::string text = content.is_string() ? content.get<std::string>() : std::string();
-  if (text.size() > kMaxContentBytes) {
+  if (content.status == payload::Text::Status::kTooLong) {
     ignored(e, "content over " + std::to_string(kMaxContentBytes) + " bytes");
     return;
   }
+  std::string text = std::move(content.text);
   bool mentioned = false;
   if (!me.user_id.empty()) {
     mentioned = mentions_me(d, text, me);

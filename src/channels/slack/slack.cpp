@@ -42,6 +42,7 @@
 
 #include "base/alive.h"
 #include "base/log.h"
+#include "channels/platform_http.h"
 #include "channels/slack/slack_api.h"
 #include "channels/slack/slack_events.h"
 #include "net/ws_client.h"
@@ -174,15 +175,7 @@ void SlackChannel::read_settings() {
   ping_interval_ = std::chrono::milliseconds(setting_int(s, "ping_interval_ms", 30000, 50, 600000));
 }
 
-net::HttpOptions SlackChannel::http_options() const {
-  net::HttpOptions o;
-  o.connect_timeout = 10s;
-  o.first_byte_timeout = 30s;
-  o.idle_timeout = 30s;
-  o.total_timeout = 60s;
-  o.pool = pool_;
-  return o;
-}
+net::HttpOptions SlackChannel::http_options() const { return platform_call(30s, 60s, pool_); }
 
 void SlackChannel::start() {
   if (session_) return;  // already running

@@ -85,16 +85,16 @@ void parse_event(const Json& payload, const Identity& me, Envelope& e) {
     ignored(e, "our own message");
     return;
   }
-  const Json& text_j = member(ev, "text");
-  if (!text_j.is_null() && !text_j.is_string()) {
+  payload::Text body = payload::text_field(ev, "text", kMaxInboundTextBytes);
+  if (body.status == payload::Text::Status::kMalformed) {
     malformed(e, "message text is not a string");
     return;
   }
-  std::string text = text_j.is_string() ? text_j.get<std::string>() : std::string();
-  if (text.size() > kMaxInboundTextBytes) {
+  if (body.status == payload::Text::Status::kTooLong) {
     ignored(e, "message text over " + std::to_string(kMaxInboundTextBytes) + " bytes");
     return;
   }
+  std::string text = std::move(body.text);
   bool mentioned = !me.user_id.empty() && strip_mention(text, me.user_id);
   if (*type == "app_mention") mentioned = true;
   text = unescape_text(text);

@@ -21,6 +21,7 @@
 
 #include "base/alive.h"
 #include "base/fs.h"
+#include "channels/platform_http.h"
 #include "channels/telegram/telegram_update.h"
 #include "net/http_client.h"
 #include "simpleclaw/registry.h"
@@ -155,11 +156,9 @@ class TelegramChannel final : public sdk::Channel {
     req.url = api_base_ + "/bot" + token_ + "/" + method;
     req.headers = {{"Content-Type", "application/json"}};
     req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-    net::HttpOptions opts;
-    opts.connect_timeout = std::chrono::seconds(10);
-    opts.first_byte_timeout = std::chrono::seconds(timeout_s);
-    opts.total_timeout = std::chrono::seconds(timeout_s + 10);
-    opts.pool = pool_;  // keep-alive: no TCP + TLS set-up per poll and per reply
+    // A long poll answers within its timeout; the margin covers the network.
+    net::HttpOptions opts =
+        platform_call(std::chrono::seconds(timeout_s), std::chrono::seconds(timeout_s + 10), pool_);
     auto out = std::make_shared<Call>();
     std::string what = method;
     net::HttpCallbacks cb;

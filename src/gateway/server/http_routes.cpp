@@ -9,13 +9,7 @@ const EmbeddedFile* embedded_web_files(std::size_t* count);
 
 namespace {
 
-std::string_view web_file(std::string_view name) {
-  std::size_t n = 0;
-  const EmbeddedFile* files = embedded_web_files(&n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (name == files[i].name) return files[i].view();
-  return {};
-}
+std::string_view web_file(std::string_view name) { return find_embedded(embedded_web_files, name); }
 
 }  // namespace
 
