@@ -20,6 +20,7 @@
 #include "agents/run_state.h"
 #include "agents/workspace.h"
 #include "base/check.h"
+#include "base/enum_names.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "providers/model_call.h"
@@ -35,7 +36,6 @@ using sessions::SessionStore;
 
 namespace {
 
-constexpr std::size_t kMaxMessageBytes = 1 << 20;
 constexpr int kMaxContextEntries = 2000;
 
 // On the DB worker. Read-only: a batch of only these commits without writing or fsync.
@@ -56,26 +56,13 @@ Error idempotency_key_in_use(const std::string& run_id) {
       "IDEMPOTENCY_KEY_IN_USE");
 }
 
+constexpr EnumName<QueueMode> kQueueModes[] = {{QueueMode::kFollowup, "followup"},
+                                               {QueueMode::kCollect, "collect"},
+                                               {QueueMode::kInterrupt, "interrupt"}};
 }  // namespace
 
-std::optional<QueueMode> parse_queue_mode(std::string_view s) {
-  if (s == "followup") return QueueMode::kFollowup;
-  if (s == "collect") return QueueMode::kCollect;
-  if (s == "interrupt") return QueueMode::kInterrupt;
-  return std::nullopt;
-}
-
-std::string_view queue_mode_name(QueueMode m) {
-  switch (m) {
-    case QueueMode::kFollowup:
-      return "followup";
-    case QueueMode::kCollect:
-      return "collect";
-    case QueueMode::kInterrupt:
-      return "interrupt";
-  }
-  return "followup";
-}
+std::optional<QueueMode> parse_queue_mode(std::string_view s) { return enum_parse(kQueueModes, s); }
+std::string_view queue_mode_name(QueueMode m) { return enum_name(kQueueModes, m); }
 
 RunEngine::RunEngine(boost::asio::io_context& io, sessions::DbWorker& db, BlockingPool& files,
                      providers::Catalog& catalog, const AgentDirectory& agents, RunSink& sink,

@@ -9,6 +9,7 @@
 //
 // Threading: events are delivered on the loop thread, synchronously, in order.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,9 @@
 #include "simpleclaw/provider.h"
 
 namespace simpleclaw::agents {
+
+// The longest message text a run or an injection accepts (chat.send, chat.inject).
+inline constexpr std::size_t kMaxMessageBytes = 1 << 20;
 
 // A run left the queue and starts (agent lifecycle "start").
 struct RunStarted {

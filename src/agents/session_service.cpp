@@ -6,10 +6,6 @@ namespace simpleclaw::agents {
 
 using sessions::SessionStore;
 
-namespace {
-constexpr std::size_t kMaxMessageBytes = 1 << 20;
-}  // namespace
-
 SessionService::SessionService(sessions::DbWorker& db, RunEngine& runs,
                                const AgentDirectory& agents, const providers::Catalog& catalog,
                                RunSink& sink, const Clock& clock)

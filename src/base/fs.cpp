@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "base/ids.h"
 
@@ -22,6 +23,25 @@ Error errno_error(const std::string& what, int err) {
   if (err == ENOENT || err == ENOTDIR) return Error::not_found(std::move(msg));
   if (err == EEXIST) return Error::conflict(std::move(msg));
   return Error::io(std::move(msg));
+}
+
+std::string lexical_normal(const std::string& p) {
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  while (i <= p.size()) {
+    std::size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    std::string part = p.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(std::move(part));
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const std::string& s : parts) out += "/" + s;
+  return out.empty() ? "/" : out;
 }
 
 Result<std::string> read_file(const std::string& path) {

@@ -23,6 +23,9 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
 // mkdir -p with the given mode for every directory it creates.
 Status make_dirs(const std::string& path, unsigned mode = 0700);
 std::string home_dir();
+// "." and ".." and repeated slashes collapsed, without touching the filesystem:
+// "/a/./b/../c//d" -> "/a/c/d"; a relative path comes back absolute ("a" -> "/a").
+std::string lexical_normal(const std::string& path);
 // realpath(3): absolute, symlinks resolved; nullopt when it does not exist.
 std::optional<std::string> real_path(const std::string& path);
 // `path` is `root` or below it, both absolute and normalised: "/a/b" is within "/a", not

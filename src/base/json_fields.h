@@ -1,6 +1,7 @@
 // Typed reads of one field of a JSON object that never throw: Json::value() throws when
 // the field has another type, and input from platforms, plugins and clients can have any.
 #pragma once
+#include <climits>
 #include <string>
 
 #include "simpleclaw/result.h"
@@ -13,6 +14,15 @@ inline std::string json_str(const Json& j, const char* key, std::string def = {}
   if (!j.is_object()) return def;
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : def;
+}
+
+// The integer at `key`, or `def` when absent, not an integer or out of int's range.
+inline int json_int(const Json& j, const char* key, int def) {
+  if (!j.is_object()) return def;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return def;
+  long long v = it->get<long long>();
+  return v < INT_MIN || v > INT_MAX ? def : static_cast<int>(v);
 }
 
 }  // namespace simpleclaw

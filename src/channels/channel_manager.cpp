@@ -8,7 +8,6 @@
 #include "base/log.h"
 #include "channels/account.h"
 #include "channels/chunker.h"
-#include "config/yaml_json.h"
 #include "sessions/keys.h"
 #include "simpleclaw/registry.h"
 
@@ -102,8 +101,7 @@ void ChannelManager::configure(const Json& channels, const Json& bindings,
 }
 
 void ChannelManager::configure(const config::Config& cfg) {
-  configure(config::detail::section(cfg.doc, "channels"),
-            config::detail::array_at(cfg.doc, "bindings"), cfg.agents.default_id);
+  configure(cfg.object_section("channels"), cfg.array_section("bindings"), cfg.agents.default_id);
 }
 
 void ChannelManager::stop_all() {

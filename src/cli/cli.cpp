@@ -92,7 +92,7 @@ void resolve_target(Target& t) {
     }
   }
   if (t.url.empty()) {
-    int port = cfg.ok() ? cfg.config.gateway.port : 18789;
+    int port = cfg.ok() ? cfg.config.gateway.port : config::kDefaultPort;
     if (std::string p = env_var("SIMPLECLAW_PORT"); !p.empty()) port = std::atoi(p.c_str());
     bool tls = cfg.ok() && cfg.config.gateway.tls.enabled;
     t.url = std::string(tls ? "wss://" : "ws://") + "127.0.0.1:" + std::to_string(port);
@@ -112,7 +112,8 @@ int run(int argc, char** argv) {
   bool json_out = false;
   auto add_client_opts = [&](CLI::App* sub) {
     sub->add_option("--url", t.url,
-                    "gateway URL (default: the running gateway, else ws://127.0.0.1:18789)");
+                    "gateway URL (default: the running gateway, else ws://127.0.0.1:" +
+                        std::to_string(config::kDefaultPort) + ")");
     sub->add_option("--token", t.token,
                     "gateway token (default: $SIMPLECLAW_GATEWAY_TOKEN or <state>/gateway.token)");
     sub->add_option("--password", t.password, "gateway password (auth mode password)");
@@ -131,7 +132,8 @@ int run(int argc, char** argv) {
   int port = -1;
   auto* g = app.add_subcommand("gateway", "run the gateway server");
   g->add_option("--port", port,
-                "port (0 = any free port; default $SIMPLECLAW_PORT, gateway.port, 18789)");
+                "port (0 = any free port; default $SIMPLECLAW_PORT, gateway.port, " +
+                    std::to_string(config::kDefaultPort) + ")");
   g->add_option("--bind", gopts.bind,
                 "loopback | all | tailnet | an IP address (default gateway.bind, loopback)");
   g->add_option("--config", gopts.config_path,

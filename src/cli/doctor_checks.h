@@ -33,7 +33,7 @@ struct DoctorContext {
   config::Parsed parsed;
   Json doc;  // validated doc, else the raw YAML as JSON (best effort), else null
   bool config_ok = false;
-  int port = 18789;
+  int port = config::kDefaultPort;
   std::string bind = "loopback";
   // A running gateway (holds <state>/gateway.lock).
   bool running = false;

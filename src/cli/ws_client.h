@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "nodes/device_identity.h"
 #include "simpleclaw/result.h"
 
 namespace simpleclaw::cli {
 
 struct ClientOptions {
-  std::string url = "ws://127.0.0.1:18789";
+  std::string url = "ws://127.0.0.1:" + std::to_string(config::kDefaultPort);
   std::string token;
   std::string password;
   bool msgpack = false;  // offer the simpleclaw.msgpack subprotocol

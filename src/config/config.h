@@ -48,8 +48,11 @@ struct LimitsConfig {
   int max_connections = 20000;              // all sockets; excess upgrades get HTTP 503
 };
 
+// The port a gateway listens on and a client dials when nothing else is said.
+inline constexpr int kDefaultPort = 18789;
+
 struct GatewayConfig {
-  int port = 18789;               // --port > SIMPLECLAW_PORT > this
+  int port = kDefaultPort;        // --port > SIMPLECLAW_PORT > this
   std::string bind = "loopback";  // loopback | all | tailnet | literal IPv4/IPv6
   std::string mode = "local";     // local | shared
   AuthConfig auth;
@@ -187,6 +190,11 @@ struct Config {
   NodesConfig nodes;
   std::vector<UserConfig> users;  // shared mode; sorted by name
   Json doc;                       // the whole validated document after ${ENV} substitution
+
+  // A section whose shape its owner reads itself (channels, plugins: their settings are
+  // the extensions' own JSON): doc[key] when it is an object (array), else an empty one.
+  const Json& object_section(const char* key) const;
+  const Json& array_section(const char* key) const;
 };
 
 // True when a bind setting listens only on this machine: "loopback", "localhost", an IPv4

@@ -603,4 +603,7 @@ bool needs_restart(const Config& before, const Config& after) {
          da.tailscale != db.tailscale || da.display_name != db.display_name;
 }
 
+const Json& Config::object_section(const char* key) const { return detail::section(doc, key); }
+const Json& Config::array_section(const char* key) const { return detail::array_at(doc, key); }
+
 }  // namespace simpleclaw::config

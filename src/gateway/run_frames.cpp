@@ -7,7 +7,6 @@
 namespace simpleclaw::gateway {
 
 using protocol::Scope;
-using sessions::RunStatus;
 
 namespace {
 
@@ -73,9 +72,10 @@ void RunFrames::tool_event(const agents::ToolEvent& e) {
   agent_frame(e.run_id, e.session_key, e.agent_seq, e.ts, "tool", std::move(data), false);
 }
 
-void RunFrames::count_finish(RunStatus status, sdk::ErrorKind kind) {
+void RunFrames::count_finish(sessions::RunStatus status, sdk::ErrorKind kind) {
   ++metrics_.runs_ended[std::string(sessions::run_status_name(status))];
-  if (status == RunStatus::kError) ++metrics_.run_errors[std::string(sdk::error_kind_name(kind))];
+  if (status == sessions::RunStatus::kError)
+    ++metrics_.run_errors[std::string(sdk::error_kind_name(kind))];
 }
 
 void RunFrames::run_finished(const agents::RunFinished& e) {
@@ -91,11 +91,11 @@ void RunFrames::run_finished(const agents::RunFinished& e) {
            {"sessionKey", e.session_key},
            {"seq", id == e.run_id ? e.chat_seq : 0},
            {"state", sessions::run_status_name(e.status)}};
-    if (e.status == RunStatus::kFinal) {
+    if (e.status == sessions::RunStatus::kFinal) {
       p["message"] = message;
       if (message.contains("usage")) p["usage"] = message["usage"];
       if (message.contains("stopReason")) p["stopReason"] = message["stopReason"];
-    } else if (e.status == RunStatus::kAborted) {
+    } else if (e.status == sessions::RunStatus::kAborted) {
       if (!text.empty()) p["message"] = message;
     } else {
       p["errorMessage"] = e.error;
@@ -104,9 +104,10 @@ void RunFrames::run_finished(const agents::RunFinished& e) {
     clients_.broadcast("chat", std::move(p), run_audience(e.session_key), false);
   }
   if (!e.started) return;
-  Json end{{"phase", e.status == RunStatus::kError ? "error" : "end"}, {"endedAt", e.ended_at}};
-  if (e.status == RunStatus::kAborted) end["aborted"] = true;
-  if (e.status == RunStatus::kError) end["error"] = e.error;
+  Json end{{"phase", e.status == sessions::RunStatus::kError ? "error" : "end"},
+           {"endedAt", e.ended_at}};
+  if (e.status == sessions::RunStatus::kAborted) end["aborted"] = true;
+  if (e.status == sessions::RunStatus::kError) end["error"] = e.error;
   agent_frame(e.run_id, e.session_key, e.agent_seq, e.ended_at, "lifecycle", std::move(end), false);
 }
 

@@ -2,12 +2,8 @@
 
 namespace simpleclaw::gateway {
 
-using sessions::EntryState;
-using sessions::Role;
-using sessions::RunStatus;
-
 Json message_json(const sessions::Entry& e) {
-  if (e.role == Role::kTool) {
+  if (e.role == sessions::Role::kTool) {
     Json m{{"role", "toolResult"},
            {"toolCallId", e.tool_call_id},
            {"toolName", e.tool_name},
@@ -40,7 +36,7 @@ Json message_json(const sessions::Entry& e) {
     m["usage"] = Json{{"input", e.input_tokens},
                       {"output", e.output_tokens},
                       {"totalTokens", e.input_tokens + e.output_tokens}};
-  if (e.state != EntryState::kComplete) m["state"] = sessions::entry_state_name(e.state);
+  if (e.state != sessions::EntryState::kComplete) m["state"] = sessions::entry_state_name(e.state);
   if (!e.label.empty()) m["label"] = e.label;
   return m;
 }
@@ -94,7 +90,7 @@ Json send_ack_json(const agents::SendAck& ack) {
   if (ack.kind == Kind::kInFlight) return Json{{"runId", ack.run_id}, {"status", "in_flight"}};
   const agents::RunOutcome& o = ack.outcome;
   Json j{{"runId", ack.run_id}, {"status", sessions::run_status_name(o.status)}};
-  if (o.status == RunStatus::kFinal)
+  if (o.status == sessions::RunStatus::kFinal)
     j["message"] = o.reply ? message_json(*o.reply) : text_message_json(o.text, o.started_at);
   if (!o.error.empty()) j["errorMessage"] = o.error;
   return j;

@@ -61,12 +61,6 @@ bool is_token(std::string_view s) {
   return true;
 }
 
-bool parse_ip(std::string_view host, asio::ip::address& out) {
-  error_code ec;
-  out = asio::ip::make_address(std::string(host), ec);
-  return !ec;
-}
-
 // --- TLS contexts ---------------------------------------------------------------------
 
 bool is_tls_error(const error_code& ec) {
@@ -78,8 +72,8 @@ bool is_tls_error(const error_code& ec) {
 
 // One TCP connection, with TLS on top when https. Heap-held so it can move between a
 // call and the pool (the TLS stream refers to the socket).
-struct Conn {
-  explicit Conn(asio::io_context& io) : socket(io) {}
+struct HttpConn {
+  explicit HttpConn(asio::io_context& io) : socket(io) {}
   tcp::socket socket;
   std::shared_ptr<ssl::context> tls_ctx;
   std::optional<ssl::stream<tcp::socket&>> tls;  // after socket: destroyed first
@@ -92,7 +86,7 @@ struct ConnectionPool::Impl {
   static constexpr std::chrono::seconds kMaxIdle{30};
   struct Idle {
     std::string origin;
-    std::unique_ptr<Conn> conn;
+    std::unique_ptr<HttpConn> conn;
     Clock::time_point since;
   };
   std::deque<Idle> idle;  // oldest first
@@ -101,12 +95,12 @@ struct ConnectionPool::Impl {
     while (!idle.empty() && now - idle.front().since > kMaxIdle) idle.pop_front();
   }
   // The newest idle connection to `origin` that still looks usable.
-  std::unique_ptr<Conn> take(const std::string& origin) {
+  std::unique_ptr<HttpConn> take(const std::string& origin) {
     expire(Clock::now());
     for (auto it = idle.end(); it != idle.begin();) {
       --it;
       if (it->origin != origin) continue;
-      std::unique_ptr<Conn> c = std::move(it->conn);
+      std::unique_ptr<HttpConn> c = std::move(it->conn);
       it = idle.erase(it);
       // Between responses the server has nothing to say: readable means it closed the
       // connection (EOF) or sent junk. Either way, not reusable.
@@ -115,7 +109,7 @@ struct ConnectionPool::Impl {
     }
     return nullptr;
   }
-  void put(const std::string& origin, std::unique_ptr<Conn> c) {
+  void put(const std::string& origin, std::unique_ptr<HttpConn> c) {
     expire(Clock::now());
     auto same = [&](const Idle& i) { return i.origin == origin; };
     if (static_cast<std::size_t>(std::count_if(idle.begin(), idle.end(), same)) >= kPerOrigin)
@@ -141,7 +135,7 @@ class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
         opts_(std::move(opts)),
         cb_(std::move(cb)),
         resolver_(io),
-        conn_(std::make_unique<Conn>(io)),
+        conn_(std::make_unique<HttpConn>(io)),
         phase_timer_(io),
         total_timer_(io) {}
 
@@ -250,7 +244,7 @@ class Call final : public HttpCall, public std::enable_shared_from_this<Call> {
 
   tcp::resolver resolver_;
   std::vector<tcp::endpoint> endpoints_;
-  std::unique_ptr<Conn> conn_;
+  std::unique_ptr<HttpConn> conn_;
   std::string origin_;       // pool key: scheme, host:port, proxy, CA file
   bool reused_ = false;      // conn_ came from the pool (it may have gone stale)
   bool keep_alive_ = false;  // the response allows reusing the connection
@@ -298,7 +292,7 @@ void Call::start() {
   if (opts_.pool) {
     origin_ = std::string(url_.https ? "https://" : "http://") + where_ + " " +
               (proxy_ ? proxy_url : std::string()) + " " + opts_.ca_file;
-    if (std::unique_ptr<Conn> c = opts_.pool->impl_->take(origin_)) {
+    if (std::unique_ptr<HttpConn> c = opts_.pool->impl_->take(origin_)) {
       conn_ = std::move(c);
       reused_ = true;
       return write_request();
@@ -334,7 +328,7 @@ bool Call::retry_on_fresh_connection() {
   reused_ = false;
   error_code ignored;
   conn_->socket.close(ignored);
-  conn_ = std::make_unique<Conn>(io_);
+  conn_ = std::make_unique<HttpConn>(io_);
   in_begin_ = in_end_ = 0;
   parser_.reset();
   endpoints_.clear();
@@ -703,7 +697,7 @@ void Call::finish(std::optional<HttpError> error) {
   total_timer_.cancel();
   if (!error && keep_alive_) {
     opts_.pool->impl_->put(origin_, std::move(conn_));  // nothing is pending on it
-    conn_ = std::make_unique<Conn>(io_);
+    conn_ = std::make_unique<HttpConn>(io_);
   } else {
     conn_->socket.close(ignored);  // pending reads/writes/handshakes complete with an error
   }

@@ -12,6 +12,12 @@ namespace simpleclaw::net {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
+bool parse_ip(std::string_view host, boost::asio::ip::address& out) {
+  boost::system::error_code ec;
+  out = boost::asio::ip::make_address(std::string(host), ec);
+  return !ec;
+}
+
 namespace {
 
 char to_lower_char(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -41,12 +47,6 @@ bool has_space_or_control(std::string_view s) {
 
 bool is_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool parse_ip(std::string_view host, asio::ip::address& out) {
-  error_code ec;
-  out = asio::ip::make_address(std::string(host), ec);
-  return !ec;
 }
 
 // "host[:port]" or "[v6][:port]" -> lowercased host (no brackets) and a port in 1..65535

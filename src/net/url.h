@@ -2,6 +2,7 @@
 // the parsing that decides where a connection goes, kept apart from the connection code
 // so it can be tested and fuzzed without sockets. Pure functions; any thread.
 #pragma once
+#include <boost/asio/ip/address.hpp>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -44,5 +45,8 @@ std::string join_host_port(const std::string& host, const std::string& port);
 bool iequals(std::string_view a, std::string_view b);
 // True for localhost, *.localhost, 127.0.0.0/8, ::1 and v4-mapped loopback.
 bool is_loopback_host(std::string_view host);
+
+// An IP literal (v4 or v6, no brackets) into `out`; false when `host` is a name.
+bool parse_ip(std::string_view host, boost::asio::ip::address& out);
 
 }  // namespace simpleclaw::net

@@ -8,7 +8,6 @@
 
 #include "base/fs.h"
 #include "base/log.h"
-#include "config/yaml_json.h"
 
 namespace simpleclaw::plugins {
 
@@ -250,8 +249,7 @@ std::vector<std::string> PluginHost::configure(const Json& plugins_section,
 }
 
 std::vector<std::string> PluginHost::configure(const config::Config& cfg) {
-  return configure(config::detail::section(cfg.doc, "plugins"),
-                   config::detail::section(cfg.doc, "channels"));
+  return configure(cfg.object_section("plugins"), cfg.object_section("channels"));
 }
 
 void PluginHost::start() {

@@ -39,28 +39,14 @@ class DbWorker {
   // R must be a Result<T>/Status: an error result rolls back that job's savepoint.
   template <typename Work, typename Done>
   void post(Work work, Done done) {
-    using R = std::invoke_result_t<Work&, SessionStore&>;
-    auto slot = std::make_shared<std::optional<R>>();
-    enqueue(Job{[work = std::move(work), slot](SessionStore& s) mutable -> bool {
-                  slot->emplace(work(s));
-                  return (*slot)->ok();
-                },
-                [slot](const Error& e) { *slot = R(e); },
-                [done = std::move(done), slot]() mutable { done(std::move(**slot)); }});
+    enqueue(make_job(std::move(work), std::move(done), false));
   }
 
   // Like post(), but `work` runs after the batch's COMMIT, outside any transaction: for
   // what SQLite refuses inside one (PRAGMA wal_checkpoint(TRUNCATE), VACUUM).
   template <typename Work, typename Done>
   void post_standalone(Work work, Done done) {
-    using R = std::invoke_result_t<Work&, SessionStore&>;
-    auto slot = std::make_shared<std::optional<R>>();
-    enqueue(Job{[work = std::move(work), slot](SessionStore& s) mutable -> bool {
-                  slot->emplace(work(s));
-                  return (*slot)->ok();
-                },
-                [slot](const Error& e) { *slot = R(e); },
-                [done = std::move(done), slot]() mutable { done(std::move(**slot)); }, true});
+    enqueue(make_job(std::move(work), std::move(done), true));
   }
 
   void stop();
@@ -74,6 +60,18 @@ class DbWorker {
     std::function<void()> complete;          // loop thread
     bool standalone = false;                 // run after COMMIT (post_standalone)
   };
+  // The result travels from the worker to the loop in a slot both closures share.
+  template <typename Work, typename Done>
+  static Job make_job(Work work, Done done, bool standalone) {
+    using R = std::invoke_result_t<Work&, SessionStore&>;
+    auto slot = std::make_shared<std::optional<R>>();
+    return Job{[work = std::move(work), slot](SessionStore& s) mutable -> bool {
+                 slot->emplace(work(s));
+                 return (*slot)->ok();
+               },
+               [slot](const Error& e) { *slot = R(e); },
+               [done = std::move(done), slot]() mutable { done(std::move(**slot)); }, standalone};
+  }
   void enqueue(Job job);
   void thread_main();
 

@@ -1,5 +1,7 @@
 #include "sessions/types.h"
 
+#include "base/enum_names.h"
+
 namespace simpleclaw::sessions {
 
 Role parse_role(std::string_view s) {
@@ -8,49 +10,26 @@ Role parse_role(std::string_view s) {
   return Role::kUser;
 }
 
-std::string_view entry_state_name(EntryState s) {
-  switch (s) {
-    case EntryState::kComplete:
-      return "complete";
-    case EntryState::kAborted:
-      return "aborted";
-    case EntryState::kError:
-      return "error";
-    case EntryState::kInjected:
-      return "injected";
-  }
-  return "error";
-}
+namespace {
+constexpr EnumName<EntryState> kEntryStates[] = {{EntryState::kComplete, "complete"},
+                                                 {EntryState::kAborted, "aborted"},
+                                                 {EntryState::kError, "error"},
+                                                 {EntryState::kInjected, "injected"}};
+constexpr EnumName<RunStatus> kRunStatuses[] = {{RunStatus::kQueued, "queued"},
+                                                {RunStatus::kRunning, "running"},
+                                                {RunStatus::kFinal, "final"},
+                                                {RunStatus::kAborted, "aborted"},
+                                                {RunStatus::kError, "error"}};
+}  // namespace
 
+std::string_view entry_state_name(EntryState s) { return enum_name(kEntryStates, s); }
 EntryState parse_entry_state(std::string_view s) {
-  if (s == "complete") return EntryState::kComplete;
-  if (s == "aborted") return EntryState::kAborted;
-  if (s == "injected") return EntryState::kInjected;
-  return EntryState::kError;
+  return enum_parse(kEntryStates, s).value_or(EntryState::kError);
 }
 
-std::string_view run_status_name(RunStatus s) {
-  switch (s) {
-    case RunStatus::kQueued:
-      return "queued";
-    case RunStatus::kRunning:
-      return "running";
-    case RunStatus::kFinal:
-      return "final";
-    case RunStatus::kAborted:
-      return "aborted";
-    case RunStatus::kError:
-      return "error";
-  }
-  return "error";
-}
-
+std::string_view run_status_name(RunStatus s) { return enum_name(kRunStatuses, s); }
 RunStatus parse_run_status(std::string_view s) {
-  if (s == "queued") return RunStatus::kQueued;
-  if (s == "running") return RunStatus::kRunning;
-  if (s == "final") return RunStatus::kFinal;
-  if (s == "aborted") return RunStatus::kAborted;
-  return RunStatus::kError;
+  return enum_parse(kRunStatuses, s).value_or(RunStatus::kError);
 }
 
 std::string_view session_status_name(SessionStatus s) {

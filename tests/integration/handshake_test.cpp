@@ -147,30 +147,27 @@ TEST(Handshake, PolicyTickIntervalFollowsConfig) {
   EXPECT_EQ(hello["policy"]["tickIntervalMs"], 4321);
 }
 
-TEST(Handshake, WrongTokenIsUnauthorizedMismatchAndClose1008) {
+// Each bad credential gets its own reason code, then the socket is closed 1008.
+TEST(Handshake, BadTokensAreUnauthorizedWithTheirReasonAndClose1008) {
   START_GATEWAY(gw);
-  ClientOptions o = gw->options();
-  o.token = "not-the-token";
-  ClientPtr c;
-  Json res = handshake(o, &c);
-  ASSERT_TRUE(c);
-  expect_unauthorized(res, "AUTH_TOKEN_MISMATCH");
-  Incoming closed = wait_close(*c);
-  ASSERT_TRUE(closed.closed);
-  EXPECT_EQ(closed.close_code, 1008);
-}
-
-TEST(Handshake, MissingTokenIsAuthTokenMissing) {
-  START_GATEWAY(gw);
-  ClientOptions o = gw->options();
-  o.token.clear();
-  ClientPtr c;
-  Json res = handshake(o, &c);
-  ASSERT_TRUE(c);
-  expect_unauthorized(res, "AUTH_TOKEN_MISSING");
-  Incoming closed = wait_close(*c);
-  ASSERT_TRUE(closed.closed);
-  EXPECT_EQ(closed.close_code, 1008);
+  struct Case {
+    std::string token;
+    const char* code;
+  };
+  for (const Case& k :
+       {Case{"not-the-token", "AUTH_TOKEN_MISMATCH"}, Case{"", "AUTH_TOKEN_MISSING"},
+        Case{gw->token() + "x", "AUTH_TOKEN_MISMATCH"}}) {
+    SCOPED_TRACE(k.code);
+    ClientOptions o = gw->options();
+    o.token = k.token;
+    ClientPtr c;
+    Json res = handshake(o, &c);
+    ASSERT_TRUE(c);
+    expect_unauthorized(res, k.code);
+    Incoming closed = wait_close(*c);
+    ASSERT_TRUE(closed.closed);
+    EXPECT_EQ(closed.close_code, 1008);
+  }
 }
 
 TEST(Handshake, FirstFrameNotJsonClosesWith1000) {

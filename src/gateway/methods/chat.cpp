@@ -12,11 +12,6 @@
 namespace simpleclaw::gateway {
 namespace {
 
-int num(const Json& p, const char* key, int def) {
-  auto it = p.find(key);
-  return it != p.end() && it->is_number_integer() ? it->get<int>() : def;
-}
-
 void send_common(MethodCall& call, const char* key_field, bool generate_idem) {
   agents::SendParams sp;
   sp.session_key = json_str(call.params, key_field);
@@ -25,7 +20,7 @@ void send_common(MethodCall& call, const char* key_field, bool generate_idem) {
   if (sp.idempotency_key.empty() && generate_idem) sp.idempotency_key = uuid_v4();
   sp.agent_id = json_str(call.params, "agentId");
   sp.queue_mode = agents::parse_queue_mode(json_str(call.params, "queueMode"));
-  if (call.params.contains("timeoutMs")) sp.timeout_ms = num(call.params, "timeoutMs", 0);
+  if (call.params.contains("timeoutMs")) sp.timeout_ms = json_int(call.params, "timeoutMs", 0);
   call.svc.runs.send(std::move(sp), [respond = call.respond](Result<agents::SendAck> r) {
     if (!r.ok()) return respond(r.error());
     respond(send_ack_json(*r));
@@ -47,7 +42,8 @@ void method_chat_abort(MethodCall& call) {
 void method_chat_history(MethodCall& call) {
   auto key = call.svc.agents.parse_key(json_str(call.params, "sessionKey"));
   if (!key.ok()) return call.respond(key.error());
-  call.svc.sessions.history(*key, num(call.params, "limit", 200), num(call.params, "offset", 0),
+  call.svc.sessions.history(*key, json_int(call.params, "limit", 200),
+                            json_int(call.params, "offset", 0),
                             [respond = call.respond](Result<agents::History> r) {
                               if (!r.ok()) return respond(r.error());
                               respond(history_json(*r));

@@ -12,11 +12,6 @@ namespace simpleclaw::gateway {
 
 namespace {
 
-int num(const Json& p, const char* key, int def) {
-  auto it = p.find(key);
-  return it != p.end() && it->is_number_integer() ? it->get<int>() : def;
-}
-
 // The session named by params.key, or the error answered.
 std::optional<sessions::SessionKey> key_of(MethodCall& call) {
   auto key = call.svc.agents.parse_key(json_str(call.params, "key"));
@@ -31,12 +26,12 @@ std::optional<sessions::SessionKey> key_of(MethodCall& call) {
 
 void method_sessions_list(MethodCall& call) {
   sessions::ListFilter f;
-  f.limit = num(call.params, "limit", 100);
-  f.offset = num(call.params, "offset", 0);
+  f.limit = json_int(call.params, "limit", 100);
+  f.offset = json_int(call.params, "offset", 0);
   f.agent_id = json_str(call.params, "agentId");
   f.search = json_str(call.params, "search");
   f.owner = call.client.user;  // shared mode: a user lists only their own sessions
-  int active = num(call.params, "activeMinutes", 0);
+  int active = json_int(call.params, "activeMinutes", 0);
   if (active > 0) f.active_since = call.svc.clock.wall_ms() - std::int64_t{active} * 60000;
   Services& svc = call.svc;
   svc.sessions.list(f, [&svc, respond = call.respond](Result<agents::SessionList> r) {
@@ -52,7 +47,7 @@ void method_sessions_list(MethodCall& call) {
 void method_sessions_get(MethodCall& call) {
   auto key = key_of(call);
   if (!key) return;
-  call.svc.sessions.history(*key, num(call.params, "limit", 200), 0,
+  call.svc.sessions.history(*key, json_int(call.params, "limit", 200), 0,
                             [respond = call.respond](Result<agents::History> r) {
                               if (!r.ok()) return respond(r.error());
                               Json h = history_json(*r);

@@ -1,34 +1,18 @@
 #include "gateway/protocol/scopes.h"
 
+#include "base/enum_names.h"
+
 namespace simpleclaw::protocol {
 namespace {
-constexpr Scope kAll[] = {Scope::kAdmin, Scope::kApprovals, Scope::kPairing, Scope::kRead,
-                          Scope::kWrite};
-}
+constexpr EnumName<Scope> kScopes[] = {{Scope::kAdmin, "operator.admin"},
+                                       {Scope::kApprovals, "operator.approvals"},
+                                       {Scope::kPairing, "operator.pairing"},
+                                       {Scope::kRead, "operator.read"},
+                                       {Scope::kWrite, "operator.write"}};
+}  // namespace
 
-std::string_view scope_name(Scope s) {
-  switch (s) {
-    case Scope::kRead:
-      return "operator.read";
-    case Scope::kWrite:
-      return "operator.write";
-    case Scope::kAdmin:
-      return "operator.admin";
-    case Scope::kApprovals:
-      return "operator.approvals";
-    case Scope::kPairing:
-      return "operator.pairing";
-    case Scope::kNone:
-      return "";
-  }
-  return "";
-}
-
-std::optional<Scope> parse_scope(std::string_view name) {
-  for (Scope s : kAll)
-    if (scope_name(s) == name) return s;
-  return std::nullopt;
-}
+std::string_view scope_name(Scope s) { return enum_name(kScopes, s); }  // kNone -> ""
+std::optional<Scope> parse_scope(std::string_view name) { return enum_parse(kScopes, name); }
 
 bool ScopeSet::has(Scope s) const {
   if (s == Scope::kNone) return true;
@@ -47,8 +31,8 @@ ScopeSet ScopeSet::negotiate(const std::vector<std::string>& requested, ScopeSet
 
 std::vector<std::string> ScopeSet::names() const {
   std::vector<std::string> out;
-  for (Scope s : kAll)
-    if (bits_ & static_cast<std::uint8_t>(s)) out.emplace_back(scope_name(s));
+  for (const auto& row : kScopes)  // in the table's (alphabetical) order
+    if (bits_ & static_cast<std::uint8_t>(row.value)) out.emplace_back(row.name);
   return out;
 }
 

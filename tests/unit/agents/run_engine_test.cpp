@@ -539,4 +539,11 @@ TEST_F(RunEngineTest, BadSendsAreRefusedWithoutTouchingTheStore) {
   EXPECT_EQ(llm_.request_count(), 0u);
 }
 
+TEST(QueueModeNames, RoundTripAndUnknownIsRefused) {
+  for (auto m : {QueueMode::kFollowup, QueueMode::kCollect, QueueMode::kInterrupt})
+    EXPECT_EQ(parse_queue_mode(queue_mode_name(m)), m);
+  EXPECT_EQ(parse_queue_mode("steer"), std::nullopt);
+  EXPECT_EQ(parse_queue_mode(""), std::nullopt);
+}
+
 }  // namespace

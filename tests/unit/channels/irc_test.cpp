@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "channels/irc/irc_message.h"
+#include "channels/irc/irc_settings.h"
 #include "fakes/ngircd.h"
 #include "plugins/builtin.h"
 #include "unit/channels/recording_host.h"
@@ -271,6 +272,50 @@ std::unique_ptr<sdk::Channel> make_irc(RecordingHost& host) {
   const auto* ext = plugins::builtin_registry().channel("irc");
   if (!ext) return nullptr;
   return ext->factory(host);
+}
+
+// The account settings are checked before any connection: each bad value names what to fix.
+TEST(IrcSettings, DefaultsClampsAndErrors) {
+  using simpleclaw::channels::irc::read_settings;
+  auto ok = read_settings(Json{{"server", "irc.example"}, {"nick", "bot"}});
+  EXPECT_EQ(ok.error, "");
+  EXPECT_EQ(ok.port, "6697");  // TLS on by default
+  EXPECT_TRUE(ok.tls_verify);
+  EXPECT_EQ(ok.username, "bot");
+  EXPECT_EQ(ok.realname, "bot");
+  auto plain = read_settings(Json{{"server", "s"},
+                                  {"nick", "n"},
+                                  {"tls", false},
+                                  {"send_burst", 100000},
+                                  {"ping_interval_ms", 1}});
+  EXPECT_EQ(plain.port, "6667");
+  EXPECT_EQ(plain.send_burst, 100);            // clamped
+  EXPECT_EQ(plain.ping_interval.count(), 50);  // clamped
+  auto ids = read_settings(Json{{"server", "s"},
+                                {"nick", "n"},
+                                {"channels", {"#a", 3, "#b"}},
+                                {"allow_from", {"Alice"}},
+                                {"groups", {"#A"}}});
+  EXPECT_EQ(ids.channels, (std::vector<std::string>{"#a", "#b"}));
+  EXPECT_EQ(ids.known_ids, (std::vector<std::string>{"Alice", "#A"}));
+  struct Bad {
+    Json j;
+    std::string error;
+  };
+  std::vector<Bad> bad = {
+      {Json::array(), "irc: settings must be an object"},
+      {Json{{"nick", "n"}}, "irc: no server configured"},
+      {Json{{"server", "s"}}, "irc: the nick is missing or not a valid IRC nick"},
+      {Json{{"server", "s"}, {"nick", "#chan"}},
+       "irc: the nick is missing or not a valid IRC nick"},
+      {Json{{"server", "s"}, {"nick", "n"}, {"username", "a b"}},
+       "irc: the username is not a valid IRC user name"},
+      {Json{{"server", "s"}, {"nick", "n"}, {"password", "p\r\nQUIT"}},
+       "irc: the password or realname holds a line break"},
+      {Json{{"server", "s"}, {"nick", "n"}, {"sasl", {{"user", "u"}}}},
+       "irc: sasl needs a user and a password"},
+  };
+  for (const auto& b : bad) EXPECT_EQ(read_settings(b.j).error, b.error) << b.j.dump();
 }
 
 TEST(IrcRegistry, RegisteredAsIrc) {

@@ -386,3 +386,16 @@ TEST(SessionStoreVacuum, ANewDatabaseGivesFreedPagesBackIncrementally) {
   EXPECT_GT((*r)["vacuumedPages"].get<long long>(), 300);
   EXPECT_LT(file_size(t.path), peak / 4);
 }
+
+// Statuses are stored as words: each round-trips, and a word nobody wrote (a corrupt or
+// future row) reads as an error, never as a finished run or a complete reply.
+TEST(SessionTypes, StatusWordsRoundTripAndUnknownIsError) {
+  for (auto s : {RunStatus::kQueued, RunStatus::kRunning, RunStatus::kFinal, RunStatus::kAborted,
+                 RunStatus::kError})
+    EXPECT_EQ(parse_run_status(run_status_name(s)), s);
+  EXPECT_EQ(parse_run_status("finished?"), RunStatus::kError);
+  for (auto s :
+       {EntryState::kComplete, EntryState::kAborted, EntryState::kError, EntryState::kInjected})
+    EXPECT_EQ(parse_entry_state(entry_state_name(s)), s);
+  EXPECT_EQ(parse_entry_state(""), EntryState::kError);
+}
