@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/check.h"
 #include "gateway/methods/table.h"
 #include "gateway/protocol/schemas.h"
 
@@ -109,6 +110,28 @@ TEST(MethodTable, TheCommittedReferenceIsTheGeneratedOne) {
          "docs/methods.md`";
   for (const MethodSpec& m : method_table())
     EXPECT_NE(file.str().find("## " + std::string(m.name) + "\n"), std::string::npos) << m.name;
+}
+
+// One way to answer: a Responder (and every copy of it: a deferred handler keeps one)
+// sends exactly one answer; a second is a broken invariant, counted and not sent.
+TEST(Responder, AnswersOnceAcrossCopiesAndASecondAnswerIsRefused) {
+  std::vector<Result<protocol::MethodResult>> sent;
+  Responder respond([&](Result<protocol::MethodResult> r) { sent.push_back(std::move(r)); });
+  Responder later = respond;  // what a deferred handler captures
+  EXPECT_FALSE(respond.answered());
+  later(Json{{"ok", true}});
+  EXPECT_TRUE(respond.answered());
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].ok());
+  EXPECT_EQ(sent[0]->body(), (Json{{"ok", true}}));
+
+  CheckMode was = check_mode();
+  set_check_mode(CheckMode::kCount);
+  auto violations = invariant_violations();
+  respond(Error::invalid("too late"));
+  set_check_mode(was);
+  EXPECT_EQ(sent.size(), 1u) << "a second answer must never reach the socket";
+  EXPECT_EQ(invariant_violations(), violations + 1);
 }
 
 }  // namespace
