@@ -22,6 +22,33 @@ struct KeyCase {
   std::string kind;
 };
 
+// Channel conversations get their keys from channel_key() only; each key is one the
+// parser accepts as canonical, and a platform id cannot inject key segments.
+TEST(SessionKeysChannel, BuiltKeysAreCanonicalAndIdsCannotAddSegments) {
+  struct Case {
+    std::string agent, user, channel;
+    bool group;
+    std::string conv, thread, key;
+  };
+  const Case cases[] = {
+      {"main", "", "telegram", false, "987654321", "", "agent:main:telegram:direct:987654321"},
+      {"main", "alice", "telegram", false, "42", "", "agent:main:user:alice:telegram:direct:42"},
+      {"ops", "", "slack", true, "C01ABC", "1700.5", "agent:ops:slack:group:c01abc:thread:1700.5"},
+      {"main", "", "irc", true, "#Chan", "", "agent:main:irc:group:#chan"},
+      {"main", "", "discord", false, "a:b c\n", "", "agent:main:discord:direct:a_b_c_"},
+  };
+  for (const Case& c : cases) {
+    std::string key = channel_key(c.agent, c.user, c.channel, c.group, c.conv, c.thread);
+    EXPECT_EQ(key, c.key);
+    auto parsed = parse_session_key(key, "main");
+    ASSERT_TRUE(parsed.ok()) << key;
+    EXPECT_EQ(parsed->key, key) << "not canonical";
+    EXPECT_EQ(parsed->channel, c.channel) << key;
+    EXPECT_EQ(key_owner(key), c.user) << key;
+  }
+  EXPECT_LE(channel_key("main", "", "telegram", false, std::string(1000, 'x')).size(), 200u);
+}
+
 TEST(SessionKeysParse, CanonicalForms) {
   const KeyCase cases[] = {
       {"main", "agent:main:main", "main", "main", "", "direct"},
