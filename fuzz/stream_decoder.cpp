@@ -15,11 +15,26 @@
 #include <string_view>
 #include <vector>
 
+#include "net/sse.h"
 #include "providers/provider.h"
 
 using namespace simpleclaw::providers;
+using simpleclaw::net::SseEvent;
+using simpleclaw::net::SseParser;
 
 namespace {
+
+// Byte 0 of the input picks one of the built-in wire formats.
+const WireFormat& wire_for(std::uint8_t b) {
+  switch (b % 3) {
+    case 0:
+      return openai_wire();
+    case 1:
+      return anthropic_wire();
+    default:
+      return ollama_wire();
+  }
+}
 
 void check_utf8(const std::string& s) {
   try {
@@ -37,8 +52,9 @@ bool same(const StreamEvent& a, const StreamEvent& b) {
          a.tool_call.arguments == b.tool_call.arguments;
 }
 
-std::vector<StreamEvent> decode(Api api, std::string_view body, std::uint32_t seed, bool pieces) {
-  auto d = make_decoder(api);
+std::vector<StreamEvent> decode(const WireFormat& wire, std::string_view body, std::uint32_t seed,
+                                bool pieces) {
+  auto d = wire.make_decoder();
   std::vector<StreamEvent> events;
   if (!pieces) {
     d->feed(body, events);
@@ -64,12 +80,12 @@ std::vector<StreamEvent> decode(Api api, std::string_view body, std::uint32_t se
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
-  const Api api = static_cast<Api>(data[0] % 3);
+  const WireFormat& wire = wire_for(data[0]);
   const std::uint8_t knob = data[1];
   std::string_view body(reinterpret_cast<const char*>(data + 2), size - 2);
 
-  std::vector<StreamEvent> whole = decode(api, body, knob, false);
-  std::vector<StreamEvent> split = decode(api, body, knob, true);
+  std::vector<StreamEvent> whole = decode(wire, body, knob, false);
+  std::vector<StreamEvent> split = decode(wire, body, knob, true);
   if (whole.size() != split.size()) std::abort();
   for (std::size_t i = 0; i < whole.size(); ++i) {
     if (!same(whole[i], split[i])) std::abort();
@@ -97,7 +113,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view first_line = body.substr(0, body.find('\n'));
   head.headers.emplace_back(knob & 0x80 ? "retry-after-ms" : "Retry-After",
                             std::string(first_line.substr(0, 64)));
-  HttpFailure f = classify_http_error(api, head, body, std::chrono::system_clock::time_point{});
+  HttpFailure f =
+      classify_http_error(wire.name(), head, body, std::chrono::system_clock::time_point{});
   check_utf8(f.message);
   if (f.retry_after_ms && *f.retry_after_ms < 0) std::abort();
   return 0;
