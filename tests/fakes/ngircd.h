@@ -32,40 +32,11 @@
 #include <string_view>
 #include <vector>
 
+#include "fakes/loopback_socket.h"
+
 namespace fakes {
 
 // --- sockets and processes ----------------------------------------------------------------
-
-// A port that was free on 127.0.0.1 a moment ago.
-inline int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
-// A connected TCP socket to 127.0.0.1:port, or -1.
-inline int connect_tcp(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Polls until something accepts connections on 127.0.0.1:port.
 inline bool wait_port(int port, int timeout_ms = 5000) {

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "fakes/fake_llm.h"
+#include "fakes/loopback_socket.h"
 #include "integration/cli_run.h"
 
 namespace sctest {
@@ -20,36 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // A listening socket on 127.0.0.1 (port 0 = any): a "foreign program" on a port.
-class Listener {
- public:
-  explicit Listener(int port = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(fd_, 4), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~Listener() { close(); }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-int free_port() {
-  Listener l;
-  return l.port();
-}
+using Listener = ::fakes::LoopbackListener;
+using ::fakes::free_port;
 
 // A private state dir at <dir>/state with config.yaml holding `yaml`.
 std::string make_state(const TempDir& t, const std::string& yaml) {
@@ -168,6 +141,7 @@ TEST(Doctor, ExposedBindWithAShortTokenFailsAndTlsOffWarns) {
 TEST(Doctor, PortTakenByAForeignListenerFailsNamingThePort) {
   TempDir t;
   Listener foreign;
+  ASSERT_TRUE(foreign.ok());
   std::string p = std::to_string(foreign.port());
   std::string state = make_state(t, "gateway:\n  port: " + p + "\n");
   auto r = doctor(state, t);

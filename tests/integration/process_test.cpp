@@ -9,6 +9,7 @@
 
 #include <thread>
 
+#include "fakes/loopback_socket.h"
 #include "integration/helpers.h"
 
 namespace sctest {
@@ -205,23 +206,16 @@ TEST(StartupErrors, ASecondGatewayOnTheSameStateDirIsRefusedNamingThePid) {
 }
 
 TEST(StartupErrors, PortInUseExitsOneWithAClearMessage) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 1), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
+  ::fakes::LoopbackListener taken;  // another program holds the port
+  ASSERT_TRUE(taken.ok());
+  int port = taken.port();
 
   StartOptions o;
   o.port_zero = false;
   o.args = {"--port", std::to_string(port)};
   std::unique_ptr<GatewayProcess> gw;
   auto code = start_and_wait_exit(gw, o);
-  ::close(fd);
+  taken.close();
   ASSERT_TRUE(gw);
   ASSERT_TRUE(code) << "a port in use must be an error, never a hang";
   EXPECT_EQ(*code, 1);

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/loopback_socket.h"
 #include "unit/tools/test_util.h"
 
 namespace {
@@ -395,20 +396,13 @@ TEST_F(SandboxTest, HiddenDirIsEmptyButWorkspaceInsideStaysVisible) {
 }
 
 TEST_F(SandboxTest, NetworkCanBeCutOff) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 16), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  std::string port = std::to_string(ntohs(addr.sin_port));
+  ::fakes::LoopbackListener peer;
+  ASSERT_TRUE(peer.ok());
+  std::string port = std::to_string(peer.port());
   std::string probe = "exec 3<>/dev/tcp/127.0.0.1/" + port + " && echo connected";
   RunResult on = sandboxed({"bash", "-c", probe}, true);
   RunResult off = sandboxed({"bash", "-c", probe}, false);
-  ::close(fd);
+  peer.close();
   EXPECT_EQ(on.exit_code, 0) << on.output;
   EXPECT_NE(on.output.find("connected"), std::string::npos);
   EXPECT_NE(off.exit_code, 0) << off.output;
