@@ -38,9 +38,6 @@ enum class ErrorCode : std::uint8_t {
   kApprovalNotFound,  // protocol: no such exec approval
 };
 
-// "invalid_argument", "not_found", ... (logs and tests; not the wire code).
-const char* error_code_name(ErrorCode c);
-
 struct Error {
   ErrorCode code = ErrorCode::kInvalidArgument;
   std::string message;                      // for a human: what failed and what to do
@@ -67,7 +64,7 @@ struct Error {
   static Error forbidden(std::string msg, std::string detail_code = {}) {
     return make(ErrorCode::kForbidden, std::move(msg), std::move(detail_code));
   }
-  static Error unavailable(std::string msg, long long retry_ms) {
+  static Error unavailable(std::string msg, std::optional<long long> retry_ms = std::nullopt) {
     Error e = make(ErrorCode::kUnavailable, std::move(msg));
     e.retry_after_ms = retry_ms;
     return e;
@@ -109,36 +106,6 @@ struct Error {
     return e;
   }
 };
-
-inline const char* error_code_name(ErrorCode c) {
-  switch (c) {
-    case ErrorCode::kInvalidArgument:
-      return "invalid_argument";
-    case ErrorCode::kNotFound:
-      return "not_found";
-    case ErrorCode::kConflict:
-      return "conflict";
-    case ErrorCode::kUnauthenticated:
-      return "unauthenticated";
-    case ErrorCode::kForbidden:
-      return "forbidden";
-    case ErrorCode::kUnavailable:
-      return "unavailable";
-    case ErrorCode::kTimeout:
-      return "timeout";
-    case ErrorCode::kCancelled:
-      return "cancelled";
-    case ErrorCode::kIo:
-      return "io";
-    case ErrorCode::kInternal:
-      return "internal";
-    case ErrorCode::kNotPaired:
-      return "not_paired";
-    case ErrorCode::kApprovalNotFound:
-      return "approval_not_found";
-  }
-  return "internal";
-}
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -1,6 +1,6 @@
 #include "agents/agent_directory.h"
 
-#include "base/env.h"
+#include "base/fs.h"
 
 namespace simpleclaw::agents {
 
@@ -28,10 +28,7 @@ std::string AgentDirectory::workspace_of(std::string_view agent_id) const {
   const config::AgentConfig* a = find(agent_id);
   std::string ws = a ? a->workspace : std::string();
   if (ws.empty()) return state_dir_ + "/agents/" + std::string(agent_id) + "/workspace";
-  if (ws.rfind("~/", 0) == 0) {
-    std::string home = env_var("HOME");
-    if (!home.empty()) ws = home + ws.substr(1);
-  }
+  if (ws.rfind("~/", 0) == 0) ws = home_dir() + ws.substr(1);
   return ws;
 }
 

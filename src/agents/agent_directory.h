@@ -39,7 +39,6 @@ class AgentDirectory {
   PromptSource prompt_source(std::string_view agent_id) const;
   // The model an agent's runs use before overrides: its own, else models.default.
   std::string model_of(std::string_view agent_id) const;
-  const config::Config& config() const { return *cfg_; }
 
  private:
   std::string state_dir_;

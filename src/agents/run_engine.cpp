@@ -153,10 +153,13 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
     if (d->in_flight) return done(SendAck{SendAck::Kind::kInFlight, run_id, {}});
     return done(SendAck{SendAck::Kind::kDone, run_id, d->outcome});
   }
-  SessionRt& rt = sessions_[key->key];
-  if (rt.queue.size() >= static_cast<std::size_t>(cfg_->sessions.max_queue))
-    return done(Error::unavailable("session " + key->key + " has " +
-                                       std::to_string(rt.queue.size()) +
+  // Looked up, not created: a send refused or answered from the runs table must not leave
+  // an empty entry behind (enqueue() creates it once the run is accepted).
+  auto rt = sessions_.find(key->key);
+  const std::size_t queued = rt == sessions_.end() ? 0 : rt->second.queue.size();
+  const bool idle = rt == sessions_.end() || (!rt->second.active && queued == 0);
+  if (queued >= static_cast<std::size_t>(cfg_->sessions.max_queue))
+    return done(Error::unavailable("session " + key->key + " has " + std::to_string(queued) +
                                        " queued messages (sessions.max_queue); retry later",
                                    2000));
   QueueMode mode = p.queue_mode.value_or(
@@ -168,7 +171,7 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
   // prompt meanwhile on the file pool. Used only if the run does start at once (see
   // start_next); otherwise both are loaded again then.
   std::shared_ptr<Loaded> prefetch;
-  if (!rt.active && rt.queue.empty()) {
+  if (idle) {
     prefetch = std::make_shared<Loaded>();
     files_.run(
         [src = agents_.prompt_source(key->agent_id)] {

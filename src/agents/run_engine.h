@@ -105,12 +105,17 @@ class RunEngine {
 
   std::size_t active_runs() const;
   std::size_t queued_runs() const;
+  // Sessions with a run active or queued: the per-session state kept in memory.
+  std::size_t busy_sessions() const { return sessions_.size(); }
   std::vector<std::string> run_ids(const std::string& key) const;  // active first
+  // Tells the sink that session `key` changed (sessions.changed), with its runs now. The
+  // session service reports its edits through this too.
+  void changed(const std::string& key, const char* reason,
+               std::optional<sessions::SessionRow> row = std::nullopt);
   // Maintenance: drops idempotency results past sessions.dedupe_ttl_ms (otherwise only
   // pruned on the next send); returns how many remain.
   std::size_t expire_dedupe() { return dedupe_.expire(dedupe_max()); }
   std::size_t dedupe_size() const { return dedupe_.size(); }
-  bool shutting_down() const { return shutting_down_; }
 
  private:
   struct Run;
@@ -156,8 +161,6 @@ class RunEngine {
                 std::string error, sdk::ErrorKind kind,
                 Result<std::optional<sessions::Entry>> committed);
   void finish_queued(std::unique_ptr<Run> run, const std::string& why);
-  void changed(const std::string& key, const char* reason,
-               std::optional<sessions::SessionRow> row = std::nullopt);
 
   // Idempotency (sessions.dedupe_ttl_ms / dedupe_max of the live config).
   std::size_t dedupe_max() const;

@@ -11,12 +11,6 @@ SessionService::SessionService(sessions::DbWorker& db, RunEngine& runs,
                                RunSink& sink, const Clock& clock)
     : db_(db), runs_(runs), agents_(agents), catalog_(catalog), sink_(sink), clock_(clock) {}
 
-void SessionService::changed(const std::string& key, const char* reason,
-                             std::optional<sessions::SessionRow> row) {
-  sink_.session_changed(
-      SessionChange{key, reason, std::move(row), runs_.run_ids(key), clock_.wall_ms()});
-}
-
 void SessionService::history(const sessions::SessionKey& key, int limit, int offset,
                              Done<History> done) {
   db_.post(
@@ -48,7 +42,7 @@ void SessionService::inject(const sessions::SessionKey& key, const std::string& 
              ev.text = r->text;
              ev.ended_at = r->created_at;
              sink_.run_finished(ev);
-             changed(k, "inject");
+             runs_.changed(k, "inject");
              done(std::move(r).value());
            }));
 }
@@ -73,7 +67,7 @@ void SessionService::reset(const sessions::SessionKey& key, Done<sessions::Sessi
       },
       alive_.guard([this, k = key.key, done = std::move(done)](Result<sessions::SessionRow> r) {
         if (!r.ok()) return done(r.error());
-        changed(k, "reset", *r);
+        runs_.changed(k, "reset", *r);
         done(std::move(r).value());
       }));
 }
@@ -85,7 +79,7 @@ void SessionService::remove(const sessions::SessionKey& key, Done<bool> done) {
   db_.post([k = key.key](SessionStore& s) { return s.remove(k); },
            alive_.guard([this, k = key.key, done = std::move(done)](Result<bool> r) {
              if (!r.ok()) return done(r.error());
-             if (*r) changed(k, "deleted");
+             if (*r) runs_.changed(k, "deleted");
              done(*r);
            }));
 }
@@ -103,7 +97,7 @@ void SessionService::patch(const sessions::SessionKey& key, sessions::SessionPat
       },
       alive_.guard([this, k = key.key, done = std::move(done)](Result<sessions::SessionRow> r) {
         if (!r.ok()) return done(r.error());
-        changed(k, "patch", *r);
+        runs_.changed(k, "patch", *r);
         done(std::move(r).value());
       }));
 }

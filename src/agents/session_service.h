@@ -58,9 +58,6 @@ class SessionService {
   void stale(std::int64_t before, int limit, Done<std::vector<std::string>> done);
 
  private:
-  void changed(const std::string& key, const char* reason,
-               std::optional<sessions::SessionRow> row = std::nullopt);
-
   sessions::DbWorker& db_;
   RunEngine& runs_;
   const AgentDirectory& agents_;

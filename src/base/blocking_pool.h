@@ -45,7 +45,6 @@ class BlockingPool {
     pool_->join();
     pool_.reset();
   }
-  bool started() const { return pool_ != nullptr; }
 
  private:
   boost::asio::io_context& loop_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "simpleclaw/result.h"
@@ -26,6 +27,13 @@ inline std::string_view utf8_prefix(std::string_view s, std::size_t max) {
   if (max >= s.size()) return s;
   while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
   return s.substr(0, max);
+}
+
+// `s` cut to at most `max` bytes on a UTF-8 boundary, with "..." appended when it was
+// cut: a peer's text quoted in a log line or an error message.
+inline std::string clip_text(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return std::string(s);
+  return std::string(utf8_prefix(s, max)) + "...";
 }
 
 // True when every string and object key in `j` is valid UTF-8 (MessagePack decoding

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "base/backoff.h"
+#include "base/enum_names.h"
 #include "base/log.h"
 #include "channels/channel_manager.h"
 
@@ -23,29 +24,19 @@ std::string account_dir(const std::string& state, const AccountSettings& s) {
   return dir;
 }
 
-Error unavailable(std::string msg) { return Error::make(ErrorCode::kUnavailable, std::move(msg)); }
-
 }  // namespace
 
-const char* health_state_name(HealthState s) {
-  switch (s) {
-    case HealthState::kStopped:
-      return "stopped";
-    case HealthState::kDisabled:
-      return "disabled";
-    case HealthState::kStarting:
-      return "starting";
-    case HealthState::kHealthy:
-      return "healthy";
-    case HealthState::kReconnecting:
-      return "reconnecting";
-    case HealthState::kStuck:
-      return "stuck";
-    case HealthState::kFailed:
-      return "failed";
-  }
-  return "stopped";
-}
+namespace {
+constexpr EnumName<HealthState> kHealthStates[] = {{HealthState::kStopped, "stopped"},
+                                                   {HealthState::kDisabled, "disabled"},
+                                                   {HealthState::kStarting, "starting"},
+                                                   {HealthState::kHealthy, "healthy"},
+                                                   {HealthState::kReconnecting, "reconnecting"},
+                                                   {HealthState::kStuck, "stuck"},
+                                                   {HealthState::kFailed, "failed"}};
+}  // namespace
+
+std::string_view health_state_name(HealthState s) { return enum_name(kHealthStates, s); }
 
 Account::Account(ChannelManager& mgr, AccountSettings settings)
     : mgr_(mgr),
@@ -61,7 +52,7 @@ Account::Account(ChannelManager& mgr, AccountSettings settings)
 Account::~Account() {
   if (channel_) channel_->stop();
   for (Outgoing& o : queue_)
-    if (o.done) o.done(unavailable("channel account removed"));
+    if (o.done) o.done(Error::unavailable("channel account removed"));
 }
 
 boost::asio::io_context& Account::io() { return mgr_.io(); }
@@ -274,7 +265,7 @@ void Account::enqueue(sdk::OutboundMessage m, std::function<void(Result<std::str
     ++mgr_.counters().outbound_dropped;
     Outgoing& old = queue_.front();
     diagnostic("outbound_dropped", {{"reason", "queue full"}, {"chatId", old.msg.peer.chat_id}});
-    if (old.done) old.done(unavailable("dropped: the channel's outbound queue is full"));
+    if (old.done) old.done(Error::unavailable("dropped: the channel's outbound queue is full"));
     queue_.pop_front();
   }
   queue_.push_back({std::move(m), 0, std::move(done)});

@@ -24,7 +24,7 @@ class ChannelManager;
 // An account's health as channels.status reports it.
 enum class HealthState { kStopped, kDisabled, kStarting, kHealthy, kReconnecting, kStuck, kFailed };
 // "stopped" | "disabled" | "starting" | "healthy" | "reconnecting" | "stuck" | "failed"
-const char* health_state_name(HealthState s);
+std::string_view health_state_name(HealthState s);
 
 class Account final : public sdk::ChannelHost, public std::enable_shared_from_this<Account> {
  public:

@@ -11,15 +11,6 @@ const Json& member(const Json& o, const char* key) {
   return it == o.end() ? kNull : *it;
 }
 
-std::optional<std::string> field(const Json& o, const char* key, std::size_t max) {
-  const Json& v = member(o, key);
-  if (v.is_null()) return std::string();
-  if (!v.is_string()) return std::nullopt;
-  const auto& s = v.get_ref<const std::string&>();
-  if (s.size() > max) return std::nullopt;
-  return s;
-}
-
 Text text_field(const Json& o, const char* key, std::size_t max) {
   const Json& v = member(o, key);
   if (v.is_null()) return {};
@@ -27,6 +18,12 @@ Text text_field(const Json& o, const char* key, std::size_t max) {
   const auto& s = v.get_ref<const std::string&>();
   if (s.size() > max) return {Text::Status::kTooLong, {}};
   return {Text::Status::kOk, s};
+}
+
+std::optional<std::string> field(const Json& o, const char* key, std::size_t max) {
+  Text t = text_field(o, key, max);
+  if (t.status != Text::Status::kOk) return std::nullopt;
+  return std::move(t.text);
 }
 
 void trim(std::string& s) {

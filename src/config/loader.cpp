@@ -429,7 +429,7 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
   bool literal_loopback = false;
   bool bind_ok =
       bind == "loopback" || bind == "all" || bind == "tailnet" || is_ip(bind, &literal_loopback);
-  bool loopback = is_loopback_bind(bind);
+  bool loopback = bind == "loopback" || literal_loopback;  // what is_loopback_bind says
   if (bind_v && bind_v->is_string() && !bind.empty() && !bind_ok)
     add("gateway.bind",
         "must be loopback, all, tailnet, or a literal IPv4/IPv6 address (got '" + bind + "')");

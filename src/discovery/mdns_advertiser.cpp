@@ -143,14 +143,13 @@ Result<std::unique_ptr<MdnsAdvertiser>> MdnsAdvertiser::start(std::string name, 
   impl->txt = std::move(txt);
   impl->on_status = std::move(on_status);
   impl->poll = av().threaded_poll_new();
-  if (!impl->poll)
-    return Error::make(ErrorCode::kUnavailable, "cannot create the Avahi poll thread");
+  if (!impl->poll) return Error::unavailable("cannot create the Avahi poll thread");
   impl->report("starting");
   impl->new_client();  // callbacks run here, on this thread, until the poll starts
   if (av().threaded_poll_start(impl->poll) < 0) {
     if (impl->client) av().client_free(impl->client);
     av().threaded_poll_free(impl->poll);
-    return Error::make(ErrorCode::kUnavailable, "cannot start the Avahi poll thread");
+    return Error::unavailable("cannot start the Avahi poll thread");
   }
   return std::unique_ptr<MdnsAdvertiser>(new MdnsAdvertiser(std::move(impl)));
 }

@@ -75,7 +75,7 @@ Result<std::vector<FoundService>> browse_services(int timeout_ms) {
   if (auto lib = load_avahi(); !lib.ok()) return lib.error();
   std::unique_ptr<AvahiSimplePoll, void (*)(AvahiSimplePoll*)> poll(av().simple_poll_new(),
                                                                     av().simple_poll_free);
-  if (!poll) return Error::make(ErrorCode::kUnavailable, "cannot create the Avahi poll object");
+  if (!poll) return Error::unavailable("cannot create the Avahi poll object");
   Browse b;
   int err = 0;
   std::unique_ptr<AvahiClient, void (*)(AvahiClient*)> client(
@@ -93,8 +93,8 @@ Result<std::vector<FoundService>> browse_services(int timeout_ms) {
       av().service_browser_new(client.get(), AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, kServiceType,
                                nullptr, AvahiLookupFlags(0), browse_cb, &b);
   if (!browser)
-    return Error::make(ErrorCode::kUnavailable, std::string("cannot browse for gateways: ") +
-                                                    av().strerror(av().client_errno(client.get())));
+    return Error::unavailable(std::string("cannot browse for gateways: ") +
+                              av().strerror(av().client_errno(client.get())));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (b.error.empty() && !(b.all_for_now && b.pending == 0)) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -105,8 +105,7 @@ Result<std::vector<FoundService>> browse_services(int timeout_ms) {
   }
   // Resolvers still pending are freed with the client.
   av().service_browser_free(browser);
-  if (!b.error.empty())
-    return Error::make(ErrorCode::kUnavailable, "browsing for gateways failed: " + b.error);
+  if (!b.error.empty()) return Error::unavailable("browsing for gateways failed: " + b.error);
   return std::move(b.found);
 }
 

@@ -8,22 +8,11 @@
 
 namespace simpleclaw::gateway {
 
-struct Responder::State {
-  Send send;
-  bool answered = false;
-};
-
-Responder::Responder(Send send) : state_(std::make_shared<State>(State{std::move(send), false})) {}
-
 void Responder::operator()(Result<protocol::MethodResult> r) const {
   if (!SC_CHECK(!state_->answered, "a request was answered twice")) return;
   state_->answered = true;
-  Send send = std::move(state_->send);
-  state_->send = nullptr;
-  send(std::move(r));
+  state_->send(std::move(r));
 }
-
-bool Responder::answered() const { return state_->answered; }
 
 Responder Dispatcher::responder(const Client& c, const Json& id, const MethodSpec* spec,
                                 std::chrono::steady_clock::time_point started) {

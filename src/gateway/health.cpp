@@ -195,14 +195,12 @@ SharedPayloadPtr HealthMonitor::snapshot(std::string_view user) const {
 }
 
 void HealthMonitor::probe(std::string user, std::function<void(SharedPayloadPtr)> done) {
-  refresh_summary([this, user = std::move(user), done = std::move(done)] {
-    refresh(true);
-    done(snapshot(user));
-  });
+  refresh_summary([this, user = std::move(user), done = std::move(done)] { done(snapshot(user)); });
 }
 
 void HealthMonitor::refresh_summary(std::function<void()> then) {
-  if (summary_pending_) return then();
+  if (!then) then = [] {};
+  if (summary_pending_) return then();  // the read in flight refreshes the snapshot
   summary_pending_ = true;
   // All sessions, then each configured agent's (bounded: kMaxHealthAgents queries).
   std::vector<std::string> agents;
@@ -262,7 +260,8 @@ void HealthMonitor::refresh_summary(std::function<void()> then) {
           summary_ = std::move(r).value();
         else
           log::warn("health: cannot read the session summary: {}", r.error().message);
-        if (!stopped_) then();
+        if (!stopped_) refresh(true);
+        then();  // also after stop: a probe still gets its answer
       }));
 }
 

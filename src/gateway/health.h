@@ -49,7 +49,9 @@ class HealthMonitor {
   // health {probe:true}: re-reads the session summary, refreshes (broadcasting a change),
   // then answers with `user`'s view.
   void probe(std::string user, std::function<void(protocol::SharedPayloadPtr)> done);
-  // Re-reads the session summary from the store; `then` runs after (also on failure).
+  // Re-reads the session summary from the store and refreshes the snapshot (broadcasting
+  // a change; not after stop()); `then` runs after, always (also on failure, after stop,
+  // and at once when a read is already in flight).
   void refresh_summary(std::function<void()> then);
   void stop() { stopped_ = true; }  // shutdown: no more refreshes from summary reads
 

@@ -91,7 +91,7 @@ void Maintenance::pass() {
   (void)t_.runs.expire_dedupe();
   reset_stale_sessions();
   checkpoint_store();
-  t_.health.refresh_summary([this] { t_.health.refresh(true); });
+  t_.health.refresh_summary({});
 }
 
 void Maintenance::reset_stale_sessions() {

@@ -24,10 +24,6 @@ std::vector<std::string> strings(const Json& j, const char* key) {
   return out;
 }
 
-Error coded(ErrorCode code, std::string msg, const char* detail) {
-  return Error::make(code, std::move(msg), detail);
-}
-
 }  // namespace
 
 NodeHub::NodeHub(boost::asio::io_context& io, SendTo send_to, Broadcast broadcast,
@@ -188,9 +184,9 @@ void NodeHub::client_closed(std::uint64_t client_id) {
   for (const auto& [id, p] : pending_)
     if (p.node_id == node_id) ids.push_back(id);
   for (const auto& id : ids)
-    complete(id, coded(ErrorCode::kUnavailable,
-                       "node " + node_id.substr(0, 12) + " disconnected before answering",
-                       "NODE_DISCONNECTED"));
+    complete(id, Error::make(ErrorCode::kUnavailable,
+                             "node " + node_id.substr(0, 12) + " disconnected before answering",
+                             "NODE_DISCONNECTED"));
 }
 
 const NodeHub::Connected* NodeHub::find_node(const std::string& node_id) const {
@@ -242,8 +238,8 @@ Result<Json> NodeHub::describe(const std::string& node_id) const {
   const Connected* c = find_node(node_id);
   const nodes::PairedDevice* d = store_->find_paired(node_id);
   if (!c && !(d && d->has_role("node")))
-    return coded(ErrorCode::kNotFound, "unknown node: " + node_id + " (see node.list)",
-                 "NODE_NOT_FOUND");
+    return Error::make(ErrorCode::kNotFound, "unknown node: " + node_id + " (see node.list)",
+                       "NODE_NOT_FOUND");
   return node_json(node_id, c);
 }
 
@@ -261,20 +257,20 @@ void NodeHub::invoke(const Json& params, Answer answer) {
   const Connected* node = find_node(node_id);
   if (!node) {
     bool known = store_->find_paired(node_id) != nullptr;
-    return answer(coded(ErrorCode::kUnavailable,
-                        known ? "node " + node_id + " is not connected"
-                              : "unknown node: " + node_id + " (see node.list)",
-                        known ? "NODE_NOT_CONNECTED" : "NODE_NOT_FOUND"));
+    return answer(Error::make(ErrorCode::kUnavailable,
+                              known ? "node " + node_id + " is not connected"
+                                    : "unknown node: " + node_id + " (see node.list)",
+                              known ? "NODE_NOT_CONNECTED" : "NODE_NOT_FOUND"));
   }
   if (std::find(cfg_.allow_commands.begin(), cfg_.allow_commands.end(), command) ==
       cfg_.allow_commands.end())
-    return answer(coded(ErrorCode::kInvalidArgument,
-                        "command " + command + " is not allowed (nodes.allow_commands)",
-                        "NODE_COMMAND_NOT_ALLOWED"));
+    return answer(Error::make(ErrorCode::kInvalidArgument,
+                              "command " + command + " is not allowed (nodes.allow_commands)",
+                              "NODE_COMMAND_NOT_ALLOWED"));
   if (std::find(node->commands.begin(), node->commands.end(), command) == node->commands.end())
-    return answer(coded(ErrorCode::kInvalidArgument,
-                        "node " + node_id.substr(0, 12) + " does not offer " + command,
-                        "NODE_COMMAND_NOT_SUPPORTED"));
+    return answer(Error::make(ErrorCode::kInvalidArgument,
+                              "node " + node_id.substr(0, 12) + " does not offer " + command,
+                              "NODE_COMMAND_NOT_SUPPORTED"));
   if (pending_.size() >= kMaxPendingInvokes)
     return answer(Error::unavailable("too many node invocations in flight; retry later", 1000));
   int timeout_ms = cfg_.invoke_timeout_ms;
@@ -289,8 +285,8 @@ void NodeHub::invoke(const Json& params, Answer answer) {
           {"timeoutMs", timeout_ms},
           {"idempotencyKey", idem}};
   if (!send_to_(node->client_id, "node.invoke.request", std::move(ev)))
-    return answer(coded(ErrorCode::kUnavailable, "node " + node_id + " is not connected",
-                        "NODE_NOT_CONNECTED"));
+    return answer(Error::make(ErrorCode::kUnavailable, "node " + node_id + " is not connected",
+                              "NODE_NOT_CONNECTED"));
   Pending& p = pending_[id];
   p.node_id = node_id;
   p.command = command;
@@ -301,10 +297,10 @@ void NodeHub::invoke(const Json& params, Answer answer) {
   p.timer->async_wait(
       alive_.guard([this, id, node_id, timeout_ms](const boost::system::error_code& ec) {
         if (ec) return;
-        complete(id, coded(ErrorCode::kTimeout,
-                           "node " + node_id.substr(0, 12) + " did not answer within " +
-                               std::to_string(timeout_ms) + " ms",
-                           "NODE_INVOKE_TIMEOUT"));
+        complete(id, Error::make(ErrorCode::kTimeout,
+                                 "node " + node_id.substr(0, 12) + " did not answer within " +
+                                     std::to_string(timeout_ms) + " ms",
+                                 "NODE_INVOKE_TIMEOUT"));
       }));
   if (!idem.empty()) pending_by_idem_[idem] = id;
 }
@@ -329,9 +325,9 @@ Result<Json> NodeHub::invoke_result(std::uint64_t client_id, const Json& params)
   std::string id = json_str(params, "id");
   auto it = pending_.find(id);
   if (it == pending_.end() || it->second.node_id != me->second.node_id)
-    return coded(ErrorCode::kInvalidArgument,
-                 "unknown or finished invoke id: " + id + " (it may have timed out)",
-                 "NODE_INVOKE_NOT_FOUND");
+    return Error::make(ErrorCode::kInvalidArgument,
+                       "unknown or finished invoke id: " + id + " (it may have timed out)",
+                       "NODE_INVOKE_NOT_FOUND");
   const std::string node = me->second.node_id;
   const std::string command = it->second.command;
   if (params.value("ok", false)) {
@@ -345,8 +341,8 @@ Result<Json> NodeHub::invoke_result(std::uint64_t client_id, const Json& params)
     const Json err = params.value("error", Json::object());
     std::string msg = json_str(err, "message");
     if (msg.empty()) msg = "the node reported a failure";
-    Error e = coded(ErrorCode::kInvalidArgument, "node " + node.substr(0, 12) + ": " + msg,
-                    "NODE_INVOKE_FAILED");
+    Error e = Error::make(ErrorCode::kInvalidArgument, "node " + node.substr(0, 12) + ": " + msg,
+                          "NODE_INVOKE_FAILED");
     if (err.is_object() && err.contains("code")) e.details["nodeCode"] = err["code"];
     complete(id, e);
   }
@@ -406,7 +402,7 @@ Result<Json> NodeHub::pair_reject(const Json& params, const std::string& by) {
   auto revoked = store_->revoke(device_id);
   if (!revoked.ok()) return revoked.error();
   if (!*revoked)
-    return coded(ErrorCode::kNotFound, "unknown device: " + device_id, "DEVICE_NOT_FOUND");
+    return Error::make(ErrorCode::kNotFound, "unknown device: " + device_id, "DEVICE_NOT_FOUND");
   log::info("device {} revoked by {}", device_id.substr(0, 12), by);
   close_(device_id, "device revoked");
   broadcast_("node.pair.resolved",

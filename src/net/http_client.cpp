@@ -11,7 +11,6 @@
 // cancel, or end of body) is the single place that closes the socket and posts on_done.
 #include "net/http_client.h"
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>

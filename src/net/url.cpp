@@ -5,12 +5,10 @@
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
-#include <cstring>
 
 namespace simpleclaw::net {
 
 namespace asio = boost::asio;
-using boost::system::error_code;
 
 bool parse_ip(std::string_view host, boost::asio::ip::address& out) {
   boost::system::error_code ec;

@@ -12,7 +12,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/clock.h"
+#include "base/json_fields.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "plugins/plugin_channel.h"
 #include "proc/subprocess.h"
 #include "proc/supervised_child.h"
@@ -21,7 +23,6 @@ namespace simpleclaw::plugins {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 namespace {
@@ -29,17 +30,6 @@ namespace {
 constexpr std::size_t kMaxTools = 256;
 constexpr std::size_t kMaxModels = 1000;  // as config models.providers.*.models
 constexpr std::size_t kMaxLogMessage = 2000;
-
-std::string clip(std::string_view s, std::size_t n) {
-  if (s.size() <= n) return std::string(s);
-  return std::string(s.substr(0, n)) + "...";
-}
-
-std::string str_field(const Json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // An error that means the plugin answered (with a JSON-RPC error), as opposed to no
 // answer at all: a plugin without `ping` is still alive.
@@ -207,8 +197,8 @@ bool PluginRuntime::current(std::uint64_t gen) const {
 void PluginRuntime::handshake_done(std::uint64_t gen, Result<Json> r) {
   if (!r.ok()) return fail_process("failed to initialize: " + r.error().message);
   if (!r->is_object()) return fail_process("answered initialize with something not an object");
-  std::string v = str_field(*r, "version");
-  if (!v.empty()) version_ = clip(v, 64);
+  std::string v = json_str(*r, "version");
+  if (!v.empty()) version_ = clip_text(v, 64);
   auto caps = r->find("capabilities");
   capabilities_ = caps != r->end() && caps->is_object() ? *caps : Json::object();
   if (kind() == PluginKind::kTool) return list_tools(gen);
@@ -231,11 +221,11 @@ void PluginRuntime::list_models(std::uint64_t gen) {
         if (list.is_array()) {
           for (const auto& m : list) {
             if (models.size() >= kMaxModels) break;
-            std::string id = str_field(m, "id");
+            std::string id = json_str(m, "id");
             if (id.empty() || id.size() > 200) continue;
             config::ModelEntry e;
             e.id = id;
-            e.name = clip(str_field(m, "name"), 200);
+            e.name = clip_text(json_str(m, "name"), 200);
             if (auto c = m.find("contextWindow"); c != m.end() && c->is_number_unsigned())
               e.context_window = static_cast<int>(
                   std::clamp<std::uint64_t>(c->get<std::uint64_t>(), 256, 1u << 30));
@@ -261,12 +251,12 @@ void PluginRuntime::list_tools(std::uint64_t gen) {
     if (list.is_array()) {
       for (const auto& t : list) {
         if (tools.size() >= kMaxTools) break;
-        std::string n = str_field(t, "name");
+        std::string n = json_str(t, "name");
         if (n.empty() || n.size() > 64) continue;
         Json schema = t.is_object() && t.contains("inputSchema") && t["inputSchema"].is_object()
                           ? t["inputSchema"]
                           : Json{{"type", "object"}};
-        tools.push_back({n, clip(str_field(t, "description"), 4000), std::move(schema)});
+        tools.push_back({n, clip_text(json_str(t, "description"), 4000), std::move(schema)});
       }
     }
     self->tools_ = std::move(tools);
@@ -323,12 +313,6 @@ void PluginRuntime::on_exit(const std::string& what, bool stopping) {
 
 void PluginRuntime::stop(std::function<void()> done) {
   ping_timer_.cancel();
-  auto finished = [weak = weak_from_this(), done = std::move(done)] {
-    if (auto self = weak.lock())
-      if (self->state_ != PluginState::kFailed && self->state_ != PluginState::kDisabled)
-        self->state_ = PluginState::kStopped;
-    if (done) done();
-  };
   if (!child_) {  // never started (disabled, failed, or not yet)
     if (state_ != PluginState::kFailed && state_ != PluginState::kDisabled)
       state_ = PluginState::kStopped;
@@ -347,8 +331,12 @@ void PluginRuntime::stop(std::function<void()> done) {
     };
   }
   if (!child_->peer()) channels_down(prefix() + " stopped");  // between processes
-  auto keep = shared_from_this();  // the stop waiter holds the runtime until the process is gone
-  child_->stop(std::move(polite), [keep, finished = std::move(finished)] { finished(); });
+  // The stop waiter holds the runtime until the process is gone.
+  child_->stop(std::move(polite), [self = shared_from_this(), done = std::move(done)] {
+    if (self->state_ != PluginState::kFailed && self->state_ != PluginState::kDisabled)
+      self->state_ = PluginState::kStopped;
+    if (done) done();
+  });
 }
 
 // ---- messages ----
@@ -395,7 +383,7 @@ void PluginRuntime::channels_down(const std::string& error) {
 }
 
 PluginChannel* PluginRuntime::channel_for(const Json& params) const {
-  std::string acc = str_field(params, "accountId");
+  std::string acc = json_str(params, "accountId");
   auto it = channels_.find(acc);
   return it == channels_.end() ? nullptr : it->second;
 }
@@ -405,17 +393,18 @@ void PluginRuntime::on_request(const std::string& method, const Json& params,
   if (method == "channel/inbound" && kind() == PluginKind::kChannel) {
     PluginChannel* ch = channel_for(params);
     if (!ch)
-      return r.error(-32001, "account not started: " + clip(str_field(params, "accountId"), 64));
+      return r.error(-32001,
+                     "account not started: " + clip_text(json_str(params, "accountId"), 64));
     return ch->on_inbound(params, std::move(r));
   }
   if (method == "ping") return r.ok(Json::object());
-  r.error(-32601, "Method not found: " + clip(method, 100));
+  r.error(-32601, "Method not found: " + clip_text(method, 100));
 }
 
 void PluginRuntime::on_notification(const std::string& method, const Json& params) {
   if (method == "log") {
-    std::string level = str_field(params, "level");
-    std::string msg = clip(str_field(params, "message"), kMaxLogMessage);
+    std::string level = json_str(params, "level");
+    std::string msg = clip_text(json_str(params, "message"), kMaxLogMessage);
     if (level == "error" || level == "warn" || level == "warning")
       log::warn("{}: {}", prefix(), msg);
     else if (level == "info")
@@ -425,7 +414,7 @@ void PluginRuntime::on_notification(const std::string& method, const Json& param
     return;
   }
   if (kind() == PluginKind::kProvider && method == "provider/delta") {
-    auto it = requests_.find(str_field(params, "requestId"));
+    auto it = requests_.find(json_str(params, "requestId"));
     if (it == requests_.end()) return;  // late (cancelled, timed out) or unknown
     DeltaFn fn = it->second;            // a copy: the handler may detach itself
     fn(params);

@@ -10,7 +10,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/json_fields.h"
 #include "base/log.h"
+#include "base/utf8.h"
 
 namespace simpleclaw::proc {
 
@@ -23,22 +25,11 @@ constexpr std::size_t kStderrTail = 20;
 constexpr std::size_t kStderrLineMax = 2000;
 constexpr std::size_t kStderrPartialMax = 64 * 1024;
 
-std::string clip(std::string_view s, std::size_t n) {
-  if (s.size() <= n) return std::string(s);
-  return std::string(s.substr(0, n)) + "...";
-}
-
 // "8 MiB" for whole mebibytes, else "N bytes".
 std::string size_text(std::size_t n) {
   constexpr std::size_t kMiB = 1024 * 1024;
   if (n >= kMiB && n % kMiB == 0) return std::to_string(n / kMiB) + " MiB";
   return std::to_string(n) + " bytes";
-}
-
-std::string str_field(const Json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace
@@ -223,7 +214,7 @@ void StdioRpcPeer::on_stderr(std::string_view data) {
   err_buf_.append(data);
   auto emit = [this](std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    std::string l = clip(line, kStderrLineMax);
+    std::string l = clip_text(line, kStderrLineMax);
     auto now = Clock::now();
     if (now - err_window_start_ >= std::chrono::seconds(1)) {
       if (err_suppressed_)
@@ -262,7 +253,7 @@ void StdioRpcPeer::handle_line(std::string_view line) {
     ++bad_total_;
     ++bad_in_row_;
     log::debug("{}: skipped a line that is not a JSON-RPC message: {}", opts_.log_name,
-               clip(line, 200));
+               clip_text(line, 200));
     if (opts_.max_bad_lines > 0 && bad_in_row_ >= opts_.max_bad_lines)
       kill("wrote " + std::to_string(bad_in_row_) + " non-JSON lines in a row");
     return;
@@ -291,7 +282,7 @@ void StdioRpcPeer::handle_message(const Json& msg) {
       if (h_.on_request)
         h_.on_request(method, params, r);
       else
-        r.error(-32601, "Method not found: " + clip(method, 100));
+        r.error(-32601, "Method not found: " + clip_text(method, 100));
     } else if (h_.on_notification) {
       h_.on_notification(method, params);
     }
@@ -307,7 +298,7 @@ void StdioRpcPeer::handle_message(const Json& msg) {
                          ? (*err)["code"].get<long long>()
                          : 0;
     Error e = Error::invalid(opts_.log_name + ": " + it->second->method +
-                             " failed: " + clip(str_field(*err, "message"), 2000) + " (code " +
+                             " failed: " + clip_text(json_str(*err, "message"), 2000) + " (code " +
                              std::to_string(code) + ")");
     e.details = Json{{"code", opts_.error_code}, {"rpcCode", code}};
     finish(rid, std::move(e));

@@ -91,7 +91,6 @@ class SupervisedChild : public std::enable_shared_from_this<SupervisedChild> {
   // When the pending restart is due (meaningful while restart_pending()).
   std::chrono::steady_clock::time_point restart_at() const { return restart_at_; }
   pid_t pid() const { return peer_ ? peer_->pid() : -1; }
-  const std::string& name() const { return opts_.log_name; }
 
  private:
   SupervisedChild(boost::asio::io_context& io, Options opts, Hooks hooks);

@@ -27,8 +27,7 @@ class ExecTool final : public ToolProvider {
  public:
   // Stores allow-always patterns for an agent (the gateway: agents.list[].tools.exec.allow
   // in config.yaml). Called on the loop; the result only logs.
-  using PersistAllow =
-      std::function<void(const std::string& agent_id, const std::vector<std::string>& patterns)>;
+  using PersistAllow = decltype(sdk::ToolServices::persist_allow);
 
   ExecTool(boost::asio::io_context& io, sdk::HumanApproval& approvals, std::string state_dir,
            PersistAllow persist_allow);

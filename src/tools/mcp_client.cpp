@@ -19,7 +19,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/json_fields.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "proc/stdio_rpc.h"
 #include "proc/subprocess.h"
 #include "proc/supervised_child.h"
@@ -46,13 +48,6 @@ bool supported_version(const std::string& v) {
   return v == "2024-11-05" || v == "2025-03-26" || v == "2025-06-18";
 }
 
-Error unavailable(std::string msg) { return Error::make(ErrorCode::kUnavailable, std::move(msg)); }
-
-std::string clip(std::string_view s, std::size_t n) {
-  if (s.size() <= n) return std::string(s);
-  return std::string(s.substr(0, n)) + "...";
-}
-
 // Bytes of base64 data once decoded.
 std::size_t base64_size(const std::string& b64) {
   std::size_t n = 0, pad = 0;
@@ -67,12 +62,6 @@ std::size_t base64_size(const std::string& b64) {
   return n * 3 / 4;
 }
 
-std::string str_field(const Json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // tools/call result -> text for the model.
 ToolCallResult to_tool_result(Json result) {
   ToolCallResult out;
@@ -83,22 +72,22 @@ ToolCallResult to_tool_result(Json result) {
     auto c = result.find("content");
     if (c != result.end() && c->is_array()) {
       for (const auto& part : *c) {
-        std::string type = str_field(part, "type");
+        std::string type = json_str(part, "type");
         if (type == "text") {
-          parts.push_back(str_field(part, "text"));
+          parts.push_back(json_str(part, "text"));
         } else if (type == "image" || type == "audio") {
-          std::string mime = str_field(part, "mimeType");
+          std::string mime = json_str(part, "mimeType");
           parts.push_back("[" + type + (mime.empty() ? "" : " " + mime) + " " +
-                          std::to_string(base64_size(str_field(part, "data"))) + " bytes]");
+                          std::to_string(base64_size(json_str(part, "data"))) + " bytes]");
         } else if (type == "resource") {
           const Json& res = part.contains("resource") ? part["resource"] : Json();
           if (res.is_object() && res.contains("text") && res["text"].is_string())
             parts.push_back(res["text"].get<std::string>());
           else
-            parts.push_back("[resource " + str_field(res, "uri") + "]");
+            parts.push_back("[resource " + json_str(res, "uri") + "]");
         } else if (type == "resource_link") {
-          std::string name = str_field(part, "name");
-          parts.push_back("[resource_link " + str_field(part, "uri") +
+          std::string name = json_str(part, "name");
+          parts.push_back("[resource_link " + json_str(part, "uri") +
                           (name.empty() ? "" : " " + name) + "]");
         } else {
           parts.push_back("[" + (type.empty() ? std::string("unknown") : type) + " content]");
@@ -218,8 +207,8 @@ void McpClient::start() {
   h.on_request = [name = prefix()](const std::string& method, const Json&,
                                    StdioRpcPeer::Responder r) {
     if (method == "ping") return r.ok(Json::object());
-    log::debug("{}: refused server request {}", name, clip(method, 100));
-    r.error(-32601, "Method not found: " + clip(method, 100));
+    log::debug("{}: refused server request {}", name, clip_text(method, 100));
+    r.error(-32601, "Method not found: " + clip_text(method, 100));
   };
   h.on_notification = [weak](const std::string& method, const Json& params) {
     if (auto self = weak.lock()) self->on_notification(method, params);
@@ -243,8 +232,9 @@ void McpClient::start() {
 std::uint64_t McpClient::request(const std::string& method, Json params, int timeout_ms,
                                  ResponseFn fn) {
   if (!peer()) {
-    asio::post(io_,
-               [fn = std::move(fn), msg = prefix() + " is not running"] { fn(unavailable(msg)); });
+    asio::post(io_, [fn = std::move(fn), msg = prefix() + " is not running"] {
+      fn(Error::unavailable(msg));
+    });
     return 0;
   }
   return peer()->request(method, std::move(params), std::chrono::milliseconds(timeout_ms),
@@ -265,7 +255,7 @@ void McpClient::on_notification(const std::string& method, const Json& params) {
       list_tools({}, {}, 0);
   } else if (method == "notifications/message") {
     log::debug("{} log: {}", prefix(),
-               clip(params.dump(-1, ' ', false, Json::error_handler_t::replace), 2000));
+               clip_text(params.dump(-1, ' ', false, Json::error_handler_t::replace), 2000));
   }
   // Other notifications (progress, resources...) are not used.
 }
@@ -289,14 +279,14 @@ void McpClient::initialize() {
     auto self = weak.lock();
     if (!self || gen != self->gen() || !self->peer() || self->stopping()) return;
     if (!r.ok()) return self->child_->kill("failed to initialize: " + r.error().message);
-    std::string v = str_field(*r, "protocolVersion");
+    std::string v = json_str(*r, "protocolVersion");
     if (!supported_version(v))
-      return self->child_->kill("answered protocol version '" + clip(v, 40) +
+      return self->child_->kill("answered protocol version '" + clip_text(v, 40) +
                                 "', which is not supported");
     self->protocol_version_ = v;
     Json info = r->is_object() ? r->value("serverInfo", Json()) : Json();
-    log::info("{}: initialized ({} {}, protocol {})", self->prefix(), str_field(info, "name"),
-              str_field(info, "version"), v);
+    log::info("{}: initialized ({} {}, protocol {})", self->prefix(), json_str(info, "name"),
+              json_str(info, "version"), v);
     self->peer()->notify("notifications/initialized", Json());
     self->list_tools({}, {}, 0);
   });
@@ -321,16 +311,16 @@ void McpClient::list_tools(std::string cursor, std::vector<McpTool> acc, int pag
             log::warn("{}: more than {} tools; the rest are ignored", self->prefix(), kMaxTools);
             break;
           }
-          std::string name = str_field(t, "name");
+          std::string name = json_str(t, "name");
           if (name.empty()) continue;
-          McpTool tool{name, str_field(t, "description"),
+          McpTool tool{name, json_str(t, "description"),
                        t.contains("inputSchema") && t["inputSchema"].is_object()
                            ? t["inputSchema"]
                            : Json{{"type", "object"}}};
           acc.push_back(std::move(tool));
         }
       }
-      next = str_field(*r, "nextCursor");
+      next = json_str(*r, "nextCursor");
       if (next == cursor || pages + 1 >= kMaxPages || acc.size() >= kMaxTools) next.clear();
     }
     if (!next.empty()) {
@@ -393,7 +383,7 @@ void McpClient::fail_all(const std::string& message) {
     if (p->timer) p->timer->cancel();
     if (p->rpc_id && peer()) peer()->forget(p->rpc_id);
     asio::post(io_, [cb = std::move(p->on_call), message]() {
-      if (cb) cb(unavailable(message));
+      if (cb) cb(Error::unavailable(message));
     });
   }
 }
@@ -428,9 +418,10 @@ std::uint64_t McpClient::call(const std::string& tool, Json arguments, int timeo
   if (arguments.is_null()) arguments = Json::object();
   if (!arguments.is_object())
     return fail_now(Error::invalid(prefix() + ": tool arguments must be a JSON object"));
-  if (state_ == McpState::kStopped) return fail_now(unavailable(prefix() + " is not running"));
+  if (state_ == McpState::kStopped)
+    return fail_now(Error::unavailable(prefix() + " is not running"));
   if (state_ == McpState::kFailed) {
-    Error e = unavailable(last_error_.empty() ? prefix() + " is not running" : last_error_);
+    Error e = Error::unavailable(last_error_.empty() ? prefix() + " is not running" : last_error_);
     e.retry_after_ms = restart_in_ms();
     return fail_now(std::move(e));
   }
@@ -585,11 +576,11 @@ McpCallId McpManager::call(std::string_view full_name, Json arguments, int timeo
     });
     return McpCallId{};
   };
-  if (!target) return fail("unknown MCP tool " + clip(full_name, 200));
+  if (!target) return fail("unknown MCP tool " + clip_text(full_name, 200));
   // While a server is starting its list is not known yet: let the server decide.
   if (!target->tools().empty() && !target->find_tool(tool))
-    return fail("unknown MCP tool " + clip(full_name, 200) + " (server " + target->name() +
-                " has no tool " + clip(tool, 100) + ")");
+    return fail("unknown MCP tool " + clip_text(full_name, 200) + " (server " + target->name() +
+                " has no tool " + clip_text(tool, 100) + ")");
   std::uint64_t id = target->call(tool, std::move(arguments), timeout_ms, std::move(cb));
   return McpCallId{target->name(), id};
 }

@@ -121,7 +121,6 @@ class McpClient : public std::enable_shared_from_this<McpClient> {
   proc::StdioRpcPeer* peer() const;  // the running process, or null
   std::uint64_t gen() const;         // its generation; stale callbacks are ignored
   bool stopping() const;
-  void started();  // a new process runs: initialize it
   void set_state(McpState s);
   using ResponseFn = std::function<void(Result<Json>)>;
   std::uint64_t request(const std::string& method, Json params, int timeout_ms, ResponseFn fn);

@@ -124,7 +124,7 @@ std::shared_ptr<ToolTask> ToolRunner::start_file_tool(const ToolContext& ctx,
         return r.ok() ? ToolOutcome{cap_tool_text(std::move(r).value()), false}
                       : ToolOutcome{"error: " + r.error().message, true};
       },
-      alive_.guard([done = std::move(done)](ToolOutcome out) mutable { done(std::move(out)); }));
+      alive_.guard(std::move(done)));
   return std::make_shared<NoopTask>();
 }
 

@@ -171,14 +171,12 @@ class TelegramChannel final : public sdk::Channel {
       if (e) {
         if (e->kind == net::HttpError::kCancelled) return;
         // The URL holds the token: say which call failed, not where it went.
-        return done(
-            Error::make(ErrorCode::kUnavailable, "telegram " + what + ": " + redact(e->message)));
+        return done(Error::unavailable("telegram " + what + ": " + redact(e->message)));
       }
       Json j = Json::parse(out->body, nullptr, false);
       if (!j.is_object())
-        return done(Error::make(ErrorCode::kUnavailable, "telegram " + what + ": HTTP " +
-                                                             std::to_string(out->status) +
-                                                             ", not a Bot API answer"));
+        return done(Error::unavailable("telegram " + what + ": HTTP " +
+                                       std::to_string(out->status) + ", not a Bot API answer"));
       // Typed checks: a field of the wrong type from the network must not throw.
       if (!(j.contains("ok") && j["ok"].is_boolean() && j["ok"].get<bool>())) {
         std::string desc = j.contains("description") && j["description"].is_string()
@@ -193,7 +191,7 @@ class TelegramChannel final : public sdk::Channel {
           return done(
               Error::unavailable(msg + " (retry after " + params["retry_after"].dump() + " s)",
                                  params["retry_after"].get<long long>() * 1000));
-        if (out->status >= 500) return done(Error::make(ErrorCode::kUnavailable, msg));
+        if (out->status >= 500) return done(Error::unavailable(msg));
         return done(Error::invalid(msg));
       }
       done(j.contains("result") ? j["result"] : Json());

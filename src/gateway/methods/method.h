@@ -30,8 +30,10 @@ enum class SharedRule : std::uint8_t {
 
 class Responder {
  public:
-  using Send = std::function<void(Result<protocol::MethodResult>)>;
-  explicit Responder(Send send);
+  // `send(Result<protocol::MethodResult>)` delivers the one answer. Stored with the
+  // answered flag in one allocation (a Responder is made for every request).
+  template <typename Send>
+  explicit Responder(Send send) : state_(std::make_shared<StateOf<Send>>(std::move(send))) {}
   // Answers: a payload, a shared payload, an error, or any Result<T> whose T converts.
   void operator()(Result<protocol::MethodResult> r) const;
   void operator()(Json j) const { (*this)(Result<protocol::MethodResult>(std::move(j))); }
@@ -43,10 +45,20 @@ class Responder {
     if (!r.ok()) return (*this)(r.error());
     (*this)(std::move(r).value());
   }
-  bool answered() const;
+  bool answered() const { return state_->answered; }
 
  private:
-  struct State;
+  struct State {
+    virtual ~State() = default;
+    virtual void send(Result<protocol::MethodResult> r) = 0;
+    bool answered = false;
+  };
+  template <typename Send>
+  struct StateOf final : State {
+    explicit StateOf(Send s) : send_fn(std::move(s)) {}
+    void send(Result<protocol::MethodResult> r) override { send_fn(std::move(r)); }
+    Send send_fn;
+  };
   std::shared_ptr<State> state_;  // shared by copies: one answer between them
 };
 

@@ -219,7 +219,7 @@ Status Server::listen(const std::vector<std::string>& hosts, int port) {
           "cannot listen on " + hosts[i] + ":" + std::to_string(ep.port()) + ": " + ec.message();
       if (ec == asio::error::address_in_use)
         what += " (another gateway or program uses this port; stop it or pass --port)";
-      if (i == 0) return Error::make(ErrorCode::kUnavailable, what);
+      if (i == 0) return Error::unavailable(what);
       log::warn("{}; continuing without it", what);
       continue;
     }

@@ -369,6 +369,7 @@ TEST_F(RunEngineTest, RememberedOutcomesExpireButTheRunsTableStillAnswers) {
   EXPECT_EQ(dup->kind, SendAck::Kind::kDone);
   EXPECT_EQ(dup->outcome.status, RunStatus::kFinal);
   EXPECT_EQ(llm_.request_count(), 1u);
+  EXPECT_EQ(engine_->busy_sessions(), 0u) << "an answered duplicate leaves no session state";
 }
 
 TEST_F(RunEngineTest, AbortStopsTheStreamAndKeepsThePartialReplyAsAborted) {

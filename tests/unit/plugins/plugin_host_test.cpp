@@ -233,6 +233,11 @@ TEST_F(PluginHostTest, ConfigCheckedAgainstManifestSchema) {
   EXPECT_TRUE(problems_.empty());
   EXPECT_TRUE(run_until([&] { return state("dice-tool") == "running"; }));
   EXPECT_EQ(state("echo-channel"), "disabled");
+  // A plugin that never ran does not hold up the host's stop.
+  bool stopped = false;
+  h.stop([&] { stopped = true; });
+  EXPECT_TRUE(run_until([&] { return stopped; }, 5s));
+  EXPECT_EQ(state("echo-channel"), "disabled");
 }
 
 // A RecordingHost that keeps `handled` until the test releases it (the manager calls it
