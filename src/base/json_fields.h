@@ -3,6 +3,7 @@
 #pragma once
 #include <climits>
 #include <string>
+#include <vector>
 
 #include "simpleclaw/result.h"
 
@@ -23,6 +24,17 @@ inline int json_int(const Json& j, const char* key, int def) {
   if (it == j.end() || !it->is_number_integer()) return def;
   long long v = it->get<long long>();
   return v < INT_MIN || v > INT_MAX ? def : static_cast<int>(v);
+}
+
+// The strings of the array at `key` (other elements skipped); empty when absent.
+inline std::vector<std::string> json_strings(const Json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.is_object()) return out;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return out;
+  for (const Json& v : *it)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
 }
 
 }  // namespace simpleclaw

@@ -14,7 +14,7 @@ Result<Admission> Authenticator::check(const Json& params, const PeerInfo& peer,
   const bool device_token_auth = auth.is_object() && auth.contains("deviceToken") &&
                                  !auth.contains("token") && !auth.contains("password");
   std::string device_user;  // the user a paired device belongs to ("" = the admin's)
-  auto granted = device_token_auth ? nodes_.check_device_token(params, &device_user)
+  auto granted = device_token_auth ? devices_.check_device_token(params, &device_user)
                                    : check_credentials(config_.auth(), auth);
   // Shared mode: not the gateway's credential, maybe a user's own token.
   const UserDirectory& users = config_.users();
@@ -42,8 +42,13 @@ Result<Admission> Authenticator::check(const Json& params, const PeerInfo& peer,
   a.granted = *granted;
   // The device proof: the key's signature over this socket's challenge nonce; a user's
   // device is paired for that user.
-  auto device = nodes_.admit(params, nonce, peer.remote_ip, AuthLimiter::exempt(peer),
-                             device_token_auth, a.user ? a.user->name : std::string());
+  DeviceCredential cred;
+  cred.loopback = peer.loopback;
+  cred.used_device_token = device_token_auth;
+  cred.user = a.user ? a.user->name : std::string();
+  cred.remote_ip = peer.remote_ip;
+  cred.origin = peer.origin;
+  auto device = devices_.admit(params, nonce, cred);
   if (!device.ok()) return device.error();
   a.device = std::move(device).value();
   return a;

@@ -7,7 +7,7 @@
 //   a shared-mode user's own token       -> that user, with their grant
 //
 // and, when the connect carries a device identity, the device's proof and pairing
-// (NodeHub::admit: NOT_PAIRED until approved; auto-approved from loopback). Failures are
+// (DevicePairing::admit: NOT_PAIRED until approved; paired at once over loopback). Failures are
 // counted, logged without the credential, and feed the limiter (10 per 60 s per
 // (IP, Origin) -> 5 min lockout; loopback CLI clients exempt, browsers never).
 //
@@ -18,8 +18,8 @@
 
 #include "base/clock.h"
 #include "gateway/clients.h"
+#include "gateway/device_pairing.h"
 #include "gateway/live_config.h"
-#include "gateway/node_hub.h"
 #include "gateway/state/auth.h"
 #include "gateway/state/metrics.h"
 
@@ -34,9 +34,9 @@ struct Admission {
 
 class Authenticator {
  public:
-  Authenticator(const LiveConfig& config, NodeHub& nodes, Metrics& metrics,
+  Authenticator(const LiveConfig& config, DevicePairing& devices, Metrics& metrics,
                 const Clock& clock = system_clock())
-      : config_(config), nodes_(nodes), metrics_(metrics), clock_(clock) {}
+      : config_(config), devices_(devices), metrics_(metrics), clock_(clock) {}
 
   // `params` passed the connect schema. `nonce` is this socket's challenge.
   Result<Admission> admit(const Json& params, const PeerInfo& peer, const std::string& nonce);
@@ -45,7 +45,7 @@ class Authenticator {
   Result<Admission> check(const Json& params, const PeerInfo& peer, const std::string& nonce);
 
   const LiveConfig& config_;
-  NodeHub& nodes_;
+  DevicePairing& devices_;
   Metrics& metrics_;
   const Clock& clock_;
   AuthLimiter limiter_;

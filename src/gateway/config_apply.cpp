@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "channels/channel_manager.h"
 #include "gateway/agent_tools.h"
+#include "gateway/device_pairing.h"
 #include "gateway/health.h"
 #include "gateway/node_hub.h"
 #include "plugins/plugin_host.h"
@@ -51,6 +52,7 @@ bool ConfigApplier::apply(config::Config next, config::FileState file) {
   targets_.catalog.configure(cfg);
   targets_.tools.configure(cfg);  // MCP servers started/stopped/restarted
   targets_.nodes.configure(cfg);
+  targets_.devices.configure(cfg);
   targets_.plugins.configure(cfg);
   targets_.channels.configure(cfg);  // accounts added, removed or changed are (re)started
   ++metrics_.config_reloads;

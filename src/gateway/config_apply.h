@@ -33,12 +33,14 @@ namespace simpleclaw::gateway {
 class AgentTools;
 class HealthMonitor;
 class NodeHub;
+class DevicePairing;
 
 // The subsystems a config reaches (all owned by the Gateway).
 struct ConfigTargets {
   providers::Catalog& catalog;
   AgentTools& tools;
   NodeHub& nodes;
+  DevicePairing& devices;
   plugins::PluginHost& plugins;
   channels::ChannelManager& channels;
   HealthMonitor& health;

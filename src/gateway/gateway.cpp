@@ -30,7 +30,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
   std::string state_dir = info.state_dir;
   std::unique_ptr<Gateway> gw(new Gateway(io, std::move(info), std::move(cfg), std::move(file),
                                           std::move(auth), std::move(store).value()));
-  if (auto s = gw->nodes_.open(state_dir); !s.ok()) return s.error();
+  if (auto s = gw->devices_.open(state_dir); !s.ok()) return s.error();
   return gw;
 }
 
@@ -51,18 +51,32 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       channel_bridge_(runs_, sessions_, agents_, tools_, clients_, channels_, health_,
                       [this] { return ready(); }),
       presence_(io, clients_, clock_, [this] { return status_.state_version(); }),
+      devices_(
+          [this](const char* event, Json payload) {
+            // The admin's operators only: in shared mode a user cannot act on pairing.
+            clients_.broadcast(event, std::move(payload),
+                               Audience{protocol::Scope::kPairing, std::string_view()}, false);
+          },
+          [this](const std::string& device_id, const std::string& role, const std::string& why) {
+            clients_.for_each([&](Client& c) {
+              if (c.device_id == device_id && c.transport &&
+                  (role.empty() || role == role_name(c.role)))
+                c.transport->close(1008, why);
+            });
+          },
+          [this](const std::string& device_id) {
+            bool found = false;
+            clients_.for_each([&](const Client& c) { found = found || c.device_id == device_id; });
+            return found;
+          },
+          clock_),
       nodes_(
-          io,
+          io, devices_,
           [this](std::uint64_t client_id, const char* event, Json payload) {
             return clients_.send_to(client_id, event, std::move(payload));
           },
           [this](const char* event, Json payload, protocol::Scope scope) {
             clients_.broadcast(event, std::move(payload), Audience{scope}, false);
-          },
-          [this](const std::string& device_id, const std::string& why) {
-            clients_.for_each([&](Client& c) {
-              if (c.device_id == device_id && c.transport) c.transport->close(1008, why);
-            });
           },
           clock_),
       tools_(
@@ -85,17 +99,32 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
                             channels_, plugins_},
               clock_),
       applier_(config_, clients_, metrics_,
-               ConfigTargets{catalog_, tools_, nodes_, plugins_, channels_, health_}, clock_,
-               [this] { maintenance_.restart(); }),
+               ConfigTargets{catalog_, tools_, nodes_, devices_, plugins_, channels_, health_},
+               clock_, [this] { maintenance_.restart(); }),
       maintenance_(io, config_,
                    MaintenanceTargets{clients_, presence_, health_, agents_, runs_, sessions_, db_},
                    metrics_, clock_),
       shared_(config_, agents_),
-      services_{info_,    config_, applier_,           agents_,          runs_,     sessions_,
-                catalog_, nodes_,  tools_.approvals(), approval_events_, channels_, plugins_,
-                health_,  status_, presence_,          files_,           clock_},
+      services_{info_,
+                config_,
+                applier_,
+                agents_,
+                runs_,
+                sessions_,
+                catalog_,
+                nodes_,
+                devices_,
+                tools_.approvals(),
+                approval_events_,
+                channels_,
+                plugins_,
+                health_,
+                status_,
+                presence_,
+                files_,
+                clock_},
       dispatcher_(services_, clients_, shared_, metrics_),
-      auth_(config_, nodes_, metrics_, clock_),
+      auth_(config_, devices_, metrics_, clock_),
       handshake_(config_, clients_, auth_, nodes_, presence_, health_, status_, metrics_),
       connections_(
           io, config_,
@@ -110,6 +139,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   runs_.configure(c);
   runs_.set_tools(&tools_.runner());
   nodes_.configure(c);
+  devices_.configure(c);
   tools_.configure(c);
   // An allow-always given for an approval re-offered after a restart (its run is gone).
   tools_.approvals().on_orphan_allow_always = [this](const tools::ApprovalRecord& r) {

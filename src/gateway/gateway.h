@@ -13,6 +13,8 @@
 //   StatusReport    status and /metrics                     status.h
 //   ConfigApplier   hot-applying a new config               config_apply.h
 //   Maintenance     tick and the maintenance pass           maintenance.h
+//   DevicePairing   paired devices, device tokens           device_pairing.h
+//   NodeHub         connected nodes, node.invoke            node_hub.h
 //   Authenticator   credentials -> a typed Admission        authenticator.h
 //   Handshake       connect -> hello-ok                     handshake.h
 //   Dispatcher      req -> method table -> handler -> res   dispatcher.h
@@ -43,6 +45,7 @@
 #include "gateway/clients.h"
 #include "gateway/config_apply.h"
 #include "gateway/connections.h"
+#include "gateway/device_pairing.h"
 #include "gateway/dispatcher.h"
 #include "gateway/handshake.h"
 #include "gateway/health.h"
@@ -116,6 +119,7 @@ class Gateway {
   ApprovalEvents approval_events_;
   ChannelBridge channel_bridge_;
   PresenceFeed presence_;
+  DevicePairing devices_;
   NodeHub nodes_;
   AgentTools tools_;
   agents::RunEngine runs_;

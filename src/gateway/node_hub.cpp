@@ -7,7 +7,7 @@
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "gateway/clients.h"
-#include "nodes/device_identity.h"
+#include "gateway/device_pairing.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -16,142 +16,19 @@ constexpr std::int64_t kDoneTtlMs = 5 * 60 * 1000;
 constexpr std::size_t kMaxDone = 1000;
 constexpr std::size_t kMaxPendingInvokes = 1000;
 
-std::vector<std::string> strings(const Json& j, const char* key) {
-  std::vector<std::string> out;
-  if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return out;
-  for (const Json& v : j[key])
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
 }  // namespace
 
-NodeHub::NodeHub(boost::asio::io_context& io, SendTo send_to, Broadcast broadcast,
-                 CloseDevice close, const Clock& clock)
+NodeHub::NodeHub(boost::asio::io_context& io, const DevicePairing& pairing, SendTo send_to,
+                 Broadcast broadcast, const Clock& clock)
     : io_(io),
+      pairing_(pairing),
       clock_(clock),
       send_to_(std::move(send_to)),
-      broadcast_(std::move(broadcast)),
-      close_(std::move(close)) {}
+      broadcast_(std::move(broadcast)) {}
 
 NodeHub::~NodeHub() {
   for (auto& [id, p] : pending_)
     if (p.timer) p.timer->cancel();
-}
-
-Status NodeHub::open(const std::string& state_dir) {
-  auto s = nodes::PairingStore::open(state_dir + "/devices.json");
-  if (!s.ok()) return s.error();
-  store_.emplace(std::move(s).value());
-  return Ok{};
-}
-
-Result<protocol::ScopeSet> NodeHub::check_device_token(const Json& params, std::string* user) {
-  const Json auth = params.value("auth", Json::object());
-  auto owner = store_->verify_token(json_str(auth, "deviceToken"));
-  if (!owner.ok()) return owner.error();
-  std::string role = params.value("role", std::string("operator"));
-  if (owner->role != role)
-    return Error::unauthenticated("unauthorized: this device token is for role " + owner->role,
-                                  "AUTH_DEVICE_TOKEN_MISMATCH");
-  if (json_str(params.value("device", Json::object()), "id") != owner->device_id)
-    return Error::unauthenticated(
-        "unauthorized: a device token must come with its device's signed proof (device.*)",
-        "AUTH_DEVICE_TOKEN_MISMATCH");
-  const nodes::PairedDevice* d = store_->find_paired(owner->device_id);
-  if (user) *user = d ? d->user : std::string();
-  if (role != "operator") return protocol::ScopeSet();
-  return protocol::ScopeSet::negotiate(d ? d->scopes : std::vector<std::string>{},
-                                       protocol::ScopeSet::all());
-}
-
-Result<std::optional<DeviceAdmission>> NodeHub::admit(const Json& params, const std::string& nonce,
-                                                      const std::string& remote_ip, bool loopback,
-                                                      bool used_device_token,
-                                                      const std::string& user) {
-  std::string role = params.value("role", std::string("operator"));
-  if (!params.contains("device")) {
-    if (role == "node")
-      return Error::unauthenticated(
-          "unauthorized: a node must connect with a device identity (device.*); "
-          "`simpleclaw node` creates one",
-          "DEVICE_IDENTITY_REQUIRED");
-    return std::optional<DeviceAdmission>();
-  }
-  const Json& dev = params["device"];
-  const Json& client = params["client"];
-  const Json auth = params.value("auth", Json::object());
-  nodes::DeviceProof proof;
-  proof.id = json_str(dev, "id");
-  proof.public_key = json_str(dev, "publicKey");
-  proof.signature = json_str(dev, "signature");
-  proof.nonce = json_str(dev, "nonce");
-  proof.signed_at_ms = dev.value("signedAt", std::int64_t{0});
-  nodes::SignedFields f;
-  f.client_id = json_str(client, "id");
-  f.client_mode = json_str(client, "mode");
-  f.role = role;
-  f.scopes = strings(params, "scopes");
-  f.token = json_str(auth, "token");
-  if (f.token.empty()) f.token = json_str(auth, "deviceToken");
-  f.platform = json_str(client, "platform");
-  f.device_family = json_str(client, "deviceFamily");
-  std::int64_t now = clock_.wall_ms();
-  if (auto v = nodes::verify_device_proof(proof, f, nonce, now); !v.ok()) return v.error();
-
-  DeviceAdmission out;
-  out.device_id = proof.id;
-  // One owner per device: a device paired for one user (or the admin) is not another's.
-  if (const nodes::PairedDevice* d = store_->find_paired(proof.id); d && d->user != user)
-    return Error::unauthenticated("unauthorized: this device was paired for another user",
-                                  "AUTH_DEVICE_OTHER_USER");
-  if (!store_->is_paired(proof.id, proof.public_key, role)) {
-    nodes::PairingInput in;
-    in.device_id = proof.id;
-    in.public_key = proof.public_key;
-    in.display_name = json_str(client, "displayName");
-    if (in.display_name.empty()) in.display_name = f.client_id;
-    in.platform = f.platform;
-    in.client_id = f.client_id;
-    in.role = role;
-    in.scopes = f.scopes;
-    in.remote_ip = remote_ip;
-    in.user = user;
-    if (loopback && cfg_.auto_approve_loopback) {
-      auto p = store_->pair_directly(in, now);
-      if (!p.ok()) return p.error();
-      log::info("device {} ({}) paired as {} automatically (loopback)", proof.id.substr(0, 12),
-                in.display_name, role);
-    } else {
-      auto r = store_->request_pairing(in, now);
-      if (!r.ok()) return r.error();
-      if (r->created) {
-        log::info("pairing requested by device {} ({}) from {} as {}: request {}",
-                  proof.id.substr(0, 12), in.display_name, remote_ip, role, r->request.request_id);
-        broadcast_("node.pair.requested", r->request.to_json(), protocol::Scope::kPairing);
-      }
-      Error e{ErrorCode::kNotPaired,
-              "pairing required: an operator must approve request " + r->request.request_id +
-                  " (node.pair.approve), then connect again",
-              Json{{"code", "PAIRING_REQUIRED"}, {"requestId", r->request.request_id}},
-              std::nullopt};
-      return e;
-    }
-  }
-  (void)store_->mark_seen(proof.id, now);
-  // A client that already holds a valid device token (sent with the gateway token, or
-  // used alone) keeps it: minting again would cost a file write per connect.
-  bool holds_token = used_device_token;
-  if (!holds_token && !json_str(auth, "deviceToken").empty()) {
-    auto owner = store_->verify_token(json_str(auth, "deviceToken"));
-    holds_token = owner.ok() && owner->device_id == proof.id && owner->role == role;
-  }
-  if (!holds_token) {
-    auto t = store_->mint_token(proof.id, role, now);
-    if (!t.ok()) return t.error();
-    out.device_token = std::move(t).value();
-  }
-  return std::optional<DeviceAdmission>(std::move(out));
 }
 
 void NodeHub::node_connected(const Client& c, const std::string& device_id, const Json& params) {
@@ -165,8 +42,8 @@ void NodeHub::node_connected(const Client& c, const std::string& device_id, cons
   n.version = json_str(client, "version");
   n.device_family = json_str(client, "deviceFamily");
   n.conn_id = c.conn_id;
-  n.caps = strings(params, "caps");
-  n.commands = strings(params, "commands");
+  n.caps = json_strings(params, "caps");
+  n.commands = json_strings(params, "commands");
   n.connected_at_ms = clock_.wall_ms();
   log::info("node {} ({}) connected with commands [{}]", device_id.substr(0, 12), n.display_name,
             fmt::join(n.commands, ", "));
@@ -198,7 +75,7 @@ const NodeHub::Connected* NodeHub::find_node(const std::string& node_id) const {
 
 Json NodeHub::node_json(const std::string& node_id, const Connected* c) const {
   Json j{{"nodeId", node_id}, {"connected", c != nullptr}, {"paired", false}};
-  if (const nodes::PairedDevice* d = store_->find_paired(node_id)) {
+  if (const nodes::PairedDevice* d = pairing_.store().find_paired(node_id)) {
     j["paired"] = true;
     j["displayName"] = d->display_name;
     j["platform"] = d->platform;
@@ -221,7 +98,7 @@ Json NodeHub::node_json(const std::string& node_id, const Connected* c) const {
 Json NodeHub::list() const {
   Json nodes = Json::array();
   std::vector<std::string> seen;
-  for (const nodes::PairedDevice& d : store_->paired()) {
+  for (const nodes::PairedDevice& d : pairing_.store().paired()) {
     if (!d.has_role("node")) continue;
     nodes.push_back(node_json(d.device_id, find_node(d.device_id)));
     seen.push_back(d.device_id);
@@ -236,7 +113,7 @@ Json NodeHub::list() const {
 
 Result<Json> NodeHub::describe(const std::string& node_id) const {
   const Connected* c = find_node(node_id);
-  const nodes::PairedDevice* d = store_->find_paired(node_id);
+  const nodes::PairedDevice* d = pairing_.store().find_paired(node_id);
   if (!c && !(d && d->has_role("node")))
     return Error::make(ErrorCode::kNotFound, "unknown node: " + node_id + " (see node.list)",
                        "NODE_NOT_FOUND");
@@ -256,7 +133,7 @@ void NodeHub::invoke(const Json& params, Answer answer) {
   }
   const Connected* node = find_node(node_id);
   if (!node) {
-    bool known = store_->find_paired(node_id) != nullptr;
+    bool known = pairing_.store().find_paired(node_id) != nullptr;
     return answer(Error::make(ErrorCode::kUnavailable,
                               known ? "node " + node_id + " is not connected"
                                     : "unknown node: " + node_id + " (see node.list)",
@@ -361,57 +238,6 @@ Result<Json> NodeHub::node_event(std::uint64_t client_id, const Json& params) {
                   {"ts", clock_.wall_ms()}},
              protocol::Scope::kRead);
   return Json{{"ok", true}};
-}
-
-Json NodeHub::pair_list() {
-  (void)store_->expire(clock_.wall_ms());
-  return store_->list();
-}
-
-Result<Json> NodeHub::pair_approve(const std::string& request_id, const std::string& by) {
-  auto d = store_->approve(request_id, clock_.wall_ms());
-  if (!d.ok()) return d.error();
-  log::info("pairing request {} approved by {}: device {}", request_id, by,
-            d->device_id.substr(0, 12));
-  broadcast_("node.pair.resolved",
-             Json{{"requestId", request_id},
-                  {"deviceId", d->device_id},
-                  {"decision", "approved"},
-                  {"resolvedBy", by},
-                  {"ts", clock_.wall_ms()}},
-             protocol::Scope::kPairing);
-  return Json{{"ok", true}, {"requestId", request_id}, {"device", d->to_json()}};
-}
-
-Result<Json> NodeHub::pair_reject(const Json& params, const std::string& by) {
-  std::string request_id = json_str(params, "requestId");
-  if (!request_id.empty()) {
-    auto r = store_->reject(request_id);
-    if (!r.ok()) return r.error();
-    broadcast_("node.pair.resolved",
-               Json{{"requestId", request_id},
-                    {"deviceId", r->device_id},
-                    {"decision", "rejected"},
-                    {"resolvedBy", by},
-                    {"ts", clock_.wall_ms()}},
-               protocol::Scope::kPairing);
-    return Json{{"ok", true}, {"requestId", request_id}, {"rejected", true}};
-  }
-  std::string device_id = json_str(params, "deviceId");
-  if (device_id.empty()) return Error::invalid("give requestId (pending) or deviceId (paired)");
-  auto revoked = store_->revoke(device_id);
-  if (!revoked.ok()) return revoked.error();
-  if (!*revoked)
-    return Error::make(ErrorCode::kNotFound, "unknown device: " + device_id, "DEVICE_NOT_FOUND");
-  log::info("device {} revoked by {}", device_id.substr(0, 12), by);
-  close_(device_id, "device revoked");
-  broadcast_("node.pair.resolved",
-             Json{{"deviceId", device_id},
-                  {"decision", "revoked"},
-                  {"resolvedBy", by},
-                  {"ts", clock_.wall_ms()}},
-             protocol::Scope::kPairing);
-  return Json{{"ok", true}, {"deviceId", device_id}, {"revoked", true}};
 }
 
 }  // namespace simpleclaw::gateway

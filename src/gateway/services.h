@@ -31,6 +31,7 @@ namespace simpleclaw::gateway {
 struct RuntimeInfo;
 class ApprovalEvents;
 class ConfigApplier;
+class DevicePairing;
 class HealthMonitor;
 class LiveConfig;
 class NodeHub;
@@ -46,6 +47,7 @@ struct Services {
   agents::SessionService& sessions;
   providers::Catalog& catalog;
   NodeHub& nodes;
+  DevicePairing& devices;
   tools::ApprovalManager& approvals;
   const ApprovalEvents& approval_events;  // who owns an approval (shared mode)
   channels::ChannelManager& channels;

@@ -23,6 +23,11 @@ void add_unique(std::vector<std::string>& into, const std::vector<std::string>& 
     if (std::find(into.begin(), into.end(), s) == into.end()) into.push_back(s);
 }
 
+Error device_not_found(std::string_view id) {
+  return Error::not_found("unknown device: " + std::string(id) + " (see device.pair.list)",
+                          "DEVICE_NOT_FOUND");
+}
+
 Error request_not_found(std::string_view id) {
   return Error::not_found("unknown pairing request: " + std::string(id) +
                               " (it was already approved or rejected, or expired after 1 h; "
@@ -45,9 +50,11 @@ Result<PairingRequest> make_request(const PairingInput& in, std::int64_t now_ms)
   r.display_name = in.display_name;
   r.platform = in.platform;
   r.client_id = in.client_id;
+  r.client_mode = in.client_mode;
   r.role = in.role;
   r.scopes = in.scopes;
   r.remote_ip = in.remote_ip;
+  r.origin = in.origin;
   r.user = in.user;
   r.created_at_ms = now_ms;
   return r;
@@ -57,7 +64,9 @@ Result<PairingRequest> make_request(const PairingInput& in, std::int64_t now_ms)
 // {"version":1, "pending":[request...], "paired":[device + "tokens":[{role,hash,createdAtMs}]]}
 
 Json token_to_file(const DeviceToken& t) {
-  return Json{{"role", t.role}, {"hash", t.hash}, {"createdAtMs", t.created_at_ms}};
+  Json j = t.summary();
+  j["hash"] = t.hash;
+  return j;
 }
 
 // nlohmann::json throws on a wrong type; load() catches and reports it with the path.
@@ -69,9 +78,12 @@ PairingRequest request_from_file(const Json& j) {
   r.display_name = j.value("displayName", std::string());
   r.platform = j.value("platform", std::string());
   r.client_id = j.value("clientId", std::string());
+  r.client_mode = j.value("clientMode", std::string());
   r.role = j.at("role").get<std::string>();
   r.scopes = j.value("scopes", std::vector<std::string>());
   r.remote_ip = j.value("remoteIp", std::string());
+  r.origin = j.value("browserOrigin", std::string());
+  r.repair = j.value("isRepair", false);
   r.user = j.value("user", std::string());
   r.created_at_ms = j.at("createdAtMs").get<std::int64_t>();
   return r;
@@ -82,11 +94,17 @@ PairedDevice device_from_file(const Json& j) {
   d.device_id = j.at("deviceId").get<std::string>();
   d.public_key = j.at("publicKey").get<std::string>();
   d.display_name = j.value("displayName", std::string());
+  d.label = j.value("operatorLabel", std::string());
   d.platform = j.value("platform", std::string());
+  d.client_id = j.value("clientId", std::string());
+  d.client_mode = j.value("clientMode", std::string());
+  d.remote_ip = j.value("remoteIp", std::string());
   d.roles = j.value("roles", std::vector<std::string>());
   d.scopes = j.value("scopes", std::vector<std::string>());
   d.approved_at_ms = j.value("approvedAtMs", std::int64_t{0});
-  d.last_seen_ms = j.value("lastSeenMs", std::int64_t{0});
+  // "lastSeenMs": the name before 0.15
+  d.last_seen_ms = j.value("lastSeenAtMs", j.value("lastSeenMs", std::int64_t{0}));
+  d.approved_via = j.value("approvedVia", std::string());
   d.user = j.value("user", std::string());
   if (j.contains("tokens")) {
     for (const Json& t : j.at("tokens")) {
@@ -94,6 +112,8 @@ PairedDevice device_from_file(const Json& j) {
       tok.role = t.at("role").get<std::string>();
       tok.hash = t.at("hash").get<std::string>();
       tok.created_at_ms = t.value("createdAtMs", std::int64_t{0});
+      tok.rotated_at_ms = t.value("rotatedAtMs", std::int64_t{0});
+      tok.scopes = t.value("scopes", std::vector<std::string>());
       if (tok.hash.size() != 64) throw std::invalid_argument("a token hash is not SHA-256 hex");
       d.tokens.push_back(std::move(tok));
     }
@@ -101,42 +121,63 @@ PairedDevice device_from_file(const Json& j) {
   return d;
 }
 
+// Empty strings are left out: OpenClaw's clients treat a present field as a value.
+void put_nonempty(Json& j, const char* key, const std::string& v) {
+  if (!v.empty()) j[key] = v;
+}
+
 }  // namespace
 
+Json DeviceToken::summary() const {
+  Json j{{"role", role}, {"createdAtMs", created_at_ms}};
+  if (!scopes.empty()) j["scopes"] = scopes;
+  if (rotated_at_ms) j["rotatedAtMs"] = rotated_at_ms;
+  return j;
+}
+
 Json PairingRequest::to_json() const {
-  Json j{{"requestId", request_id},
-         {"deviceId", device_id},
-         {"publicKey", public_key},
-         {"displayName", display_name},
-         {"platform", platform},
-         {"clientId", client_id},
-         {"role", role},
-         {"scopes", scopes},
-         {"remoteIp", remote_ip},
-         {"createdAtMs", created_at_ms}};
-  if (!user.empty()) j["user"] = user;
+  Json j{{"requestId", request_id},      {"deviceId", device_id},
+         {"publicKey", public_key},      {"role", role},
+         {"roles", Json::array({role})}, {"scopes", scopes},
+         {"createdAtMs", created_at_ms}, {"ts", created_at_ms}};
+  put_nonempty(j, "displayName", display_name);
+  put_nonempty(j, "platform", platform);
+  put_nonempty(j, "clientId", client_id);
+  put_nonempty(j, "clientMode", client_mode);
+  put_nonempty(j, "remoteIp", remote_ip);
+  put_nonempty(j, "browserOrigin", origin);
+  if (repair) j["isRepair"] = true;
+  put_nonempty(j, "user", user);
   return j;
 }
 
 Json PairedDevice::to_json() const {
   Json tok = Json::array();
-  for (const DeviceToken& t : tokens)
-    tok.push_back(Json{{"role", t.role}, {"createdAtMs", t.created_at_ms}});
-  Json j{{"deviceId", device_id},
-         {"publicKey", public_key},
-         {"displayName", display_name},
-         {"platform", platform},
-         {"roles", roles},
-         {"scopes", scopes},
-         {"approvedAtMs", approved_at_ms},
-         {"lastSeenMs", last_seen_ms},
-         {"tokens", std::move(tok)}};
-  if (!user.empty()) j["user"] = user;
+  for (const DeviceToken& t : tokens) tok.push_back(t.summary());
+  Json j{
+      {"deviceId", device_id},   {"publicKey", public_key},        {"roles", roles},
+      {"scopes", scopes},        {"approvedAtMs", approved_at_ms}, {"lastSeenAtMs", last_seen_ms},
+      {"tokens", std::move(tok)}};
+  if (!roles.empty()) j["role"] = roles.front();
+  put_nonempty(j, "displayName", display_name);
+  put_nonempty(j, "operatorLabel", label);
+  put_nonempty(j, "platform", platform);
+  put_nonempty(j, "clientId", client_id);
+  put_nonempty(j, "clientMode", client_mode);
+  put_nonempty(j, "remoteIp", remote_ip);
+  put_nonempty(j, "approvedVia", approved_via);
+  put_nonempty(j, "user", user);
   return j;
 }
 
 bool PairedDevice::has_role(std::string_view r) const {
   return std::find(roles.begin(), roles.end(), r) != roles.end();
+}
+
+const DeviceToken* PairedDevice::token_for(std::string_view r) const {
+  for (const DeviceToken& t : tokens)
+    if (t.role == r) return &t;
+  return nullptr;
 }
 
 Result<PairingStore> PairingStore::open(std::string path) {
@@ -219,6 +260,9 @@ PairedDevice& PairingStore::upsert_paired(State& s, const PairingRequest& r, std
   d.public_key = r.public_key;  // the id is the key's hash: the same device, the same key
   if (!r.display_name.empty()) d.display_name = r.display_name;
   if (!r.platform.empty()) d.platform = r.platform;
+  if (!r.client_id.empty()) d.client_id = r.client_id;
+  if (!r.client_mode.empty()) d.client_mode = r.client_mode;
+  if (!r.remote_ip.empty()) d.remote_ip = r.remote_ip;
   add_unique(d.roles, {r.role});
   add_unique(d.scopes, r.scopes);
   d.approved_at_ms = now_ms;
@@ -247,6 +291,7 @@ Result<PairingOutcome> PairingStore::request_pairing(const PairingInput& in, std
     out.request = *it;
   } else {
     while (next.pending.size() >= kMaxPending) next.pending.erase(next.pending.begin());
+    made->repair = find_paired(in.device_id) != nullptr;
     out.request = *made;
     out.created = true;
     next.pending.push_back(std::move(*made));
@@ -265,7 +310,9 @@ Result<PairedDevice> PairingStore::approve(std::string_view request_id, std::int
                          [&](const PairingRequest& r) { return r.request_id == request_id; });
   if (it == next.pending.end()) return request_not_found(request_id);
   PairingRequest r = *it;
-  PairedDevice out = upsert_paired(next, r, now_ms);
+  PairedDevice& d = upsert_paired(next, r, now_ms);
+  d.approved_via = "operator";
+  PairedDevice out = d;
   if (Status s = commit(std::move(next)); !s) return s.error();
   return out;
 }
@@ -286,7 +333,9 @@ Result<PairedDevice> PairingStore::pair_directly(const PairingInput& in, std::in
   if (!made) return made.error();
   State next = snapshot();
   drop_expired(next, now_ms);
-  PairedDevice out = upsert_paired(next, *made, now_ms);
+  PairedDevice& d = upsert_paired(next, *made, now_ms);
+  if (d.approved_via.empty()) d.approved_via = "silent";
+  PairedDevice out = d;
   if (Status s = commit(std::move(next)); !s) return s.error();
   return out;
 }
@@ -350,7 +399,57 @@ Result<TokenOwner> PairingStore::verify_token(std::string_view token) const {
         "unauthorized: device token mismatch (the device may have been "
         "revoked or re-paired; pair it again to get a new token)",
         "AUTH_DEVICE_TOKEN_MISMATCH");
-  return TokenOwner{owner->device_id, match->role};
+  return TokenOwner{owner->device_id, match->role, match->scopes};
+}
+
+Result<std::string> PairingStore::rotate_token(std::string_view device_id, std::string_view role,
+                                               const std::vector<std::string>* scopes,
+                                               std::int64_t now_ms) {
+  const PairedDevice* d = find_paired(device_id);
+  if (!d) return device_not_found(device_id);
+  if (!d->has_role(role))
+    return Error::invalid("device " + std::string(device_id) + " is not paired for role " +
+                          std::string(role));
+  std::vector<std::string> narrowed;
+  if (scopes) {
+    for (const std::string& sc : *scopes)
+      if (std::find(d->scopes.begin(), d->scopes.end(), sc) == d->scopes.end())
+        return Error::invalid("scope " + sc + " was never granted to device " +
+                              std::string(device_id) + "; approve a pairing request for it");
+    narrowed = *scopes;
+  }
+  std::string token = random_token();
+  State next = snapshot();
+  for (PairedDevice& p : next.paired) {
+    if (p.device_id != device_id) continue;
+    std::int64_t created = now_ms;
+    if (const DeviceToken* old = p.token_for(role)) created = old->created_at_ms;
+    std::erase_if(p.tokens, [&](const DeviceToken& t) { return t.role == role; });
+    p.tokens.push_back(
+        DeviceToken{std::string(role), sha256_hex(token), created, now_ms, std::move(narrowed)});
+  }
+  if (Status s = commit(std::move(next)); !s) return s.error();
+  return token;
+}
+
+Result<bool> PairingStore::revoke_token(std::string_view device_id, std::string_view role) {
+  const PairedDevice* d = find_paired(device_id);
+  if (!d) return device_not_found(device_id);
+  if (!d->token_for(role)) return false;
+  State next = snapshot();
+  for (PairedDevice& p : next.paired)
+    if (p.device_id == device_id)
+      std::erase_if(p.tokens, [&](const DeviceToken& t) { return t.role == role; });
+  if (Status s = commit(std::move(next)); !s) return s.error();
+  return true;
+}
+
+Status PairingStore::rename(std::string_view device_id, std::string_view label) {
+  if (!find_paired(device_id)) return device_not_found(device_id);
+  State next = snapshot();
+  for (PairedDevice& p : next.paired)
+    if (p.device_id == device_id) p.label = std::string(label);
+  return commit(std::move(next));
 }
 
 Result<bool> PairingStore::revoke(std::string_view device_id) {

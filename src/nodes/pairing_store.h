@@ -30,10 +30,12 @@ struct PairingInput {
   std::string display_name;
   std::string platform;
   std::string client_id;
+  std::string client_mode;
   std::string role;  // "node" or "operator"
   std::vector<std::string> scopes;
   std::string remote_ip;
-  std::string user;  // shared mode: the user whose token asked ("" = the admin's)
+  std::string origin;  // the browser's Origin ("" for other clients)
+  std::string user;    // shared mode: the user whose token asked ("" = the admin's)
 };
 
 struct PairingRequest {
@@ -43,12 +45,15 @@ struct PairingRequest {
   std::string display_name;
   std::string platform;
   std::string client_id;
+  std::string client_mode;
   std::string role;
   std::vector<std::string> scopes;
   std::string remote_ip;
+  std::string origin;
   std::int64_t created_at_ms = 0;
+  bool repair = false;  // the device is paired already and asks for more (a role or scopes)
 
-  Json to_json() const;  // camelCase, as in node.pair.list
+  Json to_json() const;  // camelCase, as in node.pair.list and device.pair.list
   std::string user;      // shared mode: the user the device will belong to ("" = admin)
 };
 
@@ -56,23 +61,33 @@ struct DeviceToken {
   std::string role;
   std::string hash;  // SHA-256 hex of the token; never leaves the store
   std::int64_t created_at_ms = 0;
+  std::int64_t rotated_at_ms = 0;   // 0 = never rotated (device.token.rotate)
+  std::vector<std::string> scopes;  // narrowed at rotation; empty = the device's scopes
+
+  Json summary() const;  // {role, scopes?, createdAtMs, rotatedAtMs?}: no hash
 };
 
 struct PairedDevice {
   std::string device_id;
   std::string public_key;  // base64url raw key
   std::string display_name;
+  std::string label;  // the operator's name for it (device.pair.rename); "" = none
   std::string platform;
+  std::string client_id;
+  std::string client_mode;
+  std::string remote_ip;  // where it was last paired from
   std::vector<std::string> roles;
   std::vector<std::string> scopes;
   std::int64_t approved_at_ms = 0;
   std::int64_t last_seen_ms = 0;
+  std::string approved_via;         // "operator" (a request approved) or "silent" (loopback)
   std::string user;                 // shared mode: the user it belongs to, set at first pairing
   std::vector<DeviceToken> tokens;  // at most one per role
 
-  // camelCase, as in node.pair.list; tokens appear as {role, createdAtMs} only.
+  // camelCase, as in node.pair.list and device.pair.list; tokens are summaries (no hash).
   Json to_json() const;
   bool has_role(std::string_view role) const;
+  const DeviceToken* token_for(std::string_view role) const;
 };
 
 // request_pairing's answer: `created` is false when an existing request was returned
@@ -86,6 +101,7 @@ struct PairingOutcome {
 struct TokenOwner {
   std::string device_id;
   std::string role;
+  std::vector<std::string> scopes;  // the token's own (narrowed) scopes; empty = the device's
 };
 
 class PairingStore {
@@ -122,6 +138,16 @@ class PairingStore {
   // previous one for that role. Not paired with that role: NOT_PAIRED.
   Result<std::string> mint_token(std::string_view device_id, std::string_view role,
                                  std::int64_t now_ms);
+  // device.token.rotate: a new token for a role the device holds, optionally with fewer
+  // scopes (never more than the device was granted: INVALID_REQUEST).
+  Result<std::string> rotate_token(std::string_view device_id, std::string_view role,
+                                   const std::vector<std::string>* scopes, std::int64_t now_ms);
+  // device.token.revoke: drops the role's token (the device stays paired and can get a new
+  // one by connecting with the gateway's credential). False when it had none.
+  Result<bool> revoke_token(std::string_view device_id, std::string_view role);
+  // device.pair.rename. Unknown device: NOT_FOUND.
+  Status rename(std::string_view device_id, std::string_view label);
+
   // Which device and role a token belongs to. Every stored hash is compared, in constant
   // time. Unknown token: INVALID_REQUEST, AUTH_DEVICE_TOKEN_MISMATCH.
   Result<TokenOwner> verify_token(std::string_view token) const;

@@ -380,7 +380,9 @@ TEST(SharedMode, AdminMethodsAreRefusedToUsers) {
            {"chat.inject", Json{{"sessionKey", "main"}, {"message", "x"}}},
            {"sessions.delete", Json{{"key", "main"}}},
            {"agents.create", Json{{"name", "mine"}}},
-           {"node.pair.list", Json::object()}}) {
+           {"node.pair.list", Json::object()},
+           {"device.pair.list", Json::object()},
+           {"device.token.revoke", Json{{"deviceId", "x"}, {"role", "operator"}}}}) {
     auto r = alice->call(m, p);
     ASSERT_FALSE(r.ok()) << m;
     EXPECT_EQ(r.error().code, ErrorCode::kForbidden) << m;

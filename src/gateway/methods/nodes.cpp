@@ -2,6 +2,7 @@
 // methods (node.invoke.result, node.event, exec.approval.request) check the caller's role
 // here.
 #include "base/json_fields.h"
+#include "gateway/device_pairing.h"
 #include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/node_hub.h"
@@ -49,14 +50,15 @@ void method_node_event(MethodCall& call) {
   call.respond(call.svc.nodes.node_event(call.client.id, call.params));
 }
 
-void method_node_pair_list(MethodCall& call) { call.respond(call.svc.nodes.pair_list()); }
+void method_node_pair_list(MethodCall& call) { call.respond(call.svc.devices.node_pair_list()); }
 
 void method_node_pair_approve(MethodCall& call) {
-  call.respond(call.svc.nodes.pair_approve(json_str(call.params, "requestId"), call.client.who()));
+  call.respond(
+      call.svc.devices.node_pair_approve(json_str(call.params, "requestId"), call.client.who()));
 }
 
 void method_node_pair_reject(MethodCall& call) {
-  call.respond(call.svc.nodes.pair_reject(call.params, call.client.who()));
+  call.respond(call.svc.devices.node_pair_reject(call.params, call.client.who()));
 }
 
 // A node host asks operators to approve a command before it runs it (system.run through

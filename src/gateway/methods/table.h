@@ -74,5 +74,12 @@ void method_node_event(MethodCall&);
 void method_node_pair_list(MethodCall&);
 void method_node_pair_approve(MethodCall&);
 void method_node_pair_reject(MethodCall&);
+void method_device_pair_list(MethodCall&);
+void method_device_pair_approve(MethodCall&);
+void method_device_pair_reject(MethodCall&);
+void method_device_pair_remove(MethodCall&);
+void method_device_pair_rename(MethodCall&);
+void method_device_token_rotate(MethodCall&);
+void method_device_token_revoke(MethodCall&);
 
 }  // namespace simpleclaw::gateway
