@@ -26,6 +26,12 @@ struct TlsConfig {
   std::string key;       // PEM path
 };
 
+// gateway.control_ui: which browser dashboard the gateway serves on its port.
+struct ControlUiConfig {
+  std::string root;       // a built UI directory (e.g. OpenClaw's dist/control-ui); "" = ours
+  std::string base_path;  // URL prefix, "" = at /; e.g. "/ui"
+};
+
 struct AuthConfig {
   std::string mode = "token";  // token | password | none (none: loopback bind only)
   std::string token;           // empty = SIMPLECLAW_GATEWAY_TOKEN or <state>/gateway.token
@@ -58,6 +64,7 @@ struct GatewayConfig {
   AuthConfig auth;
   TlsConfig tls;
   std::vector<std::string> allowed_origins;  // browser Origins allowed to upgrade
+  ControlUiConfig control_ui;
   TimersConfig timers;
   LimitsConfig limits;
 };

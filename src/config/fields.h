@@ -129,12 +129,13 @@ void write_value(Json& obj, const char* key, const T& v) {
 
 SC_CONFIG_FIELDS(simpleclaw::config::TlsConfig, enabled, cert, key)
 SC_CONFIG_FIELDS(simpleclaw::config::AuthConfig, mode, token, password)
+SC_CONFIG_FIELDS(simpleclaw::config::ControlUiConfig, root, base_path)
 SC_CONFIG_FIELDS(simpleclaw::config::TimersConfig, handshake_ms, tick_ms, ping_ms, maintenance_ms,
                  presence_ttl_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::LimitsConfig, max_preauth_per_ip, max_preauth_frame,
                  max_payload, max_buffered, max_connections)
 SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls, allowed_origins,
-                 timers, limits)
+                 control_ui, timers, limits)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
 SC_CONFIG_FIELDS(simpleclaw::config::LoggingConfig, level, max_bytes, max_files)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelEntry, id, name, context_window, max_tokens, reasoning)

@@ -1,5 +1,7 @@
 #include "gateway/authenticator.h"
 
+#include <strings.h>
+
 #include "base/log.h"
 
 namespace simpleclaw::gateway {
@@ -54,8 +56,47 @@ Result<Admission> Authenticator::check(const Json& params, const PeerInfo& peer,
   return a;
 }
 
+Result<Admission> Authenticator::check_bearer(std::string_view secret) {
+  Admission a;
+  if (secret.empty())
+    return Error::unauthenticated("unauthorized: send Authorization: Bearer <gateway token>",
+                                  "AUTH_REQUIRED");
+  const std::string s(secret);
+  auto granted = check_credentials(config_.auth(), Json{{"token", s}});
+  if (!granted.ok()) granted = check_credentials(config_.auth(), Json{{"password", s}});
+  if (!granted.ok()) {
+    if ((a.user = config_.users().match(s))) granted = a.user->scopes;
+  }
+  if (!granted.ok()) {
+    auto owner = devices_.store().verify_token(s);
+    if (owner.ok() && owner->role == "operator") {
+      const nodes::PairedDevice* d = devices_.store().find_paired(owner->device_id);
+      granted =
+          protocol::ScopeSet::negotiate(d ? d->scopes : owner->scopes, protocol::ScopeSet::all());
+    }
+  }
+  if (!granted.ok()) return granted.error();
+  a.granted = *granted;
+  return a;
+}
+
+Result<Admission> Authenticator::admit_bearer(std::string_view authorization,
+                                              const PeerInfo& peer) {
+  std::string_view secret;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() > kBearer.size() &&
+      strncasecmp(authorization.data(), kBearer.data(), kBearer.size()) == 0)
+    secret = authorization.substr(kBearer.size());
+  return limited(peer, [&] { return check_bearer(secret); });
+}
+
 Result<Admission> Authenticator::admit(const Json& params, const PeerInfo& peer,
                                        const std::string& nonce) {
+  return limited(peer, [&] { return check(params, peer, nonce); });
+}
+
+template <typename Check>
+Result<Admission> Authenticator::limited(const PeerInfo& peer, Check check_fn) {
   const std::string key = AuthLimiter::key(peer);
   const bool exempt = AuthLimiter::exempt(peer);
   const std::int64_t now = clock_.wall_ms();
@@ -67,7 +108,7 @@ Result<Admission> Authenticator::admit(const Json& params, const PeerInfo& peer,
       return e;
     }
   }
-  Result<Admission> a = check(params, peer, nonce);
+  Result<Admission> a = check_fn();
   // A device waiting for pairing approval is not a failed attempt.
   if (!a.ok() && a.error().is_not_paired()) return a;
   if (!a.ok()) {

@@ -15,6 +15,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
 #include "gateway/clients.h"
@@ -40,9 +41,17 @@ class Authenticator {
 
   // `params` passed the connect schema. `nonce` is this socket's challenge.
   Result<Admission> admit(const Json& params, const PeerInfo& peer, const std::string& nonce);
+  // An HTTP request's `Authorization: Bearer <secret>` (the Control UI's bootstrap
+  // config): the gateway token or password, a shared-mode user's token or a paired
+  // device's operator token; behind the same limiter, logged the same way.
+  Result<Admission> admit_bearer(std::string_view authorization, const PeerInfo& peer);
 
  private:
   Result<Admission> check(const Json& params, const PeerInfo& peer, const std::string& nonce);
+  Result<Admission> check_bearer(std::string_view secret);
+  // Runs `check` behind the limiter: refused while locked out, failures counted and logged.
+  template <typename Check>
+  Result<Admission> limited(const PeerInfo& peer, Check check);
 
   const LiveConfig& config_;
   DevicePairing& devices_;

@@ -4,6 +4,7 @@
 
 #include "base/ids.h"
 #include "base/log.h"
+#include "gateway/control_ui.h"
 #include "gateway/dispatcher.h"
 #include "gateway/handshake.h"
 #include "gateway/node_hub.h"
@@ -125,9 +126,12 @@ TransportHandler::Limits Connections::limits() const {
                 static_cast<std::size_t>(gw.limits.max_preauth_frame), gw.timers.handshake_ms};
 }
 
-HttpAnswer Connections::route_http(std::string_view method, std::string_view target) {
-  return gateway::route_http(method, target, p_.status.ready() && !draining_(),
-                             [this] { return p_.status.metrics_text(); });
+void Connections::route_http(const HttpRequest& req, const PeerInfo& peer,
+                             std::function<void(HttpAnswer)> answer) {
+  if (auto probe = route_probe(req, p_.status.ready() && !draining_(),
+                               [this] { return p_.status.metrics_text(); }))
+    return answer(std::move(*probe));
+  p_.control_ui.answer(req, peer, std::move(answer));
 }
 
 }  // namespace simpleclaw::gateway

@@ -21,6 +21,7 @@ namespace simpleclaw::gateway {
 class Dispatcher;
 class Handshake;
 class NodeHub;
+class ControlUi;
 class PresenceFeed;
 class StatusReport;
 
@@ -33,6 +34,7 @@ class Connections final : public TransportHandler {
     PresenceFeed& presence;
     NodeHub& nodes;
     StatusReport& status;
+    ControlUi& control_ui;
   };
   // `draining` tells whether the gateway is shutting down (no new sockets); `closed` runs
   // after each socket is gone (the shutdown waits for the last one).
@@ -54,7 +56,8 @@ class Connections final : public TransportHandler {
   void on_drained(std::uint64_t id) override;
   void on_slow_consumer() override { ++metrics_.slow_consumer_closes; }
   Limits limits() const override;
-  HttpAnswer route_http(std::string_view method, std::string_view target) override;
+  void route_http(const HttpRequest& req, const PeerInfo& peer,
+                  std::function<void(HttpAnswer)> answer) override;
 
  private:
   bool origin_allowed(const PeerInfo& peer, std::string_view host_header) const;

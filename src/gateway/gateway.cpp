@@ -126,9 +126,29 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       dispatcher_(services_, clients_, shared_, metrics_),
       auth_(config_, devices_, metrics_, clock_),
       handshake_(config_, clients_, auth_, nodes_, presence_, health_, status_, metrics_),
+      control_ui_(config_, auth_, files_,
+                  [this] {
+                    // What OpenClaw's UI reads at boot (control-ui-config.json).
+                    const std::string& id = agents_.default_id();
+                    const config::AgentConfig* a = agents_.find(id);
+                    std::string name = a && !a->name.empty() ? a->name : "Assistant";
+                    return Json{{"assistantName", name},
+                                {"assistantAvatar", name.substr(0, 1)},
+                                {"assistantAgentId", id},
+                                {"serverVersion", SIMPLECLAW_VERSION},
+                                {"embedSandbox", "scripts"},
+                                {"allowExternalEmbedUrls", false},
+                                {"automaticallyFetchFavicons", false},
+                                {"communityInvite", false},
+                                {"terminalEnabled", false},
+                                {"cliAgentsEnabled", false},
+                                {"pluginAssetsRequireAuth", true},
+                                {"pluginFrameGrants", Json::array()}};
+                  }),
       connections_(
           io, config_,
-          Connections::Parts{clients_, handshake_, dispatcher_, presence_, nodes_, status_},
+          Connections::Parts{clients_, handshake_, dispatcher_, presence_, nodes_, status_,
+                             control_ui_},
           metrics_, clock_, [this] { return draining_; }, [this] { finish_shutdown_if_idle(); }),
       shutdown_timer_(io) {
   const config::Config& c = config_.cfg();

@@ -18,6 +18,7 @@
 //   Authenticator   credentials -> a typed Admission        authenticator.h
 //   Handshake       connect -> hello-ok                     handshake.h
 //   Dispatcher      req -> method table -> handler -> res   dispatcher.h
+//   ControlUi       the browser dashboard (HTTP)            control_ui.h
 //   Connections     the transport's hooks                   connections.h
 //
 // Life of a request: Server -> Connections::on_message -> Handshake (before connect) or
@@ -45,6 +46,7 @@
 #include "gateway/clients.h"
 #include "gateway/config_apply.h"
 #include "gateway/connections.h"
+#include "gateway/control_ui.h"
 #include "gateway/device_pairing.h"
 #include "gateway/dispatcher.h"
 #include "gateway/handshake.h"
@@ -135,6 +137,7 @@ class Gateway {
   Dispatcher dispatcher_;
   Authenticator auth_;
   Handshake handshake_;
+  ControlUi control_ui_;
   Connections connections_;
   // Shutdown.
   bool draining_ = false;

@@ -1,17 +1,19 @@
-// Plain HTTP routes on the gateway port (SPEC §2): /health, /healthz, /ready, /readyz,
-// /metrics and the webchat page (web/index.html, embedded). No Beast here: a route
-// returns status, type and body, and the HTTP session writes it. Loop thread only.
+// The gateway port's probe routes (SPEC §2): /health, /healthz, /ready, /readyz and
+// /metrics, and 405 for methods other than GET and HEAD. Everything else is the Control
+// UI's (control_ui.h). No Beast here: a route returns status, type and body, and the HTTP
+// session writes it. Loop thread only.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
-#include <string_view>
 
 #include "gateway/state/transport.h"
 
 namespace simpleclaw::gateway {
 
-// `ready`: /ready answers 200 (else 503); `metrics`: renders /metrics on demand.
-HttpAnswer route_http(std::string_view method, std::string_view target, bool ready,
-                      const std::function<std::string()>& metrics);
+// `ready`: /ready answers 200 (else 503); `metrics`: renders /metrics on demand. nullopt:
+// not a probe (the Control UI answers it).
+std::optional<HttpAnswer> route_probe(const HttpRequest& req, bool ready,
+                                      const std::function<std::string()>& metrics);
 
 }  // namespace simpleclaw::gateway

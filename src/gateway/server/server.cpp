@@ -62,6 +62,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
  private:
   static constexpr auto kHeaderTimeout = std::chrono::seconds(15);
+  static constexpr auto kWriteTimeout = std::chrono::seconds(60);  // a slow reader of a big asset
 
   void do_read() {
     parser_.emplace();
@@ -78,20 +79,38 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (ec) return;  // peer gone, timeout or garbage: nothing to answer
     auto& req = parser_->get();
     if (websocket::is_upgrade(req)) return upgrade(parser_->release());
-    HttpAnswer a = gw_.route_http(std::string_view(req.method_string()), req.target());
+    HttpRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    r.accept = std::string(req[http::field::accept]);
+    r.accept_encoding = std::string(req[http::field::accept_encoding]);
+    r.authorization = std::string(req[http::field::authorization]);
+    r.host = std::string(req[http::field::host]);
+    // No read is outstanding until the answer is written: one request at a time.
+    beast::get_lowest_layer(stream_).expires_never();
+    gw_.route_http(
+        r, peer_,
+        [self = this->shared_from_this(), version = req.version(), keep_alive = req.keep_alive(),
+         head = req.method() == http::verb::head](HttpAnswer a) {
+          self->write_answer(std::move(a), version, keep_alive, head);
+        });
+  }
+
+  void write_answer(HttpAnswer a, unsigned version, bool keep_alive, bool head) {
     auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(a.status), req.version());
+        static_cast<http::status>(a.status), version);
     res->set(http::field::server, "simpleclaw/" SIMPLECLAW_VERSION);
     res->set(http::field::content_type, a.content_type);
-    res->set(http::field::cache_control, "no-store");
+    res->set(http::field::cache_control, a.cache_control);
     if (!a.allow.empty()) res->set(http::field::allow, a.allow);
-    res->keep_alive(req.keep_alive());
-    bool head = req.method() == http::verb::head;
+    for (auto& [name, value] : a.headers) res->set(name, value);
+    res->keep_alive(keep_alive);
     res->body() = std::move(a.body);
-    res->prepare_payload();
+    res->prepare_payload();  // Content-Length of the full body, HEAD included
     if (head) res->body().clear();
     bool keep = res->keep_alive();
     auto self = this->shared_from_this();
+    beast::get_lowest_layer(stream_).expires_after(kWriteTimeout);
     http::async_write(stream_, *res, [self, res, keep](beast::error_code ec, std::size_t) {
       if (ec) return;
       if (keep) return self->do_read();

@@ -3,9 +3,12 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "gateway/protocol/codec.h"
 
@@ -28,12 +31,24 @@ class Transport {
   virtual std::size_t buffered_bytes() const = 0;
 };
 
-// A plain HTTP route's answer (GET /health, /metrics, ...): the server writes it.
+// A plain HTTP request (not an upgrade), as much of it as the routes read.
+struct HttpRequest {
+  std::string method;  // "GET", "HEAD", ...
+  std::string target;  // path and query, as sent
+  std::string accept;
+  std::string accept_encoding;
+  std::string authorization;
+  std::string host;
+};
+
+// A plain HTTP route's answer (GET /health, /metrics, the Control UI): the server writes it.
 struct HttpAnswer {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::string allow;  // set with 405
+  std::string cache_control = "no-store";
+  std::vector<std::pair<std::string, std::string>> headers;  // any others
 };
 
 // Facts about the peer, captured at upgrade time.
@@ -70,7 +85,10 @@ class TransportHandler {
     int handshake_ms = 0;               // the WebSocket handshake's deadline
   };
   virtual Limits limits() const = 0;
-  virtual HttpAnswer route_http(std::string_view method, std::string_view target) = 0;
+  // Answers a plain HTTP request, at once or later (a file read off the loop); `answer`
+  // runs on the loop thread.
+  virtual void route_http(const HttpRequest& req, const PeerInfo& peer,
+                          std::function<void(HttpAnswer)> answer) = 0;
 };
 
 }  // namespace simpleclaw::gateway
