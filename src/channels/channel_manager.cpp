@@ -364,7 +364,19 @@ void ChannelManager::changed(const Account& a) {
                               {"ts", clock_.wall_ms()}});
 }
 
-Json ChannelManager::status_json() const {
+std::string ChannelManager::label(const std::string& channel) {
+  static const std::map<std::string, std::string, std::less<>> kLabels = {{"telegram", "Telegram"},
+                                                                          {"discord", "Discord"},
+                                                                          {"slack", "Slack"},
+                                                                          {"irc", "IRC"},
+                                                                          {"webchat", "Web chat"}};
+  if (auto it = kLabels.find(channel); it != kLabels.end()) return it->second;
+  std::string out = channel;
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 32);
+  return out;
+}
+
+Json ChannelManager::status_json(const std::string& only) const {
   // One summary per channel, in the order channels first appear; the worst account
   // state (neither healthy nor idle by choice) speaks for the channel.
   struct Summary {
@@ -374,9 +386,14 @@ Json ChannelManager::status_json() const {
   std::vector<std::string> order;
   std::map<std::string, Summary> sums;
   Json channels = Json::object(), accounts = Json::object();
+  Json labels = Json::object(), defaults = Json::object(), meta = Json::array();
   for (const auto& [k, a] : accounts_) {
     const std::string& ch = a->channel_name();
+    if (!only.empty() && ch != only) continue;
     if (!sums.count(ch)) {
+      labels[ch] = label(ch);
+      defaults[ch] = a->account_id();  // the first account (keys sort "<channel>/<id>")
+      meta.push_back({{"id", ch}, {"label", label(ch)}, {"detailLabel", label(ch)}});
       order.push_back(ch);
       accounts[ch] = Json::array();
     }
@@ -398,10 +415,10 @@ Json ChannelManager::status_json() const {
         {"connected", s.connected},
         {"healthState", health_state_name(s.running ? s.worst : HealthState::kStopped)}};
   }
-  return {{"ts", clock_.wall_ms()},
-          {"channelOrder", order},
-          {"channels", channels},
-          {"channelAccounts", accounts}};
+  return {{"ts", clock_.wall_ms()},      {"channelOrder", order},
+          {"channelLabels", labels},     {"channelDetailLabels", labels},
+          {"channelMeta", meta},         {"channels", channels},
+          {"channelAccounts", accounts}, {"channelDefaultAccountId", defaults}};
 }
 
 ChannelManager::Counts ChannelManager::counts() const {
@@ -418,10 +435,33 @@ ChannelManager::Counts ChannelManager::counts() const {
 }
 
 Json ChannelManager::health_json() const {
+  // Per channel as OpenClaw's snapshot has it ({configured, running, connected, ...}),
+  // each account's state under `accounts`; the worst account state speaks for the channel.
   Json out = Json::object();
-  for (const auto& [k, a] : accounts_)
-    out[a->channel_name()][a->account_id()] = {
-        {"healthState", health_state_name(a->health_state())}, {"connected", a->is_connected()}};
+  std::map<std::string, HealthState> worst;
+  for (const auto& [k, a] : accounts_) {
+    const std::string& ch = a->channel_name();
+    Json& c = out[ch];
+    if (c.is_null()) {
+      c = {{"configured", true},
+           {"running", false},
+           {"connected", false},
+           {"accounts", Json::object()}};
+      worst[ch] = HealthState::kHealthy;
+    }
+    const HealthState st = a->health_state();
+    c["running"] = c["running"].get<bool>() || a->running();
+    c["connected"] = c["connected"].get<bool>() || a->is_connected();
+    if (st != HealthState::kHealthy && st != HealthState::kDisabled && st != HealthState::kStopped)
+      worst[ch] = st;
+    c["accounts"][a->account_id()] = {{"healthState", health_state_name(st)},
+                                      {"configured", true},
+                                      {"running", a->running()},
+                                      {"connected", a->is_connected()}};
+  }
+  for (auto& [ch, c] : out.items())
+    c["healthState"] =
+        health_state_name(c["running"].get<bool>() ? worst[ch] : HealthState::kStopped);
   return out;
 }
 

@@ -91,8 +91,13 @@ class ChannelManager {
   void on_approval_event(const char* event, const Json& payload);
 
   // Methods.
-  Json status_json() const;  // channels.status
-  Json health_json() const;  // the health snapshot's `channels`
+  // channels.status; `only` = one channel ("" = all).
+  Json status_json(const std::string& only = {}) const;
+  // The health snapshot's `channels`: id -> {configured, running, connected, healthState,
+  // accounts: {accountId -> {...}}}.
+  Json health_json() const;
+  // A channel's display name ("telegram" -> "Telegram"; a plugin channel's own name).
+  static std::string label(const std::string& channel);
   struct Counts {
     int channels = 0, accounts = 0, running = 0, connected = 0;
   };

@@ -157,6 +157,8 @@ struct NodesConfig {
 struct AgentConfig {
   std::string id;                      // slug: [a-z0-9][a-z0-9_-]*
   std::string name;                    // display name; empty = id
+  std::string emoji;                   // shown beside the name by clients ("" = none)
+  std::string avatar;                  // an image URL or data: URI for clients ("" = none)
   std::string model;                   // "provider/model"; empty = models.default
   std::vector<std::string> fallbacks;  // tried in order when the model fails
   std::string workspace;               // empty = <state>/agents/<id>/workspace

@@ -143,7 +143,8 @@ SC_CONFIG_FIELDS(simpleclaw::config::ProviderConfig, api, base_url, api_key, hea
 SC_CONFIG_FIELDS(simpleclaw::config::RetryConfig, attempts, base_ms, max_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelsConfig, retry, connect_timeout_ms, first_byte_timeout_ms,
                  idle_timeout_ms, request_timeout_ms, probe_interval_ms)
-SC_CONFIG_FIELDS(simpleclaw::config::AgentConfig, id, name, model, fallbacks, workspace)
+SC_CONFIG_FIELDS(simpleclaw::config::AgentConfig, id, name, emoji, avatar, model, fallbacks,
+                 workspace)
 SC_CONFIG_FIELDS(simpleclaw::config::SessionResetConfig, mode, at_hour, idle_minutes)
 SC_CONFIG_FIELDS(simpleclaw::config::SessionsConfig, queue_mode, max_queue, dedupe_ttl_ms,
                  dedupe_max, run_timeout_ms, reset)

@@ -242,7 +242,7 @@ std::string content_security_policy(std::string_view html) {
          hashes +
          "; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
          "media-src 'self' data: blob:; font-src 'self' data:; worker-src 'self'; "
-         "frame-src 'self'; connect-src 'self' ws: wss:";
+         "frame-src 'self'; connect-src 'self' ws: wss: data:";
 }
 
 void add_html_headers(HttpAnswer& a, std::string_view html) {

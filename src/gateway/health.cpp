@@ -132,7 +132,7 @@ Json HealthMonitor::build() const {
   Json order = Json::array(), labels = Json::object();
   for (const auto& [name, accounts] : channels.items()) {
     order.push_back(name);
-    labels[name] = name;
+    labels[name] = channels::ChannelManager::label(name);
   }
   return Json{{"ok", true},
               {"channels", channels},

@@ -237,7 +237,8 @@ Result<Json> NodeHub::node_event(std::uint64_t client_id, const Json& params) {
                   {"payload", params.value("payload", Json())},
                   {"ts", clock_.wall_ms()}},
              protocol::Scope::kRead);
-  return Json{{"ok", true}};
+  // Re-broadcast to operators is the handling every event gets.
+  return Json{{"ok", true}, {"event", event}, {"handled", true}};
 }
 
 }  // namespace simpleclaw::gateway

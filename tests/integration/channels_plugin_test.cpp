@@ -74,8 +74,9 @@ TEST(ChannelsPlugin, StatusSubsystemsCountTheRealChannelsAgentsAndPlugins) {
   auto list = c->call("plugins.list", Json::object());
   ASSERT_TRUE(list.ok());
   // examples/plugins: dice-tool, echo-channel, echo-provider (the compiled-in
-  // extensions are listed apart, under "builtin").
-  int discovered = static_cast<int>((*list)["plugins"].size());
+  // extensions are listed with origin "bundled").
+  int discovered = 0;
+  for (const Json& p : (*list)["plugins"]) discovered += p["origin"] == "external";
   ASSERT_EQ(discovered, 3) << list->dump();
   Json sub;
   ASSERT_TRUE(eventually([&] {
@@ -112,12 +113,15 @@ TEST(ChannelsPlugin, MessagesFlowThroughAPluginAndAKilledPluginIsRestarted) {
   auto list = c->call("plugins.list", Json::object());
   ASSERT_TRUE(list.ok());
   std::set<std::string> builtin;
-  for (const Json& b : (*list)["builtin"])
-    builtin.insert(b["kind"].get<std::string>() + ":" + b["name"].get<std::string>());
+  EXPECT_EQ((*list)["mutationAllowed"], false);
+  EXPECT_TRUE((*list)["diagnostics"].is_array());
+  for (const Json& b : (*list)["plugins"])
+    if (b["origin"] == "bundled")
+      builtin.insert(b["kind"].get<std::string>() + ":" + b["name"].get<std::string>());
   for (const char* want :
        {"channel:telegram", "channel:webchat", "provider:openai", "provider:anthropic",
         "provider:ollama", "tool:exec", "tool:web_fetch", "tool:message"})
-    EXPECT_TRUE(builtin.count(want)) << want << " missing from " << (*list)["builtin"].dump();
+    EXPECT_TRUE(builtin.count(want)) << want << " missing from " << (*list)["plugins"].dump();
 
   // An unknown sender is refused; the allowed one is answered through the plugin.
   echo.call("POST", "/inbound", Json{{"senderId", "stranger"}, {"text", "hi"}});

@@ -227,7 +227,8 @@ TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubl
   auto health_ev = wait_event_if(
       *c, "health",
       [](const Json& f) {
-        return f["payload"]["channels"]["telegram"]["default"]["healthState"] == "stuck";
+        return f["payload"]["channels"]["telegram"]["accounts"]["default"]["healthState"] ==
+               "stuck";
       },
       2000);
   EXPECT_TRUE(health_ev.has_value()) << "the health snapshot never showed the stuck account";
@@ -235,7 +236,8 @@ TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubl
   auto healthy_ev = wait_event_if(
       *c, "health",
       [&](const Json& f) {
-        return f["payload"]["channels"]["telegram"]["default"]["healthState"] == "healthy" &&
+        return f["payload"]["channels"]["telegram"]["accounts"]["default"]["healthState"] ==
+                   "healthy" &&
                f["stateVersion"].value("health", 0) > stuck_version;
       },
       5000);

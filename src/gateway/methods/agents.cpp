@@ -78,6 +78,14 @@ void workspace_job(MethodCall& call, Work work, Shape shape) {
 
 }  // namespace
 
+// {name, emoji?, avatar?}: how clients show an agent (agents.list, agent.identity.get).
+Json agent_identity(const config::AgentConfig& a) {
+  Json j{{"name", a.name.empty() ? a.id : a.name}};
+  if (!a.emoji.empty()) j["emoji"] = a.emoji;
+  if (!a.avatar.empty()) j["avatar"] = a.avatar;
+  return j;
+}
+
 void method_agents_list(MethodCall& call) {
   const config::Config& cfg = call.svc.config.cfg();
   Json agents = Json::array();
@@ -90,6 +98,7 @@ void method_agents_list(MethodCall& call) {
            {"workspace", call.svc.agents.workspace_of(a.id)}};
     std::string model = call.svc.agents.model_of(a.id);
     if (!model.empty()) j["model"] = model;
+    j["identity"] = agent_identity(a);
     agents.push_back(std::move(j));
   }
   // mainKey is the bare main key, as in hello-ok's sessionDefaults (the default agent's
@@ -114,6 +123,8 @@ void method_agents_create(MethodCall& call) {
   Status st = write_agents(call, "agent " + id + " created", [&](OJson& list) -> Status {
     OJson a{{"id", id}, {"name", name}};
     if (p.contains("model") && !p["model"].get<std::string>().empty()) a["model"] = p["model"];
+    for (const char* k : {"emoji", "avatar"})
+      if (p.contains(k) && !p[k].get<std::string>().empty()) a[k] = p[k];
     if (p.contains("workspace") && !p["workspace"].get<std::string>().empty())
       a["workspace"] = p["workspace"];
     list.push_back(std::move(a));
@@ -139,6 +150,13 @@ void method_agents_update(MethodCall& call) {
       a = &list.back();
     }
     if (p.contains("name")) (*a)["name"] = p["name"];
+    for (const char* k : {"emoji", "avatar"}) {  // "" clears
+      if (!p.contains(k)) continue;
+      if (p[k].get<std::string>().empty())
+        a->erase(k);
+      else
+        (*a)[k] = p[k];
+    }
     // An empty workspace and a null model go back to the defaults.
     if (p.contains("workspace")) {
       if (p["workspace"].get<std::string>().empty())
@@ -177,11 +195,13 @@ void method_agents_delete(MethodCall& call) {
   if (!st) return call.respond(st.error());
   // Sessions and transcripts stay (history is never lost by deleting an agent).
   if (!call.params.value("deleteFiles", false))
-    return call.respond(Json{{"ok", true}, {"agentId", id}, {"removedFiles", Json::array()}});
+    return call.respond(Json{
+        {"ok", true}, {"agentId", id}, {"removedBindings", 0}, {"removedFiles", Json::array()}});
   workspace_job(
       call, [ws] { return agents::remove_workspace_files(ws); },
       [id](const std::vector<std::string>& removed) {
-        return Json{{"ok", true}, {"agentId", id}, {"removedFiles", removed}};
+        return Json{
+            {"ok", true}, {"agentId", id}, {"removedBindings", 0}, {"removedFiles", removed}};
       });
 }
 

@@ -7,7 +7,10 @@
 
 namespace simpleclaw::gateway {
 
-void method_channels_status(MethodCall& call) { call.respond(call.svc.channels.status_json()); }
+// `timeoutMs` (OpenClaw's CLI always sends it) needs no wait here: the status is in memory.
+void method_channels_status(MethodCall& call) {
+  call.respond(call.svc.channels.status_json(json_str(call.params, "channel")));
+}
 
 void method_channels_start(MethodCall& call) {
   call.respond(call.svc.channels.start_account(json_str(call.params, "channel"),

@@ -73,7 +73,8 @@ void method_sessions_delete(MethodCall& call) {
   if (!key) return;
   call.svc.sessions.remove(*key, [k = key->key, respond = call.respond](Result<bool> r) {
     if (!r.ok()) return respond(r.error());
-    respond(Json{{"ok", true}, {"key", k}, {"deleted", *r}});
+    // Transcripts are deleted with the session, never archived: `archived` is empty.
+    respond(Json{{"ok", true}, {"key", k}, {"deleted", *r}, {"archived", Json::array()}});
   });
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/config.h"
 #include "gateway/methods/method.h"
 #include "gateway/protocol/schemas.h"
 
@@ -25,6 +26,9 @@ protocol::SchemaHandle result_schema(const MethodSpec& m);
 std::span<const std::string_view> event_names();
 // docs/methods.md: the method reference generated from the table and the schemas.
 std::string methods_markdown();
+
+// {name, emoji?, avatar?} of an agent (methods/agents.cpp).
+Json agent_identity(const config::AgentConfig& a);
 
 // Handlers, one file per family.
 void method_health(MethodCall&);

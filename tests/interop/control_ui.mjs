@@ -1,0 +1,161 @@
+// Drives OpenClaw's own Control UI (served by simpleclaw through gateway.control_ui.root)
+// in headless Debian Chromium with playwright-core, and reports what a user would see.
+//
+//   node control_ui.mjs --url http://127.0.0.1:PORT --token T --out result.json
+//        [--panels chat,sessions,...] [--chat "message"] [--expect-reply "text"]
+//        [--approve] [--shots DIR]
+//
+// For every panel: the page is loaded fresh (deep link), the RPCs the page sends are read
+// off its WebSocket, and the panel fails when a method answers ok:false or an error
+// banner (.callout.danger) is on screen. --chat sends a message from the Chat panel and
+// waits for the streamed reply to be on screen; --approve resolves the pending exec
+// approval from the Approvals UI. Output: JSON {panels:[{id, route, methods, failed,
+// banners}], chat, approval, boot}; exit status 0 when the run itself worked (the caller
+// judges the result).
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => {
+    if (a.startsWith("--")) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith("--") ? all[i + 1] : true]);
+    return acc;
+  }, []),
+);
+const base = String(args.url).replace(/\/$/, "");
+const token = String(args.token);
+const PANELS = {
+  chat: "/chat/main",
+  sessions: "/sessions",
+  agents: "/agents",
+  "agent-settings": "/settings/agents",
+  channels: "/settings/channels",
+  systems: "/systems",
+  devices: "/settings/devices",
+  approvals: "/settings/approvals",
+  config: "/settings/advanced",
+  models: "/settings/model-providers",
+  logs: "/logs",
+  usage: "/usage",
+  automations: "/automations",
+  connection: "/settings/connection",
+  debug: "/debug",
+};
+const wanted = args.panels ? String(args.panels).split(",") : Object.keys(PANELS);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+
+// Every RPC the page makes: id -> {method, panel}; answers folded in.
+let current = "boot";
+const pending = new Map();
+const calls = [];
+const events = [];
+const consoleErrors = [];
+page.on("console", (m) => { if (m.type() === "error") consoleErrors.push({ panel: current, text: m.text().slice(0, 300) }); });
+page.on("websocket", (ws) => {
+  ws.on("framesent", ({ payload }) => {
+    let f; try { f = JSON.parse(payload); } catch { return; }
+    if (f.type === "req") pending.set(f.id, { method: f.method, panel: current, params: f.params });
+  });
+  ws.on("framereceived", ({ payload }) => {
+    let f; try { f = JSON.parse(payload); } catch { return; }
+    if (f.type === "res" && pending.has(f.id)) {
+      const c = pending.get(f.id);
+      pending.delete(f.id);
+      calls.push({ panel: c.panel, method: c.method, ok: f.ok === true, error: f.ok ? undefined : f.error });
+    } else if (f.type === "event") {
+      events.push({ panel: current, event: f.event, state: f.payload && f.payload.state });
+    }
+  });
+});
+
+const settle = (ms) => page.waitForTimeout(ms);
+// What a user sees go wrong: error callouts, toasts, chat errors, and any protocol error
+// text rendered anywhere on the page.
+const ERROR_TEXT = /unknown method|invalid [\w.-]+ params|missing scope|not paired|pairing required|INVALID_REQUEST|UNAVAILABLE/i;
+async function banners() {
+  const boxes = await page.$$eval(
+    ".callout.danger, .oc-banner-error, .app-toast, .chat-error, .chat-history-error",
+    (els) => els.filter((e) => e.offsetParent !== null).map((e) => e.textContent.trim().replace(/\s+/g, " ").slice(0, 300)));
+  const text = await page.evaluate(() => document.body.innerText);
+  const lines = text.split("\n").filter((l) => ERROR_TEXT.test(l)).map((l) => l.trim().slice(0, 300));
+  return [...new Set([...boxes, ...lines])];
+}
+
+const result = { panels: [], boot: {}, consoleErrors };
+// Boot: the token handed over in the fragment, as `openclaw dashboard` does.
+await page.goto(`${base}/#token=${encodeURIComponent(token)}`, { waitUntil: "domcontentloaded" });
+await settle(4000);
+result.boot = { url: page.url(), banners: await banners(), title: await page.title() };
+if (args.shots) await page.screenshot({ path: `${args.shots}/boot.png` });
+
+for (const id of wanted) {
+  const route = PANELS[id];
+  current = id;
+  await page.goto(`${base}${route}`, { waitUntil: "domcontentloaded" });
+  await settle(Number(process.env.PANEL_SETTLE_MS || 2500));
+  const mine = calls.filter((c) => c.panel === id);
+  result.panels.push({
+    id, route, url: page.url(),
+    methods: [...new Set(mine.map((c) => c.method))].sort(),
+    failed: mine.filter((c) => !c.ok).map((c) => ({ method: c.method, error: c.error })),
+    banners: await banners(),
+  });
+  if (args.shots) await page.screenshot({ path: `${args.shots}/${id}.png` });
+}
+
+if (args.chat) {
+  current = "chat-send";
+  await page.goto(`${base}/chat/main`, { waitUntil: "domcontentloaded" });
+  await settle(2500);
+  const box = page.locator("textarea").first();
+  await box.fill(String(args.chat));
+  await box.press("Enter");
+  const expect = String(args["expect-reply"] || "");
+  let seen = false;
+  try {
+    await page.waitForFunction((t) => document.body.innerText.includes(t), expect, { timeout: 20000 });
+    seen = true;
+  } catch { /* reported below */ }
+  const mine = calls.filter((c) => c.panel === current);
+  result.chat = {
+    replyOnScreen: seen,
+    methods: [...new Set(mine.map((c) => c.method))].sort(),
+    failed: mine.filter((c) => !c.ok).map((c) => ({ method: c.method, error: c.error })),
+    chatEvents: events.filter((e) => e.panel === current && e.event === "chat").map((e) => e.state),
+    banners: await banners(),
+  };
+  if (args.shots) await page.screenshot({ path: `${args.shots}/chat-send.png` });
+}
+
+if (args.approve) {
+  current = "approve";
+  await page.goto(`${base}/settings/approvals`, { waitUntil: "domcontentloaded" });
+  await settle(2500);
+  let clicked = false;
+  for (const label of [/allow once/i, /approve/i, /allow/i]) {
+    const b = page.getByRole("button", { name: label }).first();
+    if (await b.count()) { await b.click(); clicked = true; break; }
+  }
+  await settle(1500);
+  const mine = calls.filter((c) => c.panel === current);
+  result.approval = {
+    clicked,
+    methods: [...new Set(mine.map((c) => c.method))].sort(),
+    failed: mine.filter((c) => !c.ok).map((c) => ({ method: c.method, error: c.error })),
+    banners: await banners(),
+  };
+  if (args.shots) await page.screenshot({ path: `${args.shots}/approve.png` });
+}
+
+result.bootCalls = calls.filter((c) => c.panel === "boot").map((c) => ({ method: c.method, ok: c.ok, error: c.ok ? undefined : c.error?.message }));
+fs.writeFileSync(String(args.out), JSON.stringify(result, null, 2));
+await browser.close();
