@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -58,6 +59,10 @@ struct Client {
   std::string user;
   std::string user_grant;
   bool sessions_subscribed = false;  // sessions.subscribe: gets sessions.changed
+  // sessions.messages.subscribe: the canonical keys whose messages this socket follows
+  // (at most kMaxWatched).
+  static constexpr std::size_t kMaxWatched = 64;
+  std::set<std::string, std::less<>> watched;
   // Streaming deltas held back while this socket's previous frames are still being
   // written: one per (event, run), merged (see ClientTable::stream_delta).
   struct HeldDelta {

@@ -10,7 +10,8 @@ Json message_json(const sessions::Entry& e) {
            {"content", Json::array({Json{{"type", "text"}, {"text", e.text}}})},
            {"isError", e.is_error},
            {"timestamp", e.created_at},
-           {"id", e.message_id}};
+           {"id", e.message_id},
+           {"__openclaw", {{"id", e.message_id}, {"seq", e.seq}}}};
     if (!e.run_id.empty()) m["runId"] = e.run_id;
     return m;
   }
@@ -25,10 +26,13 @@ Json message_json(const sessions::Entry& e) {
                              {"name", c.value("name", "")},
                              {"arguments", args.is_discarded() ? Json::object() : args}});
     }
+  // __openclaw: how OpenClaw's clients identify a stored message (seq: its position in
+  // the store, increasing).
   Json m{{"role", sessions::role_name(e.role)},
          {"content", std::move(content)},
          {"timestamp", e.created_at},
-         {"id", e.message_id}};
+         {"id", e.message_id},
+         {"__openclaw", {{"id", e.message_id}, {"seq", e.seq}}}};
   if (!e.run_id.empty()) m["runId"] = e.run_id;
   if (!e.stop_reason.empty()) m["stopReason"] = e.stop_reason;
   if (!e.model.empty()) m["model"] = e.model;

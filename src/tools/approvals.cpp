@@ -9,6 +9,17 @@
 
 namespace simpleclaw::tools {
 
+Json ApprovalRecord::pending_json() const {
+  Json req = request;
+  if (!req.contains("allowedDecisions"))
+    req["allowedDecisions"] = Json::array({"allow-once", "allow-always", "deny"});
+  return Json{{"id", id},
+              {"request", std::move(req)},
+              {"createdAtMs", created_ms},
+              {"expiresAtMs", expires_ms},
+              {"approvalKind", "exec"}};
+}
+
 Json ApprovalRecord::to_json() const {
   Json j{{"id", id},
          {"request", request},
@@ -51,10 +62,7 @@ void ApprovalManager::load(std::function<void()> done) {
           Pending& p = pending_[r.id];
           p.rec = std::move(r);
           arm(p);
-          sink_.approval_event("exec.approval.requested", Json{{"id", p.rec.id},
-                                                               {"request", p.rec.request},
-                                                               {"createdAtMs", p.rec.created_ms},
-                                                               {"expiresAtMs", p.rec.expires_ms}});
+          sink_.approval_event("exec.approval.requested", p.rec.pending_json());
           ++offered;
         }
         if (offered || expired)
@@ -81,10 +89,7 @@ std::string ApprovalManager::request(Json request, int timeout_ms, Decided decid
   arm(p);
   store_.save(p.rec);
   log::info("approval {} requested: {}", id, p.rec.request.value("command", ""));
-  sink_.approval_event("exec.approval.requested", Json{{"id", id},
-                                                       {"request", p.rec.request},
-                                                       {"createdAtMs", p.rec.created_ms},
-                                                       {"expiresAtMs", p.rec.expires_ms}});
+  sink_.approval_event("exec.approval.requested", p.rec.pending_json());
   return id;
 }
 
@@ -177,7 +182,11 @@ void ApprovalManager::end(const std::string& id, const std::string& decision,
     resolved_order_.pop_front();
   }
   if (reason != "shutdown") {
-    Json ev{{"id", id}, {"decision", decision}, {"resolvedBy", by}, {"ts", p.rec.resolved_ms}};
+    Json ev{{"id", id},
+            {"decision", decision},
+            {"resolvedBy", by},
+            {"ts", p.rec.resolved_ms},
+            {"request", p.rec.request}};
     if (!reason.empty()) ev["reason"] = reason;
     sink_.approval_event("exec.approval.resolved", std::move(ev));
   }
@@ -194,8 +203,15 @@ Json ApprovalManager::list() const {
   std::sort(recs.begin(), recs.end(),
             [](auto* a, auto* b) { return a->created_ms < b->created_ms; });
   Json arr = Json::array();
-  for (const auto* r : recs) arr.push_back(r->to_json());
-  return Json{{"approvals", std::move(arr)}};
+  for (const auto* r : recs) arr.push_back(r->pending_json());
+  return arr;
+}
+
+std::vector<const ApprovalRecord*> ApprovalManager::recent() const {
+  std::vector<const ApprovalRecord*> out;
+  for (auto it = resolved_order_.rbegin(); it != resolved_order_.rend(); ++it)
+    if (auto r = resolved_.find(*it); r != resolved_.end()) out.push_back(&r->second);
+  return out;
 }
 
 Result<Json> ApprovalManager::get(const std::string& key) const {

@@ -44,6 +44,10 @@ struct ApprovalRecord {
   std::string resolved_by;
   std::int64_t resolved_ms = 0;
   Json to_json() const;  // {id, request, createdAtMs, expiresAtMs, status, ...}
+  // As OpenClaw lists a pending one and announces it (exec.approval.list items and
+  // exec.approval.requested): {id, request (+allowedDecisions), createdAtMs, expiresAtMs,
+  // approvalKind: "exec"}.
+  Json pending_json() const;
 };
 
 // Where approvals are kept across restarts (the gateway implements it on the DbWorker).
@@ -84,7 +88,9 @@ class ApprovalManager final : public sdk::HumanApproval {
   // Every pending approval decided deny "shutdown" (not saved: re-offered after restart).
   void shutdown();
 
-  Json list() const;  // {approvals:[pending, oldest first]}
+  Json list() const;  // [pending_json(), oldest first]
+  // Decided approvals kept in memory (the last kKeepResolved), newest first.
+  std::vector<const ApprovalRecord*> recent() const;
   Result<Json> get(const std::string& id_or_prefix) const;
   std::size_t pending_count() const { return pending_.size(); }
 

@@ -423,7 +423,7 @@ TEST(SharedMode, ApprovalsGoOnlyToTheOwnerOfTheSession) {
   EXPECT_FALSE(mentions(drain(*bob), "exec.approval"));
   auto bl = bob->call("exec.approval.list");
   ASSERT_TRUE(bl.ok());
-  EXPECT_EQ((*bl)["approvals"], Json::array());
+  EXPECT_EQ((*bl), Json::array());
   auto bg = bob->call("exec.approval.get", Json{{"id", id}});
   ASSERT_FALSE(bg.ok());
   EXPECT_EQ(bg.error().code, ErrorCode::kApprovalNotFound);
@@ -434,7 +434,7 @@ TEST(SharedMode, ApprovalsGoOnlyToTheOwnerOfTheSession) {
   // alice sees and resolves her own.
   auto al = alice->call("exec.approval.list");
   ASSERT_TRUE(al.ok());
-  ASSERT_EQ((*al)["approvals"].size(), 1u);
+  ASSERT_EQ((*al).size(), 1u);
   auto ar = alice->call("exec.approval.resolve", Json{{"id", id}, {"decision", "deny"}});
   ASSERT_TRUE(ar.ok()) << ar.error().message;
   ASSERT_TRUE(wait_event(*alice, "exec.approval.resolved", 5000).has_value());

@@ -186,7 +186,7 @@ TEST(Tools, ExecAsksASecondOperatorAndRunsWhatWasShown) {
   EXPECT_EQ(denied.error().code, simpleclaw::ErrorCode::kForbidden);
   auto listed = op->call("exec.approval.list");
   ASSERT_TRUE(listed.ok());
-  ASSERT_EQ((*listed)["approvals"].size(), 1u);
+  ASSERT_EQ((*listed).size(), 1u);
   auto r = op->call("exec.approval.resolve", Json{{"id", p["id"]}, {"decision", "allow-once"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   RunTrace t = trace(*c, "e1");
@@ -333,9 +333,9 @@ TEST(Tools, APendingApprovalSurvivesARestartAndAllowAlwaysStillStoresThePattern)
   ASSERT_NE(op, nullptr);
   auto listed = op->call("exec.approval.list");
   ASSERT_TRUE(listed.ok());
-  ASSERT_EQ((*listed)["approvals"].size(), 1u) << listed->dump();
-  EXPECT_EQ((*listed)["approvals"][0]["id"], id);
-  EXPECT_EQ((*listed)["approvals"][0]["request"]["command"], "echo persisted");
+  ASSERT_EQ((*listed).size(), 1u) << listed->dump();
+  EXPECT_EQ((*listed)[0]["id"], id);
+  EXPECT_EQ((*listed)[0]["request"]["command"], "echo persisted");
   ASSERT_TRUE(
       op->call("exec.approval.resolve", Json{{"id", id.substr(0, 8)}, {"decision", "allow-always"}})
           .ok());

@@ -270,7 +270,7 @@ TEST(Tls, CertificateIsReusedOnRestart) {
 }
 
 TEST(SlowConsumer, ClientThatNeverReadsIsClosedAndOthersAreUnaffected) {
-  START_GATEWAY(gw, with_config("gateway:\n  limits:\n    max_buffered: 65536\n"));
+  START_GATEWAY(gw, with_config("gateway:\n  limits:\n    max_buffered: 262144\n"));
   auto slow = gw->connect();
   ASSERT_TRUE(slow);
   auto probe = slow->call("protocol.schema");

@@ -1,5 +1,7 @@
 // sessions.* (SPEC §5 Sessions): list, get, reset, delete, patch, subscribe, as adapters
 // to the session service; rows become protocol JSON in gateway/transcript_json.h.
+#include <algorithm>
+
 #include "agents/agent_directory.h"
 #include "agents/run_engine.h"
 #include "agents/session_service.h"
@@ -26,7 +28,7 @@ std::optional<sessions::SessionKey> key_of(MethodCall& call) {
 
 void method_sessions_list(MethodCall& call) {
   sessions::ListFilter f;
-  f.limit = json_int(call.params, "limit", 100);
+  f.limit = std::min(json_int(call.params, "limit", 100), 1000);  // a page, however big asked
   f.offset = json_int(call.params, "offset", 0);
   f.agent_id = json_str(call.params, "agentId");
   f.search = json_str(call.params, "search");

@@ -62,7 +62,7 @@ TEST(Approvals, ResolveOnceIdempotentAndConflicting) {
   EXPECT_EQ(ev.got[0].first, "exec.approval.requested");
   EXPECT_EQ(ev.got[0].second["request"]["command"], "rm -rf build");
   EXPECT_EQ(store.rows.at(id).status, "pending");
-  EXPECT_EQ(m.list()["approvals"].size(), 1u);
+  EXPECT_EQ(m.list().size(), 1u);
 
   auto r = m.resolve(id.substr(0, 8), "allow-once", "alice");  // short id
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -72,7 +72,7 @@ TEST(Approvals, ResolveOnceIdempotentAndConflicting) {
   EXPECT_EQ(ev.got.back().first, "exec.approval.resolved");
   EXPECT_EQ(ev.got.back().second["decision"], "allow-once");
   EXPECT_EQ(store.rows.at(id).status, "allow-once");
-  EXPECT_EQ(m.list()["approvals"].size(), 0u);
+  EXPECT_EQ(m.list().size(), 0u);
 
   auto again = m.resolve(id, "allow-once", "bob");
   ASSERT_TRUE(again.ok());
@@ -143,8 +143,8 @@ TEST(Approvals, RestartReOffersPendingAndExpiresStale) {
   bool loaded = false;
   m2.load([&] { loaded = true; });
   ASSERT_TRUE(loaded);
-  ASSERT_EQ(m2.list()["approvals"].size(), 1u);
-  EXPECT_EQ(m2.list()["approvals"][0]["id"], live);
+  ASSERT_EQ(m2.list().size(), 1u);
+  EXPECT_EQ(m2.list()[0]["id"], live);
   ASSERT_EQ(ev2.got.size(), 1u);
   EXPECT_EQ(ev2.got[0].first, "exec.approval.requested");
   EXPECT_EQ(store.rows.at(stale).status, "deny");

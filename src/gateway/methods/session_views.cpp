@@ -1,0 +1,112 @@
+// How OpenClaw's Control UI reads a session (chat.startup, chat.metadata,
+// sessions.describe, sessions.messages.subscribe): the same transcripts and rows as
+// chat.history and sessions.list, in the page shape the UI loads a chat with.
+#include "agents/agent_directory.h"
+#include "agents/run_engine.h"
+#include "agents/session_service.h"
+#include "base/json_fields.h"
+#include "gateway/methods/table.h"
+#include "gateway/transcript_json.h"
+#include "providers/catalog.h"
+
+namespace simpleclaw::gateway {
+namespace {
+
+// "openai/gpt-4o" -> {modelProvider: "openai", model: "gpt-4o"}.
+Json model_fields(const std::string& ref) {
+  auto slash = ref.find('/');
+  if (ref.empty()) return Json{{"modelProvider", nullptr}, {"model", nullptr}};
+  if (slash == std::string::npos) return Json{{"modelProvider", nullptr}, {"model", ref}};
+  return Json{{"modelProvider", ref.substr(0, slash)}, {"model", ref.substr(slash + 1)}};
+}
+
+// The session row as sessions.list has it, plus what the UI's chat pane reads.
+Json session_info(Services& svc, const sessions::SessionKey& key,
+                  const std::optional<sessions::HistoryPage>& page) {
+  std::vector<std::string> runs = svc.runs.run_ids(key.key);
+  std::string model = svc.agents.model_of(key.agent_id);
+  Json info = page ? session_json(page->session, runs, model)
+                   : Json{{"key", key.key},          {"kind", key.kind},
+                          {"agentId", key.agent_id}, {"sessionId", nullptr},
+                          {"activeRunIds", runs},    {"status", runs.empty() ? "idle" : "running"},
+                          {"model", model}};
+  Json mf = model_fields(info.value("model", std::string()));
+  info["modelProvider"] = mf["modelProvider"];
+  info["hasActiveRun"] = !runs.empty();
+  info["unread"] = false;
+  return info;
+}
+
+}  // namespace
+
+// The first page of a chat: chat.history's page with the session's row and defaults.
+void method_chat_startup(MethodCall& call) {
+  auto key = call.svc.agents.parse_key(json_str(call.params, "sessionKey"),
+                                       json_str(call.params, "agentId"));
+  if (!key.ok()) return call.respond(key.error());
+  Services& svc = call.svc;
+  svc.sessions.history(*key, json_int(call.params, "limit", 200), 0,
+                       [&svc, k = *key, respond = call.respond](Result<agents::History> r) {
+                         if (!r.ok()) return respond(r.error());
+                         Json page = history_json(*r);
+                         page["sessionInfo"] = session_info(svc, k, r->page);
+                         Json defaults = model_fields(svc.agents.model_of(k.agent_id));
+                         defaults["contextTokens"] = nullptr;
+                         page["defaults"] = std::move(defaults);
+                         page["pendingInputs"] = Json{{"items", Json::array()}, {"total", 0}};
+                         page["totalMessages"] = page["messages"].size();
+                         respond(std::move(page));
+                       });
+}
+
+void method_chat_metadata(MethodCall& call) {
+  Json models = Json::array();
+  for (const Json& m : call.svc.catalog.list_json()["models"])
+    models.push_back(Json{{"id", m["id"]},
+                          {"name", m["name"]},
+                          {"provider", m["provider"]},
+                          {"available", m.value("available", true)}});
+  call.respond(Json{
+      {"models", std::move(models)},
+      {"commands", Json::array()},
+      {"swarmEnabled", false},
+      {"accountSelection", {{"kind", "automatic"}, {"label", "Automatic account selection"}}}});
+}
+
+// {session: row} or {session: null} for a session nobody wrote to (not an error).
+void method_sessions_describe(MethodCall& call) {
+  auto key =
+      call.svc.agents.parse_key(json_str(call.params, "key"), json_str(call.params, "agentId"));
+  if (!key.ok()) return call.respond(key.error());
+  Services& svc = call.svc;
+  svc.sessions.history(*key, 1, 0,
+                       [&svc, k = *key, respond = call.respond](Result<agents::History> r) {
+                         if (!r.ok()) return respond(r.error());
+                         if (!r->page) return respond(Json{{"session", nullptr}});
+                         respond(Json{{"session", session_info(svc, k, r->page)}});
+                       });
+}
+
+void method_sessions_messages_subscribe(MethodCall& call) {
+  auto key =
+      call.svc.agents.parse_key(json_str(call.params, "key"), json_str(call.params, "agentId"));
+  if (!key.ok()) return call.respond(key.error());
+  // includeApprovals: pending approvals reach an operator with operator.approvals through
+  // exec.approval.* events and exec.approval.list; there is no separate replay.
+  auto& w = call.client.watched;
+  if (!w.count(key->key) && w.size() >= Client::kMaxWatched)
+    return call.respond(Error::invalid("at most " + std::to_string(Client::kMaxWatched) +
+                                       " sessions can be followed per connection"));
+  w.insert(key->key);
+  call.respond(Json{{"subscribed", true}, {"key", key->key}});
+}
+
+void method_sessions_messages_unsubscribe(MethodCall& call) {
+  auto key =
+      call.svc.agents.parse_key(json_str(call.params, "key"), json_str(call.params, "agentId"));
+  if (!key.ok()) return call.respond(key.error());
+  call.client.watched.erase(key->key);
+  call.respond(Json{{"subscribed", false}, {"key", key->key}});
+}
+
+}  // namespace simpleclaw::gateway
