@@ -61,7 +61,8 @@ void method_chat_startup(MethodCall& call) {
 
 void method_chat_metadata(MethodCall& call) {
   Json models = Json::array();
-  for (const Json& m : call.svc.catalog.list_json()["models"])
+  const Json catalog = call.svc.catalog.list_json();  // kept alive for the loop
+  for (const Json& m : catalog["models"])
     models.push_back(Json{{"id", m["id"]},
                           {"name", m["name"]},
                           {"provider", m["provider"]},

@@ -125,6 +125,11 @@ void method_update_status(MethodCall& call) {
   call.respond(Json{{"sentinel", nullptr}, {"updateAvailable", nullptr}});
 }
 
+// Provider quota windows: API-key providers publish none (token counts: sessions.list).
+void method_usage_status(MethodCall& call) {
+  call.respond(Json{{"updatedAt", call.svc.clock.wall_ms()}, {"providers", Json::array()}});
+}
+
 // The last heartbeat event; agent heartbeats arrive with the automations work (null = none).
 void method_last_heartbeat(MethodCall& call) { call.respond(Json(nullptr)); }
 

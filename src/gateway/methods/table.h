@@ -85,6 +85,7 @@ void method_device_pair_remove(MethodCall&);
 void method_device_pair_rename(MethodCall&);
 void method_device_token_rotate(MethodCall&);
 void method_device_token_revoke(MethodCall&);
+void method_usage_status(MethodCall&);
 void method_exec_approvals_get(MethodCall&);
 void method_question_list(MethodCall&);
 void method_chat_startup(MethodCall&);

@@ -1,0 +1,164 @@
+// The methods OpenClaw's Control UI calls on every page, answered from simpleclaw's real
+// state (system.info, agent identity, chat pages, session rows, approvals as OpenClaw
+// shapes them) or with the honest empty state of a surface simpleclaw does not have.
+#include <unistd.h>
+
+#include "chat_helpers.h"
+
+namespace sctest {
+namespace {
+
+using fakes::FakeLlm;
+using fakes::Script;
+
+TEST(OpenClawSurfaces, SystemInfoDescribesThisHost) {
+  START_GATEWAY(gw);
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto r = c->call("system.info", Json::object());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)["pid"], gw->pid());
+  EXPECT_EQ((*r)["platform"], "linux");
+  EXPECT_EQ((*r)["cpuCount"], static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
+  EXPECT_GT((*r)["memoryTotalBytes"].get<std::int64_t>(), 0);
+  EXPECT_EQ((*r)["port"], gw->port());
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  EXPECT_EQ((*r)["hostname"], host);
+  EXPECT_FALSE(c->call("system.info", Json{{"extra", 1}}).ok()) << "unknown fields are refused";
+}
+
+TEST(OpenClawSurfaces, AgentIdentityFollowsTheConfig) {
+  START_GATEWAY(gw);
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto plain = c->call("agent.identity.get", Json{{"agentId", "main"}});
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ((*plain)["agentId"], "main");
+  EXPECT_EQ((*plain)["name"], "Main");  // the default agent's name
+  EXPECT_EQ((*plain)["avatar"], "M");   // the name's first letter when nothing is set
+  ASSERT_TRUE(
+      c->call("agents.update", Json{{"agentId", "main"}, {"name", "Claw"}, {"emoji", "🦀"}})
+          .ok());
+  ASSERT_TRUE(eventually([&] {
+    auto r = c->call("agent.identity.get", Json{{"sessionKey", "main"}});
+    return r.ok() && (*r)["name"] == "Claw" && (*r)["emoji"] == "🦀" && (*r)["avatar"] == "🦀";
+  }));
+  auto listed = c->call("agents.list");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ((*listed)["agents"][0]["identity"]["emoji"], "🦀");
+  auto unknown = c->call("agent.identity.get", Json{{"agentId", "nobody"}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("unknown agent"), std::string::npos);
+}
+
+TEST(OpenClawSurfaces, ChatStartupAndDescribeShowTheStoredConversation) {
+  FakeLlm llm;
+  Script s;
+  s.chunks = {"Hi", " back"};
+  llm.push(s);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  // Nobody wrote yet: an empty page and a null row, not errors.
+  auto empty =
+      c->call("chat.startup", Json{{"sessionKey", "main"}, {"limit", 80}, {"maxBytes", 262144}});
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_EQ((*empty)["messages"], Json::array());
+  EXPECT_EQ((*empty)["sessionInfo"]["hasActiveRun"], false);
+  EXPECT_EQ((*empty)["defaults"]["modelProvider"], "fake");
+  EXPECT_EQ((*empty)["defaults"]["model"], "gpt-test");
+  auto none = c->call("sessions.describe", Json{{"key", "main"}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE((*none)["session"].is_null());
+
+  Json ack = send(*c, "main", "hello", "run-s1");
+  auto evs = chat_events(*c, "run-s1");
+  ASSERT_FALSE(evs.empty());
+  EXPECT_EQ(evs.back()["state"], "final");
+  auto page = c->call("chat.startup", Json{{"sessionKey", "agent:main:main"}});
+  ASSERT_TRUE(page.ok());
+  const Json& msgs = (*page)["messages"];
+  ASSERT_EQ(msgs.size(), 2u) << page->dump();
+  EXPECT_EQ(msgs[0]["role"], "user");
+  EXPECT_EQ(msgs[1]["content"][0]["text"], "Hi back");
+  EXPECT_LT(msgs[0]["__openclaw"]["seq"].get<std::int64_t>(),
+            msgs[1]["__openclaw"]["seq"].get<std::int64_t>());
+  EXPECT_EQ(msgs[1]["__openclaw"]["id"], msgs[1]["id"]);
+  EXPECT_EQ((*page)["sessionInfo"]["key"], "agent:main:main");
+  EXPECT_EQ((*page)["sessionInfo"]["sessionId"], (*page)["sessionId"]);
+  auto row = c->call("sessions.describe", Json{{"key", "main"}, {"agentId", "main"}});
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ((*row)["session"]["key"], "agent:main:main");
+  EXPECT_EQ((*row)["session"]["totalTokens"], (*page)["sessionInfo"]["totalTokens"]);
+  // chat.history answers OpenClaw's paging params too, and refuses what it does not know.
+  EXPECT_TRUE(
+      c->call("chat.history", Json{{"sessionKey", "main"}, {"limit", 80}, {"maxBytes", 262144}})
+          .ok());
+  EXPECT_FALSE(c->call("chat.history", Json{{"sessionKey", "main"}, {"bogus", 1}}).ok());
+  // Subscriptions name the canonical key.
+  auto sub = c->call("sessions.messages.subscribe", Json{{"key", "main"}});
+  ASSERT_TRUE(sub.ok());
+  EXPECT_EQ(*sub, (Json{{"subscribed", true}, {"key", "agent:main:main"}}));
+  auto meta = c->call("chat.metadata", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(meta.ok());
+  bool found = false;
+  for (const Json& m : (*meta)["models"]) found = found || m["id"] == "fake/gpt-test";
+  EXPECT_TRUE(found) << meta->dump() << c->call("models.list")->dump();
+}
+
+TEST(OpenClawSurfaces, SurfacesSimpleclawLacksAreEmptyNotInvented) {
+  START_GATEWAY(gw);
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto call = [&](const char* m, Json p = Json::object()) {
+    auto r = c->call(m, std::move(p));
+    EXPECT_TRUE(r.ok()) << m << ": " << (r.ok() ? "" : r.error().message);
+    return r.ok() ? *r : Json();
+  };
+  EXPECT_EQ(call("plugin.approval.list"), Json::array());
+  EXPECT_EQ(call("openclaw.approval.list"), Json::array());
+  EXPECT_EQ(call("exec.approval.list"), Json::array());
+  EXPECT_EQ(call("tasks.list", Json{{"status", {"running"}}, {"sortBy", "endedAt"}})["tasks"],
+            Json::array());
+  EXPECT_TRUE(call("progressCard.get", Json{{"sessionKey", "main"}})["card"].is_null());
+  EXPECT_EQ(call("sessions.branches.list", Json{{"sessionKey", "main"}})["branches"],
+            Json::array());
+  EXPECT_EQ(call("update.status"), (Json{{"sentinel", nullptr}, {"updateAvailable", nullptr}}));
+  EXPECT_TRUE(call("last-heartbeat").is_null());
+  EXPECT_EQ(call("talk.catalog")["realtime"]["ready"], false);
+  EXPECT_EQ(call("sessions.viewers.set", Json{{"sessionKeys", {"main"}}})["sessionKeys"],
+            Json::array({"agent:main:main"}));
+  EXPECT_EQ(call("question.list")["questions"], Json::array());
+  EXPECT_EQ(call("usage.status")["providers"], Json::array());
+  auto policy = call("exec.approvals.get");
+  EXPECT_EQ(policy["resolvedDefaults"]["security"], "allowlist");
+  EXPECT_EQ(policy["resolvedDefaults"]["ask"], "on-miss");
+  EXPECT_TRUE(policy["file"]["agents"].contains("main"));
+  // Every answered method is advertised, so clients that check features.methods call it.
+  Json hello;
+  auto c2 = WsClient::connect(gw->options(), &hello);
+  ASSERT_TRUE(c2.ok());
+  for (const char* m : {"system.info", "chat.startup", "approval.resolve", "device.pair.list"})
+    EXPECT_NE(
+        std::find(hello["features"]["methods"].begin(), hello["features"]["methods"].end(), m),
+        hello["features"]["methods"].end())
+        << m;
+}
+
+TEST(OpenClawSurfaces, GenericApprovalViewsResolveAnExecApproval) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto missing = c->call("approval.get", Json{{"id", "nope"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("approval not found"), std::string::npos);
+  auto hist = c->call("approval.history", Json{{"limit", 10}});
+  ASSERT_TRUE(hist.ok());
+  EXPECT_EQ((*hist)["items"], Json::array());
+  EXPECT_FALSE(c->call("approval.history", Json{{"cursor", "x!"}}).ok());
+}
+
+}  // namespace
+}  // namespace sctest
