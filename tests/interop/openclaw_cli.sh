@@ -212,6 +212,36 @@ oc() {
   OC_RC=$?
 }
 
+# ocx NAME ARGS... -> runs an everyday `openclaw <ARGS>` command (not `gateway call`) pointed
+# at our gateway the way a user would: OPENCLAW_GATEWAY_URL / OPENCLAW_GATEWAY_TOKEN.
+ocx() {
+  local name=$1; shift
+  env -u OPENCLAW_CONFIG_PATH -u OPENCLAW_STATE_DIR -u OPENCLAW_HOME -u OPENCLAW_PROFILE \
+      -u NODE_OPTIONS -u OPENCLAW_GATEWAY_PASSWORD \
+      OPENCLAW_GATEWAY_URL="$URL" OPENCLAW_GATEWAY_TOKEN="$TOKEN" \
+      HOME="$TMP/oc-home" TMPDIR="$CACHE/tmp" NO_COLOR=1 FORCE_COLOR=0 CI=1 \
+      PATH="$(dirname "$NODE"):$PATH" \
+      timeout 90 "$NODE" "$OC_ENTRY" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+  OC_RC=$?
+}
+
+# check_cmd NAME EXPR -- ARGS...: an everyday command exits 0 and prints JSON satisfying EXPR.
+check_cmd() {
+  local name=$1 expr=$2; shift 3
+  ocx "$name" "$@"
+  local why=""
+  if [ "$OC_RC" -ne 0 ]; then why="exit status $OC_RC (expected 0)"; fi
+  if [ -z "$why" ]; then
+    local jerr
+    if ! jerr=$(jtest "$TMP/$name.out" "$expr" 2>&1); then why="assertion failed: $expr${jerr:+ ($jerr)}"; fi
+  fi
+  if [ -z "$why" ]; then
+    pass "$name"
+  else
+    fail "$name" "$why" "stdout: $(head -c 1500 "$TMP/$name.out")" "stderr: $(head -c 800 "$TMP/$name.err")"
+  fi
+}
+
 # jtest FILE EXPR -> evaluates JS EXPR with j = parsed JSON of FILE, T = gateway token
 jtest() {
   "$NODE" -e '
@@ -277,8 +307,19 @@ check_call "cli health with --params" ok \
   -- health --token "$TOKEN" --params '{"probe":false}'
 
 check_call "cli exec.approval.list" ok \
-  'Array.isArray(j.approvals)' \
+  'Array.isArray(j)' \
   -- exec.approval.list --token "$TOKEN"
+
+# Everyday commands (they fell back to local files while our schemas refused their fields).
+check_cmd "openclaw approvals pending" \
+  'Array.isArray(j.approvals) && j.approvals.length === 0' \
+  -- approvals pending --json
+check_cmd "openclaw devices list" \
+  'Array.isArray(j.pending) && Array.isArray(j.paired) && !JSON.stringify(j).includes(T)' \
+  -- devices list --json
+check_cmd "openclaw channels status" \
+  'Array.isArray(j.channelOrder) && j.channelOrder.includes("webchat") && j.channelLabels.webchat === "Web chat"' \
+  -- channels status --json
 
 check_call "cli node.list" ok \
   'Array.isArray(j.nodes) && Number.isInteger(j.ts)' \
