@@ -44,7 +44,7 @@ TEST(Agents, CreateUpdateDeleteArePersistedInConfigYamlAndSurviveARestart) {
     std::string yaml = read_text(gw->config_path());
     EXPECT_NE(yaml.find("research-bot"), std::string::npos) << yaml;
     Json listed = agent_in_list(*c, "research-bot");
-    EXPECT_EQ(listed["model"], "claude/claude-test");
+    EXPECT_EQ(listed["model"]["primary"], "claude/claude-test");
 
     // The new agent answers, from its own model (the Anthropic wire format).
     send(*c, "agent:research-bot:main", "hi", "ag-1");
@@ -61,7 +61,7 @@ TEST(Agents, CreateUpdateDeleteArePersistedInConfigYamlAndSurviveARestart) {
     ASSERT_TRUE(up.ok()) << up.error().message;
     listed = agent_in_list(*c, "research-bot");
     EXPECT_EQ(listed["name"], "Researcher");
-    EXPECT_EQ(listed["model"], "fake/gpt-test");
+    EXPECT_EQ(listed["model"]["primary"], "fake/gpt-test");
     ASSERT_TRUE(c->call("agents.update", Json{{"agentId", "main"}, {"name", "Boss"}}).ok());
     EXPECT_EQ(agent_in_list(*c, "main")["name"], "Boss");
 

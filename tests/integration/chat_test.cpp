@@ -690,7 +690,7 @@ TEST(Models, ListShowsTheCatalogWithProbeAvailability) {
   auto a = c->call("agents.list");
   ASSERT_TRUE(a.ok());
   EXPECT_EQ((*a)["defaultId"], "main");
-  EXPECT_EQ((*a)["agents"][0]["model"], "fake/gpt-test");
+  EXPECT_EQ((*a)["agents"][0]["model"]["primary"], "fake/gpt-test");
 }
 
 }  // namespace

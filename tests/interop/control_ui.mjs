@@ -64,9 +64,11 @@ page.on("websocket", (ws) => {
   ws.on("framesent", ({ payload }) => {
     let f; try { f = JSON.parse(payload); } catch { return; }
     if (f.type === "req") pending.set(f.id, { method: f.method, panel: current, params: f.params });
+    if (process.env.FRAME_LOG && current === "chat-send") fs.appendFileSync(process.env.FRAME_LOG, "> " + payload.slice(0, 1500) + "\n");
   });
   ws.on("framereceived", ({ payload }) => {
     let f; try { f = JSON.parse(payload); } catch { return; }
+    if (process.env.FRAME_LOG && current === "chat-send") fs.appendFileSync(process.env.FRAME_LOG, "< " + payload.slice(0, 1500) + "\n");
     if (f.type === "res" && pending.has(f.id)) {
       const c = pending.get(f.id);
       pending.delete(f.id);

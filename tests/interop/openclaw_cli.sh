@@ -29,13 +29,19 @@ die() { printf '[interop] ERROR: %s\n' "$*" >&2; exit 1; }
 # a failure after the install step still ends with the summary line
 die_test() { printf '[interop] ERROR: %s\n' "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-if [ $# -ne 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  echo "usage: $0 <path-to-simpleclaw-binary>" >&2
+# --install-only: install (or find) Node and OpenClaw, print NODE=, OC_ENTRY=, OC_DIR= lines
+# and exit (used by control_ui.sh).
+INSTALL_ONLY=0
+if [ "${1:-}" = "--install-only" ]; then
+  INSTALL_ONLY=1
+elif [ $# -ne 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  echo "usage: $0 <path-to-simpleclaw-binary> | --install-only" >&2
   exit 2
+else
+  BIN=$1
+  case "$BIN" in /*) ;; *) BIN="$(pwd)/$BIN" ;; esac
+  [ -x "$BIN" ] || { echo "$0: not an executable file: $BIN" >&2; exit 2; }
 fi
-BIN=$1
-case "$BIN" in /*) ;; *) BIN="$(pwd)/$BIN" ;; esac
-[ -x "$BIN" ] || { echo "$0: not an executable file: $BIN" >&2; exit 2; }
 
 CACHE=${SIMPLECLAW_INTEROP_CACHE:-${HOME:-/root}/.cache/simpleclaw-interop}
 mkdir -p "$CACHE" || die "cannot create cache dir $CACHE"
@@ -122,6 +128,10 @@ else
   install_all
 fi
 log "node $("$NODE" -v), openclaw $OPENCLAW_VERSION, gateway-protocol $PROTOCOL_PKG_VERSION (cache: $CACHE)"
+if [ "$INSTALL_ONLY" = 1 ]; then
+  printf 'NODE=%s\nOC_ENTRY=%s\nOC_DIR=%s\nCACHE=%s\n' "$NODE" "$OC_ENTRY" "$OC_DIR" "$CACHE"
+  exit 0
+fi
 
 # ---------------------------------------------------------------------------
 # 2. start the gateway

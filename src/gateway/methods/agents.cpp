@@ -96,8 +96,10 @@ void method_agents_list(MethodCall& call) {
     Json j{{"id", a.id},
            {"name", a.name.empty() ? a.id : a.name},
            {"workspace", call.svc.agents.workspace_of(a.id)}};
+    // {primary, fallbacks} as OpenClaw's clients read it (the Control UI asks for model
+    // set-up when an agent has no primary model).
     std::string model = call.svc.agents.model_of(a.id);
-    if (!model.empty()) j["model"] = model;
+    if (!model.empty()) j["model"] = Json{{"primary", model}, {"fallbacks", a.fallbacks}};
     j["identity"] = agent_identity(a);
     agents.push_back(std::move(j));
   }

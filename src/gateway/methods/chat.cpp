@@ -39,16 +39,8 @@ void method_chat_abort(MethodCall& call) {
   call.respond(Json{{"ok", true}, {"aborted", !r.run_ids.empty()}, {"runIds", r.run_ids}});
 }
 
-void method_chat_history(MethodCall& call) {
-  auto key = call.svc.agents.parse_key(json_str(call.params, "sessionKey"));
-  if (!key.ok()) return call.respond(key.error());
-  call.svc.sessions.history(*key, json_int(call.params, "limit", 200),
-                            json_int(call.params, "offset", 0),
-                            [respond = call.respond](Result<agents::History> r) {
-                              if (!r.ok()) return respond(r.error());
-                              respond(history_json(*r));
-                            });
-}
+// The same page as chat.startup (methods/session_views.cpp), from `offset`.
+void method_chat_history(MethodCall& call) { chat_page(call, json_int(call.params, "offset", 0)); }
 
 void method_chat_inject(MethodCall& call) {
   auto key = call.svc.agents.parse_key(json_str(call.params, "sessionKey"));

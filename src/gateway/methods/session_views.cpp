@@ -39,13 +39,14 @@ Json session_info(Services& svc, const sessions::SessionKey& key,
 
 }  // namespace
 
-// The first page of a chat: chat.history's page with the session's row and defaults.
-void method_chat_startup(MethodCall& call) {
+// A page of a chat as OpenClaw's UI loads it (chat.startup first, chat.history after):
+// the messages with the session's row, the model defaults and no pending inputs.
+void chat_page(MethodCall& call, int offset) {
   auto key = call.svc.agents.parse_key(json_str(call.params, "sessionKey"),
                                        json_str(call.params, "agentId"));
   if (!key.ok()) return call.respond(key.error());
   Services& svc = call.svc;
-  svc.sessions.history(*key, json_int(call.params, "limit", 200), 0,
+  svc.sessions.history(*key, json_int(call.params, "limit", 200), offset,
                        [&svc, k = *key, respond = call.respond](Result<agents::History> r) {
                          if (!r.ok()) return respond(r.error());
                          Json page = history_json(*r);
@@ -58,6 +59,8 @@ void method_chat_startup(MethodCall& call) {
                          respond(std::move(page));
                        });
 }
+
+void method_chat_startup(MethodCall& call) { chat_page(call, 0); }
 
 void method_chat_metadata(MethodCall& call) {
   Json models = Json::array();

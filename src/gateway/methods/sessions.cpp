@@ -27,6 +27,10 @@ std::optional<sessions::SessionKey> key_of(MethodCall& call) {
 }  // namespace
 
 void method_sessions_list(MethodCall& call) {
+  // Sessions spawned by another (sub-agents) do not exist here: asking for the children of
+  // a session finds none (OpenClaw's UI asks to build its session tree).
+  if (!json_str(call.params, "spawnedBy").empty())
+    return call.respond(Json{{"count", 0}, {"sessions", Json::array()}});
   sessions::ListFilter f;
   f.limit = std::min(json_int(call.params, "limit", 100), 1000);  // a page, however big asked
   f.offset = json_int(call.params, "offset", 0);

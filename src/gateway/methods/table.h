@@ -30,6 +30,9 @@ std::string methods_markdown();
 // {name, emoji?, avatar?} of an agent (methods/agents.cpp).
 Json agent_identity(const config::AgentConfig& a);
 
+// A chat page (chat.history, chat.startup); methods/session_views.cpp.
+void chat_page(MethodCall& call, int offset);
+
 // Handlers, one file per family.
 void method_health(MethodCall&);
 void method_status(MethodCall&);

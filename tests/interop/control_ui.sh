@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Interop test: OpenClaw's own Control UI (dist/control-ui of the openclaw npm package),
+# served by simpleclaw through gateway.control_ui.root, opened in headless Debian
+# Chromium (driven by npm playwright-core) with #token=, as a user would. It visits the
+# panels, sends a chat message to the fake LLM and waits for the streamed reply on screen,
+# and fails on any error banner or failed method in those panels.
+#
+# Usage: tests/interop/control_ui.sh <simpleclaw-binary> <sc_fake_llm-binary>
+#
+# Needs /usr/bin/chromium (scripts/deps.sh installs Debian's chromium). Node and openclaw
+# come from openclaw_cli.sh --install-only; playwright-core is installed once into
+# ${SIMPLECLAW_INTEROP_CACHE:-~/.cache/simpleclaw-interop}/browser-<ver>.
+# SIMPLECLAW_INTEROP_KEEP=1 keeps the temp dir (gateway log, screenshots, result.json).
+set -u -o pipefail
+
+PLAYWRIGHT_VERSION=1.65.2
+HERE=$(cd "$(dirname "$0")" && pwd)
+log() { printf '[control-ui] %s\n' "$*" >&2; }
+die() { printf '[control-ui] ERROR: %s\n' "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+[ $# -eq 2 ] || { echo "usage: $0 <simpleclaw-binary> <sc_fake_llm-binary>" >&2; exit 2; }
+BIN=$(readlink -f "$1") FAKE=$(readlink -f "$2")
+[ -x "$BIN" ] && [ -x "$FAKE" ] || { echo "$0: not executable: $BIN / $FAKE" >&2; exit 2; }
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || die "$CHROMIUM is missing: run scripts/deps.sh (installs Debian's chromium)"
+
+eval "$(bash "$HERE/openclaw_cli.sh" --install-only)" || die "installing Node and openclaw failed"
+UI_ROOT="$OC_DIR/node_modules/openclaw/dist/control-ui"
+[ -f "$UI_ROOT/index.html" ] || die "no Control UI build at $UI_ROOT"
+PW_DIR="$CACHE/browser-$PLAYWRIGHT_VERSION"
+if [ ! -f "$PW_DIR/.installed" ]; then
+  log "npm install playwright-core@$PLAYWRIGHT_VERSION (into $PW_DIR) ..."
+  rm -rf "$PW_DIR" && mkdir -p "$PW_DIR"
+  echo '{"name":"simpleclaw-interop-browser","private":true}' >"$PW_DIR/package.json"
+  (cd "$PW_DIR" && PATH="$(dirname "$NODE"):$PATH" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+     timeout 600 npm install --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT_VERSION" \
+     >"$PW_DIR/.npm-install.log" 2>&1) || die "npm install playwright-core failed (log: $PW_DIR/.npm-install.log)"
+  touch "$PW_DIR/.installed"
+fi
+# ES modules resolve packages next to the script: run a copy that sits beside node_modules.
+cp "$HERE/control_ui.mjs" "$PW_DIR/control_ui.mjs"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/simpleclaw-cui.XXXXXX") || die "mktemp failed"
+GW_PID="" FAKE_PID=""
+cleanup() {
+  [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null
+  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
+  wait 2>/dev/null
+  if [ "${SIMPLECLAW_INTEROP_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+
+"$FAKE" >"$TMP/fake.out" 2>"$TMP/fake.err" &
+FAKE_PID=$!
+for _ in $(seq 100); do grep -q '^port ' "$TMP/fake.out" 2>/dev/null && break; sleep 0.05; done
+LLM_PORT=$(awk '/^port /{print $2}' "$TMP/fake.out")
+[ -n "$LLM_PORT" ] || die "the fake LLM did not start: $(cat "$TMP/fake.err")"
+
+TOKEN=control-ui-test-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+mkdir -p "$TMP/state"
+cat >"$TMP/config.yaml" <<EOF
+gateway:
+  auth: {mode: token, token: $TOKEN}
+  control_ui: {root: $UI_ROOT}
+models:
+  default: fake/gpt-test
+  providers:
+    fake:
+      api: openai
+      base_url: http://127.0.0.1:$LLM_PORT/v1
+      api_key: sk-test
+      models: [{id: gpt-test, context_window: 8192, max_tokens: 256}]
+EOF
+"$BIN" gateway --port 0 --config "$TMP/config.yaml" --state-dir "$TMP/state" \
+  >"$TMP/gw.out" 2>"$TMP/gw.err" &
+GW_PID=$!
+for _ in $(seq 200); do [ -f "$TMP/state/gateway.json" ] && break; sleep 0.05; done
+PORT=$("$NODE" -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).port)' \
+  "$TMP/state/gateway.json" 2>/dev/null)
+[ -n "$PORT" ] || die "the gateway did not start: $(tail -5 "$TMP/gw.err")"
+log "gateway on $PORT, fake LLM on $LLM_PORT, UI from $UI_ROOT"
+
+# The panels the issue names that simpleclaw backs today. Automations needs cron.* and
+# Usage/Models need sessions.usage: they join the list with those methods.
+PANELS=chat,sessions,agents,agent-settings,channels,systems,devices,approvals,config,logs,connection,debug
+mkdir -p "$TMP/shots"
+CHROMIUM="$CHROMIUM" timeout 600 "$NODE" "$PW_DIR/control_ui.mjs" --url "http://127.0.0.1:$PORT" \
+  --token "$TOKEN" --panels "$PANELS" --chat "hello from the browser" \
+  --expect-reply "echo: hello from the browser" --shots "$TMP/shots" --out "$TMP/result.json" \
+  >"$TMP/driver.log" 2>&1 || die "the browser run failed: $(tail -20 "$TMP/driver.log")"
+
+# Judge: every panel loads without a failed method or an error on screen; the reply shows.
+# cron.list / cron.status are called on every page and arrive with the automations issue:
+# until then they are the one accepted failure (and must be removed from KNOWN then).
+"$NODE" -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const KNOWN = new Set(["cron.list", "cron.status"]);
+  let pass = 0, fail = 0;
+  const check = (name, problems) => {
+    if (problems.length === 0) { pass++; console.log("PASS " + name); }
+    else { fail++; console.log("FAIL " + name + "\n     | " + problems.join("\n     | ")); }
+  };
+  const failed = (list) => list.filter((f) => !KNOWN.has(f.method))
+    .map((f) => f.method + ": " + (f.error && f.error.message));
+  const bootFailed = r.bootCalls.filter((c) => !c.ok && !KNOWN.has(c.method)).map((c) => c.method + ": " + c.error);
+  check("boot (connect, pairing, first page)", [...bootFailed, ...r.boot.banners,
+    ...(r.boot.url.includes("/chat") ? [] : ["landed on " + r.boot.url])]);
+  for (const p of r.panels) {
+    const problems = [...failed(p.failed), ...p.banners.filter((b) => !/cron\./.test(b))];
+    if (p.methods.length === 0) problems.push("no method was called (did the panel load?)");
+    check("panel " + p.id + " (" + p.route + ")", problems);
+  }
+  const c = r.chat || {};
+  check("chat: the streamed reply is on screen", [
+    ...(c.replyOnScreen ? [] : ["the reply never appeared"]),
+    ...(c.methods || []).includes("chat.send") ? [] : ["chat.send was not called"],
+    ...((c.chatEvents || []).includes("final") ? [] : ["no final chat event"]),
+    ...failed(c.failed || [])]);
+  console.log(pass + " passed, " + fail + " failed");
+  process.exit(fail ? 1 : 0);' "$TMP/result.json"
