@@ -239,17 +239,7 @@ ocx() {
 check_cmd() {
   local name=$1 expr=$2; shift 3
   ocx "$name" "$@"
-  local why=""
-  if [ "$OC_RC" -ne 0 ]; then why="exit status $OC_RC (expected 0)"; fi
-  if [ -z "$why" ]; then
-    local jerr
-    if ! jerr=$(jtest "$TMP/$name.out" "$expr" 2>&1); then why="assertion failed: $expr${jerr:+ ($jerr)}"; fi
-  fi
-  if [ -z "$why" ]; then
-    pass "$name"
-  else
-    fail "$name" "$why" "stdout: $(head -c 1500 "$TMP/$name.out")" "stderr: $(head -c 800 "$TMP/$name.err")"
-  fi
+  judge "$name" ok "$expr"
 }
 
 # jtest FILE EXPR -> evaluates JS EXPR with j = parsed JSON of FILE, T = gateway token
@@ -270,6 +260,12 @@ jtest() {
 check_call() {
   local name=$1 expect=$2 expr=$3; shift 4
   oc "$name" "$@"
+  judge "$name" "$expect" "$expr"
+}
+
+# judge NAME EXPECT EXPR: the last command's exit status (OC_RC) and its JSON stdout.
+judge() {
+  local name=$1 expect=$2 expr=$3
   local why=""
   if [ "$expect" = ok ] && [ "$OC_RC" -ne 0 ]; then why="exit status $OC_RC (expected 0)"; fi
   if [ "$expect" = fail ] && [ "$OC_RC" -eq 0 ]; then why="exit status 0 (expected non-zero)"; fi
