@@ -220,6 +220,10 @@ void Account::arm_monitor() {
 void Account::check_liveness() {
   if (!wanted_ || state_ == HealthState::kReconnecting || state_ == HealthState::kStuck) return;
   auto w = window();
+  // A connected connector that never said how long silence may last (webchat: the
+  // gateway's own page, with no upstream) is not stuck for being quiet; the 30 s default
+  // only catches a connect that never completes.
+  if (w.count() <= 0 && connected_) return arm_monitor();
   if (w.count() <= 0) w = milliseconds(30000);
   auto silent = duration_cast<milliseconds>(mgr_.clock().steady() - last_alive_);
   if (silent > w) {
