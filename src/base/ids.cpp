@@ -23,31 +23,36 @@ std::string random_bytes(std::size_t n) {
   return out;
 }
 
-std::string base64url(std::string_view in) {
-  static constexpr char kAlpha[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+namespace {
+
+// RFC 4648 encoding with `alpha`'s last two characters; `pad` adds the '=' padding.
+std::string encode64(std::string_view in, const char* alpha, bool pad) {
   std::string out;
-  out.reserve((in.size() * 4 + 2) / 3);
+  out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(in[k]); };
   for (; i + 2 < in.size(); i += 3) {
     unsigned v = (b(i) << 16) | (b(i + 1) << 8) | b(i + 2);
-    out += kAlpha[(v >> 18) & 63];
-    out += kAlpha[(v >> 12) & 63];
-    out += kAlpha[(v >> 6) & 63];
-    out += kAlpha[v & 63];
+    for (int shift : {18, 12, 6, 0}) out += alpha[(v >> shift) & 63];
   }
-  if (i + 1 == in.size()) {
-    unsigned v = b(i) << 16;
-    out += kAlpha[(v >> 18) & 63];
-    out += kAlpha[(v >> 12) & 63];
-  } else if (i + 2 == in.size()) {
-    unsigned v = (b(i) << 16) | (b(i + 1) << 8);
-    out += kAlpha[(v >> 18) & 63];
-    out += kAlpha[(v >> 12) & 63];
-    out += kAlpha[(v >> 6) & 63];
-  }
+  const std::size_t left = in.size() - i;  // 0, 1 or 2 bytes
+  if (left == 0) return out;
+  unsigned v = (b(i) << 16) | (left == 2 ? b(i + 1) << 8 : 0u);
+  out += alpha[(v >> 18) & 63];
+  out += alpha[(v >> 12) & 63];
+  if (left == 2) out += alpha[(v >> 6) & 63];
+  if (pad) out.append(3 - left, '=');
   return out;
+}
+
+}  // namespace
+
+std::string base64url(std::string_view in) {
+  return encode64(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
+}
+
+std::string base64(std::string_view in) {
+  return encode64(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
 }
 
 std::string hex(std::string_view in) {

@@ -1,4 +1,4 @@
-// Random identifiers: OS-random bytes (OpenSSL RAND_bytes), base64url, UUID v4, hex.
+// Random identifiers: OS-random bytes (OpenSSL RAND_bytes), base64(url), UUID v4, hex.
 // Thread-safe.
 #pragma once
 #include <cstddef>
@@ -9,6 +9,7 @@ namespace simpleclaw {
 
 std::string random_bytes(std::size_t n);
 std::string base64url(std::string_view bytes);  // no padding
+std::string base64(std::string_view bytes);     // standard alphabet, padded (RFC 4648 §4)
 std::string hex(std::string_view bytes);
 std::string uuid_v4();
 std::string random_token();  // 32 random bytes, base64url (43 chars)

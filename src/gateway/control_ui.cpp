@@ -9,6 +9,7 @@
 #include "base/crypto.h"
 #include "base/embedded.h"
 #include "base/fs.h"
+#include "base/ids.h"
 
 namespace simpleclaw::gateway {
 
@@ -164,31 +165,6 @@ std::string contained_file(const std::string& root_real, const std::string& rel)
   return is_regular(real) ? real : std::string();
 }
 
-std::string standard_base64(std::string_view raw) {
-  static constexpr char kAlpha[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(raw[k]); };
-  for (; i + 2 < raw.size(); i += 3) {
-    unsigned v = (b(i) << 16) | (b(i + 1) << 8) | b(i + 2);
-    for (int s : {18, 12, 6, 0}) out += kAlpha[(v >> s) & 63];
-  }
-  if (i + 1 == raw.size()) {
-    unsigned v = b(i) << 16;
-    out += kAlpha[(v >> 18) & 63];
-    out += kAlpha[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == raw.size()) {
-    unsigned v = (b(i) << 16) | (b(i + 1) << 8);
-    out += kAlpha[(v >> 18) & 63];
-    out += kAlpha[(v >> 12) & 63];
-    out += kAlpha[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 HttpAnswer html_answer(std::string html) {
   HttpAnswer a;
   a.content_type = "text/html; charset=utf-8";
@@ -233,7 +209,7 @@ std::string content_security_policy(std::string_view html) {
     // An inline script: no src attribute (a src script comes from 'self').
     if (tag.find(" src=") == std::string_view::npos) {
       std::string_view body = html.substr(tag_end + 1, close - tag_end - 1);
-      hashes += " 'sha256-" + standard_base64(sha256_raw(body)) + "'";
+      hashes += " 'sha256-" + base64(sha256_raw(body)) + "'";
     }
     pos = close + 9;
   }
@@ -309,29 +285,26 @@ HttpAnswer serve_file(const std::string& root, const std::string& base, std::str
   HttpAnswer a;
   a.content_type = std::string(mime_type(extension_of(rel)));
   a.cache_control = rel.rfind("/assets/", 0) == 0 ? kImmutable : "no-cache";
+  // The first precompressed sibling the client accepts; a file that has any sibling varies
+  // by Accept-Encoding even when sent plain.
   std::string chosen = file;
+  bool has_sibling = false;
   for (auto [suffix, coding] :
        {std::pair<const char*, const char*>{".br", "br"}, {".gz", "gzip"}}) {
-    if (!accepts_encoding(req.accept_encoding, coding)) continue;
     std::string sibling = contained_file(root_real, rel + suffix);
     if (sibling.empty()) continue;
+    has_sibling = true;
+    if (chosen != file || !accepts_encoding(req.accept_encoding, coding)) continue;
     chosen = sibling;
     a.headers.emplace_back("Content-Encoding", coding);
-    break;
   }
-  // A file with a compressed sibling varies by Accept-Encoding even when sent plain.
-  if (chosen != file || !contained_file(root_real, rel + ".br").empty() ||
-      !contained_file(root_real, rel + ".gz").empty())
-    a.headers.emplace_back("Vary", "Accept-Encoding");
+  if (has_sibling) a.headers.emplace_back("Vary", "Accept-Encoding");
   struct stat st {};
   if (::stat(chosen.c_str(), &st) != 0 || static_cast<std::size_t>(st.st_size) > kMaxFileBytes)
     return not_found();
   Result<std::string> body = read_file(chosen);
   if (!body) return not_found();
-  if (extension_of(rel) == "html") {
-    HttpAnswer h = html_answer(std::move(*body));
-    return h;
-  }
+  if (extension_of(rel) == "html") return html_answer(std::move(*body));
   a.body = std::move(*body);
   add_common_headers(a);
   return a;

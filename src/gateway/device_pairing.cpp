@@ -169,12 +169,10 @@ Json DevicePairing::node_pair_list() {
 
 Result<Json> DevicePairing::node_pair_approve(const std::string& request_id,
                                               const std::string& by) {
-  auto d = store_->approve(request_id, clock_.wall_ms());
-  if (!d.ok()) return d.error();
-  log::info("pairing request {} approved by {}: device {}", request_id, by,
-            d->device_id.substr(0, 12));
-  announce_resolved(request_id, d->device_id, "approved", by);
-  return Json{{"ok", true}, {"requestId", request_id}, {"device", d->to_json()}};
+  auto r = approve(request_id, by);
+  if (!r.ok()) return r.error();
+  (*r)["ok"] = true;  // node.pair.approve's older shape: {ok, requestId, device}
+  return r;
 }
 
 Result<Json> DevicePairing::node_pair_reject(const Json& params, const std::string& by) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "base/crypto.h"
+#include "base/ids.h"
 #include "helpers.h"
 
 namespace sctest {
@@ -51,22 +52,7 @@ struct UiDir {
 };
 
 std::string csp_hash(const std::string& script) {
-  // Standard base64 of the SHA-256, as CSP wants it (base64url with + / and padding).
-  std::string raw = simpleclaw::sha256_raw(script);
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(raw[k]); };
-  for (; i + 2 < raw.size(); i += 3) {
-    unsigned v = (b(i) << 16) | (b(i + 1) << 8) | b(i + 2);
-    for (int s : {18, 12, 6, 0}) out += a[(v >> s) & 63];
-  }
-  unsigned v = (b(i) << 16) | (b(i + 1) << 8);  // 32 bytes: two left over
-  out += a[(v >> 18) & 63];
-  out += a[(v >> 12) & 63];
-  out += a[(v >> 6) & 63];
-  out += '=';
-  return "'sha256-" + out + "'";
+  return "'sha256-" + simpleclaw::base64(simpleclaw::sha256_raw(script)) + "'";
 }
 
 TEST(ControlUi, ServesABuiltUiUnderItsBasePathLikeOpenClaw) {

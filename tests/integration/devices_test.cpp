@@ -10,10 +10,6 @@ namespace {
 
 using simpleclaw::nodes::DeviceKey;
 
-std::shared_ptr<const DeviceKey> new_key() {
-  return std::make_shared<const DeviceKey>(DeviceKey::generate());
-}
-
 // What OpenClaw's Control UI sends: its client id, webchat mode, a browser Origin of the
 // page the gateway served, every operator scope.
 ClientOptions browser(const GatewayProcess& gw, std::shared_ptr<const DeviceKey> key) {
@@ -33,11 +29,9 @@ const Json* find_device(const Json& list, const std::string& id) {
   return nullptr;
 }
 
-const char* kNoAutoPair = "nodes:\n  auto_approve_loopback: false\n";
-
 TEST(Devices, ABrowserOnLoopbackWithTheTokenIsPairedAtOnceAndReusesItsDeviceToken) {
   START_GATEWAY(gw);
-  auto key = new_key();
+  auto key = new_device_key();
   Json hello;
   auto ui = WsClient::connect(browser(*gw, key), &hello);
   ASSERT_TRUE(ui.ok()) << ui.error().message;
@@ -71,7 +65,7 @@ TEST(Devices, ABrowserOnLoopbackWithTheTokenIsPairedAtOnceAndReusesItsDeviceToke
   EXPECT_TRUE((*ui2)->call("sessions.list").ok());
 
   // A wrong gateway token pairs nothing.
-  ClientOptions wrong = browser(*gw, new_key());
+  ClientOptions wrong = browser(*gw, new_device_key());
   wrong.token = "not-the-token-not-the-token";
   EXPECT_FALSE(WsClient::connect(wrong).ok());
   auto after = admin->call("device.pair.list");
@@ -87,7 +81,7 @@ TEST(Devices, ElsewhereADeviceWaitsForApprovalAndEveryDecisionIsAnnounced) {
   auto op = gw->connect(po);
   ASSERT_NE(op, nullptr);
 
-  auto key = new_key();
+  auto key = new_device_key();
   auto first = WsClient::connect(browser(*gw, key));
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.error().code, simpleclaw::ErrorCode::kNotPaired);
@@ -121,7 +115,7 @@ TEST(Devices, ElsewhereADeviceWaitsForApprovalAndEveryDecisionIsAnnounced) {
   EXPECT_TRUE(WsClient::connect(browser(*gw, key)).ok());
 
   // Another device is rejected; approving its request afterwards finds nothing.
-  auto other = new_key();
+  auto other = new_device_key();
   auto refused = WsClient::connect(browser(*gw, other));
   ASSERT_FALSE(refused.ok());
   std::string other_id = refused.error().details.value("requestId", "");
@@ -155,7 +149,7 @@ TEST(Devices, TokensRotateAndRevokeAndRemovingADeviceClosesIt) {
   START_GATEWAY(gw);
   auto admin = gw->connect();
   ASSERT_NE(admin, nullptr);
-  auto key = new_key();
+  auto key = new_device_key();
   Json hello;
   ClientOptions bo = browser(*gw, key);
   bo.scopes = {"operator.read", "operator.write"};

@@ -64,6 +64,14 @@ struct StartOptions {
   bool wait_ready = true;  // wait for gateway.json (false: for start-up failures)
 };
 
+// A fresh Ed25519 device identity (nodes, paired apps and browsers in the tests).
+inline std::shared_ptr<const simpleclaw::nodes::DeviceKey> new_device_key() {
+  return std::make_shared<const simpleclaw::nodes::DeviceKey>(
+      simpleclaw::nodes::DeviceKey::generate());
+}
+// Config that turns loopback auto-pairing off: every device waits for approval.
+inline constexpr const char* kNoAutoPair = "nodes:\n  auto_approve_loopback: false\n";
+
 inline StartOptions with_config(std::string yaml) {
   StartOptions o;
   o.config_yaml = std::move(yaml);

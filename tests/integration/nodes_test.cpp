@@ -38,19 +38,13 @@ ClientOptions node_options(const GatewayProcess& gw, std::shared_ptr<const Devic
   return o;
 }
 
-std::shared_ptr<const DeviceKey> new_key() {
-  return std::make_shared<const DeviceKey>(DeviceKey::generate());
-}
-
-const char* kNoAutoPair = "nodes:\n  auto_approve_loopback: false\n";
-
 TEST(Nodes, UnknownDeviceNeedsApprovalThenGetsATokenAndRevocationClosesIt) {
   START_GATEWAY(gw, with_config(kNoAutoPair));
   ClientOptions po = gw->options();
   po.scopes = {"operator.pairing"};
   auto op = gw->connect(po);
   ASSERT_NE(op, nullptr);
-  auto key = new_key();
+  auto key = new_device_key();
   ClientOptions no = node_options(*gw, key);
   auto first = WsClient::connect(no);
   ASSERT_FALSE(first.ok());
@@ -95,7 +89,7 @@ TEST(Nodes, UnknownDeviceNeedsApprovalThenGetsATokenAndRevocationClosesIt) {
   EXPECT_FALSE(hello3["auth"].contains("deviceToken")) << hello3["auth"].dump();
   // ...but not with another key.
   ClientOptions stolen = by_token;
-  stolen.device = new_key();
+  stolen.device = new_device_key();
   EXPECT_FALSE(WsClient::connect(stolen).ok());
   auto listed = reader->call("node.list");
   ASSERT_TRUE(listed.ok());
@@ -186,7 +180,7 @@ TEST(Nodes, BadSignatureStaleSignedAtWrongNonceAndMissingIdentityAreRefused) {
 // A node written in the test: answers invokes as told.
 TEST(Nodes, InvokeRoundTripTimeoutErrorsAndIdempotency) {
   START_GATEWAY(gw);
-  auto key = new_key();
+  auto key = new_device_key();
   Json hello;
   auto node = WsClient::connect(node_options(*gw, key), &hello);
   ASSERT_TRUE(node.ok()) << node.error().message;

@@ -28,7 +28,8 @@ std::string node_arch(const std::string& machine) {
   return machine;
 }
 
-std::string cpu_model() {
+// Read once: the CPU does not change under a running process.
+std::string read_cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line))
@@ -65,7 +66,8 @@ void method_system_info(MethodCall& call) {
          {"memoryTotalBytes", static_cast<std::int64_t>(si.totalram) * unit},
          {"memoryFreeBytes", static_cast<std::int64_t>(si.freeram + si.bufferram) * unit},
          {"loadAverage", {si.loads[0] / 65536.0, si.loads[1] / 65536.0, si.loads[2] / 65536.0}}};
-  if (std::string m = cpu_model(); !m.empty()) j["cpuModel"] = m;
+  static const std::string cpu_model = read_cpu_model();
+  if (!cpu_model.empty()) j["cpuModel"] = cpu_model;
   if (call.svc.info.port > 0) j["port"] = call.svc.info.port;
   struct statvfs fs {};
   if (::statvfs(call.svc.info.state_dir.c_str(), &fs) == 0) {
