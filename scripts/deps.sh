@@ -15,6 +15,7 @@ PACKAGES=(
   python3-websockets         # fake Discord gateway and Slack Socket Mode servers (tests/fakes)
   python3-prometheus-client  # /metrics test: parsed by the reference Prometheus text parser
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
+  chromium                   # Control UI interop test (driven by npm playwright-core)
   systemd                    # systemd-analyze verify of the unit `gateway install` writes (tests)
   tzdata                     # time-zone tests of the daily session reset
   libavahi-client-dev        # mDNS/DNS-SD advertising and `simpleclaw discover` (src/discovery)

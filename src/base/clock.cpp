@@ -1,5 +1,8 @@
 #include "base/clock.h"
 
+#include <cstdio>
+#include <ctime>
+
 namespace simpleclaw {
 namespace {
 
@@ -22,5 +25,17 @@ const Clock& system_clock() {
 }
 
 std::int64_t wall_now_ms() { return system_clock().wall_ms(); }
+
+std::string iso_utc(std::int64_t epoch_ms) {
+  std::int64_t secs = epoch_ms / 1000, ms = epoch_ms % 1000;
+  if (ms < 0) secs -= 1, ms += 1000;  // before 1970: floor, not truncate
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
 
 }  // namespace simpleclaw

@@ -8,6 +8,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace simpleclaw {
 
@@ -26,6 +27,9 @@ const Clock& system_clock();
 // Epoch milliseconds from the real wall clock (system_clock().wall_ms()): for code with no
 // Clock handed to it (log records, files written once).
 std::int64_t wall_now_ms();
+
+// "2026-12-05T01:53:22.073Z": epoch milliseconds as an ISO 8601 UTC timestamp.
+std::string iso_utc(std::int64_t epoch_ms);
 
 // A clock that moves only when told: set(), advance(). Starts at a fixed, plausible date.
 class FakeClock final : public Clock {

@@ -26,6 +26,13 @@ inline int json_int(const Json& j, const char* key, int def) {
   return v < INT_MIN || v > INT_MAX ? def : static_cast<int>(v);
 }
 
+// The boolean at `key`, or `def` when absent or not a boolean.
+inline bool json_bool(const Json& j, const char* key, bool def) {
+  if (!j.is_object()) return def;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : def;
+}
+
 // The strings of the array at `key` (other elements skipped); empty when absent.
 inline std::vector<std::string> json_strings(const Json& j, const char* key) {
   std::vector<std::string> out;

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/clock.h"
+
 namespace simpleclaw::log {
 namespace {
 
@@ -21,14 +23,9 @@ class JsonFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     using namespace std::chrono;
     auto ms = duration_cast<milliseconds>(msg.time.time_since_epoch()).count();
-    std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char ts[40];
-    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     std::string line = "{\"ts\":\"";
-    line += ts;
-    line += fmt::format(".{:03d}Z\",\"level\":\"", static_cast<int>(ms % 1000));
+    line += iso_utc(ms);
+    line += "\",\"level\":\"";
     auto lv = spdlog::level::to_string_view(msg.level);
     line.append(lv.data(), lv.size());
     line += "\",\"msg\":\"";

@@ -83,7 +83,7 @@ std::string PairingStore::code_for(const std::string& sender_id, const std::stri
   return code;
 }
 
-Result<PairingStore::Pending> PairingStore::approve(const std::string& code, std::int64_t now_ms) {
+Result<PairingStore::Pending> PairingStore::take(const std::string& code, std::int64_t now_ms) {
   expire(now_ms);
   std::string want = code;
   std::transform(want.begin(), want.end(), want.begin(), ::toupper);
@@ -94,8 +94,20 @@ Result<PairingStore::Pending> PairingStore::approve(const std::string& code, std
                           " (codes last an hour; ask the sender to message the bot again)");
   Pending p = *it;
   pending_.erase(it);
-  if (!approved(p.sender_id) && approved_.size() < kMaxApproved) approved_.push_back(p.sender_id);
+  return p;
+}
+
+Result<PairingStore::Pending> PairingStore::approve(const std::string& code, std::int64_t now_ms) {
+  auto p = take(code, now_ms);
+  if (!p.ok()) return p;
+  if (!approved(p->sender_id) && approved_.size() < kMaxApproved) approved_.push_back(p->sender_id);
   save();
+  return p;
+}
+
+Result<PairingStore::Pending> PairingStore::dismiss(const std::string& code, std::int64_t now_ms) {
+  auto p = take(code, now_ms);
+  if (p.ok()) save();
   return p;
 }
 

@@ -56,6 +56,8 @@ class PairingStore {
   // Approves a pending code: the sender is allowed from now on. Errors: unknown or
   // expired code (INVALID_REQUEST).
   Result<Pending> approve(const std::string& code, std::int64_t now_ms);
+  // Drops a pending code without approving its sender (same errors as approve).
+  Result<Pending> dismiss(const std::string& code, std::int64_t now_ms);
   bool revoke(const std::string& sender_id);
   std::vector<Pending> pending(std::int64_t now_ms) const;
   const std::vector<std::string>& approved_ids() const { return approved_; }
@@ -63,6 +65,8 @@ class PairingStore {
 
  private:
   void expire(std::int64_t now_ms);
+  // Removes and returns the pending request with `code` (any case).
+  Result<Pending> take(const std::string& code, std::int64_t now_ms);
   void save();
   std::string file_;
   std::vector<Pending> pending_;

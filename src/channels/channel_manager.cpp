@@ -532,23 +532,46 @@ Result<Json> ChannelManager::logout(const std::string& channel, const std::strin
   return Json{{"ok", true}, {"channel", channel}, {"accounts", out}, {"loggedOut", true}};
 }
 
-Json ChannelManager::pairing_list(const std::string& channel) const {
-  Json list = Json::array();
+Json ChannelManager::pairing_list(const std::string& channel, const std::string& account) const {
+  // OpenClaw's shape (accounts that take pairing requests, the requests with ISO times,
+  // the limits), plus `code` and `createdAtMs` that simpleclaw's own clients read.
+  Json accounts = Json::array(), list = Json::array();
+  const std::int64_t now = clock_.wall_ms();
   for (const auto& [k, a] : accounts_) {
     if (!channel.empty() && a->channel_name() != channel) continue;
-    for (const auto& p : a->pairing().pending(clock_.wall_ms()))
-      list.push_back({{"channel", a->channel_name()},
-                      {"accountId", a->account_id()},
-                      {"code", p.code},
-                      {"senderId", p.sender_id},
-                      {"senderName", p.sender_name},
-                      {"createdAtMs", p.created_ms}});
+    if (!account.empty() && a->account_id() != account) continue;
+    const std::string ch_label = label(a->channel_name());
+    accounts.push_back({{"channel", a->channel_name()},
+                        {"channelLabel", ch_label},
+                        {"accountId", a->account_id()},
+                        {"notifySupported", true}});
+    for (const auto& p : a->pairing().pending(now)) {
+      Json r{{"requestId", p.code},
+             {"channel", a->channel_name()},
+             {"channelLabel", ch_label},
+             {"accountId", a->account_id()},
+             {"senderId", p.sender_id},
+             {"senderLabel", p.sender_name.empty() ? p.sender_id : p.sender_name},
+             {"createdAt", iso_utc(p.created_ms)},
+             {"lastSeenAt", iso_utc(p.created_ms)},
+             {"expiresAt", iso_utc(p.created_ms + PairingStore::kCodeTtlMs)},
+             {"notifySupported", true},
+             {"code", p.code},
+             {"senderName", p.sender_name},
+             {"createdAtMs", p.created_ms}};
+      list.push_back(std::move(r));
+    }
   }
-  return {{"requests", list}};
+  return {
+      {"accounts", std::move(accounts)},
+      {"requests", std::move(list)},
+      {"commandOwnerConfigured", false},
+      {"limits",
+       {{"pendingPerAccount", PairingStore::kMaxPending}, {"ttlMs", PairingStore::kCodeTtlMs}}}};
 }
 
 Result<Json> ChannelManager::pairing_approve(const std::string& channel, const std::string& account,
-                                             const std::string& code) {
+                                             const std::string& code, bool notify) {
   auto list = select(channel, account);
   if (list.empty()) return Error::not_found("unknown channel account: " + channel);
   for (Account* a : list) {
@@ -560,17 +583,40 @@ Result<Json> ChannelManager::pairing_approve(const std::string& channel, const s
                 {"accountId", a->account_id()},
                 {"senderId", r->sender_id}},
                a->key() + ": " + r->sender_id + " approved");
-    // To the conversation the code was requested from: on Discord and Slack the DM
-    // channel id is not the user id. A request saved before the conversation was
-    // recorded knows only the user: the connector opens the DM with them.
-    sdk::Peer to{r->reply_to(), false, {}};
-    if (r->chat_id.empty()) to.user_id = r->sender_id;
-    a->enqueue({to, "You're approved: you can talk to me now.", {}, {}});
+    if (notify) {
+      // To the conversation the code was requested from: on Discord and Slack the DM
+      // channel id is not the user id. A request saved before the conversation was
+      // recorded knows only the user: the connector opens the DM with them.
+      sdk::Peer to{r->reply_to(), false, {}};
+      if (r->chat_id.empty()) to.user_id = r->sender_id;
+      a->enqueue({to, "You're approved: you can talk to me now.", {}, {}});
+    }
     return Json{{"ok", true},
+                {"requestId", r->code},
                 {"channel", a->channel_name()},
                 {"accountId", a->account_id()},
                 {"senderId", r->sender_id},
-                {"senderName", r->sender_name}};
+                {"senderName", r->sender_name},
+                {"notification", notify ? "sent" : "not-requested"},
+                {"commandOwnerBootstrap", "not-requested"}};
+  }
+  return Error::not_found("unknown or expired pairing code: " + code +
+                          " (channels.pairing.list shows the pending ones)");
+}
+
+Result<Json> ChannelManager::pairing_dismiss(const std::string& channel, const std::string& account,
+                                             const std::string& code) {
+  auto list = select(channel, account);
+  if (list.empty()) return Error::not_found("unknown channel account: " + channel);
+  for (Account* a : list) {
+    auto r = a->pairing().dismiss(code, clock_.wall_ms());
+    if (!r) continue;
+    log::event("channel.pairing_dismissed",
+               {{"channel", a->channel_name()},
+                {"accountId", a->account_id()},
+                {"senderId", r->sender_id}},
+               a->key() + ": " + r->sender_id + "'s request dismissed");
+    return Json{{"ok", true}, {"requestId", r->code}, {"senderId", r->sender_id}};
   }
   return Error::not_found("unknown or expired pairing code: " + code +
                           " (channels.pairing.list shows the pending ones)");

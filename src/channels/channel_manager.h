@@ -107,8 +107,13 @@ class ChannelManager {
   Result<Json> start_account(const std::string& channel, const std::string& account);
   Result<Json> stop_account(const std::string& channel, const std::string& account);
   Result<Json> logout(const std::string& channel, const std::string& account);
-  Json pairing_list(const std::string& channel) const;
+  // channels.pairing.*: a pending request's id is its code (the sender was told it).
+  // `account` "" = every account of the channel (or of every channel, for the list).
+  Json pairing_list(const std::string& channel, const std::string& account = {}) const;
+  // `notify`: tell the sender they are approved.
   Result<Json> pairing_approve(const std::string& channel, const std::string& account,
+                               const std::string& code, bool notify = true);
+  Result<Json> pairing_dismiss(const std::string& channel, const std::string& account,
                                const std::string& code);
   // The message tool: `to` is a chat id on the channel's account ("" = the first one).
   void deliver(const std::string& channel, const std::string& account, const std::string& to,

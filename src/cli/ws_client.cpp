@@ -318,7 +318,12 @@ Result<Json> WsClient::await_res(const std::string& id) {
       return Error::unavailable("gateway closed the connection (" + std::to_string(in->close_code) +
                                     " " + in->close_reason + ")",
                                 1000);
-    if (in->frame.value("type", "") == "res" && in->frame.value("id", "") == id) return in->frame;
+    const Json& f = in->frame;
+    // A two-phase method (`agent`) answers {status: "accepted"} first: progress, kept with
+    // the events; the answer is the res frame after it.
+    const bool interim = f.value("ok", false) && f.contains("payload") &&
+                         f["payload"].is_object() && f["payload"].value("status", "") == "accepted";
+    if (f.value("type", "") == "res" && f.value("id", "") == id && !interim) return in->frame;
     events_.push_back(std::move(in->frame));
   }
 }

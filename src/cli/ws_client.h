@@ -64,7 +64,8 @@ class WsClient {
   Result<Incoming> read(int timeout_ms = -1);
   // Sends connect with the options' credentials; returns the res frame (ok or not).
   Result<Json> send_connect(const std::string& nonce);
-  // req -> matching res; events read meanwhile are kept in events(). Error = the res
+  // req -> matching res; events read meanwhile are kept in events(), and so are interim
+  // answers ({status: "accepted"} of a two-phase method like `agent`). Error = the res
   // error (code/message/details preserved) or a transport failure (kUnavailable).
   Result<Json> call(const std::string& method, const Json& params = nullptr);
   std::vector<Json>& events() { return events_; }

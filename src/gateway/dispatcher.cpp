@@ -11,28 +11,33 @@ namespace simpleclaw::gateway {
 void Responder::operator()(Result<protocol::MethodResult> r) const {
   if (!SC_CHECK(!state_->answered, "a request was answered twice")) return;
   state_->answered = true;
-  state_->send(std::move(r));
+  state_->send(std::move(r), false);
 }
 
 Responder Dispatcher::responder(const Client& c, const Json& id, const MethodSpec* spec,
                                 std::chrono::steady_clock::time_point started) {
-  return Responder([this, client = c.id, id, spec, started](Result<protocol::MethodResult> r) {
-#ifndef NDEBUG
-    // Debug builds (and so the sanitizer test run) check every answer against its schema.
-    if (r.ok() && spec) {
-      if (protocol::SchemaHandle rs = result_schema(*spec)) {
-        if (auto v = protocol::validate_with(rs, r->body()); !v.ok()) {
-          log::error("{} result does not match its schema: {}", spec->name, v.error().message);
-          r = Error::internal("internal error: " + std::string(spec->name) +
-                              " result does not match its schema: " + v.error().message);
+  return Responder(
+      [this, client = c.id, id, spec, started](Result<protocol::MethodResult> r, bool interim) {
+        if (interim) {  // progress of a two-phase method: no metrics, no result schema
+          if (Client* c = clients_.find(client)) clients_.send_res(*c, id, r);
+          return;
         }
-      }
-    }
+#ifndef NDEBUG
+        // Debug builds (and so the sanitizer test run) check every answer against its schema.
+        if (r.ok() && spec) {
+          if (protocol::SchemaHandle rs = result_schema(*spec)) {
+            if (auto v = protocol::validate_with(rs, r->body()); !v.ok()) {
+              log::error("{} result does not match its schema: {}", spec->name, v.error().message);
+              r = Error::internal("internal error: " + std::string(spec->name) +
+                                  " result does not match its schema: " + v.error().message);
+            }
+          }
+        }
 #endif
-    metrics_.record_rpc(spec ? method_slot(*spec) : SIZE_MAX, r.ok(),
-                        std::chrono::steady_clock::now() - started);
-    if (Client* c = clients_.find(client)) clients_.send_res(*c, id, r);  // else: it closed
-  });
+        metrics_.record_rpc(spec ? method_slot(*spec) : SIZE_MAX, r.ok(),
+                            std::chrono::steady_clock::now() - started);
+        if (Client* c = clients_.find(client)) clients_.send_res(*c, id, r);  // else: it closed
+      });
 }
 
 void Dispatcher::on_message(Client& c, std::string_view data, bool binary) {

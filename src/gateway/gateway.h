@@ -8,7 +8,9 @@
 //   PresenceFeed    who is connected, coalesced broadcasts  presence_feed.h
 //   RunEngine       chat runs                               agents/run_engine.h
 //   SessionService  sessions and transcripts                agents/session_service.h
+//   RunWaiters      who waits for a run's end (agent)        run_waiters.h
 //   RunFrames       run events -> chat/agent frames         run_frames.h
+//   SendLedger      `send` retries answered once            send_ledger.h
 //   HealthMonitor   the health snapshot                     health.h
 //   StatusReport    status and /metrics                     status.h
 //   ConfigApplier   hot-applying a new config               config_apply.h
@@ -56,7 +58,9 @@
 #include "gateway/node_hub.h"
 #include "gateway/presence_feed.h"
 #include "gateway/run_frames.h"
+#include "gateway/run_waiters.h"
 #include "gateway/runtime_info.h"
+#include "gateway/send_ledger.h"
 #include "gateway/services.h"
 #include "gateway/shared_access.h"
 #include "gateway/state/event_loop.h"
@@ -117,7 +121,9 @@ class Gateway {
   sessions::DbWorker db_;
   // Sinks, declared before what reports to them. They reach members declared further
   // down only once the loop runs (never while constructing or destroying).
+  RunWaiters run_waiters_;
   RunFrames run_frames_;
+  SendLedger send_ledger_;
   ApprovalEvents approval_events_;
   ChannelBridge channel_bridge_;
   PresenceFeed presence_;

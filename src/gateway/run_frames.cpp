@@ -102,6 +102,15 @@ void RunFrames::run_finished(const agents::RunFinished& e) {
       p["errorKind"] = sdk::error_kind_name(e.error_kind);
     }
     clients_.broadcast("chat", std::move(p), run_audience(e.session_key), false);
+    RunEnd end{
+        id,           e.session_key, e.status, e.error, e.error_kind == sdk::ErrorKind::kTimeout,
+        e.started_at, e.ended_at,    text};
+    if (e.reply) {
+      end.model = e.reply->model;
+      end.input_tokens = e.reply->input_tokens;
+      end.output_tokens = e.reply->output_tokens;
+    }
+    waiters_.finished(end);
   }
   if (!e.started) return;
   Json end{{"phase", e.status == sessions::RunStatus::kError ? "error" : "end"},

@@ -10,7 +10,8 @@
 //   RunRetry     -> agent {stream:"lifecycle", data:{phase:"retry"}} (droppable)
 //   ToolEvent    -> agent {stream:"tool", data:{phase:"start"|"result", ...}}
 //   RunFinished  -> chat final | aborted | error for the run and any it absorbed, then
-//                   agent {stream:"lifecycle", data:{phase:"end"|"error"}}
+//                   agent {stream:"lifecycle", data:{phase:"end"|"error"}}; the run's
+//                   waiters (`agent`, `agent.wait`: RunWaiters) are answered
 //   SessionChange-> sessions.changed
 //
 // Threading: loop thread only.
@@ -18,6 +19,7 @@
 #include "agents/agent_directory.h"
 #include "agents/run_events.h"
 #include "gateway/clients.h"
+#include "gateway/run_waiters.h"
 #include "gateway/state/metrics.h"
 
 namespace simpleclaw::channels {
@@ -30,8 +32,12 @@ class RunFrames final : public agents::RunSink {
  public:
   // `channels` may be constructed after this object; it is used only once runs happen.
   RunFrames(ClientTable& clients, Metrics& metrics, const agents::AgentDirectory& agents,
-            channels::ChannelManager& channels)
-      : clients_(clients), metrics_(metrics), agents_(agents), channels_(channels) {}
+            channels::ChannelManager& channels, RunWaiters& waiters)
+      : clients_(clients),
+        metrics_(metrics),
+        agents_(agents),
+        channels_(channels),
+        waiters_(waiters) {}
 
   void run_started(const agents::RunStarted& e) override;
   void run_delta(const agents::RunDelta& e) override;
@@ -49,6 +55,7 @@ class RunFrames final : public agents::RunSink {
   Metrics& metrics_;
   const agents::AgentDirectory& agents_;
   channels::ChannelManager& channels_;
+  RunWaiters& waiters_;
 };
 
 }  // namespace simpleclaw::gateway

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 
 #include "base/clock.h"
 #include "base/env.h"
@@ -45,9 +46,17 @@ class StepTimer {
 }  // namespace
 
 std::string resolve_state_dir(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (std::string h = env_var("SIMPLECLAW_HOME"); !h.empty()) return h;
-  return home_dir() + "/.simpleclaw";
+  std::string dir = flag;
+  if (dir.empty()) dir = env_var("SIMPLECLAW_HOME");
+  if (dir.empty()) dir = home_dir() + "/.simpleclaw";
+  // Absolute: paths derived from it (agent workspaces) are handed to child processes
+  // (the exec sandbox) that do not share our working directory's meaning.
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(dir, ec);
+  if (ec) return dir;
+  abs = abs.lexically_normal();
+  if (!abs.has_filename() && abs != abs.root_path()) abs = abs.parent_path();  // "state/"
+  return abs.string();
 }
 
 std::string resolve_config_path(const std::string& flag, const std::string& state_dir) {

@@ -18,7 +18,8 @@ class Catalog;
 }
 namespace simpleclaw::tools {
 class ApprovalManager;
-}
+class ToolRunner;
+}  // namespace simpleclaw::tools
 namespace simpleclaw::channels {
 class ChannelManager;
 }
@@ -36,6 +37,8 @@ class HealthMonitor;
 class LiveConfig;
 class NodeHub;
 class PresenceFeed;
+class RunWaiters;
+class SendLedger;
 class StatusReport;
 
 struct Services {
@@ -44,11 +47,14 @@ struct Services {
   ConfigApplier& config_writer;  // after a config file write: hot-apply it
   const agents::AgentDirectory& agents;
   agents::RunEngine& runs;
+  RunWaiters& run_waiters;  // `agent` / `agent.wait`: a run's end
+  SendLedger& send_ledger;  // `send`: idempotent retries
   agents::SessionService& sessions;
   providers::Catalog& catalog;
   NodeHub& nodes;
   DevicePairing& devices;
   tools::ApprovalManager& approvals;
+  const tools::ToolRunner& tools;         // what runs are offered (tools.effective)
   const ApprovalEvents& approval_events;  // who owns an approval (shared mode)
   channels::ChannelManager& channels;
   plugins::PluginHost& plugins;

@@ -34,6 +34,9 @@ Json message_json(const sessions::Entry& e) {
          {"id", e.message_id},
          {"__openclaw", {{"id", e.message_id}, {"seq", e.seq}}}};
   if (!e.run_id.empty()) m["runId"] = e.run_id;
+  // How OpenClaw's clients find the message their chat.send became (runId + ":user").
+  if (!e.run_id.empty() && e.role == sessions::Role::kUser)
+    m["idempotencyKey"] = e.run_id + ":user";
   if (!e.stop_reason.empty()) m["stopReason"] = e.stop_reason;
   if (!e.model.empty()) m["model"] = e.model;
   if (e.input_tokens || e.output_tokens)

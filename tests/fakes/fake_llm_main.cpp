@@ -2,11 +2,13 @@
 // runs. Prints "port <N>" on stdout once listening, then serves until SIGTERM/SIGINT.
 //
 //   sc_fake_llm [--port N] [--tls] [--threads N] [--chunks N] [--chunk-delay-ms N]
-//               [--head-delay-ms N] [--tool-round]
+//               [--head-delay-ms N] [--tool-round] [--exec-when TEXT]
 //
 // --chunks N replaces the echo with a reply of N word chunks ("word1 word2 ... wordN").
 // --tool-round: every turn is a tool round — the model first calls `ls {}`, and answers
 // once it gets the result (an empty workspace lists as "(empty directory)").
+// --exec-when TEXT: a user message containing TEXT makes the model call the `exec` tool
+// with `echo TEXT-ran` (which needs a human approval), then answer "exec done: TEXT".
 #include <signal.h>
 
 #include <cstdio>
@@ -22,7 +24,8 @@ namespace {
 void usage() {
   std::fprintf(stderr,
                "usage: sc_fake_llm [--port N] [--tls] [--threads N] [--chunks N]\n"
-               "                   [--chunk-delay-ms N] [--head-delay-ms N] [--tool-round]\n");
+               "                   [--chunk-delay-ms N] [--head-delay-ms N] [--tool-round]\n"
+               "                   [--exec-when TEXT]\n");
 }
 
 bool parse_int(const char* s, int min, int* out) {
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
   sctest::fakes::FakeOptions opts;
   int chunks = 0, chunk_delay_ms = 0, head_delay_ms = 0;
   bool tool_round = false;
+  std::string exec_when;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto int_flag = [&](std::string_view name, int min, int* out) {
@@ -54,6 +58,8 @@ int main(int argc, char** argv) {
       opts.tls = true;
     } else if (a == "--tool-round") {
       tool_round = true;
+    } else if (a == "--exec-when" && i + 1 < argc && argv[i + 1][0] != '\0') {
+      exec_when = argv[++i];
     } else if (a == "-h" || a == "--help") {
       usage();
       return 0;
@@ -90,6 +96,21 @@ int main(int argc, char** argv) {
       fake.push(answer);
       def.chunks.clear();
       def.tool_calls = {{"", "ls", "{}", 1}};
+    }
+    if (!exec_when.empty()) {
+      // Scripts are tried in order: the answer to the tool result first, so the call
+      // script (whose text still matches the user message) is not picked again.
+      sctest::fakes::Script answer;
+      answer.when_tool_result = exec_when + "-ran";
+      answer.chunks = {"exec done: " + exec_when};
+      answer.times = -1;
+      fake.push(answer);
+      sctest::fakes::Script call;
+      call.when = exec_when;
+      call.tool_calls = {
+          {"", "exec", nlohmann::json{{"command", "echo " + exec_when + "-ran"}}.dump(), 1}};
+      call.times = -1;
+      fake.push(call);
     }
     fake.set_default(def);
     std::printf("port %d\n", fake.port());

@@ -147,6 +147,75 @@ TEST(ChannelsTelegram, PairingCodeFlowThenTheSenderIsAnswered) {
   EXPECT_EQ(llm.requests().size(), 1u);
 }
 
+// OpenClaw's Control UI names a pairing request by requestId (the code), shows the
+// accounts and limits, approves without notifying when asked, and can dismiss a request.
+TEST(ChannelsTelegram, PairingRequestsByIdAsOpenClawsUiHandlesThem) {
+  FakeLlm llm;
+  auto tg = start_telegram();
+  START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg, "    dm_policy: pairing\n"))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  tg->post("/control/message", message(333, "hello?"));
+  tg->post("/control/message", message(444, "me too"));
+  wait_sent(*tg, [](const Json& s) { return s.size() >= 2; });
+  auto list = c->call("channels.pairing.list", Json{{"channel", "telegram"}});
+  ASSERT_TRUE(list.ok()) << list.error().message;
+  ASSERT_EQ((*list)["requests"].size(), 2u);
+  EXPECT_EQ((*list)["limits"]["pendingPerAccount"], 20);
+  EXPECT_EQ((*list)["limits"]["ttlMs"], 3600000);
+  ASSERT_EQ((*list)["accounts"].size(), 1u);
+  EXPECT_EQ((*list)["accounts"][0]["channelLabel"], "Telegram");
+  std::string id333, id444;
+  for (const Json& r : (*list)["requests"]) {
+    EXPECT_EQ(r["requestId"], r["code"]);
+    EXPECT_EQ(r["channelLabel"], "Telegram");
+    EXPECT_EQ(r["accountId"], "default");
+    EXPECT_TRUE(r["expiresAt"].get<std::string>().ends_with("Z")) << r.dump();
+    (r["senderId"] == "333" ? id333 : id444) = r["requestId"];
+  }
+  ASSERT_FALSE(id333.empty());
+  ASSERT_FALSE(id444.empty());
+
+  // Approved by requestId, without telling the sender: nothing more is sent.
+  auto ok = c->call("channels.pairing.approve", Json{{"channel", "telegram"},
+                                                     {"accountId", "default"},
+                                                     {"requestId", id333},
+                                                     {"notify", false}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ((*ok)["requestId"], id333);
+  EXPECT_EQ((*ok)["notification"], "not-requested");
+  // Dismissed: the sender is not approved and the request is gone.
+  auto gone =
+      c->call("channels.pairing.dismiss",
+              Json{{"channel", "telegram"}, {"accountId", "default"}, {"requestId", id444}});
+  ASSERT_TRUE(gone.ok()) << gone.error().message;
+  EXPECT_EQ((*gone)["senderId"], "444");
+  EXPECT_FALSE(
+      c->call("channels.pairing.dismiss", Json{{"channel", "telegram"}, {"requestId", id444}}).ok())
+      << "a request is dismissed once";
+  EXPECT_FALSE(c->call("channels.pairing.approve", Json{{"channel", "telegram"}}).ok())
+      << "no requestId or code";
+  list = c->call("channels.pairing.list", Json::object());
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE((*list)["requests"].empty()) << list->dump();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(tg->get("/control/sent").size(), 2u) << "notify:false sends no approval notice";
+
+  // 333 is now answered; 444 gets a fresh code, not the model.
+  llm.push(answer("Welcome."));
+  tg->post("/control/message", message(333, "now?"));
+  Json sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 3; });
+  ASSERT_GE(sent.size(), 3u);
+  EXPECT_EQ(sent[2]["text"], "Welcome.");
+  tg->post("/control/message", message(444, "again"));
+  sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 4; });
+  ASSERT_GE(sent.size(), 4u);
+  EXPECT_EQ(sent[3]["chat_id"], "444");
+  EXPECT_NE(sent[3]["text"].get<std::string>().find("pairing"), std::string::npos) << sent[3];
+  EXPECT_EQ(llm.requests().size(), 1u);
+}
+
 TEST(ChannelsTelegram, GroupsAnswerOnlyWhenMentionedAndLongRepliesAreChunked) {
   FakeLlm llm;
   std::string para(1500, 'x');

@@ -3,15 +3,17 @@
 //
 //   node control_ui.mjs --url http://127.0.0.1:PORT --token T --out result.json
 //        [--panels chat,sessions,...] [--chat "message"] [--expect-reply "text"]
-//        [--approve] [--shots DIR]
+//        [--approve TEXT] [--shots DIR]
 //
 // For every panel: the page is loaded fresh (deep link), the RPCs the page sends are read
 // off its WebSocket, and the panel fails when a method answers ok:false or an error
 // banner (.callout.danger) is on screen. --chat sends a message from the Chat panel and
-// waits for the streamed reply to be on screen; --approve resolves the pending exec
-// approval from the Approvals UI. Output: JSON {panels:[{id, route, methods, failed,
-// banners}], chat, approval, boot}; exit status 0 when the run itself worked (the caller
-// judges the result).
+// waits for the streamed reply to be on screen; --approve TEXT sends TEXT (the fake LLM
+// answers it with an exec tool call that needs approval), opens the Approvals panel,
+// clicks "allow once" and waits for the run to finish. Uncaught page errors count like
+// error banners. Output: JSON {panels:[{id, route, methods, failed, banners}], chat,
+// approval, boot, pageErrors}; exit status 0 when the run itself worked (the caller judges
+// the result).
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 
@@ -59,6 +61,8 @@ const pending = new Map();
 const calls = [];
 const events = [];
 const consoleErrors = [];
+const pageErrors = [];
+page.on("pageerror", (e) => pageErrors.push({ panel: current, text: String(e && e.message || e).slice(0, 300) }));
 page.on("console", (m) => { if (m.type() === "error") consoleErrors.push({ panel: current, text: m.text().slice(0, 300) }); });
 page.on("websocket", (ws) => {
   ws.on("framesent", ({ payload }) => {
@@ -74,7 +78,7 @@ page.on("websocket", (ws) => {
       pending.delete(f.id);
       calls.push({ panel: c.panel, method: c.method, ok: f.ok === true, error: f.ok ? undefined : f.error });
     } else if (f.type === "event") {
-      events.push({ panel: current, event: f.event, state: f.payload && f.payload.state });
+      events.push({ panel: current, event: f.event, state: f.payload && f.payload.state, payload: f.payload });
     }
   });
 });
@@ -92,7 +96,7 @@ async function banners() {
   return [...new Set([...boxes, ...lines])];
 }
 
-const result = { panels: [], boot: {}, consoleErrors };
+const result = { panels: [], boot: {}, consoleErrors, pageErrors };
 // Boot: the token handed over in the fragment, as `openclaw dashboard` does.
 await page.goto(`${base}/#token=${encodeURIComponent(token)}`, { waitUntil: "domcontentloaded" });
 await settle(4000);
@@ -110,6 +114,7 @@ for (const id of wanted) {
     methods: [...new Set(mine.map((c) => c.method))].sort(),
     failed: mine.filter((c) => !c.ok).map((c) => ({ method: c.method, error: c.error })),
     banners: await banners(),
+    pageErrors: pageErrors.filter((e) => e.panel === id).map((e) => e.text),
   });
   if (args.shots) await page.screenshot({ path: `${args.shots}/${id}.png` });
 }
@@ -118,7 +123,7 @@ if (args.chat) {
   current = "chat-send";
   await page.goto(`${base}/chat/main`, { waitUntil: "domcontentloaded" });
   await settle(2500);
-  const box = page.locator("textarea").first();
+  const box = page.locator("textarea:visible").first();
   await box.fill(String(args.chat));
   await box.press("Enter");
   const expect = String(args["expect-reply"] || "");
@@ -134,26 +139,56 @@ if (args.chat) {
     failed: mine.filter((c) => !c.ok).map((c) => ({ method: c.method, error: c.error })),
     chatEvents: events.filter((e) => e.panel === current && e.event === "chat").map((e) => e.state),
     banners: await banners(),
+    pageErrors: pageErrors.filter((e) => e.panel === current).map((e) => e.text),
   };
   if (args.shots) await page.screenshot({ path: `${args.shots}/chat-send.png` });
 }
 
 if (args.approve) {
+  // The request: a chat message the fake LLM answers with an exec call (needs approval).
   current = "approve";
+  const text = String(args.approve);
+  await page.goto(`${base}/chat/main`, { waitUntil: "domcontentloaded" });
+  await settle(2500);
+  const box = page.locator("textarea:visible").first();
+  await box.fill(text);
+  await box.press("Enter");
+  const requested = async () => events.some((e) => e.panel === current && e.event === "exec.approval.requested");
+  for (let i = 0; i < 100 && !(await requested()); i++) await settle(100);
+  const wasRequested = await requested();
+  await settle(1500);
+  if (args.shots) await page.screenshot({ path: `${args.shots}/approval-prompt.png` });
+  const buttons = await page.$$eval("button", (els) => els.filter((e) => e.offsetParent !== null).map((e) => e.innerText.trim()).filter(Boolean));
+  // The prompt the UI shows for a pending approval; a user clicks "allow once".
+  let clicked = "";
+  for (const label of [/allow once/i, /approve once/i, /^approve$/i, /^allow$/i]) {
+    const b = page.getByRole("button", { name: label }).first();
+    if (await b.count()) { await b.click(); clicked = String(label); break; }
+  }
+  const resolved = async () => events.find((e) => e.panel === current && e.event === "exec.approval.resolved");
+  for (let i = 0; i < 100 && !(await resolved()); i++) await settle(100);
+  const res = await resolved();
+  const finals = async () => events.some((e) => e.panel === current && e.event === "chat" && e.state === "final");
+  for (let i = 0; i < 150 && !(await finals()); i++) await settle(100);
+  const replyOnScreen = await page.evaluate(() => document.body.innerText).then((t) => t.includes("exec done: ")).catch(() => false);
+  // The Approvals panel's history lists the decision.
   await page.goto(`${base}/settings/approvals`, { waitUntil: "domcontentloaded" });
   await settle(2500);
-  let clicked = false;
-  for (const label of [/allow once/i, /approve/i, /allow/i]) {
-    const b = page.getByRole("button", { name: label }).first();
-    if (await b.count()) { await b.click(); clicked = true; break; }
-  }
-  await settle(1500);
+  const historyText = await page.evaluate(() => document.body.innerText);
+  if (args.shots) await page.screenshot({ path: `${args.shots}/approvals-history.png` });
   const mine = calls.filter((c) => c.panel === current);
   result.approval = {
+    requested: wasRequested,
     clicked,
+    buttons,
+    decision: res ? (res.payload.decision || null) : null,
+    runFinished: await finals(),
+    replyOnScreen,
+    inHistory: historyText.includes(text),
     methods: [...new Set(mine.map((c) => c.method))].sort(),
     failed: mine.filter((c) => !c.ok).map((c) => ({ method: c.method, error: c.error })),
     banners: await banners(),
+    pageErrors: pageErrors.filter((e) => e.panel === current).map((e) => e.text),
   };
   if (args.shots) await page.screenshot({ path: `${args.shots}/approve.png` });
 }

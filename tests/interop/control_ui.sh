@@ -3,7 +3,8 @@
 # served by simpleclaw through gateway.control_ui.root, opened in headless Debian
 # Chromium (driven by npm playwright-core) with #token=, as a user would. It visits the
 # panels, sends a chat message to the fake LLM and waits for the streamed reply on screen,
-# and fails on any error banner or failed method in those panels.
+# allows an exec command from the approval prompt and finds it in the Approvals panel's
+# history, and fails on any error banner, page error or failed method in those panels.
 #
 # Usage: tests/interop/control_ui.sh <simpleclaw-binary> <sc_fake_llm-binary>
 #
@@ -50,7 +51,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$FAKE" >"$TMP/fake.out" 2>"$TMP/fake.err" &
+# "run-probe" in a message makes the fake model call exec (which needs an approval).
+"$FAKE" --exec-when run-probe >"$TMP/fake.out" 2>"$TMP/fake.err" &
 FAKE_PID=$!
 for _ in $(seq 100); do grep -q '^port ' "$TMP/fake.out" 2>/dev/null && break; sleep 0.05; done
 LLM_PORT=$(awk '/^port /{print $2}' "$TMP/fake.out")
@@ -86,7 +88,8 @@ PANELS=chat,sessions,agents,agent-settings,channels,systems,devices,approvals,co
 mkdir -p "$TMP/shots"
 CHROMIUM="$CHROMIUM" timeout 600 "$NODE" "$PW_DIR/control_ui.mjs" --url "http://127.0.0.1:$PORT" \
   --token "$TOKEN" --panels "$PANELS" --chat "hello from the browser" \
-  --expect-reply "echo: hello from the browser" --shots "$TMP/shots" --out "$TMP/result.json" \
+  --expect-reply "echo: hello from the browser" --approve run-probe \
+  --shots "$TMP/shots" --out "$TMP/result.json" \
   >"$TMP/driver.log" 2>&1 || die "the browser run failed: $(tail -20 "$TMP/driver.log")"
 
 # Judge: every panel loads without a failed method or an error on screen; the reply shows.
@@ -106,7 +109,8 @@ CHROMIUM="$CHROMIUM" timeout 600 "$NODE" "$PW_DIR/control_ui.mjs" --url "http://
   check("boot (connect, pairing, first page)", [...bootFailed, ...r.boot.banners,
     ...(r.boot.url.includes("/chat") ? [] : ["landed on " + r.boot.url])]);
   for (const p of r.panels) {
-    const problems = [...failed(p.failed), ...p.banners.filter((b) => !/cron\./.test(b))];
+    const problems = [...failed(p.failed), ...p.banners.filter((b) => !/cron\./.test(b)),
+      ...(p.pageErrors || []).map((e) => "page error: " + e)];
     if (p.methods.length === 0) problems.push("no method was called (did the panel load?)");
     check("panel " + p.id + " (" + p.route + ")", problems);
   }
@@ -115,6 +119,16 @@ CHROMIUM="$CHROMIUM" timeout 600 "$NODE" "$PW_DIR/control_ui.mjs" --url "http://
     ...(c.replyOnScreen ? [] : ["the reply never appeared"]),
     ...(c.methods || []).includes("chat.send") ? [] : ["chat.send was not called"],
     ...((c.chatEvents || []).includes("final") ? [] : ["no final chat event"]),
+    ...(c.pageErrors || []).map((e) => "page error: " + e),
     ...failed(c.failed || [])]);
+  const a = r.approval || {};
+  check("approval: allowed from the UI, the command ran, the history shows it", [
+    ...(a.requested ? [] : ["no exec.approval.requested event"]),
+    ...(a.clicked ? [] : ["no allow button on screen"]),
+    ...(a.decision === "allow-once" ? [] : ["resolved as " + a.decision]),
+    ...(a.runFinished && a.replyOnScreen ? [] : ["the run did not finish on screen"]),
+    ...(a.inHistory ? [] : ["the Approvals panel history does not list it"]),
+    ...(a.pageErrors || []).map((e) => "page error: " + e),
+    ...failed(a.failed || [])]);
   console.log(pass + " passed, " + fail + " failed");
   process.exit(fail ? 1 : 0);' "$TMP/result.json"

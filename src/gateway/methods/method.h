@@ -6,7 +6,9 @@
 // Responder is the single exit path: it records the per-method metrics, checks the result
 // against its schema in debug builds, and sends the res frame if the socket is still
 // open. A second answer is a broken invariant (SC_CHECK), as is a non-deferred handler
-// returning without answering.
+// returning without answering. A two-phase method (`agent`) may send interim answers
+// first (`interim`: a res frame with the same id, status "accepted", that the client
+// reads as progress); only the final one counts as the answer.
 //
 // Threading: loop thread only.
 #pragma once
@@ -30,8 +32,8 @@ enum class SharedRule : std::uint8_t {
 
 class Responder {
  public:
-  // `send(Result<protocol::MethodResult>)` delivers the one answer. Stored with the
-  // answered flag in one allocation (a Responder is made for every request).
+  // `send(Result<protocol::MethodResult>, bool interim)` delivers an answer. Stored with
+  // the answered flag in one allocation (a Responder is made for every request).
   template <typename Send>
   explicit Responder(Send send) : state_(std::make_shared<StateOf<Send>>(std::move(send))) {}
   // Answers: a payload, a shared payload, an error, or any Result<T> whose T converts.
@@ -46,17 +48,23 @@ class Responder {
     (*this)(std::move(r).value());
   }
   bool answered() const { return state_->answered; }
+  // An interim res frame before the final answer (ignored once answered).
+  void interim(Json j) const {
+    if (!state_->answered) state_->send(Result<protocol::MethodResult>(std::move(j)), true);
+  }
 
  private:
   struct State {
     virtual ~State() = default;
-    virtual void send(Result<protocol::MethodResult> r) = 0;
+    virtual void send(Result<protocol::MethodResult> r, bool interim) = 0;
     bool answered = false;
   };
   template <typename Send>
   struct StateOf final : State {
     explicit StateOf(Send s) : send_fn(std::move(s)) {}
-    void send(Result<protocol::MethodResult> r) override { send_fn(std::move(r)); }
+    void send(Result<protocol::MethodResult> r, bool interim) override {
+      send_fn(std::move(r), interim);
+    }
     Send send_fn;
   };
   std::shared_ptr<State> state_;  // shared by copies: one answer between them

@@ -39,6 +39,13 @@ Json session_info(Services& svc, const sessions::SessionKey& key,
 
 }  // namespace
 
+Json session_defaults(Services& svc, std::string_view agent_id) {
+  Json defaults = model_fields(
+      svc.agents.model_of(agent_id.empty() ? svc.agents.default_id() : std::string(agent_id)));
+  defaults["contextTokens"] = nullptr;
+  return defaults;
+}
+
 // A page of a chat as OpenClaw's UI loads it (chat.startup first, chat.history after):
 // the messages with the session's row, the model defaults and no pending inputs.
 void chat_page(MethodCall& call, int offset) {
@@ -51,9 +58,7 @@ void chat_page(MethodCall& call, int offset) {
                          if (!r.ok()) return respond(r.error());
                          Json page = history_json(*r);
                          page["sessionInfo"] = session_info(svc, k, r->page);
-                         Json defaults = model_fields(svc.agents.model_of(k.agent_id));
-                         defaults["contextTokens"] = nullptr;
-                         page["defaults"] = std::move(defaults);
+                         page["defaults"] = session_defaults(svc, k.agent_id);
                          page["pendingInputs"] = Json{{"items", Json::array()}, {"total", 0}};
                          page["totalMessages"] = page["messages"].size();
                          respond(std::move(page));

@@ -29,24 +29,31 @@ std::optional<sessions::SessionKey> key_of(MethodCall& call) {
 void method_sessions_list(MethodCall& call) {
   // Sessions spawned by another (sub-agents) do not exist here: asking for the children of
   // a session finds none (OpenClaw's UI asks to build its session tree).
+  const std::string agent = json_str(call.params, "agentId");
   if (!json_str(call.params, "spawnedBy").empty())
-    return call.respond(Json{{"count", 0}, {"sessions", Json::array()}});
+    return call.respond(Json{{"count", 0},
+                             {"sessions", Json::array()},
+                             {"defaults", session_defaults(call.svc, agent)}});
   sessions::ListFilter f;
   f.limit = std::min(json_int(call.params, "limit", 100), 1000);  // a page, however big asked
   f.offset = json_int(call.params, "offset", 0);
-  f.agent_id = json_str(call.params, "agentId");
+  f.agent_id = agent;
   f.search = json_str(call.params, "search");
   f.owner = call.client.user;  // shared mode: a user lists only their own sessions
   int active = json_int(call.params, "activeMinutes", 0);
   if (active > 0) f.active_since = call.svc.clock.wall_ms() - std::int64_t{active} * 60000;
   Services& svc = call.svc;
-  svc.sessions.list(f, [&svc, respond = call.respond](Result<agents::SessionList> r) {
+  svc.sessions.list(f, [&svc, agent, respond = call.respond](Result<agents::SessionList> r) {
     if (!r.ok()) return respond(r.error());
     Json rows = Json::array();
     for (const auto& row : r->rows)
       rows.push_back(
           session_json(row, svc.runs.run_ids(row.key), svc.agents.model_of(row.agent_id)));
-    respond(Json{{"count", r->total}, {"sessions", std::move(rows)}});
+    // defaults: the model a session without an override runs (OpenClaw's UI reads it on
+    // every render of the chat page).
+    respond(Json{{"count", r->total},
+                 {"sessions", std::move(rows)},
+                 {"defaults", session_defaults(svc, agent)}});
   });
 }
 

@@ -32,6 +32,9 @@ Json agent_identity(const config::AgentConfig& a);
 
 // A chat page (chat.history, chat.startup); methods/session_views.cpp.
 void chat_page(MethodCall& call, int offset);
+// {modelProvider, model, contextTokens} a session of `agent_id` ("" = the default agent)
+// runs without an override: chat pages' and sessions.list's `defaults`.
+Json session_defaults(Services& svc, std::string_view agent_id);
 
 // Handlers, one file per family.
 void method_health(MethodCall&);
@@ -51,6 +54,12 @@ void method_sessions_list(MethodCall&);
 void method_sessions_get(MethodCall&);
 void method_sessions_reset(MethodCall&);
 void method_sessions_send(MethodCall&);
+// methods/tools.cpp
+void method_tools_effective(MethodCall&);
+// methods/scripted_runs.cpp
+void method_agent(MethodCall&);
+void method_agent_wait(MethodCall&);
+void method_send(MethodCall&);
 void method_sessions_delete(MethodCall&);
 void method_sessions_patch(MethodCall&);
 void method_sessions_subscribe(MethodCall&);
@@ -63,6 +72,7 @@ void method_channels_stop(MethodCall&);
 void method_channels_logout(MethodCall&);
 void method_channels_pairing_list(MethodCall&);
 void method_channels_pairing_approve(MethodCall&);
+void method_channels_pairing_dismiss(MethodCall&);
 void method_agents_create(MethodCall&);
 void method_agents_update(MethodCall&);
 void method_agents_delete(MethodCall&);

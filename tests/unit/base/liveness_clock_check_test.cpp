@@ -42,6 +42,13 @@ TEST(Alive, RenewDropsEverythingGuardedBeforeButNotAfter) {
   EXPECT_FALSE(alive.token().expired());
 }
 
+TEST(IsoUtc, FormatsEpochMillisecondsAsUtcWithMilliseconds) {
+  EXPECT_EQ(iso_utc(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso_utc(1'767'225'600'000), "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso_utc(1'796'435'615'446), "2026-12-05T01:53:35.446Z");
+  EXPECT_EQ(iso_utc(-1), "1969-12-31T23:59:59.999Z");
+}
+
 TEST(FakeClock, MovesOnlyWhenToldAndMovesBothClocksTogether) {
   FakeClock c(1'000'000);
   auto s0 = c.steady();

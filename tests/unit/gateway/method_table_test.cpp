@@ -116,7 +116,7 @@ TEST(MethodTable, TheCommittedReferenceIsTheGeneratedOne) {
 // sends exactly one answer; a second is a broken invariant, counted and not sent.
 TEST(Responder, AnswersOnceAcrossCopiesAndASecondAnswerIsRefused) {
   std::vector<Result<protocol::MethodResult>> sent;
-  Responder respond([&](Result<protocol::MethodResult> r) { sent.push_back(std::move(r)); });
+  Responder respond([&](Result<protocol::MethodResult> r, bool) { sent.push_back(std::move(r)); });
   Responder later = respond;  // what a deferred handler captures
   EXPECT_FALSE(respond.answered());
   later(Json{{"ok", true}});
@@ -132,6 +132,22 @@ TEST(Responder, AnswersOnceAcrossCopiesAndASecondAnswerIsRefused) {
   set_check_mode(was);
   EXPECT_EQ(sent.size(), 1u) << "a second answer must never reach the socket";
   EXPECT_EQ(invariant_violations(), violations + 1);
+}
+
+// A two-phase method (`agent`) sends interim answers before the final one; they do not
+// count as the answer, and none is sent after it.
+TEST(Responder, InterimAnswersPrecedeTheOneFinalAnswer) {
+  std::vector<std::pair<Json, bool>> sent;
+  Responder respond([&](Result<protocol::MethodResult> r, bool interim) {
+    sent.emplace_back(r->body(), interim);
+  });
+  respond.interim(Json{{"status", "accepted"}});
+  EXPECT_FALSE(respond.answered());
+  respond(Json{{"status", "ok"}});
+  respond.interim(Json{{"status", "accepted"}});  // too late: dropped
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0], std::make_pair(Json{{"status", "accepted"}}, true));
+  EXPECT_EQ(sent[1], std::make_pair(Json{{"status", "ok"}}, false));
 }
 
 }  // namespace
