@@ -128,6 +128,7 @@ Result<std::unique_ptr<WsClient>> WsClient::open(const ClientOptions& opts) {
     if (opts.msgpack)
       req.set(beast::http::field::sec_websocket_protocol, protocol::kMsgpackSubprotocol);
     if (!opts.origin.empty()) req.set(beast::http::field::origin, opts.origin);
+    for (const auto& [name, value] : opts.headers) req.insert(name, value);
   };
   // An IPv6 literal keeps its brackets in the Host header (RFC 7230 §5.4).
   bool v6 = url->host.find(':') != std::string::npos;

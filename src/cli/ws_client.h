@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -27,6 +28,8 @@ struct ClientOptions {
   std::string origin;           // sent as the Origin header when set (browser-like)
   std::string tls_fingerprint;  // pin: SHA-256 hex of the server certificate
   int min_protocol = 4, max_protocol = 4;
+  // More upgrade-request headers, e.g. X-Forwarded-For when playing a reverse proxy (tests).
+  std::vector<std::pair<std::string, std::string>> headers;
   // Device identity (nodes, paired apps): the connect is signed with this key over the
   // challenge nonce; device_token is sent as auth.deviceToken (alone it authenticates;
   // next to the gateway token it tells the gateway no new device token is needed).

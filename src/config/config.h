@@ -64,6 +64,9 @@ struct GatewayConfig {
   AuthConfig auth;
   TlsConfig tls;
   std::vector<std::string> allowed_origins;  // browser Origins allowed to upgrade
+  // Reverse proxies (CIDRs or addresses) whose X-Forwarded-For / Forwarded name the client;
+  // empty = those headers are ignored from everyone.
+  std::vector<std::string> trusted_proxies;
   ControlUiConfig control_ui;
   TimersConfig timers;
   LimitsConfig limits;

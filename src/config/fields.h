@@ -135,7 +135,7 @@ SC_CONFIG_FIELDS(simpleclaw::config::TimersConfig, handshake_ms, tick_ms, ping_m
 SC_CONFIG_FIELDS(simpleclaw::config::LimitsConfig, max_preauth_per_ip, max_preauth_frame,
                  max_payload, max_buffered, max_connections)
 SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls, allowed_origins,
-                 control_ui, timers, limits)
+                 trusted_proxies, control_ui, timers, limits)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
 SC_CONFIG_FIELDS(simpleclaw::config::LoggingConfig, level, max_bytes, max_files)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelEntry, id, name, context_window, max_tokens, reasoning)

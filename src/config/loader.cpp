@@ -18,6 +18,7 @@
 #include <valijson/validator.hpp>
 
 #include "base/embedded.h"
+#include "base/ip_address.h"
 #include "config/config.h"
 #include "config/fields.h"
 #include "config/yaml_json.h"
@@ -449,6 +450,18 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
   if (string_at(doc, {"sessions", "reset", "mode"}, "") == "idle" &&
       !lookup(doc, {"sessions", "reset", "idle_minutes"}))
     add("sessions.reset", "reset mode 'idle' needs sessions.reset.idle_minutes (e.g. 120)");
+  // A proxy list that does not parse would silently trust nobody (or the wrong block):
+  // refuse it at load, naming the entry.
+  if (const Json* proxies = lookup(doc, {"gateway", "trusted_proxies"});
+      proxies && proxies->is_array()) {
+    for (std::size_t i = 0; i < proxies->size(); ++i) {
+      const Json& p = (*proxies)[i];
+      std::string why;
+      if (p.is_string() && !parse_cidr(p.get_ref<const std::string&>(), &why))
+        add(detail::index_path("gateway.trusted_proxies", i),
+            "must be an IPv4/IPv6 CIDR (e.g. 10.0.0.0/8, fd00::/8) or address: " + why);
+    }
+  }
   const Json* enabled = lookup(doc, {"gateway", "tls", "enabled"});
   if (enabled && enabled->is_boolean() && enabled->get<bool>()) {
     bool cert = !string_at(doc, {"gateway", "tls", "cert"}, "").empty();
@@ -562,6 +575,7 @@ Json ui_hints() {
       {"gateway.tls.cert", {{"label", "Certificate (PEM path)"}, {"restart", true}}},
       {"gateway.tls.key", {{"label", "Private key (PEM path)"}, {"restart", true}}},
       {"gateway.allowed_origins", {{"label", "Allowed browser origins"}}},
+      {"gateway.trusted_proxies", {{"label", "Trusted reverse proxies"}, {"advanced", true}}},
       {"gateway.control_ui", {{"label", "Control UI"}}},
       {"gateway.control_ui.root", {{"label", "UI directory"}}},
       {"gateway.control_ui.base_path", {{"label", "UI base path"}}},

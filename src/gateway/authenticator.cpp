@@ -115,9 +115,11 @@ Result<Admission> Authenticator::limited(const PeerInfo& peer, Check check_fn) {
     ++metrics_.auth_failures;
     // Never the credential itself: who, from where, and why.
     std::string code = a.error().detail_code();
-    log::record("auth.failed",
-                Json{{"ip", peer.remote_ip}, {"origin", peer.origin}, {"code", code}},
-                fmt::format("auth failed from {}{}{}: {}", peer.remote_ip,
+    Json record{{"ip", peer.remote_ip}, {"origin", peer.origin}, {"code", code}};
+    if (!peer.proxy_ip.empty()) record["proxy"] = peer.proxy_ip;
+    log::record("auth.failed", std::move(record),
+                fmt::format("auth failed from {}{}{}{}{}: {}", peer.remote_ip,
+                            peer.proxy_ip.empty() ? "" : " via proxy ", peer.proxy_ip,
                             peer.origin.empty() ? "" : " origin ", peer.origin, code),
                 spdlog::level::warn);
     if (!exempt) {

@@ -11,6 +11,7 @@
 #include "gateway/presence_feed.h"
 #include "gateway/server/http_routes.h"
 #include "gateway/status.h"
+#include "net/forwarded.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -44,6 +45,20 @@ bool Connections::origin_allowed(const PeerInfo& peer, std::string_view host_hea
   if (!oh.empty() && oh == strip_port(host_header)) return true;  // same origin
   return config::is_loopback_bind(gw.bind) && peer.origin.rfind("http://", 0) == 0 &&
          (oh == "localhost" || oh == "127.0.0.1" || oh == "[::1]");
+}
+
+void Connections::resolve_client(PeerInfo& peer, const ForwardingHeaders& h) const {
+  const std::vector<CidrBlock>& trusted = config_.trusted_proxies();
+  if (trusted.empty()) return;  // the default: nobody's headers count
+  auto socket = parse_ip_address(peer.remote_ip);
+  if (!socket) return;
+  auto client = net::forwarded_client(*socket, h.x_forwarded_for, h.forwarded, trusted);
+  if (!client) return;
+  peer.proxy_ip = std::move(peer.remote_ip);
+  peer.remote_ip = client->to_string();
+  peer.remote_port = 0;
+  peer.loopback = client->is_loopback();
+  log::debug("request from {} forwarded by trusted proxy {}", peer.remote_ip, peer.proxy_ip);
 }
 
 int Connections::admit_upgrade(const PeerInfo& peer, std::string_view host_header) {

@@ -1,9 +1,10 @@
 // Connections: the gateway side of every socket (state/transport.h TransportHandler).
-// Upgrades are admitted here (the Origin allowlist: 403; the connection cap and at most
-// N unauthenticated sockets per IP: 503), an accepted socket gets `connect.challenge` and
-// a handshake deadline, its frames go to the Handshake until it authenticates and to the
-// Dispatcher after, and its close cleans up presence and node state. Plain HTTP routes
-// (/health, /ready, /metrics, the web page) are answered here too.
+// The client behind a trusted reverse proxy is found here (net/forwarded.h), so every
+// rule below applies to it. Upgrades are admitted here (the Origin allowlist: 403; the
+// connection cap and at most N unauthenticated sockets per IP: 503), an accepted socket
+// gets `connect.challenge` and a handshake deadline, its frames go to the Handshake until
+// it authenticates and to the Dispatcher after, and its close cleans up presence and node
+// state. Plain HTTP routes (/health, /ready, /metrics, the web page) are answered here too.
 //
 // Threading: loop thread only.
 #pragma once
@@ -48,6 +49,7 @@ class Connections final : public TransportHandler {
         draining_(std::move(draining)),
         closed_(std::move(closed)) {}
 
+  void resolve_client(PeerInfo& peer, const ForwardingHeaders& h) const override;
   int admit_upgrade(const PeerInfo& peer, std::string_view host_header) override;
   void upgrade_failed(const PeerInfo& peer) override;
   std::uint64_t on_open(std::shared_ptr<Transport> t, const PeerInfo& peer) override;

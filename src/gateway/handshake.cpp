@@ -84,16 +84,18 @@ void Handshake::on_message(Client& c, std::string_view data, bool binary) {
     hello["auth"]["deviceToken"] = std::move(admitted->device->device_token);
   clients_.send_res(c, id, protocol::MethodResult(std::move(hello)));
   if (c.role == Role::kNode) nodes_.node_connected(c, c.device_id, params);
-  log::record(
-      "client.connect",
-      Json{{"connId", c.conn_id},
-           {"client", c.client_info.value("id", "?")},
-           {"version", c.client_info.value("version", "?")},
-           {"instanceId", c.client_info.value("instanceId", "")},
-           {"ip", c.peer.remote_ip},
-           {"role", role_name(c.role)}},
-      fmt::format("client {} {} connected from {} as {}", c.client_info.value("id", "?"),
-                  c.client_info.value("version", "?"), c.peer.remote_ip, role_name(c.role)));
+  Json record{{"connId", c.conn_id},
+              {"client", c.client_info.value("id", "?")},
+              {"version", c.client_info.value("version", "?")},
+              {"instanceId", c.client_info.value("instanceId", "")},
+              {"ip", c.peer.remote_ip},
+              {"role", role_name(c.role)}};
+  if (!c.peer.proxy_ip.empty()) record["proxy"] = c.peer.proxy_ip;
+  log::record("client.connect", std::move(record),
+              fmt::format("client {} {} connected from {}{}{} as {}",
+                          c.client_info.value("id", "?"), c.client_info.value("version", "?"),
+                          c.peer.remote_ip, c.peer.proxy_ip.empty() ? "" : " via proxy ",
+                          c.peer.proxy_ip, role_name(c.role)));
   if (presence_moved) presence_.changed();
 }
 

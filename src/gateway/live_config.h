@@ -9,7 +9,9 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "base/ip_address.h"
 #include "config/config.h"
 #include "gateway/runtime_info.h"
 #include "gateway/state/auth.h"
@@ -35,6 +37,8 @@ class LiveConfig {
   const AuthSettings& auth() const { return auth_; }
   const UserDirectory& users() const { return users_; }
   const ReloadStatus& reload_status() const { return reload_; }
+  // gateway.trusted_proxies, parsed once per config (the loader refused bad entries).
+  const std::vector<CidrBlock>& trusted_proxies() const { return trusted_proxies_; }
   const RuntimeInfo& info() const { return info_; }
 
   // ConfigApplier's: the new state, all at once.
@@ -48,6 +52,7 @@ class LiveConfig {
   config::Config cfg_;
   config::FileState file_;
   AuthSettings auth_;
+  std::vector<CidrBlock> trusted_proxies_;
   UserDirectory users_;
   ReloadStatus reload_;
 };

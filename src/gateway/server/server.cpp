@@ -89,7 +89,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     // No read is outstanding until the answer is written: one request at a time.
     beast::get_lowest_layer(stream_).expires_never();
     gw_.route_http(
-        r, peer_,
+        r, request_peer(req),
         [self = this->shared_from_this(), version = req.version(), keep_alive = req.keep_alive(),
          head = req.method() == http::verb::head](HttpAnswer a) {
           self->write_answer(std::move(a), version, keep_alive, head);
@@ -132,9 +132,32 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                       [self, res](beast::error_code, std::size_t) { self->shutdown(); });
   }
 
+  // Every line of a header, joined as one list.
+  static std::string header_list(const http::request<http::string_body>& req,
+                                 std::string_view name) {
+    std::string out;
+    auto [it, end] = req.equal_range(name);
+    for (; it != end; ++it) {
+      if (!out.empty()) out += ", ";
+      out += std::string_view(it->value());
+    }
+    return out;
+  }
+
+  // Whom this request speaks for: the socket's peer, or the client a trusted reverse
+  // proxy names (a proxy's keep-alive connection carries many clients' requests, so this
+  // is decided per request, never kept in peer_).
+  PeerInfo request_peer(const http::request<http::string_body>& req) const {
+    PeerInfo p = peer_;
+    ForwardingHeaders h{header_list(req, "X-Forwarded-For"), header_list(req, "Forwarded")};
+    if (!h.x_forwarded_for.empty() || !h.forwarded.empty()) gw_.resolve_client(p, h);
+    return p;
+  }
+
   void upgrade(http::request<http::string_body> req) {
-    peer_.origin = std::string(req[http::field::origin]);
-    peer_.user_agent = std::string(req[http::field::user_agent]).substr(0, 256);
+    PeerInfo peer = request_peer(req);
+    peer.origin = std::string(req[http::field::origin]);
+    peer.user_agent = std::string(req[http::field::user_agent]).substr(0, 256);
     std::string_view protos = req[http::field::sec_websocket_protocol];
     for (std::size_t pos = 0; pos < protos.size();) {
       auto comma = protos.find(',', pos);
@@ -142,15 +165,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
           protos.substr(pos, comma == std::string_view::npos ? protos.npos : comma - pos);
       while (!p.empty() && p.front() == ' ') p.remove_prefix(1);
       while (!p.empty() && p.back() == ' ') p.remove_suffix(1);
-      if (p == protocol::kMsgpackSubprotocol) peer_.msgpack = true;
+      if (p == protocol::kMsgpackSubprotocol) peer.msgpack = true;
       if (comma == std::string_view::npos) break;
       pos = comma + 1;
     }
-    if (int status = gw_.admit_upgrade(peer_, req[http::field::host]); status != 0)
+    if (int status = gw_.admit_upgrade(peer, req[http::field::host]); status != 0)
       return reject(status, req);
     beast::get_lowest_layer(stream_).expires_never();  // the WebSocket has its own timers
     TransportHandler::Limits limits = gw_.limits();
-    std::make_shared<WsSession<Stream>>(std::move(stream_), gw_, peer_, limits.max_buffered,
+    std::make_shared<WsSession<Stream>>(std::move(stream_), gw_, peer, limits.max_buffered,
                                         limits.max_preauth_frame, limits.handshake_ms)
         ->run(std::move(req));
   }

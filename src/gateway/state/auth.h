@@ -1,7 +1,8 @@
 // Connect-time authentication (SPEC §4): credential checks in constant time and the
 // failed-attempt limiter (10 failures / 60 s per (IP, Origin) -> 5 min lockout).
 // Loopback clients without an Origin header (the local CLI) are exempt from the
-// limiter; browser connections never are. Loop thread only.
+// limiter; browser connections never are. "Client" is PeerInfo's: behind a trusted
+// reverse proxy, the address the proxy forwarded for. Loop thread only.
 #pragma once
 #include <cstdint>
 #include <optional>

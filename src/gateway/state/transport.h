@@ -51,15 +51,25 @@ struct HttpAnswer {
   std::vector<std::pair<std::string, std::string>> headers;  // any others
 };
 
-// Facts about the peer, captured at upgrade time.
+// Facts about the peer, captured at upgrade time (and for each plain HTTP request).
+// remote_ip is the client every per-IP rule applies to: the socket's address, or the one
+// a trusted reverse proxy forwarded for (TransportHandler::resolve_client).
 struct PeerInfo {
   std::string remote_ip;
-  std::uint16_t remote_port = 0;
-  std::string origin;  // "" when the request had no Origin header (non-browser)
+  std::uint16_t remote_port = 0;  // the socket's; 0 when remote_ip was forwarded
+  std::string origin;             // "" when the request had no Origin header (non-browser)
   std::string user_agent;
-  bool loopback = false;  // remote address is 127.0.0.0/8 or ::1
+  bool loopback = false;  // remote_ip is 127.0.0.0/8 or ::1
   bool tls = false;
   bool msgpack = false;  // negotiated the simpleclaw.msgpack subprotocol
+  std::string proxy_ip;  // the trusted proxy's address when remote_ip was forwarded, else ""
+};
+
+// A request's forwarding headers, each with every line joined by ", " ("" = absent):
+// a proxy may add a line of its own instead of appending to the client's.
+struct ForwardingHeaders {
+  std::string x_forwarded_for;
+  std::string forwarded;
 };
 
 // What the server (server/*.cpp) calls: implemented by gateway/connections, so the
@@ -67,6 +77,11 @@ struct PeerInfo {
 class TransportHandler {
  public:
   virtual ~TransportHandler() = default;
+  // Before anything else sees a request (upgrade or plain HTTP): when the socket's peer is
+  // a trusted proxy (gateway.trusted_proxies) and its headers name the client, makes that
+  // client the peer (remote_ip, loopback; proxy_ip = the socket's). From any other peer the
+  // headers are ignored.
+  virtual void resolve_client(PeerInfo& peer, const ForwardingHeaders& h) const = 0;
   // Before a WebSocket upgrade: 0 = may upgrade; else an HTTP status (403 origin
   // refused, 503 over a cap).
   virtual int admit_upgrade(const PeerInfo& peer, std::string_view host_header) = 0;

@@ -207,6 +207,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"TlsCertWithoutKey",
                 "gateway:\n  tls:\n    enabled: true\n    cert: /a.pem\n",
                 {{"gateway.tls", 2, "tls.cert and tls.key must be set together"}}},
+        // A proxy list that does not parse would trust nobody, or the wrong block.
+        BadCase{"TrustedProxiesNotAddresses",
+                "gateway:\n  trusted_proxies:\n    - 10.0.0.0/8\n    - nginx.local\n"
+                "    - 10.0.0.0/33\n    - \"fd00::/129\"\n    - 10.0.0.0/\n    - 1.2.3.4/8x\n",
+                {{"gateway.trusted_proxies[1]", 4, "'nginx.local' is not an IPv4 or IPv6"},
+                 {"gateway.trusted_proxies[2]", 5, "'/33' must be a number from 0 to 32"},
+                 {"gateway.trusted_proxies[3]", 6, "'/129' must be a number from 0 to 128"},
+                 {"gateway.trusted_proxies[4]", 7, "'/' must be a number from 0 to 32"},
+                 {"gateway.trusted_proxies[5]", 8, "'/8x' must be a number"}}},
+        BadCase{"TrustedProxiesNotAList",
+                "gateway:\n  trusted_proxies: 10.0.0.0/8\n",
+                {{"gateway.trusted_proxies", 2, "must be a list"}}},
         BadCase{"ThreeErrorsOnThreeLines",
                 "# comment\n"
                 "gateway:\n"
@@ -247,6 +259,9 @@ INSTANTIATE_TEST_SUITE_P(
         GoodCase{"BindAllWithToken", "gateway:\n  bind: all\n"},
         GoodCase{"PortZero", "gateway:\n  port: 0\n"},
         GoodCase{"EmptySections", "gateway:\n  tls:\n  auth:\nlogging:\n"},
+        GoodCase{"TrustedProxies",
+                 "gateway:\n  trusted_proxies: [127.0.0.1, 10.0.0.0/8, \"::1\", \"fd00::/8\",\n"
+                 "    192.168.1.10/24, \"::ffff:10.0.0.0/104\"]\n"},
         GoodCase{"FlowStyle", "{gateway: {port: 1234, allowed_origins: [\"http://x\"]}}"},
         GoodCase{"Json", "{\"gateway\": {\"port\": 1234}, \"logging\": {\"level\": \"warn\"}}"}),
     [](const ::testing::TestParamInfo<GoodCase>& info) { return info.param.name; });
@@ -260,6 +275,7 @@ TEST(ConfigParse, FillsTypedStructs) {
       "  auth: {mode: password, password: hunter2}\n"
       "  tls: {enabled: true, cert: /c.pem, key: /k.pem}\n"
       "  allowed_origins: [\"https://a\", \"https://b\"]\n"
+      "  trusted_proxies: [10.0.0.0/8, \"::1\"]\n"
       "  timers: {handshake_ms: 1000, tick_ms: 2000, ping_ms: 3000, maintenance_ms: 4000}\n"
       "  limits: {max_preauth_per_ip: 3, max_preauth_frame: 2048, max_payload: 4096,\n"
       "           max_buffered: 8192, max_connections: 10}\n"
@@ -276,6 +292,7 @@ TEST(ConfigParse, FillsTypedStructs) {
   EXPECT_EQ(c.gateway.tls.cert, "/c.pem");
   EXPECT_EQ(c.gateway.tls.key, "/k.pem");
   EXPECT_EQ(c.gateway.allowed_origins, (std::vector<std::string>{"https://a", "https://b"}));
+  EXPECT_EQ(c.gateway.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "::1"}));
   EXPECT_EQ(c.gateway.timers.handshake_ms, 1000);
   EXPECT_EQ(c.gateway.timers.tick_ms, 2000);
   EXPECT_EQ(c.gateway.timers.ping_ms, 3000);
