@@ -23,7 +23,8 @@ AccessDecision decide_access(const AccountSettings& a, const sdk::InboundMessage
     if (a.dm_policy == "pairing") return {Access::kPair, "unknown sender: pairing code"};
     return {Access::kDeny, "sender not in allow_from"};
   }
-  if (!listed(a.groups, m.peer.chat_id) && !listed(a.groups, "*"))
+  if (!listed(a.groups, m.peer.chat_id) && !listed(a.groups, "*") &&
+      !listed(a.joined_groups, m.peer.chat_id))
     return {Access::kDeny, "group not in groups"};
   if (!allowed) return {Access::kDeny, "sender not in allow_from"};
   if (a.activation != "always" && !m.mentioned) return {Access::kIgnore, "not mentioned"};

@@ -4,9 +4,10 @@
 // * DMs: a sender in allow_from ("*" = anyone) or approved through pairing may talk;
 //   otherwise dm_policy decides: allowlist = ignored, pairing = answered with a
 //   one-time code, open = allowed, disabled = no DMs at all (even from allow_from).
-// * Groups: only groups listed in `groups` ("*" = any), only senders who pass the DM
-//   rule's allow_from/pairing check, and, with activation: mention, only when the bot
-//   was addressed.
+// * Groups: only groups listed in `groups` ("*" = any) or joined by configuration (the
+//   channels an IRC account is told to join), only senders who pass the DM rule's
+//   allow_from/pairing check, and, with activation: mention, only when the bot was
+//   addressed.
 // * Approving exec requests from chat needs more: the sender must be listed by id in
 //   allow_from or approved through pairing ("*" and dm_policy open never grant it).
 //

@@ -33,6 +33,12 @@ std::vector<std::string> ids(const Json& o, const char* key) {
   return out;
 }
 
+// The platform key that lists the groups an account joins by itself, or nullptr where
+// the platform decides (a bot is invited into a Telegram group, a Discord guild, ...).
+const char* joined_groups_key(const std::string& channel) {
+  return channel == "irc" ? "channels" : nullptr;
+}
+
 AccountSettings account(const std::string& channel, const std::string& id, Json raw) {
   AccountSettings a;
   a.channel = channel;
@@ -42,6 +48,7 @@ AccountSettings account(const std::string& channel, const std::string& id, Json 
   a.allow_from = ids(raw, "allow_from");
   get(raw, "dm_policy", a.dm_policy);
   a.groups = ids(raw, "groups");
+  if (const char* key = joined_groups_key(channel)) a.joined_groups = ids(raw, key);
   get(raw, "activation", a.activation);
   get(raw, "chunk_limit", a.chunk_limit);
   if (auto it = raw.find("health_monitor"); it != raw.end() && it->is_object()) {

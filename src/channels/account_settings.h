@@ -32,6 +32,9 @@ struct AccountSettings {
   std::string activation = "mention";   // mention | always
   int chunk_limit = 0;                  // 0 = the platform's limit
   HealthMonitorSettings health;
+  // Groups the account joins because the config says so (IRC's `channels`): answered in
+  // as if listed in `groups`, since answering there is why the bot joins them.
+  std::vector<std::string> joined_groups;
   Json raw;  // everything as written (the platform keys: token, server, ...)
 };
 

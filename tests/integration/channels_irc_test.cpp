@@ -1,11 +1,13 @@
 // IRC end to end: the real gateway, a real IRC server (ngircd, tests/fakes/ngircd.h, on
 // a free 127.0.0.1 port) and the fake LLM; the humans are raw-socket IRC clients
 // (fakes::IrcClient). A user's private message reaches the agent and the reply comes
-// back as a PRIVMSG; unknown nicks, pairing codes, mention gating in #ops, long replies
-// cut to IRC's 512-byte lines, approvals by `/approve <id> ...` text, and the server
-// killed mid-conversation and started again.
+// back as a PRIVMSG; unknown nicks, pairing codes, mention gating in #ops, the README's
+// example (a joined channel needs no `groups` entry), long replies cut to IRC's 512-byte
+// lines, approvals by `/approve <id> ...` text, and the server killed mid-conversation and
+// started again.
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <thread>
 
 #include "channel_helpers.h"
@@ -38,6 +40,30 @@ std::string irc_config(int port, const std::string& extra = {},
          "    send_interval_ms: 50\n"
          "    health_monitor: " +
          health + "\n" + extra;
+}
+
+// The IRC account of README.md's channels example, as written there, but for where the
+// server is (this test's ngircd: no TLS) and without sasl (ngircd has none). *nick = the
+// bot's nick from the README. "" when the README has no such block.
+std::string readme_irc_account(int port, std::string* nick) {
+  std::ifstream readme(SIMPLECLAW_SOURCE_DIR "/README.md");
+  std::string line, out;
+  while (std::getline(readme, line)) {
+    if (out.empty()) {
+      if (line == "  irc:") out = line + "\n";
+      continue;
+    }
+    if (line.rfind("    ", 0) != 0) break;  // the account's keys are indented by four
+    const std::string key = line.substr(4, line.find(':') - 4);
+    if (key == "sasl") continue;
+    if (key == "server") {
+      out += "    server: 127.0.0.1\n    port: " + std::to_string(port) + "\n    tls: false\n";
+      continue;
+    }
+    if (key == "nick") *nick = line.substr(line.find(':') + 2);
+    out += line + "\n";
+  }
+  return out;
 }
 
 // The texts of the PRIVMSGs `u` got from the bot in `target` (its own nick for a DM).
@@ -227,6 +253,48 @@ TEST_F(ChannelsIrc, InOpsOnlyAMentionIsAnsweredAndInTheChannel) {
   auto hist = c->call("chat.history", Json{{"sessionKey", "agent:main:irc:group:#ops"}});
   ASSERT_TRUE(hist.ok()) << hist.error().message;
   EXPECT_EQ((*hist)["messages"].size(), 2u);
+}
+
+// The README's example lists #ops under `channels` and alice under `allow_from`, and no
+// `groups`: the channel the account joins is one it answers in. Found by following the
+// README: every channel message was denied ("group not in groups").
+TEST_F(ChannelsIrc, TheReadmeExampleAnswersMentionsFromAllowedSendersInItsChannels) {
+  std::string nick;
+  const std::string account = readme_irc_account(server_->port(), &nick);
+  ASSERT_NE(account.find("    channels: [\"#ops\"]\n"), std::string::npos) << account;
+  ASSERT_NE(account.find("    allow_from: [alice]\n"), std::string::npos) << account;
+  ASSERT_EQ(account.find("groups"), std::string::npos) << "the README example names no groups";
+  ASSERT_FALSE(nick.empty()) << account;
+  FakeLlm llm;
+  llm.push(answer("Ops is calm."));
+  auto alice = user("alice", true);
+  auto mallory = user("mallory", true);
+  START_GATEWAY(gw, with_config(config_for(llm, "channels:\n" + account)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "irc"));
+  ASSERT_TRUE(alice->wait_for([&] { return alice->saw(":" + nick + "!"); })) << "the bot joined";
+
+  mallory->privmsg("#ops", nick + ": answer me instead");  // not in allow_from
+  alice->privmsg("#ops", nick + ": how is ops?");
+  ASSERT_TRUE(alice->wait_for([&] { return !alice->from(nick, "#ops").empty(); }, 10000))
+      << joined(alice->lines);
+  auto got = alice->from(nick);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].target, "#ops");
+  EXPECT_EQ(got[0].text, "Ops is calm.");
+  alice->wait_for([] { return false; }, 300);  // nothing more comes
+  ASSERT_EQ(llm.requests().size(), 1u);
+  std::string body = llm.requests()[0].body.dump();
+  EXPECT_NE(body.find("how is ops?"), std::string::npos);
+  EXPECT_EQ(body.find("answer me instead"), std::string::npos);
+  mallory->poll();
+  EXPECT_EQ(alice->from(nick).size(), 1u) << "mallory was not answered";
+  auto tail = c->call("logs.tail", Json{{"limit", 300}});
+  ASSERT_TRUE(tail.ok());
+  std::string log = tail->dump();
+  EXPECT_NE(log.find("sender not in allow_from"), std::string::npos);
+  EXPECT_EQ(log.find("group not in groups"), std::string::npos);
 }
 
 TEST_F(ChannelsIrc, ALongReplyArrivesAsLinesWithin512BytesWithNothingLost) {

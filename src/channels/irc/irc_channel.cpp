@@ -2,8 +2,9 @@
 // connects as a client, registers (PASS, CAP LS 302, optional SASL PLAIN, NICK/USER with
 // nick_, nick__, nick1.. on collision), joins the configured channels and then turns
 // PRIVMSGs into InboundMessages and replies into flood-controlled PRIVMSG lines. Sender and
-// channel ids are case-insensitive: the spelling in allow_from/groups when one matches,
-// else the name with A-Z lower-cased.
+// channel ids are case-insensitive: the spelling in allow_from/groups/channels when one
+// matches, else the name with A-Z lower-cased. (The channels it joins are groups it answers
+// in: channels/account_settings.cpp.)
 //
 // Ownership and threading: everything runs on host.io(). The IrcChannel owns at most one
 // Session (one TCP/TLS connection); the Session is a shared_ptr kept alive by its own

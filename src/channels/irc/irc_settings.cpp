@@ -52,7 +52,7 @@ Settings read_settings(const Json& j) {
     for (const auto& c : *it)
       if (c.is_string() && s.channels.size() < 100) s.channels.push_back(c.get<std::string>());
   }
-  for (const char* key : {"allow_from", "groups"}) {
+  for (const char* key : {"allow_from", "groups", "channels"}) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_array()) continue;
     for (const auto& v : *it)

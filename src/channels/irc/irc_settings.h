@@ -20,9 +20,10 @@ struct Settings {
   bool sasl = false;
   std::string sasl_user, sasl_password;
   std::vector<std::string> channels;
-  // The nicks and channels the account's access settings name (allow_from, groups), as
-  // written: an inbound nick or channel that matches one IRC-case-insensitively is
-  // reported with that spelling, so "Alice" passes allow_from: [alice].
+  // The nicks and channels the account's access settings name (allow_from, groups, and
+  // the channels it joins, which count as groups), as written: an inbound nick or channel
+  // that matches one IRC-case-insensitively is reported with that spelling, so "Alice"
+  // passes allow_from: [alice] and "#OPS" is the "#ops" of channels: ["#ops"].
   std::vector<std::string> known_ids;
   std::chrono::milliseconds ping_interval{60000};
   std::chrono::milliseconds send_interval{700};

@@ -297,7 +297,8 @@ TEST(IrcSettings, DefaultsClampsAndErrors) {
                                 {"allow_from", {"Alice"}},
                                 {"groups", {"#A"}}});
   EXPECT_EQ(ids.channels, (std::vector<std::string>{"#a", "#b"}));
-  EXPECT_EQ(ids.known_ids, (std::vector<std::string>{"Alice", "#A"}));
+  // The joined channels too: they are groups the account answers in.
+  EXPECT_EQ(ids.known_ids, (std::vector<std::string>{"Alice", "#A", "#a", "#b"}));
   struct Bad {
     Json j;
     std::string error;

@@ -98,6 +98,24 @@ TEST(Access, GroupsNeedTheGroupListedAnAllowedSenderAndAMention) {
   EXPECT_EQ(decide_access(a, msg("111", true, "-6", false), false).what, Access::kAllow);
 }
 
+// The README's IRC account: channels: ["#ops"], allow_from: [alice], no groups. Found by
+// following the README: every channel message was denied ("group not in groups").
+TEST(Access, GroupsAnAccountJoinsByConfigurationNeedNoGroupsEntry) {
+  AccountSettings a;
+  a.allow_from = {"alice"};
+  a.joined_groups = {"#ops"};
+  EXPECT_EQ(decide_access(a, msg("alice", true, "#ops", true), false).what, Access::kAllow);
+  EXPECT_EQ(decide_access(a, msg("alice", true, "#ops", false), false).what, Access::kIgnore);
+  EXPECT_EQ(decide_access(a, msg("mallory", true, "#ops", true), false).what, Access::kDeny);
+  EXPECT_EQ(decide_access(a, msg("alice", true, "#other", true), false).what, Access::kDeny);
+  // Explicit groups still count on top of them.
+  a.groups = {"#other"};
+  EXPECT_EQ(decide_access(a, msg("alice", true, "#other", true), false).what, Access::kAllow);
+  EXPECT_EQ(decide_access(a, msg("alice", true, "#ops", true), false).what, Access::kAllow);
+  a.activation = "always";
+  EXPECT_EQ(decide_access(a, msg("alice", true, "#ops", false), false).what, Access::kAllow);
+}
+
 TEST(Access, OnlyExplicitlyListedOrPairedSendersMayApprove) {
   AccountSettings a;
   a.allow_from = {"111", "*"};
@@ -188,6 +206,18 @@ TEST(AccountSettings, SingleAccountOrSeveralInheritingTheSharedKeys) {
   EXPECT_EQ(accts[2].account_id, "default");
   EXPECT_EQ(accts[2].allow_from, (std::vector<std::string>{"111", "222"}));
   EXPECT_EQ(accts[2].dm_policy, "pairing");
+  EXPECT_TRUE(accts[0].joined_groups.empty());
+  EXPECT_TRUE(accts[2].joined_groups.empty());
+  // The channels an IRC account joins are groups it answers in; other platforms have no
+  // such key (a bot is invited into groups there), so nothing is read from one.
+  auto joined = parse_accounts(Json::parse(R"({
+    "irc": {"server": "s", "nick": "n", "channels": ["#ops", "#Dev"], "groups": ["#x"]},
+    "slack": {"app_token": "a", "bot_token": "b", "channels": ["C1"]}
+  })"));
+  ASSERT_EQ(joined.size(), 2u);
+  EXPECT_EQ(joined[0].joined_groups, (std::vector<std::string>{"#ops", "#Dev"}));
+  EXPECT_EQ(joined[0].groups, (std::vector<std::string>{"#x"}));
+  EXPECT_TRUE(joined[1].joined_groups.empty());
   auto b = parse_bindings(Json::parse(
       R"([{"channel":"telegram","peer":111,"agent":"work"},{"channel":"x"},{"channel":"irc","group":"#ops","agent":"ops"}])"));
   ASSERT_EQ(b.size(), 2u);  // the one without an agent is dropped
