@@ -114,6 +114,34 @@ TEST(ConfigMethods, SetWithBaseHashWritesAndBroadcastsConfigChanged) {
   EXPECT_EQ((*st)["subsystems"]["config"]["hash"], new_hash);
 }
 
+// OpenClaw's clients save the whole file with config.apply (plus restart-notice fields):
+// the same compare-and-swap write, applied live.
+TEST(ConfigMethods, ApplyIsOpenClawsSetWithTheSameCompareAndSwap) {
+  START_GATEWAY(gw, with_token_config());
+  auto c = gw->connect();
+  ASSERT_TRUE(c);
+  auto got = c->call("config.get");
+  ASSERT_TRUE(got.ok());
+  std::string before = read_text(gw->config_path());
+  auto stale = c->call("config.apply", Json{{"raw", "logging:\n  level: debug\n"},
+                                            {"baseHash", std::string(64, '0')},
+                                            {"note", "from the UI"}});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(read_text(gw->config_path()), before) << "a stale hash writes nothing";
+  std::string next =
+      std::string("gateway:\n  auth:\n    token: \"") + kToken + "\"\nlogging:\n  level: debug\n";
+  auto r = c->call("config.apply", Json{{"raw", next},
+                                        {"baseHash", (*got)["hash"]},
+                                        {"sessionKey", "main"},
+                                        {"restartDelayMs", 0},
+                                        {"note", "from the UI"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto again = c->call("config.get");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)["config"]["logging"]["level"], "debug") << "applied live";
+  EXPECT_FALSE(c->call("config.apply", Json{{"raw", next}, {"bogus", 1}}).ok());
+}
+
 TEST(ConfigMethods, SetWithStaleBaseHashIsRejectedAndFileUntouched) {
   START_GATEWAY(gw, with_token_config());
   auto c = gw->connect();

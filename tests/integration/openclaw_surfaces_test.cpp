@@ -107,6 +107,64 @@ TEST(OpenClawSurfaces, ChatStartupAndDescribeShowTheStoredConversation) {
   EXPECT_TRUE(found) << meta->dump() << c->call("models.list")->dump();
 }
 
+// sessions.list carries the model defaults the UI's chat page reads on every render;
+// sessions.preview / sessions.resolve read sessions the way its pickers do; tools.effective
+// lists what a run is offered under the agent's allow/deny.
+TEST(OpenClawSurfaces, SessionListDefaultsPreviewsResolveAndEffectiveTools) {
+  FakeLlm llm;
+  Script s;
+  s.chunks = {"A fairly long answer about the weather in the mountains"};
+  llm.push(s);
+  START_GATEWAY(gw, with_config(config_for(llm, "tools:\n  deny: [exec]\n")));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto list = c->call("sessions.list", Json{{"limit", 10}});
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)["defaults"]["model"], "gpt-test");
+  EXPECT_EQ((*list)["defaults"]["modelProvider"], "fake");
+  send(*c, "main", "weather?", "run-p1");
+  ASSERT_FALSE(chat_events(*c, "run-p1").empty());
+  ASSERT_TRUE(c->call("sessions.patch", Json{{"key", "main"}, {"label", "Weather"}}).ok());
+
+  auto pv = c->call("sessions.preview",
+                    Json{{"keys", {"main", "agent:main:never", "bad key"}}, {"maxChars", 20}});
+  ASSERT_TRUE(pv.ok()) << pv.error().message;
+  const Json& p = (*pv)["previews"];
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0]["key"], "agent:main:main");
+  EXPECT_EQ(p[0]["status"], "ok");
+  ASSERT_EQ(p[0]["items"].size(), 2u) << p[0].dump();
+  EXPECT_EQ(p[0]["items"][0], (Json{{"role", "user"}, {"text", "weather?"}}));
+  EXPECT_LE(p[0]["items"][1]["text"].get<std::string>().size(), 24u) << "cut to maxChars";
+  EXPECT_EQ(p[1]["status"], "empty");
+  EXPECT_EQ(p[2]["status"], "missing");
+  EXPECT_FALSE(c->call("sessions.preview", Json{{"keys", Json::array()}}).ok());
+
+  auto by_key = c->call("sessions.resolve", Json{{"key", "main"}});
+  ASSERT_TRUE(by_key.ok());
+  EXPECT_EQ(*by_key, (Json{{"ok", true}, {"key", "agent:main:main"}, {"agentId", "main"}}));
+  auto by_label = c->call("sessions.resolve", Json{{"label", "Weather"}});
+  ASSERT_TRUE(by_label.ok());
+  EXPECT_EQ((*by_label)["key"], "agent:main:main");
+  auto nobody = c->call("sessions.resolve", Json{{"key", "agent:main:never"}});
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_EQ((*nobody)["ok"], false);
+  auto allowed =
+      c->call("sessions.resolve", Json{{"key", "agent:main:never"}, {"allowMissing", true}});
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ((*allowed)["ok"], true);
+  EXPECT_FALSE(c->call("sessions.resolve", Json::object()).ok()) << "nothing to resolve by";
+
+  auto tools = c->call("tools.effective", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(tools.ok()) << tools.error().message;
+  EXPECT_EQ((*tools)["agentId"], "main");
+  std::vector<std::string> names;
+  for (const Json& g : (*tools)["groups"])
+    for (const Json& t : g["tools"]) names.push_back(t["id"]);
+  EXPECT_NE(std::find(names.begin(), names.end(), "read"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "exec"), names.end()) << "denied by config";
+}
+
 TEST(OpenClawSurfaces, SurfacesSimpleclawLacksAreEmptyNotInvented) {
   START_GATEWAY(gw);
   auto c = gw->connect();

@@ -197,6 +197,26 @@ TEST(ScriptedRuns, SendDeliversOnceToATelegramChatAndAgentCanDeliverItsReply) {
       << "no idempotencyKey";
   EXPECT_EQ(sent_count(), 2u);
 
+  // message.action {action: send}, as `openclaw message send` sends it: once per key.
+  Json action{{"channel", "telegram"},
+              {"action", "send"},
+              {"params", {{"message", "from the cli"}, {"to", "telegram:111"}, {"target", "111"}}},
+              {"idempotencyKey", "act-1"}};
+  auto acted = c->call("message.action", action);
+  ASSERT_TRUE(acted.ok()) << acted.error().message;
+  EXPECT_EQ((*acted)["ok"], true);
+  EXPECT_EQ((*acted)["to"], "111");
+  EXPECT_FALSE((*acted)["messageId"].get<std::string>().empty());
+  auto acted_again = c->call("message.action", action);
+  ASSERT_TRUE(acted_again.ok());
+  EXPECT_EQ((*acted_again)["messageId"], (*acted)["messageId"]);
+  action["action"] = "react";
+  action["idempotencyKey"] = "act-2";
+  auto react = c->call("message.action", action);
+  ASSERT_FALSE(react.ok());
+  EXPECT_NE(react.error().message.find("only the send action"), std::string::npos);
+  EXPECT_EQ(sent_count(), 3u);
+
   // agent with deliver: the reply also goes to the chat.
   auto run = c->call("agent", Json{{"message", "summarise"},
                                    {"idempotencyKey", "run-d"},
@@ -207,8 +227,9 @@ TEST(ScriptedRuns, SendDeliversOnceToATelegramChatAndAgentCanDeliverItsReply) {
   EXPECT_EQ((*run)["status"], "ok");
   EXPECT_EQ((*run)["result"]["meta"]["delivery"]["delivered"], true) << run->dump();
   sent = tg.get("/control/sent");
-  ASSERT_EQ(sent.size(), 3u);
-  EXPECT_EQ(sent[2]["text"], "Here is your summary.");
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[2]["text"], "from the cli");
+  EXPECT_EQ(sent[3]["text"], "Here is your summary.");
 }
 
 }  // namespace

@@ -2,7 +2,12 @@
 # Interop test: drive a running `simpleclaw gateway` with the real OpenClaw CLI
 # (`openclaw gateway call ... --json`) and check the published protocol schema.
 #
-# Usage: tests/interop/openclaw_cli.sh <path-to-simpleclaw-binary>
+# Usage: tests/interop/openclaw_cli.sh <path-to-simpleclaw-binary> [<sc_fake_llm-binary>]
+#
+# With the fake LLM the gateway also gets a model and a Telegram account (the fake Bot API,
+# tests/fakes/fake_telegram.py), and the scripted commands are checked against what the
+# gateway and the fakes hold: `openclaw agent --message`, `approvals resolve` of the exec
+# call the model makes, `message send`.
 #
 # Installs (once, idempotently) into ${SIMPLECLAW_INTEROP_CACHE:-$HOME/.cache/simpleclaw-interop}:
 #   node/       Node 24 runtime from the npm package node-linux-<arch>@24 (openclaw needs >= 24.16)
@@ -34,14 +39,20 @@ die_test() { printf '[interop] ERROR: %s\n' "$*" >&2; echo "0 passed, 1 failed";
 INSTALL_ONLY=0
 if [ "${1:-}" = "--install-only" ]; then
   INSTALL_ONLY=1
-elif [ $# -ne 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  echo "usage: $0 <path-to-simpleclaw-binary> | --install-only" >&2
+elif [ $# -lt 1 ] || [ $# -gt 2 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  echo "usage: $0 <path-to-simpleclaw-binary> [<sc_fake_llm-binary>] | --install-only" >&2
   exit 2
 else
   BIN=$1
   case "$BIN" in /*) ;; *) BIN="$(pwd)/$BIN" ;; esac
   [ -x "$BIN" ] || { echo "$0: not an executable file: $BIN" >&2; exit 2; }
+  FAKE_LLM=${2:-}
+  if [ -n "$FAKE_LLM" ]; then
+    case "$FAKE_LLM" in /*) ;; *) FAKE_LLM="$(pwd)/$FAKE_LLM" ;; esac
+    [ -x "$FAKE_LLM" ] || { echo "$0: not an executable file: $FAKE_LLM" >&2; exit 2; }
+  fi
 fi
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 CACHE=${SIMPLECLAW_INTEROP_CACHE:-${HOME:-/root}/.cache/simpleclaw-interop}
 mkdir -p "$CACHE" || die "cannot create cache dir $CACHE"
@@ -138,8 +149,10 @@ fi
 # ---------------------------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/simpleclaw-interop.XXXXXX") || die "mktemp failed"
 STATE="$TMP/state"
-GW_PID=""
+GW_PID="" FAKE_PID="" TG_PID=""
 cleanup() {
+  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
+  [ -n "$TG_PID" ] && kill "$TG_PID" 2>/dev/null
   if [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; then
     kill -TERM "$GW_PID" 2>/dev/null
     for _ in $(seq 1 50); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.1; done
@@ -160,6 +173,39 @@ trap 'exit 130' INT TERM
 
 # The CLI writes only its Node compile cache (into os.tmpdir()); keep that in the cache dir.
 mkdir -p "$TMP/gw-home" "$TMP/oc-home" "$CACHE/tmp"
+TG_PORT=""
+if [ -n "$FAKE_LLM" ]; then
+  # A model ("run-probe" in a message makes it call exec, which needs an approval) and a
+  # Telegram bot on the fake Bot API; the token stays generated (no auth in the file).
+  "$FAKE_LLM" --exec-when run-probe >"$TMP/fake_llm.out" 2>"$TMP/fake_llm.err" &
+  FAKE_PID=$!
+  python3 -u "$HERE/../fakes/fake_telegram.py" "4242:TESTTOKEN" >"$TMP/fake_tg.out" 2>"$TMP/fake_tg.err" &
+  TG_PID=$!
+  for _ in $(seq 100); do
+    grep -q '^port ' "$TMP/fake_llm.out" 2>/dev/null && grep -q port "$TMP/fake_tg.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  LLM_PORT=$(awk '/^port /{print $2}' "$TMP/fake_llm.out")
+  TG_PORT=$(sed -n 's/.*"port": *\([0-9]*\).*/\1/p' "$TMP/fake_tg.out" | head -1)
+  [ -n "$LLM_PORT" ] && [ -n "$TG_PORT" ] || die_test "the fakes did not start: $(cat "$TMP/fake_llm.err" "$TMP/fake_tg.err")"
+  mkdir -p "$STATE"
+  cat >"$STATE/config.yaml" <<EOF
+models:
+  default: fake/gpt-test
+  providers:
+    fake:
+      api: openai
+      base_url: http://127.0.0.1:$LLM_PORT/v1
+      api_key: sk-test
+      models: [{id: gpt-test, context_window: 8192, max_tokens: 256}]
+channels:
+  telegram:
+    token: "4242:TESTTOKEN"
+    api_base: http://127.0.0.1:$TG_PORT
+    poll_timeout_s: 2
+    allow_from: [111]
+EOF
+fi
 log "starting: $BIN gateway --port 0 --state-dir $STATE"
 env -u SIMPLECLAW_CONFIG -u SIMPLECLAW_PORT -u SIMPLECLAW_GATEWAY_TOKEN -u SIMPLECLAW_HOME \
   HOME="$TMP/gw-home" \
@@ -326,6 +372,49 @@ check_cmd "openclaw devices list" \
 check_cmd "openclaw channels status" \
   'Array.isArray(j.channelOrder) && j.channelOrder.includes("webchat") && j.channelLabels.webchat === "Web chat"' \
   -- channels status --json
+
+# Scripted commands, checked against what the gateway and the fakes hold afterwards.
+if [ -n "$FAKE_LLM" ]; then
+  check_cmd "openclaw agent --message" \
+    'j.status === "ok" && j.result.payloads.length === 1 && j.result.payloads[0].text === "echo: hello agent" && j.result.meta.agentMeta.sessionKey === "agent:main:main"' \
+    -- agent --message "hello agent" --json
+  check_call "cli chat.history holds the agent turn" ok \
+    'j.messages.length === 2 && j.messages[0].content[0].text === "hello agent" && j.messages[1].content[0].text === "echo: hello agent"' \
+    -- chat.history --token "$TOKEN" --params '{"sessionKey":"main"}'
+
+  # An agent run whose exec call waits for a human: `approvals pending` shows it,
+  # `approvals resolve` allows it, and the run finishes with the command's outcome.
+  ocx "agent-probe" agent --message "run-probe please" --json &
+  PROBE_PID=$!
+  APPROVAL_ID=""
+  for _ in $(seq 60); do
+    ocx "approvals-pending-probe" approvals pending --json
+    APPROVAL_ID=$("$NODE" -e 'try { const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (j.approvals.length === 1) console.log(j.approvals[0].id); } catch {}' "$TMP/approvals-pending-probe.out")
+    [ -n "$APPROVAL_ID" ] && break
+    sleep 0.5
+  done
+  if [ -n "$APPROVAL_ID" ]; then pass "openclaw approvals pending shows the exec call"; else fail "openclaw approvals pending shows the exec call" "$(cat "$TMP/approvals-pending-probe.out")"; fi
+  check_cmd "openclaw approvals resolve" \
+    'j.applied === true && j.approval.decision === "allow-once" && j.approval.presentation.commandText === "echo run-probe-ran"' \
+    -- approvals resolve "${APPROVAL_ID:-missing}" allow-once --json
+  wait "$PROBE_PID"; OC_RC=$?
+  judge "agent-probe" ok 'j.status === "ok" && j.result.payloads[0].text === "exec done: run-probe"'
+  check_call "cli exec.approval.list is empty again" ok 'Array.isArray(j) && j.length === 0' \
+    -- exec.approval.list --token "$TOKEN"
+
+  check_cmd "openclaw message send" \
+    'j.action === "send" && j.channel === "telegram" && typeof j.messageId === "string" && j.messageId.length > 0' \
+    -- message send --channel telegram --target 111 -m "hi from the openclaw cli" --json
+  if "$NODE" -e '
+      require("http").get(process.argv[1], (r) => { let b = ""; r.on("data", (d) => b += d); r.on("end", () => {
+        const sent = JSON.parse(b);
+        process.exit(sent.filter((m) => m.chat_id === "111" && m.text === "hi from the openclaw cli").length === 1 ? 0 : 1); }); });' \
+      "http://127.0.0.1:$TG_PORT/control/sent"; then
+    pass "the Telegram chat got the message once"
+  else
+    fail "the Telegram chat got the message once" "$(curl -s "http://127.0.0.1:$TG_PORT/control/sent" | head -c 800)"
+  fi
+fi
 
 check_call "cli node.list" ok \
   'Array.isArray(j.nodes) && Number.isInteger(j.ts)' \

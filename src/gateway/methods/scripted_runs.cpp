@@ -8,6 +8,8 @@
 //   agent.wait  blocks until a run ends (or timeoutMs): {runId, status, startedAt, endedAt}.
 //   send        direct delivery of a text to a channel target, no agent involved;
 //               idempotent per idempotencyKey (SendLedger).
+//   message.action {action: "send"}: the same delivery as `openclaw message send` asks
+//               for it.
 //
 // Runs end through RunFrames -> RunWaiters; a duplicate `agent` of a run that already
 // ended is answered from the run engine's idempotency cache.
@@ -195,46 +197,100 @@ void method_agent_wait(MethodCall& call) {
   if (!waiting) call.respond(Error::unavailable("agent.wait: too many callers are waiting; retry"));
 }
 
-void method_send(MethodCall& call) {
-  const Json& p = call.params;
-  for (const char* media : {"mediaUrl", "mediaUrls", "buffer"})
-    if (p.contains(media))
-      return call.respond(Error::invalid(std::string("send: ") + media +
-                                         " is not supported (text only); send the text alone"));
-  const std::string text = json_str(p, "message");
-  if (text.empty()) return call.respond(Error::invalid("send: message is empty"));
-  std::string channel = json_str(p, "channel");
-  if (channel.empty()) {
+namespace {
+
+// A text for a channel target, from `send` or `message.action`.
+struct Outbound {
+  std::string channel, account, to, text, idempotency_key;
+};
+using AnswerShape = Json (*)(const Outbound& o, const std::string& message_id);
+
+// Checks the target, then delivers once per idempotency key (a retry answers the first
+// delivery's result; the ledger keys are per method, whose answers differ).
+void deliver_once(MethodCall& call, std::string_view method, Outbound o, AnswerShape shape) {
+  const std::string m(method);
+  if (o.text.empty()) return call.respond(Error::invalid(m + ": message is empty"));
+  if (o.channel.empty()) {
     // The one channel that can deliver, when there is exactly one.
     Json health = call.svc.channels.health_json();
     std::vector<std::string> targets;
     for (auto& [id, _] : health.items())
       if (id != "webchat") targets.push_back(id);
     if (targets.size() != 1)
-      return call.respond(Error::invalid("send: name the channel (channel: telegram, irc, ...)"));
-    channel = targets.front();
+      return call.respond(Error::invalid(m + ": name the channel (channel: telegram, irc, ...)"));
+    o.channel = targets.front();
   }
-  if (channel == "webchat")
+  if (o.channel == "webchat")
     return call.respond(
-        Error::invalid("send: webchat has no delivery target; use chat.send to talk in a session"));
-  if (!call.svc.channels.has_channel(channel))
-    return call.respond(
-        Error::not_found("send: channel " + channel + " is not configured (see channels.status)"));
-  const std::string idem = json_str(p, "idempotencyKey");
+        Error::invalid(m + ": webchat has no delivery target; use chat.send to talk in a session"));
+  if (!call.svc.channels.has_channel(o.channel))
+    return call.respond(Error::not_found(m + ": channel " + o.channel +
+                                         " is not configured (see channels.status)"));
+  if (o.to.empty()) return call.respond(Error::invalid(m + ": no target (to)"));
+  const std::string key = m + ":" + o.idempotency_key;
   auto answer = [respond = call.respond](const Result<Json>& r) {
     if (!r.ok()) return respond(r.error());
     respond(*r);
   };
-  if (!call.svc.send_ledger.begin(idem, answer)) return;
-  call.svc.channels.deliver(
-      channel, json_str(p, "accountId"), json_str(p, "to"), text,
-      [answer, &ledger = call.svc.send_ledger, idem, channel](Result<std::string> r) {
-        Result<Json> out =
-            r.ok() ? Result<Json>(Json{{"runId", idem}, {"messageId", *r}, {"channel", channel}})
-                   : Result<Json>(r.error());
-        ledger.end(idem, out);
-        answer(out);
-      });
+  if (!call.svc.send_ledger.begin(key, answer)) return;
+  Services& svc = call.svc;
+  svc.channels.deliver(o.channel, o.account, o.to, o.text,
+                       [answer, &ledger = svc.send_ledger, key, o, shape](Result<std::string> r) {
+                         Result<Json> out =
+                             r.ok() ? Result<Json>(shape(o, *r)) : Result<Json>(r.error());
+                         ledger.end(key, out);
+                         answer(out);
+                       });
+}
+
+Json send_answer(const Outbound& o, const std::string& message_id) {
+  return Json{{"runId", o.idempotency_key}, {"messageId", message_id}, {"channel", o.channel}};
+}
+
+// What OpenClaw's channel actions answer for a send (its CLI reads ok and messageId).
+Json action_answer(const Outbound& o, const std::string& message_id) {
+  return Json{{"ok", true},
+              {"messageId", message_id},
+              {"chatId", o.to},
+              {"channel", o.channel},
+              {"to", o.to}};
+}
+
+}  // namespace
+
+void method_send(MethodCall& call) {
+  const Json& p = call.params;
+  for (const char* media : {"mediaUrl", "mediaUrls", "buffer"})
+    if (p.contains(media))
+      return call.respond(Error::invalid(std::string("send: ") + media +
+                                         " is not supported (text only); send the text alone"));
+  deliver_once(call, "send",
+               Outbound{json_str(p, "channel"), json_str(p, "accountId"), json_str(p, "to"),
+                        json_str(p, "message"), json_str(p, "idempotencyKey")},
+               send_answer);
+}
+
+// `openclaw message send`: {channel, action: "send", params: {message, to: "<channel>:<id>"
+// | target}, idempotencyKey}. Other channel actions (react, pin, poll, ...) are refused.
+void method_message_action(MethodCall& call) {
+  const Json& p = call.params;
+  const std::string action = json_str(p, "action");
+  if (action != "send")
+    return call.respond(
+        Error::invalid("message.action: only the send action is supported, not " + action));
+  static const Json kNone = Json::object();
+  const Json& a = p.contains("params") && p["params"].is_object() ? p["params"] : kNone;
+  for (const char* media : {"media", "mediaUrl", "mediaUrls", "buffer", "presentation"})
+    if (a.contains(media) && !a[media].is_null())
+      return call.respond(Error::invalid(std::string("message.action: ") + media +
+                                         " is not supported (text only)"));
+  Outbound o{json_str(p, "channel"), json_str(p, "accountId"), json_str(a, "target"),
+             json_str(a, "message"), json_str(p, "idempotencyKey")};
+  if (o.account.empty()) o.account = json_str(a, "accountId");
+  // `to` is "<channel>:<id>" when the CLI resolved it; `target` is what the user typed.
+  if (std::string to = json_str(a, "to"); !to.empty())
+    o.to = to.rfind(o.channel + ":", 0) == 0 ? to.substr(o.channel.size() + 1) : to;
+  deliver_once(call, "message.action", std::move(o), action_answer);
 }
 
 }  // namespace simpleclaw::gateway

@@ -1,10 +1,12 @@
 // How OpenClaw's Control UI reads a session (chat.startup, chat.metadata,
-// sessions.describe, sessions.messages.subscribe): the same transcripts and rows as
-// chat.history and sessions.list, in the page shape the UI loads a chat with.
+// sessions.describe, sessions.messages.subscribe, sessions.preview, sessions.resolve):
+// the same transcripts and rows as chat.history and sessions.list, in the shapes the UI
+// loads a chat with.
 #include "agents/agent_directory.h"
 #include "agents/run_engine.h"
 #include "agents/session_service.h"
 #include "base/json_fields.h"
+#include "base/utf8.h"
 #include "gateway/methods/table.h"
 #include "gateway/transcript_json.h"
 #include "providers/catalog.h"
@@ -116,6 +118,103 @@ void method_sessions_messages_unsubscribe(MethodCall& call) {
   if (!key.ok()) return call.respond(key.error());
   call.client.watched.erase(key->key);
   call.respond(Json{{"subscribed", false}, {"key", key->key}});
+}
+
+namespace {
+
+// What sessions.preview collects across the sessions it reads (one history read each).
+struct Previews {
+  Json items;  // one slot per key, in the order asked
+  std::size_t left = 0;
+  Responder respond;
+};
+
+}  // namespace
+
+// sessions.preview {keys, limit, maxChars}: the last messages of several sessions (the
+// UI's hover cards and session pickers): {ts, previews: [{key, status, items: [{role,
+// text}]}]}. status: ok | empty (nobody wrote yet) | missing (not a valid key) | error.
+void method_sessions_preview(MethodCall& call) {
+  const std::vector<std::string> keys = json_strings(call.params, "keys");
+  const int limit = std::clamp(json_int(call.params, "limit", 8), 1, 50);
+  const auto max_chars =
+      static_cast<std::size_t>(std::clamp(json_int(call.params, "maxChars", 240), 20, 4000));
+  auto state = std::make_shared<Previews>(Previews{Json::array(), keys.size(), call.respond});
+  auto done = [state, &svc = call.svc] {
+    if (--state->left == 0)
+      state->respond(Json{{"ts", svc.clock.wall_ms()}, {"previews", std::move(state->items)}});
+  };
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    state->items.push_back(Json{{"key", keys[i]}, {"status", "missing"}, {"items", Json::array()}});
+    auto key = call.svc.agents.parse_key(keys[i]);
+    if (key.ok() && !call.client.user.empty())  // shared mode: only the user's own sessions
+      key = sessions::in_user_namespace(*key, call.client.user);
+    if (!key.ok()) {
+      done();
+      continue;
+    }
+    state->items[i]["key"] = key->key;
+    call.svc.sessions.history(
+        *key, limit, 0, [state, i, max_chars, done](Result<agents::History> r) {
+          Json& slot = state->items[i];
+          if (!r.ok()) {
+            slot["status"] = "error";
+          } else if (!r->page || r->page->entries.empty()) {
+            slot["status"] = "empty";
+          } else {
+            slot["status"] = "ok";
+            for (const auto& e : r->page->entries)
+              if (!e.text.empty())
+                slot["items"].push_back(Json{{"role", sessions::role_name(e.role)},
+                                             {"text", clip_text(e.text, max_chars)}});
+          }
+          done();
+        });
+  }
+}
+
+// sessions.resolve {key | label | sessionId, agentId?, allowMissing?}: the canonical key of
+// a session named any of those ways: {ok: true, key, agentId} or {ok: false, candidates}.
+void method_sessions_resolve(MethodCall& call) {
+  const Json& p = call.params;
+  const std::string agent = json_str(p, "agentId");
+  if (std::string raw = json_str(p, "key"); !raw.empty()) {
+    auto key = call.svc.agents.parse_key(raw, agent);
+    if (!key.ok()) return call.respond(key.error());
+    if (json_bool(p, "allowMissing", false))
+      return call.respond(Json{{"ok", true}, {"key", key->key}, {"agentId", key->agent_id}});
+    return call.svc.sessions.history(
+        *key, 1, 0, [respond = call.respond, k = *key](Result<agents::History> r) {
+          if (!r.ok()) return respond(r.error());
+          if (!r->page) return respond(Json{{"ok", false}, {"candidates", Json::array()}});
+          respond(Json{{"ok", true}, {"key", k.key}, {"agentId", k.agent_id}});
+        });
+  }
+  const std::string label = json_str(p, "label"), session_id = json_str(p, "sessionId");
+  if (label.empty() && session_id.empty())
+    return call.respond(Error::invalid("sessions.resolve: give key, label or sessionId"));
+  sessions::ListFilter f;
+  f.limit = 1000;
+  f.agent_id = agent;
+  f.search = label;
+  f.owner = call.client.user;  // shared mode: only the user's own sessions
+  call.svc.sessions.list(
+      f, [respond = call.respond, label, session_id](Result<agents::SessionList> r) {
+        if (!r.ok()) return respond(r.error());
+        Json found = Json::array();
+        for (const auto& row : r->rows)
+          if ((label.empty() || row.label == label) &&
+              (session_id.empty() || row.session_id == session_id) && found.size() < 10)
+            found.push_back(Json{{"key", row.key},
+                                 {"agentId", row.agent_id},
+                                 {"displayName", row.label.empty() ? row.key : row.label}});
+        if (found.size() == 1)
+          return respond(Json{{"ok", true},
+                              {"key", found[0]["key"]},
+                              {"agentId", found[0]["agentId"]},
+                              {"displayName", found[0]["displayName"]}});
+        respond(Json{{"ok", false}, {"candidates", std::move(found)}});
+      });
 }
 
 }  // namespace simpleclaw::gateway

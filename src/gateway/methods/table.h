@@ -54,12 +54,16 @@ void method_sessions_list(MethodCall&);
 void method_sessions_get(MethodCall&);
 void method_sessions_reset(MethodCall&);
 void method_sessions_send(MethodCall&);
+// methods/session_views.cpp (more)
+void method_sessions_preview(MethodCall&);
+void method_sessions_resolve(MethodCall&);
 // methods/tools.cpp
 void method_tools_effective(MethodCall&);
 // methods/scripted_runs.cpp
 void method_agent(MethodCall&);
 void method_agent_wait(MethodCall&);
 void method_send(MethodCall&);
+void method_message_action(MethodCall&);
 void method_sessions_delete(MethodCall&);
 void method_sessions_patch(MethodCall&);
 void method_sessions_subscribe(MethodCall&);
