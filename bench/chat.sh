@@ -13,7 +13,11 @@
 # Builds nothing; prints progress on stderr and one markdown table on stdout.
 # Knobs: BENCH_DURATION [5], BENCH_WARMUP [1],
 #        BENCH_CHAT_RUNS ["1:0 100:0 1000:0 100:1000 100:100 1000:1000"] (sessions:pause_ms),
-#        BENCH_FAKE_ARGS [""] (e.g. --tool-round: every turn = model call, `ls` tool, model call).
+#        BENCH_FAKE_ARGS [""] (e.g. --tool-round: every turn = model call, `ls` tool, model call),
+#        BENCH_OPERATORS [100]: the operators table (0 = skip): that many connections, each
+#        chatting in its own sessions, with per-session delta routing (each sees its own
+#        stream) and with every connection subscribed to every stream (--subscribe-all:
+#        the fan-out before routing).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -69,3 +73,22 @@ for run in $RUNS; do
     "$(awk "BEGIN{print $(val p50_us)/1000}")" "$(awk "BEGIN{print $(val p99_us)/1000}")" \
     "$(val errors)" "$(val cpu_server)" "$hwm"
 done
+
+OPS=${BENCH_OPERATORS:-100}
+if [[ $OPS -gt 0 ]]; then
+  echo
+  echo "| operators, one session each | deltas go to | turns/s | p50 ms | p99 ms | errors | gateway CPU |"
+  echo "|---:|---|---:|---:|---:|---:|---:|"
+  for mode in own all; do
+    flag=() who="the session's watchers"
+    [[ $mode == all ]] && flag=(--subscribe-all) who="every operator (sessions.subscribe)"
+    echo "[bench] chat: $OPS operators, deltas to $who, ${DURATION}s" >&2
+    out=$("${PIN_C[@]}" "$LOADGEN" chat --state-dir "$WORK/state" --conns "$OPS" --pipeline 1 \
+            "${flag[@]}" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$GPID" |
+          grep '^RESULT')
+    val() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$out"; }
+    printf "| %s | %s | %s | %.2f | %.2f | %s | %s%% |\n" "$OPS" "$who" "$(val rps)" \
+      "$(awk "BEGIN{print $(val p50_us)/1000}")" "$(awk "BEGIN{print $(val p99_us)/1000}")" \
+      "$(val errors)" "$(val cpu_server)"
+  done
+fi

@@ -100,6 +100,8 @@ struct Options {
   int gateway_cpu = -1;
   double setup_timeout = 120;  // connecting phase cap (seconds)
   int pause_ms = 0;            // chat: pause between a final and the slot's next message
+  bool subscribe_all = false;  // chat: each connection calls sessions.subscribe (gets every
+                               // session's deltas: the fan-out before per-session routing)
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -128,7 +130,8 @@ void usage() {
       "  --gateway BIN       first-hello: the simpleclaw binary\n"
       "  --repeat N          first-hello: runs (default 10)\n"
       "  --gateway-cpu C     first-hello: pin the spawned gateway to CPU C\n"
-      "  --pause-ms P        chat: each session pauses ~P ms before its next message\n",
+      "  --pause-ms P        chat: each session pauses ~P ms before its next message\n"
+      "  --subscribe-all     chat: every connection subscribes to every session's stream\n",
       stderr);
 }
 
@@ -183,6 +186,8 @@ Options parse_args(int argc, char** argv) {
       o.gateway_cpu = std::stoi(val());
     else if (a == "--setup-timeout")
       o.setup_timeout = std::stod(val());
+    else if (a == "--subscribe-all")
+      o.subscribe_all = true;
     else if (a == "--pause-ms")
       o.pause_ms = std::stoi(val());
     else if (a == "-h" || a == "--help") {
@@ -455,6 +460,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
           if (!t.empty()) b_.device_token = std::move(t);
         }
         state_ = State::kReady;
+        if (b_.mode == Mode::kChat && b_.opt.subscribe_all)  // its ack is read as a chat ack
+          write(Json{{"type", "req"}, {"id", "s"}, {"method", "sessions.subscribe"}}.dump());
         b_.conn_ready();
         break;
       }

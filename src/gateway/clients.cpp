@@ -23,7 +23,16 @@ bool Audience::includes(const Client& c) const {
     return false;
   if (owner && !c.user.empty() && c.user != *owner) return false;
   if (subscribers_only && !c.sessions_subscribed) return false;
+  if (!watched_key.empty() && !c.sessions_subscribed && !c.watch_all &&
+      !c.watched.contains(watched_key))
+    return false;
   return true;
+}
+
+bool ClientTable::any(const Audience& audience) const {
+  for (const auto& [id, c] : clients_)
+    if (audience.includes(c)) return true;
+  return false;
 }
 
 // One event to many sockets: the head and the payload are encoded once per encoding and

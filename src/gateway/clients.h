@@ -58,11 +58,23 @@ struct Client {
   // grants; a change of either closes the socket with 4001 (LiveConfig::reload_users).
   std::string user;
   std::string user_grant;
-  bool sessions_subscribed = false;  // sessions.subscribe: gets sessions.changed
-  // sessions.messages.subscribe: the canonical keys whose messages this socket follows
-  // (at most kMaxWatched).
+  // sessions.subscribe: gets sessions.changed, and every session's streaming deltas.
+  bool sessions_subscribed = false;
+  // The canonical keys whose streaming deltas this socket gets: the sessions it sent to
+  // (chat.send, sessions.send, agent), read (chat.history, chat.startup, sessions.get) or
+  // followed (sessions.messages.subscribe); at most kMaxWatched, beyond which it gets
+  // every session's deltas (watch_all) rather than miss one it asked for.
   static constexpr std::size_t kMaxWatched = 64;
   std::set<std::string, std::less<>> watched;
+  bool watch_all = false;
+  // Adds `key` to `watched` (or, when full, turns watch_all on).
+  void watch(std::string_view key) {
+    if (watch_all || watched.contains(key)) return;
+    if (watched.size() < kMaxWatched)
+      watched.emplace(key);
+    else
+      watch_all = true;
+  }
   // Streaming deltas held back while this socket's previous frames are still being
   // written: one per (event, run), merged (see ClientTable::stream_delta).
   struct HeldDelta {
@@ -85,6 +97,9 @@ struct Audience {
   // admin only: no user is named "").
   std::optional<std::string_view> owner;
   bool subscribers_only = false;  // only sockets that called sessions.subscribe
+  // Set: only sockets that watch this session (Client::watched), watch all, or called
+  // sessions.subscribe (streaming deltas).
+  std::string_view watched_key;
   bool includes(const Client& c) const;
 };
 
@@ -124,6 +139,8 @@ class ClientTable {
       const std::function<protocol::SharedPayloadPtr(const std::string&)>& user_view,
       const Audience& audience, bool droppable, const Json* state_version);
   // A streaming delta (chat delta, agent assistant) of run `run_id` (see above).
+  // True if some socket is in `audience` (nothing to build a payload for otherwise).
+  bool any(const Audience& audience) const;
   void stream_delta(std::string_view event, const std::string& run_id, Json payload,
                     const Audience& audience);
   // One event to one socket; false when it is gone or not authenticated.

@@ -29,8 +29,13 @@ void RunFrames::run_started(const agents::RunStarted& e) {
               Json{{"phase", "start"}, {"startedAt", e.started_at}}, false);
 }
 
+// Deltas go only to the sockets that watch the session (Audience::watched_key): with many
+// operators each chatting in their own session, nobody pays for everyone else's stream.
+// Finals, lifecycle and tool events keep the whole audience.
 void RunFrames::run_delta(const agents::RunDelta& e) {
   Audience who = run_audience(e.session_key);
+  who.watched_key = e.session_key;
+  if (!clients_.any(who)) return;
   clients_.stream_delta("chat", e.run_id,
                         Json{{"runId", e.run_id},
                              {"sessionKey", e.session_key},

@@ -219,6 +219,8 @@ TEST(Chat, DeltasToASlowSocketAreMergedAndStillAddUpToTheReply) {
   auto fast = gw->connect();
   ASSERT_NE(slow, nullptr);
   ASSERT_NE(fast, nullptr);
+  // The slow client follows the session (it gets its deltas: see StreamRouting).
+  ASSERT_TRUE(slow->call("sessions.messages.subscribe", Json{{"key", "main"}}).ok());
   send(*fast, "main", "write a lot", "long-1");
   auto fast_events = chat_events(*fast, "long-1", 30000);  // slow reads nothing meanwhile
   ASSERT_FALSE(fast_events.empty());
@@ -691,6 +693,60 @@ TEST(Models, ListShowsTheCatalogWithProbeAvailability) {
   ASSERT_TRUE(a.ok());
   EXPECT_EQ((*a)["defaultId"], "main");
   EXPECT_EQ((*a)["agents"][0]["model"]["primary"], "fake/gpt-test");
+}
+
+// Streaming deltas go to the sockets that watch the session: the sender, a reader of its
+// history, a follower (sessions.messages.subscribe) and whoever subscribed to everything
+// (sessions.subscribe). Another operator gets the final and the lifecycle, not the deltas.
+TEST(StreamRouting, DeltasReachTheSessionsWatchersAndFinalsReachEveryone) {
+  FakeLlm llm;
+  Script s;
+  s.chunks = {"one ", "two ", "three"};
+  s.times = -1;
+  llm.set_default(s);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto sender = gw->connect(), reader = gw->connect(), follower = gw->connect(),
+       everything = gw->connect(), other = gw->connect();
+  for (auto* c : {&sender, &reader, &follower, &everything, &other}) ASSERT_NE(*c, nullptr);
+  ASSERT_TRUE(reader->call("chat.history", Json{{"sessionKey", "agent:main:topic"}}).ok());
+  ASSERT_TRUE(
+      follower->call("sessions.messages.subscribe", Json{{"key", "agent:main:topic"}}).ok());
+  ASSERT_TRUE(everything->call("sessions.subscribe", Json::object()).ok());
+  ASSERT_TRUE(other->call("chat.history", Json{{"sessionKey", "agent:main:elsewhere"}}).ok());
+
+  send(*sender, "agent:main:topic", "count", "route-1");
+  auto deltas_of = [](const std::vector<Json>& evs) {
+    std::string text;
+    for (const Json& e : evs)
+      if (e["state"] == "delta") text += e["deltaText"].get<std::string>();
+    return text;
+  };
+  for (auto* c : {&sender, &reader, &follower, &everything}) {
+    auto evs = chat_events(**c, "route-1");
+    ASSERT_FALSE(evs.empty());
+    EXPECT_EQ(evs.back()["state"], "final");
+    EXPECT_EQ(deltas_of(evs), "one two three") << "a watcher gets every delta";
+  }
+  auto evs = chat_events(*other, "route-1");
+  ASSERT_EQ(evs.size(), 1u) << "only the final, no deltas";
+  EXPECT_EQ(evs[0]["state"], "final");
+  EXPECT_EQ(evs[0]["message"]["content"][0]["text"], "one two three");
+  bool lifecycle = false, assistant = false;
+  for (const Json& f : other->events())
+    if (f.value("event", "") == "agent" && f["payload"]["runId"] == "route-1") {
+      lifecycle = lifecycle || f["payload"]["stream"] == "lifecycle";
+      assistant = assistant || f["payload"]["stream"] == "assistant";
+    }
+  EXPECT_TRUE(lifecycle);
+  EXPECT_FALSE(assistant) << "agent assistant deltas are routed like chat deltas";
+
+  // Following more sessions than the cap degrades to getting everything, never to missing
+  // a session asked for.
+  for (int i = 0; i <= 64; ++i)
+    ASSERT_TRUE(
+        other->call("chat.history", Json{{"sessionKey", "agent:main:s" + std::to_string(i)}}).ok());
+  send(*sender, "agent:main:topic", "again", "route-2");
+  EXPECT_EQ(deltas_of(chat_events(*other, "route-2")), "one two three");
 }
 
 }  // namespace

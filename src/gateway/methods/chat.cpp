@@ -21,6 +21,9 @@ void send_common(MethodCall& call, const char* key_field, bool generate_idem) {
   sp.agent_id = json_str(call.params, "agentId");
   sp.queue_mode = agents::parse_queue_mode(json_str(call.params, "queueMode"));
   if (call.params.contains("timeoutMs")) sp.timeout_ms = json_int(call.params, "timeoutMs", 0);
+  // The sender sees its reply stream (a bad key is reported by the run engine).
+  if (auto k = call.svc.agents.parse_key(sp.session_key, sp.agent_id); k.ok())
+    call.client.watch(k->key);
   call.svc.runs.send(std::move(sp), [respond = call.respond](Result<agents::SendAck> r) {
     if (!r.ok()) return respond(r.error());
     respond(send_ack_json(*r));

@@ -131,6 +131,7 @@ void method_agent(MethodCall& call) {
       return call.respond(Error::invalid("agent: cannot deliver to channel " + delivery.channel +
                                          " (see channels.status)"));
   }
+  call.client.watch(key->key);  // the caller sees its reply stream
   agents::SendParams sp;
   sp.session_key = key->key;
   sp.message = json_str(p, "message");

@@ -54,6 +54,7 @@ void chat_page(MethodCall& call, int offset) {
   auto key = call.svc.agents.parse_key(json_str(call.params, "sessionKey"),
                                        json_str(call.params, "agentId"));
   if (!key.ok()) return call.respond(key.error());
+  call.client.watch(key->key);  // a reader of the chat sees its replies stream
   Services& svc = call.svc;
   svc.sessions.history(*key, json_int(call.params, "limit", 200), offset,
                        [&svc, k = *key, respond = call.respond](Result<agents::History> r) {
@@ -108,7 +109,7 @@ void method_sessions_messages_subscribe(MethodCall& call) {
   if (!w.count(key->key) && w.size() >= Client::kMaxWatched)
     return call.respond(Error::invalid("at most " + std::to_string(Client::kMaxWatched) +
                                        " sessions can be followed per connection"));
-  w.insert(key->key);
+  call.client.watch(key->key);
   call.respond(Json{{"subscribed", true}, {"key", key->key}});
 }
 

@@ -60,6 +60,7 @@ void method_sessions_list(MethodCall& call) {
 void method_sessions_get(MethodCall& call) {
   auto key = key_of(call);
   if (!key) return;
+  call.client.watch(key->key);  // a reader of the transcript sees its replies stream
   call.svc.sessions.history(*key, json_int(call.params, "limit", 200), 0,
                             [respond = call.respond](Result<agents::History> r) {
                               if (!r.ok()) return respond(r.error());
