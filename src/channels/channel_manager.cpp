@@ -570,56 +570,55 @@ Json ChannelManager::pairing_list(const std::string& channel, const std::string&
        {{"pendingPerAccount", PairingStore::kMaxPending}, {"ttlMs", PairingStore::kCodeTtlMs}}}};
 }
 
-Result<Json> ChannelManager::pairing_approve(const std::string& channel, const std::string& account,
-                                             const std::string& code, bool notify) {
+Result<std::pair<Account*, PairingStore::Pending>> ChannelManager::take_pairing(
+    const std::string& channel, const std::string& account, const std::string& code, bool approve) {
   auto list = select(channel, account);
   if (list.empty()) return Error::not_found("unknown channel account: " + channel);
   for (Account* a : list) {
     // The store matches the code (case-insensitively) and knows whether it is still valid.
-    auto r = a->pairing().approve(code, clock_.wall_ms());
+    auto r = approve ? a->pairing().approve(code, clock_.wall_ms())
+                     : a->pairing().dismiss(code, clock_.wall_ms());
     if (!r) continue;
-    log::event("channel.pairing_approved",
+    log::event(approve ? "channel.pairing_approved" : "channel.pairing_dismissed",
                {{"channel", a->channel_name()},
                 {"accountId", a->account_id()},
                 {"senderId", r->sender_id}},
-               a->key() + ": " + r->sender_id + " approved");
-    if (notify) {
-      // To the conversation the code was requested from: on Discord and Slack the DM
-      // channel id is not the user id. A request saved before the conversation was
-      // recorded knows only the user: the connector opens the DM with them.
-      sdk::Peer to{r->reply_to(), false, {}};
-      if (r->chat_id.empty()) to.user_id = r->sender_id;
-      a->enqueue({to, "You're approved: you can talk to me now.", {}, {}});
-    }
-    return Json{{"ok", true},
-                {"requestId", r->code},
-                {"channel", a->channel_name()},
-                {"accountId", a->account_id()},
-                {"senderId", r->sender_id},
-                {"senderName", r->sender_name},
-                {"notification", notify ? "sent" : "not-requested"},
-                {"commandOwnerBootstrap", "not-requested"}};
+               a->key() + ": " + r->sender_id + (approve ? " approved" : "'s request dismissed"));
+    return std::make_pair(a, std::move(*r));
   }
   return Error::not_found("unknown or expired pairing code: " + code +
                           " (channels.pairing.list shows the pending ones)");
 }
 
+Result<Json> ChannelManager::pairing_approve(const std::string& channel, const std::string& account,
+                                             const std::string& code, bool notify) {
+  auto taken = take_pairing(channel, account, code, true);
+  if (!taken.ok()) return taken.error();
+  auto& [a, r] = *taken;
+  if (notify) {
+    // To the conversation the code was requested from: on Discord and Slack the DM
+    // channel id is not the user id. A request saved before the conversation was
+    // recorded knows only the user: the connector opens the DM with them.
+    sdk::Peer to{r.reply_to(), false, {}};
+    if (r.chat_id.empty()) to.user_id = r.sender_id;
+    a->enqueue({to, "You're approved: you can talk to me now.", {}, {}});
+  }
+  return Json{{"ok", true},
+              {"requestId", r.code},
+              {"channel", a->channel_name()},
+              {"accountId", a->account_id()},
+              {"senderId", r.sender_id},
+              {"senderName", r.sender_name},
+              {"notification", notify ? "sent" : "not-requested"},
+              {"commandOwnerBootstrap", "not-requested"}};
+}
+
 Result<Json> ChannelManager::pairing_dismiss(const std::string& channel, const std::string& account,
                                              const std::string& code) {
-  auto list = select(channel, account);
-  if (list.empty()) return Error::not_found("unknown channel account: " + channel);
-  for (Account* a : list) {
-    auto r = a->pairing().dismiss(code, clock_.wall_ms());
-    if (!r) continue;
-    log::event("channel.pairing_dismissed",
-               {{"channel", a->channel_name()},
-                {"accountId", a->account_id()},
-                {"senderId", r->sender_id}},
-               a->key() + ": " + r->sender_id + "'s request dismissed");
-    return Json{{"ok", true}, {"requestId", r->code}, {"senderId", r->sender_id}};
-  }
-  return Error::not_found("unknown or expired pairing code: " + code +
-                          " (channels.pairing.list shows the pending ones)");
+  auto taken = take_pairing(channel, account, code, false);
+  if (!taken.ok()) return taken.error();
+  return Json{
+      {"ok", true}, {"requestId", taken->second.code}, {"senderId", taken->second.sender_id}};
 }
 
 void ChannelManager::deliver(const std::string& channel, const std::string& account,

@@ -27,10 +27,12 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/prom_text.h"
+#include "channels/access.h"
 #include "channels/account_settings.h"
 #include "config/config.h"
 #include "sessions/types.h"
@@ -144,6 +146,12 @@ class ChannelManager {
   };
   Account* find(const std::string& channel, const std::string& account) const;
   std::vector<Account*> select(const std::string& channel, const std::string& account) const;
+  // Approves (or dismisses) the pending pairing request `code` on the first matching
+  // account: that account and the request.
+  Result<std::pair<Account*, PairingStore::Pending>> take_pairing(const std::string& channel,
+                                                                  const std::string& account,
+                                                                  const std::string& code,
+                                                                  bool approve);
   // The agent of a conversation; `user` gets the matching binding's user ("" = none).
   std::string agent_for(const Account& a, const sdk::InboundMessage& m, std::string* user) const;
   void approve_command(Account& a, const sdk::InboundMessage& m);

@@ -16,6 +16,8 @@ set -u -o pipefail
 
 PLAYWRIGHT_VERSION=1.65.2
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=fake_model.sh
+. "$HERE/fake_model.sh"
 log() { printf '[control-ui] %s\n' "$*" >&2; }
 die() { printf '[control-ui] ERROR: %s\n' "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
@@ -64,14 +66,7 @@ cat >"$TMP/config.yaml" <<EOF
 gateway:
   auth: {mode: token, token: $TOKEN}
   control_ui: {root: $UI_ROOT}
-models:
-  default: fake/gpt-test
-  providers:
-    fake:
-      api: openai
-      base_url: http://127.0.0.1:$LLM_PORT/v1
-      api_key: sk-test
-      models: [{id: gpt-test, context_window: 8192, max_tokens: 256}]
+$(fake_model_yaml "$LLM_PORT")
 EOF
 "$BIN" gateway --port 0 --config "$TMP/config.yaml" --state-dir "$TMP/state" \
   >"$TMP/gw.out" 2>"$TMP/gw.err" &

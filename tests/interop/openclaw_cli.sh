@@ -53,6 +53,8 @@ else
   fi
 fi
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=fake_model.sh
+. "$HERE/fake_model.sh"
 
 CACHE=${SIMPLECLAW_INTEROP_CACHE:-${HOME:-/root}/.cache/simpleclaw-interop}
 mkdir -p "$CACHE" || die "cannot create cache dir $CACHE"
@@ -190,14 +192,7 @@ if [ -n "$FAKE_LLM" ]; then
   [ -n "$LLM_PORT" ] && [ -n "$TG_PORT" ] || die_test "the fakes did not start: $(cat "$TMP/fake_llm.err" "$TMP/fake_tg.err")"
   mkdir -p "$STATE"
   cat >"$STATE/config.yaml" <<EOF
-models:
-  default: fake/gpt-test
-  providers:
-    fake:
-      api: openai
-      base_url: http://127.0.0.1:$LLM_PORT/v1
-      api_key: sk-test
-      models: [{id: gpt-test, context_window: 8192, max_tokens: 256}]
+$(fake_model_yaml "$LLM_PORT")
 channels:
   telegram:
     token: "4242:TESTTOKEN"
