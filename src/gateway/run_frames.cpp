@@ -19,9 +19,13 @@ Audience run_audience(const std::string& session_key, bool subscribers_only = fa
 
 void RunFrames::agent_frame(const std::string& run_id, const std::string& key, std::uint64_t seq,
                             std::int64_t ts, const char* stream, Json data, bool droppable) {
+  // The agent stream (lifecycle, tools, retries) goes where the session's deltas go.
+  Audience who = run_audience(key);
+  who.watched_key = key;
+  if (!clients_.any(who)) return;
   Json p{{"runId", run_id},  {"sessionKey", key}, {"seq", seq},
          {"stream", stream}, {"ts", ts},          {"data", std::move(data)}};
-  clients_.broadcast("agent", std::move(p), run_audience(key), droppable);
+  clients_.broadcast("agent", std::move(p), who, droppable);
 }
 
 void RunFrames::run_started(const agents::RunStarted& e) {
@@ -31,7 +35,8 @@ void RunFrames::run_started(const agents::RunStarted& e) {
 
 // Deltas go only to the sockets that watch the session (Audience::watched_key): with many
 // operators each chatting in their own session, nobody pays for everyone else's stream.
-// Finals, lifecycle and tool events keep the whole audience.
+// The whole agent stream (agent_frame) is routed the same way; chat finals (and
+// sessions.changed) keep the whole audience.
 void RunFrames::run_delta(const agents::RunDelta& e) {
   Audience who = run_audience(e.session_key);
   who.watched_key = e.session_key;

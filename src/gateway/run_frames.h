@@ -5,10 +5,11 @@
 // replies the channel manager sends back to platforms.
 //
 //   RunStarted   -> agent {stream:"lifecycle", data:{phase:"start"}}
-//   RunDelta     -> chat {state:"delta", deltaText, message} + agent {stream:"assistant"},
-//                   to the sockets watching the session (Client::watched) or all of
-//                   them (sessions.subscribe); held and merged for busy sockets
-//                   (ClientTable::stream_delta)
+//   RunDelta     -> chat {state:"delta", deltaText, message} + agent {stream:"assistant"}
+//                   (held and merged for busy sockets: ClientTable::stream_delta)
+// Deltas and every `agent` event go only to the sockets watching the session
+// (Client::watched) or all sessions (sessions.subscribe); chat finals and
+// sessions.changed keep their audience.
 //   RunRetry     -> agent {stream:"lifecycle", data:{phase:"retry"}} (droppable)
 //   ToolEvent    -> agent {stream:"tool", data:{phase:"start"|"result", ...}}
 //   RunFinished  -> chat final | aborted | error for the run and any it absorbed, then
