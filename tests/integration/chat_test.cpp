@@ -585,6 +585,16 @@ TEST(Sessions, ListPatchResetKeepsOldTranscriptAndDelete) {
   auto p = c->call("sessions.patch", Json{{"key", "main"}, {"label", "Daily"}});
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ((*p)["session"]["label"], "Daily");
+  // OpenClaw's UI sends its other session settings along: accepted (and ignored, see
+  // docs/openclaw-compat.md), the label still applied; unknown fields are still refused.
+  auto ui = c->call("sessions.patch", Json{{"key", "main"},
+                                           {"label", "Daily notes"},
+                                           {"thinkingLevel", "high"},
+                                           {"unread", false},
+                                           {"icon", "sun"}});
+  ASSERT_TRUE(ui.ok()) << ui.error().message;
+  EXPECT_EQ((*ui)["session"]["label"], "Daily notes");
+  EXPECT_FALSE(c->call("sessions.patch", Json{{"key", "main"}, {"nonsense", 1}}).ok());
   auto r = c->call("sessions.reset", Json{{"key", "main"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_NE((*r)["sessionId"], old_id);
