@@ -165,6 +165,43 @@ TEST(OpenClawSurfaces, SessionListDefaultsPreviewsResolveAndEffectiveTools) {
   EXPECT_EQ(std::find(names.begin(), names.end(), "exec"), names.end()) << "denied by config";
 }
 
+// The UI's "new conversation": sessions.create makes up a key, sets the label, and with a
+// message starts the first run; the session is then listed like any other.
+TEST(OpenClawSurfaces, SessionsCreateStartsANewConversation) {
+  FakeLlm llm;
+  Script s;
+  s.chunks = {"Fresh start."};
+  llm.push(s);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto r = c->call(
+      "sessions.create",
+      Json{{"label", "Trip plans"}, {"message", "let's plan"}, {"idempotencyKey", "create-1"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const std::string key = (*r)["key"];
+  EXPECT_EQ(key.rfind("agent:main:dashboard:", 0), 0u) << key;
+  EXPECT_EQ((*r)["entry"]["label"], "Trip plans");
+  EXPECT_EQ((*r)["runStarted"], true);
+  EXPECT_EQ((*r)["runId"], "create-1");
+  auto evs = chat_events(*c, "create-1");
+  ASSERT_FALSE(evs.empty());
+  EXPECT_EQ(evs.back()["state"], "final");
+  EXPECT_EQ(evs.back()["message"]["content"][0]["text"], "Fresh start.");
+  auto list = c->call("sessions.list", Json{{"search", "Trip"}});
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ((*list)["sessions"].size(), 1u) << list->dump();
+  EXPECT_EQ((*list)["sessions"][0]["key"], key);
+
+  auto named = c->call("sessions.create", Json{{"key", "agent:main:notes"}});
+  ASSERT_TRUE(named.ok()) << named.error().message;
+  EXPECT_EQ((*named)["key"], "agent:main:notes");
+  EXPECT_EQ((*named)["runStarted"], false);
+  EXPECT_FALSE(c->call("sessions.create", Json{{"key", "agent::bad"}}).ok());
+  EXPECT_FALSE(c->call("sessions.create", Json{{"agentId", "ghost"}}).ok());
+  EXPECT_EQ(llm.requests().size(), 1u);
+}
+
 TEST(OpenClawSurfaces, SurfacesSimpleclawLacksAreEmptyNotInvented) {
   START_GATEWAY(gw);
   auto c = gw->connect();

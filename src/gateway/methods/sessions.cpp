@@ -1,4 +1,4 @@
-// sessions.* (SPEC §5 Sessions): list, get, reset, delete, patch, subscribe, as adapters
+// sessions.* (SPEC §5 Sessions): list, get, create, reset, delete, patch, subscribe, as adapters
 // to the session service; rows become protocol JSON in gateway/transcript_json.h.
 #include <algorithm>
 
@@ -6,9 +6,11 @@
 #include "agents/run_engine.h"
 #include "agents/session_service.h"
 #include "base/clock.h"
+#include "base/ids.h"
 #include "base/json_fields.h"
 #include "gateway/methods/table.h"
 #include "gateway/transcript_json.h"
+#include "sessions/keys.h"
 
 namespace simpleclaw::gateway {
 
@@ -117,6 +119,56 @@ void method_sessions_subscribe(MethodCall& call) {
   bool on = !call.params.is_object() || call.params.value("subscribe", true);
   call.client.sessions_subscribed = on;
   call.respond(Json{{"ok", true}, {"subscribed", on}});
+}
+
+// sessions.create {key?, agentId?, label?, model?, message?, idempotencyKey?}: a new
+// session (OpenClaw's "new conversation"); without a key one is made up
+// ("agent:<id>:dashboard:<uuid>"). With a message its first run starts at once.
+void method_sessions_create(MethodCall& call) {
+  const Json& p = call.params;
+  std::string raw = json_str(p, "key");
+  const std::string agent = json_str(p, "agentId");
+  if (raw.empty())
+    raw = "agent:" + (agent.empty() ? call.svc.agents.default_id() : agent) +
+          ":dashboard:" + uuid_v4();
+  auto key = call.svc.agents.parse_key(raw, agent);
+  if (key.ok() && json_str(p, "key").empty() && !call.client.user.empty())
+    key = sessions::in_user_namespace(*key, call.client.user);  // shared mode: theirs
+  if (!key.ok()) return call.respond(key.error());
+  sessions::SessionPatch patch;
+  std::string label = json_str(p, "label");
+  if (label.empty()) label = json_str(p, "displayName");
+  if (!label.empty()) patch.label = label;
+  if (std::string m = json_str(p, "model"); !m.empty()) patch.model_override = m;
+  Services& svc = call.svc;
+  call.client.watch(key->key);  // the creator sees its first reply stream
+  svc.sessions.patch(
+      *key, patch,
+      [&svc, k = *key, message = json_str(p, "message"), idem = json_str(p, "idempotencyKey"),
+       respond = call.respond](Result<sessions::SessionRow> r) {
+        if (!r.ok()) return respond(r.error());
+        Json out{
+            {"ok", true},
+            {"key", k.key},
+            {"sessionId", r->session_id},
+            {"entry", session_json(*r, svc.runs.run_ids(k.key), svc.agents.model_of(r->agent_id))},
+            {"runStarted", false}};
+        if (message.empty()) return respond(std::move(out));
+        agents::SendParams sp;
+        sp.session_key = k.key;
+        sp.agent_id = k.agent_id;
+        sp.message = message;
+        sp.idempotency_key = idem.empty() ? uuid_v4() : idem;
+        svc.runs.send(std::move(sp), [out, respond](Result<agents::SendAck> a) mutable {
+          if (!a.ok()) {
+            out["runError"] = a.error().message;
+            return respond(std::move(out));
+          }
+          out["runStarted"] = true;
+          out["runId"] = a->run_id;
+          respond(std::move(out));
+        });
+      });
 }
 
 }  // namespace simpleclaw::gateway

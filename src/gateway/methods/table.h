@@ -64,6 +64,7 @@ void method_agent(MethodCall&);
 void method_agent_wait(MethodCall&);
 void method_send(MethodCall&);
 void method_message_action(MethodCall&);
+void method_sessions_create(MethodCall&);
 void method_sessions_delete(MethodCall&);
 void method_sessions_patch(MethodCall&);
 void method_sessions_subscribe(MethodCall&);
