@@ -132,6 +132,13 @@ bool ChannelManager::has_channel(const std::string& channel) const {
   return find(channel, "") != nullptr;
 }
 
+std::vector<std::string> ChannelManager::channel_names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, a] : accounts_)  // keyed "<channel>/<account>": sorted by channel
+    if (out.empty() || out.back() != a->channel_name()) out.push_back(a->channel_name());
+  return out;
+}
+
 std::string ChannelManager::agent_for(const Account& a, const sdk::InboundMessage& m,
                                       std::string* user) const {
   for (const Binding& b : bindings_) {

@@ -121,6 +121,8 @@ class ChannelManager {
   void deliver(const std::string& channel, const std::string& account, const std::string& to,
                const std::string& text, std::function<void(Result<std::string>)> done);
   bool has_channel(const std::string& channel) const;
+  // The configured channels (sorted, each once).
+  std::vector<std::string> channel_names() const;
 
   // Used by Account.
   void route(Account& a, sdk::InboundMessage m, std::function<void()> handled);

@@ -51,7 +51,6 @@ class RunWaiters {
   // The run ended: every waiter for it is answered.
   void finished(const RunEnd& end);
   const RunEnd* recent(const std::string& run_id) const;
-  std::size_t waiting() const { return count_; }
 
  private:
   struct Waiter {

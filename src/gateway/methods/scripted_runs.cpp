@@ -213,10 +213,8 @@ void deliver_once(MethodCall& call, std::string_view method, Outbound o, AnswerS
   if (o.text.empty()) return call.respond(Error::invalid(m + ": message is empty"));
   if (o.channel.empty()) {
     // The one channel that can deliver, when there is exactly one.
-    Json health = call.svc.channels.health_json();
-    std::vector<std::string> targets;
-    for (auto& [id, _] : health.items())
-      if (id != "webchat") targets.push_back(id);
+    std::vector<std::string> targets = call.svc.channels.channel_names();
+    std::erase(targets, "webchat");
     if (targets.size() != 1)
       return call.respond(Error::invalid(m + ": name the channel (channel: telegram, irc, ...)"));
     o.channel = targets.front();
