@@ -43,9 +43,11 @@ ContextOutput build_context(const ContextInput& in) {
                    [](const Turn& a, const Turn& b) { return a.order < b.order; });
   if (in.upto_seq > 0) std::erase_if(turns, [&](const Turn& t) { return t.order > in.upto_seq; });
   for (Turn& t : turns) {
-    std::stable_sort(t.entries.begin(), t.entries.end(), [](auto* a, auto* b) {
-      return (a->role == Role::kUser) > (b->role == Role::kUser);  // user first, then replies
-    });
+    // The run's (first) user message leads; the rest keep commit order, so a message
+    // that joined the run (steer) stays after the tool round it interrupted.
+    auto first_user = std::find_if(t.entries.begin(), t.entries.end(),
+                                   [](auto* e) { return e->role == Role::kUser; });
+    if (first_user != t.entries.end()) std::rotate(t.entries.begin(), first_user, first_user + 1);
     for (const sessions::Entry* e : t.entries) {
       t.tokens += estimate_tokens(e->text) + kPerMessageOverhead;
       if (e->tool_calls.is_array())

@@ -58,7 +58,8 @@ Error idempotency_key_in_use(const std::string& run_id) {
 
 constexpr EnumName<QueueMode> kQueueModes[] = {{QueueMode::kFollowup, "followup"},
                                                {QueueMode::kCollect, "collect"},
-                                               {QueueMode::kInterrupt, "interrupt"}};
+                                               {QueueMode::kInterrupt, "interrupt"},
+                                               {QueueMode::kSteer, "steer"}};
 }  // namespace
 
 std::optional<QueueMode> parse_queue_mode(std::string_view s) { return enum_parse(kQueueModes, s); }
@@ -127,8 +128,10 @@ void RunEngine::remember(RunOutcome outcome) {
 }
 
 void RunEngine::changed(const std::string& key, const char* reason,
-                        std::optional<sessions::SessionRow> row) {
-  sink_.session_changed(SessionChange{key, reason, std::move(row), run_ids(key), clock_.wall_ms()});
+                        std::optional<sessions::SessionRow> row,
+                        std::vector<sessions::Entry> appended) {
+  sink_.session_changed(SessionChange{key, reason, std::move(row), run_ids(key), clock_.wall_ms(),
+                                      std::move(appended)});
 }
 
 // ---------------------------------------------------------------- send
@@ -233,11 +236,13 @@ void RunEngine::accepted(const sessions::BeginRun& b, const SendParams& p, Queue
   run->agent_id = b.key.agent_id;
   run->session_id = begun->session.session_id;
   run->user_seq = begun->user.seq;
+  run->user_message_id = begun->user.message_id;
   run->timeout_ms = p.timeout_ms;
   run->mode = mode;
+  if (mode == QueueMode::kSteer) run->steer_message = begun->user;
   if (prefetch && prefetch->context) run->loading = std::move(prefetch);
   done(SendAck{SendAck::Kind::kStarted, run_id, {}});
-  changed(b.key.key, "message", begun->session);
+  changed(b.key.key, "message", begun->session, {begun->user});
   if (shutting_down_) return finish_queued(std::move(run), "gateway shutting down");
   enqueue(std::move(run));
 }
@@ -255,7 +260,7 @@ void RunEngine::enqueue(std::unique_ptr<Run> run) {
               ErrorKind::kUnknown);
     return;
   }
-  rt.queue.push_back(std::move(run));  // followup and collect (merged when it starts)
+  rt.queue.push_back(std::move(run));  // followup, collect (merged when it starts), steer
 }
 
 void RunEngine::start_next(const std::string& key, bool prefetch_fresh) {
@@ -270,9 +275,10 @@ void RunEngine::start_next(const std::string& key, bool prefetch_fresh) {
   rt.active = std::move(rt.queue.front());
   rt.queue.pop_front();
   Run& run = *rt.active;
-  if (run.mode == QueueMode::kCollect) {
+  if (run.mode == QueueMode::kCollect) {  // (steer runs join at call_model)
     while (!rt.queue.empty() && rt.queue.front()->mode == QueueMode::kCollect) {
       run.absorbed.push_back(rt.queue.front()->run_id);  // one run answers all
+      run.absorbed_messages.push_back(rt.queue.front()->user_message_id);
       run.user_seq = std::max(run.user_seq, rt.queue.front()->user_seq);
       rt.queue.pop_front();
     }
@@ -358,7 +364,27 @@ void RunEngine::loaded(Run& run, Loaded l) {
 
 // ---------------------------------------------------------------- the model
 
+void RunEngine::absorb_steering(Run& run) {
+  auto it = sessions_.find(run.key);
+  if (it == sessions_.end()) return;
+  auto& queue = it->second.queue;
+  while (!queue.empty() && queue.front()->mode == QueueMode::kSteer) {
+    Run& s = *queue.front();
+    // The copy joins this run's turn (see build_context), so the model sees it after the
+    // tool round it interrupts; finish() moves the stored entry to this run too, so later
+    // contexts show it answered by this run's reply.
+    sessions::Entry e = std::move(s.steer_message);
+    e.run_id = run.run_id;
+    run.entries->push_back(std::move(e));
+    run.absorbed.push_back(s.run_id);
+    run.absorbed_messages.push_back(s.user_message_id);
+    log::info("run {}: message {} joins it (steer)", run.run_id, s.run_id);
+    queue.pop_front();
+  }
+}
+
 void RunEngine::call_model(Run& run) {
+  absorb_steering(run);
   const config::AgentConfig* agent = agents_.find(run.agent_id);
   auto specs = std::make_shared<std::vector<sdk::ToolSpec>>();
   if (tools_ && agent) *specs = tools_->specs(agent->tools);
@@ -512,9 +538,11 @@ void RunEngine::finish(const std::string& key, RunStatus status, const std::stri
     f.reply = std::move(e);
   }
   std::vector<sessions::FinishRun> absorbed;
-  for (const std::string& id : run.absorbed) {
+  for (std::size_t i = 0; i < run.absorbed.size(); ++i) {
     sessions::FinishRun a;
-    a.run_id = id;
+    a.run_id = run.absorbed[i];
+    a.joined_run = run.run_id;
+    a.user_message_id = run.absorbed_messages[i];
     a.session_key = run.key;
     a.status = status;
     a.error = error;

@@ -13,7 +13,10 @@
 //
 // Queue modes while a run is active: followup (each queued message gets its own run, in
 // order), collect (all queued messages are answered by one run; every runId gets the same
-// outcome), interrupt (the active run is aborted, the new message runs next).
+// outcome), interrupt (the active run is aborted, the new message runs next), steer
+// (OpenClaw's default: the message joins the run in flight at its next model call, i.e.
+// after the tool round it is in; every runId gets that run's outcome. A run that makes no
+// further model call leaves it queued, and it starts the next run like collect).
 //
 // Idempotency: runId = idempotencyKey. A duplicate while the run is queued/running
 // answers kInFlight; after it ended, its cached outcome (sessions.dedupe_ttl_ms /
@@ -55,7 +58,7 @@ class ToolRunner;
 
 namespace simpleclaw::agents {
 
-enum class QueueMode : std::uint8_t { kFollowup, kCollect, kInterrupt };
+enum class QueueMode : std::uint8_t { kFollowup, kCollect, kInterrupt, kSteer };
 std::optional<QueueMode> parse_queue_mode(std::string_view s);  // "followup" | ...
 std::string_view queue_mode_name(QueueMode m);
 
@@ -111,7 +114,8 @@ class RunEngine {
   // Tells the sink that session `key` changed (sessions.changed), with its runs now. The
   // session service reports its edits through this too.
   void changed(const std::string& key, const char* reason,
-               std::optional<sessions::SessionRow> row = std::nullopt);
+               std::optional<sessions::SessionRow> row = std::nullopt,
+               std::vector<sessions::Entry> appended = {});
   // Maintenance: drops idempotency results past sessions.dedupe_ttl_ms (otherwise only
   // pruned on the next send); returns how many remain.
   std::size_t expire_dedupe() { return dedupe_.expire(dedupe_max()); }
@@ -146,6 +150,9 @@ class RunEngine {
   // Both halves of `l` are in: the run's first model call may start.
   void maybe_loaded(const std::string& key, const std::string& run_id, std::shared_ptr<Loaded> l);
   void loaded(Run& run, Loaded l);
+  // Steer: the queued steer messages at the head of the queue join `run` (their user
+  // messages enter its context after what it has seen so far).
+  void absorb_steering(Run& run);
   void call_model(Run& run);
   void start_tools(Run& run, const providers::CallResult& res);
   void run_next_tool(Run& run);

@@ -86,6 +86,7 @@ struct SessionChange {
   std::optional<sessions::SessionRow> row;  // the new row, when the change produced one
   std::vector<std::string> active_run_ids;  // the session's runs now (active first)
   std::int64_t ts = 0;
+  std::vector<sessions::Entry> appended;  // transcript entries the change committed
 };
 
 class RunSink {

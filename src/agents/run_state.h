@@ -38,7 +38,10 @@ struct RunEngine::Run {
   std::string run_id, key, agent_id, session_id;
   QueueMode mode = QueueMode::kFollowup;
   std::int64_t user_seq = 0;
-  std::vector<std::string> absorbed;  // collect mode: queued runIds this run answers
+  std::string user_message_id;
+  std::vector<std::string> absorbed;           // collect/steer: queued runIds this run answers
+  std::vector<std::string> absorbed_messages;  // and their user messages' ids
+  sessions::Entry steer_message;  // steer mode: the committed user message, to join a run
   std::optional<int> timeout_ms;
   std::int64_t started_ms = 0;
   std::string text;  // the reply so far (this model call's)

@@ -116,12 +116,12 @@ void RunEngine::commit_round(Run& run) {
           return finish(r.key, RunStatus::kError,
                         "cannot store the tool results: " + committed.error().message,
                         ErrorKind::kUnknown, nullptr);
-        for (auto& e : *committed) r.entries->push_back(std::move(e));
+        r.entries->insert(r.entries->end(), committed->begin(), committed->end());
+        changed(r.key, "tool", std::nullopt, std::move(*committed));
         if (r.pending_abort) {
           auto [status, error] = *r.pending_abort;
           return finish(r.key, status, error, r.pending_kind, nullptr);
         }
-        changed(r.key, "tool");
         call_model(r);
       }));
 }

@@ -23,12 +23,14 @@ class JsonFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     using namespace std::chrono;
     auto ms = duration_cast<milliseconds>(msg.time.time_since_epoch()).count();
-    std::string line = "{\"ts\":\"";
+    // OpenClaw's field names (time, message), so its log readers (`openclaw logs`, the
+    // Control UI's Logs panel) show these lines as they show their own.
+    std::string line = "{\"time\":\"";
     line += iso_utc(ms);
     line += "\",\"level\":\"";
     auto lv = spdlog::level::to_string_view(msg.level);
     line.append(lv.data(), lv.size());
-    line += "\",\"msg\":\"";
+    line += "\",\"message\":\"";
     line += json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
     line += "\"";
     line += t_extra;
@@ -103,7 +105,7 @@ std::string extra_fields(std::string_view name, const nlohmann::json& fields) {
   std::string extra = ",\"event\":\"" + json_escape(name) + "\"";
   if (fields.is_object()) {
     for (const auto& [k, v] : fields.items()) {
-      if (k == "ts" || k == "level" || k == "msg" || k == "event") continue;
+      if (k == "time" || k == "level" || k == "message" || k == "event") continue;
       extra += ",\"" + json_escape(k) +
                "\":" + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }

@@ -1,5 +1,5 @@
 // Logging facade over spdlog. Human-readable lines go to stderr; JSON lines
-// ({"ts","level","msg"}) go to a size-rotated file that `logs.tail` reads.
+// ({"time","level","message"}, OpenClaw's names) go to a size-rotated file that `logs.tail` reads.
 // init() is called once at start-up; the log functions are thread-safe (spdlog).
 // Never pass a secret (token, password, API key) to a log call.
 #pragma once
@@ -26,9 +26,9 @@ void set_level(const std::string& level);
 std::string json_escape(std::string_view s);
 
 // A structured diagnostic record: one info line on stderr ("<event> <summary>") and, in
-// the JSON log file, {"ts","level","msg","event":<event>,...fields} so that logs.tail
+// the JSON log file, {"time","level","message","event":<event>,...fields} so that logs.tail
 // readers can filter on it (channel connect/disconnect/stuck/restart, plugin restarts).
-// `fields` must be a JSON object (its keys never overwrite ts/level/msg/event) and must
+// `fields` must be a JSON object (its keys never overwrite time/level/message/event) and must
 // not hold secrets. Thread-safe.
 void event(std::string_view name, const nlohmann::json& fields, std::string_view summary,
            spdlog::level::level_enum level = spdlog::level::info);

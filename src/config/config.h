@@ -182,7 +182,7 @@ struct SessionResetConfig {
 };
 
 struct SessionsConfig {
-  std::string queue_mode = "followup";  // followup | collect | interrupt
+  std::string queue_mode = "followup";  // followup | collect | interrupt | steer
   int max_queue = 20;                   // queued messages per session before chat.send refuses
   int dedupe_ttl_ms = 300000;           // idempotencyKey remembered this long...
   int dedupe_max = 1000;                // ...and at most this many keys

@@ -1,6 +1,7 @@
 #include "gateway/approval_events.h"
 
 #include <cstring>
+#include <utility>
 
 #include "base/json_fields.h"
 #include "base/log.h"
@@ -20,6 +21,15 @@ std::string ApprovalEvents::owner_of(const Json& payload) const {
   }
   if (!request) return {};
   return std::string(sessions::key_owner(json_str(*request, "sessionKey")));
+}
+
+bool ApprovalEvents::has_approvers(std::uint64_t except) const {
+  bool found = false;
+  const Audience approvers{protocol::Scope::kApprovals};
+  std::as_const(clients_).for_each([&](const Client& c) {
+    if (c.id != except && approvers.includes(c)) found = true;
+  });
+  return found;
 }
 
 void ApprovalEvents::approval_event(const char* event, Json payload) {

@@ -25,6 +25,9 @@ class ApprovalEvents final : public tools::ApprovalSink {
 
   void approval_event(const char* event, Json payload) override;
 
+  // Whether a socket other than `except` would see approval prompts (operator.approvals).
+  bool has_approvers(std::uint64_t except) const;
+
   // The user owning the session an approval event is about ("" = the admin's).
   std::string owner_of(const Json& payload) const;
 

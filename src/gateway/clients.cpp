@@ -26,6 +26,7 @@ bool Audience::includes(const Client& c) const {
   if (!watched_key.empty() && !c.sessions_subscribed && !c.watch_all &&
       !c.watched.contains(watched_key))
     return false;
+  if (!followed_key.empty() && !c.followed.contains(followed_key)) return false;
   return true;
 }
 

@@ -67,6 +67,9 @@ struct Client {
   static constexpr std::size_t kMaxWatched = 64;
   std::set<std::string, std::less<>> watched;
   bool watch_all = false;
+  // sessions.messages.subscribe: the keys whose transcript appends this socket gets as
+  // `session.message` (at most kMaxWatched; beyond that the subscribe is refused).
+  std::set<std::string, std::less<>> followed;
   // Adds `key` to `watched` (or, when full, turns watch_all on).
   void watch(std::string_view key) {
     if (watch_all || watched.contains(key)) return;
@@ -100,6 +103,8 @@ struct Audience {
   // Set: only sockets that watch this session (Client::watched), watch all, or called
   // sessions.subscribe (streaming deltas).
   std::string_view watched_key;
+  // Set: only sockets following this session's messages (Client::followed).
+  std::string_view followed_key;
   bool includes(const Client& c) const;
 };
 

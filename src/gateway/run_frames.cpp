@@ -122,6 +122,7 @@ void RunFrames::run_finished(const agents::RunFinished& e) {
     }
     waiters_.finished(end);
   }
+  if (e.reply) session_message(e.session_key, *e.reply, e.ended_at);
   if (!e.started) return;
   Json end{{"phase", e.status == sessions::RunStatus::kError ? "error" : "end"},
            {"endedAt", e.ended_at}};
@@ -130,7 +131,26 @@ void RunFrames::run_finished(const agents::RunFinished& e) {
   agent_frame(e.run_id, e.session_key, e.agent_seq, e.ended_at, "lifecycle", std::move(end), false);
 }
 
+// session.message: one transcript entry, in chat.history's message shape, to the sockets
+// that called sessions.messages.subscribe for the session.
+void RunFrames::session_message(const std::string& key, const sessions::Entry& entry,
+                                std::int64_t ts) {
+  Audience who = run_audience(key);
+  who.followed_key = key;
+  if (!clients_.any(who)) return;
+  auto parsed = sessions::parse_session_key(key, "");
+  Json p{{"sessionKey", key},
+         {"agentId", parsed.ok() ? parsed->agent_id : std::string()},
+         {"messageId", entry.message_id},
+         {"messageSeq", entry.seq},
+         {"message", message_json(entry)},
+         {"ts", ts}};
+  if (!entry.run_id.empty()) p["runId"] = entry.run_id;
+  clients_.broadcast("session.message", std::move(p), who, false);
+}
+
 void RunFrames::session_changed(const agents::SessionChange& e) {
+  for (const sessions::Entry& entry : e.appended) session_message(e.session_key, entry, e.ts);
   Json p{{"sessionKey", e.session_key}, {"reason", e.reason}, {"ts", e.ts}};
   if (e.row)
     p["session"] = session_json(*e.row, e.active_run_ids, agents_.model_of(e.row->agent_id));

@@ -16,6 +16,9 @@
 //                   agent {stream:"lifecycle", data:{phase:"end"|"error"}}; the run's
 //                   waiters (`agent`, `agent.wait`: RunWaiters) are answered
 //   SessionChange-> sessions.changed
+//   committed transcript entries (user message, tool round, reply, injected message)
+//                -> session.message to the sockets following the session
+//                   (sessions.messages.subscribe)
 //
 // Threading: loop thread only.
 #pragma once
@@ -53,6 +56,7 @@ class RunFrames final : public agents::RunSink {
   void agent_frame(const std::string& run_id, const std::string& key, std::uint64_t seq,
                    std::int64_t ts, const char* stream, Json data, bool droppable);
   void count_finish(sessions::RunStatus status, sdk::ErrorKind kind);
+  void session_message(const std::string& key, const sessions::Entry& entry, std::int64_t ts);
 
   ClientTable& clients_;
   Metrics& metrics_;

@@ -101,7 +101,8 @@ SessionRow read_session(const store::Stmt& s) {
   r.label = s.text(5);
   r.model_override = s.text(6);
   r.pinned = s.int64(7) != 0;
-  r.archived = s.int64(8) != 0;
+  r.archived_at = s.int64(8);  // the column holds the time it was archived (older rows: 1)
+  r.archived = r.archived_at != 0;
   r.status = parse_session_status(s.text(9));
   r.input_tokens = s.int64(10);
   r.output_tokens = s.int64(11);
@@ -306,6 +307,12 @@ Result<std::optional<Entry>> SessionStore::finish_run(const FinishRun& f) {
   if (!r.ok()) return r.error();
   r->bind(1, f.run_id).bind(2, run_status_name(f.status)).bind(3, f.error).bind(4, f.now);
   if (auto x = r->run(); !x.ok()) return x.error();
+  if (!f.joined_run.empty()) {
+    auto j = prep("UPDATE entries SET run_id = ?1 WHERE message_id = ?2");
+    if (!j.ok()) return j.error();
+    j->bind(1, f.joined_run).bind(2, f.user_message_id);
+    if (auto x = j->run(); !x.ok()) return x.error();
+  }
   // The session may have been reset meanwhile: only its current transcript's row moves.
   auto u = prep(
       "UPDATE sessions SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, "
@@ -552,14 +559,18 @@ Result<SessionRow> SessionStore::patch(const std::string& key, const SessionPatc
   if (p.label) r.label = *p.label;
   if (p.model_override) r.model_override = *p.model_override;
   if (p.pinned) r.pinned = *p.pinned;
-  if (p.archived) r.archived = *p.archived;
+  if (p.archived) {
+    if (*p.archived && !r.archived) r.archived_at = now;  // archiving again keeps the time
+    if (!*p.archived) r.archived_at = 0;
+    r.archived = *p.archived;
+  }
   r.updated_at = now;
   auto u = prep(
       "UPDATE sessions SET label = ?2, model_override = ?3, pinned = ?4, archived = ?5, "
       "updated_at = ?6 WHERE key = ?1");
   if (!u.ok()) return u.error();
   u->bind(1, key).bind(2, r.label).bind(3, r.model_override).bind(4, std::int64_t{r.pinned});
-  u->bind(5, std::int64_t{r.archived}).bind(6, now);
+  u->bind(5, r.archived_at).bind(6, now);
   if (auto x = u->run(); !x.ok()) return x.error();
   return r;
 }

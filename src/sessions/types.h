@@ -44,6 +44,7 @@ struct SessionRow {
   std::string label, model_override, last_preview;
   SessionStatus status = SessionStatus::kIdle;
   bool pinned = false, archived = false;
+  std::int64_t archived_at = 0;  // when it was archived (0 = not archived)
   std::int64_t input_tokens = 0, output_tokens = 0;
   std::int64_t created_at = 0, updated_at = 0;
 };
@@ -87,6 +88,9 @@ struct FinishRun {
   std::optional<Entry> reply;            // assistant message to append (text may be partial)
   std::int64_t input_tokens = 0, output_tokens = 0;
   std::int64_t now = 0;
+  // collect/steer: this run's user message (`user_message_id`) was answered by run
+  // `joined_run`; its entry moves to that run so later contexts show it answered there.
+  std::string joined_run, user_message_id;
 };
 
 struct HistoryPage {

@@ -73,7 +73,20 @@ void ApprovalManager::load(std::function<void()> done) {
 }
 
 std::string ApprovalManager::request(Json request, int timeout_ms, Decided decided) {
-  std::string id = uuid_v4();
+  return request_as(uuid_v4(), std::move(request), timeout_ms, std::move(decided)).value();
+}
+
+Result<std::string> ApprovalManager::request_as(std::string id, Json request, int timeout_ms,
+                                                Decided decided) {
+  const bool id_ok =
+      !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
+      });
+  if (!id_ok)
+    return Error::invalid("approval id must be 1-128 characters of letters, digits and ._:-");
+  if (pending_.count(id) || resolved_.count(id))
+    return Error::conflict("approval id " + id + " is already in use; pick another",
+                           "APPROVAL_ID_IN_USE");
   std::int64_t now = clock_.wall_ms();
   if (pending_.size() >= kMaxPending) {
     boost::asio::post(
@@ -190,6 +203,7 @@ void ApprovalManager::end(const std::string& id, const std::string& decision,
     if (!reason.empty()) ev["reason"] = reason;
     sink_.approval_event("exec.approval.resolved", std::move(ev));
   }
+  for (auto& w : p.watchers) w(decision, reason, by);
   if (p.decided) {
     p.decided(decision, reason, by);
   } else if (decision == "allow-always" && on_orphan_allow_always) {
@@ -212,6 +226,21 @@ std::vector<const ApprovalRecord*> ApprovalManager::recent() const {
   for (auto it = resolved_order_.rbegin(); it != resolved_order_.rend(); ++it)
     if (auto r = resolved_.find(*it); r != resolved_.end()) out.push_back(&r->second);
   return out;
+}
+
+Status ApprovalManager::watch(const std::string& key, Decided observer) {
+  auto id = find_id(key);
+  if (!id.ok()) return id.error();
+  if (auto it = pending_.find(*id); it != pending_.end()) {
+    if (it->second.watchers.size() >= kMaxWatchers)
+      return Error::unavailable("too many waiters on approval " + *id + "; retry later", 1000);
+    it->second.watchers.push_back(std::move(observer));
+    return Ok{};
+  }
+  const ApprovalRecord& r = resolved_.at(*id);
+  boost::asio::post(
+      io_, [observer = std::move(observer), r] { observer(r.status, r.reason, r.resolved_by); });
+  return Ok{};
 }
 
 Result<Json> ApprovalManager::get(const std::string& key) const {

@@ -72,6 +72,7 @@ class ApprovalManager final : public sdk::HumanApproval {
   using Decided = sdk::HumanApproval::Decided;
   static constexpr std::size_t kMaxPending = 1000;
   static constexpr std::size_t kKeepResolved = 1000;
+  static constexpr std::size_t kMaxWatchers = 16;
 
   ApprovalManager(boost::asio::io_context& io, ApprovalStore& store, ApprovalSink& sink,
                   const Clock& clock = system_clock());
@@ -81,6 +82,12 @@ class ApprovalManager final : public sdk::HumanApproval {
   void load(std::function<void()> done);
   // A new approval; returns its id. Too many pending = decided at once (deny).
   std::string request(Json request, int timeout_ms, Decided decided) override;
+  // The same with the id the requester chose (exec.approval.request {id}): refused when
+  // it is not 1-128 characters of [A-Za-z0-9._:-] or already known.
+  Result<std::string> request_as(std::string id, Json request, int timeout_ms, Decided decided);
+  // exec.approval.waitDecision: `observer` runs once with the decision (at once when it
+  // was already decided). Unknown id = NOT_FOUND; at most kMaxWatchers per approval.
+  Status watch(const std::string& id_or_prefix, Decided observer);
   Result<Json> resolve(const std::string& id_or_prefix, const std::string& decision,
                        const std::string& by);
   // Ends a pending approval as deny with `reason` (no human decided).
@@ -100,7 +107,8 @@ class ApprovalManager final : public sdk::HumanApproval {
  private:
   struct Pending {
     ApprovalRecord rec;
-    Decided decided;  // empty for an approval re-offered after a restart
+    Decided decided;                // empty for an approval re-offered after a restart
+    std::vector<Decided> watchers;  // exec.approval.waitDecision callers
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
   Result<std::string> find_id(const std::string& id_or_prefix) const;

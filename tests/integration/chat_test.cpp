@@ -313,6 +313,116 @@ TEST(Chat, CollectModeAnswersTheQueuedMessagesWithOneReply) {
   EXPECT_EQ(msgs[msgs.size() - 2]["content"], "one");
 }
 
+// sessions.messages.subscribe: the follower gets each message appended to that session's
+// transcript (the sender's message, then the reply) as session.message, in chat.history's
+// shape; a socket following another session gets none, and unsubscribing stops them.
+TEST(Chat, FollowersOfASessionGetEachTranscriptMessage) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto follower = gw->connect();
+  auto other = gw->connect();
+  auto sender = gw->connect();
+  ASSERT_NE(follower, nullptr);
+  ASSERT_NE(other, nullptr);
+  ASSERT_NE(sender, nullptr);
+  ASSERT_TRUE(follower->call("sessions.messages.subscribe", Json{{"key", "main"}}).ok());
+  ASSERT_TRUE(other->call("sessions.messages.subscribe", Json{{"key", "elsewhere"}}).ok());
+  send(*sender, "main", "hello followers", "f1");
+  ASSERT_EQ(chat_events(*sender, "f1").back()["state"], "final");
+  auto user = wait_event(*follower, "session.message", 5000);
+  auto reply = wait_event(*follower, "session.message", 5000);
+  ASSERT_TRUE(user && reply);
+  EXPECT_EQ((*user)["payload"]["sessionKey"], "agent:main:main");
+  EXPECT_EQ((*user)["payload"]["agentId"], "main");
+  EXPECT_EQ((*user)["payload"]["message"]["role"], "user");
+  EXPECT_EQ((*user)["payload"]["message"]["content"][0]["text"], "hello followers");
+  EXPECT_EQ((*reply)["payload"]["message"]["role"], "assistant");
+  EXPECT_EQ((*reply)["payload"]["message"]["content"][0]["text"], "echo: hello followers");
+  EXPECT_EQ((*reply)["payload"]["runId"], "f1");
+  EXPECT_LT((*user)["payload"]["messageSeq"].get<std::int64_t>(),
+            (*reply)["payload"]["messageSeq"].get<std::int64_t>());
+  EXPECT_FALSE(wait_event(*other, "session.message", 300).has_value())
+      << "a socket following another session gets nothing";
+
+  ASSERT_TRUE(follower->call("sessions.messages.unsubscribe", Json{{"key", "main"}}).ok());
+  send(*sender, "main", "anyone?", "f2");
+  ASSERT_EQ(chat_events(*sender, "f2").back()["state"], "final");
+  EXPECT_FALSE(wait_event(*follower, "session.message", 300).has_value());
+}
+
+// steer (OpenClaw's default): a message sent while a run is in a tool round joins that
+// run at its next model call; one reply answers both, and the next turn's context shows
+// the steered message answered (before the reply), not pending after it.
+TEST(Chat, SteerModeJoinsTheRunInFlightAtItsNextModelCall) {
+  FakeLlm llm;
+  Script tool;
+  tool.when = "start work";
+  tool.tool_calls = {{"", "exec", R"({"command":"sleep 1; echo tool-done"})"}};
+  llm.push(tool);
+  Script after;  // answers the call whose last message is the steered one
+  after.when = "also mention bananas";
+  after.chunks = {"done, and noted"};
+  llm.push(after);
+  START_GATEWAY(gw, with_config(config_for(llm, "tools:\n  exec: {security: full, ask: off}\n")));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "start work", "st1");
+  ASSERT_TRUE(llm.wait_requests(1, 3000));
+  send_mode(*c, "main", "also mention bananas", "st2", "steer");
+  auto e1 = chat_events(*c, "st1");
+  auto e2 = chat_events(*c, "st2");
+  ASSERT_FALSE(e1.empty());
+  ASSERT_FALSE(e2.empty());
+  ASSERT_EQ(e1.back()["state"], "final") << e1.back().dump();
+  ASSERT_EQ(e2.back()["state"], "final") << e2.back().dump();
+  EXPECT_EQ(e2.back()["message"]["content"][0]["text"], "done, and noted");
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 2u) << "the steered message rode the run's second model call";
+  const Json& msgs = reqs[1].body["messages"];
+  EXPECT_EQ(msgs.back()["role"], "user");
+  EXPECT_EQ(msgs.back()["content"], "also mention bananas");
+  EXPECT_EQ(msgs[msgs.size() - 2]["role"], "tool") << "it came after the tool round";
+
+  send(*c, "main", "next question", "st3");
+  ASSERT_EQ(chat_events(*c, "st3").back()["state"], "final");
+  reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  const Json& later = reqs[2].body["messages"];
+  EXPECT_EQ(later.back()["content"], "next question") << later.dump();
+  EXPECT_EQ(later[later.size() - 2]["content"], "done, and noted") << later.dump();
+  bool steered_before_reply = false;
+  for (std::size_t i = 0; i + 2 < later.size(); ++i)
+    if (later[i]["content"].is_string() &&
+        later[i]["content"].get<std::string>().find("also mention bananas") != std::string::npos)
+      steered_before_reply = true;
+  EXPECT_TRUE(steered_before_reply) << later.dump();
+}
+
+// A steered message that finds no further model call in the run (a plain reply) is not
+// lost: it is answered by the next run.
+TEST(Chat, SteerWithNoFurtherModelCallRunsNext) {
+  FakeLlm llm;
+  Script slow;
+  slow.when = "first";
+  slow.chunks = {"one"};
+  slow.head_delay_ms = 400;
+  llm.push(slow);
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  send(*c, "main", "first", "sn1");
+  ASSERT_TRUE(llm.wait_requests(1, 3000));
+  send_mode(*c, "main", "second", "sn2", "steer");
+  EXPECT_EQ(chat_events(*c, "sn1").back()["message"]["content"][0]["text"], "one");
+  auto e2 = chat_events(*c, "sn2");
+  ASSERT_FALSE(e2.empty());
+  ASSERT_EQ(e2.back()["state"], "final");
+  EXPECT_EQ(e2.back()["message"]["content"][0]["text"], "echo: second");
+  auto reqs = llm.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].body["messages"].back()["content"], "second");
+}
+
 // interrupt: the running turn is aborted (its partial reply kept) and the new message
 // is answered next.
 TEST(Chat, InterruptModeAbortsTheRunningTurnAndAnswersTheNewMessage) {

@@ -144,10 +144,10 @@ TEST(Methods, LogsTailReturnsRecentLinesAndFollowsWithCursor) {
   for (const auto& l : (*first)["lines"]) all += l.get<std::string>() + "\n";
   EXPECT_NE(all.find("ready in"), std::string::npos) << "startup log expected:\n" << all;
   EXPECT_NE(all.find("startup: config"), std::string::npos);
-  // Lines are JSON objects with ts/level/msg.
+  // Lines are JSON objects with OpenClaw's time/level/message.
   Json line0 = Json::parse((*first)["lines"][0].get<std::string>(), nullptr, false);
   ASSERT_TRUE(line0.is_object());
-  EXPECT_TRUE(line0.contains("ts") && line0.contains("level") && line0.contains("msg"));
+  EXPECT_TRUE(line0.contains("time") && line0.contains("level") && line0.contains("message"));
   long long cursor = (*first)["cursor"];
   EXPECT_EQ(cursor, (*first)["size"].get<long long>());
 

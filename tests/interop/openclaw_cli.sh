@@ -199,6 +199,10 @@ channels:
     api_base: http://127.0.0.1:$TG_PORT
     poll_timeout_s: 2
     allow_from: [111]
+gateway:
+  # Plays a reverse proxy on loopback, so a client can come "from elsewhere" (the device
+  # pairing check sends X-Forwarded-For); every other client here sends no such header.
+  trusted_proxies: [127.0.0.1/32]
 EOF
 fi
 log "starting: $BIN gateway --port 0 --state-dir $STATE"
@@ -408,6 +412,58 @@ if [ -n "$FAKE_LLM" ]; then
     pass "the Telegram chat got the message once"
   else
     fail "the Telegram chat got the message once" "$(curl -s "http://127.0.0.1:$TG_PORT/control/sent" | head -c 800)"
+  fi
+fi
+
+# Everyday read commands, checked against what the gateway holds.
+check_cmd "openclaw health" \
+  'j.ok === true && Number.isInteger(j.ts) && typeof j.channels === "object" && j.channels.webchat !== undefined' \
+  -- health --json
+check_cmd "openclaw status" \
+  'JSON.stringify(j).includes("'"$PORT"'") && !JSON.stringify(j).includes(T)' \
+  -- status --json
+check_cmd "openclaw nodes status" \
+  'Array.isArray(j.nodes) && j.nodes.length === 0' \
+  -- nodes status --json
+ocx "logs" logs --json --limit 50
+# JSON lines: a meta record, then log records whose time and message OpenClaw could read.
+if [ "$OC_RC" -eq 0 ] && "$NODE" -e '
+    const out = require("fs").readFileSync(process.argv[1], "utf8");
+    const recs = out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const logs = recs.filter((r) => r.type === "log");
+    const ok = recs[0].type === "meta" && /gateway\.log$/.test(recs[0].file) && logs.length > 0 &&
+      logs.every((r) => r.message && r.time) && logs.some((r) => /connected from 127\.0\.0\.1/.test(r.message)) &&
+      !out.includes(process.argv[2]);
+    process.exit(ok ? 0 : 1);' "$TMP/logs.out" "$TOKEN"; then
+  pass "openclaw logs shows the gateway's log lines (time, message; no token)"
+else
+  fail "openclaw logs shows the gateway's log lines (time, message; no token)" "exit $OC_RC" "stdout: $(head -c 1200 "$TMP/logs.out")" "stderr: $(head -c 600 "$TMP/logs.err")"
+fi
+
+if [ -n "$FAKE_LLM" ]; then
+  # sessions: archive the session the agent run wrote to; the gateway's row says so.
+  check_cmd "openclaw sessions archive" \
+    'j.ok === true && j.results.length === 1 && j.results[0].status === "archived"' \
+    -- sessions archive agent:main:main --json
+  check_call "cli sessions.list shows it archived" ok \
+    'j.sessions.some((s) => s.key === "agent:main:main" && s.archived === true)' \
+    -- sessions.list --token "$TOKEN"
+
+  # devices: a device from another address waits for approval; `devices approve` lets it in.
+  DEV_KEY="$TMP/device-key.pem"
+  "$NODE" "$HERE/device_request.cjs" "$TOOLS_DIR" "$URL" "$TOKEN" "$DEV_KEY" >"$TMP/device1.out" 2>&1
+  DEV_REQ=$("$NODE" -e 'try { const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (j.ok === false && j.details.requestId) console.log(j.details.requestId); } catch {}' "$TMP/device1.out")
+  if [ -n "$DEV_REQ" ]; then pass "a device from elsewhere waits for approval"; else fail "a device from elsewhere waits for approval" "$(cat "$TMP/device1.out")"; fi
+  check_cmd "openclaw devices list shows the request" \
+    'j.pending.some((p) => p.requestId === "'"$DEV_REQ"'")' \
+    -- devices list --json
+  ocx "devices-approve" devices approve "${DEV_REQ:-missing}" --json
+  judge "devices-approve" ok 'JSON.stringify(j).includes("'"$DEV_REQ"'")'
+  "$NODE" "$HERE/device_request.cjs" "$TOOLS_DIR" "$URL" "$TOKEN" "$DEV_KEY" >"$TMP/device2.out" 2>&1
+  if grep -q '"ok":true' "$TMP/device2.out" && grep -q '"deviceToken":true' "$TMP/device2.out"; then
+    pass "the approved device connects and gets its device token"
+  else
+    fail "the approved device connects and gets its device token" "$(cat "$TMP/device2.out")"
   fi
 fi
 

@@ -1,6 +1,6 @@
 // node.* (SPEC §5 Nodes): the registry and invoke routing live in NodeHub; node-role
-// methods (node.invoke.result, node.event, exec.approval.request) check the caller's role
-// here.
+// methods (node.invoke.result, node.event) check the caller's role here
+// (exec.approval.request: approval_requests.cpp).
 #include "base/json_fields.h"
 #include "gateway/device_pairing.h"
 #include "gateway/live_config.h"
@@ -59,30 +59,6 @@ void method_node_pair_approve(MethodCall& call) {
 
 void method_node_pair_reject(MethodCall& call) {
   call.respond(call.svc.devices.node_pair_reject(call.params, call.client.who()));
-}
-
-// A node host asks operators to approve a command before it runs it (system.run through
-// the same approval policy as the gateway's exec tool). Answered once decided.
-void method_exec_approval_request(MethodCall& call) {
-  if (auto s = require_node(call); !s.ok()) return call.respond(s.error());
-  std::string command = json_str(call.params, "command");
-  if (command.empty()) return call.respond(Error::invalid("command is required"));
-  Json request = call.params;
-  request["host"] = call.client.device_id;
-  request["hostName"] = call.client.client_info.value("displayName", "node");
-  request["allowAlways"] = false;  // the node keeps its own allowlist
-  request["allowAlwaysUnavailable"] = "the command runs on a node";
-  int timeout = call.svc.config.cfg().tools.exec.approval_timeout_ms;
-  if (call.params.contains("timeoutMs") && call.params["timeoutMs"].is_number_integer())
-    timeout = std::clamp(call.params["timeoutMs"].get<int>(), 1000, timeout);
-  call.svc.approvals.request(
-      std::move(request), timeout,
-      [respond = call.respond](const std::string& decision, const std::string& reason,
-                               const std::string& by) {
-        Json r{{"decision", decision}, {"resolvedBy", by}};
-        if (!reason.empty()) r["reason"] = reason;
-        respond(std::move(r));
-      });
 }
 
 }  // namespace simpleclaw::gateway

@@ -105,11 +105,12 @@ void method_sessions_messages_subscribe(MethodCall& call) {
   if (!key.ok()) return call.respond(key.error());
   // includeApprovals: pending approvals reach an operator with operator.approvals through
   // exec.approval.* events and exec.approval.list; there is no separate replay.
-  auto& w = call.client.watched;
-  if (!w.count(key->key) && w.size() >= Client::kMaxWatched)
+  auto& f = call.client.followed;
+  if (!f.count(key->key) && f.size() >= Client::kMaxWatched)
     return call.respond(Error::invalid("at most " + std::to_string(Client::kMaxWatched) +
                                        " sessions can be followed per connection"));
-  call.client.watch(key->key);
+  f.insert(key->key);           // session.message: what is appended to its transcript
+  call.client.watch(key->key);  // and its runs' streaming deltas
   call.respond(Json{{"subscribed", true}, {"key", key->key}});
 }
 
@@ -118,6 +119,7 @@ void method_sessions_messages_unsubscribe(MethodCall& call) {
       call.svc.agents.parse_key(json_str(call.params, "key"), json_str(call.params, "agentId"));
   if (!key.ok()) return call.respond(key.error());
   call.client.watched.erase(key->key);
+  call.client.followed.erase(key->key);
   call.respond(Json{{"subscribed", false}, {"key", key->key}});
 }
 

@@ -108,9 +108,16 @@ void method_sessions_patch(MethodCall& call) {
   svc.sessions.patch(
       *key, p, [&svc, k = key->key, respond = call.respond](Result<sessions::SessionRow> r) {
         if (!r.ok()) return respond(r.error());
+        // entry: the stored row as OpenClaw's CLI checks it (`sessions archive` reads
+        // entry.archivedAt).
+        Json entry{
+            {"sessionId", r->session_id}, {"updatedAt", r->updated_at}, {"pinned", r->pinned}};
+        if (!r->label.empty()) entry["label"] = r->label;
+        if (r->archived) entry["archivedAt"] = r->archived_at;
         respond(Json{
             {"ok", true},
             {"key", k},
+            {"entry", std::move(entry)},
             {"session", session_json(*r, svc.runs.run_ids(k), svc.agents.model_of(r->agent_id))}});
       });
 }

@@ -88,6 +88,7 @@ void method_exec_approval_list(MethodCall&);
 void method_exec_approval_get(MethodCall&);
 void method_exec_approval_resolve(MethodCall&);
 void method_exec_approval_request(MethodCall&);
+void method_exec_approval_wait_decision(MethodCall&);
 void method_node_list(MethodCall&);
 void method_node_describe(MethodCall&);
 void method_node_invoke(MethodCall&);

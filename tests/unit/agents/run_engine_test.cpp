@@ -541,9 +541,11 @@ TEST_F(RunEngineTest, BadSendsAreRefusedWithoutTouchingTheStore) {
 }
 
 TEST(QueueModeNames, RoundTripAndUnknownIsRefused) {
-  for (auto m : {QueueMode::kFollowup, QueueMode::kCollect, QueueMode::kInterrupt})
+  for (auto m :
+       {QueueMode::kFollowup, QueueMode::kCollect, QueueMode::kInterrupt, QueueMode::kSteer})
     EXPECT_EQ(parse_queue_mode(queue_mode_name(m)), m);
-  EXPECT_EQ(parse_queue_mode("steer"), std::nullopt);
+  EXPECT_EQ(parse_queue_mode("steer"), QueueMode::kSteer);
+  EXPECT_EQ(parse_queue_mode("queue"), std::nullopt);
   EXPECT_EQ(parse_queue_mode(""), std::nullopt);
 }
 
