@@ -108,7 +108,7 @@ bool is_utc_name(const std::string& tz) {
   return false;
 }
 
-Error window_error(const std::string& what) { return Error::invalid(what, "INVALID_REQUEST"); }
+Error window_error(const std::string& what) { return Error::invalid(what); }
 
 }  // namespace
 

@@ -367,16 +367,6 @@ TEST(Usage, SessionUsageTimeseriesAndLogsOfLiveRuns) {
   EXPECT_EQ(logs["logs"][2]["tokens"], 1'500'000);
 }
 
-TEST(Usage, UsageStatusHasNoQuotaWindowsForApiKeyProviders) {
-  FakeLlm llm;
-  START_GATEWAY(gw, with_config(priced_config(llm.url())));
-  auto c = gw->connect();
-  ASSERT_NE(c, nullptr);
-  Json st = call_ok(*c, "usage.status", Json::object());
-  EXPECT_EQ(st["providers"], Json::array());
-  EXPECT_TRUE(st["updatedAt"].is_number_integer());
-}
-
 TEST(DerivedTitle, UntitledSessionsGetTheirFirstMessageAsTitle) {
   FakeLlm llm;
   START_GATEWAY(gw, with_config(priced_config(llm.url())));

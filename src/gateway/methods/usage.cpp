@@ -15,6 +15,7 @@
 #include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/usage_window.h"
+#include "sessions/keys.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -106,8 +107,7 @@ std::optional<std::string> usage_agent(MethodCall& call, bool allow_key) {
   const bool all = json_str(call.params, "agentScope") == "all";
   if (all && (!agent.empty() || (allow_key && !json_str(call.params, "key").empty()))) {
     call.respond(Error::invalid(std::string("agentScope 'all' cannot be combined with agentId") +
-                                    (allow_key ? " or key" : ""),
-                                "INVALID_REQUEST"));
+                                (allow_key ? " or key" : "")));
     return std::nullopt;
   }
   if (all) return std::string();
@@ -471,55 +471,61 @@ void method_sessions_usage(MethodCall& call) {
       return uses->at(a).last > uses->at(b).last;
     });
     const bool truncated = r->truncated;
-    std::vector<std::string> all_keys = order;
-    svc.sessions.rows(
-        std::move(all_keys), [&svc, w, limit, truncated, uses, order = std::move(order),
-                              respond](Result<std::vector<sessions::SessionRow>> rows) {
-          if (!rows.ok()) return respond(rows.error());
-          std::map<std::string, const sessions::SessionRow*> by_key;
-          std::map<std::string, std::string> agent_of, channel_of;
-          for (const auto& row : *rows) {
-            by_key[row.key] = &row;
-            agent_of[row.key] = row.agent_id;
-            channel_of[row.key] = row.channel;
-          }
-          CostTotals totals;
-          Json list = Json::array();
-          for (const std::string& k : order) {
-            const SessionUse& u = uses->at(k);
-            totals.add(u.totals);
-            auto it = by_key.find(k);
-            if (it == by_key.end() || static_cast<int>(list.size()) >= limit) continue;
-            const sessions::SessionRow& row = *it->second;
-            std::string model =
-                row.model_override.empty() ? svc.agents.model_of(row.agent_id) : row.model_override;
-            auto [provider, model_id] = split_model(model);
-            Json s{{"key", row.key},
-                   {"sessionId", row.session_id},
-                   {"scope", "instance"},
-                   {"updatedAt", row.updated_at},
-                   {"agentId", row.agent_id},
-                   {"chatType", row.kind == "group" ? "group" : "direct"},
-                   {"modelProvider", provider},
-                   {"model", model_id},
-                   {"usage", u.json(row.session_id)},
-                   {"hasContextWeight", false}};
-            if (!row.label.empty()) s["label"] = row.label;
-            if (!row.channel.empty()) s["channel"] = row.channel;
-            if (!row.model_override.empty()) s["modelOverride"] = row.model_override;
-            list.push_back(std::move(s));
-          }
-          Json out{{"updatedAt", svc.clock.wall_ms()},
-                   {"startDate", w.start_date},
-                   {"endDate", w.end_date},
-                   {"sessions", std::move(list)},
-                   {"totals", totals.json()},
-                   {"aggregates", aggregates_json(*uses, agent_of, channel_of)},
-                   {"creatorOptions", Json::array()},
-                   {"cacheStatus", cache_status()}};
-          if (truncated) out["truncated"] = true;
-          respond(std::move(out));
-        });
+    // Rows (labels, models) only for the page; agent and channel of every key come from
+    // the key itself (sessions/keys.h).
+    std::vector<std::string> page(order.begin(),
+                                  order.begin() + std::min<std::size_t>(order.size(), limit));
+    svc.sessions.rows(std::move(page), [&svc, w, limit, truncated, uses, order = std::move(order),
+                                        respond](Result<std::vector<sessions::SessionRow>> rows) {
+      if (!rows.ok()) return respond(rows.error());
+      std::map<std::string, const sessions::SessionRow*> by_key;
+      std::map<std::string, std::string> agent_of, channel_of;
+      for (const auto& row : *rows) {
+        by_key[row.key] = &row;
+      }
+      for (const std::string& k : order) {
+        auto parsed = sessions::parse_session_key(k, "");
+        if (!parsed.ok()) continue;
+        agent_of[k] = parsed->agent_id;
+        channel_of[k] = parsed->channel;
+      }
+      CostTotals totals;
+      Json list = Json::array();
+      for (const std::string& k : order) {
+        const SessionUse& u = uses->at(k);
+        totals.add(u.totals);
+        auto it = by_key.find(k);
+        if (it == by_key.end() || static_cast<int>(list.size()) >= limit) continue;
+        const sessions::SessionRow& row = *it->second;
+        std::string model =
+            row.model_override.empty() ? svc.agents.model_of(row.agent_id) : row.model_override;
+        auto [provider, model_id] = split_model(model);
+        Json s{{"key", row.key},
+               {"sessionId", row.session_id},
+               {"scope", "instance"},
+               {"updatedAt", row.updated_at},
+               {"agentId", row.agent_id},
+               {"chatType", row.kind == "group" ? "group" : "direct"},
+               {"modelProvider", provider},
+               {"model", model_id},
+               {"usage", u.json(row.session_id)},
+               {"hasContextWeight", false}};
+        if (!row.label.empty()) s["label"] = row.label;
+        if (!row.channel.empty()) s["channel"] = row.channel;
+        if (!row.model_override.empty()) s["modelOverride"] = row.model_override;
+        list.push_back(std::move(s));
+      }
+      Json out{{"updatedAt", svc.clock.wall_ms()},
+               {"startDate", w.start_date},
+               {"endDate", w.end_date},
+               {"sessions", std::move(list)},
+               {"totals", totals.json()},
+               {"aggregates", aggregates_json(*uses, agent_of, channel_of)},
+               {"creatorOptions", Json::array()},
+               {"cacheStatus", cache_status()}};
+      if (truncated) out["truncated"] = true;
+      respond(std::move(out));
+    });
   });
 }
 
