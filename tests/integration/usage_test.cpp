@@ -160,7 +160,7 @@ TEST(Usage, BadParamsAreRejectedWithAClearError) {
       {{{"agentId", "ops"}, {"agentScope", "all"}},
        ErrorCode::kInvalidArgument,
        "cannot be combined"},
-      {{{"agentId", "nobody"}}, ErrorCode::kNotFound, "unknown agent: nobody"},
+      {{{"agentId", "nobody"}}, ErrorCode::kInvalidArgument, "unknown agent: nobody"},
       {{{"mode", "specific"}, {"timeZone", "Mars/Olympus"}},
        ErrorCode::kInvalidArgument,
        "send utcOffset"},
