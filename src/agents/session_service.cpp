@@ -109,4 +109,40 @@ void SessionService::stale(std::int64_t before, int limit, Done<std::vector<std:
            }));
 }
 
+void SessionService::usage(sessions::UsageQuery q, Done<sessions::UsageData> done) {
+  db_.post([q = std::move(q)](SessionStore& s) { return sessions::load_usage(s.db(), q); },
+           alive_.guard(
+               [done = std::move(done)](Result<sessions::UsageData> r) { done(std::move(r)); }));
+}
+
+void SessionService::rows(std::vector<std::string> keys,
+                          Done<std::vector<sessions::SessionRow>> done) {
+  if (keys.size() > 1000) keys.resize(1000);
+  db_.post(
+      [keys = std::move(keys)](SessionStore& s) -> Result<std::vector<sessions::SessionRow>> {
+        std::vector<sessions::SessionRow> out;
+        for (const std::string& k : keys) {
+          auto row = s.get(k);
+          if (!row.ok()) return row.error();
+          if (*row) out.push_back(std::move(**row));
+        }
+        return out;
+      },
+      alive_.guard([done = std::move(done)](Result<std::vector<sessions::SessionRow>> r) {
+        done(std::move(r));
+      }));
+}
+
+void SessionService::usage_entries(std::string key, bool only_tokens, int limit,
+                                   std::size_t text_max,
+                                   Done<std::vector<sessions::UsageEntry>> done) {
+  db_.post(
+      [key = std::move(key), only_tokens, limit, text_max](SessionStore& s) {
+        return sessions::session_entries(s.db(), key, only_tokens, limit, text_max);
+      },
+      alive_.guard([done = std::move(done)](Result<std::vector<sessions::UsageEntry>> r) {
+        done(std::move(r));
+      }));
+}
+
 }  // namespace simpleclaw::agents

@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "providers/catalog.h"
 #include "sessions/db_worker.h"
+#include "sessions/usage.h"
 
 namespace simpleclaw::agents {
 
@@ -56,6 +57,14 @@ class SessionService {
              Done<sessions::SessionRow> done);
   // Keys of sessions idle since `before` (the sessions.reset policy), oldest first.
   void stale(std::int64_t before, int limit, Done<std::vector<std::string>> done);
+
+  // Usage aggregates (usage.cost, sessions.usage): SQL sums on the database thread.
+  void usage(sessions::UsageQuery q, Done<sessions::UsageData> done);
+  // The rows of these keys (those that exist), in the order asked; at most 1000 keys.
+  void rows(std::vector<std::string> keys, Done<std::vector<sessions::SessionRow>> done);
+  // A session's entries for sessions.usage.timeseries / .logs (sessions/usage.h).
+  void usage_entries(std::string key, bool only_tokens, int limit, std::size_t text_max,
+                     Done<std::vector<sessions::UsageEntry>> done);
 
  private:
   sessions::DbWorker& db_;

@@ -95,13 +95,24 @@ struct LoggingConfig {
   int max_files = 5;                       // rotated files kept
 };
 
+// What a model costs, in USD per 1M tokens (models.providers.<name>.models[].cost): what
+// usage.cost and sessions.usage multiply the stored token counts by.
+struct ModelCost {
+  double input = 0;        // prompt tokens
+  double output = 0;       // reply tokens
+  double cache_read = 0;   // prompt tokens served from the provider's cache
+  double cache_write = 0;  // prompt tokens written to the provider's cache
+};
+
 // One model a provider serves (models.providers.<name>.models[]).
 struct ModelEntry {
-  std::string id;               // the provider's model id, e.g. "gpt-4o-mini"
-  std::string name;             // display name; empty = id
-  int context_window = 128000;  // tokens the model accepts (history is trimmed to fit)
-  int max_tokens = 4096;        // reply budget sent with each request
-  bool reasoning = false;       // a reasoning model (shown in models.list)
+  std::string id;                 // the provider's model id, e.g. "gpt-4o-mini"
+  std::string name;               // display name; empty = id
+  int context_window = 128000;    // tokens the model accepts (history is trimmed to fit)
+  int max_tokens = 4096;          // reply budget sent with each request
+  bool reasoning = false;         // a reasoning model (shown in models.list)
+  std::optional<ModelCost> cost;  // unset = price unknown: usage counts its tokens at cost 0
+                                  // and flags them (missingCostEntries), never guesses
 };
 
 // One LLM endpoint (models.providers.<name>), or a provider plugin that serves the models.

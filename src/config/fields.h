@@ -138,7 +138,9 @@ SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls,
                  trusted_proxies, control_ui, timers, limits)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
 SC_CONFIG_FIELDS(simpleclaw::config::LoggingConfig, level, max_bytes, max_files)
-SC_CONFIG_FIELDS(simpleclaw::config::ModelEntry, id, name, context_window, max_tokens, reasoning)
+SC_CONFIG_FIELDS(simpleclaw::config::ModelCost, input, output, cache_read, cache_write)
+SC_CONFIG_FIELDS(simpleclaw::config::ModelEntry, id, name, context_window, max_tokens, reasoning,
+                 cost)
 SC_CONFIG_FIELDS(simpleclaw::config::ProviderConfig, api, base_url, api_key, headers, models)
 SC_CONFIG_FIELDS(simpleclaw::config::RetryConfig, attempts, base_ms, max_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelsConfig, retry, connect_timeout_ms, first_byte_timeout_ms,

@@ -1,5 +1,7 @@
 #include "gateway/transcript_json.h"
 
+#include "base/utf8.h"
+
 namespace simpleclaw::gateway {
 
 Json message_json(const sessions::Entry& e) {
@@ -74,6 +76,31 @@ Json session_json(const sessions::SessionRow& r, const std::vector<std::string>&
   if (!r.label.empty()) j["label"] = r.label;
   if (!r.last_preview.empty()) j["lastMessagePreview"] = r.last_preview;
   return j;
+}
+
+std::string derived_title(const sessions::SessionRow& row) {
+  constexpr std::size_t kMaxTitle = 60;
+  if (!row.label.empty()) return row.label;
+  // First non-blank line, runs of spaces/tabs/control characters as one space.
+  std::string line;
+  for (char c : row.first_user_text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n' || c == '\r') {
+      if (!line.empty()) break;
+      continue;
+    }
+    if (u < 0x20 || u == 0x7f || c == ' ') {
+      if (!line.empty() && line.back() != ' ') line.push_back(' ');
+      continue;
+    }
+    line.push_back(c);
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (line.empty() || line.front() == '/') return {};
+  if (line.size() <= kMaxTitle) return line;
+  std::string cut(utf8_prefix(line, kMaxTitle));
+  while (!cut.empty() && cut.back() == ' ') cut.pop_back();
+  return cut + "…";
 }
 
 Json history_json(const agents::History& h) {

@@ -25,6 +25,11 @@ Json text_message_json(const std::string& text, std::int64_t ts);
 // label?, lastMessagePreview?}. `model`: the session's override, else `default_model`.
 Json session_json(const sessions::SessionRow& row, const std::vector<std::string>& run_ids,
                   const std::string& default_model);
+// The title OpenClaw's UI shows for a session (derivedTitle, with includeDerivedTitles):
+// its label, else the first line of its first user message (whitespace collapsed, at most
+// 60 bytes cut on a UTF-8 boundary, "…" when cut); "" when neither gives one (a slash
+// command is not a title).
+std::string derived_title(const sessions::SessionRow& row);
 // chat.history: {sessionKey, sessionId, messages[], hasMore, activeRunIds}; a session nobody
 // wrote to yet has an empty history (sessionId null).
 Json history_json(const agents::History& h);

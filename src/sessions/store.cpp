@@ -82,11 +82,18 @@ CREATE TABLE approvals (
 );
 CREATE INDEX approvals_by_status ON approvals(status);
 )sql"},
+    // usage.cost / sessions.usage read entries by time range.
+    {3, R"sql(
+CREATE INDEX entries_by_time ON entries(created_at);
+)sql"},
 };
 
 constexpr const char* kSessionCols =
     "key, session_id, agent_id, kind, channel, label, model_override, pinned, archived, status, "
-    "input_tokens, output_tokens, last_preview, created_at, updated_at";
+    "input_tokens, output_tokens, last_preview, created_at, updated_at, "
+    // The first user message of the current transcript (derivedTitle): one index seek.
+    "(SELECT substr(text, 1, 400) FROM entries WHERE entries.session_id = sessions.session_id "
+    "AND role = 'user' ORDER BY id LIMIT 1)";
 constexpr const char* kEntryCols =
     "id, session_id, message_id, run_id, role, text, state, stop_reason, model, label, "
     "input_tokens, output_tokens, created_at, tool_calls, tool_call_id, tool_name, is_error";
@@ -109,6 +116,7 @@ SessionRow read_session(const store::Stmt& s) {
   r.last_preview = s.text(12);
   r.created_at = s.int64(13);
   r.updated_at = s.int64(14);
+  r.first_user_text = s.text(15);
   return r;
 }
 
@@ -488,6 +496,7 @@ Result<SessionRow> SessionStore::reset(const std::string& key, const std::string
   r.updated_at = now;
   r.input_tokens = r.output_tokens = 0;
   r.last_preview.clear();
+  r.first_user_text.clear();
   return r;
 }
 

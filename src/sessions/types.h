@@ -47,6 +47,7 @@ struct SessionRow {
   std::int64_t archived_at = 0;  // when it was archived (0 = not archived)
   std::int64_t input_tokens = 0, output_tokens = 0;
   std::int64_t created_at = 0, updated_at = 0;
+  std::string first_user_text;  // of the current transcript, first 400 characters (read only)
 };
 
 struct Entry {

@@ -3,7 +3,7 @@
 //
 //   node control_ui.mjs --url http://127.0.0.1:PORT --token T --out result.json
 //        [--panels chat,sessions,...] [--chat "message"] [--expect-reply "text"]
-//        [--approve TEXT] [--shots DIR]
+//        [--approve TEXT] [--after-panels usage,models] [--shots DIR]
 //
 // For every panel: the page is loaded fresh (deep link), the RPCs the page sends are read
 // off its WebSocket, and the panel fails when a method answers ok:false or an error
@@ -11,9 +11,11 @@
 // waits for the streamed reply to be on screen; --approve TEXT sends TEXT (the fake LLM
 // answers it with an exec tool call that needs approval), opens the Approvals panel,
 // clicks "allow once" and waits for the run to finish. Uncaught page errors count like
-// error banners. Output: JSON {panels:[{id, route, methods, failed, banners}], chat,
-// approval, boot, pageErrors}; exit status 0 when the run itself worked (the caller judges
-// the result).
+// error banners. --after-panels visits panels again once the chat and approval runs
+// are done (their results keep the sessions.usage answers, to judge what the Usage panel
+// had to show). Output: JSON {panels:[{id, route, methods, failed, banners}], chat,
+// approval, afterPanels, boot, pageErrors}; exit status 0 when the run itself worked (the
+// caller judges the result).
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 
@@ -76,7 +78,9 @@ page.on("websocket", (ws) => {
     if (f.type === "res" && pending.has(f.id)) {
       const c = pending.get(f.id);
       pending.delete(f.id);
-      calls.push({ panel: c.panel, method: c.method, ok: f.ok === true, error: f.ok ? undefined : f.error });
+      // Usage answers are kept whole: the judge checks what the Usage panel was given.
+      const keep = c.method === "sessions.usage" && f.ok ? f.payload : undefined;
+      calls.push({ panel: c.panel, method: c.method, ok: f.ok === true, error: f.ok ? undefined : f.error, payload: keep });
     } else if (f.type === "event") {
       events.push({ panel: current, event: f.event, state: f.payload && f.payload.state, payload: f.payload });
     }
@@ -103,21 +107,26 @@ await settle(4000);
 result.boot = { url: page.url(), banners: await banners(), title: await page.title() };
 if (args.shots) await page.screenshot({ path: `${args.shots}/boot.png` });
 
-for (const id of wanted) {
+// Loads one panel fresh and reports what it called and showed; `tag` names the visit.
+async function visit(id, tag) {
   const route = PANELS[id];
-  current = id;
+  current = tag;
   await page.goto(`${base}${route}`, { waitUntil: "domcontentloaded" });
   await settle(Number(process.env.PANEL_SETTLE_MS || 2500));
-  const mine = calls.filter((c) => c.panel === id);
-  result.panels.push({
+  const mine = calls.filter((c) => c.panel === tag);
+  if (args.shots) await page.screenshot({ path: `${args.shots}/${tag}.png` });
+  return {
     id, route, url: page.url(),
     methods: [...new Set(mine.map((c) => c.method))].sort(),
     failed: mine.filter((c) => !c.ok).map((c) => ({ method: c.method, error: c.error })),
     banners: await banners(),
-    pageErrors: pageErrors.filter((e) => e.panel === id).map((e) => e.text),
-  });
-  if (args.shots) await page.screenshot({ path: `${args.shots}/${id}.png` });
+    pageErrors: pageErrors.filter((e) => e.panel === tag).map((e) => e.text),
+    usage: mine.filter((c) => c.payload).map((c) => c.payload),
+    text: (await page.evaluate(() => document.body.innerText)).slice(0, 4000),
+  };
 }
+
+for (const id of wanted) result.panels.push(await visit(id, id));
 
 if (args.chat) {
   current = "chat-send";
@@ -192,6 +201,10 @@ if (args.approve) {
   };
   if (args.shots) await page.screenshot({ path: `${args.shots}/approve.png` });
 }
+
+result.afterPanels = [];
+if (args["after-panels"])
+  for (const id of String(args["after-panels"]).split(",")) result.afterPanels.push(await visit(id, `${id}-after`));
 
 result.bootCalls = calls.filter((c) => c.panel === "boot").map((c) => ({ method: c.method, ok: c.ok, error: c.ok ? undefined : c.error?.message }));
 fs.writeFileSync(String(args.out), JSON.stringify(result, null, 2));

@@ -4,7 +4,8 @@
 # Chromium (driven by npm playwright-core) with #token=, as a user would. It visits the
 # panels, sends a chat message to the fake LLM and waits for the streamed reply on screen,
 # allows an exec command from the approval prompt and finds it in the Approvals panel's
-# history, and fails on any error banner, page error or failed method in those panels.
+# history, opens the Usage and Models panels again to find the chat's tokens and cost, and
+# fails on any error banner, page error or failed method in those panels.
 #
 # Usage: tests/interop/control_ui.sh <simpleclaw-binary> <sc_fake_llm-binary>
 #
@@ -66,7 +67,7 @@ cat >"$TMP/config.yaml" <<EOF
 gateway:
   auth: {mode: token, token: $TOKEN}
   control_ui: {root: $UI_ROOT}
-$(fake_model_yaml "$LLM_PORT")
+$(fake_model_yaml "$LLM_PORT" | sed 's/max_tokens: 256}/max_tokens: 256, cost: {input: 2, output: 8}}/')
 EOF
 "$BIN" gateway --port 0 --config "$TMP/config.yaml" --state-dir "$TMP/state" \
   >"$TMP/gw.out" 2>"$TMP/gw.err" &
@@ -77,13 +78,14 @@ PORT=$("$NODE" -e 'console.log(JSON.parse(require("fs").readFileSync(process.arg
 [ -n "$PORT" ] || die "the gateway did not start: $(tail -5 "$TMP/gw.err")"
 log "gateway on $PORT, fake LLM on $LLM_PORT, UI from $UI_ROOT"
 
-# The panels the issue names that simpleclaw backs today. Automations needs cron.* and
-# Usage/Models need sessions.usage: they join the list with those methods.
-PANELS=chat,sessions,agents,agent-settings,channels,systems,devices,approvals,config,logs,connection,debug
+# The panels the issue names that simpleclaw backs today. Automations needs cron.*: it
+# joins the list with those methods. Usage and Models are visited again after the chat
+# (--after-panels), when there is usage to show.
+PANELS=chat,sessions,agents,agent-settings,channels,systems,devices,approvals,config,models,logs,usage,connection,debug
 mkdir -p "$TMP/shots"
 CHROMIUM="$CHROMIUM" timeout 600 "$NODE" "$PW_DIR/control_ui.mjs" --url "http://127.0.0.1:$PORT" \
   --token "$TOKEN" --panels "$PANELS" --chat "hello from the browser" \
-  --expect-reply "echo: hello from the browser" --approve run-probe \
+  --expect-reply "echo: hello from the browser" --approve run-probe --after-panels usage,models \
   --shots "$TMP/shots" --out "$TMP/result.json" \
   >"$TMP/driver.log" 2>&1 || die "the browser run failed: $(tail -20 "$TMP/driver.log")"
 
@@ -108,6 +110,18 @@ CHROMIUM="$CHROMIUM" timeout 600 "$NODE" "$PW_DIR/control_ui.mjs" --url "http://
       ...(p.pageErrors || []).map((e) => "page error: " + e)];
     if (p.methods.length === 0) problems.push("no method was called (did the panel load?)");
     check("panel " + p.id + " (" + p.route + ")", problems);
+  }
+  // After the chat: the Usage and Models panels again, now with usage to show. The
+  // fake model costs $2/$8 per 1M tokens, so the chat session has tokens and a cost.
+  for (const p of r.afterPanels || []) {
+    const problems = [...failed(p.failed), ...p.banners.filter((b) => !/cron\./.test(b)),
+      ...(p.pageErrors || []).map((e) => "page error: " + e)];
+    if (!p.methods.includes("sessions.usage")) problems.push("sessions.usage was not called");
+    const last = p.usage[p.usage.length - 1];
+    const used = last ? last.sessions.filter((s) => s.usage && s.usage.totalTokens > 0) : [];
+    if (used.length === 0) problems.push("sessions.usage listed no session with tokens");
+    else if (!(last.totals.totalCost > 0)) problems.push("the priced model cost nothing: " + JSON.stringify(last.totals));
+    check("panel " + p.id + " after the chat (" + p.route + ")", problems);
   }
   const c = r.chat || {};
   check("chat: the streamed reply is on screen", [

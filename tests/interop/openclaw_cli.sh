@@ -401,6 +401,12 @@ if [ -n "$FAKE_LLM" ]; then
   check_call "cli exec.approval.list is empty again" ok 'Array.isArray(j) && j.length === 0' \
     -- exec.approval.list --token "$TOKEN"
 
+  # The agent turns' tokens, by OpenClaw's own usage report. The fake model has no price
+  # in this config: its replies are counted and flagged as missing a cost, never priced.
+  check_cmd "openclaw gateway usage-cost" \
+    'j.daily.length === 7 && j.totals.totalTokens > 0 && j.totals.totalCost === 0 && j.totals.missingCostEntries >= 2 && j.totals.missingCostByModel["fake/gpt-test"] === j.totals.missingCostEntries' \
+    -- gateway usage-cost --days 7 --all-agents --json
+
   check_cmd "openclaw message send" \
     'j.action === "send" && j.channel === "telegram" && typeof j.messageId === "string" && j.messageId.length > 0' \
     -- message send --channel telegram --target 111 -m "hi from the openclaw cli" --json

@@ -90,13 +90,17 @@ void method_sessions_describe(MethodCall& call) {
   auto key =
       call.svc.agents.parse_key(json_str(call.params, "key"), json_str(call.params, "agentId"));
   if (!key.ok()) return call.respond(key.error());
+  const bool titles = json_bool(call.params, "includeDerivedTitles", false);
   Services& svc = call.svc;
-  svc.sessions.history(*key, 1, 0,
-                       [&svc, k = *key, respond = call.respond](Result<agents::History> r) {
-                         if (!r.ok()) return respond(r.error());
-                         if (!r->page) return respond(Json{{"session", nullptr}});
-                         respond(Json{{"session", session_info(svc, k, r->page)}});
-                       });
+  svc.sessions.history(
+      *key, 1, 0, [&svc, k = *key, titles, respond = call.respond](Result<agents::History> r) {
+        if (!r.ok()) return respond(r.error());
+        if (!r->page) return respond(Json{{"session", nullptr}});
+        Json info = session_info(svc, k, r->page);
+        if (std::string t = titles ? derived_title(r->page->session) : std::string(); !t.empty())
+          info["derivedTitle"] = std::move(t);
+        respond(Json{{"session", std::move(info)}});
+      });
 }
 
 void method_sessions_messages_subscribe(MethodCall& call) {

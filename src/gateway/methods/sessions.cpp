@@ -44,19 +44,24 @@ void method_sessions_list(MethodCall& call) {
   f.owner = call.client.user;  // shared mode: a user lists only their own sessions
   int active = json_int(call.params, "activeMinutes", 0);
   if (active > 0) f.active_since = call.svc.clock.wall_ms() - std::int64_t{active} * 60000;
+  const bool titles = json_bool(call.params, "includeDerivedTitles", false);
   Services& svc = call.svc;
-  svc.sessions.list(f, [&svc, agent, respond = call.respond](Result<agents::SessionList> r) {
-    if (!r.ok()) return respond(r.error());
-    Json rows = Json::array();
-    for (const auto& row : r->rows)
-      rows.push_back(
-          session_json(row, svc.runs.run_ids(row.key), svc.agents.model_of(row.agent_id)));
-    // defaults: the model a session without an override runs (OpenClaw's UI reads it on
-    // every render of the chat page).
-    respond(Json{{"count", r->total},
-                 {"sessions", std::move(rows)},
-                 {"defaults", session_defaults(svc, agent)}});
-  });
+  svc.sessions.list(
+      f, [&svc, agent, titles, respond = call.respond](Result<agents::SessionList> r) {
+        if (!r.ok()) return respond(r.error());
+        Json rows = Json::array();
+        for (const auto& row : r->rows) {
+          rows.push_back(
+              session_json(row, svc.runs.run_ids(row.key), svc.agents.model_of(row.agent_id)));
+          if (std::string t = titles ? derived_title(row) : std::string(); !t.empty())
+            rows.back()["derivedTitle"] = std::move(t);
+        }
+        // defaults: the model a session without an override runs (OpenClaw's UI reads it on
+        // every render of the chat page).
+        respond(Json{{"count", r->total},
+                     {"sessions", std::move(rows)},
+                     {"defaults", session_defaults(svc, agent)}});
+      });
 }
 
 void method_sessions_get(MethodCall& call) {

@@ -105,6 +105,11 @@ void method_device_pair_rename(MethodCall&);
 void method_device_token_rotate(MethodCall&);
 void method_device_token_revoke(MethodCall&);
 void method_usage_status(MethodCall&);
+// methods/usage.cpp
+void method_usage_cost(MethodCall&);
+void method_sessions_usage(MethodCall&);
+void method_sessions_usage_timeseries(MethodCall&);
+void method_sessions_usage_logs(MethodCall&);
 void method_exec_approvals_get(MethodCall&);
 void method_question_list(MethodCall&);
 void method_chat_startup(MethodCall&);
