@@ -550,7 +550,11 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
     net::HttpCallbacks cb;
     auto status = std::make_shared<int>(0);
     cb.on_head = [status](const net::HttpHead& h) { *status = h.status; };
-    cb.on_done = [&out, idx, status, name = p.name](const net::HttpError* e) {
+    // An implicit provider's URL comes from OPENAI_BASE_URL / ANTHROPIC_BASE_URL.
+    std::string url_key = p.implicit_from.empty() ? "models.providers." + p.name + ".base_url"
+                          : p.api == "anthropic"  ? std::string("ANTHROPIC_BASE_URL")
+                                                  : std::string("OPENAI_BASE_URL");
+    cb.on_done = [&out, idx, status, url_key](const net::HttpError* e) {
       Check& k = out[idx];
       if (*status > 0) {
         k.detail += " answered (HTTP " + std::to_string(*status) + ")";
@@ -558,8 +562,8 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
       }
       k.status = Status::kWarn;
       k.detail += " is unreachable: " + (e ? e->message : std::string("no response"));
-      k.fix = "check the network/proxy (https_proxy) and models.providers." + name +
-              ".base_url; replies fail until the provider is reachable";
+      k.fix = "check the network/proxy (https_proxy) and " + url_key +
+              "; replies fail until the provider is reachable";
     };
     calls.push_back(net::http_start(io, std::move(req), opts, std::move(cb)));
   }

@@ -132,7 +132,7 @@ ProbeOutcome probe_provider(const OnboardAnswers& a, int timeout_ms) {
   p.name = a.name;
   p.api = api_of_kind(a.kind);
   p.base_url = a.base_url;
-  p.api_key = a.key_env.empty() ? a.key : env_var(a.key_env);
+  p.api_key = a.key_env.empty() ? a.key : env_var(a.key_env.c_str());
   boost::asio::io_context io;
   net::HttpOptions opts;
   auto ms = std::chrono::milliseconds(timeout_ms);
@@ -285,7 +285,7 @@ int onboard_command(const OnboardOptions& o, Target& t) {
   if (!o.api_key_env.empty()) {
     if (auto why = check_env_name(o.api_key_env); !why.empty())
       return flag_error("--api-key-env", why);
-    if (env_var(o.api_key_env).empty())
+    if (env_var(o.api_key_env.c_str()).empty())
       return flag_error("--api-key-env",
                         o.api_key_env + " is not set here: export it (the gateway needs it too)");
   }
@@ -401,7 +401,7 @@ int onboard_command(const OnboardOptions& o, Target& t) {
     a.key = line;
   }
   auto ask_key = [&]() -> int {
-    std::string def = !std_env.empty() && !env_var(std_env).empty() ? "$" + std_env : "";
+    std::string def = !std_env.empty() && !env_var(std_env.c_str()).empty() ? "$" + std_env : "";
     printf(
         "API key for %s: type $NAME to use the environment variable NAME (the key stays "
         "out of the file; the gateway needs it in its environment), or paste the key to "
@@ -417,7 +417,7 @@ int onboard_command(const OnboardOptions& o, Target& t) {
             std::string name = s.substr(s.size() > 1 && s[1] == '{' ? 2 : 1);
             if (!name.empty() && name.back() == '}') name.pop_back();
             if (auto why = check_env_name(name); !why.empty()) return why;
-            if (env_var(name).empty())
+            if (env_var(name.c_str()).empty())
               return name +
                      " is not set in this shell: export it first (and where the gateway "
                      "runs), or paste the key itself";
@@ -439,7 +439,7 @@ int onboard_command(const OnboardOptions& o, Target& t) {
   if (takes_key && a.key_env.empty() && a.key.empty()) {
     if (!ask) {
       if (needs_key) {
-        if (std_env.empty() || env_var(std_env).empty())
+        if (std_env.empty() || env_var(std_env.c_str()).empty())
           return flag_error("--api-key-env",
                             "a key is needed for " + a.kind +
                                 ": --api-key-env NAME (a set variable) or --api-key-stdin");
@@ -556,7 +556,7 @@ int onboard_command(const OnboardOptions& o, Target& t) {
             if (!s.empty() && s[0] == '$') {
               std::string name = s.substr(1);
               if (auto why = check_env_name(name); !why.empty()) return why;
-              return env_var(name).empty() ? name + " is not set in this shell: export it first"
+              return env_var(name.c_str()).empty() ? name + " is not set in this shell: export it first"
                                            : "";
             }
             return check_telegram_token(s);
