@@ -556,8 +556,9 @@ int onboard_command(const OnboardOptions& o, Target& t) {
             if (!s.empty() && s[0] == '$') {
               std::string name = s.substr(1);
               if (auto why = check_env_name(name); !why.empty()) return why;
-              return env_var(name.c_str()).empty() ? name + " is not set in this shell: export it first"
-                                           : "";
+              return env_var(name.c_str()).empty()
+                         ? name + " is not set in this shell: export it first"
+                         : "";
             }
             return check_telegram_token(s);
           },
