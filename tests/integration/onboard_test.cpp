@@ -302,11 +302,19 @@ TEST(Onboard, ThroughARunningGatewayItHotApplies) {
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
   TempDir home;
-  CmdResult r =
-      run_simpleclaw({"onboard", "--state-dir", gw->state_dir(), "--config", gw->config_path(),
-                      "--yes", "--provider", "openai-compatible", "--name", "lab", "--base-url",
-                      llm.url() + "/v1", "--api-key-stdin", "--model", "gpt-test"},
-                     home.path(), {}, 30, "sk-piped-key\n");
+  auto run = [&](const std::string& model) {
+    return run_simpleclaw({"onboard", "--state-dir", gw->state_dir(), "--config", gw->config_path(),
+                           "--yes", "--provider", "openai-compatible", "--name", "lab",
+                           "--base-url", llm.url() + "/v1", "--api-key-stdin", "--model", model},
+                          home.path(), {}, 30, "sk-piped-key\n");
+  };
+  // A model the server does not list is refused, with what it does list.
+  CmdResult unknown = run("no-such-model");
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.err.find("lab does not list it (it has: fake-model"), std::string::npos)
+      << unknown.err;
+  EXPECT_FALSE(file_exists(gw->config_path()));
+  CmdResult r = run("fake-model");
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("the running gateway applied it"), std::string::npos) << r.out;
   // No restart: the same gateway now answers with the new provider.
@@ -314,7 +322,7 @@ TEST(Onboard, ThroughARunningGatewayItHotApplies) {
   EXPECT_EQ(answer(*c, "main", "are you there", "r1"), "echo: are you there");
   EXPECT_EQ(llm.requests().at(0).headers["authorization"], "Bearer sk-piped-key");
   Json cfg = call_ok(*c, "config.get");
-  EXPECT_EQ(cfg["config"]["models"]["default"], "lab/gpt-test");
+  EXPECT_EQ(cfg["config"]["models"]["default"], "lab/fake-model");
   EXPECT_EQ(cfg["config"]["models"]["providers"]["lab"]["api_key"], "__SIMPLECLAW_REDACTED__");
 }
 
