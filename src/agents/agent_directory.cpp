@@ -40,6 +40,7 @@ PromptSource AgentDirectory::prompt_source(std::string_view agent_id) const {
 std::string AgentDirectory::model_of(std::string_view agent_id) const {
   const config::AgentConfig* a = find(agent_id);
   if (a && !a->model.empty()) return a->model;
+  if (default_model_) return default_model_();
   return cfg_ ? cfg_->models.default_model : std::string();
 }
 

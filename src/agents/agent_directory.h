@@ -5,6 +5,7 @@
 //
 // Threading: loop thread. configure() points it at the live config.
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,9 @@ class AgentDirectory {
   explicit AgentDirectory(std::string state_dir) : state_dir_(std::move(state_dir)) {}
   // The gateway's live config (replaced in place on a reload); it outlives this.
   void configure(const config::Config& cfg) { cfg_ = &cfg; }
+  // Where the default model comes from when set (the model catalog's: it also knows an
+  // implicit provider found at run time, such as a local Ollama); else models.default.
+  void set_default_model(std::function<std::string()> get) { default_model_ = std::move(get); }
 
   // Canonicalises a session key (sessions/keys.h) and checks that its agent exists:
   // errors are INVALID_REQUEST "invalid session key: ..." or NOT_FOUND "unknown agent: X
@@ -37,12 +41,13 @@ class AgentDirectory {
   // <state>/agents/<id>/workspace.
   std::string workspace_of(std::string_view agent_id) const;
   PromptSource prompt_source(std::string_view agent_id) const;
-  // The model an agent's runs use before overrides: its own, else models.default.
+  // The model an agent's runs use before overrides: its own, else the default model.
   std::string model_of(std::string_view agent_id) const;
 
  private:
   std::string state_dir_;
   const config::Config* cfg_ = nullptr;  // the gateway's live config; outlives this
+  std::function<std::string()> default_model_;
 };
 
 }  // namespace simpleclaw::agents

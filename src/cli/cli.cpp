@@ -241,6 +241,40 @@ int run(int argc, char** argv) {
   users->add_option("--agents", uopts.agents, "add: comma-separated agent ids, or * (default *)");
   add_client_opts(users);
 
+  // onboard
+  OnboardOptions oopts;
+  auto* onboard = app.add_subcommand(
+      "onboard",
+      "first-run set-up: a model provider, its API key, the default model, optionally a "
+      "Telegram bot; written through config compare-and-swap");
+  onboard->add_option("--provider", oopts.provider,
+                      "openai | anthropic | ollama | openai-compatible");
+  onboard->add_option("--name", oopts.name,
+                      "provider name under models.providers (default: the provider; "
+                      "openai-compatible: custom)");
+  onboard->add_option("--base-url", oopts.base_url,
+                      "server base URL (needed for openai-compatible, e.g. http://host:8000/v1)");
+  onboard->add_option("--api-key-env", oopts.api_key_env,
+                      "store api_key as ${NAME}: the key stays in the environment");
+  onboard->add_flag("--api-key-stdin", oopts.api_key_stdin,
+                    "read the key from the first line of stdin and store it in the config (0600)");
+  onboard->add_option("--model", oopts.model, "default model id at that provider");
+  onboard->add_option("--telegram-token", oopts.telegram_token,
+                      "connect a Telegram bot with this token (stored in the config)");
+  onboard->add_option("--telegram-token-env", oopts.telegram_token_env,
+                      "connect a Telegram bot; token: ${NAME}");
+  onboard->add_option("--allow-from", oopts.allow_from,
+                      "Telegram user ids allowed to talk to the bot, comma-separated");
+  onboard->add_flag("--yes,-y", oopts.yes, "ask nothing: flags and defaults only (scripts)");
+  onboard->add_flag("--no-probe", oopts.no_probe, "do not check the provider's model list");
+  onboard->add_option("--probe-timeout", oopts.probe_timeout_ms, "milliseconds for that check")
+      ->capture_default_str();
+  onboard->add_option("--url", t.url, "gateway URL (default: the running gateway)");
+  onboard->add_option("--token", t.token, "gateway token");
+  onboard->add_option("--state-dir", t.state_dir,
+                      "state directory (default: $SIMPLECLAW_HOME or ~/.simpleclaw)");
+  onboard->add_option("--config", t.config_path, "config file (default: <state>/config.yaml)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -255,6 +289,7 @@ int run(int argc, char** argv) {
   }
   if (g_uninstall->parsed()) return gateway_uninstall_command(svc);
   if (doctor->parsed()) return doctor_command(dopts);
+  if (onboard->parsed()) return onboard_command(oopts, t);
   if (g->parsed()) {
     if (port >= 0) gopts.port = port;
     return gateway::run_gateway(gopts);

@@ -66,4 +66,22 @@ struct UsersOptions {
 };
 int users_command(const UsersOptions& o, Target& t, bool json_out);
 
+// `simpleclaw onboard` (onboard_cmd.cpp): first-run set-up of a provider, its key, the
+// default model and optionally a Telegram bot; interactive unless --yes.
+struct OnboardOptions {
+  std::string provider;            // openai | anthropic | ollama | openai-compatible
+  std::string name;                // key under models.providers (default: from the provider)
+  std::string base_url;            // the server's base URL
+  std::string api_key_env;         // api_key: ${NAME}
+  bool api_key_stdin = false;      // the key is the first line of stdin (stored in the config)
+  std::string model;               // default model id at that provider
+  std::string telegram_token;      // a Telegram bot (stored in the config)
+  std::string telegram_token_env;  // ... or token: ${NAME}
+  std::string allow_from;          // Telegram user ids, comma-separated
+  bool yes = false;                // no questions: flags and defaults only
+  bool no_probe = false;           // skip the provider's model-list check
+  int probe_timeout_ms = 5000;
+};
+int onboard_command(const OnboardOptions& o, Target& t);
+
 }  // namespace simpleclaw::cli

@@ -28,6 +28,7 @@
 #include "gateway/server/server.h"
 #include "net/http_client.h"
 #include "plugins/builtin.h"
+#include "providers/ollama_tags.h"
 
 namespace simpleclaw::cli {
 namespace {
@@ -419,6 +420,62 @@ Check check_exposure(const DoctorContext& c) {
   return k;
 }
 
+namespace {
+
+// The implicit local Ollama (config/implicit_providers.h): GET <url>/api/tags, as the
+// gateway does at start. Its check is appended to `out` and completed when `io` runs.
+// `needed`: no other provider exists, so a missing Ollama is a warning.
+void probe_local_ollama(boost::asio::io_context& io, const std::string& url, int timeout_ms,
+                        bool needed, std::vector<Check>& out,
+                        std::vector<std::shared_ptr<net::HttpCall>>& calls) {
+  out.push_back(
+      {"provider:ollama", Status::kOk, "provider ollama", "implicit, Ollama at " + url + ": ", ""});
+  std::size_t idx = out.size() - 1;
+  net::HttpRequest req;
+  req.method = "GET";
+  req.url = url + "/api/tags";
+  net::HttpOptions opts;
+  auto ms = std::chrono::milliseconds(timeout_ms);
+  opts.connect_timeout = opts.first_byte_timeout = opts.idle_timeout = opts.total_timeout = ms;
+  auto status = std::make_shared<int>(0);
+  auto body = std::make_shared<std::string>();
+  net::HttpCallbacks cb;
+  cb.on_head = [status](const net::HttpHead& h) { *status = h.status; };
+  cb.on_body = [body](std::string_view b) {
+    if (body->size() + b.size() <= providers::kMaxModelListBody) body->append(b);
+  };
+  cb.on_done = [&out, idx, status, body, needed](const net::HttpError* e) {
+    Check& k = out[idx];
+    auto models = *status == 200 ? providers::parse_ollama_tags(*body)
+                                 : Result<std::vector<config::ModelEntry>>(Error::invalid(""));
+    if (models.ok() && !models->empty()) {
+      std::string names;
+      for (std::size_t i = 0; i < models->size() && i < 5; ++i)
+        names += (i ? ", " : "") + (*models)[i].id;
+      k.detail += std::to_string(models->size()) + " model(s) (" + names +
+                  (models->size() > 5 ? ", ..." : "") + ")";
+      return;
+    }
+    k.status = needed ? Status::kWarn : Status::kOk;
+    if (models.ok()) {
+      k.detail += "answers, but has no model";
+      k.fix = "pull one: ollama pull llama3.2";
+    } else {
+      k.detail += "not found (" +
+                  (e         ? e->message
+                   : *status ? "HTTP " + std::to_string(*status)
+                             : std::string("no answer")) +
+                  ")";
+      k.fix =
+          "start Ollama (ollama serve) or point OLLAMA_HOST at it; not needed when another "
+          "provider answers";
+    }
+  };
+  calls.push_back(net::http_start(io, std::move(req), opts, std::move(cb)));
+}
+
+}  // namespace
+
 std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
   std::vector<Check> out;
   if (!c.config_ok) {
@@ -428,13 +485,23 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
                    "fix the config first (see the config check)"});
     return out;
   }
-  const auto& providers = c.parsed.config.models.providers;
-  if (providers.empty()) {
+  const config::ModelsConfig& models = c.parsed.config.models;
+  const auto& providers = models.providers;
+  const std::string& ollama_url = models.ollama_probe_url;  // set: implicit providers in use
+  if (providers.empty() && ollama_url.empty()) {
     out.push_back({"providers", Status::kWarn, "model providers",
                    "no model provider is configured: agents cannot answer",
-                   "add one under models.providers (see the README, \"Configuration\")"});
+                   "run `simpleclaw onboard`, or add one under models.providers (see the "
+                   "README, \"Configuration\")"});
     return out;
   }
+  if (!ollama_url.empty())
+    out.push_back({"models", Status::kOk, "models",
+                   "no provider configured: implicit providers from the environment "
+                   "(OPENAI_API_KEY, ANTHROPIC_API_KEY, a local Ollama); default " +
+                       (models.default_model.empty() ? std::string("ollama/<first model found>")
+                                                     : models.default_model),
+                   ""});
   boost::asio::io_context io;
   struct Probe {
     std::size_t index;
@@ -444,6 +511,8 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
   for (std::size_t i = 0; i < providers.size(); ++i) {
     const auto& p = providers[i];
     Check k{"provider:" + p.name, Status::kOk, "provider " + p.name, "", ""};
+    // Where it came from, never the key: "implicit, from OPENAI_API_KEY".
+    std::string origin = p.implicit_from.empty() ? "" : "implicit, from " + p.implicit_from + "; ";
     if (i >= kMaxProbes) {
       k.detail = "not probed (only the first " + std::to_string(kMaxProbes) + " are)";
       out.push_back(k);
@@ -467,7 +536,7 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
       continue;
     }
     std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-    k.detail = (url.https ? "https://" : "http://") + host + ":" + url.port;
+    k.detail = origin + (url.https ? "https://" : "http://") + host + ":" + url.port;
     out.push_back(k);
     // A plain GET of the base URL, no API key or custom header: any HTTP answer (401 and
     // 404 included) proves the endpoint is reachable.
@@ -481,7 +550,11 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
     net::HttpCallbacks cb;
     auto status = std::make_shared<int>(0);
     cb.on_head = [status](const net::HttpHead& h) { *status = h.status; };
-    cb.on_done = [&out, idx, status, name = p.name](const net::HttpError* e) {
+    // An implicit provider's URL comes from OPENAI_BASE_URL / ANTHROPIC_BASE_URL.
+    std::string url_key = p.implicit_from.empty() ? "models.providers." + p.name + ".base_url"
+                          : p.api == "anthropic"  ? std::string("ANTHROPIC_BASE_URL")
+                                                  : std::string("OPENAI_BASE_URL");
+    cb.on_done = [&out, idx, status, url_key](const net::HttpError* e) {
       Check& k = out[idx];
       if (*status > 0) {
         k.detail += " answered (HTTP " + std::to_string(*status) + ")";
@@ -489,12 +562,24 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
       }
       k.status = Status::kWarn;
       k.detail += " is unreachable: " + (e ? e->message : std::string("no response"));
-      k.fix = "check the network/proxy (https_proxy) and models.providers." + name +
-              ".base_url; replies fail until the provider is reachable";
+      k.fix = "check the network/proxy (https_proxy) and " + url_key +
+              "; replies fail until the provider is reachable";
     };
     calls.push_back(net::http_start(io, std::move(req), opts, std::move(cb)));
   }
+  if (!ollama_url.empty())
+    probe_local_ollama(io, ollama_url, timeout_ms, providers.empty(), out, calls);
   io.run();
+  if (!ollama_url.empty() && providers.empty() &&
+      std::none_of(out.begin(), out.end(), [](const Check& k) {
+        return k.id == "provider:ollama" && k.status == Status::kOk;
+      }))
+    out.push_back({"providers", Status::kWarn, "model providers",
+                   "no model provider: none configured, OPENAI_API_KEY and ANTHROPIC_API_KEY "
+                   "are not set and no Ollama answered: agents cannot answer",
+                   "run `simpleclaw onboard`, or export OPENAI_API_KEY (or ANTHROPIC_API_KEY) "
+                   "where the gateway runs, or start Ollama (OLLAMA_HOST), or add a provider "
+                   "under models.providers"});
   return out;
 }
 

@@ -124,6 +124,10 @@ struct ProviderConfig {
   std::string api_key;         // sent as Bearer / x-api-key; ${ENV} recommended
   std::map<std::string, std::string> headers;  // extra request headers
   std::vector<ModelEntry> models;
+  // Not from config.yaml: an implicit provider (implicit_providers.h), made from this
+  // environment variable ("OPENAI_API_KEY") or found running ("OLLAMA_HOST", "local Ollama").
+  // Empty for a configured provider.
+  std::string implicit_from;
 };
 
 struct RetryConfig {
@@ -133,7 +137,8 @@ struct RetryConfig {
 };
 
 struct ModelsConfig {
-  std::string default_model;              // "provider/model"; empty = first model of first provider
+  std::string default_model;  // "provider/model"; empty = first model of first provider
+                              // (implicit providers: openai, anthropic, ollama in that order)
   std::vector<ProviderConfig> providers;  // sorted by name
   RetryConfig retry;
   int connect_timeout_ms = 10000;      // TCP + TLS + proxy set-up
@@ -141,6 +146,12 @@ struct ModelsConfig {
   int idle_timeout_ms = 60000;         // no stream bytes for this long = timeout
   int request_timeout_ms = 600000;     // whole request, streaming included
   int probe_interval_ms = 0;           // > 0: re-probe provider availability this often
+  // models.implicit: with models.providers empty, providers come from OPENAI_API_KEY,
+  // ANTHROPIC_API_KEY and a local Ollama (implicit_providers.h). false = never.
+  bool implicit = true;
+  // Set when implicit providers are in use: the Ollama base URL the catalog probes at start
+  // (OLLAMA_HOST, else http://127.0.0.1:11434). Empty = no Ollama detection.
+  std::string ollama_probe_url;
 };
 
 // The tool policy (tools.*; agents.list[].tools overrides allow/deny/exec/max_steps;

@@ -144,7 +144,7 @@ SC_CONFIG_FIELDS(simpleclaw::config::ModelEntry, id, name, context_window, max_t
 SC_CONFIG_FIELDS(simpleclaw::config::ProviderConfig, api, base_url, api_key, headers, models)
 SC_CONFIG_FIELDS(simpleclaw::config::RetryConfig, attempts, base_ms, max_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelsConfig, retry, connect_timeout_ms, first_byte_timeout_ms,
-                 idle_timeout_ms, request_timeout_ms, probe_interval_ms)
+                 idle_timeout_ms, request_timeout_ms, probe_interval_ms, implicit)
 SC_CONFIG_FIELDS(simpleclaw::config::AgentConfig, id, name, emoji, avatar, model, fallbacks,
                  workspace)
 SC_CONFIG_FIELDS(simpleclaw::config::SessionResetConfig, mode, at_hour, idle_minutes)

@@ -21,6 +21,7 @@
 #include "base/ip_address.h"
 #include "config/config.h"
 #include "config/fields.h"
+#include "config/implicit_providers.h"
 #include "config/yaml_json.h"
 
 namespace simpleclaw::config {
@@ -520,12 +521,13 @@ Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
       substitute_env(doc, "", y, env, issues);
       validate_schema(doc, y, issues);
       semantic_checks(doc, y, issues);
-      detail::check_models_agents(doc, y, issues);
+      detail::check_models_agents(doc, y, implicit_names(doc, env), issues);
       detail::check_tools(doc, y, issues);
       detail::check_users(doc, y, issues);
       if (issues.empty()) {
         fill(doc, out.config);
         detail::fill_models_agents(doc, out.config);
+        add_implicit_providers(doc, env, out.config, issues);
         detail::fill_tools_mcp_nodes(doc, out.config);
         detail::fill_users(doc, out.config);
       }

@@ -8,7 +8,8 @@
 #include "config/yaml_json.h"
 
 namespace simpleclaw::config::detail {
-void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) {
+void check_models_agents(const Json& doc, const YamlDoc& y, const std::set<std::string>& implicit,
+                         std::vector<Issue>& issues) {
   auto add = [&](const std::string& path, std::string msg) {
     issues.push_back(Issue{path, line_of(y, path), std::move(msg)});
   };
@@ -25,8 +26,13 @@ void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& 
       return;
     }
     std::string provider = ref.substr(0, slash);
-    if (!providers.contains(provider))
-      add(path, "names provider '" + provider + "', which is not under models.providers");
+    if (providers.contains(provider) || implicit.count(provider)) return;
+    std::string msg = "names provider '" + provider + "', which is not under models.providers";
+    if (provider == "openai" || provider == "anthropic")
+      msg += std::string(" (with no providers configured, set ") +
+             (provider == "openai" ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY") +
+             " for the implicit one)";
+    add(path, msg);
   };
   const Json& models = section(doc, "models");
   if (auto it = models.find("default"); it != models.end()) check_ref("models.default", *it);

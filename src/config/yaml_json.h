@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,7 +117,10 @@ inline const Json& array_at(const Json& obj, const char* key) {
 }
 
 // models / agents / sessions (models_agents.cpp): cross-reference checks and typed fill.
-void check_models_agents(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
+// `implicit`: provider names a reference may use without a configured provider
+// (implicit_providers.h).
+void check_models_agents(const Json& doc, const YamlDoc& y, const std::set<std::string>& implicit,
+                         std::vector<Issue>& issues);
 void fill_models_agents(const Json& doc, Config& c);
 // tools / mcp / nodes (tools_config.cpp). fill runs after fill_models_agents (agents get
 // their resolved tool policy).

@@ -50,7 +50,8 @@ bool ConfigApplier::apply(config::Config next, config::FileState file) {
   // Every subsystem the same way. The agent directory and the run engine read the live
   // config directly.
   targets_.catalog.configure(cfg);
-  targets_.tools.configure(cfg);  // MCP servers started/stopped/restarted
+  targets_.catalog.probe(nullptr);  // models.list `available` for providers just added
+  targets_.tools.configure(cfg);    // MCP servers started/stopped/restarted
   targets_.nodes.configure(cfg);
   targets_.devices.configure(cfg);
   targets_.plugins.configure(cfg);

@@ -98,7 +98,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       health_(config_, clients_, db_, channels_, plugins_, loop_monitor_, clock_,
               [this] { return status_.state_version(); }),
       status_(StatusSources{config_, clients_, metrics_, loop_monitor_, health_, presence_, runs_,
-                            channels_, plugins_},
+                            channels_, plugins_, catalog_},
               clock_),
       applier_(config_, clients_, metrics_,
                ConfigTargets{catalog_, tools_, nodes_, devices_, plugins_, channels_, health_},
@@ -145,6 +145,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   catalog_.set_wire_formats(wire_formats());
   catalog_.configure(c);
   agents_.configure(c);
+  agents_.set_default_model([this] { return catalog_.default_model(); });
   runs_.configure(c);
   runs_.set_tools(&tools_.runner());
   nodes_.configure(c);

@@ -208,11 +208,20 @@ int run_gateway(const GatewayOptions& opts) {
   std::size_t model_count = 0;
   for (const auto& p : cfg.models.providers) model_count += p.models.size();
   gw.catalog().probe(nullptr);  // availability for models.list; never delays readiness
+  // Implicit providers are named with where they came from (never the key itself).
+  std::string implicit;
+  for (const auto& p : cfg.models.providers)
+    if (!p.implicit_from.empty())
+      implicit += (implicit.empty() ? "" : ", ") + p.name + " from " + p.implicit_from;
   StepTimer("model catalog")
-      .done(std::to_string(cfg.models.providers.size()) + " providers, " +
+      .done(std::to_string(cfg.models.providers.size()) + " providers" +
+            (implicit.empty() ? std::string() : " (implicit: " + implicit + ")") + ", " +
             std::to_string(model_count) + " models" +
             (cfg.models.default_model.empty() ? std::string(", no default model")
-                                              : ", default " + cfg.models.default_model));
+                                              : ", default " + cfg.models.default_model) +
+            (cfg.models.ollama_probe_url.empty()
+                 ? std::string()
+                 : "; looking for Ollama at " + cfg.models.ollama_probe_url));
   // 4. channels
   StepTimer step_channels("channels");
   step_channels.done(gw.start_channels());

@@ -12,6 +12,7 @@
 #include "gateway/methods/table.h"
 #include "gateway/presence_feed.h"
 #include "plugins/plugin_host.h"
+#include "providers/catalog.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -96,6 +97,7 @@ Json StatusReport::status() const {
           {"activeRuns", src_.runs.active_runs()},
           {"queuedRuns", src_.runs.queued_runs()}}},
         {"plugins", {{"count", pl.count}, {"running", pl.running}, {"failed", pl.failed}}},
+        {"models", src_.catalog.source_json()},
         {"logs", {{"file", info.log_file}}}}},
       {"discovery", discovery_},
       {"stateVersion", state_version()}};

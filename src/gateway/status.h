@@ -1,8 +1,8 @@
 // StatusReport: what `status` answers (version, uptime, pid, RSS, the listener, connections
 // by kind, and each subsystem's real state: config, event loop, channels, agents,
-// sessions, plugins, logs, discovery) and the Prometheus text of /metrics. Both are
-// rendered on demand from the live objects; nothing here keeps state of its own but the
-// start time and the discovery block the runtime reports.
+// sessions, plugins, models (configured or implicit providers), logs, discovery) and the Prometheus
+// text of /metrics. Both are rendered on demand from the live objects; nothing here keeps state of
+// its own but the start time and the discovery block the runtime reports.
 //
 // Threading: loop thread only.
 #pragma once
@@ -24,6 +24,9 @@ class ChannelManager;
 namespace simpleclaw::plugins {
 class PluginHost;
 }
+namespace simpleclaw::providers {
+class Catalog;
+}
 
 namespace simpleclaw::gateway {
 
@@ -41,6 +44,7 @@ struct StatusSources {
   const agents::RunEngine& runs;
   const channels::ChannelManager& channels;
   const plugins::PluginHost& plugins;
+  const providers::Catalog& catalog;
 };
 
 class StatusReport {

@@ -5,6 +5,9 @@
 #include <chrono>
 
 #include "base/clock.h"
+#include "base/log.h"
+#include "config/implicit_providers.h"
+#include "providers/ollama_tags.h"
 
 namespace simpleclaw::providers {
 
@@ -39,14 +42,97 @@ void Catalog::set_config(const config::ModelsConfig& models) {
   models_ = models;
   probes_ = std::move(kept);
   ++generation_;
+  if (models.ollama_probe_url != ollama_.url) {  // turned on, off, or moved
+    ++ollama_gen_;
+    ollama_ = LocalOllama{models.ollama_probe_url};
+  }
+  if (ollama_.state == LocalState::kFound)
+    add_found_ollama();
+  else if (!ollama_.url.empty() && ollama_.state != LocalState::kProbing)
+    detect_ollama();
+  settle();  // a detection turned off here may have had waiters
+}
+
+void Catalog::add_found_ollama() {
+  if (ollama_.models.empty()) return;  // running, but nothing pulled: nothing to call
+  for (const config::ProviderConfig& p : models_.providers)
+    if (p.name == "ollama") return;
+  config::ProviderConfig p;
+  p.name = "ollama";
+  p.api = "ollama";
+  p.base_url = ollama_.url;
+  p.models = ollama_.models;
+  p.implicit_from = "Ollama at " + ollama_.url;
+  models_.providers.push_back(std::move(p));
+  std::sort(models_.providers.begin(), models_.providers.end(),
+            [](const config::ProviderConfig& a, const config::ProviderConfig& b) {
+              return a.name < b.name;
+            });
+  if (models_.default_model.empty())
+    models_.default_model = config::pick_default_model(models_.providers);
+  ProbeState& st = probes_["ollama"];  // it just answered its model list
+  st.probed = true;
+  st.ok = true;
+  st.at_ms = clock_.wall_ms();
+  st.error.clear();
+}
+
+void Catalog::detect_ollama() {
+  const WireFormat* wire = wire_for("ollama");
+  if (!wire || ollama_.url.empty() || ollama_.state == LocalState::kProbing) return;
+  ollama_.state = LocalState::kProbing;
+  config::ProviderConfig probe_target;
+  probe_target.name = "ollama";
+  probe_target.base_url = ollama_.url;
+  HttpOptions opts;  // a local server answers at once or is not there
+  opts.connect_timeout = std::chrono::milliseconds(1500);
+  opts.first_byte_timeout = std::chrono::milliseconds(1500);
+  opts.idle_timeout = std::chrono::milliseconds(1500);
+  opts.total_timeout = std::chrono::milliseconds(3000);
+  auto status = std::make_shared<int>(0);
+  auto body = std::make_shared<std::string>();
+  HttpCallbacks cb;
+  cb.on_head = [status](const HttpHead& h) { *status = h.status; };
+  cb.on_body = [body](std::string_view chunk) {
+    if (body->size() + chunk.size() <= kMaxModelListBody) body->append(chunk);
+  };
+  std::uint64_t gen = ollama_gen_;
+  cb.on_done = alive_.guard([this, status, body, gen](const HttpError* err) {
+    if (gen != ollama_gen_) return;  // the URL changed meanwhile; a newer probe owns the state
+    ollama_.state = LocalState::kNotFound;
+    if (err) {
+      ollama_.error = err->message;
+    } else if (*status != 200) {
+      ollama_.error = "HTTP " + std::to_string(*status);
+    } else if (auto models = parse_ollama_tags(*body); !models.ok()) {
+      ollama_.error = models.error().message;
+    } else {
+      ollama_.state = LocalState::kFound;
+      ollama_.error.clear();
+      ollama_.models = std::move(models).value();
+      if (ollama_.models.empty()) ollama_.error = "no model pulled (ollama pull llama3.2)";
+      add_found_ollama();
+      log::info("implicit provider ollama: {} model(s) at {}", ollama_.models.size(), ollama_.url);
+    }
+    settle();
+  });
+  net::http_start(io_, wire->probe_request(endpoint_of(probe_target)), opts, std::move(cb));
+}
+
+void Catalog::settle() {
+  if (in_flight_ > 0 || ollama_.state == LocalState::kProbing) return;
+  auto waiters = std::move(waiters_);
+  waiters_.clear();
+  for (auto& w : waiters) w();
 }
 
 Result<ResolvedModel> Catalog::resolve(const std::string& ref) const {
   auto slash = ref.find('/');
   if (ref.empty())
     return Error::invalid(
-        "no model configured: add a provider under models.providers in config.yaml "
-        "(and models.default)",
+        "no model configured: run `simpleclaw onboard`, or set OPENAI_API_KEY or "
+        "ANTHROPIC_API_KEY where the gateway runs, or start Ollama, or add a provider under "
+        "models.providers in config.yaml",
         "NO_MODEL");
   if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size())
     return Error::invalid("invalid model '" + ref + "': expected provider/model", "NO_MODEL");
@@ -99,26 +185,60 @@ Json Catalog::list_json() const {
       available = plugins_ && plugins_->available(p.plugin);
       if (listed.empty() && plugins_) listed = plugins_->models(p.plugin);
     }
+    Json tags;
+    if (!p.implicit_from.empty())
+      tags = Json::array(
+          {"implicit", p.api == "ollama" ? "detected:" + p.base_url : "env:" + p.implicit_from});
     for (const config::ModelEntry& m : listed) {
-      models.push_back(Json{{"id", p.name + "/" + m.id},
-                            {"name", m.name.empty() ? m.id : m.name},
-                            {"provider", p.name},
-                            {"contextWindow", m.context_window},
-                            {"reasoning", m.reasoning},
-                            {"available", available}});
+      Json row{{"id", p.name + "/" + m.id}, {"name", m.name.empty() ? m.id : m.name},
+               {"provider", p.name},        {"contextWindow", m.context_window},
+               {"reasoning", m.reasoning},  {"available", available}};
+      if (!tags.is_null()) row["tags"] = tags;
+      models.push_back(std::move(row));
     }
   }
   return Json{{"models", std::move(models)}};
 }
 
+Json Catalog::source_json() const {
+  Json providers = Json::array();
+  bool any_config = false, any_implicit = false;
+  for (const config::ProviderConfig& p : models_.providers) {
+    Json e{{"name", p.name}, {"api", p.plugin.empty() ? p.api : "plugin"}};
+    if (p.implicit_from.empty()) {
+      any_config = true;
+      e["source"] = "config";
+    } else {
+      any_implicit = true;
+      e["source"] = "implicit";
+      e["from"] = p.implicit_from;
+    }
+    providers.push_back(std::move(e));
+  }
+  Json out{{"source", any_config     ? "config"
+                      : any_implicit ? "implicit"
+                                     : "none"},
+           {"default", models_.default_model},
+           {"providers", std::move(providers)}};
+  if (!ollama_.url.empty()) {
+    const char* state = ollama_.state == LocalState::kFound      ? "found"
+                        : ollama_.state == LocalState::kNotFound ? "not-found"
+                                                                 : "probing";
+    Json o{{"url", ollama_.url}, {"state", state}, {"models", ollama_.models.size()}};
+    if (!ollama_.error.empty()) o["error"] = ollama_.error;
+    out["ollama"] = std::move(o);
+  }
+  return out;
+}
+
 void Catalog::probe(std::function<void()> done) {
   if (done) waiters_.push_back(std::move(done));
+  // A local Ollama not there at start may have been started since.
+  if (ollama_.state == LocalState::kNotFound) detect_ollama();
   if (in_flight_ > 0) return;
   auto finish_one = [this]() {
-    if (--in_flight_ > 0) return;
-    auto waiters = std::move(waiters_);
-    waiters_.clear();
-    for (auto& w : waiters) w();
+    --in_flight_;
+    settle();
   };
   std::uint64_t gen = generation_;
   for (const config::ProviderConfig& p : models_.providers) {
@@ -150,11 +270,7 @@ void Catalog::probe(std::function<void()> done) {
     });
     net::http_start(io_, wire->probe_request(endpoint_of(p)), opts, std::move(cb));
   }
-  if (in_flight_ == 0) {
-    auto waiters = std::move(waiters_);
-    waiters_.clear();
-    for (auto& w : waiters) w();
-  }
+  settle();
 }
 
 }  // namespace simpleclaw::providers

@@ -8,8 +8,15 @@
 // (plugin_models.h): it is never probed, is available while the plugin runs, and lists
 // the plugin's own models (provider/models) when the config lists none.
 //
+// Implicit providers (config/implicit_providers.h): the env ones come with the config;
+// the local Ollama is found here. When the config has ollama_probe_url, one async GET of
+// <url>/api/tags (short timeouts, never awaited by start-up) adds provider "ollama" with
+// the models it lists, and makes the default model ollama/<first> when nothing else gave
+// one. A probe() while it was not found asks again (Ollama started later); probing() is
+// true while it is asked, so models.list answers after it.
+//
 // Threading: loop thread only. Rebuilt from config on hot reload (probe state kept for
-// providers whose endpoint did not change).
+// providers whose endpoint did not change; a found Ollama kept while its URL is the same).
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <functional>
@@ -63,17 +70,34 @@ class Catalog {
   const std::string& default_model() const { return models_.default_model; }
   const config::ModelsConfig& config() const { return models_; }
 
-  // models.list payload: {models:[{id, name, provider, contextWindow, reasoning, available}]}
+  // models.list payload: {models:[{id, name, provider, contextWindow, reasoning, available,
+  // tags?}]}; an implicit provider's rows carry tags ["implicit", "env:OPENAI_API_KEY"] (or
+  // "detected:<Ollama URL>").
   Json list_json() const;
+  // Where the models come from, for `status` (subsystems.models): {source: "config" |
+  // "implicit" | "none", default, providers: [{name, api, source, from?}], ollama?: {url,
+  // state: "probing" | "found" | "not-found", models, error?}}. Never a key.
+  Json source_json() const;
   // Probes every provider (at most one probe in flight per provider); `done` runs once
   // all have answered or failed. Safe to call while a probe is running.
   void probe(std::function<void()> done);
-  bool probing() const { return in_flight_ > 0; }
+  bool probing() const { return in_flight_ > 0 || ollama_.state == LocalState::kProbing; }
   // Keep-alive connections to the providers, shared by probes and model calls.
   const std::shared_ptr<net::ConnectionPool>& pool() const { return pool_; }
   const std::map<std::string, ProbeState>& probe_states() const { return probes_; }
 
  private:
+  enum class LocalState { kOff, kProbing, kFound, kNotFound };
+  struct LocalOllama {
+    std::string url;  // "" = no detection (providers configured, or implicit off)
+    LocalState state = LocalState::kOff;
+    std::string error;
+    std::vector<config::ModelEntry> models;
+  };
+  void detect_ollama();
+  void add_found_ollama();  // the found Ollama into models_ (and the default model)
+  void settle();            // runs the probe waiters once nothing is in flight
+
   boost::asio::io_context& io_;
   const Clock& clock_;
   config::ModelsConfig models_;
@@ -84,6 +108,8 @@ class Catalog {
   int in_flight_ = 0;
   std::vector<std::function<void()>> waiters_;
   std::uint64_t generation_ = 0;  // bumps on set_config; stale probe answers are ignored
+  LocalOllama ollama_;
+  std::uint64_t ollama_gen_ = 0;  // bumps when the Ollama URL changes; stale answers ignored
   Alive alive_;                   // last: probe answers after destruction are dropped
 };
 

@@ -72,8 +72,8 @@ inline CmdResult run_command(const std::vector<std::string>& args, const CmdOpti
   return r;
 }
 
-// The real `simpleclaw` with HOME pointed at `home` (nothing real is read) and the
-// SIMPLECLAW_* variables cleared, plus `env`.
+// The real `simpleclaw` with HOME pointed at `home` (nothing real is read), the
+// SIMPLECLAW_* and provider key variables cleared and OLLAMA_HOST at kNoOllama, plus `env`.
 inline CmdResult run_simpleclaw(const std::vector<std::string>& args, const std::string& home,
                                 const std::map<std::string, std::string>& env = {},
                                 int timeout_s = 30, const std::string& stdin_text = {}) {
@@ -85,8 +85,15 @@ inline CmdResult run_simpleclaw(const std::vector<std::string>& args, const std:
              "SIMPLECLAW_GATEWAY_PASSWORD",
              "SIMPLECLAW_UNIT_DIR",
              "XDG_CONFIG_HOME",
-             "SUDO_USER"};
-  o.env = env;
+             "SUDO_USER",
+             "OPENAI_API_KEY",
+             "OPENAI_BASE_URL",
+             "ANTHROPIC_API_KEY",
+             "ANTHROPIC_BASE_URL"};
+  // Hermetic implicit providers (config/implicit_providers.h): no key from the developer's
+  // shell, and no Ollama they may run, unless the test says so.
+  o.env["OLLAMA_HOST"] = kNoOllama;
+  for (const auto& [k, v] : env) o.env[k] = v;
   o.env["HOME"] = home;
   o.timeout_s = timeout_s;
   o.stdin_text = stdin_text;

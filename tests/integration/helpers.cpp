@@ -141,9 +141,12 @@ bool GatewayProcess::spawn(const StartOptions& opts) {
     ::dup2(err, 2);
     // Do not leak the test's sockets (other clients, a port-holding socket) into the child.
     ::close_range(3, ~0U, 0);
-    for (const char* v : {"SIMPLECLAW_GATEWAY_TOKEN", "SIMPLECLAW_GATEWAY_PASSWORD",
-                          "SIMPLECLAW_PORT", "SIMPLECLAW_CONFIG", "SIMPLECLAW_HOME"})
+    for (const char* v :
+         {"SIMPLECLAW_GATEWAY_TOKEN", "SIMPLECLAW_GATEWAY_PASSWORD", "SIMPLECLAW_PORT",
+          "SIMPLECLAW_CONFIG", "SIMPLECLAW_HOME", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+          "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"})
       ::unsetenv(v);
+    ::setenv("OLLAMA_HOST", kNoOllama, 1);  // opts.env may point it at a fake
     for (const auto& [k, v] : opts.env) ::setenv(k.c_str(), v.c_str(), 1);
     ::signal(SIGPIPE, SIG_DFL);
     ::execv(argv[0], argv.data());

@@ -33,6 +33,10 @@ using ClientPtr = std::unique_ptr<WsClient>;
 
 // Default wait for anything the gateway should answer at once.
 inline constexpr int kTimeoutMs = 5000;
+// OLLAMA_HOST for every gateway and CLI a test starts (unless its env says otherwise):
+// a port nothing listens on, so a developer's own Ollama never becomes an implicit
+// provider. The provider key variables (OPENAI_API_KEY, ...) are cleared likewise.
+inline constexpr const char* kNoOllama = "127.0.0.1:1";
 
 std::string read_text(const std::string& path);  // "" when missing
 void write_text(const std::string& path, const std::string& text);

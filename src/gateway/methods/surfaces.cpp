@@ -16,6 +16,7 @@
 #include "gateway/methods/table.h"
 #include "gateway/runtime_info.h"
 #include "gateway/status.h"
+#include "providers/catalog.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -108,10 +109,10 @@ void method_agent_identity_get(MethodCall& call) {
 }
 
 // Providers authenticate with API keys from config or the environment; no OAuth logins.
+// The catalog's providers: configured ones, or the implicit ones (env keys, a found Ollama).
 void method_models_auth_status(MethodCall& call) {
-  const config::Config& cfg = call.svc.config.cfg();
   Json providers = Json::array();
-  for (const config::ProviderConfig& p : cfg.models.providers) {
+  for (const config::ProviderConfig& p : call.svc.catalog.config().providers) {
     const bool keyless = p.api == "ollama" || !p.plugin.empty();
     providers.push_back({{"provider", p.name},
                          {"authProvider", p.name},
