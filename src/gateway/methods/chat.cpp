@@ -8,6 +8,7 @@
 #include "base/ids.h"
 #include "base/json_fields.h"
 #include "gateway/attachments.h"
+#include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/transcript_json.h"
 

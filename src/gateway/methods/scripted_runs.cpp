@@ -18,6 +18,7 @@
 #include "base/json_fields.h"
 #include "channels/channel_manager.h"
 #include "gateway/attachments.h"
+#include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/run_waiters.h"
 #include "gateway/send_ledger.h"
