@@ -41,6 +41,13 @@ enum class Role : std::uint8_t { kUser, kAssistant, kTool };
 // "user", "assistant", "tool": the names the LLM APIs and the transcript use.
 std::string_view role_name(Role role);
 
+// An image in a user message: base64 of a PNG, JPEG, GIF or WebP file (the gateway sniffed
+// the bytes). Shared: a request is rebuilt for each retry and tool round without copying.
+struct Image {
+  std::string mime_type;                    // "image/png" | "image/jpeg" | ...
+  std::shared_ptr<const std::string> data;  // base64, standard alphabet, padded; never null
+};
+
 // What the model is asked. The system prompt is separate. An assistant message may carry
 // tool calls; each is answered by one kTool message with its tool_call_id, right after it
 // (anthropic: merged into one user message of tool_result blocks).
@@ -51,6 +58,7 @@ struct Message {
   std::string tool_call_id;          // tool: the call it answers
   std::string tool_name;             // tool: the tool's name (ollama wants it)
   bool is_error = false;             // tool: the result is an error
+  std::vector<Image> images;         // user: attached images (each wire format's own shape)
 };
 
 struct ChatRequest {

@@ -14,6 +14,24 @@ std::int64_t estimate_tokens(std::string_view text) {
 namespace {
 constexpr std::int64_t kPerMessageOverhead = 4;
 
+// A user entry's text as the model sees it: the images it is not sent named at the end.
+std::string user_text(const sessions::Entry& e) {
+  std::string text = e.text;
+  for (const sessions::ImageRef& img : e.images) {
+    if (img.data) continue;
+    if (!text.empty()) text += "\n";
+    text += "[image not re-sent: " + (img.file_name.empty() ? img.mime_type : img.file_name) + "]";
+  }
+  return text;
+}
+
+std::vector<sdk::Image> sent_images(const sessions::Entry& e) {
+  std::vector<sdk::Image> out;
+  for (const sessions::ImageRef& img : e.images)
+    if (img.data) out.push_back(sdk::Image{img.mime_type, img.data});
+  return out;
+}
+
 struct Turn {
   std::int64_t order = 0;  // seq of the turn's first user message (or of the entry)
   std::vector<const sessions::Entry*> entries;
@@ -50,6 +68,8 @@ ContextOutput build_context(const ContextInput& in) {
     if (first_user != t.entries.end()) std::rotate(t.entries.begin(), first_user, first_user + 1);
     for (const sessions::Entry* e : t.entries) {
       t.tokens += estimate_tokens(e->text) + kPerMessageOverhead;
+      for (const sessions::ImageRef& img : e->images)
+        t.tokens += img.data ? kImageTokens : kPerMessageOverhead;
       if (e->tool_calls.is_array())
         for (const Json& c : e->tool_calls)
           t.tokens += estimate_tokens(c.value("arguments", "")) + kPerMessageOverhead;
@@ -82,14 +102,20 @@ ContextOutput build_context(const ContextInput& in) {
       if (e->role == Role::kTool) continue;  // emitted right after its call, or an orphan
       bool has_calls =
           e->role == Role::kAssistant && e->tool_calls.is_array() && !e->tool_calls.empty();
-      if (e->text.empty() && !has_calls) continue;
+      if (e->text.empty() && !has_calls && e->images.empty()) continue;
       if (out.messages.empty() && e->role != Role::kUser) continue;
       if (!has_calls) {
+        std::string text = e->role == Role::kUser ? user_text(*e) : e->text;
+        std::vector<sdk::Image> images = sent_images(*e);
         if (!out.messages.empty() && out.messages.back().role == e->role &&
             out.messages.back().tool_calls.empty()) {
-          out.messages.back().text += "\n\n" + e->text;
+          sdk::Message& prev = out.messages.back();
+          if (!text.empty()) prev.text += prev.text.empty() ? text : "\n\n" + text;
+          for (auto& img : images) prev.images.push_back(std::move(img));
         } else {
-          out.messages.push_back(sdk::Message{e->role, e->text});
+          sdk::Message m{e->role, std::move(text)};
+          m.images = std::move(images);
+          out.messages.push_back(std::move(m));
         }
         continue;
       }
@@ -118,6 +144,19 @@ ContextOutput build_context(const ContextInput& in) {
       }
       out.messages.push_back(std::move(call_msg));
       for (auto& r : results) out.messages.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+std::vector<sessions::ImageRef*> images_to_send(std::vector<sessions::Entry>& entries,
+                                                std::int64_t upto_seq, int max_images) {
+  std::vector<sessions::ImageRef*> out;
+  for (auto e = entries.rbegin(); e != entries.rend(); ++e) {
+    if (e->role != Role::kUser || (upto_seq > 0 && e->seq > upto_seq)) continue;
+    for (auto img = e->images.rbegin(); img != e->images.rend(); ++img) {
+      if (static_cast<int>(out.size()) >= max_images) return out;
+      out.push_back(&*img);
     }
   }
   return out;

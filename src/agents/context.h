@@ -13,6 +13,12 @@
 // results) is dropped or kept as a unit so pairs never split; within a turn each tool
 // call is followed by its result (see build_context).
 //
+// Images: a user message's images go to the model after its text. Only the newest
+// kMaxContextImages of the context (up to the run's own message) are re-sent with their
+// bytes; an older one is named in its message's text instead ("[image not re-sent: ...]"),
+// so a long illustrated chat does not send every picture again on every turn. Each sent
+// image counts kImageTokens toward the window.
+//
 // Pure functions; any thread.
 #pragma once
 #include <cstdint>
@@ -41,5 +47,14 @@ struct ContextOutput {
 };
 
 ContextOutput build_context(const ContextInput& in);
+
+inline constexpr int kMaxContextImages = 8;         // = the most one message may carry
+inline constexpr std::int64_t kImageTokens = 1600;  // a large image's cost at most providers
+// The images whose bytes the context should carry: the newest `max_images` attached to
+// user entries with seq <= upto_seq (0 = all), newest first. The caller loads their
+// `data`; build_context sends those that have it.
+std::vector<sessions::ImageRef*> images_to_send(std::vector<sessions::Entry>& entries,
+                                                std::int64_t upto_seq,
+                                                int max_images = kMaxContextImages);
 
 }  // namespace simpleclaw::agents

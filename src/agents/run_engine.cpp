@@ -39,12 +39,22 @@ namespace {
 constexpr int kMaxContextEntries = 2000;
 
 // On the DB worker. Read-only: a batch of only these commits without writing or fsync.
+// The images the model is sent again (agents/context.h) are read from the media store in
+// the same job (at most kMaxContextImages files), so the context arrives whole; one that
+// cannot be read is named in the text instead, like an older one.
 Result<ContextPart> load_context(SessionStore& s, const std::string& key,
-                                 const std::string& session_id) {
+                                 const std::string& session_id, std::int64_t upto_seq) {
   ContextPart part;
   auto ctx = s.context(session_id, kMaxContextEntries);
   if (!ctx.ok()) return ctx.error();
   part.entries = std::move(ctx).value();
+  for (sessions::ImageRef* img : images_to_send(part.entries, upto_seq)) {
+    auto data = s.media().load_base64(*img);
+    if (data.ok())
+      img->data = std::move(data).value();
+    else
+      log::warn("session {}: image {} not sent: {}", key, img->sha256, data.error().message);
+  }
   auto row = s.get(key);
   if (row.ok() && *row) part.model_override = (*row)->model_override;
   return part;
@@ -141,7 +151,8 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
     return done(Error::unavailable("gateway is shutting down; retry after restart", 5000));
   auto key = agents_.parse_key(p.session_key, p.agent_id);
   if (!key.ok()) return done(key.error());
-  if (p.message.empty()) return done(Error::invalid("message is empty"));
+  if (p.message.empty() && !p.images)
+    return done(Error::invalid("message is empty (send text, an image, or both)"));
   if (p.message.size() > kMaxMessageBytes)
     return done(Error::invalid("message too long: " + std::to_string(p.message.size()) +
                                " bytes (max " + std::to_string(kMaxMessageBytes) + ")"));
@@ -168,7 +179,7 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
   QueueMode mode = p.queue_mode.value_or(
       parse_queue_mode(cfg_->sessions.queue_mode).value_or(QueueMode::kFollowup));
   dedupe_.in_flight(run_id, owner);
-  sessions::BeginRun b{*key, run_id, uuid_v4(), p.message, clock_.wall_ms()};
+  sessions::BeginRun b{*key, run_id, uuid_v4(), p.message, clock_.wall_ms(), p.images};
   // A message to an idle session starts at once: its transcript is read in the same job
   // as the commit (saving a round trip to the database on the common path) and its system
   // prompt meanwhile on the file pool. Used only if the run does start at once (see
@@ -196,7 +207,8 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
         if (!r.ok()) return r.error();
         out.begun = std::move(r).value();
         if (with_context && !out.begun.existing)
-          out.context = load_context(s, b.key.key, out.begun.session.session_id);
+          out.context =
+              load_context(s, b.key.key, out.begun.session.session_id, out.begun.user.seq);
         return out;
       },
       [this, b, p = std::move(p), mode, prefetch, done = std::move(done)](Result<Begun> r) mutable {
@@ -299,8 +311,8 @@ void RunEngine::start_next(const std::string& key, bool prefetch_fresh) {
   // halves now, in parallel.
   auto l = std::make_shared<Loaded>();
   run.loading = l;
-  db_job([key, session_id =
-                   run.session_id](SessionStore& s) { return load_context(s, key, session_id); },
+  db_job([key, session_id = run.session_id,
+          upto = run.user_seq](SessionStore& s) { return load_context(s, key, session_id, upto); },
          [this, key, run_id = run.run_id, l](Result<ContextPart> r) {
            l->context = std::move(r);
            maybe_loaded(key, run_id, l);

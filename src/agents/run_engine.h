@@ -69,6 +69,9 @@ struct SendParams {
   std::string agent_id;                 // optional: the agent for a bare key
   std::optional<QueueMode> queue_mode;  // unset = sessions.queue_mode
   std::optional<int> timeout_ms;
+  // Attached images, already decoded and sniffed (gateway/attachments.h); null = none.
+  // With images the message may be empty.
+  std::shared_ptr<const std::vector<sessions::NewImage>> images;
 };
 
 // chat.send's answer.

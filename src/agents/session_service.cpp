@@ -11,10 +11,30 @@ SessionService::SessionService(sessions::DbWorker& db, RunEngine& runs,
                                RunSink& sink, const Clock& clock)
     : db_(db), runs_(runs), agents_(agents), catalog_(catalog), sink_(sink), clock_(clock) {}
 
+namespace {
+// On the DB worker: the bytes of the page's images, newest first, while they fit
+// `budget` decoded bytes; the rest stay references (shown as omitted).
+void load_page_images(const SessionStore& s, sessions::HistoryPage& page, std::int64_t budget) {
+  for (auto e = page.entries.rbegin(); e != page.entries.rend(); ++e) {
+    for (sessions::ImageRef& img : e->images) {
+      if (img.bytes > budget) continue;
+      auto data = s.media().load_base64(img);
+      if (!data.ok()) continue;  // a missing file: the part says omitted
+      img.data = std::move(data).value();
+      budget -= img.bytes;
+    }
+  }
+}
+}  // namespace
+
 void SessionService::history(const sessions::SessionKey& key, int limit, int offset,
-                             Done<History> done) {
+                             Done<History> done, std::int64_t image_budget) {
   db_.post(
-      [k = key.key, limit, offset](SessionStore& s) { return s.history(k, limit, offset); },
+      [k = key.key, limit, offset, image_budget](SessionStore& s) -> Result<sessions::HistoryPage> {
+        auto page = s.history(k, limit, offset);
+        if (page.ok() && image_budget > 0) load_page_images(s, *page, image_budget);
+        return page;
+      },
       alive_.guard([this, k = key.key, done = std::move(done)](Result<sessions::HistoryPage> r) {
         History h{k, std::nullopt, runs_.run_ids(k)};
         // A session nobody wrote to yet has an empty history, not an error.

@@ -43,7 +43,11 @@ class SessionService {
                  const Clock& clock = system_clock());
 
   // The newest `limit` entries of the session's current transcript, skipping `offset`.
-  void history(const sessions::SessionKey& key, int limit, int offset, Done<History> done);
+  // With an `image_budget` (decoded bytes) the images of the page are read too, newest
+  // first, while they fit (chat.history shows them; a page never carries more than this).
+  void history(const sessions::SessionKey& key, int limit, int offset, Done<History> done,
+               std::int64_t image_budget = 0);
+  static constexpr std::int64_t kHistoryImageBytes = std::int64_t{16} << 20;
   // An assistant message appended without a run (reported like a finished reply).
   void inject(const sessions::SessionKey& key, const std::string& message, const std::string& label,
               Done<sessions::Entry> done);

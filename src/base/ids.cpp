@@ -55,6 +55,40 @@ std::string base64(std::string_view in) {
   return encode64(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
 }
 
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 == 0 && !text.empty()) {
+    // Up to two '=' at the very end, and only there.
+    std::size_t pad = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+    text.remove_suffix(pad);
+  }
+  if (text.size() % 4 == 1) return std::nullopt;  // no whole byte in the last group
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 2);
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  // Canonical form: the bits of the last character that make no byte must be zero.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
 std::string hex(std::string_view in) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -203,6 +203,12 @@ struct SessionResetConfig {
   double idle_minutes = 0;    // idle: reset after this long without activity (> 0)
 };
 
+// Images attached to chat.send / sessions.send / agent (gateway/attachments.h).
+struct SessionAttachmentsConfig {
+  long long max_image_bytes = 5242880;  // decoded bytes per image (hello-ok policy.attachments)
+  int max_images = 8;                   // images per message
+};
+
 struct SessionsConfig {
   std::string queue_mode = "followup";  // followup | collect | interrupt | steer
   int max_queue = 20;                   // queued messages per session before chat.send refuses
@@ -210,6 +216,7 @@ struct SessionsConfig {
   int dedupe_max = 1000;                // ...and at most this many keys
   int run_timeout_ms = 600000;          // a run longer than this is aborted (timeoutMs overrides)
   SessionResetConfig reset;
+  SessionAttachmentsConfig attachments;
 };
 
 struct Config {

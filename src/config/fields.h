@@ -148,8 +148,9 @@ SC_CONFIG_FIELDS(simpleclaw::config::ModelsConfig, retry, connect_timeout_ms, fi
 SC_CONFIG_FIELDS(simpleclaw::config::AgentConfig, id, name, emoji, avatar, model, fallbacks,
                  workspace)
 SC_CONFIG_FIELDS(simpleclaw::config::SessionResetConfig, mode, at_hour, idle_minutes)
+SC_CONFIG_FIELDS(simpleclaw::config::SessionAttachmentsConfig, max_image_bytes, max_images)
 SC_CONFIG_FIELDS(simpleclaw::config::SessionsConfig, queue_mode, max_queue, dedupe_ttl_ms,
-                 dedupe_max, run_timeout_ms, reset)
+                 dedupe_max, run_timeout_ms, reset, attachments)
 SC_CONFIG_FIELDS(simpleclaw::sdk::ExecSettings, security, ask, allow, sandbox, network, timeout_ms,
                  max_output, approval_timeout_ms)
 SC_CONFIG_FIELDS(simpleclaw::sdk::WebFetchSettings, max_bytes, timeout_ms, max_redirects,

@@ -1,6 +1,7 @@
 #include "gateway/handshake.h"
 
 #include "base/log.h"
+#include "gateway/attachments.h"
 #include "gateway/health.h"
 #include "gateway/methods/table.h"
 #include "gateway/node_hub.h"
@@ -129,7 +130,8 @@ Json Handshake::hello_ok(const Client& c) const {
               {"policy",
                {{"maxPayload", cfg.gateway.limits.max_payload},
                 {"maxBufferedBytes", cfg.gateway.limits.max_buffered},
-                {"tickIntervalMs", cfg.gateway.timers.tick_ms}}}};
+                {"tickIntervalMs", cfg.gateway.timers.tick_ms},
+                {"attachments", attachments_policy(cfg.sessions.attachments)}}}};
 }
 
 }  // namespace simpleclaw::gateway

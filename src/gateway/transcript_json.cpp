@@ -18,8 +18,20 @@ Json message_json(const sessions::Entry& e) {
     return m;
   }
   Json content = Json::array();
-  if (!e.text.empty() || !e.tool_calls.is_array() || e.tool_calls.empty())
+  if (!e.text.empty() || ((!e.tool_calls.is_array() || e.tool_calls.empty()) && e.images.empty()))
     content.push_back(Json{{"type", "text"}, {"text", e.text}});
+  // Images as OpenClaw's transcripts hold them: {type:"image", data (base64), mimeType};
+  // the Control UI shows data as a data: URL. Bytes not loaded for this answer (over the
+  // page's budget, or unreadable) leave the part without data, marked omitted.
+  for (const sessions::ImageRef& img : e.images) {
+    Json part{{"type", "image"}, {"mimeType", img.mime_type}, {"sizeBytes", img.bytes}};
+    if (!img.file_name.empty()) part["fileName"] = img.file_name;
+    if (img.data)
+      part["data"] = *img.data;
+    else
+      part["omitted"] = true;
+    content.push_back(std::move(part));
+  }
   if (e.tool_calls.is_array())
     for (const Json& c : e.tool_calls) {
       Json args = Json::parse(c.value("arguments", "{}"), nullptr, false);

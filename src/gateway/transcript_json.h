@@ -13,7 +13,8 @@
 
 namespace simpleclaw::gateway {
 
-// {role, content:[{type:"text",text}, {type:"toolCall", id, name, arguments}...],
+// {role, content:[{type:"text",text}, {type:"toolCall", id, name, arguments}...,
+// {type:"image", data?, mimeType, fileName?, sizeBytes, omitted? (no data)}...],
 // timestamp, id, runId?, stopReason?, usage?, model?, state? (when not complete), label?};
 // a tool result is {role:"toolResult", toolCallId, toolName, content:[{type:"text",text}],
 // isError, timestamp, id, runId}.

@@ -54,6 +54,12 @@ Json provider_chat_params(const std::string& request_id, const providers::ChatRe
     if (!m.tool_call_id.empty()) j["toolCallId"] = m.tool_call_id;
     if (!m.tool_name.empty()) j["toolName"] = m.tool_name;
     if (m.is_error) j["isError"] = true;
+    if (!m.images.empty()) {
+      Json images = Json::array();
+      for (const sdk::Image& img : m.images)
+        images.push_back(Json{{"mimeType", img.mime_type}, {"data", *img.data}});
+      j["images"] = std::move(images);
+    }
     messages.push_back(std::move(j));
   }
   Json p{{"requestId", request_id},

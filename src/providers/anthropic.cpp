@@ -37,7 +37,9 @@ void add_anthropic_auth(HttpRequest& r, const Endpoint& provider) {
 
 // Messages in Anthropic's shape: an assistant message with tool calls is a list of
 // content blocks (text, then tool_use); consecutive tool results form one user message of
-// tool_result blocks (the API wants every result of a turn in the next user message).
+// tool_result blocks (the API wants every result of a turn in the next user message); a
+// user message with images is image blocks {type:"image", source:{type:"base64",
+// media_type, data}} and then a text block.
 nlohmann::ordered_json messages_json(const std::vector<Message>& in) {
   using oj = nlohmann::ordered_json;
   oj messages = oj::array();
@@ -60,6 +62,15 @@ nlohmann::ordered_json messages_json(const std::vector<Message>& in) {
                            {"id", c.id},
                            {"name", c.name},
                            {"input", arguments_object(c.arguments)}});
+      messages.push_back({{"role", role_name(m.role)}, {"content", std::move(content)}});
+    } else if (!m.images.empty()) {
+      // Images first, then the text about them (the order Anthropic's docs advise).
+      oj content = oj::array();
+      for (const sdk::Image& img : m.images)
+        content.push_back(
+            {{"type", "image"},
+             {"source", {{"type", "base64"}, {"media_type", img.mime_type}, {"data", *img.data}}}});
+      if (!m.text.empty()) content.push_back({{"type", "text"}, {"text", m.text}});
       messages.push_back({{"role", role_name(m.role)}, {"content", std::move(content)}});
     } else {
       messages.push_back({{"role", role_name(m.role)}, {"content", m.text}});

@@ -5,6 +5,7 @@
 //    "done_reason":"stop","prompt_eval_count":11,"eval_count":7}
 //   {"error":"model 'm' not found"}
 //
+// A user message's images go in its "images": ["<base64>", ...].
 // Tool calls come whole, arguments as a JSON object:
 //   {"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"read",
 //    "arguments":{"path":"a.txt"}}}]},"done":false}
@@ -115,6 +116,11 @@ HttpRequest ollama_chat_request(const Endpoint& provider, const ChatRequest& req
   for (const Message& m : req.messages) {
     nlohmann::ordered_json j{{"role", role_name(m.role)}, {"content", m.text}};
     if (m.role == sdk::Role::kTool) j["tool_name"] = m.tool_name;
+    if (!m.images.empty()) {  // Ollama wants the bare base64 of each image
+      nlohmann::ordered_json images = nlohmann::ordered_json::array();
+      for (const sdk::Image& img : m.images) images.push_back(*img.data);
+      j["images"] = std::move(images);
+    }
     if (!m.tool_calls.empty()) {
       nlohmann::ordered_json calls = nlohmann::ordered_json::array();
       for (const ToolCall& c : m.tool_calls)

@@ -11,6 +11,9 @@
 //   data: {"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function",
 //          "function":{"name":"read","arguments":"{\"pa"}}]}}]}
 //   data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"th\"}"}}]}}]}
+//
+// A user message with images sends content parts: {type:"text"} and {type:"image_url",
+// image_url:{url:"data:<mime>;base64,<data>"}}.
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -36,6 +39,16 @@ nlohmann::ordered_json message_json(const Message& m) {
   if (m.role == sdk::Role::kTool) {
     j["tool_call_id"] = m.tool_call_id;
     j["content"] = m.text;
+    return j;
+  }
+  if (!m.images.empty()) {
+    // Content parts: the text, then each image as a data: URL.
+    nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+    if (!m.text.empty()) parts.push_back({{"type", "text"}, {"text", m.text}});
+    for (const sdk::Image& img : m.images)
+      parts.push_back({{"type", "image_url"},
+                       {"image_url", {{"url", "data:" + img.mime_type + ";base64," + *img.data}}}});
+    j["content"] = std::move(parts);
     return j;
   }
   if (m.tool_calls.empty()) {

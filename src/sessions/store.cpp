@@ -86,6 +86,11 @@ CREATE INDEX approvals_by_status ON approvals(status);
     {3, R"sql(
 CREATE INDEX entries_by_time ON entries(created_at);
 )sql"},
+    // Images attached to user messages: JSON [{sha256, mimeType, bytes, fileName?}]
+    // (sessions/media.h); the bytes are files under <state>/media.
+    {4, R"sql(
+ALTER TABLE entries ADD COLUMN images TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 constexpr const char* kSessionCols =
@@ -96,7 +101,8 @@ constexpr const char* kSessionCols =
     "AND role = 'user' ORDER BY id LIMIT 1)";
 constexpr const char* kEntryCols =
     "id, session_id, message_id, run_id, role, text, state, stop_reason, model, label, "
-    "input_tokens, output_tokens, created_at, tool_calls, tool_call_id, tool_name, is_error";
+    "input_tokens, output_tokens, created_at, tool_calls, tool_call_id, tool_name, is_error, "
+    "images";
 
 SessionRow read_session(const store::Stmt& s) {
   SessionRow r;
@@ -142,6 +148,7 @@ Entry read_entry(const store::Stmt& s) {
   e.tool_call_id = s.text(14);
   e.tool_name = s.text(15);
   e.is_error = s.int64(16) != 0;
+  e.images = images_from_column(s.text(17));
   return e;
 }
 
@@ -167,7 +174,9 @@ Result<SessionStore> SessionStore::open(const std::string& path) {
   auto db = store::Db::open(path);
   if (!db.ok()) return db.error();
   if (auto v = store::migrate(*db, kMigrations); !v.ok()) return v.error();
-  return SessionStore(std::move(db).value());
+  const std::size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+  return SessionStore(std::move(db).value(), MediaStore(dir + "/media"));
 }
 
 Result<store::Stmt> SessionStore::prep(const char* sql) { return db_.prepare(sql); }
@@ -237,8 +246,8 @@ Status insert_entry(store::Db& db, Entry& e) {
   auto s = db.prepare(
       "INSERT INTO entries (session_id, message_id, run_id, role, text, state, stop_reason, "
       "model, label, input_tokens, output_tokens, created_at, tool_calls, tool_call_id, "
-      "tool_name, is_error) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+      "tool_name, is_error, images) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
   if (!s.ok()) return s.error();
   s->bind(1, e.session_id).bind(2, e.message_id).bind(3, e.run_id).bind(4, role_name(e.role));
   s->bind(5, e.text)
@@ -250,6 +259,7 @@ Status insert_entry(store::Db& db, Entry& e) {
   s->bind(13,
           e.tool_calls.is_array() && !e.tool_calls.empty() ? e.tool_calls.dump() : std::string());
   s->bind(14, e.tool_call_id).bind(15, e.tool_name).bind(16, std::int64_t{e.is_error ? 1 : 0});
+  s->bind(17, images_to_column(e.images));
   if (auto r = s->run(); !r.ok()) return r.error();
   e.seq = db.last_insert_rowid();
   return Ok{};
@@ -279,14 +289,23 @@ Result<BeginRunResult> SessionStore::begin_run(const BeginRun& b) {
   out.user.role = Role::kUser;
   out.user.text = b.text;
   out.user.created_at = b.now;
+  if (b.images) {
+    for (const NewImage& img : *b.images) {
+      auto ref = media_.put(img);
+      if (!ref.ok()) return ref.error();  // the job's savepoint undoes the run row
+      out.user.images.push_back(std::move(ref).value());
+    }
+  }
   if (auto x = insert_entry(db_, out.user); !x.ok()) return x.error();
   auto u = prep(
       "UPDATE sessions SET updated_at = ?2, last_preview = ?3, status = 'running' WHERE key = ?1");
   if (!u.ok()) return u.error();
-  u->bind(1, b.key.key).bind(2, b.now).bind(3, preview_of(b.text));
+  const std::string preview = preview_of(
+      b.text.empty() && b.images && !b.images->empty() ? std::string("[image]") : b.text);
+  u->bind(1, b.key.key).bind(2, b.now).bind(3, preview);
   if (auto x = u->run(); !x.ok()) return x.error();
   out.session.updated_at = b.now;
-  out.session.last_preview = preview_of(b.text);
+  out.session.last_preview = preview;
   out.session.status = SessionStatus::kRunning;
   return out;
 }

@@ -5,7 +5,8 @@
 //   transcripts  every sessionId a key ever had (sessions.reset starts a new one and
 //                keeps the old transcript)
 //   entries      append-only messages of a transcript (user, assistant, injected, tool
-//                results; an assistant entry may carry tool calls)
+//                results; an assistant entry may carry tool calls, a user entry images:
+//                references to files under <state>/media, written by begin_run first)
 //   approvals    exec approvals (pending ones survive a restart)
 //   runs         one row per chat run, keyed by runId (= the client's idempotencyKey):
 //                durable de-duplication and crash recovery
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "sessions/keys.h"
+#include "sessions/media.h"
 #include "sessions/types.h"
 #include "simpleclaw/result.h"
 #include "store/sqlite.h"
@@ -34,11 +36,13 @@ namespace simpleclaw::sessions {
 
 class SessionStore {
  public:
-  // Opens/creates the database and migrates it forward.
+  // Opens/creates the database and migrates it forward. Attached images live beside it,
+  // in <directory of path>/media (sessions/media.h).
   static Result<SessionStore> open(const std::string& path);
   SessionStore(SessionStore&&) noexcept = default;
 
   store::Db& db() { return db_; }
+  const MediaStore& media() const { return media_; }
 
   // Runs left queued/running by a crash -> error "interrupted by a gateway restart";
   // sessions -> idle. Returns how many runs were marked.
@@ -86,9 +90,10 @@ class SessionStore {
   Result<std::vector<ApprovalRow>> pending_approvals();
 
  private:
-  explicit SessionStore(store::Db db) : db_(std::move(db)) {}
+  SessionStore(store::Db db, MediaStore media) : db_(std::move(db)), media_(std::move(media)) {}
   Result<store::Stmt> prep(const char* sql);
   store::Db db_;
+  MediaStore media_;
 };
 
 }  // namespace simpleclaw::sessions

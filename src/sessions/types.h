@@ -6,12 +6,14 @@
 // (noted at each parse_*), never trusted. Plain values; any thread.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sessions/keys.h"
+#include "sessions/media.h"
 #include "simpleclaw/provider.h"
 #include "simpleclaw/result.h"
 
@@ -62,6 +64,7 @@ struct Entry {
   Json tool_calls;                      // assistant: [{id, name, arguments (JSON text)}] or null
   std::string tool_call_id, tool_name;  // tool: the call it answers
   bool is_error = false;                // tool: the result is an error
+  std::vector<ImageRef> images;         // user: attached images (files in the MediaStore)
 };
 
 struct RunRow {
@@ -75,6 +78,9 @@ struct BeginRun {
   SessionKey key;
   std::string run_id, message_id, text;
   std::int64_t now = 0;
+  // Attached images, stored (MediaStore::put) in the same job, before the entry that
+  // refers to them; shared so the caller's copies of a BeginRun do not copy the bytes.
+  std::shared_ptr<const std::vector<NewImage>> images;
 };
 struct BeginRunResult {
   SessionRow session;

@@ -1,11 +1,14 @@
 // chat.* and sessions.send (SPEC §5 Chat): adapters from protocol params to the run engine
 // (runs) and the session service (transcripts), and from their typed results back to
-// protocol JSON (gateway/transcript_json.h).
+// protocol JSON (gateway/transcript_json.h). Image attachments are checked and decoded
+// here (gateway/attachments.h), before anything is stored.
 #include "agents/agent_directory.h"
 #include "agents/run_engine.h"
 #include "agents/session_service.h"
 #include "base/ids.h"
 #include "base/json_fields.h"
+#include "gateway/attachments.h"
+#include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/transcript_json.h"
 
@@ -19,6 +22,9 @@ void send_common(MethodCall& call, const char* key_field, bool generate_idem) {
   sp.idempotency_key = json_str(call.params, "idempotencyKey");
   if (sp.idempotency_key.empty() && generate_idem) sp.idempotency_key = uuid_v4();
   sp.agent_id = json_str(call.params, "agentId");
+  auto images = parse_attachments(call.params, call.svc.config.cfg().sessions.attachments);
+  if (!images.ok()) return call.respond(images.error());
+  sp.images = std::move(images).value();
   sp.queue_mode = agents::parse_queue_mode(json_str(call.params, "queueMode"));
   if (call.params.contains("timeoutMs")) sp.timeout_ms = json_int(call.params, "timeoutMs", 0);
   // The sender sees its reply stream (a bad key is reported by the run engine).

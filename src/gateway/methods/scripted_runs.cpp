@@ -17,6 +17,8 @@
 #include "agents/run_engine.h"
 #include "base/json_fields.h"
 #include "channels/channel_manager.h"
+#include "gateway/attachments.h"
+#include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/run_waiters.h"
 #include "gateway/send_ledger.h"
@@ -131,8 +133,11 @@ void method_agent(MethodCall& call) {
       return call.respond(Error::invalid("agent: cannot deliver to channel " + delivery.channel +
                                          " (see channels.status)"));
   }
+  auto images = parse_attachments(p, call.svc.config.cfg().sessions.attachments);
+  if (!images.ok()) return call.respond(images.error());
   call.client.watch(key->key);  // the caller sees its reply stream
   agents::SendParams sp;
+  sp.images = std::move(images).value();
   sp.session_key = key->key;
   sp.message = json_str(p, "message");
   sp.idempotency_key = json_str(p, "idempotencyKey");

@@ -56,16 +56,18 @@ void chat_page(MethodCall& call, int offset) {
   if (!key.ok()) return call.respond(key.error());
   call.client.watch(key->key);  // a reader of the chat sees its replies stream
   Services& svc = call.svc;
-  svc.sessions.history(*key, json_int(call.params, "limit", 200), offset,
-                       [&svc, k = *key, respond = call.respond](Result<agents::History> r) {
-                         if (!r.ok()) return respond(r.error());
-                         Json page = history_json(*r);
-                         page["sessionInfo"] = session_info(svc, k, r->page);
-                         page["defaults"] = session_defaults(svc, k.agent_id);
-                         page["pendingInputs"] = Json{{"items", Json::array()}, {"total", 0}};
-                         page["totalMessages"] = page["messages"].size();
-                         respond(std::move(page));
-                       });
+  svc.sessions.history(
+      *key, json_int(call.params, "limit", 200), offset,
+      [&svc, k = *key, respond = call.respond](Result<agents::History> r) {
+        if (!r.ok()) return respond(r.error());
+        Json page = history_json(*r);
+        page["sessionInfo"] = session_info(svc, k, r->page);
+        page["defaults"] = session_defaults(svc, k.agent_id);
+        page["pendingInputs"] = Json{{"items", Json::array()}, {"total", 0}};
+        page["totalMessages"] = page["messages"].size();
+        respond(std::move(page));
+      },
+      agents::SessionService::kHistoryImageBytes);
 }
 
 void method_chat_startup(MethodCall& call) { chat_page(call, 0); }

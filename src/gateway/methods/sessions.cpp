@@ -8,6 +8,8 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/json_fields.h"
+#include "gateway/attachments.h"
+#include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/transcript_json.h"
 #include "sessions/keys.h"
@@ -133,7 +135,7 @@ void method_sessions_subscribe(MethodCall& call) {
   call.respond(Json{{"ok", true}, {"subscribed", on}});
 }
 
-// sessions.create {key?, agentId?, label?, model?, message?, idempotencyKey?}: a new
+// sessions.create {key?, agentId?, label?, model?, message?, attachments?, idempotencyKey?}: a new
 // session (OpenClaw's "new conversation"); without a key one is made up
 // ("agent:<id>:dashboard:<uuid>"). With a message its first run starts at once.
 void method_sessions_create(MethodCall& call) {
@@ -147,6 +149,9 @@ void method_sessions_create(MethodCall& call) {
   if (key.ok() && json_str(p, "key").empty() && !call.client.user.empty())
     key = sessions::in_user_namespace(*key, call.client.user);  // shared mode: theirs
   if (!key.ok()) return call.respond(key.error());
+  // Refused before the session is made: a bad attachment creates nothing.
+  auto images = parse_attachments(p, call.svc.config.cfg().sessions.attachments);
+  if (!images.ok()) return call.respond(images.error());
   sessions::SessionPatch patch;
   std::string label = json_str(p, "label");
   if (label.empty()) label = json_str(p, "displayName");
@@ -157,7 +162,7 @@ void method_sessions_create(MethodCall& call) {
   svc.sessions.patch(
       *key, patch,
       [&svc, k = *key, message = json_str(p, "message"), idem = json_str(p, "idempotencyKey"),
-       respond = call.respond](Result<sessions::SessionRow> r) {
+       images = std::move(images).value(), respond = call.respond](Result<sessions::SessionRow> r) {
         if (!r.ok()) return respond(r.error());
         Json out{
             {"ok", true},
@@ -165,8 +170,9 @@ void method_sessions_create(MethodCall& call) {
             {"sessionId", r->session_id},
             {"entry", session_json(*r, svc.runs.run_ids(k.key), svc.agents.model_of(r->agent_id))},
             {"runStarted", false}};
-        if (message.empty()) return respond(std::move(out));
+        if (message.empty() && !images) return respond(std::move(out));
         agents::SendParams sp;
+        sp.images = images;
         sp.session_key = k.key;
         sp.agent_id = k.agent_id;
         sp.message = message;

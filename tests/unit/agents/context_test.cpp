@@ -88,5 +88,44 @@ TEST(Context, RolesAlternateAndStartWithTheUser) {
             (std::vector<std::string>{"user:one\n\ntwo\n\nthree"}));
 }
 
+sessions::ImageRef image(char c, const std::string& name) {
+  return sessions::ImageRef{std::string(64, c), "image/png", name, 10, nullptr};
+}
+
+// Only the newest images up to the run's own message are re-sent with their bytes; an
+// older one is named in its message's text, so the model knows it was there.
+TEST(Context, OnlyTheNewestImagesAreSentAgainOlderOnesAreNamed) {
+  ContextInput in;
+  in.entries = {entry(1, "r1", "user", "first"), entry(2, "r1", "assistant", "ok"),
+                entry(3, "r2", "user", "second"), entry(4, "r3", "user", "queued")};
+  in.entries[0].images = {image('a', "old.png")};
+  in.entries[2].images = {image('b', "b1.png"), image('c', "b2.png")};
+  in.entries[3].images = {image('d', "later.png")};  // after this run's message
+  auto chosen = images_to_send(in.entries, 3, 2);
+  ASSERT_EQ(chosen.size(), 2u);
+  EXPECT_EQ(chosen[0]->file_name, "b2.png");  // newest first
+  EXPECT_EQ(chosen[1]->file_name, "b1.png");
+  for (auto* img : chosen) img->data = std::make_shared<const std::string>("DATA");
+  in.upto_seq = 3;
+  ContextOutput out = build_context(in);
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[0].text, "first\n[image not re-sent: old.png]");
+  EXPECT_TRUE(out.messages[0].images.empty());
+  EXPECT_EQ(out.messages[2].text, "second");
+  ASSERT_EQ(out.messages[2].images.size(), 2u);
+  EXPECT_EQ(out.messages[2].images[0].mime_type, "image/png");
+  EXPECT_EQ(*out.messages[2].images[0].data, "DATA");
+  // An image-only message is a message (its images carry it), and images cost tokens.
+  ContextInput only;
+  only.entries = {entry(1, "r1", "user", "")};
+  only.entries[0].images = {image('e', "")};
+  only.entries[0].images[0].data = std::make_shared<const std::string>("DATA");
+  ContextOutput o = build_context(only);
+  ASSERT_EQ(o.messages.size(), 1u);
+  EXPECT_EQ(o.messages[0].images.size(), 1u);
+  EXPECT_GE(o.estimated_tokens, kImageTokens);
+  EXPECT_EQ(images_to_send(only.entries, 0).size(), 1u);
+}
+
 }  // namespace
 }  // namespace simpleclaw::agents

@@ -26,5 +26,18 @@ TEST(Base64, Rfc4648VectorsPaddedAndUrlSafeUnpadded) {
   EXPECT_EQ(base64url(high), "-_-_");
 }
 
+TEST(Base64, DecodeRoundTripsAndRefusesWhatIsNotCanonicalBase64) {
+  for (const char* in : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xfb\xff\xbf"}) {
+    auto back = base64_decode(base64(in));
+    ASSERT_TRUE(back.has_value()) << in;
+    EXPECT_EQ(*back, in);
+  }
+  EXPECT_EQ(base64_decode("Zm8"), "fo");  // padding is optional
+  EXPECT_EQ(base64_decode("Zg"), "f");
+  for (const char* bad :
+       {"Z", "Zm9v!", "Zm 9v", "Zm9v\n", "Zg=", "Z===", "=Zg=", "Zh==", "-_-_", "Zm=v"})
+    EXPECT_FALSE(base64_decode(bad).has_value()) << bad;
+}
+
 }  // namespace
 }  // namespace simpleclaw

@@ -150,6 +150,34 @@ TEST(WireRequest, OllamaExactRequest) {
                     R"({"role":"user","content":"bye \"now\""}],"options":{"num_predict":256}})");
 }
 
+// A user message with images, in each API's own shape (the image is "AAAA" base64).
+TEST(WireRequest, ImagesGoInEachApisOwnShape) {
+  ChatRequest req;
+  req.model = "m-1";
+  req.max_tokens = 64;
+  sdk::Message m{Role::kUser, "what is it?"};
+  m.images.push_back(sdk::Image{"image/png", std::make_shared<const std::string>("AAAA")});
+  req.messages = {m};
+  EXPECT_EQ(build_chat_request(Api::kOpenAI, provider("openai", "http://x/v1", ""), req).body,
+            R"({"model":"m-1","messages":[{"role":"user","content":[)"
+            R"({"type":"text","text":"what is it?"},)"
+            R"({"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}],)"
+            R"("stream":true,"stream_options":{"include_usage":true},"max_tokens":64})");
+  EXPECT_EQ(build_chat_request(Api::kAnthropic, provider("anthropic", "", ""), req).body,
+            R"({"model":"m-1","max_tokens":64,"stream":true,"messages":[{"role":"user",)"
+            R"("content":[{"type":"image","source":{"type":"base64","media_type":"image/png",)"
+            R"("data":"AAAA"}},{"type":"text","text":"what is it?"}]}]})");
+  EXPECT_EQ(build_chat_request(Api::kOllama, provider("ollama", "", ""), req).body,
+            R"({"model":"m-1","stream":true,"messages":[{"role":"user",)"
+            R"("content":"what is it?","images":["AAAA"]}],"options":{"num_predict":64}})");
+  // An image without text: no empty text part.
+  req.messages[0].text.clear();
+  EXPECT_EQ(build_chat_request(Api::kOpenAI, provider("openai", "http://x/v1", ""), req).body,
+            R"({"model":"m-1","messages":[{"role":"user","content":[)"
+            R"({"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}],)"
+            R"("stream":true,"stream_options":{"include_usage":true},"max_tokens":64})");
+}
+
 TEST(WireRequest, NoKeyMeansNoAuthHeaderAndNoSystemMeansNoSystemMessage) {
   HttpRequest o = build_chat_request(Api::kOpenAI, provider("openai", "", ""), chat(""));
   EXPECT_EQ(o.headers,
