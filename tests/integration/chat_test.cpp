@@ -788,7 +788,7 @@ TEST(Chat, BadInputGetsClearErrors) {
   auto empty =
       c->call("chat.send", Json{{"sessionKey", "main"}, {"message", ""}, {"idempotencyKey", "k3"}});
   ASSERT_FALSE(empty.ok());
-  EXPECT_EQ(empty.error().message, "message is empty");
+  EXPECT_EQ(empty.error().message, "message is empty (send text, an image, or both)");
   auto missing = c->call("chat.send", Json{{"sessionKey", "main"}, {"message", "x"}});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("idempotencyKey"), std::string::npos);
