@@ -316,6 +316,12 @@ TEST_F(UsageDays, DaysAreCalendarDaysInTheGatewaysZoneAcrossDst) {
   EXPECT_EQ(both["aggregates"]["sessionCount"], 2);
   EXPECT_EQ(both["aggregates"]["byAgent"].size(), 2u);
   EXPECT_EQ(both["aggregates"]["daily"].size(), 2u);
+  // No creator profiles: every session is OpenClaw's "unknown" creator.
+  ASSERT_EQ(both["aggregates"]["byCreator"].size(), 1u);
+  EXPECT_EQ(both["aggregates"]["byCreator"][0]["key"], R"(["unknown"])");
+  EXPECT_EQ(both["aggregates"]["byCreator"][0]["sessionCount"], 2);
+  EXPECT_DOUBLE_EQ(both["aggregates"]["byCreator"][0]["totals"]["totalCost"].get<double>(), 24.0);
+  EXPECT_EQ(both["creatorOptions"].size(), 1u);
 }
 
 TEST(Usage, SessionUsageTimeseriesAndLogsOfLiveRuns) {

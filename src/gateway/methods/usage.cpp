@@ -120,6 +120,9 @@ std::optional<std::string> usage_agent(MethodCall& call, bool allow_key) {
   return agent;
 }
 
+// OpenClaw's key for sessions without a creator profile (all of them here).
+constexpr const char* kUnknownCreator = R"(["unknown"])";
+
 // Each day of the window with no usage gets a zero row, so a chart has one bar a day
 // (as OpenClaw); windows longer than a year list only the active days.
 constexpr int kMaxZeroFillDays = 366;
@@ -365,6 +368,30 @@ Json aggregates_json(const std::map<std::string, SessionUse>& uses,
                                {"cost", m.totals.cost()},
                                {"count", m.count}});
   }
+  // Sessions have no creator profiles here: every session is OpenClaw's "unknown" creator
+  // (the Usage panel's "started by" card shows them all under it).
+  Json creators = Json::array();
+  if (!uses.empty()) {
+    CostTotals all;
+    std::map<std::string, int> activity;  // the dates a session was active -> sessions
+    for (const auto& [key, u] : uses) {
+      all.add(u.totals);
+      Json dates = Json::array();
+      std::set<std::string> ds;
+      for (const auto& [d, m] : u.day_messages) ds.insert(d);
+      for (const auto& [d, t] : u.daily) ds.insert(d);
+      for (const std::string& d : ds) dates.push_back(d);
+      ++activity[dates.dump()];
+    }
+    Json sessions_activity = Json::array();
+    for (const auto& [dates, n] : activity)
+      sessions_activity.push_back(Json{{"dates", Json::parse(dates)}, {"sessionCount", n}});
+    creators.push_back(Json{{"key", kUnknownCreator},
+                            {"totals", all.json()},
+                            {"sessionCount", static_cast<std::int64_t>(uses.size())},
+                            {"daily", cost_daily},
+                            {"sessionActivity", std::move(sessions_activity)}});
+  }
   Json j{{"sessionCount", static_cast<std::int64_t>(uses.size())},
          {"messages", messages.json()},
          {"tools",
@@ -375,7 +402,7 @@ Json aggregates_json(const std::map<std::string, SessionUse>& uses,
          {"byProvider", std::move(by_provider)},
          {"byAgent", std::move(by_agent)},
          {"byChannel", std::move(by_channel)},
-         {"byCreator", Json::array()},
+         {"byCreator", creators},
          {"costDaily", std::move(cost_daily)},
          {"dailyLatency", Json::array()},
          {"modelDaily", std::move(model_daily)},
@@ -521,7 +548,8 @@ void method_sessions_usage(MethodCall& call) {
                {"sessions", std::move(list)},
                {"totals", totals.json()},
                {"aggregates", aggregates_json(*uses, agent_of, channel_of)},
-               {"creatorOptions", Json::array()},
+               {"creatorOptions",
+                uses->empty() ? Json::array() : Json::array({Json{{"key", kUnknownCreator}}})},
                {"cacheStatus", cache_status()}};
       if (truncated) out["truncated"] = true;
       respond(std::move(out));
