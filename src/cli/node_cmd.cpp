@@ -89,7 +89,7 @@ struct NodeHost {
     if (check.decision == tools::ExecCheck::Decision::kAsk) {
       fprintf(stderr, "node: asking the gateway's operators to approve: %s\n", command.c_str());
       auto d = ws.call("exec.approval.request",
-                       Json{{"command", check.display}, {"cwd", cwd}, {"reason", check.reason}});
+                       Json{{"command", check.display}, {"cwd", cwd}, {"warningText", check.reason}});
       if (!d.ok()) return fail("APPROVAL_FAILED", d.error().message);
       std::string decision = d->value("decision", "deny");
       if (decision != "allow-once" && decision != "allow-always")

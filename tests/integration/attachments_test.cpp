@@ -41,7 +41,9 @@ Json send_with(WsClient& c, const std::string& key, const std::string& text, Jso
   if (!r.ok()) return Json();
   auto evs = chat_events(c, idem);
   EXPECT_FALSE(evs.empty());
-  if (!evs.empty()) EXPECT_EQ(evs.back()["state"], "final") << evs.back().dump();
+  if (!evs.empty()) {
+    EXPECT_EQ(evs.back()["state"], "final") << evs.back().dump();
+  }
   return *r;
 }
 

@@ -608,6 +608,13 @@ if [ "$raw_rc" -ne 0 ] || ! printf '%s\n' "$raw_out" | grep -q '^\(PASS\|FAIL\) 
   fail "raw protocol checks ran" "exit status $raw_rc"
 fi
 
+# Params schemas: every field OpenClaw's published schema allows is taken; unknown fields
+# are refused where OpenClaw refuses them.
+pc_out=$("$NODE" "$HERE/params_compat.cjs" "$SCHEMA_FILE" "$HERE/../../src/gateway/protocol/schemas/methods" 2>&1)
+printf '%s\n' "$pc_out"
+PASS=$((PASS + $(printf '%s\n' "$pc_out" | grep -c '^PASS ')))
+FAIL=$((FAIL + $(printf '%s\n' "$pc_out" | grep -c '^FAIL ')))
+
 # The gateway is still alive after all of the above, then shuts down cleanly on SIGTERM.
 if kill -0 "$GW_PID" 2>/dev/null; then
   pass "gateway still running after the calls"
