@@ -88,8 +88,9 @@ struct NodeHost {
       return fail("DENIED", "denied by this node's exec policy: " + check.reason);
     if (check.decision == tools::ExecCheck::Decision::kAsk) {
       fprintf(stderr, "node: asking the gateway's operators to approve: %s\n", command.c_str());
-      auto d = ws.call("exec.approval.request",
-                       Json{{"command", check.display}, {"cwd", cwd}, {"warningText", check.reason}});
+      auto d =
+          ws.call("exec.approval.request",
+                  Json{{"command", check.display}, {"cwd", cwd}, {"warningText", check.reason}});
       if (!d.ok()) return fail("APPROVAL_FAILED", d.error().message);
       std::string decision = d->value("decision", "deny");
       if (decision != "allow-once" && decision != "allow-always")
