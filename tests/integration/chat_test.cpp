@@ -281,14 +281,19 @@ Json send_mode(WsClient& c, const std::string& key, const std::string& text,
   return r.ok() ? *r : Json();
 }
 
-// collect: messages queued behind a running turn are answered together by one run.
-TEST(Chat, CollectModeAnswersTheQueuedMessagesWithOneReply) {
-  FakeLlm llm;
+// The model answers "first" with "one" after 400 ms: long enough to queue behind it.
+Script slow_first() {
   Script slow;
   slow.when = "first";
   slow.chunks = {"one"};
   slow.head_delay_ms = 400;
-  llm.push(slow);
+  return slow;
+}
+
+// collect: messages queued behind a running turn are answered together by one run.
+TEST(Chat, CollectModeAnswersTheQueuedMessagesWithOneReply) {
+  FakeLlm llm;
+  llm.push(slow_first());
   Script both;
   both.chunks = {"both answered"};
   llm.push(both);
@@ -402,11 +407,7 @@ TEST(Chat, SteerModeJoinsTheRunInFlightAtItsNextModelCall) {
 // lost: it is answered by the next run.
 TEST(Chat, SteerWithNoFurtherModelCallRunsNext) {
   FakeLlm llm;
-  Script slow;
-  slow.when = "first";
-  slow.chunks = {"one"};
-  slow.head_delay_ms = 400;
-  llm.push(slow);
+  llm.push(slow_first());
   START_GATEWAY(gw, with_config(config_for(llm)));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
