@@ -7,6 +7,7 @@ besides itself. A folder is a layer; gateway/protocol is its own layer below the
   sdk        include/simpleclaw: the extension SDK. Standard library and nlohmann/json
              only: nothing under src/.
   base       Result re-exports, logging, clocks, ids, files
+  cron       schedules of scheduled jobs: cron expressions, time zones, next due times
   config     typed config, YAML, schema
   store      SQLite
   net        HTTP/TLS/WebSocket clients, URLs, SSE
@@ -38,6 +39,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = {
     "sdk": set(),
     "base": {"sdk"},
+    "cron": {"sdk", "base"},
     "config": {"sdk", "base"},
     "store": {"sdk", "base"},
     "net": {"sdk", "base"},
@@ -51,9 +53,9 @@ LAYERS = {
     "discovery": {"sdk", "base", "config", "proc"},
     "agents": {"sdk", "base", "config", "providers", "sessions", "tools"},
     "plugins": {"sdk", "base", "config", "net", "proc", "providers", "tools", "channels"},
-    "gateway": {"sdk", "base", "config", "store", "net", "proc", "protocol", "providers",
+    "gateway": {"sdk", "base", "cron", "config", "store", "net", "proc", "protocol", "providers",
                 "sessions", "nodes", "tools", "channels", "discovery", "agents", "plugins"},
-    "cli": {"sdk", "base", "config", "store", "net", "proc", "protocol", "providers",
+    "cli": {"sdk", "base", "cron", "config", "store", "net", "proc", "protocol", "providers",
             "sessions", "nodes", "tools", "channels", "discovery", "agents", "plugins",
             "gateway"},
 }
