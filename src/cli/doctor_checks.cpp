@@ -112,9 +112,9 @@ DoctorContext load_doctor_context(const DoctorOptions& o) {
 }
 
 Check check_config(const DoctorContext& c) {
-  Check k{"config", Status::kOk, "config", "", ""};
+  Check k{"config", CheckStatus::kOk, "config", "", ""};
   if (!c.file.error.empty()) {
-    k.status = Status::kFail;
+    k.status = CheckStatus::kFail;
     k.detail = "cannot read " + c.config_path + ": " + c.file.error;
     k.fix = "make the file readable by this user (chmod 600 " + c.config_path + ")";
     return k;
@@ -127,7 +127,7 @@ Check check_config(const DoctorContext& c) {
     k.detail = c.config_path + " is valid";
     return k;
   }
-  k.status = Status::kFail;
+  k.status = CheckStatus::kFail;
   k.detail = c.config_path + " is invalid (" + std::to_string(c.parsed.issues.size()) + " problem" +
              (c.parsed.issues.size() == 1 ? "" : "s") + "):";
   std::size_t shown = 0;
@@ -146,27 +146,27 @@ Check check_config(const DoctorContext& c) {
 }
 
 Check check_state_dir(const DoctorContext& c) {
-  Check k{"state-dir", Status::kOk, "state directory", "", ""};
+  Check k{"state-dir", CheckStatus::kOk, "state directory", "", ""};
   struct stat st {};
   if (::stat(c.state_dir.c_str(), &st) != 0) {
     k.detail = c.state_dir + " does not exist yet; the gateway creates it (mode 0700) at start";
     return k;
   }
   if (!S_ISDIR(st.st_mode)) {
-    k.status = Status::kFail;
+    k.status = CheckStatus::kFail;
     k.detail = c.state_dir + " is not a directory";
     k.fix = "move it away or point --state-dir / SIMPLECLAW_HOME at a directory";
     return k;
   }
   if (st.st_uid != ::geteuid()) {
-    k.status = Status::kWarn;
+    k.status = CheckStatus::kWarn;
     k.detail = c.state_dir + " belongs to uid " + std::to_string(st.st_uid) + ", not to you (uid " +
                std::to_string(::geteuid()) + ")";
     k.fix = "run doctor and the gateway as the directory's owner, or chown it";
     return k;
   }
   if (st.st_mode & 077) {
-    k.status = Status::kFail;
+    k.status = CheckStatus::kFail;
     k.detail = c.state_dir + " has mode " + mode_text(st.st_mode) +
                ": other users can read the sessions, logs and credentials in it";
     k.fix = "chmod 700 " + c.state_dir;
@@ -200,7 +200,7 @@ bool holds_literal_secret(const Json& v, int depth = 0) {
 }  // namespace
 
 Check check_secret_files(const DoctorContext& c) {
-  Check k{"secret-files", Status::kOk, "secret file modes", "", ""};
+  Check k{"secret-files", CheckStatus::kOk, "secret file modes", "", ""};
   std::vector<std::string> files{c.state_dir + "/gateway.token", c.state_dir + "/tls/key.pem"};
   bool config_secret = false;
   if (c.file.exists) {
@@ -226,7 +226,7 @@ Check check_secret_files(const DoctorContext& c) {
     }
   }
   if (!bad.empty()) {
-    k.status = warn_only ? Status::kWarn : Status::kFail;
+    k.status = warn_only ? CheckStatus::kWarn : CheckStatus::kFail;
     for (std::size_t i = 0; i < bad.size(); ++i) k.detail += (i ? "; " : "") + bad[i];
     for (std::size_t i = 0; i < fixes.size(); ++i) k.fix += (i ? " && " : "") + fixes[i];
     return k;
@@ -237,7 +237,7 @@ Check check_secret_files(const DoctorContext& c) {
 }
 
 Check check_gateway(const DoctorContext& c) {
-  Check k{"gateway", Status::kOk, "running gateway", "", ""};
+  Check k{"gateway", CheckStatus::kOk, "running gateway", "", ""};
   if (c.running) {
     k.detail = "a gateway is running on this state dir, pid " + c.running_pid +
                (c.running_url.empty() ? "" : ", " + c.running_url);
@@ -301,14 +301,14 @@ std::string port_problem(const std::string& bind, int port, bool* in_use) {
 }  // namespace
 
 Check check_port(const DoctorContext& c) {
-  Check k{"port", Status::kOk, "port", "", ""};
+  Check k{"port", CheckStatus::kOk, "port", "", ""};
   std::string p = std::to_string(c.port);
   if (c.port == 0) {
     k.detail = "port 0: any free port is picked at start";
     return k;
   }
   if (c.port < 0 || c.port > 65535) {
-    k.status = Status::kFail;
+    k.status = CheckStatus::kFail;
     k.detail = "port " + p + " is out of range";
     k.fix = "set gateway.port to 1-65535";
     return k;
@@ -328,7 +328,7 @@ Check check_port(const DoctorContext& c) {
   }
   // The running gateway listens elsewhere (a --port override): the configured port only
   // matters at the next start without that override.
-  k.status = c.running ? Status::kWarn : Status::kFail;
+  k.status = c.running ? CheckStatus::kWarn : CheckStatus::kFail;
   k.detail = why;
   if (in_use)
     k.fix = "find the program with `ss -ltnp 'sport = :" + p +
@@ -340,9 +340,9 @@ Check check_port(const DoctorContext& c) {
 }
 
 Check check_exposure(const DoctorContext& c) {
-  Check k{"exposure", Status::kOk, "network exposure", "", ""};
+  Check k{"exposure", CheckStatus::kOk, "network exposure", "", ""};
   if (c.doc.is_null()) {
-    k.status = Status::kWarn;
+    k.status = CheckStatus::kWarn;
     k.detail = "not checked: the config cannot be read";
     k.fix = "fix the config first (see the config check)";
     return k;
@@ -353,7 +353,7 @@ Check check_exposure(const DoctorContext& c) {
   bool loopback = config::is_loopback_bind(c.bind);
   if (loopback) {
     if (mode == "none") {
-      k.status = Status::kWarn;
+      k.status = CheckStatus::kWarn;
       k.detail = "bind " + c.bind +
                  " with auth mode none: every local user and program can "
                  "control the gateway";
@@ -364,7 +364,7 @@ Check check_exposure(const DoctorContext& c) {
     return k;
   }
   if (mode == "none") {
-    k.status = Status::kFail;
+    k.status = CheckStatus::kFail;
     k.detail = "bind " + c.bind +
                " with auth mode none: anyone on the network could control "
                "the gateway (it refuses to start like this)";
@@ -412,7 +412,7 @@ Check check_exposure(const DoctorContext& c) {
   for (const auto& f : fails) k.detail += "; " + f;
   for (const auto& w : warns) k.detail += "; " + w;
   for (std::size_t i = 0; i < fixes.size(); ++i) k.fix += (i ? "; " : "") + fixes[i];
-  k.status = !fails.empty() ? Status::kFail : Status::kWarn;
+  k.status = !fails.empty() ? CheckStatus::kFail : CheckStatus::kWarn;
   if (fails.empty() && warns.empty())
     k.fix =
         "use bind: loopback unless clients on other "
@@ -429,7 +429,7 @@ void probe_local_ollama(boost::asio::io_context& io, const std::string& url, int
                         bool needed, std::vector<Check>& out,
                         std::vector<std::shared_ptr<net::HttpCall>>& calls) {
   out.push_back(
-      {"provider:ollama", Status::kOk, "provider ollama", "implicit, Ollama at " + url + ": ", ""});
+      {"provider:ollama", CheckStatus::kOk, "provider ollama", "implicit, Ollama at " + url + ": ", ""});
   std::size_t idx = out.size() - 1;
   net::HttpRequest req;
   req.method = "GET";
@@ -456,7 +456,7 @@ void probe_local_ollama(boost::asio::io_context& io, const std::string& url, int
                   (models->size() > 5 ? ", ..." : "") + ")";
       return;
     }
-    k.status = needed ? Status::kWarn : Status::kOk;
+    k.status = needed ? CheckStatus::kWarn : CheckStatus::kOk;
     if (models.ok()) {
       k.detail += "answers, but has no model";
       k.fix = "pull one: ollama pull llama3.2";
@@ -479,7 +479,7 @@ void probe_local_ollama(boost::asio::io_context& io, const std::string& url, int
 std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
   std::vector<Check> out;
   if (!c.config_ok) {
-    out.push_back({"providers", Status::kWarn, "model providers",
+    out.push_back({"providers", CheckStatus::kWarn, "model providers",
                    "not checked: the config is "
                    "invalid",
                    "fix the config first (see the config check)"});
@@ -489,14 +489,14 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
   const auto& providers = models.providers;
   const std::string& ollama_url = models.ollama_probe_url;  // set: implicit providers in use
   if (providers.empty() && ollama_url.empty()) {
-    out.push_back({"providers", Status::kWarn, "model providers",
+    out.push_back({"providers", CheckStatus::kWarn, "model providers",
                    "no model provider is configured: agents cannot answer",
                    "run `simpleclaw onboard`, or add one under models.providers (see the "
                    "README, \"Configuration\")"});
     return out;
   }
   if (!ollama_url.empty())
-    out.push_back({"models", Status::kOk, "models",
+    out.push_back({"models", CheckStatus::kOk, "models",
                    "no provider configured: implicit providers from the environment "
                    "(OPENAI_API_KEY, ANTHROPIC_API_KEY, a local Ollama); default " +
                        (models.default_model.empty() ? std::string("ollama/<first model found>")
@@ -510,7 +510,7 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
   std::vector<std::shared_ptr<net::HttpCall>> calls;
   for (std::size_t i = 0; i < providers.size(); ++i) {
     const auto& p = providers[i];
-    Check k{"provider:" + p.name, Status::kOk, "provider " + p.name, "", ""};
+    Check k{"provider:" + p.name, CheckStatus::kOk, "provider " + p.name, "", ""};
     // Where it came from, never the key: "implicit, from OPENAI_API_KEY".
     std::string origin = p.implicit_from.empty() ? "" : "implicit, from " + p.implicit_from + "; ";
     if (i >= kMaxProbes) {
@@ -529,7 +529,7 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
                                            : std::string();
     net::Url url = net::parse_url(base);
     if (!url.ok) {
-      k.status = Status::kFail;
+      k.status = CheckStatus::kFail;
       k.detail = "base_url is not a valid http(s) URL: " + url.error;
       k.fix = "fix models.providers." + p.name + ".base_url";
       out.push_back(k);
@@ -560,7 +560,7 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
         k.detail += " answered (HTTP " + std::to_string(*status) + ")";
         return;
       }
-      k.status = Status::kWarn;
+      k.status = CheckStatus::kWarn;
       k.detail += " is unreachable: " + (e ? e->message : std::string("no response"));
       k.fix = "check the network/proxy (https_proxy) and " + url_key +
               "; replies fail until the provider is reachable";
@@ -572,9 +572,9 @@ std::vector<Check> check_providers(const DoctorContext& c, int timeout_ms) {
   io.run();
   if (!ollama_url.empty() && providers.empty() &&
       std::none_of(out.begin(), out.end(), [](const Check& k) {
-        return k.id == "provider:ollama" && k.status == Status::kOk;
+        return k.id == "provider:ollama" && k.status == CheckStatus::kOk;
       }))
-    out.push_back({"providers", Status::kWarn, "model providers",
+    out.push_back({"providers", CheckStatus::kWarn, "model providers",
                    "no model provider: none configured, OPENAI_API_KEY and ANTHROPIC_API_KEY "
                    "are not set and no Ollama answered: agents cannot answer",
                    "run `simpleclaw onboard`, or export OPENAI_API_KEY (or ANTHROPIC_API_KEY) "
@@ -599,12 +599,12 @@ std::vector<Check> check_channels(const DoctorContext& c) {
   std::vector<Check> out;
   const Json* section = c.doc.is_object() ? at(c.doc, {"channels"}) : nullptr;
   if (!section || !section->is_object() || section->empty()) {
-    out.push_back({"channels", Status::kOk, "channels", "no channel configured", ""});
+    out.push_back({"channels", CheckStatus::kOk, "channels", "no channel configured", ""});
     return out;
   }
   for (const auto& a : channels::parse_accounts(*section)) {
     std::string key = a.channel + "/" + a.account_id;
-    Check k{"channel:" + key, Status::kOk, "channel " + key, "", ""};
+    Check k{"channel:" + key, CheckStatus::kOk, "channel " + key, "", ""};
     std::string prefix =
         "channels." + a.channel + (a.account_id == "default" ? "" : ".accounts." + a.account_id);
     if (!a.enabled) {
@@ -630,7 +630,7 @@ std::vector<Check> check_channels(const DoctorContext& c) {
     if (missing.empty()) {
       k.detail = "credentials present";  // never their values
     } else {
-      k.status = Status::kFail;
+      k.status = CheckStatus::kFail;
       k.detail = "missing or empty: ";
       for (std::size_t i = 0; i < missing.size(); ++i) k.detail += (i ? ", " : "") + missing[i];
       k.fix = "set " + missing[0] +
@@ -654,7 +654,7 @@ std::vector<Check> check_databases(const DoctorContext& c) {
   std::vector<Check> out;
   for (const auto& path : dbs) {
     std::string name = fs::path(path).filename().string();
-    Check k{"db:" + name, Status::kOk, "database " + name, "", ""};
+    Check k{"db:" + name, CheckStatus::kOk, "database " + name, "", ""};
     if (!fs::exists(path, ec)) {
       k.detail = path + " not created yet (the gateway creates it at start)";
       out.push_back(k);
@@ -698,7 +698,7 @@ std::vector<Check> check_databases(const DoctorContext& c) {
     if (problems.empty()) {
       k.detail = path + ": integrity ok";
     } else {
-      k.status = Status::kFail;
+      k.status = CheckStatus::kFail;
       k.detail = path + " is damaged: " + problems[0];
       if (problems.size() > 1) k.detail += " (+" + std::to_string(problems.size() - 1) + " more)";
       k.fix = fix;
@@ -709,14 +709,14 @@ std::vector<Check> check_databases(const DoctorContext& c) {
 }
 
 Check check_disk(const DoctorContext& c) {
-  Check k{"disk", Status::kOk, "disk space", "", ""};
+  Check k{"disk", CheckStatus::kOk, "disk space", "", ""};
   fs::path p = c.state_dir;
   std::error_code ec;
   while (!p.empty() && !fs::exists(p, ec) && p.has_parent_path() && p != p.parent_path())
     p = p.parent_path();
   struct statvfs vfs {};
   if (::statvfs(p.c_str(), &vfs) != 0) {
-    k.status = Status::kWarn;
+    k.status = CheckStatus::kWarn;
     k.detail = "cannot stat the file system of " + p.string() + ": " + std::strerror(errno);
     return k;
   }
@@ -724,13 +724,13 @@ Check check_disk(const DoctorContext& c) {
   return disk_check(p.string(), avail);
 }
 
-const char* status_name(Status s) {
+const char* status_name(CheckStatus s) {
   switch (s) {
-    case Status::kOk:
+    case CheckStatus::kOk:
       return "OK";
-    case Status::kWarn:
+    case CheckStatus::kWarn:
       return "WARN";
-    case Status::kFail:
+    case CheckStatus::kFail:
       return "FAIL";
   }
   return "FAIL";
@@ -738,18 +738,18 @@ const char* status_name(Status s) {
 
 Check disk_check(const std::string& path, unsigned long long avail_bytes) {
   constexpr unsigned long long kMiB = 1024ull * 1024;
-  Check k{"disk", Status::kOk, "disk space", "", ""};
+  Check k{"disk", CheckStatus::kOk, "disk space", "", ""};
   char buf[64];
   snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(avail_bytes) / (1024.0 * kMiB));
   if (avail_bytes < 1024 * kMiB) snprintf(buf, sizeof buf, "%llu MiB", avail_bytes / kMiB);
   k.detail = std::string(buf) + " free on the file system of " + path;
   if (avail_bytes < kDiskFailBytes) {
-    k.status = Status::kFail;
+    k.status = CheckStatus::kFail;
     k.detail += ": the session database and logs cannot grow much longer";
   } else if (avail_bytes < kDiskWarnBytes) {
-    k.status = Status::kWarn;
+    k.status = CheckStatus::kWarn;
   }
-  if (k.status != Status::kOk)
+  if (k.status != CheckStatus::kOk)
     k.fix = "free space on that file system (old logs: " + path +
             "/logs), or move the state dir to a larger one (--state-dir)";
   return k;

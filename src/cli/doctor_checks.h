@@ -10,12 +10,12 @@
 
 namespace simpleclaw::cli {
 
-enum class Status { kOk = 0, kWarn = 1, kFail = 2 };
-const char* status_name(Status s);  // "OK" | "WARN" | "FAIL"
+enum class CheckStatus { kOk = 0, kWarn = 1, kFail = 2 };
+const char* status_name(CheckStatus s);  // "OK" | "WARN" | "FAIL"
 
 struct Check {
   std::string id;  // stable, for --json readers: "config", "port", "db:sessions.db", ...
-  Status status = Status::kOk;
+  CheckStatus status = CheckStatus::kOk;
   std::string title;   // short, human
   std::string detail;  // what was found (never a secret value)
   std::string fix;     // what to do about it ("" when OK)

@@ -17,7 +17,7 @@ void print_text(const DoctorContext& c, const std::vector<Check>& checks) {
   for (const auto& k : checks) {
     ++n[static_cast<int>(k.status)];
     printf("[%-4s] %s: %s\n", status_name(k.status), k.title.c_str(), k.detail.c_str());
-    if (!k.fix.empty() && k.status != Status::kOk) printf("       fix: %s\n", k.fix.c_str());
+    if (!k.fix.empty() && k.status != CheckStatus::kOk) printf("       fix: %s\n", k.fix.c_str());
   }
   printf("%d ok, %d warn, %d fail\n", n[0], n[1], n[2]);
 }
@@ -40,7 +40,7 @@ int doctor_command(const DoctorOptions& o) {
   checks.push_back(check_disk(c));
 
   bool failed = std::any_of(checks.begin(), checks.end(),
-                            [](const Check& k) { return k.status == Status::kFail; });
+                            [](const Check& k) { return k.status == CheckStatus::kFail; });
   if (o.json) {
     Json arr = Json::array();
     Json summary{{"ok", 0}, {"warn", 0}, {"fail", 0}};
@@ -50,8 +50,8 @@ int doctor_command(const DoctorOptions& o) {
                      {"title", k.title},
                      {"detail", k.detail},
                      {"fix", k.fix}});
-      const char* key = k.status == Status::kOk     ? "ok"
-                        : k.status == Status::kWarn ? "warn"
+      const char* key = k.status == CheckStatus::kOk     ? "ok"
+                        : k.status == CheckStatus::kWarn ? "warn"
                                                     : "fail";
       summary[key] = summary[key].get<int>() + 1;
     }

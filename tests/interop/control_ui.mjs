@@ -59,6 +59,7 @@ const page = await context.newPage();
 
 // Every RPC the page makes: id -> {method, panel}; answers folded in.
 let current = "boot";
+let lastRpc = Date.now();  // when the page last sent or got an RPC frame
 const pending = new Map();
 const calls = [];
 const events = [];
@@ -69,7 +70,7 @@ page.on("console", (m) => { if (m.type() === "error") consoleErrors.push({ panel
 page.on("websocket", (ws) => {
   ws.on("framesent", ({ payload }) => {
     let f; try { f = JSON.parse(payload); } catch { return; }
-    if (f.type === "req") pending.set(f.id, { method: f.method, panel: current, params: f.params });
+    if (f.type === "req") { pending.set(f.id, { method: f.method, panel: current, params: f.params }); lastRpc = Date.now(); }
     if (process.env.FRAME_LOG && current === "chat-send") fs.appendFileSync(process.env.FRAME_LOG, "> " + payload.slice(0, 1500) + "\n");
   });
   ws.on("framereceived", ({ payload }) => {
@@ -78,6 +79,7 @@ page.on("websocket", (ws) => {
     if (f.type === "res" && pending.has(f.id)) {
       const c = pending.get(f.id);
       pending.delete(f.id);
+      lastRpc = Date.now();
       // Usage answers are kept whole: the judge checks what the Usage panel was given.
       const keep = c.method === "sessions.usage" && f.ok ? f.payload : undefined;
       calls.push({ panel: c.panel, method: c.method, ok: f.ok === true, error: f.ok ? undefined : f.error, payload: keep });
@@ -88,6 +90,23 @@ page.on("websocket", (ws) => {
 });
 
 const settle = (ms) => page.waitForTimeout(ms);
+// Waits until a freshly loaded panel is done talking: it has sent its RPCs, every one is
+// answered and the socket has been quiet for a while. A fixed sleep flaked on a busy
+// machine (a panel judged before its first call); a panel that calls nothing is judged
+// after `idleMax` ms.
+async function settlePanel(tag, { min = 1500, quietMs = 800, idleMax = 6000, max = 20000 } = {}) {
+  const start = Date.now();
+  for (;;) {
+    await settle(100);
+    const elapsed = Date.now() - start;
+    if (elapsed >= max) return;
+    if (elapsed < min) continue;
+    const open = [...pending.values()].some((c) => c.panel === tag);
+    const called = calls.some((c) => c.panel === tag);
+    if (open || Date.now() - lastRpc < quietMs) continue;
+    if (called || elapsed >= idleMax) return;
+  }
+}
 // What a user sees go wrong: error callouts, toasts, chat errors, and any protocol error
 // text rendered anywhere on the page.
 const ERROR_TEXT = /unknown method|invalid [\w.-]+ params|missing scope|not paired|pairing required|INVALID_REQUEST|UNAVAILABLE/i;
@@ -103,7 +122,7 @@ async function banners() {
 const result = { panels: [], boot: {}, consoleErrors, pageErrors };
 // Boot: the token handed over in the fragment, as `openclaw dashboard` does.
 await page.goto(`${base}/#token=${encodeURIComponent(token)}`, { waitUntil: "domcontentloaded" });
-await settle(4000);
+await settlePanel("boot", { min: 2500 });
 result.boot = { url: page.url(), banners: await banners(), title: await page.title() };
 if (args.shots) await page.screenshot({ path: `${args.shots}/boot.png` });
 
@@ -112,7 +131,7 @@ async function visit(id, tag) {
   const route = PANELS[id];
   current = tag;
   await page.goto(`${base}${route}`, { waitUntil: "domcontentloaded" });
-  await settle(Number(process.env.PANEL_SETTLE_MS || 2500));
+  await settlePanel(tag);
   const mine = calls.filter((c) => c.panel === tag);
   if (args.shots) await page.screenshot({ path: `${args.shots}/${tag}.png` });
   return {
@@ -131,7 +150,7 @@ for (const id of wanted) result.panels.push(await visit(id, id));
 if (args.chat) {
   current = "chat-send";
   await page.goto(`${base}/chat/main`, { waitUntil: "domcontentloaded" });
-  await settle(2500);
+  await settlePanel(current);
   const box = page.locator("textarea:visible").first();
   await box.fill(String(args.chat));
   await box.press("Enter");
@@ -158,7 +177,7 @@ if (args.approve) {
   current = "approve";
   const text = String(args.approve);
   await page.goto(`${base}/chat/main`, { waitUntil: "domcontentloaded" });
-  await settle(2500);
+  await settlePanel(current);
   const box = page.locator("textarea:visible").first();
   await box.fill(text);
   await box.press("Enter");
@@ -182,7 +201,7 @@ if (args.approve) {
   const replyOnScreen = await page.evaluate(() => document.body.innerText).then((t) => t.includes("exec done: ")).catch(() => false);
   // The Approvals panel's history lists the decision.
   await page.goto(`${base}/settings/approvals`, { waitUntil: "domcontentloaded" });
-  await settle(2500);
+  await settlePanel(current);
   const historyText = await page.evaluate(() => document.body.innerText);
   if (args.shots) await page.screenshot({ path: `${args.shots}/approvals-history.png` });
   const mine = calls.filter((c) => c.panel === current);

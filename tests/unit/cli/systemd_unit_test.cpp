@@ -94,14 +94,14 @@ TEST(SystemdUnit, PathsWithSpacesPercentAndDollarAreQuotedForSystemd) {
 TEST(DoctorDisk, WarnsUnderOneGibAndFailsUnderOneHundredMib) {
   constexpr unsigned long long kMiB = 1024ull * 1024;
   Check ok = disk_check("/var/lib/x", 5 * 1024 * kMiB);
-  EXPECT_EQ(ok.status, Status::kOk);
+  EXPECT_EQ(ok.status, CheckStatus::kOk);
   EXPECT_NE(ok.detail.find("/var/lib/x"), std::string::npos);
   Check warn = disk_check("/var/lib/x", 900 * kMiB);
-  EXPECT_EQ(warn.status, Status::kWarn);
+  EXPECT_EQ(warn.status, CheckStatus::kWarn);
   EXPECT_NE(warn.detail.find("900 MiB"), std::string::npos) << warn.detail;
   EXPECT_FALSE(warn.fix.empty());
   Check fail = disk_check("/var/lib/x", 50 * kMiB);
-  EXPECT_EQ(fail.status, Status::kFail);
+  EXPECT_EQ(fail.status, CheckStatus::kFail);
   EXPECT_NE(fail.detail.find("/var/lib/x"), std::string::npos);
   EXPECT_FALSE(fail.fix.empty());
 }
