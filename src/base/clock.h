@@ -24,6 +24,14 @@ class Clock {
 // The real clocks. One process-wide instance; never destroyed.
 const Clock& system_clock();
 
+// The gateway's clock: system_clock(), or when $SIMPLECLAW_TEST_CLOCK_FILE names a file,
+// the system's wall time plus the signed milliseconds written in that file (re-read at
+// most every 10 ms; a missing or unreadable file counts as 0). Tests move a running
+// gateway's wall time forward (a job due in an hour, two missed occurrences while it was
+// down) without waiting; steady time is never shifted. is_shifted_clock() says which.
+const Clock& process_clock();
+bool is_shifted_clock();
+
 // Epoch milliseconds from the real wall clock (system_clock().wall_ms()): for code with no
 // Clock handed to it (log records, files written once).
 std::int64_t wall_now_ms();

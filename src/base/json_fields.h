@@ -26,6 +26,13 @@ inline int json_int(const Json& j, const char* key, int def) {
   return v < INT_MIN || v > INT_MAX ? def : static_cast<int>(v);
 }
 
+// The 64-bit integer at `key` (epoch milliseconds), or `def` when absent or not an integer.
+inline long long json_int64(const Json& j, const char* key, long long def) {
+  if (!j.is_object()) return def;
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<long long>() : def;
+}
+
 // The boolean at `key`, or `def` when absent or not a boolean.
 inline bool json_bool(const Json& j, const char* key, bool def) {
   if (!j.is_object()) return def;

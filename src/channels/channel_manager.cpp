@@ -217,6 +217,7 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
   s.text = m.peer.group && !m.sender_name.empty() ? "[" + m.sender_name + "] " + m.text : m.text;
   Route r{a.weak_from_this(), m.peer, m.message_id};
   sessions_[s.session_key] = r;
+  last_by_agent_[s.agent_id + "/" + s.user] = {a.channel_name(), a.account_id(), m.peer.chat_id};
   std::string run_id = s.run_id;
   dispatch_.submit(std::move(s), [this, r, run_id, finish = std::move(finish)](Status st) mutable {
     auto acc = r.account.lock();
@@ -626,6 +627,12 @@ Result<Json> ChannelManager::pairing_dismiss(const std::string& channel, const s
   if (!taken.ok()) return taken.error();
   return Json{
       {"ok", true}, {"requestId", taken->second.code}, {"senderId", taken->second.sender_id}};
+}
+
+ChannelManager::Target ChannelManager::last_target(const std::string& agent_id,
+                                                   const std::string& user) const {
+  auto it = last_by_agent_.find(agent_id + "/" + user);
+  return it == last_by_agent_.end() ? Target{} : it->second;
 }
 
 void ChannelManager::deliver(const std::string& channel, const std::string& account,

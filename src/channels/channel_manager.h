@@ -121,6 +121,14 @@ class ChannelManager {
   void deliver(const std::string& channel, const std::string& account, const std::string& to,
                const std::string& text, std::function<void(Result<std::string>)> done);
   bool has_channel(const std::string& channel) const;
+  // Where an agent last talked on a channel: the newest conversation that reached it
+  // (per shared-mode user; "" = the operator's). Scheduled jobs announce there when their
+  // delivery says channel "last". Empty channel = nowhere yet (in memory: none after a
+  // restart until someone writes).
+  struct Target {
+    std::string channel, account, to;
+  };
+  Target last_target(const std::string& agent_id, const std::string& user = {}) const;
   // The configured channels (sorted, each once).
   std::vector<std::string> channel_names() const;
 
@@ -170,8 +178,9 @@ class ChannelManager {
   std::map<std::string, std::shared_ptr<Account>> accounts_;  // "<channel>/<account>"
   std::vector<Binding> bindings_;
   std::string default_agent_ = "main";
-  std::unordered_map<std::string, Route> runs_;      // run id -> where the reply goes
-  std::unordered_map<std::string, Route> sessions_;  // session key -> last conversation
+  std::unordered_map<std::string, Route> runs_;            // run id -> where the reply goes
+  std::unordered_map<std::string, Route> sessions_;        // session key -> last conversation
+  std::unordered_map<std::string, Target> last_by_agent_;  // "<agent>/<user>" -> last_target
   boost::asio::steady_timer typing_timer_;
   bool typing_armed_ = false;
   Counters counters_;

@@ -428,8 +428,8 @@ namespace {
 void probe_local_ollama(boost::asio::io_context& io, const std::string& url, int timeout_ms,
                         bool needed, std::vector<Check>& out,
                         std::vector<std::shared_ptr<net::HttpCall>>& calls) {
-  out.push_back(
-      {"provider:ollama", CheckStatus::kOk, "provider ollama", "implicit, Ollama at " + url + ": ", ""});
+  out.push_back({"provider:ollama", CheckStatus::kOk, "provider ollama",
+                 "implicit, Ollama at " + url + ": ", ""});
   std::size_t idx = out.size() - 1;
   net::HttpRequest req;
   req.method = "GET";

@@ -52,7 +52,7 @@ int doctor_command(const DoctorOptions& o) {
                      {"fix", k.fix}});
       const char* key = k.status == CheckStatus::kOk     ? "ok"
                         : k.status == CheckStatus::kWarn ? "warn"
-                                                    : "fail";
+                                                         : "fail";
       summary[key] = summary[key].get<int>() + 1;
     }
     Json out{{"ok", !failed},

@@ -89,6 +89,17 @@ struct UserConfig {
   bool all_agents = true;           // ...or every agent ("*", the default)
 };
 
+// cron.*: the scheduler of jobs (cron.add) and heartbeats (docs/automations.md).
+struct CronConfig {
+  bool enabled = true;                // false: jobs are kept but nothing fires
+  std::string timezone;               // zone of cron expressions without tz; "" = the host's
+  int max_concurrent_runs = 2;        // job runs at once; the rest wait their turn
+  int default_timeout_seconds = 600;  // a run's limit when its payload sets none
+  int missed_run_cap = 5;             // missedPolicy run-all: at most this many late runs
+  int max_jobs = 10000;               // cron.add refuses more
+  std::string webhook_secret;         // signs webhook deliveries ("whsec_<base64>"); "" = unsigned
+};
+
 struct LoggingConfig {
   std::string level = "info";              // trace | debug | info | warn | error
   long long max_bytes = 10 * 1024 * 1024;  // rotate gateway.log at this size
@@ -226,6 +237,7 @@ struct Config {
   AgentsConfig agents;
   SessionsConfig sessions;
   DiscoveryConfig discovery;
+  CronConfig cron;
   ToolsConfig tools;                 // defaults (each agent has its resolved copy)
   std::vector<McpServerConfig> mcp;  // sorted by name
   NodesConfig nodes;

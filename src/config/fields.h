@@ -137,6 +137,8 @@ SC_CONFIG_FIELDS(simpleclaw::config::LimitsConfig, max_preauth_per_ip, max_preau
 SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls, allowed_origins,
                  trusted_proxies, control_ui, timers, limits)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
+SC_CONFIG_FIELDS(simpleclaw::config::CronConfig, enabled, timezone, max_concurrent_runs,
+                 default_timeout_seconds, missed_run_cap, max_jobs, webhook_secret)
 SC_CONFIG_FIELDS(simpleclaw::config::LoggingConfig, level, max_bytes, max_files)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelCost, input, output, cache_read, cache_write)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelEntry, id, name, context_window, max_tokens, reasoning,

@@ -477,6 +477,7 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
 void fill(const Json& doc, Config& c) {
   read_value(doc, "gateway", c.gateway);
   read_value(doc, "discovery", c.discovery);
+  read_value(doc, "cron", c.cron);
   read_value(doc, "logging", c.logging);
 }
 
@@ -595,6 +596,8 @@ Json ui_hints() {
       {"discovery.mdns", {{"label", "mDNS advertising"}, {"restart", true}}},
       {"discovery.tailscale", {{"label", "Tailscale"}, {"restart", true}}},
       {"discovery.display_name", {{"label", "Display name"}, {"restart", true}}},
+      {"cron", {{"label", "Automations"}}},
+      {"cron.webhook_secret", {{"label", "Webhook signing secret"}, {"sensitive", true}}},
       {"logging", {{"label", "Logging"}}},
       {"logging.level", {{"label", "Log level"}}},
   };

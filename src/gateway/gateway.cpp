@@ -23,7 +23,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
                                                AuthSettings auth) {
   auto store = sessions::SessionStore::open(info.sessions_db());
   if (!store.ok()) return store.error();
-  auto marked = store->recover(system_clock().wall_ms());
+  auto marked = store->recover(process_clock().wall_ms());
   if (!marked.ok()) return marked.error();
   if (*marked > 0)
     log::warn("{} run(s) were interrupted by the last shutdown; marked as failed", *marked);
@@ -37,7 +37,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
 Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg,
                  config::FileState file, AuthSettings auth, sessions::SessionStore store)
     : io_(io),
-      clock_(system_clock()),
+      clock_(process_clock()),
       info_(std::move(info)),
       config_(info_, std::move(cfg), std::move(file), std::move(auth)),
       clients_(metrics_),
@@ -106,12 +106,19 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       maintenance_(io, config_,
                    MaintenanceTargets{clients_, presence_, health_, agents_, runs_, sessions_, db_},
                    metrics_, clock_),
+      cron_(CronScheduler::Deps{
+          io, db_, runs_, sessions_, run_waiters_, channels_, agents_, config_, clock_,
+          [this](const std::string& owner, Json payload) {
+            // Operators; in shared mode the admin and the job's owner.
+            clients_.broadcast("cron", std::move(payload),
+                               Audience{protocol::Scope::kRead, std::string_view(owner)}, true);
+          }}),
       shared_(config_, agents_),
       services_{
           info_,           config_,          applier_,  agents_,  runs_,    run_waiters_,
           send_ledger_,    sessions_,        catalog_,  nodes_,   devices_, tools_.approvals(),
           tools_.runner(), approval_events_, channels_, plugins_, health_,  status_,
-          presence_,       files_,           clock_},
+          presence_,       files_,           clock_,    cron_},
       dispatcher_(services_, clients_, shared_, metrics_),
       auth_(config_, devices_, metrics_, clock_),
       handshake_(config_, clients_, auth_, nodes_, presence_, health_, status_, metrics_),
@@ -189,6 +196,7 @@ std::string Gateway::start_channels() {
 
 void Gateway::start() {
   status_.set_ready(true);
+  cron_.start();
   loop_monitor_.start();
   maintenance_.start();
 }
@@ -198,6 +206,7 @@ void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
   draining_ = true;
   on_drained_ = std::move(done);
   maintenance_.stop();
+  cron_.stop();
   loop_monitor_.stop();
   presence_.stop();
   health_.stop();

@@ -15,6 +15,7 @@
 //   StatusReport    status and /metrics                     status.h
 //   ConfigApplier   hot-applying a new config               config_apply.h
 //   Maintenance     tick and the maintenance pass           maintenance.h
+//   CronScheduler   scheduled jobs, exactly once            cron/scheduler.h
 //   DevicePairing   paired devices, device tokens           device_pairing.h
 //   NodeHub         connected nodes, node.invoke            node_hub.h
 //   Authenticator   credentials -> a typed Admission        authenticator.h
@@ -49,6 +50,7 @@
 #include "gateway/config_apply.h"
 #include "gateway/connections.h"
 #include "gateway/control_ui.h"
+#include "gateway/cron/scheduler.h"
 #include "gateway/device_pairing.h"
 #include "gateway/dispatcher.h"
 #include "gateway/handshake.h"
@@ -138,6 +140,7 @@ class Gateway {
   StatusReport status_;
   ConfigApplier applier_;
   Maintenance maintenance_;
+  CronScheduler cron_;
   SharedAccess shared_;
   Services services_;
   Dispatcher dispatcher_;

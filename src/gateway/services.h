@@ -32,6 +32,7 @@ namespace simpleclaw::gateway {
 struct RuntimeInfo;
 class ApprovalEvents;
 class ConfigApplier;
+class CronScheduler;
 class DevicePairing;
 class HealthMonitor;
 class LiveConfig;
@@ -63,6 +64,7 @@ struct Services {
   PresenceFeed& presence;
   BlockingPool& files;  // blocking file work (workspace files), never on the loop
   const Clock& clock;   // "now" for everything a handler stamps or compares
+  CronScheduler& cron;  // scheduled jobs (cron.*, wake)
 };
 
 }  // namespace simpleclaw::gateway

@@ -91,6 +91,40 @@ CREATE INDEX entries_by_time ON entries(created_at);
     {4, R"sql(
 ALTER TABLE entries ADD COLUMN images TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Scheduled jobs and their run records (sessions/cron_store.h). A scheduled occurrence
+    // is claimed by inserting its run record: the partial unique index makes a second
+    // claim of the same (job, scheduled time) fail, so no occurrence ever runs twice.
+    {5, R"sql(
+CREATE TABLE cron_jobs (
+  id                TEXT PRIMARY KEY,
+  owner             TEXT NOT NULL DEFAULT '',
+  spec              TEXT NOT NULL,
+  state             TEXT NOT NULL DEFAULT '{}',
+  enabled           INTEGER NOT NULL DEFAULT 1,
+  last_scheduled_ms INTEGER NOT NULL DEFAULT 0,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+CREATE TABLE cron_runs (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id          TEXT NOT NULL,
+  scheduled_ms    INTEGER NOT NULL,
+  trigger         TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  started_ms      INTEGER NOT NULL,
+  ended_ms        INTEGER NOT NULL DEFAULT 0,
+  session_key     TEXT NOT NULL DEFAULT '',
+  run_id          TEXT NOT NULL DEFAULT '',
+  error           TEXT NOT NULL DEFAULT '',
+  summary         TEXT NOT NULL DEFAULT '',
+  delivery_status TEXT NOT NULL DEFAULT 'not-requested',
+  delivery_error  TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX cron_runs_occurrence ON cron_runs(job_id, scheduled_ms)
+  WHERE trigger IN ('schedule', 'missed');
+CREATE INDEX cron_runs_by_job ON cron_runs(job_id, seq);
+CREATE INDEX cron_runs_by_status ON cron_runs(status);
+)sql"},
 };
 
 constexpr const char* kSessionCols =

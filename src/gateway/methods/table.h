@@ -105,6 +105,16 @@ void method_device_pair_rename(MethodCall&);
 void method_device_token_rotate(MethodCall&);
 void method_device_token_revoke(MethodCall&);
 void method_usage_status(MethodCall&);
+// methods/cron.cpp
+void method_cron_status(MethodCall&);
+void method_cron_list(MethodCall&);
+void method_cron_get(MethodCall&);
+void method_cron_add(MethodCall&);
+void method_cron_update(MethodCall&);
+void method_cron_remove(MethodCall&);
+void method_cron_run(MethodCall&);
+void method_cron_runs(MethodCall&);
+void method_wake(MethodCall&);
 // methods/usage.cpp
 void method_usage_cost(MethodCall&);
 void method_sessions_usage(MethodCall&);
