@@ -1,14 +1,11 @@
 #include "gateway/usage_window.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <optional>
 #include <regex>
 
 #include "base/json_fields.h"
+#include "cron/zones.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -112,29 +109,6 @@ Error window_error(const std::string& what) { return Error::invalid(what); }
 
 }  // namespace
 
-const std::string& gateway_time_zone() {
-  static const std::string name = [] {
-    if (const char* tz = std::getenv("TZ")) {
-      std::string s = tz;
-      if (!s.empty() && s.front() == ':') s.erase(0, 1);
-      if (s.rfind("/usr/share/zoneinfo/", 0) == 0) s.erase(0, 20);
-      return s.empty() ? std::string("UTC") : s;
-    }
-    char buf[512];
-    ssize_t n = ::readlink("/etc/localtime", buf, sizeof buf - 1);
-    if (n > 0) {
-      std::string link(buf, static_cast<std::size_t>(n));
-      auto at = link.find("zoneinfo/");
-      if (at != std::string::npos) return link.substr(at + 9);
-    }
-    std::ifstream in("/etc/timezone");
-    std::string line;
-    if (std::getline(in, line) && !line.empty()) return line;
-    return std::string("UTC");
-  }();
-  return name;
-}
-
 std::string usage_day_of(const UsageWindow& w, std::int64_t ms) {
   return ymd_text(day_in_zone(w.zone, w.offset_minutes, ms));
 }
@@ -157,13 +131,13 @@ Result<UsageWindow> usage_window(const Json& params, std::int64_t now_ms) {
       return window_error("invalid utcOffset '" + offset + "': expected UTC-12:00 to UTC+14:00");
     if (!tz.empty() && is_utc_name(tz)) {
       w.zone = DayZone::kUtc;
-    } else if (!tz.empty() && tz == gateway_time_zone()) {
+    } else if (!tz.empty() && tz == cron::host_zone_name()) {
       w.zone = DayZone::kLocal;
     } else if (minutes) {
       w.zone = DayZone::kOffset;
       w.offset_minutes = *minutes;
     } else if (!tz.empty()) {
-      return window_error("timeZone '" + tz + "' is not the gateway's (" + gateway_time_zone() +
+      return window_error("timeZone '" + tz + "' is not the gateway's (" + cron::host_zone_name() +
                           "): send utcOffset (e.g. UTC+2) with it, or mode 'gateway' or 'utc'");
     } else {
       w.zone = DayZone::kUtc;

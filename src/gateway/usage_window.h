@@ -38,7 +38,4 @@ std::string usage_day_of(const UsageWindow& w, std::int64_t ms);
 // The day after `day` (YYYY-MM-DD); "" when `day` is not a date.
 std::string next_usage_day(const std::string& day);
 
-// The gateway's time zone name: $TZ, else /etc/localtime's zoneinfo name, else "UTC".
-const std::string& gateway_time_zone();
-
 }  // namespace simpleclaw::gateway
