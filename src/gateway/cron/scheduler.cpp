@@ -40,7 +40,34 @@ std::string summary_of(const std::string& text) {
   return std::string(utf8_prefix(text, kMaxSummary)) + "…";
 }
 
+// A job built from its stored row: the schedule parsed (a row this version cannot read is
+// kept, disabled, with the reason). Pure: the DbWorker runs it for every job at start-up.
+CronJob job_from_row(sessions::CronJobRow row) {
+  CronJob job;
+  auto schedule = job_schedule(row.spec);
+  if (!schedule.ok()) {
+    row.enabled = false;
+    row.state["lastError"] = "schedule unreadable: " + schedule.error().message;
+    job.schedule = cron::AtSchedule{0};
+  } else {
+    job.schedule = *schedule;
+  }
+  job.row = std::move(row);
+  return job;
+}
+
 }  // namespace
+
+std::int64_t next_due(CronJob& job, const std::string& tz) {
+  if (!job.row.enabled) return 0;
+  std::int64_t after = job.row.last_scheduled_ms;
+  // After failures the next run waits for the backoff (the first occurrence after it).
+  const std::int64_t backoff_until = json_int64(job.row.state, "backoffUntilMs", 0);
+  if (backoff_until > after) after = backoff_until - 1;
+  if (auto* every = std::get_if<cron::EverySchedule>(&job.schedule); every && !every->anchor_ms)
+    every->anchor_ms = job.row.created_at;
+  return cron::next_after(job.schedule, after, tz, job.row.id).value_or(0);
+}
 
 CronScheduler::CronScheduler(Deps d) : d_(std::move(d)), timer_(d_.io) {}
 
@@ -89,14 +116,25 @@ Error CronScheduler::not_found(const std::string& id, bool get) const {
 
 void CronScheduler::start() {
   const std::int64_t now = d_.clock.wall_ms();
-  using Loaded = std::pair<std::vector<sessions::CronRunRow>, std::vector<sessions::CronJobRow>>;
+  // Parsing 10,000 schedules and their first due times (and date/tz's first look at the
+  // tz database) happen on the DbWorker with the read: the loop only files the results,
+  // so a gateway with many jobs still answers its first connect at once.
+  const std::string tz = default_tz();
+  const bool firing = d_.config.cfg().cron.enabled;
+  using Loaded = std::pair<std::vector<sessions::CronRunRow>, std::vector<CronJob>>;
   d_.db.post(
-      [now](sessions::SessionStore& s) -> Result<Loaded> {
+      [now, tz, firing](sessions::SessionStore& s) -> Result<Loaded> {
         auto interrupted = sessions::interrupt_cron_runs(s, now);
         if (!interrupted.ok()) return interrupted.error();
-        auto jobs = sessions::load_cron_jobs(s);
-        if (!jobs.ok()) return jobs.error();
-        return Loaded{std::move(interrupted).value(), std::move(jobs).value()};
+        auto rows = sessions::load_cron_jobs(s);
+        if (!rows.ok()) return rows.error();
+        std::vector<CronJob> jobs;
+        jobs.reserve(rows->size());
+        for (auto& row : *rows) {
+          jobs.push_back(job_from_row(std::move(row)));
+          if (firing) jobs.back().next_ms = next_due(jobs.back(), tz);
+        }
+        return Loaded{std::move(interrupted).value(), std::move(jobs)};
       },
       alive_.guard([this](Result<Loaded> r) {
         if (!r.ok()) {
@@ -104,20 +142,13 @@ void CronScheduler::start() {
                      r.error().message);
           return;
         }
-        for (auto& row : r->second) {
-          CronJob job;
-          auto schedule = job_schedule(row.spec);
-          if (!schedule.ok()) {
-            log::warn("cron: job {} has a schedule this version cannot read ({}); disabled", row.id,
-                      schedule.error().message);
-            row.enabled = false;
-            row.state["lastError"] = "schedule unreadable: " + schedule.error().message;
-            job.schedule = cron::AtSchedule{0};
-          } else {
-            job.schedule = *schedule;
-          }
-          std::string id = row.id;
-          job.row = std::move(row);
+        for (auto& job : r->second) {
+          if (job.row.state.contains("lastError") && !job.row.enabled &&
+              json_str(job.row.state, "lastError").rfind("schedule unreadable", 0) == 0)
+            log::warn("cron: job {}: {}; disabled", job.row.id,
+                      json_str(job.row.state, "lastError"));
+          std::string id = job.row.id;
+          if (job.next_ms > 0) due_index_.insert({job.next_ms, id});
           jobs_.emplace(std::move(id), std::move(job));
         }
         // An occurrence the gateway stopped during: a failure of its job, never re-run.
@@ -129,7 +160,10 @@ void CronScheduler::start() {
           st["lastRunStatus"] = "error";
           st["lastError"] = "interrupted: the gateway stopped during the run";
           st["consecutiveErrors"] = json_int64(st, "consecutiveErrors", 0) + 1;
-          if (is_one_shot(*job)) job->row.enabled = false;
+          if (is_one_shot(*job)) {
+            job->row.enabled = false;
+            reschedule(*job);
+          }
           persist(*job, nullptr);
         }
         if (!r->first.empty())
@@ -137,14 +171,8 @@ void CronScheduler::start() {
               "cron: {} job run(s) were interrupted by the last shutdown; recorded, not re-run",
               r->first.size());
         loaded_ = true;
-        const std::int64_t t = d_.clock.wall_ms();
-        for (auto& [id, job] : jobs_) {
-          reschedule(job);
-          if (job.next_ms > 0 && job.next_ms <= t) due(job, t);
-        }
         log::info("cron: {} job(s) loaded", jobs_.size());
-        start_next();
-        arm();
+        on_timer();  // what came due while the gateway was down
       }));
 }
 
@@ -157,18 +185,8 @@ void CronScheduler::stop() {
 
 void CronScheduler::reschedule(CronJob& job) {
   due_index_.erase({job.next_ms, job.row.id});
-  job.next_ms = 0;
-  if (!job.row.enabled || !d_.config.cfg().cron.enabled) return;
-  std::int64_t after = job.row.last_scheduled_ms;
-  // After failures the next run waits for the backoff (the first occurrence after it).
-  const std::int64_t backoff_until = json_int64(job.row.state, "backoffUntilMs", 0);
-  if (backoff_until > after) after = backoff_until - 1;
-  if (auto* every = std::get_if<cron::EverySchedule>(&job.schedule); every && !every->anchor_ms)
-    every->anchor_ms = job.row.created_at;
-  auto next = cron::next_after(job.schedule, after, default_tz(), job.row.id);
-  if (!next) return;
-  job.next_ms = *next;
-  due_index_.insert({job.next_ms, job.row.id});
+  job.next_ms = d_.config.cfg().cron.enabled ? next_due(job, default_tz()) : 0;
+  if (job.next_ms > 0) due_index_.insert({job.next_ms, job.row.id});
 }
 
 void CronScheduler::arm() {

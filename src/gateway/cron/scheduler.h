@@ -80,6 +80,11 @@ struct CronListQuery {
   bool previews = true;
 };
 
+// The job's next due time after its cursor (row.last_scheduled_ms) and any failure
+// backoff, in `tz` for cron schedules without one; 0 = none (disabled, done, never).
+// Pure (fills an `every` schedule's anchor): any thread.
+std::int64_t next_due(CronJob& job, const std::string& tz);
+
 class CronScheduler {
  public:
   static constexpr std::int64_t kLateGrace = 60'000;
