@@ -162,11 +162,11 @@ int next_bit(std::uint64_t bits, int from) {
 
 constexpr std::int64_t kDaySeconds = 86'400;
 
+}  // namespace
+
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
-
-}  // namespace
 
 Result<CronExpr> parse_cron_expr(std::string_view text) {
   if (text.size() > kMaxCronExprBytes)

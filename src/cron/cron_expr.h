@@ -42,6 +42,9 @@ struct CronExpr {
 
 Result<CronExpr> parse_cron_expr(std::string_view text);
 
+// a / b rounded toward minus infinity (instants before 1970 stay on the right day).
+std::int64_t floor_div(std::int64_t a, std::int64_t b);
+
 // Whether a calendar day matches the day fields (Vixie's OR rule). `weekday`: 0 = Sunday.
 bool day_matches(const CronExpr& e, unsigned month_day, unsigned month, unsigned weekday);
 

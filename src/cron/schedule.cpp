@@ -17,10 +17,6 @@ constexpr std::int64_t kMaxCronSeconds = 253'402'300'799;  // 9999-12-31T23:59:5
 constexpr int kMaxPeriods = 64;
 constexpr int kMaxFixedPasses = 16;
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
-
 std::int64_t sys_count(date::sys_seconds t) { return t.time_since_epoch().count(); }
 
 // Hour field starting with *: every instant whose wall-clock reading matches, one tz period

@@ -431,6 +431,22 @@ check_cmd "openclaw status" \
 check_cmd "openclaw nodes status" \
   'Array.isArray(j.nodes) && j.nodes.length === 0' \
   -- nodes status --json
+
+# Automations: a job added by OpenClaw's CLI, listed, run now (the CLI waits for the run
+# record by the run id cron.run answered) and its run record read back.
+check_cmd "openclaw cron add" \
+  'typeof j.id === "string" && j.name === "interop cron" && j.schedule.kind === "every" && j.schedule.everyMs === 3600000 && j.payload.kind === "agentTurn" && j.payload.message === "cron probe" && j.delivery.mode === "none"' \
+  -- cron add --name "interop cron" --every 1h --message "cron probe" --no-deliver --json
+CRON_ID=$("$NODE" -e 'try { console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).id || "") } catch { console.log("") }' "$TMP/openclaw cron add.out")
+check_cmd "openclaw cron list" \
+  'j.jobs.some((x) => x.id === "'"$CRON_ID"'" && x.name === "interop cron" && x.state.nextRunAtMs > Date.now())' \
+  -- cron list --json
+check_cmd "openclaw cron run --wait" \
+  'j.ok === true && typeof j.runId === "string"' \
+  -- cron run "$CRON_ID" --wait --poll-interval 200ms --wait-timeout 30s --json
+check_cmd "openclaw cron runs" \
+  'j.entries.length === 1 && j.entries[0].status === "ok" && j.entries[0].summary.includes("cron probe") && j.entries[0].jobId === "'"$CRON_ID"'"' \
+  -- cron runs "$CRON_ID" --json
 ocx "logs" logs --json --limit 50
 # JSON lines: a meta record, then log records whose time and message OpenClaw could read.
 if [ "$OC_RC" -eq 0 ] && "$NODE" -e '

@@ -72,8 +72,9 @@ std::int64_t next_due(CronJob& job, const std::string& tz) {
 CronScheduler::CronScheduler(Deps d) : d_(std::move(d)), timer_(d_.io) {}
 
 std::string CronScheduler::default_tz() const {
+  // An unknown cron.timezone falls back to the host's zone (start-up warns once).
   const std::string& tz = d_.config.cfg().cron.timezone;
-  return tz.empty() ? cron::host_zone_name() : tz;
+  return tz.empty() || !cron::is_known_zone(tz) ? cron::host_zone_name() : tz;
 }
 
 JobContext CronScheduler::context(const CronCaller& who) const {
@@ -119,6 +120,10 @@ void CronScheduler::start() {
   // Parsing 10,000 schedules and their first due times (and date/tz's first look at the
   // tz database) happen on the DbWorker with the read: the loop only files the results,
   // so a gateway with many jobs still answers its first connect at once.
+  const std::string& configured = d_.config.cfg().cron.timezone;
+  if (!configured.empty() && !cron::is_known_zone(configured))
+    log::warn("cron: cron.timezone {} is not a known time zone; using the host's ({})", configured,
+              cron::host_zone_name());
   const std::string tz = default_tz();
   const bool firing = d_.config.cfg().cron.enabled;
   using Loaded = std::pair<std::vector<sessions::CronRunRow>, std::vector<CronJob>>;
