@@ -190,22 +190,17 @@ Result<std::pair<std::vector<CronRunRow>, int>> list_cron_runs(SessionStore& s,
     where += " AND " + clause + " ?" + std::to_string(binds.size());
   };
   if (!q.job_id.empty()) add("job_id =", q.job_id);
-  if (!q.job_ids.empty()) {
-    where += " AND job_id IN (";
-    for (std::size_t i = 0; i < q.job_ids.size(); ++i) {
-      binds.push_back(q.job_ids[i]);
+  auto add_in = [&](const char* column, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    where += std::string(" AND ") + column + " IN (";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      binds.push_back(values[i]);
       where += (i ? ", ?" : "?") + std::to_string(binds.size());
     }
     where += ")";
-  }
-  if (!q.statuses.empty()) {
-    where += " AND status IN (";
-    for (std::size_t i = 0; i < q.statuses.size(); ++i) {
-      binds.push_back(q.statuses[i]);
-      where += (i ? ", ?" : "?") + std::to_string(binds.size());
-    }
-    where += ")";
-  }
+  };
+  add_in("job_id", q.job_ids);
+  add_in("status", q.statuses);
   if (!q.delivery_status.empty()) add("delivery_status =", q.delivery_status);
   if (!q.run_id.empty()) add("run_id =", q.run_id);
   if (!q.query.empty()) {

@@ -28,6 +28,16 @@ const char* const kUnsupportedFields[] = {"trigger", "pacing", "scheduledToolPol
 
 Error bad_job(const std::string& what) { return Error::invalid("invalid cron job: " + what); }
 
+// The first key of `obj` not in `known`, or "" when every key is known.
+template <std::size_t N>
+std::string unknown_key(const Json& obj, const char* const (&known)[N]) {
+  for (auto& [k, v] : obj.items())
+    if (std::find_if(std::begin(known), std::end(known), [&](const char* f) { return k == f; }) ==
+        std::end(known))
+      return k;
+  return "";
+}
+
 bool is_string_or_absent(const Json& j, const char* k) {
   return !j.contains(k) || j[k].is_string();
 }
@@ -80,10 +90,8 @@ Result<Json> normalize_payload(const Json& p) {
                                       "toolsAllow",
                                       "toolsAllowIsDefault",
                                       "allowUnsafeExternalContent"};
-    for (auto& [k, v] : p.items())
-      if (std::find_if(std::begin(kOk), std::end(kOk), [&](const char* f) { return k == f; }) ==
-          std::end(kOk))
-        return bad_job("payload." + k + " is not an agentTurn field");
+    if (std::string k = unknown_key(p, kOk); !k.empty())
+      return bad_job("payload." + k + " is not an agentTurn field");
     auto msg = text_field(p, "message", kMaxJobText, true);
     if (!msg.ok()) return bad_job("payload.message is required: what the agent is asked");
     out["message"] = *msg;
@@ -124,10 +132,8 @@ Result<Json> normalize_delivery(const Json& d, bool main_target) {
                                     "bestEffort",
                                     "failureDestination",
                                     "completionDestination"};
-  for (auto& [k, v] : d.items())
-    if (std::find_if(std::begin(kOk), std::end(kOk), [&](const char* f) { return k == f; }) ==
-        std::end(kOk))
-      return bad_job("delivery." + k + " is not a delivery field");
+  if (std::string k = unknown_key(d, kOk); !k.empty())
+    return bad_job("delivery." + k + " is not a delivery field");
   for (const char* k : {"channel", "to", "accountId"})
     if (!is_string_or_absent(d, k) || json_str(d, k).size() > kMaxKey)
       return bad_job(std::string("delivery.") + k + " must be a string of at most 256 bytes");
