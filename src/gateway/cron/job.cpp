@@ -31,10 +31,12 @@ Error bad_job(const std::string& what) { return Error::invalid("invalid cron job
 // The first key of `obj` not in `known`, or "" when every key is known.
 template <std::size_t N>
 std::string unknown_key(const Json& obj, const char* const (&known)[N]) {
-  for (auto& [k, v] : obj.items())
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string& k = it.key();  // not a structured binding: clang 14 cannot capture one
     if (std::find_if(std::begin(known), std::end(known), [&](const char* f) { return k == f; }) ==
         std::end(known))
       return k;
+  }
   return "";
 }
 
