@@ -84,12 +84,13 @@ Status put_cron_job(SessionStore& s, const CronJobRow& job) {
   return st->run();
 }
 
-Result<bool> delete_cron_job(SessionStore& s, const std::string& id) {
+Result<bool> delete_cron_job(SessionStore& s, const std::string& id, bool keep_runs) {
   auto st = s.db().prepare("DELETE FROM cron_jobs WHERE id = ?1");
   if (!st.ok()) return st.error();
   st->bind(1, id);
   if (auto r = st->run(); !r.ok()) return r.error();
   const bool removed = s.db().changes() > 0;
+  if (keep_runs) return removed;
   auto runs = s.db().prepare("DELETE FROM cron_runs WHERE job_id = ?1");
   if (!runs.ok()) return runs.error();
   runs->bind(1, id);

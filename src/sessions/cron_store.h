@@ -68,8 +68,9 @@ inline constexpr int kMaxRunsPerJob = 500;
 Result<std::vector<CronJobRow>> load_cron_jobs(SessionStore& s);
 // Insert or replace the whole row.
 Status put_cron_job(SessionStore& s, const CronJobRow& job);
-// Deletes the job and its run records; false when there was no such job.
-Result<bool> delete_cron_job(SessionStore& s, const std::string& id);
+// Deletes the job and (unless keep_runs: a one-shot that ran, its record still shown by
+// cron.runs) its run records; false when there was no such job.
+Result<bool> delete_cron_job(SessionStore& s, const std::string& id, bool keep_runs = false);
 
 // Claims one occurrence: inserts its record (status 'running', or r.status when set to
 // 'skipped') and advances the job's last_scheduled_ms. Returns the record's seq, or

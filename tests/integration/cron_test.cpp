@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "base/clock.h"
 #include "fakes/fake_llm.h"
 #include "integration/chat_helpers.h"
 #include "integration/helpers.h"
@@ -40,6 +41,13 @@ StartOptions cron_gateway(const FakeLlm& llm, const TestClock& clock, const std:
   o.state_dir = state_dir;
   return o;
 }
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+std::string iso_utc_ms(std::int64_t ms) { return simpleclaw::iso_utc(ms); }
 
 Json call_ok(WsClient& c, const std::string& method, const Json& params) {
   auto r = c.call(method, params);
@@ -316,6 +324,48 @@ TEST(Cron, AHungRunTimesOutAndOtherJobsKeepFiring) {
   // next hour comes later anyway).
   EXPECT_GE(job["state"]["nextRunAtMs"].get<std::int64_t>(),
             job["state"]["lastRunAtMs"].get<std::int64_t>() + 30'000);
+}
+
+TEST(Cron, AOneShotRunsOnceThenIsDeletedAndItsRunIsStillListed) {
+  FakeLlm llm;
+  TestClock clock;
+  START_GATEWAY(gw, cron_gateway(llm, clock));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  Json at = hourly("once", "one shot reminder");
+  at["schedule"] = Json{{"kind", "at"}, {"at", iso_utc_ms(now_ms() + 10 * 60'000)}};
+  Json job = call_ok(*c, "cron.add", at);
+  const std::string id = job.value("id", "");
+  EXPECT_EQ(job["deleteAfterRun"], true);
+  clock.advance(11 * 60'000);
+  auto done = finished(*c, id);
+  ASSERT_TRUE(done);
+  EXPECT_EQ((*done)["status"], "ok");
+  ASSERT_TRUE(eventually([&] { return !c->call("cron.get", Json{{"id", id}}).ok(); }));
+  Json runs = call_ok(*c, "cron.runs", Json{{"scope", "all"}});
+  ASSERT_EQ(runs["entries"].size(), 1u);
+  EXPECT_EQ(runs["entries"][0]["jobId"], id);
+  EXPECT_EQ(asked(llm, "one shot reminder"), 1);
+}
+
+TEST(Cron, WakeRunsATurnInTheMainSessionAndABlankTextIsRefused) {
+  FakeLlm llm;
+  llm.push(Script{.when = "check the door", .chunks = {"door is locked"}});
+  TestClock clock;
+  START_GATEWAY(gw, cron_gateway(llm, clock));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(call_ok(*c, "wake", Json{{"mode", "now"}, {"text", "   "}})["ok"], false);
+  EXPECT_EQ(llm.request_count(), 0u);
+  Json woke = call_ok(*c, "wake", Json{{"mode", "now"}, {"text", "check the door"}});
+  EXPECT_EQ(woke["ok"], true);
+  ASSERT_TRUE(eventually(
+      [&] {
+        Json h = call_ok(*c, "chat.history", Json{{"sessionKey", "main"}});
+        return h.dump().find("door is locked") != std::string::npos;
+      },
+      10000));
+  EXPECT_EQ(asked(llm, "check the door"), 1);
 }
 
 }  // namespace

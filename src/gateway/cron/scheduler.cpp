@@ -535,13 +535,10 @@ void CronScheduler::finish(const std::string& job_id, sessions::CronRunRow rec,
   d_.db.post(
       [rec, job_id, state, one_shot_removed](sessions::SessionStore& s) -> Status {
         if (auto st = sessions::finish_cron_run(s, rec, job_id, state); !st.ok()) return st;
-        if (one_shot_removed) {
-          // The record stays (cron.runs shows it); only the definition goes.
-          auto del = s.db().prepare("DELETE FROM cron_jobs WHERE id = ?1");
-          if (!del.ok()) return del.error();
-          del->bind(1, job_id);
-          return del->run();
-        }
+        if (!one_shot_removed) return Ok{};
+        // Only the definition goes: cron.runs still shows the run.
+        auto del = sessions::delete_cron_job(s, job_id, /*keep_runs=*/true);
+        if (!del.ok()) return del.error();
         return Ok{};
       },
       alive_.guard([this, job_id, rec, one_shot_removed](Status st) {
