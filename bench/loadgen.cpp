@@ -48,6 +48,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -98,6 +99,7 @@ struct Options {
   std::string gateway_bin;  // first-hello
   int repeat = 10;
   int gateway_cpu = -1;
+  std::string seed_state;      // first-hello: each run starts from a copy of this state dir
   double setup_timeout = 120;  // connecting phase cap (seconds)
   int pause_ms = 0;            // chat: pause between a final and the slot's next message
   bool subscribe_all = false;  // chat: each connection calls sessions.subscribe (gets every
@@ -130,6 +132,8 @@ void usage() {
       "  --gateway BIN       first-hello: the simpleclaw binary\n"
       "  --repeat N          first-hello: runs (default 10)\n"
       "  --gateway-cpu C     first-hello: pin the spawned gateway to CPU C\n"
+      "  --seed-state DIR    first-hello: start each run from a copy of DIR (e.g. 10,000 cron\n"
+      "                      jobs in its sessions.db; its gateway.json is not copied)\n"
       "  --pause-ms P        chat: each session pauses ~P ms before its next message\n"
       "  --subscribe-all     chat: every connection subscribes to every session's stream\n",
       stderr);
@@ -184,6 +188,8 @@ Options parse_args(int argc, char** argv) {
       o.repeat = std::stoi(val());
     else if (a == "--gateway-cpu")
       o.gateway_cpu = std::stoi(val());
+    else if (a == "--seed-state")
+      o.seed_state = val();
     else if (a == "--setup-timeout")
       o.setup_timeout = std::stod(val());
     else if (a == "--subscribe-all")
@@ -872,6 +878,15 @@ struct HelloRun {
 std::optional<HelloRun> first_hello_once(const Options& o, int run) {
   std::string dir = o.state_dir + "/run-" + std::to_string(run);
   ::mkdir(dir.c_str(), 0700);
+  if (!o.seed_state.empty()) {
+    std::error_code ec;
+    std::filesystem::copy(o.seed_state, dir,
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing,
+                          ec);
+    if (ec) die("cannot copy --seed-state " + o.seed_state + ": " + ec.message());
+    std::filesystem::remove(dir + "/gateway.json", ec);  // written anew once listening
+  }
   int port = free_port();
   std::string port_s = std::to_string(port), log = dir + "/gateway.out";
   std::vector<const char*> argv{o.gateway_bin.c_str(), "gateway",   "--port", port_s.c_str(),

@@ -190,6 +190,18 @@ struct NodesConfig {
 };
 
 // One agent (agents.list[]). Agent `main` always exists (added when absent).
+// agents.list[].heartbeat: a periodic turn in the agent's main session that reaches a
+// channel only when the reply is not the "nothing to report" token (docs/automations.md).
+struct HeartbeatConfig {
+  std::string every;            // "30m", "1h": a duration; "" or "0" = no heartbeat
+  std::string prompt;           // the turn's message; "" = the built-in one (HEARTBEAT.md)
+  std::string target = "last";  // last (where the agent last talked) | none | a channel name
+  std::string to;               // the chat/channel id when target names a channel
+  std::string account_id;       // the channel's account; "" = its default
+  std::string ack_token = "HEARTBEAT_OK";  // the reply that means "nothing to report"
+  int ack_max_chars = 300;  // text beside the token up to this long is still "nothing"
+};
+
 struct AgentConfig {
   std::string id;                      // slug: [a-z0-9][a-z0-9_-]*
   std::string name;                    // display name; empty = id
@@ -199,6 +211,7 @@ struct AgentConfig {
   std::vector<std::string> fallbacks;  // tried in order when the model fails
   std::string workspace;               // empty = <state>/agents/<id>/workspace
   ToolsConfig tools;                   // tools.* with this agent's overrides applied
+  HeartbeatConfig heartbeat;           // off unless heartbeat.every is set
 };
 
 struct AgentsConfig {

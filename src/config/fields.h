@@ -147,8 +147,10 @@ SC_CONFIG_FIELDS(simpleclaw::config::ProviderConfig, api, base_url, api_key, hea
 SC_CONFIG_FIELDS(simpleclaw::config::RetryConfig, attempts, base_ms, max_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelsConfig, retry, connect_timeout_ms, first_byte_timeout_ms,
                  idle_timeout_ms, request_timeout_ms, probe_interval_ms, implicit)
+SC_CONFIG_FIELDS(simpleclaw::config::HeartbeatConfig, every, prompt, target, to, account_id,
+                 ack_token, ack_max_chars)
 SC_CONFIG_FIELDS(simpleclaw::config::AgentConfig, id, name, emoji, avatar, model, fallbacks,
-                 workspace)
+                 workspace, heartbeat)
 SC_CONFIG_FIELDS(simpleclaw::config::SessionResetConfig, mode, at_hour, idle_minutes)
 SC_CONFIG_FIELDS(simpleclaw::config::SessionAttachmentsConfig, max_image_bytes, max_images)
 SC_CONFIG_FIELDS(simpleclaw::config::SessionsConfig, queue_mode, max_queue, dedupe_ttl_ms,

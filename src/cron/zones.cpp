@@ -15,8 +15,12 @@ std::string host_zone_name() {
     if (s.rfind("/usr/share/zoneinfo/", 0) == 0) s.erase(0, 20);
     return s.empty() ? std::string("UTC") : s;
   }
+  // SIMPLECLAW_LOCALTIME: another link to read instead of /etc/localtime (the tests change
+  // "the host's zone" under a running gateway without touching the machine's).
+  const char* link_path = std::getenv("SIMPLECLAW_LOCALTIME");
   char buf[512];
-  ssize_t n = ::readlink("/etc/localtime", buf, sizeof buf - 1);
+  ssize_t n =
+      ::readlink(link_path && *link_path ? link_path : "/etc/localtime", buf, sizeof buf - 1);
   if (n > 0) {
     std::string link(buf, static_cast<std::size_t>(n));
     auto at = link.find("zoneinfo/");

@@ -19,6 +19,7 @@ namespace simpleclaw::cron {
 // The host's zone name: $TZ (a leading ':' or /usr/share/zoneinfo/ dropped), else the
 // zone /etc/localtime links to, else /etc/timezone, else "UTC". Read again on every call
 // (a readlink and a getenv), so a zone change on a running host takes effect.
+// $SIMPLECLAW_LOCALTIME names another link to read instead of /etc/localtime (tests).
 std::string host_zone_name();
 
 // Whether tzdata knows the name (a zone or a link: "UTC", "Europe/Berlin", "US/Eastern").

@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "channels/channel_manager.h"
 #include "gateway/agent_tools.h"
+#include "gateway/cron/scheduler.h"
 #include "gateway/device_pairing.h"
 #include "gateway/health.h"
 #include "gateway/node_hub.h"
@@ -56,6 +57,7 @@ bool ConfigApplier::apply(config::Config next, config::FileState file) {
   targets_.devices.configure(cfg);
   targets_.plugins.configure(cfg);
   targets_.channels.configure(cfg);  // accounts added, removed or changed are (re)started
+  targets_.cron.configure();         // next due times, heartbeats
   ++metrics_.config_reloads;
   config_.set_reload_status(
       ReloadStatus{clock_.wall_ms(), reload_error.empty(), reload_error, restart});

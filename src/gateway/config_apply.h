@@ -34,6 +34,7 @@ class AgentTools;
 class HealthMonitor;
 class NodeHub;
 class DevicePairing;
+class CronScheduler;
 
 // The subsystems a config reaches (all owned by the Gateway).
 struct ConfigTargets {
@@ -44,6 +45,7 @@ struct ConfigTargets {
   plugins::PluginHost& plugins;
   channels::ChannelManager& channels;
   HealthMonitor& health;
+  CronScheduler& cron;  // cron.enabled / timezone and the agents' heartbeats
 };
 
 class ConfigApplier {

@@ -98,11 +98,12 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       health_(config_, clients_, db_, channels_, plugins_, loop_monitor_, clock_,
               [this] { return status_.state_version(); }),
       status_(StatusSources{config_, clients_, metrics_, loop_monitor_, health_, presence_, runs_,
-                            channels_, plugins_, catalog_},
+                            channels_, plugins_, catalog_, cron_},
               clock_),
-      applier_(config_, clients_, metrics_,
-               ConfigTargets{catalog_, tools_, nodes_, devices_, plugins_, channels_, health_},
-               clock_, [this] { maintenance_.restart(); }),
+      applier_(
+          config_, clients_, metrics_,
+          ConfigTargets{catalog_, tools_, nodes_, devices_, plugins_, channels_, health_, cron_},
+          clock_, [this] { maintenance_.restart(); }),
       maintenance_(io, config_,
                    MaintenanceTargets{clients_, presence_, health_, agents_, runs_, sessions_, db_},
                    metrics_, clock_),
@@ -112,6 +113,10 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
             // Operators; in shared mode the admin and the job's owner.
             clients_.broadcast("cron", std::move(payload),
                                Audience{protocol::Scope::kRead, std::string_view(owner)}, true);
+          },
+          [this](Json payload) {
+            clients_.broadcast("heartbeat", std::move(payload),
+                               Audience{protocol::Scope::kRead, std::string_view()}, true);
           }}),
       shared_(config_, agents_),
       services_{

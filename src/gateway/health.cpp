@@ -3,6 +3,7 @@
 
 #include "base/log.h"
 #include "channels/channel_manager.h"
+#include "gateway/cron/heartbeat.h"
 #include "plugins/plugin_host.h"
 #include "sessions/db_worker.h"
 
@@ -13,6 +14,15 @@ using protocol::SharedPayload;
 using protocol::SharedPayloadPtr;
 
 namespace {
+
+// The default agent's heartbeat interval in seconds (0 = none): OpenClaw's top-level
+// heartbeatSeconds.
+int heartbeat_seconds(const config::Config& cfg) {
+  for (const auto& a : cfg.agents.list)
+    if (a.id == cfg.agents.default_id)
+      return static_cast<int>(heartbeat_settings(a.heartbeat).every_ms / 1000);
+  return 0;
+}
 
 constexpr std::size_t kRecentShown = 5;       // health `sessions.recent` per block
 constexpr std::size_t kMaxHealthAgents = 64;  // agents with their own summary read
@@ -116,8 +126,6 @@ Json HealthMonitor::build() const {
   const Json no_summary;
   const Json& by_agent =
       summary_.is_object() && summary_.contains("byAgent") ? summary_["byAgent"] : no_summary;
-  Json heartbeat{{"enabled", false}, {"every", "off"},   {"everyMs", nullptr},
-                 {"prompt", ""},     {"target", "none"}, {"ackMaxChars", 300}};
   // Every configured agent, each with its own sessions.
   Json agents = Json::array();
   for (const auto& a : cfg.agents.list) {
@@ -125,7 +133,7 @@ Json HealthMonitor::build() const {
         by_agent.is_object() && by_agent.contains(a.id) ? by_agent[a.id] : no_summary;
     agents.push_back(Json{{"agentId", a.id},
                           {"isDefault", a.id == cfg.agents.default_id},
-                          {"heartbeat", heartbeat},
+                          {"heartbeat", heartbeat_health_block(heartbeat_settings(a.heartbeat))},
                           {"sessions", sessions_block(db, now, mine)}});
   }
   Json channels = channels_.health_json();
@@ -138,7 +146,7 @@ Json HealthMonitor::build() const {
               {"channels", channels},
               {"channelOrder", order},
               {"channelLabels", labels},
-              {"heartbeatSeconds", 0},
+              {"heartbeatSeconds", heartbeat_seconds(cfg)},
               {"defaultAgentId", cfg.agents.default_id},
               {"agents", agents},
               {"sessions", sessions_block(db, now, summary_)},

@@ -8,6 +8,7 @@
 #include "base/check.h"
 #include "base/prom_text.h"
 #include "channels/channel_manager.h"
+#include "gateway/cron/scheduler.h"
 #include "gateway/health.h"
 #include "gateway/methods/table.h"
 #include "gateway/presence_feed.h"
@@ -98,6 +99,7 @@ Json StatusReport::status() const {
           {"queuedRuns", src_.runs.queued_runs()}}},
         {"plugins", {{"count", pl.count}, {"running", pl.running}, {"failed", pl.failed}}},
         {"models", src_.catalog.source_json()},
+        {"cron", src_.cron.summary_json()},
         {"logs", {{"file", info.log_file}}}}},
       {"discovery", discovery_},
       {"stateVersion", state_version()}};

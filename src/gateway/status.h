@@ -32,6 +32,7 @@ namespace simpleclaw::gateway {
 
 class HealthMonitor;
 class PresenceFeed;
+class CronScheduler;
 
 // What status and /metrics read (all owned by the Gateway; they outlive this).
 struct StatusSources {
@@ -45,6 +46,7 @@ struct StatusSources {
   const channels::ChannelManager& channels;
   const plugins::PluginHost& plugins;
   const providers::Catalog& catalog;
+  const CronScheduler& cron;
 };
 
 class StatusReport {

@@ -147,7 +147,12 @@ bool GatewayProcess::spawn(const StartOptions& opts) {
           "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"})
       ::unsetenv(v);
     ::setenv("OLLAMA_HOST", kNoOllama, 1);  // opts.env may point it at a fake
-    for (const auto& [k, v] : opts.env) ::setenv(k.c_str(), v.c_str(), 1);
+    for (const auto& [k, v] : opts.env) {
+      if (v.empty())
+        ::unsetenv(k.c_str());
+      else
+        ::setenv(k.c_str(), v.c_str(), 1);
+    }
     ::signal(SIGPIPE, SIG_DFL);
     ::execv(argv[0], argv.data());
     ::_exit(127);

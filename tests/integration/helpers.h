@@ -62,7 +62,7 @@ struct StartOptions {
   std::string config_yaml;                 // non-empty: written to <dir>/config.yaml first
   std::string state_dir;                   // empty: <dir>/state (fresh)
   std::vector<std::string> args;           // extra command-line arguments
-  std::map<std::string, std::string> env;  // extra environment
+  std::map<std::string, std::string> env;  // extra environment; "" = unset it
   std::string token;       // the token clients use; empty: read <state>/gateway.token
   bool port_zero = true;   // pass --port 0
   bool wait_ready = true;  // wait for gateway.json (false: for start-up failures)

@@ -69,12 +69,29 @@ std::int64_t next_due(CronJob& job, const std::string& tz) {
   return cron::next_after(job.schedule, after, tz, job.row.id).value_or(0);
 }
 
-CronScheduler::CronScheduler(Deps d) : d_(std::move(d)), timer_(d_.io) {}
+CronScheduler::CronScheduler(Deps d)
+    : d_(std::move(d)),
+      host_tz_(cron::host_zone_name()),
+      timer_(d_.io),
+      heartbeats_(HeartbeatRunner::Deps{d_.io, d_.runs, d_.waiters, d_.channels, d_.agents,
+                                        d_.config, d_.clock, d_.emit_heartbeat}) {}
 
 std::string CronScheduler::default_tz() const {
   // An unknown cron.timezone falls back to the host's zone (start-up warns once).
   const std::string& tz = d_.config.cfg().cron.timezone;
-  return tz.empty() || !cron::is_known_zone(tz) ? cron::host_zone_name() : tz;
+  return tz.empty() || !cron::is_known_zone(tz) ? host_tz_ : tz;
+}
+
+void CronScheduler::reschedule_all() {
+  for (auto& entry : jobs_) reschedule(entry.second);
+}
+
+void CronScheduler::configure() {
+  heartbeats_.configure();
+  if (!loaded_ || stopped_) return;
+  reschedule_all();
+  start_next();
+  arm();
 }
 
 JobContext CronScheduler::context(const CronCaller& who) const {
@@ -116,6 +133,7 @@ Error CronScheduler::not_found(const std::string& id, bool get) const {
 // ---- loading ---------------------------------------------------------------------------
 
 void CronScheduler::start() {
+  heartbeats_.configure();
   const std::int64_t now = d_.clock.wall_ms();
   // Parsing 10,000 schedules and their first due times (and date/tz's first look at the
   // tz database) happen on the DbWorker with the read: the loop only files the results,
@@ -126,6 +144,7 @@ void CronScheduler::start() {
               cron::host_zone_name());
   const std::string tz = default_tz();
   const bool firing = d_.config.cfg().cron.enabled;
+  const auto t0 = std::chrono::steady_clock::now();
   using Loaded = std::pair<std::vector<sessions::CronRunRow>, std::vector<CronJob>>;
   d_.db.post(
       [now, tz, firing](sessions::SessionStore& s) -> Result<Loaded> {
@@ -141,7 +160,7 @@ void CronScheduler::start() {
         }
         return Loaded{std::move(interrupted).value(), std::move(jobs)};
       },
-      alive_.guard([this](Result<Loaded> r) {
+      alive_.guard([this, t0](Result<Loaded> r) {
         if (!r.ok()) {
           log::error("cron: could not load the jobs: {}; no job will fire until a restart",
                      r.error().message);
@@ -176,7 +195,10 @@ void CronScheduler::start() {
               "cron: {} job run(s) were interrupted by the last shutdown; recorded, not re-run",
               r->first.size());
         loaded_ = true;
-        log::info("cron: {} job(s) loaded", jobs_.size());
+        log::info("cron: {} job(s) loaded in {} ms", jobs_.size(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count());
         on_timer();  // what came due while the gateway was down
       }));
 }
@@ -184,6 +206,7 @@ void CronScheduler::start() {
 void CronScheduler::stop() {
   stopped_ = true;
   timer_.cancel();
+  heartbeats_.stop();
 }
 
 // ---- timing ----------------------------------------------------------------------------
@@ -209,6 +232,12 @@ void CronScheduler::arm() {
 }
 
 void CronScheduler::on_timer() {
+  // The host's zone changed (timedatectl set-timezone): jobs in the default zone follow.
+  if (std::string host = cron::host_zone_name(); host != host_tz_) {
+    log::info("cron: the host's time zone changed from {} to {}; rescheduling", host_tz_, host);
+    host_tz_ = std::move(host);
+    reschedule_all();
+  }
   const std::int64_t now = d_.clock.wall_ms();
   std::vector<std::string> ready;
   for (auto it = due_index_.begin(); it != due_index_.end() && it->first <= now; ++it)
@@ -817,20 +846,50 @@ Result<Json> CronScheduler::list(const CronListQuery& q, const CronCaller& who) 
 }
 
 Json CronScheduler::status() const {
-  const Summary s = summary();
   const std::string path = d_.config.info().sessions_db();
+  Json out = summary_json();
+  out.update(Json{{"triggersEnabled", false},
+                  {"storePath", path},
+                  {"storage", "sqlite"},
+                  {"sqlitePath", path},
+                  {"maxConcurrentRuns", d_.config.cfg().cron.max_concurrent_runs},
+                  {"timezone", default_tz()}});
+  return out;
+}
+
+Json CronScheduler::summary_json() const {
+  const Summary s = summary();
+  // The failing jobs by name, most failures first (at most kFailingShown).
+  constexpr std::size_t kFailingShown = 20;
+  std::vector<const CronJob*> failing;
+  for (const auto& entry : jobs_)
+    if (json_int64(entry.second.row.state, "consecutiveErrors", 0) > 0)
+      failing.push_back(&entry.second);
+  std::sort(failing.begin(), failing.end(), [](const CronJob* a, const CronJob* b) {
+    return json_int64(a->row.state, "consecutiveErrors", 0) >
+           json_int64(b->row.state, "consecutiveErrors", 0);
+  });
+  if (failing.size() > kFailingShown) failing.resize(kFailingShown);
+  Json failing_json = Json::array();
+  for (const CronJob* job : failing)
+    failing_json.push_back(
+        Json{{"id", job->row.id},
+             {"name", job->name()},
+             {"enabled", job->row.enabled},
+             {"consecutiveErrors", json_int64(job->row.state, "consecutiveErrors", 0)},
+             {"lastError", json_str(job->row.state, "lastError")}});
+  const std::int64_t hb_next = heartbeats_.next_ms();
   return Json{{"enabled", d_.config.cfg().cron.enabled},
-              {"triggersEnabled", false},
-              {"storePath", path},
-              {"storage", "sqlite"},
-              {"sqlitePath", path},
               {"jobs", s.jobs},
               {"enabledJobs", s.enabled},
               {"runningJobs", s.running},
               {"failingJobs", s.failing},
-              {"maxConcurrentRuns", d_.config.cfg().cron.max_concurrent_runs},
-              {"timezone", default_tz()},
-              {"nextWakeAtMs", s.next_wake_ms > 0 ? Json(s.next_wake_ms) : Json(nullptr)}};
+              {"failing", std::move(failing_json)},
+              {"nextWakeAtMs", s.next_wake_ms > 0 ? Json(s.next_wake_ms) : Json(nullptr)},
+              {"heartbeats",
+               {{"agents", heartbeats_.agent_count()},
+                {"nextAtMs", hb_next > 0 ? Json(hb_next) : Json(nullptr)},
+                {"last", heartbeats_.last()}}}};
 }
 
 CronScheduler::Summary CronScheduler::summary() const {

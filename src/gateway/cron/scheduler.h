@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "base/alive.h"
+#include "gateway/cron/heartbeat.h"
 #include "gateway/cron/job.h"
 #include "sessions/cron_store.h"
 
@@ -106,6 +107,7 @@ class CronScheduler {
     const LiveConfig& config;
     const Clock& clock;
     Emit emit;
+    std::function<void(Json)> emit_heartbeat;  // a `heartbeat` event (HeartbeatRunner)
   };
   explicit CronScheduler(Deps d);
   CronScheduler(const CronScheduler&) = delete;
@@ -116,6 +118,11 @@ class CronScheduler {
   void start();
   void stop();
   bool loaded() const { return loaded_; }
+  // After a config change: cron.enabled, cron.timezone and the agents' heartbeats take
+  // effect now (every job's next time is computed again).
+  void configure();
+  HeartbeatRunner& heartbeats() { return heartbeats_; }
+  const HeartbeatRunner& heartbeats() const { return heartbeats_; }
 
   using Done = std::function<void(Result<Json>)>;
   void add(const Json& fields, const CronCaller& who, Done done);
@@ -125,6 +132,9 @@ class CronScheduler {
   Result<Json> get(const std::string& id, const CronCaller& who) const;
   Result<Json> list(const CronListQuery& q, const CronCaller& who) const;
   Json status() const;
+  // The summary `status` and cron.status show: counts, the failing jobs by name, the next
+  // wake, the heartbeats.
+  Json summary_json() const;
   // cron.run: mode force | due | if-enabled. Does not wait for the run.
   Result<Json> run_now(const std::string& id, const std::string& mode, const CronCaller& who);
   void runs(sessions::CronRunQuery q, const CronCaller& who, Done done);
@@ -149,7 +159,10 @@ class CronScheduler {
     std::string error, text;
   };
 
+  // cron.timezone, else the host's zone as last read (host_tz_: read again at each timer
+  // tick, so a host whose zone is changed while the gateway runs is followed).
   std::string default_tz() const;
+  void reschedule_all();
   JobContext context(const CronCaller& who) const;
   CronJob* find(const std::string& id);
   const CronJob* find(const std::string& id) const;
@@ -182,7 +195,9 @@ class CronScheduler {
   std::deque<std::string> waiting_;                           // job ids wanting a run slot
   int active_ = 0;
   std::uint64_t manual_seq_ = 0;
+  std::string host_tz_;
   boost::asio::steady_timer timer_;
+  HeartbeatRunner heartbeats_;
   Alive alive_;
 };
 

@@ -127,7 +127,7 @@ void method_cron_runs(MethodCall& call) {
 
 // wake: the text becomes a turn in the agent's main session (or the named session) now;
 // with mode next-heartbeat it waits for the agent's next heartbeat when one is
-// configured, else it runs now too.
+// configured (and the session is the main one), else it runs now too.
 void method_wake(MethodCall& call) {
   const Json& p = call.params;
   std::string text = json_str(p, "text");
@@ -141,6 +141,11 @@ void method_wake(MethodCall& call) {
   }
   auto key = call.svc.agents.parse_key(raw, json_str(p, "agentId"));
   if (!key.ok()) return call.respond(key.error());
+  // next-heartbeat: the agent's next heartbeat lists the text under "System events"; an
+  // agent without heartbeats runs it now, as OpenClaw does.
+  if (json_str(p, "mode", "now") == "next-heartbeat" && key->rest == "main" &&
+      call.svc.cron.heartbeats().queue_event(key->agent_id, text))
+    return call.respond(Json{{"ok", true}, {"queued", true}});
   agents::SendParams sp;
   sp.session_key = key->key;
   sp.agent_id = key->agent_id;

@@ -12,6 +12,7 @@
 
 #include "agents/agent_directory.h"
 #include "base/json_fields.h"
+#include "gateway/cron/scheduler.h"
 #include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/runtime_info.h"
@@ -133,8 +134,8 @@ void method_usage_status(MethodCall& call) {
   call.respond(Json{{"updatedAt", call.svc.clock.wall_ms()}, {"providers", Json::array()}});
 }
 
-// The last heartbeat event; agent heartbeats arrive with the automations work (null = none).
-void method_last_heartbeat(MethodCall& call) { call.respond(Json(nullptr)); }
+// The newest `heartbeat` event (gateway/cron/heartbeat.h); null before the first.
+void method_last_heartbeat(MethodCall& call) { call.respond(call.svc.cron.heartbeats().last()); }
 
 // Empty lists: simpleclaw has no such thing.
 void method_plugin_approval_list(MethodCall& call) { call.respond(Json::array()); }

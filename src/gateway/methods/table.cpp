@@ -564,6 +564,7 @@ constexpr MethodSpec kMethods[] = {
 
 constexpr std::string_view kEvents[] = {"connect.challenge",
                                         "cron",
+                                        "heartbeat",
                                         "tick",
                                         "shutdown",
                                         "presence",
