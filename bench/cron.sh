@@ -23,6 +23,8 @@ CCPU=${BENCH_CLIENT_CPU:-1}
 for b in "$GATEWAY" "$LOADGEN" "$CRONBENCH"; do
   [[ -x $b ]] || { echo "cron.sh: $b not found; build first (cmake --build $BUILD)" >&2; exit 2; }
 done
+# Debian's python3 has python3-websockets (another python3 on PATH may not).
+PY=python3; [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
 PIN_S=(taskset -c "$SCPU")
 PIN_C=(taskset -c "$CCPU")
 taskset -c "$SCPU" true 2>/dev/null && taskset -c "$CCPU" true 2>/dev/null || PIN_S=() PIN_C=()
@@ -64,7 +66,7 @@ log "seeding $JOBS jobs through cron.add"
 SEED=$WORK/seed
 mkdir -p "$SEED"
 start "$SEED"
-SEEDED=$("${PIN_C[@]}" python3 "$HERE/cron_seed.py" "$SEED" "$JOBS" | grep '^RESULT' || true)
+SEEDED=$("${PIN_C[@]}" "$PY" "$HERE/cron_seed.py" "$SEED" "$JOBS" | grep '^RESULT' || true)
 [[ -n $SEEDED ]] || { echo "cron.sh: seeding failed" >&2; exit 1; }
 stop
 rm -f "$SEED"/gateway.json "$SEED"/stdout.log

@@ -34,7 +34,8 @@ def job(i, now_ms):
     elif k < 9:
         j["schedule"] = {"kind": "every", "everyMs": (i % 48 + 1) * 1800000}
     else:
-        j["schedule"] = {"kind": "at", "at": now_ms + (i + 1) * 3600000}
+        at_s = now_ms // 1000 + (i + 1) * 3600
+        j["schedule"] = {"kind": "at", "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at_s))}
     return j
 
 
