@@ -278,6 +278,7 @@ TEST(Heartbeat, AReplyWorthReadingIsDeliveredAndTheAckTokenIsNot) {
   ASSERT_TRUE(quiet);
   EXPECT_EQ((*quiet)["status"], "ok-token") << quiet->dump();
   EXPECT_EQ((*quiet)["agentId"], "main");
+  EXPECT_EQ((*quiet)["silent"], true);
   EXPECT_EQ(asked(llm, "HEARTBEAT.md"), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_TRUE(tg->get("/control/sent").empty()) << "an ack must not reach the chat";
@@ -286,6 +287,10 @@ TEST(Heartbeat, AReplyWorthReadingIsDeliveredAndTheAckTokenIsNot) {
   auto loud = heartbeat_event(*c);
   ASSERT_TRUE(loud);
   EXPECT_EQ((*loud)["status"], "sent") << loud->dump();
+  EXPECT_EQ((*loud)["indicatorType"], "alert");
+  EXPECT_EQ((*loud)["channel"], "telegram");
+  EXPECT_EQ((*loud)["to"], "111");
+  EXPECT_EQ((*loud)["preview"], "Reminder: the standup starts in 10 minutes.");
   Json sent = telegram_sent(*tg, 1);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0]["chat_id"], "111");
@@ -316,11 +321,35 @@ TEST(Heartbeat, WakeNextHeartbeatWaitsForTheBeatAndIsListedInIt) {
   ASSERT_TRUE(ev);
   // The fake echoes the prompt: a reply worth reading, but the target is none.
   EXPECT_EQ((*ev)["status"], "skipped") << ev->dump();
+  EXPECT_EQ((*ev)["reason"], "target-none");
+  EXPECT_EQ((*ev)["indicatorType"], "ok");
   EXPECT_EQ(asked(llm, "System events since the last heartbeat:\n- the build finished"), 1);
   // Delivered once: the next beat does not repeat it.
   clock.advance(kMinute + 1000);
   ASSERT_TRUE(heartbeat_event(*c));
   EXPECT_EQ(asked(llm, "the build finished"), 1);
+}
+
+TEST(Heartbeat, SetHeartbeatsPausesThemAllUntilResumed) {
+  FakeLlm llm;
+  TestClock clock;
+  START_GATEWAY(gw, cron_gateway(llm, clock,
+                                 "agents:\n  list:\n    - id: main\n      heartbeat: {every: "
+                                 "1m, target: none}\n"));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto bad = c->call("set-heartbeats", Json{{"enabled", "no"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(call_ok(*c, "set-heartbeats", Json{{"enabled", false}}),
+            (Json{{"ok", true}, {"enabled", false}}));
+  EXPECT_TRUE(call_ok(*c, "cron.status", Json::object())["heartbeats"]["nextAtMs"].is_null());
+  clock.advance(5 * kMinute);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_TRUE(call_ok(*c, "last-heartbeat", Json::object()).is_null()) << "paused: no heartbeat";
+  EXPECT_TRUE(llm.requests().empty());
+  call_ok(*c, "set-heartbeats", Json{{"enabled", true}});
+  clock.advance(kMinute + 1000);
+  EXPECT_TRUE(heartbeat_event(*c)) << "resumed: a minute later it beats";
 }
 
 TEST(Automations, ConfigChangesApplyWithoutARestart) {
@@ -355,6 +384,13 @@ TEST(Automations, ConfigChangesApplyWithoutARestart) {
 
 // ---- DST and time zones ------------------------------------------------------------------
 
+// A job at 02:30 every day in Europe/Berlin (its message "night job").
+Json berlin_0230() {
+  Json spec = hourly("night", "night job");
+  spec["schedule"] = Json{{"kind", "cron"}, {"expr", "30 2 * * *"}, {"tz", "Europe/Berlin"}};
+  return spec;
+}
+
 // Europe/Berlin, 2027-03-28: 02:00 CET becomes 03:00 CEST (01:00Z), so 02:30 never happens.
 TEST(CronDst, OnTheSpringForwardDayA0230JobRunsOnceAtTheFirstValidTime) {
   FakeLlm llm;
@@ -364,10 +400,7 @@ TEST(CronDst, OnTheSpringForwardDayA0230JobRunsOnceAtTheFirstValidTime) {
   START_GATEWAY(gw, cron_gateway(llm, clock));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
-  Json spec = hourly("night", "night job");
-  spec["schedule"] = Json{{"kind", "cron"}, {"expr", "30 2 * * *"}, {"tz", "Europe/Berlin"}};
-  Json job = call_ok(*c, "cron.add", spec);
-  const std::string id = job["id"];
+  const std::string id = call_ok(*c, "cron.add", berlin_0230())["id"];
   EXPECT_EQ(next_run(*c, id), utc_ms(2027, 3, 28, 1, 0)) << "03:00 CEST, the first valid time";
 
   clock.set_to(utc_ms(2027, 3, 28, 1, 0) + 2000);
@@ -392,10 +425,7 @@ TEST(CronDst, OnTheFallBackDayA0230JobRunsOnceAtTheFirst0230) {
   START_GATEWAY(gw, cron_gateway(llm, clock));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
-  Json spec = hourly("night", "night job");
-  spec["schedule"] = Json{{"kind", "cron"}, {"expr", "30 2 * * *"}, {"tz", "Europe/Berlin"}};
-  Json job = call_ok(*c, "cron.add", spec);
-  const std::string id = job["id"];
+  const std::string id = call_ok(*c, "cron.add", berlin_0230())["id"];
   EXPECT_EQ(next_run(*c, id), utc_ms(2027, 10, 31, 0, 30)) << "02:30 CEST";
 
   clock.set_to(utc_ms(2027, 10, 31, 0, 30) + 2000);

@@ -447,6 +447,13 @@ check_cmd "openclaw cron run --wait" \
 check_cmd "openclaw cron runs" \
   'j.entries.length === 1 && j.entries[0].status === "ok" && j.entries[0].summary.includes("cron probe") && j.entries[0].jobId === "'"$CRON_ID"'"' \
   -- cron runs "$CRON_ID" --json
+# Heartbeats: none configured here, so none has happened; pausing and resuming answers as
+# OpenClaw's CLI expects.
+check_cmd "openclaw system heartbeat last" 'j === null' -- system heartbeat last --json
+check_cmd "openclaw system heartbeat disable" 'j.ok === true && j.enabled === false' \
+  -- system heartbeat disable --json
+check_cmd "openclaw system heartbeat enable" 'j.ok === true && j.enabled === true' \
+  -- system heartbeat enable --json
 ocx "logs" logs --json --limit 50
 # JSON lines: a meta record, then log records whose time and message OpenClaw could read.
 if [ "$OC_RC" -eq 0 ] && "$NODE" -e '

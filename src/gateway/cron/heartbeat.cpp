@@ -122,12 +122,23 @@ void HeartbeatRunner::configure() {
   arm();
 }
 
+void HeartbeatRunner::set_enabled(bool enabled) {
+  if (enabled == !paused_) return;
+  paused_ = !enabled;
+  const std::int64_t now = d_.clock.wall_ms();
+  if (enabled)
+    for (auto& entry : agents_) entry.second.next_ms = now + entry.second.s.every_ms;
+  log::info("heartbeat: {}", enabled ? "resumed" : "paused (set-heartbeats)");
+  arm();
+}
+
 void HeartbeatRunner::stop() {
   stopped_ = true;
   timer_.cancel();
 }
 
 std::int64_t HeartbeatRunner::next_ms() const {
+  if (paused_) return 0;
   std::int64_t best = 0;
   for (const auto& entry : agents_)
     if (best == 0 || entry.second.next_ms < best) best = entry.second.next_ms;
@@ -147,7 +158,7 @@ bool HeartbeatRunner::queue_event(const std::string& agent_id, std::string text)
 void HeartbeatRunner::arm() {
   timer_.cancel();
   const std::int64_t next = next_ms();
-  if (stopped_ || next == 0) return;
+  if (stopped_ || paused_ || next == 0) return;
   // Short sleeps: the wall clock may jump (NTP, suspend, the tests' shifted clock).
   const std::int64_t max_sleep = is_shifted_clock() ? 100 : 60'000;
   const std::int64_t wait = std::clamp<std::int64_t>(next - d_.clock.wall_ms(), 0, max_sleep);
@@ -174,14 +185,16 @@ void HeartbeatRunner::beat(const std::string& agent_id, std::int64_t now) {
   if (ag.running)
     return report(agent_id, Json{{"ts", now},
                                  {"status", "skipped"},
-                                 {"reason", "in-flight: the last heartbeat is still running"},
+                                 {"reason", "in-flight"},
+                                 {"message", "the last heartbeat is still running"},
                                  {"durationMs", 0}});
   auto key = d_.agents.parse_key("main", agent_id);
   if (!key.ok())
-    return report(
-        agent_id,
-        Json{
-            {"ts", now}, {"status", "failed"}, {"reason", key.error().message}, {"durationMs", 0}});
+    return report(agent_id, Json{{"ts", now},
+                                 {"status", "failed"},
+                                 {"reason", "bad-session"},
+                                 {"message", key.error().message},
+                                 {"durationMs", 0}});
   std::string message = ag.s.prompt;
   if (!ag.pending.empty()) {
     message += "\n\nSystem events since the last heartbeat:";
@@ -219,13 +232,15 @@ void HeartbeatRunner::ended(const std::string& agent_id, std::int64_t started,
   Json ev{{"ts", now}, {"durationMs", std::max<std::int64_t>(0, now - started)}, {"runId", run_id}};
   if (it == agents_.end()) {  // the heartbeat was configured away meanwhile
     ev["status"] = status == "ok" ? "skipped" : "failed";
-    ev["reason"] = "heartbeat no longer configured";
+    ev["reason"] = "not-configured";
+    ev["message"] = "the agent's heartbeat was turned off during the run";
     return report(agent_id, std::move(ev));
   }
   it->second.running = false;
   if (status != "ok") {
     ev["status"] = "failed";
-    ev["reason"] = error;
+    ev["reason"] = "run-failed";
+    ev["message"] = error;
     return report(agent_id, std::move(ev));
   }
   const HeartbeatSettings& s = it->second.s;
@@ -236,8 +251,14 @@ void HeartbeatRunner::ended(const std::string& agent_id, std::int64_t started,
   ev["preview"] = std::string(utf8_prefix(text, kPreviewChars));
   if (s.target == "none") {
     ev["status"] = "skipped";
-    ev["reason"] = "target none: the reply stays in the transcript";
+    ev["reason"] = "target-none";
+    ev["message"] = "heartbeat.target is none: the reply stays in the transcript";
     return report(agent_id, std::move(ev));
+  }
+  if (s.target != "last") {
+    ev["channel"] = s.target;
+    if (!s.to.empty()) ev["to"] = s.to;
+    if (!s.account_id.empty()) ev["accountId"] = s.account_id;
   }
   CronDelivery what;
   what.spec = Json{
@@ -256,7 +277,8 @@ void HeartbeatRunner::ended(const std::string& agent_id, std::int64_t started,
           ev["status"] = "sent";
         } else {
           ev["status"] = "failed";
-          ev["reason"] = r.error;
+          ev["reason"] = "delivery-failed";
+          ev["message"] = r.error;
         }
         report(agent_id, std::move(ev));
       }));
@@ -265,8 +287,13 @@ void HeartbeatRunner::ended(const std::string& agent_id, std::int64_t started,
 void HeartbeatRunner::report(const std::string& agent_id, Json ev) {
   ev["agentId"] = agent_id;
   const std::string status = json_str(ev, "status");
+  // How a client shows it: an ack is quiet, a delivered reply an alert, a failure an error.
+  const bool ack = status == "ok-token" || status == "ok-empty";
+  ev["silent"] = ack;
+  ev["indicatorType"] = status == "failed" ? "error" : status == "sent" ? "alert" : "ok";
   if (status == "failed")
-    log::warn("heartbeat: agent {}: {}", agent_id, json_str(ev, "reason"));
+    log::warn("heartbeat: agent {}: {}: {}", agent_id, json_str(ev, "reason"),
+              json_str(ev, "message"));
   else
     log::debug("heartbeat: agent {}: {}", agent_id, status);
   last_ = ev;

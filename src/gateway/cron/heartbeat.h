@@ -9,9 +9,12 @@
 //                 still running is skipped (reason "in-flight"), never queued twice
 //   wake          `wake {mode: next-heartbeat}` (and /hooks/wake) queue their text for the
 //                 agent's next heartbeat, which lists them under "System events"
-//   events        each heartbeat ends with a `heartbeat` event {ts, agentId, status:
-//                 sent | ok-token | ok-empty | skipped | failed, durationMs, to?, channel?,
-//                 preview?, reason?}; `last-heartbeat` answers the newest
+//   events        each heartbeat ends with a `heartbeat` event in OpenClaw's shape {ts,
+//                 agentId, runId, status: sent | ok-token | ok-empty | skipped | failed,
+//                 durationMs, indicatorType: ok | alert | error, silent, preview?,
+//                 channel?, to?, accountId?, reason? (a stable code), message? (for a
+//                 person)}; `last-heartbeat` answers the newest
+//   pause         `set-heartbeats {enabled}` pauses and resumes them all at run time
 //
 // The first heartbeat comes one interval after start (or after the agent's heartbeat was
 // configured), not at once: a restart loop must not turn into a heartbeat storm.
@@ -94,6 +97,10 @@ class HeartbeatRunner {
   // starts counting now, an unchanged one keeps its next time, a removed one stops.
   void configure();
   void stop();
+  // set-heartbeats: false pauses every heartbeat (none is due while paused); true resumes,
+  // each counting a fresh interval from now. Not persisted: a restart resumes.
+  void set_enabled(bool enabled);
+  bool enabled() const { return !paused_; }
 
   // Queues `text` for `agent_id`'s next heartbeat; false when it has none (the caller
   // runs the text now instead).
@@ -122,6 +129,7 @@ class HeartbeatRunner {
   std::map<std::string, Agent> agents_;
   Json last_;
   bool stopped_ = false;
+  bool paused_ = false;
   boost::asio::steady_timer timer_;
   Alive alive_;
 };

@@ -137,6 +137,14 @@ void method_usage_status(MethodCall& call) {
 // The newest `heartbeat` event (gateway/cron/heartbeat.h); null before the first.
 void method_last_heartbeat(MethodCall& call) { call.respond(call.svc.cron.heartbeats().last()); }
 
+// Pauses or resumes every agent's heartbeat (`openclaw system heartbeat disable|enable`);
+// the config is untouched, so a restart brings the configured heartbeats back.
+void method_set_heartbeats(MethodCall& call) {
+  const bool enabled = call.params["enabled"].get<bool>();  // the schema requires a boolean
+  call.svc.cron.heartbeats().set_enabled(enabled);
+  call.respond(Json{{"ok", true}, {"enabled", enabled}});
+}
+
 // Empty lists: simpleclaw has no such thing.
 void method_plugin_approval_list(MethodCall& call) { call.respond(Json::array()); }
 void method_openclaw_approval_list(MethodCall& call) { call.respond(Json::array()); }

@@ -135,6 +135,7 @@ void method_agent_identity_get(MethodCall&);
 void method_models_auth_status(MethodCall&);
 void method_update_status(MethodCall&);
 void method_last_heartbeat(MethodCall&);
+void method_set_heartbeats(MethodCall&);
 void method_plugin_approval_list(MethodCall&);
 void method_openclaw_approval_list(MethodCall&);
 void method_exec_approval_grants_list(MethodCall&);
