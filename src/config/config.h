@@ -100,6 +100,35 @@ struct CronConfig {
   std::string webhook_secret;         // signs webhook deliveries ("whsec_<base64>"); "" = unsigned
 };
 
+// hooks.*: webhooks in (POST /hooks/wake, /hooks/agent, /hooks/<name>; docs/webhooks.md).
+// Every request is verified against its hook's secret (Standard Webhooks signature).
+struct HookDeliverConfig {
+  std::string channel;     // a channel name, or "last" = where the agent last talked
+  std::string to;          // the recipient on that channel ("" with channel last)
+  std::string account_id;  // "" = the channel's default account
+};
+
+// One named hook (hooks.mappings.<name>): POST /hooks/<name> renders `message` from the
+// request's JSON body and headers and runs it as a turn of `agent` in `session`.
+struct HookMappingConfig {
+  std::string name;         // the key under hooks.mappings: [a-z0-9][a-z0-9_-]{0,63}
+  std::string agent;        // agent id; "" = agents.default
+  std::string session;      // session key; "" = "hook:<name>"
+  std::string message;      // template: {{body.a.b}}, {{headers.x-name}}, {{name}}
+  std::string secret;       // this hook's secret; "" = hooks.secret
+  bool wait = false;        // answer with the reply (200) instead of at once (202)
+  int timeout_seconds = 0;  // the run's limit; 0 = sessions.run_timeout_ms
+  std::optional<HookDeliverConfig> deliver;  // also announce the reply on a channel
+};
+
+struct HooksConfig {
+  bool enabled = false;                     // off: every /hooks/ path answers 404
+  std::string secret;                       // default secret ("whsec_<base64>" or >= 16 bytes)
+  long long max_body_bytes = 262144;        // larger request bodies are refused (413)
+  bool allow_bearer = false;                // also accept "Authorization: Bearer <secret>"
+  std::vector<HookMappingConfig> mappings;  // sorted by name
+};
+
 struct LoggingConfig {
   std::string level = "info";              // trace | debug | info | warn | error
   long long max_bytes = 10 * 1024 * 1024;  // rotate gateway.log at this size
@@ -238,6 +267,7 @@ struct Config {
   SessionsConfig sessions;
   DiscoveryConfig discovery;
   CronConfig cron;
+  HooksConfig hooks;
   ToolsConfig tools;                 // defaults (each agent has its resolved copy)
   std::vector<McpServerConfig> mcp;  // sorted by name
   NodesConfig nodes;
