@@ -54,6 +54,22 @@ struct LimitsConfig {
   int max_connections = 20000;              // all sockets; excess upgrades get HTTP 503
 };
 
+// gateway.http.endpoints.<name>: an optional HTTP API on the gateway's port (docs/http-api.md).
+struct HttpEndpointConfig {
+  bool enabled = false;  // off: the endpoint answers 404
+};
+
+struct HttpEndpointsConfig {
+  HttpEndpointConfig chat_completions;  // POST /v1/chat/completions, GET /v1/models
+  HttpEndpointConfig responses;         // POST /v1/responses
+};
+
+// gateway.http.*: plain HTTP requests on the gateway's port (docs/http-api.md).
+struct HttpConfig {
+  long long max_body_bytes = 4 * 1024 * 1024;  // a request body over this is refused (413)
+  HttpEndpointsConfig endpoints;
+};
+
 // The port a gateway listens on and a client dials when nothing else is said.
 inline constexpr int kDefaultPort = 18789;
 
@@ -70,6 +86,7 @@ struct GatewayConfig {
   ControlUiConfig control_ui;
   TimersConfig timers;
   LimitsConfig limits;
+  HttpConfig http;
 };
 
 // discovery.*: how clients find the gateway (src/discovery). Never carries secrets.

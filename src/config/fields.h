@@ -134,8 +134,11 @@ SC_CONFIG_FIELDS(simpleclaw::config::TimersConfig, handshake_ms, tick_ms, ping_m
                  presence_ttl_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::LimitsConfig, max_preauth_per_ip, max_preauth_frame,
                  max_payload, max_buffered, max_connections)
+SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointConfig, enabled)
+SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointsConfig, chat_completions, responses)
+SC_CONFIG_FIELDS(simpleclaw::config::HttpConfig, max_body_bytes, endpoints)
 SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls, allowed_origins,
-                 trusted_proxies, control_ui, timers, limits)
+                 trusted_proxies, control_ui, timers, limits, http)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
 SC_CONFIG_FIELDS(simpleclaw::config::CronConfig, enabled, timezone, max_concurrent_runs,
                  default_timeout_seconds, missed_run_cap, max_jobs, webhook_secret)

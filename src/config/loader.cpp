@@ -586,6 +586,7 @@ Json ui_hints() {
       {"gateway.control_ui.base_path", {{"label", "UI base path"}}},
       {"gateway.timers", {{"label", "Timers"}, {"advanced", true}}},
       {"gateway.limits", {{"label", "Limits"}, {"advanced", true}}},
+      {"gateway.http", {{"label", "HTTP API"}}},
       {"models", {{"label", "Models"}}},
       {"models.default", {{"label", "Default model"}}},
       {"models.providers", {{"label", "Providers"}}},

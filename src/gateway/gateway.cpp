@@ -121,6 +121,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
           presence_,       files_,           clock_,    cron_},
       dispatcher_(services_, clients_, shared_, metrics_),
       auth_(config_, devices_, metrics_, clock_),
+      http_(auth_),
       handshake_(config_, clients_, auth_, nodes_, presence_, health_, status_, metrics_),
       control_ui_(config_, auth_, files_,
                   [this] {
@@ -144,7 +145,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       connections_(
           io, config_,
           Connections::Parts{clients_, handshake_, dispatcher_, presence_, nodes_, status_,
-                             control_ui_},
+                             control_ui_, http_},
           metrics_, clock_, [this] { return draining_; }, [this] { finish_shutdown_if_idle(); }),
       shutdown_timer_(io) {
   const config::Config& c = config_.cfg();
@@ -170,6 +171,9 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   channels_.set_extra_factories(
       [this](const std::string& name) { return plugins_.channel_factory(name); });
   health_.refresh(false);
+  http_.set_origin_check([this](const PeerInfo& peer, std::string_view host) {
+    return connections_.origin_allowed(peer, host);
+  });
 }
 
 Gateway::~Gateway() = default;
