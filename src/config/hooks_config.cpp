@@ -32,6 +32,15 @@ std::string hook_secret_problem(const std::string& secret) {
   return "";
 }
 
+// [a-z0-9][a-z0-9_-]{0,63}: a URL path segment that needs no escaping.
+bool is_hook_name(const std::string& name) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > 64 || !alnum(name[0])) return false;
+  for (char c : name)
+    if (!alnum(c) && c != '_' && c != '-') return false;
+  return true;
+}
+
 }  // namespace
 
 void check_hooks(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) {
@@ -65,6 +74,10 @@ void check_hooks(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) 
     const std::string at = child_path("hooks.mappings", name);
     if (name == "wake" || name == "agent")
       add(at, "'" + name + "' is a built-in hook (POST /hooks/" + name + "); choose another name");
+    if (!is_hook_name(name))
+      add(at, "'" + name +
+                  "' is not a hook name: [a-z0-9][a-z0-9_-]{0,63} (it becomes the URL "
+                  "/hooks/<name>)");
     if (!m.is_object()) continue;
     if (m.contains("agent") && m["agent"].is_string()) {
       const std::string& agent = m["agent"].get_ref<const std::string&>();

@@ -122,6 +122,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       dispatcher_(services_, clients_, shared_, metrics_),
       auth_(config_, devices_, metrics_, clock_),
       http_(auth_),
+      hooks_(Hooks::Deps{io, db_, runs_, agents_, run_waiters_, channels_, config_, clock_}),
       handshake_(config_, clients_, auth_, nodes_, presence_, health_, status_, metrics_),
       control_ui_(config_, auth_, files_,
                   [this] {
@@ -171,6 +172,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   channels_.set_extra_factories(
       [this](const std::string& name) { return plugins_.channel_factory(name); });
   health_.refresh(false);
+  register_hook_routes(http_, hooks_);
   http_.set_origin_check([this](const PeerInfo& peer, std::string_view host) {
     return connections_.origin_allowed(peer, host);
   });

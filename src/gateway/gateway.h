@@ -22,6 +22,7 @@
 //   Handshake       connect -> hello-ok                     handshake.h
 //   Dispatcher      req -> method table -> handler -> res   dispatcher.h
 //   HttpRouter      the HTTP API routes (/v1, /tools)       http/http_router.h
+//   Hooks           webhooks in (/hooks/*)                  http/hooks.h
 //   ControlUi       the browser dashboard (HTTP)            control_ui.h
 //   Connections     the transport's hooks                   connections.h
 //
@@ -56,6 +57,7 @@
 #include "gateway/dispatcher.h"
 #include "gateway/handshake.h"
 #include "gateway/health.h"
+#include "gateway/http/hooks.h"
 #include "gateway/http/http_router.h"
 #include "gateway/live_config.h"
 #include "gateway/maintenance.h"
@@ -148,6 +150,7 @@ class Gateway {
   Dispatcher dispatcher_;
   Authenticator auth_;
   HttpRouter http_;
+  Hooks hooks_;
   Handshake handshake_;
   ControlUi control_ui_;
   Connections connections_;

@@ -16,6 +16,7 @@
 #include "base/webhook_signature.h"
 #include "config/config.h"
 #include "gateway/cron/delivery.h"
+#include "gateway/http/http_router.h"
 #include "gateway/live_config.h"
 #include "gateway/run_waiters.h"
 #include "sessions/db_worker.h"
@@ -47,22 +48,21 @@ constexpr int kHookMaxJsonDepth = 64;
 constexpr std::string_view kHookHiddenHeaders[] = {"authorization", "proxy-authorization", "cookie",
                                                    "x-openclaw-token", "webhook-signature"};
 
-HookAnswer hook_refusal(int status, std::string why) {
-  return HookAnswer{status, Json{{"ok", false}, {"error", std::move(why)}}, ""};
+// Our answers are JSON; text from the request (a path, a header) may be any bytes.
+HttpAnswer hook_answer(int status, const Json& body) {
+  return HttpAnswer{status, "application/json",
+                    body.dump(-1, ' ', false, Json::error_handler_t::replace), ""};
 }
 
-std::string hook_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+HttpAnswer hook_refusal(int status, std::string why) {
+  return hook_answer(status, Json{{"ok", false}, {"error", std::move(why)}});
 }
 
-// Every line of header `lower_name`, joined by ", " ("" = absent).
-std::string hook_header(const HookRequest& r, std::string_view lower_name) {
+// Every line of header `name` (lower-case), joined by ", " ("" = absent).
+std::string hook_header(const HttpRequest& r, std::string_view name) {
   std::string out;
   for (const auto& h : r.headers) {
-    if (hook_lower(h.first) != lower_name) continue;
+    if (h.first != name) continue;
     if (!out.empty()) out += ", ";
     out += h.second;
   }
@@ -70,10 +70,10 @@ std::string hook_header(const HookRequest& r, std::string_view lower_name) {
 }
 
 // {"<lowercased name>": value} for the template, credentials left out.
-Json hook_header_context(const HookRequest& r) {
+Json hook_header_context(const HttpRequest& r) {
   Json out = Json::object();
   for (const auto& h : r.headers) {
-    std::string name = hook_lower(h.first);
+    const std::string& name = h.first;
     if (std::find(std::begin(kHookHiddenHeaders), std::end(kHookHiddenHeaders), name) !=
         std::end(kHookHiddenHeaders))
       continue;
@@ -124,9 +124,10 @@ int hook_status_of(const Error& e) {
 
 }  // namespace
 
-void Hooks::handle(HookRequest req, std::function<void(HookAnswer)> done) {
+void Hooks::handle(const HttpRequest& req, const PeerInfo& peer, Done done) {
   const config::HooksConfig& cfg = d_.config.cfg().hooks;
-  const std::string where = req.method + " " + req.path + " from " + req.peer_ip;
+  const std::string path(req.path());
+  const std::string where = req.method + " " + path + " from " + peer.remote_ip;
   auto refuse = [&](int status, std::string why) {
     if (status == 404)
       log::debug("hooks: refused {}: {}", where, why);
@@ -136,7 +137,7 @@ void Hooks::handle(HookRequest req, std::function<void(HookAnswer)> done) {
   };
   if (!cfg.enabled)
     return refuse(404, "webhooks are not enabled on this gateway (hooks.enabled: false)");
-  const std::string name = req.path.substr(std::min(req.path.size(), kPrefix.size()));
+  const std::string name = path.substr(std::min(path.size(), kPrefix.size()));
   const config::HookMappingConfig* mapping = nullptr;
   if (name != "wake" && name != "agent") {
     for (const config::HookMappingConfig& m : cfg.mappings)
@@ -147,7 +148,7 @@ void Hooks::handle(HookRequest req, std::function<void(HookAnswer)> done) {
   }
   if (req.method != "POST") {
     log::debug("hooks: refused {}: not POST", where);
-    HookAnswer a = hook_refusal(405, "hooks take POST only");
+    HttpAnswer a = hook_refusal(405, "hooks take POST only");
     a.allow = "POST";
     return done(std::move(a));
   }
@@ -160,7 +161,7 @@ void Hooks::handle(HookRequest req, std::function<void(HookAnswer)> done) {
   const std::string& secret = mapping && !mapping->secret.empty() ? mapping->secret : cfg.secret;
   Verified v;
   v.name = name;
-  v.peer_ip = req.peer_ip;
+  v.peer_ip = peer.remote_ip;
   const std::string signature = hook_header(req, "webhook-signature");
   const std::string authorization = hook_header(req, "authorization");
   if (signature.empty() && cfg.allow_bearer && authorization.rfind("Bearer ", 0) == 0) {
@@ -280,7 +281,7 @@ void Hooks::handle(HookRequest req, std::function<void(HookAnswer)> done) {
       }));
 }
 
-void Hooks::run(Verified v, std::function<void(HookAnswer)> done) {
+void Hooks::run(Verified v, Done done) {
   agents::SendParams sp;
   sp.session_key = v.session_key;
   sp.agent_id = v.agent_id;
@@ -303,10 +304,10 @@ void Hooks::run(Verified v, std::function<void(HookAnswer)> done) {
     Json started{{"ok", true}, {"runId", run_id}, {"sessionKey", v.session_key}};
     if (v.name == "wake") started["mode"] = v.mode;
     const int started_status = v.name == "wake" ? 200 : 202;
-    if (!v.wait && !v.deliver) return done(HookAnswer{started_status, std::move(started), ""});
+    if (!v.wait && !v.deliver) return done(hook_answer(started_status, started));
     if (!v.wait) {  // deliver in the background; the sender has its answer
-      done(HookAnswer{started_status, started, ""});
-      done = [](HookAnswer) {};
+      done(hook_answer(started_status, started));
+      done = [](HttpAnswer) {};
     }
     const std::string key = v.session_key;
     bool waiting =
@@ -318,13 +319,13 @@ void Hooks::run(Verified v, std::function<void(HookAnswer)> done) {
       log::warn("hooks: {}: too many callers wait for runs; run {} is not waited for", v.name,
                 run_id);
       started["status"] = "running";
-      done(HookAnswer{202, std::move(started), ""});
+      done(hook_answer(202, started));
     }
   }));
 }
 
 void Hooks::ended(const Verified& v, const std::string& run_id, const std::string& session_key,
-                  const RunEnd* end, std::function<void(HookAnswer)> done) {
+                  const RunEnd* end, Done done) {
   Json out{{"ok", false}, {"runId", run_id}, {"sessionKey", session_key}};
   int status = 502;
   std::string text;
@@ -348,7 +349,7 @@ void Hooks::ended(const Verified& v, const std::string& run_id, const std::strin
     out["status"] = end->status == sessions::RunStatus::kAborted ? "aborted" : "error";
     out["error"] = end->error.empty() ? std::string("the run was aborted") : end->error;
   }
-  if (!v.deliver || status != 200) return done(HookAnswer{status, std::move(out), ""});
+  if (!v.deliver || status != 200) return done(hook_answer(status, out));
 
   static const std::string kUnsigned;  // announce deliveries sign nothing
   CronDelivery what;
@@ -370,8 +371,23 @@ void Hooks::ended(const Verified& v, const std::string& run_id, const std::strin
                           log::warn("hooks: {}: the reply was not delivered: {}", v.name, dr.error);
                         out["delivery"] = Json{{"status", dr.status}};
                         if (!dr.error.empty()) out["delivery"]["error"] = dr.error;
-                        done(HookAnswer{status, std::move(out), ""});
+                        done(hook_answer(status, out));
                       }));
+}
+
+void register_hook_routes(HttpRouter& router, Hooks& hooks) {
+  // Every method reaches the hooks, so a disabled hook is 404 whatever the method.
+  for (const char* method : {"POST", "GET", "PUT", "PATCH", "DELETE"}) {
+    HttpRoute route;
+    route.method = method;
+    route.path = std::string(Hooks::kPrefix);
+    route.auth = HttpRoute::Auth::kNone;
+    route.handler = [&hooks](HttpCall& call) {
+      hooks.handle(call.req, call.peer,
+                   [reply = call.reply](HttpAnswer a) { reply->answer(std::move(a)); });
+    };
+    router.add(std::move(route));
+  }
 }
 
 }  // namespace simpleclaw::gateway

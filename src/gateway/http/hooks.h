@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "base/alive.h"
+#include "gateway/state/transport.h"
 #include "simpleclaw/result.h"
 
 namespace simpleclaw {
@@ -51,24 +52,10 @@ class DbWorker;
 
 namespace simpleclaw::gateway {
 
+class HttpRouter;
 class LiveConfig;
 class RunWaiters;
 struct RunEnd;
-
-// A request as the hooks read it.
-struct HookRequest {
-  std::string method;  // "POST"
-  std::string path;    // "/hooks/github", without the query
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // names as sent, any case
-  std::string peer_ip;                                       // for the log
-};
-
-struct HookAnswer {
-  int status = 200;
-  Json body;
-  std::string allow;  // set with 405
-};
 
 class Hooks {
  public:
@@ -91,19 +78,23 @@ class Hooks {
   Hooks(const Hooks&) = delete;
   Hooks& operator=(const Hooks&) = delete;
 
-  // Answers `req` through `done`, exactly once, on the loop (maybe later: the id check,
-  // a waited-for run).
-  void handle(HookRequest req, std::function<void(HookAnswer)> done);
+  using Done = std::function<void(HttpAnswer)>;
+  // Answers `req` (a path under kPrefix) through `done`, exactly once, on the loop (maybe
+  // later: the id check, a waited-for run). `req` is read only during the call.
+  void handle(const HttpRequest& req, const PeerInfo& peer, Done done);
 
  private:
   struct Verified;  // what passed the checks (hooks.cpp)
-  void accepted(Verified v, std::function<void(HookAnswer)> done);
-  void run(Verified v, std::function<void(HookAnswer)> done);
+  void run(Verified v, Done done);
   void ended(const Verified& v, const std::string& run_id, const std::string& session_key,
-             const RunEnd* end, std::function<void(HookAnswer)> done);
+             const RunEnd* end, Done done);
 
   Deps d_;
   Alive alive_;  // last: completions after destruction do nothing
 };
+
+// Routes every method of kPrefix to `hooks` with HttpRoute::Auth::kNone (each hook checks
+// its own secret); `hooks` must outlive the router.
+void register_hook_routes(HttpRouter& router, Hooks& hooks);
 
 }  // namespace simpleclaw::gateway
