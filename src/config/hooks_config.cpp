@@ -52,10 +52,12 @@ void check_hooks(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues) 
   const std::string secret = hooks.contains("secret") && hooks["secret"].is_string()
                                  ? hooks["secret"].get<std::string>()
                                  : "";
-  if (enabled && secret.empty())
-    add("hooks.secret",
-        "hooks.enabled is true but hooks.secret is empty: set a secret (e.g. "
-        "whsec_$(openssl rand -base64 32), or ${HOOKS_SECRET}) or set enabled: false");
+  if (enabled && secret.empty())  // at the secret's line, or enabled's when it is absent
+    issues.push_back(Issue{"hooks.secret",
+                           line_of(y, hooks.contains("secret") ? "hooks.secret" : "hooks.enabled"),
+                           "hooks.enabled is true but hooks.secret is empty: set a secret (e.g. "
+                           "whsec_$(openssl rand -base64 32), or ${HOOKS_SECRET}) or set "
+                           "enabled: false"});
   if (!secret.empty())
     if (std::string why = hook_secret_problem(secret); !why.empty()) add("hooks.secret", why);
 

@@ -79,8 +79,9 @@ hooks:
 TEST(HooksConfig, EnabledWithoutASecretIsRefused) {
   Parsed p = parse("hooks:\n  enabled: true\n");
   ASSERT_FALSE(p.ok());
-  EXPECT_NE(hook_issues(p).find("hooks.secret: hooks.enabled is true but hooks.secret is empty"),
-            std::string::npos)
+  EXPECT_NE(
+      hook_issues(p).find("hooks.secret (line 2): hooks.enabled is true but hooks.secret is empty"),
+      std::string::npos)
       << hook_issues(p);
   // Disabled, a missing secret is fine: nothing is served.
   EXPECT_TRUE(parse("hooks:\n  enabled: false\n").ok());
