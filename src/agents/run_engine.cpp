@@ -250,6 +250,7 @@ void RunEngine::accepted(const sessions::BeginRun& b, const SendParams& p, Queue
   run->user_seq = begun->user.seq;
   run->user_message_id = begun->user.message_id;
   run->timeout_ms = p.timeout_ms;
+  run->extra_system = p.extra_system;
   run->mode = mode;
   if (mode == QueueMode::kSteer) run->steer_message = begun->user;
   if (prefetch && prefetch->context) run->loading = std::move(prefetch);
@@ -371,6 +372,7 @@ void RunEngine::loaded(Run& run, Loaded l) {
   run.candidates = std::move(candidates);
   run.entries = std::make_shared<std::vector<sessions::Entry>>(std::move(ctx.entries));
   run.system = std::make_shared<std::string>(std::move(*l.system));
+  if (!run.extra_system.empty()) *run.system += "\n\n" + run.extra_system;
   call_model(run);
 }
 

@@ -72,6 +72,9 @@ struct SendParams {
   // Attached images, already decoded and sniffed (gateway/attachments.h); null = none.
   // With images the message may be empty.
   std::shared_ptr<const std::vector<sessions::NewImage>> images;
+  // Appended to the agent's system prompt for this run only, never stored (the HTTP API's
+  // system messages and the earlier turns a client sends along); bounded by the caller.
+  std::string extra_system;
 };
 
 // chat.send's answer.

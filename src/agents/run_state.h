@@ -43,6 +43,7 @@ struct RunEngine::Run {
   std::vector<std::string> absorbed_messages;  // and their user messages' ids
   sessions::Entry steer_message;  // steer mode: the committed user message, to join a run
   std::optional<int> timeout_ms;
+  std::string extra_system;  // SendParams::extra_system
   std::int64_t started_ms = 0;
   std::string text;  // the reply so far (this model call's)
   std::uint64_t chat_seq = 0, agent_seq = 0;

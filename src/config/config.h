@@ -54,6 +54,22 @@ struct LimitsConfig {
   int max_connections = 20000;              // all sockets; excess upgrades get HTTP 503
 };
 
+// gateway.http.endpoints.<name>: an optional HTTP API on the gateway's port (docs/http-api.md).
+struct HttpEndpointConfig {
+  bool enabled = false;  // off: the endpoint answers 404
+};
+
+struct HttpEndpointsConfig {
+  HttpEndpointConfig chat_completions;  // POST /v1/chat/completions, GET /v1/models
+  HttpEndpointConfig responses;         // POST /v1/responses
+};
+
+// gateway.http.*: plain HTTP requests on the gateway's port (docs/http-api.md).
+struct HttpConfig {
+  long long max_body_bytes = 4 * 1024 * 1024;  // a request body over this is refused (413)
+  HttpEndpointsConfig endpoints;
+};
+
 // The port a gateway listens on and a client dials when nothing else is said.
 inline constexpr int kDefaultPort = 18789;
 
@@ -70,6 +86,7 @@ struct GatewayConfig {
   ControlUiConfig control_ui;
   TimersConfig timers;
   LimitsConfig limits;
+  HttpConfig http;
 };
 
 // discovery.*: how clients find the gateway (src/discovery). Never carries secrets.
@@ -98,6 +115,35 @@ struct CronConfig {
   int missed_run_cap = 5;             // missedPolicy run-all: at most this many late runs
   int max_jobs = 10000;               // cron.add refuses more
   std::string webhook_secret;         // signs webhook deliveries ("whsec_<base64>"); "" = unsigned
+};
+
+// hooks.*: webhooks in (POST /hooks/wake, /hooks/agent, /hooks/<name>; docs/webhooks.md).
+// Every request is verified against its hook's secret (Standard Webhooks signature).
+struct HookDeliverConfig {
+  std::string channel;     // a channel name, or "last" = where the agent last talked
+  std::string to;          // the recipient on that channel ("" with channel last)
+  std::string account_id;  // "" = the channel's default account
+};
+
+// One named hook (hooks.mappings.<name>): POST /hooks/<name> renders `message` from the
+// request's JSON body and headers and runs it as a turn of `agent` in `session`.
+struct HookMappingConfig {
+  std::string name;         // the key under hooks.mappings: [a-z0-9][a-z0-9_-]{0,63}
+  std::string agent;        // agent id; "" = agents.default
+  std::string session;      // session key; "" = "hook:<name>"
+  std::string message;      // template: {{body.a.b}}, {{headers.x-name}}, {{name}}
+  std::string secret;       // this hook's secret; "" = hooks.secret
+  bool wait = false;        // answer with the reply (200) instead of at once (202)
+  int timeout_seconds = 0;  // the run's limit; 0 = sessions.run_timeout_ms
+  std::optional<HookDeliverConfig> deliver;  // also announce the reply on a channel
+};
+
+struct HooksConfig {
+  bool enabled = false;                     // off: every /hooks/ path answers 404
+  std::string secret;                       // default secret ("whsec_<base64>" or >= 16 bytes)
+  long long max_body_bytes = 262144;        // larger request bodies are refused (413)
+  bool allow_bearer = false;                // also accept "Authorization: Bearer <secret>"
+  std::vector<HookMappingConfig> mappings;  // sorted by name
 };
 
 struct LoggingConfig {
@@ -251,6 +297,7 @@ struct Config {
   SessionsConfig sessions;
   DiscoveryConfig discovery;
   CronConfig cron;
+  HooksConfig hooks;
   ToolsConfig tools;                 // defaults (each agent has its resolved copy)
   std::vector<McpServerConfig> mcp;  // sorted by name
   NodesConfig nodes;

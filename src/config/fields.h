@@ -14,9 +14,9 @@
 //
 // Members whose key differs from their name (models.default -> default_model,
 // agents.default -> default_id), map keys that become names (providers, mcp.servers,
-// users) and keys with rules beyond a copy (a provider plugin clears `api`, a user's
-// `agents`) are read by hand in loader.cpp, models_agents.cpp, tools_config.cpp and
-// users_config.cpp.
+// users, hooks.mappings) and keys with rules beyond a copy (a provider plugin clears `api`,
+// a user's `agents`) are read by hand in loader.cpp, models_agents.cpp, tools_config.cpp,
+// users_config.cpp and hooks_config.cpp.
 //
 // The document was validated against the schema first: a value of the wrong type cannot
 // reach read(), and if it did it would keep the default.
@@ -134,11 +134,18 @@ SC_CONFIG_FIELDS(simpleclaw::config::TimersConfig, handshake_ms, tick_ms, ping_m
                  presence_ttl_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::LimitsConfig, max_preauth_per_ip, max_preauth_frame,
                  max_payload, max_buffered, max_connections)
+SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointConfig, enabled)
+SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointsConfig, chat_completions, responses)
+SC_CONFIG_FIELDS(simpleclaw::config::HttpConfig, max_body_bytes, endpoints)
 SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls, allowed_origins,
-                 trusted_proxies, control_ui, timers, limits)
+                 trusted_proxies, control_ui, timers, limits, http)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
 SC_CONFIG_FIELDS(simpleclaw::config::CronConfig, enabled, timezone, max_concurrent_runs,
                  default_timeout_seconds, missed_run_cap, max_jobs, webhook_secret)
+SC_CONFIG_FIELDS(simpleclaw::config::HookDeliverConfig, channel, to, account_id)
+SC_CONFIG_FIELDS(simpleclaw::config::HookMappingConfig, agent, session, message, secret, wait,
+                 timeout_seconds, deliver)
+SC_CONFIG_FIELDS(simpleclaw::config::HooksConfig, enabled, secret, max_body_bytes, allow_bearer)
 SC_CONFIG_FIELDS(simpleclaw::config::LoggingConfig, level, max_bytes, max_files)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelCost, input, output, cache_read, cache_write)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelEntry, id, name, context_window, max_tokens, reasoning,

@@ -525,12 +525,14 @@ Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
       detail::check_models_agents(doc, y, implicit_names(doc, env), issues);
       detail::check_tools(doc, y, issues);
       detail::check_users(doc, y, issues);
+      detail::check_hooks(doc, y, issues);
       if (issues.empty()) {
         fill(doc, out.config);
         detail::fill_models_agents(doc, out.config);
         add_implicit_providers(doc, env, out.config, issues);
         detail::fill_tools_mcp_nodes(doc, out.config);
         detail::fill_users(doc, out.config);
+        detail::fill_hooks(doc, out.config);
       }
       out.config.doc = std::move(doc);
     } catch (const std::exception& e) {  // an EnvLookup that throws, bad_alloc, ...
@@ -584,6 +586,7 @@ Json ui_hints() {
       {"gateway.control_ui.base_path", {{"label", "UI base path"}}},
       {"gateway.timers", {{"label", "Timers"}, {"advanced", true}}},
       {"gateway.limits", {{"label", "Limits"}, {"advanced", true}}},
+      {"gateway.http", {{"label", "HTTP API"}}},
       {"models", {{"label", "Models"}}},
       {"models.default", {{"label", "Default model"}}},
       {"models.providers", {{"label", "Providers"}}},
@@ -598,6 +601,8 @@ Json ui_hints() {
       {"discovery.display_name", {{"label", "Display name"}, {"restart", true}}},
       {"cron", {{"label", "Automations"}}},
       {"cron.webhook_secret", {{"label", "Webhook signing secret"}, {"sensitive", true}}},
+      {"hooks", {{"label", "Webhooks in"}}},
+      {"hooks.secret", {{"label", "Hook secret"}, {"sensitive", true}}},
       {"logging", {{"label", "Logging"}}},
       {"logging.level", {{"label", "Log level"}}},
   };

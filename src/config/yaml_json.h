@@ -129,5 +129,8 @@ void fill_tools_mcp_nodes(const Json& doc, Config& c);
 // users / gateway.mode: shared (users_config.cpp).
 void check_users(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
 void fill_users(const Json& doc, Config& c);
+// hooks (hooks_config.cpp).
+void check_hooks(const Json& doc, const YamlDoc& y, std::vector<Issue>& issues);
+void fill_hooks(const Json& doc, Config& c);
 
 }  // namespace simpleclaw::config::detail

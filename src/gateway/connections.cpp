@@ -7,6 +7,7 @@
 #include "gateway/control_ui.h"
 #include "gateway/dispatcher.h"
 #include "gateway/handshake.h"
+#include "gateway/http/http_router.h"
 #include "gateway/node_hub.h"
 #include "gateway/presence_feed.h"
 #include "gateway/server/http_routes.h"
@@ -138,15 +139,17 @@ void Connections::on_drained(std::uint64_t id) { p_.clients.on_drained(id); }
 TransportHandler::Limits Connections::limits() const {
   const config::GatewayConfig& gw = config_.cfg().gateway;
   return Limits{static_cast<std::size_t>(gw.limits.max_buffered),
-                static_cast<std::size_t>(gw.limits.max_preauth_frame), gw.timers.handshake_ms};
+                static_cast<std::size_t>(gw.limits.max_preauth_frame), gw.timers.handshake_ms,
+                static_cast<std::size_t>(gw.http.max_body_bytes)};
 }
 
 void Connections::route_http(const HttpRequest& req, const PeerInfo& peer,
-                             std::function<void(HttpAnswer)> answer) {
+                             std::shared_ptr<HttpReply> reply) {
+  if (p_.http.route(req, peer, reply)) return;
   if (auto probe = route_probe(req, p_.status.ready() && !draining_(),
                                [this] { return p_.status.metrics_text(); }))
-    return answer(std::move(*probe));
-  p_.control_ui.answer(req, peer, std::move(answer));
+    return reply->answer(std::move(*probe));
+  p_.control_ui.answer(req, peer, [reply](HttpAnswer a) { reply->answer(std::move(a)); });
 }
 
 }  // namespace simpleclaw::gateway

@@ -4,7 +4,8 @@
 // connection cap and at most N unauthenticated sockets per IP: 503), an accepted socket
 // gets `connect.challenge` and a handshake deadline, its frames go to the Handshake until
 // it authenticates and to the Dispatcher after, and its close cleans up presence and node
-// state. Plain HTTP routes (/health, /ready, /metrics, the web page) are answered here too.
+// state. Plain HTTP requests go to the HttpRouter (the HTTP API), then the probes
+// (/health, /ready, /metrics) and the web page.
 //
 // Threading: loop thread only.
 #pragma once
@@ -23,6 +24,7 @@ class Dispatcher;
 class Handshake;
 class NodeHub;
 class ControlUi;
+class HttpRouter;
 class PresenceFeed;
 class StatusReport;
 
@@ -36,6 +38,7 @@ class Connections final : public TransportHandler {
     NodeHub& nodes;
     StatusReport& status;
     ControlUi& control_ui;
+    HttpRouter& http;  // the HTTP API, before the probes and the Control UI
   };
   // `draining` tells whether the gateway is shutting down (no new sockets); `closed` runs
   // after each socket is gone (the shutdown waits for the last one).
@@ -59,11 +62,11 @@ class Connections final : public TransportHandler {
   void on_slow_consumer() override { ++metrics_.slow_consumer_closes; }
   Limits limits() const override;
   void route_http(const HttpRequest& req, const PeerInfo& peer,
-                  std::function<void(HttpAnswer)> answer) override;
-
- private:
+                  std::shared_ptr<HttpReply> reply) override;
+  // The browser-origin rule (gateway.allowed_origins, same origin, loopback dev servers).
   bool origin_allowed(const PeerInfo& peer, std::string_view host_header) const;
 
+ private:
   boost::asio::io_context& io_;
   const LiveConfig& config_;
   Parts p_;

@@ -126,6 +126,8 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
           presence_,       files_,           clock_,    cron_},
       dispatcher_(services_, clients_, shared_, metrics_),
       auth_(config_, devices_, metrics_, clock_),
+      http_(auth_),
+      hooks_(Hooks::Deps{io, db_, runs_, agents_, run_waiters_, channels_, config_, clock_}),
       handshake_(config_, clients_, auth_, nodes_, presence_, health_, status_, metrics_),
       control_ui_(config_, auth_, files_,
                   [this] {
@@ -149,7 +151,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       connections_(
           io, config_,
           Connections::Parts{clients_, handshake_, dispatcher_, presence_, nodes_, status_,
-                             control_ui_},
+                             control_ui_, http_},
           metrics_, clock_, [this] { return draining_; }, [this] { finish_shutdown_if_idle(); }),
       shutdown_timer_(io) {
   const config::Config& c = config_.cfg();
@@ -175,6 +177,10 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   channels_.set_extra_factories(
       [this](const std::string& name) { return plugins_.channel_factory(name); });
   health_.refresh(false);
+  register_hook_routes(http_, hooks_);
+  http_.set_origin_check([this](const PeerInfo& peer, std::string_view host) {
+    return connections_.origin_allowed(peer, host);
+  });
 }
 
 Gateway::~Gateway() = default;

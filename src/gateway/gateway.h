@@ -21,6 +21,8 @@
 //   Authenticator   credentials -> a typed Admission        authenticator.h
 //   Handshake       connect -> hello-ok                     handshake.h
 //   Dispatcher      req -> method table -> handler -> res   dispatcher.h
+//   HttpRouter      the HTTP API routes (/v1, /tools)       http/http_router.h
+//   Hooks           webhooks in (/hooks/*)                  http/hooks.h
 //   ControlUi       the browser dashboard (HTTP)            control_ui.h
 //   Connections     the transport's hooks                   connections.h
 //
@@ -55,6 +57,8 @@
 #include "gateway/dispatcher.h"
 #include "gateway/handshake.h"
 #include "gateway/health.h"
+#include "gateway/http/hooks.h"
+#include "gateway/http/http_router.h"
 #include "gateway/live_config.h"
 #include "gateway/maintenance.h"
 #include "gateway/node_hub.h"
@@ -145,6 +149,8 @@ class Gateway {
   Services services_;
   Dispatcher dispatcher_;
   Authenticator auth_;
+  HttpRouter http_;
+  Hooks hooks_;
   Handshake handshake_;
   ControlUi control_ui_;
   Connections connections_;

@@ -38,6 +38,7 @@ void RunFrames::run_started(const agents::RunStarted& e) {
 // The whole agent stream (agent_frame) is routed the same way; chat finals (and
 // sessions.changed) keep the whole audience.
 void RunFrames::run_delta(const agents::RunDelta& e) {
+  waiters_.delta(e.run_id, e.delta);
   Audience who = run_audience(e.session_key);
   who.watched_key = e.session_key;
   if (!clients_.any(who)) return;
@@ -65,6 +66,7 @@ void RunFrames::run_retry(const agents::RunRetry& e) {
 }
 
 void RunFrames::tool_event(const agents::ToolEvent& e) {
+  waiters_.tool(e);
   Json data;
   if (e.phase == agents::ToolEvent::Phase::kStart) {
     Json args = Json::parse(e.arguments, nullptr, false);

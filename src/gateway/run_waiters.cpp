@@ -66,4 +66,42 @@ const RunEnd* RunWaiters::recent(const std::string& run_id) const {
   return it == recent_.end() ? nullptr : &it->second;
 }
 
+std::uint64_t RunWaiters::follow(const std::string& run_id, Follower f) {
+  if (follower_count_ >= kMaxWaiters) return 0;
+  const std::uint64_t id = next_id_++;
+  followers_[run_id].emplace_back(id, std::move(f));
+  ++follower_count_;
+  return id;
+}
+
+void RunWaiters::unfollow(const std::string& run_id, std::uint64_t id) {
+  auto it = followers_.find(run_id);
+  if (it == followers_.end()) return;
+  auto& list = it->second;
+  for (auto f = list.begin(); f != list.end(); ++f)
+    if (f->first == id) {
+      list.erase(f);
+      --follower_count_;
+      break;
+    }
+  if (list.empty()) followers_.erase(it);
+}
+
+void RunWaiters::delta(const std::string& run_id, std::string_view text) {
+  auto it = followers_.find(run_id);
+  if (it == followers_.end()) return;
+  // A copy: a follower may unfollow (or follow) from inside its callback.
+  std::vector<std::pair<std::uint64_t, Follower>> list = it->second;
+  for (auto& f : list)
+    if (f.second.on_delta) f.second.on_delta(text);
+}
+
+void RunWaiters::tool(const agents::ToolEvent& e) {
+  auto it = followers_.find(e.run_id);
+  if (it == followers_.end()) return;
+  std::vector<std::pair<std::uint64_t, Follower>> list = it->second;
+  for (auto& f : list)
+    if (f.second.on_tool) f.second.on_tool(e);
+}
+
 }  // namespace simpleclaw::gateway

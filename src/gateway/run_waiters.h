@@ -1,8 +1,9 @@
 // RunWaiters: callers waiting for a run to end, by run id: `agent` (its final answer) and
-// `agent.wait`. RunFrames reports every run's end here (run_finished, for the run and any
-// it absorbed); a waiter is called once, with the end, or with nothing when its timeout
-// passes first. The last kRecentEnds ends are remembered, so a wait that arrives just
-// after its run ended (the usual race: `agent` accepted, the run ended, then
+// `agent.wait`; and followers of a run in flight (the HTTP API's streamed answers), told
+// each reply delta and tool event as RunFrames sees it. RunFrames reports every run's end here
+// (run_finished, for the run and any it absorbed); a waiter is called once, with the end, or with
+// nothing when its timeout passes first. The last kRecentEnds ends are remembered, so a wait that
+// arrives just after its run ended (the usual race: `agent` accepted, the run ended, then
 // `agent.wait`) still answers at once.
 //
 // Threading: loop thread only.
@@ -17,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agents/run_events.h"
 #include "base/alive.h"
 #include "sessions/types.h"
 
@@ -52,6 +54,18 @@ class RunWaiters {
   void finished(const RunEnd& end);
   const RunEnd* recent(const std::string& run_id) const;
 
+  // Following a run in flight: `on_delta` gets the reply text as it grows, `on_tool` each
+  // tool call's start and result. Until unfollow() (the run's end does not remove it).
+  // 0 (not following) when kMaxWaiters already follow.
+  struct Follower {
+    std::function<void(std::string_view delta)> on_delta;
+    std::function<void(const agents::ToolEvent&)> on_tool;
+  };
+  std::uint64_t follow(const std::string& run_id, Follower f);
+  void unfollow(const std::string& run_id, std::uint64_t id);
+  void delta(const std::string& run_id, std::string_view text);  // RunFrames'
+  void tool(const agents::ToolEvent& e);                         // RunFrames'
+
  private:
   struct Waiter {
     std::uint64_t id = 0;
@@ -66,7 +80,9 @@ class RunWaiters {
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::string, RunEnd> recent_;
   std::deque<std::string> recent_order_;  // oldest first
-  Alive alive_;                           // last: timers firing after destruction do nothing
+  std::unordered_map<std::string, std::vector<std::pair<std::uint64_t, Follower>>> followers_;
+  std::size_t follower_count_ = 0;
+  Alive alive_;  // last: timers firing after destruction do nothing
 };
 
 }  // namespace simpleclaw::gateway

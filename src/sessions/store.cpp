@@ -125,6 +125,16 @@ CREATE UNIQUE INDEX cron_runs_occurrence ON cron_runs(job_id, scheduled_ms)
 CREATE INDEX cron_runs_by_job ON cron_runs(job_id, seq);
 CREATE INDEX cron_runs_by_status ON cron_runs(status);
 )sql"},
+    // Accepted webhook ids (sessions/hook_store.h): a replay is refused across restarts
+    // until the id's timestamp is out of the signature tolerance (expires_ms).
+    {6, R"sql(
+CREATE TABLE webhook_ids (
+  id         TEXT PRIMARY KEY,
+  hook       TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+CREATE INDEX webhook_ids_by_expiry ON webhook_ids(expires_ms);
+)sql"},
 };
 
 constexpr const char* kSessionCols =

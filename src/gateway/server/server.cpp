@@ -1,15 +1,14 @@
-// The Beast-heavy part of the server: acceptors, the HTTP session (routes + upgrade) and
-// the instantiation of WsSession for plain and TLS streams. See server.h.
+// The Beast-heavy part of the server: acceptors, and the instantiation of HttpSession
+// (http_session.h: plain requests + upgrade) and WsSession for plain and TLS streams. See
+// server.h.
 #include "gateway/server/server.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ssl.hpp>
-#include <optional>
 
-#include "gateway/server/http_routes.h"
+#include "gateway/server/http_session.h"
 #include "gateway/server/tls.h"
-#include "gateway/server/ws_session.h"
 
 namespace simpleclaw::gateway {
 
@@ -29,172 +28,6 @@ bool is_loopback(const asio::ip::address& a) {
   return v6.is_loopback();
 }
 
-// One HTTP connection: answers plain routes (keep-alive) until it sees a WebSocket
-// upgrade, which it hands to a WsSession once the TransportHandler admits it.
-template <class Stream>
-class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
- public:
-  HttpSession(Stream&& s, TransportHandler& gw) : stream_(std::move(s)), gw_(gw) {}
-
-  void run() {
-    auto& sock = beast::get_lowest_layer(stream_).socket();
-    beast::error_code ec;
-    auto ep = sock.remote_endpoint(ec);
-    if (ec) return;
-    sock.set_option(tcp::no_delay(true), ec);
-    peer_.remote_ip =
-        ep.address().is_v6() && ep.address().to_v6().is_v4_mapped()
-            ? asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()).to_string()
-            : ep.address().to_string();
-    peer_.remote_port = ep.port();
-    peer_.loopback = is_loopback(ep.address());
-    peer_.tls = std::is_same_v<Stream, TlsStream>;
-    beast::get_lowest_layer(stream_).expires_after(kHeaderTimeout);
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
-      stream_.async_handshake(ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                if (!ec) self->do_read();
-                              });
-    } else {
-      do_read();
-    }
-  }
-
- private:
-  static constexpr auto kHeaderTimeout = std::chrono::seconds(15);
-  static constexpr auto kWriteTimeout = std::chrono::seconds(60);  // a slow reader of a big asset
-
-  void do_read() {
-    parser_.emplace();
-    parser_->header_limit(16 * 1024);
-    parser_->body_limit(64 * 1024);
-    beast::get_lowest_layer(stream_).expires_after(kHeaderTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec) return;  // peer gone, timeout or garbage: nothing to answer
-    auto& req = parser_->get();
-    if (websocket::is_upgrade(req)) return upgrade(parser_->release());
-    HttpRequest r;
-    r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
-    r.accept = std::string(req[http::field::accept]);
-    r.accept_encoding = std::string(req[http::field::accept_encoding]);
-    r.authorization = std::string(req[http::field::authorization]);
-    r.host = std::string(req[http::field::host]);
-    // No read is outstanding until the answer is written: one request at a time.
-    beast::get_lowest_layer(stream_).expires_never();
-    gw_.route_http(
-        r, request_peer(req),
-        [self = this->shared_from_this(), version = req.version(), keep_alive = req.keep_alive(),
-         head = req.method() == http::verb::head](HttpAnswer a) {
-          self->write_answer(std::move(a), version, keep_alive, head);
-        });
-  }
-
-  void write_answer(HttpAnswer a, unsigned version, bool keep_alive, bool head) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(a.status), version);
-    res->set(http::field::server, "simpleclaw/" SIMPLECLAW_VERSION);
-    res->set(http::field::content_type, a.content_type);
-    res->set(http::field::cache_control, a.cache_control);
-    if (!a.allow.empty()) res->set(http::field::allow, a.allow);
-    for (auto& [name, value] : a.headers) res->set(name, value);
-    res->keep_alive(keep_alive);
-    res->body() = std::move(a.body);
-    res->prepare_payload();  // Content-Length of the full body, HEAD included
-    if (head) res->body().clear();
-    bool keep = res->keep_alive();
-    auto self = this->shared_from_this();
-    beast::get_lowest_layer(stream_).expires_after(kWriteTimeout);
-    http::async_write(stream_, *res, [self, res, keep](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      if (keep) return self->do_read();
-      self->shutdown();
-    });
-  }
-
-  void reject(int status, const http::request<http::string_body>& req) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(status), req.version());
-    res->set(http::field::content_type, "application/json");
-    res->body() = status == 403 ? R"({"ok":false,"error":"origin not allowed"})"
-                                : R"({"ok":false,"error":"too many connections; retry later"})";
-    if (status == 503) res->set(http::field::retry_after, "5");
-    res->keep_alive(false);
-    res->prepare_payload();
-    auto self = this->shared_from_this();
-    http::async_write(stream_, *res,
-                      [self, res](beast::error_code, std::size_t) { self->shutdown(); });
-  }
-
-  // Every line of a header, joined as one list.
-  static std::string header_list(const http::request<http::string_body>& req,
-                                 std::string_view name) {
-    std::string out;
-    auto [it, end] = req.equal_range(name);
-    for (; it != end; ++it) {
-      if (!out.empty()) out += ", ";
-      out += std::string_view(it->value());
-    }
-    return out;
-  }
-
-  // Whom this request speaks for: the socket's peer, or the client a trusted reverse
-  // proxy names (a proxy's keep-alive connection carries many clients' requests, so this
-  // is decided per request, never kept in peer_).
-  PeerInfo request_peer(const http::request<http::string_body>& req) const {
-    PeerInfo p = peer_;
-    ForwardingHeaders h{header_list(req, "X-Forwarded-For"), header_list(req, "Forwarded")};
-    if (!h.x_forwarded_for.empty() || !h.forwarded.empty()) gw_.resolve_client(p, h);
-    return p;
-  }
-
-  void upgrade(http::request<http::string_body> req) {
-    PeerInfo peer = request_peer(req);
-    peer.origin = std::string(req[http::field::origin]);
-    peer.user_agent = std::string(req[http::field::user_agent]).substr(0, 256);
-    std::string_view protos = req[http::field::sec_websocket_protocol];
-    for (std::size_t pos = 0; pos < protos.size();) {
-      auto comma = protos.find(',', pos);
-      std::string_view p =
-          protos.substr(pos, comma == std::string_view::npos ? protos.npos : comma - pos);
-      while (!p.empty() && p.front() == ' ') p.remove_prefix(1);
-      while (!p.empty() && p.back() == ' ') p.remove_suffix(1);
-      if (p == protocol::kMsgpackSubprotocol) peer.msgpack = true;
-      if (comma == std::string_view::npos) break;
-      pos = comma + 1;
-    }
-    if (int status = gw_.admit_upgrade(peer, req[http::field::host]); status != 0)
-      return reject(status, req);
-    beast::get_lowest_layer(stream_).expires_never();  // the WebSocket has its own timers
-    TransportHandler::Limits limits = gw_.limits();
-    std::make_shared<WsSession<Stream>>(std::move(stream_), gw_, peer, limits.max_buffered,
-                                        limits.max_preauth_frame, limits.handshake_ms)
-        ->run(std::move(req));
-  }
-
-  void shutdown() {
-    beast::error_code ec;
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
-      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
-    } else {
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    }
-  }
-
-  Stream stream_;
-  TransportHandler& gw_;
-  PeerInfo peer_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-};
-
 }  // namespace
 
 struct Server::Impl {
@@ -208,12 +41,26 @@ struct Server::Impl {
     a.async_accept([this, &a](beast::error_code ec, tcp::socket sock) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
+        beast::error_code ignored;
+        auto ep = sock.remote_endpoint(ignored);
+        if (ignored) return accept(a);  // already gone
+        sock.set_option(tcp::no_delay(true), ignored);
+        PeerInfo peer;
+        const auto addr = ep.address();
+        peer.remote_ip =
+            addr.is_v6() && addr.to_v6().is_v4_mapped()
+                ? asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).to_string()
+                : addr.to_string();
+        peer.remote_port = ep.port();
+        peer.loopback = is_loopback(addr);
+        peer.tls = tls != nullptr;
         if (tls) {
           std::make_shared<HttpSession<TlsStream>>(TlsStream(PlainStream(std::move(sock)), *tls),
                                                    gw)
-              ->run();
+              ->run(std::move(peer));
         } else {
-          std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(sock)), gw)->run();
+          std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(sock)), gw)
+              ->run(std::move(peer));
         }
       } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
         // Out of file descriptors: back off instead of spinning on the error.

@@ -33,12 +33,27 @@ class Transport {
 
 // A plain HTTP request (not an upgrade), as much of it as the routes read.
 struct HttpRequest {
-  std::string method;  // "GET", "HEAD", ...
-  std::string target;  // path and query, as sent
+  static constexpr std::size_t kMaxHeaders = 64;  // more are dropped (the parser caps bytes)
+  std::string method;                             // "GET", "HEAD", ...
+  std::string target;                             // path and query, as sent
   std::string accept;
   std::string accept_encoding;
   std::string authorization;
   std::string host;
+  std::string body;  // at most gateway.http.max_body_bytes (the server answers 413 past it)
+  // Every header line (lower-case name, value), in order, at most kMaxHeaders.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first value of header `name` (lower-case), "" when absent.
+  std::string_view header(std::string_view name) const {
+    for (const auto& h : headers)
+      if (h.first == name) return h.second;
+    return {};
+  }
+  std::string_view path() const {
+    std::string_view t = target;
+    return t.substr(0, t.find('?'));
+  }
 };
 
 // A plain HTTP route's answer (GET /health, /metrics, the Control UI): the server writes it.
@@ -49,6 +64,30 @@ struct HttpAnswer {
   std::string allow;  // set with 405
   std::string cache_control = "no-store";
   std::vector<std::pair<std::string, std::string>> headers;  // any others
+};
+
+// The answer to one plain HTTP request, implemented by the server's HTTP session: either
+// answer() once, or stream() (status and headers now, chunked transfer encoding), write()
+// chunks, then end(). The session watches the socket while the answer is pending: a peer
+// that goes away calls the on_cancel callback (once; is_open() is false from then on), so a
+// route can stop the work it started. Dropping the last reference without an answer
+// answers 500. Outbound bytes per response are bounded (kMaxBuffered): a reader too slow
+// for a stream is disconnected (and on_cancel called).
+//
+// Loop thread only; a route may keep the reply and answer later.
+class HttpReply {
+ public:
+  static constexpr std::size_t kMaxBuffered = 8 * 1024 * 1024;
+  virtual ~HttpReply() = default;
+  virtual void answer(HttpAnswer a) = 0;
+  virtual void stream(int status, std::string content_type,
+                      std::vector<std::pair<std::string, std::string>> headers = {}) = 0;
+  // False when the bytes were not queued (closed, or over kMaxBuffered: then closed).
+  virtual bool write(std::string chunk) = 0;
+  virtual void end() = 0;
+  virtual void on_cancel(std::function<void()> fn) = 0;
+  // Not yet answered or ended, and the peer is still there.
+  virtual bool is_open() const = 0;
 };
 
 // Facts about the peer, captured at upgrade time (and for each plain HTTP request).
@@ -98,12 +137,13 @@ class TransportHandler {
     std::size_t max_buffered = 0;       // outbound bytes per socket
     std::size_t max_preauth_frame = 0;  // inbound frame cap before connect
     int handshake_ms = 0;               // the WebSocket handshake's deadline
+    std::size_t max_http_body = 0;      // a plain request's body (gateway.http.max_body_bytes)
   };
   virtual Limits limits() const = 0;
-  // Answers a plain HTTP request, at once or later (a file read off the loop); `answer`
-  // runs on the loop thread.
+  // Answers a plain HTTP request through `reply`, at once or later (a file read off the
+  // loop, an agent run), on the loop thread.
   virtual void route_http(const HttpRequest& req, const PeerInfo& peer,
-                          std::function<void(HttpAnswer)> answer) = 0;
+                          std::shared_ptr<HttpReply> reply) = 0;
 };
 
 }  // namespace simpleclaw::gateway

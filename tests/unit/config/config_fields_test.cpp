@@ -39,7 +39,12 @@ Json typed_defaults() {
   agent["tools"] = written(sdk::ToolPolicy{});
   Json models = written(c.models);
   models["providers"] = Json{{"*", provider}};
+  Json mapping = written(HookMappingConfig{});
+  mapping["deliver"] = written(HookDeliverConfig{});
+  Json hooks = written(c.hooks);
+  hooks["mappings"] = Json{{"*", mapping}};
   return Json{{"gateway", written(c.gateway)},
+              {"hooks", hooks},
               {"discovery", written(c.discovery)},
               {"logging", written(c.logging)},
               {"models", models},

@@ -1,0 +1,95 @@
+#include "gateway/http/http_router.h"
+
+#include "base/log.h"
+
+namespace simpleclaw::gateway {
+namespace {
+
+bool path_matches(const HttpRoute& r, std::string_view path) {
+  if (!r.path.empty() && r.path.back() == '/') return path.substr(0, r.path.size()) == r.path;
+  return path == r.path;
+}
+
+bool method_matches(const HttpRoute& r, std::string_view method) {
+  return r.method == method || (r.method == "GET" && method == "HEAD");
+}
+
+}  // namespace
+
+HttpAnswer http_error(int status, std::string_view message, std::string_view type,
+                      std::string_view code) {
+  Json err{{"message", message}, {"type", type}};
+  if (!code.empty()) err["code"] = code;
+  return HttpAnswer{status, "application/json", Json{{"error", std::move(err)}}.dump(), ""};
+}
+
+HttpAnswer http_auth_error(const Error& e) {
+  if (e.retry_after_ms) {
+    HttpAnswer a = http_error(429, e.message, "rate_limit_error", e.detail_code());
+    a.headers.emplace_back("Retry-After", std::to_string((*e.retry_after_ms + 999) / 1000));
+    return a;
+  }
+  HttpAnswer a = http_error(401, e.message, "authentication_error", e.detail_code());
+  a.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return a;
+}
+
+void HttpRouter::add(HttpRoute route) {
+  for (HttpRoute& r : routes_)
+    if (r.method == route.method && r.path == route.path) {
+      r = std::move(route);
+      return;
+    }
+  routes_.push_back(std::move(route));
+}
+
+bool HttpRouter::route(const HttpRequest& req, const PeerInfo& peer,
+                       const std::shared_ptr<HttpReply>& reply) {
+  const std::string_view path = req.path();
+  const HttpRoute* found = nullptr;
+  std::string allow;
+  for (const HttpRoute& r : routes_) {
+    if (!path_matches(r, path)) continue;
+    if (method_matches(r, req.method)) {
+      // The longest matching path wins (an exact route over a prefix).
+      if (!found || r.path.size() > found->path.size()) found = &r;
+    } else if (allow.find(r.method) == std::string::npos) {
+      allow += (allow.empty() ? "" : ", ") + r.method;
+    }
+  }
+  if (!found) {
+    if (allow.empty()) return false;
+    HttpAnswer a = http_error(405, "method not allowed: use " + allow, "invalid_request_error");
+    a.allow = allow;
+    reply->answer(std::move(a));
+    return true;
+  }
+  HttpCall call{req, peer, reply, Admission{}};
+  if (found->auth == HttpRoute::Auth::kBearer) {
+    if (!peer.origin.empty() && origin_allowed_ && !origin_allowed_(peer, req.host)) {
+      log::warn("refused HTTP {} {} from origin {} ({}): not in gateway.allowed_origins",
+                req.method, path, peer.origin, peer.remote_ip);
+      reply->answer(http_error(403, "origin not allowed: add it to gateway.allowed_origins",
+                               "permission_error"));
+      return true;
+    }
+    auto who = auth_.admit_bearer(req.authorization, peer);
+    if (!who.ok()) {
+      reply->answer(http_auth_error(who.error()));
+      return true;
+    }
+    if (!who->granted.has(found->scope)) {
+      reply->answer(http_error(403,
+                               "missing scope: " + std::string(protocol::scope_name(found->scope)),
+                               "permission_error", "MISSING_SCOPE"));
+      return true;
+    }
+    call.caller = std::move(who).value();
+  }
+  // A copy: a handler may add routes (the table may grow while this one runs).
+  auto handler = found->handler;
+  handler(call);
+  return true;
+}
+
+}  // namespace simpleclaw::gateway
