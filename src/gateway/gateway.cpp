@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "base/log.h"
+#include "gateway/http/agent_run.h"
 #include "gateway/methods/table.h"
 #include "plugins/builtin.h"
 
@@ -181,6 +182,10 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   http_.set_origin_check([this](const PeerInfo& peer, std::string_view host) {
     return connections_.origin_allowed(peer, host);
   });
+  const HttpApiDeps api{io_, config_, agents_, runs_, run_waiters_, tools_.runner(), clock_};
+  add_openai_chat_routes(http_, api);
+  add_openai_responses_routes(http_, api);
+  add_tools_invoke_route(http_, api);
 }
 
 Gateway::~Gateway() = default;

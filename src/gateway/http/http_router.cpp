@@ -64,6 +64,13 @@ bool HttpRouter::route(const HttpRequest& req, const PeerInfo& peer,
     reply->answer(std::move(a));
     return true;
   }
+  if (found->enabled && !found->enabled()) {
+    reply->answer(http_error(404,
+                             "not found: " + std::string(path) + " is switched off" +
+                                 (found->off_hint.empty() ? "" : " (" + found->off_hint + ")"),
+                             "invalid_request_error", "endpoint_disabled"));
+    return true;
+  }
   HttpCall call{req, peer, reply, Admission{}};
   if (found->auth == HttpRoute::Auth::kBearer) {
     if (!peer.origin.empty() && origin_allowed_ && !origin_allowed_(peer, req.host)) {

@@ -14,7 +14,8 @@
 //
 // Errors are JSON `{"error":{"message","type"}}` (OpenAI's shape, which the API's clients
 // parse). A path that matches with another method answers 405 with Allow; a path no route
-// matches is not the router's (route() returns false).
+// matches is not the router's (route() returns false). A route switched off in config
+// answers 404.
 //
 // The handler runs on the loop thread with an HttpCall; `req` is valid only during the
 // call (copy what a later answer needs), `reply` may be kept and answered later.
@@ -46,6 +47,10 @@ struct HttpRoute {
   Auth auth = Auth::kBearer;
   protocol::Scope scope = protocol::Scope::kNone;  // needed beyond authenticating
   std::function<void(HttpCall&)> handler;
+  // Unset = always on. Returning false: the route is switched off in config and answers
+  // 404 before any authentication (`off_hint` names the setting).
+  std::function<bool()> enabled;
+  std::string off_hint;
 };
 
 // `{"error":{"message":..,"type":..}}` with `status`; `code` adds error.code when set.

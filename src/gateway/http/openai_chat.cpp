@@ -1,0 +1,214 @@
+// POST /v1/chat/completions and GET /v1/models: OpenAI's Chat Completions API, each request
+// an agent run (agent_run.h). Off unless gateway.http.endpoints.chat_completions.enabled.
+//
+// Messages map onto the run: system and developer messages become extra system text for
+// this run, the last user message is the run's message, and the turns before it are given
+// to the model as context (in the system text; they are not added to the transcript).
+// Non-streaming answers one chat.completion; `stream: true` answers server-sent events:
+// chat.completion.chunk frames (role, content deltas, the finish reason, usage when
+// stream_options.include_usage), then `data: [DONE]`. A failure after the stream started is
+// a `data: {"error": ...}` frame, which OpenAI's clients raise as an error.
+#include "base/ids.h"
+#include "base/log.h"
+#include "gateway/http/agent_run.h"
+
+namespace simpleclaw::gateway {
+namespace {
+
+struct ChatInput {
+  std::string message, extra_system;
+};
+
+std::string capitalized_role(const std::string& role) {
+  if (role == "assistant") return "Assistant";
+  if (role == "tool" || role == "function") return "Tool result";
+  return "User";
+}
+
+Result<ChatInput> map_chat_messages(const Json& messages) {
+  if (!messages.is_array() || messages.empty())
+    return Error::invalid("messages must be a non-empty array of {role, content}");
+  if (messages.size() > kMaxInputMessages)
+    return Error::invalid("too many messages: at most " + std::to_string(kMaxInputMessages));
+  std::size_t last_user = messages.size();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const Json& m = messages[i];
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+      return Error::invalid("messages[" + std::to_string(i) + "] needs a string role");
+    if (m["role"] == "user") last_user = i;
+  }
+  if (last_user == messages.size())
+    return Error::invalid("messages must contain a user message (the one the agent answers)");
+  ChatInput out;
+  std::string system, turns;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const Json& m = messages[i];
+    const std::string role = m["role"].get<std::string>();
+    auto text = content_text(m.contains("content") ? m["content"] : Json());
+    if (!text.ok())
+      return Error::invalid("messages[" + std::to_string(i) + "]: " + text.error().message);
+    if (role == "system" || role == "developer") {
+      if (!text->empty()) system += *text + "\n\n";
+    } else if (role != "user" && role != "assistant" && role != "tool" && role != "function") {
+      return Error::invalid("messages[" + std::to_string(i) + "]: unknown role '" +
+                            role.substr(0, 40) + "' (system, developer, user, assistant, tool)");
+    } else if (i == last_user) {
+      out.message = std::move(*text);
+    } else if (i < last_user) {
+      std::string line = *text;
+      if (line.empty() && m.contains("tool_calls") && m["tool_calls"].is_array()) {
+        line = "(called tools:";
+        for (const Json& c : m["tool_calls"])
+          if (c.is_object() && c.contains("function") && c["function"].is_object())
+            line += " " + c["function"].value("name", std::string("?"));
+        line += ")";
+      }
+      turns += capitalized_role(role) + ": " + line + "\n";
+    }
+    // Anything after the last user message (an assistant prefill) is not used.
+  }
+  if (out.message.empty()) return Error::invalid("the last user message is empty");
+  while (!system.empty() && system.back() == '\n') system.pop_back();
+  out.extra_system = system;
+  if (!turns.empty())
+    out.extra_system += (out.extra_system.empty() ? "" : "\n\n") + earlier_turns_text(turns);
+  if (out.extra_system.size() > kMaxExtraSystemBytes)
+    return Error::invalid("system messages and earlier turns are too long: at most " +
+                          std::to_string(kMaxExtraSystemBytes) + " bytes");
+  return out;
+}
+
+Json completion_usage(const HttpRunEnd& e) {
+  return Json{{"prompt_tokens", e.input_tokens},
+              {"completion_tokens", e.output_tokens},
+              {"total_tokens", e.input_tokens + e.output_tokens}};
+}
+
+Json completion_chunk(const std::string& id, std::int64_t created, const std::string& model,
+                      Json delta, Json finish_reason) {
+  return Json{{"id", id},
+              {"object", "chat.completion.chunk"},
+              {"created", created},
+              {"model", model},
+              {"choices", Json::array({Json{{"index", 0},
+                                            {"delta", std::move(delta)},
+                                            {"finish_reason", std::move(finish_reason)}}})}};
+}
+
+void chat_completions(const HttpApiDeps& d, HttpCall& call) {
+  auto body = json_body(call.req);
+  if (!body.ok()) return call.reply->answer(openai_error(body.error()));
+  const Json& b = *body;
+  if (b.contains("model") && !b["model"].is_string())
+    return call.reply->answer(openai_error(Error::invalid("model must be a string")));
+  if (b.contains("stream") && !b["stream"].is_boolean() && !b["stream"].is_null())
+    return call.reply->answer(openai_error(Error::invalid("stream must be a boolean")));
+  if (b.contains("user") && !b["user"].is_string() && !b["user"].is_null())
+    return call.reply->answer(openai_error(Error::invalid("user must be a string")));
+  const std::string requested = b.value("model", std::string());
+  const bool stream = b.value("stream", false) == true;
+  const bool include_usage = b.contains("stream_options") && b["stream_options"].is_object() &&
+                             b["stream_options"].value("include_usage", false) == true;
+  auto agent = agent_for_model(d, requested);
+  if (!agent.ok()) return call.reply->answer(openai_error(agent.error()));
+  auto input = map_chat_messages(b.contains("messages") ? b["messages"] : Json());
+  if (!input.ok()) return call.reply->answer(openai_error(input.error()));
+  const std::string user =
+      b.contains("user") && b["user"].is_string() ? b["user"].get<std::string>() : "";
+  auto key = session_for(d, call, *agent, user);
+  if (!key.ok()) return call.reply->answer(openai_error(key.error()));
+
+  const std::string id = "chatcmpl-" + uuid_v4();
+  const std::int64_t created = d.clock.wall_ms() / 1000;
+  const std::string model = requested.empty() ? "openclaw/" + *agent : requested;
+  const std::string session_key = key->key;
+  auto reply = call.reply;
+  HttpRunSpec spec{std::move(key).value(), std::move(input->message),
+                   std::move(input->extra_system)};
+  if (!stream) {
+    return start_http_run(
+        d, std::move(spec), reply,
+        HttpRunHooks{
+            nullptr, nullptr, nullptr,
+            [reply, id, created, model, session_key](Result<HttpRunEnd> r) {
+              if (!r.ok()) return reply->answer(openai_error(r.error()));
+              Json out{
+                  {"id", id},
+                  {"object", "chat.completion"},
+                  {"created", created},
+                  {"model", model},
+                  {"choices",
+                   Json::array({Json{{"index", 0},
+                                     {"message", Json{{"role", "assistant"}, {"content", r->text}}},
+                                     {"finish_reason", "stop"}}})},
+                  {"usage", completion_usage(*r)}};
+              reply->answer(HttpAnswer{200,
+                                       "application/json",
+                                       json_text(out),
+                                       "",
+                                       "no-store",
+                                       {{"x-simpleclaw-session-key", session_key}}});
+            }});
+  }
+  reply->stream(200, "text/event-stream; charset=utf-8",
+                {{"x-simpleclaw-session-key", session_key}, {"X-Accel-Buffering", "no"}});
+  reply->write(sse_data(
+      completion_chunk(id, created, model, Json{{"role", "assistant"}, {"content", ""}}, nullptr)));
+  start_http_run(
+      d, std::move(spec), reply,
+      HttpRunHooks{nullptr,
+                   [reply, id, created, model](std::string_view delta) {
+                     reply->write(sse_data(completion_chunk(
+                         id, created, model, Json{{"content", std::string(delta)}}, nullptr)));
+                   },
+                   [reply] { reply->write(std::string(kSseKeepAlive)); },
+                   [reply, id, created, model, include_usage](Result<HttpRunEnd> r) {
+                     if (!r.ok()) {
+                       HttpAnswer e = openai_error(r.error());
+                       reply->write("data: " + e.body + "\n\n");
+                     } else {
+                       reply->write(
+                           sse_data(completion_chunk(id, created, model, Json::object(), "stop")));
+                       if (include_usage)
+                         reply->write(sse_data(Json{{"id", id},
+                                                    {"object", "chat.completion.chunk"},
+                                                    {"created", created},
+                                                    {"model", model},
+                                                    {"choices", Json::array()},
+                                                    {"usage", completion_usage(*r)}}));
+                     }
+                     reply->write("data: [DONE]\n\n");
+                     reply->end();
+                   }});
+}
+
+void list_models(const HttpApiDeps& d, HttpCall& call) {
+  Json list = model_list(d, call.caller, d.clock.wall_ms() / 1000);
+  std::string_view path = call.req.path();
+  if (path == "/v1/models" || path == "/v1/models/")
+    return call.reply->answer(HttpAnswer{200, "application/json", json_text(list), ""});
+  std::string id(path.substr(std::string_view("/v1/models/").size()));
+  for (const Json& m : list["data"])
+    if (m["id"] == id)
+      return call.reply->answer(HttpAnswer{200, "application/json", json_text(m), ""});
+  call.reply->answer(openai_error(Error::not_found(
+      "model not found: " + id.substr(0, 100) + "; GET /v1/models lists them", "model_not_found")));
+}
+
+}  // namespace
+
+void add_openai_chat_routes(HttpRouter& router, const HttpApiDeps& d) {
+  auto on = [&config = d.config] {
+    return config.cfg().gateway.http.endpoints.chat_completions.enabled;
+  };
+  const std::string hint = "gateway.http.endpoints.chat_completions.enabled";
+  router.add(HttpRoute{"POST", "/v1/chat/completions", HttpRoute::Auth::kBearer,
+                       protocol::Scope::kWrite, [d](HttpCall& c) { chat_completions(d, c); }, on,
+                       hint});
+  router.add(HttpRoute{"GET", "/v1/models", HttpRoute::Auth::kBearer, protocol::Scope::kRead,
+                       [d](HttpCall& c) { list_models(d, c); }, on, hint});
+  router.add(HttpRoute{"GET", "/v1/models/", HttpRoute::Auth::kBearer, protocol::Scope::kRead,
+                       [d](HttpCall& c) { list_models(d, c); }, on, hint});
+}
+
+}  // namespace simpleclaw::gateway
