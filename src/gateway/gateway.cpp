@@ -128,7 +128,8 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       dispatcher_(services_, clients_, shared_, metrics_),
       auth_(config_, devices_, metrics_, clock_),
       http_(auth_),
-      hooks_(Hooks::Deps{io, db_, runs_, agents_, run_waiters_, channels_, config_, clock_}),
+      hooks_(Hooks::Deps{io, db_, runs_, agents_, run_waiters_, channels_, config_, clock_,
+                         cron_.heartbeats()}),
       handshake_(config_, clients_, auth_, nodes_, presence_, health_, status_, metrics_),
       control_ui_(config_, auth_, files_,
                   [this] {

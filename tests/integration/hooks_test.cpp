@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 
 #include "base/ids.h"
 #include "base/webhook_signature.h"
@@ -162,6 +163,27 @@ TEST(Hooks, SignedWakeRunsAMainSessionTurn) {
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(text_of(msgs[0]), "New email from Bob");
   EXPECT_EQ(text_of(msgs[1]), "echo: New email from Bob");
+}
+
+TEST(Hooks, WakeForTheNextHeartbeatWaitsForIt) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(
+                        llm, hooks_yaml("agents:\n  list:\n    - id: main\n      heartbeat: "
+                                        "{every: 1m, target: none}\n"))));
+  HttpResponse r = post_signed(*gw, "/hooks/wake",
+                               R"({"text":"Deploy finished","mode":"next-heartbeat"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json b = body_of(r);
+  EXPECT_EQ(b["queued"], true) << r.body;
+  EXPECT_FALSE(b.contains("runId"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(llm.requests().empty()) << "the text waits for the heartbeat";
+  // An agent without a heartbeat runs it now.
+  FakeLlm llm2;
+  START_GATEWAY(gw2, with_config(config_for(llm2, hooks_yaml())));
+  r = post_signed(*gw2, "/hooks/wake", R"({"text":"Deploy finished","mode":"next-heartbeat"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(body_of(r).value("runId", "").empty()) << r.body;
 }
 
 TEST(Hooks, AgentAnswersAtOnceOrWaitsForTheReply) {

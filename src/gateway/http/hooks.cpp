@@ -16,6 +16,7 @@
 #include "base/webhook_signature.h"
 #include "config/config.h"
 #include "gateway/cron/delivery.h"
+#include "gateway/cron/heartbeat.h"
 #include "gateway/http/http_router.h"
 #include "gateway/live_config.h"
 #include "gateway/run_waiters.h"
@@ -282,6 +283,15 @@ void Hooks::handle(const HttpRequest& req, const PeerInfo& peer, Done done) {
 }
 
 void Hooks::run(Verified v, Done done) {
+  // next-heartbeat: the agent's next heartbeat carries the text (an agent without one
+  // runs it now, as the wake method does).
+  if (v.name == "wake" && v.mode == "next-heartbeat" &&
+      d_.heartbeats.queue_event(v.agent_id, v.message)) {
+    log::info("hooks: wake from {} (webhook-id {}) queued for agent {}'s next heartbeat",
+              v.peer_ip, v.webhook_id.empty() ? "-" : v.webhook_id, v.agent_id);
+    return done(hook_answer(
+        200, Json{{"ok", true}, {"queued", true}, {"mode", v.mode}, {"sessionKey", v.session_key}}));
+  }
   agents::SendParams sp;
   sp.session_key = v.session_key;
   sp.agent_id = v.agent_id;

@@ -55,6 +55,7 @@ namespace simpleclaw::gateway {
 class HttpRouter;
 class LiveConfig;
 class RunWaiters;
+class HeartbeatRunner;
 struct RunEnd;
 
 class Hooks {
@@ -73,6 +74,7 @@ class Hooks {
     channels::ChannelManager& channels;
     const LiveConfig& config;
     const Clock& clock;
+    HeartbeatRunner& heartbeats;  // wake's next-heartbeat mode
   };
   explicit Hooks(Deps d) : d_(d) {}
   Hooks(const Hooks&) = delete;
