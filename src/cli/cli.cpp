@@ -241,6 +241,9 @@ int run(int argc, char** argv) {
   users->add_option("--agents", uopts.agents, "add: comma-separated agent ids, or * (default *)");
   add_client_opts(users);
 
+  // cron
+  CronCommand cron = add_cron_command(app, t, json_out, add_client_opts);
+
   // onboard
   OnboardOptions oopts;
   auto* onboard = app.add_subcommand(
@@ -310,6 +313,7 @@ int run(int argc, char** argv) {
   if (chat->parsed()) return chat_command(t, chat_session, reply_timeout_ms);
   if (cfg->parsed()) return config_command(0, config_args, t, json_out);
   if (users->parsed()) return users_command(uopts, t, json_out);
+  if (cron.app->parsed()) return cron.run();
   if (node->parsed()) return node_command(t);
   if (discover->parsed()) return discover_command(discover_timeout_ms, json_out);
   return 2;

@@ -1,11 +1,16 @@
 // The `simpleclaw` command line (SPEC §10): gateway, call, health, status,
 // config get|set|patch|validate. Exit codes: 0 ok, 1 error, 2 usage.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "cli/ws_client.h"
 #include "simpleclaw/result.h"
+
+namespace CLI {
+class App;
+}
 
 namespace simpleclaw::cli {
 
@@ -83,5 +88,15 @@ struct OnboardOptions {
   int probe_timeout_ms = 5000;
 };
 int onboard_command(const OnboardOptions& o, Target& t);
+
+// `simpleclaw cron list|add|edit|rm|run|runs` (cron_cmd.cpp): scheduled jobs through the
+// running gateway. Registers the subcommand tree (each leaf gets add_client_opts); after
+// parsing, `run` executes whichever leaf was given.
+struct CronCommand {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+CronCommand add_cron_command(CLI::App& app, Target& t, bool& json_out,
+                             const std::function<void(CLI::App*)>& add_client_opts);
 
 }  // namespace simpleclaw::cli
