@@ -97,7 +97,7 @@ void start_http_run(const HttpApiDeps& d, HttpRunSpec spec, const std::shared_pt
 // An error as an OpenAI-shaped answer: invalid 400, unauthenticated 401, forbidden 403,
 // not found 404, conflict 409, unavailable 503, timeout 504, others 500.
 HttpAnswer openai_error(const Error& e);
-// The request body as a JSON object, else a 400 answer saying what is wrong.
+// The request body as a JSON object (whatever its Content-Type), else an INVALID error.
 Result<Json> json_body(const HttpRequest& req);
 // A message's content as text: a string, or the text of an array of parts ({type: text |
 // input_text | output_text, text}); other parts are an error (only text is accepted).

@@ -127,7 +127,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void read_header() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    parser_->body_limit(gw_.limits().max_http_body);
+    // No body limit yet: a header announcing too big a body is answered 413 (begin_request),
+    // not dropped as a failed read.
+    parser_->body_limit(boost::none);
     header_pending_ = true;
     if (!busy_) arm_idle();
     http::async_read_header(stream_, buffer_, *parser_,
@@ -165,6 +167,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     Request& req = parser_->get();
     const std::size_t limit = gw_.limits().max_http_body;
     if (auto n = parser_->content_length(); n && *n > limit) return too_large(req.version());
+    parser_->body_limit(limit);
     if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       beast::get_lowest_layer(stream_).expires_after(kWriteTimeout);
