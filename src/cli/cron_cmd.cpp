@@ -460,7 +460,7 @@ CronCommand add_cron_command(CLI::App& app, Target& t, bool& json_out,
       "  simpleclaw cron add --name tea --at +20m --system-event \"Tea is ready\"\n"
       "  simpleclaw cron list --all\n"
       "  simpleclaw cron run <id> --wait\n"
-      "docs/automations.md has the rules (DST, missed runs, delivery).");
+      "docs/automations.md has the rules (DST, missed runs, delivery).\n");
 
   s->list = cron->add_subcommand("list", "jobs with their schedule, next and last run");
   s->list->add_flag("--all", s->all, "disabled jobs too");

@@ -170,8 +170,8 @@ TEST(Hooks, WakeForTheNextHeartbeatWaitsForIt) {
   START_GATEWAY(gw, with_config(config_for(
                         llm, hooks_yaml("agents:\n  list:\n    - id: main\n      heartbeat: "
                                         "{every: 1m, target: none}\n"))));
-  HttpResponse r = post_signed(*gw, "/hooks/wake",
-                               R"({"text":"Deploy finished","mode":"next-heartbeat"})");
+  HttpResponse r =
+      post_signed(*gw, "/hooks/wake", R"({"text":"Deploy finished","mode":"next-heartbeat"})");
   ASSERT_EQ(r.status, 200) << r.body;
   Json b = body_of(r);
   EXPECT_EQ(b["queued"], true) << r.body;

@@ -731,7 +731,9 @@ void CronScheduler::update(const std::string& id, const Json& patch,
   job->row.enabled = json_bool(patch, "enabled", job->row.enabled);
   job->row.updated_at = ctx.now;
   if (job->row.enabled && !was_enabled) {
-    // Enabling starts afresh: no backlog of what passed while it was off.
+    // Enabling starts afresh: no backlog of what passed while it was off. (A job that
+    // never ran has no state yet.)
+    if (!job->row.state.is_object()) job->row.state = Json::object();
     job->row.state.erase("autoDisabled");
     job->row.state.erase("backoffUntilMs");
     job->row.state["consecutiveErrors"] = 0;

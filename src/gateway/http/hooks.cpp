@@ -287,10 +287,11 @@ void Hooks::run(Verified v, Done done) {
   // runs it now, as the wake method does).
   if (v.name == "wake" && v.mode == "next-heartbeat" &&
       d_.heartbeats.queue_event(v.agent_id, v.message)) {
-    log::info("hooks: wake from {} (webhook-id {}) queued for agent {}'s next heartbeat",
-              v.peer_ip, v.webhook_id.empty() ? "-" : v.webhook_id, v.agent_id);
+    log::info("hooks: wake from {} (webhook-id {}) queued for agent {}'s next heartbeat", v.peer_ip,
+              v.webhook_id.empty() ? "-" : v.webhook_id, v.agent_id);
     return done(hook_answer(
-        200, Json{{"ok", true}, {"queued", true}, {"mode", v.mode}, {"sessionKey", v.session_key}}));
+        200,
+        Json{{"ok", true}, {"queued", true}, {"mode", v.mode}, {"sessionKey", v.session_key}}));
   }
   agents::SendParams sp;
   sp.session_key = v.session_key;
