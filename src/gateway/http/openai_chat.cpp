@@ -187,7 +187,23 @@ void list_models(const HttpApiDeps& d, HttpCall& call) {
   std::string_view path = call.req.path();
   if (path == "/v1/models" || path == "/v1/models/")
     return call.reply->answer(HttpAnswer{200, "application/json", json_text(list), ""});
-  std::string id(path.substr(std::string_view("/v1/models/").size()));
+  // Clients percent-encode the id's slash (the openai npm client asks for openclaw%2Fmain).
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string id;
+  const std::string_view raw = path.substr(std::string_view("/v1/models/").size());
+  for (std::size_t i = 0; i < raw.size() && id.size() < 256; ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
+      id += static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
+      i += 2;
+    } else {
+      id += raw[i];
+    }
+  }
   for (const Json& m : list["data"])
     if (m["id"] == id)
       return call.reply->answer(HttpAnswer{200, "application/json", json_text(m), ""});
