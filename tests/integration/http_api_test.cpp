@@ -79,6 +79,12 @@ TEST(HttpApi, BodiesOverTheCapAre413AndKeepAliveServesSeveralRequests) {
   // Two requests on one connection.
   auto a = c.request("GET", "/v1/models", "", {bearer(*gw)});
   EXPECT_EQ(a.status, 200) << a.body;
+  // Each agent under both names a client may be set up with.
+  std::set<std::string> ids;
+  const Json models = a.json();  // kept: a range-for over a temporary's member dangles
+  for (const Json& m : models["data"]) ids.insert(m.value("id", ""));
+  EXPECT_TRUE(ids.count("openclaw/main") && ids.count("simpleclaw/main")) << a.body;
+  EXPECT_EQ(c.request("GET", "/v1/models/simpleclaw%2Fmain", "", {bearer(*gw)}).status, 200);
   auto b = c.request("POST", "/v1/chat/completions", "{not json", {bearer(*gw)});
   EXPECT_EQ(b.status, 400);
   EXPECT_EQ(b.json()["error"]["message"], "the body is not valid JSON") << b.body;

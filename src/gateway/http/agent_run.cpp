@@ -103,7 +103,8 @@ Json model_list(const HttpApiDeps& d, const Admission& caller, std::int64_t crea
   add("openclaw", d.agents.default_id());
   for (const config::AgentConfig& a : d.config.cfg().agents.list) {
     if (caller.user && !caller.user->may_use_agent(a.id)) continue;
-    add("openclaw/" + a.id, a.id);
+    add("openclaw/" + a.id, a.id);  // what clients set up for OpenClaw ask for
+    add("simpleclaw/" + a.id, a.id);
   }
   return Json{{"object", "list"}, {"data", std::move(data)}};
 }
