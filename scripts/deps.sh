@@ -17,6 +17,7 @@ PACKAGES=(
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
   chromium                   # Control UI interop test (driven by npm playwright-core)
   systemd                    # systemd-analyze verify of the unit `gateway install` writes (tests)
+  curl openssl               # the webhook signing recipes of docs/webhooks.md, run as written (tests)
   tzdata                     # time-zone tests of the daily session reset; cron schedules' zones
   libhowardhinnant-date-dev  # date/tz: cron schedules' time-zone and DST math (src/cron), over tzdata
   libavahi-client-dev        # mDNS/DNS-SD advertising and `simpleclaw discover` (src/discovery)
