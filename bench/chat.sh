@@ -21,29 +21,20 @@
 set -euo pipefail
 
 BUILD=${1:-build}
+NAME=chat.sh
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 GATEWAY=$BUILD/src/simpleclaw
 LOADGEN=$BUILD/bench/sc_loadgen
 FAKE=$BUILD/tests/sc_fake_llm
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
 RUNS=${BENCH_CHAT_RUNS:-"1:0 100:0 1000:0 100:1000 100:100 1000:1000"}
-for b in "$GATEWAY" "$LOADGEN" "$FAKE"; do
-  [[ -x $b ]] || { echo "chat.sh: $b not found; build first (cmake --build $BUILD)" >&2; exit 2; }
-done
-PIN_S=(taskset -c 0) PIN_C=(taskset -c 1)
-taskset -c 1 true 2>/dev/null || PIN_S=() PIN_C=()
-
-WORK=$(mktemp -d /tmp/sc-chat-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
+need_binaries "$GATEWAY" "$LOADGEN" "$FAKE"
+pin_cpus
+bench_workdir
 # shellcheck disable=SC2086  # BENCH_FAKE_ARGS is a list of flags
-"${PIN_C[@]}" "$FAKE" --port 0 ${BENCH_FAKE_ARGS:-} >"$WORK/fake.out" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do grep -q '^port ' "$WORK/fake.out" && break; sleep 0.05; done
-FPORT=$(awk '/^port /{print $2}' "$WORK/fake.out")
-[[ -n $FPORT ]] || { echo "chat.sh: sc_fake_llm did not start" >&2; exit 1; }
+start_fake_llm "$FAKE" ${BENCH_FAKE_ARGS:-}
 cat >"$WORK/config.yaml" <<YAML
 models:
   providers:
@@ -51,12 +42,7 @@ models:
 sessions: {max_queue: 10000}
 logging: {level: warn}
 YAML
-"${PIN_S[@]}" "$GATEWAY" gateway --port 0 --state-dir "$WORK/state" --config "$WORK/config.yaml" \
-  2>"$WORK/gateway.err" &
-GPID=$!
-PIDS+=($GPID)
-for _ in $(seq 100); do [[ -f $WORK/state/gateway.json ]] && break; sleep 0.05; done
-[[ -f $WORK/state/gateway.json ]] || { cat "$WORK/gateway.err" >&2; exit 1; }
+start_gateway "$GATEWAY" "$WORK/config.yaml"
 
 echo "| sessions | pause between turns | turns/s | p50 ms | p99 ms | errors | gateway CPU | gateway peak RSS |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|"

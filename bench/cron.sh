@@ -12,22 +12,19 @@
 set -euo pipefail
 
 BUILD=${1:-build}
+NAME=cron.sh
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 GATEWAY=$BUILD/src/simpleclaw
 LOADGEN=$BUILD/bench/sc_loadgen
 CRONBENCH=$BUILD/bench/sc_cron_bench
 JOBS=${BENCH_CRON_JOBS:-10000}
 REPEAT=${BENCH_REPEAT:-10}
-SCPU=${BENCH_SERVER_CPU:-0}
-CCPU=${BENCH_CLIENT_CPU:-1}
-for b in "$GATEWAY" "$LOADGEN" "$CRONBENCH"; do
-  [[ -x $b ]] || { echo "cron.sh: $b not found; build first (cmake --build $BUILD)" >&2; exit 2; }
-done
+need_binaries "$GATEWAY" "$LOADGEN" "$CRONBENCH"
 # Debian's python3 has python3-websockets (another python3 on PATH may not).
 PY=python3; [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
-PIN_S=(taskset -c "$SCPU")
-PIN_C=(taskset -c "$CCPU")
-taskset -c "$SCPU" true 2>/dev/null && taskset -c "$CCPU" true 2>/dev/null || PIN_S=() PIN_C=()
+pin_cpus
 
 WORK=$(mktemp -d /tmp/sc-cron-bench.XXXXXX)
 PID=""

@@ -12,28 +12,19 @@
 set -euo pipefail
 
 BUILD=${1:-build}
+NAME=http_api.sh
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 GATEWAY=$BUILD/src/simpleclaw
 FAKE=$BUILD/tests/sc_fake_llm
 CLIENT=$(dirname "$0")/http_api_client.py
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
 RUNS=${BENCH_HTTP_RUNS:-"1 100"}
-for b in "$GATEWAY" "$FAKE"; do
-  [[ -x $b ]] || { echo "http_api.sh: $b not found; build first (cmake --build $BUILD)" >&2; exit 2; }
-done
-PIN_S=(taskset -c 0) PIN_C=(taskset -c 1)
-taskset -c 1 true 2>/dev/null || PIN_S=() PIN_C=()
-
-WORK=$(mktemp -d /tmp/sc-http-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-"${PIN_C[@]}" "$FAKE" --port 0 >"$WORK/fake.out" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do grep -q '^port ' "$WORK/fake.out" && break; sleep 0.05; done
-FPORT=$(awk '/^port /{print $2}' "$WORK/fake.out")
-[[ -n $FPORT ]] || { echo "http_api.sh: sc_fake_llm did not start" >&2; exit 1; }
+need_binaries "$GATEWAY" "$FAKE"
+pin_cpus
+bench_workdir
+start_fake_llm "$FAKE"
 TOKEN=bench-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cat >"$WORK/config.yaml" <<YAML
 gateway:
@@ -47,13 +38,7 @@ models:
 sessions: {max_queue: 10000}
 logging: {level: warn}
 YAML
-"${PIN_S[@]}" "$GATEWAY" gateway --port 0 --state-dir "$WORK/state" --config "$WORK/config.yaml" \
-  2>"$WORK/gateway.err" &
-GPID=$!
-PIDS+=($GPID)
-for _ in $(seq 100); do [[ -f $WORK/state/gateway.json ]] && break; sleep 0.05; done
-[[ -f $WORK/state/gateway.json ]] || { cat "$WORK/gateway.err" >&2; exit 1; }
-PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/state/gateway.json")
+start_gateway "$GATEWAY" "$WORK/config.yaml"
 
 echo "| concurrency | mode | requests | errors | req/s | p50 ms | p99 ms |"
 echo "|---:|---|---:|---:|---:|---:|---:|"

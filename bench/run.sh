@@ -13,6 +13,9 @@
 set -euo pipefail
 
 BUILD=${1:-build}
+NAME=run.sh
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 GATEWAY=$BUILD/src/simpleclaw
 LOADGEN=$BUILD/bench/sc_loadgen
 ECHO=$BUILD/bench/sc_echo_server
@@ -20,23 +23,8 @@ DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 REPEAT=${BENCH_REPEAT:-10}
-SCPU=${BENCH_SERVER_CPU:-0}
-CCPU=${BENCH_CLIENT_CPU:-1}
-
-for b in "$GATEWAY" "$LOADGEN" "$ECHO"; do
-  if [[ ! -x $b ]]; then
-    echo "run.sh: $b not found; build first: cmake --preset default -DSIMPLECLAW_BENCH=ON && cmake --build $BUILD" >&2
-    exit 2
-  fi
-done
-PIN_S=(taskset -c "$SCPU")
-PIN_C=(taskset -c "$CCPU")
-if ! taskset -c "$SCPU" true 2>/dev/null || ! taskset -c "$CCPU" true 2>/dev/null; then
-  echo "run.sh: cannot pin to CPUs $SCPU/$CCPU; running unpinned" >&2
-  PIN_S=() PIN_C=()
-fi
-if ((${#PIN_S[@]})); then PINNING="server pinned to CPU $SCPU, load generator to CPU $CCPU (taskset)"
-else PINNING="unpinned (taskset unavailable)"; fi
+need_binaries "$GATEWAY" "$LOADGEN" "$ECHO"
+pin_cpus
 
 # Many sockets: both processes inherit the hard limit.
 ulimit -n "$(ulimit -Hn)"

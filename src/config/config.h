@@ -60,8 +60,9 @@ struct HttpEndpointConfig {
 };
 
 struct HttpEndpointsConfig {
-  HttpEndpointConfig chat_completions;  // POST /v1/chat/completions, GET /v1/models
-  HttpEndpointConfig responses;         // POST /v1/responses
+  HttpEndpointConfig chat_completions;    // POST /v1/chat/completions, GET /v1/models
+  HttpEndpointConfig responses;           // POST /v1/responses
+  HttpEndpointConfig tools_invoke{true};  // POST /tools/invoke (on: it is behind auth + policy)
 };
 
 // gateway.http.*: plain HTTP requests on the gateway's port (docs/http-api.md).

@@ -135,7 +135,7 @@ SC_CONFIG_FIELDS(simpleclaw::config::TimersConfig, handshake_ms, tick_ms, ping_m
 SC_CONFIG_FIELDS(simpleclaw::config::LimitsConfig, max_preauth_per_ip, max_preauth_frame,
                  max_payload, max_buffered, max_connections)
 SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointConfig, enabled)
-SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointsConfig, chat_completions, responses)
+SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointsConfig, chat_completions, responses, tools_invoke)
 SC_CONFIG_FIELDS(simpleclaw::config::HttpConfig, max_body_bytes, endpoints)
 SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls, allowed_origins,
                  trusted_proxies, control_ui, timers, limits, http)

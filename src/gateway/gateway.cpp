@@ -127,7 +127,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
           presence_,       files_,           clock_,    cron_},
       dispatcher_(services_, clients_, shared_, metrics_),
       auth_(config_, devices_, metrics_, clock_),
-      http_(auth_),
+      http_(auth_, metrics_),
       hooks_(Hooks::Deps{io, db_, runs_, agents_, run_waiters_, channels_, config_, clock_,
                          cron_.heartbeats()}),
       handshake_(config_, clients_, auth_, nodes_, presence_, health_, status_, metrics_),

@@ -159,6 +159,16 @@ std::string StatusReport::metrics_text() const {
                 r.buckets, r.sum_seconds);
   }
 
+  // The HTTP API: answers by route and status class.
+  w.family("simpleclaw_http_requests_total", "counter",
+           "HTTP API requests answered (/v1, /tools, /hooks), by route and status class");
+  for (const auto& [key, n] : m.http_requests) {
+    const auto space = key.rfind(' ');
+    w.sample("simpleclaw_http_requests_total",
+             {{"route", key.substr(0, space)}, {"code", key.substr(space + 1)}},
+             static_cast<double>(n));
+  }
+
   // Runs: ended by state, failed by errorKind, and the ones in progress.
   w.family("simpleclaw_runs_total", "counter", "Agent runs ended, by terminal state");
   for (const char* st : {"final", "aborted", "error"}) {

@@ -22,7 +22,6 @@ using fakes::FakeLlm;
 using ::fakes::PyFake;
 using fakes::Script;
 
-constexpr const char* kBotToken = "4242:TESTTOKEN";
 constexpr std::int64_t kMinute = 60'000;
 
 // Epoch ms of a UTC wall time.
@@ -34,35 +33,6 @@ std::int64_t utc_ms(int y, int mo, int d, int h, int mi) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   return static_cast<std::int64_t>(timegm(&tm)) * 1000;
-}
-
-std::unique_ptr<PyFake> start_fake_telegram() {
-  auto tg = std::make_unique<PyFake>(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_telegram.py",
-                                     std::vector<std::string>{kBotToken});
-  EXPECT_TRUE(tg->ok()) << "fake Telegram did not start";
-  return tg;
-}
-
-std::string telegram_section(const PyFake& tg) {
-  return "channels:\n"
-         "  telegram:\n"
-         "    token: \"" +
-         std::string(kBotToken) + "\"\n    api_base: " + tg.url() +
-         "\n"
-         "    poll_timeout_s: 2\n"
-         "    allow_from: [111]\n";
-}
-
-// The messages the fake Bot API was asked to send, once `n` of them arrived (or 10 s).
-Json telegram_sent(PyFake& tg, std::size_t n, int timeout_ms = 10000) {
-  Json sent;
-  eventually(
-      [&] {
-        sent = tg.get("/control/sent");
-        return sent.is_array() && sent.size() >= n;
-      },
-      timeout_ms);
-  return sent;
 }
 
 // A job that runs an isolated turn every hour and announces its reply as `delivery`.

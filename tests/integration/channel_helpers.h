@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "chat_helpers.h"
+#include "fakes/py_fake.h"
 
 namespace sctest {
 
@@ -43,6 +44,44 @@ inline bool wait_connected(WsClient& c, const std::string& channel, int timeout_
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+// ---- Telegram: the fake Bot API (tests/fakes/fake_telegram.py)
+
+inline constexpr const char* kFakeTelegramToken = "4242:TESTTOKEN";
+
+inline std::unique_ptr<::fakes::PyFake> start_fake_telegram() {
+  auto tg = std::make_unique<::fakes::PyFake>(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_telegram.py",
+                                              std::vector<std::string>{kFakeTelegramToken});
+  EXPECT_TRUE(tg->ok()) << "fake Telegram did not start";
+  return tg;
+}
+
+// The channels section for a bot on the fake that lets user 111 in; `extra` adds lines
+// under `telegram:` (indented by four spaces).
+inline std::string telegram_section(const ::fakes::PyFake& tg, const std::string& extra = {}) {
+  return std::string("channels:\n  telegram:\n    token: \"") + kFakeTelegramToken +
+         "\"\n    api_base: " + tg.url() + "\n    poll_timeout_s: 2\n    allow_from: [111]\n" +
+         extra;
+}
+
+// The messages the fake was asked to send, once pred(them) holds (or the timeout).
+inline Json wait_sent(::fakes::PyFake& tg, const std::function<bool(const Json&)>& pred,
+                      int timeout_ms = 10000) {
+  Json sent;
+  eventually(
+      [&] {
+        sent = tg.get("/control/sent");
+        return sent.is_array() && pred(sent);
+      },
+      timeout_ms);
+  return sent;
+}
+
+// The messages the fake was asked to send, once `n` of them arrived (or the timeout).
+inline Json telegram_sent(::fakes::PyFake& tg, std::size_t n, int timeout_ms = 10000) {
+  return wait_sent(
+      tg, [n](const Json& sent) { return sent.size() >= n; }, timeout_ms);
 }
 
 }  // namespace sctest

@@ -15,41 +15,11 @@ namespace {
 using fakes::FakeLlm;
 using ::fakes::PyFake;
 
-constexpr const char* kToken = "4242:TESTTOKEN";
-
-std::unique_ptr<PyFake> start_telegram() {
-  auto tg = std::make_unique<PyFake>(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_telegram.py",
-                                     std::vector<std::string>{kToken});
-  EXPECT_TRUE(tg->ok()) << "fake Telegram did not start";
-  return tg;
-}
-
 std::string telegram_config(const PyFake& tg, const std::string& extra = {}) {
-  return "channels:\n"
-         "  telegram:\n"
-         "    token: \"" +
-         std::string(kToken) +
-         "\"\n"
-         "    api_base: " +
-         tg.url() +
-         "\n"
-         "    poll_timeout_s: 2\n"
-         "    allow_from: [111]\n"
-         "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, check_interval_ms: "
-         "100}\n" +
-         extra;
-}
-
-// Polls the fake until pred(sent messages) or the timeout.
-Json wait_sent(PyFake& tg, const std::function<bool(const Json&)>& pred, int timeout_ms = 10000) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  Json sent;
-  while (std::chrono::steady_clock::now() < deadline) {
-    sent = tg.get("/control/sent");
-    if (sent.is_array() && pred(sent)) return sent;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return sent;
+  return telegram_section(tg,
+                          "    health_monitor: {backoff_base_ms: 50, backoff_max_ms: 200, "
+                          "check_interval_ms: 100}\n" +
+                              extra);
 }
 
 Json message(long long from, const std::string& text, Json extra = Json::object()) {
@@ -61,7 +31,7 @@ Json message(long long from, const std::string& text, Json extra = Json::object(
 TEST(ChannelsTelegram, DmReachesTheAgentReplyArrivesUnknownSenderDeniedAndRestartLosesNothing) {
   FakeLlm llm;
   llm.push(answer("Hello from the agent."));
-  auto tg = start_telegram();
+  auto tg = start_fake_telegram();
   START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -112,7 +82,7 @@ TEST(ChannelsTelegram, DmReachesTheAgentReplyArrivesUnknownSenderDeniedAndRestar
 TEST(ChannelsTelegram, PairingCodeFlowThenTheSenderIsAnswered) {
   FakeLlm llm;
   llm.push(answer("Nice to meet you."));
-  auto tg = start_telegram();
+  auto tg = start_fake_telegram();
   START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg, "    dm_policy: pairing\n"))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -151,7 +121,7 @@ TEST(ChannelsTelegram, PairingCodeFlowThenTheSenderIsAnswered) {
 // accounts and limits, approves without notifying when asked, and can dismiss a request.
 TEST(ChannelsTelegram, PairingRequestsByIdAsOpenClawsUiHandlesThem) {
   FakeLlm llm;
-  auto tg = start_telegram();
+  auto tg = start_fake_telegram();
   START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg, "    dm_policy: pairing\n"))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -222,7 +192,7 @@ TEST(ChannelsTelegram, GroupsAnswerOnlyWhenMentionedAndLongRepliesAreChunked) {
   std::string longtext;
   for (int i = 0; i < 7; ++i) longtext += para + "\n\n";  // ~10.5 KB
   llm.push(answer(longtext));
-  auto tg = start_telegram();
+  auto tg = start_fake_telegram();
   START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg, "    groups: [-100500]\n"))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -261,7 +231,7 @@ TEST(ChannelsTelegram, GroupsAnswerOnlyWhenMentionedAndLongRepliesAreChunked) {
 TEST(ChannelsTelegram, AStalledLongPollIsStuckAndRecoveredWithNothingLostOrDoubled) {
   FakeLlm llm;
   llm.push(answer("Got it."));
-  auto tg = start_telegram();
+  auto tg = start_fake_telegram();
   START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -329,7 +299,7 @@ TEST(ChannelsTelegram, ApprovalsFromTheChatByButtonAndByCommand) {
   FakeLlm llm;
   llm.push(exec_call("echo approved-run"));
   llm.push(answer_after("It printed approved-run.", "approved-run"));
-  auto tg = start_telegram();
+  auto tg = start_fake_telegram();
   START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -405,7 +375,7 @@ TEST(ChannelsTelegram, ApprovalsFromTheChatByButtonAndByCommand) {
 TEST(ChannelsTelegram, APendingApprovalIsOfferedAgainInTheChatAfterARestart) {
   FakeLlm llm;
   llm.push(exec_call("echo after-restart"));
-  auto tg = start_telegram();
+  auto tg = start_fake_telegram();
   START_GATEWAY(gw, with_config(config_for(llm, telegram_config(*tg))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
@@ -443,7 +413,7 @@ TEST(ChannelsTelegram, BindingsPickTheAgentAndChannelsCanBeStoppedAndStarted) {
   FakeLlm llm;
   llm.push(answer("work agent here"));
   llm.push(answer("work agent again"));
-  auto tg = start_telegram();
+  auto tg = start_fake_telegram();
   std::string cfg =
       config_for(llm, telegram_config(*tg) +
                           "agents:\n  list:\n    - id: main\n    - id: work\n"

@@ -51,12 +51,6 @@ inline StartOptions cron_gateway(const fakes::FakeLlm& llm, const TestClock& clo
   return o;
 }
 
-inline Json call_ok(WsClient& c, const std::string& method, const Json& params) {
-  auto r = c.call(method, params);
-  EXPECT_TRUE(r.ok()) << method << ": " << (r.ok() ? "" : r.error().message);
-  return r.ok() ? *r : Json();
-}
-
 // An hourly isolated agent turn that answers nowhere (delivery none).
 inline Json hourly(const std::string& name, const std::string& message,
                    const std::string& policy = {}) {

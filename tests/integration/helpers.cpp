@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "base/crypto.h"
+#include "integration/http_conn.h"
 
 #ifndef SIMPLECLAW_BIN
 #error "SIMPLECLAW_BIN must be defined by tests/CMakeLists.txt"
@@ -376,62 +377,13 @@ Json handshake(const ClientOptions& o, ClientPtr* out) {
 
 HttpResponse http_request(int port, const std::string& method, const std::string& target,
                           const std::vector<std::string>& extra_headers, bool headers_only) {
-  HttpResponse r;
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return r;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return r;
-  }
-  std::string req =
-      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n";
+  std::vector<std::string> headers = extra_headers;
   bool has_connection = false;
-  for (const auto& h : extra_headers) {
-    req += h + "\r\n";
-    has_connection |= h.rfind("Connection:", 0) == 0;
-  }
-  if (!has_connection) req += "Connection: close\r\n";
-  req += "\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-    ::close(fd);
-    return r;
-  }
-  std::string raw;
-  auto deadline = Clock::now() + std::chrono::milliseconds(kTimeoutMs);
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[16384];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    raw.append(buf, static_cast<std::size_t>(n));
-    if (headers_only && raw.find("\r\n\r\n") != std::string::npos) break;
-  }
-  ::close(fd);
-  auto head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string::npos || raw.rfind("HTTP/1.", 0) != 0) return r;
-  std::istringstream head(raw.substr(0, head_end));
-  std::string line;
-  std::getline(head, line);
-  r.status = std::atoi(line.substr(line.find(' ') + 1).c_str());
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-    r.headers[name] = value;
-  }
-  r.body = raw.substr(head_end + 4);
-  return r;
+  for (const auto& h : headers) has_connection |= h.rfind("Connection:", 0) == 0;
+  if (!has_connection) headers.push_back("Connection: close");
+  HttpConn c(port);
+  if (!c.send(method, target, {}, headers)) return {};
+  return c.read_to_close(headers_only);
 }
 
 std::optional<int> start_and_wait_exit(std::unique_ptr<GatewayProcess>& gw, StartOptions o) {

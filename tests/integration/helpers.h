@@ -158,6 +158,14 @@ Incoming wait_close(WsClient& c, int timeout_ms = kTimeoutMs, std::vector<Json>*
 // given details.code.
 void expect_unauthorized(const Json& res, const std::string& detail_code);
 
+// The result of `method`, or null after recording a failure with the error's message.
+inline Json call_ok(WsClient& c, const std::string& method, const Json& params = nullptr) {
+  auto r = c.call(method, params);
+  EXPECT_TRUE(r.ok()) << method << " " << params.dump() << ": "
+                      << (r.ok() ? "" : r.error().message);
+  return r.ok() ? *r : Json();
+}
+
 // ---- raw handshakes
 
 // WsClient::open + the connect.challenge frame; nullptr (and a failure) if either fails.
@@ -171,9 +179,10 @@ Json handshake(const ClientOptions& o, ClientPtr* out = nullptr);
 // ---- plain HTTP
 
 struct HttpResponse {
-  int status = 0;
+  int status = 0;                              // 0: no (complete) answer
   std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
+  std::string body;                            // de-chunked
+  Json json() const { return Json::parse(body, nullptr, false); }
 };
 // One request on a fresh TCP connection (Connection: close unless extra_headers set a
 // Connection header). status 0 on failure. headers_only: stop after the response head

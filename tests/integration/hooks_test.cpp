@@ -18,8 +18,10 @@
 #include "base/ids.h"
 #include "base/webhook_signature.h"
 #include "fakes/fake_llm.h"
+#include "integration/channel_helpers.h"
 #include "integration/chat_helpers.h"
 #include "integration/helpers.h"
+#include "integration/http_conn.h"
 
 namespace sctest {
 namespace {
@@ -40,58 +42,13 @@ std::string hooks_yaml(const std::string& more = {}) {
 }
 
 // One POST with a body on a fresh connection; reads the whole answer (Connection: close).
+// A refusal before the whole body is sent (413) is still read.
 HttpResponse post(int port, const std::string& path, const std::string& body,
-                  const std::vector<std::string>& headers, int timeout_ms = kTimeoutMs) {
-  HttpResponse r;
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return r;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return r;
-  }
-  std::string req =
-      "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
-      "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  for (const auto& h : headers) req += h + "\r\n";
-  req += "\r\n" + body;
-  for (std::size_t sent = 0; sent < req.size();) {
-    ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may refuse early (413) and close: read its answer
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string raw;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[16384];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    raw.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  auto head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string::npos || raw.rfind("HTTP/1.", 0) != 0) return r;
-  r.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
-  std::istringstream head(raw.substr(0, head_end));
-  std::string line;
-  std::getline(head, line);
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    r.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
-  }
-  r.body = raw.substr(head_end + 4);
-  return r;
+                  std::vector<std::string> headers, int timeout_ms = kTimeoutMs) {
+  headers.push_back("Connection: close");
+  HttpConn c(port);
+  c.send("POST", path, body, headers);
+  return c.read_to_close(false, timeout_ms);
 }
 
 struct Signed {
@@ -251,6 +208,43 @@ TEST(Hooks, AMappingRendersItsTemplateFromTheBodyAndHeaders) {
   Json msgs = history(*c, "hook:github", 2);
   ASSERT_GE(msgs.size(), 1u);
   EXPECT_EQ(text_of(msgs[0]), want) << "credentials headers are never rendered";
+}
+
+TEST(Hooks, AMappingDeliversItsReplyToAChannelWaitingOrNot) {
+  FakeLlm llm;
+  auto tg = start_fake_telegram();
+  START_GATEWAY(gw, with_config(config_for(
+                        llm, telegram_section(*tg) +
+                                 hooks_yaml("  mappings:\n"
+                                            "    deploys:\n"
+                                            "      message: \"deployed {{body.repo}}\"\n"
+                                            "      wait: true\n"
+                                            "      deliver: {channel: telegram, to: \"111\"}\n"
+                                            "    alerts:\n"
+                                            "      message: \"alert {{body.what}}\"\n"
+                                            "      deliver: {channel: telegram, to: \"111\"}\n"))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+
+  // wait: the answer carries the reply and how its delivery went.
+  HttpResponse r = post_signed(*gw, "/hooks/deploys", R"({"repo":"acme/app"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json b = body_of(r);
+  EXPECT_EQ(b["reply"], "echo: deployed acme/app");
+  EXPECT_EQ(b["delivery"]["status"], "delivered") << b.dump();
+  Json sent = telegram_sent(*tg, 1);
+  ASSERT_EQ(sent.size(), 1u) << sent.dump();
+  EXPECT_EQ(sent[0]["chat_id"], "111");
+  EXPECT_EQ(sent[0]["text"], "echo: deployed acme/app");
+
+  // Without wait: 202 at once, the reply still reaches the chat when the run ends.
+  r = post_signed(*gw, "/hooks/alerts", R"({"what":"disk 91%"})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_FALSE(body_of(r).contains("reply"));
+  sent = telegram_sent(*tg, 2);
+  ASSERT_EQ(sent.size(), 2u) << sent.dump();
+  EXPECT_EQ(sent[1]["text"], "echo: alert disk 91%");
 }
 
 TEST(Hooks, EveryRefusalHasItsStatusAndRunsNothing) {

@@ -117,6 +117,15 @@ TEST(HttpApi, BodiesOverTheCapAre413AndKeepAliveServesSeveralRequests) {
   EXPECT_EQ(llm.request_count(), before);
   // The gateway still answers.
   EXPECT_EQ(http_request(gw->port(), "GET", "/healthz").status, 200);
+
+  // /metrics counts the answers by route and status class (a prefix route as "<prefix>*").
+  const std::string metrics = http_request(gw->port(), "GET", "/metrics").body;
+  for (const char* line :
+       {"simpleclaw_http_requests_total{route=\"/v1/models\",code=\"2xx\"} 1\n",
+        "simpleclaw_http_requests_total{route=\"/v1/models/*\",code=\"2xx\"} 1\n",
+        "simpleclaw_http_requests_total{route=\"/v1/chat/completions\",code=\"2xx\"} 1\n",
+        "simpleclaw_http_requests_total{route=\"/v1/chat/completions\",code=\"4xx\"} 1\n"})
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
 }
 
 TEST(HttpApi, BearerAuthScopesAndOrigins) {
@@ -170,9 +179,32 @@ TEST(HttpApi, EndpointsAreOffByDefault) {
     EXPECT_NE(r.body.find("enabled"), std::string::npos) << r.body;
   }
   EXPECT_EQ(c.request("GET", "/v1/models", "", {bearer(*gw)}).status, 404);
-  // /tools/invoke is always on (behind auth).
+  // /tools/invoke is on by default (behind auth).
   EXPECT_EQ(c.request("POST", "/tools/invoke", R"({"tool":"ls"})").status, 401);
   EXPECT_EQ(llm.request_count(), 0u);
+}
+
+TEST(HttpApi, ToolsInvokeCanBeSwitchedOffAndOnWithoutARestart) {
+  FakeLlm llm;
+  START_GATEWAY(
+      gw, with_config(config_for(llm) +
+                      "gateway:\n  http:\n    endpoints: {tools_invoke: {enabled: false}}\n"));
+  HttpConn c(gw->port());
+  auto off = c.request("POST", "/tools/invoke", R"({"tool":"ls"})", {bearer(*gw)});
+  EXPECT_EQ(off.status, 404);
+  EXPECT_NE(off.body.find("gateway.http.endpoints.tools_invoke.enabled"), std::string::npos)
+      << off.body;
+
+  auto ws = gw->connect();
+  ASSERT_NE(ws, nullptr);
+  Json cfg = call_ok(*ws, "config.get", Json::object());
+  Json raw{{"gateway", {{"http", {{"endpoints", {{"tools_invoke", {{"enabled", true}}}}}}}}}};
+  Json patched = call_ok(*ws, "config.patch", Json{{"raw", raw.dump()}, {"baseHash", cfg["hash"]}});
+  ASSERT_FALSE(patched.is_null());
+  EXPECT_EQ(patched["restart"], false);
+  auto on = c.request("POST", "/tools/invoke", R"({"tool":"ls"})", {bearer(*gw)});
+  EXPECT_EQ(on.status, 200) << on.body;
+  EXPECT_EQ(Json::parse(on.body, nullptr, false)["ok"], true) << on.body;
 }
 
 TEST(HttpApi, ChatCompletionRunsTheAgentWithSystemTextAndEarlierTurns) {

@@ -1,8 +1,9 @@
-// HttpConn: a raw HTTP/1.1 client on one TCP connection, for the HTTP API tests: requests
-// with bodies, several requests on one keep-alive connection, answers read whole
-// (Content-Length or chunked) or as a stream of bytes (server-sent events), and closing
-// the socket in the middle of an answer. Plain sockets and poll(); no HTTP library, so
-// the tests see exactly what the gateway writes.
+// HttpConn: a raw HTTP/1.1 client on one TCP connection, for every HTTP test (probes,
+// upgrades, webhooks, the HTTP API): requests with bodies, several requests on one
+// keep-alive connection, answers read whole (Content-Length or chunked, or up to the
+// close) or as a stream of bytes (server-sent events), and closing the socket in the
+// middle of an answer. Plain sockets and poll(); no HTTP library, so the tests see
+// exactly what the gateway writes.
 //
 // Single-threaded, like the tests.
 #pragma once
@@ -22,13 +23,6 @@
 #include "helpers.h"
 
 namespace sctest {
-
-struct HttpReplyData {
-  int status = 0;                              // 0: no (complete) answer
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;                            // de-chunked
-  Json json() const { return Json::parse(body, nullptr, false); }
-};
 
 class HttpConn {
  public:
@@ -107,41 +101,46 @@ class HttpConn {
   }
 
   // Reads one whole answer (and removes it from the buffer).
-  HttpReplyData read_response(int timeout_ms = kTimeoutMs) {
-    HttpReplyData r;
+  HttpResponse read_response(int timeout_ms = kTimeoutMs) {
+    HttpResponse r;
     std::size_t total = 0;
     read_until([&](const std::string& b) { return complete(b, &r, &total); }, timeout_ms);
     if (total > 0) buf_.erase(0, total);
     return r;
   }
 
-  HttpReplyData request(const std::string& method, const std::string& target,
-                        const std::string& body = {}, const std::vector<std::string>& headers = {},
-                        int timeout_ms = kTimeoutMs) {
+  HttpResponse request(const std::string& method, const std::string& target,
+                       const std::string& body = {}, const std::vector<std::string>& headers = {},
+                       int timeout_ms = kTimeoutMs) {
     if (!send(method, target, body, headers)) return {};
     return read_response(timeout_ms);
   }
 
+  // Reads up to the peer's close (or the timeout) and parses what came as one answer: the
+  // body is everything after the head (de-chunked when chunked). With `head_only`, stops
+  // once the head is in (an upgrade's socket stays open).
+  HttpResponse read_to_close(bool head_only = false, int timeout_ms = kTimeoutMs) {
+    read_until(
+        [&](const std::string& b) {
+          return eof_ || (head_only && b.find("\r\n\r\n") != std::string::npos);
+        },
+        timeout_ms);
+    HttpResponse r;
+    auto head_end = parse_head(buf_, &r);
+    if (head_end == std::string::npos) return {};
+    std::size_t total = 0;
+    if (r.headers["transfer-encoding"] != "chunked" || !complete(buf_, &r, &total))
+      r.body = buf_.substr(head_end + 4);
+    buf_.clear();
+    return r;
+  }
+
  private:
   // Parses a complete answer at the start of `b` into *r (total = its length in bytes).
-  static bool complete(const std::string& b, HttpReplyData* r, std::size_t* total) {
-    auto head_end = b.find("\r\n\r\n");
+  static bool complete(const std::string& b, HttpResponse* r, std::size_t* total) {
+    HttpResponse out;
+    auto head_end = parse_head(b, &out);
     if (head_end == std::string::npos) return false;
-    HttpReplyData out;
-    std::istringstream head(b.substr(0, head_end));
-    std::string line;
-    std::getline(head, line);
-    out.status = std::atoi(line.substr(line.find(' ') + 1).c_str());
-    while (std::getline(head, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      auto colon = line.find(':');
-      if (colon == std::string::npos) continue;
-      std::string name = line.substr(0, colon);
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      out.headers[name] = value;
-    }
     std::size_t pos = head_end + 4;
     if (out.headers["transfer-encoding"] == "chunked") {
       for (;;) {
@@ -162,6 +161,28 @@ class HttpConn {
     *r = std::move(out);
     *total = pos;
     return true;
+  }
+
+  // The status line and headers at the start of `b` into *r; where the head ends ("\r\n\r\n"),
+  // npos when it is not all there (or is not an HTTP answer).
+  static std::size_t parse_head(const std::string& b, HttpResponse* r) {
+    auto head_end = b.find("\r\n\r\n");
+    if (head_end == std::string::npos || b.rfind("HTTP/1.", 0) != 0) return std::string::npos;
+    std::istringstream head(b.substr(0, head_end));
+    std::string line;
+    std::getline(head, line);
+    r->status = std::atoi(line.substr(line.find(' ') + 1).c_str());
+    while (std::getline(head, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string name = line.substr(0, colon);
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      r->headers[name] = value;
+    }
+    return head_end;
   }
 
   int port_;

@@ -35,12 +35,6 @@ std::string answer(WsClient& c, const std::string& key, const std::string& text,
   return content.is_array() && !content.empty() ? content[0].value("text", "") : "";
 }
 
-Json call_ok(WsClient& c, const std::string& method, const Json& params = nullptr) {
-  auto r = c.call(method, params);
-  EXPECT_TRUE(r.ok()) << method << ": " << (r.ok() ? "" : r.error().message);
-  return r.ok() ? *r : Json();
-}
-
 std::vector<Json> rows_of(const Json& list, const std::string& provider) {
   std::vector<Json> out;
   for (const Json& m : list["models"])

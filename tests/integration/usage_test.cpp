@@ -59,13 +59,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-Json call_ok(WsClient& c, const std::string& method, const Json& params) {
-  auto r = c.call(method, params);
-  EXPECT_TRUE(r.ok()) << method << " " << params.dump() << ": "
-                      << (r.ok() ? "" : r.error().message);
-  return r.ok() ? *r : Json::object();
-}
-
 // The daily row of `date` (null when absent).
 Json day_row(const Json& daily, const std::string& date) {
   for (const Json& d : daily)

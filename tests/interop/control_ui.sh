@@ -17,10 +17,10 @@ set -u -o pipefail
 
 PLAYWRIGHT_VERSION=1.65.2
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=fake_model.sh
-. "$HERE/fake_model.sh"
 log() { printf '[control-ui] %s\n' "$*" >&2; }
 die() { printf '[control-ui] ERROR: %s\n' "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 [ $# -eq 2 ] || { echo "usage: $0 <simpleclaw-binary> <sc_fake_llm-binary>" >&2; exit 2; }
 BIN=$(readlink -f "$1") FAKE=$(readlink -f "$2")
@@ -32,50 +32,24 @@ eval "$(bash "$HERE/openclaw_cli.sh" --install-only)" || die "installing Node an
 UI_ROOT="$OC_DIR/node_modules/openclaw/dist/control-ui"
 [ -f "$UI_ROOT/index.html" ] || die "no Control UI build at $UI_ROOT"
 PW_DIR="$CACHE/browser-$PLAYWRIGHT_VERSION"
-if [ ! -f "$PW_DIR/.installed" ]; then
-  log "npm install playwright-core@$PLAYWRIGHT_VERSION (into $PW_DIR) ..."
-  rm -rf "$PW_DIR" && mkdir -p "$PW_DIR"
-  echo '{"name":"simpleclaw-interop-browser","private":true}' >"$PW_DIR/package.json"
-  (cd "$PW_DIR" && PATH="$(dirname "$NODE"):$PATH" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-     timeout 600 npm install --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT_VERSION" \
-     >"$PW_DIR/.npm-install.log" 2>&1) || die "npm install playwright-core failed (log: $PW_DIR/.npm-install.log)"
-  touch "$PW_DIR/.installed"
-fi
+install_browser() {
+  [ -f "$PW_DIR/.installed" ] || npm_install "$PW_DIR" "playwright-core@$PLAYWRIGHT_VERSION"
+}
+with_install_lock install_browser
 # ES modules resolve packages next to the script: run a copy that sits beside node_modules.
 cp "$HERE/control_ui.mjs" "$PW_DIR/control_ui.mjs"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/simpleclaw-cui.XXXXXX") || die "mktemp failed"
-GW_PID="" FAKE_PID=""
-cleanup() {
-  [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null
-  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
-  wait 2>/dev/null
-  if [ "${SIMPLECLAW_INTEROP_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-
-# "run-probe" in a message makes the fake model call exec (which needs an approval).
-"$FAKE" --exec-when run-probe >"$TMP/fake.out" 2>"$TMP/fake.err" &
-FAKE_PID=$!
-for _ in $(seq 100); do grep -q '^port ' "$TMP/fake.out" 2>/dev/null && break; sleep 0.05; done
-LLM_PORT=$(awk '/^port /{print $2}' "$TMP/fake.out")
-[ -n "$LLM_PORT" ] || die "the fake LLM did not start: $(cat "$TMP/fake.err")"
+interop_tmp cui
+start_fake_llm "$FAKE"
 
 TOKEN=control-ui-test-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-mkdir -p "$TMP/state"
 cat >"$TMP/config.yaml" <<EOF
 gateway:
   auth: {mode: token, token: $TOKEN}
   control_ui: {root: $UI_ROOT}
 $(fake_model_yaml "$LLM_PORT" | sed 's/max_tokens: 256}/max_tokens: 256, cost: {input: 2, output: 8}}/')
 EOF
-"$BIN" gateway --port 0 --config "$TMP/config.yaml" --state-dir "$TMP/state" \
-  >"$TMP/gw.out" 2>"$TMP/gw.err" &
-GW_PID=$!
-for _ in $(seq 200); do [ -f "$TMP/state/gateway.json" ] && break; sleep 0.05; done
-PORT=$("$NODE" -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).port)' \
-  "$TMP/state/gateway.json" 2>/dev/null)
-[ -n "$PORT" ] || die "the gateway did not start: $(tail -5 "$TMP/gw.err")"
+start_gateway "$BIN"
 log "gateway on $PORT, fake LLM on $LLM_PORT, UI from $UI_ROOT"
 
 # A scheduled job for the Automations panel to list.

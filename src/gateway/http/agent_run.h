@@ -102,9 +102,26 @@ Result<Json> json_body(const HttpRequest& req);
 // A message's content as text: a string, or the text of an array of parts ({type: text |
 // input_text | output_text, text}); other parts are an error (only text is accepted).
 Result<std::string> content_text(const Json& content);
-// The earlier turns a client sent ("User: ...\nAssistant: ..."), introduced for the
-// system prompt.
-std::string earlier_turns_text(const std::string& turns);
+
+// A conversation a client sent (chat's `messages`, the Responses API's `input` items) as
+// one run: system and developer messages become extra system text after `system` (the
+// request's instructions), the last user message is the run's message, and the turns
+// before it are context in the system text ("User: ...\nAssistant: ..."), never added to
+// the transcript. Bad items are INVALID errors naming the item.
+struct ConversationInput {
+  std::string message, extra_system;
+};
+struct ConversationSyntax {
+  std::string_view list;  // the field's name in errors: "messages" | "input"
+  bool chat = false;      // Chat Completions: tool/function roles, assistant tool_calls;
+                          // else Responses: items must be {type: "message"}
+};
+Result<ConversationInput> conversation_input(const Json& items, std::string system,
+                                             const ConversationSyntax& syntax);
+// `in` with `system` and the earlier `turns` as its extra system text (bounded by
+// kMaxExtraSystemBytes).
+Result<ConversationInput> with_context(ConversationInput in, const std::string& system,
+                                       const std::string& turns);
 // JSON text for the wire; invalid UTF-8 (from a model, a tool) is replaced, never thrown.
 std::string json_text(const Json& j);
 // Server-sent events: `data: <json>` and, with a name, `event: <name>` before it.

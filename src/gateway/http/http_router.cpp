@@ -14,6 +14,38 @@ bool method_matches(const HttpRoute& r, std::string_view method) {
   return r.method == method || (r.method == "GET" && method == "HEAD");
 }
 
+// The session's reply, counting its status once in metrics.http_requests when the answer
+// (or a stream's head) goes out. Metrics outlives every reply (Gateway declares it first).
+class CountedReply final : public HttpReply {
+ public:
+  CountedReply(std::shared_ptr<HttpReply> inner, Metrics& metrics, std::string route)
+      : inner_(std::move(inner)), metrics_(metrics), route_(std::move(route)) {}
+  void answer(HttpAnswer a) override {
+    count(a.status);
+    inner_->answer(std::move(a));
+  }
+  void stream(int status, std::string content_type,
+              std::vector<std::pair<std::string, std::string>> headers) override {
+    count(status);
+    inner_->stream(status, std::move(content_type), std::move(headers));
+  }
+  bool write(std::string chunk) override { return inner_->write(std::move(chunk)); }
+  void end() override { inner_->end(); }
+  void on_cancel(std::function<void()> fn) override { inner_->on_cancel(std::move(fn)); }
+  bool is_open() const override { return inner_->is_open(); }
+
+ private:
+  void count(int status) {
+    if (counted_ || !inner_->is_open()) return;
+    counted_ = true;
+    ++metrics_.http_requests[route_ + " " + std::to_string(status / 100) + "xx"];
+  }
+  std::shared_ptr<HttpReply> inner_;
+  Metrics& metrics_;
+  std::string route_;
+  bool counted_ = false;
+};
+
 }  // namespace
 
 HttpAnswer http_error(int status, std::string_view message, std::string_view type,
@@ -44,12 +76,14 @@ void HttpRouter::add(HttpRoute route) {
 }
 
 bool HttpRouter::route(const HttpRequest& req, const PeerInfo& peer,
-                       const std::shared_ptr<HttpReply>& reply) {
+                       const std::shared_ptr<HttpReply>& session_reply) {
   const std::string_view path = req.path();
   const HttpRoute* found = nullptr;
   std::string allow;
+  const HttpRoute* same_path = nullptr;  // for a 405's label
   for (const HttpRoute& r : routes_) {
     if (!path_matches(r, path)) continue;
+    same_path = &r;
     if (method_matches(r, req.method)) {
       // The longest matching path wins (an exact route over a prefix).
       if (!found || r.path.size() > found->path.size()) found = &r;
@@ -57,8 +91,12 @@ bool HttpRouter::route(const HttpRequest& req, const PeerInfo& peer,
       allow += (allow.empty() ? "" : ", ") + r.method;
     }
   }
+  if (!found && allow.empty()) return false;
+  // A prefix route is counted as "<prefix>*": the label set stays the routes'.
+  std::string label = (found ? found : same_path)->path;
+  if (!label.empty() && label.back() == '/') label += '*';
+  auto reply = std::make_shared<CountedReply>(session_reply, metrics_, std::move(label));
   if (!found) {
-    if (allow.empty()) return false;
     HttpAnswer a = http_error(405, "method not allowed: use " + allow, "invalid_request_error");
     a.allow = allow;
     reply->answer(std::move(a));

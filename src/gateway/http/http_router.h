@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "gateway/authenticator.h"
+#include "gateway/state/metrics.h"
 #include "gateway/state/transport.h"
 
 namespace simpleclaw::gateway {
@@ -63,7 +64,8 @@ class HttpRouter {
  public:
   // `origin_allowed(peer, host)`: the WebSocket's browser-origin rule (Connections).
   using OriginCheck = std::function<bool(const PeerInfo&, std::string_view host)>;
-  explicit HttpRouter(Authenticator& auth) : auth_(auth) {}
+  // Counts every answer in metrics.http_requests.
+  HttpRouter(Authenticator& auth, Metrics& metrics) : auth_(auth), metrics_(metrics) {}
 
   void set_origin_check(OriginCheck check) { origin_allowed_ = std::move(check); }
   // Adds a route; a later route with the same method and path replaces the earlier one.
@@ -74,6 +76,7 @@ class HttpRouter {
 
  private:
   Authenticator& auth_;
+  Metrics& metrics_;
   OriginCheck origin_allowed_;
   std::vector<HttpRoute> routes_;
 };

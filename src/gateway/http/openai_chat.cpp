@@ -15,69 +15,6 @@
 namespace simpleclaw::gateway {
 namespace {
 
-struct ChatInput {
-  std::string message, extra_system;
-};
-
-std::string capitalized_role(const std::string& role) {
-  if (role == "assistant") return "Assistant";
-  if (role == "tool" || role == "function") return "Tool result";
-  return "User";
-}
-
-Result<ChatInput> map_chat_messages(const Json& messages) {
-  if (!messages.is_array() || messages.empty())
-    return Error::invalid("messages must be a non-empty array of {role, content}");
-  if (messages.size() > kMaxInputMessages)
-    return Error::invalid("too many messages: at most " + std::to_string(kMaxInputMessages));
-  std::size_t last_user = messages.size();
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    const Json& m = messages[i];
-    if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
-      return Error::invalid("messages[" + std::to_string(i) + "] needs a string role");
-    if (m["role"] == "user") last_user = i;
-  }
-  if (last_user == messages.size())
-    return Error::invalid("messages must contain a user message (the one the agent answers)");
-  ChatInput out;
-  std::string system, turns;
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    const Json& m = messages[i];
-    const std::string role = m["role"].get<std::string>();
-    auto text = content_text(m.contains("content") ? m["content"] : Json());
-    if (!text.ok())
-      return Error::invalid("messages[" + std::to_string(i) + "]: " + text.error().message);
-    if (role == "system" || role == "developer") {
-      if (!text->empty()) system += *text + "\n\n";
-    } else if (role != "user" && role != "assistant" && role != "tool" && role != "function") {
-      return Error::invalid("messages[" + std::to_string(i) + "]: unknown role '" +
-                            role.substr(0, 40) + "' (system, developer, user, assistant, tool)");
-    } else if (i == last_user) {
-      out.message = std::move(*text);
-    } else if (i < last_user) {
-      std::string line = *text;
-      if (line.empty() && m.contains("tool_calls") && m["tool_calls"].is_array()) {
-        line = "(called tools:";
-        for (const Json& c : m["tool_calls"])
-          if (c.is_object() && c.contains("function") && c["function"].is_object())
-            line += " " + c["function"].value("name", std::string("?"));
-        line += ")";
-      }
-      turns += capitalized_role(role) + ": " + line + "\n";
-    }
-    // Anything after the last user message (an assistant prefill) is not used.
-  }
-  if (out.message.empty()) return Error::invalid("the last user message is empty");
-  while (!system.empty() && system.back() == '\n') system.pop_back();
-  out.extra_system = system;
-  if (!turns.empty())
-    out.extra_system += (out.extra_system.empty() ? "" : "\n\n") + earlier_turns_text(turns);
-  if (out.extra_system.size() > kMaxExtraSystemBytes)
-    return Error::invalid("system messages and earlier turns are too long: at most " +
-                          std::to_string(kMaxExtraSystemBytes) + " bytes");
-  return out;
-}
-
 Json completion_usage(const HttpRunEnd& e) {
   return Json{{"prompt_tokens", e.input_tokens},
               {"completion_tokens", e.output_tokens},
@@ -111,7 +48,8 @@ void chat_completions(const HttpApiDeps& d, HttpCall& call) {
                              b["stream_options"].value("include_usage", false) == true;
   auto agent = agent_for_model(d, requested);
   if (!agent.ok()) return call.reply->answer(openai_error(agent.error()));
-  auto input = map_chat_messages(b.contains("messages") ? b["messages"] : Json());
+  auto input = conversation_input(b.contains("messages") ? b["messages"] : Json(), {},
+                                  ConversationSyntax{"messages", true});
   if (!input.ok()) return call.reply->answer(openai_error(input.error()));
   const std::string user =
       b.contains("user") && b["user"].is_string() ? b["user"].get<std::string>() : "";

@@ -42,61 +42,16 @@ class ResponseSessions {
   std::deque<std::string> order_;
 };
 
-struct ResponsesInput {
-  std::string message, extra_system;
-};
-
-Result<ResponsesInput> map_input(const Json& input, const std::string& instructions) {
-  ResponsesInput out;
-  std::string system = instructions, turns;
+// `input`: a string (the message) or message items.
+Result<ConversationInput> map_input(const Json& input, const std::string& instructions) {
   if (input.is_string()) {
-    out.message = input.get<std::string>();
-  } else if (input.is_array() && !input.empty()) {
-    if (input.size() > kMaxInputMessages)
-      return Error::invalid("too many input items: at most " + std::to_string(kMaxInputMessages));
-    std::size_t last_user = input.size();
-    for (std::size_t i = 0; i < input.size(); ++i) {
-      const Json& it = input[i];
-      const std::string where = "input[" + std::to_string(i) + "]";
-      if (!it.is_object()) return Error::invalid(where + " must be an object");
-      const std::string type = it.value("type", std::string("message"));
-      if (type != "message")
-        return Error::invalid(where + ": item type '" + type.substr(0, 40) +
-                              "' is not supported; send message items");
-      if (!it.contains("role") || !it["role"].is_string())
-        return Error::invalid(where + " needs a string role");
-      if (it["role"] == "user") last_user = i;
-    }
-    if (last_user == input.size())
-      return Error::invalid("input must contain a user message (the one the agent answers)");
-    for (std::size_t i = 0; i < input.size(); ++i) {
-      const Json& it = input[i];
-      const std::string role = it["role"].get<std::string>();
-      auto text = content_text(it.contains("content") ? it["content"] : Json());
-      if (!text.ok())
-        return Error::invalid("input[" + std::to_string(i) + "]: " + text.error().message);
-      if (role == "system" || role == "developer") {
-        if (!text->empty()) system += (system.empty() ? "" : "\n\n") + *text;
-      } else if (role != "user" && role != "assistant") {
-        return Error::invalid("input[" + std::to_string(i) + "]: unknown role '" +
-                              role.substr(0, 40) + "' (system, developer, user, assistant)");
-      } else if (i == last_user) {
-        out.message = std::move(*text);
-      } else if (i < last_user) {
-        turns += (role == "assistant" ? "Assistant: " : "User: ") + *text + "\n";
-      }
-    }
-  } else {
-    return Error::invalid("input must be a string or a non-empty array of message items");
+    if (input.get_ref<const std::string&>().empty())
+      return Error::invalid("the user message is empty");
+    return with_context(ConversationInput{input.get<std::string>(), {}}, instructions, {});
   }
-  if (out.message.empty()) return Error::invalid("the user message is empty");
-  out.extra_system = system;
-  if (!turns.empty())
-    out.extra_system += (out.extra_system.empty() ? "" : "\n\n") + earlier_turns_text(turns);
-  if (out.extra_system.size() > kMaxExtraSystemBytes)
-    return Error::invalid("instructions and earlier items are too long: at most " +
-                          std::to_string(kMaxExtraSystemBytes) + " bytes");
-  return out;
+  if (!input.is_array() || input.empty())
+    return Error::invalid("input must be a string or a non-empty array of message items");
+  return conversation_input(input, instructions, ConversationSyntax{"input", false});
 }
 
 // What a response object says about itself; `output`/`usage` filled when it completed.

@@ -119,8 +119,12 @@ void tools_invoke(const HttpApiDeps& d, HttpCall& call) {
 }  // namespace
 
 void add_tools_invoke_route(HttpRouter& router, const HttpApiDeps& d) {
+  auto on = [&config = d.config] {
+    return config.cfg().gateway.http.endpoints.tools_invoke.enabled;
+  };
   router.add(HttpRoute{"POST", "/tools/invoke", HttpRoute::Auth::kBearer, protocol::Scope::kWrite,
-                       [d](HttpCall& c) { tools_invoke(d, c); }});
+                       [d](HttpCall& c) { tools_invoke(d, c); }, on,
+                       "gateway.http.endpoints.tools_invoke.enabled"});
 }
 
 }  // namespace simpleclaw::gateway
