@@ -19,7 +19,7 @@ namespace {
 using fakes::FakeLlm;
 using ::fakes::IrcClient;
 using ::fakes::Ngircd;
-using Clock = std::chrono::steady_clock;
+using IrcClock = std::chrono::steady_clock;
 
 // The gateway's IRC account: nick scbot in #ops, alice allowed. Short timers.
 std::string irc_config(int port, const std::string& extra = {},

@@ -104,7 +104,7 @@ Json channel_msg(const std::string& channel, const std::string& user, const std:
 }
 
 // A block_actions press of the button with `value` in `channel`.
-Json press(const std::string& user, const std::string& channel, const std::string& value) {
+Json slack_press(const std::string& user, const std::string& channel, const std::string& value) {
   return {{"type", "block_actions"},
           {"user", {{"id", user}, {"username", "user-" + user}}},
           {"channel", {{"id", channel}, {"name", "directmessage"}}},
@@ -349,7 +349,7 @@ TEST(ChannelsSlack, ApprovalsFromSlackByButtonAndByCommand) {
   ASSERT_EQ(allow.substr(0, 4), "apr:");
   EXPECT_EQ(allow.substr(allow.size() - 2), ":o");
   // A press from someone who may not approve changes nothing.
-  std::string env = slack.interactive(press("U222", "D111", allow));
+  std::string env = slack.interactive(slack_press("U222", "D111", allow));
   posts = slack.wait_posts([](const Json& p) { return p.size() >= 2; });
   ASSERT_GE(posts.size(), 2u);
   EXPECT_EQ(posts[1]["channel"], "D111");
@@ -359,7 +359,7 @@ TEST(ChannelsSlack, ApprovalsFromSlackByButtonAndByCommand) {
   ASSERT_TRUE(pending.ok());
   EXPECT_NE(pending->dump().find("echo approved-run"), std::string::npos);
   // The allowed user's press runs the command; the run finishes in the DM.
-  slack.interactive(press("U111", "D111", allow));
+  slack.interactive(slack_press("U111", "D111", allow));
   posts = slack.wait_posts([](const Json& p) { return has_text(p, "It printed approved-run."); },
                            15000);
   bool approved_note = false;

@@ -6,16 +6,16 @@
 namespace sctest {
 namespace {
 
-constexpr const char* kToken = "itest-secret-token-0123456789abcdef";
+constexpr const char* kConfigToken = "itest-secret-token-0123456789abcdef";
 
 std::string base_config() {
-  return std::string("# test config\ngateway:\n  auth:\n    token: \"") + kToken +
+  return std::string("# test config\ngateway:\n  auth:\n    token: \"") + kConfigToken +
          "\"   # keep me secret\nlogging:\n  level: info\n";
 }
 
 StartOptions with_token_config(std::string yaml = base_config()) {
   StartOptions o = with_config(std::move(yaml));
-  o.token = kToken;
+  o.token = kConfigToken;
   return o;
 }
 
@@ -26,11 +26,11 @@ TEST(ConfigMethods, GetRedactsSecretsAndHashesTheFile) {
   auto r = c->call("config.get");
   ASSERT_TRUE(r.ok()) << r.error().message;
   std::string raw = (*r)["raw"];
-  EXPECT_EQ(raw.find(kToken), std::string::npos) << "token leaked in raw:\n" << raw;
+  EXPECT_EQ(raw.find(kConfigToken), std::string::npos) << "token leaked in raw:\n" << raw;
   EXPECT_NE(raw.find("__SIMPLECLAW_REDACTED__"), std::string::npos) << raw;
   EXPECT_NE(raw.find("# test config"), std::string::npos) << "comments are kept";
   EXPECT_EQ((*r)["config"]["gateway"]["auth"]["token"], "__SIMPLECLAW_REDACTED__");
-  EXPECT_EQ((*r)["config"].dump().find(kToken), std::string::npos);
+  EXPECT_EQ((*r)["config"].dump().find(kConfigToken), std::string::npos);
   EXPECT_EQ((*r)["hash"], sha256_hex(read_text(gw->config_path())));
   EXPECT_EQ((*r)["path"], gw->config_path());
   EXPECT_EQ((*r)["exists"], true);
@@ -82,8 +82,8 @@ TEST(ConfigMethods, SetWithBaseHashWritesAndBroadcastsConfigChanged) {
   ASSERT_TRUE(outsider);
   auto got = admin->call("config.get");
   ASSERT_TRUE(got.ok());
-  std::string next =
-      std::string("gateway:\n  auth:\n    token: \"") + kToken + "\"\nlogging:\n  level: debug\n";
+  std::string next = std::string("gateway:\n  auth:\n    token: \"") + kConfigToken +
+                     "\"\nlogging:\n  level: debug\n";
   auto r = admin->call("config.set", Json{{"raw", next}, {"baseHash", (*got)["hash"]}});
   ASSERT_TRUE(r.ok()) << r.error().message << " " << r.error().details.dump();
   EXPECT_EQ(read_text(gw->config_path()), next);
@@ -91,7 +91,7 @@ TEST(ConfigMethods, SetWithBaseHashWritesAndBroadcastsConfigChanged) {
   EXPECT_EQ(new_hash, sha256_hex(next));
   EXPECT_NE(new_hash, (*got)["hash"]);
   EXPECT_EQ((*r)["restart"], false);
-  EXPECT_EQ((*r)["config"].dump().find(kToken), std::string::npos) << "answer is redacted";
+  EXPECT_EQ((*r)["config"].dump().find(kConfigToken), std::string::npos) << "answer is redacted";
 
   auto ev = wait_event(*watcher, "config.changed");
   ASSERT_TRUE(ev) << "other clients must get config.changed";
@@ -128,8 +128,8 @@ TEST(ConfigMethods, ApplyIsOpenClawsSetWithTheSameCompareAndSwap) {
                                             {"note", "from the UI"}});
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(read_text(gw->config_path()), before) << "a stale hash writes nothing";
-  std::string next =
-      std::string("gateway:\n  auth:\n    token: \"") + kToken + "\"\nlogging:\n  level: debug\n";
+  std::string next = std::string("gateway:\n  auth:\n    token: \"") + kConfigToken +
+                     "\"\nlogging:\n  level: debug\n";
   auto r = c->call("config.apply", Json{{"raw", next},
                                         {"baseHash", (*got)["hash"]},
                                         {"sessionKey", "main"},
@@ -220,7 +220,7 @@ TEST(ConfigMethods, PatchMergesDeletesAndReportsRestart) {
   EXPECT_EQ((*r)["restart"], false) << "logging.level hot-applies";
   std::string file = read_text(gw->config_path());
   EXPECT_NE(file.find("level: warn"), std::string::npos) << file;
-  EXPECT_NE(file.find(kToken), std::string::npos) << "the token stays in the file:\n" << file;
+  EXPECT_NE(file.find(kConfigToken), std::string::npos) << "the token stays in the file:\n" << file;
   EXPECT_EQ((*r)["hash"], sha256_hex(file));
 
   // Object form of raw, and null deletes a key.
@@ -229,7 +229,7 @@ TEST(ConfigMethods, PatchMergesDeletesAndReportsRestart) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   file = read_text(gw->config_path());
   EXPECT_EQ(file.find("level:"), std::string::npos) << file;
-  EXPECT_NE(file.find(kToken), std::string::npos);
+  EXPECT_NE(file.find(kConfigToken), std::string::npos);
   auto now = c->call("config.get");
   ASSERT_TRUE(now.ok());
   EXPECT_FALSE((*now)["config"].contains("logging") && (*now)["config"]["logging"].is_object() &&
@@ -342,7 +342,7 @@ TEST(ConfigMethods, RoundTripOfRedactedRawKeepsTheRealToken) {
   auto r = c->call("config.set", Json{{"raw", raw}, {"baseHash", (*got)["hash"]}});
   ASSERT_TRUE(r.ok()) << r.error().message << " " << r.error().details.dump();
   std::string file = read_text(gw->config_path());
-  EXPECT_NE(file.find(kToken), std::string::npos) << "real token restored:\n" << file;
+  EXPECT_NE(file.find(kConfigToken), std::string::npos) << "real token restored:\n" << file;
   EXPECT_EQ(file.find("__SIMPLECLAW_REDACTED__"), std::string::npos) << file;
   EXPECT_NE(file.find("# edited by a UI"), std::string::npos);
   // The token still works for new clients.

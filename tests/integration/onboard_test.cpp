@@ -25,8 +25,8 @@ using ::fakes::LoopbackListener;
 constexpr const char* kEnvKey = "sk-env-secret-4711";
 
 // The final text of one chat turn on `key` (and fails the test when there is none).
-std::string answer(WsClient& c, const std::string& key, const std::string& text,
-                   const std::string& idem) {
+std::string onboard_answer(WsClient& c, const std::string& key, const std::string& text,
+                           const std::string& idem) {
   Json ack = send(c, key, text, idem);
   auto evs = chat_events(c, ack.value("runId", idem));
   if (evs.empty()) return "";
@@ -49,8 +49,8 @@ StartOptions with_env(std::map<std::string, std::string> env, std::string yaml =
   return o;
 }
 
-CmdResult doctor(const GatewayProcess& gw, const TempDir& home,
-                 const std::map<std::string, std::string>& env) {
+CmdResult onboard_doctor(const GatewayProcess& gw, const TempDir& home,
+                         const std::map<std::string, std::string>& env) {
   return run_simpleclaw({"doctor", "--state-dir", gw.state_dir(), "--config", gw.config_path(),
                          "--probe-timeout", "2000"},
                         home.path(), env);
@@ -79,7 +79,7 @@ TEST(ImplicitProviders, OpenAiKeyInTheEnvironmentAnswersAChatAndShowsAsImplicit)
   EXPECT_EQ(models["default"], "openai/gpt-4.1-mini");
   EXPECT_EQ(models["providers"][0]["from"], "OPENAI_API_KEY");
 
-  EXPECT_EQ(answer(*c, "main", "hello there", "r1"), "echo: hello there");
+  EXPECT_EQ(onboard_answer(*c, "main", "hello there", "r1"), "echo: hello there");
   auto reqs = llm.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].headers["authorization"], std::string("Bearer ") + kEnvKey);
@@ -87,7 +87,7 @@ TEST(ImplicitProviders, OpenAiKeyInTheEnvironmentAnswersAChatAndShowsAsImplicit)
 
   // Shown as implicit by doctor, with where it came from; the key itself nowhere.
   TempDir home;
-  CmdResult d = doctor(*gw, home, env);
+  CmdResult d = onboard_doctor(*gw, home, env);
   EXPECT_NE(d.out.find("provider openai: implicit, from OPENAI_API_KEY"), std::string::npos)
       << d.out;
   for (const std::string& text : {d.out, d.err, read_text(gw->log_file()), gw->stderr_text(),
@@ -103,7 +103,7 @@ TEST(ImplicitProviders, AnthropicKeyInTheEnvironmentAnswersAChat) {
   auto rows = rows_of(call_ok(*c, "models.list"), "anthropic");
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows[0]["tags"], Json::array({"implicit", "env:ANTHROPIC_API_KEY"}));
-  EXPECT_EQ(answer(*c, "main", "bonjour", "r1"), "echo: bonjour");
+  EXPECT_EQ(onboard_answer(*c, "main", "bonjour", "r1"), "echo: bonjour");
   auto reqs = llm.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].api, "anthropic");
@@ -127,10 +127,10 @@ TEST(ImplicitProviders, AConfiguredProviderTurnsThemOff) {
   Json st = call_ok(*c, "status");
   EXPECT_EQ(st["subsystems"]["models"]["source"], "config");
   EXPECT_FALSE(st["subsystems"]["models"].contains("ollama"));
-  EXPECT_EQ(answer(*c, "main", "hi", "r1"), "echo: hi");
+  EXPECT_EQ(onboard_answer(*c, "main", "hi", "r1"), "echo: hi");
   EXPECT_EQ(llm.requests().at(0).headers["authorization"], "Bearer sk-test");  // the config's key
   TempDir home;
-  CmdResult d = doctor(*gw, home, env);
+  CmdResult d = onboard_doctor(*gw, home, env);
   EXPECT_EQ(d.out.find("implicit"), std::string::npos) << d.out;
 }
 
@@ -149,7 +149,7 @@ TEST(ImplicitProviders, LocalOllamaOnLoopbackIsFoundAndAnswers) {
   Json st = call_ok(*c, "status");
   EXPECT_EQ(st["subsystems"]["models"]["ollama"]["state"], "found");
   EXPECT_EQ(st["subsystems"]["models"]["default"], "ollama/fake-model");
-  EXPECT_EQ(answer(*c, "main", "hi local", "r1"), "echo: hi local");
+  EXPECT_EQ(onboard_answer(*c, "main", "hi local", "r1"), "echo: hi local");
   ASSERT_EQ(llm.requests().size(), 1u);
   EXPECT_EQ(llm.requests()[0].api, "ollama");
   // sessions show the model the run used
@@ -157,7 +157,7 @@ TEST(ImplicitProviders, LocalOllamaOnLoopbackIsFoundAndAnswers) {
   ASSERT_FALSE(sessions["sessions"].empty());
   EXPECT_EQ(sessions["sessions"][0]["model"], "ollama/fake-model") << sessions.dump();
   TempDir home;
-  CmdResult d = doctor(*gw, home, {{"OLLAMA_HOST", host}});
+  CmdResult d = onboard_doctor(*gw, home, {{"OLLAMA_HOST", host}});
   EXPECT_NE(d.out.find("provider ollama: implicit, Ollama at http://" + host), std::string::npos)
       << d.out;
 }
@@ -191,7 +191,7 @@ TEST(ImplicitProviders, NothingListeningMeansNoProviderAndAClearWayOut) {
   EXPECT_EQ(evs.back()["state"], "error");
   EXPECT_NE(evs.back().dump().find("simpleclaw onboard"), std::string::npos) << evs.back().dump();
   TempDir home;
-  CmdResult d = doctor(*gw, home, {{"OLLAMA_HOST", host}});
+  CmdResult d = onboard_doctor(*gw, home, {{"OLLAMA_HOST", host}});
   EXPECT_NE(
       d.out.find("[WARN] provider ollama: implicit, Ollama at http://" + host + ": not found"),
       std::string::npos)
@@ -256,7 +256,7 @@ TEST(Onboard, InteractiveAnswersWriteAConfigAStartedGatewayAnswersWith) {
   START_GATEWAY(gw, o);
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
-  EXPECT_EQ(answer(*c, "main", "first words", "r1"), "echo: first words");
+  EXPECT_EQ(onboard_answer(*c, "main", "first words", "r1"), "echo: first words");
   ASSERT_EQ(llm.requests().size(), 1u);
   EXPECT_EQ(llm.requests()[0].headers["authorization"], "Bearer " + key);
   EXPECT_EQ(llm.requests()[0].body["model"], "fake-model");
@@ -286,7 +286,7 @@ TEST(Onboard, EnvReferenceKeepsTheKeyOutOfTheFile) {
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(call_ok(*c, "status")["subsystems"]["models"]["source"], "config");
-  EXPECT_EQ(answer(*c, "main", "via env", "r1"), "echo: via env");
+  EXPECT_EQ(onboard_answer(*c, "main", "via env", "r1"), "echo: via env");
   EXPECT_EQ(llm.requests().at(0).body["model"], "gpt-4o-mini");
 }
 
@@ -313,7 +313,7 @@ TEST(Onboard, ThroughARunningGatewayItHotApplies) {
   EXPECT_NE(r.out.find("the running gateway applied it"), std::string::npos) << r.out;
   // No restart: the same gateway now answers with the new provider.
   EXPECT_TRUE(eventually([&] { return !rows_of(call_ok(*c, "models.list"), "lab").empty(); }));
-  EXPECT_EQ(answer(*c, "main", "are you there", "r1"), "echo: are you there");
+  EXPECT_EQ(onboard_answer(*c, "main", "are you there", "r1"), "echo: are you there");
   EXPECT_EQ(llm.requests().at(0).headers["authorization"], "Bearer sk-piped-key");
   Json cfg = call_ok(*c, "config.get");
   EXPECT_EQ(cfg["config"]["models"]["default"], "lab/fake-model");

@@ -33,7 +33,7 @@ std::string provider_config(const std::string& record_file) {
          record_file + "}\n";
 }
 
-Json plugin_entry(WsClient& c, const std::string& name) {
+Json provider_plugin_entry(WsClient& c, const std::string& name) {
   auto r = c.call("plugins.list", Json::object());
   if (!r.ok()) return nullptr;
   for (const Json& p : (*r)["plugins"])
@@ -42,7 +42,7 @@ Json plugin_entry(WsClient& c, const std::string& name) {
 }
 
 bool running(WsClient& c) {
-  Json e = plugin_entry(c, "echo-provider");
+  Json e = provider_plugin_entry(c, "echo-provider");
   return e.is_object() && e["state"] == "running";
 }
 
@@ -69,8 +69,9 @@ TEST(ProviderPlugin, RepliesToolCallsAndRestartThroughAPluginProvider) {
   START_GATEWAY(gw, with_config(provider_config(record)));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(eventually([&] { return running(*c); }, 10000)) << plugin_entry(*c, "echo-provider");
-  Json p = plugin_entry(*c, "echo-provider");
+  ASSERT_TRUE(eventually([&] { return running(*c); }, 10000))
+      << provider_plugin_entry(*c, "echo-provider");
+  Json p = provider_plugin_entry(*c, "echo-provider");
   EXPECT_EQ(p["kind"], "provider");
   EXPECT_EQ(p["models"], (Json{"echo-1"}));
   auto models = c->call("models.list", Json::object());
@@ -131,7 +132,7 @@ TEST(ProviderPlugin, RepliesToolCallsAndRestartThroughAPluginProvider) {
 
   // 3. The plugin's process killed between turns: the next chat fails with an error that
   // names the plugin, or (if the restart came first) succeeds; plugins.list counts it.
-  int pid = plugin_entry(*c, "echo-provider").value("pid", 0);
+  int pid = provider_plugin_entry(*c, "echo-provider").value("pid", 0);
   ASSERT_GT(pid, 0);
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   send(*c, "main", "are you there", "pp-3");
@@ -145,13 +146,13 @@ TEST(ProviderPlugin, RepliesToolCallsAndRestartThroughAPluginProvider) {
   }
   ASSERT_TRUE(eventually(
       [&] {
-        Json e = plugin_entry(*c, "echo-provider");
+        Json e = provider_plugin_entry(*c, "echo-provider");
         return e.is_object() && e["restarts"].get<int>() >= 1 && e["state"] == "running" &&
                e.value("pid", 0) != pid;
       },
       10000))
-      << plugin_entry(*c, "echo-provider");
-  EXPECT_NE(plugin_entry(*c, "echo-provider").value("lastError", "").find("signal 9"),
+      << provider_plugin_entry(*c, "echo-provider");
+  EXPECT_NE(provider_plugin_entry(*c, "echo-provider").value("lastError", "").find("signal 9"),
             std::string::npos);
   send(*c, "main", "back again", "pp-4");
   // After a failed turn the context joins the two user messages into one.

@@ -127,18 +127,18 @@ TEST(ScriptedRuns, AFailedRunIsAnErrorAndAgentWaitBlocksUntilARunEnds) {
   EXPECT_EQ((*wb)["status"], "error");
 }
 
-constexpr const char* kBotToken = "4242:TESTTOKEN";
+constexpr const char* kTelegramBotToken = "4242:TESTTOKEN";
 
 TEST(ScriptedRuns, SendDeliversOnceToATelegramChatAndAgentCanDeliverItsReply) {
   FakeLlm llm;
   llm.push(answer("Here is your summary."));
-  PyFake tg(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_telegram.py", {kBotToken});
+  PyFake tg(SIMPLECLAW_SOURCE_DIR "/tests/fakes/fake_telegram.py", {kTelegramBotToken});
   ASSERT_TRUE(tg.ok());
   START_GATEWAY(gw, with_config(config_for(llm,
                                            "channels:\n"
                                            "  telegram:\n"
                                            "    token: \"" +
-                                               std::string(kBotToken) +
+                                               std::string(kTelegramBotToken) +
                                                "\"\n"
                                                "    api_base: " +
                                                tg.url() +

@@ -11,6 +11,7 @@
 #include "channel_helpers.h"
 #include "fakes/py_fake.h"
 #include "integration/cli_run.h"
+#include "integration/cron_helpers.h"
 #include "nodes/device_identity.h"
 
 namespace sctest {
@@ -272,6 +273,85 @@ TEST(SharedMode, AnAgentNotGrantedIsRefused) {
   EXPECT_EQ(bev.back()["sessionKey"], "agent:research:user:bob:main");
 }
 
+// cron.* in shared mode: mutations need operator.admin, a user's jobs run on the agents
+// granted to them and in their own sessions, and each user sees and manages only the jobs
+// they created (the gateway token sees all).
+TEST(SharedMode, CronJobsAreEachUsersOwnAndChangingThemNeedsAdmin) {
+  FakeLlm llm;
+  START_GATEWAY(gw, shared_start(shared_config(llm, "    agents: [main]\n")));
+  auto admin = gw->connect();
+  auto alice = gw->connect(
+      as_user(*gw, kAliceToken,
+              {"operator.read", "operator.write", "operator.approvals", "operator.admin"}));
+  auto bob = gw->connect(as_user(*gw, kBobToken));
+  ASSERT_TRUE(admin && alice && bob);
+  auto job = [](const std::string& name, const std::string& agent = {}) {
+    Json j = hourly(name, name + " please");
+    if (!agent.empty()) j["agentId"] = agent;
+    return j;
+  };
+
+  // Without operator.admin: no changes, but reading is fine.
+  auto refused = bob->call("cron.add", job("bob's job"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kForbidden);
+  EXPECT_NE(refused.error().message.find("operator.admin"), std::string::npos);
+  // Only granted agents, and never the shared main session.
+  auto other_agent = alice->call("cron.add", job("research digest", "research"));
+  ASSERT_FALSE(other_agent.ok());
+  EXPECT_EQ(other_agent.error().details.value("code", ""), "AGENT_NOT_GRANTED");
+  Json main_turn = job("main turn");
+  main_turn["sessionTarget"] = "main";
+  main_turn["payload"] = Json{{"kind", "systemEvent"}, {"text", "hello main"}};
+  auto main_refused = alice->call("cron.add", main_turn);
+  ASSERT_FALSE(main_refused.ok());
+  EXPECT_EQ(main_refused.error().code, ErrorCode::kForbidden);
+
+  Json mine = call_ok(*alice, "cron.add", job("alice digest"));
+  Json theirs = call_ok(*admin, "cron.add", job("admin digest"));
+  ASSERT_TRUE(mine.contains("id") && theirs.contains("id"));
+  auto names = [](const Json& list) {
+    std::vector<std::string> out;
+    for (const Json& j : list["jobs"]) out.push_back(j.value("name", ""));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(names(call_ok(*alice, "cron.list", Json::object())),
+            std::vector<std::string>{"alice digest"});
+  EXPECT_EQ(names(call_ok(*bob, "cron.list", Json::object())), std::vector<std::string>{});
+  EXPECT_EQ(names(call_ok(*admin, "cron.list", Json::object())),
+            (std::vector<std::string>{"admin digest", "alice digest"}));
+  // Someone else's job does not exist for alice: not readable, not changeable, not runnable.
+  const std::string theirs_id = theirs["id"];
+  for (const auto& [method, params] : std::vector<std::pair<std::string, Json>>{
+           {"cron.get", Json{{"id", theirs_id}}},
+           {"cron.update", Json{{"id", theirs_id}, {"patch", Json{{"enabled", false}}}}},
+           {"cron.run", Json{{"id", theirs_id}, {"mode", "force"}}},
+           {"cron.remove", Json{{"id", theirs_id}}},
+           {"cron.runs", Json{{"id", theirs_id}}}}) {
+    auto r = alice->call(method, params);
+    ASSERT_FALSE(r.ok()) << method;
+    EXPECT_EQ(r.error().details.value("code", ""), "CRON_JOB_NOT_FOUND")
+        << method << ": " << r.error().message;
+  }
+  EXPECT_EQ(call_ok(*admin, "cron.get", Json{{"id", theirs_id}})["enabled"], true);
+
+  // Her job runs in her own namespace, and its run is hers to read.
+  call_ok(*alice, "cron.run", Json{{"id", mine["id"]}, {"mode", "force"}});
+  Json runs;
+  ASSERT_TRUE(eventually(
+      [&] {
+        runs = call_ok(*alice, "cron.runs", Json{{"id", mine["id"]}});
+        return runs["entries"].size() == 1 && runs["entries"][0].value("status", "") == "ok";
+      },
+      10000))
+      << runs.dump();
+  EXPECT_EQ(runs["entries"][0].value("sessionKey", ""),
+            "agent:main:user:alice:cron:" + mine["id"].get<std::string>());
+  EXPECT_EQ(call_ok(*alice, "cron.runs", Json::object())["entries"].size(), 1u)
+      << "all runs, as alice: only hers";
+}
+
 // health needs no scope, so every user gets it (hello-ok, the method, the event): a user's
 // view holds only their own sessions and the agents granted, and the config and channel
 // events, the admin's business, never reach a user.
@@ -455,7 +535,7 @@ CmdResult run_cli_at(const std::string& state_dir, const std::string& config_pat
   return run_simpleclaw(args, home.path(), {}, 20);
 }
 
-CmdResult run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
+CmdResult shared_run_cli(const GatewayProcess& gw, std::vector<std::string> args) {
   return run_cli_at(gw.state_dir(), gw.config_path(), std::move(args));
 }
 
@@ -494,7 +574,7 @@ TEST(SharedMode, RotatingATokenClosesTheUsersSocketsWith4001) {
   ASSERT_NE(alice2, nullptr);
   ASSERT_NE(bob, nullptr);
 
-  CmdResult rot = run_cli(*gw, {"users", "rotate-token", "alice", "--json"});
+  CmdResult rot = shared_run_cli(*gw, {"users", "rotate-token", "alice", "--json"});
   ASSERT_EQ(rot.code, 0) << rot.err;
   Json out = Json::parse(rot.out, nullptr, false);
   ASSERT_TRUE(out.is_object()) << rot.out;
@@ -576,7 +656,7 @@ TEST(SharedMode, AUsersPairedDeviceLogsInAsThatUserAndNoOneElse) {
   EXPECT_FALSE(WsClient::connect(admin_device).ok());
 
   // alice removed: her device's socket closes with 4001 and its token is refused.
-  CmdResult rm = run_cli(*gw, {"users", "remove", "alice"});
+  CmdResult rm = shared_run_cli(*gw, {"users", "remove", "alice"});
   ASSERT_EQ(rm.code, 0) << rm.err;
   Incoming closed = wait_close(*dev, 5000);
   ASSERT_TRUE(closed.closed);
@@ -589,8 +669,8 @@ TEST(SharedMode, AUsersPairedDeviceLogsInAsThatUserAndNoOneElse) {
 TEST(SharedMode, UsersCliAddsListsAndRemovesUsers) {
   FakeLlm llm;
   START_GATEWAY(gw, shared_start(shared_config(llm)));
-  CmdResult add = run_cli(*gw, {"users", "add", "carol", "--scopes", "operator.read", "--agents",
-                                "research", "--json"});
+  CmdResult add = shared_run_cli(*gw, {"users", "add", "carol", "--scopes", "operator.read",
+                                       "--agents", "research", "--json"});
   ASSERT_EQ(add.code, 0) << add.err;
   std::string token = Json::parse(add.out).value("token", "");
   ASSERT_GE(token.size(), 43u);
@@ -603,21 +683,21 @@ TEST(SharedMode, UsersCliAddsListsAndRemovesUsers) {
   ASSERT_EQ((*agents)["agents"].size(), 1u);
   EXPECT_EQ((*agents)["agents"][0]["id"], "research");
 
-  CmdResult list = run_cli(*gw, {"users", "list"});
+  CmdResult list = shared_run_cli(*gw, {"users", "list"});
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_NE(list.out.find("carol"), std::string::npos);
   EXPECT_NE(list.out.find("alice"), std::string::npos);
   for (const std::string& secret : {token, kAliceToken, kBobToken})
     EXPECT_EQ((list.out + list.err).find(secret), std::string::npos) << "token printed";
 
-  CmdResult dup = run_cli(*gw, {"users", "add", "carol"});
+  CmdResult dup = shared_run_cli(*gw, {"users", "add", "carol"});
   EXPECT_EQ(dup.code, 1);
   EXPECT_NE(dup.err.find("already exists"), std::string::npos);
-  CmdResult bad = run_cli(*gw, {"users", "add", "dave", "--scopes", "operator.root"});
+  CmdResult bad = shared_run_cli(*gw, {"users", "add", "dave", "--scopes", "operator.root"});
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("unknown scope 'operator.root'"), std::string::npos) << bad.err;
 
-  CmdResult rm = run_cli(*gw, {"users", "remove", "carol"});
+  CmdResult rm = shared_run_cli(*gw, {"users", "remove", "carol"});
   ASSERT_EQ(rm.code, 0) << rm.err;
   Incoming closed = wait_close(*carol, 5000);
   ASSERT_TRUE(closed.closed);

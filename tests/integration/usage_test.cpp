@@ -53,7 +53,7 @@ std::string local_day(std::int64_t ms) {
   return buf;
 }
 
-std::int64_t now_ms() {
+std::int64_t usage_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -85,7 +85,7 @@ TEST(Usage, PricedModelsCostExactlyUnpricedAreCountedAndFlagged) {
   ASSERT_NE(c, nullptr);
   run_turn(*c, "main", "hello", "u-1");                // fake/gpt-test: $3 + $7.5
   run_turn(*c, "agent:ops:main", "hello ops", "u-2");  // claude/claude-test: no price
-  const std::string today = local_day(now_ms());
+  const std::string today = local_day(usage_now_ms());
 
   // Every agent: both runs' tokens, the priced one's cost, the unpriced one flagged.
   Json all = call_ok(*c, "usage.cost", Json{{"agentScope", "all"}});

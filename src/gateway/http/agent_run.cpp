@@ -319,7 +319,7 @@ Result<ConversationInput> with_context(ConversationInput in, const std::string& 
                                        const std::string& turns) {
   in.extra_system = system;
   if (!turns.empty())
-    in.extra_system += (system.empty() ? "" : "\n\n") +
+    in.extra_system += std::string(system.empty() ? "" : "\n\n") +
                        "The conversation so far, as the client sent it with this request (the "
                        "last user message follows as the new message):\n" +
                        turns;

@@ -28,7 +28,7 @@ Status register_discord(sdk::Registry& r);
 namespace {
 
 using testing::RecordingHost;
-constexpr const char* kBot = "100000000000000001";  // the fake's bot user id
+constexpr const char* kBotUser = "100000000000000001";  // the fake's bot user id
 
 struct PyFake : ::fakes::PyFake {
   explicit PyFake(std::vector<std::string> args = {})
@@ -94,8 +94,8 @@ struct Fixture {
   }
 };
 
-Json message(const std::string& id, const std::string& channel, const std::string& content,
-             const std::string& author = "400", bool guild = true) {
+Json gateway_message(const std::string& id, const std::string& channel, const std::string& content,
+                     const std::string& author = "400", bool guild = true) {
   Json d{{"id", id},
          {"channel_id", channel},
          {"type", 0},
@@ -130,11 +130,12 @@ TEST(Discord, IdentifyReadyConnected) {
 TEST(Discord, GuildMessageWithMentionIsStrippedAndMarked) {
   Fixture f;
   ASSERT_TRUE(f.start_connected());
-  Json d = message("1001", "200", std::string("<@") + kBot + "> hello there");
-  d["mentions"] = Json::array({{{"id", kBot}, {"username", "fakebot"}}});
+  Json d = gateway_message("1001", "200", std::string("<@") + kBotUser + "> hello there");
+  d["mentions"] = Json::array({{{"id", kBotUser}, {"username", "fakebot"}}});
   f.inject("MESSAGE_CREATE", d);
-  f.inject("MESSAGE_CREATE", message("1002", "200", "just chatting"));
-  f.inject("MESSAGE_CREATE", message("1003", "200", std::string("hey <@!") + kBot + ">"));
+  f.inject("MESSAGE_CREATE", gateway_message("1002", "200", "just chatting"));
+  f.inject("MESSAGE_CREATE",
+           gateway_message("1003", "200", std::string("hey <@!") + kBotUser + ">"));
   ASSERT_TRUE(f.h().run_until([&] { return f.h().inbound_.size() == 3; }));
   const auto& m = f.h().inbound_[0];
   EXPECT_EQ(m.text, "hello there");
@@ -153,7 +154,7 @@ TEST(Discord, GuildMessageWithMentionIsStrippedAndMarked) {
 TEST(Discord, DirectMessageRepliesToTheDmChannel) {
   Fixture f;
   ASSERT_TRUE(f.start_connected());
-  f.inject("MESSAGE_CREATE", message("2001", "777", "hi in private", "401", false));
+  f.inject("MESSAGE_CREATE", gateway_message("2001", "777", "hi in private", "401", false));
   ASSERT_TRUE(f.h().run_until([&] { return f.h().inbound_.size() == 1; }));
   const auto& m = f.h().inbound_[0];
   EXPECT_FALSE(m.peer.group);
@@ -165,14 +166,14 @@ TEST(Discord, DirectMessageRepliesToTheDmChannel) {
 TEST(Discord, BotsAndOwnMessagesAreIgnored) {
   Fixture f;
   ASSERT_TRUE(f.start_connected());
-  f.inject("MESSAGE_CREATE", message("3001", "200", "my own echo", kBot));
-  Json other_bot = message("3002", "200", "beep");
+  f.inject("MESSAGE_CREATE", gateway_message("3001", "200", "my own echo", kBotUser));
+  Json other_bot = gateway_message("3002", "200", "beep");
   other_bot["author"]["bot"] = true;
   f.inject("MESSAGE_CREATE", other_bot);
-  Json join = message("3003", "200", "");
+  Json join = gateway_message("3003", "200", "");
   join["type"] = 7;  // a member joined (system message)
   f.inject("MESSAGE_CREATE", join);
-  f.inject("MESSAGE_CREATE", message("3004", "200", "a human"));
+  f.inject("MESSAGE_CREATE", gateway_message("3004", "200", "a human"));
   ASSERT_TRUE(f.h().run_until([&] { return !f.h().inbound_.empty(); }));
   f.h().run_until([] { return false; }, 200);
   ASSERT_EQ(f.h().inbound_.size(), 1u);
@@ -346,12 +347,12 @@ TEST(Discord, MissingHeartbeatAckDisconnects) {
 TEST(Discord, DropThenResumeReplaysMissedEventsWithoutDuplicates) {
   Fixture f;
   ASSERT_TRUE(f.start_connected());
-  f.inject("MESSAGE_CREATE", message("6001", "200", "before the drop"));
+  f.inject("MESSAGE_CREATE", gateway_message("6001", "200", "before the drop"));
   ASSERT_TRUE(f.h().run_until([&] { return f.h().inbound_.size() == 1; }));
   f.call("POST", "/_control/drop");
   ASSERT_TRUE(f.h().run_until([&] { return !f.h().errors_.empty(); }));
   // Sent while we were away: the RESUME replay must deliver it, once.
-  f.inject("MESSAGE_CREATE", message("6002", "200", "while away"));
+  f.inject("MESSAGE_CREATE", gateway_message("6002", "200", "while away"));
   f.ch->stop();
   f.ch->start();
   ASSERT_TRUE(f.h().run_until([&] { return f.h().is_connected_ && f.h().connects_ == 2; }));
@@ -425,7 +426,7 @@ TEST(Discord, GarbageGatewayFramesAreIgnored) {
                           R"({"op":0,"t":"MESSAGE_CREATE","d":{"author":{"id":"x"}}})",
                           R"({"op":0,"t":"INTERACTION_CREATE","d":{"type":3}})"})
     f.call("POST", "/_control/raw", {{"text", raw}});
-  f.inject("MESSAGE_CREATE", message("7001", "200", "still here"));
+  f.inject("MESSAGE_CREATE", gateway_message("7001", "200", "still here"));
   ASSERT_TRUE(f.h().run_until([&] { return f.h().inbound_.size() == 1; }));
   EXPECT_EQ(f.h().inbound_[0].text, "still here");
   EXPECT_TRUE(f.h().errors_.empty());
@@ -466,7 +467,7 @@ TEST(Discord, StopSilencesCallbacksAndFailsSendsInFlight) {
   f.h().run_until([] { return false; }, 150);  // the 429 arrived; the retry waits
   f.ch->stop();
   EXPECT_FALSE(r.has_value()) << "never inline";
-  f.inject("MESSAGE_CREATE", message("8001", "200", "after stop"));
+  f.inject("MESSAGE_CREATE", gateway_message("8001", "200", "after stop"));
   f.h().run_until([] { return false; }, 600);
   ASSERT_TRUE(r.has_value());
   EXPECT_FALSE(r->ok());

@@ -15,7 +15,7 @@
 namespace simpleclaw::channels::slack {
 namespace {
 
-const Identity kMe{"UBOT", "B0001", "clawbot"};
+const Identity kSlackMe{"UBOT", "B0001", "clawbot"};
 
 std::string events_api(const Json& event, const std::string& id = "e1") {
   return Json{{"envelope_id", id},
@@ -24,7 +24,7 @@ std::string events_api(const Json& event, const std::string& id = "e1") {
       .dump();
 }
 
-struct ParseCase {
+struct SlackParseCase {
   const char* name;
   std::string frame;
   Envelope::Kind kind;
@@ -34,11 +34,11 @@ struct ParseCase {
   bool group = false, mentioned = false;
 };
 
-class ParseTable : public ::testing::TestWithParam<ParseCase> {};
+class ParseTable : public ::testing::TestWithParam<SlackParseCase> {};
 
 TEST_P(ParseTable, Envelope) {
   const auto& c = GetParam();
-  Envelope e = parse_envelope(c.frame, kMe);
+  Envelope e = parse_envelope(c.frame, kSlackMe);
   EXPECT_EQ(e.kind, c.kind) << c.name << ": " << e.reason;
   EXPECT_EQ(e.envelope_id, c.envelope_id) << c.name;
   if (c.kind == Envelope::kMessage) {
@@ -53,10 +53,10 @@ TEST_P(ParseTable, Envelope) {
   }
 }
 
-Json msg(const char* channel, const char* user, const char* text, const char* ts = "1.1") {
+Json slack_msg(const char* channel, const char* user, const char* text, const char* ts = "1.1") {
   return {{"type", "message"}, {"channel", channel}, {"user", user}, {"text", text}, {"ts", ts}};
 }
-Json with(Json j, const char* k, Json v) {
+Json slack_with(Json j, const char* k, Json v) {
   j[k] = std::move(v);
   return j;
 }
@@ -64,62 +64,73 @@ Json with(Json j, const char* k, Json v) {
 INSTANTIATE_TEST_SUITE_P(
     Slack, ParseTable,
     ::testing::Values(
-        ParseCase{"hello", R"({"type":"hello","num_connections":1})", Envelope::kHello, ""},
-        ParseCase{"disconnect", R"({"type":"disconnect","reason":"refresh_requested"})",
-                  Envelope::kDisconnect, ""},
-        ParseCase{"im message", events_api(with(msg("D1", "U1", "hi there"), "channel_type", "im")),
-                  Envelope::kMessage, "e1", "U1", "D1", "", "hi there", "D1:1.1", false, false},
-        ParseCase{"channel message with mention stripped",
-                  events_api(with(msg("C1", "U1", "<@UBOT> status?"), "channel_type", "channel")),
-                  Envelope::kMessage, "e1", "U1", "C1", "", "status?", "C1:1.1", true, true},
-        ParseCase{"mention with label in the middle",
-                  events_api(msg("C1", "U1", "hey <@UBOT|clawbot> there")), Envelope::kMessage,
-                  "e1", "U1", "C1", "", "hey there", "C1:1.1", true, true},
-        ParseCase{"someone else's mention is not ours",
-                  events_api(msg("C1", "U1", "ask <@UBOTX> and <@U2>")), Envelope::kMessage, "e1",
-                  "U1", "C1", "", "ask <@UBOTX> and <@U2>", "C1:1.1", true, false},
-        ParseCase{"app_mention is mentioned, thread kept",
-                  events_api(with(with(msg("C1", "U1", "<@UBOT> go", "2.2"), "type", "app_mention"),
-                                  "thread_ts", "1.0")),
-                  Envelope::kMessage, "e1", "U1", "C1", "1.0", "go", "C1:2.2", true, true},
-        ParseCase{"entities unescaped",
-                  events_api(with(msg("D1", "U1", "a &lt;b&gt; &amp;amp;"), "channel_type", "im")),
-                  Envelope::kMessage, "e1", "U1", "D1", "", "a <b> &amp;", "D1:1.1", false, false},
-        ParseCase{"thread_broadcast delivered",
-                  events_api(with(msg("C1", "U1", "x"), "subtype", "thread_broadcast")),
-                  Envelope::kMessage, "e1", "U1", "C1", "", "x", "C1:1.1", true, false},
-        ParseCase{"message_changed ignored",
-                  events_api(with(msg("C1", "U1", "x"), "subtype", "message_changed")),
-                  Envelope::kIgnored, "e1"},
-        ParseCase{"bot message ignored", events_api(with(msg("C1", "U1", "x"), "bot_id", "B9")),
-                  Envelope::kIgnored, "e1"},
-        ParseCase{"our own message ignored", events_api(msg("C1", "UBOT", "x")), Envelope::kIgnored,
-                  "e1"},
-        ParseCase{"other event type ignored",
-                  events_api({{"type", "reaction_added"}, {"user", "U1"}}), Envelope::kIgnored,
-                  "e1"},
-        ParseCase{"only a mention: nothing to say", events_api(msg("C1", "U1", " <@UBOT> ")),
-                  Envelope::kIgnored, "e1"},
-        ParseCase{"text of the wrong type", events_api(with(msg("C1", "U1", "x"), "text", 5)),
-                  Envelope::kMalformed, "e1"},
-        ParseCase{
+        SlackParseCase{"hello", R"({"type":"hello","num_connections":1})", Envelope::kHello, ""},
+        SlackParseCase{"disconnect", R"({"type":"disconnect","reason":"refresh_requested"})",
+                       Envelope::kDisconnect, ""},
+        SlackParseCase{
+            "im message",
+            events_api(slack_with(slack_msg("D1", "U1", "hi there"), "channel_type", "im")),
+            Envelope::kMessage, "e1", "U1", "D1", "", "hi there", "D1:1.1", false, false},
+        SlackParseCase{"channel message with mention stripped",
+                       events_api(slack_with(slack_msg("C1", "U1", "<@UBOT> status?"),
+                                             "channel_type", "channel")),
+                       Envelope::kMessage, "e1", "U1", "C1", "", "status?", "C1:1.1", true, true},
+        SlackParseCase{"mention with label in the middle",
+                       events_api(slack_msg("C1", "U1", "hey <@UBOT|clawbot> there")),
+                       Envelope::kMessage, "e1", "U1", "C1", "", "hey there", "C1:1.1", true, true},
+        SlackParseCase{"someone else's mention is not ours",
+                       events_api(slack_msg("C1", "U1", "ask <@UBOTX> and <@U2>")),
+                       Envelope::kMessage, "e1", "U1", "C1", "", "ask <@UBOTX> and <@U2>", "C1:1.1",
+                       true, false},
+        SlackParseCase{"app_mention is mentioned, thread kept",
+                       events_api(slack_with(slack_with(slack_msg("C1", "U1", "<@UBOT> go", "2.2"),
+                                                        "type", "app_mention"),
+                                             "thread_ts", "1.0")),
+                       Envelope::kMessage, "e1", "U1", "C1", "1.0", "go", "C1:2.2", true, true},
+        SlackParseCase{"entities unescaped",
+                       events_api(slack_with(slack_msg("D1", "U1", "a &lt;b&gt; &amp;amp;"),
+                                             "channel_type", "im")),
+                       Envelope::kMessage, "e1", "U1", "D1", "", "a <b> &amp;", "D1:1.1", false,
+                       false},
+        SlackParseCase{
+            "thread_broadcast delivered",
+            events_api(slack_with(slack_msg("C1", "U1", "x"), "subtype", "thread_broadcast")),
+            Envelope::kMessage, "e1", "U1", "C1", "", "x", "C1:1.1", true, false},
+        SlackParseCase{
+            "message_changed ignored",
+            events_api(slack_with(slack_msg("C1", "U1", "x"), "subtype", "message_changed")),
+            Envelope::kIgnored, "e1"},
+        SlackParseCase{"bot message ignored",
+                       events_api(slack_with(slack_msg("C1", "U1", "x"), "bot_id", "B9")),
+                       Envelope::kIgnored, "e1"},
+        SlackParseCase{"our own message ignored", events_api(slack_msg("C1", "UBOT", "x")),
+                       Envelope::kIgnored, "e1"},
+        SlackParseCase{"other event type ignored",
+                       events_api({{"type", "reaction_added"}, {"user", "U1"}}), Envelope::kIgnored,
+                       "e1"},
+        SlackParseCase{"only a mention: nothing to say",
+                       events_api(slack_msg("C1", "U1", " <@UBOT> ")), Envelope::kIgnored, "e1"},
+        SlackParseCase{"text of the wrong type",
+                       events_api(slack_with(slack_msg("C1", "U1", "x"), "text", 5)),
+                       Envelope::kMalformed, "e1"},
+        SlackParseCase{
             "missing ts",
             events_api({{"type", "message"}, {"channel", "C1"}, {"user", "U1"}, {"text", "x"}}),
             Envelope::kMalformed, "e1"},
-        ParseCase{"event not an object",
-                  R"({"envelope_id":"e7","type":"events_api","payload":{"event":[1]}})",
-                  Envelope::kMalformed, "e7"},
-        ParseCase{"no type but an id", R"({"envelope_id":"e8"})", Envelope::kMalformed, "e8"},
-        ParseCase{"envelope id not a string", R"({"envelope_id":5,"type":"hello"})",
-                  Envelope::kHello, ""},
-        ParseCase{"not JSON", "{nope", Envelope::kMalformed, ""},
-        ParseCase{"JSON array", "[1,2]", Envelope::kMalformed, ""},
-        ParseCase{"slash command without a command: acked, malformed",
-                  R"({"envelope_id":"e9","type":"slash_commands","payload":{}})",
-                  Envelope::kMalformed, "e9"},
-        ParseCase{"unknown envelope type acked but ignored",
-                  R"({"envelope_id":"e10","type":"shortcut_v9","payload":{}})", Envelope::kIgnored,
-                  "e10"}),
+        SlackParseCase{"event not an object",
+                       R"({"envelope_id":"e7","type":"events_api","payload":{"event":[1]}})",
+                       Envelope::kMalformed, "e7"},
+        SlackParseCase{"no type but an id", R"({"envelope_id":"e8"})", Envelope::kMalformed, "e8"},
+        SlackParseCase{"envelope id not a string", R"({"envelope_id":5,"type":"hello"})",
+                       Envelope::kHello, ""},
+        SlackParseCase{"not JSON", "{nope", Envelope::kMalformed, ""},
+        SlackParseCase{"JSON array", "[1,2]", Envelope::kMalformed, ""},
+        SlackParseCase{"slash command without a command: acked, malformed",
+                       R"({"envelope_id":"e9","type":"slash_commands","payload":{}})",
+                       Envelope::kMalformed, "e9"},
+        SlackParseCase{"unknown envelope type acked but ignored",
+                       R"({"envelope_id":"e10","type":"shortcut_v9","payload":{}})",
+                       Envelope::kIgnored, "e10"}),
     [](const auto& info) {
       std::string n = info.param.name;
       for (auto& ch : n)
@@ -142,7 +153,7 @@ TEST(SlackParse, SlashCommandBecomesAMessageWithTheCommandText) {
              {"text", " ab12cd34   deny "},
              {"response_url", "https://hooks.slack.com/commands/x"},
              {"trigger_id", "123.456.abc"}}}};
-  Envelope e = parse_envelope(env.dump(), kMe);
+  Envelope e = parse_envelope(env.dump(), kSlackMe);
   ASSERT_EQ(e.kind, Envelope::kMessage) << e.reason;
   EXPECT_EQ(e.envelope_id, "s1");
   EXPECT_EQ(e.message.sender_id, "U7");
@@ -157,21 +168,21 @@ TEST(SlackParse, SlashCommandBecomesAMessageWithTheCommandText) {
   env["payload"]["channel_id"] = "C5";
   env["payload"].erase("trigger_id");
   env["payload"]["text"] = "";
-  e = parse_envelope(env.dump(), kMe);
+  e = parse_envelope(env.dump(), kSlackMe);
   ASSERT_EQ(e.kind, Envelope::kMessage) << e.reason;
   EXPECT_TRUE(e.message.peer.group);
   EXPECT_EQ(e.message.text, "/approve");
   EXPECT_EQ(e.message.message_id, "C5:cmd:s1");
   // Wrong shapes are malformed but still acknowledged.
   env["payload"]["user_id"] = 7;
-  e = parse_envelope(env.dump(), kMe);
+  e = parse_envelope(env.dump(), kSlackMe);
   EXPECT_EQ(e.kind, Envelope::kMalformed);
   EXPECT_EQ(e.envelope_id, "s1");
   env["payload"]["user_id"] = "U7";
   env["payload"]["command"] = "approve";
-  EXPECT_EQ(parse_envelope(env.dump(), kMe).kind, Envelope::kMalformed);
+  EXPECT_EQ(parse_envelope(env.dump(), kSlackMe).kind, Envelope::kMalformed);
   env["payload"] = "nope";
-  EXPECT_EQ(parse_envelope(env.dump(), kMe).kind, Envelope::kMalformed);
+  EXPECT_EQ(parse_envelope(env.dump(), kSlackMe).kind, Envelope::kMalformed);
 }
 
 TEST(SlackParse, BlockActionsBecomeButtonPress) {
@@ -183,7 +194,7 @@ TEST(SlackParse, BlockActionsBecomeButtonPress) {
              {"channel", {{"id", "C5"}, {"name", "ops"}}},
              {"container", {{"type", "message"}, {"channel_id", "C5"}, {"thread_ts", "9.9"}}},
              {"actions", {{{"action_id", "sc_button_0"}, {"value", "approve:42"}}}}}}};
-  Envelope e = parse_envelope(env.dump(), kMe);
+  Envelope e = parse_envelope(env.dump(), kSlackMe);
   ASSERT_EQ(e.kind, Envelope::kButton) << e.reason;
   EXPECT_EQ(e.envelope_id, "b1");
   EXPECT_EQ(e.button.sender_id, "U7");
@@ -196,36 +207,37 @@ TEST(SlackParse, BlockActionsBecomeButtonPress) {
   // In a DM, from the container only, and an action without a value is not ours.
   env["payload"].erase("channel");
   env["payload"]["container"] = {{"channel_id", "D3"}};
-  e = parse_envelope(env.dump(), kMe);
+  e = parse_envelope(env.dump(), kSlackMe);
   ASSERT_EQ(e.kind, Envelope::kButton) << e.reason;
   EXPECT_EQ(e.button.peer.chat_id, "D3");
   EXPECT_FALSE(e.button.peer.group);
   EXPECT_EQ(e.button.peer.thread_id, "");
   env["payload"]["actions"][0].erase("value");
-  EXPECT_EQ(parse_envelope(env.dump(), kMe).kind, Envelope::kIgnored);
+  EXPECT_EQ(parse_envelope(env.dump(), kSlackMe).kind, Envelope::kIgnored);
   env["payload"]["actions"] = Json::array();
-  e = parse_envelope(env.dump(), kMe);
+  e = parse_envelope(env.dump(), kSlackMe);
   EXPECT_EQ(e.kind, Envelope::kMalformed);
   EXPECT_EQ(e.envelope_id, "b1");
   env["payload"]["type"] = "view_submission";
-  EXPECT_EQ(parse_envelope(env.dump(), kMe).kind, Envelope::kIgnored);
+  EXPECT_EQ(parse_envelope(env.dump(), kSlackMe).kind, Envelope::kIgnored);
 }
 
 TEST(SlackParse, OversizedInputIsBounded) {
   std::string big(kMaxFrameBytes + 1, ' ');
-  EXPECT_EQ(parse_envelope(big, kMe).kind, Envelope::kMalformed);
+  EXPECT_EQ(parse_envelope(big, kSlackMe).kind, Envelope::kMalformed);
   Envelope e = parse_envelope(
-      events_api(msg("C1", "U1", std::string(kMaxInboundTextBytes + 1, 'x').c_str())), kMe);
+      events_api(slack_msg("C1", "U1", std::string(kMaxInboundTextBytes + 1, 'x').c_str())),
+      kSlackMe);
   EXPECT_EQ(e.kind, Envelope::kIgnored);
   EXPECT_EQ(e.envelope_id, "e1");
   e = parse_envelope(
       Json{{"envelope_id", std::string(kMaxEnvelopeIdBytes + 1, 'e')}, {"type", "hello"}}.dump(),
-      kMe);
+      kSlackMe);
   EXPECT_EQ(e.envelope_id, "");
   // Deep nesting is parsed without recursion and refused as a shape, not a crash.
   std::string deep = R"({"envelope_id":"d","type":"events_api","payload":)" +
                      std::string(10000, '[') + std::string(10000, ']') + "}";
-  e = parse_envelope(deep, kMe);
+  e = parse_envelope(deep, kSlackMe);
   EXPECT_EQ(e.kind, Envelope::kMalformed);
   EXPECT_EQ(e.envelope_id, "d");
 }

@@ -8,9 +8,9 @@
 namespace simpleclaw::channels::telegram {
 namespace {
 
-const BotIdentity kMe{"claw_bot", "999"};
+const BotIdentity kTelegramMe{"claw_bot", "999"};
 
-Update parse(const char* json) { return parse_update(Json::parse(json), kMe); }
+Update parse(const char* json) { return parse_update(Json::parse(json), kTelegramMe); }
 
 TEST(TelegramUpdate, DirectMessage) {
   Update u = parse(R"({"update_id":7,"message":{"message_id":1,

@@ -15,20 +15,13 @@
 
 #include "base/crypto.h"
 #include "config/config.h"
+#include "unit/config/env_lookup.h"
 
 namespace simpleclaw::config {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 class ConfigFile : public ::testing::Test {
  protected:

@@ -7,19 +7,12 @@
 #include <map>
 
 #include "config/config.h"
+#include "unit/config/env_lookup.h"
 
 namespace {
 
 using namespace simpleclaw;
 using namespace simpleclaw::config;
-
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& n) -> std::optional<std::string> {
-    auto it = vars.find(n);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 const ProviderConfig* find(const Config& c, const std::string& name) {
   for (const auto& p : c.models.providers)

@@ -9,21 +9,12 @@
 #include <vector>
 
 #include "config/config.h"
+#include "unit/config/env_lookup.h"
 
 namespace simpleclaw::config {
 namespace {
 
 using ::testing::HasSubstr;
-
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-const EnvLookup kNoEnv = env_of({});
 
 std::string dump_issues(const std::vector<Issue>& issues) {
   std::string out;

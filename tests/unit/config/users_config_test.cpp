@@ -6,15 +6,12 @@
 #include <string>
 
 #include "config/config.h"
+#include "unit/config/env_lookup.h"
 
 namespace simpleclaw::config {
 namespace {
 
 using ::testing::HasSubstr;
-
-const EnvLookup kNoEnv = [](const std::string&) -> std::optional<std::string> {
-  return std::nullopt;
-};
 
 std::string all(const Parsed& p) {
   std::string out;

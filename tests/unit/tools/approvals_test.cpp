@@ -32,7 +32,7 @@ struct Events : ApprovalSink {
   }
 };
 
-struct Decision {
+struct ApprovalDecision {
   std::string decision, reason, by;
   int calls = 0;
   // The `decided` callback that records into this.
@@ -56,7 +56,7 @@ TEST(Approvals, ResolveOnceIdempotentAndConflicting) {
   MemStore store;
   Events ev;
   ApprovalManager m(io, store, ev);
-  Decision d;
+  ApprovalDecision d;
   std::string id = m.request(req(), 60000, d.recorder());
   ASSERT_EQ(ev.got.size(), 1u);
   EXPECT_EQ(ev.got[0].first, "exec.approval.requested");
@@ -92,7 +92,7 @@ TEST(Approvals, ExpiryDeniesWithReasonTimeout) {
   MemStore store;
   Events ev;
   ApprovalManager m(io, store, ev);
-  Decision d;
+  ApprovalDecision d;
   std::string id = m.request(req(), 50, d.recorder());
   io.run_for(std::chrono::milliseconds(500));
   EXPECT_EQ(d.calls, 1);
@@ -110,7 +110,7 @@ TEST(Approvals, AllowAlwaysOnlyWhenOfferedAndCancelDenies) {
   MemStore store;
   Events ev;
   ApprovalManager m(io, store, ev);
-  Decision d;
+  ApprovalDecision d;
   Json r = req(false);
   r["allowAlwaysUnavailable"] = "sh -c runs another command";
   std::string id = m.request(r, 60000, d.recorder());

@@ -35,8 +35,8 @@ using namespace simpleclaw::tools;
 
 const std::string kFakeServer = std::string(SIMPLECLAW_SOURCE_DIR) + "/tests/fakes/mcp_server.py";
 
-struct TempDir : simpleclaw::tools::test_util::TempDir {
-  TempDir() : simpleclaw::tools::test_util::TempDir("sc-mcp") {}
+struct McpTempDir : simpleclaw::tools::test_util::TempDir {
+  McpTempDir() : simpleclaw::tools::test_util::TempDir("sc-mcp") {}
 };
 using simpleclaw::tools::test_util::read_file;
 
@@ -204,7 +204,7 @@ TEST_F(McpTest, CancelEndsTheCallAtOnce) {
 }
 
 TEST_F(McpTest, CrashFailsPendingCallsAndRestarts) {
-  TempDir d;
+  McpTempDir d;
   std::string starts = d.path + "/starts";
   auto c = start(fake("fake", {"--starts", starts}));
   ASSERT_TRUE(wait_ready(c));
@@ -478,7 +478,7 @@ bool have_node() {
 TEST_F(McpTest, NpmServerFilesystem) {
   std::string js = npm_server("server-filesystem");
   SKIP_WITHOUT_NPM_SERVER(js);
-  TempDir d;
+  McpTempDir d;
   std::string root = fs::canonical(d.path).string();
   std::ofstream(root + "/hello.txt") << "hello from simpleclaw\n";
   config::McpServerConfig cfg;
