@@ -2,9 +2,10 @@
 # The whole test run, as CI runs it (.ci/run -> this script; `make test` is the same):
 #   1. install missing Debian packages; static checks: every #include against the layer
 #      order (scripts/check_layering.py) and clang-format (scripts/check_format.sh)
-#   2. ASan+UBSan build (clang, Debug) of everything, the libFuzzer targets included: the
-#      libraries are compiled once for both (coverage instrumentation is harmless in the
-#      tests); fuzz smoke: each target runs briefly; then the unit + integration tests
+#   2. ASan+UBSan build (clang, Debug at -O1: asserts on, and the tests run faster than
+#      at -O0) of everything, the libFuzzer targets included: the libraries are compiled
+#      once for both (coverage instrumentation is harmless in the tests); fuzz smoke:
+#      each target runs briefly; then the unit + integration tests
 #   3. release build and every test (unit, integration, interop) — last, so the output
 #      ends with ctest's summary line
 # Knobs for local runs: SIMPLECLAW_SKIP_FUZZ=1, SIMPLECLAW_SKIP_ASAN=1 (skips both),

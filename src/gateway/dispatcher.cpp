@@ -69,7 +69,10 @@ void Dispatcher::dispatch(Client& c, const Json& frame) {
   Responder respond = responder(c, id, spec, started);
   if (method == "connect") return respond(Error::invalid("invalid request: already connected"));
   if (spec == nullptr) return respond(Error::invalid("unknown method: " + method));
-  if (!c.scopes.has(spec->scope)) return respond(protocol::missing_scope(spec->scope));
+  const protocol::Scope needed = !c.user.empty() && spec->shared == SharedRule::kOwnWithWrite
+                                     ? protocol::Scope::kWrite
+                                     : spec->scope;
+  if (!c.scopes.has(needed)) return respond(protocol::missing_scope(needed));
   static const Json kNull;
   const Json& params = frame.contains("params") ? frame["params"] : kNull;
   if (auto v = protocol::validate_with(params_schema(*spec), params); !v.ok())

@@ -15,9 +15,8 @@ Result<Json> SharedAccess::params(const Client& c, const MethodSpec& spec,
   const std::string agent = spec.agent_field.empty()
                                 ? std::string()
                                 : json_str(out, std::string(spec.agent_field).c_str());
-  if (!spec.key_field.empty()) {
-    auto it = out.find(std::string(spec.key_field));
-    if (it == out.end() || !it->is_string()) return out;  // the handler reports it
+  auto it = spec.key_field.empty() ? out.end() : out.find(std::string(spec.key_field));
+  if (it != out.end() && it->is_string()) {  // else the handler reports a bad key
     auto key = agents_.parse_key(it->get_ref<const std::string&>(), agent);
     if (!key.ok()) return key.error();
     if (!user->may_use_agent(key->agent_id)) return agent_not_granted(user->name, key->agent_id);
@@ -26,8 +25,10 @@ Result<Json> SharedAccess::params(const Client& c, const MethodSpec& spec,
     *it = mine->key;
     return out;
   }
-  if (!spec.agent_field.empty() && !user->may_use_agent(agent))
-    return agent_not_granted(user->name, agent);
+  // No key (or none given): the agent the call names, or the default agent it then uses.
+  const std::string target = agent.empty() ? agents_.default_id() : agent;
+  if (!spec.agent_field.empty() && !user->may_use_agent(target))
+    return agent_not_granted(user->name, target);
   return out;
 }
 

@@ -25,9 +25,12 @@ namespace simpleclaw::gateway {
 
 // Shared mode (gateway.mode: shared): may a user (not the admin) call it?
 enum class SharedRule : std::uint8_t {
-  kUser,       // yes; session keys in `key_field` are moved into the user's namespace
-  kAdminOnly,  // no: it shows or changes state shared by every user (answered like a
-               // missing scope: FORBIDDEN "missing scope: operator.admin")
+  kUser,          // yes; session keys in `key_field` are moved into the user's namespace
+  kAdminOnly,     // no: it shows or changes state shared by every user (answered like a
+                  // missing scope: FORBIDDEN "missing scope: operator.admin")
+  kOwnWithWrite,  // yes, with operator.write instead of the row's scope (users never hold
+                  // operator.admin): the handler confines it to what the user owns
+                  // (their cron jobs)
 };
 
 class Responder {

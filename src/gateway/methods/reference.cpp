@@ -28,6 +28,18 @@ std::string type_of(const Json& prop) {
 }
 
 // One line of text for a table cell.
+std::string shared_cell(SharedRule r) {
+  switch (r) {
+    case SharedRule::kAdminOnly:
+      return "admin only";
+    case SharedRule::kOwnWithWrite:
+      return "own, write";
+    case SharedRule::kUser:
+      break;
+  }
+  return "user";
+}
+
 std::string cell(std::string s) {
   for (char& c : s)
     if (c == '\n' || c == '|') c = ' ';
@@ -45,7 +57,8 @@ std::string methods_markdown() {
       "--methods-markdown`; a unit test fails when this file and the code disagree.\n\n"
       "Scope: what the caller needs (`-` = any authenticated client). Shared mode: whether a\n"
       "user (not the admin) may call it; session keys in the key field are moved into the\n"
-      "user's namespace, the agent field must name a granted agent. Deferred: answered after\n"
+      "user's namespace, the agent field must name a granted agent; \"own, write\": a user\n"
+      "needs operator.write and reaches only what they created. Deferred: answered after\n"
       "I/O (a database commit, a probe) rather than at once.\n\n"
       "| Method | Scope | Shared mode | Deferred | Summary |\n"
       "|---|---|---|---|---|\n";
@@ -54,8 +67,8 @@ std::string methods_markdown() {
                             ? std::string("-")
                             : std::string(protocol::scope_name(m.scope));
     out += "| [`" + std::string(m.name) + "`](#" + std::string(m.name) + ") | " + scope + " | " +
-           (m.shared == SharedRule::kAdminOnly ? "admin only" : "user") + " | " +
-           (m.deferred ? "yes" : "no") + " | " + cell(std::string(m.summary)) + " |\n";
+           shared_cell(m.shared) + " | " + (m.deferred ? "yes" : "no") + " | " +
+           cell(std::string(m.summary)) + " |\n";
   }
   for (const MethodSpec& m : method_table()) {
     out += "\n## " + std::string(m.name) + "\n\n" + std::string(m.summary) + ".\n\n";
