@@ -162,11 +162,13 @@ std::string StatusReport::metrics_text() const {
   // The HTTP API: answers by route and status class.
   w.family("simpleclaw_http_requests_total", "counter",
            "HTTP API requests answered (/v1, /tools, /hooks), by route and status class");
-  for (const auto& [key, n] : m.http_requests) {
-    const auto space = key.rfind(' ');
-    w.sample("simpleclaw_http_requests_total",
-             {{"route", key.substr(0, space)}, {"code", key.substr(space + 1)}},
-             static_cast<double>(n));
+  for (const auto& [route, by_class] : m.http_requests) {
+    for (std::size_t i = 0; i < by_class.size(); ++i) {
+      if (by_class[i] == 0) continue;
+      const std::string code = std::to_string(i + 1) + "xx";
+      w.sample("simpleclaw_http_requests_total", {{"route", route}, {"code", code}},
+               static_cast<double>(by_class[i]));
+    }
   }
 
   // Runs: ended by state, failed by errorKind, and the ones in progress.

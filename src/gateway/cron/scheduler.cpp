@@ -1,6 +1,7 @@
 #include "gateway/cron/scheduler.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "agents/agent_directory.h"
 #include "agents/run_engine.h"
@@ -199,8 +200,19 @@ void CronScheduler::start() {
                   std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - t0)
                       .count());
+        for (auto& call : std::exchange(until_loaded_, {})) call();
         on_timer();  // what came due while the gateway was down
       }));
+}
+
+bool CronScheduler::when_loaded(std::function<void()> call) {
+  if (loaded_) {
+    call();
+    return true;
+  }
+  if (until_loaded_.size() >= kMaxWaitingForLoad) return false;
+  until_loaded_.push_back(std::move(call));
+  return true;
 }
 
 void CronScheduler::stop() {
@@ -656,8 +668,11 @@ void CronScheduler::event(const CronJob& job, const char* action, Json extra) {
 // ---- methods ---------------------------------------------------------------------------
 
 void CronScheduler::add(const Json& fields, const CronCaller& who, Done done) {
-  if (!loaded_)
-    return done(Error::unavailable("cron: the scheduler is still starting; retry", 500));
+  if (!loaded_) {
+    if (!when_loaded([this, fields, who, done] { add(fields, who, done); }))
+      done(Error::unavailable("cron: the scheduler is still starting; retry", 500));
+    return;
+  }
   if (static_cast<int>(jobs_.size()) >= d_.config.cfg().cron.max_jobs)
     return done(Error::invalid("cron: there are already " + std::to_string(jobs_.size()) +
                                " jobs (cron.max_jobs); remove some first"));
@@ -705,8 +720,13 @@ void CronScheduler::add(const Json& fields, const CronCaller& who, Done done) {
 
 void CronScheduler::update(const std::string& id, const Json& patch,
                            const std::string& expected_revision, const CronCaller& who, Done done) {
-  if (!loaded_)
-    return done(Error::unavailable("cron: the scheduler is still starting; retry", 500));
+  if (!loaded_) {
+    if (!when_loaded([this, id, patch, expected_revision, who, done] {
+          update(id, patch, expected_revision, who, done);
+        }))
+      done(Error::unavailable("cron: the scheduler is still starting; retry", 500));
+    return;
+  }
   CronJob* job = find(id);
   if (!job || !visible(*job, who)) return done(not_found(id, false));
   if (!expected_revision.empty() && expected_revision != config_revision(*job)) {
@@ -755,8 +775,11 @@ void CronScheduler::update(const std::string& id, const Json& patch,
 }
 
 void CronScheduler::remove(const std::string& id, const CronCaller& who, Done done) {
-  if (!loaded_)
-    return done(Error::unavailable("cron: the scheduler is still starting; retry", 500));
+  if (!loaded_) {
+    if (!when_loaded([this, id, who, done] { remove(id, who, done); }))
+      done(Error::unavailable("cron: the scheduler is still starting; retry", 500));
+    return;
+  }
   CronJob* job = find(id);
   if (!job || !visible(*job, who)) return done(not_found(id, false));
   Json gone = public_job(*job);

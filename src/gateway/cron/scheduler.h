@@ -187,8 +187,14 @@ class CronScheduler {
   void persist(const CronJob& job, std::function<void(Status)> done);
   void event(const CronJob& job, const char* action, Json extra = Json::object());
 
+  // Runs `call` now, or once the jobs are loaded (a change made in the first milliseconds
+  // after start waits for them instead of failing); false when too many already wait.
+  bool when_loaded(std::function<void()> call);
+  static constexpr std::size_t kMaxWaitingForLoad = 1024;
+
   Deps d_;
   bool loaded_ = false, stopped_ = false;
+  std::vector<std::function<void()>> until_loaded_;  // calls made before the jobs loaded
   std::map<std::string, CronJob> jobs_;
   std::set<std::pair<std::int64_t, std::string>> due_index_;  // (next_ms, id)
   std::unordered_map<std::string, Slot> slots_;               // jobs with queued occurrences

@@ -14,12 +14,13 @@ bool method_matches(const HttpRoute& r, std::string_view method) {
   return r.method == method || (r.method == "GET" && method == "HEAD");
 }
 
-// The session's reply, counting its status once in metrics.http_requests when the answer
-// (or a stream's head) goes out. Metrics outlives every reply (Gateway declares it first).
+// The session's reply, counting its status class once in its route's counters
+// (metrics.http_requests) when the answer (or a stream's head) goes out. The counters
+// outlive every reply: Gateway declares its Metrics first, and map nodes do not move.
 class CountedReply final : public HttpReply {
  public:
-  CountedReply(std::shared_ptr<HttpReply> inner, Metrics& metrics, std::string route)
-      : inner_(std::move(inner)), metrics_(metrics), route_(std::move(route)) {}
+  CountedReply(std::shared_ptr<HttpReply> inner, std::array<std::uint64_t, 5>& by_class)
+      : inner_(std::move(inner)), by_class_(by_class) {}
   void answer(HttpAnswer a) override {
     count(a.status);
     inner_->answer(std::move(a));
@@ -36,13 +37,12 @@ class CountedReply final : public HttpReply {
 
  private:
   void count(int status) {
-    if (counted_ || !inner_->is_open()) return;
+    if (counted_ || !inner_->is_open() || status < 100 || status > 599) return;
     counted_ = true;
-    ++metrics_.http_requests[route_ + " " + std::to_string(status / 100) + "xx"];
+    ++by_class_[static_cast<std::size_t>(status / 100 - 1)];
   }
   std::shared_ptr<HttpReply> inner_;
-  Metrics& metrics_;
-  std::string route_;
+  std::array<std::uint64_t, 5>& by_class_;
   bool counted_ = false;
 };
 
@@ -95,7 +95,7 @@ bool HttpRouter::route(const HttpRequest& req, const PeerInfo& peer,
   // A prefix route is counted as "<prefix>*": the label set stays the routes'.
   std::string label = (found ? found : same_path)->path;
   if (!label.empty() && label.back() == '/') label += '*';
-  auto reply = std::make_shared<CountedReply>(session_reply, metrics_, std::move(label));
+  auto reply = std::make_shared<CountedReply>(session_reply, metrics_.http_requests[label]);
   if (!found) {
     HttpAnswer a = http_error(405, "method not allowed: use " + allow, "invalid_request_error");
     a.allow = allow;

@@ -56,8 +56,8 @@ struct Metrics {
   std::map<std::string, std::uint64_t, std::less<>> runs_ended;
   std::map<std::string, std::uint64_t, std::less<>> run_errors;
   // HTTP API requests answered, by route (a registered path, so the set is closed) and
-  // status class ("2xx", "4xx", "5xx"): key "<route> <class>".
-  std::map<std::string, std::uint64_t, std::less<>> http_requests;
+  // status class: [0] = 1xx ... [4] = 5xx.
+  std::map<std::string, std::array<std::uint64_t, 5>, std::less<>> http_requests;
 
   // Counts one answered request of method-table slot `slot` (out of range = unknown).
   void record_rpc(std::size_t slot, bool ok, std::chrono::steady_clock::duration took) {
