@@ -1,0 +1,14 @@
+// Placeholder until the config panel is written.
+import { html } from "lit";
+import { customElement } from "lit/decorators.js";
+import { Panel } from "../ui/panel";
+import { shared } from "../ui/styles";
+
+@customElement("sc-config-panel")
+export class ConfigPanel extends Panel {
+  static styles = [shared];
+  protected async load() {}
+  render() {
+    return html`<h2>Config</h2><p class="empty">Not written yet.</p>`;
+  }
+}

@@ -1,0 +1,14 @@
+// Placeholder until the devices panel is written.
+import { html } from "lit";
+import { customElement } from "lit/decorators.js";
+import { Panel } from "../ui/panel";
+import { shared } from "../ui/styles";
+
+@customElement("sc-devices-panel")
+export class DevicesPanel extends Panel {
+  static styles = [shared];
+  protected async load() {}
+  render() {
+    return html`<h2>Devices</h2><p class="empty">Not written yet.</p>`;
+  }
+}

@@ -1,0 +1,26 @@
+// Model and user text as markdown: marked renders, DOMPurify removes anything executable
+// (scripts, event handlers, javascript: URLs, forms, iframes). The only place the UI turns
+// text into HTML; everything else is rendered as text by Lit's templates.
+import DOMPurify from "dompurify";
+import { marked } from "marked";
+import { unsafeHTML } from "lit/directives/unsafe-html.js";
+
+DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A") {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer");
+  }
+});
+
+export function markdownToSafeHtml(text: string): string {
+  const html = marked.parse(text ?? "", { async: false, gfm: true, breaks: true }) as string;
+  return DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed"],
+    FORBID_ATTR: ["style"],
+  });
+}
+
+export function renderMarkdown(text: string) {
+  return unsafeHTML(markdownToSafeHtml(text));
+}
