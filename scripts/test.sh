@@ -6,7 +6,8 @@
 #      at -O0) of everything, the libFuzzer targets included: the libraries are compiled
 #      once for both (coverage instrumentation is harmless in the tests); fuzz smoke:
 #      each target runs briefly; then the unit + integration tests
-#   3. release build and every test (unit, integration, interop) — last, so the output
+#   3. release build and every test (unit, integration, interop, e2e: the Control UI in
+#      headless Chromium) — last, so the output
 #      ends with ctest's summary line
 # Knobs for local runs: SIMPLECLAW_SKIP_FUZZ=1, SIMPLECLAW_SKIP_ASAN=1 (skips both),
 # FUZZ_SECONDS=N.
@@ -21,6 +22,7 @@ bash scripts/deps.sh
 stage "static checks: layers and formatting"
 python3 scripts/check_layering.py
 bash scripts/check_format.sh
+bash scripts/build-ui.sh --check   # the Control UI's TypeScript
 # Real MCP servers from npm for the MCP client tests (skipped quietly when offline).
 bash tests/fakes/install_mcp_servers.sh
 
@@ -47,7 +49,7 @@ if [ "${SIMPLECLAW_SKIP_ASAN:-0}" != 1 ]; then
   ctest --preset asan
 fi
 
-stage "release build and all tests (unit, integration, interop)"
+stage "release build and all tests (unit, integration, interop, e2e)"
 cmake --preset default >/dev/null
 cmake --build --preset default
 echo "total so far: $(( $(date +%s) - start ))s"

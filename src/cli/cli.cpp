@@ -241,6 +241,15 @@ int run(int argc, char** argv) {
   users->add_option("--agents", uopts.agents, "add: comma-separated agent ids, or * (default *)");
   add_client_opts(users);
 
+  // dashboard
+  int dashboard_ttl_s = 600;
+  auto* dashboard = app.add_subcommand(
+      "dashboard", "print a one-time link that signs a browser in to the Control UI");
+  dashboard->add_option("--ttl", dashboard_ttl_s, "seconds the link stays valid (30-86400)")
+      ->check(CLI::Range(30, 86400))
+      ->capture_default_str();
+  add_client_opts(dashboard);
+
   // cron
   CronCommand cron = add_cron_command(app, t, json_out, add_client_opts);
 
@@ -313,6 +322,7 @@ int run(int argc, char** argv) {
   if (chat->parsed()) return chat_command(t, chat_session, reply_timeout_ms);
   if (cfg->parsed()) return config_command(0, config_args, t, json_out);
   if (users->parsed()) return users_command(uopts, t, json_out);
+  if (dashboard->parsed()) return dashboard_command(t, dashboard_ttl_s, json_out);
   if (cron.app->parsed()) return cron.run();
   if (node->parsed()) return node_command(t);
   if (discover->parsed()) return discover_command(discover_timeout_ms, json_out);

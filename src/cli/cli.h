@@ -71,6 +71,9 @@ struct UsersOptions {
 };
 int users_command(const UsersOptions& o, Target& t, bool json_out);
 
+// `simpleclaw dashboard [--ttl S]`: prints a one-time sign-in link for the Control UI.
+int dashboard_command(Target& t, int ttl_s, bool json_out);
+
 // `simpleclaw onboard` (onboard_cmd.cpp): first-run set-up of a provider, its key, the
 // default model and optionally a Telegram bot; interactive unless --yes.
 struct OnboardOptions {

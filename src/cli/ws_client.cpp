@@ -272,6 +272,7 @@ Result<Json> WsClient::send_connect(const std::string& nonce) {
   if (!opts_.token.empty()) auth["token"] = opts_.token;
   if (!opts_.password.empty()) auth["password"] = opts_.password;
   if (!opts_.device_token.empty()) auth["deviceToken"] = opts_.device_token;
+  if (!opts_.bootstrap_token.empty()) auth["bootstrapToken"] = opts_.bootstrap_token;
   Json params{{"minProtocol", opts_.min_protocol},
               {"maxProtocol", opts_.max_protocol},
               {"client",
@@ -292,7 +293,9 @@ Result<Json> WsClient::send_connect(const std::string& nonce) {
     f.client_mode = opts_.client_mode;
     f.role = opts_.role;
     f.scopes = opts_.scopes;
-    f.token = !opts_.token.empty() ? opts_.token : opts_.device_token;
+    f.token = !opts_.token.empty()          ? opts_.token
+              : !opts_.device_token.empty() ? opts_.device_token
+                                            : opts_.bootstrap_token;
     f.platform = "linux";
     using namespace std::chrono;
     std::int64_t now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

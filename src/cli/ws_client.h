@@ -35,6 +35,7 @@ struct ClientOptions {
   // next to the gateway token it tells the gateway no new device token is needed).
   std::shared_ptr<const nodes::DeviceKey> device;
   std::string device_token;
+  std::string bootstrap_token;  // auth.bootstrapToken: a sign-in link's one-time token
   std::string display_name;
   std::string instance_id;  // client.instanceId: sockets sharing it are one presence entry
   std::vector<std::string> commands, caps;  // what a node offers

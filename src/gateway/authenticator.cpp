@@ -15,8 +15,13 @@ Result<Admission> Authenticator::check(const Json& params, const PeerInfo& peer,
   const Json auth = params.value("auth", Json::object());
   const bool device_token_auth = auth.is_object() && auth.contains("deviceToken") &&
                                  !auth.contains("token") && !auth.contains("password");
+  // A sign-in link's one-time token (`simpleclaw dashboard`), alone.
+  const bool bootstrap_auth = auth.is_object() && auth.contains("bootstrapToken") &&
+                              !device_token_auth && !auth.contains("token") &&
+                              !auth.contains("password");
   std::string device_user;  // the user a paired device belongs to ("" = the admin's)
   auto granted = device_token_auth ? devices_.check_device_token(params, &device_user)
+                 : bootstrap_auth  ? devices_.check_bootstrap_token(params)
                                    : check_credentials(config_.auth(), auth);
   // Shared mode: not the gateway's credential, maybe a user's own token.
   const UserDirectory& users = config_.users();
@@ -47,6 +52,7 @@ Result<Admission> Authenticator::check(const Json& params, const PeerInfo& peer,
   DeviceCredential cred;
   cred.loopback = peer.loopback;
   cred.used_device_token = device_token_auth;
+  cred.used_bootstrap = bootstrap_auth;
   cred.user = a.user ? a.user->name : std::string();
   cred.remote_ip = peer.remote_ip;
   cred.origin = peer.origin;

@@ -174,6 +174,27 @@ HttpAnswer html_answer(std::string html) {
   return a;
 }
 
+// simpleclaw's own UI's policy: no inline script or style at all, and nothing but its own
+// origin to connect to.
+constexpr const char* kOwnUiPolicy =
+    "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; "
+    "form-action 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' data: blob:; font-src 'self'; worker-src 'self'; frame-src 'none'; "
+    "connect-src 'self'";
+
+HttpAnswer own_index() {
+  HttpAnswer a;
+  a.content_type = "text/html; charset=utf-8";
+  a.cache_control = "no-cache";
+  add_common_headers(a);
+  a.headers.emplace_back("Content-Security-Policy", kOwnUiPolicy);
+  a.headers.emplace_back("X-Frame-Options", "DENY");
+  a.headers.emplace_back("Permissions-Policy",
+                         "camera=(), microphone=(), geolocation=(), clipboard-write=(self)");
+  a.body = std::string(find_embedded(embedded_web_files, "index.html"));
+  return a;
+}
+
 HttpAnswer serve_index(const std::string& root_real, const std::string& base) {
   std::string file = contained_file(root_real, "/index.html");
   if (file.empty()) return not_found();
@@ -183,6 +204,37 @@ HttpAnswer serve_index(const std::string& root_real, const std::string& base) {
 }
 
 }  // namespace
+
+HttpAnswer serve_embedded(std::string_view path, const HttpRequest& req) {
+  if (path == "/" || path == "/index.html") return own_index();
+  // Only the encodings the server picks itself are ever served compressed.
+  if (ends_with(path, ".br") || ends_with(path, ".gz")) return not_found();
+  const std::string name(path.substr(1));
+  std::string_view body = find_embedded(embedded_web_files, name);
+  if (body.empty()) {
+    // An SPA route a browser navigates to (/chat/agent:main:main, Accept: text/html) is the
+    // page; anything else missing is a 404.
+    const bool wants_html = req.accept.find("text/html") != std::string::npos;
+    if (path.rfind("/assets/", 0) != 0 && wants_html) return own_index();
+    return not_found();
+  }
+  HttpAnswer a;
+  a.content_type = std::string(mime_type(extension_of(path)));
+  // Asset URLs carry their content hash (?v=): cached for a year.
+  a.cache_control = path.rfind("/assets/", 0) == 0 ? kImmutable : "no-cache";
+  a.headers.emplace_back("Vary", "Accept-Encoding");
+  for (auto [suffix, coding] :
+       {std::pair<const char*, const char*>{".br", "br"}, {".gz", "gzip"}}) {
+    std::string_view packed = find_embedded(embedded_web_files, name + suffix);
+    if (packed.empty() || !accepts_encoding(req.accept_encoding, coding)) continue;
+    body = packed;
+    a.headers.emplace_back("Content-Encoding", coding);
+    break;
+  }
+  a.body = std::string(body);
+  add_common_headers(a);
+  return a;
+}
 
 std::string normalize_base_path(std::string_view base) {
   std::string out(base);
@@ -339,11 +391,11 @@ void ControlUi::answer(const HttpRequest& req, const PeerInfo& peer,
     return answer(std::move(a));
   }
 
+  // simpleclaw's own UI, compiled in. Other gateway surfaces are never the UI's.
   if (cfg.root.empty()) {
-    // simpleclaw's own page, compiled in.
-    if (*path != "/" && *path != "/index.html") return answer(not_found());
-    std::string html(find_embedded(embedded_web_files, "index.html"));
-    return answer(html_answer(std::move(html)));
+    for (std::string_view p : {"/api/", "/v1/", "/tools/", "/hooks/"})
+      if (path->rfind(p, 0) == 0) return answer(not_found());
+    return answer(serve_embedded(*path, req));
   }
 
   // Under the base path only; its bare form redirects to base/.

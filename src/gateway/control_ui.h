@@ -1,8 +1,9 @@
 // ControlUi: the browser dashboard on the gateway's own port (SPEC §2).
 //
-// Without gateway.control_ui.root, simpleclaw's own page (web/, compiled into the binary)
-// is served at /. With a root (a built UI directory such as OpenClaw's
-// dist/control-ui), that directory is served under gateway.control_ui.base_path the way
+// Without gateway.control_ui.root, simpleclaw's own Control UI (web/control-ui, built by
+// esbuild and compiled into the binary) is served at /, with a CSP that allows no inline
+// script or style and connections to its own origin only. With a root (a built UI directory such as
+// OpenClaw's dist/control-ui), that directory is served under gateway.control_ui.base_path the way
 // OpenClaw's gateway serves it, so its UI works unchanged:
 //
 //   * index.html for / and, as an SPA fallback, for any path a browser asks as HTML, with
@@ -57,6 +58,9 @@ std::string normalize_base_path(std::string_view base);
 // Blocking (file system). `build_id` stamps root-asset URLs.
 HttpAnswer serve_file(const std::string& root, const std::string& base, std::string_view path,
                       const HttpRequest& req);
+// simpleclaw's own UI (compiled in): index.html for / and SPA routes, assets with the
+// precompressed copy the client accepts. Non-blocking (memory only).
+HttpAnswer serve_embedded(std::string_view path, const HttpRequest& req);
 // index.html as served: <html> attributes and URLs rewritten for `base`.
 std::string stamp_index(std::string_view html, const std::string& base);
 // The Content-Security-Policy for an HTML page: its inline scripts' hashes allowed.

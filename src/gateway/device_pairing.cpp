@@ -1,5 +1,7 @@
 #include "gateway/device_pairing.h"
 
+#include "base/crypto.h"
+#include "base/ids.h"
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "nodes/device_identity.h"
@@ -46,6 +48,34 @@ Result<protocol::ScopeSet> DevicePairing::check_device_token(const Json& params,
   return protocol::ScopeSet::negotiate(scopes, protocol::ScopeSet::all());
 }
 
+Result<DevicePairing::Bootstrap> DevicePairing::issue_bootstrap(std::int64_t ttl_ms) {
+  const std::int64_t now = clock_.wall_ms();
+  std::erase_if(bootstrap_, [now](const auto& e) { return e.second <= now; });
+  if (bootstrap_.size() >= kMaxBootstrapTokens)
+    return Error::unavailable("too many unused sign-in links (" +
+                              std::to_string(kMaxBootstrapTokens) +
+                              "); wait for them to expire or restart the gateway");
+  Bootstrap b{random_token(), now + ttl_ms};
+  bootstrap_[sha256_hex(b.token)] = b.expires_at_ms;
+  return b;
+}
+
+Result<protocol::ScopeSet> DevicePairing::check_bootstrap_token(const Json& params) {
+  const Json auth = params.value("auth", Json::object());
+  const std::string token = json_str(auth, "bootstrapToken");
+  auto it = bootstrap_.find(sha256_hex(token));
+  if (token.empty() || it == bootstrap_.end() || it->second <= clock_.wall_ms())
+    return Error::unauthenticated(
+        "unauthorized: this sign-in link is used or expired; run `simpleclaw dashboard` for a "
+        "new one",
+        "AUTH_BOOTSTRAP_TOKEN_INVALID");
+  if (params.value("role", std::string("operator")) != "operator" || !params.contains("device"))
+    return Error::unauthenticated(
+        "unauthorized: a sign-in link pairs an operator's device: connect with a device identity",
+        "AUTH_BOOTSTRAP_TOKEN_INVALID");
+  return protocol::ScopeSet::all();
+}
+
 Result<std::optional<DeviceAdmission>> DevicePairing::admit(const Json& params,
                                                             const std::string& nonce,
                                                             const DeviceCredential& cred) {
@@ -74,6 +104,7 @@ Result<std::optional<DeviceAdmission>> DevicePairing::admit(const Json& params,
   f.scopes = json_strings(params, "scopes");
   f.token = json_str(auth, "token");
   if (f.token.empty()) f.token = json_str(auth, "deviceToken");
+  if (f.token.empty()) f.token = json_str(auth, "bootstrapToken");
   f.platform = json_str(client, "platform");
   f.device_family = json_str(client, "deviceFamily");
   std::int64_t now = clock_.wall_ms();
@@ -101,11 +132,13 @@ Result<std::optional<DeviceAdmission>> DevicePairing::admit(const Json& params,
     in.user = cred.user;
     // The gateway's own credential over loopback is proof enough (OpenClaw does the same):
     // whoever holds it could approve the request themselves.
-    if (cred.loopback && !cred.used_device_token && auto_approve_loopback_) {
+    // A sign-in link from `simpleclaw dashboard` is the admin's approval given in advance.
+    if (cred.used_bootstrap ||
+        (cred.loopback && !cred.used_device_token && auto_approve_loopback_)) {
       auto p = store_->pair_directly(in, now);
       if (!p.ok()) return p.error();
-      log::info("device {} ({}) paired as {} automatically (loopback)", proof.id.substr(0, 12),
-                in.display_name, role);
+      log::info("device {} ({}) paired as {} automatically ({})", proof.id.substr(0, 12),
+                in.display_name, role, cred.used_bootstrap ? "sign-in link" : "loopback");
       broadcast_("device.pair.changed", Json::object());
     } else {
       auto r = store_->request_pairing(in, now);
@@ -124,6 +157,7 @@ Result<std::optional<DeviceAdmission>> DevicePairing::admit(const Json& params,
       return e;
     }
   }
+  if (cred.used_bootstrap) bootstrap_.erase(sha256_hex(json_str(auth, "bootstrapToken")));
   (void)store_->mark_seen(proof.id, now);
   // A client that already holds a valid device token (sent with the gateway token, or
   // used alone) keeps it: minting again would cost a file write per connect.

@@ -20,6 +20,7 @@
 // Threading: loop thread only.
 #pragma once
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,7 @@ struct DeviceAdmission {
 struct DeviceCredential {
   bool loopback = false;           // the real client address is loopback
   bool used_device_token = false;  // auth.deviceToken alone (the device is paired already)
+  bool used_bootstrap = false;     // auth.bootstrapToken: pair this device now, from anywhere
   std::string user;                // shared mode: whose credential ("" = the admin's)
   std::string remote_ip;
   std::string origin;  // the browser's Origin, "" for other clients
@@ -73,6 +75,18 @@ class DevicePairing {
   // node); *user = the shared-mode user the device belongs to ("" = the admin's). The
   // proof is still checked afterwards by admit().
   Result<protocol::ScopeSet> check_device_token(const Json& params, std::string* user);
+  // Bootstrap tokens (`simpleclaw dashboard`): one-time, short-lived credentials that pair
+  // the browser presenting them, from any address, as the admin's device. Kept in memory
+  // only (a restart voids them), at most kMaxBootstrapTokens outstanding, stored hashed.
+  static constexpr std::size_t kMaxBootstrapTokens = 32;
+  struct Bootstrap {
+    std::string token;
+    std::int64_t expires_at_ms = 0;
+  };
+  Result<Bootstrap> issue_bootstrap(std::int64_t ttl_ms);
+  // auth.bootstrapToken alone: the scopes it grants (every operator scope) while it is
+  // unused and unexpired. admit() consumes it once the device is paired.
+  Result<protocol::ScopeSet> check_bootstrap_token(const Json& params);
   // Checks params.device (if any) against this socket's nonce; pairs or refuses. Returns
   // nullopt when the connect carries no device (allowed for operators only).
   Result<std::optional<DeviceAdmission>> admit(const Json& params, const std::string& nonce,
@@ -105,6 +119,7 @@ class DevicePairing {
   const Clock& clock_;
   bool auto_approve_loopback_ = true;
   std::optional<nodes::PairingStore> store_;
+  std::map<std::string, std::int64_t> bootstrap_;  // sha256 hex of a token -> expiry (ms)
 };
 
 }  // namespace simpleclaw::gateway

@@ -103,35 +103,42 @@ void Handshake::on_message(Client& c, std::string_view data, bool binary) {
 Json Handshake::hello_ok(const Client& c) const {
   const config::Config& cfg = config_.cfg();
   Json methods = Json::array(), events = Json::array();
-  for (const auto& m : method_table()) methods.push_back(m.name);
+  // A shared-mode user is offered only what they may call, so their clients (the Control
+  // UI's panels) hide what would be refused.
+  for (const auto& m : method_table())
+    if (c.user.empty() || m.shared != SharedRule::kAdminOnly) methods.push_back(m.name);
   for (auto e : event_names()) events.push_back(e);
   const std::string& default_agent = cfg.agents.default_id;
-  return Json{{"type", "hello-ok"},
-              {"protocol", kProtocolVersion},
-              {"server", {{"version", SIMPLECLAW_VERSION}, {"connId", c.conn_id}}},
-              {"features", {{"methods", methods}, {"events", events}}},
-              {"snapshot",
-               // The list needs operator.read, like `presence` events and system-presence: a node
-               // (or a scope-less client) gets the gateway's own entry, so 10k nodes connecting
-               // do not each receive an ever longer list. Shared mode: who else is connected is
-               // the admin's to see; a user gets the gateway's own entry too.
-               {{"presence", c.scopes.has(Scope::kRead) && c.user.empty() ? presence_.list()
-                                                                          : presence_.self_only()},
-                {"health", health_.snapshot(c.user)->json()},
-                {"stateVersion", status_.state_version()},
-                {"uptimeMs", status_.uptime_ms()},
-                {"sessionDefaults",
-                 {{"defaultAgentId", default_agent},
-                  {"mainKey", sessions::kMainKey},
-                  {"mainSessionKey", sessions::main_session_key(default_agent)},
-                  {"scope", "per-sender"}}},
-                {"authMode", config_.auth().mode}}},
-              {"auth", {{"role", role_name(c.role)}, {"scopes", c.scopes.names()}}},
-              {"policy",
-               {{"maxPayload", cfg.gateway.limits.max_payload},
-                {"maxBufferedBytes", cfg.gateway.limits.max_buffered},
-                {"tickIntervalMs", cfg.gateway.timers.tick_ms},
-                {"attachments", attachments_policy(cfg.sessions.attachments)}}}};
+  return Json{
+      {"type", "hello-ok"},
+      {"protocol", kProtocolVersion},
+      {"server", {{"version", SIMPLECLAW_VERSION}, {"connId", c.conn_id}}},
+      {"features", {{"methods", methods}, {"events", events}}},
+      {"snapshot",
+       // The list needs operator.read, like `presence` events and system-presence: a node
+       // (or a scope-less client) gets the gateway's own entry, so 10k nodes connecting
+       // do not each receive an ever longer list. Shared mode: who else is connected is
+       // the admin's to see; a user gets the gateway's own entry too.
+       {{"presence",
+         c.scopes.has(Scope::kRead) && c.user.empty() ? presence_.list() : presence_.self_only()},
+        {"health", health_.snapshot(c.user)->json()},
+        {"stateVersion", status_.state_version()},
+        {"uptimeMs", status_.uptime_ms()},
+        {"sessionDefaults",
+         {{"defaultAgentId", default_agent},
+          {"mainKey", sessions::kMainKey},
+          {"mainSessionKey", sessions::main_session_key(default_agent)},
+          {"scope", "per-sender"}}},
+        {"authMode", config_.auth().mode}}},
+      {"auth",
+       c.user.empty()
+           ? Json{{"role", role_name(c.role)}, {"scopes", c.scopes.names()}}
+           : Json{{"role", role_name(c.role)}, {"scopes", c.scopes.names()}, {"user", c.user}}},
+      {"policy",
+       {{"maxPayload", cfg.gateway.limits.max_payload},
+        {"maxBufferedBytes", cfg.gateway.limits.max_buffered},
+        {"tickIntervalMs", cfg.gateway.timers.tick_ms},
+        {"attachments", attachments_policy(cfg.sessions.attachments)}}}};
 }
 
 }  // namespace simpleclaw::gateway

@@ -310,6 +310,9 @@ int run_gateway(const GatewayOptions& opts) {
   if (info.token_source.rfind("generated:", 0) == 0)
     log::info("generated a new gateway token; clients read it from {}",
               info.token_source.substr(10));
+  // ws://host:port -> http://host:port/ (the dashboard is on the same port).
+  log::info("Control UI: {}/ (`simpleclaw dashboard` prints a sign-in link)",
+            (info.tls ? "https" : "http") + url.substr(url.find("://")));
   // Runtime file: lets `simpleclaw call` and tests find this gateway. Written last, so a
   // watcher that sees it also sees the complete start-up log.
   std::string runtime_file = info.state_dir + "/gateway.json";

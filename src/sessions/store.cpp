@@ -135,6 +135,11 @@ CREATE TABLE webhook_ids (
 );
 CREATE INDEX webhook_ids_by_expiry ON webhook_ids(expires_ms);
 )sql"},
+    // sessions.list's order: a page of 10,000 sessions is read from the index instead of
+    // sorting every row (the Control UI's Sessions panel pages through it).
+    {7, R"sql(
+CREATE INDEX sessions_by_listing ON sessions(archived, pinned DESC, updated_at DESC, key);
+)sql"},
 };
 
 constexpr const char* kSessionCols =

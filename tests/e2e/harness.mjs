@@ -142,8 +142,9 @@ export class FakeTelegram {
 
 // A fresh browser profile (a new device identity) with error capture. `allow` lists
 // substrings of errors a test expects (e.g. a 401 it provokes on purpose).
-export async function openBrowser(t, { width = 1280, height = 860, allow = [] } = {}) {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+// `args`: extra Chromium flags (e.g. --host-resolver-rules to give 127.0.0.1 another name).
+export async function openBrowser(t, { width = 1280, height = 860, allow = [], args = [] } = {}) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", ...args] });
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   const errors = [];

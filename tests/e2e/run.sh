@@ -16,12 +16,16 @@ export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || die "$CHROMIUM is missing: run scripts/deps.sh (installs Debian's chromium)"
 command -v node >/dev/null || die "node is missing: run scripts/deps.sh"
 export SC_E2E_ARTIFACTS=${SC_E2E_ARTIFACTS:-$(dirname "$SC_BIN")/../e2e-artifacts}
+# One npm ci at a time (ctest runs two test files at once).
+exec 9>"$HERE/.npm.lock"
+flock 9
 if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.installed-lock" 2>/dev/null; then
   log "npm ci (playwright-core) ..."
   (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) >&2 ||
     die "npm ci in $HERE failed: the npm registry must be reachable once"
   cp "$HERE/package-lock.json" "$HERE/node_modules/.installed-lock"
 fi
+flock -u 9
 cd "$HERE"
 if [ $# -eq 0 ]; then set -- ./*.test.mjs; fi
 exec node --test --test-concurrency=1 --test-reporter=spec "$@"

@@ -171,6 +171,31 @@ TEST(ControlUi, WithoutARootTheGatewaysOwnPageIsServedWithTheSameHeaders) {
   EXPECT_EQ(r.headers["x-frame-options"], "DENY");
   EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
   EXPECT_EQ(http_request(gw->port(), "GET", "/assets/x.js").status, 404);
+  // Its own UI allows no inline script or style and connects only to its own origin.
+  const std::string csp = r.headers["content-security-policy"];
+  EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("style-src 'self';"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("connect-src 'self'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe"), std::string::npos) << csp;
+  // Assets: precompressed copies by Accept-Encoding, a year of cache (the URL has ?v=).
+  HttpResponse br =
+      http_request(gw->port(), "GET", "/assets/app.js", {"Accept-Encoding: gzip, br"});
+  EXPECT_EQ(br.status, 200);
+  EXPECT_EQ(br.headers["content-encoding"], "br");
+  EXPECT_NE(br.headers["cache-control"].find("immutable"), std::string::npos);
+  HttpResponse gz = http_request(gw->port(), "GET", "/assets/app.js", {"Accept-Encoding: gzip"});
+  EXPECT_EQ(gz.headers["content-encoding"], "gzip");
+  HttpResponse plain = http_request(gw->port(), "GET", "/assets/app.js");
+  EXPECT_EQ(plain.headers.count("content-encoding"), 0u);
+  EXPECT_GT(plain.body.size(), br.body.size());
+  EXPECT_NE(plain.headers["content-type"].find("text/javascript"), std::string::npos);
+  EXPECT_EQ(http_request(gw->port(), "GET", "/assets/app.js.br").status, 404);
+  // A deep link is the page (the UI routes it); an API path is not.
+  HttpResponse deep =
+      http_request(gw->port(), "GET", "/chat/agent:main:main", {"Accept: text/html"});
+  EXPECT_EQ(deep.status, 200);
+  EXPECT_NE(deep.body.find("<sc-app>"), std::string::npos);
+  EXPECT_EQ(http_request(gw->port(), "GET", "/v1/nothing").status, 404);
 }
 
 }  // namespace

@@ -286,3 +286,58 @@ TEST(Cron, WakeRunsATurnInTheMainSessionAndABlankTextIsRefused) {
 
 }  // namespace
 }  // namespace sctest
+
+namespace sctest {
+namespace {
+
+// cron.preview: what a schedule builder shows before a job is saved.
+TEST(CronPreview, NextRunsAreInTheSchedulesZoneAndBadSchedulesAreRefused) {
+  START_GATEWAY(gw);
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto r = c->call(
+      "cron.preview",
+      Json{{"schedule", {{"kind", "cron"}, {"expr", "30 2 * * *"}, {"tz", "Europe/Berlin"}}}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)["tz"], "Europe/Berlin");
+  const Json& runs = (*r)["nextRunsAtMs"];
+  ASSERT_EQ(runs.size(), 5u);
+  std::int64_t prev = (*r)["nowMs"].get<std::int64_t>();
+  for (const Json& t : runs) {
+    const std::int64_t ms = t.get<std::int64_t>();
+    EXPECT_GT(ms, prev);
+    prev = ms;
+    // 02:30 in Berlin is 00:30 or 01:30 UTC (summer / winter time).
+    const std::int64_t minute_of_day = (ms / 60000) % (24 * 60);
+    EXPECT_TRUE(minute_of_day == 30 || minute_of_day == 90) << ms;
+  }
+  auto every = c->call("cron.preview",
+                       Json{{"schedule", {{"kind", "every"}, {"everyMs", 90000}}}, {"count", 3}});
+  ASSERT_TRUE(every.ok()) << every.error().message;
+  ASSERT_EQ((*every)["nextRunsAtMs"].size(), 3u);
+  EXPECT_EQ((*every)["nextRunsAtMs"][1].get<std::int64_t>() -
+                (*every)["nextRunsAtMs"][0].get<std::int64_t>(),
+            90000);
+  // A one-shot in the past has no next run.
+  auto past =
+      c->call("cron.preview", Json{{"schedule", {{"kind", "at"}, {"at", "2020-01-01T00:00:00Z"}}}});
+  ASSERT_TRUE(past.ok()) << past.error().message;
+  EXPECT_EQ((*past)["nextRunsAtMs"].size(), 0u);
+
+  auto bad =
+      c->call("cron.preview", Json{{"schedule", {{"kind", "cron"}, {"expr", "61 * * * *"}}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, simpleclaw::ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("expr"), std::string::npos) << bad.error().message;
+  auto zone =
+      c->call("cron.preview",
+              Json{{"schedule", {{"kind", "cron"}, {"expr", "0 9 * * *"}, {"tz", "Mars/Base"}}}});
+  ASSERT_FALSE(zone.ok());
+  EXPECT_NE(zone.error().message.find("Mars/Base"), std::string::npos);
+  EXPECT_FALSE(c->call("cron.preview",
+                       Json{{"schedule", {{"kind", "every"}, {"everyMs", 1000}}}, {"count", 51}})
+                   .ok());
+}
+
+}  // namespace
+}  // namespace sctest

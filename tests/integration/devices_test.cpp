@@ -236,3 +236,69 @@ TEST(Devices, TokensRotateAndRevokeAndRemovingADeviceClosesIt) {
 
 }  // namespace
 }  // namespace sctest
+
+namespace sctest {
+namespace {
+
+// `simpleclaw dashboard`'s sign-in link: a one-time token that pairs the device presenting
+// it where the gateway token alone would wait for an approval.
+TEST(Devices, ASignInLinkPairsOneDeviceOnceAndOnlyAnOperatorsDevice) {
+  START_GATEWAY(gw, with_config(kNoAutoPair));
+  auto admin = gw->connect();
+  ASSERT_NE(admin, nullptr);
+  auto link = admin->call("dashboard.bootstrap", Json{{"ttlSeconds", 60}});
+  ASSERT_TRUE(link.ok()) << link.error().message;
+  const std::string token = (*link).value("bootstrapToken", "");
+  ASSERT_GE(token.size(), 40u);
+  EXPECT_GT((*link)["expiresAtMs"].get<std::int64_t>(), 0);
+
+  // Without a device identity the link is refused and stays usable.
+  ClientOptions bare = gw->options();
+  bare.token.clear();
+  bare.bootstrap_token = token;
+  auto no_device = WsClient::connect(bare);
+  ASSERT_FALSE(no_device.ok());
+  EXPECT_EQ(no_device.error().details.value("code", ""), "AUTH_BOOTSTRAP_TOKEN_INVALID");
+
+  auto key = new_device_key();
+  ClientOptions o = browser(*gw, key);
+  o.token.clear();
+  o.bootstrap_token = token;
+  Json hello;
+  auto ui = WsClient::connect(o, &hello);
+  ASSERT_TRUE(ui.ok()) << ui.error().message;
+  const std::string device_token = hello["auth"].value("deviceToken", "");
+  EXPECT_FALSE(device_token.empty());
+  EXPECT_TRUE((*ui)->call("config.get").ok()) << "the link grants the admin's operator scopes";
+  auto list = admin->call("device.pair.list");
+  ASSERT_TRUE(list.ok());
+  EXPECT_NE(find_device(*list, key->device_id()), nullptr);
+  EXPECT_EQ((*list)["pending"].size(), 0u);
+
+  // Used once: a second device with the same link is refused, and is not even queued.
+  ClientOptions again = browser(*gw, new_device_key());
+  again.token.clear();
+  again.bootstrap_token = token;
+  auto second = WsClient::connect(again);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("used or expired"), std::string::npos);
+  EXPECT_EQ((*admin->call("device.pair.list"))["pending"].size(), 0u);
+
+  // The paired browser comes back with its device token alone.
+  ClientOptions back = browser(*gw, key);
+  back.token.clear();
+  back.device_token = device_token;
+  EXPECT_TRUE(WsClient::connect(back).ok());
+
+  // Bad input: a TTL out of range, and a link from a non-admin.
+  EXPECT_FALSE(admin->call("dashboard.bootstrap", Json{{"ttlSeconds", 5}}).ok());
+  ClientOptions ro = gw->options();
+  ro.scopes = {"operator.read", "operator.pairing"};
+  auto reader = gw->connect(ro);
+  auto refused = reader->call("dashboard.bootstrap");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, simpleclaw::ErrorCode::kForbidden);
+}
+
+}  // namespace
+}  // namespace sctest

@@ -460,6 +460,17 @@ TEST(SharedMode, AdminMethodsAreRefusedToUsers) {
   EXPECT_EQ(hello["auth"]["scopes"], Json::array());
   alice = gw->connect(as_user(*gw, kAliceToken), &hello);
   ASSERT_NE(alice, nullptr);
+  // hello-ok offers a user only what they may call (the Control UI hides the rest) and
+  // names them.
+  EXPECT_EQ(hello["auth"]["user"], "alice");
+  const Json& offered = hello["features"]["methods"];
+  auto offers = [&](const char* m) {
+    return std::find(offered.begin(), offered.end(), Json(m)) != offered.end();
+  };
+  for (const char* m : {"chat.send", "sessions.list", "cron.add", "health", "usage.cost"})
+    EXPECT_TRUE(offers(m)) << m;
+  for (const char* m : {"config.get", "logs.tail", "status", "device.pair.list", "channels.status"})
+    EXPECT_FALSE(offers(m)) << m;
   for (const char* m : {"config.get", "logs.tail", "status", "system-presence", "channels.status",
                         "node.list", "plugins.list"}) {
     auto r = alice->call(m);

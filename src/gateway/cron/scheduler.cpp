@@ -83,6 +83,27 @@ std::string CronScheduler::default_tz() const {
   return tz.empty() || !cron::is_known_zone(tz) ? host_tz_ : tz;
 }
 
+Result<Json> CronScheduler::preview(const Json& schedule, int count,
+                                    const std::string& stagger_key) const {
+  auto parsed = cron::parse_schedule(schedule);
+  if (!parsed.ok()) return Error::invalid("invalid cron.preview params: " + parsed.error().message);
+  const std::int64_t now = d_.clock.wall_ms();
+  // An `every` schedule without an anchor counts from its creation: from now, for a job
+  // being written.
+  if (auto* every = std::get_if<cron::EverySchedule>(&*parsed); every && !every->anchor_ms)
+    every->anchor_ms = now;
+  std::string tz = default_tz();
+  if (auto* c = std::get_if<cron::CronSchedule>(&*parsed); c && !c->tz.empty()) tz = c->tz;
+  Json runs = Json::array();
+  for (std::int64_t after = now; static_cast<int>(runs.size()) < count;) {
+    auto next = cron::next_after(*parsed, after, tz, stagger_key);
+    if (!next) break;
+    runs.push_back(*next);
+    after = *next;
+  }
+  return Json{{"tz", tz}, {"nowMs", now}, {"nextRunsAtMs", std::move(runs)}};
+}
+
 void CronScheduler::reschedule_all() {
   for (auto& entry : jobs_) reschedule(entry.second);
 }

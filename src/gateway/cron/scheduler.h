@@ -132,6 +132,9 @@ class CronScheduler {
   Result<Json> get(const std::string& id, const CronCaller& who) const;
   Result<Json> list(const CronListQuery& q, const CronCaller& who) const;
   Json status() const;
+  // cron.preview: the next `count` due times of a schedule (wire shape) from now, in the
+  // zone it would run in; `stagger_key` (a job id) applies that job's stagger offset.
+  Result<Json> preview(const Json& schedule, int count, const std::string& stagger_key) const;
   // The summary `status` and cron.status show: counts, the failing jobs by name, the next
   // wake, the heartbeats.
   Json summary_json() const;

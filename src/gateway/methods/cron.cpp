@@ -62,6 +62,14 @@ void method_cron_list(MethodCall& call) {
   call.respond(call.svc.cron.list(q, caller_of(call)));
 }
 
+void method_cron_preview(MethodCall& call) {
+  const Json& p = call.params;
+  if (!p.contains("schedule") || !p["schedule"].is_object())
+    return call.respond(Error::invalid("invalid cron.preview params: schedule must be an object"));
+  const int count = static_cast<int>(p.value("count", 5));
+  call.respond(call.svc.cron.preview(p["schedule"], count, json_str(p, "jobId")));
+}
+
 void method_cron_get(MethodCall& call) {
   const std::string id = job_id_of(call.params);
   if (id.empty()) return call.respond(missing_id("cron.get"));

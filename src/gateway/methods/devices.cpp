@@ -2,6 +2,7 @@
 // identity"): views and changes over the one pairing store that DevicePairing owns, shared
 // with node.pair.*. Admin-only in shared mode (the method table says so).
 #include "base/json_fields.h"
+#include "base/log.h"
 #include "gateway/device_pairing.h"
 #include "gateway/methods/table.h"
 
@@ -33,6 +34,16 @@ void method_device_token_rotate(MethodCall& call) {
 void method_device_token_revoke(MethodCall& call) {
   call.respond(call.svc.devices.revoke_token(json_str(call.params, "deviceId"),
                                              json_str(call.params, "role"), call.client.who()));
+}
+
+// A one-time sign-in link for a browser (`simpleclaw dashboard`): the token pairs the
+// device that presents it, from any address. Admin only: it hands out the admin's access.
+void method_dashboard_bootstrap(MethodCall& call) {
+  const std::int64_t ttl_s = call.params.value("ttlSeconds", std::int64_t{600});
+  auto b = call.svc.devices.issue_bootstrap(ttl_s * 1000);
+  if (!b.ok()) return call.respond(b.error());
+  log::info("sign-in link issued by {} (valid {} s, one use)", call.client.who(), ttl_s);
+  call.respond(Json{{"bootstrapToken", b->token}, {"expiresAtMs", b->expires_at_ms}});
 }
 
 }  // namespace simpleclaw::gateway

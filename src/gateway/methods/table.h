@@ -108,6 +108,8 @@ void method_usage_status(MethodCall&);
 // methods/cron.cpp
 void method_cron_status(MethodCall&);
 void method_cron_list(MethodCall&);
+void method_cron_preview(MethodCall&);
+void method_dashboard_bootstrap(MethodCall&);
 void method_cron_get(MethodCall&);
 void method_cron_add(MethodCall&);
 void method_cron_update(MethodCall&);

@@ -141,9 +141,10 @@ export class App extends LitElement {
       const device = loadOrCreateDevice();
       return html`<div class="login card" data-testid="pairing">
         <h2>Waiting for approval</h2>
-        <p>This browser is a new device. Approve it on the gateway host:</p>
-        <pre>simpleclaw devices approve ${device.id.slice(0, 12)}</pre>
-        <p class="muted">or open <code>simpleclaw dashboard</code> there for a sign-in link. This page retries by itself.</p>
+        <p>This browser is a new device (<code>${device.id.slice(0, 12)}</code>). Approve request
+          <code>${this.gw.pairingRequestId || "?"}</code> in the Devices panel of a dashboard that is signed in,
+          or run <code>simpleclaw dashboard</code> on the gateway host and open its link here.</p>
+        <p class="muted">This page retries by itself.</p>
       </div>${this.renderToasts()}`;
     }
     if (this.conn === "connecting")

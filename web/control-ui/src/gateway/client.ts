@@ -39,6 +39,7 @@ export class GatewayClient {
   state: ConnState = "connecting";
   hello: HelloOk | null = null;
   lastError = "";
+  pairingRequestId = "";  // the pending request when the state is pairing-required
   private ws: WebSocket | null = null;
   private nextId = 1;
   private pending = new Map<string, Pending>();
@@ -165,9 +166,10 @@ export class GatewayClient {
   private async connect(nonce: string) {
     const c = this.creds;
     const auth: Record<string, string> = {};
+    // A sign-in link just opened wins over a device token kept from before.
     if (c.token) auth.token = c.token;
-    else if (c.deviceToken) auth.deviceToken = c.deviceToken;
     else if (c.bootstrapToken) auth.bootstrapToken = c.bootstrapToken;
+    else if (c.deviceToken) auth.deviceToken = c.deviceToken;
     const client = {
       id: CLIENT_ID, version: UI_VERSION, platform: navigator.platform || "web", mode: "ui",
       deviceFamily: "browser", instanceId: instanceId(),
@@ -193,11 +195,14 @@ export class GatewayClient {
     } catch (e) {
       const err = e as GatewayError;
       const code = err.details?.code ?? "";
-      if (code === "PAIRING_REQUIRED" || /pairing required/i.test(err.message))
+      if (code === "PAIRING_REQUIRED" || /pairing required/i.test(err.message)) {
+        this.pairingRequestId = err.details?.requestId ?? "";
         this.setState("pairing-required", err.message);
+      }
       else if (/unauthorized/i.test(err.message)) {
         // A stale device token: forget it and try the gateway token, if we have one.
         if (auth.deviceToken && c.token === undefined) this.creds = { ...c, deviceToken: undefined };
+        if (auth.bootstrapToken) this.creds = { ...c, bootstrapToken: undefined };
         this.setState("auth-required", err.message);
       } else this.lastError = err.message;
     }

@@ -5,6 +5,19 @@ import DOMPurify from "dompurify";
 import { marked } from "marked";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
 
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+// Raw HTML in a reply is shown as the text it is (never parsed: even an inert element with
+// an event handler makes the browser report a CSP violation), and a markdown image is a
+// link: the page loads nothing a model names.
+marked.use({
+  renderer: {
+    html: ({ text }) => escapeHtml(text),
+    image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
+  },
+});
+
 DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
     node.setAttribute("target", "_blank");
