@@ -6,17 +6,13 @@
 //     (budget: under 1 s).
 // Usage: node bench/control_ui.mjs <simpleclaw> <sc_fake_llm> [runs]
 // (playwright-core comes from tests/e2e/node_modules: run tests/e2e/run.sh once first.)
-import { startStack, openBrowser } from "../tests/e2e/harness.mjs";
-
 const runs = Number(process.argv[4] ?? 10);
 process.env.SC_BIN = process.argv[2] ?? process.env.SC_BIN;
 process.env.SC_FAKE_LLM = process.argv[3] ?? process.env.SC_FAKE_LLM;
+// The harness reads SC_BIN/SC_FAKE_LLM when it loads: import it after setting them.
+const { startStack, openBrowser, stats } = await import("../tests/e2e/harness.mjs");
 const cleanups = [];
 const t = { after: (fn) => cleanups.push(fn) };
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
-};
 
 try {
   const stack = await startStack(t);

@@ -14,60 +14,13 @@
 process.env.SC_BIN = process.argv[2] ?? process.env.SC_BIN;
 process.env.SC_FAKE_LLM = process.argv[3] ?? process.env.SC_FAKE_LLM;
 // The harness reads SC_BIN/SC_FAKE_LLM when it loads: import it after setting them.
-const { startStack, openBrowser, signIn } = await import("../tests/e2e/harness.mjs");
+const { startStack, openBrowser, signIn, gatewayBatch, stats } = await import("../tests/e2e/harness.mjs");
 
 const SESSIONS = Number(process.argv[4] ?? 10000);
 const RUNS = Number(process.argv[5] ?? 9);
 const TARGET_MS = 200;
 const cleanups = [];
 const t = { after: (fn) => cleanups.push(fn) };
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
-};
-
-// In the page: a raw gateway socket with the token, `calls` [method, params] sent with at
-// most `inFlight` outstanding; resolves with {ms, results of the last `keep` calls}.
-function gatewayBatch(page, token, calls, inFlight = 500) {
-  return page.evaluate(async ({ token, calls, inFlight }) => {
-    const ws = new WebSocket(`ws://${location.host}/`);
-    const pending = new Map();
-    let id = 0;
-    const send = (method, params) => new Promise((res, rej) => {
-      const i = String(++id);
-      pending.set(i, { res, rej });
-      ws.send(JSON.stringify({ type: "req", id: i, method, params }));
-    });
-    await new Promise((resolve, reject) => {
-      ws.onmessage = (m) => {
-        const f = JSON.parse(m.data);
-        if (f.event === "connect.challenge")
-          send("connect", { minProtocol: 4, maxProtocol: 4, role: "operator", scopes: ["operator.admin"], auth: { token },
-            client: { id: "bench-seed", version: "1", platform: "web", mode: "cli" } }).then(resolve, reject);
-        else if (f.type === "res") {
-          const p = pending.get(f.id);
-          pending.delete(f.id);
-          f.ok ? p.res(f.payload) : p.rej(new Error(JSON.stringify(f.error)));
-        }
-      };
-    });
-    const t0 = performance.now();
-    const results = new Array(calls.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < calls.length) {
-        const i = next++;
-        results[i] = await send(calls[i][0], calls[i][1]);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(inFlight, calls.length) }, worker));
-      return { ms: performance.now() - t0, last: results[results.length - 1] };
-    } finally {
-      ws.close();
-    }
-  }, { token, calls, inFlight });
-}
 
 // In the page: click the nav link `title` and time until the sessions table has `rows`
 // rows (checked every animation frame; the frame after they appear is when they paint).

@@ -107,3 +107,28 @@ test("edit a job into an interval, then into a one-shot time in another zone", a
   assert.equal(Date.parse(job.schedule.at), Date.UTC(year, 6, 1, 0, 15));
   expectClean();
 });
+
+test("a job made in the panel fires on its own schedule and its run shows up live", async (t) => {
+  const stack = await startStack(t);
+  const { page, expectClean } = await openBrowser(t);
+  await signIn(page, stack, "/automations/new");
+  await page.getByLabel("Name", { exact: true }).fill("every few seconds");
+  await page.getByLabel("Message", { exact: true }).fill("tick from the scheduler");
+  await page.getByLabel("Every interval").check();
+  await page.getByLabel("Every", { exact: true }).fill("3");
+  await page.getByLabel("Unit").selectOption("seconds");
+  await page.getByTestId("schedule-preview").locator("li").nth(4).waitFor();
+  await page.getByRole("button", { name: "Save automation" }).click();
+  await page.waitForURL(/\/automations\/[0-9a-f-]{8,}$/);
+  // Nobody clicks Run now: the scheduler's own run appears on the open page.
+  const run = page.getByTestId("runs").locator("tbody tr").first();
+  await run.locator(".badge", { hasText: /^ok$/ }).waitFor({ timeout: 20000 });
+  await run.getByText("echo: tick from the scheduler").waitFor();
+  const jobId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
+  const runs = await stack.call("cron.runs", { id: jobId });
+  assert.ok(runs.entries.some((r) => r.trigger === "schedule"), JSON.stringify(runs).slice(0, 400));
+  await screenshot(page, "automations-scheduled-run");
+  await page.getByLabel("Enabled").uncheck();
+  await page.getByTestId("job-enabled").filter({ hasText: "disabled" }).waitFor();
+  expectClean();
+});

@@ -172,3 +172,54 @@ export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+// Many gateway calls from a signed-in page over one extra WebSocket (a stack.call is a
+// CLI process each: too slow for seeding hundreds of sessions).
+// In the page: a raw gateway socket with the token, `calls` [method, params] sent with at
+// most `inFlight` outstanding; resolves with {ms, results, last} (results in call order).
+export function gatewayBatch(page, token, calls, inFlight = 500) {
+  return page.evaluate(async ({ token, calls, inFlight }) => {
+    const ws = new WebSocket(`ws://${location.host}/`);
+    const pending = new Map();
+    let id = 0;
+    const send = (method, params) => new Promise((res, rej) => {
+      const i = String(++id);
+      pending.set(i, { res, rej });
+      ws.send(JSON.stringify({ type: "req", id: i, method, params }));
+    });
+    await new Promise((resolve, reject) => {
+      ws.onmessage = (m) => {
+        const f = JSON.parse(m.data);
+        if (f.event === "connect.challenge")
+          send("connect", { minProtocol: 4, maxProtocol: 4, role: "operator", scopes: ["operator.admin"], auth: { token },
+            client: { id: "bench-seed", version: "1", platform: "web", mode: "cli" } }).then(resolve, reject);
+        else if (f.type === "res") {
+          const p = pending.get(f.id);
+          pending.delete(f.id);
+          f.ok ? p.res(f.payload) : p.rej(new Error(JSON.stringify(f.error)));
+        }
+      };
+    });
+    const t0 = performance.now();
+    const results = new Array(calls.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < calls.length) {
+        const i = next++;
+        results[i] = await send(calls[i][0], calls[i][1]);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(inFlight, calls.length) }, worker));
+      return { ms: performance.now() - t0, results, last: results[results.length - 1] };
+    } finally {
+      ws.close();
+    }
+  }, { token, calls, inFlight });
+}
+
+// min / median / max of a list of numbers (the benches' tables).
+export function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+}

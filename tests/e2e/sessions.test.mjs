@@ -3,38 +3,11 @@
 // delete) checked against the gateway's own state.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startStack, openBrowser, signIn, screenshot, eventually } from "./harness.mjs";
+import { startStack, openBrowser, signIn, screenshot, eventually, gatewayBatch } from "./harness.mjs";
 
 const XSS_LABEL = "<img src=x onerror=window.__xss=1><script>window.__xss=2</script>";
 
-// Many gateway calls at once over one extra WebSocket from the signed-in page (a
-// stack.call is a CLI process each: too slow for seeding hundreds of sessions).
-async function callMany(page, stack, calls) {
-  return page.evaluate(async ({ token, calls }) => {
-    const ws = new WebSocket(`ws://${location.host}/`);
-    const pending = new Map();
-    let id = 0;
-    const send = (method, params) => new Promise((res, rej) => {
-      const i = String(++id);
-      pending.set(i, { res, rej });
-      ws.send(JSON.stringify({ type: "req", id: i, method, params }));
-    });
-    await new Promise((resolve, reject) => {
-      ws.onmessage = (m) => {
-        const f = JSON.parse(m.data);
-        if (f.event === "connect.challenge")
-          send("connect", { minProtocol: 4, maxProtocol: 4, role: "operator", scopes: ["operator.admin"], auth: { token },
-            client: { id: "e2e-seed", version: "1", platform: "web", mode: "cli" } }).then(resolve, reject);
-        else if (f.type === "res") {
-          const p = pending.get(f.id);
-          pending.delete(f.id);
-          f.ok ? p.res(f.payload) : p.rej(new Error(`${JSON.stringify(f.error)}`));
-        }
-      };
-    });
-    try { return await Promise.all(calls.map(([m, p]) => send(m, p))); } finally { ws.close(); }
-  }, { token: stack.token, calls });
-}
+const callMany = async (page, stack, calls) => (await gatewayBatch(page, stack.token, calls)).results;
 
 const seedKey = (i) => `agent:main:e2e:s-${String(i).padStart(3, "0")}`;
 const seedCalls = (n) => Array.from({ length: n }, (_, i) =>

@@ -30,3 +30,54 @@ test("the token handed over in the URL fragment signs in and leaves the address 
   assert.equal(new URL(page.url()).pathname, "/status");
   expectClean();
 });
+
+// The text of the focused element, through shadow roots.
+const focusedText = (page) => page.evaluate(() => {
+  let el = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  return `${el?.tagName ?? ""}:${(el?.textContent ?? "").trim() || el?.getAttribute("aria-label") || el?.getAttribute("name") || ""}`;
+});
+
+async function tabTo(page, wanted, max = 30) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if ((await focusedText(page)) === wanted) return;
+  }
+  throw new Error(`Tab never reached ${wanted} (last: ${await focusedText(page)})`);
+}
+
+test("the keyboard alone signs in and moves between panels", async (t) => {
+  const stack = await startStack(t);
+  const { page, expectClean } = await openBrowser(t);
+  await page.goto(stack.url + "/");
+  await tabTo(page, "INPUT:token");
+  await page.keyboard.type(stack.token);
+  await page.keyboard.press("Enter");
+  await page.locator('[data-testid="conn-state"]', { hasText: "connected" }).waitFor();
+  await tabTo(page, "A:Automations");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/automations$/);
+  await page.locator("sc-automations-panel").waitFor();
+  await tabTo(page, "A:Sessions");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/sessions$/);
+  await page.locator("sc-sessions-panel").waitFor();
+  expectClean();
+});
+
+test("at 360 px the navigation folds behind a menu button that opens and closes it", async (t) => {
+  const stack = await startStack(t);
+  const { page, expectClean } = await openBrowser(t, { width: 360, height: 740 });
+  await signIn(page, stack, "/chat");
+  const nav = page.locator("nav");
+  assert.equal(await nav.isVisible(), false, "the navigation covers the panel on a phone");
+  await page.getByRole("button", { name: "Menu" }).click();
+  await nav.getByText("Usage").click();
+  await page.waitForURL(/\/usage$/);
+  assert.equal(await nav.isVisible(), false, "the navigation stays open after choosing a panel");
+  // Nothing is wider than the screen.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+  await screenshot(page, "shell-narrow");
+  expectClean();
+});

@@ -43,15 +43,6 @@ export class ChannelsPanel extends Panel {
     this.timer = window.setTimeout(() => void this.refresh(), REFRESH_DEBOUNCE_MS);
   }
 
-  // A background refresh: a failure shows as the panel's error but keeps what is shown.
-  private async refresh() {
-    try {
-      await this.load();
-      this.error = "";
-    } catch (e) {
-      this.error = (e as Error).message;
-    }
-  }
 
   protected async load() {
     const [status] = await Promise.all([

@@ -54,14 +54,6 @@ export class DevicesPanel extends Panel {
     this.list = await this.gw.request<DeviceList>("device.pair.list", {});
   }
 
-  private async refresh() {
-    try {
-      await this.load();
-      this.error = "";
-    } catch (e) {
-      this.error = (e as Error).message;
-    }
-  }
 
   private async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     this.busy = new Set(this.busy).add(key);

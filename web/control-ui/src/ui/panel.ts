@@ -48,6 +48,17 @@ export abstract class Panel extends LitElement {
     }
   }
 
+  // A background refresh (after an event or an action): no loading state, and a failure
+  // shows as the panel's error while what is on screen stays.
+  protected async refresh() {
+    try {
+      await this.load();
+      this.error = "";
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
   protected listen(event: string, fn: (payload: any) => void) {
     this.unlisteners.push(this.gw.on(event, fn));
   }

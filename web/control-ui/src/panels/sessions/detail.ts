@@ -44,7 +44,7 @@ export class SessionDetail extends Panel {
   @state() private editing = false;
   @state() private draft = "";
   @state() private busy = false;
-  private refresh = throttle(() => this.refreshNow(), 500);
+  private refreshSoon = throttle(() => this.refreshNow(), 500);
 
   private get key() {
     return this.route;
@@ -53,13 +53,13 @@ export class SessionDetail extends Panel {
   connectedCallback() {
     super.connectedCallback();
     this.listen("sessions.changed", (p) => {
-      if (p?.sessionKey === this.key && !this.busy) this.refresh();
+      if (p?.sessionKey === this.key && !this.busy) this.refreshSoon();
     });
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    this.refresh.cancel();
+    this.refreshSoon.cancel();
   }
 
   protected routeChanged() {

@@ -43,17 +43,17 @@ export class SessionList extends Panel {
   @state() private q: Query = { ...remembered };
   private searchTimer = 0;
   private seq = 0;  // answers to superseded requests are dropped
-  private refresh = throttle(() => this.show(), 500);
+  private refreshSoon = throttle(() => this.show(), 500);
 
   connectedCallback() {
     super.connectedCallback();
-    this.listen("sessions.changed", () => this.refresh());
+    this.listen("sessions.changed", () => this.refreshSoon());
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
     clearTimeout(this.searchTimer);
-    this.refresh.cancel();
+    this.refreshSoon.cancel();
   }
 
   protected async load() {

@@ -2,15 +2,10 @@
 // "all": every transcript the key had, resets included).
 import { html, nothing } from "lit";
 import { fmtCost, fmtTime, fmtTokens } from "../../ui/format";
+import type { Totals } from "../usage/tables";
 
-export interface SessionUsage {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  totalTokens: number;
-  totalCost: number;
-  missingCostEntries: number;
+// The token and cost totals of usage.cost and sessions.usage.
+export interface SessionUsage extends Totals {
   firstActivity?: number;
   lastActivity?: number;
   messageCounts?: { total: number; user: number; assistant: number; toolCalls: number; errors: number };
