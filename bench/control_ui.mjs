@@ -40,24 +40,33 @@ try {
   }
   console.log(`| all | ${totals.identity} B | ${totals.gzip} B | ${totals.br} B |  (budget 307200 B compressed)\n`);
 
-  // First paint and ready, fresh profile each run.
-  const fcp = [], ready = [];
+  // First paint and ready, fresh profile each run (a new device key each time), read from
+  // the page's own clock: navigation start -> first contentful paint, the connect's
+  // hello-ok (performance mark simpleclaw:connected) and the first panel's data on screen
+  // (simpleclaw:panel-loaded).
+  const fcp = [], connected = [], panel = [];
   for (let i = 0; i < runs; i++) {
     const b = await openBrowser(t);
-    const t0 = Date.now();
     await b.page.goto(`${stack.url}/#token=${stack.token}`);
-    await b.page.locator('[data-testid="conn-state"]', { hasText: "connected" }).waitFor();
-    await b.page.locator("main > *").first().waitFor();
-    ready.push(Date.now() - t0);
-    fcp.push(Math.round(await b.page.evaluate(() =>
-      performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1)));
+    await b.page.waitForFunction(() => performance.getEntriesByName("simpleclaw:panel-loaded").length > 0);
+    const m = await b.page.evaluate(() => {
+      const at = (name) => Math.round(performance.getEntriesByName(name)[0]?.startTime ?? -1);
+      return { fcp: at("first-contentful-paint"), connected: at("simpleclaw:connected"), panel: at("simpleclaw:panel-loaded") };
+    });
+    fcp.push(m.fcp);
+    connected.push(m.connected);
+    panel.push(m.panel);
     await b.browser.close();
   }
-  const f = stats(fcp), r = stats(ready);
-  console.log(`| ${runs} fresh loads | min | median | max |\n|---|---|---|---|`);
-  console.log(`| first contentful paint (ms) | ${f.min} | ${f.median} | ${f.max} |`);
-  console.log(`| signed in, first panel shown (ms) | ${r.min} | ${r.median} | ${r.max} |`);
-  console.log(`budget: < 1000 ms`);
+  const row = (name, xs) => {
+    const s = stats(xs);
+    console.log(`| ${name} | ${s.min} | ${s.median} | ${s.max} |`);
+  };
+  console.log(`| ${runs} fresh loads, ms from navigation start | min | median | max |\n|---|---|---|---|`);
+  row("first contentful paint", fcp);
+  row("signed in (hello-ok)", connected);
+  row("first panel with its data", panel);
+  console.log(`budget: first useful paint < 1000 ms`);
 } finally {
   for (const fn of cleanups.reverse()) await fn();
 }

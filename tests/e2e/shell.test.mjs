@@ -81,3 +81,16 @@ test("at 360 px the navigation folds behind a menu button that opens and closes 
   await screenshot(page, "shell-narrow");
   expectClean();
 });
+
+test("on a plain-http LAN name (no WebCrypto) the browser still gets a device identity and signs in", async (t) => {
+  const stack = await startStack(t);
+  const { page, expectClean } = await openBrowser(t, { args: ["--host-resolver-rules=MAP gateway.lan 127.0.0.1"] });
+  await page.goto(`http://gateway.lan:${stack.port}/#token=${stack.token}`);
+  await page.locator('[data-testid="conn-state"]', { hasText: "connected" }).waitFor();
+  assert.equal(await page.evaluate(() => window.isSecureContext), false, "expected a page without WebCrypto");
+  // The device was proven (signed with the pure-JavaScript key) and paired.
+  const devices = await stack.call("device.pair.list");
+  const id = await page.evaluate(() => JSON.parse(localStorage.getItem("simpleclaw.device.v1")).id);
+  assert.ok(devices.paired.some((d) => d.deviceId === id), JSON.stringify(devices.paired));
+  expectClean();
+});

@@ -6,7 +6,7 @@ import { customElement, state } from "lit/decorators.js";
 import { unsafeStatic, html as staticHtml } from "lit/static-html.js";
 import { GatewayClient, ConnState, defaultGatewayUrl } from "./gateway/client";
 import { forgetCredentials, saveToken, savedCredentials, takeUrlHandoff } from "./gateway/credentials";
-import { loadOrCreateDevice } from "./gateway/device";
+import { savedDevice } from "./gateway/device";
 import { PANELS, PanelDef, panelFor } from "./panels/registry";
 import { shared } from "./ui/styles";
 import { Toast, toasts } from "./ui/toast";
@@ -138,10 +138,10 @@ export class App extends LitElement {
 
   private renderGate() {
     if (this.conn === "pairing-required") {
-      const device = loadOrCreateDevice();
+      const device = savedDevice();
       return html`<div class="login card" data-testid="pairing">
         <h2>Waiting for approval</h2>
-        <p>This browser is a new device (<code>${device.id.slice(0, 12)}</code>). Approve request
+        <p>This browser is a new device (<code>${device?.id.slice(0, 12) ?? "?"}</code>). Approve request
           <code>${this.gw.pairingRequestId || "?"}</code> in the Devices panel of a dashboard that is signed in,
           or run <code>simpleclaw dashboard</code> on the gateway host and open its link here.</p>
         <p class="muted">This page retries by itself.</p>

@@ -174,7 +174,7 @@ export class GatewayClient {
       id: CLIENT_ID, version: UI_VERSION, platform: navigator.platform || "web", mode: "ui",
       deviceFamily: "browser", instanceId: instanceId(),
     };
-    const device = signConnect(loadOrCreateDevice(), {
+    const device = await signConnect(await loadOrCreateDevice(), {
       clientId: client.id, clientMode: client.mode, role: "operator", scopes: ALL_SCOPES,
       token: auth.token ?? auth.deviceToken ?? auth.bootstrapToken ?? "", nonce,
       platform: client.platform, deviceFamily: client.deviceFamily,
@@ -190,6 +190,7 @@ export class GatewayClient {
         this.creds = { ...this.creds, deviceToken: hello.auth.deviceToken, bootstrapToken: undefined };
       }
       this.backoffMs = 500;
+      performance.mark("simpleclaw:connected");  // read by bench/control_ui.mjs
       this.setState("connected");
       this.emit("ready", hello);
     } catch (e) {

@@ -8,7 +8,7 @@ import { shared } from "../ui/styles";
 import { fmtAgo, fmtTime } from "../ui/format";
 import { confirmDialog } from "../ui/dialog";
 import { toast } from "../ui/toast";
-import { loadOrCreateDevice } from "../gateway/device";
+import { savedDevice } from "../gateway/device";
 import { DeviceList, PairedDevice, PendingDevice, RotatedToken, TokenSummary, deviceName, shortId } from "./devices/types";
 import "./devices/nodes";
 
@@ -37,7 +37,7 @@ export class DevicesPanel extends Panel {
 
   connectedCallback() {
     super.connectedCallback();
-    this.ownId = loadOrCreateDevice().id;
+    this.ownId = savedDevice()?.id ?? "";
     for (const ev of ["device.pair.requested", "device.pair.resolved", "device.pair.changed"])
       this.listen(ev, () => {
         clearTimeout(this.timer);
