@@ -74,6 +74,13 @@ test("a message gets its streamed reply as markdown, and both are there after a 
   await user(page, "hello **bold**").waitFor();
   await assistant(page, "echo: hello").locator("strong", { hasText: "bold" }).waitFor();
   assert.equal(await assistant(page, "echo: hello").count(), 1, "the reply is shown once");
+
+  // A fenced code block in a reply is a code block, its text verbatim.
+  await send(page, "see:\n```\nconst x = 1 < 2;\n```");
+  const code = assistant(page, "echo: see").locator("pre code");
+  await code.waitFor();
+  assert.equal((await code.textContent()).trim(), "const x = 1 < 2;");
+  await screenshot(page, "chat-code-block");
   expectClean();
 });
 
