@@ -40,8 +40,9 @@ int dashboard_command(Target& t, int ttl_s, bool json_out) {
   resolve_target(t);
   auto c = WsClient::connect(client_options(t));
   if (!c.ok()) {
-    fprintf(stderr, "error: %s\nhint: start the gateway first (`simpleclaw gateway`)\n",
-            c.error().message.c_str());
+    fprintf(stderr, "error: %s\n", c.error().message.c_str());
+    if (c.error().is_io())  // nothing listening there
+      fprintf(stderr, "hint: start the gateway first (`simpleclaw gateway`)\n");
     return 1;
   }
   auto r = (*c)->call("dashboard.bootstrap", Json{{"ttlSeconds", ttl_s}});

@@ -56,6 +56,28 @@ TEST(Cli, CallHealthStatusFindTheGatewayFromTheStateDir) {
   EXPECT_LE(parse_out(p)["lines"].size(), 3u);
 }
 
+// `simpleclaw dashboard`: a sign-in link for the running gateway, found through the state
+// dir like every command; never the gateway token; a wrong token is a plain refusal.
+TEST(Cli, DashboardPrintsAOneTimeLinkAndNeverTheToken) {
+  START_GATEWAY(gw);
+  auto d = run_cli(at(*gw, {"dashboard", "--ttl", "120"}), gw->dir());
+  ASSERT_EQ(d.code, 0) << d.err;
+  const std::string prefix = "http://127.0.0.1:" + std::to_string(gw->port()) + "/#bootstrapToken=";
+  EXPECT_NE(d.out.find(prefix), std::string::npos) << d.out;
+  EXPECT_EQ(d.out.find(gw->token()), std::string::npos) << "the gateway token was printed";
+  EXPECT_NE(d.err.find("one use, valid 2 min"), std::string::npos) << d.err;
+
+  auto bad = run_cli({"dashboard", "--url", "ws://127.0.0.1:" + std::to_string(gw->port()),
+                      "--token", "not-the-token-not-the-token", "--state-dir", gw->state_dir()},
+                     gw->dir());
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.out, "");
+  EXPECT_NE(bad.err.find("unauthorized"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.err.find("start the gateway"), std::string::npos) << "a misleading hint";
+  auto range = run_cli(at(*gw, {"dashboard", "--ttl", "5"}), gw->dir());
+  EXPECT_NE(range.code, 0);
+}
+
 TEST(Cli, MsgpackFramingWorksFromTheCli) {
   START_GATEWAY(gw);
   auto h = run_cli(at(*gw, {"call", "system-presence", "--msgpack", "--json"}), gw->dir());

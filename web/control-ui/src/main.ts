@@ -17,6 +17,7 @@ export class App extends LitElement {
     :host { display: grid; grid-template-columns: 200px 1fr; grid-template-rows: auto 1fr; height: 100vh; }
     header { grid-column: 1 / -1; display: flex; align-items: center; gap: 10px; padding: 8px 14px; border-bottom: 1px solid var(--border); background: var(--panel); }
     header .brand { font-weight: 700; font-size: 16px; color: var(--fg); text-decoration: none; }
+    header button, header .badge { white-space: nowrap; }
     nav { border-right: 1px solid var(--border); background: var(--panel); overflow-y: auto; padding: 8px; }
     nav a { display: block; padding: 8px 10px; border-radius: 6px; color: var(--fg); text-decoration: none; }
     nav a[aria-current="page"] { background: color-mix(in srgb, var(--accent) 14%, transparent); color: var(--accent); font-weight: 600; }
