@@ -35,6 +35,8 @@ export class App extends LitElement {
       nav { display: none; position: fixed; top: 49px; left: 0; bottom: 0; width: 220px; z-index: 5; box-shadow: 2px 0 8px rgb(0 0 0 / .2); }
       nav.open { display: block; }
       main { padding: 10px; }
+      header { gap: 6px; padding: 8px; }
+      header button { padding: 6px 8px; }
     }
   `];
 
