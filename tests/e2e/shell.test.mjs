@@ -94,3 +94,22 @@ test("on a plain-http LAN name (no WebCrypto) the browser still gets a device id
   assert.ok(devices.paired.some((d) => d.deviceId === id), JSON.stringify(devices.paired));
   expectClean();
 });
+
+test("at 360 px every panel fits the screen", async (t) => {
+  const stack = await startStack(t);
+  const { page, expectClean } = await openBrowser(t, { width: 360, height: 740 });
+  await signIn(page, stack, "/chat");
+  for (const path of ["/chat", "/sessions", "/agents", "/channels", "/approvals", "/devices", "/automations",
+    "/config", "/logs", "/status", "/usage"]) {
+    await page.getByRole("button", { name: "Menu" }).click();
+    await page.locator(`nav a[href="${path}"]`).click();
+    await page.waitForURL(new RegExp(`${path}$`));
+    await page.locator("main > *").first().waitFor();
+    await page.waitForTimeout(300);  // the panel's first answers
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px`);
+    assert.deepEqual(await page.locator("main .error").allTextContents(), [], `${path} shows an error`);
+    await screenshot(page, `narrow${path.replace("/", "-")}`);
+  }
+  expectClean();
+});
