@@ -144,7 +144,13 @@ export class FakeTelegram {
 // substrings of errors a test expects (e.g. a 401 it provokes on purpose).
 // `args`: extra Chromium flags (e.g. --host-resolver-rules to give 127.0.0.1 another name).
 export async function openBrowser(t, { width = 1280, height = 860, allow = [], args = [] } = {}) {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", ...args] });
+  // No background traffic (component updates, sync, field trials): the tests talk only to
+  // 127.0.0.1. /dev/shm may be small in a container.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-sync",
+      "--disable-background-networking", "--disable-component-update", ...args],
+  });
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   const errors = [];
