@@ -5,7 +5,8 @@
 //     paint, and the time until the dashboard is signed in with its first panel on screen
 //     (budget: under 1 s).
 // Usage: node bench/control_ui.mjs <simpleclaw> <sc_fake_llm> [runs]
-// (playwright-core comes from tests/e2e/node_modules: run tests/e2e/run.sh once first.)
+// (playwright-core comes from tests/e2e/node_modules: run tests/e2e/run.sh once first; it
+// needs Node >= 20, e.g. the one run.sh keeps in ~/.cache/simpleclaw-interop/node.)
 const runs = Number(process.argv[4] ?? 10);
 process.env.SC_BIN = process.argv[2] ?? process.env.SC_BIN;
 process.env.SC_FAKE_LLM = process.argv[3] ?? process.env.SC_FAKE_LLM;

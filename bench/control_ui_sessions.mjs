@@ -10,7 +10,8 @@
 //   * "sessions.list": the request alone (limit 50, derived titles), over the same socket.
 // Usage: node bench/control_ui_sessions.mjs <simpleclaw> <sc_fake_llm> [sessions] [runs]
 // The UI comes from SC_E2E_UI_ROOT when set (else the gateway's embedded build);
-// playwright-core from tests/e2e/node_modules (run tests/e2e/run.sh once first).
+// playwright-core from tests/e2e/node_modules (run tests/e2e/run.sh once first; Node >= 20,
+// e.g. the one run.sh keeps in ~/.cache/simpleclaw-interop/node).
 process.env.SC_BIN = process.argv[2] ?? process.env.SC_BIN;
 process.env.SC_FAKE_LLM = process.argv[3] ?? process.env.SC_FAKE_LLM;
 // The harness reads SC_BIN/SC_FAKE_LLM when it loads: import it after setting them.

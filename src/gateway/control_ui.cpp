@@ -165,6 +165,13 @@ std::string contained_file(const std::string& root_real, const std::string& rel)
   return is_regular(real) ? real : std::string();
 }
 
+// Paths of the gateway's other HTTP surfaces: never the UI's, no HTML fallback for them.
+bool other_surface(std::string_view path) {
+  for (std::string_view p : {"/api/", "/v1/", "/tools/", "/hooks/"})
+    if (path.rfind(p, 0) == 0) return true;
+  return false;
+}
+
 HttpAnswer html_answer(std::string html) {
   HttpAnswer a;
   a.content_type = "text/html; charset=utf-8";
@@ -391,12 +398,9 @@ void ControlUi::answer(const HttpRequest& req, const PeerInfo& peer,
     return answer(std::move(a));
   }
 
-  // simpleclaw's own UI, compiled in. Other gateway surfaces are never the UI's.
-  if (cfg.root.empty()) {
-    for (std::string_view p : {"/api/", "/v1/", "/tools/", "/hooks/"})
-      if (path->rfind(p, 0) == 0) return answer(not_found());
-    return answer(serve_embedded(*path, req));
-  }
+  // simpleclaw's own UI, compiled in.
+  if (cfg.root.empty())
+    return answer(other_surface(*path) ? not_found() : serve_embedded(*path, req));
 
   // Under the base path only; its bare form redirects to base/.
   std::string rel = *path;
@@ -411,9 +415,7 @@ void ControlUi::answer(const HttpRequest& req, const PeerInfo& peer,
       return answer(not_found());
     if (rel.rfind(base + "/", 0) == 0) rel = rel.substr(base.size());
   }
-  // Other gateway surfaces are never the UI's (no HTML fallback for them).
-  for (std::string_view p : {"/api/", "/v1/", "/tools/", "/hooks/"})
-    if (rel.rfind(p, 0) == 0) return answer(not_found());
+  if (other_surface(rel)) return answer(not_found());
   files_.run([root = cfg.root, base, rel, req] { return serve_file(root, base, rel, req); },
              std::move(answer));
 }

@@ -14,7 +14,12 @@ export SC_BIN=$(readlink -f "$1") SC_FAKE_LLM=$(readlink -f "$2")
 shift 2
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || die "$CHROMIUM is missing: run scripts/deps.sh (installs Debian's chromium)"
-command -v node >/dev/null || die "node is missing: run scripts/deps.sh"
+# playwright-core needs Node >= 20; Debian 12's nodejs is 18: use the Node the interop
+# tests keep in their cache (tests/interop/lib.sh, installed from npm once).
+# shellcheck source=../interop/lib.sh
+. "$HERE/../interop/lib.sh"
+with_install_lock ensure_node
+export PATH="$(dirname "$NODE"):$PATH"
 export SC_E2E_ARTIFACTS=${SC_E2E_ARTIFACTS:-$(dirname "$SC_BIN")/../e2e-artifacts}
 # One npm ci at a time (ctest runs two test files at once).
 exec 9>"$HERE/.npm.lock"
