@@ -179,7 +179,8 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
   QueueMode mode = p.queue_mode.value_or(
       parse_queue_mode(cfg_->sessions.queue_mode).value_or(QueueMode::kFollowup));
   dedupe_.in_flight(run_id, owner);
-  sessions::BeginRun b{*key, run_id, uuid_v4(), p.message, clock_.wall_ms(), p.images};
+  sessions::BeginRun b{*key,     run_id,       uuid_v4(), p.message, clock_.wall_ms(),
+                       p.images, p.reply_route};
   // A message to an idle session starts at once: its transcript is read in the same job
   // as the commit (saving a round trip to the database on the common path) and its system
   // prompt meanwhile on the file pool. Used only if the run does start at once (see

@@ -75,6 +75,8 @@ struct SendParams {
   // Appended to the agent's system prompt for this run only, never stored (the HTTP API's
   // system messages and the earlier turns a client sends along); bounded by the caller.
   std::string extra_system;
+  // A platform message: where the reply goes, stored with the run (channels/outbox.h).
+  std::string reply_route;
 };
 
 // chat.send's answer.

@@ -51,6 +51,7 @@ Account::Account(ChannelManager& mgr, AccountSettings settings)
 
 Account::~Account() {
   if (channel_) channel_->stop();
+  // The stored messages stay: the account may come back (a config reload, a restart).
   for (Outgoing& o : queue_)
     if (o.done) o.done(Error::unavailable("channel account removed"));
 }
@@ -138,6 +139,9 @@ void Account::connected(const std::string& detail) {
       {{"channel", settings_.channel}, {"accountId", settings_.account_id}, {"detail", detail_}},
       key() + " connected " + detail_);
   set_state(HealthState::kHealthy);
+  // Back on line: what waits is tried now, not after the backoff of the outage.
+  transient_failures_ = 0;
+  retry_timer_.expires_at(std::chrono::steady_clock::time_point::min());
   pump();
 }
 
@@ -264,53 +268,153 @@ void Account::typing(const sdk::Peer& peer) {
   if (channel_ && connected_) channel_->typing(peer);
 }
 
+void Account::load_queue() {
+  mgr_.outbox().load(key(), max_text(), alive_.guard([this](Result<std::vector<QueuedMessage>> r) {
+    loaded_ = true;
+    if (!r.ok()) {
+      // The queue stays in the database for the next start; new messages still go out.
+      last_error_ = "cannot read the stored outbound queue: " + r.error().message;
+      log::error("{}: {}", key(), last_error_);
+    } else {
+      // Before anything queued since (stored after the load, so completed after it).
+      for (auto it = r->rbegin(); it != r->rend(); ++it) queue_.push_front({*it, nullptr});
+      if (!r->empty()) {
+        log::info("{}: {} stored outbound message(s) waiting", key(), r->size());
+        mgr_.changed(*this);
+      }
+    }
+    pump();
+  }));
+}
+
 void Account::enqueue(sdk::OutboundMessage m, std::function<void(Result<std::string>)> done) {
+  std::vector<sdk::OutboundMessage> v;
+  v.push_back(std::move(m));
+  store(std::move(v), {}, std::move(done));
+}
+
+void Account::enqueue_reply(const std::string& run_id, std::vector<sdk::OutboundMessage> msgs) {
+  if (msgs.empty()) return mgr_.outbox().settle(run_id);
+  store(std::move(msgs), run_id, nullptr);
+}
+
+void Account::store(std::vector<sdk::OutboundMessage> msgs, const std::string& reply_run_id,
+                    std::function<void(Result<std::string>)> done) {
+  auto copy = std::make_shared<std::vector<sdk::OutboundMessage>>(msgs);
+  mgr_.outbox().add(
+      key(), std::move(msgs), reply_run_id,
+      alive_.guard(
+          [this, copy, done = std::move(done)](Result<std::vector<QueuedMessage>> r) mutable {
+            std::vector<QueuedMessage> items;
+            if (r.ok()) {
+              items = std::move(r).value();
+            } else {
+              // Not durable (disk full, read-only): still sent from memory, said in the log.
+              log::error("{}: cannot store {} outbound message(s) ({}); sending from memory only",
+                         key(), copy->size(), r.error().message);
+              for (sdk::OutboundMessage& m : *copy)
+                items.push_back({0, std::move(m), 0, {}, mgr_.clock().wall_ms()});
+            }
+            for (std::size_t i = 0; i < items.size(); ++i)
+              append({std::move(items[i]), i + 1 == items.size() ? std::move(done) : nullptr});
+            pump();
+          }));
+}
+
+void Account::append(Outgoing o) {
   if (queue_.size() >= kMaxQueue) {
     ++mgr_.counters().outbound_dropped;
     Outgoing& old = queue_.front();
-    diagnostic("outbound_dropped", {{"reason", "queue full"}, {"chatId", old.msg.peer.chat_id}});
+    diagnostic("outbound_dropped", {{"reason", "queue full"}, {"chatId", old.q.msg.peer.chat_id}});
     if (old.done) old.done(Error::unavailable("dropped: the channel's outbound queue is full"));
-    queue_.pop_front();
+    mgr_.outbox().remove(old.q.seq);
+    // The head may be on its way to the platform: its completion then finds another head
+    // and treats that one as sent. Drop the second oldest instead.
+    if (sending_ && queue_.size() > 1) {
+      auto second = std::next(queue_.begin());
+      mgr_.outbox().remove(second->q.seq);
+      queue_.erase(second);
+    } else {
+      queue_.pop_front();
+    }
   }
-  queue_.push_back({std::move(m), 0, std::move(done)});
-  pump();
+  queue_.push_back(std::move(o));
 }
 
 void Account::pump() {
-  if (sending_ || !connected_ || !channel_ || queue_.empty()) return;
+  if (!loaded_ || sending_ || !connected_ || !channel_ || queue_.empty()) return;
+  if (retry_timer_.expiry() > std::chrono::steady_clock::now()) return;  // backing off
   sending_ = true;
-  sdk::OutboundMessage copy = queue_.front().msg;
+  sdk::OutboundMessage copy = queue_.front().q.msg;
   if (!channel_->supports_buttons()) copy.buttons.clear();
   std::uint64_t gen = generation_;
-  channel_->send(std::move(copy), alive_.guard([this, gen](Status st) {
+  std::int64_t seq = queue_.front().q.seq;
+  channel_->send(std::move(copy), alive_.guard([this, gen, seq](Status st) {
     sending_ = false;
-    if (queue_.empty()) return;
-    Outgoing& head = queue_.front();
-    if (st) {
-      last_outbound_ms_ = mgr_.clock().wall_ms();
-      ++mgr_.counters().outbound;
-      if (head.done) head.done(std::string("sent"));
-      queue_.pop_front();
-      pump();
-      return;
-    }
+    // The head changed meanwhile only if it was dropped (queue full): nothing to record.
+    if (queue_.empty() || queue_.front().q.seq != seq) return pump();
+    if (st) return sent_head();
     ++mgr_.counters().outbound_failed;
-    // A send that failed because the link dropped is not the message's fault: it waits
-    // for the reconnect. One that failed on a live link counts against the message.
-    if (connected_ && gen == generation_ && ++head.attempts >= kMaxSendAttempts) {
-      ++mgr_.counters().outbound_dropped;
-      diagnostic("outbound_dropped",
-                 {{"reason", st.error().message}, {"chatId", head.msg.peer.chat_id}});
-      if (head.done) head.done(st.error());
-      queue_.pop_front();
-      pump();
-      return;
-    }
-    retry_timer_.expires_after(milliseconds(500 * std::max(1, head.attempts)));
-    retry_timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
-      if (!ec) pump();
-    }));
+    // A send that failed because the link dropped, the platform was down or asked us to
+    // slow down is not the message's fault: it waits. One the platform refused (4xx) on
+    // a live link counts against the message.
+    bool counts = connected_ && gen == generation_ && st.error().code != ErrorCode::kUnavailable;
+    failed_head(st.error(), counts);
   }));
+}
+
+void Account::sent_head() {
+  Outgoing head = std::move(queue_.front());
+  queue_.pop_front();
+  transient_failures_ = 0;
+  last_outbound_ms_ = mgr_.clock().wall_ms();
+  ++mgr_.counters().outbound;
+  mgr_.outbox().remove(head.q.seq);
+  if (head.done) head.done(std::string("sent"));
+  if (head.q.attempts > 0) mgr_.changed(*this);  // it was reported as waiting
+  pump();
+}
+
+void Account::failed_head(const Error& e, bool counts) {
+  Outgoing& head = queue_.front();
+  head.q.last_error = e.message.substr(0, 500);
+  if (counts && ++head.q.attempts >= kMaxSendAttempts) {
+    ++mgr_.counters().outbound_dropped;
+    diagnostic("outbound_dropped", {{"reason", e.message}, {"chatId", head.q.msg.peer.chat_id}});
+    Outgoing gone = std::move(head);
+    queue_.pop_front();
+    mgr_.outbox().remove(gone.q.seq);
+    if (gone.done) gone.done(e);
+    mgr_.changed(*this);
+    return pump();
+  }
+  if (!counts) ++head.q.attempts;  // shown to operators; only refusals drop a message
+  mgr_.outbox().failed(head.q.seq, head.q.attempts, head.q.last_error);
+  if (head.q.attempts == 1) mgr_.changed(*this);  // channels.changed: a reply is waiting
+  // Back off: the platform's own hint (429 retry_after), else 0.5 s doubling to 60 s.
+  milliseconds wait =
+      e.retry_after_ms
+          ? milliseconds(std::clamp<long long>(*e.retry_after_ms, 100, 300000))
+          : milliseconds(backoff_ms({500, 60000, 0.5, 1.0}, std::max(1, ++transient_failures_)));
+  retry_timer_.expires_after(wait);
+  retry_timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
+    if (!ec) pump();
+  }));
+}
+
+Json Account::outbound_json() const {
+  Json j{{"queued", queue_.size()}};
+  if (queue_.empty()) return j;
+  const QueuedMessage& head = queue_.front().q;
+  j["oldestQueuedAt"] = head.created_at;
+  j["attempts"] = head.attempts;
+  std::string why = head.last_error;
+  // Nothing tried yet because the platform is unreachable: say so, with the account's error.
+  if (why.empty() && !connected_ && wanted_)
+    why = "waiting for the account to reconnect" + (last_error_.empty() ? "" : ": " + last_error_);
+  j["lastError"] = why.empty() ? Json(nullptr) : Json(why);
+  j["stored"] = head.seq > 0;
+  return j;
 }
 
 Json Account::status_json() const {
@@ -328,6 +432,7 @@ Json Account::status_json() const {
          {"lastError", last_error_.empty() ? Json(nullptr) : Json(last_error_)},
          {"healthState", health_state_name(state_)},
          {"queued", queue_.size()},
+         {"outbound", outbound_json()},
          {"dmPolicy", settings_.dm_policy}};
   if (!detail_.empty()) j["detail"] = detail_;
   if (window().count() > 0) j["livenessWindowMs"] = window().count();

@@ -15,6 +15,7 @@
 #include "base/alive.h"
 #include "channels/access.h"
 #include "channels/account_settings.h"
+#include "channels/outbox.h"
 #include "simpleclaw/channel.h"
 
 namespace simpleclaw::channels {
@@ -29,7 +30,9 @@ std::string_view health_state_name(HealthState s);
 class Account final : public sdk::ChannelHost, public std::enable_shared_from_this<Account> {
  public:
   static constexpr std::size_t kMaxQueue = 1000;  // replies waiting per account
-  static constexpr int kMaxSendAttempts = 5;      // failed sends while connected
+  // Sends the platform refused (4xx) before a message is given up on. Transient failures
+  // (5xx, 429, a dropped link) never count: the message waits for the platform.
+  static constexpr int kMaxSendAttempts = 5;
 
   Account(ChannelManager& mgr, AccountSettings settings);
   ~Account() override;
@@ -61,23 +64,36 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   bool is_connected() const { return connected_; }
   sdk::Channel* connector() { return channel_.get(); }
 
-  // Outbound: queued, sent in order, one at a time, retried across reconnects.
+  // Outbound: stored (channels/outbox.h), queued, sent in order, one at a time, retried
+  // across reconnects and restarts. `done` runs when the platform took the message or it
+  // was given up on; it does not survive a restart (the message does).
   void enqueue(sdk::OutboundMessage m, std::function<void(Result<std::string>)> done = {});
+  // A run's reply, chunked: stored together with the run's reply state.
+  void enqueue_reply(const std::string& run_id, std::vector<sdk::OutboundMessage> msgs);
+  // Reads the account's stored queue; called once, before start(). Sending waits for it.
+  void load_queue();
   void typing(const sdk::Peer& peer);
   std::size_t max_text() const;
   bool supports_buttons() const { return channel_ && channel_->supports_buttons(); }
 
   Json status_json() const;
+  // channels.status `outbound`: {queued, and for the oldest waiting message: oldestQueuedAt,
+  // attempts, lastError, stored (false: the database refused it, it lives in memory only)}.
+  Json outbound_json() const;
   HealthState health_state() const { return state_; }
   const std::string& last_error() const { return last_error_; }  // "" when none yet
   std::size_t queued() const { return queue_.size(); }
 
  private:
   struct Outgoing {
-    sdk::OutboundMessage msg;
-    int attempts = 0;
+    QueuedMessage q;
     std::function<void(Result<std::string>)> done;
   };
+  void store(std::vector<sdk::OutboundMessage> msgs, const std::string& reply_run_id,
+             std::function<void(Result<std::string>)> done);
+  void append(Outgoing o);
+  void sent_head();
+  void failed_head(const Error& e, bool counts);
   void connect();
   void fail(const std::string& error, const char* event);
   void schedule_reconnect();
@@ -104,7 +120,9 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   std::chrono::milliseconds window_{0};  // from the connector; 0 = unknown
   boost::asio::steady_timer reconnect_timer_, monitor_timer_, retry_timer_;
   std::deque<Outgoing> queue_;
+  bool loaded_ = false;  // the stored queue was read (sending waits for it)
   bool sending_ = false;
+  int transient_failures_ = 0;    // in a row: the backoff of the retry timer
   std::uint64_t generation_ = 0;  // bumped per connect; stale completions are ignored
   Alive alive_;                   // last: timers and sends completing after destruction do nothing
 };

@@ -49,12 +49,13 @@ bool parse_approve(const std::string& text, std::string& id, std::string& decisi
 
 ChannelManager::ChannelManager(boost::asio::io_context& io, std::string state_dir,
                                ChannelDispatch& dispatch, const sdk::Registry& registry,
-                               const Clock& clock)
+                               sessions::DbWorker& db, const Clock& clock)
     : io_(io),
       clock_(clock),
       state_dir_(std::move(state_dir)),
       dispatch_(dispatch),
       registry_(registry),
+      outbox_(db, clock),
       typing_timer_(io) {}
 
 ChannelManager::~ChannelManager() { stop_all(); }
@@ -97,6 +98,9 @@ void ChannelManager::configure(const Json& channels, const Json& bindings,
     accounts_.emplace(k, acc);
     changed(*acc);
     acc->start();  // connectors connect asynchronously: start-up is not delayed
+    // After start() (the connector knows its message size), before anything is queued:
+    // the stored queue is read first and stays first.
+    acc->load_queue();
   }
 }
 
@@ -216,12 +220,18 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
   s.run_id = "ch-" + (mid.size() > 120 ? sha256_hex(mid).substr(0, 40) : mid);
   s.text = m.peer.group && !m.sender_name.empty() ? "[" + m.sender_name + "] " + m.text : m.text;
   Route r{a.weak_from_this(), m.peer, m.message_id};
+  // Stored with the run: its reply reaches this conversation even after a restart.
+  s.reply_route = Outbox::route(a.key(), m.peer, m.message_id);
   sessions_[s.session_key] = r;
   last_by_agent_[s.agent_id + "/" + s.user] = {a.channel_name(), a.account_id(), m.peer.chat_id};
   std::string run_id = s.run_id;
-  dispatch_.submit(std::move(s), [this, r, run_id, finish = std::move(finish)](Status st) mutable {
+  dispatch_.submit(std::move(s), [this, r, run_id,
+                                  finish = std::move(finish)](Result<bool> st) mutable {
     auto acc = r.account.lock();
-    if (st) {
+    if (st.ok() && !*st) {
+      // A platform redelivering a message whose run already ended: its reply is queued
+      // (or was queued at start-up from the run's stored route).
+    } else if (st.ok()) {
       if (runs_.size() < kMaxRoutes) runs_[run_id] = r;
       if (acc) acc->typing(r.peer);
       schedule_typing();
@@ -252,25 +262,15 @@ void ChannelManager::on_run_finished(const RunReply& reply) {
   Route r = it->second;
   runs_.erase(it);
   auto acc = r.account.lock();
-  if (!acc) return;
-  std::string text;
-  switch (reply.status) {
-    case sessions::RunStatus::kFinal:
-    case sessions::RunStatus::kAborted:
-      text = reply.text;
-      if (text.empty()) return;  // a run that chose to say nothing (or was stopped silently)
-      break;
-    case sessions::RunStatus::kError:
-      text = "Sorry, something went wrong: " + (reply.error.empty() ? "error" : reply.error);
-      break;
-    default:
-      return;
-  }
+  if (!acc) return;  // the account is gone: the reply stays pending in the run's row
+  std::string text = Outbox::reply_text(reply.status, reply.text, reply.error);
+  std::vector<sdk::OutboundMessage> msgs;
   bool first = true;
   for (std::string& chunk : chunk_text(text, acc->max_text())) {
-    acc->enqueue({r.peer, std::move(chunk), {}, first ? r.reply_to : std::string()});
+    msgs.push_back({r.peer, std::move(chunk), {}, first ? r.reply_to : std::string()});
     first = false;
   }
+  acc->enqueue_reply(reply.run_id, std::move(msgs));
 }
 
 void ChannelManager::on_approval_event(const char* event, const Json& payload) {

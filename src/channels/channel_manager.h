@@ -34,6 +34,7 @@
 #include "base/prom_text.h"
 #include "channels/access.h"
 #include "channels/account_settings.h"
+#include "channels/outbox.h"
 #include "config/config.h"
 #include "sessions/types.h"
 #include "simpleclaw/channel.h"
@@ -53,16 +54,18 @@ struct RunReply {
 // A message on its way to an agent run (what chat.send gets).
 struct Submission {
   std::string session_key, agent_id, text, run_id;
-  std::string user;  // shared mode: the binding's user, who owns the session ("" = admin)
+  std::string user;         // shared mode: the binding's user, who owns the session ("" = admin)
+  std::string reply_route;  // where the reply goes (Outbox::route), stored with the run
 };
 
 // What the manager needs from the gateway. Loop thread.
 class ChannelDispatch {
  public:
   virtual ~ChannelDispatch() = default;
-  // Starts a run like chat.send; `accepted` runs once the user message is durable (ok)
+  // Starts a run like chat.send; `accepted` runs once the user message is durable (true:
+  // the run's end will follow; false: a redelivered message whose run had already ended)
   // or the send was refused (error).
-  virtual void submit(Submission s, std::function<void(Status)> accepted) = 0;
+  virtual void submit(Submission s, std::function<void(Result<bool>)> accepted) = 0;
   virtual Result<Json> resolve_approval(const std::string& id_or_prefix,
                                         const std::string& decision, const std::string& by) = 0;
   // channels.changed {channel, accountId, healthState, connected, lastError?, ts}
@@ -74,7 +77,8 @@ class Account;
 class ChannelManager {
  public:
   ChannelManager(boost::asio::io_context& io, std::string state_dir, ChannelDispatch& dispatch,
-                 const sdk::Registry& registry, const Clock& clock = system_clock());
+                 const sdk::Registry& registry, sessions::DbWorker& db,
+                 const Clock& clock = system_clock());
   ~ChannelManager();
 
   // Factories for channels that are not compiled in (out-of-process plugins).
@@ -138,6 +142,7 @@ class ChannelManager {
   void changed(const Account& a);
   sdk::ChannelFactory factory(const std::string& channel) const;
   boost::asio::io_context& io() { return io_; }
+  Outbox& outbox() { return outbox_; }
   const Clock& clock() const { return clock_; }
   const std::string& state_dir() const { return state_dir_; }
 
@@ -175,6 +180,7 @@ class ChannelManager {
   ChannelDispatch& dispatch_;
   const sdk::Registry& registry_;
   ExtraFactory extra_;
+  Outbox outbox_;
   std::map<std::string, std::shared_ptr<Account>> accounts_;  // "<channel>/<account>"
   std::vector<Binding> bindings_;
   std::string default_agent_ = "main";

@@ -5,16 +5,17 @@
 
 namespace simpleclaw::gateway {
 
-void ChannelBridge::submit(channels::Submission s, std::function<void(Status)> accepted) {
+void ChannelBridge::submit(channels::Submission s, std::function<void(Result<bool>)> accepted) {
   agents::SendParams p;
   p.session_key = std::move(s.session_key);
   p.message = std::move(s.text);
   p.idempotency_key = std::move(s.run_id);
   p.agent_id = std::move(s.agent_id);
+  p.reply_route = std::move(s.reply_route);
   runs_.send(std::move(p), [accepted = std::move(accepted)](Result<agents::SendAck> r) {
     // started, in_flight (a redelivery) and a cached result all mean: it is durable.
     if (!r.ok()) return accepted(r.error());
-    accepted(Ok{});
+    accepted(r->kind != agents::SendAck::Kind::kDone);
   });
 }
 

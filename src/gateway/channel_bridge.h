@@ -40,7 +40,7 @@ class ChannelBridge final : public channels::ChannelDispatch {
         ready_(std::move(ready)) {}
 
   // channels::ChannelDispatch
-  void submit(channels::Submission s, std::function<void(Status)> accepted) override;
+  void submit(channels::Submission s, std::function<void(Result<bool>)> accepted) override;
   Result<Json> resolve_approval(const std::string& id_or_prefix, const std::string& decision,
                                 const std::string& by) override;
   void channels_changed(Json payload) override;

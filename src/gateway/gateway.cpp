@@ -95,7 +95,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       runs_(io, db_, files_, catalog_, agents_, run_frames_, clock_),
       sessions_(db_, runs_, agents_, catalog_, run_frames_, clock_),
       plugins_(io, info_.state_dir),
-      channels_(io, info_.state_dir, channel_bridge_, plugins::builtin_registry(), clock_),
+      channels_(io, info_.state_dir, channel_bridge_, plugins::builtin_registry(), db_, clock_),
       health_(config_, clients_, db_, channels_, plugins_, loop_monitor_, clock_,
               [this] { return status_.state_version(); }),
       status_(StatusSources{config_, clients_, metrics_, loop_monitor_, health_, presence_, runs_,

@@ -140,6 +140,25 @@ CREATE INDEX webhook_ids_by_expiry ON webhook_ids(expires_ms);
     {7, R"sql(
 CREATE INDEX sessions_by_listing ON sessions(archived, pinned DESC, updated_at DESC, key);
 )sql"},
+    // Durable outbound queues and reply routes (sessions/outbox_store.h): a reply to a
+    // platform message survives a crash or a restart while the platform is down.
+    {8, R"sql(
+ALTER TABLE runs ADD COLUMN reply_route TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN reply_state TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_reply_pending ON runs(reply_state) WHERE reply_state = 'pending';
+CREATE TABLE outbox (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  account    TEXT NOT NULL,
+  peer       TEXT NOT NULL,
+  reply_to   TEXT NOT NULL DEFAULT '',
+  text       TEXT NOT NULL,
+  buttons    TEXT NOT NULL DEFAULT '',
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX outbox_by_account ON outbox(account, seq);
+)sql"},
 };
 
 constexpr const char* kSessionCols =
@@ -327,10 +346,11 @@ Result<BeginRunResult> SessionStore::begin_run(const BeginRun& b) {
     return out;
   }
   auto r = prep(
-      "INSERT INTO runs (run_id, session_key, session_id, status, created_at) "
-      "VALUES (?1, ?2, ?3, 'queued', ?4)");
+      "INSERT INTO runs (run_id, session_key, session_id, status, created_at, reply_route, "
+      "reply_state) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)");
   if (!r.ok()) return r.error();
   r->bind(1, b.run_id).bind(2, b.key.key).bind(3, out.session.session_id).bind(4, b.now);
+  r->bind(5, b.reply_route).bind(6, std::string(b.reply_route.empty() ? "" : "pending"));
   if (auto x = r->run(); !x.ok()) return x.error();
   out.user.session_id = out.session.session_id;
   out.user.message_id = b.message_id;

@@ -81,6 +81,8 @@ struct BeginRun {
   // Attached images, stored (MediaStore::put) in the same job, before the entry that
   // refers to them; shared so the caller's copies of a BeginRun do not copy the bytes.
   std::shared_ptr<const std::vector<NewImage>> images;
+  // A run a platform message started: where its reply goes (sessions/outbox_store.h).
+  std::string reply_route;
 };
 struct BeginRunResult {
   SessionRow session;

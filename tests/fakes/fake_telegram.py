@@ -11,6 +11,8 @@ for an update). A control API lets a test act as Telegram users and as faults:
   POST /control/callback  {from_id, chat_id, data}             -> {update_id}
   POST /control/stall     {count}   the next `count` getUpdates calls never answer
   POST /control/fail_send {count, code}  the next sendMessage calls fail (429 / 500)
+  POST /control/outage    {on}      while on, every Bot API call answers 502 Bad Gateway
+                                    (Telegram down); the pending long polls are woken
   GET  /control/sent      messages the bot sent (sendMessage bodies, in order)
   POST /control/wait_sent {chat_id, count, timeout?}  waits until `count` messages were
                            sent to chat_id (or the timeout)   -> {count}
@@ -38,6 +40,7 @@ offsets = []
 calls = {"getUpdates": 0}
 stall = [0]
 fail_send = [0, 429]
+outage = [False]
 message_id = [1]
 
 
@@ -103,6 +106,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"ok": False, "error_code": 400,
                                     "description": "Bad Request: can't parse JSON"})
         method = parts[2]
+        with lock:
+            down = outage[0]
+        if down:
+            return self.reply(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
         if method == "getMe":
             return self.reply(200, {"ok": True, "result": BOT})
         if method == "getUpdates":
@@ -158,8 +165,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         deadline = time.time() + timeout
         with lock:
-            while not updates and time.time() < deadline:
+            while not updates and not outage[0] and time.time() < deadline:
                 lock.wait(max(0.0, deadline - time.time()))
+            if outage[0]:
+                return self.reply(502, {"ok": False, "error_code": 502,
+                                        "description": "Bad Gateway"})
             result = list(updates)
         self.reply(200, {"ok": True, "result": result})
 
@@ -196,6 +206,11 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 stall[0] = int(b.get("count", 1))
             return self.reply(200, {"ok": True})
+        if what == "outage":
+            with lock:
+                outage[0] = bool(b.get("on", True))
+                lock.notify_all()
+            return self.reply(200, {"ok": True})
         if what == "fail_send":
             with lock:
                 fail_send[0] = int(b.get("count", 1))
@@ -208,6 +223,11 @@ class Server(ThreadingHTTPServer):
     # socketserver's default listen backlog is 5: with many clients connecting at once a
     # SYN is dropped and retried a second later, a latency the real API does not have.
     request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # A client killed mid-request (the tests kill -9 the gateway) is not the fake's error.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 def main():
