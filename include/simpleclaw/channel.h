@@ -100,7 +100,12 @@ class ChannelHost {
 
   // A platform message. `handled` is called once the message is durable in the
   // transcript (or was refused/ignored): only then may the channel acknowledge it to
-  // the platform (advance an offset). Never called inline.
+  // the platform (advance an offset, ack an envelope). Never called inline. When the
+  // gateway cannot store it (disk full, read-only, shutting down) and the channel
+  // redelivers(), `handled` is never called: the host fails the connection instead
+  // (disconnected, then stop() and start() after a backoff) so the platform sends the
+  // message again; a channel that does not redeliver gets `handled` and the sender an
+  // error reply.
   virtual void inbound(InboundMessage m, std::function<void()> handled) = 0;
   // An inline button was pressed.
   virtual void button(ButtonPress p) = 0;
@@ -125,6 +130,9 @@ class Channel {
   virtual void typing(const Peer& peer) {}
   virtual std::size_t max_text() const = 0;  // bytes per message
   virtual bool supports_buttons() const { return false; }
+  // The platform sends a message again until the channel acknowledges it (Telegram's
+  // offsets, Slack's envelope acks): an unacknowledged message is not lost.
+  virtual bool redelivers() const { return false; }
   // channels.logout: forget the platform session/credentials this account holds in its
   // state dir (the config's token stays; the operator removes that).
   virtual Status logout() { return Ok{}; }

@@ -243,6 +243,13 @@ void Account::check_liveness() {
   arm_monitor();
 }
 
+void Account::refuse_inbound(const std::string& why) {
+  if (!wanted_ || state_ == HealthState::kReconnecting || state_ == HealthState::kStuck) return;
+  fail("a message could not be stored (" + why +
+           "); it was not acknowledged and the platform will deliver it again",
+       "channel.inbound_not_stored");
+}
+
 void Account::alive() { last_alive_ = mgr_.clock().steady(); }
 
 void Account::diagnostic(const std::string& event, Json fields) {

@@ -75,6 +75,10 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   void typing(const sdk::Peer& peer);
   std::size_t max_text() const;
   bool supports_buttons() const { return channel_ && channel_->supports_buttons(); }
+  bool redelivers() const { return channel_ && channel_->redelivers(); }
+  // A message the gateway could not store: the connection is failed (and reopened after
+  // a backoff) without acknowledging it, so the platform delivers it again.
+  void refuse_inbound(const std::string& why);
 
   Json status_json() const;
   // channels.status `outbound`: {queued, and for the oldest waiting message: oldestQueuedAt,

@@ -45,6 +45,12 @@ bool parse_approve(const std::string& text, std::string& id, std::string& decisi
   return true;
 }
 
+// A refusal that may pass (the disk, a busy database, a gateway shutting down), as opposed
+// to one about the message itself.
+bool not_stored_yet(const Error& e) {
+  return e.code == ErrorCode::kIo || e.code == ErrorCode::kUnavailable;
+}
+
 }  // namespace
 
 ChannelManager::ChannelManager(boost::asio::io_context& io, std::string state_dir,
@@ -235,6 +241,10 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
       if (runs_.size() < kMaxRoutes) runs_[run_id] = r;
       if (acc) acc->typing(r.peer);
       schedule_typing();
+    } else if (acc && acc->redelivers() && not_stored_yet(st.error())) {
+      // Not durable and not acknowledged: the platform sends it again once the account
+      // reconnects (after a backoff), by which time the disk may have room again.
+      return acc->refuse_inbound(st.error().message);
     } else if (acc) {
       acc->enqueue(
           {r.peer, "Sorry, I could not take your message: " + st.error().message, {}, r.reply_to});

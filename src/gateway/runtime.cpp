@@ -79,10 +79,17 @@ int run_gateway(const GatewayOptions& opts) {
   // One gateway per state dir: two would share the session database, the token and the
   // channel offsets, and answer every platform message twice.
   auto lock = DirLock::acquire(info.state_dir + "/gateway.lock");
-  if (!lock.ok()) {
+  if (!lock.ok() && lock.error().code == ErrorCode::kConflict) {
     log::error(
         "another simpleclaw gateway is already running on the state dir {} ({}); "
         "stop it first, or give this one its own --state-dir",
+        info.state_dir, lock.error().message);
+    return 1;
+  }
+  if (!lock.ok()) {
+    log::error(
+        "the state dir {} is not writable ({}): check that its file system is mounted "
+        "read-write, not full, and that this user owns it",
         info.state_dir, lock.error().message);
     return 1;
   }

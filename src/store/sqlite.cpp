@@ -26,7 +26,27 @@ ErrorCode sqlite_code(int rc) {
   }
 }
 
+// What to do about a failure the operator can fix, appended to SQLite's own words.
+const char* sqlite_fix(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return " (the disk holding the state directory is full: free space; writes resume "
+             "without a restart)";
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return " (the state directory is not writable: check its file system is mounted "
+             "read-write and its permissions)";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return " (another process holds the database locked: another gateway on the same "
+             "state directory, or a tool that has it open; stop it and retry)";
+    default:
+      return "";
+  }
+}
+
 Error sql_error_rc(int rc, std::string msg) {
+  msg += sqlite_fix(rc);
   Error e = Error::make(sqlite_code(rc), std::move(msg), "STORE_ERROR");
   if (e.is_unavailable()) e.retry_after_ms = 1000;
   return e;

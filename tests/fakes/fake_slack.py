@@ -21,10 +21,14 @@ Socket Mode (ws://127.0.0.1:WS/link/?ticket=N, one use per ticket): sends
 {"type":"hello",...} first, then whatever the test injects; every frame the client sends
 is recorded, those with an envelope_id also as acks. With --ping-interval the server
 sends WebSocket pings at that interval (the client's WebSocket layer answers them).
+As Slack does, an events_api envelope that was never acknowledged is delivered again on
+the next connection (a new envelope id, retry_attempt + 1, retry_reason "timeout"); the
+time from sending an event to its ack is recorded (ack_ms, milliseconds per ack).
 
 Control (same HTTP port):
   GET  /control/state            {opens, connections, posts, acks, received, auth_tests,
-                                  dm_opens (the `users` of each conversations.open)}
+                                  dm_opens (the `users` of each conversations.open),
+                                  ack_ms, unacked (envelope ids still waiting)}
   POST /control/event  {"event": {...}, "envelope_id"?}  events_api envelope -> {envelope_id}
   POST /control/interactive {"payload": {...}}           interactive envelope -> {envelope_id}
   POST /control/inject {"frame": <json>} | {"raw": "text"}  sent as is -> {sent: n}
@@ -32,7 +36,7 @@ Control (same HTTP port):
   POST /control/ratelimit {"count": n}                   next n chat.postMessage get 429
   POST /control/open_fail {"count": n, "error"?: "..."}  next n conversations.open fail
 Stdlib + websockets only."""
-import argparse, asyncio, json, os, re, sys, threading
+import argparse, asyncio, json, os, re, sys, threading, time
 
 import websockets
 
@@ -46,6 +50,7 @@ state = {
     "opens": 0, "posts": [], "acks": [], "received": [], "auth_tests": 0,
     "ratelimit": 0, "dm_opens": [], "open_fail": 0, "open_error": "internal_error",
     "tickets": set(), "next_ticket": 1, "next_env": 1, "next_ts": 1,
+    "unacked": {}, "sent_at": {}, "ack_ms": [],
 }
 conns = set()
 ports = {}
@@ -144,7 +149,8 @@ async def control(method, path, body):
         return ok({"opens": state["opens"], "connections": len(conns),
                    "posts": state["posts"], "acks": state["acks"],
                    "received": state["received"], "auth_tests": state["auth_tests"],
-                   "limited": state.get("limited", []), "dm_opens": state["dm_opens"]})
+                   "limited": state.get("limited", []), "dm_opens": state["dm_opens"],
+                   "ack_ms": state["ack_ms"], "unacked": list(state["unacked"])})
     if path == "/control/event":
         eid = new_envelope_id(req.get("envelope_id"))
         env = {"envelope_id": eid, "type": "events_api", "accepts_response_payload": False,
@@ -152,6 +158,8 @@ async def control(method, path, body):
                "payload": {"token": "x", "team_id": "T0001", "api_app_id": "A0001",
                            "type": "event_callback", "event_id": "Ev" + eid,
                            "event_time": 1700000000, "event": req["event"]}}
+        state["unacked"][eid] = env
+        state["sent_at"][eid] = time.monotonic()
         return ok({"envelope_id": eid, "sent": await send_all(json.dumps(env))})
     if path == "/control/interactive":
         eid = new_envelope_id(req.get("envelope_id"))
@@ -230,6 +238,15 @@ async def handle_ws(ws, path=None):
                                   "debug_info": {"host": "fake-slack",
                                                  "approximate_connection_time": 3600},
                                   "connection_info": {"app_id": "A0001"}}))
+        # Events never acknowledged come again, as Slack's retries do.
+        for old_id, env in list(state["unacked"].items()):
+            del state["unacked"][old_id]
+            state["sent_at"].pop(old_id, None)
+            env = dict(env, envelope_id=new_envelope_id(None),
+                       retry_attempt=env.get("retry_attempt", 0) + 1, retry_reason="timeout")
+            state["unacked"][env["envelope_id"]] = env
+            state["sent_at"][env["envelope_id"]] = time.monotonic()
+            await ws.send(json.dumps(env))
         async for msg in ws:
             try:
                 j = json.loads(msg)
@@ -238,6 +255,10 @@ async def handle_ws(ws, path=None):
             state["received"].append(j)
             if isinstance(j, dict) and "envelope_id" in j:
                 state["acks"].append(j["envelope_id"])
+                state["unacked"].pop(j["envelope_id"], None)
+                t = state["sent_at"].pop(j["envelope_id"], None)
+                if t is not None:
+                    state["ack_ms"].append((time.monotonic() - t) * 1000.0)
     except websockets.ConnectionClosed:
         pass
     finally:

@@ -9,6 +9,7 @@
 
 #include "channel_helpers.h"
 #include "fakes/py_fake.h"
+#include "small_disk.h"
 
 namespace sctest {
 namespace {
@@ -163,6 +164,50 @@ TEST(ChannelsSlack, DmReachesTheAgentAndTheReplyLandsInTheSameDm) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(slack.posts().size(), 1u);
   EXPECT_EQ(llm.requests().size(), 1u);
+}
+
+// Slack redelivers what is not acked within 3 s: the ack waits until the message is
+// durable (one group commit), so a message the gateway could not store is not lost.
+TEST(ChannelsSlack, AMessageIsAckedOnlyOnceStoredAndOneThatCouldNotBeComesAgain) {
+  SmallDisk disk("16m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  FakeLlm llm;
+  Slack slack;
+  StartOptions o = with_config(config_for(llm, slack_config(slack)));
+  o.state_dir = disk.path() + "/state";
+  START_GATEWAY(gw, o);
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "slack")) << account_status(*c).dump();
+
+  std::string first = slack.event(dm("U111", "one", "1700000001.000100"));
+  ASSERT_TRUE(slack.acked(first));
+  EXPECT_EQ(history_size(*c, "agent:main:slack:direct:U111") >= 1, true);
+  Json ack_ms = slack.state()["ack_ms"];
+  ASSERT_EQ(ack_ms.size(), 1u);
+  EXPECT_LT(ack_ms[0].get<double>(), 3000.0) << "acked outside Slack's window";
+
+  disk.fill();
+  std::string second = slack.event(dm("U111", "two", "1700000002.000100"));
+  // Not stored, so not acked; the account says why and reconnects.
+  eventually([&] {
+    Json acc = account_status(*c);
+    return acc["lastError"].is_string() &&
+           acc["lastError"].get<std::string>().find("could not be stored") != std::string::npos;
+  });
+  Json st = slack.state();
+  EXPECT_EQ(std::count(st["acks"].begin(), st["acks"].end(), Json(second)), 0)
+      << "acknowledged a message that was not written";
+
+  disk.free_space();
+  // Slack delivers it again on the new connection; it is answered once.
+  Json posts = slack.wait_posts([](const Json& p) { return has_text(p, "echo: two"); }, 20000);
+  ASSERT_TRUE(has_text(posts, "echo: two")) << posts.dump();
+  EXPECT_TRUE(eventually([&] { return slack.state()["unacked"].empty(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int twos = 0;
+  for (const Json& p : slack.posts()) twos += p.value("text", "") == "echo: two";
+  EXPECT_EQ(twos, 1);
 }
 
 TEST(ChannelsSlack, UnknownSenderIsDeniedWithoutAModelCall) {

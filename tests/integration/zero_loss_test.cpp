@@ -1,11 +1,17 @@
 // Zero-loss operations (issue 18): what a user sent or was promised survives crashes,
 // restarts and platform outages. The real gateway, the fake Telegram Bot API (its
 // /control/outage makes every Bot API call answer 502) and the fake LLM.
+#include <sqlite3.h>
+
 #include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "channel_helpers.h"
 #include "fakes/py_fake.h"
+#include "small_disk.h"
 
 namespace sctest {
 namespace {
@@ -35,6 +41,11 @@ std::unique_ptr<GatewayProcess> zl_restart(const std::string& state_dir, const s
   StartOptions again = with_config(yaml);
   again.state_dir = state_dir;
   return GatewayProcess::start(again);
+}
+
+std::string zl_read(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
 TEST(ZeroLoss, AReplyWaitingForADownPlatformSurvivesAKillAndIsDeliveredOnce) {
@@ -164,6 +175,126 @@ TEST(ZeroLoss, RateLimitedRepliesWaitAsTelegramAsksAndAreNeverDropped) {
   EXPECT_EQ(sent[0]["text"], "Patience pays.");
   // Each retry waited retry_after (1 s), not less.
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+TEST(ZeroLoss, AFullDiskRefusesWritesAcknowledgesNothingAndRecoversWithoutARestart) {
+  SmallDisk disk("16m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  FakeLlm llm;
+  auto tg = start_fake_telegram();
+  StartOptions o = with_config(config_for(llm, zl_telegram(*tg)));
+  o.state_dir = disk.path() + "/state";
+  START_GATEWAY(gw, o);
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  const int polls_before = tg->get("/control/state")["getUpdates"];
+
+  disk.fill();
+  // A client's message: a clear error, nothing half-written.
+  auto r = c->call(
+      "chat.send",
+      Json{{"sessionKey", "main"}, {"message", "stored?"}, {"idempotencyKey", "disk-full-1"}});
+  ASSERT_FALSE(r.ok()) << "a message was acknowledged on a full disk";
+  EXPECT_NE(r.error().message.find("disk holding the state directory is full"), std::string::npos)
+      << r.error().message;
+  // A Telegram message: not stored, so not acknowledged; the account says why.
+  tg->post("/control/message", zl_message(111, "written down?"));
+  Json acc;
+  eventually([&] {
+    acc = zl_account(*c);
+    return acc.is_object() && acc["lastError"].is_string() &&
+           acc["lastError"].get<std::string>().find("could not be stored") != std::string::npos;
+  });
+  EXPECT_NE(acc["lastError"].get<std::string>().find("is full"), std::string::npos) << acc.dump();
+  EXPECT_TRUE(tg->get("/control/sent").empty());
+  EXPECT_EQ(llm.request_count(), 0u);
+
+  // Space returns: the same process takes the redelivered message and answers it once.
+  disk.free_space();
+  Json sent = wait_sent(
+      *tg, [](const Json& s) { return !s.empty(); }, 20000);
+  ASSERT_EQ(sent.size(), 1u) << sent.dump();
+  EXPECT_EQ(sent[0]["text"], "echo: written down?");
+  EXPECT_GT(tg->get("/control/state")["getUpdates"].get<int>(), polls_before);
+  auto again = c->call(
+      "chat.send",
+      Json{{"sessionKey", "main"}, {"message", "stored now"}, {"idempotencyKey", "disk-full-2"}});
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  auto hist = c->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(hist.ok());
+  EXPECT_EQ(hist->dump().find("stored?"), std::string::npos) << "the refused message was kept";
+  EXPECT_NE(hist->dump().find("stored now"), std::string::npos);
+  ASSERT_TRUE(llm.wait_requests(2));  // "written down?", then "stored now"
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(tg->get("/control/sent").size(), 1u);
+  EXPECT_EQ(llm.request_count(), 2u);
+  for (const auto& req : llm.requests())
+    EXPECT_EQ(req.body.dump().find("stored?"), std::string::npos) << "a refused message ran";
+}
+
+TEST(ZeroLoss, AReadOnlyCorruptOrLockedDatabaseIsRefusedAtStartWithTheFixAndNeverOverwritten) {
+  // Corrupt: the gateway says what to do and leaves the file as it was.
+  {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() + "/state");
+    std::string junk(20000, '\0');
+    for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>((i * 7919) % 251);
+    { std::ofstream(dir.path() + "/state/sessions.db", std::ios::binary) << junk; }
+    StartOptions o;
+    o.state_dir = dir.path() + "/state";
+    std::unique_ptr<GatewayProcess> gw;
+    EXPECT_EQ(start_and_wait_exit(gw, o), 1);
+    EXPECT_NE(gw->stderr_text().find("move it aside"), std::string::npos) << gw->stderr_text();
+    EXPECT_EQ(zl_read(dir.path() + "/state/sessions.db"), junk) << "the corrupt file was changed";
+  }
+  // Locked by another process: refused (after the busy timeout) with who to look for.
+  {
+    TempDir dir;
+    StartOptions o;
+    o.state_dir = dir.path() + "/state";
+    {
+      START_GATEWAY(first, o);  // creates the database
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((o.state_dir + "/sessions.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    std::unique_ptr<GatewayProcess> gw;
+    o.wait_ready = false;
+    gw = GatewayProcess::start(o);
+    ASSERT_NE(gw, nullptr);
+    EXPECT_EQ(gw->wait_exit(std::chrono::seconds(30)), 1);
+    EXPECT_NE(gw->stderr_text().find("another process holds the database"), std::string::npos)
+        << gw->stderr_text();
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  // Read-only file system: refused with the fix, the database intact.
+  {
+    SmallDisk disk("8m");
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+    StartOptions o;
+    o.state_dir = disk.path() + "/state";
+    {
+      START_GATEWAY(first, o);
+      auto c = first->connect();
+      ASSERT_NE(c, nullptr);
+      ASSERT_TRUE(c->call("chat.inject", Json{{"sessionKey", "main"}, {"message", "kept"}}).ok());
+    }
+    std::string before = zl_read(o.state_dir + "/sessions.db");
+    ASSERT_TRUE(disk.remount(true));
+    std::unique_ptr<GatewayProcess> gw;
+    EXPECT_EQ(start_and_wait_exit(gw, o), 1);
+    EXPECT_NE(gw->stderr_text().find("not writable"), std::string::npos) << gw->stderr_text();
+    ASSERT_TRUE(disk.remount(false));
+    EXPECT_EQ(zl_read(o.state_dir + "/sessions.db"), before);
+    START_GATEWAY(after, o);  // writable again: it starts, with the transcript
+    auto c = after->connect();
+    ASSERT_NE(c, nullptr);
+    auto hist = c->call("chat.history", Json{{"sessionKey", "main"}});
+    ASSERT_TRUE(hist.ok());
+    EXPECT_NE(hist->dump().find("kept"), std::string::npos);
+  }
 }
 
 }  // namespace

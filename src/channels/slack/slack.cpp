@@ -9,11 +9,14 @@
 // rotates connections every few hours) is reported once as disconnected() and the
 // channel sits idle until the manager's stop()+start(), which opens a fresh connection.
 //
-// Acknowledging: Slack redelivers an envelope not acknowledged within 3 s, so every
-// envelope is acked when it arrives, before the host has made it durable (the host's
-// `handled` may take longer than that). A message lost to a crash in that window is not
-// redelivered; a redelivered one (retry after a slow ack) is dropped by message_id here
-// (RecentIds) and by the host.
+// Acknowledging: Slack redelivers an envelope not acknowledged within 3 s. A message
+// envelope is acked only once the host says the message is durable (`handled`: one
+// group commit, a few ms), so a message the gateway could not store (disk full; the host
+// then fails the connection) or lost to a crash before the commit is delivered again.
+// Every other envelope (hello, buttons, ignored events) is acked when it arrives. A
+// redelivered message (after a slow ack or a reconnect) is acked and dropped by its
+// message id here (RecentIds, once stored; `inflight_` while being stored) and by the
+// host's idempotent run id.
 //
 // Liveness: Socket Mode has no app-level heartbeat; Slack's server sends WebSocket pings
 // and drops a socket whose pongs stop. Our WebSocket client (channels/ws_client.h) answers
@@ -39,6 +42,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <map>
+#include <unordered_set>
 
 #include "base/alive.h"
 #include "base/log.h"
@@ -114,6 +118,7 @@ class SlackChannel final : public sdk::Channel {
   void send(sdk::OutboundMessage m, std::function<void(Status)> done) override;
   std::size_t max_text() const override { return kSlackMaxText; }
   bool supports_buttons() const override { return true; }
+  bool redelivers() const override { return true; }  // unacked envelopes come again
   Json status_extra() const override {
     Json j = Json::object();
     if (!me_.user_id.empty()) j["botUserId"] = me_.user_id;
@@ -160,6 +165,9 @@ class SlackChannel final : public sdk::Channel {
   std::shared_ptr<net::WsConnection> ws_;
   std::unique_ptr<asio::steady_timer> hello_timer_, keepalive_timer_;
   slack::RecentIds recent_{2048};  // kept across reconnects: redeliveries span them
+  // Messages handed to the host and not yet durable (acked once they are). Cleared by
+  // teardown: a message the host could not store comes again on the next connection.
+  std::unordered_set<std::string> inflight_;
 
   std::uint64_t next_send_ = 1;
   std::map<std::uint64_t, SendOp> sends_;
@@ -276,8 +284,10 @@ void SlackChannel::on_frame(std::string_view data, bool binary) {
     return;
   }
   slack::Envelope e = slack::parse_envelope(data, me_);
-  // Ack first, whatever the envelope holds: Slack redelivers what is not acked in 3 s.
-  if (!e.envelope_id.empty() && ws_) ws_->send(Json{{"envelope_id", e.envelope_id}}.dump());
+  auto ack = [this](const std::string& envelope_id) {
+    if (!envelope_id.empty() && ws_) ws_->send(Json{{"envelope_id", envelope_id}}.dump());
+  };
+  if (e.kind != slack::Envelope::kMessage) ack(e.envelope_id);  // nothing to store first
   switch (e.kind) {
     case slack::Envelope::kHello:
       if (!ready_) {
@@ -288,8 +298,18 @@ void SlackChannel::on_frame(std::string_view data, bool binary) {
       }
       break;
     case slack::Envelope::kMessage:
-      // `message` and `app_mention` both arrive for a mention: deliver the first only.
-      if (recent_.insert(e.dedupe_key)) host_.inbound(std::move(e.message), [] {});
+      // `message` and `app_mention` both arrive for a mention, and Slack redelivers what
+      // was acked late: deliver the first only, ack the others at once.
+      if (recent_.contains(e.dedupe_key) || !inflight_.insert(e.dedupe_key).second) {
+        ack(e.envelope_id);
+        break;
+      }
+      host_.inbound(std::move(e.message),
+                    alive_.guard([this, ack, key = e.dedupe_key, id = e.envelope_id] {
+                      inflight_.erase(key);
+                      recent_.insert(key);
+                      ack(id);  // durable now (on a new socket, if the old one is gone)
+                    }));
       break;
     case slack::Envelope::kButton:
       host_.button(std::move(e.button));
@@ -321,6 +341,7 @@ void SlackChannel::keepalive() {
 void SlackChannel::teardown(bool graceful) {
   session_.reset();
   ready_ = false;
+  inflight_.clear();
   if (setup_call_) std::exchange(setup_call_, nullptr)->cancel();
   if (auto ws = std::exchange(ws_, nullptr)) {
     // Graceful: the closing handshake runs on its own (the connection keeps itself

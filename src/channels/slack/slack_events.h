@@ -76,6 +76,7 @@ class RecentIds {
   explicit RecentIds(std::size_t capacity = 1024) : capacity_(capacity) {}
   // True when `key` was not seen before (and remembers it).
   bool insert(const std::string& key);
+  bool contains(const std::string& key) const { return set_.count(key) != 0; }
   std::size_t size() const { return order_.size(); }
 
  private:

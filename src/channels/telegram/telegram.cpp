@@ -109,6 +109,7 @@ class TelegramChannel final : public sdk::Channel {
 
   std::size_t max_text() const override { return 4096; }
   bool supports_buttons() const override { return true; }
+  bool redelivers() const override { return true; }  // unconfirmed updates come again
 
   Status logout() override {
     // The bot token lives in config.yaml; what this account holds is the poll offset.
