@@ -257,7 +257,8 @@ void RunEngine::accepted(const sessions::BeginRun& b, const SendParams& p, Queue
   if (prefetch && prefetch->context) run->loading = std::move(prefetch);
   done(SendAck{SendAck::Kind::kStarted, run_id, {}});
   changed(b.key.key, "message", begun->session, {begun->user});
-  if (shutting_down_) return finish_queued(std::move(run), "gateway shutting down");
+  // Accepted while the gateway stops: it stays queued in the store, run after the restart.
+  if (shutting_down_) return;
   enqueue(std::move(run));
 }
 
@@ -298,6 +299,19 @@ void RunEngine::start_next(const std::string& key, bool prefetch_fresh) {
     }
   }
   run.started_ms = clock_.wall_ms();
+  // Recorded without waiting (it commits with the run's next write): after a crash a
+  // started run is reported interrupted, a queued one is run again.
+  std::vector<std::string> started{run.run_id};
+  started.insert(started.end(), run.absorbed.begin(), run.absorbed.end());
+  db_.post(
+      [started = std::move(started)](SessionStore& s) -> Status {
+        for (const std::string& id : started)
+          if (auto st = s.mark_running(id); !st.ok()) return st;
+        return Ok{};
+      },
+      [](Status st) {
+        if (!st.ok()) log::warn("cannot record a run as started: {}", st.error().message);
+      });
   int timeout = run.timeout_ms.value_or(cfg_->sessions.run_timeout_ms);
   run.timer = std::make_unique<boost::asio::steady_timer>(io_);
   run.timer->expires_after(std::chrono::milliseconds(timeout));
@@ -614,23 +628,58 @@ void RunEngine::finished(const std::string& key, const std::string& run_id, RunS
   start_next(key);
 }
 
-void RunEngine::shutdown(std::function<void()> done) {
+void RunEngine::shutdown(std::chrono::milliseconds grace, std::function<void()> at_deadline,
+                         std::function<void()> done) {
   shutting_down_ = true;
   on_shutdown_ = std::move(done);
-  std::vector<std::string> keys;
-  for (auto& [key, rt] : sessions_) keys.push_back(key);
-  for (const std::string& key : keys) {
-    auto it = sessions_.find(key);
-    if (it == sessions_.end()) continue;
-    std::deque<std::unique_ptr<Run>> queued = std::move(it->second.queue);
-    it->second.queue.clear();
-    for (auto& r : queued) finish_queued(std::move(r), "gateway shutting down");
-    if (it->second.active)
-      abort_run(*it->second.active, RunStatus::kAborted, "gateway shutting down",
-                ErrorKind::kUnknown);
+  std::size_t held = 0;
+  for (auto& [key, rt] : sessions_) {
+    // Left as they are in the store ('queued'): restart_queued() runs them next time.
+    held += rt.queue.size();
+    rt.queue.clear();
+  }
+  if (held > 0) log::info("shutdown: {} queued run(s) kept for after the restart", held);
+  if (active_runs() > 0) {
+    log::info("shutdown: waiting up to {} ms for {} run(s) in flight", grace.count(),
+              active_runs());
+    grace_timer_ = std::make_unique<boost::asio::steady_timer>(io_, grace);
+    grace_timer_->async_wait(alive_.guard(
+        [this, grace, at_deadline = std::move(at_deadline)](const boost::system::error_code& ec) {
+          if (ec) return;
+          if (at_deadline) at_deadline();
+          for (auto& [key, rt] : sessions_)
+            if (rt.active)
+              abort_run(*rt.active, RunStatus::kError,
+                        "interrupted: the gateway stopped before the run finished "
+                        "(gateway.shutdown_grace_ms = " +
+                            std::to_string(grace.count()) + ")",
+                        ErrorKind::kUnknown);
+        }));
   }
   ++jobs_;
   job_done();  // completes now if nothing was running
+}
+
+void RunEngine::restart_queued(std::vector<sessions::QueuedRun> runs) {
+  for (sessions::QueuedRun& q : runs) {
+    auto key = agents_.parse_key(q.session_key);
+    if (!key.ok()) {
+      log::warn("queued run {} of {} not restarted: {}", q.run_id, q.session_key,
+                key.error().message);
+      continue;
+    }
+    auto run = std::make_unique<Run>();
+    run->run_id = q.run_id;
+    run->key = q.session_key;
+    run->agent_id = key->agent_id;
+    run->session_id = q.session_id;
+    run->user_seq = q.user_seq;
+    run->user_message_id = q.user_message_id;
+    dedupe_.in_flight(q.run_id, sessions::key_owner(q.session_key));
+    log::info("run {} of {} was queued at the last shutdown: running it now", q.run_id,
+              q.session_key);
+    enqueue(std::move(run));
+  }
 }
 
 }  // namespace simpleclaw::agents

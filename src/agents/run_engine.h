@@ -110,9 +110,16 @@ class RunEngine {
   void send(SendParams p, std::function<void(Result<SendAck>)> done);
   // chat.abort: the active run (and with no runId also the queued ones) of a session.
   AbortResult abort(const std::string& key, const std::string& run_id);
-  // Aborts every run (partial replies are committed as aborted) and calls `done` once
-  // their transcripts are written.
-  void shutdown(std::function<void()> done);
+  // Graceful stop: no new runs from here on (send() answers UNAVAILABLE with a retry
+  // hint); queued runs stay queued in the store and run after the restart; runs in flight
+  // may finish for up to `grace`, then are ended as interrupted (error "interrupted: ...",
+  // partial replies committed). `done` once every transcript is written.
+  // `at_deadline` runs just before runs are interrupted (the gateway withdraws pending
+  // approvals there, so they stay pending across the restart).
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> at_deadline,
+                std::function<void()> done);
+  // At start: the runs a restart left queued (SessionStore::queued_runs), in order.
+  void restart_queued(std::vector<sessions::QueuedRun> runs);
 
   std::size_t active_runs() const;
   std::size_t queued_runs() const;
@@ -194,6 +201,7 @@ class RunEngine {
   IdempotencyCache dedupe_{clock_};
   int jobs_ = 0;  // database jobs whose completion still touches runs
   bool shutting_down_ = false;
+  std::unique_ptr<boost::asio::steady_timer> grace_timer_;  // shutdown(): the deadline
   std::function<void()> on_shutdown_;
   Alive alive_;  // last: completions arriving after destruction are dropped
 };

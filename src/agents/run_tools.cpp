@@ -8,6 +8,7 @@
 
 #include "agents/run_state.h"
 #include "base/ids.h"
+#include "tools/exec_tool.h"
 #include "tools/tool_runner.h"
 
 namespace simpleclaw::agents {
@@ -62,17 +63,26 @@ void RunEngine::run_next_tool(Run& run) {
   ctx.agent_id = run.agent_id;
   ctx.workspace = agents_.workspace_of(run.agent_id);
   if (const config::AgentConfig* a = agents_.find(run.agent_id)) ctx.policy = a->tools;
-  run.tool_task = tools_->start(ctx, call, resume(run, [this](Run& r, sdk::ToolOutcome out) {
-                                  r.tool_task.reset();
-                                  out.text = tools::cap_tool_text(std::move(out.text));
-                                  const sdk::ToolCall& c = r.round_calls[r.round_results.size()];
-                                  ToolEvent result = tool_event(r, ToolEvent::Phase::kResult, c);
-                                  result.result = out.text;
-                                  result.is_error = out.is_error;
-                                  sink_.tool_event(result);
-                                  r.round_results.push_back(std::move(out));
-                                  run_next_tool(r);
-                                }));
+  run.tool_task = tools_->start(
+      ctx, call, resume(run, [this](Run& r, sdk::ToolOutcome out) {
+        r.tool_task.reset();
+        out.text = tools::cap_tool_text(std::move(out.text));
+        const sdk::ToolCall& c = r.round_calls[r.round_results.size()];
+        ToolEvent result = tool_event(r, ToolEvent::Phase::kResult, c);
+        result.result = out.text;
+        result.is_error = out.is_error;
+        sink_.tool_event(result);
+        // The gateway is stopping and withdrew the approval this
+        // call waited for (it stays pending for after the
+        // restart): the run cannot go on without it.
+        if (shutting_down_ && !r.pending_abort && out.text == tools::kAbortedWaitingForApproval) {
+          r.pending_abort = std::make_pair(
+              RunStatus::kError, std::string("interrupted: the gateway stopped while the "
+                                             "run waited for an approval (it stays pending)"));
+        }
+        r.round_results.push_back(std::move(out));
+        run_next_tool(r);
+      }));
 }
 
 void RunEngine::commit_round(Run& run) {

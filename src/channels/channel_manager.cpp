@@ -122,6 +122,13 @@ void ChannelManager::stop_all() {
   sessions_.clear();
 }
 
+std::size_t ChannelManager::outbound_waiting() const {
+  std::size_t n = 0;
+  for (const auto& [k, a] : accounts_)
+    if (a->is_connected()) n += a->queued();
+  return n;
+}
+
 Account* ChannelManager::find(const std::string& channel, const std::string& account) const {
   for (const auto& [k, a] : accounts_)
     if (a->channel_name() == channel && (account.empty() || a->account_id() == account))
@@ -167,6 +174,8 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
   auto finish = [this, handled = std::move(handled)]() mutable {
     if (handled) boost::asio::post(io_, std::move(handled));
   };
+  // Shutting down: the platform delivers it again to the next process.
+  if (draining_ && a.redelivers()) return;
   if (m.text.rfind("/approve", 0) == 0) {
     approve_command(a, m);
     return finish();

@@ -91,6 +91,11 @@ class ChannelManager {
   // The same from the whole config (`channels`, `bindings`, `agents.default`).
   void configure(const config::Config& cfg);
   void stop_all();  // shutdown: every connector stopped, nothing is called afterwards
+  // Shutdown, first step: platform messages are no longer taken (left unacknowledged
+  // where the platform redelivers, refused with a reply elsewhere); sending goes on.
+  void drain() { draining_ = true; }
+  // Messages waiting on accounts that are connected (what a shutdown may still send).
+  std::size_t outbound_waiting() const;
 
   // Gateway hooks.
   void on_run_finished(const RunReply& reply);
@@ -189,6 +194,7 @@ class ChannelManager {
   std::unordered_map<std::string, Target> last_by_agent_;  // "<agent>/<user>" -> last_target
   boost::asio::steady_timer typing_timer_;
   bool typing_armed_ = false;
+  bool draining_ = false;
   Counters counters_;
 };
 

@@ -144,6 +144,18 @@ int run(int argc, char** argv) {
   ServiceOptions svc;
   auto* g_install = g->add_subcommand("install", "install the gateway as a systemd service");
   auto* g_uninstall = g->add_subcommand("uninstall", "remove the systemd service");
+  auto* g_restart = g->add_subcommand(
+      "restart",
+      "restart the running gateway in place: runs in flight finish, clients reconnect at once, "
+      "no connection is refused (picks up a new binary and config)");
+  int restart_timeout_s = 120;
+  bool restart_json = false;
+  g_restart->add_option(
+      "--state-dir", gopts.state_dir,
+      "state directory of the gateway (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
+  g_restart->add_option("--timeout", restart_timeout_s, "seconds to wait for it to be back")
+      ->capture_default_str();
+  g_restart->add_flag("--json", restart_json, "print machine-readable JSON only");
   for (auto* sub : {g_install, g_uninstall}) {
     auto* u = sub->add_flag("--user", svc.user,
                             "user service (~/.config/systemd/user; default unless root)");
@@ -300,6 +312,8 @@ int run(int argc, char** argv) {
     return gateway_install_command(svc);
   }
   if (g_uninstall->parsed()) return gateway_uninstall_command(svc);
+  if (g_restart->parsed())
+    return gateway_restart_command(gopts.state_dir, restart_timeout_s, restart_json);
   if (doctor->parsed()) return doctor_command(dopts);
   if (onboard->parsed()) return onboard_command(oopts, t);
   if (g->parsed()) {

@@ -48,6 +48,11 @@ struct ServiceOptions {
 int gateway_install_command(const ServiceOptions& o);
 int gateway_uninstall_command(const ServiceOptions& o);
 
+// `simpleclaw gateway restart` (restart_cmd.cpp): the running gateway of a state dir
+// restarts in place (SIGUSR2; gateway/restart.h) and this waits until it is ready again.
+// Exit 0 restarted, 1 no gateway running or not back within `timeout_s`.
+int gateway_restart_command(const std::string& state_dir, int timeout_s, bool json_out);
+
 // `simpleclaw doctor` (doctor_cmd.cpp): checks with OK/WARN/FAIL and the fix; exit 0
 // when nothing failed, 1 when a check failed.
 struct DoctorOptions {

@@ -88,6 +88,9 @@ struct GatewayConfig {
   TimersConfig timers;
   LimitsConfig limits;
   HttpConfig http;
+  // SIGTERM / `gateway restart`: how long runs in flight may finish before they are
+  // recorded as interrupted (queued runs wait for the next start either way).
+  int shutdown_grace_ms = 30000;
 };
 
 // discovery.*: how clients find the gateway (src/discovery). Never carries secrets.

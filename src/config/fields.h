@@ -138,7 +138,7 @@ SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointConfig, enabled)
 SC_CONFIG_FIELDS(simpleclaw::config::HttpEndpointsConfig, chat_completions, responses, tools_invoke)
 SC_CONFIG_FIELDS(simpleclaw::config::HttpConfig, max_body_bytes, endpoints)
 SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls, allowed_origins,
-                 trusted_proxies, control_ui, timers, limits, http)
+                 trusted_proxies, control_ui, timers, limits, http, shutdown_grace_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
 SC_CONFIG_FIELDS(simpleclaw::config::CronConfig, enabled, timezone, max_concurrent_runs,
                  default_timeout_seconds, missed_run_cap, max_jobs, webhook_secret)

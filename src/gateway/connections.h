@@ -40,7 +40,8 @@ class Connections final : public TransportHandler {
     ControlUi& control_ui;
     HttpRouter& http;  // the HTTP API, before the probes and the Control UI
   };
-  // `draining` tells whether the gateway is shutting down (no new sockets); `closed` runs
+  // `draining` tells whether the gateway is stopping (no new sockets; a restart admits them
+  // until its drain ends); `closed` runs
   // after each socket is gone (the shutdown waits for the last one).
   Connections(boost::asio::io_context& io, const LiveConfig& config, Parts parts, Metrics& metrics,
               const Clock& clock, std::function<bool()> draining, std::function<void()> closed)

@@ -28,9 +28,12 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
   if (!marked.ok()) return marked.error();
   if (*marked > 0)
     log::warn("{} run(s) were interrupted by the last shutdown; marked as failed", *marked);
+  auto queued = store->queued_runs();
+  if (!queued.ok()) return queued.error();
   std::string state_dir = info.state_dir;
   std::unique_ptr<Gateway> gw(new Gateway(io, std::move(info), std::move(cfg), std::move(file),
                                           std::move(auth), std::move(store).value()));
+  gw->queued_at_start_ = std::move(queued).value();
   if (auto s = gw->devices_.open(state_dir); !s.ok()) return s.error();
   return gw;
 }
@@ -154,7 +157,8 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
           io, config_,
           Connections::Parts{clients_, handshake_, dispatcher_, presence_, nodes_, status_,
                              control_ui_, http_},
-          metrics_, clock_, [this] { return draining_; }, [this] { finish_shutdown_if_idle(); }),
+          metrics_, clock_, [this] { return draining_ && !restarting_; },
+          [this] { finish_shutdown_if_idle(); }),
       shutdown_timer_(io) {
   const config::Config& c = config_.cfg();
   metrics_.rpc.resize(method_table().size() + 1);  // + unknown methods
@@ -213,42 +217,87 @@ std::string Gateway::start_channels() {
 
 void Gateway::start() {
   status_.set_ready(true);
+  // After the channels: their stored reply routes are registered before these runs end.
+  runs_.restart_queued(std::exchange(queued_at_start_, {}));
   cron_.start();
   loop_monitor_.start();
   maintenance_.start();
 }
 
-void Gateway::shutdown(const std::string& reason, std::function<void()> done) {
+void Gateway::shutdown(const std::string& reason, std::optional<long long> restart_expected_ms,
+                       std::function<void()> done) {
   if (draining_) return;
   draining_ = true;
+  // A restart keeps admitting the sockets accepted before the pause: they are served
+  // until the drain ends and closed with 1012, never refused.
+  restarting_ = reason == "restart";
   on_drained_ = std::move(done);
   maintenance_.stop();
   cron_.stop();
   loop_monitor_.stop();
   presence_.stop();
   health_.stop();
-  // No new platform messages from here on; replies still queued are lost only if the
-  // platform never comes back (they are not persisted).
+  // Clients hear it first, while the runs they watch still stream: they know to reconnect
+  // (and when, for a restart). Their sockets close once the runs are done.
+  Json event{{"reason", reason}};
+  if (restart_expected_ms) event["restartExpectedMs"] = *restart_expected_ms;
+  clients_.broadcast("shutdown", std::move(event), Audience{}, false);
+  // No new platform messages (unacknowledged, so platforms deliver them again after the
+  // restart); replies keep going out.
+  channels_.drain();
+  const std::chrono::milliseconds grace(config_.cfg().gateway.shutdown_grace_ms);
+  drain_deadline_ = std::chrono::steady_clock::now() + grace;
+  runs_drained_ = false;
+  // Commands waiting for a human end now without a decision being stored (a person may
+  // take hours; the approvals are still pending after the restart); their runs end as
+  // interrupted. Runs that are computing get the grace period.
+  tools_.approvals().shutdown();
+  runs_.shutdown(
+      grace, [this] { tools_.approvals().shutdown(); },
+      [this] {
+        runs_drained_ = true;
+        flush_outbound();
+      });
+}
+
+std::size_t Gateway::close_remaining_clients() {
+  clients_.for_each([](Client& c) { c.transport->close(1012, "service restart"); });
+  return clients_.size();
+}
+
+long long Gateway::restart_expected_ms() const {
+  return (runs_.active_runs() > 0 ? config_.cfg().gateway.shutdown_grace_ms : 0) + 1000;
+}
+
+void Gateway::flush_outbound() {
+  // Replies of the runs that just ended are stored either way; sending them now spares
+  // the wait for the restart. Bounded by the grace period (and 5 s).
+  auto now = std::chrono::steady_clock::now();
+  bool late = now >= std::min(drain_deadline_, flush_started_ + std::chrono::seconds(5));
+  if (flush_started_ == std::chrono::steady_clock::time_point{}) {
+    flush_started_ = now;
+    late = now >= drain_deadline_;
+  }
+  if (channels_.outbound_waiting() == 0 || late) return stop_the_rest();
+  shutdown_timer_.expires_after(std::chrono::milliseconds(50));
+  shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) flush_outbound();
+  });
+}
+
+void Gateway::stop_the_rest() {
   channels_.stop_all();
   plugins_drained_ = false;
   plugins_.stop([this] {
     plugins_drained_ = true;
     finish_shutdown_if_idle();
   });
-  // First: waiting commands end without a decision being stored, so their approvals are
-  // still pending after the restart.
-  tools_.approvals().shutdown();
+  tools_.approvals().shutdown();  // (again: approvals asked for after the deadline)
   tools_drained_ = false;
   tools_.mcp().stop_all([this] {
     tools_drained_ = true;
     finish_shutdown_if_idle();
   });
-  runs_drained_ = false;
-  runs_.shutdown([this] {
-    runs_drained_ = true;
-    finish_shutdown_if_idle();
-  });
-  clients_.broadcast("shutdown", Json{{"reason", reason}}, Audience{}, false);
   clients_.for_each([](Client& c) { c.transport->close(1012, "service restart"); });
   // Peers that never answer the close frame must not hold the process: 3 s grace.
   shutdown_timer_.expires_after(std::chrono::seconds(3));

@@ -34,9 +34,12 @@
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "agents/agent_directory.h"
 #include "agents/run_engine.h"
@@ -97,11 +100,20 @@ class Gateway {
   std::string start_channels();
   // Maintenance timers; call after the listener is bound (the gateway is then ready).
   void start();
-  // Graceful stop: `shutdown` event to every client, close 1012, runs aborted and their
-  // transcripts written, plugins and MCP servers stopped; then `done` (at most 3 s for
-  // peers that never answer the close).
-  void shutdown(const std::string& reason, std::function<void()> done);
+  // Graceful stop: `shutdown` event to every client (with restartExpectedMs for a
+  // restart), no new runs or platform messages, runs in flight finish for up to
+  // gateway.shutdown_grace_ms (then interrupted), queued runs kept for the next start,
+  // waiting replies sent (bounded), then close 1012, plugins and MCP servers stopped;
+  // then `done` (at most 3 s more for peers that never answer the close).
+  void shutdown(const std::string& reason, std::optional<long long> restart_expected_ms,
+                std::function<void()> done);
   Status reload_config() { return applier_.reload(); }  // SIGHUP
+  // How long a restart that starts now should keep clients away: the runs in flight may
+  // take the grace period; starting takes milliseconds.
+  long long restart_expected_ms() const;
+  // A restart's last step: sockets that upgraded during the drain are closed (1012) too.
+  // Returns how many clients are still open.
+  std::size_t close_remaining_clients();
 
   TransportHandler& transport() { return connections_; }
   providers::Catalog& catalog() { return catalog_; }
@@ -113,6 +125,8 @@ class Gateway {
   Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config cfg, config::FileState file,
           AuthSettings auth, sessions::SessionStore store);
   void finish_shutdown_if_idle();
+  void flush_outbound();  // shutdown: runs done; waits (bounded) for waiting replies
+  void stop_the_rest();   // shutdown: channels, plugins, MCP, client sockets
 
   boost::asio::io_context& io_;
   const Clock& clock_;
@@ -156,8 +170,11 @@ class Gateway {
   Connections connections_;
   // Shutdown.
   bool draining_ = false;
+  bool restarting_ = false;  // the drain of a restart (gateway/restart.h)
   std::function<void()> on_drained_;
   boost::asio::steady_timer shutdown_timer_;
+  std::chrono::steady_clock::time_point drain_deadline_{}, flush_started_{};
+  std::vector<sessions::QueuedRun> queued_at_start_;  // run by start()
   bool plugins_drained_ = true;  // false while shutdown waits for plugin processes
   bool runs_drained_ = true;     // false while shutdown waits for runs to be written
   bool tools_drained_ = true;    // false while shutdown waits for MCP servers to stop

@@ -17,6 +17,7 @@
 #include "discovery/tailscale.h"
 #include "gateway/gateway.h"
 #include "gateway/protocol/schemas.h"
+#include "gateway/restart.h"
 #include "gateway/server/server.h"
 #include "gateway/server/tls.h"
 #include "gateway/service_notify.h"
@@ -65,8 +66,24 @@ std::string resolve_config_path(const std::string& flag, const std::string& stat
   return state_dir + "/config.yaml";
 }
 
+namespace {
+int serve(const GatewayOptions& opts, RestartPlan& restart);
+}  // namespace
+
 int run_gateway(const GatewayOptions& opts) {
+  (void)self_exe_path();  // read now: an upgrade may replace the file before a restart
+  RestartPlan restart;
+  int code = serve(opts, restart);
+  // Every subsystem is gone (the database closed): the new image takes over the sockets.
+  if (restart.requested) return reexec(restart);
+  return code;
+}
+
+namespace {
+
+int serve(const GatewayOptions& opts, RestartPlan& restart) {
   auto t_start = std::chrono::steady_clock::now();
+  const std::vector<int> inherited = inherited_listeners();
   RuntimeInfo info;
   info.state_dir = resolve_state_dir(opts.state_dir);
   info.config_path = resolve_config_path(opts.config_path, info.state_dir);
@@ -242,10 +259,14 @@ int run_gateway(const GatewayOptions& opts) {
       return 1;
     }
   }
-  if (auto s = server.listen(hosts, cfg.gateway.port); !s.ok()) {
+  if (auto s = inherited.empty() ? server.listen(hosts, cfg.gateway.port) : server.adopt(inherited);
+      !s.ok()) {
     log::error("{}", s.error().message);
     return 1;
   }
+  if (!inherited.empty())
+    log::info("listening on {} inherited socket(s) (socket activation or a restart)",
+              inherited.size());
   info.port = server.port();
   gw.set_listen_port(info.port);  // known only now when --port 0
   std::string url = info.url();
@@ -272,6 +293,29 @@ int run_gateway(const GatewayOptions& opts) {
   // Signals are handled before gateway.json announces readiness: a SIGHUP/SIGTERM sent
   // as soon as the file appears must reload/drain, not kill the process.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR2);  // `simpleclaw gateway restart`
+  // A restart's last step: connections accepted before the pause that are still in
+  // their HTTP request, or upgraded during the drain, are let finish or closed (1012)
+  // rather than reset by the exec; bounded by 2 s (an idle keep-alive connection).
+  boost::asio::steady_timer settle_timer(io);
+  std::chrono::steady_clock::time_point settle_until{};
+  std::function<void()> settle_then_exec = [&] {
+    auto now = std::chrono::steady_clock::now();
+    if (settle_until == std::chrono::steady_clock::time_point{})
+      settle_until = now + std::chrono::seconds(2);
+    std::size_t open = gw.close_remaining_clients() + server.sessions_in_progress();
+    if (open > 0 && now < settle_until) {
+      settle_timer.expires_after(std::chrono::milliseconds(5));
+      settle_timer.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) settle_then_exec();
+      });
+      return;
+    }
+    restart.fds = server.listener_fds();
+    restart.requested = !restart.fds.empty() && !restart.argv[0].empty();
+    if (!restart.requested) log::error("restart: no listening socket to hand over; stopping");
+    io.stop();
+  };
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -279,6 +323,25 @@ int run_gateway(const GatewayOptions& opts) {
       log::info("SIGHUP: reloading {}", info.config_path);
       (void)gw.reload_config();
       signals.async_wait(on_signal);
+      return;
+    }
+    if (sig == SIGUSR2) {
+      // Restart: the sockets stay open (connections wait in the backlog for the next
+      // image); the drain is the same as for SIGTERM.
+      log::info("SIGUSR2: restarting in place (the listening sockets are handed over)");
+      service.reloading("restarting");
+      server.pause_accepting();
+      restart.argv = {self_exe_path(), "gateway",  "--state-dir",
+                      info.state_dir,  "--config", info.config_path};
+      if (opts.verbose) restart.argv.push_back("--verbose");
+      signals.async_wait([&](const boost::system::error_code& e2, int) {
+        if (!e2) {
+          log::warn("second signal: exiting now");
+          restart.requested = false;
+          io.stop();
+        }
+      });
+      gw.shutdown("restart", gw.restart_expected_ms(), [&] { settle_then_exec(); });
       return;
     }
     log::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -290,7 +353,7 @@ int run_gateway(const GatewayOptions& opts) {
         io.stop();
       }
     });
-    gw.shutdown(sig == SIGINT ? "interrupted" : "terminated", [&] { io.stop(); });
+    gw.shutdown(sig == SIGINT ? "interrupted" : "terminated", std::nullopt, [&] { io.stop(); });
   };
   signals.async_wait(on_signal);
   ::signal(SIGPIPE, SIG_IGN);
@@ -337,10 +400,12 @@ int run_gateway(const GatewayOptions& opts) {
         "running. Please report it with the log around this line.",
         what);
   });
-  ::unlink(runtime_file.c_str());
-  log::info("stopped");
+  if (!restart.requested) ::unlink(runtime_file.c_str());  // the next image rewrites it
+  log::info(restart.requested ? "handing over to the new process" : "stopped");
   spdlog::shutdown();
   return 0;
 }
+
+}  // namespace
 
 }  // namespace simpleclaw::gateway

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "base/log.h"
 
@@ -80,6 +81,13 @@ void ServiceNotifier::status(const std::string& status) { notify("STATUS=" + one
 
 void ServiceNotifier::stopping(const std::string& status) {
   notify("STOPPING=1\nSTATUS=" + one_line(status));
+}
+
+void ServiceNotifier::reloading(const std::string& status) {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  long long usec = static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+  notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec) + "\nSTATUS=" + one_line(status));
 }
 
 void ServiceNotifier::arm() {

@@ -30,6 +30,9 @@ class ServiceNotifier {
   void ready(const std::string& status);     // READY=1 + STATUS=<status>; starts the watchdog
   void status(const std::string& status);    // STATUS=<status>
   void stopping(const std::string& status);  // STOPPING=1 + STATUS=; the watchdog keeps going
+  // RELOADING=1 + MONOTONIC_USEC + STATUS=: a restart in place (same pid); the next image
+  // sends READY=1.
+  void reloading(const std::string& status);
   bool watchdog_enabled() const { return interval_.count() > 0; }
   std::chrono::microseconds watchdog_interval() const { return interval_; }
 

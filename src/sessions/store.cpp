@@ -250,9 +250,11 @@ Result<SessionStore> SessionStore::open(const std::string& path) {
 Result<store::Stmt> SessionStore::prep(const char* sql) { return db_.prepare(sql); }
 
 Result<int> SessionStore::recover(std::int64_t now) {
+  // Runs that had started cannot be resumed safely (a tool may have run): interrupted.
+  // Queued ones never started: they stay queued and run after the restart (queued_runs).
   auto s = prep(
       "UPDATE runs SET status = 'error', error = 'interrupted by a gateway restart', "
-      "ended_at = ?1 WHERE status IN ('queued', 'running')");
+      "ended_at = ?1 WHERE status = 'running'");
   if (!s.ok()) return s.error();
   s->bind(1, now);
   if (auto r = s->run(); !r.ok()) return r.error();
@@ -260,6 +262,31 @@ Result<int> SessionStore::recover(std::int64_t now) {
   if (auto r = db_.exec("UPDATE sessions SET status = 'idle' WHERE status != 'idle'"); !r.ok())
     return r.error();
   return marked;
+}
+
+Status SessionStore::mark_running(const std::string& run_id) {
+  auto s = prep("UPDATE runs SET status = 'running' WHERE run_id = ?1 AND status = 'queued'");
+  if (!s.ok()) return s.error();
+  s->bind(1, run_id);
+  return s->run();
+}
+
+Result<std::vector<QueuedRun>> SessionStore::queued_runs() {
+  auto s = prep(
+      "SELECT runs.run_id, runs.session_key, runs.session_id, entries.id, entries.message_id "
+      "FROM runs JOIN entries ON entries.run_id = runs.run_id AND entries.role = 'user' "
+      "WHERE runs.status = 'queued' ORDER BY runs.created_at, entries.id");
+  if (!s.ok()) return s.error();
+  std::vector<QueuedRun> out;
+  for (;;) {
+    auto row = s->step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    std::string run_id = s->text(0);
+    if (!out.empty() && out.back().run_id == run_id) continue;  // its first user message
+    out.push_back({run_id, s->text(1), s->text(2), s->int64(3), s->text(4)});
+  }
+  return out;
 }
 
 Result<std::optional<SessionRow>> SessionStore::get(const std::string& key) {

@@ -13,8 +13,9 @@
 //
 // Durability contract (SPEC §7): begin_run commits the user message before chat.send is
 // acknowledged; finish_run commits the assistant message before `final` is sent. After
-// a crash, recover() turns runs left queued/running into `error` ("interrupted"), so the
-// next turn starts from complete messages only.
+// a crash, recover() turns runs that had started (mark_running) into `error`
+// ("interrupted"), so the next turn starts from complete messages only; runs that were
+// still queued are run after the restart (queued_runs).
 //
 // Threading: a SessionStore is used by exactly one thread, the DbWorker's. Methods do
 // not open transactions themselves: the worker wraps each batch of jobs in one
@@ -44,9 +45,13 @@ class SessionStore {
   store::Db& db() { return db_; }
   const MediaStore& media() const { return media_; }
 
-  // Runs left queued/running by a crash -> error "interrupted by a gateway restart";
-  // sessions -> idle. Returns how many runs were marked.
+  // Runs left running by a crash or a shutdown -> error "interrupted by a gateway
+  // restart"; sessions -> idle. Returns how many runs were marked.
   Result<int> recover(std::int64_t now);
+  // A run that starts executing: after a crash it is reported interrupted, not run again.
+  Status mark_running(const std::string& run_id);
+  // Runs accepted but never started (queued at a restart), oldest first: run them now.
+  Result<std::vector<QueuedRun>> queued_runs();
 
   Result<std::optional<SessionRow>> get(const std::string& key);
   Result<SessionRow> ensure(const SessionKey& key, std::int64_t now);

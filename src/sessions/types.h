@@ -74,6 +74,13 @@ struct RunRow {
   std::int64_t created_at = 0, ended_at = 0;
 };
 
+// A run accepted before a restart that never started (SessionStore::queued_runs).
+struct QueuedRun {
+  std::string run_id, session_key, session_id;
+  std::int64_t user_seq = 0;  // its user message
+  std::string user_message_id;
+};
+
 struct BeginRun {
   SessionKey key;
   std::string run_id, message_id, text;

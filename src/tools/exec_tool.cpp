@@ -220,7 +220,7 @@ std::shared_ptr<ToolTask> ExecTool::start(const ToolContext& ctx, const std::str
                                   " s (approval timed out)",
                               true);
         if (reason == "cancelled" || reason == "shutdown")
-          return task->finish("[aborted while waiting for approval]", true);
+          return task->finish(kAbortedWaitingForApproval, true);
         task->finish("exec denied by " + (by.empty() ? std::string("an operator") : by) +
                          "; do not retry the same command",
                      true);

@@ -23,6 +23,9 @@
 
 namespace simpleclaw::tools {
 
+// The result of an exec whose approval was withdrawn (chat.abort, gateway shutdown).
+inline constexpr const char* kAbortedWaitingForApproval = "[aborted while waiting for approval]";
+
 class ExecTool final : public ToolProvider {
  public:
   // Stores allow-always patterns for an agent (the gateway: agents.list[].tools.exec.allow

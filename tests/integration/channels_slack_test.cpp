@@ -499,12 +499,16 @@ TEST(ChannelsSlack, APendingApprovalIsOfferedAgainInTheDmAfterARestart) {
   StartOptions again = with_config(cfg);
   again.state_dir = state_dir;
   START_GATEWAY(gw2, again);
-  posts = slack.wait_posts([](const Json& p) { return p.size() >= 2; }, 15000);
-  ASSERT_EQ(posts.size(), 2u) << posts.dump();
-  EXPECT_EQ(posts[1]["channel"], "D111") << "the user's DM, not the user id";
-  std::string prompt = posts[1]["text"];
+  // The run waiting for the approval was interrupted by the stop: its sender is told
+  // (posts[1]); then the approval, still pending, is offered again (posts[2]).
+  posts = slack.wait_posts([](const Json& p) { return p.size() >= 3; }, 15000);
+  ASSERT_EQ(posts.size(), 3u) << posts.dump();
+  EXPECT_NE(posts[1]["text"].get<std::string>().find("interrupted"), std::string::npos)
+      << posts[1].dump();
+  EXPECT_EQ(posts[2]["channel"], "D111") << "the user's DM, not the user id";
+  std::string prompt = posts[2]["text"];
   EXPECT_NE(prompt.find("echo after-restart"), std::string::npos) << prompt;
-  ASSERT_TRUE(posts[1].contains("blocks")) << posts[1].dump();
+  ASSERT_TRUE(posts[2].contains("blocks")) << posts[2].dump();
   EXPECT_EQ(slack.state()["dm_opens"], Json::array({"U111"}));
   auto at = prompt.find("/approve ");
   ASSERT_NE(at, std::string::npos) << prompt;
@@ -513,11 +517,11 @@ TEST(ChannelsSlack, APendingApprovalIsOfferedAgainInTheDmAfterARestart) {
   ASSERT_NE(c2, nullptr);
   ASSERT_TRUE(wait_connected(*c2, "slack"));
   slack.event(dm("U111", "/approve " + short_id + " allow-once", "1700000009.000200"));
-  posts = slack.wait_posts([](const Json& p) { return p.size() >= 3; });
-  ASSERT_EQ(posts.size(), 3u) << posts.dump();
-  EXPECT_EQ(posts[2]["channel"], "D111");
-  EXPECT_EQ(posts[2]["text"].get<std::string>().rfind("Approved (" + short_id, 0), 0u)
-      << posts[2].dump();
+  posts = slack.wait_posts([](const Json& p) { return p.size() >= 4; });
+  ASSERT_EQ(posts.size(), 4u) << posts.dump();
+  EXPECT_EQ(posts[3]["channel"], "D111");
+  EXPECT_EQ(posts[3]["text"].get<std::string>().rfind("Approved (" + short_id, 0), 0u)
+      << posts[3].dump();
   auto pending = c2->call("exec.approval.list", Json::object());
   ASSERT_TRUE(pending.ok());
   EXPECT_TRUE((*pending).empty()) << pending->dump();  // decided from the DM

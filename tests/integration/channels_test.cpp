@@ -390,18 +390,22 @@ TEST(ChannelsTelegram, APendingApprovalIsOfferedAgainInTheChatAfterARestart) {
   StartOptions again = with_config(config_for(llm, telegram_config(*tg)));
   again.state_dir = state_dir;
   START_GATEWAY(gw2, again);
+  // The run waiting for the approval was interrupted by the stop: its sender is told
+  // (sent[1]); then the approval, still pending, is offered again (sent[2]).
   sent = wait_sent(
-      *tg, [](const Json& s) { return s.size() >= 2; }, 15000);
-  ASSERT_EQ(sent.size(), 2u) << sent.dump();
-  EXPECT_EQ(sent[1]["chat_id"], "111");
-  EXPECT_NE(sent[1]["text"].get<std::string>().find("echo after-restart"), std::string::npos);
-  ASSERT_TRUE(sent[1].contains("reply_markup"));
-  std::string deny = sent[1]["reply_markup"]["inline_keyboard"][0].back()["callback_data"];
+      *tg, [](const Json& s) { return s.size() >= 3; }, 15000);
+  ASSERT_EQ(sent.size(), 3u) << sent.dump();
+  EXPECT_NE(sent[1]["text"].get<std::string>().find("interrupted"), std::string::npos)
+      << sent[1].dump();
+  EXPECT_EQ(sent[2]["chat_id"], "111");
+  EXPECT_NE(sent[2]["text"].get<std::string>().find("echo after-restart"), std::string::npos);
+  ASSERT_TRUE(sent[2].contains("reply_markup"));
+  std::string deny = sent[2]["reply_markup"]["inline_keyboard"][0].back()["callback_data"];
   EXPECT_EQ(deny.back(), 'd');
   tg->post("/control/callback", Json{{"from_id", 111}, {"chat_id", 111}, {"data", deny}});
-  sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 3; });
-  ASSERT_EQ(sent.size(), 3u);
-  EXPECT_EQ(sent[2]["text"].get<std::string>().rfind("Denied", 0), 0u) << sent[2].dump();
+  sent = wait_sent(*tg, [](const Json& s) { return s.size() >= 4; });
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[3]["text"].get<std::string>().rfind("Denied", 0), 0u) << sent[3].dump();
   auto c2 = gw2->connect();
   ASSERT_NE(c2, nullptr);
   auto pending = c2->call("exec.approval.list", Json::object());

@@ -3,6 +3,7 @@
 // /control/outage makes every Bot API call answer 502) and the fake LLM.
 #include <sqlite3.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "channel_helpers.h"
+#include "cli_run.h"
 #include "fakes/py_fake.h"
 #include "small_disk.h"
 
@@ -295,6 +297,171 @@ TEST(ZeroLoss, AReadOnlyCorruptOrLockedDatabaseIsRefusedAtStartWithTheFixAndNeve
     ASSERT_TRUE(hist.ok());
     EXPECT_NE(hist->dump().find("kept"), std::string::npos);
   }
+}
+
+// The `chat` event that ends run `run_id` (final | aborted | error).
+std::optional<Json> zl_run_end(WsClient& c, const std::string& run_id, int timeout_ms = 15000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto ev = wait_event(c, "chat", 500);
+    if (!ev) continue;
+    const Json& p = (*ev)["payload"];
+    if (p.value("runId", "") == run_id && p.value("state", "") != "delta") return p;
+  }
+  return std::nullopt;
+}
+
+TEST(ZeroLoss, SigtermLetsTheRunInFlightFinishTellsClientsAndRunsTheQueuedOneAfterTheRestart) {
+  FakeLlm llm;
+  Script slow;
+  slow.chunks = {"finished ", "in ", "time"};
+  slow.chunk_delay_ms = 400;
+  llm.push(slow);
+  const std::string yaml = config_for(llm, "gateway:\n  shutdown_grace_ms: 10000\n");
+  START_GATEWAY(gw, with_config(yaml));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(c->call("chat.send",
+                      Json{{"sessionKey", "main"}, {"message", "first"}, {"idempotencyKey", "g-1"}})
+                  .ok());
+  ASSERT_TRUE(
+      c->call("chat.send",
+              Json{{"sessionKey", "main"}, {"message", "second"}, {"idempotencyKey", "g-2"}})
+          .ok());  // queued behind g-1
+  ASSERT_TRUE(llm.wait_requests(1));
+  gw->signal(SIGTERM);
+  auto ev = wait_event(*c, "shutdown");
+  ASSERT_TRUE(ev);
+  EXPECT_EQ((*ev)["payload"]["reason"], "terminated");
+  // No new runs while draining: refused with a retry hint, nothing stored.
+  auto late =
+      c->call("chat.send",
+              Json{{"sessionKey", "other"}, {"message", "too late"}, {"idempotencyKey", "g-3"}});
+  ASSERT_FALSE(late.ok());
+  EXPECT_NE(late.error().message.find("shutting down"), std::string::npos) << late.error().message;
+  // The run in flight finishes and its client sees the whole reply.
+  auto end = zl_run_end(*c, "g-1");
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ((*end)["state"], "final") << end->dump();
+  EXPECT_NE(end->dump().find("finished in time"), std::string::npos);
+  EXPECT_EQ(wait_close(*c).close_code, 1012);
+  EXPECT_EQ(gw->wait_exit(std::chrono::seconds(15)), 0);
+  EXPECT_EQ(llm.request_count(), 1u) << "the queued run must not start while draining";
+
+  // After the restart the queued message is answered; nothing was lost or doubled.
+  auto gw2 = zl_restart(gw->state_dir(), yaml);
+  ASSERT_NE(gw2, nullptr);
+  auto c2 = gw2->connect();
+  ASSERT_NE(c2, nullptr);
+  auto waited = c2->call("agent.wait", Json{{"runId", "g-2"}, {"timeoutMs", 4000}});
+  ASSERT_TRUE(waited.ok()) << waited.error().message;
+  EXPECT_EQ((*waited)["status"], "ok") << waited->dump();
+  auto hist = c2->call("chat.history", Json{{"sessionKey", "main"}});
+  ASSERT_TRUE(hist.ok());
+  std::string h = hist->dump();
+  EXPECT_NE(h.find("finished in time"), std::string::npos);
+  EXPECT_NE(h.find("echo: second"), std::string::npos);
+  EXPECT_EQ(h.find("too late"), std::string::npos);
+  EXPECT_EQ(llm.request_count(), 2u);
+}
+
+TEST(ZeroLoss, ARunStillGoingAtTheGraceDeadlineIsRecordedInterruptedAndARestartSaysWhen) {
+  FakeLlm llm;
+  Script endless;
+  endless.chunks = std::vector<std::string>(200, "more ");
+  endless.chunk_delay_ms = 100;
+  llm.push(endless);
+  const std::string yaml = config_for(llm, "gateway:\n  shutdown_grace_ms: 500\n");
+  START_GATEWAY(gw, with_config(yaml));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(
+      c->call("chat.send",
+              Json{{"sessionKey", "main"}, {"message", "a long one"}, {"idempotencyKey", "cut-1"}})
+          .ok());
+  ASSERT_TRUE(llm.wait_requests(1));
+  // A restart tells clients how long to stay away: the grace period, and a little.
+  CmdResult r =
+      run_simpleclaw({"gateway", "restart", "--state-dir", gw->state_dir(), "--json"}, gw->dir());
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto ev = wait_event(*c, "shutdown");
+  ASSERT_TRUE(ev);
+  EXPECT_EQ((*ev)["payload"]["reason"], "restart");
+  EXPECT_GE((*ev)["payload"]["restartExpectedMs"].get<long long>(), 500);
+  auto end = zl_run_end(*c, "cut-1");
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ((*end)["state"], "error");
+  EXPECT_NE(end->dump().find("interrupted"), std::string::npos) << end->dump();
+  // The same process, restarted: the session takes the next message.
+  auto c2 = gw->connect();
+  ASSERT_NE(c2, nullptr);
+  llm.push(answer("back again"));
+  ASSERT_TRUE(c2->call("chat.send", Json{{"sessionKey", "main"},
+                                         {"message", "still there?"},
+                                         {"idempotencyKey", "cut-2"}})
+                  .ok());
+  auto next = zl_run_end(*c2, "cut-2");
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ((*next)["state"], "final") << next->dump();
+}
+
+TEST(ZeroLoss, TwentyRestartsUnderHealthLoadRefuseNoConnectionAndKeepThePid) {
+  FakeLlm llm;
+  START_GATEWAY(gw, with_config(config_for(llm)));
+  const ClientOptions opts = gw->options();
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, refused{0}, dropped{0};
+  std::mutex mu;
+  std::string last_problem, last_refusal;
+  // A client that connects, calls health and disconnects, as fast as it can.
+  std::thread hammer([&] {
+    while (!stop) {
+      auto c = WsClient::connect(opts, nullptr);
+      if (!c.ok()) {
+        bool is_refused = c.error().message.find("refused") != std::string::npos;
+        (is_refused ? refused : dropped)++;
+        std::lock_guard<std::mutex> l(mu);
+        (is_refused ? last_refusal : last_problem) = c.error().message;
+        continue;
+      }
+      auto h = (*c)->call("health", Json::object());
+      if (h.ok()) {
+        ++ok;
+      } else {
+        // Connected before the drain closed it (1012 + a `shutdown` event): the client
+        // reconnects, which is what the next iteration does.
+        ++dropped;
+        std::lock_guard<std::mutex> l(mu);
+        last_problem = h.error().message;
+      }
+    }
+  });
+  const pid_t pid = gw->pid();
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    int before = ok.load();
+    CmdResult r =
+        run_simpleclaw({"gateway", "restart", "--state-dir", gw->state_dir(), "--json"}, gw->dir());
+    ASSERT_EQ(r.code, 0) << "restart " << i << ": " << r.err;
+    Json j = Json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << r.out;
+    EXPECT_EQ(j["pid"], pid) << "restarted as another process";
+    // Served again before the next restart.
+    ASSERT_TRUE(eventually([&] { return ok.load() > before; })) << "restart " << i;
+  }
+  auto took = std::chrono::steady_clock::now() - t0;
+  stop = true;
+  hammer.join();
+  EXPECT_EQ(refused.load(), 0) << "a connection attempt was refused: " << last_refusal;
+  EXPECT_GT(ok.load(), 100);
+  // Sockets caught by a drain are closed and reconnect; they are the exception.
+  EXPECT_LT(dropped.load(), ok.load() / 10) << last_problem;
+  std::printf(
+      "20 restarts in %lld ms; %d health calls answered, %d dropped, %d refused\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
+      ok.load(), dropped.load(), refused.load());
+  EXPECT_TRUE(gw->running());
+  EXPECT_EQ(gw->pid(), pid);
 }
 
 }  // namespace

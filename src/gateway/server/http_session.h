@@ -40,6 +40,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   HttpSession(Stream&& s, TransportHandler& gw)
       : stream_(std::move(s)), gw_(gw), idle_(stream_.get_executor()) {}
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  // Kept as long as the session lives (the server counts the sessions in progress: a
+  // restart waits for them).
+  void hold(std::shared_ptr<void> token) { token_ = std::move(token); }
 
   // `peer`: the socket's facts (address, loopback, tls); the TLS handshake, if any, is
   // done here.
@@ -58,6 +64,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
  private:
   using Request = http::request<http::string_body>;
+  std::shared_ptr<void> token_;
   static constexpr auto kIdleTimeout = std::chrono::seconds(15);   // waiting for a header
   static constexpr auto kBodyTimeout = std::chrono::seconds(60);   // reading a body
   static constexpr auto kWriteTimeout = std::chrono::seconds(60);  // one write (slow reader)

@@ -3,6 +3,10 @@
 // server.h.
 #include "gateway/server/server.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ssl.hpp>
@@ -36,6 +40,8 @@ struct Server::Impl {
   std::unique_ptr<ssl::context> tls;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   int port = 0;
+  // Held by every HTTP session (until it upgrades or ends): use_count() - 1 of them live.
+  std::shared_ptr<int> live = std::make_shared<int>(0);
 
   void accept(tcp::acceptor& a) {
     a.async_accept([this, &a](beast::error_code ec, tcp::socket sock) {
@@ -55,12 +61,15 @@ struct Server::Impl {
         peer.loopback = is_loopback(addr);
         peer.tls = tls != nullptr;
         if (tls) {
-          std::make_shared<HttpSession<TlsStream>>(TlsStream(PlainStream(std::move(sock)), *tls),
-                                                   gw)
-              ->run(std::move(peer));
+          auto session = std::make_shared<HttpSession<TlsStream>>(
+              TlsStream(PlainStream(std::move(sock)), *tls), gw);
+          session->hold(live);
+          session->run(std::move(peer));
         } else {
-          std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(sock)), gw)
-              ->run(std::move(peer));
+          auto session =
+              std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(sock)), gw);
+          session->hold(live);
+          session->run(std::move(peer));
         }
       } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
         // Out of file descriptors: back off instead of spinning on the error.
@@ -113,19 +122,68 @@ Status Server::listen(const std::vector<std::string>& hosts, int port) {
       continue;
     }
     if (i == 0) impl_->port = a->local_endpoint().port();
+    // Commands the gateway runs must not inherit the port (they could keep it bound).
+    ::fcntl(a->native_handle(), F_SETFD, FD_CLOEXEC);
     impl_->accept(*a);
     impl_->acceptors.push_back(std::move(a));
   }
   return Ok{};
 }
 
+Status Server::adopt(const std::vector<int>& fds) {
+  for (int fd : fds) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0 ||
+        (addr.ss_family != AF_INET && addr.ss_family != AF_INET6))
+      return Error::invalid("inherited file descriptor " + std::to_string(fd) +
+                            " is not a listening TCP socket (check the .socket unit's "
+                            "ListenStream=)");
+    // Commands the gateway runs must not inherit the port (they could keep it bound).
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    auto a = std::make_unique<tcp::acceptor>(impl_->io);
+    boost::system::error_code ec;
+    a->assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+    if (ec)
+      return Error::io("cannot use inherited socket " + std::to_string(fd) + ": " + ec.message());
+    if (impl_->port == 0) impl_->port = a->local_endpoint().port();
+    impl_->accept(*a);
+    impl_->acceptors.push_back(std::move(a));
+  }
+  if (impl_->acceptors.empty()) return Error::invalid("no inherited listening socket");
+  return Ok{};
+}
+
 int Server::port() const { return impl_->port; }
+
+std::size_t Server::sessions_in_progress() const {
+  return static_cast<std::size_t>(impl_->live.use_count() - 1);
+}
 
 void Server::stop_accepting() {
   for (auto& a : impl_->acceptors) {
     boost::system::error_code ec;
     a->close(ec);
   }
+}
+
+void Server::pause_accepting() {
+  for (auto& a : impl_->acceptors) {
+    boost::system::error_code ec;
+    a->cancel(ec);  // the pending accept ends (operation_aborted) and is not renewed
+  }
+}
+
+std::vector<int> Server::listener_fds() const {
+  std::vector<int> out;
+  for (const auto& a : impl_->acceptors)
+    if (a->is_open())
+      if (int fd = ::dup(const_cast<tcp::acceptor&>(*a).native_handle()); fd >= 0)
+        out.push_back(fd);  // dup() clears FD_CLOEXEC on the copy
+  return out;
 }
 
 std::vector<std::string> bind_hosts(const std::string& bind) {

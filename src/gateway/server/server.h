@@ -22,8 +22,20 @@ class Server {
   // Binds every host on `port` (0 = any free port, the same one for all hosts). The first
   // host must bind; later ones (e.g. ::1 when IPv6 is off) only warn on failure.
   Status listen(const std::vector<std::string>& hosts, int port);
+  // Listens on sockets bound and listening already, inherited from systemd (socket
+  // activation) or from the previous process of a `gateway restart`. Takes ownership.
+  Status adopt(const std::vector<int>& fds);
   int port() const;
+  // HTTP connections accepted and not yet upgraded or finished.
+  std::size_t sessions_in_progress() const;
+  // Closes the listening sockets: later connection attempts are refused.
   void stop_accepting();
+  // Stops accepting but keeps the sockets open: connections wait in the kernel's backlog
+  // (a restart hands them to the next process, which accepts them).
+  void pause_accepting();
+  // Duplicates of the listening sockets, without close-on-exec, for the next process of a
+  // restart (the sockets themselves close with this object).
+  std::vector<int> listener_fds() const;
 
  private:
   struct Impl;

@@ -500,23 +500,63 @@ TEST_F(RunEngineTest, AReplyThatCannotBeStoredIsReportedAsAnErrorNotASuccess) {
   EXPECT_NE(f.error.find("cannot store the reply"), std::string::npos) << f.error;
 }
 
-TEST_F(RunEngineTest, ShutdownAbortsRunsWaitsForTheirTranscriptsAndRefusesNewSends) {
+// The run a store holds for `run_id` (read on the writer thread, as the engine does).
+std::optional<sessions::RunRow> stored_run(sessions::DbWorker& db, boost::asio::io_context& io,
+                                           const std::string& run_id) {
+  std::optional<Result<std::optional<sessions::RunRow>>> got;
+  db.post([run_id](sessions::SessionStore& s) { return s.get_run(run_id); },
+          [&](Result<std::optional<sessions::RunRow>> r) { got = std::move(r); });
+  while (!got) io.run_one();
+  return got->ok() ? **got : std::nullopt;
+}
+
+TEST_F(RunEngineTest, ShutdownLetsTheRunInFlightFinishKeepsQueuedRunsAndRefusesNewSends) {
   Script slow;
   slow.chunks = {"a ", "b ", "c"};
-  slow.chunk_delay_ms = 300;
+  slow.chunk_delay_ms = 200;
   llm_.push(slow);
   ASSERT_TRUE(send("one", "s1").ok());
-  ASSERT_TRUE(send("two", "s2").ok());
+  ASSERT_TRUE(send("two", "s2").ok());  // queued behind s1 (same session)
   ASSERT_TRUE(run_until([&] { return !sink_.deltas.empty(); }));
-  bool down = false;
-  engine_->shutdown([&] { down = true; });
-  ASSERT_TRUE(run_until([&] { return down; }));
-  ASSERT_EQ(sink_.finished.size(), 2u) << "both runs ended before shutdown completed";
-  for (const auto& f : sink_.finished) EXPECT_EQ(f.status, RunStatus::kAborted) << f.run_id;
+  bool down = false, deadline = false;
+  engine_->shutdown(
+      std::chrono::seconds(10), [&] { deadline = true; }, [&] { down = true; });
   auto late = send("three", "s3");
   ASSERT_FALSE(late.ok());
   EXPECT_TRUE(late.error().is_unavailable());
   EXPECT_TRUE(late.error().retry_after_ms.has_value());
+  ASSERT_TRUE(run_until([&] { return down; }));
+  EXPECT_FALSE(deadline);
+  ASSERT_EQ(sink_.finished.size(), 1u) << "only the run in flight ends";
+  EXPECT_EQ(sink_.finished[0].run_id, "s1");
+  EXPECT_EQ(sink_.finished[0].status, RunStatus::kFinal) << "it finished, not cut off";
+  EXPECT_EQ(sink_.finished[0].text, "a b c");
+  auto queued = stored_run(*db_, io_, "s2");
+  ASSERT_TRUE(queued.has_value());
+  EXPECT_EQ(queued->status, RunStatus::kQueued) << "kept for after the restart";
+  auto started = stored_run(*db_, io_, "s1");
+  ASSERT_TRUE(started.has_value());
+  EXPECT_EQ(started->status, RunStatus::kFinal);
+}
+
+TEST_F(RunEngineTest, ShutdownInterruptsRunsStillGoingAtTheDeadline) {
+  Script endless;
+  endless.chunks = std::vector<std::string>(100, "x ");
+  endless.chunk_delay_ms = 100;
+  llm_.push(endless);
+  ASSERT_TRUE(send("one", "d1").ok());
+  ASSERT_TRUE(run_until([&] { return !sink_.deltas.empty(); }));
+  bool down = false, deadline = false;
+  engine_->shutdown(
+      std::chrono::milliseconds(300), [&] { deadline = true; }, [&] { down = true; });
+  ASSERT_TRUE(run_until([&] { return down; }));
+  EXPECT_TRUE(deadline);
+  ASSERT_EQ(sink_.finished.size(), 1u);
+  EXPECT_EQ(sink_.finished[0].status, RunStatus::kError);
+  EXPECT_EQ(sink_.finished[0].error.rfind("interrupted", 0), 0u) << sink_.finished[0].error;
+  auto row = stored_run(*db_, io_, "d1");
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->status, RunStatus::kError);
 }
 
 TEST_F(RunEngineTest, BadSendsAreRefusedWithoutTouchingTheStore) {

@@ -131,6 +131,8 @@ TEST(SessionStore, RecoverMarksInterruptedRunsAndContextSkipsErrors) {
     ASSERT_TRUE(s->begin_run(begin("main", "r1", "first")).ok());
     ASSERT_TRUE(s->finish_run(finish("main", "r1", "answer one")).ok());
     ASSERT_TRUE(s->begin_run(begin("main", "r2", "second")).ok());  // crash while running
+    ASSERT_TRUE(s->mark_running("r2").ok());
+    ASSERT_TRUE(s->begin_run(begin("main", "r3", "third")).ok());  // queued behind it
   }
   auto s = SessionStore::open(t.path);
   ASSERT_TRUE(s.ok());
@@ -141,12 +143,19 @@ TEST(SessionStore, RecoverMarksInterruptedRunsAndContextSkipsErrors) {
   ASSERT_TRUE(run.ok() && *run);
   EXPECT_EQ((*run)->status, RunStatus::kError);
   EXPECT_NE((*run)->error.find("interrupted"), std::string::npos);
+  // The run that never started is not lost: it is handed back to be run.
+  auto queued = s->queued_runs();
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].run_id, "r3");
+  EXPECT_EQ((*queued)[0].session_key, "agent:main:main");
+  EXPECT_EQ((*queued)[0].user_message_id, "m-r3");
   auto sess = s->get("agent:main:main");
   EXPECT_EQ((*sess)->status, SessionStatus::kIdle);
-  // The acknowledged user message stays in history and in the model's context.
+  // The acknowledged user messages stay in history and in the model's context.
   auto ctx = s->context((*sess)->session_id, 100);
   ASSERT_TRUE(ctx.ok());
-  ASSERT_EQ(ctx->size(), 3u);
+  ASSERT_EQ(ctx->size(), 4u);
   EXPECT_EQ((*ctx)[2].text, "second");
 }
 
