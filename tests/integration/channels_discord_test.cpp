@@ -449,20 +449,23 @@ TEST(ChannelsDiscord, APendingApprovalIsOfferedAgainInTheDmChannelAfterARestart)
   again.state_dir = state_dir;
   START_GATEWAY(gw2, again);
   posted = wait_posted(
-      *dc, [](const Json& p) { return p.size() >= 2; }, 15000);
-  ASSERT_EQ(posted.size(), 2u) << posted.dump();
-  EXPECT_EQ(posted[1]["channel_id"], kAliceDm) << "Alice's DM channel, not her user id";
-  EXPECT_NE(content(posted[1]).find("echo after-restart"), std::string::npos) << content(posted[1]);
+      *dc, [](const Json& p) { return p.size() >= 3; }, 15000);
+  // The run waiting for the approval was interrupted by the stop: its sender is told
+  // (posted[1]); then the approval, still pending, is offered again (posted[2]).
+  ASSERT_EQ(posted.size(), 3u) << posted.dump();
+  EXPECT_NE(content(posted[1]).find("interrupted"), std::string::npos) << content(posted[1]);
+  EXPECT_EQ(posted[2]["channel_id"], kAliceDm) << "Alice's DM channel, not her user id";
+  EXPECT_NE(content(posted[2]).find("echo after-restart"), std::string::npos) << content(posted[2]);
   EXPECT_EQ(state(*dc)["dm_opens"], Json::array({kAlice}));
-  Json rows = posted[1]["body"]["components"];
-  ASSERT_TRUE(rows.is_array() && !rows.empty()) << posted[1].dump();
+  Json rows = posted[2]["body"]["components"];
+  ASSERT_TRUE(rows.is_array() && !rows.empty()) << posted[2].dump();
   std::string allow = rows[0]["components"][0]["custom_id"];
   EXPECT_EQ(allow.back(), 'o');
   inject(*dc, press(kAlice, kAliceDm, allow));
-  posted = wait_posted(*dc, [](const Json& p) { return p.size() >= 3; });
-  ASSERT_EQ(posted.size(), 3u) << posted.dump();
-  EXPECT_EQ(posted[2]["channel_id"], kAliceDm);
-  EXPECT_EQ(content(posted[2]).rfind("Approved (", 0), 0u) << content(posted[2]);
+  posted = wait_posted(*dc, [](const Json& p) { return p.size() >= 4; });
+  ASSERT_EQ(posted.size(), 4u) << posted.dump();
+  EXPECT_EQ(posted[3]["channel_id"], kAliceDm);
+  EXPECT_EQ(content(posted[3]).rfind("Approved (", 0), 0u) << content(posted[3]);
   auto c2 = gw2->connect();
   ASSERT_NE(c2, nullptr);
   auto pending = c2->call("exec.approval.list", Json::object());
