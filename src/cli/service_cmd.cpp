@@ -144,7 +144,15 @@ int gateway_install_command(const ServiceOptions& o) {
             "warning: config %s cannot be loaded; installing anyway. Run `simpleclaw doctor "
             "--config %s` to see what to fix before starting the service.\n",
             u.config_path.c_str(), u.config_path.c_str());
+    u.listen = listen_addresses("loopback", config::kDefaultPort);
   } else {
+    // The socket systemd holds for the gateway, where the config says it listens.
+    u.listen = listen_addresses(cfg.config.gateway.bind, cfg.config.gateway.port);
+    if (u.listen.empty())
+      printf(
+          "note: bind: %s is resolved at start; no socket unit (restarts may refuse "
+          "connections for a moment)\n",
+          cfg.config.gateway.bind.c_str());
     // "~/" as the gateway expands it (ChatService::workspace_of): the service user's home.
     std::string home = w.system && pw && pw->pw_dir ? std::string(pw->pw_dir) : home_dir();
     for (const auto& a : cfg.config.agents.list) {
@@ -163,16 +171,21 @@ int gateway_install_command(const ServiceOptions& o) {
   std::sort(u.rw_paths.begin(), u.rw_paths.end());
   u.rw_paths.erase(std::unique(u.rw_paths.begin(), u.rw_paths.end()), u.rw_paths.end());
   std::string text = render_unit(u);
+  std::string socket_text = u.listen.empty() ? std::string() : render_socket_unit(u);
+  const std::string socket_path = w.dir + "/" + std::string(kSocketUnitName);
 
-  if (auto existing = read_file(w.path); existing.ok()) {
-    if (*existing == text) {
-      printf("%s is already installed and unchanged\n", w.path.c_str());
+  for (const auto& [path, want] : {std::pair{w.path, text}, std::pair{socket_path, socket_text}}) {
+    if (want.empty()) continue;
+    auto existing = read_file(path);
+    if (!existing.ok()) continue;
+    if (*existing == want) {
+      printf("%s is already installed and unchanged\n", path.c_str());
     } else if (!o.force) {
       fprintf(stderr,
               "error: %s already exists with different content; not overwriting it. Compare "
               "it, then re-run with --force to replace it (or `simpleclaw gateway uninstall` "
               "first).\n",
-              w.path.c_str());
+              path.c_str());
       return 1;
     }
   }
@@ -190,16 +203,23 @@ int gateway_install_command(const ServiceOptions& o) {
     fprintf(stderr, "error: %s\n", s.error().message.c_str());
     return 1;
   }
-  if (auto s = write_file_atomic(w.path, text, 0644); !s.ok()) {
-    fprintf(stderr, "error: %s%s\n", s.error().message.c_str(),
-            w.system && ::geteuid() != 0 ? " (a system unit needs root: run it with sudo)" : "");
-    return 1;
+  for (const auto& [path, want] : {std::pair{socket_path, socket_text}, std::pair{w.path, text}}) {
+    if (want.empty()) continue;
+    if (auto s = write_file_atomic(path, want, 0644); !s.ok()) {
+      fprintf(stderr, "error: %s%s\n", s.error().message.c_str(),
+              w.system && ::geteuid() != 0 ? " (a system unit needs root: run it with sudo)" : "");
+      return 1;
+    }
   }
+  if (!socket_text.empty()) printf("wrote %s (socket activation)\n", socket_path.c_str());
   printf("wrote %s (%s unit: %s gateway --state-dir %s)\n", w.path.c_str(),
          w.system ? "system" : "user", u.exec_path.c_str(), u.state_dir.c_str());
 
   std::string sc = systemctl_prefix(w.system);
   bool act = !o.no_start && !w.custom_dir && have_systemctl() && systemd_running();
+  const std::string units = socket_text.empty()
+                                ? std::string(kUnitName)
+                                : std::string(kSocketUnitName) + " " + std::string(kUnitName);
   if (act) {
     std::vector<std::string> base{"systemctl"};
     if (!w.system) base.push_back("--user");
@@ -209,11 +229,15 @@ int gateway_install_command(const ServiceOptions& o) {
       return a;
     };
     if (run_command(with({"daemon-reload"})) != 0 ||
-        run_command(with({"enable", "--now", std::string(kUnitName)})) != 0) {
+        run_command(
+            with(socket_text.empty()
+                     ? std::vector<std::string>{"enable", "--now", std::string(kUnitName)}
+                     : std::vector<std::string>{"enable", "--now", std::string(kSocketUnitName),
+                                                std::string(kUnitName)})) != 0) {
       fprintf(stderr,
               "error: systemctl failed (see above); the unit file is in place. Fix the "
               "cause, then run: %s daemon-reload && %s enable --now %s\n",
-              sc.c_str(), sc.c_str(), std::string(kUnitName).c_str());
+              sc.c_str(), sc.c_str(), units.c_str());
       return 1;
     }
     printf("started; status: %s status simpleclaw, logs: journalctl %s-u simpleclaw -f\n",
@@ -224,7 +248,7 @@ int gateway_install_command(const ServiceOptions& o) {
                       : !have_systemctl() ? "no systemctl here"
                                           : "systemd is not running here";
     printf("not started (%s). To load and start it:\n  %s daemon-reload\n  %s enable --now %s\n",
-           why, sc.c_str(), sc.c_str(), std::string(kUnitName).c_str());
+           why, sc.c_str(), sc.c_str(), units.c_str());
     printf("logs: journalctl %s-u simpleclaw -f\n", w.system ? "" : "--user ");
   }
   if (!w.system)
@@ -256,6 +280,8 @@ int gateway_uninstall_command(const ServiceOptions& o) {
     if (!w.system) a.push_back("--user");
     auto disable = a;
     disable.insert(disable.end(), {"disable", "--now", std::string(kUnitName)});
+    if (::access((w.dir + "/" + std::string(kSocketUnitName)).c_str(), F_OK) == 0)
+      disable.push_back(std::string(kSocketUnitName));
     if (run_command(disable) != 0)
       fprintf(stderr, "warning: systemctl disable failed (see above); removing the unit anyway\n");
   }
@@ -263,12 +289,20 @@ int gateway_uninstall_command(const ServiceOptions& o) {
     fprintf(stderr, "error: cannot remove %s: %s\n", w.path.c_str(), std::strerror(errno));
     return 1;
   }
-  // What `systemctl disable` removes, for a unit someone enabled by hand here.
-  for (const char* target : {"default.target.wants", "multi-user.target.wants"}) {
-    std::string link = w.dir + "/" + target + "/" + std::string(kUnitName);
-    struct stat st {};
-    if (::lstat(link.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) ::unlink(link.c_str());
+  // Our socket unit goes with it (one we did not write stays).
+  const std::string socket_path = w.dir + "/" + std::string(kSocketUnitName);
+  if (auto sock = read_file(socket_path);
+      sock.ok() && (sock->rfind(std::string(kUnitMarker), 0) == 0 || o.force)) {
+    if (::unlink(socket_path.c_str()) == 0) printf("removed %s\n", socket_path.c_str());
   }
+  // What `systemctl disable` removes, for units someone enabled by hand here.
+  for (const char* target :
+       {"default.target.wants", "multi-user.target.wants", "sockets.target.wants"})
+    for (std::string_view name : {kUnitName, kSocketUnitName}) {
+      std::string link = w.dir + "/" + target + "/" + std::string(name);
+      struct stat st {};
+      if (::lstat(link.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) ::unlink(link.c_str());
+    }
   printf("removed %s (the state dir and its data are kept)\n", w.path.c_str());
   if (act) {
     std::vector<std::string> a{"systemctl"};

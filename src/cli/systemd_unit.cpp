@@ -48,7 +48,13 @@ std::string render_unit(const UnitOptions& o) {
   u += std::string(kUnitMarker) + "\n";
   u += "[Unit]\n";
   u += "Description=simpleclaw AI-assistant gateway\n";
-  u += "After=network-online.target\n";
+  if (o.listen.empty()) {
+    u += "After=network-online.target\n";
+  } else {
+    // systemd passes the socket(s) as LISTEN_FDS (gateway/restart.h).
+    u += "After=network-online.target " + std::string(kSocketUnitName) + "\n";
+    u += "Requires=" + std::string(kSocketUnitName) + "\n";
+  }
   u += "Wants=network-online.target\n\n";
   u += "[Service]\n";
   // notify: systemd counts the service as started only when the gateway says READY=1
@@ -62,7 +68,9 @@ std::string render_unit(const UnitOptions& o) {
   u += "RestartSec=5\n";
   // A loop stuck for this long stops pinging and is killed (SIGABRT) and restarted.
   u += "WatchdogSec=" + std::to_string(o.watchdog_sec) + "\n";
-  u += "TimeoutStopSec=20\n";  // graceful drain is 5 s; leave room for slow channels
+  // Above gateway.shutdown_grace_ms (30 s by default, runs in flight finishing) plus the
+  // close of the sockets, so systemd does not kill a drain that is on schedule.
+  u += "TimeoutStopSec=45\n";
   if (o.system && !o.user.empty()) u += "User=" + o.user + "\n";
   u += "UMask=0077\n";
   u += "\n# Hardening. The gateway writes only its state dir and the agent workspaces;\n"
@@ -96,6 +104,30 @@ std::string render_unit(const UnitOptions& o) {
   u += "[Install]\n";
   u += std::string("WantedBy=") + (o.system ? "multi-user.target" : "default.target") + "\n";
   return u;
+}
+
+std::string render_socket_unit(const UnitOptions& o) {
+  std::string u;
+  u += std::string(kUnitMarker) + "\n";
+  u += "[Unit]\n";
+  u += "Description=simpleclaw AI-assistant gateway (listening socket)\n\n";
+  u += "[Socket]\n";
+  for (const std::string& a : o.listen) u += "ListenStream=" + a + "\n";
+  // Connections made while the gateway (re)starts wait here, not refused.
+  u += "Backlog=4096\n";
+  u += "NoDelay=true\n\n";
+  u += "[Install]\n";
+  u += "WantedBy=sockets.target\n";
+  return u;
+}
+
+std::vector<std::string> listen_addresses(const std::string& bind, int port) {
+  const std::string p = std::to_string(port);
+  if (bind == "loopback" || bind == "localhost" || bind.empty()) return {"127.0.0.1:" + p};
+  if (bind == "all") return {"0.0.0.0:" + p};
+  if (bind == "tailnet") return {};
+  if (bind.find(':') != std::string::npos) return {"[" + bind + "]:" + p};  // IPv6 literal
+  return {bind + ":" + p};
 }
 
 }  // namespace simpleclaw::cli

@@ -11,6 +11,9 @@
 namespace simpleclaw::cli {
 
 inline constexpr std::string_view kUnitName = "simpleclaw.service";
+// Socket activation: systemd holds the listening socket, so connections made while the
+// service (re)starts wait in its backlog instead of being refused.
+inline constexpr std::string_view kSocketUnitName = "simpleclaw.socket";
 // First line of every unit we write: uninstall removes only files that carry it.
 inline constexpr std::string_view kUnitMarker =
     "# Written by `simpleclaw gateway install`; remove with `simpleclaw gateway uninstall`.";
@@ -23,10 +26,19 @@ struct UnitOptions {
   std::string user;                   // User= (system units only; empty = root)
   std::vector<std::string> rw_paths;  // more writable paths (workspaces, --rw-path)
   int watchdog_sec = 30;              // WatchdogSec; the gateway pings at half of it
+  // ListenStream= addresses ("127.0.0.1:18789"); empty = no socket unit (the gateway
+  // binds itself, e.g. bind: tailnet, whose address is known only at start).
+  std::vector<std::string> listen;
 };
 
 // The unit file text. Paths are quoted/escaped for systemd ("%" -> "%%", spaces quoted).
 std::string render_unit(const UnitOptions& o);
+// The .socket unit for o.listen (the service then Requires= it).
+std::string render_socket_unit(const UnitOptions& o);
+// gateway.bind + gateway.port as ListenStream= addresses (IPv4: a socket unit fails as a
+// whole when one address cannot be bound, e.g. ::1 on a host without IPv6); empty for
+// bind: tailnet.
+std::vector<std::string> listen_addresses(const std::string& bind, int port);
 
 // One word of a systemd command line or path list, quoted when it needs to be:
 // a"b c -> "a\"b c"; "%" is doubled (specifier), "$" doubled (variable expansion).

@@ -119,13 +119,48 @@ TEST(ServiceInstall, UserUnitRunsThisBinaryWithTheStateDirAndPassesSystemdAnalyz
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   // With a custom unit dir nothing is started; the exact commands are printed instead.
   EXPECT_NE(r.out.find("systemctl --user daemon-reload"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("systemctl --user enable --now simpleclaw.service"), std::string::npos)
+  EXPECT_NE(r.out.find("systemctl --user enable --now simpleclaw.socket simpleclaw.service"),
+            std::string::npos)
       << r.out;
+  // Socket activation: systemd holds the port (the config's, on loopback), so restarts
+  // refuse no connection; the service needs the socket.
+  std::string socket_path = units + "/simpleclaw.socket";
+  std::string sock = read_text(socket_path);
+  ASSERT_FALSE(sock.empty()) << "no socket unit at " << socket_path;
+  EXPECT_TRUE(has_line(sock, "ListenStream=127.0.0.1:18789")) << sock;
+  EXPECT_TRUE(has_line(sock, "WantedBy=sockets.target")) << sock;
+  EXPECT_TRUE(has_line(u, "Requires=simpleclaw.socket")) << u;
+  EXPECT_TRUE(has_line(u, "TimeoutStopSec=45")) << u;  // above the 30 s drain grace
 
   std::string skip;
   auto complaint = systemd_verify(unit_path, /*user=*/true, t, &skip);
   if (!skip.empty()) GTEST_SKIP() << skip;
   EXPECT_FALSE(complaint) << *complaint << "\n" << u;
+  auto socket_complaint = systemd_verify(socket_path, /*user=*/true, t, &skip);
+  EXPECT_FALSE(socket_complaint) << *socket_complaint << "\n" << sock;
+}
+
+TEST(ServiceInstall, TheSocketUnitListensWhereTheConfigSaysAndTailnetHasNone) {
+  TempDir t;
+  std::string units = t.path() + "/units", state = t.path() + "/state";
+  std::string cfg = t.path() + "/config.yaml";
+  write_text(cfg, "gateway:\n  port: 19001\n  bind: all\n");
+  auto r = run_simpleclaw(
+      {"gateway", "install", "--user", "--unit-dir", units, "--state-dir", state, "--config", cfg},
+      t.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(has_line(read_text(units + "/simpleclaw.socket"), "ListenStream=0.0.0.0:19001"));
+  write_text(cfg, "gateway:\n  bind: tailnet\n  auth: {mode: token, token: abcdefabcdef}\n");
+  TempDir t2;
+  std::string units2 = t2.path() + "/units";
+  r = run_simpleclaw(
+      {"gateway", "install", "--user", "--unit-dir", units2, "--state-dir", state, "--config", cfg},
+      t2.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(units2 + "/simpleclaw.socket"));
+  EXPECT_EQ(read_text(units2 + "/simpleclaw.service").find("Requires=simpleclaw.socket"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("no socket unit"), std::string::npos) << r.out;
 }
 
 TEST(ServiceInstall, SystemUnitNamesTheInvokingUserAndPassesSystemdAnalyze) {
@@ -165,7 +200,7 @@ TEST(ServiceInstall, InstallThenUninstallLeavesNothingBehind) {
   // As if someone ran `systemctl --user enable` by hand.
   fs::create_symlink(units + "/simpleclaw.service",
                      units + "/default.target.wants/simpleclaw.service");
-  ASSERT_EQ(files_under(units).size(), 2u);
+  ASSERT_EQ(files_under(units).size(), 3u);  // service, socket, the link
   auto u = run_simpleclaw({"gateway", "uninstall", "--user", "--unit-dir", units}, t.path());
   EXPECT_EQ(u.code, 0) << u.err;
   EXPECT_NE(u.out.find("removed " + units + "/simpleclaw.service"), std::string::npos) << u.out;

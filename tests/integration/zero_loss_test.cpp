@@ -1,7 +1,9 @@
 // Zero-loss operations (issue 18): what a user sent or was promised survives crashes,
 // restarts and platform outages. The real gateway, the fake Telegram Bot API (its
 // /control/outage makes every Bot API call answer 502) and the fake LLM.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <csignal>
@@ -13,6 +15,7 @@
 #include "channel_helpers.h"
 #include "cli_run.h"
 #include "fakes/py_fake.h"
+#include "http_conn.h"
 #include "small_disk.h"
 
 namespace sctest {
@@ -403,6 +406,56 @@ TEST(ZeroLoss, ARunStillGoingAtTheGraceDeadlineIsRecordedInterruptedAndARestartS
   auto next = zl_run_end(*c2, "cut-2");
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ((*next)["state"], "final") << next->dump();
+}
+
+// Socket activation as systemd does it: the listening socket is fd 3, LISTEN_FDS=1 and
+// LISTEN_PID=<the gateway's pid>. A connection made before the gateway even started waits
+// in the socket's backlog and is answered.
+TEST(ZeroLoss, ASocketPassedBySystemdIsServedIncludingConnectionsMadeBeforeTheStart) {
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(lfd, 64), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  HttpConn early(port);  // connected through the backlog; nobody accepts yet
+  ASSERT_TRUE(early.ok());
+  early.send_raw("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+  TempDir dir;
+  const std::string state = dir.path() + "/state";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(lfd, 3);
+    ::setenv("LISTEN_FDS", "1", 1);
+    ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    ::unsetenv("SIMPLECLAW_HOME");
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execl(SIMPLECLAW_BIN, SIMPLECLAW_BIN, "gateway", "--state-dir", state.c_str(), "--port", "1",
+            nullptr);
+    ::_exit(127);
+  }
+  ::close(lfd);
+  HttpResponse first = early.read_response(10000);
+  EXPECT_EQ(first.status, 200) << "the connection made before the start was not served";
+  // gateway.json names the inherited port (not --port 1, which it ignored).
+  Json rt;
+  eventually([&] {
+    rt = Json::parse(read_text(state + "/gateway.json"), nullptr, false);
+    return rt.is_object();
+  });
+  EXPECT_EQ(rt.value("port", 0), port) << rt.dump();
+  EXPECT_EQ(http_request(port, "GET", "/health").status, 200);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST(ZeroLoss, TwentyRestartsUnderHealthLoadRefuseNoConnectionAndKeepThePid) {

@@ -506,8 +506,13 @@ std::optional<sessions::RunRow> stored_run(sessions::DbWorker& db, boost::asio::
   std::optional<Result<std::optional<sessions::RunRow>>> got;
   db.post([run_id](sessions::SessionStore& s) { return s.get_run(run_id); },
           [&](Result<std::optional<sessions::RunRow>> r) { got = std::move(r); });
-  while (!got) io.run_one();
-  return got->ok() ? **got : std::nullopt;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!got && std::chrono::steady_clock::now() < deadline) {
+    if (io.stopped()) io.restart();  // run_until() may have stopped it
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
+  if (!got || !got->ok()) return std::nullopt;
+  return **got;
 }
 
 TEST_F(RunEngineTest, ShutdownLetsTheRunInFlightFinishKeepsQueuedRunsAndRefusesNewSends) {
