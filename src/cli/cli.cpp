@@ -180,6 +180,18 @@ int run(int argc, char** argv) {
   g_install->add_flag("--no-start", svc.no_start,
                       "only write the unit; print the systemctl commands");
 
+  // backup / restore
+  std::string backup_file, backup_state;
+  auto* backup = app.add_subcommand(
+      "backup", "write an online snapshot of the state (sessions, devices, channels) to FILE");
+  backup->add_option("file", backup_file, "the backup file to create")->required();
+  auto* restore = app.add_subcommand(
+      "restore", "restore a backup into the state dir (the gateway must be stopped)");
+  restore->add_option("file", backup_file, "a file written by `simpleclaw backup`")->required();
+  for (auto* sub : {backup, restore})
+    sub->add_option("--state-dir", backup_state,
+                    "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
+
   // call
   std::string method, params_text;
   std::string methods_help = "one RPC; methods:\n";
@@ -312,6 +324,8 @@ int run(int argc, char** argv) {
     return gateway_install_command(svc);
   }
   if (g_uninstall->parsed()) return gateway_uninstall_command(svc);
+  if (backup->parsed()) return backup_command(backup_state, backup_file);
+  if (restore->parsed()) return restore_command(backup_state, backup_file);
   if (g_restart->parsed())
     return gateway_restart_command(gopts.state_dir, restart_timeout_s, restart_json);
   if (doctor->parsed()) return doctor_command(dopts);

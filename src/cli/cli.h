@@ -53,6 +53,11 @@ int gateway_uninstall_command(const ServiceOptions& o);
 // Exit 0 restarted, 1 no gateway running or not back within `timeout_s`.
 int gateway_restart_command(const std::string& state_dir, int timeout_s, bool json_out);
 
+// `simpleclaw backup FILE` / `restore FILE` (backup_cmd.cpp): an online snapshot of the
+// state directory in one file; a restore into a state directory no gateway runs on.
+int backup_command(const std::string& state_dir, const std::string& file);
+int restore_command(const std::string& state_dir, const std::string& file);
+
 // `simpleclaw doctor` (doctor_cmd.cpp): checks with OK/WARN/FAIL and the fix; exit 0
 // when nothing failed, 1 when a check failed.
 struct DoctorOptions {

@@ -458,6 +458,81 @@ TEST(ZeroLoss, ASocketPassedBySystemdIsServedIncludingConnectionsMadeBeforeTheSt
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
+TEST(ZeroLoss, ABackupTakenUnderLoadRestoresEveryAcknowledgedMessage) {
+  FakeLlm llm;
+  const std::string yaml = config_for(llm);
+  START_GATEWAY(gw, with_config(yaml));
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<int> acked;
+  std::thread writer([&] {
+    auto c = WsClient::connect(gw->options(), nullptr);
+    if (!c.ok()) return;
+    for (int i = 0; !stop; ++i) {
+      auto r = (*c)->call("chat.send", Json{{"sessionKey", "load-" + std::to_string(i % 5)},
+                                            {"message", "msg-" + std::to_string(i) + "."},
+                                            {"idempotencyKey", "bk-" + std::to_string(i)}});
+      if (r.ok()) {
+        std::lock_guard<std::mutex> l(mu);
+        acked.push_back(i);
+      }
+    }
+  });
+  auto count = [&] {
+    std::lock_guard<std::mutex> l(mu);
+    return acked.size();
+  };
+  ASSERT_TRUE(eventually([&] { return count() >= 40; }, 20000));
+  std::vector<int> before;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    before = acked;  // acknowledged before the backup started: all must be in it
+  }
+  TempDir out;
+  const std::string file = out.path() + "/state.scbak";
+  CmdResult b = run_simpleclaw({"backup", file, "--state-dir", gw->state_dir()}, gw->dir());
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_NE(b.out.find("backed up"), std::string::npos) << b.out;
+  std::size_t at_backup = count();
+  ASSERT_TRUE(eventually([&] { return count() >= at_backup + 20; }, 20000))
+      << "the gateway stopped serving during the backup";
+  stop = true;
+  writer.join();
+
+  // Not over a running gateway's state.
+  CmdResult busy = run_simpleclaw({"restore", file, "--state-dir", gw->state_dir()}, gw->dir());
+  EXPECT_EQ(busy.code, 1);
+  EXPECT_NE(busy.err.find("a gateway is running"), std::string::npos) << busy.err;
+  // Not from a file that is not a backup.
+  write_text(out.path() + "/junk.scbak", "not a backup");
+  CmdResult junk = run_simpleclaw(
+      {"restore", out.path() + "/junk.scbak", "--state-dir", out.path() + "/x"}, gw->dir());
+  EXPECT_EQ(junk.code, 1);
+  EXPECT_NE(junk.err.find("not a"), std::string::npos) << junk.err;
+  gw->stop();
+
+  const std::string restored = out.path() + "/restored";
+  CmdResult r = run_simpleclaw({"restore", file, "--state-dir", restored}, gw->dir());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("verified"), std::string::npos) << r.out;
+  StartOptions o = with_config(yaml);
+  o.state_dir = restored;
+  START_GATEWAY(gw2, o);  // with the restored token
+  auto c = gw2->connect();
+  ASSERT_NE(c, nullptr);
+  std::string all;
+  for (int k = 0; k < 5; ++k) {
+    auto h =
+        c->call("chat.history", Json{{"sessionKey", "load-" + std::to_string(k)}, {"limit", 1000}});
+    ASSERT_TRUE(h.ok()) << h.error().message;
+    all += h->dump();
+  }
+  int missing = 0;
+  for (int i : before)
+    if (all.find("msg-" + std::to_string(i) + ".") == std::string::npos) ++missing;
+  EXPECT_EQ(missing, 0) << "of " << before.size() << " messages acknowledged before the backup";
+}
+
 TEST(ZeroLoss, TwentyRestartsUnderHealthLoadRefuseNoConnectionAndKeepThePid) {
   FakeLlm llm;
   START_GATEWAY(gw, with_config(config_for(llm)));
