@@ -20,7 +20,8 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
+
+from benchlib import http, start_fake_llm
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 USERS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -33,25 +34,14 @@ def first_line(proc):
     return proc.stdout.readline().decode()
 
 
-def http(port, method, path, body=None):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
-                                 data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
 
 
 def main():
     work = tempfile.mkdtemp(prefix="sc-chan-bench.")
     procs = []
     try:
-        fake_llm = subprocess.Popen([os.path.join(BUILD, "tests", "sc_fake_llm"), "--port", "0"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        fake_llm, llm_port = start_fake_llm(BUILD)
         procs.append(fake_llm)
-        line = first_line(fake_llm)
-        while line and not line.startswith("port "):
-            line = first_line(fake_llm)
-        llm_port = int(line.split()[1])
         tg = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests/fakes/fake_telegram.py"), TOKEN],
                               stdout=subprocess.PIPE)
         procs.append(tg)

@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from benchlib import http, start_fake_llm
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -24,12 +25,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP, BOT = "xapp-1-A0001-bench", "xoxb-0001-bench"
 
 
-def http(port, method, path, body=None):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
-                                 data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
 
 
 def dm(i):
@@ -57,13 +52,8 @@ def main():
     work = tempfile.mkdtemp(prefix="sc-slack-ack.")
     procs = []
     try:
-        llm = subprocess.Popen([os.path.join(BUILD, "tests", "sc_fake_llm"), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        llm, llm_port = start_fake_llm(BUILD)
         procs.append(llm)
-        line = llm.stdout.readline().decode()
-        while line and not line.startswith("port "):
-            line = llm.stdout.readline().decode()
-        llm_port = int(line.split()[1])
         slack = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests/fakes/fake_slack.py"),
                                   "--app-token", APP, "--bot-token", BOT],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
