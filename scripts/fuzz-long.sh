@@ -48,6 +48,7 @@ for t in "${targets[@]}"; do
   echo "fuzz-long: $name for up to ${SECONDS_PER}s / $EXECS execs on $JOBS worker(s)" >&2
   log="$WORK/$short.log"
   touch "$log.start"
+  t0=$(date +%s)
   set +e
   "$t" -fork="$JOBS" -ignore_crashes=0 -max_total_time="$SECONDS_PER" -runs="$EXECS" \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
@@ -57,7 +58,8 @@ for t in "${targets[@]}"; do
   # Executions: the fork mode's last status line ("#N ... exec/s: M"), else the stats.
   execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
   [ -n "$execs" ] || execs=$(awk '/stat::number_of_executed_units/{print $2}' "$log" | tail -1 || true)
-  rate=$(grep -oE 'exec/s: [0-9]+' "$log" | tail -1 | awk '{print $2}' || true)
+  took=$(( $(date +%s) - t0 ))
+  rate=$(( ${execs:-0} / (took > 0 ? took : 1) ))
   crashes=$(find fuzz/findings -name "$short-*" -newer "$log.start" 2>/dev/null | wc -l || true)
   if [ "$rc" -ne 0 ] && grep -qE 'ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|SUMMARY:' "$log"; then
     found=1
