@@ -141,6 +141,9 @@ int run(int argc, char** argv) {
   g->add_option("--state-dir", gopts.state_dir,
                 "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
   g->add_flag("--verbose,-v", gopts.verbose, "debug logging");
+  g->add_flag("--strict-config", gopts.strict_config,
+              "refuse to start on an invalid config file instead of running on the "
+              "last-known-good copy (config.last-good.yaml in the state dir)");
   ServiceOptions svc;
   auto* g_install = g->add_subcommand("install", "install the gateway as a systemd service");
   auto* g_uninstall = g->add_subcommand("uninstall", "remove the systemd service");

@@ -142,6 +142,14 @@ Check check_config(const DoctorContext& c) {
           " at the lines named above, then re-check with "
           "`simpleclaw config validate " +
           c.config_path + "`";
+  // What the gateway does meanwhile (gateway/config_apply.h: kLastGoodConfig).
+  const std::string lkg = c.state_dir + "/config.last-good.yaml";
+  if (::access(lkg.c_str(), R_OK) == 0)
+    k.detail += "\n  the gateway runs DEGRADED on the last-known-good copy " + lkg +
+                " until this file is fixed (then SIGHUP or `simpleclaw gateway restart`)";
+  else
+    k.detail +=
+        "\n  the gateway will not start on it (no last-known-good copy in " + c.state_dir + ")";
   return k;
 }
 

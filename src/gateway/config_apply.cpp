@@ -1,5 +1,6 @@
 #include "gateway/config_apply.h"
 
+#include "base/fs.h"
 #include "base/log.h"
 #include "channels/channel_manager.h"
 #include "gateway/agent_tools.h"
@@ -13,6 +14,13 @@
 namespace simpleclaw::gateway {
 
 bool ConfigApplier::apply(config::Config next, config::FileState file) {
+  // A valid file is applied (reload, config.set): it is the new last-known-good.
+  if (!config_.degraded().empty()) {
+    log::info("config: {} is valid again; no longer on the last-known-good copy",
+              config_.info().config_path);
+    config_.set_degraded("");
+  }
+  if (file.exists) save_last_good(config_.info().state_dir, config_.info().config_path);
   const RuntimeInfo& info = config_.info();
   const config::Config& cur = config_.cfg();
   // Judge "needs a restart" on the file's own values (the running config carries the
@@ -76,6 +84,15 @@ bool ConfigApplier::apply(config::Config next, config::FileState file) {
                      Audience{protocol::Scope::kRead, std::string_view()}, false);
   targets_.health.refresh(true);
   return restart;
+}
+
+void save_last_good(const std::string& state_dir, const std::string& config_path) {
+  auto text = read_file(config_path);
+  if (!text.ok()) return;  // no file: the embedded default needs no copy
+  const std::string lkg = state_dir + "/" + kLastGoodConfig;
+  if (auto old = read_file(lkg); old.ok() && *old == *text) return;
+  if (auto s = write_file_atomic(lkg, *text, 0600); !s.ok())
+    log::warn("cannot save the last-known-good config {}: {}", lkg, s.error().message);
 }
 
 Status ConfigApplier::reload() {

@@ -48,6 +48,13 @@ struct ConfigTargets {
   CronScheduler& cron;  // cron.enabled / timezone and the agents' heartbeats
 };
 
+// The copy of the last config file the gateway ran on, in the state dir: an invalid
+// file at start (a renamed key after an upgrade, a typo) falls back to it instead of
+// keeping the gateway down (gateway/runtime.cpp; --strict-config refuses instead).
+inline constexpr const char* kLastGoodConfig = "config.last-good.yaml";
+// Copies the config file there (0600: it may hold secrets) when it differs.
+void save_last_good(const std::string& state_dir, const std::string& config_path);
+
 class ConfigApplier {
  public:
   // `timers_changed` restarts the tick and maintenance timers after their periods changed.

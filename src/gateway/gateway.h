@@ -108,6 +108,9 @@ class Gateway {
   void shutdown(const std::string& reason, std::optional<long long> restart_expected_ms,
                 std::function<void()> done);
   Status reload_config() { return applier_.reload(); }  // SIGHUP
+  // Started on the last-known-good config: why (status/health report it until a valid
+  // file is applied).
+  void set_config_degraded(std::string why) { config_.set_degraded(std::move(why)); }
   // How long a restart that starts now should keep clients away: the runs in flight may
   // take the grace period; starting takes milliseconds.
   long long restart_expected_ms() const;

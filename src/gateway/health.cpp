@@ -142,7 +142,8 @@ Json HealthMonitor::build() const {
     order.push_back(name);
     labels[name] = channels::ChannelManager::label(name);
   }
-  return Json{{"ok", true},
+  // Not ok while running on the last-known-good config (status says why).
+  return Json{{"ok", config_.degraded().empty()},
               {"channels", channels},
               {"channelOrder", order},
               {"channelLabels", labels},

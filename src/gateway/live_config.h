@@ -46,8 +46,13 @@ class LiveConfig {
   // Re-reads the user directory from cfg() (token files included); returns the problems.
   std::vector<std::string> reload_users();
   void set_reload_status(ReloadStatus s) { reload_ = std::move(s); }
+  // Started on the last-known-good copy because the file was invalid: why ("" = not
+  // degraded). Cleared once a valid file is applied (reload, config.set).
+  const std::string& degraded() const { return degraded_; }
+  void set_degraded(std::string why) { degraded_ = std::move(why); }
 
  private:
+  std::string degraded_;
   const RuntimeInfo& info_;
   config::Config cfg_;
   config::FileState file_;

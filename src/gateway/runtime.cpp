@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "discovery/service.h"
 #include "discovery/tailscale.h"
+#include "gateway/config_apply.h"
 #include "gateway/gateway.h"
 #include "gateway/protocol/schemas.h"
 #include "gateway/restart.h"
@@ -119,12 +120,31 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
     return 1;
   }
   config::Parsed parsed = config::parse(file.raw);
+  std::string degraded;  // why the gateway runs on the last-known-good copy ("" = it does not)
   if (!parsed.ok()) {
     log::error("config {} is invalid ({} problem{}):", info.config_path, parsed.issues.size(),
                parsed.issues.size() == 1 ? "" : "s");
     for (const auto& i : parsed.issues) log::error("  {}", i.to_string());
-    log::error("fix the file (or run `simpleclaw config validate`) and start again");
-    return 1;
+    // An upgrade with a renamed key or a typo must not keep the gateway down: run on the
+    // copy of the last file it ran on, say so everywhere, and take the fixed file on
+    // SIGHUP. --strict-config (or no copy yet) refuses instead.
+    const std::string lkg_path = info.state_dir + "/" + kLastGoodConfig;
+    config::Parsed lkg;
+    auto lkg_text =
+        opts.strict_config ? Result<std::string>(Error::not_found("strict")) : read_file(lkg_path);
+    if (lkg_text.ok()) lkg = config::parse(*lkg_text);
+    if (!lkg_text.ok() || !lkg.ok()) {
+      log::error("fix the file (or run `simpleclaw config validate`) and start again{}",
+                 opts.strict_config ? " (--strict-config: no fallback)"
+                                    : " (there is no valid last-known-good copy to fall back to)");
+      return 1;
+    }
+    degraded = parsed.issues.front().to_string();
+    log::error(
+        "DEGRADED: running on the last-known-good config {} instead; fix {} and send SIGHUP "
+        "(or `simpleclaw gateway restart`). `status` and `health` report this until then.",
+        lkg_path, info.config_path);
+    parsed = std::move(lkg);
   }
   config::Config cfg = std::move(parsed.config);
   // The log file rotates at the configured size (the sinks were opened with the
@@ -223,6 +243,7 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
     return 1;
   }
   Gateway& gw = **opened;
+  if (!degraded.empty()) gw.set_config_degraded(degraded);
   step_store.done(info.sessions_db());
 
   // 2. plugins
@@ -393,6 +414,8 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
     log::warn("cannot write {}: {}", runtime_file, s.error().message);
   // After gateway.json: when `systemctl start` returns, clients find the gateway.
   service.ready("listening on " + url);
+  // It started on this file: the copy a broken edit or upgrade falls back to.
+  if (degraded.empty() && file.exists) save_last_good(info.state_dir, info.config_path);
 
   run_loop(io, [](const std::string& what) {
     log::error(

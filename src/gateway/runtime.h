@@ -17,6 +17,9 @@ struct GatewayOptions {
   std::optional<int> port;  // --port
   std::string bind;         // --bind
   bool verbose = false;
+  // An invalid config file stops the start instead of falling back to the last-known-good
+  // copy (config.last-good.yaml).
+  bool strict_config = false;
 };
 
 // Process exit code: 0 after a clean stop, 1 on a start-up error (bad config, port in use).

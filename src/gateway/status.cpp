@@ -8,6 +8,7 @@
 #include "base/check.h"
 #include "base/prom_text.h"
 #include "channels/channel_manager.h"
+#include "gateway/config_apply.h"
 #include "gateway/cron/scheduler.h"
 #include "gateway/health.h"
 #include "gateway/methods/table.h"
@@ -84,7 +85,13 @@ Json StatusReport::status() const {
          {{"path", info.config_path},
           {"exists", file.exists},
           {"hash", file.hash},
-          {"reload", reload_json(src_.config.reload_status())}}},
+          {"reload", reload_json(src_.config.reload_status())},
+          // "degraded": the file was invalid at start; the gateway runs on the copy.
+          {"state", src_.config.degraded().empty() ? "ok" : "degraded"},
+          {"degraded", src_.config.degraded().empty()
+                           ? Json(nullptr)
+                           : Json{{"error", src_.config.degraded()},
+                                  {"runningFrom", info.state_dir + "/" + kLastGoodConfig}}}}},
         {"eventLoop", src_.loop.snapshot()},
         {"channels",
          {{"configured", ch.channels},

@@ -533,6 +533,68 @@ TEST(ZeroLoss, ABackupTakenUnderLoadRestoresEveryAcknowledgedMessage) {
   EXPECT_EQ(missing, 0) << "of " << before.size() << " messages acknowledged before the backup";
 }
 
+TEST(ZeroLoss, AnInvalidConfigAtStartRunsOnTheLastKnownGoodCopyDegradedUntilFixed) {
+  FakeLlm llm;
+  const std::string good = config_for(llm);
+  TempDir dir;
+  const std::string state = dir.path() + "/state";
+  {
+    StartOptions first = with_config(good);
+    first.state_dir = state;
+    START_GATEWAY(gw, first);
+  }
+  ASSERT_TRUE(std::filesystem::exists(state + "/config.last-good.yaml"))
+      << "a successful start keeps a copy of its config";
+  // An upgrade renamed a key, or a typo: the file no longer validates.
+  const std::string bad = good + "gateway:\n  shutdown_grace: 30s\n";
+  StartOptions o = with_config(bad);
+  o.state_dir = state;
+  START_GATEWAY(gw, o);  // it starts anyway
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto st = c->call("status", Json::object());
+  ASSERT_TRUE(st.ok());
+  const Json& cfg = (*st)["subsystems"]["config"];
+  EXPECT_EQ(cfg["state"], "degraded") << cfg.dump();
+  EXPECT_NE(cfg["degraded"]["error"].get<std::string>().find("shutdown_grace"), std::string::npos)
+      << cfg.dump();
+  auto health = c->call("health", Json::object());
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ((*health)["ok"], false);
+  // It works, on the old config (its model).
+  ASSERT_TRUE(c->call("chat.send", Json{{"sessionKey", "main"},
+                                        {"message", "still serving"},
+                                        {"idempotencyKey", "lkg-1"}})
+                  .ok());
+  auto end = zl_run_end(*c, "lkg-1");
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ((*end)["state"], "final");
+  // doctor says what is going on.
+  CmdResult doc =
+      run_simpleclaw({"doctor", "--state-dir", state, "--config", gw->config_path()}, gw->dir());
+  EXPECT_NE((doc.out + doc.err).find("DEGRADED"), std::string::npos) << doc.out << doc.err;
+  // Fixed and reloaded: healthy again.
+  write_text(gw->config_path(), good);
+  gw->signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] {
+    auto s2 = c->call("status", Json::object());
+    return s2.ok() && (*s2)["subsystems"]["config"]["state"] == "ok";
+  }));
+  health = c->call("health", Json::object());
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ((*health)["ok"], true);
+  c.reset();
+  gw->stop();
+  // --strict-config refuses instead.
+  StartOptions strict = with_config(bad);
+  strict.state_dir = state;
+  strict.args = {"--strict-config"};
+  std::unique_ptr<GatewayProcess> refused;
+  EXPECT_EQ(start_and_wait_exit(refused, strict), 1);
+  EXPECT_NE(refused->stderr_text().find("--strict-config"), std::string::npos)
+      << refused->stderr_text();
+}
+
 TEST(ZeroLoss, TwentyRestartsUnderHealthLoadRefuseNoConnectionAndKeepThePid) {
   FakeLlm llm;
   START_GATEWAY(gw, with_config(config_for(llm)));
