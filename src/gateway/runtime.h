@@ -1,6 +1,7 @@
 // run_gateway: the `simpleclaw gateway` process. Resolves the state dir and config,
 // starts each subsystem in the spec's order (logging each step's duration), serves until
-// SIGTERM/SIGINT (graceful drain, exit 0 within 5 s), reloads config on SIGHUP.
+// SIGTERM/SIGINT (graceful drain within gateway.shutdown_grace_ms, then exit 0), restarts
+// in place on SIGUSR2 (gateway/restart.h), reloads config on SIGHUP.
 // Runs the loop on the calling thread.
 #pragma once
 #include <optional>
