@@ -428,18 +428,34 @@ TEST(ZeroLoss, ASocketPassedBySystemdIsServedIncludingConnectionsMadeBeforeTheSt
 
   TempDir dir;
   const std::string state = dir.path() + "/state";
+  // Everything the child needs is made before fork(): after it, only async-signal-safe
+  // calls (this process has threads). LISTEN_PID is the child's own pid: a pipe tells it.
+  int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  int pidpipe[2];
+  ASSERT_EQ(::pipe(pidpipe), 0);
   pid_t pid = ::fork();
   if (pid == 0) {
+    char pidbuf[32] = {};
+    ssize_t n = ::read(pidpipe[0], pidbuf, sizeof pidbuf - 1);
+    if (n <= 0) ::_exit(126);
+    char listen_pid[64] = "LISTEN_PID=";
+    for (ssize_t k = 0; k < n && k < 40; ++k) listen_pid[11 + k] = pidbuf[k];
+    char listen_fds[] = "LISTEN_FDS=1";
+    char path[] = "PATH=/usr/bin:/bin";
+    char* envp[] = {listen_pid, listen_fds, path, nullptr};
     ::dup2(lfd, 3);
-    ::setenv("LISTEN_FDS", "1", 1);
-    ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
-    ::unsetenv("SIMPLECLAW_HOME");
-    int devnull = ::open("/dev/null", O_WRONLY);
     ::dup2(devnull, 1);
     ::dup2(devnull, 2);
-    ::execl(SIMPLECLAW_BIN, SIMPLECLAW_BIN, "gateway", "--state-dir", state.c_str(), "--port", "1",
-            nullptr);
+    ::execle(SIMPLECLAW_BIN, SIMPLECLAW_BIN, "gateway", "--state-dir", state.c_str(), "--port", "1",
+             static_cast<char*>(nullptr), envp);
     ::_exit(127);
+  }
+  {
+    std::string p = std::to_string(pid);
+    ASSERT_EQ(::write(pidpipe[1], p.data(), p.size()), static_cast<ssize_t>(p.size()));
+    ::close(pidpipe[0]);
+    ::close(pidpipe[1]);
+    ::close(devnull);
   }
   ::close(lfd);
   HttpResponse first = early.read_response(10000);
