@@ -146,7 +146,7 @@ TransportHandler::Limits Connections::limits() const {
 void Connections::route_http(const HttpRequest& req, const PeerInfo& peer,
                              std::shared_ptr<HttpReply> reply) {
   if (p_.http.route(req, peer, reply)) return;
-  if (auto probe = route_probe(req, p_.status.ready() && !draining_(),
+  if (auto probe = route_probe(req, p_.status.ready() && !draining_(), !config_.degraded().empty(),
                                [this] { return p_.status.metrics_text(); }))
     return reply->answer(std::move(*probe));
   p_.control_ui.answer(req, peer, [reply](HttpAnswer a) { reply->answer(std::move(a)); });

@@ -11,9 +11,10 @@
 
 namespace simpleclaw::gateway {
 
-// `ready`: /ready answers 200 (else 503); `metrics`: renders /metrics on demand. nullopt:
-// not a probe (the Control UI answers it).
-std::optional<HttpAnswer> route_probe(const HttpRequest& req, bool ready,
+// `ready`: /ready answers 200 (else 503); `degraded`: /health adds "degraded":"config"
+// (running on the last-known-good config; still live); `metrics`: renders /metrics on
+// demand. nullopt: not a probe (the Control UI answers it).
+std::optional<HttpAnswer> route_probe(const HttpRequest& req, bool ready, bool degraded,
                                       const std::function<std::string()>& metrics);
 
 }  // namespace simpleclaw::gateway
