@@ -4,8 +4,9 @@ gateway, sc_fake_llm and the fake Telegram Bot API, then runs this).
 
 First the store is seeded as a gateway's would be after a while up (Soak.seed: 4 MB of
 old transcript, Telegram DMs 2,000 entries long), so the run sees steady state rather
-than bounded things filling. Then the load, all at once and at a steady, modest rate (the point is drift over hours, not
-throughput; a 2-core machine shared with a build must not be saturated):
+than bounded things filling. Then the load, all at once and at a steady, modest rate
+(the point is drift over hours, not throughput; a 2-core machine shared with a build
+must not be saturated):
   * SOAK_OPERATORS [100] operator WebSocket connections kept open for the whole run
     (protocol v4 handshake with the gateway token), reading every event they get; a tenth
     of them also `sessions.subscribe`. An unexpected close is an error (and the connection
@@ -14,8 +15,8 @@ throughput; a 2-core machine shared with a build must not be saturated):
     `chat` final, pause ~SOAK_PAUSE_MS [1000]. Every 4th turn says "run-probe": the fake
     model calls `exec`, the gateway asks for an approval, the chatter answers
     `exec.approval.resolve` allow-once and the turn ends with "exec done: run-probe". A
-    chatter moves to a fresh session every 20 turns (people start new chats; this keeps
-    the operator transcripts short, while the Telegram DMs below grow all run long).
+    chatter moves to a fresh session every 20 turns (people start new chats: short
+    transcripts here, long ones in the Telegram DMs below).
   * SOAK_TELEGRAM_USERS [4] Telegram users (threads) each send a DM through the fake Bot
     API and wait for the bot's reply in its sendMessage log, then pause ~SOAK_PAUSE_MS.
   * a churner: connect, `health`, disconnect, pause SOAK_CHURN_MS [500] (0: none).
@@ -26,8 +27,9 @@ Telegram reply missing after 30 s, a failed handshake, an unexpected disconnect,
 gateway process gone.
 
 Every --interval seconds one CSV row (header first) and one progress line on stderr:
-gateway RSS (VmRSS, and RssAnon: the heap, without mapped files) and open fds (/proc/PID/fd); SQLite size (*.db + *.db-wal under the
-state dir, and the *.db alone: the WAL is checkpointed and truncated now and then);
+gateway RSS (VmRSS, and RssAnon: the heap, without mapped files) and open fds
+(/proc/PID/fd); SQLite size (*.db + *.db-wal under the state dir, and the *.db alone:
+the WAL is checkpointed and truncated now and then);
 event-loop delay (the `status` RPC's subsystems.eventLoop: p99 and max over the
 gateway's sliding 60 s window of 500 ms timer ticks); p50/p99 of the operator turns
 (chat.send -> final, plain and exec turns together: p50 is a plain turn, p99 an exec
@@ -391,7 +393,8 @@ class Soak:
             n += 1
             t0 = time.monotonic()
             try:
-                self.http("POST", "/control/message", {"from_id": uid, "text": "tg %d.%d" % (uid, n)})
+                self.http("POST", "/control/message",
+                          {"from_id": uid, "text": "tg %d.%d" % (uid, n)})
                 got = self.http("POST", "/control/wait_sent",
                                 {"chat_id": uid, "count": n, "timeout": TURN_TIMEOUT})["count"]
                 if got >= n:
@@ -476,11 +479,13 @@ class Soak:
             csv.write(",".join(str(row[c]) if isinstance(row[c], int) else fmt(row[c])
                                for c in COLUMNS) + "\n")
             csv.flush()
-            log("t=%4ds rss %.1f MB (anon %.1f) fds %d db %.2f MB loop p99 %s ms | turns %d p50 %s p99 %s ms"
-                " | tg %d p99 %s ms | churn %d conns %s | cpu %.0f%% load %.1f | errors %d" % (
-                    row["t_s"], row["rss_mb"], row["rss_anon_mb"], fds, row["sqlite_mb"], fmt(loop_p99), len(turns),
-                    fmt(row["turn_p50_ms"]), fmt(row["turn_p99_ms"]), len(tg),
-                    fmt(row["tg_p99_ms"]), churn, conns, row["gw_cpu_pct"], load1, errors))
+            log("t=%4ds rss %.1f MB (anon %.1f) fds %d db %.2f MB loop p99 %s ms"
+                " | turns %d p50 %s p99 %s ms | tg %d p99 %s ms | churn %d conns %s"
+                " | cpu %.0f%% load %.1f | errors %d" % (
+                    row["t_s"], row["rss_mb"], row["rss_anon_mb"], fds, row["sqlite_mb"],
+                    fmt(loop_p99), len(turns), fmt(row["turn_p50_ms"]), fmt(row["turn_p99_ms"]),
+                    len(tg), fmt(row["tg_p99_ms"]), churn, conns, row["gw_cpu_pct"], load1,
+                    errors))
         return rows
 
     async def seed(self):
@@ -613,13 +618,15 @@ def judge(rows, args, stats):
         a, b = statistics.median(p2), statistics.median(p4)
         limit = 1.5 * a + 5
         ok = b <= limit
-        lines.append("| turn p99, median of intervals | %.1f ms | %.1f ms | <= 1.5x + 5 ms = %.1f ms "
-                     "| %.2fx | %s |" % (a, b, limit, b / a if a else 0, "ok" if ok else "**FAIL**"))
+        lines.append("| turn p99, median of intervals | %.1f ms | %.1f ms "
+                     "| <= 1.5x + 5 ms = %.1f ms | %.2fx | %s |" % (
+                         a, b, limit, b / a if a else 0, "ok" if ok else "**FAIL**"))
         if not ok:
             failed.append("turn p99: last-quarter median %.1f ms > 1.5 x %.1f ms + 5 ms = %.1f ms"
                           % (b, a, limit))
     else:
-        lines.append("| turn p99, median of intervals | - | - | turns in both quarters | - | **FAIL** |")
+        lines.append("| turn p99, median of intervals | - | - | turns in both quarters | - "
+                     "| **FAIL** |")
         failed.append("turn p99: no turn finished in the second or the last quarter")
     errors = stats.total["errors"]
     kinds = ", ".join("%s %d" % kv for kv in sorted(stats.by_kind.items()))
@@ -658,7 +665,8 @@ def judge(rows, args, stats):
         mean(q2, "gw_cpu_pct"), mean(q4, "gw_cpu_pct")))
     print("| machine load average (1 min), mean: second / last quarter | %.2f / %.2f |" % (
         mean(q2, "load1"), mean(q4, "load1")))
-    print("| RSS first sample / last sample | %.1f / %.1f MB |" % (rows[0]["rss_mb"], rows[-1]["rss_mb"]))
+    print("| RSS first sample / last sample | %.1f / %.1f MB |" % (
+        rows[0]["rss_mb"], rows[-1]["rss_mb"]))
     print("| SQLite db + wal (db alone): first / last sample | %.2f (%.2f) / %.2f (%.2f) MB |" % (
         rows[0]["sqlite_mb"], rows[0]["sqlite_db_mb"], rows[-1]["sqlite_mb"],
         rows[-1]["sqlite_db_mb"]))

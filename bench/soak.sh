@@ -4,31 +4,33 @@
 #
 # Starts, on 127.0.0.1 with ephemeral ports and a temp state dir, sc_fake_llm (which
 # calls `exec` for messages containing "run-probe"), the fake Telegram Bot API
-# (tests/fakes/fake_telegram.py) and a gateway using both; then bench/soak.py seeds the
+# (tests/fakes/fake_telegram.py) and a gateway using both. bench/soak.py then seeds the
 # store as after a while in service (4 MB of old transcript, 2,000-entry Telegram DMs:
-# steady state from the start, not caches filling) and puts a steady, modest mixed load
-# on it for DURATION: 100 operator connections kept open, 4 of
-# them chatting (every 4th turn runs a tool that needs an approval, which they grant),
-# 4 Telegram users talking to the bot, a connect/health/disconnect churner. Every
-# SOAK_INTERVAL seconds it samples gateway RSS, open fds, SQLite size (db + wal),
-# event-loop delay (`status` RPC), turn latency p50/p99 and errors.
+# steady state from the start, not caches filling) and keeps a steady, modest mixed load
+# on it for DURATION: 100 operator connections open, 4 of them chatting (every 4th turn
+# runs `exec`, which needs an approval they grant), 4 Telegram users talking to the bot,
+# a connect/health/disconnect churner. Every SOAK_INTERVAL seconds it samples gateway
+# RSS, open fds, SQLite size (db + wal), event-loop delay (`status` RPC), turn latency
+# p50/p99 and errors.
 #
 # DURATION: 1h (default), 2m, 90s, 1h30m or plain seconds; at least 4 intervals.
 # BUILD_DIR: a CMake build dir (src/simpleclaw, tests/sc_fake_llm) or a directory holding
 # simpleclaw and sc_fake_llm themselves [build].
 # Env: SOAK_OUT (output dir) [BUILD_DIR/soak for a build dir, else build/soak in the
 #      repo], SOAK_INTERVAL [10] s; load knobs SOAK_OPERATORS [100], SOAK_CHATTERS [4],
-#      SOAK_TELEGRAM_USERS [4], SOAK_PAUSE_MS [1000] (each chatter's/user's pause).
+#      SOAK_TELEGRAM_USERS [4], SOAK_PAUSE_MS [1000] (each chatter's and user's pause
+#      between turns), SOAK_CHURN_MS [500] (the churner's pause; 0 = no churner).
 #
 # Reading the output: one progress line per sample on stderr; on stdout a markdown table
-# of the targets (second quarter vs last quarter; the first quarter is warm-up and not
-# judged) and one of run totals. Files in SOAK_OUT: soak.csv (one row per sample),
-# soak.png (top: RSS and fds; middle: turn p50/p99, Telegram p99, event-loop delay;
-# bottom: SQLite size, turns and errors per interval), gateway.err (the gateway's stderr).
+# of the targets (second quarter against last quarter; the first quarter is warm-up and
+# not judged) and one of run totals. Files in SOAK_OUT: soak.csv (one row per sample,
+# header first), soak.png (RSS and fds; turn p50/p99, Telegram p99 and event-loop
+# delay; SQLite size, turns and errors per interval; gateway CPU and machine load, which
+# tell a latency bump from a busy machine), gateway.err (the gateway's stderr).
 # Targets: RSS and fd means of the last quarter within 5% of the second quarter's; the
 # median per-interval turn p99 of the last quarter <= 1.5x the second's + 5 ms; zero
-# errors. Exit 0 when all hold, 1 otherwise (the failed targets on stderr), 2 on a setup
-# problem (missing binary or tool).
+# errors. Exit 0 when all hold, 1 otherwise (the failed targets and their numbers on
+# stderr), 2 when a binary or a tool is missing.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +39,7 @@ DUR_ARG=${1:-1h}
 BUILD=${2:-$ROOT/build}
 INTERVAL=${SOAK_INTERVAL:-10}
 # shellcheck source=lib.sh
-. "$ROOT/bench/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 # DURATION -> seconds: "1h30m", "2m", "90s", "120".
 parse_duration() {
@@ -66,6 +68,7 @@ need_binaries "$GATEWAY" "$FAKE"
 OUT=${SOAK_OUT:-$OUT_DEFAULT}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+rm -f "$OUT/soak.png" "$OUT/soak.csv"  # never mistake an earlier run's output for this one's
 
 # Debian's python3 has python3-websockets; a python3 earlier in PATH (pyenv) may not.
 PY=python3
@@ -79,10 +82,11 @@ command -v gnuplot >/dev/null ||
 # judged quantity is drift over time, not absolute throughput.
 PIN_S=() PIN_C=()
 bench_workdir
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  [[ -f $WORK/gateway.err ]] && cp "$WORK/gateway.err" "$OUT/gateway.err"
+  if [[ -f $WORK/gateway.err ]]; then cp "$WORK/gateway.err" "$OUT/gateway.err"; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -139,7 +143,8 @@ SPID=$!
 PIDS+=("$SPID")
 wait "$SPID" || rc=$?
 
-if command -v gnuplot >/dev/null && [[ $(wc -l <"$OUT/soak.csv" 2>/dev/null || echo 0) -gt 1 ]]; then
+# A plot needs two samples (the header is the CSV's first line).
+if command -v gnuplot >/dev/null && [[ $(wc -l <"$OUT/soak.csv" 2>/dev/null || echo 0) -gt 2 ]]; then
   gnuplot -e "csv='$OUT/soak.csv'; png='$OUT/soak.png'; title='simpleclaw soak, ${DURATION}s'" \
     "$ROOT/bench/soak_plot.gp" && echo "[soak] plot: $OUT/soak.png" >&2
 fi

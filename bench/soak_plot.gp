@@ -31,6 +31,19 @@ stats csv using "rss_mb" nooutput
 rss_max = STATS_max
 stats csv using "fds" nooutput
 fds_max = STATS_max
+# The RSS target's baseline: the second quarter's mean (quarters by interval midpoint, as
+# bench/soak.py judges them), drawn over the last quarter as its +-5% band.
+stats csv every ::0::0 using "t_s" nooutput
+step = STATS_max
+dur = tmax * 60
+inq2(t) = (t - step/2 >= dur/4 && t - step/2 < dur/2)
+# Sums rather than a NaN filter: stats stops the script when no point is valid (a run cut
+# short before its second quarter).
+stats csv using (inq2(column("t_s")) ? column("rss_mb") : 0) nooutput
+rss_q2_sum = STATS_sum
+stats csv using (inq2(column("t_s")) ? 1 : 0) nooutput
+q2_n = STATS_sum
+rss_q2 = q2_n > 0 ? rss_q2_sum / q2_n : 0
 set xrange [0:tmax]
 do for [q=1:3] {
   set arrow q from first q*tmax/4, graph 0 to first q*tmax/4, graph 1 nohead dt 2 lc rgb "#888888"
@@ -47,13 +60,21 @@ set ylabel "RSS MB"
 set y2label "open fds"
 set y2tics
 set yrange [0:rss_max*1.2]
-set y2range [0:fds_max*1.2]
+set y2range [0:fds_max*2.2]  # fds drawn at mid-height, below the RSS line
+if (q2_n > 0) {
+  set arrow 20 from first 3*tmax/4, first rss_q2*1.05 to first tmax, first rss_q2*1.05 nohead dt 2 lw 1.5 lc rgb "#1f77b4"
+  set arrow 21 from first 3*tmax/4, first rss_q2*0.95 to first tmax, first rss_q2*0.95 nohead dt 2 lw 1.5 lc rgb "#1f77b4"
+  set label 13 "Q2 mean +-5%" at first 3*tmax/4, first rss_q2*1.05 offset 0.5,0.7 tc rgb "#1f77b4"
+}
 plot csv using (m(0)):"rss_mb" with linespoints pt 7 ps 0.5 lw 2 lc rgb "#1f77b4" title "gateway RSS (MB)", \
      csv using (m(0)):"rss_anon_mb" with lines lw 1 dt 2 lc rgb "#1f77b4" title "of which heap (RssAnon)", \
      csv using (m(0)):"fds" axes x1y2 with linespoints pt 5 ps 0.5 lw 2 lc rgb "#ff7f0e" title "open fds (right)"
 unset label 10
 unset label 11
 unset label 12
+unset label 13
+unset arrow 20
+unset arrow 21
 
 # 2. latency
 set ylabel "ms (log scale)"

@@ -14,6 +14,7 @@ PACKAGES=(
   ngircd                     # IRC channel tests run against a real IRC server
   python3-websockets         # fake Discord gateway and Slack Socket Mode servers (tests/fakes)
   python3-prometheus-client  # /metrics test: parsed by the reference Prometheus text parser
+  gnuplot-nox                # bench/soak.sh: the soak test's PNG plot
   nodejs npm python3 procps  # interop test (installs the OpenClaw CLI from npm) and scripts
   chromium                   # Control UI interop test (driven by npm playwright-core)
   systemd                    # systemd-analyze verify of the unit `gateway install` writes (tests)
