@@ -72,25 +72,24 @@ ClientOptions client_options(const Target& t) {
               "operator.pairing"};
   // Pin the gateway's own certificate when it is the one in our state dir.
   if (t.url.rfind("wss://", 0) == 0) {
-    if (auto rt = read_file(t.state_dir + "/gateway.json"); rt.ok()) {
-      Json j = Json::parse(*rt, nullptr, false);
-      if (j.is_object() && j.value("url", "") == t.url)
-        o.tls_fingerprint = j.value("tlsSha256", "");
-    }
+    Json j = read_runtime_file(t.state_dir);
+    if (j.value("url", "") == t.url) o.tls_fingerprint = j.value("tlsSha256", "");
   }
   return o;
+}
+
+Json read_runtime_file(const std::string& state_dir) {
+  auto rt = read_file(state_dir + "/gateway.json");
+  if (!rt.ok()) return Json::object();
+  Json j = Json::parse(*rt, nullptr, false);
+  return j.is_object() ? j : Json::object();
 }
 
 void resolve_target(Target& t) {
   t.state_dir = gateway::resolve_state_dir(t.state_dir);
   t.config_path = gateway::resolve_config_path(t.config_path, t.state_dir);
   config::Parsed cfg = config::parse(config::read_state(t.config_path).raw);
-  if (t.url.empty()) {
-    if (auto rt = read_file(t.state_dir + "/gateway.json"); rt.ok()) {
-      Json j = Json::parse(*rt, nullptr, false);
-      if (j.is_object()) t.url = j.value("url", "");
-    }
-  }
+  if (t.url.empty()) t.url = read_runtime_file(t.state_dir).value("url", "");
   if (t.url.empty()) {
     int port = cfg.ok() ? cfg.config.gateway.port : config::kDefaultPort;
     if (std::string p = env_var("SIMPLECLAW_PORT"); !p.empty()) port = std::atoi(p.c_str());

@@ -25,6 +25,9 @@ struct Target {
   int timeout_ms = 10000;
 };
 ClientOptions client_options(const Target& t);
+// The running gateway's runtime file, <state_dir>/gateway.json ({pid, port, url, bind,
+// tls, tlsSha256?, startedAt}); an empty object when there is none or it is unreadable.
+Json read_runtime_file(const std::string& state_dir);
 void resolve_target(Target& t);
 
 // `simpleclaw chat`: interactive chat on a session (exit code of the last reply).

@@ -62,13 +62,11 @@ int dashboard_command(Target& t, int ttl_s, bool json_out) {
   const std::string fragment = "/#bootstrapToken=" + token;
   std::vector<std::string> urls = {base + fragment};
   // A gateway bound beyond loopback: the same link on each LAN address.
-  if (auto rt = read_file(t.state_dir + "/gateway.json"); rt.ok()) {
-    Json j = Json::parse(*rt, nullptr, false);
-    if (j.is_object() && j.value("bind", "") != "127.0.0.1" && j.value("bind", "") != "::1") {
-      const std::string scheme = j.value("tls", false) ? "https://" : "http://";
-      for (const std::string& host : lan_hosts(j.value("bind", "")))
-        urls.push_back(scheme + host + ":" + std::to_string(j.value("port", 0)) + fragment);
-    }
+  if (Json j = read_runtime_file(t.state_dir);
+      j.contains("bind") && j.value("bind", "") != "127.0.0.1" && j.value("bind", "") != "::1") {
+    const std::string scheme = j.value("tls", false) ? "https://" : "http://";
+    for (const std::string& host : lan_hosts(j.value("bind", "")))
+      urls.push_back(scheme + host + ":" + std::to_string(j.value("port", 0)) + fragment);
   }
   if (json_out) {
     printf("%s\n", Json{{"urls", urls}, {"expiresAtMs", (*r)["expiresAtMs"]}}.dump(2).c_str());

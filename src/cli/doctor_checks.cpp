@@ -97,15 +97,10 @@ DoctorContext load_doctor_context(const DoctorOptions& o) {
       const std::string& m = lock.error().message;
       std::size_t p = m.find("pid ");
       c.running_pid = p == std::string::npos ? "unknown" : m.substr(p + 4, m.find(')', p) - p - 4);
-      if (auto rt = read_file(c.state_dir + "/gateway.json"); rt.ok()) {
-        Json j = Json::parse(*rt, nullptr, false);
-        if (j.is_object()) {
-          if (j.contains("port") && j["port"].is_number_integer())
-            c.running_port = j["port"].get<int>();
-          if (j.contains("url") && j["url"].is_string())
-            c.running_url = j["url"].get<std::string>();
-        }
-      }
+      Json j = read_runtime_file(c.state_dir);
+      if (j.contains("port") && j["port"].is_number_integer())
+        c.running_port = j["port"].get<int>();
+      if (j.contains("url") && j["url"].is_string()) c.running_url = j["url"].get<std::string>();
     }
   }
   return c;

@@ -11,7 +11,6 @@
 #include <optional>
 #include <thread>
 
-#include "base/fs.h"
 #include "cli/cli.h"
 #include "gateway/runtime.h"
 
@@ -23,11 +22,8 @@ struct Runtime {
   std::string url;
 };
 
-std::optional<Runtime> read_runtime(const std::string& path) {
-  auto raw = read_file(path);
-  if (!raw) return std::nullopt;
-  Json j = Json::parse(*raw, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
+std::optional<Runtime> read_runtime(const std::string& state_dir) {
+  Json j = read_runtime_file(state_dir);
   Runtime r;
   r.pid = j.value("pid", 0LL);
   r.started_at = j.value("startedAt", 0LL);
@@ -41,7 +37,7 @@ std::optional<Runtime> read_runtime(const std::string& path) {
 int gateway_restart_command(const std::string& state_flag, int timeout_s, bool json_out) {
   const std::string state_dir = gateway::resolve_state_dir(state_flag);
   const std::string file = state_dir + "/gateway.json";
-  auto before = read_runtime(file);
+  auto before = read_runtime(state_dir);
   if (!before || ::kill(static_cast<pid_t>(before->pid), 0) != 0) {
     std::fprintf(stderr,
                  "error: no gateway is running on %s (no live pid in %s); start it with "
@@ -60,7 +56,7 @@ int gateway_restart_command(const std::string& state_flag, int timeout_s, bool j
                  before->pid);
   auto deadline = t0 + std::chrono::seconds(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
-    auto now = read_runtime(file);
+    auto now = read_runtime(state_dir);
     if (now && now->started_at != before->started_at) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - t0)

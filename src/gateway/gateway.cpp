@@ -292,7 +292,6 @@ void Gateway::stop_the_rest() {
     plugins_drained_ = true;
     finish_shutdown_if_idle();
   });
-  tools_.approvals().shutdown();  // (again: approvals asked for after the deadline)
   tools_drained_ = false;
   tools_.mcp().stop_all([this] {
     tools_drained_ = true;
