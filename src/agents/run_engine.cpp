@@ -179,8 +179,8 @@ void RunEngine::send(SendParams p, std::function<void(Result<SendAck>)> done) {
   QueueMode mode = p.queue_mode.value_or(
       parse_queue_mode(cfg_->sessions.queue_mode).value_or(QueueMode::kFollowup));
   dedupe_.in_flight(run_id, owner);
-  sessions::BeginRun b{*key,     run_id,       uuid_v4(), p.message, clock_.wall_ms(),
-                       p.images, p.reply_route};
+  sessions::BeginRun b{*key,     run_id,        uuid_v4(), p.message, clock_.wall_ms(),
+                       p.images, p.reply_route, idle};
   // A message to an idle session starts at once: its transcript is read in the same job
   // as the commit (saving a round trip to the database on the common path) and its system
   // prompt meanwhile on the file pool. Used only if the run does start at once (see
@@ -299,19 +299,6 @@ void RunEngine::start_next(const std::string& key, bool prefetch_fresh) {
     }
   }
   run.started_ms = clock_.wall_ms();
-  // Recorded without waiting (it commits with the run's next write): after a crash a
-  // started run is reported interrupted, a queued one is run again.
-  std::vector<std::string> started{run.run_id};
-  started.insert(started.end(), run.absorbed.begin(), run.absorbed.end());
-  db_.post(
-      [started = std::move(started)](SessionStore& s) -> Status {
-        for (const std::string& id : started)
-          if (auto st = s.mark_running(id); !st.ok()) return st;
-        return Ok{};
-      },
-      [](Status st) {
-        if (!st.ok()) log::warn("cannot record a run as started: {}", st.error().message);
-      });
   int timeout = run.timeout_ms.value_or(cfg_->sessions.run_timeout_ms);
   run.timer = std::make_unique<boost::asio::steady_timer>(io_);
   run.timer->expires_after(std::chrono::milliseconds(timeout));
@@ -327,12 +314,22 @@ void RunEngine::start_next(const std::string& key, bool prefetch_fresh) {
   // halves now, in parallel.
   auto l = std::make_shared<Loaded>();
   run.loading = l;
-  db_job([key, session_id = run.session_id,
-          upto = run.user_seq](SessionStore& s) { return load_context(s, key, session_id, upto); },
-         [this, key, run_id = run.run_id, l](Result<ContextPart> r) {
-           l->context = std::move(r);
-           maybe_loaded(key, run_id, l);
-         });
+  // The run is recorded as started in the same job that loads its context (a run that
+  // started at once was stored as started by begin_run): after a crash a started run is
+  // reported interrupted, a queued one is run again.
+  std::vector<std::string> started{run.run_id};
+  started.insert(started.end(), run.absorbed.begin(), run.absorbed.end());
+  db_job(
+      [key, session_id = run.session_id, upto = run.user_seq,
+       started = std::move(started)](SessionStore& s) -> Result<ContextPart> {
+        for (const std::string& id : started)
+          if (auto st = s.mark_running(id); !st.ok()) return st.error();
+        return load_context(s, key, session_id, upto);
+      },
+      [this, key, run_id = run.run_id, l](Result<ContextPart> r) {
+        l->context = std::move(r);
+        maybe_loaded(key, run_id, l);
+      });
   files_.run([src = agents_.prompt_source(
                   run.agent_id)] { return assemble_system_prompt(src.workspace, src.agent_name); },
              alive_.guard([this, key, run_id = run.run_id, l](std::string system) {

@@ -374,10 +374,11 @@ Result<BeginRunResult> SessionStore::begin_run(const BeginRun& b) {
   }
   auto r = prep(
       "INSERT INTO runs (run_id, session_key, session_id, status, created_at, reply_route, "
-      "reply_state) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)");
+      "reply_state) VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6)");
   if (!r.ok()) return r.error();
   r->bind(1, b.run_id).bind(2, b.key.key).bind(3, out.session.session_id).bind(4, b.now);
   r->bind(5, b.reply_route).bind(6, std::string(b.reply_route.empty() ? "" : "pending"));
+  r->bind(7, std::string(b.starts_now ? "running" : "queued"));
   if (auto x = r->run(); !x.ok()) return x.error();
   out.user.session_id = out.session.session_id;
   out.user.message_id = b.message_id;

@@ -90,6 +90,9 @@ struct BeginRun {
   std::shared_ptr<const std::vector<NewImage>> images;
   // A run a platform message started: where its reply goes (sessions/outbox_store.h).
   std::string reply_route;
+  // It starts at once (the session is idle): stored as 'running', saving a write at its
+  // start (SessionStore::mark_running does it for a run that waited).
+  bool starts_now = false;
 };
 struct BeginRunResult {
   SessionRow session;
