@@ -6,10 +6,10 @@
 // matching `bindings` entry, else the account's `agent`, else the default agent) ->
 // session key agent:<id>:<channel>:direct:<sender> | :group:<chat>[:thread:<t>] ->
 // ChannelDispatch::submit (chat.send; the message is durable when it answers) -> the
-// connector may acknowledge it to the platform -> the run's `chat` final reaches
-// on_chat_event -> the reply is chunked to the platform's limit and queued on the
-// account -> sent one at a time; a failed send stays at the head of the queue and is
-// sent again after the reconnect, so a reply survives a stalled platform.
+// connector may acknowledge it to the platform -> the run's end reaches on_run_finished
+// -> the reply is chunked to the platform's limit, stored (channels/outbox.h) and queued
+// on the account -> sent one at a time; a failed send stays at the head of the queue and
+// is sent again after the reconnect or a restart, so a reply survives a stalled platform.
 //
 // Health: each account tracks connected state, reconnect attempts, last inbound /
 // outbound / connect times and last error. Liveness is judged on the inbound path: no
