@@ -186,10 +186,13 @@ struct Base {
   Json config;  // the current document (secrets redacted when from the gateway)
 };
 
-Result<Base> read_base(Target& t) {
+// `ask_gateway`: a gateway runs on this state directory (its runtime file says so) or
+// --url names one. Otherwise the file is written directly: a gateway of another state
+// directory that happens to hold the default port must never get this config.
+Result<Base> read_base(Target& t, bool ask_gateway) {
   Base b;
-  ClientOptions co = client_options(t);
-  auto c = WsClient::connect(co);
+  Result<std::unique_ptr<WsClient>> c = Error::io("no gateway runs on " + t.state_dir);
+  if (ask_gateway) c = WsClient::connect(client_options(t));
   if (c.ok()) {
     auto r = (*c)->call("config.get");
     (*c)->close();
@@ -261,7 +264,9 @@ std::string key_text(const OnboardAnswers& a) {
 }  // namespace
 
 int onboard_command(const OnboardOptions& o, Target& t) {
+  const bool url_given = !t.url.empty();
   resolve_target(t);
+  const bool ask_gateway = url_given || !read_runtime_file(t.state_dir).empty();
   const bool ask = !o.yes;
   OnboardAnswers a;
   // Flags are checked before anything is asked: a script gets its usage error at once.
@@ -307,7 +312,7 @@ int onboard_command(const OnboardOptions& o, Target& t) {
     return flag_error("--telegram-token", "--allow-from is needed with it (numeric user ids)");
 
   // The hash every later write is checked against: read before the first question.
-  auto base = read_base(t);
+  auto base = read_base(t, ask_gateway);
   if (!base.ok()) {
     fprintf(stderr, "error: %s\n", base.error().message.c_str());
     return 1;

@@ -435,6 +435,26 @@ TEST(Onboard, TheSameRaceOnTheFileWithoutAGateway) {
   EXPECT_EQ(read_text(p.config()), "logging: {level: warn}\n");
 }
 
+TEST(Onboard, AnotherStateDirsGatewayOnThePortNamedInTheConfigIsLeftAlone) {
+  // A gateway of another state directory listens on the port this config names; no
+  // gateway runs on this state directory. Onboard must write this file, never that
+  // gateway's config (nor hang or fail on its token).
+  FakeLlm llm;
+  int port = free_port();
+  StartOptions o = with_config("gateway:\n  port: " + std::to_string(port) + "\n");
+  o.port_zero = false;
+  START_GATEWAY(gw, o);
+  std::string theirs = read_text(gw->config_path());
+  OnboardPaths p;
+  ::mkdir(p.state().c_str(), 0700);
+  write_text(p.config(), "gateway: {port: " + std::to_string(port) + "}\n");
+  CmdResult r = onboard(p, {"--no-probe"}, "4\n" + llm.url() + "/v1\n\nsome-model\nn\ny\n");
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("through the running gateway"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(p.config()).find("some-model"), std::string::npos) << read_text(p.config());
+  EXPECT_EQ(read_text(gw->config_path()), theirs);
+}
+
 TEST(Onboard, TelegramBotWithBadIdsAskedAgain) {
   OnboardPaths p;
   const std::string token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
