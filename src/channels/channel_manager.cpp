@@ -292,38 +292,47 @@ void ChannelManager::on_run_finished(const RunReply& reply) {
   acc->enqueue_reply(reply.run_id, std::move(msgs));
 }
 
+std::pair<std::shared_ptr<Account>, sdk::Peer> ChannelManager::conversation(
+    const std::string& key) {
+  if (auto it = sessions_.find(key); it != sessions_.end())
+    if (auto acc = it->second.account.lock()) return {acc, it->second.peer};
+  // After a restart the conversation is known only from the key:
+  // agent:<a>:<channel>:direct:<peer> | :group:<id>[:thread:<t>]. <peer> is the sender's
+  // user id: a DM is addressed by user (Peer::user_id), and the connector finds the
+  // conversation (on Telegram and IRC it is the user id; Discord and Slack open the DM).
+  auto k = sessions::parse_session_key(key, default_agent_);
+  if (!k || k->channel.empty()) return {};
+  Account* a = find(k->channel, "");
+  if (!a) return {};
+  std::string_view rest = k->rest;
+  if (!k->owner.empty()) rest.remove_prefix(5 + k->owner.size() + 1);  // "user:<owner>:"
+  if (rest.size() < k->channel.size() + 1 + k->kind.size() + 1) return {};
+  std::string conv(rest.substr(k->channel.size() + 1 + k->kind.size() + 1));
+  auto thread = conv.find(":thread:");
+  sdk::Peer peer;
+  peer.group = k->kind == "group";
+  peer.chat_id = conv.substr(0, thread);
+  if (thread != std::string::npos) peer.thread_id = conv.substr(thread + 8);
+  if (!peer.group) peer.user_id = peer.chat_id;
+  return {a->shared_from_this(), peer};
+}
+
+bool ChannelManager::tell(const std::string& session_key, const std::string& text) {
+  auto [acc, peer] = conversation(session_key);
+  if (!acc) return false;
+  for (std::string& chunk : chunk_text(text, acc->max_text()))
+    acc->enqueue({peer, std::move(chunk), {}, {}});
+  return true;
+}
+
 void ChannelManager::on_approval_event(const char* event, const Json& payload) {
   if (std::string(event) != "exec.approval.requested") return;
   const Json& req = payload.contains("request") ? payload["request"] : Json();
   std::string key = req.is_object() ? req.value("sessionKey", "") : "";
   std::string id = payload.value("id", "");
   if (key.empty() || id.empty()) return;
-  auto it = sessions_.find(key);
-  std::shared_ptr<Account> acc;
-  sdk::Peer peer;
-  if (it != sessions_.end()) {
-    acc = it->second.account.lock();
-    peer = it->second.peer;
-  }
-  if (!acc) {
-    // After a restart the conversation is known only from the key:
-    // agent:<a>:<channel>:direct:<peer> | :group:<id>[:thread:<t>]. <peer> is the sender's
-    // user id: a DM is addressed by user (Peer::user_id), and the connector finds the
-    // conversation (on Telegram and IRC it is the user id; Discord and Slack open the DM).
-    auto k = sessions::parse_session_key(key, default_agent_);
-    if (!k || k->channel.empty()) return;
-    Account* a = find(k->channel, "");
-    if (!a) return;
-    acc = a->shared_from_this();
-    std::string_view rest = k->rest;
-    if (!k->owner.empty()) rest.remove_prefix(5 + k->owner.size() + 1);  // "user:<owner>:"
-    std::string conv(rest.substr(k->channel.size() + 1 + k->kind.size() + 1));
-    auto thread = conv.find(":thread:");
-    peer.group = k->kind == "group";
-    peer.chat_id = conv.substr(0, thread);
-    if (thread != std::string::npos) peer.thread_id = conv.substr(thread + 8);
-    if (!peer.group) peer.user_id = peer.chat_id;
-  }
+  auto [acc, peer] = conversation(key);
+  if (!acc) return;
   std::string short_id = id.substr(0, 8);
   std::string text = "Approval needed (" + short_id + "): run `" + req.value("command", "") +
                      "` in " + req.value("cwd", "") + "?\nReply /approve " + short_id +

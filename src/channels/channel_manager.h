@@ -100,6 +100,9 @@ class ChannelManager {
   // Gateway hooks.
   void on_run_finished(const RunReply& reply);
   void on_approval_event(const char* event, const Json& payload);
+  // A message to the conversation of a channel session (agent:<a>:<channel>:...), sent
+  // through its account's durable queue; false when the key names no channel account.
+  bool tell(const std::string& session_key, const std::string& text);
 
   // Methods.
   // channels.status; `only` = one channel ("" = all).
@@ -159,6 +162,9 @@ class ChannelManager {
   Counters& counters() { return counters_; }
 
  private:
+  // The account and peer of a channel session: the live conversation when one talked
+  // since the start, else parsed from the key (after a restart). {nullptr, {}} if none.
+  std::pair<std::shared_ptr<Account>, sdk::Peer> conversation(const std::string& session_key);
   struct Route {
     std::weak_ptr<Account> account;
     sdk::Peer peer;

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "gateway/http/agent_run.h"
 #include "gateway/methods/table.h"
+#include "gateway/orphan_approvals.h"
 #include "plugins/builtin.h"
 
 namespace simpleclaw::gateway {
@@ -171,14 +172,12 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   nodes_.configure(c);
   devices_.configure(c);
   tools_.configure(c);
-  // An allow-always given for an approval re-offered after a restart (its run is gone).
-  tools_.approvals().on_orphan_allow_always = [this](const tools::ApprovalRecord& r) {
-    std::vector<std::string> patterns;
-    if (r.request.contains("allowAlwaysPatterns") && r.request["allowAlwaysPatterns"].is_array())
-      for (const Json& p : r.request["allowAlwaysPatterns"])
-        if (p.is_string()) patterns.push_back(p.get<std::string>());
-    applier_.persist_allow(r.request.value("agentId", ""), patterns);
-  };
+  // An allow given for an approval re-offered after a restart (its run is gone).
+  tools_.approvals().on_orphan_allowed =
+      [d = OrphanApprovalDeps{tools_.approvals(), tools_.runner(), agents_, sessions_, channels_,
+                              [this](const std::string& agent, const std::vector<std::string>& p) {
+                                applier_.persist_allow(agent, p);
+                              }}](const tools::ApprovalRecord& r) { run_orphan_approval(d, r); };
   tools_.start(nullptr);
   channels_.set_extra_factories(
       [this](const std::string& name) { return plugins_.channel_factory(name); });

@@ -87,6 +87,18 @@ Result<std::string> ApprovalManager::request_as(std::string id, Json request, in
   if (pending_.count(id) || resolved_.count(id))
     return Error::conflict("approval id " + id + " is already in use; pick another",
                            "APPROVAL_ID_IN_USE");
+  if (!grants_.empty()) {
+    const auto steady_now = std::chrono::steady_clock::now();
+    std::erase_if(grants_, [&](const auto& g) { return g.second.until < steady_now; });
+    if (auto g = grants_.find(grant_key(request)); g != grants_.end()) {
+      std::string by = g->second.by;
+      grants_.erase(g);
+      log::info("approval {}: `{}` was approved before the restart by {}; running it", id,
+                request.value("command", ""), by.empty() ? "an operator" : by);
+      boost::asio::post(io_, [decided = std::move(decided), by] { decided("allow-once", "", by); });
+      return id;
+    }
+  }
   std::int64_t now = clock_.wall_ms();
   if (pending_.size() >= kMaxPending) {
     boost::asio::post(
@@ -206,9 +218,23 @@ void ApprovalManager::end(const std::string& id, const std::string& decision,
   for (auto& w : p.watchers) w(decision, reason, by);
   if (p.decided) {
     p.decided(decision, reason, by);
-  } else if (decision == "allow-always" && on_orphan_allow_always) {
-    on_orphan_allow_always(p.rec);
+  } else if (decision != "deny" && on_orphan_allowed) {
+    on_orphan_allowed(p.rec);
   }
+}
+
+std::string ApprovalManager::grant_key(const Json& request) {
+  auto field = [&](const char* k) {
+    auto it = request.find(k);
+    return it == request.end() ? std::string() : it->dump();
+  };
+  return field("sessionKey") + '\n' + field("command") + '\n' + field("commands");
+}
+
+void ApprovalManager::grant_once(const ApprovalRecord& decided) {
+  if (grants_.size() >= kMaxPending) grants_.erase(grants_.begin());
+  grants_[grant_key(decided.request)] = {decided.resolved_by,
+                                         std::chrono::steady_clock::now() + kGrantTtl};
 }
 
 Json ApprovalManager::list() const {

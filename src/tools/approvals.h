@@ -12,14 +12,17 @@
 // may be given as a unique prefix of at least 6 characters (chat /approve commands).
 //
 // Durability: every approval is saved through ApprovalStore (the sessions database).
-// After a restart, load() re-offers the pending ones whose deadline has not passed
-// (their run is gone: a decision is recorded, and allow-always still stores its
-// pattern through on_orphan_allow_always) and expires the rest.
+// After a restart, load() re-offers the pending ones whose deadline has not passed and
+// expires the rest. Their run is gone (it was interrupted by the stop), so an allow
+// goes to on_orphan_allowed: the gateway runs the command itself (orphan_approvals.h),
+// through the exec tool again, whose new request is let through once by grant_once()
+// instead of asking the human a second time.
 //
 // Threading: loop thread only.
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -101,8 +104,14 @@ class ApprovalManager final : public sdk::HumanApproval {
   Result<Json> get(const std::string& id_or_prefix) const;
   std::size_t pending_count() const { return pending_.size(); }
 
-  // An allow-always decided for an approval whose run is gone (after a restart).
-  std::function<void(const ApprovalRecord&)> on_orphan_allow_always;
+  // An allow (once or always) decided for an approval whose run is gone (re-offered
+  // after a restart). rec.status says which.
+  std::function<void(const ApprovalRecord&)> on_orphan_allowed;
+  // The next request() for exactly this command in this session (the request's
+  // sessionKey, command and resolved binaries), within kGrantTtl, is decided allow-once
+  // at once by `by` instead of waiting for a human: the decision a human already made.
+  void grant_once(const ApprovalRecord& decided);
+  static constexpr std::chrono::milliseconds kGrantTtl{60'000};
 
  private:
   struct Pending {
@@ -115,6 +124,13 @@ class ApprovalManager final : public sdk::HumanApproval {
   void arm(Pending& p);
   void end(const std::string& id, const std::string& decision, const std::string& reason,
            const std::string& by, bool save = true);
+
+  struct Grant {
+    std::string by;
+    std::chrono::steady_clock::time_point until;
+  };
+  static std::string grant_key(const Json& request);
+  std::map<std::string, Grant> grants_;  // grant_key -> who decided; few, short-lived
 
   boost::asio::io_context& io_;
   ApprovalStore& store_;

@@ -462,10 +462,14 @@ TEST(ChannelsDiscord, APendingApprovalIsOfferedAgainInTheDmChannelAfterARestart)
   std::string allow = rows[0]["components"][0]["custom_id"];
   EXPECT_EQ(allow.back(), 'o');
   inject(*dc, press(kAlice, kAliceDm, allow));
-  posted = wait_posted(*dc, [](const Json& p) { return p.size() >= 4; });
-  ASSERT_EQ(posted.size(), 4u) << posted.dump();
+  // "Approved (…)", then the command runs (its run is gone) and its result follows.
+  posted = wait_posted(*dc, [](const Json& p) { return p.size() >= 5; });
+  ASSERT_EQ(posted.size(), 5u) << posted.dump();
   EXPECT_EQ(posted[3]["channel_id"], kAliceDm);
   EXPECT_EQ(content(posted[3]).rfind("Approved (", 0), 0u) << content(posted[3]);
+  EXPECT_EQ(posted[4]["channel_id"], kAliceDm);
+  EXPECT_NE(content(posted[4]).find("after-restart\n[exit code 0]"), std::string::npos)
+      << content(posted[4]);
   auto c2 = gw2->connect();
   ASSERT_NE(c2, nullptr);
   auto pending = c2->call("exec.approval.list", Json::object());

@@ -517,11 +517,16 @@ TEST(ChannelsSlack, APendingApprovalIsOfferedAgainInTheDmAfterARestart) {
   ASSERT_NE(c2, nullptr);
   ASSERT_TRUE(wait_connected(*c2, "slack"));
   slack.event(dm("U111", "/approve " + short_id + " allow-once", "1700000009.000200"));
-  posts = slack.wait_posts([](const Json& p) { return p.size() >= 4; });
-  ASSERT_EQ(posts.size(), 4u) << posts.dump();
+  // "Approved (…)", then the command runs (its run is gone) and its result follows.
+  posts = slack.wait_posts([](const Json& p) { return p.size() >= 5; });
+  ASSERT_EQ(posts.size(), 5u) << posts.dump();
   EXPECT_EQ(posts[3]["channel"], "D111");
   EXPECT_EQ(posts[3]["text"].get<std::string>().rfind("Approved (" + short_id, 0), 0u)
       << posts[3].dump();
+  EXPECT_EQ(posts[4]["channel"], "D111");
+  EXPECT_NE(posts[4]["text"].get<std::string>().find("after-restart\n[exit code 0]"),
+            std::string::npos)
+      << posts[4].dump();
   auto pending = c2->call("exec.approval.list", Json::object());
   ASSERT_TRUE(pending.ok());
   EXPECT_TRUE((*pending).empty()) << pending->dump();  // decided from the DM

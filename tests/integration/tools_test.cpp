@@ -345,6 +345,14 @@ TEST(Tools, APendingApprovalSurvivesARestartAndAllowAlwaysStillStoresThePattern)
   auto got = op->call("exec.approval.get", Json{{"id", id}});
   ASSERT_TRUE(got.ok());
   EXPECT_EQ((*got)["status"], "allow-always");
+  // Its run ended with the restart, so the gateway ran the command itself and put the
+  // result in the session, where the agent reads it on the next turn.
+  auto c = gw2->connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(eventually([&] {
+    auto h = c->call("chat.history", Json{{"sessionKey", "main"}});
+    return h.ok() && h->dump().find("persisted\\n[exit code 0]") != std::string::npos;
+  }));
 }
 
 TEST(Tools, MaxStepsEndsARunThatNeverStopsCallingTools) {

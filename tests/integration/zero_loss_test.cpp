@@ -162,6 +162,69 @@ TEST(ZeroLoss, ARunCutOffByACrashIsReportedToItsSenderAfterTheRestart) {
   EXPECT_EQ(tg->get("/control/sent").size(), 2u);
 }
 
+TEST(ZeroLoss, AnApprovalAllowedAfterTheRestartRunsItsCommandAndTellsTheRequester) {
+  FakeLlm llm;
+  llm.push(exec_call("echo ran-after-restart; echo run >> runs.txt"));
+  auto tg = start_fake_telegram();
+  const std::string yaml = config_for(llm, zl_telegram(*tg));
+  TempDir state;
+  StartOptions o = with_config(yaml);
+  o.state_dir = state.path();
+  {
+    START_GATEWAY(gw, o);
+    auto c = gw->connect();
+    ASSERT_NE(c, nullptr);
+    ASSERT_TRUE(wait_connected(*c, "telegram"));
+    tg->post("/control/message", zl_message(111, "run it, please"));
+    Json sent = wait_sent(
+        *tg, [](const Json& s) { return !s.empty(); }, 15000);
+    ASSERT_EQ(sent.size(), 1u) << sent.dump();
+    ASSERT_TRUE(sent[0].contains("reply_markup")) << "the approval prompt";
+    gw->signal(SIGTERM);
+    ASSERT_EQ(gw->wait_exit(std::chrono::seconds(15)), 0);
+  }
+  START_GATEWAY(gw2, o);
+  // The sender hears that the run was interrupted, then gets the approval again.
+  Json sent = wait_sent(
+      *tg, [](const Json& s) { return s.size() >= 3; }, 15000);
+  ASSERT_EQ(sent.size(), 3u) << sent.dump();
+  ASSERT_TRUE(sent[2].contains("reply_markup")) << sent[2].dump();
+  std::string allow = sent[2]["reply_markup"]["inline_keyboard"][0][0]["callback_data"];
+  ASSERT_EQ(allow.back(), 'o') << allow;
+  tg->post("/control/callback", Json{{"from_id", 111}, {"chat_id", 111}, {"data", allow}});
+  // "Approved (…)" for the button, then the command's result, in the same chat.
+  sent = wait_sent(
+      *tg,
+      [](const Json& s) {
+        for (const Json& m : s)
+          if (m.value("text", "").find("after the gateway restarted") != std::string::npos)
+            return true;
+        return false;
+      },
+      15000);
+  const Json& result = sent.back();
+  EXPECT_EQ(result["chat_id"], "111");
+  std::string text = result["text"];
+  EXPECT_NE(text.find("after the gateway restarted"), std::string::npos) << text;
+  EXPECT_NE(text.find("[exit code 0]"), std::string::npos) << text;
+  // It ran exactly once, in the agent's workspace, without a second prompt.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(zl_read(state.path() + "/agents/main/workspace/runs.txt"), "run\n");
+  Json all = tg->get("/control/sent");
+  int prompts = 0;
+  for (const Json& m : all) prompts += m.contains("reply_markup");
+  EXPECT_EQ(prompts, 2) << all.dump();
+  // The transcript keeps the result, so the agent knows on its next turn.
+  auto c = gw2->connect();
+  ASSERT_NE(c, nullptr);
+  auto h = c->call("chat.history", Json{{"sessionKey", "agent:main:telegram:direct:111"}});
+  ASSERT_TRUE(h.ok());
+  EXPECT_NE(h->dump().find("ran-after-restart\\n[exit code 0]"), std::string::npos) << h->dump();
+  auto pending = c->call("exec.approval.list", Json::object());
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->empty()) << pending->dump();
+}
+
 TEST(ZeroLoss, RateLimitedRepliesWaitAsTelegramAsksAndAreNeverDropped) {
   FakeLlm llm;
   llm.push(answer("Patience pays."));

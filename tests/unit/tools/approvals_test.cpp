@@ -139,7 +139,7 @@ TEST(Approvals, RestartReOffersPendingAndExpiresStale) {
   Events ev2;
   ApprovalManager m2(io, store, ev2);
   std::vector<ApprovalRecord> orphans;
-  m2.on_orphan_allow_always = [&](const ApprovalRecord& r) { orphans.push_back(r); };
+  m2.on_orphan_allowed = [&](const ApprovalRecord& r) { orphans.push_back(r); };
   bool loaded = false;
   m2.load([&] { loaded = true; });
   ASSERT_TRUE(loaded);
@@ -152,6 +152,31 @@ TEST(Approvals, RestartReOffersPendingAndExpiresStale) {
   ASSERT_TRUE(m2.resolve(live, "allow-always", "alice").ok());
   ASSERT_EQ(orphans.size(), 1u);
   EXPECT_EQ(orphans[0].request["command"], "rm -rf build");
+  EXPECT_EQ(orphans[0].status, "allow-always");
+}
+
+TEST(Approvals, AGrantLetsTheSameCommandInTheSameSessionThroughOnceWithoutAskingAgain) {
+  boost::asio::io_context io;
+  MemStore store;
+  Events ev;
+  ApprovalManager m(io, store, ev);
+  ApprovalRecord decided;
+  decided.request = req();
+  decided.resolved_by = "telegram:111";
+  m.grant_once(decided);
+  Json other_session = req();
+  other_session["sessionKey"] = "agent:main:other";
+  ApprovalDecision elsewhere, first, second;
+  m.request(other_session, 60000, elsewhere.recorder());
+  m.request(req(), 60000, first.recorder());
+  m.request(req(), 60000, second.recorder());
+  io.poll();  // the granted decision is posted; the others' deadlines are a minute away
+  EXPECT_EQ(elsewhere.calls, 0) << "another session's command still waits for a human";
+  EXPECT_EQ(first.calls, 1);
+  EXPECT_EQ(first.decision, "allow-once");
+  EXPECT_EQ(first.by, "telegram:111");
+  EXPECT_EQ(second.calls, 0) << "a grant is used once";
+  EXPECT_EQ(m.pending_count(), 2u);
 }
 
 }  // namespace
