@@ -207,6 +207,10 @@ struct ModelsConfig {
   int idle_timeout_ms = 60000;         // no stream bytes for this long = timeout
   int request_timeout_ms = 600000;     // whole request, streaming included
   int probe_interval_ms = 0;           // > 0: re-probe provider availability this often
+  // Reply text plus tool-call arguments one model call may produce; more ends the call with
+  // an error (a runaway or broken stream must not grow a run's memory and transcript
+  // without bound). 8 MiB is far beyond any model's output budget.
+  long long max_response_bytes = 8 * 1024 * 1024;
   // models.implicit: with models.providers empty, providers come from OPENAI_API_KEY,
   // ANTHROPIC_API_KEY and a local Ollama (implicit_providers.h). false = never.
   bool implicit = true;

@@ -153,7 +153,8 @@ SC_CONFIG_FIELDS(simpleclaw::config::ModelEntry, id, name, context_window, max_t
 SC_CONFIG_FIELDS(simpleclaw::config::ProviderConfig, api, base_url, api_key, headers, models)
 SC_CONFIG_FIELDS(simpleclaw::config::RetryConfig, attempts, base_ms, max_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelsConfig, retry, connect_timeout_ms, first_byte_timeout_ms,
-                 idle_timeout_ms, request_timeout_ms, probe_interval_ms, implicit)
+                 idle_timeout_ms, request_timeout_ms, max_response_bytes, probe_interval_ms,
+                 implicit)
 SC_CONFIG_FIELDS(simpleclaw::config::HeartbeatConfig, every, prompt, target, to, account_id,
                  ack_token, ack_max_chars)
 SC_CONFIG_FIELDS(simpleclaw::config::AgentConfig, id, name, emoji, avatar, model, fallbacks,

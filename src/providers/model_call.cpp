@@ -19,6 +19,10 @@ CallResult cancelled_result() {
 std::string http_error_text(const std::string& provider, const HttpError& e) {
   return provider + ": " + e.message;
 }
+
+const std::string& provider_name(const ResolvedModel& m) {
+  return m.provider ? m.provider->name : m.plugin;
+}
 }  // namespace
 
 std::shared_ptr<ModelCall> ModelCall::start(boost::asio::io_context& io,
@@ -40,7 +44,12 @@ std::shared_ptr<ModelCall> ModelCall::start(boost::asio::io_context& io,
 ModelCall::ModelCall(boost::asio::io_context& io, std::vector<ResolvedModel> c,
                      const config::ModelsConfig& cfg, CallCallbacks cb,
                      std::shared_ptr<ConnectionPool> pool)
-    : io_(io), candidates_(std::move(c)), retry_(cfg.retry), cb_(std::move(cb)), backoff_(io) {
+    : io_(io),
+      candidates_(std::move(c)),
+      retry_(cfg.retry),
+      max_response_bytes_(static_cast<std::size_t>(std::max<long long>(1, cfg.max_response_bytes))),
+      cb_(std::move(cb)),
+      backoff_(io) {
   http_opts_.pool = std::move(pool);
   http_opts_.connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
   http_opts_.first_byte_timeout = std::chrono::milliseconds(cfg.first_byte_timeout_ms);
@@ -61,6 +70,7 @@ void ModelCall::attempt() {
   head_ = HttpHead{};
   error_body_.clear();
   stream_finished_ = false;
+  response_bytes_ = 0;
   result_.model_ref = m.ref;
   result_.tool_calls.clear();  // a retried attempt starts over
   ChatRequest req = cb_.build(m);
@@ -81,7 +91,7 @@ void ModelCall::attempt() {
     std::vector<StreamEvent> events;
     self->decoder_->feed(bytes, events);
     for (StreamEvent& ev : events) {
-      if (self->done_ || self->stream_finished_) break;
+      if (!current() || self->stream_finished_) break;  // over the cap: the attempt ended
       if (self->take_event(ev)) continue;
       switch (ev.type) {
         case StreamEvent::kDone:
@@ -118,7 +128,8 @@ std::function<std::shared_ptr<ModelCall>()> ModelCall::begin_attempt() {
 bool ModelCall::take_event(StreamEvent& ev) {
   switch (ev.type) {
     case StreamEvent::kText:
-      if (!ev.text.empty()) {
+      // The piece that does not fit is not shown: the transcript keeps what came before.
+      if (!ev.text.empty() && within_cap(ev.text.size())) {
         text_sent_ = true;
         if (cb_.on_text) cb_.on_text(ev.text);
       }
@@ -127,16 +138,32 @@ bool ModelCall::take_event(StreamEvent& ev) {
       result_.usage = ev.usage;
       return true;
     case StreamEvent::kToolCall:
-      result_.tool_calls.push_back(std::move(ev.tool_call));
+      if (within_cap(ev.tool_call.id.size() + ev.tool_call.name.size() +
+                     ev.tool_call.arguments.size()))
+        result_.tool_calls.push_back(std::move(ev.tool_call));
       return true;
     default:
       return false;
   }
 }
 
+bool ModelCall::within_cap(std::size_t bytes) {
+  response_bytes_ += bytes;
+  if (response_bytes_ <= max_response_bytes_) return true;
+  stream_finished_ = true;  // nothing more of this response is taken
+  // Not retryable: the same request would likely run away again. fail_attempt still
+  // tries the next candidate when no text reached the user.
+  fail_attempt(ErrorKind::kUnknown,
+               provider_name(candidates_[index_]) +
+                   ": the reply is larger than models.max_response_bytes (" +
+                   std::to_string(max_response_bytes_) + " bytes)",
+               false, std::nullopt);
+  return false;
+}
+
 void ModelCall::attempt_plugin(const ResolvedModel& m, const ChatRequest& req) {
   auto current = begin_attempt();
-  const std::string provider = m.provider ? m.provider->name : m.plugin;
+  const std::string provider = provider_name(m);
   if (!m.plugins) {
     // Posted: on_done must not run inside start().
     boost::asio::post(io_, [current, provider, plugin = m.plugin] {
@@ -192,20 +219,18 @@ void ModelCall::on_http_done(const HttpError* err) {
     return fail_attempt(kind, http_error_text(provider, *err), retryable, std::nullopt);
   }
   if (head_.status < 200 || head_.status >= 300) {
-    HttpFailure f = classify_http_error(candidates_[index_].wire->name(), head_, error_body_);
+    // Named by the provider, not its wire format: with several OpenAI-compatible providers
+    // "openai: 503" would not say which one failed (and every other error names it too).
+    HttpFailure f = classify_http_error(provider, head_, error_body_);
     return fail_attempt(f.kind, f.message, f.retryable, f.retry_after_ms);
   }
   if (!stream_finished_) {
     std::vector<StreamEvent> events;
     decoder_->finish(events);
+    const std::uint64_t attempt = attempt_id_;
     for (StreamEvent& ev : events) {
-      if (ev.type == StreamEvent::kText && !ev.text.empty()) {
-        text_sent_ = true;
-        if (cb_.on_text) cb_.on_text(ev.text);
-      } else if (ev.type == StreamEvent::kUsage) {
-        result_.usage = ev.usage;
-      } else if (ev.type == StreamEvent::kToolCall) {
-        result_.tool_calls.push_back(std::move(ev.tool_call));
+      if (take_event(ev)) {
+        if (done_ || attempt_id_ != attempt) return;  // over the cap: the attempt ended
       } else if (ev.type == StreamEvent::kDone) {
         result_.stop_reason = ev.stop_reason;
         stream_finished_ = true;

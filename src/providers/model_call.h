@@ -8,6 +8,13 @@
 // repeat text the user already saw). There is no shared cooldown: one session's
 // failures never block another session's calls.
 //
+// Bounded: a reply whose text plus tool-call arguments exceed models.max_response_bytes
+// ends the attempt with an error (not retried: the same request would likely run away
+// again; another candidate is tried only if no text was shown). The HTTP client leaves
+// bounding the body to its caller; the decoders bound a line, a tool call and the number
+// of tool calls, and this bounds what accumulates. A stream that trickles bytes without
+// ever going idle ends at models.request_timeout_ms.
+//
 // A candidate served by a provider plugin (ResolvedModel::plugin) is asked through
 // PluginModels instead of HTTP, under the same policy: the plugin not running, crashing
 // or timing out is retryable like a connection error; its JSON-RPC error is not.
@@ -66,8 +73,12 @@ class ModelCall : public std::enable_shared_from_this<ModelCall> {
   void attempt_plugin(const ResolvedModel& m, const ChatRequest& req);
   void on_plugin_event(StreamEvent& ev);
   // Text, usage and tool calls, alike from HTTP decoders and plugins; false for kDone and
-  // kError, which each transport ends in its own way.
+  // kError, which each transport ends in its own way. A text or tool call over the
+  // response cap fails the attempt instead (true: handled; the attempt is then over).
   bool take_event(StreamEvent& ev);
+  // Counts `bytes` more of the reply against max_response_bytes; false (and the attempt
+  // failed) when they do not fit.
+  bool within_cap(std::size_t bytes);
   // A new attempt: returns a getter of this call that yields nullptr once the attempt is
   // over (given up, cancelled, finished), so late callbacks are ignored.
   std::function<std::shared_ptr<ModelCall>()> begin_attempt();
@@ -79,6 +90,7 @@ class ModelCall : public std::enable_shared_from_this<ModelCall> {
   boost::asio::io_context& io_;
   std::vector<ResolvedModel> candidates_;
   config::RetryConfig retry_;
+  std::size_t max_response_bytes_;
   HttpOptions http_opts_;
   CallCallbacks cb_;
   std::size_t index_ = 0;  // current candidate
@@ -95,7 +107,8 @@ class ModelCall : public std::enable_shared_from_this<ModelCall> {
   std::unique_ptr<StreamDecoder> decoder_;
   HttpHead head_;
   std::string error_body_;
-  bool stream_finished_ = false;  // decoder emitted kDone / kError
+  bool stream_finished_ = false;    // decoder emitted kDone / kError
+  std::size_t response_bytes_ = 0;  // reply text + tool-call bytes of this attempt
   CallResult result_;
   boost::asio::steady_timer backoff_;
 };

@@ -189,6 +189,7 @@ Received Server::make_received(const Request& req, std::string api) const {
   r.body = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
   if (r.body.is_discarded()) r.body = nullptr;
   r.api = std::move(api);
+  r.at = std::chrono::steady_clock::now();
   return r;
 }
 
@@ -292,6 +293,17 @@ awaitable<bool> send_piece(Stream& s, const std::string& data, bool chunked) {
   co_return !ec;
 }
 
+// `data` as send_piece does, or with drip_ms > 0 one byte at a time, each after drip_ms.
+template <class Stream>
+awaitable<bool> send_body(Stream& s, const std::string& data, bool chunked, int drip_ms) {
+  if (drip_ms <= 0) co_return co_await send_piece(s, data, chunked);
+  for (char c : data) {
+    co_await sleep_ms(drip_ms);
+    if (!co_await send_piece(s, std::string(1, c), chunked)) co_return false;
+  }
+  co_return true;
+}
+
 // Silence until the peer goes away (whatever it sends is dropped).
 template <class Stream>
 awaitable<void> hang(Stream& s) {
@@ -349,29 +361,30 @@ awaitable<bool> reply_stream(Stream& s, const Request& req, Api api, const Scrip
   http::response_serializer<http::empty_body> sr(res);
   if (auto [ec, n] = co_await http::async_write_header(s, sr, kAwait); ec) co_return false;
 
+  const int drip = sc.drip_ms;
   for (const auto& e : plan.preamble)
-    if (!co_await send_piece(s, e, chunked)) co_return false;
+    if (!co_await send_body(s, e, chunked, drip)) co_return false;
   for (std::size_t i = 0; i < plan.chunks.size(); ++i) {
     if (sc.disconnect_after >= 0 && static_cast<std::size_t>(sc.disconnect_after) == i) {
       abort_connection(s);
       co_return false;
     }
     co_await sleep_ms(sc.chunk_delay_ms);
-    if (!co_await send_piece(s, plan.chunks[i], chunked)) co_return false;
+    if (!co_await send_body(s, plan.chunks[i], chunked, drip)) co_return false;
   }
   if (sc.disconnect_after >= 0) {
     abort_connection(s);
     co_return false;
   }
-  if (sc.malformed && !co_await send_piece(s, plan.malformed, chunked)) co_return false;
-  if (sc.in_stream_error && !co_await send_piece(s, plan.error, chunked)) co_return false;
+  if (sc.malformed && !co_await send_body(s, plan.malformed, chunked, drip)) co_return false;
+  if (sc.in_stream_error && !co_await send_body(s, plan.error, chunked, drip)) co_return false;
   if (sc.hang_after_head) {
     co_await hang(s);
     co_return false;
   }
   if (!sc.in_stream_error)
     for (const auto& e : plan.finish)
-      if (!co_await send_piece(s, e, chunked)) co_return false;
+      if (!co_await send_body(s, e, chunked, drip)) co_return false;
   if (!chunked) co_return false;  // HTTP/1.0: the close ends the body
   auto [ec, n] = co_await asio::async_write(s, http::make_chunk_last(), kAwait);
   co_return !ec && res.keep_alive();

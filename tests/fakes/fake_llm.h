@@ -22,7 +22,8 @@
 //
 // A streamed reply: head (after head_delay_ms), the API's preamble, one event per chunk
 // (each after chunk_delay_ms; disconnect_after closes the socket before chunk N, or after
-// the last one when N >= the chunk count), the malformed event, the in-stream error
+// the last one when N >= the chunk count; drip_ms sends every byte of the body after the
+// head as its own write, one each drip_ms), the malformed event, the in-stream error
 // event, then the normal ending (finish reason, usage, terminator) unless there was an
 // in-stream error; hang_after_head replaces the ending with silence until the client
 // goes away. Non-streaming requests (openai/anthropic without "stream": true, ollama
@@ -33,6 +34,7 @@
 // FakeOptions::threads threads, async I/O, thousands of concurrent streams); every public
 // method is thread-safe. The destructor closes every connection, hanging ones included.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -70,6 +72,10 @@ struct Script {
   bool malformed = false;        // send one malformed (non-JSON) data chunk after the chunks
   bool in_stream_error = false;  // send the API's in-stream error event after the chunks
   bool hang_after_head = false;  // send the head (and chunks), then nothing, never close
+  // > 0: a stream that trickles: each byte of the streamed body (preamble, chunks, ending)
+  // goes out alone, this many ms after the previous one, so no idle timeout longer than
+  // this ever fires. Streaming replies only.
+  int drip_ms = 0;
   std::int64_t input_tokens = 11, output_tokens = 7;
   std::string stop_reason;  // "" = the API's normal stop ("stop"/"end_turn")
   int times = 1;            // how many requests this script answers (-1 = forever)
@@ -80,6 +86,7 @@ struct Received {
   std::map<std::string, std::string> headers;  // lower-case names
   nlohmann::json body;                         // parsed JSON body (null if none/invalid)
   std::string api;                             // "openai" | "anthropic" | "ollama" | "probe"
+  std::chrono::steady_clock::time_point at;    // when the request was complete
 };
 
 struct FakeOptions {
