@@ -130,7 +130,11 @@ void Account::button(sdk::ButtonPress p) {
 
 void Account::connected(const std::string& detail) {
   connected_ = true;
-  failures_ = 0;
+  // failures_ is not reset here but by the next failure, if this link lasted: a platform
+  // that accepts the connection and drops it at once (a socket closed right after hello,
+  // a session invalidated after READY) would otherwise be retried at the base delay
+  // forever instead of backing off.
+  connected_at_ = mgr_.clock().steady();
   detail_ = detail.substr(0, 200);
   last_connected_ms_ = mgr_.clock().wall_ms();
   last_alive_ = mgr_.clock().steady();
@@ -152,6 +156,10 @@ void Account::disconnected(const std::string& error) {
 }
 
 void Account::fail(const std::string& error, const char* event) {
+  // A link counts as having worked once it stayed up as long as the longest reconnect
+  // delay (10 s at most): then this failure starts a fresh backoff.
+  auto stable_after = milliseconds(std::min(settings_.health.backoff_max_ms, 10000));
+  if (connected_ && mgr_.clock().steady() - connected_at_ >= stable_after) failures_ = 0;
   connected_ = false;
   last_error_ = error.substr(0, 500);
   ++failures_;

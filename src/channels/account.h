@@ -116,7 +116,8 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   bool connected_ = false;
   HealthState state_ = HealthState::kStopped;
   std::string detail_;  // from connected(), e.g. "@my_bot"
-  int failures_ = 0;    // in a row, reset by connected()
+  int failures_ = 0;    // in a row: reset by a failure after a link that lasted (stable_after)
+  std::chrono::steady_clock::time_point connected_at_{};
   std::uint64_t reconnect_attempts_ = 0;
   std::int64_t last_connected_ms_ = 0, last_inbound_ms_ = 0, last_outbound_ms_ = 0;
   std::string last_error_;

@@ -32,6 +32,14 @@ Control (no auth, on the REST port):
   POST /_control/rate_limit   {"count": 1, "retry_after": 0.2} next sends answer 429
   POST /_control/dm           {"user": id, "channel": id} the DM channel opened for user
   POST /_control/dm_fail      {"count": 1, "status": 500} next DM opens answer that status
+  POST /_control/invalid_session {"count": N, "resumable": false}  an invalid-session storm:
+                              the next N IDENTIFY/RESUME are answered with op 9 d=resumable
+                              instead of READY/RESUMED. resumable=false ends the session
+                              (its events are gone, as on Discord); true keeps it, so a
+                              later RESUME still replays what was dispatched meanwhile
+Dispatches go only to a connection that identified or resumed (as on Discord); the
+others are kept for a RESUME replay. `attempts` in the state counts IDENTIFY + RESUME
+frames, `invalidated` the op 9 answers given.
 """
 import argparse, asyncio, json, sys
 
@@ -68,6 +76,11 @@ class State:
         self.rate_limit = 0
         self.retry_after = 0.2
         self.next_id = 900000000000000000
+        self.ready_ws = None            # the connection that identified or resumed
+        self.invalid_storm = 0          # IDENTIFY/RESUME still to answer with op 9
+        self.invalid_resumable = False
+        self.attempts = 0
+        self.invalidated = 0
 
 
 S = None
@@ -77,7 +90,7 @@ async def dispatch(t, d):
     S.seq += 1
     S.events.append((S.seq, t, d))
     del S.events[:-1000]
-    if S.ws is not None and S.ws is not S.zombie:
+    if S.ws is not None and S.ws is not S.zombie and S.ws is S.ready_ws:
         try:
             await S.ws.send(json.dumps({"op": 0, "t": t, "s": S.seq, "d": d}))
         except websockets.ConnectionClosed:
@@ -105,7 +118,16 @@ async def gateway(ws, path):
                 S.last_heartbeat_seq = d
                 if S.acks:
                     await ws.send(json.dumps({"op": 11}))
+            elif op in (2, 6) and S.invalid_storm > 0 and S.ws is ws:
+                S.attempts += 1
+                S.invalid_storm -= 1
+                S.invalidated += 1
+                if not S.invalid_resumable:
+                    S.session_id = None
+                    S.events = []
+                await ws.send(json.dumps({"op": 9, "d": S.invalid_resumable}))
             elif op == 2:
+                S.attempts += 1
                 if not isinstance(d, dict) or d.get("token") != S.token:
                     await ws.close(4004, "Authentication failed.")
                     return
@@ -114,12 +136,14 @@ async def gateway(ws, path):
                 S.session_id = "session-%d" % S.identifies
                 S.events = []
                 S.seq = 0
+                S.ready_ws = ws
                 await dispatch("READY", {
                     "v": 10, "session_id": S.session_id,
                     "resume_gateway_url": "ws://127.0.0.1:%d" % S.gateway_port,
                     "user": {"id": BOT_ID, "username": "fakebot", "bot": True},
                     "guilds": [], "intents": d.get("intents")})
             elif op == 6:
+                S.attempts += 1
                 ok = (isinstance(d, dict) and d.get("token") == S.token and
                       S.session_id is not None and d.get("session_id") == S.session_id)
                 if not ok:
@@ -128,6 +152,9 @@ async def gateway(ws, path):
                 S.resumes += 1
                 S.last_connect = "resume"
                 S.resume_seq = d.get("seq")
+                # Before the replay: an event dispatched while it runs goes out on this
+                # connection (perhaps ahead of older ones) rather than nowhere.
+                S.ready_ws = ws
                 since = d.get("seq") or 0
                 for seq, t, dd in list(S.events):
                     if seq > since:
@@ -138,6 +165,8 @@ async def gateway(ws, path):
     finally:
         if S.ws is ws:
             S.ws = None
+        if S.ready_ws is ws:
+            S.ready_ws = None
 
 
 # --- a small HTTP/1.1 server (keep-alive) for REST and control --------------------------
@@ -224,7 +253,8 @@ async def control(method, what, j):
             "connections": S.connections, "connected": S.ws is not None,
             "heartbeats": S.heartbeats, "last_heartbeat_seq": S.last_heartbeat_seq,
             "seq": S.seq, "posted": S.posted, "typing": S.typing, "callbacks": S.callbacks,
-            "dm_opens": S.dm_opens})
+            "dm_opens": S.dm_opens, "attempts": S.attempts, "invalidated": S.invalidated,
+            "storm_left": S.invalid_storm})
     if what == "inject":
         await dispatch(j["t"], j["d"])
     elif what == "stop_acks":
@@ -246,6 +276,9 @@ async def control(method, what, j):
     elif what == "rate_limit":
         S.rate_limit = j.get("count", 1)
         S.retry_after = j.get("retry_after", 0.2)
+    elif what == "invalid_session":
+        S.invalid_storm = int(j.get("count", 1))
+        S.invalid_resumable = bool(j.get("resumable", False))
     elif what == "dm":
         S.dm_channels[j["user"]] = j["channel"]
     elif what == "dm_fail":

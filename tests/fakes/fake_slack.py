@@ -35,6 +35,15 @@ Control (same HTTP port):
   POST /control/drop   {"abort"?: bool}                  closes every socket
   POST /control/ratelimit {"count": n}                   next n chat.postMessage get 429
   POST /control/open_fail {"count": n, "error"?: "..."}  next n conversations.open fail
+  POST /control/refuse_open {"count": n, "status"?: 200, "error"?: "internal_error"}
+                                 next n apps.connections.open are refused: HTTP `status`
+                                 with {ok:false, error} (a 429 also carries Retry-After:
+                                 `retry_after`, default 1)
+  POST /control/close_after_hello {"count": n, "code"?: 1011}  the next n sockets are
+                                 closed by the server right after their hello
+  GET /control/state also has open_attempts (every apps.connections.open, refused or not),
+                                 open_at (their times, seconds on the fake's monotonic
+                                 clock) and now (that clock)
 Stdlib + websockets only."""
 import argparse, asyncio, json, os, re, sys, threading, time
 
@@ -51,6 +60,9 @@ state = {
     "ratelimit": 0, "dm_opens": [], "open_fail": 0, "open_error": "internal_error",
     "tickets": set(), "next_ticket": 1, "next_env": 1, "next_ts": 1,
     "unacked": {}, "sent_at": {}, "ack_ms": [],
+    "open_attempts": 0, "open_at": [], "refuse_open": 0, "refuse_status": 200,
+    "refuse_error": "internal_error", "refuse_retry_after": 1, "close_after_hello": 0,
+    "close_code": 1011,
 }
 conns = set()
 ports = {}
@@ -75,8 +87,16 @@ async def api(method, headers, body):
                    "user": "clawbot", "team_id": "T0001", "user_id": "UBOT",
                    "bot_id": "B0001"})
     if method == "apps.connections.open":
+        state["open_attempts"] += 1
+        state["open_at"].append(time.monotonic())
         if tok != args.app_token:
             return ok({"ok": False, "error": "invalid_auth"})
+        if state["refuse_open"] > 0:
+            state["refuse_open"] -= 1
+            st, extra = state["refuse_status"], {}
+            if st == 429:
+                extra = {"Retry-After": str(state["refuse_retry_after"])}
+            return st, extra, json.dumps({"ok": False, "error": state["refuse_error"]}).encode()
         state["opens"] += 1
         t = str(state["next_ticket"])
         state["next_ticket"] += 1
@@ -150,7 +170,9 @@ async def control(method, path, body):
                    "posts": state["posts"], "acks": state["acks"],
                    "received": state["received"], "auth_tests": state["auth_tests"],
                    "limited": state.get("limited", []), "dm_opens": state["dm_opens"],
-                   "ack_ms": state["ack_ms"], "unacked": list(state["unacked"])})
+                   "ack_ms": state["ack_ms"], "unacked": list(state["unacked"]),
+                   "open_attempts": state["open_attempts"], "open_at": state["open_at"],
+                   "now": time.monotonic()})
     if path == "/control/event":
         eid = new_envelope_id(req.get("envelope_id"))
         env = {"envelope_id": eid, "type": "events_api", "accepts_response_payload": False,
@@ -180,6 +202,16 @@ async def control(method, path, body):
         state["open_fail"] = int(req.get("count", 1))
         state["open_error"] = req.get("error", "internal_error")
         return ok({"open_fail": state["open_fail"]})
+    if path == "/control/refuse_open":
+        state["refuse_open"] = int(req.get("count", 1))
+        state["refuse_status"] = int(req.get("status", 200))
+        state["refuse_error"] = req.get("error", "internal_error")
+        state["refuse_retry_after"] = req.get("retry_after", 1)
+        return ok({"refuse_open": state["refuse_open"]})
+    if path == "/control/close_after_hello":
+        state["close_after_hello"] = int(req.get("count", 1))
+        state["close_code"] = int(req.get("code", 1011))
+        return ok({"close_after_hello": state["close_after_hello"]})
     if path == "/control/ratelimit":
         state["ratelimit"] = int(req.get("count", 1))
         return ok({"ratelimit": state["ratelimit"]})
@@ -207,7 +239,8 @@ async def handle_http(reader, writer):
                     status, extra, out = await control(method, path, body)
             except Exception as e:  # a test bug: answer it rather than hang
                 status, extra, out = 500, {}, json.dumps({"error": repr(e)}).encode()
-            reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests"}.get(status, "Error")
+            reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests",
+                      503: "Service Unavailable"}.get(status, "Error")
             resp = "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n" \
                    "Content-Length: %d\r\n" % (status, reason, len(out))
             for k, v in extra.items():
@@ -238,6 +271,11 @@ async def handle_ws(ws, path=None):
                                   "debug_info": {"host": "fake-slack",
                                                  "approximate_connection_time": 3600},
                                   "connection_info": {"app_id": "A0001"}}))
+        if state["close_after_hello"] > 0:
+            # A socket that dies at once: before any event (none is redelivered on it).
+            state["close_after_hello"] -= 1
+            await ws.close(state["close_code"], "server error")
+            return
         # Events never acknowledged come again, as Slack's retries do.
         for old_id, env in list(state["unacked"].items()):
             del state["unacked"][old_id]

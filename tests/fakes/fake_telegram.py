@@ -13,10 +13,17 @@ for an update). A control API lets a test act as Telegram users and as faults:
   POST /control/fail_send {count, code}  the next sendMessage calls fail (429 / 500)
   POST /control/outage    {on}      while on, every Bot API call answers 502 Bad Gateway
                                     (Telegram down); the pending long polls are woken
+  POST /control/conflict  {seconds} for that long every getUpdates answers 409 Conflict
+                                    ("terminated by other getUpdates request": a second
+                                    poller on the same token); {seconds: 0} ends it
+  POST /control/flood     {count, retry_after}  the next `count` getUpdates answer 429 Too
+                                    Many Requests with parameters.retry_after (seconds)
   GET  /control/sent      messages the bot sent (sendMessage bodies, in order)
   POST /control/wait_sent {chat_id, count, timeout?}  waits until `count` messages were
                            sent to chat_id (or the timeout)   -> {count}
-  GET  /control/state     {getUpdates, offsets, pending, actions, answered, stalled}
+  GET  /control/state     {getUpdates, offsets, pending, actions, answered, stalled, now,
+                           calls: [{method, t, status}] for getMe/getUpdates, t in seconds
+                           on the fake's monotonic clock (`now` is that clock)}
 
 Usage: fake_telegram.py <token>; prints {"port": N} on stdout once listening.
 Standard library only.
@@ -41,7 +48,19 @@ calls = {"getUpdates": 0}
 stall = [0]
 fail_send = [0, 429]
 outage = [False]
+conflict_until = [0.0]   # monotonic time until which getUpdates answers 409
+flood = [0, 1]           # [count, retry_after seconds] of 429s still to give
+CONFLICT = {"ok": False, "error_code": 409,
+            "description": "Conflict: terminated by other getUpdates request; make sure that "
+                           "only one bot instance is running"}
+call_log = []            # {method, t, status} of getMe / getUpdates, t = time.monotonic()
 message_id = [1]
+
+
+def log_call(method, status):
+    with lock:
+        call_log.append({"method": method, "t": time.monotonic(), "status": status})
+        del call_log[:-5000]
 
 
 def add_update(u):
@@ -90,7 +109,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"getUpdates": calls["getUpdates"], "offsets": offsets,
                                         "pending": [u["update_id"] for u in updates],
                                         "actions": actions, "answered": answered,
-                                        "stalled": stall[0]})
+                                        "stalled": stall[0], "now": time.monotonic(),
+                                        "calls": call_log})
         self.reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
     def do_POST(self):
@@ -109,8 +129,11 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             down = outage[0]
         if down:
+            if method in ("getMe", "getUpdates"):
+                log_call(method, 502)
             return self.reply(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
         if method == "getMe":
+            log_call("getMe", 200)
             return self.reply(200, {"ok": True, "result": BOT})
         if method == "getUpdates":
             return self.get_updates(b)
@@ -151,6 +174,19 @@ class Handler(BaseHTTPRequestHandler):
         timeout = min(int(b.get("timeout") or 0), 50)
         with lock:
             calls["getUpdates"] += 1
+            # Another poller on the same token: Telegram ends this request at once, before
+            # looking at the offset (nothing is confirmed by it).
+            if time.monotonic() < conflict_until[0]:
+                log_call("getUpdates", 409)
+                return self.reply(409, CONFLICT)
+            if flood[0] > 0:
+                flood[0] -= 1
+                log_call("getUpdates", 429)
+                return self.reply(429, {
+                    "ok": False, "error_code": 429,
+                    "description": "Too Many Requests: retry after %d" % flood[1],
+                    "parameters": {"retry_after": flood[1]}})
+            log_call("getUpdates", 200)
             if offset is not None:
                 offsets.append(offset)
                 updates[:] = [u for u in updates if u["update_id"] >= offset]
@@ -165,8 +201,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         deadline = time.time() + timeout
         with lock:
-            while not updates and not outage[0] and time.time() < deadline:
+            while (not updates and not outage[0] and time.monotonic() >= conflict_until[0]
+                   and time.time() < deadline):
                 lock.wait(max(0.0, deadline - time.time()))
+            if time.monotonic() < conflict_until[0]:
+                # The other poller's request ends this one (what Telegram does to the older).
+                log_call("getUpdates", 409)
+                return self.reply(409, CONFLICT)
             if outage[0]:
                 return self.reply(502, {"ok": False, "error_code": 502,
                                         "description": "Bad Gateway"})
@@ -210,6 +251,16 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 outage[0] = bool(b.get("on", True))
                 lock.notify_all()
+            return self.reply(200, {"ok": True})
+        if what == "conflict":
+            with lock:
+                conflict_until[0] = time.monotonic() + float(b.get("seconds", 3))
+                lock.notify_all()  # a long poll waiting now is the one the other poller ends
+            return self.reply(200, {"ok": True})
+        if what == "flood":
+            with lock:
+                flood[0] = int(b.get("count", 1))
+                flood[1] = int(b.get("retry_after", 1))
             return self.reply(200, {"ok": True})
         if what == "fail_send":
             with lock:

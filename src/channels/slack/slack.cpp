@@ -8,6 +8,8 @@
 // = connected("@name"). Any failure, a socket close or a `disconnect` envelope (Slack
 // rotates connections every few hours) is reported once as disconnected() and the
 // channel sits idle until the manager's stop()+start(), which opens a fresh connection.
+// A setup call refused for a passing reason (Slack down, rate limited) says so rather
+// than blaming a token, and a Retry-After it carried delays the next start() (fail_setup).
 //
 // Acknowledging: Slack redelivers an envelope not acknowledged within 3 s. A message
 // envelope is acked only once the host says the message is durable (`handled`: one
@@ -60,7 +62,8 @@ namespace asio = boost::asio;
 
 constexpr std::size_t kSlackMaxText = 4000;  // Slack truncates text over 40k; 4k reads well
 constexpr std::chrono::milliseconds kSlackHelloTimeout = 15s;
-constexpr std::chrono::milliseconds kMaxRetryAfter = 30s;  // longer: fail, host retries
+constexpr std::chrono::milliseconds kMaxRetryAfter = 30s;   // longer: fail, host retries
+constexpr std::chrono::milliseconds kMaxSetupWait = 10min;  // a setup call's Retry-After, capped
 constexpr std::size_t kMaxPendingSends = 64;
 constexpr std::size_t kMaxReasonBytes = 120;  // a peer's close reason quoted in an error
 constexpr std::size_t kMaxUrlBytes = 4096;
@@ -144,6 +147,7 @@ class SlackChannel final : public sdk::Channel {
   void connect_socket(const std::string& url);
   void on_frame(std::string_view data, bool binary);
   void keepalive();
+  void fail_setup(const char* method, const slack::ApiResult& r);
   void fail(std::string why);
   void teardown(bool graceful);
   void open_dm(std::uint64_t id);
@@ -162,6 +166,10 @@ class SlackChannel final : public sdk::Channel {
   slack::Identity me_;
   bool ready_ = false;                         // hello seen on the current socket
   std::shared_ptr<net::HttpCall> setup_call_;  // auth.test / connections.open
+  // Not before this may the next start() call Slack (a setup call's Retry-After); kept
+  // across stop()/start(), which is when it matters.
+  std::chrono::steady_clock::time_point not_before_{};
+  std::unique_ptr<asio::steady_timer> wait_timer_;
   std::shared_ptr<net::WsConnection> ws_;
   std::unique_ptr<asio::steady_timer> hello_timer_, keepalive_timer_;
   slack::RecentIds recent_{2048};  // kept across reconnects: redeliveries span them
@@ -199,8 +207,21 @@ void SlackChannel::start() {
   if (bot_token_.rfind("xoxb-", 0) != 0 && bot_token_.rfind("xoxp-", 0) != 0)
     return fail("slack: bot_token is not a bot token (xoxb-...): check bot_token");
   if (!net::parse_url(api_base_ + "/").ok) return fail("slack: api_base is not an http(s) URL");
-  host_.set_liveness_window(2 * ping_interval_);
-  auth_test();
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+      not_before_ - std::chrono::steady_clock::now());
+  if (wait.count() <= 0) {
+    host_.set_liveness_window(2 * ping_interval_);
+    return auth_test();
+  }
+  // Slack said when to come back (Retry-After): the wait is not a stall.
+  host_.set_liveness_window(2 * ping_interval_ + wait);
+  std::weak_ptr<Session> w = session_;
+  wait_timer_ = std::make_unique<asio::steady_timer>(host_.io(), wait);
+  wait_timer_->async_wait([this, w](const boost::system::error_code& ec) {
+    if (ec || !w.lock()) return;
+    host_.set_liveness_window(2 * ping_interval_);
+    auth_test();
+  });
 }
 
 void SlackChannel::auth_test() {
@@ -210,8 +231,7 @@ void SlackChannel::auth_test() {
                                   if (!w.lock() || r.cancelled) return;
                                   setup_call_.reset();
                                   if (!r.ok()) {
-                                    if (!r.transport_error.empty())
-                                      return fail("slack auth.test failed: " + r.transport_error);
+                                    if (retryable(r)) return fail_setup("auth.test", r);
                                     return fail("slack auth.test refused the bot token (" +
                                                 r.slack_error() + "): check bot_token (xoxb-...)");
                                   }
@@ -239,8 +259,7 @@ void SlackChannel::connections_open() {
         if (!w.lock() || r.cancelled) return;
         setup_call_.reset();
         if (!r.ok()) {
-          if (!r.transport_error.empty())
-            return fail("slack apps.connections.open failed: " + r.transport_error);
+          if (retryable(r)) return fail_setup("apps.connections.open", r);
           return fail("slack apps.connections.open refused the app token (" + r.slack_error() +
                       "): check app_token (xapp-..., with the connections:write scope)");
         }
@@ -327,6 +346,24 @@ void SlackChannel::on_frame(std::string_view data, bool binary) {
   }
 }
 
+// A setup call that failed for a reason that will pass (Slack down, rate limited, a
+// network error): said as such, not as a token to check. A rate limit's Retry-After is
+// kept for the next start(), which waits for it (opening earlier only earns another 429).
+void SlackChannel::fail_setup(const char* method, const slack::ApiResult& r) {
+  std::string why = "slack " + std::string(method) + " failed: ";
+  if (!r.transport_error.empty()) return fail(why + r.transport_error);
+  if (r.ratelimited()) {
+    auto wait = r.retry_after.count() > 0 ? r.retry_after : std::chrono::milliseconds(1000);
+    not_before_ = std::chrono::steady_clock::now() + std::min(wait, kMaxSetupWait);
+    host_.diagnostic("rate_limited", {{"method", method}, {"retry_after_ms", wait.count()}});
+    return fail(why + "ratelimited (retry after " + std::to_string(wait.count()) + " ms)");
+  }
+  std::string err = r.slack_error();
+  if ((r.status < 200 || r.status >= 300) && err.rfind("http ", 0) != 0)
+    err += ", HTTP " + std::to_string(r.status);
+  fail(why + err + " (Slack is unavailable; retrying)");
+}
+
 void SlackChannel::keepalive() {
   std::weak_ptr<Session> w = session_;
   keepalive_timer_ = std::make_unique<asio::steady_timer>(host_.io(), ping_interval_);
@@ -353,6 +390,7 @@ void SlackChannel::teardown(bool graceful) {
   }
   if (hello_timer_) hello_timer_->cancel();
   if (keepalive_timer_) keepalive_timer_->cancel();
+  if (wait_timer_) wait_timer_->cancel();
 }
 
 void SlackChannel::fail(std::string why) {

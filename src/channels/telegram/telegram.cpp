@@ -1,17 +1,30 @@
 // Telegram: the Bot API over HTTPS with long polling (SPEC §9).
 //
-// start(): getMe (checks the token, learns the bot's username for mentions) ->
-// connected("@name") -> getUpdates?offset=N&timeout=T in a loop. Each update is handed
-// to the host one at a time; the offset moves past it (and is saved to
-// <account state>/offset) only once the host says the message is durable, so a crash
-// loses nothing: Telegram sends the update again and the run id (channel + update id)
-// makes the second delivery a no-op. Every answered poll, even an empty one, is
-// alive(); the liveness window is the poll timeout plus a grace, so a poll that never
+// start(): getMe (checks the token, learns the bot's username for mentions) -> a first
+// getUpdates with timeout 0 (answered at once) -> connected("@name") ->
+// getUpdates?offset=N&timeout=T in a loop. connected() waits for that first poll
+// because getMe proves only the token: a 409 Conflict (another poller on the same
+// token, or a webhook set) or a 429 comes from getUpdates, and an account shown healthy
+// between the two would flap healthy/reconnecting through such a fault.
+//
+// Each update is handed to the host one at a time; the offset moves past it (and is
+// saved to <account state>/offset) only once the host says the message is durable, so
+// a crash loses nothing: Telegram sends the update again and the run id (channel +
+// update id) makes the second delivery a no-op. Every answered poll, even an empty one,
+// is alive(); the liveness window is the poll timeout plus a grace, so a poll that never
 // returns is seen as a stall by the health monitor even while sendMessage still works.
+//
+// Flood control: a getMe/getUpdates refused with 429 and parameters.retry_after is
+// reported as a failure like any other, and the next start() waits until retry_after has
+// passed before calling Telegram again (asking earlier only earns another 429). The
+// manager's backoff may be shorter than that; the liveness window is stretched by the
+// wait so the health monitor does not take the wait for a stall.
 //
 // Threading: loop thread; all HTTP through net::http_start.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -63,19 +76,27 @@ class TelegramChannel final : public sdk::Channel {
     // Window = poll timeout + half of it (>= 1 s): a stall is caught and recovered
     // within 2x the poll timeout.
     int grace = std::max(1, poll_timeout_s_ / 2);
-    host_.set_liveness_window(std::chrono::seconds(poll_timeout_s_ + grace));
-    api("getMe", Json::object(), 15, [this](Result<Json> r) {
-      if (!r) return fail("getMe failed: " + r.error().message);
-      const Json& name = r->is_object() && r->contains("username") ? (*r)["username"] : Json();
-      username_ = name.is_string() ? name.get<std::string>() : "";
-      bot_id_ = telegram::id_text((*r)["id"]);
-      host_.connected("@" + username_);
-      poll();
-    });
+    auto window = std::chrono::milliseconds(std::chrono::seconds(poll_timeout_s_ + grace));
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        not_before_ - std::chrono::steady_clock::now());
+    if (wait.count() <= 0) {
+      host_.set_liveness_window(window);
+      return get_me();
+    }
+    // Telegram said when to come back (429 retry_after): not a moment earlier.
+    host_.set_liveness_window(window + wait);
+    host_.diagnostic("rate_limited", {{"reason", "retry_after"}, {"waiting_ms", wait.count()}});
+    wait_timer_.expires_after(wait);
+    wait_timer_.async_wait(alive_.guard([this, window](const boost::system::error_code& ec) {
+      if (ec || !running_) return;
+      host_.set_liveness_window(window);
+      get_me();
+    }));
   }
 
   void stop() override {
     running_ = false;
+    wait_timer_.cancel();
     alive_.renew();  // every pending completion is dropped
     save_offset();
     pending_.clear();  // not confirmed: Telegram sends them again on the next poll
@@ -134,9 +155,19 @@ class TelegramChannel final : public sdk::Channel {
     }
   }
 
+  // A failed getMe/getUpdates: what the next start() must respect (429 retry_after), then
+  // the failure itself.
+  void fail(const Error& e) {
+    if (e.retry_after_ms && *e.retry_after_ms > 0)
+      not_before_ = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(std::min<long long>(*e.retry_after_ms, 3600000));
+    fail(e.message);
+  }
+
   void fail(const std::string& why) {
     if (!running_) return;
     running_ = false;
+    wait_timer_.cancel();
     alive_.renew();
     for (auto& c : calls_)
       if (auto p = c.lock()) p->cancel();
@@ -193,6 +224,9 @@ class TelegramChannel final : public sdk::Channel {
               Error::unavailable(msg + " (retry after " + params["retry_after"].dump() + " s)",
                                  params["retry_after"].get<long long>() * 1000));
         if (out->status >= 500) return done(Error::unavailable(msg));
+        if (out->status == 409)
+          return done(Error::unavailable(
+              msg + " (HTTP 409: another program is polling this bot token, or a webhook is set)"));
         return done(Error::invalid(msg));
       }
       done(j.contains("result") ? j["result"] : Json());
@@ -228,13 +262,29 @@ class TelegramChannel final : public sdk::Channel {
     if (!ec) saved_offset_ = offset_;
   }
 
+  void get_me() {
+    api("getMe", Json::object(), 15, [this](Result<Json> r) {
+      if (!r)
+        return fail(Error{r.error().code, "getMe failed: " + r.error().message, nullptr,
+                          r.error().retry_after_ms});
+      const Json& name = r->is_object() && r->contains("username") ? (*r)["username"] : Json();
+      username_ = name.is_string() ? name.get<std::string>() : "";
+      bot_id_ = telegram::id_text((*r)["id"]);
+      first_poll_ = true;
+      poll();
+    });
+  }
+
   void poll() {
     if (!running_) return;
-    Json body{{"timeout", poll_timeout_s_},
+    // The first poll after start() does not wait: it proves the inbound path at once.
+    int timeout = first_poll_ ? 0 : poll_timeout_s_;
+    Json body{{"timeout", timeout},
               {"allowed_updates", Json::array({"message", "edited_message", "callback_query"})}};
     if (offset_ > 0) body["offset"] = offset_;
-    api("getUpdates", std::move(body), poll_timeout_s_ + 5, [this](Result<Json> r) {
-      if (!r) return fail(r.error().message);
+    api("getUpdates", std::move(body), timeout + 5, [this](Result<Json> r) {
+      if (!r) return fail(r.error());
+      if (std::exchange(first_poll_, false)) host_.connected("@" + username_);
       host_.alive();
       if (r->is_array())
         for (Json& u : *r) pending_.push_back(std::move(u));
@@ -281,7 +331,12 @@ class TelegramChannel final : public sdk::Channel {
   long long saved_offset_ = -1;  // what the file holds
   std::deque<Json> pending_;
   std::vector<std::weak_ptr<net::HttpCall>> calls_;
-  bool running_ = false;  // between start() and stop() or a failure
+  bool running_ = false;     // between start() and stop() or a failure
+  bool first_poll_ = false;  // the next getUpdates is the first since start()
+  // Not before this may Telegram be called again (429 retry_after); kept across
+  // stop()/start(), which is when it matters.
+  std::chrono::steady_clock::time_point not_before_{};
+  boost::asio::steady_timer wait_timer_{host_.io()};
   // Idle keep-alive connections to the Bot API (one account, closed with it).
   std::shared_ptr<net::ConnectionPool> pool_ = std::make_shared<net::ConnectionPool>();
   Alive alive_;  // last; renewed by stop() and fail()
