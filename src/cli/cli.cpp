@@ -247,6 +247,9 @@ int run(int argc, char** argv) {
                    "milliseconds per provider reachability probe")
       ->capture_default_str();
   doctor->add_flag("--json", dopts.json, "print machine-readable JSON only");
+  doctor->add_flag("--fix", dopts.fix,
+                   "rewrite a config of an older version: show the diff, ask, keep the old file");
+  doctor->add_flag("--yes", dopts.yes, "with --fix: write without asking");
 
   // discover
   int discover_timeout_ms = 2000;

@@ -68,6 +68,8 @@ struct DoctorOptions {
   int port = -1;                // -1 = SIMPLECLAW_PORT, then gateway.port
   int probe_timeout_ms = 3000;  // per provider reachability probe
   bool json = false;
+  bool fix = false;  // --fix: migrate an older config version (diff shown, then written)
+  bool yes = false;  // --yes: write without asking
 };
 int doctor_command(const DoctorOptions& o);
 

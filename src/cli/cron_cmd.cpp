@@ -417,7 +417,7 @@ void add_job_flags(CLI::App* sub, CronState& s, bool edit) {
   sub->add_option("--model", s.model, "--message only: the model to ask for");
   sub->add_option("--timeout", s.timeout,
                   "--message only: abort a run after this long (5m; default "
-                  "cron.default_timeout_seconds)");
+                  "cron.default_timeout_ms)");
   sub->add_option("--deliver", s.deliver,
                   "announce the reply on channel:to (telegram:123456789) or `last` (where the "
                   "agent last talked; the default for --message)");

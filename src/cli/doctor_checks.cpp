@@ -118,6 +118,16 @@ Check check_config(const DoctorContext& c) {
     k.detail = "no " + c.config_path + "; the embedded default config is used";
     return k;
   }
+  if (c.config_ok && !c.parsed.migrated.empty()) {
+    // Valid, but only through migrations: say what the gateway reads instead.
+    k.status = CheckStatus::kWarn;
+    k.detail = c.config_path + " is config version " + std::to_string(c.parsed.file_version) +
+               "; this build reads it with " + std::to_string(c.parsed.migrated.size()) + " key" +
+               (c.parsed.migrated.size() == 1 ? "" : "s") + " migrated in memory:";
+    for (const auto& m : c.parsed.migrated) k.detail += "\n  " + m.message;
+    k.fix = "`simpleclaw doctor --fix` shows the change to the file and writes it";
+    return k;
+  }
   if (c.config_ok) {
     k.detail = c.config_path + " is valid";
     return k;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/migrations.h"
 #include "simpleclaw/result.h"
 #include "simpleclaw/tool.h"
 
@@ -112,13 +113,13 @@ struct UserConfig {
 
 // cron.*: the scheduler of jobs (cron.add) and heartbeats (docs/automations.md).
 struct CronConfig {
-  bool enabled = true;                // false: jobs are kept but nothing fires
-  std::string timezone;               // zone of cron expressions without tz; "" = the host's
-  int max_concurrent_runs = 2;        // job runs at once; the rest wait their turn
-  int default_timeout_seconds = 600;  // a run's limit when its payload sets none
-  int missed_run_cap = 5;             // missedPolicy run-all: at most this many late runs
-  int max_jobs = 10000;               // cron.add refuses more
-  std::string webhook_secret;         // signs webhook deliveries ("whsec_<base64>"); "" = unsigned
+  bool enabled = true;              // false: jobs are kept but nothing fires
+  std::string timezone;             // zone of cron expressions without tz; "" = the host's
+  int max_concurrent_runs = 2;      // job runs at once; the rest wait their turn
+  int default_timeout_ms = 600000;  // a run's limit when its payload sets none
+  int missed_run_cap = 5;           // missedPolicy run-all: at most this many late runs
+  int max_jobs = 10000;             // cron.add refuses more
+  std::string webhook_secret;       // signs webhook deliveries ("whsec_<base64>"); "" = unsigned
 };
 
 // hooks.*: webhooks in (POST /hooks/wake, /hooks/agent, /hooks/<name>; docs/webhooks.md).
@@ -132,13 +133,13 @@ struct HookDeliverConfig {
 // One named hook (hooks.mappings.<name>): POST /hooks/<name> renders `message` from the
 // request's JSON body and headers and runs it as a turn of `agent` in `session`.
 struct HookMappingConfig {
-  std::string name;         // the key under hooks.mappings: [a-z0-9][a-z0-9_-]{0,63}
-  std::string agent;        // agent id; "" = agents.default
-  std::string session;      // session key; "" = "hook:<name>"
-  std::string message;      // template: {{body.a.b}}, {{headers.x-name}}, {{name}}
-  std::string secret;       // this hook's secret; "" = hooks.secret
-  bool wait = false;        // answer with the reply (200) instead of at once (202)
-  int timeout_seconds = 0;  // the run's limit; 0 = sessions.run_timeout_ms
+  std::string name;     // the key under hooks.mappings: [a-z0-9][a-z0-9_-]{0,63}
+  std::string agent;    // agent id; "" = agents.default
+  std::string session;  // session key; "" = "hook:<name>"
+  std::string message;  // template: {{body.a.b}}, {{headers.x-name}}, {{name}}
+  std::string secret;   // this hook's secret; "" = hooks.secret
+  bool wait = false;    // answer with the reply (200) instead of at once (202)
+  int timeout_ms = 0;   // the run's limit; 0 = sessions.run_timeout_ms
   std::optional<HookDeliverConfig> deliver;  // also announce the reply on a channel
 };
 
@@ -336,6 +337,10 @@ struct Issue {
 struct Parsed {
   Config config;  // valid only when issues is empty
   std::vector<Issue> issues;
+  // Keys of an older config version read under their new names (migrations.h): the
+  // config is valid, the file is not updated; log them with the fix (doctor --fix).
+  std::vector<MigrationChange> migrated;
+  int file_version = kConfigVersion;  // as the file says (1 when it has no `version`)
   bool ok() const { return issues.empty(); }
 };
 

@@ -141,10 +141,10 @@ SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls,
                  trusted_proxies, control_ui, timers, limits, http, shutdown_grace_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
 SC_CONFIG_FIELDS(simpleclaw::config::CronConfig, enabled, timezone, max_concurrent_runs,
-                 default_timeout_seconds, missed_run_cap, max_jobs, webhook_secret)
+                 default_timeout_ms, missed_run_cap, max_jobs, webhook_secret)
 SC_CONFIG_FIELDS(simpleclaw::config::HookDeliverConfig, channel, to, account_id)
 SC_CONFIG_FIELDS(simpleclaw::config::HookMappingConfig, agent, session, message, secret, wait,
-                 timeout_seconds, deliver)
+                 timeout_ms, deliver)
 SC_CONFIG_FIELDS(simpleclaw::config::HooksConfig, enabled, secret, max_body_bytes, allow_bearer)
 SC_CONFIG_FIELDS(simpleclaw::config::LoggingConfig, level, max_bytes, max_files)
 SC_CONFIG_FIELDS(simpleclaw::config::ModelCost, input, output, cache_read, cache_write)

@@ -517,6 +517,11 @@ Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
   detail::YamlDoc y = detail::parse_yaml(yaml_text);
   std::vector<Issue> issues = y.issues;
   if (!y.syntax_error) {
+    Migrated m = migrate(y.doc);
+    if (!m.error.empty())
+      issues.push_back(Issue{"version", detail::line_of(y, "version"), m.error});
+    out.migrated = std::move(m.changes);
+    out.file_version = m.from_version;
     try {
       Json doc(y.doc);
       substitute_env(doc, "", y, env, issues);

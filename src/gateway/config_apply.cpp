@@ -111,6 +111,8 @@ Status ConfigApplier::reload() {
     targets_.health.refresh(true);
     return Error::invalid("invalid config: " + first);
   }
+  if (auto w = config::migration_warning(p.migrated, p.file_version, path); !w.empty())
+    log::warn("config reload: {}", w);
   bool restart = apply(std::move(p.config), std::move(fs));
   log::info("config reloaded from {}{}", path,
             restart ? " (bind/port/TLS changes need a restart)" : "");

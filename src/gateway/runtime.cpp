@@ -17,7 +17,6 @@
 #include "discovery/tailscale.h"
 #include "gateway/config_apply.h"
 #include "gateway/gateway.h"
-#include "gateway/protocol/schemas.h"
 #include "gateway/restart.h"
 #include "gateway/server/server.h"
 #include "gateway/server/tls.h"
@@ -146,6 +145,9 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
         lkg_path, info.config_path);
     parsed = std::move(lkg);
   }
+  if (auto w = config::migration_warning(parsed.migrated, parsed.file_version, info.config_path);
+      !w.empty())
+    log::warn("{}", w);
   config::Config cfg = std::move(parsed.config);
   // The log file rotates at the configured size (the sinks were opened with the
   // defaults, before the config could be read).
@@ -198,10 +200,12 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
   }
   step_config.done(file.exists ? info.config_path
                                : "embedded default (no " + info.config_path + ")");
-  if (auto s = protocol::load_schemas(); !s.ok()) {
-    log::error("protocol schemas failed to load: {}", s.error().message);
-    return 1;
-  }
+  // The protocol's JSON Schemas are not compiled here: each is compiled when first used
+  // (protocol/schemas.h). Compiling all 225 to check them was half of the start-up's
+  // instructions and touched their 170 KB of text (idle RSS, docs/benchmarks.md "Idle
+  // RSS (issue 18)"). They are build artefacts, checked by the unit test
+  // Schemas.AllLoadAndEveryMethodHasParamsSchema; one that did not compile would fail
+  // closed (every frame it checks refused) on its first use.
 
   // Session store, tools and agents: migrations and crash recovery run before anything
   // can reach them.

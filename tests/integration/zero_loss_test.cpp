@@ -673,6 +673,81 @@ TEST(ZeroLoss, AnInvalidConfigAtStartRunsOnTheLastKnownGoodCopyDegradedUntilFixe
       << refused->stderr_text();
 }
 
+TEST(ZeroLoss, AnOlderConfigVersionStartsMigratedWithAWarningAndDoctorFixShowsThenWritesIt) {
+  FakeLlm llm;
+  // A version-1 file (no `version`): its cron timeout was in seconds.
+  const std::string v1 =
+      "# my settings\n" + config_for(llm) + "cron:\n  default_timeout_seconds: 45   # keep short\n";
+  TempDir dir;
+  const std::string state = dir.path() + "/state";
+  StartOptions o = with_config(v1);
+  o.state_dir = state;
+  START_GATEWAY(gw, o);  // not an unknown-key error: read under the new name
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  auto got = c->call("config.get", Json::object());
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ((*got)["config"]["cron"]["default_timeout_ms"], 45000) << got->dump();
+  auto st = c->call("status", Json::object());
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ((*st)["subsystems"]["config"]["state"], "ok") << "migrated is not degraded";
+  const std::string log = gw->stderr_text() + read_text(gw->log_file());
+  EXPECT_NE(log.find("cron.default_timeout_seconds: 45 is now cron.default_timeout_ms: 45000"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("simpleclaw doctor --fix"), std::string::npos) << log;
+  EXPECT_EQ(read_text(gw->config_path()), v1) << "the gateway never rewrites the file itself";
+
+  const std::vector<std::string> doctor{"doctor", "--state-dir", state, "--config",
+                                        gw->config_path()};
+  CmdResult warn = run_simpleclaw(doctor, gw->dir());
+  EXPECT_NE(warn.out.find("[WARN] config: "), std::string::npos) << warn.out;
+  EXPECT_NE(warn.out.find("fix: `simpleclaw doctor --fix`"), std::string::npos) << warn.out;
+  // --fix shows the diff; without a terminal and without --yes it writes nothing.
+  std::vector<std::string> fix = doctor;
+  fix.push_back("--fix");
+  CmdResult shown = run_simpleclaw(fix, gw->dir());
+  EXPECT_NE(shown.out.find("-  default_timeout_seconds: 45   # keep short\n"
+                           "+  default_timeout_ms: 45000   # keep short"),
+            std::string::npos)
+      << shown.out;
+  EXPECT_NE(shown.out.find("+version: 2"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("not written"), std::string::npos) << shown.out;
+  EXPECT_EQ(shown.code, 1);
+  EXPECT_EQ(read_text(gw->config_path()), v1);
+  fix.push_back("--yes");
+  CmdResult wrote = run_simpleclaw(fix, gw->dir());
+  EXPECT_NE(wrote.out.find("written " + gw->config_path()), std::string::npos) << wrote.out;
+  EXPECT_EQ(read_text(gw->config_path() + ".v1.bak"), v1) << "the old file is kept";
+  const std::string v2 = read_text(gw->config_path());
+  EXPECT_EQ(v2.rfind("# my settings\nversion: 2\n", 0), 0u) << v2;
+  EXPECT_NE(v2.find("default_timeout_ms: 45000   # keep short"), std::string::npos) << v2;
+  CmdResult clean = run_simpleclaw(doctor, gw->dir());
+  EXPECT_NE(clean.out.find("[OK  ] config: "), std::string::npos) << clean.out;
+  // The fixed file reloads to the same values.
+  gw->signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] {
+    auto g = c->call("config.get", Json::object());
+    return g.ok() && (*g)["hash"] != (*got)["hash"] &&
+           (*g)["config"]["cron"]["default_timeout_ms"] == 45000;
+  }));
+  c.reset();
+  gw->stop();
+
+  // A file from a newer simpleclaw: this one runs on its last-known-good copy instead.
+  StartOptions newer = with_config("version: 9\n" + config_for(llm));
+  newer.state_dir = state;
+  START_GATEWAY(gw2, newer);
+  auto c2 = gw2->connect();
+  ASSERT_NE(c2, nullptr);
+  auto st2 = c2->call("status", Json::object());
+  ASSERT_TRUE(st2.ok());
+  const Json& cfg = (*st2)["subsystems"]["config"];
+  EXPECT_EQ(cfg["state"], "degraded") << cfg.dump();
+  EXPECT_NE(cfg["degraded"]["error"].get<std::string>().find("newer simpleclaw"), std::string::npos)
+      << cfg.dump();
+}
+
 TEST(ZeroLoss, TwentyRestartsUnderHealthLoadRefuseNoConnectionAndKeepThePid) {
   FakeLlm llm;
   START_GATEWAY(gw, with_config(config_for(llm)));

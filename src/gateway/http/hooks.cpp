@@ -35,7 +35,7 @@ struct Hooks::Verified {
   std::string agent_id;     // the session's agent
   std::string mode;         // wake's mode
   bool wait = false;
-  int timeout_seconds = 0;  // 0 = sessions.run_timeout_ms
+  int timeout_ms = 0;  // 0 = sessions.run_timeout_ms
   std::optional<config::HookDeliverConfig> deliver;
   std::string peer_ip;
 };
@@ -225,7 +225,8 @@ void Hooks::handle(const HttpRequest& req, const PeerInfo& peer, Done done) {
     raw_key = body.value("sessionKey", "");
     if (raw_key.empty()) raw_key = "hook:" + uuid_v4();
     v.wait = body.value("wait", false);
-    v.timeout_seconds = static_cast<int>(body.value("timeoutSeconds", 0.0));
+    v.timeout_ms =
+        static_cast<int>(std::clamp(body.value("timeoutSeconds", 0.0), 0.0, 86'400.0) * 1000);
   } else {
     Json context{{"body", body}, {"headers", hook_header_context(req)}, {"name", name}};
     v.message = render_template(mapping->message, context);
@@ -236,7 +237,7 @@ void Hooks::handle(const HttpRequest& req, const PeerInfo& peer, Done done) {
     agent_override = mapping->agent;
     raw_key = mapping->session.empty() ? "hook:" + name : mapping->session;
     v.wait = mapping->wait;
-    v.timeout_seconds = mapping->timeout_seconds;
+    v.timeout_ms = mapping->timeout_ms;
     v.deliver = mapping->deliver;
   }
   auto key = d_.agents.parse_key(raw_key, agent_override);
@@ -298,10 +299,9 @@ void Hooks::run(Verified v, Done done) {
   sp.agent_id = v.agent_id;
   sp.message = v.message;
   sp.idempotency_key = "hook:" + v.name + ":" + uuid_v4();
-  if (v.timeout_seconds > 0) sp.timeout_ms = v.timeout_seconds * 1000;
-  const std::int64_t run_timeout_ms = v.timeout_seconds > 0
-                                          ? std::int64_t{v.timeout_seconds} * 1000
-                                          : d_.config.cfg().sessions.run_timeout_ms;
+  if (v.timeout_ms > 0) sp.timeout_ms = v.timeout_ms;
+  const std::int64_t run_timeout_ms =
+      v.timeout_ms > 0 ? std::int64_t{v.timeout_ms} : d_.config.cfg().sessions.run_timeout_ms;
   d_.runs.send(std::move(sp), alive_.guard([this, v, done = std::move(done),
                                             run_timeout_ms](Result<agents::SendAck> ack) mutable {
     if (!ack.ok()) {

@@ -44,7 +44,7 @@ hooks:
       message: "{{body.alert}}"
       secret: a-separate-secret-of-24b
       wait: true
-      timeout_seconds: 30
+      timeout_ms: 30000
       deliver: {channel: telegram, to: "42"}
 )",
                    hook_env());
@@ -60,7 +60,7 @@ hooks:
   EXPECT_EQ(alerts.session, "hook:alerts:prod");
   EXPECT_EQ(alerts.secret, "a-separate-secret-of-24b");
   EXPECT_TRUE(alerts.wait);
-  EXPECT_EQ(alerts.timeout_seconds, 30);
+  EXPECT_EQ(alerts.timeout_ms, 30000);
   ASSERT_TRUE(alerts.deliver.has_value());
   EXPECT_EQ(alerts.deliver->channel, "telegram");
   EXPECT_EQ(alerts.deliver->to, "42");
