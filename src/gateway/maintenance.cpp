@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "agents/agent_directory.h"
@@ -37,6 +38,36 @@ std::int64_t daily_reset_cutoff_ms(std::int64_t now_ms, int hour) {
   return static_cast<std::int64_t>(cut) * 1000;
 }
 
+void WallJumps::observe(std::int64_t wall_ms, std::chrono::steady_clock::time_point steady) {
+  if (seen_) {
+    const std::int64_t moved_steady =
+        std::chrono::duration_cast<std::chrono::milliseconds>(steady - last_steady_).count();
+    const std::int64_t back = moved_steady - (wall_ms - last_wall_);
+    if (back > kToleranceMs) {
+      // The jump happened somewhere in the interval: the wall time just after it is at
+      // least wall_ms - moved_steady (the estimate errs low, towards resetting later).
+      jumps_.push_back({wall_ms - moved_steady, back});
+      if (jumps_.size() > kMaxKept) jumps_.pop_front();
+    }
+  }
+  seen_ = true;
+  last_wall_ = wall_ms;
+  last_steady_ = steady;
+}
+
+std::int64_t WallJumps::cutoff(std::int64_t now_ms,
+                               const std::function<std::int64_t(std::int64_t)>& cutoff_at) const {
+  std::int64_t best = cutoff_at(now_ms);
+  // A stamp from before jump i was made before every later jump too: its true age is its
+  // apparent one plus all of them.
+  std::int64_t back = 0;
+  for (auto it = jumps_.rbegin(); it != jumps_.rend(); ++it) {
+    back += it->back_ms;
+    best = std::max(best, std::min(it->landing_ms, cutoff_at(now_ms + back)));
+  }
+  return best;
+}
+
 Maintenance::Maintenance(boost::asio::io_context& io, const LiveConfig& config,
                          MaintenanceTargets targets, Metrics& metrics, const Clock& clock)
     : config_(config),
@@ -48,6 +79,7 @@ Maintenance::Maintenance(boost::asio::io_context& io, const LiveConfig& config,
 
 void Maintenance::start() {
   stopped_ = false;
+  wall_jumps_.observe(clock_.wall_ms(), clock_.steady());
   schedule_tick();
   schedule_pass();
 }
@@ -87,6 +119,7 @@ void Maintenance::schedule_pass() {
 }
 
 void Maintenance::pass() {
+  wall_jumps_.observe(clock_.wall_ms(), clock_.steady());
   t_.presence.expire();
   (void)t_.runs.expire_dedupe();
   reset_stale_sessions();
@@ -98,12 +131,16 @@ void Maintenance::reset_stale_sessions() {
   const config::SessionResetConfig& policy = config_.cfg().sessions.reset;
   if (resets_pending_ || policy.mode == "none") return;
   std::int64_t now = clock_.wall_ms();
-  std::int64_t cutoff = 0;
-  if (policy.mode == "idle" && policy.idle_minutes > 0)
-    cutoff = now - static_cast<std::int64_t>(policy.idle_minutes * 60000.0);
-  else if (policy.mode == "daily")
-    cutoff = daily_reset_cutoff_ms(now, policy.at_hour);
-  if (cutoff <= 0) return;
+  auto cutoff_at = [&policy](std::int64_t t) -> std::int64_t {
+    if (policy.mode == "idle" && policy.idle_minutes > 0)
+      return t - static_cast<std::int64_t>(policy.idle_minutes * 60000.0);
+    if (policy.mode == "daily") return daily_reset_cutoff_ms(t, policy.at_hour);
+    return 0;
+  };
+  if (cutoff_at(now) <= 0) return;
+  // Wall time, on purpose: a day the machine spent suspended is a day without activity.
+  // Only a clock set back is corrected for (WallJumps, reset_policy.h).
+  const std::int64_t cutoff = wall_jumps_.cutoff(now, cutoff_at);
   resets_pending_ = true;
   std::string reason = policy.mode;
   t_.sessions.stale(

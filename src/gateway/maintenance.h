@@ -7,7 +7,8 @@
 //     * presence: socketless entries past gateway.timers.presence_ttl_ms are dropped
 //     * chat.send idempotency results past sessions.dedupe_ttl_ms are forgotten
 //     * sessions.reset policy (idle | daily): idle sessions last active before the cut-off
-//       start over exactly as `sessions.reset` does (new sessionId, old transcript kept)
+//       start over exactly as `sessions.reset` does (new sessionId, old transcript kept);
+//       the cut-off is wall time, corrected for a clock set back (WallJumps)
 //     * SQLite: PRAGMA wal_checkpoint(TRUNCATE) so the -wal file does not grow without
 //       bound between restarts, and PRAGMA optimize
 //     * memory freed since the last pass goes back to the kernel (malloc_trim)
@@ -25,6 +26,7 @@
 #include "base/clock.h"
 #include "gateway/clients.h"
 #include "gateway/live_config.h"
+#include "gateway/reset_policy.h"
 #include "gateway/state/metrics.h"
 
 namespace simpleclaw::agents {
@@ -73,7 +75,8 @@ class Maintenance {
   boost::asio::steady_timer tick_timer_, pass_timer_;
   bool stopped_ = false;
   bool resets_pending_ = false, checkpoint_pending_ = false;
-  Alive alive_;  // last
+  WallJumps wall_jumps_;  // the wall clock set back, for the reset policy's cut-off
+  Alive alive_;           // last
 };
 
 }  // namespace simpleclaw::gateway

@@ -36,6 +36,8 @@ class TestClock {
     offset_ = wall_ms - now_ms();
     write_text(path_, std::to_string(offset_));
   }
+  // What was last written: the gateway's wall time is real time plus this.
+  std::int64_t offset() const { return offset_; }
 
  private:
   TempDir dir_;
@@ -80,6 +82,23 @@ inline std::optional<Json> finished(WsClient& c, const std::string& id, int time
 
 inline Json runs_of(WsClient& c, const std::string& id) {
   return call_ok(c, "cron.runs", Json{{"id", id}, {"sortDir", "asc"}, {"limit", 200}});
+}
+
+// The gateway's wall clock now, as it reads it (cron.preview's nowMs).
+inline std::int64_t gateway_now(WsClient& c) {
+  Json r = call_ok(c, "cron.preview", Json{{"schedule", {{"kind", "every"}, {"everyMs", kHour}}}});
+  return r.value("nowMs", std::int64_t{0});
+}
+
+// Waits until the gateway reads the offset the test last wrote (it re-reads the file at
+// most every 10 ms): its clock within a minute of real time plus the offset.
+inline bool gateway_sees(WsClient& c, const TestClock& clock, int timeout_ms = 10000) {
+  return eventually(
+      [&] {
+        const std::int64_t diff = gateway_now(c) - (now_ms() + clock.offset());
+        return diff > -60'000 && diff < 60'000;
+      },
+      timeout_ms);
 }
 
 // How many chat requests the fake LLM got whose last user message contains `text`.

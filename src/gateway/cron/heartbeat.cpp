@@ -171,8 +171,14 @@ void HeartbeatRunner::arm() {
 void HeartbeatRunner::on_timer() {
   const std::int64_t now = d_.clock.wall_ms();
   std::vector<std::string> due;
-  for (const auto& entry : agents_)
-    if (entry.second.next_ms <= now) due.push_back(entry.first);
+  for (auto& entry : agents_) {
+    // A heartbeat is never more than one interval away. Its next time is wall time, so a
+    // wall clock set back by two hours would otherwise postpone it by those two hours
+    // (nothing is persisted: the interval just counts again from now).
+    Agent& ag = entry.second;
+    if (ag.next_ms > now + ag.s.every_ms) ag.next_ms = now + ag.s.every_ms;
+    if (ag.next_ms <= now) due.push_back(entry.first);
+  }
   for (const auto& id : due) beat(id, now);
   arm();
 }

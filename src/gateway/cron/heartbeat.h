@@ -19,6 +19,10 @@
 // The first heartbeat comes one interval after start (or after the agent's heartbeat was
 // configured), not at once: a restart loop must not turn into a heartbeat storm.
 //
+// Wall-clock jumps: forward (NTP, a suspended laptop waking) makes a heartbeat due at
+// once, and it beats once however many intervals were skipped; back never postpones the
+// next one beyond a single interval from now.
+//
 // Threading: loop thread only.
 #pragma once
 #include <boost/asio/io_context.hpp>

@@ -337,8 +337,9 @@ void CronScheduler::due(CronJob& job, std::int64_t now) {
     run.push_back({*on_time, "schedule", "cron:" + job.row.id + ":" + std::to_string(*on_time)});
   if (!skipped.empty())
     skip(job, skipped, "missed",
-         policy == "skip" ? "missed while the gateway was down (missedPolicy skip)"
-                          : "missed while the gateway was down; a later occurrence ran instead");
+         policy == "skip"
+             ? "missed while the gateway was down or asleep (missedPolicy skip)"
+             : "missed while the gateway was down or asleep; a later occurrence ran instead");
   if (!run.empty()) {
     Slot& slot = slots_[job.row.id];
     for (auto& o : run) slot.backlog.push_back(std::move(o));
@@ -479,7 +480,7 @@ void CronScheduler::send_run(const std::string& job_id, std::int64_t seq, const 
   sp.message =
       payload["kind"] == "systemEvent" ? json_str(payload, "text") : json_str(payload, "message");
   std::int64_t timeout_s = static_cast<std::int64_t>(payload.value("timeoutSeconds", 0.0));
-  if (timeout_s <= 0) timeout_s = d_.config.cfg().cron.default_timeout_seconds;
+  if (timeout_s <= 0) timeout_s = d_.config.cfg().cron.default_timeout_ms / 1000;
   sp.timeout_ms = static_cast<int>(std::min<std::int64_t>(timeout_s, 86'400) * 1000);
   const std::int64_t watchdog = timeout_s * 1000 + kTimeoutGrace;
   d_.runs.send(std::move(sp), alive_.guard([this, job_id, seq, occ,

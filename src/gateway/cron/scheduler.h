@@ -19,11 +19,16 @@
 // passed while the gateway was down follow the job's missedPolicy: skip (each recorded as
 // skipped), run-once (the newest runs late, the others are recorded as skipped), run-all
 // (up to cron.missed_run_cap run, oldest first). An occurrence less than kLateGrace late
-// is simply on time. A job never overlaps itself (an occurrence due while it runs is
-// recorded as skipped); at most cron.max_concurrent_runs jobs run at once, the others
-// wait in order. Failures back off (30 s, 1 m, 5 m, 15 m, 60 m) and a recurring job is
-// disabled after kAutoDisableAfter failures in a row; a one-shot (`at`) job is deleted
-// after success when deleteAfterRun, else disabled.
+// is simply on time. The wall clock jumping is handled the same way, with no special
+// case: a jump forward across due times is a restart's catch-up (missedPolicy, no burst);
+// a jump back never re-runs an occurrence, because a job is due only after its cursor,
+// which only moves forward (and the claim is unique per occurrence besides).
+//
+// A job never overlaps itself (an occurrence due while it runs is recorded as skipped);
+// at most cron.max_concurrent_runs jobs run at once, the others wait in order. Failures
+// back off (30 s, 1 m, 5 m, 15 m, 60 m) and a recurring job is disabled after
+// kAutoDisableAfter failures in a row; a one-shot (`at`) job is deleted after success
+// when deleteAfterRun, else disabled.
 //
 // Threading: loop thread only; the database work goes through the DbWorker.
 #pragma once
