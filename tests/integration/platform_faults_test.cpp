@@ -21,6 +21,7 @@
 // retry_after checks are lower bounds, which load cannot break.
 #include <signal.h>
 
+#include <functional>
 #include <thread>
 
 #include "channel_helpers.h"
@@ -79,6 +80,15 @@ void pf_sleep_until(PfClock::time_point t) { std::this_thread::sleep_until(t); }
 
 // ---- Telegram ---------------------------------------------------------------------------
 
+// What `read` returns once it holds at least `n` replies, read again 500 ms later so a
+// duplicate sent after the first has time to show ({} when `n` never came).
+std::vector<std::string> pf_settled(const std::function<std::vector<std::string>()>& read,
+                                    std::size_t n, int timeout_ms) {
+  if (!eventually([&] { return read().size() >= n; }, timeout_ms)) return {};
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  return read();
+}
+
 std::string pf_telegram_config(const PyFake& tg) {
   return telegram_section(tg, "    health_monitor: " + kHealth + "\n");
 }
@@ -135,11 +145,8 @@ TEST(PlatformFaults, TelegramConflictWithAnotherPollerBacksOffAndLosesNoMessage)
   EXPECT_LE(refused, kMaxAttemptsInFault) << tg->get("/control/state")["calls"].dump();
 
   // Once the other poller is gone: the message waiting at Telegram is answered, once.
-  ASSERT_TRUE(eventually([&] { return !pf_tg_texts(*tg).empty(); }, 15000))
-      << pf_account(*c, "telegram").dump();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  auto texts = pf_tg_texts(*tg);
-  ASSERT_EQ(texts.size(), 1u);
+  auto texts = pf_settled([&] { return pf_tg_texts(*tg); }, 1, 15000);
+  ASSERT_EQ(texts.size(), 1u) << pf_account(*c, "telegram").dump();
   EXPECT_EQ(texts[0], "echo: sent during the conflict");
   EXPECT_EQ(llm.request_count(), 1u);
   ASSERT_TRUE(pf_healthy(*c, "telegram"));
@@ -168,11 +175,8 @@ TEST(PlatformFaults, TelegramFloodControlRetryAfterIsWaitedOutOnGetUpdates) {
       << ev->dump();
   tg->post("/control/message", pf_tg_message(111, "sent during the flood"));
 
-  ASSERT_TRUE(eventually([&] { return pf_tg_texts(*tg).size() >= 2; }, 20000))
-      << pf_account(*c, "telegram").dump();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  auto texts = pf_tg_texts(*tg);
-  ASSERT_EQ(texts.size(), 2u);
+  auto texts = pf_settled([&] { return pf_tg_texts(*tg); }, 2, 20000);
+  ASSERT_EQ(texts.size(), 2u) << pf_account(*c, "telegram").dump();
   EXPECT_EQ(texts[0], "echo: sent before the flood");
   EXPECT_EQ(texts[1], "echo: sent during the flood");
   EXPECT_EQ(llm.request_count(), 2u);
@@ -270,9 +274,7 @@ TEST(PlatformFaults, DiscordInvalidSessionStormOnIdentifyBacksOffThenAnswersOnce
   // A fresh session replays nothing (as on Discord): what Alice sends now is answered, once.
   Json r = pf_dc_control(*dc, "inject", pf_dc_dm("610000000000000001", "sent after the storm"));
   ASSERT_TRUE(r.value("ok", false)) << r.dump();
-  ASSERT_TRUE(eventually([&] { return !pf_dc_posted(*dc).empty(); }, 10000));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  auto posted = pf_dc_posted(*dc);
+  auto posted = pf_settled([&] { return pf_dc_posted(*dc); }, 1, 10000);
   ASSERT_EQ(posted.size(), 1u);
   EXPECT_EQ(posted[0], "echo: sent after the storm");
   EXPECT_EQ(llm.request_count(), 1u);
@@ -297,11 +299,8 @@ TEST(PlatformFaults, DiscordInvalidSessionStormOnResumeKeepsTheSessionAndReplays
   auto ev = pf_fault_seen(*c, "discord", "invalidated the session (op 9); will resume");
   ASSERT_TRUE(ev.has_value()) << pf_account(*c, "discord").dump();
 
-  ASSERT_TRUE(eventually([&] { return !pf_dc_posted(*dc).empty(); }, 15000))
-      << pf_dc_state(*dc).dump() << pf_account(*c, "discord").dump();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  auto posted = pf_dc_posted(*dc);
-  ASSERT_EQ(posted.size(), 1u);
+  auto posted = pf_settled([&] { return pf_dc_posted(*dc); }, 1, 15000);
+  ASSERT_EQ(posted.size(), 1u) << pf_dc_state(*dc).dump() << pf_account(*c, "discord").dump();
   EXPECT_EQ(posted[0], "echo: sent while invalid");
   EXPECT_EQ(llm.request_count(), 1u);
   Json st = pf_dc_state(*dc);
@@ -385,11 +384,8 @@ TEST(PlatformFaults, SlackConnectionsOpenRefusedSaysSlackIsDownBacksOffAndLosesN
   EXPECT_NE(pf_account(*c, "slack").value("healthState", ""), "healthy");
 
   pf_sl_control(*slack, "refuse_open", Json{{"count", 0}});
-  ASSERT_TRUE(eventually([&] { return !pf_sl_posted(*slack).empty(); }, 15000))
-      << pf_account(*c, "slack").dump();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  auto posted = pf_sl_posted(*slack);
-  ASSERT_EQ(posted.size(), 1u);
+  auto posted = pf_settled([&] { return pf_sl_posted(*slack); }, 1, 15000);
+  ASSERT_EQ(posted.size(), 1u) << pf_account(*c, "slack").dump();
   EXPECT_EQ(posted[0], "echo: sent while Slack refused");
   EXPECT_EQ(llm.request_count(), 1u);
   EXPECT_TRUE(eventually([&] { return pf_sl_state(*slack)["unacked"].empty(); }, 5000))
@@ -451,11 +447,8 @@ TEST(PlatformFaults, SlackSocketClosedRightAfterHelloBacksOffAndLosesNoMessage) 
   EXPECT_LE(attempts, kMaxAttemptsInFault) << st["open_at"].dump();
 
   pf_sl_control(*slack, "close_after_hello", Json{{"count", 0}});
-  ASSERT_TRUE(eventually([&] { return !pf_sl_posted(*slack).empty(); }, 15000))
-      << pf_account(*c, "slack").dump();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  auto posted = pf_sl_posted(*slack);
-  ASSERT_EQ(posted.size(), 1u);
+  auto posted = pf_settled([&] { return pf_sl_posted(*slack); }, 1, 15000);
+  ASSERT_EQ(posted.size(), 1u) << pf_account(*c, "slack").dump();
   EXPECT_EQ(posted[0], "echo: sent while the socket kept closing");
   EXPECT_EQ(llm.request_count(), 1u);
   EXPECT_TRUE(eventually([&] { return pf_sl_state(*slack)["unacked"].empty(); }, 5000));
