@@ -1,5 +1,7 @@
 #include "sessions/db_worker.h"
 
+#include <malloc.h>
+
 #include <vector>
 
 #include "base/log.h"
@@ -36,10 +38,24 @@ void DbWorker::enqueue(Job job) {
 void DbWorker::thread_main() {
   store::Db& db = store_.db();
   std::vector<Job> batch;
+  bool worked = false;  // since the memory was last given back
   for (;;) {
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      auto wake = [&] { return stopping_ || !queue_.empty(); };
+      if (!worked) {
+        cv_.wait(lk, wake);
+      } else if (!cv_.wait_for(lk, kIdleRelease, wake)) {
+        // Idle RSS (docs/benchmarks.md, "Idle RSS (issue 18)"): a store with nothing to
+        // do gives back SQLite's page cache and cached statements, and the allocator
+        // the pages that freed. Refilling them costs a few reads from the OS cache and
+        // prepares on the next job, after an idle pause only.
+        lk.unlock();
+        db.release_memory(true);
+        ::malloc_trim(0);
+        worked = false;
+        continue;
+      }
       if (queue_.empty()) return;  // stopping and drained
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
       queue_.clear();
@@ -72,6 +88,7 @@ void DbWorker::thread_main() {
     }
     batches_.fetch_add(1, std::memory_order_relaxed);
     batch.clear();
+    worked = true;
   }
 }
 

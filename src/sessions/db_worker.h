@@ -15,6 +15,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -74,6 +75,8 @@ class DbWorker {
   }
   void enqueue(Job job);
   void thread_main();
+  // After this long with no job, the worker gives back the memory the store can spare.
+  static constexpr std::chrono::milliseconds kIdleRelease{200};
 
   boost::asio::io_context& loop_;
   SessionStore store_;

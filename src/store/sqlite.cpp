@@ -206,6 +206,22 @@ void Db::close() {
   db_ = nullptr;
 }
 
+void Db::release_memory(bool statements) {
+  if (db_ == nullptr) return;
+  if (statements) {
+    // Only those no Stmt holds right now (one in use stays, and stays valid).
+    for (auto it = cache_.begin(); it != cache_.end();) {
+      if (*it->second.in_use) {
+        ++it;
+        continue;
+      }
+      sqlite3_finalize(it->second.stmt);
+      it = cache_.erase(it);
+    }
+  }
+  sqlite3_db_release_memory(db_);
+}
+
 Status Db::exec(std::string_view sql) {
   std::string s(sql);
   char* msg = nullptr;

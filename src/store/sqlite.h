@@ -84,6 +84,9 @@ class Db {
   Result<std::string> integrity_check();
   const std::string& path() const { return path_; }
   sqlite3* raw() { return db_; }
+  // Gives back what an idle connection holds: the page cache's unused pages and, with
+  // `statements`, the cached compiled statements (made again on their next use).
+  void release_memory(bool statements);
 
  private:
   Db(sqlite3* db, std::string path);
