@@ -617,10 +617,14 @@ def judge(rows, args, stats):
     if p2 and p4:
         a, b = statistics.median(p2), statistics.median(p4)
         limit = 1.5 * a + 5
-        ok = b <= limit
+        # CI mode (SOAK_LATENCY_TARGET=0): ctest runs the short soak beside other tests on
+        # the same 2 cores, so its latency measures them; it is shown, not judged there.
+        ok = b <= limit or not args.latency_target
+        verdict = ("ok" if b <= limit else "**FAIL**") if args.latency_target else \
+            "not judged (SOAK_LATENCY_TARGET=0)"
         lines.append("| turn p99, median of intervals | %.1f ms | %.1f ms "
                      "| <= 1.5x + 5 ms = %.1f ms | %.2fx | %s |" % (
-                         a, b, limit, b / a if a else 0, "ok" if ok else "**FAIL**"))
+                         a, b, limit, b / a if a else 0, verdict))
         if not ok:
             failed.append("turn p99: last-quarter median %.1f ms > 1.5 x %.1f ms + 5 ms = %.1f ms"
                           % (b, a, limit))
@@ -689,6 +693,7 @@ def main():
     args.telegram_users = int(os.environ.get("SOAK_TELEGRAM_USERS", 4))
     args.pause = int(os.environ.get("SOAK_PAUSE_MS", 1000)) / 1000
     args.churn_pause = int(os.environ.get("SOAK_CHURN_MS", 500)) / 1000
+    args.latency_target = os.environ.get("SOAK_LATENCY_TARGET", "1") != "0"
     if args.duration < 4 * args.interval:
         raise SystemExit("soak: the duration must hold at least 4 intervals (one per quarter)")
     soak = Soak(args)

@@ -20,6 +20,8 @@
 #      repo], SOAK_INTERVAL [10] s; load knobs SOAK_OPERATORS [100], SOAK_CHATTERS [4],
 #      SOAK_TELEGRAM_USERS [4], SOAK_PAUSE_MS [1000] (each chatter's and user's pause
 #      between turns), SOAK_CHURN_MS [500] (the churner's pause; 0 = no churner).
+#      SOAK_LATENCY_TARGET [1]: 0 shows the turn p99 without judging it (ctest's short
+#      soak shares the machine with other tests; RSS, fds and errors are still judged).
 #
 # Reading the output: one progress line per sample on stderr; on stdout a markdown table
 # of the targets (second quarter against last quarter; the first quarter is warm-up and

@@ -10,6 +10,9 @@
 using namespace simpleclaw;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  // The loader frees the schema when no one holds it (idle RSS); the fuzzer keeps it, so
+  // each input does not pay for parsing and compiling it again.
+  static const std::shared_ptr<const Json> schema = config::schema();
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto env = [](const std::string& name) -> std::optional<std::string> {
     if (name == "HOME") return std::string("/home/fuzz");

@@ -6,6 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   g++ cmake ninja-build ccache pkg-config make git
+  lld                        # links the gateway with its start-up function order (idle RSS)
   libboost1.81-dev nlohmann-json3-dev libvalijson-dev libyaml-cpp-dev libsqlite3-dev
   libssl-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
   clang libclang-rt-14-dev   # libFuzzer targets

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "base/env.h"
 #include "base/fs.h"
@@ -104,7 +105,11 @@ void resolve_target(Target& t) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"simpleclaw — an AI-assistant gateway (OpenClaw protocol v4 compatible)"};
+  // On the heap so that `gateway` can free the parsed command tree (~0.2 MB of options,
+  // help texts and results) before it serves for days (idle RSS, issue 18).
+  auto app_tree = std::make_unique<CLI::App>(
+      "simpleclaw — an AI-assistant gateway (OpenClaw protocol v4 compatible)");
+  CLI::App& app = *app_tree;
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(SIMPLECLAW_VERSION));
   Target t;
@@ -337,6 +342,7 @@ int run(int argc, char** argv) {
   if (onboard->parsed()) return onboard_command(oopts, t);
   if (g->parsed()) {
     if (port >= 0) gopts.port = port;
+    app_tree.reset();  // every option is in gopts now; `app` and `g` are gone
     return gateway::run_gateway(gopts);
   }
   if (call->parsed()) {

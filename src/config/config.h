@@ -10,6 +10,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -351,9 +352,10 @@ EnvLookup process_env();
 // Parses and validates YAML text. Never throws.
 Parsed parse(std::string_view yaml_text, const EnvLookup& env = process_env());
 
-// The embedded default config text (works out of the box) and the config JSON Schema.
+// The embedded default config text (works out of the box) and the config JSON Schema
+// (parsed on use and freed when no one holds it: keep the pointer while reading it).
 std::string_view default_text();
-const Json& schema();
+std::shared_ptr<const Json> schema();
 // Hints for UIs: {"gateway.auth.token": {"sensitive": true, "label": ...}, ...}
 Json ui_hints();
 

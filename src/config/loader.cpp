@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <tuple>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -37,44 +38,67 @@ std::string_view embedded(std::string_view name) {
 
 // ---- schema helpers ---------------------------------------------------------------
 
-const valijson::Schema& compiled_schema() {
-  static const valijson::Schema* compiled = [] {
-    auto* s = new valijson::Schema();
-    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-    valijson::adapters::NlohmannJsonAdapter adapter(schema());
-    parser.populateSchema(adapter, *s);
-    return s;
-  }();
-  return *compiled;
+// The schema's parsed and compiled forms (~0.5 MB together) live only while someone holds
+// them: a gateway validates its config at start and on reload and would otherwise keep
+// them idle for days (idle RSS, issue 18). The next use makes them again from the
+// embedded text, in a few milliseconds. Concurrent users share one copy.
+struct SchemaForms {
+  Json json;
+  std::once_flag compiled_once;
+  valijson::Schema compiled;  // made on the first validation
+};
+
+std::shared_ptr<SchemaForms> schema_forms() {
+  static std::mutex mu;
+  static std::weak_ptr<SchemaForms> cache;
+  std::lock_guard lk(mu);
+  if (std::shared_ptr<SchemaForms> f = cache.lock()) return f;
+  auto f = std::make_shared<SchemaForms>();
+  f->json = Json::parse(embedded("config.schema.json"), nullptr, /*allow_exceptions=*/false);
+  if (f->json.is_discarded() || !f->json.is_object()) {
+    std::fputs("simpleclaw: embedded config.schema.json is not valid JSON\n", stderr);
+    std::abort();  // our own build artefact: an invariant, not input
+  }
+  cache = f;
+  return f;
 }
 
-const Json* resolve_ref(const Json* s) {
+const valijson::Schema& compiled_schema(SchemaForms& f) {
+  std::call_once(f.compiled_once, [&] {
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    valijson::adapters::NlohmannJsonAdapter adapter(f.json);
+    parser.populateSchema(adapter, f.compiled);
+  });
+  return f.compiled;
+}
+
+const Json* resolve_ref(const Json& root, const Json* s) {
   for (int i = 0; i < 16 && s && s->is_object() && s->contains("$ref"); ++i) {
     const Json& ref = (*s)["$ref"];
     if (!ref.is_string() || ref.get_ref<const std::string&>().rfind('#', 0) != 0) return nullptr;
     Json::json_pointer ptr(ref.get<std::string>().substr(1));
-    if (!schema().contains(ptr)) return nullptr;
-    s = &schema().at(ptr);
+    if (!root.contains(ptr)) return nullptr;
+    s = &root.at(ptr);
   }
   return s && s->is_object() ? s : nullptr;
 }
 
-const Json* property_schema(const Json* s, const std::string& key) {
-  s = resolve_ref(s);
+const Json* property_schema(const Json& root, const Json* s, const std::string& key) {
+  s = resolve_ref(root, s);
   if (!s) return nullptr;
   auto props = s->find("properties");
   if (props != s->end() && props->is_object() && props->contains(key))
-    return resolve_ref(&(*props)[key]);
+    return resolve_ref(root, &(*props)[key]);
   auto ap = s->find("additionalProperties");
-  if (ap != s->end() && ap->is_object()) return resolve_ref(&*ap);
+  if (ap != s->end() && ap->is_object()) return resolve_ref(root, &*ap);
   return nullptr;
 }
 
-const Json* items_schema(const Json* s) {
-  s = resolve_ref(s);
+const Json* items_schema(const Json& root, const Json* s) {
+  s = resolve_ref(root, s);
   if (!s) return nullptr;
   auto items = s->find("items");
-  return items != s->end() && items->is_object() ? resolve_ref(&*items) : nullptr;
+  return items != s->end() && items->is_object() ? resolve_ref(root, &*items) : nullptr;
 }
 
 std::string scalar_text(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
@@ -123,9 +147,9 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 // ---- unknown keys (valijson names only the first one, at the parent) ---------------
 
-void find_unknown_keys(const Json& v, const Json* s, const std::string& path,
+void find_unknown_keys(const Json& root, const Json& v, const Json* s, const std::string& path,
                        const detail::YamlDoc& y, std::vector<Issue>& issues) {
-  s = resolve_ref(s);
+  s = resolve_ref(root, s);
   if (!s) return;
   if (v.is_object()) {
     const Json* props = s->contains("properties") ? &(*s)["properties"] : nullptr;
@@ -133,7 +157,7 @@ void find_unknown_keys(const Json& v, const Json* s, const std::string& path,
     for (const auto& [k, child] : v.items()) {
       std::string p = detail::child_path(path, k);
       if (props && props->contains(k)) {
-        find_unknown_keys(child, &(*props)[k], p, y, issues);
+        find_unknown_keys(root, child, &(*props)[k], p, y, issues);
       } else if (ap != s->end() && ap->is_boolean() && !ap->get<bool>()) {
         std::string msg = "unknown key '" + k + "'";
         std::string best;
@@ -146,13 +170,13 @@ void find_unknown_keys(const Json& v, const Json* s, const std::string& path,
         if (!best.empty()) msg += " (did you mean '" + best + "'?)";
         issues.push_back(Issue{p, detail::line_of(y, p), msg});
       } else if (ap != s->end() && ap->is_object()) {
-        find_unknown_keys(child, &*ap, p, y, issues);
+        find_unknown_keys(root, child, &*ap, p, y, issues);
       }
     }
   } else if (v.is_array()) {
-    const Json* items = items_schema(s);
+    const Json* items = items_schema(root, s);
     for (std::size_t i = 0; i < v.size(); ++i)
-      if (items) find_unknown_keys(v[i], items, detail::index_path(path, i), y, issues);
+      if (items) find_unknown_keys(root, v[i], items, detail::index_path(path, i), y, issues);
   }
 }
 
@@ -244,12 +268,14 @@ std::string humanize(const std::string& d, const Json* s, bool* is_type) {
 }
 
 void validate_schema(const Json& doc, const detail::YamlDoc& y, std::vector<Issue>& issues) {
-  find_unknown_keys(doc, &schema(), "", y, issues);
+  std::shared_ptr<SchemaForms> forms = schema_forms();
+  const Json& root = forms->json;
+  find_unknown_keys(root, doc, &root, "", y, issues);
 
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(doc);
-  if (validator.validate(compiled_schema(), target, &results)) return;
+  if (validator.validate(compiled_schema(*forms), target, &results)) return;
 
   std::vector<RawError> raw;
   for (auto it = results.begin(); it != results.end(); ++it) {
@@ -279,17 +305,17 @@ void validate_schema(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
     // Walk document and schema together: an index segment only inside an array.
     std::string path;
     const Json* v = &doc;
-    const Json* s = resolve_ref(&schema());
+    const Json* s = resolve_ref(root, &root);
     for (const std::string& seg : e.context) {
       if (v && v->is_array()) {
         std::size_t idx = std::strtoul(seg.c_str(), nullptr, 10);
         path = detail::index_path(path, idx);
         v = idx < v->size() ? &(*v)[idx] : nullptr;
-        s = items_schema(s);
+        s = items_schema(root, s);
       } else {
         path = detail::child_path(path, seg);
         v = v && v->is_object() && v->contains(seg) ? &(*v)[seg] : nullptr;
-        s = property_schema(s, seg);
+        s = property_schema(root, s, seg);
       }
     }
     bool is_type = false;
@@ -558,16 +584,9 @@ Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
 
 std::string_view default_text() { return embedded("default_config.yaml"); }
 
-const Json& schema() {
-  static const Json parsed = [] {
-    Json j = Json::parse(embedded("config.schema.json"), nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      std::fputs("simpleclaw: embedded config.schema.json is not valid JSON\n", stderr);
-      std::abort();  // our own build artefact: an invariant, not input
-    }
-    return j;
-  }();
-  return parsed;
+std::shared_ptr<const Json> schema() {
+  std::shared_ptr<SchemaForms> f = schema_forms();
+  return {f, &f->json};  // holds the compiled form too
 }
 
 Json ui_hints() {

@@ -53,7 +53,7 @@ void method_config_get(MethodCall& call) {
 }
 
 void method_config_schema(MethodCall& call) {
-  call.respond(Json{{"schema", config::schema()},
+  call.respond(Json{{"schema", *config::schema()},
                     {"uiHints", config::ui_hints()},
                     {"version", SIMPLECLAW_VERSION},
                     {"generatedAt", "build"}});
