@@ -79,7 +79,7 @@ FH_MED=$(field median_ms "$FH"); FH_MAX=$(field max_ms "$FH"); FH_LISTEN=$(field
 # ------------------------------------------------------------------ 2. idle RSS
 log "idle RSS"
 start_gateway idle
-sleep 1
+sleep 3  # past the store's idle release (2 s, src/sessions/db_worker.h)
 IDLE_RSS=$(rss_kb "$SERVER_PID")
 IDLE_ANON=$(rss_kind "$SERVER_PID" RssAnon); IDLE_FILE=$(rss_kind "$SERVER_PID" RssFile)
 

@@ -21,7 +21,9 @@
 #      SOAK_TELEGRAM_USERS [4], SOAK_PAUSE_MS [1000] (each chatter's and user's pause
 #      between turns), SOAK_CHURN_MS [500] (the churner's pause; 0 = no churner).
 #      SOAK_LATENCY_TARGET [1]: 0 shows the turn p99 without judging it (ctest's short
-#      soak shares the machine with other tests; RSS, fds and errors are still judged).
+#      soak shares the machine with other tests; RSS, fds and errors are still judged);
+#      SOAK_RSS_PCT [5]: the RSS target's limit (ctest's 2 minutes: 10, as its caches are
+#      still filling: a 1 h run's RSS rises for its first ~25 minutes, then stays flat).
 #
 # Reading the output: one progress line per sample on stderr; on stdout a markdown table
 # of the targets (second quarter against last quarter; the first quarter is warm-up and

@@ -49,7 +49,7 @@ void DbWorker::thread_main() {
         // Idle RSS (docs/benchmarks.md, "Idle RSS (issue 18)"): a store with nothing to
         // do gives back SQLite's page cache and cached statements, and the allocator
         // the pages that freed. Refilling them costs a few reads from the OS cache and
-        // prepares on the next job, after an idle pause only.
+        // prepares on the next job, after an idle pause only (kIdleRelease).
         lk.unlock();
         db.release_memory(true);
         ::malloc_trim(0);

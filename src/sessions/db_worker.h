@@ -76,7 +76,10 @@ class DbWorker {
   void enqueue(Job job);
   void thread_main();
   // After this long with no job, the worker gives back the memory the store can spare.
-  static constexpr std::chrono::milliseconds kIdleRelease{200};
+  // Long enough that a store in use (a turn every second or so) keeps its page cache and
+  // statements: releasing at every short pause made RSS saw-tooth by ~3 MB under load
+  // and re-prepared statements for nothing (bench/soak.sh).
+  static constexpr std::chrono::milliseconds kIdleRelease{2000};
 
   boost::asio::io_context& loop_;
   SessionStore store_;
