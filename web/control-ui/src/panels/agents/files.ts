@@ -42,6 +42,9 @@ export class AgentFiles extends LitElement {
   @state() private fileError = "";
   @state() private saving = false;
   @state() private workspace = "";
+  // Bumped by each open and save: file reads and writes run on the gateway's worker pool
+  // and may answer out of order, so an older read's answer (or error) is dropped.
+  private action = 0;
 
   // Reloading or closing the tab with unsaved text asks first (the drafts map is in memory).
   private onBeforeUnload = (e: BeforeUnloadEvent) => {
@@ -82,12 +85,13 @@ export class AgentFiles extends LitElement {
     this.fileError = "";
     if (!name) return;
     const agentId = this.agentId;
+    const action = ++this.action;
     try {
       const r = await this.gw.request<{ file: FileInfo }>("agents.files.get", { agentId, name });
-      if (agentId !== this.agentId) return;
+      if (agentId !== this.agentId || action !== this.action) return;
       this.files = this.files.map((f) => (f.name === name ? r.file : f));
     } catch (e) {
-      this.fileError = (e as Error).message;
+      if (action === this.action) this.fileError = (e as Error).message;
     }
   }
 
@@ -111,6 +115,7 @@ export class AgentFiles extends LitElement {
     const content = this.draft(f.name) ?? f.content ?? "";
     this.saving = true;
     this.fileError = "";
+    ++this.action;  // a read still on its way must not overwrite this save's outcome
     try {
       await this.gw.request("agents.files.set", { agentId: this.agentId, name: f.name, content });
       drafts.delete(draftKey(this.agentId, f.name));
