@@ -10,6 +10,12 @@
 # back into it (minimized, so the corpus stays small): commit them. A crash, leak or
 # timeout stops that target; its reproducer is saved as fuzz/findings/<target>-*.
 #
+# To end a campaign early and still keep its corpus, create the stop file it names at the
+# start (FUZZ_STOP_FILE, default /tmp/sc-fuzz-long.stop): the running target stops at once
+# (the fork parent waits in system(), which ignores SIGINT, and it does not read
+# -stop_file, so the script sends it SIGTERM), its corpus is merged, and the remaining
+# targets are skipped.
+#
 # Output: progress per target on stderr, then one markdown table on stdout (target,
 # executions, exec/s, corpus files before/after, findings). Exit 1 if anything was found.
 set -euo pipefail
@@ -18,6 +24,7 @@ SECONDS_PER=${1:-1800}
 BUILD=${2:-build-asan}
 EXECS=${FUZZ_EXECS:-10000000}
 JOBS=${FUZZ_JOBS:-$(nproc)}
+STOP=${FUZZ_STOP_FILE:-/tmp/sc-fuzz-long.stop}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
@@ -28,6 +35,8 @@ if [ ${#targets[@]} -eq 0 ]; then
   exit 2
 fi
 mkdir -p fuzz/findings
+rm -f "$STOP"
+echo "fuzz-long: to stop early and keep the corpus: touch $STOP" >&2
 WORK=$(mktemp -d /tmp/sc-fuzz-long.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -35,6 +44,7 @@ rows=()
 found=0
 for t in "${targets[@]}"; do
   [ -x "$t" ] || continue
+  [ -e "$STOP" ] && break
   name=$(basename "$t")
   short=${name#fuzz_}
   corpus=fuzz/corpus/$short
@@ -49,10 +59,16 @@ for t in "${targets[@]}"; do
   log="$WORK/$short.log"
   touch "$log.start"
   t0=$(date +%s)
-  set +e
   "$t" -fork="$JOBS" -ignore_crashes=0 -max_total_time="$SECONDS_PER" -runs="$EXECS" \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="fuzz/findings/$short-" "$live" >"$log" 2>&1
+    -artifact_prefix="fuzz/findings/$short-" "$live" >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ -e "$STOP" ]; then kill -TERM "$pid" 2>/dev/null || true; fi
+    sleep 2
+  done
+  set +e
+  wait "$pid"
   rc=$?
   set -e
   # Executions: the fork mode's last status line ("#N ... exec/s: M"), else the stats.

@@ -8,8 +8,12 @@
 
 namespace simpleclaw::sessions {
 
-DbWorker::DbWorker(boost::asio::io_context& loop, SessionStore store)
-    : loop_(loop), store_(std::move(store)), thread_([this] { thread_main(); }) {}
+DbWorker::DbWorker(boost::asio::io_context& loop, SessionStore store,
+                   std::chrono::milliseconds idle_release)
+    : loop_(loop),
+      store_(std::move(store)),
+      idle_release_(idle_release),
+      thread_([this] { thread_main(); }) {}
 
 DbWorker::~DbWorker() { stop(); }
 
@@ -45,13 +49,13 @@ void DbWorker::thread_main() {
       auto wake = [&] { return stopping_ || !queue_.empty(); };
       if (!worked) {
         cv_.wait(lk, wake);
-      } else if (!cv_.wait_for(lk, kIdleRelease, wake)) {
+      } else if (!cv_.wait_for(lk, idle_release_, wake)) {
         // Idle RSS (docs/benchmarks.md, "Idle RSS (issue 18)"): a store with nothing to
         // do gives back SQLite's page cache and cached statements, and the allocator
         // the pages that freed. Refilling them costs a few reads from the OS cache and
-        // prepares on the next job, after an idle pause only (kIdleRelease).
+        // prepares on the next job, after an idle pause only (idle_release_).
         lk.unlock();
-        db.release_memory(true);
+        db.release_memory();
         ::malloc_trim(0);
         worked = false;
         continue;

@@ -30,8 +30,16 @@ namespace simpleclaw::sessions {
 
 class DbWorker {
  public:
+  // After this long with no job, the worker gives back the memory the store can spare.
+  // Long enough that a store in use (a turn every second or so) keeps its page cache and
+  // statements: releasing at every short pause made RSS saw-tooth by ~3 MB under load
+  // and re-prepared statements for nothing (bench/soak.sh).
+  static constexpr std::chrono::milliseconds kIdleRelease{2000};
+
   // Opens the store on the worker thread (migrations + recovery happen there too).
-  DbWorker(boost::asio::io_context& loop, SessionStore store);
+  // `idle_release` is kIdleRelease but for tests.
+  DbWorker(boost::asio::io_context& loop, SessionStore store,
+           std::chrono::milliseconds idle_release = kIdleRelease);
   ~DbWorker();  // stop()
   DbWorker(const DbWorker&) = delete;
   DbWorker& operator=(const DbWorker&) = delete;
@@ -75,14 +83,9 @@ class DbWorker {
   }
   void enqueue(Job job);
   void thread_main();
-  // After this long with no job, the worker gives back the memory the store can spare.
-  // Long enough that a store in use (a turn every second or so) keeps its page cache and
-  // statements: releasing at every short pause made RSS saw-tooth by ~3 MB under load
-  // and re-prepared statements for nothing (bench/soak.sh).
-  static constexpr std::chrono::milliseconds kIdleRelease{2000};
-
   boost::asio::io_context& loop_;
   SessionStore store_;
+  const std::chrono::milliseconds idle_release_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> queue_;

@@ -206,18 +206,16 @@ void Db::close() {
   db_ = nullptr;
 }
 
-void Db::release_memory(bool statements) {
+void Db::release_memory() {
   if (db_ == nullptr) return;
-  if (statements) {
-    // Only those no Stmt holds right now (one in use stays, and stays valid).
-    for (auto it = cache_.begin(); it != cache_.end();) {
-      if (*it->second.in_use) {
-        ++it;
-        continue;
-      }
-      sqlite3_finalize(it->second.stmt);
-      it = cache_.erase(it);
+  // Only the statements no Stmt holds right now (one in use stays, and stays valid).
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    if (*it->second.in_use) {
+      ++it;
+      continue;
     }
+    sqlite3_finalize(it->second.stmt);
+    it = cache_.erase(it);
   }
   sqlite3_db_release_memory(db_);
 }

@@ -84,9 +84,10 @@ class Db {
   Result<std::string> integrity_check();
   const std::string& path() const { return path_; }
   sqlite3* raw() { return db_; }
-  // Gives back what an idle connection holds: the page cache's unused pages and, with
-  // `statements`, the cached compiled statements (made again on their next use).
-  void release_memory(bool statements);
+  // Gives back what an idle connection holds: the page cache's unused pages and the
+  // cached compiled statements no Stmt holds right now (made again on their next use).
+  void release_memory();
+  std::size_t cached_statements() const { return cache_.size(); }
 
  private:
   Db(sqlite3* db, std::string path);

@@ -7,6 +7,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include "sessions/db_worker.h"
 
@@ -407,4 +409,42 @@ TEST(SessionTypes, StatusWordsRoundTripAndUnknownIsError) {
        {EntryState::kComplete, EntryState::kAborted, EntryState::kError, EntryState::kInjected})
     EXPECT_EQ(parse_entry_state(entry_state_name(s)), s);
   EXPECT_EQ(parse_entry_state(""), EntryState::kError);
+}
+
+// Idle RSS (issue 18): a worker with nothing to do gives back SQLite's cached statements;
+// one kept busy keeps them, and the first job after the pause prepares what it needs again.
+TEST(DbWorker, AnIdleWorkerGivesBackItsStatementsAndTheNextJobStillWorks) {
+  TempDb t;
+  boost::asio::io_context io;
+  auto s = SessionStore::open(t.path);
+  ASSERT_TRUE(s.ok());
+  DbWorker w(io, std::move(s).value(), std::chrono::milliseconds(100));
+  // Runs a turn's first write and reports how many statements were cached before it.
+  auto turn = [&](const std::string& run) {
+    std::optional<std::size_t> before;
+    w.post(
+        [run](SessionStore& st) -> Result<std::size_t> {
+          std::size_t cached = st.db().cached_statements();
+          if (auto r = st.begin_run(begin("s" + run, run, "hi")); !r.ok()) return r.error();
+          return cached;
+        },
+        [&](Result<std::size_t> r) {
+          ASSERT_TRUE(r.ok());
+          before = *r;
+        });
+    while (!before)
+      if (io.run_one() == 0) io.restart();
+    return *before;
+  };
+  turn("r1");
+  std::size_t busy = turn("r2");  // right after r1: r1's statements are still cached
+  EXPECT_GE(busy, 5u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Only the transaction's own BEGIN and SAVEPOINT were prepared again.
+  EXPECT_LE(turn("r3"), 2u);
+  EXPECT_GE(turn("r4"), 5u);  // and the cache fills again at once
+  w.stop();
+  auto again = SessionStore::open(t.path);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->list(ListFilter{})->second, 4);
 }
