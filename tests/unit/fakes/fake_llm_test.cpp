@@ -1017,7 +1017,9 @@ TEST(FakeLlm, TwoHundredConcurrentStreams) {
   FakeLlm fake(FakeOptions{.threads = 2});
   Script s;
   s.chunks = {"slow ", "reply"};
-  s.chunk_delay_ms = 400;
+  // Each stream lasts two delays: long enough that the first is still open when the last
+  // of the 200 is sent on a loaded machine (under ASan with -j3, 400 ms was not).
+  s.chunk_delay_ms = 1500;
   s.times = -1;
   fake.push(s);
   std::vector<std::unique_ptr<Client>> clients;
