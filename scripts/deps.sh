@@ -24,6 +24,8 @@ PACKAGES=(
   libhowardhinnant-date-dev  # date/tz: cron schedules' time-zone and DST math (src/cron), over tzdata
   libavahi-client-dev        # mDNS/DNS-SD advertising and `simpleclaw discover` (src/discovery)
   avahi-daemon avahi-utils dbus  # discovery tests: a real daemon on a private bus, avahi-browse
+  libpq-dev libnats-dev       # cluster mode: PostgreSQL store, NATS event bus (src/store, src/cluster)
+  postgresql nats-server haproxy # cluster tests: real servers on loopback (scripts/cluster-services.sh)
 )
 
 missing=()

@@ -102,6 +102,17 @@ struct DiscoveryConfig {
   std::string display_name;      // mDNS name and TXT displayName; "" = "simpleclaw on <host>"
 };
 
+// store.*: where durable state lives (sessions, transcripts, runs, approvals, cron, the
+// outbound queue): SQLite in the state directory, or PostgreSQL for cluster mode.
+struct PostgresStoreConfig {
+  std::string url;       // libpq URL; its password through ${ENV}: never logged or shown
+  std::string url_file;  // or a file holding it (used when url is empty)
+};
+struct StoreConfig {
+  std::string backend = "sqlite";  // sqlite | postgres
+  PostgresStoreConfig postgres;
+};
+
 // One user of a shared gateway (users.<name>; see docs/shared-mode.md).
 struct UserConfig {
   std::string name;        // the key under users: [a-z0-9][a-z0-9_-]{0,31}
@@ -307,6 +318,7 @@ struct Config {
   SessionsConfig sessions;
   DiscoveryConfig discovery;
   CronConfig cron;
+  StoreConfig store;
   HooksConfig hooks;
   ToolsConfig tools;                 // defaults (each agent has its resolved copy)
   std::vector<McpServerConfig> mcp;  // sorted by name

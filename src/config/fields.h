@@ -140,6 +140,8 @@ SC_CONFIG_FIELDS(simpleclaw::config::HttpConfig, max_body_bytes, endpoints)
 SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls, allowed_origins,
                  trusted_proxies, control_ui, timers, limits, http, shutdown_grace_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
+SC_CONFIG_FIELDS(simpleclaw::config::PostgresStoreConfig, url, url_file)
+SC_CONFIG_FIELDS(simpleclaw::config::StoreConfig, backend, postgres)
 SC_CONFIG_FIELDS(simpleclaw::config::CronConfig, enabled, timezone, max_concurrent_runs,
                  default_timeout_ms, missed_run_cap, max_jobs, webhook_secret)
 SC_CONFIG_FIELDS(simpleclaw::config::HookDeliverConfig, channel, to, account_id)

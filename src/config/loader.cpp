@@ -495,6 +495,11 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
     bool key = !string_at(doc, {"gateway", "tls", "key"}, "").empty();
     if (cert != key) add("gateway.tls", "tls.cert and tls.key must be set together");
   }
+  if (string_at(doc, {"store", "backend"}, "sqlite") == "postgres" &&
+      string_at(doc, {"store", "postgres", "url"}, "").empty() &&
+      string_at(doc, {"store", "postgres", "url_file"}, "").empty())
+    add("store.backend",
+        "backend 'postgres' needs store.postgres.url (e.g. ${SIMPLECLAW_PG_URL}) or url_file");
 }
 
 // ---- typed structs ------------------------------------------------------------------
@@ -504,6 +509,7 @@ void fill(const Json& doc, Config& c) {
   read_value(doc, "gateway", c.gateway);
   read_value(doc, "discovery", c.discovery);
   read_value(doc, "cron", c.cron);
+  read_value(doc, "store", c.store);
   read_value(doc, "logging", c.logging);
 }
 
@@ -624,6 +630,8 @@ Json ui_hints() {
       {"discovery.tailscale", {{"label", "Tailscale"}, {"restart", true}}},
       {"discovery.display_name", {{"label", "Display name"}, {"restart", true}}},
       {"cron", {{"label", "Automations"}}},
+      {"store", {{"label", "Storage"}, {"restart", true}, {"advanced", true}}},
+      {"store.postgres.url", {{"label", "PostgreSQL URL"}, {"sensitive", true}, {"restart", true}}},
       {"cron.webhook_secret", {{"label", "Webhook signing secret"}, {"sensitive", true}}},
       {"hooks", {{"label", "Webhooks in"}}},
       {"hooks.secret", {{"label", "Hook secret"}, {"sensitive", true}}},

@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 
 #include <boost/asio/post.hpp>
+#include <fstream>
 
 #include "base/log.h"
 #include "gateway/http/agent_run.h"
@@ -18,12 +19,27 @@ std::vector<const sdk::WireFormat*> wire_formats() {
   return out;
 }
 
+// The store config.store names: the state directory's SQLite file, or PostgreSQL (its
+// URL from the config or from url_file; images stay in the state directory either way).
+Result<sessions::SessionStore> open_store(const RuntimeInfo& info, const config::Config& cfg) {
+  if (cfg.store.backend != "postgres") return sessions::SessionStore::open(info.sessions_db());
+  std::string url = cfg.store.postgres.url;
+  if (url.empty()) {
+    std::ifstream in(cfg.store.postgres.url_file);
+    if (!in || !std::getline(in, url))
+      return Error::io("cannot read store.postgres.url_file " + cfg.store.postgres.url_file +
+                       ": it must hold the PostgreSQL URL on its first line");
+    while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
+  }
+  return sessions::SessionStore::open_postgres(url, info.state_dir + "/media");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, RuntimeInfo info,
                                                config::Config cfg, config::FileState file,
                                                AuthSettings auth) {
-  auto store = sessions::SessionStore::open(info.sessions_db());
+  auto store = open_store(info, cfg);
   if (!store.ok()) return store.error();
   auto marked = store->recover(process_clock().wall_ms());
   if (!marked.ok()) return marked.error();

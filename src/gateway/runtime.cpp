@@ -248,7 +248,7 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
   }
   Gateway& gw = **opened;
   if (!degraded.empty()) gw.set_config_degraded(degraded);
-  step_store.done(info.sessions_db());
+  step_store.done(cfg.store.backend == "postgres" ? std::string("PostgreSQL") : info.sessions_db());
 
   // 2. plugins
   StepTimer step_plugins("plugins");

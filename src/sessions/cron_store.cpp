@@ -100,9 +100,10 @@ Result<bool> delete_cron_job(SessionStore& s, const std::string& id, bool keep_r
 
 Result<std::optional<std::int64_t>> claim_cron_run(SessionStore& s, const CronRunRow& r) {
   auto st = s.db().prepare(
-      "INSERT OR IGNORE INTO cron_runs (job_id, scheduled_ms, trigger, status, started_ms, "
+      "INSERT INTO cron_runs (job_id, scheduled_ms, trigger, status, started_ms, "
       "ended_ms, session_key, run_id, error, summary, delivery_status) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+      "ON CONFLICT DO NOTHING RETURNING seq");
   if (!st.ok()) return st.error();
   const std::string status = r.status.empty() ? "running" : r.status;
   st->bind(1, r.job_id)
@@ -116,12 +117,15 @@ Result<std::optional<std::int64_t>> claim_cron_run(SessionStore& s, const CronRu
       .bind(9, r.error)
       .bind(10, r.summary)
       .bind(11, r.delivery_status);
-  if (auto res = st->run(); !res.ok()) return res.error();
-  if (s.db().changes() == 0) return std::optional<std::int64_t>{};
-  const std::int64_t seq = s.db().last_insert_rowid();
+  // No row back: this occurrence was claimed already (the partial unique index).
+  auto claimed = st->step();
+  if (!claimed.ok()) return claimed.error();
+  if (!*claimed) return std::optional<std::int64_t>{};
+  const std::int64_t seq = st->int64(0);
   if (r.trigger != "manual") {
     auto up = s.db().prepare(
-        "UPDATE cron_jobs SET last_scheduled_ms = max(last_scheduled_ms, ?2) WHERE id = ?1");
+        "UPDATE cron_jobs SET last_scheduled_ms = CASE WHEN last_scheduled_ms > ?2 "
+        "THEN last_scheduled_ms ELSE ?2 END WHERE id = ?1");
     if (!up.ok()) return up.error();
     up->bind(1, r.job_id).bind(2, r.scheduled_ms);
     if (auto res = up->run(); !res.ok()) return res.error();
@@ -184,7 +188,7 @@ Result<std::vector<CronRunRow>> interrupt_cron_runs(SessionStore& s, std::int64_
 Result<std::pair<std::vector<CronRunRow>, int>> list_cron_runs(SessionStore& s,
                                                                const CronRunQuery& q) {
   // Built from fixed fragments only; every value is a bound parameter.
-  std::string where = " WHERE 1";
+  std::string where = " WHERE 1 = 1";
   std::vector<std::string> binds;
   auto add = [&](const std::string& clause, const std::string& v) {
     binds.push_back(v);
@@ -207,7 +211,7 @@ Result<std::pair<std::vector<CronRunRow>, int>> list_cron_runs(SessionStore& s,
   if (!q.query.empty()) {
     binds.push_back(q.query);
     const std::string n = std::to_string(binds.size());
-    where += " AND (instr(lower(summary), lower(?" + n + ")) > 0 OR instr(lower(error), lower(?" +
+    where += " AND (strpos(lower(summary), lower(?" + n + ")) > 0 OR strpos(lower(error), lower(?" +
              n + ")) > 0)";
   }
   auto bind_all = [&](store::Stmt& st) {

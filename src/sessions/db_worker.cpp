@@ -65,7 +65,7 @@ void DbWorker::thread_main() {
       queue_.clear();
     }
     std::optional<Error> commit_error;
-    if (auto b = db.run("BEGIN IMMEDIATE"); !b.ok()) commit_error = b.error();
+    if (auto b = db.begin(); !b.ok()) commit_error = b.error();
     if (!commit_error) {
       for (Job& job : batch) {
         if (job.standalone) continue;  // after the COMMIT below
@@ -74,9 +74,15 @@ void DbWorker::thread_main() {
           job.fail(s.error());
           continue;
         }
+        const std::uint64_t failures = db.failures();
         bool ok = job.run(store_);
-        if (!ok) (void)db.run("ROLLBACK TO job");
+        // On PostgreSQL a failed statement aborts the transaction even when the job
+        // carried on without it (a read it could do without): undo the job, so the
+        // batch's other jobs still commit, and tell it nothing it wrote was kept.
+        const bool aborted = db.engine() == store::Engine::kPostgres && db.failures() != failures;
+        if (!ok || aborted) (void)db.run("ROLLBACK TO job");
         (void)db.run("RELEASE job");
+        if (ok && aborted) job.fail(db.last_failure());
       }
       if (auto c = db.run("COMMIT"); !c.ok()) {
         commit_error = c.error();

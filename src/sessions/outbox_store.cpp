@@ -30,12 +30,19 @@ Result<std::vector<OutboxRow>> load_outbox(SessionStore& s, const std::string& a
 
 Result<std::vector<PendingReply>> pending_replies(SessionStore& s, const std::string& account) {
   // The reply is the run's last assistant entry with text (tool rounds come before it).
+  // The route's account, in each engine's JSON words (a pending reply always has a route;
+  // the CASE keeps PostgreSQL from parsing an empty one, whatever order it filters in).
+  static constexpr const char* kAccount[] = {
+      "json_extract(reply_route, '$.account')",
+      "(CASE WHEN reply_route <> '' THEN CAST(reply_route AS jsonb) ->> 'account' END)"};
+  const bool pg = s.db().engine() == store::Engine::kPostgres;
   auto st = s.db().prepare(
-      "SELECT run_id, reply_route, status, error, "
-      "  coalesce((SELECT text FROM entries WHERE entries.run_id = runs.run_id "
-      "            AND role = 'assistant' AND text != '' ORDER BY id DESC LIMIT 1), '') "
-      "FROM runs WHERE reply_state = 'pending' AND status NOT IN ('queued', 'running') "
-      "AND json_extract(reply_route, '$.account') = ?1 ORDER BY created_at");
+      std::string("SELECT run_id, reply_route, status, error, "
+                  "  coalesce((SELECT text FROM entries WHERE entries.run_id = runs.run_id "
+                  "            AND role = 'assistant' AND text != '' ORDER BY id DESC LIMIT 1), "
+                  "'') FROM runs WHERE reply_state = 'pending' AND status NOT IN ('queued', "
+                  "'running') AND ") +
+      kAccount[pg ? 1 : 0] + " = ?1 ORDER BY created_at");
   if (!st.ok()) return st.error();
   st->bind(1, account);
   std::vector<PendingReply> out;
@@ -57,14 +64,15 @@ Result<std::vector<PendingReply>> pending_replies(SessionStore& s, const std::st
 Status add_outbox(SessionStore& s, std::vector<OutboxRow>& rows, const std::string& reply_run_id) {
   auto ins = s.db().prepare(
       "INSERT INTO outbox (account, peer, reply_to, text, buttons, attempts, last_error, "
-      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq");
   if (!ins.ok()) return ins.error();
   for (OutboxRow& r : rows) {
     ins->bind(1, r.account).bind(2, r.peer).bind(3, r.reply_to).bind(4, r.text);
     ins->bind(5, r.buttons).bind(6, std::int64_t{r.attempts}).bind(7, r.last_error);
     ins->bind(8, r.created_at);
-    if (auto x = ins->run(); !x.ok()) return x.error();
-    r.seq = s.db().last_insert_rowid();
+    auto row = ins->step();
+    if (!row.ok()) return row.error();
+    r.seq = *row ? ins->int64(0) : 0;
     ins->reset();
   }
   if (!reply_run_id.empty()) return close_reply(s, reply_run_id);

@@ -239,12 +239,20 @@ Error not_found(const std::string& key) {
 }  // namespace
 
 Result<SessionStore> SessionStore::open(const std::string& path) {
-  auto db = store::Db::open(path);
-  if (!db.ok()) return db.error();
-  if (auto v = store::migrate(*db, kMigrations); !v.ok()) return v.error();
   const std::size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
-  return SessionStore(std::move(db).value(), MediaStore(dir + "/media"));
+  return open(store::Db::open(path), dir + "/media");
+}
+
+Result<SessionStore> SessionStore::open_postgres(const std::string& url,
+                                                 const std::string& media_dir) {
+  return open(store::Db::open_postgres(url), media_dir);
+}
+
+Result<SessionStore> SessionStore::open(Result<store::Db> db, const std::string& media_dir) {
+  if (!db.ok()) return db.error();
+  if (auto v = store::migrate(*db, kMigrations); !v.ok()) return v.error();
+  return SessionStore(std::move(db).value(), MediaStore(media_dir));
 }
 
 Result<store::Stmt> SessionStore::prep(const char* sql) { return db_.prepare(sql); }
@@ -342,7 +350,8 @@ Status insert_entry(store::Db& db, Entry& e) {
       "INSERT INTO entries (session_id, message_id, run_id, role, text, state, stop_reason, "
       "model, label, input_tokens, output_tokens, created_at, tool_calls, tool_call_id, "
       "tool_name, is_error, images) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+      "RETURNING id");
   if (!s.ok()) return s.error();
   s->bind(1, e.session_id).bind(2, e.message_id).bind(3, e.run_id).bind(4, role_name(e.role));
   s->bind(5, e.text)
@@ -355,8 +364,9 @@ Status insert_entry(store::Db& db, Entry& e) {
           e.tool_calls.is_array() && !e.tool_calls.empty() ? e.tool_calls.dump() : std::string());
   s->bind(14, e.tool_call_id).bind(15, e.tool_name).bind(16, std::int64_t{e.is_error ? 1 : 0});
   s->bind(17, images_to_column(e.images));
-  if (auto r = s->run(); !r.ok()) return r.error();
-  e.seq = db.last_insert_rowid();
+  auto row = s->step();
+  if (!row.ok()) return row.error();
+  e.seq = *row ? s->int64(0) : 0;
   return Ok{};
 }
 }  // namespace
@@ -531,7 +541,8 @@ Result<std::vector<Entry>> SessionStore::context(const std::string& session_id, 
 namespace {
 // ?6 = "user:<owner>:". The namespace follows the agent id: "agent:<id>:user:<owner>:..."
 // (sessions/keys.h).
-constexpr const char* kOwnerClause = "substr(key, instr(substr(key, 7), ':') + 7, length(?6)) = ?6";
+constexpr const char* kOwnerClause =
+    "substr(key, strpos(substr(key, 7), ':') + 7, length(?6)) = ?6";
 }  // namespace
 
 Result<std::map<std::string, int>> SessionStore::count_by_agent(const std::string& owner) {
@@ -555,7 +566,7 @@ Result<std::pair<std::vector<SessionRow>, int>> SessionStore::list(const ListFil
   std::string where = " WHERE 1=1";
   if (!f.agent_id.empty()) where += " AND agent_id = ?1";
   if (!f.search.empty())
-    where += " AND (instr(lower(key), lower(?2)) > 0 OR instr(lower(label), lower(?2)) > 0)";
+    where += " AND (strpos(lower(key), lower(?2)) > 0 OR strpos(lower(label), lower(?2)) > 0)";
   if (f.active_since > 0) where += " AND updated_at >= ?3";
   if (!f.include_archived) where += " AND archived = 0";
   const std::string ns = "user:" + f.owner + ":";
@@ -633,6 +644,9 @@ Result<std::vector<std::string>> SessionStore::stale_sessions(std::int64_t befor
 }
 
 Result<Json> SessionStore::checkpoint() {
+  // PostgreSQL's autovacuum and its own checkpoints do this on the server.
+  if (db_.engine() == store::Engine::kPostgres)
+    return Json{{"busy", 0}, {"logFrames", 0}, {"checkpointedFrames", 0}, {"vacuumedPages", 0}};
   // Free pages (deleted sessions, trimmed transcripts) go back to the file system first,
   // so the checkpoint below also truncates what the vacuum wrote to the WAL.
   auto free_pages = db_.pragma_int("freelist_count");
@@ -702,8 +716,11 @@ Result<SessionRow> SessionStore::patch(const std::string& key, const SessionPatc
 
 Status SessionStore::save_approval(const ApprovalRow& a) {
   auto s = prep(
-      "INSERT OR REPLACE INTO approvals (id, request, status, created_at, expires_at, "
-      "resolved_at, resolved_by, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "INSERT INTO approvals (id, request, status, created_at, expires_at, resolved_at, "
+      "resolved_by, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO "
+      "UPDATE SET request = excluded.request, status = excluded.status, created_at = "
+      "excluded.created_at, expires_at = excluded.expires_at, resolved_at = "
+      "excluded.resolved_at, resolved_by = excluded.resolved_by, reason = excluded.reason");
   if (!s.ok()) return s.error();
   s->bind(1, a.id).bind(2, a.request_json).bind(3, a.status).bind(4, a.created_at);
   s->bind(5, a.expires_at).bind(6, a.resolved_at).bind(7, a.resolved_by).bind(8, a.reason);

@@ -31,7 +31,7 @@
 #include "sessions/media.h"
 #include "sessions/types.h"
 #include "simpleclaw/result.h"
-#include "store/sqlite.h"
+#include "store/db.h"
 
 namespace simpleclaw::sessions {
 
@@ -40,6 +40,8 @@ class SessionStore {
   // Opens/creates the database and migrates it forward. Attached images live beside it,
   // in <directory of path>/media (sessions/media.h).
   static Result<SessionStore> open(const std::string& path);
+  // Cluster mode: the same store on PostgreSQL (a libpq URL); images in media_dir.
+  static Result<SessionStore> open_postgres(const std::string& url, const std::string& media_dir);
   SessionStore(SessionStore&&) noexcept = default;
 
   store::Db& db() { return db_; }
@@ -96,6 +98,7 @@ class SessionStore {
 
  private:
   SessionStore(store::Db db, MediaStore media) : db_(std::move(db)), media_(std::move(media)) {}
+  static Result<SessionStore> open(Result<store::Db> db, const std::string& media_dir);
   Result<store::Stmt> prep(const char* sql);
   store::Db db_;
   MediaStore media_;

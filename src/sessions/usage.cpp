@@ -6,7 +6,19 @@ namespace simpleclaw::sessions {
 namespace {
 
 // The calendar day of e.created_at (ms) as SQL: ?7 holds the fixed offset in seconds.
-std::string usage_day_sql(DayZone zone) {
+// PostgreSQL's "local" is its session's TimeZone, which the store sets to the host's zone.
+std::string usage_day_sql(DayZone zone, store::Engine engine) {
+  if (engine == store::Engine::kPostgres) {
+    switch (zone) {
+      case DayZone::kUtc:
+        return "to_char(to_timestamp(e.created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+      case DayZone::kLocal:
+        return "to_char(to_timestamp(e.created_at / 1000), 'YYYY-MM-DD')";
+      case DayZone::kOffset:
+        return "to_char(to_timestamp(e.created_at / 1000 + ?7) AT TIME ZONE 'UTC', "
+               "'YYYY-MM-DD')";
+    }
+  }
   switch (zone) {
     case DayZone::kUtc:
       return "date(e.created_at / 1000, 'unixepoch')";
@@ -27,7 +39,7 @@ std::string usage_from_where(const UsageQuery& q) {
   if (!q.agent_id.empty()) sql += " AND s.agent_id = ?3";
   if (!q.key.empty()) sql += " AND t.key = ?4";
   if (!q.owner.empty())
-    sql += " AND substr(t.key, instr(substr(t.key, 7), ':') + 7, length(?6)) = ?6";
+    sql += " AND substr(t.key, strpos(substr(t.key, 7), ':') + 7, length(?6)) = ?6";
   return sql;
 }
 
@@ -64,7 +76,7 @@ Status each_usage_row(store::Db& db, const std::string& sql, const UsageQuery& q
 
 Result<UsageData> load_usage(store::Db& db, const UsageQuery& q) {
   UsageData out;
-  const std::string day = usage_day_sql(q.zone);
+  const std::string day = usage_day_sql(q.zone, db.engine());
   const std::string from = usage_from_where(q);
   const std::string key = q.per_session ? "t.key" : "''";
   std::string sql = "SELECT " + key + ", " + day +
@@ -81,8 +93,9 @@ Result<UsageData> load_usage(store::Db& db, const UsageQuery& q) {
   if (!q.per_session) return out;
 
   sql = "SELECT t.key, " + day +
-        ", e.role, count(*), sum(e.tool_calls != ''), "
-        "sum(e.state = 'error' OR e.is_error != 0), min(e.created_at), max(e.created_at)" +
+        ", e.role, count(*), sum(CASE WHEN e.tool_calls != '' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN e.state = 'error' OR e.is_error != 0 THEN 1 ELSE 0 END), "
+        "min(e.created_at), max(e.created_at)" +
         from + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT ?5";
   st = each_usage_row(db, sql, q, true, out.truncated, [&](const store::Stmt& s) {
     out.messages.push_back(MessageRow{s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4),
@@ -103,7 +116,7 @@ Result<std::vector<UsageEntry>> session_entries(store::Db& db, const std::string
                                                 bool only_tokens, int limit, std::size_t text_max) {
   std::string sql =
       "SELECT e.created_at, e.role, substr(e.text, 1, ?3), e.model, e.tool_name, "
-      "e.input_tokens, e.output_tokens, e.tool_calls != '' "
+      "e.input_tokens, e.output_tokens, CASE WHEN e.tool_calls != '' THEN 1 ELSE 0 END "
       "FROM entries e JOIN transcripts t ON t.session_id = e.session_id WHERE t.key = ?1";
   if (only_tokens) sql += " AND (e.input_tokens > 0 OR e.output_tokens > 0)";
   sql += " ORDER BY e.id DESC LIMIT ?2";

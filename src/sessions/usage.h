@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "simpleclaw/result.h"
-#include "store/sqlite.h"
+#include "store/db.h"
 
 namespace simpleclaw::sessions {
 

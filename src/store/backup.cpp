@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "store/sqlite.h"
+#include "store/db.h"
 
 namespace simpleclaw::store {
 namespace {

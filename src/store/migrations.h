@@ -1,4 +1,5 @@
-// Versioned, forward-only schema migrations. The database's PRAGMA user_version is the
+// Versioned, forward-only schema migrations. The schema version (SQLite: PRAGMA user_version;
+// PostgreSQL: the simpleclaw_schema table) is the
 // number of migrations applied; each pending one runs in its own transaction together
 // with the version bump, so a crash or a failing step leaves the previous version intact.
 // A database newer than this binary is refused rather than misread.
@@ -6,7 +7,7 @@
 #include <span>
 #include <string_view>
 
-#include "store/sqlite.h"
+#include "store/db.h"
 
 namespace simpleclaw::store {
 

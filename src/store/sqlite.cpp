@@ -1,4 +1,10 @@
-#include "store/sqlite.h"
+// The SQLite engine of store::Db: one file in WAL mode with full synchronous commits
+// (a committed row survives kill -9 and power loss). prepare() keeps each distinct SQL
+// text compiled (store::Db's cache: the writer runs the same few statements thousands of
+// times a second; compiling them was a third of its time).
+#include <sqlite3.h>
+
+#include "store/db.h"
 
 namespace simpleclaw::store {
 namespace {
@@ -57,98 +63,121 @@ Error sql_error(sqlite3* db, std::string_view what) {
                       std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
-}  // namespace
-
-// ---------------------------------------------------------------- Stmt
-
-Stmt& Stmt::operator=(Stmt&& o) noexcept {
-  if (this != &o) {
-    release();
-    s_ = o.s_;
-    db_ = o.db_;
-    in_use_ = o.in_use_;
-    bind_status_ = std::move(o.bind_status_);
-    o.s_ = nullptr;
-    o.in_use_ = nullptr;
-  }
-  return *this;
+// strpos(haystack, needle): PostgreSQL's name for SQLite's instr(), so the store's SQL
+// says it one way: the 1-based character position of needle, 0 if absent.
+void strpos_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  const auto* h = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const auto* n = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  std::string_view hay(h ? h : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+  std::string_view needle(n ? n : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[1])));
+  std::size_t at = hay.find(needle);
+  if (at == std::string_view::npos) return sqlite3_result_int64(ctx, 0);
+  std::int64_t chars = 1;  // UTF-8: count the bytes that start a character
+  for (std::size_t i = 0; i < at; ++i)
+    if ((static_cast<unsigned char>(hay[i]) & 0xC0) != 0x80) ++chars;
+  sqlite3_result_int64(ctx, chars);
 }
 
-Stmt::~Stmt() { release(); }
-
-void Stmt::release() {
-  if (in_use_) {
+class SqliteStmt final : public StmtImpl {
+ public:
+  SqliteStmt(sqlite3_stmt* s, sqlite3* db) : s_(s), db_(db) {}
+  ~SqliteStmt() override { sqlite3_finalize(s_); }
+  Status bind_int(int i, std::int64_t v) override { return check(sqlite3_bind_int64(s_, i, v)); }
+  Status bind_text(int i, std::string_view text) override {
+    return check(
+        sqlite3_bind_text64(s_, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  Status bind_blob(int i, std::string_view bytes) override {
+    return check(sqlite3_bind_blob64(s_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+  }
+  Status bind_null(int i) override { return check(sqlite3_bind_null(s_, i)); }
+  Result<bool> step() override {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return sql_error(db_, std::string("step `") + sqlite3_sql(s_) + "`");
+  }
+  void reset() override {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
-    *in_use_ = false;
-    in_use_ = nullptr;
-  } else {
-    sqlite3_finalize(s_);
   }
-  s_ = nullptr;
-}
-
-Stmt& Stmt::bind(int i, std::int64_t v) {
-  if (sqlite3_bind_int64(s_, i, v) != SQLITE_OK) bind_status_ = sql_error(db_, "bind");
-  return *this;
-}
-
-Stmt& Stmt::bind(int i, std::string_view text) {
-  if (sqlite3_bind_text64(s_, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) !=
-      SQLITE_OK)
-    bind_status_ = sql_error(db_, "bind");
-  return *this;
-}
-
-Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
-  if (sqlite3_bind_blob64(s_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT) != SQLITE_OK)
-    bind_status_ = sql_error(db_, "bind");
-  return *this;
-}
-
-Stmt& Stmt::bind_null(int i) {
-  if (sqlite3_bind_null(s_, i) != SQLITE_OK) bind_status_ = sql_error(db_, "bind");
-  return *this;
-}
-
-Result<bool> Stmt::step() {
-  if (!bind_status_.ok()) return bind_status_.error();
-  int rc = sqlite3_step(s_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return sql_error(db_, std::string("step `") + sqlite3_sql(s_) + "`");
-}
-
-Status Stmt::run() {
-  for (;;) {
-    auto r = step();
-    if (!r.ok()) return r.error();
-    if (!*r) return Ok{};
+  bool is_null(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::int64_t int64(int col) const override { return sqlite3_column_int64(s_, col); }
+  std::string text(int col) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string();
   }
-}
+  std::string blob(int col) const override {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string();
+  }
 
-void Stmt::reset() {
-  sqlite3_reset(s_);
-  sqlite3_clear_bindings(s_);
-  bind_status_ = Ok{};
-}
+ private:
+  Status check(int rc) {
+    if (rc == SQLITE_OK) return Ok{};
+    return sql_error(db_, "bind");
+  }
+  sqlite3_stmt* s_;
+  sqlite3* db_;
+};
 
-bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-std::int64_t Stmt::int64(int col) const { return sqlite3_column_int64(s_, col); }
+class SqliteConnection final : public Connection {
+ public:
+  SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteConnection() override { sqlite3_close_v2(db_); }
+  Engine engine() const override { return Engine::kSqlite; }
 
-std::string Stmt::text(int col) const {
-  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
-           : std::string();
-}
+  Status exec(std::string_view sql) override {
+    std::string s(sql);
+    char* msg = nullptr;
+    if (int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg); rc != SQLITE_OK) {
+      std::string m = msg ? msg : sqlite3_errmsg(db_);
+      sqlite3_free(msg);
+      return sql_error_rc(sqlite3_extended_errcode(db_), "exec `" + s.substr(0, 80) + "`: " + m);
+    }
+    return Ok{};
+  }
 
-std::string Stmt::blob(int col) const {
-  const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
-  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
-           : std::string();
-}
+  Result<std::unique_ptr<StmtImpl>> compile(std::string_view sql) override {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) !=
+        SQLITE_OK)
+      return sql_error(db_, "prepare `" + std::string(sql.substr(0, 80)) + "`");
+    return std::unique_ptr<StmtImpl>(std::make_unique<SqliteStmt>(st, db_));
+  }
 
-// ---------------------------------------------------------------- Db
+  int changes() const override { return sqlite3_changes(db_); }
+  // IMMEDIATE: take the write lock now, not at the first write (no upgrade deadlocks).
+  Status begin() override { return exec("BEGIN IMMEDIATE"); }
+  Status lock_schema() override { return Ok{}; }  // BEGIN IMMEDIATE already excludes writers
+
+  Result<std::int64_t> schema_version() override {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &st, nullptr) != SQLITE_OK)
+      return sql_error(db_, "PRAGMA user_version");
+    std::int64_t v = 0;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_error(db_, "PRAGMA user_version");
+    return v;
+  }
+  Status set_schema_version(std::int64_t v) override {
+    return exec("PRAGMA user_version=" + std::to_string(v));  // an integer: no injection
+  }
+  void release_memory() override { sqlite3_db_release_memory(db_); }
+  const std::string& where() const override { return path_; }
+
+ private:
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace
 
 Result<Db> Db::open(const std::string& path) {
   sqlite3* raw = nullptr;
@@ -160,9 +189,11 @@ Result<Db> Db::open(const std::string& path) {
     sqlite3_close(raw);
     return e;
   }
-  Db db(raw, path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
+  sqlite3_create_function_v2(raw, "strpos", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                             strpos_function, nullptr, nullptr, nullptr);
+  Db db(std::make_unique<SqliteConnection>(raw, path));
   // Incremental auto-vacuum lets the maintenance pass give freed pages back to the file
   // system. It only takes effect on a database with no tables yet (a new file); older
   // ones are converted once by SessionStore::checkpoint.
@@ -176,117 +207,6 @@ Result<Db> Db::open(const std::string& path) {
                        "STORE_ERROR");
   }
   return db;
-}
-
-Db::Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-
-Db::Db(Db&& o) noexcept : db_(o.db_), path_(std::move(o.path_)), cache_(std::move(o.cache_)) {
-  o.db_ = nullptr;
-  o.cache_.clear();
-}
-
-Db& Db::operator=(Db&& o) noexcept {
-  if (this != &o) {
-    close();
-    db_ = o.db_;
-    path_ = std::move(o.path_);
-    cache_ = std::move(o.cache_);
-    o.db_ = nullptr;
-    o.cache_.clear();
-  }
-  return *this;
-}
-
-Db::~Db() { close(); }
-
-void Db::close() {
-  for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
-  cache_.clear();
-  sqlite3_close_v2(db_);
-  db_ = nullptr;
-}
-
-void Db::release_memory() {
-  if (db_ == nullptr) return;
-  // Only the statements no Stmt holds right now (one in use stays, and stays valid).
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    if (*it->second.in_use) {
-      ++it;
-      continue;
-    }
-    sqlite3_finalize(it->second.stmt);
-    it = cache_.erase(it);
-  }
-  sqlite3_db_release_memory(db_);
-}
-
-Status Db::exec(std::string_view sql) {
-  std::string s(sql);
-  char* msg = nullptr;
-  if (int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg); rc != SQLITE_OK) {
-    std::string m = msg ? msg : sqlite3_errmsg(db_);
-    sqlite3_free(msg);
-    return sql_error_rc(sqlite3_extended_errcode(db_), "exec `" + s.substr(0, 80) + "`: " + m);
-  }
-  return Ok{};
-}
-
-Result<Stmt> Db::prepare(std::string_view sql) {
-  std::string key(sql);
-  auto it = cache_.find(key);
-  if (it != cache_.end() && !*it->second.in_use) {
-    *it->second.in_use = true;
-    return Stmt(it->second.stmt, db_, it->second.in_use.get());
-  }
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK)
-    return sql_error(db_, "prepare `" + std::string(sql.substr(0, 80)) + "`");
-  if (it != cache_.end() || cache_.size() >= kMaxCached) return Stmt(st, db_);  // owned
-  Cached& c = cache_[std::move(key)];
-  c.stmt = st;
-  c.in_use = std::make_unique<bool>(true);
-  return Stmt(st, db_, c.in_use.get());
-}
-
-Status Db::run(std::string_view sql) {
-  auto st = prepare(sql);
-  if (!st.ok()) return st.error();
-  return st->run();
-}
-
-Result<std::int64_t> Db::pragma_int(std::string_view name) {
-  auto st = prepare("PRAGMA " + std::string(name));
-  if (!st.ok()) return st.error();
-  auto row = st->step();
-  if (!row.ok()) return row.error();
-  return *row ? st->int64(0) : 0;
-}
-
-Status Db::set_user_version(std::int64_t v) {
-  return exec("PRAGMA user_version=" + std::to_string(v));  // an integer: no injection
-}
-
-Result<std::string> Db::integrity_check() {
-  auto st = prepare("PRAGMA integrity_check");
-  if (!st.ok()) return st.error();
-  auto row = st->step();
-  if (!row.ok()) return row.error();
-  return *row ? st->text(0) : std::string("no answer");
-}
-
-// ---------------------------------------------------------------- Transaction
-
-Transaction::Transaction(Db& db) : db_(db) { began_ = db_.run("BEGIN IMMEDIATE"); }
-
-Transaction::~Transaction() {
-  if (began_.ok() && !done_) (void)db_.run("ROLLBACK");
-}
-
-Status Transaction::commit() {
-  if (!began_.ok()) return began_;
-  auto s = db_.run("COMMIT");
-  if (s.ok()) done_ = true;
-  return s;
 }
 
 }  // namespace simpleclaw::store

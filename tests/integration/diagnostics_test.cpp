@@ -20,7 +20,7 @@
 
 #include "integration/chat_helpers.h"
 #include "nodes/device_identity.h"
-#include "store/sqlite.h"
+#include "store/db.h"
 
 namespace sctest {
 namespace {

@@ -21,6 +21,7 @@
 
 #include "base/crypto.h"
 #include "integration/http_conn.h"
+#include "support/test_store.h"
 
 #ifndef SIMPLECLAW_BIN
 #error "SIMPLECLAW_BIN must be defined by tests/CMakeLists.txt"
@@ -104,8 +105,17 @@ bool GatewayProcess::spawn(const StartOptions& opts) {
   config_path_ = dir + "/config.yaml";
   stdout_path_ = dir + "/stdout.log";
   stderr_path_ = dir + "/stderr.log";
-  if (!opts.config_yaml.empty()) {
-    write_text(config_path_, opts.config_yaml);
+  // The cluster.pg.* copies of these tests (SIMPLECLAW_TEST_PG_ENV): the same gateway on
+  // PostgreSQL, a fresh database per state directory (kept for a restart on the same one).
+  std::string yaml = opts.config_yaml;
+  if (yaml.find("\nstore:") == std::string::npos && !yaml.starts_with("store:") &&
+      !simpleclaw::testing_support::state_pg_url(state_dir_).empty()) {
+    if (!yaml.empty() && yaml.back() != '\n') yaml += '\n';
+    yaml +=
+        "store:\n  backend: postgres\n  postgres:\n    url_file: " + state_dir_ + "/test-pg-url\n";
+  }
+  if (!yaml.empty()) {
+    write_text(config_path_, yaml);
     if (testing::Test::HasFatalFailure()) return false;
   }
   token_ = opts.token;

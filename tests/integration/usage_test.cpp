@@ -6,6 +6,7 @@
 #include "base/utf8.h"
 #include "chat_helpers.h"
 #include "sessions/store.h"
+#include "support/test_store.h"
 
 namespace sctest {
 namespace {
@@ -196,8 +197,8 @@ class UsageDays : public ::testing::Test {
   static constexpr std::int64_t kB = 1710127800000;  // 2024-03-10 23:30 EDT (03-11 03:30Z)
   static constexpr std::int64_t kC = 1710131400000;  // 2024-03-11 00:30 EDT (04:30Z)
 
-  void seed(const std::string& db_path) {
-    auto store = simpleclaw::sessions::SessionStore::open(db_path);
+  void seed(const std::string& state_dir) {
+    auto store = simpleclaw::testing_support::open_state_store(state_dir);
     ASSERT_TRUE(store.ok()) << store.error().message;
     auto turn = [&](const std::string& raw_key, const std::string& id, std::int64_t at,
                     std::int64_t in, std::int64_t out) {
@@ -234,7 +235,7 @@ class UsageDays : public ::testing::Test {
 TEST_F(UsageDays, DaysAreCalendarDaysInTheGatewaysZoneAcrossDst) {
   FakeLlm llm;
   TempDir state;
-  seed(state.path() + "/sessions.db");
+  seed(state.path());
   StartOptions o = with_config(priced_config(llm.url()));
   o.state_dir = state.path();
   o.env["TZ"] = "America/New_York";

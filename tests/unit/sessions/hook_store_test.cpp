@@ -8,18 +8,13 @@
 
 #include <filesystem>
 
+#include "support/test_store.h"
+
 namespace simpleclaw::sessions {
 namespace {
 
-struct HookStoreDir {
-  std::string dir, path;
-  HookStoreDir() {
-    char tmpl[] = "/tmp/sc-hookstore-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    path = dir + "/sessions.db";
-  }
-  ~HookStoreDir() { std::filesystem::remove_all(dir); }
-};
+// SQLite, or PostgreSQL for the cluster.pg.* copies of these tests (support/test_store.h).
+using HookStoreDir = testing_support::TestStore;
 
 constexpr std::int64_t kHookNow = 1'800'000'000'000;  // ms
 constexpr std::int64_t kHookWindow = 300'000;
@@ -33,7 +28,7 @@ WebhookIdVerdict hook_remember(SessionStore& s, const std::string& id, std::int6
 
 TEST(HookStore, ASeenIdIsAReplayUntilItExpires) {
   HookStoreDir t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(hook_remember(*s, "msg_1", kHookNow), WebhookIdVerdict::kNew);
   EXPECT_EQ(hook_remember(*s, "msg_2", kHookNow), WebhookIdVerdict::kNew);
@@ -50,18 +45,18 @@ TEST(HookStore, ASeenIdIsAReplayUntilItExpires) {
 TEST(HookStore, TheMemorySurvivesReopeningTheDatabase) {
   HookStoreDir t;
   {
-    auto s = SessionStore::open(t.path);
+    auto s = t.open();
     ASSERT_TRUE(s.ok());
     EXPECT_EQ(hook_remember(*s, "msg_restart", kHookNow), WebhookIdVerdict::kNew);
   }
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(hook_remember(*s, "msg_restart", kHookNow + 60'000), WebhookIdVerdict::kReplay);
 }
 
 TEST(HookStore, IsBoundedAndRefusesRatherThanForgets) {
   HookStoreDir t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(hook_remember(*s, "msg_b" + std::to_string(i), kHookNow, 3), WebhookIdVerdict::kNew);

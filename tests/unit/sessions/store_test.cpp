@@ -1,7 +1,9 @@
-// SessionStore and DbWorker against real SQLite files in a temp directory.
+// SessionStore and DbWorker against real SQLite files in a temp directory, and (the
+// cluster.pg.* copies ctest registers) against a real PostgreSQL database each.
 #include "sessions/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -11,21 +13,15 @@
 #include <thread>
 
 #include "sessions/db_worker.h"
+#include "support/test_store.h"
 
 using namespace simpleclaw;
 using namespace simpleclaw::sessions;
 
 namespace {
 
-struct TempDb {
-  std::string dir, path;
-  TempDb() {
-    char tmpl[] = "/tmp/sc-store-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    path = dir + "/sessions.db";
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
+// SQLite, or PostgreSQL for the cluster.pg.* copies of these tests (support/test_store.h).
+using TempDb = testing_support::TestStore;
 
 SessionKey key(const std::string& rest, const std::string& agent = "main") {
   SessionKey k;
@@ -68,7 +64,7 @@ FinishRun finish(const std::string& k, const std::string& run, const std::string
 TEST(SessionStore, UserMessageIsDurableAndVisibleAfterReopen) {
   TempDb t;
   {
-    auto s = SessionStore::open(t.path);
+    auto s = t.open();
     ASSERT_TRUE(s.ok()) << s.error().message;
     auto r = s->begin_run(begin("main", "r1", "hello"));
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -76,7 +72,7 @@ TEST(SessionStore, UserMessageIsDurableAndVisibleAfterReopen) {
     EXPECT_EQ(r->user.text, "hello");
     EXPECT_EQ(r->session.status, SessionStatus::kRunning);
   }
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   auto h = s->history("agent:main:main", 200, 0);
   ASSERT_TRUE(h.ok()) << h.error().message;
@@ -88,7 +84,7 @@ TEST(SessionStore, UserMessageIsDurableAndVisibleAfterReopen) {
 
 TEST(SessionStore, DuplicateRunIdWritesNothingAndReportsTheExistingRun) {
   TempDb t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE(s->begin_run(begin("main", "r1", "hello")).ok());
   ASSERT_TRUE(s->finish_run(finish("main", "r1", "hi there")).ok());
@@ -103,7 +99,7 @@ TEST(SessionStore, DuplicateRunIdWritesNothingAndReportsTheExistingRun) {
 
 TEST(SessionStore, FinishRunAppendsReplyAndCountsTokens) {
   TempDb t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE(s->begin_run(begin("main", "r1", "hello")).ok());
   auto f = s->finish_run(finish("main", "r1", "hi there"));
@@ -128,7 +124,7 @@ TEST(SessionStore, FinishRunAppendsReplyAndCountsTokens) {
 TEST(SessionStore, RecoverMarksInterruptedRunsAndContextSkipsErrors) {
   TempDb t;
   {
-    auto s = SessionStore::open(t.path);
+    auto s = t.open();
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE(s->begin_run(begin("main", "r1", "first")).ok());
     ASSERT_TRUE(s->finish_run(finish("main", "r1", "answer one")).ok());
@@ -136,7 +132,7 @@ TEST(SessionStore, RecoverMarksInterruptedRunsAndContextSkipsErrors) {
     ASSERT_TRUE(s->mark_running("r2").ok());
     ASSERT_TRUE(s->begin_run(begin("main", "r3", "third")).ok());  // queued behind it
   }
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   auto marked = s->recover(5000);
   ASSERT_TRUE(marked.ok());
@@ -163,7 +159,7 @@ TEST(SessionStore, RecoverMarksInterruptedRunsAndContextSkipsErrors) {
 
 TEST(SessionStore, HistoryPagesNewestFirstWithHasMore) {
   TempDb t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   for (int i = 0; i < 5; ++i) {
     std::string run = "r" + std::to_string(i);
@@ -188,7 +184,7 @@ TEST(SessionStore, HistoryPagesNewestFirstWithHasMore) {
 
 TEST(SessionStore, ResetStartsANewTranscriptAndKeepsTheOld) {
   TempDb t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE(s->begin_run(begin("main", "r1", "old message")).ok());
   std::string old_id = (*s->get("agent:main:main"))->session_id;
@@ -206,7 +202,7 @@ TEST(SessionStore, ResetStartsANewTranscriptAndKeepsTheOld) {
 
 TEST(SessionStore, ListFiltersSearchPatchAndRemove) {
   TempDb t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE(s->begin_run(BeginRun{key("main"), "r1", "m1", "x", 100}).ok());
   ASSERT_TRUE(s->begin_run(BeginRun{key("main", "ops"), "r2", "m2", "y", 200}).ok());
@@ -241,7 +237,7 @@ TEST(SessionStore, ListFiltersSearchPatchAndRemove) {
 TEST(DbWorker, GroupCommitsABurstAndCompletesInOrder) {
   TempDb t;
   boost::asio::io_context io;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   DbWorker w(io, std::move(s).value());
   std::vector<int> order;
@@ -259,7 +255,7 @@ TEST(DbWorker, GroupCommitsABurstAndCompletesInOrder) {
   for (int i = 0; i < kJobs; ++i) ASSERT_EQ(order[i], i);
   EXPECT_LT(w.batches(), static_cast<std::uint64_t>(kJobs));  // batched, not one fsync each
   w.stop();
-  auto again = SessionStore::open(t.path);
+  auto again = t.open();
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->list(ListFilter{})->second, kJobs);
 }
@@ -267,7 +263,7 @@ TEST(DbWorker, GroupCommitsABurstAndCompletesInOrder) {
 TEST(DbWorker, AFailingJobRollsBackAloneOthersCommit) {
   TempDb t;
   boost::asio::io_context io;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   DbWorker w(io, std::move(s).value());
   int done = 0;
@@ -291,14 +287,14 @@ TEST(DbWorker, AFailingJobRollsBackAloneOthersCommit) {
     if (io.run_one() == 0) io.restart();
   EXPECT_TRUE(failed);
   w.stop();
-  auto again = SessionStore::open(t.path);
+  auto again = t.open();
   EXPECT_TRUE(*again->get("agent:main:a"));
   EXPECT_FALSE(*again->get("agent:main:doomed"));
 }
 
 TEST(SessionStore, ListByOwnerShowsOnlyThatUsersNamespace) {
   TempDb t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   int n = 0;
   for (auto [rest, agent] : std::vector<std::pair<std::string, std::string>>{
@@ -365,7 +361,7 @@ TEST(SessionStoreVacuum, AnOlderDatabaseMostlyFreeIsVacuumedOnceAndBecomesIncrem
   }
   long long before = file_size(t.path);
   ASSERT_GT(before, 3'000'000);  // the dropped table's pages are free, the file keeps them
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok()) << s.error().message;
   auto r = s->checkpoint();
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -383,7 +379,7 @@ TEST(SessionStoreVacuum, AnOlderDatabaseMostlyFreeIsVacuumedOnceAndBecomesIncrem
 // without a full rewrite.
 TEST(SessionStoreVacuum, ANewDatabaseGivesFreedPagesBackIncrementally) {
   TempDb t;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok()) << s.error().message;
   std::string big(20000, 'y');
   for (int i = 0; i < 100; ++i)
@@ -415,8 +411,9 @@ TEST(SessionTypes, StatusWordsRoundTripAndUnknownIsError) {
 // one kept busy keeps them, and the first job after the pause prepares what it needs again.
 TEST(DbWorker, AnIdleWorkerGivesBackItsStatementsAndTheNextJobStillWorks) {
   TempDb t;
+  if (t.postgres()) GTEST_SKIP() << "PostgreSQL's statements live on its server: kept";
   boost::asio::io_context io;
-  auto s = SessionStore::open(t.path);
+  auto s = t.open();
   ASSERT_TRUE(s.ok());
   DbWorker w(io, std::move(s).value(), std::chrono::milliseconds(100));
   // Runs a turn's first write and reports how many statements were cached before it.
@@ -444,7 +441,7 @@ TEST(DbWorker, AnIdleWorkerGivesBackItsStatementsAndTheNextJobStillWorks) {
   EXPECT_LE(turn("r3"), 2u);
   EXPECT_GE(turn("r4"), 5u);  // and the cache fills again at once
   w.stop();
-  auto again = SessionStore::open(t.path);
+  auto again = t.open();
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->list(ListFilter{})->second, 4);
 }

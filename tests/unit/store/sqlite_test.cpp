@@ -1,6 +1,4 @@
 // The SQLite wrapper and migrations against real database files in a temp dir.
-#include "store/sqlite.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "store/db.h"
 #include "store/migrations.h"
 
 using namespace simpleclaw;
@@ -39,7 +38,7 @@ bool next(Stmt& st) {
 }
 
 std::int64_t version(Db& db) {
-  auto v = db.user_version();
+  auto v = db.schema_version();
   EXPECT_TRUE(v.ok());
   return v.ok() ? v.value() : -1;
 }
@@ -96,17 +95,16 @@ TEST_F(StoreTest, PreparedStatementsAreReusedAndNestedUseIsSafe) {
   ASSERT_TRUE(db.ok());
   ASSERT_TRUE(db->exec("CREATE TABLE t (n INTEGER)").ok());
   const char* ins = "INSERT INTO t (n) VALUES (?1)";
-  sqlite3_stmt* first = nullptr;
   {
     auto st = db->prepare(ins);
     ASSERT_TRUE(st.ok());
-    first = sqlite3_next_stmt(db->raw(), nullptr);
     ASSERT_TRUE(st->bind(1, 1).run().ok());
   }
+  const std::size_t cached = db->cached_statements();
   for (int i = 2; i <= 3; ++i) {
     auto st = db->prepare(ins);
     ASSERT_TRUE(st.ok());
-    EXPECT_EQ(sqlite3_next_stmt(db->raw(), nullptr), first) << "compiled once";
+    EXPECT_EQ(db->cached_statements(), cached) << "compiled once";
     ASSERT_TRUE(st->bind(1, i).run().ok());
   }
   {
@@ -219,7 +217,7 @@ TEST_F(StoreTest, AFailingMigrationLeavesThePreviousVersionIntact) {
 
 TEST_F(StoreTest, ANewerDatabaseIsRefused) {
   auto db = Db::open(path_);
-  ASSERT_TRUE(db->set_user_version(7).ok());
+  ASSERT_TRUE(db->set_schema_version(7).ok());
   auto v = migrate(*db, kMigrations);
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.error().message.find("newer than this simpleclaw supports"), std::string::npos);
