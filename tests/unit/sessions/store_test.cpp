@@ -445,3 +445,47 @@ TEST(DbWorker, AnIdleWorkerGivesBackItsStatementsAndTheNextJobStillWorks) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->list(ListFilter{})->second, 4);
 }
+
+// A job that writes, then runs a statement that fails and carries on without it (a read it
+// can do without). SQLite undoes only that statement: the job's write stays. PostgreSQL
+// aborts the whole transaction: the writer undoes that job alone and reports it failed,
+// and the batch's other job still commits (it would all roll back otherwise).
+TEST(DbWorker, AStatementThatFailsInsideAJobCostsOnlyThatJob) {
+  TempDb t;
+  boost::asio::io_context io;
+  auto s = t.open();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  DbWorker w(io, std::move(s).value());
+  int done = 0;
+  std::optional<Status> careless;
+  w.post(
+      [](SessionStore& st) -> Status {
+        if (auto r = st.begin_run(begin("careless", "r1", "kept?")); !r.ok()) return r.error();
+        auto bad = st.db().prepare("SELECT nothing FROM no_such_table");
+        if (bad.ok()) (void)bad->step();  // ignored on purpose
+        return Ok{};
+      },
+      [&](Status r) {
+        careless = r;
+        ++done;
+      });
+  w.post([](SessionStore& st) { return st.begin_run(begin("careful", "r2", "kept")); },
+         [&](Result<BeginRunResult> r) {
+           EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+           ++done;
+         });
+  while (done < 2)
+    if (io.run_one() == 0) io.restart();
+  w.stop();
+  auto again = t.open();
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(*again->get("agent:main:careful"));
+  ASSERT_TRUE(careless.has_value());
+  if (t.postgres()) {
+    EXPECT_FALSE(careless->ok()) << "nothing it wrote was kept: it must not say it was";
+    EXPECT_FALSE(*again->get("agent:main:careless"));
+  } else {
+    EXPECT_TRUE(careless->ok());
+    EXPECT_TRUE(*again->get("agent:main:careless"));
+  }
+}
