@@ -199,6 +199,18 @@ int run(int argc, char** argv) {
     sub->add_option("--state-dir", backup_state,
                     "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
 
+  // store migrate
+  std::string store_to, store_url, store_state;
+  auto* store_cmd = app.add_subcommand("store", "the durable store (sessions, runs, cron, queue)");
+  auto* store_migrate = store_cmd->add_subcommand(
+      "migrate", "copy the state's SQLite store into PostgreSQL (resumable; the gateway stopped)");
+  store_migrate->add_option("--to", store_to, "the engine to copy into: postgres")->required();
+  store_migrate->add_option("--url", store_url,
+                            "postgres://user:password@host:5432/db (default $SIMPLECLAW_PG_URL)");
+  store_migrate->add_option("--state-dir", store_state,
+                            "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
+  store_cmd->require_subcommand(1);
+
   // call
   std::string method, params_text;
   std::string methods_help = "one RPC; methods:\n";
@@ -336,6 +348,7 @@ int run(int argc, char** argv) {
   if (g_uninstall->parsed()) return gateway_uninstall_command(svc);
   if (backup->parsed()) return backup_command(backup_state, backup_file);
   if (restore->parsed()) return restore_command(backup_state, backup_file);
+  if (store_migrate->parsed()) return store_migrate_command(store_state, store_to, store_url);
   if (g_restart->parsed())
     return gateway_restart_command(gopts.state_dir, restart_timeout_s, restart_json);
   if (doctor->parsed()) return doctor_command(dopts);

@@ -60,6 +60,8 @@ int gateway_restart_command(const std::string& state_dir, int timeout_s, bool js
 // state directory in one file; a restore into a state directory no gateway runs on.
 int backup_command(const std::string& state_dir, const std::string& file);
 int restore_command(const std::string& state_dir, const std::string& file);
+// `simpleclaw store migrate --to postgres [--url URL]` (store_cmd.cpp).
+int store_migrate_command(const std::string& state_dir, const std::string& to, std::string url);
 
 // `simpleclaw doctor` (doctor_cmd.cpp): checks with OK/WARN/FAIL and the fix; exit 0
 // when nothing failed, 1 when a check failed.

@@ -161,6 +161,14 @@ CREATE INDEX outbox_by_account ON outbox(account, seq);
 )sql"},
 };
 
+// Every table of the schema above with its primary key, in the order a copy makes them
+// (`simpleclaw store migrate`): keep it in step with new tables (a test checks).
+constexpr store::TableSpec kTables[] = {
+    {"sessions", "key", false}, {"transcripts", "session_id", false}, {"entries", "id", true},
+    {"runs", "run_id", false},  {"approvals", "id", false},           {"cron_jobs", "id", false},
+    {"cron_runs", "seq", true}, {"webhook_ids", "id", false},         {"outbox", "seq", true},
+};
+
 constexpr const char* kSessionCols =
     "key, session_id, agent_id, kind, channel, label, model_override, pinned, archived, status, "
     "input_tokens, output_tokens, last_preview, created_at, updated_at, "
@@ -256,6 +264,26 @@ Result<SessionStore> SessionStore::open(Result<store::Db> db, const std::string&
 }
 
 Result<store::Stmt> SessionStore::prep(const char* sql) { return db_.prepare(sql); }
+
+std::span<const store::TableSpec> SessionStore::tables() { return kTables; }
+
+Result<std::vector<std::string>> SessionStore::table_names() {
+  auto st = db_.engine() == store::Engine::kSqlite
+                ? prep(
+                      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                      "'sqlite_%' ORDER BY name")
+                : prep(
+                      "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                      "current_schema() AND table_name <> 'simpleclaw_schema' ORDER BY 1");
+  if (!st.ok()) return st.error();
+  std::vector<std::string> out;
+  for (;;) {
+    auto r = st->step();
+    if (!r.ok()) return r.error();
+    if (!*r) return out;
+    out.push_back(st->text(0));
+  }
+}
 
 Result<int> SessionStore::recover(std::int64_t now) {
   // Runs that had started cannot be resumed safely (a tool may have run): interrupted.

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@
 #include "sessions/media.h"
 #include "sessions/types.h"
 #include "simpleclaw/result.h"
+#include "store/copy.h"
 #include "store/db.h"
 
 namespace simpleclaw::sessions {
@@ -45,6 +47,10 @@ class SessionStore {
   SessionStore(SessionStore&&) noexcept = default;
 
   store::Db& db() { return db_; }
+  // Every table of the schema with its key (for copies between engines), and the tables
+  // this database holds.
+  static std::span<const store::TableSpec> tables();
+  Result<std::vector<std::string>> table_names();
   const MediaStore& media() const { return media_; }
 
   // Runs left running by a crash or a shutdown -> error "interrupted by a gateway

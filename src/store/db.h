@@ -41,6 +41,8 @@ class StmtImpl {
   virtual std::int64_t int64(int col) const = 0;  // NULL reads as 0
   virtual std::string text(int col) const = 0;    // NULL reads as ""
   virtual std::string blob(int col) const = 0;
+  virtual int columns() const = 0;  // of the result (after the first step on PostgreSQL)
+  virtual std::string column_name(int col) const = 0;
 };
 
 // One open connection of one engine.
@@ -95,6 +97,8 @@ class Stmt {
   std::int64_t int64(int col) const { return s_->int64(col); }
   std::string text(int col) const { return s_->text(col); }
   std::string blob(int col) const { return s_->blob(col); }
+  int columns() const { return s_->columns(); }
+  std::string column_name(int col) const { return s_->column_name(col); }
 
  private:
   friend class Db;

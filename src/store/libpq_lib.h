@@ -29,6 +29,8 @@ namespace simpleclaw::store {
   X(resultErrorMessage)    \
   X(clear)                 \
   X(ntuples)               \
+  X(nfields)               \
+  X(fname)                 \
   X(getvalue)              \
   X(getlength)             \
   X(getisnull)             \

@@ -106,6 +106,11 @@ class PgStmt final : public StmtImpl {
     return std::string(lib().getvalue(res_, row_, col),
                        static_cast<std::size_t>(lib().getlength(res_, row_, col)));
   }
+  int columns() const override { return res_ ? lib().nfields(res_) : 0; }
+  std::string column_name(int col) const override {
+    const char* n = res_ ? lib().fname(res_, col) : nullptr;
+    return n ? n : "";
+  }
   std::string blob(int col) const override {
     if (is_null(col)) return {};
     std::size_t n = 0;

@@ -110,6 +110,11 @@ class SqliteStmt final : public StmtImpl {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
              : std::string();
   }
+  int columns() const override { return sqlite3_column_count(s_); }
+  std::string column_name(int col) const override {
+    const char* n = sqlite3_column_name(s_, col);
+    return n ? n : "";
+  }
   std::string blob(int col) const override {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
