@@ -159,6 +159,16 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_by_account ON outbox(account, seq);
 )sql"},
+    // Cluster mode's leases with a fencing epoch (sessions/lease_store.h).
+    {9, R"sql(
+CREATE TABLE leases (
+  name        TEXT PRIMARY KEY,
+  holder      TEXT NOT NULL,
+  epoch       INTEGER NOT NULL,
+  acquired_at INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+)sql"},
 };
 
 // Every table of the schema above with its primary key, in the order a copy makes them
@@ -167,6 +177,7 @@ constexpr store::TableSpec kTables[] = {
     {"sessions", "key", false}, {"transcripts", "session_id", false}, {"entries", "id", true},
     {"runs", "run_id", false},  {"approvals", "id", false},           {"cron_jobs", "id", false},
     {"cron_runs", "seq", true}, {"webhook_ids", "id", false},         {"outbox", "seq", true},
+    {"leases", "name", false},
 };
 
 constexpr const char* kSessionCols =

@@ -1,0 +1,42 @@
+// Leases for cluster mode (docs/cluster.md): what one gateway instance holds for a while
+// (a session lane, a channel account, the cron leadership), in the store every instance
+// shares, each with an epoch, the fencing token.
+//
+//   acquire  takes `name` when it is free or its lease expired (the epoch goes up by one:
+//            whatever the old holder still does carries a stale epoch), or renews it
+//            when `holder` has it already (same epoch). Either way the answer is the
+//            lease as it stands, so a refused caller learns who holds it and until when.
+//   holds    the fencing check: true only while `holder` has `name` at `epoch` and the
+//            lease has not expired. A write guarded by it cannot come from an instance
+//            that lost the lease, however late it runs.
+//   release  gives it up early (a clean stop), only at the epoch held; the next taker
+//            still gets a higher epoch.
+//
+// Time is the database's clock, never an instance's: instances whose clocks disagree
+// still agree on when a lease expires. Threading: the DbWorker thread, like SessionStore.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sessions/store.h"
+
+namespace simpleclaw::sessions {
+
+struct Lease {
+  std::string name, holder;
+  std::int64_t epoch = 0;
+  std::int64_t acquired_at = 0, expires_at = 0;  // database clock, ms
+  bool held = false;                             // by the caller, after acquire()
+};
+
+Result<Lease> acquire_lease(SessionStore& s, const std::string& name, const std::string& holder,
+                            std::int64_t ttl_ms);
+Result<bool> holds_lease(SessionStore& s, const std::string& name, const std::string& holder,
+                         std::int64_t epoch);
+Result<bool> release_lease(SessionStore& s, const std::string& name, const std::string& holder,
+                           std::int64_t epoch);
+// Every lease (expired ones too, until taken over), by name.
+Result<std::vector<Lease>> list_leases(SessionStore& s);
+
+}  // namespace simpleclaw::sessions
