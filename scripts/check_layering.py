@@ -47,6 +47,7 @@ LAYERS = {
     "protocol": {"sdk", "base"},
     "providers": {"sdk", "base", "config", "net"},
     "sessions": {"sdk", "base", "config", "store"},
+    "cluster": {"sdk", "base", "config", "store", "sessions"},
     "nodes": {"sdk", "base", "config"},
     "tools": {"sdk", "base", "config", "net", "proc"},
     "channels": {"sdk", "base", "config", "net", "sessions"},
@@ -54,10 +55,10 @@ LAYERS = {
     "agents": {"sdk", "base", "config", "providers", "sessions", "tools"},
     "plugins": {"sdk", "base", "config", "net", "proc", "providers", "tools", "channels"},
     "gateway": {"sdk", "base", "cron", "config", "store", "net", "proc", "protocol", "providers",
-                "sessions", "nodes", "tools", "channels", "discovery", "agents", "plugins"},
+                "sessions", "cluster", "nodes", "tools", "channels", "discovery", "agents", "plugins"},
     "cli": {"sdk", "base", "cron", "config", "store", "net", "proc", "protocol", "providers",
-            "sessions", "nodes", "tools", "channels", "discovery", "agents", "plugins",
-            "gateway"},
+            "sessions", "cluster", "nodes", "tools", "channels", "discovery", "agents",
+            "plugins", "gateway"},
 }
 
 # Headers private to a few files: header -> the path prefix of the files that may include it.
