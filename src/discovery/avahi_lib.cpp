@@ -1,50 +1,31 @@
 #include "discovery/avahi_lib.h"
 
-#include <dlfcn.h>
-
-#include <cstdlib>
+#include "base/shared_lib.h"
 
 namespace simpleclaw::discovery {
 namespace {
 
-struct Loaded {
-  AvahiLib lib;
-  std::string error;  // "" = every symbol found
-};
-
-Loaded load() {
-  Loaded l;
-  // The runtime package's soname (libavahi-client3); the handle is kept for the process.
-  void* h = ::dlopen("libavahi-client.so.3", RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    const char* e = ::dlerror();
-    l.error = std::string("cannot load Avahi's client library (") + (e ? e : "?") +
-              "): apt install libavahi-client3, or set discovery.mdns: off";
-    return l;
-  }
-  // dlsym on the handle also searches its dependencies (libavahi-common).
-#define SC_AVAHI_RESOLVE(name)                                                     \
-  l.lib.name = reinterpret_cast<decltype(l.lib.name)>(::dlsym(h, "avahi_" #name)); \
-  if (!l.lib.name && l.error.empty())                                              \
-    l.error = "Avahi's client library has no avahi_" #name ": reinstall libavahi-client3";
-  SC_AVAHI_FUNCTIONS(SC_AVAHI_RESOLVE)
+const SharedLib<AvahiLib>& loaded() {
+  // The runtime package's soname (libavahi-client3); dlsym on its handle also searches
+  // its dependencies (libavahi-common).
+  static const SharedLib<AvahiLib> l = load_shared_lib<AvahiLib>(
+      {"libavahi-client.so.3"}, "Avahi's client library",
+      "apt install libavahi-client3, or set discovery.mdns: off", [](auto sym) {
+#define SC_AVAHI_RESOLVE(name) sym("avahi_" #name, &AvahiLib::name);
+        SC_AVAHI_FUNCTIONS(SC_AVAHI_RESOLVE)
 #undef SC_AVAHI_RESOLVE
-  return l;
-}
-
-const Loaded& loaded() {
-  static const Loaded l = load();
+      });
   return l;
 }
 
 }  // namespace
 
 Result<const AvahiLib*> load_avahi() {
-  const Loaded& l = loaded();
+  const SharedLib<AvahiLib>& l = loaded();
   if (!l.error.empty()) return Error::unavailable(l.error, 0);
-  return &l.lib;
+  return &l.table;
 }
 
-const AvahiLib& av() { return loaded().lib; }
+const AvahiLib& av() { return loaded().table; }
 
 }  // namespace simpleclaw::discovery

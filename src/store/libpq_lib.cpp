@@ -1,42 +1,20 @@
 #include "store/libpq_lib.h"
 
-#include <dlfcn.h>
-
-#include <string>
+#include "base/shared_lib.h"
 
 namespace simpleclaw::store {
-namespace {
-
-struct Loaded {
-  PqLib lib;
-  std::string error;  // "" = every symbol found
-};
-
-Loaded load() {
-  Loaded l;
-  // The runtime package's soname (libpq5); the handle is kept for the process.
-  void* h = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    const char* e = ::dlerror();
-    l.error = std::string("cannot load PostgreSQL's client library (") + (e ? e : "?") +
-              "): apt install libpq5, or set store.backend: sqlite";
-    return l;
-  }
-#define SC_PQ_RESOLVE(name)                                                    \
-  l.lib.name = reinterpret_cast<decltype(l.lib.name)>(::dlsym(h, "PQ" #name)); \
-  if (!l.lib.name && l.error.empty())                                          \
-    l.error = "PostgreSQL's client library has no PQ" #name ": reinstall libpq5";
-  SC_PQ_FUNCTIONS(SC_PQ_RESOLVE)
-#undef SC_PQ_RESOLVE
-  return l;
-}
-
-}  // namespace
 
 Result<const PqLib*> load_libpq() {
-  static const Loaded l = load();
+  // The runtime package's soname (libpq5).
+  static const SharedLib<PqLib> l =
+      load_shared_lib<PqLib>({"libpq.so.5"}, "PostgreSQL's client library",
+                             "apt install libpq5, or set store.backend: sqlite", [](auto sym) {
+#define SC_PQ_RESOLVE(name) sym("PQ" #name, &PqLib::name);
+                               SC_PQ_FUNCTIONS(SC_PQ_RESOLVE)
+#undef SC_PQ_RESOLVE
+                             });
   if (!l.error.empty()) return Error::unavailable(l.error, 0);
-  return &l.lib;
+  return &l.table;
 }
 
 }  // namespace simpleclaw::store

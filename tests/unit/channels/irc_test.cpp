@@ -590,8 +590,11 @@ TEST_F(IrcNgircd, LongMultilineSendIsSplitWithinLimitsAndFloodControlled) {
   auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(done_at - t0).count();
   long long min_ms = static_cast<long long>(got.size() - 2) * 150 * 9 / 10;
   EXPECT_GE(spent, min_ms) << got.size() << " lines";
+  // As received: spaced too, though a loaded machine can deliver the first paced line late
+  // (which shortens this span), so only half the spacing is required here; without flood
+  // control the span would be ~0.
   auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(got.back().at - got[2].at);
-  EXPECT_GE(gap.count(), static_cast<long long>(got.size() - 3) * 150 * 8 / 10);
+  EXPECT_GE(gap.count(), static_cast<long long>(got.size() - 3) * 150 / 2);
 }
 
 TEST_F(IrcNgircd, NickCollisionFallsBackToUnderscore) {
