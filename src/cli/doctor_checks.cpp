@@ -29,6 +29,8 @@
 #include "net/http_client.h"
 #include "plugins/builtin.h"
 #include "providers/ollama_tags.h"
+#include "sessions/store.h"
+#include "store/db.h"
 
 namespace simpleclaw::cli {
 namespace {
@@ -719,6 +721,48 @@ std::vector<Check> check_databases(const DoctorContext& c) {
     out.push_back(k);
   }
   return out;
+}
+
+Check check_postgres(const DoctorContext& c) {
+  Check k{"db:postgres", CheckStatus::kOk, "PostgreSQL store", "", ""};
+  const config::StoreConfig& s = c.parsed.config.store;
+  auto url = config::postgres_url(s);
+  if (!url.ok()) {
+    k.status = CheckStatus::kFail;
+    k.detail = url.error().message;
+    k.fix = "set store.postgres.url (e.g. ${SIMPLECLAW_PG_URL}) or a readable url_file";
+    return k;
+  }
+  auto db = store::Db::open_postgres(*url);
+  if (!db.ok()) {
+    k.status = CheckStatus::kFail;
+    k.detail = db.error().message;  // names the server, never the password
+    k.fix = "start PostgreSQL or fix store.postgres.url (host, port, database, user, password)";
+    return k;
+  }
+  // Read only: doctor never migrates (the gateway does at start, under its lock).
+  auto st = db->prepare("SELECT version FROM simpleclaw_schema");
+  std::int64_t version = 0;
+  if (st.ok()) {
+    auto row = st->step();
+    if (row.ok() && *row) version = st->int64(0);
+  }
+  const int latest = sessions::SessionStore::latest_schema_version();
+  const std::string where = db->path();
+  if (version > latest) {
+    k.status = CheckStatus::kFail;
+    k.detail = where + ": schema version " + std::to_string(version) +
+               ", newer than this simpleclaw supports (" + std::to_string(latest) + ")";
+    k.fix = "upgrade simpleclaw to the version the other gateways on this database run";
+  } else if (version < latest) {
+    k.status = CheckStatus::kWarn;
+    k.detail = where + ": reachable, schema version " + std::to_string(version) + " of " +
+               std::to_string(latest) + (version == 0 ? " (empty database)" : "");
+    k.fix = "nothing to do: the gateway creates or migrates the schema at start";
+  } else {
+    k.detail = where + ": reachable, schema version " + std::to_string(version) + " (current)";
+  }
+  return k;
 }
 
 Check check_disk(const DoctorContext& c) {

@@ -43,6 +43,10 @@ struct DoctorContext {
 };
 DoctorContext load_doctor_context(const DoctorOptions& o);
 
+// store.backend: postgres: the server reachable with the configured URL, and its schema
+// version against this binary's (read only).
+Check check_postgres(const DoctorContext& c);
+
 Check check_config(const DoctorContext& c);        // parse + schema, every issue with its line
 Check check_state_dir(const DoctorContext& c);     // 0700, owned by us
 Check check_secret_files(const DoctorContext& c);  // token, TLS key, config: 0600

@@ -108,6 +108,8 @@ int doctor_command(const DoctorOptions& o) {
     checks.push_back(std::move(k));
   for (auto& k : check_channels(c)) checks.push_back(std::move(k));
   for (auto& k : check_databases(c)) checks.push_back(std::move(k));
+  if (c.config_ok && c.parsed.config.store.backend == "postgres")
+    checks.push_back(check_postgres(c));
   checks.push_back(check_disk(c));
 
   bool failed = std::any_of(checks.begin(), checks.end(),

@@ -332,6 +332,10 @@ struct Config {
   const Json& array_section(const char* key) const;
 };
 
+// store.postgres' URL: `url`, else the first line of `url_file` (an error naming the file
+// when it cannot be read). Used by the gateway at start and by `doctor`.
+Result<std::string> postgres_url(const StoreConfig& s);
+
 // True when a bind setting listens only on this machine: "loopback", "localhost", an IPv4
 // address in 127.0.0.0/8 or ::1. The one definition (config checks, the server, doctor).
 bool is_loopback_bind(std::string_view bind);

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -638,6 +639,17 @@ Json ui_hints() {
       {"logging", {{"label", "Logging"}}},
       {"logging.level", {{"label", "Log level"}}},
   };
+}
+
+Result<std::string> postgres_url(const StoreConfig& s) {
+  if (!s.postgres.url.empty()) return s.postgres.url;
+  std::ifstream in(s.postgres.url_file);
+  std::string url;
+  if (!in || !std::getline(in, url) || url.empty())
+    return Error::io("cannot read store.postgres.url_file " + s.postgres.url_file +
+                     ": it must hold the PostgreSQL URL on its first line");
+  while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
+  return url;
 }
 
 bool is_loopback_bind(std::string_view bind) {

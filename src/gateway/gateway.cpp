@@ -23,15 +23,9 @@ std::vector<const sdk::WireFormat*> wire_formats() {
 // URL from the config or from url_file; images stay in the state directory either way).
 Result<sessions::SessionStore> open_store(const RuntimeInfo& info, const config::Config& cfg) {
   if (cfg.store.backend != "postgres") return sessions::SessionStore::open(info.sessions_db());
-  std::string url = cfg.store.postgres.url;
-  if (url.empty()) {
-    std::ifstream in(cfg.store.postgres.url_file);
-    if (!in || !std::getline(in, url))
-      return Error::io("cannot read store.postgres.url_file " + cfg.store.postgres.url_file +
-                       ": it must hold the PostgreSQL URL on its first line");
-    while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
-  }
-  return sessions::SessionStore::open_postgres(url, info.state_dir + "/media");
+  auto url = config::postgres_url(cfg.store);
+  if (!url.ok()) return url.error();
+  return sessions::SessionStore::open_postgres(*url, info.state_dir + "/media");
 }
 
 }  // namespace

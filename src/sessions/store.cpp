@@ -278,6 +278,8 @@ Result<store::Stmt> SessionStore::prep(const char* sql) { return db_.prepare(sql
 
 std::span<const store::TableSpec> SessionStore::tables() { return kTables; }
 
+int SessionStore::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+
 Result<std::vector<std::string>> SessionStore::table_names() {
   auto st = db_.engine() == store::Engine::kSqlite
                 ? prep(

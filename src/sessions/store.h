@@ -50,6 +50,7 @@ class SessionStore {
   // Every table of the schema with its key (for copies between engines), and the tables
   // this database holds.
   static std::span<const store::TableSpec> tables();
+  static int latest_schema_version();  // what open() migrates to
   Result<std::vector<std::string>> table_names();
   const MediaStore& media() const { return media_; }
 
