@@ -190,7 +190,31 @@ class PgConnection final : public Connection {
     }
     backoff_ = {};
     ++generation_;  // prepared statements died with the old connection
+    if (in_tx_) tx_lost_ = true;
     return setup();
+  }
+
+  // Before a statement: connected (or reconnected), and not inside a transaction whose
+  // connection died. Such a transaction cannot go on on the new connection (its
+  // statements would each commit on their own): everything but its end is refused, and
+  // its COMMIT is an error, since nothing of it was written.
+  Status before(std::string_view sql) {
+    if (auto u = usable(); !u.ok()) return u;
+    if (!tx_lost_ || sql == "ROLLBACK") return Ok{};
+    if (sql == "BEGIN") {  // the lost one ended with its connection: start afresh
+      in_tx_ = tx_lost_ = false;
+      return Ok{};
+    }
+    if (sql == "COMMIT") in_tx_ = tx_lost_ = false;
+    return Error::unavailable(
+        "the connection to PostgreSQL at " + where_ +
+            " was lost during the transaction: nothing of it was written (retry)",
+        1000);
+  }
+  // After a statement ran: where the transaction stands.
+  void after(std::string_view sql, bool ok) {
+    if (sql == "BEGIN" && ok) in_tx_ = true;
+    if (sql == "COMMIT" || sql == "ROLLBACK") in_tx_ = tx_lost_ = false;
   }
 
   Status setup() {
@@ -221,7 +245,7 @@ class PgConnection final : public Connection {
   }
 
   Status exec(std::string_view sql) override {
-    if (auto u = usable(); !u.ok()) return u;
+    if (auto b = before(sql); !b.ok()) return b;
     std::string s(sql);
     PGresult* r = lib_.exec(conn_, s.c_str());
     ExecStatusType st = lib_.resultStatus(r);
@@ -231,6 +255,7 @@ class PgConnection final : public Connection {
     else
       out = check_commit(s, r);
     lib_.clear(r);
+    after(sql, out.ok());
     return out;
   }
 
@@ -286,6 +311,8 @@ class PgConnection final : public Connection {
   std::uint64_t generation_ = 1;
   std::uint64_t names_ = 0;
   int changes_ = 0;
+  bool in_tx_ = false;    // BEGIN ran, its COMMIT or ROLLBACK not yet
+  bool tx_lost_ = false;  // ... and the connection was made again since: it is gone
   Clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};
 };
@@ -316,7 +343,7 @@ Result<bool> PgStmt::step() {
     row_ = rows_;
     return false;
   }
-  if (auto u = conn_.usable(); !u.ok()) return u.error();
+  if (auto b = conn_.before(sql_); !b.ok()) return b.error();
   if (prepared_in_ != conn_.generation()) {
     std::string name = conn_.next_name();
     PGresult* p = lib().prepare(conn_.raw(), name.c_str(), st_.text.c_str(), st_.params, nullptr);
@@ -341,12 +368,15 @@ Result<bool> PgStmt::step() {
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
     Error e = conn_.failure(res_, "step `" + sql_.substr(0, 80) + "`");
     clear_result();
+    conn_.after(sql_, false);
     return e;
   }
   if (auto c = conn_.check_commit(sql_, res_); !c.ok()) {
     clear_result();
+    conn_.after(sql_, false);
     return c.error();
   }
+  conn_.after(sql_, true);
   ran_ = true;
   rows_ = st == PGRES_TUPLES_OK ? lib().ntuples(res_) : 0;
   const char* n = lib().cmdTuples(res_);

@@ -143,6 +143,45 @@ TEST_F(PgEngine, ALostConnectionIsAClearErrorAndTheNextUseReconnects) {
   EXPECT_EQ(n, 7);
 }
 
+// A transaction whose connection dies is gone, even though the next statement reconnects:
+// nothing after the loss may run on the new connection (it would commit row by row), and
+// its COMMIT must say nothing was written.
+TEST_F(PgEngine, AConnectionLostInsideATransactionCommitsNothingOfIt) {
+  Db db = open();
+  ASSERT_TRUE(db.exec("CREATE TABLE t (n INTEGER)").ok());
+  auto admin = Db::open_postgres(env_["SIMPLECLAW_PG_URL"]);
+  ASSERT_TRUE(admin.ok());
+  const std::string dbname = url_.substr(url_.rfind('/') + 1);
+  auto insert = [&](int n) {
+    auto st = db.prepare("INSERT INTO t (n) VALUES (?1)");
+    return st->bind(1, n).run();
+  };
+  {
+    Transaction tx(db);
+    ASSERT_TRUE(tx.began().ok());
+    ASSERT_TRUE(insert(1).ok());
+    ASSERT_TRUE(admin
+                    ->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                           "datname = '" +
+                           dbname + "' AND pid <> pg_backend_pid()")
+                    .ok());
+    EXPECT_FALSE(insert(2).ok()) << "the connection is gone";
+    auto after = insert(3);  // reconnects, but the transaction is not there any more
+    ASSERT_FALSE(after.ok());
+    EXPECT_NE(after.error().message.find("lost during the transaction"), std::string::npos)
+        << after.error().message;
+    auto c = tx.commit();
+    ASSERT_FALSE(c.ok()) << "nothing of it was written: COMMIT must not say otherwise";
+    EXPECT_TRUE(c.error().is_unavailable());
+  }
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM t"), 0);
+  Transaction tx(db);  // the next one works on the new connection
+  ASSERT_TRUE(tx.began().ok());
+  ASSERT_TRUE(insert(4).ok());
+  ASSERT_TRUE(tx.commit().ok());
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM t"), 1);
+}
+
 TEST_F(PgEngine, AWrongPasswordOrNoServerIsAClearErrorWithoutThePassword) {
   const std::string port = env_["SIMPLECLAW_PG_PORT"];
   auto wrong =
