@@ -183,7 +183,10 @@ bool is_secret_key(std::string_view key) {
   std::string lower(key);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static const std::string_view kExact[] = {"token", "password", "api_key", "apikey", "secret"};
+  // "url": a connection URL carries its password (store.postgres.url); the rest of the
+  // config names its URLs base_url, webhook_url, ... which hold none.
+  static const std::string_view kExact[] = {"token",  "password", "api_key",
+                                            "apikey", "secret",   "url"};
   for (std::string_view e : kExact)
     if (lower == e) return true;
   // "_key" also covers environment variables handed to MCP servers (BRAVE_API_KEY,

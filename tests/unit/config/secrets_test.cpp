@@ -18,10 +18,11 @@ TEST(Secrets, IsSecretKey) {
   for (const char* k :
        {"token", "password", "api_key", "apiKey", "secret", "bot_token", "client_secret",
         "admin_password", "botToken", "clientSecret", "Password", "BRAVE_API_KEY",
-        "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "gcp_credentials"})
+        "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "gcp_credentials", "url"})
     EXPECT_TRUE(is_secret_key(k)) << k;
-  for (const char* k : {"mode", "port", "max_tokens", "tokens", "token_limit", "secrets_dir", "",
-                        "passwordless", "key", "cert", "keyboard", "monkey"})
+  for (const char* k :
+       {"mode", "port", "max_tokens", "tokens", "token_limit", "secrets_dir", "", "passwordless",
+        "key", "cert", "keyboard", "monkey", "base_url", "url_file"})
     EXPECT_FALSE(is_secret_key(k)) << k;
 }
 
@@ -40,6 +41,11 @@ TEST(Secrets, RedactReplacesSecretScalarsOnly) {
   EXPECT_EQ(r["channels"]["tg"]["secret"],
             Json::parse(R"({"a": ")" + R + R"(", "c": [")" + R + R"(", null]})"));
   EXPECT_EQ(doc["gateway"]["auth"]["token"], "abc") << "deep copy";
+  // A PostgreSQL URL carries its password: shown to no client.
+  Json store = Json::parse(
+      R"({"store": {"backend": "postgres", "postgres": {"url": "postgres://u:pw@h/db"}}})");
+  EXPECT_EQ(redact(store)["store"]["postgres"]["url"], R);
+  EXPECT_EQ(redact(store)["store"]["backend"], "postgres");
 }
 
 TEST(Secrets, RedactRawKeepsEverythingElseByteIdentical) {
