@@ -4,7 +4,8 @@
 # trying a cluster by hand.
 #
 #   start  initdb + start PostgreSQL (Debian postgresql 15) as the `postgres` user (it
-#          refuses to run as root) in DIR/pg, and nats-server in DIR/nats, both on free
+#          refuses to run as root) in a directory under /tmp (DIR may sit where that user
+#          cannot reach, such as a clone under /root), and nats-server in DIR/nats, both on free
 #          loopback ports with generated passwords; writes DIR/env (shell syntax):
 #            SIMPLECLAW_PG_URL=postgres://simpleclaw:…@127.0.0.1:PORT/simpleclaw
 #            SIMPLECLAW_NATS_URL=nats://127.0.0.1:PORT  SIMPLECLAW_NATS_USER/PASSWORD=…
@@ -39,11 +40,15 @@ as_pg() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 secret() { head -c 18 /dev/urandom | base64 | tr -d '/+=' | cut -c1-20; }
 
+# PostgreSQL's directory: under /tmp, named in DIR/pgdir (the postgres user must be able
+# to reach it, and a repository clone's path may not be).
+pg_dir() { cat "$DIR/pgdir" 2>/dev/null || true; }
+
 running() {
   [ -f "$ENV_FILE" ] || return 1
   # shellcheck disable=SC1090
   . "$ENV_FILE"
-  as_pg "$(pg_bin)/pg_ctl" -D "$DIR/pg/data" status >/dev/null 2>&1 || return 1
+  as_pg "$(pg_bin)/pg_ctl" -D "$(pg_dir)/data" status >/dev/null 2>&1 || return 1
   [ -f "$DIR/nats/pid" ] && kill -0 "$(cat "$DIR/nats/pid")" 2>/dev/null
 }
 
@@ -56,34 +61,37 @@ start() {
     echo "cluster-services: nats-server not found; run scripts/deps.sh (package nats-server)" >&2
     exit 1
   }
-  mkdir -p "$DIR/pg" "$DIR/nats"
+  mkdir -p "$DIR/nats"
+  local pg
+  pg=$(mktemp -d /tmp/simpleclaw-pg.XXXXXX)
+  echo "$pg" >"$DIR/pgdir"
   pg_port=$(free_port)
   nats_port=$(free_port)
   pg_pass=$(secret)
   nats_pass=$(secret)
-  [ "$(id -u)" -eq 0 ] && chown postgres "$DIR/pg"
-  chmod 700 "$DIR/pg"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$pg"
+  chmod 700 "$pg"
 
-  # PostgreSQL: password auth over TCP only; the socket lives in DIR/pg, not /run.
-  printf '%s\n' "$pg_pass" >"$DIR/pg/pwfile"
-  [ "$(id -u)" -eq 0 ] && chown postgres "$DIR/pg/pwfile"
-  as_pg "$bin/initdb" -D "$DIR/pg/data" -U simpleclaw --pwfile="$DIR/pg/pwfile" \
-    -A scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$DIR/pg/initdb.log" 2>&1 || {
-    cat "$DIR/pg/initdb.log" >&2
+  # PostgreSQL: password auth over TCP only; its socket stays in its directory, not /run.
+  printf '%s\n' "$pg_pass" >"$pg/pwfile"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$pg/pwfile"
+  as_pg "$bin/initdb" -D "$pg/data" -U simpleclaw --pwfile="$pg/pwfile" \
+    -A scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$pg/initdb.log" 2>&1 || {
+    cat "$pg/initdb.log" >&2
     exit 1
   }
-  rm -f "$DIR/pg/pwfile"
-  cat >>"$DIR/pg/data/postgresql.conf" <<EOF
+  rm -f "$pg/pwfile"
+  cat >>"$pg/data/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
 port = $pg_port
-unix_socket_directories = '$DIR/pg'
+unix_socket_directories = '$pg'
 max_connections = 200
 fsync = ${CLUSTER_PG_FSYNC:-off}
 full_page_writes = ${CLUSTER_PG_FSYNC:-off}
 log_min_messages = warning
 EOF
-  as_pg "$bin/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/server.log" -w -t 30 start >/dev/null || {
-    cat "$DIR/pg/server.log" >&2
+  as_pg "$bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 30 start >/dev/null || {
+    cat "$pg/server.log" >&2
     exit 1
   }
   PGPASSWORD=$pg_pass "$bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U simpleclaw -d postgres \
@@ -113,7 +121,7 @@ EOF
 SIMPLECLAW_PG_URL=postgres://simpleclaw:$pg_pass@127.0.0.1:$pg_port/simpleclaw
 SIMPLECLAW_PG_PORT=$pg_port
 SIMPLECLAW_PG_PASSWORD=$pg_pass
-SIMPLECLAW_PG_DATA=$DIR/pg/data
+SIMPLECLAW_PG_DATA=$pg/data
 SIMPLECLAW_NATS_URL=nats://127.0.0.1:$nats_port
 SIMPLECLAW_NATS_USER=simpleclaw
 SIMPLECLAW_NATS_PASSWORD=$nats_pass
@@ -125,9 +133,12 @@ EOF
 stop_all() {
   local bin
   bin=$(pg_bin)
-  if [ -d "$DIR/pg/data" ]; then
-    as_pg "$bin/pg_ctl" -D "$DIR/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+  local pg
+  pg=$(pg_dir)
+  if [ -n "$pg" ] && [ -d "$pg/data" ]; then
+    as_pg "$bin/pg_ctl" -D "$pg/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
+  [ -n "$pg" ] && rm -rf "$pg"
   if [ -f "$DIR/nats/pid" ]; then
     kill "$(cat "$DIR/nats/pid")" 2>/dev/null || true
   fi
