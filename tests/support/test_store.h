@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -25,6 +27,10 @@ inline std::map<std::string, std::string> cluster_services_env() {
   const char* file = std::getenv("SIMPLECLAW_TEST_PG_ENV");
   if (!file || !*file) return out;
   std::ifstream in(file);
+  if (!in) {  // asked for PostgreSQL and not given it: never fall back to SQLite quietly
+    std::fprintf(stderr, "SIMPLECLAW_TEST_PG_ENV=%s cannot be read\n", file);
+    std::abort();
+  }
   for (std::string line; std::getline(in, line);)
     if (auto eq = line.find('='); eq != std::string::npos)
       out[line.substr(0, eq)] = line.substr(eq + 1);
