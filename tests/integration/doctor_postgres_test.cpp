@@ -28,11 +28,10 @@ std::string line_of(const std::string& out, const std::string& what) {
 }  // namespace
 
 TEST(DoctorPostgres, TellsTheSchemaStateAndAnUnreachableServerIsAFailWithoutThePassword) {
-  auto env = testing_support::cluster_services_env();
-  if (!env.count("SIMPLECLAW_PG_URL"))
-    FAIL() << "needs SIMPLECLAW_TEST_PG_ENV (run it as ctest -L cluster, which starts PostgreSQL)";
-  const std::string url = testing_support::fresh_pg_database(env["SIMPLECLAW_PG_URL"]);
-  ASSERT_FALSE(url.empty());
+  std::map<std::string, std::string> env;
+  std::string why;
+  const std::string url = testing_support::pg_only_database(env, why);
+  ASSERT_FALSE(url.empty()) << why;
   TempDir dir;
   const std::string config = dir.path() + "/config.yaml";
   write_text(config, "store:\n  backend: postgres\n  postgres:\n    url: " + url + "\n");

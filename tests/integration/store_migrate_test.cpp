@@ -20,12 +20,9 @@ constexpr const char* kSqlite = "store:\n  backend: sqlite\n";
 class StoreMigrate : public ::testing::Test {
  protected:
   void SetUp() override {
-    env_ = testing_support::cluster_services_env();
-    if (!env_.count("SIMPLECLAW_PG_URL"))
-      FAIL()
-          << "needs SIMPLECLAW_TEST_PG_ENV (run it as ctest -L cluster, which starts PostgreSQL)";
-    url_ = testing_support::fresh_pg_database(env_["SIMPLECLAW_PG_URL"]);
-    ASSERT_FALSE(url_.empty());
+    std::string why;
+    url_ = testing_support::pg_only_database(env_, why);
+    ASSERT_FALSE(url_.empty()) << why;
   }
   CmdResult migrate(const std::string& state, const std::string& url) {
     return run_command({SIMPLECLAW_BIN, "store", "migrate", "--to", "postgres", "--url", url,

@@ -74,6 +74,19 @@ inline Result<sessions::SessionStore> open_state_store(const std::string& state_
                      : sessions::SessionStore::open_postgres(url, state_dir + "/media");
 }
 
+// For suites that exist only for PostgreSQL: a fresh database, or why there is none (they
+// fail then, never skip: a lost fixture must not pass as green).
+inline std::string pg_only_database(std::map<std::string, std::string>& env, std::string& why) {
+  env = cluster_services_env();
+  if (!env.count("SIMPLECLAW_PG_URL")) {
+    why = "needs SIMPLECLAW_TEST_PG_ENV (run it as ctest -L cluster, which starts PostgreSQL)";
+    return "";
+  }
+  std::string url = fresh_pg_database(env["SIMPLECLAW_PG_URL"]);
+  if (url.empty()) why = "cannot create a test database on the test server";
+  return url;
+}
+
 struct TestStore {
   std::string dir, path, url;  // url: the PostgreSQL database, "" on SQLite
   TestStore() {

@@ -20,12 +20,9 @@ namespace {
 class PgEngine : public ::testing::Test {
  protected:
   void SetUp() override {
-    env_ = testing_support::cluster_services_env();
-    if (!env_.count("SIMPLECLAW_PG_URL"))
-      FAIL()
-          << "needs SIMPLECLAW_TEST_PG_ENV (run it as ctest -L cluster, which starts PostgreSQL)";
-    url_ = testing_support::fresh_pg_database(env_["SIMPLECLAW_PG_URL"]);
-    ASSERT_FALSE(url_.empty()) << "cannot create a test database";
+    std::string why;
+    url_ = testing_support::pg_only_database(env_, why);
+    ASSERT_FALSE(url_.empty()) << why;
   }
   Db open() {
     auto db = Db::open_postgres(url_);
