@@ -14,15 +14,18 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "base/env.h"
 #include "base/fs.h"
 #include "channels/account_settings.h"
+#include "cluster/bus.h"
 #include "config/config.h"
 #include "gateway/runtime.h"
 #include "gateway/server/server.h"
@@ -762,6 +765,42 @@ Check check_postgres(const DoctorContext& c) {
   } else {
     k.detail = where + ": reachable, schema version " + std::to_string(version) + " (current)";
   }
+  return k;
+}
+
+Check check_nats(const DoctorContext& c) {
+  const config::ClusterConfig& cl = c.parsed.config.cluster;
+  Check k{"cluster:nats", CheckStatus::kOk, "NATS (cluster " + cl.name + ")", "", ""};
+  const std::string where = cluster::shown_url(cl.nats.url);
+  auto password = config::nats_password(cl.nats);
+  if (!password.ok()) {
+    k.status = CheckStatus::kFail;
+    k.detail = password.error().message;
+    k.fix = "make cluster.nats.password_file readable, or set cluster.nats.password";
+    return k;
+  }
+  boost::asio::io_context io;
+  auto bus = cluster::Bus::connect(
+      io, cluster::BusOptions{cl.nats.url, cl.nats.user, *password, cl.name, "doctor"});
+  if (!bus.ok()) {
+    k.status = CheckStatus::kFail;
+    k.detail = bus.error().message;  // names the server, never the password
+    k.fix = bus.error().code == ErrorCode::kUnauthenticated
+                ? "fix cluster.nats.user and password (they must match the NATS server's)"
+                : "start nats-server or fix cluster.nats.url";
+    return k;
+  }
+  // A server that does not answer yet is retried in the background: give it 3 s.
+  for (int i = 0; i < 60 && !(*bus)->connected(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!(*bus)->connected()) {
+    k.status = CheckStatus::kFail;
+    k.detail = "cannot reach NATS at " + where;
+    k.fix = "start nats-server or fix cluster.nats.url (host and port)";
+    return k;
+  }
+  k.detail = where + ": connected" + (cl.nats.user.empty() ? "" : " as " + cl.nats.user) +
+             " (subjects sc." + cl.name + ".*)";
   return k;
 }
 

@@ -46,6 +46,8 @@ DoctorContext load_doctor_context(const DoctorOptions& o);
 // store.backend: postgres: the server reachable with the configured URL, and its schema
 // version against this binary's (read only).
 Check check_postgres(const DoctorContext& c);
+// Cluster mode: the NATS server answers and takes the login (never shows the password).
+Check check_nats(const DoctorContext& c);
 
 Check check_config(const DoctorContext& c);        // parse + schema, every issue with its line
 Check check_state_dir(const DoctorContext& c);     // 0700, owned by us

@@ -110,6 +110,7 @@ int doctor_command(const DoctorOptions& o) {
   for (auto& k : check_databases(c)) checks.push_back(std::move(k));
   if (c.config_ok && c.parsed.config.store.backend == "postgres")
     checks.push_back(check_postgres(c));
+  if (c.config_ok && c.parsed.config.cluster.enabled()) checks.push_back(check_nats(c));
   checks.push_back(check_disk(c));
 
   bool failed = std::any_of(checks.begin(), checks.end(),

@@ -63,6 +63,26 @@ bool valid_name(const std::string& s) {
 
 }  // namespace
 
+std::string shown_url(std::string_view url) {
+  std::string out;
+  for (;;) {
+    std::size_t comma = url.find(',');
+    std::string_view one = url.substr(0, comma);
+    std::size_t scheme = one.find("://");
+    std::size_t host = scheme == std::string_view::npos ? 0 : scheme + 3;
+    std::size_t at = one.rfind('@');
+    if (at != std::string_view::npos && at >= host) {
+      out.append(one.substr(0, host));  // the scheme stays, the credentials go
+      one.remove_prefix(at + 1);
+    }
+    out.append(one);
+    if (comma == std::string_view::npos) break;
+    out += ',';
+    url.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Bus>> Bus::connect(boost::asio::io_context& loop, BusOptions o) {
   auto lib = load_nats();
   if (!lib.ok()) return lib.error();
@@ -98,7 +118,7 @@ Result<std::unique_ptr<Bus>> Bus::connect(boost::asio::io_context& loop, BusOpti
     if (s == NATS_OK) s = n.natsConnection_Connect(&bus->nc_, opts);
   }
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED)
-    return nats_error(n, s, "cannot connect to NATS at " + bo.url);
+    return nats_error(n, s, "cannot connect to NATS at " + shown_url(bo.url));
   // Replies to this instance's requests come to its own inbox.
   std::random_device rd;
   bus->inbox_ = bus->full("inbox." + bo.instance + "." + std::to_string(rd()));

@@ -47,6 +47,10 @@ struct BusMessage {
   bool no_responders = false;  // the server's answer to a request nobody subscribes to
 };
 
+// A NATS URL as it may be shown: without the user and password it may carry
+// (nats://user:pass@host:4222 -> nats://host:4222), each of a comma-separated list.
+std::string shown_url(std::string_view url);
+
 class Bus {
  public:
   using Handler = std::function<void(const BusMessage&)>;

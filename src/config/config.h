@@ -113,6 +113,22 @@ struct StoreConfig {
   PostgresStoreConfig postgres;
 };
 
+// cluster.*: several gateways on one PostgreSQL store and a NATS server (docs/cluster.md).
+struct NatsConfig {
+  std::string url;  // nats://host:4222 (comma-separated for several; tls:// for TLS)
+  std::string user;
+  std::string password;       // through ${ENV} or password_file: never logged or shown
+  std::string password_file;  // used when password is empty
+};
+struct ClusterConfig {
+  std::string name;      // "" = this gateway runs on its own
+  std::string instance;  // this gateway's id in the cluster; "" = <hostname>-<port>
+  NatsConfig nats;
+  int lease_ttl_ms = 10000;
+  int lease_renew_ms = 3000;
+  bool enabled() const { return !name.empty(); }
+};
+
 // One user of a shared gateway (users.<name>; see docs/shared-mode.md).
 struct UserConfig {
   std::string name;        // the key under users: [a-z0-9][a-z0-9_-]{0,31}
@@ -319,6 +335,7 @@ struct Config {
   DiscoveryConfig discovery;
   CronConfig cron;
   StoreConfig store;
+  ClusterConfig cluster;
   HooksConfig hooks;
   ToolsConfig tools;                 // defaults (each agent has its resolved copy)
   std::vector<McpServerConfig> mcp;  // sorted by name
@@ -335,6 +352,11 @@ struct Config {
 // store.postgres' URL: `url`, else the first line of `url_file` (an error naming the file
 // when it cannot be read). Used by the gateway at start and by `doctor`.
 Result<std::string> postgres_url(const StoreConfig& s);
+// cluster.nats' password: `password`, else the first line of `password_file` ("" when
+// neither is set: a NATS server without authentication).
+Result<std::string> nats_password(const NatsConfig& n);
+// This instance's id: cluster.instance, else "<hostname>-<port>".
+std::string instance_id(const Config& c);
 
 // True when a bind setting listens only on this machine: "loopback", "localhost", an IPv4
 // address in 127.0.0.0/8 or ::1. The one definition (config checks, the server, doctor).
@@ -401,6 +423,9 @@ struct FileState {
   std::string raw;    // file bytes, or the embedded default when missing
   std::string hash;   // SHA-256 hex of the file bytes; empty when the file is missing
   std::string error;  // set when the file exists but cannot be read (raw and hash empty)
+  // Cluster mode: `raw`/`hash` are the cluster's shared document (path "cluster:<name>")
+  // and this is the text the gateway parsed: it with the local file's keys over it.
+  std::string composed;
 };
 FileState read_state(const std::string& path);
 
@@ -437,6 +462,30 @@ Result<WriteResult> edit_agents_checked(const std::string& path, const AgentsEdi
                                         const EnvLookup& env = process_env());
 nlohmann::ordered_json* agent_entry(nlohmann::ordered_json& list, std::string_view id);
 
+// The same edits on a document's text (config.yaml's, or the cluster's shared document):
+// edit_text parses `raw` (${VARS} unexpanded, key order kept), runs `edit`, puts back the
+// secrets a client echoed redacted, and returns the new YAML. merge_edit is config.patch's
+// RFC 7396 merge; agents_edit runs an AgentsEdit on agents.list (created when absent).
+Result<std::string> edit_text(std::string_view raw, const DocEdit& edit);
+DocEdit merge_edit(Json patch);
+DocEdit agents_edit(AgentsEdit edit);
+
+// Cluster mode (docs/cluster.md "Config"): the config is one document in the shared store.
+// Each gateway keeps from its own file only the keys that say how it reaches the cluster
+// (store, cluster) and, when set there, its own listener (gateway.port, bind, tls); those
+// win over the shared document. compose_cluster_config() gives the text the gateway runs
+// on (to parse() as usual); shared_seed() is what a first instance puts in an empty
+// cluster: its own file without store and cluster.
+inline constexpr const char* kLocalGatewayKeys[] = {"port", "bind", "tls"};
+Result<std::string> compose_cluster_config(std::string_view shared_raw, std::string_view local_raw);
+Result<std::string> shared_seed(std::string_view local_raw);
+// A change to the shared document may not carry store or cluster (they would be ignored
+// on every instance): the error says so.
+Status check_shared_document(std::string_view raw);
+// The local file's keys cluster mode ignores (the shared document has the say), as
+// "agents, models, gateway.auth" ("" when there are none).
+std::string ignored_local_keys(std::string_view local_raw);
+
 // exec allow-always: adds `patterns` to agent `agent_id`'s own tools.exec.allow in the file
 // (the entry is created when absent; an agent without its own list first gets a copy of
 // the inherited one from `current`, so adding a pattern never drops the defaults).
@@ -444,6 +493,9 @@ nlohmann::ordered_json* agent_entry(nlohmann::ordered_json& list, std::string_vi
 Result<WriteResult> add_exec_allow(const std::string& path, const Config& current,
                                    const std::string& agent_id,
                                    const std::vector<std::string>& patterns);
+// The same as an AgentsEdit, for a document that is not a file (cluster mode).
+AgentsEdit exec_allow_edit(const Config& current, std::string agent_id,
+                           std::vector<std::string> patterns);
 
 // Issues as JSON [{path, line, message}], and the INVALID_REQUEST error a rejected config
 // gives: "invalid config: <first issue>", details {code:"INVALID_CONFIG", issues}.

@@ -93,20 +93,9 @@ namespace {
 Result<WriteResult> edit_current(const std::string& path, const Current& cur,
                                  const std::string& base_hash, const DocEdit& edit,
                                  const EnvLookup& env) {
-  detail::YamlDoc base =
-      detail::parse_yaml(cur.exists ? std::string_view(cur.raw) : default_text());
-  if (base.syntax_error) {
-    Error e = invalid_config_error(base.issues);
-    e.message = "invalid config: the current file does not parse (" +
-                base.issues.front().to_string() + "); replace it with config.set";
-    return e;
-  }
-  detail::OJson edited = base.doc;
-  Status changed = edit(edited);
-  if (!changed) return changed.error();
-  Status restored = detail::restore_redacted_doc(edited, base.doc);
-  if (!restored) return restored.error();
-  return write_checked(path, detail::emit_yaml(edited), base_hash, env);
+  auto text = edit_text(cur.exists ? std::string_view(cur.raw) : default_text(), edit);
+  if (!text.ok()) return text.error();
+  return write_checked(path, *text, base_hash, env);
 }
 
 }  // namespace
@@ -117,13 +106,7 @@ Result<WriteResult> patch_checked(const std::string& path, const Json& patch,
   Result<Current> cur = read_current(path);
   if (!cur) return cur.error();
   if (cur->exists && cur->hash != base_hash) return conflict_error();
-  return edit_current(
-      path, *cur, base_hash,
-      [&](detail::OJson& doc) {
-        doc.merge_patch(detail::OJson(patch));
-        return Status(Ok{});
-      },
-      env);
+  return edit_current(path, *cur, base_hash, merge_edit(patch), env);
 }
 
 Result<WriteResult> edit_checked(const std::string& path, const DocEdit& edit,
@@ -135,16 +118,7 @@ Result<WriteResult> edit_checked(const std::string& path, const DocEdit& edit,
 
 Result<WriteResult> edit_agents_checked(const std::string& path, const AgentsEdit& edit,
                                         const EnvLookup& env) {
-  return edit_checked(
-      path,
-      [&](nlohmann::ordered_json& doc) -> Status {
-        if (!doc.contains("agents") || !doc["agents"].is_object())
-          doc["agents"] = nlohmann::ordered_json::object();
-        nlohmann::ordered_json& list = doc["agents"]["list"];
-        if (!list.is_array()) list = nlohmann::ordered_json::array();
-        return edit(list);
-      },
-      env);
+  return edit_checked(path, agents_edit(edit), env);
 }
 
 nlohmann::ordered_json* agent_entry(nlohmann::ordered_json& list, std::string_view id) {

@@ -3,11 +3,13 @@
 // dotted path and line; valijson's terse, nested errors are translated into short human
 // messages from the schema itself ("must be <= 65535").
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -501,6 +503,25 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
       string_at(doc, {"store", "postgres", "url_file"}, "").empty())
     add("store.backend",
         "backend 'postgres' needs store.postgres.url (e.g. ${SIMPLECLAW_PG_URL}) or url_file");
+  // Cluster mode shares state through PostgreSQL and events through NATS: both or nothing.
+  if (!string_at(doc, {"cluster", "name"}, "").empty()) {
+    if (string_at(doc, {"store", "backend"}, "sqlite") != "postgres")
+      add("cluster.name",
+          "cluster mode needs the shared store: set store.backend: postgres (and "
+          "store.postgres.url)");
+    if (string_at(doc, {"cluster", "nats", "url"}, "").empty())
+      add("cluster.nats.url",
+          "cluster mode needs a NATS server: set cluster.nats.url "
+          "(e.g. nats://127.0.0.1:4222)");
+  }
+  const Json* ttl = lookup(doc, {"cluster", "lease_ttl_ms"});
+  const Json* renew = lookup(doc, {"cluster", "lease_renew_ms"});
+  std::int64_t ttl_ms = ttl && ttl->is_number_integer() ? ttl->get<std::int64_t>() : 10000;
+  std::int64_t renew_ms = renew && renew->is_number_integer() ? renew->get<std::int64_t>() : 3000;
+  if (renew_ms * 2 > ttl_ms)
+    add("cluster.lease_renew_ms", "must be at most half of cluster.lease_ttl_ms (" +
+                                      std::to_string(ttl_ms) +
+                                      "), so one late renewal does not lose a lease");
 }
 
 // ---- typed structs ------------------------------------------------------------------
@@ -511,6 +532,7 @@ void fill(const Json& doc, Config& c) {
   read_value(doc, "discovery", c.discovery);
   read_value(doc, "cron", c.cron);
   read_value(doc, "store", c.store);
+  read_value(doc, "cluster", c.cluster);
   read_value(doc, "logging", c.logging);
 }
 
@@ -633,6 +655,10 @@ Json ui_hints() {
       {"cron", {{"label", "Automations"}}},
       {"store", {{"label", "Storage"}, {"restart", true}, {"advanced", true}}},
       {"store.postgres.url", {{"label", "PostgreSQL URL"}, {"sensitive", true}, {"restart", true}}},
+      {"cluster", {{"label", "Cluster"}, {"restart", true}, {"advanced", true}}},
+      {"cluster.nats.url", {{"label", "NATS URL"}, {"sensitive", true}, {"restart", true}}},
+      {"cluster.nats.password",
+       {{"label", "NATS password"}, {"sensitive", true}, {"restart", true}}},
       {"cron.webhook_secret", {{"label", "Webhook signing secret"}, {"sensitive", true}}},
       {"hooks", {{"label", "Webhooks in"}}},
       {"hooks.secret", {{"label", "Hook secret"}, {"sensitive", true}}},
@@ -641,15 +667,36 @@ Json ui_hints() {
   };
 }
 
+namespace {
+// The first line of a secret file, trailing CR/spaces trimmed; `what` names the key.
+Result<std::string> first_line_of(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.empty())
+    return Error::io("cannot read " + what + " " + path +
+                     ": it must hold the value on its first line");
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+}  // namespace
+
 Result<std::string> postgres_url(const StoreConfig& s) {
   if (!s.postgres.url.empty()) return s.postgres.url;
-  std::ifstream in(s.postgres.url_file);
-  std::string url;
-  if (!in || !std::getline(in, url) || url.empty())
-    return Error::io("cannot read store.postgres.url_file " + s.postgres.url_file +
-                     ": it must hold the PostgreSQL URL on its first line");
-  while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
-  return url;
+  return first_line_of(s.postgres.url_file, "store.postgres.url_file");
+}
+
+Result<std::string> nats_password(const NatsConfig& n) {
+  if (!n.password.empty() || n.password_file.empty()) return n.password;
+  return first_line_of(n.password_file, "cluster.nats.password_file");
+}
+
+std::string instance_id(const Config& c) {
+  if (!c.cluster.instance.empty()) return c.cluster.instance;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "localhost");
+  // --port 0 (tests) has no port to tell instances on one host apart: the pid does.
+  return std::string(host) + "-" +
+         std::to_string(c.gateway.port != 0 ? c.gateway.port : static_cast<int>(::getpid()));
 }
 
 bool is_loopback_bind(std::string_view bind) {

@@ -69,11 +69,14 @@ void fill_tools_mcp_nodes(const Json& doc, Config& c) {
 }
 
 }  // namespace detail
-Result<WriteResult> add_exec_allow(const std::string& path, const Config& current,
-                                   const std::string& agent_id,
-                                   const std::vector<std::string>& patterns) {
+AgentsEdit exec_allow_edit(const Config& current, std::string agent_id,
+                           std::vector<std::string> patterns) {
   using OJson = nlohmann::ordered_json;
-  return edit_agents_checked(path, [&](OJson& list) -> Status {
+  // The inherited list, read now: `current` may be replaced before the edit runs.
+  std::vector<std::string> inherited;
+  if (const AgentConfig* a = find_agent(current, agent_id)) inherited = a->tools.exec.allow;
+  return [agent_id = std::move(agent_id), patterns = std::move(patterns),
+          inherited = std::move(inherited)](OJson& list) -> Status {
     OJson* entry = agent_entry(list, agent_id);
     if (!entry) {
       list.push_back(OJson{{"id", agent_id}});
@@ -83,13 +86,18 @@ Result<WriteResult> add_exec_allow(const std::string& path, const Config& curren
     if (!allow.is_array()) {
       // Start from the inherited defaults so adding a pattern never drops them.
       allow = OJson::array();
-      if (const AgentConfig* a = find_agent(current, agent_id))
-        for (const std::string& p : a->tools.exec.allow) allow.push_back(p);
+      for (const std::string& p : inherited) allow.push_back(p);
     }
     for (const std::string& p : patterns)
       if (std::find(allow.begin(), allow.end(), p) == allow.end()) allow.push_back(p);
     return Ok{};
-  });
+  };
+}
+
+Result<WriteResult> add_exec_allow(const std::string& path, const Config& current,
+                                   const std::string& agent_id,
+                                   const std::vector<std::string>& patterns) {
+  return edit_agents_checked(path, exec_allow_edit(current, agent_id, patterns));
 }
 
 }  // namespace simpleclaw::config

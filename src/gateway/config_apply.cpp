@@ -25,7 +25,8 @@ bool ConfigApplier::apply(config::Config next, config::FileState file) {
   const config::Config& cur = config_.cfg();
   // Judge "needs a restart" on the file's own values (the running config carries the
   // command-line overrides, which the new file does not), then re-apply the overrides.
-  config::Parsed before = config::parse(config_.file().raw);
+  const config::FileState& was = config_.file();
+  config::Parsed before = config::parse(was.composed.empty() ? was.raw : was.composed);
   bool restart = config::needs_restart(before.ok() ? before.config : cur, next);
   if (info.port_override) next.gateway.port = *info.port_override;
   if (info.bind_override) next.gateway.bind = *info.bind_override;
@@ -117,21 +118,6 @@ Status ConfigApplier::reload() {
   log::info("config reloaded from {}{}", path,
             restart ? " (bind/port/TLS changes need a restart)" : "");
   return Ok{};
-}
-
-void ConfigApplier::persist_allow(const std::string& agent_id,
-                                  const std::vector<std::string>& patterns) {
-  if (patterns.empty()) return;
-  const std::string& path = config_.info().config_path;
-  auto w = config::add_exec_allow(path, config_.cfg(), agent_id, patterns);
-  if (!w.ok()) {
-    log::error("allow-always for agent {}: cannot store {} in {}: {}", agent_id, patterns.front(),
-               path, w.error().message);
-    return;
-  }
-  log::info("allow-always: agent {} may now run {} (stored in {})", agent_id, patterns.front(),
-            path);
-  apply(std::move(w->config), std::move(w->state));
 }
 
 void ConfigApplier::reload_users() {

@@ -73,9 +73,6 @@ class ConfigApplier {
   // SIGHUP: re-reads the file; an invalid file keeps the running config (logged, and
   // reported in status.subsystems.config.reload).
   Status reload();
-  // exec allow-always: the shown patterns go into the agent's tools.exec.allow in
-  // config.yaml, then apply. A failure is logged (the command still ran once).
-  void persist_allow(const std::string& agent_id, const std::vector<std::string>& patterns);
 
  private:
   void reload_users();

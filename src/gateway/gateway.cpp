@@ -19,21 +19,22 @@ std::vector<const sdk::WireFormat*> wire_formats() {
   return out;
 }
 
-// The store config.store names: the state directory's SQLite file, or PostgreSQL (its
-// URL from the config or from url_file; images stay in the state directory either way).
-Result<sessions::SessionStore> open_store(const RuntimeInfo& info, const config::Config& cfg) {
+}  // namespace
+
+Result<sessions::SessionStore> open_session_store(const RuntimeInfo& info,
+                                                  const config::Config& cfg) {
   if (cfg.store.backend != "postgres") return sessions::SessionStore::open(info.sessions_db());
   auto url = config::postgres_url(cfg.store);
   if (!url.ok()) return url.error();
   return sessions::SessionStore::open_postgres(*url, info.state_dir + "/media");
 }
 
-}  // namespace
-
 Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, RuntimeInfo info,
                                                config::Config cfg, config::FileState file,
-                                               AuthSettings auth) {
-  auto store = open_store(info, cfg);
+                                               AuthSettings auth,
+                                               std::optional<sessions::SessionStore> opened) {
+  auto store =
+      opened ? Result<sessions::SessionStore>(std::move(*opened)) : open_session_store(info, cfg);
   if (!store.ok()) return store.error();
   auto marked = store->recover(process_clock().wall_ms());
   if (!marked.ok()) return marked.error();
@@ -99,7 +100,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
       tools_(
           io, db_, files_, approval_events_, info_.state_dir,
           [this](const std::string& agent, const std::vector<std::string>& patterns) {
-            applier_.persist_allow(agent, patterns);
+            config_doc_.persist_allow(agent, patterns);
           },
           [this](const std::string& channel, const std::string& to, const std::string& text,
                  const std::string& from_agent, std::function<void(Result<std::string>)> done) {
@@ -119,6 +120,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
           config_, clients_, metrics_,
           ConfigTargets{catalog_, tools_, nodes_, devices_, plugins_, channels_, health_, cron_},
           clock_, [this] { maintenance_.restart(); }),
+      config_doc_(io, config_, applier_, db_, clock_),
       maintenance_(io, config_,
                    MaintenanceTargets{clients_, presence_, health_, agents_, runs_, sessions_, db_},
                    metrics_, clock_),
@@ -135,10 +137,10 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
           }}),
       shared_(config_, agents_),
       services_{
-          info_,           config_,          applier_,  agents_,  runs_,    run_waiters_,
-          send_ledger_,    sessions_,        catalog_,  nodes_,   devices_, tools_.approvals(),
-          tools_.runner(), approval_events_, channels_, plugins_, health_,  status_,
-          presence_,       files_,           clock_,    cron_},
+          info_,           config_,          config_doc_, agents_,  runs_,    run_waiters_,
+          send_ledger_,    sessions_,        catalog_,    nodes_,   devices_, tools_.approvals(),
+          tools_.runner(), approval_events_, channels_,   plugins_, health_,  status_,
+          presence_,       files_,           clock_,      cron_},
       dispatcher_(services_, clients_, shared_, metrics_),
       auth_(config_, devices_, metrics_, clock_),
       http_(auth_, metrics_),
@@ -186,7 +188,7 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
   tools_.approvals().on_orphan_allowed =
       [d = OrphanApprovalDeps{tools_.approvals(), tools_.runner(), agents_, sessions_, channels_,
                               [this](const std::string& agent, const std::vector<std::string>& p) {
-                                applier_.persist_allow(agent, p);
+                                config_doc_.persist_allow(agent, p);
                               }}](const tools::ApprovalRecord& r) { run_orphan_approval(d, r); };
   tools_.start(nullptr);
   channels_.set_extra_factories(
@@ -231,6 +233,7 @@ void Gateway::start() {
   cron_.start();
   loop_monitor_.start();
   maintenance_.start();
+  config_doc_.start();
 }
 
 void Gateway::shutdown(const std::string& reason, std::optional<long long> restart_expected_ms,
@@ -295,6 +298,7 @@ void Gateway::flush_outbound() {
 }
 
 void Gateway::stop_the_rest() {
+  config_doc_.stop();
   channels_.stop_all();
   plugins_drained_ = false;
   plugins_.stop([this] {

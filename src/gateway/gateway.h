@@ -53,6 +53,7 @@
 #include "gateway/channel_bridge.h"
 #include "gateway/clients.h"
 #include "gateway/config_apply.h"
+#include "gateway/config_document.h"
 #include "gateway/connections.h"
 #include "gateway/control_ui.h"
 #include "gateway/cron/scheduler.h"
@@ -81,13 +82,21 @@
 
 namespace simpleclaw::gateway {
 
+// The session store config.store names: the state directory's SQLite file, or PostgreSQL
+// (its URL from the config or url_file; images stay in the state directory either way).
+Result<sessions::SessionStore> open_session_store(const RuntimeInfo& info,
+                                                  const config::Config& cfg);
+
 class Gateway {
  public:
   // Opens <state>/sessions.db (migrations, crash recovery) and the paired devices, and
   // builds every subsystem (nothing runs yet).
+  // `store`: the store cluster mode opened at start to read the shared config (nullopt:
+  // open the one cfg.store names).
   static Result<std::unique_ptr<Gateway>> open(boost::asio::io_context& io, RuntimeInfo info,
                                                config::Config cfg, config::FileState file,
-                                               AuthSettings auth);
+                                               AuthSettings auth,
+                                               std::optional<sessions::SessionStore> store = {});
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -107,7 +116,7 @@ class Gateway {
   // then `done` (at most 3 s more for peers that never answer the close).
   void shutdown(const std::string& reason, std::optional<long long> restart_expected_ms,
                 std::function<void()> done);
-  Status reload_config() { return applier_.reload(); }  // SIGHUP
+  Status reload_config() { return config_doc_.reload(); }  // SIGHUP
   // Started on the last-known-good config: why (status/health report it until a valid
   // file is applied).
   void set_config_degraded(std::string why) { config_.set_degraded(std::move(why)); }
@@ -160,6 +169,7 @@ class Gateway {
   HealthMonitor health_;
   StatusReport status_;
   ConfigApplier applier_;
+  ConfigDocument config_doc_;  // config.yaml or the cluster's document: reads and writes
   Maintenance maintenance_;
   CronScheduler cron_;
   SharedAccess shared_;

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "discovery/service.h"
 #include "discovery/tailscale.h"
+#include "gateway/cluster_start.h"
 #include "gateway/config_apply.h"
 #include "gateway/gateway.h"
 #include "gateway/restart.h"
@@ -119,6 +120,7 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
     return 1;
   }
   config::Parsed parsed = config::parse(file.raw);
+  std::string local_text = file.raw;  // what the gateway validated (cluster mode's local keys)
   std::string degraded;  // why the gateway runs on the last-known-good copy ("" = it does not)
   if (!parsed.ok()) {
     log::error("config {} is invalid ({} problem{}):", info.config_path, parsed.issues.size(),
@@ -139,6 +141,7 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
       return 1;
     }
     degraded = parsed.issues.front().to_string();
+    local_text = *lkg_text;
     log::error(
         "DEGRADED: running on the last-known-good config {} instead; fix {} and send SIGHUP "
         "(or `simpleclaw gateway restart`). `status` and `health` report this until then.",
@@ -148,6 +151,18 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
   if (auto w = config::migration_warning(parsed.migrated, parsed.file_version, info.config_path);
       !w.empty())
     log::warn("{}", w);
+  // Cluster mode: the config is the cluster's shared document (docs/cluster.md "Config").
+  std::optional<sessions::SessionStore> cluster_store;
+  if (parsed.config.cluster.enabled()) {
+    auto joined = join_cluster(info, parsed.config, local_text, info.config_path);
+    if (!joined.ok()) {
+      log::error("cluster {}: {}", parsed.config.cluster.name, joined.error().message);
+      return 1;
+    }
+    parsed.config = std::move(joined->cfg);
+    file = std::move(joined->file);
+    cluster_store.emplace(std::move(joined->store));
+  }
   config::Config cfg = std::move(parsed.config);
   // The log file rotates at the configured size (the sinks were opened with the
   // defaults, before the config could be read).
@@ -198,8 +213,9 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
           where, auth.token.size(), cfg.gateway.bind, info.state_dir, kMinExposedToken);
     }
   }
-  step_config.done(file.exists ? info.config_path
-                               : "embedded default (no " + info.config_path + ")");
+  step_config.done(cfg.cluster.enabled() ? info.config_path + " + " + file.path
+                   : file.exists         ? info.config_path
+                                         : "embedded default (no " + info.config_path + ")");
   // The protocol's JSON Schemas are not compiled here: each is compiled when first used
   // (protocol/schemas.h). Compiling all 225 to check them was half of the start-up's
   // instructions and touched their 170 KB of text (idle RSS, docs/benchmarks.md "Idle
@@ -241,7 +257,7 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
     hosts = {*ip};
   }
   info.bind_host = hosts.front();
-  auto opened = Gateway::open(io, info, cfg, file, auth);
+  auto opened = Gateway::open(io, info, cfg, file, auth, std::move(cluster_store));
   if (!opened.ok()) {
     log::error("session store: {}", opened.error().message);
     return 1;

@@ -31,7 +31,7 @@ namespace simpleclaw::gateway {
 
 struct RuntimeInfo;
 class ApprovalEvents;
-class ConfigApplier;
+class ConfigDocument;
 class CronScheduler;
 class DevicePairing;
 class HealthMonitor;
@@ -45,7 +45,7 @@ class StatusReport;
 struct Services {
   const RuntimeInfo& info;
   const LiveConfig& config;
-  ConfigApplier& config_writer;  // after a config file write: hot-apply it
+  ConfigDocument& config_doc;  // config.get/set/patch, agents.*: read, write, hot-apply
   const agents::AgentDirectory& agents;
   agents::RunEngine& runs;
   RunWaiters& run_waiters;  // `agent` / `agent.wait`: a run's end

@@ -169,6 +169,17 @@ CREATE TABLE leases (
   expires_at  INTEGER NOT NULL
 );
 )sql"},
+    // Cluster mode's shared config document: one row (sessions/shared_config_store.h).
+    {10, R"sql(
+CREATE TABLE cluster_config (
+  id         INTEGER PRIMARY KEY,
+  raw        TEXT NOT NULL,
+  hash       TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL DEFAULT ''
+);
+)sql"},
 };
 
 // Every table of the schema above with its primary key, in the order a copy makes them
@@ -177,7 +188,7 @@ constexpr store::TableSpec kTables[] = {
     {"sessions", "key", false}, {"transcripts", "session_id", false}, {"entries", "id", true},
     {"runs", "run_id", false},  {"approvals", "id", false},           {"cron_jobs", "id", false},
     {"cron_runs", "seq", true}, {"webhook_ids", "id", false},         {"outbox", "seq", true},
-    {"leases", "name", false},
+    {"leases", "name", false},  {"cluster_config", "id", false},
 };
 
 constexpr const char* kSessionCols =

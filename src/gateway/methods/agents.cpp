@@ -1,6 +1,6 @@
 // Agents (SPEC §5 Agents): agents.list/create/update/delete edit `agents.list` in
-// config.yaml through the same compare-and-swap write path as config.patch
-// (config::edit_checked), then hot-apply it. agents.files.list/get/set work on an agent's
+// the config document through the same compare-and-swap write path as config.patch
+// (ConfigDocument::change), then hot-apply it. agents.files.list/get/set work on an agent's
 // workspace files; that file I/O runs on the blocking pool (never on the loop, never in
 // line behind the session database),
 // and agents/workspace.* enforces the allowed names, the 2 MiB cap and that nothing
@@ -11,7 +11,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "config/config.h"
-#include "gateway/config_apply.h"
+#include "gateway/config_document.h"
 #include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/state/users.h"
@@ -45,15 +45,23 @@ Json file_json(const agents::WorkspaceFile& f, bool with_content) {
 
 using OJson = nlohmann::ordered_json;
 
-// Edits the file's agents.list (created when absent) and hot-applies the result.
-Status write_agents(MethodCall& call, const std::string& what, const config::AgentsEdit& edit) {
-  auto w = config::edit_agents_checked(call.svc.info.config_path, edit);
-  if (!w.ok()) return w.error();
-  std::string hash = w->state.hash;
-  call.svc.config_writer.apply(std::move(w->config), std::move(w->state));
-  log::info("config written by {} ({}): {}; hash {}", call.client.client_info.value("id", "?"),
-            call.client.peer.remote_ip, what, hash.substr(0, 12));
-  return Ok{};
+// Edits the config document's agents.list (created when absent), hot-applies the result,
+// then runs `then` on the loop. The document may be the cluster's (an answer from the
+// store), so the MethodCall is gone by then: `then` gets the Services and the responder.
+using AfterWrite = std::function<void(Services& svc, const Responder& respond)>;
+void write_agents(MethodCall& call, std::string what, config::AgentsEdit edit, AfterWrite then) {
+  call.svc.config_doc.change(
+      std::nullopt,
+      [edit = config::agents_edit(std::move(edit))](const std::string& raw) {
+        return config::edit_text(raw, edit);
+      },
+      [svc = &call.svc, respond = call.respond, what = std::move(what),
+       who = call.client.client_info.value("id", "?"), ip = call.client.peer.remote_ip,
+       then = std::move(then)](Result<ConfigDocument::Applied> r) {
+        if (!r.ok()) return respond(r.error());
+        log::info("config written by {} ({}): {}; hash {}", who, ip, what, r->hash.substr(0, 12));
+        then(*svc, respond);
+      });
 }
 
 // A model given to agents.create/update must resolve now (the config check alone would
@@ -112,7 +120,7 @@ void method_agents_list(MethodCall& call) {
 }
 
 void method_agents_create(MethodCall& call) {
-  const Json& p = call.params;
+  Json p = call.params;
   std::string name = p["name"].get<std::string>();
   std::string id = sessions::slugify(name);
   if (id.empty())
@@ -122,60 +130,66 @@ void method_agents_create(MethodCall& call) {
     return call.respond(Error::conflict(
         "agent " + id + " already exists (agents.update changes it)", "AGENT_EXISTS"));
   if (Status m = check_model(call, p); !m) return call.respond(m.error());
-  Status st = write_agents(call, "agent " + id + " created", [&](OJson& list) -> Status {
-    OJson a{{"id", id}, {"name", name}};
-    if (p.contains("model") && !p["model"].get<std::string>().empty()) a["model"] = p["model"];
-    for (const char* k : {"emoji", "avatar"})
-      if (p.contains(k) && !p[k].get<std::string>().empty()) a[k] = p[k];
-    if (p.contains("workspace") && !p["workspace"].get<std::string>().empty())
-      a["workspace"] = p["workspace"];
-    list.push_back(std::move(a));
-    return Ok{};
-  });
-  if (!st) return call.respond(st.error());
-  std::string ws = call.svc.agents.workspace_of(id);
-  // Ready for agents.files.set; a directory that cannot be made is reported, not fatal.
-  if (Status made = make_dirs(ws, 0700); !made)
-    log::warn("agents.create: cannot create workspace {}: {}", ws, made.error().message);
-  call.respond(Json{{"ok", true}, {"agentId", id}, {"name", name}, {"workspace", ws}});
+  write_agents(
+      call, "agent " + id + " created",
+      [id, name, p](OJson& list) -> Status {
+        OJson a{{"id", id}, {"name", name}};
+        if (p.contains("model") && !p["model"].get<std::string>().empty()) a["model"] = p["model"];
+        for (const char* k : {"emoji", "avatar"})
+          if (p.contains(k) && !p[k].get<std::string>().empty()) a[k] = p[k];
+        if (p.contains("workspace") && !p["workspace"].get<std::string>().empty())
+          a["workspace"] = p["workspace"];
+        list.push_back(std::move(a));
+        return Ok{};
+      },
+      [id, name](Services& svc, const Responder& respond) {
+        std::string ws = svc.agents.workspace_of(id);
+        // Ready for agents.files.set; a directory that cannot be made is reported, not fatal.
+        if (Status made = make_dirs(ws, 0700); !made)
+          log::warn("agents.create: cannot create workspace {}: {}", ws, made.error().message);
+        respond(Json{{"ok", true}, {"agentId", id}, {"name", name}, {"workspace", ws}});
+      });
 }
 
 void method_agents_update(MethodCall& call) {
-  const Json& p = call.params;
+  Json p = call.params;
   std::string id = p["agentId"].get<std::string>();
   if (!call.svc.agents.find(id)) return call.respond(agent_not_found(id));
   if (Status m = check_model(call, p); !m) return call.respond(m.error());
-  Status st = write_agents(call, "agent " + id + " updated", [&](OJson& list) -> Status {
-    OJson* a = config::agent_entry(list, id);
-    if (!a) {
-      list.push_back(OJson{{"id", id}});
-      a = &list.back();
-    }
-    if (p.contains("name")) (*a)["name"] = p["name"];
-    for (const char* k : {"emoji", "avatar"}) {  // "" clears
-      if (!p.contains(k)) continue;
-      if (p[k].get<std::string>().empty())
-        a->erase(k);
-      else
-        (*a)[k] = p[k];
-    }
-    // An empty workspace and a null model go back to the defaults.
-    if (p.contains("workspace")) {
-      if (p["workspace"].get<std::string>().empty())
-        a->erase("workspace");
-      else
-        (*a)["workspace"] = p["workspace"];
-    }
-    if (p.contains("model")) {
-      if (p["model"].is_null() || p["model"].get<std::string>().empty())
-        a->erase("model");
-      else
-        (*a)["model"] = p["model"];
-    }
-    return Ok{};
-  });
-  if (!st) return call.respond(st.error());
-  call.respond(Json{{"ok", true}, {"agentId", id}});
+  write_agents(
+      call, "agent " + id + " updated",
+      [id, p](OJson& list) -> Status {
+        OJson* a = config::agent_entry(list, id);
+        if (!a) {
+          list.push_back(OJson{{"id", id}});
+          a = &list.back();
+        }
+        if (p.contains("name")) (*a)["name"] = p["name"];
+        for (const char* k : {"emoji", "avatar"}) {  // "" clears
+          if (!p.contains(k)) continue;
+          if (p[k].get<std::string>().empty())
+            a->erase(k);
+          else
+            (*a)[k] = p[k];
+        }
+        // An empty workspace and a null model go back to the defaults.
+        if (p.contains("workspace")) {
+          if (p["workspace"].get<std::string>().empty())
+            a->erase("workspace");
+          else
+            (*a)["workspace"] = p["workspace"];
+        }
+        if (p.contains("model")) {
+          if (p["model"].is_null() || p["model"].get<std::string>().empty())
+            a->erase("model");
+          else
+            (*a)["model"] = p["model"];
+        }
+        return Ok{};
+      },
+      [id](Services&, const Responder& respond) {
+        respond(Json{{"ok", true}, {"agentId", id}});
+      });
 }
 
 void method_agents_delete(MethodCall& call) {
@@ -189,21 +203,28 @@ void method_agents_delete(MethodCall& call) {
                                          : "it is the default agent (change agents.default first)"),
                        "AGENT_PROTECTED"));
   std::string ws = call.svc.agents.workspace_of(id);  // before the entry goes
-  Status st = write_agents(call, "agent " + id + " deleted", [&](OJson& list) -> Status {
-    std::erase_if(list.get_ref<OJson::array_t&>(),
-                  [&](const OJson& a) { return a.is_object() && a.value("id", "") == id; });
-    return Ok{};
-  });
-  if (!st) return call.respond(st.error());
-  // Sessions and transcripts stay (history is never lost by deleting an agent).
-  if (!call.params.value("deleteFiles", false))
-    return call.respond(Json{
-        {"ok", true}, {"agentId", id}, {"removedBindings", 0}, {"removedFiles", Json::array()}});
-  workspace_job(
-      call, [ws] { return agents::remove_workspace_files(ws); },
-      [id](const std::vector<std::string>& removed) {
-        return Json{
-            {"ok", true}, {"agentId", id}, {"removedBindings", 0}, {"removedFiles", removed}};
+  bool delete_files = call.params.value("deleteFiles", false);
+  write_agents(
+      call, "agent " + id + " deleted",
+      [id](OJson& list) -> Status {
+        std::erase_if(list.get_ref<OJson::array_t&>(),
+                      [&](const OJson& a) { return a.is_object() && a.value("id", "") == id; });
+        return Ok{};
+      },
+      [id, ws, delete_files](Services& svc, const Responder& respond) {
+        // Sessions and transcripts stay (history is never lost by deleting an agent).
+        if (!delete_files)
+          return respond(Json{{"ok", true},
+                              {"agentId", id},
+                              {"removedBindings", 0},
+                              {"removedFiles", Json::array()}});
+        svc.files.run(
+            [ws] { return agents::remove_workspace_files(ws); },
+            [id, respond](auto r) {
+              if (!r.ok()) return respond(r.error());
+              respond(Json{
+                  {"ok", true}, {"agentId", id}, {"removedBindings", 0}, {"removedFiles", *r}});
+            });
       });
 }
 

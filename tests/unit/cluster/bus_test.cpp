@@ -138,3 +138,11 @@ TEST(Bus, AServerThatStartsLateOrRestartsIsReconnectedAndEventsFlowAgain) {
   ASSERT_TRUE(run_until(io, [&] { return (*a)->connected() && (*b)->connected(); }));
   EXPECT_TRUE(publish_until_seen()) << "the subscription came back with the connection";
 }
+
+TEST(Bus, AUrlIsShownWithoutTheCredentialsItCarries) {
+  EXPECT_EQ(shown_url("nats://user:Pass-1@10.0.0.1:4222"), "nats://10.0.0.1:4222");
+  EXPECT_EQ(shown_url("nats://a:b@h1:4222,tls://token@h2:4222,nats://h3:4222"),
+            "nats://h1:4222,tls://h2:4222,nats://h3:4222");
+  EXPECT_EQ(shown_url("h4:4222"), "h4:4222");
+  EXPECT_EQ(shown_url("u:p@h5:4222"), "h5:4222");
+}

@@ -1,0 +1,26 @@
+// Cluster mode at start (docs/cluster.md "Config"): the gateway runs on the cluster's
+// shared config document, with this instance's config.yaml keys for reaching the cluster
+// and its own listener over it. The first instance of an empty cluster seeds the document
+// from its own file (without store and cluster); later instances take what is there and
+// say which of their file's keys they ignore.
+#pragma once
+#include <string>
+
+#include "config/config.h"
+#include "gateway/runtime_info.h"
+#include "sessions/store.h"
+
+namespace simpleclaw::gateway {
+
+struct ClusterStart {
+  sessions::SessionStore store;  // opened here (migrations run): Gateway::open takes it
+  config::Config cfg;            // what the gateway runs on
+  config::FileState file;        // the shared document (path "cluster:<name>")
+};
+
+// `local_text`: the local file's text the gateway validated (its last-known-good copy when
+// the file itself is invalid). Errors say what to fix.
+Result<ClusterStart> join_cluster(const RuntimeInfo& info, const config::Config& local,
+                                  const std::string& local_text, const std::string& local_path);
+
+}  // namespace simpleclaw::gateway
