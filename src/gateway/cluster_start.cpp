@@ -1,6 +1,11 @@
 #include "gateway/cluster_start.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "base/clock.h"
+#include "base/ids.h"
 #include "base/log.h"
 #include "gateway/gateway.h"
 #include "sessions/shared_config_store.h"
@@ -44,13 +49,49 @@ Result<ClusterStart> join_cluster(const RuntimeInfo& info, const config::Config&
                           ") is invalid for this version: " + parsed.issues.front().to_string() +
                           "; fix it with config.set through another instance");
   }
+  // The liveness lease, before the store's recovery sees this instance's runs. After a
+  // crash the last run of this instance still holds it until it expires: wait for that.
+  // A holder that keeps renewing it is another live gateway with the same id: refuse.
+  ClusterJoin join;
+  join.instance = config::instance_id(parsed.config);
+  join.holder = join.instance + "#" + uuid_v4().substr(0, 8);
+  const std::int64_t ttl = parsed.config.cluster.lease_ttl_ms;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(3 * ttl);
+  std::int64_t seen_expiry = -1;
+  std::string seen_holder;
+  for (;;) {
+    auto l = sessions::acquire_lease(*store, "instance:" + join.instance, join.holder, ttl);
+    if (!l.ok()) return l.error();
+    if (l->held) {
+      join.lease = std::move(*l);
+      break;
+    }
+    const bool same_run_of_it = l->holder.rfind(join.instance + "#", 0) == 0;
+    if (same_run_of_it && l->holder == seen_holder && l->expires_at > seen_expiry &&
+        seen_expiry >= 0)
+      return Error::conflict("instance id " + join.instance +
+                             " is in use by another live gateway of this cluster (it keeps "
+                             "renewing its lease): give each instance its own cluster.instance");
+    if (std::chrono::steady_clock::now() > deadline)
+      return Error::unavailable("instance:" + join.instance + " is still held by " + l->holder +
+                                "; try again in a few seconds");
+    if (seen_expiry < 0)
+      log::info("cluster {}: waiting for the lease of this instance's last run ({}) to expire",
+                name, l->holder);
+    seen_expiry = l->expires_at;
+    seen_holder = l->holder;
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::clamp<std::int64_t>(ttl / 4, 100, 1000)));
+  }
+  store->set_instance(join.instance);
   config::FileState file;
   file.path = "cluster:" + name;
   file.exists = true;
   file.raw = std::move(shared.raw);
   file.hash = std::move(shared.hash);
   file.composed = std::move(*composed);
-  return ClusterStart{std::move(*store), std::move(parsed.config), std::move(file)};
+  return ClusterStart{std::move(*store), std::move(parsed.config), std::move(file),
+                      std::move(join)};
 }
 
 }  // namespace simpleclaw::gateway

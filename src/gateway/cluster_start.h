@@ -8,14 +8,24 @@
 
 #include "config/config.h"
 #include "gateway/runtime_info.h"
+#include "sessions/lease_store.h"
 #include "sessions/store.h"
 
 namespace simpleclaw::gateway {
+
+// This instance in the cluster: its id, the holder name of this run of it (a restarted
+// instance is a new holder, so what the old run held must expire or be released first),
+// and its liveness lease instance:<id>, taken before anything else.
+struct ClusterJoin {
+  std::string instance, holder;
+  sessions::Lease lease;
+};
 
 struct ClusterStart {
   sessions::SessionStore store;  // opened here (migrations run): Gateway::open takes it
   config::Config cfg;            // what the gateway runs on
   config::FileState file;        // the shared document (path "cluster:<name>")
+  ClusterJoin join;
 };
 
 // `local_text`: the local file's text the gateway validated (its last-known-good copy when

@@ -32,10 +32,7 @@ ConfigDocument::ConfigDocument(boost::asio::io_context& io, LiveConfig& config,
   }
 }
 
-ConfigDocument::~ConfigDocument() {
-  *alive_ = false;
-  stop();
-}
+ConfigDocument::~ConfigDocument() { stop(); }
 
 void ConfigDocument::start() {
   if (!clustered_ || timer_) return;
@@ -51,24 +48,23 @@ void ConfigDocument::stop() {
 void ConfigDocument::schedule_poll() {
   if (!timer_) return;
   timer_->expires_after(kPollInterval);
-  timer_->async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-    if (ec || !*alive) return;
+  timer_->async_wait(alive_.guard([this](const boost::system::error_code& ec) {
+    if (ec) return;
     poll();
     schedule_poll();
-  });
+  }));
 }
 
 void ConfigDocument::poll() {
   if (polling_) return;  // the store is slow or away: one read at a time
   polling_ = true;
   db_.post([](sessions::SessionStore& s) { return sessions::read_shared_config(s); },
-           [this, alive = alive_](Result<std::optional<sessions::SharedConfig>> r) {
-             if (!*alive) return;
+           alive_.guard([this](Result<std::optional<sessions::SharedConfig>> r) {
              polling_ = false;
              // An unreachable store is health's to report; the next poll tries again.
              if (!r.ok() || !*r) return;
              take_shared(**r, false);
-           });
+           }));
 }
 
 config::FileState ConfigDocument::shared_state(const sessions::SharedConfig& doc,
@@ -119,15 +115,14 @@ void ConfigDocument::read(std::function<void(Result<config::FileState>)> done) {
       return done(Error::io("cannot read config " + now.path + ": " + now.error));
     return done(std::move(now));
   }
-  db_.post([](sessions::SessionStore& s) { return sessions::read_shared_config(s); },
-           [this, alive = alive_,
-            done = std::move(done)](Result<std::optional<sessions::SharedConfig>> r) {
-             if (!*alive) return;
-             if (!r.ok()) return done(r.error());
-             if (!*r) return done(Error::unavailable("the cluster has no config document yet"));
-             auto composed = config::compose_cluster_config((*r)->raw, local_raw_);
-             done(shared_state(**r, composed.ok() ? std::move(*composed) : std::string()));
-           });
+  db_.post(
+      [](sessions::SessionStore& s) { return sessions::read_shared_config(s); },
+      alive_.guard([this, done = std::move(done)](Result<std::optional<sessions::SharedConfig>> r) {
+        if (!r.ok()) return done(r.error());
+        if (!*r) return done(Error::unavailable("the cluster has no config document yet"));
+        auto composed = config::compose_cluster_config((*r)->raw, local_raw_);
+        done(shared_state(**r, composed.ok() ? std::move(*composed) : std::string()));
+      }));
 }
 
 void ConfigDocument::change(std::optional<std::string> base_hash, Edit edit, Done done) {
@@ -154,9 +149,9 @@ void ConfigDocument::change_file(const std::optional<std::string>& base_hash, co
 void ConfigDocument::change_shared(std::optional<std::string> base_hash, Edit edit, Done done) {
   // 1. the document as it is now; 2. edited and checked here; 3. swapped iff unchanged.
   db_.post([](sessions::SessionStore& s) { return sessions::read_shared_config(s); },
-           [this, alive = alive_, base_hash = std::move(base_hash), edit = std::move(edit),
-            done = std::move(done)](Result<std::optional<sessions::SharedConfig>> r) mutable {
-             if (!*alive) return;
+           alive_.guard([this, base_hash = std::move(base_hash), edit = std::move(edit),
+                         done = std::move(done)](
+                            Result<std::optional<sessions::SharedConfig>> r) mutable {
              if (!r.ok()) return done(r.error());
              if (!*r) return done(Error::unavailable("the cluster has no config document yet"));
              const sessions::SharedConfig& cur = **r;
@@ -173,17 +168,16 @@ void ConfigDocument::change_shared(std::optional<std::string> base_hash, Edit ed
                   now = clock_.wall_ms()](sessions::SessionStore& s) {
                    return sessions::swap_shared_config(s, raw, base, by, now);
                  },
-                 [this, alive, parsed, composed = std::move(*composed),
-                  done = std::move(done)](Result<sessions::SharedConfig> w) mutable {
-                   if (!*alive) return;
+                 alive_.guard([this, parsed, composed = std::move(*composed),
+                               done = std::move(done)](Result<sessions::SharedConfig> w) mutable {
                    if (!w.ok()) return done(w.error());
                    version_ = std::max(version_, w->version);
                    rejected_hash_.clear();
                    bool restart = applier_.apply(std::move(parsed->config),
                                                  shared_state(*w, std::move(composed)));
                    done(Applied{w->hash, restart});
-                 });
-           });
+                 }));
+           }));
 }
 
 Status ConfigDocument::reload() {
@@ -199,15 +193,14 @@ Status ConfigDocument::reload() {
   }
   local_raw_ = std::move(local.raw);
   db_.post([](sessions::SessionStore& s) { return sessions::read_shared_config(s); },
-           [this, alive = alive_](Result<std::optional<sessions::SharedConfig>> r) {
-             if (!*alive) return;
+           alive_.guard([this](Result<std::optional<sessions::SharedConfig>> r) {
              if (!r.ok() || !*r) {
                log::error("config reload: cannot read the cluster's config document: {}",
                           r.ok() ? "there is none" : r.error().message);
                return;
              }
              take_shared(**r, true);
-           });
+           }));
   return Ok{};
 }
 

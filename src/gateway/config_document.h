@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "base/alive.h"
 #include "base/clock.h"
 #include "config/config.h"
 
@@ -95,7 +96,7 @@ class ConfigDocument {
   std::string rejected_hash_;  // a shared document refused here (logged once)
   bool polling_ = false;       // a poll's read is queued
   std::unique_ptr<boost::asio::steady_timer> timer_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Alive alive_;  // last: dies first
 };
 
 }  // namespace simpleclaw::gateway

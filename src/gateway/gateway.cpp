@@ -32,7 +32,8 @@ Result<sessions::SessionStore> open_session_store(const RuntimeInfo& info,
 Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, RuntimeInfo info,
                                                config::Config cfg, config::FileState file,
                                                AuthSettings auth,
-                                               std::optional<sessions::SessionStore> opened) {
+                                               std::optional<sessions::SessionStore> opened,
+                                               std::optional<ClusterJoin> join) {
   auto store =
       opened ? Result<sessions::SessionStore>(std::move(*opened)) : open_session_store(info, cfg);
   if (!store.ok()) return store.error();
@@ -46,6 +47,14 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
   std::unique_ptr<Gateway> gw(new Gateway(io, std::move(info), std::move(cfg), std::move(file),
                                           std::move(auth), std::move(store).value()));
   gw->queued_at_start_ = std::move(queued).value();
+  if (join) {
+    // A member of a cluster: its cron fires only while it holds the lead.
+    gw->cron_.follow();
+    const config::ClusterConfig& cc = gw->config_.cfg().cluster;
+    gw->cluster_ = std::make_unique<ClusterNode>(
+        ClusterNode::Deps{io, gw->db_, gw->cron_, gw->runs_, gw->clock_}, std::move(*join),
+        std::chrono::milliseconds(cc.lease_ttl_ms), std::chrono::milliseconds(cc.lease_renew_ms));
+  }
   if (auto s = gw->devices_.open(state_dir); !s.ok()) return s.error();
   return gw;
 }
@@ -234,6 +243,7 @@ void Gateway::start() {
   loop_monitor_.start();
   maintenance_.start();
   config_doc_.start();
+  if (cluster_) cluster_->start();
 }
 
 void Gateway::shutdown(const std::string& reason, std::optional<long long> restart_expected_ms,
@@ -299,6 +309,7 @@ void Gateway::flush_outbound() {
 
 void Gateway::stop_the_rest() {
   config_doc_.stop();
+  if (cluster_) cluster_->stop();  // leases given back: the others take over at once
   channels_.stop_all();
   plugins_drained_ = false;
   plugins_.stop([this] {

@@ -53,6 +53,7 @@
 #include "gateway/channel_bridge.h"
 #include "gateway/clients.h"
 #include "gateway/config_apply.h"
+#include "gateway/cluster/cluster_node.h"
 #include "gateway/config_document.h"
 #include "gateway/connections.h"
 #include "gateway/control_ui.h"
@@ -96,7 +97,8 @@ class Gateway {
   static Result<std::unique_ptr<Gateway>> open(boost::asio::io_context& io, RuntimeInfo info,
                                                config::Config cfg, config::FileState file,
                                                AuthSettings auth,
-                                               std::optional<sessions::SessionStore> store = {});
+                                               std::optional<sessions::SessionStore> store = {},
+                                               std::optional<ClusterJoin> join = {});
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -181,6 +183,7 @@ class Gateway {
   Handshake handshake_;
   ControlUi control_ui_;
   Connections connections_;
+  std::unique_ptr<ClusterNode> cluster_;  // cluster mode only
   // Shutdown.
   bool draining_ = false;
   bool restarting_ = false;  // the drain of a restart (gateway/restart.h)

@@ -153,6 +153,7 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
     log::warn("{}", w);
   // Cluster mode: the config is the cluster's shared document (docs/cluster.md "Config").
   std::optional<sessions::SessionStore> cluster_store;
+  std::optional<ClusterJoin> cluster_join;
   if (parsed.config.cluster.enabled()) {
     auto joined = join_cluster(info, parsed.config, local_text, info.config_path);
     if (!joined.ok()) {
@@ -162,6 +163,7 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
     parsed.config = std::move(joined->cfg);
     file = std::move(joined->file);
     cluster_store.emplace(std::move(joined->store));
+    cluster_join = std::move(joined->join);
   }
   config::Config cfg = std::move(parsed.config);
   // The log file rotates at the configured size (the sinks were opened with the
@@ -257,7 +259,8 @@ int serve(const GatewayOptions& opts, RestartPlan& restart) {
     hosts = {*ip};
   }
   info.bind_host = hosts.front();
-  auto opened = Gateway::open(io, info, cfg, file, auth, std::move(cluster_store));
+  auto opened =
+      Gateway::open(io, info, cfg, file, auth, std::move(cluster_store), std::move(cluster_join));
   if (!opened.ok()) {
     log::error("session store: {}", opened.error().message);
     return 1;

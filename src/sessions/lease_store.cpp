@@ -76,6 +76,31 @@ Result<bool> release_lease(SessionStore& s, const std::string& name, const std::
   return s.db().changes() > 0;
 }
 
+Result<bool> delete_lease(SessionStore& s, const std::string& name, const std::string& holder,
+                          std::int64_t epoch) {
+  auto st = s.db().prepare("DELETE FROM leases WHERE name = ?1 AND holder = ?2 AND epoch = ?3");
+  if (!st.ok()) return st.error();
+  st->bind(1, name).bind(2, holder).bind(3, epoch);
+  if (auto r = st->run(); !r.ok()) return r.error();
+  return s.db().changes() > 0;
+}
+
+Result<std::vector<Lease>> expired_leases(SessionStore& s, const std::string& prefix) {
+  auto st = s.db().prepare(
+      "SELECT name, holder, epoch, acquired_at, expires_at FROM leases WHERE "
+      "strpos(name, ?1) = 1 AND expires_at < " +
+      now_ms(s.db().engine()) + " ORDER BY name");
+  if (!st.ok()) return st.error();
+  st->bind(1, prefix);
+  std::vector<Lease> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    out.push_back(Lease{st->text(0), st->text(1), st->int64(2), st->int64(3), st->int64(4), false});
+  }
+}
+
 Result<std::vector<Lease>> list_leases(SessionStore& s) {
   auto st = s.db().prepare(
       "SELECT name, holder, epoch, acquired_at, expires_at FROM leases ORDER BY name");

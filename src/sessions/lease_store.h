@@ -38,5 +38,11 @@ Result<bool> release_lease(SessionStore& s, const std::string& name, const std::
                            std::int64_t epoch);
 // Every lease (expired ones too, until taken over), by name.
 Result<std::vector<Lease>> list_leases(SessionStore& s);
+// The leases named `prefix`… that have expired (database clock): a dead instance's.
+Result<std::vector<Lease>> expired_leases(SessionStore& s, const std::string& prefix);
+// Removes a lease its holder no longer needs at all (an instance's liveness lease, once
+// another instance has cleaned up after it). Only at the epoch held.
+Result<bool> delete_lease(SessionStore& s, const std::string& name, const std::string& holder,
+                          std::int64_t epoch);
 
 }  // namespace simpleclaw::sessions

@@ -180,6 +180,12 @@ CREATE TABLE cluster_config (
   updated_by TEXT NOT NULL DEFAULT ''
 );
 )sql"},
+    // Cluster mode: the instance a run was accepted on ('' on a gateway of its own), so a
+    // start recovers only its own runs and a dead instance's are taken over by another.
+    {11, R"sql(
+ALTER TABLE runs ADD COLUMN instance TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_by_instance ON runs(instance, status);
+)sql"},
 };
 
 // Every table of the schema above with its primary key, in the order a copy makes them
@@ -312,16 +318,46 @@ Result<std::vector<std::string>> SessionStore::table_names() {
 Result<int> SessionStore::recover(std::int64_t now) {
   // Runs that had started cannot be resumed safely (a tool may have run): interrupted.
   // Queued ones never started: they stay queued and run after the restart (queued_runs).
+  // In cluster mode only this instance's: the others' are theirs (or reap_instance's).
   auto s = prep(
       "UPDATE runs SET status = 'error', error = 'interrupted by a gateway restart', "
-      "ended_at = ?1 WHERE status = 'running'");
+      "ended_at = ?1 WHERE status = 'running' AND instance = ?2");
   if (!s.ok()) return s.error();
-  s->bind(1, now);
+  s->bind(1, now).bind(2, instance_);
   if (auto r = s->run(); !r.ok()) return r.error();
   int marked = db_.changes();
-  if (auto r = db_.exec("UPDATE sessions SET status = 'idle' WHERE status != 'idle'"); !r.ok())
-    return r.error();
+  if (auto r = settle_idle_sessions(); !r.ok()) return r.error();
   return marked;
+}
+
+Status SessionStore::settle_idle_sessions() {
+  if (instance_.empty())  // one gateway: nothing runs before the start finishes
+    return db_.exec("UPDATE sessions SET status = 'idle' WHERE status != 'idle'");
+  return db_.exec(
+      "UPDATE sessions SET status = 'idle' WHERE status != 'idle' AND NOT EXISTS (SELECT 1 "
+      "FROM runs WHERE runs.session_key = sessions.key AND runs.status IN ('running', "
+      "'queued'))");
+}
+
+Result<ReapedInstance> SessionStore::reap_instance(const std::string& dead, std::int64_t now) {
+  ReapedInstance out;
+  auto s = prep(
+      "UPDATE runs SET status = 'error', error = ?3, ended_at = ?1 WHERE status = 'running' "
+      "AND instance = ?2");
+  if (!s.ok()) return s.error();
+  s->bind(1, now).bind(2, dead).bind(3, "interrupted: gateway instance " + dead + " stopped");
+  if (auto r = s->run(); !r.ok()) return r.error();
+  out.interrupted = db_.changes();
+  // Accepted but never started: this instance runs them (their messages are durable).
+  auto adopted = queued_runs_of(dead);
+  if (!adopted.ok()) return adopted.error();
+  out.adopted = std::move(*adopted);
+  auto q = prep("UPDATE runs SET instance = ?2 WHERE status = 'queued' AND instance = ?1");
+  if (!q.ok()) return q.error();
+  q->bind(1, dead).bind(2, instance_);
+  if (auto r = q->run(); !r.ok()) return r.error();
+  if (auto r = settle_idle_sessions(); !r.ok()) return r.error();
+  return out;
 }
 
 Status SessionStore::mark_running(const std::string& run_id) {
@@ -331,12 +367,15 @@ Status SessionStore::mark_running(const std::string& run_id) {
   return s->run();
 }
 
-Result<std::vector<QueuedRun>> SessionStore::queued_runs() {
+Result<std::vector<QueuedRun>> SessionStore::queued_runs() { return queued_runs_of(instance_); }
+
+Result<std::vector<QueuedRun>> SessionStore::queued_runs_of(const std::string& instance) {
   auto s = prep(
       "SELECT runs.run_id, runs.session_key, runs.session_id, entries.id, entries.message_id "
       "FROM runs JOIN entries ON entries.run_id = runs.run_id AND entries.role = 'user' "
-      "WHERE runs.status = 'queued' ORDER BY runs.created_at, entries.id");
+      "WHERE runs.status = 'queued' AND runs.instance = ?1 ORDER BY runs.created_at, entries.id");
   if (!s.ok()) return s.error();
+  s->bind(1, instance);
   std::vector<QueuedRun> out;
   for (;;) {
     auto row = s->step();
@@ -436,8 +475,9 @@ Result<BeginRunResult> SessionStore::begin_run(const BeginRun& b) {
   }
   auto r = prep(
       "INSERT INTO runs (run_id, session_key, session_id, status, created_at, reply_route, "
-      "reply_state) VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6)");
+      "reply_state, instance) VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6, ?8)");
   if (!r.ok()) return r.error();
+  r->bind(8, instance_);
   r->bind(1, b.run_id).bind(2, b.key.key).bind(3, out.session.session_id).bind(4, b.now);
   r->bind(5, b.reply_route).bind(6, std::string(b.reply_route.empty() ? "" : "pending"));
   r->bind(7, std::string(b.starts_now ? "running" : "queued"));

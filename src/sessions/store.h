@@ -54,9 +54,17 @@ class SessionStore {
   Result<std::vector<std::string>> table_names();
   const MediaStore& media() const { return media_; }
 
+  // Cluster mode: the instance this store's runs are accepted on (runs.instance). recover()
+  // and queued_runs() then see only its own runs. "" (a gateway of its own): all of them.
+  void set_instance(std::string id) { instance_ = std::move(id); }
+  const std::string& instance() const { return instance_; }
   // Runs left running by a crash or a shutdown -> error "interrupted by a gateway
   // restart"; sessions -> idle. Returns how many runs were marked.
   Result<int> recover(std::int64_t now);
+  // Cluster mode: instance `dead` is gone (its liveness lease expired). Its running runs
+  // are recorded interrupted; its queued ones become this instance's (queued_runs() then
+  // returns them to run here).
+  Result<ReapedInstance> reap_instance(const std::string& dead, std::int64_t now);
   // A run that starts executing: after a crash it is reported interrupted, not run again.
   Status mark_running(const std::string& run_id);
   // Runs accepted but never started (queued at a restart), oldest first: run them now.
@@ -107,8 +115,11 @@ class SessionStore {
   SessionStore(store::Db db, MediaStore media) : db_(std::move(db)), media_(std::move(media)) {}
   static Result<SessionStore> open(Result<store::Db> db, const std::string& media_dir);
   Result<store::Stmt> prep(const char* sql);
+  Status settle_idle_sessions();  // sessions with nothing running or queued -> idle
+  Result<std::vector<QueuedRun>> queued_runs_of(const std::string& instance);
   store::Db db_;
   MediaStore media_;
+  std::string instance_;
 };
 
 }  // namespace simpleclaw::sessions

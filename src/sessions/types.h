@@ -81,6 +81,12 @@ struct QueuedRun {
   std::string user_message_id;
 };
 
+// What SessionStore::reap_instance found of a dead instance's runs.
+struct ReapedInstance {
+  int interrupted = 0;             // running: recorded interrupted
+  std::vector<QueuedRun> adopted;  // queued: now this instance's, to run (oldest first)
+};
+
 struct BeginRun {
   SessionKey key;
   std::string run_id, message_id, text;

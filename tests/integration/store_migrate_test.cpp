@@ -12,6 +12,7 @@
 
 using namespace sctest;
 using namespace simpleclaw;
+using namespace sctest::fakes;
 
 namespace {
 

@@ -158,7 +158,7 @@ bool HeartbeatRunner::queue_event(const std::string& agent_id, std::string text)
 void HeartbeatRunner::arm() {
   timer_.cancel();
   const std::int64_t next = next_ms();
-  if (stopped_ || paused_ || next == 0) return;
+  if (stopped_ || paused_ || standby_ || next == 0) return;
   // Short sleeps: the wall clock may jump (NTP, suspend, the tests' shifted clock).
   const std::int64_t max_sleep = is_shifted_clock() ? 100 : 60'000;
   const std::int64_t wait = std::clamp<std::int64_t>(next - d_.clock.wall_ms(), 0, max_sleep);
@@ -166,6 +166,18 @@ void HeartbeatRunner::arm() {
   timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
     if (!ec) on_timer();
   }));
+}
+
+void HeartbeatRunner::set_standby(bool standby) {
+  if (standby_ == standby) return;
+  standby_ = standby;
+  if (standby) {
+    timer_.cancel();
+    return;
+  }
+  const std::int64_t now = d_.clock.wall_ms();
+  for (auto& entry : agents_) entry.second.next_ms = now + entry.second.s.every_ms;
+  arm();
 }
 
 void HeartbeatRunner::on_timer() {

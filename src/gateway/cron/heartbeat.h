@@ -105,6 +105,9 @@ class HeartbeatRunner {
   // each counting a fresh interval from now. Not persisted: a restart resumes.
   void set_enabled(bool enabled);
   bool enabled() const { return !paused_; }
+  // Cluster mode: only the cron leader beats (a follower's heartbeats wait, not counted
+  // as paused); taking the lead starts each from now.
+  void set_standby(bool standby);
 
   // Queues `text` for `agent_id`'s next heartbeat; false when it has none (the caller
   // runs the text now instead).
@@ -134,6 +137,7 @@ class HeartbeatRunner {
   Json last_;
   bool stopped_ = false;
   bool paused_ = false;
+  bool standby_ = false;
   boost::asio::steady_timer timer_;
   Alive alive_;
 };

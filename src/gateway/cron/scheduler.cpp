@@ -1,6 +1,8 @@
 #include "gateway/cron/scheduler.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include "agents/agent_directory.h"
@@ -167,10 +169,14 @@ void CronScheduler::start() {
   const std::string tz = default_tz();
   const bool firing = d_.config.cfg().cron.enabled;
   const auto t0 = std::chrono::steady_clock::now();
+  if (!leader_) heartbeats_.set_standby(true);
   using Loaded = std::pair<std::vector<sessions::CronRunRow>, std::vector<CronJob>>;
   d_.db.post(
-      [now, tz, firing](sessions::SessionStore& s) -> Result<Loaded> {
-        auto interrupted = sessions::interrupt_cron_runs(s, now);
+      [now, tz, firing, leader = leader_](sessions::SessionStore& s) -> Result<Loaded> {
+        // A follower leaves the run records alone: the leader's runs may be going.
+        auto interrupted =
+            leader ? sessions::interrupt_cron_runs(s, now)
+                   : Result<std::vector<sessions::CronRunRow>>(std::vector<sessions::CronRunRow>{});
         if (!interrupted.ok()) return interrupted.error();
         auto rows = sessions::load_cron_jobs(s);
         if (!rows.ok()) return rows.error();
@@ -197,25 +203,7 @@ void CronScheduler::start() {
           if (job.next_ms > 0) due_index_.insert({job.next_ms, id});
           jobs_.emplace(std::move(id), std::move(job));
         }
-        // An occurrence the gateway stopped during: a failure of its job, never re-run.
-        for (const auto& rec : r->first) {
-          CronJob* job = find(rec.job_id);
-          if (!job) continue;
-          Json& st = job->row.state;
-          st["lastRunAtMs"] = rec.started_ms;
-          st["lastRunStatus"] = "error";
-          st["lastError"] = "interrupted: the gateway stopped during the run";
-          st["consecutiveErrors"] = json_int64(st, "consecutiveErrors", 0) + 1;
-          if (is_one_shot(*job)) {
-            job->row.enabled = false;
-            reschedule(*job);
-          }
-          persist(*job, nullptr);
-        }
-        if (!r->first.empty())
-          log::warn(
-              "cron: {} job run(s) were interrupted by the last shutdown; recorded, not re-run",
-              r->first.size());
+        note_interrupted(r->first);
         loaded_ = true;
         log::info("cron: {} job(s) loaded in {} ms", jobs_.size(),
                   std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -224,6 +212,134 @@ void CronScheduler::start() {
         for (auto& call : std::exchange(until_loaded_, {})) call();
         on_timer();  // what came due while the gateway was down
       }));
+}
+
+// An occurrence the gateway stopped during: a failure of its job, never re-run.
+void CronScheduler::note_interrupted(const std::vector<sessions::CronRunRow>& interrupted) {
+  for (const auto& rec : interrupted) {
+    CronJob* job = find(rec.job_id);
+    if (!job) continue;
+    Json& st = job->row.state;
+    st["lastRunAtMs"] = rec.started_ms;
+    st["lastRunStatus"] = "error";
+    st["lastError"] = "interrupted: the gateway stopped during the run";
+    st["consecutiveErrors"] = json_int64(st, "consecutiveErrors", 0) + 1;
+    if (is_one_shot(*job)) {
+      job->row.enabled = false;
+      reschedule(*job);
+    }
+    persist(*job, nullptr);
+  }
+  if (!interrupted.empty())
+    log::warn("cron: {} job run(s) were interrupted by the last shutdown; recorded, not re-run",
+              interrupted.size());
+}
+
+void CronScheduler::set_leader(bool leader) {
+  if (leader == leader_) return;
+  leader_ = leader;
+  heartbeats_.set_standby(!leader);
+  if (!leader) {
+    timer_.cancel();
+    log::info("cron: another instance leads now; this one fires no job");
+    return;
+  }
+  // The lead taken over: the jobs as the store has them, and what the old leader left
+  // running (it is gone, or it lost the lease) recorded as interrupted.
+  const std::int64_t now = d_.clock.wall_ms();
+  const std::string tz = default_tz();
+  const bool firing = d_.config.cfg().cron.enabled;
+  using Loaded = std::pair<std::vector<sessions::CronRunRow>, std::vector<CronJob>>;
+  d_.db.post(
+      [now, tz, firing](sessions::SessionStore& s) -> Result<Loaded> {
+        auto interrupted = sessions::interrupt_cron_runs(s, now);
+        if (!interrupted.ok()) return interrupted.error();
+        auto rows = sessions::load_cron_jobs(s);
+        if (!rows.ok()) return rows.error();
+        std::vector<CronJob> jobs;
+        for (auto& row : *rows) {
+          jobs.push_back(job_from_row(std::move(row)));
+          if (firing) jobs.back().next_ms = next_due(jobs.back(), tz);
+        }
+        return Loaded{std::move(interrupted).value(), std::move(jobs)};
+      },
+      alive_.guard([this](Result<Loaded> r) {
+        if (!leader_) return;
+        if (!r.ok()) {
+          log::error("cron: taking the lead: cannot read the jobs: {}", r.error().message);
+          return;
+        }
+        merge(std::move(r->second));
+        note_interrupted(r->first);
+        log::info("cron: this instance leads now ({} job(s))", jobs_.size());
+        on_timer();  // what came due meanwhile, by each job's missedPolicy
+      }));
+}
+
+void CronScheduler::refresh() {
+  if (!loaded_ || stopped_ || refreshing_) return;
+  refreshing_ = true;
+  const std::string tz = default_tz();
+  const bool firing = d_.config.cfg().cron.enabled;
+  using Seen = std::pair<std::int64_t, std::int64_t>;
+  d_.db.post(
+      [tz, firing, seen = seen_jobs_](sessions::SessionStore& s)
+          -> Result<std::pair<Seen, std::optional<std::vector<CronJob>>>> {
+        auto st = s.db().prepare("SELECT count(*), coalesce(max(updated_at), 0) FROM cron_jobs");
+        if (!st.ok()) return st.error();
+        auto row = st->step();
+        if (!row.ok()) return row.error();
+        Seen now{st->int64(0), st->int64(1)};
+        if (now == seen) return std::make_pair(now, std::optional<std::vector<CronJob>>{});
+        auto rows = sessions::load_cron_jobs(s);
+        if (!rows.ok()) return rows.error();
+        std::vector<CronJob> jobs;
+        for (auto& r : *rows) {
+          jobs.push_back(job_from_row(std::move(r)));
+          if (firing) jobs.back().next_ms = next_due(jobs.back(), tz);
+        }
+        return std::make_pair(now, std::optional<std::vector<CronJob>>{std::move(jobs)});
+      },
+      alive_.guard([this](Result<std::pair<Seen, std::optional<std::vector<CronJob>>>> r) {
+        refreshing_ = false;
+        if (!r.ok()) return;  // the store is away: the next renewal tries again
+        seen_jobs_ = r->first;
+        if (!r->second) return;
+        merge(std::move(*r->second));
+        if (leader_) {
+          start_next();
+          arm();
+        }
+      }));
+}
+
+void CronScheduler::merge(std::vector<CronJob> loaded) {
+  std::set<std::string> seen;
+  for (CronJob& job : loaded) {
+    seen.insert(job.row.id);
+    CronJob* mine = find(job.row.id);
+    if (!mine) {
+      std::string id = job.row.id;
+      if (job.next_ms > 0) due_index_.insert({job.next_ms, id});
+      jobs_.emplace(std::move(id), std::move(job));
+      continue;
+    }
+    // Ours is as new (or has a run going, whose end writes it): keep it.
+    if (mine->busy() || job.row.updated_at <= mine->row.updated_at) continue;
+    due_index_.erase({mine->next_ms, mine->row.id});
+    mine->row = std::move(job.row);
+    mine->schedule = std::move(job.schedule);
+    mine->next_ms = job.next_ms;
+    if (mine->next_ms > 0) due_index_.insert({mine->next_ms, mine->row.id});
+  }
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (seen.count(it->first) || it->second.busy()) {
+      ++it;
+      continue;
+    }
+    due_index_.erase({it->second.next_ms, it->first});
+    it = jobs_.erase(it);
+  }
 }
 
 bool CronScheduler::when_loaded(std::function<void()> call) {
@@ -251,7 +367,7 @@ void CronScheduler::reschedule(CronJob& job) {
 }
 
 void CronScheduler::arm() {
-  if (stopped_ || !loaded_) return;
+  if (stopped_ || !loaded_ || !leader_) return;
   timer_.cancel();
   if (due_index_.empty()) return;
   // Never sleep long: the wall clock may jump (NTP, suspend) while the steady timer waits.
@@ -265,6 +381,7 @@ void CronScheduler::arm() {
 }
 
 void CronScheduler::on_timer() {
+  if (!leader_) return;  // cluster follower: the leader fires
   // The host's zone changed (timedatectl set-timezone): jobs in the default zone follow.
   if (std::string host = cron::host_zone_name(); host != host_tz_) {
     log::info("cron: the host's time zone changed from {} to {}; rescheduling", host_tz_, host);

@@ -121,6 +121,18 @@ class CronScheduler {
   // Loads the jobs (after marking interrupted runs), applies missed policies, starts the
   // timer. Methods answer "starting" errors until it is done.
   void start();
+  // Cluster mode (docs/cluster.md "Ownership"): only the instance holding the cron:leader
+  // lease fires jobs and heartbeats. follow() before start(): this scheduler loads the
+  // jobs but fires nothing and leaves the run records alone. set_leader(true) (the lease
+  // taken) reads the jobs again, records the old leader's unfinished runs as interrupted
+  // and fires what is due, each occurrence still claimed once (the unique claim);
+  // set_leader(false) stops firing (runs already going finish).
+  void follow() { leader_ = false; }
+  void set_leader(bool leader);
+  bool leader() const { return leader_; }
+  // Cluster mode: jobs added, changed or removed through another instance are merged in
+  // when the store's jobs changed since the last look (a count and the newest update).
+  void refresh();
   void stop();
   bool loaded() const { return loaded_; }
   // After a config change: cron.enabled, cron.timezone and the agents' heartbeats take
@@ -195,6 +207,11 @@ class CronScheduler {
   void persist(const CronJob& job, std::function<void(Status)> done);
   void event(const CronJob& job, const char* action, Json extra = Json::object());
 
+  // Jobs read from the store merged into memory: new ones added, newer rows taken,
+  // vanished ones dropped; a job with a run going is left as it is until it ends.
+  void merge(std::vector<CronJob> loaded);
+  void note_interrupted(const std::vector<sessions::CronRunRow>& interrupted);
+
   // Runs `call` now, or once the jobs are loaded (a change made in the first milliseconds
   // after start waits for them instead of failing); false when too many already wait.
   bool when_loaded(std::function<void()> call);
@@ -202,6 +219,9 @@ class CronScheduler {
 
   Deps d_;
   bool loaded_ = false, stopped_ = false;
+  bool leader_ = true;  // false: a cluster follower (fires nothing)
+  bool refreshing_ = false;
+  std::pair<std::int64_t, std::int64_t> seen_jobs_{-1, -1};  // refresh(): count, newest update
   std::vector<std::function<void()>> until_loaded_;  // calls made before the jobs loaded
   std::map<std::string, CronJob> jobs_;
   std::set<std::pair<std::int64_t, std::string>> due_index_;  // (next_ms, id)

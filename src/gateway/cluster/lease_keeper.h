@@ -1,0 +1,80 @@
+// LeaseKeeper: the leases one cluster instance wants (docs/cluster.md "Ownership"), kept
+// in the shared store (sessions/lease_store.h). Every renewal interval one DbWorker job
+// acquires or renews each wanted lease; the owner hears when it gains one (a takeover
+// gets a higher epoch) and when it loses one.
+//
+// Losing is also judged locally, so an instance cut off from the database stops acting
+// on what it may no longer hold: a lease counts as held only until the start of its last
+// successful renewal plus the TTL minus one renewal interval. Past that, with the store
+// unreachable or slow, every lease is reported lost; whoever takes it next gets a higher
+// epoch, so a late write of this instance is refused by the fence.
+//
+// Threading: loop thread only; the store work runs on the DbWorker.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/alive.h"
+#include "sessions/lease_store.h"
+
+namespace simpleclaw::sessions {
+class DbWorker;
+}
+
+namespace simpleclaw::gateway {
+
+class LeaseKeeper {
+ public:
+  struct Options {
+    std::string holder;  // "<instance>#<boot>": a restarted instance is another holder
+    std::chrono::milliseconds ttl{10000}, renew{3000};
+  };
+  // held: gained (true) or lost (false); `lease` as the store has it (who holds it now).
+  using Changed = std::function<void(bool held, const sessions::Lease& lease)>;
+
+  LeaseKeeper(boost::asio::io_context& io, sessions::DbWorker& db, Options o);
+  ~LeaseKeeper();
+
+  // Wants `name` from the next round on; `changed` on each gain and loss. A lease held
+  // already (the instance's own, taken at start) is passed as `held`.
+  void want(const std::string& name, Changed changed, const sessions::Lease* held = nullptr);
+  void start();
+  // Stops renewing; `release`: gives every held lease back at once (a clean stop: the
+  // others take over without waiting for the TTL). `done` after the release.
+  void stop(bool release, std::function<void()> done = nullptr);
+
+  bool holds(const std::string& name) const;
+  std::int64_t epoch(const std::string& name) const;  // 0 when not held
+  // {name: {holder, epoch, expiresAtMs, held}} as of the last round.
+  std::vector<sessions::Lease> snapshot() const;
+  const Options& options() const { return o_; }
+
+ private:
+  struct Wanted {
+    Changed changed;
+    sessions::Lease last;  // as of the last round
+    bool held = false;
+  };
+  void round();
+  void schedule();
+  void lose_all(const std::string& why);
+
+  boost::asio::io_context& io_;
+  sessions::DbWorker& db_;
+  const Options o_;
+  std::map<std::string, Wanted> wanted_;
+  boost::asio::steady_timer timer_;
+  bool in_flight_ = false;
+  bool stopped_ = true;
+  // Held leases are trusted until this (the last good round's start + TTL - renew).
+  std::chrono::steady_clock::time_point valid_until_{};
+  Alive alive_;  // last: dies first
+};
+
+}  // namespace simpleclaw::gateway

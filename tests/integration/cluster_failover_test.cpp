@@ -1,0 +1,181 @@
+// FailoverCluster mode's failover (docs/cluster.md "Ownership"; label cluster: the
+// cluster_services fixture's PostgreSQL and NATS). Two real gateways on one database with
+// short leases (TTL 2 s, renewal 0.5 s): only the cron leader fires jobs, and when it is
+// killed (kill -9) the other takes the lead within TTL + one renewal and the occurrences go
+// on, each run once; a killed instance's run in flight is recorded interrupted and the
+// message it had queued is answered by the other instance.
+#include <csignal>
+#include <thread>
+
+#include "integration/chat_helpers.h"
+#include "store/db.h"
+#include "support/test_store.h"
+
+namespace sctest {
+namespace {
+
+constexpr const char* kFailoverToken = "cluster-failover-token-0123456789abcd";
+constexpr int kTtlMs = 2000, kRenewMs = 500;
+
+struct FailoverCluster {
+  std::map<std::string, std::string> env;
+  std::string url, why;
+  fakes::FakeLlm llm;
+  FailoverCluster() { url = simpleclaw::testing_support::pg_only_database(env, why); }
+
+  StartOptions start(const std::string& instance) const {
+    std::string yaml =
+        config_for(llm, std::string("gateway:\n  auth:\n    token: \"") + kFailoverToken + "\"\n") +
+        "store:\n  backend: postgres\n  postgres:\n    url: " + url +
+        "\ncluster:\n  name: failover\n  instance: " + instance +
+        "\n  lease_ttl_ms: " + std::to_string(kTtlMs) +
+        "\n  lease_renew_ms: " + std::to_string(kRenewMs) +
+        "\n  nats:\n    url: " + env.at("SIMPLECLAW_NATS_URL") +
+        "\n    user: " + env.at("SIMPLECLAW_NATS_USER") +
+        "\n    password: " + env.at("SIMPLECLAW_NATS_PASSWORD") + "\n";
+    StartOptions o = with_config(yaml);
+    o.token = kFailoverToken;
+    return o;
+  }
+
+  // Rows of a query on the cluster's database, each column as text.
+  std::vector<std::vector<std::string>> rows(const std::string& sql) const {
+    std::vector<std::vector<std::string>> out;
+    auto db = simpleclaw::store::Db::open_postgres(url);
+    EXPECT_TRUE(db.ok()) << (db.ok() ? "" : db.error().message);
+    if (!db.ok()) return out;
+    auto st = db->prepare(sql);
+    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+    if (!st.ok()) return out;
+    for (;;) {
+      auto r = st->step();
+      if (!r.ok() || !*r) break;
+      std::vector<std::string> row;
+      for (int i = 0; i < st->columns(); ++i) row.push_back(st->text(i));
+      out.push_back(std::move(row));
+    }
+    return out;
+  }
+  std::int64_t count(const std::string& sql) const {
+    auto r = rows(sql);
+    return r.empty() ? -1 : std::stoll(r[0][0]);
+  }
+};
+
+std::int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool poll_until(const std::function<bool()>& done, int timeout_ms) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST(ClusterFailover, CronFiresOnlyOnTheLeaderAndTheOtherTakesOverWhenItIsKilled) {
+  FailoverCluster cl;
+  ASSERT_FALSE(cl.url.empty()) << cl.why;
+  START_GATEWAY(a, cl.start("a"));
+  auto ca = a->connect();
+  ASSERT_TRUE(ca);
+  // a is the only instance for a moment: it takes the lead.
+  ASSERT_TRUE(poll_until(
+      [&] {
+        return cl.count(
+                   "SELECT count(*) FROM leases WHERE name = "
+                   "'cron:leader' AND holder LIKE 'a#%'") == 1;
+      },
+      5000));
+  START_GATEWAY(b, cl.start("b"));
+  Json added = call_ok(*ca, "cron.add",
+                       Json{{"name", "tick"},
+                            {"schedule", {{"kind", "every"}, {"everyMs", 1000}}},
+                            {"payload", {{"kind", "agentTurn"}, {"message", "tick"}}}});
+  const std::string job = added.value("id", "");
+  ASSERT_FALSE(job.empty()) << added.dump();
+  const std::string cron_runs_by =
+      "SELECT count(*) FROM runs WHERE run_id LIKE 'cron:" + job + ":%' AND instance = ";
+  ASSERT_TRUE(poll_until([&] { return cl.count(cron_runs_by + "'a'") >= 3; }, 8000))
+      << "the leader fires the job";
+  EXPECT_EQ(cl.count(cron_runs_by + "'b'"), 0) << "the follower fires nothing";
+
+  const std::int64_t killed_at = wall_now_ms();
+  a->signal(SIGKILL);
+  ASSERT_EQ(a->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
+  ASSERT_TRUE(poll_until([&] { return cl.count(cron_runs_by + "'b'") >= 2; }, 15000))
+      << "b never took the job over";
+  const std::int64_t first_b = cl.count(
+      "SELECT min(created_at) FROM runs WHERE run_id LIKE 'cron:" + job + ":%' AND instance = 'b'");
+  const std::int64_t took = first_b - killed_at;
+  // The lease expires TTL after a's last renewal; b's next round takes it; the job is due
+  // within its 1 s period (a late occurrence runs at once by its missedPolicy).
+  EXPECT_LE(took, kTtlMs + kRenewMs + 1000 + 1500) << "takeover took " << took << " ms";
+  std::printf("cron takeover: first run on b %lld ms after the kill\n",
+              static_cast<long long>(took));
+  EXPECT_EQ(cl.count("SELECT count(*) FROM (SELECT scheduled_ms FROM cron_runs WHERE job_id = '" +
+                     job + "' GROUP BY scheduled_ms HAVING count(*) > 1) AS d"),
+            0)
+      << "an occurrence ran twice";
+  EXPECT_EQ(cl.count("SELECT count(*) FROM leases WHERE name = 'instance:a'"), 0)
+      << "b cleaned up after a";
+  EXPECT_TRUE(b->running());
+}
+
+TEST(ClusterFailover,
+     AKilledInstancesRunIsRecordedInterruptedAndItsQueuedMessageAnsweredElsewhere) {
+  FailoverCluster cl;
+  ASSERT_FALSE(cl.url.empty()) << cl.why;
+  fakes::Script hang;
+  hang.when = "slow question";
+  hang.hang_after_head = true;
+  cl.llm.push(hang);
+  START_GATEWAY(a, cl.start("a"));
+  START_GATEWAY(b, cl.start("b"));
+  auto ca = a->connect();
+  ASSERT_TRUE(ca);
+  Json first = send(*ca, "main", "slow question", "k1");
+  Json second = send(*ca, "main", "second question", "k2");
+  const std::string r1 = first.value("runId", ""), r2 = second.value("runId", "");
+  ASSERT_FALSE(r1.empty() || r2.empty()) << first.dump() << second.dump();
+  ASSERT_TRUE(cl.llm.wait_requests(1)) << "the first run reached the model";
+  EXPECT_EQ(cl.rows("SELECT status, instance FROM runs WHERE run_id = '" + r2 + "'"),
+            (std::vector<std::vector<std::string>>{{"queued", "a"}}));
+
+  a->signal(SIGKILL);
+  ASSERT_EQ(a->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
+  const std::string status = "SELECT status FROM runs WHERE run_id = ";
+  ASSERT_TRUE(poll_until(
+      [&] {
+        auto r = cl.rows(status + "'" + r2 + "'");
+        return !r.empty() && r[0][0] == "final";
+      },
+      15000))
+      << "b never answered the message a had queued";
+  auto cut = cl.rows("SELECT status, error FROM runs WHERE run_id = '" + r1 + "'");
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0][0], "error");
+  EXPECT_NE(cut[0][1].find("interrupted: gateway instance a stopped"), std::string::npos)
+      << cut[0][1];
+  EXPECT_EQ(cl.rows("SELECT instance FROM runs WHERE run_id = '" + r2 + "'")[0][0], "b");
+  // The answer is in the transcript, once, and any instance shows it.
+  auto cb = b->connect();
+  ASSERT_TRUE(cb);
+  Json history = call_ok(*cb, "chat.history", Json{{"sessionKey", "main"}});
+  int answers = 0;
+  for (const Json& m : history.value("messages", Json::array()))
+    if (m.value("role", "") == "assistant" && m.value("runId", "") == r2 &&
+        m.dump().find("second question") != std::string::npos)
+      ++answers;
+  EXPECT_EQ(answers, 1) << history.dump();
+  EXPECT_EQ(cl.count("SELECT count(*) FROM runs WHERE status IN ('running', 'queued')"), 0)
+      << "no run left running";
+}
+
+}  // namespace sctest
