@@ -222,7 +222,7 @@ class CronScheduler {
   bool leader_ = true;  // false: a cluster follower (fires nothing)
   bool refreshing_ = false;
   std::pair<std::int64_t, std::int64_t> seen_jobs_{-1, -1};  // refresh(): count, newest update
-  std::vector<std::function<void()>> until_loaded_;  // calls made before the jobs loaded
+  std::vector<std::function<void()>> until_loaded_;          // calls made before the jobs loaded
   std::map<std::string, CronJob> jobs_;
   std::set<std::pair<std::int64_t, std::string>> due_index_;  // (next_ms, id)
   std::unordered_map<std::string, Slot> slots_;               // jobs with queued occurrences
