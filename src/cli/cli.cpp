@@ -211,6 +211,17 @@ int run(int argc, char** argv) {
                             "state directory (default $SIMPLECLAW_HOME or ~/.simpleclaw)");
   store_cmd->require_subcommand(1);
 
+  // cluster status
+  std::string cluster_state, cluster_config;
+  bool cluster_json = false;
+  auto* cluster_cmd = app.add_subcommand("cluster", "cluster mode: several gateways on PostgreSQL");
+  auto* cluster_status =
+      cluster_cmd->add_subcommand("status", "instances, leases, lag and runs (from the database)");
+  cluster_status->add_option("--state-dir", cluster_state, "state directory (for its config.yaml)");
+  cluster_status->add_option("--config", cluster_config, "config file naming the cluster");
+  cluster_status->add_flag("--json", cluster_json, "print JSON");
+  cluster_cmd->require_subcommand(1);
+
   // call
   std::string method, params_text;
   std::string methods_help = "one RPC; methods:\n";
@@ -349,6 +360,8 @@ int run(int argc, char** argv) {
   if (backup->parsed()) return backup_command(backup_state, backup_file);
   if (restore->parsed()) return restore_command(backup_state, backup_file);
   if (store_migrate->parsed()) return store_migrate_command(store_state, store_to, store_url);
+  if (cluster_status->parsed())
+    return cluster_status_command(cluster_state, cluster_config, cluster_json);
   if (g_restart->parsed())
     return gateway_restart_command(gopts.state_dir, restart_timeout_s, restart_json);
   if (doctor->parsed()) return doctor_command(dopts);

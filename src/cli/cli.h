@@ -62,6 +62,9 @@ int backup_command(const std::string& state_dir, const std::string& file);
 int restore_command(const std::string& state_dir, const std::string& file);
 // `simpleclaw store migrate --to postgres [--url URL]` (store_cmd.cpp).
 int store_migrate_command(const std::string& state_dir, const std::string& to, std::string url);
+// `simpleclaw cluster status`: instances, leases, lag and runs, from the cluster's database.
+int cluster_status_command(const std::string& state_dir, const std::string& config_path,
+                           bool json_out);
 
 // `simpleclaw doctor` (doctor_cmd.cpp): checks with OK/WARN/FAIL and the fix; exit 0
 // when nothing failed, 1 when a check failed.

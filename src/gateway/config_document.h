@@ -72,11 +72,14 @@ class ConfigDocument {
   // exec allow-always: the shown patterns go into the agent's tools.exec.allow; a failure
   // is logged (the command still ran once).
   void persist_allow(const std::string& agent_id, const std::vector<std::string>& patterns);
+  // Cluster mode: reads the shared document now (another instance said it wrote it)
+  // rather than at the next poll; `on_written` hears of each change written here.
+  void poll();
+  void on_written(std::function<void(std::int64_t version)> fn) { on_written_ = std::move(fn); }
 
  private:
   void change_file(const std::optional<std::string>& base_hash, const Edit& edit, const Done& done);
   void change_shared(std::optional<std::string> base_hash, Edit edit, Done done);
-  void poll();
   void schedule_poll();
   // Applies a shared document read from the store when it is newer than the running one
   // (or always, for `force`); an invalid one keeps the running config and says why.
@@ -96,6 +99,7 @@ class ConfigDocument {
   std::string rejected_hash_;  // a shared document refused here (logged once)
   bool polling_ = false;       // a poll's read is queued
   std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::function<void(std::int64_t)> on_written_;
   Alive alive_;  // last: dies first
 };
 

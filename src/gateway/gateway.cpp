@@ -51,9 +51,14 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
     // A member of a cluster: its cron fires only while it holds the lead.
     gw->cron_.follow();
     const config::ClusterConfig& cc = gw->config_.cfg().cluster;
-    gw->cluster_ = std::make_unique<ClusterNode>(
-        ClusterNode::Deps{io, gw->db_, gw->cron_, gw->runs_, gw->clock_}, std::move(*join),
-        std::chrono::milliseconds(cc.lease_ttl_ms), std::chrono::milliseconds(cc.lease_renew_ms));
+    Gateway* g = gw.get();
+    gw->cluster_ =
+        std::make_unique<ClusterNode>(ClusterNode::Deps{io, gw->db_, gw->cron_, gw->runs_,
+                                                        gw->clock_, [g] { g->config_doc_.poll(); }},
+                                      std::move(*join), cc);
+    gw->config_doc_.on_written(
+        [g](std::int64_t version) { g->cluster_->announce_config(version); });
+    gw->status_.set_cluster([g] { return g->cluster_->status_json(); });
   }
   if (auto s = gw->devices_.open(state_dir); !s.ok()) return s.error();
   return gw;

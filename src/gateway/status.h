@@ -59,10 +59,13 @@ class StatusReport {
   // status.discovery {mdns, tailscale?}; set by the runtime as its states change.
   void set_discovery(Json j) { discovery_ = std::move(j); }
   void set_ready(bool ready) { ready_ = ready; }
+  // Cluster mode: subsystems.cluster (ClusterNode::status_json).
+  void set_cluster(std::function<Json()> fn) { cluster_ = std::move(fn); }
   bool ready() const { return ready_; }
 
  private:
   StatusSources src_;
+  std::function<Json()> cluster_;  // cluster mode: subsystems.cluster
   const Clock& clock_;
   std::chrono::steady_clock::time_point started_;
   std::int64_t started_wall_ms_;

@@ -6,6 +6,7 @@
 // stale baseHash is a conflict across instances; an invalid change is refused and changes
 // nothing.
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "integration/helpers.h"
@@ -105,6 +106,7 @@ TEST(ClusterConfig, AChangeThroughEitherInstanceIsAppliedByTheOtherWithinASecond
           .count();
   ASSERT_TRUE(changed) << "B's clients are told";
   EXPECT_LE(took, kApplyBoundMs) << "applied by B " << took << " ms after A wrote it";
+  std::printf("config.patch through A applied by B after %lld ms\n", static_cast<long long>(took));
   EXPECT_EQ(call_ok(*cb, "config.get")["config"]["sessions"]["max_queue"], 7);
 
   // The other way round, through a method that edits one part: agents.create on B.
@@ -121,6 +123,7 @@ TEST(ClusterConfig, AChangeThroughEitherInstanceIsAppliedByTheOtherWithinASecond
           .count();
   ASSERT_TRUE(seen) << "A never saw the agent B created";
   EXPECT_LE(took, kApplyBoundMs) << "A listed B's new agent after " << took << " ms";
+  std::printf("agents.create through B listed by A after %lld ms\n", static_cast<long long>(took));
   EXPECT_TRUE(has_agent(*ca, "helper")) << "B's edit kept the rest of the document";
 }
 

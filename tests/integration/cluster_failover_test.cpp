@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "integration/chat_helpers.h"
+#include "integration/cli_run.h"
 #include "store/db.h"
 #include "support/test_store.h"
 
@@ -176,6 +177,62 @@ TEST(ClusterFailover,
   EXPECT_EQ(answers, 1) << history.dump();
   EXPECT_EQ(cl.count("SELECT count(*) FROM runs WHERE status IN ('running', 'queued')"), 0)
       << "no run left running";
+}
+
+TEST(ClusterFailover, StatusAndTheCliShowTheInstancesTheLeaderAndAGoneInstanceLeaves) {
+  FailoverCluster cl;
+  ASSERT_FALSE(cl.url.empty()) << cl.why;
+  START_GATEWAY(a, cl.start("a"));
+  ASSERT_TRUE(poll_until(
+      [&] {
+        return cl.count(
+                   "SELECT count(*) FROM leases WHERE name = "
+                   "'cron:leader' AND holder LIKE 'a#%'") == 1;
+      },
+      5000));
+  START_GATEWAY(b, cl.start("b"));
+  auto cb = b->connect();
+  ASSERT_TRUE(cb);
+  Json cluster;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        cluster = call_ok(*cb, "status")["subsystems"]["cluster"];
+        return cluster.value("instances", Json::array()).size() == 2 &&
+               cluster["nats"].value("connected", false);
+      },
+      5000))
+      << cluster.dump();
+  EXPECT_EQ(cluster["instance"], "b");
+  EXPECT_EQ(cluster["isLeader"], false);
+  EXPECT_EQ(cluster["leader"].get<std::string>().substr(0, 2), "a#");
+  EXPECT_EQ(cluster["store"]["ok"], true);
+  for (const Json& i : cluster["instances"]) {
+    EXPECT_EQ(i["live"], true) << i.dump();
+    EXPECT_EQ(i["self"], i["id"] == "b") << i.dump();
+  }
+  EXPECT_EQ(cluster.dump().find(cl.env["SIMPLECLAW_NATS_PASSWORD"]), std::string::npos);
+
+  CmdResult text = run_simpleclaw({"cluster", "status", "--config", a->config_path()}, a->dir());
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("cluster failover on postgresql://"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("instances: 2 live"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("[cron leader]"), std::string::npos) << text.out;
+  EXPECT_EQ((text.out + text.err).find(cl.env["SIMPLECLAW_PG_PASSWORD"]), std::string::npos);
+
+  b->signal(SIGKILL);
+  ASSERT_EQ(b->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
+  Json after;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        CmdResult j =
+            run_simpleclaw({"cluster", "status", "--json", "--config", a->config_path()}, a->dir());
+        after = Json::parse(j.out, nullptr, false);
+        return after.is_object() && after["instances"].size() == 1;
+      },
+      kTtlMs + kRenewMs + 5000))
+      << "the killed instance never left: " << after.dump();
+  EXPECT_EQ(after["instances"][0]["id"], "a");
+  EXPECT_EQ(after["leader"], "a");
 }
 
 }  // namespace sctest

@@ -19,12 +19,39 @@ struct Reaped {
 
 }  // namespace
 
-ClusterNode::ClusterNode(Deps d, ClusterJoin join, std::chrono::milliseconds ttl,
-                         std::chrono::milliseconds renew)
-    : d_(d),
+ClusterNode::ClusterNode(Deps d, ClusterJoin join, const config::ClusterConfig& cc)
+    : d_(std::move(d)),
       join_(std::move(join)),
-      keeper_(d.io, d.db, LeaseKeeper::Options{join_.holder, ttl, renew}),
-      timer_(d.io) {}
+      cc_(cc),
+      keeper_(d_.io, d_.db,
+              LeaseKeeper::Options{join_.holder, std::chrono::milliseconds(cc.lease_ttl_ms),
+                                   std::chrono::milliseconds(cc.lease_renew_ms)}),
+      timer_(d_.io) {}
+
+void ClusterNode::connect_bus() {
+  auto password = config::nats_password(cc_.nats);
+  if (!password.ok()) {
+    bus_error_ = password.error().message;
+    log::error("cluster: {}; events between instances are off", bus_error_);
+    return;
+  }
+  auto bus = cluster::Bus::connect(
+      d_.io, cluster::BusOptions{cc_.nats.url, cc_.nats.user, *password, cc_.name, join_.instance});
+  if (!bus.ok()) {
+    bus_error_ = bus.error().message;  // names the server, never the password
+    log::error("cluster: NATS: {}; events between instances are off until a restart", bus_error_);
+    return;
+  }
+  bus_ = std::move(*bus);
+  auto sub = bus_->subscribe("config.changed", [this](const cluster::BusMessage& m) {
+    if (m.data != join_.instance && d_.config_changed) d_.config_changed();
+  });
+  if (!sub.ok()) log::warn("cluster: NATS subscribe: {}", sub.error().message);
+}
+
+void ClusterNode::announce_config(std::int64_t) {
+  if (bus_) (void)bus_->publish("config.changed", join_.instance);
+}
 
 void ClusterNode::start() {
   keeper_.want(
@@ -40,6 +67,7 @@ void ClusterNode::start() {
   keeper_.want("cron:leader",
                [this](bool held, const sessions::Lease&) { d_.cron.set_leader(held); });
   keeper_.start();
+  connect_bus();
   tick();
 }
 
@@ -50,6 +78,10 @@ void ClusterNode::tick() {
     if (!ec) tick();
   }));
   d_.cron.refresh();
+  d_.db.post([](sessions::SessionStore& s) { return sessions::list_leases(s); },
+             alive_.guard([this](Result<std::vector<sessions::Lease>> r) {
+               if (r.ok()) all_leases_ = std::move(*r);
+             }));
   if (reaping_) return;
   reaping_ = true;
   d_.db.post(
@@ -84,6 +116,50 @@ void ClusterNode::tick() {
           if (!x.runs.adopted.empty()) d_.runs.restart_queued(std::move(x.runs.adopted));
         }
       }));
+}
+
+Json ClusterNode::status_json() const {
+  const std::int64_t now = d_.clock.wall_ms();
+  Json instances = Json::array(), leases = Json::array();
+  std::string leader;
+  for (const sessions::Lease& l : all_leases_) {
+    Json j{{"name", l.name},
+           {"holder", l.holder},
+           {"epoch", l.epoch},
+           {"expiresAtMs", l.expires_at},
+           {"live", l.expires_at >= now && !l.holder.empty()}};
+    if (l.name == "cron:leader" && j["live"].get<bool>()) leader = l.holder;
+    if (l.name.rfind(kInstancePrefix, 0) == 0) {
+      std::string id = l.name.substr(kInstancePrefix.size());
+      instances.push_back(Json{{"id", id},
+                               {"holder", l.holder},
+                               {"self", id == join_.instance},
+                               {"live", j["live"]},
+                               {"expiresAtMs", l.expires_at}});
+    } else if (leases.size() < 100) {
+      leases.push_back(std::move(j));
+    }
+  }
+  const auto since_ok = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - keeper_.last_ok())
+                            .count();
+  return Json{{"name", cc_.name},
+              {"instance", join_.instance},
+              {"holder", join_.holder},
+              {"leader", leader},
+              {"isLeader", keeper_.holds("cron:leader")},
+              {"store",
+               {{"ok", keeper_.store_ok()},
+                {"error", keeper_.store_error()},
+                {"lastRenewalAgoMs", since_ok}}},
+              {"nats",
+               {{"url", cluster::shown_url(cc_.nats.url)},
+                {"connected", bus_ && bus_->connected()},
+                {"error", bus_error_}}},
+              {"leaseTtlMs", cc_.lease_ttl_ms},
+              {"leaseRenewMs", cc_.lease_renew_ms},
+              {"instances", std::move(instances)},
+              {"leases", std::move(leases)}};
 }
 
 void ClusterNode::stop(std::function<void()> done) {

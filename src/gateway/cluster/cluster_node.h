@@ -10,7 +10,10 @@
 //                  interrupted, adopts its queued runs (accepted, never started: they run
 //                  here), then removes the lease
 //
-// Every renewal interval it also merges cron jobs changed through another instance.
+// Every renewal interval it also merges cron jobs changed through another instance and
+// reads every lease (for status). It holds the instance's NATS connection (cluster/bus.h):
+// today it carries "config changed" (every instance reads the shared document at once
+// instead of at its next poll).
 // Threading: loop thread only; the store work runs on the DbWorker.
 #pragma once
 #include <boost/asio/io_context.hpp>
@@ -18,6 +21,8 @@
 #include <string>
 
 #include "base/alive.h"
+#include "cluster/bus.h"
+#include "config/config.h"
 #include "gateway/cluster/lease_keeper.h"
 #include "gateway/cluster_start.h"
 
@@ -37,9 +42,9 @@ class ClusterNode {
     CronScheduler& cron;
     agents::RunEngine& runs;
     const Clock& clock;
+    std::function<void()> config_changed;  // another instance wrote the shared config
   };
-  ClusterNode(Deps d, ClusterJoin join, std::chrono::milliseconds ttl,
-              std::chrono::milliseconds renew);
+  ClusterNode(Deps d, ClusterJoin join, const config::ClusterConfig& cc);
 
   void start();
   // A clean stop: every lease given back, so the others take over at once.
@@ -47,13 +52,23 @@ class ClusterNode {
 
   const ClusterJoin& join() const { return join_; }
   const LeaseKeeper& leases() const { return keeper_; }
+  // This instance wrote the shared config: the others read it now.
+  void announce_config(std::int64_t version);
+  // status.subsystems.cluster: {name, instance, store, nats, leader, instances, leases}.
+  Json status_json() const;
 
  private:
   void tick();  // the reaper and the cron refresh, every renewal interval
 
+  void connect_bus();
+
   Deps d_;
   ClusterJoin join_;
+  const config::ClusterConfig cc_;
   LeaseKeeper keeper_;
+  std::unique_ptr<cluster::Bus> bus_;
+  std::string bus_error_;                    // why there is no bus ("" = connected or connecting)
+  std::vector<sessions::Lease> all_leases_;  // as of the last tick
   boost::asio::steady_timer timer_;
   bool reaping_ = false;
   bool stopped_ = false;

@@ -64,11 +64,16 @@ void LeaseKeeper::round() {
         in_flight_ = false;
         if (stopped_) return;
         if (!r.ok()) {
-          log::warn("cluster: lease renewal failed: {}", r.error().message);
+          if (store_error_.empty())
+            log::warn("cluster: lease renewal failed: {}", r.error().message);
+          store_error_ = r.error().message;
           if (Clock::now() > valid_until_) lose_all(r.error().message);
           return;
         }
         valid_until_ = started + o_.ttl - o_.renew;
+        if (!store_error_.empty()) log::info("cluster: the store answers lease renewals again");
+        store_error_.clear();
+        last_ok_ = started;
         for (sessions::Lease& l : *r) {
           auto it = wanted_.find(l.name);
           if (it == wanted_.end()) continue;

@@ -53,6 +53,10 @@ class LeaseKeeper {
   std::int64_t epoch(const std::string& name) const;  // 0 when not held
   // {name: {holder, epoch, expiresAtMs, held}} as of the last round.
   std::vector<sessions::Lease> snapshot() const;
+  // How the store answered the last round: ok, the error otherwise, and when (steady).
+  bool store_ok() const { return store_error_.empty(); }
+  const std::string& store_error() const { return store_error_; }
+  std::chrono::steady_clock::time_point last_ok() const { return last_ok_; }
   const Options& options() const { return o_; }
 
  private:
@@ -74,6 +78,8 @@ class LeaseKeeper {
   bool stopped_ = true;
   // Held leases are trusted until this (the last good round's start + TTL - renew).
   std::chrono::steady_clock::time_point valid_until_{};
+  std::chrono::steady_clock::time_point last_ok_ = std::chrono::steady_clock::now();
+  std::string store_error_;
   Alive alive_;  // last: dies first
 };
 
