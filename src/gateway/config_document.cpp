@@ -56,14 +56,18 @@ void ConfigDocument::schedule_poll() {
 }
 
 void ConfigDocument::poll() {
-  if (polling_) return;  // the store is slow or away: one read at a time
+  if (polling_) {  // one read at a time; a nudge meanwhile reads once more after it
+    repoll_ = true;
+    return;
+  }
   polling_ = true;
+  repoll_ = false;
   db_.post([](sessions::SessionStore& s) { return sessions::read_shared_config(s); },
            alive_.guard([this](Result<std::optional<sessions::SharedConfig>> r) {
              polling_ = false;
              // An unreachable store is health's to report; the next poll tries again.
-             if (!r.ok() || !*r) return;
-             take_shared(**r, false);
+             if (r.ok() && *r) take_shared(**r, false);
+             if (repoll_) poll();
            }));
 }
 

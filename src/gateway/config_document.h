@@ -98,6 +98,7 @@ class ConfigDocument {
   std::int64_t version_ = 0;   // the shared document's version running here
   std::string rejected_hash_;  // a shared document refused here (logged once)
   bool polling_ = false;       // a poll's read is queued
+  bool repoll_ = false;        // ...and another was asked for meanwhile
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::function<void(std::int64_t)> on_written_;
   Alive alive_;  // last: dies first

@@ -210,6 +210,7 @@ void CronScheduler::start() {
                       std::chrono::steady_clock::now() - t0)
                       .count());
         for (auto& call : std::exchange(until_loaded_, {})) call();
+        if (std::exchange(lead_after_load_, false) && !leader_) return set_leader(true);
         on_timer();  // what came due while the gateway was down
       }));
 }
@@ -236,6 +237,10 @@ void CronScheduler::note_interrupted(const std::vector<sessions::CronRunRow>& in
 }
 
 void CronScheduler::set_leader(bool leader) {
+  if (!loaded_) {  // the lead taken before the jobs were read: take it over once they are
+    lead_after_load_ = leader;
+    return;
+  }
   if (leader == leader_) return;
   leader_ = leader;
   heartbeats_.set_standby(!leader);

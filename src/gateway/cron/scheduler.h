@@ -219,7 +219,8 @@ class CronScheduler {
 
   Deps d_;
   bool loaded_ = false, stopped_ = false;
-  bool leader_ = true;  // false: a cluster follower (fires nothing)
+  bool leader_ = true;            // false: a cluster follower (fires nothing)
+  bool lead_after_load_ = false;  // set_leader(true) came before the jobs were read
   bool refreshing_ = false;
   std::pair<std::int64_t, std::int64_t> seen_jobs_{-1, -1};  // refresh(): count, newest update
   std::vector<std::function<void()>> until_loaded_;          // calls made before the jobs loaded
