@@ -9,6 +9,8 @@
 #          loopback ports with generated passwords; writes DIR/env (shell syntax):
 #            SIMPLECLAW_PG_URL=postgres://simpleclaw:…@127.0.0.1:PORT/simpleclaw
 #            SIMPLECLAW_NATS_URL=nats://127.0.0.1:PORT  SIMPLECLAW_NATS_USER/PASSWORD=…
+#            SIMPLECLAW_PG_CA=DIR/certs/ca.pem (PostgreSQL also takes TLS: its certificate
+#            for 127.0.0.1 is signed by this throwaway CA, scripts/test-certs.sh)
 #          and prints it. Starting again while both run only prints the env.
 #   stop   stops both and removes DIR.
 #   status says what runs.
@@ -20,6 +22,7 @@ set -euo pipefail
 cmd=${1:-start}
 DIR=${2:-/tmp/simpleclaw-cluster}
 ENV_FILE=$DIR/env
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 pg_bin() {
   local d
@@ -81,7 +84,15 @@ start() {
     exit 1
   }
   rm -f "$pg/pwfile"
+  # TLS offered (not required): the tests connect both ways (sslmode=verify-full with
+  # this throwaway CA, and plain). The key must belong to the server's user.
+  bash "$HERE/test-certs.sh" "$pg/certs"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres "$pg/certs"
+  mkdir -p "$DIR/certs" && cp "$pg/certs/ca.pem" "$pg/certs/other-ca.pem" "$DIR/certs/"
   cat >>"$pg/data/postgresql.conf" <<EOF
+ssl = on
+ssl_cert_file = '$pg/certs/server.pem'
+ssl_key_file = '$pg/certs/server.key'
 listen_addresses = '127.0.0.1'
 port = $pg_port
 unix_socket_directories = '$pg'
@@ -122,6 +133,8 @@ SIMPLECLAW_PG_URL=postgres://simpleclaw:$pg_pass@127.0.0.1:$pg_port/simpleclaw
 SIMPLECLAW_PG_PORT=$pg_port
 SIMPLECLAW_PG_PASSWORD=$pg_pass
 SIMPLECLAW_PG_DATA=$pg/data
+SIMPLECLAW_PG_CA=$DIR/certs/ca.pem
+SIMPLECLAW_PG_OTHER_CA=$DIR/certs/other-ca.pem
 SIMPLECLAW_NATS_URL=nats://127.0.0.1:$nats_port
 SIMPLECLAW_NATS_USER=simpleclaw
 SIMPLECLAW_NATS_PASSWORD=$nats_pass

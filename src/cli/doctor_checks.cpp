@@ -781,7 +781,8 @@ Check check_nats(const DoctorContext& c) {
   }
   boost::asio::io_context io;
   auto bus = cluster::Bus::connect(
-      io, cluster::BusOptions{cl.nats.url, cl.nats.user, *password, cl.name, "doctor"});
+      io, cluster::BusOptions{cl.nats.url, cl.nats.user, *password, cl.name, "doctor", 250,
+                              cl.nats.tls.ca, cl.nats.tls.cert, cl.nats.tls.key});
   if (!bus.ok()) {
     k.status = CheckStatus::kFail;
     k.detail = bus.error().message;  // names the server, never the password

@@ -104,6 +104,15 @@ Result<std::unique_ptr<Bus>> Bus::connect(boost::asio::io_context& loop, BusOpti
     s = n.natsOptions_SetUserInfo(opts, bo.user.c_str(), bo.password.c_str());
   if (s == NATS_OK)
     s = n.natsOptions_SetName(opts, ("simpleclaw " + bo.cluster + "/" + bo.instance).c_str());
+  const bool secure = !bo.tls_ca.empty() || !bo.tls_cert.empty() ||
+                      bo.url.rfind("tls://", 0) == 0 || bo.url.find(",tls://") != std::string::npos;
+  if (s == NATS_OK && secure) s = n.natsOptions_SetSecure(opts, true);
+  if (s == NATS_OK && !bo.tls_ca.empty())
+    s = n.natsOptions_LoadCATrustedCertificates(opts, bo.tls_ca.c_str());
+  if (s == NATS_OK && !bo.tls_cert.empty())
+    s = n.natsOptions_LoadCertificatesChain(opts, bo.tls_cert.c_str(), bo.tls_key.c_str());
+  if (s != NATS_OK && secure)
+    return nats_error(n, s, "cannot load the TLS files of cluster.nats.tls");
   if (s == NATS_OK) s = n.natsOptions_SetMaxReconnect(opts, -1);  // forever
   if (s == NATS_OK) s = n.natsOptions_SetReconnectWait(opts, bo.reconnect_wait_ms);
   if (s != NATS_OK) return nats_error(n, s, "bad NATS option (check cluster.nats.url)");

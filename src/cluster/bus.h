@@ -38,6 +38,9 @@ struct BusOptions {
   std::string cluster;         // the subject namespace: [a-z0-9_-]{1,64}
   std::string instance;        // this instance's name (connection name, inbox)
   int reconnect_wait_ms = 250;
+  // TLS: on when tls_ca or tls_cert is set or the url is tls://; the server's certificate
+  // must be signed by tls_ca (else a system authority); tls_cert + tls_key: mutual TLS.
+  std::string tls_ca, tls_cert, tls_key;
 };
 
 struct BusMessage {

@@ -114,11 +114,16 @@ struct StoreConfig {
 };
 
 // cluster.*: several gateways on one PostgreSQL store and a NATS server (docs/cluster.md).
+struct NatsTlsConfig {
+  std::string ca;         // PEM authority of the server's certificate ("" = the system's)
+  std::string cert, key;  // a client certificate (mutual TLS), both or neither
+};
 struct NatsConfig {
   std::string url;  // nats://host:4222 (comma-separated for several; tls:// for TLS)
   std::string user;
   std::string password;       // through ${ENV} or password_file: never logged or shown
   std::string password_file;  // used when password is empty
+  NatsTlsConfig tls;          // TLS when any is set or the url is tls://
 };
 struct ClusterConfig {
   std::string name;      // "" = this gateway runs on its own

@@ -142,7 +142,8 @@ SC_CONFIG_FIELDS(simpleclaw::config::GatewayConfig, port, bind, mode, auth, tls,
 SC_CONFIG_FIELDS(simpleclaw::config::DiscoveryConfig, mdns, tailscale, display_name)
 SC_CONFIG_FIELDS(simpleclaw::config::PostgresStoreConfig, url, url_file)
 SC_CONFIG_FIELDS(simpleclaw::config::StoreConfig, backend, postgres)
-SC_CONFIG_FIELDS(simpleclaw::config::NatsConfig, url, user, password, password_file)
+SC_CONFIG_FIELDS(simpleclaw::config::NatsTlsConfig, ca, cert, key)
+SC_CONFIG_FIELDS(simpleclaw::config::NatsConfig, url, user, password, password_file, tls)
 SC_CONFIG_FIELDS(simpleclaw::config::ClusterConfig, name, instance, nats, lease_ttl_ms,
                  lease_renew_ms)
 SC_CONFIG_FIELDS(simpleclaw::config::CronConfig, enabled, timezone, max_concurrent_runs,

@@ -514,6 +514,9 @@ void semantic_checks(const Json& doc, const detail::YamlDoc& y, std::vector<Issu
           "cluster mode needs a NATS server: set cluster.nats.url "
           "(e.g. nats://127.0.0.1:4222)");
   }
+  if (string_at(doc, {"cluster", "nats", "tls", "cert"}, "").empty() !=
+      string_at(doc, {"cluster", "nats", "tls", "key"}, "").empty())
+    add("cluster.nats.tls", "tls.cert and tls.key must be set together");
   const Json* ttl = lookup(doc, {"cluster", "lease_ttl_ms"});
   const Json* renew = lookup(doc, {"cluster", "lease_renew_ms"});
   std::int64_t ttl_ms = ttl && ttl->is_number_integer() ? ttl->get<std::int64_t>() : 10000;

@@ -20,13 +20,22 @@ class NatsServer {
     child_.kill(SIGKILL);
     std::filesystem::remove_all(dir_);
   }
-  bool start() {
-    if (!child_.spawn({"/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", std::to_string(port_),
-                       "--user", user_, "--pass", password_},
-                      dir_ + "/server.log", false))
-      return false;
+  // `extra`: more flags, e.g. {"--tls", "--tlscert", pem, "--tlskey", key} (TLS required).
+  bool start(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"/usr/sbin/nats-server",
+                                     "-a",
+                                     "127.0.0.1",
+                                     "-p",
+                                     std::to_string(port_),
+                                     "--user",
+                                     user_,
+                                     "--pass",
+                                     password_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    if (!child_.spawn(args, dir_ + "/server.log", false)) return false;
     return wait_port(port_);
   }
+  const std::string& dir() const { return dir_; }
   void stop() { child_.kill(SIGTERM); }
   int port() const { return port_; }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }

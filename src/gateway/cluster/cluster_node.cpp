@@ -36,7 +36,8 @@ void ClusterNode::connect_bus() {
     return;
   }
   auto bus = cluster::Bus::connect(
-      d_.io, cluster::BusOptions{cc_.nats.url, cc_.nats.user, *password, cc_.name, join_.instance});
+      d_.io, cluster::BusOptions{cc_.nats.url, cc_.nats.user, *password, cc_.name, join_.instance,
+                                 250, cc_.nats.tls.ca, cc_.nats.tls.cert, cc_.nats.tls.key});
   if (!bus.ok()) {
     bus_error_ = bus.error().message;  // names the server, never the password
     log::error("cluster: NATS: {}; events between instances are off until a restart", bus_error_);

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -145,4 +146,44 @@ TEST(Bus, AUrlIsShownWithoutTheCredentialsItCarries) {
             "nats://h1:4222,tls://h2:4222,nats://h3:4222");
   EXPECT_EQ(shown_url("h4:4222"), "h4:4222");
   EXPECT_EQ(shown_url("u:p@h5:4222"), "h5:4222");
+}
+
+// TLS (cluster.nats.tls): a server that requires it is reached over tls:// with the CA
+// that signed its certificate, and events flow; a client trusting another CA, or one that
+// does not speak TLS, is refused at once with an error that never shows the password.
+TEST(Bus, TlsWithTheRightAuthorityConnectsAndAnyOtherIsRefusedAtOnce) {
+  fakes::NatsServer server;
+  const std::string certs = server.dir() + "/certs";
+  ASSERT_EQ(std::system(("bash " SIMPLECLAW_SOURCE_DIR "/scripts/test-certs.sh " + certs).c_str()),
+            0);
+  ASSERT_TRUE(server.start(
+      {"--tls", "--tlscert", certs + "/server.pem", "--tlskey", certs + "/server.key"}));
+  boost::asio::io_context io;
+  const std::string tls_url = "tls://127.0.0.1:" + std::to_string(server.port());
+  BusOptions good = opts(server, "blue", "a");
+  good.url = tls_url;
+  good.tls_ca = certs + "/ca.pem";
+  auto a = Bus::connect(io, good);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  BusOptions good_b = good;
+  good_b.instance = "b";
+  auto b = Bus::connect(io, good_b);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  ASSERT_TRUE(run_until(io, [&] { return (*a)->connected() && (*b)->connected(); }));
+  std::vector<BusMessage> got;
+  ASSERT_TRUE((*b)->subscribe("events.>", [&](const BusMessage& m) { got.push_back(m); }).ok());
+  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE((*a)->publish("events.tls", "secret payload").ok());
+  ASSERT_TRUE(run_until(io, [&] { return !got.empty(); }));
+  EXPECT_EQ(got[0].data, "secret payload");
+
+  BusOptions untrusted = good;
+  untrusted.tls_ca = certs + "/other-ca.pem";
+  auto refused = Bus::connect(io, untrusted);
+  ASSERT_FALSE(refused.ok()) << "a server signed by another authority is not trusted";
+  EXPECT_EQ(refused.error().message.find(server.password()), std::string::npos);
+
+  auto plain = Bus::connect(io, opts(server, "blue", "c"));  // nats://, no TLS
+  ASSERT_FALSE(plain.ok()) << "the server requires TLS";
+  EXPECT_EQ(plain.error().message.find(server.password()), std::string::npos);
 }

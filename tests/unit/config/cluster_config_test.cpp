@@ -74,6 +74,16 @@ TEST(ClusterConfigSection, ARenewalLongerThanHalfTheLeaseAndBadNamesAreRefused) 
   EXPECT_EQ(named.issues.front().path, "cluster.name");
 }
 
+TEST(ClusterConfigSection, NatsTlsNeedsTheCertificateAndKeyTogether) {
+  Parsed ok =
+      parse(std::string(kClusterYaml) + "    tls:\n      ca: /etc/ssl/nats-ca.pem\n", kNoEnv);
+  ASSERT_TRUE(ok.ok()) << issues_of(ok);
+  EXPECT_EQ(ok.config.cluster.nats.tls.ca, "/etc/ssl/nats-ca.pem");
+  Parsed half = parse(std::string(kClusterYaml) + "    tls:\n      cert: /etc/ssl/c.pem\n", kNoEnv);
+  ASSERT_FALSE(half.ok());
+  EXPECT_EQ(half.issues.front().path, "cluster.nats.tls");
+}
+
 TEST(ClusterConfigSection, TheNatsPasswordComesFromAFileAndIsNeverShown) {
   const std::string file = ::testing::TempDir() + "/nats-pw-" + std::to_string(::getpid());
   std::ofstream(file) << "From-File-Secret\r\n";

@@ -231,3 +231,31 @@ TEST_F(PgEngine, ValuesReadBackAsOnSqliteAndNulTextIsRefused) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("NUL"), std::string::npos);
 }
+
+// TLS is libpq's, through the URL: sslmode=verify-full with the server's CA encrypts and
+// checks the server's name; a server whose certificate another CA signed is refused, and
+// the error names the server, never the password.
+TEST_F(PgEngine, ATlsUrlIsEncryptedAndAServerWithAnUntrustedCertificateIsRefused) {
+  ASSERT_FALSE(env_["SIMPLECLAW_PG_CA"].empty()) << "cluster-services.sh gives the test CA";
+  const std::string tls = url_ + "?sslmode=verify-full&sslrootcert=" + env_["SIMPLECLAW_PG_CA"];
+  auto db = Db::open_postgres(tls);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  EXPECT_EQ(scalar(*db,
+                   "SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = "
+                   "pg_backend_pid()"),
+            1)
+      << "the connection is encrypted";
+  auto plain = Db::open_postgres(url_ + "?sslmode=disable");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(scalar(*plain,
+                   "SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = "
+                   "pg_backend_pid()"),
+            0);
+
+  auto untrusted = Db::open_postgres(
+      url_ + "?sslmode=verify-full&sslrootcert=" + env_["SIMPLECLAW_PG_OTHER_CA"]);
+  ASSERT_FALSE(untrusted.ok());
+  EXPECT_NE(untrusted.error().message.find("certificate verify failed"), std::string::npos)
+      << untrusted.error().message;
+  EXPECT_EQ(untrusted.error().message.find(env_["SIMPLECLAW_PG_PASSWORD"]), std::string::npos);
+}
