@@ -22,6 +22,17 @@ Result<std::optional<Lease>> read_lease(SessionStore& s, const std::string& name
       Lease{st->text(0), st->text(1), st->int64(2), st->int64(3), st->int64(4), false}};
 }
 
+// Every row of a SELECT name, holder, epoch, acquired_at, expires_at.
+Result<std::vector<Lease>> read_leases(store::Stmt& st) {
+  std::vector<Lease> out;
+  for (;;) {
+    auto row = st.step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    out.push_back(Lease{st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), false});
+  }
+}
+
 }  // namespace
 
 Result<Lease> acquire_lease(SessionStore& s, const std::string& name, const std::string& holder,
@@ -92,26 +103,14 @@ Result<std::vector<Lease>> expired_leases(SessionStore& s, const std::string& pr
       now_ms(s.db().engine()) + " ORDER BY name");
   if (!st.ok()) return st.error();
   st->bind(1, prefix);
-  std::vector<Lease> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row.ok()) return row.error();
-    if (!*row) return out;
-    out.push_back(Lease{st->text(0), st->text(1), st->int64(2), st->int64(3), st->int64(4), false});
-  }
+  return read_leases(*st);
 }
 
 Result<std::vector<Lease>> list_leases(SessionStore& s) {
   auto st = s.db().prepare(
       "SELECT name, holder, epoch, acquired_at, expires_at FROM leases ORDER BY name");
   if (!st.ok()) return st.error();
-  std::vector<Lease> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row.ok()) return row.error();
-    if (!*row) return out;
-    out.push_back(Lease{st->text(0), st->text(1), st->int64(2), st->int64(3), st->int64(4), false});
-  }
+  return read_leases(*st);
 }
 
 }  // namespace simpleclaw::sessions

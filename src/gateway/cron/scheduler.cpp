@@ -59,6 +59,20 @@ CronJob job_from_row(sessions::CronJobRow row) {
   return job;
 }
 
+// Every stored job, built (and, with `firing`, its next due time in `tz`). DbWorker thread.
+Result<std::vector<CronJob>> read_jobs(sessions::SessionStore& s, const std::string& tz,
+                                       bool firing) {
+  auto rows = sessions::load_cron_jobs(s);
+  if (!rows.ok()) return rows.error();
+  std::vector<CronJob> jobs;
+  jobs.reserve(rows->size());
+  for (auto& row : *rows) {
+    jobs.push_back(job_from_row(std::move(row)));
+    if (firing) jobs.back().next_ms = next_due(jobs.back(), tz);
+  }
+  return jobs;
+}
+
 }  // namespace
 
 std::int64_t next_due(CronJob& job, const std::string& tz) {
@@ -178,15 +192,9 @@ void CronScheduler::start() {
             leader ? sessions::interrupt_cron_runs(s, now)
                    : Result<std::vector<sessions::CronRunRow>>(std::vector<sessions::CronRunRow>{});
         if (!interrupted.ok()) return interrupted.error();
-        auto rows = sessions::load_cron_jobs(s);
-        if (!rows.ok()) return rows.error();
-        std::vector<CronJob> jobs;
-        jobs.reserve(rows->size());
-        for (auto& row : *rows) {
-          jobs.push_back(job_from_row(std::move(row)));
-          if (firing) jobs.back().next_ms = next_due(jobs.back(), tz);
-        }
-        return Loaded{std::move(interrupted).value(), std::move(jobs)};
+        auto jobs = read_jobs(s, tz, firing);
+        if (!jobs.ok()) return jobs.error();
+        return Loaded{std::move(interrupted).value(), std::move(jobs).value()};
       },
       alive_.guard([this, t0](Result<Loaded> r) {
         if (!r.ok()) {
@@ -259,14 +267,9 @@ void CronScheduler::set_leader(bool leader) {
       [now, tz, firing](sessions::SessionStore& s) -> Result<Loaded> {
         auto interrupted = sessions::interrupt_cron_runs(s, now);
         if (!interrupted.ok()) return interrupted.error();
-        auto rows = sessions::load_cron_jobs(s);
-        if (!rows.ok()) return rows.error();
-        std::vector<CronJob> jobs;
-        for (auto& row : *rows) {
-          jobs.push_back(job_from_row(std::move(row)));
-          if (firing) jobs.back().next_ms = next_due(jobs.back(), tz);
-        }
-        return Loaded{std::move(interrupted).value(), std::move(jobs)};
+        auto jobs = read_jobs(s, tz, firing);
+        if (!jobs.ok()) return jobs.error();
+        return Loaded{std::move(interrupted).value(), std::move(jobs).value()};
       },
       alive_.guard([this](Result<Loaded> r) {
         if (!leader_) return;
@@ -296,14 +299,9 @@ void CronScheduler::refresh() {
         if (!row.ok()) return row.error();
         Seen now{st->int64(0), st->int64(1)};
         if (now == seen) return std::make_pair(now, std::optional<std::vector<CronJob>>{});
-        auto rows = sessions::load_cron_jobs(s);
-        if (!rows.ok()) return rows.error();
-        std::vector<CronJob> jobs;
-        for (auto& r : *rows) {
-          jobs.push_back(job_from_row(std::move(r)));
-          if (firing) jobs.back().next_ms = next_due(jobs.back(), tz);
-        }
-        return std::make_pair(now, std::optional<std::vector<CronJob>>{std::move(jobs)});
+        auto jobs = read_jobs(s, tz, firing);
+        if (!jobs.ok()) return jobs.error();
+        return std::make_pair(now, std::optional<std::vector<CronJob>>{std::move(jobs).value()});
       },
       alive_.guard([this](Result<std::pair<Seen, std::optional<std::vector<CronJob>>>> r) {
         refreshing_ = false;
