@@ -179,7 +179,7 @@ void ConfigDocument::change_shared(std::optional<std::string> base_hash, Edit ed
                    rejected_hash_.clear();
                    bool restart = applier_.apply(std::move(parsed->config),
                                                  shared_state(*w, std::move(composed)));
-                   if (on_written_) on_written_(w->version);
+                   if (on_written_) on_written_();
                    done(Applied{w->hash, restart});
                  }));
            }));

@@ -75,7 +75,7 @@ class ConfigDocument {
   // Cluster mode: reads the shared document now (another instance said it wrote it)
   // rather than at the next poll; `on_written` hears of each change written here.
   void poll();
-  void on_written(std::function<void(std::int64_t version)> fn) { on_written_ = std::move(fn); }
+  void on_written(std::function<void()> fn) { on_written_ = std::move(fn); }
 
  private:
   void change_file(const std::optional<std::string>& base_hash, const Edit& edit, const Done& done);
@@ -100,7 +100,7 @@ class ConfigDocument {
   bool polling_ = false;       // a poll's read is queued
   bool repoll_ = false;        // ...and another was asked for meanwhile
   std::unique_ptr<boost::asio::steady_timer> timer_;
-  std::function<void(std::int64_t)> on_written_;
+  std::function<void()> on_written_;
   Alive alive_;  // last: dies first
 };
 

@@ -56,8 +56,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
         std::make_unique<ClusterNode>(ClusterNode::Deps{io, gw->db_, gw->cron_, gw->runs_,
                                                         gw->clock_, [g] { g->config_doc_.poll(); }},
                                       std::move(*join), cc);
-    gw->config_doc_.on_written(
-        [g](std::int64_t version) { g->cluster_->announce_config(version); });
+    gw->config_doc_.on_written([g] { g->cluster_->announce_config(); });
     gw->status_.set_cluster([g] { return g->cluster_->status_json(); });
   }
   if (auto s = gw->devices_.open(state_dir); !s.ok()) return s.error();

@@ -24,6 +24,15 @@ constexpr int kSlackMs = 6000;  // ASan: every start and statement is several ti
 constexpr int kSlackMs = 1500;
 #endif
 
+bool poll_until(const std::function<bool()>& done, int timeout_ms) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
 struct FailoverCluster {
   std::map<std::string, std::string> env;
   std::string url, why;
@@ -63,6 +72,15 @@ struct FailoverCluster {
     }
     return out;
   }
+  // Whether instance `id` holds the cron lead within `timeout_ms`.
+  bool leads(const std::string& id, int timeout_ms) const {
+    return poll_until(
+        [&] {
+          return count("SELECT count(*) FROM leases WHERE name = 'cron:leader' AND holder LIKE '" +
+                       id + "#%'") == 1;
+        },
+        timeout_ms);
+  }
   std::int64_t count(const std::string& sql) const {
     auto r = rows(sql);
     return r.empty() ? -1 : std::stoll(r[0][0]);
@@ -75,15 +93,6 @@ std::int64_t wall_now_ms() {
       .count();
 }
 
-bool poll_until(const std::function<bool()>& done, int timeout_ms) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
 }  // namespace
 
 TEST(ClusterFailover, CronFiresOnlyOnTheLeaderAndTheOtherTakesOverWhenItIsKilled) {
@@ -93,13 +102,7 @@ TEST(ClusterFailover, CronFiresOnlyOnTheLeaderAndTheOtherTakesOverWhenItIsKilled
   auto ca = a->connect();
   ASSERT_TRUE(ca);
   // a is the only instance for a moment: it takes the lead.
-  ASSERT_TRUE(poll_until(
-      [&] {
-        return cl.count(
-                   "SELECT count(*) FROM leases WHERE name = "
-                   "'cron:leader' AND holder LIKE 'a#%'") == 1;
-      },
-      5000));
+  ASSERT_TRUE(cl.leads("a", 5000)) << "a, alone at first, takes the cron lead";
   START_GATEWAY(b, cl.start("b"));
   Json added = call_ok(*ca, "cron.add",
                        Json{{"name", "tick"},
@@ -189,13 +192,7 @@ TEST(ClusterFailover, StatusAndTheCliShowTheInstancesTheLeaderAndAGoneInstanceLe
   FailoverCluster cl;
   ASSERT_FALSE(cl.url.empty()) << cl.why;
   START_GATEWAY(a, cl.start("a"));
-  ASSERT_TRUE(poll_until(
-      [&] {
-        return cl.count(
-                   "SELECT count(*) FROM leases WHERE name = "
-                   "'cron:leader' AND holder LIKE 'a#%'") == 1;
-      },
-      5000));
+  ASSERT_TRUE(cl.leads("a", 5000)) << "a, alone at first, takes the cron lead";
   START_GATEWAY(b, cl.start("b"));
   auto cb = b->connect();
   ASSERT_TRUE(cb);

@@ -50,7 +50,7 @@ void ClusterNode::connect_bus() {
   if (!sub.ok()) log::warn("cluster: NATS subscribe: {}", sub.error().message);
 }
 
-void ClusterNode::announce_config(std::int64_t) {
+void ClusterNode::announce_config() {
   if (bus_) (void)bus_->publish("config.changed", join_.instance);
 }
 

@@ -53,7 +53,7 @@ class ClusterNode {
   const ClusterJoin& join() const { return join_; }
   const LeaseKeeper& leases() const { return keeper_; }
   // This instance wrote the shared config: the others read it now.
-  void announce_config(std::int64_t version);
+  void announce_config();
   // status.subsystems.cluster: {name, instance, store, nats, leader, instances, leases}.
   Json status_json() const;
 

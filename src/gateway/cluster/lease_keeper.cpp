@@ -132,19 +132,4 @@ bool LeaseKeeper::holds(const std::string& name) const {
   return it != wanted_.end() && it->second.held && Clock::now() <= valid_until_;
 }
 
-std::int64_t LeaseKeeper::epoch(const std::string& name) const {
-  return holds(name) ? wanted_.at(name).last.epoch : 0;
-}
-
-std::vector<sessions::Lease> LeaseKeeper::snapshot() const {
-  std::vector<sessions::Lease> out;
-  for (const auto& [name, w] : wanted_) {
-    sessions::Lease l = w.last;
-    l.name = name;
-    l.held = w.held;
-    out.push_back(std::move(l));
-  }
-  return out;
-}
-
 }  // namespace simpleclaw::gateway

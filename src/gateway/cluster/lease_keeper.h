@@ -50,9 +50,6 @@ class LeaseKeeper {
   void stop(bool release, std::function<void()> done = nullptr);
 
   bool holds(const std::string& name) const;
-  std::int64_t epoch(const std::string& name) const;  // 0 when not held
-  // {name: {holder, epoch, expiresAtMs, held}} as of the last round.
-  std::vector<sessions::Lease> snapshot() const;
   // How the store answered the last round: ok, the error otherwise, and when (steady).
   bool store_ok() const { return store_error_.empty(); }
   const std::string& store_error() const { return store_error_; }
