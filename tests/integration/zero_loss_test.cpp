@@ -796,9 +796,13 @@ TEST(ZeroLoss, TwentyRestartsUnderHealthLoadRefuseNoConnectionAndKeepThePid) {
   stop = true;
   hammer.join();
   EXPECT_EQ(refused.load(), 0) << "a connection attempt was refused: " << last_refusal;
-  EXPECT_GT(ok.load(), 100);
-  // Sockets caught by a drain are closed and reconnect; they are the exception.
-  EXPECT_LT(dropped.load(), ok.load() / 10) << last_problem;
+  // Served after every restart (checked in the loop) and between them.
+  EXPECT_GT(ok.load(), 20);
+  // The drain closes the connection open at that moment (1012) and the client reconnects;
+  // the old process accepts nothing once it drains, so a restart costs this one-at-a-time
+  // client at most one connection, however slow the machine is (a ratio to the calls
+  // answered failed on a loaded CI runner).
+  EXPECT_LE(dropped.load(), 20) << last_problem;
   std::printf(
       "20 restarts in %lld ms; %d health calls answered, %d dropped, %d refused\n",
       static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
