@@ -104,6 +104,8 @@ struct Options {
   int pause_ms = 0;            // chat: pause between a final and the slot's next message
   bool subscribe_all = false;  // chat: each connection calls sessions.subscribe (gets every
                                // session's deltas: the fan-out before per-session routing)
+  int watch_port = 0;  // chat: one more connection, to this port (another cluster instance),
+                       // subscribed to every session: when each run's final arrives there
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -135,7 +137,9 @@ void usage() {
       "  --seed-state DIR    first-hello: start each run from a copy of DIR (e.g. 10,000 cron\n"
       "                      jobs in its sessions.db; its gateway.json is not copied)\n"
       "  --pause-ms P        chat: each session pauses ~P ms before its next message\n"
-      "  --subscribe-all     chat: every connection subscribes to every session's stream\n",
+      "  --subscribe-all     chat: every connection subscribes to every session's stream\n"
+      "  --watch-port P      chat: also time each run's final on the gateway at port P (another\n"
+      "                      instance of the same cluster): remote_p50_us/remote_p99_us\n",
       stderr);
 }
 
@@ -196,6 +200,8 @@ Options parse_args(int argc, char** argv) {
       o.subscribe_all = true;
     else if (a == "--pause-ms")
       o.pause_ms = std::stoi(val());
+    else if (a == "--watch-port")
+      o.watch_port = std::stoi(val());
     else if (a == "-h" || a == "--help") {
       usage();
       std::exit(0);
@@ -335,6 +341,12 @@ struct Bench {
   std::string first_error;
   bool sending = false, measuring = false, finishing = false;
   Histogram hist;
+  // --watch-port: when each run was sent, and its final's latency on the other instance.
+  tcp::endpoint watch_ep;
+  std::unordered_map<std::string, Clock::time_point> sent_at;
+  Histogram remote_hist;
+  std::uint64_t remote_seen = 0;
+  int total() const { return opt.conns + (opt.watch_port ? 1 : 0); }
   std::uint64_t completed = 0, errors = 0, events = 0, event_bytes = 0, outstanding = 0;
   Clock::time_point t_setup, t_all_ready, t_measure_start, t_measure_end;
   double cpu_self0 = 0, cpu_self1 = 0, cpu_srv0 = 0, cpu_srv1 = 0;
@@ -353,11 +365,15 @@ class Conn : public std::enable_shared_from_this<Conn> {
   void start() {
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(15));
     beast::get_lowest_layer(ws_).async_connect(
-        b_.ep, [self = shared_from_this()](beast::error_code ec) { self->on_connect(ec); });
+        watcher ? b_.watch_ep : b_.ep,
+        [self = shared_from_this()](beast::error_code ec) { self->on_connect(ec); });
   }
+
+  bool watcher = false;  // --watch-port: only listens
 
   // Fills the pipeline (rpc/echo traffic start).
   void fill() {
+    if (watcher) return;
     if (b_.mode == Mode::kChat && b_.opt.pause_ms > 0) {
       for (int i = 0; i < b_.opt.pipeline; ++i) send_chat_after(next_slot_++, 0.0, 1.0);
       return;
@@ -466,7 +482,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
           if (!t.empty()) b_.device_token = std::move(t);
         }
         state_ = State::kReady;
-        if (b_.mode == Mode::kChat && b_.opt.subscribe_all)  // its ack is read as a chat ack
+        if (b_.mode == Mode::kChat && (b_.opt.subscribe_all || watcher))  // ack: a chat ack
           write(Json{{"type", "req"}, {"id", "s"}, {"method", "sessions.subscribe"}}.dump());
         b_.conn_ready();
         break;
@@ -545,6 +561,16 @@ class Conn : public std::enable_shared_from_this<Conn> {
     Json j = Json::parse(msg, nullptr, false);
     if (j.is_discarded()) return;
     std::string run = j["payload"].value("runId", "");
+    if (watcher) {
+      auto at = b_.sent_at.find(run);
+      if (at == b_.sent_at.end()) return;
+      if (b_.measuring && final) {
+        ++b_.remote_seen;
+        b_.remote_hist.record(static_cast<std::uint64_t>((Clock::now() - at->second).count()));
+      }
+      b_.sent_at.erase(at);
+      return;
+    }
     auto it = runs_.find(run);
     if (it == runs_.end()) return;  // another connection's run
     auto now = Clock::now();
@@ -591,6 +617,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
         std::to_string(::getpid()) + "." + std::to_string(Clock::now().time_since_epoch().count());
     std::string run = prefix + "-" + std::to_string(index_) + "-" + std::to_string(id);
     runs_[run] = {Clock::now(), slot};
+    if (b_.opt.watch_port) b_.sent_at[run] = runs_[run].first;
     ++inflight_;
     ++b_.outstanding;
     Json req{{"type", "req"},
@@ -658,11 +685,12 @@ class Conn : public std::enable_shared_from_this<Conn> {
 };
 
 void Bench::start_more() {
-  while (started < opt.conns && pending < opt.max_pending) {
+  while (started < total() && pending < opt.max_pending) {
     ++started;
     ++pending;
     conns.push_back(std::make_shared<Conn>(*this));
     conns.back()->index_ = started;
+    conns.back()->watcher = opt.watch_port && started == total();
     conns.back()->start();
   }
 }
@@ -670,7 +698,7 @@ void Bench::start_more() {
 void Bench::conn_ready() {
   --pending;
   ++ready;
-  if (ready + failed == opt.conns) {
+  if (ready + failed == total()) {
     t_all_ready = Clock::now();
     if (on_all_ready) on_all_ready();
   } else {
@@ -688,7 +716,7 @@ void Bench::conn_failed(const std::string& why, bool was_ready) {
   }
   --pending;
   ++failed;
-  if (ready + failed == opt.conns) {
+  if (ready + failed == total()) {
     t_all_ready = Clock::now();
     if (on_all_ready) on_all_ready();
   } else {
@@ -716,6 +744,8 @@ int run_traffic(Options o, Mode mode) {
   b.mode = mode;
   b.ep = tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(o.port));
   b.host_header = "127.0.0.1:" + std::to_string(o.port);
+  b.watch_ep = tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"),
+                             static_cast<unsigned short>(o.watch_port));
   Json params{{"minProtocol", 4},
               {"maxProtocol", 4},
               {"client",
@@ -782,6 +812,8 @@ int run_traffic(Options o, Mode mode) {
     b.timer.expires_after(std::chrono::milliseconds(static_cast<long>(o.warmup * 1000)));
     b.timer.async_wait([&](beast::error_code) {
       b.hist.reset();
+      b.remote_hist.reset();
+      b.remote_seen = 0;
       b.completed = 0;
       b.errors = 0;
       b.measuring = true;
@@ -849,6 +881,9 @@ int run_traffic(Options o, Mode mode) {
               " failed=%d cpu_client=%.0f cpu_server=%.0f\n",
               mode_name, b.ready, o.pipeline, dur, b.completed, rps, us(b.hist.quantile(0.5)),
               us(b.hist.quantile(0.99)), us(b.hist.max()), b.errors, b.failed, cpu_self, cpu_srv);
+  if (o.watch_port)
+    std::printf("RESULT_REMOTE seen=%" PRIu64 " remote_p50_us=%.1f remote_p99_us=%.1f\n",
+                b.remote_seen, us(b.remote_hist.quantile(0.5)), us(b.remote_hist.quantile(0.99)));
   std::fflush(stdout);
   std::_Exit(b.errors == 0 && b.failed == 0 ? 0 : 1);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/cluster-services.sh start|stop|status [DIR] — a local PostgreSQL and NATS for
+# scripts/cluster-services.sh start|stop|status|pg-stop|pg-start [DIR] — a local PostgreSQL and NATS for
 # cluster mode (issue 19): for the test suite (ctest starts it once as a fixture) and for
 # trying a cluster by hand.
 #
@@ -14,6 +14,8 @@
 #          and prints it. Starting again while both run only prints the env.
 #   stop   stops both and removes DIR.
 #   status says what runs.
+#   pg-stop / pg-start  stops PostgreSQL (fast shutdown: sessions cut) and starts it
+#          again on the same port and data: an outage, for the tests and by hand.
 #
 # DIR defaults to /tmp/simpleclaw-cluster. CLUSTER_PG_FSYNC=on keeps PostgreSQL's fsync
 # (benchmarks); the tests turn it off, which only matters if the machine itself crashes.
@@ -162,6 +164,15 @@ stop_all() {
 case "$cmd" in
   start) start ;;
   stop) stop_all ;;
+  pg-stop)
+    as_pg "$(pg_bin)/pg_ctl" -D "$(pg_dir)/data" -m fast -w -t 30 stop >/dev/null
+    echo "cluster-services: PostgreSQL stopped"
+    ;;
+  pg-start)
+    as_pg "$(pg_bin)/pg_ctl" -D "$(pg_dir)/data" -l "$(pg_dir)/server.log" -w -t 30 start \
+      >/dev/null
+    echo "cluster-services: PostgreSQL started"
+    ;;
   status)
     if running; then echo "cluster-services: PostgreSQL and NATS running"; cat "$ENV_FILE"; else
       echo "cluster-services: not running"
@@ -169,7 +180,7 @@ case "$cmd" in
     fi
     ;;
   *)
-    echo "usage: $0 start|stop|status [DIR]" >&2
+    echo "usage: $0 start|stop|status|pg-stop|pg-start [DIR]" >&2
     exit 2
     ;;
 esac

@@ -62,6 +62,10 @@ struct InboundMessage {
   Peer peer;
   std::string text;        // UTF-8; "/approve ..." commands are handled by the host
   bool mentioned = false;  // group messages: the bot was addressed (mention, reply, nick:)
+  // The platform's id of the message for a reply to thread under, when it is not
+  // message_id (Telegram: message_id here is the bot-wide update id, the reply needs the
+  // chat's message id). "" = message_id.
+  std::string reply_id;
 };
 
 // An inline button (approvals). `data` comes back in ButtonPress; at most 64 bytes.

@@ -225,8 +225,12 @@ void RunEngine::accepted(const sessions::BeginRun& b, const SendParams& p, Queue
   const std::string& run_id = b.run_id;
   if (!begun.ok()) {
     dedupe_.forget(run_id);
-    log::error("chat.send {}: {}", b.key.key, begun.error().message);
-    return done(begun.error());
+    const Error& e = begun.error();
+    if (forward_ && !p.forwarded && e.details.is_object() &&
+        e.details.value("code", "") == "LANE_ELSEWHERE")
+      return forward_(p, e.details.value("instance", ""), done);
+    log::error("chat.send {}: {}", b.key.key, e.message);
+    return done(e);
   }
   if (begun->existing) {
     // Known from before a restart: answer from the runs table.
@@ -234,6 +238,11 @@ void RunEngine::accepted(const sessions::BeginRun& b, const SendParams& p, Queue
     if (sessions::key_owner(ex.session_key) != sessions::key_owner(b.key.key)) {
       dedupe_.forget(run_id);
       return done(idempotency_key_in_use(run_id));
+    }
+    // Cluster mode: still going on another instance (this one's own are in dedupe_).
+    if (forward_ && !sessions::is_terminal(ex.status)) {
+      dedupe_.forget(run_id);
+      return done(SendAck{SendAck::Kind::kInFlight, run_id, {}});
     }
     RunOutcome o;
     o.run_id = run_id;

@@ -77,6 +77,9 @@ struct SendParams {
   std::string extra_system;
   // A platform message: where the reply goes, stored with the run (channels/outbox.h).
   std::string reply_route;
+  // Cluster mode: sent here by the instance the client is connected to (never forwarded
+  // again: a lane that moved meanwhile is an error to retry, not a ping-pong).
+  bool forwarded = false;
 };
 
 // chat.send's answer.
@@ -108,6 +111,12 @@ class RunEngine {
 
   // chat.send / sessions.send. `done` runs once: the ack after the commit, or an error.
   void send(SendParams p, std::function<void(Result<SendAck>)> done);
+  // Cluster mode (gateway/cluster/lane_forwarder.h): a send for a session whose lane
+  // another live instance holds goes there, and its answer is this send's answer. Set, a
+  // duplicate of a run still going elsewhere is in flight (not an interrupted leftover).
+  using Forward = std::function<void(SendParams p, const std::string& instance,
+                                     std::function<void(Result<SendAck>)> done)>;
+  void set_forwarder(Forward f) { forward_ = std::move(f); }
   // chat.abort: the active run (and with no runId also the queued ones) of a session.
   AbortResult abort(const std::string& key, const std::string& run_id);
   // Graceful stop: no new runs from here on (send() answers UNAVAILABLE with a retry
@@ -203,7 +212,8 @@ class RunEngine {
   bool shutting_down_ = false;
   std::unique_ptr<boost::asio::steady_timer> grace_timer_;  // shutdown(): the deadline
   std::function<void()> on_shutdown_;
-  Alive alive_;  // last: completions arriving after destruction are dropped
+  Forward forward_;  // cluster mode
+  Alive alive_;      // last: completions arriving after destruction are dropped
 };
 
 }  // namespace simpleclaw::agents

@@ -33,10 +33,16 @@ constexpr EnumName<HealthState> kHealthStates[] = {{HealthState::kStopped, "stop
                                                    {HealthState::kHealthy, "healthy"},
                                                    {HealthState::kReconnecting, "reconnecting"},
                                                    {HealthState::kStuck, "stuck"},
-                                                   {HealthState::kFailed, "failed"}};
+                                                   {HealthState::kFailed, "failed"},
+                                                   {HealthState::kStandby, "standby"}};
 }  // namespace
 
 std::string_view health_state_name(HealthState s) { return enum_name(kHealthStates, s); }
+
+bool is_trouble(HealthState s) {
+  return s != HealthState::kHealthy && s != HealthState::kDisabled && s != HealthState::kStopped &&
+         s != HealthState::kStandby;
+}
 
 Account::Account(ChannelManager& mgr, AccountSettings settings)
     : mgr_(mgr),
@@ -47,6 +53,9 @@ Account::Account(ChannelManager& mgr, AccountSettings settings)
       monitor_timer_(mgr.io()),
       retry_timer_(mgr.io()) {
   state_ = settings_.enabled ? HealthState::kStopped : HealthState::kDisabled;
+  // webchat is the gateway's own page: every instance serves its own clients.
+  shared_ = mgr.clustered() && settings_.channel != "webchat";
+  standby_ = shared_;
 }
 
 Account::~Account() {
@@ -67,22 +76,73 @@ void Account::start() {
   failures_ = 0;
   reconnect_timer_.cancel();
   if (channel_) channel_->stop();
+  if (standby_) {
+    // Built but not started: its message size chunks the replies stored here.
+    if (make_connector()) set_state(HealthState::kStandby);
+    return;
+  }
   connect();
 }
 
-void Account::connect() {
-  if (!wanted_) return;
-  if (!channel_) {
-    sdk::ChannelFactory f = mgr_.factory(settings_.channel);
-    if (!f) {
-      last_error_ = "unknown channel '" + settings_.channel +
-                    "': no built-in channel or plugin of that name (see plugins.list)";
-      wanted_ = false;
-      set_state(HealthState::kFailed);
-      return;
-    }
-    channel_ = f(*this);
+bool Account::make_connector() {
+  if (channel_) return true;
+  sdk::ChannelFactory f = mgr_.factory(settings_.channel);
+  if (!f) {
+    last_error_ = "unknown channel '" + settings_.channel +
+                  "': no built-in channel or plugin of that name (see plugins.list)";
+    wanted_ = false;
+    set_state(HealthState::kFailed);
+    return false;
   }
+  channel_ = f(*this);
+  return true;
+}
+
+void Account::set_owner(bool owned, const std::string& holder) {
+  const bool new_owner = owner_ != holder;
+  owner_ = holder;
+  if (!shared_ || owned == !standby_) {
+    if (new_owner) mgr_.changed(*this);
+    return;
+  }
+  standby_ = !owned;
+  ++owner_epoch_;
+  // The memory queue is the owner's; the rows stay in the store for whoever owns it next.
+  for (Outgoing& o : queue_)
+    if (o.done) o.done(std::string("queued"));
+  queue_.clear();
+  removed_.clear();
+  sending_ = false;
+  refreshing_ = false;
+  retry_timer_.cancel();
+  if (owned) {
+    log::event("channel.owned",
+               {{"channel", settings_.channel}, {"accountId", settings_.account_id}},
+               key() + ": this instance owns the account now");
+    loaded_ = false;
+    load_queue();
+    if (wanted_) {
+      failures_ = 0;
+      connect();
+    }
+    return;
+  }
+  reconnect_timer_.cancel();
+  monitor_timer_.cancel();
+  if (channel_) channel_->stop();
+  connected_ = false;
+  ++generation_;
+  log::event(
+      "channel.standby",
+      {{"channel", settings_.channel}, {"accountId", settings_.account_id}, {"owner", owner_}},
+      key() + ": on standby (" + (owner_.empty() ? "no owner yet" : "owned by " + owner_) + ")");
+  if (wanted_) set_state(HealthState::kStandby);
+  mgr_.changed(*this);
+}
+
+void Account::connect() {
+  if (!wanted_ || standby_) return;
+  if (!make_connector()) return;
   ++generation_;
   connected_ = false;
   last_alive_ = mgr_.clock().steady();
@@ -284,22 +344,69 @@ void Account::typing(const sdk::Peer& peer) {
 }
 
 void Account::load_queue() {
-  mgr_.outbox().load(key(), max_text(), alive_.guard([this](Result<std::vector<QueuedMessage>> r) {
-    loaded_ = true;
-    if (!r.ok()) {
-      // The queue stays in the database for the next start; new messages still go out.
-      last_error_ = "cannot read the stored outbound queue: " + r.error().message;
-      log::error("{}: {}", key(), last_error_);
-    } else {
-      // Before anything queued since (stored after the load, so completed after it).
-      for (auto it = r->rbegin(); it != r->rend(); ++it) queue_.push_front({*it, nullptr});
-      if (!r->empty()) {
-        log::info("{}: {} stored outbound message(s) waiting", key(), r->size());
-        mgr_.changed(*this);
-      }
-    }
-    pump();
-  }));
+  if (standby_) return;  // the owner sends what is stored
+  mgr_.outbox().load(
+      key(), max_text(),
+      alive_.guard([this, epoch = owner_epoch_](Result<std::vector<QueuedMessage>> r) {
+        if (epoch != owner_epoch_) return;
+        loaded_ = true;
+        if (!r.ok()) {
+          // The queue stays in the database for the next start; new messages
+          // still go out.
+          last_error_ = "cannot read the stored outbound queue: " + r.error().message;
+          log::error("{}: {}", key(), last_error_);
+        } else {
+          const std::size_t n = r->size();
+          // Before anything queued since (stored after the load, so completed
+          // after it).
+          merge(std::move(*r), true);
+          if (n > 0) {
+            log::info("{}: {} stored outbound message(s) waiting", key(), n);
+            mgr_.changed(*this);
+          }
+        }
+        pump();
+      }));
+}
+
+void Account::refresh_queue() {
+  if (!shared_ || standby_ || !loaded_ || refreshing_) return;
+  refreshing_ = true;
+  mgr_.outbox().load(
+      key(), max_text(),
+      alive_.guard([this, epoch = owner_epoch_](Result<std::vector<QueuedMessage>> r) {
+        if (epoch != owner_epoch_) return;
+        refreshing_ = false;
+        if (!r.ok()) return;  // the next refresh tries again
+        // A removed row the read no longer finds is deleted for good.
+        std::set<std::int64_t> present;
+        for (const QueuedMessage& q : *r) present.insert(q.seq);
+        for (auto it = removed_.begin(); it != removed_.end();)
+          it = present.count(*it) ? std::next(it) : removed_.erase(it);
+        const std::size_t before = queue_.size();
+        merge(std::move(*r), false);
+        if (queue_.size() != before) mgr_.changed(*this);
+        pump();
+      }));
+}
+
+void Account::merge(std::vector<QueuedMessage> rows, bool front) {
+  std::set<std::int64_t> known(removed_);
+  for (const Outgoing& o : queue_)
+    if (o.q.seq > 0) known.insert(o.q.seq);
+  std::vector<QueuedMessage> fresh;
+  for (QueuedMessage& q : rows)
+    if (!known.count(q.seq)) fresh.push_back(std::move(q));
+  if (front) {
+    for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) queue_.push_front({*it, nullptr});
+  } else {
+    for (QueuedMessage& q : fresh) append({std::move(q), nullptr});
+  }
+}
+
+void Account::forget(std::int64_t seq) {
+  if (shared_ && seq > 0) removed_.insert(seq);
+  mgr_.outbox().remove(seq);
 }
 
 void Account::enqueue(sdk::OutboundMessage m, std::function<void(Result<std::string>)> done) {
@@ -320,6 +427,18 @@ void Account::store(std::vector<sdk::OutboundMessage> msgs, const std::string& r
       key(), std::move(msgs), reply_run_id,
       alive_.guard(
           [this, copy, done = std::move(done)](Result<std::vector<QueuedMessage>> r) mutable {
+            if (standby_) {
+              // Another instance sends it: stored is all this one can do.
+              if (!r.ok()) {
+                log::error("{}: cannot store {} outbound message(s) for the owning instance: {}",
+                           key(), copy->size(), r.error().message);
+                if (done) done(r.error());
+                return;
+              }
+              if (done) done(std::string("queued"));
+              mgr_.outbound_stored(key());
+              return;
+            }
             std::vector<QueuedMessage> items;
             if (r.ok()) {
               items = std::move(r).value();
@@ -342,12 +461,12 @@ void Account::append(Outgoing o) {
     Outgoing& old = queue_.front();
     diagnostic("outbound_dropped", {{"reason", "queue full"}, {"chatId", old.q.msg.peer.chat_id}});
     if (old.done) old.done(Error::unavailable("dropped: the channel's outbound queue is full"));
-    mgr_.outbox().remove(old.q.seq);
+    forget(old.q.seq);
     // The head may be on its way to the platform: its completion then finds another head
     // and treats that one as sent. Drop the second oldest instead.
     if (sending_ && queue_.size() > 1) {
       auto second = std::next(queue_.begin());
-      mgr_.outbox().remove(second->q.seq);
+      forget(second->q.seq);
       queue_.erase(second);
     } else {
       queue_.pop_front();
@@ -364,7 +483,8 @@ void Account::pump() {
   if (!channel_->supports_buttons()) copy.buttons.clear();
   std::uint64_t gen = generation_;
   std::int64_t seq = queue_.front().q.seq;
-  channel_->send(std::move(copy), alive_.guard([this, gen, seq](Status st) {
+  channel_->send(std::move(copy), alive_.guard([this, gen, seq, epoch = owner_epoch_](Status st) {
+    if (epoch != owner_epoch_) return;  // handed over meanwhile: the queue is another's
     sending_ = false;
     // The head changed meanwhile only if it was dropped (queue full): nothing to record.
     if (queue_.empty() || queue_.front().q.seq != seq) return pump();
@@ -384,7 +504,7 @@ void Account::sent_head() {
   transient_failures_ = 0;
   last_outbound_ms_ = mgr_.clock().wall_ms();
   ++mgr_.counters().outbound;
-  mgr_.outbox().remove(head.q.seq);
+  forget(head.q.seq);
   if (head.done) head.done(std::string("sent"));
   if (head.q.attempts > 0) mgr_.changed(*this);  // it was reported as waiting
   pump();
@@ -398,7 +518,7 @@ void Account::failed_head(const Error& e, bool counts) {
     diagnostic("outbound_dropped", {{"reason", e.message}, {"chatId", head.q.msg.peer.chat_id}});
     Outgoing gone = std::move(head);
     queue_.pop_front();
-    mgr_.outbox().remove(gone.q.seq);
+    forget(gone.q.seq);
     if (gone.done) gone.done(e);
     mgr_.changed(*this);
     return pump();
@@ -438,7 +558,7 @@ Json Account::status_json() const {
          {"enabled", settings_.enabled},
          {"configured", true},
          {"linked", last_connected_ms_ != 0},
-         {"running", wanted_},
+         {"running", running()},
          {"connected", connected_},
          {"reconnectAttempts", reconnect_attempts_},
          {"lastConnectedAt", opt_ms(last_connected_ms_)},
@@ -450,6 +570,7 @@ Json Account::status_json() const {
          {"outbound", outbound_json()},
          {"dmPolicy", settings_.dm_policy}};
   if (!detail_.empty()) j["detail"] = detail_;
+  if (shared_) j["owner"] = owner_.empty() ? Json(nullptr) : Json(owner_);
   if (window().count() > 0) j["livenessWindowMs"] = window().count();
   if (channel_) {
     Json extra = channel_->status_extra();

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "base/alive.h"
@@ -23,9 +24,22 @@ namespace simpleclaw::channels {
 class ChannelManager;
 
 // An account's health as channels.status reports it.
-enum class HealthState { kStopped, kDisabled, kStarting, kHealthy, kReconnecting, kStuck, kFailed };
-// "stopped" | "disabled" | "starting" | "healthy" | "reconnecting" | "stuck" | "failed"
+// kStandby: cluster mode, another instance owns the account (holds its lease).
+enum class HealthState {
+  kStopped,
+  kDisabled,
+  kStarting,
+  kHealthy,
+  kReconnecting,
+  kStuck,
+  kFailed,
+  kStandby
+};
+// "stopped" | "disabled" | "starting" | "healthy" | "reconnecting" | "stuck" | "failed" |
+// "standby"
 std::string_view health_state_name(HealthState s);
+// Worth reporting as the channel's state: neither healthy nor idle by choice or by design.
+bool is_trouble(HealthState s);
 
 class Account final : public sdk::ChannelHost, public std::enable_shared_from_this<Account> {
  public:
@@ -57,10 +71,20 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   const PairingStore& pairing() const { return pairing_; }
 
   // Operator / manager control.
-  void start();                       // (re)start wanted: connect now
+  void start();                       // (re)start wanted: connect now (the owner only)
   void stop(const std::string& why);  // stopped until start(); the queue is kept
   Status logout();
-  bool running() const { return wanted_; }
+  // Cluster mode (docs/cluster.md "Channel accounts"): one instance, the holder of the
+  // account's lease, connects and sends; the others are on standby and only store what
+  // they have to send, for the owner to pick up (refresh_queue). `holder` names who owns
+  // it now ("" = nobody yet).
+  void set_owner(bool owned, const std::string& holder);
+  bool standby() const { return standby_; }
+  bool shared() const { return shared_; }
+  // The owner: queues the stored messages it does not have yet (written by other
+  // instances, or replies of runs that ended elsewhere).
+  void refresh_queue();
+  bool running() const { return wanted_ && !standby_; }
   bool is_connected() const { return connected_; }
   sdk::Channel* connector() { return channel_.get(); }
 
@@ -95,6 +119,11 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   };
   void store(std::vector<sdk::OutboundMessage> msgs, const std::string& reply_run_id,
              std::function<void(Result<std::string>)> done);
+  // Adds stored rows not queued yet (nor just sent): at the front for the first load,
+  // at the back for a refresh.
+  void merge(std::vector<QueuedMessage> rows, bool front);
+  void forget(std::int64_t seq);  // sent or given up on: its row goes
+  bool make_connector();
   void append(Outgoing o);
   void sent_head();
   void failed_head(const Error& e, bool counts);
@@ -112,7 +141,15 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   std::string state_dir_;
   PairingStore pairing_;
   std::unique_ptr<sdk::Channel> channel_;
-  bool wanted_ = false;  // enabled and not stopped by an operator
+  bool wanted_ = false;            // enabled and not stopped by an operator
+  bool shared_ = false;            // cluster mode: owned by one instance at a time
+  bool standby_ = false;           // shared and not owned here
+  std::string owner_;              // the lease holder, as last heard
+  std::uint64_t owner_epoch_ = 0;  // bumped on each change of ownership
+  bool refreshing_ = false;
+  // Shared: rows sent (or given up on) whose delete may not be committed yet, so a
+  // refresh reading them does not send them again. Pruned by each refresh.
+  std::set<std::int64_t> removed_;
   bool connected_ = false;
   HealthState state_ = HealthState::kStopped;
   std::string detail_;  // from connected(), e.g. "@my_bot"

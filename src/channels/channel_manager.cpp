@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <set>
 
 #include "base/crypto.h"
 #include "base/log.h"
@@ -43,6 +44,11 @@ bool parse_approve(const std::string& text, std::string& id, std::string& decisi
   if (decision == "always") decision = "allow-always";
   if (decision == "no" || decision == "reject") decision = "deny";
   return true;
+}
+
+// The message a reply threads under.
+const std::string& reply_id(const sdk::InboundMessage& m) {
+  return m.reply_id.empty() ? m.message_id : m.reply_id;
 }
 
 // A refusal that may pass (the disk, a busy database, a gateway shutting down), as opposed
@@ -108,6 +114,29 @@ void ChannelManager::configure(const Json& channels, const Json& bindings,
     // the stored queue is read first and stays first.
     acc->load_queue();
   }
+  if (cluster_.accounts_changed) cluster_.accounts_changed();
+}
+
+void ChannelManager::set_cluster(ClusterHooks hooks) { cluster_ = std::move(hooks); }
+
+std::vector<std::string> ChannelManager::shared_accounts() const {
+  std::vector<std::string> out;
+  for (const auto& [k, a] : accounts_)
+    if (a->shared() && a->config().enabled) out.push_back(k);
+  return out;
+}
+
+void ChannelManager::set_owner(const std::string& key, bool owned, const std::string& holder) {
+  if (auto it = accounts_.find(key); it != accounts_.end()) it->second->set_owner(owned, holder);
+}
+
+void ChannelManager::refresh_outbox(const std::string& key) {
+  for (auto& [k, a] : accounts_)
+    if (key.empty() || k == key) a->refresh_queue();
+}
+
+void ChannelManager::outbound_stored(const std::string& key) {
+  if (cluster_.outbound_stored) cluster_.outbound_stored(key);
 }
 
 void ChannelManager::configure(const config::Config& cfg) {
@@ -211,7 +240,7 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
                        "simpleclaw call channels.pairing.approve --params '{\"channel\":\"" +
                        a.channel_name() + "\",\"code\":\"" + code + "\"}'",
                    {},
-                   m.message_id});
+                   reply_id(m)});
         dispatch_.channels_changed({{"channel", a.channel_name()},
                                     {"accountId", a.account_id()},
                                     {"pairingRequested", true},
@@ -234,9 +263,9 @@ void ChannelManager::route(Account& a, sdk::InboundMessage m, std::function<void
   std::string mid = a.channel_name() + ":" + a.account_id() + ":" + m.message_id;
   s.run_id = "ch-" + (mid.size() > 120 ? sha256_hex(mid).substr(0, 40) : mid);
   s.text = m.peer.group && !m.sender_name.empty() ? "[" + m.sender_name + "] " + m.text : m.text;
-  Route r{a.weak_from_this(), m.peer, m.message_id};
+  Route r{a.weak_from_this(), m.peer, reply_id(m)};
   // Stored with the run: its reply reaches this conversation even after a restart.
-  s.reply_route = Outbox::route(a.key(), m.peer, m.message_id);
+  s.reply_route = Outbox::route(a.key(), m.peer, reply_id(m));
   sessions_[s.session_key] = r;
   last_by_agent_[s.agent_id + "/" + s.user] = {a.channel_name(), a.account_id(), m.peer.chat_id};
   std::string run_id = s.run_id;
@@ -416,7 +445,7 @@ Json ChannelManager::status_json(const std::string& only) const {
   // One summary per channel, in the order channels first appear; the worst account
   // state (neither healthy nor idle by choice) speaks for the channel.
   struct Summary {
-    int accounts = 0, connected = 0, running = 0;
+    int accounts = 0, connected = 0, running = 0, standby = 0;
     HealthState worst = HealthState::kHealthy;
   };
   std::vector<std::string> order;
@@ -437,19 +466,20 @@ Json ChannelManager::status_json(const std::string& only) const {
     ++s.accounts;
     s.connected += a->is_connected();
     s.running += a->running();
+    s.standby += a->health_state() == HealthState::kStandby;
     HealthState st = a->health_state();
-    if (st != HealthState::kHealthy && st != HealthState::kDisabled && st != HealthState::kStopped)
-      s.worst = st;
+    if (is_trouble(st)) s.worst = st;
     accounts[ch].push_back(a->status_json());
   }
   for (const auto& ch : order) {
     const Summary& s = sums[ch];
-    channels[ch] = {
-        {"configured", true},
-        {"accounts", s.accounts},
-        {"running", s.running},
-        {"connected", s.connected},
-        {"healthState", health_state_name(s.running ? s.worst : HealthState::kStopped)}};
+    channels[ch] = {{"configured", true},
+                    {"accounts", s.accounts},
+                    {"running", s.running},
+                    {"connected", s.connected},
+                    {"healthState", health_state_name(s.running   ? s.worst
+                                                      : s.standby ? HealthState::kStandby
+                                                                  : HealthState::kStopped)}};
   }
   return {{"ts", clock_.wall_ms()},      {"channelOrder", order},
           {"channelLabels", labels},     {"channelDetailLabels", labels},
@@ -475,6 +505,7 @@ Json ChannelManager::health_json() const {
   // each account's state under `accounts`; the worst account state speaks for the channel.
   Json out = Json::object();
   std::map<std::string, HealthState> worst;
+  std::set<std::string> standby;  // channels with an account another instance owns
   for (const auto& [k, a] : accounts_) {
     const std::string& ch = a->channel_name();
     Json& c = out[ch];
@@ -486,18 +517,19 @@ Json ChannelManager::health_json() const {
       worst[ch] = HealthState::kHealthy;
     }
     const HealthState st = a->health_state();
+    if (st == HealthState::kStandby) standby.insert(ch);
     c["running"] = c["running"].get<bool>() || a->running();
     c["connected"] = c["connected"].get<bool>() || a->is_connected();
-    if (st != HealthState::kHealthy && st != HealthState::kDisabled && st != HealthState::kStopped)
-      worst[ch] = st;
+    if (is_trouble(st)) worst[ch] = st;
     c["accounts"][a->account_id()] = {{"healthState", health_state_name(st)},
                                       {"configured", true},
                                       {"running", a->running()},
                                       {"connected", a->is_connected()}};
   }
   for (auto& [ch, c] : out.items())
-    c["healthState"] =
-        health_state_name(c["running"].get<bool>() ? worst[ch] : HealthState::kStopped);
+    c["healthState"] = health_state_name(c["running"].get<bool>() ? worst[ch]
+                                         : standby.count(ch)      ? HealthState::kStandby
+                                                                  : HealthState::kStopped);
   return out;
 }
 

@@ -91,6 +91,22 @@ class ChannelManager {
   // The same from the whole config (`channels`, `bindings`, `agents.default`).
   void configure(const config::Config& cfg);
   void stop_all();  // shutdown: every connector stopped, nothing is called afterwards
+
+  // Cluster mode (docs/cluster.md "Channel accounts"), set before the first configure():
+  // every account but webchat starts on standby and connects only once set_owner() says
+  // this instance holds its lease. A standby account stores what it has to send; the
+  // owner picks it up (refresh_outbox), at once when told through the bus.
+  struct ClusterHooks {
+    std::function<void()> accounts_changed;  // after each configure(): the leases to want
+    std::function<void(const std::string& key)> outbound_stored;  // stored for the owner
+  };
+  void set_cluster(ClusterHooks hooks);
+  bool clustered() const { return static_cast<bool>(cluster_.accounts_changed); }
+  // "<channel>/<accountId>" of the enabled accounts owned by one instance at a time.
+  std::vector<std::string> shared_accounts() const;
+  void set_owner(const std::string& key, bool owned, const std::string& holder);
+  // The owner of `key` ("" = of every account) queues what others stored for it.
+  void refresh_outbox(const std::string& key = {});
   // Shutdown, first step: platform messages are no longer taken (left unacknowledged
   // where the platform redelivers, refused with a reply elsewhere); sending goes on.
   void drain() { draining_ = true; }
@@ -148,6 +164,7 @@ class ChannelManager {
   void route(Account& a, sdk::InboundMessage m, std::function<void()> handled);
   void button(Account& a, sdk::ButtonPress p);
   void changed(const Account& a);
+  void outbound_stored(const std::string& key);
   sdk::ChannelFactory factory(const std::string& channel) const;
   boost::asio::io_context& io() { return io_; }
   Outbox& outbox() { return outbox_; }
@@ -191,6 +208,7 @@ class ChannelManager {
   ChannelDispatch& dispatch_;
   const sdk::Registry& registry_;
   ExtraFactory extra_;
+  ClusterHooks cluster_;
   Outbox outbox_;
   std::map<std::string, std::shared_ptr<Account>> accounts_;  // "<channel>/<account>"
   std::vector<Binding> bindings_;

@@ -119,8 +119,9 @@ void Outbox::load(const std::string& account, std::size_t max_text, Loaded done)
             rows.push_back(to_row(account, m, now));
             first = false;
           }
-          if (auto st = sessions::add_outbox(s, rows, p.run_id); !st.ok()) return st.error();
-          if (!rows.empty())
+          auto added = sessions::add_outbox(s, rows, p.run_id);
+          if (!added.ok()) return added.error();
+          if (*added && !rows.empty())
             log::info("outbox: the reply to run {} was not queued before the restart; queued now",
                       p.run_id);
         }
@@ -140,7 +141,10 @@ void Outbox::add(const std::string& account, std::vector<sdk::OutboundMessage> m
   db_.post(
       [rows = std::move(rows),
        reply_run_id](SessionStore& s) mutable -> Result<std::vector<OutboxRow>> {
-        if (auto st = sessions::add_outbox(s, rows, reply_run_id); !st.ok()) return st.error();
+        auto added = sessions::add_outbox(s, rows, reply_run_id);
+        if (!added.ok()) return added.error();
+        // Queued already by another instance (from the run's stored route): not twice.
+        if (!*added) rows.clear();
         return std::move(rows);
       },
       [done = std::move(done)](Result<std::vector<OutboxRow>> rows) {
@@ -150,8 +154,12 @@ void Outbox::add(const std::string& account, std::vector<sdk::OutboundMessage> m
 }
 
 void Outbox::settle(const std::string& run_id) {
-  db_.post([run_id](SessionStore& s) { return sessions::close_reply(s, run_id); },
-           [](Status st) { log_failure("settling a reply", st); });
+  db_.post(
+      [run_id](SessionStore& s) -> Status {
+        if (auto r = sessions::close_reply(s, run_id); !r.ok()) return r.error();
+        return Ok{};
+      },
+      [](Status st) { log_failure("settling a reply", st); });
 }
 
 void Outbox::remove(std::int64_t seq) {

@@ -1,5 +1,7 @@
 #include "gateway/agent_tools.h"
 
+#include <utility>
+
 #include "base/log.h"
 
 namespace simpleclaw::gateway {
@@ -51,28 +53,37 @@ void AgentTools::save(const tools::ApprovalRecord& r) {
            });
 }
 
+std::vector<tools::ApprovalRecord> approval_records(
+    const std::vector<sessions::ApprovalRow>& rows) {
+  std::vector<tools::ApprovalRecord> out;
+  for (const auto& r : rows) {
+    tools::ApprovalRecord a;
+    a.id = r.id;
+    a.request = Json::parse(r.request_json, nullptr, false);
+    if (a.request.is_discarded()) a.request = Json::object();
+    a.status = r.status;
+    a.reason = r.reason;
+    a.resolved_by = r.resolved_by;
+    a.created_ms = r.created_at;
+    a.expires_ms = r.expires_at;
+    a.resolved_ms = r.resolved_at;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 void AgentTools::load_pending(std::function<void(std::vector<tools::ApprovalRecord>)> done) {
+  if (preloaded_) {
+    auto rows = std::exchange(preloaded_, std::nullopt);
+    return done(approval_records(*rows));
+  }
   db_.post([](sessions::SessionStore& s) { return s.pending_approvals(); },
            alive_.guard([done = std::move(done)](Result<std::vector<sessions::ApprovalRow>> rows) {
-             std::vector<tools::ApprovalRecord> out;
              if (!rows.ok()) {
                log::error("approvals: cannot load the pending ones: {}", rows.error().message);
-             } else {
-               for (const auto& r : *rows) {
-                 tools::ApprovalRecord a;
-                 a.id = r.id;
-                 a.request = Json::parse(r.request_json, nullptr, false);
-                 if (a.request.is_discarded()) a.request = Json::object();
-                 a.status = r.status;
-                 a.reason = r.reason;
-                 a.resolved_by = r.resolved_by;
-                 a.created_ms = r.created_at;
-                 a.expires_ms = r.expires_at;
-                 a.resolved_ms = r.resolved_at;
-                 out.push_back(std::move(a));
-               }
+               return done({});
              }
-             done(std::move(out));
+             done(approval_records(*rows));
            }));
 }
 

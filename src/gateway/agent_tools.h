@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/alive.h"
@@ -23,6 +24,9 @@
 #include "tools/tool_runner.h"
 
 namespace simpleclaw::gateway {
+
+// The approvals table's rows as the ApprovalManager holds them.
+std::vector<tools::ApprovalRecord> approval_records(const std::vector<sessions::ApprovalRow>& rows);
 
 class AgentTools final : public tools::ApprovalStore {
  public:
@@ -47,8 +51,14 @@ class AgentTools final : public tools::ApprovalStore {
   // tools::ApprovalStore (on the DbWorker)
   void save(const tools::ApprovalRecord& r) override;
   void load_pending(std::function<void(std::vector<tools::ApprovalRecord>)> done) override;
+  // The pending approvals as read at start, before the store went to its worker thread:
+  // the first load_pending() answers from them at once, so a client connecting the
+  // moment the gateway listens already finds them (PostgreSQL's round trip would
+  // otherwise race it).
+  void preload(std::vector<sessions::ApprovalRow> rows) { preloaded_ = std::move(rows); }
 
  private:
+  std::optional<std::vector<sessions::ApprovalRow>> preloaded_;
   sessions::DbWorker& db_;
   tools::ApprovalManager approvals_;
   tools::McpManager mcp_;

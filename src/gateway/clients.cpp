@@ -30,7 +30,17 @@ bool Audience::includes(const Client& c) const {
   return true;
 }
 
+void ClientTable::deliver_relayed(const Relayed& e) {
+  relaying_ = true;
+  if (e.delta)
+    stream_delta(e.event, std::string(e.run_id), e.payload, e.audience);
+  else
+    broadcast(e.event, e.payload, e.audience, e.droppable);
+  relaying_ = false;
+}
+
 bool ClientTable::any(const Audience& audience) const {
+  if (relay_) return true;
   for (const auto& [id, c] : clients_)
     if (audience.includes(c)) return true;
   return false;
@@ -123,6 +133,7 @@ void ClientTable::send_event(Client& c, Fanout& fanout, bool droppable) {
 
 void ClientTable::broadcast(std::string_view event, Json payload, const Audience& audience,
                             bool droppable, const Json* state_version) {
+  if (relay_ && !relaying_) relay_(Relayed{false, event, {}, payload, audience, droppable});
   SharedPayload shared(std::move(payload));
   Fanout fanout(event, &shared, state_version);
   for (auto& [id, c] : clients_)
@@ -175,6 +186,7 @@ void merge_delta(const Json& older, Json& newer) {
 // full text.
 void ClientTable::stream_delta(std::string_view event, const std::string& run_id, Json payload,
                                const Audience& audience) {
+  if (relay_ && !relaying_) relay_(Relayed{true, event, run_id, payload, audience, true});
   std::optional<SharedPayload> shared;  // encoded once, only if some socket is idle
   std::optional<Fanout> fanout;
   for (auto& [id, c] : clients_) {

@@ -148,6 +148,21 @@ class ClientTable {
   bool any(const Audience& audience) const;
   void stream_delta(std::string_view event, const std::string& run_id, Json payload,
                     const Audience& audience);
+  // Cluster mode (gateway/cluster/event_relay.h): every broadcast and streaming delta is
+  // also handed to the relay, which sends it to the other instances; there the event is
+  // delivered with deliver_relayed() to their sockets by the same audience rules. any()
+  // is then always true: some socket elsewhere may be in the audience.
+  struct Relayed {
+    bool delta = false;  // stream_delta (merged for busy sockets) rather than broadcast
+    std::string_view event;
+    std::string_view run_id;  // deltas
+    const Json& payload;
+    const Audience& audience;
+    bool droppable = false;
+  };
+  using Relay = std::function<void(const Relayed&)>;
+  void set_relay(Relay r) { relay_ = std::move(r); }
+  void deliver_relayed(const Relayed& e);
   // One event to one socket; false when it is gone or not authenticated.
   bool send_to(std::uint64_t id, std::string_view event, Json payload);
   // The socket's outbound queue became empty: send what was held back for it.
@@ -159,6 +174,8 @@ class ClientTable {
   void flush_held(Client& c);
 
   Metrics& metrics_;
+  Relay relay_;
+  bool relaying_ = false;  // delivering an event from another instance: not relayed back
   std::unordered_map<std::uint64_t, Client> clients_;
   std::unordered_map<std::string, int> preauth_by_ip_;
   std::uint64_t next_id_ = 1;

@@ -84,6 +84,11 @@ Result<ClusterStart> join_cluster(const RuntimeInfo& info, const config::Config&
         std::chrono::milliseconds(std::clamp<std::int64_t>(ttl / 4, 100, 1000)));
   }
   store->set_instance(join.instance);
+  store->set_lanes(join.holder, ttl);
+  // This instance's last run, which we waited out: whatever else it held (session lanes,
+  // channel accounts) is let go now rather than when each lease runs out.
+  if (!seen_holder.empty())
+    if (auto gone = sessions::expire_holder(*store, seen_holder); !gone.ok()) return gone.error();
   config::FileState file;
   file.path = "cluster:" + name;
   file.exists = true;

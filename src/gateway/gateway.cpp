@@ -43,19 +43,27 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
     log::warn("{} run(s) were interrupted by the last shutdown; marked as failed", *marked);
   auto queued = store->queued_runs();
   if (!queued.ok()) return queued.error();
+  auto approvals = store->pending_approvals();
+  if (!approvals.ok()) return approvals.error();
   std::string state_dir = info.state_dir;
   std::unique_ptr<Gateway> gw(new Gateway(io, std::move(info), std::move(cfg), std::move(file),
                                           std::move(auth), std::move(store).value()));
   gw->queued_at_start_ = std::move(queued).value();
+  gw->tools_.preload(std::move(approvals).value());  // offered again by start_channels()
   if (join) {
     // A member of a cluster: its cron fires only while it holds the lead.
     gw->cron_.follow();
     const config::ClusterConfig& cc = gw->config_.cfg().cluster;
     Gateway* g = gw.get();
-    gw->cluster_ =
-        std::make_unique<ClusterNode>(ClusterNode::Deps{io, gw->db_, gw->cron_, gw->runs_,
-                                                        gw->clock_, [g] { g->config_doc_.poll(); }},
-                                      std::move(*join), cc);
+    gw->cluster_ = std::make_unique<ClusterNode>(
+        ClusterNode::Deps{io, gw->db_, gw->cron_, gw->runs_, gw->channels_, gw->clients_,
+                          gw->presence_, gw->tools_.approvals(), gw->run_waiters_, gw->clock_,
+                          [g] { g->config_doc_.poll(); }},
+        std::move(*join), cc);
+    // Before the channels are configured: their accounts start on standby.
+    gw->channels_.set_cluster(channels::ChannelManager::ClusterHooks{
+        [g] { g->cluster_->channels_configured(); },
+        [g](const std::string& key) { g->cluster_->announce_outbound(key); }});
     gw->config_doc_.on_written([g] { g->cluster_->announce_config(); });
     gw->status_.set_cluster([g] { return g->cluster_->status_json(); });
   }
@@ -203,7 +211,6 @@ Gateway::Gateway(boost::asio::io_context& io, RuntimeInfo info, config::Config c
                               [this](const std::string& agent, const std::vector<std::string>& p) {
                                 config_doc_.persist_allow(agent, p);
                               }}](const tools::ApprovalRecord& r) { run_orphan_approval(d, r); };
-  tools_.start(nullptr);
   channels_.set_extra_factories(
       [this](const std::string& name) { return plugins_.channel_factory(name); });
   health_.refresh(false);
@@ -232,6 +239,10 @@ std::string Gateway::start_plugins() {
 
 std::string Gateway::start_channels() {
   channels_.configure(config_.cfg());
+  // The approvals pending from before the restart, offered again now that the channels
+  // they came from are there; from the copy read at open(), so before the loop serves
+  // any client.
+  tools_.start(nullptr);
   health_.refresh(false);  // the first snapshot clients see already lists channels and plugins
   Json order = channels_.status_json()["channelOrder"];
   std::string names;
@@ -247,7 +258,10 @@ void Gateway::start() {
   loop_monitor_.start();
   maintenance_.start();
   config_doc_.start();
-  if (cluster_) cluster_->start();
+  if (cluster_) {
+    cluster_->start();
+    services_.cluster = cluster_->ops();  // chat.abort / exec.approval.resolve elsewhere
+  }
 }
 
 void Gateway::shutdown(const std::string& reason, std::optional<long long> restart_expected_ms,
@@ -313,8 +327,18 @@ void Gateway::flush_outbound() {
 
 void Gateway::stop_the_rest() {
   config_doc_.stop();
-  if (cluster_) cluster_->stop();  // leases given back: the others take over at once
+  // The connectors stop before their leases are given back: the next owner never polls
+  // alongside this one.
   channels_.stop_all();
+  if (cluster_) {
+    // Leases given back, so the others take over at once (not a TTL later); the process
+    // waits for that commit (bounded by the 3 s below).
+    leases_released_ = false;
+    cluster_->stop([this] {
+      leases_released_ = true;
+      finish_shutdown_if_idle();
+    });
+  }
   plugins_drained_ = false;
   plugins_.stop([this] {
     plugins_drained_ = true;
@@ -340,7 +364,7 @@ void Gateway::stop_the_rest() {
 
 void Gateway::finish_shutdown_if_idle() {
   if (!draining_ || clients_.size() != 0 || !runs_drained_ || !tools_drained_ ||
-      !plugins_drained_ || !on_drained_)
+      !plugins_drained_ || !leases_released_ || !on_drained_)
     return;
   shutdown_timer_.cancel();
   auto cb = std::move(on_drained_);

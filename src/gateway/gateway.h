@@ -194,6 +194,7 @@ class Gateway {
   bool plugins_drained_ = true;  // false while shutdown waits for plugin processes
   bool runs_drained_ = true;     // false while shutdown waits for runs to be written
   bool tools_drained_ = true;    // false while shutdown waits for MCP servers to stop
+  bool leases_released_ = true;  // false while shutdown gives the cluster leases back
 };
 
 }  // namespace simpleclaw::gateway

@@ -96,8 +96,69 @@ void PresenceFeed::flush() {
   last_broadcast_ = clock_.steady();
   Json sv = state_version_();
   // Shared mode: users do not see who is connected (owner "" = the admin only).
-  clients_.broadcast("presence", Json{{"presence", presence_.list()}},
+  clients_.broadcast("presence", Json{{"presence", list()}},
                      Audience{protocol::Scope::kRead, std::string_view()}, true, &sv);
+  if (publish_) publish_(local_list());
+}
+
+Json PresenceFeed::local_list() const {
+  Json out = presence_.list();
+  if (instance_.empty()) return out;
+  const std::string tag = "gateway-instance:" + instance_;
+  for (Json& e : out) {
+    Json& tags = e["tags"];
+    if (!tags.is_array()) tags = Json::array();
+    tags.push_back(tag);
+  }
+  return out;
+}
+
+Json PresenceFeed::list() const {
+  Json out = local_list();
+  for (const auto& [id, r] : remote_)
+    for (const Json& e : r.entries) out.push_back(e);
+  return out;
+}
+
+void PresenceFeed::set_cluster(std::string instance, std::function<void(const Json&)> publish) {
+  instance_ = std::move(instance);
+  publish_ = std::move(publish);
+}
+
+void PresenceFeed::republish() {
+  if (publish_ && !stopped_) publish_(local_list());
+}
+
+void PresenceFeed::remote(const std::string& instance, const Json& entries,
+                          std::chrono::milliseconds ttl) {
+  if (instance == instance_ || !entries.is_array()) return;
+  Remote& r = remote_[instance];
+  r.expires = clock_.steady() + ttl;
+  // Bounded like a local list: a few thousand entries at most per instance.
+  Json kept = Json::array();
+  for (const Json& e : entries)
+    if (e.is_object() && kept.size() < 5000) kept.push_back(e);
+  if (r.entries == kept) return;  // a heartbeat
+  r.entries = std::move(kept);
+  ++remote_version_;
+  changed();
+}
+
+void PresenceFeed::expire_remote() {
+  const auto now = clock_.steady();
+  bool gone = false;
+  for (auto it = remote_.begin(); it != remote_.end();) {
+    if (it->second.expires < now) {
+      it = remote_.erase(it);
+      gone = true;
+    } else {
+      ++it;
+    }
+  }
+  if (gone) {
+    ++remote_version_;
+    changed();
+  }
 }
 
 void PresenceFeed::stop() {

@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
+#include <string>
 
 #include "base/clock.h"
 #include "gateway/clients.h"
@@ -38,13 +40,25 @@ class PresenceFeed {
   void changed();
   void stop();  // shutdown: no more broadcasts
 
-  Json list() const { return presence_.list(); }
+  // [self, entries...]; in cluster mode every instance's, each entry tagged
+  // "gateway-instance:<id>" (OpenClaw's presence entries are closed objects: tags is
+  // where a name may go).
+  Json list() const;
   Json self_only() const { return presence_.self_only(); }
-  std::uint64_t version() const { return presence_.version(); }
+  std::uint64_t version() const { return presence_.version() + remote_version_; }
   std::size_t size() const { return presence_.size(); }
+
+  // Cluster mode (docs/cluster.md "Events"): `publish` gets this instance's entries (its
+  // own tagged list) on each change and from republish(); the other instances' lists come
+  // in through remote() and count until `ttl` after their last one.
+  void set_cluster(std::string instance, std::function<void(const Json& entries)> publish);
+  void republish();  // a heartbeat: the others keep this instance's entries
+  void remote(const std::string& instance, const Json& entries, std::chrono::milliseconds ttl);
+  void expire_remote();  // drops the lists of instances not heard from in time
 
  private:
   void flush();
+  Json local_list() const;  // this instance's entries, tagged in cluster mode
   static constexpr std::chrono::milliseconds kInterval{250};
 
   ClientTable& clients_;
@@ -55,6 +69,15 @@ class PresenceFeed {
   bool flush_pending_ = false;
   bool stopped_ = false;
   std::chrono::steady_clock::time_point last_broadcast_{};
+  // Cluster mode.
+  std::string instance_;
+  std::function<void(const Json&)> publish_;
+  struct Remote {
+    Json entries;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::map<std::string, Remote> remote_;  // by instance id
+  std::uint64_t remote_version_ = 0;      // bumped on each change of the remote lists
 };
 
 }  // namespace simpleclaw::gateway

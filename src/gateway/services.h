@@ -31,6 +31,7 @@ namespace simpleclaw::gateway {
 
 struct RuntimeInfo;
 class ApprovalEvents;
+class ClusterOps;
 class ConfigDocument;
 class CronScheduler;
 class DevicePairing;
@@ -65,6 +66,9 @@ struct Services {
   BlockingPool& files;  // blocking file work (workspace files), never on the loop
   const Clock& clock;   // "now" for everything a handler stamps or compares
   CronScheduler& cron;  // scheduled jobs (cron.*, wake)
+  // Cluster mode: another instance's runs and approvals (gateway/cluster_ops.h); null on
+  // a gateway of its own.
+  ClusterOps* cluster = nullptr;
 };
 
 }  // namespace simpleclaw::gateway

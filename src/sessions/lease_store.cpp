@@ -74,6 +74,29 @@ Result<bool> holds_lease(SessionStore& s, const std::string& name, const std::st
   return *row && st->int64(0) > 0;
 }
 
+Result<int> renew_held_leases(SessionStore& s, const std::string& prefix, const std::string& holder,
+                              std::int64_t ttl_ms) {
+  const std::string now = now_ms(s.db().engine());
+  auto st = s.db().prepare(
+      "UPDATE leases SET expires_at = " + now +
+      " + ?3 WHERE holder = ?1 AND substr(name, 1, length(CAST(?2 AS TEXT))) = ?2 AND "
+      "expires_at >= " +
+      now);
+  if (!st.ok()) return st.error();
+  st->bind(1, holder).bind(2, prefix).bind(3, ttl_ms);
+  if (auto r = st->run(); !r.ok()) return r.error();
+  return s.db().changes();
+}
+
+Result<int> expire_holder(SessionStore& s, const std::string& holder) {
+  if (holder.empty()) return 0;
+  auto st = s.db().prepare("UPDATE leases SET holder = '', expires_at = 0 WHERE holder = ?1");
+  if (!st.ok()) return st.error();
+  st->bind(1, holder);
+  if (auto r = st->run(); !r.ok()) return r.error();
+  return s.db().changes();
+}
+
 Result<bool> release_lease(SessionStore& s, const std::string& name, const std::string& holder,
                            std::int64_t epoch) {
   // Kept, expired and without a holder, so the next taker's epoch is still higher than

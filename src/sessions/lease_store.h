@@ -34,6 +34,13 @@ Result<Lease> acquire_lease(SessionStore& s, const std::string& name, const std:
                             std::int64_t ttl_ms);
 Result<bool> holds_lease(SessionStore& s, const std::string& name, const std::string& holder,
                          std::int64_t epoch);
+// Renews, in one statement, every lease of `holder` whose name starts with `prefix` and
+// that it still holds (not expired): an instance's session lanes. How many were renewed.
+Result<int> renew_held_leases(SessionStore& s, const std::string& prefix, const std::string& holder,
+                              std::int64_t ttl_ms);
+// Every lease of `holder` let go at once: a holder known to be gone (its instance lease
+// expired and the caller took it). The next taker of each gets a higher epoch.
+Result<int> expire_holder(SessionStore& s, const std::string& holder);
 Result<bool> release_lease(SessionStore& s, const std::string& name, const std::string& holder,
                            std::int64_t epoch);
 // Every lease (expired ones too, until taken over), by name.

@@ -61,7 +61,18 @@ Result<std::vector<PendingReply>> pending_replies(SessionStore& s, const std::st
   return out;
 }
 
-Status add_outbox(SessionStore& s, std::vector<OutboxRow>& rows, const std::string& reply_run_id) {
+Result<bool> add_outbox(SessionStore& s, std::vector<OutboxRow>& rows,
+                        const std::string& reply_run_id) {
+  // The reply's state first: of two writers racing for one reply, the second finds it
+  // queued (PostgreSQL re-checks the condition once the first commits) and adds nothing.
+  if (!reply_run_id.empty()) {
+    auto closed = close_reply(s, reply_run_id);
+    if (!closed.ok()) return closed.error();
+    if (!*closed) {
+      for (OutboxRow& r : rows) r.seq = 0;
+      return false;
+    }
+  }
   auto ins = s.db().prepare(
       "INSERT INTO outbox (account, peer, reply_to, text, buttons, attempts, last_error, "
       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq");
@@ -75,15 +86,23 @@ Status add_outbox(SessionStore& s, std::vector<OutboxRow>& rows, const std::stri
     r.seq = *row ? ins->int64(0) : 0;
     ins->reset();
   }
-  if (!reply_run_id.empty()) return close_reply(s, reply_run_id);
-  return Ok{};
+  return true;
 }
 
-Status close_reply(SessionStore& s, const std::string& run_id) {
-  auto st = s.db().prepare("UPDATE runs SET reply_state = 'queued' WHERE run_id = ?1");
+Result<bool> close_reply(SessionStore& s, const std::string& run_id) {
+  auto st = s.db().prepare(
+      "UPDATE runs SET reply_state = 'queued' WHERE run_id = ?1 AND reply_state <> 'queued'");
   if (!st.ok()) return st.error();
   st->bind(1, run_id);
-  return st->run();
+  if (auto r = st->run(); !r.ok()) return r.error();
+  if (s.db().changes() > 0) return true;
+  // Nothing changed: queued already, or a run with no row (its reply is still sent).
+  auto row = s.db().prepare("SELECT 1 FROM runs WHERE run_id = ?1");
+  if (!row.ok()) return row.error();
+  row->bind(1, run_id);
+  auto found = row->step();
+  if (!found.ok()) return found.error();
+  return !*found;
 }
 
 Status delete_outbox(SessionStore& s, std::int64_t seq) {

@@ -50,10 +50,14 @@ Result<std::vector<OutboxRow>> load_outbox(SessionStore& s, const std::string& a
 // Ended runs of `account` whose reply is still 'pending'.
 Result<std::vector<PendingReply>> pending_replies(SessionStore& s, const std::string& account);
 // Inserts `rows` in order (setting their seq) and, when `reply_run_id` is set, marks that
-// run's reply queued in the same transaction.
-Status add_outbox(SessionStore& s, std::vector<OutboxRow>& rows, const std::string& reply_run_id);
+// run's reply queued in the same transaction. A reply is queued once: when another writer
+// (another cluster instance, the start-up repair) queued it first, nothing is inserted,
+// every seq stays 0 and the answer is false.
+Result<bool> add_outbox(SessionStore& s, std::vector<OutboxRow>& rows,
+                        const std::string& reply_run_id);
 // A run whose reply needs no message (it chose to say nothing): its reply state ends.
-Status close_reply(SessionStore& s, const std::string& run_id);
+// False when it had ended already.
+Result<bool> close_reply(SessionStore& s, const std::string& run_id);
 Status delete_outbox(SessionStore& s, std::int64_t seq);
 Status note_outbox_failure(SessionStore& s, std::int64_t seq, int attempts,
                            const std::string& error);

@@ -4,6 +4,7 @@
 
 #include "base/ids.h"
 #include "base/utf8.h"
+#include "sessions/lease_store.h"
 #include "store/migrations.h"
 
 namespace simpleclaw::sessions {
@@ -186,6 +187,11 @@ CREATE TABLE cluster_config (
 ALTER TABLE runs ADD COLUMN instance TEXT NOT NULL DEFAULT '';
 CREATE INDEX runs_by_instance ON runs(instance, status);
 )sql"},
+    // Cluster mode: the epoch of the session lane a run was accepted under; its transcript
+    // writes are refused once the lane has another epoch (SessionStore::set_lanes).
+    {12, R"sql(
+ALTER TABLE runs ADD COLUMN lane_epoch BIGINT NOT NULL DEFAULT 0;
+)sql"},
 };
 
 // Every table of the schema above with its primary key, in the order a copy makes them
@@ -339,8 +345,13 @@ Status SessionStore::settle_idle_sessions() {
       "'queued'))");
 }
 
-Result<ReapedInstance> SessionStore::reap_instance(const std::string& dead, std::int64_t now) {
+Result<ReapedInstance> SessionStore::reap_instance(const std::string& dead,
+                                                   const std::string& dead_holder,
+                                                   std::int64_t now) {
   ReapedInstance out;
+  // Its session lanes (and channel accounts) are free at once, not a moment later: the
+  // adopted runs below take their lanes here.
+  if (auto x = expire_holder(*this, dead_holder); !x.ok()) return x.error();
   auto s = prep(
       "UPDATE runs SET status = 'error', error = ?3, ended_at = ?1 WHERE status = 'running' "
       "AND instance = ?2");
@@ -356,14 +367,85 @@ Result<ReapedInstance> SessionStore::reap_instance(const std::string& dead, std:
   if (!q.ok()) return q.error();
   q->bind(1, dead).bind(2, instance_);
   if (auto r = q->run(); !r.ok()) return r.error();
+  for (const QueuedRun& a : out.adopted) {
+    auto lane = take_lane(a.session_key);
+    if (!lane.ok() && lane.error().code != ErrorCode::kUnavailable) return lane.error();
+    // Taken by a live instance meanwhile: the run fails to start with that said.
+    if (!lane.ok()) continue;
+    auto e = prep("UPDATE runs SET lane_epoch = ?2 WHERE run_id = ?1");
+    if (!e.ok()) return e.error();
+    e->bind(1, a.run_id).bind(2, *lane);
+    if (auto r = e->run(); !r.ok()) return r.error();
+  }
   if (auto r = settle_idle_sessions(); !r.ok()) return r.error();
   return out;
 }
 
 Status SessionStore::mark_running(const std::string& run_id) {
+  if (!lane_holder_.empty()) {
+    // A run accepted before a restart or adopted from a dead instance runs under this
+    // holder's lane: taken (or renewed) now, its epoch recorded for the fence.
+    auto run = get_run(run_id);
+    if (!run.ok()) return run.error();
+    if (!*run) return Error::not_found("unknown run: " + run_id, "RUN_NOT_FOUND");
+    auto lane = take_lane((*run)->session_key);
+    if (!lane.ok()) return lane.error();
+    auto s = prep(
+        "UPDATE runs SET status = 'running', lane_epoch = ?2 WHERE run_id = ?1 AND status = "
+        "'queued'");
+    if (!s.ok()) return s.error();
+    s->bind(1, run_id).bind(2, *lane);
+    return s->run();
+  }
   auto s = prep("UPDATE runs SET status = 'running' WHERE run_id = ?1 AND status = 'queued'");
   if (!s.ok()) return s.error();
   s->bind(1, run_id);
+  return s->run();
+}
+
+void SessionStore::set_lanes(std::string holder, std::int64_t ttl_ms) {
+  lane_holder_ = std::move(holder);
+  lane_ttl_ms_ = ttl_ms;
+}
+
+Result<std::int64_t> SessionStore::take_lane(const std::string& key) {
+  if (lane_holder_.empty()) return std::int64_t{0};
+  auto l = acquire_lease(*this, lane_lease(key), lane_holder_, lane_ttl_ms_);
+  if (!l.ok()) return l.error();
+  if (l->held) return l->epoch;
+  const std::string where = l->holder.substr(0, l->holder.find('#'));
+  // Unavailable here, with a retry hint: the client is either forwarded there (the
+  // RunEngine's forwarder) or told to retry, by when the lane may be free.
+  Error e = Error::unavailable("session " + key + " is being served by gateway instance " + where,
+                               lane_ttl_ms_);
+  e.details = Json{{"code", "LANE_ELSEWHERE"}};
+  e.details["holder"] = l->holder;
+  e.details["instance"] = where;
+  return e;
+}
+
+Result<bool> SessionStore::lane_still_held(const std::string& run_id) {
+  if (lane_holder_.empty()) return true;
+  auto s = prep(
+      "SELECT runs.lane_epoch, leases.holder, leases.epoch FROM runs LEFT JOIN leases ON "
+      "leases.name = 'lane:' || runs.session_key WHERE runs.run_id = ?1");
+  if (!s.ok()) return s.error();
+  s->bind(1, run_id);
+  auto row = s->step();
+  if (!row.ok()) return row.error();
+  if (!*row) return true;  // no such run: the caller says so
+  const std::int64_t epoch = s->int64(0);
+  if (epoch == 0) return true;  // accepted before the lanes (or on a gateway of its own)
+  return s->text(1) == lane_holder_ && s->int64(2) == epoch;
+}
+
+Status SessionStore::release_idle_lane(const std::string& key) {
+  if (lane_holder_.empty()) return Ok{};
+  auto s = prep(
+      "UPDATE leases SET holder = '', expires_at = 0 WHERE name = ?1 AND holder = ?2 AND NOT "
+      "EXISTS (SELECT 1 FROM runs WHERE session_key = ?3 AND status IN ('queued', 'running'))");
+  if (!s.ok()) return s.error();
+  s->bind(1, lane_lease(key)).bind(2, lane_holder_).bind(3, key);
   return s->run();
 }
 
@@ -473,11 +555,13 @@ Result<BeginRunResult> SessionStore::begin_run(const BeginRun& b) {
     out.existing = std::move(*existing);
     return out;
   }
+  auto lane = take_lane(b.key.key);
+  if (!lane.ok()) return lane.error();
   auto r = prep(
       "INSERT INTO runs (run_id, session_key, session_id, status, created_at, reply_route, "
-      "reply_state, instance) VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6, ?8)");
+      "reply_state, instance, lane_epoch) VALUES (?1, ?2, ?3, ?7, ?4, ?5, ?6, ?8, ?9)");
   if (!r.ok()) return r.error();
-  r->bind(8, instance_);
+  r->bind(8, instance_).bind(9, *lane);
   r->bind(1, b.run_id).bind(2, b.key.key).bind(3, out.session.session_id).bind(4, b.now);
   r->bind(5, b.reply_route).bind(6, std::string(b.reply_route.empty() ? "" : "pending"));
   r->bind(7, std::string(b.starts_now ? "running" : "queued"));
@@ -521,7 +605,13 @@ Result<std::optional<Entry>> SessionStore::finish_run(const FinishRun& f) {
   auto run = get_run(f.run_id);
   if (!run.ok()) return run.error();
   if (!*run) return Error::not_found("unknown run: " + f.run_id, "RUN_NOT_FOUND");
-  std::optional<Entry> reply = f.reply;
+  // The fence: a run whose lane another instance has taken since (this one was cut off
+  // from the database for longer than the lease) writes nothing to the transcript.
+  auto held = lane_still_held(f.run_id);
+  if (!held.ok()) return held.error();
+  std::optional<Entry> reply = *held ? f.reply : std::nullopt;
+  const RunStatus status = *held ? f.status : RunStatus::kError;
+  const std::string error = *held ? f.error : std::string(kLaneLost);
   if (reply) {
     reply->session_id = (*run)->session_id;
     reply->run_id = f.run_id;
@@ -529,10 +619,16 @@ Result<std::optional<Entry>> SessionStore::finish_run(const FinishRun& f) {
     reply->created_at = f.now;
     if (auto x = insert_entry(db_, *reply); !x.ok()) return x.error();
   }
-  auto r = prep("UPDATE runs SET status = ?2, error = ?3, ended_at = ?4 WHERE run_id = ?1");
+  // Cluster mode: a run another instance adopted (this one was taken for dead) is
+  // theirs to end; this late end changes nothing.
+  auto r = prep(
+      "UPDATE runs SET status = ?2, error = ?3, ended_at = ?4 WHERE run_id = ?1 AND (?5 = '' "
+      "OR instance = ?5 OR instance = '')");
   if (!r.ok()) return r.error();
-  r->bind(1, f.run_id).bind(2, run_status_name(f.status)).bind(3, f.error).bind(4, f.now);
+  r->bind(1, f.run_id).bind(2, run_status_name(status)).bind(3, error).bind(4, f.now);
+  r->bind(5, instance_);
   if (auto x = r->run(); !x.ok()) return x.error();
+  if (auto x = release_idle_lane(f.session_key); !x.ok()) return x.error();
   if (!f.joined_run.empty()) {
     auto j = prep("UPDATE entries SET run_id = ?1 WHERE message_id = ?2");
     if (!j.ok()) return j.error();
@@ -556,6 +652,9 @@ Status SessionStore::append_step(const std::string& run_id, std::vector<Entry>& 
   auto run = get_run(run_id);
   if (!run.ok()) return run.error();
   if (!*run) return Error::not_found("unknown run: " + run_id, "RUN_NOT_FOUND");
+  auto held = lane_still_held(run_id);
+  if (!held.ok()) return held.error();
+  if (!*held) return Error::conflict(kLaneLost, "LANE_LOST");
   for (Entry& e : entries) {
     e.session_id = (*run)->session_id;
     e.run_id = run_id;

@@ -64,7 +64,21 @@ class SessionStore {
   // Cluster mode: instance `dead` is gone (its liveness lease expired). Its running runs
   // are recorded interrupted; its queued ones become this instance's (queued_runs() then
   // returns them to run here).
-  Result<ReapedInstance> reap_instance(const std::string& dead, std::int64_t now);
+  // `dead_holder` (its lease's holder) loses every lease it had.
+  Result<ReapedInstance> reap_instance(const std::string& dead, const std::string& dead_holder,
+                                       std::int64_t now);
+  // Cluster mode: session lanes. A session's runs execute on one instance at a time, the
+  // holder of its lease `lane:<key>`: begin_run() and a queued run's mark_running() take
+  // it (refused with LANE_ELSEWHERE, details {holder, instance}, while another live
+  // instance holds it) and record its epoch with the run; transcript writes of a run whose
+  // lane has since passed to another epoch are refused (the fence: an instance cut off
+  // from the database past the TTL); the lane is given back when its last run ends. The
+  // holder renews its lanes with renew_held_leases("lane:").
+  void set_lanes(std::string holder, std::int64_t ttl_ms);
+  static std::string lane_lease(const std::string& key) { return "lane:" + key; }
+  static constexpr const char* kLaneLost =
+      "interrupted: this session moved to another gateway instance while the run was cut off "
+      "from the database";
   // A run that starts executing: after a crash it is reported interrupted, not run again.
   Status mark_running(const std::string& run_id);
   // Runs accepted but never started (queued at a restart), oldest first: run them now.
@@ -117,9 +131,14 @@ class SessionStore {
   Result<store::Stmt> prep(const char* sql);
   Status settle_idle_sessions();  // sessions with nothing running or queued -> idle
   Result<std::vector<QueuedRun>> queued_runs_of(const std::string& instance);
+  Result<std::int64_t> take_lane(const std::string& key);  // its epoch; 0 = no lanes
+  Result<bool> lane_still_held(const std::string& run_id);
+  Status release_idle_lane(const std::string& key);
   store::Db db_;
   MediaStore media_;
   std::string instance_;
+  std::string lane_holder_;  // "" = no lanes (a gateway of its own)
+  std::int64_t lane_ttl_ms_ = 0;
 };
 
 }  // namespace simpleclaw::sessions

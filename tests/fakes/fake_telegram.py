@@ -7,7 +7,7 @@ it; unconfirmed updates are sent again) and long polling (waits up to `timeout` 
 for an update). A control API lets a test act as Telegram users and as faults:
 
   POST /control/message   {from_id, chat_id?, text, chat_type?, first_name?,
-                           reply_to_bot?, thread_id?}          -> {update_id}
+                           reply_to_bot?, thread_id?}          -> {update_id, message_id}
   POST /control/callback  {from_id, chat_id, data}             -> {update_id}
   POST /control/stall     {count}   the next `count` getUpdates calls never answer
   POST /control/fail_send {count, code}  the next sendMessage calls fail (429 / 500)
@@ -218,7 +218,11 @@ class Handler(BaseHTTPRequestHandler):
         if what == "message":
             chat_type = b.get("chat_type", "private")
             chat_id = b.get("chat_id", b["from_id"])
-            msg = {"message_id": message_id[0] + 1, "date": int(time.time()),
+            # Unique like Telegram's (two inbound messages never share an id).
+            with lock:
+                message_id[0] += 1
+                mid = message_id[0]
+            msg = {"message_id": mid, "date": int(time.time()),
                    "from": {"id": b["from_id"], "is_bot": False,
                             "first_name": b.get("first_name", "User")},
                    "chat": {"id": chat_id, "type": chat_type}, "text": b["text"]}
@@ -227,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
             if b.get("thread_id"):
                 msg["message_thread_id"] = b["thread_id"]
                 msg["is_topic_message"] = True
-            return self.reply(200, {"update_id": add_update({"message": msg})})
+            return self.reply(200, {"update_id": add_update({"message": msg}), "message_id": mid})
         if what == "callback":
             q = {"id": "cq%d" % next_id[0], "from": {"id": b["from_id"], "is_bot": False,
                                                       "first_name": "User"},

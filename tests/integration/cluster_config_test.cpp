@@ -5,6 +5,8 @@
 // either instance is applied by the other within a second and told to its clients; a
 // stale baseHash is a conflict across instances; an invalid change is refused and changes
 // nothing.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -28,12 +30,14 @@ struct Cluster {
   std::map<std::string, std::string> env;
   std::string url;  // the cluster's database
   std::string why;  // when there is none
+  // Its own NATS namespace: tests side by side on one server never hear each other.
+  const std::string name = "itest" + std::to_string(::getpid());
   Cluster() { url = simpleclaw::testing_support::pg_only_database(env, why); }
 
   // A local config.yaml: the way into the cluster, then `rest`.
   std::string local(const std::string& instance, const std::string& rest = "") const {
     return "store:\n  backend: postgres\n  postgres:\n    url: " + url +
-           "\ncluster:\n  name: itest\n  instance: " + instance +
+           "\ncluster:\n  name: " + name + "\n  instance: " + instance +
            "\n  nats:\n    url: " + env.at("SIMPLECLAW_NATS_URL") +
            "\n    user: " + env.at("SIMPLECLAW_NATS_USER") +
            "\n    password: " + env.at("SIMPLECLAW_NATS_PASSWORD") + "\n" + rest;
@@ -72,7 +76,7 @@ TEST(ClusterConfig, TheFirstInstanceSeedsTheDocumentAndTheNextRunsOnIt) {
   Json ga = call_ok(*ca, "config.get");
   Json gb = call_ok(*cb, "config.get");
   EXPECT_EQ(ga["hash"], gb["hash"]);
-  EXPECT_EQ(gb["path"], "cluster:itest");
+  EXPECT_EQ(gb["path"], "cluster:" + cl.name);
   EXPECT_EQ(gb["config"]["logging"]["level"], "info") << "the shared value, not B's own";
   EXPECT_EQ(gb["config"]["cluster"]["instance"], "b") << "each instance keeps its own way in";
   const std::string raw = gb["raw"];
@@ -160,7 +164,7 @@ TEST(ClusterConfig, AStaleHashIsAConflictAcrossInstancesAndAnInvalidChangeChange
       << moved.error().message;
   Json after = call_ok(*ca, "config.get");
   EXPECT_EQ(after["hash"], now) << "the refused changes changed nothing";
-  EXPECT_EQ(after["config"]["cluster"]["name"], "itest");
+  EXPECT_EQ(after["config"]["cluster"]["name"], cl.name);
   EXPECT_EQ(after["config"]["logging"]["level"], "debug");
   EXPECT_TRUE(a->running() && b->running());
 }

@@ -1,4 +1,4 @@
-// FailoverCluster mode's failover (docs/cluster.md "Ownership"; label cluster: the
+// Cluster mode's failover (docs/cluster.md "Ownership"; label cluster: the
 // cluster_services fixture's PostgreSQL and NATS). Two real gateways on one database with
 // short leases (TTL 2 s, renewal 0.5 s): only the cron leader fires jobs, and when it is
 // killed (kill -9) the other takes the lead within TTL + one renewal and the occurrences go
@@ -9,91 +9,11 @@
 
 #include "integration/chat_helpers.h"
 #include "integration/cli_run.h"
+#include "integration/cluster_helpers.h"
 #include "store/db.h"
 #include "support/test_store.h"
 
 namespace sctest {
-namespace {
-
-constexpr const char* kFailoverToken = "cluster-failover-token-0123456789abcd";
-constexpr int kTtlMs = 2000, kRenewMs = 500;
-// Slack for a takeover beyond TTL + renewal + the job's period: scheduling, the run's start.
-#ifdef SIMPLECLAW_SANITIZED
-constexpr int kSlackMs = 6000;  // ASan: every start and statement is several times slower
-#else
-constexpr int kSlackMs = 1500;
-#endif
-
-bool poll_until(const std::function<bool()>& done, int timeout_ms) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
-struct FailoverCluster {
-  std::map<std::string, std::string> env;
-  std::string url, why;
-  fakes::FakeLlm llm;
-  FailoverCluster() { url = simpleclaw::testing_support::pg_only_database(env, why); }
-
-  StartOptions start(const std::string& instance) const {
-    std::string yaml =
-        config_for(llm, std::string("gateway:\n  auth:\n    token: \"") + kFailoverToken + "\"\n") +
-        "store:\n  backend: postgres\n  postgres:\n    url: " + url +
-        "\ncluster:\n  name: failover\n  instance: " + instance +
-        "\n  lease_ttl_ms: " + std::to_string(kTtlMs) +
-        "\n  lease_renew_ms: " + std::to_string(kRenewMs) +
-        "\n  nats:\n    url: " + env.at("SIMPLECLAW_NATS_URL") +
-        "\n    user: " + env.at("SIMPLECLAW_NATS_USER") +
-        "\n    password: " + env.at("SIMPLECLAW_NATS_PASSWORD") + "\n";
-    StartOptions o = with_config(yaml);
-    o.token = kFailoverToken;
-    return o;
-  }
-
-  // Rows of a query on the cluster's database, each column as text.
-  std::vector<std::vector<std::string>> rows(const std::string& sql) const {
-    std::vector<std::vector<std::string>> out;
-    auto db = simpleclaw::store::Db::open_postgres(url);
-    EXPECT_TRUE(db.ok()) << (db.ok() ? "" : db.error().message);
-    if (!db.ok()) return out;
-    auto st = db->prepare(sql);
-    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
-    if (!st.ok()) return out;
-    for (;;) {
-      auto r = st->step();
-      if (!r.ok() || !*r) break;
-      std::vector<std::string> row;
-      for (int i = 0; i < st->columns(); ++i) row.push_back(st->text(i));
-      out.push_back(std::move(row));
-    }
-    return out;
-  }
-  // Whether instance `id` holds the cron lead within `timeout_ms`.
-  bool leads(const std::string& id, int timeout_ms) const {
-    return poll_until(
-        [&] {
-          return count("SELECT count(*) FROM leases WHERE name = 'cron:leader' AND holder LIKE '" +
-                       id + "#%'") == 1;
-        },
-        timeout_ms);
-  }
-  std::int64_t count(const std::string& sql) const {
-    auto r = rows(sql);
-    return r.empty() ? -1 : std::stoll(r[0][0]);
-  }
-};
-
-std::int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 TEST(ClusterFailover, CronFiresOnlyOnTheLeaderAndTheOtherTakesOverWhenItIsKilled) {
   FailoverCluster cl;
@@ -217,7 +137,8 @@ TEST(ClusterFailover, StatusAndTheCliShowTheInstancesTheLeaderAndAGoneInstanceLe
 
   CmdResult text = run_simpleclaw({"cluster", "status", "--config", a->config_path()}, a->dir());
   ASSERT_EQ(text.code, 0) << text.err;
-  EXPECT_NE(text.out.find("cluster failover on postgresql://"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("cluster " + cl.name + " on postgresql://"), std::string::npos)
+      << text.out;
   EXPECT_NE(text.out.find("instances: 2 live"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("[cron leader]"), std::string::npos) << text.out;
   EXPECT_EQ((text.out + text.err).find(cl.env["SIMPLECLAW_PG_PASSWORD"]), std::string::npos);

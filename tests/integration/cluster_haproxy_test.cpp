@@ -4,6 +4,8 @@
 // (only its ports changed). Clients reach every instance through it; when one is killed
 // (kill -9) every new connection still succeeds, on the two others. And the systemd
 // template unit examples/cluster/simpleclaw@.service passes `systemd-analyze verify`.
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <set>
@@ -37,13 +39,12 @@ TEST(ClusterHaproxy, ThreeInstancesServeThroughHaproxyAndAKilledOneIsSkipped) {
   const char* names[3] = {"gw1", "gw2", "gw3"};
   std::unique_ptr<GatewayProcess> gw[3];
   for (int i = 0; i < 3; ++i) {
-    StartOptions o = with_config(std::string("gateway:\n  port: ") + std::to_string(ports[i]) +
-                                 "\n  auth:\n    token: \"" + kHaproxyToken +
-                                 "\"\nstore:\n  backend: postgres\n  postgres:\n    url: " + url +
-                                 "\ncluster:\n  name: lb\n  instance: " + names[i] +
-                                 "\n  nats:\n    url: " + env["SIMPLECLAW_NATS_URL"] +
-                                 "\n    user: " + env["SIMPLECLAW_NATS_USER"] +
-                                 "\n    password: " + env["SIMPLECLAW_NATS_PASSWORD"] + "\n");
+    StartOptions o = with_config(
+        std::string("gateway:\n  port: ") + std::to_string(ports[i]) + "\n  auth:\n    token: \"" +
+        kHaproxyToken + "\"\nstore:\n  backend: postgres\n  postgres:\n    url: " + url +
+        "\ncluster:\n  name: lb" + std::to_string(::getpid()) + "\n  instance: " + names[i] +
+        "\n  nats:\n    url: " + env["SIMPLECLAW_NATS_URL"] + "\n    user: " +
+        env["SIMPLECLAW_NATS_USER"] + "\n    password: " + env["SIMPLECLAW_NATS_PASSWORD"] + "\n");
     o.port_zero = false;
     o.token = kHaproxyToken;
     gw[i] = GatewayProcess::start(o);

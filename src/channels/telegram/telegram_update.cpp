@@ -26,7 +26,8 @@ std::optional<sdk::InboundMessage> to_inbound(const Json& msg, long long update_
   if (text.empty()) text = json_str(msg, "caption");
   if (text.empty()) return std::nullopt;  // stickers, photos without caption, joins
   sdk::InboundMessage m;
-  m.message_id = std::to_string(update_id);
+  m.message_id = std::to_string(update_id);  // unique per bot: the redelivery key
+  m.reply_id = id_text(field(msg, "message_id"));
   m.sender_id = id_text(field(from, "id"));
   if (m.sender_id.empty()) return std::nullopt;
   std::string name = json_str(from, "first_name");

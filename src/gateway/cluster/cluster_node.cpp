@@ -1,15 +1,21 @@
 #include "gateway/cluster/cluster_node.h"
 
+#include <set>
+
 #include "agents/run_engine.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "channels/channel_manager.h"
 #include "gateway/cron/scheduler.h"
+#include "gateway/presence_feed.h"
+#include "gateway/run_waiters.h"
 #include "sessions/db_worker.h"
 
 namespace simpleclaw::gateway {
 namespace {
 
 constexpr std::string_view kInstancePrefix = "instance:";
+const std::string kChannelPrefix = "channel:";
 
 // One dead instance cleaned up after.
 struct Reaped {
@@ -24,8 +30,10 @@ ClusterNode::ClusterNode(Deps d, ClusterJoin join, const config::ClusterConfig& 
       join_(std::move(join)),
       cc_(cc),
       keeper_(d_.io, d_.db,
-              LeaseKeeper::Options{join_.holder, std::chrono::milliseconds(cc.lease_ttl_ms),
-                                   std::chrono::milliseconds(cc.lease_renew_ms)}),
+              LeaseKeeper::Options{join_.holder,
+                                   std::chrono::milliseconds(cc.lease_ttl_ms),
+                                   std::chrono::milliseconds(cc.lease_renew_ms),
+                                   {"lane:"}}),
       timer_(d_.io) {}
 
 void ClusterNode::connect_bus() {
@@ -48,10 +56,49 @@ void ClusterNode::connect_bus() {
     if (m.data != join_.instance && d_.config_changed) d_.config_changed();
   });
   if (!sub.ok()) log::warn("cluster: NATS subscribe: {}", sub.error().message);
+  relay_ = std::make_unique<EventRelay>(d_.clients, *bus_, join_.instance);
+  // `agent` / `agent.wait` here for a run that ends on another instance.
+  relay_->on_remote_run_end([this](const RunEnd& end) { d_.waiters.finished(end); });
+  // Presence is the union: each instance's entries, kept for a TTL after its last list.
+  sub = bus_->subscribe("presence", [this](const cluster::BusMessage& m) {
+    Json j = Json::parse(m.data, nullptr, false);
+    if (j.is_object())
+      d_.presence.remote(j.value("from", ""), j.value("entries", Json::array()),
+                         keeper_.options().ttl);
+  });
+  if (!sub.ok()) log::warn("cluster: NATS subscribe (presence): {}", sub.error().message);
+  d_.presence.set_cluster(join_.instance, [this](const Json& entries) {
+    if (bus_)
+      (void)bus_->publish("presence", Json{{"from", join_.instance}, {"entries", entries}}.dump());
+  });
+  lanes_ = std::make_unique<LaneForwarder>(d_.runs, d_.approvals, d_.db, *bus_, join_.instance,
+                                           keeper_.options().ttl);
+  sub = bus_->subscribe("outbox.stored", [this](const cluster::BusMessage& m) {
+    d_.channels.refresh_outbox(m.data);
+  });
+  if (!sub.ok()) log::warn("cluster: NATS subscribe: {}", sub.error().message);
 }
 
 void ClusterNode::announce_config() {
   if (bus_) (void)bus_->publish("config.changed", join_.instance);
+}
+
+void ClusterNode::announce_outbound(const std::string& account) {
+  if (bus_) (void)bus_->publish("outbox.stored", account);
+}
+
+void ClusterNode::channels_configured() {
+  std::set<std::string> now;
+  for (const std::string& key : d_.channels.shared_accounts()) {
+    std::string name = kChannelPrefix + key;
+    now.insert(name);
+    if (keeper_.wants(name)) continue;
+    keeper_.want(name, [this, key](bool held, const sessions::Lease& l) {
+      d_.channels.set_owner(key, held, l.holder);
+    });
+  }
+  for (const std::string& name : keeper_.wanted_with_prefix(kChannelPrefix))
+    if (!now.count(name)) keeper_.unwant(name);
 }
 
 void ClusterNode::start() {
@@ -79,11 +126,26 @@ void ClusterNode::tick() {
     if (!ec) tick();
   }));
   d_.cron.refresh();
+  d_.channels.refresh_outbox();
+  d_.presence.republish();
+  d_.presence.expire_remote();
   d_.db.post([](sessions::SessionStore& s) { return sessions::list_leases(s); },
              alive_.guard([this](Result<std::vector<sessions::Lease>> r) {
-               if (r.ok()) all_leases_ = std::move(*r);
+               if (!r.ok()) return;
+               all_leases_ = std::move(*r);
+               // Standby accounts learn who owns them (shown in channels.status).
+               const std::int64_t now = d_.clock.wall_ms();
+               for (const sessions::Lease& l : all_leases_)
+                 if (l.name.rfind(kChannelPrefix, 0) == 0 && keeper_.wants(l.name) &&
+                     !keeper_.holds(l.name))
+                   d_.channels.set_owner(l.name.substr(kChannelPrefix.size()), false,
+                                         l.expires_at >= now ? l.holder : std::string());
              }));
-  if (reaping_) return;
+  // Only an instance that has had the database for two renewal intervals reaps: after an
+  // outage of the database every instance's lease has expired, and each must first get
+  // its chance to renew, or the first one back would take the others' work while they
+  // live. (A dead instance is reaped a renewal or two later for it, never wrongly.)
+  if (reaping_ || keeper_.ok_rounds() < 3) return;
   reaping_ = true;
   d_.db.post(
       [me = join_.instance, holder = join_.holder, ttl = keeper_.options().ttl.count(),
@@ -98,7 +160,7 @@ void ClusterNode::tick() {
           auto taken = sessions::acquire_lease(s, l.name, holder, ttl);
           if (!taken.ok()) return taken.error();
           if (!taken->held) continue;
-          auto reaped = s.reap_instance(id, now);
+          auto reaped = s.reap_instance(id, l.holder, now);
           if (!reaped.ok()) return reaped.error();
           if (auto gone = sessions::delete_lease(s, l.name, holder, taken->epoch); !gone.ok())
             return gone.error();
@@ -156,7 +218,12 @@ Json ClusterNode::status_json() const {
               {"nats",
                {{"url", cluster::shown_url(cc_.nats.url)},
                 {"connected", bus_ && bus_->connected()},
-                {"error", bus_error_}}},
+                {"error", bus_error_},
+                {"eventsSent", relay_ ? relay_->counts().sent : 0},
+                {"eventsReceived", relay_ ? relay_->counts().received : 0},
+                {"eventsRefused", relay_ ? relay_->counts().refused : 0},
+                {"sendsForwarded", lanes_ ? lanes_->forwarded() : 0},
+                {"sendsServedForOthers", lanes_ ? lanes_->served() : 0}}},
               {"leaseTtlMs", cc_.lease_ttl_ms},
               {"leaseRenewMs", cc_.lease_renew_ms},
               {"instances", std::move(instances)},
@@ -171,6 +238,10 @@ void ClusterNode::stop(std::function<void()> done) {
   stopped_ = true;
   timer_.cancel();
   d_.cron.set_leader(false);
+  // The others drop this instance's presence now, not a TTL later.
+  if (bus_)
+    (void)bus_->publish("presence",
+                        Json{{"from", join_.instance}, {"entries", Json::array()}}.dump());
   keeper_.stop(true, std::move(done));
 }
 

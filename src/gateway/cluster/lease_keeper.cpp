@@ -23,6 +23,31 @@ void LeaseKeeper::want(const std::string& name, Changed changed, const sessions:
   }
 }
 
+void LeaseKeeper::unwant(const std::string& name) {
+  auto it = wanted_.find(name);
+  if (it == wanted_.end()) return;
+  const bool held = it->second.held;
+  sessions::Lease l = it->second.last;
+  wanted_.erase(it);
+  if (!held) return;
+  db_.post(
+      [l, holder = o_.holder](sessions::SessionStore& s) -> Status {
+        if (auto r = sessions::release_lease(s, l.name, holder, l.epoch); !r.ok()) return r.error();
+        return Ok{};
+      },
+      [name](Status st) {
+        if (!st) log::warn("cluster: could not give {} back: {}", name, st.error().message);
+      });
+}
+
+std::vector<std::string> LeaseKeeper::wanted_with_prefix(const std::string& prefix) const {
+  std::vector<std::string> out;
+  for (auto it = wanted_.lower_bound(prefix);
+       it != wanted_.end() && it->first.rfind(prefix, 0) == 0; ++it)
+    out.push_back(it->first);
+  return out;
+}
+
 void LeaseKeeper::start() {
   if (!stopped_) return;
   stopped_ = false;
@@ -50,9 +75,12 @@ void LeaseKeeper::round() {
   for (const auto& [name, w] : wanted_) names.push_back(name);
   const auto started = Clock::now();
   db_.post(
-      [names, holder = o_.holder,
+      [names, holder = o_.holder, bulk = o_.bulk_prefixes,
        ttl = o_.ttl.count()](sessions::SessionStore& s) -> Result<std::vector<sessions::Lease>> {
         std::vector<sessions::Lease> out;
+        for (const std::string& prefix : bulk)
+          if (auto n = sessions::renew_held_leases(s, prefix, holder, ttl); !n.ok())
+            return n.error();
         for (const std::string& n : names) {
           auto l = sessions::acquire_lease(s, n, holder, ttl);
           if (!l.ok()) return l.error();
@@ -67,6 +95,7 @@ void LeaseKeeper::round() {
           if (store_error_.empty())
             log::warn("cluster: lease renewal failed: {}", r.error().message);
           store_error_ = r.error().message;
+          ok_rounds_ = 0;
           if (Clock::now() > valid_until_) lose_all(r.error().message);
           return;
         }
@@ -74,6 +103,7 @@ void LeaseKeeper::round() {
         if (!store_error_.empty()) log::info("cluster: the store answers lease renewals again");
         store_error_.clear();
         last_ok_ = started;
+        ++ok_rounds_;
         for (sessions::Lease& l : *r) {
           auto it = wanted_.find(l.name);
           if (it == wanted_.end()) continue;

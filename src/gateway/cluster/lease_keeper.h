@@ -34,6 +34,9 @@ class LeaseKeeper {
   struct Options {
     std::string holder;  // "<instance>#<boot>": a restarted instance is another holder
     std::chrono::milliseconds ttl{10000}, renew{3000};
+    // Leases taken elsewhere (the store's session lanes, "lane:") and renewed here in one
+    // statement per prefix, for as long as this holder still has them.
+    std::vector<std::string> bulk_prefixes;
   };
   // held: gained (true) or lost (false); `lease` as the store has it (who holds it now).
   using Changed = std::function<void(bool held, const sessions::Lease& lease)>;
@@ -44,6 +47,11 @@ class LeaseKeeper {
   // Wants `name` from the next round on; `changed` on each gain and loss. A lease held
   // already (the instance's own, taken at start) is passed as `held`.
   void want(const std::string& name, Changed changed, const sessions::Lease* held = nullptr);
+  // No longer wanted (a channel account removed from the config): given back if held,
+  // without a `changed` call.
+  void unwant(const std::string& name);
+  bool wants(const std::string& name) const { return wanted_.count(name) > 0; }
+  std::vector<std::string> wanted_with_prefix(const std::string& prefix) const;
   void start();
   // Stops renewing; `release`: gives every held lease back at once (a clean stop: the
   // others take over without waiting for the TTL). `done` after the release.
@@ -54,6 +62,9 @@ class LeaseKeeper {
   bool store_ok() const { return store_error_.empty(); }
   const std::string& store_error() const { return store_error_; }
   std::chrono::steady_clock::time_point last_ok() const { return last_ok_; }
+  // Rounds in a row the store answered (0 after a failure): how long this instance has
+  // had the database, so it has seen the others renew too.
+  int ok_rounds() const { return ok_rounds_; }
   const Options& options() const { return o_; }
 
  private:
@@ -77,6 +88,7 @@ class LeaseKeeper {
   std::chrono::steady_clock::time_point valid_until_{};
   std::chrono::steady_clock::time_point last_ok_ = std::chrono::steady_clock::now();
   std::string store_error_;
+  int ok_rounds_ = 0;
   Alive alive_;  // last: dies first
 };
 

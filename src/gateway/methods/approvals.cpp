@@ -6,9 +6,12 @@
 // approval answers exactly like an unknown one.
 #include "tools/approvals.h"
 
+#include <set>
+
 #include "base/crypto.h"
 #include "base/json_fields.h"
 #include "gateway/approval_events.h"
+#include "gateway/cluster_ops.h"
 #include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/runtime_info.h"
@@ -37,12 +40,26 @@ Status check_owner(const MethodCall& call, const std::string& id) {
 
 // A bare array, as OpenClaw's clients read it (`openclaw approvals pending`, the UI).
 void method_exec_approval_list(MethodCall& call) {
-  Json all = call.svc.approvals.list();
-  if (call.client.user.empty()) return call.respond(std::move(all));
-  Json mine = Json::array();  // shared mode: only approvals of the user's own sessions
-  for (Json& a : all)
-    if (call.svc.approval_events.owner_of(a) == call.client.user) mine.push_back(std::move(a));
-  call.respond(std::move(mine));
+  auto answer = [respond = call.respond, user = call.client.user,
+                 &events = call.svc.approval_events](Json all) {
+    if (user.empty()) return respond(std::move(all));
+    Json mine = Json::array();  // shared mode: only approvals of the user's own sessions
+    for (Json& a : all)
+      if (events.owner_of(a) == user) mine.push_back(std::move(a));
+    respond(std::move(mine));
+  };
+  Json local = call.svc.approvals.list();
+  if (!call.svc.cluster) return answer(std::move(local));
+  // Cluster mode: also those other instances' runs wait on (a client that reconnected to
+  // this instance still sees them), from the shared store; this instance's own win.
+  call.svc.cluster->stored_approvals(
+      [local = std::move(local), answer = std::move(answer)](Json stored) mutable {
+        std::set<std::string> ids;
+        for (const Json& a : local) ids.insert(a.value("id", ""));
+        for (Json& a : stored)
+          if (!ids.count(a.value("id", ""))) local.push_back(std::move(a));
+        answer(std::move(local));
+      });
 }
 
 // ---- approval.get / resolve / history: OpenClaw's kind-independent view ----
@@ -181,9 +198,18 @@ void method_exec_approval_get(MethodCall& call) {
 
 void method_exec_approval_resolve(MethodCall& call) {
   std::string id = json_str(call.params, "id");
+  const std::string decision = json_str(call.params, "decision");
+  if (call.svc.cluster && call.client.user.empty() && !call.svc.approvals.get(id).ok()) {
+    // Cluster mode: the approval may be another instance's (its run executes there). The
+    // admin's only: a shared-mode user's ownership is checked where the approval lives.
+    return call.svc.cluster->resolve(
+        id, decision, call.client.who(),
+        [respond = call.respond, id](std::optional<Result<Json>> r) {
+          respond(r ? std::move(*r) : Result<Json>(unknown_approval(id)));
+        });
+  }
   if (Status s = check_owner(call, id); !s.ok()) return call.respond(s.error());
-  call.respond(
-      call.svc.approvals.resolve(id, json_str(call.params, "decision"), call.client.who()));
+  call.respond(call.svc.approvals.resolve(id, decision, call.client.who()));
 }
 
 // The exec policy as OpenClaw's approvals editor shows it: tools.exec (security, ask and the

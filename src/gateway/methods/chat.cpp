@@ -8,6 +8,7 @@
 #include "base/ids.h"
 #include "base/json_fields.h"
 #include "gateway/attachments.h"
+#include "gateway/cluster_ops.h"
 #include "gateway/live_config.h"
 #include "gateway/methods/table.h"
 #include "gateway/transcript_json.h"
@@ -44,8 +45,14 @@ void method_sessions_send(MethodCall& call) { send_common(call, "key", true); }
 void method_chat_abort(MethodCall& call) {
   auto key = call.svc.agents.parse_key(json_str(call.params, "sessionKey"));
   if (!key.ok()) return call.respond(key.error());
-  agents::AbortResult r = call.svc.runs.abort(key->key, json_str(call.params, "runId"));
-  call.respond(Json{{"ok", true}, {"aborted", !r.run_ids.empty()}, {"runIds", r.run_ids}});
+  const std::string run_id = json_str(call.params, "runId");
+  agents::AbortResult r = call.svc.runs.abort(key->key, run_id);
+  auto answer = [respond = call.respond](const std::vector<std::string>& ids) {
+    respond(Json{{"ok", true}, {"aborted", !ids.empty()}, {"runIds", ids}});
+  };
+  // Cluster mode: nothing of the session runs here; the instance serving it may have it.
+  if (!r.run_ids.empty() || !call.svc.cluster) return answer(r.run_ids);
+  call.svc.cluster->abort(key->key, run_id, answer);
 }
 
 // The same page as chat.startup (methods/session_views.cpp), from `offset`.

@@ -18,7 +18,8 @@ TEST(TelegramUpdate, DirectMessage) {
       "chat":{"id":111,"type":"private"},"text":"hi"}})");
   ASSERT_EQ(u.kind, Update::kMessage);
   EXPECT_EQ(u.update_id, 7);
-  EXPECT_EQ(u.message.message_id, "7");
+  EXPECT_EQ(u.message.message_id, "7");  // the update id: unique per bot, the redelivery key
+  EXPECT_EQ(u.message.reply_id, "1");    // a reply threads under the chat's message id
   EXPECT_EQ(u.message.sender_id, "111");
   EXPECT_EQ(u.message.sender_name, "Ann Lee (@ann)");
   EXPECT_EQ(u.message.peer.chat_id, "111");
