@@ -16,7 +16,9 @@
 # the rows show what the machine holds, not how far more machines would go (see the
 # capacity model in docs/benchmarks.md). Builds nothing; progress on stderr, markdown on
 # stdout. Knobs: BENCH_DURATION [5], BENCH_WARMUP [1], BENCH_SESSIONS [100],
-# BENCH_KILLS [20], BENCH_TTL_MS [2000], BENCH_RENEW_MS [500].
+# BENCH_KILLS [20], BENCH_TTL_MS [2000], BENCH_RENEW_MS [500]. ctest's bench.cluster_short
+# runs it with BENCH_DURATION=1 BENCH_KILLS=2 (about 25 s); a row with errors, a missing
+# relayed final or a takeover past the bound fails it (exit 1).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -81,6 +83,7 @@ YAML
 }
 stop_instance() { kill "${GPIDS[$1]}" 2>/dev/null || true; wait "${GPIDS[$1]}" 2>/dev/null || true; }
 
+FAILED=""
 echo "## Cluster: chat turns by instance count"
 echo
 echo "| instances | sessions | turns/s | p50 ms | p99 ms | errors |"
@@ -107,6 +110,7 @@ for n in 1 2 3; do
     errors=$((errors + $(val errors)))
   done
   printf "| %s | %s | %.0f | %.2f | %.2f | %s |\n" "$n" "$SESSIONS" "$rps" "$p50" "$p99" "$errors"
+  [[ $errors == 0 ]] || FAILED="$n instance(s): $errors errors"
   for i in $(seq "$n"); do stop_instance "$i"; done
 done
 echo
@@ -126,6 +130,9 @@ echo "| chat.send -> final | turns | p50 ms | p99 ms |"
 echo "|---|---:|---:|---:|"
 printf "| on the sender's instance | %s | %.2f | %.2f |\n" "$(val responses "$res")" \
   "$(awk "BEGIN{print $(val p50_us "$res")/1000}")" "$(awk "BEGIN{print $(val p99_us "$res")/1000}")"
+# Every final relayed (give or take one at each edge of the measured window).
+(( $(val seen "$rem") + 2 >= $(val responses "$res") )) ||
+  FAILED="relayed finals: $(val seen "$rem") of $(val responses "$res")"
 printf "| on the other instance (relayed over NATS) | %s | %.2f | %.2f |\n" "$(val seen "$rem")" \
   "$(awk "BEGIN{print $(val remote_p50_us "$rem")/1000}")" \
   "$(awk "BEGIN{print $(val remote_p99_us "$rem")/1000}")"
@@ -158,3 +165,9 @@ echo "| kills | min ms | median ms | p90 ms | max ms | bound (TTL + renewal) ms 
 echo "|---:|---:|---:|---:|---:|---:|"
 printf "| %s | %s | %s | %s | %s | %s |\n" "$cnt" "$(pick 1)" "$(pick $(( (cnt + 1) / 2 )))" \
   "$(pick $(( (cnt * 9 + 9) / 10 )))" "$(pick "$cnt")" "$((TTL + RENEW))"
+# The bound plus scheduling slack on a loaded machine (ctest runs this beside other tests).
+(( $(pick "$cnt") <= TTL + RENEW + 1500 )) || FAILED="a takeover took $(pick "$cnt") ms"
+if [[ -n $FAILED ]]; then
+  echo "$NAME: FAILED: $FAILED" >&2
+  exit 1
+fi

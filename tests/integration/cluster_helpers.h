@@ -35,6 +35,22 @@ inline bool poll_until(const std::function<bool()>& done, int timeout_ms) {
   return done();
 }
 
+// Whether the instance `c` talks to reports its NATS connection as `want` within the timeout.
+inline bool nats_connected(WsClient& c, bool want = true, int timeout_ms = 10000) {
+  return poll_until(
+      [&] {
+        auto st = c.call("status");
+        return st.ok() && (*st)["subsystems"]["cluster"]["nats"]["connected"] == want;
+      },
+      timeout_ms);
+}
+
+// The terminal chat event of run `run_id` on `c` ({} after a recorded failure if none).
+inline Json final_event(WsClient& c, const std::string& run_id, int timeout_ms = 15000) {
+  auto events = chat_events(c, run_id, timeout_ms);
+  return events.empty() ? Json::object() : events.back();
+}
+
 struct FailoverCluster {
   std::map<std::string, std::string> env;
   std::string url, why;

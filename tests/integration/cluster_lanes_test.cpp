@@ -22,10 +22,7 @@ TEST(ClusterLanes, AMessageForASessionAnotherInstanceServesIsForwardedAndRunsThe
   auto ca = a->connect();
   auto cb = b->connect();
   ASSERT_TRUE(ca && cb);
-  ASSERT_TRUE(eventually([&] {
-    auto st = cb->call("status");
-    return st.ok() && (*st)["subsystems"]["cluster"]["nats"]["connected"] == true;
-  }));
+  ASSERT_TRUE(nats_connected(*cb));
 
   Json first = send(*ca, "main", "one", "lane-run-1");
   ASSERT_EQ(first["status"], "started") << first.dump();
@@ -43,9 +40,7 @@ TEST(ClusterLanes, AMessageForASessionAnotherInstanceServesIsForwardedAndRunsThe
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.back()["state"], "final") << seen.back().dump();
   EXPECT_EQ(seen.back()["message"]["content"][0]["text"], "echo: two");
-  auto mine = chat_events(*ca, "lane-run-1", 15000);
-  ASSERT_FALSE(mine.empty());
-  EXPECT_EQ(mine.back()["state"], "final");
+  EXPECT_EQ(final_event(*ca, "lane-run-1")["state"], "final");
 
   // Both ran on a, one after the other, and the transcript is in order.
   EXPECT_EQ(cl.count("SELECT count(*) FROM runs WHERE run_id IN ('lane-run-1', 'lane-run-2') "
@@ -76,9 +71,7 @@ TEST(ClusterLanes, AMessageForASessionAnotherInstanceServesIsForwardedAndRunsThe
   // Idle, the lane is free: b's next message runs on b.
   Json third = send(*cb, "main", "three", "lane-run-3");
   ASSERT_EQ(third["status"], "started") << third.dump();
-  auto own = chat_events(*cb, "lane-run-3", 15000);
-  ASSERT_FALSE(own.empty());
-  EXPECT_EQ(own.back()["state"], "final");
+  EXPECT_EQ(final_event(*cb, "lane-run-3")["state"], "final");
   EXPECT_EQ(cl.count("SELECT count(*) FROM runs WHERE run_id = 'lane-run-3' AND instance = 'b'"),
             1);
   auto st = cb->call("status");
@@ -96,10 +89,7 @@ TEST(ClusterLanes, AbortWaitAndApprovalThroughOneInstanceReachTheRunOnAnother) {
   auto ca = a->connect();
   auto cb = b->connect();
   ASSERT_TRUE(ca && cb);
-  ASSERT_TRUE(eventually([&] {
-    auto st = cb->call("status");
-    return st.ok() && (*st)["subsystems"]["cluster"]["nats"]["connected"] == true;
-  }));
+  ASSERT_TRUE(nats_connected(*cb));
 
   // chat.abort through b stops the run a executes.
   fakes::Script hang;

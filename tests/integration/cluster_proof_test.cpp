@@ -139,14 +139,6 @@ TEST(ClusterProof, NatsStoppedForTenSecondsLosesNothingAndClientsCatchUp) {
   auto ca = a->connect();
   auto cb = b->connect();
   ASSERT_TRUE(ca && cb);
-  auto nats_connected = [&](WsClient& c, bool want) {
-    return poll_until(
-        [&] {
-          auto st = c.call("status");
-          return st.ok() && (*st)["subsystems"]["cluster"]["nats"]["connected"] == want;
-        },
-        10000);
-  };
   ASSERT_TRUE(nats_connected(*cb, true));
   // b's client follows a session that a serves.
   ASSERT_TRUE(cb->call("sessions.subscribe").ok());
@@ -208,9 +200,7 @@ TEST(ClusterProof, NatsStoppedForTenSecondsLosesNothingAndClientsCatchUp) {
                                             {"message", "from b, meanwhile"},
                                             {"idempotencyKey", "nats-5"}});
   ASSERT_TRUE(retried.ok()) << retried.error().message;
-  auto seen = chat_events(*cb, "nats-5", 15000);
-  ASSERT_FALSE(seen.empty());
-  EXPECT_EQ(seen.back()["state"], "final") << "live events flow again";
+  EXPECT_EQ(final_event(*cb, "nats-5")["state"], "final") << "live events flow again";
   EXPECT_EQ(cl.count("SELECT count(*) FROM runs WHERE run_id LIKE 'nats-%' AND status = 'final'"),
             7);
 }
@@ -259,9 +249,7 @@ TEST(ClusterProof, PostgresRestartedRefusesWritesMeanwhileAndLosesNothingAcknowl
       },
       15000))
       << again.error().message;
-  auto done = chat_events(*ca, "pg-1", 15000);
-  ASSERT_FALSE(done.empty());
-  EXPECT_EQ(done.back()["state"], "final");
+  EXPECT_EQ(final_event(*ca, "pg-1")["state"], "final");
   EXPECT_EQ(cl.count("SELECT count(*) FROM runs WHERE run_id IN ('pg-0', 'pg-1') AND status = "
                      "'final'"),
             2);
