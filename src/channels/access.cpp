@@ -38,7 +38,12 @@ bool may_approve(const AccountSettings& a, const std::string& sender_id, bool pa
 PairingStore::PairingStore(std::string file) : file_(std::move(file)) {
   auto raw = read_file(file_);
   if (!raw) return;
-  Json j = Json::parse(*raw, nullptr, false);
+  load_json(Json::parse(*raw, nullptr, false));
+}
+
+void PairingStore::load_json(const Json& j) {
+  approved_.clear();
+  pending_.clear();
   if (!j.is_object()) return;
   if (auto it = j.find("approved"); it != j.end() && it->is_array())
     for (const Json& v : *it)
@@ -67,7 +72,7 @@ std::string PairingStore::code_for(const std::string& sender_id, const std::stri
     if (p.sender_id != sender_id) continue;
     if (!chat_id.empty() && p.chat_id != chat_id) {
       p.chat_id = chat_id.substr(0, 200);  // the latest conversation gets the notice
-      save();
+      changed(Op{Op::Kind::kPending, p, {}, {}});
     }
     return p.code;
   }
@@ -80,7 +85,7 @@ std::string PairingStore::code_for(const std::string& sender_id, const std::stri
   if (pending_.size() >= kMaxPending) pending_.erase(pending_.begin());
   pending_.push_back({code, sender_id, sender_name.substr(0, 200), now_ms, chat_id.substr(0, 200)});
   *fresh = true;
-  save();
+  changed(Op{Op::Kind::kPending, pending_.back(), {}, {}});
   return code;
 }
 
@@ -102,20 +107,54 @@ Result<PairingStore::Pending> PairingStore::approve(const std::string& code, std
   auto p = take(code, now_ms);
   if (!p.ok()) return p;
   if (!approved(p->sender_id) && approved_.size() < kMaxApproved) approved_.push_back(p->sender_id);
-  save();
+  changed(Op{Op::Kind::kApprove, {}, p->code, p->sender_id});
   return p;
 }
 
 Result<PairingStore::Pending> PairingStore::dismiss(const std::string& code, std::int64_t now_ms) {
   auto p = take(code, now_ms);
-  if (p.ok()) save();
+  if (p.ok()) changed(Op{Op::Kind::kDismiss, {}, p->code, {}});
   return p;
 }
 
 bool PairingStore::revoke(const std::string& sender_id) {
   auto n = std::erase(approved_, sender_id);
-  if (n) save();
+  if (n) changed(Op{Op::Kind::kRevoke, {}, {}, sender_id});
   return n > 0;
+}
+
+void PairingStore::changed(const Op& op) {
+  if (sink_) return sink_(op);
+  save();
+}
+
+void PairingStore::apply(const Op& op, std::int64_t now_ms) {
+  switch (op.kind) {
+    case Op::Kind::kPending: {
+      expire(now_ms);
+      for (Pending& p : pending_)
+        if (p.sender_id == op.pending.sender_id) {
+          p.chat_id = op.pending.chat_id;  // one request per sender: the newest details
+          return;
+        }
+      if (pending_.size() >= kMaxPending) pending_.erase(pending_.begin());
+      pending_.push_back(op.pending);
+      return;
+    }
+    case Op::Kind::kApprove:
+      // The sender is approved even if the code went meanwhile (dismissed elsewhere):
+      // approving is what was asked, and it was this sender's code.
+      (void)take(op.code, now_ms);
+      if (!op.sender_id.empty() && !approved(op.sender_id) && approved_.size() < kMaxApproved)
+        approved_.push_back(op.sender_id);
+      return;
+    case Op::Kind::kDismiss:
+      (void)take(op.code, now_ms);
+      return;
+    case Op::Kind::kRevoke:
+      std::erase(approved_, op.sender_id);
+      return;
+  }
 }
 
 std::vector<PairingStore::Pending> PairingStore::pending(std::int64_t now_ms) const {
@@ -125,7 +164,7 @@ std::vector<PairingStore::Pending> PairingStore::pending(std::int64_t now_ms) co
   return out;
 }
 
-void PairingStore::save() {
+Json PairingStore::to_json() const {
   Json j{{"approved", approved_}, {"pending", Json::array()}};
   for (const Pending& p : pending_)
     j["pending"].push_back({{"code", p.code},
@@ -133,7 +172,11 @@ void PairingStore::save() {
                             {"senderName", p.sender_name},
                             {"createdAtMs", p.created_ms},
                             {"chatId", p.chat_id}});
-  auto st = write_file_atomic(file_, j.dump(2) + "\n", 0600);
+  return j;
+}
+
+void PairingStore::save() {
+  auto st = write_file_atomic(file_, to_json().dump(2) + "\n", 0600);
   error_ = st ? "" : st.error().message;
 }
 

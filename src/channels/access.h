@@ -16,6 +16,7 @@
 // atomically on every change (rare: a code issued or approved). Loop thread.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@ class PairingStore {
   static constexpr std::size_t kMaxApproved = 10000;
 
   explicit PairingStore(std::string file);  // loads it; a missing/bad file = empty
+  PairingStore() = default;                 // no file (a copy to apply changes to)
   bool approved(const std::string& sender_id) const;
   // The sender's pending code (the same one again while valid) or a new one; `fresh` is
   // set when it was just issued (the bot answers only then, so a spammer gets one reply).
@@ -64,7 +66,24 @@ class PairingStore {
   const std::vector<std::string>& approved_ids() const { return approved_; }
   const std::string& error() const { return error_; }  // the last write failure, if any
 
+  // The state as the file holds it ({approved, pending}), and back.
+  Json to_json() const;
+  void load_json(const Json& j);
+  // One change, as data: cluster mode stores the state as a shared document and applies
+  // each change to the newest copy of it (sessions/shared_doc_store.h), so changes made
+  // through two instances at once both hold.
+  struct Op {
+    enum class Kind { kPending, kApprove, kDismiss, kRevoke } kind = Kind::kPending;
+    Pending pending;        // kPending: the request (its code, sender, conversation)
+    std::string code;       // kApprove, kDismiss
+    std::string sender_id;  // kApprove (the sender the code was for), kRevoke
+  };
+  void apply(const Op& op, std::int64_t now_ms);
+  // Cluster mode: each change goes to `sink` (which stores it) instead of the file.
+  void set_sink(std::function<void(const Op&)> sink) { sink_ = std::move(sink); }
+
  private:
+  void changed(const Op& op);  // to the sink, else the file
   void expire(std::int64_t now_ms);
   // Removes and returns the pending request with `code` (any case).
   Result<Pending> take(const std::string& code, std::int64_t now_ms);
@@ -73,6 +92,7 @@ class PairingStore {
   std::vector<Pending> pending_;
   std::vector<std::string> approved_;
   std::string error_;
+  std::function<void(const Op&)> sink_;
 };
 
 }  // namespace simpleclaw::channels

@@ -56,6 +56,10 @@ Account::Account(ChannelManager& mgr, AccountSettings settings)
   // webchat is the gateway's own page: every instance serves its own clients.
   shared_ = mgr.clustered() && settings_.channel != "webchat";
   standby_ = shared_;
+  // Cluster mode: pairing changes go to the shared document (ChannelManager::load_pairing
+  // reads it), not to this instance's file.
+  if (shared_)
+    pairing_.set_sink([&mgr, k = key()](const PairingStore::Op& op) { mgr.store_pairing(k, op); });
 }
 
 Account::~Account() {
@@ -112,7 +116,7 @@ void Account::set_owner(bool owned, const std::string& holder) {
     if (o.done) o.done(std::string("queued"));
   queue_.clear();
   removed_.clear();
-  sending_ = false;
+  forget_send();
   refreshing_ = false;
   retry_timer_.cancel();
   if (owned) {
@@ -245,6 +249,7 @@ void Account::schedule_reconnect() {
     if (failures_ >= settings_.health.restart_after_failures) {
       // Repeated failures: rebuild the connector from scratch (fresh state).
       channel_.reset();
+      forget_send();  // its send in flight, if any, will never call back
       ++mgr_.counters().restarts;
       log::event("channel.restart",
                  {{"channel", settings_.channel},
@@ -404,6 +409,11 @@ void Account::merge(std::vector<QueuedMessage> rows, bool front) {
   }
 }
 
+void Account::forget_send() {
+  sending_ = false;
+  ++send_gen_;
+}
+
 void Account::forget(std::int64_t seq) {
   if (shared_ && seq > 0) removed_.insert(seq);
   mgr_.outbox().remove(seq);
@@ -483,8 +493,10 @@ void Account::pump() {
   if (!channel_->supports_buttons()) copy.buttons.clear();
   std::uint64_t gen = generation_;
   std::int64_t seq = queue_.front().q.seq;
-  channel_->send(std::move(copy), alive_.guard([this, gen, seq, epoch = owner_epoch_](Status st) {
-    if (epoch != owner_epoch_) return;  // handed over meanwhile: the queue is another's
+  channel_->send(std::move(copy), alive_.guard([this, gen, seq, sends = send_gen_](Status st) {
+    // The connector was rebuilt or stopped, or the account handed over, meanwhile:
+    // sending_ was reset then, and the head is sent again (or by the new owner).
+    if (sends != send_gen_) return;
     sending_ = false;
     // The head changed meanwhile only if it was dropped (queue full): nothing to record.
     if (queue_.empty() || queue_.front().q.seq != seq) return pump();

@@ -123,6 +123,9 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   // at the back for a refresh.
   void merge(std::vector<QueuedMessage> rows, bool front);
   void forget(std::int64_t seq);  // sent or given up on: its row goes
+  // The send in flight will not be answered (connector rebuilt or stopped, account handed
+  // over): sending may start again, and that send's late answer is ignored.
+  void forget_send();
   bool make_connector();
   void append(Outgoing o);
   void sent_head();
@@ -164,6 +167,7 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   std::deque<Outgoing> queue_;
   bool loaded_ = false;  // the stored queue was read (sending waits for it)
   bool sending_ = false;
+  std::uint64_t send_gen_ = 0;    // bumped by forget_send()
   int transient_failures_ = 0;    // in a row: the backoff of the retry timer
   std::uint64_t generation_ = 0;  // bumped per connect; stale completions are ignored
   Alive alive_;                   // last: timers and sends completing after destruction do nothing

@@ -10,6 +10,7 @@
 #include "channels/account.h"
 #include "channels/chunker.h"
 #include "sessions/keys.h"
+#include "sessions/shared_doc_store.h"
 #include "simpleclaw/registry.h"
 
 namespace simpleclaw::channels {
@@ -67,6 +68,7 @@ ChannelManager::ChannelManager(boost::asio::io_context& io, std::string state_di
       state_dir_(std::move(state_dir)),
       dispatch_(dispatch),
       registry_(registry),
+      db_(db),
       outbox_(db, clock),
       typing_timer_(io) {}
 
@@ -113,8 +115,67 @@ void ChannelManager::configure(const Json& channels, const Json& bindings,
     // After start() (the connector knows its message size), before anything is queued:
     // the stored queue is read first and stays first.
     acc->load_queue();
+    if (acc->shared()) load_pairing(k, true);
   }
   if (cluster_.accounts_changed) cluster_.accounts_changed();
+}
+
+namespace {
+std::string pairing_doc(const std::string& key) { return "pairing:" + key; }
+}  // namespace
+
+void ChannelManager::store_pairing(const std::string& key, const PairingStore::Op& op) {
+  db_.post(
+      [key, op, now = clock_.wall_ms()](sessions::SessionStore& s) {
+        return sessions::change_shared_doc(
+            s, pairing_doc(key),
+            [&](const std::string& current) {
+              PairingStore state;
+              state.load_json(Json::parse(current, nullptr, false));
+              state.apply(op, now);
+              return state.to_json().dump();
+            },
+            now);
+      },
+      [this, key](Result<sessions::SharedDoc> r) {
+        if (!r.ok()) {
+          // Held in memory here; the next change or reload tries again.
+          log::error("{}: cannot store the pairing change: {}", key, r.error().message);
+          return;
+        }
+        if (Account* a = find_key(key))
+          a->pairing().load_json(Json::parse(r->text, nullptr, false));
+        if (cluster_.pairing_changed) cluster_.pairing_changed(key);
+      });
+}
+
+void ChannelManager::load_pairing(const std::string& key, bool seed) {
+  Account* a = find_key(key);
+  if (!a) return;
+  // The account's file, for a cluster that has no shared copy yet (a gateway that
+  // joined a cluster keeps the senders it had approved).
+  std::string local = seed ? a->pairing().to_json().dump() : std::string();
+  db_.post(
+      [key, local, now = clock_.wall_ms()](
+          sessions::SessionStore& s) -> Result<std::optional<sessions::SharedDoc>> {
+        auto doc = sessions::read_shared_doc(s, pairing_doc(key));
+        if (!doc.ok() || *doc || local.empty()) return doc;
+        auto seeded = sessions::change_shared_doc(
+            s, pairing_doc(key),
+            [&](const std::string& current) { return current.empty() ? local : current; }, now);
+        if (!seeded.ok()) return seeded.error();
+        return std::optional<sessions::SharedDoc>(std::move(*seeded));
+      },
+      [this, key](Result<std::optional<sessions::SharedDoc>> r) {
+        if (!r.ok() || !*r) return;
+        if (Account* a = find_key(key))
+          a->pairing().load_json(Json::parse((*r)->text, nullptr, false));
+      });
+}
+
+void ChannelManager::reload_pairing(const std::string& key) {
+  for (auto& [k, a] : accounts_)
+    if (a->shared() && (key.empty() || k == key)) load_pairing(k, false);
 }
 
 void ChannelManager::set_cluster(ClusterHooks hooks) { cluster_ = std::move(hooks); }
@@ -156,6 +217,11 @@ std::size_t ChannelManager::outbound_waiting() const {
   for (const auto& [k, a] : accounts_)
     if (a->is_connected()) n += a->queued();
   return n;
+}
+
+Account* ChannelManager::find_key(const std::string& key) const {
+  auto it = accounts_.find(key);
+  return it == accounts_.end() ? nullptr : it->second.get();
 }
 
 Account* ChannelManager::find(const std::string& channel, const std::string& account) const {

@@ -99,6 +99,7 @@ class ChannelManager {
   struct ClusterHooks {
     std::function<void()> accounts_changed;  // after each configure(): the leases to want
     std::function<void(const std::string& key)> outbound_stored;  // stored for the owner
+    std::function<void(const std::string& key)> pairing_changed;  // the shared copy changed
   };
   void set_cluster(ClusterHooks hooks);
   bool clustered() const { return static_cast<bool>(cluster_.accounts_changed); }
@@ -107,6 +108,12 @@ class ChannelManager {
   void set_owner(const std::string& key, bool owned, const std::string& holder);
   // The owner of `key` ("" = of every account) queues what others stored for it.
   void refresh_outbox(const std::string& key = {});
+  // Cluster mode: an account's pairing state (pending codes, approved senders) is a
+  // shared document ("pairing:<channel>/<accountId>", sessions/shared_doc_store.h), so a
+  // sender approved through any instance is approved on all, and stays approved when
+  // another instance takes the account over. Each change is applied to the newest copy;
+  // reload_pairing() reads it again (told through the bus, and every renewal interval).
+  void reload_pairing(const std::string& key = {});
   // Shutdown, first step: platform messages are no longer taken (left unacknowledged
   // where the platform redelivers, refused with a reply elsewhere); sending goes on.
   void drain() { draining_ = true; }
@@ -165,6 +172,10 @@ class ChannelManager {
   void button(Account& a, sdk::ButtonPress p);
   void changed(const Account& a);
   void outbound_stored(const std::string& key);
+  // Cluster mode: `op` on the account's shared pairing document (its first load seeds the
+  // document from the account's file when there is none yet).
+  void store_pairing(const std::string& key, const PairingStore::Op& op);
+  void load_pairing(const std::string& key, bool seed);
   sdk::ChannelFactory factory(const std::string& channel) const;
   boost::asio::io_context& io() { return io_; }
   Outbox& outbox() { return outbox_; }
@@ -188,6 +199,7 @@ class ChannelManager {
     std::string reply_to;
   };
   Account* find(const std::string& channel, const std::string& account) const;
+  Account* find_key(const std::string& key) const;  // "<channel>/<accountId>"
   std::vector<Account*> select(const std::string& channel, const std::string& account) const;
   // Approves (or dismisses) the pending pairing request `code` on the first matching
   // account: that account and the request.
@@ -209,6 +221,7 @@ class ChannelManager {
   const sdk::Registry& registry_;
   ExtraFactory extra_;
   ClusterHooks cluster_;
+  sessions::DbWorker& db_;
   Outbox outbox_;
   std::map<std::string, std::shared_ptr<Account>> accounts_;  // "<channel>/<account>"
   std::vector<Binding> bindings_;

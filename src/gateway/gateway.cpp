@@ -63,7 +63,8 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
     // Before the channels are configured: their accounts start on standby.
     gw->channels_.set_cluster(channels::ChannelManager::ClusterHooks{
         [g] { g->cluster_->channels_configured(); },
-        [g](const std::string& key) { g->cluster_->announce_outbound(key); }});
+        [g](const std::string& key) { g->cluster_->announce_outbound(key); },
+        [g](const std::string& key) { g->cluster_->announce_pairing(key); }});
     gw->config_doc_.on_written([g] { g->cluster_->announce_config(); });
     gw->status_.set_cluster([g] { return g->cluster_->status_json(); });
   }

@@ -192,15 +192,27 @@ CREATE INDEX runs_by_instance ON runs(instance, status);
     {12, R"sql(
 ALTER TABLE runs ADD COLUMN lane_epoch BIGINT NOT NULL DEFAULT 0;
 )sql"},
+    // Cluster mode: small documents every instance shares (a channel account's pairing
+    // state), changed by one read-modify-write each (sessions/shared_doc_store.h).
+    {13, R"sql(
+CREATE TABLE shared_docs (
+  name       TEXT PRIMARY KEY,
+  doc        TEXT NOT NULL,
+  version    BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+)sql"},
 };
 
 // Every table of the schema above with its primary key, in the order a copy makes them
 // (`simpleclaw store migrate`): keep it in step with new tables (a test checks).
 constexpr store::TableSpec kTables[] = {
-    {"sessions", "key", false}, {"transcripts", "session_id", false}, {"entries", "id", true},
-    {"runs", "run_id", false},  {"approvals", "id", false},           {"cron_jobs", "id", false},
-    {"cron_runs", "seq", true}, {"webhook_ids", "id", false},         {"outbox", "seq", true},
-    {"leases", "name", false},  {"cluster_config", "id", false},
+    {"sessions", "key", false},      {"transcripts", "session_id", false},
+    {"entries", "id", true},         {"runs", "run_id", false},
+    {"approvals", "id", false},      {"cron_jobs", "id", false},
+    {"cron_runs", "seq", true},      {"webhook_ids", "id", false},
+    {"outbox", "seq", true},         {"leases", "name", false},
+    {"cluster_config", "id", false}, {"shared_docs", "name", false},
 };
 
 constexpr const char* kSessionCols =

@@ -11,6 +11,8 @@ for an update). A control API lets a test act as Telegram users and as faults:
   POST /control/callback  {from_id, chat_id, data}             -> {update_id}
   POST /control/stall     {count}   the next `count` getUpdates calls never answer
   POST /control/fail_send {count, code}  the next sendMessage calls fail (429 / 500)
+  POST /control/lose_send {count}  the next sendMessage calls are lost: held unanswered
+                                    (60 s) and not sent, like a request lost on the way
   POST /control/outage    {on}      while on, every Bot API call answers 502 Bad Gateway
                                     (Telegram down); the pending long polls are woken
   POST /control/conflict  {seconds} for that long every getUpdates answers 409 Conflict
@@ -47,6 +49,7 @@ offsets = []
 calls = {"getUpdates": 0}
 stall = [0]
 fail_send = [0, 429]
+lose_send = [0]         # sendMessage requests still to lose: never answered, never sent
 outage = [False]
 conflict_until = [0.0]   # monotonic time until which getUpdates answers 409
 flood = [0, 1]           # [count, retry_after seconds] of 429s still to give
@@ -138,6 +141,13 @@ class Handler(BaseHTTPRequestHandler):
         if method == "getUpdates":
             return self.get_updates(b)
         if method == "sendMessage":
+            with lock:
+                lost = lose_send[0] > 0
+                if lost:
+                    lose_send[0] -= 1
+            if lost:
+                time.sleep(60)
+                return
             with lock:
                 if fail_send[0] > 0:
                     fail_send[0] -= 1
@@ -265,6 +275,10 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 flood[0] = int(b.get("count", 1))
                 flood[1] = int(b.get("retry_after", 1))
+            return self.reply(200, {"ok": True})
+        if what == "lose_send":
+            with lock:
+                lose_send[0] = int(b.get("count", 1))
             return self.reply(200, {"ok": True})
         if what == "fail_send":
             with lock:

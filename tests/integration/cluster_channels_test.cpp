@@ -203,4 +203,62 @@ TEST(ClusterChannels, TheOwnerKilledWhileAHundredMessagesArriveEachIsAnsweredAnd
   EXPECT_TRUE(b->running());
 }
 
+TEST(ClusterChannels,
+     ASenderApprovedThroughTheStandbyInstanceIsApprovedEverywhereAndAfterATakeover) {
+  FailoverCluster cl;
+  ASSERT_FALSE(cl.url.empty()) << cl.why;
+  auto tg = start_fake_telegram();
+  const std::string section = cluster_telegram(*tg) + "    dm_policy: pairing\n";
+  START_GATEWAY(a, cl.start("a", section));
+  auto ca = a->connect();
+  ASSERT_TRUE(ca);
+  ASSERT_TRUE(wait_connected(*ca, "telegram"));
+  START_GATEWAY(b, cl.start("b", section));
+  auto cb = b->connect();
+  ASSERT_TRUE(cb);
+  ASSERT_TRUE(
+      eventually([&] { return telegram_account(*cb).value("healthState", "") == "standby"; }));
+
+  // A stranger writes to the bot (owned by a): a pairing code, answered by a.
+  tg->post("/control/message", Json{{"from_id", 333}, {"text", "hello?"}});
+  Json sent = telegram_sent(*tg, 1);
+  ASSERT_EQ(sent.size(), 1u);
+  // b lists the request too (the shared document, told through NATS).
+  std::string code;
+  ASSERT_TRUE(eventually([&] {
+    auto list = cb->call("channels.pairing.list", Json{{"channel", "telegram"}});
+    if (!list.ok() || (*list)["requests"].empty()) return false;
+    code = (*list)["requests"][0].value("code", "");
+    return true;
+  }));
+  EXPECT_NE(sent[0]["text"].get<std::string>().find(code), std::string::npos);
+  // Approved through b: the sender is told (through a) and answered from now on.
+  auto ok = cb->call("channels.pairing.approve", Json{{"channel", "telegram"}, {"code", code}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ((*ok)["senderId"], "333");
+  sent = telegram_sent(*tg, 2);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1]["chat_id"], "333");
+  ASSERT_TRUE(eventually([&] {
+    auto list = ca->call("channels.pairing.list", Json{{"channel", "telegram"}});
+    return list.ok() && (*list)["requests"].empty();
+  })) << "a no longer shows it pending";
+  tg->post("/control/message", Json{{"from_id", 333}, {"text", "now?"}});
+  sent = telegram_sent(*tg, 3);
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[2]["text"], "echo: now?") << "answered by a, the owner";
+
+  // a is killed: b owns the bot, and the sender is still approved there.
+  a->signal(SIGKILL);
+  ASSERT_EQ(a->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
+  ASSERT_TRUE(wait_connected(*cb, "telegram", 15000));
+  tg->post("/control/message", Json{{"from_id", 333}, {"text", "still me"}});
+  sent = telegram_sent(*tg, 4, 15000);
+  ASSERT_EQ(sent.size(), 4u) << sent.dump();
+  EXPECT_EQ(sent[3]["text"], "echo: still me") << "no new pairing code after the takeover";
+  EXPECT_EQ(cl.count("SELECT count(*) FROM shared_docs WHERE name = 'pairing:telegram/default' "
+                     "AND doc LIKE '%\"333\"%'"),
+            1);
+}
+
 }  // namespace sctest

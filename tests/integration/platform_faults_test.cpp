@@ -2,7 +2,8 @@
 // against the fake Telegram Bot API, the fake Discord gateway + REST, the fake Slack
 // (Socket Mode + Web API) and a real ngircd, each put into one fault:
 //
-//   Telegram  getUpdates 409 Conflict (another poller on the token); 429 retry_after
+//   Telegram  getUpdates 409 Conflict (another poller on the token); 429 retry_after; a
+//             reply's send lost while the account's connector is rebuilt
 //   Discord   op 9 Invalid Session storms, on IDENTIFY (d=false) and on RESUME (d=true)
 //   Slack     apps.connections.open refused (HTTP 503; 429 Retry-After); the socket
 //             closed by the server right after its hello
@@ -153,6 +154,36 @@ TEST(PlatformFaults, TelegramConflictWithAnotherPollerBacksOffAndLosesNoMessage)
   Json acc = pf_account(*c, "telegram");
   EXPECT_GE(acc["reconnectAttempts"].get<int>(), 2);
   EXPECT_NE(pf_last_error(acc).find("409"), std::string::npos) << acc.dump();
+}
+
+// A reply on its way to Telegram when the account fails and its connector is rebuilt
+// (restart_after_failures: 1): the request is lost with the old connector. The reply is
+// sent again by the new one, not left waiting forever behind a send that will never
+// answer.
+TEST(PlatformFaults, AReplyInFlightWhenTheConnectorIsRebuiltIsSentByTheNewOne) {
+  FakeLlm llm;  // answers "echo: <text>"
+  auto tg = start_fake_telegram();
+  START_GATEWAY(gw, with_config(config_for(
+                        llm, telegram_section(*tg,
+                                              "    health_monitor: {backoff_base_ms: 100, "
+                                              "backoff_max_ms: 200, check_interval_ms: 100, "
+                                              "restart_after_failures: 1}\n"))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  tg->post("/control/lose_send", Json{{"count", 1}});
+  tg->post("/control/message", pf_tg_message(111, "are you there"));
+  ASSERT_TRUE(llm.wait_requests(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the reply is on its way
+  EXPECT_TRUE(pf_tg_texts(*tg).empty());
+  // Telegram fails for a moment: the account fails and its connector is rebuilt.
+  tg->post("/control/outage", Json{{"on", true}});
+  ASSERT_TRUE(pf_fault_seen(*c, "telegram", "Bad Gateway").has_value());
+  tg->post("/control/outage", Json{{"on", false}});
+  ASSERT_TRUE(pf_healthy(*c, "telegram"));
+  auto texts = pf_settled([&] { return pf_tg_texts(*tg); }, 1, 15000);
+  ASSERT_EQ(texts.size(), 1u) << pf_account(*c, "telegram").dump();
+  EXPECT_EQ(texts[0], "echo: are you there");
 }
 
 // Flood control on getUpdates: 429 with parameters.retry_after = 2, twice. Telegram is

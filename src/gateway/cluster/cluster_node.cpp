@@ -77,6 +77,12 @@ void ClusterNode::connect_bus() {
     d_.channels.refresh_outbox(m.data);
   });
   if (!sub.ok()) log::warn("cluster: NATS subscribe: {}", sub.error().message);
+  sub = bus_->subscribe("pairing.changed", [this](const cluster::BusMessage& m) {
+    Json j = Json::parse(m.data, nullptr, false);
+    if (j.is_object() && j.value("from", "") != join_.instance)
+      d_.channels.reload_pairing(j.value("account", ""));
+  });
+  if (!sub.ok()) log::warn("cluster: NATS subscribe: {}", sub.error().message);
 }
 
 void ClusterNode::announce_config() {
@@ -85,6 +91,12 @@ void ClusterNode::announce_config() {
 
 void ClusterNode::announce_outbound(const std::string& account) {
   if (bus_) (void)bus_->publish("outbox.stored", account);
+}
+
+void ClusterNode::announce_pairing(const std::string& account) {
+  if (bus_)
+    (void)bus_->publish("pairing.changed",
+                        Json{{"from", join_.instance}, {"account", account}}.dump());
 }
 
 void ClusterNode::channels_configured() {
@@ -127,6 +139,7 @@ void ClusterNode::tick() {
   }));
   d_.cron.refresh();
   d_.channels.refresh_outbox();
+  d_.channels.reload_pairing();  // what a lost "pairing.changed" would have said
   d_.presence.republish();
   d_.presence.expire_remote();
   d_.db.post([](sessions::SessionStore& s) { return sessions::list_leases(s); },

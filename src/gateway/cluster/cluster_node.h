@@ -81,6 +81,8 @@ class ClusterNode {
   void channels_configured();
   // A standby account stored a message for its owner.
   void announce_outbound(const std::string& account);
+  // A channel account's shared pairing document changed here.
+  void announce_pairing(const std::string& account);
   // Operations on other instances' runs (null until the bus is connected).
   ClusterOps* ops() { return lanes_.get(); }
   // status.subsystems.cluster: {name, instance, store, nats, leader, instances, leases}.

@@ -225,5 +225,49 @@ TEST(AccountSettings, SingleAccountOrSeveralInheritingTheSharedKeys) {
   EXPECT_EQ(b[1].group, "#ops");
 }
 
+// Cluster mode: each change goes to the sink as data, and applied to another copy of the
+// state (the shared document's newest) it has the same effect; two instances' changes
+// both hold.
+TEST(Pairing, ChangesGoToTheSinkAsDataAndApplyToAnotherCopy) {
+  std::vector<PairingStore::Op> ops;
+  PairingStore here;
+  here.set_sink([&](const PairingStore::Op& op) { ops.push_back(op); });
+  bool fresh = false;
+  const std::string code = here.code_for("333", "Ann", 1000, &fresh, "chat-9");
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].kind, PairingStore::Op::Kind::kPending);
+  EXPECT_EQ(ops[0].pending.code, code);
+
+  // The shared copy, changed meanwhile by another instance (a sender it approved).
+  PairingStore shared;
+  shared.load_json(Json{{"approved", {"111"}}, {"pending", Json::array()}});
+  shared.apply(ops[0], 1000);
+  ASSERT_EQ(shared.pending(1000).size(), 1u);
+  EXPECT_EQ(shared.pending(1000)[0].code, code) << "the same code, not a new one";
+  EXPECT_EQ(shared.pending(1000)[0].reply_to(), "chat-9");
+  EXPECT_TRUE(shared.approved("111")) << "the other instance's change holds";
+
+  ASSERT_TRUE(here.approve(code, 2000).ok());
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[1].kind, PairingStore::Op::Kind::kApprove);
+  EXPECT_EQ(ops[1].sender_id, "333");
+  shared.apply(ops[1], 2000);
+  EXPECT_TRUE(shared.approved("333"));
+  EXPECT_TRUE(shared.pending(2000).empty());
+  // Approving holds even where the code is gone already (dismissed elsewhere meanwhile).
+  PairingStore without_code;
+  without_code.apply(ops[1], 2000);
+  EXPECT_TRUE(without_code.approved("333"));
+
+  EXPECT_TRUE(here.revoke("333"));
+  shared.apply(ops.back(), 3000);
+  EXPECT_FALSE(shared.approved("333"));
+  EXPECT_TRUE(shared.approved("111"));
+  // A round trip through the document's JSON keeps everything.
+  PairingStore copy;
+  copy.load_json(shared.to_json());
+  EXPECT_EQ(copy.to_json(), shared.to_json());
+}
+
 }  // namespace
 }  // namespace simpleclaw::channels
