@@ -140,8 +140,11 @@ void Account::set_owner(bool owned, const std::string& holder) {
       "channel.standby",
       {{"channel", settings_.channel}, {"accountId", settings_.account_id}, {"owner", owner_}},
       key() + ": on standby (" + (owner_.empty() ? "no owner yet" : "owned by " + owner_) + ")");
-  if (wanted_) set_state(HealthState::kStandby);
-  mgr_.changed(*this);
+  // One channels.changed: the state's, or (already standby) the owner's.
+  if (wanted_ && state_ != HealthState::kStandby)
+    set_state(HealthState::kStandby);
+  else
+    mgr_.changed(*this);
 }
 
 void Account::connect() {

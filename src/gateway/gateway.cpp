@@ -49,7 +49,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
   std::unique_ptr<Gateway> gw(new Gateway(io, std::move(info), std::move(cfg), std::move(file),
                                           std::move(auth), std::move(store).value()));
   gw->queued_at_start_ = std::move(queued).value();
-  gw->tools_.preload(std::move(approvals).value());  // offered again by start_channels()
+  gw->tools_.preload(std::move(approvals).value());  // offered again by start()
   if (join) {
     // A member of a cluster: its cron fires only while it holds the lead.
     gw->cron_.follow();
@@ -240,10 +240,6 @@ std::string Gateway::start_plugins() {
 
 std::string Gateway::start_channels() {
   channels_.configure(config_.cfg());
-  // The approvals pending from before the restart, offered again now that the channels
-  // they came from are there; from the copy read at open(), so before the loop serves
-  // any client.
-  tools_.start(nullptr);
   health_.refresh(false);  // the first snapshot clients see already lists channels and plugins
   Json order = channels_.status_json()["channelOrder"];
   std::string names;
@@ -252,6 +248,10 @@ std::string Gateway::start_channels() {
 }
 
 void Gateway::start() {
+  // The approvals pending from before the restart, offered again now that the channels
+  // they came from are there; from the copy read at open(), so in place before the loop
+  // serves any client, and before the queued runs below may ask for more.
+  tools_.start(nullptr);
   status_.set_ready(true);
   // After the channels: their stored reply routes are registered before these runs end.
   runs_.restart_queued(std::exchange(queued_at_start_, {}));

@@ -96,9 +96,17 @@ void PresenceFeed::flush() {
   last_broadcast_ = clock_.steady();
   Json sv = state_version_();
   // Shared mode: users do not see who is connected (owner "" = the admin only).
-  clients_.broadcast("presence", Json{{"presence", list()}},
+  Json local = local_list();
+  Json all = local;
+  append_remote(all);
+  clients_.broadcast("presence", Json{{"presence", std::move(all)}},
                      Audience{protocol::Scope::kRead, std::string_view()}, true, &sv);
-  if (publish_) publish_(local_list());
+  if (publish_) publish_(local);
+}
+
+void PresenceFeed::append_remote(Json& list) const {
+  for (const auto& [id, r] : remote_)
+    for (const Json& e : r.entries) list.push_back(e);
 }
 
 Json PresenceFeed::local_list() const {
@@ -115,8 +123,7 @@ Json PresenceFeed::local_list() const {
 
 Json PresenceFeed::list() const {
   Json out = local_list();
-  for (const auto& [id, r] : remote_)
-    for (const Json& e : r.entries) out.push_back(e);
+  append_remote(out);
   return out;
 }
 

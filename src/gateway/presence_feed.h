@@ -58,7 +58,8 @@ class PresenceFeed {
 
  private:
   void flush();
-  Json local_list() const;  // this instance's entries, tagged in cluster mode
+  Json local_list() const;               // this instance's entries, tagged in cluster mode
+  void append_remote(Json& list) const;  // the other instances' entries
   static constexpr std::chrono::milliseconds kInterval{250};
 
   ClientTable& clients_;

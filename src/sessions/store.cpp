@@ -381,9 +381,13 @@ Result<ReapedInstance> SessionStore::reap_instance(const std::string& dead,
   if (auto r = q->run(); !r.ok()) return r.error();
   for (const QueuedRun& a : out.adopted) {
     auto lane = take_lane(a.session_key);
-    if (!lane.ok() && lane.error().code != ErrorCode::kUnavailable) return lane.error();
-    // Taken by a live instance meanwhile: the run fails to start with that said.
-    if (!lane.ok()) continue;
+    if (!lane.ok()) {
+      // Taken by a live instance meanwhile: the run fails to start with that said.
+      if (lane.error().details.is_object() &&
+          lane.error().details.value("code", "") == "LANE_ELSEWHERE")
+        continue;
+      return lane.error();
+    }
     auto e = prep("UPDATE runs SET lane_epoch = ?2 WHERE run_id = ?1");
     if (!e.ok()) return e.error();
     e->bind(1, a.run_id).bind(2, *lane);

@@ -36,7 +36,7 @@ TEST(ClusterFailover, CronFiresOnlyOnTheLeaderAndTheOtherTakesOverWhenItIsKilled
       << "the leader fires the job";
   EXPECT_EQ(cl.count(cron_runs_by + "'b'"), 0) << "the follower fires nothing";
 
-  const std::int64_t killed_at = wall_now_ms();
+  const std::int64_t killed_at = simpleclaw::wall_now_ms();
   a->signal(SIGKILL);
   ASSERT_EQ(a->wait_exit(std::chrono::seconds(5)), 128 + SIGKILL);
   ASSERT_TRUE(poll_until([&] { return cl.count(cron_runs_by + "'b'") >= 2; }, 15000))

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "integration/chat_helpers.h"
 #include "store/db.h"
 #include "support/test_store.h"
@@ -118,11 +119,5 @@ struct FailoverCluster {
     return r.empty() ? -1 : std::stoll(r[0][0]);
   }
 };
-
-inline std::int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace sctest

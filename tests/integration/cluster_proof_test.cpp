@@ -10,7 +10,6 @@
 //     (never acknowledged), and retried by the client they go in once.
 #include <atomic>
 #include <csignal>
-#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -22,16 +21,6 @@
 
 namespace sctest {
 namespace {
-
-// KEY=VALUE lines of a cluster-services env file.
-std::map<std::string, std::string> read_env_file(const std::string& path) {
-  std::map<std::string, std::string> env;
-  std::ifstream f(path);
-  for (std::string line; std::getline(f, line);)
-    if (auto eq = line.find('='); eq != std::string::npos)
-      env[line.substr(0, eq)] = line.substr(eq + 1);
-  return env;
-}
 
 int run_script(const std::string& args) {
   const std::string cmd =
@@ -214,7 +203,7 @@ TEST(ClusterProof, PostgresRestartedRefusesWritesMeanwhileAndLosesNothingAcknowl
     std::string dir;
     ~Cleanup() { run_script("stop " + dir); }
   } cleanup{dir};
-  auto env = read_env_file(dir + "/env");
+  auto env = simpleclaw::testing_support::read_env_file(dir + "/env");
   FailoverCluster cl;
   cl.url = env["SIMPLECLAW_PG_URL"];
   cl.nats_url = env["SIMPLECLAW_NATS_URL"];

@@ -21,20 +21,25 @@
 
 namespace simpleclaw::testing_support {
 
-// KEY=VALUE lines of the cluster-services env file ({} when not running against it).
-inline std::map<std::string, std::string> cluster_services_env() {
+// KEY=VALUE lines of a scripts/cluster-services.sh env file ({} when it cannot be read).
+inline std::map<std::string, std::string> read_env_file(const std::string& path) {
   std::map<std::string, std::string> out;
-  const char* file = std::getenv("SIMPLECLAW_TEST_PG_ENV");
-  if (!file || !*file) return out;
-  std::ifstream in(file);
-  if (!in) {  // asked for PostgreSQL and not given it: never fall back to SQLite quietly
-    std::fprintf(stderr, "SIMPLECLAW_TEST_PG_ENV=%s cannot be read\n", file);
-    std::abort();
-  }
+  std::ifstream in(path);
   for (std::string line; std::getline(in, line);)
     if (auto eq = line.find('='); eq != std::string::npos)
       out[line.substr(0, eq)] = line.substr(eq + 1);
   return out;
+}
+
+// The env file of the cluster services the suite runs against ({} when not).
+inline std::map<std::string, std::string> cluster_services_env() {
+  const char* file = std::getenv("SIMPLECLAW_TEST_PG_ENV");
+  if (!file || !*file) return {};
+  if (!std::ifstream(file)) {  // asked for PostgreSQL and not given it: never fall back quietly
+    std::fprintf(stderr, "SIMPLECLAW_TEST_PG_ENV=%s cannot be read\n", file);
+    std::abort();
+  }
+  return read_env_file(file);
 }
 
 // A new, empty database on the test server: its URL ("" if the server is unreachable,
