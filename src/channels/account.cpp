@@ -246,28 +246,42 @@ void Account::schedule_reconnect() {
   ++generation_;
   if (state_ != HealthState::kStuck) set_state(HealthState::kReconnecting);
   // stop() is not called from inside the connector's own callback: post it.
-  boost::asio::post(mgr_.io(), alive_.guard([this] {
-    if (!wanted_) return;
-    if (channel_) channel_->stop();
-    if (failures_ >= settings_.health.restart_after_failures) {
-      // Repeated failures: rebuild the connector from scratch (fresh state).
-      channel_.reset();
-      forget_send();  // its send in flight, if any, will never call back
-      ++mgr_.counters().restarts;
-      log::event("channel.restart",
-                 {{"channel", settings_.channel},
-                  {"accountId", settings_.account_id},
-                  {"failures", failures_},
-                  {"reason", last_error_}},
-                 key() + " rebuilt after " + std::to_string(failures_) + " failures");
-    }
-    BackoffPolicy policy{settings_.health.backoff_base_ms, settings_.health.backoff_max_ms, 0.5,
-                         1.0};
-    auto delay = milliseconds(backoff_ms(policy, std::max(failures_, 1)));
-    reconnect_timer_.expires_after(delay);
+  boost::asio::post(mgr_.io(), alive_.guard([this] { restart_connector(); }));
+}
+
+void Account::restart_connector() {
+  if (!wanted_) return;
+  if (sending_) {
+    // Stopping the connector now would cancel a reply on its way without knowing whether
+    // the platform took it, and it would go out again. Its answer comes first: a send
+    // answers within a second or so; one that has not after kSendGrace is taken as lost
+    // (cancelled, and sent again: at least once).
+    restart_after_send_ = true;
+    reconnect_timer_.expires_after(kSendGrace);
     reconnect_timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
-      if (!ec) connect();
+      if (ec || !std::exchange(restart_after_send_, false)) return;
+      forget_send();
+      restart_connector();
     }));
+    return;
+  }
+  if (channel_) channel_->stop();
+  if (failures_ >= settings_.health.restart_after_failures) {
+    // Repeated failures: rebuild the connector from scratch (fresh state).
+    channel_.reset();
+    ++mgr_.counters().restarts;
+    log::event("channel.restart",
+               {{"channel", settings_.channel},
+                {"accountId", settings_.account_id},
+                {"failures", failures_},
+                {"reason", last_error_}},
+               key() + " rebuilt after " + std::to_string(failures_) + " failures");
+  }
+  BackoffPolicy policy{settings_.health.backoff_base_ms, settings_.health.backoff_max_ms, 0.5, 1.0};
+  auto delay = milliseconds(backoff_ms(policy, std::max(failures_, 1)));
+  reconnect_timer_.expires_after(delay);
+  reconnect_timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
+    if (!ec) connect();
   }));
 }
 
@@ -501,6 +515,10 @@ void Account::pump() {
     // sending_ was reset then, and the head is sent again (or by the new owner).
     if (sends != send_gen_) return;
     sending_ = false;
+    if (std::exchange(restart_after_send_, false)) {
+      reconnect_timer_.cancel();  // the backstop
+      boost::asio::post(mgr_.io(), alive_.guard([this] { restart_connector(); }));
+    }
     // The head changed meanwhile only if it was dropped (queue full): nothing to record.
     if (queue_.empty() || queue_.front().q.seq != seq) return pump();
     if (st) return sent_head();

@@ -133,6 +133,9 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   void connect();
   void fail(const std::string& error, const char* event);
   void schedule_reconnect();
+  // Stops the connector (rebuilt after repeated failures) and connects again after the
+  // backoff; waits first for the answer to a send in flight.
+  void restart_connector();
   void arm_monitor();
   void check_liveness();
   void set_state(HealthState s);
@@ -167,8 +170,10 @@ class Account final : public sdk::ChannelHost, public std::enable_shared_from_th
   std::deque<Outgoing> queue_;
   bool loaded_ = false;  // the stored queue was read (sending waits for it)
   bool sending_ = false;
-  std::uint64_t send_gen_ = 0;    // bumped by forget_send()
-  int transient_failures_ = 0;    // in a row: the backoff of the retry timer
+  bool restart_after_send_ = false;  // restart_connector() waits for the send in flight
+  static constexpr std::chrono::seconds kSendGrace{5};  // ... this long at most
+  std::uint64_t send_gen_ = 0;                          // bumped by forget_send()
+  int transient_failures_ = 0;                          // in a row: the backoff of the retry timer
   std::uint64_t generation_ = 0;  // bumped per connect; stale completions are ignored
   Alive alive_;                   // last: timers and sends completing after destruction do nothing
 };

@@ -7,7 +7,7 @@
 namespace simpleclaw::gateway {
 
 Result<Admission> Authenticator::check(const Json& params, const PeerInfo& peer,
-                                       const std::string& nonce) {
+                                       DeviceCredential* cred) {
   Admission a;
   a.role = params.value("role", std::string("operator")) == "node" ? Role::kNode : Role::kOperator;
   // Credentials: the gateway's token/password, or a paired device's own token (checked
@@ -47,19 +47,45 @@ Result<Admission> Authenticator::check(const Json& params, const PeerInfo& peer,
         "AUTH_USER_ROLE");
   if (!granted.ok()) return granted.error();
   a.granted = *granted;
-  // The device proof: the key's signature over this socket's challenge nonce; a user's
-  // device is paired for that user.
-  DeviceCredential cred;
-  cred.loopback = peer.loopback;
-  cred.used_device_token = device_token_auth;
-  cred.used_bootstrap = bootstrap_auth;
-  cred.user = a.user ? a.user->name : std::string();
-  cred.remote_ip = peer.remote_ip;
-  cred.origin = peer.origin;
-  auto device = devices_.admit(params, nonce, cred);
-  if (!device.ok()) return device.error();
-  a.device = std::move(device).value();
+  // For the device proof (DevicePairing::admit): a user's device is paired for that user.
+  cred->loopback = peer.loopback;
+  cred->used_device_token = device_token_auth;
+  cred->used_bootstrap = bootstrap_auth;
+  cred->user = a.user ? a.user->name : std::string();
+  cred->remote_ip = peer.remote_ip;
+  cred->origin = peer.origin;
   return a;
+}
+
+void Authenticator::attempt(const Json& params, const PeerInfo& peer, const std::string& nonce,
+                            bool refreshed, AdmitDone done) {
+  DeviceCredential cred;
+  Result<Admission> a = check(params, peer, &cred);
+  if (!a.ok() && !refreshed && devices_.shared() &&
+      (a.error().detail_code() == "AUTH_DEVICE_TOKEN_MISMATCH" ||
+       a.error().detail_code() == "AUTH_BOOTSTRAP_TOKEN_INVALID")) {
+    // Cluster mode: a token minted (or a sign-in link issued) on another instance a moment
+    // ago may not be in this instance's copy yet. One re-read, then the answer stands.
+    return devices_.refresh([this, params, peer, nonce, done = std::move(done)]() mutable {
+      attempt(params, peer, nonce, true, std::move(done));
+    });
+  }
+  if (!a.ok()) return done(settle(peer, std::move(a)));
+  // The device proof: the key's signature over this socket's challenge nonce, then its
+  // pairing.
+  devices_.admit(
+      params, nonce, cred,
+      [this, peer, a = std::move(*a), user = cred.user,
+       done = std::move(done)](Result<std::optional<DeviceAdmission>> device) mutable {
+        if (!device.ok()) return done(settle(peer, device.error()));
+        a.device = std::move(device).value();
+        // The answer may come after the store's I/O, and a config reload meanwhile may
+        // have replaced (or removed) the user: look them up again.
+        if (!user.empty() && !(a.user = config_.users().find(user)))
+          return done(settle(peer, Error::unauthenticated("unauthorized: this user was removed",
+                                                          "AUTH_USER_REMOVED")));
+        done(settle(peer, std::move(a)));
+      });
 }
 
 Result<Admission> Authenticator::check_bearer(std::string_view secret) {
@@ -93,28 +119,30 @@ Result<Admission> Authenticator::admit_bearer(std::string_view authorization,
   if (authorization.size() > kBearer.size() &&
       strncasecmp(authorization.data(), kBearer.data(), kBearer.size()) == 0)
     secret = authorization.substr(kBearer.size());
-  return limited(peer, [&] { return check_bearer(secret); });
+  if (auto e = locked_out(peer)) return *e;
+  return settle(peer, check_bearer(secret));
 }
 
-Result<Admission> Authenticator::admit(const Json& params, const PeerInfo& peer,
-                                       const std::string& nonce) {
-  return limited(peer, [&] { return check(params, peer, nonce); });
+void Authenticator::admit(const Json& params, const PeerInfo& peer, const std::string& nonce,
+                          AdmitDone done) {
+  if (auto e = locked_out(peer)) return done(*e);
+  attempt(params, peer, nonce, false, std::move(done));
 }
 
-template <typename Check>
-Result<Admission> Authenticator::limited(const PeerInfo& peer, Check check_fn) {
+std::optional<Error> Authenticator::locked_out(const PeerInfo& peer) {
+  if (AuthLimiter::exempt(peer)) return std::nullopt;
+  auto left = limiter_.locked_for(AuthLimiter::key(peer), clock_.wall_ms());
+  if (!left) return std::nullopt;
+  Error e = Error::unauthenticated("unauthorized: too many failed attempts; retry later",
+                                   "AUTH_RATE_LIMITED");
+  e.retry_after_ms = *left;
+  return e;
+}
+
+Result<Admission> Authenticator::settle(const PeerInfo& peer, Result<Admission> a) {
   const std::string key = AuthLimiter::key(peer);
   const bool exempt = AuthLimiter::exempt(peer);
   const std::int64_t now = clock_.wall_ms();
-  if (!exempt) {
-    if (auto left = limiter_.locked_for(key, now)) {
-      Error e = Error::unauthenticated("unauthorized: too many failed attempts; retry later",
-                                       "AUTH_RATE_LIMITED");
-      e.retry_after_ms = *left;
-      return e;
-    }
-  }
-  Result<Admission> a = check_fn();
   // A device waiting for pairing approval is not a failed attempt.
   if (!a.ok() && a.error().is_not_paired()) return a;
   if (!a.ok()) {

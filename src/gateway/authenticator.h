@@ -13,6 +13,7 @@
 //
 // Threading: loop thread only.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,19 +40,27 @@ class Authenticator {
                 const Clock& clock = system_clock())
       : config_(config), devices_(devices), metrics_(metrics), clock_(clock) {}
 
-  // `params` passed the connect schema. `nonce` is this socket's challenge.
-  Result<Admission> admit(const Json& params, const PeerInfo& peer, const std::string& nonce);
+  // `params` passed the connect schema. `nonce` is this socket's challenge. `done` runs at
+  // once, or (a device to pair, a request to file, a token to mint; in a cluster, a
+  // device token this instance's copy does not know yet) after the pairing store's I/O.
+  using AdmitDone = std::function<void(Result<Admission>)>;
+  void admit(const Json& params, const PeerInfo& peer, const std::string& nonce, AdmitDone done);
   // An HTTP request's `Authorization: Bearer <secret>` (the Control UI's bootstrap
   // config): the gateway token or password, a shared-mode user's token or a paired
   // device's operator token; behind the same limiter, logged the same way.
   Result<Admission> admit_bearer(std::string_view authorization, const PeerInfo& peer);
 
  private:
-  Result<Admission> check(const Json& params, const PeerInfo& peer, const std::string& nonce);
+  // The credential: who it is, and what DevicePairing::admit needs to know about it.
+  Result<Admission> check(const Json& params, const PeerInfo& peer, DeviceCredential* cred);
+  // check(), then the device; `refreshed`: the pairing copy was re-read once already.
+  void attempt(const Json& params, const PeerInfo& peer, const std::string& nonce, bool refreshed,
+               AdmitDone done);
   Result<Admission> check_bearer(std::string_view secret);
-  // Runs `check` behind the limiter: refused while locked out, failures counted and logged.
-  template <typename Check>
-  Result<Admission> limited(const PeerInfo& peer, Check check);
+  // The limiter around a check: refused while locked out (locked_out), failures counted
+  // and logged (settle).
+  std::optional<Error> locked_out(const PeerInfo& peer);
+  Result<Admission> settle(const PeerInfo& peer, Result<Admission> a);
 
   const LiveConfig& config_;
   DevicePairing& devices_;

@@ -45,6 +45,7 @@ struct Client {
   PeerInfo peer;
   protocol::Encoding enc = protocol::Encoding::kJson;
   bool authed = false;
+  bool admitting = false;       // the connect waits for the Authenticator (pairing store I/O)
   bool counted_preauth = true;  // holds one of its IP's unauthenticated slots
   std::string nonce;            // the connect.challenge nonce
   std::int64_t connected_at_ms = 0;

@@ -5,6 +5,8 @@
 #include "base/json_fields.h"
 #include "base/log.h"
 #include "nodes/device_identity.h"
+#include "sessions/db_worker.h"
+#include "sessions/shared_doc_store.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -24,6 +26,124 @@ Status DevicePairing::open(const std::string& state_dir) {
   if (!s.ok()) return s.error();
   store_.emplace(std::move(s).value());
   return Ok{};
+}
+
+Status DevicePairing::share(std::string_view text, std::int64_t version, sessions::DbWorker& db,
+                            std::function<void()> changed) {
+  auto s = nodes::PairingStore::parse(text);
+  if (!s.ok()) return s.error();
+  store_.emplace(std::move(s).value());
+  version_ = version;
+  db_ = &db;
+  changed_ = std::move(changed);
+  return Ok{};
+}
+
+void DevicePairing::refresh(std::function<void()> then) {
+  if (!db_) {
+    if (then) then();
+    return;
+  }
+  if (then) refreshing_.push_back(std::move(then));
+  if (refresh_running_) return;
+  refresh_running_ = true;
+  db_->post([](sessions::SessionStore& s) { return sessions::read_shared_doc(s, kSharedDoc); },
+            alive_.guard([this](Result<std::optional<sessions::SharedDoc>> r) {
+              refresh_running_ = false;
+              if (!r.ok())
+                log::warn("devices: cannot re-read the shared pairing store: {}",
+                          r.error().message);
+              else if (*r && (*r)->version != version_) {
+                version_ = (*r)->version;
+                adopt((*r)->text);
+              }
+              for (auto& then : std::exchange(refreshing_, {})) then();
+            }));
+}
+
+void DevicePairing::change(Change op, std::function<void(Status)> then) {
+  if (!db_) {
+    nodes::PairingStore before = *store_;
+    Status st = op(*store_);
+    close_dropped(before);
+    return then(std::move(st));
+  }
+  struct Outcome {
+    Status op = Ok{};
+    sessions::SharedDoc doc;
+  };
+  db_->post(
+      [op = std::move(op), now = clock_.wall_ms()](sessions::SessionStore& s) -> Result<Outcome> {
+        Outcome out;
+        auto doc = sessions::change_shared_doc(
+            s, kSharedDoc,
+            [&](const std::string& current) -> std::optional<std::string> {
+              auto state = nodes::PairingStore::parse(current);
+              if (!state.ok()) {
+                out.op = state.error();
+                return std::nullopt;
+              }
+              out.op = op(*state);
+              if (!out.op.ok()) return std::nullopt;  // refused: nothing written
+              return state->to_json().dump();
+            },
+            now);
+        if (!doc.ok()) return doc.error();
+        out.doc = std::move(*doc);
+        return out;
+      },
+      alive_.guard([this, then = std::move(then)](Result<Outcome> r) {
+        if (!r.ok())
+          return then(Error::make(r.error().code,
+                                  "the pairing change was not stored: " + r.error().message +
+                                      "; nothing changed, try again"));
+        if (r->doc.version != version_) {
+          version_ = r->doc.version;
+          adopt(r->doc.text);
+        }
+        if (r->op.ok() && changed_) changed_();
+        then(std::move(r->op));
+      }));
+}
+
+void DevicePairing::adopt(const std::string& text) {
+  auto next = nodes::PairingStore::parse(text);
+  if (!next.ok()) {
+    // Written by a newer simpleclaw, or damaged by hand: keep the copy this one has.
+    log::error("devices: {}", next.error().message);
+    return;
+  }
+  nodes::PairingStore before = std::move(*store_);
+  store_.emplace(std::move(next).value());
+  close_dropped(before);
+}
+
+void DevicePairing::close_dropped(const nodes::PairingStore& before) {
+  for (const nodes::PairedDevice& was : before.paired()) {
+    const nodes::PairedDevice* now = store_->find_paired(was.device_id);
+    if (!now) {
+      if (connected_(was.device_id)) close_(was.device_id, "", "device removed");
+      continue;
+    }
+    for (const nodes::DeviceToken& t : was.tokens)
+      if (!now->token_for(t.role) && connected_(was.device_id))
+        close_(was.device_id, t.role, "device token revoked");
+  }
+}
+
+void DevicePairing::mark_seen(const std::string& device_id, std::int64_t now) {
+  if (!db_) {
+    (void)store_->mark_seen(device_id, now);
+    return;
+  }
+  // The copy shows it at once; the shared document gets it at most once a minute per
+  // device from this instance (lastSeen is informational).
+  (void)store_->mark_seen(device_id, now);
+  std::int64_t& posted = seen_posted_[device_id];
+  if (now - posted < nodes::PairingStore::kSeenWriteIntervalMs) return;
+  posted = now;
+  change([device_id, now](nodes::PairingStore& s) { return s.mark_seen(device_id, now); },
+         [](Status) {});
 }
 
 Result<protocol::ScopeSet> DevicePairing::check_device_token(const Json& params,
@@ -48,23 +168,24 @@ Result<protocol::ScopeSet> DevicePairing::check_device_token(const Json& params,
   return protocol::ScopeSet::negotiate(scopes, protocol::ScopeSet::all());
 }
 
-Result<DevicePairing::Bootstrap> DevicePairing::issue_bootstrap(std::int64_t ttl_ms) {
+void DevicePairing::issue_bootstrap(std::int64_t ttl_ms,
+                                    std::function<void(Result<Bootstrap>)> done) {
   const std::int64_t now = clock_.wall_ms();
-  std::erase_if(bootstrap_, [now](const auto& e) { return e.second <= now; });
-  if (bootstrap_.size() >= kMaxBootstrapTokens)
-    return Error::unavailable("too many unused sign-in links (" +
-                              std::to_string(kMaxBootstrapTokens) +
-                              "); wait for them to expire or restart the gateway");
-  Bootstrap b{random_token(), now + ttl_ms};
-  bootstrap_[sha256_hex(b.token)] = b.expires_at_ms;
-  return b;
+  auto b = std::make_shared<Bootstrap>(Bootstrap{random_token(), now + ttl_ms});
+  change(
+      [hash = sha256_hex(b->token), b, now](nodes::PairingStore& s) {
+        return s.add_bootstrap(hash, b->expires_at_ms, now, kMaxBootstrapTokens);
+      },
+      [b, done = std::move(done)](Status st) {
+        if (!st.ok()) return done(st.error());
+        done(std::move(*b));
+      });
 }
 
 Result<protocol::ScopeSet> DevicePairing::check_bootstrap_token(const Json& params) {
   const Json auth = params.value("auth", Json::object());
   const std::string token = json_str(auth, "bootstrapToken");
-  auto it = bootstrap_.find(sha256_hex(token));
-  if (token.empty() || it == bootstrap_.end() || it->second <= clock_.wall_ms())
+  if (token.empty() || !store_->bootstrap_valid(sha256_hex(token), clock_.wall_ms()))
     return Error::unauthenticated(
         "unauthorized: this sign-in link is used or expired; run `simpleclaw dashboard` for a "
         "new one",
@@ -76,17 +197,16 @@ Result<protocol::ScopeSet> DevicePairing::check_bootstrap_token(const Json& para
   return protocol::ScopeSet::all();
 }
 
-Result<std::optional<DeviceAdmission>> DevicePairing::admit(const Json& params,
-                                                            const std::string& nonce,
-                                                            const DeviceCredential& cred) {
+void DevicePairing::admit(const Json& params, const std::string& nonce,
+                          const DeviceCredential& cred, AdmitDone done) {
   std::string role = params.value("role", std::string("operator"));
   if (!params.contains("device")) {
     if (role == "node")
-      return Error::unauthenticated(
+      return done(Error::unauthenticated(
           "unauthorized: a node must connect with a device identity (device.*); "
           "`simpleclaw node` creates one",
-          "DEVICE_IDENTITY_REQUIRED");
-    return std::optional<DeviceAdmission>();
+          "DEVICE_IDENTITY_REQUIRED"));
+    return done(std::optional<DeviceAdmission>());
   }
   const Json& dev = params["device"];
   const Json& client = params["client"];
@@ -107,71 +227,107 @@ Result<std::optional<DeviceAdmission>> DevicePairing::admit(const Json& params,
   if (f.token.empty()) f.token = json_str(auth, "bootstrapToken");
   f.platform = json_str(client, "platform");
   f.device_family = json_str(client, "deviceFamily");
-  std::int64_t now = clock_.wall_ms();
-  if (auto v = nodes::verify_device_proof(proof, f, nonce, now); !v.ok()) return v.error();
+  const std::int64_t now = clock_.wall_ms();
+  if (auto v = nodes::verify_device_proof(proof, f, nonce, now); !v.ok()) return done(v.error());
 
-  DeviceAdmission out;
-  out.device_id = proof.id;
   // One owner per device: a device paired for one user (or the admin) is not another's.
+  const Error other_user = Error::unauthenticated(
+      "unauthorized: this device was paired for another user", "AUTH_DEVICE_OTHER_USER");
   if (const nodes::PairedDevice* d = store_->find_paired(proof.id); d && d->user != cred.user)
-    return Error::unauthenticated("unauthorized: this device was paired for another user",
-                                  "AUTH_DEVICE_OTHER_USER");
-  if (!store_->is_paired(proof.id, proof.public_key, role)) {
-    nodes::PairingInput in;
-    in.device_id = proof.id;
-    in.public_key = proof.public_key;
-    in.display_name = json_str(client, "displayName");
-    if (in.display_name.empty()) in.display_name = f.client_id;
-    in.platform = f.platform;
-    in.client_id = f.client_id;
-    in.client_mode = f.client_mode;
-    in.role = role;
-    in.scopes = f.scopes;
-    in.remote_ip = cred.remote_ip;
-    in.origin = cred.origin;
-    in.user = cred.user;
-    // The gateway's own credential over loopback is proof enough (OpenClaw does the same):
-    // whoever holds it could approve the request themselves.
-    // A sign-in link from `simpleclaw dashboard` is the admin's approval given in advance.
-    if (cred.used_bootstrap ||
-        (cred.loopback && !cred.used_device_token && auto_approve_loopback_)) {
-      auto p = store_->pair_directly(in, now);
-      if (!p.ok()) return p.error();
-      log::info("device {} ({}) paired as {} automatically ({})", proof.id.substr(0, 12),
-                in.display_name, role, cred.used_bootstrap ? "sign-in link" : "loopback");
-      broadcast_("device.pair.changed", Json::object());
-    } else {
-      auto r = store_->request_pairing(in, now);
-      if (!r.ok()) return r.error();
-      if (r->created) {
-        log::info("pairing requested by device {} ({}) from {} as {}: request {}",
-                  proof.id.substr(0, 12), in.display_name, cred.remote_ip, role,
-                  r->request.request_id);
-        announce_request(r->request);
-      }
-      Error e{ErrorCode::kNotPaired,
-              "pairing required: an operator must approve request " + r->request.request_id +
-                  " (device.pair.approve, or `openclaw devices approve`), then connect again",
-              Json{{"code", "PAIRING_REQUIRED"}, {"requestId", r->request.request_id}},
-              std::nullopt};
-      return e;
-    }
-  }
-  if (cred.used_bootstrap) bootstrap_.erase(sha256_hex(json_str(auth, "bootstrapToken")));
-  (void)store_->mark_seen(proof.id, now);
+    return done(other_user);
   // A client that already holds a valid device token (sent with the gateway token, or
-  // used alone) keeps it: minting again would cost a file write per connect.
+  // used alone) keeps it: minting again would cost a write per connect.
   bool holds_token = cred.used_device_token;
   if (!holds_token && !json_str(auth, "deviceToken").empty()) {
     auto owner = store_->verify_token(json_str(auth, "deviceToken"));
     holds_token = owner.ok() && owner->device_id == proof.id && owner->role == role;
   }
-  if (!holds_token) {
-    auto t = store_->mint_token(proof.id, role, now);
-    if (!t.ok()) return t.error();
-    out.device_token = std::move(t).value();
+  if (holds_token && store_->is_paired(proof.id, proof.public_key, role)) {
+    mark_seen(proof.id, now);  // the common reconnect: nothing to change
+    return done(std::optional<DeviceAdmission>(DeviceAdmission{proof.id, {}}));
   }
-  return std::optional<DeviceAdmission>(std::move(out));
+
+  nodes::PairingInput in;
+  in.device_id = proof.id;
+  in.public_key = proof.public_key;
+  in.display_name = json_str(client, "displayName");
+  if (in.display_name.empty()) in.display_name = f.client_id;
+  in.platform = f.platform;
+  in.client_id = f.client_id;
+  in.client_mode = f.client_mode;
+  in.role = role;
+  in.scopes = f.scopes;
+  in.remote_ip = cred.remote_ip;
+  in.origin = cred.origin;
+  in.user = cred.user;
+  // The gateway's own credential over loopback is proof enough (OpenClaw does the same):
+  // whoever holds it could approve the request themselves.
+  // A sign-in link from `simpleclaw dashboard` is the admin's approval given in advance.
+  const bool pair_now =
+      cred.used_bootstrap || (cred.loopback && !cred.used_device_token && auto_approve_loopback_);
+  // Decided against the store as it is when the change runs (in a cluster another
+  // instance may have paired or claimed the device since this copy was read).
+  struct Outcome {
+    bool paired_now = false;
+    std::optional<nodes::PairingOutcome> request;  // set: not paired, a request filed
+    std::string token;
+  };
+  auto out = std::make_shared<Outcome>();
+  // A sign-in link is used up by this connect, whatever comes of it.
+  std::string link = cred.used_bootstrap ? sha256_hex(json_str(auth, "bootstrapToken")) : "";
+  change(
+      [in, pair_now, holds_token, other_user, now, out, link](nodes::PairingStore& s) -> Status {
+        if (!link.empty()) {
+          if (!s.bootstrap_valid(link, now))
+            return Error::unauthenticated(
+                "unauthorized: this sign-in link is used or expired; run `simpleclaw dashboard` "
+                "for a new one",
+                "AUTH_BOOTSTRAP_TOKEN_INVALID");
+          if (Status used = s.use_bootstrap(link); !used.ok()) return used;
+        }
+        if (const nodes::PairedDevice* d = s.find_paired(in.device_id); d && d->user != in.user)
+          return other_user;
+        if (!s.is_paired(in.device_id, in.public_key, in.role)) {
+          if (!pair_now) {
+            auto r = s.request_pairing(in, now);
+            if (!r.ok()) return r.error();
+            out->request = std::move(*r);
+            return Ok{};
+          }
+          if (auto p = s.pair_directly(in, now); !p.ok()) return p.error();
+          out->paired_now = true;
+        }
+        if (Status seen = s.mark_seen(in.device_id, now); !seen.ok()) return seen;
+        if (holds_token) return Ok{};
+        auto t = s.mint_token(in.device_id, in.role, now);
+        if (!t.ok()) return t.error();
+        out->token = std::move(t).value();
+        return Ok{};
+      },
+      [this, in, out, cred, done = std::move(done)](Status st) {
+        if (!st.ok()) return done(st.error());
+        if (out->request) {
+          const nodes::PairingRequest& r = out->request->request;
+          if (out->request->created) {
+            log::info("pairing requested by device {} ({}) from {} as {}: request {}",
+                      in.device_id.substr(0, 12), in.display_name, cred.remote_ip, in.role,
+                      r.request_id);
+            announce_request(r);
+          }
+          return done(Error{ErrorCode::kNotPaired,
+                            "pairing required: an operator must approve request " + r.request_id +
+                                " (device.pair.approve, or `openclaw devices approve`), then "
+                                "connect again",
+                            Json{{"code", "PAIRING_REQUIRED"}, {"requestId", r.request_id}},
+                            std::nullopt});
+        }
+        if (out->paired_now) {
+          log::info("device {} ({}) paired as {} automatically ({})", in.device_id.substr(0, 12),
+                    in.display_name, in.role, cred.used_bootstrap ? "sign-in link" : "loopback");
+          broadcast_("device.pair.changed", Json::object());
+        }
+        done(std::optional<DeviceAdmission>(DeviceAdmission{in.device_id, std::move(out->token)}));
+      });
 }
 
 void DevicePairing::announce_request(const nodes::PairingRequest& r) {
@@ -196,32 +352,45 @@ void DevicePairing::announce_resolved(const std::string& request_id, const std::
 
 // ---- node.pair.* ----
 
+namespace {
+
+// A change's result, filled on whichever thread runs it and read after it is committed.
+template <typename T>
+std::shared_ptr<T> slot() {
+  return std::make_shared<T>();
+}
+
+}  // namespace
+
 Json DevicePairing::node_pair_list() {
-  (void)store_->expire(clock_.wall_ms());
-  return store_->list();
+  Json all = list();
+  for (Json& d : all["paired"]) d.erase("connected");  // node.pair.list's older shape
+  return all;
 }
 
-Result<Json> DevicePairing::node_pair_approve(const std::string& request_id,
-                                              const std::string& by) {
-  auto r = approve(request_id, by);
-  if (!r.ok()) return r.error();
-  (*r)["ok"] = true;  // node.pair.approve's older shape: {ok, requestId, device}
-  return r;
+void DevicePairing::node_pair_approve(const std::string& request_id, const std::string& by,
+                                      Done done) {
+  approve(request_id, by, [done = std::move(done)](Result<Json> r) {
+    if (r.ok()) (*r)["ok"] = true;  // node.pair.approve's older shape: {ok, requestId, device}
+    done(std::move(r));
+  });
 }
 
-Result<Json> DevicePairing::node_pair_reject(const Json& params, const std::string& by) {
+void DevicePairing::node_pair_reject(const Json& params, const std::string& by, Done done) {
   std::string request_id = json_str(params, "requestId");
   if (!request_id.empty()) {
-    auto r = store_->reject(request_id);
-    if (!r.ok()) return r.error();
-    announce_resolved(request_id, r->device_id, "rejected", by);
-    return Json{{"ok", true}, {"requestId", request_id}, {"rejected", true}};
+    return reject(request_id, by, [request_id, done = std::move(done)](Result<Json> r) {
+      if (!r.ok()) return done(std::move(r));
+      done(Json{{"ok", true}, {"requestId", request_id}, {"rejected", true}});
+    });
   }
   std::string device_id = json_str(params, "deviceId");
-  if (device_id.empty()) return Error::invalid("give requestId (pending) or deviceId (paired)");
-  auto removed = remove(device_id, by);
-  if (!removed.ok()) return removed.error();
-  return Json{{"ok", true}, {"deviceId", device_id}, {"revoked", true}};
+  if (device_id.empty())
+    return done(Error::invalid("give requestId (pending) or deviceId (paired)"));
+  remove(device_id, by, [device_id, done = std::move(done)](Result<Json> r) {
+    if (!r.ok()) return done(std::move(r));
+    done(Json{{"ok", true}, {"deviceId", device_id}, {"revoked", true}});
+  });
 }
 
 // ---- device.pair.* / device.token.* ----
@@ -233,82 +402,133 @@ Json DevicePairing::device_json(const nodes::PairedDevice& d) const {
 }
 
 Json DevicePairing::list() {
-  (void)store_->expire(clock_.wall_ms());
+  // Expired requests are left out here and dropped from the store by the next change.
+  const std::int64_t now = clock_.wall_ms();
   Json pending = Json::array(), paired = Json::array();
-  for (const nodes::PairingRequest& r : store_->pending()) pending.push_back(r.to_json());
+  for (const nodes::PairingRequest& r : store_->pending())
+    if (now - r.created_at_ms < nodes::PairingStore::kPendingTtlMs) pending.push_back(r.to_json());
   for (const nodes::PairedDevice& d : store_->paired()) paired.push_back(device_json(d));
   return Json{{"pending", std::move(pending)}, {"paired", std::move(paired)}};
 }
 
-Result<Json> DevicePairing::approve(const std::string& request_id, const std::string& by) {
-  auto d = store_->approve(request_id, clock_.wall_ms());
-  if (!d.ok()) return d.error();
-  log::info("pairing request {} approved by {}: device {}", request_id, by,
-            d->device_id.substr(0, 12));
-  announce_resolved(request_id, d->device_id, "approved", by);
-  return Json{{"requestId", request_id}, {"device", device_json(*d)}};
+void DevicePairing::approve(const std::string& request_id, const std::string& by, Done done) {
+  auto device = slot<nodes::PairedDevice>();
+  change(
+      [request_id, device, now = clock_.wall_ms()](nodes::PairingStore& s) -> Status {
+        auto d = s.approve(request_id, now);
+        if (!d.ok()) return d.error();
+        *device = std::move(*d);
+        return Ok{};
+      },
+      [this, request_id, by, device, done = std::move(done)](Status st) {
+        if (!st.ok()) return done(st.error());
+        log::info("pairing request {} approved by {}: device {}", request_id, by,
+                  device->device_id.substr(0, 12));
+        announce_resolved(request_id, device->device_id, "approved", by);
+        done(Json{{"requestId", request_id}, {"device", device_json(*device)}});
+      });
 }
 
-Result<Json> DevicePairing::reject(const std::string& request_id, const std::string& by) {
-  auto r = store_->reject(request_id);
-  if (!r.ok()) return r.error();
-  log::info("pairing request {} rejected by {}: device {}", request_id, by,
-            r->device_id.substr(0, 12));
-  announce_resolved(request_id, r->device_id, "rejected", by);
-  return Json{{"requestId", request_id}, {"deviceId", r->device_id}};
+void DevicePairing::reject(const std::string& request_id, const std::string& by, Done done) {
+  auto request = slot<nodes::PairingRequest>();
+  change(
+      [request_id, request](nodes::PairingStore& s) -> Status {
+        auto r = s.reject(request_id);
+        if (!r.ok()) return r.error();
+        *request = std::move(*r);
+        return Ok{};
+      },
+      [this, request_id, by, request, done = std::move(done)](Status st) {
+        if (!st.ok()) return done(st.error());
+        log::info("pairing request {} rejected by {}: device {}", request_id, by,
+                  request->device_id.substr(0, 12));
+        announce_resolved(request_id, request->device_id, "rejected", by);
+        done(Json{{"requestId", request_id}, {"deviceId", request->device_id}});
+      });
 }
 
-Result<Json> DevicePairing::remove(const std::string& device_id, const std::string& by) {
-  auto revoked = store_->revoke(device_id);
-  if (!revoked.ok()) return revoked.error();
-  if (!*revoked)
-    return Error::not_found("unknown device: " + device_id + " (see device.pair.list)",
-                            "DEVICE_NOT_FOUND");
-  log::info("device {} removed by {}", device_id.substr(0, 12), by);
-  close_(device_id, "", "device removed");
-  announce_resolved("", device_id, "revoked", by);
-  return Json{{"deviceId", device_id}, {"removedAtMs", clock_.wall_ms()}};
+void DevicePairing::remove(const std::string& device_id, const std::string& by, Done done) {
+  change(
+      [device_id](nodes::PairingStore& s) -> Status {
+        auto revoked = s.revoke(device_id);
+        if (!revoked.ok()) return revoked.error();
+        if (!*revoked)
+          return Error::not_found("unknown device: " + device_id + " (see device.pair.list)",
+                                  "DEVICE_NOT_FOUND");
+        return Ok{};
+      },
+      // Its sockets were closed as the store was adopted (close_dropped).
+      [this, device_id, by, done = std::move(done)](Status st) {
+        if (!st.ok()) return done(st.error());
+        log::info("device {} removed by {}", device_id.substr(0, 12), by);
+        seen_posted_.erase(device_id);
+        announce_resolved("", device_id, "revoked", by);
+        done(Json{{"deviceId", device_id}, {"removedAtMs", clock_.wall_ms()}});
+      });
 }
 
-Result<Json> DevicePairing::rename(const std::string& device_id, const std::string& label) {
-  if (Status s = store_->rename(device_id, label); !s.ok()) return s.error();
-  broadcast_("device.pair.changed", Json::object());
-  return Json{{"deviceId", device_id}, {"label", label}};
+void DevicePairing::rename(const std::string& device_id, const std::string& label, Done done) {
+  change([device_id, label](nodes::PairingStore& s) { return s.rename(device_id, label); },
+         [this, device_id, label, done = std::move(done)](Status st) {
+           if (!st.ok()) return done(st.error());
+           broadcast_("device.pair.changed", Json::object());
+           done(Json{{"deviceId", device_id}, {"label", label}});
+         });
 }
 
-Result<Json> DevicePairing::rotate_token(const Json& params, const std::string& by) {
+void DevicePairing::rotate_token(const Json& params, const std::string& by, Done done) {
   const std::string device_id = json_str(params, "deviceId");
   const std::string role = json_str(params, "role");
   std::optional<std::vector<std::string>> scopes;
   if (params.contains("scopes")) scopes = json_strings(params, "scopes");
   const std::int64_t now = clock_.wall_ms();
-  auto token = store_->rotate_token(device_id, role, scopes ? &*scopes : nullptr, now);
-  if (!token.ok()) return token.error();
-  log::info("device {} token for {} rotated by {}", device_id.substr(0, 12), role, by);
-  const nodes::PairedDevice* d = store_->find_paired(device_id);
-  const nodes::DeviceToken* t = d ? d->token_for(role) : nullptr;
-  std::vector<std::string> granted = t && !t->scopes.empty() ? t->scopes : d->scopes;
-  broadcast_("device.pair.changed", Json::object());
-  // The old token stops working at once; sockets it opened keep their session.
-  return Json{{"deviceId", device_id},
-              {"role", role},
-              {"token", std::move(token).value()},
-              {"tokenDelivery", "in-band"},
-              {"scopes", std::move(granted)},
-              {"rotatedAtMs", now}};
+  struct Rotated {
+    std::string token;
+    std::vector<std::string> granted;
+  };
+  auto out = slot<Rotated>();
+  change(
+      [device_id, role, scopes, now, out](nodes::PairingStore& s) -> Status {
+        auto token = s.rotate_token(device_id, role, scopes ? &*scopes : nullptr, now);
+        if (!token.ok()) return token.error();
+        out->token = std::move(token).value();
+        const nodes::PairedDevice* d = s.find_paired(device_id);
+        const nodes::DeviceToken* t = d ? d->token_for(role) : nullptr;
+        if (d) out->granted = t && !t->scopes.empty() ? t->scopes : d->scopes;
+        return Ok{};
+      },
+      [this, device_id, role, by, now, out, done = std::move(done)](Status st) {
+        if (!st.ok()) return done(st.error());
+        log::info("device {} token for {} rotated by {}", device_id.substr(0, 12), role, by);
+        broadcast_("device.pair.changed", Json::object());
+        // The old token stops working at once; sockets it opened keep their session.
+        done(Json{{"deviceId", device_id},
+                  {"role", role},
+                  {"token", std::move(out->token)},
+                  {"tokenDelivery", "in-band"},
+                  {"scopes", std::move(out->granted)},
+                  {"rotatedAtMs", now}});
+      });
 }
 
-Result<Json> DevicePairing::revoke_token(const std::string& device_id, const std::string& role,
-                                         const std::string& by) {
-  auto revoked = store_->revoke_token(device_id, role);
-  if (!revoked.ok()) return revoked.error();
-  if (!*revoked)
-    return Error::not_found("device " + device_id + " holds no token for role " + role,
-                            "DEVICE_TOKEN_NOT_FOUND");
-  log::info("device {} token for {} revoked by {}", device_id.substr(0, 12), role, by);
-  close_(device_id, role, "device token revoked");
-  broadcast_("device.pair.changed", Json::object());
-  return Json{{"deviceId", device_id}, {"role", role}, {"revokedAtMs", clock_.wall_ms()}};
+void DevicePairing::revoke_token(const std::string& device_id, const std::string& role,
+                                 const std::string& by, Done done) {
+  change(
+      [device_id, role](nodes::PairingStore& s) -> Status {
+        auto revoked = s.revoke_token(device_id, role);
+        if (!revoked.ok()) return revoked.error();
+        if (!*revoked)
+          return Error::not_found("device " + device_id + " holds no token for role " + role,
+                                  "DEVICE_TOKEN_NOT_FOUND");
+        return Ok{};
+      },
+      // The role's sockets were closed as the store was adopted (close_dropped).
+      [this, device_id, role, by, done = std::move(done)](Status st) {
+        if (!st.ok()) return done(st.error());
+        log::info("device {} token for {} revoked by {}", device_id.substr(0, 12), role, by);
+        broadcast_("device.pair.changed", Json::object());
+        done(Json{{"deviceId", device_id}, {"role", role}, {"revokedAtMs", clock_.wall_ms()}});
+      });
 }
 
 }  // namespace simpleclaw::gateway

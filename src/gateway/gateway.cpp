@@ -8,6 +8,8 @@
 #include "gateway/methods/table.h"
 #include "gateway/orphan_approvals.h"
 #include "plugins/builtin.h"
+#include "sessions/shared_doc_store.h"
+#include "store/db.h"
 
 namespace simpleclaw::gateway {
 namespace {
@@ -29,6 +31,36 @@ Result<sessions::SessionStore> open_session_store(const RuntimeInfo& info,
   return sessions::SessionStore::open_postgres(*url, info.state_dir + "/media");
 }
 
+namespace {
+
+// Cluster mode: the pairing store is the shared document. A gateway joining a cluster
+// that has none yet brings the devices it had paired (its devices.json); the document is
+// read, or seeded, in one transaction so two instances starting at once do not both seed.
+Result<sessions::SharedDoc> read_shared_devices(sessions::SessionStore& store,
+                                                const std::string& state_dir, std::int64_t now) {
+  auto local = nodes::PairingStore::open(state_dir + "/devices.json");
+  if (!local.ok()) return local.error();
+  const bool has_local = !local->paired().empty() || !local->pending().empty();
+  store::Transaction tx(store.db());
+  if (!tx.began().ok()) return tx.began().error();
+  auto doc = sessions::change_shared_doc(
+      store, DevicePairing::kSharedDoc,
+      [&](const std::string& current) -> std::optional<std::string> {
+        if (!current.empty() || !has_local) return std::nullopt;
+        log::info(
+            "cluster: the shared pairing store starts with this instance's {} paired "
+            "device(s) from {}/devices.json",
+            local->paired().size(), state_dir);
+        return local->to_json().dump();
+      },
+      now);
+  if (!doc.ok()) return doc.error();
+  if (Status c = tx.commit(); !c.ok()) return c.error();
+  return doc;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, RuntimeInfo info,
                                                config::Config cfg, config::FileState file,
                                                AuthSettings auth,
@@ -46,6 +78,12 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
   auto approvals = store->pending_approvals();
   if (!approvals.ok()) return approvals.error();
   std::string state_dir = info.state_dir;
+  std::optional<sessions::SharedDoc> devices_doc;
+  if (join) {
+    auto doc = read_shared_devices(*store, state_dir, process_clock().wall_ms());
+    if (!doc.ok()) return doc.error();
+    devices_doc = std::move(*doc);
+  }
   std::unique_ptr<Gateway> gw(new Gateway(io, std::move(info), std::move(cfg), std::move(file),
                                           std::move(auth), std::move(store).value()));
   gw->queued_at_start_ = std::move(queued).value();
@@ -58,7 +96,7 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
     gw->cluster_ = std::make_unique<ClusterNode>(
         ClusterNode::Deps{io, gw->db_, gw->cron_, gw->runs_, gw->channels_, gw->clients_,
                           gw->presence_, gw->tools_.approvals(), gw->run_waiters_, gw->clock_,
-                          [g] { g->config_doc_.poll(); }},
+                          [g] { g->config_doc_.poll(); }, [g] { g->devices_.refresh(); }},
         std::move(*join), cc);
     // Before the channels are configured: their accounts start on standby.
     gw->channels_.set_cluster(channels::ChannelManager::ClusterHooks{
@@ -69,6 +107,12 @@ Result<std::unique_ptr<Gateway>> Gateway::open(boost::asio::io_context& io, Runt
     gw->status_.set_cluster([g] { return g->cluster_->status_json(); });
   }
   if (auto s = gw->devices_.open(state_dir); !s.ok()) return s.error();
+  if (devices_doc) {
+    Gateway* g = gw.get();
+    auto s = gw->devices_.share(devices_doc->text, devices_doc->version, gw->db_,
+                                [g] { g->cluster_->announce_devices(); });
+    if (!s.ok()) return s.error();
+  }
   return gw;
 }
 

@@ -22,6 +22,12 @@ void Handshake::fail(Client& c, const Json& id, const Error& e, std::uint16_t co
 
 void Handshake::on_message(Client& c, std::string_view data, bool binary) {
   if (c.transport == nullptr) return;
+  if (c.admitting) {
+    // The connect is being admitted (the pairing store's I/O); a client waits for hello-ok.
+    ++metrics_.handshakes_failed;
+    c.transport->close(1008, "invalid handshake: wait for the connect's answer");
+    return;
+  }
   Result<Json> decoded = protocol::decode(data, binary, c.enc);
   if (!decoded.ok()) {
     ++metrics_.handshakes_failed;
@@ -48,23 +54,32 @@ void Handshake::on_message(Client& c, std::string_view data, bool binary) {
     e.details["expectedProtocol"] = kProtocolVersion;
     return fail(c, id, e, 1002);
   }
-  Result<Admission> admitted = auth_.admit(params, c.peer, c.nonce);
-  if (!admitted.ok()) return fail(c, id, admitted.error(), 1008);
+  c.admitting = true;
+  auth_.admit(params, c.peer, c.nonce,
+              [this, client = c.id, id, params](Result<Admission> admitted) {
+                Client* cl = clients_.find(client);
+                if (cl == nullptr || cl->transport == nullptr) return;  // gone meanwhile
+                cl->admitting = false;
+                if (!admitted.ok()) return fail(*cl, id, admitted.error(), 1008);
+                welcome(*cl, id, params, std::move(admitted).value());
+              });
+}
 
+void Handshake::welcome(Client& c, const Json& id, const Json& params, Admission admitted) {
   // Authenticated.
   const config::Config& cfg = config_.cfg();
   c.authed = true;
-  c.role = admitted->role;
+  c.role = admitted.role;
   std::vector<std::string> requested;
   if (params.contains("scopes"))
     for (const auto& s : params["scopes"]) requested.push_back(s.get<std::string>());
-  c.scopes = c.role == Role::kOperator ? protocol::ScopeSet::negotiate(requested, admitted->granted)
+  c.scopes = c.role == Role::kOperator ? protocol::ScopeSet::negotiate(requested, admitted.granted)
                                        : protocol::ScopeSet();
   c.client_info = params["client"];
-  if (admitted->device) c.device_id = admitted->device->device_id;
-  if (admitted->user) {
-    c.user = admitted->user->name;
-    c.user_grant = admitted->user->fingerprint();
+  if (admitted.device) c.device_id = admitted.device->device_id;
+  if (admitted.user) {
+    c.user = admitted.user->name;
+    c.user_grant = admitted.user->fingerprint();
   }
   c.handshake_timer.reset();  // cancels the wait; an authenticated socket needs no deadline
   clients_.release_preauth(c);
@@ -81,8 +96,8 @@ void Handshake::on_message(Client& c, std::string_view data, bool binary) {
   if (auto v = protocol::validate("methods/health.result", hello["snapshot"]["health"]); !v.ok())
     log::error("health snapshot does not match its schema: {}", v.error().message);
 #endif
-  if (admitted->device && !admitted->device->device_token.empty())
-    hello["auth"]["deviceToken"] = std::move(admitted->device->device_token);
+  if (admitted.device && !admitted.device->device_token.empty())
+    hello["auth"]["deviceToken"] = std::move(admitted.device->device_token);
   clients_.send_res(c, id, protocol::MethodResult(std::move(hello)));
   if (c.role == Role::kNode) nodes_.node_connected(c, c.device_id, params);
   Json record{{"connId", c.conn_id},

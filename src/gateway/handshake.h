@@ -3,7 +3,8 @@
 //   decode (not JSON -> close 1000) -> a `req` (else close 1008) -> frames/req schema ->
 //   method `connect` (else INVALID_REQUEST "invalid handshake: first request must be
 //   connect", close 1008) -> connect params schema -> protocol range (-> PROTOCOL_MISMATCH,
-//   close 1002) -> Authenticator (-> "unauthorized: ..." or NOT_PAIRED, close 1008) ->
+//   close 1002) -> Authenticator (-> "unauthorized: ..." or NOT_PAIRED, close 1008; it may
+//   answer after the pairing store's I/O: a frame meanwhile closes the socket, 1008) ->
 //   scopes negotiated, presence joined, hello-ok with features generated from the method
 //   table and a snapshot (presence, the caller's view of health, stateVersion,
 //   sessionDefaults following agents.default), keep-alive pings start.
@@ -45,6 +46,8 @@ class Handshake {
 
  private:
   void fail(Client& c, const Json& id, const Error& e, std::uint16_t close_code);
+  // Authenticated: scopes, presence, hello-ok.
+  void welcome(Client& c, const Json& id, const Json& params, Admission admitted);
 
   const LiveConfig& config_;
   ClientTable& clients_;

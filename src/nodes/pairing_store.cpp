@@ -181,33 +181,42 @@ const DeviceToken* PairedDevice::token_for(std::string_view r) const {
 }
 
 Result<PairingStore> PairingStore::open(std::string path) {
-  PairingStore store(std::move(path));
-  const std::string& p = store.path_;
   struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) {
-    if (errno == ENOENT) return store;  // first start: nothing paired yet
-    return errno_error("cannot read the pairing store " + p, errno);
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return PairingStore(std::move(path));  // first start: nothing paired
+    return errno_error("cannot read the pairing store " + path, errno);
   }
-  Result<std::string> text = read_file(p);
+  Result<std::string> text = read_file(path);
   if (!text) return text.error();
+  return parse(*text, std::move(path));
+}
+
+Result<PairingStore> PairingStore::parse(std::string_view text, std::string path) {
+  PairingStore store(std::move(path));
+  const std::string where = store.path_.empty() ? "the cluster's shared copy" : store.path_;
+  if (text.empty()) return store;  // a shared copy nobody has written yet
   auto corrupt = [&](const std::string& why) {
     // A damaged file on disk, not a bad request.
-    return Error::io("the pairing store " + p + " is corrupt (" + why +
+    return Error::io("the pairing store " + where + " is corrupt (" + why +
                      "); repair the JSON by hand, or move the file aside to start with "
                      "no paired devices (every device must then be paired again)");
   };
-  Json doc = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return corrupt("not valid JSON");
   if (!doc.is_object()) return corrupt("not a JSON object");
   try {
     int version = doc.value("version", kFileVersion);
     if (version > kFileVersion)
-      return Error::io("the pairing store " + p + " was written by a newer simpleclaw (format " +
-                       std::to_string(version) + "); upgrade simpleclaw to use it");
+      return Error::io("the pairing store " + where +
+                       " was written by a newer simpleclaw (format " + std::to_string(version) +
+                       "); upgrade simpleclaw to use it");
     if (doc.contains("pending"))
       for (const Json& r : doc.at("pending")) store.pending_.push_back(request_from_file(r));
     if (doc.contains("paired"))
       for (const Json& d : doc.at("paired")) store.paired_.push_back(device_from_file(d));
+    if (doc.contains("bootstrap"))
+      for (const auto& [hash, expiry] : doc.at("bootstrap").items())
+        store.bootstrap_[hash] = expiry.get<std::int64_t>();
   } catch (const std::exception& e) {
     return corrupt(e.what());
   }
@@ -218,11 +227,11 @@ Result<PairingStore> PairingStore::open(std::string path) {
   return store;
 }
 
-Status PairingStore::commit(State next) {
+Json PairingStore::to_json(const State& state) {
   Json pending = Json::array();
-  for (const PairingRequest& r : next.pending) pending.push_back(r.to_json());
+  for (const PairingRequest& r : state.pending) pending.push_back(r.to_json());
   Json paired = Json::array();
-  for (const PairedDevice& d : next.paired) {
+  for (const PairedDevice& d : state.paired) {
     Json j = d.to_json();
     Json tokens = Json::array();
     for (const DeviceToken& t : d.tokens) tokens.push_back(token_to_file(t));
@@ -231,15 +240,48 @@ Status PairingStore::commit(State next) {
   }
   Json doc{
       {"version", kFileVersion}, {"pending", std::move(pending)}, {"paired", std::move(paired)}};
-  std::filesystem::path target(path_);
-  if (target.has_parent_path()) {
-    if (Status s = make_dirs(target.parent_path().string(), 0700); !s) return s;
+  // Sign-in links by hash: {hash: expiresAtMs}.
+  for (const auto& [hash, expiry] : state.bootstrap) doc["bootstrap"][hash] = expiry;
+  return doc;
+}
+
+Status PairingStore::commit(State next) {
+  if (!path_.empty()) {
+    std::filesystem::path target(path_);
+    if (target.has_parent_path()) {
+      if (Status s = make_dirs(target.parent_path().string(), 0700); !s) return s;
+    }
+    if (Status s = write_file_atomic(path_, to_json(next).dump(2) + "\n", 0600); !s)
+      return Error::make(s.error().code, "cannot save the pairing store: " + s.error().message);
   }
-  if (Status s = write_file_atomic(path_, doc.dump(2) + "\n", 0600); !s)
-    return Error::make(s.error().code, "cannot save the pairing store: " + s.error().message);
   pending_ = std::move(next.pending);
   paired_ = std::move(next.paired);
+  bootstrap_ = std::move(next.bootstrap);
   return Ok{};
+}
+
+Status PairingStore::add_bootstrap(const std::string& hash, std::int64_t expires_at_ms,
+                                   std::int64_t now_ms, std::size_t max) {
+  State next = snapshot();
+  std::erase_if(next.bootstrap, [now_ms](const auto& e) { return e.second <= now_ms; });
+  if (next.bootstrap.size() >= max)
+    return Error::unavailable("too many unused sign-in links (" + std::to_string(max) +
+                              "); wait for them to expire");
+  next.bootstrap[hash] = expires_at_ms;
+  return commit(std::move(next));
+}
+
+bool PairingStore::bootstrap_valid(std::string_view hash, std::int64_t now_ms) const {
+  auto it = bootstrap_.find(hash);
+  return it != bootstrap_.end() && it->second > now_ms;
+}
+
+Status PairingStore::use_bootstrap(std::string_view hash) {
+  auto it = bootstrap_.find(hash);
+  if (it == bootstrap_.end()) return Ok{};
+  State next = snapshot();
+  next.bootstrap.erase(std::string(hash));
+  return commit(std::move(next));
 }
 
 void PairingStore::drop_expired(State& s, std::int64_t now_ms) {

@@ -7,7 +7,8 @@
 // the fix, never silently replaced. Every mutation builds the new state, writes it
 // atomically (write_file_atomic) and only then takes it: a failed write returns the
 // error and leaves memory as it was, so memory never claims more than the disk holds.
-// Device tokens are returned once and stored only as SHA-256 hex.
+// Device tokens are returned once and stored only as SHA-256 hex. In cluster mode the
+// same state is one shared document in the database (gateway/device_pairing.h says how).
 //
 // Threads: owned by the loop thread; a plain class without locking. Writes are small,
 // blocking and rare (pairing, approval, token mint, revoke, last-seen).
@@ -112,6 +113,13 @@ class PairingStore {
 
   // Loads `path` (normally <state>/devices.json). A missing file is an empty store.
   static Result<PairingStore> open(std::string path);
+  // A store from its JSON text (devices.json's format; "" = empty) that writes to `path`,
+  // or, with no path, one that only holds its state: cluster mode's copy of the shared
+  // document, changed in memory and written to the database by its owner.
+  static Result<PairingStore> parse(std::string_view text, std::string path = {});
+  // The whole state in devices.json's format, token hashes included: for the file and the
+  // shared document only, never for a client.
+  Json to_json() const { return to_json(State{pending_, paired_, bootstrap_}); }
 
   // Files a request, or returns the pending one for the same device and role (its scopes
   // widened to include the new ones). Expired requests are dropped first. Fails when
@@ -161,26 +169,37 @@ class PairingStore {
   // Drops pending requests older than kPendingTtlMs; returns how many.
   Result<std::size_t> expire(std::int64_t now_ms);
 
+  // Sign-in links (`simpleclaw dashboard`): one-time tokens, kept as SHA-256 hex with
+  // their expiry until used or expired. At most `max` outstanding: UNAVAILABLE beyond.
+  Status add_bootstrap(const std::string& hash, std::int64_t expires_at_ms, std::int64_t now_ms,
+                       std::size_t max);
+  bool bootstrap_valid(std::string_view hash, std::int64_t now_ms) const;
+  Status use_bootstrap(std::string_view hash);  // gone from now on (no-op if unknown)
+
   // node.pair.list payload: {pending:[...], paired:[...]}; no token hashes. Call
   // expire(now) first to leave out requests older than an hour.
   Json list() const;
   const std::string& path() const { return path_; }
 
  private:
+  using Bootstraps = std::map<std::string, std::int64_t, std::less<>>;  // hash -> expiry
   struct State {
     std::vector<PairingRequest> pending;
     std::vector<PairedDevice> paired;
+    Bootstraps bootstrap;
   };
   explicit PairingStore(std::string path) : path_(std::move(path)) {}
 
-  Status commit(State next);  // persist, then adopt
-  State snapshot() const { return State{pending_, paired_}; }
+  Status commit(State next);  // persist (when there is a file), then adopt
+  static Json to_json(const State& state);
+  State snapshot() const { return State{pending_, paired_, bootstrap_}; }
   static void drop_expired(State& s, std::int64_t now_ms);
   static PairedDevice& upsert_paired(State& s, const PairingRequest& r, std::int64_t now_ms);
 
   std::string path_;
   std::vector<PairingRequest> pending_;  // oldest first
   std::vector<PairedDevice> paired_;
+  Bootstraps bootstrap_;
   std::map<std::string, std::int64_t, std::less<>> seen_written_;  // lastSeen last written
 };
 

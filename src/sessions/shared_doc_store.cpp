@@ -25,8 +25,7 @@ Result<std::optional<SharedDoc>> read_shared_doc(SessionStore& s, const std::str
 }
 
 Result<SharedDoc> change_shared_doc(SessionStore& s, const std::string& name,
-                                    const std::function<std::string(const std::string&)>& change,
-                                    std::int64_t now_ms) {
+                                    const DocChange& change, std::int64_t now_ms) {
   // A missing row is created first, so there is always a row to lock.
   auto ins = s.db().prepare(
       "INSERT INTO shared_docs (name, doc, version, updated_at) VALUES (?1, '', 0, ?2) "
@@ -36,7 +35,10 @@ Result<SharedDoc> change_shared_doc(SessionStore& s, const std::string& name,
   if (auto r = ins->run(); !r.ok()) return r.error();
   auto cur = read_doc(s, name, true);
   if (!cur.ok()) return cur.error();
-  SharedDoc next{change(*cur ? (*cur)->text : std::string()), (*cur ? (*cur)->version : 0) + 1};
+  SharedDoc current = *cur ? std::move(**cur) : SharedDoc{};
+  std::optional<std::string> text = change(current.text);
+  if (!text) return current;
+  SharedDoc next{std::move(*text), current.version + 1};
   auto up = s.db().prepare(
       "UPDATE shared_docs SET doc = ?2, version = ?3, updated_at = ?4 WHERE name = ?1");
   if (!up.ok()) return up.error();

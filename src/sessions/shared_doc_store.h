@@ -23,9 +23,11 @@ struct SharedDoc {
 };
 
 Result<std::optional<SharedDoc>> read_shared_doc(SessionStore& s, const std::string& name);
-// `change` gets the current text ("" while there is none) and returns the new one.
+// `change` gets the current text ("" while there is none) and returns the new one, or
+// nullopt to leave it as it is (a change refused: nothing is written, the current
+// document is returned).
+using DocChange = std::function<std::optional<std::string>(const std::string&)>;
 Result<SharedDoc> change_shared_doc(SessionStore& s, const std::string& name,
-                                    const std::function<std::string(const std::string&)>& change,
-                                    std::int64_t now_ms);
+                                    const DocChange& change, std::int64_t now_ms);
 
 }  // namespace simpleclaw::sessions

@@ -13,6 +13,8 @@ for an update). A control API lets a test act as Telegram users and as faults:
   POST /control/fail_send {count, code}  the next sendMessage calls fail (429 / 500)
   POST /control/lose_send {count}  the next sendMessage calls are lost: held unanswered
                                     (60 s) and not sent, like a request lost on the way
+  POST /control/slow_send {count, ms}  the next sendMessage calls are sent (recorded) at
+                                    once but answered only after `ms`: a slow link
   POST /control/outage    {on}      while on, every Bot API call answers 502 Bad Gateway
                                     (Telegram down); the pending long polls are woken
   POST /control/conflict  {seconds} for that long every getUpdates answers 409 Conflict
@@ -50,6 +52,7 @@ calls = {"getUpdates": 0}
 stall = [0]
 fail_send = [0, 429]
 lose_send = [0]         # sendMessage requests still to lose: never answered, never sent
+slow_send = [0, 0]      # [count, ms]: sendMessage requests still to answer late
 outage = [False]
 conflict_until = [0.0]   # monotonic time until which getUpdates answers 409
 flood = [0, 1]           # [count, retry_after seconds] of 429s still to give
@@ -166,9 +169,16 @@ class Handler(BaseHTTPRequestHandler):
                 sent.append(b)
                 lock.notify_all()  # wakes /control/wait_sent
                 message_id[0] += 1
-                return self.reply(200, {"ok": True, "result": {
+                result = {"ok": True, "result": {
                     "message_id": message_id[0], "date": int(time.time()),
-                    "chat": {"id": b["chat_id"]}, "text": b["text"]}})
+                    "chat": {"id": b["chat_id"]}, "text": b["text"]}}
+                delay_ms = 0
+                if slow_send[0] > 0:
+                    slow_send[0] -= 1
+                    delay_ms = slow_send[1]
+            if delay_ms:
+                time.sleep(delay_ms / 1000.0)  # delivered already; the answer is late
+            return self.reply(200, result)
         if method == "sendChatAction":
             with lock:
                 actions.append(b)
@@ -275,6 +285,11 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 flood[0] = int(b.get("count", 1))
                 flood[1] = int(b.get("retry_after", 1))
+            return self.reply(200, {"ok": True})
+        if what == "slow_send":
+            with lock:
+                slow_send[0] = int(b.get("count", 1))
+                slow_send[1] = int(b.get("ms", 1000))
             return self.reply(200, {"ok": True})
         if what == "lose_send":
             with lock:

@@ -186,6 +186,37 @@ TEST(PlatformFaults, AReplyInFlightWhenTheConnectorIsRebuiltIsSentByTheNewOne) {
   EXPECT_EQ(texts[0], "echo: are you there");
 }
 
+// The link fails while a reply is on its way and Telegram has taken it but not answered
+// yet: the account waits for that answer before it stops the connector, so the reply is
+// sent once. (Stopping at once would cancel the request, and the reconnected account would
+// send the reply again.)
+TEST(PlatformFaults, AReplyOnItsWayWhenTheLinkFailsIsWaitedForAndSentOnce) {
+  FakeLlm llm;  // answers "echo: <text>"
+  auto tg = start_fake_telegram();
+  START_GATEWAY(gw, with_config(config_for(
+                        llm, telegram_section(*tg,
+                                              "    health_monitor: {backoff_base_ms: 100, "
+                                              "backoff_max_ms: 200, check_interval_ms: 100, "
+                                              "restart_after_failures: 1}\n"))));
+  auto c = gw->connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(wait_connected(*c, "telegram"));
+  tg->post("/control/slow_send", Json{{"count", 1}, {"ms", 1500}});
+  tg->post("/control/message", pf_tg_message(111, "slow link"));
+  ASSERT_TRUE(eventually([&] { return pf_tg_texts(*tg).size() == 1; }, 10000))
+      << "the reply reached Telegram";
+  // Telegram fails now, with the answer to that send still to come.
+  tg->post("/control/outage", Json{{"on", true}});
+  ASSERT_TRUE(pf_fault_seen(*c, "telegram", "Bad Gateway").has_value());
+  tg->post("/control/outage", Json{{"on", false}});
+  ASSERT_TRUE(pf_healthy(*c, "telegram"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a second copy would be out
+  auto texts = pf_tg_texts(*tg);
+  ASSERT_EQ(texts.size(), 1u) << Json(texts).dump();
+  EXPECT_EQ(texts[0], "echo: slow link");
+  EXPECT_EQ(pf_account(*c, "telegram")["outbound"].value("queued", -1), 0);
+}
+
 // Flood control on getUpdates: 429 with parameters.retry_after = 2, twice. Telegram is
 // not called again (getMe included) before 2 s have passed, each time.
 TEST(PlatformFaults, TelegramFloodControlRetryAfterIsWaitedOutOnGetUpdates) {

@@ -103,6 +103,10 @@ class TelegramChannel final : public sdk::Channel {
     for (auto& c : calls_)
       if (auto p = c.lock()) p->cancel();
     calls_.clear();
+    send_alive_.renew();  // the account waited for its send's answer before stopping
+    for (auto& c : sends_)
+      if (auto p = c.lock()) p->cancel();
+    sends_.clear();
   }
 
   void send(sdk::OutboundMessage m, std::function<void(Status)> done) override {
@@ -116,10 +120,13 @@ class TelegramChannel final : public sdk::Channel {
       for (const auto& b : m.buttons) row.push_back({{"text", b.label}, {"callback_data", b.data}});
       body["reply_markup"] = {{"inline_keyboard", Json::array({row})}};
     }
-    api("sendMessage", std::move(body), 30, [done = std::move(done)](Result<Json> r) {
-      if (!r) return done(r.error());
-      done(Ok{});
-    });
+    api(
+        "sendMessage", std::move(body), 30,
+        [done = std::move(done)](Result<Json> r) {
+          if (!r) return done(r.error());
+          done(Ok{});
+        },
+        /*outbound=*/true);
   }
 
   void typing(const sdk::Peer& peer) override {
@@ -175,9 +182,12 @@ class TelegramChannel final : public sdk::Channel {
     host_.disconnected(why);
   }
 
-  // One Bot API call: POST JSON, parse {ok, result} / {ok:false, description}.
+  // One Bot API call: POST JSON, parse {ok, result} / {ok:false, description}. An
+  // `outbound` call (a message sent) outlives a failure of the poll: cancelling it would
+  // leave unknown whether Telegram took the message, and it would be sent again. Only
+  // stop() ends it.
   void api(const std::string& method, Json body, int timeout_s,
-           std::function<void(Result<Json>)> done) {
+           std::function<void(Result<Json>)> done, bool outbound = false) {
     if (!running_) {
       boost::asio::post(host_.io(),
                         [done] { done(Error::cancelled("telegram: channel stopped")); });
@@ -199,41 +209,45 @@ class TelegramChannel final : public sdk::Channel {
       if (out->body.size() + b.size() <= kMaxBody) out->body.append(b);
     };
     // Stopped meanwhile: the guard drops the answer, nothing may reach the host.
-    cb.on_done = alive_.guard([out, what, done = std::move(done)](const net::HttpError* e) {
-      if (e) {
-        if (e->kind == net::HttpError::kCancelled) return;
-        // The URL holds the token: say which call failed, not where it went.
-        return done(Error::unavailable("telegram " + what + ": " + redact(e->message)));
-      }
-      Json j = Json::parse(out->body, nullptr, false);
-      if (!j.is_object())
-        return done(Error::unavailable("telegram " + what + ": HTTP " +
-                                       std::to_string(out->status) + ", not a Bot API answer"));
-      // Typed checks: a field of the wrong type from the network must not throw.
-      if (!(j.contains("ok") && j["ok"].is_boolean() && j["ok"].get<bool>())) {
-        std::string desc = j.contains("description") && j["description"].is_string()
-                               ? j["description"].get<std::string>()
-                               : "error";
-        std::string msg = "telegram " + what + ": " + desc;
-        if (out->status == 401 || out->status == 404)
-          return done(Error::unauthenticated(msg + " (check channels.telegram.token)"));
-        const Json& params = j.contains("parameters") ? j["parameters"] : Json();
-        if (params.is_object() && params.contains("retry_after") &&
-            params["retry_after"].is_number_integer())
-          return done(
-              Error::unavailable(msg + " (retry after " + params["retry_after"].dump() + " s)",
-                                 params["retry_after"].get<long long>() * 1000));
-        if (out->status >= 500) return done(Error::unavailable(msg));
-        if (out->status == 409)
-          return done(Error::unavailable(
-              msg + " (HTTP 409: another program is polling this bot token, or a webhook is set)"));
-        return done(Error::invalid(msg));
-      }
-      done(j.contains("result") ? j["result"] : Json());
-    });
+    cb.on_done =
+        (outbound ? send_alive_ : alive_)
+            .guard([out, what, done = std::move(done)](const net::HttpError* e) {
+              if (e) {
+                if (e->kind == net::HttpError::kCancelled) return;
+                // The URL holds the token: say which call failed, not where it went.
+                return done(Error::unavailable("telegram " + what + ": " + redact(e->message)));
+              }
+              Json j = Json::parse(out->body, nullptr, false);
+              if (!j.is_object())
+                return done(Error::unavailable("telegram " + what + ": HTTP " +
+                                               std::to_string(out->status) +
+                                               ", not a Bot API answer"));
+              // Typed checks: a field of the wrong type from the network must not throw.
+              if (!(j.contains("ok") && j["ok"].is_boolean() && j["ok"].get<bool>())) {
+                std::string desc = j.contains("description") && j["description"].is_string()
+                                       ? j["description"].get<std::string>()
+                                       : "error";
+                std::string msg = "telegram " + what + ": " + desc;
+                if (out->status == 401 || out->status == 404)
+                  return done(Error::unauthenticated(msg + " (check channels.telegram.token)"));
+                const Json& params = j.contains("parameters") ? j["parameters"] : Json();
+                if (params.is_object() && params.contains("retry_after") &&
+                    params["retry_after"].is_number_integer())
+                  return done(Error::unavailable(
+                      msg + " (retry after " + params["retry_after"].dump() + " s)",
+                      params["retry_after"].get<long long>() * 1000));
+                if (out->status >= 500) return done(Error::unavailable(msg));
+                if (out->status == 409)
+                  return done(Error::unavailable(msg + " (HTTP 409: another program is polling "
+                                                       "this bot token, or a webhook is set)"));
+                return done(Error::invalid(msg));
+              }
+              done(j.contains("result") ? j["result"] : Json());
+            });
     auto call = net::http_start(host_.io(), std::move(req), std::move(opts), std::move(cb));
-    std::erase_if(calls_, [](const std::weak_ptr<net::HttpCall>& c) { return c.expired(); });
-    calls_.push_back(call);
+    auto& calls = outbound ? sends_ : calls_;
+    std::erase_if(calls, [](const std::weak_ptr<net::HttpCall>& c) { return c.expired(); });
+    calls.push_back(call);
   }
 
   // Anything that might echo the URL (and with it the token) is cut at "/bot".
@@ -330,8 +344,9 @@ class TelegramChannel final : public sdk::Channel {
   long long offset_ = 0;
   long long saved_offset_ = -1;  // what the file holds
   std::deque<Json> pending_;
-  std::vector<std::weak_ptr<net::HttpCall>> calls_;
-  bool running_ = false;     // between start() and stop() or a failure
+  std::vector<std::weak_ptr<net::HttpCall>> calls_;  // polls and the rest
+  std::vector<std::weak_ptr<net::HttpCall>> sends_;  // sendMessage: only stop() ends them
+  bool running_ = false;                             // between start() and stop() or a failure
   bool first_poll_ = false;  // the next getUpdates is the first since start()
   // Not before this may Telegram be called again (429 retry_after); kept across
   // stop()/start(), which is when it matters.
@@ -339,7 +354,8 @@ class TelegramChannel final : public sdk::Channel {
   boost::asio::steady_timer wait_timer_{host_.io()};
   // Idle keep-alive connections to the Bot API (one account, closed with it).
   std::shared_ptr<net::ConnectionPool> pool_ = std::make_shared<net::ConnectionPool>();
-  Alive alive_;  // last; renewed by stop() and fail()
+  Alive send_alive_;  // renewed by stop() only
+  Alive alive_;       // last; renewed by stop() and fail()
 };
 
 }  // namespace

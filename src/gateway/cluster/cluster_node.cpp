@@ -83,6 +83,10 @@ void ClusterNode::connect_bus() {
       d_.channels.reload_pairing(j.value("account", ""));
   });
   if (!sub.ok()) log::warn("cluster: NATS subscribe: {}", sub.error().message);
+  sub = bus_->subscribe("devices.changed", [this](const cluster::BusMessage& m) {
+    if (m.data != join_.instance) d_.devices_changed();
+  });
+  if (!sub.ok()) log::warn("cluster: NATS subscribe: {}", sub.error().message);
 }
 
 void ClusterNode::announce_config() {
@@ -97,6 +101,10 @@ void ClusterNode::announce_pairing(const std::string& account) {
   if (bus_)
     (void)bus_->publish("pairing.changed",
                         Json{{"from", join_.instance}, {"account", account}}.dump());
+}
+
+void ClusterNode::announce_devices() {
+  if (bus_) (void)bus_->publish("devices.changed", join_.instance);
 }
 
 void ClusterNode::channels_configured() {
@@ -140,6 +148,7 @@ void ClusterNode::tick() {
   d_.cron.refresh();
   d_.channels.refresh_outbox();
   d_.channels.reload_pairing();  // what a lost "pairing.changed" would have said
+  d_.devices_changed();          // and a lost "devices.changed"
   d_.presence.republish();
   d_.presence.expire_remote();
   d_.db.post([](sessions::SessionStore& s) { return sessions::list_leases(s); },

@@ -65,6 +65,9 @@ class ClusterNode {
     RunWaiters& waiters;
     const Clock& clock;
     std::function<void()> config_changed;  // another instance wrote the shared config
+    // Re-read the shared pairing store: another instance changed it (and each renewal,
+    // for an announcement the bus lost).
+    std::function<void()> devices_changed;
   };
   ClusterNode(Deps d, ClusterJoin join, const config::ClusterConfig& cc);
 
@@ -83,6 +86,8 @@ class ClusterNode {
   void announce_outbound(const std::string& account);
   // A channel account's shared pairing document changed here.
   void announce_pairing(const std::string& account);
+  // This instance changed the shared pairing store (devices): the others re-read it.
+  void announce_devices();
   // Operations on other instances' runs (null until the bus is connected).
   ClusterOps* ops() { return lanes_.get(); }
   // status.subsystems.cluster: {name, instance, store, nats, leader, instances, leases}.

@@ -7,9 +7,21 @@
 namespace simpleclaw::gateway {
 
 namespace {
-constexpr std::array<std::string_view, 8> kRelayed = {
-    "chat", "agent",     "session.message",         "sessions.changed",
-    "cron", "heartbeat", "exec.approval.requested", "exec.approval.resolved"};
+// The pairing events: the store they announce is shared, so an operator on any instance
+// approves a device that asked through another.
+constexpr std::array<std::string_view, 13> kRelayed = {"chat",
+                                                       "agent",
+                                                       "session.message",
+                                                       "sessions.changed",
+                                                       "cron",
+                                                       "heartbeat",
+                                                       "exec.approval.requested",
+                                                       "exec.approval.resolved",
+                                                       "device.pair.requested",
+                                                       "device.pair.resolved",
+                                                       "device.pair.changed",
+                                                       "node.pair.requested",
+                                                       "node.pair.resolved"};
 }  // namespace
 
 bool relayed_event(std::string_view event) {

@@ -52,13 +52,14 @@ void method_node_event(MethodCall& call) {
 
 void method_node_pair_list(MethodCall& call) { call.respond(call.svc.devices.node_pair_list()); }
 
+// Deferred: a change of the pairing store is answered once it is stored.
 void method_node_pair_approve(MethodCall& call) {
-  call.respond(
-      call.svc.devices.node_pair_approve(json_str(call.params, "requestId"), call.client.who()));
+  call.svc.devices.node_pair_approve(json_str(call.params, "requestId"), call.client.who(),
+                                     call.respond);
 }
 
 void method_node_pair_reject(MethodCall& call) {
-  call.respond(call.svc.devices.node_pair_reject(call.params, call.client.who()));
+  call.svc.devices.node_pair_reject(call.params, call.client.who(), call.respond);
 }
 
 }  // namespace simpleclaw::gateway

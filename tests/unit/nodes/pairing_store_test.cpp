@@ -82,6 +82,38 @@ TEST_F(PairingStoreTest, MissingFileIsEmptyStore) {
   EXPECT_FALSE(std::filesystem::exists(path_));  // reading creates nothing
 }
 
+// Cluster mode's copy of the shared document: no file, the same state, the same JSON.
+TEST_F(PairingStoreTest, AStoreWithoutAFileHoldsItsStateWritesNothingAndRoundTripsItsJson) {
+  Result<PairingStore> mem = PairingStore::parse("");
+  ASSERT_TRUE(mem.ok()) << mem.error().message;
+  auto req = mem->request_pairing(input_for(key_, "operator"), kT0);
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  ASSERT_TRUE(mem->approve(req->request.request_id, kT0 + 1).ok());
+  auto token = mem->mint_token(key_.device_id(), "operator", kT0 + 2);
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state"));
+
+  // Another instance parses the text: the device and its token are there.
+  const std::string text = mem->to_json().dump();
+  EXPECT_THAT(text, Not(HasSubstr(*token))) << "only the token's hash is stored";
+  Result<PairingStore> other = PairingStore::parse(text);
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  EXPECT_TRUE(other->is_paired(key_.device_id(), key_.public_key_b64url(), "operator"));
+  auto owner = other->verify_token(*token);
+  ASSERT_TRUE(owner.ok()) << owner.error().message;
+  EXPECT_EQ(owner->device_id, key_.device_id());
+  EXPECT_EQ(other->to_json(), mem->to_json());
+
+  // A damaged or newer document is refused with what to do, not taken as empty.
+  auto bad = PairingStore::parse("{not json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error().message, HasSubstr("shared copy is corrupt"));
+  auto newer = PairingStore::parse(R"({"version": 99})");
+  ASSERT_FALSE(newer.ok());
+  EXPECT_THAT(newer.error().message, HasSubstr("upgrade simpleclaw"));
+}
+
 TEST_F(PairingStoreTest, RequestApproveIsPaired) {
   PairingStore s = open_store();
   Result<PairingOutcome> req = s.request_pairing(input_for(key_, "node"), kT0);

@@ -359,6 +359,12 @@ TEST(ClusterRuns, TwoInstancesChangingOneSharedDocumentAtOnceBothLand) {
   ASSERT_TRUE(doc.ok() && doc->has_value());
   EXPECT_EQ((*doc)->text, std::to_string(2 * kEach));
   EXPECT_EQ((*doc)->version, 2 * kEach);
+  // A change that refuses (a device pairing request not found) writes nothing.
+  auto refused = change_shared_doc(
+      *s, "counter", [](const std::string&) { return std::optional<std::string>(); }, 2000);
+  ASSERT_TRUE(refused.ok()) << refused.error().message;
+  EXPECT_EQ(refused->text, std::to_string(2 * kEach));
+  EXPECT_EQ(refused->version, 2 * kEach);
   auto none = read_shared_doc(*s, "nothing");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
