@@ -80,6 +80,7 @@ void Account::start() {
   failures_ = 0;
   reconnect_timer_.cancel();
   if (channel_) channel_->stop();
+  forget_send();  // a send cut off by that stop is sent again
   if (standby_) {
     // Built but not started: its message size chunks the replies stored here.
     if (make_connector()) set_state(HealthState::kStandby);
@@ -164,6 +165,7 @@ void Account::stop(const std::string& why) {
   monitor_timer_.cancel();
   retry_timer_.cancel();
   if (channel_) channel_->stop();
+  forget_send();  // its answer will not come: the head is sent again after a start
   bool was = connected_;
   connected_ = false;
   ++generation_;
@@ -259,7 +261,7 @@ void Account::restart_connector() {
     restart_after_send_ = true;
     reconnect_timer_.expires_after(kSendGrace);
     reconnect_timer_.async_wait(alive_.guard([this](const boost::system::error_code& ec) {
-      if (ec || !std::exchange(restart_after_send_, false)) return;
+      if (ec || !restart_after_send_) return;
       forget_send();
       restart_connector();
     }));
@@ -428,6 +430,7 @@ void Account::merge(std::vector<QueuedMessage> rows, bool front) {
 
 void Account::forget_send() {
   sending_ = false;
+  restart_after_send_ = false;  // nothing to wait for any more
   ++send_gen_;
 }
 

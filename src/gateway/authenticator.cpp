@@ -81,9 +81,12 @@ void Authenticator::attempt(const Json& params, const PeerInfo& peer, const std:
         a.device = std::move(device).value();
         // The answer may come after the store's I/O, and a config reload meanwhile may
         // have replaced (or removed) the user: look them up again.
-        if (!user.empty() && !(a.user = config_.users().find(user)))
-          return done(settle(peer, Error::unauthenticated("unauthorized: this user was removed",
-                                                          "AUTH_USER_REMOVED")));
+        if (!user.empty()) {
+          if (!(a.user = config_.users().find(user)))
+            return done(settle(peer, Error::unauthenticated("unauthorized: this user was removed",
+                                                            "AUTH_USER_REMOVED")));
+          a.granted = protocol::ScopeSet::negotiate(a.granted.names(), a.user->scopes);
+        }
         done(settle(peer, std::move(a)));
       });
 }

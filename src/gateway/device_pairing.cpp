@@ -44,8 +44,14 @@ void DevicePairing::refresh(std::function<void()> then) {
     if (then) then();
     return;
   }
+  if (refresh_running_) {
+    // The read in flight may predate what this caller was told of: one more read after
+    // it, shared by everyone who asks meanwhile.
+    refresh_again_ = true;
+    if (then) refresh_next_.push_back(std::move(then));
+    return;
+  }
   if (then) refreshing_.push_back(std::move(then));
-  if (refresh_running_) return;
   refresh_running_ = true;
   db_->post([](sessions::SessionStore& s) { return sessions::read_shared_doc(s, kSharedDoc); },
             alive_.guard([this](Result<std::optional<sessions::SharedDoc>> r) {
@@ -57,7 +63,12 @@ void DevicePairing::refresh(std::function<void()> then) {
                 version_ = (*r)->version;
                 adopt((*r)->text);
               }
-              for (auto& then : std::exchange(refreshing_, {})) then();
+              auto waiting = std::exchange(refreshing_, {});
+              if (std::exchange(refresh_again_, false)) {
+                refreshing_ = std::exchange(refresh_next_, {});
+                refresh();
+              }
+              for (auto& then : waiting) then();
             }));
 }
 
@@ -273,18 +284,16 @@ void DevicePairing::admit(const Json& params, const std::string& nonce,
     std::string token;
   };
   auto out = std::make_shared<Outcome>();
-  // A sign-in link is used up by this connect, whatever comes of it.
+  // A sign-in link is used up by the connect it lets in (checked again here: another
+  // connect may have used it since this copy was read).
   std::string link = cred.used_bootstrap ? sha256_hex(json_str(auth, "bootstrapToken")) : "";
   change(
       [in, pair_now, holds_token, other_user, now, out, link](nodes::PairingStore& s) -> Status {
-        if (!link.empty()) {
-          if (!s.bootstrap_valid(link, now))
-            return Error::unauthenticated(
-                "unauthorized: this sign-in link is used or expired; run `simpleclaw dashboard` "
-                "for a new one",
-                "AUTH_BOOTSTRAP_TOKEN_INVALID");
-          if (Status used = s.use_bootstrap(link); !used.ok()) return used;
-        }
+        if (!link.empty() && !s.bootstrap_valid(link, now))
+          return Error::unauthenticated(
+              "unauthorized: this sign-in link is used or expired; run `simpleclaw dashboard` "
+              "for a new one",
+              "AUTH_BOOTSTRAP_TOKEN_INVALID");
         if (const nodes::PairedDevice* d = s.find_paired(in.device_id); d && d->user != in.user)
           return other_user;
         if (!s.is_paired(in.device_id, in.public_key, in.role)) {
@@ -298,11 +307,12 @@ void DevicePairing::admit(const Json& params, const std::string& nonce,
           out->paired_now = true;
         }
         if (Status seen = s.mark_seen(in.device_id, now); !seen.ok()) return seen;
-        if (holds_token) return Ok{};
-        auto t = s.mint_token(in.device_id, in.role, now);
-        if (!t.ok()) return t.error();
-        out->token = std::move(t).value();
-        return Ok{};
+        if (!holds_token) {
+          auto t = s.mint_token(in.device_id, in.role, now);
+          if (!t.ok()) return t.error();
+          out->token = std::move(t).value();
+        }
+        return link.empty() ? Status(Ok{}) : s.use_bootstrap(link);
       },
       [this, in, out, cred, done = std::move(done)](Status st) {
         if (!st.ok()) return done(st.error());

@@ -167,9 +167,11 @@ class DevicePairing {
   // Cluster mode.
   sessions::DbWorker* db_ = nullptr;
   std::function<void()> changed_;
-  std::int64_t version_ = 0;                       // of the adopted shared document
-  std::vector<std::function<void()>> refreshing_;  // waiting for the read in flight
+  std::int64_t version_ = 0;                         // of the adopted shared document
+  std::vector<std::function<void()>> refreshing_;    // waiting for the read in flight
+  std::vector<std::function<void()>> refresh_next_;  // waiting for the read after it
   bool refresh_running_ = false;
+  bool refresh_again_ = false;  // asked for while a read was in flight: one more
   std::map<std::string, std::int64_t> seen_posted_;  // device -> when lastSeen was last sent
   Alive alive_;                                      // last: no callback outlives this
 };

@@ -194,7 +194,8 @@ Result<PairingStore> PairingStore::open(std::string path) {
 Result<PairingStore> PairingStore::parse(std::string_view text, std::string path) {
   PairingStore store(std::move(path));
   const std::string where = store.path_.empty() ? "the cluster's shared copy" : store.path_;
-  if (text.empty()) return store;  // a shared copy nobody has written yet
+  // A shared copy nobody has written yet; an empty file is damage (writes are atomic).
+  if (text.empty() && store.path_.empty()) return store;
   auto corrupt = [&](const std::string& why) {
     // A damaged file on disk, not a bad request.
     return Error::io("the pairing store " + where + " is corrupt (" + why +
