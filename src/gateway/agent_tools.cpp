@@ -44,12 +44,13 @@ void AgentTools::shutdown(std::function<void()> done) {
   mcp_.stop_all(std::move(done));
 }
 
-void AgentTools::save(const tools::ApprovalRecord& r) {
+void AgentTools::save(const tools::ApprovalRecord& r, std::function<void()> stored) {
   sessions::ApprovalRow row{r.id,          r.request.dump(), r.status,     r.reason,
                             r.resolved_by, r.created_ms,     r.expires_ms, r.resolved_ms};
   db_.post([row](sessions::SessionStore& s) { return s.save_approval(row); },
-           [id = r.id](Status st) {
+           [id = r.id, stored = std::move(stored)](Status st) {
              if (!st.ok()) log::error("approval {}: cannot store it: {}", id, st.error().message);
+             if (stored) stored();  // asked anyway: a decision still reaches the run
            });
 }
 

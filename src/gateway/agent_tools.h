@@ -49,7 +49,8 @@ class AgentTools final : public tools::ApprovalStore {
   tools::McpManager& mcp() { return mcp_; }
 
   // tools::ApprovalStore (on the DbWorker)
-  void save(const tools::ApprovalRecord& r) override;
+  void save(const tools::ApprovalRecord& r) override { save(r, nullptr); }
+  void save(const tools::ApprovalRecord& r, std::function<void()> stored) override;
   void load_pending(std::function<void(std::vector<tools::ApprovalRecord>)> done) override;
   // The pending approvals as read at start, before the store went to its worker thread:
   // the first load_pending() answers from them at once, so a client connecting the

@@ -112,9 +112,12 @@ Result<std::string> ApprovalManager::request_as(std::string id, Json request, in
   p.rec.expires_ms = now + timeout_ms;
   p.decided = std::move(decided);
   arm(p);
-  store_.save(p.rec);
   log::info("approval {} requested: {}", id, p.rec.request.value("command", ""));
-  sink_.approval_event("exec.approval.requested", p.rec.pending_json());
+  store_.save(p.rec, alive_.guard([this, id] {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;  // ended before it was stored: nothing to ask
+    sink_.approval_event("exec.approval.requested", it->second.rec.pending_json());
+  }));
   return id;
 }
 

@@ -58,6 +58,13 @@ class ApprovalStore {
  public:
   virtual ~ApprovalStore() = default;
   virtual void save(const ApprovalRecord& r) = 0;  // insert or replace, asynchronously
+  // The same, then `stored` once it is stored (or failed to be: logged); at once by
+  // default. A new approval is announced then, so whoever hears of it, on any instance
+  // of a cluster, finds it in the store.
+  virtual void save(const ApprovalRecord& r, std::function<void()> stored) {
+    save(r);
+    stored();
+  }
   virtual void load_pending(std::function<void(std::vector<ApprovalRecord>)> done) = 0;
 };
 

@@ -94,6 +94,13 @@ std::string pf_telegram_config(const PyFake& tg) {
   return telegram_section(tg, "    health_monitor: " + kHealth + "\n");
 }
 
+// Quick reconnects, and the connector rebuilt at the first failure.
+std::string pf_telegram_rebuilt_config(const PyFake& tg) {
+  return telegram_section(tg,
+                          "    health_monitor: {backoff_base_ms: 100, backoff_max_ms: 200, "
+                          "check_interval_ms: 100, restart_after_failures: 1}\n");
+}
+
 Json pf_tg_message(long long from, const std::string& text) {
   return {{"from_id", from}, {"text", text}};
 }
@@ -163,11 +170,7 @@ TEST(PlatformFaults, TelegramConflictWithAnotherPollerBacksOffAndLosesNoMessage)
 TEST(PlatformFaults, AReplyInFlightWhenTheConnectorIsRebuiltIsSentByTheNewOne) {
   FakeLlm llm;  // answers "echo: <text>"
   auto tg = start_fake_telegram();
-  START_GATEWAY(gw, with_config(config_for(
-                        llm, telegram_section(*tg,
-                                              "    health_monitor: {backoff_base_ms: 100, "
-                                              "backoff_max_ms: 200, check_interval_ms: 100, "
-                                              "restart_after_failures: 1}\n"))));
+  START_GATEWAY(gw, with_config(config_for(llm, pf_telegram_rebuilt_config(*tg))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(wait_connected(*c, "telegram"));
@@ -193,11 +196,7 @@ TEST(PlatformFaults, AReplyInFlightWhenTheConnectorIsRebuiltIsSentByTheNewOne) {
 TEST(PlatformFaults, AReplyOnItsWayWhenTheLinkFailsIsWaitedForAndSentOnce) {
   FakeLlm llm;  // answers "echo: <text>"
   auto tg = start_fake_telegram();
-  START_GATEWAY(gw, with_config(config_for(
-                        llm, telegram_section(*tg,
-                                              "    health_monitor: {backoff_base_ms: 100, "
-                                              "backoff_max_ms: 200, check_interval_ms: 100, "
-                                              "restart_after_failures: 1}\n"))));
+  START_GATEWAY(gw, with_config(config_for(llm, pf_telegram_rebuilt_config(*tg))));
   auto c = gw->connect();
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(wait_connected(*c, "telegram"));
