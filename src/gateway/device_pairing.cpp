@@ -1,5 +1,8 @@
 #include "gateway/device_pairing.h"
 
+#include <string_view>
+#include <unordered_map>
+
 #include "base/crypto.h"
 #include "base/ids.h"
 #include "base/json_fields.h"
@@ -73,12 +76,7 @@ void DevicePairing::refresh(std::function<void()> then) {
 }
 
 void DevicePairing::change(Change op, std::function<void(Status)> then) {
-  if (!db_) {
-    nodes::PairingStore before = *store_;
-    Status st = op(*store_);
-    close_dropped(before);
-    return then(std::move(st));
-  }
+  if (!db_) return then(op(*store_));  // removals close their sockets in their `then`
   struct Outcome {
     Status op = Ok{};
     sessions::SharedDoc doc;
@@ -130,8 +128,12 @@ void DevicePairing::adopt(const std::string& text) {
 }
 
 void DevicePairing::close_dropped(const nodes::PairingStore& before) {
+  // Linear: the copy is adopted after every change, with however many devices.
+  std::unordered_map<std::string_view, const nodes::PairedDevice*> current;
+  for (const nodes::PairedDevice& d : store_->paired()) current.emplace(d.device_id, &d);
   for (const nodes::PairedDevice& was : before.paired()) {
-    const nodes::PairedDevice* now = store_->find_paired(was.device_id);
+    auto it = current.find(was.device_id);
+    const nodes::PairedDevice* now = it == current.end() ? nullptr : it->second;
     if (!now) {
       if (connected_(was.device_id)) close_(was.device_id, "", "device removed");
       continue;
@@ -467,10 +469,11 @@ void DevicePairing::remove(const std::string& device_id, const std::string& by, 
                                   "DEVICE_NOT_FOUND");
         return Ok{};
       },
-      // Its sockets were closed as the store was adopted (close_dropped).
       [this, device_id, by, done = std::move(done)](Status st) {
         if (!st.ok()) return done(st.error());
         log::info("device {} removed by {}", device_id.substr(0, 12), by);
+        // In a cluster every instance closes them as it adopts the change (close_dropped).
+        if (!db_) close_(device_id, "", "device removed");
         seen_posted_.erase(device_id);
         announce_resolved("", device_id, "revoked", by);
         done(Json{{"deviceId", device_id}, {"removedAtMs", clock_.wall_ms()}});
@@ -532,10 +535,11 @@ void DevicePairing::revoke_token(const std::string& device_id, const std::string
                                   "DEVICE_TOKEN_NOT_FOUND");
         return Ok{};
       },
-      // The role's sockets were closed as the store was adopted (close_dropped).
       [this, device_id, role, by, done = std::move(done)](Status st) {
         if (!st.ok()) return done(st.error());
         log::info("device {} token for {} revoked by {}", device_id.substr(0, 12), role, by);
+        // In a cluster every instance closes them as it adopts the change (close_dropped).
+        if (!db_) close_(device_id, role, "device token revoked");
         broadcast_("device.pair.changed", Json::object());
         done(Json{{"deviceId", device_id}, {"role", role}, {"revokedAtMs", clock_.wall_ms()}});
       });

@@ -149,8 +149,8 @@ class DevicePairing {
   void change(Change op, std::function<void(Status)> then);
   // Adopts a newer copy of the shared document; closes what it no longer allows.
   void adopt(const std::string& text);
-  // The sockets `before` allowed that the store no longer does: a removed device's, a
-  // revoked role token's.
+  // Cluster mode: the sockets `before` allowed that the adopted copy no longer does: a
+  // removed device's, a revoked role token's.
   void close_dropped(const nodes::PairingStore& before);
   void mark_seen(const std::string& device_id, std::int64_t now);
   void announce_request(const nodes::PairingRequest& r);
