@@ -145,13 +145,10 @@ void DevicePairing::close_dropped(const nodes::PairingStore& before) {
 }
 
 void DevicePairing::mark_seen(const std::string& device_id, std::int64_t now) {
-  if (!db_) {
-    (void)store_->mark_seen(device_id, now);
-    return;
-  }
-  // The copy shows it at once; the shared document gets it at most once a minute per
-  // device from this instance (lastSeen is informational).
-  (void)store_->mark_seen(device_id, now);
+  (void)store_->mark_seen(device_id, now);  // the file, or the cluster's copy
+  if (!db_) return;
+  // The shared document gets it at most once a minute per device from this instance
+  // (lastSeen is informational).
   std::int64_t& posted = seen_posted_[device_id];
   if (now - posted < nodes::PairingStore::kSeenWriteIntervalMs) return;
   posted = now;
@@ -364,21 +361,7 @@ void DevicePairing::announce_resolved(const std::string& request_id, const std::
 
 // ---- node.pair.* ----
 
-namespace {
-
-// A change's result, filled on whichever thread runs it and read after it is committed.
-template <typename T>
-std::shared_ptr<T> slot() {
-  return std::make_shared<T>();
-}
-
-}  // namespace
-
-Json DevicePairing::node_pair_list() {
-  Json all = list();
-  for (Json& d : all["paired"]) d.erase("connected");  // node.pair.list's older shape
-  return all;
-}
+Json DevicePairing::node_pair_list() { return store_->list(clock_.wall_ms()); }
 
 void DevicePairing::node_pair_approve(const std::string& request_id, const std::string& by,
                                       Done done) {
@@ -414,17 +397,13 @@ Json DevicePairing::device_json(const nodes::PairedDevice& d) const {
 }
 
 Json DevicePairing::list() {
-  // Expired requests are left out here and dropped from the store by the next change.
-  const std::int64_t now = clock_.wall_ms();
-  Json pending = Json::array(), paired = Json::array();
-  for (const nodes::PairingRequest& r : store_->pending())
-    if (now - r.created_at_ms < nodes::PairingStore::kPendingTtlMs) pending.push_back(r.to_json());
-  for (const nodes::PairedDevice& d : store_->paired()) paired.push_back(device_json(d));
-  return Json{{"pending", std::move(pending)}, {"paired", std::move(paired)}};
+  Json all = store_->list(clock_.wall_ms());
+  for (Json& d : all["paired"]) d["connected"] = connected_(d["deviceId"].get<std::string>());
+  return all;
 }
 
 void DevicePairing::approve(const std::string& request_id, const std::string& by, Done done) {
-  auto device = slot<nodes::PairedDevice>();
+  auto device = std::make_shared<nodes::PairedDevice>();
   change(
       [request_id, device, now = clock_.wall_ms()](nodes::PairingStore& s) -> Status {
         auto d = s.approve(request_id, now);
@@ -442,7 +421,7 @@ void DevicePairing::approve(const std::string& request_id, const std::string& by
 }
 
 void DevicePairing::reject(const std::string& request_id, const std::string& by, Done done) {
-  auto request = slot<nodes::PairingRequest>();
+  auto request = std::make_shared<nodes::PairingRequest>();
   change(
       [request_id, request](nodes::PairingStore& s) -> Status {
         auto r = s.reject(request_id);
@@ -499,7 +478,7 @@ void DevicePairing::rotate_token(const Json& params, const std::string& by, Done
     std::string token;
     std::vector<std::string> granted;
   };
-  auto out = slot<Rotated>();
+  auto out = std::make_shared<Rotated>();
   change(
       [device_id, role, scopes, now, out](nodes::PairingStore& s) -> Status {
         auto token = s.rotate_token(device_id, role, scopes ? &*scopes : nullptr, now);

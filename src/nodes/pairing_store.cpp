@@ -537,9 +537,10 @@ Result<std::size_t> PairingStore::expire(std::int64_t now_ms) {
   return dropped;
 }
 
-Json PairingStore::list() const {
+Json PairingStore::list(std::int64_t now_ms) const {
   Json pending = Json::array();
-  for (const PairingRequest& r : pending_) pending.push_back(r.to_json());
+  for (const PairingRequest& r : pending_)
+    if (now_ms - r.created_at_ms < kPendingTtlMs) pending.push_back(r.to_json());
   Json paired = Json::array();
   for (const PairedDevice& d : paired_) paired.push_back(d.to_json());
   return Json{{"pending", std::move(pending)}, {"paired", std::move(paired)}};

@@ -176,9 +176,9 @@ class PairingStore {
   bool bootstrap_valid(std::string_view hash, std::int64_t now_ms) const;
   Status use_bootstrap(std::string_view hash);  // gone from now on (no-op if unknown)
 
-  // node.pair.list payload: {pending:[...], paired:[...]}; no token hashes. Call
-  // expire(now) first to leave out requests older than an hour.
-  Json list() const;
+  // node.pair.list payload: {pending:[...], paired:[...]}; no token hashes; requests
+  // older than an hour at `now_ms` left out (the next change drops them from the store).
+  Json list(std::int64_t now_ms) const;
   const std::string& path() const { return path_; }
 
  private:

@@ -78,7 +78,7 @@ TEST_F(PairingStoreTest, MissingFileIsEmptyStore) {
   PairingStore s = open_store();
   EXPECT_TRUE(s.pending().empty());
   EXPECT_TRUE(s.paired().empty());
-  EXPECT_EQ(s.list(), (Json{{"pending", Json::array()}, {"paired", Json::array()}}));
+  EXPECT_EQ(s.list(kT0), (Json{{"pending", Json::array()}, {"paired", Json::array()}}));
   EXPECT_FALSE(std::filesystem::exists(path_));  // reading creates nothing
 }
 
@@ -347,7 +347,7 @@ TEST_F(PairingStoreTest, ListDoesNotLeakTokenHashes) {
   DeviceKey requester = DeviceKey::generate();
   ASSERT_TRUE(s.request_pairing(input_for(requester, "node"), kT0).ok());
 
-  Json list = s.list();
+  Json list = s.list(kT0);
   std::string text = list.dump();
   EXPECT_THAT(text, Not(HasSubstr(sha256_hex(token))));
   EXPECT_THAT(text, Not(HasSubstr(token)));
@@ -481,7 +481,7 @@ TEST_F(PairingStoreTest, TheUserADeviceWasPairedForIsKeptAcrossApprovalAndReload
   const PairedDevice* d = s.find_paired(key_.device_id());
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->user, "alice");
-  EXPECT_EQ(s.list()["paired"][0]["user"], "alice");
+  EXPECT_EQ(s.list(kT0)["paired"][0]["user"], "alice");
   // An admin's device carries no user key at all.
   DeviceKey admin_key = DeviceKey::generate();
   ASSERT_TRUE(s.pair_directly(input_for(admin_key, "node"), kT0).ok());
